@@ -1,0 +1,102 @@
+// One cleanup stack per session: every acquired resource is pushed with its release,
+// released in reverse order on close, on error and on SIGINT/SIGTERM. Each entry is
+// also written to the session's record (see registry.ts) so that a later joot can reap
+// what a SIGKILLed one left.
+import { oneLine } from './errors.js';
+import { trace } from './run.js';
+import type { Resource, SessionRecord } from './registry.js';
+
+interface Entry {
+  resource: Resource;
+  release: () => Promise<void>;
+}
+
+export class CleanupStack implements AsyncDisposable {
+  private entries: Entry[] = [];
+  private disposed = false;
+  constructor(private readonly record?: SessionRecord) {}
+
+  /** Register a resource that is now held; `release` undoes it. */
+  push(resource: Resource, release: () => Promise<void>): void {
+    this.entries.push({ resource, release });
+    this.record?.add(resource);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Release the most recently acquired entries down to (and excluding) the first `keep`. */
+  async unwindTo(keep: number): Promise<Error[]> {
+    const errors: Error[] = [];
+    while (this.entries.length > keep) {
+      const e = this.entries.pop()!;
+      try {
+        await e.release();
+      } catch (err) {
+        trace(`cleanup of ${describe(e.resource)} failed: ${oneLine(err)}`);
+        errors.push(err instanceof Error ? err : new Error(String(err)));
+      }
+      this.record?.remove(e.resource);
+    }
+    return errors;
+  }
+
+  /** Release one specific entry (e.g. a single umount) out of order. */
+  async releaseOne(match: (r: Resource) => boolean): Promise<boolean> {
+    const i = this.entries.findLastIndex((e) => match(e.resource));
+    if (i < 0) return false;
+    const [e] = this.entries.splice(i, 1);
+    await e!.release();
+    this.record?.remove(e!.resource);
+    return true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const errors = await this.unwindTo(0);
+    this.record?.close();
+    if (errors.length) throw errors[0];
+  }
+}
+
+export function describe(r: Resource): string {
+  switch (r.kind) {
+    case 'mount':
+      return `mount ${r.path}`;
+    case 'loop':
+      return `loop device ${r.device}`;
+    case 'helper':
+      return `${r.name} (pid ${r.pid})`;
+    case 'dir':
+      return `directory ${r.path}`;
+  }
+}
+
+// --- closing live sessions on SIGINT / SIGTERM -------------------------------------
+
+const live = new Set<AsyncDisposable>();
+let handlersInstalled = false;
+
+async function onSignal(sig: NodeJS.Signals): Promise<void> {
+  const code = sig === 'SIGINT' ? 130 : 143;
+  process.stderr.write(`joot: ${sig}, releasing disks\n`);
+  await Promise.allSettled([...live].map((d) => d[Symbol.asyncDispose]()));
+  process.exit(code);
+}
+
+/** Keep `d` on the list of things to release if the process is interrupted. */
+export function trackLive(d: AsyncDisposable): void {
+  live.add(d);
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.on(sig, () => void onSignal(sig));
+    }
+  }
+}
+
+export function untrackLive(d: AsyncDisposable): void {
+  live.delete(d);
+}

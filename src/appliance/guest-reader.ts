@@ -1,0 +1,348 @@
+// Host-side reading of a guest tree mounted under a host directory (the "sysroot").
+//
+// Every guest path is resolved by hand, component by component, as if the process were
+// chrooted into the sysroot: symlink targets are interpreted inside the guest (absolute
+// targets restart at the sysroot, `..` never climbs above it). fs.realpath is never used,
+// because it would follow a guest's absolute links into the host.
+//
+// Error messages name the guest path only; the host sysroot never appears in a message.
+//
+// Limitation: only the last component is opened race-free (O_NOFOLLOW). Node has no
+// openat2(RESOLVE_IN_ROOT), so a directory swapped for a symlink between resolution and
+// open could in principle redirect a read. The guest is offline and joot is the only
+// writer, so this window is not reachable by the guest itself.
+
+import { constants as fsc, promises as fsp } from 'node:fs';
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { JootError } from './errors.js';
+import type { GuestStat } from './types.js';
+
+export interface ReaderOptions {
+  /** Default cap for readFile, in bytes (64 MiB). */
+  maxFileBytes?: number;
+}
+
+const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** Like Linux MAXSYMLINKS. */
+const MAX_SYMLINK_HOPS = 40;
+const OPEN_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
+
+interface Walked {
+  /** host path of the resolved node */
+  host: string;
+  /** lstat of the resolved node; undefined when it is the sysroot itself (not stat'ed) */
+  st: Stats | undefined;
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : undefined;
+}
+
+/** Map a host fs error to a JootError naming only the guest path. */
+function mapFsError(e: unknown, guestPath: string): JootError {
+  if (e instanceof JootError) return e;
+  switch (errnoOf(e)) {
+    case 'ENOENT':
+      return new JootError('ENOENT', `${guestPath}: No such file or directory`);
+    case 'ENOTDIR':
+      return new JootError('EINVAL', `${guestPath}: Not a directory`);
+    case 'ELOOP':
+      return new JootError('EINVAL', `${guestPath}: too many levels of symbolic links`);
+    case 'ENAMETOOLONG':
+      return new JootError('EINVAL', `${guestPath}: File name too long`);
+    case 'EISDIR':
+      return new JootError('EINVAL', `${guestPath}: Is a directory`);
+    case 'EACCES':
+    case 'EPERM':
+      return new JootError('EIO', `${guestPath}: Permission denied`);
+    default: {
+      const code = errnoOf(e);
+      return new JootError('EIO', `${guestPath}: ${code ?? 'read error'}`);
+    }
+  }
+}
+
+function toGuestStat(st: Stats): GuestStat {
+  return {
+    mode: st.mode,
+    size: st.size,
+    uid: st.uid,
+    gid: st.gid,
+    mtimeMs: st.mtimeMs,
+    isFile: st.isFile(),
+    isDirectory: st.isDirectory(),
+    isSymbolicLink: st.isSymbolicLink(),
+    ino: st.ino,
+    nlink: st.nlink,
+  };
+}
+
+function checkPath(p: unknown): asserts p is string {
+  if (typeof p !== 'string') throw new JootError('EINVAL', `${String(p)}: path must be a string`);
+  if (p.includes('\0')) throw new JootError('EINVAL', `${p.replace(/\0/g, '\\0')}: path contains a NUL byte`);
+  if (!p.startsWith('/')) throw new JootError('EINVAL', `${p}: path must be absolute`);
+}
+
+/** Split a path (guest path or link target) into components, in reverse order, ready
+ *  to be pushed onto the pending stack. A trailing slash becomes a final "." so the
+ *  component before it is followed and must be a directory (POSIX trailing-slash rule). */
+function pushComponents(pending: string[], p: string): void {
+  const parts = p.split('/');
+  if (p.length > 0 && p.endsWith('/') && parts.some((c) => c !== '')) pending.push('.');
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const c = parts[i]!;
+    if (c !== '') pending.push(c);
+  }
+}
+
+function checkCap(n: number, what: string): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new JootError('EINVAL', `${what} must be a non-negative integer`);
+  return n;
+}
+
+export class GuestReader {
+  private readonly root: string;
+  /** root without a trailing slash ('' when root is '/'), prefix for child paths */
+  private readonly rootPrefix: string;
+  private readonly maxFileBytes: number;
+
+  constructor(root: string, opts: ReaderOptions = {}) {
+    if (typeof root !== 'string' || !path.isAbsolute(root) || root.includes('\0')) {
+      throw new JootError('EINVAL', 'guest root must be an absolute host path');
+    }
+    this.root = path.resolve(root);
+    this.rootPrefix = this.root === '/' ? '' : this.root;
+    this.maxFileBytes = checkCap(opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, 'maxFileBytes');
+  }
+
+  /**
+   * The resolver. Walks `guestPath` from the root with one lstat per component, splicing
+   * symlink targets into the pending components. Returns the host path and the lstat of
+   * the final node (so callers need no second stat).
+   */
+  private async walk(guestPath: string, followLast: boolean, display: string = guestPath): Promise<Walked> {
+    const pending: string[] = [];
+    pushComponents(pending, guestPath);
+    // prefixes[i]: host path of the i-th resolved node; prefixes[0] is the root.
+    const prefixes: string[] = [this.rootPrefix];
+    const stats: (Stats | undefined)[] = [undefined];
+    let hops = 0;
+
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      // The current node is always a directory here (checked when it was entered).
+      if (name === '.') continue;
+      if (name === '..') {
+        if (prefixes.length > 1) {
+          prefixes.pop();
+          stats.pop();
+        }
+        continue;
+      }
+      const host = prefixes[prefixes.length - 1]! + '/' + name;
+      let st: Stats;
+      try {
+        st = await fsp.lstat(host);
+      } catch (e) {
+        throw mapFsError(e, display);
+      }
+      if (st.isSymbolicLink() && (pending.length > 0 || followLast)) {
+        if (++hops > MAX_SYMLINK_HOPS) {
+          throw new JootError('EINVAL', `${display}: too many levels of symbolic links`);
+        }
+        let target: string;
+        try {
+          target = await fsp.readlink(host, 'utf8');
+        } catch (e) {
+          throw mapFsError(e, display);
+        }
+        if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`);
+        if (target.startsWith('/')) {
+          prefixes.length = 1;
+          stats.length = 1;
+        }
+        pushComponents(pending, target);
+        continue;
+      }
+      if (pending.length > 0 && !st.isDirectory()) {
+        throw new JootError('EINVAL', `${display}: Not a directory`);
+      }
+      prefixes.push(host);
+      stats.push(st);
+    }
+    return {
+      host: prefixes.length === 1 ? this.root : prefixes[prefixes.length - 1]!,
+      st: stats[stats.length - 1],
+    };
+  }
+
+  /** The final node's stat, stat'ing the root when the walk ended there. */
+  private async statOf(w: Walked, display: string): Promise<Stats> {
+    if (w.st) return w.st;
+    try {
+      return await fsp.stat(w.host);
+    } catch (e) {
+      throw mapFsError(e, display);
+    }
+  }
+
+  /** Resolve a guest path to a host path inside root (see the module comment). */
+  async resolve(guestPath: string, opts: { followLast?: boolean } = {}): Promise<string> {
+    checkPath(guestPath);
+    return (await this.walk(guestPath, opts.followLast ?? true)).host;
+  }
+
+  /** For writers: resolve the parent directory safely, then join the last component
+   *  (which is not followed and need not exist). */
+  async resolveParent(guestPath: string): Promise<{ dir: string; name: string }> {
+    checkPath(guestPath);
+    const trimmed = guestPath.replace(/\/+$/, '');
+    const slash = trimmed.lastIndexOf('/');
+    const name = trimmed.slice(slash + 1);
+    if (name === '' || name === '.' || name === '..') {
+      throw new JootError('EINVAL', `${guestPath}: not a valid file name`);
+    }
+    const parent = trimmed.slice(0, slash) || '/';
+    const w = await this.walk(parent, true, guestPath);
+    if (w.st && !w.st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Not a directory`);
+    return { dir: w.host === '/' ? '/' + name : w.host + '/' + name, name };
+  }
+
+  async readFile(guestPath: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+    checkPath(guestPath);
+    const cap = opts.maxBytes === undefined ? this.maxFileBytes : checkCap(opts.maxBytes, 'maxBytes');
+    const w = await this.walk(guestPath, true);
+    // Refuse devices, FIFOs, sockets, directories before even opening them.
+    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    if (w.st.size > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(w.host, OPEN_FLAGS);
+    } catch (e) {
+      // ELOOP here: the last component became a symlink after it was resolved.
+      if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+      throw mapFsError(e, guestPath);
+    }
+    try {
+      let st: Stats;
+      try {
+        st = await fh.stat();
+      } catch (e) {
+        throw mapFsError(e, guestPath);
+      }
+      if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+      if (st.size > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+      // One byte of slack detects a file that grew (or reports a wrong size).
+      let buf = Buffer.allocUnsafe(st.size + 1);
+      let len = 0;
+      for (;;) {
+        if (len === buf.length) {
+          if (len > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+          const bigger = Buffer.allocUnsafe(Math.min(cap + 1, Math.max(buf.length * 2, 65536)));
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
+        let n: number;
+        try {
+          ({ bytesRead: n } = await fh.read(buf, len, buf.length - len, null));
+        } catch (e) {
+          throw mapFsError(e, guestPath);
+        }
+        if (n === 0) break;
+        len += n;
+      }
+      if (len > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+      return len === buf.length - 1 ? buf.subarray(0, len) : Buffer.from(buf.subarray(0, len));
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  async readText(guestPath: string, opts: { maxBytes?: number } = {}): Promise<string> {
+    return (await this.readFile(guestPath, opts)).toString('utf8');
+  }
+
+  /** Lines without their LF / CRLF terminators, like guestfish read-lines. */
+  async readLines(guestPath: string, opts: { maxBytes?: number } = {}): Promise<string[]> {
+    const text = await this.readText(guestPath, opts);
+    if (text === '') return [];
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
+    }
+    return lines;
+  }
+
+  /** Entry names sorted in plain byte order (like guestfish ls), without . and .. */
+  async readdir(guestPath: string): Promise<string[]> {
+    checkPath(guestPath);
+    const w = await this.walk(guestPath, true);
+    if (w.st && !w.st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Not a directory`);
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(w.host, { encoding: 'buffer' });
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+    names.sort(Buffer.compare);
+    return names.map((b) => b.toString('utf8'));
+  }
+
+  /** Follows the last symlink (inside the guest). */
+  async stat(guestPath: string): Promise<GuestStat> {
+    checkPath(guestPath);
+    return toGuestStat(await this.statOf(await this.walk(guestPath, true), guestPath));
+  }
+
+  async lstat(guestPath: string): Promise<GuestStat> {
+    checkPath(guestPath);
+    return toGuestStat(await this.statOf(await this.walk(guestPath, false), guestPath));
+  }
+
+  /** The raw link text as stored in the guest. */
+  async readlink(guestPath: string): Promise<string> {
+    checkPath(guestPath);
+    const w = await this.walk(guestPath, false);
+    if (!w.st || !w.st.isSymbolicLink()) {
+      throw new JootError('EINVAL', `${guestPath}: not a symbolic link`);
+    }
+    try {
+      return await fsp.readlink(w.host, 'utf8');
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+  }
+
+  /** False for missing paths, dangling links, link loops and non-directories in the
+   *  middle; true otherwise. Other failures (I/O, permission) are thrown. */
+  async exists(guestPath: string): Promise<boolean> {
+    return (await this.tryStat(guestPath)) !== undefined;
+  }
+
+  /** A regular file, following links (guestfish is-file with followsymlinks). */
+  async isFile(guestPath: string): Promise<boolean> {
+    return (await this.tryStat(guestPath))?.isFile() ?? false;
+  }
+
+  /** A directory, following links. */
+  async isDir(guestPath: string): Promise<boolean> {
+    return (await this.tryStat(guestPath))?.isDirectory() ?? false;
+  }
+
+  private async tryStat(guestPath: string): Promise<Stats | undefined> {
+    checkPath(guestPath);
+    try {
+      return await this.statOf(await this.walk(guestPath, true), guestPath);
+    } catch (e) {
+      if (e instanceof JootError && (e.code === 'ENOENT' || e.code === 'EINVAL')) return undefined;
+      throw e;
+    }
+  }
+}
