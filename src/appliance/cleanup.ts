@@ -71,6 +71,10 @@ export function describe(r: Resource): string {
       return `${r.name} (pid ${r.pid})`;
     case 'dir':
       return `directory ${r.path}`;
+    case 'nbd':
+      return `NBD device ${r.device}`;
+    case 'dm':
+      return `device-mapper device ${r.name}`;
   }
 }
 

@@ -41,6 +41,7 @@ interface QemuInfo {
   'full-backing-filename'?: string;
   'backing-filename-format'?: string;
   encrypted?: boolean;
+  'format-specific'?: { type: string; data?: { extents?: { filename: string }[] } };
 }
 
 function bad(given: string, what: string): JootError {
@@ -146,6 +147,10 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
       }
     }
     chain.push({ path, format: info.format });
+    // A vmdk descriptor names extent files: the same host-file danger as a backing file.
+    for (const ext of info['format-specific']?.data?.extents ?? []) {
+      if (ext.filename !== path) await checkBacking(layerGiven, ext.filename, opts.allowUnsafeBacking ?? false);
+    }
     const backing = info['full-backing-filename'] ?? info['backing-filename'];
     if (!backing) break;
     const abs = isAbsolute(backing) ? backing : resolvePath(dirname(path), backing);

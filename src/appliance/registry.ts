@@ -7,13 +7,15 @@ import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, trace, sleep } from './run.js';
-import { oneLine } from './errors.js';
+import { JootError, oneLine } from './errors.js';
 
 export type Resource =
   | { kind: 'dir'; path: string }
   | { kind: 'helper'; name: string; pid: number; start: string }
   | { kind: 'loop'; device: string; backing: string }
-  | { kind: 'mount'; path: string };
+  | { kind: 'mount'; path: string }
+  | { kind: 'nbd'; device: string }
+  | { kind: 'dm'; name: string };
 
 export function runDir(): string {
   return process.env.JOOT_RUN_DIR ?? '/run/joot';
@@ -34,10 +36,16 @@ export function processStart(pid: number): string | undefined {
   }
 }
 
+export interface ImageClaim {
+  path: string;
+  readonly: boolean;
+}
+
 interface RecordData {
   pid: number;
   start: string;
   resources: Resource[];
+  images?: ImageClaim[];
 }
 
 export class SessionRecord {
@@ -64,6 +72,32 @@ export class SessionRecord {
     this.flush();
   }
 
+  /**
+   * Claim an image for this session: refused while another live joot session holds it
+   * read-write, or holds it at all when we want to write. (qemu's own locks cover images
+   * qemu opens; this covers loop-attached raw images too, and gives a clearer message.)
+   */
+  async claimImage(claim: ImageClaim, given: string): Promise<void> {
+    await withRegistryLock(async () => {
+      for (const f of await readdir(sessionsDir())) {
+        if (!f.endsWith('.json') || f === `${this.id}.json`) continue;
+        let other: RecordData;
+        try {
+          other = JSON.parse(await readFile(join(sessionsDir(), f), 'utf8')) as RecordData;
+        } catch {
+          continue;
+        }
+        if (!alive(other.pid, other.start)) continue;
+        const held = other.images?.find((i) => i.path === claim.path);
+        if (held && (!held.readonly || !claim.readonly)) {
+          throw new JootError('EBUSY', `${given}: in use by another joot session (pid ${other.pid}, ${held.readonly ? 'read-only' : 'read-write'})`);
+        }
+      }
+      (this.data.images ??= []).push(claim);
+      this.flush();
+    });
+  }
+
   close(): void {
     this.closed = true;
     rmSync(this.file, { force: true });
@@ -76,6 +110,38 @@ export class SessionRecord {
     const tmp = `${this.file}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data));
     renameSync(tmp, this.file);
+  }
+}
+
+/** A tiny cross-process mutex: mkdir is atomic; a holder that died is detected by pid. */
+async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
+  const dir = join(runDir(), 'lock');
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'owner'), `${process.pid} ${processStart(process.pid)}`);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = (() => {
+        try {
+          return readFileSync(join(dir, 'owner'), 'utf8').split(' ');
+        } catch {
+          return undefined;
+        }
+      })();
+      if (owner && owner.length === 2 && !alive(Number(owner[0]), owner[1]!)) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (i > 400) throw new JootError('EBUSY', `the joot registry lock ${dir} is held for too long`);
+      await sleep(5);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -109,6 +175,7 @@ async function releaseStale(r: Resource): Promise<void> {
         return;
       }
       if (backing === r.backing || backing.startsWith(`${r.backing} (deleted)`)) {
+        await run('partx', ['-d', r.device], { allowFailure: true });
         await run('losetup', ['-d', r.device], { allowFailure: true });
       }
       return;
@@ -122,6 +189,14 @@ async function releaseStale(r: Resource): Promise<void> {
       }
       for (let i = 0; i < 40 && alive(r.pid, r.start); i++) await sleep(25);
       if (alive(r.pid, r.start)) process.kill(r.pid, 'SIGKILL');
+      return;
+    }
+    case 'dm': {
+      await run('dmsetup', ['remove', '--retry', r.name], { allowFailure: true });
+      return;
+    }
+    case 'nbd': {
+      await run('qemu-nbd', ['--disconnect', r.device], { allowFailure: true });
       return;
     }
     case 'dir': {

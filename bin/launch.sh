@@ -1,0 +1,35 @@
+# Sourced by the bin/ shims: joot_exec TOOL SCRIPT [ARGS…] replaces the shell with
+# `node <repo>/dist/SCRIPT ARGS…`. As root (and where unshare exists), the tool runs in a
+# private mount namespace: every mount it makes vanishes when its process tree dies, even
+# on SIGKILL. JOOT_NO_UNSHARE=1 opts out; JOOT_IN_NS marks that we are already inside one.
+# joot_exec_here TOOL SCRIPT [ARGS…] never unshares: for commands that must act on the
+# host's own mount namespace (joot cleanup unmounts what dead sessions left there).
+# The caller sets JOOT_SELF to its resolved path (npm runs the shims through symlinks).
+
+JOOT_ROOT=$(dirname -- "$(dirname -- "$JOOT_SELF")")
+
+joot_find() {
+  joot_script=$JOOT_ROOT/dist/$2
+  if [ ! -f "$joot_script" ]; then
+    echo "$1: not built: run 'npm run build' in $JOOT_ROOT" >&2
+    exit 2
+  fi
+}
+
+joot_exec_here() {
+  joot_find "$1" "$2"
+  shift 2
+  exec node "$joot_script" "$@"
+}
+
+joot_exec() {
+  joot_find "$1" "$2"
+  shift 2
+  if [ "${JOOT_NO_UNSHARE:-}" != 1 ] && [ -z "${JOOT_IN_NS:-}" ] &&
+    [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+    JOOT_IN_NS=1
+    export JOOT_IN_NS
+    exec unshare --mount --propagation private node "$joot_script" "$@"
+  fi
+  exec node "$joot_script" "$@"
+}

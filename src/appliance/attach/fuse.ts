@@ -1,0 +1,44 @@
+// Userspace path for hosts without kernel NBD: qemu-storage-daemon opens the image chain
+// and exports it as a FUSE file; a loop device on that file gives the kernel a block device.
+import { writeFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JootError } from '../errors.js';
+import { startHelper, helperMessage } from '../helper.js';
+import type { ImageInfo } from '../image.js';
+import { attachLoop } from './loop.js';
+import { chainOptions } from './qemu-options.js';
+import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
+
+export function qsdArgs(image: ImageInfo, exportFile: string, pidFile: string, readonly: boolean): string[] {
+  return [
+    '--blockdev',
+    ['node-name=disk', ...chainOptions(image.chain, readonly)].join(','),
+    '--export',
+    `type=fuse,id=disk,node-name=disk,mountpoint=${exportFile.replace(/,/g, ',,')},writable=${readonly ? 'off' : 'on'}`,
+    '--pidfile',
+    pidFile,
+  ];
+}
+
+export function refusal(image: ImageInfo, stderr: string): JootError {
+  const msg = helperMessage(stderr, 'qemu-storage-daemon');
+  if (/lock/i.test(msg)) return new JootError('EBUSY', `${image.given}: in use by another process (${msg})`);
+  return new JootError('EFORMAT', `${image.given}: cannot open image: ${msg}`);
+}
+
+export const fuseBackend: AttachBackend = {
+  name: 'fuse',
+  async attach(image: ImageInfo, ctx: AttachContext): Promise<AttachedDisk> {
+    const exportFile = join(ctx.tmpdir, `disk${ctx.index}`);
+    const pidFile = join(ctx.tmpdir, `disk${ctx.index}.pid`);
+    await writeFile(exportFile, ''); // FUSE exports mount over an existing regular file
+    await startHelper('qemu-storage-daemon', 'qemu-storage-daemon', qsdArgs(image, exportFile, pidFile, ctx.readonly), {
+      stack: ctx.stack,
+      // the pid file is written only after every export is up
+      ready: async () => (await stat(pidFile).catch(() => undefined))?.isFile() === true,
+      failure: (stderr) => refusal(image, stderr),
+    });
+    const device = await attachLoop(exportFile, { readonly: ctx.readonly, partscan: true }, ctx.stack);
+    return { device, backend: 'fuse', kernelPartitions: false };
+  },
+};

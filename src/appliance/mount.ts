@@ -1,0 +1,123 @@
+// Mounting guest filesystems on the host, hardened: never suid or device nodes, no exec
+// unless asked, and on a read-only session no journal replay (the block device is
+// read-only, and the image's bytes must not change). Filesystems the kernel lacks go
+// through their FUSE drivers.
+import { readFile } from 'node:fs/promises';
+import { JootError } from './errors.js';
+import { run, sleep } from './run.js';
+import { startHelper, helperMessage } from './helper.js';
+import type { CleanupStack } from './cleanup.js';
+
+export interface FsMountOptions {
+  vfstype: string;
+  /** mount read-only */
+  readonly: boolean;
+  /** the block device itself is read-only: journals must not be replayed */
+  deviceReadonly: boolean;
+  /** caller's extra options (guestfish mount-options) */
+  options?: string;
+  exec?: boolean;
+  /** btrfs subvolume path */
+  subvol?: string;
+}
+
+let kernelFs: Set<string> | undefined;
+async function kernelFilesystems(): Promise<Set<string>> {
+  if (!kernelFs) {
+    const text = await readFile('/proc/filesystems', 'utf8');
+    kernelFs = new Set(text.split('\n').map((l) => l.split('\t').pop()!.trim()).filter(Boolean));
+  }
+  return kernelFs;
+}
+
+// Options a caller may not use to loosen the hardening.
+const FORBIDDEN = new Set(['suid', 'dev', 'remount', 'bind', 'rbind', 'move', 'loop']);
+
+/** Options that stop each filesystem from writing a dirty log on a read-only mount. */
+function noReplay(vfstype: string): string[] {
+  switch (vfstype) {
+    case 'ext3':
+    case 'ext4':
+      return ['noload'];
+    case 'xfs':
+      return ['norecovery'];
+    case 'btrfs':
+      return ['rescue=nologreplay'];
+    default:
+      return [];
+  }
+}
+
+export function mountOptions(o: FsMountOptions): string[] {
+  const user = (o.options ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const u of user) {
+    const key = u.split('=')[0]!;
+    if (FORBIDDEN.has(key) || (key === 'exec' && !o.exec)) throw new JootError('EPERM', `mount option '${u}' is not allowed (guest filesystems are always nosuid,nodev)`);
+    if (key === 'rw' && o.readonly) throw new JootError('EINVAL', `mount option 'rw' on a read-only mount`);
+  }
+  const opts = [...user];
+  if (o.subvol !== undefined) opts.push(`subvol=${o.subvol}`);
+  if (o.readonly) opts.push('ro');
+  if (o.readonly && o.deviceReadonly) opts.push(...noReplay(o.vfstype));
+  // last, so nothing before can loosen them
+  opts.push('nosuid', 'nodev', o.exec ? 'exec' : 'noexec');
+  return opts;
+}
+
+// ext2 and ext3 are served by the ext4 driver, which alone accepts noload
+function kernelType(vfstype: string, known: Set<string>): string {
+  if ((vfstype === 'ext2' || vfstype === 'ext3') && !known.has(vfstype)) return 'ext4';
+  return vfstype;
+}
+
+async function isMountpoint(path: string): Promise<boolean> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  return text.split('\n').some((l) => l.split(' ')[4] === path);
+}
+
+export async function umountPath(path: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const r = await run('umount', [path], { allowFailure: true });
+    if (r.exitCode === 0 || !(await isMountpoint(path))) return;
+    if (i >= 20 || !/busy/i.test(r.stderr)) {
+      // something on the host still uses it: detach lazily so the session can finish
+      await run('umount', ['-l', path]);
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/** Mount `device` (host path) at `target` (host path) and register the unmount. */
+export async function mountFs(device: string, target: string, o: FsMountOptions, stack: CleanupStack): Promise<void> {
+  const known = await kernelFilesystems();
+  const opts = mountOptions(o);
+  if (o.vfstype === 'ntfs' || o.vfstype === 'ntfs3') {
+    await mountFuse('ntfs-3g', ['-o', [...opts, 'no_detach'].join(','), device, target], target, stack);
+  } else if ((o.vfstype === 'vfat' || o.vfstype === 'msdos') && !known.has('vfat')) {
+    // fusefat is read-only unless told rw+ (its write support is experimental)
+    const fopts = opts.filter((x) => x !== 'ro').concat(o.readonly ? [] : ['rw+']);
+    await mountFuse('fusefat', ['-f', '-o', fopts.join(','), device, target], target, stack);
+  } else {
+    const type = kernelType(o.vfstype, known);
+    if (!known.has(type)) throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
+    await run('mount', ['-t', type, '-o', opts.join(','), device, target]);
+    stack.push({ kind: 'mount', path: target }, () => umountPath(target));
+  }
+}
+
+/** FUSE drivers run in the foreground as our child: they die with us even after SIGKILL. */
+async function mountFuse(prog: string, args: string[], target: string, stack: CleanupStack): Promise<void> {
+  const helper = await startHelper(prog, prog, args, {
+    stack,
+    ready: () => isMountpoint(target),
+    failure: (stderr) => new JootError('ECMD', `${prog}: ${helperMessage(stderr, prog)}`),
+  });
+  stack.push({ kind: 'mount', path: target }, async () => {
+    await umountPath(target);
+    await helper.exited;
+  });
+}

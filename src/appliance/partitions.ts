@@ -1,0 +1,149 @@
+// Partitions of an attached disk: read the table with partx (MBR with extended/logical,
+// GPT), check it is sane, and make sure the kernel has a block device for each partition —
+// added with partx where the kernel has no partition parser (like this CI host).
+import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { JootError } from './errors.js';
+import { run, retryWhileBusy, sleep, type Runner } from './run.js';
+import { settle } from './udev.js';
+
+export interface HostPartition {
+  number: number;
+  /** host block device of the partition, e.g. /dev/loop3p1 */
+  device: string;
+  /** bytes */
+  start: number;
+  size: number;
+  scheme: string;
+  type: string;
+  uuid?: string;
+  label?: string;
+  extended: boolean;
+}
+
+const SECTOR = 512;
+const EXTENDED_TYPES = new Set(['0x5', '0xf', '0x85']);
+
+/** /dev/loop3 + 1 → /dev/loop3p1; /dev/sda + 1 → /dev/sda1 */
+export function partitionDevice(disk: string, n: number): string {
+  return /\d$/.test(disk) ? `${disk}p${n}` : `${disk}${n}`;
+}
+
+/** Parse `partx --pairs` output: KEY="value" pairs, one partition per line. */
+export function parsePartxPairs(text: string): Record<string, string>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line) => {
+      const rec: Record<string, string> = {};
+      for (const m of line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) rec[m[1]!] = m[2]!.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      return rec;
+    });
+}
+
+export function toPartitions(disk: string, rows: Record<string, string>[]): HostPartition[] {
+  return rows.map((r) => {
+    const type = (r.TYPE ?? '').toLowerCase();
+    const scheme = r.SCHEME ?? '';
+    return {
+      number: Number(r.NR),
+      device: partitionDevice(disk, Number(r.NR)),
+      start: Number(r.START) * SECTOR,
+      size: Number(r.SECTORS) * SECTOR,
+      scheme,
+      type,
+      uuid: r.UUID || undefined,
+      label: r.NAME || undefined,
+      extended: scheme === 'dos' && EXTENDED_TYPES.has(type),
+    };
+  });
+}
+
+/** Refuse tables that no sane partitioner writes: they are broken or hostile. */
+export function validateTable(parts: HostPartition[], diskSize: number, given: string): void {
+  const corrupt = (why: string) => new JootError('EFORMAT', `${given}: corrupt partition table: ${why}`);
+  if (parts.length === 1 && parts[0]!.scheme === 'dos' && parts[0]!.type === '0xee') {
+    throw corrupt('a GPT protective MBR without a valid GPT header (both GPT headers are damaged)');
+  }
+  for (const p of parts) {
+    if (p.size <= 0) throw corrupt(`partition ${p.number} has no size`);
+    if (p.start + p.size > diskSize) {
+      throw corrupt(`partition ${p.number} (bytes ${p.start}-${p.start + p.size}) extends beyond the end of the disk (${diskSize} bytes)`);
+    }
+  }
+  const primaryOrLogical = parts.filter((p) => !p.extended);
+  for (let i = 0; i < primaryOrLogical.length; i++) {
+    for (let j = i + 1; j < primaryOrLogical.length; j++) {
+      const a = primaryOrLogical[i]!;
+      const b = primaryOrLogical[j]!;
+      if (a.start < b.start + b.size && b.start < a.start + a.size) throw corrupt(`partitions ${a.number} and ${b.number} overlap`);
+    }
+  }
+}
+
+/**
+ * partx says "no partitions" both for a blank disk and for a GPT whose headers are all
+ * damaged. The second must not pass for an empty disk: someone's data is in there.
+ */
+async function refuseUnreadableGpt(disk: string, given: string): Promise<void> {
+  const fh = await open(disk, 'r');
+  try {
+    const buf = Buffer.alloc(1024);
+    await fh.read(buf, 0, 1024, 0);
+    const mbrSigned = buf[510] === 0x55 && buf[511] === 0xaa;
+    const protective = mbrSigned && [0, 1, 2, 3].some((i) => buf[446 + i * 16 + 4] === 0xee);
+    const gptSignature = buf.toString('latin1', 512, 520) === 'EFI PART';
+    if (protective || gptSignature) {
+      throw new JootError('EFORMAT', `${given}: corrupt partition table: GPT ${gptSignature ? 'header' : 'protective MBR'} present but no valid GPT (header checksums fail)`);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+function sysName(dev: string): string {
+  return dev.replace(/^\/dev\//, '');
+}
+
+/** Does the kernel already show exactly these partitions on `disk`? */
+function kernelHasExactly(disk: string, parts: HostPartition[]): boolean {
+  const base = `/sys/class/block/${sysName(disk)}`;
+  for (const p of parts) {
+    const sys = `/sys/class/block/${sysName(p.device)}`;
+    if (!existsSync(sys)) return false;
+    const start = Number(readFileSync(`${sys}/start`, 'utf8')) * SECTOR;
+    if (start !== p.start) return false;
+  }
+  // no stale extra partitions either
+  const n = parts.length;
+  for (let i = 1; i <= 128; i++) {
+    if (!parts.some((p) => p.number === i) && existsSync(`${base}/${sysName(partitionDevice(disk, i))}`)) return false;
+    if (i > n + 8 && !existsSync(`${base}/${sysName(partitionDevice(disk, i))}`)) break;
+  }
+  return true;
+}
+
+export async function discoverPartitions(disk: string, diskSize: number, given: string, runner: Runner = run): Promise<HostPartition[]> {
+  const r = await runner('partx', ['--pairs', '--output', 'NR,START,SECTORS,TYPE,UUID,NAME,SCHEME', disk], { allowFailure: true });
+  if (r.exitCode !== 0) {
+    if (/failed to read partition table|does not contain a recognized partition table/i.test(r.stderr)) return [];
+    throw new JootError('EFORMAT', `${given}: cannot read partition table: ${r.stderr.trim().split('\n').pop()?.replace(/^partx:\s*/, '').replace(disk, 'disk')}`);
+  }
+  const parts = toPartitions(disk, parsePartxPairs(r.stdout));
+  if (parts.length === 0) await refuseUnreadableGpt(disk, given);
+  validateTable(parts, diskSize, given);
+  if (parts.length && !kernelHasExactly(disk, parts)) {
+    await settle(runner);
+    await runner('partx', ['-d', disk], { allowFailure: true });
+    await retryWhileBusy(() => runner('partx', ['-a', disk]), `partx -a ${disk}`);
+    await settle(runner);
+  }
+  // devtmpfs creates the nodes; udev (where it runs) may still be renaming/chmodding them
+  for (const p of parts) {
+    for (let i = 0; !existsSync(p.device); i++) {
+      if (i > 100) throw new JootError('ECMD', `${given}: partition ${p.number} did not appear`);
+      await sleep(10);
+    }
+  }
+  return parts;
+}

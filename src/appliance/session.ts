@@ -1,0 +1,459 @@
+// A Session is what tools and library users drive: add drives, launch (attach, find
+// partitions, LVs and filesystems), look and mount, read guest files, close. Everything it
+// shows uses canonical guest names; host loop/nbd devices and temp paths stay inside.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
+import { JootError, isJootError } from './errors.js';
+import { probeImage, type ImageInfo } from './image.js';
+import { chooseBackend } from './attach/choose.js';
+import type { AttachedDisk } from './attach/backend.js';
+import { attachLoop } from './attach/loop.js';
+import { discoverPartitions, type HostPartition } from './partitions.js';
+import { listBtrfsSubvolumes, probeDevices, type Probe } from './filesystems.js';
+import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan } from './lvm.js';
+import { attachDmTable } from './dm.js';
+import { mountFs } from './mount.js';
+import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
+import { reapDeadSessions, runDir, SessionRecord } from './registry.js';
+import { GuestReader } from './guest-reader.js';
+import { setVerbose } from './run.js';
+import type {
+  DriveOptions,
+  FilesystemInfo,
+  GuestStat,
+  LvInfo,
+  MountInfo,
+  MountOptions,
+  PartitionInfo,
+  PvInfo,
+  SessionOptions,
+  VgInfo,
+} from './types.js';
+
+interface Drive {
+  path: string;
+  opts: DriveOptions;
+  readonly: boolean;
+  image?: ImageInfo;
+  attached?: AttachedDisk;
+}
+
+/** A block device the session knows, by canonical name. */
+interface BlockDev {
+  canonical: string;
+  host: string;
+  kind: 'disk' | 'partition' | 'lv';
+  readonly: boolean;
+  probe: Probe;
+  partition?: PartitionInfo;
+  /** for an LV that cannot be opened here: why */
+  unavailable?: string;
+}
+
+interface Mounted extends MountInfo {
+  hostTarget: string;
+}
+
+type State = 'new' | 'launching' | 'launched' | 'closed';
+
+export class Session implements AsyncDisposable {
+  private state: State = 'new';
+  private readonly drives: Drive[] = [];
+  private readonly devices = new Map<string, BlockDev>();
+  private readonly subvolumes = new Map<string, string[]>(); // canonical btrfs device → subvolume paths
+  private lvm: { pvs: PvInfo[]; vgs: VgInfo[]; lvs: LvInfo[] } = { pvs: [], vgs: [], lvs: [] };
+  private readonly mounted: Mounted[] = [];
+  private stack = new CleanupStack();
+  private record?: SessionRecord;
+  private tmp = '';
+  private sysroot = '';
+  private guest?: GuestReader;
+
+  constructor(private readonly options: SessionOptions = {}) {
+    if (options.verbose) setVerbose(true);
+  }
+
+  get launched(): boolean {
+    return this.state === 'launched';
+  }
+
+  /** True when every drive is read-only. */
+  get readonly(): boolean {
+    return this.drives.length > 0 && this.drives.every((d) => d.readonly);
+  }
+
+  addDrive(path: string, opts: DriveOptions = {}): void {
+    if (this.state !== 'new') throw new JootError('ESTATE', 'drives must be added before launch');
+    if (!path) throw new JootError('EINVAL', 'empty drive path');
+    this.drives.push({ path, opts, readonly: opts.readonly ?? false });
+  }
+
+  // ---------------------------------------------------------------- launch
+
+  async launch(): Promise<void> {
+    if (this.state !== 'new') throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
+    if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
+    this.state = 'launching';
+    try {
+      await reapDeadSessions();
+      this.record = new SessionRecord();
+      this.stack = new CleanupStack(this.record);
+      trackLive(this);
+      await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
+      this.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), 'session-'));
+      this.stack.push({ kind: 'dir', path: this.tmp }, () => rm(this.tmp, { recursive: true, force: true }));
+      this.sysroot = join(this.tmp, 'sysroot');
+      await mkdir(this.sysroot, { mode: 0o755 });
+      this.guest = new GuestReader(this.sysroot);
+
+      await settleAll(this.drives.map((d, i) => this.attachDrive(d, i)));
+      await settleAll(this.drives.map((d, i) => this.findPartitions(d, i)));
+      await this.probe([...this.devices.values()]);
+      await this.openLvm();
+      await this.findSubvolumes();
+      this.state = 'launched';
+    } catch (e) {
+      await this.close().catch(() => undefined);
+      throw this.canonicalError(e);
+    }
+  }
+
+  private async attachDrive(d: Drive, index: number): Promise<void> {
+    d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking });
+    // claim every layer: the top as asked, backing files read-only
+    for (const [i, layer] of d.image.chain.entries()) {
+      await this.record!.claimImage({ path: layer.path, readonly: d.readonly || i > 0 }, i === 0 ? d.path : layer.path);
+    }
+    const backend = chooseBackend(d.image, this.options.backend);
+    d.attached = await backend.attach(d.image, { stack: this.stack, tmpdir: this.tmp, readonly: d.readonly, index });
+    const name = diskName(index);
+    this.devices.set(name, { canonical: name, host: d.attached.device, kind: 'disk', readonly: d.readonly, probe: {} });
+  }
+
+  private async findPartitions(d: Drive, index: number): Promise<void> {
+    const parts = await discoverPartitions(d.attached!.device, d.image!.virtualSize, d.path);
+    for (const p of parts) this.addPartition(p, index, d.readonly);
+  }
+
+  private addPartition(p: HostPartition, diskIndex: number, readonly: boolean): void {
+    const name = partitionName(diskIndex, p.number);
+    const info: PartitionInfo = {
+      name,
+      disk: diskName(diskIndex),
+      number: p.number,
+      start: p.start,
+      size: p.size,
+      scheme: p.scheme,
+      type: p.type,
+      uuid: p.uuid,
+      label: p.label,
+      extended: p.extended || undefined,
+    };
+    this.devices.set(name, { canonical: name, host: p.device, kind: 'partition', readonly, probe: {}, partition: info });
+  }
+
+  private async probe(devs: BlockDev[]): Promise<void> {
+    const usable = devs.filter((d) => !d.partition?.extended && !d.unavailable);
+    const found = await probeDevices(usable.map((d) => d.host));
+    for (const d of usable) d.probe = found.get(d.host) ?? {};
+  }
+
+  private async openLvm(): Promise<void> {
+    const pvDevs = [...this.devices.values()].filter((d) => d.probe.type === 'LVM2_member');
+    if (pvDevs.length === 0) return;
+    const scan: LvmScan = await scanLvm(pvDevs.map((d) => d.host));
+    const hasDm = hostHasDeviceMapper();
+    this.lvm = toPublic(scan, (host) => this.canonicalOf(host), { hasDeviceMapper: hasDm });
+    const lvDevs: BlockDev[] = [];
+    for (const lv of this.lvm.lvs) {
+      const readonly = pvDevs.some((p) => p.readonly && scan.pvs.some((s) => s.device === p.host && s.vgName === lv.vg));
+      const dev: BlockDev = { canonical: lv.name, host: '', kind: 'lv', readonly, probe: {}, unavailable: lv.unavailable };
+      this.devices.set(lv.name, dev);
+      if (lv.unavailable) continue;
+      const plan = planLv(scan, lv.vg, lv.lv, { hasDeviceMapper: hasDm });
+      if (plan.kind === 'loop') {
+        dev.host = await attachLoop(plan.device, { readonly, offset: plan.offset, sizelimit: plan.size }, this.stack);
+      } else if (plan.kind === 'dm') {
+        dev.host = await attachDmTable(`joot-${this.record!.id}-${lv.vg}-${lv.lv}`, plan.table, readonly, this.stack);
+      } else {
+        dev.unavailable = plan.reason;
+        continue;
+      }
+      lvDevs.push(dev);
+    }
+    await this.probe(lvDevs);
+  }
+
+  private async findSubvolumes(): Promise<void> {
+    const btrfs = [...this.devices.values()].filter((d) => d.probe.type === 'btrfs');
+    await settleAll(
+      btrfs.map(async (d, i) => {
+        this.subvolumes.set(d.canonical, await listBtrfsSubvolumes(d.host, join(this.tmp, `btrfs${i}`)));
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private canonicalOf(host: string): string {
+    for (const d of this.devices.values()) if (d.host === host) return d.canonical;
+    return host;
+  }
+
+  /** Rewrite host device names and temp paths in a message into guest terms. */
+  private canonicalText(text: string): string {
+    let out = text;
+    const pairs = [...this.devices.values()].filter((d) => d.host).sort((a, b) => b.host.length - a.host.length);
+    for (const d of pairs) out = out.split(d.host).join(d.canonical);
+    if (this.sysroot) out = out.split(`${this.sysroot}/`).join('/').split(this.sysroot).join('/');
+    if (this.tmp) out = out.split(this.tmp).join('<session>');
+    return out;
+  }
+
+  private canonicalError(e: unknown): unknown {
+    if (e instanceof JootError) {
+      const msg = this.canonicalText(e.message);
+      return msg === e.message ? e : new JootError(e.code, msg, { cause: e.cause });
+    }
+    if (e instanceof Error) return new JootError('EIO', this.canonicalText(e.message), { cause: e });
+    return e;
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.canonicalError(e);
+    }
+  }
+
+  private requireLaunched(): void {
+    if (this.state !== 'launched') {
+      throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'call launch (jfish: run) before using this command');
+    }
+  }
+
+  private device(name: string): BlockDev {
+    this.requireLaunched();
+    const d = this.devices.get(normalizeDevice(name));
+    if (!d) throw noSuchDevice(name);
+    return d;
+  }
+
+  /** A mountable: a device with a filesystem, or btrfsvol:DEVICE/SUBVOL. */
+  private mountable(name: string): { dev: BlockDev; subvol?: string } {
+    this.requireLaunched();
+    const bv = parseBtrfsvol(name, this.devices.keys());
+    if (bv) {
+      const dev = this.device(bv.device);
+      if (!(this.subvolumes.get(dev.canonical) ?? []).includes(bv.subvol)) throw new JootError('ENOENT', `${name}: no such btrfs subvolume`);
+      return { dev, subvol: bv.subvol };
+    }
+    const dev = this.device(name);
+    if (dev.unavailable) throw new JootError('EUNSUPPORTED', dev.unavailable);
+    return { dev };
+  }
+
+  // ---------------------------------------------------------------- listing
+
+  listDevices(): string[] {
+    this.requireLaunched();
+    return this.drives.map((_, i) => diskName(i));
+  }
+
+  partitions(): PartitionInfo[] {
+    this.requireLaunched();
+    return [...this.devices.values()].filter((d) => d.partition).map((d) => d.partition!);
+  }
+
+  listPartitions(): string[] {
+    return this.partitions().map((p) => p.name);
+  }
+
+  filesystems(): FilesystemInfo[] {
+    this.requireLaunched();
+    const out: FilesystemInfo[] = [];
+    const add = (d: BlockDev) => {
+      const type = d.unavailable ? 'unknown' : (d.probe.type ?? 'unknown');
+      out.push({ name: d.canonical, type, label: d.probe.label, uuid: d.probe.uuid });
+      for (const sv of this.subvolumes.get(d.canonical) ?? []) {
+        out.push({ name: `btrfsvol:${d.canonical}/${sv}`, type: 'btrfs', label: d.probe.label, uuid: d.probe.uuid });
+      }
+    };
+    const all = [...this.devices.values()];
+    for (const disk of all.filter((d) => d.kind === 'disk')) {
+      const parts = all.filter((d) => d.partition?.disk === disk.canonical);
+      // a whole disk is a filesystem only when it has no partition table
+      if (parts.length === 0 && !disk.probe.ptType && disk.probe.type !== 'LVM2_member') add(disk);
+      for (const p of parts) {
+        if (p.partition!.extended || p.probe.type === 'LVM2_member' || p.probe.ptType) continue;
+        add(p);
+      }
+    }
+    for (const lv of all.filter((d) => d.kind === 'lv')) add(lv);
+    return out;
+  }
+
+  listFilesystems(): Map<string, string> {
+    return new Map(this.filesystems().map((f) => [f.name, f.type]));
+  }
+
+  async vfsType(dev: string): Promise<string> {
+    const m = this.mountable(dev);
+    if (m.subvol !== undefined) return 'btrfs';
+    return m.dev.probe.type ?? '';
+  }
+
+  async vfsLabel(dev: string): Promise<string> {
+    return this.mountable(dev).dev.probe.label ?? '';
+  }
+
+  async vfsUuid(dev: string): Promise<string> {
+    return this.mountable(dev).dev.probe.uuid ?? '';
+  }
+
+  pvsFull(): PvInfo[] {
+    this.requireLaunched();
+    return this.lvm.pvs;
+  }
+  vgsFull(): VgInfo[] {
+    this.requireLaunched();
+    return this.lvm.vgs;
+  }
+  lvsFull(): LvInfo[] {
+    this.requireLaunched();
+    return this.lvm.lvs;
+  }
+  pvs(): string[] {
+    return this.pvsFull().map((p) => p.name);
+  }
+  vgs(): string[] {
+    return this.vgsFull().map((v) => v.name);
+  }
+  lvs(): string[] {
+    return this.lvsFull().map((l) => l.name);
+  }
+
+  // ---------------------------------------------------------------- mounting
+
+  async mount(device: string, mountpoint: string, opts: MountOptions = {}): Promise<void> {
+    return this.guard(async () => {
+      const { dev, subvol } = this.mountable(device);
+      const name = subvol !== undefined ? `btrfsvol:${dev.canonical}/${subvol}` : dev.canonical;
+      if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
+      let target: string;
+      if (mountpoint === '/' || /^\/+$/.test(mountpoint)) {
+        target = this.sysroot;
+        mountpoint = '/';
+      } else {
+        if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
+        target = await this.guest!.resolve(mountpoint);
+        if (!(await this.guest!.isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+      }
+      if (this.mounted.some((m) => m.hostTarget === target)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+      if (this.mounted.some((m) => m.device === name)) throw new JootError('EBUSY', `${name}: already mounted`);
+      const vfstype = opts.vfstype ?? dev.probe.type;
+      if (!vfstype) throw new JootError('EINVAL', `${name}: no filesystem found`);
+      if (vfstype === 'swap' || vfstype === 'LVM2_member') throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
+      const readonly = (opts.readonly ?? false) || dev.readonly;
+      await mountFs(dev.host, target, { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvol }, this.stack);
+      this.mounted.push({ device: name, mountpoint, vfstype, readonly, hostTarget: target });
+    });
+  }
+
+  async umount(mountpointOrDevice: string): Promise<void> {
+    return this.guard(async () => {
+      this.requireLaunched();
+      const key = normalizeDevice(mountpointOrDevice);
+      const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
+      if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
+      const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));
+      if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
+      await this.stack.releaseOne((r) => r.kind === 'mount' && r.path === m.hostTarget);
+      this.mounted.splice(this.mounted.indexOf(m), 1);
+    });
+  }
+
+  async umountAll(): Promise<void> {
+    this.requireLaunched();
+    // deepest first
+    const order = [...this.mounted].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
+    for (const m of order) await this.umount(m.mountpoint);
+  }
+
+  mountpoints(): MountInfo[] {
+    this.requireLaunched();
+    return this.mounted
+      .map(({ device, mountpoint, vfstype, readonly }) => ({ device, mountpoint, vfstype, readonly }))
+      .sort((a, b) => (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0));
+  }
+
+  mounts(): string[] {
+    this.requireLaunched();
+    return this.mounted.map((m) => m.device);
+  }
+
+  // ---------------------------------------------------------------- guest files
+
+  /** The guest-rooted reader over whatever is mounted (symlinks never leave the guest). */
+  get reader(): GuestReader {
+    this.requireLaunched();
+    if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on /');
+    return this.guest!;
+  }
+
+  readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer> {
+    return this.guard(() => this.reader.readFile(path, opts));
+  }
+  readdir(path: string): Promise<string[]> {
+    return this.guard(() => this.reader.readdir(path));
+  }
+  stat(path: string): Promise<GuestStat> {
+    return this.guard(() => this.reader.stat(path));
+  }
+  lstat(path: string): Promise<GuestStat> {
+    return this.guard(() => this.reader.lstat(path));
+  }
+  readlink(path: string): Promise<string> {
+    return this.guard(() => this.reader.readlink(path));
+  }
+  exists(path: string): Promise<boolean> {
+    return this.guard(() => this.reader.exists(path));
+  }
+  isFile(path: string): Promise<boolean> {
+    return this.guard(() => this.reader.isFile(path));
+  }
+  isDir(path: string): Promise<boolean> {
+    return this.guard(() => this.reader.isDir(path));
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    untrackLive(this);
+    this.mounted.length = 0;
+    try {
+      await this.stack[Symbol.asyncDispose]();
+    } catch (e) {
+      throw this.canonicalError(e);
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+/** Like Promise.all, but waits for every branch before throwing (so cleanup sees all). */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  const rs = await Promise.allSettled(ps);
+  const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) {
+    // prefer a specific error over a generic one when several drives failed
+    const specific = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isJootError(r.reason) && r.reason.code !== 'ECMD');
+    throw (specific ?? bad).reason;
+  }
+}

@@ -1,0 +1,93 @@
+// What every joot binary shares: the version string, usage errors, and runCli, which runs a
+// tool's main, turns any error into one line on stderr (`tool: message`; exit 2 for usage
+// errors, 1 otherwise), flushes stdout and exits. Never a stack trace.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { oneLine } from '../appliance/errors.js';
+import { flush } from './output.js';
+
+/** A mistake on the command line: printed as `tool: message`, exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+let cachedVersion: string | undefined;
+
+/** joot's version from package.json (found by walking up from this file: works from src/ and dist/). */
+export function version(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'joot' && pkg.version) return (cachedVersion = pkg.version);
+    } catch {
+      // not here: keep walking up
+    }
+    const up = dirname(dir);
+    if (up === dir) return (cachedVersion = 'unknown');
+    dir = up;
+  }
+}
+
+/** `jfish (joot) 0.1.0` */
+export function versionLine(tool: string): string {
+  return `${tool} (joot) ${version()}`;
+}
+
+/** Print `tool: message` to stderr (ignores a closed stderr). */
+export function printError(tool: string, message: string): void {
+  try {
+    process.stderr.write(`${tool}: ${message}\n`);
+  } catch {
+    // stderr is gone: nothing left to tell
+  }
+}
+
+/** The exit status for an error that reached the top. */
+export function exitCodeFor(e: unknown): number {
+  return e instanceof UsageError ? 2 : 1;
+}
+
+/** A stub main for tools not built yet. */
+export function notBuilt(tool: string, issue?: number): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    if (argv.includes('--version')) {
+      process.stdout.write(`${versionLine(tool)}\n`);
+      return 0;
+    }
+    printError(tool, `not built yet${issue === undefined ? '' : ` (see issue ${issue})`}`);
+    return 2;
+  };
+}
+
+/**
+ * Run a tool's main with process.argv, then exit with its status once stdout and stderr are
+ * flushed. Exiting explicitly means a stray handle cannot keep a finished tool alive.
+ */
+export async function runCli(tool: string, main: (argv: string[]) => Promise<number>): Promise<void> {
+  const die = (e: unknown): void => {
+    printError(tool, oneLine(e));
+    process.exit(1);
+  };
+  process.on('uncaughtException', die);
+  process.on('unhandledRejection', die);
+  process.stderr.on('error', () => {}); // a closed stderr is not worth crashing over
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') die(e); // a reader that went away is not an error
+  });
+  let code: number;
+  try {
+    code = await main(process.argv.slice(2));
+  } catch (e) {
+    printError(tool, oneLine(e));
+    code = exitCodeFor(e);
+  }
+  process.exitCode = code;
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  process.exit(code);
+}

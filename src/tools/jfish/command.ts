@@ -1,0 +1,87 @@
+// The shape of one jfish command record. Every command is declared once, with a typed
+// signature; the parser, the validation, `help` and the dispatcher all read these records.
+import type { Session } from '../../appliance/index.js';
+import type { Writer } from '../output.js';
+
+export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'bool' | 'filein' | 'fileout';
+
+export interface ArgSpec {
+  readonly name: string;
+  readonly type: ArgType;
+  /** May be left out (only trailing arguments). */
+  readonly optional?: boolean;
+  /** Takes all remaining words (only the last argument). */
+  readonly variadic?: boolean;
+}
+
+export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files';
+
+export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files'];
+
+/** What a running command can reach. */
+export interface Ctx {
+  readonly session: Session;
+  readonly out: Writer;
+  /** --ro was given: every drive is read-only and `mount` mounts read-only. */
+  readonly readonly: boolean;
+  /** The command table (for `help`), passed in to keep commands free of import cycles. */
+  readonly table: CommandTable;
+}
+
+export interface CommandTable {
+  readonly commands: readonly Command[];
+  lookup(name: string): Command | undefined;
+}
+
+/** A parsed argument value. */
+export type ArgValue = string | number | boolean | string[] | number[] | boolean[] | undefined;
+
+interface ArgTypeMap {
+  device: string;
+  mountable: string;
+  path: string;
+  string: string;
+  int: number;
+  bool: boolean;
+  filein: string;
+  fileout: string;
+}
+
+type ValueOf<S> = S extends ArgSpec
+  ? S extends { variadic: true }
+    ? ArgTypeMap[S['type']][]
+    : S extends { optional: true }
+      ? ArgTypeMap[S['type']] | undefined
+      : ArgTypeMap[S['type']]
+  : never;
+
+/** The tuple of values a command's run() receives, derived from its ArgSpecs. */
+export type ArgValues<A extends readonly ArgSpec[]> = { -readonly [K in keyof A]: ValueOf<A[K]> };
+
+interface CommandFields {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly group: Group;
+  /** Refused (by the dispatcher) until `run` has launched the session. */
+  readonly needsLaunch: boolean;
+  /** One line, for the command list. */
+  readonly summary: string;
+  /** Long help, for `help CMD`. */
+  readonly description: string;
+}
+
+export interface CommandDef<A extends readonly ArgSpec[]> extends CommandFields {
+  readonly args: A;
+  run(ctx: Ctx, args: ArgValues<A>): Promise<void>;
+}
+
+/** A command record with its argument types erased: what the table holds. */
+export interface Command extends CommandFields {
+  readonly args: readonly ArgSpec[];
+  run(ctx: Ctx, args: ArgValue[]): Promise<void>;
+}
+
+/** Declare a command: run() gets arguments typed from `args`. */
+export function defineCommand<const A extends readonly ArgSpec[]>(def: CommandDef<A>): Command {
+  return def as unknown as Command;
+}

@@ -1,0 +1,70 @@
+// Running a script of commands: look each up, parse its arguments from its ArgSpecs,
+// refuse launch-needing commands before `run`, stop at the first failure.
+import { oneLine } from '../../appliance/errors.js';
+import { quoteForTrace } from '../../appliance/run.js';
+import { parseArgs } from './args.js';
+import type { ArgValue, Command, Ctx } from './command.js';
+
+export interface Invocation {
+  command: Command;
+  /** the name as typed */
+  name: string;
+  words: string[];
+  args: ArgValue[];
+}
+
+/** An error tied to one command: printed as `jfish: CMD: message`. */
+export class CommandError extends Error {
+  constructor(
+    readonly command: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'CommandError';
+  }
+}
+
+/** Resolve and parse one command line (name + words). Throws CommandError. */
+export function prepare(ctx: Pick<Ctx, 'table'>, line: readonly string[]): Invocation {
+  const [name, ...words] = line;
+  if (name === undefined) throw new CommandError('', 'empty command');
+  const command = ctx.table.lookup(name);
+  if (!command) throw new CommandError(name, "unknown command (try 'help')");
+  try {
+    return { command, name, words, args: parseArgs(command, words) };
+  } catch (e) {
+    throw new CommandError(command.name, oneLine(e), e);
+  }
+}
+
+/** Run one prepared command. Throws CommandError. */
+export async function execute(ctx: Ctx, inv: Invocation): Promise<void> {
+  const { command } = inv;
+  if (command.needsLaunch && !ctx.session.launched) {
+    throw new CommandError(command.name, 'call run before using this command');
+  }
+  try {
+    await command.run(ctx, inv.args);
+  } catch (e) {
+    throw new CommandError(command.name, oneLine(e), e);
+  }
+}
+
+export interface ScriptOptions {
+  /** -x: echo each command to stderr before running it. */
+  trace?: (line: string) => void;
+}
+
+/**
+ * Parse every command first (a typo fails before anything is opened), then run them in
+ * order, stopping at the first error or once stdout's reader has gone away.
+ */
+export async function runScript(ctx: Ctx, lines: readonly string[][], opts: ScriptOptions = {}): Promise<void> {
+  const prepared = lines.map((l) => prepare(ctx, l));
+  for (const inv of prepared) {
+    if (ctx.out.closed) return;
+    opts.trace?.(quoteForTrace(inv.name, inv.words));
+    await execute(ctx, inv);
+  }
+}
