@@ -98,8 +98,8 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
   if (o.vfstype === 'ntfs' || o.vfstype === 'ntfs3') {
     await mountFuse('ntfs-3g', ['-o', [...opts, 'no_detach'].join(','), device, target], target, stack);
   } else if ((o.vfstype === 'vfat' || o.vfstype === 'msdos') && !known.has('vfat')) {
-    // fusefat is read-only unless told rw+ (its write support is experimental)
-    const fopts = opts.filter((x) => x !== 'ro').concat(o.readonly ? [] : ['rw+']);
+    // fusefat refuses to start without either `ro` or `rw+` (its write support is experimental)
+    const fopts = o.readonly ? opts : opts.concat(['rw+']);
     await mountFuse('fusefat', ['-f', '-o', fopts.join(','), device, target], target, stack);
   } else {
     const type = kernelType(o.vfstype, known);

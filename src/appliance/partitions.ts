@@ -1,7 +1,7 @@
 // Partitions of an attached disk: read the table with partx (MBR with extended/logical,
 // GPT), check it is sane, and make sure the kernel has a block device for each partition —
 // added with partx where the kernel has no partition parser (like this CI host).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { JootError } from './errors.js';
 import { run, retryWhileBusy, sleep, type Runner } from './run.js';
@@ -101,6 +101,15 @@ async function refuseUnreadableGpt(disk: string, given: string): Promise<void> {
   }
 }
 
+function hasAnyPartition(disk: string): boolean {
+  const name = sysName(disk);
+  try {
+    return readdirSync(`/sys/class/block/${name}`).some((e) => e.startsWith(name));
+  } catch {
+    return false;
+  }
+}
+
 function sysName(dev: string): string {
   return dev.replace(/^\/dev\//, '');
 }
@@ -134,7 +143,7 @@ export async function discoverPartitions(disk: string, diskSize: number, given: 
   validateTable(parts, diskSize, given);
   if (parts.length && !kernelHasExactly(disk, parts)) {
     await settle(runner);
-    await runner('partx', ['-d', disk], { allowFailure: true });
+    if (hasAnyPartition(disk)) await runner('partx', ['-d', disk], { allowFailure: true });
     await retryWhileBusy(() => runner('partx', ['-a', disk]), `partx -a ${disk}`);
     await settle(runner);
   }

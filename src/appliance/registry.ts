@@ -12,7 +12,8 @@ import { JootError, oneLine } from './errors.js';
 export type Resource =
   | { kind: 'dir'; path: string }
   | { kind: 'helper'; name: string; pid: number; start: string }
-  | { kind: 'loop'; device: string; backing: string }
+  /** diskseq: the kernel's per-attach sequence number of the device (/sys/block/loopN/diskseq) */
+  | { kind: 'loop'; device: string; backing: string; diskseq?: string }
   | { kind: 'mount'; path: string }
   | { kind: 'nbd'; device: string }
   | { kind: 'dm'; name: string };
@@ -145,6 +146,15 @@ async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The kernel's sequence number of the device's current attachment (Linux ≥ 5.15). */
+export function loopDiskseq(device: string): string | undefined {
+  try {
+    return readFileSync(`/sys/block/${device.replace('/dev/', '')}/diskseq`, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function alive(pid: number, start: string): boolean {
   const s = processStart(pid);
   return s !== undefined && s === start;
@@ -166,15 +176,21 @@ async function releaseStale(r: Resource): Promise<void> {
       return;
     }
     case 'loop': {
-      // Only detach if the device still belongs to the same backing file (loop numbers are reused).
+      // Only detach the very attachment we recorded: loop numbers are reused, and the same
+      // image may be attached again (by another session) on the same number. The kernel's
+      // diskseq changes with every attach, so it tells them apart; the backing path cannot
+      // always (a FUSE export file whose mount is gone reads as "/"). Records without a
+      // diskseq fall back to comparing the backing file.
       const name = r.device.replace('/dev/', '');
       let backing = '';
       try {
         backing = (await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8')).trim();
       } catch {
-        return;
+        return; // not attached at all
       }
-      if (backing === r.backing || backing.startsWith(`${r.backing} (deleted)`)) {
+      const seq = loopDiskseq(r.device);
+      const same = r.diskseq !== undefined && seq !== undefined ? seq === r.diskseq : backing === r.backing || backing.startsWith(`${r.backing} (deleted)`);
+      if (same) {
         await run('partx', ['-d', r.device], { allowFailure: true });
         await run('losetup', ['-d', r.device], { allowFailure: true });
       }

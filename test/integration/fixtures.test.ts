@@ -367,6 +367,20 @@ describeRoot('test fixtures', () => {
     expect(await extCat(file, '/dirty.txt')).toBe('dirty\n');
   });
 
+  it('ntfs.raw: one NTFS partition (type 07) with /hello.txt', async () => {
+    const file = p('ntfs.raw');
+    expect(statSync(file).size).toBe(32 * 1024 * 1024);
+    const t = await sfdisk(file);
+    expect(t.label).toBe('dos');
+    expect(t.id).toBe('0x4e544653');
+    expect(t.partitions).toHaveLength(1);
+    expect(t.partitions[0]).toMatchObject({ start: 2048, size: 32 * 2048 - 2048, type: '7' });
+    const dev = await attach(file, { parts: true });
+    expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ntfs', LABEL: 'winvol', UUID: '4E54465300000001', PART_ENTRY_UUID: '4e544653-01' });
+    expect(await ok('ntfscat', [`${dev}p1`, '/hello.txt'])).toBe('hello from ntfs\n');
+    await detach(dev);
+  });
+
   it('hostile inputs are what they claim to be', async () => {
     expect(statSync(p('empty.img')).size).toBe(0);
     const text = statSync(p('text.img')).size;

@@ -3,6 +3,7 @@ import type { CleanupStack } from '../cleanup.js';
 import { JootError } from '../errors.js';
 import { run, retryWhileBusy } from '../run.js';
 import type { ImageInfo } from '../image.js';
+import { loopDiskseq } from '../registry.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
 
 export interface LoopOptions {
@@ -24,7 +25,8 @@ export async function attachLoop(file: string, opts: LoopOptions, stack: Cleanup
   const r = await retryWhileBusy(() => run('losetup', args), 'losetup');
   const device = r.stdout.trim();
   if (!device.startsWith('/dev/loop')) throw new JootError('ECMD', `losetup returned no device for ${file}`);
-  stack.push({ kind: 'loop', device, backing: file }, () => detachLoop(device, !!opts.partscan));
+  // diskseq identifies this attachment: a reaper must never detach a later reuse of the number
+  stack.push({ kind: 'loop', device, backing: file, diskseq: loopDiskseq(device) }, () => detachLoop(device, !!opts.partscan));
   return device;
 }
 

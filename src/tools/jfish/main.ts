@@ -1,6 +1,5 @@
 // jfish: guestfish's command line, host-side. First cut: commands from argv only
 // (`jfish --ro -a disk.img run : list-filesystems`); the interactive shell comes later.
-import yargs from 'yargs';
 import { Session } from '../../appliance/index.js';
 import { oneLine } from '../../appliance/errors.js';
 import { setVerbose } from '../../appliance/run.js';
@@ -38,7 +37,10 @@ interface Flags {
   x: boolean;
 }
 
-function parseFlags(options: string[]): Flags {
+async function parseFlags(options: string[]): Promise<Flags> {
+  // the common call has no such options: skip loading yargs (a tenth of startup time)
+  if (options.length === 0) return { help: false, version: false, verbose: false, x: false };
+  const { default: yargs } = await import('yargs');
   const argv = yargs(options)
     .scriptName(TOOL)
     .help(false)
@@ -58,7 +60,7 @@ function parseFlags(options: string[]): Flags {
 
 export async function main(argv: string[]): Promise<number> {
   const scanned = prescan(argv);
-  const flags = parseFlags(scanned.options);
+  const flags = await parseFlags(scanned.options);
   if (flags.help) {
     process.stdout.write(usageText);
     return 0;

@@ -1,0 +1,85 @@
+// `npm run bench`: median wall-clock times of the appliance layer and of jfish end to end,
+// on the test fixtures. Prints a table and writes JSON (bench/results.json or $JOOT_BENCH_OUT).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Session } from '../src/appliance/index.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const fixtures = process.env.JOOT_FIXTURES ?? join(repo, '.cache/fixtures');
+const runs = Number(process.env.JOOT_BENCH_RUNS ?? 15);
+
+interface Row {
+  name: string;
+  runs: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  target_ms?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function measure(name: string, fn: () => Promise<void> | void, target?: number): Promise<Row> {
+  await fn(); // warm-up: page cache, first-run costs
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { name, runs, median_ms: r(median(times)), min_ms: r(Math.min(...times)), max_ms: r(Math.max(...times)), target_ms: target };
+}
+
+async function listFilesystems(image: string): Promise<void> {
+  await using s = new Session();
+  s.addDrive(image, { readonly: true });
+  await s.launch();
+  s.listFilesystems();
+}
+
+function jfish(args: string[]): void {
+  const r = spawnSync(join(repo, 'bin/jfish'), args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`jfish ${args.join(' ')} failed: ${r.stderr}`);
+}
+
+async function main(): Promise<void> {
+  execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const img = (n: string) => join(fixtures, n);
+  const rows: Row[] = [];
+  rows.push(await measure('attach+list-filesystems+close raw (mbr.raw, loop)', () => listFilesystems(img('mbr.raw'))));
+  rows.push(await measure('attach+list-filesystems+close qcow2 (three.qcow2, FUSE)', () => listFilesystems(img('three.qcow2'))));
+  rows.push(await measure('attach+list-filesystems+close LVM (lvm.raw, 2 LVs as loops)', () => listFilesystems(img('lvm.raw'))));
+  rows.push(
+    await measure(
+      'jfish --ro -a three.qcow2 run : mount-ro /dev/sda1 / : cat /one.txt',
+      () => jfish(['--ro', '-a', img('three.qcow2'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
+      300,
+    ),
+  );
+  rows.push(
+    await measure('jfish --ro -a three.raw run : mount-ro /dev/sda1 / : cat /one.txt', () =>
+      jfish(['--ro', '-a', img('three.raw'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
+    ),
+  );
+  rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
+
+  const w = Math.max(...rows.map((r) => r.name.length));
+  console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  target`);
+  for (const r of rows) {
+    const verdict = r.target_ms === undefined ? '' : `${r.target_ms} ${r.median_ms <= r.target_ms ? 'ok' : 'MISSED'}`;
+    console.log(`${r.name.padEnd(w)}  ${String(r.median_ms).padStart(9)} ${String(r.min_ms).padStart(6)} ${String(r.max_ms).padStart(6)}  ${verdict}`);
+  }
+  const out = process.env.JOOT_BENCH_OUT ?? join(repo, 'bench/results.json');
+  const report = { date: new Date().toISOString(), node: process.version, runs, results: rows };
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(JSON.stringify(report));
+}
+
+await main();
