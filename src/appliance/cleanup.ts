@@ -14,12 +14,27 @@ interface Entry {
 export class CleanupStack implements AsyncDisposable {
   private entries: Entry[] = [];
   private disposed = false;
+  private aborted?: Error;
   constructor(private readonly record?: SessionRecord) {}
 
-  /** Register a resource that is now held; `release` undoes it. */
+  /**
+   * Register a resource that is now held; `release` undoes it. After abort() the resource is
+   * still registered (so the unwind releases it) and then `push` throws, stopping whatever was
+   * acquiring. On a stack already disposed it is released at once, and `push` throws.
+   */
   push(resource: Resource, release: () => Promise<void>): void {
+    if (this.disposed) {
+      void release().catch((err: unknown) => trace(`late cleanup of ${describe(resource)} failed: ${oneLine(err)}`));
+      throw this.aborted ?? new Error(`${describe(resource)} acquired after its session was closed`);
+    }
     this.entries.push({ resource, release });
     this.record?.add(resource);
+    if (this.aborted) throw this.aborted;
+  }
+
+  /** Make every later push() throw `reason` (after registering its resource). */
+  abort(reason: Error): void {
+    this.aborted ??= reason;
   }
 
   get size(): number {
@@ -82,9 +97,20 @@ export function describe(r: Resource): string {
 
 const live = new Set<AsyncDisposable>();
 let handlersInstalled = false;
+let exiting: NodeJS.Signals | undefined;
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/** The signal this process is exiting on, once one arrived (CLIs exit with 128+N then). */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return exiting;
+}
 
 async function onSignal(sig: NodeJS.Signals): Promise<void> {
-  const code = sig === 'SIGINT' ? 130 : 143;
+  // A second ^C while disks are being released must not cut the release short.
+  if (exiting) return;
+  exiting = sig;
+  const code = SIGNAL_EXIT[sig] ?? 1;
   process.stderr.write(`joot: ${sig}, releasing disks\n`);
   await Promise.allSettled([...live].map((d) => d[Symbol.asyncDispose]()));
   process.exit(code);

@@ -69,6 +69,10 @@ export class Session implements AsyncDisposable {
   private tmp = '';
   private sysroot = '';
   private guest?: GuestReader;
+  /** the launch in progress, so that close() during launch can wait for it to unwind */
+  private launching?: Promise<void>;
+  private closeRequested = false;
+  private releasing?: Promise<void>;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -95,11 +99,17 @@ export class Session implements AsyncDisposable {
     if (this.state !== 'new') throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
     if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
     this.state = 'launching';
+    this.launching = this.doLaunch();
+    await this.launching;
+  }
+
+  private async doLaunch(): Promise<void> {
     try {
       await reapDeadSessions();
       this.record = new SessionRecord();
       this.stack = new CleanupStack(this.record);
       trackLive(this);
+      if (this.closeRequested) throw closedWhileLaunching();
       await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
       this.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), 'session-'));
       this.stack.push({ kind: 'dir', path: this.tmp }, () => rm(this.tmp, { recursive: true, force: true }));
@@ -112,9 +122,10 @@ export class Session implements AsyncDisposable {
       await this.probe([...this.devices.values()]);
       await this.openLvm();
       await this.findSubvolumes();
+      if (this.closeRequested) throw closedWhileLaunching();
       this.state = 'launched';
     } catch (e) {
-      await this.close().catch(() => undefined);
+      await this.release().catch(() => undefined);
       throw this.canonicalError(e);
     }
   }
@@ -430,21 +441,42 @@ export class Session implements AsyncDisposable {
 
   // ---------------------------------------------------------------- closing
 
+  /**
+   * Release everything the session holds. Safe to call at any time and more than once (every
+   * call waits for the same release). During launch (e.g. from a SIGINT handler) it stops the
+   * launch at its next step and waits until the launch has unwound what it had acquired.
+   */
   async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    untrackLive(this);
-    this.mounted.length = 0;
-    try {
-      await this.stack[Symbol.asyncDispose]();
-    } catch (e) {
-      throw this.canonicalError(e);
+    if (this.state === 'launching' && this.launching) {
+      this.closeRequested = true;
+      this.stack.abort(closedWhileLaunching());
+      await this.launching.catch(() => undefined);
     }
+    return this.release();
+  }
+
+  private release(): Promise<void> {
+    this.releasing ??= (async () => {
+      this.state = 'closed';
+      this.mounted.length = 0;
+      try {
+        await this.stack[Symbol.asyncDispose]();
+      } catch (e) {
+        throw this.canonicalError(e);
+      } finally {
+        untrackLive(this);
+      }
+    })();
+    return this.releasing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+function closedWhileLaunching(): JootError {
+  return new JootError('ESTATE', 'the session was closed while launching');
 }
 
 /** Like Promise.all, but waits for every branch before throwing (so cleanup sees all). */
