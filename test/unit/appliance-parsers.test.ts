@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { parsePartxPairs, toPartitions, validateTable, partitionDevice } from '../../src/appliance/partitions.js';
+import { parseBlkidExport, parseSubvolumeList } from '../../src/appliance/filesystems.js';
+import { diskName, driveLetters, normalizeDevice, parseBtrfsvol, splitMapperName } from '../../src/appliance/names.js';
+import { chainOptions, escapeOpt } from '../../src/appliance/attach/qemu-options.js';
+import { mountOptions } from '../../src/appliance/mount.js';
+import { chooseBackend } from '../../src/appliance/attach/choose.js';
+import type { ImageInfo } from '../../src/appliance/image.js';
+
+describe('partx output', () => {
+  const text = `NR="1" START="2048" SECTORS="40960" TYPE="0x83" UUID="73ea8ee5-01" NAME="" SCHEME="dos"
+NR="2" START="43008" SECTORS="88064" TYPE="0x5" UUID="73ea8ee5-02" NAME="" SCHEME="dos"
+NR="5" START="45056" SECTORS="16384" TYPE="0x83" UUID="73ea8ee5-05" NAME="my\\x20disk" SCHEME="dos"
+`;
+  it('parses pairs, marks extended partitions, converts to bytes', () => {
+    const parts = toPartitions('/dev/loop7', parsePartxPairs(text));
+    expect(parts.map((p) => [p.number, p.device, p.start, p.size, p.extended])).toEqual([
+      [1, '/dev/loop7p1', 2048 * 512, 40960 * 512, false],
+      [2, '/dev/loop7p2', 43008 * 512, 88064 * 512, true],
+      [5, '/dev/loop7p5', 45056 * 512, 16384 * 512, false],
+    ]);
+    expect(parts[2]!.label).toBe('my disk');
+    expect(() => validateTable(parts, 64 << 20, 'd.img')).not.toThrow();
+  });
+  it('refuses partitions beyond the disk, overlaps, and a bare protective MBR', () => {
+    const parts = toPartitions('/dev/loop7', parsePartxPairs(text));
+    expect(() => validateTable(parts, 32 << 20, 'd.img')).toThrow(/d.img: corrupt partition table: partition 2 .* beyond the end/);
+    const overlap = toPartitions('/dev/loop7', parsePartxPairs('NR="1" START="2048" SECTORS="4096" TYPE="0x83" SCHEME="dos"\nNR="2" START="4096" SECTORS="4096" TYPE="0x83" SCHEME="dos"'));
+    expect(() => validateTable(overlap, 64 << 20, 'd.img')).toThrow(/partitions 1 and 2 overlap/);
+    const pmbr = toPartitions('/dev/loop7', parsePartxPairs('NR="1" START="1" SECTORS="100" TYPE="0xee" SCHEME="dos"'));
+    expect(() => validateTable(pmbr, 64 << 20, 'd.img')).toThrow(/GPT/);
+  });
+  it('names partition devices like the kernel', () => {
+    expect(partitionDevice('/dev/loop3', 2)).toBe('/dev/loop3p2');
+    expect(partitionDevice('/dev/nbd0', 1)).toBe('/dev/nbd0p1');
+    expect(partitionDevice('/dev/sdb', 5)).toBe('/dev/sdb5');
+  });
+});
+
+describe('blkid and btrfs output', () => {
+  it('parses blkid -o export blocks', () => {
+    const m = parseBlkidExport('DEVNAME=/dev/loop0p1\nUUID=abc\nTYPE=ext4\nLABEL=my\\ label\n\nDEVNAME=/dev/loop0\nPTTYPE=dos\n');
+    expect(m.get('/dev/loop0p1')).toMatchObject({ type: 'ext4', uuid: 'abc', label: 'my label' });
+    expect(m.get('/dev/loop0')).toMatchObject({ ptType: 'dos', type: undefined });
+  });
+  it('parses btrfs subvolume list', () => {
+    expect(parseSubvolumeList('ID 256 gen 9 top level 5 path @\nID 257 gen 10 top level 5 path @home\nID 258 gen 11 top level 257 path <FS_TREE>/@home/snap\n')).toEqual(['@', '@home', '@home/snap']);
+  });
+});
+
+describe('canonical names', () => {
+  it('letters drives like the kernel', () => {
+    expect([0, 1, 25, 26, 27, 701, 702].map(driveLetters)).toEqual(['a', 'b', 'z', 'aa', 'ab', 'zz', 'aaa']);
+    expect(diskName(2)).toBe('/dev/sdc');
+  });
+  it('accepts the usual aliases', () => {
+    expect(normalizeDevice('/dev/vda1')).toBe('/dev/sda1');
+    expect(normalizeDevice('/dev/hdb')).toBe('/dev/sdb');
+    expect(normalizeDevice('/dev/xvda2')).toBe('/dev/sda2');
+    expect(normalizeDevice('/dev/mapper/vg0-root')).toBe('/dev/vg0/root');
+    expect(normalizeDevice('/dev/mapper/my--vg-lv--1')).toBe('/dev/my-vg/lv-1');
+    expect(splitMapperName('a--b')).toBeUndefined();
+  });
+  it('parses btrfsvol names against known devices', () => {
+    const devs = ['/dev/sda1', '/dev/vg0/root'];
+    expect(parseBtrfsvol('btrfsvol:/dev/sda1/@home/snap', devs)).toEqual({ device: '/dev/sda1', subvol: '@home/snap' });
+    expect(parseBtrfsvol('btrfsvol:/dev/vg0/root/@', devs)).toEqual({ device: '/dev/vg0/root', subvol: '@' });
+    expect(parseBtrfsvol('btrfsvol:/dev/vda1/@', [])).toEqual({ device: '/dev/sda1', subvol: '@' });
+    expect(parseBtrfsvol('/dev/sda1', devs)).toBeUndefined();
+  });
+});
+
+describe('qemu options', () => {
+  it('escapes commas and nests backing layers', () => {
+    expect(escapeOpt('a,b')).toBe('a,,b');
+    expect(chainOptions([{ path: '/a.qcow2', format: 'qcow2' }], true)).toEqual(['driver=qcow2', 'file.driver=file', 'file.filename=/a.qcow2', 'read-only=on']);
+    expect(chainOptions([{ path: '/dev/sdz', format: 'raw' }], false)).toContain('file.driver=host_device');
+  });
+});
+
+describe('mount options', () => {
+  it('always hardens, and adds no-replay options on read-only devices', () => {
+    expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: true })).toEqual(['ro', 'noload', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'xfs', readonly: true, deviceReadonly: true })).toContain('norecovery');
+    expect(mountOptions({ vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvol: '@' })).toEqual(['subvol=@', 'ro', 'rescue=nologreplay', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: false })).toEqual(['ro', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, exec: true })).toEqual(['nosuid', 'nodev', 'exec']);
+  });
+  it('refuses options that loosen the hardening', () => {
+    for (const bad of ['suid', 'dev', 'exec', 'remount', 'bind']) {
+      expect(() => mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: `noatime,${bad}` })).toThrow(/not allowed/);
+    }
+    expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: 'noatime,data=ordered' })).toEqual(['noatime', 'data=ordered', 'nosuid', 'nodev', 'noexec']);
+  });
+});
+
+describe('backend choice', () => {
+  const raw: ImageInfo = { given: 'a', chain: [{ path: '/a', format: 'raw' }], format: 'raw', virtualSize: 1, isBlockDevice: false };
+  const qcow: ImageInfo = { ...raw, chain: [{ path: '/a', format: 'qcow2' }], format: 'qcow2' };
+  it('uses loop for raw, nbd where present, fuse otherwise', () => {
+    expect(chooseBackend(raw, undefined, { nbd: false }).name).toBe('loop');
+    expect(chooseBackend(qcow, undefined, { nbd: false }).name).toBe('fuse');
+    expect(chooseBackend(qcow, undefined, { nbd: true }).name).toBe('nbd');
+    expect(chooseBackend(raw, 'fuse', { nbd: false }).name).toBe('fuse');
+    expect(() => chooseBackend(raw, 'nbd', { nbd: false })).toThrow(/kernel NBD/);
+  });
+});
