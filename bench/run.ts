@@ -49,6 +49,28 @@ function jfish(args: string[]): void {
   if (r.status !== 0) throw new Error(`jfish ${args.join(' ')} failed: ${r.stderr}`);
 }
 
+/**
+ * The same jfish job through libguestfs's guestfish, once (each launch boots an appliance
+ * VM under TCG here: 15-50 s), when it is installed and not turned off with
+ * JOOT_BENCH_LIBGUESTFS=0.
+ */
+function libguestfsReference(image: string): Row | undefined {
+  if (process.env.JOOT_BENCH_LIBGUESTFS === '0') return undefined;
+  if (spawnSync('sh', ['-c', 'command -v guestfish']).status !== 0) {
+    console.error('bench: guestfish not installed: no libguestfs reference row');
+    return undefined;
+  }
+  const env = { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+  const t0 = performance.now();
+  const r = spawnSync('guestfish', ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt'], { env, encoding: 'utf8' });
+  const ms = Math.round(performance.now() - t0);
+  if (r.status !== 0) {
+    console.error(`bench: guestfish failed: ${r.stderr.trim().split('\n').pop()}`);
+    return undefined;
+  }
+  return { name: 'reference: guestfish (libguestfs, TCG) same job, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms };
+}
+
 async function main(): Promise<void> {
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const img = (n: string) => join(fixtures, n);
@@ -69,6 +91,8 @@ async function main(): Promise<void> {
     ),
   );
   rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
+  const lg = libguestfsReference(img('three.qcow2'));
+  if (lg) rows.push(lg);
 
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  target`);

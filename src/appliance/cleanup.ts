@@ -106,27 +106,41 @@ export function interruptedBy(): NodeJS.Signals | undefined {
   return exiting;
 }
 
+/** 128 + the signal's number: what a shell reports for a process killed by it. */
+export function signalExitCode(sig: NodeJS.Signals): number {
+  return SIGNAL_EXIT[sig] ?? 1;
+}
+
 async function onSignal(sig: NodeJS.Signals): Promise<void> {
   // A second ^C while disks are being released must not cut the release short.
   if (exiting) return;
   exiting = sig;
-  const code = SIGNAL_EXIT[sig] ?? 1;
+  const code = signalExitCode(sig);
   process.stderr.write(`joot: ${sig}, releasing disks\n`);
   await Promise.allSettled([...live].map((d) => d[Symbol.asyncDispose]()));
   process.exit(code);
 }
 
-/** Keep `d` on the list of things to release if the process is interrupted. */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const handlers = new Map<NodeJS.Signals, () => void>(SIGNALS.map((sig) => [sig, () => void onSignal(sig)]));
+
+/**
+ * Keep `d` on the list of things to release if the process is interrupted. The handlers are
+ * installed only while something is live: a program using the library gets its own signal
+ * behaviour back once its sessions are closed.
+ */
 export function trackLive(d: AsyncDisposable): void {
   live.add(d);
   if (!handlersInstalled) {
     handlersInstalled = true;
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.on(sig, () => void onSignal(sig));
-    }
+    for (const [sig, h] of handlers) process.on(sig, h);
   }
 }
 
 export function untrackLive(d: AsyncDisposable): void {
   live.delete(d);
+  if (live.size === 0 && handlersInstalled && !exiting) {
+    handlersInstalled = false;
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
 }

@@ -59,13 +59,16 @@ async function qemuImgInfo(path: string, format: string | undefined, readonly: b
 }
 
 function qemuRefusal(given: string, r: RunResult): JootError {
-  const msg = r.stderr
+  const lines = r.stderr
     .trim()
     .split('\n')
     .map((l) => l.replace(/^qemu-img:\s*/, '').trim())
-    .filter(Boolean)
-    .pop() ?? `qemu-img exit ${r.exitCode}`;
-  if (/lock/i.test(msg)) return new JootError('EBUSY', `${given}: in use by another process (${msg})`);
+    .filter(Boolean);
+  // a lock conflict is two lines: "Could not open 'X': Failed to get shared "write" lock" and
+  // "Is another process using the image [X]?" — the first says what happened
+  const locked = lines.find((l) => /lock/i.test(l));
+  if (locked) return new JootError('EBUSY', `${given}: in use by another process (${locked.replace(/^Could not open '[^']*': /, '')})`);
+  const msg = lines.pop() ?? `qemu-img exit ${r.exitCode}`;
   return bad(given, `not a usable disk image: ${msg}`);
 }
 

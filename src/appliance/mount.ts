@@ -98,8 +98,10 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
   if (o.vfstype === 'ntfs' || o.vfstype === 'ntfs3') {
     await mountFuse('ntfs-3g', ['-o', [...opts, 'no_detach'].join(','), device, target], target, stack);
   } else if ((o.vfstype === 'vfat' || o.vfstype === 'msdos') && !known.has('vfat')) {
-    // fusefat refuses to start without either `ro` or `rw+` (its write support is experimental)
-    const fopts = o.readonly ? opts : opts.concat(['rw+']);
+    // fusefat refuses to start without either `ro` or `rw+` (its write support is experimental),
+    // and (libfuse 2) refuses a non-empty mountpoint unless told `nonempty`: guest directories
+    // such as /boot/efi may hold files, and kernel mounts (and ntfs-3g) cover them too
+    const fopts = (o.readonly ? opts : opts.concat(['rw+'])).concat(['nonempty']);
     await mountFuse('fusefat', ['-f', '-o', fopts.join(','), device, target], target, stack);
   } else {
     const type = kernelType(o.vfstype, known);
@@ -118,6 +120,13 @@ async function mountFuse(prog: string, args: string[], target: string, stack: Cl
   });
   stack.push({ kind: 'mount', path: target }, async () => {
     await umountPath(target);
-    await helper.exited;
+    // The driver exits once its mount is gone — unless a copy of the mount lives on in another
+    // mount namespace (one unshared while this was mounted, e.g. another tool started through
+    // `unshare --mount`): then it would serve that copy for as long as that namespace lives, and
+    // close would wait as long. Give it a moment, then stop it.
+    const exited = await Promise.race([helper.exited.then(() => true), sleep(FUSE_EXIT_GRACE_MS).then(() => false)]);
+    if (!exited) await helper.stop();
   });
 }
+
+const FUSE_EXIT_GRACE_MS = 1000;

@@ -2,7 +2,7 @@
 // what it holds (loop devices, mounts, helper processes, temp dirs) in acquisition order.
 // A joot that is SIGKILLed cannot clean up after itself; the next one reads the records
 // of dead sessions and releases what they held (reapDeadSessions).
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -114,35 +114,92 @@ export class SessionRecord {
   }
 }
 
-/** A tiny cross-process mutex: mkdir is atomic; a holder that died is detected by pid. */
-async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
+const LOCK_WAIT_MS = 3000;
+/** a lock without a readable owner is stale once this old (a holder writes it at once) */
+const OWNERLESS_STALE_MS = 2000;
+
+function readOwner(dir: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'owner'), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder died (or the lock has had no owner for a while): the lock may be broken. */
+function lockIsStale(dir: string, owner: string | undefined): boolean {
+  const [pid, start] = (owner ?? '').split(' ');
+  if (pid && /^\d+$/.test(pid) && start !== undefined) return !alive(Number(pid), start);
+  try {
+    return Date.now() - statSync(dir).mtimeMs > OWNERLESS_STALE_MS;
+  } catch {
+    return false; // gone meanwhile: just try again
+  }
+}
+
+/** Take the lock: the owner file is written first and the directory renamed into place, so a
+ *  lock never exists without its owner (a holder killed between mkdir and write would
+ *  otherwise leave a lock nobody can tell is stale). */
+function tryLock(dir: string, token: string): boolean {
+  const tmp = `${dir}.new.${process.pid}.${randomBytes(4).toString('hex')}`;
+  mkdirSync(tmp, { mode: 0o700 });
+  try {
+    writeFileSync(join(tmp, 'owner'), token);
+    renameSync(tmp, dir);
+    return true;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') return false;
+    throw e;
+  }
+}
+
+/** Break a stale lock: move it aside first, so that of several joots breaking it at once only
+ *  one removes it, and a lock taken in the meantime by a live joot is put back, not removed. */
+function breakStaleLock(dir: string, staleOwner: string | undefined): void {
+  const aside = `${dir}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(dir, aside);
+  } catch {
+    return; // someone else broke it (or its holder released it)
+  }
+  if (readOwner(aside) === staleOwner) {
+    rmSync(aside, { recursive: true, force: true });
+    return;
+  }
+  try {
+    renameSync(aside, dir);
+  } catch {
+    /* the lock was taken again meanwhile: leave the moved one for its holder to forget */
+  }
+}
+
+/** A tiny cross-process mutex on RUN/lock (a directory: rename and mkdir are atomic); a holder
+ *  that died is detected by pid and start time, and its lock broken. */
+export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
+  mkdirSync(runDir(), { recursive: true, mode: 0o700 });
   const dir = join(runDir(), 'lock');
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'owner'), `${process.pid} ${processStart(process.pid)}`);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = (() => {
-        try {
-          return readFileSync(join(dir, 'owner'), 'utf8').split(' ');
-        } catch {
-          return undefined;
-        }
-      })();
-      if (owner && owner.length === 2 && !alive(Number(owner[0]), owner[1]!)) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (i > 400) throw new JootError('EBUSY', `the joot registry lock ${dir} is held for too long`);
-      await sleep(5);
+  const token = `${process.pid} ${processStart(process.pid) ?? ''} ${randomBytes(4).toString('hex')}`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    if (tryLock(dir, token)) break;
+    const owner = readOwner(dir);
+    if (lockIsStale(dir, owner)) {
+      trace(`breaking the stale registry lock ${dir} (owner: ${owner?.trim() || 'none'})`);
+      breakStaleLock(dir, owner);
+      continue;
     }
+    if (Date.now() > deadline) {
+      const by = owner ? ` by pid ${owner.split(' ')[0]}` : '';
+      throw new JootError('EBUSY', `the joot registry lock ${dir} is held${by} for more than ${LOCK_WAIT_MS / 1000} s`);
+    }
+    await sleep(5);
   }
   try {
     return await fn();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (readOwner(dir) === token) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -155,9 +212,20 @@ export function loopDiskseq(device: string): string | undefined {
   }
 }
 
+/** The process `pid` started at `start` still runs (a zombie has died: it only awaits its reaping). */
 function alive(pid: number, start: string): boolean {
   const s = processStart(pid);
-  return s !== undefined && s === start;
+  return s !== undefined && s === start && !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
 }
 
 async function mountedPaths(): Promise<string[]> {
@@ -169,11 +237,21 @@ async function mountedPaths(): Promise<string[]> {
     .map((l) => l.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
-async function releaseStale(r: Resource): Promise<void> {
+function loopPartitions(device: string): string[] {
+  const name = device.replace('/dev/', '');
+  try {
+    return readdirSync(`/sys/block/${name}`).filter((e) => e.startsWith(`${name}p`));
+  } catch {
+    return [];
+  }
+}
+
+/** Release one resource of a dead session. Returns false when it is still held (retry later). */
+async function releaseStale(r: Resource): Promise<boolean> {
   switch (r.kind) {
     case 'mount': {
       if ((await mountedPaths()).includes(r.path)) await run('umount', ['-l', r.path], { allowFailure: true });
-      return;
+      return !(await mountedPaths()).includes(r.path);
     }
     case 'loop': {
       // Only detach the very attachment we recorded: loop numbers are reused, and the same
@@ -186,69 +264,120 @@ async function releaseStale(r: Resource): Promise<void> {
       try {
         backing = (await readFile(`/sys/block/${name}/loop/backing_file`, 'utf8')).trim();
       } catch {
-        return; // not attached at all
+        return true; // not attached at all
       }
       const seq = loopDiskseq(r.device);
       const same = r.diskseq !== undefined && seq !== undefined ? seq === r.diskseq : backing === r.backing || backing.startsWith(`${r.backing} (deleted)`);
-      if (same) {
+      if (!same) return true;
+      // Partitions first: this kernel keeps partx-added partitions after the detach. Right after
+      // a SIGKILL one may still be mounted in the dying session's mount namespace (kept alive
+      // for a moment by its exiting helpers): wait a little, and never detach under a busy
+      // partition (losetup -d would only mark the device to clear itself, orphaning them).
+      for (let i = 0; loopPartitions(r.device).length > 0; i++) {
         await run('partx', ['-d', r.device], { allowFailure: true });
-        await run('losetup', ['-d', r.device], { allowFailure: true });
+        if (loopPartitions(r.device).length === 0) break;
+        if (i >= 20) return false;
+        await sleep(50);
       }
-      return;
+      await run('losetup', ['-d', r.device], { allowFailure: true });
+      return true;
     }
     case 'helper': {
-      if (!alive(r.pid, r.start)) return;
+      if (!alive(r.pid, r.start)) return true;
       try {
         process.kill(r.pid, 'SIGTERM');
       } catch {
-        return;
+        return true;
       }
       for (let i = 0; i < 40 && alive(r.pid, r.start); i++) await sleep(25);
       if (alive(r.pid, r.start)) process.kill(r.pid, 'SIGKILL');
-      return;
+      for (let i = 0; i < 40 && alive(r.pid, r.start); i++) await sleep(25);
+      return !alive(r.pid, r.start);
     }
     case 'dm': {
       await run('dmsetup', ['remove', '--retry', r.name], { allowFailure: true });
-      return;
+      return true;
     }
     case 'nbd': {
       await run('qemu-nbd', ['--disconnect', r.device], { allowFailure: true });
-      return;
+      return true;
     }
     case 'dir': {
       // Never recurse into a directory that still has something mounted below it.
       const below = (await mountedPaths()).filter((m) => m === r.path || m.startsWith(`${r.path}/`));
       for (const m of below.reverse()) await run('umount', ['-l', m], { allowFailure: true });
+      if ((await mountedPaths()).some((m) => m === r.path || m.startsWith(`${r.path}/`))) return false;
       await rm(r.path, { recursive: true, force: true });
-      return;
+      return true;
     }
   }
 }
+
+async function readRecord(file: string): Promise<RecordData | undefined> {
+  try {
+    const data = JSON.parse(await readFile(file, 'utf8')) as RecordData;
+    return Array.isArray(data.resources) ? data : undefined;
+  } catch {
+    return undefined; // missing, being written, or garbage
+  }
+}
+
+// A record being reaped is renamed to ID.json.reaping-PID-START first: rename is atomic, so of
+// several joots reaping at once exactly one releases each dead session (two reapers releasing
+// the same loop device race: one detaches it, a new session attaches the number, the other
+// detaches that). A reaper that dies midway leaves its claim, which the next one takes over.
+const REAPING = /^(.*\.json)\.reaping-(\d+)-(\d+)$/;
 
 /** Release everything recorded by sessions whose process is gone. Returns how many were reaped. */
 export async function reapDeadSessions(): Promise<number> {
   const dir = sessionsDir();
   if (!existsSync(dir)) return 0;
+  const me = `${process.pid}-${processStart(process.pid) ?? 0}`;
   let reaped = 0;
-  for (const f of await readdir(dir)) {
-    if (!f.endsWith('.json')) continue;
-    const file = join(dir, f);
-    let data: RecordData;
+  const files = await readdir(dir);
+  for (const f of files) {
+    const claimedBy = REAPING.exec(f);
+    // ID.json.tmp alone: the process died writing its very first record
+    const orphanTmp = f.endsWith('.json.tmp') && !files.includes(f.slice(0, -4));
+    if (!f.endsWith('.json') && !claimedBy && !orphanTmp) continue;
+    if (claimedBy && (`${claimedBy[2]}-${claimedBy[3]}` === me || alive(Number(claimedBy[2]), claimedBy[3]!))) continue;
+    const base = claimedBy ? claimedBy[1]! : orphanTmp ? f.slice(0, -4) : f;
+    const data = await readRecord(join(dir, f));
+    if (!data) continue;
+    if (!claimedBy && alive(data.pid, data.start)) continue;
+    const claim = join(dir, `${base}.reaping-${me}`);
     try {
-      data = JSON.parse(await readFile(file, 'utf8')) as RecordData;
+      renameSync(join(dir, f), claim);
     } catch {
-      continue; // being written, or garbage: leave it
+      continue; // another joot claimed it first
     }
-    if (alive(data.pid, data.start)) continue;
-    trace(`reaping dead session ${f} (pid ${data.pid})`);
-    for (const r of [...data.resources].reverse()) {
+    trace(`reaping dead session ${base} (pid ${data.pid})`);
+    // A record is rewritten through ID.json.tmp + rename: if the process died in between, the
+    // .tmp holds its last acquisition. Release what either lists (releasing is idempotent).
+    const pending = await readRecord(join(dir, `${base}.tmp`));
+    const resources = [...(await readRecord(claim))?.resources ?? data.resources];
+    for (const r of pending?.resources ?? []) if (!resources.some((x) => JSON.stringify(x) === JSON.stringify(r))) resources.push(r);
+    // Helpers first: a dead session's helpers are useless, and they may keep its private mount
+    // namespace (and so its mounts and busy partitions) alive. Then the rest, newest first.
+    const order = [...resources.filter((r) => r.kind === 'helper'), ...resources.filter((r) => r.kind !== 'helper').reverse()];
+    const kept = new Set<Resource>();
+    for (const r of order) {
       try {
-        await releaseStale(r);
+        if (!(await releaseStale(r))) kept.add(r);
       } catch (e) {
         trace(`reaping ${r.kind} failed: ${oneLine(e)}`);
+        kept.add(r);
       }
     }
-    rmSync(file, { force: true });
+    rmSync(join(dir, `${base}.tmp`), { force: true });
+    if (kept.size) {
+      // what is still held stays recorded (in acquisition order) for the next reaper
+      trace(`dead session ${base}: ${kept.size} resource(s) still held, kept for later`);
+      writeFileSync(claim, JSON.stringify({ ...data, resources: resources.filter((r) => kept.has(r)) }));
+      renameSync(claim, join(dir, base));
+      continue;
+    }
+    rmSync(claim, { force: true });
     reaped++;
   }
   return reaped;

@@ -1,7 +1,7 @@
 // A Session is what tools and library users drive: add drives, launch (attach, find
 // partitions, LVs and filesystems), look and mount, read guest files, close. Everything it
 // shows uses canonical guest names; host loop/nbd devices and temp paths stay inside.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError, isJootError } from './errors.js';
@@ -69,10 +69,9 @@ export class Session implements AsyncDisposable {
   private tmp = '';
   private sysroot = '';
   private guest?: GuestReader;
-  /** the launch in progress, so that close() during launch can wait for it to unwind */
-  private launching?: Promise<void>;
-  private closeRequested = false;
-  private releasing?: Promise<void>;
+  /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing?: Promise<void>;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -99,39 +98,46 @@ export class Session implements AsyncDisposable {
     if (this.state !== 'new') throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
     if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
     this.state = 'launching';
-    this.launching = this.doLaunch();
-    await this.launching;
-  }
-
-  private async doLaunch(): Promise<void> {
     try {
-      await reapDeadSessions();
-      this.record = new SessionRecord();
-      this.stack = new CleanupStack(this.record);
-      trackLive(this);
-      if (this.closeRequested) throw closedWhileLaunching();
-      await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
-      this.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), 'session-'));
-      this.stack.push({ kind: 'dir', path: this.tmp }, () => rm(this.tmp, { recursive: true, force: true }));
-      this.sysroot = join(this.tmp, 'sysroot');
-      await mkdir(this.sysroot, { mode: 0o755 });
-      this.guest = new GuestReader(this.sysroot);
-
-      await settleAll(this.drives.map((d, i) => this.attachDrive(d, i)));
-      await settleAll(this.drives.map((d, i) => this.findPartitions(d, i)));
-      await this.probe([...this.devices.values()]);
-      await this.openLvm();
-      await this.findSubvolumes();
-      if (this.closeRequested) throw closedWhileLaunching();
+      await this.track(this.doLaunch());
+      if (this.state !== 'launching') throw closedWhileLaunching();
       this.state = 'launched';
     } catch (e) {
-      await this.release().catch(() => undefined);
+      await this.close().catch(() => undefined);
       throw this.canonicalError(e);
     }
   }
 
+  private async doLaunch(): Promise<void> {
+    // Signal handlers first: from the moment a record exists, a SIGINT must release it (with
+    // node's default action the process would die and leave the record for a reaper).
+    trackLive(this);
+    await reapDeadSessions();
+    if (this.state !== 'launching') throw closedWhileLaunching(); // closed (e.g. SIGINT) meanwhile
+    this.record = new SessionRecord();
+    this.stack = new CleanupStack(this.record);
+    await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
+    this.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), 'session-'));
+    this.stack.push({ kind: 'dir', path: this.tmp }, () => rm(this.tmp, { recursive: true, force: true }));
+    this.sysroot = join(this.tmp, 'sysroot');
+    await mkdir(this.sysroot, { mode: 0o755 });
+    this.guest = new GuestReader(this.sysroot);
+
+    await settleAll(this.drives.map((d, i) => this.attachDrive(d, i)));
+    await settleAll(this.drives.map((d, i) => this.findPartitions(d, i)));
+    await this.probe([...this.devices.values()]);
+    await this.openLvm();
+    await this.findSubvolumes();
+  }
+
   private async attachDrive(d: Drive, index: number): Promise<void> {
-    d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking });
+    try {
+      d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking });
+    } catch (e) {
+      // qemu's lock refused it: if another joot session is the holder, say so (with its pid)
+      if (isJootError(e, 'EBUSY')) await this.record!.claimImage({ path: await realpath(d.path), readonly: d.readonly }, d.path);
+      throw e;
+    }
     // claim every layer: the top as asked, backing files read-only
     for (const [i, layer] of d.image.chain.entries()) {
       await this.record!.claimImage({ path: layer.path, readonly: d.readonly || i > 0 }, i === 0 ? d.path : layer.path);
@@ -233,10 +239,20 @@ export class Session implements AsyncDisposable {
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.track(fn());
     } catch (e) {
       throw this.canonicalError(e);
     }
+  }
+
+  /** Count `p` as in flight until it settles (close() waits for it before unwinding). */
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    p.then(
+      () => this.inflight.delete(p),
+      () => this.inflight.delete(p),
+    );
+    return p;
   }
 
   private requireLaunched(): void {
@@ -273,9 +289,15 @@ export class Session implements AsyncDisposable {
     return this.drives.map((_, i) => diskName(i));
   }
 
+  /** In drive order, then by partition number (drives are attached in parallel, so the
+   *  order in which their partitions were found is not the order to show). */
   partitions(): PartitionInfo[] {
     this.requireLaunched();
-    return [...this.devices.values()].filter((d) => d.partition).map((d) => d.partition!);
+    const disks = this.listDevices();
+    return [...this.devices.values()]
+      .filter((d) => d.partition)
+      .map((d) => d.partition!)
+      .sort((a, b) => disks.indexOf(a.disk) - disks.indexOf(b.disk) || a.number - b.number);
   }
 
   listPartitions(): string[] {
@@ -293,8 +315,8 @@ export class Session implements AsyncDisposable {
       }
     };
     const all = [...this.devices.values()];
-    for (const disk of all.filter((d) => d.kind === 'disk')) {
-      const parts = all.filter((d) => d.partition?.disk === disk.canonical);
+    for (const disk of this.listDevices().map((n) => this.devices.get(n)!)) {
+      const parts = all.filter((d) => d.partition?.disk === disk.canonical).sort((a, b) => a.partition!.number - b.partition!.number);
       // a whole disk is a filesystem only when it has no partition table
       if (parts.length === 0 && !disk.probe.ptType && disk.probe.type !== 'LVM2_member') add(disk);
       for (const p of parts) {
@@ -442,32 +464,33 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- closing
 
   /**
-   * Release everything the session holds. Safe to call at any time and more than once (every
-   * call waits for the same release). During launch (e.g. from a SIGINT handler) it stops the
-   * launch at its next step and waits until the launch has unwound what it had acquired.
+   * Release everything the session holds, in reverse order. Safe to call at any time and more
+   * than once (every call waits for the same release) — also while launch or another operation
+   * is still running (e.g. from a SIGINT handler): later operations fail, acquisitions in flight
+   * are registered and stopped, and the unwind starts once they have settled (at most 10 s).
    */
-  async close(): Promise<void> {
-    if (this.state === 'launching' && this.launching) {
-      this.closeRequested = true;
-      this.stack.abort(closedWhileLaunching());
-      await this.launching.catch(() => undefined);
-    }
-    return this.release();
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
   }
 
-  private release(): Promise<void> {
-    this.releasing ??= (async () => {
-      this.state = 'closed';
-      this.mounted.length = 0;
-      try {
-        await this.stack[Symbol.asyncDispose]();
-      } catch (e) {
-        throw this.canonicalError(e);
-      } finally {
-        untrackLive(this);
-      }
-    })();
-    return this.releasing;
+  private async release(): Promise<void> {
+    this.state = 'closed';
+    this.stack.abort(new JootError('ESTATE', 'the session was closed'));
+    if (this.inflight.size) {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((r) => (timer = setTimeout(r, 10_000)));
+      await Promise.race([Promise.allSettled([...this.inflight]), limit]);
+      clearTimeout(timer);
+    }
+    this.mounted.length = 0;
+    try {
+      await this.stack[Symbol.asyncDispose]();
+    } catch (e) {
+      throw this.canonicalError(e);
+    } finally {
+      untrackLive(this);
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

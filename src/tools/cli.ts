@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../appliance/errors.js';
+import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
 import { flush } from './output.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
@@ -87,6 +88,10 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
     printError(tool, oneLine(e));
     code = exitCodeFor(e);
   }
+  // Interrupted (SIGINT/SIGTERM/SIGHUP): the session's signal handler is releasing the disks and
+  // exits 128+N when done; what failed meanwhile (commands on a closing session) must not win.
+  const sig = interruptedBy();
+  if (sig) code = signalExitCode(sig);
   process.exitCode = code;
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
   process.exit(code);

@@ -1,6 +1,7 @@
 // Loop devices: the raw-file backend, and the last hop of the FUSE backend and of LVs.
 import type { CleanupStack } from '../cleanup.js';
 import { JootError } from '../errors.js';
+import { readFile, stat } from 'node:fs/promises';
 import { run, retryWhileBusy } from '../run.js';
 import type { ImageInfo } from '../image.js';
 import { loopDiskseq } from '../registry.js';
@@ -44,7 +45,52 @@ export const loopBackend: AttachBackend = {
     if (image.chain.length !== 1 || image.format !== 'raw') {
       throw new JootError('EUNSUPPORTED', `${image.given}: the loop backend opens only raw images without backing files (this is ${image.format})`);
     }
-    const device = await attachLoop(image.chain[0]!.path, { readonly: ctx.readonly, partscan: true }, ctx.stack);
+    const file = image.chain[0]!.path;
+    if (!ctx.readonly && !image.isBlockDevice) await refuseIfQemuHoldsIt(image.given, file);
+    const device = await attachLoop(file, { readonly: ctx.readonly, partscan: true }, ctx.stack);
     return { device, backend: 'loop', kernelPartitions: false };
   },
 };
+
+// qemu's image locking (file-posix): OFD locks on single bytes of the image file, 100 + bit for
+// each permission a user holds and 200 + bit for each one it does not share; bit 1 is WRITE.
+const QEMU_WRITE_HELD = 101;
+const QEMU_WRITE_UNSHARED = 201;
+
+/** Linux dev_t as /proc/locks prints it: "MAJ:MIN" in hex. */
+function devHex(dev: number): string {
+  const d = BigInt(dev);
+  const major = ((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn);
+  const minor = (d & 0xffn) | ((d >> 12n) & ~0xffn);
+  return `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}`;
+}
+
+/** Which of qemu's WRITE lock bytes some process holds on `file` (from /proc/locks). */
+export async function qemuWriteLocks(file: string, locks?: string): Promise<number[]> {
+  const st = await stat(file);
+  const id = `${devHex(st.dev)}:${st.ino}`;
+  const text = locks ?? (await readFile('/proc/locks', 'utf8').catch(() => ''));
+  const held = new Set<number>();
+  for (const line of text.split('\n')) {
+    // "5: OFDLCK ADVISORY  READ -1 fe:00:1450648 101 101" (blocked waiters start with " ->")
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== 'OFDLCK' || f[5] !== id) continue;
+    const start = Number(f[6]);
+    const end = f[7] === 'EOF' ? Infinity : Number(f[7]);
+    for (const b of [QEMU_WRITE_HELD, QEMU_WRITE_UNSHARED]) if (start <= b && b <= end) held.add(b);
+  }
+  return [...held].sort();
+}
+
+/**
+ * A loop device takes none of qemu's image locks, and qemu's tools share raw images freely
+ * (a qemu-storage-daemon or qemu-nbd export of a raw file lets anyone else write it too): before
+ * writing a raw image, refuse it while a qemu process has it open for writing (or, like a VM's
+ * disk, forbids others to write). Only checked at attach: a qemu started later sees no lock.
+ */
+async function refuseIfQemuHoldsIt(given: string, file: string): Promise<void> {
+  const held = await qemuWriteLocks(file);
+  if (held.length === 0) return;
+  const why = held.includes(QEMU_WRITE_HELD) ? 'a qemu process has it open for writing' : 'a qemu process has it open and does not share write access';
+  throw new JootError('EBUSY', `${given}: in use by another process (${why})`);
+}

@@ -1,0 +1,143 @@
+// Session integration tests, LVM (lvm.raw): PVs, VG and LVs as the contract says, linear LVs
+// mounted and read (also by their /dev/mapper/VG-LV name), and the LVs this host cannot open
+// (split: two segments; striped) refused with a clear error naming the LV and why, while the
+// rest of the session keeps working. Nothing is ever activated in the host's LVM. Real image,
+// no mocks; every session is closed in afterEach and the host is checked to be as it was.
+import { readdirSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hostHasDeviceMapper } from '../../src/appliance/lvm.js';
+import { CAN_RUN, expectJootError, Harness, MiB } from './session-helpers.js';
+
+const h = new Harness('lvm');
+const DM = hostHasDeviceMapper();
+const lvUuid = (x: string): string => `1a7d0000-0000-4000-8000-0000000000${x}`;
+
+describe.skipIf(!CAN_RUN)('Session: LVM', () => {
+  beforeAll(() => h.setup());
+  afterEach(() => h.closeAndCheck());
+  afterAll(() => h.teardown());
+
+  it('pvs, vgs and lvs (sorted) as in the contract', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    expect(s.pvs()).toEqual(['/dev/sda2', '/dev/sda3']);
+    expect(s.vgs()).toEqual(['vg0']);
+    expect(s.lvs()).toEqual(['/dev/vg0/home', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);
+
+    expect(s.pvsFull()).toEqual([
+      { name: '/dev/sda2', vg: 'vg0', uuid: 'pv0000-0000-0000-0000-0000-0000-000002', size: 96 * MiB },
+      { name: '/dev/sda3', vg: 'vg0', uuid: 'pv0000-0000-0000-0000-0000-0000-000003', size: 96 * MiB },
+    ]);
+    const [vg] = s.vgsFull();
+    expect(vg).toMatchObject({ name: 'vg0', extentSize: 4 * MiB, pvs: ['/dev/sda2', '/dev/sda3'], lvs: s.lvs() });
+    expect(vg!.uuid).toMatch(/^[\w]{6}(-[\w]{4}){5}-[\w]{6}$/);
+    const lvs = s.lvsFull();
+    expect(lvs.map((l) => [l.name, l.vg, l.lv, l.size, l.segtype])).toEqual([
+      ['/dev/vg0/home', 'vg0', 'home', 12 * MiB, 'linear'],
+      ['/dev/vg0/root', 'vg0', 'root', 40 * MiB, 'linear'],
+      ['/dev/vg0/split', 'vg0', 'split', 16 * MiB, 'linear'],
+      ['/dev/vg0/striped', 'vg0', 'striped', 8 * MiB, 'striped'],
+    ]);
+    expect(lvs.find((l) => l.lv === 'root')!.unavailable).toBeUndefined();
+    expect(lvs.find((l) => l.lv === 'home')!.unavailable).toBeUndefined();
+    if (!DM) {
+      expect(lvs.find((l) => l.lv === 'split')!.unavailable).toMatch(/^\/dev\/vg0\/split: .*2 segments.*device-mapper/);
+      expect(lvs.find((l) => l.lv === 'striped')!.unavailable).toMatch(/^\/dev\/vg0\/striped: .*striped.*device-mapper/);
+    }
+  });
+
+  it('filesystems: boot, the LVs; not the PVs', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    const fs = s.filesystems();
+    expect(fs.map((f) => f.name)).toEqual(['/dev/sda1', '/dev/vg0/home', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);
+    expect(fs.slice(0, 3)).toEqual([
+      { name: '/dev/sda1', type: 'ext4', label: 'boot', uuid: '1a7d0000-0000-4000-8000-000000000001' },
+      { name: '/dev/vg0/home', type: 'ext4', label: 'lvhome', uuid: lvUuid('a2') },
+      { name: '/dev/vg0/root', type: 'ext4', label: 'lvroot', uuid: lvUuid('a1') },
+    ]);
+    if (!DM) expect(fs.slice(3).map((f) => f.type)).toEqual(['unknown', 'unknown']);
+    expect(await s.vfsType('/dev/sda2')).toBe('LVM2_member');
+    await expectJootError(s.mount('/dev/sda2', '/'), 'EINVAL', ['/dev/sda2', 'LVM2_member']);
+  });
+
+  it('mount /dev/vg0/root and read /hello.txt; home by its own name; boot', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    await s.mount('/dev/vg0/root', '/');
+    expect((await s.readFile('/hello.txt')).toString()).toBe('hello from lvm\n');
+    expect((await s.readFile('/etc/hostname')).toString()).toBe('lvmhost\n');
+    await s.mount('/dev/vg0/home', '/etc');
+    expect((await s.readFile('/etc/user/home.txt')).toString()).toBe('home\n');
+    expect(s.mountpoints()).toEqual([
+      { device: '/dev/vg0/root', mountpoint: '/', vfstype: 'ext4', readonly: true },
+      { device: '/dev/vg0/home', mountpoint: '/etc', vfstype: 'ext4', readonly: true },
+    ]);
+    await s.umountAll();
+    await s.mount('/dev/sda1', '/');
+    expect((await s.readFile('/grub.cfg')).toString()).toBe('# boot\n');
+    expect(await s.vfsUuid('/dev/vg0/root')).toBe(lvUuid('a1'));
+    expect(await s.vfsLabel('/dev/vg0/home')).toBe('lvhome');
+  });
+
+  it('/dev/mapper/vg0-root is an alias of /dev/vg0/root', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    expect(await s.vfsLabel('/dev/mapper/vg0-root')).toBe('lvroot');
+    expect(await s.vfsUuid('/dev/mapper/vg0-home')).toBe(lvUuid('a2'));
+    await s.mount('/dev/mapper/vg0-root', '/');
+    expect((await s.readFile('/hello.txt')).toString()).toBe('hello from lvm\n');
+    // reported by its canonical name, and known as mounted under either spelling
+    expect(s.mounts()).toEqual(['/dev/vg0/root']);
+    await expectJootError(s.mount('/dev/vg0/root', '/etc'), 'EBUSY', ['/dev/vg0/root']);
+    await s.umount('/dev/mapper/vg0-root');
+    expect(s.mounts()).toEqual([]);
+  });
+
+  it('nothing is activated in the host: no device-mapper node and no host LVM name for vg0', async () => {
+    const before = readdirSync('/dev/mapper').sort();
+    const s = await h.open([await h.image('lvm.raw')]);
+    await s.mount('/dev/vg0/root', '/');
+    if (!DM) expect(readdirSync('/dev/mapper').sort()).toEqual(before);
+    expect(readdirSync('/dev').includes('vg0')).toBe(false);
+  });
+
+  it.skipIf(DM)('split and striped: a clear error naming the LV and why; the rest of the session works', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    for (const [lv, why] of [
+      ['split', /linear LV in 2 segments needs device-mapper, which this host lacks/],
+      ['striped', /striped LV \(2 stripes\) needs device-mapper, which this host lacks/],
+    ] as const) {
+      const name = `/dev/vg0/${lv}`;
+      await expectJootError(s.mount(name, '/'), 'EUNSUPPORTED', [`${name}:`, why]);
+      await expectJootError(s.vfsType(name), 'EUNSUPPORTED', [`${name}:`, why]);
+      await expectJootError(s.vfsLabel(name), 'EUNSUPPORTED', [`${name}:`, why]);
+      await expectJootError(s.vfsUuid(name), 'EUNSUPPORTED', [`${name}:`, why]);
+      // by its mapper name too, and the error still names it canonically
+      await expectJootError(s.mount(`/dev/mapper/vg0-${lv}`, '/'), 'EUNSUPPORTED', [`${name}:`]);
+    }
+    expect(s.mountpoints()).toEqual([]);
+    // the session is fine: mount root, then try split below it, and carry on reading
+    await s.mount('/dev/vg0/root', '/');
+    await expectJootError(s.mount('/dev/vg0/split', '/etc'), 'EUNSUPPORTED', ['/dev/vg0/split']);
+    expect((await s.readFile('/hello.txt')).toString()).toBe('hello from lvm\n');
+    await s.mount('/dev/vg0/home', '/etc');
+    expect((await s.readdir('/etc/user'))).toEqual(['home.txt']);
+    expect(s.lvs()).toHaveLength(4);
+  });
+
+  it.skipIf(!DM)('split and striped open through device-mapper on hosts that have it', async () => {
+    const s = await h.open([await h.image('lvm.raw')]);
+    for (const lv of ['split', 'striped']) {
+      await s.mount(`/dev/vg0/${lv}`, '/');
+      expect((await s.readFile(`/${lv}.txt`)).toString()).toBe(`${lv}\n`);
+      await s.umount('/');
+    }
+  });
+
+  it('lvm.raw next to mbr.raw: the PVs are named on their own drive', async () => {
+    const s = await h.open([await h.image('mbr.raw'), await h.image('lvm.raw')]);
+    expect(s.pvs()).toEqual(['/dev/sdb2', '/dev/sdb3']);
+    expect(s.vgsFull()[0]!.pvs).toEqual(['/dev/sdb2', '/dev/sdb3']);
+    await s.mount('/dev/vg0/root', '/');
+    await s.mount('/dev/sda1', '/etc');
+    expect((await s.readFile('/etc/etc/hostname')).toString()).toBe('mbrhost\n');
+    expect((await s.readFile('/hello.txt')).toString()).toBe('hello from lvm\n');
+  });
+});
