@@ -1,0 +1,18 @@
+#!/bin/sh
+# `npm test` after setup: the whole vitest suite, then one plain summary line
+# ("N passed, N failed, N skipped") that any CI log reader understands.
+set -u
+cd "$(dirname "$0")/.."
+mkdir -p .cache
+report=.cache/vitest-report.json
+rm -f "$report"
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+status=$?
+if [ -f "$report" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$report"
+fi
+exit $status
