@@ -1,7 +1,11 @@
 // Bundle each tool into one ESM file: loading ~150 small modules (execa, yargs and their
 // dependencies) costs ~100 ms of startup on every call; one file loads in a fraction.
 // tsc still type-checks and emits dist/src for the library API.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// stale chunks of earlier builds would pile up
+rmSync('dist/bundle', { recursive: true, force: true });
 
 const tools = {
   jfish: 'src/tools/jfish/main.ts',

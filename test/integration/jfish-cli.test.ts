@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtures } from '../fixtures/index.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
@@ -130,6 +131,29 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/^jfish: .*no-such\.img.*\n$/);
     expect(r.stderr.split('\n')).toHaveLength(2);
+  });
+
+  it('gives one line naming the file and exit 1 for each kind of bad image', async () => {
+    const cases: [string, RegExp][] = [
+      ['empty.img', /empty file/],
+      ['text.img', /not a disk image/],
+      ['truncated.qcow2', /corrupt qcow2 image/],
+      ['corrupt-mbr.raw', /corrupt partition table/],
+      ['corrupt-gpt.raw', /corrupt partition table: GPT/],
+      ['backing-shadow.qcow2', /backing file \/etc\/shadow .*refused/],
+      ['backing-device.qcow2', /backing file \/dev\/zero is not a plain file/],
+    ];
+    const paths = await fixtures(...cases.map(([name]) => name));
+    for (const [i, [name, why]] of cases.entries()) {
+      const r = await run(['--ro', '-a', paths[i]!, 'run', ':', 'list-filesystems']);
+      expect(r.exitCode, name).toBe(1);
+      expect(r.stdout, name).toBe('');
+      expect(r.stderr.split('\n'), name).toHaveLength(2);
+      expect(r.stderr, name).toMatch(new RegExp(`^jfish: run: .*${name.replace('.', '\\.')}: `));
+      expect(r.stderr, name).toMatch(why);
+    }
+    const d = await run(['--ro', '-a', dir, 'run']);
+    expect(d.stderr).toMatch(/is a directory, not a disk image\n$/);
   });
 
   it('prints --help and --version; no commands is a usage note', async () => {
