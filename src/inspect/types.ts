@@ -1,0 +1,67 @@
+// The shapes of an inspection report. Field names follow virt-inspector's XML elements
+// (snake_case), so scripts can switch from it without a dictionary.
+
+/** What inspection code may read: the guest-rooted reader (symlinks never leave the guest). */
+export interface GuestFiles {
+  readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer>;
+  readText(path: string, opts?: { maxBytes?: number }): Promise<string>;
+  readLines(path: string, opts?: { maxBytes?: number }): Promise<string[]>;
+  readdir(path: string): Promise<string[]>;
+  readlink(path: string): Promise<string>;
+  exists(path: string): Promise<boolean>;
+  isFile(path: string): Promise<boolean>;
+  isDir(path: string): Promise<boolean>;
+}
+
+export interface Application {
+  name: string;
+  epoch: number;
+  version: string;
+  release: string;
+  arch?: string;
+  url?: string;
+  source_package?: string;
+  summary?: string;
+  description?: string;
+  /** Windows (later issue) */
+  display_name?: string;
+  publisher?: string;
+  install_path?: string;
+}
+
+export interface FilesystemEntry {
+  device: string;
+  type: string;
+  label?: string;
+  uuid?: string;
+}
+
+export interface OperatingSystem {
+  root: string;
+  name: string; // linux | windows | freebsd | … | unknown
+  arch?: string;
+  distro?: string;
+  product_name?: string;
+  product_variant?: string;
+  major_version: number;
+  minor_version: number;
+  build_id?: string;
+  package_format?: string;
+  package_management?: string;
+  hostname?: string;
+  osinfo?: string;
+  /** windows only */
+  windows_systemroot?: string;
+  windows_current_control_set?: string;
+  /** guest mountpoint → canonical device, sorted as virt-inspector sorts */
+  mountpoints: Record<string, string>;
+  filesystems: FilesystemEntry[];
+  applications?: Application[];
+  /** a problem with the package database (never an empty list passed off as "nothing installed") */
+  applications_error?: string;
+  warnings: string[];
+}
+
+export interface InspectionReport {
+  operatingsystems: OperatingSystem[];
+}
