@@ -263,6 +263,37 @@ export class GuestReader {
     }
   }
 
+  /** The first `n` bytes of a regular file (fewer if it is shorter): ELF headers, magic numbers. */
+  async readHead(guestPath: string, n: number): Promise<Buffer> {
+    checkPath(guestPath);
+    checkCap(n, 'n');
+    const w = await this.walk(guestPath, true);
+    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(w.host, OPEN_FLAGS);
+    } catch (e) {
+      if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+      throw mapFsError(e, guestPath);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+      const buf = Buffer.alloc(n);
+      let len = 0;
+      while (len < n) {
+        const { bytesRead } = await fh.read(buf, len, n - len, len);
+        if (bytesRead === 0) break;
+        len += bytesRead;
+      }
+      return buf.subarray(0, len);
+    } catch (e) {
+      throw e instanceof JootError ? e : mapFsError(e, guestPath);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
   async readText(guestPath: string, opts: { maxBytes?: number } = {}): Promise<string> {
     return (await this.readFile(guestPath, opts)).toString('utf8');
   }

@@ -4,6 +4,8 @@
 /** What inspection code may read: the guest-rooted reader (symlinks never leave the guest). */
 export interface GuestFiles {
   readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer>;
+  /** the first n bytes of a regular file, whatever its size */
+  readHead(path: string, n: number): Promise<Buffer>;
   readText(path: string, opts?: { maxBytes?: number }): Promise<string>;
   readLines(path: string, opts?: { maxBytes?: number }): Promise<string[]>;
   readdir(path: string): Promise<string[]>;
