@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
+import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = process.env.JOOT_FIXTURES ?? join(repo, '.cache/fixtures');
@@ -12,6 +13,8 @@ const runs = Number(process.env.JOOT_BENCH_RUNS ?? 15);
 
 interface Row {
   name: string;
+  peak_rss_mb?: number;
+  ratio?: string;
   runs: number;
   median_ms: number;
   min_ms: number;
@@ -42,6 +45,49 @@ async function listFilesystems(image: string): Promise<void> {
   s.addDrive(image, { readonly: true });
   await s.launch();
   s.listFilesystems();
+}
+
+/** Run a command under /usr/bin/time: wall ms and peak RSS (MiB) of the process tree's largest member. */
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; rssMb: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, encoding: 'utf8', maxBuffer: 256 << 20 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return { ms, rssMb: Math.round(kb / 1024) };
+}
+
+async function inspectionRows(image: string): Promise<Row[]> {
+  const jinspect = join(repo, 'bin/jinspect');
+  let peak = 0;
+  const row = await measure('jinspect debian-gpt.qcow2 (debootstrap Debian 12, GPT, qcow2)', () => {
+    peak = Math.max(peak, timed(jinspect, [image]).rssMb);
+  }, 500);
+  row.peak_rss_mb = peak;
+  const rows = [row];
+  if (process.env.JOOT_BENCH_LIBGUESTFS !== '0' && spawnSync('sh', ['-c', 'command -v virt-inspector']).status === 0) {
+    const env = { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+    const vi = timed('virt-inspector', ['-a', image], env);
+    const ms = Math.round(vi.ms);
+    row.ratio = `${Math.round(vi.ms / row.median_ms)}x faster than virt-inspector`;
+    rows.push({ name: 'reference: virt-inspector (libguestfs, TCG) same image, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms, peak_rss_mb: vi.rssMb });
+  } else {
+    console.error('bench: virt-inspector not installed: no libguestfs reference row');
+  }
+  return rows;
+}
+
+/** A synthetic /var/lib/dpkg/status of 3,000 installed packages, parsed in-process. */
+async function dpkgParseRow(): Promise<Row> {
+  let status = '';
+  for (let i = 0; i < 3000; i++) {
+    status += `Package: pkg${i}\nStatus: install ok installed\nPriority: optional\nSection: libs\nInstalled-Size: ${i}\n`;
+    status += `Maintainer: Someone <someone@example.org>\nArchitecture: amd64\nSource: src${i} (1:2.${i}-1)\nVersion: 1:2.${i}-1+deb12u1\n`;
+    status += `Depends: libc6 (>= 2.34)\nHomepage: https://example.org/${i}\nDescription: package number ${i}\n some longer text\n .\n more text\n\n`;
+  }
+  return measure('dpkg status of 3,000 packages parsed (in-process)', () => {
+    if (parseDpkgStatus(status).applications.length !== 3000) throw new Error('dpkg parse lost packages');
+  }, 100);
 }
 
 function jfish(args: string[]): void {
@@ -91,14 +137,18 @@ async function main(): Promise<void> {
     ),
   );
   rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
+  execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
+  rows.push(await dpkgParseRow());
   const lg = libguestfsReference(img('three.qcow2'));
   if (lg) rows.push(lg);
 
   const w = Math.max(...rows.map((r) => r.name.length));
-  console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  target`);
+  console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  peak MiB  target`);
   for (const r of rows) {
     const verdict = r.target_ms === undefined ? '' : `${r.target_ms} ${r.median_ms <= r.target_ms ? 'ok' : 'MISSED'}`;
-    console.log(`${r.name.padEnd(w)}  ${String(r.median_ms).padStart(9)} ${String(r.min_ms).padStart(6)} ${String(r.max_ms).padStart(6)}  ${verdict}`);
+    const rss = r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb);
+    console.log(`${r.name.padEnd(w)}  ${String(r.median_ms).padStart(9)} ${String(r.min_ms).padStart(6)} ${String(r.max_ms).padStart(6)} ${rss.padStart(9)}  ${verdict}${r.ratio ? `  (${r.ratio})` : ''}`);
   }
   const out = process.env.JOOT_BENCH_OUT ?? join(repo, 'bench/results.json');
   const report = { date: new Date().toISOString(), node: process.version, runs, results: rows };

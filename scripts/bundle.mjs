@@ -9,7 +9,7 @@ rmSync('dist/bundle', { recursive: true, force: true });
 
 const tools = {
   jfish: 'src/tools/jfish/main.ts',
-  jinspect: 'src/tools/jinspect.ts',
+  jinspect: 'src/tools/jinspect/main.ts',
   jformat: 'src/tools/jformat.ts',
   joot: 'src/tools/joot/main.ts',
 };

@@ -10,7 +10,9 @@ nbdfuse:libnbd-bin partx:util-linux setpriv:util-linux unshare:util-linux losetu
 blkid:util-linux sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs
 mkfs.xfs:xfsprogs btrfs:btrfs-progs lvm:lvm2 mkfs.vfat:dosfstools mcopy:mtools
 ntfs-3g:ntfs-3g mkntfs:ntfs-3g fusermount3:fuse3 fusefat:fusefat fuse2fs:fuse2fs
-udevadm:udev flock:util-linux sha256sum:coreutils"
+udevadm:udev flock:util-linux sha256sum:coreutils
+/usr/bin/time:time rpm:rpm rpmbuild:rpm db5.3_load:db5.3-util sqlite3:sqlite3 gpg:gnupg
+xxd:xxd python3:python3 debootstrap:debootstrap"
 
 missing=""
 for pair in $NEEDS; do

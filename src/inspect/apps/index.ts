@@ -1,0 +1,24 @@
+// Installed applications, from whichever package database the guest's package format names.
+// A database that exists but cannot be read is an error value, never an empty list.
+import type { GuestFiles } from '../types.js';
+import type { AppsResult } from './dpkg.js';
+import { listDpkgApplications } from './dpkg.js';
+import { rpmApplications } from './rpm.js';
+import { listPacmanApplications } from './pacman.js';
+import { listApkApplications } from './apk.js';
+
+const BY_FORMAT: Record<string, (files: GuestFiles) => Promise<AppsResult | undefined>> = {
+  deb: (f) => listDpkgApplications(f),
+  rpm: (f) => rpmApplications(f),
+  pacman: (f) => listPacmanApplications(f),
+  apk: (f) => listApkApplications(f),
+};
+
+/** undefined: no known package database (virt-inspector then lists nothing either). */
+export async function applicationsFor(files: GuestFiles, packageFormat: string | undefined, warnings: string[]): Promise<AppsResult | undefined> {
+  const list = packageFormat ? BY_FORMAT[packageFormat] : undefined;
+  if (!list) return undefined;
+  const r = await list(files);
+  if (r && 'warnings' in r) warnings.push(...r.warnings);
+  return r;
+}

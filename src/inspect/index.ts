@@ -1,0 +1,175 @@
+// Inspection: which operating systems are on a launched Session's disks. Every filesystem
+// is looked at read-only and classified; each root then gets its fstab resolved, its /usr
+// and /var mounted from there (so a separate /usr or /var is merged in), and its facts and
+// packages read — all through the guest-rooted reader.
+import type { Session } from '../appliance/session.js';
+import { oneLine } from '../appliance/errors.js';
+import { trace } from '../appliance/run.js';
+import { classify, type Role } from './roots.js';
+import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
+import { linuxFacts } from './linux/facts.js';
+import { applicationsFor } from './apps/index.js';
+import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
+
+export interface InspectOptions {
+  /** list installed packages (the slowest part); default true */
+  applications?: boolean;
+}
+
+// Filesystems that can hold no OS files worth a mount.
+const NOT_INSPECTED = new Set(['swap', 'unknown', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'iso9660', 'udf', 'squashfs']);
+
+/** The session's devices in the shape fstab resolution needs. */
+export function deviceModel(session: Session): DeviceModel {
+  const filesystems = session.filesystems();
+  const btrfsSubvolumes: Record<string, string[]> = {};
+  for (const f of filesystems) {
+    const m = /^btrfsvol:(.+)\/([^/].*)$/.exec(f.name);
+    if (!m) continue;
+    // the device part is the longest known device prefix (LV names contain slashes)
+    const dev = filesystems.map((x) => x.name).filter((n) => !n.startsWith('btrfsvol:') && f.name.startsWith(`btrfsvol:${n}/`)).sort((a, b) => b.length - a.length)[0];
+    if (!dev) continue;
+    (btrfsSubvolumes[dev] ??= []).push(f.name.slice(`btrfsvol:${dev}/`.length));
+  }
+  return {
+    filesystems: filesystems.map((f) => ({ name: f.name, type: f.type, label: f.label, uuid: f.uuid })),
+    partitions: session.partitions().map((p) => ({ name: p.name, disk: p.disk, number: p.number, uuid: p.uuid, label: p.label })),
+    disks: session.listDevices(),
+    lvs: session.lvsFull().map((l) => ({ name: l.name, vg: l.vg, lv: l.lv, uuid: l.uuid })),
+    btrfsSubvolumes,
+  };
+}
+
+async function withRoot<T>(session: Session, device: string, fn: (files: GuestFiles) => Promise<T>): Promise<T> {
+  await session.mount(device, '/', { readonly: true });
+  try {
+    return await fn(session.reader);
+  } finally {
+    await session.umountAll();
+  }
+}
+
+/** Look at every filesystem once and say what it is. */
+async function classifyAll(session: Session): Promise<{ device: string; role: Role }[]> {
+  const out: { device: string; role: Role }[] = [];
+  for (const fs of session.filesystems()) {
+    if (NOT_INSPECTED.has(fs.type)) continue;
+    // a btrfs volume's own top level holds its subvolumes, each classified on its own
+    try {
+      const role = await withRoot(session, fs.name, (files) => classify(files, fs.type));
+      out.push({ device: fs.name, role });
+    } catch (e) {
+      trace(`inspect: cannot look at ${fs.name}: ${oneLine(e)}`);
+    }
+  }
+  return out;
+}
+
+// Mountpoints whose contents inspection reads (os-release, package databases): mounted from
+// the guest's fstab so that a separate /usr or /var is seen where the guest sees it.
+function neededForInspection(mountpoint: string): boolean {
+  return /^\/(usr|var|lib|lib64|etc)(\/|$)/.test(mountpoint);
+}
+
+const FSTAB_CAP = 1 << 20;
+
+async function inspectLinuxRoot(session: Session, root: string, model: DeviceModel, opts: InspectOptions): Promise<OperatingSystem> {
+  const warnings: string[] = [];
+  await session.mount(root, '/', { readonly: true });
+  try {
+    let mounts: { mountpoint: string; device: string; vfstype: string }[] = [{ mountpoint: '/', device: root, vfstype: '' }];
+    let swaps: string[] = [];
+    try {
+      const fstab = await session.reader.readText('/etc/fstab', { maxBytes: FSTAB_CAP });
+      const r = resolveFstab(fstab, model, { rootDevice: root });
+      warnings.push(...r.warnings.map((w) => `/etc/fstab: ${w}`));
+      mounts = [...mounts.filter((m) => !r.mountpoints.some((x) => x.mountpoint === m.mountpoint)), ...r.mountpoints];
+      swaps = r.swaps;
+    } catch (e) {
+      if (await session.reader.exists('/etc/fstab')) warnings.push(oneLine(e).startsWith('/etc/fstab') ? oneLine(e) : `/etc/fstab: ${oneLine(e)}`);
+    }
+    // the root is what we examined, whatever fstab says about "/"
+    mounts = mounts.map((m) => (m.mountpoint === '/' ? { ...m, device: root } : m));
+    for (const m of [...mounts].sort((a, b) => a.mountpoint.length - b.mountpoint.length)) {
+      if (m.mountpoint === '/' || !neededForInspection(m.mountpoint)) continue;
+      try {
+        await session.mount(m.device, m.mountpoint, { readonly: true });
+      } catch (e) {
+        warnings.push(`cannot mount ${m.device} on ${m.mountpoint}: ${oneLine(e)}`);
+      }
+    }
+    const files = session.reader;
+    const facts = await linuxFacts(files, warnings);
+    const os: OperatingSystem = {
+      root,
+      name: 'linux',
+      ...facts,
+      mountpoints: sortMountpoints(Object.fromEntries(mounts.map((m) => [m.mountpoint, m.device]))),
+      filesystems: filesystemsOf(model, [...mounts.map((m) => m.device), ...swaps]),
+      warnings,
+    };
+    if (opts.applications !== false) {
+      const apps = await applicationsFor(files, os.package_format, warnings);
+      if (apps && 'error' in apps) os.applications_error = apps.error;
+      else if (apps) os.applications = apps.applications;
+    }
+    return os;
+  } finally {
+    await session.umountAll();
+  }
+}
+
+function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[] {
+  const wanted = new Set(devices);
+  return model.filesystems
+    .filter((f) => wanted.has(f.name))
+    .map((f) => ({ device: f.name, type: f.type, label: f.label || undefined, uuid: f.uuid || undefined }))
+    .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+}
+
+// virt-inspector's element order, so JSON and XML read the same way
+const FIELD_ORDER: (keyof OperatingSystem)[] = [
+  'root', 'name', 'arch', 'distro', 'product_name', 'product_variant', 'major_version', 'minor_version', 'build_id',
+  'windows_systemroot', 'windows_current_control_set', 'package_format', 'package_management', 'hostname', 'osinfo',
+  'mountpoints', 'filesystems', 'applications', 'applications_error', 'warnings',
+];
+
+function ordered(os: OperatingSystem): OperatingSystem {
+  const out: Record<string, unknown> = {};
+  for (const k of FIELD_ORDER) if (os[k] !== undefined) out[k] = os[k];
+  return out as unknown as OperatingSystem;
+}
+
+export async function inspect(session: Session, opts: InspectOptions = {}): Promise<InspectionReport> {
+  const model = deviceModel(session);
+  const roles = await classifyAll(session);
+  const operatingsystems: OperatingSystem[] = [];
+  for (const { device, role } of roles) {
+    if (role.kind === 'linux-root') {
+      operatingsystems.push(await inspectLinuxRoot(session, device, model, opts));
+    } else if (role.kind === 'windows-root') {
+      // details come with the Windows work; the root is reported already
+      operatingsystems.push({
+        root: device,
+        name: 'windows',
+        windows_systemroot: role.systemroot,
+        major_version: 0,
+        minor_version: 0,
+        mountpoints: { '/': device },
+        filesystems: filesystemsOf(model, [device]),
+        warnings: ['Windows details (version, hostname, applications) are not inspected yet'],
+      });
+    } else if (role.kind === 'unix-root') {
+      operatingsystems.push({
+        root: device,
+        name: role.name,
+        major_version: 0,
+        minor_version: 0,
+        mountpoints: { '/': device },
+        filesystems: filesystemsOf(model, [device]),
+        warnings: [`${role.name} details are not inspected yet`],
+      });
+    }
+  }
+  return { operatingsystems: operatingsystems.map(ordered) };
+}

@@ -1,0 +1,73 @@
+// virt-inspector's XML, for people switching over: same elements, same order, empty
+// elements left out (as virt-inspector does).
+import type { Application, InspectionReport, OperatingSystem } from './types.js';
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function el(indent: string, name: string, value: string | number | undefined): string {
+  if (value === undefined || value === '') return '';
+  return `${indent}<${name}>${esc(String(value))}</${name}>\n`;
+}
+
+const OS_FIELDS = [
+  'name',
+  'arch',
+  'distro',
+  'product_name',
+  'product_variant',
+  'major_version',
+  'minor_version',
+  'build_id',
+  'windows_systemroot',
+  'windows_current_control_set',
+  'package_format',
+  'package_management',
+  'hostname',
+  'osinfo',
+] as const;
+
+const APP_FIELDS = ['name', 'display_name', 'epoch', 'version', 'release', 'arch', 'install_path', 'publisher', 'url', 'source_package', 'summary', 'description'] as const;
+
+function application(a: Application): string {
+  let out = '      <application>\n';
+  for (const f of APP_FIELDS) {
+    const v = a[f];
+    // epoch 0 is "no epoch": virt-inspector omits it
+    if (f === 'epoch' && v === 0) continue;
+    out += el('        ', f, v as string | number | undefined);
+  }
+  return `${out}      </application>\n`;
+}
+
+function operatingSystem(os: OperatingSystem): string {
+  let out = '  <operatingsystem>\n';
+  out += el('    ', 'root', os.root);
+  for (const f of OS_FIELDS) out += el('    ', f, os[f] as string | number | undefined);
+  const mps = Object.entries(os.mountpoints);
+  if (mps.length) {
+    out += '    <mountpoints>\n';
+    for (const [mp, dev] of mps) out += `      <mountpoint dev="${esc(dev)}">${esc(mp)}</mountpoint>\n`;
+    out += '    </mountpoints>\n';
+  }
+  if (os.filesystems.length) {
+    out += '    <filesystems>\n';
+    for (const fs of os.filesystems) {
+      out += `      <filesystem dev="${esc(fs.device)}">\n`;
+      out += el('        ', 'type', fs.type) + el('        ', 'label', fs.label) + el('        ', 'uuid', fs.uuid);
+      out += '      </filesystem>\n';
+    }
+    out += '    </filesystems>\n';
+  }
+  if (os.applications?.length) {
+    out += '    <applications>\n';
+    for (const a of os.applications) out += application(a);
+    out += '    </applications>\n';
+  }
+  return `${out}  </operatingsystem>\n`;
+}
+
+export function toXml(report: InspectionReport): string {
+  return `<?xml version="1.0"?>\n<operatingsystems>\n${report.operatingsystems.map(operatingSystem).join('')}</operatingsystems>\n`;
+}
