@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../../src/tools/jinspect/args.js';
+import { toXml } from '../../src/inspect/xml.js';
+import type { InspectionReport } from '../../src/inspect/types.js';
+
+describe('jinspect arguments', () => {
+  it('applies --format to the images after it, with or without -a', () => {
+    const a = parseArgs(['x.img', '--format=qcow2', '-a', 'y.qcow2', 'z.qcow2', '--format', '--add=w.vmdk', '--no-applications', '--xml', '-v']);
+    expect(a.drives).toEqual([
+      { path: 'x.img', format: undefined },
+      { path: 'y.qcow2', format: 'qcow2' },
+      { path: 'z.qcow2', format: 'qcow2' },
+      { path: 'w.vmdk', format: undefined },
+    ]);
+    expect([a.applications, a.xml, a.verbose]).toEqual([false, true, true]);
+  });
+  it('refuses unknown options and a missing value', () => {
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown option --bogus/);
+    expect(() => parseArgs(['-a'])).toThrow(/-a needs a value/);
+  });
+  it('takes everything after -- as images', () => {
+    expect(parseArgs(['--', '-weird.img']).drives).toEqual([{ path: '-weird.img', format: undefined }]);
+  });
+});
+
+describe('virt-inspector XML', () => {
+  const report: InspectionReport = {
+    operatingsystems: [
+      {
+        root: '/dev/sda2',
+        name: 'linux',
+        distro: 'debian',
+        product_name: '12 <"&">',
+        major_version: 12,
+        minor_version: 0,
+        mountpoints: { '/': '/dev/sda2', '/boot': '/dev/sda1' },
+        filesystems: [{ device: '/dev/sda1', type: 'ext4', label: 'boot' }],
+        applications: [
+          { name: 'bash', epoch: 0, version: '5.2', release: '2', summary: 'shell' },
+          { name: 'x', epoch: 1, version: '1', release: '' },
+        ],
+        warnings: [],
+      },
+    ],
+  };
+  it('writes virt-inspector elements, escapes text, omits empty ones', () => {
+    const xml = toXml(report);
+    expect(xml.startsWith('<?xml version="1.0"?>\n<operatingsystems>\n  <operatingsystem>\n    <root>/dev/sda2</root>\n    <name>linux</name>\n')).toBe(true);
+    expect(xml).toContain('<product_name>12 &lt;&quot;&amp;&quot;&gt;</product_name>');
+    expect(xml).toContain('<mountpoint dev="/dev/sda1">/boot</mountpoint>');
+    expect(xml).toContain('<filesystem dev="/dev/sda1">\n        <type>ext4</type>\n        <label>boot</label>\n      </filesystem>');
+    expect(xml).not.toContain('<epoch>0</epoch>');
+    expect(xml).toContain('<epoch>1</epoch>');
+    expect(xml).not.toContain('<release></release>');
+    expect(xml).not.toContain('<uuid>');
+  });
+});
