@@ -1,9 +1,13 @@
 // virt-inspector's XML, for people switching over: same elements, same order, empty
-// elements left out (as virt-inspector does).
+// elements and "unknown" values left out (as virt-inspector does).
 import type { Application, InspectionReport, OperatingSystem } from './types.js';
 
+// Characters XML 1.0 cannot carry at all, not even as references (C0 controls but tab, LF,
+// CR; U+FFFE, U+FFFF; lone surrogates): guest strings are data, so they become U+FFFD.
+const NOT_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(NOT_XML, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function el(indent: string, name: string, value: string | number | undefined): string {
@@ -44,7 +48,12 @@ function application(a: Application): string {
 function operatingSystem(os: OperatingSystem): string {
   let out = '  <operatingsystem>\n';
   out += el('    ', 'root', os.root);
-  for (const f of OS_FIELDS) out += el('    ', f, os[f] as string | number | undefined);
+  for (const f of OS_FIELDS) {
+    const v = os[f] as string | number | undefined;
+    // virt-inspector leaves out every string field that says "unknown" (distro, osinfo, …)
+    if (v === 'unknown') continue;
+    out += el('    ', f, v);
+  }
   const mps = Object.entries(os.mountpoints);
   if (mps.length) {
     out += '    <mountpoints>\n';

@@ -54,4 +54,25 @@ describe('virt-inspector XML', () => {
     expect(xml).not.toContain('<release></release>');
     expect(xml).not.toContain('<uuid>');
   });
+  it('leaves out "unknown" values and replaces characters XML cannot carry', () => {
+    const xml = toXml({
+      operatingsystems: [
+        {
+          root: '/dev/sda1',
+          name: 'linux',
+          distro: 'unknown',
+          osinfo: 'unknown',
+          product_name: 'evil\x1b[31m\x00name\ud800',
+          major_version: 0,
+          minor_version: 0,
+          mountpoints: { '/': '/dev/sda1' },
+          filesystems: [],
+          warnings: [],
+        },
+      ],
+    });
+    expect(xml).not.toContain('<distro>');
+    expect(xml).not.toContain('<osinfo>');
+    expect(xml).toContain('<product_name>evil\ufffd[31m\ufffdname\ufffd</product_name>');
+  });
 });

@@ -1,5 +1,6 @@
 // jinspect: virt-inspector's job, host-side. Opens the images read-only, finds every
 // operating system on them, and prints one JSON document (or virt-inspector's XML).
+import { open } from 'node:fs/promises';
 import { Session } from '../../appliance/index.js';
 import { setVerbose } from '../../appliance/run.js';
 import { inspect } from '../../inspect/index.js';
@@ -29,11 +30,44 @@ export async function main(argv: string[]): Promise<number> {
   await session.launch();
   const report = await inspect(session, { applications: args.applications });
   if (report.operatingsystems.length === 0) {
-    throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}`);
+    const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
+    const why = hints.length ? ` (${hints.join('; ')})` : '';
+    throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
   const out = new StreamWriter(process.stdout);
   await out.write(args.xml ? toXml(report) : `${JSON.stringify(report, null, 2)}\n`);
   return 0;
+}
+
+// Signatures of image container formats at the start of the file. Only for a hint: the image
+// is opened exactly as the user said (a raw disk may legitimately hold such bytes).
+const CONTAINER_SIGNATURES: { format: string; offset: number; magic: Buffer }[] = [
+  { format: 'qcow2', offset: 0, magic: Buffer.from([0x51, 0x46, 0x49, 0xfb]) }, // "QFI\xfb"
+  { format: 'qed', offset: 0, magic: Buffer.from('QED\0', 'latin1') },
+  { format: 'vmdk', offset: 0, magic: Buffer.from('KDMV', 'latin1') },
+  { format: 'vmdk', offset: 0, magic: Buffer.from('# Disk DescriptorFile', 'latin1') },
+  { format: 'vhdx', offset: 0, magic: Buffer.from('vhdxfile', 'latin1') },
+  { format: 'vpc', offset: 0, magic: Buffer.from('conectix', 'latin1') },
+  { format: 'vdi', offset: 64, magic: Buffer.from([0x7f, 0x10, 0xda, 0xbe]) },
+];
+
+/** When --format=raw made a container image be read as raw bytes, say so. */
+async function forcedRawHint(d: { path: string; format?: string }): Promise<string | undefined> {
+  if (d.format !== 'raw') return undefined;
+  try {
+    const fh = await open(d.path, 'r');
+    try {
+      const head = Buffer.alloc(128);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      const hit = CONTAINER_SIGNATURES.find((s) => s.offset + s.magic.length <= bytesRead && head.subarray(s.offset, s.offset + s.magic.length).equals(s.magic));
+      if (hit) return `${d.path} looks like a ${hit.format} image but --format=raw reads it as raw bytes: drop --format or use --format=${hit.format}`;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // unreadable: the plain message says enough
+  }
+  return undefined;
 }
 
 await runCli(TOOL, main);
