@@ -5,34 +5,17 @@
 // last record even without a trailing blank line.
 
 import type { Application, GuestFiles } from '../types.js';
-import { sortApplications, type AppsResult } from './dpkg.js';
+import { sortApplications, splitEpochVersionRelease, type AppsResult } from './common.js';
 
 export const APK_INSTALLED = '/lib/apk/db/installed';
 /** Cap for the installed database (libguestfs: 50 MB). */
 export const APK_INSTALLED_MAX = 64 * 1024 * 1024;
 
-/** apk version "ver[-rREL]" (optionally "epoch:…") → parts; undefined when unusable. */
+/** apk version "ver[-rREL]" (optionally "epoch:…") → parts, the release without its 'r'. */
 export function splitApkVersion(v: string): { epoch: number; version: string; release: string } | undefined {
-  let epoch = 0;
-  let rest = v;
-  const colon = v.indexOf(':');
-  if (colon >= 0) {
-    const e = v.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) return undefined;
-    epoch = Number(e);
-    if (!Number.isSafeInteger(epoch) || epoch > 0x7fffffff) return undefined;
-    rest = v.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  let version = rest;
-  let release = '';
-  if (dash >= 0) {
-    version = rest.slice(0, dash);
-    release = rest.slice(dash + 1);
-    if (release.startsWith('r')) release = release.slice(1);
-  }
-  if (version === '') return undefined;
-  return { epoch, version, release };
+  const parts = splitEpochVersionRelease(v);
+  if (parts?.release.startsWith('r')) parts.release = parts.release.slice(1);
+  return parts;
 }
 
 /** Parse the text of an apk installed database. Never throws on content. */

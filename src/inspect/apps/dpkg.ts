@@ -10,43 +10,17 @@
 // source_package, Homepage → url, Description's first line → summary, sorted by name.
 
 import type { Application, GuestFiles } from '../types.js';
+import { sortApplications, splitEpochVersionRelease, type AppsResult } from './common.js';
 
-/** An application list, or why there is none. `undefined` from a lister means "no such
- *  package database here", which is normal. */
-export type AppsResult = { applications: Application[]; warnings: string[] } | { error: string };
+export type { AppsResult } from './common.js';
+export { sortApplications } from './common.js';
 
 export const DPKG_STATUS = '/var/lib/dpkg/status';
 /** Cap for the status file (libguestfs: 50 MB). A 3,000-package status is about 3 MiB. */
 export const DPKG_STATUS_MAX = 64 * 1024 * 1024;
 
 /** Debian version "[epoch:]upstream[-revision]" → parts; undefined when unusable. */
-export function splitDebianVersion(v: string): { epoch: number; version: string; release: string } | undefined {
-  let epoch = 0;
-  let rest = v;
-  const colon = v.indexOf(':');
-  if (colon >= 0) {
-    const e = v.slice(0, colon);
-    if (!/^[0-9]+$/.test(e)) return undefined;
-    epoch = Number(e);
-    if (!Number.isSafeInteger(epoch) || epoch > 0x7fffffff) return undefined;
-    rest = v.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  const version = dash >= 0 ? rest.slice(0, dash) : rest;
-  const release = dash >= 0 ? rest.slice(dash + 1) : '';
-  if (version === '') return undefined;
-  return { epoch, version, release };
-}
-
-/** Sort by name in place (code-unit order: strcmp's order for ASCII names). The sort is
- *  stable, so same-named entries (multi-arch) keep their database order. */
-export function sortApplications(apps: Application[]): Application[] {
-  return apps.sort(byName);
-}
-
-function byName(a: Application, b: Application): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
+export const splitDebianVersion = splitEpochVersionRelease;
 
 /** Parse the text of a dpkg status file. Never throws on content. */
 export function parseDpkgStatus(text: string): { applications: Application[]; warnings: string[] } {

@@ -1,7 +1,7 @@
 // Installed applications, from whichever package database the guest's package format names.
 // A database that exists but cannot be read is an error value, never an empty list.
 import type { GuestFiles } from '../types.js';
-import type { AppsResult } from './dpkg.js';
+import type { AppsResult } from './common.js';
 import { listDpkgApplications } from './dpkg.js';
 import { rpmApplications } from './rpm.js';
 import { listPacmanApplications } from './pacman.js';

@@ -6,7 +6,7 @@
 // the same '-' libguestfs finds first).
 
 import type { Application, GuestFiles } from '../types.js';
-import { sortApplications, type AppsResult } from './dpkg.js';
+import { sortApplications, type AppsResult } from './common.js';
 
 export const PACMAN_LOCAL = '/var/lib/pacman/local';
 /** Cap per desc file (libguestfs: 8 KiB; real ones are well under 4 KiB). */

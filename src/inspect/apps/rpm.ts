@@ -17,6 +17,7 @@
 
 import { oneLine } from '../../appliance/errors.js';
 import type { Application, GuestFiles } from '../types.js';
+import type { AppsResult } from './common.js';
 import { readBdbHash } from './rpm-bdb.js';
 import { NeedMoreBytes, readRpmPackage, type RpmPackage } from './rpm-header.js';
 import { readNdbBlobs } from './rpm-ndb.js';
@@ -38,7 +39,7 @@ export const RPMDB_CANDIDATES: readonly { path: string; backend: Backend }[] = [
   { path: '/usr/lib/sysimage/rpm/Packages.db', backend: 'ndb' },
 ];
 
-export type RpmResult = { applications: Application[]; warnings: string[] } | { error: string };
+export type RpmResult = AppsResult;
 
 /** One record of the database: its package, or why it could not be read. */
 type Decoded = { pkg: RpmPackage } | { error: string };
