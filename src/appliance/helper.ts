@@ -58,7 +58,8 @@ export async function startHelper(name: string, cmd: string, args: string[], opt
   opts.stack.push({ kind: 'helper', name, pid, start: processStart(pid) ?? '' }, () => handle.stop());
 
   const deadline = Date.now() + (opts.timeoutMs ?? 15000);
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+  // short polls: readiness usually comes within a few ms, and every ms shows in a CLI's time
+  for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
     if (done) {
       const r = await exited;
       throw opts.failure(r.stderr, r.exitCode);

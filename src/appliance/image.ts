@@ -26,6 +26,8 @@ export interface ProbeOptions {
   format?: ImageFormat;
   readonly?: boolean;
   allowUnsafeBacking?: boolean;
+  /** run `qemu-img check` too (default true); a caller may run checkImage itself, concurrently */
+  check?: boolean;
 }
 
 // Host trees a backing file must never point into: reading them as guest disk content
@@ -164,8 +166,14 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
       throw bad(layerGiven, `backing file ${backing} has no recorded format (refused: probing it is unsafe; set it with qemu-img rebase -u -F FMT)`);
     }
   }
-  await checkConsistency(given, chain, readonly);
-  return { given, chain, format: chain[0]!.format, virtualSize, isBlockDevice: isBlock };
+  const info: ImageInfo = { given, chain, format: chain[0]!.format, virtualSize, isBlockDevice: isBlock };
+  if (opts.check !== false) await checkImage(info, readonly);
+  return info;
+}
+
+/** Refuse a corrupt image (e.g. a truncated qcow2): `qemu-img check` of every checkable layer. */
+export function checkImage(info: ImageInfo, readonly: boolean): Promise<void> {
+  return checkConsistency(info.given, info.chain, readonly);
 }
 
 // Formats whose metadata `qemu-img check` can verify cheaply (it reads only metadata).

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError, isJootError } from './errors.js';
-import { probeImage, type ImageInfo } from './image.js';
+import { checkImage, probeImage, type ImageInfo } from './image.js';
 import { chooseBackend } from './attach/choose.js';
 import type { AttachedDisk } from './attach/backend.js';
 import { attachLoop } from './attach/loop.js';
@@ -132,7 +132,7 @@ export class Session implements AsyncDisposable {
 
   private async attachDrive(d: Drive, index: number): Promise<void> {
     try {
-      d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking });
+      d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking, check: false });
     } catch (e) {
       // qemu's lock refused it: if another joot session is the holder, say so (with its pid)
       if (isJootError(e, 'EBUSY')) await this.record!.claimImage({ path: await realpath(d.path), readonly: d.readonly }, d.path);
@@ -143,7 +143,17 @@ export class Session implements AsyncDisposable {
       await this.record!.claimImage({ path: layer.path, readonly: d.readonly || i > 0 }, i === 0 ? d.path : layer.path);
     }
     const backend = chooseBackend(d.image, this.options.backend);
-    d.attached = await backend.attach(d.image, { stack: this.stack, tmpdir: this.tmp, readonly: d.readonly, index });
+    // qemu-img check reads only metadata: on a read-only drive it runs (sharing locks) while the
+    // backend attaches, and its message is the one that explains a corrupt image. A read-write
+    // attach holds qemu's write lock, which a concurrent check would trip over: check first.
+    if (!d.readonly) await checkImage(d.image, false);
+    const [attached, checked] = await Promise.allSettled([
+      backend.attach(d.image, { stack: this.stack, tmpdir: this.tmp, readonly: d.readonly, index }),
+      d.readonly ? checkImage(d.image, true) : Promise.resolve(),
+    ]);
+    if (checked.status === 'rejected') throw checked.reason;
+    if (attached.status === 'rejected') throw attached.reason;
+    d.attached = attached.value;
     const name = diskName(index);
     this.devices.set(name, { canonical: name, host: d.attached.device, kind: 'disk', readonly: d.readonly, probe: {} });
   }
