@@ -42,6 +42,7 @@ const INSPECTION_FIXTURES = [
   'neon.raw',
   'multiboot.raw',
   'hostile-inspect.raw',
+  'windows.raw',
 ] as const satisfies readonly FixtureName[];
 const OTHER_FIXTURES = ['mbr.raw'] as const satisfies readonly FixtureName[];
 
@@ -614,6 +615,15 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
           { name: 'alpine-release', version: '3.19.1', release: '0', source_package: 'alpine-base', description: 'Alpine release data', summary: undefined },
         ],
       });
+    });
+
+    it('windows.raw (NTFS through ntfs-3g: a Windows root with its systemroot)', async () => {
+      const r = await inspectOk('windows.raw', [img('windows.raw')]);
+      expect(r.operatingsystems).toHaveLength(1);
+      const os = r.operatingsystems[0]!;
+      expect(os).toMatchObject({ root: '/dev/sda1', name: 'windows', windows_systemroot: '/Windows', mountpoints: { '/': '/dev/sda1' } });
+      expect(os.filesystems).toEqual([{ device: '/dev/sda1', type: 'ntfs', label: 'Windows', uuid: '77696E3100000001' }]);
+      expect(os.warnings.join('\n')).toMatch(/not inspected yet/);
     });
 
     it('neon.raw (an os-release ID libguestfs does not know, ID_LIKE="ubuntu debian")', async () => {
