@@ -1,0 +1,807 @@
+// Host-side writing into a guest tree mounted under a host directory (the "sysroot"),
+// with guestfish file-command semantics (write, write-append, edit, touch, mkdir, mkdir-p,
+// rm, rm-rf, rmdir, cp, cp-a, cp-r, mv, chmod, chown, ln-s).
+//
+// Every operation resolves the PARENT directory with GuestReader (so absolute and `..`
+// symlinks resolve inside the guest) and then acts on the last component by name, never
+// following it on the host: files are opened with O_NOFOLLOW, and mkdir / rename /
+// unlink / symlink / lchown take the resolved parent + name. Where guestfish follows a
+// final symlink (write, cp, edit), the link target is re-resolved inside the guest, one
+// hop at a time, before the final O_NOFOLLOW open; a guest link can therefore never
+// redirect a write out of the sysroot.
+//
+// Error messages name the guest path only; the host sysroot never appears in a message.
+//
+// Limitations (shared with GuestReader): Node has no openat2/RESOLVE_IN_ROOT and no
+// fchmodat/O_PATH, so only the last component of an open is race-free; a directory swapped
+// for a symlink between resolution and use could redirect an operation. The guest is
+// offline and joot is the only writer, so the guest cannot race us.
+
+import { constants as fsc, promises as fsp } from 'node:fs';
+import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { JootError } from './errors.js';
+import type { GuestReader } from './guest-reader.js';
+
+export interface WriterOptions {
+  /** Refuse every operation with EPERM. */
+  readonly?: boolean;
+}
+
+/** Like Linux MAXSYMLINKS. */
+const MAX_SYMLINK_HOPS = 40;
+const COPY_CHUNK = 1024 * 1024;
+const O_NOCTTY = fsc.O_NOCTTY ?? 0;
+const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+
+type HostPath = string | Buffer;
+
+function errnoOf(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : undefined;
+}
+
+/** Map a host fs error to a JootError naming only the guest path. */
+function mapFsError(e: unknown, guestPath: string): JootError {
+  if (e instanceof JootError) return e;
+  const code = errnoOf(e);
+  const msg = (reason: string) => `${guestPath}: ${reason}`;
+  switch (code) {
+    case 'ENOENT':
+      return new JootError('ENOENT', msg('No such file or directory'), { cause: e });
+    case 'ENOTDIR':
+      return new JootError('EINVAL', msg('Not a directory'), { cause: e });
+    case 'EISDIR':
+      return new JootError('EINVAL', msg('Is a directory'), { cause: e });
+    case 'ELOOP':
+      return new JootError('EINVAL', msg('is a symbolic link'), { cause: e });
+    case 'EEXIST':
+      return new JootError('EINVAL', msg('File exists'), { cause: e });
+    case 'ENOTEMPTY':
+      return new JootError('EINVAL', msg('Directory not empty'), { cause: e });
+    case 'ENAMETOOLONG':
+      return new JootError('EINVAL', msg('File name too long'), { cause: e });
+    case 'EXDEV':
+      return new JootError('EINVAL', msg('Invalid cross-device link'), { cause: e });
+    case 'EINVAL':
+      return new JootError('EINVAL', msg('Invalid argument'), { cause: e });
+    case 'EBUSY':
+      return new JootError('EBUSY', msg('Device or resource busy'), { cause: e });
+    case 'ENOSPC':
+      return new JootError('EIO', msg('No space left on device'), { cause: e });
+    case 'EDQUOT':
+      return new JootError('EIO', msg('Disk quota exceeded'), { cause: e });
+    case 'EROFS':
+      return new JootError('EIO', msg('Read-only file system'), { cause: e });
+    case 'EACCES':
+    case 'EPERM':
+      return new JootError('EIO', msg('Permission denied'), { cause: e });
+    case 'EMLINK':
+      return new JootError('EIO', msg('Too many links'), { cause: e });
+    default:
+      return new JootError('EIO', msg(code ?? 'write error'), { cause: e });
+  }
+}
+
+/** Messages produced while resolving a link target name that target; rename them. */
+function redisplay(e: unknown, shown: string, display: string): unknown {
+  if (e instanceof JootError && shown !== display && e.message.startsWith(shown + ':')) {
+    return new JootError(e.code, display + e.message.slice(shown.length), { cause: e });
+  }
+  return e;
+}
+
+function checkPath(p: unknown): asserts p is string {
+  if (typeof p !== 'string') throw new JootError('EINVAL', `${String(p)}: path must be a string`);
+  if (p.includes('\0')) throw new JootError('EINVAL', `${p.replace(/\0/g, '\\0')}: path contains a NUL byte`);
+  if (!p.startsWith('/')) throw new JootError('EINVAL', `${p}: path must be absolute`);
+}
+
+function checkMode(mode: unknown, what = 'mode'): number {
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o7777) {
+    throw new JootError('EINVAL', `${what} must be an integer between 0 and 07777`);
+  }
+  return mode;
+}
+
+/** uid/gid: -1 means "leave unchanged" (like chown(2)). */
+function checkId(id: unknown, what: string): number {
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < -1 || id > 0xfffffffe) {
+    throw new JootError('EINVAL', `${what} must be an integer between -1 and 4294967294`);
+  }
+  return id;
+}
+
+function lastName(p: string): string {
+  const t = p.replace(/\/+$/, '');
+  return t.slice(t.lastIndexOf('/') + 1);
+}
+
+function joinHost(dir: HostPath, name: HostPath): HostPath {
+  if (typeof dir === 'string' && typeof name === 'string') return dir === '/' ? '/' + name : dir + '/' + name;
+  const d = Buffer.isBuffer(dir) ? dir : Buffer.from(dir);
+  const n = Buffer.isBuffer(name) ? name : Buffer.from(name);
+  return d.length === 1 && d[0] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, Buffer.from('/'), n]);
+}
+
+async function lstatOrUndefined(host: HostPath, display: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(host);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return undefined;
+    throw mapFsError(e, display);
+  }
+}
+
+interface Final {
+  /** host path of the final node (existing or to be created) */
+  host: string;
+  /** its lstat; undefined when it does not exist (never a symlink) */
+  st: Stats | undefined;
+}
+
+interface CopyOpts {
+  recursive: boolean;
+  archive: boolean;
+  umask: number;
+}
+
+export class GuestWriter {
+  private readonly reader: GuestReader;
+  private readonly root: string;
+  /** root without a trailing slash ('' when root is '/') */
+  private readonly rootPrefix: string;
+  private readonly readonly: boolean;
+  private rootChecked: Promise<void> | undefined;
+
+  constructor(reader: GuestReader, root: string, opts: WriterOptions = {}) {
+    if (typeof root !== 'string' || !path.isAbsolute(root) || root.includes('\0')) {
+      throw new JootError('EINVAL', 'guest root must be an absolute host path');
+    }
+    this.reader = reader;
+    this.root = path.resolve(root);
+    this.rootPrefix = this.root === '/' ? '' : this.root;
+    this.readonly = opts.readonly === true;
+  }
+
+  get isReadonly(): boolean {
+    return this.readonly;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Refuse in read-only sessions; check the path; check once that reader and writer
+   *  share the same root (the guest path <-> host path mapping below relies on it). */
+  private async begin(...paths: string[]): Promise<void> {
+    for (const p of paths) checkPath(p);
+    if (this.readonly) throw new JootError('EPERM', `${paths[0]}: the session is read-only`);
+    this.rootChecked ??= this.reader.resolve('/').then((r) => {
+      if (r !== this.root) throw new JootError('EINVAL', 'GuestWriter: reader and writer roots differ');
+    });
+    await this.rootChecked;
+  }
+
+  /** Canonical guest path of a host path produced by resolution (always under root). */
+  private guestOf(host: HostPath): string {
+    const h = typeof host === 'string' ? host : host.toString('utf8');
+    if (h === this.root) return '/';
+    if (!h.startsWith(this.rootPrefix + '/')) throw new JootError('EINVAL', 'internal: path outside the guest');
+    return h.slice(this.rootPrefix.length);
+  }
+
+  /** Resolve the parent of `p` inside the guest; the last component is not followed. */
+  private async parentOf(p: string, display: string = p): Promise<{ host: string; name: string; st: Stats | undefined }> {
+    let r: { dir: string; name: string };
+    try {
+      r = await this.reader.resolveParent(p);
+    } catch (e) {
+      throw redisplay(e, p, display);
+    }
+    return { host: r.dir, name: r.name, st: await lstatOrUndefined(r.dir, display) };
+  }
+
+  /**
+   * Resolve `p` for writing a file, following a final symlink inside the guest (one hop
+   * at a time, each target re-resolved from the guest root or the link's directory), like
+   * open(2) in a chroot. Returns the host path of the final non-link node and its lstat.
+   */
+  private async resolveFinal(p: string, display: string = p): Promise<Final> {
+    let cur = p;
+    for (let hops = 0; ; ) {
+      if (cur.endsWith('/')) {
+        // open("x/", O_CREAT) fails: ENOTDIR for an existing non-directory, else EISDIR
+        const trimmed = cur.replace(/\/+$/, '') || '/';
+        let notDir = false;
+        try {
+          notDir = !(await this.reader.stat(trimmed)).isDirectory;
+        } catch (e) {
+          if (!(e instanceof JootError && (e.code === 'ENOENT' || e.code === 'EINVAL'))) throw redisplay(e, trimmed, display);
+        }
+        throw new JootError('EINVAL', `${display}: ${notDir ? 'Not a directory' : 'Is a directory'}`);
+      }
+      const { host, st } = await this.parentOf(cur, display);
+      if (!st || !st.isSymbolicLink()) return { host, st };
+      if (++hops > MAX_SYMLINK_HOPS) throw new JootError('EINVAL', `${display}: too many levels of symbolic links`);
+      let target: string;
+      try {
+        target = await fsp.readlink(host, 'utf8');
+      } catch (e) {
+        throw mapFsError(e, display);
+      }
+      if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`);
+      if (target.startsWith('/')) {
+        cur = target;
+      } else {
+        const parent = this.guestOf(path.posix.dirname(host));
+        cur = (parent === '/' ? '' : parent) + '/' + target;
+      }
+    }
+  }
+
+  /** If `dst` (following links inside the guest) is an existing directory, the host path of
+   *  `dst/name`; otherwise undefined. */
+  private async intoDir(dst: string, name: string): Promise<string | undefined> {
+    if (!(await this.reader.isDir(dst))) return undefined;
+    const dir = await this.reader.resolve(dst);
+    return joinHost(dir, name) as string;
+  }
+
+  private async openForWrite(host: HostPath, flags: number, mode: number, display: string): Promise<FileHandle> {
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(host, flags, mode);
+    } catch (e) {
+      throw mapFsError(e, display);
+    }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new JootError('EINVAL', `${display}: not a regular file`);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw mapFsError(e, display);
+    }
+    return fh;
+  }
+
+  private static async writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+    let off = 0;
+    while (off < data.length) {
+      const { bytesWritten } = await fh.write(data, off, data.length - off, null);
+      off += bytesWritten;
+    }
+  }
+
+  private static toBuffer(data: Buffer | string | Uint8Array): Buffer {
+    if (typeof data === 'string') return Buffer.from(data, 'utf8');
+    if (Buffer.isBuffer(data)) return data;
+    if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    throw new JootError('EINVAL', 'data must be a Buffer or a string');
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /**
+   * guestfish write / write-append. A final symlink is followed inside the guest (like
+   * open(2) in the appliance); the file finally opened is never a symlink (O_NOFOLLOW).
+   * `mode` applies only when the file is created (default 0666 & umask).
+   */
+  async write(guestPath: string, data: Buffer | string, opts: { append?: boolean; mode?: number } = {}): Promise<void> {
+    await this.begin(guestPath);
+    const buf = GuestWriter.toBuffer(data);
+    const mode = opts.mode === undefined ? undefined : checkMode(opts.mode);
+    const { host, st } = await this.resolveFinal(guestPath);
+    if (st && st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+    if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    const flags = WRITE_FLAGS | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
+    const fh = await this.openForWrite(host, flags, mode ?? 0o666, guestPath);
+    try {
+      if (!st && mode !== undefined) await fh.chmod(mode);
+      await GuestWriter.writeAll(fh, buf);
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Replace a file atomically (edit, fstab rewrite): temp file in the same directory,
+   * fsync, rename over the target, fsync the directory. A final symlink is followed inside
+   * the guest, so the link is kept and its target replaced. Mode, owner and group of the
+   * replaced file are kept unless given; a new file gets 0644 (or `mode`) and root:root
+   * (or `uid`/`gid`). The temp file is removed on failure. Extended attributes (e.g.
+   * security.selinux) of the replaced file are not carried over.
+   */
+  async writeAtomic(
+    guestPath: string,
+    data: Buffer | string,
+    opts: { mode?: number; uid?: number; gid?: number } = {},
+  ): Promise<void> {
+    await this.begin(guestPath);
+    const buf = GuestWriter.toBuffer(data);
+    const mode = opts.mode === undefined ? undefined : checkMode(opts.mode);
+    const uid = opts.uid === undefined ? undefined : checkId(opts.uid, 'uid');
+    const gid = opts.gid === undefined ? undefined : checkId(opts.gid, 'gid');
+    const { host, st } = await this.resolveFinal(guestPath);
+    if (st && st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+    if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    const dir = path.posix.dirname(host);
+    const name = path.posix.basename(host);
+    const finalMode = mode ?? (st ? st.mode & 0o7777 : 0o644);
+    const finalUid = uid ?? (st ? st.uid : 0);
+    const finalGid = gid ?? (st ? st.gid : 0);
+
+    let tmp: string | undefined;
+    let fh: FileHandle | undefined;
+    for (let i = 0; i < 10 && !fh; i++) {
+      const t = joinHost(dir, `.${name.slice(0, 200)}.joot-${randomBytes(6).toString('hex')}`) as string;
+      try {
+        fh = await fsp.open(t, WRITE_FLAGS | fsc.O_EXCL, 0o600);
+        tmp = t;
+      } catch (e) {
+        if (errnoOf(e) !== 'EEXIST') throw mapFsError(e, guestPath);
+      }
+    }
+    if (!fh || tmp === undefined) throw new JootError('EIO', `${guestPath}: could not create a temporary file`);
+    try {
+      try {
+        await GuestWriter.writeAll(fh, buf);
+        // chown first: it clears setuid/setgid bits, which chmod then restores
+        await fh.chown(finalUid, finalGid);
+        await fh.chmod(finalMode);
+        await fh.sync();
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+      await fsp.rename(tmp, host);
+      tmp = undefined;
+    } catch (e) {
+      if (tmp !== undefined) await fsp.unlink(tmp).catch(() => undefined);
+      throw mapFsError(e, guestPath);
+    }
+    await this.syncDir(dir);
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    let dh: FileHandle | undefined;
+    try {
+      dh = await fsp.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+      await dh.sync();
+    } catch {
+      // best effort: some file systems refuse fsync on directories
+    } finally {
+      await dh?.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * guestfish touch: create an empty file or update the times of an existing one. Like
+   * the libguestfs daemon, only regular files are accepted; a final symlink is refused
+   * rather than followed.
+   */
+  async touch(guestPath: string): Promise<void> {
+    await this.begin(guestPath);
+    if (guestPath.endsWith('/')) {
+      const isDir = await this.reader.isDir(guestPath);
+      throw new JootError('EINVAL', `${guestPath}: ${isDir ? 'touch can only be used on regular files' : 'Not a directory'}`);
+    }
+    const { host, st } = await this.parentOf(guestPath);
+    if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: touch can only be used on regular files`);
+    const fh = await this.openForWrite(host, WRITE_FLAGS, 0o666, guestPath);
+    try {
+      const now = new Date();
+      await fh.utimes(now, now);
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  /** guestfish mkdir / mkdir-mode / mkdir-p. `mode` (default 0777) is masked by the umask. */
+  async mkdir(guestPath: string, opts: { parents?: boolean; mode?: number } = {}): Promise<void> {
+    await this.begin(guestPath);
+    const mode = checkMode(opts.mode ?? 0o777);
+    if (!opts.parents) {
+      const { host } = await this.parentOf(guestPath);
+      try {
+        await fsp.mkdir(host, { mode });
+      } catch (e) {
+        throw mapFsError(e, guestPath);
+      }
+      return;
+    }
+    // mkdir -p: create each missing component; existing ones (links to directories
+    // included, resolved inside the guest) must be directories.
+    const parts = guestPath.split('/').filter((c) => c !== '');
+    let prefix = '';
+    for (const c of parts) {
+      prefix += '/' + c;
+      if (c === '.' || c === '..') continue;
+      const { host, st } = await this.parentOf(prefix, guestPath);
+      if (st) {
+        if (st.isDirectory()) continue;
+        if (st.isSymbolicLink() && (await this.reader.isDir(prefix))) continue;
+        throw new JootError('EINVAL', `${guestPath}: ${prefix === guestPath.replace(/\/+$/, '') ? 'File exists' : 'Not a directory'}`);
+      }
+      try {
+        await fsp.mkdir(host, { mode });
+      } catch (e) {
+        if (errnoOf(e) === 'EEXIST' && (await this.reader.isDir(prefix))) continue;
+        throw mapFsError(e, guestPath);
+      }
+    }
+  }
+
+  /**
+   * guestfish rm / rm-f / rm-rf. Without `recursive` a directory is refused. The last
+   * component is never followed: a symlink is removed, not its target; recursive removal
+   * removes links found inside the tree without descending into them.
+   */
+  async rm(guestPath: string, opts: { recursive?: boolean; force?: boolean } = {}): Promise<void> {
+    await this.begin(guestPath);
+    let host: string;
+    let st: Stats | undefined;
+    try {
+      ({ host, st } = await this.parentOf(guestPath));
+    } catch (e) {
+      if (opts.force && e instanceof JootError && e.code === 'ENOENT') return;
+      throw e;
+    }
+    if (!st) {
+      if (opts.force) return;
+      throw new JootError('ENOENT', `${guestPath}: No such file or directory`);
+    }
+    try {
+      if (st.isDirectory()) {
+        if (!opts.recursive) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+        await this.removeTree(host, guestPath);
+      } else {
+        await fsp.unlink(host);
+      }
+    } catch (e) {
+      if (opts.force && errnoOf(e) === 'ENOENT') return;
+      throw mapFsError(e, guestPath);
+    }
+  }
+
+  /** Depth-first removal by lstat: symlinks are unlinked, never descended into. Names
+   *  are handled as bytes so non-UTF-8 guest names are removed too. */
+  private async removeTree(host: HostPath, display: string): Promise<void> {
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(host, { encoding: 'buffer' });
+    } catch (e) {
+      throw mapFsError(e, display);
+    }
+    for (const n of names) {
+      const child = joinHost(host, n);
+      const childDisplay = this.guestOf(child);
+      const st = await lstatOrUndefined(child, childDisplay);
+      if (!st) continue;
+      try {
+        if (st.isDirectory()) await this.removeTree(child, childDisplay);
+        else await fsp.unlink(child);
+      } catch (e) {
+        if (errnoOf(e) !== 'ENOENT') throw mapFsError(e, childDisplay);
+      }
+    }
+    try {
+      await fsp.rmdir(host);
+    } catch (e) {
+      throw mapFsError(e, display);
+    }
+  }
+
+  /** guestfish rmdir: an empty directory; a symlink is refused (Not a directory). */
+  async rmdir(guestPath: string): Promise<void> {
+    await this.begin(guestPath);
+    const { host } = await this.parentOf(guestPath);
+    try {
+      await fsp.rmdir(host);
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+  }
+
+  /**
+   * guestfish cp (plain), cp-r (`recursive`: cp -rP) and cp-a (`archive`: cp -a).
+   * If `dst` is an existing directory (links followed inside the guest) the copy goes to
+   * `dst/basename(src)`. Plain cp follows a final symlink of `src` inside the guest and
+   * writes through a final symlink of `dst` inside the guest; recursive and archive copies
+   * copy symlinks as links (target text verbatim) and replace, never follow, existing
+   * destination entries that are not directories. Archive keeps mode, owner and times.
+   * Device nodes, FIFOs and sockets are refused (EUNSUPPORTED). Hard links are not kept.
+   */
+  async cp(src: string, dst: string, opts: { archive?: boolean; recursive?: boolean } = {}): Promise<void> {
+    await this.begin(dst, src);
+    const archive = opts.archive === true;
+    const copts: CopyOpts = { archive, recursive: archive || opts.recursive === true, umask: process.umask() };
+    await this.copyInto(src, dst, copts);
+  }
+
+  private async copyInto(src: string, dst: string, copts: CopyOpts): Promise<void> {
+    const last = lastName(src);
+    const srcHost =
+      copts.recursive && last !== '' && last !== '.' && last !== '..'
+        ? (await this.parentOf(src)).host
+        : await this.reader.resolve(src);
+    const srcSt = await lstatOrUndefined(srcHost, src);
+    if (!srcSt) throw new JootError('ENOENT', `${src}: No such file or directory`);
+    if (srcSt.isDirectory() && !copts.recursive) throw new JootError('EINVAL', `${src}: Is a directory`);
+
+    if (srcHost === this.root) throw new JootError('EINVAL', `${src}: cannot copy a directory into itself`);
+    const inside = await this.intoDir(dst, path.posix.basename(srcHost));
+    let dstHost: string;
+    let dstSt: Stats | undefined;
+    if (copts.recursive) {
+      // cp -r / cp -a: the destination entry itself is never followed
+      if (inside) ({ host: dstHost, st: dstSt } = { host: inside, st: await lstatOrUndefined(inside, dst) });
+      else ({ host: dstHost, st: dstSt } = await this.parentOf(dst));
+    } else {
+      // plain cp writes through a final destination link, resolved inside the guest
+      ({ host: dstHost, st: dstSt } = await this.resolveFinal(inside ? this.guestOf(inside) : dst, dst));
+    }
+    if (dstSt && dstSt.dev === srcSt.dev && dstSt.ino === srcSt.ino) {
+      throw new JootError('EINVAL', `${src}: '${src}' and '${dst}' are the same file`);
+    }
+    if (srcSt.isDirectory() && (dstHost === srcHost || dstHost.startsWith(srcHost + '/'))) {
+      throw new JootError('EINVAL', `${src}: cannot copy a directory into itself`);
+    }
+    await this.copyNode(srcHost, srcSt, dstHost, dstSt, copts, !copts.recursive);
+  }
+
+  /** Copy one node. `dstSt` is the lstat of the destination (undefined if missing).
+   *  `writeThrough`: plain cp, where dstHost was already resolved through guest links. */
+  private async copyNode(
+    srcHost: HostPath,
+    srcSt: Stats,
+    dstHost: HostPath,
+    dstSt: Stats | undefined,
+    copts: CopyOpts,
+    writeThrough: boolean,
+  ): Promise<void> {
+    const srcDisplay = this.guestOf(srcHost);
+    const dstDisplay = this.guestOf(dstHost);
+    const removeNonDir = async () => {
+      if (!dstSt) return;
+      if (dstSt.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: cannot overwrite directory with non-directory`);
+      try {
+        await fsp.unlink(dstHost);
+      } catch (e) {
+        if (errnoOf(e) !== 'ENOENT') throw mapFsError(e, dstDisplay);
+      }
+      dstSt = undefined;
+    };
+
+    if (srcSt.isDirectory()) {
+      if (dstSt && !dstSt.isDirectory()) {
+        throw new JootError('EINVAL', `${dstDisplay}: cannot overwrite non-directory with directory`);
+      }
+      if (!dstSt) {
+        try {
+          await fsp.mkdir(dstHost, { mode: 0o700 });
+        } catch (e) {
+          throw mapFsError(e, dstDisplay);
+        }
+      }
+      let names: Buffer[];
+      try {
+        names = await fsp.readdir(srcHost, { encoding: 'buffer' });
+      } catch (e) {
+        throw mapFsError(e, srcDisplay);
+      }
+      for (const n of names) {
+        const s = joinHost(srcHost, n);
+        const sst = await lstatOrUndefined(s, this.guestOf(s));
+        if (!sst) continue;
+        const d = joinHost(dstHost, n);
+        await this.copyNode(s, sst, d, await lstatOrUndefined(d, this.guestOf(d)), copts, false);
+      }
+      try {
+        if (copts.archive) {
+          await fsp.lchown(dstHost, srcSt.uid, srcSt.gid);
+          await fsp.chmod(dstHost, srcSt.mode & 0o7777);
+          await fsp.utimes(dstHost, srcSt.atime, srcSt.mtime);
+        } else if (!dstSt) {
+          await fsp.chmod(dstHost, srcSt.mode & 0o777 & ~copts.umask);
+        }
+      } catch (e) {
+        throw mapFsError(e, dstDisplay);
+      }
+      return;
+    }
+
+    if (srcSt.isSymbolicLink()) {
+      await removeNonDir();
+      try {
+        const target = await fsp.readlink(srcHost, { encoding: 'buffer' });
+        await fsp.symlink(target, dstHost);
+        if (copts.archive) {
+          await fsp.lchown(dstHost, srcSt.uid, srcSt.gid);
+          await fsp.lutimes(dstHost, srcSt.atime, srcSt.mtime);
+        }
+      } catch (e) {
+        throw mapFsError(e, dstDisplay);
+      }
+      return;
+    }
+
+    if (!srcSt.isFile()) {
+      throw new JootError(copts.recursive ? 'EUNSUPPORTED' : 'EINVAL', `${srcDisplay}: cannot copy a special file (device, FIFO or socket)`);
+    }
+    if (dstSt && dstSt.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: Is a directory`);
+    if (dstSt && !dstSt.isFile()) {
+      if (writeThrough) throw new JootError('EINVAL', `${dstDisplay}: not a regular file`);
+      await removeNonDir();
+    }
+    if (copts.archive) await removeNonDir();
+
+    let sfh: FileHandle;
+    try {
+      sfh = await fsp.open(srcHost, READ_FLAGS);
+    } catch (e) {
+      throw mapFsError(e, srcDisplay);
+    }
+    try {
+      const sst = await sfh.stat();
+      if (!sst.isFile()) throw new JootError('EINVAL', `${srcDisplay}: not a regular file`);
+      const dfh = await this.openForWrite(dstHost, WRITE_FLAGS | fsc.O_TRUNC, srcSt.mode & 0o777, dstDisplay);
+      try {
+        const buf = Buffer.allocUnsafe(COPY_CHUNK);
+        for (;;) {
+          const { bytesRead } = await sfh.read(buf, 0, buf.length, null);
+          if (bytesRead === 0) break;
+          await GuestWriter.writeAll(dfh, buf.subarray(0, bytesRead));
+        }
+        if (copts.archive) {
+          await dfh.chown(srcSt.uid, srcSt.gid);
+          await dfh.chmod(srcSt.mode & 0o7777);
+          await dfh.utimes(srcSt.atime, srcSt.mtime);
+        }
+      } catch (e) {
+        throw mapFsError(e, dstDisplay);
+      } finally {
+        await dfh.close().catch(() => undefined);
+      }
+    } catch (e) {
+      throw e instanceof JootError ? e : mapFsError(e, srcDisplay);
+    } finally {
+      await sfh.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * guestfish mv. The last component of `src` is not followed (a link is moved as a link).
+   * If `dst` is an existing directory (links followed inside the guest) the entry goes to
+   * `dst/basename(src)`; otherwise `dst` is replaced (rename(2) never follows it). Across
+   * mounts the move becomes an archive copy followed by recursive removal.
+   */
+  async mv(src: string, dst: string): Promise<void> {
+    await this.begin(src, dst);
+    const s = await this.parentOf(src);
+    if (!s.st) throw new JootError('ENOENT', `${src}: No such file or directory`);
+    const d = (await this.intoDir(dst, s.name)) ?? (await this.parentOf(dst)).host;
+    if (d === s.host) return;
+    if (s.st.isDirectory() && d.startsWith(s.host + '/')) {
+      throw new JootError('EINVAL', `${src}: cannot move a directory into itself`);
+    }
+    try {
+      await fsp.rename(s.host, d);
+      return;
+    } catch (e) {
+      if (errnoOf(e) !== 'EXDEV') throw mapFsError(e, errnoOf(e) === 'ENOENT' ? src : dst);
+    }
+    const dSt = await lstatOrUndefined(d, dst);
+    if (dSt && dSt.isDirectory() && s.st.isDirectory()) {
+      const left = await fsp.readdir(d).catch(() => []);
+      if (left.length > 0) throw new JootError('EINVAL', `${dst}: Directory not empty`);
+    }
+    await this.copyNode(s.host, s.st, d, dSt, { archive: true, recursive: true, umask: process.umask() }, false);
+    try {
+      if (s.st.isDirectory()) await this.removeTree(s.host, src);
+      else await fsp.unlink(s.host);
+    } catch (e) {
+      throw mapFsError(e, src);
+    }
+  }
+
+  /**
+   * guestfish chmod. Like chmod(2) a final symlink is followed — inside the guest — since
+   * Linux cannot change a link's own mode. The node finally changed is not a symlink.
+   */
+  async chmod(mode: number, guestPath: string): Promise<void> {
+    await this.begin(guestPath);
+    const m = checkMode(mode);
+    const host = await this.reader.resolve(guestPath);
+    const st = await lstatOrUndefined(host, guestPath);
+    if (!st) throw new JootError('ENOENT', `${guestPath}: No such file or directory`);
+    if (st.isSymbolicLink()) throw new JootError('EINVAL', `${guestPath}: is a symbolic link`);
+    try {
+      await fsp.chmod(host, m);
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+  }
+
+  /**
+   * chown on the last component without following it (lchown): a symlink gets the new
+   * owner itself. `follow: true` gives chown(2) semantics (guestfish chown), following a
+   * final symlink inside the guest. -1 leaves uid or gid unchanged.
+   */
+  async chown(uid: number, gid: number, guestPath: string, opts: { follow?: boolean } = {}): Promise<void> {
+    await this.begin(guestPath);
+    const u = checkId(uid, 'uid');
+    const g = checkId(gid, 'gid');
+    let host: string;
+    if (opts.follow) {
+      host = await this.reader.resolve(guestPath);
+    } else if ((await this.guestRootName(guestPath)) !== undefined) {
+      host = this.root;
+    } else {
+      host = (await this.parentOf(guestPath)).host;
+    }
+    try {
+      await fsp.lchown(host, u, g);
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+  }
+
+  /** '/' for paths that are the root itself ('/', '//', '/.', '/..'), else undefined. */
+  private async guestRootName(guestPath: string): Promise<string | undefined> {
+    const last = lastName(guestPath);
+    if (last === '' || last === '.' || last === '..') {
+      return (await this.reader.resolve(guestPath)) === this.root ? '/' : undefined;
+    }
+    return undefined;
+  }
+
+  /** guestfish ln-s / ln-sf: the target text is stored verbatim (guest data). `force`
+   *  replaces an existing non-directory entry at `linkpath`. */
+  async symlink(target: string, linkpath: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.begin(linkpath);
+    if (typeof target !== 'string' || target === '' || target.includes('\0')) {
+      throw new JootError('EINVAL', `${linkpath}: invalid symlink target`);
+    }
+    const { host, st } = await this.parentOf(linkpath);
+    if (st && opts.force) {
+      if (st.isDirectory()) throw new JootError('EINVAL', `${linkpath}: Is a directory`);
+      try {
+        await fsp.unlink(host);
+      } catch (e) {
+        if (errnoOf(e) !== 'ENOENT') throw mapFsError(e, linkpath);
+      }
+    }
+    try {
+      await fsp.symlink(target, host);
+    } catch (e) {
+      throw mapFsError(e, linkpath);
+    }
+  }
+
+  /**
+   * For upload / tar-in: the host path of an existing guest file or directory, parent
+   * resolved inside the guest, a final symlink NOT followed (the link itself is returned).
+   * Paths naming the root or ending in '.'/'..' resolve fully.
+   */
+  async hostPathForWrite(guestPath: string): Promise<string> {
+    await this.begin(guestPath);
+    const last = lastName(guestPath);
+    if (last === '' || last === '.' || last === '..') return this.reader.resolve(guestPath);
+    const { host, st } = await this.parentOf(guestPath);
+    if (!st) throw new JootError('ENOENT', `${guestPath}: No such file or directory`);
+    return host;
+  }
+
+  /** Host path for creating `guestPath` (need not exist): parent resolved inside the guest,
+   *  last component not followed. For upload of a new file. */
+  async hostPathForCreate(guestPath: string): Promise<string> {
+    await this.begin(guestPath);
+    return (await this.parentOf(guestPath)).host;
+  }
+}
