@@ -2,7 +2,7 @@
 import { usage } from './args.js';
 import { groups, type Command } from './command.js';
 
-const groupTitles: Record<Command['group'], string> = {
+export const groupTitles: Record<Command['group'], string> = {
   session: 'Session',
   devices: 'Devices and partitions',
   filesystems: 'Filesystems',
