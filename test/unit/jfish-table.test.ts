@@ -236,8 +236,10 @@ describe('arguments', () => {
     expect(parseArgs(intCmd, ['42'])).toEqual([42, undefined]);
     expect(parseArgs(intCmd, ['-7', 'yes'])).toEqual([-7, true]);
     expect(parseArgs(intCmd, ['0x10', 'false'])).toEqual([16, false]);
-    expect(() => parseArgs(intCmd, ['4x'])).toThrow("count: '4x' is not an integer");
-    expect(() => parseArgs(intCmd, [''])).toThrow('is not an integer');
+    expect(parseArgs(intCmd, ['0755'])).toEqual([0o755, undefined]); // guestfish: a leading 0 is octal
+    expect(parseArgs(intCmd, ['1M'])).toEqual([1 << 20, undefined]);
+    expect(() => parseArgs(intCmd, ['4x'])).toThrow("count: '4x'");
+    expect(() => parseArgs(intCmd, [''])).toThrow('is not a number');
     expect(() => parseArgs(intCmd, ['1', 'maybe'])).toThrow("flag: 'maybe' is not a boolean");
   });
 

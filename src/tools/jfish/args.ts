@@ -1,5 +1,6 @@
 // Turning a command's words into typed values, from its ArgSpecs alone: counts, ints,
 // bools, device/path shapes. Commands never parse their own arguments.
+import { parseInt32 } from './numbers.js';
 import { JootError } from '../../appliance/errors.js';
 import type { ArgSpec, ArgValue, Command } from './command.js';
 
@@ -29,12 +30,9 @@ const falsy = new Set(['false', 'f', 'no', 'n', 'off', '0']);
 /** Convert and check one word for its spec. */
 export function parseOne(spec: ArgSpec, word: string): string | number | boolean {
   switch (spec.type) {
-    case 'int': {
-      const w = word.trim();
-      const n = /^[+-]?\d+$/.test(w) ? Number(w) : /^0x[0-9a-f]+$/i.test(w) ? Number.parseInt(w, 16) : NaN;
-      if (!Number.isSafeInteger(n)) throw bad(spec, word, 'an integer');
-      return n;
-    }
+    case 'int':
+      // guestfish's syntax: decimal, 0x hex, 0 octal (chmod 0755), size suffixes (1M)
+      return parseInt32(word, spec.name);
     case 'bool': {
       const w = word.toLowerCase();
       if (truthy.has(w)) return true;
