@@ -17,6 +17,7 @@ import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
 import { reapDeadSessions, runDir, SessionRecord } from './registry.js';
 import { GuestReader } from './guest-reader.js';
+import { GuestWriter } from './guest-writer.js';
 import { setVerbose } from './run.js';
 import type {
   DriveOptions,
@@ -69,6 +70,7 @@ export class Session implements AsyncDisposable {
   private tmp = '';
   private sysroot = '';
   private guest?: GuestReader;
+  private guestWriter?: GuestWriter;
   /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
   private readonly inflight = new Set<Promise<unknown>>();
   private closing?: Promise<void>;
@@ -444,6 +446,18 @@ export class Session implements AsyncDisposable {
     this.requireLaunched();
     if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on /');
     return this.guest!;
+  }
+
+  /**
+   * The guest-rooted writer over whatever is mounted (never follows a link out of the guest).
+   * In a read-only session (every drive read-only) it refuses every operation with EPERM
+   * ("PATH: the session is read-only"); a filesystem mounted read-only in a read-write session
+   * refuses in the kernel, reported as "PATH: Read-only file system".
+   */
+  get writer(): GuestWriter {
+    const reader = this.reader;
+    this.guestWriter ??= new GuestWriter(reader, this.sysroot, { readonly: this.readonly });
+    return this.guestWriter;
   }
 
   readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer> {

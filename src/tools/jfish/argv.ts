@@ -11,10 +11,27 @@ export interface DriveSpec {
   format?: string;
 }
 
+/** -m DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]] */
+export interface MountSpec {
+  device: string;
+  /** default '/' */
+  mountpoint: string;
+  options?: string;
+  fstype?: string;
+}
+
 export interface ScannedArgv {
   drives: DriveSpec[];
   /** --ro (true) or --rw / default (false); the last one given wins */
   readonly: boolean;
+  /** whether --ro/--rw (or -r/-w) was given at all: if not, the configuration decides */
+  modeGiven: boolean;
+  /** -i / --inspector */
+  inspector: boolean;
+  /** -m / --mount, in order */
+  mounts: MountSpec[];
+  /** -f / --file: the script to run */
+  file?: string;
   /** options for yargs, in their original order */
   options: string[];
   /** the commands, already split on ':' */
@@ -35,11 +52,28 @@ export function splitCommands(words: readonly string[]): string[][] {
   return out;
 }
 
+/** Read a -m value: DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]] (as guestfish splits it). */
+export function parseMountSpec(v: string): MountSpec {
+  const parts = v.split(':');
+  const device = parts[0] ?? '';
+  if (device === '') throw new UsageError(`-m ${v}: no device (-m DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]])`);
+  if (parts.length > 4) throw new UsageError(`-m ${v}: too many ':' fields (-m DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]])`);
+  const spec: MountSpec = { device, mountpoint: parts[1] || '/' };
+  if (parts[2]) spec.options = parts[2];
+  if (parts[3]) spec.fstype = parts[3];
+  if (!spec.mountpoint.startsWith('/')) throw new UsageError(`-m ${v}: the mountpoint must be an absolute guest path`);
+  return spec;
+}
+
 export function prescan(argv: readonly string[]): ScannedArgv {
   const drives: DriveSpec[] = [];
   const options: string[] = [];
   let format: string | undefined;
   let readonly = false;
+  let modeGiven = false;
+  let inspector = false;
+  let file: string | undefined;
+  const mounts: MountSpec[] = [];
   let i = 0;
   const value = (opt: string): string => {
     const v = argv[++i];
@@ -50,6 +84,15 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     if (path === '') throw new UsageError('-a needs a disk image file name');
     drives.push(format === undefined ? { path } : { path, format });
   };
+  const setFile = (f: string): void => {
+    if (f === '') throw new UsageError('-f needs a script file name');
+    if (file !== undefined) throw new UsageError('only one -f script can be given');
+    file = f;
+  };
+  const setMode = (ro: boolean): void => {
+    readonly = ro;
+    modeGiven = true;
+  };
   for (; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--') {
@@ -58,15 +101,24 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     }
     if (a === '-a' || a === '--add') addDrive(value(a));
     else if (a.startsWith('--add=')) addDrive(a.slice('--add='.length));
-    else if (/^-[a-zA-Z]{2,}/.test(a)) {
-      // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG
+    else if (a === '-m' || a === '--mount') mounts.push(parseMountSpec(value(a)));
+    else if (a.startsWith('--mount=')) mounts.push(parseMountSpec(a.slice('--mount='.length)));
+    else if (a === '-f' || a === '--file') setFile(value(a));
+    else if (a.startsWith('--file=')) setFile(a.slice('--file='.length));
+    else if (a === '-i' || a === '--inspector') inspector = true;
+    else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amf]./.test(a)) {
+      // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
       for (let j = 1; j < a.length; j++) {
         const c = a[j]!;
-        if (c === 'a') {
-          addDrive(j + 1 < a.length ? a.slice(j + 1) : value('-a'));
+        if (c === 'a' || c === 'm' || c === 'f') {
+          const v = j + 1 < a.length ? a.slice(j + 1) : value(`-${c}`);
+          if (c === 'a') addDrive(v);
+          else if (c === 'm') mounts.push(parseMountSpec(v));
+          else setFile(v);
           break;
-        } else if (c === 'r') readonly = true;
-        else if (c === 'w') readonly = false;
+        } else if (c === 'r') setMode(true);
+        else if (c === 'w') setMode(false);
+        else if (c === 'i') inspector = true;
         else options.push(`-${c}`);
       }
     }
@@ -74,10 +126,12 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('--format=')) {
       const f = a.slice('--format='.length);
       format = f === '' ? undefined : f;
-    } else if (a === '--ro' || a === '-r') readonly = true;
-    else if (a === '--rw' || a === '-w') readonly = false;
+    } else if (a === '--ro' || a === '-r') setMode(true);
+    else if (a === '--rw' || a === '-w') setMode(false);
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  return { drives, readonly, options, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, mounts, options, commands: splitCommands(argv.slice(i)) };
+  if (file !== undefined) scanned.file = file;
+  return scanned;
 }

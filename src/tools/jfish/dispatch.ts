@@ -4,6 +4,7 @@ import { oneLine } from '../../appliance/errors.js';
 import { quoteForTrace } from '../../appliance/run.js';
 import { parseArgs } from './args.js';
 import type { ArgValue, Command, Ctx } from './command.js';
+import { ExitRequest } from './control.js';
 
 export interface Invocation {
   command: Command;
@@ -47,6 +48,7 @@ export async function execute(ctx: Ctx, inv: Invocation): Promise<void> {
   try {
     await command.run(ctx, inv.args);
   } catch (e) {
+    if (e instanceof ExitRequest) throw e;
     throw new CommandError(command.name, oneLine(e), e);
   }
 }

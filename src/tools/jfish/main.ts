@@ -1,17 +1,29 @@
-// jfish: guestfish's command line, host-side. First cut: commands from argv only
-// (`jfish --ro -a disk.img run : list-filesystems`); the interactive shell comes later.
+// jfish: guestfish's command line, host-side. Commands come from argv (`jfish --ro -a disk.img
+// run : list-filesystems`), from a script (-f FILE, or stdin when it is not a terminal) or
+// from the interactive shell (stdin a terminal, no commands).
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { Session } from '../../appliance/index.js';
 import { oneLine } from '../../appliance/errors.js';
 import { setVerbose } from '../../appliance/run.js';
 import { printError, runCli, UsageError, versionLine } from '../cli.js';
+import { loadConfig } from '../config.js';
 import { StreamWriter } from '../output.js';
 import { prescan } from './argv.js';
-import { CommandError, runScript } from './dispatch.js';
+import type { Ctx } from './command.js';
+import { ExitRequest } from './control.js';
+import { runScript } from './dispatch.js';
+import { repl } from './repl.js';
+import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
+import { startup } from './startup.js';
 import { table } from './table.js';
 
 const TOOL = 'jfish';
 
-const usageText = `Usage: jfish [--ro|--rw] [--format=FMT] -a IMAGE [-a IMAGE…] [-v] [-x] [CMD ARGS : CMD ARGS …]
+const usageText = `Usage: jfish [--ro|--rw] [--format=FMT] -a IMAGE [-a IMAGE…] [-i | -m DEV[:MP]…] [-v] [-x] [CMD ARGS : CMD ARGS …]
+       jfish [OPTIONS] -f SCRIPT
+       jfish [OPTIONS] < SCRIPT
+       jfish [OPTIONS]                  (interactive shell, on a terminal)
 
 Open disk images and run guestfish-style commands on them, without booting a VM.
 
@@ -20,13 +32,21 @@ Options:
   --format=FMT       the format (raw, qcow2, vmdk, …) of the -a images that follow;
                      a bare --format goes back to detecting it
   --ro, -r           open every image read-only (mount mounts read-only)
-  --rw, -w           open the images read-write (the default)
+  --rw, -w           open the images read-write (the default, unless the
+                     configuration file says read_only = yes)
+  -i, --inspector    launch, find the operating system and mount its filesystems
+  -m, --mount DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]]
+                     launch and mount DEV (on / by default); may be repeated
+  -f, --file SCRIPT  run the commands in SCRIPT (a '#!/usr/bin/env -S jfish -f' line works)
   -v, --verbose      trace every external command joot runs
   -x                 echo each command to stderr before running it
   -h, --help         show this help
   -V, --version      show the version
 
 Commands are separated by a lone ':'. 'jfish help' lists them.
+In scripts and the shell, one command a line; a leading '-' lets the script go on if
+that command fails; '!cmd' runs a host shell command, '<!cmd' runs the jfish commands
+cmd prints, and 'CMD ARGS | pipeline' sends CMD's output through a host pipeline.
 Example: jfish --ro -a disk.img run : mount-ro /dev/sda1 / : cat /etc/hostname
 `;
 
@@ -70,24 +90,58 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.verbose) setVerbose(true);
-  if (scanned.commands.length === 0) {
-    printError(TOOL, "the interactive shell is not built yet: give commands after the options (see 'jfish --help')");
-    return 2;
+  if (scanned.file !== undefined && scanned.commands.length > 0) {
+    throw new UsageError(`commands cannot be given after -f ${scanned.file} (put them in the script)`);
+  }
+  // the configuration: a bad file is an error even when --ro/--rw is given
+  const config = loadConfig();
+  const readonly = scanned.modeGiven ? scanned.readonly : config.read_only;
+
+  let script: string | undefined;
+  if (scanned.file !== undefined) {
+    try {
+      script = readFileSync(scanned.file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${scanned.file}: cannot read the script: ${code === 'ENOENT' ? 'no such file' : String(code ?? oneLine(e))}`);
+    }
+  }
+  const interactive = script === undefined && scanned.commands.length === 0 && process.stdin.isTTY === true;
+  if (script === undefined && scanned.commands.length === 0 && !interactive) {
+    script = await readStdin();
   }
 
   const out = new StreamWriter(process.stdout);
+  const trace = flags.x ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   let session: Session | undefined;
   let code = 0;
   try {
     session = new Session({ verbose: flags.verbose });
-    for (const d of scanned.drives) session.addDrive(d.path, { format: d.format, readonly: scanned.readonly });
-    const ctx = { session, out, readonly: scanned.readonly, table };
-    await runScript(ctx, scanned.commands, {
-      trace: flags.x ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    for (const d of scanned.drives) session.addDrive(d.path, { format: d.format, readonly });
+    const ctx: Ctx = { session, out, readonly, table };
+    const intro: string[] = [];
+    await startup(session, {
+      inspector: scanned.inspector,
+      mounts: scanned.mounts,
+      readonly,
+      // guestfish prints what -i found only in the interactive shell, under its banner
+      print: interactive ? (l) => intro.push(l) : undefined,
+      warn: (m) => printError(TOOL, m),
     });
+    const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
+    const runner: LineRunner = { ctx, shell: systemShell, trace, home, report: (m) => printError(TOOL, m) };
+    if (interactive) {
+      await repl({ runner, session, intro });
+    } else if (script !== undefined) {
+      await runLines(runner, scriptLines(script, runner), { stopOnError: true });
+    } else {
+      await runScript(ctx, scanned.commands, { trace });
+    }
   } catch (e) {
-    printError(TOOL, e instanceof CommandError && e.command ? `${e.command}: ${e.message}` : oneLine(e));
-    code = 1;
+    if (!(e instanceof ExitRequest)) {
+      printError(TOOL, errorText(e));
+      code = 1;
+    }
   } finally {
     // Always unwind: mounts, devices, helpers, temp dirs — on success and on error.
     try {
@@ -98,6 +152,12 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   return code;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 await runCli(TOOL, main);

@@ -9,8 +9,9 @@ import { commands as filesystems } from './commands/filesystems.js';
 import { commands as lvm } from './commands/lvm.js';
 import { commands as mount } from './commands/mount.js';
 import { commands as files } from './commands/files.js';
+import { commands as inspection } from './commands/inspect.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...filesystems, ...lvm, ...mount, ...files];
+export const commands: readonly Command[] = [...session, ...devices, ...filesystems, ...lvm, ...mount, ...files, ...inspection];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {

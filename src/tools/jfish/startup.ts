@@ -1,0 +1,65 @@
+// What jfish does before the first command when -i or -m is given: launch, then mount the
+// inspected operating system's filesystems (-i) or the ones named (-m), as guestfish does.
+import { JootError, oneLine } from '../../appliance/errors.js';
+import type { Session } from '../../appliance/session.js';
+import { inspect } from '../../inspect/index.js';
+import type { MountSpec } from './argv.js';
+
+export interface StartupOptions {
+  inspector: boolean;
+  mounts: readonly MountSpec[];
+  readonly: boolean;
+  /** the guestfish lines (`Operating system: …`, `/dev/sda2 mounted on /`) */
+  print?: (line: string) => void;
+  /** warnings (a non-root filesystem that could not be mounted) */
+  warn: (message: string) => void;
+}
+
+/** Mountpoints in the order they can be mounted: shortest first, then by name (guestfish's order). */
+export function mountOrder(mountpoints: Record<string, string>): [string, string][] {
+  return Object.entries(mountpoints).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** -i: inspect and mount the one OS found. Throws JootError when there is none or more than one. */
+export async function inspectMount(session: Session, opts: StartupOptions): Promise<void> {
+  const report = await inspect(session, { applications: false });
+  const oses = report.operatingsystems;
+  if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');
+  if (oses.length > 1) {
+    const roots = oses.map((o) => o.root).join(', ');
+    throw new JootError('EUNSUPPORTED', `multi-boot operating systems are not supported by the -i option (roots: ${roots}); use run and mount instead`);
+  }
+  const os = oses[0]!;
+  opts.print?.(`Operating system: ${os.product_name ?? 'unknown'}`);
+  let failed = 0;
+  for (const [mp, dev] of mountOrder(os.mountpoints)) {
+    try {
+      await session.mount(dev, mp, { readonly: opts.readonly });
+      opts.print?.(`${dev} mounted on ${mp}`);
+    } catch (e) {
+      if (mp === '/') throw e; // nothing can be used without the root
+      opts.warn(`${dev} on ${mp}: ${oneLine(e)}`);
+      failed++;
+    }
+  }
+  if (failed) opts.warn('some filesystems could not be mounted (ignored)');
+}
+
+/** -m: mount each filesystem given, in order. */
+export async function mountGiven(session: Session, mounts: readonly MountSpec[], readonly: boolean): Promise<void> {
+  for (const m of mounts) {
+    try {
+      await session.mount(m.device, m.mountpoint, { readonly, options: m.options, vfstype: m.fstype });
+    } catch (e) {
+      throw new JootError(e instanceof JootError ? e.code : 'EIO', `-m ${m.device}:${m.mountpoint}: ${oneLine(e)}`, { cause: e });
+    }
+  }
+}
+
+/** Launch and mount, for -i / -m (which imply run). */
+export async function startup(session: Session, opts: StartupOptions): Promise<void> {
+  if (!opts.inspector && opts.mounts.length === 0) return;
+  await session.launch();
+  if (opts.inspector) await inspectMount(session, opts);
+  await mountGiven(session, opts.mounts, opts.readonly);
+}
