@@ -14,9 +14,9 @@ export interface ArgSpec {
   readonly variadic?: boolean;
 }
 
-export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'inspection';
+export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'transfer' | 'inspection';
 
-export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'inspection'];
+export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'transfer', 'inspection'];
 
 /** What a running command can reach. */
 export interface Ctx {

@@ -9,6 +9,7 @@ export const groupTitles: Record<Command['group'], string> = {
   lvm: 'LVM',
   mount: 'Mounting',
   files: 'Files and directories',
+  transfer: 'Transfer',
   inspection: 'Inspection',
 };
 

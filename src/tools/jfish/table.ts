@@ -10,8 +10,9 @@ import { commands as lvm } from './commands/lvm.js';
 import { commands as mount } from './commands/mount.js';
 import { commands as files } from './commands/files.js';
 import { commands as inspection } from './commands/inspect.js';
+import { commands as transfer } from './commands/transfer.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...filesystems, ...lvm, ...mount, ...files, ...inspection];
+export const commands: readonly Command[] = [...session, ...devices, ...filesystems, ...lvm, ...mount, ...files, ...transfer, ...inspection];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {
