@@ -96,6 +96,46 @@ function jfish(args: string[]): void {
 }
 
 /**
+ * jfish's remote mode: one `jfish --listen` server (three.raw, /dev/sda1 mounted), then 100
+ * `jfish --remote cat /one.txt` clients: the client's wall time per command and the time the
+ * server spent in the command (it reports it with JFISH_REMOTE_TIMING=1). Optional: a failure
+ * prints a note and gives no rows.
+ */
+function remoteRows(image: string): Row[] {
+  const env = { ...process.env, JOOT_CONFIG: '', JFISH_REMOTE_TIMING: '1' };
+  let pid: string | undefined;
+  try {
+    const l = spawnSync(join(repo, 'bin/jfish'), ['--listen', '--ro', '-a', image, '-m', '/dev/sda1'], { env, encoding: 'utf8' });
+    pid = /^JFISH_PID=(\d+);/.exec(l.stdout)?.[1];
+    if (l.status !== 0 || !pid) throw new Error(`jfish --listen failed: ${l.stderr.trim()}`);
+    const wall: number[] = [];
+    const server: number[] = [];
+    for (let i = 0; i < 101; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(join(repo, 'bin/jfish'), [`--remote=${pid}`, 'cat', '/one.txt'], { env, encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`jfish --remote cat failed: ${r.stderr.trim()}`);
+      if (i === 0) continue; // warm-up
+      wall.push(ms);
+      const m = /server time ([0-9.]+) ms/.exec(r.stderr);
+      if (m) server.push(Number(m[1]));
+    }
+    const row = (name: string, xs: number[]): Row => {
+      const r = (x: number) => Math.round(x * 100) / 100;
+      return { name, runs: xs.length, median_ms: r(median(xs)), min_ms: r(Math.min(...xs)), max_ms: r(Math.max(...xs)) };
+    };
+    const rows = [row('100 jfish --remote commands: median per command (client wall time)', wall)];
+    if (server.length) rows.push({ ...row('100 jfish --remote commands: median per command (time in the server)', server), target_ms: 2 });
+    return rows;
+  } catch (e) {
+    console.error(`bench: no jfish --remote rows: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  } finally {
+    if (pid) spawnSync(join(repo, 'bin/jfish'), [`--remote=${pid}`, 'exit'], { env });
+  }
+}
+
+/**
  * The same jfish job through libguestfs's guestfish, once (each launch boots an appliance
  * VM under TCG here: 15-50 s), when it is installed and not turned off with
  * JOOT_BENCH_LIBGUESTFS=0.
@@ -136,6 +176,7 @@ async function main(): Promise<void> {
       jfish(['--ro', '-a', img('three.raw'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
     ),
   );
+  rows.push(...remoteRows(img('three.raw')));
   rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));

@@ -30,6 +30,8 @@ export interface ScannedArgv {
   inspector: boolean;
   /** -m / --mount, in order */
   mounts: MountSpec[];
+  /** --listen: start a background server (server.ts) */
+  listen: boolean;
   /** -f / --file: the script to run */
   file?: string;
   /** options for yargs, in their original order */
@@ -72,6 +74,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
   let readonly = false;
   let modeGiven = false;
   let inspector = false;
+  let listen = false;
   let file: string | undefined;
   const mounts: MountSpec[] = [];
   let i = 0;
@@ -106,6 +109,8 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '-f' || a === '--file') setFile(value(a));
     else if (a.startsWith('--file=')) setFile(a.slice('--file='.length));
     else if (a === '-i' || a === '--inspector') inspector = true;
+    else if (a === '--listen') listen = true;
+    else if (a === '--remote' || a.startsWith('--remote=')) throw new UsageError(`${a} must come first: jfish --remote[=PID] CMD ARGS : …`);
     else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amf]./.test(a)) {
       // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
       for (let j = 1; j < a.length; j++) {
@@ -131,7 +136,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, mounts, options, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, commands: splitCommands(argv.slice(i)) };
   if (file !== undefined) scanned.file = file;
   return scanned;
 }

@@ -1,0 +1,156 @@
+// `jfish --remote[=PID] CMD ARGS : CMD ARGS…`: send the commands to a `jfish --listen` server
+// (PID from --remote=PID, else $JFISH_PID), print what they print (stdout and stderr apart,
+// bytes as they are) and exit with their status. Lean on purpose: node builtins and remote.ts
+// only, no session code, no yargs (see main.ts).
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import {
+  FRAME_DONE,
+  FRAME_REQUEST,
+  FRAME_STDERR,
+  FRAME_STDOUT,
+  FrameReader,
+  frame,
+  socketDirs,
+  socketName,
+  unsafeDir,
+  type RemoteDone,
+  type RemoteRequest,
+} from './remote.js';
+
+class ClientError extends Error {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+export interface RemoteArgs {
+  pid: number;
+  commands: string[][];
+}
+
+function splitCommands(words: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  for (const w of words) {
+    if (w === ':') {
+      if (cur.length) out.push(cur);
+      cur = [];
+    } else cur.push(w);
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** Read `--remote[=PID] [--] CMD…`; throws ClientError (status 2 for usage mistakes). */
+export function parseRemoteArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RemoteArgs {
+  let pidText: string | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a === '--remote') continue;
+    if (a.startsWith('--remote=')) pidText = a.slice('--remote='.length);
+    else if (a.startsWith('-') && a !== '-') throw new ClientError(`${a}: only --remote[=PID] can be given with --remote (the server has the disks and options)`, 2);
+    else break;
+  }
+  let from = '--remote=PID';
+  if (pidText === undefined) {
+    pidText = env.JFISH_PID;
+    from = 'JFISH_PID';
+    if (pidText === undefined || pidText === '') {
+      throw new ClientError(`--remote: no server given: set JFISH_PID (eval "$(jfish --listen -a IMAGE …)") or use --remote=PID`, 2);
+    }
+  }
+  if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new ClientError(`--remote: ${from} '${pidText}' is not a process id`, 2);
+  const commands = splitCommands(argv.slice(i));
+  if (commands.length === 0) throw new ClientError('--remote: no commands given (jfish --remote CMD ARGS : CMD ARGS …)', 2);
+  return { pid: Number(pidText), commands };
+}
+
+function findSocket(pid: number): string {
+  const tried: string[] = [];
+  for (const dir of socketDirs()) {
+    const sock = join(dir, socketName(pid));
+    if (existsSync(sock)) {
+      const why = unsafeDir(dir);
+      if (why) throw new ClientError(`--remote: refusing ${sock}: ${why}`);
+      return sock;
+    }
+    tried.push(sock);
+  }
+  throw new ClientError(`--remote: no jfish server with pid ${pid} (no socket ${tried.join(' or ')}; start one with jfish --listen)`);
+}
+
+function writeOut(stream: NodeJS.WriteStream, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write(data, () => resolve()); // a closed reader (EPIPE) just drops the output
+  });
+}
+
+function exchange(sock: string, pid: number, req: RemoteRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const conn = net.createConnection(sock);
+    let done: RemoteDone | undefined;
+    let pending = Promise.resolve();
+    const reader = new FrameReader((type, payload) => {
+      if (type === FRAME_STDOUT || type === FRAME_STDERR) {
+        const copy = Buffer.from(payload);
+        const stream = type === FRAME_STDOUT ? process.stdout : process.stderr;
+        conn.pause();
+        pending = pending.then(() => writeOut(stream, copy)).then(() => void conn.resume());
+      } else if (type === FRAME_DONE) {
+        done = JSON.parse(payload.toString('utf8')) as RemoteDone;
+        if (process.env.JFISH_REMOTE_TIMING === '1') process.stderr.write(`jfish: --remote: server time ${done.ms.toFixed(3)} ms\n`);
+        conn.end();
+      }
+    });
+    conn.on('connect', () => conn.write(frame(FRAME_REQUEST, JSON.stringify(req))));
+    conn.on('data', (c: Buffer) => {
+      try {
+        reader.push(c);
+      } catch (e) {
+        conn.destroy();
+        reject(new ClientError(`--remote: bad reply from the server: ${String(e)}`));
+      }
+    });
+    conn.on('error', (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'ECONNREFUSED' || e.code === 'ENOENT' ? 'it is not running (stale socket?)' : (e.code ?? e.message);
+      reject(new ClientError(`--remote: cannot talk to the jfish server with pid ${pid} (${sock}): ${why}`));
+    });
+    conn.on('close', () => {
+      void pending.then(() => {
+        if (done) resolve(done.status);
+        else reject(new ClientError(`--remote: the jfish server with pid ${pid} closed the connection without an answer`));
+      });
+    });
+  });
+}
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+/** The whole client: returns the exit status (never throws). */
+export async function remoteMain(argv: readonly string[]): Promise<number> {
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  let code: number;
+  try {
+    const args = parseRemoteArgs(argv);
+    const sock = findSocket(args.pid);
+    code = await exchange(sock, args.pid, { commands: args.commands, cwd: process.cwd() });
+  } catch (e) {
+    process.stderr.write(`jfish: ${e instanceof Error ? e.message : String(e)}\n`);
+    code = e instanceof ClientError ? e.code : 1;
+  }
+  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  return code;
+}

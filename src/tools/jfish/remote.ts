@@ -1,0 +1,109 @@
+// What the jfish remote client (`jfish --remote`) and server (`jfish --listen`) share: where the
+// server's socket lives and the frames they exchange. Only node builtins here: the client loads
+// this and nothing of the session code, so `jfish --remote CMD` starts as fast as node does.
+//
+// Who may connect: Node cannot read SO_PEERCRED, so the server cannot check the peer's uid.
+// Access is enforced by the file system instead: the socket is created 0600 inside a directory
+// that must be owned by us with mode 0700 (checked with lstat, so a symlink is refused), which
+// only our uid (and root) can traverse.
+//
+// Frames, both ways: a 4-byte big-endian length (of what follows), a 1-byte type, the payload.
+//   client → server  'R' JSON {commands: string[][], cwd: string}   one request at a time
+//   server → client  'O' stdout bytes, 'E' stderr bytes (any number, in order),
+//                    then 'D' JSON {status: number, ms: number}     ms: the server's time
+import { lstatSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const FRAME_REQUEST = 0x52; // 'R'
+export const FRAME_STDOUT = 0x4f; // 'O'
+export const FRAME_STDERR = 0x45; // 'E'
+export const FRAME_DONE = 0x44; // 'D'
+
+export interface RemoteRequest {
+  commands: string[][];
+  cwd: string;
+}
+
+export interface RemoteDone {
+  status: number;
+  /** time the server spent running the commands (performance.now), in ms */
+  ms: number;
+}
+
+export function frame(type: number, payload: Uint8Array | string): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const head = Buffer.allocUnsafe(5);
+  head.writeUInt32BE(body.length + 1, 0);
+  head[4] = type;
+  return Buffer.concat([head, body]);
+}
+
+/** Splits a byte stream into frames. */
+export class FrameReader {
+  private buf: Buffer = Buffer.alloc(0);
+  constructor(private readonly onFrame: (type: number, payload: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    while (this.buf.length >= 5) {
+      const len = this.buf.readUInt32BE(0);
+      if (len < 1) throw new Error('bad frame');
+      if (this.buf.length < 4 + len) return;
+      const type = this.buf[4]!;
+      const payload = this.buf.subarray(5, 4 + len);
+      this.buf = this.buf.subarray(4 + len);
+      this.onFrame(type, payload);
+    }
+  }
+}
+
+function uid(): number {
+  return process.getuid?.() ?? -1;
+}
+
+/** Why `dir` is not a safe private directory (undefined: it is one). */
+export function unsafeDir(dir: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(dir);
+  } catch (e) {
+    return `cannot use ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+  }
+  if (!st.isDirectory()) return `${dir} is not a directory`;
+  if (st.uid !== uid()) return `${dir} is owned by uid ${st.uid}, not by us (uid ${uid()})`;
+  if ((st.mode & 0o077) !== 0) return `${dir} is accessible to other users (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
+/** The directories the socket may be in, preferred first. */
+export function socketDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs: string[] = [];
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg && xdg.startsWith('/')) {
+    try {
+      const st = lstatSync(xdg);
+      if (st.isDirectory() && st.uid === uid() && (st.mode & 0o777) === 0o700) dirs.push(join(xdg, 'jfish'));
+    } catch {
+      // not usable: fall back
+    }
+  }
+  dirs.push(join(env.JOOT_RUN_DIR ?? '/run/joot', 'jfish'));
+  return dirs;
+}
+
+export function socketName(pid: number): string {
+  return `jfish-${pid}.sock`;
+}
+
+/** Server side: create (0700) and check the socket directory; throws with the reason. */
+export function prepareSocketDir(env: NodeJS.ProcessEnv = process.env): string {
+  const dir = socketDirs(env)[0]!;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    throw new Error(`cannot create the socket directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const why = unsafeDir(dir);
+  if (why) throw new Error(`refusing the socket directory: ${why}`);
+  return dir;
+}

@@ -1,0 +1,186 @@
+// jfish: guestfish's command line, host-side. Commands come from argv (`jfish --ro -a disk.img
+// run : list-filesystems`), from a script (-f FILE, or stdin when it is not a terminal), from
+// the interactive shell (stdin a terminal, no commands) or, with --listen, from `jfish --remote`
+// clients (server.ts). main.ts loads this module for everything but --remote.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { Session } from '../../appliance/index.js';
+import { oneLine } from '../../appliance/errors.js';
+import { setVerbose } from '../../appliance/run.js';
+import { printError, UsageError, versionLine } from '../cli.js';
+import { loadConfig } from '../config.js';
+import { StreamWriter } from '../output.js';
+import { prescan } from './argv.js';
+import type { Ctx } from './command.js';
+import { ExitRequest } from './control.js';
+import { runScript } from './dispatch.js';
+import { repl } from './repl.js';
+import { CHILD_ENV, serve, spawnServer, tellParent } from './server.js';
+import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
+import { startup } from './startup.js';
+import { table } from './table.js';
+
+const TOOL = 'jfish';
+
+const usageText = `Usage: jfish [--ro|--rw] [--format=FMT] -a IMAGE [-a IMAGE…] [-i | -m DEV[:MP]…] [-v] [-x] [CMD ARGS : CMD ARGS …]
+       jfish [OPTIONS] -f SCRIPT
+       jfish [OPTIONS] < SCRIPT
+       jfish [OPTIONS]                  (interactive shell, on a terminal)
+       eval "$(jfish --listen [OPTIONS])"   (a background server; prints JFISH_PID=…)
+       jfish --remote[=PID] CMD ARGS : CMD ARGS …   (run commands in that server)
+
+Open disk images and run guestfish-style commands on them, without booting a VM.
+
+Options:
+  -a, --add IMAGE    add a disk image (the first is /dev/sda, the next /dev/sdb, …)
+  --format=FMT       the format (raw, qcow2, vmdk, …) of the -a images that follow;
+                     a bare --format goes back to detecting it
+  --ro, -r           open every image read-only (mount mounts read-only)
+  --rw, -w           open the images read-write (the default, unless the
+                     configuration file says read_only = yes)
+  -i, --inspector    launch, find the operating system and mount its filesystems
+  -m, --mount DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]]
+                     launch and mount DEV (on / by default); may be repeated
+  -f, --file SCRIPT  run the commands in SCRIPT (a '#!/usr/bin/env -S jfish -f' line works)
+  -v, --verbose      trace every external command joot runs
+  -x                 echo each command to stderr before running it
+  --listen           start a background jfish holding the session (launched and
+                     mounted as -i/-m say) and print JFISH_PID=PID; export JFISH_PID
+  --remote[=PID]     send the commands to the server PID (default: $JFISH_PID);
+                     \`jfish --remote exit\` ends it and releases the disks
+  -h, --help         show this help
+  -V, --version      show the version
+
+Commands are separated by a lone ':'. 'jfish help' lists them.
+In scripts and the shell, one command a line; a leading '-' lets the script go on if
+that command fails; '!cmd' runs a host shell command, '<!cmd' runs the jfish commands
+cmd prints, and 'CMD ARGS | pipeline' sends CMD's output through a host pipeline.
+Example: jfish --ro -a disk.img run : mount-ro /dev/sda1 / : cat /etc/hostname
+`;
+
+interface Flags {
+  help: boolean;
+  version: boolean;
+  verbose: boolean;
+  x: boolean;
+}
+
+async function parseFlags(options: string[]): Promise<Flags> {
+  // the common call has no such options: skip loading yargs (a tenth of startup time)
+  if (options.length === 0) return { help: false, version: false, verbose: false, x: false };
+  const { default: yargs } = await import('yargs');
+  const argv = yargs(options)
+    .scriptName(TOOL)
+    .help(false)
+    .version(false)
+    .exitProcess(false)
+    .strict()
+    .option('help', { alias: 'h', type: 'boolean', default: false })
+    .option('version', { alias: 'V', type: 'boolean', default: false })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false })
+    .option('x', { type: 'boolean', default: false })
+    .fail((msg, err) => {
+      throw new UsageError(`${msg || oneLine(err)} (try 'jfish --help')`);
+    })
+    .parseSync();
+  return { help: argv.help, version: argv.version, verbose: argv.verbose, x: argv.x };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const scanned = prescan(argv);
+  const flags = await parseFlags(scanned.options);
+  if (flags.help) {
+    process.stdout.write(usageText);
+    return 0;
+  }
+  if (flags.version) {
+    process.stdout.write(`${versionLine(TOOL)}\n`);
+    return 0;
+  }
+  if (flags.verbose) setVerbose(true);
+  const listenChild = scanned.listen && process.env[CHILD_ENV] === '1';
+  if (scanned.listen) {
+    if (scanned.file !== undefined || scanned.commands.length > 0) {
+      throw new UsageError('--listen takes no commands or script: send them with jfish --remote');
+    }
+    if (!listenChild) {
+      loadConfig(); // a bad configuration is reported here, not lost in the background
+      return spawnServer(argv);
+    }
+    delete process.env[CHILD_ENV];
+  }
+  if (scanned.file !== undefined && scanned.commands.length > 0) {
+    throw new UsageError(`commands cannot be given after -f ${scanned.file} (put them in the script)`);
+  }
+  // the configuration: a bad file is an error even when --ro/--rw is given
+  const config = loadConfig();
+  const readonly = scanned.modeGiven ? scanned.readonly : config.read_only;
+
+  let script: string | undefined;
+  if (scanned.file !== undefined) {
+    try {
+      script = readFileSync(scanned.file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(`${scanned.file}: cannot read the script: ${code === 'ENOENT' ? 'no such file' : String(code ?? oneLine(e))}`);
+    }
+  }
+  const interactive = !listenChild && script === undefined && scanned.commands.length === 0 && process.stdin.isTTY === true;
+  if (!listenChild && script === undefined && scanned.commands.length === 0 && !interactive) {
+    script = await readStdin();
+  }
+
+  const out = new StreamWriter(process.stdout);
+  const trace = flags.x ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  let session: Session | undefined;
+  let code = 0;
+  try {
+    session = new Session({ verbose: flags.verbose });
+    for (const d of scanned.drives) session.addDrive(d.path, { format: d.format, readonly });
+    const ctx: Ctx = { session, out, readonly, table };
+    const intro: string[] = [];
+    await startup(session, {
+      inspector: scanned.inspector,
+      mounts: scanned.mounts,
+      readonly,
+      // guestfish prints what -i found only in the interactive shell, under its banner
+      print: interactive ? (l) => intro.push(l) : undefined,
+      warn: (m) => (listenChild ? tellParent(m) : printError(TOOL, m)),
+    });
+    const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
+    const runner: LineRunner = { ctx, shell: systemShell, trace, home, report: (m) => printError(TOOL, m) };
+    if (listenChild) {
+      const sig = await serve({ ctx, close: () => session!.close() });
+      if (sig) code = ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as Record<string, number>)[sig] ?? 1;
+    } else if (interactive) {
+      await repl({ runner, session, intro });
+    } else if (script !== undefined) {
+      await runLines(runner, scriptLines(script, runner), { stopOnError: true });
+    } else {
+      await runScript(ctx, scanned.commands, { trace });
+    }
+  } catch (e) {
+    if (!(e instanceof ExitRequest)) {
+      if (listenChild) tellParent(errorText(e));
+      printError(TOOL, errorText(e));
+      code = 1;
+    }
+  } finally {
+    // Always unwind: mounts, devices, helpers, temp dirs — on success and on error.
+    try {
+      await session?.close();
+    } catch (e) {
+      if (listenChild) tellParent(oneLine(e));
+      printError(TOOL, oneLine(e));
+      code ||= 1;
+    }
+  }
+  return code;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
