@@ -16,7 +16,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError } from './errors.js';
+import { JootError, errnoOf } from './errors.js';
 import type { GuestStat } from './types.js';
 
 export interface ReaderOptions {
@@ -34,12 +34,6 @@ interface Walked {
   host: string;
   /** lstat of the resolved node; undefined when it is the sysroot itself (not stat'ed) */
   st: Stats | undefined;
-}
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
 }
 
 /** Map a host fs error to a JootError naming only the guest path. */

@@ -22,7 +22,7 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { JootError } from './errors.js';
+import { JootError, errnoOf } from './errors.js';
 import type { GuestReader } from './guest-reader.js';
 
 export interface WriterOptions {
@@ -38,12 +38,6 @@ const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
 
 type HostPath = string | Buffer;
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
-}
 
 /** Map a host fs error to a JootError naming only the guest path. */
 function mapFsError(e: unknown, guestPath: string): JootError {

@@ -4,6 +4,9 @@
 // which are split on lone `:` words. yargs sees only the options left over (-v, -x, --help…),
 // because it cannot tell us the order of repeated options.
 import { UsageError } from '../cli.js';
+import { splitCommands } from './words.js';
+
+export { splitCommands };
 
 export interface DriveSpec {
   path: string;
@@ -38,20 +41,6 @@ export interface ScannedArgv {
   options: string[];
   /** the commands, already split on ':' */
   commands: string[][];
-}
-
-/** Split words on lone ':' into commands; empty commands (`: :`) are dropped. */
-export function splitCommands(words: readonly string[]): string[][] {
-  const out: string[][] = [];
-  let cur: string[] = [];
-  for (const w of words) {
-    if (w === ':') {
-      if (cur.length) out.push(cur);
-      cur = [];
-    } else cur.push(w);
-  }
-  if (cur.length) out.push(cur);
-  return out;
 }
 
 /** Read a -m value: DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]] (as guestfish splits it). */

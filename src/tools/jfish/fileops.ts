@@ -6,14 +6,10 @@
 import { constants as fsc, promises as fsp, type BigIntStats, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
-import { JootError } from '../../appliance/errors.js';
+import { JootError, errnoOf } from '../../appliance/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (fsc.O_NOCTTY ?? 0);
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
-}
 
 /** A host fs error as a JootError naming the guest path only. */
 export function fsError(e: unknown, guestPath: string): JootError {

@@ -18,6 +18,7 @@ import {
   type RemoteDone,
   type RemoteRequest,
 } from './remote.js';
+import { splitCommands } from './words.js';
 
 class ClientError extends Error {
   constructor(
@@ -31,19 +32,6 @@ class ClientError extends Error {
 export interface RemoteArgs {
   pid: number;
   commands: string[][];
-}
-
-function splitCommands(words: readonly string[]): string[][] {
-  const out: string[][] = [];
-  let cur: string[] = [];
-  for (const w of words) {
-    if (w === ':') {
-      if (cur.length) out.push(cur);
-      cur = [];
-    } else cur.push(w);
-  }
-  if (cur.length) out.push(cur);
-  return out;
 }
 
 /** Read `--remote[=PID] [--] CMD…`; throws ClientError (status 2 for usage mistakes). */

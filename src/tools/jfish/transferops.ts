@@ -19,7 +19,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError } from '../../appliance/errors.js';
+import { JootError, errnoOf } from '../../appliance/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 import type { GuestWriter } from '../../appliance/guest-writer.js';
 import type { Writer } from '../output.js';
@@ -47,10 +47,6 @@ export interface TransferIo {
   stderr?: ProgressStream;
   /** One-line warnings (skipped special files). */
   warn?: (message: string) => void;
-}
-
-function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 }
 
 /** A host fs error as a one-line JootError naming `display`. */
