@@ -14,9 +14,9 @@ export interface ArgSpec {
   readonly variadic?: boolean;
 }
 
-export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'transfer' | 'inspection';
+export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'transfer' | 'editing' | 'guest' | 'inspection';
 
-export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'transfer', 'inspection'];
+export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'transfer', 'editing', 'guest', 'inspection'];
 
 /** What a running command can reach. */
 export interface Ctx {

@@ -10,6 +10,8 @@ export const groupTitles: Record<Command['group'], string> = {
   mount: 'Mounting',
   files: 'Files and directories',
   transfer: 'Transfer',
+  editing: 'Editing',
+  guest: 'In the guest',
   inspection: 'Inspection',
 };
 
