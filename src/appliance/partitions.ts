@@ -121,7 +121,9 @@ function kernelHasExactly(disk: string, parts: HostPartition[]): boolean {
     const sys = `/sys/class/block/${sysName(p.device)}`;
     if (!existsSync(sys)) return false;
     const start = Number(readFileSync(`${sys}/start`, 'utf8')) * SECTOR;
-    if (start !== p.start) return false;
+    const size = Number(readFileSync(`${sys}/size`, 'utf8')) * SECTOR;
+    // an extended partition shows as 1 KiB (only its link sector) in the kernel
+    if (start !== p.start || (size !== p.size && !p.extended)) return false;
   }
   // no stale extra partitions either
   const n = parts.length;
@@ -141,10 +143,11 @@ export async function discoverPartitions(disk: string, diskSize: number, given: 
   const parts = toPartitions(disk, parsePartxPairs(r.stdout));
   if (parts.length === 0) await refuseUnreadableGpt(disk, given);
   validateTable(parts, diskSize, given);
-  if (parts.length && !kernelHasExactly(disk, parts)) {
+  if (!kernelHasExactly(disk, parts)) {
+    // also after a table was rewritten: stale partition devices go, the new ones come
     await settle(runner);
-    if (hasAnyPartition(disk)) await runner('partx', ['-d', disk], { allowFailure: true });
-    await retryWhileBusy(() => runner('partx', ['-a', disk]), `partx -a ${disk}`);
+    if (hasAnyPartition(disk)) await retryWhileBusy(() => runner('partx', ['-d', disk]), `partx -d ${disk}`);
+    if (parts.length) await retryWhileBusy(() => runner('partx', ['-a', disk]), `partx -a ${disk}`);
     await settle(runner);
   }
   // devtmpfs creates the nodes; udev (where it runs) may still be renaming/chmodding them

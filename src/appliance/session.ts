@@ -18,6 +18,7 @@ import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName }
 import { reapDeadSessions, runDir, SessionRecord } from './registry.js';
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
+import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
 import { setVerbose } from './run.js';
 import type {
   DriveOptions,
@@ -71,6 +72,7 @@ export class Session implements AsyncDisposable {
   private sysroot = '';
   private guest?: GuestReader;
   private guestWriter?: GuestWriter;
+  private layoutEditor?: LayoutEditor;
   /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
   private readonly inflight = new Set<Promise<unknown>>();
   private closing?: Promise<void>;
@@ -439,6 +441,94 @@ export class Session implements AsyncDisposable {
     return this.mounted.map((m) => m.device);
   }
 
+  // ---------------------------------------------------------------- changing the layout
+
+  /**
+   * What the layout editor (layout/editor.ts) needs from the session: host devices for guest
+   * names, the mount check, and a rescan after partitions, PVs or filesystems changed.
+   */
+  private layoutAccess(): LayoutAccess {
+    return {
+      target: (name, opts) => {
+        const d = this.device(name);
+        if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
+        if (opts?.wholeDisk && d.kind !== 'disk') throw new JootError('EINVAL', `${d.canonical}: not a whole disk (give /dev/sdX)`);
+        const diskIndex = d.kind === 'lv' ? -1 : this.drives.findIndex((_, i) => diskName(i) === (d.partition?.disk ?? d.canonical));
+        const size = d.kind === 'disk' ? this.drives[diskIndex]!.image!.virtualSize : d.partition?.size;
+        return { canonical: d.canonical, host: d.host, kind: d.kind, readonly: d.readonly, diskIndex, size, fstype: d.probe.type };
+      },
+      lvmScope: () => [...this.devices.values()].filter((d) => d.kind !== 'lv' && !d.partition?.extended && d.host).map((d) => d.host),
+      canonicalOf: (host) => this.canonicalOf(host),
+      refuseIfInUse: (canonical) => this.refuseIfInUse(canonical),
+      rescan: (what) => this.rescan(what),
+      guard: (fn) => this.guard(fn),
+      vgs: () => this.lvm.vgs,
+      lvs: () => this.lvm.lvs,
+      mountedHostDir: (canonical) => this.mounted.find((m) => m.device === canonical)?.hostTarget,
+    };
+  }
+
+  /** The layout editor: partition tables, filesystems, LVM, on read-write drives. */
+  get layout(): LayoutEditor {
+    this.requireLaunched();
+    this.layoutEditor ??= new LayoutEditor(this.layoutAccess());
+    return this.layoutEditor;
+  }
+
+  /**
+   * Refuse to change `canonical` while anything on it is mounted: the device itself, a
+   * partition of a disk, an LV on a PV on it (or, for an LV, the LV).
+   */
+  private refuseIfInUse(canonical: string): void {
+    const d = this.device(canonical);
+    if (d.readonly) throw new JootError('EPERM', `${d.canonical}: the drive is read-only (--ro)`);
+    const diskOf = (x: BlockDev | undefined): string | undefined => (x?.kind === 'disk' ? x.canonical : x?.partition?.disk);
+    // VGs with a PV on the device (or on a partition of the disk): their LVs live on it too
+    const vgsOnIt = new Set(this.lvm.pvs.filter((p) => p.name === d.canonical || (d.kind === 'disk' && diskOf(this.devices.get(p.name)) === d.canonical)).map((p) => p.vg));
+    for (const m of this.mounted) {
+      const dev = this.devices.get(m.device.startsWith('btrfsvol:') ? (parseBtrfsvol(m.device, this.devices.keys())?.device ?? '') : m.device);
+      if (!dev) continue;
+      const hit =
+        dev.canonical === d.canonical ||
+        (d.kind === 'disk' && diskOf(dev) === d.canonical) ||
+        (dev.kind === 'lv' && vgsOnIt.has(this.lvm.lvs.find((l) => l.name === dev.canonical)?.vg ?? ''));
+      if (hit) throw new JootError('EBUSY', `${d.canonical}: in use: ${m.device} is mounted on ${m.mountpoint} (umount it first)`);
+    }
+  }
+
+  /**
+   * Find partitions (of the given disks), filesystems and LVs again after a change. LV
+   * mappings are dropped first: they hold the partitions open and may be stale.
+   */
+  private async rescan(what: { disks?: number[] }): Promise<void> {
+    await this.dropLvm();
+    for (const i of what.disks ?? []) {
+      const disk = diskName(i);
+      for (const [k, d] of this.devices) if (d.kind === 'partition' && d.partition?.disk === disk) this.devices.delete(k);
+      const drive = this.drives[i]!;
+      const parts = await discoverPartitions(drive.attached!.device, drive.image!.virtualSize, drive.path);
+      for (const p of parts) this.addPartition(p, i, drive.readonly);
+    }
+    await this.probe([...this.devices.values()]);
+    await this.openLvm();
+    this.subvolumes.clear();
+    await this.findSubvolumes();
+  }
+
+  private async dropLvm(): Promise<void> {
+    for (const [k, d] of this.devices) {
+      if (d.kind !== 'lv') continue;
+      if (d.host.startsWith('/dev/mapper/')) {
+        const name = d.host.slice('/dev/mapper/'.length);
+        await this.stack.releaseOne((r) => r.kind === 'dm' && r.name === name);
+      } else if (d.host) {
+        await this.stack.releaseOne((r) => r.kind === 'loop' && r.device === d.host);
+      }
+      this.devices.delete(k);
+    }
+    this.lvm = { pvs: [], vgs: [], lvs: [] };
+  }
+
   // ---------------------------------------------------------------- guest files
 
   /** The guest-rooted reader over whatever is mounted (symlinks never leave the guest). */
@@ -483,6 +573,22 @@ export class Session implements AsyncDisposable {
   }
   isDir(path: string): Promise<boolean> {
     return this.guard(() => this.reader.isDir(path));
+  }
+
+  /**
+   * What running guest programs needs (appliance/guest-exec.ts): the host path of the guest
+   * root and the session's mounts (host targets, shallowest first). Requires a launched
+   * session with a filesystem on /; refused on a read-only session, since guest programs
+   * may write whatever they like.
+   */
+  execRoot(): { root: string; mounts: { mountpoint: string; hostTarget: string; readonly: boolean }[] } {
+    this.requireLaunched();
+    if (this.readonly) throw new JootError('EPERM', 'refused on a read-only session: guest programs may write to the disk');
+    if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on / (mount the guest root first, or use -i)');
+    const mounts = this.mounted
+      .map(({ mountpoint, hostTarget, readonly }) => ({ mountpoint, hostTarget, readonly }))
+      .sort((a, b) => a.mountpoint.split('/').length - b.mountpoint.split('/').length || a.mountpoint.length - b.mountpoint.length);
+    return { root: this.sysroot, mounts };
   }
 
   // ---------------------------------------------------------------- closing

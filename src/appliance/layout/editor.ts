@@ -1,0 +1,280 @@
+// The layout editor: what changes a disk below the files — partition tables, LVM metadata,
+// and (see fs-ops in this class) filesystems. Every change goes the same way: resolve the
+// guest name to the host device, refuse a read-only drive or anything mounted on it, do the
+// change with the real tool, then let the session find partitions, LVs and filesystems again.
+import { open } from 'node:fs/promises';
+import { JootError } from '../errors.js';
+import { run } from '../run.js';
+import type { LvInfo, VgInfo } from '../types.js';
+import * as table from './partition-table.js';
+import * as lvm from './lvm-create.js';
+
+export interface LayoutTarget {
+  canonical: string;
+  host: string;
+  kind: 'disk' | 'partition' | 'lv';
+  readonly: boolean;
+  /** the drive's index for a disk or partition; -1 for an LV */
+  diskIndex: number;
+  size?: number;
+  fstype?: string;
+}
+
+/** What the session lends the editor (implemented in session.ts). */
+export interface LayoutAccess {
+  target(name: string, opts?: { wholeDisk?: boolean }): LayoutTarget;
+  /** host devices LVM may look at: the session's disks and partitions */
+  lvmScope(): string[];
+  canonicalOf(host: string): string;
+  /** throws EPERM for a read-only drive, EBUSY when something on it is mounted */
+  refuseIfInUse(canonical: string): void;
+  rescan(what: { disks?: number[] }): Promise<void>;
+  /** run with the session's error rewriting (host names → guest names) and tracking */
+  guard<T>(fn: () => Promise<T>): Promise<T>;
+  vgs(): VgInfo[];
+  lvs(): LvInfo[];
+  /** where the device is mounted on the host, if it is */
+  mountedHostDir(canonical: string): string | undefined;
+}
+
+export interface PartitionEntry {
+  number: number;
+  start: number;
+  end: number;
+  size: number;
+}
+
+export class LayoutEditor {
+  constructor(private readonly access: LayoutAccess) {}
+
+  // ------------------------------------------------------------ reading
+
+  async blockdevGetsize64(name: string): Promise<number> {
+    return this.access.guard(async () => {
+      const t = this.access.target(name);
+      const r = await run('blockdev', ['--getsize64', t.host]);
+      return Number(r.stdout.trim());
+    });
+  }
+
+  /** Partitions of a disk: number, first byte, last byte (inclusive), size. */
+  async partList(disk: string): Promise<PartitionEntry[]> {
+    const t = await this.tableOf(disk);
+    return t.partitions.map((p) => ({ number: p.number, start: p.start, end: p.start + p.size - 1, size: p.size }));
+  }
+
+  /** "msdos" or "gpt", as parted (and guestfish) call them. */
+  async partGetParttype(disk: string): Promise<string> {
+    const t = await this.tableOf(disk);
+    return t.type === 'dos' ? 'msdos' : 'gpt';
+  }
+
+  async partGetBootable(disk: string, n: number): Promise<boolean> {
+    return this.partition(disk, n).then((p) => p.bootable || /LegacyBIOSBootable/.test(p.attrs ?? ''));
+  }
+
+  async partGetMbrId(disk: string, n: number): Promise<number> {
+    const t = await this.tableOf(disk);
+    if (t.type !== 'dos') throw new JootError('EINVAL', `${disk}: the MBR type byte exists only on MBR disks`);
+    return parseInt((await this.partition(disk, n)).type, 16);
+  }
+
+  async partGetGptType(disk: string, n: number): Promise<string> {
+    const t = await this.tableOf(disk);
+    if (t.type !== 'gpt') throw new JootError('EINVAL', `${disk}: partition type GUIDs exist only on GPT disks`);
+    return (await this.partition(disk, n)).type;
+  }
+
+  async partGetName(disk: string, n: number): Promise<string> {
+    const t = await this.tableOf(disk);
+    if (t.type !== 'gpt') throw new JootError('EINVAL', `${disk}: partition names exist only on GPT disks`);
+    return (await this.partition(disk, n)).name ?? '';
+  }
+
+  private async partition(disk: string, n: number): Promise<table.TablePartition> {
+    const p = (await this.tableOf(disk)).partitions.find((x) => x.number === n);
+    if (!p) throw new JootError('ENOENT', `${disk}: partition ${n} does not exist`);
+    return p;
+  }
+
+  private async tableOf(disk: string): Promise<table.Table> {
+    return this.access.guard(async () => {
+      const t = this.access.target(disk, { wholeDisk: true });
+      const tab = await table.readTable(t.host, t.size!);
+      if (!tab) throw new JootError('EINVAL', `${t.canonical}: no partition table`);
+      return tab;
+    });
+  }
+
+  // ------------------------------------------------------------ partition tables
+
+  async partInit(disk: string, type: string): Promise<void> {
+    const tt = table.parseTableType(type);
+    await this.changeDisk(disk, (t) => table.initTable(t.host, tt));
+  }
+
+  /** Returns the number of the new partition. */
+  async partAdd(disk: string, kind: string, startSector: number, endSector: number): Promise<number> {
+    const k = table.parsePartKind(kind);
+    return this.changeDisk(disk, (t) => table.addPartition(t.host, t.size!, k, startSector, endSector));
+  }
+
+  async partDisk(disk: string, type: string): Promise<void> {
+    const tt = table.parseTableType(type);
+    await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, tt));
+  }
+
+  async partDel(disk: string, n: number): Promise<void> {
+    await this.changeDisk(disk, async (t) => {
+      const tab = await table.readTable(t.host, t.size!);
+      if (!tab?.partitions.some((p) => p.number === n)) throw new JootError('ENOENT', `${t.canonical}: partition ${n} does not exist`);
+      await table.deletePartition(t.host, n);
+    });
+  }
+
+  async partSetBootable(disk: string, n: number, on: boolean): Promise<void> {
+    await this.changeDisk(disk, (t) => table.setBootable(t.host, t.size!, n, on));
+  }
+
+  async partSetName(disk: string, n: number, name: string): Promise<void> {
+    await this.changeDisk(disk, (t) => table.setName(t.host, t.size!, n, name));
+  }
+
+  async partSetMbrId(disk: string, n: number, id: number): Promise<void> {
+    await this.changeDisk(disk, (t) => table.setMbrId(t.host, t.size!, n, id));
+  }
+
+  async partSetGptType(disk: string, n: number, guid: string): Promise<void> {
+    await this.changeDisk(disk, (t) => table.setGptType(t.host, t.size!, n, guid));
+  }
+
+  /** Give partition `partition` the type (MBR byte or GPT GUID) that says it holds `content`. */
+  async partSetTypeFor(partition: string, content: string): Promise<void> {
+    const p = this.access.target(partition);
+    if (p.kind !== 'partition') throw new JootError('EINVAL', `${p.canonical}: not a partition`);
+    const disk = p.canonical.replace(/\d+$/, '');
+    const n = Number(/(\d+)$/.exec(p.canonical)![1]);
+    const type = await this.partGetParttype(disk);
+    if (type === 'msdos') await this.partSetMbrId(disk, n, table.mbrTypeFor(content));
+    else await this.partSetGptType(disk, n, table.gptTypeFor(content));
+  }
+
+  // ------------------------------------------------------------ LVM
+
+  async pvcreate(device: string): Promise<void> {
+    await this.changeDevice(device, async (t) => {
+      if (t.kind === 'lv') throw new JootError('EINVAL', `${t.canonical}: a logical volume cannot be a physical volume here`);
+      await lvm.pvcreate(t.host, this.access.lvmScope());
+    });
+  }
+
+  async vgcreate(vg: string, pvs: string[]): Promise<void> {
+    lvm.checkLvmName('VG', vg);
+    await this.access.guard(async () => {
+      if (this.access.vgs().some((v) => v.name === vg)) throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
+      const targets = pvs.map((p) => this.access.target(p));
+      for (const t of targets) {
+        this.access.refuseIfInUse(t.canonical);
+        if (t.fstype !== 'LVM2_member') throw new JootError('EINVAL', `${t.canonical}: not a physical volume (use pvcreate first)`);
+      }
+      try {
+        await lvm.vgcreate(vg, targets.map((t) => t.host), this.access.lvmScope());
+      } finally {
+        await this.access.rescan({});
+      }
+    });
+  }
+
+  /** A linear LV of `size` (bytes, or a percentage of the VG's free space). */
+  async lvcreate(lv: string, vg: string, size: lvm.LvSize): Promise<void> {
+    lvm.checkLvmName('LV', lv);
+    await this.access.guard(async () => {
+      this.refuseVgInUse(vg);
+      try {
+        await lvm.lvcreate(vg, lv, size, this.access.lvmScope());
+      } finally {
+        await this.access.rescan({});
+      }
+      // lvm could not zero the start (nothing is activated): do it through our own mapping,
+      // so an old filesystem signature there does not reappear on the new LV.
+      const t = this.access.target(`/dev/${vg}/${lv}`);
+      await zeroStart(t.host, t.size ?? 1 << 20);
+      await this.access.rescan({});
+    });
+  }
+
+  async lvremove(name: string): Promise<void> {
+    await this.access.guard(async () => {
+      const lv = this.access.lvs().find((l) => l.name === name || `/dev/${l.vg}/${l.lv}` === name);
+      if (!lv) throw new JootError('ENOENT', `${name}: no such logical volume`);
+      this.access.refuseIfInUse(lv.name);
+      try {
+        await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
+      } finally {
+        await this.access.rescan({});
+      }
+    });
+  }
+
+  async vgremove(vg: string): Promise<void> {
+    await this.access.guard(async () => {
+      this.refuseVgInUse(vg);
+      try {
+        await lvm.vgremove(vg, this.access.lvmScope());
+      } finally {
+        await this.access.rescan({});
+      }
+    });
+  }
+
+  async pvremove(device: string): Promise<void> {
+    await this.changeDevice(device, (t) => lvm.pvremove(t.host, this.access.lvmScope()));
+  }
+
+  private refuseVgInUse(vg: string): void {
+    const info = this.access.vgs().find((v) => v.name === vg);
+    if (!info) throw new JootError('ENOENT', `${vg}: no such volume group`);
+    for (const pv of info.pvs) this.access.refuseIfInUse(pv);
+  }
+
+  // ------------------------------------------------------------ the change pattern
+
+  /** A change of a whole disk's layout: afterwards its partitions are found again. */
+  private async changeDisk<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    return this.access.guard(async () => {
+      const t = this.access.target(disk, { wholeDisk: true });
+      this.access.refuseIfInUse(t.canonical);
+      try {
+        return await fn(t);
+      } finally {
+        await this.access.rescan({ disks: [t.diskIndex] });
+      }
+    });
+  }
+
+  /** A change of one device's content (filesystem, PV): afterwards it is probed again. */
+  async changeDevice<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    return this.access.guard(async () => {
+      const t = this.access.target(name);
+      this.access.refuseIfInUse(t.canonical);
+      try {
+        return await fn(t);
+      } finally {
+        // a whole disk may have gained or lost a partition table
+        await this.access.rescan({ disks: t.kind === 'disk' ? [t.diskIndex] : [] });
+      }
+    });
+  }
+}
+
+/** Zero the first MiB (or all of a smaller device). */
+async function zeroStart(hostDevice: string, size: number): Promise<void> {
+  const n = Math.min(size, 1 << 20);
+  const fh = await open(hostDevice, 'r+');
+  try {
+    await fh.write(Buffer.alloc(n), 0, n, 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

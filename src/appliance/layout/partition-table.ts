@@ -1,0 +1,251 @@
+// Writing partition tables on an attached disk with sfdisk. sfdisk is told never to re-read
+// or notify the kernel itself (--no-reread --no-tell-kernel): the session re-syncs the kernel's
+// partition devices afterwards with partx, which works with and without a kernel partition
+// parser, and retries while udev's probes hold the device (see partitions.ts).
+import { JootError } from '../errors.js';
+import { commandError, run, type Runner } from '../run.js';
+
+export type TableType = 'dos' | 'gpt';
+export type PartKind = 'primary' | 'logical' | 'extended';
+
+const SECTOR = 512;
+const QUIET = ['--no-reread', '--no-tell-kernel', '--lock=no'];
+
+/** guestfish spellings of a table type → sfdisk's. */
+export function parseTableType(s: string): TableType {
+  switch (s.toLowerCase()) {
+    case 'mbr':
+    case 'msdos':
+    case 'dos':
+      return 'dos';
+    case 'gpt':
+    case 'efi':
+      return 'gpt';
+    default:
+      throw new JootError('EINVAL', `${s}: unknown partition table type (use mbr or gpt)`);
+  }
+}
+
+/** guestfish's prlogex: p/primary, l/logical, e/extended. */
+export function parsePartKind(s: string): PartKind {
+  const k = s.toLowerCase();
+  if (k === 'p' || k === 'primary') return 'primary';
+  if (k === 'l' || k === 'logical') return 'logical';
+  if (k === 'e' || k === 'extended') return 'extended';
+  throw new JootError('EINVAL', `${s}: must be primary, logical or extended (p, l, e)`);
+}
+
+export interface TablePartition {
+  number: number;
+  /** bytes */
+  start: number;
+  size: number;
+  /** MBR: hex byte without 0x ("83"); GPT: type GUID, upper case */
+  type: string;
+  bootable: boolean;
+  uuid?: string;
+  name?: string;
+  attrs?: string;
+}
+
+export interface Table {
+  type: TableType;
+  id?: string;
+  /** first and last usable sector (GPT); whole disk minus the MBR for dos */
+  firstLba: number;
+  lastLba: number;
+  partitions: TablePartition[];
+}
+
+interface SfdiskJson {
+  partitiontable: {
+    label: string;
+    id?: string;
+    firstlba?: number;
+    lastlba?: number;
+    partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; uuid?: string; name?: string; attrs?: string }[];
+  };
+}
+
+/** Parse `sfdisk --json` (exported for tests). */
+export function parseSfdiskJson(text: string, diskSize: number): Table {
+  const t = (JSON.parse(text) as SfdiskJson).partitiontable;
+  const type: TableType = t.label === 'gpt' ? 'gpt' : t.label === 'dos' ? 'dos' : (undefined as never);
+  if (!type) throw new JootError('EFORMAT', `unsupported partition table type: ${t.label}`);
+  return {
+    type,
+    id: t.id,
+    firstLba: t.firstlba ?? 1,
+    lastLba: t.lastlba ?? diskSize / SECTOR - 1,
+    partitions: (t.partitions ?? []).map((p) => ({
+      number: Number(/(\d+)$/.exec(p.node)?.[1]),
+      start: p.start * SECTOR,
+      size: p.size * SECTOR,
+      type: p.type.toUpperCase(),
+      bootable: p.bootable ?? false,
+      uuid: p.uuid,
+      name: p.name || undefined,
+      attrs: p.attrs,
+    })),
+  };
+}
+
+/** The table on `disk`, or undefined for a disk without one. */
+export async function readTable(disk: string, diskSize: number, runner: Runner = run): Promise<Table | undefined> {
+  const r = await runner('sfdisk', ['--json', disk], { allowFailure: true });
+  if (r.exitCode !== 0) {
+    if (/does not contain a recognized partition table/i.test(r.stderr)) return undefined;
+    throw commandError(r);
+  }
+  return parseSfdiskJson(r.stdout, diskSize);
+}
+
+async function sfdisk(args: string[], input: string | undefined, runner: Runner): Promise<void> {
+  const r = await runner('sfdisk', [...QUIET, ...args], { input, allowFailure: true });
+  if (r.exitCode !== 0) throw sfdiskError(r.stderr);
+}
+
+/** sfdisk's own message, without its program prefix and the "leaving" boilerplate. */
+function sfdiskError(stderr: string): JootError {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.replace(/^sfdisk:\s*/, '').trim())
+    .filter((l) => l && !/^Leaving\b|^The partition table is unchanged|^Checking that no-one/i.test(l));
+  return new JootError('ECMD', lines.slice(-2).join('; ') || 'sfdisk failed');
+}
+
+/** A new, empty partition table (everything on the old one is forgotten). */
+export async function initTable(disk: string, type: TableType, runner: Runner = run): Promise<void> {
+  await sfdisk(['--wipe', 'always', disk], `label: ${type}\n`, runner);
+}
+
+/** Default type of a new partition: Linux filesystem. */
+function defaultType(table: TableType, kind: PartKind): string {
+  if (kind === 'extended') return '5';
+  return table === 'gpt' ? '0FC63DAF-8483-4772-8E79-3D69D8477DE4' : '83';
+}
+
+/**
+ * Add a partition from sector `start` to sector `end` inclusive (guestfish's part-add; a
+ * negative end counts back from the last usable sector: -1 is the last one).
+ */
+export async function addPartition(
+  disk: string,
+  diskSize: number,
+  kind: PartKind,
+  startSector: number,
+  endSector: number,
+  runner: Runner = run,
+): Promise<number> {
+  const table = await readTable(disk, diskSize, runner);
+  if (!table) throw new JootError('EINVAL', 'no partition table: use part-init first');
+  if (table.type === 'gpt' && kind !== 'primary') throw new JootError('EINVAL', `GPT has only primary partitions (got ${kind})`);
+  const end = endSector < 0 ? table.lastLba + endSector + 1 : endSector;
+  if (!Number.isInteger(startSector) || startSector < 0) throw new JootError('EINVAL', `${startSector}: bad start sector`);
+  if (end < startSector) throw new JootError('EINVAL', `end sector ${end} is before start sector ${startSector}`);
+  if (end > table.lastLba) throw new JootError('EINVAL', `end sector ${end} is beyond the last usable sector ${table.lastLba}`);
+  if (startSector < table.firstLba) throw new JootError('EINVAL', `start sector ${startSector} is before the first usable sector ${table.firstLba}`);
+  const before = new Set(table.partitions.map((p) => p.number));
+  const line = `start=${startSector}, size=${end - startSector + 1}, type=${defaultType(table.type, kind)}\n`;
+  await sfdisk(['--append', disk], line, runner);
+  const after = await readTable(disk, diskSize, runner);
+  const added = after?.partitions.find((p) => !before.has(p.number));
+  if (!added) throw new JootError('ECMD', 'sfdisk reported success but no partition was added');
+  return added.number;
+}
+
+/** One partition covering the whole disk, on a new table (guestfish's part-disk). */
+export async function partitionWholeDisk(disk: string, type: TableType, partType?: string, runner: Runner = run): Promise<void> {
+  const t = partType ?? defaultType(type, 'primary');
+  await sfdisk(['--wipe', 'always', disk], `label: ${type}\nstart=2048, type=${t}\n`, runner);
+}
+
+export async function deletePartition(disk: string, n: number, runner: Runner = run): Promise<void> {
+  await sfdisk(['--delete', disk, String(n)], undefined, runner);
+}
+
+/** Set or clear the bootable flag (MBR) / the LegacyBIOSBootable attribute (GPT). */
+export async function setBootable(disk: string, diskSize: number, n: number, on: boolean, runner: Runner = run): Promise<void> {
+  const table = await requireTable(disk, diskSize, n, runner);
+  if (table.type === 'gpt') {
+    const p = table.partitions.find((x) => x.number === n)!;
+    const attrs = new Set((p.attrs ?? '').split(/[\s,]+/).filter(Boolean));
+    if (on) attrs.add('LegacyBIOSBootable');
+    else attrs.delete('LegacyBIOSBootable');
+    await sfdisk(['--part-attrs', disk, String(n), [...attrs].join(',')], undefined, runner);
+    return;
+  }
+  // --activate sets exactly the listed partitions bootable; '-' clears all of them
+  const boot = new Set(table.partitions.filter((p) => p.bootable).map((p) => p.number));
+  if (on) boot.add(n);
+  else boot.delete(n);
+  await sfdisk(['--activate', disk, ...(boot.size ? [...boot].map(String) : ['-'])], undefined, runner);
+}
+
+export async function setName(disk: string, diskSize: number, n: number, name: string, runner: Runner = run): Promise<void> {
+  const table = await requireTable(disk, diskSize, n, runner);
+  if (table.type !== 'gpt') throw new JootError('EINVAL', 'partition names exist only on GPT disks');
+  if ([...name].length > 36) throw new JootError('EINVAL', `${name}: a GPT partition name has at most 36 characters`);
+  await sfdisk(['--part-label', disk, String(n), name], undefined, runner);
+}
+
+/** MBR partition type byte (0..255). */
+export async function setMbrId(disk: string, diskSize: number, n: number, id: number, runner: Runner = run): Promise<void> {
+  const table = await requireTable(disk, diskSize, n, runner);
+  if (table.type !== 'dos') throw new JootError('EINVAL', 'the MBR type byte exists only on MBR disks');
+  if (!Number.isInteger(id) || id < 1 || id > 255) throw new JootError('EINVAL', `${id}: an MBR partition type is a byte from 1 to 255`);
+  await sfdisk(['--part-type', disk, String(n), id.toString(16)], undefined, runner);
+}
+
+export async function setGptType(disk: string, diskSize: number, n: number, guid: string, runner: Runner = run): Promise<void> {
+  const table = await requireTable(disk, diskSize, n, runner);
+  if (table.type !== 'gpt') throw new JootError('EINVAL', 'partition type GUIDs exist only on GPT disks');
+  if (!GUID.test(guid)) throw new JootError('EINVAL', `${guid}: not a GUID`);
+  await sfdisk(['--part-type', disk, String(n), guid.toUpperCase()], undefined, runner);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function requireTable(disk: string, diskSize: number, n: number, runner: Runner): Promise<Table> {
+  const table = await readTable(disk, diskSize, runner);
+  if (!table) throw new JootError('EINVAL', 'no partition table');
+  if (!table.partitions.some((p) => p.number === n)) throw new JootError('ENOENT', `partition ${n} does not exist`);
+  return table;
+}
+
+/** The MBR type byte that tells other systems what a partition holds. */
+export function mbrTypeFor(content: string): number {
+  switch (content) {
+    case 'lvm':
+    case 'LVM2_member':
+      return 0x8e;
+    case 'swap':
+      return 0x82;
+    case 'vfat':
+    case 'fat':
+    case 'msdos':
+      return 0x0c;
+    case 'ntfs':
+      return 0x07;
+    default:
+      return 0x83;
+  }
+}
+
+/** The GPT type GUID for the same. */
+export function gptTypeFor(content: string): string {
+  switch (content) {
+    case 'lvm':
+    case 'LVM2_member':
+      return 'E6D6D379-F507-44C2-A23C-238F2A3DF928';
+    case 'swap':
+      return '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F';
+    case 'vfat':
+    case 'fat':
+    case 'msdos':
+    case 'ntfs':
+      return 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7'; // Microsoft basic data
+    default:
+      return '0FC63DAF-8483-4772-8E79-3D69D8477DE4';
+  }
+}
