@@ -1,4 +1,0 @@
-// jformat: virt-format's job, host-side. Not built yet: this stub keeps the bin entry honest.
-import { notBuilt, runCli } from './cli.js';
-
-await runCli('jformat', notBuilt('jformat'));
