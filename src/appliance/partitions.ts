@@ -93,11 +93,23 @@ async function refuseUnreadableGpt(disk: string, given: string): Promise<void> {
     const mbrSigned = buf[510] === 0x55 && buf[511] === 0xaa;
     const protective = mbrSigned && [0, 1, 2, 3].some((i) => buf[446 + i * 16 + 4] === 0xee);
     const gptSignature = buf.toString('latin1', 512, 520) === 'EFI PART';
-    if (protective || gptSignature) {
+    if ((protective || gptSignature) && !(await validEmptyGpt(disk))) {
       throw new JootError('EFORMAT', `${given}: corrupt partition table: GPT ${gptSignature ? 'header' : 'protective MBR'} present but no valid GPT (header checksums fail)`);
     }
   } finally {
     await fh.close();
+  }
+}
+
+/** sfdisk's second opinion: a GPT that is valid and simply has no partitions yet. */
+async function validEmptyGpt(disk: string): Promise<boolean> {
+  const r = await run('sfdisk', ['--json', disk], { allowFailure: true });
+  if (r.exitCode !== 0 || /invalid|corrupt/i.test(r.stderr)) return false;
+  try {
+    const t = (JSON.parse(r.stdout) as { partitiontable?: { label?: string; partitions?: unknown[] } }).partitiontable;
+    return t?.label === 'gpt' && (t.partitions ?? []).length === 0;
+  } catch {
+    return false;
   }
 }
 

@@ -454,7 +454,7 @@ export class Session implements AsyncDisposable {
         if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
         if (opts?.wholeDisk && d.kind !== 'disk') throw new JootError('EINVAL', `${d.canonical}: not a whole disk (give /dev/sdX)`);
         const diskIndex = d.kind === 'lv' ? -1 : this.drives.findIndex((_, i) => diskName(i) === (d.partition?.disk ?? d.canonical));
-        const size = d.kind === 'disk' ? this.drives[diskIndex]!.image!.virtualSize : d.partition?.size;
+        const size = d.kind === 'disk' ? this.drives[diskIndex]!.image!.virtualSize : d.kind === 'lv' ? this.lvm.lvs.find((l) => l.name === d.canonical)?.size : d.partition?.size;
         return { canonical: d.canonical, host: d.host, kind: d.kind, readonly: d.readonly, diskIndex, size, fstype: d.probe.type };
       },
       lvmScope: () => [...this.devices.values()].filter((d) => d.kind !== 'lv' && !d.partition?.extended && d.host).map((d) => d.host),
@@ -465,6 +465,12 @@ export class Session implements AsyncDisposable {
       vgs: () => this.lvm.vgs,
       lvs: () => this.lvm.lvs,
       mountedHostDir: (canonical) => this.mounted.find((m) => m.device === canonical)?.hostTarget,
+      hostPathOf: (guestPath) => this.reader.resolve(guestPath),
+      hostPathForCreate: (guestPath) => this.writer.hostPathForCreate(guestPath),
+      refreshSubvolumes: async () => {
+        this.subvolumes.clear();
+        await this.findSubvolumes();
+      },
     };
   }
 
@@ -500,7 +506,20 @@ export class Session implements AsyncDisposable {
    * Find partitions (of the given disks), filesystems and LVs again after a change. LV
    * mappings are dropped first: they hold the partitions open and may be stale.
    */
-  private async rescan(what: { disks?: number[] }): Promise<void> {
+  private async rescan(what: { disks?: number[]; device?: string }): Promise<void> {
+    // one device's content changed: probe it again; LVM only if it is or was a PV
+    const one = what.device !== undefined ? this.devices.get(what.device) : undefined;
+    if (one && !what.disks?.length) {
+      const was = one.probe.type;
+      await this.probe([one]);
+      if (one.kind === 'lv' || (was !== 'LVM2_member' && one.probe.type !== 'LVM2_member')) {
+        if (was === 'btrfs' || one.probe.type === 'btrfs' || this.subvolumes.has(one.canonical)) {
+          this.subvolumes.delete(one.canonical);
+          await this.findSubvolumes();
+        }
+        return;
+      }
+    }
     await this.dropLvm();
     for (const i of what.disks ?? []) {
       const disk = diskName(i);

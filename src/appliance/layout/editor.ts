@@ -8,6 +8,7 @@ import { run } from '../run.js';
 import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';
 import * as lvm from './lvm-create.js';
+import * as fsa from '../fs-admin/index.js';
 
 export interface LayoutTarget {
   canonical: string;
@@ -28,14 +29,22 @@ export interface LayoutAccess {
   canonicalOf(host: string): string;
   /** throws EPERM for a read-only drive, EBUSY when something on it is mounted */
   refuseIfInUse(canonical: string): void;
-  rescan(what: { disks?: number[] }): Promise<void>;
+  /** after a change of whole disks' layout, or of one device's content */
+  rescan(what: { disks?: number[]; device?: string }): Promise<void>;
   /** run with the session's error rewriting (host names → guest names) and tracking */
   guard<T>(fn: () => Promise<T>): Promise<T>;
   vgs(): VgInfo[];
   lvs(): LvInfo[];
+  /** host path of an existing guest path (guest-rooted; never leaves the guest) */
+  hostPathOf(guestPath: string): Promise<string>;
+  /** host path for a new entry at a guest path (parent resolved inside the guest; refused read-only) */
+  hostPathForCreate(guestPath: string): Promise<string>;
+  refreshSubvolumes(): Promise<void>;
   /** where the device is mounted on the host, if it is */
   mountedHostDir(canonical: string): string | undefined;
 }
+
+const MiB = 1024 * 1024;
 
 export interface PartitionEntry {
   number: number;
@@ -199,7 +208,7 @@ export class LayoutEditor {
       // so an old filesystem signature there does not reappear on the new LV.
       const t = this.access.target(`/dev/${vg}/${lv}`);
       await zeroStart(t.host, t.size ?? 1 << 20);
-      await this.access.rescan({});
+      await this.access.rescan({ device: t.canonical });
     });
   }
 
@@ -237,6 +246,129 @@ export class LayoutEditor {
     for (const pv of info.pvs) this.access.refuseIfInUse(pv);
   }
 
+  // ------------------------------------------------------------ filesystems
+
+  async mkfs(device: string, opts: fsa.MkfsOptions): Promise<void> {
+    fsa.mkfsCommands('/dev/null', opts); // every option checked before anything is written
+    await this.changeDevice(device, async (t) => {
+      // a filesystem on a whole disk hides the old partition table: erase it, as mkfs does not
+      if (t.kind === 'disk') await fsa.wipeSignatures(t.host);
+      await fsa.makeFilesystem(t.host, opts);
+    });
+  }
+
+  async setLabel(device: string, label: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.setLabel(t.host, this.fstypeOf(t), label));
+  }
+
+  async setUuid(device: string, uuid: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.setUuid(t.host, this.fstypeOf(t), uuid));
+  }
+
+  /** fsck(8)'s exit status bits (0 clean, 1 corrected, 4 uncorrected errors…). */
+  async fsck(device: string, opts: fsa.FsckOptions = {}): Promise<fsa.FsckResult> {
+    const check = (t: LayoutTarget) => fsa.checkFilesystem(t.host, this.fstypeOf(t), opts);
+    // a check that changes nothing needs no exclusive use, but a mounted filesystem is busy
+    if (opts.repair) return this.changeDevice(device, check);
+    return this.access.guard(async () => {
+      const t = this.access.target(device);
+      if (this.access.mountedHostDir(t.canonical)) throw new JootError('EBUSY', `${t.canonical}: is mounted (umount it first)`);
+      return check(t);
+    });
+  }
+
+  async e2fsck(device: string, opts: fsa.E2fsckOptions = {}): Promise<number> {
+    return this.changeDevice(device, (t) => fsa.e2fsck(t.host, opts));
+  }
+
+  async resize2fs(device: string, opts: fsa.ResizeOptions = {}): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.resize2fs(t.host, opts));
+  }
+
+  /** Erase filesystem, RAID, LVM and partition-table signatures (wipefs -a). */
+  async wipefs(device: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.wipeSignatures(t.host));
+  }
+
+  async zeroDevice(device: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.zeroDevice(t.host));
+  }
+
+  /**
+   * Make a disk blank: signatures wiped (its partitions' first) and the first and last MiB
+   * zeroed, or with `all` every byte zeroed (sparse again where the image allows).
+   */
+  async wipeDisk(disk: string, opts: { all: boolean }): Promise<void> {
+    await this.changeDisk(disk, async (t) => {
+      await fsa.wipeSignatures(t.host);
+      if (opts.all) return fsa.zeroDevice(t.host);
+      // discard where the device supports it (a sparse image gets its space back), as virt-format
+      await run('blkdiscard', [t.host], { allowFailure: true });
+      await fsa.zeroStart(t.host, MiB);
+    });
+  }
+
+  /** blkid's low-level probe of a device: TYPE, UUID, LABEL, PART_ENTRY_* … (host numbers left out). */
+  async blkid(device: string): Promise<[string, string][]> {
+    return this.access.guard(async () => {
+      const t = this.access.target(device);
+      const r = await run('blkid', ['-p', '-o', 'export', t.host], { allowFailure: true });
+      if (r.exitCode === 2) return []; // nothing found
+      if (r.exitCode !== 0) throw new JootError('ECMD', `blkid: ${t.canonical}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      return r.stdout
+        .split('\n')
+        .map((l) => /^([A-Z_0-9]+)=(.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m && m[1] !== 'DEVNAME' && m[1] !== 'PART_ENTRY_DISK')
+        .map((m) => [m[1]!, m[2]!]);
+    });
+  }
+
+  /** btrfs subvolumes of the filesystem mounted at a guest directory: id, top level, path. */
+  async btrfsSubvolumeList(guestDir: string): Promise<{ id: number; topLevel: number; path: string }[]> {
+    return this.access.guard(async () => {
+      const host = await this.access.hostPathOf(guestDir);
+      const r = await run('btrfs', ['subvolume', 'list', host], { allowFailure: true });
+      if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume list ${guestDir}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
+      return r.stdout
+        .split('\n')
+        .map((l) => /^ID (\d+) gen \d+ top level (\d+) path (.*)$/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m)
+        .map((m) => ({ id: Number(m[1]), topLevel: Number(m[2]), path: m[3]! }));
+    });
+  }
+
+  /** A new btrfs subvolume at a guest path (its parent inside a mounted btrfs). */
+  async btrfsSubvolumeCreate(guestPath: string): Promise<void> {
+    await this.access.guard(async () => {
+      const host = await this.access.hostPathForCreate(guestPath);
+      const r = await run('btrfs', ['subvolume', 'create', host], { allowFailure: true });
+      if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume create ${guestPath}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
+      await this.access.refreshSubvolumes();
+    });
+  }
+
+  /** Push everything written to the disk down to the image (blockdev --flushbufs). */
+  async flush(disk: string): Promise<void> {
+    await this.access.guard(async () => {
+      await run('blockdev', ['--flushbufs', this.access.target(disk).host]);
+    });
+  }
+
+  /** Usage of a mounted filesystem (df). */
+  async usage(device: string): Promise<fsa.FilesystemUsage> {
+    return this.access.guard(async () => {
+      const t = this.access.target(device);
+      const dir = this.access.mountedHostDir(t.canonical);
+      if (!dir) throw new JootError('EINVAL', `${t.canonical}: not mounted`);
+      return fsa.filesystemUsage(dir);
+    });
+  }
+
+  private fstypeOf(t: LayoutTarget): string {
+    if (!t.fstype) throw new JootError('EINVAL', `${t.canonical}: no filesystem found`);
+    return t.fstype;
+  }
+
   // ------------------------------------------------------------ the change pattern
 
   /** A change of a whole disk's layout: afterwards its partitions are found again. */
@@ -261,7 +393,7 @@ export class LayoutEditor {
         return await fn(t);
       } finally {
         // a whole disk may have gained or lost a partition table
-        await this.access.rescan({ disks: t.kind === 'disk' ? [t.diskIndex] : [] });
+        await this.access.rescan(t.kind === 'disk' ? { disks: [t.diskIndex] } : { device: t.canonical });
       }
     });
   }

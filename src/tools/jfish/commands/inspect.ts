@@ -3,6 +3,7 @@
 // with "call inspect-os first" before. Like guestfish's inspect-os, which "should be called
 // with no disks currently mounted", inspect-os mounts and unmounts filesystems itself: it is
 // refused while anything is mounted, and leaves nothing mounted.
+import { structList } from '../structs.js';
 import { JootError } from '../../../appliance/errors.js';
 import type { Session } from '../../../appliance/index.js';
 import { inspect } from '../../../inspect/index.js';
@@ -110,17 +111,6 @@ export const getPackageManagement = getter(
   (os) => orUnknown(os.package_management),
 );
 export const getOsinfo = getter('inspect-get-osinfo', 'print the libosinfo short id', `Print the libosinfo short id (debian12, fedora39, …) or unknown.`, (os) => orUnknown(os.osinfo));
-
-/** guestfish's printing of a list of structs: `[i] = {`, indented `field: value`, `}`. */
-export function structList(records: [string, string | number][][]): string[] {
-  const out: string[] = [];
-  records.forEach((fields, i) => {
-    out.push(`[${i}] = {`);
-    for (const [k, v] of fields) out.push(`  ${k}: ${v}`);
-    out.push('}');
-  });
-  return out;
-}
 
 function appFields(a: Application, prefix: string, withArch: boolean): [string, string | number][] {
   const f: [string, string | number][] = [
