@@ -10,7 +10,7 @@ rmSync('dist/bundle', { recursive: true, force: true });
 const tools = {
   jfish: 'src/tools/jfish/main.ts',
   jinspect: 'src/tools/jinspect/main.ts',
-  jformat: 'src/tools/jformat.ts',
+  jformat: 'src/tools/jformat/main.ts',
   joot: 'src/tools/joot/main.ts',
 };
 
