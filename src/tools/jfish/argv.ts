@@ -3,6 +3,7 @@
 // the mode of every drive, and the first word that is not an option starts the commands,
 // which are split on lone `:` words. yargs sees only the options left over (-v, -x, --help…),
 // because it cannot tell us the order of repeated options.
+import { parsePrepared, type PreparedDisk } from './prepared.js';
 import { UsageError } from '../cli.js';
 import { splitCommands } from './words.js';
 
@@ -12,6 +13,8 @@ export interface DriveSpec {
   path: string;
   /** undefined: detect */
   format?: string;
+  /** -N: a new disk to create and lay out before anything else runs */
+  prepared?: PreparedDisk;
 }
 
 /** -m DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]] */
@@ -35,6 +38,8 @@ export interface ScannedArgv {
   mounts: MountSpec[];
   /** --listen: start a background server (server.ts) */
   listen: boolean;
+  /** -N help: list the prepared disk types */
+  preparedHelp: boolean;
   /** -f / --file: the script to run */
   file?: string;
   /** options for yargs, in their original order */
@@ -72,6 +77,20 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     if (v === undefined) throw new UsageError(`option ${opt} needs a value`);
     return v;
   };
+  let preparedCount = 0;
+  let preparedHelpAsked = false;
+  const addPrepared = (spec: string): void => {
+    if (spec === 'help' || spec === 'list') {
+      preparedHelpAsked = true;
+      return;
+    }
+    try {
+      const p = parsePrepared(spec, ++preparedCount);
+      drives.push({ path: p.file, format: 'raw', prepared: p });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+  };
   const addDrive = (path: string): void => {
     if (path === '') throw new UsageError('-a needs a disk image file name');
     drives.push(format === undefined ? { path } : { path, format });
@@ -98,15 +117,18 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '-f' || a === '--file') setFile(value(a));
     else if (a.startsWith('--file=')) setFile(a.slice('--file='.length));
     else if (a === '-i' || a === '--inspector') inspector = true;
+    else if (a === '-N' || a === '--new') addPrepared(value(a));
+    else if (a.startsWith('--new=')) addPrepared(a.slice('--new='.length));
     else if (a === '--listen') listen = true;
     else if (a === '--remote' || a.startsWith('--remote=')) throw new UsageError(`${a} must come first: jfish --remote[=PID] CMD ARGS : …`);
-    else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amf]./.test(a)) {
+    else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amfN]./.test(a)) {
       // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
       for (let j = 1; j < a.length; j++) {
         const c = a[j]!;
-        if (c === 'a' || c === 'm' || c === 'f') {
+        if (c === 'a' || c === 'm' || c === 'f' || c === 'N') {
           const v = j + 1 < a.length ? a.slice(j + 1) : value(`-${c}`);
           if (c === 'a') addDrive(v);
+          else if (c === 'N') addPrepared(v);
           else if (c === 'm') mounts.push(parseMountSpec(v));
           else setFile(v);
           break;
@@ -125,7 +147,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, preparedHelp: preparedHelpAsked, commands: splitCommands(argv.slice(i)) };
   if (file !== undefined) scanned.file = file;
   return scanned;
 }
