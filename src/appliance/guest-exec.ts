@@ -1,0 +1,263 @@
+// Running a guest program on the host, in a throw-away container around the mounted guest:
+//
+//   setpriv --pdeathsig KILL            dies with joot, even after a SIGKILL
+//   └ unshare --fork --kill-child       new mount, PID, UTS, IPC and network namespaces
+//       --pid --mount --uts --ipc --net
+//     └ sh -c SETUP (pid 1 of the new PID namespace; guest paths are arguments, never code)
+//         ├ remount the session's guest mounts exec (still nosuid,nodev): only in this namespace,
+//         │ the session's own mounts stay noexec
+//         ├ fresh proc on ROOT/proc (this PID namespace only; /proc/sys and friends read-only),
+//         │ sysfs read-only on ROOT/sys, and a small tmpfs on ROOT/dev with null zero full random
+//         │ urandom tty, a private devpts, shm and the fd links — never the host's /dev, whose disk
+//         │ nodes a guest program could open
+//         └ exec capsh --drop=… --chroot=ROOT --shell=PROG -- ARGS
+//             chroot, then drop the capabilities that would let root leave the chroot or reach
+//             the host (sys_admin: mount; sys_chroot: the classic chroot escape; mknod: device
+//             nodes for the host's disks; sys_module, sys_rawio, …) from the bounding set, then
+//             exec the guest program with a clean environment
+//
+// Every mount made here lives in the child's private mount namespace (unshare makes its
+// propagation private), so it never shows in the session's or the host's mount table and goes
+// away with the last process of the namespace. The program is pid 1 of its PID namespace: when
+// it exits, or when we kill `unshare` (--kill-child then SIGKILLs pid 1), the kernel kills every
+// process left in the namespace, so nothing the program started survives it. (As pid 1, it
+// ignores signals from inside the namespace that it has no handler for, as any init does; a
+// host-side init in between would stay outside the chroot, in reach of the guest program.)
+// No network: like guestfish without --network, the namespace has only a loopback device, down.
+//
+// run.ts's `run` buffers a command's output and has no way to stop it from outside; here stdout
+// streams to the caller at the pace it reads (a guest program may print gigabytes, or hang), and
+// a timeout, an interrupt or a closed reader must kill the whole namespace. So this drives execa
+// directly, tracing with run.ts's trace().
+import { constants as osConstants } from 'node:os';
+import { execa } from 'execa';
+import { trackLive, untrackLive } from './cleanup.js';
+import { JootError } from './errors.js';
+import { quoteForTrace, trace } from './run.js';
+
+export interface GuestMount {
+  /** the guest path (for messages) */
+  mountpoint: string;
+  /** where it is mounted on the host, under `root` */
+  hostTarget: string;
+  readonly: boolean;
+}
+
+export interface GuestExecOptions {
+  /** host path of the guest root (Session.execRoot().root) */
+  root: string;
+  /** the session's mounts under root, shallowest first (Session.execRoot().mounts) */
+  mounts: readonly GuestMount[];
+  /** argv[0] is the program (a guest path, or a name looked up in the guest's PATH) */
+  argv: readonly string[];
+  /** receives the program's stdout as it comes; resolves when the data is taken */
+  stdout: (chunk: Uint8Array) => Promise<void>;
+  /** true once nobody reads stdout any more: the program is then stopped */
+  stdoutClosed?: () => boolean;
+  /** kill the program (and everything it started) after this long */
+  timeoutMs?: number;
+  /** the host's TERM, passed on */
+  term?: string;
+}
+
+export interface GuestExecResult {
+  exitCode: number;
+  /** set when the program was killed by a signal */
+  signal?: string;
+  /** the program's stderr (its last 64 KiB) */
+  stderr: string;
+}
+
+/** The environment of guest programs: nothing of the host's but TERM. */
+export function guestEnv(term?: string): Record<string, string> {
+  const env: Record<string, string> = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C' };
+  if (term) env.TERM = term;
+  return env;
+}
+
+/**
+ * Capabilities taken from the bounding set before the guest program runs. Kept: what package
+ * scripts need as root in their own tree (chown, dac_override, fowner, fsetid, setuid/setgid,
+ * kill, setfcap, net_bind_service, sys_nice, sys_resource, ipc_lock…).
+ */
+export const DROPPED_CAPS: readonly string[] = [
+  'cap_sys_admin',
+  'cap_sys_chroot',
+  'cap_mknod',
+  'cap_sys_module',
+  'cap_sys_rawio',
+  'cap_sys_boot',
+  'cap_sys_time',
+  'cap_sys_ptrace',
+  'cap_sys_pacct',
+  'cap_sys_tty_config',
+  'cap_syslog',
+  'cap_net_admin',
+  'cap_mac_admin',
+  'cap_mac_override',
+  'cap_audit_control',
+  'cap_audit_read',
+  'cap_wake_alarm',
+  'cap_block_suspend',
+  'cap_bpf',
+  'cap_perfmon',
+  'cap_checkpoint_restore',
+];
+
+/**
+ * The setup script, run as pid 1 of the new namespaces. Arguments: ROOT, then pairs
+ * `ro|rw MOUNTPOINT` (host paths of the guest's mounts), `--`, then the guest argv.
+ * It writes `ready` on fd 3 just before handing over to the guest program, so a failure of
+ * the setup is told apart from a failure of the program. Guest data only ever arrives as
+ * positional parameters, always quoted.
+ */
+export const SETUP_SCRIPT = `set -eu
+root=$1; shift
+while [ "$1" != -- ]; do
+  mount -o "remount,bind,exec,nosuid,nodev,$1" "$2"
+  shift 2
+done
+shift
+# only real directories: a guest symlink there would aim the mount at a host path
+realdir() { [ -d "$root/$1" ] && [ ! -L "$root/$1" ]; }
+if realdir proc; then
+  mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+  for p in sys sysrq-trigger irq bus fs; do
+    if [ -e "$root/proc/$p" ]; then
+      mount --bind "$root/proc/$p" "$root/proc/$p"
+      mount -o remount,bind,ro,nosuid,nodev,noexec "$root/proc/$p"
+    fi
+  done
+fi
+if realdir sys; then mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"; fi
+if realdir dev; then
+  d=$root/dev
+  mount -t tmpfs -o nosuid,noexec,mode=0755,size=1m jootdev "$d"
+  mknod -m 666 "$d/null" c 1 3
+  mknod -m 666 "$d/zero" c 1 5
+  mknod -m 666 "$d/full" c 1 7
+  mknod -m 666 "$d/random" c 1 8
+  mknod -m 666 "$d/urandom" c 1 9
+  mknod -m 666 "$d/tty" c 5 0
+  mkdir -m 755 "$d/pts"
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$d/pts"
+  ln -s pts/ptmx "$d/ptmx"
+  mkdir -m 1777 "$d/shm"
+  mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$d/shm"
+  ln -s /proc/self/fd "$d/fd"
+  ln -s /proc/self/fd/0 "$d/stdin"
+  ln -s /proc/self/fd/1 "$d/stdout"
+  ln -s /proc/self/fd/2 "$d/stderr"
+fi
+prog=$1; shift
+echo ready >&3
+exec 3>&-
+exec capsh --drop="$JOOT_DROP_CAPS" --chroot="$root" --shell="$prog" -- "$@"
+`;
+
+/** The command line that runs `argv` in the guest (exported for the unit tests). */
+export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv'>): { cmd: string; args: string[] } {
+  if (o.argv.length === 0 || o.argv[0] === '') throw new JootError('EINVAL', 'no program to run');
+  if (o.argv.some((a) => a.includes('\0'))) throw new JootError('EINVAL', 'an argument contains a NUL byte');
+  const remounts = o.mounts.flatMap((m) => [m.readonly ? 'ro' : 'rw', m.hostTarget]);
+  return {
+    cmd: 'setpriv',
+    args: [
+      '--pdeathsig', 'KILL', '--',
+      'unshare', '--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', '--net', '--',
+      'sh', '-c', SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remounts, '--', ...o.argv,
+    ],
+  };
+}
+
+const STDERR_KEEP = 64 * 1024;
+
+/**
+ * Run a guest program (see the top of this file) and stream its stdout to `o.stdout`.
+ * Resolves with its exit status — a non-zero exit is the caller's to report. Throws when the
+ * container could not be set up, on timeout, or when the process was interrupted; in every
+ * case the namespace and everything in it is gone by the time this returns.
+ */
+export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
+  const { cmd, args } = guestExecCommand(o);
+  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
+  const child = execa(cmd, args, {
+    env: { ...guestEnv(o.term), JOOT_DROP_CAPS: DROPPED_CAPS.join(',') },
+    extendEnv: false,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
+    // its own process group: a terminal's ^C reaches joot, which kills the namespace and then
+    // releases the disks in order (as with the long-running helpers)
+    detached: true,
+    cleanup: true,
+  });
+
+  let stderr = '';
+  let ready = '';
+  let why: 'timeout' | 'interrupted' | 'closed' | undefined;
+  const kill = (reason: typeof why) => {
+    why ??= reason;
+    // SIGKILL to unshare: --kill-child SIGKILLs pid 1 of the namespace, and with it every process in it
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  // a SIGINT/SIGTERM to joot disposes live things: this program first, then the session's disks
+  const live: AsyncDisposable = {
+    [Symbol.asyncDispose]: async () => {
+      kill('interrupted');
+      await child.catch(() => undefined);
+    },
+  };
+  trackLive(live);
+  const timer = o.timeoutMs ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined;
+
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => {
+    stderr = (stderr + s).slice(-STDERR_KEEP);
+  });
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  fd3.setEncoding('utf8');
+  fd3.on('data', (s: string) => (ready += s));
+
+  try {
+    try {
+      for await (const chunk of child.stdout!) {
+        if (why) continue; // drain what is left after a kill
+        await o.stdout(chunk as Uint8Array);
+        if (o.stdoutClosed?.()) kill('closed');
+      }
+    } catch (e) {
+      kill('closed');
+      throw e;
+    }
+    const r = await child;
+    if (why === 'timeout') throw new JootError('ECMD', `the guest program was killed after ${o.timeoutMs} ms`);
+    if (why === 'interrupted') throw new JootError('ECMD', 'the guest program was interrupted');
+    if (why === 'closed') return { exitCode: 0, stderr };
+    if (!ready.includes('ready')) {
+      const tail = lastLine(stderr.split(o.root).join('')) || (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`);
+      throw new JootError('ECMD', `could not set up the guest environment: ${tail}`);
+    }
+    if (r.signal) return { exitCode: 128 + (signalNumber(r.signal) ?? 0), signal: r.signal, stderr };
+    return { exitCode: r.exitCode ?? 0, stderr };
+  } finally {
+    if (timer) clearTimeout(timer);
+    untrackLive(live);
+  }
+}
+
+/** The last non-empty line of a program's stderr. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? '';
+}
+
+function signalNumber(sig: string): number | undefined {
+  return (osConstants.signals as Record<string, number | undefined>)[sig];
+}

@@ -1,0 +1,76 @@
+// The pure parts of running guest programs: how `command` splits its string, the architecture
+// check, and the command line that builds the container (guest data only ever as arguments).
+import { describe, expect, it } from 'vitest';
+import { DROPPED_CAPS, SETUP_SCRIPT, guestEnv, guestExecCommand, lastLine } from '../../src/appliance/guest-exec.js';
+import { canRun, hostArch, splitCommandLine } from '../../src/tools/jfish/commands/guest.js';
+
+describe('splitCommandLine', () => {
+  it('splits with jfish word rules', () => {
+    expect(splitCommandLine('/bin/ls -l /')).toEqual(['/bin/ls', '-l', '/']);
+    expect(splitCommandLine(`  echo 'a b'\t"c\\td" `)).toEqual(['echo', 'a b', 'c\td']);
+    expect(splitCommandLine('')).toEqual([]);
+  });
+  it('keeps | and # as ordinary characters', () => {
+    expect(splitCommandLine('echo a|b |c  | d # e')).toEqual(['echo', 'a|b', '|c', '|', 'd', '#', 'e']);
+    expect(splitCommandLine('echo "|x"')).toEqual(['echo', '|x']);
+  });
+  it('refuses bad quoting', () => {
+    expect(() => splitCommandLine('echo "a')).toThrow(/unterminated/);
+  });
+});
+
+describe('architecture', () => {
+  it('names the host as virt-inspector does', () => {
+    expect(hostArch('x64')).toBe('x86_64');
+    expect(hostArch('arm64')).toBe('aarch64');
+    expect(hostArch('ppc64', true)).toBe('ppc64le');
+    expect(hostArch('ppc64', false)).toBe('ppc64');
+  });
+  it('runs the same architecture, and i386 on x86_64 only', () => {
+    expect(canRun('x86_64', 'x86_64')).toBe(true);
+    expect(canRun('x86_64', 'i386')).toBe(true);
+    expect(canRun('x86_64', 'aarch64')).toBe(false);
+    expect(canRun('aarch64', 'x86_64')).toBe(false);
+    expect(canRun('aarch64', 'arm')).toBe(false);
+  });
+});
+
+describe('guestExecCommand', () => {
+  const mounts = [
+    { mountpoint: '/', hostTarget: '/run/joot/tmp/s/sysroot', readonly: false },
+    { mountpoint: '/usr', hostTarget: '/run/joot/tmp/s/sysroot/usr', readonly: true },
+  ];
+  it('unshares every namespace, dies with joot, and passes guest data as arguments only', () => {
+    const hostile = `$(reboot); "'\`x\``;
+    const { cmd, args } = guestExecCommand({ root: '/run/joot/tmp/s/sysroot', mounts, argv: ['/bin/sh', '-c', hostile] });
+    expect(cmd).toBe('setpriv');
+    expect(args.slice(0, 3)).toEqual(['--pdeathsig', 'KILL', '--']);
+    expect(args).toEqual(expect.arrayContaining(['--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', '--net']));
+    const script = args.indexOf(SETUP_SCRIPT);
+    expect(args[script - 1]).toBe('-c');
+    expect(args.slice(script + 1)).toEqual([
+      'joot-guest-exec', '/run/joot/tmp/s/sysroot',
+      'rw', '/run/joot/tmp/s/sysroot', 'ro', '/run/joot/tmp/s/sysroot/usr',
+      '--', '/bin/sh', '-c', hostile,
+    ]);
+    expect(SETUP_SCRIPT).not.toContain('reboot');
+  });
+  it('keeps the guest mounts nosuid,nodev and never binds the host /dev', () => {
+    expect(SETUP_SCRIPT).toContain('remount,bind,exec,nosuid,nodev,$1');
+    expect(SETUP_SCRIPT).not.toMatch(/bind[^\n]*\/dev"/);
+    expect(SETUP_SCRIPT).toMatch(/mount -t tmpfs [^\n]*"\$d"/);
+    expect(DROPPED_CAPS).toEqual(expect.arrayContaining(['cap_sys_admin', 'cap_sys_chroot', 'cap_mknod', 'cap_sys_module', 'cap_sys_rawio']));
+  });
+  it('refuses an empty program and NUL bytes', () => {
+    expect(() => guestExecCommand({ root: '/r', mounts, argv: [] })).toThrow(/no program/);
+    expect(() => guestExecCommand({ root: '/r', mounts, argv: ['/bin/echo', 'a\0b'] })).toThrow(/NUL/);
+  });
+  it('gives the guest a clean environment', () => {
+    expect(guestEnv('xterm')).toEqual({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C', TERM: 'xterm' });
+    expect(guestEnv()).not.toHaveProperty('TERM');
+  });
+  it('reports the last non-empty line of stderr', () => {
+    expect(lastLine('a\nb\n\n  \n')).toBe('b');
+    expect(lastLine('')).toBe('');
+  });
+});
