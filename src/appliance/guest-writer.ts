@@ -308,12 +308,18 @@ export class GuestWriter {
    * the guest, so the link is kept and its target replaced. Mode, owner and group of the
    * replaced file are kept unless given; a new file gets 0644 (or `mode`) and root:root
    * (or `uid`/`gid`). The temp file is removed on failure. Extended attributes (e.g.
-   * security.selinux) of the replaced file are not carried over.
+   * security.selinux) of the replaced file are not carried over: `beforeRename` can.
    */
   async writeAtomic(
     guestPath: string,
     data: Buffer | string,
-    opts: { mode?: number; uid?: number; gid?: number } = {},
+    opts: {
+      mode?: number;
+      uid?: number;
+      gid?: number;
+      /** runs on the complete temp file just before the rename (e.g. to copy an SELinux label) */
+      beforeRename?: (tmpHostPath: string) => Promise<void>;
+    } = {},
   ): Promise<void> {
     await this.begin(guestPath);
     const buf = GuestWriter.toBuffer(data);
@@ -351,6 +357,7 @@ export class GuestWriter {
       } finally {
         await fh.close().catch(() => undefined);
       }
+      await opts.beforeRename?.(tmp);
       await fsp.rename(tmp, host);
       tmp = undefined;
     } catch (e) {
