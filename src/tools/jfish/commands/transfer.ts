@@ -2,8 +2,7 @@
 // size cap); guest paths resolve inside the guest, writes go through the session's
 // GuestWriter (refused in a read-only session); host paths are relative to the current
 // directory (see lcd). A progress bar goes to stderr for transfers over 8 MiB when stderr is
-// a terminal. tar-in / tar-out are not here yet: extracting an untrusted tar host-side needs
-// the same no-follow care as copy-out.
+// a terminal. tar-in / tar-out are in tar.ts.
 import { JootError } from '../../../appliance/errors.js';
 import { usage } from '../args.js';
 import { defineCommand, type Command } from '../command.js';

@@ -1,0 +1,123 @@
+// jfish tar-in / tar-out end to end: the real bin/jfish on a COPY of fixture('sample.raw')
+// (p2 ext4 'root'), checked against the host's GNU tar in both directions (test-only use of
+// host tar, on host temp dirs). Runs against the built code: `npm run build` first.
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../fixtures/index.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const jfish = join(repo, 'bin/jfish');
+const built = existsSync(join(repo, 'dist/src/tools/jfish/commands/tar.js'));
+const root = process.getuid?.() === 0;
+const skipReason = !built ? 'dist is not built (npm run build)' : !root ? 'needs root (loop devices, mounts)' : '';
+if (skipReason) console.log(`skipping jfish tar integration tests: ${skipReason}`);
+
+let dir = '';
+let img = '';
+
+function run(args: string[], opts: { input?: string | Buffer; cwd?: string; encoding?: 'buffer' } = {}) {
+  return execa(jfish, args, { reject: false, stripFinalNewline: false, timeout: 120_000, ...opts });
+}
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const mount = () => ['-a', img, 'run', ':', 'mount', '/dev/sda2', '/'];
+
+function tree(d: string, prefix = ''): string[] {
+  return readdirSync(d)
+    .sort()
+    .flatMap((n) => {
+      const p = join(d, n);
+      const st = lstatSync(p);
+      const rel = prefix + n;
+      const kind = st.isSymbolicLink() ? `l ${readlinkSync(p)}` : st.isFile() ? `f ${sha(readFileSync(p))} ${st.nlink}` : 'd';
+      const line = `${rel} ${kind} ${(st.mode & 0o7777).toString(8)} ${st.isSymbolicLink() ? '' : Math.floor(st.mtimeMs / 1000)}`;
+      return st.isDirectory() ? [line, ...tree(p, `${rel}/`)] : [line];
+    });
+}
+
+describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jfish-tar-'));
+    img = join(dir, 'sample.raw');
+    copyFileSync(await fixture('sample.raw'), img);
+  }, 600_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('tar-out / - is a tar GNU tar lists, links kept as links', async () => {
+    const r = await run(['--ro', ...mount(), ':', 'tar-out', '/', '-'], { encoding: 'buffer' });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.exitCode).toBe(0);
+    writeFileSync(join(dir, 'root.tar'), r.stdout as unknown as Buffer);
+    const list = execFileSync('tar', ['-tvf', join(dir, 'root.tar')], { encoding: 'utf8' });
+    expect(list).toMatch(/ \.\/hello\.txt$/m);
+    expect(list).toMatch(/ \.\/bin -> usr\/bin$/m);
+    expect(list).toMatch(/^-rw-r--r-- root\/root .* \.\/etc\/hostname$/m);
+    const x = join(dir, 'x');
+    mkdirSync(x);
+    execFileSync('tar', ['-xf', join(dir, 'root.tar'), '-C', x, './hello.txt', './etc/hostname']);
+    expect(readFileSync(join(x, 'hello.txt'), 'utf8')).toBe('Hello from the joot sample image!\n');
+  });
+
+  it('a GNU tar -czf archive goes in with tar-in and comes back out identical', async () => {
+    const src = join(dir, 'src');
+    const long = join(src, 'd'.repeat(70), 'e'.repeat(70));
+    mkdirSync(long, { recursive: true });
+    mkdirSync(join(src, 'empty'));
+    writeFileSync(join(long, `${'f'.repeat(120)}.txt`), 'long name\n');
+    const big = Buffer.alloc(2 * 1024 * 1024 + 7);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 10)) & 0xff;
+    writeFileSync(join(src, 'big.bin'), big);
+    linkSync(join(src, 'big.bin'), join(src, 'hard.bin'));
+    symlinkSync('/etc/shadow', join(src, 'abs'));
+    symlinkSync('big.bin', join(src, 'rel'));
+    execFileSync('tar', ['-czf', join(dir, 'src.tgz'), '-C', src, '.']);
+
+    const w = await run([...mount(), ':', 'mkdir', '/srv/in', ':', 'tar-in', join(dir, 'src.tgz'), '/srv/in', 'compress:gzip']);
+    expect(w.stderr).toBe('');
+    expect(w.exitCode).toBe(0);
+    const r = await run(['--ro', ...mount(), ':', 'tar-out', '/srv/in', join(dir, 'back.tar.xz'), 'compress:xz', ':', 'readlink', '/srv/in/abs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/etc/shadow\n');
+    const back = join(dir, 'back');
+    mkdirSync(back);
+    execFileSync('tar', ['-xJf', join(dir, 'back.tar.xz'), '-C', back]);
+    expect(tree(back)).toEqual(tree(src));
+  });
+
+  it('tar-in - reads stdin; hostile members are reported and skipped, one line each', async () => {
+    const src = join(dir, 'hostile');
+    mkdirSync(src);
+    symlinkSync('/etc', join(src, 'a'));
+    execFileSync('tar', ['-cf', join(dir, 'h1.tar'), '-C', src, 'a']);
+    rmSync(join(src, 'a'));
+    mkdirSync(join(src, 'a'));
+    writeFileSync(join(src, 'a/hostname'), 'pwned\n');
+    execFileSync('tar', ['-cf', join(dir, 'h2.tar'), '-C', src, 'a/hostname']);
+    execFileSync('tar', ['-Af', join(dir, 'h1.tar'), join(dir, 'h2.tar')]); // a -> /etc, then a/hostname
+    const input = readFileSync(join(dir, 'h1.tar'));
+    const w = await run([...mount(), ':', 'mkdir', '/srv/h', ':', 'tar-in', '-', '/srv/h', ':', 'echo', 'not reached'], { input });
+    expect(w.exitCode).toBe(1);
+    expect(w.stderr).toBe(
+      "jfish: tar-in: a/hostname: refusing to extract through the symbolic link 'a' made by this archive\n" +
+        'jfish: tar-in: 1 member could not be extracted (see above)\n',
+    );
+    const r = await run(['--ro', ...mount(), ':', 'cat', '/etc/hostname', ':', 'readlink', '/srv/h/a']);
+    expect(r.stdout).toBe('sample\n/etc\n');
+  });
+
+  it('refuses tar-in in a read-only session, and bad optional arguments, in one line', async () => {
+    const r = await run(['--ro', ...mount(), ':', 'tar-in', join(dir, 'nonexistent.tar'), '/srv']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe('jfish: tar-in: /srv: the session is read-only\n');
+    const b = await run(['--ro', ...mount(), ':', 'tar-out', '/srv', '-', 'compress:rar']);
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toBe("jfish: tar-out: compress: 'rar' is not one of none, gzip, bzip2, xz, zstd, lzop, compress\n");
+  });
+});
