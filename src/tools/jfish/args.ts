@@ -4,9 +4,11 @@ import { parseInt32 } from './numbers.js';
 import { JootError } from '../../appliance/errors.js';
 import type { ArgSpec, ArgValue, Command } from './command.js';
 
-/** `mount mountable mountpoint`, `help [cmd]`, `foo name...` */
+/** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */
 export function usage(cmd: Pick<Command, 'name' | 'args'>): string {
-  const parts = cmd.args.map((a) => (a.variadic ? `${a.name}...` : a.optional ? `[${a.name}]` : a.name));
+  const parts = cmd.args.map((a) =>
+    a.named ? `[${a.name}:${a.type === 'bool' ? 'true|false' : '..'}]` : a.variadic ? `${a.name}...` : a.optional ? `[${a.name}]` : a.name,
+  );
   return [cmd.name, ...parts].join(' ');
 }
 
@@ -59,6 +61,8 @@ export function parseOne(spec: ArgSpec, word: string): string | number | boolean
 /** Check the count and convert every word; throws JootError('EINVAL') naming the usage. */
 export function parseArgs(cmd: Pick<Command, 'name' | 'args'>, words: readonly string[]): ArgValue[] {
   const specs = cmd.args;
+  const named = specs.filter((a) => a.named);
+  if (named.length) return parseWithNamed(cmd, words, named);
   const min = specs.filter((a) => !a.optional && !a.variadic).length;
   const variadic = specs.some((a) => a.variadic);
   if (words.length < min || (!variadic && words.length > specs.length)) {
@@ -76,6 +80,38 @@ export function parseArgs(cmd: Pick<Command, 'name' | 'args'>, words: readonly s
   return values;
 }
 
+/**
+ * A command with named optional arguments (specProblems keeps them last): the positional
+ * words first, then `name:value` words in any order, each name at most once. Values come
+ * back in spec order, undefined for a name not given.
+ */
+function parseWithNamed(cmd: Pick<Command, 'name' | 'args'>, words: readonly string[], named: readonly ArgSpec[]): ArgValue[] {
+  const positional = cmd.args.filter((a) => !a.named);
+  const isNamed = (w: string): boolean => named.some((a) => w.startsWith(`${a.name}:`));
+  const min = positional.filter((a) => !a.optional).length;
+  // optional positional arguments end where the first known `name:` word starts
+  let n = 0;
+  while (n < words.length && n < positional.length && (n < min || !isNamed(words[n]!))) n++;
+  if (n < min) throw new JootError('EINVAL', `expected ${countText(cmd)}: usage: ${usage(cmd)}`);
+  const values: ArgValue[] = positional.map((spec, i) => (i < n ? parseOne(spec, words[i]!) : undefined));
+  const given = new Map<string, string>();
+  for (const w of words.slice(n)) {
+    const colon = w.indexOf(':');
+    const key = colon < 0 ? '' : w.slice(0, colon);
+    if (!named.some((a) => a.name === key)) {
+      const known = named.map((a) => `${a.name}:`).join(', ');
+      throw new JootError('EINVAL', `'${w}': expected an optional argument (${known}): usage: ${usage(cmd)}`);
+    }
+    if (given.has(key)) throw new JootError('EINVAL', `${key}: given twice`);
+    given.set(key, w.slice(colon + 1));
+  }
+  for (const spec of named) {
+    const w = given.get(spec.name);
+    values.push(w === undefined ? undefined : parseOne(spec, w));
+  }
+  return values;
+}
+
 /** Problems with a command's ArgSpecs (checked when the table loads). */
 export function specProblems(cmd: Pick<Command, 'name' | 'args'>): string[] {
   const problems: string[] = [];
@@ -87,6 +123,10 @@ export function specProblems(cmd: Pick<Command, 'name' | 'args'>): string[] {
     if (a.variadic && !last) problems.push(`${cmd.name}: only the last argument can be variadic`);
     const next = cmd.args[i + 1];
     if (a.optional && next && !next.optional && !next.variadic) problems.push(`${cmd.name}: optional ${a.name} before a required argument`);
+    if (a.named && !a.optional) problems.push(`${cmd.name}: named ${a.name} must be optional too`);
+    if (a.named && a.variadic) problems.push(`${cmd.name}: named ${a.name} cannot be variadic`);
+    if (a.named && next && !next.named) problems.push(`${cmd.name}: named ${a.name} before a positional argument`);
+    if (a.named && cmd.args.some((b) => b.variadic)) problems.push(`${cmd.name}: named ${a.name} with a variadic argument`);
   });
   return problems;
 }

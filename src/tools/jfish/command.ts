@@ -12,20 +12,50 @@ export interface ArgSpec {
   readonly optional?: boolean;
   /** Takes all remaining words (only the last argument). */
   readonly variadic?: boolean;
+  /**
+   * Written `name:value`, after the positional arguments and in any order: guestfish's
+   * optional arguments (`add disk.img format:raw readonly:true`). Also `optional`; after
+   * every positional argument; not with a variadic one.
+   */
+  readonly named?: boolean;
 }
 
 export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'transfer' | 'editing' | 'guest' | 'inspection';
 
 export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'transfer', 'editing', 'guest', 'inspection'];
 
+/**
+ * The session a jfish process works on. `reopen` replaces it, so commands must read
+ * `ctx.session` each time they need it rather than keep it.
+ */
+export interface SessionHolder {
+  /** the current session */
+  readonly session: Session;
+  /** Add a drive to the current (not yet launched) session; `reopen` adds it again. */
+  addDrive(path: string, opts: { format?: string; readonly: boolean }): void;
+  /**
+   * Close the current session and open a new one on the same drives (same formats and
+   * modes), launched if the old one was. Mounts are not restored.
+   */
+  reopen(): Promise<void>;
+}
+
 /** What a running command can reach. */
 export interface Ctx {
+  /** The current session (a getter on `sessions`: it changes after `reopen`). */
   readonly session: Session;
   readonly out: Writer;
   /** --ro was given: every drive is read-only and `mount` mounts read-only. */
   readonly readonly: boolean;
   /** The command table (for `help`), passed in to keep commands free of import cycles. */
   readonly table: CommandTable;
+  /** Where the session lives: `add` and `reopen` go through it. */
+  readonly sessions: SessionHolder;
+  /**
+   * Run one command (name and words, as typed) through the dispatcher, with this context:
+   * for commands that run other commands (`time`). Throws what the dispatcher throws.
+   */
+  readonly dispatch: (line: readonly string[]) => Promise<void>;
 }
 
 export interface CommandTable {

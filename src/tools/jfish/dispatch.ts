@@ -3,8 +3,9 @@
 import { oneLine } from '../../appliance/errors.js';
 import { quoteForTrace } from '../../appliance/run.js';
 import { parseArgs } from './args.js';
-import type { ArgValue, Command, Ctx } from './command.js';
+import type { ArgValue, Command, CommandTable, Ctx, SessionHolder } from './command.js';
 import { ExitRequest } from './control.js';
+import type { Writer } from '../output.js';
 
 export interface Invocation {
   command: Command;
@@ -48,9 +49,45 @@ export async function execute(ctx: Ctx, inv: Invocation): Promise<void> {
   try {
     await command.run(ctx, inv.args);
   } catch (e) {
-    if (e instanceof ExitRequest) throw e;
+    // ExitRequest, and the error of a command run by this one (time CMD): unchanged
+    if (e instanceof ExitRequest || e instanceof CommandError) throw e;
     throw new CommandError(command.name, oneLine(e), e);
   }
+}
+
+export interface CtxParts {
+  sessions: SessionHolder;
+  out: Writer;
+  readonly: boolean;
+  table: CommandTable;
+}
+
+/** The context commands run with: `session` is read from `sessions` on every use. */
+export function makeCtx(parts: CtxParts): Ctx {
+  const ctx: Ctx = {
+    get session() {
+      return parts.sessions.session;
+    },
+    out: parts.out,
+    readonly: parts.readonly,
+    table: parts.table,
+    sessions: parts.sessions,
+    dispatch: (line) => execute(ctx, prepare(ctx, line)),
+  };
+  return ctx;
+}
+
+/** The same context with output going to `out` (`CMD | pipeline`, a remote client). */
+export function withOut(ctx: Ctx, out: Writer): Ctx {
+  const derived: Ctx = {
+    ...ctx,
+    get session() {
+      return ctx.session;
+    },
+    out,
+    dispatch: (line) => execute(derived, prepare(derived, line)),
+  };
+  return derived;
 }
 
 export interface ScriptOptions {

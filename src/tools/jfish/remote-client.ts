@@ -1,20 +1,28 @@
 // `jfish --remote[=PID] CMD ARGS : CMD ARGS…`: send the commands to a `jfish --listen` server
 // (PID from --remote=PID, else $JFISH_PID), print what they print (stdout and stderr apart,
-// bytes as they are) and exit with their status. Lean on purpose: node builtins and remote.ts
-// only, no session code, no yargs (see main.ts).
+// bytes as they are) and exit with their status. `jfish --remote < SCRIPT` (no commands, stdin
+// not a terminal) sends the script instead: the server runs it line by line as local jfish
+// would, and asks us to run its host commands (`!cmd`, `<!cmd`, `CMD | pipeline`) here, with
+// our stdio and environment. Lean on purpose: node builtins, remote.ts and words.ts only, no
+// session code, no yargs (see main.ts).
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import {
   FRAME_DONE,
+  FRAME_HOST,
+  FRAME_HOST_REPLY,
   FRAME_REQUEST,
   FRAME_STDERR,
   FRAME_STDOUT,
   FrameReader,
   frame,
+  hostShell,
+  parseHostFrame,
   socketDirs,
   socketName,
   unsafeDir,
+  type HostReply,
   type RemoteDone,
   type RemoteRequest,
 } from './remote.js';
@@ -32,10 +40,17 @@ class ClientError extends Error {
 export interface RemoteArgs {
   pid: number;
   commands: string[][];
+  /** no commands: send the script on stdin */
+  stdin?: true;
+}
+
+export interface ParseOptions {
+  /** stdin is not a terminal, so no commands means a script there (default: no commands is an error) */
+  scriptOnStdin?: boolean;
 }
 
 /** Read `--remote[=PID] [--] CMD…`; throws ClientError (status 2 for usage mistakes). */
-export function parseRemoteArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): RemoteArgs {
+export function parseRemoteArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: ParseOptions = {}): RemoteArgs {
   let pidText: string | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
@@ -59,7 +74,10 @@ export function parseRemoteArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   }
   if (!/^[1-9][0-9]{0,9}$/.test(pidText)) throw new ClientError(`--remote: ${from} '${pidText}' is not a process id`, 2);
   const commands = splitCommands(argv.slice(i));
-  if (commands.length === 0) throw new ClientError('--remote: no commands given (jfish --remote CMD ARGS : CMD ARGS …)', 2);
+  if (commands.length === 0) {
+    if (opts.scriptOnStdin && i >= argv.length) return { pid: Number(pidText), commands, stdin: true };
+    throw new ClientError('--remote: no commands given (jfish --remote CMD ARGS : CMD ARGS …, or a script on stdin)', 2);
+  }
   return { pid: Number(pidText), commands };
 }
 
@@ -83,10 +101,28 @@ function writeOut(stream: NodeJS.WriteStream, data: Buffer): Promise<void> {
   });
 }
 
+/** Run the server's host shell request here; the reply frame. Never throws. */
+async function hostCommand(payload: Buffer): Promise<Buffer> {
+  let reply: HostReply;
+  try {
+    const { req, data } = parseHostFrame(payload);
+    // the server's working directory: ours, unless its script changed it with lcd
+    const shell = hostShell(() => (existsSync(req.cwd) ? req.cwd : undefined));
+    if (req.op === 'system') reply = { status: await shell.system(req.command) };
+    else if (req.op === 'capture') reply = await shell.capture(req.command);
+    else reply = { status: await shell.pipe(req.command, data) };
+  } catch (e) {
+    process.stderr.write(`jfish: --remote: host command failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    reply = { status: 127 };
+  }
+  return frame(FRAME_HOST_REPLY, JSON.stringify(reply));
+}
+
 function exchange(sock: string, pid: number, req: RemoteRequest): Promise<number> {
   return new Promise((resolve, reject) => {
     const conn = net.createConnection(sock);
     let done: RemoteDone | undefined;
+    // frames are handled strictly in order: output is written before a host command starts
     let pending = Promise.resolve();
     const reader = new FrameReader((type, payload) => {
       if (type === FRAME_STDOUT || type === FRAME_STDERR) {
@@ -94,6 +130,15 @@ function exchange(sock: string, pid: number, req: RemoteRequest): Promise<number
         const stream = type === FRAME_STDOUT ? process.stdout : process.stderr;
         conn.pause();
         pending = pending.then(() => writeOut(stream, copy)).then(() => void conn.resume());
+      } else if (type === FRAME_HOST) {
+        const copy = Buffer.from(payload);
+        conn.pause();
+        pending = pending
+          .then(() => hostCommand(copy))
+          .then((reply) => {
+            if (!conn.destroyed) conn.write(reply);
+            conn.resume();
+          });
       } else if (type === FRAME_DONE) {
         done = JSON.parse(payload.toString('utf8')) as RemoteDone;
         if (process.env.JFISH_REMOTE_TIMING === '1') process.stderr.write(`jfish: --remote: server time ${done.ms.toFixed(3)} ms\n`);
@@ -122,6 +167,12 @@ function exchange(sock: string, pid: number, req: RemoteRequest): Promise<number
   });
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function flush(stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => stream.write('', () => resolve()));
 }
@@ -132,9 +183,10 @@ export async function remoteMain(argv: readonly string[]): Promise<number> {
   process.stderr.on('error', () => {});
   let code: number;
   try {
-    const args = parseRemoteArgs(argv);
+    const args = parseRemoteArgs(argv, process.env, { scriptOnStdin: process.stdin.isTTY !== true });
     const sock = findSocket(args.pid);
-    code = await exchange(sock, args.pid, { commands: args.commands, cwd: process.cwd() });
+    const req: RemoteRequest = args.stdin ? { script: await readStdin(), cwd: process.cwd() } : { commands: args.commands, cwd: process.cwd() };
+    code = await exchange(sock, args.pid, req);
   } catch (e) {
     process.stderr.write(`jfish: ${e instanceof Error ? e.message : String(e)}\n`);
     code = e instanceof ClientError ? e.code : 1;

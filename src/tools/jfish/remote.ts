@@ -1,6 +1,8 @@
 // What the jfish remote client (`jfish --remote`) and server (`jfish --listen`) share: where the
-// server's socket lives and the frames they exchange. Only node builtins here: the client loads
-// this and nothing of the session code, so `jfish --remote CMD` starts as fast as node does.
+// server's socket lives, the frames they exchange, and the host shell (`!cmd`, `<!cmd`,
+// `CMD | pipeline`), which local jfish runs itself and a remote script has its client run.
+// Only node builtins here: the client loads this and nothing of the session code, so
+// `jfish --remote CMD` starts as fast as node does.
 //
 // Who may connect: Node cannot read SO_PEERCRED, so the server cannot check the peer's uid.
 // Access is enforced by the file system instead: the socket is created 0600 inside a directory
@@ -8,20 +10,55 @@
 // only our uid (and root) can traverse.
 //
 // Frames, both ways: a 4-byte big-endian length (of what follows), a 1-byte type, the payload.
-//   client → server  'R' JSON {commands: string[][], cwd: string}   one request at a time
+//   client → server  'R' JSON RemoteRequest                         one request at a time:
+//                        {commands: string[][], cwd}  argv commands (jfish --remote CMD : CMD)
+//                        {script: string, cwd}        script lines (jfish --remote < SCRIPT)
+//                    'S' JSON HostReply {status, stdout?}         the answer to an 'H'
 //   server → client  'O' stdout bytes, 'E' stderr bytes (any number, in order),
+//                    'H' JSON HostRequest, '\n', then the bytes a pipeline reads (pipe only):
+//                        run this on the client's host shell and answer with 'S'
 //                    then 'D' JSON {status: number, ms: number}     ms: the server's time
+import { spawn, type ChildProcess } from 'node:child_process';
 import { lstatSync, mkdirSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 
 export const FRAME_REQUEST = 0x52; // 'R'
 export const FRAME_STDOUT = 0x4f; // 'O'
 export const FRAME_STDERR = 0x45; // 'E'
 export const FRAME_DONE = 0x44; // 'D'
+export const FRAME_HOST = 0x48; // 'H'
+export const FRAME_HOST_REPLY = 0x53; // 'S'
 
-export interface RemoteRequest {
-  commands: string[][];
+export type RemoteRequest = { commands: string[][]; cwd: string } | { script: string; cwd: string };
+
+/** A host shell operation the server asks the client to run (see HostShell). */
+export interface HostRequest {
+  op: 'system' | 'capture' | 'pipe';
+  /** the shell command (system, capture) or pipeline (pipe) */
+  command: string;
+  /** jfish's working directory (the client's, unless the script used lcd) */
   cwd: string;
+}
+
+export interface HostReply {
+  status: number;
+  /** capture only */
+  stdout?: string;
+}
+
+/** The 'H' payload: the request as JSON, a newline, the pipeline's input. */
+export function hostFrame(req: HostRequest, data: Uint8Array = Buffer.alloc(0)): Buffer {
+  return frame(FRAME_HOST, Buffer.concat([Buffer.from(`${JSON.stringify(req)}\n`, 'utf8'), data]));
+}
+
+/** Read an 'H' payload; throws on a malformed one. */
+export function parseHostFrame(payload: Buffer): { req: HostRequest; data: Buffer } {
+  const nl = payload.indexOf(0x0a);
+  if (nl < 0) throw new Error('bad host request');
+  const req = JSON.parse(payload.subarray(0, nl).toString('utf8')) as HostRequest;
+  if (!['system', 'capture', 'pipe'].includes(req.op) || typeof req.command !== 'string' || typeof req.cwd !== 'string') throw new Error('bad host request');
+  return { req, data: payload.subarray(nl + 1) };
 }
 
 export interface RemoteDone {
@@ -107,3 +144,50 @@ export function prepareSocketDir(env: NodeJS.ProcessEnv = process.env): string {
   if (why) throw new Error(`refusing the socket directory: ${why}`);
   return dir;
 }
+
+// ---------------------------------------------------------------- the host shell
+
+/** What `!cmd`, `<!cmd` and `CMD | pipeline` need from the host. */
+export interface HostShell {
+  /** `!cmd`: run `sh -c cmd` with jfish's stdio; resolves to its exit status (128+N if killed). */
+  system(cmd: string): Promise<number>;
+  /** `<!cmd`: run `sh -c cmd` and return its stdout and exit status. */
+  capture(cmd: string): Promise<{ stdout: string; status: number }>;
+  /** `CMD | pipeline`: run `sh -c pipeline` with `data` on its stdin, stdout/stderr inherited. */
+  pipe(pipeline: string, data: Buffer): Promise<number>;
+}
+
+function waitStatus(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code !== null) resolve(code);
+      else resolve(128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+/** The host's /bin/sh, run in `cwd()` (default: our working directory). */
+export function hostShell(cwd: () => string | undefined = () => undefined): HostShell {
+  return {
+    async system(cmd) {
+      return waitStatus(spawn('/bin/sh', ['-c', cmd], { stdio: 'inherit', cwd: cwd() }));
+    },
+    async capture(cmd) {
+      const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['inherit', 'pipe', 'inherit'], cwd: cwd() });
+      const chunks: Buffer[] = [];
+      child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+      const status = await waitStatus(child);
+      return { stdout: Buffer.concat(chunks).toString('utf8'), status };
+    },
+    async pipe(pipeline, data) {
+      const child = spawn('/bin/sh', ['-c', pipeline], { stdio: ['pipe', 'inherit', 'inherit'], cwd: cwd() });
+      child.stdin!.on('error', () => {}); // a pipeline that does not read all of it (head -1)
+      child.stdin!.end(data);
+      return waitStatus(child);
+    },
+  };
+}
+
+/** The host shell of local jfish. */
+export const systemShell: HostShell = hostShell();

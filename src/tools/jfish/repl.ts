@@ -53,19 +53,24 @@ export function appendHistory(file: string, line: string): void {
   }
 }
 
-/** What completion.ts needs, from the command table and (when launched) the session. */
-export function completionSource(table: CommandTable, session: Session): CompletionSource {
+/**
+ * What completion.ts needs, from the command table and (when launched) the session: a
+ * Session, or a function returning the current one (it changes on `reopen`).
+ */
+export function completionSource(table: CommandTable, current: Session | (() => Session)): CompletionSource {
+  const sessionNow = (): Session => (typeof current === 'function' ? current() : current);
   const names = table.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
   return {
     commands: names,
     async listDir(dir: string): Promise<DirEntry[]> {
-      const reader = session.reader; // throws before launch / with nothing on /
+      const reader = sessionNow().reader; // throws before launch / with nothing on /
       const entries = await reader.readdir(dir);
       return Promise.all(
         entries.map(async (name) => ({ name, isDir: await reader.isDir(path.posix.join(dir, name)).catch(() => false) })),
       );
     },
     async listDevices(): Promise<string[]> {
+      const session = sessionNow();
       if (!session.launched) return [];
       return [...session.listDevices(), ...session.listPartitions(), ...session.lvs()];
     },
@@ -74,7 +79,8 @@ export function completionSource(table: CommandTable, session: Session): Complet
       if (!c) return 'path';
       if (c.name === 'help') return arg === 0 ? 'command' : 'none';
       const spec = c.args[arg] ?? (c.args.at(-1)?.variadic ? c.args.at(-1) : undefined);
-      if (!spec) return 'none';
+      // named optional arguments (format:raw) are not paths
+      if (!spec || spec.named) return 'none';
       return spec.type === 'path' || spec.type === 'device' || spec.type === 'mountable' || spec.type === 'string' ? 'path' : 'none';
     },
   };
@@ -82,7 +88,6 @@ export function completionSource(table: CommandTable, session: Session): Complet
 
 export interface ReplOptions {
   runner: LineRunner;
-  session: Session;
   /** lines to print after the banner (-i's `Operating system: …`) */
   intro?: readonly string[];
   input?: NodeJS.ReadableStream;
@@ -95,7 +100,7 @@ export async function repl(opts: ReplOptions): Promise<void> {
   const input = opts.input ?? process.stdin;
   const output = opts.output ?? process.stdout;
   const file = opts.historyFile ?? historyPath();
-  const src = completionSource(opts.runner.ctx.table, opts.session);
+  const src = completionSource(opts.runner.ctx.table, () => opts.runner.ctx.session);
   const rl = readline.createInterface({
     input,
     output,

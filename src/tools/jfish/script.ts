@@ -3,8 +3,8 @@
 // `!cmd` for the host shell or a `<!cmd` whose output is run as jfish lines. A failing
 // line stops a non-interactive script unless it had the '-' prefix; then, as in the shell,
 // its error is reported and the next line runs. The host shell is injected (HostShell), so
-// this module runs in unit tests without spawning anything.
-import { spawn } from 'node:child_process';
+// this module runs in unit tests without spawning anything, and a `jfish --listen` server
+// runs a remote script's host commands on its client (server.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,18 +13,11 @@ import { quoteForTrace } from '../../appliance/run.js';
 import type { Writer } from '../output.js';
 import type { Ctx } from './command.js';
 import { ExitRequest } from './control.js';
-import { CommandError, execute, prepare } from './dispatch.js';
+import { CommandError, execute, prepare, withOut } from './dispatch.js';
 import { lexLine, splitScript, type Line, type ScriptLine } from './lexer.js';
+import type { HostShell } from './remote.js';
 
-/** What `!cmd`, `<!cmd` and `CMD | pipeline` need from the host. */
-export interface HostShell {
-  /** `!cmd`: run `sh -c cmd` with jfish's stdio; resolves to its exit status (128+N if killed). */
-  system(cmd: string): Promise<number>;
-  /** `<!cmd`: run `sh -c cmd` and return its stdout and exit status. */
-  capture(cmd: string): Promise<{ stdout: string; status: number }>;
-  /** `CMD | pipeline`: run `sh -c pipeline` with `data` on its stdin, stdout/stderr inherited. */
-  pipe(pipeline: string, data: Buffer): Promise<number>;
-}
+export { systemShell, type HostShell } from './remote.js';
 
 export interface LineRunner {
   ctx: Ctx;
@@ -123,7 +116,7 @@ async function runParsed(runner: LineRunner, parsed: Line, entry: ScriptLine): P
           return;
         }
         const buf = new BufferWriter();
-        await execute({ ...runner.ctx, out: buf }, inv);
+        await execute(withOut(runner.ctx, buf), inv);
         // guestfish ignores the pipeline's exit status (pclose); so do we
         await runner.shell.pipe(parsed.pipe, Buffer.concat(buf.chunks));
       } finally {
@@ -168,35 +161,3 @@ export async function runLines(runner: LineRunner, lines: readonly ScriptLine[],
     }
   }
 }
-
-// ---------------------------------------------------------------- the real host shell
-
-function waitStatus(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (code !== null) resolve(code);
-      else resolve(128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
-    });
-  });
-}
-
-/** The host's /bin/sh. */
-export const systemShell: HostShell = {
-  async system(cmd) {
-    return waitStatus(spawn('/bin/sh', ['-c', cmd], { stdio: 'inherit' }));
-  },
-  async capture(cmd) {
-    const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['inherit', 'pipe', 'inherit'] });
-    const chunks: Buffer[] = [];
-    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
-    const status = await waitStatus(child);
-    return { stdout: Buffer.concat(chunks).toString('utf8'), status };
-  },
-  async pipe(pipeline, data) {
-    const child = spawn('/bin/sh', ['-c', pipeline], { stdio: ['pipe', 'inherit', 'inherit'] });
-    child.stdin!.on('error', () => {}); // a pipeline that does not read all of it (head -1)
-    child.stdin!.end(data);
-    return waitStatus(child);
-  },
-};

@@ -2,32 +2,38 @@
 // re-runs jfish as a detached child (setsid, stdio on /dev/null, same mount namespace), waits
 // on a private pipe (fd 3) until the child has opened the session (launched and mounted with
 // -i/-m) and listens on its socket, prints `JFISH_PID=<pid>; export JFISH_PID` and exits 0.
-// The child serves `jfish --remote` requests, one at a time, through the same dispatcher as
-// argv commands, until `exit`, SIGTERM/SIGINT/SIGHUP, or its socket file is deleted; then the
-// session is closed (everything released) and the socket removed. See remote.ts for the
-// protocol and why only our uid can connect.
+// The child serves `jfish --remote` requests, one at a time, until `exit`, SIGTERM/SIGINT/SIGHUP,
+// or its socket file is deleted; then the session is closed (everything released) and the
+// socket removed. Argv commands go through the same dispatcher as local argv commands; a
+// script (`jfish --remote < SCRIPT`) through the same line runner as a local script, with its
+// host commands (`!cmd`, `<!cmd`, `| pipeline`) sent back to the client to run (RemoteShell).
+// See remote.ts for the protocol and why only our uid can connect.
 import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Writer } from '../output.js';
-import type { Ctx } from './command.js';
 import { ExitRequest } from './control.js';
-import { runScript } from './dispatch.js';
+import { runScript, withOut } from './dispatch.js';
 import {
   FRAME_DONE,
+  FRAME_HOST_REPLY,
   FRAME_REQUEST,
   FRAME_STDERR,
   FRAME_STDOUT,
   FrameReader,
   frame,
+  hostFrame,
   prepareSocketDir,
   socketName,
+  type HostReply,
+  type HostRequest,
+  type HostShell,
   type RemoteDone,
   type RemoteRequest,
 } from './remote.js';
-import { errorText } from './script.js';
+import { errorText, runLines, scriptLines, type LineRunner } from './script.js';
 
 /** Set in the child's environment: fd 3 is the pipe to the parent. */
 export const CHILD_ENV = 'JFISH_LISTEN_CHILD';
@@ -124,8 +130,55 @@ class FrameWriter implements Writer {
   }
 }
 
+/** A remote script's host shell: each operation is run by the client, one at a time. */
+class RemoteShell implements HostShell {
+  private waiting?: { resolve: (r: HostReply) => void; reject: (e: Error) => void };
+
+  constructor(private readonly conn: net.Socket) {}
+
+  private ask(op: HostRequest['op'], command: string, data?: Buffer): Promise<HostReply> {
+    if (this.conn.destroyed || !this.conn.writable) return Promise.reject(new Error('the jfish --remote client has gone away'));
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.conn.write(hostFrame({ op, command, cwd: process.cwd() }, data));
+    });
+  }
+
+  /** The client's 'S' frame. */
+  reply(payload: Buffer): void {
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (!w) return;
+    try {
+      const r = JSON.parse(payload.toString('utf8')) as HostReply;
+      if (typeof r.status !== 'number') throw new Error('no status');
+      w.resolve(r);
+    } catch {
+      w.reject(new Error('bad host command reply from the jfish --remote client'));
+    }
+  }
+
+  /** The connection ended. */
+  gone(): void {
+    this.waiting?.reject(new Error('the jfish --remote client has gone away'));
+    this.waiting = undefined;
+  }
+
+  async system(cmd: string): Promise<number> {
+    return (await this.ask('system', cmd)).status;
+  }
+  async capture(cmd: string): Promise<{ stdout: string; status: number }> {
+    const r = await this.ask('capture', cmd);
+    return { stdout: r.stdout ?? '', status: r.status };
+  }
+  async pipe(pipeline: string, data: Buffer): Promise<number> {
+    return (await this.ask('pipe', pipeline, data)).status;
+  }
+}
+
 export interface ServeOptions {
-  ctx: Ctx;
+  /** the session's context, home directories etc.; output, errors and host shell are replaced per request */
+  runner: LineRunner;
   /** close the session (releases everything); called before the reply to `exit` */
   close: () => Promise<void>;
 }
@@ -184,12 +237,12 @@ export async function serve(opts: ServeOptions): Promise<NodeJS.Signals | undefi
   }, 1000);
 
   let queue = Promise.resolve();
-  const handle = async (conn: net.Socket, req: RemoteRequest): Promise<void> => {
+  const handle = async (conn: net.Socket, req: RemoteRequest, shell: RemoteShell): Promise<void> => {
     if (stopping) {
       conn.destroy();
       return;
     }
-    const ctx: Ctx = { ...opts.ctx, out: new FrameWriter(conn, FRAME_STDOUT) };
+    const ctx = withOut(opts.runner.ctx, new FrameWriter(conn, FRAME_STDOUT));
     const err = new FrameWriter(conn, FRAME_STDERR);
     let status = 0;
     let exit = false;
@@ -200,7 +253,12 @@ export async function serve(opts: ServeOptions): Promise<NodeJS.Signals | undefi
     }
     const t0 = performance.now();
     try {
-      await runScript(ctx, req.commands);
+      if ('script' in req) {
+        const runner: LineRunner = { home: opts.runner.home, ctx, shell, report: (m) => void err.write(`jfish: ${m}\n`) };
+        await runLines(runner, scriptLines(req.script, runner), { stopOnError: true });
+      } else {
+        await runScript(ctx, req.commands);
+      }
     } catch (e) {
       if (e instanceof ExitRequest) exit = true;
       else {
@@ -222,16 +280,19 @@ export async function serve(opts: ServeOptions): Promise<NodeJS.Signals | undefi
   };
   server.on('connection', (conn) => {
     conn.on('error', () => {}); // a client that went away
+    const shell = new RemoteShell(conn);
+    conn.on('close', () => shell.gone());
     const reader = new FrameReader((type, payload) => {
+      if (type === FRAME_HOST_REPLY) return shell.reply(payload);
       if (type !== FRAME_REQUEST) return void conn.destroy();
       let req: RemoteRequest;
       try {
         req = JSON.parse(payload.toString('utf8')) as RemoteRequest;
-        if (!Array.isArray(req.commands) || !req.commands.every((c) => Array.isArray(c) && c.every((w) => typeof w === 'string'))) throw new Error('bad request');
+        if (!validRequest(req)) throw new Error('bad request');
       } catch {
         return void conn.destroy();
       }
-      queue = queue.then(() => handle(conn, req)).catch(() => undefined);
+      queue = queue.then(() => handle(conn, req, shell)).catch(() => undefined);
     });
     conn.on('data', (c: Buffer) => {
       try {
@@ -246,4 +307,12 @@ export async function serve(opts: ServeOptions): Promise<NodeJS.Signals | undefi
   const sig = await ended;
   await queue;
   return sig;
+}
+
+function validRequest(req: unknown): req is RemoteRequest {
+  if (typeof req !== 'object' || req === null) return false;
+  const r = req as Record<string, unknown>;
+  if (typeof r.cwd !== 'string') return false;
+  if (typeof r.script === 'string') return true;
+  return Array.isArray(r.commands) && r.commands.every((c) => Array.isArray(c) && c.every((w) => typeof w === 'string'));
 }

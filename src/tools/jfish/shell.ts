@@ -11,13 +11,13 @@ import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { StreamWriter } from '../output.js';
 import { prescan } from './argv.js';
-import type { Ctx } from './command.js';
+import { createPrepared, layOutPrepared, preparedHelp } from './prepared.js';
 import { ExitRequest } from './control.js';
-import { runScript } from './dispatch.js';
+import { makeCtx, runScript } from './dispatch.js';
 import { repl } from './repl.js';
 import { CHILD_ENV, serve, spawnServer, tellParent } from './server.js';
 import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
-import { startup } from './startup.js';
+import { Sessions, startup } from './startup.js';
 import { table } from './table.js';
 
 const TOOL = 'jfish';
@@ -28,6 +28,7 @@ const usageText = `Usage: jfish [--ro|--rw] [--format=FMT] -a IMAGE [-a IMAGE…
        jfish [OPTIONS]                  (interactive shell, on a terminal)
        eval "$(jfish --listen [OPTIONS])"   (a background server; prints JFISH_PID=…)
        jfish --remote[=PID] CMD ARGS : CMD ARGS …   (run commands in that server)
+       jfish --remote[=PID] < SCRIPT    (run a script in that server; !cmd runs here)
 
 Open disk images and run guestfish-style commands on them, without booting a VM.
 
@@ -38,6 +39,8 @@ Options:
   --ro, -r           open every image read-only (mount mounts read-only)
   --rw, -w           open the images read-write (the default, unless the
                      configuration file says read_only = yes)
+  -N [FILE=]TYPE     create a new disk (FILE, default test1.img, test2.img…) laid out
+                     as TYPE, then launch; see 'jfish -N help'
   -i, --inspector    launch, find the operating system and mount its filesystems
   -m, --mount DEV[:MOUNTPOINT[:OPTIONS[:FSTYPE]]]
                      launch and mount DEV (on / by default); may be repeated
@@ -93,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usageText);
     return 0;
   }
+  if (scanned.preparedHelp) {
+    process.stdout.write(`jfish -N [FILE=]TYPE[:PARAM…]: prepared disks (a new sparse raw image, launched):\n${preparedHelp()}\n`);
+    return 0;
+  }
   if (flags.version) {
     process.stdout.write(`${versionLine(TOOL)}\n`);
     return 0;
@@ -132,14 +139,18 @@ export async function main(argv: string[]): Promise<number> {
 
   const out = new StreamWriter(process.stdout);
   const trace = flags.x ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
-  let session: Session | undefined;
+  let sessions: Sessions | undefined;
   let code = 0;
+  /** -N images made by this run, removed again if laying them out fails */
+  const created: string[] = [];
   try {
-    session = new Session({ verbose: flags.verbose });
-    for (const d of scanned.drives) session.addDrive(d.path, { format: d.format, readonly });
-    const ctx: Ctx = { session, out, readonly, table };
+    sessions = new Sessions(() => new Session({ verbose: flags.verbose }));
+    await createPrepared(scanned.drives, readonly, created);
+    for (const d of scanned.drives) sessions.addDrive(d.path, { format: d.format, readonly });
+    await layOutPrepared(sessions.session, scanned.drives, created);
+    const ctx = makeCtx({ sessions, out, readonly, table });
     const intro: string[] = [];
-    await startup(session, {
+    await startup(sessions.session, {
       inspector: scanned.inspector,
       mounts: scanned.mounts,
       readonly,
@@ -150,10 +161,11 @@ export async function main(argv: string[]): Promise<number> {
     const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
     const runner: LineRunner = { ctx, shell: systemShell, trace, home, report: (m) => printError(TOOL, m) };
     if (listenChild) {
-      const sig = await serve({ ctx, close: () => session!.close() });
+      const held = sessions;
+      const sig = await serve({ runner, close: () => held.close() });
       if (sig) code = ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as Record<string, number>)[sig] ?? 1;
     } else if (interactive) {
-      await repl({ runner, session, intro });
+      await repl({ runner, intro });
     } else if (script !== undefined) {
       await runLines(runner, scriptLines(script, runner), { stopOnError: true });
     } else {
@@ -168,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     // Always unwind: mounts, devices, helpers, temp dirs — on success and on error.
     try {
-      await session?.close();
+      await sessions?.close();
     } catch (e) {
       if (listenChild) tellParent(oneLine(e));
       printError(TOOL, oneLine(e));

@@ -1,9 +1,56 @@
 // What jfish does before the first command when -i or -m is given: launch, then mount the
 // inspected operating system's filesystems (-i) or the ones named (-m), as guestfish does.
+// Also the holder of jfish's session (Sessions), which `add` and `reopen` go through.
 import { JootError, oneLine } from '../../appliance/errors.js';
 import type { Session } from '../../appliance/session.js';
 import { inspect } from '../../inspect/index.js';
 import type { MountSpec } from './argv.js';
+import type { SessionHolder } from './command.js';
+
+interface DriveRecord {
+  path: string;
+  format?: string;
+  readonly: boolean;
+}
+
+/**
+ * The session a jfish process works on, replaceable (`reopen`). It records every drive added
+ * (-a and `add`) so that a new session can be opened on the same ones.
+ */
+export class Sessions implements SessionHolder {
+  private readonly drives: DriveRecord[] = [];
+  private current: Session;
+
+  /** `make` creates an empty session (with jfish's options: -v). */
+  constructor(private readonly make: () => Session) {
+    this.current = make();
+  }
+
+  get session(): Session {
+    return this.current;
+  }
+
+  addDrive(path: string, opts: { format?: string; readonly: boolean }): void {
+    const d: DriveRecord = opts.format === undefined ? { path, readonly: opts.readonly } : { path, format: opts.format, readonly: opts.readonly };
+    this.current.addDrive(path, { format: d.format, readonly: d.readonly });
+    this.drives.push(d);
+  }
+
+  async reopen(): Promise<void> {
+    const old = this.current;
+    const launch = old.launched;
+    await old.close();
+    const next = this.make();
+    for (const d of this.drives) next.addDrive(d.path, { format: d.format, readonly: d.readonly });
+    this.current = next;
+    if (launch) await next.launch();
+  }
+
+  /** Close the current session (everything it holds is released). */
+  close(): Promise<void> {
+    return this.current.close();
+  }
+}
 
 export interface StartupOptions {
   inspector: boolean;

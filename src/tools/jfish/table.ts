@@ -5,14 +5,20 @@ import { specProblems } from './args.js';
 import type { Command, CommandTable } from './command.js';
 import { commands as session } from './commands/session.js';
 import { commands as devices } from './commands/devices.js';
+import { commands as partitions } from './commands/partitions.js';
 import { commands as filesystems } from './commands/filesystems.js';
+import { commands as fsadmin } from './commands/fsadmin.js';
 import { commands as lvm } from './commands/lvm.js';
 import { commands as mount } from './commands/mount.js';
 import { commands as files } from './commands/files.js';
 import { commands as inspection } from './commands/inspect.js';
 import { commands as transfer } from './commands/transfer.js';
+import { commands as tar } from './commands/tar.js';
+import { commands as editing } from './commands/editing.js';
+import { commands as search } from './commands/search.js';
+import { commands as guest } from './commands/guest.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...filesystems, ...lvm, ...mount, ...files, ...transfer, ...inspection];
+export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {

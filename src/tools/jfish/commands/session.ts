@@ -1,8 +1,184 @@
-// Session life: run (launch), help, echo, lcd, exit.
+// Session life: add, add-ro, run (launch), reopen, supported, time, help, echo, lcd, exit.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { JootError } from '../../../appliance/errors.js';
+import { hostHasNbd } from '../../../appliance/attach/nbd.js';
+import { hostHasDeviceMapper } from '../../../appliance/lvm.js';
 import { ExitRequest } from '../control.js';
-import { defineCommand } from '../command.js';
+import { defineCommand, type Ctx } from '../command.js';
 import { commandHelp, commandList } from '../help.js';
+
+function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: boolean | undefined): void {
+  if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
+  if (ctx.readonly && readonly === false) throw new JootError('EINVAL', 'readonly:false: jfish was started with --ro (every drive is read-only)');
+  if (format === '') throw new JootError('EINVAL', "format: '' is not a disk image format");
+  ctx.sessions.addDrive(path, { format, readonly: ctx.readonly || readonly === true });
+}
+
+export const add = defineCommand({
+  name: 'add',
+  aliases: ['add-drive'],
+  group: 'session',
+  args: [
+    { name: 'filename', type: 'string' },
+    { name: 'format', type: 'string', optional: true, named: true },
+    { name: 'readonly', type: 'bool', optional: true, named: true },
+  ],
+  needsLaunch: false,
+  summary: 'add a disk image, before run',
+  description: `Add a disk image, as -a does: the first drive is /dev/sda, the next /dev/sdb, and so on. It
+    must be added before run. format:FMT names its format (raw, qcow2, vmdk, …; detected when
+    left out) and readonly:true opens it read-only. With --ro every drive is read-only.`,
+  async run(ctx, [filename, format, readonly]) {
+    addDrive(ctx, filename, format, readonly);
+  },
+});
+
+export const addRo = defineCommand({
+  name: 'add-ro',
+  aliases: ['add-drive-ro'],
+  group: 'session',
+  args: [
+    { name: 'filename', type: 'string' },
+    { name: 'format', type: 'string', optional: true, named: true },
+  ],
+  needsLaunch: false,
+  summary: 'add a disk image read-only, before run',
+  description: `Add a disk image read-only: the same as add with readonly:true. It must be added before run.`,
+  async run(ctx, [filename, format]) {
+    addDrive(ctx, filename, format, true);
+  },
+});
+
+export const reopen = defineCommand({
+  name: 'reopen',
+  group: 'session',
+  args: [],
+  needsLaunch: false,
+  summary: 'close the session and open it again on the same drives',
+  description: `Close the session (everything is unmounted and released) and open a new one on the same
+    drives, with the same formats and modes; if the old session was launched, the new one is too.
+    Nothing is mounted again.
+
+    Unlike guestfish's reopen, which starts an empty handle, the drives are kept.`,
+  async run(ctx) {
+    await ctx.sessions.reopen();
+  },
+});
+
+// ---------------------------------------------------------------- supported
+
+/** What the host has, as the feature checks see it. */
+export interface HostProbe {
+  /** an executable of this name is on $PATH (or in /sbin, /usr/sbin) */
+  program(name: string): boolean;
+  /** the kernel can mount this filesystem type (/proc/filesystems) */
+  kernelFs(name: string): boolean;
+  /** kernel NBD (/dev/nbd0) */
+  nbd: boolean;
+  /** kernel device-mapper (/proc/misc) */
+  deviceMapper: boolean;
+}
+
+/**
+ * The optional feature groups `supported` lists, each with what the appliance layer needs
+ * from the host for it: the one list of these checks. Names follow guestfish's groups where
+ * one exists (btrfs, lvm2, ntfs3g, ntfsprogs, squashfs, xfs); nbd, devicemapper and vfat
+ * are joot's own.
+ */
+export const FEATURES: readonly { group: string; available: (h: HostProbe) => boolean }[] = [
+  // mount (kernel), subvolume list, mkfs
+  { group: 'btrfs', available: (h) => h.kernelFs('btrfs') && h.program('btrfs') && h.program('mkfs.btrfs') },
+  // LVs in several segments or striped need a device-mapper table
+  { group: 'devicemapper', available: (h) => h.deviceMapper && h.program('dmsetup') },
+  // lvm fullreport reads the metadata; linear LVs are loop devices over their extents
+  { group: 'lvm2', available: (h) => h.program('lvm') },
+  // the nbd backend: qemu-nbd --connect
+  { group: 'nbd', available: (h) => h.nbd && h.program('qemu-nbd') },
+  // ntfs mounts go through the ntfs-3g FUSE driver
+  { group: 'ntfs3g', available: (h) => h.program('ntfs-3g') },
+  { group: 'ntfsprogs', available: (h) => h.program('mkntfs') && h.program('ntfsfix') },
+  { group: 'squashfs', available: (h) => h.kernelFs('squashfs') },
+  // the kernel's vfat, else the fusefat FUSE driver; mkfs.fat to make one
+  { group: 'vfat', available: (h) => (h.kernelFs('vfat') || h.program('fusefat')) && h.program('mkfs.fat') },
+  { group: 'xfs', available: (h) => h.kernelFs('xfs') && h.program('mkfs.xfs') },
+];
+
+/** The real host: $PATH (plus the sbin directories), /proc/filesystems, /dev/nbd0, /proc/misc. */
+export function probeHost(env: NodeJS.ProcessEnv = process.env): HostProbe {
+  const dirs = [...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin'])];
+  let fs = new Set<string>();
+  try {
+    fs = new Set(readFileSync('/proc/filesystems', 'utf8').split('\n').map((l) => l.split('\t').pop()!.trim()).filter(Boolean));
+  } catch {
+    // no /proc: no kernel filesystems known
+  }
+  return {
+    program: (name) =>
+      dirs.some((d) => {
+        try {
+          accessSync(join(d, name), constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      }),
+    kernelFs: (name) => fs.has(name),
+    nbd: hostHasNbd(),
+    deviceMapper: hostHasDeviceMapper(),
+  };
+}
+
+/** guestfish's layout: group names right-aligned to the longest, then yes or no. */
+export function supportedLines(host: HostProbe, features = FEATURES): string[] {
+  const width = Math.max(...features.map((f) => f.group.length));
+  return features.map((f) => `${f.group.padStart(width)} ${f.available(host) ? 'yes' : 'no'}`);
+}
+
+export const supported = defineCommand({
+  name: 'supported',
+  group: 'session',
+  args: [],
+  needsLaunch: false,
+  summary: 'list the optional feature groups and whether this host has them',
+  description: `Print each optional group of features and yes or no: whether this host has what joot needs
+    for it (the programs, kernel filesystems, kernel NBD and device-mapper the appliance layer
+    uses). btrfs, lvm2, ntfs3g, ntfsprogs, squashfs and xfs are guestfish's groups; nbd (the
+    kernel NBD backend), devicemapper (LVs in several segments or striped) and vfat are joot's.
+
+    Unlike guestfish, this looks at the host, so it works before run.`,
+  async run(ctx) {
+    await ctx.out.lines(supportedLines(probeHost()));
+  },
+});
+
+// ---------------------------------------------------------------- time
+
+/** guestfish's `elapsed time: 1.05 seconds` (hundredths, truncated). */
+export function elapsedText(ms: number): string {
+  const cs = Math.max(0, Math.floor(ms / 10));
+  return `elapsed time: ${Math.floor(cs / 100)}.${String(cs % 100).padStart(2, '0')} seconds`;
+}
+
+export const time = defineCommand({
+  name: 'time',
+  group: 'session',
+  args: [
+    { name: 'command', type: 'string' },
+    { name: 'args', type: 'string', variadic: true },
+  ],
+  needsLaunch: false,
+  summary: 'run a command and print the time it took',
+  description: `Run the command with its arguments as usual, then print how long it took:
+    elapsed time: 0.12 seconds. As in guestfish, the line goes to standard output, after the
+    command's output; nothing is printed when the command fails.`,
+  async run(ctx, [command, args]) {
+    const t0 = performance.now();
+    await ctx.dispatch([command, ...args]);
+    await ctx.out.write(`${elapsedText(performance.now() - t0)}\n`);
+  },
+});
 
 export const run = defineCommand({
   name: 'run',
@@ -80,4 +256,4 @@ export const exit = defineCommand({
   },
 });
 
-export const commands = [run, help, echo, lcd, exit];
+export const commands = [add, addRo, run, reopen, supported, time, help, echo, lcd, exit];
