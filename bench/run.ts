@@ -1,7 +1,8 @@
 // `npm run bench`: median wall-clock times of the appliance layer and of jfish end to end,
 // on the test fixtures. Prints a table and writes JSON (bench/results.json or $JOOT_BENCH_OUT).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
@@ -157,6 +158,38 @@ function libguestfsReference(image: string): Row | undefined {
   return { name: 'reference: guestfish (libguestfs, TCG) same job, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms };
 }
 
+/** jformat making a new 10 GiB qcow2 (--create), the file removed after each run. */
+async function jformatRows(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'joot-bench-'));
+  const target = join(dir, 'new.qcow2');
+  const jformat = (args: string[]) => () => {
+    rmSync(target, { force: true });
+    const r = spawnSync(join(repo, 'bin/jformat'), ['-a', target, '--create', '10G', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`jformat ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  };
+  try {
+    const rows = [
+      await measure('jformat -a new.qcow2 --create 10G --partition=gpt --filesystem=ext4', jformat(['--partition=gpt', '--filesystem=ext4']), 1000),
+      await measure('jformat -a new.qcow2 --create 10G --partition=gpt --lvm --filesystem=xfs', jformat(['--partition=gpt', '--lvm', '--filesystem=xfs']), 1000),
+    ];
+    if (process.env.JOOT_BENCH_LIBGUESTFS !== '0' && spawnSync('sh', ['-c', 'command -v virt-format']).status === 0) {
+      rmSync(target, { force: true });
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', target, '10G']);
+      const env = { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+      const t0 = performance.now();
+      const r = spawnSync('virt-format', ['-a', target, '--partition=gpt', '--filesystem=ext4'], { env, encoding: 'utf8' });
+      const ms = Math.round(performance.now() - t0);
+      if (r.status === 0) {
+        rows.push({ name: 'reference: virt-format (libguestfs, TCG) same ext4 job, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms });
+        rows[0]!.ratio = `${Math.round(ms / rows[0]!.median_ms)}x faster than virt-format`;
+      } else console.error(`bench: virt-format failed: ${r.stderr.trim().split('\n').pop()}`);
+    } else console.error('bench: virt-format not installed (or JOOT_BENCH_LIBGUESTFS=0): no reference row');
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const img = (n: string) => join(fixtures, n);
@@ -180,6 +213,14 @@ async function main(): Promise<void> {
   rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
+  rows.push(
+    await measure(
+      'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',
+      () => jfish(['--ro', '-a', img('debian-gpt.qcow2'), '-i', 'cat', '/etc/hostname']),
+      500,
+    ),
+  );
+  rows.push(...(await jformatRows()));
   rows.push(await dpkgParseRow());
   const lg = libguestfsReference(img('three.qcow2'));
   if (lg) rows.push(lg);

@@ -12,7 +12,9 @@ mkfs.xfs:xfsprogs btrfs:btrfs-progs lvm:lvm2 mkfs.vfat:dosfstools mcopy:mtools
 ntfs-3g:ntfs-3g mkntfs:ntfs-3g fusermount3:fuse3 fusefat:fusefat fuse2fs:fuse2fs
 udevadm:udev flock:util-linux sha256sum:coreutils
 /usr/bin/time:time rpm:rpm rpmbuild:rpm db5.3_load:db5.3-util sqlite3:sqlite3 gpg:gnupg
-xxd:xxd python3:python3 debootstrap:debootstrap"
+xxd:xxd python3:python3 debootstrap:debootstrap file:file getfattr:attr setfattr:attr
+capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools ntfslabel:ntfs-3g
+swaplabel:util-linux xfs_admin:xfsprogs"
 
 missing=""
 for pair in $NEEDS; do
