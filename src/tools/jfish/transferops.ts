@@ -85,7 +85,7 @@ function joinB(dir: Buffer, name: Buffer): Buffer {
 }
 
 /** Read a file handle in fresh 1 MiB chunks. */
-async function* chunksOf(fh: FileHandle, display: string): AsyncGenerator<Buffer> {
+export async function* chunksOf(fh: FileHandle, display: string): AsyncGenerator<Buffer> {
   for (;;) {
     const buf = Buffer.allocUnsafe(CHUNK);
     let n: number;

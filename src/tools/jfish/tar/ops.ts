@@ -9,7 +9,7 @@ import path from 'node:path';
 import { JootError } from '../../../appliance/errors.js';
 import type { Writer } from '../../output.js';
 import { Progress, type ProgressStream } from '../progress.js';
-import { transferError, type TransferSession } from '../transferops.js';
+import { chunksOf, transferError, type TransferSession } from '../transferops.js';
 import { ByteSource } from './bytes.js';
 import { compressor, decompressor, sniff, type Compression, type Filter } from './compress.js';
 import { extractToGuest } from './extract.js';
@@ -20,7 +20,6 @@ import { packGuestDir } from './walk.js';
 import { TarWriter } from './writer.js';
 
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
-const CHUNK = 1024 * 1024;
 
 export interface TarIo {
   stdin?: AsyncIterable<Buffer | string>;
@@ -118,17 +117,9 @@ async function* archiveBytes(local: string, io: TarIo): AsyncGenerator<Buffer | 
     if (st.isDirectory()) throw new JootError('EINVAL', `${local}: Is a directory`);
     const progress = new Progress(`tar-in ${local}`, st.isFile() ? st.size : 0, io.stderr);
     try {
-      for (;;) {
-        const buf = Buffer.allocUnsafe(CHUNK);
-        let n: number;
-        try {
-          ({ bytesRead: n } = await fh.read(buf, 0, CHUNK, null));
-        } catch (e) {
-          throw transferError(e, local);
-        }
-        if (n === 0) return;
-        progress.add(n);
-        yield n === CHUNK ? buf : buf.subarray(0, n);
+      for await (const b of chunksOf(fh, local)) {
+        progress.add(b.length);
+        yield b;
       }
     } finally {
       progress.finish();
