@@ -376,10 +376,12 @@ export class Session implements AsyncDisposable {
     return this.pvsFull().map((p) => p.name);
   }
   vgs(): string[] {
-    return this.vgsFull().map((v) => v.name);
+    return [...new Set(this.vgsFull().map((v) => v.name))];
   }
   lvs(): string[] {
-    return this.lvsFull().map((l) => l.name);
+    // two VGs of one name (on different disks) give the same LV names: list each name once
+    // (lvsFull has both, each with the reason it cannot be opened)
+    return [...new Set(this.lvsFull().map((l) => l.name))];
   }
 
   // ---------------------------------------------------------------- mounting

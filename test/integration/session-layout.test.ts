@@ -116,6 +116,24 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     }
   });
 
+  it('two disks whose VGs share a name: listed once, each LV unavailable with the reason', async () => {
+    const disks = [blank('dup1.raw', 32 * MiB), blank('dup2.raw', 32 * MiB)];
+    for (const img of disks) {
+      const s = await h.open([[img, {}]]);
+      await s.layout.pvcreate('/dev/sda');
+      await s.layout.vgcreate('VG', ['/dev/sda']);
+      await s.layout.lvcreate('LV', 'VG', { percentFree: 100 });
+      h.remember();
+      await s.close();
+    }
+    const s = await h.open(disks);
+    expect(s.vgs()).toEqual(['VG']);
+    expect(s.lvs()).toEqual(['/dev/VG/LV']);
+    expect(s.lvsFull()).toHaveLength(2);
+    for (const l of s.lvsFull()) expect(l.unavailable).toMatch(/2 volume groups on the attached disks are named VG/);
+    await expectJootError(s.mount('/dev/VG/LV', '/'), 'EUNSUPPORTED', [/rename one in its guest to open it/]);
+  });
+
   it('refuses changes to a read-only drive and to a disk with something mounted', async () => {
     const ro = await h.open([await h.image('mbr.raw')]);
     await expectJootError(ro.layout.partDel('/dev/sda', 1), 'EPERM', [/read-only/]);
