@@ -107,7 +107,7 @@ function lvmView(raw: string, offset: number, size: number): { vg: string; lv: s
   return withLoop(
     raw,
     (pv) => {
-      const lvm = (args: string[]) => execFileSync('lvm', [...args.slice(0, 1), '--devices', pv, '--driverloaded', 'n', '--config', LVM_CONF, ...args.slice(1)], { encoding: 'utf8', env: LVM_ENV });
+      const lvm = (args: string[]) => execFileSync('lvm', [...args.slice(0, 1), '--devices', pv, '--driverloaded', 'n', '--config', LVM_CONF, ...args.slice(1)], { encoding: 'utf8', env: LVM_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       lvm(['vgck']);
       const [vg, lv, lvSize, ranges] = lvm(['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_size,seg_pe_ranges']).trim().split(/\s+/);
       const [peStart] = lvm(['pvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start']).trim().split(/\s+/);

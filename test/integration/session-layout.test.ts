@@ -104,11 +104,12 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
       const rep = execFileSync(
         'lvm',
         ['lvs', '--devices', `${loop}p1`, '--readonly', '--driverloaded', 'n', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_size', '--config', 'devices{use_devicesfile=0}'],
-        { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' } },
+        { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       expect(rep.trim().split(/\s+/)).toEqual(['VG', 'small', String(16 * MiB)]);
       execFileSync('lvm', ['vgck', '--devices', `${loop}p1`, '--driverloaded', 'n', '--config', 'devices{use_devicesfile=0} backup{backup=0 archive=0}', 'VG'], {
         env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
     } finally {
       execFileSync('partx', ['-d', loop]);
