@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Session } from '../../appliance/index.js';
 import { oneLine } from '../../appliance/errors.js';
+import { interruptedBy } from '../../appliance/cleanup.js';
 import { setVerbose } from '../../appliance/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
@@ -141,6 +142,10 @@ export async function main(argv: string[]): Promise<number> {
   const trace = flags.x ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   let sessions: Sessions | undefined;
   let code = 0;
+  // after ^C the command in flight fails because its session was released: that is no news
+  const report = (m: string): void => {
+    if (!interruptedBy()) printError(TOOL, m);
+  };
   /** -N images made by this run, removed again if laying them out fails */
   const created: string[] = [];
   try {
@@ -159,7 +164,7 @@ export async function main(argv: string[]): Promise<number> {
       warn: (m) => (listenChild ? tellParent(m) : printError(TOOL, m)),
     });
     const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
-    const runner: LineRunner = { ctx, shell: systemShell, trace, home, report: (m) => printError(TOOL, m) };
+    const runner: LineRunner = { ctx, shell: systemShell, trace, home, report };
     if (listenChild) {
       const held = sessions;
       const sig = await serve({ runner, close: () => held.close() });
@@ -174,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof ExitRequest)) {
       if (listenChild) tellParent(errorText(e));
-      printError(TOOL, errorText(e));
+      report(errorText(e));
       code = 1;
     }
   } finally {
