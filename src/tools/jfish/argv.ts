@@ -38,6 +38,8 @@ export interface ScannedArgv {
   mounts: MountSpec[];
   /** --listen: start a background server (server.ts) */
   listen: boolean;
+  /** --cmd-help [CMD]: '' for the list of commands */
+  cmdHelp?: string;
   /** -N help: list the prepared disk types */
   preparedHelp: boolean;
   /** -f / --file: the script to run */
@@ -79,6 +81,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
   };
   let preparedCount = 0;
   let preparedHelpAsked = false;
+  let cmdHelp: string | undefined;
   const addPrepared = (spec: string): void => {
     if (spec === 'help' || spec === 'list') {
       preparedHelpAsked = true;
@@ -117,6 +120,8 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '-f' || a === '--file') setFile(value(a));
     else if (a.startsWith('--file=')) setFile(a.slice('--file='.length));
     else if (a === '-i' || a === '--inspector') inspector = true;
+    else if (a === '--cmd-help') cmdHelp = argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-') ? argv[++i]! : '';
+    else if (a.startsWith('--cmd-help=')) cmdHelp = a.slice('--cmd-help='.length);
     else if (a === '-N' || a === '--new') addPrepared(value(a));
     else if (a.startsWith('--new=')) addPrepared(a.slice('--new='.length));
     else if (a === '--listen') listen = true;
@@ -147,7 +152,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, preparedHelp: preparedHelpAsked, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, preparedHelp: preparedHelpAsked, cmdHelp, commands: splitCommands(argv.slice(i)) };
   if (file !== undefined) scanned.file = file;
   return scanned;
 }

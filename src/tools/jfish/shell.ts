@@ -20,6 +20,7 @@ import { CHILD_ENV, serve, spawnServer, tellParent } from './server.js';
 import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
 import { Sessions, startup } from './startup.js';
 import { table } from './table.js';
+import { commandHelp, commandList } from './help.js';
 
 const TOOL = 'jfish';
 
@@ -52,6 +53,7 @@ Options:
                      mounted as -i/-m say) and print JFISH_PID=PID; export JFISH_PID
   --remote[=PID]     send the commands to the server PID (default: $JFISH_PID);
                      \`jfish --remote exit\` ends it and releases the disks
+  --cmd-help [CMD]   list the commands, or show the help of one
   -h, --help         show this help
   -V, --version      show the version
 
@@ -95,6 +97,16 @@ export async function main(argv: string[]): Promise<number> {
   const flags = await parseFlags(scanned.options);
   if (flags.help) {
     process.stdout.write(usageText);
+    return 0;
+  }
+  if (scanned.cmdHelp !== undefined) {
+    if (scanned.cmdHelp === '') {
+      process.stdout.write(commandList(table.commands));
+      return 0;
+    }
+    const c = table.lookup(scanned.cmdHelp);
+    if (!c) throw new UsageError(`--cmd-help: unknown command: ${scanned.cmdHelp}`);
+    process.stdout.write(commandHelp(c));
     return 0;
   }
   if (scanned.preparedHelp) {

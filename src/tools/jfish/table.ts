@@ -6,6 +6,7 @@ import type { Command, CommandTable } from './command.js';
 import { commands as session } from './commands/session.js';
 import { commands as devices } from './commands/devices.js';
 import { commands as partitions } from './commands/partitions.js';
+import { commands as images } from './commands/images.js';
 import { commands as filesystems } from './commands/filesystems.js';
 import { commands as fsadmin } from './commands/fsadmin.js';
 import { commands as lvm } from './commands/lvm.js';
@@ -18,7 +19,7 @@ import { commands as editing } from './commands/editing.js';
 import { commands as search } from './commands/search.js';
 import { commands as guest } from './commands/guest.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection];
+export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...images, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {

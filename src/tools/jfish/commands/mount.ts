@@ -34,6 +34,43 @@ export const mountRo = defineCommand({
   },
 });
 
+const hasRo = (options: string): boolean => options.split(',').some((o) => o.trim() === 'ro');
+
+export const mountOptions = defineCommand({
+  name: 'mount-options',
+  group: 'mount',
+  args: [
+    { name: 'options', type: 'string' },
+    { name: 'mountable', type: 'mountable' },
+    { name: 'mountpoint', type: 'path' },
+  ],
+  needsLaunch: true,
+  summary: 'mount a filesystem with mount options',
+  description: `Like mount, with a comma-separated list of mount options (ro, noatime, data=ordered, …). Mounts
+    are always nosuid and nodev: suid and dev are refused.`,
+  async run(ctx, [options, dev, mountpoint]) {
+    await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined });
+  },
+});
+
+export const mountVfs = defineCommand({
+  name: 'mount-vfs',
+  group: 'mount',
+  args: [
+    { name: 'options', type: 'string' },
+    { name: 'vfstype', type: 'string' },
+    { name: 'mountable', type: 'mountable' },
+    { name: 'mountpoint', type: 'path' },
+  ],
+  needsLaunch: true,
+  summary: 'mount a filesystem with options, as a given filesystem type',
+  description: `Like mount-options, with the filesystem type given (ext3 to mount an ext4-compatible journal as
+    ext3, …) instead of the one blkid finds.`,
+  async run(ctx, [options, vfstype, dev, mountpoint]) {
+    await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined, vfstype });
+  },
+});
+
 export const umount = defineCommand({
   name: 'umount',
   aliases: ['unmount'],
@@ -85,4 +122,4 @@ export const mountpoints = defineCommand({
   },
 });
 
-export const commands = [mount, mountRo, umount, umountAll, mounts, mountpoints];
+export const commands = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints];

@@ -256,4 +256,40 @@ export const exit = defineCommand({
   },
 });
 
-export const commands = [add, addRo, run, reopen, supported, time, help, echo, lcd, exit];
+export const glob = defineCommand({
+  name: 'glob',
+  group: 'session',
+  args: [
+    { name: 'command', type: 'string' },
+    { name: 'args', type: 'string', variadic: true },
+  ],
+  needsLaunch: false,
+  summary: 'expand guest wildcards in the arguments, then run a command for each match',
+  description: `Expand the wildcards (fast-glob patterns: *, ?, [a-z], {a,b}, ** for any depth) in every argument
+    that is an absolute guest path, and run the command once for each match (for several patterns,
+    each combination), in sorted order. Links are listed but not followed while expanding, so the
+    expansion never leaves the guest. A pattern that matches nothing is passed on as it is.
+    Example: glob rm-rf /tmp/*.log`,
+  async run(ctx, [command, args]) {
+    const expanded: string[][] = [];
+    for (const a of args) expanded.push(isGuestPattern(a) ? await expandGuest(ctx, a) : [a]);
+    for (const combo of cartesian(expanded)) await ctx.dispatch([command, ...combo]);
+  },
+});
+
+function isGuestPattern(a: string): boolean {
+  return a.startsWith('/') && /[*?[{]/.test(a);
+}
+
+async function expandGuest(ctx: Ctx, pattern: string): Promise<string[]> {
+  const root = await ctx.session.reader.resolve('/');
+  const { default: fg } = await import('fast-glob');
+  const hits = await fg(pattern.replace(/^\/+/, ''), { cwd: root, dot: false, onlyFiles: false, followSymbolicLinks: false, suppressErrors: true, unique: true });
+  return hits.length ? hits.sort().map((h) => `/${h}`) : [pattern];
+}
+
+function cartesian(lists: string[][]): string[][] {
+  return lists.reduce<string[][]>((acc, list) => acc.flatMap((pre) => list.map((x) => [...pre, x])), [[]]);
+}
+
+export const commands = [add, addRo, run, reopen, supported, time, glob, help, echo, lcd, exit];
