@@ -302,6 +302,25 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     expect(existsSync(join(dir, 'new.raw'))).toBe(false);
   });
 
+  it('a step that fails part-way says what was done; an image made by --create is removed', async () => {
+    // a mkfs.ext4-compatible mke2fs that fails, first on PATH
+    const bin = join(dir, 'failbin');
+    execFileSync('mkdir', ['-p', bin]);
+    writeFileSync(join(bin, 'mke2fs'), '#!/bin/sh\necho "mke2fs: simulated failure" >&2\nexit 1\n', { mode: 0o755 });
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, JOOT_RUN_DIR: join(dir, 'run') };
+    const img = blank('k.raw', 64 * MiB);
+    const r = await execa(jformat, ['-a', img, '--filesystem=ext4'], { env, reject: false, timeout: 120_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/simulated failure; done before it failed: wiped \/dev\/sda, wrote an empty MBR partition table, added partition 1, set the type of \/dev\/sda1$/);
+    expect(mbrTypes(img)).toEqual([0x83]);
+    const fresh = join(dir, 'k2.qcow2');
+    const c = await execa(jformat, ['-a', fresh, '--create', '1G', '--filesystem=ext4'], { env, reject: false, timeout: 120_000 });
+    expect(c.exitCode).toBe(1);
+    expect(c.stderr).toMatch(/\(the new image was removed\)$/);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
   it('refuses a disk in use: a jfish session holding it, a host block device', async () => {
     const img = blank('i.raw', 64 * MiB);
     expect((await jf(['-a', img, '--filesystem=ext4'])).exitCode).toBe(0);
