@@ -312,7 +312,7 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     const r = await execa(jformat, ['-a', img, '--filesystem=ext4'], { env, reject: false, timeout: 120_000 });
     expect(r.exitCode).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/simulated failure; done before it failed: wiped \/dev\/sda, wrote an empty MBR partition table, added partition 1, set the type of \/dev\/sda1$/);
+    expect(r.stderr).toMatch(/simulated failure; done before it failed: wiped \/dev\/sda, wrote an MBR partition table with 1 partition$/);
     expect(mbrTypes(img)).toEqual([0x83]);
     const fresh = join(dir, 'k2.qcow2');
     const c = await execa(jformat, ['-a', fresh, '--create', '1G', '--filesystem=ext4'], { env, reject: false, timeout: 120_000 });

@@ -133,6 +133,20 @@ export class LayoutEditor {
     await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, tt));
   }
 
+  /**
+   * A new table with these partitions in one write, each typed for what it will hold (MBR byte
+   * or GPT GUID from its content: 'lvm', 'swap', 'vfat', 'ntfs', else Linux). Sizes in bytes,
+   * whole MiB; the first starts at 1 MiB; a size left out takes the rest.
+   */
+  async partTable(disk: string, type: string, parts: readonly { size?: number; content?: string }[]): Promise<void> {
+    const tt = table.parseTableType(type);
+    const typed = parts.map((p) => ({
+      size: p.size === undefined ? undefined : p.size / 512,
+      type: p.content === undefined ? undefined : tt === 'dos' ? table.mbrTypeFor(p.content).toString(16) : table.gptTypeFor(p.content),
+    }));
+    await this.changeDisk(disk, (t) => table.writeTable(t.host, tt, typed));
+  }
+
   async partDel(disk: string, n: number): Promise<void> {
     await this.changeDisk(disk, async (t) => {
       const tab = await table.readTable(t.host, t.size!);

@@ -160,6 +160,28 @@ export async function partitionWholeDisk(disk: string, type: TableType, partType
   await sfdisk(['--wipe', 'always', disk], `label: ${type}\nstart=2048, type=${t}\n`, runner);
 }
 
+export interface NewPartition {
+  /** sectors; undefined: right after the previous one (the first at 1 MiB) */
+  start?: number;
+  /** sectors; undefined: to the end of the disk */
+  size?: number;
+  /** MBR type byte or GPT type GUID; default Linux filesystem */
+  type?: string;
+}
+
+/** A new table with these primary partitions, in one write (jformat, -N). */
+export async function writeTable(disk: string, type: TableType, parts: readonly NewPartition[], runner: Runner = run): Promise<void> {
+  const lines = parts.map((p, i) => {
+    const f: string[] = [];
+    if (p.start !== undefined) f.push(`start=${p.start}`);
+    else if (i === 0) f.push('start=2048');
+    if (p.size !== undefined) f.push(`size=${p.size}`);
+    f.push(`type=${p.type ?? defaultType(type, 'primary')}`);
+    return f.join(', ');
+  });
+  await sfdisk(['--wipe', 'always', disk], `label: ${type}\n${lines.join('\n')}\n`, runner);
+}
+
 export async function deletePartition(disk: string, n: number, runner: Runner = run): Promise<void> {
   await sfdisk(['--delete', disk, String(n)], undefined, runner);
 }

@@ -36,7 +36,7 @@ export interface LayoutPlan {
 
 const MiB = 1024 * 1024;
 const SECTOR = 512;
-/** first partition at 1 MiB; GPT keeps 33 sectors at the end for its backup */
+/** first partition at 1 MiB (sfdisk's default alignment); GPT keeps 33 sectors at the end */
 const FIRST = MiB;
 const GPT_TAIL = 33 * SECTOR;
 /** room LVM needs before the first extent (metadata area) and for one 4 MiB extent */
@@ -137,19 +137,11 @@ export async function applyPlan(session: Session, disk: string, plan: LayoutPlan
   if (plan.table === 'none') {
     volumes.push(disk);
   } else {
-    await step(`wrote an empty ${plan.table === 'mbr' ? 'MBR' : 'GPT'} partition table`, () => L.partInit(disk, plan.table));
-    let sector = FIRST / SECTOR;
-    for (const p of plan.parts) {
-      const end = p.size === undefined ? -1 : sector + p.size / SECTOR - 1;
-      const n = await step(`added partition ${volumes.length + 1}`, () => L.partAdd(disk, 'primary', sector, end));
-      const dev = `${disk}${n}`;
-      if (p.content.kind !== 'empty') {
-        const content = p.content.kind === 'lvm' ? 'lvm' : p.content.fs.type;
-        await step(`set the type of ${dev}`, () => L.partSetTypeFor(dev, content));
-      }
-      volumes.push(dev);
-      if (p.size !== undefined) sector += p.size / SECTOR;
-    }
+    const table = plan.table;
+    const parts = plan.parts.map((p) => ({ size: p.size, content: p.content.kind === 'empty' ? undefined : p.content.kind === 'lvm' ? 'lvm' : p.content.fs.type }));
+    const what = `${table === 'mbr' ? 'an MBR' : 'a GPT'} partition table with ${parts.length} partition${parts.length > 1 ? 's' : ''}`;
+    await step(`wrote ${what}`, () => L.partTable(disk, table, parts));
+    plan.parts.forEach((_, i) => volumes.push(`${disk}${i + 1}`));
   }
   for (const [i, p] of plan.parts.entries()) {
     const vol = volumes[i]!;
