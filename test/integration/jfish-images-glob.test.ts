@@ -82,6 +82,11 @@ describe.skipIf(skipReason !== '')('jfish sparse, disk-create, glob, mount-optio
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/g/a.log\n/g/b.log\n/g/link.log\nc.txt\nlink.log\n/nomatch/*\n/g/c.txt and /g/link.log\n');
+    // /g/link.log -> /etc: the expansion below it lists the GUEST's /etc (no passwd- there),
+    // never the host's
+    const host = await fish(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda2', '/', ':', 'glob', 'echo', '/g/link.log/pass*', ':', 'glob', 'echo', '/**/hostname']);
+    expect(host.stderr).toBe('');
+    expect(host.stdout).toBe('/g/link.log/passwd\n/etc/hostname\n');
   });
 
   it('mount-options and mount-vfs pass the options; suid is refused', async () => {

@@ -8,6 +8,7 @@ import { hostHasDeviceMapper } from '../../../appliance/lvm.js';
 import { ExitRequest } from '../control.js';
 import { defineCommand, type Ctx } from '../command.js';
 import { commandHelp, commandList } from '../help.js';
+import { guestGlob } from '../guest-glob.js';
 
 function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: boolean | undefined): void {
   if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
@@ -267,8 +268,9 @@ export const glob = defineCommand({
   summary: 'expand guest wildcards in the arguments, then run a command for each match',
   description: `Expand the wildcards (fast-glob patterns: *, ?, [a-z], {a,b}, ** for any depth) in every argument
     that is an absolute guest path, and run the command once for each match (for several patterns,
-    each combination), in sorted order. Links are listed but not followed while expanding, so the
-    expansion never leaves the guest. A pattern that matches nothing is passed on as it is.
+    each combination), in sorted order. The expansion walks the guest's own files (a link is
+    resolved inside the guest; ** does not descend into links). A pattern that matches nothing is
+    passed on as it is.
     Example: glob rm-rf /tmp/*.log`,
   async run(ctx, [command, args]) {
     const expanded: string[][] = [];
@@ -282,10 +284,8 @@ function isGuestPattern(a: string): boolean {
 }
 
 async function expandGuest(ctx: Ctx, pattern: string): Promise<string[]> {
-  const root = await ctx.session.reader.resolve('/');
-  const { default: fg } = await import('fast-glob');
-  const hits = await fg(pattern.replace(/^\/+/, ''), { cwd: root, dot: false, onlyFiles: false, followSymbolicLinks: false, suppressErrors: true, unique: true });
-  return hits.length ? hits.sort().map((h) => `/${h}`) : [pattern];
+  const hits = await guestGlob(ctx.session.reader, pattern);
+  return hits.length ? hits : [pattern];
 }
 
 function cartesian(lists: string[][]): string[][] {
