@@ -15,6 +15,7 @@ const tools = {
   jinspect: 'src/tools/jinspect/main.ts',
   jformat: 'src/tools/jformat/main.ts',
   joot: 'src/tools/joot/main.ts',
+  jwinreg: 'src/tools/jwinreg/main.ts',
 };
 
 await build({

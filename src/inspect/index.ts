@@ -9,6 +9,7 @@ import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
+import { windowsFacts } from './windows/index.js';
 import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
 
 export interface InspectOptions {
@@ -119,6 +120,15 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
   }
 }
 
+async function inspectWindowsRoot(session: Session, root: string, systemroot: string, model: DeviceModel, opts: InspectOptions): Promise<OperatingSystem> {
+  const warnings: string[] = [];
+  const facts = await withRoot(session, root, (files) =>
+    windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
+  );
+  // Windows has no fstab: the root alone, as virt-inspector reports it
+  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), warnings };
+}
+
 function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[] {
   const wanted = new Set(devices);
   return model.filesystems
@@ -131,7 +141,7 @@ function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[]
 const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'root', 'name', 'arch', 'distro', 'product_name', 'product_variant', 'major_version', 'minor_version', 'build_id',
   'windows_systemroot', 'windows_current_control_set', 'package_format', 'package_management', 'hostname', 'osinfo',
-  'mountpoints', 'filesystems', 'applications', 'applications_error', 'warnings',
+  'mountpoints', 'filesystems', 'drive_mappings', 'applications', 'applications_error', 'warnings',
 ];
 
 function ordered(os: OperatingSystem): OperatingSystem {
@@ -148,17 +158,7 @@ export async function inspect(session: Session, opts: InspectOptions = {}): Prom
     if (role.kind === 'linux-root') {
       operatingsystems.push(await inspectLinuxRoot(session, device, model, opts));
     } else if (role.kind === 'windows-root') {
-      // details come with the Windows work; the root is reported already
-      operatingsystems.push({
-        root: device,
-        name: 'windows',
-        windows_systemroot: role.systemroot,
-        major_version: 0,
-        minor_version: 0,
-        mountpoints: { '/': device },
-        filesystems: filesystemsOf(model, [device]),
-        warnings: ['Windows details (version, hostname, applications) are not inspected yet'],
-      });
+      operatingsystems.push(await inspectWindowsRoot(session, device, role.systemroot, model, opts));
     } else if (role.kind === 'unix-root') {
       operatingsystems.push({
         root: device,

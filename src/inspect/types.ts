@@ -25,7 +25,7 @@ export interface Application {
   source_package?: string;
   summary?: string;
   description?: string;
-  /** Windows (later issue) */
+  /** Windows: the Uninstall key's DisplayName (name is the key's own name) */
   display_name?: string;
   publisher?: string;
   install_path?: string;
@@ -55,6 +55,8 @@ export interface OperatingSystem {
   /** windows only */
   windows_systemroot?: string;
   windows_current_control_set?: string;
+  /** windows only: drive letter ("C") → device, from the SYSTEM hive's MountedDevices */
+  drive_mappings?: Record<string, string>;
   /** guest mountpoint → canonical device, sorted as virt-inspector sorts */
   mountpoints: Record<string, string>;
   filesystems: FilesystemEntry[];

@@ -69,6 +69,12 @@ function operatingSystem(os: OperatingSystem): string {
     }
     out += '    </filesystems>\n';
   }
+  const maps = Object.entries(os.drive_mappings ?? {});
+  if (maps.length) {
+    out += '    <drive_mappings>\n';
+    for (const [letter, dev] of maps) out += `      <drive_mapping name="${esc(letter)}">${esc(dev)}</drive_mapping>\n`;
+    out += '    </drive_mappings>\n';
+  }
   if (os.applications?.length) {
     out += '    <applications>\n';
     for (const a of os.applications) out += application(a);

@@ -13,6 +13,7 @@ export const groupTitles: Record<Command['group'], string> = {
   editing: 'Editing',
   guest: 'In the guest',
   inspection: 'Inspection',
+  hivex: 'Windows registry hives',
 };
 
 /** The list of every command, grouped, one line each. */

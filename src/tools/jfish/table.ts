@@ -18,8 +18,9 @@ import { commands as tar } from './commands/tar.js';
 import { commands as editing } from './commands/editing.js';
 import { commands as search } from './commands/search.js';
 import { commands as guest } from './commands/guest.js';
+import { commands as hivex } from './commands/hivex.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...images, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection];
+export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...images, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection, ...hivex];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {

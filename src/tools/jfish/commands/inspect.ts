@@ -112,6 +112,33 @@ export const getPackageManagement = getter(
 );
 export const getOsinfo = getter('inspect-get-osinfo', 'print the libosinfo short id', `Print the libosinfo short id (debian12, fedora39, …) or unknown.`, (os) => orUnknown(os.osinfo));
 
+export const getWindowsSystemroot = getter(
+  'inspect-get-windows-systemroot',
+  'print the Windows systemroot',
+  `Print the systemroot of a Windows root as a guest path (/Windows); an error for other systems.`,
+  (os) => [windowsOnly(os, os.windows_systemroot, 'systemroot')],
+);
+export const getWindowsCurrentControlSet = getter(
+  'inspect-get-windows-current-control-set',
+  'print the current control set of Windows',
+  `Print the SYSTEM hive's current control set (ControlSet001) of a Windows root; an error for other
+    systems or when the SYSTEM hive could not be read.`,
+  (os) => [windowsOnly(os, os.windows_current_control_set, 'current control set')],
+);
+export const getDriveMappings = getter(
+  'inspect-get-drive-mappings',
+  'print the drive letters of Windows',
+  `Print the drive letters of a Windows root and their devices, "LETTER: DEVICE" lines (C: /dev/sda2),
+    from the SYSTEM hive's MountedDevices; nothing for other systems.`,
+  (os) => Object.entries(os.drive_mappings ?? {}).map(([l, d]) => `${l}: ${d}`),
+);
+
+function windowsOnly(os: OperatingSystem, v: string | undefined, what: string): string {
+  if (os.name !== 'windows') throw new JootError('EINVAL', `${os.root}: not a Windows root: no ${what}`);
+  if (v === undefined) throw new JootError('ENOENT', `${os.root}: the ${what} is not known (see the inspection warnings)`);
+  return v;
+}
+
 function appFields(a: Application, prefix: string, withArch: boolean): [string, string | number][] {
   const f: [string, string | number][] = [
     [`${prefix}_name`, a.name],
@@ -174,4 +201,7 @@ export const commands = [
   getOsinfo,
   listApplications,
   listApplications2,
+  getWindowsSystemroot,
+  getWindowsCurrentControlSet,
+  getDriveMappings,
 ];

@@ -1,0 +1,73 @@
+// jwinreg: virt-win-reg's job, host-side. Reads a key or value from a Windows guest's registry,
+// exports a key as .reg, or merges .reg files into the hives offline.
+import { readFile } from 'node:fs/promises';
+import { JootError } from '../../appliance/errors.js';
+import { Session } from '../../appliance/index.js';
+import { setVerbose } from '../../appliance/run.js';
+import { exportReg, exportRegText } from '../../hive/index.js';
+import { runCli, versionLine } from '../cli.js';
+import { StreamWriter } from '../output.js';
+import { parseArgs, usage } from './args.js';
+import { HiveFiles, theWindowsRoot } from './guest.js';
+import { locate } from './hive-map.js';
+import { mergeFiles } from './merge.js';
+import { keyOutput, valueOutput } from './print.js';
+
+const TOOL = 'jwinreg';
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (args.version) {
+    process.stdout.write(`${versionLine(TOOL)}\n`);
+    return 0;
+  }
+  if (args.verbose) setVerbose(true);
+  const image = args.image!;
+  const out = new StreamWriter(process.stdout);
+
+  if (args.mode === 'merge') {
+    // read and parse every .reg before the image is opened: a bad file changes nothing
+    const regs = await Promise.all(
+      args.regFiles.map(async (f) => {
+        try {
+          return { file: f, data: await readFile(f) };
+        } catch (e) {
+          throw new JootError('ENOENT', `${f}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        }
+      }),
+    );
+    await using session = new Session();
+    session.addDrive(image, { format: args.format, readonly: false });
+    await session.launch();
+    const root = await theWindowsRoot(session, image);
+    await mergeFiles(session, root, regs);
+    return 0;
+  }
+
+  const loc = locate(args.key!);
+  await using session = new Session();
+  session.addDrive(image, { format: args.format, readonly: true });
+  await session.launch();
+  const root = await theWindowsRoot(session, image);
+  await session.mount(root.device, '/', { readonly: true });
+  const { hive } = await new HiveFiles(session, root).open(loc.hive);
+  const node = hive.lookup(loc.key);
+  if (!node) throw new JootError('ENOENT', `${args.key!}: no such key`);
+  if (args.mode === 'export') {
+    await out.write(args.utf16 ? exportReg(node, loc.prefix) : exportRegText(node, loc.prefix));
+  } else if (args.value !== undefined) {
+    const name = args.value === '@' ? '' : args.value;
+    const v = node.value(name);
+    if (!v) throw new JootError('ENOENT', `${args.key!}: no value ${args.value === '@' ? '@ (default)' : `"${args.value}"`}`);
+    await out.write(valueOutput(v));
+  } else {
+    await out.write(keyOutput(node, loc.prefix));
+  }
+  return 0;
+}
+
+await runCli(TOOL, main);
