@@ -12,7 +12,7 @@ import { CommandError, runScript } from '../../src/tools/jfish/dispatch.js';
 import { commandList } from '../../src/tools/jfish/help.js';
 import { buildIndex, commands, lookup, table } from '../../src/tools/jfish/table.js';
 
-const types = ['device', 'mountable', 'path', 'string', 'int', 'bool', 'filein', 'fileout'];
+const types = ['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout'];
 
 class MemWriter implements Writer {
   text = '';
@@ -321,5 +321,13 @@ describe('output', () => {
     expect(w.closed).toBe(true);
     await w.write('second\n');
     expect(n).toBe(1);
+  });
+});
+
+describe('int64 arguments', () => {
+  it('take sector numbers beyond 32 bits (part-add on a disk over 1 TiB) and refuse beyond 2^53', () => {
+    const partAdd = commands.find((c) => c.name === 'part-add')!;
+    expect(parseArgs(partAdd, ['/dev/sda', 'p', '4294969344', '-1'])).toEqual(['/dev/sda', 'p', 4294969344, -1]);
+    expect(() => parseArgs(partAdd, ['/dev/sda', 'p', '99999999999999999999', '-1'])).toThrow(/startsect/);
   });
 });

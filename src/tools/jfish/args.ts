@@ -1,6 +1,6 @@
 // Turning a command's words into typed values, from its ArgSpecs alone: counts, ints,
 // bools, device/path shapes. Commands never parse their own arguments.
-import { parseInt32 } from './numbers.js';
+import { parseInt32, parseSafeInt } from './numbers.js';
 import { JootError } from '../../appliance/errors.js';
 import type { ArgSpec, ArgValue, Command } from './command.js';
 
@@ -35,6 +35,8 @@ export function parseOne(spec: ArgSpec, word: string): string | number | boolean
     case 'int':
       // guestfish's syntax: decimal, 0x hex, 0 octal (chmod 0755), size suffixes (1M)
       return parseInt32(word, spec.name);
+    case 'int64':
+      return parseSafeInt(word, spec.name);
     case 'bool': {
       const w = word.toLowerCase();
       if (truthy.has(w)) return true;
@@ -115,7 +117,7 @@ function parseWithNamed(cmd: Pick<Command, 'name' | 'args'>, words: readonly str
 /** Problems with a command's ArgSpecs (checked when the table loads). */
 export function specProblems(cmd: Pick<Command, 'name' | 'args'>): string[] {
   const problems: string[] = [];
-  const types = new Set(['device', 'mountable', 'path', 'string', 'int', 'bool', 'filein', 'fileout']);
+  const types = new Set(['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout']);
   cmd.args.forEach((a, i) => {
     const last = i === cmd.args.length - 1;
     if (!a.name) problems.push(`${cmd.name}: argument ${i + 1} has no name`);

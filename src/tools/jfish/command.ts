@@ -3,7 +3,7 @@
 import type { Session } from '../../appliance/index.js';
 import type { Writer } from '../output.js';
 
-export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'bool' | 'filein' | 'fileout';
+export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'int64' | 'bool' | 'filein' | 'fileout';
 
 export interface ArgSpec {
   readonly name: string;
@@ -72,6 +72,8 @@ interface ArgTypeMap {
   path: string;
   string: string;
   int: number;
+  /** guestfish Int64 (sector numbers, sizes): a number, exact up to 2^53 */
+  int64: number;
   bool: boolean;
   filein: string;
   fileout: string;

@@ -49,7 +49,7 @@ export const partInit = defineCommand({
 export const partAdd = defineCommand({
   name: 'part-add',
   group: 'devices',
-  args: [disk, { name: 'prlogex', type: 'string' }, { name: 'startsect', type: 'int' }, { name: 'endsect', type: 'int' }],
+  args: [disk, { name: 'prlogex', type: 'string' }, { name: 'startsect', type: 'int64' }, { name: 'endsect', type: 'int64' }],
   needsLaunch: true,
   summary: 'add a partition',
   description: `Add a partition from sector startsect to sector endsect (inclusive; 512-byte sectors). A
