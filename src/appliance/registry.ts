@@ -175,6 +175,16 @@ function breakStaleLock(dir: string, staleOwner: string | undefined): void {
   }
 }
 
+function releaseLockDir(dir: string): void {
+  const aside = `${dir}.done.${process.pid}.${randomBytes(4).toString('hex')}`;
+  try {
+    renameSync(dir, aside);
+  } catch {
+    return;
+  }
+  rmSync(aside, { recursive: true, force: true });
+}
+
 /** A tiny cross-process mutex on RUN/lock (a directory: rename and mkdir are atomic); a holder
  *  that died is detected by pid and start time, and its lock broken. */
 export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -199,7 +209,9 @@ export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    if (readOwner(dir) === token) rmSync(dir, { recursive: true, force: true });
+    // moved aside before removal: emptied in place, the directory could be taken by another
+    // joot's rename(2) (which replaces an empty directory) and then fail to go (ENOTEMPTY)
+    if (readOwner(dir) === token) releaseLockDir(dir);
   }
 }
 
