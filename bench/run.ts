@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
+import { hiveBenchRows } from './hive.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = process.env.JOOT_FIXTURES ?? join(repo, '.cache/fixtures');
@@ -190,6 +191,66 @@ async function jformatRows(): Promise<Row[]> {
   }
 }
 
+/**
+ * joot on a Debian image (debian-gpt.qcow2, registered with `joot image add`; a temp joot_home
+ * and run dir): medians of `joot create`, `joot enter -- true` and `joot delete`, the disk
+ * space of 100 fresh joots of the image, and, where systemd-container is installed, the peer a
+ * user would otherwise pick: `systemd-nspawn --ephemeral --image` on a raw copy of the image.
+ */
+async function jootRows(image: string): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'joot-bench-joot-'));
+  const env = { ...process.env, JOOT_CONFIG: join(dir, 'joot.cfg'), JOOT_RUN_DIR: join(dir, 'run') };
+  writeFileSync(env.JOOT_CONFIG, `joot_home = ${join(dir, 'home')}\n`);
+  const joot = (args: string[]) => {
+    const r = spawnSync(join(repo, 'bin/joot'), args, { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`joot ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  };
+  try {
+    joot(['image', 'add', 'deb', image]);
+    let n = 0;
+    const rows = [await measure('joot create (qcow2 overlay on a Debian image)', () => joot(['create', `c${n++}`, 'deb']), 100)];
+    let d = 0;
+    rows.push(await measure('joot delete', () => joot(['delete', `c${d++}`]), 100));
+    joot(['create', 'e', 'deb']);
+    rows.push(await measure('joot enter e -- true (attach, inspect, mount, container, release)', () => joot(['enter', 'e', '--', 'true']), 300));
+    joot(['delete', 'e']);
+    const home = join(dir, 'home', 'joots');
+    for (let i = 0; i < 100; i++) joot(['create', `h${i}`, 'deb']);
+    const kb = Number(execFileSync('du', ['-sk', home], { encoding: 'utf8' }).split('\t')[0]);
+    const mb = Math.round((kb / 1024) * 10) / 10;
+    rows.push({ name: `disk space of 100 fresh joots of one image: ${mb} MiB (target 50 MiB: ${mb <= 50 ? 'ok' : 'MISSED'})`, runs: 1, median_ms: 0, min_ms: 0, max_ms: 0 });
+    if (spawnSync('sh', ['-c', 'command -v systemd-nspawn']).status === 0) {
+      const raw = join(dir, 'deb.raw');
+      execFileSync('qemu-img', ['convert', '-O', 'raw', image, raw]);
+      const peer = await measure('peer: systemd-nspawn --ephemeral --image=deb.raw -- true', () => {
+        const r = spawnSync('systemd-nspawn', ['--quiet', '--ephemeral', `--image=${raw}`, '--', '/bin/true'], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`systemd-nspawn failed: ${r.stderr.trim().split('\n').pop()}`);
+      });
+      rows.push(peer);
+      rows[2]!.ratio = `${Math.round((peer.median_ms / rows[2]!.median_ms) * 10) / 10}x faster than systemd-nspawn --ephemeral`;
+    } else console.error('bench: systemd-nspawn not installed (systemd-container): no peer row for joot enter');
+    return rows;
+  } catch (e) {
+    console.error(`bench: no joot rows: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  } finally {
+    spawnSync(join(repo, 'bin/joot'), ['purge', '--yes'], { env });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** jinspect of the phony Windows 11 guest (GPT, ESP, NTFS through ntfs-3g, real hives). */
+async function windowsInspectRow(): Promise<Row> {
+  execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'win11.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const jinspect = join(repo, 'bin/jinspect');
+  let peak = 0;
+  const row = await measure('jinspect phony Windows guest (win11.raw: GPT, ESP, NTFS, SOFTWARE+SYSTEM hives)', () => {
+    peak = Math.max(peak, timed(jinspect, [join(fixtures, 'win11.raw')]).rssMb);
+  }, 500);
+  row.peak_rss_mb = peak;
+  return row;
+}
+
 async function main(): Promise<void> {
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const img = (n: string) => join(fixtures, n);
@@ -221,7 +282,10 @@ async function main(): Promise<void> {
     ),
   );
   rows.push(...(await jformatRows()));
+  rows.push(...(await jootRows(img('debian-gpt.qcow2'))));
   rows.push(await dpkgParseRow());
+  rows.push(await windowsInspectRow());
+  rows.push(...hiveBenchRows());
   const lg = libguestfsReference(img('three.qcow2'));
   if (lg) rows.push(lg);
 

@@ -25,10 +25,21 @@
 // host-side init in between would stay outside the chroot, in reach of the guest program.)
 // No network: like guestfish without --network, the namespace has only a loopback device, down.
 //
+// joot enter uses the same container with a few options (GuestExecOptions below): `network`
+// (share the host's network namespace instead of a new empty one), `joinMountNs` (nsenter the
+// mount namespace of the joot's holder process first, so every enter of one joot sees the same
+// guest mounts), `foreground` (stdin, stdout and stderr are joot's own — a real terminal —, the
+// container stays in joot's process group so the terminal's ^C reaches the program; with a
+// terminal the host's /dev/pts is bound instead of a private devpts, so the program's tty has a
+// name inside), `env` (extra variables: pass_thru_env), `hostname` (the UTS namespace's name) and
+// `resolvConf` (a host file bound read-only over the guest's /etc/resolv.conf when that is a
+// regular file). Without them the behaviour is exactly jfish's `sh`/`command`.
+//
 // run.ts's `run` buffers a command's output and has no way to stop it from outside; here stdout
 // streams to the caller at the pace it reads (a guest program may print gigabytes, or hang), and
 // a timeout, an interrupt or a closed reader must kill the whole namespace. So this drives execa
 // directly, tracing with run.ts's trace().
+import { readFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 import { trackLive, untrackLive } from './cleanup.js';
@@ -50,8 +61,25 @@ export interface GuestExecOptions {
   mounts: readonly GuestMount[];
   /** argv[0] is the program (a guest path, or a name looked up in the guest's PATH) */
   argv: readonly string[];
-  /** receives the program's stdout as it comes; resolves when the data is taken */
-  stdout: (chunk: Uint8Array) => Promise<void>;
+  /** receives the program's stdout as it comes; resolves when the data is taken (not with `foreground`) */
+  stdout?: (chunk: Uint8Array) => Promise<void>;
+  /**
+   * joot enter: the program gets joot's own stdin, stdout and stderr and stays in joot's
+   * process group (a terminal's ^C reaches it). A ^C or ^\ that the program (pid 1 of its
+   * namespace, which the kernel spares from signals it has no handler for) would not see is
+   * turned into a kill of the namespace, as the signal would have killed a normal process.
+   */
+  foreground?: boolean;
+  /** share the host's network (default: a new network namespace with only loopback, down) */
+  network?: boolean;
+  /** nsenter the mount namespace of this process (the joot holder) before unsharing */
+  joinMountNs?: number;
+  /** extra environment variables for the program (after the defaults, so they may override LANG) */
+  env?: Record<string, string>;
+  /** the hostname inside the container's UTS namespace */
+  hostname?: string;
+  /** a host file bound read-only over ROOT/etc/resolv.conf, when that is a regular file */
+  resolvConf?: string;
   /** true once nobody reads stdout any more: the program is then stopped */
   stdoutClosed?: () => boolean;
   /** kill the program (and everything it started) after this long */
@@ -140,7 +168,12 @@ if realdir dev; then
   mknod -m 666 "$d/urandom" c 1 9
   mknod -m 666 "$d/tty" c 5 0
   mkdir -m 755 "$d/pts"
-  mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$d/pts"
+  if [ "\${JOOT_HOST_PTS:-}" = 1 ]; then
+    # joot enter on a terminal: the program's tty is one of the host's ptys, so it has a name here
+    mount --rbind /dev/pts "$d/pts"
+  else
+    mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$d/pts"
+  fi
   ln -s pts/ptmx "$d/ptmx"
   mkdir -m 1777 "$d/shm"
   mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$d/shm"
@@ -149,25 +182,44 @@ if realdir dev; then
   ln -s /proc/self/fd/1 "$d/stdout"
   ln -s /proc/self/fd/2 "$d/stderr"
 fi
+r=$root/etc/resolv.conf
+if [ -n "\${JOOT_RESOLV:-}" ] && [ -d "$root/etc" ] && [ ! -L "$root/etc" ] && [ -f "$r" ] && [ ! -L "$r" ]; then
+  mount --bind "$JOOT_RESOLV" "$r"
+  mount -o remount,bind,ro,nosuid,nodev,noexec "$r"
+fi
+if [ -n "\${JOOT_HOSTNAME:-}" ]; then printf %s "$JOOT_HOSTNAME" >/proc/sys/kernel/hostname; fi
+drop=$JOOT_DROP_CAPS
+unset JOOT_DROP_CAPS JOOT_HOST_PTS JOOT_RESOLV JOOT_HOSTNAME
 prog=$1; shift
 echo ready >&3
 exec 3>&-
-exec capsh --drop="$JOOT_DROP_CAPS" --chroot="$root" --shell="$prog" -- "$@"
+exec capsh --drop="$drop" --chroot="$root" --shell="$prog" -- "$@"
 `;
 
 /** The command line that runs `argv` in the guest (exported for the unit tests). */
-export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv'>): { cmd: string; args: string[] } {
+export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv' | 'network' | 'joinMountNs'>): { cmd: string; args: string[] } {
   if (o.argv.length === 0 || o.argv[0] === '') throw new JootError('EINVAL', 'no program to run');
   if (o.argv.some((a) => a.includes('\0'))) throw new JootError('EINVAL', 'an argument contains a NUL byte');
   const remounts = o.mounts.flatMap((m) => [m.readonly ? 'ro' : 'rw', m.hostTarget]);
+  const join = o.joinMountNs !== undefined ? ['nsenter', `--mount=/proc/${o.joinMountNs}/ns/mnt`, '--'] : [];
   return {
     cmd: 'setpriv',
     args: [
       '--pdeathsig', 'KILL', '--',
-      'unshare', '--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', '--net', '--',
+      ...join,
+      'unshare', '--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', ...(o.network ? [] : ['--net']), '--',
       'sh', '-c', SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remounts, '--', ...o.argv,
     ],
   };
+}
+
+/** The environment of the setup script: the guest's, plus what the script reads (and unsets). */
+export function setupEnv(o: Pick<GuestExecOptions, 'term' | 'env' | 'hostname' | 'resolvConf'>, hostPts: boolean): Record<string, string> {
+  const env: Record<string, string> = { ...guestEnv(o.term), ...o.env, JOOT_DROP_CAPS: DROPPED_CAPS.join(',') };
+  if (hostPts) env.JOOT_HOST_PTS = '1';
+  if (o.hostname) env.JOOT_HOSTNAME = o.hostname;
+  if (o.resolvConf) env.JOOT_RESOLV = o.resolvConf;
+  return env;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -179,10 +231,12 @@ const STDERR_KEEP = 64 * 1024;
  * case the namespace and everything in it is gone by the time this returns.
  */
 export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
+  if (o.foreground) return guestExecForeground(o);
+  if (!o.stdout) throw new JootError('EINVAL', 'guestExec: no stdout receiver');
   const { cmd, args } = guestExecCommand(o);
   trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
   const child = execa(cmd, args, {
-    env: { ...guestEnv(o.term), JOOT_DROP_CAPS: DROPPED_CAPS.join(',') },
+    env: setupEnv(o, false),
     extendEnv: false,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     buffer: false,
@@ -229,7 +283,7 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
     try {
       for await (const chunk of child.stdout!) {
         if (why) continue; // drain what is left after a kill
-        await o.stdout(chunk as Uint8Array);
+        await o.stdout!(chunk as Uint8Array);
         if (o.stdoutClosed?.()) kill('closed');
       }
     } catch (e) {
@@ -249,6 +303,87 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
   } finally {
     if (timer) clearTimeout(timer);
     untrackLive(live);
+  }
+}
+
+/**
+ * joot enter's way (`foreground`): the program has joot's stdin, stdout and stderr and joot's
+ * process group. Never throws for the program's own doings: its exit status comes back (128+N
+ * for a signal). SIGTERM and SIGHUP to joot kill the namespace (exit 128+N); SIGINT and SIGQUIT
+ * reach the program from the terminal anyway — joot only kills the namespace when the program
+ * neither handles nor ignores the signal, since as pid 1 it would otherwise never see it.
+ */
+async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult> {
+  const { cmd, args } = guestExecCommand(o);
+  const tty = process.stdin.isTTY === true || process.stdout.isTTY === true || process.stderr.isTTY === true;
+  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
+  const child = execa(cmd, args, {
+    env: setupEnv(o, tty),
+    extendEnv: false,
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    buffer: false,
+    reject: false,
+    cleanup: true,
+  });
+  let ready = '';
+  const fd3 = child.stdio[3] as NodeJS.ReadableStream;
+  fd3.setEncoding('utf8');
+  fd3.on('data', (s: string) => (ready += s));
+  let killedBy: NodeJS.Signals | undefined;
+  const killAll = (sig: NodeJS.Signals) => {
+    killedBy ??= sig;
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (sig === 'SIGINT' || sig === 'SIGQUIT') {
+      const init = child.pid !== undefined ? namespaceInit(child.pid) : undefined;
+      if (init === undefined || seesSignal(init, signalNumber(sig) ?? 0)) return;
+    }
+    killAll(sig);
+  };
+  const sigs = ['SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = sigs.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  const timer = o.timeoutMs ? setTimeout(() => killAll('SIGKILL'), o.timeoutMs) : undefined;
+  try {
+    const r = await child;
+    if (killedBy) return { exitCode: 128 + (signalNumber(killedBy) ?? 9), signal: killedBy, stderr: '' };
+    if (!ready.includes('ready')) {
+      throw new JootError('ECMD', `could not set up the guest environment (${r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`})`);
+    }
+    if (r.signal) return { exitCode: 128 + (signalNumber(r.signal) ?? 0), signal: r.signal, stderr: '' };
+    return { exitCode: r.exitCode ?? 0, stderr: '' };
+  } finally {
+    if (timer) clearTimeout(timer);
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
+
+/** The first child of `unshare` (pid 1 of the new PID namespace: the guest program). */
+function namespaceInit(unsharePid: number): number | undefined {
+  try {
+    const kids = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return kids.length ? Number(kids[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` catches or ignores signal `signo` (from /proc/PID/status). */
+function seesSignal(pid: number, signo: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mask = (name: string) => BigInt(`0x${/^${name}:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const bit = 1n << BigInt(signo - 1);
+    return ((mask('SigCgt') | mask('SigIgn')) & bit) !== 0n;
+  } catch {
+    return true; // gone: nothing to kill
   }
 }
 
