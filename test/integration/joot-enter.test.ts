@@ -222,6 +222,19 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(await ok(['enter', 'one'], { input: 'echo from-the-shell $((2+3))\n' })).toBe('from-the-shell 5');
   });
 
+  it('where the filesystems go is remembered, and inspected again once the guest fstab changes', async () => {
+    const planFile = join(home, 'joots', 'one', 'mounts.json');
+    expect(await ok(['enter', 'one', '--', 'true'])).toBe('');
+    const before = JSON.parse(readFileSync(planFile, 'utf8'));
+    expect(before.mountpoints['/']).toMatch(/^\/dev\/sda\d$/);
+    expect(Object.keys(before.uuids)).toEqual(Object.values(before.mountpoints));
+    expect(await ok(['enter', 'one', '--', 'sh', '-c', 'echo "# a comment" >> /etc/fstab'])).toBe('');
+    expect(await ok(['enter', 'one', '--', 'tail', '-n', '1', '/etc/fstab'])).toBe('# a comment');
+    const after = JSON.parse(readFileSync(planFile, 'utf8'));
+    expect(after.fstab).not.toBe(before.fstab);
+    expect(after.mountpoints).toEqual(before.mountpoints);
+  });
+
   it('the host resolv.conf is in place during enter, the guest own restored afterwards (absent, file)', async () => {
     const host = readFileSync('/etc/resolv.conf', 'utf8');
     const jf = (args: string[]) => execa(JFISH, ['-a', disk('one'), '-i', ...args], { reject: false, env: env() });

@@ -68,7 +68,8 @@ export function mountOrder(mountpoints: Record<string, string>): [string, string
 }
 
 /** -i: inspect and mount the one OS found. Throws JootError when there is none or more than one. */
-export async function inspectMount(session: Session, opts: StartupOptions): Promise<void> {
+/** Inspect and mount by the guest's own mountpoints; returns them (mountpoint → device). */
+export async function inspectMount(session: Session, opts: StartupOptions): Promise<Record<string, string>> {
   const report = await inspect(session, { applications: false });
   const oses = report.operatingsystems;
   if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');
@@ -90,6 +91,7 @@ export async function inspectMount(session: Session, opts: StartupOptions): Prom
     }
   }
   if (failed) opts.warn('some filesystems could not be mounted (ignored)');
+  return os.mountpoints;
 }
 
 /** -m: mount each filesystem given, in order. */

@@ -27,7 +27,7 @@ import { trace } from '../../appliance/run.js';
 import { Session } from '../../appliance/session.js';
 import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
 import { canRun, hostArch } from '../jfish/commands/guest.js';
-import { inspectMount } from '../jfish/startup.js';
+import { mountJoot } from './mount-plan.js';
 import { Store, type JootMeta } from './store.js';
 
 export interface Hello {
@@ -126,7 +126,7 @@ export async function holderMain(jootDir: string): Promise<number> {
   try {
     session.addDrive(join(jootDir, 'disk.qcow2'), { format: 'qcow2', readonly: false });
     await session.launch();
-    await inspectMount(session, { inspector: true, mounts: [], readonly: false, warn: (m) => trace(`warning: ${m}`) });
+    await mountJoot(session, jootDir);
     const guest = await detectArch(session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] });
     const host = hostArch();
     if (guest !== undefined && !canRun(host, guest)) throw new JootError('EUNSUPPORTED', `${meta.name}: the guest is ${guest}, this host is ${host}: cannot run its programs`);
