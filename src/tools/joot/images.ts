@@ -6,8 +6,6 @@ import fg from 'fast-glob';
 import { JootError } from '../../appliance/errors.js';
 import { probeImage } from '../../appliance/image.js';
 import { run } from '../../appliance/run.js';
-import { Session } from '../../appliance/session.js';
-import { inspect } from '../../inspect/index.js';
 import { checkName, humanSize } from './args.js';
 import type { ImageEntry, Store } from './store.js';
 
@@ -101,6 +99,8 @@ export async function imageFacts(path: string): Promise<ImageFacts> {
 
 /** A one-line summary of the OS in an image: "Debian GNU/Linux 12 (bookworm) x86_64". */
 export async function inspectImage(path: string, format?: string): Promise<{ summary: string; arch?: string }> {
+  // loaded here: create, delete and list need none of the session and inspection code
+  const [{ Session }, { inspect }] = await Promise.all([import('../../appliance/session.js'), import('../../inspect/index.js')]);
   await using s = new Session();
   s.addDrive(path, { readonly: true, format: format as never });
   await s.launch();

@@ -11,10 +11,10 @@ import { setVerbose, trace } from '../../appliance/run.js';
 import { formatConfig, loadConfig } from '../config.js';
 import { runCli, UsageError, versionLine } from '../cli.js';
 import { operands, parseArgs } from './args.js';
-import { imageBuild } from './build.js';
-import { enter } from './enter.js';
-import { formatImageRows, imageAdd, imageList, imageRm } from './images.js';
-import { create, formatJootRows, list, purge, remove, rename, save } from './joots.js';
+// The commands' modules load on use: most of the code (the session, inspection) is needed by a
+// few commands only, and parsing all of it costs ~60 ms on every call.
+const images = () => import('./images.js');
+const joots = () => import('./joots.js');
 import { removeDeadWork, Store } from './store.js';
 
 const TOOL = 'joot';
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
         case 'add': {
           const p = parseArgs('image add', args, { format: { value: true } });
           const [name, file] = operands('image add', p, ['NAME', 'FILE']);
-          await imageAdd(store, name!, file!, p.opts.get('format') as string | undefined);
+          await (await images()).imageAdd(store, name!, file!, p.opts.get('format') as string | undefined);
           return 0;
         }
         case 'build': {
@@ -166,6 +166,7 @@ export async function main(argv: string[]): Promise<number> {
           if (typeof suite !== 'string') throw new UsageError('image build: give --debootstrap SUITE (e.g. bookworm)');
           const ns = await inPrivateNamespace(argv);
           if (ns !== undefined) return ns;
+          const { imageBuild } = await import('./build.js');
           const path = await imageBuild(store, name!, {
             suite,
             mirror: p.opts.get('mirror') as string | undefined,
@@ -185,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
             const ns = await inPrivateNamespace(argv);
             if (ns !== undefined) return ns;
           }
+          const { imageList, formatImageRows } = await images();
           const rows = await imageList(store, { inspect: inspectOs });
           if (p.opts.has('json')) json(rows);
           else process.stdout.write(formatImageRows(rows));
@@ -194,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
         case 'remove': {
           const p = parseArgs('image rm', args, {});
           if (p.operands.length === 0) throw new UsageError('image rm: missing NAME');
+          const { imageRm } = await images();
           for (const n of p.operands) await imageRm(store, n);
           return 0;
         }
@@ -208,13 +211,14 @@ export async function main(argv: string[]): Promise<number> {
       const [name, image] = operands('create', p, ['NAME', 'IMAGE'], 1);
       const img = image ?? config.default_image;
       if (!img) throw new UsageError('create: missing IMAGE (and no default_image in the configuration)');
-      await create(store, name!, img);
+      await (await joots()).create(store, name!, img);
       return 0;
     }
     case 'list':
     case 'ls': {
       const p = parseArgs('list', rest, { json: { value: false } });
       operands('list', p, []);
+      const { list, formatJootRows } = await joots();
       const rows = list(store);
       if (p.opts.has('json')) json(rows);
       else process.stdout.write(formatJootRows(rows));
@@ -223,13 +227,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'rename': {
       const p = parseArgs('rename', rest, {});
       const [from, to] = operands('rename', p, ['OLD', 'NEW']);
-      await rename(store, from!, to!);
+      await (await joots()).rename(store, from!, to!);
       return 0;
     }
     case 'delete':
     case 'rm': {
       const p = parseArgs('delete', rest, {});
       if (p.operands.length === 0) throw new UsageError('delete: missing NAME');
+      const { remove } = await joots();
       for (const n of p.operands) await remove(store, n);
       return 0;
     }
@@ -245,14 +250,14 @@ export async function main(argv: string[]): Promise<number> {
           return 1;
         }
       }
-      const r = await purge(store);
+      const r = await (await joots()).purge(store);
       process.stdout.write(`purged ${r.joots} joot${r.joots === 1 ? '' : 's'} and ${r.images} image${r.images === 1 ? '' : 's'}\n`);
       return 0;
     }
     case 'save': {
       const p = parseArgs('save', rest, { format: { value: true } });
       const [name, image] = operands('save', p, ['NAME', 'NEWIMAGE']);
-      const path = await save(store, name!, image!, p.opts.get('format') as string | undefined);
+      const path = await (await joots()).save(store, name!, image!, p.opts.get('format') as string | undefined);
       process.stdout.write(`${image}: ${path}\n`);
       return 0;
     }
@@ -278,6 +283,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }
       if (!name) throw new UsageError('enter: missing NAME (usage: joot enter NAME [--no-network] [-- CMD ARGS…])');
+      const { enter } = await import('./enter.js');
       return enter(store, name, { network, command: command?.length ? command : undefined });
     }
     default:
