@@ -2,12 +2,16 @@
 // what it holds (loop devices, mounts, helper processes, temp dirs) in acquisition order.
 // A joot that is SIGKILLed cannot clean up after itself; the next one reads the records
 // of dead sessions and releases what they held (reapDeadSessions).
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { run, trace, sleep } from './run.js';
 import { JootError, oneLine } from './errors.js';
+import { withLock } from './dir-lock.js';
+import { alive, processStart } from './processes.js';
+
+export { processStart } from './processes.js';
 
 export type Resource =
   | { kind: 'dir'; path: string }
@@ -26,17 +30,6 @@ function sessionsDir(): string {
 }
 
 /** Field 22 of /proc/PID/stat: the start time, which tells a reused pid from the original. */
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm may contain spaces and parentheses: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
-  } catch {
-    return undefined;
-  }
-}
-
 export interface ImageClaim {
   path: string;
   readonly: boolean;
@@ -115,104 +108,12 @@ export class SessionRecord {
 }
 
 const LOCK_WAIT_MS = 3000;
-/** a lock without a readable owner is stale once this old (a holder writes it at once) */
-const OWNERLESS_STALE_MS = 2000;
 
-function readOwner(dir: string): string | undefined {
-  try {
-    return readFileSync(join(dir, 'owner'), 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** The holder died (or the lock has had no owner for a while): the lock may be broken. */
-function lockIsStale(dir: string, owner: string | undefined): boolean {
-  const [pid, start] = (owner ?? '').split(' ');
-  if (pid && /^\d+$/.test(pid) && start !== undefined) return !alive(Number(pid), start);
-  try {
-    return Date.now() - statSync(dir).mtimeMs > OWNERLESS_STALE_MS;
-  } catch {
-    return false; // gone meanwhile: just try again
-  }
-}
-
-/** Take the lock: the owner file is written first and the directory renamed into place, so a
- *  lock never exists without its owner (a holder killed between mkdir and write would
- *  otherwise leave a lock nobody can tell is stale). */
-function tryLock(dir: string, token: string): boolean {
-  const tmp = `${dir}.new.${process.pid}.${randomBytes(4).toString('hex')}`;
-  mkdirSync(tmp, { mode: 0o700 });
-  try {
-    writeFileSync(join(tmp, 'owner'), token);
-    renameSync(tmp, dir);
-    return true;
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTEMPTY') return false;
-    throw e;
-  }
-}
-
-/** Break a stale lock: move it aside first, so that of several joots breaking it at once only
- *  one removes it, and a lock taken in the meantime by a live joot is put back, not removed. */
-function breakStaleLock(dir: string, staleOwner: string | undefined): void {
-  const aside = `${dir}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    renameSync(dir, aside);
-  } catch {
-    return; // someone else broke it (or its holder released it)
-  }
-  if (readOwner(aside) === staleOwner) {
-    rmSync(aside, { recursive: true, force: true });
-    return;
-  }
-  try {
-    renameSync(aside, dir);
-  } catch {
-    /* the lock was taken again meanwhile: leave the moved one for its holder to forget */
-  }
-}
-
-function releaseLockDir(dir: string): void {
-  const aside = `${dir}.done.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    renameSync(dir, aside);
-  } catch {
-    return;
-  }
-  rmSync(aside, { recursive: true, force: true });
-}
-
-/** A tiny cross-process mutex on RUN/lock (a directory: rename and mkdir are atomic); a holder
- *  that died is detected by pid and start time, and its lock broken. */
+/** A tiny cross-process mutex on RUN/lock (see dir-lock.ts). */
 export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(runDir(), { recursive: true, mode: 0o700 });
   const dir = join(runDir(), 'lock');
-  const token = `${process.pid} ${processStart(process.pid) ?? ''} ${randomBytes(4).toString('hex')}`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    if (tryLock(dir, token)) break;
-    const owner = readOwner(dir);
-    if (lockIsStale(dir, owner)) {
-      trace(`breaking the stale registry lock ${dir} (owner: ${owner?.trim() || 'none'})`);
-      breakStaleLock(dir, owner);
-      continue;
-    }
-    if (Date.now() > deadline) {
-      const by = owner ? ` by pid ${owner.split(' ')[0]}` : '';
-      throw new JootError('EBUSY', `the joot registry lock ${dir} is held${by} for more than ${LOCK_WAIT_MS / 1000} s`);
-    }
-    await sleep(5);
-  }
-  try {
-    return await fn();
-  } finally {
-    // moved aside before removal: emptied in place, the directory could be taken by another
-    // joot's rename(2) (which replaces an empty directory) and then fail to go (ENOTEMPTY)
-    if (readOwner(dir) === token) releaseLockDir(dir);
-  }
+  return withLock(dir, { what: `the joot registry lock ${dir}`, waitMs: LOCK_WAIT_MS, busy: (by, s) => `the joot registry lock ${dir} is held${by} for more than ${s} s` }, fn);
 }
 
 /** The kernel's sequence number of the device's current attachment (Linux ≥ 5.15). */
@@ -221,22 +122,6 @@ export function loopDiskseq(device: string): string | undefined {
     return readFileSync(`/sys/block/${device.replace('/dev/', '')}/diskseq`, 'utf8').trim() || undefined;
   } catch {
     return undefined;
-  }
-}
-
-/** The process `pid` started at `start` still runs (a zombie has died: it only awaits its reaping). */
-function alive(pid: number, start: string): boolean {
-  const s = processStart(pid);
-  return s !== undefined && s === start && !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
   }
 }
 

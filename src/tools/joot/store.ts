@@ -27,7 +27,7 @@ import { JootError } from '../../appliance/errors.js';
 import { processStart, runDir } from '../../appliance/registry.js';
 import type { JootConfig } from '../config.js';
 import { checkName } from './args.js';
-import { acquire, alive, withLock, type Lock } from './lock.js';
+import { acquire, alive, withLock, type Lock } from '../../appliance/dir-lock.js';
 
 export interface ImageEntry {
   name: string;

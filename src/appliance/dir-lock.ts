@@ -1,27 +1,17 @@
-// Cross-process locks for joot's store and for each joot's holder: a directory renamed into
-// place with an `owner` file inside (pid, start time, token), so a lock never exists without
-// its owner; a lock whose owner died (SIGKILL) is detected by pid + start time and broken, by
-// moving it aside first so that of several joots breaking it exactly one removes it. The
-// same scheme as the session registry's lock (appliance/registry.ts), for any directory.
+// Cross-process locks (the session registry's, joot's store and each joot's holder): a
+// directory renamed into place with an `owner` file inside (pid, start time, token), so a lock
+// never exists without its owner; a lock whose owner died (SIGKILL) is detected by pid + start
+// time and broken, by moving it aside first so that of several processes breaking it exactly
+// one removes it. Released by moving it aside too: emptied in place, another process's
+// rename(2) could take the empty directory over.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { JootError } from '../../appliance/errors.js';
-import { processStart } from '../../appliance/registry.js';
-import { sleep, trace } from '../../appliance/run.js';
+import { JootError } from './errors.js';
+import { alive, processStart } from './processes.js';
+import { sleep, trace } from './run.js';
 
-/** The process `pid` started at `start` still runs (zombies count as dead). */
-export function alive(pid: number, start: string | undefined): boolean {
-  const s = processStart(pid);
-  if (s === undefined || (start !== undefined && s !== start)) return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+export { alive } from './processes.js';
 
 function readOwner(dir: string): string | undefined {
   try {
@@ -31,11 +21,14 @@ function readOwner(dir: string): string | undefined {
   }
 }
 
+/** a lock without a readable owner is stale once this old (its taker writes it at once) */
+const OWNERLESS_STALE_MS = 2000;
+
 function stale(dir: string, owner: string | undefined): boolean {
   const [pid, start] = (owner ?? '').split(' ');
   if (pid && /^\d+$/.test(pid) && start !== undefined) return !alive(Number(pid), start);
   try {
-    return Date.now() - statSync(dir).mtimeMs > 2000;
+    return Date.now() - statSync(dir).mtimeMs > OWNERLESS_STALE_MS;
   } catch {
     return false;
   }
@@ -79,6 +72,8 @@ export interface LockOptions {
   waitMs?: number;
   /** for the error message: what is locked */
   what: string;
+  /** the error when the wait is over (default: "WHAT is locked by pid N for more than S s") */
+  busy?: (by: string, seconds: number) => string;
 }
 
 /** A held lock; release() is idempotent. */
@@ -100,7 +95,8 @@ export async function acquire(dir: string, opts: LockOptions): Promise<Lock> {
     }
     if (Date.now() > deadline) {
       const by = owner ? ` by pid ${owner.split(' ')[0]}` : '';
-      throw new JootError('EBUSY', `${opts.what} is locked${by} for more than ${Math.round((opts.waitMs ?? 30_000) / 1000)} s`);
+      const seconds = Math.round((opts.waitMs ?? 30_000) / 1000);
+      throw new JootError('EBUSY', opts.busy ? opts.busy(by, seconds) : `${opts.what} is locked${by} for more than ${seconds} s`);
     }
     await sleep(delay);
   }
