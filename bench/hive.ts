@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hive, REG_BINARY, REG_EXPAND_SZ } from '../src/hive/index.js';
 
+/** One benchmark result, as bench/run.ts prints and writes it. */
 export interface Row {
   name: string;
   peak_rss_mb?: number;

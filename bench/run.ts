@@ -7,22 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
-import { hiveBenchRows } from './hive.js';
+import { hiveBenchRows, type Row } from './hive.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const fixtures = process.env.JOOT_FIXTURES ?? join(repo, '.cache/fixtures');
 const runs = Number(process.env.JOOT_BENCH_RUNS ?? 15);
-
-interface Row {
-  name: string;
-  peak_rss_mb?: number;
-  ratio?: string;
-  runs: number;
-  median_ms: number;
-  min_ms: number;
-  max_ms: number;
-  target_ms?: number;
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
