@@ -201,7 +201,7 @@ async function jootRows(image: string): Promise<Row[]> {
     let d = 0;
     rows.push(await measure('joot delete', () => joot(['delete', `c${d++}`]), 100));
     joot(['create', 'e', 'deb']);
-    rows.push(await measure('joot enter e -- true (attach, inspect, mount, container, release)', () => joot(['enter', 'e', '--', 'true']), 300));
+    rows.push(await measure('joot enter e -- true (holder, attach, mount, container, release)', () => joot(['enter', 'e', '--', 'true']), 300));
     joot(['delete', 'e']);
     const home = join(dir, 'home', 'joots');
     for (let i = 0; i < 100; i++) joot(['create', `h${i}`, 'deb']);
