@@ -10,24 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_BUILD_FIXTURES, FIXTURES_DIR, fixtures } from '../fixtures/index.js';
+import { CAN_BUILD_FIXTURES, FIXTURES_DIR, INSPECTION_GUESTS, fixtures } from '../fixtures/index.js';
 
-const GUESTS = [
-  'sample.raw',
-  'debian-gpt.qcow2',
-  'debian-lvm.raw',
-  'debian-btrfs.raw',
-  'debian-usr.raw',
-  'ubuntu.raw',
-  'fedora.raw',
-  'rhel.raw',
-  'rhel7.raw',
-  'arch.raw',
-  'alpine.raw',
-  'neon.raw',
-  'multiboot.raw',
-  'hostile-inspect.raw',
-] as const;
+const GUESTS = INSPECTION_GUESTS;
 
 const MiB = 1024 * 1024;
 

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURES_DIR, fixtures, type FixtureName } from '../fixtures/index.js';
+import { FIXTURES_DIR, INSPECTION_GUESTS, fixtures, type FixtureName } from '../fixtures/index.js';
 import { expectNoLeftovers, helperProcesses, mountEntries, snapshot, type Snapshot } from './leftovers.js';
 import { loopDevices as loopDevicesNow, sha256 } from './session-helpers.js';
 import {
@@ -27,23 +27,7 @@ import type { Application, InspectionReport, OperatingSystem } from '../../src/i
 
 if (!CAN_RUN_JINSPECT) console.log(`jinspect.test.ts skipped: ${WHY_NOT}`);
 
-const INSPECTION_FIXTURES = [
-  'sample.raw',
-  'debian-gpt.qcow2',
-  'debian-lvm.raw',
-  'debian-btrfs.raw',
-  'debian-usr.raw',
-  'ubuntu.raw',
-  'fedora.raw',
-  'rhel.raw',
-  'rhel7.raw',
-  'arch.raw',
-  'alpine.raw',
-  'neon.raw',
-  'multiboot.raw',
-  'hostile-inspect.raw',
-  'windows.raw',
-] as const satisfies readonly FixtureName[];
+const INSPECTION_FIXTURES = [...INSPECTION_GUESTS, 'windows.raw'] as const satisfies readonly FixtureName[];
 const OTHER_FIXTURES = ['mbr.raw'] as const satisfies readonly FixtureName[];
 
 /** Peak RSS allowed for one jinspect run (the 2 GiB fstab and 1 GiB dpkg status must not be read). */
