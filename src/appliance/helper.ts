@@ -22,7 +22,7 @@ export interface StartOptions {
 }
 
 export async function startHelper(name: string, cmd: string, args: string[], opts: StartOptions): Promise<HelperHandle> {
-  const child = spawnHelper(cmd, args);
+  const { child } = await spawnHelper(cmd, args);
   const pid = child.pid;
   if (pid === undefined) {
     const r = await child;

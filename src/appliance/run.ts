@@ -1,7 +1,15 @@
 // The one wrapper around execa: every external command joot runs goes through here,
 // so tracing (-v), error messages and environment hygiene are the same everywhere.
-import { execa, type ResultPromise } from 'execa';
+// execa is loaded on first use: loading it costs ~28 ms, and the quick joot commands (list,
+// delete, create, an enter that joins a ready joot) run no external command through here.
+import type { ResultPromise } from 'execa';
 import { JootError } from './errors.js';
+
+let execaModule: Promise<typeof import('execa')> | undefined;
+export function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
 
 let verbose = process.env.JOOT_VERBOSE === '1';
 
@@ -59,6 +67,7 @@ export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) =
 export const run: Runner = async (cmd, args, opts = {}) => {
   const command = quoteForTrace(cmd, args);
   trace(command);
+  const { execa } = await loadExeca();
   const r = await execa(cmd, [...args], {
     input: opts.input,
     timeout: opts.timeoutMs,
@@ -89,10 +98,12 @@ export interface SpawnOptions {
  * tears things down in order; and PR_SET_PDEATHSIG through setpriv, so a helper
  * never outlives a joot that was SIGKILLed.
  */
-export function spawnHelper(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ResultPromise {
+export async function spawnHelper(cmd: string, args: readonly string[], opts: SpawnOptions = {}): Promise<{ child: ResultPromise }> {
   const full = ['--pdeathsig', 'TERM', '--', cmd, ...args];
   trace(`${quoteForTrace(cmd, args)} &`);
-  return execa('setpriv', full, {
+  const { execa } = await loadExeca();
+  // wrapped: the child is a thenable, which an async function's result would wait for
+  const child = execa('setpriv', full, {
     env: { ...baseEnv, ...opts.env },
     cwd: opts.cwd,
     reject: false,
@@ -103,6 +114,7 @@ export function spawnHelper(cmd: string, args: readonly string[], opts: SpawnOpt
     encoding: 'utf8',
     cleanup: false,
   });
+  return { child };
 }
 
 /** Retry `fn` while it fails with a busy device (udev's blkid holds it briefly after close). */
