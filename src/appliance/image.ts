@@ -108,7 +108,8 @@ async function looksLikeText(path: string): Promise<boolean> {
   }
 }
 
-async function checkBacking(layerGiven: string, backing: string, allowUnsafe: boolean): Promise<string> {
+/** A backing (or extent) file is safe to open: its realpath, or a JootError saying why not. */
+export async function checkBacking(layerGiven: string, backing: string, allowUnsafe: boolean): Promise<string> {
   let real: string;
   try {
     real = await realpath(backing);

@@ -11,6 +11,8 @@ export interface DriveOptions {
   readonly?: boolean;
   /** Allow a backing file that is not a plain file (a device, a pipe…). Off by default. */
   allowUnsafeBacking?: boolean;
+  /** Cache the drive's probe in this file (probe-cache.ts; JSON, 0600): a hit runs no `qemu-img`. */
+  probeCache?: string;
 }
 
 export interface SessionOptions {
