@@ -28,23 +28,26 @@
 // joot enter uses the same container with a few options (GuestExecOptions below): `network`
 // (share the host's network namespace instead of a new empty one), `joinMountNs` (nsenter the
 // mount namespace of the joot's holder process first, so every enter of one joot sees the same
-// guest mounts), `foreground` (stdin, stdout and stderr are joot's own — a real terminal —, the
+// guest mounts), `prepared` (the holder ran the once-per-tree part of the setup already, on its
+// own copy of the guest tree: see prepareGuestRoot), `foreground` (stdin, stdout and stderr are joot's own — a real terminal —, the
 // container stays in joot's process group so the terminal's ^C reaches the program; with a
 // terminal the host's /dev/pts is bound instead of a private devpts, so the program's tty has a
 // name inside), `env` (extra variables: pass_thru_env), `hostname` (the UTS namespace's name) and
 // `resolvConf` (a host file bound read-only over the guest's /etc/resolv.conf when that is a
-// regular file). Without them the behaviour is exactly jfish's `sh`/`command`.
+// regular file; with `prepared` it is given to prepareGuestRoot instead). Without them the
+// behaviour is exactly jfish's `sh`/`command`.
 //
 // run.ts's `run` buffers a command's output and has no way to stop it from outside; here stdout
 // streams to the caller at the pace it reads (a guest program may print gigabytes, or hang), and
 // a timeout, an interrupt or a closed reader must kill the whole namespace. So this drives execa
 // directly, tracing with run.ts's trace().
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
-import { execa } from 'execa';
 import { trackLive, untrackLive } from './cleanup.js';
 import { JootError } from './errors.js';
-import { quoteForTrace, trace } from './run.js';
+import { loadExeca, quoteForTrace, run, trace } from './run.js';
 
 export interface GuestMount {
   /** the guest path (for messages) */
@@ -74,6 +77,8 @@ export interface GuestExecOptions {
   network?: boolean;
   /** nsenter the mount namespace of this process (the joot holder) before unsharing */
   joinMountNs?: number;
+  /** `root` was made by prepareGuestRoot (in the joined namespace): run only the per-program part */
+  prepared?: boolean;
   /** extra environment variables for the program (after the defaults, so they may override LANG) */
   env?: Record<string, string>;
   /** the hostname inside the container's UTS namespace */
@@ -132,31 +137,24 @@ export const DROPPED_CAPS: readonly string[] = [
   'cap_checkpoint_restore',
 ];
 
-/**
- * The setup script, run as pid 1 of the new namespaces. Arguments: ROOT, then pairs
- * `ro|rw MOUNTPOINT` (host paths of the guest's mounts), `--`, then the guest argv.
- * It writes `ready` on fd 3 just before handing over to the guest program, so a failure of
- * the setup is told apart from a failure of the program. Guest data only ever arrives as
- * positional parameters, always quoted.
- */
-export const SETUP_SCRIPT = `set -eu
+// The container's setup, in shell (guest paths are arguments, never code). Three scripts from
+// two parts: PREPARE (the guest mounts exec, read-only sysfs, a private /dev, resolv.conf) and
+// PROCESS (per program: a fresh proc for its PID namespace, a pts, the hostname, capsh).
+// jfish runs both, as pid 1 of a new namespace, for every command: SETUP_SCRIPT. joot's holder
+// runs PREPARE once on its own copy of the guest tree (prepareGuestRoot), and every enter runs
+// only PROCESS on it: a dozen fewer processes per enter.
+const SCRIPT_HEAD = `set -eu
 root=$1; shift
-while [ "$1" != -- ]; do
+# only real directories: a guest symlink there would aim the mount at a host path
+realdir() { [ -d "$root/$1" ] && [ ! -L "$root/$1" ]; }
+`;
+
+/** Arguments after ROOT: pairs `ro|rw MOUNTPOINT` (host paths of the guest's mounts), then `--`. */
+const PREPARE_PART = `while [ "$1" != -- ]; do
   mount -o "remount,bind,exec,nosuid,nodev,$1" "$2"
   shift 2
 done
 shift
-# only real directories: a guest symlink there would aim the mount at a host path
-realdir() { [ -d "$root/$1" ] && [ ! -L "$root/$1" ]; }
-if realdir proc; then
-  mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
-  for p in sys sysrq-trigger irq bus fs; do
-    if [ -e "$root/proc/$p" ]; then
-      mount --bind "$root/proc/$p" "$root/proc/$p"
-      mount -o remount,bind,ro,nosuid,nodev,noexec "$root/proc/$p"
-    fi
-  done
-fi
 if realdir sys; then mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"; fi
 if realdir dev; then
   d=$root/dev
@@ -168,12 +166,6 @@ if realdir dev; then
   mknod -m 666 "$d/urandom" c 1 9
   mknod -m 666 "$d/tty" c 5 0
   mkdir -m 755 "$d/pts"
-  if [ "\${JOOT_HOST_PTS:-}" = 1 ]; then
-    # joot enter on a terminal: the program's tty is one of the host's ptys, so it has a name here
-    mount --rbind /dev/pts "$d/pts"
-  else
-    mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$d/pts"
-  fi
   ln -s pts/ptmx "$d/ptmx"
   mkdir -m 1777 "$d/shm"
   mount -t tmpfs -o nosuid,nodev,mode=1777 shm "$d/shm"
@@ -184,8 +176,27 @@ if realdir dev; then
 fi
 r=$root/etc/resolv.conf
 if [ -n "\${JOOT_RESOLV:-}" ] && [ -d "$root/etc" ] && [ ! -L "$root/etc" ] && [ -f "$r" ] && [ ! -L "$r" ]; then
-  mount --bind "$JOOT_RESOLV" "$r"
-  mount -o remount,bind,ro,nosuid,nodev,noexec "$r"
+  mount --bind -o ro,nosuid,nodev,noexec "$JOOT_RESOLV" "$r"
+fi
+`;
+
+/**
+ * Arguments: the guest argv. Writes `ready` on fd 3 just before handing over to the guest
+ * program, so a failure of the setup is told apart from a failure of the program.
+ */
+const PROCESS_PART = `if realdir proc; then
+  mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
+  for p in sys sysrq-trigger irq bus fs; do
+    if [ -e "$root/proc/$p" ]; then mount --bind -o ro,nosuid,nodev,noexec "$root/proc/$p" "$root/proc/$p"; fi
+  done
+fi
+if realdir dev && [ -d "$root/dev/pts" ] && [ ! -L "$root/dev/pts" ]; then
+  if [ "\${JOOT_HOST_PTS:-}" = 1 ]; then
+    # joot enter on a terminal: the program's tty is one of the host's ptys, so it has a name here
+    mount --rbind /dev/pts "$root/dev/pts"
+  else
+    mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$root/dev/pts"
+  fi
 fi
 if [ -n "\${JOOT_HOSTNAME:-}" ]; then printf %s "$JOOT_HOSTNAME" >/proc/sys/kernel/hostname; fi
 drop=$JOOT_DROP_CAPS
@@ -196,21 +207,59 @@ exec 3>&-
 exec capsh --drop="$drop" --chroot="$root" --shell="$prog" -- "$@"
 `;
 
+/** jfish: everything, as pid 1 of the new namespaces. Arguments: ROOT, `ro|rw MOUNTPOINT` pairs, `--`, the guest argv. */
+export const SETUP_SCRIPT = SCRIPT_HEAD + PREPARE_PART + PROCESS_PART;
+/** joot's holder, once: ROOT (its copy of the guest tree), `ro|rw MOUNTPOINT` pairs, `--`. */
+export const PREPARE_SCRIPT = SCRIPT_HEAD + PREPARE_PART;
+/** joot enter, per program, on a prepared root: ROOT, the guest argv. */
+export const PROCESS_SCRIPT = SCRIPT_HEAD + PROCESS_PART;
+
 /** The command line that runs `argv` in the guest (exported for the unit tests). */
-export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv' | 'network' | 'joinMountNs'>): { cmd: string; args: string[] } {
+export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv' | 'network' | 'joinMountNs' | 'prepared'>): { cmd: string; args: string[] } {
   if (o.argv.length === 0 || o.argv[0] === '') throw new JootError('EINVAL', 'no program to run');
   if (o.argv.some((a) => a.includes('\0'))) throw new JootError('EINVAL', 'an argument contains a NUL byte');
-  const remounts = o.mounts.flatMap((m) => [m.readonly ? 'ro' : 'rw', m.hostTarget]);
   const join = o.joinMountNs !== undefined ? ['nsenter', `--mount=/proc/${o.joinMountNs}/ns/mnt`, '--'] : [];
+  const script = o.prepared ? [PROCESS_SCRIPT, 'joot-guest-exec', o.root] : [SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remountArgs(o.mounts), '--'];
   return {
     cmd: 'setpriv',
     args: [
       '--pdeathsig', 'KILL', '--',
       ...join,
       'unshare', '--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', ...(o.network ? [] : ['--net']), '--',
-      'sh', '-c', SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remounts, '--', ...o.argv,
+      'sh', '-c', ...script, ...o.argv,
     ],
   };
+}
+
+function remountArgs(mounts: readonly GuestMount[]): string[] {
+  return mounts.flatMap((m) => [m.readonly ? 'ro' : 'rw', m.hostTarget]);
+}
+
+/**
+ * joot's holder: a copy of the guest tree at `dir` (a recursive bind of `root`, so the
+ * session's own mounts stay noexec and bare) with PREPARE_SCRIPT run on it, in the caller's
+ * mount namespace — which must be private (the holder's is: it runs under `unshare --mount`),
+ * so nothing of this reaches the host. Enters then run guestExec with `prepared` on `dir`.
+ * Returns the release: unmount the copy (recursively), before the session unmounts the guest.
+ */
+export async function prepareGuestRoot(o: { root: string; mounts: readonly GuestMount[]; dir: string; resolvConf?: string }): Promise<() => Promise<void>> {
+  await mkdir(o.dir, { mode: 0o755 });
+  await run('mount', ['--rbind', o.root, o.dir]);
+  const release = async () => {
+    await run('umount', ['--recursive', o.dir]);
+  };
+  try {
+    const mounts = o.mounts.map((m) => ({ ...m, hostTarget: o.dir + m.hostTarget.slice(o.root.length) }));
+    const r = await run('sh', ['-c', PREPARE_SCRIPT, 'joot-prepare', o.dir, ...remountArgs(mounts), '--'], {
+      env: o.resolvConf ? { JOOT_RESOLV: o.resolvConf } : {},
+      allowFailure: true,
+    });
+    if (r.exitCode !== 0) throw new JootError('ECMD', `could not set up the guest environment: ${lastLine(r.stderr.split(o.dir).join('')) || `exit ${r.exitCode}`}`);
+  } catch (e) {
+    await release().catch(() => undefined);
+    throw e;
+  }
+  return release;
 }
 
 /** The environment of the setup script: the guest's, plus what the script reads (and unsets). */
@@ -235,6 +284,7 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
   if (!o.stdout) throw new JootError('EINVAL', 'guestExec: no stdout receiver');
   const { cmd, args } = guestExecCommand(o);
   trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
+  const { execa } = await loadExeca();
   const child = execa(cmd, args, {
     env: setupEnv(o, false),
     extendEnv: false,
@@ -317,13 +367,12 @@ async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult
   const { cmd, args } = guestExecCommand(o);
   const tty = process.stdin.isTTY === true || process.stdout.isTTY === true || process.stderr.isTTY === true;
   trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
-  const child = execa(cmd, args, {
-    env: setupEnv(o, tty),
-    extendEnv: false,
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-    buffer: false,
-    reject: false,
-    cleanup: true,
+  // node's own spawn, not execa: this is the enter client's one command, and loading execa would
+  // cost a tenth of the enter. setpriv's pdeathsig kills the container if joot dies.
+  const child = spawn(cmd, args, { env: setupEnv(o, tty), stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ exitCode: null, signal: null, error }));
+    child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
   });
   let ready = '';
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
@@ -352,7 +401,8 @@ async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult
   for (const [sig, h] of handlers) process.on(sig, h);
   const timer = o.timeoutMs ? setTimeout(() => killAll('SIGKILL'), o.timeoutMs) : undefined;
   try {
-    const r = await child;
+    const r = await exited;
+    if (r.error) throw new JootError('ECMD', `${cmd}: ${r.error.message}`);
     if (killedBy) return { exitCode: 128 + (signalNumber(killedBy) ?? 9), signal: killedBy, stderr: '' };
     if (!ready.includes('ready')) {
       throw new JootError('ECMD', `could not set up the guest environment (${r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`})`);

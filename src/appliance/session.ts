@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError, isJootError } from './errors.js';
 import { checkImage, probeImage, type ImageInfo } from './image.js';
+import { probeImageWithCache, type CachedProbe } from './probe-cache.js';
 import { chooseBackend } from './attach/choose.js';
 import type { AttachedDisk } from './attach/backend.js';
 import { attachLoop } from './attach/loop.js';
@@ -15,7 +16,7 @@ import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan } from './
 import { attachDmTable } from './dm.js';
 import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
-import { reapDeadSessions, runDir, SessionRecord } from './registry.js';
+import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
@@ -135,8 +136,12 @@ export class Session implements AsyncDisposable {
   }
 
   private async attachDrive(d: Drive, index: number): Promise<void> {
+    const probeOpts = { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking, check: false };
+    const cacheFile = d.opts.probeCache;
+    let cached: CachedProbe | undefined;
     try {
-      d.image = await probeImage(d.path, { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking, check: false });
+      if (cacheFile) cached = await probeImageWithCache(d.path, probeOpts, cacheFile);
+      d.image = cached ? cached.info : await probeImage(d.path, probeOpts);
     } catch (e) {
       // qemu's lock refused it: if another joot session is the holder, say so (with its pid)
       if (isJootError(e, 'EBUSY')) await this.record!.claimImage({ path: await realpath(d.path), readonly: d.readonly }, d.path);
@@ -150,16 +155,19 @@ export class Session implements AsyncDisposable {
     // qemu-img check reads only metadata: on a read-only drive it runs (sharing locks) while the
     // backend attaches, and its message is the one that explains a corrupt image. A read-write
     // attach holds qemu's write lock, which a concurrent check would trip over: check first.
-    if (!d.readonly) await checkImage(d.image, false);
+    // A cache hit was checked when it was cached, and nothing it depends on changed since.
+    const check = !cached?.hit;
+    if (!d.readonly && check) await checkImage(d.image, false);
     const [attached, checked] = await Promise.allSettled([
       backend.attach(d.image, { stack: this.stack, tmpdir: this.tmp, readonly: d.readonly, index }),
-      d.readonly ? checkImage(d.image, true) : Promise.resolve(),
+      d.readonly && check ? checkImage(d.image, true) : Promise.resolve(),
     ]);
     if (checked.status === 'rejected') throw checked.reason;
     if (attached.status === 'rejected') throw attached.reason;
     d.attached = attached.value;
     const name = diskName(index);
     this.devices.set(name, { canonical: name, host: d.attached.device, kind: 'disk', readonly: d.readonly, probe: {} });
+    await cached?.save(); // a miss, checked now: cache it (never throws)
   }
 
   private async findPartitions(d: Drive, index: number): Promise<void> {
@@ -602,6 +610,15 @@ export class Session implements AsyncDisposable {
    * session with a filesystem on /; refused on a read-only session, since guest programs
    * may write whatever they like.
    */
+  /**
+   * Register something the caller built on the session's mounts (e.g. a container's tree of
+   * binds): released before them when the session closes, like everything the session holds.
+   */
+  hold(resource: Resource, release: () => Promise<void>): void {
+    this.requireLaunched();
+    this.stack.push(resource, release);
+  }
+
   execRoot(): { root: string; mounts: { mountpoint: string; hostTarget: string; readonly: boolean }[] } {
     this.requireLaunched();
     if (this.readonly) throw new JootError('EPERM', 'refused on a read-only session: guest programs may write to the disk');

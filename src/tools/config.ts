@@ -14,6 +14,9 @@
 //     image_path[] = /mnt/more/*.vmdk    ; ... or one per line with []
 //     pass_thru_env = HTTP_PROXY, LANG   ; environment variable names
 //     read_only = yes                    ; true/false, yes/no, 1/0: jfish's default for --ro/--rw
+//     linger = 10                        ; seconds a joot stays attached and mounted after its
+//                                        ; last enter exits, so the next enter starts at once
+//                                        ; (0: released at once; at most 3600)
 //
 // List settings (image_path, pass_thru_env) split on commas; in image_path a comma inside
 // {braces} is part of the pattern, and \, is a literal comma.
@@ -23,7 +26,7 @@ import path from 'node:path';
 import ini from 'ini';
 import { JootError } from '../appliance/errors.js';
 
-export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only'] as const;
+export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only', 'linger'] as const;
 export type SettingName = (typeof SETTINGS)[number];
 
 export interface JootConfig {
@@ -32,6 +35,8 @@ export interface JootConfig {
   image_path: string[];
   pass_thru_env: string[];
   read_only: boolean;
+  /** seconds an entered joot stays ready after its last enter exits (joot enter) */
+  linger: number;
   /** The file the settings came from; undefined when none exists (all defaults). */
   source?: string;
   /** For each setting the file gives: where, as FILE:LINE (FILE:LINE,LINE for a list on several lines). */
@@ -41,9 +46,11 @@ export interface JootConfig {
 export const SYSTEM_CONFIG = '/etc/joot.cfg';
 export const USER_CONFIG = '.joot'; // in the home directory
 export const DEFAULT_JOOT_HOME = '/var/lib/joot';
+export const DEFAULT_LINGER = 10;
+export const MAX_LINGER = 3600;
 
 export function defaultConfig(): JootConfig {
-  return { joot_home: DEFAULT_JOOT_HOME, image_path: [], pass_thru_env: [], read_only: false };
+  return { joot_home: DEFAULT_JOOT_HOME, image_path: [], pass_thru_env: [], read_only: false, linger: DEFAULT_LINGER };
 }
 
 const listSettings: ReadonlySet<string> = new Set<SettingName>(['image_path', 'pass_thru_env']);
@@ -188,6 +195,11 @@ export function parseConfig(text: string, file: string): JootConfig {
         cfg.read_only = b!;
         break;
       }
+      case 'linger': {
+        if (!/^\d+$/.test(value) || Number(value) > MAX_LINGER) fail(name, `'${value}' is not a number of seconds from 0 to ${MAX_LINGER}`);
+        cfg.linger = Number(value);
+        break;
+      }
       case 'image_path': {
         const items = splitPatterns(value);
         if (typeof items === 'string') fail(name, items);
@@ -303,6 +315,7 @@ export function formatConfig(c: JootConfig): string {
     else row(s, c[s].join(', '));
   }
   row('read_only', String(c.read_only));
+  row('linger', String(c.linger));
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const header = c.source
     ? `; joot configuration from ${c.source}`

@@ -194,6 +194,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
 
   it('create is copy-on-write: a fresh joot costs kilobytes; list shows it', async () => {
     await ok(['create', 'one', 'deb']);
+    expect((await execa('qemu-img', ['check', disk('one')], { reject: false })).exitCode).toBe(0);
     const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', disk('one')])).stdout) as { format: string; 'backing-filename': string; 'backing-filename-format': string; 'actual-size': number };
     expect(info).toMatchObject({ format: 'qcow2', 'backing-filename': base, 'backing-filename-format': 'qcow2' });
     expect(info['actual-size']).toBeLessThan(1024 * 1024);
@@ -229,6 +230,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(before.mountpoints['/']).toMatch(/^\/dev\/sda\d$/);
     expect(Object.keys(before.uuids)).toEqual(Object.values(before.mountpoints));
     expect(await ok(['enter', 'one', '--', 'sh', '-c', 'echo "# a comment" >> /etc/fstab'])).toBe('');
+    await ok(['cleanup']); // the plan is read when the joot is attached again
     expect(await ok(['enter', 'one', '--', 'tail', '-n', '1', '/etc/fstab'])).toBe('# a comment');
     const after = JSON.parse(readFileSync(planFile, 'utf8'));
     expect(after.fstab).not.toBe(before.fstab);
@@ -237,7 +239,11 @@ describe.skipIf(skipReason !== '')('joot', () => {
 
   it('the host resolv.conf is in place during enter, the guest own restored afterwards (absent, file)', async () => {
     const host = readFileSync('/etc/resolv.conf', 'utf8');
-    const jf = (args: string[]) => execa(JFISH, ['-a', disk('one'), '-i', ...args], { reject: false, env: env() });
+    // jfish looks at the disk once the joot is released (a joot kept ready holds it)
+    const jf = async (args: string[]) => {
+      await ok(['cleanup']);
+      return execa(JFISH, ['-a', disk('one'), '-i', ...args], { reject: false, env: env() });
+    };
     // the built image has none
     expect((await jf(['exists', '/etc/resolv.conf'])).stdout.trim()).toBe('false');
     expect(await ok(['enter', 'one', '--', 'cat', '/etc/resolv.conf'])).toBe(host.replace(/\n$/, ''));
@@ -272,6 +278,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
       ['\u0003', 'eof'],
     ]);
     expect(c.exitCode, c.stdout).toBe(130);
+    await ok(['cleanup']);
     await noneOfOurs();
   });
 
@@ -286,6 +293,10 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(second.stdout).toBe('one');
     expect(pidsOf('__holder')).toHaveLength(1);
     expect((await first).stdout).toBe('two');
+    // both out: kept ready, then released by cleanup
+    const after = JSON.parse(await ok(['list', '--json'])) as { name: string; in_use: boolean; ready: boolean }[];
+    expect(after.find((x) => x.name === 'one')).toMatchObject({ in_use: false, ready: true });
+    expect(await ok(['cleanup'])).toMatch(/released 1 joot kept ready/);
     await noneOfOurs();
     expect(await ok(['enter', 'one', '--', 'cat', '/shared', '/two'])).toBe('one\ntwo');
   });
@@ -312,11 +323,53 @@ describe.skipIf(skipReason !== '')('joot', () => {
     const r = await h;
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/holder went away/);
-    expect((await ok(['cleanup']))).toMatch(/^reaped [1-9]\d* dead sessions?\n?$/);
+    expect((await ok(['cleanup']))).toMatch(/^reaped [1-9]\d* dead sessions?; released 0 joots kept ready\n?$/);
     await expectNoLeftovers(before, { timeoutMs: 5000 });
     await noneOfOurs();
     expect(await ok(['enter', 'one', '--', 'cat', '/root/kept.txt', '/root/before.txt'])).toBe('kept\nbefore-kill');
+    await ok(['cleanup']);
     await expectNoLeftovers(before);
+  });
+
+  it('after its last exit a joot stays ready for linger seconds; cleanup, delete and rename release it at once', async () => {
+    const withLinger = (n: number) => {
+      const f = join(dir, `linger-${n}.cfg`);
+      writeFileSync(f, `joot_home = ${home}\nlinger = ${n}\n`);
+      return { JOOT_CONFIG: f };
+    };
+    await ok(['create', 'ready', 'deb']);
+    // default linger (10 s): the second enter joins the same holder
+    await ok(['enter', 'ready', '--', 'true']);
+    const [holder] = pidsOf('__holder');
+    expect(holder).toBeGreaterThan(0);
+    const rows = JSON.parse(await ok(['list', '--json'])) as { name: string; in_use: boolean; ready: boolean; holder_pid: number }[];
+    expect(rows.find((x) => x.name === 'ready')).toMatchObject({ in_use: false, ready: true, holder_pid: holder });
+    expect(await ok(['list'])).toMatch(new RegExp(`^ready .* ready \\(pid ${holder}\\)$`, 'm'));
+    expect(await ok(['enter', 'ready', '--', 'sh', '-c', 'echo synced > /root/synced'])).toBe('');
+    expect(pidsOf('__holder')).toEqual([holder]);
+    // what an enter wrote is on disk when it returns: a holder killed now loses nothing
+    process.kill(holder!, 'SIGKILL');
+    await ok(['cleanup']);
+    await noneOfOurs();
+    expect(await ok(['enter', 'ready', '--', 'cat', '/root/synced'])).toBe('synced');
+    expect(await ok(['cleanup'])).toMatch(/released 1 joot kept ready/);
+    await noneOfOurs();
+    // linger = 1: released a second after the last exit
+    expect((await joot(['enter', 'ready', '--', 'true'], { env: withLinger(1) })).exitCode).toBe(0);
+    expect(pidsOf('__holder')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1500));
+    await noneOfOurs();
+    // linger = 0: released as the enter returns
+    expect((await joot(['enter', 'ready', '--', 'true'], { env: withLinger(0) })).exitCode).toBe(0);
+    await noneOfOurs();
+    // rename and delete release a ready joot first; a client that dies releases it at once
+    await ok(['enter', 'ready', '--', 'true']);
+    await ok(['rename', 'ready', 'steady']);
+    await noneOfOurs();
+    await ok(['enter', 'steady', '--', 'true']);
+    await ok(['delete', 'steady']);
+    await noneOfOurs();
+    await expectNoLeftovers(before, { timeoutMs: 5000 });
   });
 
   it('twenty joots of one image entered at once each see only their own changes', async () => {
@@ -326,6 +379,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
     for (const r of rs) expect(r.exitCode, r.stderr).toBe(0);
     const seen = await Promise.all(names.map((n) => joot(['enter', n, '--', 'sh', '-c', 'cat /root/who; ls /root'], { timeout: 300_000 })));
     for (const [i, r] of seen.entries()) expect(r.stdout).toBe(`c${i}\nwho\nwho-c${i}`);
+    expect(await ok(['cleanup'])).toMatch(/released 20 joots kept ready/);
     await noneOfOurs();
     await ok(['delete', ...names]);
   }, 600_000);

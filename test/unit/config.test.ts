@@ -39,7 +39,7 @@ describe('search order', () => {
   it('no file anywhere: the defaults', () => {
     const c = loadConfig({}, home, etc);
     expect(c).toEqual(defaultConfig());
-    expect(c).toEqual({ joot_home: '/var/lib/joot', image_path: [], pass_thru_env: [], read_only: false });
+    expect(c).toEqual({ joot_home: '/var/lib/joot', image_path: [], pass_thru_env: [], read_only: false, linger: 10 });
     expect(c.source).toBeUndefined();
   });
 
@@ -111,6 +111,7 @@ describe('settings', () => {
       '',
       'pass_thru_env = HTTP_PROXY, LANG , _X1',
       'read_only = Yes',
+      'linger = 0',
     ].join('\n');
     const c = parseConfig(text, '/f');
     expect(c).toEqual({
@@ -119,8 +120,9 @@ describe('settings', () => {
       image_path: ['/srv/vm/*.{qcow2,raw}', '/home/*/vm/**/*.img'],
       pass_thru_env: ['HTTP_PROXY', 'LANG', '_X1'],
       read_only: true,
+      linger: 0,
       source: '/f',
-      origin: { joot_home: '/f:3', default_image: '/f:4', image_path: '/f:5', pass_thru_env: '/f:7', read_only: '/f:8' },
+      origin: { joot_home: '/f:3', default_image: '/f:4', image_path: '/f:5', pass_thru_env: '/f:7', read_only: '/f:8', linger: '/f:9' },
     });
   });
 
@@ -166,7 +168,9 @@ describe('bad settings name their file and line', () => {
   const cases: [string, string, string][] = [
     ['unknown setting, close', 'read_only = 1\n\njoot_hoem = /x\n', "/x/joot.cfg:3: joot_hoem: unknown setting; did you mean joot_home?"],
     ['unknown setting, other spelling', 'JOOT-HOME = /x\n', '/x/joot.cfg:1: JOOT-HOME: unknown setting; did you mean joot_home?'],
-    ['unknown setting, far', 'colour = red\n', '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only)'],
+    ['unknown setting, far', 'colour = red\n', '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger)'],
+    ['bad linger', 'linger = 5s\n', "/x/joot.cfg:1: linger: '5s' is not a number of seconds from 0 to 3600"],
+    ['linger too long', 'linger = 86400\n', "/x/joot.cfg:1: linger: '86400' is not a number of seconds from 0 to 3600"],
     ['unknown section', 'read_only = 1\n[libguestfs]\n', '/x/joot.cfg:2: [libguestfs]: unknown section: put settings at the top of the file or under [joot]'],
     ['sub-section', '[joot.more]\nread_only = 1\n', '/x/joot.cfg:1: [joot.more]: unknown section: put settings at the top of the file or under [joot]'],
     ['no value', '\n\nread_only\n', '/x/joot.cfg:3: read_only: no value (write read_only = VALUE)'],
@@ -209,6 +213,7 @@ describe('formatConfig', () => {
         '; image_path is empty       ; default',
         '; pass_thru_env is empty    ; default',
         'read_only = false           ; default',
+        'linger = 10                 ; default',
         '',
       ].join('\n'),
     );
@@ -229,11 +234,12 @@ describe('formatConfig', () => {
         `image_path = /a/{b,c}/*, /d\\,e/*  ; ${f}:2,3`,
         `pass_thru_env = LANG              ; ${f}:5`,
         'read_only = false                 ; default',
+        'linger = 10                       ; default',
         '',
       ].join('\n'),
     );
     const back = parseConfig(text, '/g');
     expect({ ...back, source: c.source, origin: c.origin }).toEqual(c);
-    expect(back.origin).toEqual({ joot_home: '/g:2', default_image: '/g:3', image_path: '/g:4', pass_thru_env: '/g:5', read_only: '/g:6' });
+    expect(back.origin).toEqual({ joot_home: '/g:2', default_image: '/g:3', image_path: '/g:4', pass_thru_env: '/g:5', read_only: '/g:6', linger: '/g:7' });
   });
 });

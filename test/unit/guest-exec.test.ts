@@ -1,7 +1,7 @@
 // The pure parts of running guest programs: how `command` splits its string, the architecture
 // check, and the command line that builds the container (guest data only ever as arguments).
 import { describe, expect, it } from 'vitest';
-import { DROPPED_CAPS, SETUP_SCRIPT, guestEnv, guestExecCommand, lastLine } from '../../src/appliance/guest-exec.js';
+import { DROPPED_CAPS, PREPARE_SCRIPT, PROCESS_SCRIPT, SETUP_SCRIPT, guestEnv, guestExecCommand, lastLine } from '../../src/appliance/guest-exec.js';
 import { canRun, hostArch, splitCommandLine } from '../../src/tools/jfish/commands/guest.js';
 
 describe('splitCommandLine', () => {
@@ -60,6 +60,19 @@ describe('guestExecCommand', () => {
     expect(SETUP_SCRIPT).not.toMatch(/bind[^\n]*\/dev"/);
     expect(SETUP_SCRIPT).toMatch(/mount -t tmpfs [^\n]*"\$d"/);
     expect(DROPPED_CAPS).toEqual(expect.arrayContaining(['cap_sys_admin', 'cap_sys_chroot', 'cap_mknod', 'cap_sys_module', 'cap_sys_rawio']));
+  });
+  it('on a prepared tree (joot enter): joins the holder, runs only the per-program part', () => {
+    const { args } = guestExecCommand({ root: '/run/joot/tmp/s/container', mounts: [], prepared: true, joinMountNs: 42, network: true, argv: ['true'] });
+    expect(args.slice(3, 6)).toEqual(['nsenter', '--mount=/proc/42/ns/mnt', '--']);
+    expect(args).not.toContain('--net');
+    const script = args.indexOf(PROCESS_SCRIPT);
+    expect(args.slice(script + 1)).toEqual(['joot-guest-exec', '/run/joot/tmp/s/container', 'true']);
+    // the two parts make jfish's whole script: the same setup either way
+    expect(SETUP_SCRIPT).toContain(PREPARE_SCRIPT.slice(PREPARE_SCRIPT.indexOf('while')));
+    expect(SETUP_SCRIPT.endsWith(PROCESS_SCRIPT.slice(PROCESS_SCRIPT.indexOf('if realdir proc')))).toBe(true);
+    expect(PROCESS_SCRIPT).toContain('mount -t proc');
+    expect(PROCESS_SCRIPT).not.toContain('mknod');
+    expect(PREPARE_SCRIPT).not.toContain('capsh');
   });
   it('refuses an empty program and NUL bytes', () => {
     expect(() => guestExecCommand({ root: '/r', mounts, argv: [] })).toThrow(/no program/);

@@ -1,13 +1,15 @@
 // joot enter NAME [--no-network] [-- CMD ARGS…]: the client side. Under the joot's lock it
-// connects to the joot's live holder (holder.ts), or starts one and waits until it is ready;
-// then runs CMD (default: the guest root's shell) in a container that joins the holder's mount
-// namespace (appliance/guest-exec.ts, foreground). The exit status of CMD is the result.
+// joins the joot's live holder (holder.ts; a joot kept ready after its last exit too), or starts
+// one and waits until it is ready; then runs CMD (default: the guest root's shell) in a
+// container on the holder's prepared tree, in a mount namespace made from the holder's
+// (appliance/guest-exec.ts, foreground). The exit status of CMD is the result.
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { JootError } from '../../appliance/errors.js';
 import { guestExec } from '../../appliance/guest-exec.js';
 import { isVerbose, trace } from '../../appliance/run.js';
+import { askEnter, sayBye } from './holder-client.js';
 import type { Failure, Hello } from './holder.js';
 import { Store, type JootMeta } from './store.js';
 
@@ -16,49 +18,13 @@ export interface EnterOptions {
   command?: string[];
 }
 
-/** One line from a socket (the holder's hello), or undefined when it closes first. */
-function readLine(sock: Socket): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        sock.off('data', onData);
-        sock.pause();
-        resolve(buf.slice(0, i));
-      }
-    };
-    sock.on('data', onData);
-    sock.once('close', () => resolve(undefined));
-    sock.once('error', () => resolve(undefined));
-  });
-}
-
-async function tryConnect(id: string): Promise<{ sock: Socket; hello: Hello } | undefined> {
-  const sock = connect(Store.socketPath(id));
-  const ok = await new Promise<boolean>((resolve) => {
-    sock.once('connect', () => resolve(true));
-    sock.once('error', () => resolve(false));
-  });
-  if (!ok) {
-    sock.destroy();
-    return undefined;
-  }
-  const line = await readLine(sock);
-  if (!line) {
-    sock.destroy();
-    return undefined;
-  }
-  return { sock, hello: JSON.parse(line) as Hello };
-}
-
 /** Start a holder for the joot and wait for its answer on fd 3. */
-async function startHolder(jootDir: string): Promise<void> {
+async function startHolder(jootDir: string, linger: number): Promise<void> {
   const script = process.argv[1];
   if (!script) throw new JootError('ESTATE', 'cannot find joot itself to start the holder');
-  trace(`starting the holder: unshare --mount --propagation private ${process.execPath} ${script} __holder ${jootDir}`);
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, script, '__holder', jootDir], {
+  const argv = ['--mount', '--propagation', 'private', '--', process.execPath, script, '__holder', jootDir, String(linger)];
+  trace(`starting the holder: unshare ${argv.join(' ')}`);
+  const child = spawn('unshare', argv, {
     detached: true, // a session of its own: the terminal's ^C and hangup are not for it
     stdio: ['ignore', 'ignore', isVerbose() ? 'inherit' : 'ignore', 'pipe'],
     env: { ...process.env, JOOT_IN_NS: '1', ...(isVerbose() ? { JOOT_VERBOSE: '1' } : {}) },
@@ -93,13 +59,13 @@ export async function join(store: Store, name: string): Promise<{ sock: Socket; 
     const meta = store.meta(name); // deleted or renamed while we waited?
     if (meta.id !== m0.id) throw new JootError('ENOENT', `${name}: no such joot`);
     if (Store.holder(meta.id)) {
-      const c = await tryConnect(meta.id);
+      const c = await askEnter(meta.id);
       if (c) return { ...c, meta };
       trace(`the holder of ${name} does not answer: starting a new one`);
     }
     rmSync(Store.holderFile(meta.id), { force: true });
-    await startHolder(store.jootDir(name));
-    const c = await tryConnect(meta.id);
+    await startHolder(store.jootDir(name), store.config.linger);
+    const c = await askEnter(meta.id);
     if (!c) throw new JootError('ECMD', `${name}: the joot holder started but does not answer`);
     return { ...c, meta };
   } finally {
@@ -118,7 +84,8 @@ export async function enter(store: Store, name: string, o: EnterOptions): Promis
   const { sock, hello } = await join(store, name);
   const env: Record<string, string> = {};
   for (const v of store.config.pass_thru_env) {
-    const val = process.env[v];
+    // bin/launch.sh moves NODE_EXTRA_CA_CERTS aside (it slows every node start)
+    const val = process.env[v] ?? (v === 'NODE_EXTRA_CA_CERTS' ? process.env.JOOT_NODE_EXTRA_CA_CERTS : undefined);
     if (val !== undefined) env[v] = val;
   }
   // the holder went away (killed): the environment is gone, so is the program
@@ -133,30 +100,33 @@ export async function enter(store: Store, name: string, o: EnterOptions): Promis
   try {
     const run = guestExec({
       root: hello.root,
-      mounts: hello.mounts,
+      mounts: [],
+      prepared: true,
       argv: commandLine(hello, o.command),
       foreground: true,
       network: o.network,
       joinMountNs: hello.pid,
       env,
       hostname: hello.hostname,
-      resolvConf: hello.resolvConf,
       term: process.env.TERM,
     });
     const first = await Promise.race([run, lostHolder.then(() => undefined)]);
+    const gone = () => new JootError('EIO', `${name}: the joot's holder went away: the environment is gone`);
     if (first === undefined) {
       process.kill(process.pid, 'SIGTERM'); // guestExec's handler kills the namespace
       await run.catch(() => undefined);
-      throw new JootError('EIO', `${name}: the joot's holder went away: the environment is gone`);
+      throw gone();
+    }
+    // a program killed by a signal may have died of the holder's end (its disk gone: SIGBUS,
+    // SIGSEGV) just before the socket told us: give the socket a moment to say so
+    if (first.signal || first.exitCode > 128) {
+      await Promise.race([lostHolder, new Promise((r) => setTimeout(r, 100))]);
+      if (lost) throw gone();
     }
     return first.exitCode;
   } finally {
-    // leave: the holder answers once it is done (after releasing everything, if we were the last)
-    if (!lost) {
-      await new Promise<void>((resolve) => {
-        sock.once('close', () => resolve());
-        sock.end();
-      });
-    }
+    // leave: a goodbye, so the holder keeps the joot ready for the next enter (it releases
+    // everything at once when a client's socket closes without one: that client died)
+    if (!lost) await sayBye(sock);
   }
 }

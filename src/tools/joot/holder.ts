@@ -1,15 +1,20 @@
-// The holder of an entered joot: a background joot process (`joot __holder DIR`, started by the
-// first `joot enter` in a private mount namespace of its own, in a session of its own) that
-// attaches the joot's overlay read-write, mounts the guest by its inspected mountpoints and keeps
-// all that while any `joot enter` of the joot runs. Each enter connects to its socket
-// (RUN/joot/ID.sock), gets what it needs to start its container (the holder's pid, whose mount
-// namespace it joins with nsenter, the guest root and mounts, the root shell, the hostname),
-// and stays connected while its program runs. When the last one leaves (or dies: its socket
-// closes), the holder takes the joot's lock, restores what it changed, unmounts, detaches,
-// and only then answers the last enter and exits — so `joot enter x -- true && joot delete x`
-// never sees the joot busy.
+// The holder of an entered joot: a background joot process (`joot __holder DIR LINGER`, started
+// by the first `joot enter` in a private mount namespace of its own, in a session of its own)
+// that attaches the joot's overlay read-write, mounts the guest by its inspected mountpoints,
+// prepares the container's tree once (guest-exec.ts prepareGuestRoot: the guest mounts exec, a
+// private /dev, sysfs, resolv.conf) and keeps all that while any `joot enter` of the joot runs.
+// Each enter connects to its socket (RUN/joot/ID.sock; the protocol is in holder-client.ts), gets
+// what it needs to start its container (the holder's pid, whose mount namespace it joins, the
+// prepared root, the root shell, the hostname), and stays connected while its program runs.
 //
-// The guest's /etc/resolv.conf: a regular file is never touched — each container binds the
+// When the last enter exits normally, the joot stays ready for `linger` seconds (configuration;
+// default 10): the next enter only starts its container. Then, or at once when the last enter
+// died (its socket closed without a goodbye) or `linger` is 0, the holder takes the joot's lock,
+// restores what it changed, unmounts, detaches and exits. A command that needs the joot idle
+// (delete, rename, save, purge, cleanup) asks an idle holder to do that at once (`stop`).
+// The holder's state file (RUN/joot/ID.json) says how many enters are in.
+//
+// The guest's /etc/resolv.conf: a regular file is never touched — the container tree binds the
 // host's (a copy in RUN/joot/ID.resolv.conf) over it, read-only. A missing or symlinked one is
 // replaced by a copy of the host's for the duration, after writing how to undo it to
 // JOOT_HOME/joots/NAME/resolv.json; the holder undoes it when it ends, and a holder that was
@@ -20,13 +25,15 @@
 // containers), and the next joot command reaps what its session record lists.
 import { closeSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { prepareGuestRoot } from '../../appliance/guest-exec.js';
 import { JootError, oneLine } from '../../appliance/errors.js';
 import { processStart } from '../../appliance/registry.js';
-import { trace } from '../../appliance/run.js';
+import { run, trace } from '../../appliance/run.js';
 import { Session } from '../../appliance/session.js';
 import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
 import { canRun, hostArch } from '../jfish/commands/guest.js';
+import { readLine, type Request } from './holder-client.js';
 import { mountJoot } from './mount-plan.js';
 import { Store, type JootMeta } from './store.js';
 
@@ -34,10 +41,8 @@ export interface Hello {
   ok: true;
   pid: number;
   root: string;
-  mounts: { mountpoint: string; hostTarget: string; readonly: boolean }[];
   shell: string;
   hostname?: string;
-  resolvConf?: string;
   hasSh: boolean;
 }
 
@@ -52,7 +57,8 @@ interface ResolvUndo {
   target?: string;
 }
 
-const IDLE_MS = 30_000;
+/** how long a holder waits for the enter that started it */
+const STARTUP_MS = 30_000;
 
 /** Read /etc/passwd's root shell (it must exist in the guest), else /bin/sh. */
 async function rootShell(s: Session): Promise<string> {
@@ -69,6 +75,17 @@ async function rootShell(s: Session): Promise<string> {
     /* no passwd */
   }
   return '/bin/sh';
+}
+
+/** The guest's /etc/hostname, when it is a valid host name. */
+async function guestHostname(s: Session): Promise<string | undefined> {
+  let name: string | undefined;
+  try {
+    name = (await s.readFile('/etc/hostname', { maxBytes: 4096 })).toString('utf8').split('\n')[0]!.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+  return name && /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(name) ? name : undefined;
 }
 
 async function restoreResolv(s: Session, undoFile: string): Promise<void> {
@@ -101,8 +118,15 @@ async function setupResolv(s: Session, id: string, undoFile: string): Promise<st
   return undefined;
 }
 
-/** `joot __holder JOOTDIR`: returns the exit status. fd 3 gets one JSON line: ready or why not. */
-export async function holderMain(jootDir: string): Promise<number> {
+/** The state file: who holds the joot, and how many enters are in. */
+export interface HolderState {
+  pid: number;
+  start: string;
+  clients: number;
+}
+
+/** `joot __holder JOOTDIR LINGER`: returns the exit status. fd 3 gets one JSON line: ready or why not. */
+export async function holderMain(jootDir: string, lingerArg: string): Promise<number> {
   const tell = (msg: { ok: true } | Failure) => {
     try {
       writeSync(3, `${JSON.stringify(msg)}\n`);
@@ -111,6 +135,7 @@ export async function holderMain(jootDir: string): Promise<number> {
       /* the enter that started us is gone */
     }
   };
+  const lingerMs = Math.max(0, Number(lingerArg) || 0) * 1000;
   let meta: JootMeta;
   try {
     meta = JSON.parse(readFileSync(join(jootDir, 'meta.json'), 'utf8')) as JootMeta;
@@ -124,25 +149,29 @@ export async function holderMain(jootDir: string): Promise<number> {
   const stateFile = Store.holderFile(meta.id);
   const sockPath = Store.socketPath(meta.id);
   try {
-    session.addDrive(join(jootDir, 'disk.qcow2'), { format: 'qcow2', readonly: false });
+    // the base's probe (qemu-img info and check) is remembered while its files are unchanged
+    session.addDrive(join(jootDir, 'disk.qcow2'), { format: 'qcow2', readonly: false, probeCache: join(jootDir, 'probe.json') });
     await session.launch();
     await mountJoot(session, jootDir);
-    const guest = await detectArch(session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] });
+    const [guest, resolvConf, hostname, shell, hasSh] = await Promise.all([
+      detectArch(session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] }),
+      // what a killed holder left first, then the host's in place
+      restoreResolv(session, undoFile).then(() => setupResolv(session, meta.id, undoFile)),
+      guestHostname(session),
+      rootShell(session),
+      session.stat('/bin/sh').then(
+        (st) => st.isFile,
+        () => false,
+      ),
+    ]);
     const host = hostArch();
     if (guest !== undefined && !canRun(host, guest)) throw new JootError('EUNSUPPORTED', `${meta.name}: the guest is ${guest}, this host is ${host}: cannot run its programs`);
-    await restoreResolv(session, undoFile); // what a killed holder left
-    const resolvConf = await setupResolv(session, meta.id, undoFile);
-    let hostname: string | undefined;
-    try {
-      hostname = (await session.readFile('/etc/hostname', { maxBytes: 4096 })).toString('utf8').split('\n')[0]!.trim() || undefined;
-    } catch {
-      hostname = undefined;
-    }
-    if (hostname && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(hostname)) hostname = undefined;
-    const shell = await rootShell(session);
-    const hasSh = (await session.stat('/bin/sh').catch(() => undefined))?.isFile === true;
     const { root, mounts } = session.execRoot();
-    hello = { ok: true, pid: process.pid, root, mounts, shell, hostname, resolvConf, hasSh };
+    // the container's tree, once for every enter; released (first) when the session closes
+    const dir = join(dirname(root), 'container');
+    const releaseTree = await prepareGuestRoot({ root, mounts, dir, resolvConf });
+    session.hold({ kind: 'mount', path: dir }, releaseTree);
+    hello = { ok: true, pid: process.pid, root: dir, shell, hostname, hasSh };
   } catch (e) {
     // undo what we can, then say why
     await restoreResolv(session, undoFile).catch(() => undefined);
@@ -153,32 +182,27 @@ export async function holderMain(jootDir: string): Promise<number> {
 
   const clients = new Set<Socket>();
   let closing = false;
-  let idle: NodeJS.Timeout | undefined;
-  const server = createServer({ allowHalfOpen: true }, (sock) => {
-    if (closing) {
-      sock.destroy();
-      return;
-    }
-    if (idle) clearTimeout(idle);
-    clients.add(sock);
-    sock.on('error', () => undefined);
-    sock.write(`${JSON.stringify(hello)}\n`);
-    sock.on('end', () => void leave(sock, true));
-    sock.on('close', () => void leave(sock, false));
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const start = processStart(process.pid) ?? '';
+  const writeState = () => {
+    const st: HolderState = { pid: process.pid, start, clients: clients.size };
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(st));
+    renameSync(`${stateFile}.tmp`, stateFile);
+  };
 
   let done!: (code: number) => void;
   const finished = new Promise<number>((r) => (done = r));
 
-  const shutdown = async (): Promise<boolean> => {
-    // under the joot's lock: an enter that arrives meanwhile either connected before (and we
-    // stay), or waits for the lock and then starts a new holder once this one is gone
-    const lock = await Store.lockJoot(meta.id, meta.name, 60_000);
+  /** Restore, unmount, detach. Under the joot's lock, which `lockHeld` says the asker holds. */
+  const release = async (lockHeld: boolean): Promise<boolean> => {
+    const lock = lockHeld ? undefined : await Store.lockJoot(meta.id, meta.name, 60_000);
     try {
+      // an enter that arrived meanwhile connected before (and we stay), or waits for the lock
+      // and then starts a new holder once this one is gone
       if (clients.size > 0 || closing) return false;
       closing = true;
+      if (timer) clearTimeout(timer);
       server.close();
-      rmSync(stateFile, { force: true });
       rmSync(sockPath, { force: true });
       try {
         await restoreResolv(session, undoFile);
@@ -187,38 +211,108 @@ export async function holderMain(jootDir: string): Promise<number> {
       }
       rmSync(join(Store.runStateDir(), `${meta.id}.resolv.conf`), { force: true });
       await session.close();
+      // last: until now `joot cleanup` sees a holder (and waits for the joot's lock)
+      rmSync(stateFile, { force: true });
       return true;
     } finally {
-      lock.release();
+      lock?.release();
+    }
+  };
+  const releaseNow = () =>
+    void release(false)
+      .catch((e: unknown) => {
+        trace(`holder shutdown failed: ${oneLine(e)}`);
+        return true;
+      })
+      .then((closed) => closed && done(0));
+  const idleFor = (ms: number) => {
+    if (timer) clearTimeout(timer);
+    timer = ms > 0 ? setTimeout(releaseNow, ms) : undefined;
+    if (ms === 0) releaseNow();
+  };
+
+  /** syncfs(2) of every guest filesystem: through the loop device and qemu into the overlay file. */
+  const syncGuest = async (): Promise<boolean> => {
+    try {
+      await run('sync', ['--file-system', ...session.execRoot().mounts.map((m) => m.hostTarget)]);
+      return true;
+    } catch (e) {
+      trace(`sync of the guest filesystems failed: ${oneLine(e)}`);
+      return false;
     }
   };
 
-  const leave = async (sock: Socket, graceful: boolean) => {
-    const was = clients.delete(sock);
-    if (!was) return;
-    let closed = false;
-    if (clients.size === 0) {
+  const leave = (sock: Socket, graceful: boolean) => {
+    if (!clients.delete(sock)) return;
+    writeState();
+    // the last one out: keep the joot ready for the next enter, unless it died or linger is 0
+    if (clients.size === 0) idleFor(graceful ? lingerMs : 0);
+  };
+
+  const onRequest = async (sock: Socket, line: string | undefined) => {
+    let req: Request | undefined;
+    try {
+      req = line ? (JSON.parse(line) as Request) : undefined;
+    } catch {
+      req = undefined;
+    }
+    if (req?.op === 'enter') {
+      if (closing) {
+        sock.end(`${JSON.stringify({ ok: false, code: 'ESTATE', message: 'closing' } satisfies Failure)}\n`);
+        return;
+      }
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      clients.add(sock);
+      writeState();
+      let bye = false;
+      sock.setEncoding('utf8');
+      sock.on('data', (d: string) => {
+        if (bye || !d.includes('"bye"')) return;
+        bye = true;
+        // its changes on disk before it returns: a holder killed later loses nothing of it
+        void syncGuest().then((synced) => sock.write(`${JSON.stringify({ ok: synced })}\n`));
+      });
+      sock.on('end', () => {
+        leave(sock, bye);
+        sock.end();
+      });
+      sock.on('close', () => leave(sock, bye));
+      sock.resume();
+      sock.write(`${JSON.stringify(hello)}\n`);
+    } else if (req?.op === 'stop') {
+      // the asker holds the joot's lock
+      let closed = false;
       try {
-        closed = await shutdown();
+        closed = await release(true);
       } catch (e) {
         trace(`holder shutdown failed: ${oneLine(e)}`);
         closed = true;
       }
+      sock.end(`${JSON.stringify(closed ? { ok: true } : { ok: false, clients: clients.size })}\n`);
+      if (closed) done(0);
+    } else {
+      sock.destroy();
     }
-    if (graceful) sock.end();
-    if (closed) done(0);
   };
+
+  const server = createServer({ allowHalfOpen: true }, (sock) => {
+    sock.on('error', () => undefined);
+    if (closing) {
+      sock.destroy();
+      return;
+    }
+    void readLine(sock).then((line) => onRequest(sock, line));
+  });
 
   rmSync(sockPath, { force: true });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(sockPath, () => resolve());
   });
-  writeFileSync(`${stateFile}.tmp`, JSON.stringify({ pid: process.pid, start: processStart(process.pid) ?? '' }));
-  renameSync(`${stateFile}.tmp`, stateFile);
-  idle = setTimeout(() => {
-    if (clients.size === 0) void shutdown().then((c) => c && done(0));
-  }, IDLE_MS);
+  writeState();
+  // started, but the enter that started us never comes (it died): do not wait forever
+  idleFor(Math.max(lingerMs, STARTUP_MS));
   tell({ ok: true });
   const code = await finished;
   // give the last answer a moment to leave

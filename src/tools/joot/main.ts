@@ -41,12 +41,14 @@ Joots:
 
 Other:
   cleanup                                  release what dead joot processes left (also done at
-                                           the start of every command)
+                                           the start of every command), and joots kept ready
+                                           after their last exit (see linger)
   config                                   the effective configuration and where it came from
 
 Options: -v/--verbose (trace every external command), -h/--help, -V/--version.
 Configuration: $JOOT_CONFIG, else ~/.joot, else /etc/joot.cfg (joot_home, default_image,
-image_path, pass_thru_env, read_only).
+image_path, pass_thru_env, read_only, linger: seconds an entered joot stays attached and
+mounted after its last enter exits, default 10).
 `;
 
 /** Re-run this command in a private mount namespace (commands that mount, e.g. to inspect). */
@@ -125,7 +127,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === '__holder') {
     const { holderMain } = await import('./holder.js');
-    return holderMain(rest[0] ?? '');
+    return holderMain(rest[0] ?? '', rest[1] ?? '0');
   }
   if (cmd === 'cleanup') {
     if (rest.length) throw new UsageError(`cleanup: unexpected argument: ${rest[0]}`);
@@ -136,7 +138,10 @@ export async function main(argv: string[]): Promise<number> {
       store = undefined; // a broken configuration must not stop the reaping
     }
     const n = await cleanup(store);
-    process.stdout.write(`reaped ${n} dead session${n === 1 ? '' : 's'}\n`);
+    // also the joots kept ready after their last exit: `cleanup` leaves nothing attached
+    const { releaseIdleHolders } = await import('./holder-client.js');
+    const r = await releaseIdleHolders();
+    process.stdout.write(`reaped ${n} dead session${n === 1 ? '' : 's'}; released ${r} joot${r === 1 ? '' : 's'} kept ready\n`);
     return 0;
   }
   if (cmd === 'config') {

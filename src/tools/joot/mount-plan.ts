@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { oneLine } from '../../appliance/errors.js';
 import { trace } from '../../appliance/run.js';
 import type { Session } from '../../appliance/session.js';
-import { inspectMount, mountOrder } from '../jfish/startup.js';
+// loaded when a plan is made: inspection is most of the holder's code, and a plan is reused
 
 interface Plan {
   /** sha256 of the guest's /etc/fstab, or 'none' */
@@ -36,16 +36,36 @@ function readPlan(file: string): Plan | undefined {
   }
 }
 
+/** Is guest path `mp` below mountpoint `above`. */
+function isBelow(mp: string, above: string): boolean {
+  return above === '/' ? mp !== '/' : mp.startsWith(`${above}/`);
+}
+
+/**
+ * Mount the plan's filesystems, each wave at once: those with no unmounted mountpoint above
+ * them (/, then /boot and /home together, …). Every mount settles before an error is thrown.
+ */
+async function mountInWaves(plan: Plan, mount: (mp: string, dev: string) => Promise<void>): Promise<void> {
+  let rest = Object.entries(plan.mountpoints);
+  while (rest.length > 0) {
+    const wave = rest.filter(([mp]) => !rest.some(([other]) => isBelow(mp, other)));
+    const results = await Promise.allSettled(wave.map(([mp, dev]) => mount(mp, dev)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    rest = rest.filter((e) => !wave.includes(e));
+  }
+}
+
 /** Mount the joot's guest read-write where it belongs, reusing the plan in JOOTDIR when valid. */
 export async function mountJoot(session: Session, jootDir: string): Promise<void> {
   const file = join(jootDir, 'mounts.json');
   const plan = readPlan(file);
   if (plan && plan.mountpoints['/']) {
     try {
-      for (const [mp, dev] of mountOrder(plan.mountpoints)) {
+      await mountInWaves(plan, async (mp, dev) => {
         if ((await session.vfsUuid(dev)) !== plan.uuids[dev]) throw new Error(`${dev} is not the filesystem it was`);
         await session.mount(dev, mp, { readonly: false });
-      }
+      });
       if ((await fstabHash(session)) === plan.fstab) return;
       trace('joot: the guest fstab changed: inspecting again');
     } catch (e) {
@@ -53,6 +73,7 @@ export async function mountJoot(session: Session, jootDir: string): Promise<void
     }
     await session.umountAll();
   }
+  const { inspectMount } = await import('../jfish/startup.js');
   const mountpoints = await inspectMount(session, { inspector: true, mounts: [], readonly: false, warn: (m) => trace(`warning: ${m}`) });
   const uuids: Record<string, string> = {};
   for (const dev of Object.values(mountpoints)) uuids[dev] = await session.vfsUuid(dev).catch(() => '');

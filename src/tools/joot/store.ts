@@ -19,7 +19,8 @@
 // leaves either the old state or the new one (plus a work directory the next command removes).
 // Per joot, in the run directory (RUN = $JOOT_RUN_DIR or /run/joot; ID is the joot's id, which
 // survives a rename): RUN/joot/ID.lock/ (the joot's lock: enter, delete, rename, save),
-// RUN/joot/ID.json (its live holder: pid, start time) and RUN/joot/ID.sock (the holder's socket).
+// RUN/joot/ID.json (its live holder: pid, start time, enters in) and RUN/joot/ID.sock (the
+// holder's socket).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -195,10 +196,10 @@ export class Store {
     return acquire(Store.lockDir(id), { what: `joot ${name}`, waitMs });
   }
 
-  /** The live holder of joot `id` (pid), or undefined. */
+  /** The live holder of joot `id` (pid, and how many enters are in: 0 when kept ready), or undefined. */
   static holder(id: string): { pid: number; start: string; clients?: number } | undefined {
     try {
-      const h = JSON.parse(readFileSync(Store.holderFile(id), 'utf8')) as { pid: number; start: string };
+      const h = JSON.parse(readFileSync(Store.holderFile(id), 'utf8')) as { pid: number; start: string; clients?: number };
       return alive(h.pid, h.start) ? h : undefined;
     } catch {
       return undefined;

@@ -1,0 +1,140 @@
+// Talking to a joot's holder (holder.ts) over its socket, RUN/joot/ID.sock: the client sends one
+// JSON request line, the holder answers with one JSON line.
+//
+//   {"op":"enter"}  answer: the Hello (or a Failure while it is closing). The connection then
+//                   stays open while the enter's program runs; after it the enter sends
+//                   {"op":"bye"}, the holder syncs the guest's filesystems and answers
+//                   {"ok":true}, and the enter closes. A close without a goodbye is a client
+//                   that died: the holder releases the joot at once when it was the last,
+//                   else it keeps the joot ready for `linger` seconds.
+//   {"op":"stop"}   from a command that holds the joot's lock (delete, rename, save, purge,
+//                   cleanup): an idle holder releases everything, answers {"ok":true} and
+//                   exits; one with enters in it answers {"ok":false,"clients":N}.
+import { readdirSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { JootError } from '../../appliance/errors.js';
+import { alive } from '../../appliance/processes.js';
+import { sleep, trace } from '../../appliance/run.js';
+import type { Failure, Hello } from './holder.js';
+import { Store } from './store.js';
+
+export type Request = { op: 'enter' } | { op: 'stop' } | { op: 'bye' };
+
+/** One line from a socket, or undefined when it closes first. Leaves the socket paused. */
+export function readLine(sock: Socket): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString('utf8');
+      const i = buf.indexOf('\n');
+      if (i >= 0) {
+        sock.off('data', onData);
+        sock.pause();
+        resolve(buf.slice(0, i));
+      }
+    };
+    sock.on('data', onData);
+    sock.once('close', () => resolve(undefined));
+    sock.once('error', () => resolve(undefined));
+  });
+}
+
+/** Connect to the holder of joot `id` and send `req`; undefined when nobody answers. */
+export async function ask<T>(id: string, req: Request): Promise<{ sock: Socket; answer: T } | undefined> {
+  const sock = connect(Store.socketPath(id));
+  const ok = await new Promise<boolean>((resolve) => {
+    sock.once('connect', () => resolve(true));
+    sock.once('error', () => resolve(false));
+  });
+  if (!ok) {
+    sock.destroy();
+    return undefined;
+  }
+  sock.write(`${JSON.stringify(req)}\n`);
+  const line = await readLine(sock);
+  if (!line) {
+    sock.destroy();
+    return undefined;
+  }
+  try {
+    return { sock, answer: JSON.parse(line) as T };
+  } catch {
+    sock.destroy();
+    return undefined;
+  }
+}
+
+/** Join the holder's environment: its Hello, and the connection to keep open meanwhile. */
+export async function askEnter(id: string): Promise<{ sock: Socket; hello: Hello } | undefined> {
+  const r = await ask<Hello | Failure>(id, { op: 'enter' });
+  if (!r) return undefined;
+  if (!r.answer.ok) {
+    r.sock.destroy();
+    return undefined; // closing: the caller starts a new holder
+  }
+  return { sock: r.sock, hello: r.answer };
+}
+
+/**
+ * Tell the holder we leave after a normal exit (it then keeps the joot ready), wait until it
+ * has synced the guest's filesystems (the program's changes are in the overlay file when joot
+ * returns), and close.
+ */
+export async function sayBye(sock: Socket): Promise<void> {
+  if (sock.destroyed) return;
+  const answer = readLine(sock);
+  sock.write(`${JSON.stringify({ op: 'bye' } satisfies Request)}\n`);
+  sock.resume();
+  await answer;
+  await new Promise<void>((resolve) => {
+    if (sock.destroyed) return resolve();
+    sock.once('error', () => resolve());
+    sock.end(() => resolve());
+  });
+}
+
+/**
+ * Release joot `id` if its holder is idle (kept ready after the last exit). The caller holds
+ * the joot's lock, so no enter can join meanwhile. 'busy': enters are in it; 'released': it was
+ * idle and everything is released now; 'none': no holder.
+ */
+export async function releaseIdle(id: string, name: string): Promise<'none' | 'released' | 'busy'> {
+  const h = Store.holder(id);
+  if (!h) return 'none';
+  if ((h.clients ?? 0) > 0) return 'busy';
+  trace(`${name}: releasing the joot kept ready by holder pid ${h.pid}`);
+  const r = await ask<{ ok: boolean; clients?: number }>(id, { op: 'stop' });
+  if (r && !r.answer.ok) {
+    r.sock.destroy();
+    return 'busy';
+  }
+  r?.sock.destroy();
+  // it answers once everything is released, then exits; without an answer it was already going
+  for (let waited = 0; alive(h.pid, h.start); waited += 20) {
+    if (waited > 15_000) throw new JootError('EBUSY', `${name}: its holder (pid ${h.pid}) does not exit`);
+    await sleep(20);
+  }
+  return 'released';
+}
+
+/** `joot cleanup`: release every joot kept ready (idle holders). Returns how many. */
+export async function releaseIdleHolders(): Promise<number> {
+  let files: string[];
+  try {
+    files = readdirSync(Store.runStateDir());
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const f of files) {
+    const id = /^([0-9a-f]+)\.json$/.exec(f)?.[1];
+    if (!id || (Store.holder(id)?.clients ?? 1) > 0) continue;
+    const lock = await Store.lockJoot(id, id, 5000);
+    try {
+      if ((await releaseIdle(id, id)) === 'released') n++;
+    } finally {
+      lock.release();
+    }
+  }
+  return n;
+}
