@@ -19,10 +19,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-async function measure(name: string, fn: () => Promise<void> | void, target?: number): Promise<Row> {
+async function measure(name: string, fn: () => Promise<void> | void, target?: number, setup?: () => void): Promise<Row> {
+  setup?.();
   await fn(); // warm-up: page cache, first-run costs
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    setup?.(); // untimed
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);
@@ -182,7 +184,8 @@ async function jformatRows(): Promise<Row[]> {
 
 /**
  * joot on a Debian image (debian-gpt.qcow2, registered with `joot image add`; a temp joot_home
- * and run dir): medians of `joot create`, `joot enter -- true` and `joot delete`, the disk
+ * and run dir): medians of `joot create`, `joot delete`, `joot enter -- true` both on a joot
+ * kept ready by the previous enter and cold (after `joot cleanup`, untimed), the disk
  * space of 100 fresh joots of the image, and, where systemd-container is installed, the peer a
  * user would otherwise pick: `systemd-nspawn --ephemeral --image` on a raw copy of the image.
  */
@@ -201,7 +204,9 @@ async function jootRows(image: string): Promise<Row[]> {
     let d = 0;
     rows.push(await measure('joot delete', () => joot(['delete', `c${d++}`]), 100));
     joot(['create', 'e', 'deb']);
-    rows.push(await measure('joot enter e -- true (holder, attach, mount, container, release)', () => joot(['enter', 'e', '--', 'true']), 300));
+    const enter = () => joot(['enter', 'e', '--', 'true']);
+    rows.push(await measure('joot enter e -- true, joot kept ready (linger): container only', enter, 300));
+    rows.push(await measure('joot enter e -- true, cold: holder, attach, mount, container', enter, 300, () => joot(['cleanup'])));
     joot(['delete', 'e']);
     const home = join(dir, 'home', 'joots');
     for (let i = 0; i < 100; i++) joot(['create', `h${i}`, 'deb']);
@@ -216,7 +221,7 @@ async function jootRows(image: string): Promise<Row[]> {
         if (r.status !== 0) throw new Error(`systemd-nspawn failed: ${r.stderr.trim().split('\n').pop()}`);
       });
       rows.push(peer);
-      rows[2]!.ratio = `${Math.round((peer.median_ms / rows[2]!.median_ms) * 10) / 10}x faster than systemd-nspawn --ephemeral`;
+      for (const i of [2, 3]) rows[i]!.ratio = `${Math.round((peer.median_ms / rows[i]!.median_ms) * 10) / 10}x faster than systemd-nspawn --ephemeral`;
     } else console.error('bench: systemd-nspawn not installed (systemd-container): no peer row for joot enter');
     return rows;
   } catch (e) {
@@ -260,7 +265,10 @@ async function main(): Promise<void> {
     ),
   );
   rows.push(...remoteRows(img('three.raw')));
-  rows.push(await measure('node startup alone (node -e 0), for reference', () => void spawnSync(process.execPath, ['-e', '0'])));
+  // as the bin/ shims start it: without NODE_EXTRA_CA_CERTS (see bin/launch.sh)
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...shimEnv } = process.env;
+  rows.push(await measure('node startup alone (node -e 0, as the bin/ shims start it), for reference', () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv })));
+  if (extraCa) rows.push(await measure('node startup with NODE_EXTRA_CA_CERTS set, as in this environment (the shims unset it)', () => void spawnSync(process.execPath, ['-e', '0'])));
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
   rows.push(

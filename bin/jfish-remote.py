@@ -1,7 +1,7 @@
 #!/usr/bin/python3 -IS
 # The light `jfish --remote[=PID] [--] CMD ARGS [: CMD ARGS …]` client: what
 # src/tools/jfish/remote-client.ts does for commands on the command line, without node's
-# ~65 ms start (bin/jfish runs this with `python3 -I -S` when it can). Same PID lookup, socket
+# ~45 ms start with the client code (bin/jfish runs this with `python3 -I -S` when it can). Same PID lookup, socket
 # directories and safety checks (src/tools/jfish/remote.ts), request frame, output bytes, exit
 # status and one-line errors. Anything else goes to the node client, before a byte is sent: no
 # commands (a script on stdin, or the usage error), a socket path or working directory we

@@ -129,7 +129,12 @@ export async function releaseIdleHolders(): Promise<number> {
   for (const f of files) {
     const id = /^([0-9a-f]+)\.json$/.exec(f)?.[1];
     if (!id || (Store.holder(id)?.clients ?? 1) > 0) continue;
-    const lock = await Store.lockJoot(id, id, 5000);
+    let lock;
+    try {
+      lock = await Store.lockJoot(id, id, 5000);
+    } catch {
+      continue; // an enter or another command has it: not idle
+    }
     try {
       if ((await releaseIdle(id, id)) === 'released') n++;
     } finally {

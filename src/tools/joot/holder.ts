@@ -145,6 +145,16 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
   }
   const undoFile = join(jootDir, 'resolv.json');
   const session = new Session();
+  /** syncfs(2) of every guest filesystem: through the loop device and qemu into the overlay file. */
+  const syncGuest = async (): Promise<boolean> => {
+    try {
+      await run('sync', ['--file-system', ...session.execRoot().mounts.map((m) => m.hostTarget)]);
+      return true;
+    } catch (e) {
+      trace(`sync of the guest filesystems failed: ${oneLine(e)}`);
+      return false;
+    }
+  };
   let hello: Hello;
   const stateFile = Store.holderFile(meta.id);
   const sockPath = Store.socketPath(meta.id);
@@ -153,10 +163,15 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
     session.addDrive(join(jootDir, 'disk.qcow2'), { format: 'qcow2', readonly: false, probeCache: join(jootDir, 'probe.json') });
     await session.launch();
     await mountJoot(session, jootDir);
-    const [guest, resolvConf, hostname, shell, hasSh] = await Promise.all([
+    const { root, mounts } = session.execRoot();
+    // the container's tree, once for every enter, made while the guest's facts are read;
+    // released (first) when the session closes, also when what follows fails
+    const dir = join(dirname(root), 'container');
+    const tree = restoreResolv(session, undoFile) // what a killed holder left, then the host's in place
+      .then(() => setupResolv(session, meta.id, undoFile))
+      .then(async (resolvConf) => session.hold({ kind: 'mount', path: dir }, await prepareGuestRoot({ root, mounts, dir, resolvConf })));
+    const facts = Promise.all([
       detectArch(session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] }),
-      // what a killed holder left first, then the host's in place
-      restoreResolv(session, undoFile).then(() => setupResolv(session, meta.id, undoFile)),
       guestHostname(session),
       rootShell(session),
       session.stat('/bin/sh').then(
@@ -164,13 +179,13 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
         () => false,
       ),
     ]);
+    // both settled before any error is acted on: the tree is never half made when we unwind
+    const [factsDone, treeDone] = await Promise.allSettled([facts, tree]);
+    if (treeDone.status === 'rejected') throw treeDone.reason;
+    if (factsDone.status === 'rejected') throw factsDone.reason;
+    const [guest, hostname, shell, hasSh] = factsDone.value;
     const host = hostArch();
     if (guest !== undefined && !canRun(host, guest)) throw new JootError('EUNSUPPORTED', `${meta.name}: the guest is ${guest}, this host is ${host}: cannot run its programs`);
-    const { root, mounts } = session.execRoot();
-    // the container's tree, once for every enter; released (first) when the session closes
-    const dir = join(dirname(root), 'container');
-    const releaseTree = await prepareGuestRoot({ root, mounts, dir, resolvConf });
-    session.hold({ kind: 'mount', path: dir }, releaseTree);
     hello = { ok: true, pid: process.pid, root: dir, shell, hostname, hasSh };
   } catch (e) {
     // undo what we can, then say why
@@ -229,17 +244,6 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
     if (timer) clearTimeout(timer);
     timer = ms > 0 ? setTimeout(releaseNow, ms) : undefined;
     if (ms === 0) releaseNow();
-  };
-
-  /** syncfs(2) of every guest filesystem: through the loop device and qemu into the overlay file. */
-  const syncGuest = async (): Promise<boolean> => {
-    try {
-      await run('sync', ['--file-system', ...session.execRoot().mounts.map((m) => m.hostTarget)]);
-      return true;
-    } catch (e) {
-      trace(`sync of the guest filesystems failed: ${oneLine(e)}`);
-      return false;
-    }
   };
 
   const leave = (sock: Socket, graceful: boolean) => {

@@ -141,7 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     // also the joots kept ready after their last exit: `cleanup` leaves nothing attached
     const { releaseIdleHolders } = await import('./holder-client.js');
     const r = await releaseIdleHolders();
-    process.stdout.write(`reaped ${n} dead session${n === 1 ? '' : 's'}; released ${r} joot${r === 1 ? '' : 's'} kept ready\n`);
+    process.stdout.write(`reaped ${n} dead session${n === 1 ? '' : 's'}${r ? `; released ${r} joot${r === 1 ? '' : 's'} kept ready` : ''}\n`);
     return 0;
   }
   if (cmd === 'config') {
