@@ -43,7 +43,7 @@ interface QemuInfo {
   'full-backing-filename'?: string;
   'backing-filename-format'?: string;
   encrypted?: boolean;
-  'format-specific'?: { type: string; data?: { extents?: { filename: string }[] } };
+  'format-specific'?: { type: string; data?: { extents?: { filename: string }[]; 'data-file'?: string } };
 }
 
 function bad(given: string, what: string): JootError {
@@ -157,6 +157,10 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     for (const ext of info['format-specific']?.data?.extents ?? []) {
       if (ext.filename !== path) await checkBacking(layerGiven, ext.filename, opts.allowUnsafeBacking ?? false);
     }
+    // A qcow2 external data file holds the guest's data (read-write on a read-write attach):
+    // the same danger again, and qemu opens it by the name in the header.
+    const dataFile = info['format-specific']?.data?.['data-file'];
+    if (dataFile) await checkBacking(layerGiven, isAbsolute(dataFile) ? dataFile : resolvePath(dirname(path), dataFile), opts.allowUnsafeBacking ?? false);
     const backing = info['full-backing-filename'] ?? info['backing-filename'];
     if (!backing) break;
     const abs = isAbsolute(backing) ? backing : resolvePath(dirname(path), backing);

@@ -4,7 +4,9 @@
 // Unsafe backing files are refused unless allowed. A blank disk is not an error. Every image is a
 // hard link of the fixture under a path only this file uses (so "no loop device over it" means
 // exactly ours), and sessions use a private JOOT_TMPDIR (so "no mount below it" does too).
-import { mkdirSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { JootErrorCode } from '../../src/appliance/index.js';
@@ -56,6 +58,49 @@ describe.skipIf(!CAN_RUN)('Session: bad input', () => {
       });
     }
   }
+
+  /** A qcow2 whose external data file is `dataFile`, made on a scratch file, then renamed in its header. */
+  function withDataFile(name: string, dataFile: string): string {
+    const img = path.join(h.dir, name);
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', `data_file=${img}.data,data_file_raw=on`, img, '1M']);
+    const buf = readFileSync(img);
+    const exts: [number, Buffer][] = [];
+    const start = buf.readUInt32BE(100); // header_length: the extensions follow
+    for (let off = start; buf.readUInt32BE(off) !== 0; ) {
+      const len = buf.readUInt32BE(off + 4);
+      exts.push([buf.readUInt32BE(off), buf.subarray(off + 8, off + 8 + len)]);
+      off += 8 + ((len + 7) & ~7);
+    }
+    const out = Buffer.from(buf);
+    out.fill(0, start, 4096);
+    let off = start;
+    for (const [type, data0] of exts) {
+      const data = type === 0x44415441 ? Buffer.from(dataFile) : data0; // 'DATA': the data file's name
+      out.writeUInt32BE(type, off);
+      out.writeUInt32BE(data.length, off + 4);
+      data.copy(out, off + 8);
+      off += 8 + ((data.length + 7) & ~7);
+    }
+    writeFileSync(img, out);
+    return img;
+  }
+
+  for (const readonly of [true, false]) {
+    it(`a qcow2 whose external data file is a host system file (${readonly ? 'read-only' : 'read-write'}): EPERM, the file untouched`, async () => {
+      const img = withDataFile(`datafile-shadow-${readonly}.qcow2`, '/etc/shadow');
+      const sha = () => createHash('sha256').update(readFileSync('/etc/shadow')).digest('hex');
+      const before = sha();
+      await expectJootError(h.open([[img, { readonly }]]), 'EPERM', [`${img}:`, '/etc/shadow', /refused/]);
+      await expectNothingLeft(img);
+      expect(sha()).toBe(before);
+    });
+  }
+
+  it('a qcow2 with an ordinary external data file opens', async () => {
+    const img = withDataFile('datafile-ok.qcow2', path.join(h.dir, 'datafile-ok.qcow2.data'));
+    const s = await h.open([[img, { readonly: true }]]);
+    expect(s.listDevices()).toEqual(['/dev/sda']);
+  });
 
   it('a missing file: ENOENT naming it', async () => {
     const img = path.join(h.dir, 'no-such-disk.img');
