@@ -126,7 +126,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
     home = join(dir, 'home');
     cfg = join(dir, 'joot.cfg');
     mkdirSync(run);
-    writeFileSync(cfg, `joot_home = ${home}\npass_thru_env = JOOT_TEST_PASS\n`);
+    writeFileSync(cfg, `joot_home = ${home}\npass_thru_env = JOOT_TEST_PASS, NODE_EXTRA_CA_CERTS\n`);
     before = await snapshot({ paths: [dir], runDir: run });
     // the real thing: debootstrap --variant=minbase bookworm from the network (~30 s)
     const r = await joot(['image', 'build', 'deb', '--debootstrap', 'bookworm', '--size', '2G'], { timeout: 900_000 });
@@ -218,6 +218,9 @@ describe.skipIf(skipReason !== '')('joot', () => {
     // the guest sees /proc, /dev/null, its own hostname, pass_thru_env; not the host's other variables
     const look = await joot(['enter', 'one', '--', 'sh', '-c', 'test -e /proc/self/status && echo proc; echo x >/dev/null && echo null; hostname; echo "pass=$JOOT_TEST_PASS other=${JOOT_CONFIG:-none}"'], { env: { JOOT_TEST_PASS: 'yes' } });
     expect(look.stdout).toBe('proc\nnull\ndeb\npass=yes other=none');
+    // bin/launch.sh moves NODE_EXTRA_CA_CERTS aside for node's sake; the guest still gets it
+    const ca = await joot(['enter', 'one', '--', 'sh', '-c', 'echo "$NODE_EXTRA_CA_CERTS"'], { env: { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/x.crt' } });
+    expect(ca.stdout).toBe('/etc/ssl/certs/x.crt');
     // stdin reaches the program
     expect(await ok(['enter', 'one', '--', 'cat'], { input: 'from stdin' })).toBe('from stdin');
     expect(await ok(['enter', 'one'], { input: 'echo from-the-shell $((2+3))\n' })).toBe('from-the-shell 5');
