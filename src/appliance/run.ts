@@ -126,7 +126,8 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, what: string, trie
     } catch (e) {
       last = e;
       const msg = e instanceof Error ? e.message : String(e);
-      if (!/busy|EBUSY/i.test(msg)) throw e;
+      // mke2fs says a device someone holds open exclusively for a moment is "apparently in use"
+      if (!/busy|EBUSY|apparently in use/i.test(msg)) throw e;
       trace(`${what}: busy, retrying`);
       await sleep(delayMs);
     }
