@@ -307,6 +307,44 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       expect(exp).toContain(`"Note"=hex(1):${[...Buffer.from('set by jfish\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`);
     });
 
+    it('adds and deletes keys, prints raw value data; hivexregedit reads the result', async () => {
+      const image = copyOf('win11.raw');
+      const script = path.join(wd.dir, 'hivex-keys.jfish');
+      const rw = ['run', 'mount /dev/sda3 /', `hivex-open ${SYSTEM} write:true`];
+      const ro = ['run', 'mount-ro /dev/sda3 /', `hivex-open ${SYSTEM}`];
+      const runScript = async (lines: string[]): Promise<string[]> => {
+        writeFileSync(script, [...lines, ''].join('\n'));
+        const r = await jfish([...(lines[1] === ro[1] ? ['--ro'] : []), '-a', image, '-f', script]);
+        expect(r.stderr).toBe('');
+        return r.stdout.split('\n').filter(Boolean);
+      };
+      const root = 4128;
+      const [keys, again] = (await runScript([...rw, `hivex-node-add-child ${root} JootKeys`, `hivex-node-get-child ${root} jootkeys`, 'hivex-commit'])).map(Number);
+      expect(keys).toBeGreaterThan(0);
+      expect(again).toBe(keys);
+      const [inner] = (await runScript([...rw, `hivex-node-add-child ${keys} Inner`, 'hivex-commit'])).map(Number);
+      await runScript([...rw, `hivex-node-set-value ${inner} Raw 3 hex:00,41,ff,0a`, 'hivex-commit']);
+      const exp = hivexExport(await download(image, '/dev/sda3', SYSTEM), '\\JootKeys', 'HKEY_LOCAL_MACHINE\\SYSTEM');
+      expect(exp).toContain('[HKEY_LOCAL_MACHINE\\SYSTEM\\JootKeys\\Inner]\n"Raw"=hex(3):00,41,ff,0a');
+      // the raw bytes, exactly as stored
+      const [raw] = await runScript([...ro, `hivex-node-get-value ${inner} raw`]);
+      const bytes = execFileSync(JFISH, ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda3', '/', ':', 'hivex-open', SYSTEM, ':', 'hivex-value-value', raw!], { env: env() });
+      expect(bytes).toEqual(Buffer.from([0x00, 0x41, 0xff, 0x0a]));
+      // a name that exists (any case), a bad name, the root
+      const fail = async (...cmd: string[]) => {
+        const r = await jfish(['-a', image, 'run', ':', 'mount', '/dev/sda3', '/', ':', 'hivex-open', SYSTEM, 'write:true', ':', ...cmd]);
+        expect(r.code).toBe(1);
+        return r.stderr;
+      };
+      expect(await fail('hivex-node-add-child', String(root), 'jootKEYS')).toBe('jfish: hivex-node-add-child: jootKEYS: the key has a subkey of that name\n');
+      expect(await fail('hivex-node-add-child', String(root), 'a\\b')).toMatch(/not a key name/);
+      expect(await fail('hivex-node-delete-child', String(root))).toMatch(/root key cannot be deleted/);
+      // delete the key and everything below it
+      await runScript([...rw, `hivex-node-delete-child ${keys}`, 'hivex-commit']);
+      expect(await runScript([...ro, `hivex-node-get-child ${root} JootKeys`])).toEqual(['0']);
+      expect(hivexExport(await download(image, '/dev/sda3', SYSTEM), '\\', 'HKEY_LOCAL_MACHINE\\SYSTEM')).not.toContain('JootKeys');
+    });
+
     it('errors: no hive open, not opened for writing, bad handles, not a hive', async () => {
       const image = img['win10.raw']!;
       const one = async (cmds: string[]): Promise<string> => {

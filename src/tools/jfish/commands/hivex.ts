@@ -243,6 +243,20 @@ export const hivexValueString = defineCommand({
   },
 });
 
+export const hivexValueValue = defineCommand({
+  name: 'hivex-value-value',
+  group: 'hivex',
+  args: [valueh],
+  needsLaunch: true,
+  summary: 'print the raw data of a value',
+  description: `Write the data of the value with handle valueh as it is stored, byte for byte, with
+    nothing added (as guestfish does; pipe it to a file or to hexdump: "hivex-value-value 123 |
+    od -c"). The type says how to read it: see hivex-value-type.`,
+  async run(ctx, [h]) {
+    await ctx.out.write(value(ctx, h).data);
+  },
+});
+
 export const hivexValueDword = defineCommand({
   name: 'hivex-value-dword',
   group: 'hivex',
@@ -298,6 +312,40 @@ export function valueBytes(t: number, val: string): Buffer {
   }
 }
 
+export const hivexNodeAddChild = defineCommand({
+  name: 'hivex-node-add-child',
+  group: 'hivex',
+  args: [{ name: 'parent', type: 'int' }, { name: 'name', type: 'string' }],
+  needsLaunch: true,
+  summary: 'add a subkey',
+  description: `Add a subkey called name to the key with handle parent and print its handle. An error
+    when parent has a subkey of that name already (names compare case-insensitively, as Windows
+    does), or when name is empty or holds a backslash. Needs hivex-open … write:true; the file
+    changes only at hivex-commit.`,
+  async run(ctx, [parent, name]) {
+    writable(ctx);
+    if (name === '' || name.includes('\\')) throw new JootError('EINVAL', `"${name}": not a key name (empty, or holds a backslash)`);
+    const p = node(ctx, parent);
+    if (p.child(name)) throw new JootError('EINVAL', `${name}: the key has a subkey of that name`);
+    await ctx.out.lines([String(handleOf(p.addChild(name).offset))]);
+  },
+});
+
+export const hivexNodeDeleteChild = defineCommand({
+  name: 'hivex-node-delete-child',
+  group: 'hivex',
+  args: [nodeh],
+  needsLaunch: true,
+  summary: 'delete a key and everything below it',
+  description: `Delete the key with handle nodeh, its values and all its subkeys (not the root key).
+    Handles of what was deleted are not valid afterwards. Needs hivex-open … write:true; the file
+    changes only at hivex-commit.`,
+  async run(ctx, [h]) {
+    writable(ctx);
+    node(ctx, h).delete();
+  },
+});
+
 export const hivexNodeSetValue = defineCommand({
   name: 'hivex-node-set-value',
   group: 'hivex',
@@ -348,7 +396,10 @@ export const commands = [
   hivexValueKey,
   hivexValueType,
   hivexValueString,
+  hivexValueValue,
   hivexValueDword,
+  hivexNodeAddChild,
+  hivexNodeDeleteChild,
   hivexNodeSetValue,
   hivexCommit,
 ];
