@@ -7,6 +7,8 @@
 // what it needs to start its container (the holder's pid, whose mount namespace it joins, the
 // prepared root, the root shell, the hostname), and stays connected while its program runs.
 //
+// An enter that exits normally says goodbye, and the holder syncs the guest's filesystems before
+// it answers: what the program wrote is in the overlay file when joot returns.
 // When the last enter exits normally, the joot stays ready for `linger` seconds (configuration;
 // default 10): the next enter only starts its container. Then, or at once when the last enter
 // died (its socket closed without a goodbye) or `linger` is 0, the holder takes the joot's lock,
@@ -14,16 +16,12 @@
 // (delete, rename, save, purge, cleanup) asks an idle holder to do that at once (`stop`).
 // The holder's state file (RUN/joot/ID.json) says how many enters are in.
 //
-// The guest's /etc/resolv.conf: a regular file is never touched — the container tree binds the
-// host's (a copy in RUN/joot/ID.resolv.conf) over it, read-only. A missing or symlinked one is
-// replaced by a copy of the host's for the duration, after writing how to undo it to
-// JOOT_HOME/joots/NAME/resolv.json; the holder undoes it when it ends, and a holder that was
-// killed before that leaves the file for the next holder, which undoes it first.
+// The guest's /etc/resolv.conf and the facts an enter needs: guest-setup.ts.
 //
 // After a SIGKILL of the holder: its helpers die with it (PR_SET_PDEATHSIG), its mount
 // namespace with its last process (the enters notice the closed socket and kill their
 // containers), and the next joot command reaps what its session record lists.
-import { closeSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { prepareGuestRoot } from '../../appliance/guest-exec.js';
@@ -34,6 +32,7 @@ import { Session } from '../../appliance/session.js';
 import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
 import { canRun, hostArch } from '../jfish/commands/guest.js';
 import { readLine, type Request } from './holder-client.js';
+import { guestHostname, restoreResolv, rootShell, setupResolv } from './guest-setup.js';
 import { mountJoot } from './mount-plan.js';
 import { Store, type JootMeta } from './store.js';
 
@@ -52,71 +51,8 @@ export interface Failure {
   message: string;
 }
 
-interface ResolvUndo {
-  kind: 'absent' | 'symlink';
-  target?: string;
-}
-
 /** how long a holder waits for the enter that started it */
 const STARTUP_MS = 30_000;
-
-/** Read /etc/passwd's root shell (it must exist in the guest), else /bin/sh. */
-async function rootShell(s: Session): Promise<string> {
-  try {
-    const passwd = (await s.readFile('/etc/passwd', { maxBytes: 1 << 20 })).toString('utf8');
-    for (const line of passwd.split('\n')) {
-      const f = line.split(':');
-      if (f[0] === 'root' && f[6] && f[6].startsWith('/')) {
-        const st = await s.stat(f[6]).catch(() => undefined);
-        if (st?.isFile && st.mode & 0o111) return f[6];
-      }
-    }
-  } catch {
-    /* no passwd */
-  }
-  return '/bin/sh';
-}
-
-/** The guest's /etc/hostname, when it is a valid host name. */
-async function guestHostname(s: Session): Promise<string | undefined> {
-  let name: string | undefined;
-  try {
-    name = (await s.readFile('/etc/hostname', { maxBytes: 4096 })).toString('utf8').split('\n')[0]!.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-  return name && /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(name) ? name : undefined;
-}
-
-async function restoreResolv(s: Session, undoFile: string): Promise<void> {
-  if (!existsSync(undoFile)) return;
-  const undo = JSON.parse(readFileSync(undoFile, 'utf8')) as ResolvUndo;
-  await s.writer.rm('/etc/resolv.conf', { force: true });
-  if (undo.kind === 'symlink' && undo.target) await s.writer.symlink(undo.target, '/etc/resolv.conf');
-  rmSync(undoFile, { force: true });
-  trace(`restored the guest's /etc/resolv.conf (${undo.kind})`);
-}
-
-/** Put the host's resolv.conf in place (see the top of this file). Returns the copy to bind. */
-async function setupResolv(s: Session, id: string, undoFile: string): Promise<string | undefined> {
-  let host: Buffer;
-  try {
-    host = readFileSync('/etc/resolv.conf');
-  } catch {
-    return undefined; // the host has none: nothing to put in place
-  }
-  const copy = join(Store.runStateDir(), `${id}.resolv.conf`);
-  writeFileSync(copy, host, { mode: 0o644 });
-  if (!(await s.isDir('/etc'))) return undefined;
-  const st = await s.lstat('/etc/resolv.conf').catch(() => undefined);
-  if (st?.isFile) return copy; // bound over it in each container
-  if (st && !st.isSymbolicLink) return undefined; // a directory or a device: leave it alone
-  const undo: ResolvUndo = st ? { kind: 'symlink', target: await s.readlink('/etc/resolv.conf') } : { kind: 'absent' };
-  writeFileSync(undoFile, JSON.stringify(undo));
-  await s.writer.rm('/etc/resolv.conf', { force: true });
-  await s.writer.write('/etc/resolv.conf', host, { mode: 0o644 });
-  return undefined;
-}
 
 /** The state file: who holds the joot, and how many enters are in. */
 export interface HolderState {

@@ -1,7 +1,8 @@
 // joot: clean-room environments from disk images. One file per concern: args.ts (options,
 // names, sizes), store.ts (the layout under joot_home, locks), images.ts (image add/list/rm),
 // build.ts (image build --debootstrap), joots.ts (create/list/rename/delete/purge/save),
-// enter.ts and holder.ts (enter), lock.ts (cross-process locks).
+// enter.ts, holder.ts, holder-client.ts and guest-setup.ts (enter), mount-plan.ts (where the
+// guest filesystems go).
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
