@@ -41,9 +41,9 @@ Joots:
   purge [--yes]                            delete every joot and image under joot_home
 
 Other:
-  cleanup                                  release what dead joot processes left (also done at
-                                           the start of every command), and joots kept ready
-                                           after their last exit (see linger)
+  cleanup                                  release the joots kept ready after their last exit
+                                           (see linger) and what dead joot processes left (every
+                                           command starts by releasing the latter)
   config                                   the effective configuration and where it came from
 
 Options: -v/--verbose (trace every external command), -h/--help, -V/--version.
