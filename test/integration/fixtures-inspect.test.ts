@@ -5,188 +5,19 @@
 // dpkg-query --admindir, rpm --dbpath (sqlite, and bdb_ro for the Berkeley DB), db5.3_dump.
 // Every loop device, mount and btrfs registration made here is undone in finally blocks (and
 // again in afterAll), and the last test checks that nothing of ours is left.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAN_BUILD_FIXTURES, FIXTURES_DIR, INSPECTION_GUESTS, fixtures } from '../fixtures/index.js';
+import { FixtureDisks, blkid, extBytes, extCat, extCopy, extLink, extLs, extStat, have, ok, run, sfdisk } from './fixture-disks.js';
 
 const GUESTS = INSPECTION_GUESTS;
 
 const MiB = 1024 * 1024;
 
-interface Result {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { encoding: 'buffer', maxBuffer: 256 * MiB, env: { ...process.env, LC_ALL: 'C', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 255) : 0;
-        resolve({ code, stdout, stderr: stderr.toString('utf8') });
-      },
-    );
-  });
-}
-
-async function ok(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await run(cmd, args, env);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout.toString('utf8');
-}
-
-function have(cmd: string): boolean {
-  return ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].some((d) => existsSync(path.join(d, cmd)));
-}
-
-// ---- resources, released in finally blocks and again in afterAll -------------------------------
-
-const loops: string[] = [];
-const mounts: string[] = [];
-const btrfsDevs: string[] = [];
+// Loop devices, mounts and btrfs registrations: released by withDisk and again in afterAll.
+let disks!: FixtureDisks;
 let work = '';
-
-/** Read-only loop device over FILE (optionally a byte range); partitions added with partx. */
-async function attach(file: string, opts: { offset?: number; size?: number; parts?: boolean } = {}): Promise<string> {
-  const args = ['-f', '--show', '-r'];
-  if (opts.offset !== undefined) args.push('--offset', String(opts.offset));
-  if (opts.size !== undefined) args.push('--sizelimit', String(opts.size));
-  const dev = (await ok('losetup', [...args, file])).trim();
-  loops.push(dev);
-  if (opts.parts) await run('partx', ['-a', dev]); // fails harmlessly where the kernel already scanned
-  return dev;
-}
-
-async function detach(dev: string): Promise<void> {
-  const i = loops.indexOf(dev);
-  if (i < 0) return;
-  await run('partx', ['-d', dev]);
-  await run('losetup', ['-d', dev]);
-  loops.splice(i, 1);
-}
-
-async function mountRo(dev: string, type: string, options: string): Promise<string> {
-  const mnt = mkdtempSync(path.join(work, 'mnt-'));
-  if (type === 'btrfs') btrfsDevs.push(dev);
-  await ok('mount', ['-t', type, '-o', `${options},nosuid,nodev,noexec`, dev, mnt]);
-  mounts.push(mnt);
-  return mnt;
-}
-
-async function umount(mnt: string): Promise<void> {
-  const i = mounts.indexOf(mnt);
-  if (i < 0) return;
-  await run('umount', [mnt]);
-  mounts.splice(i, 1);
-}
-
-async function forgetBtrfs(): Promise<void> {
-  for (const dev of btrfsDevs.splice(0)) await run('btrfs', ['device', 'scan', '--forget', dev]);
-}
-
-/** Run fn with a read-only loop device (partitions added) over file; always detaches. */
-async function withDisk<T>(file: string, fn: (dev: string) => Promise<T>): Promise<T> {
-  const dev = await attach(file, { parts: true });
-  try {
-    return await fn(dev);
-  } finally {
-    for (const m of [...mounts].reverse()) await umount(m);
-    await forgetBtrfs();
-    for (const l of [...loops].reverse()) await detach(l);
-  }
-}
-
-// ---- readers ----------------------------------------------------------------------------------
-
-async function blkid(dev: string): Promise<Record<string, string>> {
-  const r = await run('blkid', ['-p', '-o', 'export', dev]);
-  const out: Record<string, string> = {};
-  for (const line of r.stdout.toString('utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
-
-/** Bytes of a file in an ext2/3/4 filesystem, through debugfs (no mount). */
-async function extBytes(dev: string, file: string): Promise<Buffer> {
-  const r = await run('debugfs', ['-R', `cat "${file}"`, dev]);
-  if (/File not found/.test(r.stderr)) throw new Error(`${file} not found on ${dev}`);
-  return r.stdout;
-}
-async function extCat(dev: string, file: string): Promise<string> {
-  return (await extBytes(dev, file)).toString('utf8');
-}
-
-interface ExtStat {
-  type: string; // regular, directory, symlink, FIFO, …
-  size: number;
-  blockcount: number;
-  link?: string;
-}
-async function extStat(dev: string, file: string): Promise<ExtStat | undefined> {
-  const r = await run('debugfs', ['-R', `stat "${file}"`, dev]);
-  if (/File not found/.test(r.stderr)) return undefined;
-  const s = r.stdout.toString('utf8');
-  return {
-    type: /Type: (\S+)/.exec(s)?.[1] ?? '?',
-    size: Number(/Size: (\d+)/.exec(s)?.[1]),
-    blockcount: Number(/Blockcount: (\d+)/.exec(s)?.[1]),
-    link: /Fast link dest: "(.*)"/.exec(s)?.[1],
-  };
-}
-async function extLink(dev: string, file: string): Promise<string | undefined> {
-  return (await extStat(dev, file))?.link;
-}
-async function extLs(dev: string, dir: string): Promise<string[]> {
-  const r = await run('debugfs', ['-R', `ls -p "${dir}"`, dev]);
-  if (/File not found/.test(r.stderr)) throw new Error(`${dir} not found on ${dev}`);
-  // ls -p: /inode/mode/uid/gid/name/size/
-  return r.stdout
-    .toString('utf8')
-    .split('\n')
-    .map((l) => l.split('/')[5] ?? '')
-    .filter((n) => n !== '' && n !== '.' && n !== '..')
-    .sort();
-}
-/** Copy a file or directory out of an ext filesystem into the work dir (debugfs dump/rdump). */
-async function extCopy(dev: string, file: string): Promise<string> {
-  const dest = mkdtempSync(path.join(work, 'copy-'));
-  const st = await extStat(dev, file);
-  if (!st) throw new Error(`${file} not found on ${dev}`);
-  if (st.type === 'directory') {
-    await ok('debugfs', ['-R', `rdump "${file}" "${dest}"`, dev]);
-    return path.join(dest, path.basename(file));
-  }
-  const out = path.join(dest, path.basename(file));
-  await ok('debugfs', ['-R', `dump "${file}" "${out}"`, dev]);
-  return out;
-}
-
-interface SfdiskPart {
-  node: string;
-  start: number;
-  size: number;
-  type: string;
-  uuid?: string;
-  name?: string;
-  bootable?: boolean;
-}
-interface SfdiskTable {
-  label: string;
-  id: string;
-  partitions: SfdiskPart[];
-}
-async function sfdisk(file: string): Promise<SfdiskTable> {
-  return (JSON.parse(await ok('sfdisk', ['--json', file])) as { partitiontable: SfdiskTable }).partitiontable;
-}
 
 /** e_machine of an ELF header (x86-64: 62). */
 function elfMachine(b: Buffer): number {
@@ -238,7 +69,8 @@ describeRoot('guest fixtures for inspection', () => {
   let debianVersion = '';
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'joot-fixtures-inspect-'));
+    disks = new FixtureDisks('joot-fixtures-inspect-');
+    work = disks.work;
     const t0 = Date.now();
     await fixtures(...GUESTS);
     console.log(`inspection fixtures ready in ${Date.now() - t0} ms (near 0 when already cached)`);
@@ -247,10 +79,7 @@ describeRoot('guest fixtures for inspection', () => {
   });
 
   afterAll(async () => {
-    for (const m of [...mounts].reverse()) await run('umount', [m]);
-    await forgetBtrfs();
-    for (const l of [...loops].reverse()) await detach(l);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await disks?.close();
   });
 
   it('the Debian tree: packages.tsv lists what dpkg says is installed in it', async () => {
@@ -275,13 +104,13 @@ describeRoot('guest fixtures for inspection', () => {
   it('sample.raw: 15 installed packages (+1 removed), a real ELF /bin/sh', async () => {
     const file = p('sample.raw');
     expect(statSync(file).size).toBe(8 * MiB);
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p2`;
       expect(await extCat(r, '/etc/os-release')).toContain(OS_RELEASE_DEBIAN12);
       expect(await extCat(r, '/etc/debian_version')).toBe('12.5\n');
       expect(await extCat(r, '/etc/hostname')).toBe('sample\n');
       expect(await extCat(r, '/etc/fstab')).toContain('LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\n');
-      const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status'));
+      const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work));
       expect(installed.map((l) => l.split('\t')[0])).toEqual([
         'apt', 'base-files', 'bash', 'coreutils', 'dash', 'debianutils', 'dpkg', 'libc6', 'libcap2',
         'libgcc-s1', 'libtinfo6', 'perl-base', 'tzdata', 'util-linux', 'zlib1g',
@@ -319,7 +148,7 @@ describeRoot('guest fixtures for inspection', () => {
         ['home', 320, '933AC7E1-2EB4-4F13-B844-0E14E2AEF915', 'DEB16AAA-0000-4000-8000-000000000003'],
         ['swap', 64, '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F', 'DEB16AAA-0000-4000-8000-000000000004'],
       ]);
-      await withDisk(raw, async (dev) => {
+      await disks.withDisk(raw, async (dev) => {
         expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'debboot', UUID: 'deb16000-0000-4000-8000-000000000001' });
         expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'debroot', UUID: 'deb16000-0000-4000-8000-000000000002' });
         expect(await blkid(`${dev}p3`)).toMatchObject({ TYPE: 'xfs', LABEL: 'debhome', UUID: 'deb16000-0000-4000-8000-000000000003', PART_ENTRY_UUID: 'deb16aaa-0000-4000-8000-000000000003' });
@@ -338,7 +167,7 @@ describeRoot('guest fixtures for inspection', () => {
         expect(await extLink(r, '/etc/os-release')).toBe('../usr/lib/os-release');
         expect(await extCat(r, '/usr/lib/os-release')).toContain(OS_RELEASE_DEBIAN12);
         expect(await extCat(r, '/etc/debian_version')).toBe(debianVersion);
-        expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status'))).toEqual(treePackages);
+        expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work))).toEqual(treePackages);
         expect(elfMachine(await extBytes(r, '/usr/bin/ls'))).toBe(HOST_MACHINE);
         expect(await extLs(r, '/boot')).toEqual([]);
         expect(await extLs(r, '/home')).toEqual([]);
@@ -346,7 +175,7 @@ describeRoot('guest fixtures for inspection', () => {
           'System.map-6.1.0-13-amd64', 'config-6.1.0-13-amd64', 'grub', 'initrd.img-6.1.0-13-amd64', 'lost+found', 'vmlinuz-6.1.0-13-amd64',
         ]);
         expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain('linux\t/vmlinuz-6.1.0-13-amd64 root=UUID=deb16000-0000-4000-8000-000000000002 ro');
-        const home = await mountRo(`${dev}p3`, 'xfs', 'ro,norecovery');
+        const home = await disks.mountRo(`${dev}p3`, 'xfs', 'ro,norecovery');
         expect(readFileSync(path.join(home, 'user/notes.txt'), 'utf8')).toBe('notes on the xfs /home\n');
         expect(statSync(path.join(home, 'user')).uid).toBe(1000);
         expect(existsSync(path.join(home, 'user/.profile'))).toBe(true);
@@ -366,7 +195,7 @@ describeRoot('guest fixtures for inspection', () => {
       ['8e', false],
     ]);
     expect(t.partitions[0]).toMatchObject({ start: 2048, size: 64 * 2048 });
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'debboot', UUID: 'deb1a000-0000-4000-8000-000000000001' });
       expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain('root=/dev/mapper/vgdeb-root ro');
       const pv = `${dev}p2`;
@@ -393,7 +222,7 @@ describeRoot('guest fixtures for inspection', () => {
         const m = /^(.+):(\d+)-(\d+)$/.exec(s?.seg_pe_ranges ?? '');
         if (!m) throw new Error(`no extents for ${lv}`);
         const extent = Number(s?.vg_extent_size);
-        return attach(pv, { offset: peStart + Number(m[2]) * extent, size: (Number(m[3]) - Number(m[2]) + 1) * extent });
+        return disks.attach(pv, { offset: peStart + Number(m[2]) * extent, size: (Number(m[3]) - Number(m[2]) + 1) * extent });
       };
       const root = await lvDev('root');
       const varLv = await lvDev('var');
@@ -415,7 +244,7 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extCat(root, '/usr/lib/os-release')).toContain(OS_RELEASE_DEBIAN12);
       expect(await extLs(root, '/var')).toEqual([]);
       expect(await extStat(varLv, '/lib/dpkg/status')).toMatchObject({ type: 'regular' });
-      expect(await dpkgInstalled(await extCopy(varLv, '/lib/dpkg/status'))).toEqual(treePackages);
+      expect(await dpkgInstalled(await extCopy(varLv, '/lib/dpkg/status', work))).toEqual(treePackages);
       expect(await extLs(varLv, '/log')).toEqual([]);
       expect(await extLs(log, '/')).toEqual(expect.arrayContaining(['dpkg.log', 'apt', 'lost+found']));
     });
@@ -427,9 +256,9 @@ describeRoot('guest fixtures for inspection', () => {
     const t = await sfdisk(file);
     expect([t.label, t.id, t.partitions.length]).toEqual(['gpt', 'DEB1B000-0000-4000-8000-00000000D15C', 1]);
     expect(t.partitions[0]).toMatchObject({ start: 2048, name: 'system', uuid: 'DEB1BAAA-0000-4000-8000-000000000001' });
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'btrfs', LABEL: 'debbtrfs', UUID: 'deb1b000-0000-4000-8000-000000000001' });
-      const m = await mountRo(`${dev}p1`, 'btrfs', 'ro');
+      const m = await disks.mountRo(`${dev}p1`, 'btrfs', 'ro');
       const subvols = (await ok('btrfs', ['subvolume', 'list', m])).trim().split('\n').map((l) => l.replace(/.* path /, ''));
       expect(subvols).toEqual(['@', '@home']);
       expect(await ok('btrfs', ['subvolume', 'get-default', m])).toMatch(/^ID 5 /);
@@ -456,7 +285,7 @@ describeRoot('guest fixtures for inspection', () => {
       ['usr', '8484680C-9521-48C6-9C11-B0720656F69E'],
     ]);
     expect(t.partitions[0]?.size).toBe(64 * 2048);
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       const u = `${dev}p2`;
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'root', UUID: 'deb1f000-0000-4000-8000-000000000001' });
@@ -472,7 +301,7 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extStat(r, '/usr/lib/os-release')).toBeUndefined();
       expect(await extLink(r, '/bin')).toBe('usr/bin');
       expect(await extCat(r, '/etc/debian_version')).toBe(debianVersion);
-      expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status'))).toEqual(treePackages);
+      expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work))).toEqual(treePackages);
       expect(await extCat(u, '/lib/os-release')).toContain(OS_RELEASE_DEBIAN12);
       expect(elfMachine(await extBytes(u, '/bin/dash'))).toBe(HOST_MACHINE);
     });
@@ -482,7 +311,7 @@ describeRoot('guest fixtures for inspection', () => {
     const file = p('ubuntu.raw');
     expect(statSync(file).size).toBe(32 * MiB);
     expect((await sfdisk(file)).id).toBe('0xa0220400');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'cloudimg-rootfs', UUID: 'a0220400-0000-4000-8000-000000000001' });
       expect(await extStat(r, '/etc/os-release')).toBeUndefined();
@@ -491,7 +320,7 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extCat(r, '/etc/debian_version')).toBe('bookworm/sid\n');
       expect(await extCat(r, '/etc/hostname')).toBe('ubuntu-jammy\n');
       expect(await extCat(r, '/etc/fstab')).toMatch(/^LABEL=cloudimg-rootfs\t\/\t/);
-      expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status'))).toEqual([
+      expect(await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work))).toEqual([
         'base-files\t12ubuntu4.4\tamd64\tbase-files\t12ubuntu4.4',
         'bash\t5.1-6ubuntu1\tamd64\tbash\t5.1-6ubuntu1',
         'libc6\t2.35-0ubuntu3.5\tamd64\tglibc\t2.35-0ubuntu3.5',
@@ -524,7 +353,7 @@ describeRoot('guest fixtures for inspection', () => {
     expect(elfMachine(await extBytes(r, '/usr/bin/bash'))).toBe(HOST_MACHINE);
     expect(await extLink(r, '/var/lib/rpm')).toBe('../../usr/lib/sysimage/rpm');
     expect(await extLs(r, '/usr/lib/sysimage/rpm')).toEqual(['.rpm.lock', 'rpmdb.sqlite']);
-    const db = await extCopy(r, '/usr/lib/sysimage/rpm');
+    const db = await extCopy(r, '/usr/lib/sysimage/rpm', work);
     const sq = path.join(db, 'rpmdb.sqlite');
     expect((await ok('sqlite3', ['-readonly', sq, 'pragma journal_mode'])).trim()).toBe('wal');
     expect((await ok('sqlite3', ['-readonly', sq, 'select count(*) from Packages'])).trim()).toBe('5');
@@ -534,11 +363,11 @@ describeRoot('guest fixtures for inspection', () => {
   it('fedora.raw: Fedora 39, sqlite rpmdb under /usr/lib/sysimage/rpm', async () => {
     const file = p('fedora.raw');
     expect((await sfdisk(file)).id).toBe('0xa0390000');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'fedora', UUID: 'a0390000-0000-4000-8000-000000000001' });
       await checkFedora(`${dev}p1`, 'fedora-39', 'a0390000-0000-4000-8000-000000000001');
       if (have('rpm')) {
-        const db = await extCopy(`${dev}p1`, '/usr/lib/sysimage/rpm');
+        const db = await extCopy(`${dev}p1`, '/usr/lib/sysimage/rpm', work);
         const info = await ok('rpm', ['--dbpath', db, '-qi', 'bash']);
         expect(info).toMatch(/^Summary +: The GNU Bourne Again shell$/m);
         expect(info).toMatch(/^URL +: https:\/\/www\.gnu\.org\/software\/bash$/m);
@@ -551,9 +380,9 @@ describeRoot('guest fixtures for inspection', () => {
     const file = p('rhel.raw');
     expect(statSync(file).size).toBe(320 * MiB);
     expect((await sfdisk(file)).id).toBe('0xa0090300');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'xfs', LABEL: 'rhelroot', UUID: 'a0090300-0000-4000-8000-000000000001' });
-      const m = await mountRo(`${dev}p1`, 'xfs', 'ro,norecovery');
+      const m = await disks.mountRo(`${dev}p1`, 'xfs', 'ro,norecovery');
       const osr = readFileSync(path.join(m, 'usr/lib/os-release'), 'utf8');
       expect(osr).toContain('ID="rhel"\n');
       expect(osr).toContain('VERSION_ID="9.3"\n');
@@ -581,7 +410,7 @@ describeRoot('guest fixtures for inspection', () => {
   it('rhel7.raw: RHEL 7.9, Berkeley DB Packages + Name, hostname in sysconfig/network', async () => {
     const file = p('rhel7.raw');
     expect((await sfdisk(file)).id).toBe('0xa0070900');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'rhel7root', UUID: 'a0070900-0000-4000-8000-000000000001' });
       expect(await extCat(r, '/usr/lib/os-release')).toContain('PRETTY_NAME="Red Hat Enterprise Linux Server 7.9 (Maipo)"\n');
@@ -590,7 +419,7 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extCat(r, '/etc/sysconfig/network')).toBe('# Created by anaconda\nNETWORKING=yes\nHOSTNAME=rhel7.example.com\n');
       expect(await extCat(r, '/etc/fstab')).toMatch(/^LABEL=rhel7root +\/ +ext4 +defaults +1 1$/m);
       expect(await extLs(r, '/var/lib/rpm')).toEqual(['Name', 'Packages']);
-      const db = await extCopy(r, '/var/lib/rpm');
+      const db = await extCopy(r, '/var/lib/rpm', work);
       const pk = readFileSync(path.join(db, 'Packages'));
       expect(pk.readUInt32LE(12)).toBe(0x061561); // hash magic at offset 12, native (little-endian)
       if (have('db5.3_dump')) {
@@ -622,7 +451,7 @@ describeRoot('guest fixtures for inspection', () => {
   it('arch.raw: os-release without VERSION_ID, pacman local db with an epoch', async () => {
     const file = p('arch.raw');
     expect((await sfdisk(file)).id).toBe('0xa0a40000');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'archroot' });
       const osr = await extCat(r, '/usr/lib/os-release');
@@ -648,7 +477,7 @@ describeRoot('guest fixtures for inspection', () => {
     const file = p('alpine.raw');
     expect(statSync(file).size).toBe(16 * MiB);
     expect((await sfdisk(file)).id).toBe('0xa0031900');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'alpineroot' });
       expect(await extCat(r, '/etc/os-release')).toContain('ID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n');
@@ -679,13 +508,13 @@ describeRoot('guest fixtures for inspection', () => {
   it('neon.raw: ID=neon, ID_LIKE ubuntu debian, dpkg status with epoch-4 KDE packages', async () => {
     const file = p('neon.raw');
     expect((await sfdisk(file)).id).toBe('0xa0052700');
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       const osr = await extCat(r, '/usr/lib/os-release');
       for (const l of ['PRETTY_NAME="KDE neon 5.27"', 'VERSION_ID="22.04"', 'ID=neon', 'ID_LIKE="ubuntu debian"']) expect(osr.split('\n')).toContain(l);
       expect(await extLink(r, '/etc/os-release')).toBe('../usr/lib/os-release');
       expect(await extCat(r, '/etc/hostname')).toBe('neon\n');
-      const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status'));
+      const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work));
       expect(installed.map((l) => l.split('\t').slice(0, 2).join(' '))).toEqual([
         'base-files 12ubuntu4.6',
         'kwin-x11 4:5.27.11-0xneon+22.04+jammy+release+build69',
@@ -704,14 +533,14 @@ describeRoot('guest fixtures for inspection', () => {
       ['83', true],
       ['83', false],
     ]);
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       const d = `${dev}p1`;
       expect(await blkid(d)).toMatchObject({ TYPE: 'ext4', LABEL: 'debian', UUID: 'a00b0000-0000-4000-8000-000000000001' });
       expect(await extCat(d, '/usr/lib/os-release')).toContain(OS_RELEASE_DEBIAN12);
       expect(await extCat(d, '/etc/debian_version')).toBe('12.5\n');
       expect(await extCat(d, '/etc/hostname')).toBe('multi-debian\n');
       expect(await extCat(d, '/etc/fstab')).toMatch(/^UUID=a00b0000-0000-4000-8000-000000000001 +\/ /m);
-      expect(await dpkgInstalled(await extCopy(d, '/var/lib/dpkg/status'))).toHaveLength(15);
+      expect(await dpkgInstalled(await extCopy(d, '/var/lib/dpkg/status', work))).toHaveLength(15);
       expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'fedora', UUID: 'a00b0000-0000-4000-8000-000000000002' });
       await checkFedora(`${dev}p2`, 'multi-fedora', 'a00b0000-0000-4000-8000-000000000002');
     });
@@ -728,7 +557,7 @@ describeRoot('guest fixtures for inspection', () => {
       [67584, 32768],
       [100352, 32768],
     ]);
-    await withDisk(file, async (dev) => {
+    await disks.withDisk(file, async (dev) => {
       for (const [i, l] of ['a', 'b', 'c', 'd'].entries()) {
         expect(await blkid(`${dev}p${i + 1}`)).toMatchObject({ TYPE: 'ext4', LABEL: `hostile-${l}`, UUID: `a0ba0000-0000-4000-8000-00000000000${i + 1}` });
       }
@@ -774,8 +603,8 @@ describeRoot('guest fixtures for inspection', () => {
   });
 
   it('leaves nothing behind: no loop device, mount or btrfs registration of ours', async () => {
-    expect(loops).toEqual([]);
-    expect(mounts).toEqual([]);
+    expect(disks.loops).toEqual([]);
+    expect(disks.mounts).toEqual([]);
     const losetup = await ok('losetup', ['-l', '-n', '-O', 'NAME,BACK-FILE']);
     // (Other test files may hold loop devices over the fixtures meanwhile: only ours count.)
     expect(losetup.split('\n').filter((l) => l.includes(work))).toEqual([]);

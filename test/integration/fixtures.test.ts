@@ -1,118 +1,14 @@
 // Builds every fixture and checks it against README.md (test/fixtures) with tools independent of
 // joot: sfdisk --json, blkid -p on partx-created read-only loop partitions, debugfs, mtools,
 // lvm (--driverloaded n), qemu-img. Every loop device and mount made here is undone in afterAll.
-import { execFile } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FIXTURES, BUILD_SCRIPT, CAN_BUILD_FIXTURES, FIXTURES_DIR, fixture, fixtures } from '../fixtures/index.js';
+import { FixtureDisks, blkid, extCat, extExists, extLink, ok, run, sfdisk } from './fixture-disks.js';
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sh(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 255) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
-
-async function ok(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const r = await sh(cmd, args, env);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-const loops: string[] = [];
-const mounts: string[] = [];
-const btrfsDevs: string[] = [];
+let disks!: FixtureDisks;
 let work = '';
-
-/** Read-only loop device over FILE (optionally a byte range), partitions added with partx. */
-async function attach(file: string, opts: { offset?: number; size?: number; parts?: boolean } = {}): Promise<string> {
-  const args = ['-f', '--show', '-r'];
-  if (opts.offset !== undefined) args.push('--offset', String(opts.offset));
-  if (opts.size !== undefined) args.push('--sizelimit', String(opts.size));
-  const dev = (await ok('losetup', [...args, file])).trim();
-  loops.push(dev);
-  if (opts.parts) await sh('partx', ['-a', dev]); // fails harmlessly where the kernel already scanned
-  return dev;
-}
-
-async function detach(dev: string): Promise<void> {
-  await sh('partx', ['-d', dev]);
-  await sh('losetup', ['-d', dev]);
-  const i = loops.indexOf(dev);
-  if (i >= 0) loops.splice(i, 1);
-}
-
-async function mountRo(dev: string, type: string, options: string): Promise<string> {
-  const mnt = mkdtempSync(path.join(work, 'mnt-'));
-  await ok('mount', ['-t', type, '-o', options, dev, mnt]);
-  mounts.push(mnt);
-  return mnt;
-}
-
-async function umount(mnt: string): Promise<void> {
-  await ok('umount', [mnt]);
-  mounts.splice(mounts.indexOf(mnt), 1);
-}
-
-async function blkid(dev: string): Promise<Record<string, string>> {
-  const r = await sh('blkid', ['-p', '-o', 'export', dev]);
-  const out: Record<string, string> = {};
-  for (const line of r.stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
-
-/** Contents of a file in an ext2/3/4 filesystem, through debugfs (no mount). */
-async function extCat(dev: string, file: string): Promise<string> {
-  const r = await sh('debugfs', ['-R', `cat ${file}`, dev]);
-  if (/File not found/.test(r.stderr)) throw new Error(`${file} not found on ${dev}`);
-  return r.stdout;
-}
-
-async function extExists(dev: string, file: string): Promise<boolean> {
-  const r = await sh('debugfs', ['-R', `stat ${file}`, dev]);
-  return !/File not found/.test(r.stderr);
-}
-
-async function extSymlink(dev: string, file: string): Promise<string | undefined> {
-  const r = await sh('debugfs', ['-R', `stat ${file}`, dev]);
-  return /Fast link dest: "(.*)"/.exec(r.stdout)?.[1];
-}
-
-interface SfdiskPart {
-  node: string;
-  start: number;
-  size: number;
-  type: string;
-  uuid?: string;
-  name?: string;
-  bootable?: boolean;
-}
-interface SfdiskTable {
-  label: string;
-  id: string;
-  partitions: SfdiskPart[];
-}
-async function sfdisk(file: string): Promise<SfdiskTable> {
-  return (JSON.parse(await ok('sfdisk', ['--json', file])) as { partitiontable: SfdiskTable }).partitiontable;
-}
 
 async function qemuInfo(file: string): Promise<Record<string, unknown>> {
   return JSON.parse(await ok('qemu-img', ['info', '-U', '--output=json', file])) as Record<string, unknown>;
@@ -125,17 +21,15 @@ describeRoot('test fixtures', () => {
   const p = (name: string): string => path.join(FIXTURES_DIR, name);
 
   beforeAll(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'joot-fixtures-test-'));
+    disks = new FixtureDisks('joot-fixtures-test-');
+    work = disks.work;
     const t0 = Date.now();
     await fixtures(...ALL_FIXTURES);
     buildMs = Date.now() - t0;
   });
 
   afterAll(async () => {
-    for (const mnt of [...mounts].reverse()) await sh('umount', [mnt]);
-    for (const dev of btrfsDevs) await sh('btrfs', ['device', 'scan', '--forget', dev]);
-    for (const dev of [...loops].reverse()) await detach(dev);
-    if (work) rmSync(work, { recursive: true, force: true });
+    await disks?.close();
   });
 
   it('builds every fixture (and build.sh --list agrees with ALL_FIXTURES)', async () => {
@@ -164,7 +58,7 @@ describeRoot('test fixtures', () => {
     ]);
     expect(t.partitions[0]).toMatchObject({ start: 2048, size: 24 * 2048 });
     expect(t.partitions[2]?.size).toBe(12 * 2048);
-    const dev = await attach(file, { parts: true });
+    const dev = await disks.attach(file, { parts: true });
     expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'root', UUID: '11223344-0000-4000-8000-000000000001', PART_ENTRY_UUID: '11223344-01' });
     expect(await blkid(`${dev}p5`)).toMatchObject({ TYPE: 'ext2', LABEL: 'logical5', UUID: '11223344-0000-4000-8000-000000000005' });
     expect(await blkid(`${dev}p6`)).toMatchObject({ TYPE: 'swap', LABEL: 'swap6', UUID: '11223344-0000-4000-8000-000000000006' });
@@ -172,12 +66,12 @@ describeRoot('test fixtures', () => {
     expect(await extCat(`${dev}p1`, '/hello.txt')).toBe('hello from mbr\n');
     expect(await extCat(`${dev}p1`, '/etc/hostname')).toBe('mbrhost\n');
     expect(await extCat(`${dev}p1`, '/dir/a.txt')).toBe('a\n');
-    expect(await extSymlink(`${dev}p1`, '/link')).toBe('/etc/hostname');
-    expect(await extSymlink(`${dev}p1`, '/escape')).toBe('/etc/shadow');
+    expect(await extLink(`${dev}p1`, '/link')).toBe('/etc/hostname');
+    expect(await extLink(`${dev}p1`, '/escape')).toBe('/etc/shadow');
     expect(await extExists(`${dev}p1`, '/etc/shadow')).toBe(false);
     expect(await extCat(`${dev}p5`, '/five.txt')).toBe('five\n');
     expect(await extCat(`${dev}p7`, '/seven.txt')).toBe('seven\n');
-    await detach(dev);
+    await disks.detach(dev);
   });
 
   it('gpt.raw: ESP (FAT32), ext4, xfs, btrfs with subvolumes', async () => {
@@ -193,7 +87,7 @@ describeRoot('test fixtures', () => {
       ['btr', 300, '6A70AAAA-0000-4000-8000-000000000004'],
     ]);
     expect(t.partitions[0]?.type).toBe('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
-    const dev = await attach(file, { parts: true });
+    const dev = await disks.attach(file, { parts: true });
     expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'vfat', VERSION: 'FAT32', LABEL: 'ESP', UUID: '6A70-0001', PART_ENTRY_NAME: 'esp' });
     expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'gptroot', UUID: '6a700000-0000-4000-8000-000000000002' });
     expect(await blkid(`${dev}p3`)).toMatchObject({ TYPE: 'xfs', LABEL: 'xfsdata', UUID: '6a700000-0000-4000-8000-000000000003' });
@@ -202,11 +96,10 @@ describeRoot('test fixtures', () => {
     expect(await ok('mtype', ['-i', `${file}@@${espOffset}`, '::/EFI/BOOT/hello.txt'])).toBe('hello from esp\n');
     expect(await extCat(`${dev}p2`, '/etc/os-release')).toContain('VERSION_CODENAME=bookworm');
     expect(await extCat(`${dev}p2`, '/hello.txt')).toBe('hello from gpt\n');
-    const x = await mountRo(`${dev}p3`, 'xfs', 'ro,norecovery');
+    const x = await disks.mountRo(`${dev}p3`, 'xfs', 'ro,norecovery');
     expect(readFileSync(path.join(x, 'x.txt'), 'utf8')).toBe('xfs\n');
-    await umount(x);
-    btrfsDevs.push(`${dev}p4`);
-    const b = await mountRo(`${dev}p4`, 'btrfs', 'ro');
+    await disks.umount(x);
+    const b = await disks.mountRo(`${dev}p4`, 'btrfs', 'ro');
     const subvols = (await ok('btrfs', ['subvolume', 'list', b]))
       .trim()
       .split('\n')
@@ -215,9 +108,9 @@ describeRoot('test fixtures', () => {
     expect(readFileSync(path.join(b, '@/etc/hostname'), 'utf8')).toBe('btrhost\n');
     expect(readFileSync(path.join(b, '@home/user/notes.txt'), 'utf8')).toBe('notes\n');
     expect(readFileSync(path.join(b, '@home/snap/snap.txt'), 'utf8')).toBe('snap\n');
-    await umount(b);
-    await sh('btrfs', ['device', 'scan', '--forget', `${dev}p4`]);
-    await detach(dev);
+    await disks.umount(b);
+    await disks.forgetBtrfs();
+    await disks.detach(dev);
   });
 
   it('lvm.raw: vg0 with linear, two-segment and striped LVs whose filesystems are where lvs says', async () => {
@@ -229,7 +122,7 @@ describeRoot('test fixtures', () => {
       ['pv0', 100],
       ['pv1', 100],
     ]);
-    const dev = await attach(file, { parts: true });
+    const dev = await disks.attach(file, { parts: true });
     expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'boot' });
     expect(await extCat(`${dev}p1`, '/grub.cfg')).toBe('# boot\n');
     expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'LVM2_member' });
@@ -307,22 +200,22 @@ describeRoot('test fixtures', () => {
     // root is one linear segment: a plain loop at its extents shows the filesystem too.
     const root = of('root')[0];
     const first = Number(/:(\d+)-/.exec(root?.seg_pe_ranges ?? '')?.[1]);
-    const lvdev = await attach(`${dev}p2`, { offset: (peStart.get(`${dev}p2`) ?? 0) + first * extent, size: 10 * extent });
+    const lvdev = await disks.attach(`${dev}p2`, { offset: (peStart.get(`${dev}p2`) ?? 0) + first * extent, size: 10 * extent });
     expect(await blkid(lvdev)).toMatchObject({ TYPE: 'ext4', LABEL: 'lvroot', UUID: '1a7d0000-0000-4000-8000-0000000000a1' });
-    await detach(lvdev);
-    await detach(dev);
+    await disks.detach(lvdev);
+    await disks.detach(dev);
   });
 
   it('three.raw and three.qcow2: three ext4 partitions, same bytes', async () => {
     const t = await sfdisk(p('three.raw'));
     expect(t.id).toBe('0x33333333');
     expect(t.partitions).toHaveLength(3);
-    const dev = await attach(p('three.raw'), { parts: true });
+    const dev = await disks.attach(p('three.raw'), { parts: true });
     for (const [i, label] of ['one', 'two', 'three'].entries()) {
       expect(await blkid(`${dev}p${i + 1}`)).toMatchObject({ TYPE: 'ext4', LABEL: label });
       expect(await extCat(`${dev}p${i + 1}`, `/${label}.txt`)).toBe(`${i + 1}\n`);
     }
-    await detach(dev);
+    await disks.detach(dev);
     expect((await qemuInfo(p('three.qcow2')))['format']).toBe('qcow2');
     await ok('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', p('three.raw'), p('three.qcow2')]);
   });
@@ -334,13 +227,13 @@ describeRoot('test fixtures', () => {
     await ok('cmp', [p('mbr.raw'), p('base-for-overlay.raw')]);
     const flat = path.join(work, 'overlay-flat.raw');
     await ok('qemu-img', ['convert', '-f', 'qcow2', '-O', 'raw', p('overlay.qcow2'), flat]);
-    const dev = await attach(flat, { parts: true });
+    const dev = await disks.attach(flat, { parts: true });
     expect(await extCat(`${dev}p1`, '/overlay.txt')).toBe('from overlay\n');
     expect(await extCat(`${dev}p1`, '/hello.txt')).toBe('hello from mbr\n');
-    await detach(dev);
-    const base = await attach(p('base-for-overlay.raw'), { parts: true });
+    await disks.detach(dev);
+    const base = await disks.attach(p('base-for-overlay.raw'), { parts: true });
     expect(await extExists(`${base}p1`, '/overlay.txt')).toBe(false);
-    await detach(base);
+    await disks.detach(base);
   });
 
   it('mbr.vmdk/.vdi/.vhdx/.vpc hold the same disk as mbr.raw', async () => {
@@ -375,10 +268,10 @@ describeRoot('test fixtures', () => {
     expect(t.id).toBe('0x4e544653');
     expect(t.partitions).toHaveLength(1);
     expect(t.partitions[0]).toMatchObject({ start: 2048, size: 32 * 2048 - 2048, type: '7' });
-    const dev = await attach(file, { parts: true });
+    const dev = await disks.attach(file, { parts: true });
     expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ntfs', LABEL: 'winvol', UUID: '4E54465300000001', PART_ENTRY_UUID: '4e544653-01' });
     expect(await ok('ntfscat', [`${dev}p1`, '/hello.txt'])).toBe('hello from ntfs\n');
-    await detach(dev);
+    await disks.detach(dev);
   });
 
   it('hostile inputs are what they claim to be', async () => {
@@ -387,10 +280,10 @@ describeRoot('test fixtures', () => {
     expect(text).toBeGreaterThan(0);
     expect(text % 512).not.toBe(0);
     expect(statSync(p('nofs.raw')).size).toBe(8 * 1024 * 1024);
-    expect((await sh('blkid', ['-p', p('nofs.raw')])).code).toBe(2);
+    expect((await run('blkid', ['-p', p('nofs.raw')])).code).toBe(2);
 
     expect((await qemuInfo(p('truncated.qcow2')))['format']).toBe('qcow2');
-    expect((await sh('qemu-img', ['check', '-f', 'qcow2', p('truncated.qcow2')])).code).not.toBe(0);
+    expect((await run('qemu-img', ['check', '-f', 'qcow2', p('truncated.qcow2')])).code).not.toBe(0);
 
     const m = await sfdisk(p('corrupt-mbr.raw'));
     expect(statSync(p('corrupt-mbr.raw')).size).toBe(4 * 1024 * 1024);
@@ -430,7 +323,7 @@ describeRoot('test fixtures', () => {
     const t = await sfdisk(file);
     expect(t.id).toBe('0x5a3b1e00');
     expect(t.partitions.map((x) => x.bootable ?? false)).toEqual([true, false]);
-    const dev = await attach(file, { parts: true });
+    const dev = await disks.attach(file, { parts: true });
     expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'boot', BLOCK_SIZE: '1024' });
     expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'root', BLOCK_SIZE: '1024' });
     expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain('menuentry');
@@ -444,9 +337,9 @@ describeRoot('test fixtures', () => {
     expect(status).toContain('Package: bash\n');
     expect(status).toContain('Version: 5.2.15-2+b2\n');
     expect(status.split('\n\n').filter((s) => s.includes('Status: install ok installed'))).toHaveLength(15);
-    expect(await extSymlink(r, '/bin')).toBe('usr/bin');
+    expect(await extLink(r, '/bin')).toBe('usr/bin');
     expect((await extCat(r, '/usr/bin/echo')).slice(0, 4)).toBe('\x7fELF');
-    await detach(dev);
+    await disks.detach(dev);
   });
 
   it('leaves nothing of the build behind', async () => {
@@ -454,7 +347,7 @@ describeRoot('test fixtures', () => {
     expect(losetup.split('\n').filter((l) => /joot-fx\.|\/\.tmp\./.test(l))).toEqual([]);
     const procMounts = readFileSync('/proc/mounts', 'utf8');
     expect(procMounts.split('\n').filter((l) => l.includes('/joot-fx.'))).toEqual([]);
-    const ps = await sh('pgrep', ['-af', 'qemu-storage-daemon']);
-    expect(ps.stdout.split('\n').filter((l) => l.includes('joot-fx.'))).toEqual([]);
+    const ps = await run('pgrep', ['-af', 'qemu-storage-daemon']);
+    expect(ps.stdout.toString('utf8').split('\n').filter((l) => l.includes('joot-fx.'))).toEqual([]);
   });
 });
