@@ -14,7 +14,8 @@ udevadm:udev flock:util-linux sha256sum:coreutils
 /usr/bin/time:time rpm:rpm rpmbuild:rpm db5.3_load:db5.3-util sqlite3:sqlite3 gpg:gnupg
 xxd:xxd python3:python3 debootstrap:debootstrap file:file getfattr:attr setfattr:attr
 capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools ntfslabel:ntfs-3g
-swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin"
+swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin
+getfacl:acl setfacl:acl"
 
 missing=""
 for pair in $NEEDS; do

@@ -27,6 +27,23 @@ function run(args: string[], opts: { input?: string | Buffer; cwd?: string; enco
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const mount = () => ['-a', img, 'run', ':', 'mount', '/dev/sda2', '/'];
 
+/** Mount the copy's p2 on the host for `fn` (test-only: set and check attributes with the
+ *  host's tools, independently of jfish); the loop device goes with the umount. */
+async function onHost<T>(fn: (m: string) => T | Promise<T>, ro = false): Promise<T> {
+  const part = (JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as { partitiontable: { sectorsize?: number; partitions: { start: number }[] } }).partitiontable;
+  const m = mkdtempSync(join(dir, 'mnt-'));
+  execFileSync('mount', ['-o', `loop,offset=${part.partitions[1]!.start * (part.sectorsize ?? 512)}${ro ? ',ro' : ''}`, img, m]);
+  try {
+    return await fn(m);
+  } finally {
+    execFileSync('umount', [m]);
+    rmSync(m, { recursive: true, force: true });
+  }
+}
+const xattrsOf = (p: string): string => execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
+const aclOf = (p: string): string => execFileSync('getfacl', ['-cn', p], { encoding: 'utf8' });
+const LABEL = 'system_u:object_r:etc_t:s0';
+
 function tree(d: string, prefix = ''): string[] {
   return readdirSync(d)
     .sort()
@@ -112,10 +129,85 @@ describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
     expect(r.stdout).toBe('sample\n/etc\n');
   });
 
+  it('tar-out xattrs:true selinux:true acls:true: GNU tar --xattrs --selinux --acls extracts them', async () => {
+    const labels = await onHost((m) => {
+      mkdirSync(join(m, 'srv/attrs/d'), { recursive: true });
+      writeFileSync(join(m, 'srv/attrs/f'), 'f\n');
+      execFileSync('setfattr', ['-n', 'user.foo', '-v', 'bar', join(m, 'srv/attrs/f')]);
+      execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff0a3d', join(m, 'srv/attrs/f')]);
+      execFileSync('setfattr', ['-n', 'trusted.t', '-v', 'tt', join(m, 'srv/attrs/f')]);
+      execFileSync('setfacl', ['-m', 'u:4242:rw', join(m, 'srv/attrs/f')]);
+      execFileSync('setfacl', ['-d', '-m', 'u:4242:rwx', join(m, 'srv/attrs/d')]);
+      try {
+        execFileSync('setfattr', ['-n', 'security.selinux', '-v', LABEL, join(m, 'srv/attrs/f')], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false; // the host's LSM does not allow it: labels are not checked
+      }
+    });
+    const r = await run(['--ro', ...mount(), ':', 'tar-out', '/srv/attrs', join(dir, 'attrs.tar'), 'xattrs:true', 'selinux:true', 'acls:true']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const x = join(dir, 'attrs-x');
+    mkdirSync(x);
+    execFileSync('tar', ['--xattrs', '--xattrs-include=*', '--acls', '--selinux', '-xf', join(dir, 'attrs.tar'), '-C', x]);
+    const got = xattrsOf(join(x, 'f'));
+    expect(got).toContain('user.foo=0sYmFy\n');
+    expect(got).toContain('user.bin=0sAP8KPQ==\n');
+    expect(got).toContain('trusted.t=0sdHQ=\n');
+    expect(aclOf(join(x, 'f'))).toContain('user:4242:rw-');
+    expect(aclOf(join(x, 'd'))).toContain('default:user:4242:rwx');
+    if (labels) {
+      const label = execFileSync('getfattr', ['-h', '--only-values', '-n', 'security.selinux', join(x, 'f')]);
+      expect(label.toString('latin1').replace(/\0$/, '')).toBe(LABEL);
+    }
+
+    // without the options: none of it in the archive
+    const p = await run(['--ro', ...mount(), ':', 'tar-out', '/srv/attrs', '-'], { encoding: 'buffer' });
+    expect(p.exitCode).toBe(0);
+    const plain = p.stdout as unknown as Buffer;
+    for (const k of ['SCHILY.xattr', 'SCHILY.acl', 'RHT.security']) expect(plain.includes(k)).toBe(false);
+  });
+
+  it('tar-in xattrs:true selinux:true acls:true applies a GNU tar --xattrs --selinux --acls archive', async () => {
+    const src = join(dir, 'attrs-src');
+    mkdirSync(join(src, 'd'), { recursive: true });
+    writeFileSync(join(src, 'f'), 'f\n');
+    execFileSync('setfattr', ['-n', 'user.foo', '-v', 'bar', join(src, 'f')]);
+    execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff0a3d', join(src, 'f')]);
+    execFileSync('setfacl', ['-m', 'u:4242:rw', join(src, 'f')]);
+    execFileSync('setfacl', ['-d', '-m', 'u:4242:rwx', join(src, 'd')]);
+    let labels = true;
+    try {
+      execFileSync('setfattr', ['-n', 'security.selinux', '-v', LABEL, join(src, 'f')], { stdio: 'ignore' });
+    } catch {
+      labels = false;
+    }
+    execFileSync('tar', ['--xattrs', '--acls', '--selinux', '--format=posix', '-cf', join(dir, 'attrs-in.tar'), '-C', src, '.']);
+
+    const w = await run([...mount(), ':', 'mkdir', '/srv/ain', ':', 'mkdir', '/srv/plain', ':', 'tar-in', join(dir, 'attrs-in.tar'), '/srv/ain', 'xattrs:true', 'selinux:true', 'acls:true', ':', 'tar-in', join(dir, 'attrs-in.tar'), '/srv/plain']);
+    expect(w.stderr).toBe('');
+    expect(w.exitCode).toBe(0);
+    await onHost((m) => {
+      const got = xattrsOf(join(m, 'srv/ain/f'));
+      expect(got).toContain('user.foo=0sYmFy\n');
+      expect(got).toContain('user.bin=0sAP8KPQ==\n');
+      expect(aclOf(join(m, 'srv/ain/f'))).toContain('user:4242:rw-');
+      expect(aclOf(join(m, 'srv/ain/d'))).toContain('default:user:4242:rwx');
+      if (labels) expect(got).toContain(`security.selinux=0s${Buffer.from(`${LABEL}\0`).toString('base64')}\n`);
+      // without the options nothing was applied
+      expect(xattrsOf(join(m, 'srv/plain/f'))).toBe('');
+      expect(xattrsOf(join(m, 'srv/plain/d'))).toBe('');
+    }, true);
+  });
+
   it('refuses tar-in in a read-only session, and bad optional arguments, in one line', async () => {
     const r = await run(['--ro', ...mount(), ':', 'tar-in', join(dir, 'nonexistent.tar'), '/srv']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toBe('jfish: tar-in: /srv: the session is read-only\n');
+    const x = await run(['--ro', ...mount(), ':', 'tar-in', join(dir, 'nonexistent.tar'), '/srv', 'xattrs:true', 'acls:true']);
+    expect(x.exitCode).toBe(1);
+    expect(x.stderr).toBe('jfish: tar-in: /srv: the session is read-only\n');
     const b = await run(['--ro', ...mount(), ':', 'tar-out', '/srv', '-', 'compress:rar']);
     expect(b.exitCode).toBe(1);
     expect(b.stderr).toBe("jfish: tar-out: compress: 'rar' is not one of none, gzip, bzip2, xz, zstd, lzop, compress\n");

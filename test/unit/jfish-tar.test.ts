@@ -20,6 +20,8 @@ import { tarIn, tarOut, type TarIo } from '../../src/tools/jfish/tar/ops.js';
 import { readTar } from '../../src/tools/jfish/tar/reader.js';
 import { excluded, globToRegExp } from '../../src/tools/jfish/tar/walk.js';
 import { TarWriter } from '../../src/tools/jfish/tar/writer.js';
+import { ACL_TAG, aclFromText, aclToText, decodeAcl, encodeAcl, paxToAttrs, attrsToPax, parseGetfattr, quote, unquote } from '../../src/tools/jfish/tar/xattrs.js';
+import { paxRecord, parsePax } from '../../src/tools/jfish/tar/header.js';
 import type { Compression } from '../../src/tools/jfish/tar/compress.js';
 
 class MemWriter implements Writer {
@@ -221,7 +223,6 @@ describe('jfish tar-out', () => {
     const ctx = { session: session(), out: new MemWriter(), readonly: false, table } as unknown as Ctx;
     await expect(runScript(ctx, [['tar-out', '/srv', '-', 'colour:red']])).rejects.toThrow(/colour:red/);
     await expect(runScript(ctx, [['tar-out', '/srv', '-', 'compress:rar']])).rejects.toThrow(/compress: 'rar' is not one of/);
-    await expect(runScript(ctx, [['tar-out', '/srv', '-', 'xattrs:true']])).rejects.toThrow(/xattrs:true is not supported/);
     await expect(runScript(ctx, [['tar-out', '/nope', '-']])).rejects.toThrow(/\/nope: No such file or directory/);
   });
 });
@@ -371,5 +372,191 @@ describe('jfish tar-in', () => {
     expect(lstatSync(join(guest, 'srv/fifo')).isFIFO()).toBe(true);
     expect(statSync(join(guest, 'srv/owned'))).toMatchObject({ uid: 1234, gid: 4321 });
     expect(statSync(join(guest, 'srv/numeric'))).toMatchObject({ uid: 5, gid: 6 });
+  });
+});
+
+// ------------------------------------------------------------------ xattrs, SELinux, ACLs
+
+// bytes of system.posix_acl_access as the kernel returned them for
+// setfacl -m u:1234:rw,g:4321:r,u:root:x,m::r (getfattr -e base64)
+const ACCESS_B64 = 'AgAAAAEABgD/////AgABAAAAAAACAAYA0gQAAAQABAD/////CAAEAOEQAAAQAAQA/////yAABAD/////';
+const ACCESS_TEXT = 'user::rw-\nuser:root:--x\nuser:alice:rw-\ngroup::r--\ngroup:4321:r--\nmask::r--\nother::r--\n';
+const names = { user: (u: number) => ({ 0: 'root', 1234: 'alice' })[u] ?? '', group: (g: number) => ({ 0: 'root' })[g] ?? '' };
+const ids = { uidOf: (n: string) => ({ root: 0, alice: 1234 })[n], gidOf: (n: string) => ({ root: 0, staff: 4321 })[n] };
+const canXattr = (() => {
+  try {
+    const d = mkdtempSync(join(tmpdir(), 'jfish-xattr-probe-'));
+    try {
+      writeFileSync(join(d, 'f'), '');
+      execFileSync('setfattr', ['-n', 'user.probe', '-v', '1', join(d, 'f')], { stdio: 'ignore' });
+      return true;
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  } catch {
+    return false;
+  }
+})();
+const xattrsOf = (p: string): string => execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
+
+describe('jfish tar xattrs / selinux / acls: formats', () => {
+  it('pax records carry binary values raw, with a byte-counting length prefix; empty xattrs survive', () => {
+    const v = Buffer.from([0, 0xff, 0x0a, 0x3d]);
+    const r = paxRecord('SCHILY.xattr.user.bin', v);
+    expect(r).toEqual(Buffer.concat([Buffer.from('30 SCHILY.xattr.user.bin='), v, Buffer.from('\n')]));
+    const body = Buffer.concat([r, paxRecord('SCHILY.xattr.user.empty', Buffer.alloc(0)), paxRecord('path', Buffer.from('x'))]);
+    const p = parsePax(body);
+    expect(Buffer.from(p['SCHILY.xattr.user.bin']!, 'latin1')).toEqual(v);
+    expect(p['SCHILY.xattr.user.empty']).toBe('');
+    expect(p.path).toBe('x');
+    // 9 + 1 digit boundary: the prefix counts itself
+    const nine = paxRecord('k', Buffer.alloc(0));
+    expect(nine.toString()).toBe('4 k=\n'.replace('4', String(nine.length)));
+    expect(Number(nine.toString().split(' ')[0])).toBe(nine.length);
+  });
+
+  it('converts POSIX ACL attributes to and from GNU tar text (acl_to_text)', () => {
+    const bin = Buffer.from(ACCESS_B64, 'base64');
+    const entries = decodeAcl(bin);
+    expect(entries[1]).toEqual({ tag: ACL_TAG.user, perm: 1, id: 0 });
+    expect(aclToText(entries, names)).toBe(ACCESS_TEXT);
+    expect(aclToText(entries, { user: () => '', group: () => '' })).toContain('user:1234:rw-\n');
+    expect(encodeAcl(aclFromText(ACCESS_TEXT, ids))).toEqual(bin);
+    // acl_from_text's other spellings: commas, one-letter tags, comments, numbers, any order
+    expect(encodeAcl(aclFromText('o::r--, m::r\ng:staff:r #x\nu:0:--x\nu::rw-\nuser:1234:rw-\t#effective:r--\ng::r', ids))).toEqual(bin);
+    expect(() => aclFromText('user:nobody:rwx\n', ids)).toThrow(/no such user/);
+    expect(() => aclFromText('bogus::rwx\n', ids)).toThrow(/bad ACL entry/);
+    expect(() => decodeAcl(Buffer.from([1, 0, 0, 0]))).toThrow(/malformed/);
+  });
+
+  it('maps attributes to GNU tar records, each option owning its part', () => {
+    const attrs = new Map<string, Buffer>([
+      ['user.foo', Buffer.from('bar')],
+      ['user.a=b%', Buffer.from('x')],
+      ['trusted.t', Buffer.from('tt')],
+      ['security.selinux', Buffer.from('system_u:object_r:tmp_t:s0\0')],
+      ['system.posix_acl_access', Buffer.from(ACCESS_B64, 'base64')],
+    ]);
+    const all = { xattrs: true, selinux: true, acls: true };
+    const recs = attrsToPax(attrs, 0o644, false, false, all, names);
+    expect(recs.map(([k, v]) => `${k}=${v.toString('latin1')}`)).toEqual([
+      `SCHILY.acl.access=${ACCESS_TEXT}`,
+      'RHT.security.selinux=system_u:object_r:tmp_t:s0',
+      'SCHILY.xattr.user.foo=bar',
+      'SCHILY.xattr.user.a%3Db%25=x',
+      'SCHILY.xattr.trusted.t=tt',
+    ]);
+    expect(attrsToPax(attrs, 0o644, false, false, { xattrs: true, selinux: false, acls: false }, names).map(([k]) => k)).toEqual([
+      'SCHILY.xattr.user.foo',
+      'SCHILY.xattr.user.a%3Db%25',
+      'SCHILY.xattr.trusted.t',
+    ]);
+    // a directory with only a default ACL: the access ACL comes from the mode, as GNU tar writes it
+    const d = attrsToPax(new Map([['system.posix_acl_default', encodeAcl(aclFromText('u::rwx,u:alice:rwx,g::r-x,m::rwx,o::r-x', ids))]]), 0o755, true, false, all, names);
+    expect(d).toEqual([
+      ['SCHILY.acl.access', Buffer.from('user::rwx\ngroup::r-x\nother::r-x\n')],
+      ['SCHILY.acl.default', Buffer.from('user::rwx\nuser:alice:rwx\ngroup::r-x\nmask::rwx\nother::r-x\n')],
+    ]);
+    // and back: names through the guest, system.* never as a plain xattr, label gets its NUL
+    const pax = Object.fromEntries(recs.map(([k, v]) => [k, v.toString('latin1')]));
+    pax['SCHILY.xattr.system.posix_acl_access'] = 'junk';
+    pax['SCHILY.xattr.security.selinux'] = 'other';
+    const back = paxToAttrs(pax, false, false, all, ids);
+    expect(back.map(([n, v]) => `${n}=${v.toString('latin1')}`)).toEqual([
+      'user.foo=bar',
+      'user.a=b%=x',
+      'trusted.t=tt',
+      'security.selinux=system_u:object_r:tmp_t:s0\0',
+      `system.posix_acl_access=${Buffer.from(ACCESS_B64, 'base64').toString('latin1')}`,
+    ]);
+    expect(paxToAttrs(pax, false, true, all, ids).map(([n]) => n)).not.toContain('system.posix_acl_access'); // no ACLs on links
+    expect(paxToAttrs(pax, false, false, { xattrs: false, selinux: false, acls: false }, ids)).toEqual([]);
+  });
+
+  it("reads getfattr's dump format and quotes names for setfattr --restore", () => {
+    const name = Buffer.from('/g/a\nb c\\d=\xe9', 'latin1');
+    expect(unquote(quote(name))).toEqual(name);
+    expect(quote(name)).not.toMatch(/[\n =\\](?![0-7]{3})/);
+    const m = parseGetfattr('# file: /g/a\\012b\nuser.e=0s\nuser.x=0sAP8=\n\n# file: /g/c\ntrusted.t=0sdHQ=\n\n');
+    expect([...m.keys()]).toEqual(['/g/a\nb', '/g/c']);
+    expect(m.get('/g/a\nb')!.get('user.e')).toEqual(Buffer.alloc(0));
+    expect(m.get('/g/a\nb')!.get('user.x')).toEqual(Buffer.from([0, 0xff]));
+  });
+});
+
+describe.skipIf(!canXattr)('jfish tar xattrs / acls against GNU tar (host temp dirs)', () => {
+  it('tar-out xattrs:true acls:true: GNU tar --xattrs --acls extracts them; without the options nothing', async () => {
+    const f = join(guest, 'srv/f.txt');
+    writeFileSync(f, 'f\n');
+    mkdirSync(join(guest, 'srv/d'));
+    execFileSync('setfattr', ['-n', 'user.foo', '-v', 'bar', f]);
+    execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff0a3d', f]);
+    execFileSync('setfacl', ['-m', 'u:1234:rw', f]);
+    execFileSync('setfacl', ['-d', '-m', 'u:1234:rwx', join(guest, 'srv/d')]);
+    const out = new MemWriter();
+    // names come from the guest (alice is 1234 there; the host's GNU tar would not know her)
+    const named = new MemWriter();
+    await tarOut(session(), '/srv', '-', named, { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: false, selinux: false, acls: true } }, io());
+    expect(named.buf.includes('SCHILY.acl.access=user::rw-\nuser:alice:rw-\ngroup::r--\nmask::rw-\nother::r--\n\n')).toBe(true);
+    expect(named.buf.includes('SCHILY.xattr.')).toBe(false);
+    await tarOut(session(), '/srv', '-', out, { compress: 'none', numericOwner: true, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: true } }, io());
+    writeFileSync(join(host, 'x.tar'), out.buf);
+    const x = join(host, 'x');
+    mkdirSync(x);
+    hostTar(['--xattrs', "--xattrs-include=*", '--acls', '-xf', join(host, 'x.tar'), '-C', x]);
+    expect(xattrsOf(join(x, 'f.txt'))).toContain('user.bin=0sAP8KPQ==\n');
+    expect(xattrsOf(join(x, 'f.txt'))).toContain('user.foo=0sYmFy\n');
+    expect(execFileSync('getfacl', ['-cn', join(x, 'f.txt')], { encoding: 'utf8' })).toContain('user:1234:rw-');
+    expect(execFileSync('getfacl', ['-cn', join(x, 'd')], { encoding: 'utf8' })).toContain('default:user:1234:rwx');
+    expect(warnings).toEqual([]);
+
+    const plain = new MemWriter();
+    await tarOut(session(), '/srv', '-', plain, { compress: 'none', numericOwner: false, excludes: ['decoy'] }, io());
+    expect(plain.buf.includes('SCHILY.')).toBe(false);
+  });
+
+  it('tar-in xattrs:true acls:true applies GNU tar --xattrs --acls records to extracted members only, never through a link', async () => {
+    const src = join(host, 'src');
+    mkdirSync(join(src, 'd'), { recursive: true });
+    writeFileSync(join(src, 'f'), 'f\n');
+    execFileSync('setfattr', ['-n', 'user.foo', '-v', 'bar', join(src, 'f')]);
+    execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff0a3d', join(src, 'f')]);
+    execFileSync('setfacl', ['-m', 'u:1234:rw', join(src, 'f')]);
+    execFileSync('setfacl', ['-d', '-m', 'u:1234:rwx', join(src, 'd')]);
+    hostTar(['--xattrs', '--acls', '--format=posix', '-cf', join(host, 'in.tar'), '-C', src, '.']);
+    await tarIn(session(), join(host, 'in.tar'), '/srv', { compress: 'none', attrs: { xattrs: true, selinux: true, acls: true } }, io());
+    expect(warnings).toEqual([]);
+    const got = xattrsOf(join(guest, 'srv/f'));
+    expect(got).toContain('user.foo=0sYmFy\n');
+    expect(got).toContain('user.bin=0sAP8KPQ==\n');
+    expect(execFileSync('getfacl', ['-cn', join(guest, 'srv/f')], { encoding: 'utf8' })).toContain('user:1234:rw-');
+    expect(execFileSync('getfacl', ['-cn', join(guest, 'srv/d')], { encoding: 'utf8' })).toContain('default:user:1234:rwx');
+
+    // without the options: nothing applied
+    mkdirSync(join(guest, 'srv/plain'));
+    await tarIn(session(), join(host, 'in.tar'), '/srv/plain', { compress: 'none' }, io());
+    expect(xattrsOf(join(guest, 'srv/plain/f'))).toBe('');
+
+    // a symlink member carrying attributes, pointing at a host file: the link is not followed
+    const hostile = await archive([
+      [h('l', T.symlink, { linkname: Buffer.from(join(decoy, 'keep')), extraPax: [['SCHILY.xattr.user.evil', Buffer.from('1')]] })],
+      [h('g', T.file, { extraPax: [['SCHILY.xattr.user.ok', Buffer.from('1')]] }), 'g\n'],
+      [h('g', T.symlink, { linkname: Buffer.from(join(decoy, 'keep')) })], // replaces g: its attributes are not applied
+    ]);
+    writeFileSync(join(host, 'hostile.tar'), hostile);
+    warnings = [];
+    await tarIn(session(), join(host, 'hostile.tar'), '/srv', { compress: 'none', attrs: { xattrs: true, selinux: false, acls: false } }, io());
+    expect(xattrsOf(join(decoy, 'keep'))).toBe('');
+    expect(warnings.join('\n')).toMatch(/^l: Operation not permitted$/m);
+    expect(warnings.join('\n')).not.toContain(top);
+    decoyUntouched();
+  });
+
+  it('a non-UTF-8 name is archived without attributes, with a warning', async () => {
+    const bad = Buffer.concat([Buffer.from(join(guest, 'srv/')), Buffer.from([0xff])]);
+    writeFileSync(bad, 'x');
+    const out = new MemWriter();
+    await tarOut(session(), '/srv', '-', out, { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: false } }, io());
+    expect(warnings.join('\n')).toMatch(/not valid UTF-8/);
   });
 });

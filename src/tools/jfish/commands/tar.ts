@@ -7,6 +7,7 @@ import { JootError } from '../../../appliance/errors.js';
 import { defineCommand } from '../command.js';
 import { compressions, type Compression } from '../tar/compress.js';
 import { tarIn, tarOut, type TarIo } from '../tar/ops.js';
+import type { AttrOptions } from '../tar/xattrs.js';
 
 function io(name: string): TarIo {
   return {
@@ -23,15 +24,31 @@ function compression(v: string | undefined): Compression {
   return c;
 }
 
-/** xattrs / selinux / acls: accepted for guestfish scripts, but only `false` works. */
-function unsupported(flags: Record<string, boolean | undefined>): void {
-  for (const [k, v] of Object.entries(flags)) {
-    if (v) throw new JootError('EUNSUPPORTED', `${k}:true is not supported (extended attributes, SELinux labels and ACLs are not archived)`);
-  }
+function attrOptions(xattrs: boolean | undefined, selinux: boolean | undefined, acls: boolean | undefined): AttrOptions {
+  return { xattrs: xattrs === true, selinux: selinux === true, acls: acls === true };
 }
 
 const compressDoc = `compress:TYPE is one of gzip (built in), bzip2, xz, zstd, lzop, compress (the host's
     program of that name, which must be installed) or none (the default).`;
+
+const attrsOutDoc = `As GNU tar --xattrs, --selinux and --acls do (pax records, read with the host's
+    getfattr, never following a link): xattrs:true archives every extended attribute (user.*,
+    trusted.*, security.*) as SCHILY.xattr.NAME, except security.selinux and the POSIX ACL
+    attributes, which belong to the next two options; selinux:true archives the
+    security.selinux label as RHT.security.selinux; acls:true archives the access ACL (and a
+    directory's default ACL) of members that have one, as SCHILY.acl.access and
+    SCHILY.acl.default in text form, named from the guest's /etc/passwd and /etc/group (numbers
+    with numericowner:true). Without them none of this is archived. A member whose name is
+    not valid UTF-8 is archived without them, with a warning.`;
+
+const attrsInDoc = `xattrs:true, selinux:true and acls:true restore what GNU tar --xattrs, --selinux and
+    --acls archived (SCHILY.xattr.* except security.selinux and system.*, RHT.security.selinux
+    (or SCHILY.xattr.security.selinux), SCHILY.acl.access / SCHILY.acl.default, names mapped
+    through the guest's /etc/passwd and /etc/group), with the host's setfattr, last, only on
+    the members this command made (not hard links, and never through a symbolic link); an
+    attribute that cannot be set (e.g. trusted.* when not root, or a filesystem without
+    attributes) is reported and skipped without failing the command. Without them the
+    archive's attributes are ignored.`;
 
 export const tarOutCmd = defineCommand({
   name: 'tar-out',
@@ -55,13 +72,13 @@ export const tarOutCmd = defineCommand({
     names from the guest's /etc/passwd and /etc/group unless numericowner:true. Sockets are
     skipped with a warning. ${compressDoc} excludes:PATTERN,... leaves out members matching
     any of the wildcard patterns (separated by commas or spaces; as GNU tar --exclude: * also
-    matches /, and a pattern may match the end of a name).`,
+    matches /, and a pattern may match the end of a name). ${attrsOutDoc}`,
   async run(ctx, [dir, local, compress, numericowner, excludes, xattrs, selinux, acls]) {
-    unsupported({ xattrs, selinux, acls });
     const opts = {
       compress: compression(compress),
       numericOwner: numericowner === true,
       excludes: (excludes ?? '').split(/[\s,]+/).filter((p) => p !== ''),
+      attrs: attrOptions(xattrs, selinux, acls),
     };
     await tarOut(ctx.session, dir, local, ctx.out, opts, io('tar-out'));
   },
@@ -89,10 +106,9 @@ export const tarInCmd = defineCommand({
     are made; modes, times and (as root) owners are restored, user and group names mapped
     through the guest's /etc/passwd and /etc/group. Reads ustar, pax and GNU archives.
     ${compressDoc} A member that cannot be extracted is reported and skipped, and the command
-    then fails. Refused in a read-only session.`,
+    then fails. ${attrsInDoc} Refused in a read-only session.`,
   async run(ctx, [local, dir, compress, xattrs, selinux, acls]) {
-    unsupported({ xattrs, selinux, acls });
-    await tarIn(ctx.session, local, dir, { compress: compression(compress) }, io('tar-in'));
+    await tarIn(ctx.session, local, dir, { compress: compression(compress), attrs: attrOptions(xattrs, selinux, acls) }, io('tar-in'));
   },
 });
 

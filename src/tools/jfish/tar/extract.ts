@@ -22,6 +22,7 @@ import { transferError } from '../transferops.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';
 import type { TarEntry } from './reader.js';
+import { anyAttrs, paxToAttrs, writeAttrs, type AttrOptions } from './xattrs.js';
 
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
 const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
@@ -33,6 +34,9 @@ export interface ExtractOptions {
   warn: (message: string) => void;
   /** mknod / mkfifo (tests may replace it). */
   run?: Runner;
+  /** Extended attributes / SELinux labels / ACLs to restore from the archive's pax records
+   *  (with the host's setfattr -h, after everything else, on the members this run made). */
+  attrs?: AttrOptions;
 }
 
 /** A member that cannot be extracted: reported, skipped, counted. */
@@ -83,6 +87,21 @@ export async function extractToGuest(
     warned.add(m);
   };
   const umask = process.umask();
+  const attrOpts = anyAttrs(opts.attrs) ? opts.attrs : undefined;
+  // attributes to set at the end, by host path (a later member of the same name replaces an
+  // earlier one), with the node they are meant for
+  const pending = new Map<string, { path: Buffer; dev: number; ino: number; attrs: [string, Buffer][]; display: string }>();
+  const noteAttrs = async (host: Buffer, h: TarHeader, display: string): Promise<void> => {
+    if (!attrOpts) return;
+    let attrs: [string, Buffer][] = [];
+    try {
+      attrs = paxToAttrs(h.pax ?? {}, h.type === T.dir || h.type === 'D', h.type === T.symlink, attrOpts, opts.owners);
+    } catch (e) {
+      opts.warn(`${display}: ${e instanceof Error ? e.message : String(e)}: not restored`);
+    }
+    const st = await fsp.lstat(host).catch(() => undefined);
+    if (st) pending.set(host.toString('latin1'), { path: host, dev: st.dev, ino: st.ino, attrs, display });
+  };
 
   const lstat = async (host: Buffer, display: string): Promise<Stats | undefined> => {
     try {
@@ -241,7 +260,10 @@ export async function extractToGuest(
 
     if (type === 'V') return; // volume label
     if (comps.length === 0) {
-      if (type === T.dir) dirMeta.push({ host: top, h, display: guestTop });
+      if (type === T.dir) {
+        dirMeta.push({ host: top, h, display: guestTop });
+        await noteAttrs(top, h, guestTop);
+      }
       else throw new MemberError(`${display}: not extracted: the member names the target directory`);
       return;
     }
@@ -266,6 +288,7 @@ export async function extractToGuest(
         made.delete(k);
         dirs.set(k, host);
         dirMeta.push({ host, h, display });
+        await noteAttrs(host, h, display);
         return;
       }
       case T.symlink: {
@@ -277,6 +300,7 @@ export async function extractToGuest(
         }
         made.add(k);
         await finish(host, h, display, true);
+        await noteAttrs(host, h, display);
         return;
       }
       case T.hardlink: {
@@ -299,6 +323,7 @@ export async function extractToGuest(
         }
         if (tst.isSymbolicLink() || made.has(tk)) made.add(k);
         else made.delete(k);
+        pending.delete(host.toString('latin1')); // the inode's attributes come with its first member
         return;
       }
       case T.char:
@@ -307,12 +332,14 @@ export async function extractToGuest(
         await clear(host, k, display);
         made.delete(k);
         await extractSpecial(host, h, display);
+        await noteAttrs(host, h, display);
         return;
       default:
         if (type !== T.file) opts.warn(`${display}: Unknown file type '${type}', extracted as normal file`);
         await clear(host, k, display);
         made.delete(k);
         await extractFile(host, h, body, display);
+        await noteAttrs(host, h, display);
     }
   };
 
@@ -337,6 +364,27 @@ export async function extractToGuest(
       opts.warn(e.message);
       failures++;
     }
+  }
+  if (attrOpts) {
+    // last, after modes (an access ACL and the mode must agree) and never through a link:
+    // only nodes that are still the ones this run made, and setfattr -h
+    const items: { path: Buffer; attrs: [string, Buffer][] }[] = [];
+    const shown = new Map<string, string>();
+    for (const p of pending.values()) {
+      if (p.attrs.length === 0) continue;
+      const st = await fsp.lstat(p.path).catch(() => undefined);
+      if (!st || st.dev !== p.dev || st.ino !== p.ino) continue;
+      items.push(p);
+      shown.set(p.path.toString('utf8'), p.display);
+    }
+    await writeAttrs(
+      items,
+      (m) => {
+        const c = m.indexOf(': ');
+        opts.warn(c !== -1 && shown.has(m.slice(0, c)) ? `${shown.get(m.slice(0, c))}${m.slice(c)}` : m);
+      },
+      run,
+    );
   }
   if (failures > 0) {
     throw new JootError('EIO', `${failures} member${failures === 1 ? '' : 's'} could not be extracted (see above)`);

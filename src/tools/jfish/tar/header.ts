@@ -40,6 +40,8 @@ export interface TarHeader {
   devminor: number;
   /** pax records that applied to this entry (reader only) */
   pax?: Record<string, string>;
+  /** extra pax records written after the standard ones (writer only: xattrs, ACLs, label) */
+  extraPax?: readonly (readonly [string, Buffer])[];
 }
 
 // ------------------------------------------------------------------ reading
@@ -130,7 +132,8 @@ export function parsePax(body: Buffer): Record<string, string> {
     if (eq === -1) throw new JootError('EINVAL', 'tar: malformed pax extended header');
     const key = rec.subarray(0, eq).toString('utf8');
     const value = rec.subarray(eq + 1).toString('latin1');
-    if (value === '') delete out[key];
+    // an empty value removes a key, except an empty extended attribute (GNU tar writes those)
+    if (value === '' && !key.startsWith('SCHILY.xattr.')) delete out[key];
     else out[key] = value;
     off += len;
   }
@@ -152,7 +155,7 @@ function octal(v: number, len: number): Buffer | undefined {
 }
 
 /** One pax record; its length prefix counts itself. */
-function paxRecord(key: string, value: Buffer): Buffer {
+export function paxRecord(key: string, value: Buffer): Buffer {
   const rest = Buffer.concat([Buffer.from(` ${key}=`, 'utf8'), value, Buffer.from('\n')]);
   let len = rest.length + 1;
   while (String(len).length + rest.length !== len) len = String(len).length + rest.length;
@@ -213,6 +216,7 @@ export function encodeHeader(h: TarHeader): { block: Buffer; pax: Buffer | undef
   }
   num(329, 8, h.devmajor, 'SCHILY.devmajor');
   num(337, 8, h.devminor, 'SCHILY.devminor');
+  for (const [key, value] of h.extraPax ?? []) recs.push(paxRecord(key, value));
   b.write('        ', 148, 'latin1');
   const [sum] = checksums(b);
   put(b, 148, 8, Buffer.from(sum.toString(8).padStart(6, '0') + '\0 ', 'latin1'));

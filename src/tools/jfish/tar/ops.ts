@@ -18,6 +18,7 @@ import { guestOwners, numericOwners } from './owners.js';
 import { readTar } from './reader.js';
 import { packGuestDir } from './walk.js';
 import { TarWriter } from './writer.js';
+import type { AttrOptions } from './xattrs.js';
 
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
 
@@ -31,6 +32,8 @@ export interface TarOutOptions {
   compress: Compression;
   numericOwner: boolean;
   excludes: readonly string[];
+  /** xattrs / selinux / acls: archived as GNU tar --xattrs / --selinux / --acls do */
+  attrs?: AttrOptions;
 }
 
 async function writeAll(fh: FileHandle, b: Buffer, display: string): Promise<void> {
@@ -90,7 +93,7 @@ export async function tarOut(s: TransferSession, guestDir: string, local: string
   try {
     const produce = async (tarSink: (b: Buffer) => Promise<void>): Promise<void> => {
       const tar = new TarWriter(tarSink);
-      await packGuestDir(s.reader, guestDir, tar, { excludes: o.excludes, owners, warn: io.warn, stderr: io.stderr, stopped });
+      await packGuestDir(s.reader, guestDir, tar, { excludes: o.excludes, owners, warn: io.warn, stderr: io.stderr, stopped, attrs: o.attrs });
       await tar.finish();
     };
     if (filter) await throughFilter(filter, () => produce((b) => filter.write(b)), sink);
@@ -140,7 +143,7 @@ function looksLikeTar(head: Buffer): boolean {
 }
 
 /** guestfish tar-in: unpack the host tar file `local` (`-`: stdin) into the guest directory. */
-export async function tarIn(s: TransferSession, local: string, guestDir: string, o: { compress: Compression }, io: TarIo): Promise<void> {
+export async function tarIn(s: TransferSession, local: string, guestDir: string, o: { compress: Compression; attrs?: AttrOptions }, io: TarIo): Promise<void> {
   await s.writer.hostPathForWrite(guestDir); // a read-only session stops here, before any reading
   if (!(await s.reader.isDir(guestDir))) throw new JootError('EINVAL', `${guestDir}: Not a directory`);
   const owners = await guestOwners(s.reader);
@@ -169,6 +172,7 @@ export async function tarIn(s: TransferSession, local: string, guestDir: string,
       owners,
       sameOwner: process.getuid?.() === 0,
       warn: io.warn,
+      attrs: o.attrs,
     });
     if (filter) {
       await src.drain(); // let the decompressor finish, so it can report a bad trailer

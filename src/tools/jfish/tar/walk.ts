@@ -13,6 +13,7 @@ import { Progress, type ProgressStream } from '../progress.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';
 import type { TarWriter } from './writer.js';
+import { anyAttrs, attrsToPax, readAttrs, type AttrOptions } from './xattrs.js';
 
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (fsc.O_NOCTTY ?? 0);
 const CHUNK = 1024 * 1024;
@@ -25,6 +26,8 @@ export interface PackOptions {
   stderr?: ProgressStream;
   /** Stop early (stdout's reader went away). */
   stopped?: () => boolean;
+  /** Extended attributes / SELinux labels / ACLs to archive (read with the host's getfattr). */
+  attrs?: AttrOptions;
 }
 
 /** A glob as a RegExp over latin1 strings (so pattern bytes line up with name bytes). */
@@ -120,6 +123,32 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
   if (!topSt) throw new JootError('ENOENT', `${guestDir}: No such file or directory`);
   if (!topSt.isDirectory()) throw new JootError('EINVAL', `${guestDir}: Not a directory`);
 
+  const attrOpts = anyAttrs(opts.attrs) ? opts.attrs : undefined;
+  /** Attributes of host paths (one getfattr per directory), keyed by latin1 host path. */
+  const attrsOf = async (hosts: readonly Buffer[], members: readonly Buffer[]): Promise<Map<string, Map<string, Buffer>>> => {
+    if (!attrOpts || hosts.length === 0) return new Map();
+    const byHost = new Map(hosts.map((h, i) => [h.toString('latin1'), members[i]!]));
+    const shown = (p: Buffer): string => display(byHost.get(p.toString('latin1')) ?? p);
+    const hostText = new Map(hosts.map((h, i) => [h.toString('utf8'), display(members[i]!)]));
+    const warn = (m: string): void => {
+      const c = m.indexOf(': ');
+      opts.warn(c !== -1 && hostText.has(m.slice(0, c)) ? `${hostText.get(m.slice(0, c))}${m.slice(c)}` : m);
+    };
+    return readAttrs(hosts, warn, shown);
+  };
+  let attrMap = new Map<string, Map<string, Buffer>>();
+  const paxFor = (host: Buffer, member: Buffer, st: Stats): [string, Buffer][] | undefined => {
+    const a = attrOpts && attrMap.get(host.toString('latin1'));
+    if (!a || a.size === 0) return undefined;
+    try {
+      const recs = attrsToPax(a, st.mode & 0o7777, st.isDirectory(), st.isSymbolicLink(), attrOpts, opts.owners);
+      return recs.length ? recs : undefined;
+    } catch (e) {
+      opts.warn(`${display(member)}: ${e instanceof Error ? e.message : String(e)}: not archived`);
+      return undefined;
+    }
+  };
+
   const header = (member: Buffer, st: Stats, type: string, extra: Partial<TarHeader> = {}): TarHeader => ({
     name: member,
     type,
@@ -139,7 +168,7 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
   const visit = async (host: Buffer, member: Buffer, st: Stats): Promise<void> => {
     if (opts.stopped?.()) return;
     if (st.isDirectory()) {
-      await tar.add(header(Buffer.concat([member, Buffer.from('/')]), st, T.dir));
+      await tar.add(header(Buffer.concat([member, Buffer.from('/')]), st, T.dir, { extraPax: paxFor(host, member, st) }));
       let names: Buffer[];
       try {
         names = await fsp.readdir(host, { encoding: 'buffer' });
@@ -147,12 +176,23 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
         throw transferError(e, display(member));
       }
       names.sort(Buffer.compare);
+      const children: [Buffer, Buffer, Stats][] = [];
       for (const n of names) {
         const childMember = join(member, n);
         if (excluded(childMember, patterns)) continue;
         const childHost = join(host, n);
         const cst = await lstat(childHost, childMember);
-        if (cst) await visit(childHost, childMember, cst);
+        if (cst) children.push([childHost, childMember, cst]);
+      }
+      // one getfattr for the whole directory (sockets are skipped, so not asked about)
+      const asked = children.filter(([, , c]) => !c.isSocket());
+      const got = await attrsOf(
+        asked.map(([h]) => h),
+        asked.map(([, m]) => m),
+      );
+      for (const [childHost, childMember, cst] of children) {
+        attrMap = got;
+        await visit(childHost, childMember, cst);
       }
       return;
     }
@@ -173,16 +213,16 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
       } catch (e) {
         throw transferError(e, display(member));
       }
-      await tar.add(header(member, st, T.symlink, { linkname: target }));
+      await tar.add(header(member, st, T.symlink, { linkname: target, extraPax: paxFor(host, member, st) }));
       return;
     }
     if (st.isCharacterDevice() || st.isBlockDevice()) {
       const [devmajor, devminor] = devParts(st.rdev);
-      await tar.add(header(member, st, st.isCharacterDevice() ? T.char : T.block, { devmajor, devminor }));
+      await tar.add(header(member, st, st.isCharacterDevice() ? T.char : T.block, { devmajor, devminor, extraPax: paxFor(host, member, st) }));
       return;
     }
     if (st.isFIFO()) {
-      await tar.add(header(member, st, T.fifo));
+      await tar.add(header(member, st, T.fifo, { extraPax: paxFor(host, member, st) }));
       return;
     }
     if (!st.isFile()) {
@@ -199,7 +239,7 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
       const fst = await fh.stat();
       if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw new JootError('EIO', `${display(member)}: changed while it was read`);
       const progress = new Progress(`tar-out ${display(member)}`, fst.size, opts.stderr);
-      await tar.add(header(member, fst, T.file, { size: fst.size }), fileChunks(fh, fst.size, progress, display(member)), (missing) =>
+      await tar.add(header(member, fst, T.file, { size: fst.size, extraPax: paxFor(host, member, fst) }), fileChunks(fh, fst.size, progress, display(member)), (missing) =>
         opts.warn(`${display(member)}: File shrank by ${missing} bytes; padding with zeros`),
       );
     } finally {
@@ -207,5 +247,6 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
     }
   };
 
+  attrMap = await attrsOf([Buffer.from(top)], [Buffer.from('.')]);
   await visit(Buffer.from(top), Buffer.from('.'), topSt);
 }
