@@ -3,9 +3,11 @@
 // --export and the .reg we merged describe them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hive, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, parseReg } from '../../src/hive/index.js';
-import { hivexExport, hivexMerge, hivexsh, minimalHive, readHive, tmp } from './hive-tools.js';
+import { hivexExport, hivexMerge, hivexsh, minimalHive, readHive, removeTmps, tmp } from './hive-tools.js';
+
+afterAll(removeTmps);
 
 const PREFIX = 'HKEY_LOCAL_MACHINE\\SOFTWARE';
 const hx = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');

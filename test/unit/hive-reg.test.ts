@@ -3,11 +3,13 @@
 // exported .reg with hivexregedit into an empty hive gives the same keys and values.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   Hive, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, exportReg, exportRegText, hivePath, mergeReg, parseReg,
 } from '../../src/hive/index.js';
-import { hivexMerge, minimalHive, readHive, tmp } from './hive-tools.js';
+import { hivexMerge, minimalHive, readHive, removeTmps, tmp } from './hive-tools.js';
+
+afterAll(removeTmps);
 
 const u16 = (s: string) => Buffer.from(s, 'utf16le');
 

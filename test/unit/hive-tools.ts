@@ -2,12 +2,21 @@
 // joot's writer, so the read path is checked against bytes joot did not produce), a checksum
 // computed independently, and runners for Debian's hivex tools (hivexsh, hivexregedit).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const made: string[] = [];
+
+/** A scratch directory, removed by removeTmps() (each test file's afterAll). */
 export function tmp(): string {
-  return mkdtempSync(join(tmpdir(), 'joot-hive-'));
+  const dir = mkdtempSync(join(tmpdir(), 'joot-hive-'));
+  made.push(dir);
+  return dir;
+}
+
+export function removeTmps(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** XOR of the first 127 dwords of the base block. */

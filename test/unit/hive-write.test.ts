@@ -4,9 +4,11 @@
 // well formed (cells tile each hbin, no two free cells side by side after coalescing).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Hive, REG_BINARY, REG_EXPAND_SZ, mergeReg, parseReg } from '../../src/hive/index.js';
-import { hivexExport, hivexMerge, hivexsh, minimalHive, readHive, tmp, xorChecksum } from './hive-tools.js';
+import { hivexExport, hivexMerge, hivexsh, minimalHive, readHive, removeTmps, tmp, xorChecksum } from './hive-tools.js';
+
+afterAll(removeTmps);
 
 const PREFIX = 'HKEY_LOCAL_MACHINE\\SOFTWARE';
 const hx = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(',');
