@@ -10,7 +10,6 @@
 //   {"op":"stop"}   from a command that holds the joot's lock (delete, rename, save, purge,
 //                   cleanup): an idle holder releases everything, answers {"ok":true} and
 //                   exits; one with enters in it answers {"ok":false,"clients":N}.
-import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { JootError } from '../../appliance/errors.js';
 import { alive } from '../../appliance/processes.js';
@@ -101,7 +100,7 @@ export async function sayBye(sock: Socket): Promise<void> {
 export async function releaseIdle(id: string, name: string): Promise<'none' | 'released' | 'busy'> {
   const h = Store.holder(id);
   if (!h) return 'none';
-  if ((h.clients ?? 0) > 0) return 'busy';
+  if (h.clients > 0) return 'busy';
   trace(`${name}: releasing the joot kept ready by holder pid ${h.pid}`);
   const r = await ask<{ ok: boolean; clients?: number }>(id, { op: 'stop' });
   if (r && !r.answer.ok) {
@@ -119,16 +118,9 @@ export async function releaseIdle(id: string, name: string): Promise<'none' | 'r
 
 /** `joot cleanup`: release every joot kept ready (idle holders). Returns how many. */
 export async function releaseIdleHolders(): Promise<number> {
-  let files: string[];
-  try {
-    files = readdirSync(Store.runStateDir());
-  } catch {
-    return 0;
-  }
   let n = 0;
-  for (const f of files) {
-    const id = /^([0-9a-f]+)\.json$/.exec(f)?.[1];
-    if (!id || (Store.holder(id)?.clients ?? 1) > 0) continue;
+  for (const id of Store.holderIds()) {
+    if (Store.holder(id)?.clients !== 0) continue;
     let lock;
     try {
       lock = await Store.lockJoot(id, id, 5000);

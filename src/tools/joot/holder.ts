@@ -34,7 +34,7 @@ import { canRun, hostArch } from '../jfish/commands/guest.js';
 import { readLine, type Request } from './holder-client.js';
 import { guestHostname, restoreResolv, rootShell, setupResolv } from './guest-setup.js';
 import { mountJoot } from './mount-plan.js';
-import { Store, type JootMeta } from './store.js';
+import { Store, type HolderState, type JootMeta } from './store.js';
 
 export interface Hello {
   ok: true;
@@ -53,13 +53,6 @@ export interface Failure {
 
 /** how long a holder waits for the enter that started it */
 const STARTUP_MS = 30_000;
-
-/** The state file: who holds the joot, and how many enters are in. */
-export interface HolderState {
-  pid: number;
-  start: string;
-  clients: number;
-}
 
 /** `joot __holder JOOTDIR LINGER`: returns the exit status. fd 3 gets one JSON line: ready or why not. */
 export async function holderMain(jootDir: string, lingerArg: string): Promise<number> {

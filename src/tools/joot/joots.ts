@@ -66,7 +66,7 @@ export interface JootRow {
 export function list(store: Store): JootRow[] {
   return store.joots().map((m) => {
     const h = Store.holder(m.id);
-    const inUse = h !== undefined && (h.clients ?? 1) > 0;
+    const inUse = h !== undefined && h.clients > 0;
     return { name: m.name, image: m.image, created: m.created, disk_size: diskUsage(store.jootDir(m.name)), in_use: inUse, ready: h !== undefined && !inUse, holder_pid: h?.pid };
   });
 }

@@ -4,7 +4,7 @@
 // enter.ts, holder.ts, holder-client.ts and guest-setup.ts (enter), mount-plan.ts (where the
 // guest filesystems go).
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapDeadSessions } from '../../appliance/registry.js';
@@ -68,18 +68,10 @@ async function inPrivateNamespace(argv: string[]): Promise<number | undefined> {
 /** Stale per-joot state of holders that died (SIGKILL): their state file and socket. */
 function removeStaleHolders(): number {
   let n = 0;
-  let files: string[];
-  try {
-    files = readdirSync(Store.runStateDir());
-  } catch {
-    return 0;
-  }
-  for (const f of files) {
-    const m = /^([0-9a-f]+)\.json$/.exec(f);
-    if (!m || Store.holder(m[1]!)) continue;
+  for (const id of Store.holderIds()) {
     // only if nobody holds the joot's lock (a holder being started writes its state under it)
-    if (files.includes(`${m[1]}.lock`)) continue;
-    for (const x of [`${m[1]}.json`, `${m[1]}.sock`, `${m[1]}.resolv.conf`]) rmSync(join(Store.runStateDir(), x), { force: true });
+    if (Store.holder(id) || existsSync(Store.lockDir(id))) continue;
+    for (const x of [`${id}.json`, `${id}.sock`, `${id}.resolv.conf`]) rmSync(join(Store.runStateDir(), x), { force: true });
     n++;
   }
   return n;

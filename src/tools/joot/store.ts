@@ -46,6 +46,14 @@ export interface ImageEntry {
   found?: boolean;
 }
 
+/** A joot's holder, as its state file RUN/joot/ID.json says (holder.ts writes it). */
+export interface HolderState {
+  pid: number;
+  start: string;
+  /** the enters in it: 0 while the joot is kept ready after its last exit */
+  clients: number;
+}
+
 export interface JootMeta {
   name: string;
   id: string;
@@ -196,13 +204,23 @@ export class Store {
     return acquire(Store.lockDir(id), { what: `joot ${name}`, waitMs });
   }
 
-  /** The live holder of joot `id` (pid, and how many enters are in: 0 when kept ready), or undefined. */
-  static holder(id: string): { pid: number; start: string; clients?: number } | undefined {
+  /** The live holder of joot `id`, or undefined. */
+  static holder(id: string): HolderState | undefined {
     try {
-      const h = JSON.parse(readFileSync(Store.holderFile(id), 'utf8')) as { pid: number; start: string; clients?: number };
-      return alive(h.pid, h.start) ? h : undefined;
+      const h = JSON.parse(readFileSync(Store.holderFile(id), 'utf8')) as Partial<HolderState> & { pid: number; start: string };
+      // a state file without the count (an older holder) counts as entered
+      return alive(h.pid, h.start) ? { pid: h.pid, start: h.start, clients: h.clients ?? 1 } : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /** The ids of the joots with a holder state file (live or left by a dead holder). */
+  static holderIds(): string[] {
+    try {
+      return readdirSync(Store.runStateDir()).flatMap((f) => /^([0-9a-f]+)\.json$/.exec(f)?.[1] ?? []);
+    } catch {
+      return [];
     }
   }
 }
