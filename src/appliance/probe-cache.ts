@@ -23,6 +23,7 @@ import { open, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { checkBacking, probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
 import { trace } from './run.js';
+import { EXT_BACKING_FORMAT, EXT_DATA_FILE, EXT_END, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
 
 
 export interface CachedProbe {
@@ -157,10 +158,6 @@ interface Qcow2Header {
   backingFormat?: string;
 }
 
-const QCOW2_MAGIC = 0x514649fb;
-const EXT_END = 0;
-const EXT_BACKING_FORMAT = 0xe2792aca;
-const EXT_DATA_FILE = 0x44415441;
 // incompatible features: 0 dirty, 1 corrupt, 2 external data file (a file the chain does not
 // name), 3 compression type, 4 extended L2 entries; any other bit is one we do not know
 const INCOMPAT_OK = (1n << 3n) | (1n << 4n);
@@ -215,7 +212,7 @@ async function readQcow2Header(path: string): Promise<Qcow2Header | string> {
     off += 8 + Math.ceil(len / 8) * 8;
   }
   if (backingOffset !== 0n) {
-    if (backingSize === 0 || backingSize > 1023 || backingOffset + BigInt(backingSize) > BigInt(buf.length)) return 'backing file name not in the header';
+    if (backingSize === 0 || backingSize > MAX_BACKING_NAME || backingOffset + BigInt(backingSize) > BigInt(buf.length)) return 'backing file name not in the header';
     const name = buf.toString('utf8', Number(backingOffset), Number(backingOffset) + backingSize);
     // a name qemu may read as a protocol (nbd:, json:, file:…) is for probeImage to judge
     if (name.includes('\0') || (!isAbsolute(name) && /^[\w+.-]+:/.test(name))) return 'backing file name is not a plain path';

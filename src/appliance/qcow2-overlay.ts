@@ -11,14 +11,12 @@
 // Facts from qemu's docs/interop/qcow2.txt; all fields big-endian.
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { JootError } from './errors.js';
+import { EXT_BACKING_FORMAT, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
 
 const CLUSTER_BITS = 16;
 const CLUSTER = 1 << CLUSTER_BITS; // 65536
 const L2_ENTRIES = CLUSTER / 8; // one L1 entry maps CLUSTER * L2_ENTRIES bytes (512 MiB)
 const HEADER_LENGTH = 112;
-const MAGIC = 0x514649fb; // "QFI\xfb"
-const EXT_BACKING_FORMAT = 0xe2792aca;
-const MAX_BACKING_NAME = 1023; // qcow2.txt: backing_file_size must not exceed 1023
 const MAX_L1_BYTES = 32 * 1024 * 1024; // qemu refuses larger L1 tables (QCOW_MAX_L1_SIZE)
 const REFCOUNT_TABLE_CLUSTER = 1;
 const REFCOUNT_BLOCK_CLUSTER = 2;
@@ -66,7 +64,7 @@ function overlayBytes(o: Qcow2OverlayOptions): Buffer {
   const fileLength = L1_CLUSTER * CLUSTER + l1Bytes;
 
   const b = Buffer.alloc(fileLength); // zero-filled: every field not set below is 0
-  b.writeUInt32BE(MAGIC, 0);
+  b.writeUInt32BE(QCOW2_MAGIC, 0);
   b.writeUInt32BE(3, 4); // version
   b.writeBigUInt64BE(BigInt(nameOffset), 8); // backing_file_offset
   b.writeUInt32BE(name.length, 16); // backing_file_size
@@ -129,7 +127,7 @@ export function imageVirtualSize(path: string, format: string): number | undefin
   try {
     if (!fstatSync(fd).isFile()) return undefined;
     const h = Buffer.alloc(32);
-    if (readSync(fd, h, 0, 32, 0) < 32 || h.readUInt32BE(0) !== MAGIC) return undefined;
+    if (readSync(fd, h, 0, 32, 0) < 32 || h.readUInt32BE(0) !== QCOW2_MAGIC) return undefined;
     const size = h.readBigUInt64BE(24);
     return size > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(size);
   } finally {
