@@ -40,6 +40,14 @@ export function versionLine(tool: string): string {
   return `${tool} (joot) ${version()}`;
 }
 
+/** --help (print `usage`) and --version, as the tools answer them: true when one was answered. */
+export function answeredHelpOrVersion(tool: string, usage: string, args: { help?: boolean; version?: boolean }): boolean {
+  if (args.help) process.stdout.write(usage);
+  else if (args.version) process.stdout.write(`${versionLine(tool)}\n`);
+  else return false;
+  return true;
+}
+
 /** Print `tool: message` to stderr (ignores a closed stderr). */
 export function printError(tool: string, message: string): void {
   try {

@@ -9,7 +9,7 @@ import { probeImage } from '../../appliance/image.js';
 import { fsPlan, applyPlan, defaultTable, validatePlan, type Content, type LayoutPlan } from '../../appliance/layout/prepare.js';
 import { run, setVerbose } from '../../appliance/run.js';
 import { Session } from '../../appliance/session.js';
-import { runCli, UsageError, versionLine } from '../cli.js';
+import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage, type Args } from './args.js';
 import { refuseHostDeviceInUse } from './host-device.js';
 
@@ -78,14 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     if (isJootError(e, 'EINVAL')) throw new UsageError(e.message);
     throw e;
   }
-  if (args.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (args.version) {
-    process.stdout.write(`${versionLine(TOOL)}\n`);
-    return 0;
-  }
+  if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk given: use -a IMAGE (try 'jformat --help')");
   if (args.verbose) setVerbose(true);
   const disks = await prepare(args);

@@ -5,7 +5,7 @@ import { Session } from '../../appliance/index.js';
 import { setVerbose } from '../../appliance/run.js';
 import { inspect } from '../../inspect/index.js';
 import { toXml } from '../../inspect/xml.js';
-import { runCli, UsageError, versionLine } from '../cli.js';
+import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage } from './args.js';
 import { StreamWriter } from '../output.js';
 import { JootError } from '../../appliance/errors.js';
@@ -14,14 +14,7 @@ const TOOL = 'jinspect';
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (args.version) {
-    process.stdout.write(`${versionLine(TOOL)}\n`);
-    return 0;
-  }
+  if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
 

@@ -5,7 +5,7 @@ import { JootError } from '../../appliance/errors.js';
 import { Session } from '../../appliance/index.js';
 import { setVerbose } from '../../appliance/run.js';
 import { exportReg, exportRegText } from '../../hive/index.js';
-import { runCli, versionLine } from '../cli.js';
+import { runCli, answeredHelpOrVersion } from '../cli.js';
 import { StreamWriter } from '../output.js';
 import { parseArgs, usage } from './args.js';
 import { HiveFiles, theWindowsRoot } from './guest.js';
@@ -17,14 +17,7 @@ const TOOL = 'jwinreg';
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
-  if (args.help) {
-    process.stdout.write(usage);
-    return 0;
-  }
-  if (args.version) {
-    process.stdout.write(`${versionLine(TOOL)}\n`);
-    return 0;
-  }
+  if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.verbose) setVerbose(true);
   const image = args.image!;
   const out = new StreamWriter(process.stdout);
