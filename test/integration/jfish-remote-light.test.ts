@@ -6,7 +6,7 @@
 // what the Python client does with frames a one-shot request never gets. Against the built
 // bin/jfish and a copy of sample.raw; needs root. The server is killed in afterAll, whatever
 // happened.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
-import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
+import { expectNoLeftovers, snapshot, waitProcessDead, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
@@ -64,20 +64,6 @@ async function same(args: string[], extra: Record<string, string> = {}): Promise
   return { stdout: py.stdout.toString('utf8'), stderr: py.stderr.toString('utf8'), exitCode: py.exitCode, raw: py };
 }
 
-function dead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function waitDead(pid: number): Promise<void> {
-  for (let i = 0; i < 200 && !dead(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(dead(pid)).toBe(true);
-}
-
 describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', () => {
   let pidEnv: Record<string, string> = {};
 
@@ -106,7 +92,7 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
       } catch {
         // already gone
       }
-      await waitDead(server);
+      await waitProcessDead(server);
     }
     if (dir) {
       try {

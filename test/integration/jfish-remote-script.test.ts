@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
-import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
+import { expectNoLeftovers, snapshot, waitProcessDead, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
@@ -49,25 +49,11 @@ async function listen(...args: string[]): Promise<Record<string, string>> {
   return { JFISH_PID: m![1]! };
 }
 
-function dead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function waitDead(pid: number): Promise<void> {
-  for (let i = 0; i < 200 && !dead(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(dead(pid)).toBe(true);
-}
-
 async function stop(pidEnv: Record<string, string>): Promise<void> {
   const pid = Number(pidEnv.JFISH_PID);
   const r = await run(['--remote', 'exit'], { env: pidEnv });
   expect(r.exitCode).toBe(0);
-  await waitDead(pid);
+  await waitProcessDead(pid);
   servers.delete(pid);
 }
 
@@ -89,7 +75,7 @@ describe.skipIf(skipReason !== '')('jfish --remote < SCRIPT', () => {
         // already gone
       }
     }
-    for (const pid of servers) await waitDead(pid);
+    for (const pid of servers) await waitProcessDead(pid);
     if (dir) {
       try {
         await expectNoLeftovers(before);
@@ -164,7 +150,7 @@ describe.skipIf(skipReason !== '')('jfish --remote < SCRIPT', () => {
     expect(r.stdout.split('\n')[1]).toMatch(/^0000000 +H +e +l +l +o/);
     expect(r.exitCode).toBe(0);
     const n = Number(pid.JFISH_PID);
-    await waitDead(n);
+    await waitProcessDead(n);
     servers.delete(n);
     await expectNoLeftovers(before);
   }, 120_000);

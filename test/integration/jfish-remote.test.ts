@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
-import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
+import { expectNoLeftovers, snapshot, waitProcessDead, type Snapshot } from './leftovers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -39,21 +39,6 @@ async function listen(): Promise<number> {
   const m = /^JFISH_PID=(\d+); export JFISH_PID$/.exec(r.stdout);
   expect(m, r.stdout).not.toBeNull();
   return Number(m![1]);
-}
-
-/** Gone, or a zombie waiting for its (re)parent to reap it. */
-function dead(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
-async function waitDead(pid: number): Promise<void> {
-  for (let i = 0; i < 200 && !dead(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(dead(pid)).toBe(true);
 }
 
 const sockOf = (pid: number) => join(runDir, 'jfish', `jfish-${pid}.sock`);
@@ -104,7 +89,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
     expect(exit.stderr).toBe('');
     expect(exit.exitCode).toBe(0);
     expect(existsSync(sock)).toBe(false);
-    await waitDead(pid);
+    await waitProcessDead(pid);
     await expectNoLeftovers(before);
     const after = await run(['--remote', 'echo', 'x'], pidEnv);
     expect(after.stderr).toMatch(new RegExp(`^jfish: --remote: no jfish server with pid ${pid}`));
@@ -115,7 +100,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
     const pid = await listen();
     expect((await run(['--remote', 'cat', '/etc/hostname'], { JFISH_PID: String(pid) })).stdout).toBe('sample');
     process.kill(pid, 'SIGTERM');
-    await waitDead(pid);
+    await waitProcessDead(pid);
     expect(existsSync(sockOf(pid))).toBe(false);
     await expectNoLeftovers(before);
   }, 120_000);
@@ -123,7 +108,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
   it('deleting the socket ends the server', async () => {
     const pid = await listen();
     rmSync(sockOf(pid));
-    await waitDead(pid);
+    await waitProcessDead(pid);
     await expectNoLeftovers(before);
   }, 120_000);
 

@@ -146,6 +146,12 @@ export function processDead(pid: number): boolean {
   return p === undefined || p.state === 'Z' || p.state === 'X';
 }
 
+/** Wait (up to 10 s) until `pid` is dead (processDead), and expect that it is. */
+export async function waitProcessDead(pid: number): Promise<void> {
+  for (let i = 0; i < 200 && !processDead(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(processDead(pid)).toBe(true);
+}
+
 export async function snapshot(scope: Scope = {}): Promise<Snapshot> {
   const sc: Required<Scope> = { paths: scope.paths ?? [], runDir: scope.runDir ?? defaultRunDir() };
   const scoped = sc.paths.length > 0;
