@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# command → Debian package (the commands joot and its test fixtures run)
+# command → Debian package (the commands joot and its test fixtures run; libguestfs-tools is the
+# reference that the oracle tests and the bench compare with)
 NEEDS="qemu-img:qemu-utils qemu-nbd:qemu-utils qemu-storage-daemon:qemu-system-common
 nbdfuse:libnbd-bin partx:util-linux setpriv:util-linux unshare:util-linux losetup:mount
 blkid:util-linux sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs
@@ -15,7 +16,8 @@ udevadm:udev flock:util-linux sha256sum:coreutils
 xxd:xxd python3:python3 debootstrap:debootstrap file:file getfattr:attr setfattr:attr
 capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools ntfslabel:ntfs-3g
 swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin
-getfacl:acl setfacl:acl"
+getfacl:acl setfacl:acl
+virt-inspector:libguestfs-tools"
 
 missing=""
 for pair in $NEEDS; do
@@ -25,6 +27,8 @@ for pair in $NEEDS; do
     case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
   fi
 done
+# libguestfs's appliance boots a Debian kernel from /boot (supermin finds none on a container host)
+if ! ls /boot/vmlinuz-* >/dev/null 2>&1; then missing="$missing linux-image-amd64"; fi
 if [ -n "$missing" ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing Debian packages:$missing (run as root to install them)" >&2
