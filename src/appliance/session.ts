@@ -1,7 +1,7 @@
 // A Session is what tools and library users drive: add drives, launch (attach, find
 // partitions, LVs and filesystems), look and mount, read guest files, close. Everything it
 // shows uses canonical guest names; host loop/nbd devices and temp paths stay inside.
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError, isJootError } from './errors.js';
@@ -544,6 +544,38 @@ export class Session implements AsyncDisposable {
   mounts(): string[] {
     this.requireLaunched();
     return this.mounted.map((m) => m.device);
+  }
+
+  /**
+   * Look inside a btrfs's subvolumes through ONE read-only mount of its top level (subvolid=5),
+   * rather than one mount each: `fn` gets a guest-rooted reader for a subvolume path (one that
+   * `filesystems()` lists). The mount is gone when `fn` settles.
+   */
+  async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestReader) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const dev = this.device(device);
+      const subvols = this.subvolumes.get(dev.canonical);
+      if (!subvols) throw new JootError('EINVAL', `${dev.canonical}: not a btrfs filesystem`);
+      const target = await mkdtemp(join(this.tmp, 'top-'));
+      try {
+        await this.attachLv(dev);
+        try {
+          await mountFs(dev.host, target, { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5 }, this.stack);
+          try {
+            return await fn((sv) => {
+              if (!subvols.has(sv)) throw new JootError('ENOENT', `btrfsvol:${dev.canonical}/${sv}: no such btrfs subvolume`);
+              return new GuestReader(join(target, sv));
+            });
+          } finally {
+            await this.stack.releaseOne((r) => r.kind === 'mount' && r.path === target);
+          }
+        } finally {
+          await this.releaseLvIfUnused(dev);
+        }
+      } finally {
+        await rmdir(target).catch(() => undefined);
+      }
+    });
   }
 
   // ---------------------------------------------------------------- changing the layout
