@@ -138,7 +138,8 @@ export async function verifySubvolumes(lines: SubvolumeLine[], top: string, what
     if (ok) out.set(e.path, e.id);
     else skipped++;
   }
-  if (skipped) warn(`${what}: skipped ${skipped} btrfs subvolume${skipped === 1 ? '' : 's'} whose name holds control characters or does not match the filesystem`);
+  // counted in lines of the list: a name holding a newline spans several
+  if (skipped) warn(`${what}: skipped ${skipped} btrfs subvolume list entr${skipped === 1 ? 'y' : 'ies'} (a name with control characters, or not matching the filesystem)`);
   return out;
 }
 
