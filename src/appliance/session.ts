@@ -62,7 +62,7 @@ interface BlockDev {
 }
 
 /** LVs probed for a filesystem at launch; the others are probed when first used. */
-export const MAX_LV_PROBES = 128;
+export const MAX_LV_PROBES = 64;
 
 interface Mounted extends MountInfo {
   hostTarget: string;

@@ -51,8 +51,10 @@ async function withRoot<T>(session: Session, device: string, fn: (files: GuestFi
 }
 
 // Limits: guest metadata (thousands of LVs or subvolumes) must not drive unbounded work.
-/** filesystems and subvolumes looked at, in all */
-export const MAX_CANDIDATES = 256;
+/** filesystems looked at (each one mount) */
+export const MAX_FILESYSTEMS = 64;
+/** btrfs subvolumes looked at, in all (through one mount of their filesystem's top level) */
+export const MAX_SUBVOLUMES = 256;
 /** operating system roots inspected in full (each mounts its fstab entries, reads packages) */
 export const MAX_ROOTS = 16;
 /** a filesystem smaller than this holds no OS root worth a look (no kernel, libc and /etc fit) */
@@ -65,16 +67,25 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
   for (const p of session.partitions()) sizes.set(p.name, p.size);
   for (const l of session.lvsFull()) sizes.set(l.name, l.size);
   const filesystems = session.filesystems();
-  let budget = MAX_CANDIDATES;
+  let budget = MAX_FILESYSTEMS;
+  let subvolBudget = MAX_SUBVOLUMES;
   let skipped = 0;
+  const lvs = new Set(session.lvsFull().map((l) => l.name));
   for (const fs of filesystems) {
-    if (NOT_INSPECTED.has(fs.type) || fs.name.startsWith('btrfsvol:')) continue;
+    if (fs.name.startsWith('btrfsvol:')) continue;
     if ((sizes.get(fs.name) ?? Infinity) < MIN_ROOT_BYTES) continue;
+    // an LV past the session's launch-time probe cap is listed as unknown until probed
+    const unprobedLv = fs.type === 'unknown' && lvs.has(fs.name);
+    if (NOT_INSPECTED.has(fs.type) && !unprobedLv) continue;
     if (budget <= 0) {
       skipped++;
       continue;
     }
     budget--;
+    if (unprobedLv) {
+      fs.type = (await session.vfsType(fs.name).catch(() => '')) || 'unknown';
+      if (NOT_INSPECTED.has(fs.type)) continue;
+    }
     try {
       const role = await withRoot(session, fs.name, (files) => classify(files, fs.type));
       out.push({ device: fs.name, role });
@@ -85,9 +96,9 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
     const prefix = `btrfsvol:${fs.name}/`;
     const subvols = filesystems.filter((f) => f.name.startsWith(prefix));
     if (subvols.length === 0) continue;
-    const take = subvols.slice(0, Math.max(0, budget));
+    const take = subvols.slice(0, Math.max(0, subvolBudget));
     skipped += subvols.length - take.length;
-    budget -= take.length;
+    subvolBudget -= take.length;
     if (take.length === 0) continue;
     try {
       await session.withSubvolumes(fs.name, async (readerOf) => {
@@ -100,7 +111,7 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
       trace(`inspect: cannot look at the subvolumes of ${fs.name}: ${oneLine(e)}`);
     }
   }
-  if (skipped) warn(`inspect: looked at ${MAX_CANDIDATES} filesystems and subvolumes; ${skipped} more were not examined`);
+  if (skipped) warn(`inspect: looked at no more than ${MAX_FILESYSTEMS} filesystems and ${MAX_SUBVOLUMES} btrfs subvolumes; ${skipped} more were not examined`);
   const roots = out.filter((r) => r.role.kind !== 'none' && r.role.kind !== 'usr' && r.role.kind !== 'var' && r.role.kind !== 'boot');
   if (roots.length > MAX_ROOTS) {
     warn(`inspect: ${roots.length} operating system roots found; only the first ${MAX_ROOTS} are inspected`);
