@@ -610,6 +610,7 @@ export class Session implements AsyncDisposable {
       mountedHostDir: (canonical) => this.mounted.find((m) => m.device === canonical)?.hostTarget,
       hostPathOf: (guestPath) => this.reader.resolve(guestPath),
       hostPathForCreate: (guestPath) => this.writer.hostPathForCreate(guestPath),
+      verifiedSubvolumes: () => new Set([...this.subvolumes.values()].flatMap((m) => [...m].map(([path, id]) => `${id}:${path}`))),
       refreshSubvolumes: async () => {
         this.subvolumes.clear();
         await this.findSubvolumes();

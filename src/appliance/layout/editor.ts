@@ -5,6 +5,8 @@
 import { open } from 'node:fs/promises';
 import { JootError } from '../errors.js';
 import { run } from '../run.js';
+import { escapeControls } from '../guest-names.js';
+import { parseSubvolumeList } from '../filesystems.js';
 import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';
 import * as lvm from './lvm-create.js';
@@ -41,6 +43,8 @@ export interface LayoutAccess {
   /** host path for a new entry at a guest path (parent resolved inside the guest; refused read-only) */
   hostPathForCreate(guestPath: string): Promise<string>;
   refreshSubvolumes(): Promise<void>;
+  /** every btrfs subvolume the session verified, as "ID:PATH" (after a refresh) */
+  verifiedSubvolumes(): Set<string>;
   /** where the device is mounted on the host, if it is */
   mountedHostDir(canonical: string): string | undefined;
 }
@@ -335,7 +339,7 @@ export class LayoutEditor {
         .split('\n')
         .map((l) => /^([A-Z_0-9]+)=(.*)$/.exec(l))
         .filter((m): m is RegExpExecArray => !!m && m[1] !== 'DEVNAME' && m[1] !== 'PART_ENTRY_DISK')
-        .map((m) => [m[1]!, m[2]!]);
+        .map((m) => [m[1]!, escapeControls(m[2]!)]);
     });
   }
 
@@ -345,11 +349,13 @@ export class LayoutEditor {
       const host = await this.access.hostPathOf(guestDir);
       const r = await run('btrfs', ['subvolume', 'list', host], { allowFailure: true });
       if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume list ${guestDir}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
-      return r.stdout
-        .split('\n')
-        .map((l) => /^ID (\d+) gen \d+ top level (\d+) path (.*)$/.exec(l))
-        .filter((m): m is RegExpExecArray => !!m)
-        .map((m) => ({ id: Number(m[1]), topLevel: Number(m[2]), path: m[3]! }));
+      // btrfs prints names raw: a name holding a newline could add a made-up line. Keep only
+      // entries the session verified against the filesystem (session.ts, verifySubvolumes).
+      await this.access.refreshSubvolumes();
+      const verified = this.access.verifiedSubvolumes();
+      return parseSubvolumeList(r.stdout)
+        .filter((e) => verified.has(`${e.id}:${e.path}`))
+        .map((e) => ({ id: e.id, topLevel: e.topLevel, path: e.path }));
     });
   }
 
