@@ -206,8 +206,9 @@ function ordered(os: OperatingSystem): OperatingSystem {
 }
 
 export async function inspect(session: Session, opts: InspectOptions = {}): Promise<InspectionReport> {
-  const model = deviceModel(session);
   const roles = await classifyAll(session);
+  // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
+  const model = deviceModel(session);
   const operatingsystems: OperatingSystem[] = [];
   for (const { device, role } of roles) {
     if (role.kind === 'linux-root') {
