@@ -138,7 +138,7 @@ function ourLoops(): number {
 async function sampled(cmd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string; maxLoops: number; ms: number }> {
   let maxLoops = 0;
   const timer = setInterval(() => (maxLoops = Math.max(maxLoops, ourLoops())), 3);
-  const env = { ...process.env, JOOT_RUN_DIR: join(dir, 'run'), LC_ALL: 'C' };
+  const env: NodeJS.ProcessEnv = { ...process.env, JOOT_RUN_DIR: join(dir, 'run'), LC_ALL: 'C' };
   delete env.JOOT_TMPDIR;
   delete env.JOOT_BACKEND;
   const t0 = performance.now();

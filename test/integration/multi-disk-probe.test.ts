@@ -24,7 +24,7 @@ let dir = '';
 let before: Snapshot;
 
 async function jf(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, JOOT_RUN_DIR: join(dir, 'run'), LC_ALL: 'C' };
+  const env: NodeJS.ProcessEnv = { ...process.env, JOOT_RUN_DIR: join(dir, 'run'), LC_ALL: 'C' };
   delete env.JOOT_TMPDIR;
   delete env.JOOT_BACKEND;
   const r = await execa(jfish, args, { reject: false, env, timeout: 120_000 });
