@@ -1,10 +1,17 @@
-// What is on each block device: one `blkid -p` (low-level probe, no cache) for all of them,
+// What is on each block device: `blkid -p` (low-level probe, no cache) on each device on its own,
 // and the subvolumes of each btrfs (which needs a short read-only mount to list).
-import { mkdir, rmdir } from 'node:fs/promises';
-import { run } from './run.js';
+//
+// Everything the tools print is guest data: labels and subvolume names may hold newlines, '=' or
+// escape sequences. blkid is read in its udev mode (values \xHH-encoded, one per line), and the
+// subvolume list is checked against the mounted filesystem, so no name can make up an entry.
+import { lstat, mkdir, realpath, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, warn } from './run.js';
+import { escapeControls, hasControlChars } from './guest-names.js';
 
 export interface Probe {
   type?: string;
+  /** control characters escaped (\e, \x07): never raw */
   label?: string;
   uuid?: string;
   /** partition table type when the device holds one (dos, gpt) */
@@ -12,59 +19,158 @@ export interface Probe {
   usage?: string;
 }
 
-/** Parse `blkid -o export` output: blocks of KEY=value separated by blank lines. */
-export function parseBlkidExport(text: string): Map<string, Probe> {
-  const out = new Map<string, Probe>();
-  for (const block of text.split(/\n\s*\n/)) {
-    const kv: Record<string, string> = {};
-    for (const line of block.split('\n')) {
-      const eq = line.indexOf('=');
-      if (eq > 0) kv[line.slice(0, eq)] = unescapeBlkid(line.slice(eq + 1));
+/** Decode udev's \xHH encoding (the *_ENC values) into the exact string. */
+function decodeUdev(v: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < v.length; ) {
+    const m = /^\\x([0-9a-fA-F]{2})/.exec(v.slice(i, i + 4));
+    if (m) {
+      bytes.push(parseInt(m[1]!, 16));
+      i += 4;
+    } else {
+      bytes.push(...Buffer.from(v[i]!, 'utf8'));
+      i++;
     }
-    if (!kv.DEVNAME) continue;
-    out.set(kv.DEVNAME, { type: kv.TYPE, label: kv.LABEL, uuid: kv.UUID, ptType: kv.PTTYPE, usage: kv.USAGE });
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Parse `blkid -p -o udev` output for ONE device: ID_*=value lines. */
+export function parseBlkidUdev(text: string): Probe {
+  const kv: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(ID_[A-Z_0-9]+)=(.*)$/.exec(line);
+    if (m) kv[m[1]!] = m[2]!;
+  }
+  const label = kv.ID_FS_LABEL_ENC !== undefined ? decodeUdev(kv.ID_FS_LABEL_ENC) : undefined;
+  const uuid = kv.ID_FS_UUID_ENC !== undefined ? decodeUdev(kv.ID_FS_UUID_ENC) : kv.ID_FS_UUID;
+  return {
+    type: kv.ID_FS_TYPE || undefined,
+    label: label === undefined ? undefined : escapeControls(label),
+    uuid: uuid === undefined ? undefined : escapeControls(uuid),
+    ptType: kv.ID_PART_TABLE_TYPE || undefined,
+    usage: kv.ID_FS_USAGE || undefined,
+  };
+}
+
+export interface ProbeRange {
+  /** bytes into the device (an LV inside its PV) */
+  offset: number;
+  size: number;
+}
+
+/**
+ * Probe one device (or a byte range of it). Each device is asked on its own: one blkid over
+ * several stops at the first device without a signature, and would hide the others.
+ */
+export async function probeDevice(device: string, range?: ProbeRange): Promise<Probe> {
+  const args = ['-p', '-o', 'udev'];
+  if (range) args.push('-O', String(range.offset), '-S', String(range.size));
+  // exit 2: nothing found; anything else without output: nothing we can use
+  const r = await run('blkid', [...args, device], { allowFailure: true });
+  return r.exitCode === 0 ? parseBlkidUdev(r.stdout) : {};
+}
+
+/** At most this many blkid processes at once. */
+const PROBE_PARALLEL = 4;
+
+export async function probeDevices(devices: string[]): Promise<Map<string, Probe>> {
+  const out = new Map<string, Probe>();
+  await mapLimit([...new Set(devices)], PROBE_PARALLEL, async (d) => out.set(d, await probeDevice(d)));
+  return out;
+}
+
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+export interface SubvolumeLine {
+  id: number;
+  topLevel: number;
+  path: string;
+  /** a line that did not look like an entry followed: the name held a newline */
+  continued: boolean;
+}
+
+/** `btrfs subvolume list` lines: "ID 256 gen 9 top level 5 path @home" (a name may span lines). */
+export function parseSubvolumeList(text: string): SubvolumeLine[] {
+  const out: SubvolumeLine[] = [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const l of lines) {
+    const m = /^ID (\d+) gen \d+ (?:cgen \d+ )?top level (\d+) (?:parent_uuid \S+ )?path (.*)$/.exec(l);
+    if (m) out.push({ id: Number(m[1]), topLevel: Number(m[2]), path: m[3]!.replace(/^<FS_TREE>\//, ''), continued: false });
+    else if (out.length) out[out.length - 1]!.continued = true;
   }
   return out;
 }
 
-// blkid -o export escapes with backslashes (\ before special characters)
-function unescapeBlkid(v: string): string {
-  return v.replace(/\\(.)/g, '$1');
-}
-
-export async function probeDevices(devices: string[]): Promise<Map<string, Probe>> {
-  if (devices.length === 0) return new Map();
-  // exit 2: nothing found on some device; that's an answer, not an error
-  const r = await run('blkid', ['-p', '-o', 'export', ...devices], { allowFailure: true });
-  if (r.exitCode !== 0 && r.exitCode !== 2 && r.stdout.trim() === '') {
-    // one bad device makes blkid give up on the batch: probe one by one
-    const out = new Map<string, Probe>();
-    for (const d of devices) {
-      const one = await run('blkid', ['-p', '-o', 'export', d], { allowFailure: true });
-      for (const [k, v] of parseBlkidExport(one.stdout)) out.set(k, v);
-    }
-    return out;
+/**
+ * Keep only the entries that are what they say. btrfs prints names raw, so a name holding a
+ * newline and a made-up "ID … path …" line could add an entry. Every real subvolume gives
+ * exactly one line starting with its own ID and name; so an entry is kept only when its ID and
+ * its path are each listed once, its path names a subvolume root on the mounted top level
+ * (`top`) reached without a symlink, and it holds no control character (skipped, with a warning).
+ */
+export async function verifySubvolumes(lines: SubvolumeLine[], top: string, what: string): Promise<Map<string, number>> {
+  const count = (key: (e: SubvolumeLine) => string | number) => {
+    const m = new Map<string | number, number>();
+    for (const e of lines) m.set(key(e), (m.get(key(e)) ?? 0) + 1);
+    return m;
+  };
+  const ids = count((e) => e.id);
+  const paths = count((e) => e.path);
+  const out = new Map<string, number>();
+  let skipped = 0;
+  for (const e of lines) {
+    const ok =
+      !e.continued &&
+      !hasControlChars(e.path) &&
+      e.path !== '' &&
+      ids.get(e.id) === 1 &&
+      paths.get(e.path) === 1 &&
+      e.id > 5 &&
+      (await isSubvolumeRoot(top, e.path));
+    if (ok) out.set(e.path, e.id);
+    else skipped++;
   }
-  return parseBlkidExport(r.stdout);
+  // counted in lines of the list: a name holding a newline spans several
+  if (skipped) warn(`${what}: skipped ${skipped} btrfs subvolume list entr${skipped === 1 ? 'y' : 'ies'} (a name with control characters, or not matching the filesystem)`);
+  return out;
 }
 
-/** `btrfs subvolume list` lines: "ID 256 gen 9 top level 5 path @home" */
-export function parseSubvolumeList(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => /^ID \d+ gen \d+ (?:cgen \d+ )?top level \d+ (?:parent_uuid \S+ )?path (.+)$/.exec(l.trim())?.[1])
-    .filter((p): p is string => !!p)
-    .map((p) => p.replace(/^<FS_TREE>\//, ''));
+async function isSubvolumeRoot(top: string, path: string): Promise<boolean> {
+  if (path.split('/').some((c) => c === '' || c === '.' || c === '..')) return false;
+  const host = join(top, path);
+  try {
+    const st = await lstat(host);
+    // 256 (BTRFS_FIRST_FREE_OBJECTID) is the inode of every subvolume's root directory, and of
+    // nothing else; realpath: no component is a symlink
+    return st.isDirectory() && st.ino === 256 && (await realpath(host)) === host;
+  } catch {
+    return false;
+  }
 }
 
-/** List a btrfs's subvolumes by mounting its top level read-only for a moment. */
-export async function listBtrfsSubvolumes(device: string, scratch: string): Promise<string[]> {
+/** Options that mount a btrfs's top level read-only for a look, whatever the device allows. */
+export const BTRFS_TOP_OPTIONS = 'ro,nosuid,nodev,noexec,subvolid=5,rescue=nologreplay';
+
+/**
+ * A btrfs's subvolumes, path → subvolume id, by mounting its top level read-only for a moment.
+ * `what` names the device in warnings (canonical name).
+ */
+export async function listBtrfsSubvolumes(device: string, scratch: string, what: string): Promise<Map<string, number>> {
   await mkdir(scratch, { recursive: true });
   try {
-    await run('mount', ['-t', 'btrfs', '-o', 'ro,nosuid,nodev,noexec,subvolid=5,rescue=nologreplay', device, scratch]);
+    await run('mount', ['-t', 'btrfs', '-o', BTRFS_TOP_OPTIONS, device, scratch]);
     try {
       const r = await run('btrfs', ['subvolume', 'list', '-a', scratch]);
-      return parseSubvolumeList(r.stdout).sort();
+      const verified = await verifySubvolumes(parseSubvolumeList(r.stdout), scratch, what);
+      return new Map([...verified].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
     } finally {
       await run('umount', [scratch]);
     }

@@ -16,6 +16,7 @@ import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JootError } from './errors.js';
+import { escapeControls } from './guest-names.js';
 import { run, trace, commandError, type Runner } from './run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
@@ -522,6 +523,15 @@ export function hostHasDeviceMapper(): boolean {
 
 const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 
+/**
+ * A name LVM itself would accept (lvm2's validate_name): the only ones that become device names
+ * (/dev/VG/LV). lvm checks names it writes; metadata written by hand could hold anything (a
+ * slash, a newline, an escape), so a VG or LV named otherwise is left out.
+ */
+export function validLvmName(n: string): boolean {
+  return /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/.test(n) && n !== '.' && n !== '..' && n.length <= 127;
+}
+
 export function toPublic(
   scan: LvmScan,
   canonicalName: (hostDev: string) => string,
@@ -532,11 +542,11 @@ export function toPublic(
 
   const pvs: PvInfo[] = scan.pvs
     .filter((p) => pvName.has(p))
-    .map((p) => ({ name: pvName.get(p)!, vg: p.vgName, uuid: p.uuid, size: p.size }))
+    .map((p) => ({ name: pvName.get(p)!, vg: validLvmName(p.vgName) || p.vgName === '' ? p.vgName : escapeControls(p.vgName), uuid: p.uuid, size: p.size }))
     .sort((a, b) => byName(a.name, b.name));
 
   const lvs: LvInfo[] = scan.lvs
-    .filter((l) => !l.hidden)
+    .filter((l) => !l.hidden && validLvmName(l.vg) && validLvmName(l.name))
     .map((l) => {
       const info: LvInfo = { name: `/dev/${l.vg}/${l.name}`, vg: l.vg, lv: l.name, uuid: l.uuid, size: l.size, segtype: l.segtype };
       const plan = planLv(scan, l.vg, l.name, opts);
@@ -546,6 +556,7 @@ export function toPublic(
     .sort((a, b) => byName(a.name, b.name) || a.uuid.localeCompare(b.uuid));
 
   const vgs: VgInfo[] = scan.vgs
+    .filter((v) => validLvmName(v.name))
     .map((v) => ({
       name: v.name,
       uuid: v.uuid,
@@ -555,7 +566,7 @@ export function toPublic(
         .map((p) => pvName.get(p)!)
         .sort(byName),
       lvs: scan.lvs
-        .filter((l) => l.vgUuid === v.uuid && !l.hidden)
+        .filter((l) => l.vgUuid === v.uuid && !l.hidden && validLvmName(l.name))
         .map((l) => `/dev/${l.vg}/${l.name}`)
         .sort(byName),
     }))

@@ -17,8 +17,8 @@ export interface FsMountOptions {
   /** caller's extra options (guestfish mount-options) */
   options?: string;
   exec?: boolean;
-  /** btrfs subvolume path */
-  subvol?: string;
+  /** btrfs subvolume id: subvolumes are mounted by id, never by their (guest-chosen) name */
+  subvolid?: number;
 }
 
 let kernelFs: Set<string> | undefined;
@@ -59,7 +59,10 @@ export function mountOptions(o: FsMountOptions): string[] {
     if (key === 'rw' && o.readonly) throw new JootError('EINVAL', `mount option 'rw' on a read-only mount`);
   }
   const opts = [...user];
-  if (o.subvol !== undefined) opts.push(`subvol=${o.subvol}`);
+  if (o.subvolid !== undefined) {
+    if (!Number.isSafeInteger(o.subvolid) || o.subvolid < 5) throw new JootError('EINVAL', `bad btrfs subvolume id ${o.subvolid}`);
+    opts.push(`subvolid=${o.subvolid}`);
+  }
   if (o.readonly) opts.push('ro');
   if (o.readonly && o.deviceReadonly) opts.push(...noReplay(o.vfstype));
   // last, so nothing before can loosen them

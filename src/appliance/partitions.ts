@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { JootError } from './errors.js';
+import { escapeControls } from './guest-names.js';
 import { run, retryWhileBusy, sleep, type Runner } from './run.js';
 import { settle } from './udev.js';
 
@@ -53,7 +54,8 @@ export function toPartitions(disk: string, rows: Record<string, string>[]): Host
       scheme,
       type,
       uuid: r.UUID || undefined,
-      label: r.NAME || undefined,
+      // a GPT name is the guest's data: control characters never shown raw
+      label: r.NAME ? escapeControls(r.NAME) : undefined,
       extended: scheme === 'dos' && EXTENDED_TYPES.has(type),
     };
   });

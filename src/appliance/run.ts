@@ -22,6 +22,10 @@ export function isVerbose(): boolean {
 export function trace(line: string): void {
   if (verbose) process.stderr.write(`joot: ${line}\n`);
 }
+/** One line the user should see even without -v (something in the guest was skipped). */
+export function warn(line: string): void {
+  process.stderr.write(`joot: warning: ${line}\n`);
+}
 
 export interface RunOptions {
   input?: string | Buffer;

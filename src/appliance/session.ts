@@ -1,7 +1,7 @@
 // A Session is what tools and library users drive: add drives, launch (attach, find
 // partitions, LVs and filesystems), look and mount, read guest files, close. Everything it
 // shows uses canonical guest names; host loop/nbd devices and temp paths stay inside.
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError, isJootError } from './errors.js';
@@ -11,8 +11,8 @@ import { chooseBackend } from './attach/choose.js';
 import type { AttachedDisk } from './attach/backend.js';
 import { attachLoop } from './attach/loop.js';
 import { discoverPartitions, type HostPartition } from './partitions.js';
-import { listBtrfsSubvolumes, probeDevices, type Probe } from './filesystems.js';
-import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan } from './lvm.js';
+import { listBtrfsSubvolumes, mapLimit, probeDevice, type Probe, type ProbeRange } from './filesystems.js';
+import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan, type LvPlan } from './lvm.js';
 import { attachDmTable } from './dm.js';
 import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
@@ -20,7 +20,7 @@ import { reapDeadSessions, runDir, SessionRecord, type Resource } from './regist
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
-import { setVerbose } from './run.js';
+import { setVerbose, warn } from './run.js';
 import type {
   DriveOptions,
   FilesystemInfo,
@@ -52,10 +52,22 @@ interface BlockDev {
   partition?: PartitionInfo;
   /** for an LV that cannot be opened here: why */
   unavailable?: string;
+  /** an LV: how to expose it. Its host device exists only while it is used (mounted, changed),
+   *  so guest metadata naming thousands of LVs never makes thousands of loop devices. */
+  lvPlan?: LvPlan;
+  /** false until blkid has looked at it (LVs past MAX_LV_PROBES are probed when first used) */
+  probed?: boolean;
+  /** an LV the layout editor changed: keeps its host device until the LVs are rescanned */
+  pinned?: boolean;
 }
+
+/** LVs probed for a filesystem at launch; the others are probed when first used. */
+export const MAX_LV_PROBES = 64;
 
 interface Mounted extends MountInfo {
   hostTarget: string;
+  /** the LV's host device was attached for this mount: released with it */
+  attachedLv?: BlockDev;
 }
 
 type State = 'new' | 'launching' | 'launched' | 'closed';
@@ -64,7 +76,8 @@ export class Session implements AsyncDisposable {
   private state: State = 'new';
   private readonly drives: Drive[] = [];
   private readonly devices = new Map<string, BlockDev>();
-  private readonly subvolumes = new Map<string, string[]>(); // canonical btrfs device → subvolume paths
+  /** canonical btrfs device → subvolume path → subvolume id (mounts are by id, never by name) */
+  private readonly subvolumes = new Map<string, Map<string, number>>();
   private lvm: { pvs: PvInfo[]; vgs: VgInfo[]; lvs: LvInfo[] } = { pvs: [], vgs: [], lvs: [] };
   private readonly mounted: Mounted[] = [];
   private stack = new CleanupStack();
@@ -192,10 +205,66 @@ export class Session implements AsyncDisposable {
     this.devices.set(name, { canonical: name, host: p.device, kind: 'partition', readonly, probe: {}, partition: info });
   }
 
+  /** Probe each device on its own (several at once): every device gets its own answer. */
   private async probe(devs: BlockDev[]): Promise<void> {
     const usable = devs.filter((d) => !d.partition?.extended && !d.unavailable);
-    const found = await probeDevices(usable.map((d) => d.host));
-    for (const d of usable) d.probe = found.get(d.host) ?? {};
+    await mapLimit(usable, 4, (d) => this.probeOne(d));
+  }
+
+  private async probeOne(d: BlockDev): Promise<void> {
+    if (d.kind === 'lv' && !d.host) {
+      // a linear LV is a byte range of its PV: blkid looks there, no device needed
+      if (d.lvPlan?.kind === 'loop') {
+        const range: ProbeRange = { offset: d.lvPlan.offset, size: d.lvPlan.size };
+        d.probe = await probeDevice(d.lvPlan.device, range);
+      } else {
+        // device-mapper: attach just for the probe
+        await this.attachLv(d);
+        try {
+          d.probe = await probeDevice(d.host);
+        } finally {
+          await this.releaseLv(d);
+        }
+      }
+    } else {
+      d.probe = await probeDevice(d.host);
+    }
+    d.probed = true;
+  }
+
+  /** An LV past the launch-time probe cap: probe it now. */
+  private async ensureProbed(d: BlockDev): Promise<void> {
+    if (d.kind === 'lv' && !d.probed && !d.unavailable) await this.probeOne(d);
+  }
+
+  /** Give an LV its host device (a loop over its PV range, or a device-mapper table). */
+  private async attachLv(d: BlockDev): Promise<void> {
+    if (d.host || d.kind !== 'lv') return;
+    const plan = d.lvPlan;
+    if (!plan || plan.kind === 'unavailable') throw new JootError('EUNSUPPORTED', d.unavailable ?? `${d.canonical}: cannot be opened`);
+    if (plan.kind === 'loop') {
+      d.host = await attachLoop(plan.device, { readonly: d.readonly, offset: plan.offset, sizelimit: plan.size }, this.stack);
+    } else {
+      const [vg, lv] = d.canonical.slice('/dev/'.length).split('/');
+      d.host = await attachDmTable(`joot-${this.record!.id}-${vg}-${lv}`, plan.table, d.readonly, this.stack);
+    }
+  }
+
+  /** Release an LV's host device unless a mount or the layout editor still uses it. */
+  private async releaseLvIfUnused(d: BlockDev): Promise<void> {
+    if (!d.pinned && !this.mounted.some((m) => m.attachedLv === d)) await this.releaseLv(d);
+  }
+
+  private async releaseLv(d: BlockDev): Promise<void> {
+    if (d.kind !== 'lv' || !d.host) return;
+    const host = d.host;
+    d.host = '';
+    if (host.startsWith('/dev/mapper/')) {
+      const name = host.slice('/dev/mapper/'.length);
+      await this.stack.releaseOne((r) => r.kind === 'dm' && r.name === name);
+    } else {
+      await this.stack.releaseOne((r) => r.kind === 'loop' && r.device === host);
+    }
   }
 
   private async openLvm(): Promise<void> {
@@ -205,30 +274,37 @@ export class Session implements AsyncDisposable {
     const hasDm = hostHasDeviceMapper();
     this.lvm = toPublic(scan, (host) => this.canonicalOf(host), { hasDeviceMapper: hasDm });
     const lvDevs: BlockDev[] = [];
+    const roPvs = new Set(pvDevs.filter((p) => p.readonly).map((p) => p.host));
+    const roVgs = new Set(scan.pvs.filter((s) => s.device !== null && roPvs.has(s.device)).map((s) => s.vgName));
     for (const lv of this.lvm.lvs) {
-      const readonly = pvDevs.some((p) => p.readonly && scan.pvs.some((s) => s.device === p.host && s.vgName === lv.vg));
+      const readonly = roVgs.has(lv.vg);
       const dev: BlockDev = { canonical: lv.name, host: '', kind: 'lv', readonly, probe: {}, unavailable: lv.unavailable };
       this.devices.set(lv.name, dev);
       if (lv.unavailable) continue;
       const plan = planLv(scan, lv.vg, lv.lv, { hasDeviceMapper: hasDm });
-      if (plan.kind === 'loop') {
-        dev.host = await attachLoop(plan.device, { readonly, offset: plan.offset, sizelimit: plan.size }, this.stack);
-      } else if (plan.kind === 'dm') {
-        dev.host = await attachDmTable(`joot-${this.record!.id}-${lv.vg}-${lv.lv}`, plan.table, readonly, this.stack);
-      } else {
+      if (plan.kind === 'unavailable') {
         dev.unavailable = plan.reason;
         continue;
       }
+      dev.lvPlan = plan;
       lvDevs.push(dev);
     }
-    await this.probe(lvDevs);
+    if (lvDevs.length > MAX_LV_PROBES) {
+      warn(`${lvDevs.length} logical volumes: only the first ${MAX_LV_PROBES} are probed for a filesystem now, the others when used`);
+    }
+    await this.probe(lvDevs.slice(0, MAX_LV_PROBES));
   }
 
   private async findSubvolumes(): Promise<void> {
     const btrfs = [...this.devices.values()].filter((d) => d.probe.type === 'btrfs');
     await settleAll(
       btrfs.map(async (d, i) => {
-        this.subvolumes.set(d.canonical, await listBtrfsSubvolumes(d.host, join(this.tmp, `btrfs${i}`)));
+        await this.attachLv(d);
+        try {
+          this.subvolumes.set(d.canonical, await listBtrfsSubvolumes(d.host, join(this.tmp, `btrfs${i}`), d.canonical));
+        } finally {
+          await this.releaseLvIfUnused(d);
+        }
       }),
     );
   }
@@ -291,13 +367,14 @@ export class Session implements AsyncDisposable {
   }
 
   /** A mountable: a device with a filesystem, or btrfsvol:DEVICE/SUBVOL. */
-  private mountable(name: string): { dev: BlockDev; subvol?: string } {
+  private mountable(name: string): { dev: BlockDev; subvol?: string; subvolid?: number } {
     this.requireLaunched();
     const bv = parseBtrfsvol(name, this.devices.keys());
     if (bv) {
       const dev = this.device(bv.device);
-      if (!(this.subvolumes.get(dev.canonical) ?? []).includes(bv.subvol)) throw new JootError('ENOENT', `${name}: no such btrfs subvolume`);
-      return { dev, subvol: bv.subvol };
+      const id = this.subvolumes.get(dev.canonical)?.get(bv.subvol);
+      if (id === undefined) throw new JootError('ENOENT', `${name}: no such btrfs subvolume`);
+      return { dev, subvol: bv.subvol, subvolid: id };
     }
     const dev = this.device(name);
     if (dev.unavailable) throw new JootError('EUNSUPPORTED', dev.unavailable);
@@ -332,7 +409,7 @@ export class Session implements AsyncDisposable {
     const add = (d: BlockDev) => {
       const type = d.unavailable ? 'unknown' : (d.probe.type ?? 'unknown');
       out.push({ name: d.canonical, type, label: d.probe.label, uuid: d.probe.uuid });
-      for (const sv of this.subvolumes.get(d.canonical) ?? []) {
+      for (const sv of this.subvolumes.get(d.canonical)?.keys() ?? []) {
         out.push({ name: `btrfsvol:${d.canonical}/${sv}`, type: 'btrfs', label: d.probe.label, uuid: d.probe.uuid });
       }
     };
@@ -357,15 +434,20 @@ export class Session implements AsyncDisposable {
   async vfsType(dev: string): Promise<string> {
     const m = this.mountable(dev);
     if (m.subvol !== undefined) return 'btrfs';
-    return m.dev.probe.type ?? '';
+    return (await this.probed(m.dev)).type ?? '';
   }
 
   async vfsLabel(dev: string): Promise<string> {
-    return this.mountable(dev).dev.probe.label ?? '';
+    return (await this.probed(this.mountable(dev).dev)).label ?? '';
   }
 
   async vfsUuid(dev: string): Promise<string> {
-    return this.mountable(dev).dev.probe.uuid ?? '';
+    return (await this.probed(this.mountable(dev).dev)).uuid ?? '';
+  }
+
+  private async probed(d: BlockDev): Promise<Probe> {
+    await this.guard(() => this.ensureProbed(d));
+    return d.probe;
   }
 
   pvsFull(): PvInfo[] {
@@ -396,7 +478,7 @@ export class Session implements AsyncDisposable {
 
   async mount(device: string, mountpoint: string, opts: MountOptions = {}): Promise<void> {
     return this.guard(async () => {
-      const { dev, subvol } = this.mountable(device);
+      const { dev, subvol, subvolid } = this.mountable(device);
       const name = subvol !== undefined ? `btrfsvol:${dev.canonical}/${subvol}` : dev.canonical;
       if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
       let target: string;
@@ -410,12 +492,23 @@ export class Session implements AsyncDisposable {
       }
       if (this.mounted.some((m) => m.hostTarget === target)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
       if (this.mounted.some((m) => m.device === name)) throw new JootError('EBUSY', `${name}: already mounted`);
+      await this.ensureProbed(dev);
       const vfstype = opts.vfstype ?? dev.probe.type;
       if (!vfstype) throw new JootError('EINVAL', `${name}: no filesystem found`);
       if (vfstype === 'swap' || vfstype === 'LVM2_member') throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
       const readonly = (opts.readonly ?? false) || dev.readonly;
-      await mountFs(dev.host, target, { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvol }, this.stack);
-      this.mounted.push({ device: name, mountpoint, vfstype, readonly, hostTarget: target });
+      // an LV gets its loop device for as long as it is mounted
+      const attachedLv = dev.kind === 'lv' ? dev : undefined;
+      await this.attachLv(dev);
+      try {
+        await mountFs(dev.host, target, { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid }, this.stack);
+      } catch (e) {
+        // name the LV in the message before its host device goes
+        const err = this.canonicalError(e);
+        await this.releaseLvIfUnused(dev);
+        throw err;
+      }
+      this.mounted.push({ device: name, mountpoint, vfstype, readonly, hostTarget: target, attachedLv });
     });
   }
 
@@ -429,6 +522,8 @@ export class Session implements AsyncDisposable {
       if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
       await this.stack.releaseOne((r) => r.kind === 'mount' && r.path === m.hostTarget);
       this.mounted.splice(this.mounted.indexOf(m), 1);
+      // the LV's loop goes with its last mount (a subvolume of it may still be mounted)
+      if (m.attachedLv) await this.releaseLvIfUnused(m.attachedLv);
     });
   }
 
@@ -451,6 +546,38 @@ export class Session implements AsyncDisposable {
     return this.mounted.map((m) => m.device);
   }
 
+  /**
+   * Look inside a btrfs's subvolumes through ONE read-only mount of its top level (subvolid=5),
+   * rather than one mount each: `fn` gets a guest-rooted reader for a subvolume path (one that
+   * `filesystems()` lists). The mount is gone when `fn` settles.
+   */
+  async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestReader) => Promise<T>): Promise<T> {
+    return this.guard(async () => {
+      const dev = this.device(device);
+      const subvols = this.subvolumes.get(dev.canonical);
+      if (!subvols) throw new JootError('EINVAL', `${dev.canonical}: not a btrfs filesystem`);
+      const target = await mkdtemp(join(this.tmp, 'top-'));
+      try {
+        await this.attachLv(dev);
+        try {
+          await mountFs(dev.host, target, { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5 }, this.stack);
+          try {
+            return await fn((sv) => {
+              if (!subvols.has(sv)) throw new JootError('ENOENT', `btrfsvol:${dev.canonical}/${sv}: no such btrfs subvolume`);
+              return new GuestReader(join(target, sv));
+            });
+          } finally {
+            await this.stack.releaseOne((r) => r.kind === 'mount' && r.path === target);
+          }
+        } finally {
+          await this.releaseLvIfUnused(dev);
+        }
+      } finally {
+        await rmdir(target).catch(() => undefined);
+      }
+    });
+  }
+
   // ---------------------------------------------------------------- changing the layout
 
   /**
@@ -459,9 +586,15 @@ export class Session implements AsyncDisposable {
    */
   private layoutAccess(): LayoutAccess {
     return {
-      target: (name, opts) => {
+      target: async (name, opts) => {
         const d = this.device(name);
         if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
+        if (d.kind === 'lv') {
+          // the editor works on it: it keeps its host device until the LVs are rescanned
+          await this.attachLv(d);
+          d.pinned = true;
+          await this.ensureProbed(d);
+        }
         if (opts?.wholeDisk && d.kind !== 'disk') throw new JootError('EINVAL', `${d.canonical}: not a whole disk (give /dev/sdX)`);
         const diskIndex = d.kind === 'lv' ? -1 : this.drives.findIndex((_, i) => diskName(i) === (d.partition?.disk ?? d.canonical));
         const size = d.kind === 'disk' ? this.drives[diskIndex]!.image!.virtualSize : d.kind === 'lv' ? this.lvm.lvs.find((l) => l.name === d.canonical)?.size : d.partition?.size;
@@ -477,6 +610,7 @@ export class Session implements AsyncDisposable {
       mountedHostDir: (canonical) => this.mounted.find((m) => m.device === canonical)?.hostTarget,
       hostPathOf: (guestPath) => this.reader.resolve(guestPath),
       hostPathForCreate: (guestPath) => this.writer.hostPathForCreate(guestPath),
+      verifiedSubvolumes: () => new Set([...this.subvolumes.values()].flatMap((m) => [...m].map(([path, id]) => `${id}:${path}`))),
       refreshSubvolumes: async () => {
         this.subvolumes.clear();
         await this.findSubvolumes();
@@ -547,12 +681,7 @@ export class Session implements AsyncDisposable {
   private async dropLvm(): Promise<void> {
     for (const [k, d] of this.devices) {
       if (d.kind !== 'lv') continue;
-      if (d.host.startsWith('/dev/mapper/')) {
-        const name = d.host.slice('/dev/mapper/'.length);
-        await this.stack.releaseOne((r) => r.kind === 'dm' && r.name === name);
-      } else if (d.host) {
-        await this.stack.releaseOne((r) => r.kind === 'loop' && r.device === d.host);
-      }
+      await this.releaseLv(d);
       this.devices.delete(k);
     }
     this.lvm = { pvs: [], vgs: [], lvs: [] };

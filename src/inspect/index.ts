@@ -4,7 +4,7 @@
 // packages read — all through the guest-rooted reader.
 import type { Session } from '../appliance/session.js';
 import { oneLine } from '../appliance/errors.js';
-import { trace } from '../appliance/run.js';
+import { trace, warn } from '../appliance/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { linuxFacts } from './linux/facts.js';
@@ -50,18 +50,73 @@ async function withRoot<T>(session: Session, device: string, fn: (files: GuestFi
   }
 }
 
+// Limits: guest metadata (thousands of LVs or subvolumes) must not drive unbounded work.
+/** filesystems looked at (each one mount) */
+export const MAX_FILESYSTEMS = 64;
+/** btrfs subvolumes looked at, in all (through one mount of their filesystem's top level) */
+export const MAX_SUBVOLUMES = 256;
+/** operating system roots inspected in full (each mounts its fstab entries, reads packages) */
+export const MAX_ROOTS = 16;
+/** a filesystem smaller than this holds no OS root worth a look (no kernel, libc and /etc fit) */
+export const MIN_ROOT_BYTES = 1024 * 1024;
+
 /** Look at every filesystem once and say what it is. */
 async function classifyAll(session: Session): Promise<{ device: string; role: Role }[]> {
   const out: { device: string; role: Role }[] = [];
-  for (const fs of session.filesystems()) {
-    if (NOT_INSPECTED.has(fs.type)) continue;
-    // a btrfs volume's own top level holds its subvolumes, each classified on its own
+  const sizes = new Map<string, number>();
+  for (const p of session.partitions()) sizes.set(p.name, p.size);
+  for (const l of session.lvsFull()) sizes.set(l.name, l.size);
+  const filesystems = session.filesystems();
+  let budget = MAX_FILESYSTEMS;
+  let subvolBudget = MAX_SUBVOLUMES;
+  let skipped = 0;
+  const lvs = new Set(session.lvsFull().map((l) => l.name));
+  for (const fs of filesystems) {
+    if (fs.name.startsWith('btrfsvol:')) continue;
+    if ((sizes.get(fs.name) ?? Infinity) < MIN_ROOT_BYTES) continue;
+    // an LV past the session's launch-time probe cap is listed as unknown until probed
+    const unprobedLv = fs.type === 'unknown' && lvs.has(fs.name);
+    if (NOT_INSPECTED.has(fs.type) && !unprobedLv) continue;
+    if (budget <= 0) {
+      skipped++;
+      continue;
+    }
+    budget--;
+    if (unprobedLv) {
+      fs.type = (await session.vfsType(fs.name).catch(() => '')) || 'unknown';
+      if (NOT_INSPECTED.has(fs.type)) continue;
+    }
     try {
       const role = await withRoot(session, fs.name, (files) => classify(files, fs.type));
       out.push({ device: fs.name, role });
     } catch (e) {
       trace(`inspect: cannot look at ${fs.name}: ${oneLine(e)}`);
     }
+    // a btrfs volume's subvolumes are each classified on their own, all through one mount
+    const prefix = `btrfsvol:${fs.name}/`;
+    const subvols = filesystems.filter((f) => f.name.startsWith(prefix));
+    if (subvols.length === 0) continue;
+    const take = subvols.slice(0, Math.max(0, subvolBudget));
+    skipped += subvols.length - take.length;
+    subvolBudget -= take.length;
+    if (take.length === 0) continue;
+    try {
+      await session.withSubvolumes(fs.name, async (readerOf) => {
+        for (const sv of take) {
+          const role = await classify(readerOf(sv.name.slice(prefix.length)), 'btrfs');
+          out.push({ device: sv.name, role });
+        }
+      });
+    } catch (e) {
+      trace(`inspect: cannot look at the subvolumes of ${fs.name}: ${oneLine(e)}`);
+    }
+  }
+  if (skipped) warn(`inspect: looked at no more than ${MAX_FILESYSTEMS} filesystems and ${MAX_SUBVOLUMES} btrfs subvolumes; ${skipped} more were not examined`);
+  const roots = out.filter((r) => r.role.kind !== 'none' && r.role.kind !== 'usr' && r.role.kind !== 'var' && r.role.kind !== 'boot');
+  if (roots.length > MAX_ROOTS) {
+    warn(`inspect: ${roots.length} operating system roots found; only the first ${MAX_ROOTS} are inspected`);
+    const keep = new Set(roots.slice(0, MAX_ROOTS));
+    return out.filter((r) => !roots.includes(r) || keep.has(r));
   }
   return out;
 }
@@ -151,8 +206,9 @@ function ordered(os: OperatingSystem): OperatingSystem {
 }
 
 export async function inspect(session: Session, opts: InspectOptions = {}): Promise<InspectionReport> {
-  const model = deviceModel(session);
   const roles = await classifyAll(session);
+  // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
+  const model = deviceModel(session);
   const operatingsystems: OperatingSystem[] = [];
   for (const { device, role } of roles) {
     if (role.kind === 'linux-root') {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePartxPairs, toPartitions, validateTable, partitionDevice } from '../../src/appliance/partitions.js';
-import { parseBlkidExport, parseSubvolumeList } from '../../src/appliance/filesystems.js';
+import { parseBlkidUdev, parseSubvolumeList } from '../../src/appliance/filesystems.js';
+import { escapeControls, hasControlChars } from '../../src/appliance/guest-names.js';
 import { diskName, driveLetters, normalizeDevice, parseBtrfsvol, splitMapperName } from '../../src/appliance/names.js';
 import { chainOptions, escapeOpt } from '../../src/appliance/attach/qemu-options.js';
 import { mountOptions } from '../../src/appliance/mount.js';
@@ -38,43 +39,32 @@ NR="5" START="45056" SECTORS="16384" TYPE="0x83" UUID="73ea8ee5-05" NAME="my\\x2
 });
 
 describe('blkid and btrfs output', () => {
-  it('parses blkid -o export blocks', () => {
-    const m = parseBlkidExport('DEVNAME=/dev/loop0p1\nUUID=abc\nTYPE=ext4\nLABEL=my\\ label\n\nDEVNAME=/dev/loop0\nPTTYPE=dos\n');
-    expect(m.get('/dev/loop0p1')).toMatchObject({ type: 'ext4', uuid: 'abc', label: 'my label' });
-    expect(m.get('/dev/loop0')).toMatchObject({ ptType: 'dos', type: undefined });
+  it('parses blkid -o udev, decoding the \\xHH values exactly and escaping control characters', () => {
+    const p = parseBlkidUdev('ID_FS_UUID=abc\nID_FS_UUID_ENC=abc\nID_FS_LABEL=my_label\nID_FS_LABEL_ENC=my\\x20label\\x2cx\\x3d1\nID_FS_TYPE=ext4\nID_FS_USAGE=filesystem\n');
+    expect(p).toMatchObject({ type: 'ext4', uuid: 'abc', label: 'my label,x=1', usage: 'filesystem' });
+    // a newline in a label is one value, never a new key
+    const q = parseBlkidUdev('ID_FS_LABEL_ENC=a\\x0aID_FS_TYPE=xfs\\x1b\\x07\nID_FS_TYPE=ext4\n');
+    expect(q).toMatchObject({ type: 'ext4', label: 'a\\nID_FS_TYPE=xfs\\e\\x07' });
+    expect(parseBlkidUdev('ID_PART_TABLE_TYPE=dos\n')).toMatchObject({ ptType: 'dos', type: undefined });
+    expect(parseBlkidUdev('ID_FS_LABEL_ENC=caf\u00e9\n').label).toBe('caf\u00e9');
   });
-  it('parses btrfs subvolume list', () => {
-    expect(parseSubvolumeList('ID 256 gen 9 top level 5 path @\nID 257 gen 10 top level 5 path @home\nID 258 gen 11 top level 257 path <FS_TREE>/@home/snap\n')).toEqual(['@', '@home', '@home/snap']);
+  it('parses btrfs subvolume list, marking names that ran over a line', () => {
+    expect(parseSubvolumeList('ID 256 gen 9 top level 5 path @\nID 257 gen 10 top level 5 path @home\nID 258 gen 11 top level 257 path <FS_TREE>/@home/snap\n').map((e) => [e.id, e.path, e.continued])).toEqual([
+      [256, '@', false],
+      [257, '@home', false],
+      [258, '@home/snap', false],
+    ]);
+    const evil = parseSubvolumeList('ID 256 gen 7 top level 5 path x\nID 999 gen 1 top level 5 path evil\nID 257 gen 7 top level 5 path y\nmore\n');
+    expect(evil.map((e) => [e.id, e.path, e.continued])).toEqual([
+      [256, 'x', false],
+      [999, 'evil', false],
+      [257, 'y', true],
+    ]);
   });
-});
-
-describe('canonical names', () => {
-  it('letters drives like the kernel', () => {
-    expect([0, 1, 25, 26, 27, 701, 702].map(driveLetters)).toEqual(['a', 'b', 'z', 'aa', 'ab', 'zz', 'aaa']);
-    expect(diskName(2)).toBe('/dev/sdc');
-  });
-  it('accepts the usual aliases', () => {
-    expect(normalizeDevice('/dev/vda1')).toBe('/dev/sda1');
-    expect(normalizeDevice('/dev/hdb')).toBe('/dev/sdb');
-    expect(normalizeDevice('/dev/xvda2')).toBe('/dev/sda2');
-    expect(normalizeDevice('/dev/mapper/vg0-root')).toBe('/dev/vg0/root');
-    expect(normalizeDevice('/dev/mapper/my--vg-lv--1')).toBe('/dev/my-vg/lv-1');
-    expect(splitMapperName('a--b')).toBeUndefined();
-  });
-  it('parses btrfsvol names against known devices', () => {
-    const devs = ['/dev/sda1', '/dev/vg0/root'];
-    expect(parseBtrfsvol('btrfsvol:/dev/sda1/@home/snap', devs)).toEqual({ device: '/dev/sda1', subvol: '@home/snap' });
-    expect(parseBtrfsvol('btrfsvol:/dev/vg0/root/@', devs)).toEqual({ device: '/dev/vg0/root', subvol: '@' });
-    expect(parseBtrfsvol('btrfsvol:/dev/vda1/@', [])).toEqual({ device: '/dev/sda1', subvol: '@' });
-    expect(parseBtrfsvol('/dev/sda1', devs)).toBeUndefined();
-  });
-});
-
-describe('qemu options', () => {
-  it('escapes commas and nests backing layers', () => {
-    expect(escapeOpt('a,b')).toBe('a,,b');
-    expect(chainOptions([{ path: '/a.qcow2', format: 'qcow2' }], true)).toEqual(['driver=qcow2', 'file.driver=file', 'file.filename=/a.qcow2', 'read-only=on']);
-    expect(chainOptions([{ path: '/dev/sdz', format: 'raw' }], false)).toContain('file.driver=host_device');
+  it('escapes control characters in guest names', () => {
+    expect(escapeControls('a\x1b[31mb\x07\n\x7f')).toBe('a\\e[31mb\\x07\\n\\x7f');
+    expect(hasControlChars('plain,name=1')).toBe(false);
+    expect(hasControlChars('a\u009bb')).toBe(true);
   });
 });
 
@@ -82,7 +72,7 @@ describe('mount options', () => {
   it('always hardens, and adds no-replay options on read-only devices', () => {
     expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: true })).toEqual(['ro', 'noload', 'nosuid', 'nodev', 'noexec']);
     expect(mountOptions({ vfstype: 'xfs', readonly: true, deviceReadonly: true })).toContain('norecovery');
-    expect(mountOptions({ vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvol: '@' })).toEqual(['subvol=@', 'ro', 'rescue=nologreplay', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 257 })).toEqual(['subvolid=257', 'ro', 'rescue=nologreplay', 'nosuid', 'nodev', 'noexec']);
     expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: false })).toEqual(['ro', 'nosuid', 'nodev', 'noexec']);
     expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, exec: true })).toEqual(['nosuid', 'nodev', 'exec']);
   });

@@ -552,6 +552,15 @@ describe('toPublic', () => {
     expect(JSON.stringify(pub)).not.toMatch(/loop/);
   });
 
+  it('leaves out VGs and LVs whose names LVM would refuse (hand-written metadata: slash, newline, escape)', async () => {
+    const hostile = FULLREPORT.replace('"lv_name":"lv"', '"lv_name":"a/../b\\nc\\u001b"').replace(/"vg_name":"vg0"/g, '"vg_name":"v\\u0007g"');
+    const pub = toPublic(await scanOf(hostile), names, { hasDeviceMapper: false });
+    expect(pub.lvs.map((l) => l.name)).toEqual(['/dev/guestvg/r1', '/dev/guestvg/thin1', '/dev/guestvg/zer']);
+    expect(pub.vgs.map((v) => v.name)).toEqual(['guestvg']);
+    expect(pub.pvs.map((p) => p.vg)).toEqual(['v\\x07g', 'v\\x07g', 'guestvg']);
+    expect(JSON.stringify(pub)).not.toMatch(/\\u00(07|1b)|\\n/);
+  });
+
   it('with DM, split and striped become available', async () => {
     const pub = toPublic(await scanOf(FULLREPORT), names, { hasDeviceMapper: true });
     expect(pub.lvs.filter((l) => !l.unavailable).map((l) => l.name)).toEqual(['/dev/guestvg/lv', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);

@@ -5,6 +5,8 @@
 import { open } from 'node:fs/promises';
 import { JootError } from '../errors.js';
 import { run } from '../run.js';
+import { escapeControls } from '../guest-names.js';
+import { parseSubvolumeList } from '../filesystems.js';
 import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';
 import * as lvm from './lvm-create.js';
@@ -23,7 +25,8 @@ export interface LayoutTarget {
 
 /** What the session lends the editor (implemented in session.ts). */
 export interface LayoutAccess {
-  target(name: string, opts?: { wholeDisk?: boolean }): LayoutTarget;
+  /** async: an LV gets its host device only when something uses it */
+  target(name: string, opts?: { wholeDisk?: boolean }): Promise<LayoutTarget>;
   /** host devices LVM may look at: the session's disks and partitions */
   lvmScope(): string[];
   canonicalOf(host: string): string;
@@ -40,6 +43,8 @@ export interface LayoutAccess {
   /** host path for a new entry at a guest path (parent resolved inside the guest; refused read-only) */
   hostPathForCreate(guestPath: string): Promise<string>;
   refreshSubvolumes(): Promise<void>;
+  /** every btrfs subvolume the session verified, as "ID:PATH" (after a refresh) */
+  verifiedSubvolumes(): Set<string>;
   /** where the device is mounted on the host, if it is */
   mountedHostDir(canonical: string): string | undefined;
 }
@@ -60,7 +65,7 @@ export class LayoutEditor {
 
   async blockdevGetsize64(name: string): Promise<number> {
     return this.access.guard(async () => {
-      const t = this.access.target(name);
+      const t = await this.access.target(name);
       const r = await run('blockdev', ['--getsize64', t.host]);
       return Number(r.stdout.trim());
     });
@@ -108,7 +113,7 @@ export class LayoutEditor {
 
   private async tableOf(disk: string): Promise<table.Table> {
     return this.access.guard(async () => {
-      const t = this.access.target(disk, { wholeDisk: true });
+      const t = await this.access.target(disk, { wholeDisk: true });
       const tab = await table.readTable(t.host, t.size!);
       if (!tab) throw new JootError('EINVAL', `${t.canonical}: no partition table`);
       return tab;
@@ -173,7 +178,7 @@ export class LayoutEditor {
 
   /** Give partition `partition` the type (MBR byte or GPT GUID) that says it holds `content`. */
   async partSetTypeFor(partition: string, content: string): Promise<void> {
-    const p = this.access.target(partition);
+    const p = await this.access.target(partition);
     if (p.kind !== 'partition') throw new JootError('EINVAL', `${p.canonical}: not a partition`);
     const disk = p.canonical.replace(/\d+$/, '');
     const n = Number(/(\d+)$/.exec(p.canonical)![1]);
@@ -195,7 +200,8 @@ export class LayoutEditor {
     lvm.checkLvmName('VG', vg);
     await this.access.guard(async () => {
       if (this.access.vgs().some((v) => v.name === vg)) throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
-      const targets = pvs.map((p) => this.access.target(p));
+      const targets: LayoutTarget[] = [];
+      for (const p of pvs) targets.push(await this.access.target(p));
       for (const t of targets) {
         this.access.refuseIfInUse(t.canonical);
         if (t.fstype !== 'LVM2_member') throw new JootError('EINVAL', `${t.canonical}: not a physical volume (use pvcreate first)`);
@@ -220,7 +226,7 @@ export class LayoutEditor {
       }
       // lvm could not zero the start (nothing is activated): do it through our own mapping,
       // so an old filesystem signature there does not reappear on the new LV.
-      const t = this.access.target(`/dev/${vg}/${lv}`);
+      const t = await this.access.target(`/dev/${vg}/${lv}`);
       await zeroStart(t.host, t.size ?? 1 << 20);
       await this.access.rescan({ device: t.canonical });
     });
@@ -285,7 +291,7 @@ export class LayoutEditor {
     // a check that changes nothing needs no exclusive use, but a mounted filesystem is busy
     if (opts.repair) return this.changeDevice(device, check);
     return this.access.guard(async () => {
-      const t = this.access.target(device);
+      const t = await this.access.target(device);
       if (this.access.mountedHostDir(t.canonical)) throw new JootError('EBUSY', `${t.canonical}: is mounted (umount it first)`);
       return check(t);
     });
@@ -325,7 +331,7 @@ export class LayoutEditor {
   /** blkid's low-level probe of a device: TYPE, UUID, LABEL, PART_ENTRY_* … (host numbers left out). */
   async blkid(device: string): Promise<[string, string][]> {
     return this.access.guard(async () => {
-      const t = this.access.target(device);
+      const t = await this.access.target(device);
       const r = await run('blkid', ['-p', '-o', 'export', t.host], { allowFailure: true });
       if (r.exitCode === 2) return []; // nothing found
       if (r.exitCode !== 0) throw new JootError('ECMD', `blkid: ${t.canonical}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
@@ -333,7 +339,7 @@ export class LayoutEditor {
         .split('\n')
         .map((l) => /^([A-Z_0-9]+)=(.*)$/.exec(l))
         .filter((m): m is RegExpExecArray => !!m && m[1] !== 'DEVNAME' && m[1] !== 'PART_ENTRY_DISK')
-        .map((m) => [m[1]!, m[2]!]);
+        .map((m) => [m[1]!, escapeControls(m[2]!)]);
     });
   }
 
@@ -343,11 +349,13 @@ export class LayoutEditor {
       const host = await this.access.hostPathOf(guestDir);
       const r = await run('btrfs', ['subvolume', 'list', host], { allowFailure: true });
       if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume list ${guestDir}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
-      return r.stdout
-        .split('\n')
-        .map((l) => /^ID (\d+) gen \d+ top level (\d+) path (.*)$/.exec(l))
-        .filter((m): m is RegExpExecArray => !!m)
-        .map((m) => ({ id: Number(m[1]), topLevel: Number(m[2]), path: m[3]! }));
+      // btrfs prints names raw: a name holding a newline could add a made-up line. Keep only
+      // entries the session verified against the filesystem (session.ts, verifySubvolumes).
+      await this.access.refreshSubvolumes();
+      const verified = this.access.verifiedSubvolumes();
+      return parseSubvolumeList(r.stdout)
+        .filter((e) => verified.has(`${e.id}:${e.path}`))
+        .map((e) => ({ id: e.id, topLevel: e.topLevel, path: e.path }));
     });
   }
 
@@ -364,14 +372,14 @@ export class LayoutEditor {
   /** Push everything written to the disk down to the image (blockdev --flushbufs). */
   async flush(disk: string): Promise<void> {
     await this.access.guard(async () => {
-      await run('blockdev', ['--flushbufs', this.access.target(disk).host]);
+      await run('blockdev', ['--flushbufs', (await this.access.target(disk)).host]);
     });
   }
 
   /** Usage of a mounted filesystem (df). */
   async usage(device: string): Promise<fsa.FilesystemUsage> {
     return this.access.guard(async () => {
-      const t = this.access.target(device);
+      const t = await this.access.target(device);
       const dir = this.access.mountedHostDir(t.canonical);
       if (!dir) throw new JootError('EINVAL', `${t.canonical}: not mounted`);
       return fsa.filesystemUsage(dir);
@@ -388,7 +396,7 @@ export class LayoutEditor {
   /** A change of a whole disk's layout: afterwards its partitions are found again. */
   private async changeDisk<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
-      const t = this.access.target(disk, { wholeDisk: true });
+      const t = await this.access.target(disk, { wholeDisk: true });
       this.access.refuseIfInUse(t.canonical);
       try {
         return await fn(t);
@@ -401,7 +409,7 @@ export class LayoutEditor {
   /** A change of one device's content (filesystem, PV): afterwards it is probed again. */
   async changeDevice<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
-      const t = this.access.target(name);
+      const t = await this.access.target(name);
       this.access.refuseIfInUse(t.canonical);
       try {
         return await fn(t);
