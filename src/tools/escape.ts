@@ -7,6 +7,8 @@
 // paths stay readable. Invalid UTF-8 never gets here as bytes: Node decodes guest names to
 // U+FFFD, which is printable.
 
+import { randomUUID } from 'node:crypto';
+
 const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
 // a line break is LF or CRLF; a lone CR (which returns to the line's start) is escaped
 const CONTROLS_BUT_NEWLINE = /\r(?!\n)|[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]/g;
@@ -30,10 +32,15 @@ export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {})
 
 /**
  * JSON.stringify, with DEL and the C1 controls (which it leaves raw) written as \u escapes
- * too: the same JSON to a parser, safe on a terminal. They can only occur inside strings.
+ * too: the same JSON to a parser, safe on a terminal (they can only occur inside strings).
+ * A bigint (a size beyond 2^53) is written as its exact integer literal.
  */
 export function jsonText(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  const mark = `bigint-${randomUUID()}:`; // random per call: no string of `value` can hold it
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${mark}${v}` : v), indent);
+  return text
+    .replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1')
+    .replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Is this stream a terminal (where guest text must be escaped)? */

@@ -105,7 +105,7 @@ export function parseSize(s: string): number | undefined {
 
 /** 1536 → "1.5K", bytes in powers of 1024, as du -h does. */
 export function humanSize(n: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T'];
+  const units = ['B', 'K', 'M', 'G', 'T', 'P', 'E'];
   let i = 0;
   let v = n;
   while (v >= 1024 && i < units.length - 1) {

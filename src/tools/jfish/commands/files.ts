@@ -6,7 +6,7 @@
 // a terminal; names (ls, ll, find, readlink) are guest text, escaped on a terminal (output.ts).
 import { contentLines } from '../../output.js';
 import { defineCommand } from '../command.js';
-import { CHECKSUM_TYPES, checksum, findAll, guestRealpath, headLines, longListing, statRecord, tailLines } from '../fileops.js';
+import { CHECKSUM_TYPES, checksum, findAll, guestFileSize, guestRealpath, headLines, longListing, statRecord, tailLines } from '../fileops.js';
 
 export const ls = defineCommand({
   name: 'ls',
@@ -376,7 +376,7 @@ export const filesize = defineCommand({
   summary: 'print the size of a file in bytes',
   description: `Print the size of the file in bytes (a final symlink is followed).`,
   async run(ctx, [path]) {
-    await ctx.out.lines([String((await ctx.session.stat(path)).size)]);
+    await ctx.out.lines([String(await guestFileSize(ctx.session.reader, path))]);
   },
 });
 
