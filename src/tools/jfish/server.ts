@@ -13,6 +13,7 @@ import { chmodSync, closeSync, existsSync, unlinkSync, writeSync } from 'node:fs
 import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { printError } from '../cli.js';
 import { TextWriter } from '../output.js';
 import { ExitRequest } from './control.js';
 import { runScript, withOut } from './dispatch.js';
@@ -71,7 +72,7 @@ export function spawnServer(argv: readonly string[]): Promise<number> {
       while ((nl = text.indexOf('\n')) >= 0) {
         const line = text.slice(0, nl);
         text = text.slice(nl + 1);
-        if (line.startsWith('E ')) process.stderr.write(`jfish: ${line.slice(2)}\n`);
+        if (line.startsWith('E ')) printError('jfish', line.slice(2)); // escaped: may quote guest names
         else if (line.startsWith('READY')) {
           process.stdout.write(`JFISH_PID=${child.pid}; export JFISH_PID\n`);
           finish(0);
