@@ -1,16 +1,18 @@
 // Guest text on a terminal (issue 12, point 7): a hostile image names its files, its fstab
 // entries, its os-release NAME/PRETTY_NAME and its filesystem label with ESC, BEL, CSI and OSC
 // sequences and a one-character C1 CSI. Run under a real pseudo-terminal (pty-run.py), jfish
-// (local, and remote through both --remote clients), jinspect and the error line must put none
-// of those bytes on the terminal, only their escaped forms; with stdout a pipe, the same commands
-// give the guest's bytes exactly; `cat` of a file holding escapes gives it exactly even on the
-// terminal. The terminal's transcript is the canary. Against the built bin/ tools; needs root.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// (local, and remote through both --remote clients), jinspect, jwinreg (a hostile hive's key and
+// value names, made with our own --merge) and the error line must put none of those bytes on the
+// terminal, only their escaped forms; with stdout a pipe, the same commands give the guest's bytes
+// exactly; `cat` of a file holding escapes gives it exactly even on the terminal. The terminal's
+// transcript is the canary. Against the built bin/ tools; needs root.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture } from '../fixtures/index.js';
 import { expectNoLeftovers, snapshot, waitProcessDead, type Snapshot } from './leftovers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,11 +49,11 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   return { JOOT_CONFIG: '', JOOT_RUN_DIR: runDir, XDG_RUNTIME_DIR: '', JFISH_PID: '', TERM: 'xterm', ...extra };
 }
 
-/** Run a tool with stdout and stderr on a new pty: everything the terminal got, as text. */
-async function onTerminal(argv: string[], extra: Record<string, string> = {}): Promise<{ screen: string; exitCode: number | undefined }> {
+/** Run a tool with stdout and stderr on a new pty: everything the terminal got, as text (and bytes). */
+async function onTerminal(argv: string[], extra: Record<string, string> = {}): Promise<{ screen: string; bytes: Buffer; exitCode: number | undefined }> {
   const r = await execa('python3', [join(here, 'pty-run.py'), JSON.stringify(argv)], { reject: false, env: env(extra), timeout: 120_000, cwd: dir });
-  const screen = Buffer.from(r.stdout, 'base64').toString('utf8').replace(/\r\n/g, '\n');
-  return { screen, exitCode: r.exitCode };
+  const bytes = Buffer.from(r.stdout, 'base64');
+  return { screen: bytes.toString('utf8').replace(/\r\n/g, '\n'), bytes, exitCode: r.exitCode };
 }
 
 /** Run a tool with stdout and stderr pipes: the bytes exactly. */
@@ -175,5 +177,33 @@ describe.skipIf(skipReason !== '')('guest text on a terminal', () => {
     const x = await onTerminal([bin('jinspect'), '--xml', image]);
     expect(x.exitCode).toBe(0);
     expect(x.screen).not.toMatch(RAW_CONTROL);
+  }, 120_000);
+
+  it('jwinreg: key and value names and string data from a hostile hive, escaped on a terminal, exact to a pipe', async () => {
+    const win = join(dir, 'win10.raw');
+    copyFileSync(await fixture('win10.raw'), win);
+    // the attacker's hive, written with our own .reg merge
+    const reg = join(dir, 'evil.reg');
+    writeFileSync(reg, `Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Evil${OSC_TITLE}]\r\n"v${CLEAR}"="data${CLEAR}${BEL}"\r\n`);
+    const merge = await onPipe([bin('jwinreg'), '--merge', win, reg]);
+    expect(merge.stderr).toBe('');
+    expect(merge.exitCode).toBe(0);
+    const key = `HKLM\\SOFTWARE\\Evil${OSC_TITLE}`;
+
+    const t = await onTerminal([bin('jwinreg'), win, 'HKLM\\SOFTWARE']);
+    expect(t.exitCode).toBe(0);
+    expect(t.screen).toContain('\\Evil\\e]0;pwned\\x07]\n"v\\e[2J"="data\\e[2J\\x07"');
+    expect(t.screen).not.toMatch(RAW_CONTROL);
+    const v = await onTerminal([bin('jwinreg'), win, key, `v${CLEAR}`]);
+    expect([v.screen, v.exitCode]).toEqual(['data\\e[2J\\x07\n', 0]);
+    const u = await onTerminal([bin('jwinreg'), '--export', '--utf16', win, key]);
+    expect(u.exitCode).toBe(0);
+    expect(u.bytes.includes(0x1b)).toBe(false);
+    expect(u.bytes.includes(0x07)).toBe(false);
+
+    const p = await onPipe([bin('jwinreg'), win, key, `v${CLEAR}`]);
+    expect(p.stdout).toBe(`data${CLEAR}${BEL}\n`);
+    const k = await onPipe([bin('jwinreg'), win, 'HKLM\\SOFTWARE']);
+    expect(k.stdout).toContain(`\\Evil${OSC_TITLE}]\n"v${CLEAR}"="data${CLEAR}${BEL}"`);
   }, 120_000);
 });
