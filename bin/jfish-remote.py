@@ -280,8 +280,10 @@ def main():
             cwd = utf8(os.getcwdb())
         except OSError:
             raise UseNode()
-        request = '{"commands":[%s],"cwd":%s}' % (
-            ','.join('[%s]' % ','.join(json_str(w) for w in c) for c in commands), json_str(cwd))
+        # tty: the server escapes guest text for our terminal (as the node client asks)
+        request = '{"commands":[%s],"cwd":%s,"tty":%s}' % (
+            ','.join('[%s]' % ','.join(json_str(w) for w in c) for c in commands), json_str(cwd),
+            'true' if os.isatty(1) else 'false')
         status = exchange(sock, pid, request, env)
     except UseNode:
         exec_node(raw)

@@ -2,6 +2,7 @@
 // its backing chain is safe to open. Nothing here writes to the image.
 import { open, realpath, stat } from 'node:fs/promises';
 import { resolve as resolvePath, dirname, isAbsolute } from 'node:path';
+import { parseJsonExact } from './json.js';
 import { JootError } from './errors.js';
 import { run, type RunResult } from './run.js';
 import type { ImageFormat } from './types.js';
@@ -18,6 +19,7 @@ export interface ImageInfo {
   /** top layer first, base last */
   chain: ImageLayer[];
   format: ImageFormat;
+  /** bytes; exact (an image whose size a double cannot hold exactly is refused) */
   virtualSize: number;
   isBlockDevice: boolean;
 }
@@ -38,7 +40,8 @@ const MAX_CHAIN = 16;
 
 interface QemuInfo {
   format: string;
-  'virtual-size': number;
+  /** a bigint beyond 2^53 (parseJsonExact) */
+  'virtual-size': number | bigint;
   'backing-filename'?: string;
   'full-backing-filename'?: string;
   'backing-filename-format'?: string;
@@ -50,6 +53,16 @@ function bad(given: string, what: string): JootError {
   return new JootError('EFORMAT', `${given}: ${what}`);
 }
 
+/**
+ * The virtual size as a number, refused where a double would round it (odd sizes beyond 2^53;
+ * every multiple of 512 up to 4 EiB is exact): sizes are never silently off.
+ */
+function exactSize(given: string, v: number | bigint): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || BigInt(n) !== BigInt(v)) throw new JootError('EUNSUPPORTED', `${given}: a virtual size of ${String(v)} bytes is not supported (beyond 2^53 bytes, only sizes a double holds exactly are)`);
+  return n;
+}
+
 async function qemuImgInfo(path: string, format: string | undefined, readonly: boolean, given: string): Promise<QemuInfo> {
   const args = ['info', '--output=json'];
   if (format) args.push('-f', format);
@@ -57,7 +70,7 @@ async function qemuImgInfo(path: string, format: string | undefined, readonly: b
   args.push(path);
   const r = await run('qemu-img', args, { allowFailure: true });
   if (r.exitCode !== 0) throw qemuRefusal(given, r);
-  return JSON.parse(r.stdout) as QemuInfo;
+  return parseJsonExact(r.stdout) as QemuInfo;
 }
 
 function qemuRefusal(given: string, r: RunResult): JootError {
@@ -145,7 +158,7 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     const info = await qemuImgInfo(path, format, readonly, layerGiven);
     if (info.encrypted) throw new JootError('EUNSUPPORTED', `${layerGiven}: encrypted images are not supported`);
     if (depth === 0) {
-      virtualSize = info['virtual-size'];
+      virtualSize = exactSize(given, info['virtual-size']);
       if (!opts.format && info.format === 'raw' && !isBlock) {
         if (size % 512 !== 0 || (await looksLikeText(real))) {
           throw bad(given, size % 512 !== 0 ? `not a disk image (size ${size} is not a multiple of 512 bytes)` : 'looks like a text file, not a disk image');

@@ -9,4 +9,4 @@ export {
 export { upcase, lhHash } from './names.js';
 export { parseReg, decodeRegText, type RegFile, type RegOp } from './reg-parse.js';
 export { mergeReg, hivePath, type MergeOptions } from './reg-merge.js';
-export { exportReg, exportRegText } from './reg-export.js';
+export { exportReg, exportRegText, regFileBytes } from './reg-export.js';

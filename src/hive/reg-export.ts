@@ -63,5 +63,10 @@ export function exportRegText(node: HiveNode, prefix: string): string {
 
 /** The .reg file bytes as regedit saves them: UTF-16LE with a byte-order mark. */
 export function exportReg(node: HiveNode, prefix: string): Buffer {
-  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exportRegText(node, prefix), 'utf16le')]);
+  return regFileBytes(exportRegText(node, prefix));
+}
+
+/** .reg text as regedit's file bytes (UTF-16LE with a byte-order mark). */
+export function regFileBytes(text: string): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
 }

@@ -6,8 +6,18 @@ import type { Application, InspectionReport, OperatingSystem } from './types.js'
 // CR; U+FFFE, U+FFFF; lone surrogates): guest strings are data, so they become U+FFFD.
 const NOT_XML = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+// Controls XML can carry, written as references rather than raw (tab, LF, CR, DEL, C1): the
+// same document to a parser, and nothing a terminal would obey.
+const AS_REFERENCE = /[\t\n\r\x7f-\x9f]/g;
+
 function esc(s: string): string {
-  return s.replace(NOT_XML, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s
+    .replace(NOT_XML, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(AS_REFERENCE, (c) => `&#x${c.charCodeAt(0).toString(16)};`);
 }
 
 function el(indent: string, name: string, value: string | number | undefined): string {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../appliance/errors.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
+import { escapeControls } from './escape.js';
 import { flush } from './output.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
@@ -48,10 +49,13 @@ export function answeredHelpOrVersion(tool: string, usage: string, args: { help?
   return true;
 }
 
-/** Print `tool: message` to stderr (ignores a closed stderr). */
+/**
+ * Print `tool: message` to stderr (ignores a closed stderr). Messages often quote guest names
+ * and paths, so control characters are escaped, to a terminal or not: an error is for people.
+ */
 export function printError(tool: string, message: string): void {
   try {
-    process.stderr.write(`${tool}: ${message}\n`);
+    process.stderr.write(`${tool}: ${escapeControls(message)}\n`);
   } catch {
     // stderr is gone: nothing left to tell
   }

@@ -221,9 +221,9 @@ describe.skipIf(!CAN_RUN)('fs-admin on a real loop device', () => {
     const m = mountAt('mnt');
     try {
       const u = await filesystemUsage(m);
-      const [size, used, avail] = sh('df', ['-B1', '--output=size,used,avail', m]).out.trim().split('\n')[1]!.trim().split(/\s+/).map(Number);
+      const [size, used, avail] = sh('df', ['-B1', '--output=size,used,avail', m]).out.trim().split('\n')[1]!.trim().split(/\s+/).map(BigInt);
       expect([u.size, u.used, u.available]).toEqual([size, used, avail]);
-      expect(u.files).toBeGreaterThan(0);
+      expect(u.files).toBeGreaterThan(0n);
     } finally {
       umount(m);
     }

@@ -41,9 +41,9 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     expect(await L.partAdd('/dev/sda', 'l', 22528, 40959)).toBe(5);
     expect(s.listPartitions()).toEqual(['/dev/sda1', '/dev/sda2', '/dev/sda5']);
     expect(await L.partList('/dev/sda')).toEqual([
-      { number: 1, start: 2048 * 512, end: 20480 * 512 - 1, size: 18432 * 512 },
-      { number: 2, start: 20480 * 512, end: 64 * MiB - 1, size: 64 * MiB - 20480 * 512 },
-      { number: 5, start: 22528 * 512, end: 40960 * 512 - 1, size: 18432 * 512 },
+      { number: 1, start: 2048n * 512n, end: 20480n * 512n - 1n, size: 18432n * 512n },
+      { number: 2, start: 20480n * 512n, end: 64n * 1024n * 1024n - 1n, size: 64n * 1024n * 1024n - 20480n * 512n },
+      { number: 5, start: 22528n * 512n, end: 40960n * 512n - 1n, size: 18432n * 512n },
     ]);
     await L.partSetBootable('/dev/sda', 1, true);
     await L.partSetMbrId('/dev/sda', 1, 0x8e);
@@ -59,9 +59,9 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     expect(s.listPartitions()).toEqual(['/dev/sda1']);
     await L.partSetName('/dev/sda', 1, 'data');
     expect(await L.partGetName('/dev/sda', 1)).toBe('data');
-    expect(await L.blockdevGetsize64('/dev/sda')).toBe(64 * MiB);
+    expect(await L.blockdevGetsize64('/dev/sda')).toBe(BigInt(64 * MiB));
     const [p1] = await L.partList('/dev/sda');
-    expect(p1!.start).toBe(MiB);
+    expect(p1!.start).toBe(BigInt(MiB));
     expect(await L.blockdevGetsize64('/dev/sda1')).toBe(p1!.size);
     await s.close();
 
@@ -87,7 +87,7 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     h.remember();
     expect(s.lvs()).toEqual(['/dev/VG/rest', '/dev/VG/small']);
     expect(s.lvsFull().find((l) => l.lv === 'small')!.size).toBe(16 * MiB);
-    expect(await L.blockdevGetsize64('/dev/VG/small')).toBe(16 * MiB);
+    expect(await L.blockdevGetsize64('/dev/VG/small')).toBe(BigInt(16 * MiB));
     await expectJootError(L.vgcreate('VG', ['/dev/sda1']), 'EINVAL', [/exists already/]);
     await expectJootError(L.lvcreate('bad/name', 'VG', { bytes: MiB }), 'EINVAL', [/not a valid LV name/]);
     await expectJootError(L.lvcreate('x', 'NOVG', { bytes: MiB }), 'ENOENT', [/NOVG: no such volume group/]);

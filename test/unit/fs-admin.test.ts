@@ -224,8 +224,16 @@ describe('one-line messages from real tool output', () => {
 
 describe('usage from statfs', () => {
   it('bytes and df Use%', () => {
-    const u = usageFromStatfs({ bsize: 4096, blocks: 1000, bfree: 600, bavail: 550, files: 100, ffree: 90 });
-    expect(u).toMatchObject({ size: 4096000, used: 400 * 4096, available: 550 * 4096, usePercent: 43 });
-    expect(usageFromStatfs({ bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0 }).usePercent).toBe(0);
+    const u = usageFromStatfs({ bsize: 4096n, blocks: 1000n, bfree: 600n, bavail: 550n, files: 100n, ffree: 90n });
+    expect(u).toMatchObject({ size: 4096000n, used: 400n * 4096n, available: 550n * 4096n, usePercent: 43 });
+    expect(usageFromStatfs({ bsize: 4096n, blocks: 0n, bfree: 0n, bavail: 0n, files: 0n, ffree: 0n }).usePercent).toBe(0);
+  });
+
+  it('is exact for an exabyte filesystem (bigints all the way)', () => {
+    // 2^48 blocks of 4 KiB = 1 EiB; one block used
+    const u = usageFromStatfs({ bsize: 4096n, blocks: 2n ** 48n, bfree: 2n ** 48n - 1n, bavail: 2n ** 48n - 1n, files: 0n, ffree: 0n });
+    expect(u.size).toBe(1152921504606846976n);
+    expect(u.available).toBe(1152921504606846976n - 4096n);
+    expect(u.usePercent).toBe(1);
   });
 });

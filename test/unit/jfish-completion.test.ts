@@ -194,3 +194,23 @@ describe('complete: argument kinds', () => {
     expect((await complete('foo /x ca', s)).candidates).toEqual(['cat']);
   });
 });
+
+describe('guest names with control characters (issue 12, point 7)', () => {
+  const hostile: CompletionSource = {
+    commands: ['cat'],
+    listDir: async () => [
+      { name: 'evil\x1b]0;pwned\x07', isDir: false },
+      { name: 'c1\u009b2J', isDir: false },
+    ],
+  };
+
+  it('are offered quoted with escapes, never raw, and read back as the names', async () => {
+    for (const typed of ['cat /', "cat '/", 'cat "/']) {
+      const c = await complete(typed, hostile);
+      expect(c.candidates).toHaveLength(2);
+      for (const cand of c.candidates) expect(cand).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+      const names = c.candidates.map((cand) => (lexLine(`cat ${cand}`) as { args: string[] }).args[0]);
+      expect(names.sort()).toEqual(['/c1\u009b2J', '/evil\x1b]0;pwned\x07']);
+    }
+  });
+});

@@ -30,6 +30,7 @@ const hasTool = (t: string) => {
 class MemWriter implements Writer {
   chunks: Buffer[] = [];
   closed = false;
+  escapes = false;
   get text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
   }
@@ -38,6 +39,9 @@ class MemWriter implements Writer {
   }
   async lines(lines: Iterable<string>): Promise<void> {
     for (const l of lines) this.chunks.push(Buffer.from(`${l}\n`));
+  }
+  async guestText(s: string): Promise<void> {
+    await this.write(s);
   }
 }
 

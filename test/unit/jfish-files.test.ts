@@ -44,11 +44,15 @@ vi.mock('../../src/inspect/index.js', () => ({ inspect: inspectMock.fn }));
 class MemWriter implements Writer {
   text = '';
   closed = false;
+  escapes = false;
   async write(data: string | Uint8Array): Promise<void> {
     this.text += typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   }
   async lines(lines: Iterable<string>): Promise<void> {
     for (const l of lines) this.text += `${l}\n`;
+  }
+  async guestText(s: string): Promise<void> {
+    await this.write(s);
   }
 }
 

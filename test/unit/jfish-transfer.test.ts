@@ -19,12 +19,17 @@ import { upload } from '../../src/tools/jfish/transferops.js';
 class MemWriter implements Writer {
   chunks: Buffer[] = [];
   closed = false;
+  escapes = false;
   async write(data: string | Uint8Array): Promise<void> {
     this.chunks.push(Buffer.from(data));
   }
   async lines(lines: Iterable<string>): Promise<void> {
     for (const l of lines) this.chunks.push(Buffer.from(`${l}\n`));
   }
+  async guestText(s: string): Promise<void> {
+    await this.write(s);
+  }
+
   get buf(): Buffer {
     return Buffer.concat(this.chunks);
   }

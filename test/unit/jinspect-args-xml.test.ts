@@ -75,4 +75,14 @@ describe('virt-inspector XML', () => {
     expect(xml).not.toContain('<osinfo>');
     expect(xml).toContain('<product_name>evil\ufffd[31m\ufffdname\ufffd</product_name>');
   });
+
+  it('writes the controls XML can carry (tab, LF, CR, DEL, C1) as references, never raw', () => {
+    const xml = toXml({
+      operatingsystems: [
+        { root: '/dev/sda1', name: 'linux', product_name: 'a\tb\nc\rd\x7fe\u009b2J', major_version: 0, minor_version: 0, mountpoints: { '/': '/dev/sda1' }, filesystems: [], warnings: [] },
+      ],
+    });
+    expect(xml).toContain('<product_name>a&#x9;b&#xa;c&#xd;d&#x7f;e&#x9b;2J</product_name>');
+    expect(xml).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+  });
 });

@@ -46,6 +46,7 @@ describe('sizes', () => {
     expect(parseSize('100')).toBe(100);
     expect(parseSize('x')).toBeUndefined();
     expect(parseSize('0')).toBeUndefined();
+    expect(parseSize('99999999999999999999')).toBeUndefined(); // beyond 2^53: not exact
     expect(humanSize(512)).toBe('512B');
     expect(humanSize(1536)).toBe('1.5K');
     expect(humanSize(200 * 1024)).toBe('200K');

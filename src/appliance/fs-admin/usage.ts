@@ -3,24 +3,25 @@
 import { statfs } from 'node:fs/promises';
 import { JootError } from '../errors.js';
 
+/** Counts and bytes as bigints: exact for any filesystem size (statfs with bigint: true). */
 export interface FilesystemUsage {
   /** statfs f_bsize: the unit of the block counts below */
-  blockSize: number;
-  blocks: number;
-  blocksFree: number;
+  blockSize: bigint;
+  blocks: bigint;
+  blocksFree: bigint;
   /** free blocks an unprivileged user may use */
-  blocksAvailable: number;
-  files: number;
-  filesFree: number;
+  blocksAvailable: bigint;
+  files: bigint;
+  filesFree: bigint;
   /** bytes, as df -B1 shows them */
-  size: number;
-  used: number;
-  available: number;
+  size: bigint;
+  used: bigint;
+  available: bigint;
   /** df's Use%: used / (used + available), rounded up; 0 for an empty filesystem */
   usePercent: number;
 }
 
-export function usageFromStatfs(s: { bsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number }): FilesystemUsage {
+export function usageFromStatfs(s: { bsize: bigint; blocks: bigint; bfree: bigint; bavail: bigint; files: bigint; ffree: bigint }): FilesystemUsage {
   const used = (s.blocks - s.bfree) * s.bsize;
   const available = s.bavail * s.bsize;
   const denom = used + available;
@@ -34,13 +35,13 @@ export function usageFromStatfs(s: { bsize: number; blocks: number; bfree: numbe
     size: s.blocks * s.bsize,
     used,
     available,
-    usePercent: denom === 0 ? 0 : Math.ceil((used * 100) / denom),
+    usePercent: denom === 0n ? 0 : Number((used * 100n + denom - 1n) / denom),
   };
 }
 
 export async function filesystemUsage(hostMountDir: string): Promise<FilesystemUsage> {
   try {
-    return usageFromStatfs(await statfs(hostMountDir));
+    return usageFromStatfs(await statfs(hostMountDir, { bigint: true }));
   } catch (e) {
     throw new JootError('EIO', `statfs ${hostMountDir}: ${(e as Error).message}`, { cause: e });
   }

@@ -53,9 +53,10 @@ const MiB = 1024 * 1024;
 
 export interface PartitionEntry {
   number: number;
-  start: number;
-  end: number;
-  size: number;
+  /** bytes, exact at any size */
+  start: bigint;
+  end: bigint;
+  size: bigint;
 }
 
 export class LayoutEditor {
@@ -63,18 +64,21 @@ export class LayoutEditor {
 
   // ------------------------------------------------------------ reading
 
-  async blockdevGetsize64(name: string): Promise<number> {
+  /** The device's size in bytes: a bigint, exact beyond 2^53 (a 1 EiB image is 1152921504606846976). */
+  async blockdevGetsize64(name: string): Promise<bigint> {
     return this.access.guard(async () => {
       const t = await this.access.target(name);
       const r = await run('blockdev', ['--getsize64', t.host]);
-      return Number(r.stdout.trim());
+      const text = r.stdout.trim();
+      if (!/^\d+$/.test(text)) throw new JootError('EIO', `${t.canonical}: blockdev --getsize64 gave '${text}'`);
+      return BigInt(text);
     });
   }
 
   /** Partitions of a disk: number, first byte, last byte (inclusive), size. */
   async partList(disk: string): Promise<PartitionEntry[]> {
     const t = await this.tableOf(disk);
-    return t.partitions.map((p) => ({ number: p.number, start: p.start, end: p.start + p.size - 1, size: p.size }));
+    return t.partitions.map((p) => ({ number: p.number, start: p.start, end: p.start + p.size - 1n, size: p.size }));
   }
 
   /** "msdos" or "gpt", as parted (and guestfish) call them. */

@@ -3,6 +3,7 @@
 // partition devices afterwards with partx, which works with and without a kernel partition
 // parser, and retries while udev's probes hold the device (see partitions.ts).
 import { JootError } from '../errors.js';
+import { exactInteger, parseJsonExact } from '../json.js';
 import { commandError, run, type Runner } from '../run.js';
 
 export type TableType = 'dos' | 'gpt';
@@ -37,9 +38,9 @@ export function parsePartKind(s: string): PartKind {
 
 export interface TablePartition {
   number: number;
-  /** bytes */
-  start: number;
-  size: number;
+  /** bytes, exact at any size */
+  start: bigint;
+  size: bigint;
   /** MBR: hex byte without 0x ("83"); GPT: type GUID, upper case */
   type: string;
   bootable: boolean;
@@ -61,26 +62,27 @@ interface SfdiskJson {
   partitiontable: {
     label: string;
     id?: string;
-    firstlba?: number;
-    lastlba?: number;
-    partitions?: { node: string; start: number; size: number; type: string; bootable?: boolean; uuid?: string; name?: string; attrs?: string }[];
+    firstlba?: number | bigint;
+    lastlba?: number | bigint;
+    /** start and size in sectors: bigints beyond 2^53 (parseJsonExact) */
+    partitions?: { node: string; start: number | bigint; size: number | bigint; type: string; bootable?: boolean; uuid?: string; name?: string; attrs?: string }[];
   };
 }
 
-/** Parse `sfdisk --json` (exported for tests). */
+/** Parse `sfdisk --json` (exported for tests); partition offsets and sizes exact. */
 export function parseSfdiskJson(text: string, diskSize: number): Table {
-  const t = (JSON.parse(text) as SfdiskJson).partitiontable;
+  const t = (parseJsonExact(text) as SfdiskJson).partitiontable;
   const type: TableType = t.label === 'gpt' ? 'gpt' : t.label === 'dos' ? 'dos' : (undefined as never);
   if (!type) throw new JootError('EFORMAT', `unsupported partition table type: ${t.label}`);
   return {
     type,
     id: t.id,
-    firstLba: t.firstlba ?? 1,
-    lastLba: t.lastlba ?? diskSize / SECTOR - 1,
+    firstLba: Number(t.firstlba ?? 1),
+    lastLba: Number(t.lastlba ?? diskSize / SECTOR - 1),
     partitions: (t.partitions ?? []).map((p) => ({
       number: Number(/(\d+)$/.exec(p.node)?.[1]),
-      start: p.start * SECTOR,
-      size: p.size * SECTOR,
+      start: exactInteger(p.start, 'sfdisk start') * BigInt(SECTOR),
+      size: exactInteger(p.size, 'sfdisk size') * BigInt(SECTOR),
       type: p.type.toUpperCase(),
       bootable: p.bootable ?? false,
       uuid: p.uuid,

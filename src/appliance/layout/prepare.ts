@@ -116,7 +116,7 @@ export interface ApplyReport {
  */
 export async function applyPlan(session: Session, disk: string, plan: LayoutPlan, log: (step: string) => void = () => undefined): Promise<void> {
   const L = session.layout;
-  const diskSize = await L.blockdevGetsize64(disk);
+  const diskSize = Number(await L.blockdevGetsize64(disk)); // planning: whole MiB, exact far beyond any disk
   validatePlan(plan, diskSize, disk);
   const done: string[] = [];
   const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {

@@ -117,7 +117,7 @@ function locate(text: string): Position {
 
 /** Write a completed value the way the typed word was quoted. */
 function render(value: string, quote: Quote, complete: boolean): string {
-  const control = /[\x00-\x1f\x7f]/.test(value);
+  const control = /[\x00-\x1f\x7f-\x9f]/.test(value);
   if (quote === "'" && !value.includes("'") && !control) return `'${value}${complete ? "'" : ''}`;
   if (quote === '' && isBareSafe(value)) return value;
   const q = quoteDouble(value);

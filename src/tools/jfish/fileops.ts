@@ -3,7 +3,7 @@
 // path is resolved inside the guest by GuestReader first; what is then opened or lstat'ed on
 // the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
 // messages name guest paths only.
-import { constants as fsc, promises as fsp, type BigIntStats, type Stats } from 'node:fs';
+import { constants as fsc, promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError, errnoOf } from '../../appliance/errors.js';
@@ -142,6 +142,11 @@ async function hostStat(reader: GuestReader, guestPath: string, follow: boolean)
   }
 }
 
+/** A file's size in bytes (a final symlink followed inside the guest), exact at any size. */
+export async function guestFileSize(reader: GuestReader, guestPath: string): Promise<bigint> {
+  return (await hostStat(reader, guestPath, true)).size;
+}
+
 /** guestfish's stat / lstat struct, as its `name: value` lines. */
 export async function statRecord(reader: GuestReader, guestPath: string, follow: boolean): Promise<string[]> {
   const st = await hostStat(reader, guestPath, follow);
@@ -204,8 +209,8 @@ export async function findAll(reader: GuestReader, dir: string): Promise<string[
   return out.sort(byBytes);
 }
 
-function modeString(st: Stats): string {
-  const m = st.mode;
+function modeString(st: BigIntStats): string {
+  const m = Number(st.mode);
   const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : st.isSocket() ? 's' : '-';
   const bit = (mask: number, c: string) => (m & mask ? c : '-');
   const exec = (x: number, special: number, set: string) => (m & special ? (m & x ? set : set.toUpperCase()) : m & x ? 'x' : '-');
@@ -247,24 +252,25 @@ export async function longListing(reader: GuestReader, dir: string, now = Date.n
     ...names.sort(byBytes).map((name) => ({ name, host: `${host}/${name}` })),
   ];
   const rows: { cols: string[]; name: string }[] = [];
-  let blocks = 0;
+  let blocks = 0n;
   for (const e of entries) {
-    let st: Stats;
+    let st: BigIntStats; // sizes exact beyond 2^53
     try {
-      st = await fsp.lstat(e.host);
+      st = await fsp.lstat(e.host, { bigint: true });
     } catch (err) {
       throw fsError(err, e.name === '.' || e.name === '..' ? dir : `${dir.replace(/\/+$/, '')}/${e.name}`);
     }
     blocks += st.blocks;
-    const who = (id: number) => (id === 0 ? 'root' : String(id));
-    const size = st.isCharacterDevice() || st.isBlockDevice() ? `${Math.floor(st.rdev / 256) & 0xfff}, ${(st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00)}` : String(st.size);
+    const who = (id: bigint) => (id === 0n ? 'root' : String(id));
+    const rdev = Number(st.rdev);
+    const size = st.isCharacterDevice() || st.isBlockDevice() ? `${Math.floor(rdev / 256) & 0xfff}, ${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}` : String(st.size);
     let name = e.name;
     if (st.isSymbolicLink()) name += ` -> ${await fsp.readlink(e.host).catch(() => '?')}`;
-    rows.push({ cols: [modeString(st), String(st.nlink), who(st.uid), who(st.gid), size, lsDate(st.mtimeMs, now)], name });
+    rows.push({ cols: [modeString(st), String(st.nlink), who(st.uid), who(st.gid), size, lsDate(Number(st.mtimeMs), now)], name });
   }
   const width = (i: number) => Math.max(...rows.map((r) => r.cols[i]!.length));
   const w = [0, 1, 2, 3, 4].map(width);
-  const lines = [`total ${Math.ceil(blocks / 2)}`];
+  const lines = [`total ${(blocks + 1n) / 2n}`];
   for (const r of rows) {
     const [mode, nlink, uid, gid, size, date] = r.cols as [string, string, string, string, string, string];
     lines.push(`${mode} ${nlink.padStart(w[1]!)} ${uid.padEnd(w[2]!)} ${gid.padEnd(w[3]!)} ${size.padStart(w[4]!)} ${date} ${r.name}`);

@@ -287,14 +287,18 @@ export function quoteDouble(word: string): string {
   let out = '"';
   for (const ch of word) {
     const code = ch.codePointAt(0)!;
-    out += named[ch] ?? (code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : ch);
+    // C0, DEL and C1 controls as escapes (C1 as its UTF-8 bytes, which is how \x reads back):
+    // a completed guest name must not put a control sequence on the terminal
+    out +=
+      named[ch] ??
+      (code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : code >= 0x80 && code <= 0x9f ? [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16)}`).join('') : ch);
   }
   return `${out}"`;
 }
 
-/** Whether `word` reads back unchanged as a bare (unquoted, unexpanded) argument. */
+/** Whether `word` reads back unchanged as a bare (unquoted, unexpanded) argument and shows no control character. */
 export function isBareSafe(word: string): boolean {
-  return word !== '' && !/^["'|~]/.test(word) && !/[\s\x00-\x1f\x7f]/.test(word);
+  return word !== '' && !/^["'|~]/.test(word) && !/[\s\x00-\x1f\x7f-\x9f]/.test(word);
 }
 
 /**

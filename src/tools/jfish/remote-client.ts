@@ -185,7 +185,8 @@ export async function remoteMain(argv: readonly string[]): Promise<number> {
   try {
     const args = parseRemoteArgs(argv, process.env, { scriptOnStdin: process.stdin.isTTY !== true });
     const sock = findSocket(args.pid);
-    const req: RemoteRequest = args.stdin ? { script: await readStdin(), cwd: process.cwd() } : { commands: args.commands, cwd: process.cwd() };
+    const where = { cwd: process.cwd(), tty: process.stdout.isTTY === true };
+    const req: RemoteRequest = args.stdin ? { script: await readStdin(), ...where } : { commands: args.commands, ...where };
     code = await exchange(sock, args.pid, req);
   } catch (e) {
     process.stderr.write(`jfish: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -13,6 +13,7 @@
 //   client → server  'R' JSON RemoteRequest                         one request at a time:
 //                        {commands: string[][], cwd}  argv commands (jfish --remote CMD : CMD)
 //                        {script: string, cwd}        script lines (jfish --remote < SCRIPT)
+//                        tty: true when the client's stdout is a terminal (guest text is escaped)
 //                    'S' JSON HostReply {status, stdout?}         the answer to an 'H'
 //   server → client  'O' stdout bytes, 'E' stderr bytes (any number, in order),
 //                    'H' JSON HostRequest, '\n', then the bytes a pipeline reads (pipe only):
@@ -30,7 +31,8 @@ export const FRAME_DONE = 0x44; // 'D'
 export const FRAME_HOST = 0x48; // 'H'
 export const FRAME_HOST_REPLY = 0x53; // 'S'
 
-export type RemoteRequest = { commands: string[][]; cwd: string } | { script: string; cwd: string };
+/** `tty`: the client's stdout is a terminal, so the server escapes guest text in what it sends. */
+export type RemoteRequest = ({ commands: string[][]; cwd: string } | { script: string; cwd: string }) & { tty?: boolean };
 
 /** A host shell operation the server asks the client to run (see HostShell). */
 export interface HostRequest {

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { oneLine } from '../../appliance/errors.js';
 import { quoteForTrace } from '../../appliance/run.js';
-import type { Writer } from '../output.js';
+import { escapeControls } from '../escape.js';
+import { TextWriter } from '../output.js';
 import type { Ctx } from './command.js';
 import { ExitRequest } from './control.js';
 import { CommandError, execute, prepare, withOut } from './dispatch.js';
@@ -30,23 +31,24 @@ export interface LineRunner {
   home?: (user: string) => string | undefined;
 }
 
-/** `jfish: CMD: message` text (without the tool prefix) for an error from a line. */
+/**
+ * `jfish: CMD: message` text (without the tool prefix) for an error from a line. Errors often
+ * quote guest names, so control characters are escaped, wherever the error goes.
+ */
 export function errorText(e: unknown): string {
-  if (e instanceof CommandError) return e.command ? `${e.command}: ${e.message}` : e.message;
-  return oneLine(e);
+  if (e instanceof CommandError) return escapeControls(e.command ? `${e.command}: ${e.message}` : e.message);
+  return escapeControls(oneLine(e));
 }
 
-/** Collects a command's output for `| pipeline`. */
-class BufferWriter implements Writer {
+/** Collects a command's output for `| pipeline`: a pipe, so guest text goes exactly. */
+class BufferWriter extends TextWriter {
   readonly chunks: Buffer[] = [];
-  closed = false;
+  readonly closed = false;
+  constructor() {
+    super(false);
+  }
   async write(data: string | Uint8Array): Promise<void> {
     this.chunks.push(typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data));
-  }
-  async lines(lines: Iterable<string>): Promise<void> {
-    let t = '';
-    for (const l of lines) t += `${l}\n`;
-    await this.write(t);
   }
 }
 

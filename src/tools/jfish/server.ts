@@ -13,7 +13,8 @@ import { chmodSync, closeSync, existsSync, unlinkSync, writeSync } from 'node:fs
 import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Writer } from '../output.js';
+import { printError } from '../cli.js';
+import { TextWriter } from '../output.js';
 import { ExitRequest } from './control.js';
 import { runScript, withOut } from './dispatch.js';
 import {
@@ -71,7 +72,7 @@ export function spawnServer(argv: readonly string[]): Promise<number> {
       while ((nl = text.indexOf('\n')) >= 0) {
         const line = text.slice(0, nl);
         text = text.slice(nl + 1);
-        if (line.startsWith('E ')) process.stderr.write(`jfish: ${line.slice(2)}\n`);
+        if (line.startsWith('E ')) printError('jfish', line.slice(2)); // escaped: may quote guest names
         else if (line.startsWith('READY')) {
           process.stdout.write(`JFISH_PID=${child.pid}; export JFISH_PID\n`);
           finish(0);
@@ -108,12 +109,15 @@ function ready(): void {
   statusOpen = false;
 }
 
-/** Sends command output to the client as frames of one type. */
-class FrameWriter implements Writer {
+/** Sends command output to the client as frames of one type; `escapes`: the client's stream is a terminal. */
+class FrameWriter extends TextWriter {
   constructor(
     private readonly conn: net.Socket,
     private readonly type: number,
-  ) {}
+    escapes: boolean,
+  ) {
+    super(escapes);
+  }
   get closed(): boolean {
     return this.conn.destroyed || !this.conn.writable;
   }
@@ -122,11 +126,6 @@ class FrameWriter implements Writer {
     return new Promise((resolve) => {
       this.conn.write(frame(this.type, data), () => resolve()); // an error closes the writer
     });
-  }
-  async lines(lines: Iterable<string>): Promise<void> {
-    let t = '';
-    for (const l of lines) t += `${l}\n`;
-    await this.write(t);
   }
 }
 
@@ -242,8 +241,9 @@ export async function serve(opts: ServeOptions): Promise<NodeJS.Signals | undefi
       conn.destroy();
       return;
     }
-    const ctx = withOut(opts.runner.ctx, new FrameWriter(conn, FRAME_STDOUT));
-    const err = new FrameWriter(conn, FRAME_STDERR);
+    // guest text is escaped for the client's terminal, not ours; errors are escaped always (errorText)
+    const ctx = withOut(opts.runner.ctx, new FrameWriter(conn, FRAME_STDOUT, req.tty === true));
+    const err = new FrameWriter(conn, FRAME_STDERR, false);
     let status = 0;
     let exit = false;
     try {
@@ -313,6 +313,7 @@ function validRequest(req: unknown): req is RemoteRequest {
   if (typeof req !== 'object' || req === null) return false;
   const r = req as Record<string, unknown>;
   if (typeof r.cwd !== 'string') return false;
+  if (r.tty !== undefined && typeof r.tty !== 'boolean') return false;
   if (typeof r.script === 'string') return true;
   return Array.isArray(r.commands) && r.commands.every((c) => Array.isArray(c) && c.every((w) => typeof w === 'string'));
 }

@@ -10,6 +10,7 @@ import { interruptedBy } from '../../appliance/cleanup.js';
 import { setVerbose } from '../../appliance/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
+import { escapeControls } from '../escape.js';
 import { StreamWriter } from '../output.js';
 import { prescan } from './argv.js';
 import { createPrepared, layOutPrepared, preparedHelp } from './prepared.js';
@@ -151,7 +152,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const out = new StreamWriter(process.stdout);
-  const trace = flags.x ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  // -x echoes commands, which `glob` fills with guest names: escaped, as errors are
+  const trace = flags.x ? (line: string) => process.stderr.write(`${escapeControls(line)}\n`) : undefined;
   let sessions: Sessions | undefined;
   let code = 0;
   // after ^C the command in flight fails because its session was released: that is no news

@@ -7,6 +7,7 @@ import { inspect } from '../../inspect/index.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage } from './args.js';
+import { jsonText } from '../escape.js';
 import { StreamWriter } from '../output.js';
 import { JootError } from '../../appliance/errors.js';
 
@@ -28,7 +29,8 @@ export async function main(argv: string[]): Promise<number> {
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
   const out = new StreamWriter(process.stdout);
-  await out.write(args.xml ? toXml(report) : `${JSON.stringify(report, null, 2)}\n`);
+  // JSON and XML carry every control character as an escape or reference: exact and safe both
+  await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
   return 0;
 }
 

@@ -100,12 +100,13 @@ export function parseSize(s: string): number | undefined {
   if (!m) return undefined;
   const mult = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G' | 'T'];
   const n = Math.floor(Number(m[1]) * mult);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
+  // a size beyond 2^53 would not be passed on exactly (String(2 ** 60) is 1152921504606847000)
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
 }
 
 /** 1536 → "1.5K", bytes in powers of 1024, as du -h does. */
 export function humanSize(n: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T'];
+  const units = ['B', 'K', 'M', 'G', 'T', 'P', 'E'];
   let i = 0;
   let v = n;
   while (v >= 1024 && i < units.length - 1) {

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { JootError } from '../../appliance/errors.js';
 import { probeImage } from '../../appliance/image.js';
 import { run } from '../../appliance/run.js';
+import { parseJsonExact } from '../../appliance/json.js';
 import { checkName, humanSize } from './args.js';
 import type { ImageEntry, Store } from './store.js';
 
@@ -80,20 +81,21 @@ export async function imageRm(store: Store, name: string): Promise<void> {
 interface QemuLayer {
   filename: string;
   format: string;
-  'virtual-size': number;
-  'actual-size'?: number;
+  'virtual-size': number | bigint;
+  'actual-size'?: number | bigint;
 }
 
 export interface ImageFacts {
   format: string;
-  virtualSize: number;
-  onDisk: number;
+  /** bytes, exact: a bigint beyond 2^53 */
+  virtualSize: number | bigint;
+  onDisk: number | bigint;
   chain: string[];
 }
 
 export async function imageFacts(path: string): Promise<ImageFacts> {
   const r = await run('qemu-img', ['info', '--output=json', '-U', '--backing-chain', path]);
-  const layers = JSON.parse(r.stdout) as QemuLayer[];
+  const layers = parseJsonExact(r.stdout) as QemuLayer[];
   const top = layers[0]!;
   return { format: top.format, virtualSize: top['virtual-size'], onDisk: top['actual-size'] ?? 0, chain: layers.slice(1).map((l) => `${l.filename} (${l.format})`) };
 }
@@ -146,8 +148,9 @@ export interface ImageRow {
   path: string;
   source: string;
   format: string;
-  virtual_size: number;
-  disk_size: number;
+  /** bytes, exact: a bigint beyond 2^53 (--json writes it as an exact integer) */
+  virtual_size: number | bigint;
+  disk_size: number | bigint;
   backing_chain: string[];
   os: string;
   joots: number;
@@ -184,7 +187,7 @@ export async function imageList(store: Store, opts: { inspect: boolean }): Promi
 
 export function formatImageRows(rows: ImageRow[]): string {
   if (rows.length === 0) return 'no images (joot image add NAME FILE, or joot image build NAME --debootstrap SUITE)\n';
-  const table = [['NAME', 'FORMAT', 'VSIZE', 'ON DISK', 'JOOTS', 'OS', 'SOURCE', 'FILE'], ...rows.map((r) => [r.name, r.format, humanSize(r.virtual_size), humanSize(r.disk_size), String(r.joots), r.os, r.source, r.path + (r.backing_chain.length ? ` <- ${r.backing_chain.join(' <- ')}` : '')])];
+  const table = [['NAME', 'FORMAT', 'VSIZE', 'ON DISK', 'JOOTS', 'OS', 'SOURCE', 'FILE'], ...rows.map((r) => [r.name, r.format, humanSize(Number(r.virtual_size)), humanSize(Number(r.disk_size)), String(r.joots), r.os, r.source, r.path + (r.backing_chain.length ? ` <- ${r.backing_chain.join(' <- ')}` : '')])];
   return formatTable(table);
 }
 

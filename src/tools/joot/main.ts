@@ -11,6 +11,8 @@ import { reapDeadSessions } from '../../appliance/registry.js';
 import { setVerbose, trace } from '../../appliance/run.js';
 import { formatConfig, loadConfig } from '../config.js';
 import { runCli, UsageError, versionLine } from '../cli.js';
+import { jsonText } from '../escape.js';
+import { StreamWriter } from '../output.js';
 import { operands, parseArgs } from './args.js';
 // The commands' modules load on use: most of the code (the session, inspection) is needed by a
 // few commands only, and parsing all of it costs ~60 ms on every call.
@@ -86,7 +88,12 @@ async function cleanup(store: Store | undefined): Promise<number> {
 }
 
 function json(x: unknown): void {
-  process.stdout.write(`${JSON.stringify(x, null, 2)}\n`);
+  process.stdout.write(`${jsonText(x, 2)}\n`);
+}
+
+/** A table holding guest text (OS names from inspection): escaped on a terminal. */
+function table(text: string): Promise<void> {
+  return new StreamWriter(process.stdout).guestText(text);
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -187,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
           const { imageList, formatImageRows } = await images();
           const rows = await imageList(store, { inspect: inspectOs });
           if (p.opts.has('json')) json(rows);
-          else process.stdout.write(formatImageRows(rows));
+          else await table(formatImageRows(rows));
           return 0;
         }
         case 'rm':
@@ -219,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
       const { list, formatJootRows } = await joots();
       const rows = list(store);
       if (p.opts.has('json')) json(rows);
-      else process.stdout.write(formatJootRows(rows));
+      else await table(formatJootRows(rows));
       return 0;
     }
     case 'rename': {

@@ -4,7 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { JootError } from '../../appliance/errors.js';
 import { Session } from '../../appliance/index.js';
 import { setVerbose } from '../../appliance/run.js';
-import { exportReg, exportRegText } from '../../hive/index.js';
+import { exportRegText, regFileBytes } from '../../hive/index.js';
+import { escapeControls } from '../escape.js';
 import { runCli, answeredHelpOrVersion } from '../cli.js';
 import { StreamWriter } from '../output.js';
 import { parseArgs, usage } from './args.js';
@@ -50,15 +51,20 @@ export async function main(argv: string[]): Promise<number> {
   const { hive } = await new HiveFiles(session, root).open(loc.hive);
   const node = hive.lookup(loc.key);
   if (!node) throw new JootError('ENOENT', `${args.key!}: no such key`);
-  if (args.mode === 'export') {
-    await out.write(args.utf16 ? exportReg(node, loc.prefix) : exportRegText(node, loc.prefix));
+  // Key and value names are guest text: escaped when stdout is a terminal, exact otherwise.
+  if (args.mode === 'export' && args.utf16) {
+    const text = exportRegText(node, loc.prefix);
+    await out.write(regFileBytes(out.escapes ? escapeControls(text, { keepNewlines: true }) : text));
+  } else if (args.mode === 'export') {
+    await out.guestText(exportRegText(node, loc.prefix));
   } else if (args.value !== undefined) {
     const name = args.value === '@' ? '' : args.value;
     const v = node.value(name);
     if (!v) throw new JootError('ENOENT', `${args.key!}: no value ${args.value === '@' ? '@ (default)' : `"${args.value}"`}`);
-    await out.write(valueOutput(v));
+    const o = valueOutput(v);
+    await ('lines' in o ? out.lines(o.lines) : out.write(o.bytes));
   } else {
-    await out.write(keyOutput(node, loc.prefix));
+    await out.guestText(keyOutput(node, loc.prefix));
   }
   return 0;
 }

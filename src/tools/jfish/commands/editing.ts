@@ -2,6 +2,7 @@
 // (fstab-list, fstab-add, fstab-remove). Writes go through the session's GuestWriter
 // atomically (temp file in the same guest directory + rename), keeping mode and owner; they
 // are refused in a read-only session.
+import { printError } from '../../cli.js';
 import { JootError } from '../../../appliance/errors.js';
 import { addFstabEntry, formatEntry, listFstab, removeFstabEntry } from '../../../inspect/fstab-edit.js';
 import { defineCommand, type Ctx } from '../command.js';
@@ -26,7 +27,7 @@ function editCommand(name: string, fixedEditor?: string) {
     async run(ctx, [path]) {
       await editFile(ctx.session.reader, ctx.session.writer, path, {
         editor: fixedEditor,
-        warn: (m) => process.stderr.write(`jfish: ${name}: ${m}\n`),
+        warn: (m) => printError('jfish', `${name}: ${m}`),
       });
     },
   });
@@ -77,7 +78,7 @@ export const fstabList = defineCommand({
   async run(ctx) {
     const text = await readFstab(ctx, false, 'utf8');
     const { entries, warnings } = listFstab(text ?? '');
-    for (const w of warnings) process.stderr.write(`jfish: fstab-list: ${w}\n`);
+    for (const w of warnings) printError('jfish', `fstab-list: ${w}`);
     await ctx.out.lines(entries.map(formatEntry));
   },
 });

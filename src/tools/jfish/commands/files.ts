@@ -2,9 +2,11 @@
 // resolve inside the guest (an absolute symlink points into the guest, never the host). Writes
 // go through the session's GuestWriter: in a read-only session they fail with
 // "PATH: the session is read-only"; on a filesystem mounted read-only, with the kernel's
-// "PATH: Read-only file system".
+// "PATH: Read-only file system". What a file holds (cat, head, tail) is written exactly, also to
+// a terminal; names (ls, ll, find, readlink) are guest text, escaped on a terminal (output.ts).
+import { contentLines } from '../../output.js';
 import { defineCommand } from '../command.js';
-import { CHECKSUM_TYPES, checksum, findAll, guestRealpath, headLines, longListing, statRecord, tailLines } from '../fileops.js';
+import { CHECKSUM_TYPES, checksum, findAll, guestFileSize, guestRealpath, headLines, longListing, statRecord, tailLines } from '../fileops.js';
 
 export const ls = defineCommand({
   name: 'ls',
@@ -74,7 +76,7 @@ function lineCommand(name: string, which: 'head' | 'tail') {
       streamed, whatever its size.`,
     async run(ctx, [path]) {
       const fn = which === 'head' ? headLines : tailLines;
-      await ctx.out.lines(await fn(ctx.session.reader, path, 10));
+      await ctx.out.write(contentLines(await fn(ctx.session.reader, path, 10)));
     },
   });
 }
@@ -94,7 +96,7 @@ export const headN = defineCommand({
   description: `Print the first nrlines lines of the file. A negative nrlines prints every line except the
     last -nrlines; 0 prints nothing.`,
   async run(ctx, [n, path]) {
-    await ctx.out.lines(await headLines(ctx.session.reader, path, n));
+    await ctx.out.write(contentLines(await headLines(ctx.session.reader, path, n)));
   },
 });
 
@@ -110,7 +112,7 @@ export const tailN = defineCommand({
   description: `Print the last nrlines lines of the file. A negative nrlines prints from line -nrlines
     (counting from 1) to the end; 0 prints nothing.`,
   async run(ctx, [n, path]) {
-    await ctx.out.lines(await tailLines(ctx.session.reader, path, n));
+    await ctx.out.write(contentLines(await tailLines(ctx.session.reader, path, n)));
   },
 });
 
@@ -374,7 +376,7 @@ export const filesize = defineCommand({
   summary: 'print the size of a file in bytes',
   description: `Print the size of the file in bytes (a final symlink is followed).`,
   async run(ctx, [path]) {
-    await ctx.out.lines([String((await ctx.session.stat(path)).size)]);
+    await ctx.out.lines([String(await guestFileSize(ctx.session.reader, path))]);
   },
 });
 

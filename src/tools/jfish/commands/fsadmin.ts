@@ -166,9 +166,9 @@ export const zeroDevice = defineCommand({
   },
 });
 
-function human(bytes: number): string {
-  const units = ['', 'K', 'M', 'G', 'T', 'P'];
-  let v = bytes;
+function human(bytes: bigint): string {
+  const units = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
+  let v = Number(bytes); // rounded for people anyway
   let i = 0;
   while (v >= 1024 && i < units.length - 1) {
     v /= 1024;
@@ -182,7 +182,7 @@ async function dfRows(ctx: Ctx, h: boolean): Promise<string[]> {
   const rows: string[][] = [['Filesystem', h ? 'Size' : '1K-blocks', 'Used', h ? 'Avail' : 'Available', 'Use%', 'Mounted on']];
   for (const m of ctx.session.mountpoints()) {
     const u = await ctx.session.layout.usage(m.device);
-    const f = h ? human : (n: number) => String(Math.ceil(n / 1024));
+    const f = h ? human : (n: bigint) => String((n + 1023n) / 1024n); // 1K blocks, rounded up, exact
     rows.push([m.device, f(u.size), f(u.used), f(u.available), `${u.usePercent}%`, m.mountpoint]);
   }
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -3,6 +3,7 @@
 // created by name through the guest-rooted reader/writer, so neither a hostile archive nor
 // a hostile guest can make us touch a host file. Optional arguments are guestfish's
 // `name:value` words (compress:gzip numericowner:true excludes:PATTERN,...).
+import { printError } from '../../cli.js';
 import { JootError } from '../../../appliance/errors.js';
 import { defineCommand } from '../command.js';
 import { compressions, type Compression } from '../tar/compress.js';
@@ -13,7 +14,7 @@ function io(name: string): TarIo {
   return {
     stdin: process.stdin,
     stderr: process.stderr,
-    warn: (m) => process.stderr.write(`jfish: ${name}: ${m}\n`),
+    warn: (m) => printError('jfish', `${name}: ${m}`),
   };
 }
 

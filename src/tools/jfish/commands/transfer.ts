@@ -3,6 +3,7 @@
 // GuestWriter (refused in a read-only session); host paths are relative to the current
 // directory (see lcd). A progress bar goes to stderr for transfers over 8 MiB when stderr is
 // a terminal. tar-in / tar-out are in tar.ts.
+import { printError } from '../../cli.js';
 import { JootError } from '../../../appliance/errors.js';
 import { usage } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
@@ -11,7 +12,7 @@ import { copyIn, copyOut, download, upload, type TransferIo } from '../transfero
 function io(name: string): TransferIo {
   return {
     stderr: process.stderr,
-    warn: (m) => process.stderr.write(`jfish: ${name}: ${m}\n`),
+    warn: (m) => printError('jfish', `${name}: ${m}`),
   };
 }
 
