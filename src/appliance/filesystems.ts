@@ -7,7 +7,7 @@
 import { lstat, mkdir, realpath, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, warn } from './run.js';
-import { escapeControls, hasControlChars } from './guest-names.js';
+import { hasControlChars } from './guest-names.js';
 
 export interface Probe {
   type?: string;
@@ -46,8 +46,8 @@ export function parseBlkidUdev(text: string): Probe {
   const uuid = kv.ID_FS_UUID_ENC !== undefined ? decodeUdev(kv.ID_FS_UUID_ENC) : kv.ID_FS_UUID;
   return {
     type: kv.ID_FS_TYPE || undefined,
-    label: label === undefined ? undefined : escapeControls(label),
-    uuid: uuid === undefined ? undefined : escapeControls(uuid),
+    label,
+    uuid,
     ptType: kv.ID_PART_TABLE_TYPE || undefined,
     usage: kv.ID_FS_USAGE || undefined,
   };

@@ -16,7 +16,6 @@ import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JootError } from './errors.js';
-import { escapeControls } from './guest-names.js';
 import { run, trace, commandError, type Runner } from './run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
@@ -542,7 +541,7 @@ export function toPublic(
 
   const pvs: PvInfo[] = scan.pvs
     .filter((p) => pvName.has(p))
-    .map((p) => ({ name: pvName.get(p)!, vg: validLvmName(p.vgName) || p.vgName === '' ? p.vgName : escapeControls(p.vgName), uuid: p.uuid, size: p.size }))
+    .map((p) => ({ name: pvName.get(p)!, vg: p.vgName, uuid: p.uuid, size: p.size }))
     .sort((a, b) => byName(a.name, b.name));
 
   const lvs: LvInfo[] = scan.lvs

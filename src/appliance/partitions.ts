@@ -4,7 +4,6 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { JootError } from './errors.js';
-import { escapeControls } from './guest-names.js';
 import { run, retryWhileBusy, sleep, type Runner } from './run.js';
 import { settle } from './udev.js';
 
@@ -54,8 +53,8 @@ export function toPartitions(disk: string, rows: Record<string, string>[]): Host
       scheme,
       type,
       uuid: r.UUID || undefined,
-      // a GPT name is the guest's data: control characters never shown raw
-      label: r.NAME ? escapeControls(r.NAME) : undefined,
+      // a GPT name is the guest's data, kept exact: the tools escape it on a terminal
+      label: r.NAME || undefined,
       extended: scheme === 'dos' && EXTENDED_TYPES.has(type),
     };
   });

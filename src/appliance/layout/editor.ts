@@ -5,7 +5,6 @@
 import { open } from 'node:fs/promises';
 import { JootError } from '../errors.js';
 import { run } from '../run.js';
-import { escapeControls } from '../guest-names.js';
 import { parseSubvolumeList } from '../filesystems.js';
 import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';
@@ -343,7 +342,7 @@ export class LayoutEditor {
         .split('\n')
         .map((l) => /^([A-Z_0-9]+)=(.*)$/.exec(l))
         .filter((m): m is RegExpExecArray => !!m && m[1] !== 'DEVNAME' && m[1] !== 'PART_ENTRY_DISK')
-        .map((m) => [m[1]!, escapeControls(m[2]!)]);
+        .map((m) => [m[1]!, m[2]!]);
     });
   }
 
