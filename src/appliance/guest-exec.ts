@@ -6,11 +6,15 @@
 //     └ sh -c SETUP (pid 1 of the new PID namespace; guest paths are arguments, never code)
 //         ├ remount the session's guest mounts exec (still nosuid,nodev): only in this namespace,
 //         │ the session's own mounts stay noexec
-//         ├ fresh proc on ROOT/proc (this PID namespace only; /proc/sys and friends read-only),
-//         │ sysfs read-only on ROOT/sys, and a small tmpfs on ROOT/dev with null zero full random
-//         │ urandom tty, a private devpts, shm and the fd links — never the host's /dev, whose disk
-//         │ nodes a guest program could open
-//         └ exec capsh --drop=… --chroot=ROOT --shell=PROG -- ARGS
+//         ├ fresh proc on ROOT/proc (this PID namespace only; /proc/sys and friends read-only,
+//         │ /proc/keys and /proc/key-users empty), sysfs read-only on ROOT/sys, and a small tmpfs
+//         │ on ROOT/dev with null zero full random urandom tty, a devpts instance of its own
+//         │ (newinstance, always: never the host's /dev/pts), shm and the fd links — never the
+//         │ host's /dev, whose disk nodes a guest program could open
+//         └ exec perl STARTER (guest-confine.ts): a new empty session keyring, a seccomp filter
+//           that denies the key syscalls, a session of its own, every descriptor above 2
+//           closed; then
+//           exec capsh --drop=… --chroot=ROOT --shell=PROG -- ARGS
 //             chroot, then drop the capabilities that would let root leave the chroot or reach
 //             the host (sys_admin: mount; sys_chroot: the classic chroot escape; mknod: device
 //             nodes for the host's disks; sys_module, sys_rawio, …) from the bounding set, then
@@ -29,10 +33,10 @@
 // (share the host's network namespace instead of a new empty one), `joinMountNs` (nsenter the
 // mount namespace of the joot's holder process first, so every enter of one joot sees the same
 // guest mounts), `prepared` (the holder ran the once-per-tree part of the setup already, on its
-// own copy of the guest tree: see prepareGuestRoot), `foreground` (stdin, stdout and stderr are joot's own — a real terminal —, the
-// container stays in joot's process group so the terminal's ^C reaches the program; with a
-// terminal the host's /dev/pts is bound instead of a private devpts, so the program's tty has a
-// name inside), `env` (extra variables: pass_thru_env), `hostname` (the UTS namespace's name) and
+// own copy of the guest tree: see prepareGuestRoot), `foreground` (stdin, stdout and stderr are
+// joot's own; when any of them is a terminal, the program runs on a pty of the container's
+// devpts instead, behind a relay on the host: guest-tty.ts), `env` (extra variables:
+// pass_thru_env), `hostname` (the UTS namespace's name) and
 // `resolvConf` (a host file bound read-only over the guest's /etc/resolv.conf when that is a
 // regular file; with `prepared` it is given to prepareGuestRoot instead). Without them the
 // behaviour is exactly jfish's `sh`/`command`.
@@ -69,10 +73,11 @@ export interface GuestExecOptions {
   /** receives the program's stdout as it comes; resolves when the data is taken (not with `foreground`) */
   stdout?: (chunk: Uint8Array) => Promise<void>;
   /**
-   * joot enter: the program gets joot's own stdin, stdout and stderr and stays in joot's
-   * process group (a terminal's ^C reaches it). A ^C or ^\ that the program (pid 1 of its
-   * namespace, which the kernel spares from signals it has no handler for) would not see is
-   * turned into a kill of the namespace, as the signal would have killed a normal process.
+   * joot enter: the program gets joot's own stdin, stdout and stderr, but never a terminal:
+   * a terminal among them is replaced by a pty of the container's own (guest-tty.ts). A ^C or
+   * ^\ that the program (pid 1 of its namespace, which the kernel spares from signals it has
+   * no handler for) would not see is turned into a kill of the namespace, as the signal would
+   * have killed a normal process.
    */
   foreground?: boolean;
   /** share the host's network (default: a new network namespace with only loopback, down) */
@@ -183,7 +188,7 @@ fi
 `;
 
 /**
- * Arguments: the guest argv. Writes `ready` on fd 3 just before handing over to the guest
+ * Arguments: the guest argv. The starter writes `ready` on fd 3 just before handing over to the guest
  * program, so a failure of the setup is told apart from a failure of the program.
  */
 const PROCESS_PART = `if realdir proc; then
