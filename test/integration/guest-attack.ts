@@ -2,6 +2,7 @@
 // small static binaries built with the host's C compiler, put into a copy of
 // fixture('debian-gpt.qcow2') with jfish, a joot on that copy (its own joot_home and run dir),
 // and a real pty to drive `joot enter` through, as a person's terminal.
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,11 +122,33 @@ sys.stdout.flush()
 sys.exit(99 if not ok else os.waitstatus_to_exitcode(status))
 `;
 
-export function onTerminal(argv: string[], steps: [string, string][], o: { env: Record<string, string>; hostPty?: boolean; stdio?: (number | 'ignore' | 'pipe')[] }) {
-  return execa('python3', ['-c', DRIVER, JSON.stringify(argv), JSON.stringify(steps)], {
-    reject: false,
-    env: { ...o.env, TERM: 'dumb', ...(o.hostPty ? { HOSTPTY: '1' } : {}) },
-    timeout: 120_000,
-    ...(o.stdio ? { stdio: o.stdio as never } : {}),
+/** Drive `argv` on a terminal (DRIVER); `fd50`: a descriptor the driver and argv inherit as fd 50. */
+export function onTerminal(argv: string[], steps: [string, string][], o: { env: Record<string, string>; hostPty?: boolean; fd50?: number }) {
+  const env = { ...o.env, TERM: 'dumb', ...(o.hostPty ? { HOSTPTY: '1' } : {}) };
+  return spawnWith('python3', ['-c', DRIVER, JSON.stringify(argv), JSON.stringify(steps)], env, o.fd50);
+}
+
+/**
+ * Run a command (stdin /dev/null, no shell), optionally with fd 50 open on `fd50` as a shell's
+ * `exec 50<dir` leaves it. node's spawn, not execa: execa's types take no descriptor numbers
+ * beyond stdio.
+ */
+export function spawnWith(cmd: string, args: string[], env: Record<string, string>, fd50?: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const stdio: ('pipe' | 'ignore' | number)[] = ['ignore', 'pipe', 'pipe'];
+  if (fd50 !== undefined) {
+    while (stdio.length < 50) stdio.push('ignore');
+    stdio.push(fd50);
+  }
+  const child = spawn(cmd, args, { stdio, env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const timer = setTimeout(() => child.kill('SIGTERM'), 150_000);
+  return new Promise((resolve) => {
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ exitCode, stdout: stdout.replace(/\n$/, ''), stderr });
+    });
   });
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileStatic, JFISH, JOOT, jootWith, onTerminal, skipReason, type Joot } from './guest-attack.js';
+import { compileStatic, JFISH, JOOT, jootWith, onTerminal, skipReason, spawnWith, type Joot } from './guest-attack.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 if (skipReason) console.log(`skipping guest keyring and fd tests: ${skipReason}`);
@@ -97,13 +97,7 @@ const inSession = (argv: string[]) => [
   `keyctl add user ${tag}-s KEY-SECRET-SESSION @s >/dev/null && keyctl link @u @s && exec "$@"`, 'sh', ...argv,
 ];
 
-/** stdio with fd 50 open on the host directory, as a shell's `exec 50<dir` leaves it */
-function withFd50(fd: number): (number | 'ignore' | 'pipe')[] {
-  const stdio: (number | 'ignore' | 'pipe')[] = ['pipe', 'pipe', 'pipe'];
-  while (stdio.length < 50) stdio.push('ignore');
-  stdio.push(fd);
-  return stdio;
-}
+const withFd50 = (fd: number, cmd: string, args: string[], env: Record<string, string> = {}) => spawnWith(cmd, args, env, fd);
 
 describe.skipIf(skipReason !== '')('guest programs and the caller keyrings and descriptors', () => {
   let dirFd = -1;
@@ -138,7 +132,7 @@ describe.skipIf(skipReason !== '')('guest programs and the caller keyrings and d
   };
 
   it('control: on the host the prober finds both keys and the directory behind fd 50', async () => {
-    const r = await execa('keyctl', inSession([prober, ...args]), { reject: false, stdio: withFd50(dirFd) });
+    const r = await withFd50(dirFd, 'keyctl', inSession([prober, ...args]));
     expect(r.stdout).toContain('KEY-SECRET-SESSION');
     expect(r.stdout).toContain('KEY-SECRET-USER');
     expect(r.stdout).toContain('FOUND through fd 50: HOST-FILE-SECRET');
@@ -146,26 +140,26 @@ describe.skipIf(skipReason !== '')('guest programs and the caller keyrings and d
 
   it('jfish command and jfish sh: no keyring, no descriptor above 2', async () => {
     const run = { JOOT_RUN_DIR: j.env.JOOT_RUN_DIR! };
-    const c = await execa('keyctl', inSession([JFISH, '-a', j.image, '-i', 'command', ['/usr/local/bin/jprobe', ...args].join(' ')]), { reject: false, env: run, stdio: withFd50(dirFd) });
+    const c = await withFd50(dirFd, 'keyctl', inSession([JFISH, '-a', j.image, '-i', 'command', ['/usr/local/bin/jprobe', ...args].join(' ')]), run);
     expect(c.exitCode, c.stderr).toBe(0);
     clean(c.stdout);
-    const s = await execa('keyctl', inSession([JFISH, '-a', j.image, '-i', 'sh', `/usr/local/bin/jprobe ${args.join(' ')}; cat /proc/keys /proc/key-users; echo end`]), { reject: false, env: run, stdio: withFd50(dirFd) });
+    const s = await withFd50(dirFd, 'keyctl', inSession([JFISH, '-a', j.image, '-i', 'sh', `/usr/local/bin/jprobe ${args.join(' ')}; cat /proc/keys /proc/key-users; echo end`]), run);
     expect(s.exitCode, s.stderr).toBe(0);
     clean(s.stdout);
     expect(s.stdout).toMatch(/probe done: 0 found\nend\n?$/);
   }, 180_000);
 
   it('joot enter without a terminal: the same', async () => {
-    const r = await execa('keyctl', inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args]), { reject: false, env: j.env, stdio: withFd50(dirFd) });
+    const r = await withFd50(dirFd, 'keyctl', inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args]), j.env);
     expect(r.exitCode, r.stderr).toBe(0);
     clean(r.stdout);
     // the host's keys are out of sight in /proc too
-    const s = await execa(JOOT, ['enter', 't', '--', 'sh', '-c', 'cat /proc/keys; echo keys-$?'], { reject: false, env: j.env, stdio: withFd50(dirFd) });
+    const s = await withFd50(dirFd, JOOT, ['enter', 't', '--', 'sh', '-c', 'cat /proc/keys; echo keys-$?'], j.env);
     expect(s.stdout).toBe('keys-0');
   }, 180_000);
 
   it('joot enter on a terminal: the same', async () => {
-    const r = await onTerminal(['keyctl', ...inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args])], [['', 'eof']], { env: j.env, stdio: withFd50(dirFd) });
+    const r = await onTerminal(['keyctl', ...inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args])], [['', 'eof']], { env: j.env, fd50: dirFd });
     expect(r.exitCode, r.stdout).toBe(0);
     clean(r.stdout);
   }, 180_000);
