@@ -164,7 +164,7 @@ if (syscall($close_range, 3, 4294967295, 0) != 0) {
   closedir $d;
   for my $fd (@fds) { if (open(my $h, '<&=', $fd)) { close $h } }
 }
-delete $ENV{$_} for grep { /^JOOT_/ } keys %ENV;
+delete @ENV{qw(JOOT_NR JOOT_SECCOMP JOOT_START JOOT_TTY_PATH JOOT_TTY_FDS)};
 exec { $ARGV[0] } @ARGV;
 fail "cannot run $ARGV[0]";
 `;

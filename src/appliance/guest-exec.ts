@@ -202,6 +202,7 @@ const PROCESS_PART = `if realdir proc; then
   done
 fi
 pts=
+unset JOOT_TTY_PATH
 if realdir dev && [ -d "$root/dev/pts" ] && [ ! -L "$root/dev/pts" ]; then
   pts=$root/dev/pts
 elif [ -n "\${JOOT_TTY_FDS:-}" ]; then

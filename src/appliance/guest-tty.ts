@@ -113,7 +113,11 @@ def open_pty(d):
     # a pty of the container's own devpts, never one of the host's
     peer = fcntl.ioctl(m, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     try:
-        if os.fstat(peer).st_dev == os.stat('/dev/pts').st_dev:
+        try:
+            host = os.stat('/dev/pts').st_dev
+        except OSError:
+            host = None
+        if os.fstat(peer).st_dev == host:
             raise OSError('it is one of the host devpts')
     finally:
         os.close(peer)
