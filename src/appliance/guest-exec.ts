@@ -6,11 +6,15 @@
 //     └ sh -c SETUP (pid 1 of the new PID namespace; guest paths are arguments, never code)
 //         ├ remount the session's guest mounts exec (still nosuid,nodev): only in this namespace,
 //         │ the session's own mounts stay noexec
-//         ├ fresh proc on ROOT/proc (this PID namespace only; /proc/sys and friends read-only),
-//         │ sysfs read-only on ROOT/sys, and a small tmpfs on ROOT/dev with null zero full random
-//         │ urandom tty, a private devpts, shm and the fd links — never the host's /dev, whose disk
-//         │ nodes a guest program could open
-//         └ exec capsh --drop=… --chroot=ROOT --shell=PROG -- ARGS
+//         ├ fresh proc on ROOT/proc (this PID namespace only; /proc/sys and friends read-only,
+//         │ /proc/keys and /proc/key-users empty), sysfs read-only on ROOT/sys, and a small tmpfs
+//         │ on ROOT/dev with null zero full random urandom tty, a devpts instance of its own
+//         │ (newinstance, always: never the host's /dev/pts), shm and the fd links — never the
+//         │ host's /dev, whose disk nodes a guest program could open
+//         └ exec perl STARTER (guest-confine.ts): a new empty session keyring, a seccomp filter
+//           that denies the key syscalls, a session of its own, every descriptor above 2
+//           closed; then
+//           exec capsh --drop=… --chroot=ROOT --shell=PROG -- ARGS
 //             chroot, then drop the capabilities that would let root leave the chroot or reach
 //             the host (sys_admin: mount; sys_chroot: the classic chroot escape; mknod: device
 //             nodes for the host's disks; sys_module, sys_rawio, …) from the bounding set, then
@@ -29,10 +33,10 @@
 // (share the host's network namespace instead of a new empty one), `joinMountNs` (nsenter the
 // mount namespace of the joot's holder process first, so every enter of one joot sees the same
 // guest mounts), `prepared` (the holder ran the once-per-tree part of the setup already, on its
-// own copy of the guest tree: see prepareGuestRoot), `foreground` (stdin, stdout and stderr are joot's own — a real terminal —, the
-// container stays in joot's process group so the terminal's ^C reaches the program; with a
-// terminal the host's /dev/pts is bound instead of a private devpts, so the program's tty has a
-// name inside), `env` (extra variables: pass_thru_env), `hostname` (the UTS namespace's name) and
+// own copy of the guest tree: see prepareGuestRoot), `foreground` (stdin, stdout and stderr are
+// joot's own; when any of them is a terminal, the program runs on a pty of the container's
+// devpts instead, behind a relay on the host: guest-tty.ts), `env` (extra variables:
+// pass_thru_env), `hostname` (the UTS namespace's name) and
 // `resolvConf` (a host file bound read-only over the guest's /etc/resolv.conf when that is a
 // regular file; with `prepared` it is given to prepareGuestRoot instead). Without them the
 // behaviour is exactly jfish's `sh`/`command`.
@@ -46,6 +50,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { trackLive, untrackLive } from './cleanup.js';
+import { confineEnv } from './guest-confine.js';
+import { relayCommand } from './guest-tty.js';
 import { JootError } from './errors.js';
 import { loadExeca, quoteForTrace, run, trace } from './run.js';
 
@@ -67,10 +73,11 @@ export interface GuestExecOptions {
   /** receives the program's stdout as it comes; resolves when the data is taken (not with `foreground`) */
   stdout?: (chunk: Uint8Array) => Promise<void>;
   /**
-   * joot enter: the program gets joot's own stdin, stdout and stderr and stays in joot's
-   * process group (a terminal's ^C reaches it). A ^C or ^\ that the program (pid 1 of its
-   * namespace, which the kernel spares from signals it has no handler for) would not see is
-   * turned into a kill of the namespace, as the signal would have killed a normal process.
+   * joot enter: the program gets joot's own stdin, stdout and stderr, but never a terminal:
+   * a terminal among them is replaced by a pty of the container's own (guest-tty.ts). A ^C or
+   * ^\ that the program (pid 1 of its namespace, which the kernel spares from signals it has
+   * no handler for) would not see is turned into a kill of the namespace, as the signal would
+   * have killed a normal process.
    */
   foreground?: boolean;
   /** share the host's network (default: a new network namespace with only loopback, down) */
@@ -181,7 +188,7 @@ fi
 `;
 
 /**
- * Arguments: the guest argv. Writes `ready` on fd 3 just before handing over to the guest
+ * Arguments: the guest argv. The starter writes `ready` on fd 3 just before handing over to the guest
  * program, so a failure of the setup is told apart from a failure of the program.
  */
 const PROCESS_PART = `if realdir proc; then
@@ -189,22 +196,33 @@ const PROCESS_PART = `if realdir proc; then
   for p in sys sysrq-trigger irq bus fs; do
     if [ -e "$root/proc/$p" ]; then mount --bind -o ro,nosuid,nodev,noexec "$root/proc/$p" "$root/proc/$p"; fi
   done
+  # the host's keys are not namespaced: their names and ids stay out of sight (as Docker masks them)
+  for p in keys key-users; do
+    if [ -f "$root/proc/$p" ]; then mount --bind -o ro /dev/null "$root/proc/$p"; fi
+  done
 fi
+pts=
+unset JOOT_TTY_PATH
 if realdir dev && [ -d "$root/dev/pts" ] && [ ! -L "$root/dev/pts" ]; then
-  if [ "\${JOOT_HOST_PTS:-}" = 1 ]; then
-    # joot enter on a terminal: the program's tty is one of the host's ptys, so it has a name here
-    mount --rbind /dev/pts "$root/dev/pts"
-  else
-    mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$root/dev/pts"
-  fi
+  pts=$root/dev/pts
+elif [ -n "\${JOOT_TTY_FDS:-}" ]; then
+  # a terminal for a guest without /dev/pts: a devpts of its own all the same, outside its tree
+  pts=/dev/pts
+fi
+if [ -n "$pts" ]; then mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5,nosuid,noexec devpts "$pts"; fi
+if [ -n "\${JOOT_TTY_FDS:-}" ]; then
+  # joot enter on a terminal (guest-tty.ts): the relay opens a pty in this devpts and names it
+  echo "pts $pts" >&3
+  read -r n <&4 || n=
+  case $n in ''|*[!0-9]*) echo 'no terminal for the program' >&2; exit 1 ;; esac
+  export JOOT_TTY_PATH="$pts/$n"
 fi
 if [ -n "\${JOOT_HOSTNAME:-}" ]; then printf %s "$JOOT_HOSTNAME" >/proc/sys/kernel/hostname; fi
 drop=$JOOT_DROP_CAPS
-unset JOOT_DROP_CAPS JOOT_HOST_PTS JOOT_RESOLV JOOT_HOSTNAME
+unset JOOT_DROP_CAPS JOOT_RESOLV JOOT_HOSTNAME
 prog=$1; shift
-echo ready >&3
-exec 3>&-
-exec capsh --drop="$drop" --chroot="$root" --shell="$prog" -- "$@"
+# guest-confine.ts: keyrings, seccomp, a session of its own, \`ready\` on fd 3, no descriptor above 2
+exec perl -e "$JOOT_START" -- capsh --drop="$drop" --chroot="$root" --shell="$prog" -- "$@"
 `;
 
 /** jfish: everything, as pid 1 of the new namespaces. Arguments: ROOT, `ro|rw MOUNTPOINT` pairs, `--`, the guest argv. */
@@ -263,9 +281,8 @@ export async function prepareGuestRoot(o: { root: string; mounts: readonly Guest
 }
 
 /** The environment of the setup script: the guest's, plus what the script reads (and unsets). */
-export function setupEnv(o: Pick<GuestExecOptions, 'term' | 'env' | 'hostname' | 'resolvConf'>, hostPts: boolean): Record<string, string> {
-  const env: Record<string, string> = { ...guestEnv(o.term), ...o.env, JOOT_DROP_CAPS: DROPPED_CAPS.join(',') };
-  if (hostPts) env.JOOT_HOST_PTS = '1';
+export function setupEnv(o: Pick<GuestExecOptions, 'term' | 'env' | 'hostname' | 'resolvConf'>): Record<string, string> {
+  const env: Record<string, string> = { ...guestEnv(o.term), ...o.env, JOOT_DROP_CAPS: DROPPED_CAPS.join(','), ...confineEnv() };
   if (o.hostname) env.JOOT_HOSTNAME = o.hostname;
   if (o.resolvConf) env.JOOT_RESOLV = o.resolvConf;
   return env;
@@ -286,7 +303,7 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
   trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
   const { execa } = await loadExeca();
   const child = execa(cmd, args, {
-    env: setupEnv(o, false),
+    env: setupEnv(o),
     extendEnv: false,
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     buffer: false,
@@ -357,19 +374,23 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
 }
 
 /**
- * joot enter's way (`foreground`): the program has joot's stdin, stdout and stderr and joot's
- * process group. Never throws for the program's own doings: its exit status comes back (128+N
- * for a signal). SIGTERM and SIGHUP to joot kill the namespace (exit 128+N); SIGINT and SIGQUIT
- * reach the program from the terminal anyway — joot only kills the namespace when the program
- * neither handles nor ignores the signal, since as pid 1 it would otherwise never see it.
+ * joot enter's way (`foreground`): the program gets joot's stdin, stdout and stderr — except
+ * that when any of them is a terminal, it runs on a pty of its own behind a relay
+ * (guest-tty.ts) and never gets the user's terminal. Never throws for the program's own
+ * doings: its exit status comes back (128+N for a signal). SIGTERM and SIGHUP to joot kill the
+ * namespace (exit 128+N). Without a terminal, SIGINT and SIGQUIT to joot go to the program
+ * (pid 1 of its namespace and in a session of its own) when it handles them, else they kill the
+ * namespace, as they would have killed a normal process; with one, they are the relay's: it
+ * is in joot's process group and gets the terminal's signals itself.
  */
 async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult> {
-  const { cmd, args } = guestExecCommand(o);
+  const container = guestExecCommand(o);
   const tty = process.stdin.isTTY === true || process.stdout.isTTY === true || process.stderr.isTTY === true;
-  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
+  const { cmd, args } = tty ? relayCommand(o.root, container.cmd, container.args) : container;
+  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}${tty ? ' (on a pty of its own)' : ''}`);
   // node's own spawn, not execa: this is the enter client's one command, and loading execa would
-  // cost a tenth of the enter. setpriv's pdeathsig kills the container if joot dies.
-  const child = spawn(cmd, args, { env: setupEnv(o, tty), stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  // cost a tenth of the enter. setpriv's pdeathsig ends the container (or the relay) if joot dies.
+  const child = spawn(cmd, args, { env: setupEnv(o), stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
   const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ exitCode: null, signal: null, error }));
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));
@@ -381,9 +402,10 @@ async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult
   let killedBy: NodeJS.Signals | undefined;
   const killAll = (sig: NodeJS.Signals) => {
     killedBy ??= sig;
-    if (child.pid !== undefined && child.exitCode === null) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       try {
-        process.kill(child.pid, 'SIGKILL');
+        // the relay restores the terminal, then kills the namespace; unshare is killed outright
+        process.kill(child.pid, tty ? 'SIGTERM' : 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -391,8 +413,17 @@ async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult
   };
   const onSignal = (sig: NodeJS.Signals) => {
     if (sig === 'SIGINT' || sig === 'SIGQUIT') {
+      if (tty) return;
       const init = child.pid !== undefined ? namespaceInit(child.pid) : undefined;
-      if (init === undefined || seesSignal(init, signalNumber(sig) ?? 0)) return;
+      if (init === undefined) return;
+      if (seesSignal(init, signalNumber(sig) ?? 0)) {
+        try {
+          process.kill(init, sig);
+        } catch {
+          /* gone */
+        }
+        return;
+      }
     }
     killAll(sig);
   };

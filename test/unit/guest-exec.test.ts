@@ -2,6 +2,8 @@
 // check, and the command line that builds the container (guest data only ever as arguments).
 import { describe, expect, it } from 'vitest';
 import { DROPPED_CAPS, PREPARE_SCRIPT, PROCESS_SCRIPT, SETUP_SCRIPT, guestEnv, guestExecCommand, lastLine } from '../../src/appliance/guest-exec.js';
+import { confineEnv, filterHex, keyringFilter } from '../../src/appliance/guest-confine.js';
+import { relayCommand } from '../../src/appliance/guest-tty.js';
 import { canRun, hostArch, splitCommandLine } from '../../src/tools/jfish/commands/guest.js';
 
 describe('splitCommandLine', () => {
@@ -59,6 +61,10 @@ describe('guestExecCommand', () => {
     expect(SETUP_SCRIPT).toContain('remount,bind,exec,nosuid,nodev,$1');
     expect(SETUP_SCRIPT).not.toMatch(/bind[^\n]*\/dev"/);
     expect(SETUP_SCRIPT).toMatch(/mount -t tmpfs [^\n]*"\$d"/);
+    // a devpts of its own, always: never the host's /dev/pts
+    expect(SETUP_SCRIPT).toContain('mount -t devpts -o newinstance,');
+    expect(SETUP_SCRIPT).not.toMatch(/--r?bind \/dev\/pts/);
+    expect(SETUP_SCRIPT).not.toContain('JOOT_HOST_PTS');
     expect(DROPPED_CAPS).toEqual(expect.arrayContaining(['cap_sys_admin', 'cap_sys_chroot', 'cap_mknod', 'cap_sys_module', 'cap_sys_rawio']));
   });
   it('on a prepared tree (joot enter): joins the holder, runs only the per-program part', () => {
@@ -85,5 +91,58 @@ describe('guestExecCommand', () => {
   it('reports the last non-empty line of stderr', () => {
     expect(lastLine('a\nb\n\n  \n')).toBe('b');
     expect(lastLine('')).toBe('');
+  });
+});
+
+// a classic-BPF interpreter for the few instructions the filter uses
+function runFilter(prog: ReturnType<typeof keyringFilter>, arch: number, nr: number): number {
+  let a = 0;
+  for (let pc = 0; pc < prog.length; pc++) {
+    const [code, jt, jf, k] = prog[pc]!;
+    if (code === 0x20) a = k === 0 ? nr : k === 4 ? arch : NaN;
+    else if (code === 0x54) a = (a & k) >>> 0;
+    else if (code === 0x15) pc += a === k ? jt : jf;
+    else if (code === 0x06) return k >>> 0;
+    else throw new Error(`unknown instruction ${code}`);
+  }
+  throw new Error('fell off the end');
+}
+
+describe('the starter (guest-confine.ts)', () => {
+  const ALLOW = 0x7fff0000;
+  const EPERM = 0x00050001;
+  const X86_64 = 0xc000003e;
+  const I386 = 0x40000003;
+  it('denies add_key, request_key and keyctl in every ABI of the host, and nothing else', () => {
+    const prog = keyringFilter('x64');
+    for (const nr of [248, 249, 250, 0x40000000 + 250]) expect(runFilter(prog, X86_64, nr)).toBe(EPERM);
+    for (const nr of [286, 287, 288]) expect(runFilter(prog, I386, nr)).toBe(EPERM);
+    for (const nr of [0, 1, 59, 157, 251, 436]) expect(runFilter(prog, X86_64, nr)).toBe(ALLOW);
+    expect(runFilter(prog, I386, 250)).toBe(ALLOW); // i386's 250 is not a key call
+    expect(runFilter(prog, 0xc00000b7, 219)).toBe(0x80000000); // an ABI it does not know: killed
+    const arm = keyringFilter('arm64');
+    expect(runFilter(arm, 0xc00000b7, 219)).toBe(EPERM);
+    expect(runFilter(arm, 0x40000028, 311)).toBe(EPERM);
+    expect(runFilter(arm, 0xc00000b7, 250)).toBe(ALLOW);
+    expect(() => keyringFilter('mips')).toThrow(/cannot be confined/);
+  });
+  it('hands perl the filter as struct sock_filter, and the syscall numbers', () => {
+    expect(filterHex([[0x06, 1, 2, 0x7fff0000]])).toBe('060001020000ff7f');
+    const env = confineEnv('x64');
+    expect(env.JOOT_NR).toBe('250 157 112 436');
+    expect(env.JOOT_SECCOMP).toBe(filterHex(keyringFilter('x64')));
+    expect(env.JOOT_START).toContain('close_range');
+    // the last step of the setup, in every mode
+    expect(SETUP_SCRIPT).toContain('exec perl -e "$JOOT_START" -- capsh');
+    expect(PROCESS_SCRIPT).toContain('exec perl -e "$JOOT_START" -- capsh');
+  });
+  it('masks the host keys in the container proc', () => {
+    expect(PROCESS_SCRIPT).toMatch(/for p in keys key-users; do[^]*mount --bind -o ro \/dev\/null "\$root\/proc\/\$p"/);
+  });
+  it('runs a terminal program behind the relay, the container as its argument', () => {
+    const { cmd, args } = relayCommand('/r', 'setpriv', ['--pdeathsig', 'KILL']);
+    expect(cmd).toBe('setpriv');
+    expect(args.slice(0, 8)).toEqual(['--pdeathsig', 'TERM', '--', 'python3', '-I', '-S', '-c', expect.stringContaining('TIOCGPTN')]);
+    expect(args.slice(8)).toEqual(['/r', '--', 'setpriv', '--pdeathsig', 'KILL']);
   });
 });
