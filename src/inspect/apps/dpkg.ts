@@ -29,29 +29,16 @@ export function parseDpkgStatus(text: string): { applications: Application[]; wa
   return p.end();
 }
 
-const PACKAGE = [...'Package:'].map((c) => c.charCodeAt(0));
-const STATUS = [...'Status:'].map((c) => c.charCodeAt(0));
-const SOURCE = [...'Source:'].map((c) => c.charCodeAt(0));
-const VERSION = [...'Version:'].map((c) => c.charCodeAt(0));
-const ARCHITECTURE = [...'Architecture:'].map((c) => c.charCodeAt(0));
-const HOMEPAGE = [...'Homepage:'].map((c) => c.charCodeAt(0));
-const DESCRIPTION = [...'Description:'].map((c) => c.charCodeAt(0));
-
-/** Does the line buf[pos, end) start with the field name `f` (with its colon)? */
-function startsWith(buf: Buffer, pos: number, end: number, f: number[]): boolean {
-  if (end - pos < f.length) return false;
-  for (let i = 1; i < f.length; i++) if (buf[pos + i] !== f[i]) return false; // [0] was switched on
-  return true;
-}
-
-/** A field's value, trimmed. */
-function fieldValue(buf: Buffer, from: number, to: number): string {
-  return buf.toString('utf8', from, to).trim();
+/** A copy of `s` that does not keep a larger string alive: V8 makes a substring of 13 or more
+ *  characters a view of its parent (here: a whole chunk's text); concatenating and slicing
+ *  flattens it into a string of its own. */
+function own(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 /**
  * A dpkg status file parsed as it streams in, paragraph by paragraph: push() its bytes in
- * chunks of any size, end() for the result. Memory holds the result and the current line,
+ * chunks of any size, end() for the result. Memory holds the result and the current chunk,
  * not the file. NUL bytes are dropped and CRLF line ends read as LF.
  */
 export class DpkgStatusParser {
@@ -100,20 +87,22 @@ export class DpkgStatusParser {
     return { applications: sortApplications(this.apps), warnings };
   }
 
-  /** The lines in buf[from, to): each ends with LF, except perhaps the file's last. One pass
-   *  by line positions (native indexOf), decoding only the few fields that matter, each into a
-   *  string of its own (never a slice of the chunk), and a Description's continuation lines as
-   *  one block. */
+  /** The lines in buf[from, to): each ends with LF, except perhaps the file's last. Decoded
+   *  at once (one native call), then one pass by line positions with native indexOf and
+   *  startsWith, slicing only the few fields that matter: no per-line strings or calls, which
+   *  keeps a cold start (a one-shot jinspect) fast. What is kept is copied out (own()), so no
+   *  package holds on to the chunk's text. */
   private lines(buf: Buffer, from: number, to: number): void {
-    let descFrom = -1; // Description continuation lines in this buffer: first …
+    let text = buf.toString('utf8', from, to);
+    if (text.includes('\r')) text = text.replace(/\r\n/g, '\n'); // a chunk never splits a CRLF
+    let descFrom = -1; // Description continuation lines in this text: first …
     let descTo = -1; // … and the end of the last
-    let pos = from;
-    while (pos < to) {
-      let eol = buf.indexOf(0x0a, pos);
-      if (eol < 0 || eol >= to) eol = to;
-      let end = eol;
-      if (end > pos && buf[end - 1] === 0x0d) end--; // CRLF
-      const c0 = end === pos ? -1 : buf[pos]!;
+    const n = text.length;
+    let pos = 0;
+    while (pos < n) {
+      let eol = text.indexOf('\n', pos);
+      if (eol < 0) eol = n;
+      const c0 = eol === pos ? -1 : text.charCodeAt(pos);
       if (c0 === 0x20 || c0 === 0x09) {
         // Continuation line: only the Description's matter.
         if (this.inDescription) {
@@ -124,7 +113,7 @@ export class DpkgStatusParser {
         continue;
       }
       if (descFrom >= 0) {
-        this.desc.push(buf.toString('utf8', descFrom, descTo));
+        this.desc.push(own(text.slice(descFrom, descTo)));
         descFrom = descTo = -1;
       }
       this.inDescription = false;
@@ -134,24 +123,24 @@ export class DpkgStatusParser {
           this.flush(); // an empty line ends the paragraph
           break;
         case 0x50: // P
-          if (startsWith(buf, pos, end, PACKAGE)) this.name = fieldValue(buf, pos + PACKAGE.length, end);
+          if (text.startsWith('Package:', pos)) this.name = own(text.slice(pos + 8, eol).trim());
           break;
         case 0x53: // S
-          if (startsWith(buf, pos, end, STATUS)) this.status = fieldValue(buf, pos + STATUS.length, end);
-          else if (startsWith(buf, pos, end, SOURCE)) this.source = fieldValue(buf, pos + SOURCE.length, end);
+          if (text.startsWith('Status:', pos)) this.status = own(text.slice(pos + 7, eol).trim());
+          else if (text.startsWith('Source:', pos)) this.source = own(text.slice(pos + 7, eol).trim());
           break;
         case 0x56: // V
-          if (startsWith(buf, pos, end, VERSION)) this.version = fieldValue(buf, pos + VERSION.length, end);
+          if (text.startsWith('Version:', pos)) this.version = own(text.slice(pos + 8, eol).trim());
           break;
         case 0x41: // A
-          if (startsWith(buf, pos, end, ARCHITECTURE)) this.arch = fieldValue(buf, pos + ARCHITECTURE.length, end);
+          if (text.startsWith('Architecture:', pos)) this.arch = own(text.slice(pos + 13, eol).trim());
           break;
         case 0x48: // H
-          if (startsWith(buf, pos, end, HOMEPAGE)) this.url = fieldValue(buf, pos + HOMEPAGE.length, end);
+          if (text.startsWith('Homepage:', pos)) this.url = own(text.slice(pos + 9, eol).trim());
           break;
         case 0x44: // D
-          if (startsWith(buf, pos, end, DESCRIPTION)) {
-            this.summary = fieldValue(buf, pos + DESCRIPTION.length, end);
+          if (text.startsWith('Description:', pos)) {
+            this.summary = own(text.slice(pos + 12, eol).trim());
             this.desc = [];
             this.inDescription = true;
           }
@@ -161,7 +150,7 @@ export class DpkgStatusParser {
       }
       pos = eol + 1;
     }
-    if (descFrom >= 0) this.desc.push(buf.toString('utf8', descFrom, descTo));
+    if (descFrom >= 0) this.desc.push(own(text.slice(descFrom, descTo)));
   }
 
   private flush(): void {
