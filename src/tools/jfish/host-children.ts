@@ -8,11 +8,14 @@
 //
 // unshare dies with jfish (pdeathsig, however jfish ends), the namespace's init (sleep) dies with
 // unshare (--kill-child), and the kernel kills every process of a PID namespace whose init dies.
-// Each host command then runs as `nsenter --target INIT --pid -- /bin/sh -c CMD`: a normal
-// process of the namespace (not its init, so signals such as Ctrl-C reach it as before; stdio,
-// working directory, environment and exit status are unchanged; nsenter re-raises a signal that
-// killed the shell). It stays in jfish's process group, so an interactive command keeps the
-// terminal. /proc stays the host's (ps, kill by host pid work as before); `$$` is namespace-local.
+// Each host command then runs as
+//
+//   setpriv --pdeathsig KILL -- nsenter --no-fork --target INIT --pid -- /bin/sh -c CMD
+//
+// The shell itself stays jfish's direct child in the host's PID namespace, exactly as before
+// (same process group and terminal, Ctrl-C, `$$`, stdio, working directory, environment, exit
+// status; it dies with jfish by its pdeathsig), while every process it starts is born in the
+// namespace (setns(CLONE_NEWPID) applies to children) and so dies with it.
 //
 // Without root (no CAP_SYS_ADMIN for a PID namespace) the shell gets only the pdeathsig: it dies
 // with jfish, what it left running in the background does not.
@@ -79,7 +82,7 @@ export async function hostShellCommand(shArgs: readonly string[]): Promise<{ fil
   if (process.geteuid?.() === 0 && process.platform === 'linux') {
     current ??= startNamespace();
     const ns = await current;
-    if (ns) return { file: 'nsenter', args: ['--target', String(ns.init), '--pid', '--', '/bin/sh', ...shArgs] };
+    if (ns) return { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'nsenter', '--no-fork', '--target', String(ns.init), '--pid', '--', '/bin/sh', ...shArgs] };
   }
   return { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', '/bin/sh', ...shArgs] };
 }
