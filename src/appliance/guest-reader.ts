@@ -206,14 +206,22 @@ export class GuestReader {
     return { dir: w.host === '/' ? '/' + name : w.host + '/' + name, name };
   }
 
-  async readFile(guestPath: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+  /**
+   * Open a regular file of the guest for reading (a final symlink is followed inside the
+   * guest), for callers that stream it. The node's type comes from the resolver's lstat and is
+   * checked BEFORE the open: a FIFO (whose open could block), a device node (whose open could
+   * reach hardware, were the mount not nodev) or a socket is refused, never opened. The handle
+   * is checked again after the open (fstat), for a node swapped in between. Caller closes it.
+   */
+  async openFile(guestPath: string): Promise<FileHandle> {
     checkPath(guestPath);
-    const cap = opts.maxBytes === undefined ? this.maxFileBytes : checkCap(opts.maxBytes, 'maxBytes');
     const w = await this.walk(guestPath, true);
-    // Refuse devices, FIFOs, sockets, directories before even opening them.
-    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
-    if (w.st.size > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+    return this.openWalked(w, guestPath);
+  }
 
+  private async openWalked(w: Walked, guestPath: string): Promise<FileHandle> {
+    if (!w.st || w.st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+    if (!w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     let fh: FileHandle;
     try {
       fh = await fsp.open(w.host, OPEN_FLAGS);
@@ -222,6 +230,25 @@ export class GuestReader {
       if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);
       throw mapFsError(e, guestPath);
     }
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw mapFsError(e, guestPath);
+    }
+    return fh;
+  }
+
+  async readFile(guestPath: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
+    checkPath(guestPath);
+    const cap = opts.maxBytes === undefined ? this.maxFileBytes : checkCap(opts.maxBytes, 'maxBytes');
+    const w = await this.walk(guestPath, true);
+    // Refuse devices, FIFOs, sockets, directories before even opening them.
+    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    if (w.st.size > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
+
+    const fh = await this.openWalked(w, guestPath);
     try {
       let st: Stats;
       try {
@@ -263,16 +290,8 @@ export class GuestReader {
     checkCap(n, 'n');
     const w = await this.walk(guestPath, true);
     if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
-    let fh: FileHandle;
+    const fh = await this.openWalked(w, guestPath);
     try {
-      fh = await fsp.open(w.host, OPEN_FLAGS);
-    } catch (e) {
-      if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);
-      throw mapFsError(e, guestPath);
-    }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
       const buf = Buffer.alloc(n);
       let len = 0;
       while (len < n) {

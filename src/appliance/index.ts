@@ -6,4 +6,5 @@ export { GuestWriter } from './guest-writer.js';
 export { reapDeadSessions } from './registry.js';
 export { probeImage, type ImageInfo, type ImageLayer } from './image.js';
 export { setVerbose } from './run.js';
+export { requireRoot, NEEDS_ROOT } from './privilege.js';
 export type * from './types.js';

@@ -16,6 +16,7 @@ import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan, type LvPl
 import { attachDmTable } from './dm.js';
 import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
+import { requireRoot } from './privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
@@ -115,6 +116,7 @@ export class Session implements AsyncDisposable {
   async launch(): Promise<void> {
     if (this.state !== 'new') throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
     if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
+    requireRoot(); // before anything is attached, created or reaped
     this.state = 'launching';
     try {
       await this.track(this.doLaunch());

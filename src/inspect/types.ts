@@ -1,6 +1,8 @@
 // The shapes of an inspection report. Field names follow virt-inspector's XML elements
 // (snake_case), so scripts can switch from it without a dictionary.
 
+import type { FileHandle } from 'node:fs/promises';
+
 /** What inspection code may read: the guest-rooted reader (symlinks never leave the guest). */
 export interface GuestFiles {
   readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer>;
@@ -13,6 +15,9 @@ export interface GuestFiles {
   exists(path: string): Promise<boolean>;
   isFile(path: string): Promise<boolean>;
   isDir(path: string): Promise<boolean>;
+  /** A regular file opened for streaming (GuestReader has it; readChunks falls back to
+   *  readFile without it). */
+  openFile?(path: string): Promise<FileHandle>;
 }
 
 export interface Application {

@@ -1,6 +1,7 @@
 // What every package-database reader shares: the result shape, the sort order, and the
 // "[epoch:]version[-release]" split (dpkg, apk and pacman all write versions that way).
-import type { Application } from '../types.js';
+import { JootError, errnoOf } from '../../appliance/errors.js';
+import type { Application, GuestFiles } from '../types.js';
 
 /** An application list, or why there is none. `undefined` from a lister means "no such
  *  package database here", which is normal. */
@@ -33,4 +34,38 @@ export function sortApplications(apps: Application[]): Application[] {
 
 function byName(a: Application, b: Application): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Bytes per read of readChunks. */
+const CHUNK = 1024 * 1024;
+
+/**
+ * Feed a guest file to `each` in chunks of up to 1 MiB, for parsers that stream (memory: one
+ * chunk, reused — `each` must copy what it keeps). A file larger than `maxBytes` is refused
+ * before it is read, with GuestReader.readFile's message. Without openFile (test fakes) the
+ * file is read whole.
+ */
+export async function readChunks(files: GuestFiles, path: string, maxBytes: number, each: (chunk: Buffer) => void): Promise<void> {
+  if (!files.openFile) {
+    each(await files.readFile(path, { maxBytes }));
+    return;
+  }
+  const tooLarge = () => new JootError('EINVAL', `${path}: file is larger than ${maxBytes} bytes`);
+  const fh = await files.openFile(path);
+  try {
+    if ((await fh.stat()).size > maxBytes) throw tooLarge();
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let total = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      total += bytesRead;
+      if (total > maxBytes) throw tooLarge(); // it grew
+      each(buf.subarray(0, bytesRead));
+    }
+  } catch (e) {
+    throw e instanceof JootError ? e : new JootError('EIO', `${path}: ${errnoOf(e) ?? 'read error'}`, { cause: e });
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }

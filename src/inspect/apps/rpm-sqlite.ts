@@ -144,13 +144,15 @@ const PREFIX_BYTES = 4096;
  * again with the whole blob. (sql.js copies a blob out of WebAssembly memory one byte at a
  * time: fetching the ~2% of each header a listing needs instead of all of it makes a
  * 2,000-package database several times faster.) A value that is not a BLOB is given as 0
- * bytes of length 0.
+ * bytes of length 0. With `owned`, `db` is the caller's own copy and may be changed in place
+ * (saves a copy of the whole database; sql.js makes one more of its own in any case).
  */
 export async function readSqlitePackages<T>(
   db: Uint8Array,
   wal: Uint8Array | undefined,
   maxBytes: number,
   decode: (blob: Uint8Array, length: number, hnum: number) => T,
+  opts: { owned?: boolean } = {},
 ): Promise<T[]> {
   let bytes = wal ? applyWal(db, wal, maxBytes) : db;
   if (bytes.length < 100 || Buffer.from(bytes.subarray(0, 16)).toString('latin1') !== 'SQLite format 3\0') {
@@ -159,7 +161,7 @@ export async function readSqlitePackages<T>(
   // WAL mode (bytes 18 and 19 = 2) → rollback mode, on our private copy: the log, if any, is
   // already folded in, and sqlite must not look for one in sql.js's in-memory file system.
   if (bytes[18] === 2 || bytes[19] === 2) {
-    if (bytes === db) bytes = db.slice();
+    if (bytes === db && !opts.owned) bytes = db.slice(); // owned: the caller's own copy, no second one
     bytes[18] = 1;
     bytes[19] = 1;
   }

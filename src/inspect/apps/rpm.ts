@@ -83,12 +83,12 @@ async function records(files: GuestFiles, path: string, backend: Backend, warnin
       }
       const each = (blob: Uint8Array, length: number, hnum: number): Decoded => decode(`package ${hnum}`, blob, length);
       try {
-        return await readSqlitePackages(buf, wal, RPMDB_MAX, each);
+        return await readSqlitePackages(buf, wal, RPMDB_MAX, each, { owned: true });
       } catch (e) {
         if (!(e instanceof BadWal)) throw e;
         // SQLite ignores a log it cannot use; so do we, and say so
         warnings.push(`${about(walPath, e)}; ignored`);
-        return await readSqlitePackages(buf, undefined, RPMDB_MAX, each);
+        return await readSqlitePackages(buf, undefined, RPMDB_MAX, each, { owned: true });
       }
     }
     case 'bdb': {

@@ -3,13 +3,11 @@
 // path is resolved inside the guest by GuestReader first; what is then opened or lstat'ed on
 // the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
 // messages name guest paths only.
-import { constants as fsc, promises as fsp, type BigIntStats } from 'node:fs';
+import { promises as fsp, type BigIntStats, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError, errnoOf } from '../../appliance/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
-
-const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (fsc.O_NOCTTY ?? 0);
 
 /** A host fs error as a JootError naming the guest path only. */
 export function fsError(e: unknown, guestPath: string): JootError {
@@ -21,24 +19,11 @@ export function fsError(e: unknown, guestPath: string): JootError {
   return new JootError('EIO', `${guestPath}: ${code ?? 'read error'}`, { cause: e });
 }
 
-/** Open a regular file of the guest for reading (a final symlink is followed inside the guest). */
+/** Open a regular file of the guest for reading (a final symlink is followed inside the guest).
+ *  The node's type is checked before it is opened (GuestReader.openFile): a FIFO or device node
+ *  in the guest is refused, never opened. */
 export async function openGuestFile(reader: GuestReader, guestPath: string): Promise<FileHandle> {
-  const host = await reader.resolve(guestPath);
-  let fh: FileHandle;
-  try {
-    fh = await fsp.open(host, READ_FLAGS);
-  } catch (e) {
-    throw fsError(e, guestPath);
-  }
-  try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
-    if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw fsError(e, guestPath);
-  }
-  return fh;
+  return reader.openFile(guestPath);
 }
 
 /** The lines of a guest file, streamed, without their \n (a final line without one counts). */

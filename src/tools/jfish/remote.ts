@@ -19,10 +19,11 @@
 //                    'H' JSON HostRequest, '\n', then the bytes a pipeline reads (pipe only):
 //                        run this on the client's host shell and answer with 'S'
 //                    then 'D' JSON {status: number, ms: number}     ms: the server's time
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { hostShellCommand } from './host-children.js';
 
 export const FRAME_REQUEST = 0x52; // 'R'
 export const FRAME_STDOUT = 0x4f; // 'O'
@@ -169,21 +170,26 @@ function waitStatus(child: ChildProcess): Promise<number> {
   });
 }
 
-/** The host's /bin/sh, run in `cwd()` (default: our working directory). */
+/** The host's /bin/sh, run in `cwd()` (default: our working directory). What it starts ends
+ *  with jfish, also after a SIGKILL (host-children.ts). */
 export function hostShell(cwd: () => string | undefined = () => undefined): HostShell {
+  const sh = async (cmd: string, stdio: StdioOptions): Promise<ChildProcess> => {
+    const { file, args } = await hostShellCommand(['-c', cmd]);
+    return spawn(file, args, { stdio, cwd: cwd() });
+  };
   return {
     async system(cmd) {
-      return waitStatus(spawn('/bin/sh', ['-c', cmd], { stdio: 'inherit', cwd: cwd() }));
+      return waitStatus(await sh(cmd, 'inherit'));
     },
     async capture(cmd) {
-      const child = spawn('/bin/sh', ['-c', cmd], { stdio: ['inherit', 'pipe', 'inherit'], cwd: cwd() });
+      const child = await sh(cmd, ['inherit', 'pipe', 'inherit']);
       const chunks: Buffer[] = [];
       child.stdout!.on('data', (c: Buffer) => chunks.push(c));
       const status = await waitStatus(child);
       return { stdout: Buffer.concat(chunks).toString('utf8'), status };
     },
     async pipe(pipeline, data) {
-      const child = spawn('/bin/sh', ['-c', pipeline], { stdio: ['pipe', 'inherit', 'inherit'], cwd: cwd() });
+      const child = await sh(pipeline, ['pipe', 'inherit', 'inherit']);
       child.stdin!.on('error', () => {}); // a pipeline that does not read all of it (head -1)
       child.stdin!.end(data);
       return waitStatus(child);

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { JootError, isJootError } from '../../appliance/errors.js';
 import { probeImage } from '../../appliance/image.js';
+import { requireRoot } from '../../appliance/privilege.js';
 import { fsPlan, applyPlan, defaultTable, validatePlan, type Content, type LayoutPlan } from '../../appliance/layout/prepare.js';
 import { run, setVerbose } from '../../appliance/run.js';
 import { Session } from '../../appliance/session.js';
@@ -81,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk given: use -a IMAGE (try 'jformat --help')");
   if (args.verbose) setVerbose(true);
+  requireRoot(); // before an image is probed or created
   const disks = await prepare(args);
   for (const d of disks) {
     try {

@@ -2,6 +2,7 @@
 // operating system on them, and prints one JSON document (or virt-inspector's XML).
 import { open } from 'node:fs/promises';
 import { Session } from '../../appliance/index.js';
+import { requireRoot } from '../../appliance/privilege.js';
 import { setVerbose } from '../../appliance/run.js';
 import { inspect } from '../../inspect/index.js';
 import { toXml } from '../../inspect/xml.js';
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
+  requireRoot();
 
   await using session = new Session();
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });

@@ -8,6 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapDeadSessions } from '../../appliance/registry.js';
+import { requireRoot } from '../../appliance/privilege.js';
 import { setVerbose, trace } from '../../appliance/run.js';
 import { formatConfig, loadConfig } from '../config.js';
 import { runCli, UsageError, versionLine } from '../cli.js';
@@ -131,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'cleanup') {
     if (rest.length) throw new UsageError(`cleanup: unexpected argument: ${rest[0]}`);
+    requireRoot();
     let store: Store | undefined;
     try {
       store = new Store(loadConfig());
@@ -150,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  // every other command reaps dead sessions and holders under /run/joot first
+  requireRoot();
   const config = loadConfig();
   const store = new Store(config);
   await cleanup(store);

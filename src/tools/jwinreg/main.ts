@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { JootError } from '../../appliance/errors.js';
 import { Session } from '../../appliance/index.js';
+import { requireRoot } from '../../appliance/privilege.js';
 import { setVerbose } from '../../appliance/run.js';
 import { exportRegText, regFileBytes } from '../../hive/index.js';
 import { escapeControls } from '../escape.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.verbose) setVerbose(true);
+  requireRoot(); // before a .reg file or the image is read
   const image = args.image!;
   const out = new StreamWriter(process.stdout);
 
