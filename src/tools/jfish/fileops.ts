@@ -3,7 +3,7 @@
 // path is resolved inside the guest by GuestReader first; what is then opened or lstat'ed on
 // the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
 // messages name guest paths only.
-import { promises as fsp, type BigIntStats, type Stats } from 'node:fs';
+import { promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError, errnoOf } from '../../appliance/errors.js';
