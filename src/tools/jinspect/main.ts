@@ -9,6 +9,8 @@ import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage } from './args.js';
 import { StreamWriter } from '../output.js';
 import { JootError } from '../../appliance/errors.js';
+import { backingOptions } from '../backing.js';
+import { loadConfig } from '../config.js';
 
 const TOOL = 'jinspect';
 
@@ -18,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
 
-  await using session = new Session();
+  await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   const report = await inspect(session, { applications: args.applications });
