@@ -205,7 +205,7 @@ async function vmdkRefs(fh: FileHandle, head: Buffer): Promise<Omit<HeaderFacts,
     // the header is little-endian: capacity in sectors at 12, desc_offset (sectors) at 28
     const descOffset = head.readBigUInt64LE(28);
     if (descOffset === 0n) return { refs: [] };
-    if (descOffset > BigInt(Number.MAX_SAFE_INTEGER >> 10)) return { refs: [], refuse: 'vmdk descriptor offset is out of range' };
+    if (descOffset > 1n << 40n) return { refs: [], refuse: 'vmdk descriptor offset is out of range' };
     desc = cText(await readAt(fh, Number(descOffset) * 512, MAX_DESC));
     // Only with capacity 0 does qemu read the embedded descriptor's extents (vmdk_open_vmdk4);
     // otherwise the file is its one extent and the descriptor only gives a parent hint.

@@ -117,7 +117,8 @@ const MAX_EXTENTS = 1024;
 export function layerSpec(layer: { path: string; format?: string; dataFile?: string }, isBlock: boolean): string {
   const spec: Record<string, unknown> = {};
   if (layer.format) spec.driver = layer.format;
-  spec.file = { driver: isBlock ? 'host_device' : 'file', filename: layer.path };
+  // a device (the user's own disk, or a backing file under allowUnsafeBacking) needs host_device
+  spec.file = { driver: isBlock || layer.path.startsWith('/dev/') ? 'host_device' : 'file', filename: layer.path };
   // the next layer is probed and opened on its own, after its name has been checked
   spec.backing = null;
   if (layer.dataFile) spec['data-file'] = { driver: 'file', filename: layer.dataFile };
@@ -238,7 +239,7 @@ async function checkConsistency(given: string, chain: ImageLayer[], readonly: bo
       .map(async (l, i) => {
         const args = ['check', '--output=json'];
         if (readonly) args.push('-U');
-        const spec = layerSpec(l, l.path.startsWith('/dev/'));
+        const spec = layerSpec(l, false);
         args.push(spec);
         const r = await run('qemu-img', args, { allowFailure: true });
         // exit 0 clean, 3 leaks only (harmless), 63 check unsupported; 2 corruptions, 1 error
