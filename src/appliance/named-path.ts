@@ -10,7 +10,7 @@
 // filesystem). All of this is decided with stat/realpath only: nothing named is opened here.
 import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { dirname, isAbsolute, join, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { JootError } from './errors.js';
 
 export interface BackingAllowance {
@@ -91,14 +91,14 @@ export async function checkNamedPath(r: NamedRef, allow: BackingAllowance = {}):
     throw refuse(r, `which is ${kind}, not a regular file (refused)`);
   }
   if (allow.allowUnsafeBacking) return real;
-  const via = real !== abs ? ` (a symlink to ${real})` : '';
+  const via = real !== resolve(abs) ? ` (a symlink to ${real})` : '';
   const imageDir = dirname(r.imagePath);
   const images = await Promise.all((allow.backingImages ?? []).map(realOrUndefined));
   if (images.includes(real)) return real; // chosen by the user by name: its links are theirs
   const dirs = await Promise.all([...(allow.backingDirs ?? []), ...envBackingDirs()].map(realOrUndefined));
   const inDir = under(real, imageDir) || dirs.some((d) => d !== undefined && under(real, d));
   if (!inDir) {
-    throw refuse(r, `${via ? `${via.trim()}, ` : ''}outside the image's directory (refused; allow a directory with --backing-dir or JOOT_BACKING_DIRS)`);
+    throw new JootError('EPERM', `${r.imageGiven}: ${r.field} names ${name}${via}, outside the image's directory (refused; allow a directory with --backing-dir or JOOT_BACKING_DIRS)`);
   }
   if (st.nlink > 1) {
     throw refuse(r, `which has ${st.nlink} hard links and may alias a file elsewhere (refused; keep one link)`);
