@@ -76,6 +76,19 @@ describe('qemu options', () => {
     expect(chainOptions([{ path: '/a.qcow2', format: 'qcow2' }], true)).toEqual(['driver=qcow2', 'file.driver=file', 'file.filename=/a.qcow2', 'read-only=on']);
     expect(chainOptions([{ path: '/dev/sdz', format: 'raw' }], false)).toContain('file.driver=host_device');
   });
+
+  it('pins an external data file by the name probeImage checked, in every layer', () => {
+    const opts = chainOptions(
+      [
+        { path: '/vm/top.qcow2', format: 'qcow2' },
+        { path: '/vm/base.qcow2', format: 'qcow2', dataFile: '/vm/base,data.raw' },
+      ],
+      false,
+    );
+    expect(opts).toContain('backing.data-file.driver=file');
+    expect(opts).toContain('backing.data-file.filename=/vm/base,,data.raw');
+    expect(opts.filter((o) => o.startsWith('data-file'))).toEqual([]);
+  });
 });
 
 describe('mount options', () => {
