@@ -96,7 +96,8 @@ export async function checkNamedPath(r: NamedRef, allow: BackingAllowance = {}):
   const images = await Promise.all((allow.backingImages ?? []).map(realOrUndefined));
   if (images.includes(real)) return real; // chosen by the user by name: its links are theirs
   const dirs = await Promise.all([...(allow.backingDirs ?? []), ...envBackingDirs()].map(realOrUndefined));
-  const inDir = under(real, imageDir) || dirs.some((d) => d !== undefined && under(real, d));
+  // an image in / would make every host file "below its directory": / does not count
+  const inDir = (imageDir !== sep && under(real, imageDir)) || dirs.some((d) => d !== undefined && under(real, d));
   if (!inDir) {
     throw new JootError('EPERM', `${r.imageGiven}: ${r.field} names ${name}${via}, outside the image's directory (refused; allow a directory with --backing-dir or JOOT_BACKING_DIRS)`);
   }

@@ -298,6 +298,17 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       expect(leftovers()).toEqual([]);
     });
 
+    it('an external data file in the same directory takes the writes (read-write, pinned by name)', async () => {
+      const img = qcow2WithDataFile('ok-data.qcow2', 'ok-data.raw');
+      execFileSync('truncate', ['-s', '1M', join(vm, 'ok-data.raw')]);
+      const r = await tool('jfish', ['-a', img, 'run', ':', 'part-init', '/dev/sda', 'mbr']);
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(readFileSync(join(vm, 'ok-data.raw')).readUInt16LE(510)).toBe(0xaa55);
+      expect(sha(canary)).toBe(canarySha);
+      expect(leftovers()).toEqual([]);
+    });
+
     it('a backing file in a directory allowed by --backing-dir, JOOT_BACKING_DIRS or backing_dirs', async () => {
       const img = qcow2BackedBy('shared.qcow2', join(work, 'shared', 'shared.raw'));
       const r = await cat(img);
