@@ -253,6 +253,35 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       }
     });
 
+    it('a qed backed by a host file; differencing vdi and vpc images (they name a parent)', async () => {
+      const qed = join(vm, 'evil.qed');
+      const scratch = `${qed}.scratch`;
+      execFileSync('truncate', ['-s', '8M', scratch]);
+      execFileSync('qemu-img', ['create', '-q', '-f', 'qed', '-b', scratch, '-F', 'raw', qed]);
+      rmSync(scratch);
+      const q = readFileSync(qed);
+      const off = q.readUInt32LE(56);
+      q.fill(0, off, off + 1024);
+      q.write(canary, off, 'utf8');
+      q.writeUInt32LE(Buffer.byteLength(canary), 60);
+      writeFileSync(qed, q);
+      await refused(await tool('jfish', ['--ro', '-a', qed, 'run']), 'jfish', qed, new RegExp(`backing file names ${canary}, outside the image's directory`));
+
+      const vdi = join(vm, 'diff.vdi');
+      execFileSync('qemu-img', ['create', '-q', '-f', 'vdi', vdi, '8M']);
+      const v = readFileSync(vdi);
+      v.writeUInt32LE(4, 0x4c); // image type: differencing
+      writeFileSync(vdi, v);
+      await refused(await tool('jinspect', [vdi]), 'jinspect', vdi, /a differencing vdi image \(it names a parent image\): not supported/);
+
+      const vpc = join(vm, 'diff.vpc');
+      execFileSync('qemu-img', ['create', '-q', '-f', 'vpc', vpc, '8M']);
+      const p = readFileSync(vpc);
+      p.writeUInt32BE(4, 60); // the copy of the footer at the start: disk type differencing
+      writeFileSync(vpc, p);
+      await refused(await tool('jfish', ['--ro', '-a', vpc, 'run']), 'jfish', vpc, /a differencing vpc \(VHD\) image/);
+    });
+
     it('a vmdk sparse extent whose embedded descriptor names a host file', async () => {
       // a streamOptimized-style sparse file with capacity 0: qemu reads its descriptor's extents
       const sparse = join(vm, 'inner.vmdk');
