@@ -1,9 +1,13 @@
 // Probe a disk image before anything attaches it: what format it is, how big, and whether
-// its backing chain is safe to open. Nothing here writes to the image.
+// its backing chain is safe to open. Every host file a header names is read from the header
+// and checked here (image-headers.ts, named-path.ts) before qemu runs; qemu then gets each
+// layer with its driver, file and data file pinned and no backing, so it opens nothing else.
+// Nothing here writes to the image.
 import { open, realpath, stat } from 'node:fs/promises';
-import { resolve as resolvePath, dirname, isAbsolute } from 'node:path';
 import { parseJsonExact } from './json.js';
 import { JootError } from './errors.js';
+import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from './image-headers.js';
+import { checkNamedPath, type BackingAllowance } from './named-path.js';
 import { run, type RunResult } from './run.js';
 import type { ImageFormat } from './types.js';
 
@@ -11,6 +15,8 @@ export interface ImageLayer {
   /** absolute, symlink-resolved path */
   path: string;
   format: ImageFormat;
+  /** a qcow2 external data file (absolute, resolved, checked) */
+  dataFile?: string;
 }
 
 export interface ImageInfo {
@@ -24,17 +30,13 @@ export interface ImageInfo {
   isBlockDevice: boolean;
 }
 
-export interface ProbeOptions {
+/** Which files the image's headers may name: see named-path.ts. */
+export interface ProbeOptions extends BackingAllowance {
   format?: ImageFormat;
   readonly?: boolean;
-  allowUnsafeBacking?: boolean;
   /** run `qemu-img check` too (default true); a caller may run checkImage itself, concurrently */
   check?: boolean;
 }
-
-// Host trees a backing file must never point into: reading them as guest disk content
-// would hand host secrets (e.g. /etc/shadow) to whoever made the image.
-const FORBIDDEN_BACKING_TREES = ['/etc', '/proc', '/sys', '/dev', '/run', '/boot', '/root', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/var/log', '/var/run', '/home'];
 
 const MAX_CHAIN = 16;
 
@@ -63,18 +65,19 @@ function exactSize(given: string, v: number | bigint): number {
   return n;
 }
 
-async function qemuImgInfo(path: string, format: string | undefined, readonly: boolean, given: string): Promise<QemuInfo> {
+async function qemuImgInfo(spec: string, readonly: boolean, given: string, path: string): Promise<QemuInfo> {
   const args = ['info', '--output=json'];
-  if (format) args.push('-f', format);
   if (readonly) args.push('-U'); // read-only sessions may look at an image a VM has open
-  args.push(path);
+  args.push(spec);
   const r = await run('qemu-img', args, { allowFailure: true });
-  if (r.exitCode !== 0) throw qemuRefusal(given, r);
+  if (r.exitCode !== 0) throw qemuRefusal(given, r, spec, path);
   return parseJsonExact(r.stdout) as QemuInfo;
 }
 
-function qemuRefusal(given: string, r: RunResult): JootError {
+function qemuRefusal(given: string, r: RunResult, spec: string, path: string): JootError {
   const lines = r.stderr
+    .split(spec)
+    .join(path)
     .trim()
     .split('\n')
     .map((l) => l.replace(/^qemu-img:\s*/, '').trim())
@@ -121,27 +124,65 @@ async function looksLikeText(path: string): Promise<boolean> {
   }
 }
 
-/** A backing (or extent) file is safe to open: its realpath, or a JootError saying why not. */
-export async function checkBacking(layerGiven: string, backing: string, allowUnsafe: boolean): Promise<string> {
-  let real: string;
-  try {
-    real = await realpath(backing);
-  } catch {
-    throw new JootError('ENOENT', `${layerGiven}: backing file ${backing} does not exist`);
-  }
-  if (allowUnsafe) return real;
-  const st = await stat(real);
-  if (!st.isFile()) {
-    throw new JootError('EPERM', `${layerGiven}: backing file ${backing} is not a plain file (refused; allow unsafe backing files to override)`);
-  }
-  const forbidden = FORBIDDEN_BACKING_TREES.find((t) => real === t || real.startsWith(`${t}/`));
-  if (forbidden) {
-    throw new JootError('EPERM', `${layerGiven}: backing file ${backing} is a host system file under ${forbidden} (refused; allow unsafe backing files to override)`);
-  }
-  return real;
+const MAX_EXTENTS = 1024;
+
+/** The qemu block options of one layer, every file pinned: qemu opens exactly these files. */
+export function layerSpec(layer: { path: string; format?: string; dataFile?: string }, isBlock: boolean): string {
+  const spec: Record<string, unknown> = {};
+  if (layer.format) spec.driver = layer.format;
+  // a device (the user's own disk, or a backing file under allowUnsafeBacking) needs host_device
+  spec.file = { driver: isBlock || layer.path.startsWith('/dev/') ? 'host_device' : 'file', filename: layer.path };
+  // the next layer is probed and opened on its own, after its name has been checked
+  spec.backing = null;
+  if (layer.dataFile) spec['data-file'] = { driver: 'file', filename: layer.dataFile };
+  return `json:${JSON.stringify(spec)}`;
 }
 
-/** Probe an image and its backing chain. Formats come from the caller, else from qemu-img. */
+interface LayerNames {
+  backing?: { name: string; real: string; format?: string };
+  dataFile?: string;
+  /** real paths of every file the layer's extents name (vmdk) */
+  extents: Set<string>;
+}
+
+/**
+ * Read the layer's headers (no qemu) and check every path they name by the allow-list rule
+ * (named-path.ts), before anything opens them.
+ */
+async function checkLayerNames(layerGiven: string, path: string, format: string | undefined, opts: ProbeOptions): Promise<{ names: LayerNames; detected?: string; parsedAs?: string }> {
+  if (format === 'raw') return { names: { extents: new Set([path]) }, parsedAs: 'raw' }; // raw names nothing (and may be a device)
+  let facts;
+  try {
+    facts = await readHeaderRefs(path, format);
+  } catch (e) {
+    throw bad(layerGiven, `cannot read its header (${(e as Error).message})`);
+  }
+  if (facts.refuse) throw new JootError('EUNSUPPORTED', `${layerGiven}: ${facts.refuse}`);
+  const names: LayerNames = { extents: new Set([path]) };
+  const check = (field: string, name: string): Promise<string> => checkNamedPath({ imageGiven: layerGiven, imagePath: path, field, name }, opts);
+  const pending: HeaderRef[] = [...facts.refs];
+  let extents = 0;
+  while (pending.length) {
+    const r = pending.shift()!;
+    const real = await check(r.field, r.name);
+    if (r.kind === 'data-file') names.dataFile = real;
+    else if (r.kind === 'backing') {
+      if (names.backing) throw bad(layerGiven, `names two parents (${names.backing.name}, ${r.name})`);
+      names.backing = { name: r.name, real, format: r.format };
+    } else if (!names.extents.has(real)) {
+      if (++extents > MAX_EXTENTS) throw bad(layerGiven, `names more than ${MAX_EXTENTS} extents`);
+      names.extents.add(real);
+      // a sparse extent can carry a descriptor of its own, which qemu follows in turn
+      const nested = await vmdkNestedRefs(real).catch((e: Error) => {
+        throw bad(layerGiven, `cannot read ${r.field} (${e.message})`);
+      });
+      pending.push(...nested.filter((n) => n.kind === 'extent' || n.kind === 'backing').map((n) => ({ ...n, field: `${r.field}: ${n.field}` })));
+    }
+  }
+  return { names, detected: facts.detected, parsedAs: facts.parsedAs };
+}
+
+/** Probe an image and its backing chain. Formats come from the caller, else from its magic or qemu-img. */
 export async function probeImage(given: string, opts: ProbeOptions = {}): Promise<ImageInfo> {
   const { real, size, isBlock } = await checkFile(given);
   const readonly = opts.readonly ?? false;
@@ -155,7 +196,22 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     if (seen.has(path)) throw bad(given, `backing chain loops back to ${path}`);
     seen.add(path);
     const layerGiven = depth === 0 ? given : path;
-    const info = await qemuImgInfo(path, format, readonly, layerGiven);
+    const layerIsBlock = depth === 0 && isBlock;
+    const { names, detected, parsedAs } = await checkLayerNames(layerGiven, path, format, opts);
+    const pinned = format ?? detected;
+    const info = await qemuImgInfo(layerSpec({ path, format: pinned, dataFile: names.dataFile }, layerIsBlock), readonly, layerGiven, path);
+    // qemu must have read the headers as joot did: any other answer means a name went unchecked
+    if (NAMING_FORMATS.has(info.format) && info.format !== parsedAs) throw bad(layerGiven, `qemu reads it as ${info.format}, which joot did not recognize (refused)`);
+    const qemuBacking = info['backing-filename'];
+    if ((qemuBacking ?? undefined) !== names.backing?.name) {
+      throw bad(layerGiven, `its backing file is read differently by qemu (${qemuBacking ?? 'none'}) and joot (${names.backing?.name ?? 'none'}) (refused)`);
+    }
+    for (const ext of info['format-specific']?.data?.extents ?? []) {
+      const extReal = await realpath(ext.filename).catch(() => ext.filename);
+      if (!names.extents.has(extReal)) throw bad(layerGiven, `qemu found an extent joot did not check (${ext.filename}) (refused)`);
+    }
+    const qemuDataFile = info['format-specific']?.data?.['data-file'];
+    if (qemuDataFile !== undefined && names.dataFile === undefined) throw bad(layerGiven, `qemu found a data file joot did not check (${qemuDataFile}) (refused)`);
     if (info.encrypted) throw new JootError('EUNSUPPORTED', `${layerGiven}: encrypted images are not supported`);
     if (depth === 0) {
       virtualSize = exactSize(given, info['virtual-size']);
@@ -165,23 +221,14 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
         }
       }
     }
-    chain.push({ path, format: info.format });
-    // A vmdk descriptor names extent files: the same host-file danger as a backing file.
-    for (const ext of info['format-specific']?.data?.extents ?? []) {
-      if (ext.filename !== path) await checkBacking(layerGiven, ext.filename, opts.allowUnsafeBacking ?? false);
-    }
-    // A qcow2 external data file holds the guest's data (read-write on a read-write attach):
-    // the same danger again, and qemu opens it by the name in the header.
-    const dataFile = info['format-specific']?.data?.['data-file'];
-    if (dataFile) await checkBacking(layerGiven, isAbsolute(dataFile) ? dataFile : resolvePath(dirname(path), dataFile), opts.allowUnsafeBacking ?? false);
-    const backing = info['full-backing-filename'] ?? info['backing-filename'];
+    chain.push(names.dataFile ? { path, format: info.format, dataFile: names.dataFile } : { path, format: info.format });
+    const backing = names.backing;
     if (!backing) break;
-    const abs = isAbsolute(backing) ? backing : resolvePath(dirname(path), backing);
-    path = await checkBacking(layerGiven, abs, opts.allowUnsafeBacking ?? false);
+    path = backing.real;
     // Never let qemu probe a backing file's format: a raw base could be read as qcow2.
-    format = info['backing-filename-format'];
+    format = backing.format;
     if (!format) {
-      throw bad(layerGiven, `backing file ${backing} has no recorded format (refused: probing it is unsafe; set it with qemu-img rebase -u -F FMT)`);
+      throw bad(layerGiven, `backing file ${backing.name} has no recorded format (refused: probing it is unsafe; set it with qemu-img rebase -u -F FMT)`);
     }
   }
   const info: ImageInfo = { given, chain, format: chain[0]!.format, virtualSize, isBlockDevice: isBlock };
@@ -203,14 +250,15 @@ async function checkConsistency(given: string, chain: ImageLayer[], readonly: bo
     chain
       .filter((l) => CHECKABLE.has(l.format))
       .map(async (l, i) => {
-        const args = ['check', '--output=json', '-f', l.format];
+        const args = ['check', '--output=json'];
         if (readonly) args.push('-U');
-        args.push(l.path);
+        const spec = layerSpec(l, false);
+        args.push(spec);
         const r = await run('qemu-img', args, { allowFailure: true });
         // exit 0 clean, 3 leaks only (harmless), 63 check unsupported; 2 corruptions, 1 error
         if (r.exitCode === 0 || r.exitCode === 3 || r.exitCode === 63) return;
         const who = i === 0 && l === chain[0] ? given : l.path;
-        let detail = r.stderr.trim().split('\n').filter(Boolean)[0]?.replace(/^(qemu-img:|ERROR:)\s*/, '') ?? '';
+        let detail = r.stderr.split(spec).join(l.path).trim().split('\n').filter(Boolean)[0]?.replace(/^(qemu-img:|ERROR:)\s*/, '') ?? '';
         try {
           const j = JSON.parse(r.stdout) as { corruptions?: number };
           if (j.corruptions) detail = `${j.corruptions} corruption(s), e.g. ${detail}`;

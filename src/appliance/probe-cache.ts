@@ -6,7 +6,8 @@
 // What is trusted, and what is re-read on every hit:
 //   - the top layer is joot's own file: it is not stamped (every session writes to it), but its
 //     qcow2 header is parsed again (no qemu): its backing file name, resolved as qemu and
-//     probeImage resolve it and re-checked by the same checkBacking, and its backing format must
+//     probeImage resolve it and re-checked by the same allow-list rule (named-path.ts, with
+//     this call's allowance), and its backing format must
 //     still be the cached chain's second layer; its virtual size must be the cached one; a
 //     corrupt (or dirty, encrypted, external-data) header, or tables past the end of the file,
 //     is a miss. A top that is not qcow2 never hits.
@@ -21,8 +22,9 @@ import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { open, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import { checkBacking, probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
+import { probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
 import { trace } from './run.js';
+import { checkNamedPath, type BackingAllowance } from './named-path.js';
 import { EXT_BACKING_FORMAT, EXT_DATA_FILE, EXT_END, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
 
 
@@ -79,7 +81,7 @@ export async function probeImageWithCache(path: string, opts: ProbeOptions, cach
   const key = keyOf(opts);
   const cached = await readCache(cacheFile);
   if (cached) {
-    const why = sameKey(cached.opts, key) ? await staleReason(path, cached) : 'other probe options';
+    const why = sameKey(cached.opts, key) ? await staleReason(path, cached, opts) : 'other probe options';
     if (!why) {
       trace(`probe cache: hit ${cacheFile}`);
       const { chain, format, virtualSize, isBlockDevice } = cached.info;
@@ -111,7 +113,7 @@ function sameKey(a: CacheKey, b: CacheKey): boolean {
 // ------------------------------------------------------------------------------ validation
 
 /** Why the cached probe no longer holds for `given`, or undefined when it does. */
-async function staleReason(given: string, c: CacheFile): Promise<string | undefined> {
+async function staleReason(given: string, c: CacheFile, allow: BackingAllowance): Promise<string | undefined> {
   try {
     const { chain } = c.info;
     const top = chain[0]!;
@@ -119,7 +121,6 @@ async function staleReason(given: string, c: CacheFile): Promise<string | undefi
     if (chain.some((l) => !CACHEABLE_FORMATS.has(l.format))) return 'a layer is neither qcow2 nor raw';
     if (c.stamps.length !== chain.length - 1) return 'stamps do not match the chain';
     if ((await realpath(given)) !== top.path) return 'the path names another file now';
-    const allowUnsafe = c.opts.allowUnsafeBacking;
     for (const [i, layer] of chain.entries()) {
       if (i > 0) {
         const s = c.stamps[i - 1]!;
@@ -141,9 +142,8 @@ async function staleReason(given: string, c: CacheFile): Promise<string | undefi
       }
       if (h.backing === undefined) return `${layer.path} has no backing file now`;
       if (h.backingFormat !== next.format) return `${layer.path}: backing format is ${h.backingFormat ?? 'not recorded'}, not ${next.format}`;
-      // as qemu's full-backing-filename (the layer's directory + the name) and probeImage
-      const abs = isAbsolute(h.backing) ? h.backing : `${dirname(layer.path)}/${h.backing}`;
-      const real = await checkBacking(i === 0 ? given : layer.path, abs, allowUnsafe);
+      // the allow-list rule again, with this call's allowance (the cache does not widen it)
+      const real = await checkNamedPath({ imageGiven: i === 0 ? given : layer.path, imagePath: layer.path, field: 'backing file', name: h.backing }, allow);
       if (real !== next.path) return `${layer.path}: backing file is ${real} now`;
     }
     return undefined;

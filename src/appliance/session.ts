@@ -151,7 +151,14 @@ export class Session implements AsyncDisposable {
   }
 
   private async attachDrive(d: Drive, index: number): Promise<void> {
-    const probeOpts = { format: d.opts.format, readonly: d.readonly, allowUnsafeBacking: d.opts.allowUnsafeBacking, check: false };
+    const probeOpts = {
+      format: d.opts.format,
+      readonly: d.readonly,
+      allowUnsafeBacking: d.opts.allowUnsafeBacking,
+      backingDirs: [...(this.options.backingDirs ?? []), ...(d.opts.backingDirs ?? [])],
+      backingImages: [...(this.options.backingImages ?? []), ...(d.opts.backingImages ?? [])],
+      check: false,
+    };
     const cacheFile = d.opts.probeCache;
     let cached: CachedProbe | undefined;
     try {

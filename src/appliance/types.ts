@@ -9,13 +9,24 @@ export interface DriveOptions {
   /** Skip probing and use this format (never lets a raw image be probed as qcow2). */
   format?: ImageFormat;
   readonly?: boolean;
-  /** Allow a backing file that is not a plain file (a device, a pipe…). Off by default. */
+  /**
+   * Library override of the allow-list for paths the image names (named-path.ts): any
+   * location, devices and linked files allowed (FIFOs and sockets never). Off by default;
+   * no tool sets it.
+   */
   allowUnsafeBacking?: boolean;
+  /** Directories the image's backing files, data files and extents may lie in, besides its own. */
+  backingDirs?: string[];
+  /** Image files the image may name wherever they lie (joot's registered images). */
+  backingImages?: string[];
   /** Cache the drive's probe in this file (probe-cache.ts; JSON, 0600): a hit runs no `qemu-img`. */
   probeCache?: string;
 }
 
 export interface SessionOptions {
+  /** backingDirs and backingImages for every drive (added to each drive's own) */
+  backingDirs?: string[];
+  backingImages?: string[];
   /** Force an attach backend; default: $JOOT_BACKEND, else chosen per host and drive. */
   backend?: BackendName;
   /** Trace external commands to stderr. */

@@ -17,8 +17,11 @@
 //     linger = 10                        ; seconds a joot stays attached and mounted after its
 //                                        ; last enter exits, so the next enter starts at once
 //                                        ; (0: released at once; at most 3600)
+//     backing_dirs = /var/lib/nova/instances/_base   ; absolute directories whose files an
+//                                        ; image may name as backing file, data file or extent
+//                                        ; (besides its own directory; see named-path.ts)
 //
-// List settings (image_path, pass_thru_env) split on commas; in image_path a comma inside
+// List settings (image_path, pass_thru_env, backing_dirs) split on commas; in image_path a comma inside
 // {braces} is part of the pattern, and \, is a literal comma.
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -26,7 +29,7 @@ import path from 'node:path';
 import ini from 'ini';
 import { JootError } from '../appliance/errors.js';
 
-export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only', 'linger'] as const;
+export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only', 'linger', 'backing_dirs'] as const;
 export type SettingName = (typeof SETTINGS)[number];
 
 export interface JootConfig {
@@ -37,6 +40,8 @@ export interface JootConfig {
   read_only: boolean;
   /** seconds an entered joot stays ready after its last enter exits (joot enter) */
   linger: number;
+  /** directories whose files images may name (backing files, data files, extents) */
+  backing_dirs: string[];
   /** The file the settings came from; undefined when none exists (all defaults). */
   source?: string;
   /** For each setting the file gives: where, as FILE:LINE (FILE:LINE,LINE for a list on several lines). */
@@ -50,10 +55,10 @@ export const DEFAULT_LINGER = 10;
 export const MAX_LINGER = 3600;
 
 export function defaultConfig(): JootConfig {
-  return { joot_home: DEFAULT_JOOT_HOME, image_path: [], pass_thru_env: [], read_only: false, linger: DEFAULT_LINGER };
+  return { joot_home: DEFAULT_JOOT_HOME, image_path: [], pass_thru_env: [], read_only: false, linger: DEFAULT_LINGER, backing_dirs: [] };
 }
 
-const listSettings: ReadonlySet<string> = new Set<SettingName>(['image_path', 'pass_thru_env']);
+const listSettings: ReadonlySet<string> = new Set<SettingName>(['image_path', 'pass_thru_env', 'backing_dirs']);
 const isSetting = (k: string): k is SettingName => (SETTINGS as readonly string[]).includes(k);
 
 /**
@@ -219,10 +224,20 @@ export function parseConfig(text: string, file: string): JootConfig {
         (lists.pass_thru_env ??= []).push(...items);
         break;
       }
+      case 'backing_dirs': {
+        const items = value.split(',').map((s) => s.trim());
+        for (const d of items) {
+          if (d === '') fail(name, `empty directory in '${value}'`);
+          if (!path.isAbsolute(d)) fail(name, `'${d}' is not an absolute path${d.startsWith('~') ? ' (~ is not expanded)' : ''}`);
+        }
+        (lists.backing_dirs ??= []).push(...items.map((d) => stripSlash(path.normalize(d))));
+        break;
+      }
     }
   }
   if (lists.image_path) cfg.image_path = [...new Set(lists.image_path)];
   if (lists.pass_thru_env) cfg.pass_thru_env = [...new Set(lists.pass_thru_env)];
+  if (lists.backing_dirs) cfg.backing_dirs = [...new Set(lists.backing_dirs)];
   cfg.origin = {};
   for (const s of SETTINGS) {
     const at = origin[s];
@@ -310,12 +325,14 @@ export function formatConfig(c: JootConfig): string {
   };
   row('joot_home', c.joot_home);
   row('default_image', c.default_image);
-  for (const s of ['image_path', 'pass_thru_env'] as const) {
+  const list = (s: 'image_path' | 'pass_thru_env' | 'backing_dirs') => {
     if (c[s].length === 0) rows.push([`; ${s} is empty`, from(s)]);
     else row(s, c[s].join(', '));
-  }
+  };
+  for (const s of ['image_path', 'pass_thru_env'] as const) list(s);
   row('read_only', String(c.read_only));
   row('linger', String(c.linger));
+  list('backing_dirs');
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const header = c.source
     ? `; joot configuration from ${c.source}`

@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { Session } from '../../src/appliance/index.js';
+import { FIXTURES_DIR } from '../fixtures/index.js';
 import { expectNoLeftovers, loopDevices, snapshot, helperProcesses, type Snapshot } from './leftovers.js';
 import { sandbox, SKIP, type Sandbox } from './hygiene-util.js';
 
@@ -68,7 +70,8 @@ describe.skipIf(SKIP !== '')('hygiene: attach/mount/read/close cycles', () => {
         expect((await s.readFile('/lost+found/two.txt')).toString()).toBe('2\n');
       } else {
         // two drives at once: a qcow2 overlay (backing chain) and the raw image
-        s.addDrive(overlay, { readonly: true });
+        // its base is outside its directory: allowed by name, as joot allows registered images
+        s.addDrive(overlay, { readonly: true, backingImages: [path.join(FIXTURES_DIR, 'base-for-overlay.raw')] });
         s.addDrive(raw, { readonly: true });
         await s.launch();
         await s.mount('/dev/sda1', '/');

@@ -3,10 +3,12 @@
 // error), and the loop and FUSE backends forced by option and by $JOOT_BACKEND (nbd: a clear
 // "needs kernel NBD" error on hosts without it). Real fixture images, no mocks; every session is
 // closed in afterEach and the host is checked to be as it was.
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName, Session } from '../../src/appliance/index.js';
 import { hostHasNbd } from '../../src/appliance/attach/nbd.js';
 import { CAN_RUN, expectJootError, Harness, MBR_FILESYSTEMS, MBR_PARTITIONS, MiB } from './session-helpers.js';
+import { FIXTURES_DIR } from '../fixtures/index.js';
 
 const h = new Harness('formats');
 // the nbd error names the device it looked for: that is about the host, not a session's device
@@ -70,7 +72,11 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
   it('overlay.qcow2 shows /overlay.txt over its raw base; base-for-overlay.raw does not have it', async () => {
     const overlay = await h.image('overlay.qcow2');
     const base = await h.image('base-for-overlay.raw');
-    let s = await h.open([overlay]);
+    // the overlay names its base by absolute path in the fixture cache: outside its directory
+    // here, so allowed by name (as joot allows its registered images)
+    const allowBase = { backingImages: [path.join(FIXTURES_DIR, 'base-for-overlay.raw')] };
+    await expectJootError(h.open([overlay]), 'EPERM', [`${overlay}:`, /outside the image's directory/]);
+    let s = await h.open([[overlay, allowBase]]);
     expect(s.filesystems()).toEqual(MBR_FILESYSTEMS);
     await s.mount('/dev/sda1', '/');
     expect((await s.readFile('/overlay.txt')).toString()).toBe('from overlay\n');
@@ -85,7 +91,7 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
     await s.close();
 
     // both at once, read-only: the base is open twice (as the overlay's backing file and as sdb)
-    s = await h.open([overlay, base]);
+    s = await h.open([[overlay, allowBase], base]);
     await s.mount('/dev/sda1', '/');
     await s.mount('/dev/sdb1', '/dir');
     expect(await s.exists('/overlay.txt')).toBe(true);

@@ -7,9 +7,10 @@
 // checked to be as it was.
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/appliance/index.js';
-import type { FixtureName } from '../fixtures/index.js';
+import { FIXTURES_DIR, type FixtureName } from '../fixtures/index.js';
 import { CAN_RUN, expectJootError, Harness, HAVE_FUSEFAT, HAVE_NTFS3G, readAllTopLevel, sha256 } from './session-helpers.js';
 
 const h = new Harness('readonly');
@@ -55,7 +56,7 @@ describe.skipIf(!CAN_RUN)('Session: read-only means read-only', () => {
   afterEach(() => h.closeAndCheck());
   afterAll(() => h.teardown());
 
-  const cases: { images: FixtureName[]; also?: FixtureName[]; backend?: 'fuse'; check: (r: Map<string, Map<string, Buffer>>) => void }[] = [
+  const cases: { images: FixtureName[]; also?: FixtureName[]; backend?: 'fuse'; backingImages?: string[]; check: (r: Map<string, Map<string, Buffer>>) => void }[] = [
     {
       images: ['mbr.raw'],
       check: (r) => {
@@ -104,6 +105,8 @@ describe.skipIf(!CAN_RUN)('Session: read-only means read-only', () => {
     {
       images: ['overlay.qcow2'],
       also: ['base-for-overlay.raw'],
+      // its base lies outside its directory (here): allowed by name, as joot's registered images
+      backingImages: [path.join(FIXTURES_DIR, 'base-for-overlay.raw')],
       check: (r) => expect(text(r, '/dev/sda1', '/overlay.txt')).toBe('from overlay\n'),
     },
     {
@@ -142,7 +145,7 @@ describe.skipIf(!CAN_RUN)('Session: read-only means read-only', () => {
       // overlay.qcow2 reads its base by absolute path: the fixture itself, not our hard link
       const watched = [...files, ...others];
       const before = await Promise.all(watched.map(snap));
-      const s = await h.open(files, c.backend ? { backend: c.backend } : undefined);
+      const s = await h.open(files, { ...(c.backend ? { backend: c.backend } : {}), ...(c.backingImages ? { backingImages: c.backingImages } : {}) });
       expect(s.readonly).toBe(true);
       c.check(await mountEverything(s));
       await s.close();

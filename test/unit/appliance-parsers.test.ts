@@ -65,6 +65,19 @@ describe('blkid and btrfs output', () => {
     expect(hasControlChars('plain,name=1')).toBe(false);
     expect(hasControlChars('a\u009bb')).toBe(true);
   });
+
+  it('pins an external data file by the name probeImage checked, in every layer', () => {
+    const opts = chainOptions(
+      [
+        { path: '/vm/top.qcow2', format: 'qcow2' },
+        { path: '/vm/base.qcow2', format: 'qcow2', dataFile: '/vm/base,data.raw' },
+      ],
+      false,
+    );
+    expect(opts).toContain('backing.data-file.driver=file');
+    expect(opts).toContain('backing.data-file.filename=/vm/base,,data.raw');
+    expect(opts.filter((o) => o.startsWith('data-file'))).toEqual([]);
+  });
 });
 
 describe('mount options', () => {

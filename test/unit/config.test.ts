@@ -39,7 +39,7 @@ describe('search order', () => {
   it('no file anywhere: the defaults', () => {
     const c = loadConfig({}, home, etc);
     expect(c).toEqual(defaultConfig());
-    expect(c).toEqual({ joot_home: '/var/lib/joot', image_path: [], pass_thru_env: [], read_only: false, linger: 10 });
+    expect(c).toEqual({ joot_home: '/var/lib/joot', image_path: [], pass_thru_env: [], read_only: false, linger: 10, backing_dirs: [] });
     expect(c.source).toBeUndefined();
   });
 
@@ -112,6 +112,7 @@ describe('settings', () => {
       'pass_thru_env = HTTP_PROXY, LANG , _X1',
       'read_only = Yes',
       'linger = 0',
+      'backing_dirs = /var/lib/nova/instances/_base/, /srv/bases',
     ].join('\n');
     const c = parseConfig(text, '/f');
     expect(c).toEqual({
@@ -121,8 +122,9 @@ describe('settings', () => {
       pass_thru_env: ['HTTP_PROXY', 'LANG', '_X1'],
       read_only: true,
       linger: 0,
+      backing_dirs: ['/var/lib/nova/instances/_base', '/srv/bases'],
       source: '/f',
-      origin: { joot_home: '/f:3', default_image: '/f:4', image_path: '/f:5', pass_thru_env: '/f:7', read_only: '/f:8', linger: '/f:9' },
+      origin: { joot_home: '/f:3', default_image: '/f:4', image_path: '/f:5', pass_thru_env: '/f:7', read_only: '/f:8', linger: '/f:9', backing_dirs: '/f:10' },
     });
   });
 
@@ -168,7 +170,7 @@ describe('bad settings name their file and line', () => {
   const cases: [string, string, string][] = [
     ['unknown setting, close', 'read_only = 1\n\njoot_hoem = /x\n', "/x/joot.cfg:3: joot_hoem: unknown setting; did you mean joot_home?"],
     ['unknown setting, other spelling', 'JOOT-HOME = /x\n', '/x/joot.cfg:1: JOOT-HOME: unknown setting; did you mean joot_home?'],
-    ['unknown setting, far', 'colour = red\n', '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger)'],
+    ['unknown setting, far', 'colour = red\n', '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs)'],
     ['bad linger', 'linger = 5s\n', "/x/joot.cfg:1: linger: '5s' is not a number of seconds from 0 to 3600"],
     ['linger too long', 'linger = 86400\n', "/x/joot.cfg:1: linger: '86400' is not a number of seconds from 0 to 3600"],
     ['unknown section', 'read_only = 1\n[libguestfs]\n', '/x/joot.cfg:2: [libguestfs]: unknown section: put settings at the top of the file or under [joot]'],
@@ -180,6 +182,8 @@ describe('bad settings name their file and line', () => {
     ['relative joot_home', 'joot_home = var/joot\n', "/x/joot.cfg:1: joot_home: 'var/joot' is not an absolute path"],
     ['~ joot_home', 'joot_home = ~/joot\n', "/x/joot.cfg:1: joot_home: '~/joot' is not an absolute path (~ is not expanded)"],
     ['relative pattern', 'image_path = /a/*, b/*.img\n', "/x/joot.cfg:1: image_path: 'b/*.img' is not an absolute pattern"],
+    ['relative backing dir', 'backing_dirs = /srv/bases, _base\n', "/x/joot.cfg:1: backing_dirs: '_base' is not an absolute path"],
+    ['empty backing dir', 'backing_dirs = /srv/bases,,/b\n', "/x/joot.cfg:1: backing_dirs: empty directory in '/srv/bases,,/b'"],
     ['empty pattern', 'image_path = /a/*,,/b\n', "/x/joot.cfg:1: image_path: empty pattern in '/a/*,,/b'"],
     ['unbalanced braces', '\nimage_path[] = /a/*.{img,raw\n', "/x/joot.cfg:2: image_path: unbalanced '{' in '/a/*.{img,raw'"],
     ['bad env name', 'pass_thru_env = PATH, 1BAD\n', "/x/joot.cfg:1: pass_thru_env: '1BAD' is not an environment variable name"],
@@ -214,6 +218,7 @@ describe('formatConfig', () => {
         '; pass_thru_env is empty    ; default',
         'read_only = false           ; default',
         'linger = 10                 ; default',
+        '; backing_dirs is empty     ; default',
         '',
       ].join('\n'),
     );
@@ -235,6 +240,7 @@ describe('formatConfig', () => {
         `pass_thru_env = LANG              ; ${f}:5`,
         'read_only = false                 ; default',
         'linger = 10                       ; default',
+        '; backing_dirs is empty           ; default',
         '',
       ].join('\n'),
     );

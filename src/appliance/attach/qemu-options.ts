@@ -1,6 +1,6 @@
 // The image chain as explicit qemu block options: every layer gets its driver named, so
 // qemu never probes a format (a raw base must never be read as qcow2) and never opens a
-// backing file we did not check.
+// backing file or data file we did not check.
 import type { ImageLayer } from '../image.js';
 
 /** qemu's option syntax doubles commas inside values. */
@@ -20,6 +20,8 @@ export function chainOptions(chain: readonly ImageLayer[], readonly: boolean, pr
     `${prefix}file.driver=${top.path.startsWith('/dev/') ? 'host_device' : 'file'}`,
     `${prefix}file.filename=${escapeOpt(top.path)}`,
   ];
+  // an external data file is opened by the name probeImage checked, never by the header's
+  if (top.dataFile) opts.push(`${prefix}data-file.driver=file`, `${prefix}data-file.filename=${escapeOpt(top.dataFile)}`);
   if (prefix === '') opts.push(`read-only=${readonly ? 'on' : 'off'}`);
   if (rest.length) opts.push(...chainOptions(rest, true, `${prefix}backing.`));
   return opts;

@@ -36,6 +36,8 @@ export interface ScannedArgv {
   inspector: boolean;
   /** -m / --mount, in order */
   mounts: MountSpec[];
+  /** --backing-dir DIR: directories the images may name files in */
+  backingDirs: string[];
   /** --listen: start a background server (server.ts) */
   listen: boolean;
   /** --cmd-help [CMD]: '' for the list of commands */
@@ -94,6 +96,11 @@ export function prescan(argv: readonly string[]): ScannedArgv {
       throw new UsageError(e instanceof Error ? e.message : String(e));
     }
   };
+  const backingDirs: string[] = [];
+  const nonEmpty = (opt: string, v: string): string => {
+    if (v === '') throw new UsageError(`${opt} needs a directory`);
+    return v;
+  };
   const addDrive = (path: string): void => {
     if (path === '') throw new UsageError('-a needs a disk image file name');
     drives.push(format === undefined ? { path } : { path, format });
@@ -125,6 +132,8 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '-N' || a === '--new') addPrepared(value(a));
     else if (a.startsWith('--new=')) addPrepared(a.slice('--new='.length));
     else if (a === '--listen') listen = true;
+    else if (a === '--backing-dir') backingDirs.push(nonEmpty(a, value(a)));
+    else if (a.startsWith('--backing-dir=')) backingDirs.push(nonEmpty('--backing-dir', a.slice('--backing-dir='.length)));
     else if (a === '--remote' || a.startsWith('--remote=')) throw new UsageError(`${a} must come first: jfish --remote[=PID] CMD ARGS : …`);
     else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amfN]./.test(a)) {
       // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
@@ -152,7 +161,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, options, preparedHelp: preparedHelpAsked, cmdHelp, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, backingDirs, options, preparedHelp: preparedHelpAsked, cmdHelp, commands: splitCommands(argv.slice(i)) };
   if (file !== undefined) scanned.file = file;
   return scanned;
 }

@@ -11,6 +11,7 @@ import { setVerbose } from '../../appliance/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { escapeControls } from '../escape.js';
+import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../output.js';
 import { prescan } from './argv.js';
 import { createPrepared, layOutPrepared, preparedHelp } from './prepared.js';
@@ -42,6 +43,8 @@ Options:
   --ro, -r           open every image read-only (mount mounts read-only)
   --rw, -w           open the images read-write (the default, unless the
                      configuration file says read_only = yes)
+  --backing-dir DIR  an image may name files in DIR (backing file, data file, vmdk
+                     extent), besides its own directory; may be repeated
   -N [FILE=]TYPE     create a new disk (FILE, default test1.img, test2.img…) laid out
                      as TYPE, then launch; see 'jfish -N help'
   -i, --inspector    launch, find the operating system and mount its filesystems
@@ -163,7 +166,8 @@ export async function main(argv: string[]): Promise<number> {
   /** -N images made by this run, removed again if laying them out fails */
   const created: string[] = [];
   try {
-    sessions = new Sessions(() => new Session({ verbose: flags.verbose }));
+    const allowed = backingOptions(config, scanned.backingDirs);
+    sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed }));
     await createPrepared(scanned.drives, readonly, created);
     for (const d of scanned.drives) sessions.addDrive(d.path, { format: d.format, readonly });
     await layOutPrepared(sessions.session, scanned.drives, created);

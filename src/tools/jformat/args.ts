@@ -11,6 +11,8 @@ Every disk is formatted the same way.
 Options:
   -a, --add IMAGE           a disk to format (repeatable)
   --format=FMT              the format of the images that follow (raw, qcow2, …); default: detect
+  --backing-dir DIR         an image may name files in DIR (backing file, data file, vmdk
+                            extent), besides its own directory; may be repeated
   --partition[=mbr|gpt|none]
                             the partition table; default (and bare --partition): one partition
                             over the whole disk, MBR below 2 TiB, GPT from 2 TiB
@@ -31,6 +33,7 @@ Options:
 
 export interface Args {
   drives: { path: string; format?: string }[];
+  backingDirs: string[];
   /** 'auto': MBR below 2 TiB, GPT from 2 TiB */
   partition: 'auto' | 'mbr' | 'gpt' | 'none';
   filesystem?: string;
@@ -54,7 +57,7 @@ export function parseLvPath(s: string): { vg: string; lv: string } {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { drives: [], partition: 'auto', wipe: false, forceHostDevice: false, echo: false, verbose: false, help: false, version: false };
+  const a: Args = { drives: [], backingDirs: [], partition: 'auto', wipe: false, forceHostDevice: false, echo: false, verbose: false, help: false, version: false };
   let format: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -75,6 +78,12 @@ export function parseArgs(argv: string[]): Args {
       case '--format':
         format = inline || undefined;
         break;
+      case '--backing-dir': {
+        const d = value();
+        if (d === '') throw new UsageError('--backing-dir needs a directory');
+        a.backingDirs.push(d);
+        break;
+      }
       case '--partition': {
         const v = inline ?? 'auto';
         if (v !== 'auto' && v !== 'mbr' && v !== 'gpt' && v !== 'none') throw new UsageError(`--partition=${v}: use mbr, gpt or none`);

@@ -7,6 +7,8 @@ import { extname } from 'node:path';
 import { JootError, isJootError } from '../../appliance/errors.js';
 import { probeImage } from '../../appliance/image.js';
 import { requireRoot } from '../../appliance/privilege.js';
+import { backingOptions } from '../backing.js';
+import { loadConfig } from '../config.js';
 import { fsPlan, applyPlan, defaultTable, validatePlan, type Content, type LayoutPlan } from '../../appliance/layout/prepare.js';
 import { run, setVerbose } from '../../appliance/run.js';
 import { Session } from '../../appliance/session.js';
@@ -42,7 +44,7 @@ async function prepare(args: Args): Promise<Disk[]> {
       size = args.create;
       format = args.targetFormat ?? (extname(d.path) === '.qcow2' ? 'qcow2' : 'raw');
     } else {
-      const info = await probeImage(d.path, { format: d.format as never, readonly: true, check: false });
+      const info = await probeImage(d.path, { format: d.format as never, readonly: true, check: false, ...backingOptions(loadConfig(), args.backingDirs) });
       if (info.isBlockDevice) {
         if (!args.forceHostDevice) throw new JootError('EPERM', `${d.path}: is a host block device: give --force-host-device to format it`);
         refuseHostDeviceInUse(d.path);
@@ -63,7 +65,7 @@ async function create(d: Disk): Promise<void> {
 }
 
 async function formatDisk(d: Disk, args: Args): Promise<void> {
-  await using session = new Session({ verbose: args.verbose });
+  await using session = new Session({ verbose: args.verbose, ...backingOptions(loadConfig(), args.backingDirs) });
   session.addDrive(d.path, { format: d.format as never, readonly: false });
   await session.launch();
   const log = args.echo ? (step: string) => process.stderr.write(`${TOOL}: ${d.path}: ${step}\n`) : undefined;

@@ -10,6 +10,8 @@ Several images are the disks of one guest, in order (/dev/sda, /dev/sdb, …).
 Options:
   -a, --add IMAGE     add an image (the -a is optional)
   --format=FMT        the format of the images that follow (raw, qcow2, …); default: detect
+  --backing-dir DIR   an image may name files in DIR (backing file, data file, vmdk
+                      extent), besides its own directory; may be repeated
   --no-applications   skip the package list (the slowest part)
   --xml               print virt-inspector's XML instead of JSON
   -v, --verbose       trace every external command
@@ -19,6 +21,7 @@ Options:
 
 export interface Args {
   drives: { path: string; format?: string }[];
+  backingDirs: string[];
   applications: boolean;
   xml: boolean;
   verbose: boolean;
@@ -28,7 +31,7 @@ export interface Args {
 
 /** Options in order: --format applies to the images after it, as in guestfish and virt-inspector. */
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { drives: [], applications: true, xml: false, verbose: false, help: false, version: false };
+  const a: Args = { drives: [], backingDirs: [], applications: true, xml: false, verbose: false, help: false, version: false };
   let format: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -42,7 +45,11 @@ export function parseArgs(argv: string[]): Args {
     if (arg === '-a' || arg === '--add' || arg.startsWith('--add=')) a.drives.push({ path: value(), format });
     else if (arg === '--format') format = undefined;
     else if (arg.startsWith('--format=')) format = arg.slice('--format='.length) || undefined;
-    else if (arg === '--no-applications') a.applications = false;
+    else if (arg === '--backing-dir' || arg.startsWith('--backing-dir=')) {
+      const d = value();
+      if (d === '') throw new UsageError('--backing-dir needs a directory');
+      a.backingDirs.push(d);
+    } else if (arg === '--no-applications') a.applications = false;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;

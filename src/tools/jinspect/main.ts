@@ -11,6 +11,8 @@ import { parseArgs, usage } from './args.js';
 import { jsonText } from '../escape.js';
 import { StreamWriter } from '../output.js';
 import { JootError } from '../../appliance/errors.js';
+import { backingOptions } from '../backing.js';
+import { loadConfig } from '../config.js';
 
 const TOOL = 'jinspect';
 
@@ -21,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.verbose) setVerbose(true);
   requireRoot();
 
-  await using session = new Session();
+  await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   const report = await inspect(session, { applications: args.applications });

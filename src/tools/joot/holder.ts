@@ -35,6 +35,17 @@ import { readLine, type Request } from './holder-client.js';
 import { guestHostname, restoreResolv, rootShell, setupResolv } from './guest-setup.js';
 import { mountJoot } from './mount-plan.js';
 import { Store, type HolderState, type JootMeta } from './store.js';
+import { backingOptions, registeredImagePaths } from '../backing.js';
+import { defaultConfig, loadConfig, type JootConfig } from '../config.js';
+
+/** The configuration (for backing_dirs); the defaults when it cannot be read (main reported that). */
+function configOrDefault(): JootConfig {
+  try {
+    return loadConfig();
+  } catch {
+    return defaultConfig();
+  }
+}
 
 export interface Hello {
   ok: true;
@@ -89,7 +100,15 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
   const sockPath = Store.socketPath(meta.id);
   try {
     // the base's probe (qemu-img info and check) is remembered while its files are unchanged
-    session.addDrive(join(jootDir, 'disk.qcow2'), { format: 'qcow2', readonly: false, probeCache: join(jootDir, 'probe.json') });
+    // the overlay names its base (the image it was created from, registered or named by path)
+    const allowed = backingOptions(configOrDefault(), []);
+    session.addDrive(join(jootDir, 'disk.qcow2'), {
+      format: 'qcow2',
+      readonly: false,
+      probeCache: join(jootDir, 'probe.json'),
+      backingDirs: allowed.backingDirs,
+      backingImages: [meta.base, ...registeredImagePaths(dirname(dirname(jootDir)))],
+    });
     await session.launch();
     await mountJoot(session, jootDir);
     const { root, mounts } = session.execRoot();

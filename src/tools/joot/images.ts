@@ -4,9 +4,8 @@ import { realpathSync, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { JootError } from '../../appliance/errors.js';
 import { probeImage } from '../../appliance/image.js';
-import { run } from '../../appliance/run.js';
-import { parseJsonExact } from '../../appliance/json.js';
 import { checkName, humanSize } from './args.js';
+import { backingOptions } from '../backing.js';
 import type { ImageEntry, Store } from './store.js';
 
 /** Images found through image_path (name: the file name without its last extension). */
@@ -35,7 +34,7 @@ export async function resolveImage(store: Store, image: string): Promise<ImageEn
   if (reg && !image.includes('/')) return reg;
   if (!image.includes('/')) {
     const found = (await foundImages(store)).find((e) => e.name === image || basename(e.path) === image);
-    if (found) return { ...found, format: (await probeImage(found.path, { readonly: true })).format };
+    if (found) return { ...found, format: (await probeImage(found.path, { readonly: true, ...backingOptions(store.config) })).format };
   }
   let st;
   try {
@@ -44,7 +43,7 @@ export async function resolveImage(store: Store, image: string): Promise<ImageEn
     throw new JootError('ENOENT', `${image}: no such image (see 'joot image list')`);
   }
   if (!st.isFile()) throw new JootError('EINVAL', `${image}: not a disk image file`);
-  const info = await probeImage(image, { readonly: true });
+  const info = await probeImage(image, { readonly: true, ...backingOptions(store.config) });
   return { name: image, path: info.chain[0]!.path, format: info.format, managed: false, added: '', found: true };
 }
 
@@ -53,7 +52,7 @@ export async function imageAdd(store: Store, name: string, file: string, format?
   checkName('image', name);
   if (store.imageEntry(name)) throw new JootError('EINVAL', `${name}: an image of that name exists`);
   // every layer checked (formats recorded, backing files plain and outside host system trees)
-  const info = await probeImage(file, { readonly: true, format: format as never });
+  const info = await probeImage(file, { readonly: true, format: format as never, ...backingOptions(store.config) });
   const path = realpathSync(file);
   if (path.startsWith(`${store.jootsDir}/`)) throw new JootError('EINVAL', `${file}: is a joot's disk (use 'joot save')`);
   await store.locked(async () => {
@@ -78,13 +77,6 @@ export async function imageRm(store: Store, name: string): Promise<void> {
   });
 }
 
-interface QemuLayer {
-  filename: string;
-  format: string;
-  'virtual-size': number | bigint;
-  'actual-size'?: number | bigint;
-}
-
 export interface ImageFacts {
   format: string;
   /** bytes, exact: a bigint beyond 2^53 */
@@ -93,19 +85,19 @@ export interface ImageFacts {
   chain: string[];
 }
 
-export async function imageFacts(path: string): Promise<ImageFacts> {
-  const r = await run('qemu-img', ['info', '--output=json', '-U', '--backing-chain', path]);
-  const layers = parseJsonExact(r.stdout) as QemuLayer[];
-  const top = layers[0]!;
-  return { format: top.format, virtualSize: top['virtual-size'], onDisk: top['actual-size'] ?? 0, chain: layers.slice(1).map((l) => `${l.filename} (${l.format})`) };
+/** An image's format, sizes and backing chain, probed as a session would (every named file checked first). */
+export async function imageFacts(path: string, allowed: { backingDirs?: string[]; backingImages?: string[] } = {}): Promise<ImageFacts> {
+  const info = await probeImage(path, { readonly: true, check: false, ...allowed });
+  const st = statSync(info.chain[0]!.path);
+  return { format: info.format, virtualSize: info.virtualSize, onDisk: st.blocks * 512, chain: info.chain.slice(1).map((l) => `${l.path} (${l.format})`) };
 }
 
 /** A one-line summary of the OS in an image: "Debian GNU/Linux 12 (bookworm) x86_64". */
-export async function inspectImage(path: string, format?: string): Promise<{ summary: string; arch?: string }> {
+export async function inspectImage(path: string, format?: string, allowed: { backingDirs?: string[]; backingImages?: string[] } = {}): Promise<{ summary: string; arch?: string }> {
   // loaded here: create, delete and list need none of the session and inspection code
   const [{ Session }, { inspect }] = await Promise.all([import('../../appliance/session.js'), import('../../inspect/index.js')]);
   await using s = new Session();
-  s.addDrive(path, { readonly: true, format: format as never });
+  s.addDrive(path, { readonly: true, format: format as never, ...allowed });
   await s.launch();
   const report = await inspect(s, { applications: false });
   const os = report.operatingsystems[0];
@@ -126,7 +118,7 @@ async function osOf(store: Store, e: ImageEntry): Promise<string> {
   if (e.os && e.os.size === st.size && e.os.mtimeMs === st.mtimeMs) return e.os.summary;
   let os: { summary: string; arch?: string };
   try {
-    os = await inspectImage(e.path, e.format || undefined);
+    os = await inspectImage(e.path, e.format || undefined, backingOptions(store.config));
   } catch (err) {
     return `cannot inspect: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -166,7 +158,7 @@ export async function imageList(store: Store, opts: { inspect: boolean }): Promi
   for (const e of all) {
     let facts: ImageFacts | undefined;
     try {
-      facts = await imageFacts(e.path);
+      facts = await imageFacts(e.path, backingOptions(store.config));
     } catch {
       facts = undefined;
     }

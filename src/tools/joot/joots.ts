@@ -7,6 +7,7 @@ import { run } from '../../appliance/run.js';
 import { checkName, humanSize } from './args.js';
 import { formatTable, resolveImage } from './images.js';
 import { releaseIdle } from './holder-client.js';
+import { backingOptions } from '../backing.js';
 import { diskUsage, Store, type JootMeta } from './store.js';
 
 /** joot create NAME IMAGE: a qcow2 overlay backed by the image (kilobytes on disk). */
@@ -35,7 +36,7 @@ export async function create(store: Store, name: string, image: string): Promise
     }
     if (virtualSize === undefined) {
       const { probeImage } = await import('../../appliance/image.js');
-      virtualSize = (await probeImage(img.path, { readonly: true, format: img.format })).virtualSize;
+      virtualSize = (await probeImage(img.path, { readonly: true, format: img.format, ...backingOptions(store.config) })).virtualSize;
     }
     writeQcow2Overlay(join(work, 'disk.qcow2'), { virtualSize, backingFile: img.path, backingFormat: img.format });
     chmodSync(work, 0o700);

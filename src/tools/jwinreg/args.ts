@@ -22,6 +22,8 @@ HKEY_USERS may be spelled out.
 
 Options:
   --format=FMT        the image format (raw, qcow2, …); default: detect
+  --backing-dir DIR   an image may name files in DIR (backing file, data file, vmdk
+                      extent), besides its own directory; may be repeated
   -v, --verbose       trace every external command
   -h, --help          show this help
   -V, --version       show the version
@@ -36,6 +38,7 @@ export interface Args {
   key?: string;
   value?: string;
   regFiles: string[];
+  backingDirs: string[];
   utf16: boolean;
   verbose: boolean;
   help: boolean;
@@ -43,7 +46,7 @@ export interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'read', regFiles: [], utf16: false, verbose: false, help: false, version: false };
+  const a: Args = { mode: 'read', regFiles: [], backingDirs: [], utf16: false, verbose: false, help: false, version: false };
   const pos: string[] = [];
   let mode: Mode | undefined;
   const setMode = (m: Mode): void => {
@@ -64,6 +67,10 @@ export function parseArgs(argv: string[]): Args {
       const v = argv[++i];
       if (v === undefined) throw new UsageError('--format needs a value');
       a.format = v;
+    } else if (arg === '--backing-dir' || arg.startsWith('--backing-dir=')) {
+      const v = arg.startsWith('--backing-dir=') ? arg.slice('--backing-dir='.length) : argv[++i];
+      if (!v) throw new UsageError('--backing-dir needs a directory');
+      a.backingDirs.push(v);
     } else if (arg === '-a' || arg === '--add') {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${arg} needs a value`);

@@ -1,5 +1,7 @@
 // jwinreg: virt-win-reg's job, host-side. Reads a key or value from a Windows guest's registry,
 // exports a key as .reg, or merges .reg files into the hives offline.
+import { backingOptions } from '../backing.js';
+import { loadConfig } from '../config.js';
 import { readFile } from 'node:fs/promises';
 import { JootError } from '../../appliance/errors.js';
 import { Session } from '../../appliance/index.js';
@@ -36,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }),
     );
-    await using session = new Session();
+    await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
     session.addDrive(image, { format: args.format, readonly: false });
     await session.launch();
     const root = await theWindowsRoot(session, image);
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const loc = locate(args.key!);
-  await using session = new Session();
+  await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
   session.addDrive(image, { format: args.format, readonly: true });
   await session.launch();
   const root = await theWindowsRoot(session, image);
