@@ -4,6 +4,8 @@
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p .cache
+# the tests are type-checked against the code they test (the build checks src and bench only)
+npx tsc -p tsconfig.test.json || { echo "test: the tests do not type-check" >&2; exit 1; }
 report=.cache/vitest-report.json
 rm -f "$report"
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"

@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== '')('jfish host commands end with jfish', () => {
     const kids = descendantsOf(child.pid!);
     expect(kids.length).toBeGreaterThanOrEqual(3); // the shell, the loop, sleep 300 (and what holds them)
     // the shell itself is jfish's own child, as before (its process group, terminal and signals)
-    expect(kids.map(procState).some((p) => p?.ppid === child.pid && p.args[0] === '/bin/sh')).toBe(true);
+    expect(kids.map(procState).some((p) => p !== undefined && p.ppid === child.pid && p.args[0] === '/bin/sh')).toBe(true);
     child.kill('SIGKILL');
     await exited;
     for (const pid of kids) await waitProcessDead(pid);

@@ -150,7 +150,7 @@ describe('tar format', () => {
   it('rejects a bad checksum and ustar split names decode with their prefix', () => {
     const { block } = encodeHeader(h(`${'p'.repeat(80)}/${'n'.repeat(90)}`, T.file));
     expect(decodeHeader(block).name.toString()).toBe(`${'p'.repeat(80)}/${'n'.repeat(90)}`);
-    block[0] ^= 1;
+    block[0] = block[0]! ^ 1;
     expect(() => decodeHeader(block)).toThrow(/does not look like a tar archive/);
   });
 

@@ -248,6 +248,7 @@ describe('classify', () => {
     const fail = () => Promise.reject(new JootError('EIO', '/: Input/output error'));
     const broken: GuestFiles = {
       readFile: fail,
+      readHead: fail,
       readText: fail,
       readLines: fail,
       readdir: fail,
