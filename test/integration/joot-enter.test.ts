@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
+import { onTerminal as onPty } from './guest-attack.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -76,47 +77,10 @@ async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   }
 }
 
-// a terminal for `joot enter`: steps of [text to send, text to wait for ('eof' for the end)];
-// '@sleep S' waits S seconds. Prints the transcript; exits with the program's status.
-const PTY = `
-import json, os, pty, select, sys, time
-argv = json.loads(sys.argv[1]); steps = json.loads(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-buf = b''; eof = False
-def pump(t):
-    global buf, eof
-    r, _, _ = select.select([fd], [], [], t)
-    if r:
-        try: d = os.read(fd, 65536)
-        except OSError: d = b''
-        if not d: eof = True
-        buf += d
-def wait(what, start, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        if what == 'eof' and eof: return True
-        if what != 'eof' and buf.find(what.encode(), start) >= 0: return True
-        if eof: return False
-        pump(0.1)
-    return False
-ok = True
-for send, what in steps:
-    start = len(buf)
-    if send.startswith('@sleep '):
-        time.sleep(float(send[7:])); continue
-    os.write(fd, send.encode())
-    ok = wait(what, start)
-    if not ok: break
-if not eof: wait('eof', len(buf), 10)
-sys.stdout.write(buf.decode('utf8', 'replace')); sys.stdout.flush()
-if not eof: os.kill(pid, 15)
-_, status = os.waitpid(pid, 0)
-sys.exit(99 if not ok else os.waitstatus_to_exitcode(status))
-`;
+// a terminal for `joot enter`: guest-attack.ts's driver (steps of [text to send, text to wait
+// for ('eof' for the end)]; '@sleep S' waits S seconds)
 function onTerminal(args: string[], steps: [string, string][]) {
-  return execa('python3', ['-c', PTY, JSON.stringify([JOOT, ...args]), JSON.stringify(steps)], { reject: false, env: env({ TERM: 'dumb' }), timeout: 60_000 });
+  return onPty([JOOT, ...args], steps, { env: env() });
 }
 
 describe.skipIf(skipReason !== '')('joot', () => {
