@@ -66,18 +66,6 @@ export function exitCodeFor(e: unknown): number {
   return e instanceof UsageError ? 2 : 1;
 }
 
-/** A stub main for tools not built yet. */
-export function notBuilt(tool: string, issue?: number): (argv: string[]) => Promise<number> {
-  return async (argv) => {
-    if (argv.includes('--version')) {
-      process.stdout.write(`${versionLine(tool)}\n`);
-      return 0;
-    }
-    printError(tool, `not built yet${issue === undefined ? '' : ` (see issue ${issue})`}`);
-    return 2;
-  };
-}
-
 /**
  * Run a tool's main with process.argv, then exit with its status once stdout and stderr are
  * flushed. Exiting explicitly means a stray handle cannot keep a finished tool alive.
