@@ -11,7 +11,7 @@ import { hasControlChars } from './guest-names.js';
 
 export interface Probe {
   type?: string;
-  /** control characters escaped (\e, \x07): never raw */
+  /** exact, as the guest has it (the tools escape control characters on a terminal) */
   label?: string;
   uuid?: string;
   /** partition table type when the device holds one (dos, gpt) */
@@ -74,9 +74,26 @@ export async function probeDevice(device: string, range?: ProbeRange): Promise<P
 /** At most this many blkid processes at once. */
 const PROBE_PARALLEL = 4;
 
+/**
+ * Every device's probe. First one blkid over all of them (one process instead of one each):
+ * its answer counts only when blkid says it finished (exit 0) with exactly one block per
+ * device — in udev mode values are \xHH-encoded, so no guest string can make a blank line.
+ * Otherwise (a device without a signature ends a multi-device blkid, exit 2) each device is
+ * asked on its own, so a blank disk never hides the others.
+ */
 export async function probeDevices(devices: string[]): Promise<Map<string, Probe>> {
+  const unique = [...new Set(devices)];
   const out = new Map<string, Probe>();
-  await mapLimit([...new Set(devices)], PROBE_PARALLEL, async (d) => out.set(d, await probeDevice(d)));
+  if (unique.length === 0) return out;
+  if (unique.length > 1) {
+    const r = await run('blkid', ['-p', '-o', 'udev', ...unique], { allowFailure: true });
+    const blocks = r.stdout.split(/\n\n/).filter((b) => b.trim() !== '');
+    if (r.exitCode === 0 && blocks.length === unique.length) {
+      unique.forEach((d, i) => out.set(d, parseBlkidUdev(blocks[i]!)));
+      return out;
+    }
+  }
+  await mapLimit(unique, PROBE_PARALLEL, async (d) => out.set(d, await probeDevice(d)));
   return out;
 }
 

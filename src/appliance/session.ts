@@ -11,7 +11,7 @@ import { chooseBackend } from './attach/choose.js';
 import type { AttachedDisk } from './attach/backend.js';
 import { attachLoop } from './attach/loop.js';
 import { discoverPartitions, type HostPartition } from './partitions.js';
-import { listBtrfsSubvolumes, mapLimit, probeDevice, type Probe, type ProbeRange } from './filesystems.js';
+import { listBtrfsSubvolumes, mapLimit, probeDevice, probeDevices, type Probe, type ProbeRange } from './filesystems.js';
 import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan, type LvPlan } from './lvm.js';
 import { attachDmTable } from './dm.js';
 import { mountFs } from './mount.js';
@@ -217,7 +217,18 @@ export class Session implements AsyncDisposable {
   /** Probe each device on its own (several at once): every device gets its own answer. */
   private async probe(devs: BlockDev[]): Promise<void> {
     const usable = devs.filter((d) => !d.partition?.extended && !d.unavailable);
-    await mapLimit(usable, 4, (d) => this.probeOne(d));
+    // devices attached as themselves: one blkid for all of them where it can (probeDevices)
+    const direct = usable.filter((d) => d.kind !== 'lv' || d.host !== '');
+    const found = await probeDevices(direct.map((d) => d.host));
+    for (const d of direct) {
+      d.probe = found.get(d.host) ?? {};
+      d.probed = true;
+    }
+    await mapLimit(
+      usable.filter((d) => !direct.includes(d)),
+      4,
+      (d) => this.probeOne(d),
+    );
   }
 
   private async probeOne(d: BlockDev): Promise<void> {
