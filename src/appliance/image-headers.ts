@@ -9,7 +9,7 @@
 // report every name qemu could take, and refuse what they cannot read), never subsets.
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { EXT_BACKING_FORMAT, EXT_DATA_FILE, EXT_END, QCOW2_MAGIC } from './qcow2-format.js';
+import { QCOW2_MAGIC, readQcow2Extensions } from './qcow2-format.js';
 
 export interface HeaderRef {
   /** "backing file", "data file", "extent 2", "parent (parentFileNameHint)" */
@@ -144,18 +144,9 @@ function qcow2Refs(h: Buffer): Omit<HeaderFacts, 'detected'> {
     incompat = h.readBigUInt64BE(72);
     extStart = h.readUInt32BE(100);
   }
-  let backingFormat: string | undefined;
-  let dataFile: string | undefined;
-  for (let off = extStart, n = 0; ; n++) {
-    if (off + 8 > h.length || n > 4096) return { refs: [], refuse: 'qcow2 header extensions do not end' };
-    const type = h.readUInt32BE(off);
-    const len = h.readUInt32BE(off + 4);
-    if (type === EXT_END) break;
-    if (off + 8 + len > h.length) return { refs: [], refuse: 'qcow2 header extensions do not end' };
-    if (type === EXT_BACKING_FORMAT) backingFormat = h.toString('utf8', off + 8, off + 8 + len);
-    if (type === EXT_DATA_FILE) dataFile = h.toString('utf8', off + 8, off + 8 + len);
-    off += 8 + Math.ceil(len / 8) * 8;
-  }
+  const ext = readQcow2Extensions(h, extStart);
+  if (!ext) return { refs: [], refuse: 'qcow2 header extensions do not end' };
+  const { backingFormat, dataFile } = ext;
   const backingOffset = h.readBigUInt64BE(8);
   const backingSize = h.readUInt32BE(16);
   if (backingOffset !== 0n && backingSize !== 0) {

@@ -25,7 +25,7 @@ import { dirname, isAbsolute } from 'node:path';
 import { probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
 import { trace } from './run.js';
 import { checkNamedPath, type BackingAllowance } from './named-path.js';
-import { EXT_BACKING_FORMAT, EXT_DATA_FILE, EXT_END, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
+import { MAX_BACKING_NAME, QCOW2_MAGIC, readQcow2Extensions } from './qcow2-format.js';
 
 
 export interface CachedProbe {
@@ -200,17 +200,10 @@ async function readQcow2Header(path: string): Promise<Qcow2Header | string> {
     extStart = buf.readUInt32BE(100);
     if (extStart < 104) return 'bad header length';
   }
-  const h: Qcow2Header = { virtualSize };
-  for (let off = extStart; ; ) {
-    if (off + 8 > buf.length) return 'header extensions past 64 KiB';
-    const type = buf.readUInt32BE(off);
-    const len = buf.readUInt32BE(off + 4);
-    if (type === EXT_END) break;
-    if (off + 8 + len > buf.length) return 'header extensions past 64 KiB';
-    if (type === EXT_DATA_FILE) return 'external data file';
-    if (type === EXT_BACKING_FORMAT) h.backingFormat = buf.toString('utf8', off + 8, off + 8 + len);
-    off += 8 + Math.ceil(len / 8) * 8;
-  }
+  const ext = readQcow2Extensions(buf, extStart);
+  if (!ext) return 'header extensions past 64 KiB';
+  if (ext.dataFile !== undefined) return 'external data file';
+  const h: Qcow2Header = { virtualSize, backingFormat: ext.backingFormat };
   if (backingOffset !== 0n) {
     if (backingSize === 0 || backingSize > MAX_BACKING_NAME || backingOffset + BigInt(backingSize) > BigInt(buf.length)) return 'backing file name not in the header';
     const name = buf.toString('utf8', Number(backingOffset), Number(backingOffset) + backingSize);
