@@ -214,7 +214,7 @@ export class Session implements AsyncDisposable {
     this.devices.set(name, { canonical: name, host: p.device, kind: 'partition', readonly, probe: {}, partition: info });
   }
 
-  /** Probe each device on its own (several at once): every device gets its own answer. */
+  /** Probe the devices: one blkid for all attached ones when it answers each (probeDevices), LV ranges on their own. */
   private async probe(devs: BlockDev[]): Promise<void> {
     const usable = devs.filter((d) => !d.partition?.extended && !d.unavailable);
     // devices attached as themselves: one blkid for all of them where it can (probeDevices)
