@@ -1,4 +1,5 @@
-// What is on each block device: `blkid -p` (low-level probe, no cache) on each device on its own,
+// What is on each block device: `blkid -p` (low-level probe, no cache), trusted for a device only
+// when it answered for that device (probeDevices),
 // and the subvolumes of each btrfs (which needs a short read-only mount to list).
 //
 // Everything the tools print is guest data: labels and subvolume names may hold newlines, '=' or
@@ -60,8 +61,8 @@ export interface ProbeRange {
 }
 
 /**
- * Probe one device (or a byte range of it). Each device is asked on its own: one blkid over
- * several stops at the first device without a signature, and would hide the others.
+ * Probe one device (or a byte range of it) on its own: one blkid over several stops at the
+ * first device without a signature, and would hide the others.
  */
 export async function probeDevice(device: string, range?: ProbeRange): Promise<Probe> {
   const args = ['-p', '-o', 'udev'];
