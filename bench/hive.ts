@@ -82,11 +82,17 @@ export function hiveBenchRows(runs = Number(process.env.JOOT_BENCH_RUNS ?? 7)): 
   }
   const r = (x: number) => Math.round(x * 10) / 10;
   const mb = Math.round(buf.length / 1048576);
-  return [{
-    name: `hive: read every key and value of a ${mb} MiB hive (${counts.keys} keys, ${counts.values} values)`,
-    runs, median_ms: r(median(times)), min_ms: r(Math.min(...times)), max_ms: r(Math.max(...times)), target_ms: 1000,
-    peak_rss_mb: Math.round(process.memoryUsage().rss / 1048576),
-  }];
+  return [
+    {
+      name: `hive: read every key and value of a ${mb} MiB hive (${counts.keys} keys, ${counts.values} values)`,
+      runs,
+      median_ms: r(median(times)),
+      min_ms: r(Math.min(...times)),
+      max_ms: r(Math.max(...times)),
+      target_ms: 1000,
+      peak_rss_mb: Math.round(process.memoryUsage().rss / 1048576),
+    },
+  ];
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -53,9 +53,13 @@ function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
 async function inspectionRows(image: string): Promise<Row[]> {
   const jinspect = join(repo, 'bin/jinspect');
   let peak = 0;
-  const row = await measure('jinspect debian-gpt.qcow2 (debootstrap Debian 12, GPT, qcow2)', () => {
-    peak = Math.max(peak, timed(jinspect, [image]).rssMb);
-  }, 500);
+  const row = await measure(
+    'jinspect debian-gpt.qcow2 (debootstrap Debian 12, GPT, qcow2)',
+    () => {
+      peak = Math.max(peak, timed(jinspect, [image]).rssMb);
+    },
+    500,
+  );
   row.peak_rss_mb = peak;
   const rows = [row];
   if (process.env.JOOT_BENCH_LIBGUESTFS !== '0' && spawnSync('sh', ['-c', 'command -v virt-inspector']).status === 0) {
@@ -63,7 +67,14 @@ async function inspectionRows(image: string): Promise<Row[]> {
     const vi = timed('virt-inspector', ['-a', image], env);
     const ms = Math.round(vi.ms);
     row.ratio = `${Math.round(vi.ms / row.median_ms)}x faster than virt-inspector`;
-    rows.push({ name: 'reference: virt-inspector (libguestfs, TCG) same image, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms, peak_rss_mb: vi.rssMb });
+    rows.push({
+      name: 'reference: virt-inspector (libguestfs, TCG) same image, 1 run',
+      runs: 1,
+      median_ms: ms,
+      min_ms: ms,
+      max_ms: ms,
+      peak_rss_mb: vi.rssMb,
+    });
   } else {
     console.error('bench: virt-inspector not installed: no libguestfs reference row');
   }
@@ -78,9 +89,13 @@ async function dpkgParseRow(): Promise<Row> {
     status += `Maintainer: Someone <someone@example.org>\nArchitecture: amd64\nSource: src${i} (1:2.${i}-1)\nVersion: 1:2.${i}-1+deb12u1\n`;
     status += `Depends: libc6 (>= 2.34)\nHomepage: https://example.org/${i}\nDescription: package number ${i}\n some longer text\n .\n more text\n\n`;
   }
-  return measure('dpkg status of 3,000 packages parsed (in-process)', () => {
-    if (parseDpkgStatus(status).applications.length !== 3000) throw new Error('dpkg parse lost packages');
-  }, 100);
+  return measure(
+    'dpkg status of 3,000 packages parsed (in-process)',
+    () => {
+      if (parseDpkgStatus(status).applications.length !== 3000) throw new Error('dpkg parse lost packages');
+    },
+    100,
+  );
 }
 
 function jfish(args: string[]): void {
@@ -141,7 +156,10 @@ function libguestfsReference(image: string): Row | undefined {
   }
   const env = { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
   const t0 = performance.now();
-  const r = spawnSync('guestfish', ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt'], { env, encoding: 'utf8' });
+  const r = spawnSync('guestfish', ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt'], {
+    env,
+    encoding: 'utf8',
+  });
   const ms = Math.round(performance.now() - t0);
   if (r.status !== 0) {
     console.error(`bench: guestfish failed: ${r.stderr.trim().split('\n').pop()}`);
@@ -161,8 +179,16 @@ async function jformatRows(): Promise<Row[]> {
   };
   try {
     const rows = [
-      await measure('jformat -a new.qcow2 --create 10G --partition=gpt --filesystem=ext4', jformat(['--partition=gpt', '--filesystem=ext4']), 1000),
-      await measure('jformat -a new.qcow2 --create 10G --partition=gpt --lvm --filesystem=xfs', jformat(['--partition=gpt', '--lvm', '--filesystem=xfs']), 1000),
+      await measure(
+        'jformat -a new.qcow2 --create 10G --partition=gpt --filesystem=ext4',
+        jformat(['--partition=gpt', '--filesystem=ext4']),
+        1000,
+      ),
+      await measure(
+        'jformat -a new.qcow2 --create 10G --partition=gpt --lvm --filesystem=xfs',
+        jformat(['--partition=gpt', '--lvm', '--filesystem=xfs']),
+        1000,
+      ),
     ];
     if (process.env.JOOT_BENCH_LIBGUESTFS !== '0' && spawnSync('sh', ['-c', 'command -v virt-format']).status === 0) {
       rmSync(target, { force: true });
@@ -172,7 +198,13 @@ async function jformatRows(): Promise<Row[]> {
       const r = spawnSync('virt-format', ['-a', target, '--partition=gpt', '--filesystem=ext4'], { env, encoding: 'utf8' });
       const ms = Math.round(performance.now() - t0);
       if (r.status === 0) {
-        rows.push({ name: 'reference: virt-format (libguestfs, TCG) same ext4 job, 1 run', runs: 1, median_ms: ms, min_ms: ms, max_ms: ms });
+        rows.push({
+          name: 'reference: virt-format (libguestfs, TCG) same ext4 job, 1 run',
+          runs: 1,
+          median_ms: ms,
+          min_ms: ms,
+          max_ms: ms,
+        });
         rows[0]!.ratio = `${Math.round(ms / rows[0]!.median_ms)}x faster than virt-format`;
       } else console.error(`bench: virt-format failed: ${r.stderr.trim().split('\n').pop()}`);
     } else console.error('bench: virt-format not installed (or JOOT_BENCH_LIBGUESTFS=0): no reference row');
@@ -212,12 +244,20 @@ async function jootRows(image: string): Promise<Row[]> {
     for (let i = 0; i < 100; i++) joot(['create', `h${i}`, 'deb']);
     const kb = Number(execFileSync('du', ['-sk', home], { encoding: 'utf8' }).split('\t')[0]);
     const mb = Math.round((kb / 1024) * 10) / 10;
-    rows.push({ name: `disk space of 100 fresh joots of one image: ${mb} MiB (target 50 MiB: ${mb <= 50 ? 'ok' : 'MISSED'})`, runs: 1, median_ms: 0, min_ms: 0, max_ms: 0 });
+    rows.push({
+      name: `disk space of 100 fresh joots of one image: ${mb} MiB (target 50 MiB: ${mb <= 50 ? 'ok' : 'MISSED'})`,
+      runs: 1,
+      median_ms: 0,
+      min_ms: 0,
+      max_ms: 0,
+    });
     if (spawnSync('sh', ['-c', 'command -v systemd-nspawn']).status === 0) {
       const raw = join(dir, 'deb.raw');
       execFileSync('qemu-img', ['convert', '-O', 'raw', image, raw]);
       const nspawn = (args: string[]) => () => {
-        const r = spawnSync('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--ephemeral', ...args, '--', '/bin/true'], { encoding: 'utf8' });
+        const r = spawnSync('systemd-nspawn', ['--quiet', '--register=no', '--keep-unit', '--ephemeral', ...args, '--', '/bin/true'], {
+          encoding: 'utf8',
+        });
         if (r.status !== 0) throw new Error(`systemd-nspawn failed: ${r.stderr.trim().split('\n').pop()}`);
       };
       // the same Debian tree, unpacked, for where --image cannot run (no udev, or no kernel
@@ -232,13 +272,16 @@ async function jootRows(image: string): Promise<Row[]> {
           try {
             peer = await measure('peer: systemd-nspawn --ephemeral -D (the same Debian tree, unpacked) -- true', nspawn(['-D', tree]));
           } catch (e2) {
-            console.error(`bench: systemd-nspawn -D cannot run here either (${e2 instanceof Error ? e2.message : String(e2)}): no peer row for joot enter`);
+            console.error(
+              `bench: systemd-nspawn -D cannot run here either (${e2 instanceof Error ? e2.message : String(e2)}): no peer row for joot enter`,
+            );
           }
         }
       }
       if (peer) {
         rows.push(peer);
-        for (const i of [2, 3]) rows[i]!.ratio = `${Math.round((peer.median_ms / rows[i]!.median_ms) * 10) / 10}x faster than systemd-nspawn --ephemeral`;
+        for (const i of [2, 3])
+          rows[i]!.ratio = `${Math.round((peer.median_ms / rows[i]!.median_ms) * 10) / 10}x faster than systemd-nspawn --ephemeral`;
       }
     } else console.error('bench: systemd-nspawn not installed (systemd-container): no peer row for joot enter');
     return rows;
@@ -256,15 +299,21 @@ async function windowsInspectRow(): Promise<Row> {
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'win11.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const jinspect = join(repo, 'bin/jinspect');
   let peak = 0;
-  const row = await measure('jinspect phony Windows guest (win11.raw: GPT, ESP, NTFS, SOFTWARE+SYSTEM hives)', () => {
-    peak = Math.max(peak, timed(jinspect, [join(fixtures, 'win11.raw')]).rssMb);
-  }, 500);
+  const row = await measure(
+    'jinspect phony Windows guest (win11.raw: GPT, ESP, NTFS, SOFTWARE+SYSTEM hives)',
+    () => {
+      peak = Math.max(peak, timed(jinspect, [join(fixtures, 'win11.raw')]).rssMb);
+    },
+    500,
+  );
   row.peak_rss_mb = peak;
   return row;
 }
 
 async function main(): Promise<void> {
-  execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const img = (n: string) => join(fixtures, n);
   const rows: Row[] = [];
   rows.push(await measure('attach+list-filesystems+close raw (mbr.raw, loop)', () => listFilesystems(img('mbr.raw'))));
@@ -285,8 +334,19 @@ async function main(): Promise<void> {
   rows.push(...remoteRows(img('three.raw')));
   // as the bin/ shims start it: without NODE_EXTRA_CA_CERTS (see bin/launch.sh)
   const { NODE_EXTRA_CA_CERTS: extraCa, ...shimEnv } = process.env;
-  rows.push(await measure('node startup alone (node -e 0, as the bin/ shims start it), for reference', () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv })));
-  if (extraCa) rows.push(await measure('node startup with NODE_EXTRA_CA_CERTS set, as in this environment (the shims unset it)', () => void spawnSync(process.execPath, ['-e', '0'])));
+  rows.push(
+    await measure(
+      'node startup alone (node -e 0, as the bin/ shims start it), for reference',
+      () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv }),
+    ),
+  );
+  if (extraCa)
+    rows.push(
+      await measure(
+        'node startup with NODE_EXTRA_CA_CERTS set, as in this environment (the shims unset it)',
+        () => void spawnSync(process.execPath, ['-e', '0']),
+      ),
+    );
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
   rows.push(
@@ -309,7 +369,9 @@ async function main(): Promise<void> {
   for (const r of rows) {
     const verdict = r.target_ms === undefined ? '' : `${r.target_ms} ${r.median_ms <= r.target_ms ? 'ok' : 'MISSED'}`;
     const rss = r.peak_rss_mb === undefined ? '' : String(r.peak_rss_mb);
-    console.log(`${r.name.padEnd(w)}  ${String(r.median_ms).padStart(9)} ${String(r.min_ms).padStart(6)} ${String(r.max_ms).padStart(6)} ${rss.padStart(9)}  ${verdict}${r.ratio ? `  (${r.ratio})` : ''}`);
+    console.log(
+      `${r.name.padEnd(w)}  ${String(r.median_ms).padStart(9)} ${String(r.min_ms).padStart(6)} ${String(r.max_ms).padStart(6)} ${rss.padStart(9)}  ${verdict}${r.ratio ? `  (${r.ratio})` : ''}`,
+    );
   }
   const out = process.env.JOOT_BENCH_OUT ?? join(repo, 'bench/results.json');
   const report = { date: new Date().toISOString(), node: process.version, runs, results: rows };

@@ -10,7 +10,9 @@ export async function attachDmTable(name: string, table: string, readonly: boole
   const args = ['create', safe, '--table', table];
   if (readonly) args.push('--readonly');
   await run('dmsetup', args);
-  stack.push({ kind: 'dm', name: safe }, () => retryWhileBusy(() => run('dmsetup', ['remove', '--retry', safe]).then(() => undefined), `dmsetup remove ${safe}`));
+  stack.push({ kind: 'dm', name: safe }, () =>
+    retryWhileBusy(() => run('dmsetup', ['remove', '--retry', safe]).then(() => undefined), `dmsetup remove ${safe}`),
+  );
   const device = `/dev/mapper/${safe}`;
   const r = await run('dmsetup', ['info', '-c', '--noheadings', '-o', 'name', safe]);
   if (!r.stdout.includes(safe)) throw new JootError('ECMD', `dmsetup did not create ${safe}`);

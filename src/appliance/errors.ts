@@ -27,7 +27,9 @@ export function isJootError(e: unknown, code?: JootErrorCode): e is JootError {
 
 /** The errno name (ENOENT, EACCES, …) of a thrown host error, if it has one. */
 export function errnoOf(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code
+    : undefined;
 }
 
 /** A one-line message for any thrown value: what the CLIs print. */

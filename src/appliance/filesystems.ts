@@ -90,7 +90,7 @@ export async function probeDevices(devices: string[]): Promise<Map<string, Probe
     const r = await run('blkid', ['-p', '-o', 'udev', ...unique], { allowFailure: true });
     const blocks = r.stdout.split(/\n\n/).filter((b) => b.trim() !== '');
     if (r.exitCode === 0 && blocks.length === unique.length) {
-      unique.forEach((d, i) => out.set(d, parseBlkidUdev(blocks[i]!)));
+      for (const [i, d] of unique.entries()) out.set(d, parseBlkidUdev(blocks[i]!));
       return out;
     }
   }
@@ -157,7 +157,10 @@ export async function verifySubvolumes(lines: SubvolumeLine[], top: string, what
     else skipped++;
   }
   // counted in lines of the list: a name holding a newline spans several
-  if (skipped) warn(`${what}: skipped ${skipped} btrfs subvolume list entr${skipped === 1 ? 'y' : 'ies'} (a name with control characters, or not matching the filesystem)`);
+  if (skipped)
+    warn(
+      `${what}: skipped ${skipped} btrfs subvolume list entr${skipped === 1 ? 'y' : 'ies'} (a name with control characters, or not matching the filesystem)`,
+    );
   return out;
 }
 

@@ -105,7 +105,7 @@ export function keyringFilter(arch: string = process.arch): Insn[] {
   for (const abi of host.abis) {
     const body: Insn[] = [[LD_W_ABS, 0, 0, OFF_NR]];
     if (abi.clearBit) body.push([AND_K, 0, 0, ~abi.clearBit >>> 0]);
-    abi.keyCalls.forEach((nr, i) => body.push([JEQ_K, abi.keyCalls.length - i, 0, nr]));
+    for (const [i, nr] of abi.keyCalls.entries()) body.push([JEQ_K, abi.keyCalls.length - i, 0, nr]);
     body.push([RET_K, 0, 0, RET_ALLOW], [RET_K, 0, 0, RET_ERRNO | EPERM]);
     prog.push([LD_W_ABS, 0, 0, OFF_ARCH], [JEQ_K, 0, body.length, abi.arch], ...body);
   }

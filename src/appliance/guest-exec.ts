@@ -233,18 +233,36 @@ export const PREPARE_SCRIPT = SCRIPT_HEAD + PREPARE_PART;
 export const PROCESS_SCRIPT = SCRIPT_HEAD + PROCESS_PART;
 
 /** The command line that runs `argv` in the guest (exported for the unit tests). */
-export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv' | 'network' | 'joinMountNs' | 'prepared'>): { cmd: string; args: string[] } {
+export function guestExecCommand(o: Pick<GuestExecOptions, 'root' | 'mounts' | 'argv' | 'network' | 'joinMountNs' | 'prepared'>): {
+  cmd: string;
+  args: string[];
+} {
   if (o.argv.length === 0 || o.argv[0] === '') throw new JootError('EINVAL', 'no program to run');
   if (o.argv.some((a) => a.includes('\0'))) throw new JootError('EINVAL', 'an argument contains a NUL byte');
   const join = o.joinMountNs !== undefined ? ['nsenter', `--mount=/proc/${o.joinMountNs}/ns/mnt`, '--'] : [];
-  const script = o.prepared ? [PROCESS_SCRIPT, 'joot-guest-exec', o.root] : [SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remountArgs(o.mounts), '--'];
+  const script = o.prepared
+    ? [PROCESS_SCRIPT, 'joot-guest-exec', o.root]
+    : [SETUP_SCRIPT, 'joot-guest-exec', o.root, ...remountArgs(o.mounts), '--'];
   return {
     cmd: 'setpriv',
     args: [
-      '--pdeathsig', 'KILL', '--',
+      '--pdeathsig',
+      'KILL',
+      '--',
       ...join,
-      'unshare', '--fork', '--kill-child', '--pid', '--mount', '--uts', '--ipc', ...(o.network ? [] : ['--net']), '--',
-      'sh', '-c', ...script, ...o.argv,
+      'unshare',
+      '--fork',
+      '--kill-child',
+      '--pid',
+      '--mount',
+      '--uts',
+      '--ipc',
+      ...(o.network ? [] : ['--net']),
+      '--',
+      'sh',
+      '-c',
+      ...script,
+      ...o.argv,
     ],
   };
 }
@@ -260,7 +278,12 @@ function remountArgs(mounts: readonly GuestMount[]): string[] {
  * so nothing of this reaches the host. Enters then run guestExec with `prepared` on `dir`.
  * Returns the release: unmount the copy (recursively), before the session unmounts the guest.
  */
-export async function prepareGuestRoot(o: { root: string; mounts: readonly GuestMount[]; dir: string; resolvConf?: string }): Promise<() => Promise<void>> {
+export async function prepareGuestRoot(o: {
+  root: string;
+  mounts: readonly GuestMount[];
+  dir: string;
+  resolvConf?: string;
+}): Promise<() => Promise<void>> {
   await mkdir(o.dir, { mode: 0o755 });
   await run('mount', ['--rbind', o.root, o.dir]);
   const release = async () => {
@@ -272,7 +295,11 @@ export async function prepareGuestRoot(o: { root: string; mounts: readonly Guest
       env: o.resolvConf ? { JOOT_RESOLV: o.resolvConf } : {},
       allowFailure: true,
     });
-    if (r.exitCode !== 0) throw new JootError('ECMD', `could not set up the guest environment: ${lastLine(r.stderr.split(o.dir).join('')) || `exit ${r.exitCode}`}`);
+    if (r.exitCode !== 0)
+      throw new JootError(
+        'ECMD',
+        `could not set up the guest environment: ${lastLine(r.stderr.split(o.dir).join('')) || `exit ${r.exitCode}`}`,
+      );
   } catch (e) {
     await release().catch(() => undefined);
     throw e;
@@ -460,7 +487,7 @@ function namespaceInit(unsharePid: number): number | undefined {
 function seesSignal(pid: number, signo: number): boolean {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const mask = (name: string) => BigInt(`0x${/^${name}:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
+    const mask = (_name: string) => BigInt(`0x${/^${name}:\s*([0-9a-f]+)/m.exec(status)?.[1] ?? '0'}`);
     const bit = 1n << BigInt(signo - 1);
     return ((mask('SigCgt') | mask('SigIgn')) & bit) !== 0n;
   } catch {
@@ -470,7 +497,10 @@ function seesSignal(pid: number, signo: number): boolean {
 
 /** The last non-empty line of a program's stderr. */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }
 

@@ -137,7 +137,7 @@ export class GuestReader {
         }
         continue;
       }
-      const host = prefixes[prefixes.length - 1]! + '/' + name;
+      const host = `${prefixes[prefixes.length - 1]!}/${name}`;
       let st: Stats;
       try {
         st = await fsp.lstat(host);
@@ -203,7 +203,7 @@ export class GuestReader {
     const parent = trimmed.slice(0, slash) || '/';
     const w = await this.walk(parent, true, guestPath);
     if (w.st && !w.st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Not a directory`);
-    return { dir: w.host === '/' ? '/' + name : w.host + '/' + name, name };
+    return { dir: w.host === '/' ? `/${name}` : `${w.host}/${name}`, name };
   }
 
   /**
@@ -245,7 +245,7 @@ export class GuestReader {
     const cap = opts.maxBytes === undefined ? this.maxFileBytes : checkCap(opts.maxBytes, 'maxBytes');
     const w = await this.walk(guestPath, true);
     // Refuse devices, FIFOs, sockets, directories before even opening them.
-    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    if (!w.st?.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     if (w.st.size > cap) throw new JootError('EINVAL', `${guestPath}: file is larger than ${cap} bytes`);
 
     const fh = await this.openWalked(w, guestPath);
@@ -289,7 +289,7 @@ export class GuestReader {
     checkPath(guestPath);
     checkCap(n, 'n');
     const w = await this.walk(guestPath, true);
-    if (!w.st || !w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+    if (!w.st?.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     const fh = await this.openWalked(w, guestPath);
     try {
       const buf = Buffer.alloc(n);
@@ -354,7 +354,7 @@ export class GuestReader {
   async readlink(guestPath: string): Promise<string> {
     checkPath(guestPath);
     const w = await this.walk(guestPath, false);
-    if (!w.st || !w.st.isSymbolicLink()) {
+    if (!w.st?.isSymbolicLink()) {
       throw new JootError('EINVAL', `${guestPath}: not a symbolic link`);
     }
     try {

@@ -83,7 +83,7 @@ function mapFsError(e: unknown, guestPath: string): JootError {
 
 /** Messages produced while resolving a link target name that target; rename them. */
 function redisplay(e: unknown, shown: string, display: string): unknown {
-  if (e instanceof JootError && shown !== display && e.message.startsWith(shown + ':')) {
+  if (e instanceof JootError && shown !== display && e.message.startsWith(`${shown}:`)) {
     return new JootError(e.code, display + e.message.slice(shown.length), { cause: e });
   }
   return e;
@@ -116,7 +116,7 @@ function lastName(p: string): string {
 }
 
 function joinHost(dir: HostPath, name: HostPath): HostPath {
-  if (typeof dir === 'string' && typeof name === 'string') return dir === '/' ? '/' + name : dir + '/' + name;
+  if (typeof dir === 'string' && typeof name === 'string') return dir === '/' ? `/${name}` : `${dir}/${name}`;
   const d = Buffer.isBuffer(dir) ? dir : Buffer.from(dir);
   const n = Buffer.isBuffer(name) ? name : Buffer.from(name);
   return d.length === 1 && d[0] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, Buffer.from('/'), n]);
@@ -183,7 +183,7 @@ export class GuestWriter {
   private guestOf(host: HostPath): string {
     const h = typeof host === 'string' ? host : host.toString('utf8');
     if (h === this.root) return '/';
-    if (!h.startsWith(this.rootPrefix + '/')) throw new JootError('EINVAL', 'internal: path outside the guest');
+    if (!h.startsWith(`${this.rootPrefix}/`)) throw new JootError('EINVAL', 'internal: path outside the guest');
     return h.slice(this.rootPrefix.length);
   }
 
@@ -218,7 +218,7 @@ export class GuestWriter {
         throw new JootError('EINVAL', `${display}: ${notDir ? 'Not a directory' : 'Is a directory'}`);
       }
       const { host, st } = await this.parentOf(cur, display);
-      if (!st || !st.isSymbolicLink()) return { host, st };
+      if (!st?.isSymbolicLink()) return { host, st };
       if (++hops > MAX_SYMLINK_HOPS) throw new JootError('EINVAL', `${display}: too many levels of symbolic links`);
       let target: string;
       try {
@@ -231,7 +231,7 @@ export class GuestWriter {
         cur = target;
       } else {
         const parent = this.guestOf(path.posix.dirname(host));
-        cur = (parent === '/' ? '' : parent) + '/' + target;
+        cur = `${parent === '/' ? '' : parent}/${target}`;
       }
     }
   }
@@ -288,7 +288,7 @@ export class GuestWriter {
     const buf = GuestWriter.toBuffer(data);
     const mode = opts.mode === undefined ? undefined : checkMode(opts.mode);
     const { host, st } = await this.resolveFinal(guestPath);
-    if (st && st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+    if (st?.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
     if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     const flags = WRITE_FLAGS | (opts.append ? fsc.O_APPEND : fsc.O_TRUNC);
     const fh = await this.openForWrite(host, flags, mode ?? 0o666, guestPath);
@@ -327,7 +327,7 @@ export class GuestWriter {
     const uid = opts.uid === undefined ? undefined : checkId(opts.uid, 'uid');
     const gid = opts.gid === undefined ? undefined : checkId(opts.gid, 'gid');
     const { host, st } = await this.resolveFinal(guestPath);
-    if (st && st.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+    if (st?.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
     if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     const dir = path.posix.dirname(host);
     const name = path.posix.basename(host);
@@ -421,7 +421,7 @@ export class GuestWriter {
     const parts = guestPath.split('/').filter((c) => c !== '');
     let prefix = '';
     for (const c of parts) {
-      prefix += '/' + c;
+      prefix += `/${c}`;
       if (c === '.' || c === '..') continue;
       const { host, st } = await this.parentOf(prefix, guestPath);
       if (st) {
@@ -528,9 +528,7 @@ export class GuestWriter {
   private async copyInto(src: string, dst: string, copts: CopyOpts): Promise<void> {
     const last = lastName(src);
     const srcHost =
-      copts.recursive && last !== '' && last !== '.' && last !== '..'
-        ? (await this.parentOf(src)).host
-        : await this.reader.resolve(src);
+      copts.recursive && last !== '' && last !== '.' && last !== '..' ? (await this.parentOf(src)).host : await this.reader.resolve(src);
     const srcSt = await lstatOrUndefined(srcHost, src);
     if (!srcSt) throw new JootError('ENOENT', `${src}: No such file or directory`);
     if (srcSt.isDirectory() && !copts.recursive) throw new JootError('EINVAL', `${src}: Is a directory`);
@@ -550,7 +548,7 @@ export class GuestWriter {
     if (dstSt && dstSt.dev === srcSt.dev && dstSt.ino === srcSt.ino) {
       throw new JootError('EINVAL', `${src}: '${src}' and '${dst}' are the same file`);
     }
-    if (srcSt.isDirectory() && (dstHost === srcHost || dstHost.startsWith(srcHost + '/'))) {
+    if (srcSt.isDirectory() && (dstHost === srcHost || dstHost.startsWith(`${srcHost}/`))) {
       throw new JootError('EINVAL', `${src}: cannot copy a directory into itself`);
     }
     await this.copyNode(srcHost, srcSt, dstHost, dstSt, copts, !copts.recursive);
@@ -633,9 +631,12 @@ export class GuestWriter {
     }
 
     if (!srcSt.isFile()) {
-      throw new JootError(copts.recursive ? 'EUNSUPPORTED' : 'EINVAL', `${srcDisplay}: cannot copy a special file (device, FIFO or socket)`);
+      throw new JootError(
+        copts.recursive ? 'EUNSUPPORTED' : 'EINVAL',
+        `${srcDisplay}: cannot copy a special file (device, FIFO or socket)`,
+      );
     }
-    if (dstSt && dstSt.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: Is a directory`);
+    if (dstSt?.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: Is a directory`);
     if (dstSt && !dstSt.isFile()) {
       if (writeThrough) throw new JootError('EINVAL', `${dstDisplay}: not a regular file`);
       await removeNonDir();
@@ -688,7 +689,7 @@ export class GuestWriter {
     if (!s.st) throw new JootError('ENOENT', `${src}: No such file or directory`);
     const d = (await this.intoDir(dst, s.name)) ?? (await this.parentOf(dst)).host;
     if (d === s.host) return;
-    if (s.st.isDirectory() && d.startsWith(s.host + '/')) {
+    if (s.st.isDirectory() && d.startsWith(`${s.host}/`)) {
       throw new JootError('EINVAL', `${src}: cannot move a directory into itself`);
     }
     try {
@@ -698,7 +699,7 @@ export class GuestWriter {
       if (errnoOf(e) !== 'EXDEV') throw mapFsError(e, errnoOf(e) === 'ENOENT' ? src : dst);
     }
     const dSt = await lstatOrUndefined(d, dst);
-    if (dSt && dSt.isDirectory() && s.st.isDirectory()) {
+    if (dSt?.isDirectory() && s.st.isDirectory()) {
       const left = await fsp.readdir(d).catch(() => []);
       if (left.length > 0) throw new JootError('EINVAL', `${dst}: Directory not empty`);
     }

@@ -294,7 +294,12 @@ async function vpcRefusal(fh: FileHandle, head: Buffer): Promise<string | undefi
 // GUIDs as stored on disk (the first three fields little-endian)
 const guid = (s: string): Buffer => {
   const [a, b, c, d, e] = s.split('-') as [string, string, string, string, string];
-  return Buffer.concat([Buffer.from(a, 'hex').reverse(), Buffer.from(b, 'hex').reverse(), Buffer.from(c, 'hex').reverse(), Buffer.from(d + e, 'hex')]);
+  return Buffer.concat([
+    Buffer.from(a, 'hex').reverse(),
+    Buffer.from(b, 'hex').reverse(),
+    Buffer.from(c, 'hex').reverse(),
+    Buffer.from(d + e, 'hex'),
+  ]);
 };
 const VHDX_METADATA_REGION = guid('8B7CA206-4790-4B9A-B8FE-575F050F886E');
 const VHDX_FILE_PARAMETERS = guid('CAA16737-FA36-4D43-B3B6-33F0AA44E76B');

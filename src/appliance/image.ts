@@ -61,7 +61,11 @@ function bad(given: string, what: string): JootError {
  */
 function exactSize(given: string, v: number | bigint): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || BigInt(n) !== BigInt(v)) throw new JootError('EUNSUPPORTED', `${given}: a virtual size of ${String(v)} bytes is not supported (beyond 2^53 bytes, only sizes a double holds exactly are)`);
+  if (!Number.isInteger(n) || n < 0 || BigInt(n) !== BigInt(v))
+    throw new JootError(
+      'EUNSUPPORTED',
+      `${given}: a virtual size of ${String(v)} bytes is not supported (beyond 2^53 bytes, only sizes a double holds exactly are)`,
+    );
   return n;
 }
 
@@ -149,7 +153,12 @@ interface LayerNames {
  * Read the layer's headers (no qemu) and check every path they name by the allow-list rule
  * (named-path.ts), before anything opens them.
  */
-async function checkLayerNames(layerGiven: string, path: string, format: string | undefined, opts: ProbeOptions): Promise<{ names: LayerNames; detected?: string; parsedAs?: string }> {
+async function checkLayerNames(
+  layerGiven: string,
+  path: string,
+  format: string | undefined,
+  opts: ProbeOptions,
+): Promise<{ names: LayerNames; detected?: string; parsedAs?: string }> {
   if (format === 'raw') return { names: { extents: new Set([path]) }, parsedAs: 'raw' }; // raw names nothing (and may be a device)
   let facts;
   try {
@@ -159,7 +168,8 @@ async function checkLayerNames(layerGiven: string, path: string, format: string 
   }
   if (facts.refuse) throw new JootError('EUNSUPPORTED', `${layerGiven}: ${facts.refuse}`);
   const names: LayerNames = { extents: new Set([path]) };
-  const check = (field: string, name: string): Promise<string> => checkNamedPath({ imageGiven: layerGiven, imagePath: path, field, name }, opts);
+  const check = (field: string, name: string): Promise<string> =>
+    checkNamedPath({ imageGiven: layerGiven, imagePath: path, field, name }, opts);
   const pending: HeaderRef[] = [...facts.refs];
   let extents = 0;
   while (pending.length) {
@@ -176,7 +186,9 @@ async function checkLayerNames(layerGiven: string, path: string, format: string 
       const nested = await vmdkNestedRefs(real).catch((e: Error) => {
         throw bad(layerGiven, `cannot read ${r.field} (${e.message})`);
       });
-      pending.push(...nested.filter((n) => n.kind === 'extent' || n.kind === 'backing').map((n) => ({ ...n, field: `${r.field}: ${n.field}` })));
+      pending.push(
+        ...nested.filter((n) => n.kind === 'extent' || n.kind === 'backing').map((n) => ({ ...n, field: `${r.field}: ${n.field}` })),
+      );
     }
   }
   return { names, detected: facts.detected, parsedAs: facts.parsedAs };
@@ -201,23 +213,33 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     const pinned = format ?? detected;
     const info = await qemuImgInfo(layerSpec({ path, format: pinned, dataFile: names.dataFile }, layerIsBlock), readonly, layerGiven, path);
     // qemu must have read the headers as joot did: any other answer means a name went unchecked
-    if (NAMING_FORMATS.has(info.format) && info.format !== parsedAs) throw bad(layerGiven, `qemu reads it as ${info.format}, which joot did not recognize (refused)`);
+    if (NAMING_FORMATS.has(info.format) && info.format !== parsedAs)
+      throw bad(layerGiven, `qemu reads it as ${info.format}, which joot did not recognize (refused)`);
     const qemuBacking = info['backing-filename'];
     if ((qemuBacking ?? undefined) !== names.backing?.name) {
-      throw bad(layerGiven, `its backing file is read differently by qemu (${qemuBacking ?? 'none'}) and joot (${names.backing?.name ?? 'none'}) (refused)`);
+      throw bad(
+        layerGiven,
+        `its backing file is read differently by qemu (${qemuBacking ?? 'none'}) and joot (${names.backing?.name ?? 'none'}) (refused)`,
+      );
     }
     for (const ext of info['format-specific']?.data?.extents ?? []) {
       const extReal = await realpath(ext.filename).catch(() => ext.filename);
       if (!names.extents.has(extReal)) throw bad(layerGiven, `qemu found an extent joot did not check (${ext.filename}) (refused)`);
     }
     const qemuDataFile = info['format-specific']?.data?.['data-file'];
-    if (qemuDataFile !== undefined && names.dataFile === undefined) throw bad(layerGiven, `qemu found a data file joot did not check (${qemuDataFile}) (refused)`);
+    if (qemuDataFile !== undefined && names.dataFile === undefined)
+      throw bad(layerGiven, `qemu found a data file joot did not check (${qemuDataFile}) (refused)`);
     if (info.encrypted) throw new JootError('EUNSUPPORTED', `${layerGiven}: encrypted images are not supported`);
     if (depth === 0) {
       virtualSize = exactSize(given, info['virtual-size']);
       if (!opts.format && info.format === 'raw' && !isBlock) {
         if (size % 512 !== 0 || (await looksLikeText(real))) {
-          throw bad(given, size % 512 !== 0 ? `not a disk image (size ${size} is not a multiple of 512 bytes)` : 'looks like a text file, not a disk image');
+          throw bad(
+            given,
+            size % 512 !== 0
+              ? `not a disk image (size ${size} is not a multiple of 512 bytes)`
+              : 'looks like a text file, not a disk image',
+          );
         }
       }
     }
@@ -228,7 +250,10 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     // Never let qemu probe a backing file's format: a raw base could be read as qcow2.
     format = backing.format;
     if (!format) {
-      throw bad(layerGiven, `backing file ${backing.name} has no recorded format (refused: probing it is unsafe; set it with qemu-img rebase -u -F FMT)`);
+      throw bad(
+        layerGiven,
+        `backing file ${backing.name} has no recorded format (refused: probing it is unsafe; set it with qemu-img rebase -u -F FMT)`,
+      );
     }
   }
   const info: ImageInfo = { given, chain, format: chain[0]!.format, virtualSize, isBlockDevice: isBlock };
@@ -258,7 +283,14 @@ async function checkConsistency(given: string, chain: ImageLayer[], readonly: bo
         // exit 0 clean, 3 leaks only (harmless), 63 check unsupported; 2 corruptions, 1 error
         if (r.exitCode === 0 || r.exitCode === 3 || r.exitCode === 63) return;
         const who = i === 0 && l === chain[0] ? given : l.path;
-        let detail = r.stderr.split(spec).join(l.path).trim().split('\n').filter(Boolean)[0]?.replace(/^(qemu-img:|ERROR:)\s*/, '') ?? '';
+        let detail =
+          r.stderr
+            .split(spec)
+            .join(l.path)
+            .trim()
+            .split('\n')
+            .filter(Boolean)[0]
+            ?.replace(/^(qemu-img:|ERROR:)\s*/, '') ?? '';
         try {
           const j = JSON.parse(r.stdout) as { corruptions?: number };
           if (j.corruptions) detail = `${j.corruptions} corruption(s), e.g. ${detail}`;

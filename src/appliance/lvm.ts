@@ -134,22 +134,43 @@ export function fullreportArgs(hostDevices: readonly string[]): string[] {
   const args = ['fullreport'];
   for (const d of hostDevices) args.push('--devices', d);
   args.push(
-    '--driverloaded', 'n',
+    '--driverloaded',
+    'n',
     '--readonly',
     // VGs owned by another system ID (the guest's) or shared through lvmlockd are skipped by
     // default; they are exactly what we want to read.
     '--foreign',
     '--shared',
-    '--reportformat', 'json',
-    '--units', 'b',
+    '--reportformat',
+    'json',
+    '--units',
+    'b',
     '--nosuffix',
-    '--config', LVM_SCAN_CONFIG,
-    '--configreport', 'vg', '-o', VG_FIELDS,
-    '--configreport', 'pv', '-o', PV_FIELDS,
-    '--configreport', 'lv', '-o', LV_FIELDS,
+    '--config',
+    LVM_SCAN_CONFIG,
+    '--configreport',
+    'vg',
+    '-o',
+    VG_FIELDS,
+    '--configreport',
+    'pv',
+    '-o',
+    PV_FIELDS,
+    '--configreport',
+    'lv',
+    '-o',
+    LV_FIELDS,
     // pv segments are not needed: select none.
-    '--configreport', 'pvseg', '-o', 'pvseg_start', '-S', 'pvseg_start<0',
-    '--configreport', 'seg', '-o', SEG_FIELDS,
+    '--configreport',
+    'pvseg',
+    '-o',
+    'pvseg_start',
+    '-S',
+    'pvseg_start<0',
+    '--configreport',
+    'seg',
+    '-o',
+    SEG_FIELDS,
   );
   return args;
 }
@@ -171,7 +192,9 @@ export function lvmSystemDir(): Promise<string | undefined> {
       }
       return dir;
     } catch (e) {
-      trace(`lvm: cannot prepare ${dir} (${e instanceof Error ? e.message : String(e)}); using the host's lvm.conf with --config overrides`);
+      trace(
+        `lvm: cannot prepare ${dir} (${e instanceof Error ? e.message : String(e)}); using the host's lvm.conf with --config overrides`,
+      );
       return undefined;
     }
   })();
@@ -251,7 +274,7 @@ function deviceNumbers(devices: readonly string[]): Map<string, string> {
       const st = statSync(d);
       if (!st.isBlockDevice()) continue;
       const rdev = st.rdev;
-      const major = Math.floor(rdev / 256) & 0xfff | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+      const major = (Math.floor(rdev / 256) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
       const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff);
       m.set(devKey(major, minor), d);
     } catch {
@@ -333,24 +356,26 @@ export function parseFullreport(json: unknown, hostDevices: readonly string[] = 
     // PV names of this VG as LVM printed them, to tell PV areas from sub-LV areas.
     const vgPvs = pvs.filter((p) => p.vgUuid === vgUuid);
     const segments: RawSegment[] = (segsByLv.get(uuid) ?? [])
-      .map((s): RawSegment => ({
-        startExtent: num(s, 'seg_start_pe'),
-        extentCount: num(s, 'seg_size_pe'),
-        segtype: str(s, 'segtype'),
-        stripes: num(s, 'stripes'),
-        stripeSize: num(s, 'stripe_size'),
-        areas: parseDevicesField(s.devices ?? '').map(({ name, start }): RawArea => {
-          if (name === '[unknown]') {
-            // LVM prints no uuid for a missing area's PV; if exactly one PV of the VG is
-            // missing, it is that one.
-            const gone = vgPvs.filter((p) => p.missing);
-            return { pvDevice: null, pvUuid: gone.length === 1 ? gone[0]!.uuid : undefined, startExtent: start };
-          }
-          const pv = vgPvs.find((p) => p.lvmName === name);
-          if (pv) return { pvDevice: pv.device, pvUuid: pv.uuid, startExtent: start };
-          return { pvDevice: null, lv: name, startExtent: start };
+      .map(
+        (s): RawSegment => ({
+          startExtent: num(s, 'seg_start_pe'),
+          extentCount: num(s, 'seg_size_pe'),
+          segtype: str(s, 'segtype'),
+          stripes: num(s, 'stripes'),
+          stripeSize: num(s, 'stripe_size'),
+          areas: parseDevicesField(s.devices ?? '').map(({ name, start }): RawArea => {
+            if (name === '[unknown]') {
+              // LVM prints no uuid for a missing area's PV; if exactly one PV of the VG is
+              // missing, it is that one.
+              const gone = vgPvs.filter((p) => p.missing);
+              return { pvDevice: null, pvUuid: gone.length === 1 ? gone[0]!.uuid : undefined, startExtent: start };
+            }
+            const pv = vgPvs.find((p) => p.lvmName === name);
+            if (pv) return { pvDevice: pv.device, pvUuid: pv.uuid, startExtent: start };
+            return { pvDevice: null, lv: name, startExtent: start };
+          }),
         }),
-      }))
+      )
       .sort((a, b) => a.startExtent - b.startExtent);
     const role = l.lv_role ?? '';
     const name = str(l, 'lv_name');
@@ -403,7 +428,9 @@ export function planLv(scan: LvmScan, vg: string, lv: string, opts: { hasDeviceM
   const vgs = scan.vgs.filter((v) => v.name === vg);
   if (vgs.length === 0) throw new JootError('ENOENT', `${path}: no volume group named ${vg}`);
   if (vgs.length > 1) {
-    return unavailable(`${vgs.length} volume groups on the attached disks are named ${vg} (${vgs.map((v) => v.uuid).join(', ')}); rename one in its guest to open it`);
+    return unavailable(
+      `${vgs.length} volume groups on the attached disks are named ${vg} (${vgs.map((v) => v.uuid).join(', ')}); rename one in its guest to open it`,
+    );
   }
   const theVg = vgs[0]!;
   const l = scan.lvs.find((x) => x.vgUuid === theVg.uuid && x.name === lv);
@@ -424,17 +451,21 @@ export function planLv(scan: LvmScan, vg: string, lv: string, opts: { hasDeviceM
   // Check every area: on a present PV, inside it.
   let expectStart = 0;
   for (const s of l.segments) {
-    if (s.startExtent !== expectStart) return unavailable(`inconsistent LVM metadata (segment at extent ${s.startExtent}, expected ${expectStart})`);
+    if (s.startExtent !== expectStart)
+      return unavailable(`inconsistent LVM metadata (segment at extent ${s.startExtent}, expected ${expectStart})`);
     expectStart += s.extentCount;
     const n = s.segtype === 'linear' ? 1 : s.stripes;
-    if (n < 1 || s.areas.length !== n || s.extentCount % n !== 0) return unavailable(`inconsistent LVM metadata (${s.segtype} segment with ${s.areas.length} areas, ${n} stripes)`);
+    if (n < 1 || s.areas.length !== n || s.extentCount % n !== 0)
+      return unavailable(`inconsistent LVM metadata (${s.segtype} segment with ${s.areas.length} areas, ${n} stripes)`);
     for (const a of s.areas) {
-      if (a.lv !== undefined) return unavailable(`its extents are inside LVM-internal volume ${a.lv} (a pvmove in progress?), which joot cannot open`);
+      if (a.lv !== undefined)
+        return unavailable(`its extents are inside LVM-internal volume ${a.lv} (a pvmove in progress?), which joot cannot open`);
       const pv = a.pvUuid !== undefined ? pvByUuid.get(a.pvUuid) : undefined;
       if (a.pvDevice === null || !pv || pv.missing) {
         return unavailable(`missing PV${a.pvUuid ? ` ${a.pvUuid}` : ''}: a disk of volume group ${vg} was not added`);
       }
-      if (a.startExtent + s.extentCount / n > pv.peCount) return unavailable(`inconsistent LVM metadata (extents past the end of PV ${pv.uuid})`);
+      if (a.startExtent + s.extentCount / n > pv.peCount)
+        return unavailable(`inconsistent LVM metadata (extents past the end of PV ${pv.uuid})`);
     }
   }
   if (expectStart * extent < l.size) return unavailable(`inconsistent LVM metadata (${expectStart} extents for ${l.size} bytes)`);
@@ -490,7 +521,7 @@ function dmTable(l: RawLv, extent: number, pvByUuid: Map<string, RawPv>): string
       lines.push(`${start} ${len} striped ${s.stripes} ${chunk} ${s.areas.map(areaOffset).join(' ')}`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,7 +25,12 @@ let kernelFs: Set<string> | undefined;
 async function kernelFilesystems(): Promise<Set<string>> {
   if (!kernelFs) {
     const text = await readFile('/proc/filesystems', 'utf8');
-    kernelFs = new Set(text.split('\n').map((l) => l.split('\t').pop()!.trim()).filter(Boolean));
+    kernelFs = new Set(
+      text
+        .split('\n')
+        .map((l) => l.split('\t').pop()!.trim())
+        .filter(Boolean),
+    );
   }
   return kernelFs;
 }
@@ -55,7 +60,8 @@ export function mountOptions(o: FsMountOptions): string[] {
     .filter(Boolean);
   for (const u of user) {
     const key = u.split('=')[0]!;
-    if (FORBIDDEN.has(key) || (key === 'exec' && !o.exec)) throw new JootError('EPERM', `mount option '${u}' is not allowed (guest filesystems are always nosuid,nodev)`);
+    if (FORBIDDEN.has(key) || (key === 'exec' && !o.exec))
+      throw new JootError('EPERM', `mount option '${u}' is not allowed (guest filesystems are always nosuid,nodev)`);
     if (key === 'rw' && o.readonly) throw new JootError('EINVAL', `mount option 'rw' on a read-only mount`);
   }
   const opts = [...user];
@@ -108,7 +114,8 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
     await mountFuse('fusefat', ['-f', '-o', fopts.join(','), device, target], target, stack);
   } else {
     const type = kernelType(o.vfstype, known);
-    if (!known.has(type)) throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
+    if (!known.has(type))
+      throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
     await run('mount', ['-t', type, '-o', opts.join(','), device, target]);
     stack.push({ kind: 'mount', path: target }, () => umountPath(target));
   }

@@ -99,7 +99,10 @@ export async function checkNamedPath(r: NamedRef, allow: BackingAllowance = {}):
   // an image in / would make every host file "below its directory": / does not count
   const inDir = (imageDir !== sep && under(real, imageDir)) || dirs.some((d) => d !== undefined && under(real, d));
   if (!inDir) {
-    throw new JootError('EPERM', `${r.imageGiven}: ${r.field} names ${name}${via}, outside the image's directory (refused; allow a directory with --backing-dir or JOOT_BACKING_DIRS)`);
+    throw new JootError(
+      'EPERM',
+      `${r.imageGiven}: ${r.field} names ${name}${via}, outside the image's directory (refused; allow a directory with --backing-dir or JOOT_BACKING_DIRS)`,
+    );
   }
   if (st.nlink > 1) {
     throw refuse(r, `which has ${st.nlink} hard links and may alias a file elsewhere (refused; keep one link)`);

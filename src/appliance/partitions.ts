@@ -36,7 +36,8 @@ export function parsePartxPairs(text: string): Record<string, string>[] {
     .filter((l) => l.trim())
     .map((line) => {
       const rec: Record<string, string> = {};
-      for (const m of line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) rec[m[1]!] = m[2]!.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+      for (const m of line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+        rec[m[1]!] = m[2]!.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
       return rec;
     });
 }
@@ -95,7 +96,10 @@ async function refuseUnreadableGpt(disk: string, given: string): Promise<void> {
     const protective = mbrSigned && [0, 1, 2, 3].some((i) => buf[446 + i * 16 + 4] === 0xee);
     const gptSignature = buf.toString('latin1', 512, 520) === 'EFI PART';
     if ((protective || gptSignature) && !(await validEmptyGpt(disk))) {
-      throw new JootError('EFORMAT', `${given}: corrupt partition table: GPT ${gptSignature ? 'header' : 'protective MBR'} present but no valid GPT (header checksums fail)`);
+      throw new JootError(
+        'EFORMAT',
+        `${given}: corrupt partition table: GPT ${gptSignature ? 'header' : 'protective MBR'} present but no valid GPT (header checksums fail)`,
+      );
     }
   } finally {
     await fh.close();
@@ -151,7 +155,15 @@ export async function discoverPartitions(disk: string, diskSize: number, given: 
   const r = await runner('partx', ['--pairs', '--output', 'NR,START,SECTORS,TYPE,UUID,NAME,SCHEME', disk], { allowFailure: true });
   if (r.exitCode !== 0) {
     if (/failed to read partition table|does not contain a recognized partition table/i.test(r.stderr)) return [];
-    throw new JootError('EFORMAT', `${given}: cannot read partition table: ${r.stderr.trim().split('\n').pop()?.replace(/^partx:\s*/, '').replace(disk, 'disk')}`);
+    throw new JootError(
+      'EFORMAT',
+      `${given}: cannot read partition table: ${r.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^partx:\s*/, '')
+        .replace(disk, 'disk')}`,
+    );
   }
   const parts = toPartitions(disk, parsePartxPairs(r.stdout));
   if (parts.length === 0) await refuseUnreadableGpt(disk, given);

@@ -21,12 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
 import { open, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
 import { trace } from './run.js';
 import { checkNamedPath, type BackingAllowance } from './named-path.js';
 import { MAX_BACKING_NAME, QCOW2_MAGIC, readQcow2Extensions } from './qcow2-format.js';
-
 
 export interface CachedProbe {
   info: ImageInfo;
@@ -141,9 +140,13 @@ async function staleReason(given: string, c: CacheFile, allow: BackingAllowance)
         continue;
       }
       if (h.backing === undefined) return `${layer.path} has no backing file now`;
-      if (h.backingFormat !== next.format) return `${layer.path}: backing format is ${h.backingFormat ?? 'not recorded'}, not ${next.format}`;
+      if (h.backingFormat !== next.format)
+        return `${layer.path}: backing format is ${h.backingFormat ?? 'not recorded'}, not ${next.format}`;
       // the allow-list rule again, with this call's allowance (the cache does not widen it)
-      const real = await checkNamedPath({ imageGiven: i === 0 ? given : layer.path, imagePath: layer.path, field: 'backing file', name: h.backing }, allow);
+      const real = await checkNamedPath(
+        { imageGiven: i === 0 ? given : layer.path, imagePath: layer.path, field: 'backing file', name: h.backing },
+        allow,
+      );
       if (real !== next.path) return `${layer.path}: backing file is ${real} now`;
     }
     return undefined;
@@ -205,7 +208,8 @@ async function readQcow2Header(path: string): Promise<Qcow2Header | string> {
   if (ext.dataFile !== undefined) return 'external data file';
   const h: Qcow2Header = { virtualSize, backingFormat: ext.backingFormat };
   if (backingOffset !== 0n) {
-    if (backingSize === 0 || backingSize > MAX_BACKING_NAME || backingOffset + BigInt(backingSize) > BigInt(buf.length)) return 'backing file name not in the header';
+    if (backingSize === 0 || backingSize > MAX_BACKING_NAME || backingOffset + BigInt(backingSize) > BigInt(buf.length))
+      return 'backing file name not in the header';
     const name = buf.toString('utf8', Number(backingOffset), Number(backingOffset) + backingSize);
     // a name qemu may read as a protocol (nbd:, json:, file:…) is for probeImage to judge
     if (name.includes('\0') || (!isAbsolute(name) && /^[\w+.-]+:/.test(name))) return 'backing file name is not a plain path';
@@ -216,7 +220,14 @@ async function readQcow2Header(path: string): Promise<Qcow2Header | string> {
 
 function stampOf(path: string, st: BigIntStats): Stamp | undefined {
   if (!st.isFile()) return undefined; // a device or pipe changes without its stamp changing
-  return { path, dev: String(st.dev), ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs) };
+  return {
+    path,
+    dev: String(st.dev),
+    ino: String(st.ino),
+    size: String(st.size),
+    mtimeNs: String(st.mtimeNs),
+    ctimeNs: String(st.ctimeNs),
+  };
 }
 
 function sameStamp(a: Stamp, b: Stamp): boolean {
@@ -260,7 +271,8 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 function isCacheFile(c: unknown): c is CacheFile {
   if (!isObj(c) || c.version !== VERSION || !isObj(c.opts) || !isObj(c.info) || !Array.isArray(c.stamps)) return false;
   const { opts, info, stamps } = c;
-  if (!(opts.format === null || isStr(opts.format)) || typeof opts.readonly !== 'boolean' || typeof opts.allowUnsafeBacking !== 'boolean') return false;
+  if (!(opts.format === null || isStr(opts.format)) || typeof opts.readonly !== 'boolean' || typeof opts.allowUnsafeBacking !== 'boolean')
+    return false;
   if (!Array.isArray(info.chain) || info.chain.length === 0 || !isStr(info.format) || typeof info.isBlockDevice !== 'boolean') return false;
   if (typeof info.virtualSize !== 'number' || !Number.isSafeInteger(info.virtualSize) || info.virtualSize < 0) return false;
   const layerOk = (l: unknown): l is ImageLayer => isObj(l) && isStr(l.path) && isAbsolute(l.path) && isStr(l.format);

@@ -44,7 +44,8 @@ function overlayBytes(o: Qcow2OverlayOptions): Buffer {
     throw invalid(`qcow2 overlay: virtual size ${String(size)} is not a positive multiple of 512`);
   }
   if (!/^[a-z0-9]+$/.test(o.backingFormat)) throw invalid(`qcow2 overlay: bad backing format name ${JSON.stringify(o.backingFormat)}`);
-  if (o.backingFile.length === 0 || o.backingFile.includes('\0')) throw invalid('qcow2 overlay: backing file name is empty or contains NUL');
+  if (o.backingFile.length === 0 || o.backingFile.includes('\0'))
+    throw invalid('qcow2 overlay: backing file name is empty or contains NUL');
   const name = Buffer.from(o.backingFile, 'utf8');
   const fmt = Buffer.from(o.backingFormat, 'ascii');
 

@@ -84,7 +84,10 @@ export class SessionRecord {
         if (!alive(other.pid, other.start)) continue;
         const held = other.images?.find((i) => i.path === claim.path);
         if (held && (!held.readonly || !claim.readonly)) {
-          throw new JootError('EBUSY', `${given}: in use by another joot session (pid ${other.pid}, ${held.readonly ? 'read-only' : 'read-write'})`);
+          throw new JootError(
+            'EBUSY',
+            `${given}: in use by another joot session (pid ${other.pid}, ${held.readonly ? 'read-only' : 'read-write'})`,
+          );
         }
       }
       (this.data.images ??= []).push(claim);
@@ -115,7 +118,15 @@ const LOCK_WAIT_MS = 30_000;
 export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(runDir(), { recursive: true, mode: 0o700 });
   const dir = join(runDir(), 'lock');
-  return withLock(dir, { what: `the joot registry lock ${dir}`, waitMs: LOCK_WAIT_MS, busy: (by, s) => `the joot registry lock ${dir} is held${by} for more than ${s} s` }, fn);
+  return withLock(
+    dir,
+    {
+      what: `the joot registry lock ${dir}`,
+      waitMs: LOCK_WAIT_MS,
+      busy: (by, s) => `the joot registry lock ${dir} is held${by} for more than ${s} s`,
+    },
+    fn,
+  );
 }
 
 /** The kernel's sequence number of the device's current attachment (Linux ≥ 5.15). */
@@ -166,7 +177,10 @@ async function releaseStale(r: Resource): Promise<boolean> {
         return true; // not attached at all
       }
       const seq = loopDiskseq(r.device);
-      const same = r.diskseq !== undefined && seq !== undefined ? seq === r.diskseq : backing === r.backing || backing.startsWith(`${r.backing} (deleted)`);
+      const same =
+        r.diskseq !== undefined && seq !== undefined
+          ? seq === r.diskseq
+          : backing === r.backing || backing.startsWith(`${r.backing} (deleted)`);
       if (!same) return true;
       // Partitions first: this kernel keeps partx-added partitions after the detach. Right after
       // a SIGKILL one may still be mounted in the dying session's mount namespace (kept alive
@@ -254,7 +268,7 @@ export async function reapDeadSessions(): Promise<number> {
     // A record is rewritten through ID.json.tmp + rename: if the process died in between, the
     // .tmp holds its last acquisition. Release what either lists (releasing is idempotent).
     const pending = await readRecord(join(dir, `${base}.tmp`));
-    const resources = [...(await readRecord(claim))?.resources ?? data.resources];
+    const resources = [...((await readRecord(claim))?.resources ?? data.resources)];
     for (const r of pending?.resources ?? []) if (!resources.some((x) => JSON.stringify(x) === JSON.stringify(r))) resources.push(r);
     // Helpers first: a dead session's helpers are useless, and they may keep its private mount
     // namespace (and so its mounts and busy partitions) alive. Then the rest, newest first.

@@ -55,7 +55,10 @@ export function quoteForTrace(cmd: string, args: readonly string[]): string {
 }
 
 function lastLines(text: string, n = 3): string {
-  const lines = text.trim().split('\n').filter((l) => l.trim() !== '');
+  const lines = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return lines.slice(-n).join('; ');
 }
 
@@ -83,7 +86,11 @@ export const run: Runner = async (cmd, args, opts = {}) => {
   });
   if (r.failed && r.exitCode === undefined) {
     // Could not start at all (ENOENT) or was killed by a signal/timeout.
-    const why = r.timedOut ? `timed out after ${opts.timeoutMs} ms` : r.signal ? `killed by ${r.signal}` : r.originalMessage ?? r.shortMessage;
+    const why = r.timedOut
+      ? `timed out after ${opts.timeoutMs} ms`
+      : r.signal
+        ? `killed by ${r.signal}`
+        : (r.originalMessage ?? r.shortMessage);
     throw new JootError('ECMD', `${cmd}: ${why}`);
   }
   const result: RunResult = { command, exitCode: r.exitCode ?? 0, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };

@@ -114,7 +114,8 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- launch
 
   async launch(): Promise<void> {
-    if (this.state !== 'new') throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
+    if (this.state !== 'new')
+      throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
     if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
     requireRoot(); // before anything is attached, created or reaped
     this.state = 'launching';
@@ -375,7 +376,10 @@ export class Session implements AsyncDisposable {
 
   private requireLaunched(): void {
     if (this.state !== 'launched') {
-      throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'call launch (jfish: run) before using this command');
+      throw new JootError(
+        'ESTATE',
+        this.state === 'closed' ? 'the session is closed' : 'call launch (jfish: run) before using this command',
+      );
     }
   }
 
@@ -510,18 +514,25 @@ export class Session implements AsyncDisposable {
         target = await this.guest!.resolve(mountpoint);
         if (!(await this.guest!.isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
       }
-      if (this.mounted.some((m) => m.hostTarget === target)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+      if (this.mounted.some((m) => m.hostTarget === target))
+        throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
       if (this.mounted.some((m) => m.device === name)) throw new JootError('EBUSY', `${name}: already mounted`);
       await this.ensureProbed(dev);
       const vfstype = opts.vfstype ?? dev.probe.type;
       if (!vfstype) throw new JootError('EINVAL', `${name}: no filesystem found`);
-      if (vfstype === 'swap' || vfstype === 'LVM2_member') throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
+      if (vfstype === 'swap' || vfstype === 'LVM2_member')
+        throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
       const readonly = (opts.readonly ?? false) || dev.readonly;
       // an LV gets its loop device for as long as it is mounted
       const attachedLv = dev.kind === 'lv' ? dev : undefined;
       await this.attachLv(dev);
       try {
-        await mountFs(dev.host, target, { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid }, this.stack);
+        await mountFs(
+          dev.host,
+          target,
+          { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid },
+          this.stack,
+        );
       } catch (e) {
         // name the LV in the message before its host device goes
         const err = this.canonicalError(e);
@@ -617,7 +628,12 @@ export class Session implements AsyncDisposable {
         }
         if (opts?.wholeDisk && d.kind !== 'disk') throw new JootError('EINVAL', `${d.canonical}: not a whole disk (give /dev/sdX)`);
         const diskIndex = d.kind === 'lv' ? -1 : this.drives.findIndex((_, i) => diskName(i) === (d.partition?.disk ?? d.canonical));
-        const size = d.kind === 'disk' ? this.drives[diskIndex]!.image!.virtualSize : d.kind === 'lv' ? this.lvm.lvs.find((l) => l.name === d.canonical)?.size : d.partition?.size;
+        const size =
+          d.kind === 'disk'
+            ? this.drives[diskIndex]!.image!.virtualSize
+            : d.kind === 'lv'
+              ? this.lvm.lvs.find((l) => l.name === d.canonical)?.size
+              : d.partition?.size;
         return { canonical: d.canonical, host: d.host, kind: d.kind, readonly: d.readonly, diskIndex, size, fstype: d.probe.type };
       },
       lvmScope: () => [...this.devices.values()].filter((d) => d.kind !== 'lv' && !d.partition?.extended && d.host).map((d) => d.host),
@@ -654,9 +670,15 @@ export class Session implements AsyncDisposable {
     if (d.readonly) throw new JootError('EPERM', `${d.canonical}: the drive is read-only (--ro)`);
     const diskOf = (x: BlockDev | undefined): string | undefined => (x?.kind === 'disk' ? x.canonical : x?.partition?.disk);
     // VGs with a PV on the device (or on a partition of the disk): their LVs live on it too
-    const vgsOnIt = new Set(this.lvm.pvs.filter((p) => p.name === d.canonical || (d.kind === 'disk' && diskOf(this.devices.get(p.name)) === d.canonical)).map((p) => p.vg));
+    const vgsOnIt = new Set(
+      this.lvm.pvs
+        .filter((p) => p.name === d.canonical || (d.kind === 'disk' && diskOf(this.devices.get(p.name)) === d.canonical))
+        .map((p) => p.vg),
+    );
     for (const m of this.mounted) {
-      const dev = this.devices.get(m.device.startsWith('btrfsvol:') ? (parseBtrfsvol(m.device, this.devices.keys())?.device ?? '') : m.device);
+      const dev = this.devices.get(
+        m.device.startsWith('btrfsvol:') ? (parseBtrfsvol(m.device, this.devices.keys())?.device ?? '') : m.device,
+      );
       if (!dev) continue;
       const hit =
         dev.canonical === d.canonical ||
@@ -771,7 +793,8 @@ export class Session implements AsyncDisposable {
   execRoot(): { root: string; mounts: { mountpoint: string; hostTarget: string; readonly: boolean }[] } {
     this.requireLaunched();
     if (this.readonly) throw new JootError('EPERM', 'refused on a read-only session: guest programs may write to the disk');
-    if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on / (mount the guest root first, or use -i)');
+    if (!this.mounted.some((m) => m.mountpoint === '/'))
+      throw new JootError('ESTATE', 'no filesystem is mounted on / (mount the guest root first, or use -i)');
     const mounts = this.mounted
       .map(({ mountpoint, hostTarget, readonly }) => ({ mountpoint, hostTarget, readonly }))
       .sort((a, b) => a.mountpoint.split('/').length - b.mountpoint.split('/').length || a.mountpoint.length - b.mountpoint.length);
@@ -825,7 +848,9 @@ async function settleAll(ps: Promise<unknown>[]): Promise<void> {
   const bad = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (bad) {
     // prefer a specific error over a generic one when several drives failed
-    const specific = rs.find((r): r is PromiseRejectedResult => r.status === 'rejected' && isJootError(r.reason) && r.reason.code !== 'ECMD');
+    const specific = rs.find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected' && isJootError(r.reason) && r.reason.code !== 'ECMD',
+    );
     throw (specific ?? bad).reason;
   }
 }

@@ -137,10 +137,10 @@ export class CellStore {
     if (need <= SMALL_LIMIT) {
       // Exact fit first, then anything that leaves a splittable remainder.
       const exact = this.small[need >>> 3];
-      if (exact && exact.size) return exact.values().next().value!;
+      if (exact?.size) return exact.values().next().value!;
       for (let s = need + 8; s <= SMALL_LIMIT; s += 8) {
         const b = this.small[s >>> 3];
-        if (b && b.size) return b.values().next().value!;
+        if (b?.size) return b.values().next().value!;
       }
     }
     let best = -1;
@@ -164,7 +164,7 @@ export class CellStore {
     let size = this.buf.readInt32LE(BASE + off);
     if (size >= 0) bad(`freeing ${hex(off)} twice`);
     size = -size;
-    const bin = this.binOf[off / HBIN_ALIGN | 0]!;
+    const bin = this.binOf[(off / HBIN_ALIGN) | 0]!;
     const binEnd = bin + this.buf.readUInt32LE(BASE + bin + 8);
     const next = off + size;
     if (next < binEnd) {

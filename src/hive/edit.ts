@@ -140,7 +140,7 @@ export function deleteValue(store: CellStore, key: number, name: string): boolea
     store.free(list);
     store.buf.writeUInt32LE(NONE, d + NK.VALLIST);
   } else {
-    offs.forEach((o, k) => store.buf.writeUInt32LE(o, CellStore.data(list) + 4 * k));
+    for (const [k, o] of offs.entries()) store.buf.writeUInt32LE(o, CellStore.data(list) + 4 * k);
   }
   store.buf.writeUInt32LE(offs.length, d + NK.NVAL);
   let maxName = 0;

@@ -46,9 +46,18 @@ export const REG_RESOURCE_REQUIREMENTS_LIST = 10;
 export const REG_QWORD = 11;
 
 const TYPE_NAMES: Record<number, string> = {
-  0: 'REG_NONE', 1: 'REG_SZ', 2: 'REG_EXPAND_SZ', 3: 'REG_BINARY', 4: 'REG_DWORD', 5: 'REG_DWORD_BIG_ENDIAN',
-  6: 'REG_LINK', 7: 'REG_MULTI_SZ', 8: 'REG_RESOURCE_LIST', 9: 'REG_FULL_RESOURCE_DESCRIPTOR',
-  10: 'REG_RESOURCE_REQUIREMENTS_LIST', 11: 'REG_QWORD',
+  0: 'REG_NONE',
+  1: 'REG_SZ',
+  2: 'REG_EXPAND_SZ',
+  3: 'REG_BINARY',
+  4: 'REG_DWORD',
+  5: 'REG_DWORD_BIG_ENDIAN',
+  6: 'REG_LINK',
+  7: 'REG_MULTI_SZ',
+  8: 'REG_RESOURCE_LIST',
+  9: 'REG_FULL_RESOURCE_DESCRIPTOR',
+  10: 'REG_RESOURCE_REQUIREMENTS_LIST',
+  11: 'REG_QWORD',
 };
 
 /** REG_SZ etc., or `0x…` for types Windows has no name for (kept as raw bytes anyway). */

@@ -5,9 +5,25 @@ import { decodeName, encodeName } from './names.js';
 
 /** Field offsets inside an nk cell's data. */
 export const NK = {
-  FLAGS: 2, TIME: 4, PARENT: 16, NSUB: 20, NVSUB: 24, SUBLIST: 28, VSUBLIST: 32, NVAL: 36, VALLIST: 40,
-  SK: 44, CLASS: 48, MAXSUBNAME: 52, MAXSUBCLASS: 56, MAXVALNAME: 60, MAXVALDATA: 64, WORKVAR: 68,
-  NAMELEN: 72, CLASSLEN: 74, NAME: 76,
+  FLAGS: 2,
+  TIME: 4,
+  PARENT: 16,
+  NSUB: 20,
+  NVSUB: 24,
+  SUBLIST: 28,
+  VSUBLIST: 32,
+  NVAL: 36,
+  VALLIST: 40,
+  SK: 44,
+  CLASS: 48,
+  MAXSUBNAME: 52,
+  MAXSUBCLASS: 56,
+  MAXVALNAME: 60,
+  MAXVALDATA: 64,
+  WORKVAR: 68,
+  NAMELEN: 72,
+  CLASSLEN: 74,
+  NAME: 76,
 } as const;
 
 /** File offset of the data of the nk at `off`, after checking it is an nk whose name fits. */

@@ -112,7 +112,7 @@ function newRi(store: CellStore, leaves: number[]): number {
   const d = CellStore.data(off);
   store.buf.writeUInt16LE(SIG_RI, d);
   store.buf.writeUInt16LE(leaves.length, d + 2);
-  leaves.forEach((l, i) => store.buf.writeUInt32LE(l, d + 4 + 4 * i));
+  for (const [i, l] of leaves.entries()) store.buf.writeUInt32LE(l, d + 4 + 4 * i);
   return off;
 }
 
@@ -138,13 +138,14 @@ export function insertSubkey(store: CellStore, listOff: number, child: number, n
       break;
     }
   }
-  if (at < 0) leaves.push(...insertIntoLeaf(store, newLeaf(store, defaultSig, 0), child, name, key)); // an empty ri
+  if (at < 0)
+    leaves.push(...insertIntoLeaf(store, newLeaf(store, defaultSig, 0), child, name, key)); // an empty ri
   else leaves.splice(at, 1, ...insertIntoLeaf(store, leaves[at]!, child, name, key));
   if (leaves.length > 0xffff) bad('too many subkey leaves for one key');
   const newOff = store.realloc(ri, 4 + 4 * leaves.length);
   const d = CellStore.data(newOff);
   store.buf.writeUInt16LE(leaves.length, d + 2);
-  leaves.forEach((l, i) => store.buf.writeUInt32LE(l, d + 4 + 4 * i));
+  for (const [i, l] of leaves.entries()) store.buf.writeUInt32LE(l, d + 4 + 4 * i);
   return newOff;
 }
 
@@ -169,7 +170,7 @@ export function removeSubkey(store: CellStore, listOff: number, child: number): 
       }
       const rd = CellStore.data(ri);
       store.buf.writeUInt16LE(leaves.length, rd + 2);
-      leaves.forEach((l, k) => store.buf.writeUInt32LE(l, rd + 4 + 4 * k));
+      for (const [k, l] of leaves.entries()) store.buf.writeUInt32LE(l, rd + 4 + 4 * k);
       return ri;
     }
   }

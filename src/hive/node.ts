@@ -11,7 +11,10 @@ import { HiveValue, encodeDword, encodeMultiString, encodeQword, encodeString } 
 
 export class HiveNode {
   /** @internal */
-  constructor(readonly hive: Hive, readonly offset: number) {}
+  constructor(
+    readonly hive: Hive,
+    readonly offset: number,
+  ) {}
 
   private get store() {
     return this.hive._store;

@@ -7,7 +7,7 @@ import type { HiveNode } from './node.js';
 import type { HiveValue } from './value.js';
 import { decodeString, encodeString } from './value.js';
 
-function escape(s: string): string {
+function escapeRegString(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
@@ -29,12 +29,12 @@ function hexData(head: string, data: Buffer): string {
 }
 
 function valueLine(v: HiveValue): string {
-  const name = v.name === '' ? '@' : `"${escape(v.name)}"`;
+  const name = v.name === '' ? '@' : `"${escapeRegString(v.name)}"`;
   const type = v.type;
   const data = v.data;
   if (type === REG_SZ) {
     const s = decodeString(data);
-    if (!/[\r\n]/.test(s) && encodeString(s).equals(data)) return `${name}="${escape(s)}"`;
+    if (!/[\r\n]/.test(s) && encodeString(s).equals(data)) return `${name}="${escapeRegString(s)}"`;
   }
   if (type === REG_DWORD && data.length === 4) return `${name}=dword:${data.readUInt32LE(0).toString(16).padStart(8, '0')}`;
   return hexData(`${name}=${type === REG_BINARY ? 'hex' : `hex(${type.toString(16)})`}:`, data);
@@ -58,7 +58,7 @@ export function exportRegText(node: HiveNode, prefix: string): string {
     out.push('');
     stack.push(...n.children().reverse());
   }
-  return out.join('\r\n') + '\r\n';
+  return `${out.join('\r\n')}\r\n`;
 }
 
 /** The .reg file bytes as regedit saves them: UTF-16LE with a byte-order mark. */

@@ -6,7 +6,11 @@ import { upcase } from './names.js';
 import { parseReg, type RegFile } from './reg-parse.js';
 
 const ROOT_ALIASES: Record<string, string> = {
-  HKLM: 'HKEY_LOCAL_MACHINE', HKCU: 'HKEY_CURRENT_USER', HKCR: 'HKEY_CLASSES_ROOT', HKU: 'HKEY_USERS', HKCC: 'HKEY_CURRENT_CONFIG',
+  HKLM: 'HKEY_LOCAL_MACHINE',
+  HKCU: 'HKEY_CURRENT_USER',
+  HKCR: 'HKEY_CLASSES_ROOT',
+  HKU: 'HKEY_USERS',
+  HKCC: 'HKEY_CURRENT_CONFIG',
 };
 
 function components(path: string): string[] {

@@ -43,7 +43,7 @@ function quoted(s: string, i: number, line: number): { text: string; end: number
     if (c === '\\' && j + 1 < s.length) {
       const n = s[++j]!;
       // regedit writes only \\ and \"; anything else is kept as it stands.
-      out += n === '\\' || n === '"' ? n : '\\' + n;
+      out += n === '\\' || n === '"' ? n : `\\${n}`;
     } else out += c;
   }
   return fail(line, 'unterminated string');
@@ -66,12 +66,17 @@ export function parseReg(input: Uint8Array | string): RegFile {
   let i = 0;
   while (i < lines.length && lines[i]!.trim() === '') i++;
   const header = (lines[i] ?? '').trim();
-  const version = header === 'REGEDIT4' ? 4 : header === 'Windows Registry Editor Version 5.00' ? 5 : fail(i + 1, `not a .reg file (header "${header.slice(0, 40)}")`);
+  const version =
+    header === 'REGEDIT4'
+      ? 4
+      : header === 'Windows Registry Editor Version 5.00'
+        ? 5
+        : fail(i + 1, `not a .reg file (header "${header.slice(0, 40)}")`);
   const ops: RegOp[] = [];
   let key: string | null = null;
   for (i++; i < lines.length; i++) {
     const lineNo = i + 1;
-    let s = lines[i]!.trim();
+    const s = lines[i]!.trim();
     if (s === '' || s.startsWith(';')) continue;
     if (s.startsWith('[')) {
       const close = s.lastIndexOf(']');
@@ -120,7 +125,7 @@ export function parseReg(input: Uint8Array | string): RegFile {
       const after = rest.slice(q.end).trim();
       if (after !== '' && !after.startsWith(';')) fail(lineNo, `unexpected "${after.slice(0, 20)}" after the string`);
       type = REG_SZ;
-      data = Buffer.from(q.text + '\0', 'utf16le');
+      data = Buffer.from(`${q.text}\0`, 'utf16le');
     } else if ((m = rest.match(/^dword:\s*([0-9a-fA-F]{1,8})\s*(;.*)?$/i))) {
       type = REG_DWORD;
       data = Buffer.alloc(4);

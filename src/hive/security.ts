@@ -65,7 +65,7 @@ function sid(auth: number, ...subs: number[]): Buffer {
   b[0] = 1;
   b[1] = subs.length;
   b.writeUIntBE(auth, 2, 6);
-  subs.forEach((s, i) => b.writeUInt32LE(s, 8 + 4 * i));
+  for (const [i, s] of subs.entries()) b.writeUInt32LE(s, 8 + 4 * i);
   return b;
 }
 

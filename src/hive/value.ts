@@ -2,14 +2,15 @@
 // by the writer API and the .reg merge.
 import { JootError } from '../appliance/errors.js';
 import type { CellStore } from './cells.js';
-import {
-  REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ, typeName,
-} from './format.js';
+import { REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ, typeName } from './format.js';
 import { readData, vkName, vkSize, vkType } from './values.js';
 
 export class HiveValue {
   /** @internal */
-  constructor(private readonly store: CellStore, readonly offset: number) {}
+  constructor(
+    private readonly store: CellStore,
+    readonly offset: number,
+  ) {}
 
   /** The value's name; '' is the key's default value (shown as @ in .reg files). */
   get name(): string {
@@ -83,11 +84,11 @@ export function decodeMultiString(data: Buffer): string[] {
 
 /** UTF-16LE with the terminating NUL, as Windows stores REG_SZ. */
 export function encodeString(s: string): Buffer {
-  return Buffer.from(s + '\0', 'utf16le');
+  return Buffer.from(`${s}\0`, 'utf16le');
 }
 
 export function encodeMultiString(list: string[]): Buffer {
-  return Buffer.from(list.map((s) => s + '\0').join('') + '\0', 'utf16le');
+  return Buffer.from(`${list.map((s) => `${s}\0`).join('')}\0`, 'utf16le');
 }
 
 export function encodeDword(n: number): Buffer {

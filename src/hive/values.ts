@@ -133,7 +133,7 @@ export function writeData(store: CellStore, off: number, data: Uint8Array, minor
       segs.push(seg);
     }
     const list = store.alloc(4 * nseg);
-    segs.forEach((s, i) => store.buf.writeUInt32LE(s, CellStore.data(list) + 4 * i));
+    for (const [i, s] of segs.entries()) store.buf.writeUInt32LE(s, CellStore.data(list) + 4 * i);
     const db = store.alloc(8);
     const dd = CellStore.data(db);
     store.buf.writeUInt16LE(SIG_DB, dd);

@@ -23,7 +23,7 @@ export function escapeField(s: string): string {
 
 /** One entry as an fstab line (fields separated by one space, escaped), without a newline. */
 export function formatEntry(e: Pick<FstabEntry, 'spec' | 'file' | 'vfstype' | 'options' | 'freq' | 'passno'>): string {
-  return [e.spec, e.file, e.vfstype, e.options].map(escapeField).join(' ') + ` ${e.freq} ${e.passno}`;
+  return `${[e.spec, e.file, e.vfstype, e.options].map(escapeField).join(' ')} ${e.freq} ${e.passno}`;
 }
 
 /** "///usr//local/./" → "/usr/local"; non-absolute mountpoints (none, swap) stay as written. */
@@ -63,7 +63,10 @@ export function checkNewEntry(n: NewFstabEntry): Omit<FstabEntry, 'line'> {
   checkField(options, 'options');
   const freq = n.freq ?? 0;
   const passno = n.passno ?? 0;
-  for (const [v, what] of [[freq, 'freq'], [passno, 'passno']] as const) {
+  for (const [v, what] of [
+    [freq, 'freq'],
+    [passno, 'passno'],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 999_999_999) throw new JootError('EINVAL', `${what} must be a non-negative integer`);
   }
   const file = n.file.startsWith('/') ? canonicalMountpoint(n.file) : n.file;
@@ -86,10 +89,9 @@ export function findByMountpoint(entries: readonly FstabEntry[], mountpoint: str
 export function addFstabEntry(text: string, n: NewFstabEntry): string {
   const e = checkNewEntry(n);
   const { entries } = parseFstab(text);
-  const clash = isMountless(e)
-    ? entries.find((x) => isMountless(x) && x.spec === e.spec)
-    : findByMountpoint(entries, e.file);
-  if (clash) throw new JootError('EINVAL', `${isMountless(e) ? e.spec : e.file} already has an entry: line ${clash.line}: ${formatEntry(clash)}`);
+  const clash = isMountless(e) ? entries.find((x) => isMountless(x) && x.spec === e.spec) : findByMountpoint(entries, e.file);
+  if (clash)
+    throw new JootError('EINVAL', `${isMountless(e) ? e.spec : e.file} already has an entry: line ${clash.line}: ${formatEntry(clash)}`);
   const nl = text.includes('\r\n') && !/(^|[^\r])\n/.test(text) ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : nl;
   return `${text}${sep}${formatEntry(e)}${nl}`;

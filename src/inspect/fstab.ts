@@ -273,17 +273,72 @@ export function sortMountpoints<T extends { mountpoint: string }>(
 
 /** Pseudo filesystems: nothing on a disk. */
 const PSEUDO_FS = new Set([
-  'proc', 'sysfs', 'devpts', 'tmpfs', 'devtmpfs', 'ramfs', 'cgroup', 'cgroup2', 'securityfs',
-  'debugfs', 'tracefs', 'mqueue', 'hugetlbfs', 'configfs', 'fusectl', 'pstore', 'efivarfs',
-  'binfmt_misc', 'bpf', 'autofs', 'rpc_pipefs', 'nfsd', 'usbfs', 'selinuxfs', 'overlay',
-  'overlayfs', 'aufs', 'shm', 'none', 'kernfs', 'linprocfs', 'linsysfs', 'fdescfs', 'procfs',
-  'mfs', 'ptyfs', 'swap',
+  'proc',
+  'sysfs',
+  'devpts',
+  'tmpfs',
+  'devtmpfs',
+  'ramfs',
+  'cgroup',
+  'cgroup2',
+  'securityfs',
+  'debugfs',
+  'tracefs',
+  'mqueue',
+  'hugetlbfs',
+  'configfs',
+  'fusectl',
+  'pstore',
+  'efivarfs',
+  'binfmt_misc',
+  'bpf',
+  'autofs',
+  'rpc_pipefs',
+  'nfsd',
+  'usbfs',
+  'selinuxfs',
+  'overlay',
+  'overlayfs',
+  'aufs',
+  'shm',
+  'none',
+  'kernfs',
+  'linprocfs',
+  'linsysfs',
+  'fdescfs',
+  'procfs',
+  'mfs',
+  'ptyfs',
+  'swap',
 ]);
 /** Network and host-shared filesystems: nothing on this guest's disks. */
 const NETWORK_FS = new Set([
-  'nfs', 'nfs4', 'cifs', 'smbfs', 'smb3', 'ncpfs', 'sshfs', 'fuse.sshfs', 'glusterfs',
-  'fuse.glusterfs', 'ceph', 'fuse.ceph', 'cephfs', 'lustre', 'afs', 'coda', 'davfs', 'fuse.s3fs',
-  'fuse.rclone', '9p', 'virtiofs', 'vboxsf', 'vmhgfs', 'fuse.vmhgfs-fuse', 'ocfs2', 'gfs2',
+  'nfs',
+  'nfs4',
+  'cifs',
+  'smbfs',
+  'smb3',
+  'ncpfs',
+  'sshfs',
+  'fuse.sshfs',
+  'glusterfs',
+  'fuse.glusterfs',
+  'ceph',
+  'fuse.ceph',
+  'cephfs',
+  'lustre',
+  'afs',
+  'coda',
+  'davfs',
+  'fuse.s3fs',
+  'fuse.rclone',
+  '9p',
+  'virtiofs',
+  'vboxsf',
+  'vmhgfs',
+  'fuse.vmhgfs-fuse',
+  'ocfs2',
+  'gfs2',
 ]);
 /** Removable optical media. */
 const REMOVABLE_FS = new Set(['iso9660', 'udf', 'cd9660']);
@@ -421,8 +476,7 @@ function pick(ix: Index, what: string, names: string[], rootDevice: string | und
   const allBtrfs = names.every((n) => ix.fsByName.get(n)?.type === 'btrfs');
   const rootDev = rootDevice?.startsWith('btrfsvol:') ? btrfsvolDevice(ix, rootDevice) : rootDevice;
   const rootDisk = rootDev ? diskOf(ix, rootDev) : undefined;
-  const chosen =
-    names.find((n) => n === rootDev) ?? (rootDisk ? names.find((n) => diskOf(ix, n) === rootDisk) : undefined) ?? first;
+  const chosen = names.find((n) => n === rootDev) ?? (rootDisk ? names.find((n) => diskOf(ix, n) === rootDisk) : undefined) ?? first;
   if (allBtrfs) return { ok: true, device: chosen };
   return { ok: true, device: chosen, warning: `${what} matches ${names.length} devices (${names.join(', ')}); using ${chosen}` };
 }
@@ -505,7 +559,8 @@ function byDiskId(ix: Index, spec: string, id: string): Resolution {
     const lv = tail.length === 64 ? ix.lvByUuid.get(tail.slice(32)) : undefined;
     return lv ? { ok: true, device: lv } : fail(`${q(spec)}: no LVM logical volume with that uuid`);
   }
-  if (id.startsWith('dm-uuid-CRYPT-') || id.startsWith('dm-')) return fail(`${q(spec)}: device-mapper devices other than LVM are not opened`);
+  if (id.startsWith('dm-uuid-CRYPT-') || id.startsWith('dm-'))
+    return fail(`${q(spec)}: device-mapper devices other than LVM are not opened`);
   if (id.startsWith('lvm-pv-uuid-')) return fail(`${q(spec)} is an LVM physical volume, not a filesystem`);
   if (id.startsWith('md-')) return fail(`${q(spec)}: md RAID devices are not assembled`);
   // ata-…, virtio-…, scsi-…, nvme-…, wwn-…, usb-…: the serial numbers of the guest's disks are
@@ -645,7 +700,10 @@ function isIgnoredMountpoint(mp: string): boolean {
 // ------------------------------------------------------------------ btrfs
 
 function normalizeSubvol(s: string): string {
-  return s.split('/').filter((c) => c !== '' && c !== '.').join('/');
+  return s
+    .split('/')
+    .filter((c) => c !== '' && c !== '.')
+    .join('/');
 }
 
 /** A btrfs line's subvol=/subvolid= applied to the device (the last occurrence wins, as in the kernel). */

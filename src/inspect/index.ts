@@ -18,7 +18,17 @@ export interface InspectOptions {
 }
 
 // Filesystems that can hold no OS files worth a mount.
-const NOT_INSPECTED = new Set(['swap', 'unknown', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'iso9660', 'udf', 'squashfs']);
+const NOT_INSPECTED = new Set([
+  'swap',
+  'unknown',
+  'LVM2_member',
+  'crypto_LUKS',
+  'linux_raid_member',
+  'zfs_member',
+  'iso9660',
+  'udf',
+  'squashfs',
+]);
 
 /** The session's devices in the shape fstab resolution needs. */
 export function deviceModel(session: Session): DeviceModel {
@@ -28,7 +38,10 @@ export function deviceModel(session: Session): DeviceModel {
     const m = /^btrfsvol:(.+)\/([^/].*)$/.exec(f.name);
     if (!m) continue;
     // the device part is the longest known device prefix (LV names contain slashes)
-    const dev = filesystems.map((x) => x.name).filter((n) => !n.startsWith('btrfsvol:') && f.name.startsWith(`btrfsvol:${n}/`)).sort((a, b) => b.length - a.length)[0];
+    const dev = filesystems
+      .map((x) => x.name)
+      .filter((n) => !n.startsWith('btrfsvol:') && f.name.startsWith(`btrfsvol:${n}/`))
+      .sort((a, b) => b.length - a.length)[0];
     if (!dev) continue;
     (btrfsSubvolumes[dev] ??= []).push(f.name.slice(`btrfsvol:${dev}/`.length));
   }
@@ -111,7 +124,10 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
       trace(`inspect: cannot look at the subvolumes of ${fs.name}: ${oneLine(e)}`);
     }
   }
-  if (skipped) warn(`inspect: looked at no more than ${MAX_FILESYSTEMS} filesystems and ${MAX_SUBVOLUMES} btrfs subvolumes; ${skipped} more were not examined`);
+  if (skipped)
+    warn(
+      `inspect: looked at no more than ${MAX_FILESYSTEMS} filesystems and ${MAX_SUBVOLUMES} btrfs subvolumes; ${skipped} more were not examined`,
+    );
   const roots = out.filter((r) => r.role.kind !== 'none' && r.role.kind !== 'usr' && r.role.kind !== 'var' && r.role.kind !== 'boot');
   if (roots.length > MAX_ROOTS) {
     warn(`inspect: ${roots.length} operating system roots found; only the first ${MAX_ROOTS} are inspected`);
@@ -142,7 +158,8 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
       mounts = [...mounts.filter((m) => !r.mountpoints.some((x) => x.mountpoint === m.mountpoint)), ...r.mountpoints];
       swaps = r.swaps;
     } catch (e) {
-      if (await session.reader.exists('/etc/fstab')) warnings.push(oneLine(e).startsWith('/etc/fstab') ? oneLine(e) : `/etc/fstab: ${oneLine(e)}`);
+      if (await session.reader.exists('/etc/fstab'))
+        warnings.push(oneLine(e).startsWith('/etc/fstab') ? oneLine(e) : `/etc/fstab: ${oneLine(e)}`);
     }
     // the root is what we examined, whatever fstab says about "/"
     mounts = mounts.map((m) => (m.mountpoint === '/' ? { ...m, device: root } : m));
@@ -175,7 +192,13 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
   }
 }
 
-async function inspectWindowsRoot(session: Session, root: string, systemroot: string, model: DeviceModel, opts: InspectOptions): Promise<OperatingSystem> {
+async function inspectWindowsRoot(
+  session: Session,
+  root: string,
+  systemroot: string,
+  model: DeviceModel,
+  opts: InspectOptions,
+): Promise<OperatingSystem> {
   const warnings: string[] = [];
   const facts = await withRoot(session, root, (files) =>
     windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
@@ -194,9 +217,27 @@ function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[]
 
 // virt-inspector's element order, so JSON and XML read the same way
 const FIELD_ORDER: (keyof OperatingSystem)[] = [
-  'root', 'name', 'arch', 'distro', 'product_name', 'product_variant', 'major_version', 'minor_version', 'build_id',
-  'windows_systemroot', 'windows_current_control_set', 'package_format', 'package_management', 'hostname', 'osinfo',
-  'mountpoints', 'filesystems', 'drive_mappings', 'applications', 'applications_error', 'warnings',
+  'root',
+  'name',
+  'arch',
+  'distro',
+  'product_name',
+  'product_variant',
+  'major_version',
+  'minor_version',
+  'build_id',
+  'windows_systemroot',
+  'windows_current_control_set',
+  'package_format',
+  'package_management',
+  'hostname',
+  'osinfo',
+  'mountpoints',
+  'filesystems',
+  'drive_mappings',
+  'applications',
+  'applications_error',
+  'warnings',
 ];
 
 function ordered(os: OperatingSystem): OperatingSystem {

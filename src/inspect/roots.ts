@@ -211,11 +211,7 @@ export async function classify(files: GuestFiles, fsType: string): Promise<Role>
   // ---- Linux /var: /log, and /spool or a package database directory (lib/dpkg, lib/rpm,
   // lib/pacman, lib/apk); no /etc. libguestfs asks for /log, /run and /spool, but /var/run is a
   // symlink to /run on current systems, dangling in a separate /var.
-  if (
-    !hasEtc &&
-    (await p.dir('/log')) &&
-    (await p.any(['/spool', '/lib/dpkg', '/lib/rpm', '/lib/pacman', '/lib/apk'], (d) => p.dir(d)))
-  ) {
+  if (!hasEtc && (await p.dir('/log')) && (await p.any(['/spool', '/lib/dpkg', '/lib/rpm', '/lib/pacman', '/lib/apk'], (d) => p.dir(d)))) {
     return { kind: 'var' };
   }
 

@@ -42,7 +42,20 @@ const OS_FIELDS = [
   'osinfo',
 ] as const;
 
-const APP_FIELDS = ['name', 'display_name', 'epoch', 'version', 'release', 'arch', 'install_path', 'publisher', 'url', 'source_package', 'summary', 'description'] as const;
+const APP_FIELDS = [
+  'name',
+  'display_name',
+  'epoch',
+  'version',
+  'release',
+  'arch',
+  'install_path',
+  'publisher',
+  'url',
+  'source_package',
+  'summary',
+  'description',
+] as const;
 
 function application(a: Application): string {
   let out = '      <application>\n';

@@ -162,7 +162,10 @@ export function parseConfig(text: string, file: string): JootConfig {
     if (!isArray) {
       const first = plainSeen.get(name);
       if (first !== undefined) {
-        fail(name, `set more than once (first at line ${first})${isList ? `; separate values with commas, or write ${name}[] = VALUE on each line` : ''}`);
+        fail(
+          name,
+          `set more than once (first at line ${first})${isList ? `; separate values with commas, or write ${name}[] = VALUE on each line` : ''}`,
+        );
       }
       plainSeen.set(name, n);
     }

@@ -38,9 +38,7 @@ export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {})
 export function jsonText(value: unknown, indent?: number): string {
   const mark = `bigint-${randomUUID()}:`; // random per call: no string of `value` can hold it
   const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${mark}${v}` : v), indent);
-  return text
-    .replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1')
-    .replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1').replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Is this stream a terminal (where guest text must be escaped)? */

@@ -76,7 +76,9 @@ describe.skipIf(!built)('package databases: peak memory is a small multiple of t
     await once(out, 'finish');
     const bytes = statSync(file).size;
     const m = measure(root, 'dpkg');
-    console.log(`dpkg: ${(bytes / MiB).toFixed(0)} MiB status, ${m.count} packages: base ${(m.baseKiB / 1024).toFixed(0)} MiB, peak ${(m.peakKiB / 1024).toFixed(0)} MiB`);
+    console.log(
+      `dpkg: ${(bytes / MiB).toFixed(0)} MiB status, ${m.count} packages: base ${(m.baseKiB / 1024).toFixed(0)} MiB, peak ${(m.peakKiB / 1024).toFixed(0)} MiB`,
+    );
     expect(m.count).toBe(n);
     expect(m.peakKiB * 1024).toBeLessThan(m.baseKiB * 1024 + 3 * bytes);
   });
@@ -86,12 +88,16 @@ describe.skipIf(!built)('package databases: peak memory is a small multiple of t
     execFileSync('bash', [path.join(REPO_ROOT, 'test', 'fixtures', 'make-rpmdb.sh'), root, 'sqlite']);
     const db = path.join(root, 'var', 'lib', 'rpm', 'rpmdb.sqlite');
     // 5 real headers (the imported key left out), doubled 12 times: 20,480 packages
-    const grow = Array.from({ length: 12 }, () => "INSERT INTO Packages(blob) SELECT blob FROM Packages;").join('\n');
-    execFileSync('sqlite3', [db, 'PRAGMA journal_mode=DELETE;', `DELETE FROM Packages WHERE hnum > 5;\n${grow}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const grow = Array.from({ length: 12 }, () => 'INSERT INTO Packages(blob) SELECT blob FROM Packages;').join('\n');
+    execFileSync('sqlite3', [db, 'PRAGMA journal_mode=DELETE;', `DELETE FROM Packages WHERE hnum > 5;\n${grow}`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const bytes = statSync(db).size;
     expect(bytes).toBeGreaterThan(50 * MiB);
     const m = measure(root, 'rpm');
-    console.log(`rpm: ${(bytes / MiB).toFixed(0)} MiB sqlite, ${m.count} packages: base ${(m.baseKiB / 1024).toFixed(0)} MiB, peak ${(m.peakKiB / 1024).toFixed(0)} MiB`);
+    console.log(
+      `rpm: ${(bytes / MiB).toFixed(0)} MiB sqlite, ${m.count} packages: base ${(m.baseKiB / 1024).toFixed(0)} MiB, peak ${(m.peakKiB / 1024).toFixed(0)} MiB`,
+    );
     expect(m.count).toBeGreaterThan(20_000);
     expect(m.peakKiB * 1024).toBeLessThan(m.baseKiB * 1024 + 3 * bytes);
   });

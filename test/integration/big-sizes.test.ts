@@ -55,7 +55,36 @@ describe.skipIf(skipReason !== '')('sizes beyond 2^53', () => {
   it('a 1 EiB qcow2: blockdev-getsize64 and part-list are exact', async () => {
     const img = join(dir, 'exa.qcow2');
     await execa('qemu-img', ['create', '-q', '-f', 'qcow2', '-o', 'cluster_size=2M', img, '1E']);
-    const r = await jf(['-a', img, 'run', ':', 'blockdev-getsize64', '/dev/sda', ':', 'part-init', '/dev/sda', 'gpt', ':', 'part-add', '/dev/sda', 'p', '2048', '4095', ':', 'part-add', '/dev/sda', 'p', '4096', '-34', ':', 'part-list', '/dev/sda', ':', 'blockdev-getsize64', '/dev/sda2']);
+    const r = await jf([
+      '-a',
+      img,
+      'run',
+      ':',
+      'blockdev-getsize64',
+      '/dev/sda',
+      ':',
+      'part-init',
+      '/dev/sda',
+      'gpt',
+      ':',
+      'part-add',
+      '/dev/sda',
+      'p',
+      '2048',
+      '4095',
+      ':',
+      'part-add',
+      '/dev/sda',
+      'p',
+      '4096',
+      '-34',
+      ':',
+      'part-list',
+      '/dev/sda',
+      ':',
+      'blockdev-getsize64',
+      '/dev/sda2',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     // GPT: the last usable sector is 34 from the end; an end of -34 counts back from it
@@ -93,7 +122,25 @@ describe.skipIf(skipReason !== '')('sizes beyond 2^53', () => {
     } finally {
       await execa('umount', [mnt]);
     }
-    const r = await jf(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda', '/', ':', 'filesize', '/big', ':', 'stat', '/big', ':', 'll', '/']);
+    const r = await jf([
+      '--ro',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount-ro',
+      '/dev/sda',
+      '/',
+      ':',
+      'filesize',
+      '/big',
+      ':',
+      'stat',
+      '/big',
+      ':',
+      'll',
+      '/',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split('\n');

@@ -34,6 +34,7 @@ async function dpkgInstalled(statusFile: string): Promise<string[]> {
     `--admindir=${admin}`,
     '-W',
     '-f',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
     '${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n',
   ]);
   return out
@@ -112,8 +113,21 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extCat(r, '/etc/fstab')).toContain('LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\n');
       const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work));
       expect(installed.map((l) => l.split('\t')[0])).toEqual([
-        'apt', 'base-files', 'bash', 'coreutils', 'dash', 'debianutils', 'dpkg', 'libc6', 'libcap2',
-        'libgcc-s1', 'libtinfo6', 'perl-base', 'tzdata', 'util-linux', 'zlib1g',
+        'apt',
+        'base-files',
+        'bash',
+        'coreutils',
+        'dash',
+        'debianutils',
+        'dpkg',
+        'libc6',
+        'libcap2',
+        'libgcc-s1',
+        'libtinfo6',
+        'perl-base',
+        'tzdata',
+        'util-linux',
+        'zlib1g',
       ]);
       expect(installed).toContain('bash\t5.2.15-2+b2\tamd64\tbash\t5.2.15-2');
       expect(installed).toContain('libc6\t2.36-9+deb12u7\tamd64\tglibc\t2.36-9+deb12u7');
@@ -151,11 +165,19 @@ describeRoot('guest fixtures for inspection', () => {
       await disks.withDisk(raw, async (dev) => {
         expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'debboot', UUID: 'deb16000-0000-4000-8000-000000000001' });
         expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'debroot', UUID: 'deb16000-0000-4000-8000-000000000002' });
-        expect(await blkid(`${dev}p3`)).toMatchObject({ TYPE: 'xfs', LABEL: 'debhome', UUID: 'deb16000-0000-4000-8000-000000000003', PART_ENTRY_UUID: 'deb16aaa-0000-4000-8000-000000000003' });
+        expect(await blkid(`${dev}p3`)).toMatchObject({
+          TYPE: 'xfs',
+          LABEL: 'debhome',
+          UUID: 'deb16000-0000-4000-8000-000000000003',
+          PART_ENTRY_UUID: 'deb16aaa-0000-4000-8000-000000000003',
+        });
         expect(await blkid(`${dev}p4`)).toMatchObject({ TYPE: 'swap', LABEL: 'debswap', UUID: 'deb16000-0000-4000-8000-000000000004' });
         const r = `${dev}p2`;
         expect(await extCat(r, '/etc/hostname')).toBe('debian-gpt\n');
-        const fstab = (await extCat(r, '/etc/fstab')).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
+        const fstab = (await extCat(r, '/etc/fstab'))
+          .split('\n')
+          .filter((l) => l && !l.startsWith('#'))
+          .map((l) => l.split(/\s+/));
         expect(fstab).toEqual([
           ['UUID=deb16000-0000-4000-8000-000000000002', '/', 'ext4', 'errors=remount-ro', '0', '1'],
           ['LABEL=debboot', '/boot', 'ext4', 'defaults', '0', '2'],
@@ -172,9 +194,16 @@ describeRoot('guest fixtures for inspection', () => {
         expect(await extLs(r, '/boot')).toEqual([]);
         expect(await extLs(r, '/home')).toEqual([]);
         expect(await extLs(`${dev}p1`, '/')).toEqual([
-          'System.map-6.1.0-13-amd64', 'config-6.1.0-13-amd64', 'grub', 'initrd.img-6.1.0-13-amd64', 'lost+found', 'vmlinuz-6.1.0-13-amd64',
+          'System.map-6.1.0-13-amd64',
+          'config-6.1.0-13-amd64',
+          'grub',
+          'initrd.img-6.1.0-13-amd64',
+          'lost+found',
+          'vmlinuz-6.1.0-13-amd64',
         ]);
-        expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain('linux\t/vmlinuz-6.1.0-13-amd64 root=UUID=deb16000-0000-4000-8000-000000000002 ro');
+        expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain(
+          'linux\t/vmlinuz-6.1.0-13-amd64 root=UUID=deb16000-0000-4000-8000-000000000002 ro',
+        );
         const home = await disks.mountRo(`${dev}p3`, 'xfs', 'ro,norecovery');
         expect(readFileSync(path.join(home, 'user/notes.txt'), 'utf8')).toBe('notes on the xfs /home\n');
         expect(statSync(path.join(home, 'user')).uid).toBe(1000);
@@ -200,7 +229,20 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extCat(`${dev}p1`, '/grub/grub.cfg')).toContain('root=/dev/mapper/vgdeb-root ro');
       const pv = `${dev}p2`;
       expect(await blkid(pv)).toMatchObject({ TYPE: 'LVM2_member' });
-      const lvmArgs = ['--driverloaded', 'n', '--devices', pv, '--readonly', '--config', 'devices{hints="none" use_devicesfile=0}', '--reportformat', 'json', '--units', 'b', '--nosuffix'];
+      const lvmArgs = [
+        '--driverloaded',
+        'n',
+        '--devices',
+        pv,
+        '--readonly',
+        '--config',
+        'devices{hints="none" use_devicesfile=0}',
+        '--reportformat',
+        'json',
+        '--units',
+        'b',
+        '--nosuffix',
+      ];
       const env = { LVM_SUPPRESS_FD_WARNINGS: '1' };
       type Report = { report: Record<string, Record<string, string>[]>[] };
       const pvRep = JSON.parse(await ok('pvs', [...lvmArgs, '-o', 'pv_name,pe_start,vg_name,pv_uuid'], env)) as Report;
@@ -233,7 +275,10 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await blkid(log)).toMatchObject({ TYPE: 'ext4', LABEL: 'varlog', UUID: 'deb1a000-0000-4000-8000-0000000000a3' });
       expect(await blkid(swap)).toMatchObject({ TYPE: 'swap', LABEL: 'swap_1', UUID: 'deb1a000-0000-4000-8000-0000000000a4' });
       expect(await extCat(root, '/etc/hostname')).toBe('debian-lvm\n');
-      const fstab = (await extCat(root, '/etc/fstab')).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/).slice(0, 3));
+      const fstab = (await extCat(root, '/etc/fstab'))
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(/\s+/).slice(0, 3));
       expect(fstab).toEqual([
         ['/dev/mapper/vgdeb-root', '/', 'ext4'],
         ['UUID=deb1a000-0000-4000-8000-000000000001', '/boot', 'ext4'],
@@ -259,11 +304,17 @@ describeRoot('guest fixtures for inspection', () => {
     await disks.withDisk(file, async (dev) => {
       expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'btrfs', LABEL: 'debbtrfs', UUID: 'deb1b000-0000-4000-8000-000000000001' });
       const m = await disks.mountRo(`${dev}p1`, 'btrfs', 'ro');
-      const subvols = (await ok('btrfs', ['subvolume', 'list', m])).trim().split('\n').map((l) => l.replace(/.* path /, ''));
+      const subvols = (await ok('btrfs', ['subvolume', 'list', m]))
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/.* path /, ''));
       expect(subvols).toEqual(['@', '@home']);
       expect(await ok('btrfs', ['subvolume', 'get-default', m])).toMatch(/^ID 5 /);
       expect(readFileSync(path.join(m, '@/etc/hostname'), 'utf8')).toBe('debian-btrfs\n');
-      const fstab = readFileSync(path.join(m, '@/etc/fstab'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/));
+      const fstab = readFileSync(path.join(m, '@/etc/fstab'), 'utf8')
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(/\s+/));
       expect(fstab).toEqual([
         ['UUID=deb1b000-0000-4000-8000-000000000001', '/', 'btrfs', 'subvol=@', '0', '0'],
         ['UUID=deb1b000-0000-4000-8000-000000000001', '/home', 'btrfs', 'subvol=@home', '0', '0'],
@@ -291,7 +342,10 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'root', UUID: 'deb1f000-0000-4000-8000-000000000001' });
       expect(await blkid(u)).toMatchObject({ TYPE: 'ext4', LABEL: 'usr', UUID: 'deb1f000-0000-4000-8000-000000000002' });
       expect(await extCat(r, '/etc/hostname')).toBe('debian-usr\n');
-      const fstab = (await extCat(r, '/etc/fstab')).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/\s+/).slice(0, 3));
+      const fstab = (await extCat(r, '/etc/fstab'))
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .map((l) => l.split(/\s+/).slice(0, 3));
       expect(fstab).toEqual([
         ['UUID=deb1f000-0000-4000-8000-000000000001', '/', 'ext4'],
         ['UUID=deb1f000-0000-4000-8000-000000000002', '/usr', 'ext4'],
@@ -316,7 +370,9 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await blkid(r)).toMatchObject({ TYPE: 'ext4', LABEL: 'cloudimg-rootfs', UUID: 'a0220400-0000-4000-8000-000000000001' });
       expect(await extStat(r, '/etc/os-release')).toBeUndefined();
       expect(await extStat(r, '/usr/lib/os-release')).toBeUndefined();
-      expect(await extCat(r, '/etc/lsb-release')).toBe('DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.3 LTS"\n');
+      expect(await extCat(r, '/etc/lsb-release')).toBe(
+        'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=22.04\nDISTRIB_CODENAME=jammy\nDISTRIB_DESCRIPTION="Ubuntu 22.04.3 LTS"\n',
+      );
       expect(await extCat(r, '/etc/debian_version')).toBe('bookworm/sid\n');
       expect(await extCat(r, '/etc/hostname')).toBe('ubuntu-jammy\n');
       expect(await extCat(r, '/etc/fstab')).toMatch(/^LABEL=cloudimg-rootfs\t\/\t/);
@@ -389,7 +445,9 @@ describeRoot('guest fixtures for inspection', () => {
       expect(osr).toContain('PRETTY_NAME="Red Hat Enterprise Linux 9.3 (Plow)"\n');
       expect(readFileSync(path.join(m, 'etc/redhat-release'), 'utf8')).toBe('Red Hat Enterprise Linux release 9.3 (Plow)\n');
       expect(readFileSync(path.join(m, 'etc/hostname'), 'utf8')).toBe('rhel9.example.com\n');
-      expect(readFileSync(path.join(m, 'etc/fstab'), 'utf8')).toMatch(/^UUID=a0090300-0000-4000-8000-000000000001 +\/ +xfs +defaults +0 0$/m);
+      expect(readFileSync(path.join(m, 'etc/fstab'), 'utf8')).toMatch(
+        /^UUID=a0090300-0000-4000-8000-000000000001 +\/ +xfs +defaults +0 0$/m,
+      );
       expect(elfMachine(readFileSync(path.join(m, 'usr/bin/bash')))).toBe(HOST_MACHINE);
       expect(statSync(path.join(m, 'var/lib/rpm')).isDirectory()).toBe(true);
       if (have('rpm')) {
@@ -426,7 +484,10 @@ describeRoot('guest fixtures for inspection', () => {
         const dump = (await ok('db5.3_dump', [path.join(db, 'Packages')])).split('\n');
         expect(dump).toContain('type=hash');
         const body = dump.slice(dump.indexOf('HEADER=END') + 1, dump.indexOf('DATA=END'));
-        const keys = body.filter((_, i) => i % 2 === 0).map((k) => k.trim()).sort();
+        const keys = body
+          .filter((_, i) => i % 2 === 0)
+          .map((k) => k.trim())
+          .sort();
         expect(keys).toEqual(['00000000', '01000000', '02000000', '03000000', '04000000', '05000000', '06000000', '07000000']);
         const zero = body.indexOf(' 00000000');
         expect(body[zero + 1]?.trim()).toBe('07000000');
@@ -462,12 +523,19 @@ describeRoot('guest fixtures for inspection', () => {
       const local = '/var/lib/pacman/local';
       expect(await extCat(r, `${local}/ALPM_DB_VERSION`)).toBe('9\n');
       expect(await extLs(r, local)).toEqual([
-        'ALPM_DB_VERSION', 'bash-5.2.026-2', 'filesystem-2023.09.18-1', 'linux-6.7.4.arch1-1', 'pacman-6.0.2-9', 'zlib-1:1.3.1-1',
+        'ALPM_DB_VERSION',
+        'bash-5.2.026-2',
+        'filesystem-2023.09.18-1',
+        'linux-6.7.4.arch1-1',
+        'pacman-6.0.2-9',
+        'zlib-1:1.3.1-1',
       ]);
       const desc = await extCat(r, `${local}/zlib-1:1.3.1-1/desc`);
       expect(desc).toMatch(/^%NAME%\nzlib\n\n%VERSION%\n1:1\.3\.1-1\n\n/);
       const bash = await extCat(r, `${local}/bash-5.2.026-2/desc`);
-      expect(bash).toContain('%DESC%\nThe GNU Bourne Again shell\n\n%URL%\nhttps://www.gnu.org/software/bash/bash.html\n\n%ARCH%\nx86_64\n');
+      expect(bash).toContain(
+        '%DESC%\nThe GNU Bourne Again shell\n\n%URL%\nhttps://www.gnu.org/software/bash/bash.html\n\n%ARCH%\nx86_64\n',
+      );
       expect(await extCat(r, `${local}/filesystem-2023.09.18-1/desc`)).toContain('%ARCH%\nany\n');
       expect(elfMachine(await extBytes(r, '/usr/bin/bash'))).toBe(HOST_MACHINE);
     });
@@ -511,7 +579,8 @@ describeRoot('guest fixtures for inspection', () => {
     await disks.withDisk(file, async (dev) => {
       const r = `${dev}p1`;
       const osr = await extCat(r, '/usr/lib/os-release');
-      for (const l of ['PRETTY_NAME="KDE neon 5.27"', 'VERSION_ID="22.04"', 'ID=neon', 'ID_LIKE="ubuntu debian"']) expect(osr.split('\n')).toContain(l);
+      for (const l of ['PRETTY_NAME="KDE neon 5.27"', 'VERSION_ID="22.04"', 'ID=neon', 'ID_LIKE="ubuntu debian"'])
+        expect(osr.split('\n')).toContain(l);
       expect(await extLink(r, '/etc/os-release')).toBe('../usr/lib/os-release');
       expect(await extCat(r, '/etc/hostname')).toBe('neon\n');
       const installed = await dpkgInstalled(await extCopy(r, '/var/lib/dpkg/status', work));
@@ -559,11 +628,17 @@ describeRoot('guest fixtures for inspection', () => {
     ]);
     await disks.withDisk(file, async (dev) => {
       for (const [i, l] of ['a', 'b', 'c', 'd'].entries()) {
-        expect(await blkid(`${dev}p${i + 1}`)).toMatchObject({ TYPE: 'ext4', LABEL: `hostile-${l}`, UUID: `a0ba0000-0000-4000-8000-00000000000${i + 1}` });
+        expect(await blkid(`${dev}p${i + 1}`)).toMatchObject({
+          TYPE: 'ext4',
+          LABEL: `hostile-${l}`,
+          UUID: `a0ba0000-0000-4000-8000-00000000000${i + 1}`,
+        });
       }
       const a = `${dev}p1`;
       expect(await extLink(a, '/etc/os-release')).toBe('/etc/shadow');
-      expect(await extCat(a, '/etc/shadow')).toBe('ID=guestshadow\nNAME="Guest Shadow"\nVERSION_ID="6.6"\nPRETTY_NAME="guest shadow 6.6"\n');
+      expect(await extCat(a, '/etc/shadow')).toBe(
+        'ID=guestshadow\nNAME="Guest Shadow"\nVERSION_ID="6.6"\nPRETTY_NAME="guest shadow 6.6"\n',
+      );
       expect(await extLink(a, '/etc/hostname')).toBe('../../../../../../etc/passwd');
       expect(await extCat(a, '/etc/passwd')).toBe('guestpasswd:x:0:0:guest passwd:/root:/bin/sh\n');
       expect(await extLink(a, '/etc/lsb-release')).toBe('lsb-release');

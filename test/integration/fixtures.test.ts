@@ -38,7 +38,7 @@ describeRoot('test fixtures', () => {
     for (const name of ALL_FIXTURES) expect(statSync(p(name)).isFile()).toBe(true);
     console.log(`fixtures ready in ${buildMs} ms (near 0 when already cached)`);
     // A second request is served from the cache.
-    const t0 = Date.now();
+    const _t0 = Date.now();
     expect(await fixture('mbr.raw')).toBe(p('mbr.raw'));
     expect(await fixtures('mbr.raw', 'gpt.raw')).toEqual([p('mbr.raw'), p('gpt.raw')]);
   });
@@ -59,7 +59,12 @@ describeRoot('test fixtures', () => {
     expect(t.partitions[0]).toMatchObject({ start: 2048, size: 24 * 2048 });
     expect(t.partitions[2]?.size).toBe(12 * 2048);
     const dev = await disks.attach(file, { parts: true });
-    expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ext4', LABEL: 'root', UUID: '11223344-0000-4000-8000-000000000001', PART_ENTRY_UUID: '11223344-01' });
+    expect(await blkid(`${dev}p1`)).toMatchObject({
+      TYPE: 'ext4',
+      LABEL: 'root',
+      UUID: '11223344-0000-4000-8000-000000000001',
+      PART_ENTRY_UUID: '11223344-01',
+    });
     expect(await blkid(`${dev}p5`)).toMatchObject({ TYPE: 'ext2', LABEL: 'logical5', UUID: '11223344-0000-4000-8000-000000000005' });
     expect(await blkid(`${dev}p6`)).toMatchObject({ TYPE: 'swap', LABEL: 'swap6', UUID: '11223344-0000-4000-8000-000000000006' });
     expect(await blkid(`${dev}p7`)).toMatchObject({ TYPE: 'ext4', LABEL: 'logical7', UUID: '11223344-0000-4000-8000-000000000007' });
@@ -88,7 +93,13 @@ describeRoot('test fixtures', () => {
     ]);
     expect(t.partitions[0]?.type).toBe('C12A7328-F81F-11D2-BA4B-00A0C93EC93B');
     const dev = await disks.attach(file, { parts: true });
-    expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'vfat', VERSION: 'FAT32', LABEL: 'ESP', UUID: '6A70-0001', PART_ENTRY_NAME: 'esp' });
+    expect(await blkid(`${dev}p1`)).toMatchObject({
+      TYPE: 'vfat',
+      VERSION: 'FAT32',
+      LABEL: 'ESP',
+      UUID: '6A70-0001',
+      PART_ENTRY_NAME: 'esp',
+    });
     expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'ext4', LABEL: 'gptroot', UUID: '6a700000-0000-4000-8000-000000000002' });
     expect(await blkid(`${dev}p3`)).toMatchObject({ TYPE: 'xfs', LABEL: 'xfsdata', UUID: '6a700000-0000-4000-8000-000000000003' });
     expect(await blkid(`${dev}p4`)).toMatchObject({ TYPE: 'btrfs', LABEL: 'btr', UUID: '6a700000-0000-4000-8000-000000000004' });
@@ -128,19 +139,41 @@ describeRoot('test fixtures', () => {
     expect(await blkid(`${dev}p2`)).toMatchObject({ TYPE: 'LVM2_member' });
     expect(await blkid(`${dev}p3`)).toMatchObject({ TYPE: 'LVM2_member' });
     const pvs = [`${dev}p2`, `${dev}p3`];
-    const lvmArgs = ['--driverloaded', 'n', '--devices', pvs.join(','), '--readonly', '--config', 'devices{hints="none"}', '--reportformat', 'json', '--units', 'b', '--nosuffix'];
+    const lvmArgs = [
+      '--driverloaded',
+      'n',
+      '--devices',
+      pvs.join(','),
+      '--readonly',
+      '--config',
+      'devices{hints="none"}',
+      '--reportformat',
+      'json',
+      '--units',
+      'b',
+      '--nosuffix',
+    ];
     const env = { LVM_SUPPRESS_FD_WARNINGS: '1' };
     type Report<T> = { report: Record<string, T[]>[] };
-    const pvRep = JSON.parse(await ok('pvs', [...lvmArgs, '-o', 'pv_name,pe_start,vg_name,pv_uuid'], env)) as Report<Record<string, string>>;
+    const pvRep = JSON.parse(await ok('pvs', [...lvmArgs, '-o', 'pv_name,pe_start,vg_name,pv_uuid'], env)) as Report<
+      Record<string, string>
+    >;
     const peStart = new Map((pvRep.report[0]?.pv ?? []).map((r) => [r.pv_name ?? '', Number(r.pe_start)]));
     expect([...peStart.keys()].sort()).toEqual(pvs);
-    expect(pvRep.report[0]?.pv?.map((r) => r.pv_uuid)).toEqual(['pv0000-0000-0000-0000-0000-0000-000002', 'pv0000-0000-0000-0000-0000-0000-000003']);
+    expect(pvRep.report[0]?.pv?.map((r) => r.pv_uuid)).toEqual([
+      'pv0000-0000-0000-0000-0000-0000-000002',
+      'pv0000-0000-0000-0000-0000-0000-000003',
+    ]);
     const vgRep = JSON.parse(await ok('vgs', [...lvmArgs, '-o', 'vg_name,vg_extent_size'], env)) as Report<Record<string, string>>;
     expect(vgRep.report[0]?.vg?.[0]?.vg_name).toBe('vg0');
     const extent = Number(vgRep.report[0]?.vg?.[0]?.vg_extent_size);
     expect(extent).toBe(4 * 1024 * 1024);
     const segRep = JSON.parse(
-      await ok('lvs', [...lvmArgs, '--segments', '-o', 'lv_name,seg_start_pe,seg_size_pe,segtype,stripes,stripe_size,seg_pe_ranges', 'vg0'], env),
+      await ok(
+        'lvs',
+        [...lvmArgs, '--segments', '-o', 'lv_name,seg_start_pe,seg_size_pe,segtype,stripes,stripe_size,seg_pe_ranges', 'vg0'],
+        env,
+      ),
     ) as Report<Record<string, string>>;
     const segs = segRep.report[0]?.seg ?? [];
     const of = (lv: string) => segs.filter((s) => s.lv_name === lv).sort((a, b) => Number(a.seg_start_pe) - Number(b.seg_start_pe));
@@ -269,7 +302,12 @@ describeRoot('test fixtures', () => {
     expect(t.partitions).toHaveLength(1);
     expect(t.partitions[0]).toMatchObject({ start: 2048, size: 32 * 2048 - 2048, type: '7' });
     const dev = await disks.attach(file, { parts: true });
-    expect(await blkid(`${dev}p1`)).toMatchObject({ TYPE: 'ntfs', LABEL: 'winvol', UUID: '4E54465300000001', PART_ENTRY_UUID: '4e544653-01' });
+    expect(await blkid(`${dev}p1`)).toMatchObject({
+      TYPE: 'ntfs',
+      LABEL: 'winvol',
+      UUID: '4E54465300000001',
+      PART_ENTRY_UUID: '4e544653-01',
+    });
     expect(await ok('ntfscat', [`${dev}p1`, '/hello.txt'])).toBe('hello from ntfs\n');
     await disks.detach(dev);
   });
@@ -313,7 +351,12 @@ describeRoot('test fixtures', () => {
       ['backing-shadow.qcow2', '/etc/shadow'],
       ['backing-device.qcow2', '/dev/zero'],
     ] as const) {
-      expect(await qemuInfo(p(name))).toMatchObject({ format: 'qcow2', 'backing-filename': backing, 'backing-filename-format': 'raw', 'virtual-size': 64 * 1024 * 1024 });
+      expect(await qemuInfo(p(name))).toMatchObject({
+        format: 'qcow2',
+        'backing-filename': backing,
+        'backing-filename-format': 'raw',
+        'virtual-size': 64 * 1024 * 1024,
+      });
     }
   });
 
@@ -348,6 +391,11 @@ describeRoot('test fixtures', () => {
     const procMounts = readFileSync('/proc/mounts', 'utf8');
     expect(procMounts.split('\n').filter((l) => l.includes('/joot-fx.'))).toEqual([]);
     const ps = await run('pgrep', ['-af', 'qemu-storage-daemon']);
-    expect(ps.stdout.toString('utf8').split('\n').filter((l) => l.includes('joot-fx.'))).toEqual([]);
+    expect(
+      ps.stdout
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.includes('joot-fx.')),
+    ).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ import { JootError } from '../../src/appliance/errors.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).status === 0;
+const have = (cmd: string) =>
+  spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).status === 0;
 const CAN_RUN = process.getuid?.() === 0 && existsSync('/dev/loop-control') && ['losetup', 'blkid', 'partx', 'sfdisk', 'mount'].every(have);
 
 /** run a command for the test's own checks (not through joot's run()) */
@@ -48,7 +49,9 @@ function blkid(dev: string): Record<string, string> {
   }
   const dec = (v?: string) => {
     if (v === undefined) return undefined;
-    const parts = v.split(/(\\x[0-9a-f]{2})/i).map((p) => (/^\\x[0-9a-f]{2}$/i.test(p) ? Buffer.from([parseInt(p.slice(2), 16)]) : Buffer.from(p, 'utf8')));
+    const parts = v
+      .split(/(\\x[0-9a-f]{2})/i)
+      .map((p) => (/^\\x[0-9a-f]{2}$/i.test(p) ? Buffer.from([parseInt(p.slice(2), 16)]) : Buffer.from(p, 'utf8')));
     return Buffer.concat(parts).toString('utf8');
   };
   const out: Record<string, string> = {};
@@ -84,14 +87,65 @@ async function jootError(p: Promise<unknown>): Promise<JootError> {
 }
 
 const SAMPLES: Record<FsType, { label: string; label2: string; uuid: string; uuid2: string; blkidUuid: (u: string) => string }> = {
-  ext2: { label: 'e2', label2: 'sixteen-bytes-16', uuid: '11111111-2222-3333-4444-555555555555', uuid2: '21111111-2222-3333-4444-555555555555', blkidUuid: (u) => u },
-  ext3: { label: 'e3', label2: 'ext3 relabel', uuid: '11111111-2222-3333-4444-555555555553', uuid2: '21111111-2222-3333-4444-555555555553', blkidUuid: (u) => u },
-  ext4: { label: 'root fs', label2: 'ünïcode', uuid: '11111111-2222-3333-4444-555555555554', uuid2: '21111111-2222-3333-4444-555555555554', blkidUuid: (u) => u },
-  xfs: { label: 'data disk', label2: 'twelve-bytes', uuid: '31111111-2222-3333-4444-555555555555', uuid2: '41111111-2222-3333-4444-555555555555', blkidUuid: (u) => u },
-  btrfs: { label: 'b'.repeat(254), label2: 'btrfs relabel', uuid: '51111111-2222-3333-4444-555555555555', uuid2: '61111111-2222-3333-4444-555555555555', blkidUuid: (u) => u },
-  vfat: { label: 'EFI SYSTEM', label2: 'boot', uuid: '1234abcd', uuid2: 'BEEF-0042', blkidUuid: (u) => { const h = u.replace('-', '').toUpperCase(); return `${h.slice(0, 4)}-${h.slice(4)}`; } },
-  ntfs: { label: 'Windows 11 ü', label2: 'W'.repeat(128), uuid: '0123456789abcdef', uuid2: 'FEDCBA9876543210', blkidUuid: (u) => u.toUpperCase() },
-  swap: { label: 'swap-fifteen-15', label2: 'sw', uuid: '71111111-2222-3333-4444-555555555555', uuid2: '81111111-2222-3333-4444-555555555555', blkidUuid: (u) => u },
+  ext2: {
+    label: 'e2',
+    label2: 'sixteen-bytes-16',
+    uuid: '11111111-2222-3333-4444-555555555555',
+    uuid2: '21111111-2222-3333-4444-555555555555',
+    blkidUuid: (u) => u,
+  },
+  ext3: {
+    label: 'e3',
+    label2: 'ext3 relabel',
+    uuid: '11111111-2222-3333-4444-555555555553',
+    uuid2: '21111111-2222-3333-4444-555555555553',
+    blkidUuid: (u) => u,
+  },
+  ext4: {
+    label: 'root fs',
+    label2: 'ünïcode',
+    uuid: '11111111-2222-3333-4444-555555555554',
+    uuid2: '21111111-2222-3333-4444-555555555554',
+    blkidUuid: (u) => u,
+  },
+  xfs: {
+    label: 'data disk',
+    label2: 'twelve-bytes',
+    uuid: '31111111-2222-3333-4444-555555555555',
+    uuid2: '41111111-2222-3333-4444-555555555555',
+    blkidUuid: (u) => u,
+  },
+  btrfs: {
+    label: 'b'.repeat(254),
+    label2: 'btrfs relabel',
+    uuid: '51111111-2222-3333-4444-555555555555',
+    uuid2: '61111111-2222-3333-4444-555555555555',
+    blkidUuid: (u) => u,
+  },
+  vfat: {
+    label: 'EFI SYSTEM',
+    label2: 'boot',
+    uuid: '1234abcd',
+    uuid2: 'BEEF-0042',
+    blkidUuid: (u) => {
+      const h = u.replace('-', '').toUpperCase();
+      return `${h.slice(0, 4)}-${h.slice(4)}`;
+    },
+  },
+  ntfs: {
+    label: 'Windows 11 ü',
+    label2: 'W'.repeat(128),
+    uuid: '0123456789abcdef',
+    uuid2: 'FEDCBA9876543210',
+    blkidUuid: (u) => u.toUpperCase(),
+  },
+  swap: {
+    label: 'swap-fifteen-15',
+    label2: 'sw',
+    uuid: '71111111-2222-3333-4444-555555555555',
+    uuid2: '81111111-2222-3333-4444-555555555555',
+    blkidUuid: (u) => u,
+  },
 };
 
 describe.skipIf(!CAN_RUN)('fs-admin on a real loop device', () => {
@@ -221,7 +275,12 @@ describe.skipIf(!CAN_RUN)('fs-admin on a real loop device', () => {
     const m = mountAt('mnt');
     try {
       const u = await filesystemUsage(m);
-      const [size, used, avail] = sh('df', ['-B1', '--output=size,used,avail', m]).out.trim().split('\n')[1]!.trim().split(/\s+/).map(BigInt);
+      const [size, used, avail] = sh('df', ['-B1', '--output=size,used,avail', m])
+        .out.trim()
+        .split('\n')[1]!
+        .trim()
+        .split(/\s+/)
+        .map(BigInt);
       expect([u.size, u.used, u.available]).toEqual([size, used, avail]);
       expect(u.files).toBeGreaterThan(0n);
     } finally {

@@ -52,7 +52,10 @@ export async function jootWith(dir: string, binaries: Record<string, string>): P
   const cfg = join(dir, 'joot.cfg');
   writeFileSync(cfg, `joot_home = ${join(dir, 'home')}\nlinger = 0\n`);
   const env = { JOOT_CONFIG: cfg, JOOT_RUN_DIR: run };
-  for (const args of [['image', 'add', 'deb', image], ['create', 't', 'deb']]) {
+  for (const args of [
+    ['image', 'add', 'deb', image],
+    ['create', 't', 'deb'],
+  ]) {
     const r = await execa(JOOT, args, { reject: false, env });
     if (r.exitCode !== 0) throw new Error(`joot ${args.join(' ')}: ${r.stderr}`);
   }
@@ -123,7 +126,11 @@ sys.exit(99 if not ok else os.waitstatus_to_exitcode(status))
 `;
 
 /** Drive `argv` on a terminal (DRIVER); `fd50`: a descriptor the driver and argv inherit as fd 50. */
-export function onTerminal(argv: string[], steps: [string, string][], o: { env: Record<string, string>; hostPty?: boolean; fd50?: number }) {
+export function onTerminal(
+  argv: string[],
+  steps: [string, string][],
+  o: { env: Record<string, string>; hostPty?: boolean; fd50?: number },
+) {
   const env = { ...o.env, TERM: 'dumb', ...(o.hostPty ? { HOSTPTY: '1' } : {}) };
   return spawnWith('python3', ['-c', DRIVER, JSON.stringify(argv), JSON.stringify(steps)], env, o.fd50);
 }
@@ -133,7 +140,12 @@ export function onTerminal(argv: string[], steps: [string, string][], o: { env: 
  * `exec 50<dir` leaves it. node's spawn, not execa: execa's types take no descriptor numbers
  * beyond stdio.
  */
-export function spawnWith(cmd: string, args: string[], env: Record<string, string>, fd50?: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+export function spawnWith(
+  cmd: string,
+  args: string[],
+  env: Record<string, string>,
+  fd50?: number,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   const stdio: ('pipe' | 'ignore' | number)[] = ['ignore', 'pipe', 'pipe'];
   if (fd50 !== undefined) {
     while (stdio.length < 50) stdio.push('ignore');

@@ -93,8 +93,13 @@ const keys = { user: '' };
 // every run below is in a new session keyring of its own, as a login session's: a key in it,
 // and root's user keyring linked to it (so the user key is possessed, readable)
 const inSession = (argv: string[]) => [
-  'session', '-', 'sh', '-c',
-  `keyctl add user ${tag}-s KEY-SECRET-SESSION @s >/dev/null && keyctl link @u @s && exec "$@"`, 'sh', ...argv,
+  'session',
+  '-',
+  'sh',
+  '-c',
+  `keyctl add user ${tag}-s KEY-SECRET-SESSION @s >/dev/null && keyctl link @u @s && exec "$@"`,
+  'sh',
+  ...argv,
 ];
 
 const withFd50 = (fd: number, cmd: string, args: string[], env: Record<string, string> = {}) => spawnWith(cmd, args, env, fd);
@@ -140,10 +145,20 @@ describe.skipIf(skipReason !== '')('guest programs and the caller keyrings and d
 
   it('jfish command and jfish sh: no keyring, no descriptor above 2', async () => {
     const run = { JOOT_RUN_DIR: j.env.JOOT_RUN_DIR! };
-    const c = await withFd50(dirFd, 'keyctl', inSession([JFISH, '-a', j.image, '-i', 'command', ['/usr/local/bin/jprobe', ...args].join(' ')]), run);
+    const c = await withFd50(
+      dirFd,
+      'keyctl',
+      inSession([JFISH, '-a', j.image, '-i', 'command', ['/usr/local/bin/jprobe', ...args].join(' ')]),
+      run,
+    );
     expect(c.exitCode, c.stderr).toBe(0);
     clean(c.stdout);
-    const s = await withFd50(dirFd, 'keyctl', inSession([JFISH, '-a', j.image, '-i', 'sh', `/usr/local/bin/jprobe ${args.join(' ')}; cat /proc/keys /proc/key-users; echo end`]), run);
+    const s = await withFd50(
+      dirFd,
+      'keyctl',
+      inSession([JFISH, '-a', j.image, '-i', 'sh', `/usr/local/bin/jprobe ${args.join(' ')}; cat /proc/keys /proc/key-users; echo end`]),
+      run,
+    );
     expect(s.exitCode, s.stderr).toBe(0);
     clean(s.stdout);
     expect(s.stdout).toMatch(/probe done: 0 found\nend\n?$/);
@@ -159,7 +174,10 @@ describe.skipIf(skipReason !== '')('guest programs and the caller keyrings and d
   }, 180_000);
 
   it('joot enter on a terminal: the same', async () => {
-    const r = await onTerminal(['keyctl', ...inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args])], [['', 'eof']], { env: j.env, fd50: dirFd });
+    const r = await onTerminal(['keyctl', ...inSession([JOOT, 'enter', 't', '--', '/usr/local/bin/jprobe', ...args])], [['', 'eof']], {
+      env: j.env,
+      fd50: dirFd,
+    });
     expect(r.exitCode, r.stdout).toBe(0);
     clean(r.stdout);
   }, 180_000);

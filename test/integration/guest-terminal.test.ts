@@ -91,9 +91,14 @@ describe.skipIf(skipReason !== '')('guest programs and the terminal', () => {
   ];
 
   it('control: the attack works on the host, so the test would see it', async () => {
-    const legacy = existsSync('/proc/sys/dev/tty/legacy_tiocsti') ? (await execa('cat', ['/proc/sys/dev/tty/legacy_tiocsti'])).stdout.trim() : '1';
+    const legacy = existsSync('/proc/sys/dev/tty/legacy_tiocsti')
+      ? (await execa('cat', ['/proc/sys/dev/tty/legacy_tiocsti'])).stdout.trim()
+      : '1';
     const canary = join(dir, 'canary-control');
-    const r = await onTerminal(shellAround(`${sti} noscan 'touch ${canary}\n' "$JOOT_TEST_HOSTPTY"`), steps(), { env: j.env, hostPty: true });
+    const r = await onTerminal(shellAround(`${sti} noscan 'touch ${canary}\n' "$JOOT_TEST_HOSTPTY"`), steps(), {
+      env: j.env,
+      hostPty: true,
+    });
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/opened host pty \/dev\/pts\/\d+/);
     expect(r.stdout).not.toMatch(/hostpty: clean/);
@@ -102,7 +107,11 @@ describe.skipIf(skipReason !== '')('guest programs and the terminal', () => {
 
   it('joot enter: TIOCSTI reaches only the container pty, no host pty can be opened, the host shell runs nothing', async () => {
     const canary = join(dir, 'canary-joot');
-    const r = await onTerminal(shellAround(`${JOOT} enter t -- /usr/local/bin/jsti scan 'touch ${canary}\n' "$JOOT_TEST_HOSTPTY"`), steps(), { env: j.env, hostPty: true });
+    const r = await onTerminal(
+      shellAround(`${JOOT} enter t -- /usr/local/bin/jsti scan 'touch ${canary}\n' "$JOOT_TEST_HOSTPTY"`),
+      steps(),
+      { env: j.env, hostPty: true },
+    );
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toContain('sti-done');
     // its terminal is a pty of the container's own devpts: the only one it can open
@@ -114,38 +123,68 @@ describe.skipIf(skipReason !== '')('guest programs and the terminal', () => {
   }, 120_000);
 
   it('a person on a terminal: prompt, typing, window size, ^C to a program, exit status; the terminal restored', async () => {
-    const r = await onTerminal([JOOT, 'enter', 't'], [
-      ['tty; echo marker-$((6*7))\n', 'marker-42'],
-      ['stty size\n', '33 101'],
-      ['@winch 40 120', ''],
-      ['@sleep 0.5', ''],
-      ['stty size\n', '40 120'],
-      // typed ahead, then ^C once the program runs (its own output says so)
-      ['sh -c \'echo sleeping-$((6*7)); exec sleep 30\'; echo after-sleep\n', 'sleeping-42'],
-      ['\u0003', '# '],
-      ['echo st=$?\n', 'st=130'],
-      ['exit 5\n', 'eof'],
-    ], { env: j.env });
+    const r = await onTerminal(
+      [JOOT, 'enter', 't'],
+      [
+        ['tty; echo marker-$((6*7))\n', 'marker-42'],
+        ['stty size\n', '33 101'],
+        ['@winch 40 120', ''],
+        ['@sleep 0.5', ''],
+        ['stty size\n', '40 120'],
+        // typed ahead, then ^C once the program runs (its own output says so)
+        ["sh -c 'echo sleeping-$((6*7)); exec sleep 30'; echo after-sleep\n", 'sleeping-42'],
+        ['\u0003', '# '],
+        ['echo st=$?\n', 'st=130'],
+        ['exit 5\n', 'eof'],
+      ],
+      { env: j.env },
+    );
     expect(r.exitCode, r.stdout).toBe(5);
     expect(r.stdout).toMatch(/\/dev\/pts\/0/);
     expect(r.stdout).not.toMatch(/^after-sleep\r?$/m);
   }, 120_000);
 
   it('the terminal is restored after joot returns, also when joot is killed with SIGTERM', async () => {
-    const restored = (cmd: string) =>
-      `${cmd}; s=$?; [ "$(stty -g)" = "$saved" ] && echo restored-$s || echo not-restored-$s`;
-    const r = await onTerminal(['sh', '-c', `saved=$(stty -g); ${restored(`${JOOT} enter t -- sh -c 'stty raw -echo; exit 4'`)}`], [['', 'restored-'], ['', 'eof']], { env: j.env });
+    const restored = (cmd: string) => `${cmd}; s=$?; [ "$(stty -g)" = "$saved" ] && echo restored-$s || echo not-restored-$s`;
+    const r = await onTerminal(
+      ['sh', '-c', `saved=$(stty -g); ${restored(`${JOOT} enter t -- sh -c 'stty raw -echo; exit 4'`)}`],
+      [
+        ['', 'restored-'],
+        ['', 'eof'],
+      ],
+      { env: j.env },
+    );
     expect(r.stdout).toContain('restored-4');
-    const k = await onTerminal(['sh', '-c', `saved=$(stty -g); ${JOOT} enter t -- sleep 60 </dev/tty & p=$!; sleep 3; kill -TERM $p; wait $p; s=$?; [ "$(stty -g)" = "$saved" ] && echo restored-$s || echo not-restored-$s`], [['', 'restored-'], ['', 'eof']], { env: j.env });
+    const k = await onTerminal(
+      [
+        'sh',
+        '-c',
+        `saved=$(stty -g); ${JOOT} enter t -- sleep 60 </dev/tty & p=$!; sleep 3; kill -TERM $p; wait $p; s=$?; [ "$(stty -g)" = "$saved" ] && echo restored-$s || echo not-restored-$s`,
+      ],
+      [
+        ['', 'restored-'],
+        ['', 'eof'],
+      ],
+      { env: j.env },
+    );
     expect(k.stdout).toContain('restored-143');
   }, 120_000);
 
   it('a program that ignores ^C as pid 1 is stopped; output that is not a terminal stays exact', async () => {
-    const c = await onTerminal([JOOT, 'enter', 't', '--', 'sh', '-c', 'echo started-$((6*7)); exec sleep 60'], [['', 'started-42'], ['\u0003', 'eof']], { env: j.env });
+    const c = await onTerminal(
+      [JOOT, 'enter', 't', '--', 'sh', '-c', 'echo started-$((6*7)); exec sleep 60'],
+      [
+        ['', 'started-42'],
+        ['\u0003', 'eof'],
+      ],
+      { env: j.env },
+    );
     expect(c.exitCode, c.stdout).toBe(130);
     // stdout to a file, stdin and stderr the terminal: the bytes of the file are the program's
     const out = join(dir, 'out.bin');
-    const r = await onTerminal(['sh', '-c', `${JOOT} enter t -- printf 'a\\nb\\r\\n' > ${out}; od -An -c ${out}`], [['', 'eof']], { env: j.env });
+    const r = await onTerminal(['sh', '-c', `${JOOT} enter t -- printf 'a\\nb\\r\\n' > ${out}; od -An -c ${out}`], [['', 'eof']], {
+      env: j.env,
+    });
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('a \\n b \\r \\n');
   }, 120_000);
 });

@@ -132,7 +132,10 @@ describe.skipIf(skipReason !== '')('guest names are data (issue 12, point 5)', (
       const names = s.filesystems().map((f) => f.name);
       expect(names.some((n) => /evil|btrfsvol:\/dev\/sda\/x|esc/.test(n))).toBe(false);
       for (const bad of ['btrfsvol:/dev/sda/evil', 'btrfsvol:/dev/sda/x']) {
-        const e = await s.mount(bad, '/').then(() => undefined, (err: unknown) => err);
+        const e = await s.mount(bad, '/').then(
+          () => undefined,
+          (err: unknown) => err,
+        );
         expect(isJootError(e, 'ENOENT')).toBe(true);
         expect(String((e as Error).message)).not.toContain('\n');
       }
@@ -142,13 +145,23 @@ describe.skipIf(skipReason !== '')('guest names are data (issue 12, point 5)', (
     // the same through jfish: one warning line, no raw control character anywhere
     const r = await jf(['--ro', '-a', btrfsImg, 'run', ':', 'list-filesystems']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout.split('\n')).toEqual(['/dev/sda: btrfs', 'btrfsvol:/dev/sda/@: btrfs', 'btrfsvol:/dev/sda/a: btrfs', 'btrfsvol:/dev/sda/a,degraded: btrfs']);
+    expect(r.stdout.split('\n')).toEqual([
+      '/dev/sda: btrfs',
+      'btrfsvol:/dev/sda/@: btrfs',
+      'btrfsvol:/dev/sda/a: btrfs',
+      'btrfsvol:/dev/sda/a,degraded: btrfs',
+    ]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^joot: warning: \/dev\/sda: skipped 3 btrfs subvolume list entries/);
     expect(r.stdout + r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     const m = await jf(['--ro', '-a', btrfsImg, 'run', ':', 'mount', 'btrfsvol:/dev/sda/evil', '/']);
     expect(m.exitCode).toBe(1);
-    expect(m.stderr.trim().split('\n').filter((l) => !l.startsWith('joot: warning:'))).toEqual(['jfish: mount: btrfsvol:/dev/sda/evil: no such btrfs subvolume']);
+    expect(
+      m.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('joot: warning:')),
+    ).toEqual(['jfish: mount: btrfsvol:/dev/sda/evil: no such btrfs subvolume']);
   });
 
   it('a label and a GPT partition name with ESC and BEL are kept exact by the library (the tools escape them on a terminal: terminal-escapes.test.ts)', async () => {

@@ -7,7 +7,7 @@
 // btrfs processes would take a minute). jinspect and jfish list-filesystems must succeed while
 // holding a handful of loop devices (sampled every few ms during the run), doing a bounded number
 // of mounts, and leave nothing behind. Times are printed, not asserted.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -70,7 +70,9 @@ async function buildLvImage(path: string): Promise<void> {
     const end = text.trimEnd().lastIndexOf('}');
     writeFileSync(backup, `${text.slice(0, end)}logical_volumes {\n${lvs}}\n${text.slice(end)}`);
     await execa('vgcfgrestore', ['-q', ...lvmArgs(dev), '-f', backup, 'vgh'], { reject: false });
-    const peStart = Number((await execa('pvs', ['--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start', ...lvmArgs(dev), dev])).stdout.trim());
+    const peStart = Number(
+      (await execa('pvs', ['--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start', ...lvmArgs(dev), dev])).stdout.trim(),
+    );
     const count = (await execa('lvs', ['--noheadings', '-o', 'lv_name', ...lvmArgs(dev), 'vgh'])).stdout.trim().split('\n').length;
     expect(count).toBe(LVS + 1);
     const tree = join(dir, 'root-tree');
@@ -135,7 +137,10 @@ function ourLoops(): number {
 }
 
 /** Run a command while sampling our loop devices every few ms: its result and the peak count. */
-async function sampled(cmd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string; maxLoops: number; ms: number }> {
+async function sampled(
+  cmd: string,
+  args: string[],
+): Promise<{ exitCode: number; stdout: string; stderr: string; maxLoops: number; ms: number }> {
   let maxLoops = 0;
   const timer = setInterval(() => (maxLoops = Math.max(maxLoops, ourLoops())), 3);
   const env: NodeJS.ProcessEnv = { ...process.env, JOOT_RUN_DIR: join(dir, 'run'), LC_ALL: 'C' };
@@ -144,7 +149,13 @@ async function sampled(cmd: string, args: string[]): Promise<{ exitCode: number;
   const t0 = performance.now();
   try {
     const r = await execa(cmd, args, { reject: false, env, timeout: 300_000 });
-    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), maxLoops, ms: Math.round(performance.now() - t0) };
+    return {
+      exitCode: r.exitCode ?? -1,
+      stdout: String(r.stdout),
+      stderr: String(r.stderr),
+      maxLoops,
+      ms: Math.round(performance.now() - t0),
+    };
   } finally {
     clearInterval(timer);
   }
@@ -183,7 +194,21 @@ describe.skipIf(skipReason !== '')('guest metadata drives bounded work (issue 12
   }, 300_000);
 
   it('2,000 LVs: jfish lists them all and mounts one past the probe cap', async () => {
-    const r = await sampled(jfish, ['--ro', '-a', lvImg, 'run', ':', 'list-filesystems', ':', 'mount', '/dev/vgh/zroot', '/', ':', 'cat', '/etc/hostname']);
+    const r = await sampled(jfish, [
+      '--ro',
+      '-a',
+      lvImg,
+      'run',
+      ':',
+      'list-filesystems',
+      ':',
+      'mount',
+      '/dev/vgh/zroot',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+    ]);
     console.log(`jfish list-filesystems + mount, ${LVS} LVs: ${r.ms} ms, at most ${r.maxLoops} loop devices`);
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.split('\n');

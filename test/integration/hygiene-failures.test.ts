@@ -30,7 +30,8 @@ describe.skipIf(SKIP !== '')('hygiene: failure paths', () => {
     box = sandbox('failures');
     savedRunDir = process.env.JOOT_RUN_DIR;
     process.env.JOOT_RUN_DIR = box.run;
-    for (const n of ['mbr.raw', 'three.qcow2', 'truncated.qcow2', 'corrupt-mbr.raw', 'lvm.raw', 'backing-shadow.qcow2'] as const) img[n] = await box.copy(n);
+    for (const n of ['mbr.raw', 'three.qcow2', 'truncated.qcow2', 'corrupt-mbr.raw', 'lvm.raw', 'backing-shadow.qcow2'] as const)
+      img[n] = await box.copy(n);
     // a qcow2 whose partition table is corrupt: fails after its helper and loop device are up
     img['corrupt-mbr.qcow2'] = join(box.dir, 'img', 'corrupt-mbr.qcow2');
     execFileSync('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', img['corrupt-mbr.raw']!, img['corrupt-mbr.qcow2']]);
@@ -66,24 +67,67 @@ describe.skipIf(SKIP !== '')('hygiene: failure paths', () => {
 
   describe('a launch failing on the second drive after the first attached', () => {
     it('raw (loop) + truncated qcow2', async () => {
-      await launchFails([[img['mbr.raw']!, true], [img['truncated.qcow2']!, true]], 'EFORMAT', img['truncated.qcow2']!);
+      await launchFails(
+        [
+          [img['mbr.raw']!, true],
+          [img['truncated.qcow2']!, true],
+        ],
+        'EFORMAT',
+        img['truncated.qcow2']!,
+      );
     });
     it('qcow2 (FUSE helper) + raw with a corrupt MBR (attached, then refused)', async () => {
-      await launchFails([[img['three.qcow2']!, true], [img['corrupt-mbr.raw']!, true]], 'EFORMAT', img['corrupt-mbr.raw']!);
+      await launchFails(
+        [
+          [img['three.qcow2']!, true],
+          [img['corrupt-mbr.raw']!, true],
+        ],
+        'EFORMAT',
+        img['corrupt-mbr.raw']!,
+      );
     });
     it('raw + qcow2 with a corrupt MBR (helper and loop up, then refused), read-write', async () => {
-      await launchFails([[img['mbr.raw']!, false], [img['corrupt-mbr.qcow2']!, false]], 'EFORMAT', img['corrupt-mbr.qcow2']!);
+      await launchFails(
+        [
+          [img['mbr.raw']!, false],
+          [img['corrupt-mbr.qcow2']!, false],
+        ],
+        'EFORMAT',
+        img['corrupt-mbr.qcow2']!,
+      );
     });
     it('qcow2 + qcow2 with a forbidden backing file', async () => {
-      await launchFails([[img['three.qcow2']!, true], [img['backing-shadow.qcow2']!, true]], 'EPERM', img['backing-shadow.qcow2']!);
+      await launchFails(
+        [
+          [img['three.qcow2']!, true],
+          [img['backing-shadow.qcow2']!, true],
+        ],
+        'EPERM',
+        img['backing-shadow.qcow2']!,
+      );
     });
     it('three drives, the last one missing', async () => {
       const missing = join(box.dir, 'img', 'missing.qcow2');
-      await launchFails([[img['mbr.raw']!, true], [img['three.qcow2']!, true], [missing, true]], 'ENOENT', missing);
+      await launchFails(
+        [
+          [img['mbr.raw']!, true],
+          [img['three.qcow2']!, true],
+          [missing, true],
+        ],
+        'ENOENT',
+        missing,
+      );
     });
     it('the images are unchanged by the failed read-write launch', async () => {
       const before = sha256(img['mbr.raw']!);
-      await launchFails([[img['mbr.raw']!, false], [img['corrupt-mbr.raw']!, false]], 'EFORMAT', img['corrupt-mbr.raw']!);
+      await launchFails(
+        [
+          [img['mbr.raw']!, false],
+          [img['corrupt-mbr.raw']!, false],
+        ],
+        'EFORMAT',
+        img['corrupt-mbr.raw']!,
+      );
       expect(sha256(img['mbr.raw']!)).toBe(before);
     });
   });
@@ -99,8 +143,14 @@ describe.skipIf(SKIP !== '')('hygiene: failure paths', () => {
       await expect(s.mount('/dev/sdb6', '/')).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('swap') });
       await expect(s.mount('/dev/sdb1', '/', { vfstype: 'xfs' })).rejects.toMatchObject({ code: 'ECMD' });
       await expect(s.mount('/dev/sdb1', '/', { options: 'no_such_option' })).rejects.toMatchObject({ code: 'ECMD' });
-      await expect(s.mount('/dev/sda1', '/', { vfstype: 'vfat' })).rejects.toMatchObject({ code: 'ECMD', message: expect.stringContaining('fusefat') });
-      await expect(s.mount('/dev/sda1', '/', { vfstype: 'ntfs' })).rejects.toMatchObject({ code: 'ECMD', message: expect.stringContaining('ntfs-3g') });
+      await expect(s.mount('/dev/sda1', '/', { vfstype: 'vfat' })).rejects.toMatchObject({
+        code: 'ECMD',
+        message: expect.stringContaining('fusefat'),
+      });
+      await expect(s.mount('/dev/sda1', '/', { vfstype: 'ntfs' })).rejects.toMatchObject({
+        code: 'ECMD',
+        message: expect.stringContaining('ntfs-3g'),
+      });
       await expect(s.mount('/dev/sda1', '/', { options: 'suid' })).rejects.toMatchObject({ code: 'EPERM' });
       // the failed FUSE drivers are gone at once, not only at close
       expect(ours().map((p) => p.args[0])).toEqual(['qemu-storage-daemon']);

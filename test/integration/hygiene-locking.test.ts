@@ -107,7 +107,11 @@ describe.skipIf(SKIP !== '')('hygiene: concurrency and locking', () => {
       });
 
       it(`${c.kind}: one in another process`, async () => {
-        const child = startChild(box.dir, { drives: [{ path: c.img(), readonly: true }], mounts: [{ device: '/dev/sda1', mountpoint: '/' }], read: c.file }, { runDir: box.run });
+        const child = startChild(
+          box.dir,
+          { drives: [{ path: c.img(), readonly: true }], mounts: [{ device: '/dev/sda1', mountpoint: '/' }], read: c.file },
+          { runDir: box.run },
+        );
         children.push(child);
         expect((await child.ready).text).toBe(c.text);
         const b = await open(c.img(), true);
@@ -151,7 +155,11 @@ describe.skipIf(SKIP !== '')('hygiene: concurrency and locking', () => {
       }
 
       it(`${c.kind}: held read-only by another process; the error names the image and its pid`, async () => {
-        const child = startChild(box.dir, { drives: [{ path: c.img(), readonly: true }], mounts: [{ device: '/dev/sda1', mountpoint: '/' }], read: c.file }, { runDir: box.run });
+        const child = startChild(
+          box.dir,
+          { drives: [{ path: c.img(), readonly: true }], mounts: [{ device: '/dev/sda1', mountpoint: '/' }], read: c.file },
+          { runDir: box.run },
+        );
         children.push(child);
         const { pid } = await child.ready;
         const hash = sha256(c.img());
@@ -160,7 +168,10 @@ describe.skipIf(SKIP !== '')('hygiene: concurrency and locking', () => {
         expect(e.message).toBe(`${c.img()}: in use by another joot session (pid ${pid}, read-only)`);
         expect(sha256(c.img())).toBe(hash);
         // and through the CLI
-        const r = spawnSync(join(REPO, 'bin/jfish'), ['-a', c.img(), 'run'], { env: { ...process.env, JOOT_RUN_DIR: box.run }, encoding: 'utf8' });
+        const r = spawnSync(join(REPO, 'bin/jfish'), ['-a', c.img(), 'run'], {
+          env: { ...process.env, JOOT_RUN_DIR: box.run },
+          encoding: 'utf8',
+        });
         expect(r.status).toBe(1);
         expect(r.stderr).toBe(`jfish: run: ${c.img()}: in use by another joot session (pid ${pid}, read-only)\n`);
         expect(sha256(c.img())).toBe(hash);
@@ -305,7 +316,9 @@ describe.skipIf(SKIP !== '')('hygiene: concurrency and locking', () => {
       it(`of 6 read-write launches at once (other processes) exactly one wins${stale ? ', with a stale lock around' : ''}`, async () => {
         if (stale) plantLock(`${deadPid()} 1`);
         const hash = sha256(raw);
-        const racers = Array.from({ length: 6 }, () => startChild(box.dir, { drives: [{ path: raw, readonly: false }] }, { runDir: box.run }));
+        const racers = Array.from({ length: 6 }, () =>
+          startChild(box.dir, { drives: [{ path: raw, readonly: false }] }, { runDir: box.run }),
+        );
         children.push(...racers);
         const results = await Promise.all(
           racers.map((c) =>

@@ -201,8 +201,27 @@ describe.skipIf(SKIP !== '')('hygiene: SIGKILL and reaping', () => {
     await expectNoLeftovers(before);
   });
 
-  it('bin/jfish killed while mounting (the shim\'s private namespace): `joot cleanup` releases what its record lists', async () => {
-    const args = ['-v', '--ro', '-a', qcow, '-a', raw, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'mount-ro', '/dev/sdb1', '/lost+found', ':', 'cat', '/one.txt'];
+  it("bin/jfish killed while mounting (the shim's private namespace): `joot cleanup` releases what its record lists", async () => {
+    const args = [
+      '-v',
+      '--ro',
+      '-a',
+      qcow,
+      '-a',
+      raw,
+      'run',
+      ':',
+      'mount-ro',
+      '/dev/sda1',
+      '/',
+      ':',
+      'mount-ro',
+      '/dev/sdb1',
+      '/lost+found',
+      ':',
+      'cat',
+      '/one.txt',
+    ];
     const p = spawn(join(REPO, 'bin/jfish'), args, { env: { ...process.env, JOOT_RUN_DIR: box.run }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let resources: RecordedResource[] = [];
@@ -232,7 +251,8 @@ describe.skipIf(SKIP !== '')('hygiene: SIGKILL and reaping', () => {
       it(`${privateNs ? 'private namespace' : 'no private namespace'}: helper dies; \`joot cleanup\` releases everything`, async () => {
         const k = await killedSession({ privateNs, runDir: undefined });
         for (const pid of helperPids(k.resources)) expect(await until(() => processDead(pid), 5000)).toBe(true);
-        if (privateNs) expect(mountEntries().filter((m) => m.source.startsWith(box.dir) || m.mountpoint.includes(k.resources[0]!.path!))).toEqual([]);
+        if (privateNs)
+          expect(mountEntries().filter((m) => m.source.startsWith(box.dir) || m.mountpoint.includes(k.resources[0]!.path!))).toEqual([]);
         if (existsSync(k.recordFile)) expect(unreleased(loops(k.resources)).length).toBeGreaterThan(0);
         const r = joot(['cleanup']);
         expect(r.status, r.stderr).toBe(0);
@@ -321,7 +341,7 @@ describe.skipIf(SKIP !== '')('hygiene: SIGKILL and reaping', () => {
     const k = await killedSession({ privateNs: true, runDir: box.run });
     const sessions = Array.from({ length: 4 }, () => new Session());
     try {
-      sessions.forEach((s, i) => s.addDrive(i % 2 ? qcow : raw, { readonly: true }));
+      for (const [i, s] of sessions.entries()) s.addDrive(i % 2 ? qcow : raw, { readonly: true });
       await Promise.all(sessions.map((s) => s.launch()));
       await expectReleased(k.resources);
       for (const [i, s] of sessions.entries()) {

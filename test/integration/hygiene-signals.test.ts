@@ -9,7 +9,18 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
-import { REPO, sandbox, scrub, sleep, SKIP, startChild as start, type Child, type ChildOptions, type ChildPlan, type Sandbox } from './hygiene-util.js';
+import {
+  REPO,
+  sandbox,
+  scrub,
+  sleep,
+  SKIP,
+  startChild as start,
+  type Child,
+  type ChildOptions,
+  type ChildPlan,
+  type Sandbox,
+} from './hygiene-util.js';
 
 const EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
@@ -112,7 +123,29 @@ describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
 
   describe('through bin/jfish', () => {
     const jfish = join(REPO, 'bin/jfish');
-    const script = (q: string, r: string) => ['-v', '--ro', '-a', q, '-a', r, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'mount-ro', '/dev/sdb1', '/lost+found', ':', 'cat', '/lost+found/hello.txt', ':', 'cat', '/one.txt'];
+    const script = (q: string, r: string) => [
+      '-v',
+      '--ro',
+      '-a',
+      q,
+      '-a',
+      r,
+      'run',
+      ':',
+      'mount-ro',
+      '/dev/sda1',
+      '/',
+      ':',
+      'mount-ro',
+      '/dev/sdb1',
+      '/lost+found',
+      ':',
+      'cat',
+      '/lost+found/hello.txt',
+      ':',
+      'cat',
+      '/one.txt',
+    ];
 
     /** Run jfish; send `sig` once a traced command line matching `when` shows on stderr. */
     async function interrupt(when: RegExp, sig: NodeJS.Signals, opts: { group?: boolean; env?: Record<string, string> } = {}) {
@@ -129,7 +162,9 @@ describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
           process.kill(opts.group ? -p.pid! : p.pid!, sig);
         }
       });
-      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => p.on('exit', (code, signal) => res({ code, signal })));
+      const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+        p.on('exit', (code, signal) => res({ code, signal })),
+      );
       return { exit, err, out, sent };
     }
 

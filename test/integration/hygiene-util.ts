@@ -10,7 +10,8 @@ import { helperProcesses, loopDevices, mountEntries, processDead, procState, ses
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST_INDEX = join(REPO, 'dist/src/appliance/index.js');
-export const BUILT = existsSync(DIST_INDEX) && existsSync(join(REPO, 'dist/bundle/jfish.mjs')) && existsSync(join(REPO, 'dist/bundle/joot.mjs'));
+export const BUILT =
+  existsSync(DIST_INDEX) && existsSync(join(REPO, 'dist/bundle/jfish.mjs')) && existsSync(join(REPO, 'dist/bundle/joot.mjs'));
 export const ROOT = process.getuid?.() === 0;
 export const SKIP = !ROOT ? 'needs root (loop devices, mounts)' : !BUILT ? 'not built (run npm run build)' : '';
 
@@ -128,13 +129,17 @@ export function startChild(dir: string, plan: ChildPlan, opts: ChildOptions = {}
   const env: NodeJS.ProcessEnv = { ...process.env, HYG_PLAN: JSON.stringify(plan), ...opts.env };
   if (opts.runDir) env.JOOT_RUN_DIR = opts.runDir;
   else delete env.JOOT_RUN_DIR;
-  const [cmd, args] = opts.privateNs ? ['unshare', ['--mount', '--propagation', 'private', process.execPath, script]] : [process.execPath, [script]];
+  const [cmd, args] = opts.privateNs
+    ? ['unshare', ['--mount', '--propagation', 'private', process.execPath, script]]
+    : [process.execPath, [script]];
   const proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.setEncoding('utf8');
   proc.stderr!.setEncoding('utf8');
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.on('exit', (code, signal) => res({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    proc.on('exit', (code, signal) => res({ code, signal })),
+  );
   let onLine: () => void = () => undefined;
   proc.stdout!.on('data', (d: string) => {
     out += d;

@@ -65,7 +65,11 @@ function leftovers(): string[] {
   const out: string[] = [];
   const loops = execFileSync('losetup', ['-a'], { encoding: 'utf8' }).split('\n');
   out.push(...loops.filter((l) => l.includes(work) && !l.includes(join(work, 'blk.img'))));
-  out.push(...readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(work)));
+  out.push(
+    ...readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(work)),
+  );
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
     let cmd = '';
     try {
@@ -146,7 +150,17 @@ function qcow2WithDataFile(file: string, name: string): string {
 describe('vmdk descriptors are read as qemu reads them (sscanf at every line start)', () => {
   it('finds extents whatever the access and type, across a newline, and the parent hint', () => {
     const refs = vmdkDescriptorRefs(
-      ['# Disk DescriptorFile', 'version=1', 'createType="monolithicFlat"', 'RW 2048 FLAT "a.raw" 0', 'RDONLY 10 SPARSE "/abs/b"', 'RW', '  4 FLAT "split.raw" 0', 'NOACCESS 1 ZERO', 'parentFileNameHint="/p/parent.vmdk"'].join('\n'),
+      [
+        '# Disk DescriptorFile',
+        'version=1',
+        'createType="monolithicFlat"',
+        'RW 2048 FLAT "a.raw" 0',
+        'RDONLY 10 SPARSE "/abs/b"',
+        'RW',
+        '  4 FLAT "split.raw" 0',
+        'NOACCESS 1 ZERO',
+        'parentFileNameHint="/p/parent.vmdk"',
+      ].join('\n'),
     );
     expect(refs.map((r) => [r.kind, r.name])).toEqual([
       ['extent', 'a.raw'],
@@ -183,7 +197,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
     it('a vmdk whose second flat extent is a host file: rw write, ro jfish and jinspect', async () => {
       const img = vmdkWithExtents('evil.vmdk', [`RW 16384 FLAT "${canary}" 0`]);
       const why = new RegExp(`extent 2 names ${canary}, outside the image's directory \\(refused; allow a directory with --backing-dir`);
-      await refused(await tool('jfish', ['-a', img, 'run', ':', 'mount', '/dev/sda', '/', ':', 'write', '/etc/motd', 'hello']), 'jfish', img, why);
+      await refused(
+        await tool('jfish', ['-a', img, 'run', ':', 'mount', '/dev/sda', '/', ':', 'write', '/etc/motd', 'hello']),
+        'jfish',
+        img,
+        why,
+      );
       await refused(await tool('jfish', ['--ro', '-a', img, 'run', ':', 'list-filesystems']), 'jfish', img, why);
       await refused(await tool('jinspect', [img]), 'jinspect', img, why);
     });
@@ -191,14 +210,24 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
     it('a qcow2 whose external data file is a host file: part-init', async () => {
       for (const name of [canary, '../host/crontab']) {
         const img = qcow2WithDataFile('evil-data.qcow2', name);
-        await refused(await tool('jfish', ['-a', img, 'run', ':', 'part-init', '/dev/sda', 'mbr']), 'jfish', img, /data file names .*crontab, outside the image's directory \(refused/);
+        await refused(
+          await tool('jfish', ['-a', img, 'run', ':', 'part-init', '/dev/sda', 'mbr']),
+          'jfish',
+          img,
+          /data file names .*crontab, outside the image's directory \(refused/,
+        );
       }
     });
 
     it('a qcow2 backed by a host file, by absolute and by ../ name: read-only reads', async () => {
       for (const name of [canary, '../host/crontab', `${vm}/../host/crontab`]) {
         const img = qcow2BackedBy('evil-backing.qcow2', name);
-        await refused(await tool('jfish', ['--ro', '-a', img, 'run', ':', 'blkid', '/dev/sda']), 'jfish', img, /backing file names .*crontab, outside the image's directory \(refused/);
+        await refused(
+          await tool('jfish', ['--ro', '-a', img, 'run', ':', 'blkid', '/dev/sda']),
+          'jfish',
+          img,
+          /backing file names .*crontab, outside the image's directory \(refused/,
+        );
       }
     });
 
@@ -207,7 +236,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       execFileSync('mkfifo', [fifo]);
       try {
         const ext = vmdkWithExtents('fifo.vmdk', ['RW 2048 FLAT "pipe.raw" 0']);
-        await refused(await tool('jinspect', [ext]), 'jinspect', ext, /extent 2 names pipe\.raw, which is a FIFO, not a regular file \(refused\)/);
+        await refused(
+          await tool('jinspect', [ext]),
+          'jinspect',
+          ext,
+          /extent 2 names pipe\.raw, which is a FIFO, not a regular file \(refused\)/,
+        );
         await refused(await tool('jfish', ['--ro', '-a', ext, 'run']), 'jfish', ext, /which is a FIFO/);
         const back = qcow2BackedBy('fifo-backing.qcow2', 'pipe.raw');
         await refused(await tool('jfish', ['--ro', '-a', back, 'run']), 'jfish', back, /backing file names pipe\.raw, which is a FIFO/);
@@ -223,7 +257,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
         [loopDev, 'a block device'],
       ] as const) {
         const ext = vmdkWithExtents('dev.vmdk', [`RW 2048 FLAT "${dev}" 0`]);
-        await refused(await tool('jfish', ['--ro', '-a', ext, 'run']), 'jfish', ext, new RegExp(`extent 2 names ${dev}, which is ${kind}, not a regular file \\(refused\\)`));
+        await refused(
+          await tool('jfish', ['--ro', '-a', ext, 'run']),
+          'jfish',
+          ext,
+          new RegExp(`extent 2 names ${dev}, which is ${kind}, not a regular file \\(refused\\)`),
+        );
         const back = qcow2BackedBy('dev-backing.qcow2', dev);
         await refused(await tool('jfish', ['-a', back, 'run']), 'jfish', back, new RegExp(`backing file names ${dev}, which is ${kind}`));
       }
@@ -233,7 +272,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       symlinkSync(canary, join(vm, 'base-link.raw'));
       try {
         const img = qcow2BackedBy('symlinked.qcow2', 'base-link.raw');
-        await refused(await tool('jfish', ['--ro', '-a', img, 'run']), 'jfish', img, new RegExp(`backing file names base-link\\.raw \\(a symlink to ${canary}\\), outside the image's directory`));
+        await refused(
+          await tool('jfish', ['--ro', '-a', img, 'run']),
+          'jfish',
+          img,
+          new RegExp(`backing file names base-link\\.raw \\(a symlink to ${canary}\\), outside the image's directory`),
+        );
         const ext = vmdkWithExtents('symlinked.vmdk', ['RW 2048 FLAT "base-link.raw" 0']);
         await refused(await tool('jinspect', [ext]), 'jinspect', ext, /extent 2 names base-link\.raw \(a symlink to .*\), outside/);
       } finally {
@@ -245,7 +289,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       linkSync(canary, join(vm, 'alias.raw'));
       try {
         const img = qcow2BackedBy('aliased.qcow2', 'alias.raw');
-        await refused(await tool('jfish', ['--ro', '-a', img, 'run']), 'jfish', img, /backing file names alias\.raw, which has 2 hard links and may alias a file elsewhere \(refused/);
+        await refused(
+          await tool('jfish', ['--ro', '-a', img, 'run']),
+          'jfish',
+          img,
+          /backing file names alias\.raw, which has 2 hard links and may alias a file elsewhere \(refused/,
+        );
         // an allowed directory does not make a second link acceptable either
         await refused(await tool('jfish', ['--ro', '--backing-dir', vm, '-a', img, 'run']), 'jfish', img, /2 hard links/);
       } finally {
@@ -265,7 +314,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       q.write(canary, off, 'utf8');
       q.writeUInt32LE(Buffer.byteLength(canary), 60);
       writeFileSync(qed, q);
-      await refused(await tool('jfish', ['--ro', '-a', qed, 'run']), 'jfish', qed, new RegExp(`backing file names ${canary}, outside the image's directory`));
+      await refused(
+        await tool('jfish', ['--ro', '-a', qed, 'run']),
+        'jfish',
+        qed,
+        new RegExp(`backing file names ${canary}, outside the image's directory`),
+      );
 
       const vdi = join(vm, 'diff.vdi');
       execFileSync('qemu-img', ['create', '-q', '-f', 'vdi', vdi, '8M']);
@@ -294,7 +348,12 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       buf.write(desc, descAt, 'latin1');
       writeFileSync(sparse, buf);
       const img = vmdkWithExtents('outer.vmdk', ['RW 2048 SPARSE "inner.vmdk"']);
-      await refused(await tool('jfish', ['--ro', '-a', img, 'run']), 'jfish', img, new RegExp(`extent 2: extent 1 names ${canary}, outside the image's directory`));
+      await refused(
+        await tool('jfish', ['--ro', '-a', img, 'run']),
+        'jfish',
+        img,
+        new RegExp(`extent 2: extent 1 names ${canary}, outside the image's directory`),
+      );
     });
   });
 
@@ -321,7 +380,22 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       expect((await cat(same)).stdout).toBe('hello from the base\n');
       // and a vmdk whose extents are in its own directory, read-write
       const vmdk = vmdkWithExtents('good.vmdk', []);
-      const w = await tool('jfish', ['-a', vmdk, 'run', ':', 'mount', '/dev/sda', '/', ':', 'write', '/etc/motd', 'hello', ':', 'cat', '/etc/motd']);
+      const w = await tool('jfish', [
+        '-a',
+        vmdk,
+        'run',
+        ':',
+        'mount',
+        '/dev/sda',
+        '/',
+        ':',
+        'write',
+        '/etc/motd',
+        'hello',
+        ':',
+        'cat',
+        '/etc/motd',
+      ]);
       expect(w.stderr).toBe('');
       expect(w.stdout).toBe('hello');
       expect(leftovers()).toEqual([]);
@@ -345,7 +419,9 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       expect(r.stderr).toMatch(/backing file names .*shared\.raw, outside the image's directory \(refused/);
       expect((await cat(img, ['--backing-dir', join(work, 'shared')])).stdout).toBe('hello from the shared base\n');
       expect((await cat(img, [`--backing-dir=${join(work, 'shared')}/`])).stdout).toBe('hello from the shared base\n');
-      expect((await cat(img, [], { JOOT_BACKING_DIRS: `/nonexistent:${join(work, 'shared')}` })).stdout).toBe('hello from the shared base\n');
+      expect((await cat(img, [], { JOOT_BACKING_DIRS: `/nonexistent:${join(work, 'shared')}` })).stdout).toBe(
+        'hello from the shared base\n',
+      );
       const cfg = join(work, 'allow.cfg');
       writeFileSync(cfg, `backing_dirs = ${join(work, 'shared')}\n`);
       expect((await cat(img, [], { JOOT_CONFIG: cfg })).stdout).toBe('hello from the shared base\n');

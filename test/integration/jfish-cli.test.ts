@@ -80,7 +80,26 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/dev/sda1: ext4\n/dev/sda2: ext4\n');
     expect(r.exitCode).toBe(0);
-    const more = await run(['--ro', '--format=raw', '-a', img, 'run', ':', 'list-devices', ':', 'list-partitions', ':', 'vfs-label', '/dev/sda2', ':', 'vfs-uuid', '/dev/sda1', ':', 'vfs-type', '/dev/sda1']);
+    const more = await run([
+      '--ro',
+      '--format=raw',
+      '-a',
+      img,
+      'run',
+      ':',
+      'list-devices',
+      ':',
+      'list-partitions',
+      ':',
+      'vfs-label',
+      '/dev/sda2',
+      ':',
+      'vfs-uuid',
+      '/dev/sda1',
+      ':',
+      'vfs-type',
+      '/dev/sda1',
+    ]);
     expect(more.stderr).toBe('');
     expect(more.stdout).toBe(`/dev/sda\n/dev/sda1\n/dev/sda2\ntwo\n${UUID1}\next4\n`);
     expect(sha(img)).toBe(hash);
@@ -94,7 +113,35 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
   });
 
   it('lists a directory, tests paths, shows mounts', async () => {
-    const r = await run(['--ro', '-a', img, 'run', ':', 'mount', '/dev/sda1', '/', ':', 'ls', '/', ':', 'is-file', '/hello.txt', ':', 'is-file', '/etc', ':', 'is-dir', '/etc', ':', 'exists', '/nope', ':', 'mounts', ':', 'mountpoints']);
+    const r = await run([
+      '--ro',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount',
+      '/dev/sda1',
+      '/',
+      ':',
+      'ls',
+      '/',
+      ':',
+      'is-file',
+      '/hello.txt',
+      ':',
+      'is-file',
+      '/etc',
+      ':',
+      'is-dir',
+      '/etc',
+      ':',
+      'exists',
+      '/nope',
+      ':',
+      'mounts',
+      ':',
+      'mountpoints',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('etc\nhello.txt\nlost+found\ntrue\nfalse\ntrue\nfalse\n/dev/sda1\n/dev/sda1: /\n');
     expect(r.exitCode).toBe(0);
@@ -177,13 +224,19 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
   });
 
   it('survives a reader that goes away (EPIPE)', async () => {
-    const r = await execa('bash', ['-c', `"$0" --ro -a "$1" run : mount-ro /dev/sda2 / : cat /big.bin | head -c 5; echo " \${PIPESTATUS[0]}"`, jfish, img], { reject: false });
+    const r = await execa(
+      'bash',
+      ['-c', `"$0" --ro -a "$1" run : mount-ro /dev/sda2 / : cat /big.bin | head -c 5; echo " \${PIPESTATUS[0]}"`, jfish, img],
+      { reject: false },
+    );
     expect(r.stdout).toBe('xxxxx 0');
     expect(r.stderr).toBe('');
   });
 
   it('cleans up its own mounts outside a private namespace (JOOT_NO_UNSHARE=1)', async () => {
-    const r = await run(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/etc/hostname'], { JOOT_NO_UNSHARE: '1' });
+    const r = await run(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/etc/hostname'], {
+      JOOT_NO_UNSHARE: '1',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('testhost\n');
     const err = await run(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/missing'], { JOOT_NO_UNSHARE: '1' });

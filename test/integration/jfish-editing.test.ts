@@ -50,11 +50,27 @@ describe.skipIf(skipReason !== '')('jfish editing and search commands', () => {
 
   it('edit: changed content goes back with mode and owner; unchanged writes nothing; a failing editor changes nothing', async () => {
     const rw = ['-a', img, 'run', ':', 'mount', '/dev/sda2', '/'];
-    const prep = await run([...rw, ':', 'chmod', '0640', '/etc/hostname', ':', 'chown', '1000', '1001', '/etc/hostname', ':', 'stat', '/etc/hostname']);
+    const prep = await run([
+      ...rw,
+      ':',
+      'chmod',
+      '0640',
+      '/etc/hostname',
+      ':',
+      'chown',
+      '1000',
+      '1001',
+      '/etc/hostname',
+      ':',
+      'stat',
+      '/etc/hostname',
+    ]);
     expect(prep.stderr).toBe('');
     const ino0 = statField(prep.stdout, 'ino');
 
-    const same = await run([...rw, ':', 'edit', '/etc/hostname', ':', 'stat', '/etc/hostname'], { EDITOR: script('touch.sh', 'touch "$1"') });
+    const same = await run([...rw, ':', 'edit', '/etc/hostname', ':', 'stat', '/etc/hostname'], {
+      EDITOR: script('touch.sh', 'touch "$1"'),
+    });
     expect(same.stderr).toBe('');
     expect(statField(same.stdout, 'ino')).toBe(ino0);
 
@@ -65,7 +81,22 @@ describe.skipIf(skipReason !== '')('jfish editing and search commands', () => {
     const ed = await run([...rw, ':', 'edit', '/etc/hostname'], { EDITOR: `sed -i s/sample/edited/` });
     expect(ed.stderr).toBe('');
     expect(ed.exitCode).toBe(0);
-    const after = await run(['--ro', '-a', img, 'run', ':', 'mount', '/dev/sda2', '/', ':', 'cat', '/etc/hostname', ':', 'stat', '/etc/hostname']);
+    const after = await run([
+      '--ro',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount',
+      '/dev/sda2',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+      ':',
+      'stat',
+      '/etc/hostname',
+    ]);
     expect(after.stdout.startsWith('edited\n')).toBe(true);
     expect(statField(after.stdout, 'mode')).toBe(String(0o100640));
     expect(statField(after.stdout, 'uid')).toBe('1000');
@@ -93,7 +124,9 @@ describe.skipIf(skipReason !== '')('jfish editing and search commands', () => {
     const small = join(dir, 'small.raw');
     await execa('truncate', ['-s', '8M', small]);
     await execa('mkfs.ext4', ['-q', '-d', src, small]);
-    const r = await run(['-a', small, 'run', ':', 'mount', '/dev/sda', '/', ':', 'edit', '/etc/motd', ':', 'cat', '/etc/motd'], { EDITOR: 'sed -i s/hello/edited/' });
+    const r = await run(['-a', small, 'run', ':', 'mount', '/dev/sda', '/', ':', 'edit', '/etc/motd', ':', 'cat', '/etc/motd'], {
+      EDITOR: 'sed -i s/hello/edited/',
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('edited\n');
     const ea = await execa('debugfs', ['-R', 'ea_list /etc/motd', small], { reject: false });
@@ -104,14 +137,32 @@ describe.skipIf(skipReason !== '')('jfish editing and search commands', () => {
     const rw = ['-a', img, 'run', ':', 'mount', '/dev/sda2', '/'];
     const orig = await run([...rw, ':', 'cat', '/etc/fstab', ':', 'fstab-list']);
     expect(orig.stderr).toBe('');
-    expect(orig.stdout).toMatch(/LABEL=root \/ ext4 defaults 0 1\nLABEL=boot \/boot ext4 defaults 0 2\ntmpfs \/tmp tmpfs defaults,nosuid,nodev 0 0\n$/);
+    expect(orig.stdout).toMatch(
+      /LABEL=root \/ ext4 defaults 0 1\nLABEL=boot \/boot ext4 defaults 0 2\ntmpfs \/tmp tmpfs defaults,nosuid,nodev 0 0\n$/,
+    );
     const text0 = (await run([...rw, ':', 'cat', '/etc/fstab'])).stdout;
 
     const clash = await run([...rw, ':', 'fstab-add', 'UUID=5a3b1e00-0000-4000-8000-000000000001', '/boot', 'ext4']);
     expect(clash.exitCode).toBe(1);
     expect(clash.stderr).toMatch(/^jfish: fstab-add: \/boot already has an entry: line \d+: LABEL=boot \/boot ext4 defaults 0 2\n$/);
 
-    const add = await run([...rw, ':', 'fstab-add', 'UUID=1234-ABCD', '/srv/data', 'vfat', 'noauto,nofail', '0', '2', ':', 'stat', '/etc/fstab', ':', 'cat', '/etc/fstab']);
+    const add = await run([
+      ...rw,
+      ':',
+      'fstab-add',
+      'UUID=1234-ABCD',
+      '/srv/data',
+      'vfat',
+      'noauto,nofail',
+      '0',
+      '2',
+      ':',
+      'stat',
+      '/etc/fstab',
+      ':',
+      'cat',
+      '/etc/fstab',
+    ]);
     expect(add.stderr).toBe('');
     expect(add.stdout.endsWith(`${text0}UUID=1234-ABCD /srv/data vfat noauto,nofail 0 2\n`)).toBe(true);
     expect(statField(add.stdout, 'mode')).toBe(String(0o100644));
@@ -127,10 +178,42 @@ describe.skipIf(skipReason !== '')('jfish editing and search commands', () => {
   it('grep family and file, read-only', async () => {
     const hash = sha(img);
     const r = await run([
-      '--ro', '-a', img, 'run', ':', 'mount', '/dev/sda2', '/',
-      ':', 'grep', '^root:', '/etc/passwd', ':', 'egrepi', 'LABEL=(ROOT|boot) ', '/etc/fstab', ':', 'fgrep', 'nothing-like-this', '/etc/passwd',
-      ':', 'zgrep', 'Hello', '/hello.txt',
-      ':', 'file', '/etc', ':', 'file', '/bin', ':', 'file', '/hello.txt', ':', 'file', '/usr/bin/echo',
+      '--ro',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount',
+      '/dev/sda2',
+      '/',
+      ':',
+      'grep',
+      '^root:',
+      '/etc/passwd',
+      ':',
+      'egrepi',
+      'LABEL=(ROOT|boot) ',
+      '/etc/fstab',
+      ':',
+      'fgrep',
+      'nothing-like-this',
+      '/etc/passwd',
+      ':',
+      'zgrep',
+      'Hello',
+      '/hello.txt',
+      ':',
+      'file',
+      '/etc',
+      ':',
+      'file',
+      '/bin',
+      ':',
+      'file',
+      '/hello.txt',
+      ':',
+      'file',
+      '/usr/bin/echo',
     ]);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');

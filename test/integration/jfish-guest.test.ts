@@ -18,7 +18,13 @@ const jfish = join(repo, 'bin/jfish');
 const built = existsSync(join(repo, 'dist/src/tools/jfish/commands/guest.js'));
 const root = process.getuid?.() === 0;
 const hasCapsh = ['/usr/sbin/capsh', '/sbin/capsh', '/usr/bin/capsh'].some((p) => existsSync(p));
-const skipReason = !built ? 'dist is not built (npm run build)' : !root ? 'needs root (loop devices, mounts)' : !hasCapsh ? 'needs capsh (libcap2-bin)' : '';
+const skipReason = !built
+  ? 'dist is not built (npm run build)'
+  : !root
+    ? 'needs root (loop devices, mounts)'
+    : !hasCapsh
+      ? 'needs capsh (libcap2-bin)'
+      : '';
 if (skipReason) console.log(`skipping jfish guest-program integration tests: ${skipReason}`);
 
 let dir = '';
@@ -52,7 +58,8 @@ function guestExecMounts(): string[] {
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      for (const l of readFileSync(`/proc/${e}/mountinfo`, 'utf8').split('\n')) if (l.includes(' jootdev ') && l.includes(run)) out.push(`${e}: ${l}`);
+      for (const l of readFileSync(`/proc/${e}/mountinfo`, 'utf8').split('\n'))
+        if (l.includes(' jootdev ') && l.includes(run)) out.push(`${e}: ${l}`);
     } catch {
       /* gone */
     }
@@ -74,7 +81,13 @@ describe.skipIf(skipReason !== '')('jfish sh / command', () => {
   });
 
   it('sh runs the guest shell: /proc, /dev/null, guest files; output as it comes', async () => {
-    const r = await jf(['-a', deb, '-i', 'sh', 'echo hi; ls /proc | head -1; cat /etc/hostname; echo gone >/dev/null && echo null-ok; printf tail']);
+    const r = await jf([
+      '-a',
+      deb,
+      '-i',
+      'sh',
+      'echo hi; ls /proc | head -1; cat /etc/hostname; echo gone >/dev/null && echo null-ok; printf tail',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('hi\n1\ndebian-usr\nnull-ok\ntail');
     expect(r.exitCode).toBe(0);
@@ -115,7 +128,13 @@ describe.skipIf(skipReason !== '')('jfish sh / command', () => {
   });
 
   it("a private /dev without the host's disks; no mknod, no mount, no network", async () => {
-    const r = await jf(['-a', deb, '-i', 'sh', 'ls /dev | tr "\\n" " "; echo; ls /dev/loop0 /dev/sda 2>&1 | wc -l; mknod /dev/x b 7 0 2>&1 || echo mknod-refused; mount -t tmpfs t /mnt 2>&1 || echo mount-refused; ls /sys/class/net | tr "\\n" " "']);
+    const r = await jf([
+      '-a',
+      deb,
+      '-i',
+      'sh',
+      'ls /dev | tr "\\n" " "; echo; ls /dev/loop0 /dev/sda 2>&1 | wc -l; mknod /dev/x b 7 0 2>&1 || echo mknod-refused; mount -t tmpfs t /mnt 2>&1 || echo mount-refused; ls /sys/class/net | tr "\\n" " "',
+    ]);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('fd full null ptmx pts random shm stderr stdin stdout tty urandom zero ');

@@ -4,7 +4,7 @@
 // heartbeat file stops growing (host-children.ts: a PID namespace whose init dies with jfish).
 // Output and exit status of `!cmd` are as before. Needs root and `npm run build`.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -20,7 +20,14 @@ if (skipReason) console.log(`skipping jfish image/glob tests: ${skipReason}`);
 let dir = '';
 let img = '';
 let before: Snapshot;
-const fish = (args: string[]) => execa(jfish, args, { cwd: dir, reject: false, stripFinalNewline: false, timeout: 120_000, env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') } });
+const fish = (args: string[]) =>
+  execa(jfish, args, {
+    cwd: dir,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: 120_000,
+    env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') },
+  });
 const info = (f: string) => JSON.parse(execFileSync('qemu-img', ['info', '--output=json', f], { encoding: 'utf8' }));
 
 describe.skipIf(skipReason !== '')('jfish sparse, disk-create, glob, mount-options, --cmd-help', () => {
@@ -45,13 +52,33 @@ describe.skipIf(skipReason !== '')('jfish sparse, disk-create, glob, mount-optio
     expect(info(join(dir, 'new.img'))).toMatchObject({ format: 'raw', 'virtual-size': 10 * 1024 * 1024 });
 
     const c = await fish([
-      'disk-create', 'a.qcow2', 'qcow2', '1G', 'preallocation:metadata', 'compat:1.1', ':',
-      'disk-create', 'b.qcow2', 'qcow2', '-1', 'backingfile:a.qcow2', 'backingformat:qcow2', ':',
-      'disk-create', 'c.raw', 'raw', '20M',
+      'disk-create',
+      'a.qcow2',
+      'qcow2',
+      '1G',
+      'preallocation:metadata',
+      'compat:1.1',
+      ':',
+      'disk-create',
+      'b.qcow2',
+      'qcow2',
+      '-1',
+      'backingfile:a.qcow2',
+      'backingformat:qcow2',
+      ':',
+      'disk-create',
+      'c.raw',
+      'raw',
+      '20M',
     ]);
     expect(c.stderr).toBe('');
     expect(info(join(dir, 'a.qcow2'))).toMatchObject({ format: 'qcow2', 'virtual-size': 1024 ** 3 });
-    expect(info(join(dir, 'b.qcow2'))).toMatchObject({ format: 'qcow2', 'virtual-size': 1024 ** 3, 'backing-filename': 'a.qcow2', 'backing-filename-format': 'qcow2' });
+    expect(info(join(dir, 'b.qcow2'))).toMatchObject({
+      format: 'qcow2',
+      'virtual-size': 1024 ** 3,
+      'backing-filename': 'a.qcow2',
+      'backing-filename-format': 'qcow2',
+    });
     expect(info(join(dir, 'c.raw'))).toMatchObject({ format: 'raw', 'virtual-size': 20 * 1024 * 1024 });
 
     for (const [args, msg] of [
@@ -71,26 +98,105 @@ describe.skipIf(skipReason !== '')('jfish sparse, disk-create, glob, mount-optio
 
   it('glob runs a command for each guest match, never leaving the guest', async () => {
     const r = await fish([
-      '-a', img, 'run', ':', 'mount', '/dev/sda2', '/', ':', 'mkdir', '/g', ':',
-      'write', '/g/a.log', 'A', ':', 'write', '/g/b.log', 'B', ':', 'write', '/g/c.txt', 'C', ':',
-      'ln-s', '/etc', '/g/link.log', ':',
-      'glob', 'echo', '/g/*.log', ':',
-      'glob', 'rm', '/g/[ab].log', ':',
-      'ls', '/g', ':',
-      'glob', 'echo', '/nomatch/*', ':',
-      'glob', 'echo', '/g/{c,x}.txt', 'and', '/g/*.log',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount',
+      '/dev/sda2',
+      '/',
+      ':',
+      'mkdir',
+      '/g',
+      ':',
+      'write',
+      '/g/a.log',
+      'A',
+      ':',
+      'write',
+      '/g/b.log',
+      'B',
+      ':',
+      'write',
+      '/g/c.txt',
+      'C',
+      ':',
+      'ln-s',
+      '/etc',
+      '/g/link.log',
+      ':',
+      'glob',
+      'echo',
+      '/g/*.log',
+      ':',
+      'glob',
+      'rm',
+      '/g/[ab].log',
+      ':',
+      'ls',
+      '/g',
+      ':',
+      'glob',
+      'echo',
+      '/nomatch/*',
+      ':',
+      'glob',
+      'echo',
+      '/g/{c,x}.txt',
+      'and',
+      '/g/*.log',
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/g/a.log\n/g/b.log\n/g/link.log\nc.txt\nlink.log\n/nomatch/*\n/g/c.txt and /g/link.log\n');
     // /g/link.log -> /etc: the expansion below it lists the GUEST's /etc (no passwd- there),
     // never the host's
-    const host = await fish(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda2', '/', ':', 'glob', 'echo', '/g/link.log/pass*', ':', 'glob', 'echo', '/**/hostname']);
+    const host = await fish([
+      '--ro',
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount-ro',
+      '/dev/sda2',
+      '/',
+      ':',
+      'glob',
+      'echo',
+      '/g/link.log/pass*',
+      ':',
+      'glob',
+      'echo',
+      '/**/hostname',
+    ]);
     expect(host.stderr).toBe('');
     expect(host.stdout).toBe('/g/link.log/passwd\n/etc/hostname\n');
   });
 
   it('mount-options and mount-vfs pass the options; suid is refused', async () => {
-    const r = await fish(['-a', img, 'run', ':', 'mount-options', 'ro,noatime', '/dev/sda2', '/', ':', 'mountpoints', ':', 'umount', '/', ':', 'mount-vfs', 'ro', 'ext4', '/dev/sda2', '/', ':', 'cat', '/etc/hostname']);
+    const r = await fish([
+      '-a',
+      img,
+      'run',
+      ':',
+      'mount-options',
+      'ro,noatime',
+      '/dev/sda2',
+      '/',
+      ':',
+      'mountpoints',
+      ':',
+      'umount',
+      '/',
+      ':',
+      'mount-vfs',
+      'ro',
+      'ext4',
+      '/dev/sda2',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/dev/sda2: /\nsample\n');
     const w = await fish(['-a', img, 'run', ':', 'mount-options', 'ro', '/dev/sda2', '/', ':', 'write', '/x', 'y']);

@@ -29,7 +29,12 @@ function blank(name: string, size: number): string {
 
 /** jfish with commands separated by ':' words. */
 function fish(args: string[]) {
-  return execa(jfish, args, { reject: false, stripFinalNewline: false, timeout: 120_000, env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') } });
+  return execa(jfish, args, {
+    reject: false,
+    stripFinalNewline: false,
+    timeout: 120_000,
+    env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') },
+  });
 }
 const cmds = (...lines: string[][]) => lines.flatMap((l, i) => (i ? [':', ...l] : l));
 
@@ -49,7 +54,9 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
   it('part-init, part-add, part-list, types, names, bootable, part-del, blockdev-getsize64', async () => {
     const img = blank('p.raw', 64 * MiB);
     const r = await fish([
-      '-a', img, ...cmds(
+      '-a',
+      img,
+      ...cmds(
         ['run'],
         ['part-init', '/dev/sda', 'mbr'],
         ['part-add', '/dev/sda', 'p', '2048', '22527'],
@@ -70,11 +77,22 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     expect(r.stdout).toBe(
       [
         'msdos',
-        '[0] = {', '  part_num: 1', `  part_start: ${MiB}`, `  part_end: ${11 * MiB - 1}`, `  part_size: ${10 * MiB}`, '}',
-        '[1] = {', '  part_num: 2', `  part_start: ${11 * MiB}`, `  part_end: ${64 * MiB - 1}`, `  part_size: ${53 * MiB}`, '}',
+        '[0] = {',
+        '  part_num: 1',
+        `  part_start: ${MiB}`,
+        `  part_end: ${11 * MiB - 1}`,
+        `  part_size: ${10 * MiB}`,
+        '}',
+        '[1] = {',
+        '  part_num: 2',
+        `  part_start: ${11 * MiB}`,
+        `  part_end: ${64 * MiB - 1}`,
+        `  part_size: ${53 * MiB}`,
+        '}',
         '130',
         'true',
-        '/dev/sda1', '/dev/sda2',
+        '/dev/sda1',
+        '/dev/sda2',
         '/dev/sda1',
         String(10 * MiB),
         '',
@@ -85,7 +103,17 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
 
     const esp = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
     const g = await fish([
-      '-a', img, ...cmds(['run'], ['part-disk', '/dev/sda', 'gpt'], ['part-set-name', '/dev/sda', '1', 'my data'], ['part-get-name', '/dev/sda', '1'], ['part-get-gpt-type', '/dev/sda', '1'], ['part-set-gpt-type', '/dev/sda', '1', esp.toLowerCase()], ['part-get-gpt-type', '/dev/sda', '1']),
+      '-a',
+      img,
+      ...cmds(
+        ['run'],
+        ['part-disk', '/dev/sda', 'gpt'],
+        ['part-set-name', '/dev/sda', '1', 'my data'],
+        ['part-get-name', '/dev/sda', '1'],
+        ['part-get-gpt-type', '/dev/sda', '1'],
+        ['part-set-gpt-type', '/dev/sda', '1', esp.toLowerCase()],
+        ['part-get-gpt-type', '/dev/sda', '1'],
+      ),
     ]);
     expect(g.stderr).toBe('');
     expect(g.stdout).toBe(`my data\n0FC63DAF-8483-4772-8E79-3D69D8477DE4\n${esp}\n`);
@@ -95,7 +123,9 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     const img = blank('f.raw', 64 * MiB);
     const uuid = '01234567-89ab-cdef-0123-456789abcdef';
     const r = await fish([
-      '-a', img, ...cmds(
+      '-a',
+      img,
+      ...cmds(
         ['run'],
         ['part-disk', '/dev/sda', 'mbr'],
         ['mkfs', 'ext4', '/dev/sda1', 'label:first', 'blocksize:1024'],
@@ -125,7 +155,18 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     expect(blk).toMatch(/LABEL=second/);
     expect(blk).toMatch(new RegExp(`UUID=${uuid}`));
 
-    const w = await fish(['-a', img, ...cmds(['run'], ['blkid', '/dev/sda1'], ['wipefs', '/dev/sda1'], ['list-filesystems'], ['mkswap', '/dev/sda1', 'label:sw'], ['vfs-type', '/dev/sda1'])]);
+    const w = await fish([
+      '-a',
+      img,
+      ...cmds(
+        ['run'],
+        ['blkid', '/dev/sda1'],
+        ['wipefs', '/dev/sda1'],
+        ['list-filesystems'],
+        ['mkswap', '/dev/sda1', 'label:sw'],
+        ['vfs-type', '/dev/sda1'],
+      ),
+    ]);
     expect(w.stderr).toBe('');
     expect(w.stdout).toMatch(/^TYPE: ext4$/m);
     expect(w.stdout).toMatch(/^LABEL: second$/m);
@@ -138,7 +179,9 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
   it('pvcreate, vgcreate, lvcreate, lvs-full, mkfs on the LV, mount and write; lvremove, vgremove', async () => {
     const img = blank('l.raw', 128 * MiB);
     const r = await fish([
-      '-a', img, ...cmds(
+      '-a',
+      img,
+      ...cmds(
         ['run'],
         ['part-disk', '/dev/sda', 'mbr'],
         ['pvcreate', '/dev/sda1'],
@@ -158,10 +201,17 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/dev/vg/rest\n/dev/vg/root\non an LV/dev/vg/root\n/dev/sda1\n');
-    const again = await fish(['--ro', '-a', img, ...cmds(['run'], ['pvs-full'], ['vgs-full'], ['lvs-full'], ['mount', '/dev/vg/root', '/'], ['cat', '/x'])]);
+    const again = await fish([
+      '--ro',
+      '-a',
+      img,
+      ...cmds(['run'], ['pvs-full'], ['vgs-full'], ['lvs-full'], ['mount', '/dev/vg/root', '/'], ['cat', '/x']),
+    ]);
     expect(again.stderr).toBe('');
     expect(again.stdout).toMatch(/^\[0\] = \{\n {2}pv_name: \/dev\/sda1\n {2}pv_uuid: \S+\n {2}vg_name: vg\n {2}pv_size: \d+\n\}$/m);
-    expect(again.stdout).toMatch(/ {2}vg_name: vg\n {2}vg_uuid: \S+\n {2}vg_extent_size: 4194304\n {2}vg_pvs: \/dev\/sda1\n {2}vg_lvs: \/dev\/vg\/root\n/);
+    expect(again.stdout).toMatch(
+      / {2}vg_name: vg\n {2}vg_uuid: \S+\n {2}vg_extent_size: 4194304\n {2}vg_pvs: \/dev\/sda1\n {2}vg_lvs: \/dev\/vg\/root\n/,
+    );
     expect(again.stdout).toMatch(/lv_name: \/dev\/vg\/root\n/);
     expect(again.stdout).toMatch(new RegExp(`lv_size: ${32 * MiB}\n`));
     expect(again.stdout.endsWith('on an LV')).toBe(true);
@@ -173,7 +223,9 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
   it('btrfs-subvolume-create and -list; df-h; zero-device', async () => {
     const img = blank('b.raw', 200 * MiB);
     const r = await fish([
-      '-a', img, ...cmds(
+      '-a',
+      img,
+      ...cmds(
         ['run'],
         ['mkfs', 'btrfs', '/dev/sda'],
         ['mount', '/dev/sda', '/'],
@@ -189,17 +241,37 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
       ),
     ]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^\[0\] = \{\n {2}btrfssubvolume_id: 256\n {2}btrfssubvolume_top_level_id: 5\n {2}btrfssubvolume_path: @home\n\}$/m);
+    expect(r.stdout).toMatch(
+      /^\[0\] = \{\n {2}btrfssubvolume_id: 256\n {2}btrfssubvolume_top_level_id: 5\n {2}btrfssubvolume_path: @home\n\}$/m,
+    );
     expect(r.stdout).toMatch(/^Filesystem +Size +Used +Avail +Use% +Mounted on\n\/dev\/sda +\d+(\.\d)?M /m);
     expect(r.stdout.trimEnd().split('\n').pop()).toBe('/dev/sda: unknown');
   });
 
   it('-N prepared disks: fs, lvfs, bootroot; refuses an existing file and a layout that does not fit', async () => {
-    const run = (args: string[]) => execa(jfish, args, { cwd: dir, reject: false, stripFinalNewline: false, timeout: 120_000, env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') } });
-    const a = await run(['-N', 'n1.img=fs:ext4:50M', '-N', 'n2.img=lvfs:/dev/data/root:xfs:400M:gpt', 'list-filesystems', ':', 'part-get-parttype', '/dev/sdb']);
+    const run = (args: string[]) =>
+      execa(jfish, args, {
+        cwd: dir,
+        reject: false,
+        stripFinalNewline: false,
+        timeout: 120_000,
+        env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') },
+      });
+    const a = await run([
+      '-N',
+      'n1.img=fs:ext4:50M',
+      '-N',
+      'n2.img=lvfs:/dev/data/root:xfs:400M:gpt',
+      'list-filesystems',
+      ':',
+      'part-get-parttype',
+      '/dev/sdb',
+    ]);
     expect(a.stderr).toBe('');
     expect(a.stdout).toBe('/dev/sda1: ext4\n/dev/data/root: xfs\ngpt\n');
-    expect(execFileSync('qemu-img', ['info', '--output=json', join(dir, 'n1.img')], { encoding: 'utf8' })).toMatch(/"virtual-size": 52428800/);
+    expect(execFileSync('qemu-img', ['info', '--output=json', join(dir, 'n1.img')], { encoding: 'utf8' })).toMatch(
+      /"virtual-size": 52428800/,
+    );
     const b = await run(['-N', 'bootroot', 'list-filesystems', ':', 'blockdev-getsize64', '/dev/sda1']);
     expect(b.stderr).toBe('');
     expect(b.stdout).toBe(`/dev/sda1: ext2\n/dev/sda2: ext2\n${32 * MiB}\n`);
@@ -220,12 +292,21 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     expect((await fish(['-a', img, ...cmds(['run'], ['part-disk', '/dev/sda', 'mbr'], ['mkfs', 'ext4', '/dev/sda1'])])).stderr).toBe('');
     const cases: [string[], RegExp][] = [
       [['--ro', '-a', img, ...cmds(['run'], ['mkfs', 'ext4', '/dev/sda1'])], /^jfish: mkfs: \/dev\/sda1: the drive is read-only \(--ro\)$/],
-      [['-a', img, ...cmds(['run'], ['mount', '/dev/sda1', '/'], ['part-init', '/dev/sda', 'gpt'])], /^jfish: part-init: \/dev\/sda: in use: \/dev\/sda1 is mounted on \/ \(umount it first\)$/],
-      [['-a', img, ...cmds(['run'], ['mkfs', 'ext4', '/dev/sda1', 'label:12345678901234567'])], /^jfish: mkfs: ext4 labels are limited to 16 bytes/],
+      [
+        ['-a', img, ...cmds(['run'], ['mount', '/dev/sda1', '/'], ['part-init', '/dev/sda', 'gpt'])],
+        /^jfish: part-init: \/dev\/sda: in use: \/dev\/sda1 is mounted on \/ \(umount it first\)$/,
+      ],
+      [
+        ['-a', img, ...cmds(['run'], ['mkfs', 'ext4', '/dev/sda1', 'label:12345678901234567'])],
+        /^jfish: mkfs: ext4 labels are limited to 16 bytes/,
+      ],
       [['-a', img, ...cmds(['run'], ['mkfs', 'zfs', '/dev/sda1'])], /^jfish: mkfs: unknown filesystem type 'zfs'/],
       [['-a', img, ...cmds(['run'], ['part-init', '/dev/sda', 'bsd'])], /^jfish: part-init: bsd: unknown partition table type/],
       [['-a', img, ...cmds(['run'], ['vgcreate', 'bad name', '/dev/sda1'])], /^jfish: vgcreate: bad name: not a valid VG name/],
-      [['-a', img, ...cmds(['run'], ['part-add', '/dev/sda', 'p', '100', '50'])], /^jfish: part-add: end sector 50 is before start sector 100$/],
+      [
+        ['-a', img, ...cmds(['run'], ['part-add', '/dev/sda', 'p', '100', '50'])],
+        /^jfish: part-add: end sector 50 is before start sector 100$/,
+      ],
       [['-a', img, ...cmds(['run'], ['blockdev-getsize64', '/dev/sdz'])], /^jfish: blockdev-getsize64: \/dev\/sdz: No such device$/],
     ];
     for (const [args, msg] of cases) {

@@ -20,8 +20,16 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
 const built = existsSync(join(repo, 'dist/bundle/jfish.mjs'));
 const root = process.getuid?.() === 0;
-const python = ['/usr/bin/python3', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'python3'))].find((p) => p.startsWith('/') && existsSync(p));
-const skipReason = !built ? 'dist/bundle/jfish.mjs is not built (run npm run build)' : !root ? 'needs root (loop devices, mounts)' : !python ? 'no python3' : '';
+const python = ['/usr/bin/python3', ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'python3'))].find(
+  (p) => p.startsWith('/') && existsSync(p),
+);
+const skipReason = !built
+  ? 'dist/bundle/jfish.mjs is not built (run npm run build)'
+  : !root
+    ? 'needs root (loop devices, mounts)'
+    : !python
+      ? 'no python3'
+      : '';
 if (skipReason) console.log(`skipping jfish light remote client tests: ${skipReason}`);
 
 let dir = '';
@@ -32,7 +40,15 @@ let before: Snapshot;
 let server = 0;
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
-  return { JOOT_CONFIG: '', JOOT_RUN_DIR: runDir, XDG_RUNTIME_DIR: xdg, JFISH_PID: '', JFISH_REMOTE_CLIENT: '', JFISH_REMOTE_TIMING: '', ...extra };
+  return {
+    JOOT_CONFIG: '',
+    JOOT_RUN_DIR: runDir,
+    XDG_RUNTIME_DIR: xdg,
+    JFISH_PID: '',
+    JFISH_REMOTE_CLIENT: '',
+    JFISH_REMOTE_TIMING: '',
+    ...extra,
+  };
 }
 
 interface Result {
@@ -55,7 +71,10 @@ async function run(args: string[], opts: { env?: Record<string, string>; input?:
 }
 
 /** Both clients on the same command line: byte-identical results; the Python client's. */
-async function same(args: string[], extra: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; exitCode: number | undefined; raw: Result }> {
+async function same(
+  args: string[],
+  extra: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string; exitCode: number | undefined; raw: Result }> {
   const py = await run(args, { env: extra });
   const node = await run(args, { env: extra, node: true });
   expect(py.stderr.toString('latin1')).toBe(node.stderr.toString('latin1'));
@@ -168,7 +187,9 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
     chmodSync(sockDir, 0o755);
     try {
       const open = await same(['--remote', 'echo', 'x'], pidEnv);
-      expect(open.stderr).toBe(`jfish: --remote: refusing ${join(sockDir, `jfish-${server}.sock`)}: ${sockDir} is accessible to other users (mode 755)\n`);
+      expect(open.stderr).toBe(
+        `jfish: --remote: refusing ${join(sockDir, `jfish-${server}.sock`)}: ${sockDir} is accessible to other users (mode 755)\n`,
+      );
       expect(open.exitCode).toBe(1);
     } finally {
       chmodSync(sockDir, 0o700);
@@ -182,7 +203,12 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
     expect(r.stdout.toString()).toBe('one\nhost \nSAMPLE\n');
     expect(r.exitCode).toBe(0);
     // the Python client itself hands a command-less call to node
-    const direct = await execa(python!, ['-I', '-S', join(repo, 'bin/jfish-remote.py'), '--remote'], { reject: false, env: env(pidEnv), input: 'echo via-python\n', cwd: dir });
+    const direct = await execa(python!, ['-I', '-S', join(repo, 'bin/jfish-remote.py'), '--remote'], {
+      reject: false,
+      env: env(pidEnv),
+      input: 'echo via-python\n',
+      cwd: dir,
+    });
     expect([direct.stdout, direct.stderr, direct.exitCode]).toEqual(['via-python', '', 0]);
   }, 120_000);
 
@@ -214,7 +240,14 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
           requests.push(buf);
           const req = JSON.parse(buf.subarray(5).toString()) as { commands: string[][] };
           const what = req.commands[0]![0];
-          if (what === 'host') conn.end(Buffer.concat([frame('O', 'before\n'), frame('H', '{"op":"system","command":"echo hi","cwd":"/"}\n'), frame('D', '{"status":0,"ms":1}')]));
+          if (what === 'host')
+            conn.end(
+              Buffer.concat([
+                frame('O', 'before\n'),
+                frame('H', '{"op":"system","command":"echo hi","cwd":"/"}\n'),
+                frame('D', '{"status":0,"ms":1}'),
+              ]),
+            );
           else if (what === 'weird') conn.end(Buffer.concat([frame('Z', 'x'), frame('D', '{"status":0,"ms":1}')]));
           else if (what === 'badframe') conn.end(Buffer.from([0, 0, 0, 0, 0x4f]));
           else if (what === 'close') conn.end(frame('O', 'partial'));
@@ -245,7 +278,11 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
       const bad = await same(['--remote', 'badframe'], fakeEnv());
       expect([bad.stderr, bad.exitCode]).toEqual(['jfish: --remote: bad reply from the server: Error: bad frame\n', 1]);
       const closed = await same(['--remote', 'close'], fakeEnv());
-      expect([closed.stdout, closed.stderr, closed.exitCode]).toEqual(['partial', `jfish: --remote: the jfish server with pid ${fakePid} closed the connection without an answer\n`, 1]);
+      expect([closed.stdout, closed.stderr, closed.exitCode]).toEqual([
+        'partial',
+        `jfish: --remote: the jfish server with pid ${fakePid} closed the connection without an answer\n`,
+        1,
+      ]);
     });
 
     it('a host command or an unknown frame in a one-shot reply is a clear error', async () => {

@@ -144,7 +144,10 @@ describe.skipIf(skipReason !== '')('jfish --remote < SCRIPT', () => {
 
   it('download and pipelines work from a script, and exit in a script ends the server', async () => {
     const pid = await listen('--ro', '-i');
-    const r = await run(['--remote'], { input: 'download /etc/hostname host-copy\n!cat host-copy\ncat /hello.txt | od -c | head -1\nexit\necho not reached\n', env: pid });
+    const r = await run(['--remote'], {
+      input: 'download /etc/hostname host-copy\n!cat host-copy\ncat /hello.txt | od -c | head -1\nexit\necho not reached\n',
+      env: pid,
+    });
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n')[0]).toBe('sample');
     expect(r.stdout.split('\n')[1]).toMatch(/^0000000 +H +e +l +l +o/);

@@ -51,7 +51,26 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
 
   it('add and add-ro add drives before run, with format: and readonly:', async () => {
     const sums = [sha(a), sha(b)];
-    const r = await run(['add', 'a.raw', 'format:raw', 'readonly:true', ':', 'add-drive-ro', b, ':', 'run', ':', 'list-devices', ':', 'mount-ro', '/dev/sdb2', '/', ':', 'cat', '/etc/hostname']);
+    const r = await run([
+      'add',
+      'a.raw',
+      'format:raw',
+      'readonly:true',
+      ':',
+      'add-drive-ro',
+      b,
+      ':',
+      'run',
+      ':',
+      'list-devices',
+      ':',
+      'mount-ro',
+      '/dev/sdb2',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/dev/sda\n/dev/sdb\nsample');
     expect(r.exitCode).toBe(0);
@@ -68,7 +87,9 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
     expect(late.stdout).toBe('');
     expect(late.exitCode).toBe(1);
     const unknown = await run(['add', a, 'iface:virtio']);
-    expect(unknown.stderr).toMatch(/^jfish: add: 'iface:virtio': expected an optional argument \(format:, readonly:\): usage: add filename \[format:\.\.\] \[readonly:true\|false\]$/);
+    expect(unknown.stderr).toMatch(
+      /^jfish: add: 'iface:virtio': expected an optional argument \(format:, readonly:\): usage: add filename \[format:\.\.\] \[readonly:true\|false\]$/,
+    );
     expect(unknown.exitCode).toBe(1);
     const bool = await run(['add-ro', a, 'readonly:true']);
     expect(bool.stderr).toMatch(/^jfish: add-ro: 'readonly:true': expected an optional argument \(format:\)/);
@@ -84,10 +105,35 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
 
   it('reopen: a new session on the same drives, launched again, nothing mounted', async () => {
     const sum = sha(a);
-    const r = await run(
-      ['--ro', '-a', a, 'add-ro', b, ':', 'run', ':', 'mount-ro', '/dev/sda2', '/', ':', 'cat', '/etc/hostname', ':', 'reopen', ':',
-        'mountpoints', ':', 'list-devices', ':', 'mount-ro', '/dev/sdb2', '/', ':', 'cat', '/etc/hostname'],
-    );
+    const r = await run([
+      '--ro',
+      '-a',
+      a,
+      'add-ro',
+      b,
+      ':',
+      'run',
+      ':',
+      'mount-ro',
+      '/dev/sda2',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+      ':',
+      'reopen',
+      ':',
+      'mountpoints',
+      ':',
+      'list-devices',
+      ':',
+      'mount-ro',
+      '/dev/sdb2',
+      '/',
+      ':',
+      'cat',
+      '/etc/hostname',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('sample\n/dev/sda\n/dev/sdb\nsample');
     expect(r.exitCode).toBe(0);
@@ -96,7 +142,23 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
     expect(early.stderr).toBe('');
     expect(early.stdout).toBe('/dev/sda\n/dev/sdb');
     // -i mounts are released too
-    const insp = await run(['--ro', '-a', a, '-i', 'mountpoints', ':', 'echo', 'reopening', ':', 'reopen', ':', 'mountpoints', ':', 'echo', 'end']);
+    const insp = await run([
+      '--ro',
+      '-a',
+      a,
+      '-i',
+      'mountpoints',
+      ':',
+      'echo',
+      'reopening',
+      ':',
+      'reopen',
+      ':',
+      'mountpoints',
+      ':',
+      'echo',
+      'end',
+    ]);
     expect(insp.stderr).toBe('');
     expect(insp.stdout).toMatch(/^\/dev\/sda2: \/\n(.*\n)*reopening\nend$/);
     expect(sha(a)).toBe(sum);
@@ -104,7 +166,24 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
   }, 60_000);
 
   it('reopen keeps a read-write session read-write', async () => {
-    const r = await run(['-a', a, 'run', ':', 'reopen', ':', 'mount', '/dev/sda2', '/', ':', 'write', '/reopened', 'yes', ':', 'cat', '/reopened']);
+    const r = await run([
+      '-a',
+      a,
+      'run',
+      ':',
+      'reopen',
+      ':',
+      'mount',
+      '/dev/sda2',
+      '/',
+      ':',
+      'write',
+      '/reopened',
+      'yes',
+      ':',
+      'cat',
+      '/reopened',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('yes');
     const back = await run(['--ro', '-a', a, '-m', '/dev/sda2', 'cat', '/reopened']);

@@ -26,7 +26,9 @@ async function loops(): Promise<string[]> {
   return (await execa('losetup', ['-a'], { reject: false })).stdout.split('\n').filter((l) => l.includes('fixtures') || l.includes(dir));
 }
 function mounts(): string[] {
-  return readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => /joot/.test(l));
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .filter((l) => /joot/.test(l));
 }
 
 function run(args: string[], input = '', env: Record<string, string> = {}) {
@@ -101,7 +103,10 @@ describe.skipIf(skipReason !== '')('jfish shell', () => {
   });
 
   it('!cmd runs on the host, <!cmd runs its output, | pipes the output through the host', async () => {
-    const r = await run(['--ro', '-a', sample], '!echo local $((1+2))\n<!echo run; echo list-devices\nlist-filesystems | wc -l\n!false\necho no\n');
+    const r = await run(
+      ['--ro', '-a', sample],
+      '!echo local $((1+2))\n<!echo run; echo list-devices\nlist-filesystems | wc -l\n!false\necho no\n',
+    );
     expect(r.stdout).toBe('local 3\n/dev/sda\n2');
     expect(r.stderr).toBe('jfish: !false: exited with status 1\n'.trimEnd());
     expect(r.exitCode).toBe(1);

@@ -3,7 +3,20 @@
 // host tar, on host temp dirs). Runs against the built code: `npm run build` first.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +43,11 @@ const mount = () => ['-a', img, 'run', ':', 'mount', '/dev/sda2', '/'];
 /** Mount the copy's p2 on the host for `fn` (test-only: set and check attributes with the
  *  host's tools, independently of jfish); the loop device goes with the umount. */
 async function onHost<T>(fn: (m: string) => T | Promise<T>, ro = false): Promise<T> {
-  const part = (JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as { partitiontable: { sectorsize?: number; partitions: { start: number }[] } }).partitiontable;
+  const part = (
+    JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as {
+      partitiontable: { sectorsize?: number; partitions: { start: number }[] };
+    }
+  ).partitiontable;
   const m = mkdtempSync(join(dir, 'mnt-'));
   execFileSync('mount', ['-o', `loop,offset=${part.partitions[1]!.start * (part.sectorsize ?? 512)}${ro ? ',ro' : ''}`, img, m]);
   try {
@@ -40,7 +57,8 @@ async function onHost<T>(fn: (m: string) => T | Promise<T>, ro = false): Promise
     rmSync(m, { recursive: true, force: true });
   }
 }
-const xattrsOf = (p: string): string => execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
+const xattrsOf = (p: string): string =>
+  execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
 const aclOf = (p: string): string => execFileSync('getfacl', ['-cn', p], { encoding: 'utf8' });
 const LABEL = 'system_u:object_r:etc_t:s0';
 
@@ -99,7 +117,18 @@ describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
     const w = await run([...mount(), ':', 'mkdir', '/srv/in', ':', 'tar-in', join(dir, 'src.tgz'), '/srv/in', 'compress:gzip']);
     expect(w.stderr).toBe('');
     expect(w.exitCode).toBe(0);
-    const r = await run(['--ro', ...mount(), ':', 'tar-out', '/srv/in', join(dir, 'back.tar.xz'), 'compress:xz', ':', 'readlink', '/srv/in/abs']);
+    const r = await run([
+      '--ro',
+      ...mount(),
+      ':',
+      'tar-out',
+      '/srv/in',
+      join(dir, 'back.tar.xz'),
+      'compress:xz',
+      ':',
+      'readlink',
+      '/srv/in/abs',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('/etc/shadow\n');
     const back = join(dir, 'back');
@@ -145,7 +174,17 @@ describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
         return false; // the host's LSM does not allow it: labels are not checked
       }
     });
-    const r = await run(['--ro', ...mount(), ':', 'tar-out', '/srv/attrs', join(dir, 'attrs.tar'), 'xattrs:true', 'selinux:true', 'acls:true']);
+    const r = await run([
+      '--ro',
+      ...mount(),
+      ':',
+      'tar-out',
+      '/srv/attrs',
+      join(dir, 'attrs.tar'),
+      'xattrs:true',
+      'selinux:true',
+      'acls:true',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     const x = join(dir, 'attrs-x');
@@ -185,7 +224,26 @@ describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
     }
     execFileSync('tar', ['--xattrs', '--acls', '--selinux', '--format=posix', '-cf', join(dir, 'attrs-in.tar'), '-C', src, '.']);
 
-    const w = await run([...mount(), ':', 'mkdir', '/srv/ain', ':', 'mkdir', '/srv/plain', ':', 'tar-in', join(dir, 'attrs-in.tar'), '/srv/ain', 'xattrs:true', 'selinux:true', 'acls:true', ':', 'tar-in', join(dir, 'attrs-in.tar'), '/srv/plain']);
+    const w = await run([
+      ...mount(),
+      ':',
+      'mkdir',
+      '/srv/ain',
+      ':',
+      'mkdir',
+      '/srv/plain',
+      ':',
+      'tar-in',
+      join(dir, 'attrs-in.tar'),
+      '/srv/ain',
+      'xattrs:true',
+      'selinux:true',
+      'acls:true',
+      ':',
+      'tar-in',
+      join(dir, 'attrs-in.tar'),
+      '/srv/plain',
+    ]);
     expect(w.stderr).toBe('');
     expect(w.exitCode).toBe(0);
     await onHost((m) => {

@@ -1,7 +1,21 @@
 // jfish's transfer commands end to end: the real bin/jfish on a COPY of fixture('sample.raw')
 // (p2 ext4 'root' with /hello.txt). Runs against the built code: `npm run build` first.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,10 +73,24 @@ describe.skipIf(skipReason !== '')('jfish transfer commands', () => {
     const data = Buffer.alloc(1536 * 1024 + 3);
     for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 11)) & 0xff;
     writeFileSync(join(dir, 'up.bin'), data);
-    const w = await run([...mount(), ':', 'upload', 'up.bin', '/srv/up.bin', ':', 'upload', '-', '/srv/stdin.txt'], { cwd: dir, input: 'piped\n' });
+    const w = await run([...mount(), ':', 'upload', 'up.bin', '/srv/up.bin', ':', 'upload', '-', '/srv/stdin.txt'], {
+      cwd: dir,
+      input: 'piped\n',
+    });
     expect(w.stderr).toBe('');
     expect(w.exitCode).toBe(0);
-    const r = await run(['--ro', ...mount(), ':', 'download', '/srv/up.bin', join(dir, 'down.bin'), ':', 'download', '/srv/stdin.txt', '-']);
+    const r = await run([
+      '--ro',
+      ...mount(),
+      ':',
+      'download',
+      '/srv/up.bin',
+      join(dir, 'down.bin'),
+      ':',
+      'download',
+      '/srv/stdin.txt',
+      '-',
+    ]);
     expect(r.stderr).toBe('');
     expect(sha(readFileSync(join(dir, 'down.bin')))).toBe(sha(data));
     expect(r.stdout).toBe('piped\n');

@@ -24,7 +24,8 @@ if (skipReason) console.log(`skipping jformat integration tests: ${skipReason}`)
 
 const MiB = 1024 * 1024;
 const VIRT_FILESYSTEMS = ['/usr/bin/virt-filesystems', '/usr/local/bin/virt-filesystems'].find((p) => existsSync(p));
-if (!skipReason && !VIRT_FILESYSTEMS) console.log('jformat.test.ts: virt-filesystems comparison skipped: libguestfs-tools is not installed');
+if (!skipReason && !VIRT_FILESYSTEMS)
+  console.log('jformat.test.ts: virt-filesystems comparison skipped: libguestfs-tools is not installed');
 let dir = '';
 let before: Snapshot;
 
@@ -82,7 +83,12 @@ function blkid(dev: string): Record<string, string> {
   } catch {
     return {};
   }
-  return Object.fromEntries(out.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 /** The filesystem's own checker, read-only; throws on errors. */
@@ -107,9 +113,24 @@ function lvmView(raw: string, offset: number, size: number): { vg: string; lv: s
   return withLoop(
     raw,
     (pv) => {
-      const lvm = (args: string[]) => execFileSync('lvm', [...args.slice(0, 1), '--devices', pv, '--driverloaded', 'n', '--config', LVM_CONF, ...args.slice(1)], { encoding: 'utf8', env: LVM_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const lvm = (args: string[]) =>
+        execFileSync('lvm', [...args.slice(0, 1), '--devices', pv, '--driverloaded', 'n', '--config', LVM_CONF, ...args.slice(1)], {
+          encoding: 'utf8',
+          env: LVM_ENV,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
       lvm(['vgck']);
-      const [vg, lv, lvSize, ranges] = lvm(['lvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_size,seg_pe_ranges']).trim().split(/\s+/);
+      const [vg, lv, lvSize, ranges] = lvm([
+        'lvs',
+        '--noheadings',
+        '--units',
+        'b',
+        '--nosuffix',
+        '-o',
+        'vg_name,lv_name,lv_size,seg_pe_ranges',
+      ])
+        .trim()
+        .split(/\s+/);
       const [peStart] = lvm(['pvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start']).trim().split(/\s+/);
       const [extent] = lvm(['vgs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_extent_size']).trim().split(/\s+/);
       const firstPe = Number(/:(\d+)-/.exec(ranges!)![1]);
@@ -144,10 +165,15 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     expect(t.partitions[0]!.start).toBe(2048);
     expect(mbrTypes(img)).toEqual([0x83]);
     const { offset, size } = part1(img);
-    withLoop(img, (dev) => {
-      expect(blkid(dev)).toMatchObject({ TYPE: 'ext4', LABEL: 'DATA' });
-      fsckN(dev, 'ext4');
-    }, offset, size);
+    withLoop(
+      img,
+      (dev) => {
+        expect(blkid(dev)).toMatchObject({ TYPE: 'ext4', LABEL: 'DATA' });
+        fsckN(dev, 'ext4');
+      },
+      offset,
+      size,
+    );
   });
 
   it('a new 10 GiB qcow2 (--create) with GPT and xfs, sparse', async () => {
@@ -164,10 +190,15 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     expect(t.label).toBe('gpt');
     expect(t.partitions[0]!.type).toBe('0FC63DAF-8483-4772-8E79-3D69D8477DE4');
     const { offset, size } = part1(raw);
-    withLoop(raw, (dev) => {
-      expect(blkid(dev)).toMatchObject({ TYPE: 'xfs', LABEL: 'XROOT' });
-      fsckN(dev, 'xfs');
-    }, offset, size);
+    withLoop(
+      raw,
+      (dev) => {
+        expect(blkid(dev)).toMatchObject({ TYPE: 'xfs', LABEL: 'XROOT' });
+        fsckN(dev, 'xfs');
+      },
+      offset,
+      size,
+    );
   });
 
   it('bare --lvm: PV on an MBR partition (type 8e), VG/LV over all of it, ext4 on the LV', async () => {
@@ -181,10 +212,15 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     const v = lvmView(img, offset, size);
     expect([v.vg, v.lv]).toEqual(['VG', 'LV']);
     expect(v.lvSize).toBeGreaterThan(120 * MiB);
-    withLoop(img, (dev) => {
-      expect(blkid(dev).TYPE).toBe('ext4');
-      fsckN(dev, 'ext4');
-    }, v.lvOffset, v.lvSize);
+    withLoop(
+      img,
+      (dev) => {
+        expect(blkid(dev).TYPE).toBe('ext4');
+        fsckN(dev, 'ext4');
+      },
+      v.lvOffset,
+      v.lvSize,
+    );
   });
 
   it('--lvm=/dev/data/root on GPT with xfs, and the other filesystems with their MBR type bytes', async () => {
@@ -196,10 +232,15 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     const { offset, size } = part1(img);
     const v = lvmView(img, offset, size);
     expect([v.vg, v.lv]).toEqual(['data', 'root']);
-    withLoop(img, (dev) => {
-      expect(blkid(dev)).toMatchObject({ TYPE: 'xfs', LABEL: 'R' });
-      fsckN(dev, 'xfs');
-    }, v.lvOffset, v.lvSize);
+    withLoop(
+      img,
+      (dev) => {
+        expect(blkid(dev)).toMatchObject({ TYPE: 'xfs', LABEL: 'R' });
+        fsckN(dev, 'xfs');
+      },
+      v.lvOffset,
+      v.lvSize,
+    );
 
     for (const [fs, byte, type] of [
       ['vfat', 0x0c, 'vfat'],
@@ -212,10 +253,15 @@ describe.skipIf(skipReason !== '')('jformat', () => {
       expect(rr.stderr, fs).toBe('');
       expect(mbrTypes(f), fs).toEqual([byte]);
       const p = part1(f);
-      withLoop(f, (dev) => {
-        expect(blkid(dev), fs).toMatchObject({ TYPE: type, LABEL: 'L1' });
-        fsckN(dev, type);
-      }, p.offset, p.size);
+      withLoop(
+        f,
+        (dev) => {
+          expect(blkid(dev), fs).toMatchObject({ TYPE: type, LABEL: 'L1' });
+          fsckN(dev, type);
+        },
+        p.offset,
+        p.size,
+      );
     }
   });
 
@@ -248,28 +294,36 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     expect(readFileSync(img).every((x) => x === 0)).toBe(true);
   });
 
-  it.skipIf(!VIRT_FILESYSTEMS)('virt-filesystems --all --long agrees on GPT + LVM + xfs', async () => {
-    const img = join(dir, 'vf.raw');
-    const r = await jf(['-a', img, '--create', '400M', '--partition=gpt', '--lvm=/dev/data/root', '--filesystem=xfs', '--label=R']);
-    expect(r.exitCode).toBe(0);
-    const vf = await execa(VIRT_FILESYSTEMS!, ['--all', '--long', '--csv', '-a', img], {
-      env: { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg', LC_ALL: 'C' },
-      reject: false,
-      timeout: 300_000,
-    });
-    expect(vf.exitCode, vf.stderr).toBe(0);
-    const rows = vf.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
-    const row = (name: string, type: string) => rows.find((x) => x[0] === name && x[1] === type);
-    const p = part1(img);
-    const v = lvmView(img, p.offset, p.size);
-    expect(row('/dev/sda', 'device')?.[5]).toBe(String(400 * MiB));
-    expect(row('/dev/sda1', 'partition')?.[5]).toBe(String(p.size));
-    expect(row('/dev/data', 'vg')).toBeDefined();
-    expect(row('/dev/data/root', 'lv')?.[5]).toBe(String(v.lvSize));
-    expect(row('/dev/data/root', 'filesystem')?.slice(2, 4)).toEqual(['xfs', 'R']);
-    // (its pv row names the PV /dev/sdb1: libguestfs's appliance counts its own disk first)
-    expect(rows.filter((x) => x[1] === 'pv')).toHaveLength(1);
-  }, 320_000);
+  it.skipIf(!VIRT_FILESYSTEMS)(
+    'virt-filesystems --all --long agrees on GPT + LVM + xfs',
+    async () => {
+      const img = join(dir, 'vf.raw');
+      const r = await jf(['-a', img, '--create', '400M', '--partition=gpt', '--lvm=/dev/data/root', '--filesystem=xfs', '--label=R']);
+      expect(r.exitCode).toBe(0);
+      const vf = await execa(VIRT_FILESYSTEMS!, ['--all', '--long', '--csv', '-a', img], {
+        env: { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg', LC_ALL: 'C' },
+        reject: false,
+        timeout: 300_000,
+      });
+      expect(vf.exitCode, vf.stderr).toBe(0);
+      const rows = vf.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
+      const row = (name: string, type: string) => rows.find((x) => x[0] === name && x[1] === type);
+      const p = part1(img);
+      const v = lvmView(img, p.offset, p.size);
+      expect(row('/dev/sda', 'device')?.[5]).toBe(String(400 * MiB));
+      expect(row('/dev/sda1', 'partition')?.[5]).toBe(String(p.size));
+      expect(row('/dev/data', 'vg')).toBeDefined();
+      expect(row('/dev/data/root', 'lv')?.[5]).toBe(String(v.lvSize));
+      expect(row('/dev/data/root', 'filesystem')?.slice(2, 4)).toEqual(['xfs', 'R']);
+      // (its pv row names the PV /dev/sdb1: libguestfs's appliance counts its own disk first)
+      expect(rows.filter((x) => x[1] === 'pv')).toHaveLength(1);
+    },
+    320_000,
+  );
 
   it('bad input: one line, non-zero exit, nothing written', async () => {
     const img = blank('h.raw', 64 * MiB);
@@ -332,7 +386,9 @@ describe.skipIf(skipReason !== '')('jformat', () => {
     expect(listen.exitCode).toBe(0);
     const pid = /JFISH_PID=(\d+)/.exec(listen.stdout)![1]!;
     try {
-      expect((await execa(jfish, ['--remote', 'run'], { env: { ...env, JFISH_PID: pid }, reject: false, timeout: 60_000 })).exitCode).toBe(0);
+      expect((await execa(jfish, ['--remote', 'run'], { env: { ...env, JFISH_PID: pid }, reject: false, timeout: 60_000 })).exitCode).toBe(
+        0,
+      );
       const r = await jf(['-a', img, '--filesystem=ext2']);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/^jformat: .*i\.raw: in use by another joot session \(pid \d+, read-write\)$/m);

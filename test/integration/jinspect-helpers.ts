@@ -23,7 +23,13 @@ export const SCHEMA_FILE = path.join(REPO_ROOT, 'schema', 'jinspect.schema.json'
 /** Root, loop devices, and a built jinspect. */
 export const CAN_RUN_JINSPECT = process.getuid?.() === 0 && existsSync('/dev/loop-control') && existsSync(BUNDLE);
 export const WHY_NOT =
-  process.getuid?.() !== 0 ? 'not root' : !existsSync('/dev/loop-control') ? 'no /dev/loop-control' : !existsSync(BUNDLE) ? `${BUNDLE} is not built (npm run build)` : '';
+  process.getuid?.() !== 0
+    ? 'not root'
+    : !existsSync('/dev/loop-control')
+      ? 'no /dev/loop-control'
+      : !existsSync(BUNDLE)
+        ? `${BUNDLE} is not built (npm run build)`
+        : '';
 
 // ------------------------------------------------------------------------------------------
 // A private work directory
@@ -92,7 +98,13 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: performance.now() - t0 });
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: performance.now() - t0,
+      });
     });
   });
 }
@@ -107,7 +119,10 @@ export interface JinspectResult extends RunResult {
  * /usr/bin/time when `measure` (peak RSS, %M) — the time's report goes to a file, so stderr
  * stays jinspect's own.
  */
-export async function jinspect(args: string[], opts: { runDir?: string; measure?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<JinspectResult> {
+export async function jinspect(
+  args: string[],
+  opts: { runDir?: string; measure?: boolean; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<JinspectResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', ...opts.env };
   if (opts.runDir) env.JOOT_RUN_DIR = opts.runDir;
   delete env.JOOT_TMPDIR;
@@ -133,7 +148,7 @@ export function reportOf(r: RunResult): InspectionReport {
 // ------------------------------------------------------------------------------------------
 // The JSON Schema
 
-let validator: ((data: unknown) => boolean) & { errors?: unknown } | undefined;
+let validator: (((data: unknown) => boolean) & { errors?: unknown }) | undefined;
 
 /** Schema errors of a jinspect report ([] when valid). */
 export function schemaErrors(report: unknown): string[] {
@@ -142,7 +157,9 @@ export function schemaErrors(report: unknown): string[] {
     validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
   }
   if (validator(report)) return [];
-  return ((validator.errors ?? []) as { instancePath: string; message?: string }[]).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+  return ((validator.errors ?? []) as { instancePath: string; message?: string }[]).map(
+    (e) => `${e.instancePath || '/'} ${e.message ?? ''}`,
+  );
 }
 
 // ------------------------------------------------------------------------------------------

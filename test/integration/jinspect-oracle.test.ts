@@ -20,7 +20,19 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/index.js';
-import { CAN_RUN_JINSPECT, WHY_NOT, Workdir, XML_OS_FIELDS, jinspect, operatingSystemsOfXml, reportOf, run, schemaErrors, type RunResult, type XmlOs } from './jinspect-helpers.js';
+import {
+  CAN_RUN_JINSPECT,
+  WHY_NOT,
+  Workdir,
+  XML_OS_FIELDS,
+  jinspect,
+  operatingSystemsOfXml,
+  reportOf,
+  run,
+  schemaErrors,
+  type RunResult,
+  type XmlOs,
+} from './jinspect-helpers.js';
 import type { Application, InspectionReport } from '../../src/inspect/types.js';
 
 function which(cmd: string): string | undefined {
@@ -49,7 +61,10 @@ const j: Record<string, { json: InspectionReport; xml: XmlOs[] }> = {};
 async function virtInspector(image: string, extra: string[] = []): Promise<{ result: RunResult; oses: XmlOs[] }> {
   const result = await run(VIRT_INSPECTOR!, [...extra, '-a', image], { env: VI_ENV, timeoutMs: 400_000 });
   timings.push(`virt-inspector ${[...extra, path.basename(image)].join(' ')}: ${(result.ms / 1000).toFixed(1)} s`);
-  if (result.code !== 0) throw new Error(`virt-inspector on ${image} exited ${String(result.code ?? result.signal)}: ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+  if (result.code !== 0)
+    throw new Error(
+      `virt-inspector on ${image} exited ${String(result.code ?? result.signal)}: ${result.stderr.trim().split('\n').slice(-5).join(' | ')}`,
+    );
   return { result, oses: operatingSystemsOfXml(result.stdout) };
 }
 
@@ -73,13 +88,30 @@ async function rpmOracle(image: string, dbdir: string, backend: 'sqlite' | 'bdb_
   const F = '<@F@>';
   const R = '<@R@>';
   const tags = ['NAME', 'EPOCHNUM', 'VERSION', 'RELEASE', 'ARCH', 'URL', 'SUMMARY', 'DESCRIPTION'];
-  const q = await run(RPM!, ['--define', `_db_backend ${backend}`, '--dbpath', path.join(dest, path.basename(dbdir)), '-qa', '--qf', `${tags.map((t) => `%{${t}}`).join(F)}${R}`]);
+  const q = await run(RPM!, [
+    '--define',
+    `_db_backend ${backend}`,
+    '--dbpath',
+    path.join(dest, path.basename(dbdir)),
+    '-qa',
+    '--qf',
+    `${tags.map((t) => `%{${t}}`).join(F)}${R}`,
+  ]);
   if (q.code !== 0) throw new Error(`rpm -qa: ${q.stderr}`);
   return q.stdout
     .split(R)
     .filter(Boolean)
     .map((rec) => {
-      const [name, epoch, version, release, arch, url, summary, description] = rec.split(F) as [string, string, string, string, string, string, string, string];
+      const [name, epoch, version, release, arch, url, summary, description] = rec.split(F) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const a: Application = { name, epoch: Number(epoch), version, release, arch };
       if (url !== '(none)') a.url = url;
       if (summary !== '(none)') a.summary = summary;
@@ -190,7 +222,12 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
       const x = J()[0]!.filesystems;
       expect(x.filter((f) => f.device !== '/dev/sda3')).toEqual(v);
       expect(v.some((f) => f.device === '/dev/sda3')).toBe(false);
-      expect(x.find((f) => f.device === '/dev/sda3')).toEqual({ device: '/dev/sda3', type: 'xfs', label: 'debhome', uuid: 'deb16000-0000-4000-8000-000000000003' });
+      expect(x.find((f) => f.device === '/dev/sda3')).toEqual({
+        device: '/dev/sda3',
+        type: 'xfs',
+        label: 'debhome',
+        uuid: 'deb16000-0000-4000-8000-000000000003',
+      });
       // swap is listed by both (fstab's swap line)
       expect(v.find((f) => f.device === '/dev/sda4')?.type).toBe('swap');
     });
@@ -233,7 +270,9 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
       });
       // how often each deliberate difference shows on this image (a debootstrap bookworm: no
       // upstream version with a '-', so the split never differs; most descriptions have '.' lines)
-      console.log(`debian-gpt.qcow2: ${va.length} packages; release split differs for ${releaseSplitDiffers}, description '.' lines in ${descriptionDotLines}`);
+      console.log(
+        `debian-gpt.qcow2: ${va.length} packages; release split differs for ${releaseSplitDiffers}, description '.' lines in ${descriptionDotLines}`,
+      );
       expect(descriptionDotLines).toBeGreaterThan(0);
     });
 
@@ -264,7 +303,8 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
     expect(xa.at(-1)).toMatchObject({ name: 'zlib1g', epoch: 1, version: '1.2.13.dfsg', release: '1', source_package: 'zlib' });
     va.forEach((w, i) => {
       const g = xa[i]!;
-      for (const k of ['epoch', 'version', 'release', 'arch', 'url', 'source_package', 'summary'] as const) expect(g[k], `${String(w['name'])}: ${k}`).toBe(w[k]);
+      for (const k of ['epoch', 'version', 'release', 'arch', 'url', 'source_package', 'summary'] as const)
+        expect(g[k], `${String(w['name'])}: ${k}`).toBe(w[k]);
       const undotted = String(w['description'] ?? '')
         .split('\n')
         .map((l) => (l === '.' ? '' : l))
@@ -305,8 +345,12 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
 
 /** Same packages (sorted by name, then rpm version order, as virt-inspector sorts), field by field. */
 function expectSameRpmApps(got: Application[], want: Application[]): void {
-  const sorted = [...want].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.epoch - b.epoch || rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release)));
-  expect(got.map((a) => `${a.name}-${a.epoch}:${a.version}-${a.release}.${a.arch}`)).toEqual(sorted.map((a) => `${a.name}-${a.epoch}:${a.version}-${a.release}.${a.arch}`));
+  const sorted = [...want].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : a.epoch - b.epoch || rpmvercmp(a.version, b.version) || rpmvercmp(a.release, b.release),
+  );
+  expect(got.map((a) => `${a.name}-${a.epoch}:${a.version}-${a.release}.${a.arch}`)).toEqual(
+    sorted.map((a) => `${a.name}-${a.epoch}:${a.version}-${a.release}.${a.arch}`),
+  );
   sorted.forEach((w, i) => {
     const g = got[i]!;
     for (const k of ['url', 'summary', 'description'] as const) expect(g[k], `${w.name}: ${k}`).toBe(w[k]);

@@ -54,11 +54,14 @@ describe.skipIf(!!SKIP)('jinspect agrees with virt-inspector on Windows guests',
       imgs.map(async (img) => {
         const r = await run(VIRT_INSPECTOR!, ['-a', img], { env: VI_ENV, timeoutMs: 400_000 });
         timings.push(`virt-inspector ${path.basename(img)}: ${(r.ms / 1000).toFixed(1)} s`);
-        if (r.code !== 0) throw new Error(`virt-inspector ${img} exited ${String(r.code ?? r.signal)}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        if (r.code !== 0)
+          throw new Error(
+            `virt-inspector ${img} exited ${String(r.code ?? r.signal)}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          );
         return r.stdout;
       }),
     );
-    NAMES.forEach((n, i) => (vi[n] = child(parseXml(results[i]!), 'operatingsystem')!));
+    for (const [i, n] of NAMES.entries()) vi[n] = child(parseXml(results[i]!), 'operatingsystem')!;
     for (const [i, n] of NAMES.entries()) {
       const r = await jinspect(['--xml', imgs[i]!], { runDir: wd.runDir });
       timings.push(`jinspect --xml ${n}: ${r.ms.toFixed(0)} ms`);

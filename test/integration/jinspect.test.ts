@@ -44,7 +44,9 @@ const img = (name: (typeof INSPECTION_FIXTURES)[number] | (typeof OTHER_FIXTURES
 /** Every line of the host's /etc/shadow (the hostile image's links must never reach them). */
 const HOST_SHADOW_LINES = (() => {
   try {
-    return readFileSync('/etc/shadow', 'utf8').split('\n').filter((l) => l.includes(':'));
+    return readFileSync('/etc/shadow', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(':'));
   } catch {
     return [];
   }
@@ -133,7 +135,10 @@ function expectOs(os: OperatingSystem, e: ExpectedOs): void {
   expect(os.filesystems, `${where}: filesystems`).toEqual(e.filesystems);
   if (e.applications) {
     expect(os.applications_error, `${where}: applications_error`).toBeUndefined();
-    expect(os.applications?.map((a) => a.name), `${where}: applications`).toEqual(e.applications);
+    expect(
+      os.applications?.map((a) => a.name),
+      `${where}: applications`,
+    ).toEqual(e.applications);
     for (const a of os.applications ?? []) {
       expect(a.version, `${a.name}: version`).not.toBe('');
       expect(Number.isInteger(a.epoch) && a.epoch >= 0, `${a.name}: epoch`).toBe(true);
@@ -142,13 +147,19 @@ function expectOs(os: OperatingSystem, e: ExpectedOs): void {
   for (const want of e.named ?? []) {
     const got = os.applications?.filter((a) => a.name === want.name) ?? [];
     expect(got.length, `${where}: application ${want.name}`).toBeGreaterThan(0);
-    expect(got.some((a) => Object.entries(want).every(([k, v]) => (a as unknown as Record<string, unknown>)[k] === v)), `${where}: ${want.name} as ${JSON.stringify(want)}; got ${JSON.stringify(got)}`).toBe(true);
+    expect(
+      got.some((a) => Object.entries(want).every(([k, v]) => (a as unknown as Record<string, unknown>)[k] === v)),
+      `${where}: ${want.name} as ${JSON.stringify(want)}; got ${JSON.stringify(got)}`,
+    ).toBe(true);
   }
   const w = e.warnings ?? [];
   if (w === 'some') expect(os.warnings.length, `${where}: warnings`).toBeGreaterThan(0);
   else {
     expect(os.warnings.length, `${where}: warnings ${JSON.stringify(os.warnings)}`).toBe(w.length);
-    w.forEach((m, i) => (typeof m === 'string' ? expect(os.warnings[i]).toBe(m) : expect(os.warnings[i]).toMatch(m)));
+    for (const [i, m] of w.entries()) {
+      if (typeof m === 'string') expect(os.warnings[i]).toBe(m);
+      else expect(os.warnings[i]).toMatch(m);
+    }
   }
 }
 
@@ -207,10 +218,24 @@ function debianTreeOs(root: string, hostname: string, mountpoints: [string, stri
     named: [
       { name: 'coreutils', epoch: 0, version: '9.1', release: '1', arch: 'amd64' },
       { name: 'dash', epoch: 0, version: '0.5.12', release: '2' },
-      { name: 'libgmp10', epoch: 2, version: '6.2.1+dfsg1', release: '1.1', source_package: 'gmp', url: 'https://gmplib.org/', summary: 'Multiprecision arithmetic library' },
+      {
+        name: 'libgmp10',
+        epoch: 2,
+        version: '6.2.1+dfsg1',
+        release: '1.1',
+        source_package: 'gmp',
+        url: 'https://gmplib.org/',
+        summary: 'Multiprecision arithmetic library',
+      },
       { name: 'zlib1g', epoch: 1, version: '1.2.13.dfsg', release: '1', source_package: 'zlib' },
       { name: 'diffutils', epoch: 1, version: '3.8', release: '4' },
-      { name: 'bash', version: '5.2.15', source_package: 'bash', summary: 'GNU Bourne Again SHell', url: 'http://tiswww.case.edu/php/chet/bash/bashtop.html' },
+      {
+        name: 'bash',
+        version: '5.2.15',
+        source_package: 'bash',
+        summary: 'GNU Bourne Again SHell',
+        url: 'http://tiswww.case.edu/php/chet/bash/bashtop.html',
+      },
     ],
   };
 }
@@ -222,7 +247,10 @@ function expectDebianTreeApps(os: OperatingSystem): void {
   for (const row of debianTree.rows) {
     const a = apps.find((x) => x.name === row.name);
     expect(a, row.name).toBeDefined();
-    expect({ epoch: a!.epoch, version: a!.version, release: a!.release, arch: a!.arch }, row.name).toEqual({ ...debSplit(row.version), arch: row.arch });
+    expect({ epoch: a!.epoch, version: a!.version, release: a!.release, arch: a!.arch }, row.name).toEqual({
+      ...debSplit(row.version),
+      arch: row.arch,
+    });
     // dpkg-query's ${source:Package} is the package's own name when there is no Source field;
     // a "Source: NAME (VERSION)" of the same name (binNMUs like bash) gives NAME
     if (row.source !== row.name) expect(a!.source_package, `${row.name}: source_package`).toBe(row.source);
@@ -277,7 +305,15 @@ const phony = (label: string, diskId: string, type = 'ext4'): { mountpoints: [st
 });
 
 const FEDORA39_APPS: (Partial<Application> & { name: string })[] = [
-  { name: 'bash', epoch: 0, version: '5.2.26', release: '1.fc39', arch: 'x86_64', url: 'https://www.gnu.org/software/bash', summary: 'The GNU Bourne Again shell' },
+  {
+    name: 'bash',
+    epoch: 0,
+    version: '5.2.26',
+    release: '1.fc39',
+    arch: 'x86_64',
+    url: 'https://www.gnu.org/software/bash',
+    summary: 'The GNU Bourne Again shell',
+  },
   { name: 'dnf', epoch: 0, version: '4.18.2', release: '1.fc39', arch: 'noarch' },
   { name: 'fedora-release-common', epoch: 0, version: '39', release: '36', arch: 'noarch', url: 'https://fedoraproject.org/' },
   { name: 'kernel-core', epoch: 0, version: '6.5.6', release: '300.fc39', arch: 'x86_64' },
@@ -332,7 +368,15 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
   });
 
   it('the schema validator is live: it refuses a host device name and a missing field', () => {
-    const os = { root: '/dev/sda1', name: 'linux', major_version: 0, minor_version: 0, mountpoints: { '/': '/dev/sda1' }, filesystems: [], warnings: [] };
+    const os = {
+      root: '/dev/sda1',
+      name: 'linux',
+      major_version: 0,
+      minor_version: 0,
+      mountpoints: { '/': '/dev/sda1' },
+      filesystems: [],
+      warnings: [],
+    };
     expect(schemaErrors({ operatingsystems: [os] })).toEqual([]);
     expect(schemaErrors({ operatingsystems: [{ ...os, root: '/dev/loop3p1' }] })).not.toEqual([]);
     expect(schemaErrors({ operatingsystems: [{ ...os, mountpoints: { '/': '/dev/nbd0p1' } }] })).not.toEqual([]);
@@ -361,7 +405,10 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
           ['/', '/dev/sda2'],
           ['/boot', '/dev/sda1'],
         ], // tmpfs /tmp is not a device
-        filesystems: [ext4('/dev/sda1', 'boot', '5a3b1e00-0000-4000-8000-000000000001'), ext4('/dev/sda2', 'root', '5a3b1e00-0000-4000-8000-000000000002')],
+        filesystems: [
+          ext4('/dev/sda1', 'boot', '5a3b1e00-0000-4000-8000-000000000001'),
+          ext4('/dev/sda2', 'root', '5a3b1e00-0000-4000-8000-000000000002'),
+        ],
       });
       expectDebian12Status(os);
     });
@@ -381,7 +428,12 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
             ['/boot', '/dev/sda1'],
             ['/home', '/dev/sda3'],
           ],
-          [ext4('/dev/sda1', 'debboot', u(1)), ext4('/dev/sda2', 'debroot', u(2)), { device: '/dev/sda3', type: 'xfs', label: 'debhome', uuid: u(3) }, { device: '/dev/sda4', type: 'swap', label: 'debswap', uuid: u(4) }],
+          [
+            ext4('/dev/sda1', 'debboot', u(1)),
+            ext4('/dev/sda2', 'debroot', u(2)),
+            { device: '/dev/sda3', type: 'xfs', label: 'debhome', uuid: u(3) },
+            { device: '/dev/sda4', type: 'swap', label: 'debswap', uuid: u(4) },
+          ],
         ),
       );
       expectDebianTreeApps(os);
@@ -421,7 +473,12 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
       const r = await inspectOk('debian-btrfs.raw', [img('debian-btrfs.raw')]);
       expect(r.operatingsystems).toHaveLength(1);
       const os = r.operatingsystems[0]!;
-      const fs = (sub: string): FsRow => ({ device: `btrfsvol:/dev/sda1/${sub}`, type: 'btrfs', label: 'debbtrfs', uuid: 'deb1b000-0000-4000-8000-000000000001' });
+      const fs = (sub: string): FsRow => ({
+        device: `btrfsvol:/dev/sda1/${sub}`,
+        type: 'btrfs',
+        label: 'debbtrfs',
+        uuid: 'deb1b000-0000-4000-8000-000000000001',
+      });
       expectOs(
         os,
         debianTreeOs(
@@ -543,7 +600,10 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
         ],
       });
       // same name: rpm's version order
-      expect(os.applications!.filter((a) => a.name === 'kernel').map((a) => `${a.version}-${a.release}`)).toEqual(['3.10.0-1160.el7', '3.10.0-1160.105.1.el7']);
+      expect(os.applications!.filter((a) => a.name === 'kernel').map((a) => `${a.version}-${a.release}`)).toEqual([
+        '3.10.0-1160.el7',
+        '3.10.0-1160.105.1.el7',
+      ]);
     });
 
     it('arch.raw (pacman local database, epoch in the version, no VERSION_ID)', async () => {
@@ -568,7 +628,15 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
           // CONTRACT: README says bash's summary is "The GNU Bourne Again shell"; %DESC% is
           // virt-inspector's <description> for pacman packages (checked: 1.48 on this image), and
           // jinspect's: there is no summary.
-          { name: 'bash', epoch: 0, version: '5.2.026', release: '2', url: 'https://www.gnu.org/software/bash/bash.html', description: 'The GNU Bourne Again shell', summary: undefined },
+          {
+            name: 'bash',
+            epoch: 0,
+            version: '5.2.026',
+            release: '2',
+            url: 'https://www.gnu.org/software/bash/bash.html',
+            description: 'The GNU Bourne Again shell',
+            summary: undefined,
+          },
           { name: 'zlib', epoch: 1, version: '1.3.1', release: '1' },
           { name: 'pacman', epoch: 0, version: '6.0.2', release: '9' },
           { name: 'linux', epoch: 0, version: '6.7.4.arch1', release: '1', arch: 'x86_64' },
@@ -594,9 +662,24 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
         named: [
           // CONTRACT: README says release "r15" / "r4"; virt-inspector 1.48 (checked on this image)
           // drops apk's 'r', and so does jinspect. T: is the description there, not a summary.
-          { name: 'busybox', epoch: 0, version: '1.36.1', release: '15', arch: 'x86_64', url: 'https://busybox.net/', source_package: 'busybox' },
+          {
+            name: 'busybox',
+            epoch: 0,
+            version: '1.36.1',
+            release: '15',
+            arch: 'x86_64',
+            url: 'https://busybox.net/',
+            source_package: 'busybox',
+          },
           { name: 'musl', epoch: 0, version: '1.2.4_git20230717', release: '4', source_package: 'musl' },
-          { name: 'alpine-release', version: '3.19.1', release: '0', source_package: 'alpine-base', description: 'Alpine release data', summary: undefined },
+          {
+            name: 'alpine-release',
+            version: '3.19.1',
+            release: '0',
+            source_package: 'alpine-base',
+            description: 'Alpine release data',
+            summary: undefined,
+          },
         ],
       });
     });
@@ -683,18 +766,29 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
       expect(a.filesystems).toEqual([ext4('/dev/sda1', 'hostile-a', 'a0ba0000-0000-4000-8000-000000000001')]);
       expect(a.applications ?? []).toEqual([]);
       // nothing of the host's /etc/shadow, /etc/passwd or /proc/self/environ anywhere
-      for (const line of HOST_SHADOW_LINES) expect(r.stdout.includes(line), `host /etc/shadow line ${line.split(':')[0]} in the output`).toBe(false);
+      for (const line of HOST_SHADOW_LINES)
+        expect(r.stdout.includes(line), `host /etc/shadow line ${line.split(':')[0]} in the output`).toBe(false);
       const rootLine = HOST_SHADOW_LINES.find((l) => l.startsWith('root:'));
       if (rootLine) {
         expect(r.stdout).not.toContain(rootLine);
         const hash = rootLine.split(':')[1]!;
         if (hash.length > 2) expect(r.stdout).not.toContain(hash);
       }
-      for (const line of readFileSync('/etc/passwd', 'utf8').split('\n').filter((l) => l.startsWith('root:'))) expect(r.stdout).not.toContain(line);
+      for (const line of readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('root:')))
+        expect(r.stdout).not.toContain(line);
       expect(r.stdout).not.toContain(`PATH=${process.env.PATH}`);
 
       // p2: huge sparse files → warning / applications_error, the OS itself found
-      expect(b).toMatchObject({ distro: 'debian', product_name: 'Debian GNU/Linux 12 (bookworm)', major_version: 12, minor_version: 0, osinfo: 'debian12', hostname: 'hostile-b' });
+      expect(b).toMatchObject({
+        distro: 'debian',
+        product_name: 'Debian GNU/Linux 12 (bookworm)',
+        major_version: 12,
+        minor_version: 0,
+        osinfo: 'debian12',
+        hostname: 'hostile-b',
+      });
       expect(b.package_format).toBe('deb');
       expect(Object.entries(b.mountpoints)).toEqual([['/', '/dev/sda2']]);
       expect(b.filesystems).toEqual([ext4('/dev/sda2', 'hostile-b', 'a0ba0000-0000-4000-8000-000000000002')]);
@@ -716,7 +810,10 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
         expect(w).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
       }
       for (const bad of ['only-one-field', 'not-a-uuid', 'zzzz', 'sdz99', 'relative/mountpoint', 'hostile c']) {
-        expect(c.warnings.some((w) => w.includes(bad)), `a warning about ${bad}`).toBe(true);
+        expect(
+          c.warnings.some((w) => w.includes(bad)),
+          `a warning about ${bad}`,
+        ).toBe(true);
       }
       // no mountpoint from a bad line: not /etc from "/dev/../../etc/shadow", not "/../../../etc"
       expect(Object.keys(c.mountpoints)).toEqual(['/']);
@@ -754,9 +851,21 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
         expect(xml.map((o) => o.fields['root'])).toEqual(json.operatingsystems.map((o) => o.root));
         xml.forEach((x, i) => {
           const j = json.operatingsystems[i]!;
-          for (const [k, v] of Object.entries(x.fields)) expect(v, `${name} ${j.root} <${k}>`).toBe(String((j as unknown as Record<string, unknown>)[k]));
+          for (const [k, v] of Object.entries(x.fields))
+            expect(v, `${name} ${j.root} <${k}>`).toBe(String((j as unknown as Record<string, unknown>)[k]));
           // virt-inspector leaves out fields that say "unknown"; everything else is there
-          for (const k of ['name', 'arch', 'distro', 'product_name', 'major_version', 'minor_version', 'package_format', 'package_management', 'hostname', 'osinfo'] as const) {
+          for (const k of [
+            'name',
+            'arch',
+            'distro',
+            'product_name',
+            'major_version',
+            'minor_version',
+            'package_format',
+            'package_management',
+            'hostname',
+            'osinfo',
+          ] as const) {
             const v = j[k];
             if (v !== undefined && v !== 'unknown') expect(x.fields[k], `${name} ${j.root} <${k}>`).toBe(String(v));
             else expect(x.fields[k]).toBeUndefined();
@@ -766,7 +875,9 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
           expect((x.applications ?? []).length).toBe((j.applications ?? []).length);
           (j.applications ?? []).forEach((a, k) => {
             const xa = x.applications![k]!;
-            expect(xa, `${name} ${a.name}`).toEqual(JSON.parse(JSON.stringify({ ...a, epoch: a.epoch, release: a.release })) as Record<string, unknown>);
+            expect(xa, `${name} ${a.name}`).toEqual(
+              JSON.parse(JSON.stringify({ ...a, epoch: a.epoch, release: a.release })) as Record<string, unknown>,
+            );
           });
         });
       }
@@ -779,7 +890,10 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
       expect(JSON.parse(r.stdout)).toEqual(quiet);
       const lines = r.stderr.split('\n').filter(Boolean);
       for (const cmd of ['qemu-img info', 'losetup', 'partx', 'blkid', 'mount', 'umount']) {
-        expect(lines.some((l) => l.includes(cmd)), `a trace of ${cmd}`).toBe(true);
+        expect(
+          lines.some((l) => l.includes(cmd)),
+          `a trace of ${cmd}`,
+        ).toBe(true);
       }
       expect(r.stderr.endsWith('\n')).toBe(true);
     });
@@ -823,7 +937,9 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
         expect(loops.size, `${name}: loop devices in the trace`).toBeGreaterThan(0);
         expect(targets.length, `${name}: mounts in the trace`).toBeGreaterThan(0);
         const ours = (backing: string) =>
-          backing === img(name) || backing.startsWith(`${wd.dir}/`) || [...loops].some((l) => backing.startsWith(`/dev/${l}p`) || backing === `/dev/${l}`);
+          backing === img(name) ||
+          backing.startsWith(`${wd.dir}/`) ||
+          [...loops].some((l) => backing.startsWith(`/dev/${l}p`) || backing === `/dev/${l}`);
         const deadline = Date.now() + 3000;
         let left: string[] = [];
         do {
@@ -870,13 +986,16 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
       expect(reportOf(r).operatingsystems[0]!.root).toBe('/dev/sda2');
       const runDir = process.env.JOOT_RUN_DIR ?? '/run/joot';
       const sessions = path.join(runDir, 'sessions');
-      const mine = () => (existsSync(sessions) ? readdirSync(sessions).filter((f) => {
-        try {
-          return readFileSync(path.join(sessions, f), 'utf8').includes(wd.dir);
-        } catch {
-          return false;
-        }
-      }) : []);
+      const mine = () =>
+        existsSync(sessions)
+          ? readdirSync(sessions).filter((f) => {
+              try {
+                return readFileSync(path.join(sessions, f), 'utf8').includes(wd.dir);
+              } catch {
+                return false;
+              }
+            })
+          : [];
       expect(mine()).toEqual([]);
       expect([...loopDevicesNow()].filter(([, b]) => b.startsWith(`${wd.dir}/`))).toEqual([]);
     });

@@ -21,8 +21,16 @@ const JOOT = join(repo, 'bin/joot');
 const JFISH = join(repo, 'bin/jfish');
 const built = existsSync(join(repo, 'dist/bundle/joot.mjs'));
 const root = process.getuid?.() === 0;
-const tools = ['debootstrap', 'capsh', 'nsenter', 'mkfs.ext4', 'sfdisk'].every((t) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, t))));
-const skipReason = !built ? 'dist is not built (npm run build)' : !root ? 'needs root' : !tools ? 'needs debootstrap, capsh, nsenter, mkfs.ext4, sfdisk' : '';
+const tools = ['debootstrap', 'capsh', 'nsenter', 'mkfs.ext4', 'sfdisk'].every((t) =>
+  ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, t))),
+);
+const skipReason = !built
+  ? 'dist is not built (npm run build)'
+  : !root
+    ? 'needs root'
+    : !tools
+      ? 'needs debootstrap, capsh, nsenter, mkfs.ext4, sfdisk'
+      : '';
 if (skipReason) console.log(`skipping joot integration tests: ${skipReason}`);
 
 let dir = '';
@@ -67,7 +75,9 @@ async function noneOfOurs(): Promise<void> {
   expect(ourProcesses().map((p) => p.slice(0, 200))).toEqual([]);
 }
 function pidsOf(pattern: string): number[] {
-  return ourProcesses().filter((p) => p.includes(pattern)).map((p) => Number(p.split(' ')[0]));
+  return ourProcesses()
+    .filter((p) => p.includes(pattern))
+    .map((p) => Number(p.split(' ')[0]));
 }
 async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -128,7 +138,10 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ name: 'deb', format: 'qcow2', virtual_size: 2 * 1024 ** 3, source: 'debootstrap bookworm' });
     expect(rows[0]!.os).toMatch(/debian/i);
-    const fstab = await execa(JFISH, ['--ro', '-a', base, '-i', 'cat', '/etc/fstab', ':', 'cat', '/etc/hostname'], { reject: false, env: env() });
+    const fstab = await execa(JFISH, ['--ro', '-a', base, '-i', 'cat', '/etc/fstab', ':', 'cat', '/etc/hostname'], {
+      reject: false,
+      env: env(),
+    });
     expect(fstab.stdout).toMatch(/^UUID=[0-9a-f-]{36} +\/ +ext4 /m);
     expect(fstab.stdout).toMatch(/^deb$/m);
     expect((await ok(['image', 'list'])).split('\n')[0]).toMatch(/^NAME +FORMAT +VSIZE +ON DISK +JOOTS +OS/);
@@ -159,7 +172,12 @@ describe.skipIf(skipReason !== '')('joot', () => {
   it('create is copy-on-write: a fresh joot costs kilobytes; list shows it', async () => {
     await ok(['create', 'one', 'deb']);
     expect((await execa('qemu-img', ['check', disk('one')], { reject: false })).exitCode).toBe(0);
-    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', disk('one')])).stdout) as { format: string; 'backing-filename': string; 'backing-filename-format': string; 'actual-size': number };
+    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', '-U', disk('one')])).stdout) as {
+      format: string;
+      'backing-filename': string;
+      'backing-filename-format': string;
+      'actual-size': number;
+    };
     expect(info).toMatchObject({ format: 'qcow2', 'backing-filename': base, 'backing-filename-format': 'qcow2' });
     expect(info['actual-size']).toBeLessThan(1024 * 1024);
     const rows = JSON.parse(await ok(['list', '--json'])) as { name: string; image: string; in_use: boolean; disk_size: number }[];
@@ -180,10 +198,23 @@ describe.skipIf(skipReason !== '')('joot', () => {
     const policy = await joot(['enter', 'one', '--', 'apt-cache', 'policy', 'coreutils']);
     expect(policy.stdout).toMatch(/Installed: \d/);
     // the guest sees /proc, /dev/null, its own hostname, pass_thru_env; not the host's other variables
-    const look = await joot(['enter', 'one', '--', 'sh', '-c', 'test -e /proc/self/status && echo proc; echo x >/dev/null && echo null; hostname; echo "pass=$JOOT_TEST_PASS other=${JOOT_CONFIG:-none}"'], { env: { JOOT_TEST_PASS: 'yes' } });
+    const look = await joot(
+      [
+        'enter',
+        'one',
+        '--',
+        'sh',
+        '-c',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+        'test -e /proc/self/status && echo proc; echo x >/dev/null && echo null; hostname; echo "pass=$JOOT_TEST_PASS other=${JOOT_CONFIG:-none}"',
+      ],
+      { env: { JOOT_TEST_PASS: 'yes' } },
+    );
     expect(look.stdout).toBe('proc\nnull\ndeb\npass=yes other=none');
     // bin/launch.sh moves NODE_EXTRA_CA_CERTS aside for node's sake; the guest still gets it
-    const ca = await joot(['enter', 'one', '--', 'sh', '-c', 'echo "$NODE_EXTRA_CA_CERTS"'], { env: { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/x.crt' } });
+    const ca = await joot(['enter', 'one', '--', 'sh', '-c', 'echo "$NODE_EXTRA_CA_CERTS"'], {
+      env: { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/x.crt' },
+    });
     expect(ca.stdout).toBe('/etc/ssl/certs/x.crt');
     // stdin reaches the program
     expect(await ok(['enter', 'one', '--', 'cat'], { input: 'from stdin' })).toBe('from stdin');
@@ -220,7 +251,9 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(await ok(['enter', 'one', '--', 'cat', '/etc/resolv.conf'])).toBe(host.replace(/\n$/, ''));
     expect((await jf(['cat', '/etc/resolv.conf'])).stdout).toBe('nameserver 192.0.2.53');
     // a symlink (systemd-resolved style)
-    expect((await jf(['rm', '/etc/resolv.conf', ':', 'ln-s', '../run/systemd/resolve/stub-resolv.conf', '/etc/resolv.conf'])).exitCode).toBe(0);
+    expect(
+      (await jf(['rm', '/etc/resolv.conf', ':', 'ln-s', '../run/systemd/resolve/stub-resolv.conf', '/etc/resolv.conf'])).exitCode,
+    ).toBe(0);
     expect(await ok(['enter', 'one', '--', 'cat', '/etc/resolv.conf'])).toBe(host.replace(/\n$/, ''));
     expect((await jf(['readlink', '/etc/resolv.conf'])).stdout).toBe('../run/systemd/resolve/stub-resolv.conf');
   });
@@ -228,35 +261,60 @@ describe.skipIf(skipReason !== '')('joot', () => {
   it('network by default, none with --no-network', async () => {
     const lo = await joot(['enter', 'one', '--no-network', '--', 'cat', '/proc/net/dev']);
     expect(lo.exitCode).toBe(0);
-    expect(lo.stdout.split('\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]!.trim())).toEqual(['lo']);
+    expect(
+      lo.stdout
+        .split('\n')
+        .filter((l) => l.includes(':'))
+        .map((l) => l.split(':')[0]!.trim()),
+    ).toEqual(['lo']);
     const net = await joot(['enter', 'one', '--', 'cat', '/proc/net/dev']);
     expect(net.stdout.split('\n').filter((l) => l.includes(':')).length).toBeGreaterThan(1);
   });
 
   it('on a terminal: the root shell, a named tty, ^C, the exit code; ^C stops a program that ignores it as pid 1', async () => {
-    const r = await onTerminal(['enter', 'one'], [
-      ['tty; echo marker-$((6*7))\n', 'marker-42'],
-      ['exit 3\n', 'eof'],
-    ]);
+    const r = await onTerminal(
+      ['enter', 'one'],
+      [
+        ['tty; echo marker-$((6*7))\n', 'marker-42'],
+        ['exit 3\n', 'eof'],
+      ],
+    );
     expect(r.stdout).toMatch(/\/dev\/pts\/\d+/);
     expect(r.exitCode, r.stdout).toBe(3);
-    const c = await onTerminal(['enter', 'one', '--', 'sleep', '60'], [
-      ['@sleep 2', ''],
-      ['\u0003', 'eof'],
-    ]);
+    const c = await onTerminal(
+      ['enter', 'one', '--', 'sleep', '60'],
+      [
+        ['@sleep 2', ''],
+        ['\u0003', 'eof'],
+      ],
+    );
     expect(c.exitCode, c.stdout).toBe(130);
     await ok(['cleanup']);
     await noneOfOurs();
   });
 
   it('two concurrent enters of one joot share one environment (one holder, one attach)', async () => {
-    const first = joot(['enter', 'one', '--', 'sh', '-c', 'echo one > /shared; i=0; while [ ! -e /two ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat /two']);
+    const first = joot([
+      'enter',
+      'one',
+      '--',
+      'sh',
+      '-c',
+      'echo one > /shared; i=0; while [ ! -e /two ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; cat /two',
+    ]);
     await waitFor(() => existsSync(join(run, 'joot')) && readdirSync(join(run, 'joot')).some((f) => /^[0-9a-f]+\.sock$/.test(f)));
     const rows = JSON.parse(await ok(['list', '--json'])) as { name: string; in_use: boolean }[];
     expect(rows.find((x) => x.name === 'one')!.in_use).toBe(true);
     expect(await joot(['delete', 'one'])).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/^joot: one: in use/) });
     expect((await joot(['rename', 'one', 'other'])).exitCode).toBe(1);
-    const second = await joot(['enter', 'one', '--', 'sh', '-c', 'while [ ! -e /shared ]; do sleep 0.1; done; cat /shared; echo two > /two']);
+    const second = await joot([
+      'enter',
+      'one',
+      '--',
+      'sh',
+      '-c',
+      'while [ ! -e /shared ]; do sleep 0.1; done; cat /shared; echo two > /two',
+    ]);
     expect(second.stdout).toBe('one');
     expect(pidsOf('__holder')).toHaveLength(1);
     expect((await first).stdout).toBe('two');
@@ -290,7 +348,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
     const r = await h;
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/holder went away/);
-    expect((await ok(['cleanup']))).toMatch(/^reaped [1-9]\d* dead sessions?\n?$/);
+    expect(await ok(['cleanup'])).toMatch(/^reaped [1-9]\d* dead sessions?\n?$/);
     await expectNoLeftovers(before, { timeoutMs: 5000 });
     await noneOfOurs();
     expect(await ok(['enter', 'one', '--', 'cat', '/root/kept.txt', '/root/before.txt'])).toBe('kept\nbefore-kill');
@@ -342,7 +400,13 @@ describe.skipIf(skipReason !== '')('joot', () => {
   it('twenty joots of one image entered at once each see only their own changes', async () => {
     const names = Array.from({ length: 20 }, (_, i) => `c${i}`);
     for (const n of names) await ok(['create', n, 'deb']);
-    const rs = await Promise.all(names.map((n) => joot(['enter', n, '--', 'sh', '-c', `echo ${n} > /root/who; ls /root | grep -c who-; echo ${n} > /root/who-${n}`], { timeout: 300_000 })));
+    const rs = await Promise.all(
+      names.map((n) =>
+        joot(['enter', n, '--', 'sh', '-c', `echo ${n} > /root/who; ls /root | grep -c who-; echo ${n} > /root/who-${n}`], {
+          timeout: 300_000,
+        }),
+      ),
+    );
     for (const r of rs) expect(r.exitCode, r.stderr).toBe(0);
     const seen = await Promise.all(names.map((n) => joot(['enter', n, '--', 'sh', '-c', 'cat /root/who; ls /root'], { timeout: 300_000 })));
     for (const [i, r] of seen.entries()) expect(r.stdout).toBe(`c${i}\nwho\nwho-c${i}`);
@@ -368,11 +432,16 @@ describe.skipIf(skipReason !== '')('joot', () => {
     expect(await joot(['rename', 'uno', 'a/b'])).toMatchObject({ exitCode: 1 });
     expect(await ok(['enter', 'uno', '--', 'cat', '/root/kept.txt'])).toBe('kept');
     expect(await ok(['save', 'uno', 'saved'])).toBe(`saved: ${join(home, 'images', 'saved.qcow2')}`);
-    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', join(home, 'images', 'saved.qcow2')])).stdout) as { 'backing-filename'?: string };
+    const info = JSON.parse((await execa('qemu-img', ['info', '--output=json', join(home, 'images', 'saved.qcow2')])).stdout) as {
+      'backing-filename'?: string;
+    };
     expect(info['backing-filename']).toBeUndefined();
     await ok(['create', 'fromsaved', 'saved']);
     expect(await ok(['enter', 'fromsaved', '--', 'cat', '/root/kept.txt'])).toBe('kept');
-    expect(await joot(['image', 'rm', 'saved'])).toMatchObject({ exitCode: 1, stderr: expect.stringMatching(/^joot: saved: 1 joot depends on it \(fromsaved\)/) });
+    expect(await joot(['image', 'rm', 'saved'])).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringMatching(/^joot: saved: 1 joot depends on it \(fromsaved\)/),
+    });
     await ok(['delete', 'fromsaved']);
     await ok(['image', 'rm', 'saved']);
     expect(existsSync(join(home, 'images', 'saved.qcow2'))).toBe(false);
@@ -402,7 +471,10 @@ describe.skipIf(skipReason !== '')('joot', () => {
     await execa('cp', ['--sparse=always', await fixture('sample.raw'), sample]);
     const before = sha(sample);
     await ok(['image', 'add', 'sample', sample]);
-    expect(await joot(['image', 'add', 'sample', sample])).toMatchObject({ exitCode: 1, stderr: 'joot: sample: an image of that name exists' });
+    expect(await joot(['image', 'add', 'sample', sample])).toMatchObject({
+      exitCode: 1,
+      stderr: 'joot: sample: an image of that name exists',
+    });
     await ok(['create', 'onsample', 'sample']);
     await ok(['delete', 'onsample']);
     await ok(['image', 'rm', 'sample']);

@@ -21,7 +21,13 @@ const HIVEX = (() => {
     return false;
   }
 })();
-const SKIP = !CAN_RUN_JINSPECT ? WHY_NOT : !BUILT ? 'jwinreg is not built (npm run build)' : !HIVEX ? 'hivexregedit is not installed (apt-get install libwin-hivex-perl)' : '';
+const SKIP = !CAN_RUN_JINSPECT
+  ? WHY_NOT
+  : !BUILT
+    ? 'jwinreg is not built (npm run build)'
+    : !HIVEX
+      ? 'hivexregedit is not installed (apt-get install libwin-hivex-perl)'
+      : '';
 if (SKIP) console.log(`jwinreg.test.ts skipped: ${SKIP}`);
 
 const wd = new Workdir('jwinreg');
@@ -33,7 +39,8 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, LC_ALL: 'C', JOOT_RUN_DIR: wd.runDir, JOOT_CONFIG: '', XDG_RUNTIME_DIR: '', JFISH_PID: '', ...extra };
 }
 const jwinreg = (args: string[]): Promise<RunResult> => run(JWINREG, args, { env: env(), timeoutMs: 60_000 });
-const jfish = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<RunResult> => run(JFISH, args, { env: env(extra), timeoutMs: 60_000 });
+const jfish = (args: string[], extra: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
+  run(JFISH, args, { env: env(extra), timeoutMs: 60_000 });
 
 /** A writable copy of a fixture. */
 function copyOf(name: string): string {
@@ -105,16 +112,20 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       expect(user.stdout).toBe('C:\\Windows\\web\\wallpaper\\Windows\\img0.jpg\n');
     });
 
-    it('--export writes regedit\'s .reg (UTF-8 by default, UTF-16LE with --utf16) that hivexregedit agrees with', async () => {
+    it("--export writes regedit's .reg (UTF-8 by default, UTF-16LE with --utf16) that hivexregedit agrees with", async () => {
       const r = await jwinreg(['--export', img['win10.raw']!, 'HKLM\\SYSTEM\\Select']);
       expect(r.stdout).toBe(
         'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\r\n"Current"=dword:00000001\r\n"Default"=dword:00000001\r\n"Failed"=dword:00000000\r\n"LastKnownGood"=dword:00000002\r\n\r\n',
       );
-      const u = await run('sh', ['-c', `"${JWINREG}" --export --utf16 "${img['win10.raw']!}" 'HKLM\\SYSTEM\\Select' | od -An -tx1 -N4`], { env: env() });
+      const u = await run('sh', ['-c', `"${JWINREG}" --export --utf16 "${img['win10.raw']!}" 'HKLM\\SYSTEM\\Select' | od -An -tx1 -N4`], {
+        env: env(),
+      });
       expect(u.stdout.trim()).toBe('ff fe 57 00');
       const hive = await download(img['win10.raw']!, '/dev/sda1', SYSTEM);
       const theirs = hivexExport(hive, '\\Select', 'HKEY_LOCAL_MACHINE\\SYSTEM');
-      expect(theirs).toContain('[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000001\n"Default"=dword:00000001\n"Failed"=dword:00000000\n"LastKnownGood"=dword:00000002');
+      expect(theirs).toContain(
+        '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000001\n"Default"=dword:00000001\n"Failed"=dword:00000000\n"LastKnownGood"=dword:00000002',
+      );
     });
 
     it('bad input: one line, exit 1 (usage: 2)', async () => {
@@ -122,7 +133,11 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
         [[img['mbr.raw']!, 'HKLM\\SOFTWARE'], /^jwinreg: no Windows operating system found in .*mbr\.raw\n$/, 1],
         [[img['win10.raw']!, 'HKLM\\SOFTWARE\\NoSuchKey'], /^jwinreg: HKLM\\SOFTWARE\\NoSuchKey: no such key\n$/, 1],
         [[img['win10.raw']!, 'HKLM\\BOGUS\\x'], /^jwinreg: HKLM\\BOGUS\\x: not a supported registry path .*\n$/, 1],
-        [[img['win10.raw']!, 'HKCU\\Software'], /^jwinreg: HKCU\\Software: HKEY_CURRENT_USER exists only while someone is logged in.*\n$/, 1],
+        [
+          [img['win10.raw']!, 'HKCU\\Software'],
+          /^jwinreg: HKCU\\Software: HKEY_CURRENT_USER exists only while someone is logged in.*\n$/,
+          1,
+        ],
         [[img['win10.raw']!, 'HKU\\bob\\Environment'], /^jwinreg: HKEY_USERS\\bob: no such user directory \(\/Users\/bob\)\n$/, 1],
         [[img['win10.raw']!, 'HKU\\S-1-5-21-9-9-9-500'], /^jwinreg: HKEY_USERS\\S-1-5-21-9-9-9-500: no such user profile .*\n$/, 1],
         [[img['windows.raw']!, 'HKLM\\SOFTWARE'], /^jwinreg: hive: truncated: 27 bytes, the base block alone is 4096\n$/, 1],
@@ -173,8 +188,12 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       expect(r.code).toBe(0);
 
       const sys = hivexExport(await download(image, '/dev/sda1', SYSTEM), '\\ControlSet001\\Services', 'HKEY_LOCAL_MACHINE\\SYSTEM');
-      expect(sys).toContain('[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\viostor]\n"ImagePath"=hex(2):73,00,79,00,73,00,00,00\n"Start"=dword:00000000\n"Type"=dword:00000001');
-      expect(sys).toContain(`"Hostname"=hex(1):${[...Buffer.from('MERGED-HOST\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`);
+      expect(sys).toContain(
+        '[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\viostor]\n"ImagePath"=hex(2):73,00,79,00,73,00,00,00\n"Start"=dword:00000000\n"Type"=dword:00000001',
+      );
+      expect(sys).toContain(
+        `"Hostname"=hex(1):${[...Buffer.from('MERGED-HOST\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`,
+      );
       const sw = hivexExport(await download(image, '/dev/sda1', SOFTWARE), '\\');
       expect(sw).not.toContain('7-Zip');
       expect(sw).toContain('Mozilla Firefox 121.0');
@@ -188,7 +207,22 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       const os = reportOf(await jinspect([image], { runDir: wd.runDir })).operatingsystems[0]!;
       expect(os.hostname).toBe('MERGED-HOST');
       expect(os.applications!.map((a) => a.name)).not.toContain('7-Zip');
-      const ls = await jfish(['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'ls', '/Windows/System32/config', ':', 'ls', '/Users/alice']);
+      const ls = await jfish([
+        '--ro',
+        '-a',
+        image,
+        'run',
+        ':',
+        'mount-ro',
+        '/dev/sda1',
+        '/',
+        ':',
+        'ls',
+        '/Windows/System32/config',
+        ':',
+        'ls',
+        '/Users/alice',
+      ]);
       expect(ls.stdout).toBe('DEFAULT\nSAM\nSECURITY\nSOFTWARE\nSYSTEM\nNTUSER.DAT\n');
     });
 
@@ -197,7 +231,10 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       const sum = () => execFileSync('sha256sum', [image], { encoding: 'utf8' }).split(' ')[0];
       const s0 = sum();
       const reg = path.join(wd.dir, 'bad.reg');
-      writeFileSync(reg, 'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\ok]\n"a"="b"\n\n[HKEY_CLASSES_ROOT\\.txt]\n@="txtfile"\n');
+      writeFileSync(
+        reg,
+        'Windows Registry Editor Version 5.00\n\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\ok]\n"a"="b"\n\n[HKEY_CLASSES_ROOT\\.txt]\n@="txtfile"\n',
+      );
       const r = await jwinreg(['--merge', image, reg]);
       expect(r.stderr).toMatch(/^jwinreg: .*bad\.reg line 6: HKEY_CLASSES_ROOT\\\.txt: not a supported registry path .*\n$/);
       expect(r.code).toBe(1);
@@ -231,11 +268,39 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
 
   describe('jfish hivex-* and inspect-get-windows-*', () => {
     it('inspect-get-windows-systemroot / -current-control-set / -drive-mappings', async () => {
-      const r = await jfish(['--ro', '-a', img['win10.raw']!, 'run', ':', 'inspect-os', ':', 'inspect-get-windows-systemroot', '/dev/sda1', ':',
-        'inspect-get-windows-current-control-set', '/dev/sda1', ':', 'inspect-get-drive-mappings', '/dev/sda1']);
+      const r = await jfish([
+        '--ro',
+        '-a',
+        img['win10.raw']!,
+        'run',
+        ':',
+        'inspect-os',
+        ':',
+        'inspect-get-windows-systemroot',
+        '/dev/sda1',
+        ':',
+        'inspect-get-windows-current-control-set',
+        '/dev/sda1',
+        ':',
+        'inspect-get-drive-mappings',
+        '/dev/sda1',
+      ]);
       expect(r.stderr).toBe('');
       expect(r.stdout).toBe('/dev/sda1\n/Windows\nControlSet001\nC: /dev/sda1\nD: /dev/sda2\n');
-      const l = await jfish(['--ro', '-a', img['sample.raw']!, 'run', ':', 'inspect-os', ':', 'inspect-get-windows-systemroot', '/dev/sda2', ':', 'inspect-get-drive-mappings', '/dev/sda2']);
+      const l = await jfish([
+        '--ro',
+        '-a',
+        img['sample.raw']!,
+        'run',
+        ':',
+        'inspect-os',
+        ':',
+        'inspect-get-windows-systemroot',
+        '/dev/sda2',
+        ':',
+        'inspect-get-drive-mappings',
+        '/dev/sda2',
+      ]);
       expect(l.stderr).toBe('jfish: inspect-get-windows-systemroot: /dev/sda2: not a Windows root: no systemroot\n');
     });
 
@@ -295,8 +360,17 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
 
       writeFileSync(
         script,
-        ['run', 'mount-ro /dev/sda3 /', `hivex-open ${SYSTEM}`, `hivex-value-key ${note}`, `hivex-value-type ${note}`, `hivex-value-string ${note}`,
-          `hivex-value-dword ${handles[0]}`, `hivex-value-key ${handles[0]}`, ''].join('\n'),
+        [
+          'run',
+          'mount-ro /dev/sda3 /',
+          `hivex-open ${SYSTEM}`,
+          `hivex-value-key ${note}`,
+          `hivex-value-type ${note}`,
+          `hivex-value-string ${note}`,
+          `hivex-value-dword ${handles[0]}`,
+          `hivex-value-key ${handles[0]}`,
+          '',
+        ].join('\n'),
       );
       const rd = await jfish(['--ro', '-a', image, '-f', script]);
       expect(rd.stderr).toBe('');
@@ -304,7 +378,9 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
 
       const exp = hivexExport(await download(image, '/dev/sda3', SYSTEM), '\\Select', 'HKEY_LOCAL_MACHINE\\SYSTEM');
       expect(exp).toContain('"Blob"=hex(3):01,02,ff\n"Current"=dword:00000002\n"Default"=dword:00000001');
-      expect(exp).toContain(`"Note"=hex(1):${[...Buffer.from('set by jfish\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`);
+      expect(exp).toContain(
+        `"Note"=hex(1):${[...Buffer.from('set by jfish\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`,
+      );
     });
 
     it('adds and deletes keys, prints raw value data; hivexregedit reads the result', async () => {
@@ -319,7 +395,9 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
         return r.stdout.split('\n').filter(Boolean);
       };
       const root = 4128;
-      const [keys, again] = (await runScript([...rw, `hivex-node-add-child ${root} JootKeys`, `hivex-node-get-child ${root} jootkeys`, 'hivex-commit'])).map(Number);
+      const [keys, again] = (
+        await runScript([...rw, `hivex-node-add-child ${root} JootKeys`, `hivex-node-get-child ${root} jootkeys`, 'hivex-commit'])
+      ).map(Number);
       expect(keys).toBeGreaterThan(0);
       expect(again).toBe(keys);
       const [inner] = (await runScript([...rw, `hivex-node-add-child ${keys} Inner`, 'hivex-commit'])).map(Number);
@@ -328,7 +406,11 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       expect(exp).toContain('[HKEY_LOCAL_MACHINE\\SYSTEM\\JootKeys\\Inner]\n"Raw"=hex(3):00,41,ff,0a');
       // the raw bytes, exactly as stored
       const [raw] = await runScript([...ro, `hivex-node-get-value ${inner} raw`]);
-      const bytes = execFileSync(JFISH, ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda3', '/', ':', 'hivex-open', SYSTEM, ':', 'hivex-value-value', raw!], { env: env() });
+      const bytes = execFileSync(
+        JFISH,
+        ['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda3', '/', ':', 'hivex-open', SYSTEM, ':', 'hivex-value-value', raw!],
+        { env: env() },
+      );
       expect(bytes).toEqual(Buffer.from([0x00, 0x41, 0xff, 0x0a]));
       // a name that exists (any case), a bad name, the root
       const fail = async (...cmd: string[]) => {
@@ -336,7 +418,9 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
         expect(r.code).toBe(1);
         return r.stderr;
       };
-      expect(await fail('hivex-node-add-child', String(root), 'jootKEYS')).toBe('jfish: hivex-node-add-child: jootKEYS: the key has a subkey of that name\n');
+      expect(await fail('hivex-node-add-child', String(root), 'jootKEYS')).toBe(
+        'jfish: hivex-node-add-child: jootKEYS: the key has a subkey of that name\n',
+      );
       expect(await fail('hivex-node-add-child', String(root), 'a\\b')).toMatch(/not a key name/);
       expect(await fail('hivex-node-delete-child', String(root))).toMatch(/root key cannot be deleted/);
       // delete the key and everything below it
@@ -348,7 +432,17 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
     it('errors: no hive open, not opened for writing, bad handles, not a hive', async () => {
       const image = img['win10.raw']!;
       const one = async (cmds: string[]): Promise<string> => {
-        const r = await jfish(['--ro', '-a', image, 'run', ':', 'mount-ro', '/dev/sda1', '/', ...cmds.flatMap((c) => [':', ...c.split(' ')])]);
+        const r = await jfish([
+          '--ro',
+          '-a',
+          image,
+          'run',
+          ':',
+          'mount-ro',
+          '/dev/sda1',
+          '/',
+          ...cmds.flatMap((c) => [':', ...c.split(' ')]),
+        ]);
         expect(r.code).toBe(1);
         return r.stderr;
       };
@@ -358,7 +452,9 @@ describe.skipIf(!!SKIP)('jwinreg and jfish hivex-*', () => {
       );
       expect(await one([`hivex-open ${SYSTEM}`, 'hivex-node-name 12345'])).toBe('jfish: hivex-node-name: 12345: not a node handle\n');
       expect(await one([`hivex-open ${SYSTEM}`, 'hivex-value-string 4128'])).toBe('jfish: hivex-value-string: 4128: not a value handle\n');
-      expect(await one(['hivex-open /Windows/win.ini'])).toBe('jfish: hivex-open: /Windows/win.ini: hive: truncated: 26 bytes, the base block alone is 4096\n');
+      expect(await one(['hivex-open /Windows/win.ini'])).toBe(
+        'jfish: hivex-open: /Windows/win.ini: hive: truncated: 26 bytes, the base block alone is 4096\n',
+      );
     });
   });
 });

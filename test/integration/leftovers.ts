@@ -166,7 +166,12 @@ export async function snapshot(scope: Scope = {}): Promise<Snapshot> {
   const mounts = mountEntries()
     .filter((m) => {
       if (scoped) return mentions(m.mountpoint) || mentions(m.source) || ourLoops.has(m.source.replace(/p\d+$/, ''));
-      return m.mountpoint.startsWith(`${sc.runDir}/`) || /^\/dev\/loop\d/.test(m.source) || /joot/.test(m.mountpoint) || (m.fstype.startsWith('fuse') && m.fstype !== 'fusectl');
+      return (
+        m.mountpoint.startsWith(`${sc.runDir}/`) ||
+        /^\/dev\/loop\d/.test(m.source) ||
+        /joot/.test(m.mountpoint) ||
+        (m.fstype.startsWith('fuse') && m.fstype !== 'fusectl')
+      );
     })
     .map((m) => `${m.mountpoint} (${m.fstype} ${m.source})`);
 
@@ -175,7 +180,9 @@ export async function snapshot(scope: Scope = {}): Promise<Snapshot> {
     .map((p) => `${p.pid} ${p.args.join(' ') || p.comm}`);
 
   const sessions = join(sc.runDir, 'sessions');
-  const records = list(sessions).filter((f) => !scoped || sc.paths.some((p) => sessions.startsWith(p)) || mentions(read(join(sessions, f)) ?? ''));
+  const records = list(sessions).filter(
+    (f) => !scoped || sc.paths.some((p) => sessions.startsWith(p)) || mentions(read(join(sessions, f)) ?? ''),
+  );
   const tmp = join(sc.runDir, 'tmp');
   const tempDirs = list(tmp).filter((f) => !scoped || sc.paths.some((p) => join(tmp, f).startsWith(p) || p.startsWith(join(tmp, f))));
   // RUN/lock, and the lock.new.* / lock.stale.* directories taking or breaking it leaves behind
@@ -246,7 +253,11 @@ export function sessionRecords(runDir = defaultRunDir(), pid?: number): SessionR
   for (const f of list(dir)) {
     if (!f.endsWith('.json')) continue;
     try {
-      const data = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { pid: number; resources: RecordedResource[]; images?: SessionRecordFile['images'] };
+      const data = JSON.parse(readFileSync(join(dir, f), 'utf8')) as {
+        pid: number;
+        resources: RecordedResource[];
+        images?: SessionRecordFile['images'];
+      };
       if (pid !== undefined && data.pid !== pid) continue;
       out.push({ file: join(dir, f), pid: data.pid, resources: data.resources, images: data.images ?? [] });
     } catch {
@@ -266,7 +277,8 @@ export function unreleased(resources: RecordedResource[], mountinfo = '/proc/sel
         const name = r.device!.replace('/dev/', '');
         const backing = read(`/sys/block/${name}/loop/backing_file`)?.trim();
         const seq = read(`/sys/block/${name}/diskseq`)?.trim();
-        if (backing && (r.diskseq === undefined ? backing === r.backing : seq === r.diskseq)) problems.push(`${r.device} still attached (${backing})`);
+        if (backing && (r.diskseq === undefined ? backing === r.backing : seq === r.diskseq))
+          problems.push(`${r.device} still attached (${backing})`);
         if (!backing) {
           const parts = list(`/sys/block/${name}`).filter((e) => e.startsWith(`${name}p`));
           if (parts.length) problems.push(`${r.device} detached but its partitions remain: ${parts.join(' ')}`);

@@ -4,7 +4,19 @@
 // at the planned byte range and formatted. Every loop device made here is detached in afterAll,
 // LV loops first, then the disks, and the test checks that none is left.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, copyFileSync, readdirSync, readFileSync, writeSync, constants as fsc } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+  copyFileSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+  constants as fsc,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from '../../src/appliance/run.js';
@@ -15,7 +27,10 @@ const MiB = 1024 * 1024;
 function haveCommand(cmd: string): boolean {
   return ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].some((d) => existsSync(path.join(d, cmd)));
 }
-const canRun = process.getuid?.() === 0 && ['lvm', 'losetup', 'sfdisk', 'partx', 'mkfs.ext4', 'blkid'].every(haveCommand) && existsSync('/dev/loop-control');
+const canRun =
+  process.getuid?.() === 0 &&
+  ['lvm', 'losetup', 'sfdisk', 'partx', 'mkfs.ext4', 'blkid'].every(haveCommand) &&
+  existsSync('/dev/loop-control');
 
 // LVM commands that build the fixture: scoped to our devices, never touching device-mapper or the
 // host's /etc/lvm (a private empty LVM_SYSTEM_DIR; no backup/archive files), and the VG marked
@@ -23,9 +38,13 @@ const canRun = process.getuid?.() === 0 && ['lvm', 'losetup', 'sfdisk', 'partx',
 let lvmDir = '';
 async function lvm(devices: string[], ...args: string[]): Promise<string> {
   const scope = devices.flatMap((d) => ['--devices', d]);
-  const r = await run('lvm', [...args, '--driverloaded', 'n', ...scope, '--config', 'backup{backup=0 archive=0} devices{use_devicesfile=0 hints="none"}'], {
-    env: { LVM_SYSTEM_DIR: lvmDir },
-  });
+  const r = await run(
+    'lvm',
+    [...args, '--driverloaded', 'n', ...scope, '--config', 'backup{backup=0 archive=0} devices{use_devicesfile=0 hints="none"}'],
+    {
+      env: { LVM_SYSTEM_DIR: lvmDir },
+    },
+  );
   return r.stdout;
 }
 
@@ -140,7 +159,10 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
     }
     // Nothing of ours may be left attached: no loop over our files or our partitions.
     const ours = (await listLoops()).filter(
-      (l) => l.back.startsWith(tmp) || disks.some((d) => l.back.startsWith(`${d}p`)) || (loops.includes(l.name) && l.back.includes('joot-lvm-it-')),
+      (l) =>
+        l.back.startsWith(tmp) ||
+        disks.some((d) => l.back.startsWith(`${d}p`)) ||
+        (loops.includes(l.name) && l.back.includes('joot-lvm-it-')),
     );
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     if (ours.length) errors.push(`loop devices left behind: ${ours.map((l) => `${l.name} (${l.back})`).join(', ')}`);
@@ -190,8 +212,14 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
       expect(split.kind).toBe('dm');
       expect(striped.kind).toBe('dm');
     } else {
-      expect(split).toEqual({ kind: 'unavailable', reason: '/dev/vg0/split: linear LV in 2 segments needs device-mapper, which this host lacks' });
-      expect(striped).toEqual({ kind: 'unavailable', reason: '/dev/vg0/striped: striped LV (2 stripes) needs device-mapper, which this host lacks' });
+      expect(split).toEqual({
+        kind: 'unavailable',
+        reason: '/dev/vg0/split: linear LV in 2 segments needs device-mapper, which this host lacks',
+      });
+      expect(striped).toEqual({
+        kind: 'unavailable',
+        reason: '/dev/vg0/striped: striped LV (2 stripes) needs device-mapper, which this host lacks',
+      });
     }
     const pub = toPublic(scan, (d) => (d === pvs[0] ? '/dev/sda1' : d === pvs[1] ? '/dev/sda2' : d));
     expect(pub.lvs.map((l) => l.name)).toEqual(['/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);
@@ -219,7 +247,12 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
     // LVM metadata is still fine
     await lvm(pvs, 'vgck', 'vg0');
     const lvs = await lvm(pvs, 'lvs', '--noheadings', '-o', 'lv_name,lv_size', '--units', 'b', '--nosuffix', 'vg0');
-    expect(lvs.trim().split('\n').map((l) => l.trim().split(/\s+/))).toEqual([
+    expect(
+      lvs
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)),
+    ).toEqual([
       ['root', String(16 * MiB)],
       ['split', String(16 * MiB)],
       ['striped', String(16 * MiB)],
@@ -240,7 +273,9 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
     const dev = `/dev/mapper/${name}`;
     expect(Number((await run('blockdev', ['--getsize64', dev])).stdout.trim())).toBe(16 * MiB);
     // write a marker into the second segment's first extent on the PV; read it through dm
-    const ranges = (await lvm(pvs, 'lvs', '--noheadings', '--segments', '-o', 'seg_start_pe,seg_pe_ranges', 'vg0/split')).trim().split('\n');
+    const ranges = (await lvm(pvs, 'lvs', '--noheadings', '--segments', '-o', 'seg_start_pe,seg_pe_ranges', 'vg0/split'))
+      .trim()
+      .split('\n');
     const second = /(\d+)\s+(\S+):(\d+)-\d+/.exec(ranges[1]!.trim())!;
     const peStart = Number((await lvm(pvs, 'pvs', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start', second[2]!)).trim());
     const marker = Buffer.from('joot-split-marker');
@@ -277,6 +312,8 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
     // The copy's root holds the same filesystem, read at the copy's own planned offset.
     const rootB = planLv(b, 'vg0', 'root', { hasDeviceMapper: false });
     if (rootB.kind !== 'loop') throw new Error('expected a loop plan');
-    expect((await run('blkid', ['-p', '-o', 'export', '--offset', String(rootB.offset), rootB.device])).stdout).toMatch(/^LABEL=joot-root$/m);
+    expect((await run('blkid', ['-p', '-o', 'export', '--offset', String(rootB.offset), rootB.device])).stdout).toMatch(
+      /^LABEL=joot-root$/m,
+    );
   });
 });

@@ -69,9 +69,18 @@ describe.skipIf(skipReason !== '')('every disk is probed: blank disks hide nothi
     const d1 = await ext4('d1.img', 'one');
     const d2 = await ext4('d2.img', 'two');
     for (const [order, expected] of [
-      [[b1, d1], ['/dev/sda: unknown', '/dev/sdb: ext4']],
-      [[d1, b1], ['/dev/sda: ext4', '/dev/sdb: unknown']],
-      [[b1, d1, b2, d2, b3], ['/dev/sda: unknown', '/dev/sdb: ext4', '/dev/sdc: unknown', '/dev/sdd: ext4', '/dev/sde: unknown']],
+      [
+        [b1, d1],
+        ['/dev/sda: unknown', '/dev/sdb: ext4'],
+      ],
+      [
+        [d1, b1],
+        ['/dev/sda: ext4', '/dev/sdb: unknown'],
+      ],
+      [
+        [b1, d1, b2, d2, b3],
+        ['/dev/sda: unknown', '/dev/sdb: ext4', '/dev/sdc: unknown', '/dev/sdd: ext4', '/dev/sde: unknown'],
+      ],
     ] as const) {
       const r = await jf(['--ro', ...order.flatMap((p) => ['-a', p]), 'run', ':', 'list-filesystems']);
       expect(r.stderr).toBe('');
@@ -83,7 +92,24 @@ describe.skipIf(skipReason !== '')('every disk is probed: blank disks hide nothi
   it('mount and read the ext4 that follows a blank disk, and its label', async () => {
     const b = blank('m-blank.img');
     const d = await ext4('m-data.img', 'behind');
-    const r = await jf(['--ro', '-a', b, '-a', d, 'run', ':', 'vfs-label', '/dev/sdb', ':', 'mount', '/dev/sdb', '/', ':', 'cat', '/hello.txt']);
+    const r = await jf([
+      '--ro',
+      '-a',
+      b,
+      '-a',
+      d,
+      'run',
+      ':',
+      'vfs-label',
+      '/dev/sdb',
+      ':',
+      'mount',
+      '/dev/sdb',
+      '/',
+      ':',
+      'cat',
+      '/hello.txt',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe('behind\nbehind');
@@ -93,7 +119,28 @@ describe.skipIf(skipReason !== '')('every disk is probed: blank disks hide nothi
     const b = blank('p-blank.img');
     const p = blank('p-pv.img');
     const d = await ext4('p-data.img', 'keep');
-    const r = await jf(['-a', b, '-a', p, '-a', d, 'run', ':', 'pvcreate', '/dev/sdb', ':', 'vgcreate', 'vgx', '/dev/sdb', ':', 'pvs', ':', 'vgs', ':', 'list-filesystems']);
+    const r = await jf([
+      '-a',
+      b,
+      '-a',
+      p,
+      '-a',
+      d,
+      'run',
+      ':',
+      'pvcreate',
+      '/dev/sdb',
+      ':',
+      'vgcreate',
+      'vgx',
+      '/dev/sdb',
+      ':',
+      'pvs',
+      ':',
+      'vgs',
+      ':',
+      'list-filesystems',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout.trim().split('\n')).toEqual(['/dev/sdb', 'vgx', '/dev/sda: unknown', '/dev/sdc: ext4']);

@@ -81,7 +81,9 @@ describe.skipIf(skipReason !== '')('tools run by a user who is not root', () => 
       });
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(new RegExp(`^${tool}: (run: )?the kernel engine needs root \\(attaches loop devices and mounts\\); run as root\\n?$`));
+      expect(r.stderr).toMatch(
+        new RegExp(`^${tool}: (run: )?the kernel engine needs root \\(attaches loop devices and mounts\\); run as root\\n?$`),
+      );
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       // the canaries: the image is unchanged, nothing was created next to it
       expect(sha(img)).toBe(hash);

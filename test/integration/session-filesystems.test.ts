@@ -5,7 +5,16 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN, descendants, expectJootError, GPT_FILESYSTEMS, Harness, HAVE_FUSEFAT, HAVE_NTFS3G, MBR_FILESYSTEMS } from './session-helpers.js';
+import {
+  CAN_RUN,
+  descendants,
+  expectJootError,
+  GPT_FILESYSTEMS,
+  Harness,
+  HAVE_FUSEFAT,
+  HAVE_NTFS3G,
+  MBR_FILESYSTEMS,
+} from './session-helpers.js';
 
 const h = new Harness('filesystems');
 const HAVE_UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync(p));
@@ -13,7 +22,9 @@ const HAVE_UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync
 /** Does process `pid` (in its own mount namespace) see a fuseblk mount of ours? */
 function copiedInto(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').some((l) => l.includes(h.dir) && l.includes(' fuseblk '));
+    return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+      .split('\n')
+      .some((l) => l.includes(h.dir) && l.includes(' fuseblk '));
   } catch {
     return false;
   }
@@ -58,7 +69,7 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
     expect(m[0]!.fstype).toBe('ext4');
     expect(['ext2', 'ext4']).toContain(m[1]!.fstype); // the ext4 driver serves ext2 where the kernel lists no ext2
     await s.umount('/dir');
-    expect((await s.readdir('/dir'))).toEqual(['a.txt']);
+    expect(await s.readdir('/dir')).toEqual(['a.txt']);
     await s.mount('/dev/sda7', '/dir');
     expect((await s.readFile('/dir/seven.txt')).toString()).toBe('seven\n');
     const st = await s.stat('/dir/seven.txt');
@@ -75,11 +86,12 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
 
   it('btrfs: top level, and the subvolumes @, @home, @home/snap listed and mountable', async () => {
     const s = await h.open([await h.image('gpt.raw')]);
-    expect(s.filesystems().filter((f) => f.name.startsWith('btrfsvol:')).map((f) => f.name)).toEqual([
-      'btrfsvol:/dev/sda4/@',
-      'btrfsvol:/dev/sda4/@home',
-      'btrfsvol:/dev/sda4/@home/snap',
-    ]);
+    expect(
+      s
+        .filesystems()
+        .filter((f) => f.name.startsWith('btrfsvol:'))
+        .map((f) => f.name),
+    ).toEqual(['btrfsvol:/dev/sda4/@', 'btrfsvol:/dev/sda4/@home', 'btrfsvol:/dev/sda4/@home/snap']);
     // the device itself: the default subvolume, the top level
     await s.mount('/dev/sda4', '/');
     expect(await s.readdir('/')).toEqual(['@', '@home']);
@@ -159,7 +171,9 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
 
   it.skipIf(!HAVE_NTFS3G)('ntfs through ntfs-3g (ntfs.raw /dev/sda1): type, label, uuid, /hello.txt', async () => {
     const s = await h.open([await h.image('ntfs.raw')]);
-    expect(s.partitions()).toMatchObject([{ name: '/dev/sda1', scheme: 'dos', type: '0x7', uuid: '4e544653-01', start: 1024 * 1024, size: 31 * 1024 * 1024 }]);
+    expect(s.partitions()).toMatchObject([
+      { name: '/dev/sda1', scheme: 'dos', type: '0x7', uuid: '4e544653-01', start: 1024 * 1024, size: 31 * 1024 * 1024 },
+    ]);
     expect(s.filesystems()).toEqual([{ name: '/dev/sda1', type: 'ntfs', label: 'winvol', uuid: '4E54465300000001' }]);
     expect(await s.vfsType('/dev/sda1')).toBe('ntfs');
     expect(await s.vfsLabel('/dev/sda1')).toBe('winvol');

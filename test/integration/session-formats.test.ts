@@ -43,19 +43,27 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
   afterEach(() => h.closeAndCheck());
   afterAll(() => h.teardown());
 
-  it.each(['mbr.raw', 'mbr.vmdk', 'mbr.vdi', 'mbr.vhdx', 'mbr.vpc'] as const)('%s: the mbr.raw guest, partitions, filesystems and files', async (name) => {
-    const img = await h.image(name);
-    const s = await h.open([img]);
-    await checkMbrGuest(s);
-    // raw goes straight onto a loop device, every container format through qemu-storage-daemon
-    expect(backendOf(img)).toBe(name === 'mbr.raw' ? 'loop' : 'fuse');
-  });
+  it.each(['mbr.raw', 'mbr.vmdk', 'mbr.vdi', 'mbr.vhdx', 'mbr.vpc'] as const)(
+    '%s: the mbr.raw guest, partitions, filesystems and files',
+    async (name) => {
+      const img = await h.image(name);
+      const s = await h.open([img]);
+      await checkMbrGuest(s);
+      // raw goes straight onto a loop device, every container format through qemu-storage-daemon
+      expect(backendOf(img)).toBe(name === 'mbr.raw' ? 'loop' : 'fuse');
+    },
+  );
 
   it('three.qcow2: three ext4 partitions with their files', async () => {
     const s = await h.open([await h.image('three.qcow2')]);
     expect(s.listPartitions()).toEqual(['/dev/sda1', '/dev/sda2', '/dev/sda3']);
     expect(s.filesystems()).toEqual(
-      ['one', 'two', 'three'].map((label, i) => ({ name: `/dev/sda${i + 1}`, type: 'ext4', label, uuid: `33333333-0000-4000-8000-00000000000${i + 1}` })),
+      ['one', 'two', 'three'].map((label, i) => ({
+        name: `/dev/sda${i + 1}`,
+        type: 'ext4',
+        label,
+        uuid: `33333333-0000-4000-8000-00000000000${i + 1}`,
+      })),
     );
     expect(s.partitions().map((p) => [p.start, p.type])).toEqual([
       [1 * MiB, '0x83'],

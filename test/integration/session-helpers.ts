@@ -161,7 +161,10 @@ export function loopIdentities(): Map<string, string> {
   const out = new Map<string, string>();
   let text = '';
   try {
-    text = execFileSync('losetup', ['-l', '-n', '--raw', '-O', 'NAME,BACK-MAJ:MIN,BACK-INO'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    text = execFileSync('losetup', ['-l', '-n', '--raw', '-O', 'NAME,BACK-MAJ:MIN,BACK-INO'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     return out;
   }
@@ -173,7 +176,13 @@ export function loopIdentities(): Map<string, string> {
 }
 
 /** A recorded resource that is still held on the host. */
-function stillHeld(r: Resource, mounts: MountLine[], loops: Map<string, string>, ids: Map<string, string>, seenIds: Map<string, string>): string | undefined {
+function stillHeld(
+  r: Resource,
+  mounts: MountLine[],
+  loops: Map<string, string>,
+  ids: Map<string, string>,
+  seenIds: Map<string, string>,
+): string | undefined {
   switch (r.kind) {
     case 'mount':
       return mounts.some((m) => m.mountpoint === r.path) ? `mount ${r.path}` : undefined;
@@ -421,7 +430,8 @@ export class Harness {
     if (this.dir) {
       for (const m of mounts) if (m.mountpoint.startsWith(`${this.dir}/`)) problems.push(`mount left: ${m.mountpoint} (${m.fstype})`);
       for (const [dev, back] of loops) if (back.startsWith(`${this.dir}/`)) problems.push(`loop device left: ${dev} on ${back}`);
-      if (this.tmp && existsSync(this.tmp)) for (const e of readdirSync(this.tmp)) problems.push(`temp entry left: ${path.join(this.tmp, e)}`);
+      if (this.tmp && existsSync(this.tmp))
+        for (const e of readdirSync(this.tmp)) problems.push(`temp entry left: ${path.join(this.tmp, e)}`);
     }
     return [...new Set(problems)];
   }
@@ -452,7 +462,12 @@ export class Harness {
     const ours = [...loops].filter(
       ([dev, back]) =>
         (this.dir && back.startsWith(`${this.dir}/`)) ||
-        this.seenResources.some((r) => r.kind === 'loop' && r.device === dev && (r.backing === back || (ids.has(dev) && this.loopIds.get(`${r.device} ${r.backing}`) === ids.get(dev)))),
+        this.seenResources.some(
+          (r) =>
+            r.kind === 'loop' &&
+            r.device === dev &&
+            (r.backing === back || (ids.has(dev) && this.loopIds.get(`${r.device} ${r.backing}`) === ids.get(dev))),
+        ),
     );
     for (const [dev] of ours.reverse()) {
       run('partx', ['-d', dev]);
@@ -530,10 +545,29 @@ export const MBR_FILESYSTEMS = [
 const S = 512;
 export const MBR_PARTITIONS = [
   { name: '/dev/sda1', disk: '/dev/sda', number: 1, scheme: 'dos', start: 2048 * S, size: 24 * MiB, type: '0x83', uuid: '11223344-01' },
-  { name: '/dev/sda2', disk: '/dev/sda', number: 2, scheme: 'dos', start: 51200 * S, size: 64 * MiB - 51200 * S, type: '0x5', uuid: '11223344-02', extended: true },
+  {
+    name: '/dev/sda2',
+    disk: '/dev/sda',
+    number: 2,
+    scheme: 'dos',
+    start: 51200 * S,
+    size: 64 * MiB - 51200 * S,
+    type: '0x5',
+    uuid: '11223344-02',
+    extended: true,
+  },
   { name: '/dev/sda5', disk: '/dev/sda', number: 5, scheme: 'dos', start: 53248 * S, size: 12 * MiB, type: '0x83', uuid: '11223344-05' },
   { name: '/dev/sda6', disk: '/dev/sda', number: 6, scheme: 'dos', start: 79872 * S, size: 8 * MiB, type: '0x82', uuid: '11223344-06' },
-  { name: '/dev/sda7', disk: '/dev/sda', number: 7, scheme: 'dos', start: 98304 * S, size: 64 * MiB - 98304 * S, type: '0x83', uuid: '11223344-07' },
+  {
+    name: '/dev/sda7',
+    disk: '/dev/sda',
+    number: 7,
+    scheme: 'dos',
+    start: 98304 * S,
+    size: 64 * MiB - 98304 * S,
+    type: '0x83',
+    uuid: '11223344-07',
+  },
 ];
 
 const gptPart = (n: number): string => `6A70AAAA-0000-4000-8000-00000000000${n}`;
@@ -570,5 +604,9 @@ export function upperIds<T extends { type?: string; uuid?: string }>(p: T): T {
 /** Rename /dev/sdaN → /dev/sdXN in contract rows (for a second drive). */
 export function onDrive<T extends { name: string; disk?: string }>(rows: T[], letter: string): T[] {
   const re = /\/dev\/sda/g;
-  return rows.map((r) => ({ ...r, name: r.name.replace(re, `/dev/sd${letter}`), ...(r.disk ? { disk: r.disk.replace(re, `/dev/sd${letter}`) } : {}) }));
+  return rows.map((r) => ({
+    ...r,
+    name: r.name.replace(re, `/dev/sd${letter}`),
+    ...(r.disk ? { disk: r.disk.replace(re, `/dev/sd${letter}`) } : {}),
+  }));
 }

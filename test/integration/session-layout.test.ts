@@ -19,7 +19,10 @@ function blank(name: string, size: number): string {
 }
 
 /** sfdisk --json of an image file (through a short-lived loop device, read-only). */
-function sfdiskJson(file: string): { label: string; partitions: { node: string; start: number; size: number; type: string; bootable?: boolean; name?: string }[] } {
+function sfdiskJson(file: string): {
+  label: string;
+  partitions: { node: string; start: number; size: number; type: string; bootable?: boolean; name?: string }[];
+} {
   const out = execFileSync('sfdisk', ['--json', file], { encoding: 'utf8' });
   return JSON.parse(out).partitiontable;
 }
@@ -69,7 +72,9 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     expect(t.label).toBe('gpt');
     expect(t.partitions).toHaveLength(1);
     expect(t.partitions[0]).toMatchObject({ start: 2048, name: 'data', type: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' });
-    expect(readdirSync('/dev').filter((d) => /^loop\d+p\d+$/.test(d) && !readdirSync('/sys/block').includes(d.replace(/p\d+$/, '')))).toEqual([]);
+    expect(
+      readdirSync('/dev').filter((d) => /^loop\d+p\d+$/.test(d) && !readdirSync('/sys/block').includes(d.replace(/p\d+$/, ''))),
+    ).toEqual([]);
   });
 
   it('pvcreate, vgcreate, lvcreate: mapped at once and readable by lvm afterwards', async () => {
@@ -103,14 +108,42 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
       execFileSync('partx', ['-a', loop], { stdio: 'ignore' });
       const rep = execFileSync(
         'lvm',
-        ['lvs', '--devices', `${loop}p1`, '--readonly', '--driverloaded', 'n', '--noheadings', '--units', 'b', '--nosuffix', '-o', 'vg_name,lv_name,lv_size', '--config', 'devices{use_devicesfile=0}'],
+        [
+          'lvs',
+          '--devices',
+          `${loop}p1`,
+          '--readonly',
+          '--driverloaded',
+          'n',
+          '--noheadings',
+          '--units',
+          'b',
+          '--nosuffix',
+          '-o',
+          'vg_name,lv_name,lv_size',
+          '--config',
+          'devices{use_devicesfile=0}',
+        ],
         { encoding: 'utf8', env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       expect(rep.trim().split(/\s+/)).toEqual(['VG', 'small', String(16 * MiB)]);
-      execFileSync('lvm', ['vgck', '--devices', `${loop}p1`, '--driverloaded', 'n', '--config', 'devices{use_devicesfile=0} backup{backup=0 archive=0}', 'VG'], {
-        env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      execFileSync(
+        'lvm',
+        [
+          'vgck',
+          '--devices',
+          `${loop}p1`,
+          '--driverloaded',
+          'n',
+          '--config',
+          'devices{use_devicesfile=0} backup{backup=0 archive=0}',
+          'VG',
+        ],
+        {
+          env: { ...process.env, LVM_SUPPRESS_FD_WARNINGS: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
     } finally {
       execFileSync('partx', ['-d', loop]);
       execFileSync('losetup', ['-d', loop]);

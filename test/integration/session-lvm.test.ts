@@ -120,7 +120,7 @@ describe.skipIf(!CAN_RUN)('Session: LVM', () => {
     await expectJootError(s.mount('/dev/vg0/split', '/etc'), 'EUNSUPPORTED', ['/dev/vg0/split']);
     expect((await s.readFile('/hello.txt')).toString()).toBe('hello from lvm\n');
     await s.mount('/dev/vg0/home', '/etc');
-    expect((await s.readdir('/etc/user'))).toEqual(['home.txt']);
+    expect(await s.readdir('/etc/user')).toEqual(['home.txt']);
     expect(s.lvs()).toHaveLength(4);
   });
 

@@ -59,13 +59,25 @@ describe.skipIf(!CAN_RUN)('Session: canonical names', () => {
     // unavailable reasons are in guest terms too
     for (const l of s.lvsFull()) if (l.unavailable) expect(hostNamesIn(l.unavailable)).toEqual([]);
     // guest stat results carry no host paths either (they are numbers and flags)
-    expect(Object.keys(await s.stat('/etc/etc/user/user/home.txt')).sort()).toEqual(['gid', 'ino', 'isDirectory', 'isFile', 'isSymbolicLink', 'mode', 'mtimeMs', 'nlink', 'size', 'uid']);
+    expect(Object.keys(await s.stat('/etc/etc/user/user/home.txt')).sort()).toEqual([
+      'gid',
+      'ino',
+      'isDirectory',
+      'isFile',
+      'isSymbolicLink',
+      'mode',
+      'mtimeMs',
+      'nlink',
+      'size',
+      'uid',
+    ]);
   });
 
   it('error messages name guest devices and guest paths only', async () => {
     const s = await h.open([await h.image('mbr.raw'), await h.image('lvm.raw')]);
     const messages: string[] = [];
-    const err = async (p: Promise<unknown> | (() => unknown), code: string, includes: (string | RegExp)[]) => messages.push((await expectJootError(p, code, includes)).message);
+    const err = async (p: Promise<unknown> | (() => unknown), code: string, includes: (string | RegExp)[]) =>
+      messages.push((await expectJootError(p, code, includes)).message);
 
     // before anything is mounted
     await err(s.readFile('/hello.txt'), 'ESTATE', [/no filesystem is mounted on \//]);

@@ -4,7 +4,18 @@
 // (test/fixtures/README.md). Real images, no mocks; every session is closed in afterEach and the
 // host is checked to be as it was.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_RUN, expectJootError, GPT_FILESYSTEMS, GPT_PARTITIONS, Harness, MBR_FILESYSTEMS, MBR_PARTITIONS, MiB, onDrive, upperIds } from './session-helpers.js';
+import {
+  CAN_RUN,
+  expectJootError,
+  GPT_FILESYSTEMS,
+  GPT_PARTITIONS,
+  Harness,
+  MBR_FILESYSTEMS,
+  MBR_PARTITIONS,
+  MiB,
+  onDrive,
+  upperIds,
+} from './session-helpers.js';
 
 const h = new Harness('partitions');
 
@@ -77,7 +88,17 @@ describe.skipIf(!CAN_RUN)('Session: partitions', () => {
   it('two drives: /dev/sda and /dev/sdb with their own partitions, filesystems and files', async () => {
     const s = await h.open([await h.image('mbr.raw'), await h.image('gpt.raw')]);
     expect(s.listDevices()).toEqual(['/dev/sda', '/dev/sdb']);
-    expect(s.listPartitions()).toEqual(['/dev/sda1', '/dev/sda2', '/dev/sda5', '/dev/sda6', '/dev/sda7', '/dev/sdb1', '/dev/sdb2', '/dev/sdb3', '/dev/sdb4']);
+    expect(s.listPartitions()).toEqual([
+      '/dev/sda1',
+      '/dev/sda2',
+      '/dev/sda5',
+      '/dev/sda6',
+      '/dev/sda7',
+      '/dev/sdb1',
+      '/dev/sdb2',
+      '/dev/sdb3',
+      '/dev/sdb4',
+    ]);
     const parts = s.partitions();
     expect(parts.filter((p) => p.disk === '/dev/sda')).toMatchObject(MBR_PARTITIONS);
     expect(parts.filter((p) => p.disk === '/dev/sdb').map(upperIds)).toMatchObject(onDrive(GPT_PARTITIONS, 'b'));

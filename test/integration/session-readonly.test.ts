@@ -33,7 +33,8 @@ async function mountEverything(s: Session): Promise<Map<string, Map<string, Buff
     }
     read.set(f.name, files);
     // every mount of a read-only drive is read-only and hardened
-    for (const m of h.guestMounts()) expect(m.mountOptions, `${f.name}: ${m.mountOptions.join(',')}`).toEqual(expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']));
+    for (const m of h.guestMounts())
+      expect(m.mountOptions, `${f.name}: ${m.mountOptions.join(',')}`).toEqual(expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']));
     await s.umount('/');
   }
   return read;
@@ -49,14 +50,21 @@ async function snap(file: string): Promise<Snap> {
   return { sha: await sha256(file), mtimeMs: st.mtimeMs, size: st.size };
 }
 
-const text = (files: Map<string, Map<string, Buffer>>, fs: string, file: string): string | undefined => files.get(fs)?.get(file)?.toString();
+const text = (files: Map<string, Map<string, Buffer>>, fs: string, file: string): string | undefined =>
+  files.get(fs)?.get(file)?.toString();
 
 describe.skipIf(!CAN_RUN)('Session: read-only means read-only', () => {
   beforeAll(() => h.setup());
   afterEach(() => h.closeAndCheck());
   afterAll(() => h.teardown());
 
-  const cases: { images: FixtureName[]; also?: FixtureName[]; backend?: 'fuse'; backingImages?: string[]; check: (r: Map<string, Map<string, Buffer>>) => void }[] = [
+  const cases: {
+    images: FixtureName[];
+    also?: FixtureName[];
+    backend?: 'fuse';
+    backingImages?: string[];
+    check: (r: Map<string, Map<string, Buffer>>) => void;
+  }[] = [
     {
       images: ['mbr.raw'],
       check: (r) => {
@@ -145,7 +153,10 @@ describe.skipIf(!CAN_RUN)('Session: read-only means read-only', () => {
       // overlay.qcow2 reads its base by absolute path: the fixture itself, not our hard link
       const watched = [...files, ...others];
       const before = await Promise.all(watched.map(snap));
-      const s = await h.open(files, { ...(c.backend ? { backend: c.backend } : {}), ...(c.backingImages ? { backingImages: c.backingImages } : {}) });
+      const s = await h.open(files, {
+        ...(c.backend ? { backend: c.backend } : {}),
+        ...(c.backingImages ? { backingImages: c.backingImages } : {}),
+      });
       expect(s.readonly).toBe(true);
       c.check(await mountEverything(s));
       await s.close();

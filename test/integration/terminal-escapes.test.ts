@@ -50,15 +50,30 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** Run a tool with stdout and stderr on a new pty: everything the terminal got, as text (and bytes). */
-async function onTerminal(argv: string[], extra: Record<string, string> = {}): Promise<{ screen: string; bytes: Buffer; exitCode: number | undefined }> {
-  const r = await execa('python3', [join(here, 'pty-run.py'), JSON.stringify(argv)], { reject: false, env: env(extra), timeout: 120_000, cwd: dir });
+async function onTerminal(
+  argv: string[],
+  extra: Record<string, string> = {},
+): Promise<{ screen: string; bytes: Buffer; exitCode: number | undefined }> {
+  const r = await execa('python3', [join(here, 'pty-run.py'), JSON.stringify(argv)], {
+    reject: false,
+    env: env(extra),
+    timeout: 120_000,
+    cwd: dir,
+  });
   const bytes = Buffer.from(r.stdout, 'base64');
   return { screen: bytes.toString('utf8').replace(/\r\n/g, '\n'), bytes, exitCode: r.exitCode };
 }
 
 /** Run a tool with stdout and stderr pipes: the bytes exactly. */
 async function onPipe(argv: string[], extra: Record<string, string> = {}) {
-  const r = await execa(argv[0]!, argv.slice(1), { reject: false, env: env(extra), timeout: 120_000, cwd: dir, encoding: 'buffer', stripFinalNewline: false });
+  const r = await execa(argv[0]!, argv.slice(1), {
+    reject: false,
+    env: env(extra),
+    timeout: 120_000,
+    cwd: dir,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+  });
   return { stdout: Buffer.from(r.stdout).toString('utf8'), stderr: Buffer.from(r.stderr).toString('utf8'), exitCode: r.exitCode };
 }
 
@@ -79,7 +94,30 @@ async function buildImage(): Promise<string> {
 
 /** jfish commands showing every kind of guest text, then cat of the content. */
 function commands(): string[] {
-  return ['inspect-os', ':', 'inspect-get-product-name', '/dev/sda', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/', ':', 'll', '/', ':', 'find', '/', ':', 'fstab-list', ':', 'cat', '/content'];
+  return [
+    'inspect-os',
+    ':',
+    'inspect-get-product-name',
+    '/dev/sda',
+    ':',
+    'mount-ro',
+    '/dev/sda',
+    '/',
+    ':',
+    'ls',
+    '/',
+    ':',
+    'll',
+    '/',
+    ':',
+    'find',
+    '/',
+    ':',
+    'fstab-list',
+    ':',
+    'cat',
+    '/content',
+  ];
 }
 
 /** What the terminal must show instead of the raw sequences. */
@@ -146,7 +184,10 @@ describe.skipIf(skipReason !== '')('guest text on a terminal', () => {
       expect((await onPipe([bin('jfish'), '--remote', 'run', ':', ...commands()], pidEnv)).exitCode).toBe(0);
       for (const client of ['', 'node']) {
         const e = { ...pidEnv, JFISH_REMOTE_CLIENT: client };
-        const t = await onTerminal([bin('jfish'), '--remote', 'ls', '/', ':', 'fstab-list', ':', 'inspect-get-product-name', '/dev/sda', ':', 'cat', '/content'], e);
+        const t = await onTerminal(
+          [bin('jfish'), '--remote', 'ls', '/', ':', 'fstab-list', ':', 'inspect-get-product-name', '/dev/sda', ':', 'cat', '/content'],
+          e,
+        );
         expect(t.exitCode, client).toBe(0);
         expect(t.screen).toContain('evil\\e]0;pwned\\x07name');
         expect(t.screen).toContain('/mnt\\e]0;pwned\\x07');
@@ -184,7 +225,10 @@ describe.skipIf(skipReason !== '')('guest text on a terminal', () => {
     copyFileSync(await fixture('win10.raw'), win);
     // the attacker's hive, written with our own .reg merge
     const reg = join(dir, 'evil.reg');
-    writeFileSync(reg, `Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Evil${OSC_TITLE}]\r\n"v${CLEAR}"="data${CLEAR}${BEL}"\r\n`);
+    writeFileSync(
+      reg,
+      `Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Evil${OSC_TITLE}]\r\n"v${CLEAR}"="data${CLEAR}${BEL}"\r\n`,
+    );
     const merge = await onPipe([bin('jwinreg'), '--merge', win, reg]);
     expect(merge.stderr).toBe('');
     expect(merge.exitCode).toBe(0);

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePartxPairs, toPartitions, validateTable, partitionDevice } from '../../src/appliance/partitions.js';
 import { parseBlkidUdev, parseSubvolumeList } from '../../src/appliance/filesystems.js';
 import { hasControlChars } from '../../src/appliance/guest-names.js';
-import { diskName, driveLetters, normalizeDevice, parseBtrfsvol, splitMapperName } from '../../src/appliance/names.js';
-import { chainOptions, escapeOpt } from '../../src/appliance/attach/qemu-options.js';
+import { chainOptions } from '../../src/appliance/attach/qemu-options.js';
 import { mountOptions } from '../../src/appliance/mount.js';
 import { chooseBackend } from '../../src/appliance/attach/choose.js';
 import type { ImageInfo } from '../../src/appliance/image.js';
@@ -26,7 +25,12 @@ NR="5" START="45056" SECTORS="16384" TYPE="0x83" UUID="73ea8ee5-05" NAME="my\\x2
   it('refuses partitions beyond the disk, overlaps, and a bare protective MBR', () => {
     const parts = toPartitions('/dev/loop7', parsePartxPairs(text));
     expect(() => validateTable(parts, 32 << 20, 'd.img')).toThrow(/d.img: corrupt partition table: partition 2 .* beyond the end/);
-    const overlap = toPartitions('/dev/loop7', parsePartxPairs('NR="1" START="2048" SECTORS="4096" TYPE="0x83" SCHEME="dos"\nNR="2" START="4096" SECTORS="4096" TYPE="0x83" SCHEME="dos"'));
+    const overlap = toPartitions(
+      '/dev/loop7',
+      parsePartxPairs(
+        'NR="1" START="2048" SECTORS="4096" TYPE="0x83" SCHEME="dos"\nNR="2" START="4096" SECTORS="4096" TYPE="0x83" SCHEME="dos"',
+      ),
+    );
     expect(() => validateTable(overlap, 64 << 20, 'd.img')).toThrow(/partitions 1 and 2 overlap/);
     const pmbr = toPartitions('/dev/loop7', parsePartxPairs('NR="1" START="1" SECTORS="100" TYPE="0xee" SCHEME="dos"'));
     expect(() => validateTable(pmbr, 64 << 20, 'd.img')).toThrow(/GPT/);
@@ -40,7 +44,9 @@ NR="5" START="45056" SECTORS="16384" TYPE="0x83" UUID="73ea8ee5-05" NAME="my\\x2
 
 describe('blkid and btrfs output', () => {
   it('parses blkid -o udev, decoding the \\xHH values exactly (the tools escape them on a terminal)', () => {
-    const p = parseBlkidUdev('ID_FS_UUID=abc\nID_FS_UUID_ENC=abc\nID_FS_LABEL=my_label\nID_FS_LABEL_ENC=my\\x20label\\x2cx\\x3d1\nID_FS_TYPE=ext4\nID_FS_USAGE=filesystem\n');
+    const p = parseBlkidUdev(
+      'ID_FS_UUID=abc\nID_FS_UUID_ENC=abc\nID_FS_LABEL=my_label\nID_FS_LABEL_ENC=my\\x20label\\x2cx\\x3d1\nID_FS_TYPE=ext4\nID_FS_USAGE=filesystem\n',
+    );
     expect(p).toMatchObject({ type: 'ext4', uuid: 'abc', label: 'my label,x=1', usage: 'filesystem' });
     // a newline in a label is one value, never a new key
     const q = parseBlkidUdev('ID_FS_LABEL_ENC=a\\x0aID_FS_TYPE=xfs\\x1b\\x07\nID_FS_TYPE=ext4\n');
@@ -49,12 +55,18 @@ describe('blkid and btrfs output', () => {
     expect(parseBlkidUdev('ID_FS_LABEL_ENC=caf\u00e9\n').label).toBe('caf\u00e9');
   });
   it('parses btrfs subvolume list, marking names that ran over a line', () => {
-    expect(parseSubvolumeList('ID 256 gen 9 top level 5 path @\nID 257 gen 10 top level 5 path @home\nID 258 gen 11 top level 257 path <FS_TREE>/@home/snap\n').map((e) => [e.id, e.path, e.continued])).toEqual([
+    expect(
+      parseSubvolumeList(
+        'ID 256 gen 9 top level 5 path @\nID 257 gen 10 top level 5 path @home\nID 258 gen 11 top level 257 path <FS_TREE>/@home/snap\n',
+      ).map((e) => [e.id, e.path, e.continued]),
+    ).toEqual([
       [256, '@', false],
       [257, '@home', false],
       [258, '@home/snap', false],
     ]);
-    const evil = parseSubvolumeList('ID 256 gen 7 top level 5 path x\nID 999 gen 1 top level 5 path evil\nID 257 gen 7 top level 5 path y\nmore\n');
+    const evil = parseSubvolumeList(
+      'ID 256 gen 7 top level 5 path x\nID 999 gen 1 top level 5 path evil\nID 257 gen 7 top level 5 path y\nmore\n',
+    );
     expect(evil.map((e) => [e.id, e.path, e.continued])).toEqual([
       [256, 'x', false],
       [999, 'evil', false],
@@ -84,15 +96,30 @@ describe('mount options', () => {
   it('always hardens, and adds no-replay options on read-only devices', () => {
     expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: true })).toEqual(['ro', 'noload', 'nosuid', 'nodev', 'noexec']);
     expect(mountOptions({ vfstype: 'xfs', readonly: true, deviceReadonly: true })).toContain('norecovery');
-    expect(mountOptions({ vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 257 })).toEqual(['subvolid=257', 'ro', 'rescue=nologreplay', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 257 })).toEqual([
+      'subvolid=257',
+      'ro',
+      'rescue=nologreplay',
+      'nosuid',
+      'nodev',
+      'noexec',
+    ]);
     expect(mountOptions({ vfstype: 'ext4', readonly: true, deviceReadonly: false })).toEqual(['ro', 'nosuid', 'nodev', 'noexec']);
     expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, exec: true })).toEqual(['nosuid', 'nodev', 'exec']);
   });
   it('refuses options that loosen the hardening', () => {
     for (const bad of ['suid', 'dev', 'exec', 'remount', 'bind']) {
-      expect(() => mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: `noatime,${bad}` })).toThrow(/not allowed/);
+      expect(() => mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: `noatime,${bad}` })).toThrow(
+        /not allowed/,
+      );
     }
-    expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: 'noatime,data=ordered' })).toEqual(['noatime', 'data=ordered', 'nosuid', 'nodev', 'noexec']);
+    expect(mountOptions({ vfstype: 'ext4', readonly: false, deviceReadonly: false, options: 'noatime,data=ordered' })).toEqual([
+      'noatime',
+      'data=ordered',
+      'nosuid',
+      'nodev',
+      'noexec',
+    ]);
   });
 });
 

@@ -113,7 +113,8 @@ describe('dpkg status', () => {
       url: 'http://zlib.net/',
       source_package: 'zlib',
       summary: 'compression library - runtime',
-      description: 'zlib is a library implementing the deflate compression method found\nin gzip and PKZIP.  This package includes the shared library.',
+      description:
+        'zlib is a library implementing the deflate compression method found\nin gzip and PKZIP.  This package includes the shared library.',
     });
     expect(byName['libgcc-s1']).toMatchObject({
       epoch: 0,
@@ -185,7 +186,7 @@ describe('dpkg status', () => {
         ].join('\n'),
       );
     }
-    const status = paras.join('\n\n') + '\n';
+    const status = `${paras.join('\n\n')}\n`;
     const files = await reader({ 'var/lib/dpkg/status': status });
     // through the guest reader: read + parse + sort, twice (the streaming parser keeps no state)
     for (let k = 0; k < 2; k++) {

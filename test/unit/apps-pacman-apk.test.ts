@@ -88,7 +88,11 @@ describe('pacman', () => {
     const r = await listPacmanApplications(files);
     expect(r && 'applications' in r).toBe(true);
     if (!r || !('applications' in r)) return;
-    expect(r.applications.map((a) => `${a.name} ${a.version}-${a.release}`)).toEqual(['bash 5.2.026-2', 'linux 6.8.9.arch1-2', 'zstd 1.5.6-1']);
+    expect(r.applications.map((a) => `${a.name} ${a.version}-${a.release}`)).toEqual([
+      'bash 5.2.026-2',
+      'linux 6.8.9.arch1-2',
+      'zstd 1.5.6-1',
+    ]);
     expect(r.warnings).toHaveLength(2);
     expect(r.warnings).toContain('/var/lib/pacman/local: 2 package entries skipped: missing or incomplete desc');
     expect(r.warnings.some((w) => /^\/var\/lib\/pacman\/local\/huge-1-1\/desc: file is larger than/.test(w))).toBe(true);
@@ -163,7 +167,7 @@ describe('apk', () => {
   it('garbage does not crash', () => {
     const junk = Buffer.alloc(50_000);
     for (let i = 0; i < junk.length; i++) junk[i] = (i * 131) & 0xff;
-    const { applications } = parseApkInstalled(junk.toString('latin1') + '\n\nP:x\0\nV:1-r1\n');
+    const { applications } = parseApkInstalled(`${junk.toString('latin1')}\n\nP:x\0\nV:1-r1\n`);
     expect(applications.at(-1)).toMatchObject({ name: 'x', version: '1', release: '1' });
   });
 

@@ -10,8 +10,16 @@ const EiB = 2n ** 60n;
 
 describe('parseJsonExact', () => {
   it('reads integers beyond 2^53 as bigints, and everything else as JSON.parse does', () => {
-    const text = '{"virtual-size": 1152921504606846977, "small": 42, "neg": -9007199254740993, "f": 1.5e300, "s": "12345678901234567890", "esc": "a\\"1234567890123456789"}';
-    expect(parseJsonExact(text)).toEqual({ 'virtual-size': EiB + 1n, small: 42, neg: -9007199254740993n, f: 1.5e300, s: '12345678901234567890', esc: 'a"1234567890123456789' });
+    const text =
+      '{"virtual-size": 1152921504606846977, "small": 42, "neg": -9007199254740993, "f": 1.5e300, "s": "12345678901234567890", "esc": "a\\"1234567890123456789"}';
+    expect(parseJsonExact(text)).toEqual({
+      'virtual-size': EiB + 1n,
+      small: 42,
+      neg: -9007199254740993n,
+      f: 1.5e300,
+      s: '12345678901234567890',
+      esc: 'a"1234567890123456789',
+    });
     expect(BigInt((JSON.parse(text) as Record<string, number>)['virtual-size']!)).toBe(EiB); // JSON.parse loses the 1
   });
 

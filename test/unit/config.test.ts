@@ -124,7 +124,15 @@ describe('settings', () => {
       linger: 0,
       backing_dirs: ['/var/lib/nova/instances/_base', '/srv/bases'],
       source: '/f',
-      origin: { joot_home: '/f:3', default_image: '/f:4', image_path: '/f:5', pass_thru_env: '/f:7', read_only: '/f:8', linger: '/f:9', backing_dirs: '/f:10' },
+      origin: {
+        joot_home: '/f:3',
+        default_image: '/f:4',
+        image_path: '/f:5',
+        pass_thru_env: '/f:7',
+        read_only: '/f:8',
+        linger: '/f:9',
+        backing_dirs: '/f:10',
+      },
     });
   });
 
@@ -135,14 +143,25 @@ describe('settings', () => {
   });
 
   it.each([
-    ['true', true], ['TRUE', true], ['yes', true], ['YES', true], ['1', true],
-    ['false', false], ['False', false], ['no', false], ['No', false], ['0', false],
+    ['true', true],
+    ['TRUE', true],
+    ['yes', true],
+    ['YES', true],
+    ['1', true],
+    ['false', false],
+    ['False', false],
+    ['no', false],
+    ['No', false],
+    ['0', false],
   ])('read_only = %s', (v, b) => {
     expect(parseConfig(`read_only = ${v}\n`, '/f').read_only).toBe(b);
   });
 
   it('lists: repeated [] lines, commas, a plain line mixed with [] lines, duplicates dropped', () => {
-    const c = parseConfig('image_path = /a/*, /b/*\nimage_path[] = /c/*\nimage_path[] = /a/*,/d/*\npass_thru_env[] = A\npass_thru_env[] = B,A\n', '/f');
+    const c = parseConfig(
+      'image_path = /a/*, /b/*\nimage_path[] = /c/*\nimage_path[] = /a/*,/d/*\npass_thru_env[] = A\npass_thru_env[] = B,A\n',
+      '/f',
+    );
     expect(c.image_path).toEqual(['/a/*', '/b/*', '/c/*', '/d/*']);
     expect(c.pass_thru_env).toEqual(['A', 'B']);
     expect(c.origin?.image_path).toBe('/f:1,2,3');
@@ -168,13 +187,25 @@ describe('settings', () => {
 
 describe('bad settings name their file and line', () => {
   const cases: [string, string, string][] = [
-    ['unknown setting, close', 'read_only = 1\n\njoot_hoem = /x\n', "/x/joot.cfg:3: joot_hoem: unknown setting; did you mean joot_home?"],
+    ['unknown setting, close', 'read_only = 1\n\njoot_hoem = /x\n', '/x/joot.cfg:3: joot_hoem: unknown setting; did you mean joot_home?'],
     ['unknown setting, other spelling', 'JOOT-HOME = /x\n', '/x/joot.cfg:1: JOOT-HOME: unknown setting; did you mean joot_home?'],
-    ['unknown setting, far', 'colour = red\n', '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs)'],
+    [
+      'unknown setting, far',
+      'colour = red\n',
+      '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs)',
+    ],
     ['bad linger', 'linger = 5s\n', "/x/joot.cfg:1: linger: '5s' is not a number of seconds from 0 to 3600"],
     ['linger too long', 'linger = 86400\n', "/x/joot.cfg:1: linger: '86400' is not a number of seconds from 0 to 3600"],
-    ['unknown section', 'read_only = 1\n[libguestfs]\n', '/x/joot.cfg:2: [libguestfs]: unknown section: put settings at the top of the file or under [joot]'],
-    ['sub-section', '[joot.more]\nread_only = 1\n', '/x/joot.cfg:1: [joot.more]: unknown section: put settings at the top of the file or under [joot]'],
+    [
+      'unknown section',
+      'read_only = 1\n[libguestfs]\n',
+      '/x/joot.cfg:2: [libguestfs]: unknown section: put settings at the top of the file or under [joot]',
+    ],
+    [
+      'sub-section',
+      '[joot.more]\nread_only = 1\n',
+      '/x/joot.cfg:1: [joot.more]: unknown section: put settings at the top of the file or under [joot]',
+    ],
     ['no value', '\n\nread_only\n', '/x/joot.cfg:3: read_only: no value (write read_only = VALUE)'],
     ['not a setting', '; c\n= x\n', '/x/joot.cfg:2: = x: not a setting (expected NAME = VALUE)'],
     ['empty value', 'default_image =\n', '/x/joot.cfg:1: default_image: empty value (delete the line to use the default)'],
@@ -187,13 +218,33 @@ describe('bad settings name their file and line', () => {
     ['empty pattern', 'image_path = /a/*,,/b\n', "/x/joot.cfg:1: image_path: empty pattern in '/a/*,,/b'"],
     ['unbalanced braces', '\nimage_path[] = /a/*.{img,raw\n', "/x/joot.cfg:2: image_path: unbalanced '{' in '/a/*.{img,raw'"],
     ['bad env name', 'pass_thru_env = PATH, 1BAD\n', "/x/joot.cfg:1: pass_thru_env: '1BAD' is not an environment variable name"],
-    ['bad env name with a dash', 'pass_thru_env[] = A\npass_thru_env[] = MY-VAR\n', "/x/joot.cfg:2: pass_thru_env: 'MY-VAR' is not an environment variable name"],
+    [
+      'bad env name with a dash',
+      'pass_thru_env[] = A\npass_thru_env[] = MY-VAR\n',
+      "/x/joot.cfg:2: pass_thru_env: 'MY-VAR' is not an environment variable name",
+    ],
     ['empty env name', 'pass_thru_env = A,\n', "/x/joot.cfg:1: pass_thru_env: empty name in 'A,'"],
     ['scalar set twice', 'read_only = 1\nread_only = 0\n', '/x/joot.cfg:2: read_only: set more than once (first at line 1)'],
-    ['scalar set twice, second value bad: the repeat is reported', 'read_only = 1\nread_only = sometimes\n', '/x/joot.cfg:2: read_only: set more than once (first at line 1)'],
-    ['scalar at the top and under [joot]', 'joot_home = /a\n[joot]\njoot_home = /b\n', '/x/joot.cfg:3: joot_home: set more than once (first at line 1)'],
-    ['scalar with []', 'default_image[] = /a\n', '/x/joot.cfg:1: default_image[]: takes a single value: write default_image = VALUE, without []'],
-    ['list set twice without []', 'image_path = /a\nimage_path = /b\n', '/x/joot.cfg:2: image_path: set more than once (first at line 1); separate values with commas, or write image_path[] = VALUE on each line'],
+    [
+      'scalar set twice, second value bad: the repeat is reported',
+      'read_only = 1\nread_only = sometimes\n',
+      '/x/joot.cfg:2: read_only: set more than once (first at line 1)',
+    ],
+    [
+      'scalar at the top and under [joot]',
+      'joot_home = /a\n[joot]\njoot_home = /b\n',
+      '/x/joot.cfg:3: joot_home: set more than once (first at line 1)',
+    ],
+    [
+      'scalar with []',
+      'default_image[] = /a\n',
+      '/x/joot.cfg:1: default_image[]: takes a single value: write default_image = VALUE, without []',
+    ],
+    [
+      'list set twice without []',
+      'image_path = /a\nimage_path = /b\n',
+      '/x/joot.cfg:2: image_path: set more than once (first at line 1); separate values with commas, or write image_path[] = VALUE on each line',
+    ],
   ];
   it.each(cases)('%s', (_what, text, message) => {
     const e = failure(text);
@@ -246,6 +297,13 @@ describe('formatConfig', () => {
     );
     const back = parseConfig(text, '/g');
     expect({ ...back, source: c.source, origin: c.origin }).toEqual(c);
-    expect(back.origin).toEqual({ joot_home: '/g:2', default_image: '/g:3', image_path: '/g:4', pass_thru_env: '/g:5', read_only: '/g:6', linger: '/g:7' });
+    expect(back.origin).toEqual({
+      joot_home: '/g:2',
+      default_image: '/g:3',
+      image_path: '/g:4',
+      pass_thru_env: '/g:5',
+      read_only: '/g:6',
+      linger: '/g:7',
+    });
   });
 });

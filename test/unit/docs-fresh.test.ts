@@ -23,7 +23,9 @@ describe('docs/commands.md', () => {
       const e = expected.split('\n');
       let i = 0;
       while (i < a.length && i < e.length && a[i] === e[i]) i++;
-      throw new Error(`${STALE} (first difference at line ${i + 1}: file has ${JSON.stringify(a[i] ?? '<end>')}, table gives ${JSON.stringify(e[i] ?? '<end>')})`);
+      throw new Error(
+        `${STALE} (first difference at line ${i + 1}: file has ${JSON.stringify(a[i] ?? '<end>')}, table gives ${JSON.stringify(e[i] ?? '<end>')})`,
+      );
     }
   });
 

@@ -8,7 +8,9 @@ import { contentLines, StreamWriter } from '../../src/tools/output.js';
 const HOSTILE = 'a\x1b]0;pwned\x07b\x1b[2Jc';
 
 /** Every C0 control, DEL and every C1 control. */
-const ALL_CONTROLS = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)].map((c) => String.fromCharCode(c));
+const ALL_CONTROLS = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, ...Array.from({ length: 0x20 }, (_, i) => 0x80 + i)].map((c) =>
+  String.fromCharCode(c),
+);
 
 function captured(escapes: boolean): { w: StreamWriter; text: () => string } {
   const s = new PassThrough();

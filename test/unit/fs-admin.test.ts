@@ -41,7 +41,9 @@ describe('filesystem type names', () => {
   it('an unknown type is one EINVAL line listing the supported ones', () => {
     const e = jerr(() => normalizeFsType('reiserfs'));
     expect(e.code).toBe('EINVAL');
-    expect(e.message).toBe("unknown filesystem type 'reiserfs' (supported: ext2, ext3, ext4, xfs, btrfs, vfat, ntfs, swap; fat and msdos mean vfat)");
+    expect(e.message).toBe(
+      "unknown filesystem type 'reiserfs' (supported: ext2, ext3, ext4, xfs, btrfs, vfat, ntfs, swap; fat and msdos mean vfat)",
+    );
     expect(e.message).not.toContain('\n');
   });
 });
@@ -69,7 +71,8 @@ describe('label rules', () => {
   it('vfat: printable ASCII, none of mkfs.fat forbidden characters, no leading space', () => {
     expect(() => validateLabel('vfat', 'EFI SYSTEM')).not.toThrow();
     expect(() => validateLabel('fat', 'boot')).not.toThrow(); // mkfs.fat keeps lowercase (with a warning)
-    for (const bad of ['A*B', 'A.B', 'A:B', 'A"B', 'A/B', 'A[B']) expect(jerr(() => validateLabel('vfat', bad)).message).toMatch(/must not contain/);
+    for (const bad of ['A*B', 'A.B', 'A:B', 'A"B', 'A/B', 'A[B'])
+      expect(jerr(() => validateLabel('vfat', bad)).message).toMatch(/must not contain/);
     expect(jerr(() => validateLabel('vfat', 'ÄÖ')).message).toMatch(/printable ASCII/);
     expect(jerr(() => validateLabel('vfat', ' X')).message).toMatch(/start with a space/);
   });
@@ -120,7 +123,9 @@ describe('mkfs commands', () => {
       ['mkfs.xfs', '-f', '-q', '-L', 'data', '-b', 'size=4096', '-m', `uuid=${U}`, '-i', 'size=512', D],
     ]);
     expect(one({ type: 'btrfs', label: 'b', uuid: U })).toEqual([['mkfs.btrfs', '-f', '-q', '-L', 'b', '-U', U, D]]);
-    expect(one({ type: 'vfat', label: 'EFI', blocksize: 4096, uuid: '1234-abcd' })).toEqual([['mkfs.fat', '-I', '-n', 'EFI', '-s', '8', '-i', '1234ABCD', D]]);
+    expect(one({ type: 'vfat', label: 'EFI', blocksize: 4096, uuid: '1234-abcd' })).toEqual([
+      ['mkfs.fat', '-I', '-n', 'EFI', '-s', '8', '-i', '1234ABCD', D],
+    ]);
     expect(one({ type: 'ntfs', label: 'Windows', blocksize: 4096, uuid: '0123456789abcdef' })).toEqual([
       ['mkntfs', '-Q', '-F', '-q', '-L', 'Windows', '-c', '4096', D],
       ['ntfslabel', '--new-serial=0123456789ABCDEF', D],
@@ -130,7 +135,9 @@ describe('mkfs commands', () => {
   });
   it('bad options are EINVAL before anything runs', () => {
     expect(jerr(() => mkfsCommands(D, { type: 'ext4', label: 'x'.repeat(17) })).message).toMatch(/ext4 labels are limited to 16 bytes/);
-    expect(jerr(() => mkfsCommands(D, { type: 'ext4', blocksize: 1000 })).message).toBe('ext4: block size 1000 is not a power of two from 1024 to 65536');
+    expect(jerr(() => mkfsCommands(D, { type: 'ext4', blocksize: 1000 })).message).toBe(
+      'ext4: block size 1000 is not a power of two from 1024 to 65536',
+    );
     expect(jerr(() => mkfsCommands(D, { type: 'swap', blocksize: 4096 })).message).toMatch(/does not apply/);
     expect(jerr(() => mkfsCommands(D, { type: 'btrfs', inodeSize: 256 })).message).toMatch(/inode size does not apply/);
     expect(jerr(() => mkfsCommands(D, { type: 'vfat', uuid: U })).code).toBe('EINVAL');
@@ -203,7 +210,8 @@ describe('resize2fs arguments', () => {
 
 describe('one-line messages from real tool output', () => {
   it('mkfs.xfs: the complaint, not its usage dump', () => {
-    const stderr = 'Invalid value 1234567890123 for -L option\nUsage: mkfs.xfs\n/* blocksize */\t\t[-b size=num]\n<value> is xxx (512 byte blocks).\n';
+    const stderr =
+      'Invalid value 1234567890123 for -L option\nUsage: mkfs.xfs\n/* blocksize */\t\t[-b size=num]\n<value> is xxx (512 byte blocks).\n';
     expect(toolMessage('mkfs.xfs', D, stderr)).toBe(`mkfs.xfs ${D}: Invalid value 1234567890123 for -L option`);
   });
   it('mke2fs: banner dropped, device not repeated', () => {
@@ -214,7 +222,8 @@ describe('one-line messages from real tool output', () => {
     expect(toolMessage('btrfstune', D, 'ERROR: could not parse UUID: notauuid\n')).toBe(`btrfstune ${D}: could not parse UUID: notauuid`);
   });
   it('mkfs.fat: the error, not the warning before it', () => {
-    const stderr = 'mkfs.fat: Warning: lowercase labels might not work properly on some systems\nmkfs.fat: Labels with characters *?.,;:/\\|+=<>[]" are not allowed\n\n';
+    const stderr =
+      'mkfs.fat: Warning: lowercase labels might not work properly on some systems\nmkfs.fat: Labels with characters *?.,;:/\\|+=<>[]" are not allowed\n\n';
     expect(meaningfulLine(stderr)).toMatch(/^mkfs.fat: Labels with characters/);
   });
   it('no output at all: the exit code', () => {

@@ -1,12 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import {
-  compareMountpoints,
-  parseFstab,
-  parseOptions,
-  resolveFstab,
-  sortMountpoints,
-  type DeviceModel,
-} from '../../src/inspect/fstab.js';
+import { compareMountpoints, parseFstab, parseOptions, resolveFstab, sortMountpoints, type DeviceModel } from '../../src/inspect/fstab.js';
 
 const ROOT_UUID = '5a3b1e00-0000-4000-8000-000000000002';
 const BOOT_UUID = '5a3b1e00-0000-4000-8000-000000000001';
@@ -76,7 +69,11 @@ const cases: Case[] = [
   { what: 'UUID= upper case', line: `UUID=${ROOT_UUID.toUpperCase()} / ext4 defaults 0 1`, device: '/dev/vg0/root' },
   { what: 'UUID="quoted"', line: `UUID="${BOOT_UUID}" /boot ext4 defaults 0 2`, device: '/dev/sda1' },
   { what: 'UUID= of a vfat serial, lower case', line: 'UUID=abcd-1234 /boot/efi vfat umask=0077 0 1', device: '/dev/sdb1' },
-  { what: 'UUID= unknown', line: 'UUID=00000000-1111-2222-3333-444444444444 /srv ext4 defaults 0 2', warn: /line 1: no filesystem with UUID=/ },
+  {
+    what: 'UUID= unknown',
+    line: 'UUID=00000000-1111-2222-3333-444444444444 /srv ext4 defaults 0 2',
+    warn: /line 1: no filesystem with UUID=/,
+  },
   { what: 'UUID= that is an LV uuid', line: `UUID=${LV_ROOT_UUID} /x ext4 defaults 0 0`, warn: /uuid of an LVM logical volume/ },
   { what: 'UUID= empty', line: 'UUID= /x ext4 defaults 0 0', warn: /empty value/ },
   // LABEL= (exact), octal escapes
@@ -92,7 +89,11 @@ const cases: Case[] = [
   { what: 'PARTUUID= GPT', line: `PARTUUID=${ESP_PARTUUID} /boot/efi vfat defaults 0 1`, device: '/dev/sdb1' },
   { what: 'PARTUUID= GPT upper case', line: `PARTUUID=${ESP_PARTUUID.toUpperCase()} /boot/efi vfat defaults 0 1`, device: '/dev/sdb1' },
   { what: 'PARTUUID= unknown', line: 'PARTUUID=deadbeef-01 /x ext4 defaults 0 0', warn: /no partition with PARTUUID=/ },
-  { what: 'PARTUUID= of a PV', line: 'PARTUUID=a1b2c3d4-02 /x ext4 defaults 0 0', warn: /partition \/dev\/sda2, which holds no mountable filesystem/ },
+  {
+    what: 'PARTUUID= of a PV',
+    line: 'PARTUUID=a1b2c3d4-02 /x ext4 defaults 0 0',
+    warn: /partition \/dev\/sda2, which holds no mountable filesystem/,
+  },
   { what: 'PARTLABEL=', line: 'PARTLABEL=EFI\\040System\\040Partition /boot/efi vfat defaults 0 1', device: '/dev/sdb1' },
   { what: 'PARTLABEL= unknown', line: 'PARTLABEL=nope /x ext4 defaults 0 0', warn: /no partition with PARTLABEL="nope"/ },
   // /dev/disk/by-*
@@ -101,17 +102,39 @@ const cases: Case[] = [
   { what: 'by-label with \\x2f', line: '/dev/disk/by-label/a\\x2fb /ab ext4 defaults 0 2', device: '/dev/sdb3' },
   { what: 'by-partuuid', line: '/dev/disk/by-partuuid/a1b2c3d4-04 /mnt/b btrfs defaults 0 0', device: '/dev/sda4' },
   { what: 'by-partlabel', line: '/dev/disk/by-partlabel/EFI\\x20System\\x20Partition /efi vfat defaults 0 1', device: '/dev/sdb1' },
-  { what: 'by-id with two disks', line: '/dev/disk/by-id/virtio-abc123-part1 /boot ext4 defaults 0 2', warn: /by-id names cannot be mapped when 2 disks/ },
-  { what: 'by-id with one disk', line: '/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001-part1 /boot ext4 defaults 0 2', device: '/dev/sda1', m: oneDisk },
-  { what: 'by-id, partition missing', line: '/dev/disk/by-id/virtio-x-part7 /boot ext4 defaults 0 2', warn: /\/dev\/sda has no partition 7/, m: oneDisk },
+  {
+    what: 'by-id with two disks',
+    line: '/dev/disk/by-id/virtio-abc123-part1 /boot ext4 defaults 0 2',
+    warn: /by-id names cannot be mapped when 2 disks/,
+  },
+  {
+    what: 'by-id with one disk',
+    line: '/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001-part1 /boot ext4 defaults 0 2',
+    device: '/dev/sda1',
+    m: oneDisk,
+  },
+  {
+    what: 'by-id, partition missing',
+    line: '/dev/disk/by-id/virtio-x-part7 /boot ext4 defaults 0 2',
+    warn: /\/dev\/sda has no partition 7/,
+    m: oneDisk,
+  },
   { what: 'by-id dm-name', line: '/dev/disk/by-id/dm-name-my--vg-lv--home /home ext4 defaults 0 2', device: '/dev/my-vg/lv-home' },
   { what: 'by-id dm-uuid-LVM', line: `/dev/disk/by-id/dm-uuid-${DM_UUID} / ext4 defaults 0 1`, device: '/dev/vg0/root' },
   { what: 'by-id lvm-pv-uuid', line: '/dev/disk/by-id/lvm-pv-uuid-abc /x ext4 defaults 0 0', warn: /LVM physical volume/ },
-  { what: 'by-path', line: '/dev/disk/by-path/pci-0000:00:04.0-part1 /boot ext4 defaults 0 2', warn: /by-path names depend on the guest's hardware/ },
+  {
+    what: 'by-path',
+    line: '/dev/disk/by-path/pci-0000:00:04.0-part1 /boot ext4 defaults 0 2',
+    warn: /by-path names depend on the guest's hardware/,
+  },
   // LVM names
   { what: '/dev/mapper/VG-LV', line: '/dev/mapper/vg0-root / ext4 defaults 0 1', device: '/dev/vg0/root' },
   { what: '/dev/mapper with doubled dashes', line: '/dev/mapper/my--vg-lv--home /home ext4 defaults 0 2', device: '/dev/my-vg/lv-home' },
-  { what: '/dev/mapper unknown (dm-crypt)', line: '/dev/mapper/luks-1234 /secret ext4 defaults 0 2', warn: /not a known LVM logical volume/ },
+  {
+    what: '/dev/mapper unknown (dm-crypt)',
+    line: '/dev/mapper/luks-1234 /secret ext4 defaults 0 2',
+    warn: /not a known LVM logical volume/,
+  },
   { what: '/dev/VG/LV', line: '/dev/vg0/root / ext4 defaults 0 1', device: '/dev/vg0/root' },
   { what: '/dev/VG/LV with dashes', line: '/dev/my-vg/lv-home /home ext4 defaults 0 2', device: '/dev/my-vg/lv-home' },
   { what: '/dev/VG/LV unknown', line: '/dev/vg0/nope /x ext4 defaults 0 0', warn: /"\/dev\/vg0\/nope" is not a known LVM logical volume/ },
@@ -126,7 +149,11 @@ const cases: Case[] = [
   { what: '/dev/sda10', line: '/dev/sda10 /ten ext2 defaults 0 2', device: '/dev/sda10' },
   { what: '/dev/sdc1 (no third disk)', line: '/dev/sdc1 /x ext4 defaults 0 0', warn: /names disk #3 but only 2 disk\(s\)/ },
   { what: '/dev/sda9 (no such partition)', line: '/dev/sda9 /x ext4 defaults 0 0', warn: /\/dev\/sda has no partition 9/ },
-  { what: '/dev/sda (partitioned disk)', line: '/dev/sda /x ext4 defaults 0 0', warn: /device \/dev\/sda, which holds no mountable filesystem/ },
+  {
+    what: '/dev/sda (partitioned disk)',
+    line: '/dev/sda /x ext4 defaults 0 0',
+    warn: /device \/dev\/sda, which holds no mountable filesystem/,
+  },
   { what: '/dev/nvme0n1p1', line: '/dev/nvme0n1p1 /boot ext4 defaults 0 2', device: '/dev/sda1' },
   { what: '/dev/ada1p2 (FreeBSD GPT)', line: '/dev/ada1p2 /data xfs rw 2 2', device: '/dev/sdb2' },
   { what: '/dev/gpt/LABEL (FreeBSD)', line: '/dev/gpt/data /data xfs rw 2 2', device: '/dev/sdb2' },
@@ -135,14 +162,31 @@ const cases: Case[] = [
   { what: '/dev/root', line: '/dev/root / ext4 rw 0 1', device: '/dev/vg0/root', root: '/dev/vg0/root' },
   { what: '/dev/root without a root', line: '/dev/root / ext4 rw 0 1', warn: /root device is not known/ },
   // btrfs
-  { what: 'btrfs UUID= subvol=@', line: `UUID=${BTRFS_UUID} / btrfs defaults,subvol=@ 0 0`, device: 'btrfsvol:/dev/sda4/@', root: 'btrfsvol:/dev/sda4/@' },
-  { what: 'btrfs subvol=/@home', line: `UUID=${BTRFS_UUID} /home btrfs subvol=/@home,compress=zstd 0 0`, device: 'btrfsvol:/dev/sda4/@home' },
+  {
+    what: 'btrfs UUID= subvol=@',
+    line: `UUID=${BTRFS_UUID} / btrfs defaults,subvol=@ 0 0`,
+    device: 'btrfsvol:/dev/sda4/@',
+    root: 'btrfsvol:/dev/sda4/@',
+  },
+  {
+    what: 'btrfs subvol=/@home',
+    line: `UUID=${BTRFS_UUID} /home btrfs subvol=/@home,compress=zstd 0 0`,
+    device: 'btrfsvol:/dev/sda4/@home',
+  },
   { what: 'btrfs nested subvol', line: `LABEL=btr /snap btrfs subvol=@home/snap 0 0`, device: 'btrfsvol:/dev/sda4/@home/snap' },
   { what: 'btrfs subvol= last wins', line: `LABEL=btr /home btrfs subvol=@,subvol=@home 0 0`, device: 'btrfsvol:/dev/sda4/@home' },
   { what: 'btrfs subvolid=5', line: `UUID=${BTRFS_UUID} /top btrfs subvolid=5 0 0`, device: '/dev/sda4' },
   { what: 'btrfs subvolid=256', line: `UUID=${BTRFS_UUID} /x btrfs subvolid=256 0 0`, warn: /subvolid="256" without subvol=/ },
-  { what: 'btrfs subvol + subvolid', line: `UUID=${BTRFS_UUID} /home btrfs subvolid=257,subvol=@home 0 0`, device: 'btrfsvol:/dev/sda4/@home' },
-  { what: 'btrfs unknown subvol', line: `UUID=${BTRFS_UUID} /x btrfs subvol=@nope 0 0`, warn: /subvolume "@nope" not found on \/dev\/sda4/ },
+  {
+    what: 'btrfs subvol + subvolid',
+    line: `UUID=${BTRFS_UUID} /home btrfs subvolid=257,subvol=@home 0 0`,
+    device: 'btrfsvol:/dev/sda4/@home',
+  },
+  {
+    what: 'btrfs unknown subvol',
+    line: `UUID=${BTRFS_UUID} /x btrfs subvol=@nope 0 0`,
+    warn: /subvolume "@nope" not found on \/dev\/sda4/,
+  },
   { what: 'btrfs subvol=/ (top level)', line: `UUID=${BTRFS_UUID} /top btrfs subvol=/ 0 0`, device: '/dev/sda4' },
   { what: 'btrfs no subvol', line: `UUID=${BTRFS_UUID} /pool btrfs noatime 0 0`, device: '/dev/sda4' },
   { what: 'btrfs by device name, type auto', line: `/dev/vda4 / auto subvol=@ 0 0`, device: 'btrfsvol:/dev/sda4/@' },
@@ -289,7 +333,13 @@ describe('resolveFstab: whole files', () => {
 
   it('swap devices are listed once, swap files and absent nofail swaps are quiet', () => {
     const r = resolveFstab(
-      [`UUID=${SWAP_UUID} none swap sw 0 0`, '/dev/vda3 swap swap defaults 0 0', '/swapfile none swap sw 0 0', 'UUID=0000 none swap sw,nofail 0 0', 'LABEL=gone none swap sw 0 0'].join('\n'),
+      [
+        `UUID=${SWAP_UUID} none swap sw 0 0`,
+        '/dev/vda3 swap swap defaults 0 0',
+        '/swapfile none swap sw 0 0',
+        'UUID=0000 none swap sw,nofail 0 0',
+        'LABEL=gone none swap sw 0 0',
+      ].join('\n'),
       model(),
     );
     expect(r.swaps).toEqual(['/dev/sda3']);
@@ -298,7 +348,14 @@ describe('resolveFstab: whole files', () => {
   });
 
   it('garbage lines warn with their line numbers and do not stop the good ones', () => {
-    const text = ['junk', `UUID=${ROOT_UUID} / ext4 defaults 0 1`, 'a b c d e f g h', '\0\0\0', '/dev/sda1 /boot ext4 defaults zero 2', 'LABEL=boot /boot ext4 defaults 0 2'].join('\n');
+    const text = [
+      'junk',
+      `UUID=${ROOT_UUID} / ext4 defaults 0 1`,
+      'a b c d e f g h',
+      '\0\0\0',
+      '/dev/sda1 /boot ext4 defaults zero 2',
+      'LABEL=boot /boot ext4 defaults 0 2',
+    ].join('\n');
     const r = resolveFstab(text, model());
     expect(r.mountpoints.map((m) => m.mountpoint)).toEqual(['/', '/boot']);
     expect(r.warnings.map((w) => w.replace(/:.*/, ''))).toEqual(['fstab line 1', 'fstab line 3', 'fstab line 4', 'fstab line 5']);
@@ -313,7 +370,7 @@ describe('resolveFstab: whole files', () => {
 
   it('64 KiB of garbage is quick, and the warnings are capped', () => {
     let seed = 12345;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     const alphabet = 'abcUUID=LABEL=/dev/mapper/sd--x\\040\\x2f "\'#,=\t 0123456789\n\n\n';
     let text = '';
     while (text.length < 64 * 1024) text += alphabet[Math.floor(rnd() * alphabet.length)];
@@ -337,8 +394,40 @@ describe('resolveFstab: whole files', () => {
 
   it('random input never throws', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    const pieces = ['UUID=', 'LABEL=', 'PARTUUID=', 'PARTLABEL=', '/dev/', 'disk/by-id/', 'mapper/', 'sda', 'vdb', '1', '-part2', 'btrfs', 'subvol=', 'subvolid=', ',', ' ', '\t', '\n', '/', '\\040', '\\x2f', '#', '"', 'none', 'swap', 'bind', '..', '\u00e9', '\ud83d\ude00', '\0', '\r'];
+    const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const pieces = [
+      'UUID=',
+      'LABEL=',
+      'PARTUUID=',
+      'PARTLABEL=',
+      '/dev/',
+      'disk/by-id/',
+      'mapper/',
+      'sda',
+      'vdb',
+      '1',
+      '-part2',
+      'btrfs',
+      'subvol=',
+      'subvolid=',
+      ',',
+      ' ',
+      '\t',
+      '\n',
+      '/',
+      '\\040',
+      '\\x2f',
+      '#',
+      '"',
+      'none',
+      'swap',
+      'bind',
+      '..',
+      '\u00e9',
+      '\ud83d\ude00',
+      '\0',
+      '\r',
+    ];
     for (let i = 0; i < 300; i++) {
       let line = '';
       const n = Math.floor(rnd() * 40);

@@ -1,7 +1,15 @@
 // The pure parts of running guest programs: how `command` splits its string, the architecture
 // check, and the command line that builds the container (guest data only ever as arguments).
 import { describe, expect, it } from 'vitest';
-import { DROPPED_CAPS, PREPARE_SCRIPT, PROCESS_SCRIPT, SETUP_SCRIPT, guestEnv, guestExecCommand, lastLine } from '../../src/appliance/guest-exec.js';
+import {
+  DROPPED_CAPS,
+  PREPARE_SCRIPT,
+  PROCESS_SCRIPT,
+  SETUP_SCRIPT,
+  guestEnv,
+  guestExecCommand,
+  lastLine,
+} from '../../src/appliance/guest-exec.js';
 import { confineEnv, filterHex, keyringFilter } from '../../src/appliance/guest-confine.js';
 import { relayCommand } from '../../src/appliance/guest-tty.js';
 import { canRun, hostArch, splitCommandLine } from '../../src/tools/jfish/commands/guest.js';
@@ -51,9 +59,16 @@ describe('guestExecCommand', () => {
     const script = args.indexOf(SETUP_SCRIPT);
     expect(args[script - 1]).toBe('-c');
     expect(args.slice(script + 1)).toEqual([
-      'joot-guest-exec', '/run/joot/tmp/s/sysroot',
-      'rw', '/run/joot/tmp/s/sysroot', 'ro', '/run/joot/tmp/s/sysroot/usr',
-      '--', '/bin/sh', '-c', hostile,
+      'joot-guest-exec',
+      '/run/joot/tmp/s/sysroot',
+      'rw',
+      '/run/joot/tmp/s/sysroot',
+      'ro',
+      '/run/joot/tmp/s/sysroot/usr',
+      '--',
+      '/bin/sh',
+      '-c',
+      hostile,
     ]);
     expect(SETUP_SCRIPT).not.toContain('reboot');
   });
@@ -65,10 +80,19 @@ describe('guestExecCommand', () => {
     expect(SETUP_SCRIPT).toContain('mount -t devpts -o newinstance,');
     expect(SETUP_SCRIPT).not.toMatch(/--r?bind \/dev\/pts/);
     expect(SETUP_SCRIPT).not.toContain('JOOT_HOST_PTS');
-    expect(DROPPED_CAPS).toEqual(expect.arrayContaining(['cap_sys_admin', 'cap_sys_chroot', 'cap_mknod', 'cap_sys_module', 'cap_sys_rawio']));
+    expect(DROPPED_CAPS).toEqual(
+      expect.arrayContaining(['cap_sys_admin', 'cap_sys_chroot', 'cap_mknod', 'cap_sys_module', 'cap_sys_rawio']),
+    );
   });
   it('on a prepared tree (joot enter): joins the holder, runs only the per-program part', () => {
-    const { args } = guestExecCommand({ root: '/run/joot/tmp/s/container', mounts: [], prepared: true, joinMountNs: 42, network: true, argv: ['true'] });
+    const { args } = guestExecCommand({
+      root: '/run/joot/tmp/s/container',
+      mounts: [],
+      prepared: true,
+      joinMountNs: 42,
+      network: true,
+      argv: ['true'],
+    });
     expect(args.slice(3, 6)).toEqual(['nsenter', '--mount=/proc/42/ns/mnt', '--']);
     expect(args).not.toContain('--net');
     const script = args.indexOf(PROCESS_SCRIPT);
@@ -137,7 +161,7 @@ describe('the starter (guest-confine.ts)', () => {
     expect(PROCESS_SCRIPT).toContain('exec perl -e "$JOOT_START" -- capsh');
   });
   it('masks the host keys in the container proc', () => {
-    expect(PROCESS_SCRIPT).toMatch(/for p in keys key-users; do[^]*mount --bind -o ro \/dev\/null "\$root\/proc\/\$p"/);
+    expect(PROCESS_SCRIPT).toMatch(/for p in keys key-users; do[\s\S]*mount --bind -o ro \/dev\/null "\$root\/proc\/\$p"/);
   });
   it('runs a terminal program behind the relay, the container as its argument', () => {
     const { cmd, args } = relayCommand('/r', 'setpriv', ['--pdeathsig', 'KILL']);

@@ -179,11 +179,7 @@ describe('GuestReader.resolve', () => {
 describe('GuestReader.readFile', () => {
   it('reads files, text and lines', async () => {
     expect((await reader.readFile('/etc/shadow')).toString()).toBe('guest-shadow');
-    expect(await reader.readLines('/etc/passwd')).toEqual([
-      'root:x:0:0:root:/root:/bin/bash',
-      'bin:x:1:1::/:',
-      'last-no-newline',
-    ]);
+    expect(await reader.readLines('/etc/passwd')).toEqual(['root:x:0:0:root:/root:/bin/bash', 'bin:x:1:1::/:', 'last-no-newline']);
     expect(await reader.readLines('/usr/lib/os-release')).toEqual(['ID=fake']);
     expect(await reader.readLines('/sort/a')).toEqual([]);
   });
@@ -230,19 +226,7 @@ describe('GuestReader.readFile', () => {
 
 describe('GuestReader metadata', () => {
   it('sorts readdir in byte order without . and ..', async () => {
-    expect(await reader.readdir('/sort')).toEqual([
-      '.hidden',
-      '10',
-      '9',
-      'A',
-      'B',
-      '_',
-      'a',
-      'b',
-      'é',
-      '\uFF01',
-      '\u{1F600}',
-    ]);
+    expect(await reader.readdir('/sort')).toEqual(['.hidden', '10', '9', 'A', 'B', '_', 'a', 'b', 'é', '\uFF01', '\u{1F600}']);
     expect(await reader.readdir('/lib')).toEqual(['os-release']);
     await rejects(reader.readdir('/etc/shadow'), 'EINVAL', /^\/etc\/shadow: Not a directory$/);
     await rejects(reader.readdir('/nope'), 'ENOENT');

@@ -86,7 +86,7 @@ describe('special guest nodes are refused before they are opened', () => {
   beforeAll(() => watchOpens());
 
   it('the watch sees opens (sanity: a regular file is opened through fs.promises.open)', async () => {
-    expect((await reader.readText('/etc/ok'))).toBe('fine\n');
+    expect(await reader.readText('/etc/ok')).toBe('fine\n');
     expect(opened).toContain(path.join(root, 'etc', 'ok'));
   });
 
@@ -99,13 +99,23 @@ describe('special guest nodes are refused before they are opened', () => {
     ['head', (g) => headLines(reader, g, 10)],
     ['head-n 0', (g) => headLines(reader, g, 0)],
     ['tail', (g) => tailLines(reader, g, 10)],
-    ['lines', async (g) => {
-      for await (const l of guestLines(reader, g)) void l;
-    }],
+    [
+      'lines',
+      async (g) => {
+        for await (const l of guestLines(reader, g)) void l;
+      },
+    ],
     ['checksum', (g) => checksum(reader, 'sha256', g)],
     ['grep', (g) => grepFile(reader, g, 'x', { syntax: 'basic' }, async () => undefined)],
     ['zgrep', (g) => grepFile(reader, g, 'x', { syntax: 'basic', compressed: true }, async () => undefined)],
-    ['download', (g) => download({ reader, writer: new GuestWriter(reader, root, { readonly: true }) }, g, path.join(tmp, 'out'), { write: async () => undefined, closed: false } as never)],
+    [
+      'download',
+      (g) =>
+        download({ reader, writer: new GuestWriter(reader, root, { readonly: true }) }, g, path.join(tmp, 'out'), {
+          write: async () => undefined,
+          closed: false,
+        } as never),
+    ],
   ];
 
   for (const [name, read] of readers) {

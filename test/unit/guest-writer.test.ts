@@ -55,7 +55,11 @@ async function snapshot(dir: string): Promise<string> {
 
 const g = (p: string) => path.join(root, p);
 const readG = (p: string) => fsp.readFile(g(p), 'utf8');
-const existsHost = async (p: string) => fsp.lstat(p).then(() => true, () => false);
+const existsHost = async (p: string) =>
+  fsp.lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 beforeEach(async () => {
   tmp = await fsp.mkdtemp(path.join(os.tmpdir(), 'joot-guest-writer-'));
@@ -89,7 +93,7 @@ beforeEach(async () => {
   await ln(path.join(decoy, 'file'), 'evilfile'); // file link, absolute host path
   await ln('../decoy', 'up'); // relative climb by one
   await ln('../../../../../../../../../decoy/file', 'upfile');
-  await ln('../../../../../../../../..' + decoy, 'data/upabs');
+  await ln(`../../../../../../../../..${decoy}`, 'data/upabs');
   await ln('/', 'rootlink');
   await ln('/etc', 'etclink'); // stays in the guest
   await ln('hostname', 'etc/hn'); // relative, stays in the guest
@@ -116,7 +120,7 @@ afterAll(async () => {
   for (const t of tmps) await fsp.rm(t, { recursive: true, force: true });
   // No message ever names the host side.
   for (const m of messages) {
-    expect(m).not.toContain(os.tmpdir() + '/joot-guest-writer-');
+    expect(m).not.toContain(`${os.tmpdir()}/joot-guest-writer-`);
     expect(m).not.toContain('sysroot');
   }
   expect(messages.length).toBeGreaterThan(20);
@@ -342,7 +346,7 @@ describe('rm / rmdir', () => {
 
   it('rm-rf removes non-UTF-8 names', async () => {
     await fsp.mkdir(g('tmp/w'));
-    await fsp.writeFile(Buffer.concat([Buffer.from(g('tmp/w') + '/'), Buffer.from([0xff, 0xfe])]), 'x');
+    await fsp.writeFile(Buffer.concat([Buffer.from(`${g('tmp/w')}/`), Buffer.from([0xff, 0xfe])]), 'x');
     await writer.rm('/tmp/w', { recursive: true });
     expect(await fsp.readdir(g('tmp'))).toEqual([]);
   });
@@ -409,7 +413,7 @@ describe('cp', () => {
     expect(d.mtimeMs).toBe(400000 * 1000);
     expect(await fsp.readlink(g('tmp/copy/dir/abs'))).toBe('/etc/hostname');
     expect(await fsp.readlink(g('tmp/copy/dir/evil'))).toBe(decoy);
-    expect(await fsp.readlink(g('tmp/copy/upabs'))).toBe('../../../../../../../../..' + decoy);
+    expect(await fsp.readlink(g('tmp/copy/upabs'))).toBe(`../../../../../../../../..${decoy}`);
     // into an existing directory: dst/basename(src)
     await writer.cp('/data/dir', '/tmp', { archive: true });
     expect(await readG('tmp/dir/b')).toBe('BBB');
@@ -428,7 +432,7 @@ describe('cp', () => {
     await writer.cp('/data', '/tmp/r', { recursive: true });
     expect(await readG('tmp/r/dir/a')).toBe('AAA');
     expect((await fsp.stat(g('tmp/r/dir/a'))).mtimeMs).not.toBe(200000 * 1000);
-    expect(await fsp.readlink(g('tmp/r/upabs'))).toBe('../../../../../../../../..' + decoy);
+    expect(await fsp.readlink(g('tmp/r/upabs'))).toBe(`../../../../../../../../..${decoy}`);
   });
 
   it('refuses special files', async () => {

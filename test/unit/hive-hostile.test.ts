@@ -82,7 +82,14 @@ describe('hostile hives', () => {
     c[100] = c[100]! ^ 1;
     expectEformat(() => Hive.open(c));
     expect(() => Hive.open(c, { ignoreChecksum: true })).not.toThrow();
-    for (const [off, val] of [[20, 2], [40, 0x7ffff000], [40, 4097], [36, 0x7fffffff], [36, 0x24], [36, 0xffffffff]] as const) {
+    for (const [off, val] of [
+      [20, 2],
+      [40, 0x7ffff000],
+      [40, 4097],
+      [36, 0x7fffffff],
+      [36, 0x24],
+      [36, 0xffffffff],
+    ] as const) {
       const d = Buffer.from(good);
       d.writeUInt32LE(val, off);
       expectEformat(() => Hive.open(reseal(d)));
@@ -171,7 +178,7 @@ describe('hostile hives', () => {
 
   it('random byte flips in the bins: EFORMAT or a clean read, never anything else', () => {
     let seed = 12345;
-    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     const t0 = performance.now();
     for (let round = 0; round < 300; round++) {
       const b = Buffer.from(good);
@@ -196,4 +203,3 @@ describe('hostile hives', () => {
     expectEformat(() => bad.deleteKey('Vals'));
   });
 });
-

@@ -154,7 +154,10 @@ describe('hive reader on hives written by hivex', () => {
   });
 
   it('lists many subkeys in sorted order', () => {
-    const names = hive.lookup('Many')!.children().map((n) => n.name);
+    const names = hive
+      .lookup('Many')!
+      .children()
+      .map((n) => n.name);
     expect(names.length).toBe(MANY);
     expect(names).toEqual([...names].sort());
     expect(hive.lookup('Many')!.subkeyCount).toBe(MANY);

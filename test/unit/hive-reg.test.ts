@@ -5,7 +5,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  Hive, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, exportReg, exportRegText, hivePath, mergeReg, parseReg,
+  Hive,
+  REG_BINARY,
+  REG_DWORD,
+  REG_EXPAND_SZ,
+  REG_MULTI_SZ,
+  REG_QWORD,
+  REG_SZ,
+  exportReg,
+  exportRegText,
+  hivePath,
+  mergeReg,
+  parseReg,
 } from '../../src/hive/index.js';
 import { hivexMerge, minimalHive, readHive, removeTmps, tmp } from './hive-tools.js';
 
@@ -15,7 +26,8 @@ const u16 = (s: string) => Buffer.from(s, 'utf16le');
 
 describe('.reg parsing', () => {
   it('reads Version 5.00 in UTF-16LE with a BOM and CRLF', () => {
-    const text = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n"s"="a \\"b\\" c\\\\d"\r\n@="def"\r\n"d"=dword:0000ffff\r\n; comment\r\n"x"=-\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\B]\r\n"ignored"="after a deleted key"\r\n';
+    const text =
+      'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]\r\n"s"="a \\"b\\" c\\\\d"\r\n@="def"\r\n"d"=dword:0000ffff\r\n; comment\r\n"x"=-\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE\\B]\r\n"ignored"="after a deleted key"\r\n';
     const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), u16(text)]);
     const { version, ops } = parseReg(buf);
     expect(version).toBe(5);
@@ -29,9 +41,17 @@ describe('.reg parsing', () => {
 
   it('reads REGEDIT4 (ANSI hex(2)/hex(7) become UTF-16), continuations, all hex types', () => {
     const text = [
-      'REGEDIT4', '', '[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]',
-      '"e"=hex(2):25,41,25,00', '"m"=hex(7):61,00,62,00,00', '"b"=hex:01,02,\\', '    03,04,\\', '  05',
-      '"q"=hex(b):01,00,00,00,00,00,00,00', '"n"=hex(0):', '"u"=hex(12345):aa',
+      'REGEDIT4',
+      '',
+      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\A]',
+      '"e"=hex(2):25,41,25,00',
+      '"m"=hex(7):61,00,62,00,00',
+      '"b"=hex:01,02,\\',
+      '    03,04,\\',
+      '  05',
+      '"q"=hex(b):01,00,00,00,00,00,00,00',
+      '"n"=hex(0):',
+      '"u"=hex(12345):aa',
     ].join('\n');
     const ops = parseReg(text).ops.filter((o) => o.op === 'set');
     const byName = Object.fromEntries(ops.map((o) => [o.name, o]));
@@ -82,7 +102,9 @@ describe('.reg export', () => {
     const lines = text.split('\r\n');
     expect(lines[0]).toBe('Windows Registry Editor Version 5.00');
     expect(lines[2]).toBe('[HKEY_LOCAL_MACHINE\\SOFTWARE\\App]');
-    expect(text).toContain('\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\App\\Settings]\r\n@="default"\r\n"Path"="C:\\\\Program Files\\\\\\"App\\""\r\n"Count"=dword:0000002a\r\n');
+    expect(text).toContain(
+      '\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\App\\Settings]\r\n@="default"\r\n"Path"="C:\\\\Program Files\\\\\\"App\\""\r\n"Count"=dword:0000002a\r\n',
+    );
     expect(text).toContain('"Blob"=hex:00,01,02,03,04,05,06,07,08,09,0a,0b,0c,0d,0e,0f,10,11,12,13,14,15,\\\r\n  16,');
     expect(text).toContain('"Exp"=hex(2):25,00,53,00');
     expect(text).toContain('"Q"=hex(b):05,00,00,00,00,00,00,00');

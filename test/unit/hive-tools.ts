@@ -93,7 +93,10 @@ export function hivexMerge(hive: string, reg: string, prefix = 'HKEY_LOCAL_MACHI
  * Latin-1 bytes and others as UTF-8, so each line is decoded on its own.
  */
 export function hivexExport(hive: string, key = '\\', prefix = 'HKEY_LOCAL_MACHINE\\SOFTWARE'): string {
-  const raw = execFileSync('hivexregedit', ['--export', '--prefix', prefix, hive, key], { maxBuffer: 1 << 30, stdio: ['pipe', 'pipe', 'pipe'] });
+  const raw = execFileSync('hivexregedit', ['--export', '--prefix', prefix, hive, key], {
+    maxBuffer: 1 << 30,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const lines: string[] = [];
   for (let start = 0; start < raw.length; ) {

@@ -128,20 +128,41 @@ describe('hive writer, read back by hivex', () => {
     const h = Hive.open(minimalHive());
     h.createKey('Old\\Gone').setDword('x', 1);
     h.createKey('Keep').setDword('drop', 1);
-    mergeReg(h, [
-      'Windows Registry Editor Version 5.00', '',
-      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Merged\\Deep\\Key]',
-      '@="default"', '"s"="str"', '"d"=dword:0000002a', '"b"=hex:00,ff,\\', '  10,20',
-      '"e"=hex(2):25,00,41,00,25,00,00,00', '"m"=hex(7):61,00,00,00,00,00', '"q"=hex(b):01,00,00,00,00,00,00,00', '',
-      '[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Old]', '',
-      '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Keep]', '"drop"=-', '"new"="v"', '',
-    ].join('\r\n'), { prefix: PREFIX });
+    mergeReg(
+      h,
+      [
+        'Windows Registry Editor Version 5.00',
+        '',
+        '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Merged\\Deep\\Key]',
+        '@="default"',
+        '"s"="str"',
+        '"d"=dword:0000002a',
+        '"b"=hex:00,ff,\\',
+        '  10,20',
+        '"e"=hex(2):25,00,41,00,25,00,00,00',
+        '"m"=hex(7):61,00,00,00,00,00',
+        '"q"=hex(b):01,00,00,00,00,00,00,00',
+        '',
+        '[-HKEY_LOCAL_MACHINE\\SOFTWARE\\Old]',
+        '',
+        '[HKEY_LOCAL_MACHINE\\SOFTWARE\\Keep]',
+        '"drop"=-',
+        '"new"="v"',
+        '',
+      ].join('\r\n'),
+      { prefix: PREFIX },
+    );
     const f = join(dir, 'w3');
     writeFileSync(f, h.serialize());
     expect(viaHivex(f)).toEqual(content(Hive.open(readHive(f))));
     const back = Hive.open(readHive(f));
     expect(back.lookup('Old')).toBeUndefined();
-    expect(back.lookup('Keep')!.values().map((v) => v.name)).toEqual(['new']);
+    expect(
+      back
+        .lookup('Keep')!
+        .values()
+        .map((v) => v.name),
+    ).toEqual(['new']);
     expect(back.lookup('Merged\\Deep\\Key')!.value('b')!.data).toEqual(Buffer.from([0, 0xff, 0x10, 0x20]));
     // hivex edits the file joot wrote, and joot reads hivex's result.
     hivexMerge(f, `Windows Registry Editor Version 5.00\n\n[${PREFIX}\\Keep\\ByHivex]\n"h"=dword:00000007\n`, PREFIX);
@@ -160,7 +181,10 @@ describe('hive writer, read back by hivex', () => {
     expect(k.value('V')!.string()).toBe('now a string');
     // Windows uppercases code unit by code unit (ß stays ß).
     const up = (n: string) => [...n].map((ch) => (ch.toUpperCase().length === 1 ? ch.toUpperCase() : ch)).join('');
-    const upper = h.lookup('sorted')!.children().map((n) => up(n.name));
+    const upper = h
+      .lookup('sorted')!
+      .children()
+      .map((n) => up(n.name));
     expect([...upper].sort()).toEqual(upper);
     // The raw lh cell: entry hashes are 37*h + c over the uppercased name.
     const buf = h.serialize();

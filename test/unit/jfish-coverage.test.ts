@@ -19,10 +19,10 @@ function testFiles(dir: string): string[] {
 
 describe('jfish command coverage', () => {
   it('every command in the table is run by some test', () => {
-    const text = testFiles(testDir).map((f) => readFileSync(f, 'utf8')).join('\n');
-    const untested = commands
-      .map((c) => c.name)
-      .filter((name) => !new RegExp(`['"\` ]${name.replace(/-/g, '\\-')}['"\` ]`).test(text));
+    const text = testFiles(testDir)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const untested = commands.map((c) => c.name).filter((name) => !new RegExp(`['"\` ]${name.replace(/-/g, '\\-')}['"\` ]`).test(text));
     expect(untested).toEqual([]);
   });
 });

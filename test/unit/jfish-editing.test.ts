@@ -2,7 +2,20 @@
 // file) through the command table, against a fake session whose guest is a temporary directory
 // (GuestReader / GuestWriter over it): no devices. Owner and SELinux-label checks need root.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -47,7 +60,8 @@ class MemWriter implements Writer {
 
 let dir = '';
 let scratch = '';
-const FSTAB = '# /etc/fstab: static file system information.\n#\nUUID=1111 / ext4 errors=remount-ro 0 1\n\n# boot\nLABEL=boot   /boot\text4\tdefaults\t0\t2\n/dev/sda3 none swap sw 0 0\n';
+const FSTAB =
+  '# /etc/fstab: static file system information.\n#\nUUID=1111 / ext4 errors=remount-ro 0 1\n\n# boot\nLABEL=boot   /boot\text4\tdefaults\t0\t2\n/dev/sda3 none swap sw 0 0\n';
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'jfish-editing-'));
@@ -56,7 +70,10 @@ beforeEach(() => {
   mkdirSync(join(dir, 'var/log'), { recursive: true });
   writeFileSync(join(dir, 'etc/hostname'), 'guest\n');
   writeFileSync(join(dir, 'etc/fstab'), FSTAB);
-  writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n');
+  writeFileSync(
+    join(dir, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n',
+  );
   writeFileSync(join(dir, 'var/log/syslog.1.gz'), gzipSync('one error\ntwo ok\nthree ERROR\n'));
   writeFileSync(join(dir, 'empty'), '');
   symlinkSync('/etc/hostname', join(dir, 'hn'));
@@ -98,7 +115,9 @@ function editor(body: string): string {
 
 describe('table', () => {
   it('has the commands, with help', () => {
-    for (const n of 'edit vi emacs fstab-list fstab-add fstab-remove file grep egrep fgrep grepi egrepi fgrepi zgrep zegrep zfgrep zgrepi zegrepi zfgrepi'.split(' ')) {
+    for (const n of 'edit vi emacs fstab-list fstab-add fstab-remove file grep egrep fgrep grepi egrepi fgrepi zgrep zegrep zfgrep zgrepi zegrepi zfgrepi'.split(
+      ' ',
+    )) {
       const c = lookup(n);
       expect(c, n).toBeDefined();
       expect(c!.summary.length, n).toBeGreaterThan(5);
@@ -208,7 +227,9 @@ describe('edit', () => {
 
 describe('fstab', () => {
   it('lists the entries in file order', async () => {
-    expect(await jf([['fstab-list']])).toBe('UUID=1111 / ext4 errors=remount-ro 0 1\nLABEL=boot /boot ext4 defaults 0 2\n/dev/sda3 none swap sw 0 0\n');
+    expect(await jf([['fstab-list']])).toBe(
+      'UUID=1111 / ext4 errors=remount-ro 0 1\nLABEL=boot /boot ext4 defaults 0 2\n/dev/sda3 none swap sw 0 0\n',
+    );
   });
 
   it('adds an entry, keeping every existing byte and the mode', async () => {
@@ -222,7 +243,9 @@ describe('fstab', () => {
   });
 
   it('refuses a mountpoint that has an entry, naming it', async () => {
-    await expect(jf([['fstab-add', '/dev/sdb1', '/boot/', 'ext4']])).rejects.toThrow('/boot already has an entry: line 6: LABEL=boot /boot ext4 defaults 0 2');
+    await expect(jf([['fstab-add', '/dev/sdb1', '/boot/', 'ext4']])).rejects.toThrow(
+      '/boot already has an entry: line 6: LABEL=boot /boot ext4 defaults 0 2',
+    );
     await expect(jf([['fstab-add', '/dev/sda3', 'none', 'swap']])).rejects.toThrow('/dev/sda3 already has an entry: line 7');
     await expect(jf([['fstab-add', '/dev/sdb1', 'relative', 'ext4']])).rejects.toThrow(/absolute/);
     expect(readFileSync(join(dir, 'etc/fstab'), 'utf8')).toBe(FSTAB);
@@ -239,13 +262,19 @@ describe('fstab', () => {
   });
 
   it('text helpers: no final newline, CRLF, non-UTF-8 bytes', () => {
-    expect(addFstabEntry('/dev/a / ext4', { spec: '/dev/b', file: '/b', vfstype: 'ext4' })).toBe('/dev/a / ext4\n/dev/b /b ext4 defaults 0 0\n');
-    expect(addFstabEntry('/dev/a / ext4\r\n', { spec: '/dev/b', file: '/b', vfstype: 'ext4' })).toBe('/dev/a / ext4\r\n/dev/b /b ext4 defaults 0 0\r\n');
+    expect(addFstabEntry('/dev/a / ext4', { spec: '/dev/b', file: '/b', vfstype: 'ext4' })).toBe(
+      '/dev/a / ext4\n/dev/b /b ext4 defaults 0 0\n',
+    );
+    expect(addFstabEntry('/dev/a / ext4\r\n', { spec: '/dev/b', file: '/b', vfstype: 'ext4' })).toBe(
+      '/dev/a / ext4\r\n/dev/b /b ext4 defaults 0 0\r\n',
+    );
     expect(addFstabEntry('', { spec: 'tmpfs', file: '/tmp', vfstype: 'tmpfs', options: 'size=1G' })).toBe('tmpfs /tmp tmpfs size=1G 0 0\n');
     expect(removeFstabEntry('/dev/a / ext4\n/dev/b /b ext4', '/b').text).toBe('/dev/a / ext4\n');
     expect(removeFstabEntry('/dev/a / ext4\r\n/dev/b /b ext4\r\n# x\r\n', '//b/').text).toBe('/dev/a / ext4\r\n# x\r\n');
     expect(canonicalMountpoint('//usr//local/./')).toBe('/usr/local');
-    expect(formatEntry({ spec: 'a\\b', file: '/m n', vfstype: 'ext4', options: 'defaults', freq: 0, passno: 1 })).toBe('a\\134b /m\\040n ext4 defaults 0 1');
+    expect(formatEntry({ spec: 'a\\b', file: '/m n', vfstype: 'ext4', options: 'defaults', freq: 0, passno: 1 })).toBe(
+      'a\\134b /m\\040n ext4 defaults 0 1',
+    );
   });
 
   it('keeps non-UTF-8 bytes of the file', async () => {
@@ -293,7 +322,9 @@ describe('grep family', () => {
   });
 
   it('grep, egrep, fgrep, -i, through the guest reader', async () => {
-    expect(await jf([['grep', 'bash$', '/etc/passwd']])).toBe('root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n');
+    expect(await jf([['grep', 'bash$', '/etc/passwd']])).toBe(
+      'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n',
+    );
     expect(await jf([['egrep', '^(root|daemon):', '/etc/passwd']])).toMatch(/^root:.*\ndaemon:.*\n$/);
     expect(await jf([['fgrep', 'Alice,,,', '/etc/passwd']])).toBe('alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n');
     expect(await jf([['grepi', 'ALICE', '/etc/passwd']])).toBe('alice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n');

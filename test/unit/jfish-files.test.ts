@@ -62,7 +62,7 @@ beforeEach(() => {
   mkdirSync(join(dir, 'etc'));
   mkdirSync(join(dir, 'usr/bin'), { recursive: true });
   writeFileSync(join(dir, 'etc/hostname'), 'guest\n');
-  writeFileSync(join(dir, 'lines.txt'), Array.from({ length: 25 }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
+  writeFileSync(join(dir, 'lines.txt'), `${Array.from({ length: 25 }, (_, i) => `line ${i + 1}`).join('\n')}\n`);
   writeFileSync(join(dir, 'usr/bin/tool'), 'x');
   symlinkSync('usr/bin', join(dir, 'bin'));
   symlinkSync('/etc/hostname', join(dir, 'hn'));
@@ -134,14 +134,20 @@ describe('jfish file commands', () => {
     expect(statSync(join(dir, 'd/a2/b/c')).isDirectory()).toBe(true);
     expect(() => statSync(join(dir, 'a/b/c'))).toThrow();
     expect(() => statSync(join(dir, 'd/moved'))).toThrow();
-    await jf([['rm-rf', '/d'], ['rm-rf', '/does-not-exist']]);
+    await jf([
+      ['rm-rf', '/d'],
+      ['rm-rf', '/does-not-exist'],
+    ]);
     expect(() => statSync(join(dir, 'd'))).toThrow();
     await expect(jf([['rm', '/etc']])).rejects.toThrow(/etc/);
     await expect(jf([['mkdir', '/etc']])).rejects.toThrow('/etc: File exists');
   });
 
   it('writes through a link stay in the guest', async () => {
-    await jf([['write', '/hn', 'renamed\n'], ['mkdir-p', '/escape/sub']]);
+    await jf([
+      ['write', '/hn', 'renamed\n'],
+      ['mkdir-p', '/escape/sub'],
+    ]);
     expect(readFileSync(join(dir, 'etc/hostname'), 'utf8')).toBe('renamed\n');
     expect(statSync(join(dir, 'etc/sub')).isDirectory()).toBe(true);
   });
@@ -159,7 +165,10 @@ describe('jfish file commands', () => {
     expect(readlinkSync(join(dir, 't'))).toBe('etc/hostname');
     expect(out).toBe('etc/hostname\n/usr/bin/tool\n/etc\n');
     if (process.getuid?.() === 0) {
-      await jf([['chown', '1000', '1001', '/hn'], ['lchown', '7', '8', '/bin']]);
+      await jf([
+        ['chown', '1000', '1001', '/hn'],
+        ['lchown', '7', '8', '/bin'],
+      ]);
       expect(statSync(join(dir, 'etc/hostname'))).toMatchObject({ uid: 1000, gid: 1001 });
       expect(lstatSync(join(dir, 'bin'))).toMatchObject({ uid: 7, gid: 8 });
     }
@@ -167,9 +176,27 @@ describe('jfish file commands', () => {
 
   it('stat, lstat, filesize print guestfish structs and numbers', async () => {
     const st = statSync(join(dir, 'etc/hostname'));
-    const out = await jf([['stat', '/hn'], ['filesize', '/hn']]);
+    const out = await jf([
+      ['stat', '/hn'],
+      ['filesize', '/hn'],
+    ]);
     const lines = out.trimEnd().split('\n');
-    expect(lines.map((l) => l.split(':')[0])).toEqual(['dev', 'ino', 'mode', 'nlink', 'uid', 'gid', 'rdev', 'size', 'blksize', 'blocks', 'atime', 'mtime', 'ctime', '6']);
+    expect(lines.map((l) => l.split(':')[0])).toEqual([
+      'dev',
+      'ino',
+      'mode',
+      'nlink',
+      'uid',
+      'gid',
+      'rdev',
+      'size',
+      'blksize',
+      'blocks',
+      'atime',
+      'mtime',
+      'ctime',
+      '6',
+    ]);
     expect(lines).toContain(`ino: ${st.ino}`);
     expect(lines).toContain(`mode: ${st.mode}`);
     expect(lines).toContain('size: 6');
@@ -187,7 +214,9 @@ describe('jfish file commands', () => {
   });
 
   it('find lists relative paths, sorted, without following links', async () => {
-    expect(await jf([['find', '/']])).toBe(['bin', 'escape', 'etc', 'etc/hostname', 'hn', 'lines.txt', 'usr', 'usr/bin', 'usr/bin/tool', ''].join('\n'));
+    expect(await jf([['find', '/']])).toBe(
+      ['bin', 'escape', 'etc', 'etc/hostname', 'hn', 'lines.txt', 'usr', 'usr/bin', 'usr/bin/tool', ''].join('\n'),
+    );
     expect(await jf([['find', '/usr']])).toBe('bin\nbin/tool\n');
     await expect(jf([['find', '/lines.txt']])).rejects.toThrow('Not a directory');
   });
@@ -202,7 +231,16 @@ describe('jfish file commands', () => {
   });
 
   it('refuses every write in a read-only session, with one line', async () => {
-    for (const cmd of [['write', '/x', 'y'], ['touch', '/x'], ['mkdir', '/x'], ['rm', '/lines.txt'], ['chmod', '0600', '/lines.txt'], ['ln-s', 'a', '/x'], ['cp', '/lines.txt', '/x'], ['mv', '/lines.txt', '/x']]) {
+    for (const cmd of [
+      ['write', '/x', 'y'],
+      ['touch', '/x'],
+      ['mkdir', '/x'],
+      ['rm', '/lines.txt'],
+      ['chmod', '0600', '/lines.txt'],
+      ['ln-s', 'a', '/x'],
+      ['cp', '/lines.txt', '/x'],
+      ['mv', '/lines.txt', '/x'],
+    ]) {
       const err = await jf([cmd], { readonly: true }).catch((e: unknown) => e);
       expect(err, cmd.join(' ')).toMatchObject({ command: cmd[0], message: expect.stringMatching(/^\/\S*: the session is read-only$/) });
     }
@@ -304,7 +342,9 @@ describe('jfish inspection commands', () => {
   });
 
   it('report a broken package database as an error', async () => {
-    inspectMock.fn.mockResolvedValue({ operatingsystems: [{ ...report.operatingsystems[0]!, applications: undefined, applications_error: 'dpkg status unreadable' }] });
+    inspectMock.fn.mockResolvedValue({
+      operatingsystems: [{ ...report.operatingsystems[0]!, applications: undefined, applications_error: 'dpkg status unreadable' }],
+    });
     const err = await jf([['inspect-os'], ['inspect-list-applications', '/dev/sda2']]).catch((e: unknown) => e);
     expect(err).toMatchObject({ command: 'inspect-list-applications', message: expect.stringContaining('dpkg status unreadable') });
   });

@@ -215,7 +215,28 @@ describe('lexLine: home directories', () => {
 });
 
 describe('quoteWord round-trips through lexLine', () => {
-  const words = ['plain', '/etc/passwd', '', ' ', 'a b', 'tab\there', 'new\nline', 'q"uote', "it's", 'back\\slash', '|pipe', '~tilde', '"x', "'x", 'bell\x07', '\x1f\x7f', 'héllo ✓', '#hash', '-dash', 'a|b'];
+  const words = [
+    'plain',
+    '/etc/passwd',
+    '',
+    ' ',
+    'a b',
+    'tab\there',
+    'new\nline',
+    'q"uote',
+    "it's",
+    'back\\slash',
+    '|pipe',
+    '~tilde',
+    '"x',
+    "'x",
+    'bell\x07',
+    '\x1f\x7f',
+    'héllo ✓',
+    '#hash',
+    '-dash',
+    'a|b',
+  ];
   it.each(words)('%j', (w) => {
     expect(lexLine(`echo ${quoteWord(w)}`)).toEqual(cmd('echo', [w]));
   });

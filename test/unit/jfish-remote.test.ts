@@ -12,7 +12,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('parseRemoteArgs', () => {
   it('takes the pid from --remote=PID, else JFISH_PID, and splits commands on :', () => {
-    expect(parseRemoteArgs(['--remote=12', 'ls', '/', ':', 'echo', 'a'], { JFISH_PID: '99' })).toEqual({ pid: 12, commands: [['ls', '/'], ['echo', 'a']] });
+    expect(parseRemoteArgs(['--remote=12', 'ls', '/', ':', 'echo', 'a'], { JFISH_PID: '99' })).toEqual({
+      pid: 12,
+      commands: [
+        ['ls', '/'],
+        ['echo', 'a'],
+      ],
+    });
     expect(parseRemoteArgs(['--remote', 'cat', '-x'], { JFISH_PID: '99' })).toEqual({ pid: 99, commands: [['cat', '-x']] });
     expect(parseRemoteArgs(['--remote', '--', '-weird'], { JFISH_PID: '7' })).toEqual({ pid: 7, commands: [['-weird']] });
   });

@@ -91,7 +91,10 @@ describe('scripts', () => {
     const { runner, out } = setup();
     const p = runText(runner, 'echo a\nbogus x\necho b\n');
     await expect(p).rejects.toThrow(CommandError);
-    await expect(runText(setup().runner, 'list-devices\n')).rejects.toMatchObject({ command: 'list-devices', message: expect.stringMatching(/run/) });
+    await expect(runText(setup().runner, 'list-devices\n')).rejects.toMatchObject({
+      command: 'list-devices',
+      message: expect.stringMatching(/run/),
+    });
     expect(out.text).toBe('a\n');
   });
 
@@ -187,7 +190,10 @@ describe('scripts', () => {
     try {
       await runLine(runner, `lcd ${d}`);
       expect(process.cwd()).toBe(d);
-      await expect(runLine(runner, `lcd ${d}/nope`)).rejects.toMatchObject({ command: 'lcd', message: expect.stringMatching(/no such directory/) });
+      await expect(runLine(runner, `lcd ${d}/nope`)).rejects.toMatchObject({
+        command: 'lcd',
+        message: expect.stringMatching(/no such directory/),
+      });
     } finally {
       process.chdir(cwd);
       rmSync(d, { recursive: true, force: true });

@@ -103,12 +103,18 @@ describe('named optional arguments', () => {
   it('are declared last, optional and not variadic', () => {
     const bad = (args: object[]) => specProblems({ name: 'y', args: args as never });
     expect(bad([{ name: 'm', type: 'string', named: true }])).toEqual(['y: named m must be optional too']);
-    expect(bad([{ name: 'm', type: 'string', optional: true, named: true }, { name: 'p', type: 'string', optional: true }])).toEqual([
-      'y: named m before a positional argument',
-    ]);
-    expect(bad([{ name: 'm', type: 'string', optional: true, named: true }, { name: 'v', type: 'string', variadic: true }])).toContain(
-      'y: named m with a variadic argument',
-    );
+    expect(
+      bad([
+        { name: 'm', type: 'string', optional: true, named: true },
+        { name: 'p', type: 'string', optional: true },
+      ]),
+    ).toEqual(['y: named m before a positional argument']);
+    expect(
+      bad([
+        { name: 'm', type: 'string', optional: true, named: true },
+        { name: 'v', type: 'string', variadic: true },
+      ]),
+    ).toContain('y: named m with a variadic argument');
     expect(specProblems(lookup('add')!)).toEqual([]);
   });
 });
@@ -116,7 +122,13 @@ describe('named optional arguments', () => {
 describe('add, add-ro, reopen', () => {
   it('add and add-ro add drives (through the holder) until run', async () => {
     const { ctx, log } = context();
-    await runScript(ctx, [['add', 'a.img'], ['add-drive', 'b.qcow2', 'format:qcow2', 'readonly:true'], ['add-ro', 'c.img'], ['add-drive-ro', 'd.img', 'format:raw'], ['run']]);
+    await runScript(ctx, [
+      ['add', 'a.img'],
+      ['add-drive', 'b.qcow2', 'format:qcow2', 'readonly:true'],
+      ['add-ro', 'c.img'],
+      ['add-drive-ro', 'd.img', 'format:raw'],
+      ['run'],
+    ]);
     expect(log).toEqual(['1 add a.img auto rw', '1 add b.qcow2 qcow2 ro', '1 add c.img auto ro', '1 add d.img raw ro', '1 launch']);
     await expect(runScript(ctx, [['add', 'e.img']])).rejects.toThrow('drives must be added before run');
     await expect(runScript(ctx, [['add', 'e.img']])).rejects.toMatchObject({ command: 'add' });
@@ -159,7 +171,10 @@ describe('time', () => {
   it('passes the command’s own error through, and prints no time then', async () => {
     const { ctx, out } = context();
     await expect(runScript(ctx, [['time', 'nosuch']])).rejects.toMatchObject({ command: 'nosuch' });
-    await expect(runScript(ctx, [['time', 'cat', '/x']])).rejects.toMatchObject({ command: 'cat', message: 'call run before using this command' });
+    await expect(runScript(ctx, [['time', 'cat', '/x']])).rejects.toMatchObject({
+      command: 'cat',
+      message: 'call run before using this command',
+    });
     await expect(runScript(ctx, [['time']])).rejects.toThrow(/usage: time command args\.\.\./);
     expect(out.text).toBe('');
   });
@@ -189,7 +204,10 @@ describe('supported', () => {
       kernelFs: (f) => fs.includes(f),
       ...extra,
     });
-    const yes = (h: HostProbe) => supportedLines(h).filter((l) => l.endsWith(' yes')).map((l) => l.trim().split(' ')[0]);
+    const yes = (h: HostProbe) =>
+      supportedLines(h)
+        .filter((l) => l.endsWith(' yes'))
+        .map((l) => l.trim().split(' ')[0]);
     expect(yes(host(['fusefat', 'mkfs.fat', 'ntfs-3g', 'lvm'], []))).toEqual(['lvm2', 'ntfs3g', 'vfat']);
     expect(yes(host(['mkfs.xfs', 'btrfs'], ['xfs', 'btrfs']))).toEqual(['xfs']); // btrfs needs mkfs.btrfs too
     expect(yes(host(['qemu-nbd', 'dmsetup'], [], { nbd: true }))).toEqual(['nbd']);
@@ -201,8 +219,13 @@ describe('jfish --remote with a script on stdin', () => {
   it('takes no commands as a script only when stdin can supply one', () => {
     expect(parseRemoteArgs(['--remote'], { JFISH_PID: '5' }, { scriptOnStdin: true })).toEqual({ pid: 5, commands: [], stdin: true });
     expect(parseRemoteArgs(['--remote=7', '--'], {}, { scriptOnStdin: true })).toEqual({ pid: 7, commands: [], stdin: true });
-    expect(parseRemoteArgs(['--remote', 'echo', 'a'], { JFISH_PID: '5' }, { scriptOnStdin: true })).toEqual({ pid: 5, commands: [['echo', 'a']] });
-    expect(() => parseRemoteArgs(['--remote'], { JFISH_PID: '5' }, { scriptOnStdin: false })).toThrow(/no commands given .*or a script on stdin/);
+    expect(parseRemoteArgs(['--remote', 'echo', 'a'], { JFISH_PID: '5' }, { scriptOnStdin: true })).toEqual({
+      pid: 5,
+      commands: [['echo', 'a']],
+    });
+    expect(() => parseRemoteArgs(['--remote'], { JFISH_PID: '5' }, { scriptOnStdin: false })).toThrow(
+      /no commands given .*or a script on stdin/,
+    );
     expect(() => parseRemoteArgs(['--remote', ':'], { JFISH_PID: '5' }, { scriptOnStdin: true })).toThrow(/no commands given/);
   });
   it('host command frames carry the request and the pipeline input, bytes intact', () => {

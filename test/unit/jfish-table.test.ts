@@ -140,7 +140,8 @@ describe('command table', () => {
   });
 
   it('has the first-cut commands', () => {
-    const want = 'run launch list-devices list-partitions list-filesystems vfs-type vfs-label vfs-uuid pvs vgs lvs mount mount-ro umount-all mounts mountpoints ls cat exists is-file is-dir help';
+    const want =
+      'run launch list-devices list-partitions list-filesystems vfs-type vfs-label vfs-uuid pvs vgs lvs mount mount-ro umount-all mounts mountpoints ls cat exists is-file is-dir help';
     for (const n of want.split(' ')) expect(lookup(n), n).toBeDefined();
     expect(lookup('launch')).toBe(lookup('run'));
     expect(lookup('list_devices')).toBe(lookup('list-devices'));
@@ -176,7 +177,22 @@ describe('argv', () => {
   });
 
   it('applies --format to the -a options that follow it, in order', () => {
-    const s = prescan(['-a', 'one.img', '--format=raw', '-a', 'two.img', '--add', 'three.img', '--format', '-a', 'four.img', '--format=qcow2', '--add=five.qcow2', '-asix.qcow2', 'run']);
+    const s = prescan([
+      '-a',
+      'one.img',
+      '--format=raw',
+      '-a',
+      'two.img',
+      '--add',
+      'three.img',
+      '--format',
+      '-a',
+      'four.img',
+      '--format=qcow2',
+      '--add=five.qcow2',
+      '-asix.qcow2',
+      'run',
+    ]);
     expect(s.drives).toEqual([
       { path: 'one.img' },
       { path: 'two.img', format: 'raw' },
@@ -199,7 +215,10 @@ describe('argv', () => {
     const s = prescan(['-v', '--ro', '-x', '-a', 'd.img', 'mount', '/dev/sda1', '/', ':', 'ls', '-a']);
     expect(s.options).toEqual(['-v', '-x']);
     expect(s.drives).toEqual([{ path: 'd.img' }]);
-    expect(s.commands).toEqual([['mount', '/dev/sda1', '/'], ['ls', '-a']]);
+    expect(s.commands).toEqual([
+      ['mount', '/dev/sda1', '/'],
+      ['ls', '-a'],
+    ]);
   });
 
   it('reads clusters of short options as getopt does', () => {
@@ -276,14 +295,62 @@ describe('dispatch', () => {
   });
 
   it('prints guestfish-style output', async () => {
-    const { out } = await script(['run', ':', 'list-devices', ':', 'list-filesystems', ':', 'vfs-type', '/dev/sda1', ':', 'vfs-label', '/dev/sda1', ':', 'lvs', ':', 'mountpoints', ':', 'mounts']);
+    const { out } = await script([
+      'run',
+      ':',
+      'list-devices',
+      ':',
+      'list-filesystems',
+      ':',
+      'vfs-type',
+      '/dev/sda1',
+      ':',
+      'vfs-label',
+      '/dev/sda1',
+      ':',
+      'lvs',
+      ':',
+      'mountpoints',
+      ':',
+      'mounts',
+    ]);
     expect(out.text).toBe(
-      ['/dev/sda', '/dev/sdb', '/dev/sda1: ext4', 'btrfsvol:/dev/sda2/@: btrfs', 'ext4', '', '/dev/vg0/root', '/dev/sda1: /', '/dev/sda2: /boot', '/dev/sda1', '/dev/sda2', ''].join('\n'),
+      [
+        '/dev/sda',
+        '/dev/sdb',
+        '/dev/sda1: ext4',
+        'btrfsvol:/dev/sda2/@: btrfs',
+        'ext4',
+        '',
+        '/dev/vg0/root',
+        '/dev/sda1: /',
+        '/dev/sda2: /boot',
+        '/dev/sda1',
+        '/dev/sda2',
+        '',
+      ].join('\n'),
     );
   });
 
   it('prints files raw and predicates as true/false', async () => {
-    const { out } = await script(['run', ':', 'cat', '/hello.txt', ':', 'exists', '/hello.txt', ':', 'is-file', '/nope', ':', 'is-dir', '/', ':', 'ls', '/']);
+    const { out } = await script([
+      'run',
+      ':',
+      'cat',
+      '/hello.txt',
+      ':',
+      'exists',
+      '/hello.txt',
+      ':',
+      'is-file',
+      '/nope',
+      ':',
+      'is-dir',
+      '/',
+      ':',
+      'ls',
+      '/',
+    ]);
     expect(out.text).toBe('hi\ntrue\nfalse\ntrue\nhello.txt\nlost+found\n');
   });
 

@@ -4,7 +4,22 @@
 // classic hostile archives: absolute names, '..', symlink-then-file, hard links out.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,7 +35,18 @@ import { tarIn, tarOut, type TarIo } from '../../src/tools/jfish/tar/ops.js';
 import { readTar } from '../../src/tools/jfish/tar/reader.js';
 import { excluded, globToRegExp } from '../../src/tools/jfish/tar/walk.js';
 import { TarWriter } from '../../src/tools/jfish/tar/writer.js';
-import { ACL_TAG, aclFromText, aclToText, decodeAcl, encodeAcl, paxToAttrs, attrsToPax, parseGetfattr, quote, unquote } from '../../src/tools/jfish/tar/xattrs.js';
+import {
+  ACL_TAG,
+  aclFromText,
+  aclToText,
+  decodeAcl,
+  encodeAcl,
+  paxToAttrs,
+  attrsToPax,
+  parseGetfattr,
+  quote,
+  unquote,
+} from '../../src/tools/jfish/tar/xattrs.js';
 import { paxRecord, parsePax } from '../../src/tools/jfish/tar/header.js';
 import type { Compression } from '../../src/tools/jfish/tar/compress.js';
 
@@ -90,14 +116,38 @@ function tree(d: string, prefix = ''): string[] {
       const p = join(d, n);
       const st = lstatSync(p);
       const rel = prefix + n;
-      const kind = st.isSymbolicLink() ? `l ${readlinkSync(p)}` : st.isFile() ? `f ${sha(readFileSync(p))} ${st.nlink}` : st.isDirectory() ? 'd' : st.isFIFO() ? 'p' : st.isCharacterDevice() ? `c ${st.rdev}` : '?';
+      const kind = st.isSymbolicLink()
+        ? `l ${readlinkSync(p)}`
+        : st.isFile()
+          ? `f ${sha(readFileSync(p))} ${st.nlink}`
+          : st.isDirectory()
+            ? 'd'
+            : st.isFIFO()
+              ? 'p'
+              : st.isCharacterDevice()
+                ? `c ${st.rdev}`
+                : '?';
       const line = `${rel} ${kind} ${(st.mode & 0o7777).toString(8)}`;
       return st.isDirectory() ? [line, ...tree(p, `${rel}/`)] : [line];
     });
 }
 
 function h(name: string, type: string, extra: Partial<TarHeader> = {}): TarHeader {
-  return { name: Buffer.from(name), type, mode: 0o644, uid: 0, gid: 0, size: 0, mtime: 1_700_000_000, linkname: Buffer.alloc(0), uname: '', gname: '', devmajor: 0, devminor: 0, ...extra };
+  return {
+    name: Buffer.from(name),
+    type,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: 1_700_000_000,
+    linkname: Buffer.alloc(0),
+    uname: '',
+    gname: '',
+    devmajor: 0,
+    devminor: 0,
+    ...extra,
+  };
 }
 
 /** Build an archive in memory with our writer. */
@@ -105,7 +155,12 @@ async function archive(entries: [TarHeader, string?][]): Promise<Buffer> {
   const out: Buffer[] = [];
   const w = new TarWriter(async (b) => void out.push(Buffer.from(b)));
   for (const [hd, data] of entries) {
-    const body = data === undefined ? undefined : (async function* () { yield Buffer.from(data); })();
+    const body =
+      data === undefined
+        ? undefined
+        : (async function* () {
+            yield Buffer.from(data);
+          })();
     await w.add({ ...hd, size: data === undefined ? 0 : Buffer.byteLength(data) }, body);
   }
   await w.finish();
@@ -190,7 +245,14 @@ describe('jfish tar-out', () => {
     utimesSync(join(d, 'sub/run.sh'), 1_600_000_000, 1_600_000_000);
     if (root) execFileSync('mkfifo', [join(d, 'fifo')]);
 
-    await tarOut(session(), '/srv/data', join(host, 'out.tar'), new MemWriter(), { compress: 'none', numericOwner: false, excludes: [] }, io());
+    await tarOut(
+      session(),
+      '/srv/data',
+      join(host, 'out.tar'),
+      new MemWriter(),
+      { compress: 'none', numericOwner: false, excludes: [] },
+      io(),
+    );
     const list = hostTar(['-tvf', join(host, 'out.tar')]);
     expect(list).toMatch(/^drwx\S+ \S+\s+0 \S+ \S+ \.\/$/m);
     expect(list).toMatch(/\.\/hard\.bin link to \.\/big\.bin|\.\/big\.bin link to \.\/hard\.bin/);
@@ -282,13 +344,22 @@ describe('jfish tar-in', () => {
   it('a missing compressor, a compressed archive without compress:, garbage and corrupt data: one line each', async () => {
     mkdirSync(join(guest, 'srv/t'));
     await tarOut(session(), '/srv/t', join(host, 't.tgz'), new MemWriter(), { compress: 'gzip', numericOwner: false, excludes: [] }, io());
-    await expect(tarIn(session(), join(host, 't.tgz'), '/srv', { compress: 'none' }, io())).rejects.toThrow(/looks gzip-compressed: add compress:gzip/);
+    await expect(tarIn(session(), join(host, 't.tgz'), '/srv', { compress: 'none' }, io())).rejects.toThrow(
+      /looks gzip-compressed: add compress:gzip/,
+    );
     writeFileSync(join(host, 'junk'), 'not a tar file at all\n'.repeat(50));
-    await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'none' }, io())).rejects.toThrow(/does not look like a tar archive/);
-    await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'gzip' }, io())).rejects.toThrow(/^gzip: invalid compressed data/);
-    if (onPath('xz')) await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'xz' }, io())).rejects.toThrow(/^xz failed \(exit 1\)/);
+    await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'none' }, io())).rejects.toThrow(
+      /does not look like a tar archive/,
+    );
+    await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'gzip' }, io())).rejects.toThrow(
+      /^gzip: invalid compressed data/,
+    );
+    if (onPath('xz'))
+      await expect(tarIn(session(), join(host, 'junk'), '/srv', { compress: 'xz' }, io())).rejects.toThrow(/^xz failed \(exit 1\)/);
     if (!onPath('compress')) {
-      await expect(tarOut(session(), '/srv', join(host, 'z'), new MemWriter(), { compress: 'compress', numericOwner: false, excludes: [] }, io())).rejects.toThrow(/^compress: program not found on the host/);
+      await expect(
+        tarOut(session(), '/srv', join(host, 'z'), new MemWriter(), { compress: 'compress', numericOwner: false, excludes: [] }, io()),
+      ).rejects.toThrow(/^compress: program not found on the host/);
       expect(existsSync(join(host, 'z'))).toBe(false);
     }
   });
@@ -299,7 +370,9 @@ describe('jfish tar-in', () => {
         throw new Error('stdin was read');
       },
     } as AsyncIterable<Buffer>;
-    await expect(tarIn(session({ readonly: true }), '-', '/srv', { compress: 'none' }, { ...io(), stdin })).rejects.toThrow('/srv: the session is read-only');
+    await expect(tarIn(session({ readonly: true }), '-', '/srv', { compress: 'none' }, { ...io(), stdin })).rejects.toThrow(
+      '/srv: the session is read-only',
+    );
   });
 
   it('strips leading /, refuses .., never follows a symlink the archive made, never leaves the guest', async () => {
@@ -319,7 +392,9 @@ describe('jfish tar-in', () => {
       [h('decoy/keep', T.file), 'via a guest link to a host dir\n'],
       [h('good.txt', T.file), 'good\n'],
     ]);
-    await expect(tarIn(session(), '-', '/srv', { compress: 'none' }, { ...io(), stdin: once(data) })).rejects.toThrow(/^8 members could not be extracted/);
+    await expect(tarIn(session(), '-', '/srv', { compress: 'none' }, { ...io(), stdin: once(data) })).rejects.toThrow(
+      /^8 members could not be extracted/,
+    );
     expect(warnings).toEqual([
       "Removing leading `/' from member names",
       "../evil.txt: Member name contains '..'",
@@ -329,7 +404,7 @@ describe('jfish tar-in', () => {
       "c/x: refusing to extract through the symbolic link 'c' made by this archive",
       "hl: hard link target ../../etc/shadow: Member name contains '..'",
       "hl2: refusing to extract through the symbolic link 'a' made by this archive",
-      "decoy/keep: /srv/decoy: No such file or directory",
+      'decoy/keep: /srv/decoy: No such file or directory',
     ]);
     expect(readFileSync(join(guest, 'srv/abs.txt'), 'utf8')).toBe('abs\n');
     expect(readFileSync(join(guest, 'srv/good.txt'), 'utf8')).toBe('good\n');
@@ -402,7 +477,8 @@ const canXattr = (() => {
     return false;
   }
 })();
-const xattrsOf = (p: string): string => execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
+const xattrsOf = (p: string): string =>
+  execFileSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', p], { encoding: 'utf8' });
 
 describe('jfish tar xattrs / selinux / acls: formats', () => {
   it('pax records carry binary values raw, with a byte-counting length prefix; empty xattrs survive', () => {
@@ -457,7 +533,14 @@ describe('jfish tar xattrs / selinux / acls: formats', () => {
       'SCHILY.xattr.trusted.t',
     ]);
     // a directory with only a default ACL: the access ACL comes from the mode, as GNU tar writes it
-    const d = attrsToPax(new Map([['system.posix_acl_default', encodeAcl(aclFromText('u::rwx,u:alice:rwx,g::r-x,m::rwx,o::r-x', ids))]]), 0o755, true, false, all, names);
+    const d = attrsToPax(
+      new Map([['system.posix_acl_default', encodeAcl(aclFromText('u::rwx,u:alice:rwx,g::r-x,m::rwx,o::r-x', ids))]]),
+      0o755,
+      true,
+      false,
+      all,
+      names,
+    );
     expect(d).toEqual([
       ['SCHILY.acl.access', Buffer.from('user::rwx\ngroup::r-x\nother::r-x\n')],
       ['SCHILY.acl.default', Buffer.from('user::rwx\nuser:alice:rwx\ngroup::r-x\nmask::rwx\nother::r-x\n')],
@@ -501,14 +584,28 @@ describe.skipIf(!canXattr)('jfish tar xattrs / acls against GNU tar (host temp d
     const out = new MemWriter();
     // names come from the guest (alice is 1234 there; the host's GNU tar would not know her)
     const named = new MemWriter();
-    await tarOut(session(), '/srv', '-', named, { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: false, selinux: false, acls: true } }, io());
+    await tarOut(
+      session(),
+      '/srv',
+      '-',
+      named,
+      { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: false, selinux: false, acls: true } },
+      io(),
+    );
     expect(named.buf.includes('SCHILY.acl.access=user::rw-\nuser:alice:rw-\ngroup::r--\nmask::rw-\nother::r--\n\n')).toBe(true);
     expect(named.buf.includes('SCHILY.xattr.')).toBe(false);
-    await tarOut(session(), '/srv', '-', out, { compress: 'none', numericOwner: true, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: true } }, io());
+    await tarOut(
+      session(),
+      '/srv',
+      '-',
+      out,
+      { compress: 'none', numericOwner: true, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: true } },
+      io(),
+    );
     writeFileSync(join(host, 'x.tar'), out.buf);
     const x = join(host, 'x');
     mkdirSync(x);
-    hostTar(['--xattrs', "--xattrs-include=*", '--acls', '-xf', join(host, 'x.tar'), '-C', x]);
+    hostTar(['--xattrs', '--xattrs-include=*', '--acls', '-xf', join(host, 'x.tar'), '-C', x]);
     expect(xattrsOf(join(x, 'f.txt'))).toContain('user.bin=0sAP8KPQ==\n');
     expect(xattrsOf(join(x, 'f.txt'))).toContain('user.foo=0sYmFy\n');
     expect(execFileSync('getfacl', ['-cn', join(x, 'f.txt')], { encoding: 'utf8' })).toContain('user:1234:rw-');
@@ -550,7 +647,13 @@ describe.skipIf(!canXattr)('jfish tar xattrs / acls against GNU tar (host temp d
     ]);
     writeFileSync(join(host, 'hostile.tar'), hostile);
     warnings = [];
-    await tarIn(session(), join(host, 'hostile.tar'), '/srv', { compress: 'none', attrs: { xattrs: true, selinux: false, acls: false } }, io());
+    await tarIn(
+      session(),
+      join(host, 'hostile.tar'),
+      '/srv',
+      { compress: 'none', attrs: { xattrs: true, selinux: false, acls: false } },
+      io(),
+    );
     expect(xattrsOf(join(decoy, 'keep'))).toBe('');
     expect(warnings.join('\n')).toMatch(/^l: Operation not permitted$/m);
     expect(warnings.join('\n')).not.toContain(top);
@@ -561,7 +664,14 @@ describe.skipIf(!canXattr)('jfish tar xattrs / acls against GNU tar (host temp d
     const bad = Buffer.concat([Buffer.from(join(guest, 'srv/')), Buffer.from([0xff])]);
     writeFileSync(bad, 'x');
     const out = new MemWriter();
-    await tarOut(session(), '/srv', '-', out, { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: false } }, io());
+    await tarOut(
+      session(),
+      '/srv',
+      '-',
+      out,
+      { compress: 'none', numericOwner: false, excludes: ['decoy'], attrs: { xattrs: true, selinux: false, acls: false } },
+      io(),
+    );
     expect(warnings.join('\n')).toMatch(/not valid UTF-8/);
   });
 });

@@ -2,7 +2,20 @@
 // against a fake session whose guest is a temporary directory (GuestReader / GuestWriter over
 // it), plus the progress bar. Includes symlink-escape attempts in both directions.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,7 +64,7 @@ beforeEach(() => {
   writeFileSync(join(guest, 'etc/shadow'), 'guest shadow\n');
   symlinkSync('/etc/shadow', join(guest, 'shadowlink'));
   symlinkSync(decoy, join(guest, 'srv/decoy')); // a guest link naming a host directory
-  symlinkSync('../../../../../../../../..' + decoy, join(guest, 'srv/updecoy'));
+  symlinkSync(`../../../../../../../../..${decoy}`, join(guest, 'srv/updecoy'));
   writeFileSync(join(decoy, 'keep'), 'decoy\n');
 });
 afterEach(() => rmSync(top, { recursive: true, force: true }));
@@ -101,7 +114,10 @@ describe('jfish transfer commands', () => {
     const cwd = process.cwd();
     try {
       process.chdir(host);
-      await jf([['download', '/hello.txt', 'rel.txt'], ['upload', 'rel.txt', '/srv/rel.txt']]);
+      await jf([
+        ['download', '/hello.txt', 'rel.txt'],
+        ['upload', 'rel.txt', '/srv/rel.txt'],
+      ]);
     } finally {
       process.chdir(cwd);
     }
@@ -143,7 +159,13 @@ describe('jfish transfer commands', () => {
     await expect(jf([['copy-in', join(host, 'x'), '/srv']], { readonly: true })).rejects.toThrow('/srv: the session is read-only');
     expect(existsSync(join(guest, 'srv/x'))).toBe(false);
     // reading works
-    await jf([['download', '/hello.txt', join(host, 'h')], ['copy-out', '/etc', host]], { readonly: true });
+    await jf(
+      [
+        ['download', '/hello.txt', join(host, 'h')],
+        ['copy-out', '/etc', host],
+      ],
+      { readonly: true },
+    );
     expect(readFileSync(join(host, 'etc/shadow'), 'utf8')).toBe('guest shadow\n');
   });
 

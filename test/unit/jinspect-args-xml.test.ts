@@ -5,7 +5,18 @@ import type { InspectionReport } from '../../src/inspect/types.js';
 
 describe('jinspect arguments', () => {
   it('applies --format to the images after it, with or without -a', () => {
-    const a = parseArgs(['x.img', '--format=qcow2', '-a', 'y.qcow2', 'z.qcow2', '--format', '--add=w.vmdk', '--no-applications', '--xml', '-v']);
+    const a = parseArgs([
+      'x.img',
+      '--format=qcow2',
+      '-a',
+      'y.qcow2',
+      'z.qcow2',
+      '--format',
+      '--add=w.vmdk',
+      '--no-applications',
+      '--xml',
+      '-v',
+    ]);
     expect(a.drives).toEqual([
       { path: 'x.img', format: undefined },
       { path: 'y.qcow2', format: 'qcow2' },
@@ -45,7 +56,11 @@ describe('virt-inspector XML', () => {
   };
   it('writes virt-inspector elements, escapes text, omits empty ones', () => {
     const xml = toXml(report);
-    expect(xml.startsWith('<?xml version="1.0"?>\n<operatingsystems>\n  <operatingsystem>\n    <root>/dev/sda2</root>\n    <name>linux</name>\n')).toBe(true);
+    expect(
+      xml.startsWith(
+        '<?xml version="1.0"?>\n<operatingsystems>\n  <operatingsystem>\n    <root>/dev/sda2</root>\n    <name>linux</name>\n',
+      ),
+    ).toBe(true);
     expect(xml).toContain('<product_name>12 &lt;&quot;&amp;&quot;&gt;</product_name>');
     expect(xml).toContain('<mountpoint dev="/dev/sda1">/boot</mountpoint>');
     expect(xml).toContain('<filesystem dev="/dev/sda1">\n        <type>ext4</type>\n        <label>boot</label>\n      </filesystem>');
@@ -79,7 +94,16 @@ describe('virt-inspector XML', () => {
   it('writes the controls XML can carry (tab, LF, CR, DEL, C1) as references, never raw', () => {
     const xml = toXml({
       operatingsystems: [
-        { root: '/dev/sda1', name: 'linux', product_name: 'a\tb\nc\rd\x7fe\u009b2J', major_version: 0, minor_version: 0, mountpoints: { '/': '/dev/sda1' }, filesystems: [], warnings: [] },
+        {
+          root: '/dev/sda1',
+          name: 'linux',
+          product_name: 'a\tb\nc\rd\x7fe\u009b2J',
+          major_version: 0,
+          minor_version: 0,
+          mountpoints: { '/': '/dev/sda1' },
+          filesystems: [],
+          warnings: [],
+        },
       ],
     });
     expect(xml).toContain('<product_name>a&#x9;b&#xa;c&#xd;d&#x7f;e&#x9b;2J</product_name>');

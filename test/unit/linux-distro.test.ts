@@ -60,6 +60,7 @@ describe('os-release syntax', () => {
     const f = parseOsRelease('# c\n\nID=one\n  ID=two\nnot a line\n=x\n1BAD=y\n__proto__=p\nVERSION_ID="3"\r\n');
     expect(f['ID']).toBe('two');
     expect(f['VERSION_ID']).toBe('3');
+    // biome-ignore lint/suspicious/noProto: a key named __proto__ must be kept as data
     expect(f['__proto__']).toBe('p');
     expect(Object.keys(f).sort()).toEqual(['ID', 'VERSION_ID', '__proto__']);
   });
@@ -107,7 +108,14 @@ describe('precedence and odd guests', () => {
       'etc/arch-release': 'Manjaro Linux\n',
     });
     const d = await detectLinuxDistro(files);
-    expect(d).toMatchObject({ distro: 'archlinux', product_name: 'Manjaro Linux', major_version: 0, minor_version: 0, source: 'id-like', os_release_id: 'manjaro' });
+    expect(d).toMatchObject({
+      distro: 'archlinux',
+      product_name: 'Manjaro Linux',
+      major_version: 0,
+      minor_version: 0,
+      source: 'id-like',
+      os_release_id: 'manjaro',
+    });
   });
 
   it('ID_LIKE debian with a major-only VERSION_ID takes the full version from debian_version', async () => {
@@ -139,23 +147,45 @@ describe('precedence and odd guests', () => {
     const sl = await detectLinuxDistro(await reader({ 'etc/redhat-release': 'Scientific Linux release 6.10 (Carbon)\n' }));
     expect(sl).toMatchObject({ distro: 'scientificlinux', major_version: 6, minor_version: 10 });
     const ol = await detectLinuxDistro(
-      await reader({ 'etc/oracle-release': 'Oracle Linux Server release 7.9\n', 'etc/redhat-release': 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n' }),
+      await reader({
+        'etc/oracle-release': 'Oracle Linux Server release 7.9\n',
+        'etc/redhat-release': 'Red Hat Enterprise Linux Server release 7.9 (Maipo)\n',
+      }),
     );
     expect(ol).toMatchObject({ distro: 'oraclelinux', major_version: 7, minor_version: 9 });
     const om = await detectLinuxDistro(
-      await reader({ 'etc/openmandriva-release': 'OpenMandriva Lx release 4.3 (Nitrogen) for x86_64\n', 'etc/redhat-release': { symlink: 'openmandriva-release' } }),
+      await reader({
+        'etc/openmandriva-release': 'OpenMandriva Lx release 4.3 (Nitrogen) for x86_64\n',
+        'etc/redhat-release': { symlink: 'openmandriva-release' },
+      }),
     );
     expect(om).toMatchObject({ distro: 'openmandriva', major_version: 4, minor_version: 3 });
   });
 
   it('gentoo, slackware, cirros, buildroot', async () => {
-    expect(await detectLinuxDistro(await reader({ 'etc/gentoo-release': 'Gentoo Base System release 2.14\n' }))).toMatchObject({ distro: 'gentoo', major_version: 2, minor_version: 14 });
-    expect(await detectLinuxDistro(await reader({ 'etc/slackware-version': 'Slackware 15.0\n' }))).toMatchObject({ distro: 'slackware', major_version: 15, minor_version: 0 });
-    expect(await detectLinuxDistro(await reader({ 'etc/cirros/version': '0.6.2\n' }))).toMatchObject({ distro: 'cirros', major_version: 0, minor_version: 6 });
-    expect(await detectLinuxDistro(await reader({ 'etc/br-version': '2023.02\n' }))).toMatchObject({ distro: 'buildroot', major_version: 2023, minor_version: 2 });
-    expect(
-      await detectLinuxDistro(await reader({ 'etc/br-version': '2015.05-g31b1b0a\n', 'usr/share/cirros/logo': 'x' })),
-    ).toMatchObject({ distro: 'cirros' });
+    expect(await detectLinuxDistro(await reader({ 'etc/gentoo-release': 'Gentoo Base System release 2.14\n' }))).toMatchObject({
+      distro: 'gentoo',
+      major_version: 2,
+      minor_version: 14,
+    });
+    expect(await detectLinuxDistro(await reader({ 'etc/slackware-version': 'Slackware 15.0\n' }))).toMatchObject({
+      distro: 'slackware',
+      major_version: 15,
+      minor_version: 0,
+    });
+    expect(await detectLinuxDistro(await reader({ 'etc/cirros/version': '0.6.2\n' }))).toMatchObject({
+      distro: 'cirros',
+      major_version: 0,
+      minor_version: 6,
+    });
+    expect(await detectLinuxDistro(await reader({ 'etc/br-version': '2023.02\n' }))).toMatchObject({
+      distro: 'buildroot',
+      major_version: 2023,
+      minor_version: 2,
+    });
+    expect(await detectLinuxDistro(await reader({ 'etc/br-version': '2015.05-g31b1b0a\n', 'usr/share/cirros/logo': 'x' }))).toMatchObject({
+      distro: 'cirros',
+    });
   });
 
   it('nothing at all → unknown 0.0', async () => {
@@ -168,7 +198,7 @@ describe('precedence and odd guests', () => {
 describe('hostile content', () => {
   it('a huge os-release is a warning, then the release files decide', async () => {
     const files = await reader({
-      'etc/os-release': 'ID=fedora\n' + 'X='.padEnd(200_000, 'x') + '\n',
+      'etc/os-release': `ID=fedora\n${'X='.padEnd(200_000, 'x')}\n`,
       'etc/redhat-release': 'Fedora release 38 (Thirty Eight)\n',
     });
     const d = await detectLinuxDistro(files);
@@ -180,7 +210,7 @@ describe('hostile content', () => {
   it('binary garbage, NULs and very long lines do not crash or hang', async () => {
     const garbage = Buffer.alloc(60_000);
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919) & 0xff;
-    const longRhel = 'Red Hat release 1 '.repeat(3500) + '\n'; // 63 KB first line: regexes stay fast
+    const longRhel = `${'Red Hat release 1 '.repeat(3500)}\n`; // 63 KB first line: regexes stay fast
     const files = await reader({
       'etc/os-release': Buffer.concat([Buffer.from('ID=\0debian\0\nPRETTY_NAME="x\0y"\n'), garbage]),
       'etc/lsb-release': garbage,

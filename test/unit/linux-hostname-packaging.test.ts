@@ -41,7 +41,7 @@ describe('hostname', () => {
 
   it('a very long line is not a hostname; a huge file is a warning', async () => {
     const warnings: string[] = [];
-    const files = await reader({ 'etc/HOSTNAME': 'a'.repeat(300) + '\n', 'etc/hostname': 'x'.repeat(100_000) });
+    const files = await reader({ 'etc/HOSTNAME': `${'a'.repeat(300)}\n`, 'etc/hostname': 'x'.repeat(100_000) });
     expect(await detectHostname(files, warnings)).toBeUndefined();
     expect(warnings).toEqual([expect.stringMatching(/^\/etc\/hostname: file is larger than 65536 bytes/)]);
   });

@@ -37,7 +37,7 @@ describe('libosinfo short ids: Linux', () => {
     ['unknown', 1, 2, 'unknown'],
   ];
   for (const [distro, major, minor, id, hints] of table) {
-    it(`${distro} ${major}.${minor}${hints ? ' ' + JSON.stringify(hints) : ''} → ${id}`, () => {
+    it(`${distro} ${major}.${minor}${hints ? ` ${JSON.stringify(hints)}` : ''} → ${id}`, () => {
       expect(osinfoLinux(distro, major, minor, hints)).toBe(id);
     });
   }
@@ -69,7 +69,9 @@ describe('libosinfo short ids: Windows and others', () => {
     expect(osinfoOf({ name: 'linux', distro: 'fedora', major_version: 40, minor_version: 0 })).toBe('fedora40');
     expect(osinfoOf({ name: 'freebsd', distro: 'freebsd', major_version: 14, minor_version: 0 })).toBe('freebsd14.0');
     expect(osinfoOf({ name: 'dos', distro: 'msdos', major_version: 0, minor_version: 0 })).toBe('msdos6.22');
-    expect(osinfoOf({ name: 'windows', distro: 'windows', major_version: 10, minor_version: 0, product_variant: 'Client', build_id: '22621' })).toBe('win11');
+    expect(
+      osinfoOf({ name: 'windows', distro: 'windows', major_version: 10, minor_version: 0, product_variant: 'Client', build_id: '22621' }),
+    ).toBe('win11');
     expect(osinfoOf({ name: 'hurd', major_version: 0, minor_version: 0 })).toBe('unknown');
   });
 });

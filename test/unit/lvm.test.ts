@@ -260,12 +260,26 @@ describe('scanLvm', () => {
 
     expect(scan.pvs).toHaveLength(3);
     const p1 = scan.pvs.find((p) => p.device === '/dev/loop0p1')!;
-    expect(p1).toMatchObject({ uuid: 'Q2J8mr-RwOb-b2fq-Rnrx-ibgR-H9fv-simJLQ', vgName: 'vg0', peStart: 1 * MiB, size: 56 * MiB, peCount: 14, missing: false });
+    expect(p1).toMatchObject({
+      uuid: 'Q2J8mr-RwOb-b2fq-Rnrx-ibgR-H9fv-simJLQ',
+      vgName: 'vg0',
+      peStart: 1 * MiB,
+      size: 56 * MiB,
+      peCount: 14,
+      missing: false,
+    });
 
     const byName = (vg: string, lv: string): RawLv => scan.lvs.find((l) => l.vg === vg && l.name === lv)!;
     expect(byName('vg0', 'root')).toMatchObject({ size: 16 * MiB, segtype: 'linear', hidden: false, attrs: '-wi-XX----' });
     expect(byName('vg0', 'root').segments).toEqual([
-      { startExtent: 0, extentCount: 4, segtype: 'linear', stripes: 1, stripeSize: 0, areas: [{ pvDevice: '/dev/loop0p1', pvUuid: p1.uuid, startExtent: 0 }] },
+      {
+        startExtent: 0,
+        extentCount: 4,
+        segtype: 'linear',
+        stripes: 1,
+        stripeSize: 0,
+        areas: [{ pvDevice: '/dev/loop0p1', pvUuid: p1.uuid, startExtent: 0 }],
+      },
     ]);
     expect(byName('vg0', 'split').segments.map((s) => [s.startExtent, s.extentCount, s.areas[0]!.startExtent])).toEqual([
       [0, 2, 4],
@@ -291,20 +305,25 @@ describe('scanLvm', () => {
   it('maps LVM device names back to the names the caller gave (via major:minor)', async () => {
     // LVM prints a PV under its own name for the device (e.g. /dev/loop0p1 for a symlink the
     // caller passed). Use any real block device of this machine, reached through a symlink.
-    const blk = readdirSync('/dev').map((n) => `/dev/${n}`).find((d) => {
-      try {
-        return statSync(d).isBlockDevice();
-      } catch {
-        return false;
-      }
-    });
+    const blk = readdirSync('/dev')
+      .map((n) => `/dev/${n}`)
+      .find((d) => {
+        try {
+          return statSync(d).isBlockDevice();
+        } catch {
+          return false;
+        }
+      });
     if (!blk) return; // no block device to try with
     const rdev = statSync(blk).rdev;
     const major = Math.floor(rdev / 256) & 0xfff;
     const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & ~0xff);
     const link = path.join(runDir, 'by-name-disk');
     symlinkSync(blk, link);
-    const json = FULLREPORT.replaceAll('/dev/loop1', '/dev/lvm-called-it-this').replace('"pv_major":"7", "pv_minor":"1"', `"pv_major":"${major}", "pv_minor":"${minor}"`);
+    const json = FULLREPORT.replaceAll('/dev/loop1', '/dev/lvm-called-it-this').replace(
+      '"pv_major":"7", "pv_minor":"1"',
+      `"pv_major":"${major}", "pv_minor":"${minor}"`,
+    );
     const scan = await scanOf(json, ['/dev/loop0p1', '/dev/loop0p2', link]);
     const pv = scan.pvs.find((p) => p.lvmName === '/dev/lvm-called-it-this')!;
     expect(pv.device).toBe(link);
@@ -372,8 +391,18 @@ describe('planLv', () => {
   // vg0: extent 4 MiB = 8192 sectors, pe_start 1 MiB = 2048 sectors on both PVs.
   it('single-segment linear LV → loop at pe_start + startExtent*extentSize, with or without DM', () => {
     for (const hasDeviceMapper of [false, true]) {
-      expect(planLv(scan, 'vg0', 'root', { hasDeviceMapper })).toEqual({ kind: 'loop', device: '/dev/loop0p1', offset: 1 * MiB, size: 16 * MiB });
-      expect(planLv(scan, 'guestvg', 'lv', { hasDeviceMapper })).toEqual({ kind: 'loop', device: '/dev/loop1', offset: 1 * MiB, size: 8 * MiB });
+      expect(planLv(scan, 'vg0', 'root', { hasDeviceMapper })).toEqual({
+        kind: 'loop',
+        device: '/dev/loop0p1',
+        offset: 1 * MiB,
+        size: 16 * MiB,
+      });
+      expect(planLv(scan, 'guestvg', 'lv', { hasDeviceMapper })).toEqual({
+        kind: 'loop',
+        device: '/dev/loop1',
+        offset: 1 * MiB,
+        size: 8 * MiB,
+      });
     }
   });
 
@@ -413,7 +442,10 @@ describe('planLv', () => {
         expect(p.kind === 'unavailable' && p.reason).toMatch(new RegExp(`^/dev/guestvg/${lv}: ${type} LVs are not supported`));
       }
       const pool = planLv(scan, 'guestvg', 'pool', { hasDeviceMapper });
-      expect(pool).toEqual({ kind: 'unavailable', reason: '/dev/guestvg/pool: an LVM-internal volume (thin-pool), not a block device of its own' });
+      expect(pool).toEqual({
+        kind: 'unavailable',
+        reason: '/dev/guestvg/pool: an LVM-internal volume (thin-pool), not a block device of its own',
+      });
     }
   });
 
@@ -433,7 +465,9 @@ describe('planLv', () => {
     for (const lv of ['root', 'split', 'striped']) {
       const p = planLv(partial, 'vg0', lv, { hasDeviceMapper: true });
       expect(p.kind).toBe('unavailable');
-      expect(p.kind === 'unavailable' && p.reason).toMatch(new RegExp(`^/dev/vg0/${lv}: missing PV Q2J8mr-RwOb-b2fq-Rnrx-ibgR-H9fv-simJLQ`));
+      expect(p.kind === 'unavailable' && p.reason).toMatch(
+        new RegExp(`^/dev/vg0/${lv}: missing PV Q2J8mr-RwOb-b2fq-Rnrx-ibgR-H9fv-simJLQ`),
+      );
     }
   });
 
@@ -441,7 +475,12 @@ describe('planLv', () => {
     const s = structuredClone(scan);
     const split = s.lvs.find((l) => l.name === 'split')!;
     split.segments[1]!.areas[0]!.startExtent = 6; // LE 2-3 right after LE 0-1 (PE 4-5)
-    expect(planLv(s, 'vg0', 'split', { hasDeviceMapper: false })).toEqual({ kind: 'loop', device: '/dev/loop0p1', offset: 1 * MiB + 4 * 4 * MiB, size: 16 * MiB });
+    expect(planLv(s, 'vg0', 'split', { hasDeviceMapper: false })).toEqual({
+      kind: 'loop',
+      device: '/dev/loop0p1',
+      offset: 1 * MiB + 4 * 4 * MiB,
+      size: 16 * MiB,
+    });
   });
 
   it('segments on two PVs (not contiguous) need DM', () => {
@@ -463,7 +502,14 @@ describe('planLv', () => {
     p2.peStart = 3 * MiB; // 6144 sectors
     lv.size = 8 * 4 * MiB;
     lv.segments = [
-      { startExtent: 0, extentCount: 2, segtype: 'linear', stripes: 1, stripeSize: 0, areas: [{ pvDevice: p2.device, pvUuid: p2.uuid, startExtent: 10 }] },
+      {
+        startExtent: 0,
+        extentCount: 2,
+        segtype: 'linear',
+        stripes: 1,
+        stripeSize: 0,
+        areas: [{ pvDevice: p2.device, pvUuid: p2.uuid, startExtent: 10 }],
+      },
       {
         startExtent: 2,
         extentCount: 6,
@@ -520,12 +566,20 @@ describe('planLv', () => {
 });
 
 describe('toPublic', () => {
-  const canon = (m: Record<string, string>) => (d: string): string => {
-    const n = m[d];
-    if (!n) throw new Error(`unexpected host device ${d}`);
-    return n;
-  };
-  const names = canon({ '/dev/loop0p1': '/dev/sda1', '/dev/loop0p2': '/dev/sda2', '/dev/loop1': '/dev/sdb', '/dev/loop2': '/dev/sdc', '/dev/loop3': '/dev/sdd' });
+  const canon =
+    (m: Record<string, string>) =>
+    (d: string): string => {
+      const n = m[d];
+      if (!n) throw new Error(`unexpected host device ${d}`);
+      return n;
+    };
+  const names = canon({
+    '/dev/loop0p1': '/dev/sda1',
+    '/dev/loop0p2': '/dev/sda2',
+    '/dev/loop1': '/dev/sdb',
+    '/dev/loop2': '/dev/sdc',
+    '/dev/loop3': '/dev/sdd',
+  });
 
   it('gives canonical names only, sorted, with reasons for what cannot be opened (no DM)', async () => {
     const scan = await scanOf(FULLREPORT);
@@ -536,8 +590,20 @@ describe('toPublic', () => {
       { name: '/dev/sdb', vg: 'guestvg', uuid: '24bF5e-cnVA-CxPk-wiZe-I2Pc-gYkv-KSOBfH', size: 60 * MiB },
     ]);
     expect(pub.vgs).toEqual([
-      { name: 'guestvg', uuid: 'VpPdY2-Xzlk-Tici-6ryj-BbGj-CZDe-hk6Wzd', extentSize: 4 * MiB, pvs: ['/dev/sdb'], lvs: ['/dev/guestvg/lv', '/dev/guestvg/r1', '/dev/guestvg/thin1', '/dev/guestvg/zer'] },
-      { name: 'vg0', uuid: '8743az-vfKe-eUyt-qKyz-1Ldk-SU3w-5hxqR1', extentSize: 4 * MiB, pvs: ['/dev/sda1', '/dev/sda2'], lvs: ['/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped'] },
+      {
+        name: 'guestvg',
+        uuid: 'VpPdY2-Xzlk-Tici-6ryj-BbGj-CZDe-hk6Wzd',
+        extentSize: 4 * MiB,
+        pvs: ['/dev/sdb'],
+        lvs: ['/dev/guestvg/lv', '/dev/guestvg/r1', '/dev/guestvg/thin1', '/dev/guestvg/zer'],
+      },
+      {
+        name: 'vg0',
+        uuid: '8743az-vfKe-eUyt-qKyz-1Ldk-SU3w-5hxqR1',
+        extentSize: 4 * MiB,
+        pvs: ['/dev/sda1', '/dev/sda2'],
+        lvs: ['/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped'],
+      },
     ]);
     expect(pub.lvs.map((l) => [l.name, l.segtype, l.size, l.unavailable ?? 'ok'])).toEqual([
       ['/dev/guestvg/lv', 'linear', 8 * MiB, 'ok'],
@@ -548,12 +614,22 @@ describe('toPublic', () => {
       ['/dev/vg0/split', 'linear', 16 * MiB, '/dev/vg0/split: linear LV in 2 segments needs device-mapper, which this host lacks'],
       ['/dev/vg0/striped', 'striped', 16 * MiB, '/dev/vg0/striped: striped LV (2 stripes) needs device-mapper, which this host lacks'],
     ]);
-    expect(pub.lvs[0]).toEqual({ name: '/dev/guestvg/lv', vg: 'guestvg', lv: 'lv', uuid: 'i6Fo6Y-QjG3-sV2r-UUNJ-0xQZ-LcML-Y0ONNl', size: 8 * MiB, segtype: 'linear' });
+    expect(pub.lvs[0]).toEqual({
+      name: '/dev/guestvg/lv',
+      vg: 'guestvg',
+      lv: 'lv',
+      uuid: 'i6Fo6Y-QjG3-sV2r-UUNJ-0xQZ-LcML-Y0ONNl',
+      size: 8 * MiB,
+      segtype: 'linear',
+    });
     expect(JSON.stringify(pub)).not.toMatch(/loop/);
   });
 
   it('leaves out VGs and LVs whose names LVM would refuse (hand-written metadata: slash, newline, escape)', async () => {
-    const hostile = FULLREPORT.replace('"lv_name":"lv"', '"lv_name":"a/../b\\nc\\u001b"').replace(/"vg_name":"vg0"/g, '"vg_name":"v\\u0007g"');
+    const hostile = FULLREPORT.replace('"lv_name":"lv"', '"lv_name":"a/../b\\nc\\u001b"').replace(
+      /"vg_name":"vg0"/g,
+      '"vg_name":"v\\u0007g"',
+    );
     const pub = toPublic(await scanOf(hostile), names, { hasDeviceMapper: false });
     expect(pub.lvs.map((l) => l.name)).toEqual(['/dev/guestvg/r1', '/dev/guestvg/thin1', '/dev/guestvg/zer']);
     expect(pub.vgs.map((v) => v.name)).toEqual(['guestvg']);
@@ -564,11 +640,18 @@ describe('toPublic', () => {
 
   it('with DM, split and striped become available', async () => {
     const pub = toPublic(await scanOf(FULLREPORT), names, { hasDeviceMapper: true });
-    expect(pub.lvs.filter((l) => !l.unavailable).map((l) => l.name)).toEqual(['/dev/guestvg/lv', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);
+    expect(pub.lvs.filter((l) => !l.unavailable).map((l) => l.name)).toEqual([
+      '/dev/guestvg/lv',
+      '/dev/vg0/root',
+      '/dev/vg0/split',
+      '/dev/vg0/striped',
+    ]);
   });
 
   it('lists orphan PVs with no VG; leaves out missing PVs', async () => {
-    const dup = toPublic(await scanOf(FULLREPORT_DUP, ['/dev/loop0p1', '/dev/loop0p2', '/dev/loop2', '/dev/loop3']), names, { hasDeviceMapper: false });
+    const dup = toPublic(await scanOf(FULLREPORT_DUP, ['/dev/loop0p1', '/dev/loop0p2', '/dev/loop2', '/dev/loop3']), names, {
+      hasDeviceMapper: false,
+    });
     expect(dup.pvs.map((p) => [p.name, p.vg])).toEqual([
       ['/dev/sda1', 'vg0'],
       ['/dev/sda2', 'vg0'],

@@ -62,7 +62,9 @@ describe('nbd backend command sequence', () => {
 
   it('retries the re-read while the device is busy', async () => {
     let busy = 2;
-    const { calls, runner } = recorder((cmd) => (cmd === 'blockdev' && busy-- > 0 ? { exitCode: 1, stderr: 'blockdev: ioctl error on BLKRRPART: Device or resource busy' } : undefined));
+    const { calls, runner } = recorder((cmd) =>
+      cmd === 'blockdev' && busy-- > 0 ? { exitCode: 1, stderr: 'blockdev: ioctl error on BLKRRPART: Device or resource busy' } : undefined,
+    );
     const backend = makeNbdBackend({ runner, findFree: () => '/dev/nbd1', readPid: () => 999999 });
     const stack = new CleanupStack();
     await backend.attach(image, { stack, tmpdir: '/nonexistent', readonly: true, index: 0 });
@@ -71,10 +73,15 @@ describe('nbd backend command sequence', () => {
   });
 
   it('reports a locked image as busy', async () => {
-    const { runner } = recorder((cmd) => (cmd === 'qemu-nbd' ? { exitCode: 1, stderr: 'qemu-nbd: Failed to get "write" lock\n' } : undefined));
+    const { runner } = recorder((cmd) =>
+      cmd === 'qemu-nbd' ? { exitCode: 1, stderr: 'qemu-nbd: Failed to get "write" lock\n' } : undefined,
+    );
     const backend = makeNbdBackend({ runner, findFree: () => '/dev/nbd0', readPid: () => 1 });
     const stack = new CleanupStack();
-    await expect(backend.attach(image, { stack, tmpdir: '/x', readonly: false, index: 0 })).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringContaining('disk.qcow2: in use') });
+    await expect(backend.attach(image, { stack, tmpdir: '/x', readonly: false, index: 0 })).rejects.toMatchObject({
+      code: 'EBUSY',
+      message: expect.stringContaining('disk.qcow2: in use'),
+    });
     expect(stack.size).toBe(0);
   });
 });

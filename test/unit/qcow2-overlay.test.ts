@@ -36,8 +36,8 @@ function check(file: string): void {
 }
 
 function infoFields(file: string): Record<string, unknown> {
-  const i = JSON.parse(qemuImg('info', '--output=json', '-f', 'qcow2', file)) as Record<string, any>;
-  const d = i['format-specific']?.data ?? {};
+  const i = JSON.parse(qemuImg('info', '--output=json', '-f', 'qcow2', file)) as Record<string, unknown>;
+  const d = (i['format-specific'] as { data?: Record<string, unknown> } | undefined)?.data ?? {};
   return {
     format: i.format,
     'virtual-size': i['virtual-size'],
@@ -114,7 +114,15 @@ describe.each(['raw', 'qcow2'])('writeQcow2Overlay on a %s base', (fmt) => {
 
     check(ours);
     expect(infoFields(ours)).toEqual(infoFields(theirs));
-    expect(infoFields(ours)).toMatchObject({ format: 'qcow2', 'virtual-size': size, 'backing-filename': base(), 'backing-filename-format': fmt, compat: '1.1', 'refcount-bits': 16, corrupt: false });
+    expect(infoFields(ours)).toMatchObject({
+      format: 'qcow2',
+      'virtual-size': size,
+      'backing-filename': base(),
+      'backing-filename-format': fmt,
+      compat: '1.1',
+      'refcount-bits': 16,
+      corrupt: false,
+    });
 
     const mine = readFileSync(ours);
     const q = readFileSync(theirs);
@@ -166,9 +174,9 @@ describe('writeQcow2Overlay refusals', () => {
   it('refuses a backing name with NUL or too long for cluster 0', () => {
     refused({ backingFile: '/tmp/a\0b' });
     refused({ backingFile: '' });
-    refused({ backingFile: '/' + 'x'.repeat(1023) });
+    refused({ backingFile: `/${'x'.repeat(1023)}` });
     const longest = fresh('longest');
-    writeQcow2Overlay(longest, { ...ok(), backingFile: '/' + 'x'.repeat(1022) });
+    writeQcow2Overlay(longest, { ...ok(), backingFile: `/${'x'.repeat(1022)}` });
     expect(readFileSync(longest).readUInt32BE(16)).toBe(1023);
   });
 });

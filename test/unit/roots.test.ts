@@ -59,9 +59,9 @@ const trees: { what: string; tree: Tree; fsType?: string; role: Role }[] = [
   {
     what: 'merged-/usr root (/bin → usr/bin, os-release → ../usr/lib/os-release), no fstab',
     tree: {
-      'bin': '@usr/bin',
-      'lib': '@usr/lib',
-      'sbin': '@usr/sbin',
+      bin: '@usr/bin',
+      lib: '@usr/lib',
+      sbin: '@usr/sbin',
       'usr/bin/ls': 'ELF',
       'usr/sbin/': '',
       'usr/lib/os-release': OS_RELEASE,
@@ -73,8 +73,8 @@ const trees: { what: string; tree: Tree; fsType?: string; role: Role }[] = [
   {
     what: 'merged-/usr root whose /usr is another filesystem (links dangle)',
     tree: {
-      'bin': '@usr/bin',
-      'lib': '@usr/lib',
+      bin: '@usr/bin',
+      lib: '@usr/lib',
       'usr/': '',
       'etc/os-release': '@../usr/lib/os-release',
       'var/': '',
@@ -83,17 +83,17 @@ const trees: { what: string; tree: Tree; fsType?: string; role: Role }[] = [
   },
   {
     what: 'root with an absolute /bin → /usr/bin link and only /etc/hosts',
-    tree: { 'bin': '@/usr/bin', 'usr/bin/': '', 'etc/hosts': '127.0.0.1 localhost\n' },
+    tree: { bin: '@/usr/bin', 'usr/bin/': '', 'etc/hosts': '127.0.0.1 localhost\n' },
     role: { kind: 'linux-root' },
   },
   {
     what: 'a root with no /etc is not a root',
     tree: {
-      'bin': '@usr/bin',
+      bin: '@usr/bin',
       'usr/bin/ls': 'ELF',
       'usr/lib/os-release': OS_RELEASE,
       'usr/share/': '',
-      'lib': '@usr/lib',
+      lib: '@usr/lib',
       'var/log/': '',
       'home/': '',
     },
@@ -121,7 +121,7 @@ const trees: { what: string; tree: Tree; fsType?: string; role: Role }[] = [
   },
   {
     what: 'separate /var (log, lib/dpkg, dangling run → /run)',
-    tree: { 'log/syslog': '', 'lib/dpkg/status': '', 'cache/': '', 'tmp/': '', 'run': '@/run', 'lock': '@/run/lock' },
+    tree: { 'log/syslog': '', 'lib/dpkg/status': '', 'cache/': '', 'tmp/': '', run: '@/run', lock: '@/run/lock' },
     role: { kind: 'var' },
   },
   {
@@ -205,7 +205,7 @@ const trees: { what: string; tree: Tree; fsType?: string; role: Role }[] = [
   },
   {
     what: 'OpenBSD root',
-    tree: { 'etc/motd': 'OpenBSD 7.4\n', 'etc/fstab': '', 'bin/': '', 'bsd': 'k' },
+    tree: { 'etc/motd': 'OpenBSD 7.4\n', 'etc/fstab': '', 'bin/': '', bsd: 'k' },
     fsType: 'ufs',
     role: { kind: 'unix-root', name: 'openbsd' },
   },
@@ -263,7 +263,7 @@ describe('classify', () => {
   it('symlinks never leave the guest: /etc → / on the host is not followed out', async () => {
     // /etc points at an absolute path; inside the guest that is the guest's own /, which has no
     // os-release — the host's /etc must not make this a root.
-    const reader = await build('escape', { 'etc': '@/', 'bin/': '' });
+    const reader = await build('escape', { etc: '@/', 'bin/': '' });
     expect(await classify(reader, 'ext4')).toEqual({ kind: 'none' });
   });
 });

@@ -86,7 +86,17 @@ const I18N = RPM_TYPE.I18NSTRING;
 const INT32 = RPM_TYPE.INT32;
 
 /** A package header with the usual tags. */
-function pkgHeader(p: { name: string; epoch?: number; version?: string; release?: string; arch?: string; url?: string; summary?: string; description?: string; extra?: Tag[] }): Uint8Array {
+function pkgHeader(p: {
+  name: string;
+  epoch?: number;
+  version?: string;
+  release?: string;
+  arch?: string;
+  url?: string;
+  summary?: string;
+  description?: string;
+  extra?: Tag[];
+}): Uint8Array {
   const tags: Tag[] = [{ tag: 1000, type: S, value: p.name }];
   tags.push({ tag: 1001, type: S, value: p.version ?? '1.0' });
   tags.push({ tag: 1002, type: S, value: p.release ?? '1' });
@@ -137,7 +147,8 @@ function memGuest(files: Record<string, Uint8Array | string>): GuestFiles & { re
     async readFile(p, opts) {
       reads.push({ path: p, maxBytes: opts?.maxBytes });
       const b = get(p);
-      if (opts?.maxBytes !== undefined && b.length > opts.maxBytes) throw new JootError('EINVAL', `${p}: file is larger than ${opts.maxBytes} bytes`);
+      if (opts?.maxBytes !== undefined && b.length > opts.maxBytes)
+        throw new JootError('EINVAL', `${p}: file is larger than ${opts.maxBytes} bytes`);
       return b;
     },
     async readHead(p, n) {
@@ -355,15 +366,33 @@ const BDB_LE = (): Uint8Array => gz(BDB_LE_GZ_B64);
 const BDB_BE = (): Uint8Array => gz(BDB_BE_GZ_B64);
 const BDB_DUP = (): Uint8Array => gz(BDB_DUP_GZ_B64);
 const NDB_RPM = (): Uint8Array => gz(NDB_RPM_GZ_B64);
-const recValue = (i: number): string => `rec-${i}:` + 'x'.repeat((i * 37) % 900);
+const recValue = (i: number): string => `rec-${i}:${'x'.repeat((i * 37) % 900)}`;
 
 // ---------------------------------------------------------------------------------------------
 // the header blob
 
 describe('rpm header blob', () => {
   it('reads every field of a hand-built header', () => {
-    const blob = pkgHeader({ name: 'foo', epoch: 3, version: '1.2', release: '5.el9', arch: 'aarch64', url: 'https://foo.example/', summary: 'Foo', description: 'Line 1\nLine 2\n\nLine 4' });
-    expect(readRpmPackage(blob)).toEqual({ name: 'foo', epoch: 3, version: '1.2', release: '5.el9', arch: 'aarch64', url: 'https://foo.example/', summary: 'Foo', description: 'Line 1\nLine 2\n\nLine 4' });
+    const blob = pkgHeader({
+      name: 'foo',
+      epoch: 3,
+      version: '1.2',
+      release: '5.el9',
+      arch: 'aarch64',
+      url: 'https://foo.example/',
+      summary: 'Foo',
+      description: 'Line 1\nLine 2\n\nLine 4',
+    });
+    expect(readRpmPackage(blob)).toEqual({
+      name: 'foo',
+      epoch: 3,
+      version: '1.2',
+      release: '5.el9',
+      arch: 'aarch64',
+      url: 'https://foo.example/',
+      summary: 'Foo',
+      description: 'Line 1\nLine 2\n\nLine 4',
+    });
   });
 
   it('reads the real blob rpm 4.18 wrote for hello-joot', () => {
@@ -419,8 +448,28 @@ describe('rpm header blob', () => {
 
   it('refuses headers without NAME, VERSION or RELEASE', () => {
     expectJootError(() => readRpmPackage(buildHeader([{ tag: 1001, type: S, value: '1' }])), 'EFORMAT', /no NAME/);
-    expectJootError(() => readRpmPackage(buildHeader([{ tag: 1000, type: S, value: 'x' }, { tag: 1002, type: S, value: '1' }])), 'EFORMAT', /x: no VERSION/);
-    expectJootError(() => readRpmPackage(buildHeader([{ tag: 1000, type: S, value: 'x' }, { tag: 1001, type: S, value: '1' }])), 'EFORMAT', /x: no RELEASE/);
+    expectJootError(
+      () =>
+        readRpmPackage(
+          buildHeader([
+            { tag: 1000, type: S, value: 'x' },
+            { tag: 1002, type: S, value: '1' },
+          ]),
+        ),
+      'EFORMAT',
+      /x: no VERSION/,
+    );
+    expectJootError(
+      () =>
+        readRpmPackage(
+          buildHeader([
+            { tag: 1000, type: S, value: 'x' },
+            { tag: 1001, type: S, value: '1' },
+          ]),
+        ),
+      'EFORMAT',
+      /x: no RELEASE/,
+    );
   });
 
   it('refuses wrong types for the tags it reads', () => {
@@ -569,8 +618,22 @@ describe('rpmvercmp', () => {
   });
 
   it('orders packages by name, epoch, version, release, arch', () => {
-    const p = (name: string, epoch: number, version: string, release: string, arch?: string) => ({ name, epoch, version, release, ...(arch ? { arch } : {}) });
-    const list = [p('b', 0, '1', '1'), p('a', 1, '1', '1'), p('a', 0, '1.10', '1'), p('a', 0, '1.9', '2', 'x86_64'), p('a', 0, '1.9', '2', 'i686'), p('a', 0, '1.9', '10'), p('B', 0, '1', '1')];
+    const p = (name: string, epoch: number, version: string, release: string, arch?: string) => ({
+      name,
+      epoch,
+      version,
+      release,
+      ...(arch ? { arch } : {}),
+    });
+    const list = [
+      p('b', 0, '1', '1'),
+      p('a', 1, '1', '1'),
+      p('a', 0, '1.10', '1'),
+      p('a', 0, '1.9', '2', 'x86_64'),
+      p('a', 0, '1.9', '2', 'i686'),
+      p('a', 0, '1.9', '10'),
+      p('B', 0, '1', '1'),
+    ];
     list.sort(comparePackages);
     expect(list.map((x) => `${x.name}-${x.epoch}:${x.version}-${x.release}.${x.arch ?? ''}`)).toEqual([
       'B-0:1-1.',
@@ -879,13 +942,24 @@ describe('rpmApplications', () => {
 
   it('lists, sorts and leaves out gpg-pubkey; caps every read', async () => {
     const gpg = pkgHeader({ name: 'gpg-pubkey', version: 'abcd1234', release: '5f000000', summary: 'gpg(Some Key)' });
-    const db = sqliteDb([pkgHeader({ name: 'zlib', version: '1.2.13' }), gpg, pkgHeader({ name: 'kernel', version: '6.10.0', release: '1' }), pkgHeader({ name: 'kernel', version: '6.9.0', release: '1' }), HELLO_BLOB()]);
+    const db = sqliteDb([
+      pkgHeader({ name: 'zlib', version: '1.2.13' }),
+      gpg,
+      pkgHeader({ name: 'kernel', version: '6.10.0', release: '1' }),
+      pkgHeader({ name: 'kernel', version: '6.9.0', release: '1' }),
+      HELLO_BLOB(),
+    ]);
     const g = memGuest({ [SQLITE]: db });
     const r = await rpmApplications(g);
     expect(r).toBeDefined();
     if (!r || 'error' in r) throw new Error(JSON.stringify(r));
     expect(r.warnings).toEqual([]);
-    expect(r.applications.map((a) => `${a.name}-${a.version}`)).toEqual(['hello-joot-1.2.3', 'kernel-6.9.0', 'kernel-6.10.0', 'zlib-1.2.13']);
+    expect(r.applications.map((a) => `${a.name}-${a.version}`)).toEqual([
+      'hello-joot-1.2.3',
+      'kernel-6.9.0',
+      'kernel-6.10.0',
+      'zlib-1.2.13',
+    ]);
     expect(r.applications[0]).toEqual({
       name: 'hello-joot',
       epoch: 2,
@@ -909,7 +983,9 @@ describe('rpmApplications', () => {
     expect(await names({ '/usr/lib/sysimage/rpm/rpmdb.sqlite': one('usr'), '/var/lib/rpm/Packages': BDB_LE() })).toEqual(['usr']);
     expect(await names({ [SQLITE]: one('var'), '/usr/lib/sysimage/rpm/rpmdb.sqlite': one('usr') })).toEqual(['var']);
     expect(await names({ '/usr/lib/sysimage/rpm/Packages.db': ndbFile([pkgHeader({ name: 'ndb' })]) })).toEqual(['ndb']);
-    expect(await names({ '/var/lib/rpm/Packages.db': ndbFile([pkgHeader({ name: 'ndb1' })]), '/usr/lib/sysimage/rpm/Packages.db': ndbFile([]) })).toEqual(['ndb1']);
+    expect(
+      await names({ '/var/lib/rpm/Packages.db': ndbFile([pkgHeader({ name: 'ndb1' })]), '/usr/lib/sysimage/rpm/Packages.db': ndbFile([]) }),
+    ).toEqual(['ndb1']);
   });
 
   it('a Berkeley DB Packages: key 0 (the counter) is skipped, other records are headers', async () => {
@@ -921,7 +997,10 @@ describe('rpmApplications', () => {
 
   it('a database that exists but cannot be read is an error naming it', async () => {
     const cases: [Record<string, Uint8Array | string>, RegExp][] = [
-      [{ [SQLITE]: 'not a database at all, just some text that is long enough to be looked at. '.repeat(3) }, /^\/var\/lib\/rpm\/rpmdb\.sqlite: not an SQLite database$/],
+      [
+        { [SQLITE]: 'not a database at all, just some text that is long enough to be looked at. '.repeat(3) },
+        /^\/var\/lib\/rpm\/rpmdb\.sqlite: not an SQLite database$/,
+      ],
       [{ [SQLITE]: sqliteDb([], { table: 'Other' }) }, /^\/var\/lib\/rpm\/rpmdb\.sqlite: sqlite: no such table: Packages$/],
       [{ '/var/lib/rpm/Packages': new Uint8Array(8192) }, /^\/var\/lib\/rpm\/Packages: bad Berkeley DB hash file: no hash magic/],
       [{ '/usr/lib/sysimage/rpm/Packages.db': 'RpmX' }, /^\/usr\/lib\/sysimage\/rpm\/Packages\.db: bad ndb database/],

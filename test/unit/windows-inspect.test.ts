@@ -65,8 +65,15 @@ describe('MountedDevices', () => {
     expect(partitionOfBlob(mbr(0x11111111, 1048576), parts)).toBeUndefined();
     expect(partitionOfBlob(gpt, parts)).toBe('/dev/sdb3');
     expect(partitionOfBlob(Buffer.from('\\??\\IDE#CdRom\0', 'utf16le'), parts)).toBeUndefined();
-    const m = new Map([['D', mbr(0x57313031, 59768832)], ['C', gpt], ['E', Buffer.alloc(3)]]);
-    expect(Object.entries(driveMappings(m, parts))).toEqual([['C', '/dev/sdb3'], ['D', '/dev/sda2']]);
+    const m = new Map([
+      ['D', mbr(0x57313031, 59768832)],
+      ['C', gpt],
+      ['E', Buffer.alloc(3)],
+    ]);
+    expect(Object.entries(driveMappings(m, parts))).toEqual([
+      ['C', '/dev/sdb3'],
+      ['D', '/dev/sda2'],
+    ]);
   });
 });
 
@@ -79,7 +86,13 @@ describe('SOFTWARE and SYSTEM facts', () => {
     cv.setString('CurrentBuildNumber', '7601');
     cv.setString('InstallationType', 'Client');
     const f = softwareFacts(h);
-    expect(f).toEqual({ product_name: 'Windows 7 Professional', product_variant: 'Client', major_version: 6, minor_version: 1, build_id: '7601' });
+    expect(f).toEqual({
+      product_name: 'Windows 7 Professional',
+      product_variant: 'Client',
+      major_version: 6,
+      minor_version: 1,
+      build_id: '7601',
+    });
     expect(osinfoWindows(f.major_version, f.minor_version, f.build_id, f.product_variant, f.product_name)).toBe('win7');
     expect(osinfoWindows(10, 0, '20348', 'Server', 'Windows Server 2022 Datacenter')).toBe('win2k22');
     expect(osinfoWindows(10, 0, '17763', 'Server Core', 'Windows Server 2019 Standard')).toBe('win2k19');
@@ -114,14 +127,25 @@ describe('SOFTWARE and SYSTEM facts', () => {
 
 describe('registry paths (jwinreg)', () => {
   it('maps as virt-win-reg does', () => {
-    expect(locate('HKLM\\SOFTWARE\\Microsoft')).toEqual({ hive: { kind: 'config', name: 'SOFTWARE' }, prefix: 'HKEY_LOCAL_MACHINE\\SOFTWARE', key: 'Microsoft' });
+    expect(locate('HKLM\\SOFTWARE\\Microsoft')).toEqual({
+      hive: { kind: 'config', name: 'SOFTWARE' },
+      prefix: 'HKEY_LOCAL_MACHINE\\SOFTWARE',
+      key: 'Microsoft',
+    });
     expect(locate('HKEY_LOCAL_MACHINE\\system')).toMatchObject({ hive: { kind: 'config', name: 'SYSTEM' }, key: '' });
     expect(locate('\\HKLM\\SAM\\SAM\\Domains').hive).toEqual({ kind: 'config', name: 'SAM' });
     expect(locate('HKLM\\SECURITY').hive).toEqual({ kind: 'config', name: 'SECURITY' });
-    expect(locate('HKU\\.DEFAULT\\Control Panel')).toMatchObject({ hive: { kind: 'config', name: 'DEFAULT' }, prefix: 'HKEY_USERS\\.DEFAULT' });
+    expect(locate('HKU\\.DEFAULT\\Control Panel')).toMatchObject({
+      hive: { kind: 'config', name: 'DEFAULT' },
+      prefix: 'HKEY_USERS\\.DEFAULT',
+    });
     expect(locate('HKEY_USERS\\S-1-5-21-1-2-3-1001\\Software').hive).toEqual({ kind: 'sid', sid: 'S-1-5-21-1-2-3-1001' });
     expect(locate('HKU\\LocalSystem').hive).toEqual({ kind: 'sid', sid: 'S-1-5-18' });
-    expect(locate('HKU\\alice\\Environment')).toMatchObject({ hive: { kind: 'user', user: 'alice' }, prefix: 'HKEY_USERS\\alice', key: 'Environment' });
+    expect(locate('HKU\\alice\\Environment')).toMatchObject({
+      hive: { kind: 'user', user: 'alice' },
+      prefix: 'HKEY_USERS\\alice',
+      key: 'Environment',
+    });
     expect(() => locate('HKLM\\HARDWARE')).toThrow(/not a supported registry path/);
     expect(() => locate('HKCU\\Software')).toThrow(/HKEY_CURRENT_USER/);
     expect(() => locate('HKU\\..\\x')).toThrow(/not a supported/);

@@ -24,7 +24,8 @@ export function chooseBackend(image: ImageInfo, requested?: BackendName, host = 
     // a forced loop backend cannot open qcow2 etc.: use the userspace path for those
     return host.nbd ? BACKENDS.nbd : BACKENDS.fuse;
   }
-  if (want === 'nbd' && !host.nbd) throw new JootError('EUNSUPPORTED', 'the nbd backend needs kernel NBD (/dev/nbd0), which this host lacks');
+  if (want === 'nbd' && !host.nbd)
+    throw new JootError('EUNSUPPORTED', 'the nbd backend needs kernel NBD (/dev/nbd0), which this host lacks');
   if (want) return BACKENDS[want];
   if (plainRaw) return BACKENDS.loop;
   return host.nbd ? BACKENDS.nbd : BACKENDS.fuse;

@@ -43,7 +43,10 @@ export const loopBackend: AttachBackend = {
   name: 'loop',
   async attach(image: ImageInfo, ctx: AttachContext): Promise<AttachedDisk> {
     if (image.chain.length !== 1 || image.format !== 'raw') {
-      throw new JootError('EUNSUPPORTED', `${image.given}: the loop backend opens only raw images without backing files (this is ${image.format})`);
+      throw new JootError(
+        'EUNSUPPORTED',
+        `${image.given}: the loop backend opens only raw images without backing files (this is ${image.format})`,
+      );
     }
     const file = image.chain[0]!.path;
     if (!ctx.readonly && !image.isBlockDevice) await refuseIfQemuHoldsIt(image.given, file);
@@ -91,6 +94,8 @@ export async function qemuWriteLocks(file: string, locks?: string): Promise<numb
 async function refuseIfQemuHoldsIt(given: string, file: string): Promise<void> {
   const held = await qemuWriteLocks(file);
   if (held.length === 0) return;
-  const why = held.includes(QEMU_WRITE_HELD) ? 'a qemu process has it open for writing' : 'a qemu process has it open and does not share write access';
+  const why = held.includes(QEMU_WRITE_HELD)
+    ? 'a qemu process has it open for writing'
+    : 'a qemu process has it open and does not share write access';
   throw new JootError('EBUSY', `${given}: in use by another process (${why})`);
 }

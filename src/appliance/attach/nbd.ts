@@ -26,7 +26,14 @@ export function findFreeNbd(): string {
 }
 
 export function qemuNbdConnectArgs(image: ImageInfo, device: string, pidFile: string, readonly: boolean): string[] {
-  const args = [`--connect=${device}`, '--image-opts', chainOptions(image.chain, readonly).join(','), '--fork', `--pid-file=${pidFile}`, '--cache=writeback'];
+  const args = [
+    `--connect=${device}`,
+    '--image-opts',
+    chainOptions(image.chain, readonly).join(','),
+    '--fork',
+    `--pid-file=${pidFile}`,
+    '--cache=writeback',
+  ];
   if (readonly) args.push('--read-only');
   return args;
 }
@@ -56,7 +63,8 @@ export function makeNbdBackend(deps: NbdDeps = defaultDeps): AttachBackend {
         const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly), { allowFailure: true });
         if (r.exitCode === 0) break;
         const msg = r.stderr.trim().split('\n').pop() ?? '';
-        if (/lock/i.test(msg)) throw new JootError('EBUSY', `${image.given}: in use by another process (${msg.replace(/^qemu-nbd:\s*/, '')})`);
+        if (/lock/i.test(msg))
+          throw new JootError('EBUSY', `${image.given}: in use by another process (${msg.replace(/^qemu-nbd:\s*/, '')})`);
         if (attempt >= 3 || !/busy|Device or resource/i.test(msg)) {
           throw new JootError('EFORMAT', `${image.given}: cannot open image: ${msg.replace(/^qemu-nbd:\s*/, '')}`);
         }

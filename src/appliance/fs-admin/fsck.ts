@@ -38,7 +38,8 @@ export interface FsckPlan extends Command {
 }
 
 // Output of a checker that exits 1 both for "found damage" and for "could not look at all".
-const COULD_NOT_CHECK = /cannot open|can't open|couldn't|failed to open|no such file|resource busy|is mounted|contains a mounted|not a valid|no valid btrfs|signature is missing|bad magic number|fatal error/i;
+const COULD_NOT_CHECK =
+  /cannot open|can't open|couldn't|failed to open|no such file|resource busy|is mounted|contains a mounted|not a valid|no valid btrfs|signature is missing|bad magic number|fatal error/i;
 
 export function fsckPlan(device: string, type: string, o: FsckOptions = {}): FsckPlan {
   const t: FsType = normalizeFsType(type);
@@ -51,7 +52,12 @@ export function fsckPlan(device: string, type: string, o: FsckOptions = {}): Fsc
   switch (t) {
     case 'vfat':
       // fsck.fat: 0 clean, 1 errors found (and with -a fixed), 2 usage / could not read
-      return { cmd: 'fsck.fat', args: [repair ? '-a' : '-n', device], okExit: [1], status: (c) => (c === 0 ? FSCK_OK : repair ? FSCK_CORRECTED : FSCK_UNCORRECTED) };
+      return {
+        cmd: 'fsck.fat',
+        args: [repair ? '-a' : '-n', device],
+        okExit: [1],
+        status: (c) => (c === 0 ? FSCK_OK : repair ? FSCK_CORRECTED : FSCK_UNCORRECTED),
+      };
     case 'xfs':
       // xfs_repair: 0 clean (or repaired: it does not say which), 1 damage found, 2 a dirty
       // log it will not replay (mounting the filesystem replays it)
@@ -62,7 +68,11 @@ export function fsckPlan(device: string, type: string, o: FsckOptions = {}): Fsc
         status: (c, out) => (c === 0 ? FSCK_OK : c === 1 && COULD_NOT_CHECK.test(out) ? FSCK_OPERATIONAL : FSCK_UNCORRECTED),
       };
     case 'btrfs':
-      if (repair) throw new JootError('EUNSUPPORTED', `btrfs: repair is not offered (btrfs check --repair is a last resort that can make damage worse); check only`);
+      if (repair)
+        throw new JootError(
+          'EUNSUPPORTED',
+          `btrfs: repair is not offered (btrfs check --repair is a last resort that can make damage worse); check only`,
+        );
       return {
         cmd: 'btrfs',
         args: ['check', '--readonly', device],
@@ -85,7 +95,8 @@ export function fsckPlan(device: string, type: string, o: FsckOptions = {}): Fsc
 /** Check (and with `repair`, fix) the filesystem on `device`; ECMD when it could not be checked at all. */
 export async function checkFilesystem(device: string, type: string, o: FsckOptions = {}): Promise<FsckResult> {
   const plan = fsckPlan(device, type, o);
-  if (!hostHas(plan.cmd)) throw new JootError('EUNSUPPORTED', `cannot check ${normalizeFsType(type)} filesystems on this host (${plan.cmd} is not installed)`);
+  if (!hostHas(plan.cmd))
+    throw new JootError('EUNSUPPORTED', `cannot check ${normalizeFsType(type)} filesystems on this host (${plan.cmd} is not installed)`);
   const r = await runTool(plan, device, { okExit: plan.okExit });
   const output = r.stdout + r.stderr;
   const status = plan.status(r.exitCode, output);

@@ -7,7 +7,20 @@ export { validateUuid } from './uuids.js';
 export { makeFilesystem, mkfsCommands, supportedMkfsTypes, MKFS_PROGRAM, type MkfsOptions } from './mkfs.js';
 export { setLabel, setLabelCommand } from './set-label.js';
 export { setUuid, setUuidCommand } from './set-uuid.js';
-export { checkFilesystem, e2fsck, e2fsckArgs, fsckPlan, FSCK_OK, FSCK_CORRECTED, FSCK_REBOOT, FSCK_UNCORRECTED, FSCK_OPERATIONAL, type FsckOptions, type FsckResult, type E2fsckOptions } from './fsck.js';
+export {
+  checkFilesystem,
+  e2fsck,
+  e2fsckArgs,
+  fsckPlan,
+  FSCK_OK,
+  FSCK_CORRECTED,
+  FSCK_REBOOT,
+  FSCK_UNCORRECTED,
+  FSCK_OPERATIONAL,
+  type FsckOptions,
+  type FsckResult,
+  type E2fsckOptions,
+} from './fsck.js';
 export { resize2fs, resize2fsArgs, isDeviceMounted, type ResizeOptions } from './resize.js';
 export { wipeSignatures, hostPartitions, type WipeOptions } from './wipe.js';
 export { zeroDevice, zeroStart, zeroRange, deviceSize } from './zero.js';

@@ -60,6 +60,9 @@ export function validateLabel(type: string, label: string): FsType {
 export function validateRelabel(type: string, label: string): FsType {
   const t = validateLabel(type, label);
   if (t === 'xfs' && (/[\s"']/.test(label) || label === '--'))
-    throw new JootError('EUNSUPPORTED', `xfs_admin cannot set an xfs label containing spaces or quotes (mkfs can: make the filesystem with the label instead)`);
+    throw new JootError(
+      'EUNSUPPORTED',
+      `xfs_admin cannot set an xfs label containing spaces or quotes (mkfs can: make the filesystem with the label instead)`,
+    );
   return t;
 }

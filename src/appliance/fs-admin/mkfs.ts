@@ -67,7 +67,8 @@ function checkInodeSize(t: FsType, size: number): void {
  */
 export function mkfsCommands(device: string, o: MkfsOptions): Command[] {
   const t = normalizeFsType(o.type);
-  const label = o.label === undefined || o.label === '' ? undefined : (validateLabel(t, o.label), o.label);
+  const label = o.label === undefined || o.label === '' ? undefined : o.label;
+  if (label !== undefined) validateLabel(t, label);
   const uuid = o.uuid === undefined ? undefined : validateUuid(t, o.uuid).uuid;
   if (o.blocksize !== undefined) checkBlocksize(t, o.blocksize);
   if (o.inodeSize !== undefined) checkInodeSize(t, o.inodeSize);
@@ -133,7 +134,8 @@ export function mkfsCommands(device: string, o: MkfsOptions): Command[] {
 export async function makeFilesystem(device: string, o: MkfsOptions): Promise<void> {
   const cmds = mkfsCommands(device, o);
   const t = normalizeFsType(o.type);
-  for (const c of cmds) if (!hostHas(c.cmd)) throw new JootError('EUNSUPPORTED', `cannot make ${t} filesystems on this host (${c.cmd} is not installed)`);
+  for (const c of cmds)
+    if (!hostHas(c.cmd)) throw new JootError('EUNSUPPORTED', `cannot make ${t} filesystems on this host (${c.cmd} is not installed)`);
   for (const c of cmds) await runTool(c, device);
 }
 

@@ -14,7 +14,8 @@ export function resize2fsArgs(device: string, o: ResizeOptions = {}): string[] {
   if (o.size === undefined) return [device];
   if (o.size === 'min') return ['-M', device];
   const bytes = BigInt(o.size);
-  if (bytes <= 0n || bytes % 1024n !== 0n) throw new JootError('EINVAL', `resize2fs: size ${o.size} must be a positive whole number of KiB`);
+  if (bytes <= 0n || bytes % 1024n !== 0n)
+    throw new JootError('EINVAL', `resize2fs: size ${o.size} must be a positive whole number of KiB`);
   return [device, `${bytes / 1024n}K`];
 }
 

@@ -21,7 +21,8 @@ const NOISE = [
   /calling ioctl to re-read partition table/i,
   /^(developers'|news, support)/i,
 ];
-const TELLING = /error|fail|cannot|can't|could not|couldn't|invalid|not allowed|no such|busy|in use|denied|too (long|small|large|big)|unsupported|not supported|bad |refus|must |only |unable|is mounted|corrupt|wrong/i;
+const TELLING =
+  /error|fail|cannot|can't|could not|couldn't|invalid|not allowed|no such|busy|in use|denied|too (long|small|large|big)|unsupported|not supported|bad |refus|must |only |unable|is mounted|corrupt|wrong/i;
 
 /** The one line of a failed tool's output that says what went wrong. */
 export function meaningfulLine(stderr: string, stdout = ''): string {

@@ -21,7 +21,14 @@ export interface FilesystemUsage {
   usePercent: number;
 }
 
-export function usageFromStatfs(s: { bsize: bigint; blocks: bigint; bfree: bigint; bavail: bigint; files: bigint; ffree: bigint }): FilesystemUsage {
+export function usageFromStatfs(s: {
+  bsize: bigint;
+  blocks: bigint;
+  bfree: bigint;
+  bavail: bigint;
+  files: bigint;
+  ffree: bigint;
+}): FilesystemUsage {
   const used = (s.blocks - s.bfree) * s.bsize;
   const available = s.bavail * s.bsize;
   const denom = used + available;

@@ -21,7 +21,8 @@ export function validateUuid(type: string, uuid: string): { type: FsType; uuid: 
     return { type: t, uuid: `${m[1]}${m[2]}`.toUpperCase() };
   }
   if (t === 'ntfs') {
-    if (!/^[0-9a-f]{16}$/i.test(u)) throw new JootError('EINVAL', `'${uuid}' is not an ntfs volume serial (16 hex digits, e.g. 0123456789ABCDEF)`);
+    if (!/^[0-9a-f]{16}$/i.test(u))
+      throw new JootError('EINVAL', `'${uuid}' is not an ntfs volume serial (16 hex digits, e.g. 0123456789ABCDEF)`);
     return { type: t, uuid: u.toUpperCase() };
   }
   if (!RFC4122.test(u)) throw new JootError('EINVAL', `'${uuid}' is not a UUID (like 01234567-89ab-cdef-0123-456789abcdef)`);

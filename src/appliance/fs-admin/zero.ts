@@ -27,7 +27,9 @@ export async function deviceSize(device: string): Promise<number> {
 /** Punch [offset, offset+length) to zeros; false if the device cannot (or the range is unaligned). */
 async function punch(device: string, offset: number, length: number): Promise<boolean> {
   if (offset % SECTOR !== 0 || length % SECTOR !== 0) return false;
-  const r = await run('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(length), device], { allowFailure: true });
+  const r = await run('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(length), device], {
+    allowFailure: true,
+  });
   if (r.exitCode !== 0) trace(`fallocate --punch-hole ${device}: ${r.stderr.trim()}; falling back`);
   return r.exitCode === 0;
 }

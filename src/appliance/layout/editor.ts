@@ -202,7 +202,8 @@ export class LayoutEditor {
   async vgcreate(vg: string, pvs: string[]): Promise<void> {
     lvm.checkLvmName('VG', vg);
     await this.access.guard(async () => {
-      if (this.access.vgs().some((v) => v.name === vg)) throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
+      if (this.access.vgs().some((v) => v.name === vg))
+        throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
       const targets: LayoutTarget[] = [];
       for (const p of pvs) targets.push(await this.access.target(p));
       for (const t of targets) {
@@ -210,7 +211,11 @@ export class LayoutEditor {
         if (t.fstype !== 'LVM2_member') throw new JootError('EINVAL', `${t.canonical}: not a physical volume (use pvcreate first)`);
       }
       try {
-        await lvm.vgcreate(vg, targets.map((t) => t.host), this.access.lvmScope());
+        await lvm.vgcreate(
+          vg,
+          targets.map((t) => t.host),
+          this.access.lvmScope(),
+        );
       } finally {
         await this.access.rescan({});
       }
@@ -351,7 +356,15 @@ export class LayoutEditor {
     return this.access.guard(async () => {
       const host = await this.access.hostPathOf(guestDir);
       const r = await run('btrfs', ['subvolume', 'list', host], { allowFailure: true });
-      if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume list ${guestDir}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
+      if (r.exitCode !== 0)
+        throw new JootError(
+          'ECMD',
+          `btrfs subvolume list ${guestDir}: ${r.stderr
+            .trim()
+            .split('\n')
+            .pop()
+            ?.replace(/^ERROR:\s*/, '')}`,
+        );
       // btrfs prints names raw: a name holding a newline could add a made-up line. Keep only
       // entries the session verified against the filesystem (session.ts, verifySubvolumes).
       await this.access.refreshSubvolumes();
@@ -367,7 +380,15 @@ export class LayoutEditor {
     await this.access.guard(async () => {
       const host = await this.access.hostPathForCreate(guestPath);
       const r = await run('btrfs', ['subvolume', 'create', host], { allowFailure: true });
-      if (r.exitCode !== 0) throw new JootError('ECMD', `btrfs subvolume create ${guestPath}: ${r.stderr.trim().split('\n').pop()?.replace(/^ERROR:\s*/, '')}`);
+      if (r.exitCode !== 0)
+        throw new JootError(
+          'ECMD',
+          `btrfs subvolume create ${guestPath}: ${r.stderr
+            .trim()
+            .split('\n')
+            .pop()
+            ?.replace(/^ERROR:\s*/, '')}`,
+        );
       await this.access.refreshSubvolumes();
     });
   }

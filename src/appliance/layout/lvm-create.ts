@@ -31,7 +31,10 @@ export function checkLvmName(kind: 'VG' | 'LV', name: string): void {
   if (!/^[A-Za-z0-9+_.-]+$/.test(name)) throw bad('only letters, digits and + _ . - are allowed');
   if (name.startsWith('-')) throw bad('must not start with -');
   if (name === '.' || name === '..') throw bad('reserved');
-  if (kind === 'LV' && (/^(snapshot|pvmove)$/.test(name) || /_(cdata|cmeta|corig|mlog|mimage|pmspare|rimage|rmeta|tdata|tmeta|vorigin|vdata)/.test(name))) {
+  if (
+    kind === 'LV' &&
+    (/^(snapshot|pvmove)$/.test(name) || /_(cdata|cmeta|corig|mlog|mimage|pmspare|rimage|rmeta|tdata|tmeta|vorigin|vdata)/.test(name))
+  ) {
     throw bad('reserved by LVM');
   }
 }
@@ -61,10 +64,16 @@ export async function lvcreate(vg: string, lv: string, size: LvSize, scope: read
     if (!(size.bytes > 0)) throw new JootError('EINVAL', `lvcreate: ${size.bytes}: size must be positive`);
     sizeArgs = ['--size', `${size.bytes}b`];
   } else {
-    if (!(size.percentFree > 0 && size.percentFree <= 100)) throw new JootError('EINVAL', `lvcreate: ${size.percentFree}%: must be 1..100 percent of the free space`);
+    if (!(size.percentFree > 0 && size.percentFree <= 100))
+      throw new JootError('EINVAL', `lvcreate: ${size.percentFree}%: must be 1..100 percent of the free space`);
     sizeArgs = ['--extents', `${size.percentFree}%FREE`];
   }
-  await lvm('lvcreate', scope, ['--yes', '--activate', 'n', '--zero', 'n', '--wipesignatures', 'n', '--type', 'linear', '--name', lv, ...sizeArgs, vg], runner);
+  await lvm(
+    'lvcreate',
+    scope,
+    ['--yes', '--activate', 'n', '--zero', 'n', '--wipesignatures', 'n', '--type', 'linear', '--name', lv, ...sizeArgs, vg],
+    runner,
+  );
 }
 
 export async function lvremove(vg: string, lv: string, scope: readonly string[], runner: Runner = run): Promise<void> {

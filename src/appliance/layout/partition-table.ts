@@ -65,7 +65,16 @@ interface SfdiskJson {
     firstlba?: number | bigint;
     lastlba?: number | bigint;
     /** start and size in sectors: bigints beyond 2^53 (parseJsonExact) */
-    partitions?: { node: string; start: number | bigint; size: number | bigint; type: string; bootable?: boolean; uuid?: string; name?: string; attrs?: string }[];
+    partitions?: {
+      node: string;
+      start: number | bigint;
+      size: number | bigint;
+      type: string;
+      bootable?: boolean;
+      uuid?: string;
+      name?: string;
+      attrs?: string;
+    }[];
   };
 }
 
@@ -146,7 +155,8 @@ export async function addPartition(
   if (!Number.isInteger(startSector) || startSector < 0) throw new JootError('EINVAL', `${startSector}: bad start sector`);
   if (end < startSector) throw new JootError('EINVAL', `end sector ${end} is before start sector ${startSector}`);
   if (end > table.lastLba) throw new JootError('EINVAL', `end sector ${end} is beyond the last usable sector ${table.lastLba}`);
-  if (startSector < table.firstLba) throw new JootError('EINVAL', `start sector ${startSector} is before the first usable sector ${table.firstLba}`);
+  if (startSector < table.firstLba)
+    throw new JootError('EINVAL', `start sector ${startSector} is before the first usable sector ${table.firstLba}`);
   const before = new Set(table.partitions.map((p) => p.number));
   const line = `start=${startSector}, size=${end - startSector + 1}, type=${defaultType(table.type, kind)}\n`;
   await sfdisk(['--append', disk], line, runner);

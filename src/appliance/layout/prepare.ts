@@ -71,7 +71,8 @@ export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): 
   if (plan.parts.length === 0) throw bad('nothing to lay out');
   if (plan.table === 'none' && plan.parts.length !== 1) throw bad('without a partition table there is only one volume');
   if (plan.table === 'mbr' && plan.parts.length > 4) throw bad('at most 4 primary partitions on MBR');
-  if (plan.table === 'mbr' && diskSize > 2 ** 32 * SECTOR) throw bad(`an MBR cannot address a disk over 2 TiB (this one is ${human(diskSize)}): use gpt`);
+  if (plan.table === 'mbr' && diskSize > 2 ** 32 * SECTOR)
+    throw bad(`an MBR cannot address a disk over 2 TiB (this one is ${human(diskSize)}): use gpt`);
   const usable = plan.table === 'none' ? diskSize : diskSize - FIRST - (plan.table === 'gpt' ? GPT_TAIL : 0);
   let left = usable;
   const have = new Set(supportedMkfsTypes());
@@ -79,7 +80,8 @@ export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): 
     if (p.size === undefined && i !== plan.parts.length - 1) throw bad('only the last partition may take the rest of the disk');
     const size = p.size ?? left;
     if (p.size !== undefined && p.size % MiB !== 0 && plan.table !== 'none') throw bad(`partition sizes must be whole MiB (${p.size})`);
-    if (size <= 0 || size > left) throw bad(`the layout does not fit: ${human(usable)} usable, ${human(usable - left + (p.size ?? 0))} asked`);
+    if (size <= 0 || size > left)
+      throw bad(`the layout does not fit: ${human(usable)} usable, ${human(usable - left + (p.size ?? 0))} asked`);
     left -= size;
     const c = p.content;
     const fs = c.kind === 'fs' ? c.fs : c.kind === 'lvm' ? c.fs : undefined;
@@ -91,7 +93,8 @@ export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): 
       room = size - 4 * MiB; // metadata area, rounding to 4 MiB extents
     }
     if (fs) {
-      if (!have.has(fs.type)) throw new JootError('EUNSUPPORTED', `${what}: cannot make ${fs.type} on this host (${MKFS_PROGRAM[fs.type]} is not installed)`);
+      if (!have.has(fs.type))
+        throw new JootError('EUNSUPPORTED', `${what}: cannot make ${fs.type} on this host (${MKFS_PROGRAM[fs.type]} is not installed)`);
       if (fs.label !== undefined) validateLabel(fs.type, fs.label);
       if (room < FS_MIN[fs.type]) throw bad(`${fs.type} needs at least ${human(FS_MIN[fs.type])} (the volume is ${human(room)})`);
     }
@@ -114,7 +117,12 @@ export interface ApplyReport {
  * Lay `plan` out on `disk` of a launched read-write session. On failure the error says what
  * had been done (the disk is not rolled back: its old content was wiped first).
  */
-export async function applyPlan(session: Session, disk: string, plan: LayoutPlan, log: (step: string) => void = () => undefined): Promise<void> {
+export async function applyPlan(
+  session: Session,
+  disk: string,
+  plan: LayoutPlan,
+  log: (step: string) => void = () => undefined,
+): Promise<void> {
   const L = session.layout;
   const diskSize = Number(await L.blockdevGetsize64(disk)); // planning: whole MiB, exact far beyond any disk
   validatePlan(plan, diskSize, disk);
@@ -138,10 +146,13 @@ export async function applyPlan(session: Session, disk: string, plan: LayoutPlan
     volumes.push(disk);
   } else {
     const table = plan.table;
-    const parts = plan.parts.map((p) => ({ size: p.size, content: p.content.kind === 'empty' ? undefined : p.content.kind === 'lvm' ? 'lvm' : p.content.fs.type }));
+    const parts = plan.parts.map((p) => ({
+      size: p.size,
+      content: p.content.kind === 'empty' ? undefined : p.content.kind === 'lvm' ? 'lvm' : p.content.fs.type,
+    }));
     const what = `${table === 'mbr' ? 'an MBR' : 'a GPT'} partition table with ${parts.length} partition${parts.length > 1 ? 's' : ''}`;
     await step(`wrote ${what}`, () => L.partTable(disk, table, parts));
-    plan.parts.forEach((_, i) => volumes.push(`${disk}${i + 1}`));
+    for (let i = 0; i < plan.parts.length; i++) volumes.push(`${disk}${i + 1}`);
   }
   for (const [i, p] of plan.parts.entries()) {
     const vol = volumes[i]!;

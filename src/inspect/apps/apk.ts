@@ -82,10 +82,7 @@ export function parseApkInstalled(text: string): { applications: Application[]; 
 
 /** The installed packages of an Alpine root mounted as "/"; undefined when there is no apk
  *  database. */
-export async function listApkApplications(
-  files: GuestFiles,
-  opts: { maxBytes?: number } = {},
-): Promise<AppsResult | undefined> {
+export async function listApkApplications(files: GuestFiles, opts: { maxBytes?: number } = {}): Promise<AppsResult | undefined> {
   try {
     if (!(await files.isFile(APK_INSTALLED))) return undefined;
     const buf = await files.readFile(APK_INSTALLED, { maxBytes: opts.maxBytes ?? APK_INSTALLED_MAX });

@@ -33,7 +33,7 @@ export function parseDpkgStatus(text: string): { applications: Application[]; wa
  *  characters a view of its parent (here: a whole chunk's text); concatenating and slicing
  *  flattens it into a string of its own. */
 function own(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+  return s.length < 13 ? s : ` ${s}`.slice(1);
 }
 
 /**
@@ -199,10 +199,7 @@ function isInstalled(status: string | undefined): boolean {
 /** The installed packages of a Debian-family root mounted as "/"; undefined when there is
  *  no dpkg status file. The file is streamed through the parser (readChunks): memory holds the
  *  result, not the file; `maxBytes` still caps how much is read. */
-export async function listDpkgApplications(
-  files: GuestFiles,
-  opts: { maxBytes?: number } = {},
-): Promise<AppsResult | undefined> {
+export async function listDpkgApplications(files: GuestFiles, opts: { maxBytes?: number } = {}): Promise<AppsResult | undefined> {
   try {
     if (!(await files.isFile(DPKG_STATUS))) return undefined;
     const parser = new DpkgStatusParser();

@@ -15,7 +15,11 @@ const BY_FORMAT: Record<string, (files: GuestFiles) => Promise<AppsResult | unde
 };
 
 /** undefined: no known package database (virt-inspector then lists nothing either). */
-export async function applicationsFor(files: GuestFiles, packageFormat: string | undefined, warnings: string[]): Promise<AppsResult | undefined> {
+export async function applicationsFor(
+  files: GuestFiles,
+  packageFormat: string | undefined,
+  warnings: string[],
+): Promise<AppsResult | undefined> {
   const list = packageFormat ? BY_FORMAT[packageFormat] : undefined;
   if (!list) return undefined;
   const r = await list(files);

@@ -74,7 +74,9 @@ class HashFile {
     const lastPgno = this.u32(32);
     // BDB extends the file to last_pgno when it allocates; a shorter file has lost pages.
     if ((lastPgno + 1) * pageSize > buf.length) {
-      throw bad(`truncated: last page ${lastPgno} at ${pageSize} bytes a page needs ${(lastPgno + 1) * pageSize} bytes, the file has ${buf.length}`);
+      throw bad(
+        `truncated: last page ${lastPgno} at ${pageSize} bytes a page needs ${(lastPgno + 1) * pageSize} bytes, the file has ${buf.length}`,
+      );
     }
     this.pageCount = lastPgno + 1;
     this.used = new Uint8Array(this.pageCount);

@@ -55,7 +55,8 @@ export function readNdbBlobs(buf: Uint8Array): NdbBlob[] {
     const blkoff = v.getUint32(o + 8, true);
     const blkcnt = v.getUint32(o + 12, true);
     if (blkoff === 0) continue;
-    if (pkgidx === 0 || blkcnt === 0 || blkoff < minBlkoff) throw bad(`slot at byte ${o}: package ${pkgidx} at block ${blkoff} × ${blkcnt}`);
+    if (pkgidx === 0 || blkcnt === 0 || blkoff < minBlkoff)
+      throw bad(`slot at byte ${o}: package ${pkgidx} at block ${blkoff} × ${blkcnt}`);
     if (blkoff + blkcnt > fileBlks) throw bad(`package ${pkgidx}: blocks ${blkoff}+${blkcnt} beyond the end of the file`);
     const start = blkoff * BLK;
     const end = start + blkcnt * BLK;

@@ -20,13 +20,7 @@ import { detectHostname } from './hostname.js';
 import { detectPackaging } from './packaging.js';
 import { readLsbRelease, distroOfLsbDistribId } from './lsb-release.js';
 import { distroOfOsReleaseId, idLikeOf, readOsRelease } from './os-release.js';
-import {
-  checkReleaseFiles,
-  parseVersionFromMajorMinor,
-  ReleaseFileCache,
-  toInt,
-  type DistroData,
-} from './release-files.js';
+import { checkReleaseFiles, parseVersionFromMajorMinor, ReleaseFileCache, toInt, type DistroData } from './release-files.js';
 
 export interface LinuxDistro {
   /** virt-inspector's distro name; "unknown" when nothing identified it */
@@ -125,11 +119,7 @@ export function idLikeDistro(fields: Record<string, string>): string | undefined
 }
 
 /** Step 3: the os-release data of a derivative, under its ID_LIKE parent's name. */
-async function applyIdLike(
-  fields: Record<string, string>,
-  distro: string,
-  cache: ReleaseFileCache,
-): Promise<DistroData> {
+async function applyIdLike(fields: Record<string, string>, distro: string, cache: ReleaseFileCache): Promise<DistroData> {
   const out: DistroData = { distro };
   const name = fields['PRETTY_NAME'] ?? fields['NAME'];
   if (name !== undefined) out.product_name = name;

@@ -17,8 +17,14 @@ export interface PartitionForMapping {
 /** "DMIO:ID:" + 16 bytes → the GUID as text, upper case. */
 export function guidFromBlob(data: Buffer, offset = 0): string {
   const d1 = data.readUInt32LE(offset).toString(16).padStart(8, '0');
-  const d2 = data.readUInt16LE(offset + 4).toString(16).padStart(4, '0');
-  const d3 = data.readUInt16LE(offset + 6).toString(16).padStart(4, '0');
+  const d2 = data
+    .readUInt16LE(offset + 4)
+    .toString(16)
+    .padStart(4, '0');
+  const d3 = data
+    .readUInt16LE(offset + 6)
+    .toString(16)
+    .padStart(4, '0');
   const d4 = data.subarray(offset + 8, offset + 10).toString('hex');
   const d5 = data.subarray(offset + 10, offset + 16).toString('hex');
   return `${d1}-${d2}-${d3}-${d4}-${d5}`.toUpperCase();
@@ -31,7 +37,9 @@ export function partitionOfBlob(data: Buffer, parts: readonly PartitionForMappin
   if (data.length === 12) {
     const sig = data.readUInt32LE(0).toString(16).padStart(8, '0');
     const offset = data.readBigUInt64LE(4);
-    const hit = parts.find((p) => p.scheme === 'dos' && p.uuid !== undefined && p.uuid.toLowerCase().startsWith(`${sig}-`) && BigInt(p.start) === offset);
+    const hit = parts.find(
+      (p) => p.scheme === 'dos' && p.uuid !== undefined && p.uuid.toLowerCase().startsWith(`${sig}-`) && BigInt(p.start) === offset,
+    );
     return hit?.name;
   }
   if (data.length === 24 && data.subarray(0, 8).equals(DMIO)) {

@@ -12,7 +12,18 @@ export interface WindowsRoot {
   systemroot: string;
 }
 
-const SKIP = new Set(['swap', 'unknown', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'iso9660', 'udf', 'squashfs', 'BitLocker']);
+const SKIP = new Set([
+  'swap',
+  'unknown',
+  'LVM2_member',
+  'crypto_LUKS',
+  'linux_raid_member',
+  'zfs_member',
+  'iso9660',
+  'udf',
+  'squashfs',
+  'BitLocker',
+]);
 /** Filesystems Windows can live on (and FAT for very old ones); others are not even mounted. */
 const WINDOWS_FS = new Set(['ntfs', 'vfat', 'msdos', 'exfat', 'refs']);
 

@@ -41,5 +41,8 @@ export async function nocaseFile(files: GuestFiles, path: string): Promise<strin
 export function windowsToGuest(winPath: string, systemroot: string): string {
   let p = winPath.replace(/%(systemroot|windir)%/gi, systemroot.replace(/\//g, '\\')).replace(/%systemdrive%/gi, '');
   p = p.replace(/^[A-Za-z]:/, '');
-  return '/' + p.split(/[\\/]/).filter((c) => c !== '').join('/');
+  return `/${p
+    .split(/[\\/]/)
+    .filter((c) => c !== '')
+    .join('/')}`;
 }

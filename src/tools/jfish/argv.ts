@@ -151,8 +151,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
         else if (c === 'i') inspector = true;
         else options.push(`-${c}`);
       }
-    }
-    else if (a === '--format') format = undefined;
+    } else if (a === '--format') format = undefined;
     else if (a.startsWith('--format=')) {
       const f = a.slice('--format='.length);
       format = f === '' ? undefined : f;
@@ -161,7 +160,19 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a.startsWith('-') && a !== '-') options.push(a);
     else break; // the first command
   }
-  const scanned: ScannedArgv = { drives, readonly, modeGiven, inspector, listen, mounts, backingDirs, options, preparedHelp: preparedHelpAsked, cmdHelp, commands: splitCommands(argv.slice(i)) };
+  const scanned: ScannedArgv = {
+    drives,
+    readonly,
+    modeGiven,
+    inspector,
+    listen,
+    mounts,
+    backingDirs,
+    options,
+    preparedHelp: preparedHelpAsked,
+    cmdHelp,
+    commands: splitCommands(argv.slice(i)),
+  };
   if (file !== undefined) scanned.file = file;
   return scanned;
 }

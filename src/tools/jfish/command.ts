@@ -20,9 +20,32 @@ export interface ArgSpec {
   readonly named?: boolean;
 }
 
-export type Group = 'session' | 'devices' | 'filesystems' | 'lvm' | 'mount' | 'files' | 'transfer' | 'editing' | 'guest' | 'inspection' | 'hivex';
+export type Group =
+  | 'session'
+  | 'devices'
+  | 'filesystems'
+  | 'lvm'
+  | 'mount'
+  | 'files'
+  | 'transfer'
+  | 'editing'
+  | 'guest'
+  | 'inspection'
+  | 'hivex';
 
-export const groups: readonly Group[] = ['session', 'devices', 'filesystems', 'lvm', 'mount', 'files', 'transfer', 'editing', 'guest', 'inspection', 'hivex'];
+export const groups: readonly Group[] = [
+  'session',
+  'devices',
+  'filesystems',
+  'lvm',
+  'mount',
+  'files',
+  'transfer',
+  'editing',
+  'guest',
+  'inspection',
+  'hivex',
+];
 
 /**
  * The session a jfish process works on. `reopen` replaces it, so commands must read

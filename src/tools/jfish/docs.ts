@@ -21,13 +21,13 @@ function anchor(text: string): string {
 }
 
 /** Prose from a description, made safe for Markdown. */
-function escape(text: string): string {
+function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_<>]/g, (c) => `\\${c}`);
 }
 
 /** A one-line summary as a sentence: capitalised, with a full stop. */
 function sentence(summary: string): string {
-  const s = escape(summary.trim());
+  const s = escapeMarkdown(summary.trim());
   return `${s.charAt(0).toUpperCase()}${s.slice(1)}${/[.!?]$/.test(s) ? '' : '.'}`;
 }
 
@@ -43,7 +43,7 @@ export function commandReference(commands: readonly Command[]): string {
     '',
     '<!-- Generated from src/tools/jfish/commands/*.ts by scripts/gen-docs.mjs: do not edit; run `npm run docs`. -->',
     '',
-    "Every jfish command, grouped as `help` lists them. `help CMD` in jfish shows the same usage and description. Names are case-insensitive and `_` may stand for `-` (`list_devices`, as in guestfish).",
+    'Every jfish command, grouped as `help` lists them. `help CMD` in jfish shows the same usage and description. Names are case-insensitive and `_` may stand for `-` (`list_devices`, as in guestfish).',
     '',
   ];
   const byGroup = groups
@@ -62,7 +62,7 @@ export function commandReference(commands: readonly Command[]): string {
     out.push(`## ${g.title}`, '');
     for (const c of g.list) {
       out.push(`### ${c.name}`, '', '```', usage(c), '```', '', sentence(c.summary), '');
-      for (const para of c.description.trim().split(/\n\s*\n/)) out.push(escape(para.replace(/\s+/g, ' ').trim()), '');
+      for (const para of c.description.trim().split(/\n\s*\n/)) out.push(escapeMarkdown(para.replace(/\s+/g, ' ').trim()), '');
       if (c.args.length) out.push(`Arguments: ${c.args.map(argText).join('; ')}.`, '');
       if (c.aliases?.length) out.push(`Aliases: ${c.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
       if (c.needsLaunch) out.push('You must call `run` before using this command.', '');

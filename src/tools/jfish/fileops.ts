@@ -196,14 +196,32 @@ export async function findAll(reader: GuestReader, dir: string): Promise<string[
 
 function modeString(st: BigIntStats): string {
   const m = Number(st.mode);
-  const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : st.isCharacterDevice() ? 'c' : st.isBlockDevice() ? 'b' : st.isFIFO() ? 'p' : st.isSocket() ? 's' : '-';
+  const type = st.isDirectory()
+    ? 'd'
+    : st.isSymbolicLink()
+      ? 'l'
+      : st.isCharacterDevice()
+        ? 'c'
+        : st.isBlockDevice()
+          ? 'b'
+          : st.isFIFO()
+            ? 'p'
+            : st.isSocket()
+              ? 's'
+              : '-';
   const bit = (mask: number, c: string) => (m & mask ? c : '-');
   const exec = (x: number, special: number, set: string) => (m & special ? (m & x ? set : set.toUpperCase()) : m & x ? 'x' : '-');
   return (
     type +
-    bit(0o400, 'r') + bit(0o200, 'w') + exec(0o100, 0o4000, 's') +
-    bit(0o040, 'r') + bit(0o020, 'w') + exec(0o010, 0o2000, 's') +
-    bit(0o004, 'r') + bit(0o002, 'w') + exec(0o001, 0o1000, 't')
+    bit(0o400, 'r') +
+    bit(0o200, 'w') +
+    exec(0o100, 0o4000, 's') +
+    bit(0o040, 'r') +
+    bit(0o020, 'w') +
+    exec(0o010, 0o2000, 's') +
+    bit(0o004, 'r') +
+    bit(0o002, 'w') +
+    exec(0o001, 0o1000, 't')
   );
 }
 
@@ -248,7 +266,10 @@ export async function longListing(reader: GuestReader, dir: string, now = Date.n
     blocks += st.blocks;
     const who = (id: bigint) => (id === 0n ? 'root' : String(id));
     const rdev = Number(st.rdev);
-    const size = st.isCharacterDevice() || st.isBlockDevice() ? `${Math.floor(rdev / 256) & 0xfff}, ${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}` : String(st.size);
+    const size =
+      st.isCharacterDevice() || st.isBlockDevice()
+        ? `${Math.floor(rdev / 256) & 0xfff}, ${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`
+        : String(st.size);
     let name = e.name;
     if (st.isSymbolicLink()) name += ` -> ${await fsp.readlink(e.host).catch(() => '?')}`;
     rows.push({ cols: [modeString(st), String(st.nlink), who(st.uid), who(st.gid), size, lsDate(Number(st.mtimeMs), now)], name });

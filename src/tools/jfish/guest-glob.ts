@@ -55,7 +55,7 @@ export function segmentRegex(segment: string): RegExp {
   let re = '';
   for (let i = 0; i < segment.length; i++) {
     const c = segment[i]!;
-    if (c === '\\' && i + 1 < segment.length) re += escape(segment[++i]!);
+    if (c === '\\' && i + 1 < segment.length) re += escapeGlobChar(segment[++i]!);
     else if (c === '*') re += '[^/]*';
     else if (c === '?') re += '[^/]';
     else if (c === '[') {
@@ -69,12 +69,12 @@ export function segmentRegex(segment: string): RegExp {
       if (negate) body = body.slice(1);
       re += `[${negate ? '^' : ''}${body.replace(/\\/g, '\\\\').replace(/\]/g, '\\]')}]`;
       i = end;
-    } else re += escape(c);
+    } else re += escapeGlobChar(c);
   }
   return new RegExp(`^${re}$`);
 }
 
-function escape(c: string): string {
+function escapeGlobChar(c: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
@@ -108,7 +108,13 @@ async function walk(reader: GuestReader, dir: string, segments: string[]): Promi
   if (!hasMagic(seg)) {
     const name = seg.replace(/\\(.)/g, '$1');
     const child = join(dir, name);
-    if (!(await reader.lstat(child).then(() => true, () => false))) return [];
+    if (
+      !(await reader.lstat(child).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return [];
     return walk(reader, child, rest);
   }
   const re = segmentRegex(seg);

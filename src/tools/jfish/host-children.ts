@@ -45,9 +45,13 @@ function startNamespace(): Promise<Namespace | undefined> {
   return new Promise((resolve) => {
     let holder: ChildProcess;
     try {
-      holder = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', 'echo; exec sleep infinity'], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      holder = spawn(
+        'setpriv',
+        ['--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', 'echo; exec sleep infinity'],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
     } catch {
       resolve(undefined);
       return;
@@ -82,7 +86,11 @@ export async function hostShellCommand(shArgs: readonly string[]): Promise<{ fil
   if (process.geteuid?.() === 0 && process.platform === 'linux') {
     current ??= startNamespace();
     const ns = await current;
-    if (ns) return { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', 'nsenter', '--no-fork', '--target', String(ns.init), '--pid', '--', '/bin/sh', ...shArgs] };
+    if (ns)
+      return {
+        file: 'setpriv',
+        args: ['--pdeathsig', 'KILL', '--', 'nsenter', '--no-fork', '--target', String(ns.init), '--pid', '--', '/bin/sh', ...shArgs],
+      };
   }
   return { file: 'setpriv', args: ['--pdeathsig', 'KILL', '--', '/bin/sh', ...shArgs] };
 }

@@ -272,7 +272,10 @@ export function splitScript(text: string, opts: SplitOptions = {}): ScriptLine[]
       if (end >= lines.length) {
         throw new JootError('EINVAL', `line ${entry.line}: end of script before the here-document marker '${marker}'`);
       }
-      const data = lines.slice(start, end).map((l) => `${l}\n`).join('');
+      const data = lines
+        .slice(start, end)
+        .map((l) => `${l}\n`)
+        .join('');
       (entry.heredocs ??= []).push({ arg, marker, data });
       k = end;
     });
@@ -283,7 +286,17 @@ export function splitScript(text: string, opts: SplitOptions = {}): ScriptLine[]
 /** `word` as a double-quoted jfish word, with escapes; throws for a NUL character. */
 export function quoteDouble(word: string): string {
   if (word.includes('\0')) throw bad('a jfish word cannot contain a NUL character');
-  const named: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\t': '\\t', '\r': '\\r', '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\v': '\\v' };
+  const named: Record<string, string> = {
+    '\\': '\\\\',
+    '"': '\\"',
+    '\n': '\\n',
+    '\t': '\\t',
+    '\r': '\\r',
+    '\x07': '\\a',
+    '\b': '\\b',
+    '\f': '\\f',
+    '\v': '\\v',
+  };
   let out = '"';
   for (const ch of word) {
     const code = ch.codePointAt(0)!;
@@ -291,7 +304,11 @@ export function quoteDouble(word: string): string {
     // a completed guest name must not put a control sequence on the terminal
     out +=
       named[ch] ??
-      (code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : code >= 0x80 && code <= 0x9f ? [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16)}`).join('') : ch);
+      (code < 0x20 || code === 0x7f
+        ? `\\x${code.toString(16).padStart(2, '0')}`
+        : code >= 0x80 && code <= 0x9f
+          ? [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16)}`).join('')
+          : ch);
   }
   return `${out}"`;
 }

@@ -26,8 +26,7 @@ function bad(what: string, message: string): JootError {
   return new JootError('EINVAL', `${what}: ${message}`);
 }
 
-const isCSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+const isCSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
 interface ScanOptions {
   suffixes: boolean;

@@ -30,7 +30,11 @@ export const PREPARED_TYPES: Record<string, TypeSpec> = {
   part: { params: ['size', 'parttype'], defaults: ['100M', 'mbr'], summary: 'one partition, nothing in it' },
   fs: { params: ['fstype', 'size', 'parttype'], defaults: ['ext2', '100M', 'mbr'], summary: 'one partition with a filesystem' },
   lv: { params: ['name', 'size', 'parttype'], defaults: ['/dev/VG/LV', '100M', 'mbr'], summary: 'one partition, a PV, VG and LV' },
-  lvfs: { params: ['name', 'fstype', 'size', 'parttype'], defaults: ['/dev/VG/LV', 'ext2', '100M', 'mbr'], summary: 'an LV with a filesystem' },
+  lvfs: {
+    params: ['name', 'fstype', 'size', 'parttype'],
+    defaults: ['/dev/VG/LV', 'ext2', '100M', 'mbr'],
+    summary: 'an LV with a filesystem',
+  },
   bootroot: {
     params: ['bootfs', 'rootfs', 'size', 'bootsize', 'parttype'],
     defaults: ['ext2', 'ext2', '100M', '32M', 'mbr'],
@@ -73,7 +77,7 @@ export function parsePrepared(arg: string, index: number): PreparedDisk {
   if (!t) throw new JootError('EINVAL', `-N ${arg}: unknown type '${type}' (use ${Object.keys(PREPARED_TYPES).join(', ')})`);
   if (given.length > t.params.length) throw new JootError('EINVAL', `-N ${arg}: too many parameters (${[type, ...t.params].join(':')})`);
   const v: Record<string, string> = {};
-  t.params.forEach((p, i) => (v[p] = given[i] || t.defaults[i]!));
+  for (const [i, p] of t.params.entries()) v[p] = given[i] || t.defaults[i]!;
   const size = parseSize(v.size!, '-N size');
   const rest: LayoutPlan['parts'][number] = { content: { kind: 'empty' } };
   let plan: LayoutPlan | undefined;

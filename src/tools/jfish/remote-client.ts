@@ -61,7 +61,8 @@ export function parseRemoteArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     }
     if (a === '--remote') continue;
     if (a.startsWith('--remote=')) pidText = a.slice('--remote='.length);
-    else if (a.startsWith('-') && a !== '-') throw new ClientError(`${a}: only --remote[=PID] can be given with --remote (the server has the disks and options)`, 2);
+    else if (a.startsWith('-') && a !== '-')
+      throw new ClientError(`${a}: only --remote[=PID] can be given with --remote (the server has the disks and options)`, 2);
     else break;
   }
   let from = '--remote=PID';

@@ -60,7 +60,8 @@ export function parseHostFrame(payload: Buffer): { req: HostRequest; data: Buffe
   const nl = payload.indexOf(0x0a);
   if (nl < 0) throw new Error('bad host request');
   const req = JSON.parse(payload.subarray(0, nl).toString('utf8')) as HostRequest;
-  if (!['system', 'capture', 'pipe'].includes(req.op) || typeof req.command !== 'string' || typeof req.cwd !== 'string') throw new Error('bad host request');
+  if (!['system', 'capture', 'pipe'].includes(req.op) || typeof req.command !== 'string' || typeof req.cwd !== 'string')
+    throw new Error('bad host request');
   return { req, data: payload.subarray(nl + 1) };
 }
 
@@ -119,7 +120,7 @@ export function unsafeDir(dir: string): string | undefined {
 export function socketDirs(env: NodeJS.ProcessEnv = process.env): string[] {
   const dirs: string[] = [];
   const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg && xdg.startsWith('/')) {
+  if (xdg?.startsWith('/')) {
     try {
       const st = lstatSync(xdg);
       if (st.isDirectory() && st.uid === uid() && (st.mode & 0o777) === 0o700) dirs.push(join(xdg, 'jfish'));

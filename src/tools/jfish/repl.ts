@@ -28,7 +28,9 @@ export function historyPath(home: string = os.homedir()): string {
 export function loadHistory(file: string, cap = HISTORY_SIZE): string[] {
   let lines: string[];
   try {
-    lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   } catch {
     return [];
   }
@@ -65,9 +67,7 @@ export function completionSource(table: CommandTable, current: Session | (() => 
     async listDir(dir: string): Promise<DirEntry[]> {
       const reader = sessionNow().reader; // throws before launch / with nothing on /
       const entries = await reader.readdir(dir);
-      return Promise.all(
-        entries.map(async (name) => ({ name, isDir: await reader.isDir(path.posix.join(dir, name)).catch(() => false) })),
-      );
+      return Promise.all(entries.map(async (name) => ({ name, isDir: await reader.isDir(path.posix.join(dir, name)).catch(() => false) })));
     },
     async listDevices(): Promise<string[]> {
       const session = sessionNow();
@@ -123,7 +123,7 @@ export async function repl(opts: ReplOptions): Promise<void> {
   });
 
   output.write(
-    "\nWelcome to jfish, the joot filesystem interactive shell for\nediting virtual machine filesystems and disk images.\n\n" +
+    '\nWelcome to jfish, the joot filesystem interactive shell for\nediting virtual machine filesystems and disk images.\n\n' +
       "Type: 'help' for help on commands\n      'quit' to quit the shell\n\n",
   );
   for (const l of opts.intro ?? []) output.write(`${l}\n`);

@@ -72,7 +72,8 @@ export function spawnServer(argv: readonly string[]): Promise<number> {
       while ((nl = text.indexOf('\n')) >= 0) {
         const line = text.slice(0, nl);
         text = text.slice(nl + 1);
-        if (line.startsWith('E ')) printError('jfish', line.slice(2)); // escaped: may quote guest names
+        if (line.startsWith('E '))
+          printError('jfish', line.slice(2)); // escaped: may quote guest names
         else if (line.startsWith('READY')) {
           process.stdout.write(`JFISH_PID=${child.pid}; export JFISH_PID\n`);
           finish(0);

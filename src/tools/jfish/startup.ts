@@ -31,7 +31,8 @@ export class Sessions implements SessionHolder {
   }
 
   addDrive(path: string, opts: { format?: string; readonly: boolean }): void {
-    const d: DriveRecord = opts.format === undefined ? { path, readonly: opts.readonly } : { path, format: opts.format, readonly: opts.readonly };
+    const d: DriveRecord =
+      opts.format === undefined ? { path, readonly: opts.readonly } : { path, format: opts.format, readonly: opts.readonly };
     this.current.addDrive(path, { format: d.format, readonly: d.readonly });
     this.drives.push(d);
   }
@@ -75,7 +76,10 @@ export async function inspectMount(session: Session, opts: StartupOptions): Prom
   if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');
   if (oses.length > 1) {
     const roots = oses.map((o) => o.root).join(', ');
-    throw new JootError('EUNSUPPORTED', `multi-boot operating systems are not supported by the -i option (roots: ${roots}); use run and mount instead`);
+    throw new JootError(
+      'EUNSUPPORTED',
+      `multi-boot operating systems are not supported by the -i option (roots: ${roots}); use run and mount instead`,
+    );
   }
   const os = oses[0]!;
   opts.print?.(`Operating system: ${os.product_name ?? 'unknown'}`);

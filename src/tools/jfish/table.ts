@@ -20,7 +20,24 @@ import { commands as search } from './commands/search.js';
 import { commands as guest } from './commands/guest.js';
 import { commands as hivex } from './commands/hivex.js';
 
-export const commands: readonly Command[] = [...session, ...devices, ...partitions, ...images, ...filesystems, ...fsadmin, ...lvm, ...mount, ...files, ...search, ...transfer, ...tar, ...editing, ...guest, ...inspection, ...hivex];
+export const commands: readonly Command[] = [
+  ...session,
+  ...devices,
+  ...partitions,
+  ...images,
+  ...filesystems,
+  ...fsadmin,
+  ...lvm,
+  ...mount,
+  ...files,
+  ...search,
+  ...transfer,
+  ...tar,
+  ...editing,
+  ...guest,
+  ...inspection,
+  ...hivex,
+];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
 export function normalise(name: string): string {

@@ -183,13 +183,17 @@ export async function upload(s: TransferSession, local: string, guestPath: strin
     try {
       if (!(await dst.stat()).isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
       const progress = new Progress(`upload ${guestPath}`, size, io.stderr);
-      await pump(source, async (b) => {
-        try {
-          await writeAll(dst, b);
-        } catch (e) {
-          throw transferError(e, guestPath);
-        }
-      }, progress);
+      await pump(
+        source,
+        async (b) => {
+          try {
+            await writeAll(dst, b);
+          } catch (e) {
+            throw transferError(e, guestPath);
+          }
+        },
+        progress,
+      );
     } finally {
       await dst.close().catch(() => undefined);
     }
@@ -208,7 +212,12 @@ export async function download(s: TransferSession, guestPath: string, local: str
     const size = (await src.stat()).size;
     const progress = new Progress(`download ${guestPath}`, size, io.stderr);
     if (local === '-') {
-      await pump(chunksOf(src, guestPath), (b) => out.write(b), progress, () => out.closed);
+      await pump(
+        chunksOf(src, guestPath),
+        (b) => out.write(b),
+        progress,
+        () => out.closed,
+      );
       return;
     }
     let dst: FileHandle;
@@ -218,13 +227,17 @@ export async function download(s: TransferSession, guestPath: string, local: str
       throw transferError(e, local);
     }
     try {
-      await pump(chunksOf(src, guestPath), async (b) => {
-        try {
-          await writeAll(dst, b);
-        } catch (e) {
-          throw transferError(e, local);
-        }
-      }, progress);
+      await pump(
+        chunksOf(src, guestPath),
+        async (b) => {
+          try {
+            await writeAll(dst, b);
+          } catch (e) {
+            throw transferError(e, local);
+          }
+        },
+        progress,
+      );
     } finally {
       await dst.close().catch(() => undefined);
     }

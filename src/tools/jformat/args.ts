@@ -57,7 +57,17 @@ export function parseLvPath(s: string): { vg: string; lv: string } {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { drives: [], backingDirs: [], partition: 'auto', wipe: false, forceHostDevice: false, echo: false, verbose: false, help: false, version: false };
+  const a: Args = {
+    drives: [],
+    backingDirs: [],
+    partition: 'auto',
+    wipe: false,
+    forceHostDevice: false,
+    echo: false,
+    verbose: false,
+    help: false,
+    version: false,
+  };
   let format: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;

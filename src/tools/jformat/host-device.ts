@@ -37,8 +37,13 @@ export function refuseHostDeviceInUse(dev: string): void {
     const m = mounts.find((l) => l.split(' ')[2] === devno);
     if (m) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is mounted on ${m.split(' ')[4]}`);
     const holders = readdirSync(`/sys/class/block/${n}/holders`);
-    if (holders.length) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is held by ${holders.join(', ')} (LVM, RAID or dm-crypt)`);
+    if (holders.length)
+      throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is held by ${holders.join(', ')} (LVM, RAID or dm-crypt)`);
   }
-  const swaps = readFileSync('/proc/swaps', 'utf8').split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
-  for (const n of names) if (swaps.includes(`/dev/${n}`)) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is an active swap device`);
+  const swaps = readFileSync('/proc/swaps', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s+/)[0]);
+  for (const n of names)
+    if (swaps.includes(`/dev/${n}`)) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is an active swap device`);
 }

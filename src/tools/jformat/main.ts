@@ -40,11 +40,17 @@ async function prepare(args: Args): Promise<Disk[]> {
     let size: number;
     let format = d.format;
     if (args.create !== undefined) {
-      if (existsSync(d.path)) throw new JootError('EINVAL', `${d.path}: exists already: --create makes a new image (drop --create to format this one)`);
+      if (existsSync(d.path))
+        throw new JootError('EINVAL', `${d.path}: exists already: --create makes a new image (drop --create to format this one)`);
       size = args.create;
       format = args.targetFormat ?? (extname(d.path) === '.qcow2' ? 'qcow2' : 'raw');
     } else {
-      const info = await probeImage(d.path, { format: d.format as never, readonly: true, check: false, ...backingOptions(loadConfig(), args.backingDirs) });
+      const info = await probeImage(d.path, {
+        format: d.format as never,
+        readonly: true,
+        check: false,
+        ...backingOptions(loadConfig(), args.backingDirs),
+      });
       if (info.isBlockDevice) {
         if (!args.forceHostDevice) throw new JootError('EPERM', `${d.path}: is a host block device: give --force-host-device to format it`);
         refuseHostDeviceInUse(d.path);
@@ -104,6 +110,5 @@ export async function main(argv: string[]): Promise<number> {
 function oneLineOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
-
 
 await runCli(TOOL, main);

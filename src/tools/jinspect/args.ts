@@ -60,4 +60,3 @@ export function parseArgs(argv: string[]): Args {
   }
   return a;
 }
-

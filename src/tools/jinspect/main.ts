@@ -58,8 +58,11 @@ async function forcedRawHint(d: { path: string; format?: string }): Promise<stri
     try {
       const head = Buffer.alloc(128);
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      const hit = CONTAINER_SIGNATURES.find((s) => s.offset + s.magic.length <= bytesRead && head.subarray(s.offset, s.offset + s.magic.length).equals(s.magic));
-      if (hit) return `${d.path} looks like a ${hit.format} image but --format=raw reads it as raw bytes: drop --format or use --format=${hit.format}`;
+      const hit = CONTAINER_SIGNATURES.find(
+        (s) => s.offset + s.magic.length <= bytesRead && head.subarray(s.offset, s.offset + s.magic.length).equals(s.magic),
+      );
+      if (hit)
+        return `${d.path} looks like a ${hit.format} image but --format=raw reads it as raw bytes: drop --format or use --format=${hit.format}`;
     } finally {
       await fh.close();
     }

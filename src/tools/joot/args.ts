@@ -18,7 +18,11 @@ export interface Parsed {
 /** Parse `args` for subcommand `cmd`. Unknown options are usage errors. */
 export function parseArgs(cmd: string, args: readonly string[], spec: OptSpec, opts: { restAfterDashes?: boolean } = {}): Parsed {
   const out: Parsed = { opts: new Map(), operands: [] };
-  const shorts = new Map(Object.entries(spec).filter(([, s]) => s.short).map(([n, s]) => [s.short!, n]));
+  const shorts = new Map(
+    Object.entries(spec)
+      .filter(([, s]) => s.short)
+      .map(([n, s]) => [s.short!, n]),
+  );
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--') {
@@ -65,7 +69,8 @@ export function parseArgs(cmd: string, args: readonly string[], spec: OptSpec, o
 /** Exactly `n` operands (names in the message), else a usage error. */
 export function operands(cmd: string, p: Parsed, names: string[], optional = 0): string[] {
   const min = names.length - optional;
-  if (p.operands.length < min) throw new UsageError(`${cmd}: missing ${names.slice(p.operands.length).join(' ')} (usage: joot ${cmd} ${names.join(' ')})`);
+  if (p.operands.length < min)
+    throw new UsageError(`${cmd}: missing ${names.slice(p.operands.length).join(' ')} (usage: joot ${cmd} ${names.join(' ')})`);
   if (p.operands.length > names.length) throw new UsageError(`${cmd}: unexpected argument: ${p.operands[names.length]}`);
   return p.operands;
 }

@@ -20,7 +20,20 @@ import { checkName, parseSize } from './args.js';
 import { inspectImage } from './images.js';
 import type { Store } from './store.js';
 
-const UBUNTU = new Set(['trusty', 'xenial', 'bionic', 'focal', 'jammy', 'kinetic', 'lunar', 'mantic', 'noble', 'oracular', 'plucky', 'questing']);
+const UBUNTU = new Set([
+  'trusty',
+  'xenial',
+  'bionic',
+  'focal',
+  'jammy',
+  'kinetic',
+  'lunar',
+  'mantic',
+  'noble',
+  'oracular',
+  'plucky',
+  'questing',
+]);
 
 export function defaultMirror(suite: string, env: NodeJS.ProcessEnv = process.env): string {
   if (UBUNTU.has(suite)) return env.JOOT_UBUNTU_MIRROR || 'http://archive.ubuntu.com/ubuntu';
@@ -29,7 +42,12 @@ export function defaultMirror(suite: string, env: NodeJS.ProcessEnv = process.en
 
 /** A hostname from an image name: letters, digits and dashes, at most 63. */
 export function hostnameFor(name: string): string {
-  return name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'joot';
+  return (
+    name
+      .replace(/[^A-Za-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'joot'
+  );
 }
 
 export interface BuildOptions {
@@ -81,7 +99,12 @@ export async function imageBuild(store: Store, name: string, o: BuildOptions): P
     });
     const r = await child;
     if (r.exitCode !== 0) {
-      const tail = String(r.all ?? '').trim().split('\n').filter(Boolean).slice(-3).join('; ');
+      const tail = String(r.all ?? '')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .slice(-3)
+        .join('; ');
       throw new JootError('ECMD', `debootstrap ${o.suite} failed (exit ${r.exitCode ?? r.signal}): ${tail || 'no output'}`);
     }
     child = undefined;
@@ -91,22 +114,46 @@ export async function imageBuild(store: Store, name: string, o: BuildOptions): P
     for (const d of ['var/cache/apt/archives', 'var/cache/apt']) {
       for (const f of safeList(join(root, d))) if (f.endsWith('.deb') || f.endsWith('.bin')) rmSync(join(root, d, f), { force: true });
     }
-    for (const f of safeList(join(root, 'var/lib/apt/lists'))) if (f !== 'lock' && f !== 'partial') rmSync(join(root, 'var/lib/apt/lists', f), { force: true });
+    for (const f of safeList(join(root, 'var/lib/apt/lists')))
+      if (f !== 'lock' && f !== 'partial') rmSync(join(root, 'var/lib/apt/lists', f), { force: true });
     rmSync(join(root, 'etc/resolv.conf'), { force: true });
     const host = hostnameFor(name);
     const uuid = randomUUID();
     writeFileSync(join(root, 'etc/hostname'), `${host}\n`);
-    writeFileSync(join(root, 'etc/hosts'), `127.0.0.1\tlocalhost\n127.0.1.1\t${host}\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n`);
-    writeFileSync(join(root, 'etc/fstab'), `# /etc/fstab: static file system information (made by joot image build).\n#\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\nUUID=${uuid} /               ext4    errors=remount-ro 0       1\n`);
+    writeFileSync(
+      join(root, 'etc/hosts'),
+      `127.0.0.1\tlocalhost\n127.0.1.1\t${host}\n::1\t\tlocalhost ip6-localhost ip6-loopback\nff02::1\t\tip6-allnodes\nff02::2\t\tip6-allrouters\n`,
+    );
+    writeFileSync(
+      join(root, 'etc/fstab'),
+      `# /etc/fstab: static file system information (made by joot image build).\n#\n# <file system> <mount point>   <type>  <options>       <dump>  <pass>\nUUID=${uuid} /               ext4    errors=remount-ro 0       1\n`,
+    );
 
     // the disk: GPT, one partition from 1 MiB to the end, ext4 filled from the tree
     const raw = join(work, 'disk.raw');
     await run('truncate', ['-s', String(size), raw]);
-    await run('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', raw], { input: 'label: gpt\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n' });
-    const table = JSON.parse((await run('sfdisk', ['--json', raw])).stdout) as { partitiontable: { partitions: { start: number; size: number }[] } };
+    await run('sfdisk', ['-q', '--no-reread', '--no-tell-kernel', raw], {
+      input: 'label: gpt\nstart=2048, type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, name="root"\n',
+    });
+    const table = JSON.parse((await run('sfdisk', ['--json', raw])).stdout) as {
+      partitiontable: { partitions: { start: number; size: number }[] };
+    };
     const part = table.partitiontable.partitions[0]!;
-    o.log(`mkfs.ext4 with the tree (${Math.round(size / 1024 ** 3 * 10) / 10} GiB disk)`);
-    await run('mkfs.ext4', ['-q', '-F', '-L', 'root', '-U', uuid, '-E', `offset=${part.start * 512}`, '-d', root, raw, `${Math.floor((part.size * 512) / 1024)}k`]);
+    o.log(`mkfs.ext4 with the tree (${Math.round((size / 1024 ** 3) * 10) / 10} GiB disk)`);
+    await run('mkfs.ext4', [
+      '-q',
+      '-F',
+      '-L',
+      'root',
+      '-U',
+      uuid,
+      '-E',
+      `offset=${part.start * 512}`,
+      '-d',
+      root,
+      raw,
+      `${Math.floor((part.size * 512) / 1024)}k`,
+    ]);
     rmSync(root, { recursive: true, force: true });
     let out = raw;
     if (format === 'qcow2') {

@@ -133,7 +133,8 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
     if (factsDone.status === 'rejected') throw factsDone.reason;
     const [guest, hostname, shell, hasSh] = factsDone.value;
     const host = hostArch();
-    if (guest !== undefined && !canRun(host, guest)) throw new JootError('EUNSUPPORTED', `${meta.name}: the guest is ${guest}, this host is ${host}: cannot run its programs`);
+    if (guest !== undefined && !canRun(host, guest))
+      throw new JootError('EUNSUPPORTED', `${meta.name}: the guest is ${guest}, this host is ${host}: cannot run its programs`);
     hello = { ok: true, pid: process.pid, root: dir, shell, hostname, hasSh };
   } catch (e) {
     // undo what we can, then say why

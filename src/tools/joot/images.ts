@@ -13,7 +13,13 @@ export async function foundImages(store: Store): Promise<ImageEntry[]> {
   if (store.config.image_path.length === 0) return [];
   // loaded here: fast-glob is a fifth of the bundle, and create, delete and list rarely need it
   const { default: fg } = await import('fast-glob');
-  const files = await fg(store.config.image_path, { absolute: true, onlyFiles: true, followSymbolicLinks: true, suppressErrors: true, dot: false });
+  const files = await fg(store.config.image_path, {
+    absolute: true,
+    onlyFiles: true,
+    followSymbolicLinks: true,
+    suppressErrors: true,
+    dot: false,
+  });
   const out: ImageEntry[] = [];
   const seen = new Set<string>();
   for (const f of files.sort()) {
@@ -69,8 +75,14 @@ export async function imageRm(store: Store, name: string): Promise<void> {
     if (!e) throw new JootError('ENOENT', `${name}: no such image`);
     const users = store.joots().filter((j) => j.image === name || j.base === e.path);
     if (users.length) {
-      const list = users.slice(0, 5).map((j) => j.name).join(', ');
-      throw new JootError('EBUSY', `${name}: ${users.length} joot${users.length === 1 ? '' : 's'} depend${users.length === 1 ? 's' : ''} on it (${list}${users.length > 5 ? ', …' : ''}): delete ${users.length === 1 ? 'it' : 'them'} first`);
+      const list = users
+        .slice(0, 5)
+        .map((j) => j.name)
+        .join(', ');
+      throw new JootError(
+        'EBUSY',
+        `${name}: ${users.length} joot${users.length === 1 ? '' : 's'} depend${users.length === 1 ? 's' : ''} on it (${list}${users.length > 5 ? ', …' : ''}): delete ${users.length === 1 ? 'it' : 'them'} first`,
+      );
     }
     rmSync(`${store.imagesDir}/${name}.json`, { force: true });
     if (e.managed && e.path.startsWith(`${store.imagesDir}/`)) rmSync(e.path, { force: true });
@@ -89,11 +101,20 @@ export interface ImageFacts {
 export async function imageFacts(path: string, allowed: { backingDirs?: string[]; backingImages?: string[] } = {}): Promise<ImageFacts> {
   const info = await probeImage(path, { readonly: true, check: false, ...allowed });
   const st = statSync(info.chain[0]!.path);
-  return { format: info.format, virtualSize: info.virtualSize, onDisk: st.blocks * 512, chain: info.chain.slice(1).map((l) => `${l.path} (${l.format})`) };
+  return {
+    format: info.format,
+    virtualSize: info.virtualSize,
+    onDisk: st.blocks * 512,
+    chain: info.chain.slice(1).map((l) => `${l.path} (${l.format})`),
+  };
 }
 
 /** A one-line summary of the OS in an image: "Debian GNU/Linux 12 (bookworm) x86_64". */
-export async function inspectImage(path: string, format?: string, allowed: { backingDirs?: string[]; backingImages?: string[] } = {}): Promise<{ summary: string; arch?: string }> {
+export async function inspectImage(
+  path: string,
+  format?: string,
+  allowed: { backingDirs?: string[]; backingImages?: string[] } = {},
+): Promise<{ summary: string; arch?: string }> {
   // loaded here: create, delete and list need none of the session and inspection code
   const [{ Session }, { inspect }] = await Promise.all([import('../../appliance/session.js'), import('../../inspect/index.js')]);
   await using s = new Session();
@@ -104,7 +125,10 @@ export async function inspectImage(path: string, format?: string, allowed: { bac
   if (!os) return { summary: 'no operating system found' };
   const product = os.product_name ?? '';
   const name = /[a-z]/i.test(product) ? product : [os.distro ?? os.name ?? 'unknown', product].filter(Boolean).join(' ');
-  return { summary: `${name}${os.arch ? ` ${os.arch}` : ''}${report.operatingsystems.length > 1 ? ` (+${report.operatingsystems.length - 1} more)` : ''}`, arch: os.arch };
+  return {
+    summary: `${name}${os.arch ? ` ${os.arch}` : ''}${report.operatingsystems.length > 1 ? ` (+${report.operatingsystems.length - 1} more)` : ''}`,
+    arch: os.arch,
+  };
 }
 
 /** The cached inspection of a registered image, refreshed when the file changed. */
@@ -179,11 +203,30 @@ export async function imageList(store: Store, opts: { inspect: boolean }): Promi
 
 export function formatImageRows(rows: ImageRow[]): string {
   if (rows.length === 0) return 'no images (joot image add NAME FILE, or joot image build NAME --debootstrap SUITE)\n';
-  const table = [['NAME', 'FORMAT', 'VSIZE', 'ON DISK', 'JOOTS', 'OS', 'SOURCE', 'FILE'], ...rows.map((r) => [r.name, r.format, humanSize(Number(r.virtual_size)), humanSize(Number(r.disk_size)), String(r.joots), r.os, r.source, r.path + (r.backing_chain.length ? ` <- ${r.backing_chain.join(' <- ')}` : '')])];
+  const table = [
+    ['NAME', 'FORMAT', 'VSIZE', 'ON DISK', 'JOOTS', 'OS', 'SOURCE', 'FILE'],
+    ...rows.map((r) => [
+      r.name,
+      r.format,
+      humanSize(Number(r.virtual_size)),
+      humanSize(Number(r.disk_size)),
+      String(r.joots),
+      r.os,
+      r.source,
+      r.path + (r.backing_chain.length ? ` <- ${r.backing_chain.join(' <- ')}` : ''),
+    ]),
+  ];
   return formatTable(table);
 }
 
 export function formatTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

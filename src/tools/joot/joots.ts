@@ -68,14 +68,31 @@ export function list(store: Store): JootRow[] {
   return store.joots().map((m) => {
     const h = Store.holder(m.id);
     const inUse = h !== undefined && h.clients > 0;
-    return { name: m.name, image: m.image, created: m.created, disk_size: diskUsage(store.jootDir(m.name)), in_use: inUse, ready: h !== undefined && !inUse, holder_pid: h?.pid };
+    return {
+      name: m.name,
+      image: m.image,
+      created: m.created,
+      disk_size: diskUsage(store.jootDir(m.name)),
+      in_use: inUse,
+      ready: h !== undefined && !inUse,
+      holder_pid: h?.pid,
+    };
   });
 }
 
 export function formatJootRows(rows: JootRow[]): string {
   if (rows.length === 0) return 'no joots (joot create NAME IMAGE)\n';
   const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  return formatTable([['NAME', 'IMAGE', 'CREATED', 'SIZE', 'STATE'], ...rows.map((r) => [r.name, r.image, when(r.created), humanSize(r.disk_size), r.in_use ? `entered (pid ${r.holder_pid})` : r.ready ? `ready (pid ${r.holder_pid})` : '-'])]);
+  return formatTable([
+    ['NAME', 'IMAGE', 'CREATED', 'SIZE', 'STATE'],
+    ...rows.map((r) => [
+      r.name,
+      r.image,
+      when(r.created),
+      humanSize(r.disk_size),
+      r.in_use ? `entered (pid ${r.holder_pid})` : r.ready ? `ready (pid ${r.holder_pid})` : '-',
+    ]),
+  ]);
 }
 
 /**
@@ -184,7 +201,14 @@ export async function save(store: Store, name: string, image: string, format = '
       if (store.imageEntry(image)) throw new JootError('EINVAL', `${image}: an image of that name exists`);
       if (existsSync(final)) throw new JootError('EINVAL', `${final}: exists already (not registered: remove it first)`);
       renameSync(out, final);
-      store.writeImageEntry({ name: image, path: final, format, managed: true, added: new Date().toISOString(), source: `save of ${name}` });
+      store.writeImageEntry({
+        name: image,
+        path: final,
+        format,
+        managed: true,
+        added: new Date().toISOString(),
+        source: `save of ${name}`,
+      });
     });
     return final;
   } finally {

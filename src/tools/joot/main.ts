@@ -143,7 +143,9 @@ export async function main(argv: string[]): Promise<number> {
     // also the joots kept ready after their last exit: `cleanup` leaves nothing attached
     const { releaseIdleHolders } = await import('./holder-client.js');
     const r = await releaseIdleHolders();
-    process.stdout.write(`reaped ${n} dead session${n === 1 ? '' : 's'}${r ? `; released ${r} joot${r === 1 ? '' : 's'} kept ready` : ''}\n`);
+    process.stdout.write(
+      `reaped ${n} dead session${n === 1 ? '' : 's'}${r ? `; released ${r} joot${r === 1 ? '' : 's'} kept ready` : ''}\n`,
+    );
     return 0;
   }
   if (cmd === 'config') {
@@ -169,7 +171,12 @@ export async function main(argv: string[]): Promise<number> {
           return 0;
         }
         case 'build': {
-          const p = parseArgs('image build', args, { debootstrap: { value: true }, mirror: { value: true }, size: { value: true }, format: { value: true } });
+          const p = parseArgs('image build', args, {
+            debootstrap: { value: true },
+            mirror: { value: true },
+            size: { value: true },
+            format: { value: true },
+          });
           const [name] = operands('image build', p, ['NAME']);
           const suite = p.opts.get('debootstrap');
           if (typeof suite !== 'string') throw new UsageError('image build: give --debootstrap SUITE (e.g. bookworm)');
@@ -253,7 +260,9 @@ export async function main(argv: string[]): Promise<number> {
       if (!p.opts.has('yes')) {
         const n = store.joots().length;
         const m = store.registeredImages().length;
-        const ok = await confirm(`joot: this deletes ${n} joot${n === 1 ? '' : 's'} and ${m} image registration${m === 1 ? '' : 's'} (with the images joot made) under ${store.home}.\nType "yes" to go on: `);
+        const ok = await confirm(
+          `joot: this deletes ${n} joot${n === 1 ? '' : 's'} and ${m} image registration${m === 1 ? '' : 's'} (with the images joot made) under ${store.home}.\nType "yes" to go on: `,
+        );
         if (!ok) {
           process.stderr.write('joot: purge: nothing deleted\n');
           return 1;

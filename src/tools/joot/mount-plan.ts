@@ -21,7 +21,9 @@ interface Plan {
 
 async function fstabHash(session: Session): Promise<string> {
   try {
-    return createHash('sha256').update(await session.readFile('/etc/fstab', { maxBytes: 1 << 20 })).digest('hex');
+    return createHash('sha256')
+      .update(await session.readFile('/etc/fstab', { maxBytes: 1 << 20 }))
+      .digest('hex');
   } catch {
     return 'none';
   }
@@ -30,7 +32,9 @@ async function fstabHash(session: Session): Promise<string> {
 function readPlan(file: string): Plan | undefined {
   try {
     const p = JSON.parse(readFileSync(file, 'utf8')) as Plan;
-    return typeof p.fstab === 'string' && p.mountpoints && typeof p.mountpoints === 'object' && p.uuids && typeof p.uuids === 'object' ? p : undefined;
+    return typeof p.fstab === 'string' && p.mountpoints && typeof p.mountpoints === 'object' && p.uuids && typeof p.uuids === 'object'
+      ? p
+      : undefined;
   } catch {
     return undefined;
   }
@@ -60,7 +64,7 @@ async function mountInWaves(plan: Plan, mount: (mp: string, dev: string) => Prom
 export async function mountJoot(session: Session, jootDir: string): Promise<void> {
   const file = join(jootDir, 'mounts.json');
   const plan = readPlan(file);
-  if (plan && plan.mountpoints['/']) {
+  if (plan?.mountpoints['/']) {
     try {
       await mountInWaves(plan, async (mp, dev) => {
         if ((await session.vfsUuid(dev)) !== plan.uuids[dev]) throw new Error(`${dev} is not the filesystem it was`);

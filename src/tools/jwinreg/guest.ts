@@ -22,7 +22,10 @@ export class HiveFiles {
   readonly warnings: string[] = [];
 
   /** The session has `root.device` mounted at "/". */
-  constructor(private readonly session: Session, private readonly root: WindowsRoot) {}
+  constructor(
+    private readonly session: Session,
+    private readonly root: WindowsRoot,
+  ) {}
 
   private async softwareHive(): Promise<Hive> {
     if (this.software) return this.software;

@@ -35,7 +35,8 @@ export function locate(path: string): RegLocation {
     }
   }
   if ((root === 'HKEY_USERS' || root === 'HKU') && second !== undefined) {
-    if (second.toUpperCase() === '.DEFAULT') return { hive: { kind: 'config', name: 'DEFAULT' }, prefix: 'HKEY_USERS\\.DEFAULT', key: rest };
+    if (second.toUpperCase() === '.DEFAULT')
+      return { hive: { kind: 'config', name: 'DEFAULT' }, prefix: 'HKEY_USERS\\.DEFAULT', key: rest };
     const sid = WELL_KNOWN[second.toLowerCase()] ?? (/^S-1-5-[0-9-]+$/i.test(second) ? second.toUpperCase() : undefined);
     if (sid) return { hive: { kind: 'sid', sid }, prefix: `HKEY_USERS\\${second}`, key: rest };
     if (/^[^/\\:*?"<>|]+$/.test(second) && second !== '.' && second !== '..') {
@@ -45,7 +46,10 @@ export function locate(path: string): RegLocation {
   if (root === 'HKEY_CURRENT_USER' || root === 'HKCU') {
     throw new JootError('EINVAL', `${path}: HKEY_CURRENT_USER exists only while someone is logged in: use HKEY_USERS\\<SID or user name>`);
   }
-  throw new JootError('EINVAL', `${path}: not a supported registry path (HKLM\\SOFTWARE, HKLM\\SYSTEM, HKLM\\SAM, HKLM\\SECURITY, HKU\\.DEFAULT, HKU\\<SID>, HKU\\<user>)`);
+  throw new JootError(
+    'EINVAL',
+    `${path}: not a supported registry path (HKLM\\SOFTWARE, HKLM\\SYSTEM, HKLM\\SAM, HKLM\\SECURITY, HKU\\.DEFAULT, HKU\\<SID>, HKU\\<user>)`,
+  );
 }
 
 /** A stable key for grouping: one per hive file. */

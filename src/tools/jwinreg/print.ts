@@ -1,7 +1,17 @@
 // What `jwinreg IMAGE KEY [VALUE]` prints.
 import {
-  REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ,
-  decodeMultiString, decodeString, exportRegText, type HiveNode, type HiveValue,
+  REG_DWORD,
+  REG_DWORD_BIG_ENDIAN,
+  REG_EXPAND_SZ,
+  REG_LINK,
+  REG_MULTI_SZ,
+  REG_QWORD,
+  REG_SZ,
+  decodeMultiString,
+  decodeString,
+  exportRegText,
+  type HiveNode,
+  type HiveValue,
 } from '../../hive/index.js';
 
 /**

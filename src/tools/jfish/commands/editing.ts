@@ -11,7 +11,10 @@ import { editFile } from '../editing/edit.js';
 const FSTAB = '/etc/fstab';
 
 function editCommand(name: string, fixedEditor?: string) {
-  const which = fixedEditor === undefined ? '$EDITOR (default vi; it may carry arguments, e.g. EDITOR="emacs -nw")' : `"${fixedEditor}", whatever $EDITOR says (as in guestfish; edit runs $EDITOR)`;
+  const which =
+    fixedEditor === undefined
+      ? '$EDITOR (default vi; it may carry arguments, e.g. EDITOR="emacs -nw")'
+      : `"${fixedEditor}", whatever $EDITOR says (as in guestfish; edit runs $EDITOR)`;
   return defineCommand({
     name,
     group: 'editing',
@@ -105,7 +108,14 @@ export const fstabAdd = defineCommand({
   async run(ctx, [device, mountpoint, fstype, options, freq, passno]) {
     checkWritable(ctx);
     const text = (await readFstab(ctx, true)) ?? '';
-    const entry = { spec: toBytes(device), file: toBytes(mountpoint), vfstype: toBytes(fstype), options: options === undefined ? undefined : toBytes(options), freq, passno };
+    const entry = {
+      spec: toBytes(device),
+      file: toBytes(mountpoint),
+      vfstype: toBytes(fstype),
+      options: options === undefined ? undefined : toBytes(options),
+      freq,
+      passno,
+    };
     const next = await bytesOf(() => addFstabEntry(text, entry));
     await ctx.session.writer.writeAtomic(FSTAB, Buffer.from(next, 'latin1'));
   },

@@ -6,7 +6,17 @@
 // a terminal; names (ls, ll, find, readlink) are guest text, escaped on a terminal (output.ts).
 import { contentLines } from '../../output.js';
 import { defineCommand } from '../command.js';
-import { CHECKSUM_TYPES, checksum, findAll, guestFileSize, guestRealpath, headLines, longListing, statRecord, tailLines } from '../fileops.js';
+import {
+  CHECKSUM_TYPES,
+  checksum,
+  findAll,
+  guestFileSize,
+  guestRealpath,
+  headLines,
+  longListing,
+  statRecord,
+  tailLines,
+} from '../fileops.js';
 
 export const ls = defineCommand({
   name: 'ls',
@@ -49,7 +59,6 @@ function predicate(name: string, summary: string, description: string, test: 'ex
 export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists');
 export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile');
 export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir');
-
 
 export const ll = defineCommand({
   name: 'll',
@@ -248,7 +257,12 @@ export const cpA = copyCommand(
     copied as links.`,
   { archive: true },
 );
-export const cpR = copyCommand('cp-r', 'copy a file or directory recursively', `Copy src to dest recursively like "cp -r"; symlinks are copied as links.`, { recursive: true });
+export const cpR = copyCommand(
+  'cp-r',
+  'copy a file or directory recursively',
+  `Copy src to dest recursively like "cp -r"; symlinks are copied as links.`,
+  { recursive: true },
+);
 
 export const mv = defineCommand({
   name: 'mv',
@@ -410,6 +424,38 @@ export const find = defineCommand({
 });
 
 export const commands = [
-  ls, ll, cat, head, tail, headN, tailN, exists, isFile, isDir, readlink, realpath, stat, lstat, filesize, checksumCmd, find,
-  write, writeAppend, touch, mkdir, mkdirP, rm, rmRf, rmdir, cp, cpA, cpR, mv, chmod, chown, lchown, lnS, lnSf,
+  ls,
+  ll,
+  cat,
+  head,
+  tail,
+  headN,
+  tailN,
+  exists,
+  isFile,
+  isDir,
+  readlink,
+  realpath,
+  stat,
+  lstat,
+  filesize,
+  checksumCmd,
+  find,
+  write,
+  writeAppend,
+  touch,
+  mkdir,
+  mkdirP,
+  rm,
+  rmRf,
+  rmdir,
+  cp,
+  cpA,
+  cpR,
+  mv,
+  chmod,
+  chown,
+  lchown,
+  lnS,
+  lnSf,
 ];

@@ -35,7 +35,11 @@ export const mkswap = defineCommand({
   name: 'mkswap',
   aliases: ['mkswap-opts'],
   group: 'filesystems',
-  args: [device, { name: 'label', type: 'string', optional: true, named: true }, { name: 'uuid', type: 'string', optional: true, named: true }],
+  args: [
+    device,
+    { name: 'label', type: 'string', optional: true, named: true },
+    { name: 'uuid', type: 'string', optional: true, named: true },
+  ],
   needsLaunch: true,
   summary: 'make a swap area',
   description: `Make a Linux swap area on a device, with an optional label: and uuid:.`,
@@ -47,7 +51,10 @@ export const mkswap = defineCommand({
 export const setLabel = defineCommand({
   name: 'set-label',
   group: 'filesystems',
-  args: [{ name: 'mountable', type: 'device' }, { name: 'label', type: 'string' }],
+  args: [
+    { name: 'mountable', type: 'device' },
+    { name: 'label', type: 'string' },
+  ],
   needsLaunch: true,
   summary: 'set the label of a filesystem',
   description: `Set the label of the filesystem (ext*, xfs, btrfs, vfat, ntfs, swap) on a device; an empty
@@ -81,7 +88,8 @@ export const fsck = defineCommand({
     system should be rebooted, 4 errors left uncorrected. fstype must match what is there.`,
   async run(ctx, [type, dev]) {
     const found = await ctx.session.vfsType(dev);
-    if (found !== type && !(type === 'fat' && found === 'vfat')) throw new JootError('EINVAL', `${dev}: holds ${found || 'no filesystem'}, not ${type}`);
+    if (found !== type && !(type === 'fat' && found === 'vfat'))
+      throw new JootError('EINVAL', `${dev}: holds ${found || 'no filesystem'}, not ${type}`);
     const r = await ctx.session.layout.fsck(dev, { repair: true });
     await ctx.out.lines([String(r.status)]);
   },
@@ -91,7 +99,11 @@ export const e2fsck = defineCommand({
   name: 'e2fsck',
   aliases: ['e2fsck-f'],
   group: 'filesystems',
-  args: [device, { name: 'correct', type: 'bool', optional: true, named: true }, { name: 'forceall', type: 'bool', optional: true, named: true }],
+  args: [
+    device,
+    { name: 'correct', type: 'bool', optional: true, named: true },
+    { name: 'forceall', type: 'bool', optional: true, named: true },
+  ],
   needsLaunch: true,
   summary: 'check an ext2/3/4 filesystem',
   description: `Force a check of the ext2/3/4 filesystem on a device. correct:true fixes what is safe to fix
@@ -186,7 +198,12 @@ async function dfRows(ctx: Ctx, h: boolean): Promise<string[]> {
     rows.push([m.device, f(u.size), f(u.used), f(u.available), `${u.usePercent}%`, m.mountpoint]);
   }
   const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!))).join(' ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!)))
+      .join(' ')
+      .trimEnd(),
+  );
 }
 
 export const df = defineCommand({
@@ -237,7 +254,15 @@ export const btrfsSubvolumeList = defineCommand({
     btrfssubvolume_id, btrfssubvolume_top_level_id, btrfssubvolume_path.`,
   async run(ctx, [fs]) {
     const subs = await ctx.session.layout.btrfsSubvolumeList(fs);
-    await ctx.out.lines(structList(subs.map((s) => [['btrfssubvolume_id', s.id], ['btrfssubvolume_top_level_id', s.topLevel], ['btrfssubvolume_path', s.path]])));
+    await ctx.out.lines(
+      structList(
+        subs.map((s) => [
+          ['btrfssubvolume_id', s.id],
+          ['btrfssubvolume_top_level_id', s.topLevel],
+          ['btrfssubvolume_path', s.path],
+        ]),
+      ),
+    );
   },
 });
 
@@ -255,4 +280,21 @@ export const btrfsSubvolumeCreate = defineCommand({
   },
 });
 
-export const commands = [mkfs, mkswap, setLabel, setUuid, fsck, e2fsck, resize2fs, resize2fsSize, resize2fsM, wipefs, zeroDevice, df, dfH, blkid, btrfsSubvolumeList, btrfsSubvolumeCreate];
+export const commands = [
+  mkfs,
+  mkswap,
+  setLabel,
+  setUuid,
+  fsck,
+  e2fsck,
+  resize2fs,
+  resize2fsSize,
+  resize2fsM,
+  wipefs,
+  zeroDevice,
+  df,
+  dfH,
+  blkid,
+  btrfsSubvolumeList,
+  btrfsSubvolumeCreate,
+];

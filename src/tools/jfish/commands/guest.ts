@@ -77,7 +77,10 @@ async function findProgram(ctx: Ctx, name: string): Promise<string> {
       return c;
     }
   }
-  throw new JootError('ENOENT', name.includes('/') ? `${name}: no such program in the guest` : `${name}: not found in the guest's PATH (${GUEST_PATH.join(':')})`);
+  throw new JootError(
+    'ENOENT',
+    name.includes('/') ? `${name}: no such program in the guest` : `${name}: not found in the guest's PATH (${GUEST_PATH.join(':')})`,
+  );
 }
 
 /** Run argv in the guest; stdout to jfish's output (with a final newline when `lines`). */
@@ -130,7 +133,7 @@ function commandCmd(name: string, lines: boolean) {
     summary: lines ? 'run a guest program, printing its output line by line' : 'run a guest program',
     description: `Run a program of the guest. The one argument is split into words as jfish splits a line
     ("command \\"/bin/ls -l /\\""): the first word is the program (a guest path, or a name looked up in the
-    PATH below; the program gets the path it was found at as argv[0]), the rest its arguments. ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : "Its output is printed as it comes, byte for byte. "}${HOW}`,
+    PATH below; the program gets the path it was found at as argv[0]), the rest its arguments. ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,
     async run(ctx, [text]) {
       const argv = splitCommandLine(text);
       if (argv.length === 0) throw new JootError('EINVAL', 'no program given');

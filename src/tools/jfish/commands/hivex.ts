@@ -6,8 +6,21 @@ import { JootError } from '../../../appliance/errors.js';
 import type { Session } from '../../../appliance/index.js';
 import { BASE } from '../../../hive/format.js';
 import {
-  Hive, HiveValue, REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ,
-  decodeString, encodeDword, encodeMultiString, encodeQword, encodeString, type HiveNode,
+  Hive,
+  HiveValue,
+  REG_DWORD,
+  REG_DWORD_BIG_ENDIAN,
+  REG_EXPAND_SZ,
+  REG_LINK,
+  REG_MULTI_SZ,
+  REG_QWORD,
+  REG_SZ,
+  decodeString,
+  encodeDword,
+  encodeMultiString,
+  encodeQword,
+  encodeString,
+  type HiveNode,
 } from '../../../hive/index.js';
 import { structList } from '../structs.js';
 import { defineCommand, type Ctx } from '../command.js';
@@ -141,7 +154,13 @@ export const hivexNodeChildren = defineCommand({
   description: `List the handles of the subkeys of nodeh as guestfish prints hivex_node structs:
     "[N] = {", "hivex_node_h: HANDLE", "}".`,
   async run(ctx, [h]) {
-    await ctx.out.lines(structList(node(ctx, h).children().map((c) => [['hivex_node_h', handleOf(c.offset)]])));
+    await ctx.out.lines(
+      structList(
+        node(ctx, h)
+          .children()
+          .map((c) => [['hivex_node_h', handleOf(c.offset)]]),
+      ),
+    );
   },
 });
 
@@ -182,7 +201,13 @@ export const hivexNodeValues = defineCommand({
   description: `List the handles of the values of nodeh as guestfish prints hivex_value structs:
     "[N] = {", "hivex_value_h: HANDLE", "}".`,
   async run(ctx, [h]) {
-    await ctx.out.lines(structList(node(ctx, h).values().map((v) => [['hivex_value_h', handleOf(v.offset)]])));
+    await ctx.out.lines(
+      structList(
+        node(ctx, h)
+          .values()
+          .map((v) => [['hivex_value_h', handleOf(v.offset)]]),
+      ),
+    );
   },
 });
 
@@ -267,7 +292,8 @@ export const hivexValueDword = defineCommand({
     other types.`,
   async run(ctx, [h]) {
     const v = value(ctx, h);
-    if (v.type !== REG_DWORD && v.type !== REG_DWORD_BIG_ENDIAN) throw new JootError('EINVAL', `value "${v.name}" is ${v.typeName}, not a dword`);
+    if (v.type !== REG_DWORD && v.type !== REG_DWORD_BIG_ENDIAN)
+      throw new JootError('EINVAL', `value "${v.name}" is ${v.typeName}, not a dword`);
     await ctx.out.lines([String(v.dword())]);
   },
 });
@@ -307,7 +333,8 @@ export function valueBytes(t: number, val: string): Buffer {
     case REG_QWORD:
       return encodeQword(num(64));
     default:
-      if ([...val].some((c) => c.codePointAt(0)! > 0xff)) throw new JootError('EINVAL', 'val: each character is one byte (or write hex:01,02,ff)');
+      if ([...val].some((c) => c.codePointAt(0)! > 0xff))
+        throw new JootError('EINVAL', 'val: each character is one byte (or write hex:01,02,ff)');
       return Buffer.from(val, 'latin1');
   }
 }
@@ -315,7 +342,10 @@ export function valueBytes(t: number, val: string): Buffer {
 export const hivexNodeAddChild = defineCommand({
   name: 'hivex-node-add-child',
   group: 'hivex',
-  args: [{ name: 'parent', type: 'int' }, { name: 'name', type: 'string' }],
+  args: [
+    { name: 'parent', type: 'int' },
+    { name: 'name', type: 'string' },
+  ],
   needsLaunch: true,
   summary: 'add a subkey',
   description: `Add a subkey called name to the key with handle parent and print its handle. An error

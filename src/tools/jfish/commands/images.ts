@@ -12,14 +12,28 @@ function refuseExisting(file: string): void {
   if (existsSync(file)) throw new JootError('EINVAL', `${file}: exists already (jfish never overwrites an image: remove it first)`);
 }
 
-async function qemuImgCreate(file: string, format: string, size: number | undefined, o: string[], backing?: { file: string; format: string }): Promise<void> {
+async function qemuImgCreate(
+  file: string,
+  format: string,
+  size: number | undefined,
+  o: string[],
+  backing?: { file: string; format: string },
+): Promise<void> {
   const args = ['create', '-q', '-f', format];
   if (backing) args.push('-b', backing.file, '-F', backing.format);
   if (o.length) args.push('-o', o.join(','));
   args.push(file);
   if (size !== undefined) args.push(String(size));
   const r = await run('qemu-img', args, { allowFailure: true });
-  if (r.exitCode !== 0) throw new JootError('ECMD', r.stderr.trim().split('\n').pop()?.replace(/^qemu-img:\s*/, '') || `qemu-img create failed (exit ${r.exitCode})`);
+  if (r.exitCode !== 0)
+    throw new JootError(
+      'ECMD',
+      r.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^qemu-img:\s*/, '') || `qemu-img create failed (exit ${r.exitCode})`,
+    );
 }
 
 export const sparse = defineCommand({
@@ -65,9 +79,11 @@ export const diskCreate = defineCommand({
   async run(_ctx, [file, format, size, backingfile, backingformat, preallocation, compat, clustersize]) {
     if (!FORMATS.includes(format)) throw new JootError('EINVAL', `${format}: unsupported format (use ${FORMATS.join(', ')})`);
     const bytes = size === '-1' ? undefined : parseSize(size, 'size');
-    if (bytes === undefined && !backingfile) throw new JootError('EINVAL', 'size -1 needs backingfile: (the size is then the backing file’s)');
+    if (bytes === undefined && !backingfile)
+      throw new JootError('EINVAL', 'size -1 needs backingfile: (the size is then the backing file’s)');
     if (backingformat && !backingfile) throw new JootError('EINVAL', 'backingformat: goes with backingfile:');
-    if (backingfile && !backingformat) throw new JootError('EINVAL', 'backingfile: needs backingformat: too (a backing file is never probed)');
+    if (backingfile && !backingformat)
+      throw new JootError('EINVAL', 'backingfile: needs backingformat: too (a backing file is never probed)');
     if (backingfile && !existsSync(backingfile)) throw new JootError('ENOENT', `${backingfile}: No such file`);
     if (preallocation && !['off', 'metadata', 'falloc', 'full', 'sparse'].includes(preallocation)) {
       throw new JootError('EINVAL', `preallocation:${preallocation}: use off, metadata, falloc or full`);

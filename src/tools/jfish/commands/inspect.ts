@@ -40,7 +40,10 @@ export const inspectOs = defineCommand({
   async run(ctx) {
     const mounted = ctx.session.mounts();
     if (mounted.length) {
-      throw new JootError('EBUSY', `${mounted.join(', ')} ${mounted.length === 1 ? 'is' : 'are'} mounted: call umount-all first (inspect-os mounts and unmounts filesystems itself)`);
+      throw new JootError(
+        'EBUSY',
+        `${mounted.join(', ')} ${mounted.length === 1 ? 'is' : 'are'} mounted: call umount-all first (inspect-os mounts and unmounts filesystems itself)`,
+      );
     }
     const report = await inspect(ctx.session, { applications: true });
     reports.set(ctx.session, report);
@@ -92,17 +95,53 @@ export const getFilesystems = getter(
   `Print every filesystem that belongs to the operating system (including swap), one per line.`,
   (os) => os.filesystems.map((f) => f.device),
 );
-export const getType = getter('inspect-get-type', 'print the type of operating system', `Print the type: linux, windows, freebsd, …, or unknown.`, (os) => orUnknown(os.name));
-export const getDistro = getter('inspect-get-distro', 'print the distribution', `Print the distribution (debian, fedora, rhel, ubuntu, archlinux, alpine, …) or unknown.`, (os) => orUnknown(os.distro));
-export const getProductName = getter('inspect-get-product-name', 'print the product name', `Print the product name (the os-release PRETTY_NAME for Linux) or unknown.`, (os) =>
-  orUnknown(os.product_name),
+export const getType = getter(
+  'inspect-get-type',
+  'print the type of operating system',
+  `Print the type: linux, windows, freebsd, …, or unknown.`,
+  (os) => orUnknown(os.name),
 );
-export const getMajor = getter('inspect-get-major-version', 'print the major version', `Print the major version number (0 when unknown).`, (os) => [String(os.major_version)]);
-export const getMinor = getter('inspect-get-minor-version', 'print the minor version', `Print the minor version number (0 when unknown).`, (os) => [String(os.minor_version)]);
-export const getArch = getter('inspect-get-arch', 'print the architecture', `Print the architecture (x86_64, aarch64, i386, …) or unknown.`, (os) => orUnknown(os.arch));
-export const getHostname = getter('inspect-get-hostname', 'print the hostname', `Print the hostname configured in the guest, or unknown.`, (os) => orUnknown(os.hostname));
-export const getPackageFormat = getter('inspect-get-package-format', 'print the package format', `Print the package format (rpm, deb, pacman, apk, …) or unknown.`, (os) =>
-  orUnknown(os.package_format),
+export const getDistro = getter(
+  'inspect-get-distro',
+  'print the distribution',
+  `Print the distribution (debian, fedora, rhel, ubuntu, archlinux, alpine, …) or unknown.`,
+  (os) => orUnknown(os.distro),
+);
+export const getProductName = getter(
+  'inspect-get-product-name',
+  'print the product name',
+  `Print the product name (the os-release PRETTY_NAME for Linux) or unknown.`,
+  (os) => orUnknown(os.product_name),
+);
+export const getMajor = getter(
+  'inspect-get-major-version',
+  'print the major version',
+  `Print the major version number (0 when unknown).`,
+  (os) => [String(os.major_version)],
+);
+export const getMinor = getter(
+  'inspect-get-minor-version',
+  'print the minor version',
+  `Print the minor version number (0 when unknown).`,
+  (os) => [String(os.minor_version)],
+);
+export const getArch = getter(
+  'inspect-get-arch',
+  'print the architecture',
+  `Print the architecture (x86_64, aarch64, i386, …) or unknown.`,
+  (os) => orUnknown(os.arch),
+);
+export const getHostname = getter(
+  'inspect-get-hostname',
+  'print the hostname',
+  `Print the hostname configured in the guest, or unknown.`,
+  (os) => orUnknown(os.hostname),
+);
+export const getPackageFormat = getter(
+  'inspect-get-package-format',
+  'print the package format',
+  `Print the package format (rpm, deb, pacman, apk, …) or unknown.`,
+  (os) => orUnknown(os.package_format),
 );
 export const getPackageManagement = getter(
   'inspect-get-package-management',
@@ -110,7 +149,12 @@ export const getPackageManagement = getter(
   `Print the package management tool (apt, dnf, yum, pacman, apk, …) or unknown.`,
   (os) => orUnknown(os.package_management),
 );
-export const getOsinfo = getter('inspect-get-osinfo', 'print the libosinfo short id', `Print the libosinfo short id (debian12, fedora39, …) or unknown.`, (os) => orUnknown(os.osinfo));
+export const getOsinfo = getter(
+  'inspect-get-osinfo',
+  'print the libosinfo short id',
+  `Print the libosinfo short id (debian12, fedora39, …) or unknown.`,
+  (os) => orUnknown(os.osinfo),
+);
 
 export const getWindowsSystemroot = getter(
   'inspect-get-windows-systemroot',

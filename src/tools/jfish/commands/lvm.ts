@@ -49,7 +49,16 @@ export const pvsFull = defineCommand({
   summary: 'list the physical volumes with their details',
   description: `List the physical volumes as structs: pv_name, pv_uuid, vg_name and pv_size (bytes).`,
   async run(ctx) {
-    await ctx.out.lines(structList(ctx.session.pvsFull().map((p) => [['pv_name', p.name], ['pv_uuid', p.uuid], ['vg_name', p.vg], ['pv_size', p.size]])));
+    await ctx.out.lines(
+      structList(
+        ctx.session.pvsFull().map((p) => [
+          ['pv_name', p.name],
+          ['pv_uuid', p.uuid],
+          ['vg_name', p.vg],
+          ['pv_size', p.size],
+        ]),
+      ),
+    );
   },
 });
 
@@ -63,7 +72,15 @@ export const vgsFull = defineCommand({
     PVs and LVs in each (comma-separated).`,
   async run(ctx) {
     await ctx.out.lines(
-      structList(ctx.session.vgsFull().map((v) => [['vg_name', v.name], ['vg_uuid', v.uuid], ['vg_extent_size', v.extentSize], ['vg_pvs', v.pvs.join(',')], ['vg_lvs', v.lvs.join(',')]])),
+      structList(
+        ctx.session.vgsFull().map((v) => [
+          ['vg_name', v.name],
+          ['vg_uuid', v.uuid],
+          ['vg_extent_size', v.extentSize],
+          ['vg_pvs', v.pvs.join(',')],
+          ['vg_lvs', v.lvs.join(',')],
+        ]),
+      ),
     );
   },
 });
@@ -79,7 +96,14 @@ export const lvsFull = defineCommand({
   async run(ctx) {
     await ctx.out.lines(
       structList(
-        ctx.session.lvsFull().map((l) => [['lv_name', l.name], ['lv_uuid', l.uuid], ['vg_name', l.vg], ['lv_size', l.size], ['lv_segtype', l.segtype], ['lv_unavailable', l.unavailable ?? '']]),
+        ctx.session.lvsFull().map((l) => [
+          ['lv_name', l.name],
+          ['lv_uuid', l.uuid],
+          ['vg_name', l.vg],
+          ['lv_size', l.size],
+          ['lv_segtype', l.segtype],
+          ['lv_unavailable', l.unavailable ?? ''],
+        ]),
       ),
     );
   },
@@ -101,7 +125,10 @@ export const pvcreate = defineCommand({
 export const vgcreate = defineCommand({
   name: 'vgcreate',
   group: 'lvm',
-  args: [{ name: 'volgroup', type: 'string' }, { name: 'physvols', type: 'device', variadic: true }],
+  args: [
+    { name: 'volgroup', type: 'string' },
+    { name: 'physvols', type: 'device', variadic: true },
+  ],
   needsLaunch: true,
   summary: 'create a volume group from physical volumes',
   description: `Create volume group volgroup on the given physical volumes (made with pvcreate).`,
@@ -114,7 +141,11 @@ export const vgcreate = defineCommand({
 export const lvcreate = defineCommand({
   name: 'lvcreate',
   group: 'lvm',
-  args: [{ name: 'logvol', type: 'string' }, { name: 'volgroup', type: 'string' }, { name: 'size', type: 'string' }],
+  args: [
+    { name: 'logvol', type: 'string' },
+    { name: 'volgroup', type: 'string' },
+    { name: 'size', type: 'string' },
+  ],
   needsLaunch: true,
   summary: 'create a logical volume',
   description: `Create a linear logical volume logvol in volgroup. A plain number is megabytes, as in
@@ -129,7 +160,11 @@ export const lvcreate = defineCommand({
 export const lvcreateFree = defineCommand({
   name: 'lvcreate-free',
   group: 'lvm',
-  args: [{ name: 'logvol', type: 'string' }, { name: 'volgroup', type: 'string' }, { name: 'percent', type: 'int' }],
+  args: [
+    { name: 'logvol', type: 'string' },
+    { name: 'volgroup', type: 'string' },
+    { name: 'percent', type: 'int' },
+  ],
   needsLaunch: true,
   summary: 'create a logical volume from a share of the free space',
   description: `Create a linear logical volume using percent (1 to 100) of the free space in volgroup.`,
@@ -175,4 +210,18 @@ export const pvremove = defineCommand({
   },
 });
 
-export const commands = [pvs, vgs, lvs, pvsFull, vgsFull, lvsFull, pvcreate, vgcreate, lvcreate, lvcreateFree, lvremove, vgremove, pvremove];
+export const commands = [
+  pvs,
+  vgs,
+  lvs,
+  pvsFull,
+  vgsFull,
+  lvsFull,
+  pvcreate,
+  vgcreate,
+  lvcreate,
+  lvcreateFree,
+  lvremove,
+  vgremove,
+  pvremove,
+];

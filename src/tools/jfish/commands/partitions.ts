@@ -16,7 +16,16 @@ export const partList = defineCommand({
     part_start (first byte), part_end (last byte) and part_size, in bytes.`,
   async run(ctx, [dev]) {
     const parts = await ctx.session.layout.partList(dev);
-    await ctx.out.lines(structList(parts.map((p) => [['part_num', p.number], ['part_start', p.start], ['part_end', p.end], ['part_size', p.size]])));
+    await ctx.out.lines(
+      structList(
+        parts.map((p) => [
+          ['part_num', p.number],
+          ['part_start', p.start],
+          ['part_end', p.end],
+          ['part_size', p.size],
+        ]),
+      ),
+    );
   },
 });
 

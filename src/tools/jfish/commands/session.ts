@@ -12,7 +12,8 @@ import { guestGlob } from '../guest-glob.js';
 
 function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: boolean | undefined): void {
   if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
-  if (ctx.readonly && readonly === false) throw new JootError('EINVAL', 'readonly:false: jfish was started with --ro (every drive is read-only)');
+  if (ctx.readonly && readonly === false)
+    throw new JootError('EINVAL', 'readonly:false: jfish was started with --ro (every drive is read-only)');
   if (format === '') throw new JootError('EINVAL', "format: '' is not a disk image format");
   ctx.sessions.addDrive(path, { format, readonly: ctx.readonly || readonly === true });
 }
@@ -108,10 +109,17 @@ export const FEATURES: readonly { group: string; available: (h: HostProbe) => bo
 
 /** The real host: $PATH (plus the sbin directories), /proc/filesystems, /dev/nbd0, /proc/misc. */
 export function probeHost(env: NodeJS.ProcessEnv = process.env): HostProbe {
-  const dirs = [...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin'])];
+  const dirs = [
+    ...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin']),
+  ];
   let fs = new Set<string>();
   try {
-    fs = new Set(readFileSync('/proc/filesystems', 'utf8').split('\n').map((l) => l.split('\t').pop()!.trim()).filter(Boolean));
+    fs = new Set(
+      readFileSync('/proc/filesystems', 'utf8')
+        .split('\n')
+        .map((l) => l.split('\t').pop()!.trim())
+        .filter(Boolean),
+    );
   } catch {
     // no /proc: no kernel filesystems known
   }
@@ -238,7 +246,14 @@ export const lcd = defineCommand({
       process.chdir(dir);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+      const why =
+        code === 'ENOENT'
+          ? 'no such directory'
+          : code === 'ENOTDIR'
+            ? 'not a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : String(code ?? e);
       throw new JootError(code === 'ENOENT' ? 'ENOENT' : 'EINVAL', `${dir}: ${why}`, { cause: e });
     }
   },

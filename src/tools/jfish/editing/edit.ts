@@ -103,7 +103,10 @@ export type EditResult = 'changed' | 'unchanged';
 /** A file name for the host copy: the guest basename, made safe (editors pick a mode by it). */
 function copyName(guestPath: string): string {
   const base = guestPath.replace(/\/+$/, '').split('/').pop() ?? '';
-  const safe = base.replace(/[^\w.+,=@-]/g, '_').replace(/^[.-]+/, '').slice(0, 100);
+  const safe = base
+    .replace(/[^\w.+,=@-]/g, '_')
+    .replace(/^[.-]+/, '')
+    .slice(0, 100);
   return safe || 'file';
 }
 
@@ -129,7 +132,7 @@ export async function editFile(reader: GuestReader, writer: GuestWriter, guestPa
     try {
       status = await (opts.run ?? runEditorInTerminal)([...argv, copy]);
     } catch (e) {
-      const why = errnoOf(e) === 'ENOENT' ? 'not found' : errnoOf(e) ?? (e instanceof Error ? e.message : String(e));
+      const why = errnoOf(e) === 'ENOENT' ? 'not found' : (errnoOf(e) ?? (e instanceof Error ? e.message : String(e)));
       throw new JootError('ECMD', `editor '${argv[0]}' could not be started: ${why}`, { cause: e });
     }
     if (status !== 0) throw new JootError('ECMD', `editor '${argv[0]}' failed (exit ${status}); ${guestPath} was not changed`);
@@ -137,7 +140,11 @@ export async function editFile(reader: GuestReader, writer: GuestWriter, guestPa
     try {
       after = await fsp.readFile(copy);
     } catch (e) {
-      throw new JootError('EIO', `the edited copy of ${guestPath} could not be read back (${errnoOf(e) ?? 'error'}); ${guestPath} was not changed`, { cause: e });
+      throw new JootError(
+        'EIO',
+        `the edited copy of ${guestPath} could not be read back (${errnoOf(e) ?? 'error'}); ${guestPath} was not changed`,
+        { cause: e },
+      );
     }
     if (after.equals(before)) return 'unchanged';
 

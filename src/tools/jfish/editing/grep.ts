@@ -277,10 +277,14 @@ async function* chunks(reader: GuestReader, guestPath: string, compressed: boole
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const magic = head.subarray(0, bytesRead);
     if (compressed && (magic.subarray(0, 3).equals(Buffer.from('BZh')) || magic.equals(XZ_MAGIC))) {
-      throw new JootError('EUNSUPPORTED', `${guestPath}: only gzip-compressed files can be searched (this is ${magic[0] === 0x42 ? 'bzip2' : 'xz'})`);
+      throw new JootError(
+        'EUNSUPPORTED',
+        `${guestPath}: only gzip-compressed files can be searched (this is ${magic[0] === 0x42 ? 'bzip2' : 'xz'})`,
+      );
     }
     const raw = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 });
-    const src: AsyncIterable<Buffer> = compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, createGunzip(), () => undefined) : raw;
+    const src: AsyncIterable<Buffer> =
+      compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, createGunzip(), () => undefined) : raw;
     try {
       for await (const c of src) yield c;
     } catch (e) {

@@ -18,10 +18,13 @@ function missingTool(e: unknown): boolean {
 export async function readSelinuxLabel(host: string, warn?: (m: string) => void, runner: Runner = run): Promise<string | undefined> {
   let r;
   try {
-    r = await runner('getfattr', ['-h', '--absolute-names', '-e', 'hex', '-n', NAME, '--', host], { allowFailure: true, timeoutMs: 30_000 });
+    r = await runner('getfattr', ['-h', '--absolute-names', '-e', 'hex', '-n', NAME, '--', host], {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    });
   } catch (e) {
     if (missingTool(e)) {
-      warn?.("getfattr is not installed (Debian package attr): an SELinux label is not kept");
+      warn?.('getfattr is not installed (Debian package attr): an SELinux label is not kept');
       return undefined;
     }
     throw e;
@@ -40,7 +43,10 @@ export async function writeSelinuxLabel(host: string, hex: string, guestPath: st
   try {
     r = await runner('setfattr', ['-h', '-n', NAME, '-v', hex, '--', host], { allowFailure: true, timeoutMs: 30_000 });
   } catch (e) {
-    if (missingTool(e)) throw new JootError('EUNSUPPORTED', `${guestPath}: setfattr is not installed (Debian package attr): the SELinux label was lost`, { cause: e });
+    if (missingTool(e))
+      throw new JootError('EUNSUPPORTED', `${guestPath}: setfattr is not installed (Debian package attr): the SELinux label was lost`, {
+        cause: e,
+      });
     throw e;
   }
   if (r.exitCode !== 0) {

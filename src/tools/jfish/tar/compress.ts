@@ -112,7 +112,8 @@ async function onPath(prog: string): Promise<boolean> {
 }
 
 async function programFilter(prog: string, args: string[]): Promise<Filter> {
-  if (!(await onPath(prog))) throw new JootError('EUNSUPPORTED', `${prog}: program not found on the host (install it to use this compression)`);
+  if (!(await onPath(prog)))
+    throw new JootError('EUNSUPPORTED', `${prog}: program not found on the host (install it to use this compression)`);
   trace(`${quoteForTrace(prog, args)} (pipe)`);
   // plain spawn, not execa: execa drops stdout data that is not read at once, and this
   // stdout is binary and read at the consumer's pace

@@ -122,7 +122,8 @@ export async function extractToGuest(
   };
   const guestPathOf = (k: string, display: string): string => {
     const s = Buffer.from(k, 'latin1').toString('utf8');
-    if (Buffer.from(s, 'utf8').toString('latin1') !== k) throw new MemberError(`${display}: cannot resolve a non-UTF-8 path through a guest symbolic link`);
+    if (Buffer.from(s, 'utf8').toString('latin1') !== k)
+      throw new MemberError(`${display}: cannot resolve a non-UTF-8 path through a guest symbolic link`);
     return `${guestTop === '/' ? '' : guestTop}/${s}`;
   };
 
@@ -131,7 +132,10 @@ export async function extractToGuest(
     let host: Buffer = top;
     for (let i = 0; i < comps.length; i++) {
       const k = key(comps.slice(0, i + 1));
-      if (made.has(k)) throw new MemberError(`${display}: refusing to extract through the symbolic link '${Buffer.from(k, 'latin1').toString('utf8')}' made by this archive`);
+      if (made.has(k))
+        throw new MemberError(
+          `${display}: refusing to extract through the symbolic link '${Buffer.from(k, 'latin1').toString('utf8')}' made by this archive`,
+        );
       const cached = dirs.get(k);
       if (cached) {
         host = cached;
@@ -178,7 +182,8 @@ export async function extractToGuest(
       if (st.isDirectory()) await fsp.rmdir(host);
       else await fsp.unlink(host);
     } catch (e) {
-      if (errnoOf(e) === 'ENOTEMPTY' || errnoOf(e) === 'EEXIST') throw new MemberError(`${display}: Cannot create: a non-empty directory is in the way`);
+      if (errnoOf(e) === 'ENOTEMPTY' || errnoOf(e) === 'EEXIST')
+        throw new MemberError(`${display}: Cannot create: a non-empty directory is in the way`);
       if (errnoOf(e) !== 'ENOENT') throw fail(e, display, 'Cannot unlink');
     }
     if (st.isDirectory() || st.isSymbolicLink()) forget(k);
@@ -241,7 +246,12 @@ export async function extractToGuest(
         : ['mknod', ['-m', '0600', '--', p, h.type === T.char ? 'c' : 'b', String(h.devmajor), String(h.devminor)]];
     const r = await run(args[0] as string, args[1] as string[], { allowFailure: true });
     if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').pop()?.replace(/^[^:]*: .*?: /, '') || `exit ${r.exitCode}`;
+      const why =
+        r.stderr
+          .trim()
+          .split('\n')
+          .pop()
+          ?.replace(/^[^:]*: .*?: /, '') || `exit ${r.exitCode}`;
       throw new MemberError(`${display}: Cannot mknod: ${why}`);
     }
     const st = await lstat(host, display);
@@ -263,8 +273,7 @@ export async function extractToGuest(
       if (type === T.dir) {
         dirMeta.push({ host: top, h, display: guestTop });
         await noteAttrs(top, h, guestTop);
-      }
-      else throw new MemberError(`${display}: not extracted: the member names the target directory`);
+      } else throw new MemberError(`${display}: not extracted: the member names the target directory`);
       return;
     }
     if (type === 'S' || type === 'M' || Object.keys(h.pax ?? {}).some((k) => k.startsWith('GNU.sparse.'))) {

@@ -151,7 +151,7 @@ function octal(v: number, len: number): Buffer | undefined {
   if (!Number.isSafeInteger(v) || v < 0) return undefined;
   const s = v.toString(8);
   if (s.length > len - 1) return undefined;
-  return Buffer.from(s.padStart(len - 1, '0') + '\0', 'latin1');
+  return Buffer.from(`${s.padStart(len - 1, '0')}\0`, 'latin1');
 }
 
 /** One pax record; its length prefix counts itself. */
@@ -209,7 +209,10 @@ export function encodeHeader(h: TarHeader): { block: Buffer; pax: Buffer | undef
   else put(b, 157, 100, h.linkname);
   put(b, 257, 6, Buffer.from('ustar\0', 'latin1'));
   put(b, 263, 2, Buffer.from('00', 'latin1'));
-  for (const [off, key, v] of [[265, 'uname', h.uname], [297, 'gname', h.gname]] as const) {
+  for (const [off, key, v] of [
+    [265, 'uname', h.uname],
+    [297, 'gname', h.gname],
+  ] as const) {
     const buf = Buffer.from(v, 'utf8');
     if (buf.length > 31) recs.push(paxRecord(key, buf));
     else put(b, off, 32, buf);
@@ -219,7 +222,7 @@ export function encodeHeader(h: TarHeader): { block: Buffer; pax: Buffer | undef
   for (const [key, value] of h.extraPax ?? []) recs.push(paxRecord(key, value));
   b.write('        ', 148, 'latin1');
   const [sum] = checksums(b);
-  put(b, 148, 8, Buffer.from(sum.toString(8).padStart(6, '0') + '\0 ', 'latin1'));
+  put(b, 148, 8, Buffer.from(`${sum.toString(8).padStart(6, '0')}\0 `, 'latin1'));
   return { block: b, pax: recs.length ? Buffer.concat(recs) : undefined };
 }
 

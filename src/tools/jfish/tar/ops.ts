@@ -65,7 +65,13 @@ async function throughFilter(filter: Filter, produce: () => Promise<void>, sink:
     await Promise.all([producing, consume]);
   } catch {
     // a compressor that died on its own explains a broken pipe better than the pipe does
-    const own = await Promise.race([filter.wait().then(() => undefined, (x: unknown) => x), new Promise((r) => setTimeout(r, 200, undefined))]);
+    const own = await Promise.race([
+      filter.wait().then(
+        () => undefined,
+        (x: unknown) => x,
+      ),
+      new Promise((r) => setTimeout(r, 200, undefined)),
+    ]);
     filter.abort();
     await Promise.allSettled([producing, consume]);
     throw own ?? failed;
@@ -93,7 +99,14 @@ export async function tarOut(s: TransferSession, guestDir: string, local: string
   try {
     const produce = async (tarSink: (b: Buffer) => Promise<void>): Promise<void> => {
       const tar = new TarWriter(tarSink);
-      await packGuestDir(s.reader, guestDir, tar, { excludes: o.excludes, owners, warn: io.warn, stderr: io.stderr, stopped, attrs: o.attrs });
+      await packGuestDir(s.reader, guestDir, tar, {
+        excludes: o.excludes,
+        owners,
+        warn: io.warn,
+        stderr: io.stderr,
+        stopped,
+        attrs: o.attrs,
+      });
       await tar.finish();
     };
     if (filter) await throughFilter(filter, () => produce((b) => filter.write(b)), sink);
@@ -143,7 +156,13 @@ function looksLikeTar(head: Buffer): boolean {
 }
 
 /** guestfish tar-in: unpack the host tar file `local` (`-`: stdin) into the guest directory. */
-export async function tarIn(s: TransferSession, local: string, guestDir: string, o: { compress: Compression; attrs?: AttrOptions }, io: TarIo): Promise<void> {
+export async function tarIn(
+  s: TransferSession,
+  local: string,
+  guestDir: string,
+  o: { compress: Compression; attrs?: AttrOptions },
+  io: TarIo,
+): Promise<void> {
   await s.writer.hostPathForWrite(guestDir); // a read-only session stops here, before any reading
   if (!(await s.reader.isDir(guestDir))) throw new JootError('EINVAL', `${guestDir}: Not a directory`);
   const owners = await guestOwners(s.reader);
@@ -183,7 +202,13 @@ export async function tarIn(s: TransferSession, local: string, guestDir: string,
     if (!filter) throw e;
     // A decompressor that died on its own (bad data) explains "Unexpected EOF" better: give
     // it a moment to report before stopping it.
-    const own = await Promise.race([filter.wait().then(() => undefined, (x: unknown) => x), new Promise((r) => setTimeout(r, 200, undefined))]);
+    const own = await Promise.race([
+      filter.wait().then(
+        () => undefined,
+        (x: unknown) => x,
+      ),
+      new Promise((r) => setTimeout(r, 200, undefined)),
+    ]);
     filter.abort();
     await pumping?.catch(() => undefined);
     throw own ?? e;

@@ -38,7 +38,7 @@ export function globToRegExp(pattern: string): RegExp {
     const c = p[i]!;
     if (c === '*') re += '.*';
     else if (c === '?') re += '.';
-    else if (c === '\\' && i + 1 < p.length) re += escape(p[++i]!);
+    else if (c === '\\' && i + 1 < p.length) re += escapeGlobChar(p[++i]!);
     else if (c === '[') {
       const close = p.indexOf(']', i + 2);
       if (close === -1) {
@@ -46,15 +46,15 @@ export function globToRegExp(pattern: string): RegExp {
         continue;
       }
       let body = p.slice(i + 1, close);
-      if (body.startsWith('!')) body = '^' + body.slice(1);
-      re += '[' + body.replace(/\\/g, '\\\\') + ']';
+      if (body.startsWith('!')) body = `^${body.slice(1)}`;
+      re += `[${body.replace(/\\/g, '\\\\')}]`;
       i = close;
-    } else re += escape(c);
+    } else re += escapeGlobChar(c);
   }
   return new RegExp(`^${re}$`, 's');
 }
 
-function escape(c: string): string {
+function escapeGlobChar(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
@@ -106,7 +106,10 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
   const patterns = opts.excludes.map(globToRegExp);
   const links = new Map<string, Buffer>();
   const display = (member: Buffer): string => {
-    const rel = member.toString('utf8').replace(/^\.\/?/, '').replace(/\/$/, '');
+    const rel = member
+      .toString('utf8')
+      .replace(/^\.\/?/, '')
+      .replace(/\/$/, '');
     return rel === '' ? guestTop : `${guestTop === '/' ? '' : guestTop}/${rel}`;
   };
   const lstat = async (host: Buffer | string, member: Buffer): Promise<Stats | undefined> => {
@@ -218,7 +221,9 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
     }
     if (st.isCharacterDevice() || st.isBlockDevice()) {
       const [devmajor, devminor] = devParts(st.rdev);
-      await tar.add(header(member, st, st.isCharacterDevice() ? T.char : T.block, { devmajor, devminor, extraPax: paxFor(host, member, st) }));
+      await tar.add(
+        header(member, st, st.isCharacterDevice() ? T.char : T.block, { devmajor, devminor, extraPax: paxFor(host, member, st) }),
+      );
       return;
     }
     if (st.isFIFO()) {
@@ -237,10 +242,13 @@ export async function packGuestDir(reader: GuestReader, guestDir: string, tar: T
     }
     try {
       const fst = await fh.stat();
-      if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev) throw new JootError('EIO', `${display(member)}: changed while it was read`);
+      if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev)
+        throw new JootError('EIO', `${display(member)}: changed while it was read`);
       const progress = new Progress(`tar-out ${display(member)}`, fst.size, opts.stderr);
-      await tar.add(header(member, fst, T.file, { size: fst.size, extraPax: paxFor(host, member, fst) }), fileChunks(fh, fst.size, progress, display(member)), (missing) =>
-        opts.warn(`${display(member)}: File shrank by ${missing} bytes; padding with zeros`),
+      await tar.add(
+        header(member, fst, T.file, { size: fst.size, extraPax: paxFor(host, member, fst) }),
+        fileChunks(fh, fst.size, progress, display(member)),
+        (missing) => opts.warn(`${display(member)}: File shrank by ${missing} bytes; padding with zeros`),
       );
     } finally {
       await fh.close().catch(() => undefined);

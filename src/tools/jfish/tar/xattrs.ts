@@ -12,7 +12,6 @@
 // root: every directory above them is a real directory below the guest root.
 import { JootError } from '../../../appliance/errors.js';
 import { run as defaultRun, type Runner } from '../../../appliance/run.js';
-import type { Owners } from './owners.js';
 
 export interface AttrOptions {
   xattrs: boolean;
@@ -112,7 +111,16 @@ export interface AclIds {
   gidOf(name: string): number | undefined;
 }
 
-const TAGS: Record<string, number> = { user: ACL_TAG.user, u: ACL_TAG.user, group: ACL_TAG.group, g: ACL_TAG.group, mask: ACL_TAG.mask, m: ACL_TAG.mask, other: ACL_TAG.other, o: ACL_TAG.other };
+const TAGS: Record<string, number> = {
+  user: ACL_TAG.user,
+  u: ACL_TAG.user,
+  group: ACL_TAG.group,
+  g: ACL_TAG.group,
+  mask: ACL_TAG.mask,
+  m: ACL_TAG.mask,
+  other: ACL_TAG.other,
+  o: ACL_TAG.other,
+};
 
 /** acl_from_text: entries separated by newlines or commas, '#' comments, long or one-letter
  *  tags, names (looked up with `ids`) or numbers as qualifiers. */
@@ -138,7 +146,8 @@ export function aclFromText(text: string, ids: AclIds): AclEntry[] {
     }
     if (tag !== ACL_TAG.user && tag !== ACL_TAG.group) throw new JootError('EINVAL', `bad ACL entry '${s}'`);
     const id = /^[0-9]+$/.test(qual) ? Number(qual) : tag === ACL_TAG.user ? ids.uidOf(qual) : ids.gidOf(qual);
-    if (id === undefined || id > 0xfffffffe) throw new JootError('EINVAL', `ACL entry '${s}': no such ${tag === ACL_TAG.user ? 'user' : 'group'} in the guest`);
+    if (id === undefined || id > 0xfffffffe)
+      throw new JootError('EINVAL', `ACL entry '${s}': no such ${tag === ACL_TAG.user ? 'user' : 'group'} in the guest`);
     out.push({ tag, perm, id });
   }
   return out;
@@ -152,7 +161,14 @@ export const encodeXattrName = (name: string): string => name.replace(/%/g, '%25
 export const decodeXattrName = (kw: string): string => kw.replace(/%3D/g, '=').replace(/%25/g, '%');
 
 /** The pax records for one member's attributes (GNU tar's order: ACLs, label, xattrs). */
-export function attrsToPax(attrs: ReadonlyMap<string, Buffer>, mode: number, isDir: boolean, isLink: boolean, o: AttrOptions, names: AclNames): [string, Buffer][] {
+export function attrsToPax(
+  attrs: ReadonlyMap<string, Buffer>,
+  mode: number,
+  isDir: boolean,
+  isLink: boolean,
+  o: AttrOptions,
+  names: AclNames,
+): [string, Buffer][] {
   const recs: [string, Buffer][] = [];
   if (o.acls && !isLink) {
     const access = attrs.get(ACL_ACCESS);
@@ -180,7 +196,13 @@ export function attrsToPax(attrs: ReadonlyMap<string, Buffer>, mode: number, isD
 }
 
 /** The attributes to set from a member's pax records (values are latin1 byte strings). */
-export function paxToAttrs(pax: Readonly<Record<string, string>>, isDir: boolean, isLink: boolean, o: AttrOptions, ids: AclIds): [string, Buffer][] {
+export function paxToAttrs(
+  pax: Readonly<Record<string, string>>,
+  isDir: boolean,
+  isLink: boolean,
+  o: AttrOptions,
+  ids: AclIds,
+): [string, Buffer][] {
   const out: [string, Buffer][] = [];
   if (o.xattrs) {
     for (const [k, v] of Object.entries(pax)) {
@@ -256,7 +278,12 @@ const ARG_BYTES = 96 * 1024;
 
 /** The attributes of host paths (links not followed). Paths that are not valid UTF-8 cannot be
  *  passed as arguments: skipped with a warning. Filesystems without attributes give none. */
-export async function readAttrs(paths: readonly Buffer[], warn: (m: string) => void, display: (p: Buffer) => string, run: Runner = defaultRun): Promise<Map<string, Map<string, Buffer>>> {
+export async function readAttrs(
+  paths: readonly Buffer[],
+  warn: (m: string) => void,
+  display: (p: Buffer) => string,
+  run: Runner = defaultRun,
+): Promise<Map<string, Map<string, Buffer>>> {
   const out = new Map<string, Map<string, Buffer>>();
   const batches: string[][] = [];
   let batch: string[] = [];
@@ -278,7 +305,8 @@ export async function readAttrs(paths: readonly Buffer[], warn: (m: string) => v
   if (batch.length) batches.push(batch);
   for (const b of batches) {
     const r = await run('getfattr', ['-h', '-d', '-m', '-', '-e', 'base64', '--absolute-names', '--', ...b], { allowFailure: true });
-    if (r.exitCode !== 0 && r.stdout === '' && !r.stderr.includes(': ')) throw new JootError('ECMD', `getfattr failed (exit ${r.exitCode}): ${r.stderr.trim() || 'no output'}`);
+    if (r.exitCode !== 0 && r.stdout === '' && !r.stderr.includes(': '))
+      throw new JootError('ECMD', `getfattr failed (exit ${r.exitCode}): ${r.stderr.trim() || 'no output'}`);
     for (const [k, v] of parseGetfattr(r.stdout)) out.set(k, v);
     for (const line of r.stderr.split('\n')) {
       if (line.trim() === '' || /Operation not supported|No such file or directory/.test(line)) continue;
@@ -290,11 +318,18 @@ export async function readAttrs(paths: readonly Buffer[], warn: (m: string) => v
 
 /** Set attributes on host paths (links not followed), all in one setfattr process. Failures
  *  are warned about one line each, as GNU tar does; they do not fail the extraction. */
-export async function writeAttrs(items: readonly { path: Buffer; attrs: readonly [string, Buffer][] }[], warn: (m: string) => void, run: Runner = defaultRun): Promise<void> {
+export async function writeAttrs(
+  items: readonly { path: Buffer; attrs: readonly [string, Buffer][] }[],
+  warn: (m: string) => void,
+  run: Runner = defaultRun,
+): Promise<void> {
   const todo = items.filter((i) => i.attrs.length > 0);
   if (todo.length === 0) return;
   const dump = todo
-    .map((i) => `# file: ${quote(i.path)}\n${i.attrs.map(([n, v]) => `${quote(Buffer.from(n, 'utf8'))}=0s${v.toString('base64')}\n`).join('')}\n`)
+    .map(
+      (i) =>
+        `# file: ${quote(i.path)}\n${i.attrs.map(([n, v]) => `${quote(Buffer.from(n, 'utf8'))}=0s${v.toString('base64')}\n`).join('')}\n`,
+    )
     .join('');
   const r = await run('setfattr', ['-h', '--restore=-'], { input: dump, allowFailure: true });
   for (const line of r.stderr.split('\n')) if (line.trim() !== '') warn(line.replace(/^setfattr: /, ''));
