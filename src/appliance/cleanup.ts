@@ -2,8 +2,8 @@
 // released in reverse order on close, on error and on SIGINT/SIGTERM. Each entry is
 // also written to the session's record (see registry.ts) so that a later joot can reap
 // what a SIGKILLed one left.
-import { oneLine } from './errors.js';
-import { trace } from './run.js';
+import { oneLine } from '../core/errors.js';
+import { trace } from '../core/run.js';
 import type { Resource, SessionRecord } from './registry.js';
 
 interface Entry {

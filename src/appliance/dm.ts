@@ -1,8 +1,8 @@
 // Device-mapper, on hosts that have it: LVs that are not one contiguous extent range
 // (several linear segments, striped) get a private dm device from the table the LVM scan
 // planned. Never LVM activation: the guest's VG stays unknown to the host's LVM.
-import { JootError } from './errors.js';
-import { run, retryWhileBusy } from './run.js';
+import { JootError } from '../core/errors.js';
+import { run, retryWhileBusy } from '../core/run.js';
 import type { CleanupStack } from './cleanup.js';
 
 export async function attachDmTable(name: string, table: string, readonly: boolean, stack: CleanupStack): Promise<string> {

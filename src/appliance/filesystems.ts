@@ -7,7 +7,7 @@
 // subvolume list is checked against the mounted filesystem, so no name can make up an entry.
 import { lstat, mkdir, realpath, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, warn } from './run.js';
+import { run, warn } from '../core/run.js';
 import { hasControlChars } from './guest-names.js';
 
 export interface Probe {

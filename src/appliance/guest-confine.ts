@@ -19,7 +19,7 @@
 // numbers and the filter depend on the architecture: node knows it and passes them (JOOT_NR,
 // JOOT_SECCOMP), so the perl side has no table.
 import { endianness } from 'node:os';
-import { JootError } from './errors.js';
+import { JootError } from '../core/errors.js';
 
 /** Audit architecture values (linux/audit.h) */
 const AUDIT_ARCH = {

@@ -52,8 +52,8 @@ import { constants as osConstants } from 'node:os';
 import { trackLive, untrackLive } from './cleanup.js';
 import { confineEnv } from './guest-confine.js';
 import { relayCommand } from './guest-tty.js';
-import { JootError } from './errors.js';
-import { loadExeca, quoteForTrace, run, trace } from './run.js';
+import { JootError } from '../core/errors.js';
+import { loadExeca, quoteForTrace, run, trace } from '../core/run.js';
 
 export interface GuestMount {
   /** the guest path (for messages) */

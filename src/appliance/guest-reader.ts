@@ -16,7 +16,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError, errnoOf } from './errors.js';
+import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestStat } from './types.js';
 
 export interface ReaderOptions {

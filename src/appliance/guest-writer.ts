@@ -22,7 +22,7 @@ import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { JootError, errnoOf } from './errors.js';
+import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestReader } from './guest-reader.js';
 
 export interface WriterOptions {

@@ -1,7 +1,7 @@
 // Long-running helper processes (qemu-storage-daemon, qemu-nbd, FUSE drivers): started,
 // waited for until ready, registered for release, and stopped in order.
-import { JootError } from './errors.js';
-import { spawnHelper, sleep, trace } from './run.js';
+import { JootError } from '../core/errors.js';
+import { spawnHelper, sleep, trace } from '../core/run.js';
 import { processStart } from './registry.js';
 import type { CleanupStack } from './cleanup.js';
 

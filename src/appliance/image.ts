@@ -4,11 +4,11 @@
 // layer with its driver, file and data file pinned and no backing, so it opens nothing else.
 // Nothing here writes to the image.
 import { open, realpath, stat } from 'node:fs/promises';
-import { parseJsonExact } from './json.js';
-import { JootError } from './errors.js';
+import { parseJsonExact } from '../core/json.js';
+import { JootError } from '../core/errors.js';
 import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from './image-headers.js';
 import { checkNamedPath, type BackingAllowance } from './named-path.js';
-import { run, type RunResult } from './run.js';
+import { run, type RunResult } from '../core/run.js';
 import type { ImageFormat } from './types.js';
 
 export interface ImageLayer {

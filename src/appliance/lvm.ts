@@ -15,8 +15,8 @@
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JootError } from './errors.js';
-import { run, trace, commandError, type Runner } from './run.js';
+import { JootError } from '../core/errors.js';
+import { run, trace, commandError, type Runner } from '../core/run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
 

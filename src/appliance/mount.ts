@@ -3,8 +3,8 @@
 // read-only, and the image's bytes must not change). Filesystems the kernel lacks go
 // through their FUSE drivers.
 import { readFile } from 'node:fs/promises';
-import { JootError } from './errors.js';
-import { run, sleep } from './run.js';
+import { JootError } from '../core/errors.js';
+import { run, sleep } from '../core/run.js';
 import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
 

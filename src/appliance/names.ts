@@ -1,7 +1,7 @@
 // Canonical guest device names. Drives are /dev/sda, /dev/sdb… in the order they were
 // added; partitions /dev/sda1…; LVs /dev/VG/LV; btrfs subvolumes btrfsvol:/dev/sda1/PATH.
 // Users may also type /dev/vdX, /dev/hdX, /dev/xvdX and /dev/mapper/VG-LV.
-import { JootError } from './errors.js';
+import { JootError } from '../core/errors.js';
 
 /** 0 → a, 25 → z, 26 → aa (as the kernel names sd devices) */
 export function driveLetters(index: number): string {

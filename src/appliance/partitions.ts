@@ -3,8 +3,8 @@
 // added with partx where the kernel has no partition parser (like this CI host).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { JootError } from './errors.js';
-import { run, retryWhileBusy, sleep, type Runner } from './run.js';
+import { JootError } from '../core/errors.js';
+import { run, retryWhileBusy, sleep, type Runner } from '../core/run.js';
 import { settle } from './udev.js';
 
 export interface HostPartition {

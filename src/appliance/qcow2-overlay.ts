@@ -10,7 +10,7 @@
 //   cluster 3…: L1 table, all zero; the file ends right after its last entry
 // Facts from qemu's docs/interop/qcow2.txt; all fields big-endian.
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { JootError } from './errors.js';
+import { JootError } from '../core/errors.js';
 import { EXT_BACKING_FORMAT, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
 
 const CLUSTER_BITS = 16;

@@ -6,12 +6,12 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { run, trace, sleep } from './run.js';
-import { JootError, oneLine } from './errors.js';
-import { withLock } from './dir-lock.js';
-import { alive, processStart } from './processes.js';
+import { run, trace, sleep } from '../core/run.js';
+import { JootError, oneLine } from '../core/errors.js';
+import { withLock } from '../core/dir-lock.js';
+import { alive, processStart } from '../core/processes.js';
 
-export { processStart } from './processes.js';
+export { processStart } from '../core/processes.js';
 
 export type Resource =
   | { kind: 'dir'; path: string }

@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
-import { JootError, isJootError } from './errors.js';
+import { JootError, isJootError } from '../core/errors.js';
 import { checkImage, probeImage, type ImageInfo } from './image.js';
 import { probeImageWithCache, type CachedProbe } from './probe-cache.js';
 import { chooseBackend } from './attach/choose.js';
@@ -16,12 +16,12 @@ import { hostHasDeviceMapper, planLv, scanLvm, toPublic, type LvmScan, type LvPl
 import { attachDmTable } from './dm.js';
 import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
-import { requireRoot } from './privilege.js';
+import { requireRoot } from '../core/privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
-import { setVerbose, warn } from './run.js';
+import { setVerbose, warn } from '../core/run.js';
 import type {
   DriveOptions,
   FilesystemInfo,

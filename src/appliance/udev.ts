@@ -2,7 +2,7 @@
 // creates device nodes asynchronously; `udevadm settle` waits for it. Without a daemon
 // (containers, this CI) settle is a 20 ms no-op, so it is skipped.
 import { existsSync } from 'node:fs';
-import { run, type Runner } from './run.js';
+import { run, type Runner } from '../core/run.js';
 
 export function udevRunning(): boolean {
   return existsSync('/run/udev/control');

@@ -1,6 +1,6 @@
 // Changes to keys and values at the cell level: everything the writer does besides allocation.
 // Each keeps the parent's counts and largest-name/-data fields and its last-written time right.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import { CellStore } from './cells.js';
 import { MAX_KEY_NAME, MAX_VALUE_NAME, NONE, SIG_LF, SIG_LH, bad, hex } from './format.js';
 import { NK, newNk, nkData, nkName, touchNk } from './keys.js';

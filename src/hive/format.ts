@@ -1,7 +1,7 @@
 // Constants of the regf format (Windows registry hive files) and the one error helper the
 // hive code throws. Offsets inside the hive are "cell indexes": relative to the start of the
 // hive bins data, i.e. file offset - 4096 (BASE). Layouts follow msuhanov's regf specification.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 
 /** Size of the base block; every cell index is relative to the byte after it. */
 export const BASE = 4096;

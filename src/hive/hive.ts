@@ -1,5 +1,5 @@
 // Hive: open a regf file from a buffer, walk and look up keys, edit, and serialize.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import { newBaseBlock, readBaseBlock, writeBaseBlock } from './base-block.js';
 import { CellStore } from './cells.js';
 import { BASE, HBIN_ALIGN, HBIN_HEADER, KEY_HIVE_ENTRY, KEY_NO_DELETE, NONE } from './format.js';

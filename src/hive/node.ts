@@ -1,6 +1,6 @@
 // HiveNode: a key. A thin handle (hive + cell index) that reads the cells afresh on every
 // call, so handles stay valid while the hive is edited (until their own key is deleted).
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import type { Hive } from './hive.js';
 import { NONE, REG_DWORD, REG_MULTI_SZ, REG_QWORD, REG_SZ, dateFromFiletime } from './format.js';
 import { addChild, deleteKey, deleteValue, findChild, findValue, setValue, valueOffsets } from './edit.js';

@@ -1,7 +1,7 @@
 // Export a key and everything below it as a .reg file the way regedit writes one:
 // "Windows Registry Editor Version 5.00", CRLF, UTF-16LE with a BOM, hex data wrapped at
 // 80 columns. Data that a "string" or dword: form cannot carry exactly goes out as hex(N).
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import { REG_BINARY, REG_DWORD, REG_SZ } from './format.js';
 import type { HiveNode } from './node.js';
 import type { HiveValue } from './value.js';

@@ -1,6 +1,6 @@
 // Apply a parsed .reg file to a hive. The .reg names keys from a registry root
 // (HKEY_LOCAL_MACHINE\SOFTWARE\…); `prefix` says which of those the hive is mounted at.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import type { Hive } from './hive.js';
 import { upcase } from './names.js';
 import { parseReg, type RegFile } from './reg-parse.js';

@@ -2,7 +2,7 @@
 // "Windows Registry Editor Version 5.00", UTF-16LE with BOM or UTF-8/ASCII, [KEY], [-KEY],
 // "name"="string", @= for the default value, dword:, hex:, hex(N): and "name"=- deletions,
 // with hex data continued over lines ending in \.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import { REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ } from './format.js';
 
 export type RegOp =

@@ -1,6 +1,6 @@
 // HiveValue: one value of a key, decoded on demand. Also the encoders for typed data, shared
 // by the writer API and the .reg merge.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import type { CellStore } from './cells.js';
 import { REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_QWORD, REG_SZ, typeName } from './format.js';
 import { readData, vkName, vkSize, vkType } from './values.js';

@@ -4,7 +4,7 @@
 // formatting an entry back (octal escapes for blanks and backslashes), canonical mountpoint
 // comparison, and line-exact insertion / removal that keeps every other byte of the file.
 // Pure: text in, text out; the guest I/O is the caller's.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 import { parseFstab, type FstabEntry } from './fstab.js';
 
 export interface NewFstabEntry {

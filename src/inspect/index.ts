@@ -3,8 +3,8 @@
 // and /var mounted from there (so a separate /usr or /var is merged in), and its facts and
 // packages read — all through the guest-rooted reader.
 import type { Session } from '../appliance/session.js';
-import { oneLine } from '../appliance/errors.js';
-import { trace, warn } from '../appliance/run.js';
+import { oneLine } from '../core/errors.js';
+import { trace, warn } from '../core/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { linuxFacts } from './linux/facts.js';

@@ -4,10 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { oneLine } from '../appliance/errors.js';
+import { oneLine } from '../core/errors.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
-import { escapeControls } from './escape.js';
-import { flush } from './output.js';
+import { escapeControls } from '../core/escape.js';
+import { flush } from '../core/output.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
 export class UsageError extends Error {

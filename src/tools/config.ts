@@ -27,7 +27,7 @@ import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ini from 'ini';
-import { JootError } from '../appliance/errors.js';
+import { JootError } from '../core/errors.js';
 
 export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only', 'linger', 'backing_dirs'] as const;
 export type SettingName = (typeof SETTINGS)[number];

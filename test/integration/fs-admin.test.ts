@@ -22,7 +22,7 @@ import {
   zeroStart,
   type FsType,
 } from '../../src/appliance/fs-admin/index.js';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/session.js';
-import { isJootError } from '../../src/appliance/errors.js';
+import { isJootError } from '../../src/core/errors.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 import { mountinfo } from './session-helpers.js';
 

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from '../../src/appliance/run.js';
+import { run } from '../../src/core/run.js';
 import { scanLvm, planLv, toPublic, hostHasDeviceMapper, type LvmScan } from '../../src/appliance/lvm.js';
 
 const MiB = 1024 * 1024;

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NEEDS_ROOT, requireRoot } from '../../src/appliance/privilege.js';
+import { NEEDS_ROOT, requireRoot } from '../../src/core/privilege.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -1,9 +1,9 @@
 // Exact integers beyond 2^53 (issue 12, point 9), without a disk: tool JSON read with
 // parseJsonExact, sfdisk tables in bytes as bigints, struct fields and JSON output written exactly.
 import { describe, expect, it } from 'vitest';
-import { exactInteger, parseJsonExact } from '../../src/appliance/json.js';
+import { exactInteger, parseJsonExact } from '../../src/core/json.js';
 import { parseSfdiskJson } from '../../src/appliance/layout/partition-table.js';
-import { jsonText } from '../../src/tools/escape.js';
+import { jsonText } from '../../src/core/escape.js';
 import { fieldText, structList } from '../../src/tools/jfish/structs.js';
 
 const EiB = 2n ** 60n;

@@ -1,9 +1,9 @@
-// The one escaping of guest text for terminals (src/tools/escape.ts) and where the writers
+// The one escaping of guest text for terminals (src/core/escape.ts) and where the writers
 // apply it: `lines`/`guestText` escape when the reader is a terminal, `write` never does.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { escapeControls, jsonText } from '../../src/tools/escape.js';
-import { contentLines, StreamWriter } from '../../src/tools/output.js';
+import { escapeControls, jsonText } from '../../src/core/escape.js';
+import { contentLines, StreamWriter } from '../../src/core/output.js';
 
 const HOSTILE = 'a\x1b]0;pwned\x07b\x1b[2Jc';
 

@@ -16,7 +16,7 @@ import {
   validateRelabel,
   validateUuid,
 } from '../../src/appliance/fs-admin/index.js';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 
 function jerr(fn: () => unknown): JootError {
   try {

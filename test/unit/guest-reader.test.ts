@@ -4,7 +4,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 
 let tmp: string; // holds the guest root and a decoy "host" tree next to it
 let root: string;

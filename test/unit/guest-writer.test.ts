@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 
 const isRoot = process.getuid?.() === 0;
 let tmp: string; // holds the guest root and a decoy "host" tree next to it

@@ -3,7 +3,7 @@
 // tree. Each must give a one-line EFORMAT JootError, quickly: never a RangeError, a hang, or a
 // giant allocation.
 import { describe, expect, it } from 'vitest';
-import { isJootError } from '../../src/appliance/errors.js';
+import { isJootError } from '../../src/core/errors.js';
 import { Hive, REG_BINARY } from '../../src/hive/index.js';
 import { minimalHive, xorChecksum } from './hive-tools.js';
 

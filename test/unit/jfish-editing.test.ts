@@ -28,7 +28,7 @@ import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { editFile, splitCommand } from '../../src/tools/jfish/editing/edit.js';
 import { bytesToMatchString, compilePattern, posixToRegExp } from '../../src/tools/jfish/editing/grep.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
-import type { Writer } from '../../src/tools/output.js';
+import type { Writer } from '../../src/core/output.js';
 
 const root = process.getuid?.() === 0;
 const hasTool = (t: string) => {

@@ -5,10 +5,10 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
-import type { Writer } from '../../src/tools/output.js';
+import type { Writer } from '../../src/core/output.js';
 import type { Ctx } from '../../src/tools/jfish/command.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';

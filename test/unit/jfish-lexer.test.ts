@@ -2,7 +2,7 @@
 // examples in guestfish(1): QUOTING, ESCAPE SEQUENCES, COMMENTS, RUNNING COMMANDS LOCALLY,
 // PIPES, HOME DIRECTORIES, EXIT ON ERROR BEHAVIOUR, UPLOADING (here-documents).
 import { describe, expect, it } from 'vitest';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 import { expandTilde, lexLine, quoteWord, splitScript, type Line } from '../../src/tools/jfish/lexer.js';
 
 const cmd = (name: string, args: string[] = [], extra: { ignoreErrors?: boolean; pipe?: string } = {}): Line => ({

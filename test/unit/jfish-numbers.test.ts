@@ -1,8 +1,8 @@
 // guestfish's integer syntax (guestfish(1) NUMBERS: SIZE SUFFIX, OCTAL AND HEXADECIMAL
 // NUMBERS; gnulib xstrtoll with suffixes "0kKMGTPEZY").
 import { describe, expect, it } from 'vitest';
-import { JootError } from '../../src/appliance/errors.js';
-import { parseInt32, parseInt64, parseMode, parseSafeInt, parseSize } from '../../src/tools/jfish/numbers.js';
+import { JootError } from '../../src/core/errors.js';
+import { parseInt32, parseInt64, parseMode, parseSafeInt, parseSize } from '../../src/core/numbers.js';
 
 const K = 1024n;
 

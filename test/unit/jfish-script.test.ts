@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/tools/cli.js';
-import type { Writer } from '../../src/tools/output.js';
+import type { Writer } from '../../src/core/output.js';
 import { parseMountSpec, prescan } from '../../src/tools/jfish/argv.js';
 import { defineCommand, type Ctx } from '../../src/tools/jfish/command.js';
 import { ExitRequest } from '../../src/tools/jfish/control.js';

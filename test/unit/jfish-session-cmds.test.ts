@@ -2,7 +2,7 @@
 // the session holder behind `reopen`, `time`'s dispatch and line, `supported`'s checks — and
 // the remote script protocol's pieces. No root, no devices: fake sessions stand in.
 import { describe, expect, it } from 'vitest';
-import type { Writer } from '../../src/tools/output.js';
+import type { Writer } from '../../src/core/output.js';
 import { parseArgs, specProblems, usage } from '../../src/tools/jfish/args.js';
 import { defineCommand } from '../../src/tools/jfish/command.js';
 import { elapsedText, FEATURES, supportedLines, type HostProbe } from '../../src/tools/jfish/commands/session.js';

@@ -2,9 +2,9 @@
 // a fake session stands in for the appliance.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 import { UsageError } from '../../src/tools/cli.js';
-import { StreamWriter, type Writer } from '../../src/tools/output.js';
+import { StreamWriter, type Writer } from '../../src/core/output.js';
 import { parseArgs, usage } from '../../src/tools/jfish/args.js';
 import { prescan, splitCommands } from '../../src/tools/jfish/argv.js';
 import { defineCommand, type Command, type Ctx } from '../../src/tools/jfish/command.js';

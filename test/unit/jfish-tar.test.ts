@@ -28,7 +28,7 @@ import { GuestWriter } from '../../src/appliance/guest-writer.js';
 import type { Ctx } from '../../src/tools/jfish/command.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
-import type { Writer } from '../../src/tools/output.js';
+import type { Writer } from '../../src/core/output.js';
 import { ByteSource } from '../../src/tools/jfish/tar/bytes.js';
 import { decodeHeader, encodeHeader, T, type TarHeader } from '../../src/tools/jfish/tar/header.js';
 import { tarIn, tarOut, type TarIo } from '../../src/tools/jfish/tar/ops.js';

@@ -16,8 +16,8 @@ import {
   type LvmScan,
   type RawLv,
 } from '../../src/appliance/lvm.js';
-import type { Runner, RunOptions, RunResult } from '../../src/appliance/run.js';
-import { JootError } from '../../src/appliance/errors.js';
+import type { Runner, RunOptions, RunResult } from '../../src/core/run.js';
+import { JootError } from '../../src/core/errors.js';
 
 // Recorded with the exact command scanLvm runs (see fullreportArgs), on a GPT disk /dev/loop0 whose
 // two partitions are the PVs of vg0 (root: linear, 1 segment; split: linear, 2 segments; striped:

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeNbdBackend, qemuNbdConnectArgs } from '../../src/appliance/attach/nbd.js';
 import { CleanupStack } from '../../src/appliance/cleanup.js';
-import type { RunOptions, RunResult } from '../../src/appliance/run.js';
+import type { RunOptions, RunResult } from '../../src/core/run.js';
 import type { ImageInfo } from '../../src/appliance/image.js';
 
 const image: ImageInfo = {

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 import { classify, type Role } from '../../src/inspect/roots.js';
 import type { GuestFiles } from '../../src/inspect/types.js';
 

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import type { InitSqlJsStatic, SqlJsStatic } from 'sql.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { JootError } from '../../src/appliance/errors.js';
+import { JootError } from '../../src/core/errors.js';
 import { readBdbHash } from '../../src/inspect/apps/rpm-bdb.js';
 import { NeedMoreBytes, readRpmPackage, RPM_TYPE, RpmHeader } from '../../src/inspect/apps/rpm-header.js';
 import { readNdbBlobs } from '../../src/inspect/apps/rpm-ndb.js';

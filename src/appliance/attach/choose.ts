@@ -1,7 +1,7 @@
 // Which backend attaches a drive: the caller's choice, else $JOOT_BACKEND, else by host and
 // image — a loop device for raw files (fastest: no userspace hop), kernel NBD where the host
 // has it, the qemu-storage-daemon FUSE export everywhere else.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import type { ImageInfo } from '../image.js';
 import type { BackendName } from '../types.js';
 import type { AttachBackend } from './backend.js';

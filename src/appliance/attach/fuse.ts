@@ -2,7 +2,7 @@
 // and exports it as a FUSE file; a loop device on that file gives the kernel a block device.
 import { writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { startHelper, helperMessage } from '../helper.js';
 import type { ImageInfo } from '../image.js';
 import { attachLoop } from './loop.js';

@@ -1,8 +1,8 @@
 // Loop devices: the raw-file backend, and the last hop of the FUSE backend and of LVs.
 import type { CleanupStack } from '../cleanup.js';
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { readFile, stat } from 'node:fs/promises';
-import { run, retryWhileBusy } from '../run.js';
+import { run, retryWhileBusy } from '../../core/run.js';
 import type { ImageInfo } from '../image.js';
 import { loopDiskseq } from '../registry.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';

@@ -2,8 +2,8 @@
 // the kernel scans its partitions. Used when /dev/nbd0 exists (not on this CI host).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JootError } from '../errors.js';
-import { run, retryWhileBusy, sleep, type Runner } from '../run.js';
+import { JootError } from '../../core/errors.js';
+import { run, retryWhileBusy, sleep, type Runner } from '../../core/run.js';
 import { processStart } from '../registry.js';
 import { settle } from '../udev.js';
 import type { ImageInfo } from '../image.js';

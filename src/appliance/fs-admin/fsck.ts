@@ -2,7 +2,7 @@
 // and e2fsck (correct / forceall). Each type goes straight to its real checker, because the
 // fsck(8) front end runs fsck.xfs and fsck.btrfs, which check nothing and always succeed;
 // each checker's exit code is turned into fsck(8)'s bits.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { hostHas } from './host-tools.js';
 import { runTool, toolMessage, type Command } from './tool-error.js';
 import { isExt, normalizeFsType, type FsType } from './types.js';

@@ -2,7 +2,7 @@
 // truncate a long label (mke2fs, e2label, xfs_admin, mkswap, swaplabel, ntfslabel all do),
 // and a truncated label is worse than an error. The limits are what the on-disk format holds
 // and the tools of this host can write.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { normalizeFsType, type FsType } from './types.js';
 
 export interface LabelRule {

@@ -1,6 +1,6 @@
 // Making filesystems (guestfish mkfs / mkswap, virt-format): one forced, quiet,
 // non-interactive command per type, with every option checked before anything is written.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { hostHas } from './host-tools.js';
 import { validateLabel } from './labels.js';
 import { runTool, type Command } from './tool-error.js';

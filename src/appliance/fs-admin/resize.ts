@@ -2,7 +2,7 @@
 // an unmounted filesystem is checked with e2fsck -fy first: resize2fs refuses one that was
 // not freshly checked.
 import { readFile, realpath } from 'node:fs/promises';
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { runTool } from './tool-error.js';
 
 export interface ResizeOptions {

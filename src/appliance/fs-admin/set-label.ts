@@ -1,6 +1,6 @@
 // Changing the label of an existing filesystem (guestfish set-label), with the label rules
 // checked first: the tools themselves truncate long labels without failing.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { hostHas } from './host-tools.js';
 import { validateRelabel } from './labels.js';
 import { runTool, type Command } from './tool-error.js';

@@ -1,6 +1,6 @@
 // Changing the UUID (or volume serial) of an existing filesystem (guestfish set-uuid),
 // with the format checked first.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { hostHas } from './host-tools.js';
 import { runTool, type Command } from './tool-error.js';
 import { validateUuid } from './uuids.js';

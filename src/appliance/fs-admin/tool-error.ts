@@ -1,8 +1,8 @@
 // Run an administration tool and, when it fails, turn its chatter into one line: the last
 // line that says what went wrong, naming the device verbatim (callers rewrite host device
 // names into guest names, so the path must appear as it was passed).
-import { JootError, type JootErrorCode } from '../errors.js';
-import { retryWhileBusy, run, type RunOptions, type RunResult } from '../run.js';
+import { JootError, type JootErrorCode } from '../../core/errors.js';
+import { retryWhileBusy, run, type RunOptions, type RunResult } from '../../core/run.js';
 
 export interface Command {
   cmd: string;

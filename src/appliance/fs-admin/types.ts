@@ -1,6 +1,6 @@
 // The filesystem types joot can make and administer, and the names users may give them.
 // One canonical name per kind (what blkid reports), so every other module switches on it.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 
 export const FS_TYPES = ['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'vfat', 'ntfs', 'swap'] as const;
 export type FsType = (typeof FS_TYPES)[number];

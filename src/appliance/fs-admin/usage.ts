@@ -1,7 +1,7 @@
 // Space and inode usage of a mounted filesystem (guestfish df, statvfs), from statfs(2)
 // on the host mount point: no df to run and parse.
 import { statfs } from 'node:fs/promises';
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 
 /** Counts and bytes as bigints: exact for any filesystem size (statfs with bigint: true). */
 export interface FilesystemUsage {

@@ -1,7 +1,7 @@
 // UUID (volume serial) formats per filesystem, checked before any tool runs: the tools'
 // own messages for a malformed one vary from clear to none (xfs_admin, fatlabel), and a
 // normalized form is what each tool wants.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { normalizeFsType, type FsType } from './types.js';
 
 const RFC4122 = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

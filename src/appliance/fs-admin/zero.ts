@@ -7,8 +7,8 @@
 // pages itself when the device cannot do better); the last resort writes zeros from here.
 // Plain discard (blkdiscard) is never used: it does not promise zeros on every device.
 import { open } from 'node:fs/promises';
-import { JootError } from '../errors.js';
-import { run, trace } from '../run.js';
+import { JootError } from '../../core/errors.js';
+import { run, trace } from '../../core/run.js';
 import { isDeviceMounted } from './resize.js';
 import { runTool } from './tool-error.js';
 import { hostPartitions } from './wipe.js';

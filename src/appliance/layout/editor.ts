@@ -3,8 +3,8 @@
 // guest name to the host device, refuse a read-only drive or anything mounted on it, do the
 // change with the real tool, then let the session find partitions, LVs and filesystems again.
 import { open } from 'node:fs/promises';
-import { JootError } from '../errors.js';
-import { run } from '../run.js';
+import { JootError } from '../../core/errors.js';
+import { run } from '../../core/run.js';
 import { parseSubvolumeList } from '../filesystems.js';
 import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';

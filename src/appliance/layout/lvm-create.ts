@@ -3,9 +3,9 @@
 // the private lvm.conf (no backup/archive files in the host's /etc/lvm, no devices file, no
 // udev), and --driverloaded n: nothing is activated, so this works without device-mapper.
 // The session maps the new LVs itself (loop over the extents, or dm where the host has it).
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { LVM_SCAN_CONFIG, lvmSystemDir } from '../lvm.js';
-import { run, type Runner } from '../run.js';
+import { run, type Runner } from '../../core/run.js';
 
 async function lvm(sub: string, scope: readonly string[], args: string[], runner: Runner): Promise<void> {
   const env: Record<string, string> = { LVM_SUPPRESS_FD_WARNINGS: '1' };

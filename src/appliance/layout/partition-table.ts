@@ -2,9 +2,9 @@
 // or notify the kernel itself (--no-reread --no-tell-kernel): the session re-syncs the kernel's
 // partition devices afterwards with partx, which works with and without a kernel partition
 // parser, and retries while udev's probes hold the device (see partitions.ts).
-import { JootError } from '../errors.js';
-import { exactInteger, parseJsonExact } from '../json.js';
-import { commandError, run, type Runner } from '../run.js';
+import { JootError } from '../../core/errors.js';
+import { exactInteger, parseJsonExact } from '../../core/json.js';
+import { commandError, run, type Runner } from '../../core/run.js';
 
 export type TableType = 'dos' | 'gpt';
 export type PartKind = 'primary' | 'logical' | 'extended';

@@ -1,7 +1,7 @@
 // Laying out a blank disk from a plan: wipe, partition table, LVM, filesystems. One plan type
 // serves jformat (virt-format's one-partition layouts) and jfish -N (guestfish's prepared
 // disks: fs, lvfs, bootroot, …). validatePlan finds every problem before a byte is written.
-import { JootError } from '../errors.js';
+import { JootError } from '../../core/errors.js';
 import { validateLabel } from '../fs-admin/labels.js';
 import { supportedMkfsTypes, MKFS_PROGRAM } from '../fs-admin/mkfs.js';
 import { normalizeFsType, type FsType } from '../fs-admin/types.js';

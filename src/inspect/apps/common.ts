@@ -1,6 +1,6 @@
 // What every package-database reader shares: the result shape, the sort order, and the
 // "[epoch:]version[-release]" split (dpkg, apk and pacman all write versions that way).
-import { JootError, errnoOf } from '../../appliance/errors.js';
+import { JootError, errnoOf } from '../../core/errors.js';
 import type { Application, GuestFiles } from '../types.js';
 
 /** An application list, or why there is none. `undefined` from a lister means "no such

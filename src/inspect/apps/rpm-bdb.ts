@@ -19,7 +19,7 @@
 // once (a loop or a shared chain is an error), every offset and length is checked against
 // its page, so the work and the memory are bounded by the file's size.
 
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 const HASH_MAGIC = 0x061561;
 const BTREE_MAGIC = 0x053162;

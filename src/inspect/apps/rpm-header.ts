@@ -13,7 +13,7 @@
 // the start): everything is checked against the full length, and a value that lies beyond
 // the prefix throws NeedMoreBytes, for the caller to retry with the whole blob.
 
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 export const RPMTAG = {
   NAME: 1000,

@@ -13,7 +13,7 @@
 // Debian's rpm is built without ndb; the unit test reads a file written by rpm 4.18's own
 // rpmpkg.c (compiled from Debian's rpm source package with a small driver).
 
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 const PAGE = 4096;
 const BLK = 16;

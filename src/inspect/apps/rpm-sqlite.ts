@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Database, InitSqlJsStatic, SqlJsStatic, Statement } from 'sql.js';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { NeedMoreBytes } from './rpm-header.js';
 
 let sqlJs: Promise<SqlJsStatic> | undefined;

@@ -15,7 +15,7 @@
 // A database that exists but cannot be read is an error naming the file, never an empty list.
 // A bad record among good ones is skipped with a warning, as `rpm -qa` skips it.
 
-import { oneLine } from '../../appliance/errors.js';
+import { oneLine } from '../../core/errors.js';
 import type { Application, GuestFiles } from '../types.js';
 import type { AppsResult } from './common.js';
 import { readBdbHash } from './rpm-bdb.js';

@@ -1,8 +1,8 @@
 // The Windows roots of a launched session: every filesystem that could hold one is mounted
 // read-only at "/" in turn and classified (roots.ts), as inspection does, and left unmounted.
 import type { Session } from '../../appliance/session.js';
-import { oneLine } from '../../appliance/errors.js';
-import { trace } from '../../appliance/run.js';
+import { oneLine } from '../../core/errors.js';
+import { trace } from '../../core/run.js';
 import { classify } from '../roots.js';
 
 export interface WindowsRoot {

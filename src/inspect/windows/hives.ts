@@ -1,7 +1,7 @@
 // Opening a guest's registry hives through the guest-rooted reader. Hives are read whole
 // (Hive works on a buffer) but bounded: a SOFTWARE hive can pass 100 MB on a long-lived
 // system, more than that is refused rather than read.
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { Hive } from '../../hive/index.js';
 import type { GuestFiles } from '../types.js';
 import { nocaseFile } from './paths.js';

@@ -2,7 +2,7 @@
 // at "/": SOFTWARE (product, version, build, applications), SYSTEM (control set, hostname,
 // drive letters), and the PE header of a System32 binary (arch). A hive that cannot be read is a
 // warning (and applications_error when the applications were asked for), never a failed run.
-import { oneLine } from '../../appliance/errors.js';
+import { oneLine } from '../../core/errors.js';
 import { osinfoWindows } from '../osinfo.js';
 import type { Application, GuestFiles } from '../types.js';
 import { driveMappings, type PartitionForMapping } from './drive-mappings.js';

@@ -1,7 +1,7 @@
 // Turning a command's words into typed values, from its ArgSpecs alone: counts, ints,
 // bools, device/path shapes. Commands never parse their own arguments.
-import { parseInt32, parseSafeInt } from './numbers.js';
-import { JootError } from '../../appliance/errors.js';
+import { parseInt32, parseSafeInt } from '../../core/numbers.js';
+import { JootError } from '../../core/errors.js';
 import type { ArgSpec, ArgValue, Command } from './command.js';
 
 /** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */

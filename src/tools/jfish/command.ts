@@ -1,7 +1,7 @@
 // The shape of one jfish command record. Every command is declared once, with a typed
 // signature; the parser, the validation, `help` and the dispatcher all read these records.
 import type { Session } from '../../appliance/index.js';
-import type { Writer } from '../output.js';
+import type { Writer } from '../../core/output.js';
 
 export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'int64' | 'bool' | 'filein' | 'fileout';
 

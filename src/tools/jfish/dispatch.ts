@@ -1,11 +1,11 @@
 // Running a script of commands: look each up, parse its arguments from its ArgSpecs,
 // refuse launch-needing commands before `run`, stop at the first failure.
-import { oneLine } from '../../appliance/errors.js';
-import { quoteForTrace } from '../../appliance/run.js';
+import { oneLine } from '../../core/errors.js';
+import { quoteForTrace } from '../../core/run.js';
 import { parseArgs } from './args.js';
 import type { ArgValue, Command, CommandTable, Ctx, SessionHolder } from './command.js';
 import { ExitRequest } from './control.js';
-import type { Writer } from '../output.js';
+import type { Writer } from '../../core/output.js';
 
 export interface Invocation {
   command: Command;

@@ -6,7 +6,7 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
-import { JootError, errnoOf } from '../../appliance/errors.js';
+import { JootError, errnoOf } from '../../core/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 
 /** A host fs error as a JootError naming the guest path only. */

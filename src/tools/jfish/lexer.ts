@@ -15,7 +15,7 @@
 //   - an unquoted argument that begins with `~` can be expanded as a host home directory
 //     (only if the caller passes `home`, which keeps this module pure).
 // Only spaces and tabs separate words. There is no line continuation.
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 export type Line =
   | { kind: 'empty' }

@@ -3,11 +3,11 @@
 // by default); an existing file is never overwritten.
 import { existsSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { applyPlan, fsPlan, validatePlan, type LayoutPlan } from '../../appliance/layout/prepare.js';
 import { diskName } from '../../appliance/names.js';
 import type { Session } from '../../appliance/session.js';
-import { parseSize } from './numbers.js';
+import { parseSize } from '../../core/numbers.js';
 
 export interface PreparedDisk {
   file: string;

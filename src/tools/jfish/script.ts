@@ -8,10 +8,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { oneLine } from '../../appliance/errors.js';
-import { quoteForTrace } from '../../appliance/run.js';
-import { escapeControls } from '../escape.js';
-import { TextWriter } from '../output.js';
+import { oneLine } from '../../core/errors.js';
+import { quoteForTrace } from '../../core/run.js';
+import { escapeControls } from '../../core/escape.js';
+import { TextWriter } from '../../core/output.js';
 import type { Ctx } from './command.js';
 import { ExitRequest } from './control.js';
 import { CommandError, execute, prepare, withOut } from './dispatch.js';

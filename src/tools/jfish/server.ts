@@ -14,7 +14,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { printError } from '../cli.js';
-import { TextWriter } from '../output.js';
+import { TextWriter } from '../../core/output.js';
 import { ExitRequest } from './control.js';
 import { runScript, withOut } from './dispatch.js';
 import {

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Session } from '../../appliance/index.js';
-import { oneLine } from '../../appliance/errors.js';
+import { oneLine } from '../../core/errors.js';
 import { interruptedBy } from '../../appliance/cleanup.js';
-import { setVerbose } from '../../appliance/run.js';
+import { setVerbose } from '../../core/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
-import { escapeControls } from '../escape.js';
+import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
-import { StreamWriter } from '../output.js';
+import { StreamWriter } from '../../core/output.js';
 import { prescan } from './argv.js';
 import { createPrepared, layOutPrepared, preparedHelp } from './prepared.js';
 import { ExitRequest } from './control.js';

@@ -1,7 +1,7 @@
 // What jfish does before the first command when -i or -m is given: launch, then mount the
 // inspected operating system's filesystems (-i) or the ones named (-m), as guestfish does.
 // Also the holder of jfish's session (Sessions), which `add` and `reopen` go through.
-import { JootError, oneLine } from '../../appliance/errors.js';
+import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
 import { inspect } from '../../inspect/index.js';
 import type { MountSpec } from './argv.js';

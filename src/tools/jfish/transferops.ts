@@ -19,10 +19,10 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError, errnoOf } from '../../appliance/errors.js';
+import { JootError, errnoOf } from '../../core/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 import type { GuestWriter } from '../../appliance/guest-writer.js';
-import type { Writer } from '../output.js';
+import type { Writer } from '../../core/output.js';
 import { openGuestFile } from './fileops.js';
 import { Progress, type ProgressStream } from './progress.js';
 

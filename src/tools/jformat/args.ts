@@ -1,6 +1,6 @@
 // jformat's command line: virt-format's options, in order (--format applies to the -a after it).
 import { UsageError } from '../cli.js';
-import { parseSize } from '../jfish/numbers.js';
+import { parseSize } from '../../core/numbers.js';
 
 export const usage = `Usage: jformat -a IMAGE [-a IMAGE…] [options]
 

@@ -3,7 +3,7 @@
 // RAID, dm-crypt). The message says which.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 function sysName(dev: string): string | undefined {
   try {

@@ -4,13 +4,13 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { JootError, isJootError } from '../../appliance/errors.js';
+import { JootError, isJootError } from '../../core/errors.js';
 import { probeImage } from '../../appliance/image.js';
-import { requireRoot } from '../../appliance/privilege.js';
+import { requireRoot } from '../../core/privilege.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 import { fsPlan, applyPlan, defaultTable, validatePlan, type Content, type LayoutPlan } from '../../appliance/layout/prepare.js';
-import { run, setVerbose } from '../../appliance/run.js';
+import { run, setVerbose } from '../../core/run.js';
 import { Session } from '../../appliance/session.js';
 import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage, type Args } from './args.js';

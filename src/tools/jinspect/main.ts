@@ -2,15 +2,15 @@
 // operating system on them, and prints one JSON document (or virt-inspector's XML).
 import { open } from 'node:fs/promises';
 import { Session } from '../../appliance/index.js';
-import { requireRoot } from '../../appliance/privilege.js';
-import { setVerbose } from '../../appliance/run.js';
+import { requireRoot } from '../../core/privilege.js';
+import { setVerbose } from '../../core/run.js';
 import { inspect } from '../../inspect/index.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
 import { parseArgs, usage } from './args.js';
-import { jsonText } from '../escape.js';
-import { StreamWriter } from '../output.js';
-import { JootError } from '../../appliance/errors.js';
+import { jsonText } from '../../core/escape.js';
+import { StreamWriter } from '../../core/output.js';
+import { JootError } from '../../core/errors.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 

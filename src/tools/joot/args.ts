@@ -1,6 +1,6 @@
 // joot's command-line parsing: a small getopt for each subcommand (options before or after
 // the operands, --opt=value or --opt value, `--` ends the options), and name validation.
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { UsageError } from '../cli.js';
 
 export interface OptSpec {

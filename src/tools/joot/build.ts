@@ -14,8 +14,8 @@ import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync, write
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { trackLive, untrackLive } from '../../appliance/cleanup.js';
-import { JootError } from '../../appliance/errors.js';
-import { isVerbose, run, trace } from '../../appliance/run.js';
+import { JootError } from '../../core/errors.js';
+import { isVerbose, run, trace } from '../../core/run.js';
 import { checkName, parseSize } from './args.js';
 import { inspectImage } from './images.js';
 import type { Store } from './store.js';

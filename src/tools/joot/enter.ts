@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { guestExec } from '../../appliance/guest-exec.js';
-import { isVerbose, trace } from '../../appliance/run.js';
+import { isVerbose, trace } from '../../core/run.js';
 import { askEnter, sayBye } from './holder-client.js';
 import type { Failure, Hello } from './holder.js';
 import { Store, type JootMeta } from './store.js';

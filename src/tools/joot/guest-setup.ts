@@ -7,7 +7,7 @@
 // killed before that leaves the file for the next holder, which undoes it first.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trace } from '../../appliance/run.js';
+import { trace } from '../../core/run.js';
 import type { Session } from '../../appliance/session.js';
 import { Store } from './store.js';
 

@@ -11,9 +11,9 @@
 //                   cleanup): an idle holder releases everything, answers {"ok":true} and
 //                   exits; one with enters in it answers {"ok":false,"clients":N}.
 import { connect, type Socket } from 'node:net';
-import { JootError } from '../../appliance/errors.js';
-import { alive } from '../../appliance/processes.js';
-import { sleep, trace } from '../../appliance/run.js';
+import { JootError } from '../../core/errors.js';
+import { alive } from '../../core/processes.js';
+import { sleep, trace } from '../../core/run.js';
 import type { Failure, Hello } from './holder.js';
 import { Store } from './store.js';
 

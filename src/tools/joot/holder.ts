@@ -25,9 +25,9 @@ import { closeSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync }
 import { createServer, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { prepareGuestRoot } from '../../appliance/guest-exec.js';
-import { JootError, oneLine } from '../../appliance/errors.js';
+import { JootError, oneLine } from '../../core/errors.js';
 import { processStart } from '../../appliance/registry.js';
-import { run, trace } from '../../appliance/run.js';
+import { run, trace } from '../../core/run.js';
 import { Session } from '../../appliance/session.js';
 import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
 import { canRun, hostArch } from '../jfish/commands/guest.js';

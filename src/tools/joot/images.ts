@@ -2,7 +2,7 @@
 // image_path globs, default_image, or a path).
 import { realpathSync, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { probeImage } from '../../appliance/image.js';
 import { checkName, humanSize } from './args.js';
 import { backingOptions } from '../backing.js';

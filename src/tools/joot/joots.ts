@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { JootError } from '../../appliance/errors.js';
-import { run } from '../../appliance/run.js';
+import { JootError } from '../../core/errors.js';
+import { run } from '../../core/run.js';
 import { checkName, humanSize } from './args.js';
 import { formatTable, resolveImage } from './images.js';
 import { releaseIdle } from './holder-client.js';

@@ -8,12 +8,12 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapDeadSessions } from '../../appliance/registry.js';
-import { requireRoot } from '../../appliance/privilege.js';
-import { setVerbose, trace } from '../../appliance/run.js';
+import { requireRoot } from '../../core/privilege.js';
+import { setVerbose, trace } from '../../core/run.js';
 import { formatConfig, loadConfig } from '../config.js';
 import { runCli, UsageError, versionLine } from '../cli.js';
-import { jsonText } from '../escape.js';
-import { StreamWriter } from '../output.js';
+import { jsonText } from '../../core/escape.js';
+import { StreamWriter } from '../../core/output.js';
 import { operands, parseArgs } from './args.js';
 // The commands' modules load on use: most of the code (the session, inspection) is needed by a
 // few commands only, and parsing all of it costs ~60 ms on every call.

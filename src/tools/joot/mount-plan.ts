@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { oneLine } from '../../appliance/errors.js';
-import { trace } from '../../appliance/run.js';
+import { oneLine } from '../../core/errors.js';
+import { trace } from '../../core/run.js';
 import type { Session } from '../../appliance/session.js';
 // loaded when a plan is made: inspection is most of the holder's code, and a plan is reused
 

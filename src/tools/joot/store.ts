@@ -24,11 +24,11 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, lstatSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import { processStart, runDir } from '../../appliance/registry.js';
 import type { JootConfig } from '../config.js';
 import { checkName } from './args.js';
-import { acquire, alive, withLock, type Lock } from '../../appliance/dir-lock.js';
+import { acquire, alive, withLock, type Lock } from '../../core/dir-lock.js';
 
 export interface ImageEntry {
   name: string;

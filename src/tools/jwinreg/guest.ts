@@ -1,6 +1,6 @@
 // jwinreg's side of the guest: open the image, find its one Windows root, and turn a hive
 // reference into the hive file's real-cased guest path (case-insensitive, as Windows names it).
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
 import type { Hive } from '../../hive/index.js';
 import { windowsRoots, type WindowsRoot } from '../../inspect/windows/find.js';

@@ -5,7 +5,7 @@
 //                → the profile directory named by SOFTWARE's ProfileList\<SID>\ProfileImagePath, \NTUSER.DAT
 //   HKU\<user>   → \Users\<user>\NTUSER.DAT (or \Documents and Settings\<user>\NTUSER.DAT)
 // (virt-win-reg names .DEFAULT's keys HKEY_LOCAL_MACHINE\.DEFAULT; here HKEY_USERS\.DEFAULT.)
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from '../../core/errors.js';
 
 export type HiveRef =
   | { kind: 'config'; name: 'SAM' | 'SECURITY' | 'SOFTWARE' | 'SYSTEM' | 'DEFAULT' }

@@ -2,7 +2,7 @@
 // merged in memory first (a bad line or a missing hive changes nothing); then each changed hive
 // is written: a backup of the old file next to it (synced), the new hive to a temp file (synced),
 // renamed over the old one, the directory synced, and only then the backup removed.
-import { JootError, oneLine } from '../../appliance/errors.js';
+import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
 import { Hive, mergeReg, parseReg, type RegOp } from '../../hive/index.js';
 import type { WindowsRoot } from '../../inspect/windows/find.js';

@@ -3,7 +3,7 @@
 // atomically (temp file in the same guest directory + rename), keeping mode and owner; they
 // are refused in a read-only session.
 import { printError } from '../../cli.js';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { addFstabEntry, formatEntry, listFstab, removeFstabEntry } from '../../../inspect/fstab-edit.js';
 import { defineCommand, type Ctx } from '../command.js';
 import { editFile } from '../editing/edit.js';

@@ -4,7 +4,7 @@
 // "PATH: the session is read-only"; on a filesystem mounted read-only, with the kernel's
 // "PATH: Read-only file system". What a file holds (cat, head, tail) is written exactly, also to
 // a terminal; names (ls, ll, find, readlink) are guest text, escaped on a terminal (output.ts).
-import { contentLines } from '../../output.js';
+import { contentLines } from '../../../core/output.js';
 import { defineCommand } from '../command.js';
 import {
   CHECKSUM_TYPES,

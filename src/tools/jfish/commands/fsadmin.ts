@@ -1,9 +1,9 @@
 // Making and administering filesystems: mkfs, mkswap, labels, UUIDs, checks, resizing,
 // wiping, usage, btrfs subvolumes, blkid. All go through the session's layout editor, which
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { defineCommand, type Ctx } from '../command.js';
-import { parseSize } from '../numbers.js';
+import { parseSize } from '../../../core/numbers.js';
 import { structList } from '../structs.js';
 
 const device = { name: 'device', type: 'device' } as const;

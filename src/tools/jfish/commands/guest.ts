@@ -4,7 +4,7 @@
 // program may write anywhere) and on guests of another architecture (it could not run, or would
 // need an emulator the host may not have).
 import { endianness } from 'node:os';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { guestExec, lastLine } from '../../../appliance/guest-exec.js';
 import { ARCH_BINARIES, detectArch } from '../../../inspect/linux/arch.js';
 import { defineCommand, type Ctx } from '../command.js';

@@ -2,7 +2,7 @@
 // walked and edited by handles, written back with hivex-commit. Handles are what hivex and
 // guestfish print: the file offsets of the key (nk) and value (vk) cells. Everything works on
 // joot's TypeScript hive library (src/hive); the file is read once at hivex-open.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import type { Session } from '../../../appliance/index.js';
 import { BASE } from '../../../hive/format.js';
 import {

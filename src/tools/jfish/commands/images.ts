@@ -1,10 +1,10 @@
 // New image files on the host: sparse (and add it) and disk-create, with qemu-img. An existing
 // file is never overwritten.
 import { existsSync } from 'node:fs';
-import { JootError } from '../../../appliance/errors.js';
-import { run } from '../../../appliance/run.js';
+import { JootError } from '../../../core/errors.js';
+import { run } from '../../../core/run.js';
 import { defineCommand } from '../command.js';
-import { parseSize } from '../numbers.js';
+import { parseSize } from '../../../core/numbers.js';
 
 const FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx', 'vpc'];
 

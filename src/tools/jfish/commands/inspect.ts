@@ -4,7 +4,7 @@
 // with no disks currently mounted", inspect-os mounts and unmounts filesystems itself: it is
 // refused while anything is mounted, and leaves nothing mounted.
 import { structList } from '../structs.js';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import type { Session } from '../../../appliance/index.js';
 import { inspect } from '../../../inspect/index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../../../inspect/types.js';

@@ -1,7 +1,7 @@
 // LVM: physical volumes, volume groups and logical volumes found in the guest's disks.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
-import { parseSize } from '../numbers.js';
+import { parseSize } from '../../../core/numbers.js';
 import { structList } from '../structs.js';
 
 export const pvs = defineCommand({

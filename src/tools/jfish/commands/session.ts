@@ -2,7 +2,7 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { hostHasNbd } from '../../../appliance/attach/nbd.js';
 import { hostHasDeviceMapper } from '../../../appliance/lvm.js';
 import { ExitRequest } from '../control.js';

@@ -4,7 +4,7 @@
 // a hostile guest can make us touch a host file. Optional arguments are guestfish's
 // `name:value` words (compress:gzip numericowner:true excludes:PATTERN,...).
 import { printError } from '../../cli.js';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { compressions, type Compression } from '../tar/compress.js';
 import { tarIn, tarOut, type TarIo } from '../tar/ops.js';

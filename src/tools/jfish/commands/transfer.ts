@@ -4,7 +4,7 @@
 // directory (see lcd). A progress bar goes to stderr for transfers over 8 MiB when stderr is
 // a terminal. tar-in / tar-out are in tar.ts.
 import { printError } from '../../cli.js';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { usage } from '../args.js';
 import { defineCommand, type Command } from '../command.js';
 import { copyIn, copyOut, download, upload, type TransferIo } from '../transferops.js';

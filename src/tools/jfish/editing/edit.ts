@@ -12,7 +12,7 @@ import { promises as fsp } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
-import { JootError, errnoOf } from '../../../appliance/errors.js';
+import { JootError, errnoOf } from '../../../core/errors.js';
 import type { GuestReader } from '../../../appliance/guest-reader.js';
 import type { GuestWriter } from '../../../appliance/guest-writer.js';
 import { guestRealpath } from '../fileops.js';

@@ -4,9 +4,9 @@
 // gets a guest path, so a guest link can never point it at a host file. Like guestfish it runs
 // `file -zb` (looking inside compressed data). It gets the first 64 KiB, or the whole file for
 // an ELF object up to 64 MiB (its section headers are at the end of the file).
-import { JootError, errnoOf } from '../../../appliance/errors.js';
+import { JootError, errnoOf } from '../../../core/errors.js';
 import type { GuestReader } from '../../../appliance/guest-reader.js';
-import { run, type Runner } from '../../../appliance/run.js';
+import { run, type Runner } from '../../../core/run.js';
 
 const HEAD_BYTES = 64 * 1024;
 const WHOLE_ELF_BYTES = 64 * 1024 * 1024;

@@ -9,7 +9,7 @@
 // searched as they are, as zgrep does.
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import type { GuestReader } from '../../../appliance/guest-reader.js';
 import { fsError, openGuestFile } from '../fileops.js';
 

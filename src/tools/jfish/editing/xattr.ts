@@ -2,8 +2,8 @@
 // setfattr (package attr) on the host path GuestReader/GuestWriter resolved inside the guest.
 // Node has no xattr API. -h: the node itself, never a link's target (the path given is always
 // the already-resolved final node). Values go as hex, so any bytes survive.
-import { JootError } from '../../../appliance/errors.js';
-import { run, type Runner } from '../../../appliance/run.js';
+import { JootError } from '../../../core/errors.js';
+import { run, type Runner } from '../../../core/run.js';
 
 const NAME = 'security.selinux';
 

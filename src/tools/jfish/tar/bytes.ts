@@ -1,7 +1,7 @@
 // Reading a byte stream (any AsyncIterable of chunks: a file, stdin, a decompressor's
 // output) in exact amounts, without ever holding more than one incoming chunk: the tar
 // reader asks for 512-byte headers and then streams each member's data through.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 
 export class ByteSource {
   private readonly it: AsyncIterator<Buffer | string>;

@@ -8,8 +8,8 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { JootError, errnoOf } from '../../../appliance/errors.js';
-import { quoteForTrace, trace } from '../../../appliance/run.js';
+import { JootError, errnoOf } from '../../../core/errors.js';
+import { quoteForTrace, trace } from '../../../core/run.js';
 
 export const compressions = ['none', 'gzip', 'bzip2', 'xz', 'zstd', 'lzop', 'compress'] as const;
 export type Compression = (typeof compressions)[number];

@@ -15,9 +15,9 @@
 // must not block its own members).
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { JootError, errnoOf } from '../../../appliance/errors.js';
+import { JootError, errnoOf } from '../../../core/errors.js';
 import type { GuestReader } from '../../../appliance/guest-reader.js';
-import { run as defaultRun, type Runner } from '../../../appliance/run.js';
+import { run as defaultRun, type Runner } from '../../../core/run.js';
 import { transferError } from '../transferops.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';

@@ -2,7 +2,7 @@
 // carry what ustar cannot (long names and link targets, sizes >= 8 GiB, big ids, fractional
 // or out-of-range times). Names are Buffers: guest file names need not be UTF-8, and tar
 // stores bytes. Reading also accepts GNU's base-256 numbers and old GNU/v7 headers.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 
 export const BLOCK = 512;
 

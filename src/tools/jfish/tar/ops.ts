@@ -6,8 +6,8 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError } from '../../../appliance/errors.js';
-import type { Writer } from '../../output.js';
+import { JootError } from '../../../core/errors.js';
+import type { Writer } from '../../../core/output.js';
 import { Progress, type ProgressStream } from '../progress.js';
 import { chunksOf, transferError, type TransferSession } from '../transferops.js';
 import { ByteSource } from './bytes.js';

@@ -3,7 +3,7 @@
 // ('x' per entry, 'g' global: path, linkpath, size, uid, gid, uname, gname, mtime, atime)
 // and GNU long names ('L') and long link targets ('K'). Two zero blocks (or a clean end of
 // the stream on a header boundary) end the archive.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from './bytes.js';
 import { BLOCK, T, decodeHeader, isZeroBlock, padding, parsePax, type TarHeader } from './header.js';
 

@@ -6,7 +6,7 @@
 // by device and inode; member names are `./…` as `tar -C DIR -cf - .` writes them.
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import type { GuestReader } from '../../../appliance/guest-reader.js';
 import { transferError } from '../transferops.js';
 import { Progress, type ProgressStream } from '../progress.js';

@@ -1,7 +1,7 @@
 // A streaming tar writer (POSIX pax format: ustar headers, with a pax 'x' header in front of
 // an entry only when a field does not fit). Data is pushed to `sink` chunk by chunk, as
 // GNU tar does, the archive ends with two zero blocks and is padded to GNU's 10 KiB record.
-import { JootError } from '../../../appliance/errors.js';
+import { JootError } from '../../../core/errors.js';
 import { BLOCK, T, encodeHeader, padding, type TarHeader } from './header.js';
 
 const RECORD = 20 * BLOCK;

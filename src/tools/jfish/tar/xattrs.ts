@@ -10,8 +10,8 @@
 // with `setfattr -h --restore=-` (never following a final symlink), many files per process.
 // The host paths given to them are the ones walk.ts / extract.ts resolved inside the guest
 // root: every directory above them is a real directory below the guest root.
-import { JootError } from '../../../appliance/errors.js';
-import { run as defaultRun, type Runner } from '../../../appliance/run.js';
+import { JootError } from '../../../core/errors.js';
+import { run as defaultRun, type Runner } from '../../../core/run.js';
 
 export interface AttrOptions {
   xattrs: boolean;

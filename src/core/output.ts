@@ -7,7 +7,7 @@
 // `lines` and `guestText` are guest text (names, labels, product names, table rows built from
 // them) and have their control characters escaped when the reader is a terminal
 // (escapeControls), exact otherwise, so scripts reading a pipe or a file get the bytes.
-import { JootError } from '../appliance/errors.js';
+import { JootError } from './errors.js';
 import { escapeControls, isTerminal } from './escape.js';
 
 export interface Writer {

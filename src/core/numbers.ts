@@ -10,7 +10,7 @@
 //
 // Deliberate difference: gnulib reads a suffix with no digits before it (`M`) as 1M;
 // here digits are required.
-import { JootError } from '../../appliance/errors.js';
+import { JootError } from './errors.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
