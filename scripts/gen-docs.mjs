@@ -6,8 +6,10 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const srcDir = join(root, 'src/tools/jfish');
-const distDir = join(root, 'dist/src/tools/jfish');
+// every source the table is built from: jfish, the operation records and what they import
+const srcDir = join(root, 'src');
+const distDir = join(root, 'dist/src');
+const jfishDist = join(distDir, 'tools/jfish');
 
 /** Every .ts under dir, recursively. */
 function sources(dir) {
@@ -31,8 +33,8 @@ for (const ts of sources(srcDir)) {
   }
 }
 
-const { commandReference, DOCS_FILE } = await import(pathToFileURL(join(distDir, 'docs.js')).href);
-const { commands } = await import(pathToFileURL(join(distDir, 'table.js')).href);
+const { commandReference, DOCS_FILE } = await import(pathToFileURL(join(jfishDist, 'docs.js')).href);
+const { commands } = await import(pathToFileURL(join(jfishDist, 'table.js')).href);
 const out = join(root, DOCS_FILE);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, commandReference(commands));

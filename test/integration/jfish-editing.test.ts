@@ -15,7 +15,7 @@ import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
-const built = existsSync(join(repo, 'dist/src/tools/jfish/commands/editing.js'));
+const built = existsSync(join(repo, 'dist/src/tools/jfish/main.js'));
 const root = process.getuid?.() === 0;
 const skipReason = !built ? 'dist is not built (npm run build)' : !root ? 'needs root (loop devices, mounts)' : '';
 if (skipReason) console.log(`skipping jfish editing integration tests: ${skipReason}`);

@@ -15,7 +15,7 @@ import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
-const built = existsSync(join(repo, 'dist/src/tools/jfish/commands/guest.js'));
+const built = existsSync(join(repo, 'dist/src/tools/jfish/main.js'));
 const root = process.getuid?.() === 0;
 const hasCapsh = ['/usr/sbin/capsh', '/sbin/capsh', '/usr/bin/capsh'].some((p) => existsSync(p));
 const skipReason = !built

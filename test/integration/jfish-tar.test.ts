@@ -26,7 +26,7 @@ import { fixture } from '../fixtures/index.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin/jfish');
-const built = existsSync(join(repo, 'dist/src/tools/jfish/commands/tar.js'));
+const built = existsSync(join(repo, 'dist/src/tools/jfish/main.js'));
 const root = process.getuid?.() === 0;
 const skipReason = !built ? 'dist is not built (npm run build)' : !root ? 'needs root (loop devices, mounts)' : '';
 if (skipReason) console.log(`skipping jfish tar integration tests: ${skipReason}`);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exactInteger, parseJsonExact } from '../../src/core/json.js';
 import { parseSfdiskJson } from '../../src/appliance/layout/partition-table.js';
 import { jsonText } from '../../src/core/escape.js';
-import { fieldText, structList } from '../../src/tools/jfish/structs.js';
+import { fieldText, structList } from '../../src/ops/structs.js';
 
 const EiB = 2n ** 60n;
 

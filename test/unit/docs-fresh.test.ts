@@ -2,7 +2,7 @@
 // checked-in file no longer matches what the table renders, so stale docs cannot pass CI.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { usage } from '../../src/tools/jfish/args.js';
+import { usage } from '../../src/ops/args.js';
 import { commandReference, DOCS_FILE } from '../../src/tools/jfish/docs.js';
 import { commands } from '../../src/tools/jfish/table.js';
 

@@ -12,7 +12,7 @@ import {
 } from '../../src/appliance/guest-exec.js';
 import { confineEnv, filterHex, keyringFilter } from '../../src/appliance/guest-confine.js';
 import { relayCommand } from '../../src/appliance/guest-tty.js';
-import { canRun, hostArch, splitCommandLine } from '../../src/tools/jfish/commands/guest.js';
+import { canRun, hostArch, splitCommandLine } from '../../src/inspect/records/guest.js';
 
 describe('splitCommandLine', () => {
   it('splits with jfish word rules', () => {

@@ -13,10 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { JootError } from '../../src/core/errors.js';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
-import { grepFile } from '../../src/tools/jfish/editing/grep.js';
-import { fileType } from '../../src/tools/jfish/editing/filetype.js';
-import { checksum, guestLines, headLines, openGuestFile, tailLines } from '../../src/tools/jfish/fileops.js';
-import { download } from '../../src/tools/jfish/transferops.js';
+import { grepFile } from '../../src/ops/editing/grep.js';
+import { fileType } from '../../src/ops/editing/filetype.js';
+import { checksum, guestLines, headLines, openGuestFile, tailLines } from '../../src/ops/file-ops.js';
+import { download } from '../../src/ops/transfer-ops.js';
 
 const root0 = process.getuid?.() === 0;
 let tmp = '';

@@ -1,6 +1,6 @@
 // glob's pattern pieces: brace expansion and one segment's matcher.
 import { describe, expect, it } from 'vitest';
-import { expandBraces, hasMagic, segmentRegex } from '../../src/tools/jfish/guest-glob.js';
+import { expandBraces, hasMagic, segmentRegex } from '../../src/ops/guest-glob.js';
 
 describe('guest glob patterns', () => {
   it('expands braces, nested, and leaves a comma-less brace alone', () => {

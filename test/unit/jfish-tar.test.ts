@@ -25,16 +25,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
-import type { Ctx } from '../../src/tools/jfish/command.js';
+import type { Ctx } from '../../src/ops/record.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
 import type { Writer } from '../../src/core/output.js';
-import { ByteSource } from '../../src/tools/jfish/tar/bytes.js';
-import { decodeHeader, encodeHeader, T, type TarHeader } from '../../src/tools/jfish/tar/header.js';
-import { tarIn, tarOut, type TarIo } from '../../src/tools/jfish/tar/ops.js';
-import { readTar } from '../../src/tools/jfish/tar/reader.js';
-import { excluded, globToRegExp } from '../../src/tools/jfish/tar/walk.js';
-import { TarWriter } from '../../src/tools/jfish/tar/writer.js';
+import { ByteSource } from '../../src/ops/tar/bytes.js';
+import { decodeHeader, encodeHeader, T, type TarHeader } from '../../src/ops/tar/header.js';
+import { tarIn, tarOut, type TarIo } from '../../src/ops/tar/ops.js';
+import { readTar } from '../../src/ops/tar/reader.js';
+import { excluded, globToRegExp } from '../../src/ops/tar/walk.js';
+import { TarWriter } from '../../src/ops/tar/writer.js';
 import {
   ACL_TAG,
   aclFromText,
@@ -46,9 +46,9 @@ import {
   parseGetfattr,
   quote,
   unquote,
-} from '../../src/tools/jfish/tar/xattrs.js';
-import { paxRecord, parsePax } from '../../src/tools/jfish/tar/header.js';
-import type { Compression } from '../../src/tools/jfish/tar/compress.js';
+} from '../../src/ops/tar/xattrs.js';
+import { paxRecord, parsePax } from '../../src/ops/tar/header.js';
+import type { Compression } from '../../src/ops/tar/compress.js';
 
 class MemWriter implements Writer {
   chunks: Buffer[] = [];

@@ -22,12 +22,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
 import type { Writer } from '../../src/core/output.js';
-import type { Ctx } from '../../src/tools/jfish/command.js';
+import type { Ctx } from '../../src/ops/record.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
 import { commandList } from '../../src/tools/jfish/help.js';
-import { Progress, progressLine } from '../../src/tools/jfish/progress.js';
-import { upload } from '../../src/tools/jfish/transferops.js';
+import { Progress, progressLine } from '../../src/ops/progress.js';
+import { upload } from '../../src/ops/transfer-ops.js';
 
 class MemWriter implements Writer {
   chunks: Buffer[] = [];

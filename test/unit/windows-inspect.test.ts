@@ -10,7 +10,7 @@ import { softwareFacts, windowsApplications } from '../../src/inspect/windows/so
 import { currentControlSet, systemFacts } from '../../src/inspect/windows/system.js';
 import { osinfoWindows } from '../../src/inspect/osinfo.js';
 import { locate } from '../../src/tools/jwinreg/hive-map.js';
-import { valueBytes } from '../../src/tools/jfish/commands/hivex.js';
+import { valueBytes } from '../../src/ops/records/hivex.js';
 
 function pe(machine: number): Buffer {
   const b = Buffer.alloc(512);

@@ -3,7 +3,7 @@
 // the mode of every drive, and the first word that is not an option starts the commands,
 // which are split on lone `:` words. yargs sees only the options left over (-v, -x, --help…),
 // because it cannot tell us the order of repeated options.
-import { parsePrepared, type PreparedDisk } from './prepared.js';
+import { parsePrepared, type PreparedDisk } from '../../ops/prepared.js';
 import { UsageError } from '../cli.js';
 import { splitCommands } from './words.js';
 

@@ -2,8 +2,8 @@
 // refuse launch-needing commands before `run`, stop at the first failure.
 import { oneLine } from '../../core/errors.js';
 import { quoteForTrace } from '../../core/run.js';
-import { parseArgs } from './args.js';
-import type { ArgValue, Command, CommandTable, Ctx, SessionHolder } from './command.js';
+import { parseArgs } from '../../ops/args.js';
+import type { ArgValue, Command, CommandTable, Ctx, SessionHolder } from '../../ops/record.js';
 import { ExitRequest } from './control.js';
 import type { Writer } from '../../core/output.js';
 

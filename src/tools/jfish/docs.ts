@@ -1,8 +1,8 @@
 // docs/commands.md, rendered from the command records — the same records, usage line and
 // group titles that `help` prints. scripts/gen-docs.mjs writes it (npm run docs) and
 // test/unit/docs-fresh.test.ts fails when the checked-in file differs.
-import { usage } from './args.js';
-import { groups, type ArgSpec, type Command, type Group } from './command.js';
+import { usage } from '../../ops/args.js';
+import { groups, type ArgSpec, type Command, type Group } from '../../ops/record.js';
 import { groupTitles } from './help.js';
 
 export const DOCS_FILE = 'docs/commands.md';
@@ -41,7 +41,7 @@ export function commandReference(commands: readonly Command[]): string {
   const out: string[] = [
     '# jfish command reference',
     '',
-    '<!-- Generated from src/tools/jfish/commands/*.ts by scripts/gen-docs.mjs: do not edit; run `npm run docs`. -->',
+    '<!-- Generated from the operation records (src/ops/records, src/inspect/records) and the jfish shell commands by scripts/gen-docs.mjs: do not edit; run `npm run docs`. -->',
     '',
     'Every jfish command, grouped as `help` lists them. `help CMD` in jfish shows the same usage and description. Names are case-insensitive and `_` may stand for `-` (`list_devices`, as in guestfish).',
     '',

@@ -1,6 +1,6 @@
 // `help` text, rendered from the command records only.
-import { usage } from './args.js';
-import { groups, type Command } from './command.js';
+import { usage } from '../../ops/args.js';
+import { groups, type Command } from '../../ops/record.js';
 
 export const groupTitles: Record<Command['group'], string> = {
   session: 'Session',

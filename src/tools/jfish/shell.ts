@@ -14,7 +14,7 @@ import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../../core/output.js';
 import { prescan } from './argv.js';
-import { createPrepared, layOutPrepared, preparedHelp } from './prepared.js';
+import { createPrepared, layOutPrepared, preparedHelp } from '../../ops/prepared.js';
 import { ExitRequest } from './control.js';
 import { makeCtx, runScript } from './dispatch.js';
 import { repl } from './repl.js';

@@ -5,7 +5,7 @@ import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
 import { inspect } from '../../inspect/index.js';
 import type { MountSpec } from './argv.js';
-import type { SessionHolder } from './command.js';
+import type { SessionHolder } from '../../ops/record.js';
 
 interface DriveRecord {
   path: string;

@@ -1,24 +1,24 @@
 // The one source of truth for jfish's commands: collects the records from commands/*.ts,
 // checks at load that names and aliases are unique and every argument is typed, and looks
 // commands up by name or alias (guestfish spellings with _ work too: list_devices).
-import { specProblems } from './args.js';
-import type { Command, CommandTable } from './command.js';
+import { specProblems } from '../../ops/args.js';
+import type { Command, CommandTable } from '../../ops/record.js';
 import { commands as session } from './commands/session.js';
-import { commands as devices } from './commands/devices.js';
-import { commands as partitions } from './commands/partitions.js';
-import { commands as images } from './commands/images.js';
-import { commands as filesystems } from './commands/filesystems.js';
-import { commands as fsadmin } from './commands/fsadmin.js';
-import { commands as lvm } from './commands/lvm.js';
-import { commands as mount } from './commands/mount.js';
-import { commands as files } from './commands/files.js';
-import { commands as inspection } from './commands/inspect.js';
-import { commands as transfer } from './commands/transfer.js';
-import { commands as tar } from './commands/tar.js';
-import { commands as editing } from './commands/editing.js';
-import { commands as search } from './commands/search.js';
-import { commands as guest } from './commands/guest.js';
-import { commands as hivex } from './commands/hivex.js';
+import { commands as devices } from '../../ops/records/devices.js';
+import { commands as partitions } from '../../ops/records/partitions.js';
+import { commands as images } from '../../ops/records/images.js';
+import { commands as filesystems } from '../../ops/records/filesystems.js';
+import { commands as fsadmin } from '../../ops/records/fsadmin.js';
+import { commands as lvm } from '../../ops/records/lvm.js';
+import { commands as mount } from '../../ops/records/mount.js';
+import { commands as files } from '../../ops/records/files.js';
+import { commands as inspection } from '../../inspect/records/inspect.js';
+import { commands as transfer } from '../../ops/records/transfer.js';
+import { commands as tar } from '../../ops/records/tar.js';
+import { commands as editing } from '../../ops/records/editing.js';
+import { commands as search } from '../../ops/records/search.js';
+import { commands as guest } from '../../inspect/records/guest.js';
+import { commands as hivex } from '../../ops/records/hivex.js';
 
 export const commands: readonly Command[] = [
   ...session,

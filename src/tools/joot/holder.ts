@@ -30,7 +30,7 @@ import { processStart } from '../../appliance/registry.js';
 import { run, trace } from '../../core/run.js';
 import { Session } from '../../appliance/session.js';
 import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
-import { canRun, hostArch } from '../jfish/commands/guest.js';
+import { canRun, hostArch } from '../../inspect/records/guest.js';
 import { readLine, type Request } from './holder-client.js';
 import { guestHostname, restoreResolv, rootShell, setupResolv } from './guest-setup.js';
 import { mountJoot } from './mount-plan.js';

@@ -6,9 +6,9 @@ import { JootError } from '../../../core/errors.js';
 import { hostHasNbd } from '../../../appliance/attach/nbd.js';
 import { hostHasDeviceMapper } from '../../../appliance/lvm.js';
 import { ExitRequest } from '../control.js';
-import { defineCommand, type Ctx } from '../command.js';
+import { defineCommand, type Ctx } from '../../../ops/record.js';
 import { commandHelp, commandList } from '../help.js';
-import { guestGlob } from '../guest-glob.js';
+import { guestGlob } from '../../../ops/guest-glob.js';
 
 function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: boolean | undefined): void {
   if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');

@@ -1,0 +1,300 @@
+// Making and administering filesystems: mkfs, mkswap, labels, UUIDs, checks, resizing,
+// wiping, usage, btrfs subvolumes, blkid. All go through the session's layout editor, which
+// refuses read-only drives and mounted devices and finds the filesystems again afterwards.
+import { JootError } from '../../core/errors.js';
+import { defineCommand, type Ctx } from '../record.js';
+import { parseSize } from '../../core/numbers.js';
+import { structList } from '../structs.js';
+
+const device = { name: 'device', type: 'device' } as const;
+
+export const mkfs = defineCommand({
+  name: 'mkfs',
+  aliases: ['mkfs-opts'],
+  group: 'filesystems',
+  args: [
+    { name: 'fstype', type: 'string' },
+    device,
+    { name: 'blocksize', type: 'int', optional: true, named: true },
+    { name: 'inode', type: 'int', optional: true, named: true },
+    { name: 'label', type: 'string', optional: true, named: true },
+    { name: 'uuid', type: 'string', optional: true, named: true },
+  ],
+  needsLaunch: true,
+  summary: 'make a filesystem',
+  description: `Make a filesystem of type fstype (ext2, ext3, ext4, xfs, btrfs, vfat — also fat, msdos —,
+    ntfs, swap) on a device: everything on it is lost. blocksize: is the block size in bytes (the
+    cluster size for vfat and ntfs); inode: the inode size (ext*, xfs); label: and uuid: set
+    them at once. A label too long for the filesystem is refused before anything is written.`,
+  async run(ctx, [type, dev, blocksize, inodeSize, label, uuid]) {
+    await ctx.session.layout.mkfs(dev, { type, blocksize, inodeSize, label, uuid });
+  },
+});
+
+export const mkswap = defineCommand({
+  name: 'mkswap',
+  aliases: ['mkswap-opts'],
+  group: 'filesystems',
+  args: [
+    device,
+    { name: 'label', type: 'string', optional: true, named: true },
+    { name: 'uuid', type: 'string', optional: true, named: true },
+  ],
+  needsLaunch: true,
+  summary: 'make a swap area',
+  description: `Make a Linux swap area on a device, with an optional label: and uuid:.`,
+  async run(ctx, [dev, label, uuid]) {
+    await ctx.session.layout.mkfs(dev, { type: 'swap', label, uuid });
+  },
+});
+
+export const setLabel = defineCommand({
+  name: 'set-label',
+  group: 'filesystems',
+  args: [
+    { name: 'mountable', type: 'device' },
+    { name: 'label', type: 'string' },
+  ],
+  needsLaunch: true,
+  summary: 'set the label of a filesystem',
+  description: `Set the label of the filesystem (ext*, xfs, btrfs, vfat, ntfs, swap) on a device; an empty
+    label clears it. Refused while it is mounted.`,
+  async run(ctx, [dev, label]) {
+    await ctx.session.layout.setLabel(dev, label);
+  },
+});
+
+export const setUuid = defineCommand({
+  name: 'set-uuid',
+  group: 'filesystems',
+  args: [device, { name: 'uuid', type: 'string' }],
+  needsLaunch: true,
+  summary: 'set the UUID of a filesystem',
+  description: `Set the UUID of the filesystem on a device (ext*, xfs, btrfs, swap: a UUID; vfat: a volume id
+    XXXX-XXXX). Refused while it is mounted.`,
+  async run(ctx, [dev, uuid]) {
+    await ctx.session.layout.setUuid(dev, uuid);
+  },
+});
+
+export const fsck = defineCommand({
+  name: 'fsck',
+  group: 'filesystems',
+  args: [{ name: 'fstype', type: 'string' }, device],
+  needsLaunch: true,
+  summary: 'check and repair a filesystem, printing fsck’s status',
+  description: `Run the filesystem checker on an unmounted device, repairing what can be repaired without
+    questions (fsck -a), and print fsck's status bits: 0 no errors, 1 errors corrected, 2 the
+    system should be rebooted, 4 errors left uncorrected. fstype must match what is there.`,
+  async run(ctx, [type, dev]) {
+    const found = await ctx.session.vfsType(dev);
+    if (found !== type && !(type === 'fat' && found === 'vfat'))
+      throw new JootError('EINVAL', `${dev}: holds ${found || 'no filesystem'}, not ${type}`);
+    const r = await ctx.session.layout.fsck(dev, { repair: true });
+    await ctx.out.lines([String(r.status)]);
+  },
+});
+
+export const e2fsck = defineCommand({
+  name: 'e2fsck',
+  aliases: ['e2fsck-f'],
+  group: 'filesystems',
+  args: [
+    device,
+    { name: 'correct', type: 'bool', optional: true, named: true },
+    { name: 'forceall', type: 'bool', optional: true, named: true },
+  ],
+  needsLaunch: true,
+  summary: 'check an ext2/3/4 filesystem',
+  description: `Force a check of the ext2/3/4 filesystem on a device. correct:true fixes what is safe to fix
+    without questions; forceall:true answers yes to everything. Without either, nothing is
+    changed and any error found fails the command.`,
+  async run(ctx, [dev, correct, forceall]) {
+    await ctx.session.layout.e2fsck(dev, { correct, forceall });
+  },
+});
+
+export const resize2fs = defineCommand({
+  name: 'resize2fs',
+  group: 'filesystems',
+  args: [device],
+  needsLaunch: true,
+  summary: 'grow or shrink an ext2/3/4 filesystem to fill its device',
+  description: `Resize the ext2/3/4 filesystem on a device to the size of the device (after growing a
+    partition or LV). It is checked with e2fsck first, as resize2fs requires.`,
+  async run(ctx, [dev]) {
+    await ctx.session.layout.resize2fs(dev);
+  },
+});
+
+export const resize2fsSize = defineCommand({
+  name: 'resize2fs-size',
+  group: 'filesystems',
+  args: [device, { name: 'size', type: 'string' }],
+  needsLaunch: true,
+  summary: 'resize an ext2/3/4 filesystem to a size',
+  description: `Resize the ext2/3/4 filesystem on a device to size bytes (suffixes allowed: 500M, 2G).`,
+  async run(ctx, [dev, size]) {
+    await ctx.session.layout.resize2fs(dev, { size: parseSize(size, 'size') });
+  },
+});
+
+export const resize2fsM = defineCommand({
+  name: 'resize2fs-m',
+  group: 'filesystems',
+  args: [device],
+  needsLaunch: true,
+  summary: 'shrink an ext2/3/4 filesystem to its minimum size',
+  description: `Shrink the ext2/3/4 filesystem on a device as far as its content allows (resize2fs -M).`,
+  async run(ctx, [dev]) {
+    await ctx.session.layout.resize2fs(dev, { size: 'min' });
+  },
+});
+
+export const wipefs = defineCommand({
+  name: 'wipefs',
+  group: 'filesystems',
+  args: [device],
+  needsLaunch: true,
+  summary: 'erase filesystem, LVM and partition-table signatures',
+  description: `Erase the signatures (filesystem superblock magic, LVM label, RAID, partition table) on a
+    device so nothing recognises it; the rest of the data stays. On a whole disk its partitions'
+    signatures go first.`,
+  async run(ctx, [dev]) {
+    await ctx.session.layout.wipefs(dev);
+  },
+});
+
+export const zeroDevice = defineCommand({
+  name: 'zero-device',
+  group: 'filesystems',
+  args: [device],
+  needsLaunch: true,
+  summary: 'write zeroes over a whole device',
+  description: `Make every byte of a device zero. Where the image allows it the space is given back (the
+    image becomes sparse there) instead of writing zeroes.`,
+  async run(ctx, [dev]) {
+    await ctx.session.layout.zeroDevice(dev);
+  },
+});
+
+function human(bytes: bigint): string {
+  const units = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
+  let v = Number(bytes); // rounded for people anyway
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  // df -h: one decimal below 10, rounded up
+  return i === 0 ? String(v) : v < 10 ? `${Math.ceil(v * 10) / 10}${units[i]}` : `${Math.ceil(v)}${units[i]}`;
+}
+
+async function dfRows(ctx: Ctx, h: boolean): Promise<string[]> {
+  const rows: string[][] = [['Filesystem', h ? 'Size' : '1K-blocks', 'Used', h ? 'Avail' : 'Available', 'Use%', 'Mounted on']];
+  for (const m of ctx.session.mountpoints()) {
+    const u = await ctx.session.layout.usage(m.device);
+    const f = h ? human : (n: bigint) => String((n + 1023n) / 1024n); // 1K blocks, rounded up, exact
+    rows.push([m.device, f(u.size), f(u.used), f(u.available), `${u.usePercent}%`, m.mountpoint]);
+  }
+  const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(width[c]!) : cell.padStart(width[c]!)))
+      .join(' ')
+      .trimEnd(),
+  );
+}
+
+export const df = defineCommand({
+  name: 'df',
+  group: 'filesystems',
+  args: [],
+  needsLaunch: true,
+  summary: 'report the space used on the mounted filesystems',
+  description: `Print the size, use and free space of each mounted filesystem in 1K blocks, as df does, with
+    guest device names and guest mount points.`,
+  async run(ctx) {
+    await ctx.out.lines(await dfRows(ctx, false));
+  },
+});
+
+export const dfH = defineCommand({
+  name: 'df-h',
+  group: 'filesystems',
+  args: [],
+  needsLaunch: true,
+  summary: 'df with human-readable sizes',
+  description: `Like df, with sizes as 1.5G, 300M (powers of 1024).`,
+  async run(ctx) {
+    await ctx.out.lines(await dfRows(ctx, true));
+  },
+});
+
+export const blkid = defineCommand({
+  name: 'blkid',
+  group: 'filesystems',
+  args: [device],
+  needsLaunch: true,
+  summary: 'print what blkid finds on a device',
+  description: `Print blkid's low-level probe of a device as "KEY: value" lines: TYPE, UUID, LABEL, USAGE,
+    and for a partition its PART_ENTRY_* fields.`,
+  async run(ctx, [dev]) {
+    await ctx.out.lines((await ctx.session.layout.blkid(dev)).map(([k, v]) => `${k}: ${v}`));
+  },
+});
+
+export const btrfsSubvolumeList = defineCommand({
+  name: 'btrfs-subvolume-list',
+  group: 'filesystems',
+  args: [{ name: 'fs', type: 'path' }],
+  needsLaunch: true,
+  summary: 'list the subvolumes of a mounted btrfs',
+  description: `List the subvolumes of the btrfs filesystem mounted at the guest directory fs, as structs:
+    btrfssubvolume_id, btrfssubvolume_top_level_id, btrfssubvolume_path.`,
+  async run(ctx, [fs]) {
+    const subs = await ctx.session.layout.btrfsSubvolumeList(fs);
+    await ctx.out.lines(
+      structList(
+        subs.map((s) => [
+          ['btrfssubvolume_id', s.id],
+          ['btrfssubvolume_top_level_id', s.topLevel],
+          ['btrfssubvolume_path', s.path],
+        ]),
+      ),
+    );
+  },
+});
+
+export const btrfsSubvolumeCreate = defineCommand({
+  name: 'btrfs-subvolume-create',
+  aliases: ['btrfs-subvolume-create-opts'],
+  group: 'filesystems',
+  args: [{ name: 'dest', type: 'path' }],
+  needsLaunch: true,
+  summary: 'create a btrfs subvolume',
+  description: `Create a subvolume at the guest path dest, inside a mounted btrfs. It can then be mounted as
+    btrfsvol:DEVICE/PATH.`,
+  async run(ctx, [dest]) {
+    await ctx.session.layout.btrfsSubvolumeCreate(dest);
+  },
+});
+
+export const commands = [
+  mkfs,
+  mkswap,
+  setLabel,
+  setUuid,
+  fsck,
+  e2fsck,
+  resize2fs,
+  resize2fsSize,
+  resize2fsM,
+  wipefs,
+  zeroDevice,
+  df,
+  dfH,
+  blkid,
+  btrfsSubvolumeList,
+  btrfsSubvolumeCreate,
+];

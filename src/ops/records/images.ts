@@ -1,0 +1,100 @@
+// New image files on the host: sparse (and add it) and disk-create, with qemu-img. An existing
+// file is never overwritten.
+import { existsSync } from 'node:fs';
+import { JootError } from '../../core/errors.js';
+import { run } from '../../core/run.js';
+import { defineCommand } from '../record.js';
+import { parseSize } from '../../core/numbers.js';
+
+const FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx', 'vpc'];
+
+function refuseExisting(file: string): void {
+  if (existsSync(file)) throw new JootError('EINVAL', `${file}: exists already (jfish never overwrites an image: remove it first)`);
+}
+
+async function qemuImgCreate(
+  file: string,
+  format: string,
+  size: number | undefined,
+  o: string[],
+  backing?: { file: string; format: string },
+): Promise<void> {
+  const args = ['create', '-q', '-f', format];
+  if (backing) args.push('-b', backing.file, '-F', backing.format);
+  if (o.length) args.push('-o', o.join(','));
+  args.push(file);
+  if (size !== undefined) args.push(String(size));
+  const r = await run('qemu-img', args, { allowFailure: true });
+  if (r.exitCode !== 0)
+    throw new JootError(
+      'ECMD',
+      r.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^qemu-img:\s*/, '') || `qemu-img create failed (exit ${r.exitCode})`,
+    );
+}
+
+export const sparse = defineCommand({
+  name: 'sparse',
+  group: 'devices',
+  args: [
+    { name: 'filename', type: 'string' },
+    { name: 'size', type: 'string' },
+  ],
+  needsLaunch: false,
+  summary: 'create a sparse raw disk image and add it',
+  description: `Create a new, sparse raw image file of the given size (suffixes allowed: 100M, 10G) on the host
+    and add it as the next drive, as add does: use it before run.`,
+  async run(ctx, [file, size]) {
+    if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
+    if (ctx.readonly) throw new JootError('EINVAL', 'cannot add a new disk to a read-only (--ro) session');
+    const bytes = parseSize(size, 'size');
+    refuseExisting(file);
+    await qemuImgCreate(file, 'raw', bytes, []);
+    ctx.sessions.addDrive(file, { format: 'raw', readonly: false });
+  },
+});
+
+export const diskCreate = defineCommand({
+  name: 'disk-create',
+  group: 'devices',
+  args: [
+    { name: 'filename', type: 'string' },
+    { name: 'format', type: 'string' },
+    { name: 'size', type: 'string' },
+    { name: 'backingfile', type: 'string', optional: true, named: true },
+    { name: 'backingformat', type: 'string', optional: true, named: true },
+    { name: 'preallocation', type: 'string', optional: true, named: true },
+    { name: 'compat', type: 'string', optional: true, named: true },
+    { name: 'clustersize', type: 'int', optional: true, named: true },
+  ],
+  needsLaunch: false,
+  summary: 'create a new disk image file',
+  description: `Create a new image file on the host: format raw, qcow2, vmdk, vdi, vhdx or vpc, of the given
+    size (suffixes allowed; -1 with backingfile: the backing file's size). backingfile: and
+    backingformat: make a copy-on-write overlay (qcow2); preallocation: off, metadata, falloc or
+    full; compat: and clustersize: for qcow2. It is not added: use add.`,
+  async run(_ctx, [file, format, size, backingfile, backingformat, preallocation, compat, clustersize]) {
+    if (!FORMATS.includes(format)) throw new JootError('EINVAL', `${format}: unsupported format (use ${FORMATS.join(', ')})`);
+    const bytes = size === '-1' ? undefined : parseSize(size, 'size');
+    if (bytes === undefined && !backingfile)
+      throw new JootError('EINVAL', 'size -1 needs backingfile: (the size is then the backing file’s)');
+    if (backingformat && !backingfile) throw new JootError('EINVAL', 'backingformat: goes with backingfile:');
+    if (backingfile && !backingformat)
+      throw new JootError('EINVAL', 'backingfile: needs backingformat: too (a backing file is never probed)');
+    if (backingfile && !existsSync(backingfile)) throw new JootError('ENOENT', `${backingfile}: No such file`);
+    if (preallocation && !['off', 'metadata', 'falloc', 'full', 'sparse'].includes(preallocation)) {
+      throw new JootError('EINVAL', `preallocation:${preallocation}: use off, metadata, falloc or full`);
+    }
+    refuseExisting(file);
+    const o: string[] = [];
+    if (preallocation) o.push(`preallocation=${preallocation === 'sparse' ? 'off' : preallocation}`);
+    if (compat) o.push(`compat=${compat}`);
+    if (clustersize !== undefined) o.push(`cluster_size=${clustersize}`);
+    await qemuImgCreate(file, format, bytes, o, backingfile ? { file: backingfile, format: backingformat! } : undefined);
+  },
+});
+
+export const commands = [sparse, diskCreate];

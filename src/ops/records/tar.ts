@@ -1,0 +1,116 @@
+// tar-in and tar-out, guestfish's archive transfer. The archive is read and written by our
+// own tar code (src/ops/tar/), never by the host's tar: guest trees are walked and
+// created by name through the guest-rooted reader/writer, so neither a hostile archive nor
+// a hostile guest can make us touch a host file. Optional arguments are guestfish's
+// `name:value` words (compress:gzip numericowner:true excludes:PATTERN,...).
+import { printError } from '../../tools/cli.js';
+import { JootError } from '../../core/errors.js';
+import { defineCommand } from '../record.js';
+import { compressions, type Compression } from '../tar/compress.js';
+import { tarIn, tarOut, type TarIo } from '../tar/ops.js';
+import type { AttrOptions } from '../tar/xattrs.js';
+
+function io(name: string): TarIo {
+  return {
+    stdin: process.stdin,
+    stderr: process.stderr,
+    warn: (m) => printError('jfish', `${name}: ${m}`),
+  };
+}
+
+function compression(v: string | undefined): Compression {
+  if (v === undefined || v === '') return 'none';
+  const c = compressions.find((x) => x === v.toLowerCase());
+  if (!c) throw new JootError('EINVAL', `compress: '${v}' is not one of ${compressions.join(', ')}`);
+  return c;
+}
+
+function attrOptions(xattrs: boolean | undefined, selinux: boolean | undefined, acls: boolean | undefined): AttrOptions {
+  return { xattrs: xattrs === true, selinux: selinux === true, acls: acls === true };
+}
+
+const compressDoc = `compress:TYPE is one of gzip (built in), bzip2, xz, zstd, lzop, compress (the host's
+    program of that name, which must be installed) or none (the default).`;
+
+const attrsOutDoc = `As GNU tar --xattrs, --selinux and --acls do (pax records, read with the host's
+    getfattr, never following a link): xattrs:true archives every extended attribute (user.*,
+    trusted.*, security.*) as SCHILY.xattr.NAME, except security.selinux and the POSIX ACL
+    attributes, which belong to the next two options; selinux:true archives the
+    security.selinux label as RHT.security.selinux; acls:true archives the access ACL (and a
+    directory's default ACL) of members that have one, as SCHILY.acl.access and
+    SCHILY.acl.default in text form, named from the guest's /etc/passwd and /etc/group (numbers
+    with numericowner:true). Without them none of this is archived. A member whose name is
+    not valid UTF-8 is archived without them, with a warning.`;
+
+const attrsInDoc = `xattrs:true, selinux:true and acls:true restore what GNU tar --xattrs, --selinux and
+    --acls archived (SCHILY.xattr.* except security.selinux and system.*, RHT.security.selinux
+    (or SCHILY.xattr.security.selinux), SCHILY.acl.access / SCHILY.acl.default, names mapped
+    through the guest's /etc/passwd and /etc/group), with the host's setfattr, last, only on
+    the members this command made (not hard links, and never through a symbolic link); an
+    attribute that cannot be set (e.g. trusted.* when not root, or a filesystem without
+    attributes) is reported and skipped without failing the command. Without them the
+    archive's attributes are ignored.`;
+
+export const tarOutCmd = defineCommand({
+  name: 'tar-out',
+  group: 'transfer',
+  args: [
+    { name: 'directory', type: 'path' },
+    { name: 'tarfile', type: 'fileout' },
+    { name: 'compress', type: 'string', optional: true, named: true },
+    { name: 'numericowner', type: 'bool', optional: true, named: true },
+    { name: 'excludes', type: 'string', optional: true, named: true },
+    { name: 'xattrs', type: 'bool', optional: true, named: true },
+    { name: 'selinux', type: 'bool', optional: true, named: true },
+    { name: 'acls', type: 'bool', optional: true, named: true },
+  ],
+  needsLaunch: true,
+  summary: 'pack a guest directory into a host tar file',
+  description: `Pack the contents of the guest directory into the local file tarfile (- for
+    standard output), as \`tar -C directory -cf tarfile .\` would: a POSIX (pax) archive that
+    GNU tar reads. Symbolic links are stored as links and never followed; hard links, device
+    nodes and FIFOs are kept; modes, numeric owners and times are kept, with user and group
+    names from the guest's /etc/passwd and /etc/group unless numericowner:true. Sockets are
+    skipped with a warning. ${compressDoc} excludes:PATTERN,... leaves out members matching
+    any of the wildcard patterns (separated by commas or spaces; as GNU tar --exclude: * also
+    matches /, and a pattern may match the end of a name). ${attrsOutDoc}`,
+  async run(ctx, [dir, local, compress, numericowner, excludes, xattrs, selinux, acls]) {
+    const opts = {
+      compress: compression(compress),
+      numericOwner: numericowner === true,
+      excludes: (excludes ?? '').split(/[\s,]+/).filter((p) => p !== ''),
+      attrs: attrOptions(xattrs, selinux, acls),
+    };
+    await tarOut(ctx.session, dir, local, ctx.out, opts, io('tar-out'));
+  },
+});
+
+export const tarInCmd = defineCommand({
+  name: 'tar-in',
+  group: 'transfer',
+  args: [
+    { name: 'tarfile', type: 'filein' },
+    { name: 'directory', type: 'path' },
+    { name: 'compress', type: 'string', optional: true, named: true },
+    { name: 'xattrs', type: 'bool', optional: true, named: true },
+    { name: 'selinux', type: 'bool', optional: true, named: true },
+    { name: 'acls', type: 'bool', optional: true, named: true },
+  ],
+  needsLaunch: true,
+  summary: 'unpack a host tar file into a guest directory',
+  description: `Unpack the local tar file tarfile (- for standard input) into the existing guest
+    directory, as GNU tar would: a leading / is removed from member names and members whose
+    names contain .. are not extracted; entries in the way are replaced, never written
+    through; a symbolic link the archive itself made is never followed (a later member
+    below it is refused), while directory links the guest already had are followed inside
+    the guest. Regular files, directories, symbolic and hard links, device nodes and FIFOs
+    are made; modes, times and (as root) owners are restored, user and group names mapped
+    through the guest's /etc/passwd and /etc/group. Reads ustar, pax and GNU archives.
+    ${compressDoc} A member that cannot be extracted is reported and skipped, and the command
+    then fails. ${attrsInDoc} Refused in a read-only session.`,
+  async run(ctx, [local, dir, compress, xattrs, selinux, acls]) {
+    await tarIn(ctx.session, local, dir, { compress: compression(compress), attrs: attrOptions(xattrs, selinux, acls) }, io('tar-in'));
+  },
+});
+
+export const commands = [tarInCmd, tarOutCmd];

@@ -1,0 +1,460 @@
+// The work behind jfish's transfer commands (upload, download, copy-in, copy-out): host <->
+// guest copies, streamed in 1 MiB chunks (no size cap, no whole-file buffer).
+//
+// Guest side: every guest path is resolved inside the guest (GuestReader / GuestWriter), so an
+// absolute or `..` link in the guest never leads out of it; writes start with GuestWriter
+// (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. Below a
+// resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
+// a symlink is copied as a symlink (its target text verbatim), never followed, on BOTH sides,
+// and an existing destination entry that is in the way (a file, a link, a hard link to some
+// other file) is unlinked and recreated, never written through, as tar does when extracting.
+// So a guest link `x -> /etc` copied out is a link on the host, and a later copy-out of a
+// directory `x` replaces that link instead of writing into the host's /etc.
+//
+// Error messages name guest paths (never the host sysroot) for guest nodes, and host paths as
+// the user typed or resolved them for host nodes.
+//
+// Limitation (as GuestReader/GuestWriter): only the last component of each operation is
+// race-free; the guest is offline and joot its only writer.
+import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { JootError, errnoOf } from '../core/errors.js';
+import type { GuestReader } from '../appliance/guest-reader.js';
+import type { GuestWriter } from '../appliance/guest-writer.js';
+import type { Writer } from '../core/output.js';
+import { openGuestFile } from './file-ops.js';
+import { Progress, type ProgressStream } from './progress.js';
+
+const CHUNK = 1024 * 1024;
+const O_NOCTTY = fsc.O_NOCTTY ?? 0;
+const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+/** Creating a new entry by name: never through a link, never into an existing inode. */
+const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+/** upload: truncate in place (a guest file keeps its inode, mode and owner, as in guestfish). */
+const TRUNC_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+
+/** What the transfer functions need from the session (Session has these getters). */
+export interface TransferSession {
+  readonly reader: GuestReader;
+  readonly writer: GuestWriter;
+}
+
+export interface TransferIo {
+  /** `upload -` reads this. */
+  stdin?: AsyncIterable<Buffer | string>;
+  /** Where the progress bar goes (only if a TTY). */
+  stderr?: ProgressStream;
+  /** One-line warnings (skipped special files). */
+  warn?: (message: string) => void;
+}
+
+/** A host fs error as a one-line JootError naming `display`. */
+export function transferError(e: unknown, display: string): JootError {
+  if (e instanceof JootError) return e;
+  const code = errnoOf(e);
+  const reasons: Record<string, [JootError['code'], string]> = {
+    ENOENT: ['ENOENT', 'No such file or directory'],
+    ENOTDIR: ['EINVAL', 'Not a directory'],
+    EISDIR: ['EINVAL', 'Is a directory'],
+    ELOOP: ['EINVAL', 'is a symbolic link'],
+    EEXIST: ['EINVAL', 'File exists'],
+    ENAMETOOLONG: ['EINVAL', 'File name too long'],
+    ENOSPC: ['EIO', 'No space left on device'],
+    EDQUOT: ['EIO', 'Disk quota exceeded'],
+    EROFS: ['EIO', 'Read-only file system'],
+    EACCES: ['EIO', 'Permission denied'],
+    EPERM: ['EIO', 'Operation not permitted'],
+    ENXIO: ['EINVAL', 'not a regular file'],
+  };
+  const [c, reason] = (code && reasons[code]) || ['EIO', code ?? 'I/O error'];
+  return new JootError(c, `${display}: ${reason}`, { cause: e });
+}
+
+async function lstatOrUndefined(p: string | Buffer, display: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(p);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return undefined;
+    throw transferError(e, display);
+  }
+}
+
+function joinB(dir: Buffer, name: Buffer): Buffer {
+  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([dir, name]) : Buffer.concat([dir, Buffer.from('/'), name]);
+}
+
+/** Read a file handle in fresh 1 MiB chunks. */
+export async function* chunksOf(fh: FileHandle, display: string): AsyncGenerator<Buffer> {
+  for (;;) {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    let n: number;
+    try {
+      ({ bytesRead: n } = await fh.read(buf, 0, CHUNK, null));
+    } catch (e) {
+      throw transferError(e, display);
+    }
+    if (n === 0) return;
+    yield n === CHUNK ? buf : buf.subarray(0, n);
+  }
+}
+
+async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += (await fh.write(data, off, data.length - off, null)).bytesWritten;
+}
+
+/** Pump chunks into `sink`, counting them on a progress bar. Stops early if `stop()` says so. */
+async function pump(
+  source: AsyncIterable<Buffer | string>,
+  sink: (b: Buffer) => Promise<void>,
+  progress: Progress,
+  stop: () => boolean = () => false,
+): Promise<void> {
+  try {
+    for await (const c of source) {
+      const b = typeof c === 'string' ? Buffer.from(c) : c;
+      if (b.length === 0) continue;
+      await sink(b);
+      progress.add(b.length);
+      if (stop()) return;
+    }
+  } finally {
+    progress.finish();
+  }
+}
+
+/** Open an existing regular host file for reading (following host links: it is the user's). */
+async function openHostFile(hostPath: string, display: string): Promise<{ fh: FileHandle; size: number }> {
+  let fh: FileHandle;
+  try {
+    fh = await fsp.open(hostPath, fsc.O_RDONLY | fsc.O_NONBLOCK | O_NOCTTY);
+  } catch (e) {
+    throw transferError(e, display);
+  }
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new JootError('EINVAL', `${display}: Is a directory`);
+    // a FIFO or character device is streamed too (its size is unknown: no bar)
+    if (st.isFIFO() || st.isCharacterDevice()) {
+      await fh.close();
+      fh = await fsp.open(hostPath, fsc.O_RDONLY | O_NOCTTY);
+      return { fh, size: 0 };
+    }
+    return { fh, size: st.size };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw transferError(e, display);
+  }
+}
+
+/**
+ * guestfish upload: host file (or stdin for `-`) → guest file, created (0666 & umask) or
+ * truncated in place. A final guest symlink is followed inside the guest (its target must
+ * exist); the file finally opened is never a symlink and never outside the guest.
+ */
+export async function upload(s: TransferSession, local: string, guestPath: string, io: TransferIo = {}): Promise<void> {
+  if (guestPath.endsWith('/')) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+  let host = await s.writer.hostPathForCreate(guestPath); // refuses a read-only session
+  let st = await lstatOrUndefined(host, guestPath);
+  if (st?.isSymbolicLink()) {
+    host = await s.reader.resolve(guestPath); // inside the guest; throws if dangling
+    st = await lstatOrUndefined(host, guestPath);
+  }
+  if (st?.isDirectory()) throw new JootError('EINVAL', `${guestPath}: Is a directory`);
+  if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+
+  let source: AsyncIterable<Buffer | string>;
+  let size = 0;
+  let src: FileHandle | undefined;
+  if (local === '-') {
+    source = io.stdin ?? process.stdin;
+  } else {
+    ({ fh: src, size } = await openHostFile(path.resolve(local), local));
+    source = chunksOf(src, local);
+  }
+  try {
+    let dst: FileHandle;
+    try {
+      dst = await fsp.open(host, TRUNC_FLAGS, 0o666);
+    } catch (e) {
+      throw transferError(e, guestPath);
+    }
+    try {
+      if (!(await dst.stat()).isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
+      const progress = new Progress(`upload ${guestPath}`, size, io.stderr);
+      await pump(
+        source,
+        async (b) => {
+          try {
+            await writeAll(dst, b);
+          } catch (e) {
+            throw transferError(e, guestPath);
+          }
+        },
+        progress,
+      );
+    } finally {
+      await dst.close().catch(() => undefined);
+    }
+  } finally {
+    await src?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * guestfish download: guest file → host file (or `out` for `-`). A final guest symlink is
+ * followed inside the guest; only regular files are read.
+ */
+export async function download(s: TransferSession, guestPath: string, local: string, out: Writer, io: TransferIo = {}): Promise<void> {
+  const src = await openGuestFile(s.reader, guestPath);
+  try {
+    const size = (await src.stat()).size;
+    const progress = new Progress(`download ${guestPath}`, size, io.stderr);
+    if (local === '-') {
+      await pump(
+        chunksOf(src, guestPath),
+        (b) => out.write(b),
+        progress,
+        () => out.closed,
+      );
+      return;
+    }
+    let dst: FileHandle;
+    try {
+      dst = await fsp.open(path.resolve(local), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | O_NOCTTY, 0o666);
+    } catch (e) {
+      throw transferError(e, local);
+    }
+    try {
+      await pump(
+        chunksOf(src, guestPath),
+        async (b) => {
+          try {
+            await writeAll(dst, b);
+          } catch (e) {
+            throw transferError(e, local);
+          }
+        },
+        progress,
+      );
+    } finally {
+      await dst.close().catch(() => undefined);
+    }
+  } finally {
+    await src.close().catch(() => undefined);
+  }
+}
+
+// ------------------------------------------------------------------ trees
+
+interface TreeCopy {
+  /** How a source / destination host path is named in messages. */
+  srcName(p: Buffer): string;
+  dstName(p: Buffer): string;
+  /** Permission bits kept (copy-out drops set-user-ID and set-group-ID). */
+  modeMask: number;
+  /** Keep numeric owners (when running as root, like tar). */
+  keepOwner: boolean;
+  io: TransferIo;
+  label: string;
+}
+
+/** Copy one node src (lstat `st`) to dst by name: links as links, files streamed, dirs recursively. */
+async function copyNode(src: Buffer, st: Stats, dst: Buffer, t: TreeCopy): Promise<void> {
+  const dName = t.dstName(dst);
+  let dSt = await lstatOrUndefined(dst, dName);
+  const clear = async (): Promise<void> => {
+    if (!dSt) return;
+    if (dSt.isDirectory()) throw new JootError('EINVAL', `${dName}: cannot overwrite directory with non-directory`);
+    try {
+      await fsp.unlink(dst);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw transferError(e, dName);
+    }
+    dSt = undefined;
+  };
+  const mode = st.mode & t.modeMask;
+
+  if (st.isDirectory()) {
+    if (dSt && !dSt.isDirectory()) await clear(); // a file or a link in the way: replaced, never followed
+    if (!dSt) {
+      try {
+        await fsp.mkdir(dst, { mode: 0o700 });
+      } catch (e) {
+        throw transferError(e, dName);
+      }
+    }
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(src, { encoding: 'buffer' });
+    } catch (e) {
+      throw transferError(e, t.srcName(src));
+    }
+    for (const n of names) {
+      const s = joinB(src, n);
+      const sst = await lstatOrUndefined(s, t.srcName(s));
+      if (sst) await copyNode(s, sst, joinB(dst, n), t);
+    }
+    try {
+      // dst was lstat'ed (or made) as a directory just above: chmod/utimes reach it, not a link
+      if (t.keepOwner) await fsp.lchown(dst, st.uid, st.gid);
+      await fsp.chmod(dst, mode);
+      await fsp.utimes(dst, st.atime, st.mtime);
+    } catch (e) {
+      throw transferError(e, dName);
+    }
+    return;
+  }
+
+  if (st.isSymbolicLink()) {
+    let target: Buffer;
+    try {
+      target = await fsp.readlink(src, { encoding: 'buffer' });
+    } catch (e) {
+      throw transferError(e, t.srcName(src));
+    }
+    await clear();
+    try {
+      await fsp.symlink(target, dst);
+      if (t.keepOwner) await fsp.lchown(dst, st.uid, st.gid);
+      await fsp.lutimes(dst, st.atime, st.mtime);
+    } catch (e) {
+      throw transferError(e, dName);
+    }
+    return;
+  }
+
+  if (!st.isFile()) {
+    (t.io.warn ?? (() => undefined))(`${t.srcName(src)}: skipped: not a regular file, directory or symbolic link`);
+    return;
+  }
+
+  let sfh: FileHandle;
+  try {
+    sfh = await fsp.open(src, READ_FLAGS);
+  } catch (e) {
+    throw transferError(e, t.srcName(src));
+  }
+  try {
+    const sst = await sfh.stat();
+    if (!sst.isFile()) throw new JootError('EINVAL', `${t.srcName(src)}: not a regular file`);
+    await clear();
+    let dfh: FileHandle;
+    try {
+      dfh = await fsp.open(dst, CREATE_FLAGS, 0o600);
+    } catch (e) {
+      throw transferError(e, dName);
+    }
+    try {
+      const progress = new Progress(`${t.label} ${t.srcName(src)}`, sst.size, t.io.stderr);
+      await pump(chunksOf(sfh, t.srcName(src)), (b) => writeAll(dfh, b), progress);
+      if (t.keepOwner) await dfh.chown(st.uid, st.gid);
+      await dfh.chmod(mode);
+      await dfh.utimes(st.atime, st.mtime);
+    } catch (e) {
+      throw transferError(e, dName);
+    } finally {
+      await dfh.close().catch(() => undefined);
+    }
+  } finally {
+    await sfh.close().catch(() => undefined);
+  }
+}
+
+const asRoot = (): boolean => process.getuid?.() === 0;
+
+/** Guest path of a host path under the sysroot `root`. */
+function guestName(root: string, p: Buffer): string {
+  const h = p.toString('utf8');
+  const prefix = root === '/' ? '' : root;
+  if (h === root) return '/';
+  return h.startsWith(`${prefix}/`) ? h.slice(prefix.length) : '?';
+}
+
+function within(child: string, dir: string): boolean {
+  return child === dir || child.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
+/**
+ * guestfish copy-in: each host file or directory is copied (recursively, modes, times and —
+ * as root — owners kept; symlinks as links) into `remoteDir`, an existing guest directory.
+ */
+export async function copyIn(s: TransferSession, locals: readonly string[], remoteDir: string, io: TransferIo = {}): Promise<void> {
+  await s.writer.hostPathForWrite(remoteDir); // read-only session, existence
+  if (!(await s.reader.isDir(remoteDir))) throw new JootError('EINVAL', `${remoteDir}: Not a directory`);
+  const root = await s.reader.resolve('/');
+  const dirHost = await s.reader.resolve(remoteDir);
+  const t: TreeCopy = {
+    srcName: (p) => p.toString('utf8'),
+    dstName: (p) => guestName(root, p),
+    modeMask: 0o7777,
+    keepOwner: asRoot(),
+    io,
+    label: 'copy-in',
+  };
+  for (const local of locals) {
+    const abs = path.resolve(local);
+    if (abs === '/') throw new JootError('EINVAL', `${local}: cannot copy the host's root directory`);
+    let st: Stats;
+    try {
+      // `dir/` names what a link `dir` points to, as for tar; otherwise a link is copied as a link
+      st = local.endsWith('/') ? await fsp.stat(abs) : await fsp.lstat(abs);
+    } catch (e) {
+      throw transferError(e, local);
+    }
+    if (st.isDirectory()) {
+      const real = await fsp.realpath(abs).catch(() => abs);
+      if (within(dirHost, real)) throw new JootError('EINVAL', `${local}: cannot copy a directory into itself`);
+    }
+    await copyNode(Buffer.from(abs), st, joinB(Buffer.from(dirHost), Buffer.from(path.basename(abs))), t);
+  }
+}
+
+/**
+ * guestfish copy-out: each guest file or directory is copied (recursively) into `localDir`, an
+ * existing host directory. Guest symlinks are never followed, not even a final one: they are
+ * recreated as links with their target verbatim. Modes (without set-user/group-ID), times and —
+ * as root — numeric owners are kept; special files are skipped with a warning.
+ */
+export async function copyOut(s: TransferSession, remotes: readonly string[], localDir: string, io: TransferIo = {}): Promise<void> {
+  const dirAbs = path.resolve(localDir);
+  try {
+    if (!(await fsp.stat(dirAbs)).isDirectory()) throw new JootError('EINVAL', `${localDir}: Not a directory`);
+  } catch (e) {
+    throw transferError(e, localDir);
+  }
+  const dirReal = await fsp.realpath(dirAbs).catch(() => dirAbs);
+  const root = await s.reader.resolve('/');
+  const t: TreeCopy = {
+    srcName: (p) => guestName(root, p),
+    dstName: (p) => p.toString('utf8'),
+    modeMask: 0o1777,
+    keepOwner: asRoot(),
+    io,
+    label: 'copy-out',
+  };
+  for (const remote of remotes) {
+    const last = remote.replace(/\/+$/, '').split('/').pop() ?? '';
+    const host = await s.reader.resolve(remote, { followLast: last === '' || last === '.' || last === '..' });
+    const st = await lstatOrUndefined(host, remote);
+    if (!st) throw new JootError('ENOENT', `${remote}: No such file or directory`);
+    if (st.isDirectory() && within(dirReal, host)) throw new JootError('EINVAL', `${remote}: cannot copy a directory into itself`);
+    if (host === root) {
+      // copy-out / DIR: the root's entries go straight into DIR (DIR itself is left as it is)
+      let names: Buffer[];
+      try {
+        names = await fsp.readdir(host, { encoding: 'buffer' });
+      } catch (e) {
+        throw transferError(e, remote);
+      }
+      for (const n of names) {
+        const c = joinB(Buffer.from(host), n);
+        const cst = await lstatOrUndefined(c, guestName(root, c));
+        if (cst) await copyNode(c, cst, joinB(Buffer.from(dirAbs), n), t);
+      }
+      continue;
+    }
+    await copyNode(Buffer.from(host), st, joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(host))), t);
+  }
+}
