@@ -95,3 +95,26 @@ export function flush(stream: NodeJS.WritableStream): Promise<void> {
     }
   });
 }
+
+/** A writer that keeps what is written (the library's result of a 'stream' operation, tests). */
+export class BufferWriter extends TextWriter {
+  private readonly chunks: Buffer[] = [];
+  constructor(escapes = false) {
+    super(escapes);
+  }
+  get closed(): boolean {
+    return false;
+  }
+  write(data: string | Uint8Array): Promise<void> {
+    this.chunks.push(typeof data === 'string' ? Buffer.from(data) : Buffer.from(data));
+    return Promise.resolve();
+  }
+  /** Everything written, as bytes. */
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+  /** Everything written, as UTF-8 text. */
+  text(): string {
+    return this.bytes().toString('utf8');
+  }
+}

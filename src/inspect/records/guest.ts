@@ -163,3 +163,6 @@ export const sh = shCmd('sh', false);
 export const shLines = shCmd('sh-lines', true);
 
 export const commands = [command, commandLines, sh, shLines];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

@@ -249,3 +249,6 @@ export const commands = [
   getWindowsCurrentControlSet,
   getDriveMappings,
 ];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

@@ -140,3 +140,6 @@ export const fstabRemove = defineCommand({
 });
 
 export const commands = [edit, vi, emacs, fstabList, fstabAdd, fstabRemove];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

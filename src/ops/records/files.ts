@@ -459,3 +459,6 @@ export const commands = [
   lnS,
   lnSf,
 ];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

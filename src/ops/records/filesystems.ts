@@ -55,3 +55,6 @@ export const vfsUuid = defineCommand({
 });
 
 export const commands = [listFilesystems, vfsType, vfsLabel, vfsUuid];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

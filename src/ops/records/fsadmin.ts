@@ -298,3 +298,6 @@ export const commands = [
   btrfsSubvolumeList,
   btrfsSubvolumeCreate,
 ];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

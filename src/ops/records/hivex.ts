@@ -433,3 +433,6 @@ export const commands = [
   hivexNodeSetValue,
   hivexCommit,
 ];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

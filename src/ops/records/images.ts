@@ -98,3 +98,6 @@ export const diskCreate = defineCommand({
 });
 
 export const commands = [sparse, diskCreate];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

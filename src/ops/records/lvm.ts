@@ -225,3 +225,6 @@ export const commands = [
   vgremove,
   pvremove,
 ];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

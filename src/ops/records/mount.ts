@@ -123,3 +123,6 @@ export const mountpoints = defineCommand({
 });
 
 export const commands = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

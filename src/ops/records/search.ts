@@ -58,3 +58,6 @@ export const file = defineCommand({
 });
 
 export const commands = [...grepCommands, file];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

@@ -114,3 +114,6 @@ export const tarInCmd = defineCommand({
 });
 
 export const commands = [tarInCmd, tarOutCmd];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

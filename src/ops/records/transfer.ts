@@ -102,3 +102,6 @@ export const copyOutCmd: Command = defineCommand({
 });
 
 export const commands = [uploadCmd, downloadCmd, copyInCmd, copyOutCmd];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [] as const;

@@ -2,41 +2,62 @@
 // checks at load that names and aliases are unique and every argument is typed, and looks
 // commands up by name or alias (guestfish spellings with _ work too: list_devices).
 import { specProblems } from '../../ops/args.js';
-import type { Command, CommandTable } from '../../ops/record.js';
+import { erase, type OpDef, type Returns } from '../../ops/op.js';
+import { commandOf } from './op-command.js';
+import type { ArgSpec, Command, CommandTable } from '../../ops/record.js';
 import { commands as session } from './commands/session.js';
-import { commands as devices } from '../../ops/records/devices.js';
-import { commands as partitions } from '../../ops/records/partitions.js';
-import { commands as images } from '../../ops/records/images.js';
-import { commands as filesystems } from '../../ops/records/filesystems.js';
-import { commands as fsadmin } from '../../ops/records/fsadmin.js';
-import { commands as lvm } from '../../ops/records/lvm.js';
-import { commands as mount } from '../../ops/records/mount.js';
-import { commands as files } from '../../ops/records/files.js';
-import { commands as inspection } from '../../inspect/records/inspect.js';
-import { commands as transfer } from '../../ops/records/transfer.js';
-import { commands as tar } from '../../ops/records/tar.js';
-import { commands as editing } from '../../ops/records/editing.js';
-import { commands as search } from '../../ops/records/search.js';
-import { commands as guest } from '../../inspect/records/guest.js';
-import { commands as hivex } from '../../ops/records/hivex.js';
+import { records as devicesRecords } from '../../ops/records/devices.js';
+import { commands as partitions, records as partitionsRecords } from '../../ops/records/partitions.js';
+import { commands as images, records as imagesRecords } from '../../ops/records/images.js';
+import { commands as filesystems, records as filesystemsRecords } from '../../ops/records/filesystems.js';
+import { commands as fsadmin, records as fsadminRecords } from '../../ops/records/fsadmin.js';
+import { commands as lvm, records as lvmRecords } from '../../ops/records/lvm.js';
+import { commands as mount, records as mountRecords } from '../../ops/records/mount.js';
+import { commands as files, records as filesRecords } from '../../ops/records/files.js';
+import { commands as inspection, records as inspectionRecords } from '../../inspect/records/inspect.js';
+import { commands as transfer, records as transferRecords } from '../../ops/records/transfer.js';
+import { commands as tar, records as tarRecords } from '../../ops/records/tar.js';
+import { commands as editing, records as editingRecords } from '../../ops/records/editing.js';
+import { commands as search, records as searchRecords } from '../../ops/records/search.js';
+import { commands as guest, records as guestRecords } from '../../inspect/records/guest.js';
+import { commands as hivex, records as hivexRecords } from '../../ops/records/hivex.js';
+
+/** jfish's commands of operation records */
+function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
+  return records.map((op) => commandOf(erase(op)));
+}
 
 export const commands: readonly Command[] = [
   ...session,
-  ...devices,
+  ...views(devicesRecords),
   ...partitions,
+  ...views(partitionsRecords),
   ...images,
+  ...views(imagesRecords),
   ...filesystems,
+  ...views(filesystemsRecords),
   ...fsadmin,
+  ...views(fsadminRecords),
   ...lvm,
+  ...views(lvmRecords),
   ...mount,
+  ...views(mountRecords),
   ...files,
+  ...views(filesRecords),
   ...search,
+  ...views(searchRecords),
   ...transfer,
+  ...views(transferRecords),
   ...tar,
+  ...views(tarRecords),
   ...editing,
+  ...views(editingRecords),
   ...guest,
+  ...views(guestRecords),
   ...inspection,
+  ...views(inspectionRecords),
   ...hivex,
+  ...views(hivexRecords),
 ];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */

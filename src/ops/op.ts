@@ -1,0 +1,118 @@
+// One guest operation, declared once: its name, typed arguments, help, what it returns, its
+// implementation and its own tests (libguestfs: one record per action in
+// generator/actions_*.ml). The library's functions (library.ts), jfish's parser, help,
+// completion, docs and remote mode are all views of these records.
+import type { Session } from '../appliance/session.js';
+import type { Writer } from '../core/output.js';
+import type { ArgSpec, ArgValues, Group } from './record.js';
+
+/**
+ * What an operation returns, as libguestfs's return types: jfish prints each kind one way
+ * (printResult), the library hands the value over as it is.
+ * - 'none': nothing (RErr)
+ * - 'string' / 'strings': one string, a list printed one per line (RString, RStringList)
+ * - 'bool' / 'int' / 'int64': printed as true/false or digits (RBool, RInt, RInt64)
+ * - 'hash': key → value, printed `key: value` (RHashtable)
+ * - 'struct' / 'structs': one record or a list of them, printed as guestfish prints structs
+ * - 'stream': the operation writes its bytes to `ctx.out` itself (cat, download to -, tar-out
+ *   to -); the library collects them into a Buffer when the caller gives no writer
+ */
+export type Returns = 'none' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'hash' | 'struct' | 'structs' | 'stream';
+
+/** One struct's fields, in order (guestfish prints them in this order). */
+export type StructFields = [string, string | number | bigint][];
+
+export interface ReturnMap {
+  none: void;
+  string: string;
+  strings: string[];
+  bool: boolean;
+  int: number;
+  int64: number | bigint;
+  hash: [string, string][];
+  struct: StructFields;
+  structs: StructFields[];
+  stream: void;
+}
+
+export type ReturnValue<R extends Returns> = ReturnMap[R];
+
+/** What a running operation can reach. */
+export interface OpContext {
+  /** The session (read each time: jfish's `reopen` replaces it). */
+  readonly session: Session;
+  /** Where 'stream' operations write their bytes (and nothing else does). */
+  readonly out: Writer;
+  /** Every drive is read-only: `mount` mounts read-only. */
+  readonly readonly: boolean;
+  /** A non-fatal warning, one line (jfish prints `jfish: CMD: message` on stderr). */
+  warn(message: string): void;
+  /** Standard input, for operations that read `-` (upload - FILE). */
+  readonly stdin: NodeJS.ReadableStream;
+  /** Where a progress bar may go (only drawn when it is a terminal). */
+  readonly stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+}
+
+/**
+ * One test of an operation, run against a fresh prepared disk (test/integration/op-records):
+ * `setup` lines run first, then the operation with `args`; `expect` is the value it must
+ * return (printed as jfish prints it, compared as text), or `error` must match its error.
+ */
+export interface OpTest {
+  /** a prepared disk as `jfish -N` names it (default 'fs': one ext4 filesystem, mounted at /) */
+  readonly disk?: string;
+  /** jfish command lines run before, as words (['write', '/f', 'hello']) */
+  readonly setup?: readonly (readonly string[])[];
+  /** the operation's arguments as jfish words */
+  readonly args: readonly string[];
+  /** what jfish prints for the result (lines joined by "\n", no final newline); a RegExp to match */
+  readonly expect?: string | RegExp;
+  /** the operation fails, with a message matching this */
+  readonly error?: RegExp;
+  /** jfish lines run after, whose printed output must match `then` (checks a side effect) */
+  readonly check?: { readonly run: readonly string[]; readonly expect: string | RegExp };
+  /** open the prepared disk read-only */
+  readonly readonly?: boolean;
+  /** what the test shows, when the arguments do not say it */
+  readonly title?: string;
+}
+
+interface OpFields {
+  readonly aliases?: readonly string[];
+  readonly group: Group;
+  /** Refused until the session is launched. */
+  readonly needsLaunch: boolean;
+  /** One line, for the command list. */
+  readonly summary: string;
+  /** Long help, for `help CMD` and the docs. */
+  readonly description: string;
+  /** Its own tests (every record has at least one; test/unit/op-records checks). */
+  readonly tests: readonly OpTest[];
+}
+
+export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {
+  readonly name: N;
+  readonly args: A;
+  readonly returns: R;
+  impl(ctx: OpContext, args: ArgValues<A>): Promise<ReturnValue<R>>;
+}
+
+/** A record with its types erased: what tables hold. */
+export interface Op extends OpFields {
+  readonly name: string;
+  readonly args: readonly ArgSpec[];
+  readonly returns: Returns;
+  impl(ctx: OpContext, args: readonly unknown[]): Promise<unknown>;
+}
+
+/** Declare an operation: impl() gets arguments typed from `args` and returns what `returns` says. */
+export function defineOp<const N extends string, const A extends readonly ArgSpec[], const R extends Returns>(
+  def: OpDef<N, A, R>,
+): OpDef<N, A, R> {
+  return def;
+}
+
+/** The erased view of a typed record. */
+export function erase<N extends string, A extends readonly ArgSpec[], R extends Returns>(op: OpDef<N, A, R>): Op {
+  return op as unknown as Op;
+}

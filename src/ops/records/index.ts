@@ -1,0 +1,30 @@
+// Every operation record of the library, in jfish's command-list order.
+import { records as devices } from './devices.js';
+import { records as editing } from './editing.js';
+import { records as files } from './files.js';
+import { records as filesystems } from './filesystems.js';
+import { records as fsadmin } from './fsadmin.js';
+import { records as hivex } from './hivex.js';
+import { records as images } from './images.js';
+import { records as lvm } from './lvm.js';
+import { records as mount } from './mount.js';
+import { records as partitions } from './partitions.js';
+import { records as search } from './search.js';
+import { records as tar } from './tar.js';
+import { records as transfer } from './transfer.js';
+
+export const opRecords = [
+  ...devices,
+  ...partitions,
+  ...images,
+  ...filesystems,
+  ...fsadmin,
+  ...lvm,
+  ...mount,
+  ...files,
+  ...search,
+  ...transfer,
+  ...tar,
+  ...editing,
+  ...hivex,
+] as const;

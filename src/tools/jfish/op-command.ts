@@ -1,0 +1,62 @@
+// jfish's view of an operation record: a shell command that runs the record's implementation
+// and prints what it returns the way guestfish prints each return type.
+import type { Writer } from '../../core/output.js';
+import type { Op, OpContext, Returns, StructFields } from '../../ops/op.js';
+import type { ArgValue, Command, Ctx } from '../../ops/record.js';
+import { fieldText, structLines, structList } from '../../ops/structs.js';
+import { printError } from '../cli.js';
+
+/** The operation's context inside jfish: warnings as `jfish: CMD: message`. */
+export function opContext(ctx: Ctx, name: string): OpContext {
+  return {
+    get session() {
+      return ctx.session;
+    },
+    out: ctx.out,
+    readonly: ctx.readonly,
+    warn: (m) => printError('jfish', `${name}: ${m}`),
+    stdin: process.stdin,
+    stderr: process.stderr,
+  };
+}
+
+/** Print a result as guestfish does for its return type. */
+export async function printResult(out: Writer, returns: Returns, value: unknown): Promise<void> {
+  switch (returns) {
+    case 'none':
+    case 'stream':
+      return;
+    case 'string':
+      return out.lines([value as string]);
+    case 'strings':
+      return out.lines(value as string[]);
+    case 'bool':
+      return out.lines([value ? 'true' : 'false']);
+    case 'int':
+    case 'int64':
+      return out.lines([fieldText(value as number | bigint)]);
+    case 'hash':
+      return out.lines((value as [string, string][]).map(([k, v]) => `${k}: ${v}`));
+    case 'struct':
+      return out.lines(structLines(value as StructFields));
+    case 'structs':
+      return out.lines(structList(value as StructFields[]));
+  }
+}
+
+/** The shell command of an operation record. */
+export function commandOf(op: Op): Command {
+  return {
+    name: op.name,
+    aliases: op.aliases,
+    group: op.group,
+    needsLaunch: op.needsLaunch,
+    summary: op.summary,
+    description: op.description,
+    args: op.args,
+    async run(ctx: Ctx, args: ArgValue[]) {
+      const value = await op.impl(opContext(ctx, op.name), args);
+      await printResult(ctx.out, op.returns, value);
+    },
+  };
+}

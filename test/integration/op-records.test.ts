@@ -1,0 +1,144 @@
+// Every operation record's own tests (libguestfs's per-action `tests = [...]`): each test gets
+// a fresh prepared disk (a copy of a template made once per kind with jfish's -N code), its
+// filesystems mounted, its `setup` lines run through jfish's dispatcher, then the operation;
+// what jfish prints must equal `expect`, or the error must match `error`.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/appliance/session.js';
+import { oneLine } from '../../src/core/errors.js';
+import { BufferWriter } from '../../src/core/output.js';
+import { inspectionRecords } from '../../src/inspect/records/index.js';
+import { erase, type Op, type OpTest } from '../../src/ops/op.js';
+import { createPrepared, layOutPrepared, parsePrepared } from '../../src/ops/prepared.js';
+import { opRecords } from '../../src/ops/records/index.js';
+import { makeCtx, runScript } from '../../src/tools/jfish/dispatch.js';
+import { Sessions } from '../../src/tools/jfish/startup.js';
+import { table } from '../../src/tools/jfish/table.js';
+import { fixture } from '../fixtures/index.js';
+
+const root = process.getuid?.() === 0;
+const all: Op[] = [...opRecords, ...inspectionRecords].map((op) => erase(op as never));
+const work = mkdtempSync(join(tmpdir(), 'op-records-'));
+const templates = new Map<string, Promise<string>>();
+let copies = 0;
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Where each prepared kind's filesystems are mounted for the test (guestfish's -m). */
+const MOUNTS: Record<string, [string, string][]> = {
+  fs: [['/dev/sda1', '/']],
+  lvfs: [['/dev/VG/LV', '/']],
+  bootroot: [
+    ['/dev/sda2', '/'],
+    ['/dev/sda1', '/boot'],
+  ],
+  bootrootlv: [
+    ['/dev/VG/LV', '/'],
+    ['/dev/sda1', '/boot'],
+  ],
+  sample: [
+    ['/dev/sda2', '/'],
+    ['/dev/sda1', '/boot'],
+  ],
+};
+
+function kindOf(disk: string): string {
+  return disk.split(':')[0]!;
+}
+
+/** The template image of a disk spec, made once. 'sample' is the Debian fixture sample.raw. */
+function template(disk: string): Promise<string> {
+  let t = templates.get(disk);
+  if (!t) {
+    t = (async () => {
+      if (disk === 'sample') return fixture('sample.raw');
+      const file = join(work, `template-${templates.size}.img`);
+      const prepared = parsePrepared(`${file}=${disk}`, 0);
+      const created: string[] = [];
+      await createPrepared([{ prepared }], false, created);
+      const sessions = new Sessions(() => new Session());
+      sessions.addDrive(file, { format: 'raw', readonly: false });
+      try {
+        await layOutPrepared(sessions.session, [{ prepared }], created);
+        // the root filesystem of a bootroot disk gets its /boot mount point
+        const root = MOUNTS[kindOf(disk)]?.[0];
+        if (root && MOUNTS[kindOf(disk)]!.length > 1) {
+          const r = await jfish(sessions, false, [['mount', ...root], ['mkdir', '/boot'], ['umount-all']]);
+          if (r.error) throw new Error(`template ${disk}: ${r.error}`);
+        }
+      } finally {
+        await sessions.close();
+      }
+      return file;
+    })();
+    templates.set(disk, t);
+  }
+  return t;
+}
+
+/** Run jfish lines on a session; what they print, or the error's one line. */
+async function jfish(sessions: Sessions, readonly: boolean, lines: readonly (readonly string[])[]) {
+  const out = new BufferWriter();
+  const ctx = makeCtx({ sessions, out, readonly, table });
+  try {
+    await runScript(
+      ctx,
+      lines.map((l) => [...l]),
+    );
+    return { out: out.text(), error: undefined };
+  } catch (e) {
+    return { out: out.text(), error: oneLine(e) };
+  }
+}
+
+function title(op: Op, t: OpTest): string {
+  return t.title ?? `${op.name} ${t.args.map((a) => JSON.stringify(a)).join(' ')}`.trim();
+}
+
+function matches(actual: string, want: string | RegExp): void {
+  if (typeof want === 'string') expect(actual.replace(/\n$/, '')).toBe(want);
+  else expect(actual).toMatch(want);
+}
+
+describe.skipIf(!root)('operation records: their own tests on fresh prepared disks', () => {
+  for (const op of all) {
+    describe(op.name, () => {
+      for (const t of op.tests) {
+        it(title(op, t), { timeout: 300_000 }, async () => {
+          const disk = t.disk ?? 'fs';
+          const file = join(work, `disk-${copies++}.img`);
+          execFileSync('cp', ['--sparse=always', await template(disk), file]);
+          const readonly = t.readonly ?? false;
+          const sessions = new Sessions(() => new Session());
+          sessions.addDrive(file, { format: 'raw', readonly });
+          try {
+            await sessions.session.launch();
+            const mount = readonly ? 'mount-ro' : 'mount';
+            const mounts = (MOUNTS[kindOf(disk)] ?? []).map(([dev, at]) => [mount, dev, at]);
+            const before = await jfish(sessions, readonly, [...mounts, ...(t.setup ?? [])]);
+            expect(before.error, 'setup').toBeUndefined();
+            const r = await jfish(sessions, readonly, [[op.name, ...t.args]]);
+            if (t.error) {
+              expect(r.error, 'the operation should fail').toBeDefined();
+              expect(r.error).toMatch(t.error);
+            } else {
+              expect(r.error, 'the operation failed').toBeUndefined();
+              if (t.expect !== undefined) matches(r.out, t.expect);
+            }
+            if (t.check) {
+              const c = await jfish(sessions, readonly, [t.check.run]);
+              expect(c.error, 'check').toBeUndefined();
+              matches(c.out, t.check.expect);
+            }
+          } finally {
+            await sessions.close();
+            rmSync(file, { force: true });
+          }
+        });
+      }
+    });
+  }
+});

@@ -1,0 +1,40 @@
+// The operation records are well formed (libguestfs: generator/checks.ml): every record carries
+// its own tests, each test's words parse against the record's arguments, names are unique and
+// every jfish command outside the shell's own (commands/session.ts) is a record.
+import { describe, expect, it } from 'vitest';
+import { inspectionRecords } from '../../src/inspect/records/index.js';
+import { parseArgs } from '../../src/ops/args.js';
+import { erase, type Op } from '../../src/ops/op.js';
+import { opRecords } from '../../src/ops/records/index.js';
+import { commandOf } from '../../src/tools/jfish/op-command.js';
+import { PREPARED_TYPES } from '../../src/ops/prepared.js';
+
+const all: Op[] = [...opRecords, ...inspectionRecords].map((op) => erase(op as never));
+
+describe('operation records', () => {
+  it('every record has at least one test of its own', () => {
+    expect(all.filter((op) => op.tests.length === 0).map((op) => op.name)).toEqual([]);
+  });
+
+  it("each test's arguments parse as the record declares them, on a known prepared disk", () => {
+    const bad: string[] = [];
+    for (const op of all) {
+      for (const t of op.tests) {
+        try {
+          parseArgs(commandOf(op), [...t.args]);
+        } catch (e) {
+          bad.push(`${op.name} ${t.args.join(' ')}: ${(e as Error).message}`);
+        }
+        const kind = (t.disk ?? 'fs').split(':')[0]!;
+        if (kind !== 'sample' && !(kind in PREPARED_TYPES)) bad.push(`${op.name}: unknown disk ${t.disk}`);
+        if (t.expect !== undefined && t.error !== undefined) bad.push(`${op.name}: a test expects both a value and an error`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('names are unique', () => {
+    const names = all.flatMap((op) => [op.name, ...(op.aliases ?? [])]);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+});
