@@ -23,7 +23,7 @@ export type Returns = 'none' | 'string' | 'strings' | 'bool' | 'int' | 'int64' |
 export type StructFields = [string, string | number | bigint][];
 
 export interface ReturnMap {
-  none: void;
+  none: undefined;
   string: string;
   strings: string[];
   bool: boolean;
@@ -32,7 +32,7 @@ export interface ReturnMap {
   hash: [string, string][];
   struct: StructFields;
   structs: StructFields[];
-  stream: void;
+  stream: undefined;
 }
 
 export type ReturnValue<R extends Returns> = ReturnMap[R];
