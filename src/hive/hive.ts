@@ -5,7 +5,7 @@ import { CellStore } from './cells.js';
 import { BASE, HBIN_ALIGN, HBIN_HEADER, KEY_HIVE_ENTRY, KEY_NO_DELETE, NONE } from './format.js';
 import { nkData, newNk } from './keys.js';
 import { subtree } from './edit.js';
-import { HiveNode } from './node.js';
+import { HiveNode, type NodeHive } from './node.js';
 import { defaultSecurityDescriptor, newSecurity } from './security.js';
 
 export interface OpenOptions {
@@ -13,7 +13,7 @@ export interface OpenOptions {
   ignoreChecksum?: boolean;
 }
 
-export class Hive {
+export class Hive implements NodeHive {
   /** @internal */
   readonly _store: CellStore;
   private root_: number;

@@ -1,7 +1,7 @@
 // HiveNode: a key. A thin handle (hive + cell index) that reads the cells afresh on every
 // call, so handles stay valid while the hive is edited (until their own key is deleted).
 import { JootError } from '../core/errors.js';
-import type { Hive } from './hive.js';
+import type { CellStore } from './cells.js';
 import { NONE, REG_DWORD, REG_MULTI_SZ, REG_QWORD, REG_SZ, dateFromFiletime } from './format.js';
 import { addChild, deleteKey, deleteValue, findChild, findValue, setValue, valueOffsets } from './edit.js';
 import { NK, nkClass, nkData, nkName } from './keys.js';
@@ -9,10 +9,21 @@ import { readSubkeys } from './lists.js';
 import { readSecurity } from './security.js';
 import { HiveValue, encodeDword, encodeMultiString, encodeQword, encodeString } from './value.js';
 
+/**
+ * What a key handle needs of its hive: the Hive class (hive.ts) is one. Declared here, so that
+ * node.ts does not import hive.ts, which imports node.ts.
+ */
+export interface NodeHive {
+  readonly _store: CellStore;
+  readonly rootOffset: number;
+  _node(offset: number): HiveNode;
+  _edit<T>(fn: () => T): T;
+}
+
 export class HiveNode {
   /** @internal */
   constructor(
-    readonly hive: Hive,
+    readonly hive: NodeHive,
     readonly offset: number,
   ) {}
 

@@ -18,6 +18,7 @@ import { makeCtx, runScript } from '../../src/tools/jfish/dispatch.js';
 import { Sessions } from '../../src/tools/jfish/startup.js';
 import { table } from '../../src/tools/jfish/table.js';
 import { fixture } from '../fixtures/index.js';
+import { FIXTURE_DISKS } from './op-disks.js';
 
 const root = process.getuid?.() === 0;
 const all: Op[] = [...opRecords, ...inspectionRecords].map((op) => erase(op as never));
@@ -43,18 +44,24 @@ const MOUNTS: Record<string, [string, string][]> = {
     ['/dev/sda2', '/'],
     ['/dev/sda1', '/boot'],
   ],
+  'debian-usr': [
+    ['/dev/sda1', '/'],
+    ['/dev/sda2', '/usr'],
+  ],
+  win10: [['/dev/sda1', '/']],
 };
 
 function kindOf(disk: string): string {
   return disk.split(':')[0]!;
 }
 
-/** The template image of a disk spec, made once. 'sample' is the Debian fixture sample.raw. */
+/** The template image of a disk spec, made once; a fixture for the kinds of FIXTURE_DISKS. */
 function template(disk: string): Promise<string> {
   let t = templates.get(disk);
   if (!t) {
     t = (async () => {
-      if (disk === 'sample') return fixture('sample.raw');
+      const fixed = FIXTURE_DISKS[disk];
+      if (fixed) return fixture(fixed);
       const file = join(work, `template-${templates.size}.img`);
       const prepared = parsePrepared(`${file}=${disk}`, 0);
       const created: string[] = [];

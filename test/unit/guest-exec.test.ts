@@ -12,7 +12,8 @@ import {
 } from '../../src/appliance/guest-exec.js';
 import { confineEnv, filterHex, keyringFilter } from '../../src/appliance/guest-confine.js';
 import { relayCommand } from '../../src/appliance/guest-tty.js';
-import { canRun, hostArch, splitCommandLine } from '../../src/inspect/records/guest.js';
+import { splitCommandLine } from '../../src/core/words.js';
+import { canRun, hostArch } from '../../src/inspect/linux/arch.js';
 
 describe('splitCommandLine', () => {
   it('splits with jfish word rules', () => {

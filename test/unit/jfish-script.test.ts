@@ -12,7 +12,7 @@ import { ExitRequest } from '../../src/tools/jfish/control.js';
 import { CommandError } from '../../src/tools/jfish/dispatch.js';
 import { appendHistory, completionSource, loadHistory } from '../../src/tools/jfish/repl.js';
 import { runLine, runLines, scriptLines, type HostShell, type LineRunner } from '../../src/tools/jfish/script.js';
-import { mountOrder } from '../../src/tools/jfish/startup.js';
+import { mountOrder } from '../../src/inspect/mount-inspected.js';
 import { complete } from '../../src/tools/jfish/completion.js';
 import { table } from '../../src/tools/jfish/table.js';
 

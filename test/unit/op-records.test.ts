@@ -8,6 +8,7 @@ import { erase, type Op } from '../../src/ops/op.js';
 import { opRecords } from '../../src/ops/records/index.js';
 import { commandOf } from '../../src/tools/jfish/op-command.js';
 import { PREPARED_TYPES } from '../../src/ops/prepared.js';
+import { FIXTURE_DISKS } from '../integration/op-disks.js';
 
 const all: Op[] = [...opRecords, ...inspectionRecords].map((op) => erase(op as never));
 
@@ -26,7 +27,7 @@ describe('operation records', () => {
           bad.push(`${op.name} ${t.args.join(' ')}: ${(e as Error).message}`);
         }
         const kind = (t.disk ?? 'fs').split(':')[0]!;
-        if (kind !== 'sample' && !(kind in PREPARED_TYPES)) bad.push(`${op.name}: unknown disk ${t.disk}`);
+        if (!(kind in FIXTURE_DISKS) && !(kind in PREPARED_TYPES)) bad.push(`${op.name}: unknown disk ${t.disk}`);
         if (t.expect !== undefined && t.error !== undefined) bad.push(`${op.name}: a test expects both a value and an error`);
       }
     }

@@ -2,6 +2,7 @@
 // (libguestfs daemon/filearch.ml canonical_elf_arch, which maps `file`'s output; here the
 // header fields are read directly, so no `file` command runs on guest data).
 
+import { endianness } from 'node:os';
 import type { GuestFiles } from '../types.js';
 
 /** Reads the first `n` bytes of a guest file (following guest symlinks). */
@@ -141,4 +142,26 @@ export async function detectArch(
     }
   }
   return undefined;
+}
+
+/** The host's architecture in virt-inspector's names (those elfArch returns). */
+export function hostArch(arch: string = process.arch, le = endianness() === 'LE'): string {
+  const names: Record<string, string> = {
+    x64: 'x86_64',
+    ia32: 'i386',
+    arm64: 'aarch64',
+    arm: 'arm',
+    ppc64: le ? 'ppc64le' : 'ppc64',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loongarch64',
+    mips: 'mips',
+    mipsel: 'mipsel',
+  };
+  return names[arch] ?? arch;
+}
+
+/** Whether a host of architecture `host` runs `guest` binaries natively. */
+export function canRun(host: string, guest: string): boolean {
+  return guest === host || (host === 'x86_64' && guest === 'i386');
 }

@@ -3,56 +3,14 @@
 // /sys and a minimal /dev (appliance/guest-exec.ts). Refused on read-only sessions (a guest
 // program may write anywhere) and on guests of another architecture (it could not run, or would
 // need an emulator the host may not have).
-import { endianness } from 'node:os';
 import { JootError } from '../../core/errors.js';
+import { splitCommandLine } from '../../core/words.js';
 import { guestExec, lastLine } from '../../appliance/guest-exec.js';
-import { ARCH_BINARIES, detectArch } from '../linux/arch.js';
-import { defineCommand, type Ctx } from '../../ops/record.js';
-import { isBlank, lexLine } from '../../tools/jfish/lexer.js';
+import { ARCH_BINARIES, canRun, detectArch, hostArch } from '../linux/arch.js';
+import { defineOp, type OpContext, type OpTest } from '../../ops/op.js';
+import type { Command } from '../../ops/record.js';
 
-/**
- * Split `command`'s one string into argv with jfish's own word rules (lexer.ts): blanks
- * separate words, '…' quotes literally, "…" with C escapes. Inside the string a `|` is an
- * ordinary character, not the start of a host pipeline.
- */
-export function splitCommandLine(text: string): string[] {
-  const out: string[] = [];
-  let rest = text;
-  for (;;) {
-    const line = lexLine(`x ${rest}`);
-    if (line.kind !== 'command') return out;
-    out.push(...line.args);
-    if (line.pipe === undefined) return out;
-    let j = 0;
-    while (j < line.pipe.length && !isBlank(line.pipe[j])) j++;
-    out.push(`|${line.pipe.slice(0, j)}`);
-    rest = line.pipe.slice(j);
-  }
-}
-
-/** The host's architecture in virt-inspector's names (those elfArch returns). */
-export function hostArch(arch: string = process.arch, le = endianness() === 'LE'): string {
-  const names: Record<string, string> = {
-    x64: 'x86_64',
-    ia32: 'i386',
-    arm64: 'aarch64',
-    arm: 'arm',
-    ppc64: le ? 'ppc64le' : 'ppc64',
-    s390x: 's390x',
-    riscv64: 'riscv64',
-    loong64: 'loongarch64',
-    mips: 'mips',
-    mipsel: 'mipsel',
-  };
-  return names[arch] ?? arch;
-}
-
-/** Whether a host of architecture `host` runs `guest` binaries natively. */
-export function canRun(host: string, guest: string): boolean {
-  return guest === host || (host === 'x86_64' && guest === 'i386');
-}
-
-async function checkArch(ctx: Ctx): Promise<void> {
+async function checkArch(ctx: OpContext): Promise<void> {
   const guest = await detectArch(ctx.session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] });
   const host = hostArch();
   // no ELF binary found: let the program try (the kernel's "Exec format error" then explains)
@@ -68,7 +26,7 @@ const GUEST_PATH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
  * match in the guest's PATH (the program is exec'd by path, not looked up). Checked here, where
  * the error can say what is missing; the kernel's own error comes back without its errno.
  */
-async function findProgram(ctx: Ctx, name: string): Promise<string> {
+async function findProgram(ctx: OpContext, name: string): Promise<string> {
   const candidates = name.includes('/') ? [name.startsWith('/') ? name : `/${name}`] : GUEST_PATH.map((d) => `${d}/${name}`);
   for (const c of candidates) {
     const st = await ctx.session.stat(c).catch(() => undefined); // follows guest symlinks inside the guest
@@ -84,7 +42,7 @@ async function findProgram(ctx: Ctx, name: string): Promise<string> {
 }
 
 /** Run argv in the guest; stdout to jfish's output (with a final newline when `lines`). */
-async function runInGuest(ctx: Ctx, argv: string[], lines: boolean): Promise<void> {
+async function runInGuest(ctx: OpContext, argv: string[], lines: boolean): Promise<void> {
   if (ctx.readonly || ctx.session.readonly) {
     throw new JootError('EPERM', 'refused on a read-only session (--ro): guest programs may write to the disk');
   }
@@ -124,45 +82,68 @@ const HOW = `The program runs as root, chrooted in the mounted guest (mount its 
     status and the last line of the program's stderr (stderr is otherwise not shown). Refused on a
     read-only session (--ro) and on a guest of another architecture.`;
 
-function commandCmd(name: string, lines: boolean) {
-  return defineCommand({
+// The program's output is content, written byte for byte as it comes ('stream'), as it was
+// before these were records: guestfish's command/sh return a string, but a guest program's
+// output need not be text and may be large.
+function commandOp<const N extends string>(name: N, lines: boolean, tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'guest',
     args: [{ name: 'arguments', type: 'string' }],
+    returns: 'stream',
     needsLaunch: true,
     summary: lines ? 'run a guest program, printing its output line by line' : 'run a guest program',
     description: `Run a program of the guest. The one argument is split into words as jfish splits a line
     ("command \\"/bin/ls -l /\\""): the first word is the program (a guest path, or a name looked up in the
     PATH below; the program gets the path it was found at as argv[0]), the rest its arguments. ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,
-    async run(ctx, [text]) {
+    async impl(ctx, [text]) {
       const argv = splitCommandLine(text);
       if (argv.length === 0) throw new JootError('EINVAL', 'no program given');
       await runInGuest(ctx, argv, lines);
+      return undefined;
     },
+    tests,
   });
 }
 
-function shCmd(name: string, lines: boolean) {
-  return defineCommand({
+function shOp<const N extends string>(name: N, lines: boolean, tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'guest',
     args: [{ name: 'command', type: 'string' }],
+    returns: 'stream',
     needsLaunch: true,
     summary: lines ? "run a command with the guest's /bin/sh, printing its output line by line" : "run a command with the guest's /bin/sh",
     description: `Run "/bin/sh -c command" in the guest, so the command may use the shell's syntax (pipes,
     redirections, ;). ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,
-    async run(ctx, [command]) {
+    async impl(ctx, [command]) {
       await runInGuest(ctx, ['/bin/sh', '-c', command], lines);
+      return undefined;
     },
+    tests,
   });
 }
 
-export const command = commandCmd('command', false);
-export const commandLines = commandCmd('command-lines', true);
-export const sh = shCmd('sh', false);
-export const shLines = shCmd('sh-lines', true);
+// debian-usr.raw is a Debian whose programs run ('sample' has programs without their libraries);
+// 'fs' is an empty filesystem.
+export const command = commandOp('command', false, [
+  { disk: 'debian-usr', args: ["/bin/echo -n 'a b'"], expect: /^a b$/ },
+  { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: 'x\ty', title: 'a name is looked up in the PATH; "…" words decode escapes' },
+  { args: ['/bin/true'], error: /^\/bin\/true: no such program in the guest$/ },
+  { args: [''], error: /^no program given$/ },
+  { disk: 'sample', readonly: true, args: ['/bin/echo'], error: /refused on a read-only session/ },
+]);
+export const commandLines = commandOp('command-lines', true, [
+  { disk: 'debian-usr', args: ['/bin/echo -n x'], expect: /^x\n$/, title: 'a last line gets its newline' },
+  { args: ['nothing'], error: /^nothing: not found in the guest's PATH/ },
+]);
+export const sh = shOp('sh', false, [
+  { disk: 'debian-usr', args: ['echo a | cat; printf b'], expect: /^a\nb$/ },
+  { disk: 'debian-usr', args: ['echo oops >&2; exit 3'], error: /^exit status 3: oops$/ },
+  { disk: 'sample', readonly: true, args: ['true'], error: /refused on a read-only session/ },
+]);
+export const shLines = shOp('sh-lines', true, [{ disk: 'debian-usr', args: ['printf "a\\nb"'], expect: /^a\nb\n$/ }]);
 
-export const commands = [command, commandLines, sh, shLines];
+export const commands: Command[] = [];
 
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [command, commandLines, sh, shLines] as const;

@@ -9,7 +9,8 @@
 // it must be typed: quoted like the typed word (or double-quoted, if the name has a
 // space or tab and the word was bare), with the closing quote after a complete file
 // name and left open after a directory.
-import { decodeEscape, isBareSafe, isBlank, quoteDouble } from './lexer.js';
+import { decodeEscape, isBlank } from '../../core/words.js';
+import { isBareSafe, quoteDouble } from './lexer.js';
 
 export interface DirEntry {
   name: string;

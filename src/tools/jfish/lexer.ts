@@ -7,8 +7,8 @@
 //     "do not stop on this line's error";
 //   - the command name runs to the first space or tab and is never unquoted;
 //   - each argument is a bare word (to the next space or tab, taken literally), a '…'
-//     word (no escapes) or a "…" word (C escapes, see decodeEscape); a quoted word must
-//     begin the argument and be followed by whitespace or the end of the line;
+//     word (no escapes) or a "…" word (C escapes); a quoted word must begin the argument
+//     and be followed by whitespace or the end of the line (the word rules: core/words.ts);
 //   - an argument that begins with `|` ends the command: the rest of the line, verbatim,
 //     is a host shell pipeline fed the command's output (`cat /f | wc -l`; `a|b` is a
 //     bare word);
@@ -16,6 +16,7 @@
 //     (only if the caller passes `home`, which keeps this module pure).
 // Only spaces and tabs separate words. There is no line continuation.
 import { JootError } from '../../core/errors.js';
+import { isBlank, readQuoted } from '../../core/words.js';
 
 export type Line =
   | { kind: 'empty' }
@@ -39,112 +40,8 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 }
 
-/** What separates words: spaces and tabs only. */
-export function isBlank(c: string | undefined): boolean {
-  return c === ' ' || c === '\t';
-}
-
 function bad(message: string): JootError {
   return new JootError('EINVAL', message);
-}
-
-const simpleEscapes: Record<string, number> = {
-  '\\': 0x5c,
-  a: 0x07,
-  b: 0x08,
-  f: 0x0c,
-  n: 0x0a,
-  r: 0x0d,
-  t: 0x09,
-  v: 0x0b,
-  '"': 0x22,
-  "'": 0x27,
-  '?': 0x3f,
-};
-
-const isOctal = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '7';
-const isHex = (c: string | undefined): boolean => c !== undefined && /^[0-9a-fA-F]$/.test(c);
-
-/**
- * Decode one escape sequence at text[i] (which is a backslash). Returns the byte and the
- * length of the sequence, or undefined if it is not valid: guestfish knows \\ \a \b \f
- * \n \r \t \v \" \' \?, exactly three octal digits (\101) and exactly two hex digits
- * (\x41), and refuses a zero byte (\000, \x00) and values above 255 (\777).
- */
-export function decodeEscape(text: string, i: number): { byte: number; length: number } | undefined {
-  const c = text[i + 1];
-  if (c === undefined) return undefined;
-  const simple = simpleEscapes[c];
-  if (simple !== undefined) return { byte: simple, length: 2 };
-  if (isOctal(c)) {
-    if (!isOctal(text[i + 2]) || !isOctal(text[i + 3])) return undefined;
-    const v = Number.parseInt(text.slice(i + 1, i + 4), 8);
-    return v >= 1 && v <= 255 ? { byte: v, length: 4 } : undefined;
-  }
-  if (c === 'x') {
-    if (!isHex(text[i + 2]) || !isHex(text[i + 3])) return undefined;
-    const v = Number.parseInt(text.slice(i + 2, i + 4), 16);
-    return v >= 1 ? { byte: v, length: 4 } : undefined;
-  }
-  return undefined;
-}
-
-/** Build a string from literal text and escaped bytes; escaped bytes ≥ 0x80 must form UTF-8. */
-class WordBuilder {
-  private text = '';
-  private bytes: number[] | undefined;
-
-  literal(s: string): void {
-    if (this.bytes) this.bytes.push(...Buffer.from(s, 'utf8'));
-    else this.text += s;
-  }
-
-  byte(b: number): void {
-    if (b < 0x80 && !this.bytes) {
-      this.text += String.fromCharCode(b);
-      return;
-    }
-    this.bytes ??= [...Buffer.from(this.text, 'utf8')];
-    this.bytes.push(b);
-  }
-
-  /** undefined when the escaped bytes are not valid UTF-8 */
-  finish(): string | undefined {
-    if (!this.bytes) return this.text;
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(this.bytes));
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-/**
- * Read a double-quoted word whose text starts at `from` (just after the opening quote).
- * Returns the decoded value and the index of the closing quote.
- */
-function readDoubleQuoted(line: string, from: number): { value: string; close: number } {
-  const out = new WordBuilder();
-  let i = from;
-  let run = from; // start of the pending literal run
-  while (i < line.length && line[i] !== '"') {
-    if (line[i] === '\\') {
-      out.literal(line.slice(run, i));
-      const esc = decodeEscape(line, i);
-      if (!esc) {
-        // guestfish reads `\"` as a quote before noticing the string never ends
-        throw bad(`invalid escape sequence in string (starting at offset ${i - from})`);
-      }
-      out.byte(esc.byte);
-      i += esc.length;
-      run = i;
-    } else i++;
-  }
-  if (i >= line.length) throw bad('unterminated double quote');
-  out.literal(line.slice(run, i));
-  const value = out.finish();
-  if (value === undefined) throw bad('escape sequences in a double-quoted string do not form valid UTF-8 text');
-  return { value, close: i };
 }
 
 /** `~`, `~/x`, `~user`, `~user/x` → the home directory (if `home` knows it) + the rest. */
@@ -188,18 +85,9 @@ export function lexLine(line: string, opts: LexOptions = {}): Line {
     const c = line[i];
     let end: number; // index just past the word
     if (c === '"' || c === "'") {
-      let close: number;
-      if (c === '"') {
-        const r = readDoubleQuoted(line, i + 1);
-        args.push(r.value);
-        close = r.close;
-      } else {
-        close = line.indexOf("'", i + 1);
-        if (close < 0) throw bad('unterminated single quote');
-        args.push(line.slice(i + 1, close));
-      }
-      end = close + 1;
-      if (end < n && !isBlank(line[end])) throw bad('command arguments not separated by whitespace');
+      const r = readQuoted(line, i);
+      args.push(r.value);
+      end = r.end;
     } else if (c === '|') {
       pipe = line.slice(i + 1);
       break;

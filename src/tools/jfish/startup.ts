@@ -3,7 +3,7 @@
 // Also the holder of jfish's session (Sessions), which `add` and `reopen` go through.
 import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
-import { inspect } from '../../inspect/index.js';
+import { inspectMount } from '../../inspect/mount-inspected.js';
 import type { MountSpec } from './argv.js';
 import type { SessionHolder } from '../../ops/record.js';
 
@@ -61,41 +61,6 @@ export interface StartupOptions {
   print?: (line: string) => void;
   /** warnings (a non-root filesystem that could not be mounted) */
   warn: (message: string) => void;
-}
-
-/** Mountpoints in the order they can be mounted: shortest first, then by name (guestfish's order). */
-export function mountOrder(mountpoints: Record<string, string>): [string, string][] {
-  return Object.entries(mountpoints).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** -i: inspect and mount the one OS found. Throws JootError when there is none or more than one. */
-/** Inspect and mount by the guest's own mountpoints; returns them (mountpoint → device). */
-export async function inspectMount(session: Session, opts: StartupOptions): Promise<Record<string, string>> {
-  const report = await inspect(session, { applications: false });
-  const oses = report.operatingsystems;
-  if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');
-  if (oses.length > 1) {
-    const roots = oses.map((o) => o.root).join(', ');
-    throw new JootError(
-      'EUNSUPPORTED',
-      `multi-boot operating systems are not supported by the -i option (roots: ${roots}); use run and mount instead`,
-    );
-  }
-  const os = oses[0]!;
-  opts.print?.(`Operating system: ${os.product_name ?? 'unknown'}`);
-  let failed = 0;
-  for (const [mp, dev] of mountOrder(os.mountpoints)) {
-    try {
-      await session.mount(dev, mp, { readonly: opts.readonly });
-      opts.print?.(`${dev} mounted on ${mp}`);
-    } catch (e) {
-      if (mp === '/') throw e; // nothing can be used without the root
-      opts.warn(`${dev} on ${mp}: ${oneLine(e)}`);
-      failed++;
-    }
-  }
-  if (failed) opts.warn('some filesystems could not be mounted (ignored)');
-  return os.mountpoints;
 }
 
 /** -m: mount each filesystem given, in order. */

@@ -10,7 +10,7 @@ import { JootError } from '../../core/errors.js';
 import { guestExec } from '../../appliance/guest-exec.js';
 import { isVerbose, trace } from '../../core/run.js';
 import { askEnter, sayBye } from './holder-client.js';
-import type { Failure, Hello } from './holder.js';
+import type { Failure, Hello } from './holder-protocol.js';
 import { Store, type JootMeta } from './store.js';
 
 export interface EnterOptions {

@@ -1,42 +1,11 @@
-// Talking to a joot's holder (holder.ts) over its socket, RUN/joot/ID.sock: the client sends one
-// JSON request line, the holder answers with one JSON line.
-//
-//   {"op":"enter"}  answer: the Hello (or a Failure while it is closing). The connection then
-//                   stays open while the enter's program runs; after it the enter sends
-//                   {"op":"bye"}, the holder syncs the guest's filesystems and answers
-//                   {"ok":true}, and the enter closes. A close without a goodbye is a client
-//                   that died: the holder releases the joot at once when it was the last,
-//                   else it keeps the joot ready for `linger` seconds.
-//   {"op":"stop"}   from a command that holds the joot's lock (delete, rename, save, purge,
-//                   cleanup): an idle holder releases everything, answers {"ok":true} and
-//                   exits; one with enters in it answers {"ok":false,"clients":N}.
+// Talking to a joot's holder (holder.ts) over its socket, RUN/joot/ID.sock, as holder-protocol.ts
+// says.
 import { connect, type Socket } from 'node:net';
 import { JootError } from '../../core/errors.js';
 import { alive } from '../../core/processes.js';
 import { sleep, trace } from '../../core/run.js';
-import type { Failure, Hello } from './holder.js';
+import { readLine, type Failure, type Hello, type Request } from './holder-protocol.js';
 import { Store } from './store.js';
-
-export type Request = { op: 'enter' } | { op: 'stop' } | { op: 'bye' };
-
-/** One line from a socket, or undefined when it closes first. Leaves the socket paused. */
-export function readLine(sock: Socket): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString('utf8');
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        sock.off('data', onData);
-        sock.pause();
-        resolve(buf.slice(0, i));
-      }
-    };
-    sock.on('data', onData);
-    sock.once('close', () => resolve(undefined));
-    sock.once('error', () => resolve(undefined));
-  });
-}
 
 /** Connect to the holder of joot `id` and send `req`; undefined when nobody answers. */
 export async function ask<T>(id: string, req: Request): Promise<{ sock: Socket; answer: T } | undefined> {

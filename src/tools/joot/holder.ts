@@ -3,7 +3,7 @@
 // that attaches the joot's overlay read-write, mounts the guest by its inspected mountpoints,
 // prepares the container's tree once (guest-exec.ts prepareGuestRoot: the guest mounts exec, a
 // private /dev, sysfs, resolv.conf) and keeps all that while any `joot enter` of the joot runs.
-// Each enter connects to its socket (RUN/joot/ID.sock; the protocol is in holder-client.ts), gets
+// Each enter connects to its socket (RUN/joot/ID.sock; the protocol is in holder-protocol.ts), gets
 // what it needs to start its container (the holder's pid, whose mount namespace it joins, the
 // prepared root, the root shell, the hostname), and stays connected while its program runs.
 //
@@ -29,9 +29,8 @@ import { JootError, oneLine } from '../../core/errors.js';
 import { processStart } from '../../appliance/registry.js';
 import { run, trace } from '../../core/run.js';
 import { Session } from '../../appliance/session.js';
-import { ARCH_BINARIES, detectArch } from '../../inspect/linux/arch.js';
-import { canRun, hostArch } from '../../inspect/records/guest.js';
-import { readLine, type Request } from './holder-client.js';
+import { ARCH_BINARIES, canRun, detectArch, hostArch } from '../../inspect/linux/arch.js';
+import { readLine, type Failure, type Hello, type Request } from './holder-protocol.js';
 import { guestHostname, restoreResolv, rootShell, setupResolv } from './guest-setup.js';
 import { mountJoot } from './mount-plan.js';
 import { Store, type HolderState, type JootMeta } from './store.js';
@@ -45,21 +44,6 @@ function configOrDefault(): JootConfig {
   } catch {
     return defaultConfig();
   }
-}
-
-export interface Hello {
-  ok: true;
-  pid: number;
-  root: string;
-  shell: string;
-  hostname?: string;
-  hasSh: boolean;
-}
-
-export interface Failure {
-  ok: false;
-  code: string;
-  message: string;
 }
 
 /** how long a holder waits for the enter that started it */

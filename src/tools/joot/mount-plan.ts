@@ -77,8 +77,8 @@ export async function mountJoot(session: Session, jootDir: string): Promise<void
     }
     await session.umountAll();
   }
-  const { inspectMount } = await import('../jfish/startup.js');
-  const mountpoints = await inspectMount(session, { inspector: true, mounts: [], readonly: false, warn: (m) => trace(`warning: ${m}`) });
+  const { inspectMount } = await import('../../inspect/mount-inspected.js');
+  const mountpoints = await inspectMount(session, { readonly: false, warn: (m) => trace(`warning: ${m}`) });
   const uuids: Record<string, string> = {};
   for (const dev of Object.values(mountpoints)) uuids[dev] = await session.vfsUuid(dev).catch(() => '');
   const fresh: Plan = { fstab: await fstabHash(session), mountpoints, uuids };
