@@ -22,8 +22,8 @@ import {
   encodeString,
   type HiveNode,
 } from '../../hive/index.js';
-import { structList } from '../structs.js';
-import { defineCommand, type Ctx } from '../record.js';
+import { defineOp, type OpContext } from '../op.js';
+import type { Command } from '../record.js';
 
 /** The largest hive hivex-open reads. */
 const HIVE_MAX_BYTES = 512 * 1024 * 1024;
@@ -36,13 +36,13 @@ interface OpenHive {
 
 const open = new WeakMap<Session, OpenHive>();
 
-function current(ctx: Ctx): OpenHive {
+function current(ctx: OpContext): OpenHive {
   const h = open.get(ctx.session);
   if (!h) throw new JootError('ESTATE', 'no hive is open: call hivex-open first');
   return h;
 }
 
-function writable(ctx: Ctx): OpenHive {
+function writable(ctx: OpContext): OpenHive {
   const h = current(ctx);
   if (!h.write) throw new JootError('EPERM', `${h.path}: the hive was not opened for writing (hivex-open ${h.path} write:true)`);
   return h;
@@ -52,7 +52,7 @@ function handleOf(offset: number): number {
   return offset + BASE;
 }
 
-function node(ctx: Ctx, handle: number): HiveNode {
+function node(ctx: OpContext, handle: number): HiveNode {
   const { hive } = current(ctx);
   if (!Number.isSafeInteger(handle) || handle < BASE) throw new JootError('EINVAL', `${handle}: not a node handle`);
   try {
@@ -62,7 +62,7 @@ function node(ctx: Ctx, handle: number): HiveNode {
   }
 }
 
-function value(ctx: Ctx, handle: number): HiveValue {
+function value(ctx: OpContext, handle: number): HiveValue {
   const { hive } = current(ctx);
   if (!Number.isSafeInteger(handle) || handle < BASE) throw new JootError('EINVAL', `${handle}: not a value handle`);
   const v = new HiveValue(hive._store, handle - BASE);
@@ -75,9 +75,22 @@ function value(ctx: Ctx, handle: number): HiveValue {
 }
 
 const nodeh = { name: 'nodeh', type: 'int' } as const;
+
+// The tests' hive: win10.raw's SYSTEM (test/fixtures/README.md); handles are its cell offsets.
+const SYSTEM = '/Windows/System32/config/SYSTEM';
+const OPEN = ['hivex-open', SYSTEM];
+const OPEN_RW = ['hivex-open', SYSTEM, 'write:true'];
+const ROOT = 4128;
+/** the key Select, and its value Current (a dword, 1) */
+const SELECT = 8224;
+const CURRENT = 8352;
+/** ControlSet001\Control\ComputerName\ComputerName's value ComputerName (REG_SZ) */
+const COMPUTER_NAME = 8944;
+/** MountedDevices's value \DosDevices\C: (REG_BINARY) */
+const DRIVE_C = 10248;
 const valueh = { name: 'valueh', type: 'int' } as const;
 
-export const hivexOpen = defineCommand({
+export const hivexOpen = defineOp({
   name: 'hivex-open',
   group: 'hivex',
   args: [
@@ -87,6 +100,7 @@ export const hivexOpen = defineCommand({
     { name: 'write', type: 'bool', optional: true, named: true },
     { name: 'unsafe', type: 'bool', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'open a registry hive file of the guest',
   description: `Open the Windows registry hive file filename (a path in the mounted guest, e.g.
@@ -94,7 +108,7 @@ export const hivexOpen = defineCommand({
     closed first (its changes are lost unless committed). write:true allows hivex-node-set-value
     and hivex-commit. verbose, debug and unsafe are accepted for guestfish compatibility; a hive
     whose header checksum is wrong is refused unless unsafe:true.`,
-  async run(ctx, [filename, , , write, unsafe]) {
+  async impl(ctx, [filename, , , write, unsafe]) {
     open.delete(ctx.session);
     const buf = await ctx.session.reader.readFile(filename, { maxBytes: HIVE_MAX_BYTES });
     let hive: Hive;
@@ -104,198 +118,272 @@ export const hivexOpen = defineCommand({
       throw new JootError('EFORMAT', `${filename}: ${(e as Error).message}`);
     }
     open.set(ctx.session, { path: filename, hive, write: write === true });
+    return undefined;
   },
+  tests: [
+    { disk: 'win10', args: [SYSTEM], check: { run: ['hivex-root'], expect: '4128' } },
+    { setup: [['write', '/f', 'not a hive']], args: ['/f'], error: /^\/f: / },
+    { args: ['/none'], error: /\/none/ },
+  ],
 });
 
-export const hivexClose = defineCommand({
+export const hivexClose = defineOp({
   name: 'hivex-close',
   group: 'hivex',
   args: [],
+  returns: 'none',
   needsLaunch: true,
   summary: 'close the open hive',
   description: `Close the hive opened by hivex-open. Changes not written with hivex-commit are lost.`,
-  async run(ctx) {
+  async impl(ctx) {
     current(ctx);
     open.delete(ctx.session);
+    return undefined;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [] },
+    { args: [], error: /^no hive is open: call hivex-open first$/, title: 'hivex-close without an open hive' },
+  ],
 });
 
-export const hivexRoot = defineCommand({
+export const hivexRoot = defineOp({
   name: 'hivex-root',
   group: 'hivex',
   args: [],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the root node handle',
   description: `Print the handle of the hive's root key.`,
-  async run(ctx) {
-    await ctx.out.lines([String(handleOf(current(ctx).hive.root().offset))]);
+  async impl(ctx) {
+    return handleOf(current(ctx).hive.root().offset);
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [], expect: '4128' },
+    { args: [], error: /^no hive is open/, title: 'hivex-root without an open hive' },
+  ],
 });
 
-export const hivexNodeName = defineCommand({
+export const hivexNodeName = defineOp({
   name: 'hivex-node-name',
   group: 'hivex',
   args: [nodeh],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the name of a key',
   description: `Print the name of the key with handle nodeh (the root key's name is whatever the hive
     file holds, often a random one).`,
-  async run(ctx, [h]) {
-    await ctx.out.lines([node(ctx, h).name]);
+  async impl(ctx, [h]) {
+    return node(ctx, h).name;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(ROOT)], expect: 'ROOT' },
+    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: 'Select' },
+    { disk: 'win10', setup: [OPEN], args: ['5'], error: /^5: not a node handle$/ },
+  ],
 });
 
-export const hivexNodeChildren = defineCommand({
+export const hivexNodeChildren = defineOp({
   name: 'hivex-node-children',
   group: 'hivex',
   args: [nodeh],
+  returns: 'structs',
   needsLaunch: true,
   summary: 'list the subkeys of a key',
   description: `List the handles of the subkeys of nodeh as guestfish prints hivex_node structs:
     "[N] = {", "hivex_node_h: HANDLE", "}".`,
-  async run(ctx, [h]) {
-    await ctx.out.lines(
-      structList(
-        node(ctx, h)
-          .children()
-          .map((c) => [['hivex_node_h', handleOf(c.offset)]]),
-      ),
-    );
+  async impl(ctx, [h]) {
+    return node(ctx, h)
+      .children()
+      .map((c) => [['hivex_node_h', handleOf(c.offset)]]);
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN],
+      args: [String(ROOT)],
+      expect: [8488, 9544, 10088, SELECT].map((h, i) => `[${i}] = {\n  hivex_node_h: ${h}\n}`).join('\n'),
+    },
+  ],
 });
 
-export const hivexNodeGetChild = defineCommand({
+export const hivexNodeGetChild = defineOp({
   name: 'hivex-node-get-child',
   group: 'hivex',
   args: [nodeh, { name: 'name', type: 'string' }],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the handle of a subkey by name',
   description: `Print the handle of the subkey of nodeh called name (compared case-insensitively, as
     Windows does), or 0 when there is none.`,
-  async run(ctx, [h, name]) {
+  async impl(ctx, [h, name]) {
     const c = node(ctx, h).child(name);
-    await ctx.out.lines([String(c ? handleOf(c.offset) : 0)]);
+    return c ? handleOf(c.offset) : 0;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'select'], expect: String(SELECT), title: 'names compare case-insensitively' },
+    { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'nothing'], expect: '0' },
+  ],
 });
 
-export const hivexNodeParent = defineCommand({
+export const hivexNodeParent = defineOp({
   name: 'hivex-node-parent',
   group: 'hivex',
   args: [nodeh],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the handle of the parent key',
   description: `Print the handle of the parent of nodeh; an error for the root key.`,
-  async run(ctx, [h]) {
+  async impl(ctx, [h]) {
     const p = node(ctx, h).parent();
     if (!p) throw new JootError('EINVAL', `${h}: the root key has no parent`);
-    await ctx.out.lines([String(handleOf(p.offset))]);
+    return handleOf(p.offset);
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: String(ROOT) },
+    { disk: 'win10', setup: [OPEN], args: [String(ROOT)], error: /^4128: the root key has no parent$/ },
+  ],
 });
 
-export const hivexNodeValues = defineCommand({
+export const hivexNodeValues = defineOp({
   name: 'hivex-node-values',
   group: 'hivex',
   args: [nodeh],
+  returns: 'structs',
   needsLaunch: true,
   summary: 'list the values of a key',
   description: `List the handles of the values of nodeh as guestfish prints hivex_value structs:
     "[N] = {", "hivex_value_h: HANDLE", "}".`,
-  async run(ctx, [h]) {
-    await ctx.out.lines(
-      structList(
-        node(ctx, h)
-          .values()
-          .map((v) => [['hivex_value_h', handleOf(v.offset)]]),
-      ),
-    );
+  async impl(ctx, [h]) {
+    return node(ctx, h)
+      .values()
+      .map((v) => [['hivex_value_h', handleOf(v.offset)]]);
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN],
+      args: [String(SELECT)],
+      expect: [CURRENT, 8384, 8416, 8448].map((h, i) => `[${i}] = {\n  hivex_value_h: ${h}\n}`).join('\n'),
+    },
+  ],
 });
 
-export const hivexNodeGetValue = defineCommand({
+export const hivexNodeGetValue = defineOp({
   name: 'hivex-node-get-value',
   group: 'hivex',
   args: [nodeh, { name: 'key', type: 'string' }],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the handle of a value by name',
   description: `Print the handle of the value of nodeh called key ("" for the default value; compared
     case-insensitively), or 0 when there is none.`,
-  async run(ctx, [h, key]) {
+  async impl(ctx, [h, key]) {
     const v = node(ctx, h).value(key);
-    await ctx.out.lines([String(v ? handleOf(v.offset) : 0)]);
+    return v ? handleOf(v.offset) : 0;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'current'], expect: String(CURRENT) },
+    { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'nothing'], expect: '0' },
+  ],
 });
 
-export const hivexValueKey = defineCommand({
+export const hivexValueKey = defineOp({
   name: 'hivex-value-key',
   group: 'hivex',
   args: [valueh],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the name of a value',
   description: `Print the name of the value with handle valueh (empty for the key's default value).`,
-  async run(ctx, [h]) {
-    await ctx.out.lines([value(ctx, h).name]);
+  async impl(ctx, [h]) {
+    return value(ctx, h).name;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: 'Current' },
+    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], error: /^8224: not a value handle$/ },
+  ],
 });
 
-export const hivexValueType = defineCommand({
+export const hivexValueType = defineOp({
   name: 'hivex-value-type',
   group: 'hivex',
   args: [valueh],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the type of a value',
   description: `Print the type of the value as a number: 1 REG_SZ, 2 REG_EXPAND_SZ, 3 REG_BINARY,
     4 REG_DWORD, 5 REG_DWORD_BIG_ENDIAN, 7 REG_MULTI_SZ, 11 REG_QWORD, ….`,
-  async run(ctx, [h]) {
-    await ctx.out.lines([String(value(ctx, h).type)]);
+  async impl(ctx, [h]) {
+    return value(ctx, h).type;
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '4' },
+    { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '3' },
+  ],
 });
 
-export const hivexValueString = defineCommand({
+export const hivexValueString = defineOp({
   name: 'hivex-value-string',
   group: 'hivex',
   aliases: ['hivex-value-utf8'],
   args: [valueh],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print a string value',
   description: `Print the data of a REG_SZ, REG_EXPAND_SZ or REG_LINK value as text (UTF-16LE decoded,
     up to the first NUL); an error for other types.`,
-  async run(ctx, [h]) {
+  async impl(ctx, [h]) {
     const v = value(ctx, h);
     if (v.type !== REG_SZ && v.type !== REG_EXPAND_SZ && v.type !== REG_LINK) {
       throw new JootError('EINVAL', `value "${v.name}" is ${v.typeName}, not a string`);
     }
-    await ctx.out.lines([decodeString(v.data)]);
+    return decodeString(v.data);
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], expect: 'WIN10-PHONY' },
+    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], error: /^value "Current" is REG_DWORD, not a string$/ },
+  ],
 });
 
-export const hivexValueValue = defineCommand({
+export const hivexValueValue = defineOp({
   name: 'hivex-value-value',
   group: 'hivex',
   args: [valueh],
+  returns: 'stream',
   needsLaunch: true,
   summary: 'print the raw data of a value',
   description: `Write the data of the value with handle valueh as it is stored, byte for byte, with
     nothing added (as guestfish does; pipe it to a file or to hexdump: "hivex-value-value 123 |
     od -c"). The type says how to read it: see hivex-value-type.`,
-  async run(ctx, [h]) {
+  async impl(ctx, [h]) {
     await ctx.out.write(value(ctx, h).data);
+    return undefined;
   },
+  tests: [
+    // \DosDevices\C: is the disk signature and the partition's byte offset (12 bytes)
+    { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '101W\0\0\x10\0\0\0\0\0' },
+  ],
 });
 
-export const hivexValueDword = defineCommand({
+export const hivexValueDword = defineOp({
   name: 'hivex-value-dword',
   group: 'hivex',
   args: [valueh],
+  returns: 'int',
   needsLaunch: true,
   summary: 'print a dword value',
   description: `Print the data of a REG_DWORD or REG_DWORD_BIG_ENDIAN value in decimal; an error for
     other types.`,
-  async run(ctx, [h]) {
+  async impl(ctx, [h]) {
     const v = value(ctx, h);
     if (v.type !== REG_DWORD && v.type !== REG_DWORD_BIG_ENDIAN)
       throw new JootError('EINVAL', `value "${v.name}" is ${v.typeName}, not a dword`);
-    await ctx.out.lines([String(v.dword())]);
+    return v.dword();
   },
+  tests: [
+    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '1' },
+    { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], error: /^value "ComputerName" is REG_SZ, not a dword$/ },
+  ],
 });
 
 /**
@@ -339,47 +427,76 @@ export function valueBytes(t: number, val: string): Buffer {
   }
 }
 
-export const hivexNodeAddChild = defineCommand({
+export const hivexNodeAddChild = defineOp({
   name: 'hivex-node-add-child',
   group: 'hivex',
   args: [
     { name: 'parent', type: 'int' },
     { name: 'name', type: 'string' },
   ],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'add a subkey',
   description: `Add a subkey called name to the key with handle parent and print its handle. An error
     when parent has a subkey of that name already (names compare case-insensitively, as Windows
     does), or when name is empty or holds a backslash. Needs hivex-open … write:true; the file
     changes only at hivex-commit.`,
-  async run(ctx, [parent, name]) {
+  async impl(ctx, [parent, name]) {
     writable(ctx);
     if (name === '' || name.includes('\\')) throw new JootError('EINVAL', `"${name}": not a key name (empty, or holds a backslash)`);
     const p = node(ctx, parent);
     if (p.child(name)) throw new JootError('EINVAL', `${name}: the key has a subkey of that name`);
-    await ctx.out.lines([String(handleOf(p.addChild(name).offset))]);
+    return handleOf(p.addChild(name).offset);
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN_RW],
+      args: [String(ROOT), 'Joot'],
+      expect: '10688',
+      check: { run: ['hivex-node-get-child', String(ROOT), 'joot'], expect: '10688' },
+    },
+    { disk: 'win10', setup: [OPEN_RW], args: [String(ROOT), 'SELECT'], error: /^SELECT: the key has a subkey of that name$/ },
+    {
+      disk: 'win10',
+      setup: [OPEN],
+      args: [String(ROOT), 'Joot'],
+      error: /the hive was not opened for writing/,
+      title: 'hivex-node-add-child on a hive opened read-only',
+    },
+  ],
 });
 
-export const hivexNodeDeleteChild = defineCommand({
+export const hivexNodeDeleteChild = defineOp({
   name: 'hivex-node-delete-child',
   group: 'hivex',
   args: [nodeh],
+  returns: 'none',
   needsLaunch: true,
   summary: 'delete a key and everything below it',
   description: `Delete the key with handle nodeh, its values and all its subkeys (not the root key).
     Handles of what was deleted are not valid afterwards. Needs hivex-open … write:true; the file
     changes only at hivex-commit.`,
-  async run(ctx, [h]) {
+  async impl(ctx, [h]) {
     writable(ctx);
     node(ctx, h).delete();
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN_RW],
+      args: [String(SELECT)],
+      check: { run: ['hivex-node-get-child', String(ROOT), 'Select'], expect: '0' },
+    },
+  ],
 });
 
-export const hivexNodeSetValue = defineCommand({
+export const hivexNodeSetValue = defineOp({
   name: 'hivex-node-set-value',
   group: 'hivex',
   args: [nodeh, { name: 'key', type: 'string' }, { name: 't', type: 'int' }, { name: 'val', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create or replace a value',
   description: `Set the value key ("" for the default value) of nodeh to type t with the data val.
@@ -389,31 +506,60 @@ export const hivexNodeSetValue = defineCommand({
     REG_DWORD_BIG_ENDIAN (5) and REG_QWORD (11); for other types each character is one byte, as
     guestfish takes it. "hex:01,02,ff" gives raw bytes for any type. Needs hivex-open … write:true;
     the file changes only at hivex-commit.`,
-  async run(ctx, [h, key, t, val]) {
+  async impl(ctx, [h, key, t, val]) {
     writable(ctx);
     if (!Number.isInteger(t) || t < 0 || t > 0xffffffff) throw new JootError('EINVAL', `${t}: not a value type (0 to 4294967295)`);
     node(ctx, h).setValue(key, t, valueBytes(t, val));
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN_RW],
+      args: [String(SELECT), 'Note', '1', 'set by jfish'],
+      check: { run: ['hivex-node-get-value', String(SELECT), 'note'], expect: '9640' },
+    },
+    { disk: 'win10', setup: [OPEN_RW], args: [String(SELECT), 'Current', '4', 'x'], error: /^x: not a number$/ },
+  ],
 });
 
-export const hivexCommit = defineCommand({
+export const hivexCommit = defineOp({
   name: 'hivex-commit',
   group: 'hivex',
   args: [{ name: 'filename', type: 'path', optional: true }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'write the hive back',
   description: `Write the open hive, with its changes, to filename in the guest, or over the file it was
     opened from when filename is left out. The new file is written to a temporary file, synced and
     renamed into place, so the old hive stays whole until the new one is complete. Needs
     hivex-open … write:true.`,
-  async run(ctx, [filename]) {
+  async impl(ctx, [filename]) {
     const h = writable(ctx);
     const target = filename || h.path;
     await ctx.session.writer.writeAtomic(target, h.hive.serialize());
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'win10',
+      setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'Joot']],
+      args: ['/SYSTEM.new'],
+      check: { run: ['is-file', '/SYSTEM.new'], expect: 'true' },
+    },
+    {
+      disk: 'win10',
+      setup: [OPEN],
+      args: [],
+      error: /the hive was not opened for writing/,
+      title: 'hivex-commit of a hive opened read-only',
+    },
+  ],
 });
 
-export const commands = [
+export const commands: Command[] = [];
+
+export const records = [
   hivexOpen,
   hivexClose,
   hivexRoot,
@@ -432,7 +578,4 @@ export const commands = [
   hivexNodeDeleteChild,
   hivexNodeSetValue,
   hivexCommit,
-];
-
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+] as const;
