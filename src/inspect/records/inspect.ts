@@ -3,12 +3,12 @@
 // with "call inspect-os first" before. Like guestfish's inspect-os, which "should be called
 // with no disks currently mounted", inspect-os mounts and unmounts filesystems itself: it is
 // refused while anything is mounted, and leaves nothing mounted.
-import { structList } from '../../ops/structs.js';
 import { JootError } from '../../core/errors.js';
 import type { Session } from '../../appliance/index.js';
 import { inspect } from '../index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../types.js';
-import { defineCommand, type Ctx } from '../../ops/record.js';
+import { defineOp, type OpContext, type OpTest, type ReturnValue, type Returns } from '../../ops/op.js';
+import type { Command } from '../../ops/record.js';
 
 const reports = new WeakMap<Session, InspectionReport>();
 
@@ -17,7 +17,7 @@ export function inspection(session: Session): InspectionReport | undefined {
   return reports.get(session);
 }
 
-function osOf(ctx: Ctx, root: string): OperatingSystem {
+function osOf(ctx: OpContext, root: string): OperatingSystem {
   const report = reports.get(ctx.session);
   if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
   const os = report.operatingsystems.find((o) => o.root === root);
@@ -25,10 +25,27 @@ function osOf(ctx: Ctx, root: string): OperatingSystem {
   return os;
 }
 
-export const inspectOs = defineCommand({
+// The tests inspect sample.raw (Debian 12.5, root /dev/sda2) or win10.raw (root /dev/sda1);
+// inspect-os wants nothing mounted.
+const INSPECTED = [['umount-all'], ['inspect-os']];
+const sample = (expect: string | RegExp): OpTest => ({ disk: 'sample', setup: INSPECTED, args: ['/dev/sda2'], expect });
+const win10 = (expect: string | RegExp): OpTest => ({ disk: 'win10', setup: INSPECTED, args: ['/dev/sda1'], expect });
+/** a root that inspect-os did not print */
+const notRoot: OpTest = {
+  disk: 'sample',
+  setup: INSPECTED,
+  args: ['/dev/sda1'],
+  error: /^\/dev\/sda1: root device not found/,
+  title: 'a root that inspect-os did not print',
+};
+/** a Windows getter on Debian's root */
+const notWindows = (error: RegExp): OpTest => ({ disk: 'sample', setup: INSPECTED, args: ['/dev/sda2'], error, title: 'a Linux root' });
+
+export const inspectOs = defineOp({
   name: 'inspect-os',
   group: 'inspection',
   args: [],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'find the operating systems and print their root filesystems',
   description: `Inspect every filesystem, find the installed operating systems and print the root
@@ -37,7 +54,7 @@ export const inspectOs = defineCommand({
 
     Filesystems are mounted read-only and unmounted again while it runs, so nothing may be mounted
     when it starts (use umount-all first) and nothing is mounted afterwards.`,
-  async run(ctx) {
+  async impl(ctx) {
     const mounted = ctx.session.mounts();
     if (mounted.length) {
       throw new JootError(
@@ -47,134 +64,193 @@ export const inspectOs = defineCommand({
     }
     const report = await inspect(ctx.session, { applications: true });
     reports.set(ctx.session, report);
-    await ctx.out.lines(report.operatingsystems.map((o) => o.root));
+    return report.operatingsystems.map((o) => o.root);
   },
+  tests: [
+    { disk: 'sample', setup: [['umount-all']], args: [], expect: '/dev/sda2', check: { run: ['mounts'], expect: '' } },
+    { disk: 'fs', setup: [['umount-all']], args: [], expect: '', title: 'inspect-os on a disk without an operating system' },
+    {
+      disk: 'sample',
+      args: [],
+      error: /^\/dev\/sda2, \/dev\/sda1 are mounted: call umount-all first/,
+      title: 'while filesystems are mounted',
+    },
+  ],
 });
 
-export const inspectGetRoots = defineCommand({
+export const inspectGetRoots = defineOp({
   name: 'inspect-get-roots',
   group: 'inspection',
   args: [],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'print the roots found by inspect-os',
   description: `Print the root filesystems found by the last inspect-os, one per line, without inspecting
     again.`,
-  async run(ctx) {
+  async impl(ctx) {
     const report = reports.get(ctx.session);
     if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
-    await ctx.out.lines(report.operatingsystems.map((o) => o.root));
+    return report.operatingsystems.map((o) => o.root);
   },
+  tests: [
+    { disk: 'sample', setup: INSPECTED, args: [], expect: '/dev/sda2' },
+    { args: [], error: /^no inspection data: call inspect-os first$/, title: 'before inspect-os' },
+  ],
 });
 
-function getter(name: string, summary: string, description: string, value: (os: OperatingSystem) => string[]) {
-  return defineCommand({
+function getter<const N extends string, const R extends Returns>(
+  name: N,
+  returns: R,
+  summary: string,
+  description: string,
+  value: (os: OperatingSystem) => ReturnValue<R>,
+  tests: readonly OpTest[],
+) {
+  return defineOp({
     name,
     group: 'inspection',
     args: [{ name: 'root', type: 'mountable' }],
+    returns,
     needsLaunch: true,
     summary,
     description: `${description} The root is one printed by inspect-os, which must have run first.`,
-    async run(ctx, [root]) {
-      await ctx.out.lines(value(osOf(ctx, root)));
+    async impl(ctx, [root]) {
+      return value(osOf(ctx, root));
     },
+    tests,
   });
 }
 
-const orUnknown = (v: string | undefined) => [v || 'unknown'];
+const orUnknown = (v: string | undefined) => v || 'unknown';
 
 export const getMountpoints = getter(
   'inspect-get-mountpoints',
+  'hash',
   "print an operating system's mountpoints",
   `Print the operating system's mountpoints from its fstab as "MOUNTPOINT: DEVICE" lines (/: /dev/sda2),
     in the order virt-inspector lists them.`,
-  (os) => Object.entries(os.mountpoints).map(([mp, dev]) => `${mp}: ${dev}`),
+  (os) => Object.entries(os.mountpoints),
+  [sample('/: /dev/sda2\n/boot: /dev/sda1'), notRoot],
 );
 export const getFilesystems = getter(
   'inspect-get-filesystems',
+  'strings',
   "print an operating system's filesystems",
   `Print every filesystem that belongs to the operating system (including swap), one per line.`,
   (os) => os.filesystems.map((f) => f.device),
+  [sample('/dev/sda1\n/dev/sda2')],
 );
 export const getType = getter(
   'inspect-get-type',
+  'string',
   'print the type of operating system',
   `Print the type: linux, windows, freebsd, …, or unknown.`,
   (os) => orUnknown(os.name),
+  [
+    sample('linux'),
+    win10('windows'),
+    notRoot,
+    { args: ['/dev/sda1'], error: /^no inspection data: call inspect-os first$/, title: 'before inspect-os' },
+  ],
 );
 export const getDistro = getter(
   'inspect-get-distro',
+  'string',
   'print the distribution',
   `Print the distribution (debian, fedora, rhel, ubuntu, archlinux, alpine, …) or unknown.`,
   (os) => orUnknown(os.distro),
+  [sample('debian')],
 );
 export const getProductName = getter(
   'inspect-get-product-name',
+  'string',
   'print the product name',
   `Print the product name (the os-release PRETTY_NAME for Linux) or unknown.`,
   (os) => orUnknown(os.product_name),
+  [sample('12.5'), win10('Windows 10 Pro')],
 );
 export const getMajor = getter(
   'inspect-get-major-version',
+  'int',
   'print the major version',
   `Print the major version number (0 when unknown).`,
-  (os) => [String(os.major_version)],
+  (os) => os.major_version,
+  [sample('12'), win10('10')],
 );
 export const getMinor = getter(
   'inspect-get-minor-version',
+  'int',
   'print the minor version',
   `Print the minor version number (0 when unknown).`,
-  (os) => [String(os.minor_version)],
+  (os) => os.minor_version,
+  [sample('5')],
 );
 export const getArch = getter(
   'inspect-get-arch',
+  'string',
   'print the architecture',
   `Print the architecture (x86_64, aarch64, i386, …) or unknown.`,
   (os) => orUnknown(os.arch),
+  [sample('x86_64')],
 );
 export const getHostname = getter(
   'inspect-get-hostname',
+  'string',
   'print the hostname',
   `Print the hostname configured in the guest, or unknown.`,
   (os) => orUnknown(os.hostname),
+  [sample('sample'), win10('WIN10-PHONY')],
 );
 export const getPackageFormat = getter(
   'inspect-get-package-format',
+  'string',
   'print the package format',
   `Print the package format (rpm, deb, pacman, apk, …) or unknown.`,
   (os) => orUnknown(os.package_format),
+  [sample('deb')],
 );
 export const getPackageManagement = getter(
   'inspect-get-package-management',
+  'string',
   'print the package management tool',
   `Print the package management tool (apt, dnf, yum, pacman, apk, …) or unknown.`,
   (os) => orUnknown(os.package_management),
+  [sample('apt')],
 );
 export const getOsinfo = getter(
   'inspect-get-osinfo',
+  'string',
   'print the libosinfo short id',
   `Print the libosinfo short id (debian12, fedora39, …) or unknown.`,
   (os) => orUnknown(os.osinfo),
+  [sample('debian12'), win10('win10')],
 );
 
 export const getWindowsSystemroot = getter(
   'inspect-get-windows-systemroot',
+  'string',
   'print the Windows systemroot',
   `Print the systemroot of a Windows root as a guest path (/Windows); an error for other systems.`,
-  (os) => [windowsOnly(os, os.windows_systemroot, 'systemroot')],
+  (os) => windowsOnly(os, os.windows_systemroot, 'systemroot'),
+  [win10('/Windows'), notWindows(/^\/dev\/sda2: not a Windows root: no systemroot$/)],
 );
 export const getWindowsCurrentControlSet = getter(
   'inspect-get-windows-current-control-set',
+  'string',
   'print the current control set of Windows',
   `Print the SYSTEM hive's current control set (ControlSet001) of a Windows root; an error for other
     systems or when the SYSTEM hive could not be read.`,
-  (os) => [windowsOnly(os, os.windows_current_control_set, 'current control set')],
+  (os) => windowsOnly(os, os.windows_current_control_set, 'current control set'),
+  [win10('ControlSet001'), notWindows(/^\/dev\/sda2: not a Windows root: no current control set$/)],
 );
 export const getDriveMappings = getter(
   'inspect-get-drive-mappings',
+  'hash',
   'print the drive letters of Windows',
   `Print the drive letters of a Windows root and their devices, "LETTER: DEVICE" lines (C: /dev/sda2),
     from the SYSTEM hive's MountedDevices; nothing for other systems.`,
-  (os) => Object.entries(os.drive_mappings ?? {}).map(([l, d]) => `${l}: ${d}`),
+  (os) => Object.entries(os.drive_mappings ?? {}),
+  [win10('C: /dev/sda1\nD: /dev/sda2'), sample('')],
 );
 
 function windowsOnly(os: OperatingSystem, v: string | undefined, what: string): string {
@@ -212,23 +288,37 @@ function applications(os: OperatingSystem): Application[] {
 
 export const listApplications = getter(
   'inspect-list-applications',
+  'structs',
   'list the installed applications',
   `List the installed packages as guestfish prints its application structs: "[N] = {", then
     app_name, app_display_name, app_epoch, app_version, app_release, app_install_path,
     app_trans_path, app_publisher, app_url, app_source_package, app_summary and app_description,
     one "field: value" per line, then "}".`,
-  (os) => structList(applications(os).map((a) => appFields(a, 'app', false))),
+  (os) => applications(os).map((a) => appFields(a, 'app', false)),
+  [
+    sample(
+      /^\[0\] = \{\n {2}app_name: apt\n {2}app_display_name: \n {2}app_epoch: 0\n {2}app_version: 2\.6\.1\n {2}app_release: \n {2}app_install_path: \n/,
+    ),
+  ],
 );
 
 export const listApplications2 = getter(
   'inspect-list-applications2',
+  'structs',
   'list the installed applications with their architecture',
   `Like inspect-list-applications, with guestfish's application2 fields: app2_name, …, app2_release,
     app2_arch, app2_install_path, …, app2_description and app2_spare1 to app2_spare4.`,
-  (os) => structList(applications(os).map((a) => appFields(a, 'app2', true))),
+  (os) => applications(os).map((a) => appFields(a, 'app2', true)),
+  [
+    sample(
+      /^\[0\] = \{\n {2}app2_name: apt\n {2}app2_display_name: \n {2}app2_epoch: 0\n {2}app2_version: 2\.6\.1\n {2}app2_release: \n {2}app2_arch: amd64\n/,
+    ),
+  ],
 );
 
-export const commands = [
+export const commands: Command[] = [];
+
+export const records = [
   inspectOs,
   inspectGetRoots,
   getMountpoints,
@@ -248,7 +338,4 @@ export const commands = [
   getWindowsSystemroot,
   getWindowsCurrentControlSet,
   getDriveMappings,
-];
-
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+] as const;
