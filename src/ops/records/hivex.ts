@@ -75,6 +75,7 @@ function value(ctx: OpContext, handle: number): HiveValue {
 }
 
 const nodeh = { name: 'nodeh', type: 'int' } as const;
+const valueh = { name: 'valueh', type: 'int' } as const;
 
 // The tests' hive: win10.raw's SYSTEM (test/fixtures/README.md); handles are its cell offsets.
 const SYSTEM = '/Windows/System32/config/SYSTEM';
@@ -88,7 +89,6 @@ const CURRENT = 8352;
 const COMPUTER_NAME = 8944;
 /** MountedDevices's value \DosDevices\C: (REG_BINARY) */
 const DRIVE_C = 10248;
-const valueh = { name: 'valueh', type: 'int' } as const;
 
 export const hivexOpen = defineOp({
   name: 'hivex-open',
