@@ -1,6 +1,8 @@
 // The guest architecture from the ELF header of a guest binary, with virt-inspector's names
 // (libguestfs daemon/filearch.ml canonical_elf_arch, which maps `file`'s output; here the
 // header fields are read directly, so no `file` command runs on guest data).
+// Also the host's architecture in the same names, and whether it runs a guest's programs
+// natively (jfish's command and sh, joot enter).
 
 import { endianness } from 'node:os';
 import type { GuestFiles } from '../types.js';
