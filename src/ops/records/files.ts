@@ -246,6 +246,7 @@ export const write = defineOp({
         ['ln-s', '/t', '/l'],
       ],
       args: ['/l', 'new'],
+      title: 'write follows a final symlink inside the guest',
       check: { run: ['cat', '/t'], expect: 'new' },
     },
     { readonly: true, args: ['/f', 'x'], error: /\/f: the session is read-only/ },
@@ -289,7 +290,12 @@ export const touch = defineOp({
   },
   tests: [
     { args: ['/f'], expect: '', check: { run: ['filesize', '/f'], expect: '0' } },
-    { setup: [['write', '/f', 'keep']], args: ['/f'], check: { run: ['cat', '/f'], expect: 'keep' } },
+    {
+      setup: [['write', '/f', 'keep']],
+      args: ['/f'],
+      title: 'touch keeps what a file holds',
+      check: { run: ['cat', '/f'], expect: 'keep' },
+    },
     { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: touch can only be used on regular files/ },
   ],
 });
@@ -309,7 +315,7 @@ export const mkdir = defineOp({
   tests: [
     { args: ['/d'], expect: '', check: { run: ['is-dir', '/d'], expect: 'true' } },
     { args: ['/a/b'], error: /\/a\/b: No such file or directory/ },
-    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: File exists/ },
+    { setup: [['mkdir', '/d']], args: ['/d'], title: 'mkdir of an existing directory fails', error: /\/d: File exists/ },
   ],
 });
 
@@ -352,6 +358,7 @@ export const rm = defineOp({
         ['ln-s', '/t', '/l'],
       ],
       args: ['/l'],
+      title: 'rm removes a symlink, not its target',
       check: { run: ['cat', '/t'], expect: 'x' },
     },
     { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
@@ -408,6 +415,7 @@ export const rmdir = defineOp({
         ['touch', '/d/f'],
       ],
       args: ['/d'],
+      title: 'rmdir refuses a directory that is not empty',
       error: /\/d: Directory not empty/,
     },
   ],
@@ -475,6 +483,7 @@ export const cpA = copyOp(
         ['ln-s', '/nowhere', '/d/l'],
       ],
       args: ['/d', '/e'],
+      title: 'cp-a copies a symlink as a link',
       check: { run: ['readlink', '/e/l'], expect: '/nowhere' },
     },
   ],
@@ -596,6 +605,7 @@ export const chown = chownOp('chown', true, [
       ['ln-s', '/t', '/l'],
     ],
     args: ['3', '4', '/l'],
+    title: 'chown follows a final symlink',
     check: { run: ['stat', '/t'], expect: /^uid: 3\ngid: 4$/m },
   },
 ]);
@@ -615,6 +625,7 @@ export const lchown = chownOp('lchown', false, [
       ['ln-s', '/t', '/l'],
     ],
     args: ['3', '4', '/l'],
+    title: 'lchown leaves the target alone',
     check: { run: ['stat', '/t'], expect: /^uid: 0\ngid: 0$/m },
   },
 ]);
@@ -646,7 +657,7 @@ export const lnS = symlinkOp('ln-s', false, [
 ]);
 export const lnSf = symlinkOp('ln-sf', true, [
   { setup: [['write', '/l', 'x']], args: ['/t', '/l'], expect: '', check: { run: ['readlink', '/l'], expect: '/t' } },
-  { args: ['/t', '/l'], check: { run: ['readlink', '/l'], expect: '/t' } },
+  { args: ['/t', '/l'], title: 'ln-sf where nothing is yet', check: { run: ['readlink', '/l'], expect: '/t' } },
 ]);
 
 export const readlink = defineOp({
