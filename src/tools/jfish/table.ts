@@ -18,6 +18,7 @@ import { commands as inspection, records as inspectionRecords } from '../../insp
 import { commands as transfer, records as transferRecords } from '../../ops/records/transfer.js';
 import { commands as tar, records as tarRecords } from '../../ops/records/tar.js';
 import { commands as editing, records as editingRecords } from '../../ops/records/editing.js';
+import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { commands as search, records as searchRecords } from '../../ops/records/search.js';
 import { commands as guest, records as guestRecords } from '../../inspect/records/guest.js';
 import { commands as hivex, records as hivexRecords } from '../../ops/records/hivex.js';
@@ -52,6 +53,7 @@ export const commands: readonly Command[] = [
   ...views(tarRecords),
   ...editing,
   ...views(editingRecords),
+  ...views(fstabRecords),
   ...guest,
   ...views(guestRecords),
   ...inspection,
