@@ -1,63 +1,11 @@
-// New image files on the host: sparse (and add it) and disk-create, with qemu-img. An existing
-// file is never overwritten. sparse adds a drive to jfish's session holder, so it stays a jfish
-// command (as in libguestfs, where it is guestfish's, not the library's).
+// New image files on the host: disk-create, with qemu-img. An existing file is never
+// overwritten. (sparse, which also adds the image as a drive, is jfish's: commands/sparse.ts.)
 import { existsSync } from 'node:fs';
 import { JootError } from '../../core/errors.js';
-import { run } from '../../core/run.js';
-import { defineOp } from '../op.js';
-import { defineCommand } from '../record.js';
 import { parseSize } from '../../core/numbers.js';
-
-const FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx', 'vpc'];
-
-function refuseExisting(file: string): void {
-  if (existsSync(file)) throw new JootError('EINVAL', `${file}: exists already (jfish never overwrites an image: remove it first)`);
-}
-
-async function qemuImgCreate(
-  file: string,
-  format: string,
-  size: number | undefined,
-  o: string[],
-  backing?: { file: string; format: string },
-): Promise<void> {
-  const args = ['create', '-q', '-f', format];
-  if (backing) args.push('-b', backing.file, '-F', backing.format);
-  if (o.length) args.push('-o', o.join(','));
-  args.push(file);
-  if (size !== undefined) args.push(String(size));
-  const r = await run('qemu-img', args, { allowFailure: true });
-  if (r.exitCode !== 0)
-    throw new JootError(
-      'ECMD',
-      r.stderr
-        .trim()
-        .split('\n')
-        .pop()
-        ?.replace(/^qemu-img:\s*/, '') || `qemu-img create failed (exit ${r.exitCode})`,
-    );
-}
-
-export const sparse = defineCommand({
-  name: 'sparse',
-  group: 'devices',
-  args: [
-    { name: 'filename', type: 'string' },
-    { name: 'size', type: 'string' },
-  ],
-  needsLaunch: false,
-  summary: 'create a sparse raw disk image and add it',
-  description: `Create a new, sparse raw image file of the given size (suffixes allowed: 100M, 10G) on the host
-    and add it as the next drive, as add does: use it before run.`,
-  async run(ctx, [file, size]) {
-    if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
-    if (ctx.readonly) throw new JootError('EINVAL', 'cannot add a new disk to a read-only (--ro) session');
-    const bytes = parseSize(size, 'size');
-    refuseExisting(file);
-    await qemuImgCreate(file, 'raw', bytes, []);
-    ctx.sessions.addDrive(file, { format: 'raw', readonly: false });
-  },
-});
+import { IMAGE_FORMATS as FORMATS, qemuImgCreate, refuseExisting } from '../image-files.js';
+import { defineOp } from '../op.js';
+import type { Command } from '../record.js';
 
 export const diskCreate = defineOp({
   name: 'disk-create',
@@ -114,7 +62,7 @@ export const diskCreate = defineOp({
   ],
 });
 
-export const commands = [sparse];
+export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [diskCreate] as const;
