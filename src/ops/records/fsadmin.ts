@@ -271,6 +271,8 @@ async function dfRows(ctx: OpContext, h: boolean): Promise<string[]> {
   );
 }
 
+// libguestfs's df returns one string; the rows here are a list so that each is guest text,
+// escaped on a terminal line by line as before (one string would escape its newlines).
 export const df = defineOp({
   name: 'df',
   group: 'filesystems',
