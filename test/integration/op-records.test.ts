@@ -2,7 +2,8 @@
 // a fresh prepared disk (a copy of a template made once per kind with jfish's -N code), its
 // filesystems mounted, its `setup` lines run through jfish's dispatcher, then the operation;
 // what jfish prints must equal `expect`, or the error must match `error`. Each test runs in a
-// fresh empty host directory (its working directory), for the host side of transfers.
+// fresh empty host directory (its working directory), for the host side of transfers and the
+// host files it names (disk-create).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -9,6 +9,7 @@ import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
 import { commands as partitions, records as partitionsRecords } from '../../ops/records/partitions.js';
 import { commands as images, records as imagesRecords } from '../../ops/records/images.js';
+import { commands as sparse } from './commands/sparse.js';
 import { commands as filesystems, records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { commands as fsadmin, records as fsadminRecords } from '../../ops/records/fsadmin.js';
 import { commands as lvm, records as lvmRecords } from '../../ops/records/lvm.js';
@@ -33,6 +34,7 @@ export const commands: readonly Command[] = [
   ...views(devicesRecords),
   ...partitions,
   ...views(partitionsRecords),
+  ...sparse,
   ...images,
   ...views(imagesRecords),
   ...filesystems,
