@@ -11,10 +11,7 @@ import type { ArgSpec, ValueOf } from './record.js';
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 
 /** A record's arguments as the library takes them: the optional (trailing) ones may be left out. */
-export type LibraryArgs<A extends readonly ArgSpec[]> = A extends readonly [
-  infer H extends ArgSpec,
-  ...infer T extends readonly ArgSpec[],
-]
+export type LibraryArgs<A extends readonly ArgSpec[]> = A extends readonly [infer H extends ArgSpec, ...infer T extends readonly ArgSpec[]]
   ? H extends { optional: true }
     ? [arg?: ValueOf<H>, ...LibraryArgs<T>]
     : [ValueOf<H>, ...LibraryArgs<T>]
