@@ -111,8 +111,9 @@ export class SessionRecord {
 }
 
 // Held only while one claim reads the other records (milliseconds), but twenty sessions
-// starting at once on a loaded machine queue behind each other: 3 s proved too short in CI.
-const LOCK_WAIT_MS = 30_000;
+// starting at once on a loaded machine queue behind each other: 3 s proved too short in CI;
+// 10 s still bounds the wait behind a live holder that never lets go.
+const LOCK_WAIT_MS = 10_000;
 
 /** A tiny cross-process mutex on RUN/lock (see dir-lock.ts). */
 export async function withRegistryLock<T>(fn: () => Promise<T>): Promise<T> {
