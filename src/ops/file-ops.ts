@@ -6,17 +6,13 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
-import { JootError, errnoOf } from '../core/errors.js';
+import { JootError } from '../core/errors.js';
+import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
 import type { GuestReader } from '../appliance/guest-reader.js';
 
-/** A host fs error as a JootError naming the guest path only. */
+/** A host fs error as a JootError naming the guest path only (ELOOP: a final link met by O_NOFOLLOW). */
 export function fsError(e: unknown, guestPath: string): JootError {
-  if (e instanceof JootError) return e;
-  const code = errnoOf(e);
-  if (code === 'ENOENT') return new JootError('ENOENT', `${guestPath}: No such file or directory`, { cause: e });
-  if (code === 'ENOTDIR') return new JootError('EINVAL', `${guestPath}: Not a directory`, { cause: e });
-  if (code === 'ELOOP') return new JootError('EINVAL', `${guestPath}: not a regular file`, { cause: e });
-  return new JootError('EIO', `${guestPath}: ${code ?? 'read error'}`, { cause: e });
+  return guestFsError(e, guestPath, OPEN_WORDS);
 }
 
 /** Open a regular file of the guest for reading (a final symlink is followed inside the guest).

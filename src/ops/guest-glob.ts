@@ -74,7 +74,8 @@ export function segmentRegex(segment: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function escapeGlobChar(c: string): string {
+/** One literal character of a glob, escaped for a RegExp (tar/walk.ts uses it too). */
+export function escapeGlobChar(c: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 import { transferError } from '../transfer-ops.js';
+import { escapeGlobChar } from '../guest-glob.js';
 import { Progress, type ProgressStream } from '../progress.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';
@@ -52,10 +53,6 @@ export function globToRegExp(pattern: string): RegExp {
     } else re += escapeGlobChar(c);
   }
   return new RegExp(`^${re}$`, 's');
-}
-
-function escapeGlobChar(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** GNU tar's default for --exclude: the pattern may match the whole name or any tail of it
