@@ -18,8 +18,7 @@ import { mountFs } from './mount.js';
 import { diskName, normalizeDevice, noSuchDevice, parseBtrfsvol, partitionName } from './names.js';
 import { requireRoot } from '../core/privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
-import { GuestReader } from './guest-reader.js';
-import { GuestWriter } from './guest-writer.js';
+import { type GuestFileReader, type GuestFileWriter, type GuestFiles, mountedGuestFiles, mountedGuestReader } from './guest-files.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
 import { setVerbose, warn } from '../core/run.js';
 import type {
@@ -85,8 +84,8 @@ export class Session implements AsyncDisposable {
   private record?: SessionRecord;
   private tmp = '';
   private sysroot = '';
-  private guest?: GuestReader;
-  private guestWriter?: GuestWriter;
+  /** guest file access over the sysroot (made at launch) */
+  private guestFiles?: GuestFiles;
   private layoutEditor?: LayoutEditor;
   /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
   private readonly inflight = new Set<Promise<unknown>>();
@@ -142,7 +141,7 @@ export class Session implements AsyncDisposable {
     this.stack.push({ kind: 'dir', path: this.tmp }, () => rm(this.tmp, { recursive: true, force: true }));
     this.sysroot = join(this.tmp, 'sysroot');
     await mkdir(this.sysroot, { mode: 0o755 });
-    this.guest = new GuestReader(this.sysroot);
+    this.guestFiles = mountedGuestFiles(this.sysroot, { readonly: () => this.readonly });
 
     await settleAll(this.drives.map((d, i) => this.attachDrive(d, i)));
     await settleAll(this.drives.map((d, i) => this.findPartitions(d, i)));
@@ -511,8 +510,8 @@ export class Session implements AsyncDisposable {
         mountpoint = '/';
       } else {
         if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
-        target = await this.guest!.resolve(mountpoint);
-        if (!(await this.guest!.isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+        target = await this.guestFiles!.reader.resolve(mountpoint);
+        if (!(await this.guestFiles!.reader.isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
       }
       if (this.mounted.some((m) => m.hostTarget === target))
         throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
@@ -582,7 +581,7 @@ export class Session implements AsyncDisposable {
    * rather than one mount each: `fn` gets a guest-rooted reader for a subvolume path (one that
    * `filesystems()` lists). The mount is gone when `fn` settles.
    */
-  async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestReader) => Promise<T>): Promise<T> {
+  async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
     return this.guard(async () => {
       const dev = this.device(device);
       const subvols = this.subvolumes.get(dev.canonical);
@@ -595,7 +594,7 @@ export class Session implements AsyncDisposable {
           try {
             return await fn((sv) => {
               if (!subvols.has(sv)) throw new JootError('ENOENT', `btrfsvol:${dev.canonical}/${sv}: no such btrfs subvolume`);
-              return new GuestReader(join(target, sv));
+              return mountedGuestReader(join(target, sv));
             });
           } finally {
             await this.stack.releaseOne((r) => r.kind === 'mount' && r.path === target);
@@ -732,10 +731,8 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- guest files
 
   /** The guest-rooted reader over whatever is mounted (symlinks never leave the guest). */
-  get reader(): GuestReader {
-    this.requireLaunched();
-    if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on /');
-    return this.guest!;
+  get reader(): GuestFileReader {
+    return this.files.reader;
   }
 
   /**
@@ -744,10 +741,15 @@ export class Session implements AsyncDisposable {
    * ("PATH: the session is read-only"); a filesystem mounted read-only in a read-write session
    * refuses in the kernel, reported as "PATH: Read-only file system".
    */
-  get writer(): GuestWriter {
-    const reader = this.reader;
-    this.guestWriter ??= new GuestWriter(reader, this.sysroot, { readonly: this.readonly });
-    return this.guestWriter;
+  get writer(): GuestFileWriter {
+    return this.files.writer;
+  }
+
+  /** Guest file access (reader and writer) over whatever is mounted; needs a filesystem on /. */
+  get files(): GuestFiles {
+    this.requireLaunched();
+    if (!this.mounted.some((m) => m.mountpoint === '/')) throw new JootError('ESTATE', 'no filesystem is mounted on /');
+    return this.guestFiles!;
   }
 
   readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer> {

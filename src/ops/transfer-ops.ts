@@ -1,8 +1,8 @@
 // The work behind jfish's transfer commands (upload, download, copy-in, copy-out): host <->
 // guest copies, streamed in 1 MiB chunks (no size cap, no whole-file buffer).
 //
-// Guest side: every guest path is resolved inside the guest (GuestReader / GuestWriter), so an
-// absolute or `..` link in the guest never leads out of it; writes start with GuestWriter
+// Guest side: every guest path is resolved inside the guest (GuestFileReader / GuestFileWriter), so an
+// absolute or `..` link in the guest never leads out of it; writes start with GuestFileWriter
 // (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. Below a
 // resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
 // a symlink is copied as a symlink (its target text verbatim), never followed, on BOTH sides,
@@ -14,8 +14,9 @@
 // Error messages name guest paths (never the host sysroot) for guest nodes, and host paths as
 // the user typed or resolved them for host nodes.
 //
-// Limitation (as GuestReader/GuestWriter): only the last component of each operation is
+// Limitation (as GuestFileReader/GuestFileWriter): only the last component of each operation is
 // race-free; the guest is offline and joot its only writer.
+import type { GuestFileReader, GuestFileWriter } from '../appliance/guest-files.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,8 +31,6 @@ import {
   WRITE_FLAGS,
 } from '../appliance/guest-path.js';
 import { copyNode, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
-import type { GuestReader } from '../appliance/guest-reader.js';
-import type { GuestWriter } from '../appliance/guest-writer.js';
 import type { Writer } from '../core/output.js';
 import { openGuestFile } from './file-ops.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -43,8 +42,8 @@ const TRUNC_FLAGS = WRITE_FLAGS | fsc.O_TRUNC;
 
 /** What the transfer functions need from the session (Session has these getters). */
 export interface TransferSession {
-  readonly reader: GuestReader;
-  readonly writer: GuestWriter;
+  readonly reader: GuestFileReader;
+  readonly writer: GuestFileWriter;
 }
 
 export interface TransferIo {
