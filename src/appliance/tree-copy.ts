@@ -7,7 +7,7 @@
 // Two policies differ where an entry is in the way: `replace` (copy-in/out, as tar extracts)
 // unlinks whatever non-directory is there and creates the node afresh, and a directory replaces
 // a file; without it (cp) a directory onto a file is refused and a file is written in place.
-import { promises as fsp, type Stats } from 'node:fs';
+import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf } from '../core/errors.js';
 import {
@@ -20,7 +20,6 @@ import {
   READ_FLAGS,
   WRITE_FLAGS,
 } from './guest-path.js';
-import { constants as fsc } from 'node:fs';
 
 const COPY_CHUNK = 1024 * 1024;
 
