@@ -12,11 +12,12 @@
 // open could in principle redirect a read. The guest is offline and joot is the only
 // writer, so this window is not reachable by the guest itself.
 
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
+import { checkGuestPath as checkPath, guestFsError, MAX_SYMLINK_HOPS, READ_FLAGS, READ_WORDS } from './guest-path.js';
 import type { GuestStat } from './types.js';
 
 export interface ReaderOptions {
@@ -25,9 +26,6 @@ export interface ReaderOptions {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
-/** Like Linux MAXSYMLINKS. */
-const MAX_SYMLINK_HOPS = 40;
-const OPEN_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
 
 interface Walked {
   /** host path of the resolved node */
@@ -36,29 +34,8 @@ interface Walked {
   st: Stats | undefined;
 }
 
-/** Map a host fs error to a JootError naming only the guest path. */
-function mapFsError(e: unknown, guestPath: string): JootError {
-  if (e instanceof JootError) return e;
-  switch (errnoOf(e)) {
-    case 'ENOENT':
-      return new JootError('ENOENT', `${guestPath}: No such file or directory`);
-    case 'ENOTDIR':
-      return new JootError('EINVAL', `${guestPath}: Not a directory`);
-    case 'ELOOP':
-      return new JootError('EINVAL', `${guestPath}: too many levels of symbolic links`);
-    case 'ENAMETOOLONG':
-      return new JootError('EINVAL', `${guestPath}: File name too long`);
-    case 'EISDIR':
-      return new JootError('EINVAL', `${guestPath}: Is a directory`);
-    case 'EACCES':
-    case 'EPERM':
-      return new JootError('EIO', `${guestPath}: Permission denied`);
-    default: {
-      const code = errnoOf(e);
-      return new JootError('EIO', `${guestPath}: ${code ?? 'read error'}`);
-    }
-  }
-}
+/** A host fs error as a JootError naming only the guest path. */
+const mapFsError = (e: unknown, guestPath: string): JootError => guestFsError(e, guestPath, READ_WORDS);
 
 function toGuestStat(st: Stats): GuestStat {
   return {
@@ -73,12 +50,6 @@ function toGuestStat(st: Stats): GuestStat {
     ino: st.ino,
     nlink: st.nlink,
   };
-}
-
-function checkPath(p: unknown): asserts p is string {
-  if (typeof p !== 'string') throw new JootError('EINVAL', `${String(p)}: path must be a string`);
-  if (p.includes('\0')) throw new JootError('EINVAL', `${p.replace(/\0/g, '\\0')}: path contains a NUL byte`);
-  if (!p.startsWith('/')) throw new JootError('EINVAL', `${p}: path must be absolute`);
 }
 
 /** Split a path (guest path or link target) into components, in reverse order, ready
@@ -224,7 +195,7 @@ export class GuestReader {
     if (!w.st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
     let fh: FileHandle;
     try {
-      fh = await fsp.open(w.host, OPEN_FLAGS);
+      fh = await fsp.open(w.host, READ_FLAGS);
     } catch (e) {
       // ELOOP here: the last component became a symlink after it was resolved.
       if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);

@@ -24,62 +24,26 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestReader } from './guest-reader.js';
+import {
+  checkGuestPath as checkPath,
+  guestFsError,
+  guestPathOf,
+  type HostPath,
+  joinHost,
+  lstatOrUndefined,
+  MAX_SYMLINK_HOPS,
+  WRITE_FLAGS,
+  WRITE_WORDS,
+} from './guest-path.js';
+import { copyNode, type TreeCopy, writeAll } from './tree-copy.js';
 
 export interface WriterOptions {
   /** Refuse every operation with EPERM. */
   readonly?: boolean;
 }
 
-/** Like Linux MAXSYMLINKS. */
-const MAX_SYMLINK_HOPS = 40;
-const COPY_CHUNK = 1024 * 1024;
-const O_NOCTTY = fsc.O_NOCTTY ?? 0;
-const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
-const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
-
-type HostPath = string | Buffer;
-
-/** Map a host fs error to a JootError naming only the guest path. */
-function mapFsError(e: unknown, guestPath: string): JootError {
-  if (e instanceof JootError) return e;
-  const code = errnoOf(e);
-  const msg = (reason: string) => `${guestPath}: ${reason}`;
-  switch (code) {
-    case 'ENOENT':
-      return new JootError('ENOENT', msg('No such file or directory'), { cause: e });
-    case 'ENOTDIR':
-      return new JootError('EINVAL', msg('Not a directory'), { cause: e });
-    case 'EISDIR':
-      return new JootError('EINVAL', msg('Is a directory'), { cause: e });
-    case 'ELOOP':
-      return new JootError('EINVAL', msg('is a symbolic link'), { cause: e });
-    case 'EEXIST':
-      return new JootError('EINVAL', msg('File exists'), { cause: e });
-    case 'ENOTEMPTY':
-      return new JootError('EINVAL', msg('Directory not empty'), { cause: e });
-    case 'ENAMETOOLONG':
-      return new JootError('EINVAL', msg('File name too long'), { cause: e });
-    case 'EXDEV':
-      return new JootError('EINVAL', msg('Invalid cross-device link'), { cause: e });
-    case 'EINVAL':
-      return new JootError('EINVAL', msg('Invalid argument'), { cause: e });
-    case 'EBUSY':
-      return new JootError('EBUSY', msg('Device or resource busy'), { cause: e });
-    case 'ENOSPC':
-      return new JootError('EIO', msg('No space left on device'), { cause: e });
-    case 'EDQUOT':
-      return new JootError('EIO', msg('Disk quota exceeded'), { cause: e });
-    case 'EROFS':
-      return new JootError('EIO', msg('Read-only file system'), { cause: e });
-    case 'EACCES':
-    case 'EPERM':
-      return new JootError('EIO', msg('Permission denied'), { cause: e });
-    case 'EMLINK':
-      return new JootError('EIO', msg('Too many links'), { cause: e });
-    default:
-      return new JootError('EIO', msg(code ?? 'write error'), { cause: e });
-  }
-}
+/** A host fs error as a JootError naming only the guest path. */
+const mapFsError = (e: unknown, guestPath: string): JootError => guestFsError(e, guestPath);
 
 /** Messages produced while resolving a link target name that target; rename them. */
 function redisplay(e: unknown, shown: string, display: string): unknown {
@@ -87,12 +51,6 @@ function redisplay(e: unknown, shown: string, display: string): unknown {
     return new JootError(e.code, display + e.message.slice(shown.length), { cause: e });
   }
   return e;
-}
-
-function checkPath(p: unknown): asserts p is string {
-  if (typeof p !== 'string') throw new JootError('EINVAL', `${String(p)}: path must be a string`);
-  if (p.includes('\0')) throw new JootError('EINVAL', `${p.replace(/\0/g, '\\0')}: path contains a NUL byte`);
-  if (!p.startsWith('/')) throw new JootError('EINVAL', `${p}: path must be absolute`);
 }
 
 function checkMode(mode: unknown, what = 'mode'): number {
@@ -115,22 +73,6 @@ function lastName(p: string): string {
   return t.slice(t.lastIndexOf('/') + 1);
 }
 
-function joinHost(dir: HostPath, name: HostPath): HostPath {
-  if (typeof dir === 'string' && typeof name === 'string') return dir === '/' ? `/${name}` : `${dir}/${name}`;
-  const d = Buffer.isBuffer(dir) ? dir : Buffer.from(dir);
-  const n = Buffer.isBuffer(name) ? name : Buffer.from(name);
-  return d.length === 1 && d[0] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, Buffer.from('/'), n]);
-}
-
-async function lstatOrUndefined(host: HostPath, display: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.lstat(host);
-  } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return undefined;
-    throw mapFsError(e, display);
-  }
-}
-
 interface Final {
   /** host path of the final node (existing or to be created) */
   host: string;
@@ -138,17 +80,9 @@ interface Final {
   st: Stats | undefined;
 }
 
-interface CopyOpts {
-  recursive: boolean;
-  archive: boolean;
-  umask: number;
-}
-
 export class GuestWriter {
   private readonly reader: GuestReader;
   private readonly root: string;
-  /** root without a trailing slash ('' when root is '/') */
-  private readonly rootPrefix: string;
   private readonly readonly: boolean;
   private rootChecked: Promise<void> | undefined;
 
@@ -158,7 +92,6 @@ export class GuestWriter {
     }
     this.reader = reader;
     this.root = path.resolve(root);
-    this.rootPrefix = this.root === '/' ? '' : this.root;
     this.readonly = opts.readonly === true;
   }
 
@@ -181,10 +114,9 @@ export class GuestWriter {
 
   /** Canonical guest path of a host path produced by resolution (always under root). */
   private guestOf(host: HostPath): string {
-    const h = typeof host === 'string' ? host : host.toString('utf8');
-    if (h === this.root) return '/';
-    if (!h.startsWith(`${this.rootPrefix}/`)) throw new JootError('EINVAL', 'internal: path outside the guest');
-    return h.slice(this.rootPrefix.length);
+    const g = guestPathOf(this.root, host);
+    if (g === undefined) throw new JootError('EINVAL', 'internal: path outside the guest');
+    return g;
   }
 
   /** Resolve the parent of `p` inside the guest; the last component is not followed. */
@@ -261,14 +193,6 @@ export class GuestWriter {
     return fh;
   }
 
-  private static async writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-    let off = 0;
-    while (off < data.length) {
-      const { bytesWritten } = await fh.write(data, off, data.length - off, null);
-      off += bytesWritten;
-    }
-  }
-
   private static toBuffer(data: Buffer | string | Uint8Array): Buffer {
     if (typeof data === 'string') return Buffer.from(data, 'utf8');
     if (Buffer.isBuffer(data)) return data;
@@ -294,7 +218,7 @@ export class GuestWriter {
     const fh = await this.openForWrite(host, flags, mode ?? 0o666, guestPath);
     try {
       if (!st && mode !== undefined) await fh.chmod(mode);
-      await GuestWriter.writeAll(fh, buf);
+      await writeAll(fh, buf);
     } catch (e) {
       throw mapFsError(e, guestPath);
     } finally {
@@ -349,7 +273,7 @@ export class GuestWriter {
     if (!fh || tmp === undefined) throw new JootError('EIO', `${guestPath}: could not create a temporary file`);
     try {
       try {
-        await GuestWriter.writeAll(fh, buf);
+        await writeAll(fh, buf);
         // chown first: it clears setuid/setgid bits, which chmod then restores
         await fh.chown(finalUid, finalGid);
         await fh.chmod(finalMode);
@@ -521,11 +445,10 @@ export class GuestWriter {
   async cp(src: string, dst: string, opts: { archive?: boolean; recursive?: boolean } = {}): Promise<void> {
     await this.begin(dst, src);
     const archive = opts.archive === true;
-    const copts: CopyOpts = { archive, recursive: archive || opts.recursive === true, umask: process.umask() };
-    await this.copyInto(src, dst, copts);
+    await this.copyInto(src, dst, this.treeCopy(archive, archive || opts.recursive === true));
   }
 
-  private async copyInto(src: string, dst: string, copts: CopyOpts): Promise<void> {
+  private async copyInto(src: string, dst: string, copts: TreeCopy & { recursive: boolean }): Promise<void> {
     const last = lastName(src);
     const srcHost =
       copts.recursive && last !== '' && last !== '.' && last !== '..' ? (await this.parentOf(src)).host : await this.reader.resolve(src);
@@ -551,130 +474,23 @@ export class GuestWriter {
     if (srcSt.isDirectory() && (dstHost === srcHost || dstHost.startsWith(`${srcHost}/`))) {
       throw new JootError('EINVAL', `${src}: cannot copy a directory into itself`);
     }
-    await this.copyNode(srcHost, srcSt, dstHost, dstSt, copts, !copts.recursive);
+    await copyNode(srcHost, srcSt, dstHost, dstSt, copts, !copts.recursive);
   }
 
-  /** Copy one node. `dstSt` is the lstat of the destination (undefined if missing).
-   *  `writeThrough`: plain cp, where dstHost was already resolved through guest links. */
-  private async copyNode(
-    srcHost: HostPath,
-    srcSt: Stats,
-    dstHost: HostPath,
-    dstSt: Stats | undefined,
-    copts: CopyOpts,
-    writeThrough: boolean,
-  ): Promise<void> {
-    const srcDisplay = this.guestOf(srcHost);
-    const dstDisplay = this.guestOf(dstHost);
-    const removeNonDir = async () => {
-      if (!dstSt) return;
-      if (dstSt.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: cannot overwrite directory with non-directory`);
-      try {
-        await fsp.unlink(dstHost);
-      } catch (e) {
-        if (errnoOf(e) !== 'ENOENT') throw mapFsError(e, dstDisplay);
-      }
-      dstSt = undefined;
+  /** How cp (-r: `recursive`, -a: `archive`) copies inside the guest (tree-copy.ts). */
+  private treeCopy(archive: boolean, recursive: boolean): TreeCopy & { recursive: boolean } {
+    return {
+      recursive,
+      srcName: (p) => this.guestOf(p),
+      dstName: (p) => this.guestOf(p),
+      words: WRITE_WORDS,
+      replace: false,
+      keep: archive ? { owner: true, modeMask: 0o7777 } : undefined,
+      umask: process.umask(),
+      special: (name) => {
+        throw new JootError(recursive ? 'EUNSUPPORTED' : 'EINVAL', `${name}: cannot copy a special file (device, FIFO or socket)`);
+      },
     };
-
-    if (srcSt.isDirectory()) {
-      if (dstSt && !dstSt.isDirectory()) {
-        throw new JootError('EINVAL', `${dstDisplay}: cannot overwrite non-directory with directory`);
-      }
-      if (!dstSt) {
-        try {
-          await fsp.mkdir(dstHost, { mode: 0o700 });
-        } catch (e) {
-          throw mapFsError(e, dstDisplay);
-        }
-      }
-      let names: Buffer[];
-      try {
-        names = await fsp.readdir(srcHost, { encoding: 'buffer' });
-      } catch (e) {
-        throw mapFsError(e, srcDisplay);
-      }
-      for (const n of names) {
-        const s = joinHost(srcHost, n);
-        const sst = await lstatOrUndefined(s, this.guestOf(s));
-        if (!sst) continue;
-        const d = joinHost(dstHost, n);
-        await this.copyNode(s, sst, d, await lstatOrUndefined(d, this.guestOf(d)), copts, false);
-      }
-      try {
-        if (copts.archive) {
-          await fsp.lchown(dstHost, srcSt.uid, srcSt.gid);
-          await fsp.chmod(dstHost, srcSt.mode & 0o7777);
-          await fsp.utimes(dstHost, srcSt.atime, srcSt.mtime);
-        } else if (!dstSt) {
-          await fsp.chmod(dstHost, srcSt.mode & 0o777 & ~copts.umask);
-        }
-      } catch (e) {
-        throw mapFsError(e, dstDisplay);
-      }
-      return;
-    }
-
-    if (srcSt.isSymbolicLink()) {
-      await removeNonDir();
-      try {
-        const target = await fsp.readlink(srcHost, { encoding: 'buffer' });
-        await fsp.symlink(target, dstHost);
-        if (copts.archive) {
-          await fsp.lchown(dstHost, srcSt.uid, srcSt.gid);
-          await fsp.lutimes(dstHost, srcSt.atime, srcSt.mtime);
-        }
-      } catch (e) {
-        throw mapFsError(e, dstDisplay);
-      }
-      return;
-    }
-
-    if (!srcSt.isFile()) {
-      throw new JootError(
-        copts.recursive ? 'EUNSUPPORTED' : 'EINVAL',
-        `${srcDisplay}: cannot copy a special file (device, FIFO or socket)`,
-      );
-    }
-    if (dstSt?.isDirectory()) throw new JootError('EINVAL', `${dstDisplay}: Is a directory`);
-    if (dstSt && !dstSt.isFile()) {
-      if (writeThrough) throw new JootError('EINVAL', `${dstDisplay}: not a regular file`);
-      await removeNonDir();
-    }
-    if (copts.archive) await removeNonDir();
-
-    let sfh: FileHandle;
-    try {
-      sfh = await fsp.open(srcHost, READ_FLAGS);
-    } catch (e) {
-      throw mapFsError(e, srcDisplay);
-    }
-    try {
-      const sst = await sfh.stat();
-      if (!sst.isFile()) throw new JootError('EINVAL', `${srcDisplay}: not a regular file`);
-      const dfh = await this.openForWrite(dstHost, WRITE_FLAGS | fsc.O_TRUNC, srcSt.mode & 0o777, dstDisplay);
-      try {
-        const buf = Buffer.allocUnsafe(COPY_CHUNK);
-        for (;;) {
-          const { bytesRead } = await sfh.read(buf, 0, buf.length, null);
-          if (bytesRead === 0) break;
-          await GuestWriter.writeAll(dfh, buf.subarray(0, bytesRead));
-        }
-        if (copts.archive) {
-          await dfh.chown(srcSt.uid, srcSt.gid);
-          await dfh.chmod(srcSt.mode & 0o7777);
-          await dfh.utimes(srcSt.atime, srcSt.mtime);
-        }
-      } catch (e) {
-        throw mapFsError(e, dstDisplay);
-      } finally {
-        await dfh.close().catch(() => undefined);
-      }
-    } catch (e) {
-      throw e instanceof JootError ? e : mapFsError(e, srcDisplay);
-    } finally {
-      await sfh.close().catch(() => undefined);
-    }
   }
 
   /**
@@ -703,7 +519,7 @@ export class GuestWriter {
       const left = await fsp.readdir(d).catch(() => []);
       if (left.length > 0) throw new JootError('EINVAL', `${dst}: Directory not empty`);
     }
-    await this.copyNode(s.host, s.st, d, dSt, { archive: true, recursive: true, umask: process.umask() }, false);
+    await copyNode(s.host, s.st, d, dSt, this.treeCopy(true, true));
     try {
       if (s.st.isDirectory()) await this.removeTree(s.host, src);
       else await fsp.unlink(s.host);

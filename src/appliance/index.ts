@@ -3,6 +3,7 @@ export { Session } from './session.js';
 export { JootError, isJootError, oneLine, type JootErrorCode } from '../core/errors.js';
 export { GuestReader } from './guest-reader.js';
 export { GuestWriter } from './guest-writer.js';
+export type { GuestFileReader, GuestFileWriter, GuestFiles } from './guest-files.js';
 export { reapDeadSessions } from './registry.js';
 export { probeImage, type ImageInfo, type ImageLayer } from './image.js';
 export { setVerbose } from '../core/run.js';

@@ -1,24 +1,15 @@
 // The shapes of an inspection report. Field names follow virt-inspector's XML elements
 // (snake_case), so scripts can switch from it without a dictionary.
 
-import type { FileHandle } from 'node:fs/promises';
+import type { GuestFileReader } from '../appliance/guest-files.js';
 
-/** What inspection code may read: the guest-rooted reader (symlinks never leave the guest). */
-export interface GuestFiles {
-  readFile(path: string, opts?: { maxBytes?: number }): Promise<Buffer>;
-  /** the first n bytes of a regular file, whatever its size */
-  readHead(path: string, n: number): Promise<Buffer>;
-  readText(path: string, opts?: { maxBytes?: number }): Promise<string>;
-  readLines(path: string, opts?: { maxBytes?: number }): Promise<string[]>;
-  readdir(path: string): Promise<string[]>;
-  readlink(path: string): Promise<string>;
-  exists(path: string): Promise<boolean>;
-  isFile(path: string): Promise<boolean>;
-  isDir(path: string): Promise<boolean>;
-  /** A regular file opened for streaming (GuestReader has it; readChunks falls back to
-   *  readFile without it). */
-  openFile?(path: string): Promise<FileHandle>;
-}
+/** What inspection code may read: the session's guest file reader (symlinks never leave the
+ *  guest), or a test's fake. Without openFile, readChunks falls back to readFile. */
+export type GuestFiles = Pick<
+  GuestFileReader,
+  'readFile' | 'readHead' | 'readText' | 'readLines' | 'readdir' | 'readlink' | 'exists' | 'isFile' | 'isDir'
+> &
+  Partial<Pick<GuestFileReader, 'openFile'>>;
 
 export interface Application {
   name: string;

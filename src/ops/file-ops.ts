@@ -1,34 +1,30 @@
-// Reading helpers for jfish's file commands that need more than GuestReader offers: streaming
+// Reading helpers for jfish's file commands that need more than GuestFileReader offers: streaming
 // reads (head, tail, checksum: no size cap), full stat records, ls -la listings, find. Every
-// path is resolved inside the guest by GuestReader first; what is then opened or lstat'ed on
+// path is resolved inside the guest by GuestFileReader first; what is then opened or lstat'ed on
 // the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
 // messages name guest paths only.
+import type { GuestFileReader } from '../appliance/guest-files.js';
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
-import { JootError, errnoOf } from '../core/errors.js';
-import type { GuestReader } from '../appliance/guest-reader.js';
+import { JootError } from '../core/errors.js';
+import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
 import type { StructFields } from './structs.js';
 
-/** A host fs error as a JootError naming the guest path only. */
+/** A host fs error as a JootError naming the guest path only (ELOOP: a final link met by O_NOFOLLOW). */
 export function fsError(e: unknown, guestPath: string): JootError {
-  if (e instanceof JootError) return e;
-  const code = errnoOf(e);
-  if (code === 'ENOENT') return new JootError('ENOENT', `${guestPath}: No such file or directory`, { cause: e });
-  if (code === 'ENOTDIR') return new JootError('EINVAL', `${guestPath}: Not a directory`, { cause: e });
-  if (code === 'ELOOP') return new JootError('EINVAL', `${guestPath}: not a regular file`, { cause: e });
-  return new JootError('EIO', `${guestPath}: ${code ?? 'read error'}`, { cause: e });
+  return guestFsError(e, guestPath, OPEN_WORDS);
 }
 
 /** Open a regular file of the guest for reading (a final symlink is followed inside the guest).
  *  The node's type is checked before it is opened (GuestReader.openFile): a FIFO or device node
  *  in the guest is refused, never opened. */
-export async function openGuestFile(reader: GuestReader, guestPath: string): Promise<FileHandle> {
+export async function openGuestFile(reader: GuestFileReader, guestPath: string): Promise<FileHandle> {
   return reader.openFile(guestPath);
 }
 
 /** The lines of a guest file, streamed, without their \n (a final line without one counts). */
-export async function* guestLines(reader: GuestReader, guestPath: string): AsyncGenerator<string> {
+export async function* guestLines(reader: GuestFileReader, guestPath: string): AsyncGenerator<string> {
   const fh = await openGuestFile(reader, guestPath);
   try {
     let pending: Buffer[] = [];
@@ -57,7 +53,7 @@ export async function* guestLines(reader: GuestReader, guestPath: string): Async
 }
 
 /** guestfish head-n: n > 0 the first n lines, n < 0 all but the last -n, 0 none. */
-export async function headLines(reader: GuestReader, guestPath: string, n: number): Promise<string[]> {
+export async function headLines(reader: GuestFileReader, guestPath: string, n: number): Promise<string[]> {
   const out: string[] = [];
   if (n === 0) {
     await openGuestFile(reader, guestPath).then((fh) => fh.close());
@@ -71,7 +67,7 @@ export async function headLines(reader: GuestReader, guestPath: string, n: numbe
 }
 
 /** guestfish tail-n: n > 0 the last n lines, n < 0 from line -n on (1-based), 0 none. */
-export async function tailLines(reader: GuestReader, guestPath: string, n: number): Promise<string[]> {
+export async function tailLines(reader: GuestFileReader, guestPath: string, n: number): Promise<string[]> {
   const out: string[] = [];
   if (n === 0) {
     await openGuestFile(reader, guestPath).then((fh) => fh.close());
@@ -93,7 +89,7 @@ export async function tailLines(reader: GuestReader, guestPath: string, n: numbe
 export const CHECKSUM_TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
 /** Hex digest of a guest file, streamed (no size cap). */
-export async function checksum(reader: GuestReader, type: string, guestPath: string): Promise<string> {
+export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
   const t = type.toLowerCase();
   if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !getHashes().includes(t)) {
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
@@ -119,7 +115,7 @@ export async function checksum(reader: GuestReader, type: string, guestPath: str
 }
 
 /** The host node a guest path names (follow: a final symlink followed inside the guest). */
-async function hostStat(reader: GuestReader, guestPath: string, follow: boolean): Promise<BigIntStats> {
+async function hostStat(reader: GuestFileReader, guestPath: string, follow: boolean): Promise<BigIntStats> {
   const host = await reader.resolve(guestPath, { followLast: follow });
   try {
     return await fsp.lstat(host, { bigint: true });
@@ -129,12 +125,12 @@ async function hostStat(reader: GuestReader, guestPath: string, follow: boolean)
 }
 
 /** A file's size in bytes (a final symlink followed inside the guest), exact at any size. */
-export async function guestFileSize(reader: GuestReader, guestPath: string): Promise<bigint> {
+export async function guestFileSize(reader: GuestFileReader, guestPath: string): Promise<bigint> {
   return (await hostStat(reader, guestPath, true)).size;
 }
 
 /** guestfish's stat / lstat struct, its fields in guestfish's order. */
-export async function statRecord(reader: GuestReader, guestPath: string, follow: boolean): Promise<StructFields> {
+export async function statRecord(reader: GuestFileReader, guestPath: string, follow: boolean): Promise<StructFields> {
   const st = await hostStat(reader, guestPath, follow);
   const sec = (ns: bigint) => String(ns / 1_000_000_000n);
   const fields: [string, bigint | string][] = [
@@ -156,7 +152,7 @@ export async function statRecord(reader: GuestReader, guestPath: string, follow:
 }
 
 /** The canonical guest path (every symlink resolved inside the guest). */
-export async function guestRealpath(reader: GuestReader, guestPath: string): Promise<string> {
+export async function guestRealpath(reader: GuestFileReader, guestPath: string): Promise<string> {
   const root = await reader.resolve('/');
   const host = await reader.resolve(guestPath);
   if (host === root) return '/';
@@ -170,7 +166,7 @@ function byBytes(a: string, b: string): number {
 }
 
 /** guestfish find: every path below dir, relative to it, sorted; symlinks are not followed. */
-export async function findAll(reader: GuestReader, dir: string): Promise<string[]> {
+export async function findAll(reader: GuestFileReader, dir: string): Promise<string[]> {
   const host = await reader.resolve(dir);
   try {
     if (!(await fsp.lstat(host)).isDirectory()) throw new JootError('EINVAL', `${dir}: Not a directory`);
@@ -238,7 +234,7 @@ function lsDate(mtimeMs: number, now: number): string {
 }
 
 /** guestfish ll: `ls -la DIR` as run in the appliance (numeric owners except root). */
-export async function longListing(reader: GuestReader, dir: string, now = Date.now()): Promise<string[]> {
+export async function longListing(reader: GuestFileReader, dir: string, now = Date.now()): Promise<string[]> {
   const host = await reader.resolve(dir);
   const root = await reader.resolve('/');
   let names: string[];

@@ -2,7 +2,7 @@
 // guest-rooted reader only (a glob library on the host path of the guest would follow a guest
 // link like /g/link -> /etc into the HOST's /etc and leak its names). Patterns: * ? [a-z] [!x]
 // {a,b} and ** (any number of directories; links are not descended by **).
-import type { GuestReader } from '../appliance/guest-reader.js';
+import type { GuestFileReader } from '../appliance/guest-files.js';
 
 /** {a,b}c → ac, bc (nested braces too); a brace without a comma stays as it is. */
 export function expandBraces(pattern: string): string[] {
@@ -74,12 +74,13 @@ export function segmentRegex(segment: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-function escapeGlobChar(c: string): string {
+/** One literal character of a glob, escaped for a RegExp (tar/walk.ts uses it too). */
+export function escapeGlobChar(c: string): string {
   return /[\\^$.*+?()[\]{}|/]/.test(c) ? `\\${c}` : c;
 }
 
 /** Every existing guest path matching an absolute pattern, sorted; [] when none. */
-export async function guestGlob(reader: GuestReader, pattern: string): Promise<string[]> {
+export async function guestGlob(reader: GuestFileReader, pattern: string): Promise<string[]> {
   const found = new Set<string>();
   for (const p of expandBraces(pattern)) {
     const segments = p.split('/').filter((s) => s !== '');
@@ -90,7 +91,7 @@ export async function guestGlob(reader: GuestReader, pattern: string): Promise<s
 
 const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
-async function walk(reader: GuestReader, dir: string, segments: string[]): Promise<string[]> {
+async function walk(reader: GuestFileReader, dir: string, segments: string[]): Promise<string[]> {
   if (segments.length === 0) return [dir];
   const [seg, ...rest] = segments as [string, ...string[]];
   if (seg === '**') {
@@ -126,7 +127,7 @@ async function walk(reader: GuestReader, dir: string, segments: string[]): Promi
   return out;
 }
 
-async function entries(reader: GuestReader, dir: string): Promise<string[]> {
+async function entries(reader: GuestFileReader, dir: string): Promise<string[]> {
   try {
     return await reader.readdir(dir);
   } catch {

@@ -1,8 +1,8 @@
 // The work behind jfish's transfer commands (upload, download, copy-in, copy-out): host <->
 // guest copies, streamed in 1 MiB chunks (no size cap, no whole-file buffer).
 //
-// Guest side: every guest path is resolved inside the guest (GuestReader / GuestWriter), so an
-// absolute or `..` link in the guest never leads out of it; writes start with GuestWriter
+// Guest side: every guest path is resolved inside the guest (GuestFileReader / GuestFileWriter), so an
+// absolute or `..` link in the guest never leads out of it; writes start with GuestFileWriter
 // (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. Below a
 // resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
 // a symlink is copied as a symlink (its target text verbatim), never followed, on BOTH sides,
@@ -14,30 +14,36 @@
 // Error messages name guest paths (never the host sysroot) for guest nodes, and host paths as
 // the user typed or resolved them for host nodes.
 //
-// Limitation (as GuestReader/GuestWriter): only the last component of each operation is
+// Limitation (as GuestFileReader/GuestFileWriter): only the last component of each operation is
 // race-free; the guest is offline and joot its only writer.
+import type { GuestFileReader, GuestFileWriter } from '../appliance/guest-files.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { JootError, errnoOf } from '../core/errors.js';
-import type { GuestReader } from '../appliance/guest-reader.js';
-import type { GuestWriter } from '../appliance/guest-writer.js';
+import { JootError } from '../core/errors.js';
+import {
+  guestFsError,
+  guestPathOf,
+  type HostPath,
+  joinHost,
+  lstatOrUndefined as lstatOr,
+  TRANSFER_WORDS,
+  WRITE_FLAGS,
+} from '../appliance/guest-path.js';
+import { copyNode, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
 import type { Writer } from '../core/output.js';
 import { openGuestFile } from './file-ops.js';
 import { Progress, type ProgressStream } from './progress.js';
 
 const CHUNK = 1024 * 1024;
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
-const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
-/** Creating a new entry by name: never through a link, never into an existing inode. */
-const CREATE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
 /** upload: truncate in place (a guest file keeps its inode, mode and owner, as in guestfish). */
-const TRUNC_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+const TRUNC_FLAGS = WRITE_FLAGS | fsc.O_TRUNC;
 
 /** What the transfer functions need from the session (Session has these getters). */
 export interface TransferSession {
-  readonly reader: GuestReader;
-  readonly writer: GuestWriter;
+  readonly reader: GuestFileReader;
+  readonly writer: GuestFileWriter;
 }
 
 export interface TransferIo {
@@ -49,39 +55,15 @@ export interface TransferIo {
   warn?: (message: string) => void;
 }
 
-/** A host fs error as a one-line JootError naming `display`. */
+/** A host fs error as a one-line JootError naming `display` (a guest path, or a host path as given). */
 export function transferError(e: unknown, display: string): JootError {
-  if (e instanceof JootError) return e;
-  const code = errnoOf(e);
-  const reasons: Record<string, [JootError['code'], string]> = {
-    ENOENT: ['ENOENT', 'No such file or directory'],
-    ENOTDIR: ['EINVAL', 'Not a directory'],
-    EISDIR: ['EINVAL', 'Is a directory'],
-    ELOOP: ['EINVAL', 'is a symbolic link'],
-    EEXIST: ['EINVAL', 'File exists'],
-    ENAMETOOLONG: ['EINVAL', 'File name too long'],
-    ENOSPC: ['EIO', 'No space left on device'],
-    EDQUOT: ['EIO', 'Disk quota exceeded'],
-    EROFS: ['EIO', 'Read-only file system'],
-    EACCES: ['EIO', 'Permission denied'],
-    EPERM: ['EIO', 'Operation not permitted'],
-    ENXIO: ['EINVAL', 'not a regular file'],
-  };
-  const [c, reason] = (code && reasons[code]) || ['EIO', code ?? 'I/O error'];
-  return new JootError(c, `${display}: ${reason}`, { cause: e });
+  return guestFsError(e, display, TRANSFER_WORDS);
 }
 
-async function lstatOrUndefined(p: string | Buffer, display: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.lstat(p);
-  } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return undefined;
-    throw transferError(e, display);
-  }
-}
+const lstatOrUndefined = (p: string | Buffer, display: string): Promise<Stats | undefined> => lstatOr(p, display, TRANSFER_WORDS);
 
 function joinB(dir: Buffer, name: Buffer): Buffer {
-  return dir.length === 1 && dir[0] === 0x2f ? Buffer.concat([dir, name]) : Buffer.concat([dir, Buffer.from('/'), name]);
+  return joinHost(dir, name) as Buffer;
 }
 
 /** Read a file handle in fresh 1 MiB chunks. */
@@ -97,11 +79,6 @@ export async function* chunksOf(fh: FileHandle, display: string): AsyncGenerator
     if (n === 0) return;
     yield n === CHUNK ? buf : buf.subarray(0, n);
   }
-}
-
-async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += (await fh.write(data, off, data.length - off, null)).bytesWritten;
 }
 
 /** Pump chunks into `sink`, counting them on a progress bar. Stops early if `stop()` says so. */
@@ -248,128 +225,37 @@ export async function download(s: TransferSession, guestPath: string, local: str
 
 // ------------------------------------------------------------------ trees
 
-interface TreeCopy {
-  /** How a source / destination host path is named in messages. */
-  srcName(p: Buffer): string;
-  dstName(p: Buffer): string;
-  /** Permission bits kept (copy-out drops set-user-ID and set-group-ID). */
-  modeMask: number;
-  /** Keep numeric owners (when running as root, like tar). */
-  keepOwner: boolean;
-  io: TransferIo;
-  label: string;
+/** How copy-in and copy-out copy trees (tree-copy.ts): as tar extracts, entries in the way replaced. */
+function transferCopy(
+  label: string,
+  srcName: (p: HostPath) => string,
+  dstName: (p: HostPath) => string,
+  modeMask: number,
+  io: TransferIo,
+): TreeCopy {
+  return {
+    srcName,
+    dstName,
+    words: TRANSFER_WORDS,
+    replace: true,
+    keep: { owner: asRoot(), modeMask },
+    umask: process.umask(),
+    special: (name) => (io.warn ?? (() => undefined))(`${name}: skipped: not a regular file, directory or symbolic link`),
+    copyBytes: (src, dst, size, name) =>
+      pump(chunksOf(src, name), (b) => writeAll(dst, b), new Progress(`${label} ${name}`, size, io.stderr)),
+  };
 }
 
-/** Copy one node src (lstat `st`) to dst by name: links as links, files streamed, dirs recursively. */
-async function copyNode(src: Buffer, st: Stats, dst: Buffer, t: TreeCopy): Promise<void> {
-  const dName = t.dstName(dst);
-  let dSt = await lstatOrUndefined(dst, dName);
-  const clear = async (): Promise<void> => {
-    if (!dSt) return;
-    if (dSt.isDirectory()) throw new JootError('EINVAL', `${dName}: cannot overwrite directory with non-directory`);
-    try {
-      await fsp.unlink(dst);
-    } catch (e) {
-      if (errnoOf(e) !== 'ENOENT') throw transferError(e, dName);
-    }
-    dSt = undefined;
-  };
-  const mode = st.mode & t.modeMask;
-
-  if (st.isDirectory()) {
-    if (dSt && !dSt.isDirectory()) await clear(); // a file or a link in the way: replaced, never followed
-    if (!dSt) {
-      try {
-        await fsp.mkdir(dst, { mode: 0o700 });
-      } catch (e) {
-        throw transferError(e, dName);
-      }
-    }
-    let names: Buffer[];
-    try {
-      names = await fsp.readdir(src, { encoding: 'buffer' });
-    } catch (e) {
-      throw transferError(e, t.srcName(src));
-    }
-    for (const n of names) {
-      const s = joinB(src, n);
-      const sst = await lstatOrUndefined(s, t.srcName(s));
-      if (sst) await copyNode(s, sst, joinB(dst, n), t);
-    }
-    try {
-      // dst was lstat'ed (or made) as a directory just above: chmod/utimes reach it, not a link
-      if (t.keepOwner) await fsp.lchown(dst, st.uid, st.gid);
-      await fsp.chmod(dst, mode);
-      await fsp.utimes(dst, st.atime, st.mtime);
-    } catch (e) {
-      throw transferError(e, dName);
-    }
-    return;
-  }
-
-  if (st.isSymbolicLink()) {
-    let target: Buffer;
-    try {
-      target = await fsp.readlink(src, { encoding: 'buffer' });
-    } catch (e) {
-      throw transferError(e, t.srcName(src));
-    }
-    await clear();
-    try {
-      await fsp.symlink(target, dst);
-      if (t.keepOwner) await fsp.lchown(dst, st.uid, st.gid);
-      await fsp.lutimes(dst, st.atime, st.mtime);
-    } catch (e) {
-      throw transferError(e, dName);
-    }
-    return;
-  }
-
-  if (!st.isFile()) {
-    (t.io.warn ?? (() => undefined))(`${t.srcName(src)}: skipped: not a regular file, directory or symbolic link`);
-    return;
-  }
-
-  let sfh: FileHandle;
-  try {
-    sfh = await fsp.open(src, READ_FLAGS);
-  } catch (e) {
-    throw transferError(e, t.srcName(src));
-  }
-  try {
-    const sst = await sfh.stat();
-    if (!sst.isFile()) throw new JootError('EINVAL', `${t.srcName(src)}: not a regular file`);
-    await clear();
-    let dfh: FileHandle;
-    try {
-      dfh = await fsp.open(dst, CREATE_FLAGS, 0o600);
-    } catch (e) {
-      throw transferError(e, dName);
-    }
-    try {
-      const progress = new Progress(`${t.label} ${t.srcName(src)}`, sst.size, t.io.stderr);
-      await pump(chunksOf(sfh, t.srcName(src)), (b) => writeAll(dfh, b), progress);
-      if (t.keepOwner) await dfh.chown(st.uid, st.gid);
-      await dfh.chmod(mode);
-      await dfh.utimes(st.atime, st.mtime);
-    } catch (e) {
-      throw transferError(e, dName);
-    } finally {
-      await dfh.close().catch(() => undefined);
-    }
-  } finally {
-    await sfh.close().catch(() => undefined);
-  }
+/** Copy `src` (lstat `st`) to `dst` by name, whatever is there now. */
+async function copyTo(src: Buffer, st: Stats, dst: Buffer, t: TreeCopy): Promise<void> {
+  await copyNode(src, st, dst, await lstatOrUndefined(dst, t.dstName(dst)), t);
 }
 
 const asRoot = (): boolean => process.getuid?.() === 0;
 
 /** Guest path of a host path under the sysroot `root`. */
-function guestName(root: string, p: Buffer): string {
-  const h = p.toString('utf8');
-  const prefix = root === '/' ? '' : root;
-  if (h === root) return '/';
-  return h.startsWith(`${prefix}/`) ? h.slice(prefix.length) : '?';
+function guestName(root: string, p: HostPath): string {
+  return guestPathOf(root, p) ?? '?';
 }
 
 function within(child: string, dir: string): boolean {
@@ -385,14 +271,13 @@ export async function copyIn(s: TransferSession, locals: readonly string[], remo
   if (!(await s.reader.isDir(remoteDir))) throw new JootError('EINVAL', `${remoteDir}: Not a directory`);
   const root = await s.reader.resolve('/');
   const dirHost = await s.reader.resolve(remoteDir);
-  const t: TreeCopy = {
-    srcName: (p) => p.toString('utf8'),
-    dstName: (p) => guestName(root, p),
-    modeMask: 0o7777,
-    keepOwner: asRoot(),
+  const t = transferCopy(
+    'copy-in',
+    (p) => p.toString(),
+    (p) => guestName(root, p),
+    0o7777,
     io,
-    label: 'copy-in',
-  };
+  );
   for (const local of locals) {
     const abs = path.resolve(local);
     if (abs === '/') throw new JootError('EINVAL', `${local}: cannot copy the host's root directory`);
@@ -407,7 +292,7 @@ export async function copyIn(s: TransferSession, locals: readonly string[], remo
       const real = await fsp.realpath(abs).catch(() => abs);
       if (within(dirHost, real)) throw new JootError('EINVAL', `${local}: cannot copy a directory into itself`);
     }
-    await copyNode(Buffer.from(abs), st, joinB(Buffer.from(dirHost), Buffer.from(path.basename(abs))), t);
+    await copyTo(Buffer.from(abs), st, joinB(Buffer.from(dirHost), Buffer.from(path.basename(abs))), t);
   }
 }
 
@@ -426,14 +311,13 @@ export async function copyOut(s: TransferSession, remotes: readonly string[], lo
   }
   const dirReal = await fsp.realpath(dirAbs).catch(() => dirAbs);
   const root = await s.reader.resolve('/');
-  const t: TreeCopy = {
-    srcName: (p) => guestName(root, p),
-    dstName: (p) => p.toString('utf8'),
-    modeMask: 0o1777,
-    keepOwner: asRoot(),
+  const t = transferCopy(
+    'copy-out',
+    (p) => guestName(root, p),
+    (p) => p.toString(),
+    0o1777,
     io,
-    label: 'copy-out',
-  };
+  );
   for (const remote of remotes) {
     const last = remote.replace(/\/+$/, '').split('/').pop() ?? '';
     const host = await s.reader.resolve(remote, { followLast: last === '' || last === '.' || last === '..' });
@@ -451,10 +335,10 @@ export async function copyOut(s: TransferSession, remotes: readonly string[], lo
       for (const n of names) {
         const c = joinB(Buffer.from(host), n);
         const cst = await lstatOrUndefined(c, guestName(root, c));
-        if (cst) await copyNode(c, cst, joinB(Buffer.from(dirAbs), n), t);
+        if (cst) await copyTo(c, cst, joinB(Buffer.from(dirAbs), n), t);
       }
       continue;
     }
-    await copyNode(Buffer.from(host), st, joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(host))), t);
+    await copyTo(Buffer.from(host), st, joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(host))), t);
   }
 }

@@ -7,14 +7,13 @@
 // guest, like guestfish's realpath before download), so the file read, the file replaced and
 // the file whose label is copied are the same node, and never one outside the guest. Only
 // regular files are edited. The editor only ever sees the host temp copy.
+import type { GuestFileReader, GuestFileWriter } from '../../appliance/guest-files.js';
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { JootError, errnoOf } from '../../core/errors.js';
-import type { GuestReader } from '../../appliance/guest-reader.js';
-import type { GuestWriter } from '../../appliance/guest-writer.js';
 import { guestRealpath } from '../file-ops.js';
 import { readSelinuxLabel, writeSelinuxLabel } from './xattr.js';
 
@@ -110,7 +109,12 @@ function copyName(guestPath: string): string {
   return safe || 'file';
 }
 
-export async function editFile(reader: GuestReader, writer: GuestWriter, guestPath: string, opts: EditOptions = {}): Promise<EditResult> {
+export async function editFile(
+  reader: GuestFileReader,
+  writer: GuestFileWriter,
+  guestPath: string,
+  opts: EditOptions = {},
+): Promise<EditResult> {
   if (writer.isReadonly) throw new JootError('EPERM', `${guestPath}: the session is read-only`);
   const editorLine = opts.editor ?? process.env.EDITOR ?? 'vi';
   const argv = splitCommand(editorLine.trim() === '' ? 'vi' : editorLine);

@@ -4,8 +4,8 @@
 // gets a guest path, so a guest link can never point it at a host file. Like guestfish it runs
 // `file -zb` (looking inside compressed data). It gets the first 64 KiB, or the whole file for
 // an ELF object up to 64 MiB (its section headers are at the end of the file).
+import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { JootError, errnoOf } from '../../core/errors.js';
-import type { GuestReader } from '../../appliance/guest-reader.js';
 import { run, type Runner } from '../../core/run.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -46,7 +46,7 @@ export async function describeBytes(data: Buffer, opts: { runner?: Runner; trunc
 }
 
 /** guestfish file PATH. */
-export async function fileType(reader: GuestReader, guestPath: string, opts: { runner?: Runner } = {}): Promise<string> {
+export async function fileType(reader: GuestFileReader, guestPath: string, opts: { runner?: Runner } = {}): Promise<string> {
   const st = await reader.lstat(guestPath);
   const word = nodeTypeWord(st.mode);
   if (word !== undefined) return word;

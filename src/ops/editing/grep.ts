@@ -7,10 +7,10 @@
 // POSIX basic (grep) and extended (egrep) syntax are translated to RegExp source; fixed
 // strings (fgrep) are escaped. zgrep* decompress gzip (zlib, multi-member); other files are
 // searched as they are, as zgrep does.
+import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream';
 import { JootError } from '../../core/errors.js';
-import type { GuestReader } from '../../appliance/guest-reader.js';
 import { fsError, openGuestFile } from '../file-ops.js';
 
 export type GrepSyntax = 'basic' | 'extended' | 'fixed';
@@ -270,7 +270,7 @@ export function compilePattern(pattern: string, opts: GrepOptions): RegExp {
 }
 
 /** The byte stream of the file, gunzipped for zgrep when it starts with the gzip magic. */
-async function* chunks(reader: GuestReader, guestPath: string, compressed: boolean): AsyncGenerator<Buffer> {
+async function* chunks(reader: GuestFileReader, guestPath: string, compressed: boolean): AsyncGenerator<Buffer> {
   const fh = await openGuestFile(reader, guestPath);
   try {
     const head = Buffer.alloc(6);
@@ -303,7 +303,7 @@ async function* chunks(reader: GuestReader, guestPath: string, compressed: boole
  * batches (so a huge file is never held whole). Returns the number of matching lines.
  */
 export async function grepFile(
-  reader: GuestReader,
+  reader: GuestFileReader,
   guestPath: string,
   pattern: string,
   opts: GrepOptions,

@@ -2,7 +2,7 @@
 // tar. What keeps an archive inside the guest:
 //  - member names lose their leading '/' (warned once) and a member whose name or hard-link
 //    target contains '..' is not extracted, as GNU tar does;
-//  - the target directory is resolved inside the guest (GuestReader); below it every
+//  - the target directory is resolved inside the guest (GuestFileReader); below it every
 //    component is handled by name with lstat. A directory the guest already had as a symlink
 //    is followed INSIDE the guest (merged /usr: bin -> usr/bin), but a symlink that this
 //    archive created is never followed: `a -> /etc` then `a/passwd` is refused (GNU tar
@@ -13,10 +13,10 @@
 // Like GNU tar, a member that cannot be extracted is reported (one line) and skipped; the
 // command fails at the end. Directory modes and times are set last (a read-only directory
 // must not block its own members).
+import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf } from '../../core/errors.js';
-import type { GuestReader } from '../../appliance/guest-reader.js';
 import { run as defaultRun, type Runner } from '../../core/run.js';
 import { transferError } from '../transfer-ops.js';
 import { T, type TarHeader } from './header.js';
@@ -67,7 +67,7 @@ export function memberComponents(name: Buffer): { comps: Buffer[]; abs: boolean 
 }
 
 export async function extractToGuest(
-  reader: GuestReader,
+  reader: GuestFileReader,
   guestDir: string,
   entries: AsyncIterable<TarEntry>,
   opts: ExtractOptions,

@@ -1,7 +1,7 @@
 // User and group names for tar headers, from the GUEST's /etc/passwd and /etc/group (the
 // host's would name the wrong people): tar-out writes names next to the numbers, tar-in
 // maps a name that the guest knows back to the guest's number, as tar does when extracting.
-import type { GuestReader } from '../../appliance/guest-reader.js';
+import type { GuestFileReader } from '../../appliance/guest-files.js';
 
 export interface Owners {
   user(uid: number): string;
@@ -31,7 +31,7 @@ function parseDb(text: string): [Map<number, string>, Map<string, number>] {
   return [byId, byName];
 }
 
-async function readDb(reader: GuestReader, p: string): Promise<string> {
+async function readDb(reader: GuestFileReader, p: string): Promise<string> {
   try {
     return await reader.readText(p, { maxBytes: 16 * 1024 * 1024 });
   } catch {
@@ -39,7 +39,7 @@ async function readDb(reader: GuestReader, p: string): Promise<string> {
   }
 }
 
-export async function guestOwners(reader: GuestReader): Promise<Owners> {
+export async function guestOwners(reader: GuestFileReader): Promise<Owners> {
   const [users, uids] = parseDb(await readDb(reader, '/etc/passwd'));
   const [groups, gids] = parseDb(await readDb(reader, '/etc/group'));
   return {

@@ -1,14 +1,15 @@
 // tar-out's side of the guest: walk a guest directory and add every node to a TarWriter.
-// The directory itself is resolved inside the guest (GuestReader); below it every node is
+// The directory itself is resolved inside the guest (GuestFileReader); below it every node is
 // taken by name with lstat and never followed: a symlink becomes a symlink member (target
 // text verbatim), a regular file is opened O_NOFOLLOW and checked to be the node lstat saw.
 // So neither a guest link nor a race can make us read a host file. Hard links are found
 // by device and inode; member names are `./…` as `tar -C DIR -cf - .` writes them.
+import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
-import type { GuestReader } from '../../appliance/guest-reader.js';
 import { transferError } from '../transfer-ops.js';
+import { escapeGlobChar } from '../guest-glob.js';
 import { Progress, type ProgressStream } from '../progress.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';
@@ -54,10 +55,6 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`, 's');
 }
 
-function escapeGlobChar(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /** GNU tar's default for --exclude: the pattern may match the whole name or any tail of it
  *  that starts after a '/'. */
 export function excluded(name: Buffer, patterns: readonly RegExp[]): boolean {
@@ -100,7 +97,7 @@ async function* fileChunks(fh: FileHandle, size: number, progress: Progress, dis
   }
 }
 
-export async function packGuestDir(reader: GuestReader, guestDir: string, tar: TarWriter, opts: PackOptions): Promise<void> {
+export async function packGuestDir(reader: GuestFileReader, guestDir: string, tar: TarWriter, opts: PackOptions): Promise<void> {
   const top = await reader.resolve(guestDir); // the directory itself: links followed, inside the guest
   const guestTop = guestDir.replace(/\/+$/, '') || '/';
   const patterns = opts.excludes.map(globToRegExp);

@@ -1,0 +1,88 @@
+// Guest file access as the Session hands it out: what jfish's operations, inspection and the
+// tools read and write guest files with, by guest path, symlinks resolved inside the guest.
+// Callers depend on these interfaces, not on a class: today's one implementation works on the
+// guest's filesystems mounted under a host directory (GuestReader, GuestWriter:
+// mountedGuestFiles below); an in-process one can stand beside it.
+import type { FileHandle } from 'node:fs/promises';
+import { GuestReader } from './guest-reader.js';
+import { GuestWriter } from './guest-writer.js';
+import type { GuestStat } from './types.js';
+
+/** Reading guest files. Messages name guest paths only. */
+export interface GuestFileReader {
+  /** A whole regular file (refused, not truncated, above `maxBytes`; 64 MiB by default). */
+  readFile(guestPath: string, opts?: { maxBytes?: number }): Promise<Buffer>;
+  /** The first `n` bytes of a regular file (fewer if it is shorter). */
+  readHead(guestPath: string, n: number): Promise<Buffer>;
+  readText(guestPath: string, opts?: { maxBytes?: number }): Promise<string>;
+  /** Lines without their LF / CRLF terminators. */
+  readLines(guestPath: string, opts?: { maxBytes?: number }): Promise<string[]>;
+  /** A regular file opened for streaming (a FIFO or device node is refused, never opened). */
+  openFile(guestPath: string): Promise<FileHandle>;
+  /** Entry names in byte order, without . and .. */
+  readdir(guestPath: string): Promise<string[]>;
+  stat(guestPath: string): Promise<GuestStat>;
+  lstat(guestPath: string): Promise<GuestStat>;
+  readlink(guestPath: string): Promise<string>;
+  exists(guestPath: string): Promise<boolean>;
+  isFile(guestPath: string): Promise<boolean>;
+  isDir(guestPath: string): Promise<boolean>;
+
+  // Host paths, for the operations that walk trees by name on the host (tar, copy-in/out,
+  // find, ll, xattrs): the node a guest path names, resolved inside the guest.
+  /** The host path of a guest path (a final link followed inside the guest unless `followLast: false`). */
+  resolve(guestPath: string, opts?: { followLast?: boolean }): Promise<string>;
+  /** The host path of the parent directory, resolved inside the guest, and the last component. */
+  resolveParent(guestPath: string): Promise<{ dir: string; name: string }>;
+}
+
+/** Writing guest files, with guestfish's file-command semantics. Refused (EPERM) in a read-only session. */
+export interface GuestFileWriter {
+  readonly isReadonly: boolean;
+  write(guestPath: string, data: Buffer | string, opts?: { append?: boolean; mode?: number }): Promise<void>;
+  /** Replace a file atomically (temp file + rename), keeping its mode and owner unless given. */
+  writeAtomic(
+    guestPath: string,
+    data: Buffer | string,
+    opts?: { mode?: number; uid?: number; gid?: number; beforeRename?: (tmpHostPath: string) => Promise<void> },
+  ): Promise<void>;
+  touch(guestPath: string): Promise<void>;
+  mkdir(guestPath: string, opts?: { parents?: boolean; mode?: number }): Promise<void>;
+  rm(guestPath: string, opts?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  rmdir(guestPath: string): Promise<void>;
+  cp(src: string, dst: string, opts?: { archive?: boolean; recursive?: boolean }): Promise<void>;
+  mv(src: string, dst: string): Promise<void>;
+  chmod(mode: number, guestPath: string): Promise<void>;
+  chown(uid: number, gid: number, guestPath: string, opts?: { follow?: boolean }): Promise<void>;
+  symlink(target: string, linkpath: string, opts?: { force?: boolean }): Promise<void>;
+
+  // Host paths (see GuestFileReader): for upload and tar-in.
+  /** An existing node, parent resolved inside the guest, a final link not followed. */
+  hostPathForWrite(guestPath: string): Promise<string>;
+  /** A node to create (need not exist), parent resolved inside the guest, last component not followed. */
+  hostPathForCreate(guestPath: string): Promise<string>;
+}
+
+/** Both halves, as the Session hands them out. */
+export interface GuestFiles {
+  readonly reader: GuestFileReader;
+  readonly writer: GuestFileWriter;
+}
+
+/** The guest tree mounted under the host directory `sysroot`; the writer is made when first used. */
+export function mountedGuestFiles(sysroot: string, opts: { readonly: () => boolean }): GuestFiles {
+  const reader = new GuestReader(sysroot);
+  let writer: GuestWriter | undefined;
+  return {
+    reader,
+    get writer() {
+      writer ??= new GuestWriter(reader, sysroot, { readonly: opts.readonly() });
+      return writer;
+    },
+  };
+}
+
+/** A reader over a tree mounted at `hostDir` (e.g. one btrfs subvolume of a top-level mount). */
+export function mountedGuestReader(hostDir: string): GuestFileReader {
+  return new GuestReader(hostDir);
+}

@@ -1,0 +1,104 @@
+// What every host-side guest file operation shares (GuestReader, GuestWriter, the tree copy,
+// jfish's file, transfer and tar operations): guest path checks, host path joining by bytes,
+// the open flags that never follow a final link, and the one translation of a host errno into
+// a one-line JootError that names the guest path (never the host sysroot).
+import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
+import { JootError, errnoOf, type JootErrorCode } from '../core/errors.js';
+
+/** Like Linux MAXSYMLINKS. */
+export const MAX_SYMLINK_HOPS = 40;
+
+const O_NOCTTY = fsc.O_NOCTTY ?? 0;
+/** Reading a node already resolved inside the guest: never through a final link, never blocking on a FIFO. */
+export const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+/** Writing a file by name (created if missing), never through a final link. */
+export const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;
+/** Creating a new entry by name: never through a link, never into an existing inode. */
+export const CREATE_FLAGS = WRITE_FLAGS | fsc.O_EXCL;
+
+/** A host path: a string, or bytes for names that are not UTF-8. */
+export type HostPath = string | Buffer;
+
+/** errno → the JootError code and the words (strerror's) that follow "PATH: ". */
+const REASONS: Record<string, [JootErrorCode, string]> = {
+  ENOENT: ['ENOENT', 'No such file or directory'],
+  ENOTDIR: ['EINVAL', 'Not a directory'],
+  EISDIR: ['EINVAL', 'Is a directory'],
+  EEXIST: ['EINVAL', 'File exists'],
+  ENOTEMPTY: ['EINVAL', 'Directory not empty'],
+  ENAMETOOLONG: ['EINVAL', 'File name too long'],
+  EXDEV: ['EINVAL', 'Invalid cross-device link'],
+  EINVAL: ['EINVAL', 'Invalid argument'],
+  EBUSY: ['EBUSY', 'Device or resource busy'],
+  ENOSPC: ['EIO', 'No space left on device'],
+  EDQUOT: ['EIO', 'Disk quota exceeded'],
+  EROFS: ['EIO', 'Read-only file system'],
+  EACCES: ['EIO', 'Permission denied'],
+  EPERM: ['EIO', 'Permission denied'],
+  EMLINK: ['EIO', 'Too many links'],
+  // opening a socket (or a FIFO without a reader) for writing
+  ENXIO: ['EINVAL', 'not a regular file'],
+};
+
+/**
+ * Where the same errno means different things to the user. ELOOP comes from O_NOFOLLOW meeting a
+ * link (a writer: "is a symbolic link"; a reader of regular files: "not a regular file") or from
+ * a real loop; EPERM is "Operation not permitted" where the user's own host files are involved
+ * (transfers), "Permission denied" inside the guest; an unknown errno is shown by name, or by
+ * `fallback` when there is none.
+ */
+export interface FsErrorWords {
+  loop: string;
+  fallback: string;
+  eperm?: string;
+}
+
+export const READ_WORDS: FsErrorWords = { loop: 'too many levels of symbolic links', fallback: 'read error' };
+export const WRITE_WORDS: FsErrorWords = { loop: 'is a symbolic link', fallback: 'write error' };
+export const TRANSFER_WORDS: FsErrorWords = { loop: 'is a symbolic link', fallback: 'I/O error', eperm: 'Operation not permitted' };
+export const OPEN_WORDS: FsErrorWords = { loop: 'not a regular file', fallback: 'read error' };
+
+/** A host fs error as a one-line JootError naming `display` (a guest path, or a host path the user gave). */
+export function guestFsError(e: unknown, display: string, words: FsErrorWords = WRITE_WORDS): JootError {
+  if (e instanceof JootError) return e;
+  const code = errnoOf(e);
+  let found: [JootErrorCode, string] | undefined;
+  if (code === 'ELOOP') found = ['EINVAL', words.loop];
+  else if (code === 'EPERM' && words.eperm) found = ['EIO', words.eperm];
+  else if (code !== undefined) found = REASONS[code];
+  const [c, reason] = found ?? ['EIO', code ?? words.fallback];
+  return new JootError(c, `${display}: ${reason}`, { cause: e });
+}
+
+/** Refuse what is not an absolute guest path (not a string, a NUL byte, relative). */
+export function checkGuestPath(p: unknown): asserts p is string {
+  if (typeof p !== 'string') throw new JootError('EINVAL', `${String(p)}: path must be a string`);
+  if (p.includes('\0')) throw new JootError('EINVAL', `${p.replace(/\0/g, '\\0')}: path contains a NUL byte`);
+  if (!p.startsWith('/')) throw new JootError('EINVAL', `${p}: path must be absolute`);
+}
+
+/** `dir/name` on the host, as bytes when either is bytes. */
+export function joinHost(dir: HostPath, name: HostPath): HostPath {
+  if (typeof dir === 'string' && typeof name === 'string') return dir === '/' ? `/${name}` : `${dir}/${name}`;
+  const d = Buffer.isBuffer(dir) ? dir : Buffer.from(dir);
+  const n = Buffer.isBuffer(name) ? name : Buffer.from(name);
+  return d.length === 1 && d[0] === 0x2f ? Buffer.concat([d, n]) : Buffer.concat([d, Buffer.from('/'), n]);
+}
+
+/** lstat, or undefined when nothing is there; other failures name `display`. */
+export async function lstatOrUndefined(host: HostPath, display: string, words: FsErrorWords = WRITE_WORDS): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(host);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return undefined;
+    throw guestFsError(e, display, words);
+  }
+}
+
+/** The guest path of a host path under the sysroot `root`; undefined when it is not under it. */
+export function guestPathOf(root: string, host: HostPath): string | undefined {
+  const h = typeof host === 'string' ? host : host.toString('utf8');
+  if (h === root) return '/';
+  const prefix = root === '/' ? '' : root;
+  return h.startsWith(`${prefix}/`) ? h.slice(prefix.length) : undefined;
+}

@@ -1,0 +1,135 @@
+// Stage 5, mounts: the guest's filesystems mounted under the sysroot at guest mountpoints
+// (never outside it: a mountpoint is resolved inside the guest), and the read-only top-level
+// btrfs mount that lets inspection look into every subvolume at once.
+import { mkdtemp, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JootError } from '../../core/errors.js';
+import { type GuestFileReader, mountedGuestReader } from '../guest-files.js';
+import { mountFs } from '../mount.js';
+import { normalizeDevice } from '../names.js';
+import type { MountInfo, MountOptions } from '../types.js';
+import type { BlockDev, Devices } from './devices.js';
+import type { Filesystems, Mountable } from './filesystems.js';
+import type { Workspace } from './workspace.js';
+
+export interface Mounted extends MountInfo {
+  hostTarget: string;
+  /** the LV's host device was attached for this mount: released with it */
+  attachedLv?: BlockDev;
+}
+
+export class Mounts {
+  readonly mounted: Mounted[] = [];
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly devices: Devices,
+    private readonly filesystems: Filesystems,
+    /** the Session's rewriting of an error into guest terms */
+    private readonly canonical: (e: unknown) => unknown,
+  ) {}
+
+  get hasRoot(): boolean {
+    return this.mounted.some((m) => m.mountpoint === '/');
+  }
+
+  /** Whether a mount holds this LV's host device. */
+  holds(d: BlockDev): boolean {
+    return this.mounted.some((m) => m.attachedLv === d);
+  }
+
+  /** `reader` resolves a mountpoint inside the guest mounted so far. */
+  async mount(m: Mountable, mountpoint: string, opts: MountOptions, reader: () => GuestFileReader): Promise<void> {
+    const { dev, subvol, subvolid } = m;
+    const name = subvol !== undefined ? `btrfsvol:${dev.canonical}/${subvol}` : dev.canonical;
+    if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
+    let target: string;
+    if (mountpoint === '/' || /^\/+$/.test(mountpoint)) {
+      target = this.ws.sysroot;
+      mountpoint = '/';
+    } else {
+      if (!this.hasRoot) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
+      target = await reader().resolve(mountpoint);
+      if (!(await reader().isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+    }
+    if (this.mounted.some((x) => x.hostTarget === target))
+      throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+    if (this.mounted.some((x) => x.device === name)) throw new JootError('EBUSY', `${name}: already mounted`);
+    await this.filesystems.ensureProbed(dev);
+    const vfstype = opts.vfstype ?? dev.probe.type;
+    if (!vfstype) throw new JootError('EINVAL', `${name}: no filesystem found`);
+    if (vfstype === 'swap' || vfstype === 'LVM2_member')
+      throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
+    const readonly = (opts.readonly ?? false) || dev.readonly;
+    // an LV gets its loop device for as long as it is mounted
+    const attachedLv = dev.kind === 'lv' ? dev : undefined;
+    await this.devices.attachLv(dev);
+    try {
+      await mountFs(
+        dev.host,
+        target,
+        { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid },
+        this.ws.stack,
+      );
+    } catch (e) {
+      // name the LV in the message (`canonical`) before its host device goes
+      const err = this.canonical(e);
+      await this.devices.releaseLvIfUnused(dev);
+      throw err;
+    }
+    this.mounted.push({ device: name, mountpoint, vfstype, readonly, hostTarget: target, attachedLv });
+  }
+
+  async umount(mountpointOrDevice: string): Promise<void> {
+    const key = normalizeDevice(mountpointOrDevice);
+    const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
+    if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
+    const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));
+    if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
+    await this.ws.stack.releaseOne((r) => r.kind === 'mount' && r.path === m.hostTarget);
+    this.mounted.splice(this.mounted.indexOf(m), 1);
+    // the LV's loop goes with its last mount (a subvolume of it may still be mounted)
+    if (m.attachedLv) await this.devices.releaseLvIfUnused(m.attachedLv);
+  }
+
+  /** Sorted by mountpoint. */
+  list(): MountInfo[] {
+    return this.mounted
+      .map(({ device, mountpoint, vfstype, readonly }) => ({ device, mountpoint, vfstype, readonly }))
+      .sort((a, b) => (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0));
+  }
+
+  /** Host targets, shallowest first (what guest programs' containers bind). */
+  hostTargets(): { mountpoint: string; hostTarget: string; readonly: boolean }[] {
+    return this.mounted
+      .map(({ mountpoint, hostTarget, readonly }) => ({ mountpoint, hostTarget, readonly }))
+      .sort((a, b) => a.mountpoint.split('/').length - b.mountpoint.split('/').length || a.mountpoint.length - b.mountpoint.length);
+  }
+
+  /** One read-only mount of a btrfs's top level (subvolid=5) for as long as `fn` runs. */
+  async withTopLevel<T>(
+    dev: BlockDev,
+    subvols: Map<string, number>,
+    fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>,
+  ): Promise<T> {
+    const target = await mkdtemp(join(this.ws.tmp, 'top-'));
+    try {
+      await this.devices.attachLv(dev);
+      try {
+        await mountFs(dev.host, target, { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5 }, this.ws.stack);
+        try {
+          return await fn((sv) => {
+            if (!subvols.has(sv)) throw new JootError('ENOENT', `btrfsvol:${dev.canonical}/${sv}: no such btrfs subvolume`);
+            return mountedGuestReader(join(target, sv));
+          });
+        } finally {
+          await this.ws.stack.releaseOne((r) => r.kind === 'mount' && r.path === target);
+        }
+      } finally {
+        await this.devices.releaseLvIfUnused(dev);
+      }
+    } finally {
+      await rmdir(target).catch(() => undefined);
+    }
+  }
+}

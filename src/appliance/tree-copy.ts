@@ -1,0 +1,203 @@
+// The one symlink-safe tree copy: guest → guest (GuestWriter's cp -r / cp -a / mv across mounts)
+// and host ↔ guest (copy-in, copy-out). Both ends are already resolved host paths; below them
+// every node is reached by name with lstat and opened with O_NOFOLLOW, so a symlink is copied as
+// a symlink (its target bytes verbatim) and never followed, on either side. Names are handled as
+// bytes, so names that are not UTF-8 are copied too.
+//
+// Two policies differ where an entry is in the way: `replace` (copy-in/out, as tar extracts)
+// unlinks whatever non-directory is there and creates the node afresh, and a directory replaces
+// a file; without it (cp) a directory onto a file is refused and a file is written in place.
+import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { JootError, errnoOf } from '../core/errors.js';
+import {
+  CREATE_FLAGS,
+  type FsErrorWords,
+  guestFsError,
+  type HostPath,
+  joinHost,
+  lstatOrUndefined,
+  READ_FLAGS,
+  WRITE_FLAGS,
+} from './guest-path.js';
+
+const COPY_CHUNK = 1024 * 1024;
+
+export interface TreeCopy {
+  /** How a source / destination host path is named in messages. */
+  srcName(p: HostPath): string;
+  dstName(p: HostPath): string;
+  /** The words of host errors (guest copies and transfers say some differently). */
+  words: FsErrorWords;
+  /** Entries in the way are replaced as tar does (copy-in/out), not refused or written into as cp does. */
+  replace: boolean;
+  /** Keep the source's owner (when asked), permission bits (under `modeMask`) and times (cp -a,
+   *  copy-in/out). Without it (cp, cp -r) a new node gets the source's bits less the umask. */
+  keep?: { owner: boolean; modeMask: number };
+  umask: number;
+  /** A device node, FIFO or socket in the source: throws (cp) or warns and skips (copy-out). */
+  special(srcName: string): void;
+  /** Stream one file's bytes (a progress bar); a plain chunked copy without it. */
+  copyBytes?(src: FileHandle, dst: FileHandle, size: number, srcName: string): Promise<void>;
+}
+
+/**
+ * Copy `src` (lstat `st`) to `dst` (lstat `dstSt`, undefined if nothing is there) by name: links
+ * as links, files streamed, directories recursively. `writeThrough`: plain cp, where `dst` was
+ * already resolved through guest links, and a non-file there is refused rather than replaced.
+ */
+export async function copyNode(
+  src: HostPath,
+  st: Stats,
+  dst: HostPath,
+  dstSt: Stats | undefined,
+  t: TreeCopy,
+  writeThrough = false,
+): Promise<void> {
+  const dName = t.dstName(dst);
+  const fail = (e: unknown, name: string) => guestFsError(e, name, t.words);
+  const clear = async (): Promise<void> => {
+    if (!dstSt) return;
+    if (dstSt.isDirectory()) throw new JootError('EINVAL', `${dName}: cannot overwrite directory with non-directory`);
+    try {
+      await fsp.unlink(dst);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw fail(e, dName);
+    }
+    dstSt = undefined;
+  };
+
+  if (st.isDirectory()) {
+    if (dstSt && !dstSt.isDirectory()) {
+      if (!t.replace) throw new JootError('EINVAL', `${dName}: cannot overwrite non-directory with directory`);
+      await clear(); // a file or a link in the way: replaced, never followed
+    }
+    const created = !dstSt;
+    if (created) {
+      try {
+        await fsp.mkdir(dst, { mode: 0o700 });
+      } catch (e) {
+        throw fail(e, dName);
+      }
+    }
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(src, { encoding: 'buffer' });
+    } catch (e) {
+      throw fail(e, t.srcName(src));
+    }
+    for (const n of names) {
+      const s = joinHost(src, n);
+      const sst = await lstatOrUndefined(s, t.srcName(s), t.words);
+      if (!sst) continue;
+      const d = joinHost(dst, n);
+      await copyNode(s, sst, d, await lstatOrUndefined(d, t.dstName(d), t.words), t);
+    }
+    try {
+      // dst was lstat'ed (or made) as a directory just above: chmod/utimes reach it, not a link
+      if (t.keep) {
+        if (t.keep.owner) await fsp.lchown(dst, st.uid, st.gid);
+        await fsp.chmod(dst, st.mode & t.keep.modeMask);
+        await fsp.utimes(dst, st.atime, st.mtime);
+      } else if (created) {
+        await fsp.chmod(dst, st.mode & 0o777 & ~t.umask);
+      }
+    } catch (e) {
+      throw fail(e, dName);
+    }
+    return;
+  }
+
+  if (st.isSymbolicLink()) {
+    let target: Buffer;
+    try {
+      target = await fsp.readlink(src, { encoding: 'buffer' });
+    } catch (e) {
+      throw fail(e, t.srcName(src));
+    }
+    await clear();
+    try {
+      await fsp.symlink(target, dst);
+      if (t.keep) {
+        if (t.keep.owner) await fsp.lchown(dst, st.uid, st.gid);
+        await fsp.lutimes(dst, st.atime, st.mtime);
+      }
+    } catch (e) {
+      throw fail(e, dName);
+    }
+    return;
+  }
+
+  if (!st.isFile()) {
+    t.special(t.srcName(src));
+    return;
+  }
+
+  if (!t.replace) {
+    if (dstSt?.isDirectory()) throw new JootError('EINVAL', `${dName}: Is a directory`);
+    if (dstSt && !dstSt.isFile()) {
+      if (writeThrough) throw new JootError('EINVAL', `${dName}: not a regular file`);
+      await clear();
+    }
+  }
+  let sfh: FileHandle;
+  try {
+    sfh = await fsp.open(src, READ_FLAGS);
+  } catch (e) {
+    throw fail(e, t.srcName(src));
+  }
+  try {
+    const sst = await sfh.stat();
+    if (!sst.isFile()) throw new JootError('EINVAL', `${t.srcName(src)}: not a regular file`);
+    // a kept copy is a new file; cp writes into an existing one (its inode, owner and mode stay)
+    if (t.keep) await clear();
+    const dfh = await openDst(dst, t.keep ? CREATE_FLAGS : WRITE_FLAGS | fsc.O_TRUNC, t.keep ? 0o600 : st.mode & 0o777, dName, t);
+    try {
+      if (t.copyBytes) await t.copyBytes(sfh, dfh, sst.size, t.srcName(src));
+      else await copyChunks(sfh, dfh);
+      if (t.keep) {
+        if (t.keep.owner) await dfh.chown(st.uid, st.gid);
+        await dfh.chmod(st.mode & t.keep.modeMask);
+        await dfh.utimes(st.atime, st.mtime);
+      }
+    } catch (e) {
+      throw fail(e, dName);
+    } finally {
+      await dfh.close().catch(() => undefined);
+    }
+  } finally {
+    await sfh.close().catch(() => undefined);
+  }
+}
+
+/** Open the destination file by name and check that a regular file was opened. */
+async function openDst(dst: HostPath, flags: number, mode: number, dName: string, t: TreeCopy): Promise<FileHandle> {
+  let fh: FileHandle;
+  try {
+    fh = await fsp.open(dst, flags, mode);
+  } catch (e) {
+    throw guestFsError(e, dName, t.words);
+  }
+  try {
+    if (!(await fh.stat()).isFile()) throw new JootError('EINVAL', `${dName}: not a regular file`);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw guestFsError(e, dName, t.words);
+  }
+  return fh;
+}
+
+async function copyChunks(src: FileHandle, dst: FileHandle): Promise<void> {
+  const buf = Buffer.allocUnsafe(COPY_CHUNK);
+  for (;;) {
+    const { bytesRead } = await src.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) return;
+    await writeAll(dst, buf.subarray(0, bytesRead));
+  }
+}
+
+/** Write all of `data` at the file position (short writes continued). */
+export async function writeAll(fh: FileHandle, data: Buffer): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += (await fh.write(data, off, data.length - off, null)).bytesWritten;
+}
