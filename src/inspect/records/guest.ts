@@ -8,7 +8,6 @@ import { splitCommandLine } from '../../core/words.js';
 import { guestExec, lastLine } from '../../appliance/guest-exec.js';
 import { ARCH_BINARIES, canRun, detectArch, hostArch } from '../linux/arch.js';
 import { defineOp, type OpContext, type OpTest } from '../../ops/op.js';
-import type { Command } from '../../ops/record.js';
 
 async function checkArch(ctx: OpContext): Promise<void> {
   const guest = await detectArch(ctx.session.reader, { candidates: ['/bin/sh', '/usr/bin/env', ...ARCH_BINARIES] });
@@ -144,6 +143,5 @@ export const sh = shOp('sh', false, [
 ]);
 export const shLines = shOp('sh-lines', true, [{ disk: 'debian-usr', args: ['printf "a\\nb"'], expect: /^a\nb\n$/ }]);
 
-export const commands: Command[] = [];
 
 export const records = [command, commandLines, sh, shLines] as const;

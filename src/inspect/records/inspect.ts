@@ -8,7 +8,6 @@ import type { Session } from '../../appliance/index.js';
 import { inspect } from '../index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../types.js';
 import { defineOp, type OpContext, type OpTest, type ReturnValue, type Returns } from '../../ops/op.js';
-import type { Command } from '../../ops/record.js';
 
 const reports = new WeakMap<Session, InspectionReport>();
 
@@ -316,7 +315,6 @@ export const listApplications2 = getter(
   ],
 );
 
-export const commands: Command[] = [];
 
 export const records = [
   inspectOs,

@@ -4,7 +4,6 @@
 // inspection's (src/inspect/records/fstab.ts).
 import { editFile } from '../editing/edit.js';
 import { defineOp } from '../op.js';
-import type { Command } from '../record.js';
 
 function editOp<const N extends string>(name: N, fixedEditor?: string) {
   const which =
@@ -41,6 +40,5 @@ export const edit = editOp('edit');
 export const vi = editOp('vi', 'vi');
 export const emacs = editOp('emacs', 'emacs -nw');
 
-export const commands: Command[] = [];
 
 export const records = [edit, vi, emacs] as const;

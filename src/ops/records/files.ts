@@ -20,7 +20,6 @@ import {
   tailLines,
 } from '../file-ops.js';
 import { defineOp, type OpTest } from '../op.js';
-import type { Command } from '../record.js';
 
 export const ls = defineOp({
   name: 'ls',
@@ -834,8 +833,6 @@ export const find = defineOp({
   ],
 });
 
-/** Every command is an operation record now (the merger removes this). */
-export const commands: Command[] = [];
 
 export const records = [
   ls,

@@ -1,6 +1,5 @@
 // Filesystems: what is on each device, its type, label and UUID.
 import { defineOp } from '../op.js';
-import type { Command } from '../record.js';
 
 export const listFilesystems = defineOp({
   name: 'list-filesystems',
@@ -77,7 +76,6 @@ export const vfsUuid = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [listFilesystems, vfsType, vfsLabel, vfsUuid] as const;

@@ -3,7 +3,6 @@
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
-import type { Command } from '../record.js';
 import { parseSize } from '../../core/numbers.js';
 
 const device = { name: 'device', type: 'device' } as const;
@@ -372,7 +371,6 @@ export const btrfsSubvolumeCreate = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [

@@ -23,7 +23,6 @@ import {
   type HiveNode,
 } from '../../hive/index.js';
 import { defineOp, type OpContext } from '../op.js';
-import type { Command } from '../record.js';
 
 /** The largest hive hivex-open reads. */
 const HIVE_MAX_BYTES = 512 * 1024 * 1024;
@@ -557,7 +556,6 @@ export const hivexCommit = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 export const records = [
   hivexOpen,

@@ -5,7 +5,6 @@ import { JootError } from '../../core/errors.js';
 import { parseSize } from '../../core/numbers.js';
 import { IMAGE_FORMATS as FORMATS, qemuImgCreate, refuseExisting } from '../image-files.js';
 import { defineOp } from '../op.js';
-import type { Command } from '../record.js';
 
 export const diskCreate = defineOp({
   name: 'disk-create',
@@ -62,7 +61,6 @@ export const diskCreate = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [diskCreate] as const;

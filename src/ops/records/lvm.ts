@@ -1,7 +1,6 @@
 // LVM: physical volumes, volume groups and logical volumes found in the guest's disks.
 import { JootError } from '../../core/errors.js';
 import { defineOp } from '../op.js';
-import type { Command } from '../record.js';
 import { parseSize } from '../../core/numbers.js';
 
 export const pvs = defineOp({
@@ -275,7 +274,6 @@ export const pvremove = defineOp({
   tests: [{ disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } }],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [

@@ -1,6 +1,5 @@
 // Mounting guest filesystems into the guest's namespace (/ is the first one mounted).
 import { defineOp } from '../op.js';
-import type { Command } from '../record.js';
 
 export const mount = defineOp({
   name: 'mount',
@@ -190,7 +189,6 @@ export const mountpoints = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints] as const;

@@ -1,6 +1,5 @@
 // Partition tables: guestfish's part-* commands and blockdev-getsize64, on the layout editor.
 // Sectors are 512 bytes; part-list reports bytes, as guestfish does.
-import type { Command } from '../record.js';
 import { defineOp } from '../op.js';
 
 const disk = { name: 'device', type: 'device' } as const;
@@ -304,7 +303,6 @@ export const blockdevGetsize64 = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [

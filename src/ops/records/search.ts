@@ -4,7 +4,6 @@
 import { grepFile, type GrepSyntax } from '../editing/grep.js';
 import { fileType } from '../editing/filetype.js';
 import { defineOp, type OpTest } from '../op.js';
-import type { Command } from '../record.js';
 
 const SYNTAX: Record<GrepSyntax, { what: string }> = {
   basic: { what: 'a basic regular expression (grep)' },
@@ -109,6 +108,5 @@ export const file = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 export const records = [grep, grepi, zgrep, zgrepi, egrep, egrepi, zegrep, zegrepi, fgrep, fgrepi, zfgrep, zfgrepi, file] as const;

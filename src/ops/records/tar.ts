@@ -6,7 +6,6 @@
 // The tests' host archives are relative paths: each test runs in a fresh host directory.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
-import type { Command } from '../record.js';
 import { compressions, type Compression } from '../tar/compress.js';
 import { tarIn, tarOut, type TarIo } from '../tar/ops.js';
 import type { AttrOptions } from '../tar/xattrs.js';
@@ -148,6 +147,5 @@ export const tarInOp = defineOp({
   ],
 });
 
-export const commands: Command[] = [];
 
 export const records = [tarInOp, tarOutOp] as const;

@@ -1,4 +1,5 @@
-// The one source of truth for jfish's commands: collects the records from commands/*.ts,
+// The one source of truth for jfish's commands: the shell's own (commands/*.ts) and a view of
+// every operation record (src/ops/records, src/inspect/records) in help's order;
 // checks at load that names and aliases are unique and every argument is typed, and looks
 // commands up by name or alias (guestfish spellings with _ work too: list_devices).
 import { specProblems } from '../../ops/args.js';
@@ -7,22 +8,22 @@ import { commandOf } from './op-command.js';
 import type { ArgSpec, Command, CommandTable } from '../../ops/record.js';
 import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
-import { commands as partitions, records as partitionsRecords } from '../../ops/records/partitions.js';
-import { commands as images, records as imagesRecords } from '../../ops/records/images.js';
+import { records as partitionsRecords } from '../../ops/records/partitions.js';
+import { records as imagesRecords } from '../../ops/records/images.js';
 import { commands as sparse } from './commands/sparse.js';
-import { commands as filesystems, records as filesystemsRecords } from '../../ops/records/filesystems.js';
-import { commands as fsadmin, records as fsadminRecords } from '../../ops/records/fsadmin.js';
-import { commands as lvm, records as lvmRecords } from '../../ops/records/lvm.js';
-import { commands as mount, records as mountRecords } from '../../ops/records/mount.js';
-import { commands as files, records as filesRecords } from '../../ops/records/files.js';
-import { commands as inspection, records as inspectionRecords } from '../../inspect/records/inspect.js';
-import { commands as transfer, records as transferRecords } from '../../ops/records/transfer.js';
-import { commands as tar, records as tarRecords } from '../../ops/records/tar.js';
-import { commands as editing, records as editingRecords } from '../../ops/records/editing.js';
+import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
+import { records as fsadminRecords } from '../../ops/records/fsadmin.js';
+import { records as lvmRecords } from '../../ops/records/lvm.js';
+import { records as mountRecords } from '../../ops/records/mount.js';
+import { records as filesRecords } from '../../ops/records/files.js';
+import { records as inspectionRecords } from '../../inspect/records/inspect.js';
+import { records as transferRecords } from '../../ops/records/transfer.js';
+import { records as tarRecords } from '../../ops/records/tar.js';
+import { records as editingRecords } from '../../ops/records/editing.js';
 import { records as fstabRecords } from '../../inspect/records/fstab.js';
-import { commands as search, records as searchRecords } from '../../ops/records/search.js';
-import { commands as guest, records as guestRecords } from '../../inspect/records/guest.js';
-import { commands as hivex, records as hivexRecords } from '../../ops/records/hivex.js';
+import { records as searchRecords } from '../../ops/records/search.js';
+import { records as guestRecords } from '../../inspect/records/guest.js';
+import { records as hivexRecords } from '../../ops/records/hivex.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -32,35 +33,21 @@ function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): 
 export const commands: readonly Command[] = [
   ...session,
   ...views(devicesRecords),
-  ...partitions,
   ...views(partitionsRecords),
   ...sparse,
-  ...images,
   ...views(imagesRecords),
-  ...filesystems,
   ...views(filesystemsRecords),
-  ...fsadmin,
   ...views(fsadminRecords),
-  ...lvm,
   ...views(lvmRecords),
-  ...mount,
   ...views(mountRecords),
-  ...files,
   ...views(filesRecords),
-  ...search,
   ...views(searchRecords),
-  ...transfer,
   ...views(transferRecords),
-  ...tar,
   ...views(tarRecords),
-  ...editing,
   ...views(editingRecords),
   ...views(fstabRecords),
-  ...guest,
   ...views(guestRecords),
-  ...inspection,
   ...views(inspectionRecords),
-  ...hivex,
   ...views(hivexRecords),
 ];
 
