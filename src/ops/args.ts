@@ -2,17 +2,17 @@
 // bools, device/path shapes. Commands never parse their own arguments.
 import { parseInt32, parseSafeInt } from '../core/numbers.js';
 import { JootError } from '../core/errors.js';
-import type { ArgSpec, ArgValue, Command } from './record.js';
+import type { ArgSpec, ArgValue, Signature } from './arg-spec.js';
 
 /** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */
-export function usage(cmd: Pick<Command, 'name' | 'args'>): string {
+export function usage(cmd: Signature): string {
   const parts = cmd.args.map((a) =>
     a.named ? `[${a.name}:${a.type === 'bool' ? 'true|false' : '..'}]` : a.variadic ? `${a.name}...` : a.optional ? `[${a.name}]` : a.name,
   );
   return [cmd.name, ...parts].join(' ');
 }
 
-function countText(cmd: Pick<Command, 'args'>): string {
+function countText(cmd: Pick<Signature, 'args'>): string {
   const min = cmd.args.filter((a) => !a.optional && !a.variadic).length;
   const variadic = cmd.args.some((a) => a.variadic);
   const max = cmd.args.length;
@@ -61,7 +61,7 @@ export function parseOne(spec: ArgSpec, word: string): string | number | boolean
 }
 
 /** Check the count and convert every word; throws JootError('EINVAL') naming the usage. */
-export function parseArgs(cmd: Pick<Command, 'name' | 'args'>, words: readonly string[]): ArgValue[] {
+export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] {
   const specs = cmd.args;
   const named = specs.filter((a) => a.named);
   if (named.length) return parseWithNamed(cmd, words, named);
@@ -87,7 +87,7 @@ export function parseArgs(cmd: Pick<Command, 'name' | 'args'>, words: readonly s
  * words first, then `name:value` words in any order, each name at most once. Values come
  * back in spec order, undefined for a name not given.
  */
-function parseWithNamed(cmd: Pick<Command, 'name' | 'args'>, words: readonly string[], named: readonly ArgSpec[]): ArgValue[] {
+function parseWithNamed(cmd: Signature, words: readonly string[], named: readonly ArgSpec[]): ArgValue[] {
   const positional = cmd.args.filter((a) => !a.named);
   const isNamed = (w: string): boolean => named.some((a) => w.startsWith(`${a.name}:`));
   const min = positional.filter((a) => !a.optional).length;
@@ -115,7 +115,7 @@ function parseWithNamed(cmd: Pick<Command, 'name' | 'args'>, words: readonly str
 }
 
 /** Problems with a command's ArgSpecs (checked when the table loads). */
-export function specProblems(cmd: Pick<Command, 'name' | 'args'>): string[] {
+export function specProblems(cmd: Signature): string[] {
   const problems: string[] = [];
   const types = new Set(['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout']);
   cmd.args.forEach((a, i) => {

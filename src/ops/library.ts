@@ -6,7 +6,7 @@ import { Session } from '../appliance/session.js';
 import { JootError } from '../core/errors.js';
 import { BufferWriter } from '../core/output.js';
 import type { OpContext, OpDef, ReturnValue, Returns } from './op.js';
-import type { ArgSpec, ValueOf } from './record.js';
+import type { ArgSpec, ValueOf } from './arg-spec.js';
 
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 

@@ -4,7 +4,7 @@
 // completion, docs and remote mode are all views of these records.
 import type { Session } from '../appliance/session.js';
 import type { Writer } from '../core/output.js';
-import type { ArgSpec, ArgValues, Group } from './record.js';
+import type { ArgSpec, ArgValues, Group } from './arg-spec.js';
 
 /**
  * What an operation returns, as libguestfs's return types: jfish prints each kind one way

@@ -23,7 +23,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
 import { addFstabEntry, canonicalMountpoint, formatEntry, removeFstabEntry } from '../../src/inspect/fstab-edit.js';
-import type { Ctx } from '../../src/ops/record.js';
+import type { Ctx } from '../../src/tools/jfish/command.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { editFile, splitCommand } from '../../src/ops/editing/edit.js';
 import { bytesToMatchString, compilePattern, posixToRegExp } from '../../src/ops/editing/grep.js';

@@ -9,7 +9,7 @@ import { JootError } from '../../src/core/errors.js';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
 import type { Writer } from '../../src/core/output.js';
-import type { Ctx } from '../../src/ops/record.js';
+import type { Ctx } from '../../src/tools/jfish/command.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
 import type { InspectionReport } from '../../src/inspect/types.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/tools/cli.js';
 import type { Writer } from '../../src/core/output.js';
 import { parseMountSpec, prescan } from '../../src/tools/jfish/argv.js';
-import { defineCommand, type Ctx } from '../../src/ops/record.js';
+import { defineCommand, type Ctx } from '../../src/tools/jfish/command.js';
 import { ExitRequest } from '../../src/tools/jfish/control.js';
 import { CommandError } from '../../src/tools/jfish/dispatch.js';
 import { appendHistory, completionSource, loadHistory } from '../../src/tools/jfish/repl.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Writer } from '../../src/core/output.js';
 import { parseArgs, specProblems, usage } from '../../src/ops/args.js';
-import { defineCommand } from '../../src/ops/record.js';
+import { defineCommand } from '../../src/tools/jfish/command.js';
 import { elapsedText, FEATURES, supportedLines, type HostProbe } from '../../src/tools/jfish/commands/session.js';
 import { makeCtx, runScript, withOut } from '../../src/tools/jfish/dispatch.js';
 import { parseRemoteArgs } from '../../src/tools/jfish/remote-client.js';

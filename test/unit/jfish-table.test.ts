@@ -7,7 +7,7 @@ import { UsageError } from '../../src/tools/cli.js';
 import { StreamWriter, type Writer } from '../../src/core/output.js';
 import { parseArgs, usage } from '../../src/ops/args.js';
 import { prescan, splitCommands } from '../../src/tools/jfish/argv.js';
-import { defineCommand, type Command, type Ctx } from '../../src/ops/record.js';
+import { defineCommand, type Command, type Ctx } from '../../src/tools/jfish/command.js';
 import { CommandError, runScript } from '../../src/tools/jfish/dispatch.js';
 import { commandList } from '../../src/tools/jfish/help.js';
 import { buildIndex, commands, lookup, table } from '../../src/tools/jfish/table.js';

@@ -22,7 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
 import { GuestWriter } from '../../src/appliance/guest-writer.js';
 import type { Writer } from '../../src/core/output.js';
-import type { Ctx } from '../../src/ops/record.js';
+import type { Ctx } from '../../src/tools/jfish/command.js';
 import { runScript } from '../../src/tools/jfish/dispatch.js';
 import { lookup, table } from '../../src/tools/jfish/table.js';
 import { commandList } from '../../src/tools/jfish/help.js';

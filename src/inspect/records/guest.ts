@@ -143,5 +143,4 @@ export const sh = shOp('sh', false, [
 ]);
 export const shLines = shOp('sh-lines', true, [{ disk: 'debian-usr', args: ['printf "a\\nb"'], expect: /^a\nb\n$/ }]);
 
-
 export const records = [command, commandLines, sh, shLines] as const;

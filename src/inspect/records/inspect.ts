@@ -315,7 +315,6 @@ export const listApplications2 = getter(
   ],
 );
 
-
 export const records = [
   inspectOs,
   inspectGetRoots,

@@ -40,5 +40,4 @@ export const edit = editOp('edit');
 export const vi = editOp('vi', 'vi');
 export const emacs = editOp('emacs', 'emacs -nw');
 
-
 export const records = [edit, vi, emacs] as const;

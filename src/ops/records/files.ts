@@ -833,7 +833,6 @@ export const find = defineOp({
   ],
 });
 
-
 export const records = [
   ls,
   ll,

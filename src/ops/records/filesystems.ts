@@ -76,6 +76,5 @@ export const vfsUuid = defineOp({
   ],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [listFilesystems, vfsType, vfsLabel, vfsUuid] as const;

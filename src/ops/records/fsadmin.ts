@@ -371,7 +371,6 @@ export const btrfsSubvolumeCreate = defineOp({
   ],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [
   mkfs,

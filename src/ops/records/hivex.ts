@@ -556,7 +556,6 @@ export const hivexCommit = defineOp({
   ],
 });
 
-
 export const records = [
   hivexOpen,
   hivexClose,

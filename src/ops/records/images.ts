@@ -61,6 +61,5 @@ export const diskCreate = defineOp({
   ],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [diskCreate] as const;

@@ -274,7 +274,6 @@ export const pvremove = defineOp({
   tests: [{ disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } }],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [
   pvs,

@@ -189,6 +189,5 @@ export const mountpoints = defineOp({
   ],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints] as const;

@@ -303,7 +303,6 @@ export const blockdevGetsize64 = defineOp({
   ],
 });
 
-
 /** Converted to operation records (defineOp) move here from `commands`. */
 export const records = [
   partList,

@@ -108,5 +108,4 @@ export const file = defineOp({
   ],
 });
 
-
 export const records = [grep, grepi, zgrep, zgrepi, egrep, egrepi, zegrep, zegrepi, fgrep, fgrepi, zfgrep, zfgrepi, file] as const;

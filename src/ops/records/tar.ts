@@ -147,5 +147,4 @@ export const tarInOp = defineOp({
   ],
 });
 
-
 export const records = [tarInOp, tarOutOp] as const;

@@ -10,7 +10,7 @@
 import { JootError } from '../../core/errors.js';
 import { usage } from '../args.js';
 import { defineOp, type OpContext } from '../op.js';
-import type { ArgSpec } from '../record.js';
+import type { ArgSpec } from '../arg-spec.js';
 import { copyIn, copyOut, download, upload, type TransferIo } from '../transfer-ops.js';
 
 function io(ctx: OpContext): TransferIo {
@@ -88,7 +88,11 @@ export const downloadOp = defineOp({
 });
 
 /** Split `a b c DIR` into the sources and the directory; at least one source. */
-function sourcesAndDir(cmd: { readonly name: string; readonly args: readonly ArgSpec[] }, first: string, rest: string[]): [string[], string] {
+function sourcesAndDir(
+  cmd: { readonly name: string; readonly args: readonly ArgSpec[] },
+  first: string,
+  rest: string[],
+): [string[], string] {
   const all = [first, ...rest];
   const dir = all.pop();
   if (all.length === 0 || dir === undefined) throw new JootError('EINVAL', `expected at least 2 arguments: usage: ${usage(cmd)}`);
@@ -175,6 +179,5 @@ export const copyOutOp = defineOp({
     { args: ['/f', 'g', '.'], error: /remotepath: 'g' is not an absolute path/ },
   ],
 });
-
 
 export const records = [uploadOp, downloadOp, copyInOp, copyOutOp] as const;

@@ -3,7 +3,8 @@
 import { oneLine } from '../../core/errors.js';
 import { quoteForTrace } from '../../core/run.js';
 import { parseArgs } from '../../ops/args.js';
-import type { ArgValue, Command, CommandTable, Ctx, SessionHolder } from '../../ops/record.js';
+import type { ArgValue } from '../../ops/arg-spec.js';
+import type { Command, CommandTable, Ctx, SessionHolder } from './command.js';
 import { ExitRequest } from './control.js';
 import type { Writer } from '../../core/output.js';
 

@@ -2,7 +2,8 @@
 // group titles that `help` prints. scripts/gen-docs.mjs writes it (npm run docs) and
 // test/unit/docs-fresh.test.ts fails when the checked-in file differs.
 import { usage } from '../../ops/args.js';
-import { groups, type ArgSpec, type Command, type Group } from '../../ops/record.js';
+import { groups, type ArgSpec, type Group } from '../../ops/arg-spec.js';
+import type { Command } from './command.js';
 import { groupTitles } from './help.js';
 
 export const DOCS_FILE = 'docs/commands.md';

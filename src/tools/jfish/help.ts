@@ -1,6 +1,7 @@
 // `help` text, rendered from the command records only.
 import { usage } from '../../ops/args.js';
-import { groups, type Command } from '../../ops/record.js';
+import { groups } from '../../ops/arg-spec.js';
+import type { Command } from './command.js';
 
 export const groupTitles: Record<Command['group'], string> = {
   session: 'Session',

@@ -2,7 +2,8 @@
 // and prints what it returns the way guestfish prints each return type.
 import type { Writer } from '../../core/output.js';
 import type { Op, OpContext, Returns, StructFields } from '../../ops/op.js';
-import type { ArgValue, Command, Ctx } from '../../ops/record.js';
+import type { ArgValue } from '../../ops/arg-spec.js';
+import type { Command, Ctx } from './command.js';
 import { fieldText, structLines, structList } from '../../ops/structs.js';
 import { printError } from '../cli.js';
 

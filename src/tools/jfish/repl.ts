@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Session } from '../../appliance/session.js';
-import type { CommandTable } from '../../ops/record.js';
+import type { CommandTable } from './command.js';
 import { complete, type CompletionSource, type DirEntry } from './completion.js';
 import { ExitRequest } from './control.js';
 import { errorText, runLine, type LineRunner } from './script.js';

@@ -12,7 +12,7 @@ import { oneLine } from '../../core/errors.js';
 import { quoteForTrace } from '../../core/run.js';
 import { escapeControls } from '../../core/escape.js';
 import { TextWriter } from '../../core/output.js';
-import type { Ctx } from '../../ops/record.js';
+import type { Ctx } from './command.js';
 import { ExitRequest } from './control.js';
 import { CommandError, execute, prepare, withOut } from './dispatch.js';
 import { lexLine, splitScript, type Line, type ScriptLine } from './lexer.js';

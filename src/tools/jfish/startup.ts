@@ -5,7 +5,7 @@ import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/session.js';
 import { inspectMount } from '../../inspect/mount-inspected.js';
 import type { MountSpec } from './argv.js';
-import type { SessionHolder } from '../../ops/record.js';
+import type { SessionHolder } from './command.js';
 
 interface DriveRecord {
   path: string;

@@ -5,7 +5,8 @@
 import { specProblems } from '../../ops/args.js';
 import { erase, type OpDef, type Returns } from '../../ops/op.js';
 import { commandOf } from './op-command.js';
-import type { ArgSpec, Command, CommandTable } from '../../ops/record.js';
+import type { ArgSpec } from '../../ops/arg-spec.js';
+import type { Command, CommandTable } from './command.js';
 import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
 import { records as partitionsRecords } from '../../ops/records/partitions.js';

@@ -6,7 +6,7 @@ import { JootError } from '../../../core/errors.js';
 import { hostHasNbd } from '../../../appliance/attach/nbd.js';
 import { hostHasDeviceMapper } from '../../../appliance/lvm.js';
 import { ExitRequest } from '../control.js';
-import { defineCommand, type Ctx } from '../../../ops/record.js';
+import { defineCommand, type Ctx } from '../command.js';
 import { commandHelp, commandList } from '../help.js';
 import { guestGlob } from '../../../ops/guest-glob.js';
 

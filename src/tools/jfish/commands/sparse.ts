@@ -3,7 +3,7 @@
 import { JootError } from '../../../core/errors.js';
 import { parseSize } from '../../../core/numbers.js';
 import { qemuImgCreate, refuseExisting } from '../../../ops/image-files.js';
-import { defineCommand } from '../../../ops/record.js';
+import { defineCommand } from '../command.js';
 
 export const sparse = defineCommand({
   name: 'sparse',

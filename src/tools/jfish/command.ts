@@ -1,51 +1,9 @@
-// The shape of one jfish command record. Every command is declared once, with a typed
-// signature; the parser, the validation, `help` and the dispatcher all read these records.
-import type { Session } from '../appliance/index.js';
-import type { Writer } from '../core/output.js';
-
-export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'int64' | 'bool' | 'filein' | 'fileout';
-
-export interface ArgSpec {
-  readonly name: string;
-  readonly type: ArgType;
-  /** May be left out (only trailing arguments). */
-  readonly optional?: boolean;
-  /** Takes all remaining words (only the last argument). */
-  readonly variadic?: boolean;
-  /**
-   * Written `name:value`, after the positional arguments and in any order: guestfish's
-   * optional arguments (`add disk.img format:raw readonly:true`). Also `optional`; after
-   * every positional argument; not with a variadic one.
-   */
-  readonly named?: boolean;
-}
-
-export type Group =
-  | 'session'
-  | 'devices'
-  | 'filesystems'
-  | 'lvm'
-  | 'mount'
-  | 'files'
-  | 'transfer'
-  | 'editing'
-  | 'guest'
-  | 'inspection'
-  | 'hivex';
-
-export const groups: readonly Group[] = [
-  'session',
-  'devices',
-  'filesystems',
-  'lvm',
-  'mount',
-  'files',
-  'transfer',
-  'editing',
-  'guest',
-  'inspection',
-  'hivex',
-];
+// The shape of jfish's own shell commands (add, run, help, time, …: what is a shell, not a guest
+// operation) and the context every command runs with. Guest operations are records
+// (src/ops/op.ts); op-command.ts makes a command of each.
+import type { Session } from '../../appliance/index.js';
+import type { Writer } from '../../core/output.js';
+import type { ArgSpec, ArgValue, ArgValues, Group } from '../../ops/arg-spec.js';
 
 /**
  * The session a jfish process works on. `reopen` replaces it, so commands must read
@@ -85,33 +43,6 @@ export interface CommandTable {
   readonly commands: readonly Command[];
   lookup(name: string): Command | undefined;
 }
-
-/** A parsed argument value. */
-export type ArgValue = string | number | boolean | string[] | number[] | boolean[] | undefined;
-
-interface ArgTypeMap {
-  device: string;
-  mountable: string;
-  path: string;
-  string: string;
-  int: number;
-  /** guestfish Int64 (sector numbers, sizes): a number, exact up to 2^53 */
-  int64: number;
-  bool: boolean;
-  filein: string;
-  fileout: string;
-}
-
-export type ValueOf<S> = S extends ArgSpec
-  ? S extends { variadic: true }
-    ? ArgTypeMap[S['type']][]
-    : S extends { optional: true }
-      ? ArgTypeMap[S['type']] | undefined
-      : ArgTypeMap[S['type']]
-  : never;
-
-/** The tuple of values a command's run() receives, derived from its ArgSpecs. */
-export type ArgValues<A extends readonly ArgSpec[]> = { -readonly [K in keyof A]: ValueOf<A[K]> };
 
 interface CommandFields {
   readonly name: string;
