@@ -4,7 +4,7 @@
 // gets a guest path, so a guest link can never point it at a host file. Like guestfish it runs
 // `file -zb` (looking inside compressed data). It gets the first 64 KiB, or the whole file for
 // an ELF object up to 64 MiB (its section headers are at the end of the file).
-import { JootError, errnoOf } from '../../core/errors.js';
+import { JootError, errnoOf, isMissingProgram } from '../../core/errors.js';
 import type { GuestReader } from '../../appliance/guest-reader.js';
 import { run, type Runner } from '../../core/run.js';
 
@@ -33,10 +33,8 @@ export async function describeBytes(data: Buffer, opts: { runner?: Runner; trunc
   try {
     out = (await runner('file', ['-zb', '-'], { input: data, timeoutMs: 30_000 })).stdout;
   } catch (e) {
-    if (e instanceof JootError && /ENOENT|not found/i.test(e.message)) {
+    if (isMissingProgram(e) || errnoOf(e) === 'ENOENT')
       throw new JootError('EUNSUPPORTED', "the host has no 'file' program (Debian package file)", { cause: e });
-    }
-    if (errnoOf(e) === 'ENOENT') throw new JootError('EUNSUPPORTED', "the host has no 'file' program (Debian package file)", { cause: e });
     throw e;
   }
   let line = out.replace(/\s*\n[\s\S]*$/, '').trim();
