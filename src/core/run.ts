@@ -1,7 +1,8 @@
-// The one wrapper around execa: every external command joot runs goes through here,
-// so tracing (-v), error messages and environment hygiene are the same everywhere.
+// The one command runner: every external command joot runs starts here (run, spawnProcess,
+// startCommand, spawnHelper; .dependency-cruiser.cjs keeps it so), so tracing (-v), error
+// facts and environment hygiene are the same everywhere.
 // execa is loaded on first use: loading it costs ~28 ms, and the quick joot commands (list,
-// delete, create, an enter that joins a ready joot) run no external command through here.
+// delete, create, an enter that joins a ready joot) use only spawnProcess (node's spawn).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Options as ExecaOptions, ResultPromise } from 'execa';
 import { JootError, type ErrorFacts } from './errors.js';
