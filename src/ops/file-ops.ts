@@ -8,6 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestReader } from '../appliance/guest-reader.js';
+import type { StructFields } from './structs.js';
 
 /** A host fs error as a JootError naming the guest path only. */
 export function fsError(e: unknown, guestPath: string): JootError {
@@ -132,8 +133,8 @@ export async function guestFileSize(reader: GuestReader, guestPath: string): Pro
   return (await hostStat(reader, guestPath, true)).size;
 }
 
-/** guestfish's stat / lstat struct, as its `name: value` lines. */
-export async function statRecord(reader: GuestReader, guestPath: string, follow: boolean): Promise<string[]> {
+/** guestfish's stat / lstat struct, its fields in guestfish's order. */
+export async function statRecord(reader: GuestReader, guestPath: string, follow: boolean): Promise<StructFields> {
   const st = await hostStat(reader, guestPath, follow);
   const sec = (ns: bigint) => String(ns / 1_000_000_000n);
   const fields: [string, bigint | string][] = [
@@ -151,7 +152,7 @@ export async function statRecord(reader: GuestReader, guestPath: string, follow:
     ['mtime', sec(st.mtimeNs)],
     ['ctime', sec(st.ctimeNs)],
   ];
-  return fields.map(([k, v]) => `${k}: ${String(v)}`);
+  return fields;
 }
 
 /** The canonical guest path (every symlink resolved inside the guest). */

@@ -6,14 +6,21 @@ import { Session } from '../appliance/session.js';
 import { JootError } from '../core/errors.js';
 import { BufferWriter } from '../core/output.js';
 import type { OpContext, OpDef, ReturnValue, Returns } from './op.js';
-import type { ArgSpec, ArgValues } from './record.js';
+import type { ArgSpec, ValueOf } from './record.js';
 
 type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/** A record's arguments as the library takes them: the optional (trailing) ones may be left out. */
+export type LibraryArgs<A extends readonly ArgSpec[]> = A extends readonly [infer H extends ArgSpec, ...infer T extends readonly ArgSpec[]]
+  ? H extends { optional: true }
+    ? [arg?: ValueOf<H>, ...LibraryArgs<T>]
+    : [ValueOf<H>, ...LibraryArgs<T>]
+  : [];
 
 /** The library function of one record. */
 export type LibraryFn<A extends readonly ArgSpec[], R extends Returns> = (
   target: Session | OpContext,
-  ...args: ArgValues<A>
+  ...args: LibraryArgs<A>
 ) => Promise<R extends 'stream' ? Buffer : ReturnValue<R>>;
 
 // biome-ignore lint/suspicious/noExplicitAny: the records' own types are read back by inference

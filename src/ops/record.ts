@@ -102,7 +102,7 @@ interface ArgTypeMap {
   fileout: string;
 }
 
-type ValueOf<S> = S extends ArgSpec
+export type ValueOf<S> = S extends ArgSpec
   ? S extends { variadic: true }
     ? ArgTypeMap[S['type']][]
     : S extends { optional: true }

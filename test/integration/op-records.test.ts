@@ -1,7 +1,9 @@
 // Every operation record's own tests (libguestfs's per-action `tests = [...]`): each test gets
 // a fresh prepared disk (a copy of a template made once per kind with jfish's -N code), its
 // filesystems mounted, its `setup` lines run through jfish's dispatcher, then the operation;
-// what jfish prints must equal `expect`, or the error must match `error`.
+// what jfish prints must equal `expect`, or the error must match `error`. Each test runs in a
+// fresh empty host directory (its working directory), for the host side of transfers and the
+// host files it names (disk-create).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,6 +116,10 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
           const readonly = t.readonly ?? false;
           const sessions = new Sessions(() => new Session());
           sessions.addDrive(file, { format: 'raw', readonly });
+          // a fresh host directory as the working directory: the test's relative host paths
+          // (download /f local.txt, tar-out /d d.tar) land there and go with it
+          const cwd = process.cwd();
+          process.chdir(mkdtempSync(join(work, 'host-')));
           try {
             await sessions.session.launch();
             const mount = readonly ? 'mount-ro' : 'mount';
@@ -135,6 +141,7 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
             }
           } finally {
             await sessions.close();
+            process.chdir(cwd);
             rmSync(file, { force: true });
           }
         });

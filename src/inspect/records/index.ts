@@ -1,5 +1,6 @@
-// The operation records that need inspection (inspect-*, running guest programs).
+// The operation records that need inspection (inspect-*, running guest programs, /etc/fstab).
+import { records as fstab } from './fstab.js';
 import { records as guest } from './guest.js';
 import { records as inspect } from './inspect.js';
 
-export const inspectionRecords = [...guest, ...inspect] as const;
+export const inspectionRecords = [...fstab, ...guest, ...inspect] as const;

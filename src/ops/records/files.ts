@@ -3,9 +3,11 @@
 // go through the session's GuestWriter: in a read-only session they fail with
 // "PATH: the session is read-only"; on a filesystem mounted read-only, with the kernel's
 // "PATH: Read-only file system". What a file holds (cat, head, tail) is written exactly, also to
-// a terminal; names (ls, ll, find, readlink) are guest text, escaped on a terminal (output.ts).
+// a terminal ('stream'); names (ls, ll, find, readlink) are guest text, escaped on a terminal
+// (output.ts). Return types follow libguestfs's actions, except ll (a list of lines rather than
+// one string, so that each line is escaped as before) and head/tail (the file's own lines are
+// content, written exactly).
 import { contentLines } from '../../core/output.js';
-import { defineCommand } from '../record.js';
 import {
   CHECKSUM_TYPES,
   checksum,
@@ -17,286 +19,551 @@ import {
   statRecord,
   tailLines,
 } from '../file-ops.js';
+import { defineOp, type OpTest } from '../op.js';
+import type { Command } from '../record.js';
 
-export const ls = defineCommand({
+export const ls = defineOp({
   name: 'ls',
   group: 'files',
   args: [{ name: 'directory', type: 'path' }],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'list the files in a directory',
   description: `List the names in the directory, one per line, sorted ("." and ".." are left out).`,
-  async run(ctx, [dir]) {
-    await ctx.out.lines(await ctx.session.readdir(dir));
+  async impl(ctx, [dir]) {
+    return ctx.session.readdir(dir);
   },
+  tests: [
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['touch', '/d/b'],
+        ['touch', '/d/a'],
+        ['mkdir', '/d/c'],
+      ],
+      args: ['/d'],
+      expect: 'a\nb\nc',
+    },
+    { setup: [['mkdir', '/d']], args: ['/d'], expect: '', title: 'ls of an empty directory prints nothing' },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-export const cat = defineCommand({
+export const cat = defineOp({
   name: 'cat',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'stream',
   needsLaunch: true,
   summary: 'print the contents of a file',
   description: `Write the contents of the file to standard output, byte for byte (no newline is added).`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.out.write(await ctx.session.readFile(path));
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: 'hello\nworld' },
+    {
+      setup: [
+        ['mkdir-p', '/a/b'],
+        ['write', '/a/b/f', 'x'],
+        ['ln-s', '/a/b', '/l'],
+      ],
+      args: ['/l/f'],
+      expect: 'x',
+    },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-function predicate(name: string, summary: string, description: string, test: 'exists' | 'isFile' | 'isDir') {
-  return defineCommand({
+function predicate<const N extends string>(
+  name: N,
+  summary: string,
+  description: string,
+  test: 'exists' | 'isFile' | 'isDir',
+  tests: readonly OpTest[],
+) {
+  return defineOp({
     name,
     group: 'files',
     args: [{ name: 'path', type: 'path' }],
+    returns: 'bool',
     needsLaunch: true,
     summary,
     description: `${description} Prints true or false.`,
-    async run(ctx, [path]) {
-      await ctx.out.lines([String(await ctx.session[test](path))]);
+    async impl(ctx, [path]) {
+      return ctx.session[test](path);
     },
+    tests,
   });
 }
 
-export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists');
-export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile');
-export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir');
+export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists', [
+  { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
+  { args: ['/'], expect: 'true' },
+  { args: ['/nope'], expect: 'false' },
+]);
+export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile', [
+  { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
+  { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
+  { args: ['/nope'], expect: 'false' },
+]);
+export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir', [
+  { setup: [['mkdir', '/d']], args: ['/d'], expect: 'true' },
+  { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
+]);
 
-export const ll = defineCommand({
+export const ll = defineOp({
   name: 'll',
   group: 'files',
   args: [{ name: 'directory', type: 'path' }],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'list the files in a directory in long format',
   description: `List the directory as "ls -la" does: a "total" line, then mode, links, owner, group, size,
     date and name for ".", ".." and every entry, sorted by name; symlinks show their target. Owners
     are numeric (root for 0), dates UTC.`,
-  async run(ctx, [dir]) {
-    await ctx.out.lines(await longListing(ctx.session.reader, dir));
+  async impl(ctx, [dir]) {
+    return longListing(ctx.session.reader, dir);
   },
+  tests: [
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['write', '/d/f', 'hello'],
+        ['chown', '1000', '1000', '/d/f'],
+        ['ln-s', 'f', '/d/l'],
+      ],
+      args: ['/d'],
+      expect:
+        /^total \d+\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\.\n-rw-r--r-- 1 1000 1000 +5 .{12} f\nlrwxrwxrwx 1 root root +1 .{12} l -> f\n$/,
+    },
+    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+  ],
 });
 
-function lineCommand(name: string, which: 'head' | 'tail') {
-  return defineCommand({
+function lineOp<const N extends string>(name: N, which: 'head' | 'tail', tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'files',
     args: [{ name: 'path', type: 'path' }],
+    returns: 'stream',
     needsLaunch: true,
     summary: `print the ${which === 'head' ? 'first' : 'last'} 10 lines of a file`,
     description: `Print the ${which === 'head' ? 'first' : 'last'} 10 lines of the file, one per line. The file is
       streamed, whatever its size.`,
-    async run(ctx, [path]) {
+    async impl(ctx, [path]) {
       const fn = which === 'head' ? headLines : tailLines;
       await ctx.out.write(contentLines(await fn(ctx.session.reader, path, 10)));
+      return undefined;
     },
+    tests,
   });
 }
 
-export const head = lineCommand('head', 'head');
-export const tail = lineCommand('tail', 'tail');
+/** Twelve numbered lines, the last without its newline (it still counts as a line). */
+const TWELVE = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n');
+const numbered = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`).join('\n');
 
-export const headN = defineCommand({
+export const head = lineOp('head', 'head', [
+  { setup: [['write', '/f', TWELVE]], args: ['/f'], expect: numbered(1, 10) },
+  { setup: [['write', '/f', 'a\nb\n']], args: ['/f'], expect: 'a\nb', title: 'head of a short file prints all of it' },
+  { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
+]);
+export const tail = lineOp('tail', 'tail', [
+  { setup: [['write', '/f', TWELVE]], args: ['/f'], expect: numbered(3, 12) },
+  { args: ['/nope'], error: /\/nope: No such file or directory/ },
+]);
+
+export const headN = defineOp({
   name: 'head-n',
   group: 'files',
   args: [
     { name: 'nrlines', type: 'int' },
     { name: 'path', type: 'path' },
   ],
+  returns: 'stream',
   needsLaunch: true,
   summary: 'print the first N lines of a file',
   description: `Print the first nrlines lines of the file. A negative nrlines prints every line except the
     last -nrlines; 0 prints nothing.`,
-  async run(ctx, [n, path]) {
+  async impl(ctx, [n, path]) {
     await ctx.out.write(contentLines(await headLines(ctx.session.reader, path, n)));
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', TWELVE]], args: ['3', '/f'], expect: numbered(1, 3) },
+    { setup: [['write', '/f', TWELVE]], args: ['-10', '/f'], expect: numbered(1, 2) },
+    { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
+    { args: ['0', '/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-export const tailN = defineCommand({
+export const tailN = defineOp({
   name: 'tail-n',
   group: 'files',
   args: [
     { name: 'nrlines', type: 'int' },
     { name: 'path', type: 'path' },
   ],
+  returns: 'stream',
   needsLaunch: true,
   summary: 'print the last N lines of a file',
   description: `Print the last nrlines lines of the file. A negative nrlines prints from line -nrlines
     (counting from 1) to the end; 0 prints nothing.`,
-  async run(ctx, [n, path]) {
+  async impl(ctx, [n, path]) {
     await ctx.out.write(contentLines(await tailLines(ctx.session.reader, path, n)));
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', TWELVE]], args: ['2', '/f'], expect: numbered(11, 12) },
+    { setup: [['write', '/f', TWELVE]], args: ['-11', '/f'], expect: numbered(11, 12) },
+    { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
+  ],
 });
 
-export const write = defineCommand({
+export const write = defineOp({
   name: 'write',
   group: 'files',
   args: [
     { name: 'path', type: 'path' },
     { name: 'content', type: 'string' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create or replace a file with the given content',
   description: `Write the content (exactly, no newline added) to the file, creating it or truncating it
     first. A final symlink is followed inside the guest.`,
-  async run(ctx, [path, content]) {
+  async impl(ctx, [path, content]) {
     await ctx.session.writer.write(path, content);
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'a longer old content']], args: ['/f', 'new'], expect: '', check: { run: ['cat', '/f'], expect: 'new' } },
+    {
+      setup: [
+        ['write', '/t', 'old'],
+        ['ln-s', '/t', '/l'],
+      ],
+      args: ['/l', 'new'],
+      title: 'write follows a final symlink inside the guest',
+      check: { run: ['cat', '/t'], expect: 'new' },
+    },
+    { readonly: true, args: ['/f', 'x'], error: /\/f: the session is read-only/ },
+  ],
 });
 
-export const writeAppend = defineCommand({
+export const writeAppend = defineOp({
   name: 'write-append',
   group: 'files',
   args: [
     { name: 'path', type: 'path' },
     { name: 'content', type: 'string' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'append content to a file',
   description: `Append the content (exactly, no newline added) to the end of the file, creating it if it
     does not exist.`,
-  async run(ctx, [path, content]) {
+  async impl(ctx, [path, content]) {
     await ctx.session.writer.write(path, content, { append: true });
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'ab']], args: ['/f', 'cd'], expect: '', check: { run: ['cat', '/f'], expect: 'abcd' } },
+    { args: ['/new', 'x'], check: { run: ['cat', '/new'], expect: 'x' } },
+  ],
 });
 
-export const touch = defineCommand({
+export const touch = defineOp({
   name: 'touch',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create an empty file or update its timestamps',
   description: `Set the file's access and modification times to now, creating it empty if it does not
     exist. Only regular files can be touched.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.touch(path);
+    return undefined;
   },
+  tests: [
+    { args: ['/f'], expect: '', check: { run: ['filesize', '/f'], expect: '0' } },
+    {
+      setup: [['write', '/f', 'keep']],
+      args: ['/f'],
+      title: 'touch keeps what a file holds',
+      check: { run: ['cat', '/f'], expect: 'keep' },
+    },
+    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: touch can only be used on regular files/ },
+  ],
 });
 
-export const mkdir = defineCommand({
+export const mkdir = defineOp({
   name: 'mkdir',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create a directory',
   description: `Create the directory. Its parent must exist and it must not.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.mkdir(path);
+    return undefined;
   },
+  tests: [
+    { args: ['/d'], expect: '', check: { run: ['is-dir', '/d'], expect: 'true' } },
+    { args: ['/a/b'], error: /\/a\/b: No such file or directory/ },
+    { setup: [['mkdir', '/d']], args: ['/d'], title: 'mkdir of an existing directory fails', error: /\/d: File exists/ },
+  ],
 });
 
-export const mkdirP = defineCommand({
+export const mkdirP = defineOp({
   name: 'mkdir-p',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create a directory and its parents',
   description: `Create the directory and any missing parents; no error if it exists already.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.mkdir(path, { parents: true });
+    return undefined;
   },
+  tests: [
+    { args: ['/a/b/c'], expect: '', check: { run: ['is-dir', '/a/b/c'], expect: 'true' } },
+    { setup: [['mkdir', '/d']], args: ['/d'], expect: '' },
+  ],
 });
 
-export const rm = defineCommand({
+export const rm = defineOp({
   name: 'rm',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'remove a file',
   description: `Remove the file (a symlink itself, not its target). Directories are refused: use rmdir or
     rm-rf.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.rm(path);
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'x']], args: ['/f'], expect: '', check: { run: ['exists', '/f'], expect: 'false' } },
+    {
+      setup: [
+        ['write', '/t', 'x'],
+        ['ln-s', '/t', '/l'],
+      ],
+      args: ['/l'],
+      title: 'rm removes a symlink, not its target',
+      check: { run: ['cat', '/t'], expect: 'x' },
+    },
+    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-export const rmRf = defineCommand({
+export const rmRf = defineOp({
   name: 'rm-rf',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'remove a file or a directory tree',
   description: `Remove the file or the directory and everything below it, like "rm -rf": no error if it
     does not exist. Symlinks inside the tree are removed, never followed.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.rm(path, { recursive: true, force: true });
+    return undefined;
   },
+  tests: [
+    {
+      setup: [
+        ['mkdir-p', '/a/b'],
+        ['write', '/a/b/f', 'x'],
+        ['write', '/keep', 'k'],
+        ['ln-s', '/keep', '/a/l'],
+      ],
+      args: ['/a'],
+      expect: '',
+      check: { run: ['ls', '/'], expect: 'keep\nlost+found' },
+    },
+    { args: ['/nope'], expect: '' },
+  ],
 });
 
-export const rmdir = defineCommand({
+export const rmdir = defineOp({
   name: 'rmdir',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'remove an empty directory',
   description: `Remove the directory, which must be empty.`,
-  async run(ctx, [path]) {
+  async impl(ctx, [path]) {
     await ctx.session.writer.rmdir(path);
+    return undefined;
   },
+  tests: [
+    { setup: [['mkdir', '/d']], args: ['/d'], expect: '', check: { run: ['exists', '/d'], expect: 'false' } },
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['touch', '/d/f'],
+      ],
+      args: ['/d'],
+      title: 'rmdir refuses a directory that is not empty',
+      error: /\/d: Directory not empty/,
+    },
+  ],
 });
 
-function copyCommand(name: string, summary: string, description: string, opts: { archive?: boolean; recursive?: boolean }) {
-  return defineCommand({
+function copyOp<const N extends string>(
+  name: N,
+  summary: string,
+  description: string,
+  opts: { archive?: boolean; recursive?: boolean },
+  tests: readonly OpTest[],
+) {
+  return defineOp({
     name,
     group: 'files',
     args: [
       { name: 'src', type: 'path' },
       { name: 'dest', type: 'path' },
     ],
+    returns: 'none',
     needsLaunch: true,
     summary,
     description,
-    async run(ctx, [src, dest]) {
+    async impl(ctx, [src, dest]) {
       await ctx.session.writer.cp(src, dest, opts);
+      return undefined;
     },
+    tests,
   });
 }
 
-export const cp = copyCommand('cp', 'copy a file', `Copy the file src to dest (a file, or a directory to copy into).`, {});
-export const cpA = copyCommand(
+export const cp = copyOp('cp', 'copy a file', `Copy the file src to dest (a file, or a directory to copy into).`, {}, [
+  { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['cat', '/g'], expect: 'hi' } },
+  {
+    setup: [
+      ['write', '/f', 'hi'],
+      ['mkdir', '/d'],
+    ],
+    args: ['/f', '/d'],
+    check: { run: ['cat', '/d/f'], expect: 'hi' },
+  },
+  { args: ['/nope', '/g'], error: /\/nope: No such file or directory/ },
+]);
+export const cpA = copyOp(
   'cp-a',
   'copy a file or directory keeping its attributes',
   `Copy src to dest recursively like "cp -a": modes, owners and times are kept and symlinks are
     copied as links.`,
   { archive: true },
+  [
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['write', '/d/f', 'hi'],
+        ['chmod', '0600', '/d/f'],
+        ['chown', '7', '8', '/d/f'],
+      ],
+      args: ['/d', '/e'],
+      expect: '',
+      check: { run: ['stat', '/e/f'], expect: /^mode: 33152\nnlink: 1\nuid: 7\ngid: 8\n/m },
+    },
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['ln-s', '/nowhere', '/d/l'],
+      ],
+      args: ['/d', '/e'],
+      title: 'cp-a copies a symlink as a link',
+      check: { run: ['readlink', '/e/l'], expect: '/nowhere' },
+    },
+  ],
 );
-export const cpR = copyCommand(
+export const cpR = copyOp(
   'cp-r',
   'copy a file or directory recursively',
   `Copy src to dest recursively like "cp -r"; symlinks are copied as links.`,
   { recursive: true },
+  [
+    {
+      setup: [
+        ['mkdir-p', '/d/e'],
+        ['write', '/d/e/f', 'hi'],
+      ],
+      args: ['/d', '/x'],
+      expect: '',
+      check: { run: ['cat', '/x/e/f'], expect: 'hi' },
+    },
+  ],
 );
 
-export const mv = defineCommand({
+export const mv = defineOp({
   name: 'mv',
   group: 'files',
   args: [
     { name: 'src', type: 'path' },
     { name: 'dest', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'move or rename a file',
   description: `Move src to dest (a new name, or a directory to move into).`,
-  async run(ctx, [src, dest]) {
+  async impl(ctx, [src, dest]) {
     await ctx.session.writer.mv(src, dest);
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['ls', '/'], expect: 'g\nlost+found' } },
+    {
+      setup: [
+        ['write', '/f', 'hi'],
+        ['mkdir', '/d'],
+      ],
+      args: ['/f', '/d'],
+      check: { run: ['cat', '/d/f'], expect: 'hi' },
+    },
+  ],
 });
 
-export const chmod = defineCommand({
+export const chmod = defineOp({
   name: 'chmod',
   group: 'files',
   args: [
     { name: 'mode', type: 'int' },
     { name: 'path', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'change the permissions of a file',
   description: `Set the permission bits of the file. The mode is a number: write it in octal with a leading
     0, as in chmod 0755 /path (plain 755 is decimal, as in guestfish).`,
-  async run(ctx, [mode, path]) {
+  async impl(ctx, [mode, path]) {
     await ctx.session.writer.chmod(mode, path);
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', '']], args: ['0700', '/f'], expect: '', check: { run: ['stat', '/f'], expect: /^mode: 33216$/m } },
+    {
+      setup: [['write', '/f', '']],
+      args: ['448', '/f'],
+      title: 'chmod 448 is decimal (0700)',
+      check: { run: ['stat', '/f'], expect: /^mode: 33216$/m },
+    },
+    { args: ['0700', '/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-function chownCommand(name: string, follow: boolean) {
-  return defineCommand({
+function chownOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'files',
     args: [
@@ -304,126 +571,273 @@ function chownCommand(name: string, follow: boolean) {
       { name: 'group', type: 'int' },
       { name: 'path', type: 'path' },
     ],
+    returns: 'none',
     needsLaunch: true,
     summary: follow ? 'change the owner and group of a file' : 'change the owner and group of a symlink itself',
     description: `Set the numeric owner and group of the file (-1 leaves one unchanged); names are not
       looked up. ${follow ? 'A final symlink is followed inside the guest (lchown changes the link itself).' : 'A symlink is changed itself, not followed.'}`,
-    async run(ctx, [owner, group, path]) {
+    async impl(ctx, [owner, group, path]) {
       await ctx.session.writer.chown(owner, group, path, { follow });
+      return undefined;
     },
+    tests,
   });
 }
 
-export const chown = chownCommand('chown', true);
-export const lchown = chownCommand('lchown', false);
+export const chown = chownOp('chown', true, [
+  {
+    setup: [['write', '/f', '']],
+    args: ['1000', '1001', '/f'],
+    expect: '',
+    check: { run: ['stat', '/f'], expect: /^uid: 1000\ngid: 1001$/m },
+  },
+  {
+    setup: [
+      ['write', '/f', ''],
+      ['chown', '5', '6', '/f'],
+    ],
+    args: ['-1', '9', '/f'],
+    check: { run: ['stat', '/f'], expect: /^uid: 5\ngid: 9$/m },
+  },
+  {
+    setup: [
+      ['write', '/t', ''],
+      ['ln-s', '/t', '/l'],
+    ],
+    args: ['3', '4', '/l'],
+    title: 'chown follows a final symlink',
+    check: { run: ['stat', '/t'], expect: /^uid: 3\ngid: 4$/m },
+  },
+]);
+export const lchown = chownOp('lchown', false, [
+  {
+    setup: [
+      ['write', '/t', ''],
+      ['ln-s', '/t', '/l'],
+    ],
+    args: ['3', '4', '/l'],
+    expect: '',
+    check: { run: ['lstat', '/l'], expect: /^uid: 3\ngid: 4$/m },
+  },
+  {
+    setup: [
+      ['write', '/t', ''],
+      ['ln-s', '/t', '/l'],
+    ],
+    args: ['3', '4', '/l'],
+    title: 'lchown leaves the target alone',
+    check: { run: ['stat', '/t'], expect: /^uid: 0\ngid: 0$/m },
+  },
+]);
 
-function symlinkCommand(name: string, force: boolean) {
-  return defineCommand({
+function symlinkOp<const N extends string>(name: N, force: boolean, tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'files',
     args: [
       { name: 'target', type: 'string' },
       { name: 'linkname', type: 'path' },
     ],
+    returns: 'none',
     needsLaunch: true,
     summary: force ? 'create a symbolic link, replacing what is there' : 'create a symbolic link',
     description: `Create linkname as a symbolic link to target (stored as given; an absolute target is read
       inside the guest).${force ? ' An existing file at linkname is replaced.' : ''}`,
-    async run(ctx, [target, linkname]) {
+    async impl(ctx, [target, linkname]) {
       await ctx.session.writer.symlink(target, linkname, { force });
+      return undefined;
     },
+    tests,
   });
 }
 
-export const lnS = symlinkCommand('ln-s', false);
-export const lnSf = symlinkCommand('ln-sf', true);
+export const lnS = symlinkOp('ln-s', false, [
+  { args: ['../some/target', '/l'], expect: '', check: { run: ['readlink', '/l'], expect: '../some/target' } },
+  { setup: [['write', '/l', '']], args: ['/t', '/l'], error: /\/l: File exists/ },
+]);
+export const lnSf = symlinkOp('ln-sf', true, [
+  { setup: [['write', '/l', 'x']], args: ['/t', '/l'], expect: '', check: { run: ['readlink', '/l'], expect: '/t' } },
+  { args: ['/t', '/l'], title: 'ln-sf where nothing is yet', check: { run: ['readlink', '/l'], expect: '/t' } },
+]);
 
-export const readlink = defineCommand({
+export const readlink = defineOp({
   name: 'readlink',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the target of a symbolic link',
   description: `Print the link text of the symbolic link, as stored.`,
-  async run(ctx, [path]) {
-    await ctx.out.lines([await ctx.session.readlink(path)]);
+  async impl(ctx, [path]) {
+    return ctx.session.readlink(path);
   },
+  tests: [
+    { setup: [['ln-s', '/etc/../x', '/l']], args: ['/l'], expect: '/etc/../x' },
+    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f/ },
+  ],
 });
 
-export const realpath = defineCommand({
+export const realpath = defineOp({
   name: 'realpath',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the canonical path of a file',
   description: `Print the absolute guest path with every symlink, "." and ".." resolved, inside the
     guest.`,
-  async run(ctx, [path]) {
-    await ctx.out.lines([await guestRealpath(ctx.session.reader, path)]);
+  async impl(ctx, [path]) {
+    return guestRealpath(ctx.session.reader, path);
   },
+  tests: [
+    {
+      setup: [
+        ['mkdir-p', '/a/b/c'],
+        ['ln-s', '/a/b', '/l'],
+      ],
+      args: ['/l/./c/..'],
+      expect: '/a/b',
+    },
+    {
+      setup: [['ln-s', '../../../..', '/up']],
+      args: ['/up'],
+      expect: '/',
+      title: 'realpath of a link climbing above / stays in the guest',
+    },
+    { args: ['/'], expect: '/' },
+  ],
 });
 
-function statCommand(name: string, follow: boolean) {
-  return defineCommand({
+function statOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
+  return defineOp({
     name,
     group: 'files',
     args: [{ name: 'path', type: 'path' }],
+    returns: 'struct',
     needsLaunch: true,
     summary: follow ? 'print the file information' : 'print the file information, not following a symlink',
     description: `Print the stat(2) structure of the file as guestfish does, one "field: value" per line: dev,
       ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime (times in seconds
       since the epoch). ${follow ? 'A final symlink is followed inside the guest.' : 'A symlink is described itself.'}`,
-    async run(ctx, [path]) {
-      await ctx.out.lines(await statRecord(ctx.session.reader, path, follow));
+    async impl(ctx, [path]) {
+      return statRecord(ctx.session.reader, path, follow);
     },
+    tests,
   });
 }
 
-export const stat = statCommand('stat', true);
-export const lstat = statCommand('lstat', false);
+export const stat = statOp('stat', true, [
+  {
+    setup: [
+      ['write', '/f', 'hello'],
+      ['chmod', '0640', '/f'],
+    ],
+    args: ['/f'],
+    expect:
+      /^dev: \d+\nino: \d+\nmode: 33184\nnlink: 1\nuid: 0\ngid: 0\nrdev: 0\nsize: 5\nblksize: \d+\nblocks: \d+\natime: \d+\nmtime: \d+\nctime: \d+\n$/,
+  },
+  {
+    setup: [
+      ['write', '/t', 'hello'],
+      ['ln-s', 't', '/l'],
+    ],
+    args: ['/l'],
+    expect: /^size: 5$/m,
+  },
+  { args: ['/nope'], error: /\/nope: No such file or directory/ },
+]);
+export const lstat = statOp('lstat', false, [
+  {
+    setup: [
+      ['write', '/t', 'hello'],
+      ['ln-s', 't', '/l'],
+    ],
+    args: ['/l'],
+    expect: /^mode: 41471\n(.*\n){4}size: 1$/m,
+  },
+]);
 
-export const filesize = defineCommand({
+export const filesize = defineOp({
   name: 'filesize',
   group: 'files',
   args: [{ name: 'file', type: 'path' }],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the size of a file in bytes',
   description: `Print the size of the file in bytes (a final symlink is followed).`,
-  async run(ctx, [path]) {
-    await ctx.out.lines([String(await guestFileSize(ctx.session.reader, path))]);
+  async impl(ctx, [path]) {
+    return guestFileSize(ctx.session.reader, path);
   },
+  tests: [
+    {
+      setup: [
+        ['write', '/t', 'hello'],
+        ['ln-s', '/t', '/l'],
+      ],
+      args: ['/l'],
+      expect: '5',
+    },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
-export const checksumCmd = defineCommand({
+export const checksumCmd = defineOp({
   name: 'checksum',
   group: 'files',
   args: [
     { name: 'csumtype', type: 'string' },
     { name: 'path', type: 'path' },
   ],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the checksum of a file',
   description: `Print the checksum of the file as lower-case hex. csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
     The file is streamed, whatever its size.`,
-  async run(ctx, [type, path]) {
-    await ctx.out.lines([await checksum(ctx.session.reader, type, path)]);
+  async impl(ctx, [type, path]) {
+    return checksum(ctx.session.reader, type, path);
   },
+  tests: [
+    { setup: [['write', '/f', 'hello']], args: ['md5', '/f'], expect: '5d41402abc4b2a76b9719d911017c592' },
+    {
+      setup: [['write', '/f', 'hello']],
+      args: ['SHA256', '/f'],
+      expect: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+    },
+    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], error: /crc: unknown checksum type, expecting md5, sha1/ },
+  ],
 });
 
-export const find = defineCommand({
+export const find = defineOp({
   name: 'find',
   group: 'files',
   args: [{ name: 'directory', type: 'path' }],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'list every file below a directory, recursively',
   description: `List every file and directory below the directory, recursively, as paths relative to it
     (a, b, c, c/d), sorted. Symlinks are listed, not followed.`,
-  async run(ctx, [dir]) {
-    await ctx.out.lines(await findAll(ctx.session.reader, dir));
+  async impl(ctx, [dir]) {
+    return findAll(ctx.session.reader, dir);
   },
+  tests: [
+    {
+      setup: [
+        ['mkdir-p', '/a/b'],
+        ['touch', '/a/b/c'],
+        ['touch', '/a/z'],
+        ['ln-s', '/', '/a/l'],
+      ],
+      args: ['/a'],
+      expect: 'b\nb/c\nl\nz',
+    },
+    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+  ],
 });
 
-export const commands = [
+/** Every command is an operation record now (the merger removes this). */
+export const commands: Command[] = [];
+
+export const records = [
   ls,
   ll,
   cat,
@@ -458,7 +872,4 @@ export const commands = [
   lchown,
   lnS,
   lnSf,
-];
-
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+] as const;

@@ -1,60 +1,83 @@
 // Filesystems: what is on each device, its type, label and UUID.
-import { defineCommand } from '../record.js';
+import { defineOp } from '../op.js';
+import type { Command } from '../record.js';
 
-export const listFilesystems = defineCommand({
+export const listFilesystems = defineOp({
   name: 'list-filesystems',
   group: 'filesystems',
   args: [],
+  returns: 'hash',
   needsLaunch: true,
   summary: 'list the filesystems',
   description: `List every filesystem found on devices, partitions, logical volumes and btrfs subvolumes, as
     "NAME: TYPE" per line (/dev/sda1: ext4). Partitions holding swap, an LVM physical volume or
     something not recognised are listed too, with that type or "unknown".`,
-  async run(ctx) {
-    const lines: string[] = [];
-    for (const [name, type] of ctx.session.listFilesystems()) lines.push(`${name}: ${type}`);
-    await ctx.out.lines(lines);
+  async impl(ctx) {
+    return [...ctx.session.listFilesystems()];
   },
+  tests: [
+    { disk: 'bootroot', args: [], expect: '/dev/sda1: ext2\n/dev/sda2: ext2' },
+    { disk: 'lv', args: [], expect: '/dev/VG/LV: unknown' },
+  ],
 });
 
-export const vfsType = defineCommand({
+export const vfsType = defineOp({
   name: 'vfs-type',
   group: 'filesystems',
   args: [{ name: 'mountable', type: 'mountable' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the filesystem type of a device',
   description: `Print the type of the filesystem on the device (ext4, xfs, btrfs, vfat, swap, …), as blkid
     reports it.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines([await ctx.session.vfsType(dev)]);
+  async impl(ctx, [dev]) {
+    return ctx.session.vfsType(dev);
   },
+  tests: [
+    { args: ['/dev/sda1'], expect: 'ext2' },
+    { disk: 'fs:ext4', args: ['/dev/sda1'], expect: 'ext4' },
+  ],
 });
 
-export const vfsLabel = defineCommand({
+export const vfsLabel = defineOp({
   name: 'vfs-label',
   group: 'filesystems',
   args: [{ name: 'mountable', type: 'mountable' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the label of a filesystem',
   description: `Print the label of the filesystem on the device; an empty line when it has none.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines([await ctx.session.vfsLabel(dev)]);
+  async impl(ctx, [dev]) {
+    return ctx.session.vfsLabel(dev);
   },
+  tests: [
+    { args: ['/dev/sda1'], expect: '' },
+    { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
+  ],
 });
 
-export const vfsUuid = defineCommand({
+export const vfsUuid = defineOp({
   name: 'vfs-uuid',
   group: 'filesystems',
   args: [{ name: 'mountable', type: 'mountable' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the UUID of a filesystem',
   description: `Print the UUID of the filesystem on the device; an empty line when it has none.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines([await ctx.session.vfsUuid(dev)]);
+  async impl(ctx, [dev]) {
+    return ctx.session.vfsUuid(dev);
   },
+  tests: [
+    {
+      disk: 'part',
+      setup: [['mkfs', 'ext4', '/dev/sda1', 'uuid:01234567-89ab-cdef-0123-456789abcdef']],
+      args: ['/dev/sda1'],
+      expect: '01234567-89ab-cdef-0123-456789abcdef',
+    },
+  ],
 });
 
-export const commands = [listFilesystems, vfsType, vfsLabel, vfsUuid];
+export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [listFilesystems, vfsType, vfsLabel, vfsUuid] as const;

@@ -2,13 +2,13 @@
 // wiping, usage, btrfs subvolumes, blkid. All go through the session's layout editor, which
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
 import { JootError } from '../../core/errors.js';
-import { defineCommand, type Ctx } from '../record.js';
+import { defineOp, type OpContext } from '../op.js';
+import type { Command } from '../record.js';
 import { parseSize } from '../../core/numbers.js';
-import { structList } from '../structs.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
-export const mkfs = defineCommand({
+export const mkfs = defineOp({
   name: 'mkfs',
   aliases: ['mkfs-opts'],
   group: 'filesystems',
@@ -20,18 +20,26 @@ export const mkfs = defineCommand({
     { name: 'label', type: 'string', optional: true, named: true },
     { name: 'uuid', type: 'string', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'make a filesystem',
   description: `Make a filesystem of type fstype (ext2, ext3, ext4, xfs, btrfs, vfat — also fat, msdos —,
     ntfs, swap) on a device: everything on it is lost. blocksize: is the block size in bytes (the
     cluster size for vfat and ntfs); inode: the inode size (ext*, xfs); label: and uuid: set
     them at once. A label too long for the filesystem is refused before anything is written.`,
-  async run(ctx, [type, dev, blocksize, inodeSize, label, uuid]) {
+  async impl(ctx, [type, dev, blocksize, inodeSize, label, uuid]) {
     await ctx.session.layout.mkfs(dev, { type, blocksize, inodeSize, label, uuid });
+    return undefined;
   },
+  tests: [
+    { disk: 'part', args: ['ext4', '/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' } },
+    { disk: 'part', args: ['vfat', '/dev/sda1', 'label:BOOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'BOOT' } },
+    { disk: 'part', args: ['ext4', '/dev/sda1', 'label:a-label-far-too-long-for-ext'], error: /ext4 labels are limited to 16 bytes/ },
+    { args: ['ext4', '/dev/sda1'], error: /mounted/, title: 'mkfs refused on a mounted device' },
+  ],
 });
 
-export const mkswap = defineCommand({
+export const mkswap = defineOp({
   name: 'mkswap',
   aliases: ['mkswap-opts'],
   group: 'filesystems',
@@ -40,62 +48,85 @@ export const mkswap = defineCommand({
     { name: 'label', type: 'string', optional: true, named: true },
     { name: 'uuid', type: 'string', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'make a swap area',
   description: `Make a Linux swap area on a device, with an optional label: and uuid:.`,
-  async run(ctx, [dev, label, uuid]) {
+  async impl(ctx, [dev, label, uuid]) {
     await ctx.session.layout.mkfs(dev, { type: 'swap', label, uuid });
+    return undefined;
   },
+  tests: [{ disk: 'part', args: ['/dev/sda1', 'label:SWAP'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'swap' } }],
 });
 
-export const setLabel = defineCommand({
+export const setLabel = defineOp({
   name: 'set-label',
   group: 'filesystems',
   args: [
     { name: 'mountable', type: 'device' },
     { name: 'label', type: 'string' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set the label of a filesystem',
   description: `Set the label of the filesystem (ext*, xfs, btrfs, vfat, ntfs, swap) on a device; an empty
     label clears it. Refused while it is mounted.`,
-  async run(ctx, [dev, label]) {
+  async impl(ctx, [dev, label]) {
     await ctx.session.layout.setLabel(dev, label);
+    return undefined;
   },
+  tests: [
+    { setup: [['umount-all']], args: ['/dev/sda1', 'ROOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'ROOT' } },
+    { args: ['/dev/sda1', 'ROOT'], error: /mounted/, title: 'set-label refused while mounted' },
+  ],
 });
 
-export const setUuid = defineCommand({
+export const setUuid = defineOp({
   name: 'set-uuid',
   group: 'filesystems',
   args: [device, { name: 'uuid', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set the UUID of a filesystem',
   description: `Set the UUID of the filesystem on a device (ext*, xfs, btrfs, swap: a UUID; vfat: a volume id
     XXXX-XXXX). Refused while it is mounted.`,
-  async run(ctx, [dev, uuid]) {
+  async impl(ctx, [dev, uuid]) {
     await ctx.session.layout.setUuid(dev, uuid);
+    return undefined;
   },
+  tests: [
+    {
+      setup: [['umount-all']],
+      args: ['/dev/sda1', '01234567-89ab-cdef-0123-456789abcdef'],
+      check: { run: ['vfs-uuid', '/dev/sda1'], expect: '01234567-89ab-cdef-0123-456789abcdef' },
+    },
+  ],
 });
 
-export const fsck = defineCommand({
+export const fsck = defineOp({
   name: 'fsck',
   group: 'filesystems',
   args: [{ name: 'fstype', type: 'string' }, device],
+  returns: 'int',
   needsLaunch: true,
   summary: 'check and repair a filesystem, printing fsck’s status',
   description: `Run the filesystem checker on an unmounted device, repairing what can be repaired without
     questions (fsck -a), and print fsck's status bits: 0 no errors, 1 errors corrected, 2 the
     system should be rebooted, 4 errors left uncorrected. fstype must match what is there.`,
-  async run(ctx, [type, dev]) {
+  async impl(ctx, [type, dev]) {
     const found = await ctx.session.vfsType(dev);
     if (found !== type && !(type === 'fat' && found === 'vfat'))
       throw new JootError('EINVAL', `${dev}: holds ${found || 'no filesystem'}, not ${type}`);
     const r = await ctx.session.layout.fsck(dev, { repair: true });
-    await ctx.out.lines([String(r.status)]);
+    return r.status;
   },
+  tests: [
+    { setup: [['umount-all']], args: ['ext2', '/dev/sda1'], expect: '0' },
+    { setup: [['umount-all']], args: ['xfs', '/dev/sda1'], error: /holds ext2, not xfs/ },
+  ],
 });
 
-export const e2fsck = defineCommand({
+export const e2fsck = defineOp({
   name: 'e2fsck',
   aliases: ['e2fsck-f'],
   group: 'filesystems',
@@ -104,78 +135,112 @@ export const e2fsck = defineCommand({
     { name: 'correct', type: 'bool', optional: true, named: true },
     { name: 'forceall', type: 'bool', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'check an ext2/3/4 filesystem',
   description: `Force a check of the ext2/3/4 filesystem on a device. correct:true fixes what is safe to fix
     without questions; forceall:true answers yes to everything. Without either, nothing is
     changed and any error found fails the command.`,
-  async run(ctx, [dev, correct, forceall]) {
+  async impl(ctx, [dev, correct, forceall]) {
     await ctx.session.layout.e2fsck(dev, { correct, forceall });
+    return undefined;
   },
+  tests: [
+    { setup: [['umount-all']], args: ['/dev/sda1'], expect: '' },
+    { setup: [['umount-all']], args: ['/dev/sda1', 'correct:true'], expect: '' },
+  ],
 });
 
-export const resize2fs = defineCommand({
+export const resize2fs = defineOp({
   name: 'resize2fs',
   group: 'filesystems',
   args: [device],
+  returns: 'none',
   needsLaunch: true,
   summary: 'grow or shrink an ext2/3/4 filesystem to fill its device',
   description: `Resize the ext2/3/4 filesystem on a device to the size of the device (after growing a
     partition or LV). It is checked with e2fsck first, as resize2fs requires.`,
-  async run(ctx, [dev]) {
+  async impl(ctx, [dev]) {
     await ctx.session.layout.resize2fs(dev);
+    return undefined;
   },
+  tests: [
+    {
+      setup: [['umount-all'], ['resize2fs-size', '/dev/sda1', '50M']],
+      args: ['/dev/sda1'],
+      check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
+    },
+  ],
 });
 
-export const resize2fsSize = defineCommand({
+export const resize2fsSize = defineOp({
   name: 'resize2fs-size',
   group: 'filesystems',
   args: [device, { name: 'size', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'resize an ext2/3/4 filesystem to a size',
   description: `Resize the ext2/3/4 filesystem on a device to size bytes (suffixes allowed: 500M, 2G).`,
-  async run(ctx, [dev, size]) {
+  async impl(ctx, [dev, size]) {
     await ctx.session.layout.resize2fs(dev, { size: parseSize(size, 'size') });
+    return undefined;
   },
+  tests: [
+    {
+      setup: [['umount-all']],
+      args: ['/dev/sda1', '50M'],
+      check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
+    },
+    { setup: [['umount-all']], args: ['/dev/sda1', 'lots'], error: /size/ },
+  ],
 });
 
-export const resize2fsM = defineCommand({
+export const resize2fsM = defineOp({
   name: 'resize2fs-m',
   group: 'filesystems',
   args: [device],
+  returns: 'none',
   needsLaunch: true,
   summary: 'shrink an ext2/3/4 filesystem to its minimum size',
   description: `Shrink the ext2/3/4 filesystem on a device as far as its content allows (resize2fs -M).`,
-  async run(ctx, [dev]) {
+  async impl(ctx, [dev]) {
     await ctx.session.layout.resize2fs(dev, { size: 'min' });
+    return undefined;
   },
+  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['e2fsck', '/dev/sda1'], expect: '' } }],
 });
 
-export const wipefs = defineCommand({
+export const wipefs = defineOp({
   name: 'wipefs',
   group: 'filesystems',
   args: [device],
+  returns: 'none',
   needsLaunch: true,
   summary: 'erase filesystem, LVM and partition-table signatures',
   description: `Erase the signatures (filesystem superblock magic, LVM label, RAID, partition table) on a
     device so nothing recognises it; the rest of the data stays. On a whole disk its partitions'
     signatures go first.`,
-  async run(ctx, [dev]) {
+  async impl(ctx, [dev]) {
     await ctx.session.layout.wipefs(dev);
+    return undefined;
   },
+  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }],
 });
 
-export const zeroDevice = defineCommand({
+export const zeroDevice = defineOp({
   name: 'zero-device',
   group: 'filesystems',
   args: [device],
+  returns: 'none',
   needsLaunch: true,
   summary: 'write zeroes over a whole device',
   description: `Make every byte of a device zero. Where the image allows it the space is given back (the
     image becomes sparse there) instead of writing zeroes.`,
-  async run(ctx, [dev]) {
+  async impl(ctx, [dev]) {
     await ctx.session.layout.zeroDevice(dev);
+    return undefined;
   },
+  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }],
 });
 
 function human(bytes: bigint): string {
@@ -190,7 +255,7 @@ function human(bytes: bigint): string {
   return i === 0 ? String(v) : v < 10 ? `${Math.ceil(v * 10) / 10}${units[i]}` : `${Math.ceil(v)}${units[i]}`;
 }
 
-async function dfRows(ctx: Ctx, h: boolean): Promise<string[]> {
+async function dfRows(ctx: OpContext, h: boolean): Promise<string[]> {
   const rows: string[][] = [['Filesystem', h ? 'Size' : '1K-blocks', 'Used', h ? 'Avail' : 'Available', 'Use%', 'Mounted on']];
   for (const m of ctx.session.mountpoints()) {
     const u = await ctx.session.layout.usage(m.device);
@@ -206,81 +271,111 @@ async function dfRows(ctx: Ctx, h: boolean): Promise<string[]> {
   );
 }
 
-export const df = defineCommand({
+// libguestfs's df returns one string; the rows here are a list so that each is guest text,
+// escaped on a terminal line by line as before (one string would escape its newlines).
+export const df = defineOp({
   name: 'df',
   group: 'filesystems',
   args: [],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'report the space used on the mounted filesystems',
   description: `Print the size, use and free space of each mounted filesystem in 1K blocks, as df does, with
     guest device names and guest mount points.`,
-  async run(ctx) {
-    await ctx.out.lines(await dfRows(ctx, false));
+  async impl(ctx) {
+    return dfRows(ctx, false);
   },
+  tests: [
+    {
+      disk: 'bootroot',
+      args: [],
+      expect:
+        /^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\n\/dev\/sda2 +\d+ +\d+ +\d+ +\d+% \/\n\/dev\/sda1 +\d+ +\d+ +\d+ +\d+% \/boot\n$/,
+    },
+  ],
 });
 
-export const dfH = defineCommand({
+export const dfH = defineOp({
   name: 'df-h',
   group: 'filesystems',
   args: [],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'df with human-readable sizes',
   description: `Like df, with sizes as 1.5G, 300M (powers of 1024).`,
-  async run(ctx) {
-    await ctx.out.lines(await dfRows(ctx, true));
+  async impl(ctx) {
+    return dfRows(ctx, true);
   },
+  tests: [{ args: [], expect: /^Filesystem +Size +Used +Avail +Use% +Mounted on\n\/dev\/sda1 +\d+M +\S+ +\d+M +\d+% \/\n$/ }],
 });
 
-export const blkid = defineCommand({
+export const blkid = defineOp({
   name: 'blkid',
   group: 'filesystems',
   args: [device],
+  returns: 'hash',
   needsLaunch: true,
   summary: 'print what blkid finds on a device',
   description: `Print blkid's low-level probe of a device as "KEY: value" lines: TYPE, UUID, LABEL, USAGE,
     and for a partition its PART_ENTRY_* fields.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines((await ctx.session.layout.blkid(dev)).map(([k, v]) => `${k}: ${v}`));
+  async impl(ctx, [dev]) {
+    return ctx.session.layout.blkid(dev);
   },
+  tests: [{ args: ['/dev/sda1'], expect: /(^|\n)TYPE: ext2\nUSAGE: filesystem\n(.*\n)*PART_ENTRY_NUMBER: 1\n/ }],
 });
 
-export const btrfsSubvolumeList = defineCommand({
+export const btrfsSubvolumeList = defineOp({
   name: 'btrfs-subvolume-list',
   group: 'filesystems',
   args: [{ name: 'fs', type: 'path' }],
+  returns: 'structs',
   needsLaunch: true,
   summary: 'list the subvolumes of a mounted btrfs',
   description: `List the subvolumes of the btrfs filesystem mounted at the guest directory fs, as structs:
     btrfssubvolume_id, btrfssubvolume_top_level_id, btrfssubvolume_path.`,
-  async run(ctx, [fs]) {
+  async impl(ctx, [fs]) {
     const subs = await ctx.session.layout.btrfsSubvolumeList(fs);
-    await ctx.out.lines(
-      structList(
-        subs.map((s) => [
-          ['btrfssubvolume_id', s.id],
-          ['btrfssubvolume_top_level_id', s.topLevel],
-          ['btrfssubvolume_path', s.path],
-        ]),
-      ),
-    );
+    return subs.map((s) => [
+      ['btrfssubvolume_id', s.id],
+      ['btrfssubvolume_top_level_id', s.topLevel],
+      ['btrfssubvolume_path', s.path],
+    ]);
   },
+  tests: [
+    { disk: 'fs:btrfs:200M', args: ['/'], expect: '' },
+    {
+      disk: 'fs:btrfs:200M',
+      setup: [['btrfs-subvolume-create', '/sub']],
+      args: ['/'],
+      expect: '[0] = {\n  btrfssubvolume_id: 256\n  btrfssubvolume_top_level_id: 5\n  btrfssubvolume_path: sub\n}',
+    },
+  ],
 });
 
-export const btrfsSubvolumeCreate = defineCommand({
+export const btrfsSubvolumeCreate = defineOp({
   name: 'btrfs-subvolume-create',
   aliases: ['btrfs-subvolume-create-opts'],
   group: 'filesystems',
   args: [{ name: 'dest', type: 'path' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create a btrfs subvolume',
   description: `Create a subvolume at the guest path dest, inside a mounted btrfs. It can then be mounted as
     btrfsvol:DEVICE/PATH.`,
-  async run(ctx, [dest]) {
+  async impl(ctx, [dest]) {
     await ctx.session.layout.btrfsSubvolumeCreate(dest);
+    return undefined;
   },
+  tests: [
+    { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
+    { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },
+  ],
 });
 
-export const commands = [
+export const commands: Command[] = [];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [
   mkfs,
   mkswap,
   setLabel,
@@ -297,7 +392,4 @@ export const commands = [
   blkid,
   btrfsSubvolumeList,
   btrfsSubvolumeCreate,
-];
-
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+] as const;

@@ -1,63 +1,13 @@
-// New image files on the host: sparse (and add it) and disk-create, with qemu-img. An existing
-// file is never overwritten.
+// New image files on the host: disk-create, with qemu-img. An existing file is never
+// overwritten. (sparse, which also adds the image as a drive, is jfish's: commands/sparse.ts.)
 import { existsSync } from 'node:fs';
 import { JootError } from '../../core/errors.js';
-import { run } from '../../core/run.js';
-import { defineCommand } from '../record.js';
 import { parseSize } from '../../core/numbers.js';
+import { IMAGE_FORMATS as FORMATS, qemuImgCreate, refuseExisting } from '../image-files.js';
+import { defineOp } from '../op.js';
+import type { Command } from '../record.js';
 
-const FORMATS = ['raw', 'qcow2', 'vmdk', 'vdi', 'vhdx', 'vpc'];
-
-function refuseExisting(file: string): void {
-  if (existsSync(file)) throw new JootError('EINVAL', `${file}: exists already (jfish never overwrites an image: remove it first)`);
-}
-
-async function qemuImgCreate(
-  file: string,
-  format: string,
-  size: number | undefined,
-  o: string[],
-  backing?: { file: string; format: string },
-): Promise<void> {
-  const args = ['create', '-q', '-f', format];
-  if (backing) args.push('-b', backing.file, '-F', backing.format);
-  if (o.length) args.push('-o', o.join(','));
-  args.push(file);
-  if (size !== undefined) args.push(String(size));
-  const r = await run('qemu-img', args, { allowFailure: true });
-  if (r.exitCode !== 0)
-    throw new JootError(
-      'ECMD',
-      r.stderr
-        .trim()
-        .split('\n')
-        .pop()
-        ?.replace(/^qemu-img:\s*/, '') || `qemu-img create failed (exit ${r.exitCode})`,
-    );
-}
-
-export const sparse = defineCommand({
-  name: 'sparse',
-  group: 'devices',
-  args: [
-    { name: 'filename', type: 'string' },
-    { name: 'size', type: 'string' },
-  ],
-  needsLaunch: false,
-  summary: 'create a sparse raw disk image and add it',
-  description: `Create a new, sparse raw image file of the given size (suffixes allowed: 100M, 10G) on the host
-    and add it as the next drive, as add does: use it before run.`,
-  async run(ctx, [file, size]) {
-    if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
-    if (ctx.readonly) throw new JootError('EINVAL', 'cannot add a new disk to a read-only (--ro) session');
-    const bytes = parseSize(size, 'size');
-    refuseExisting(file);
-    await qemuImgCreate(file, 'raw', bytes, []);
-    ctx.sessions.addDrive(file, { format: 'raw', readonly: false });
-  },
-});
-
-export const diskCreate = defineCommand({
+export const diskCreate = defineOp({
   name: 'disk-create',
   group: 'devices',
   args: [
@@ -70,13 +20,14 @@ export const diskCreate = defineCommand({
     { name: 'compat', type: 'string', optional: true, named: true },
     { name: 'clustersize', type: 'int', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: false,
   summary: 'create a new disk image file',
   description: `Create a new image file on the host: format raw, qcow2, vmdk, vdi, vhdx or vpc, of the given
     size (suffixes allowed; -1 with backingfile: the backing file's size). backingfile: and
     backingformat: make a copy-on-write overlay (qcow2); preallocation: off, metadata, falloc or
     full; compat: and clustersize: for qcow2. It is not added: use add.`,
-  async run(_ctx, [file, format, size, backingfile, backingformat, preallocation, compat, clustersize]) {
+  async impl(_ctx, [file, format, size, backingfile, backingformat, preallocation, compat, clustersize]) {
     if (!FORMATS.includes(format)) throw new JootError('EINVAL', `${format}: unsupported format (use ${FORMATS.join(', ')})`);
     const bytes = size === '-1' ? undefined : parseSize(size, 'size');
     if (bytes === undefined && !backingfile)
@@ -94,10 +45,24 @@ export const diskCreate = defineCommand({
     if (compat) o.push(`compat=${compat}`);
     if (clustersize !== undefined) o.push(`cluster_size=${clustersize}`);
     await qemuImgCreate(file, format, bytes, o, backingfile ? { file: backingfile, format: backingformat! } : undefined);
+    return undefined;
   },
+  // relative host paths: the test runner gives each test a fresh working directory
+  tests: [
+    {
+      disk: 'disk',
+      args: ['base.qcow2', 'qcow2', '10M', 'compat:1.1', 'clustersize:65536'],
+      check: { run: ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'], expect: '' },
+    },
+    { disk: 'disk', args: ['x.img', 'iso', '10M'], error: /iso: unsupported format/ },
+    { disk: 'disk', args: ['x.img', 'qcow2', '-1'], error: /size -1 needs backingfile/ },
+    { disk: 'disk', args: ['x.img', 'qcow2', '10M', 'backingformat:raw'], error: /backingformat: goes with backingfile/ },
+    { disk: 'disk', args: ['x.img', 'raw', '10M', 'preallocation:some'], error: /preallocation:some: use off/ },
+    { disk: 'disk', args: ['/etc', 'raw', '10M'], error: /\/etc: exists already/ },
+  ],
 });
 
-export const commands = [sparse, diskCreate];
+export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [diskCreate] as const;

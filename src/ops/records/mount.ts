@@ -1,42 +1,69 @@
 // Mounting guest filesystems into the guest's namespace (/ is the first one mounted).
-import { defineCommand } from '../record.js';
+import { defineOp } from '../op.js';
+import type { Command } from '../record.js';
 
-export const mount = defineCommand({
+export const mount = defineOp({
   name: 'mount',
   group: 'mount',
   args: [
     { name: 'mountable', type: 'mountable' },
     { name: 'mountpoint', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'mount a filesystem',
   description: `Mount the filesystem on the device at the mountpoint, a path inside the guest (mount the root
     filesystem at / first). Read-write, unless jfish was started with --ro, in which case it is
     mounted read-only as with mount-ro.`,
-  async run(ctx, [dev, mountpoint]) {
+  async impl(ctx, [dev, mountpoint]) {
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly });
+    return undefined;
   },
+  tests: [
+    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
+    {
+      disk: 'bootroot',
+      setup: [['umount-all']],
+      args: ['/dev/sda2', '/'],
+      check: { run: ['write', '/f', 'x'], expect: '' },
+      title: 'mount is read-write',
+    },
+    {
+      disk: 'bootroot',
+      readonly: true,
+      setup: [['umount-all']],
+      args: ['/dev/sda2', '/'],
+      check: { run: ['mounts'], expect: '/dev/sda2' },
+      title: 'mount on a read-only session',
+    },
+    { disk: 'part', args: ['/dev/sda1', '/'], error: /no filesystem found/, title: 'mount of a device with no filesystem fails' },
+  ],
 });
 
-export const mountRo = defineCommand({
+export const mountRo = defineOp({
   name: 'mount-ro',
   group: 'mount',
   args: [
     { name: 'mountable', type: 'mountable' },
     { name: 'mountpoint', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'mount a filesystem read-only',
   description: `Mount the filesystem on the device at the mountpoint, read-only. Nothing is written to the
     image: journals are not replayed.`,
-  async run(ctx, [dev, mountpoint]) {
+  async impl(ctx, [dev, mountpoint]) {
     await ctx.session.mount(dev, mountpoint, { readonly: true });
+    return undefined;
   },
+  tests: [
+    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
+  ],
 });
 
 const hasRo = (options: string): boolean => options.split(',').some((o) => o.trim() === 'ro');
 
-export const mountOptions = defineCommand({
+export const mountOptions = defineOp({
   name: 'mount-options',
   group: 'mount',
   args: [
@@ -44,16 +71,27 @@ export const mountOptions = defineCommand({
     { name: 'mountable', type: 'mountable' },
     { name: 'mountpoint', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'mount a filesystem with mount options',
   description: `Like mount, with a comma-separated list of mount options (ro, noatime, data=ordered, …). Mounts
     are always nosuid and nodev: suid and dev are refused.`,
-  async run(ctx, [options, dev, mountpoint]) {
+  async impl(ctx, [options, dev, mountpoint]) {
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined });
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'part',
+      setup: [['mkfs', 'ext2', '/dev/sda1']],
+      args: ['noatime', '/dev/sda1', '/'],
+      check: { run: ['mountpoints'], expect: '/dev/sda1: /' },
+    },
+    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['suid', '/dev/sda1', '/'], error: /suid/ },
+  ],
 });
 
-export const mountVfs = defineCommand({
+export const mountVfs = defineOp({
   name: 'mount-vfs',
   group: 'mount',
   args: [
@@ -62,67 +100,97 @@ export const mountVfs = defineCommand({
     { name: 'mountable', type: 'mountable' },
     { name: 'mountpoint', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'mount a filesystem with options, as a given filesystem type',
   description: `Like mount-options, with the filesystem type given (ext3 to mount an ext4-compatible journal as
     ext3, …) instead of the one blkid finds.`,
-  async run(ctx, [options, vfstype, dev, mountpoint]) {
+  async impl(ctx, [options, vfstype, dev, mountpoint]) {
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined, vfstype });
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'part',
+      setup: [['mkfs', 'ext2', '/dev/sda1']],
+      args: ['ro', 'ext2', '/dev/sda1', '/'],
+      check: { run: ['mounts'], expect: '/dev/sda1' },
+    },
+  ],
 });
 
-export const umount = defineCommand({
+export const umount = defineOp({
   name: 'umount',
   aliases: ['unmount'],
   group: 'mount',
   args: [{ name: 'pathordevice', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'unmount a filesystem',
   description: `Unmount the filesystem mounted at the given mountpoint, or from the given device.`,
-  async run(ctx, [what]) {
+  async impl(ctx, [what]) {
     await ctx.session.umount(what);
+    return undefined;
   },
+  tests: [
+    { args: ['/'], check: { run: ['mounts'], expect: '' } },
+    { disk: 'bootroot', args: ['/dev/sda1'], check: { run: ['mounts'], expect: '/dev/sda2' } },
+    { args: ['/nowhere'], error: /not mounted/ },
+  ],
 });
 
-export const umountAll = defineCommand({
+export const umountAll = defineOp({
   name: 'umount-all',
   aliases: ['unmount-all'],
   group: 'mount',
   args: [],
+  returns: 'none',
   needsLaunch: true,
   summary: 'unmount every filesystem',
   description: `Unmount every mounted filesystem, innermost first.`,
-  async run(ctx) {
+  async impl(ctx) {
     await ctx.session.umountAll();
+    return undefined;
   },
+  tests: [{ disk: 'bootroot', args: [], check: { run: ['mounts'], expect: '' } }],
 });
 
-export const mounts = defineCommand({
+export const mounts = defineOp({
   name: 'mounts',
   group: 'mount',
   args: [],
+  returns: 'strings',
   needsLaunch: true,
   summary: 'list the mounted devices',
   description: `List the devices of the mounted filesystems, one per line, in the order they were mounted.`,
-  async run(ctx) {
-    await ctx.out.lines(ctx.session.mounts());
+  async impl(ctx) {
+    return ctx.session.mounts();
   },
+  tests: [
+    { disk: 'bootroot', args: [], expect: '/dev/sda2\n/dev/sda1' },
+    { disk: 'part', args: [], expect: '' },
+  ],
 });
 
-export const mountpoints = defineCommand({
+export const mountpoints = defineOp({
   name: 'mountpoints',
   group: 'mount',
   args: [],
+  returns: 'hash',
   needsLaunch: true,
   summary: 'list the mounted filesystems and their mountpoints',
   description: `List the mounted filesystems as "DEVICE: MOUNTPOINT" per line (/dev/sda1: /), sorted by
     mountpoint.`,
-  async run(ctx) {
-    await ctx.out.lines(ctx.session.mountpoints().map((m) => `${m.device}: ${m.mountpoint}`));
+  async impl(ctx) {
+    return ctx.session.mountpoints().map((m) => [m.device, m.mountpoint]);
   },
+  tests: [
+    { disk: 'bootroot', args: [], expect: '/dev/sda2: /\n/dev/sda1: /boot' },
+    { disk: 'lvfs', args: [], expect: '/dev/VG/LV: /' },
+  ],
 });
 
-export const commands = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints];
+export const commands: Command[] = [];
 
 /** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [mount, mountRo, mountOptions, mountVfs, umount, umountAll, mounts, mountpoints] as const;

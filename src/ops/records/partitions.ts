@@ -1,214 +1,313 @@
 // Partition tables: guestfish's part-* commands and blockdev-getsize64, on the layout editor.
 // Sectors are 512 bytes; part-list reports bytes, as guestfish does.
-import { defineCommand } from '../record.js';
-import { structList } from '../structs.js';
+import type { Command } from '../record.js';
+import { defineOp } from '../op.js';
 
 const disk = { name: 'device', type: 'device' } as const;
 const partnum = { name: 'partnum', type: 'int' } as const;
 
-export const partList = defineCommand({
+export const partList = defineOp({
   name: 'part-list',
   group: 'devices',
   args: [disk],
+  returns: 'structs',
   needsLaunch: true,
   summary: 'list the partitions of a disk, with their bytes',
   description: `List the partitions in the table of a whole-disk device as guestfish prints them: part_num,
     part_start (first byte), part_end (last byte) and part_size, in bytes.`,
-  async run(ctx, [dev]) {
+  async impl(ctx, [dev]) {
     const parts = await ctx.session.layout.partList(dev);
-    await ctx.out.lines(
-      structList(
-        parts.map((p) => [
-          ['part_num', p.number],
-          ['part_start', p.start],
-          ['part_end', p.end],
-          ['part_size', p.size],
-        ]),
-      ),
-    );
+    return parts.map((p) => [
+      ['part_num', p.number],
+      ['part_start', p.start],
+      ['part_end', p.end],
+      ['part_size', p.size],
+    ]);
   },
+  tests: [
+    {
+      disk: 'bootroot',
+      args: ['/dev/sda'],
+      expect: `[0] = {
+  part_num: 1
+  part_start: 1048576
+  part_end: 34603007
+  part_size: 33554432
+}
+[1] = {
+  part_num: 2
+  part_start: 34603008
+  part_end: 104857599
+  part_size: 70254592
+}`,
+    },
+    { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
+  ],
 });
 
-export const partGetParttype = defineCommand({
+export const partGetParttype = defineOp({
   name: 'part-get-parttype',
   group: 'devices',
   args: [disk],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the partition table type: msdos or gpt',
   description: `Print the type of the partition table on a whole-disk device: msdos (MBR) or gpt.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines([await ctx.session.layout.partGetParttype(dev)]);
+  async impl(ctx, [dev]) {
+    return ctx.session.layout.partGetParttype(dev);
   },
+  tests: [
+    { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
+    { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
+  ],
 });
 
-export const partInit = defineCommand({
+export const partInit = defineOp({
   name: 'part-init',
   group: 'devices',
   args: [disk, { name: 'parttype', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'create an empty partition table',
   description: `Write a new, empty partition table of type mbr (also msdos) or gpt (also efi) on a
     whole-disk device. Every partition on it is forgotten (their data stays where it was until
     overwritten). Refused while anything on the disk is mounted.`,
-  async run(ctx, [dev, type]) {
+  async impl(ctx, [dev, type]) {
     await ctx.session.layout.partInit(dev, type);
+    return undefined;
   },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
+    { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
+    { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
+  ],
 });
 
-export const partAdd = defineCommand({
+export const partAdd = defineOp({
   name: 'part-add',
   group: 'devices',
   args: [disk, { name: 'prlogex', type: 'string' }, { name: 'startsect', type: 'int64' }, { name: 'endsect', type: 'int64' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'add a partition',
   description: `Add a partition from sector startsect to sector endsect (inclusive; 512-byte sectors). A
     negative endsect counts back from the end of the disk: -1 is the last usable sector. prlogex
     is primary, logical or extended (p, l, e); GPT has only primary partitions. The new partition
     has the Linux filesystem type (an extended one, type 5).`,
-  async run(ctx, [dev, kind, start, end]) {
+  async impl(ctx, [dev, kind, start, end]) {
     await ctx.session.layout.partAdd(dev, kind, start, end);
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'mbr']],
+      args: ['/dev/sda', 'p', '2048', '4095'],
+      check: { run: ['list-partitions'], expect: '/dev/sda1' },
+    },
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'gpt']],
+      args: ['/dev/sda', 'p', '2048', '-1'],
+      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
+    },
+  ],
 });
 
-export const partDisk = defineCommand({
+export const partDisk = defineOp({
   name: 'part-disk',
   group: 'devices',
   args: [disk, { name: 'parttype', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'a new partition table with one partition over the whole disk',
   description: `Write a new partition table (mbr or gpt) with a single partition from 1 MiB to the end of
     the disk: part-init and part-add in one step.`,
-  async run(ctx, [dev, type]) {
+  async impl(ctx, [dev, type]) {
     await ctx.session.layout.partDisk(dev, type);
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'disk',
+      args: ['/dev/sda', 'mbr'],
+      check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 1048576\n/ },
+    },
+  ],
 });
 
-export const partDel = defineCommand({
+export const partDel = defineOp({
   name: 'part-del',
   group: 'devices',
   args: [disk, partnum],
+  returns: 'none',
   needsLaunch: true,
   summary: 'delete a partition',
   description: `Delete partition partnum from the table of a whole-disk device. The other partitions keep
     their numbers (on MBR, logical partitions after a deleted one move down, as in the kernel).`,
-  async run(ctx, [dev, n]) {
+  async impl(ctx, [dev, n]) {
     await ctx.session.layout.partDel(dev, n);
+    return undefined;
   },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
+    { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
+  ],
 });
 
-export const partSetBootable = defineCommand({
+export const partSetBootable = defineOp({
   name: 'part-set-bootable',
   group: 'devices',
   args: [disk, partnum, { name: 'bootable', type: 'bool' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set or clear the bootable flag of a partition',
   description: `On MBR, set or clear the active (bootable) flag of the partition. On GPT, the
     LegacyBIOSBootable attribute.`,
-  async run(ctx, [dev, n, on]) {
+  async impl(ctx, [dev, n, on]) {
     await ctx.session.layout.partSetBootable(dev, n, on);
+    return undefined;
   },
+  tests: [{ disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } }],
 });
 
-export const partGetBootable = defineCommand({
+export const partGetBootable = defineOp({
   name: 'part-get-bootable',
   group: 'devices',
   args: [disk, partnum],
+  returns: 'bool',
   needsLaunch: true,
   summary: 'print whether a partition is bootable',
   description: `Print true if the partition has the bootable flag (MBR) or the LegacyBIOSBootable attribute
     (GPT), else false.`,
-  async run(ctx, [dev, n]) {
-    await ctx.out.lines([String(await ctx.session.layout.partGetBootable(dev, n))]);
+  async impl(ctx, [dev, n]) {
+    return ctx.session.layout.partGetBootable(dev, n);
   },
+  tests: [{ disk: 'part', args: ['/dev/sda', '1'], expect: 'false' }],
 });
 
-export const partSetName = defineCommand({
+export const partSetName = defineOp({
   name: 'part-set-name',
   group: 'devices',
   args: [disk, partnum, { name: 'name', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set the name of a GPT partition',
   description: `Set the name (label) of a GPT partition, at most 36 characters. MBR has no names.`,
-  async run(ctx, [dev, n, name]) {
+  async impl(ctx, [dev, n, name]) {
     await ctx.session.layout.partSetName(dev, n, name);
+    return undefined;
   },
+  tests: [
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
+    { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
+  ],
 });
 
-export const partGetName = defineCommand({
+export const partGetName = defineOp({
   name: 'part-get-name',
   group: 'devices',
   args: [disk, partnum],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the name of a GPT partition',
   description: `Print the name of a GPT partition (empty if it has none).`,
-  async run(ctx, [dev, n]) {
-    await ctx.out.lines([await ctx.session.layout.partGetName(dev, n)]);
+  async impl(ctx, [dev, n]) {
+    return ctx.session.layout.partGetName(dev, n);
   },
+  tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }],
 });
 
-export const partSetMbrId = defineCommand({
+export const partSetMbrId = defineOp({
   name: 'part-set-mbr-id',
   group: 'devices',
   args: [disk, partnum, { name: 'idbyte', type: 'int' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set the MBR partition type byte',
   description: `Set the type byte of an MBR partition, e.g. 0x83 (Linux), 0x8e (LVM), 0x82 (swap), 0x07
     (NTFS), 0x0c (FAT32 LBA). Numbers may be written in hex (0x…) or octal (0…).`,
-  async run(ctx, [dev, n, id]) {
+  async impl(ctx, [dev, n, id]) {
     await ctx.session.layout.partSetMbrId(dev, n, id);
+    return undefined;
   },
+  tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '142' } }],
 });
 
-export const partGetMbrId = defineCommand({
+export const partGetMbrId = defineOp({
   name: 'part-get-mbr-id',
   group: 'devices',
   args: [disk, partnum],
+  returns: 'int',
   needsLaunch: true,
   summary: 'print the MBR partition type byte',
   description: `Print the type byte of an MBR partition, in decimal as guestfish does (131 is 0x83).`,
-  async run(ctx, [dev, n]) {
-    await ctx.out.lines([String(await ctx.session.layout.partGetMbrId(dev, n))]);
+  async impl(ctx, [dev, n]) {
+    return ctx.session.layout.partGetMbrId(dev, n);
   },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], expect: '131' },
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
+  ],
 });
 
-export const partSetGptType = defineCommand({
+export const partSetGptType = defineOp({
   name: 'part-set-gpt-type',
   group: 'devices',
   args: [disk, partnum, { name: 'guid', type: 'string' }],
+  returns: 'none',
   needsLaunch: true,
   summary: 'set the type GUID of a GPT partition',
   description: `Set the partition type GUID of a GPT partition, e.g. 0FC63DAF-8483-4772-8E79-3D69D8477DE4
     (Linux filesystem) or C12A7328-F81F-11D2-BA4B-00A0C93EC93B (EFI System).`,
-  async run(ctx, [dev, n, guid]) {
+  async impl(ctx, [dev, n, guid]) {
     await ctx.session.layout.partSetGptType(dev, n, guid);
+    return undefined;
   },
+  tests: [
+    {
+      disk: 'part:100M:gpt',
+      args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
+      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
+    },
+  ],
 });
 
-export const partGetGptType = defineCommand({
+export const partGetGptType = defineOp({
   name: 'part-get-gpt-type',
   group: 'devices',
   args: [disk, partnum],
+  returns: 'string',
   needsLaunch: true,
   summary: 'print the type GUID of a GPT partition',
   description: `Print the partition type GUID of a GPT partition, in upper case.`,
-  async run(ctx, [dev, n]) {
-    await ctx.out.lines([await ctx.session.layout.partGetGptType(dev, n)]);
+  async impl(ctx, [dev, n]) {
+    return ctx.session.layout.partGetGptType(dev, n);
   },
+  tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' }],
 });
 
-export const blockdevGetsize64 = defineCommand({
+export const blockdevGetsize64 = defineOp({
   name: 'blockdev-getsize64',
   group: 'devices',
   args: [{ name: 'device', type: 'device' }],
+  returns: 'int64',
   needsLaunch: true,
   summary: 'print the size of a device in bytes',
   description: `Print the size in bytes of a disk, partition or logical volume.`,
-  async run(ctx, [dev]) {
-    await ctx.out.lines([String(await ctx.session.layout.blockdevGetsize64(dev))]);
+  async impl(ctx, [dev]) {
+    return ctx.session.layout.blockdevGetsize64(dev);
   },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
+    { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
+  ],
 });
 
-export const commands = [
+export const commands: Command[] = [];
+
+/** Converted to operation records (defineOp) move here from `commands`. */
+export const records = [
   partList,
   partGetParttype,
   partInit,
@@ -224,7 +323,4 @@ export const commands = [
   partSetGptType,
   partGetGptType,
   blockdevGetsize64,
-];
-
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+] as const;

@@ -1,27 +1,60 @@
 // Searching and identifying guest files: guestfish's grep family (grep, egrep, fgrep, their -i
 // and z variants) and file. Guest files are read through the guest reader only: patterns are
 // matched in JavaScript (see editing/grep.ts), and file(1) gets bytes on stdin, never a path.
-import { defineCommand } from '../record.js';
 import { grepFile, type GrepSyntax } from '../editing/grep.js';
 import { fileType } from '../editing/filetype.js';
+import { defineOp, type OpTest } from '../op.js';
+import type { Command } from '../record.js';
 
-const SYNTAX: Record<GrepSyntax, { prefix: string; what: string }> = {
-  basic: { prefix: '', what: 'a basic regular expression (grep)' },
-  extended: { prefix: 'e', what: 'an extended regular expression (grep -E)' },
-  fixed: { prefix: 'f', what: 'a fixed string (grep -F)' },
+const SYNTAX: Record<GrepSyntax, { what: string }> = {
+  basic: { what: 'a basic regular expression (grep)' },
+  extended: { what: 'an extended regular expression (grep -E)' },
+  fixed: { what: 'a fixed string (grep -F)' },
 };
 
-function grepCommand(syntax: GrepSyntax, insensitive: boolean, compressed: boolean) {
-  const name = `${compressed ? 'z' : ''}${SYNTAX[syntax].prefix}grep${insensitive ? 'i' : ''}`;
+/** The grep tests' file: `foo+bar` is literal in a basic or fixed pattern, `fo+bar` in an extended one. */
+const LINES = ['write', '/f', 'foo+bar\nfooobar\nFOO+BAR\nFOOOBAR\nother\n'];
+
+/** A gzip-compressed guest file /z.gz whose content has the line foo+bar (a tar archive, made on the host). */
+const GZIP_FILE = [
+  ['mkdir', '/d'],
+  ['write', '/d/f', '\nfoo+bar\n'],
+  ['tar-out', '/d', 'd.tar.gz', 'compress:gzip'],
+  ['upload', 'd.tar.gz', '/z.gz'],
+];
+
+function grepTests(name: string, syntax: GrepSyntax, insensitive: boolean): OpTest[] {
+  const match = syntax === 'extended' ? ['fooobar', 'FOOOBAR'] : ['foo+bar', 'FOO+BAR'];
+  const tests: OpTest[] = [{ setup: [LINES], args: ['foo+bar', '/f'], expect: match.slice(0, insensitive ? 2 : 1).join('\n') }];
+  if (name === 'grep') {
+    tests.push(
+      { title: 'no match prints nothing', setup: [LINES], args: ['nothing', '/f'], expect: '' },
+      { args: ['x', '/missing'], error: /\/missing: No such file or directory/ },
+    );
+  }
+  if (name === 'zgrep') {
+    tests.push({
+      title: 'a gzip-compressed file is decompressed',
+      setup: GZIP_FILE,
+      args: ['o+b', '/z.gz'],
+      expect: 'foo+bar',
+    });
+  }
+  return tests;
+}
+
+function grepOp<const N extends string>(name: N, syntax: GrepSyntax, insensitive: boolean, compressed: boolean) {
   const flags = [syntax === 'extended' ? '-E' : syntax === 'fixed' ? '-F' : '', insensitive ? '-i' : ''].filter(Boolean).join(' ');
   const like = `${compressed ? 'zgrep' : 'grep'}${flags ? ` ${flags}` : ''}`;
-  return defineCommand({
+  return defineOp({
     name,
     group: 'files',
     args: [
       { name: 'pattern', type: 'string' },
       { name: 'path', type: 'path' },
     ],
+    // libguestfs returns the lines as a list; these are the file's raw bytes, streamed
+    returns: 'stream',
     needsLaunch: true,
     summary: `print the lines of a ${compressed ? 'possibly gzip-compressed ' : ''}file matching ${syntax === 'fixed' ? 'a string' : 'a pattern'}${insensitive ? ', ignoring case' : ''}`,
     description: `Print the lines of the file that match the pattern, like "${like}": the pattern is
@@ -30,20 +63,32 @@ function grepCommand(syntax: GrepSyntax, insensitive: boolean, compressed: boole
       ${compressed ? 'A gzip-compressed file is decompressed first; any other file is searched as it is (bzip2 and xz are refused). ' : ''}No
       match prints nothing and is not an error. A final symlink is followed inside the guest; the
       file is streamed, whatever its size.`,
-    async run(ctx, [pattern, path]) {
+    async impl(ctx, [pattern, path]) {
       await grepFile(ctx.session.reader, path, pattern, { syntax, insensitive, compressed }, (b) => ctx.out.write(b));
+      return undefined;
     },
+    tests: grepTests(name, syntax, insensitive),
   });
 }
 
-export const grepCommands = (['basic', 'extended', 'fixed'] as const).flatMap((syntax) =>
-  [false, true].flatMap((compressed) => [false, true].map((insensitive) => grepCommand(syntax, insensitive, compressed))),
-);
+export const grep = grepOp('grep', 'basic', false, false);
+export const grepi = grepOp('grepi', 'basic', true, false);
+export const zgrep = grepOp('zgrep', 'basic', false, true);
+export const zgrepi = grepOp('zgrepi', 'basic', true, true);
+export const egrep = grepOp('egrep', 'extended', false, false);
+export const egrepi = grepOp('egrepi', 'extended', true, false);
+export const zegrep = grepOp('zegrep', 'extended', false, true);
+export const zegrepi = grepOp('zegrepi', 'extended', true, true);
+export const fgrep = grepOp('fgrep', 'fixed', false, false);
+export const fgrepi = grepOp('fgrepi', 'fixed', true, false);
+export const zfgrep = grepOp('zfgrep', 'fixed', false, true);
+export const zfgrepi = grepOp('zfgrepi', 'fixed', true, true);
 
-export const file = defineCommand({
+export const file = defineOp({
   name: 'file',
   group: 'files',
   args: [{ name: 'path', type: 'path' }],
+  returns: 'string',
   needsLaunch: true,
   summary: 'determine the type of a file',
   description: `Print what the path is, as guestfish does: "directory", "symbolic link" (a final link is
@@ -52,12 +97,18 @@ export const file = defineCommand({
     executable, …", "empty"; compressed data is looked into, as with file -z). file(1) reads the
     first 64 KiB of the file (an ELF object up to 64 MiB whole) on its standard input: it is never
     given a guest path.`,
-  async run(ctx, [path]) {
-    await ctx.out.lines([await fileType(ctx.session.reader, path)]);
+  async impl(ctx, [path]) {
+    return fileType(ctx.session.reader, path);
   },
+  tests: [
+    { setup: [['write', '/f', 'hello\n']], args: ['/f'], expect: 'ASCII text' },
+    { setup: [['touch', '/f']], args: ['/f'], expect: 'empty' },
+    { setup: [['mkdir', '/d']], args: ['/d'], expect: 'directory' },
+    { disk: 'sample', args: ['/bin'], expect: 'symbolic link' },
+    { args: ['/missing'], error: /\/missing: No such file or directory/ },
+  ],
 });
 
-export const commands = [...grepCommands, file];
+export const commands: Command[] = [];
 
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [grep, grepi, zgrep, zgrepi, egrep, egrepi, zegrep, zegrepi, fgrep, fgrepi, zfgrep, zfgrepi, file] as const;

@@ -3,20 +3,23 @@
 // created by name through the guest-rooted reader/writer, so neither a hostile archive nor
 // a hostile guest can make us touch a host file. Optional arguments are guestfish's
 // `name:value` words (compress:gzip numericowner:true excludes:PATTERN,...).
-import { printError } from '../../tools/cli.js';
+// The tests' host archives are relative paths: each test runs in a fresh host directory.
 import { JootError } from '../../core/errors.js';
-import { defineCommand } from '../record.js';
+import { defineOp, type OpContext } from '../op.js';
+import type { Command } from '../record.js';
 import { compressions, type Compression } from '../tar/compress.js';
 import { tarIn, tarOut, type TarIo } from '../tar/ops.js';
 import type { AttrOptions } from '../tar/xattrs.js';
 
-function io(name: string): TarIo {
-  return {
-    stdin: process.stdin,
-    stderr: process.stderr,
-    warn: (m) => printError('jfish', `${name}: ${m}`),
-  };
+function io(ctx: OpContext): TarIo {
+  return { stdin: ctx.stdin, stderr: ctx.stderr, warn: (m) => ctx.warn(m) };
 }
+
+/** A guest directory /d with one file, f = "hello\n". */
+const TREE = [
+  ['mkdir', '/d'],
+  ['write', '/d/f', 'hello\n'],
+];
 
 function compression(v: string | undefined): Compression {
   if (v === undefined || v === '') return 'none';
@@ -51,7 +54,7 @@ const attrsInDoc = `xattrs:true, selinux:true and acls:true restore what GNU tar
     attributes) is reported and skipped without failing the command. Without them the
     archive's attributes are ignored.`;
 
-export const tarOutCmd = defineCommand({
+export const tarOutOp = defineOp({
   name: 'tar-out',
   group: 'transfer',
   args: [
@@ -64,6 +67,8 @@ export const tarOutCmd = defineCommand({
     { name: 'selinux', type: 'bool', optional: true, named: true },
     { name: 'acls', type: 'bool', optional: true, named: true },
   ],
+  // to - the archive's bytes go to the output as they are
+  returns: 'stream',
   needsLaunch: true,
   summary: 'pack a guest directory into a host tar file',
   description: `Pack the contents of the guest directory into the local file tarfile (- for
@@ -74,18 +79,34 @@ export const tarOutCmd = defineCommand({
     skipped with a warning. ${compressDoc} excludes:PATTERN,... leaves out members matching
     any of the wildcard patterns (separated by commas or spaces; as GNU tar --exclude: * also
     matches /, and a pattern may match the end of a name). ${attrsOutDoc}`,
-  async run(ctx, [dir, local, compress, numericowner, excludes, xattrs, selinux, acls]) {
+  async impl(ctx, [dir, local, compress, numericowner, excludes, xattrs, selinux, acls]) {
     const opts = {
       compress: compression(compress),
       numericOwner: numericowner === true,
       excludes: (excludes ?? '').split(/[\s,]+/).filter((p) => p !== ''),
       attrs: attrOptions(xattrs, selinux, acls),
     };
-    await tarOut(ctx.session, dir, local, ctx.out, opts, io('tar-out'));
+    await tarOut(ctx.session, dir, local, ctx.out, opts, io(ctx));
+    return undefined;
   },
+  tests: [
+    // a pax archive: the member ./f, then its content
+    { setup: TREE, args: ['/d', '-'], expect: /\.\/f\0[\s\S]*\0hello\n/ },
+    { title: 'excludes leave a member out', setup: TREE, args: ['/d', '-', 'excludes:f'], expect: /^(?![\s\S]*hello)/ },
+    {
+      title: 'a gzip archive in a host file, read back by tar-in',
+      setup: [...TREE, ['mkdir', '/e']],
+      args: ['/d', 'd.tar.gz', 'compress:gzip'],
+      expect: '',
+      check: { run: ['tar-in', 'd.tar.gz', '/e', 'compress:gzip'], expect: '' },
+    },
+    { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
+    { setup: TREE, args: ['/d/f', '-'], error: /\/d\/f: Not a directory/ },
+    { setup: TREE, args: ['/d', '-', 'compress:rar'], error: /compress: 'rar' is not one of/ },
+  ],
 });
 
-export const tarInCmd = defineCommand({
+export const tarInOp = defineOp({
   name: 'tar-in',
   group: 'transfer',
   args: [
@@ -96,6 +117,7 @@ export const tarInCmd = defineCommand({
     { name: 'selinux', type: 'bool', optional: true, named: true },
     { name: 'acls', type: 'bool', optional: true, named: true },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'unpack a host tar file into a guest directory',
   description: `Unpack the local tar file tarfile (- for standard input) into the existing guest
@@ -108,12 +130,24 @@ export const tarInCmd = defineCommand({
     through the guest's /etc/passwd and /etc/group. Reads ustar, pax and GNU archives.
     ${compressDoc} A member that cannot be extracted is reported and skipped, and the command
     then fails. ${attrsInDoc} Refused in a read-only session.`,
-  async run(ctx, [local, dir, compress, xattrs, selinux, acls]) {
-    await tarIn(ctx.session, local, dir, { compress: compression(compress), attrs: attrOptions(xattrs, selinux, acls) }, io('tar-in'));
+  async impl(ctx, [local, dir, compress, xattrs, selinux, acls]) {
+    await tarIn(ctx.session, local, dir, { compress: compression(compress), attrs: attrOptions(xattrs, selinux, acls) }, io(ctx));
+    return undefined;
   },
+  tests: [
+    {
+      title: 'unpack an archive made by tar-out',
+      setup: [...TREE, ['tar-out', '/d', 'd.tar'], ['mkdir', '/e']],
+      args: ['d.tar', '/e'],
+      check: { run: ['cat', '/e/f'], expect: 'hello' },
+    },
+    { title: 'an empty file is an empty archive', args: ['/dev/null', '/'], check: { run: ['ls', '/'], expect: 'lost+found' } },
+    { args: ['/proc/sys/kernel/ostype', '/'], error: /ostype: This does not look like a tar archive/ },
+    { args: ['missing.tar', '/'], error: /missing\.tar: No such file or directory/ },
+    { readonly: true, args: ['/dev/null', '/'], error: /read-only/ },
+  ],
 });
 
-export const commands = [tarInCmd, tarOutCmd];
+export const commands: Command[] = [];
 
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [tarInOp, tarOutOp] as const;

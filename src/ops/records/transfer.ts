@@ -3,51 +3,88 @@
 // GuestWriter (refused in a read-only session); host paths are relative to the current
 // directory (see lcd). A progress bar goes to stderr for transfers over 8 MiB when stderr is
 // a terminal. tar-in / tar-out are in tar.ts.
-import { printError } from '../../tools/cli.js';
+//
+// The tests' host files: each test runs in a fresh host directory (the records' test runner
+// makes it its working directory), so relative host paths land there and go with it;
+// /proc/sys/kernel/ostype ("Linux") is a host file of known content on every Linux host.
 import { JootError } from '../../core/errors.js';
 import { usage } from '../args.js';
-import { defineCommand, type Command } from '../record.js';
+import { defineOp, type OpContext } from '../op.js';
+import type { ArgSpec, Command } from '../record.js';
 import { copyIn, copyOut, download, upload, type TransferIo } from '../transfer-ops.js';
 
-function io(name: string): TransferIo {
-  return {
-    stderr: process.stderr,
-    warn: (m) => printError('jfish', `${name}: ${m}`),
-  };
+function io(ctx: OpContext): TransferIo {
+  return { stdin: ctx.stdin, stderr: ctx.stderr, warn: (m) => ctx.warn(m) };
 }
 
-export const uploadCmd = defineCommand({
+export const uploadOp = defineOp({
   name: 'upload',
   group: 'transfer',
   args: [
     { name: 'filename', type: 'filein' },
     { name: 'remotefilename', type: 'path' },
   ],
+  returns: 'none',
   needsLaunch: true,
   summary: 'upload a host file into the guest',
   description: `Copy the local file filename (- for standard input) to remotefilename in the guest,
     creating it or truncating it first. A final symlink of remotefilename is followed inside the
     guest. The file is streamed, whatever its size.`,
-  async run(ctx, [local, remote]) {
-    await upload(ctx.session, local, remote, { ...io('upload'), stdin: process.stdin });
+  async impl(ctx, [local, remote]) {
+    await upload(ctx.session, local, remote, io(ctx));
+    return undefined;
   },
+  tests: [
+    {
+      title: 'upload a host file made by download',
+      setup: [
+        ['write', '/f', 'hello\n'],
+        ['download', '/f', 'local.txt'],
+      ],
+      args: ['local.txt', '/g'],
+      check: { run: ['cat', '/g'], expect: 'hello' },
+    },
+    { args: ['/proc/sys/kernel/ostype', '/f'], check: { run: ['cat', '/f'], expect: 'Linux' } },
+    {
+      title: 'a character device is streamed: /dev/null truncates',
+      setup: [['write', '/f', 'hello']],
+      args: ['/dev/null', '/f'],
+      check: { run: ['filesize', '/f'], expect: '0' },
+    },
+    { args: ['missing.txt', '/f'], error: /missing\.txt: No such file or directory/ },
+    { readonly: true, args: ['/dev/null', '/f'], error: /read-only/ },
+  ],
 });
 
-export const downloadCmd = defineCommand({
+export const downloadOp = defineOp({
   name: 'download',
   group: 'transfer',
   args: [
     { name: 'remotefilename', type: 'path' },
     { name: 'filename', type: 'fileout' },
   ],
+  // to - the file's bytes go to the output as they are
+  returns: 'stream',
   needsLaunch: true,
   summary: 'download a guest file to the host',
   description: `Copy the guest file remotefilename to the local file filename (- for standard
     output), creating or truncating it. A final symlink of remotefilename is followed inside the
     guest. The file is streamed, whatever its size.`,
-  async run(ctx, [remote, local]) {
-    await download(ctx.session, remote, local, ctx.out, io('download'));
+  async impl(ctx, [remote, local]) {
+    await download(ctx.session, remote, local, ctx.out, io(ctx));
+    return undefined;
   },
+  tests: [
+    { setup: [['write', '/f', 'hello\n']], args: ['/f', '-'], expect: 'hello' },
+    {
+      setup: [['write', '/f', 'hello\n']],
+      args: ['/f', 'local.txt'],
+      expect: '',
+      check: { run: ['upload', 'local.txt', '/g'], expect: '' },
+    },
+    { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
+    { setup: [['mkdir', '/d']], args: ['/d', '-'], error: /\/d: Is a directory/ },
+  ],
 });
 
 /** Split `a b c DIR` into the sources and the directory; at least one source. */
@@ -58,33 +95,56 @@ function sourcesAndDir(cmd: Pick<Command, 'name' | 'args'>, first: string, rest:
   return [all, dir];
 }
 
-export const copyInCmd: Command = defineCommand({
+const copyInArgs = [
+  { name: 'localpath', type: 'string' },
+  { name: 'remotedir', type: 'string', variadic: true },
+] as const satisfies readonly ArgSpec[];
+
+export const copyInOp = defineOp({
   name: 'copy-in',
   group: 'transfer',
-  args: [
-    { name: 'localpath', type: 'string' },
-    { name: 'remotedir', type: 'string', variadic: true },
-  ],
+  args: copyInArgs,
+  returns: 'none',
   needsLaunch: true,
   summary: 'copy host files or directories into the guest',
   description: `copy-in localpath [localpath ...] remotedir: copy each local file or directory,
     recursively, into remotedir, an existing guest directory. Modes, times and numeric owners are
     kept and symlinks are copied as links with their target unchanged. An entry already in the
     way in the guest (a file or a symlink) is replaced, never written through.`,
-  async run(ctx, [first, rest]) {
-    const [locals, dir] = sourcesAndDir(copyInCmd, first, rest);
+  async impl(ctx, [first, rest]) {
+    const [locals, dir] = sourcesAndDir({ name: 'copy-in', args: copyInArgs }, first, rest);
     if (!dir.startsWith('/')) throw new JootError('EINVAL', `remotedir: '${dir}' is not an absolute path (it must start with /)`);
-    await copyIn(ctx.session, locals, dir, io('copy-in'));
+    await copyIn(ctx.session, locals, dir, io(ctx));
+    return undefined;
   },
+  tests: [
+    {
+      title: 'copy-in a host tree made by copy-out',
+      setup: [
+        ['mkdir-p', '/d/e'],
+        ['write', '/d/e/f', 'hello\n'],
+        ['copy-out', '/d', '.'],
+        ['mkdir', '/in'],
+      ],
+      args: ['d', '/in'],
+      check: { run: ['cat', '/in/d/e/f'], expect: 'hello' },
+    },
+    { args: ['/proc/sys/kernel/ostype', '/'], check: { run: ['cat', '/ostype'], expect: 'Linux' } },
+    { args: ['/dev/null'], error: /expected at least 2 arguments: usage: copy-in localpath remotedir\.\.\./ },
+    { args: ['/dev/null', 'd'], error: /remotedir: 'd' is not an absolute path/ },
+  ],
 });
 
-export const copyOutCmd: Command = defineCommand({
+const copyOutArgs = [
+  { name: 'remotepath', type: 'path' },
+  { name: 'localdir', type: 'string', variadic: true },
+] as const satisfies readonly ArgSpec[];
+
+export const copyOutOp = defineOp({
   name: 'copy-out',
   group: 'transfer',
-  args: [
-    { name: 'remotepath', type: 'path' },
-    { name: 'localdir', type: 'string', variadic: true },
-  ],
+  args: copyOutArgs,
+  returns: 'none',
   needsLaunch: true,
   summary: 'copy guest files or directories to the host',
   description: `copy-out remotepath [remotepath ...] localdir: copy each guest file or directory,
@@ -93,15 +153,29 @@ export const copyOutCmd: Command = defineCommand({
     and a host entry in the way is replaced, never written through. Modes (without set-user-ID
     and set-group-ID), times and, as root, numeric owners are kept; device nodes, FIFOs and
     sockets are skipped with a warning.`,
-  async run(ctx, [first, rest]) {
-    const [remotes, dir] = sourcesAndDir(copyOutCmd, first, rest);
+  async impl(ctx, [first, rest]) {
+    const [remotes, dir] = sourcesAndDir({ name: 'copy-out', args: copyOutArgs }, first, rest);
     const bad = remotes.find((r) => !r.startsWith('/'));
     if (bad !== undefined) throw new JootError('EINVAL', `remotepath: '${bad}' is not an absolute path (it must start with /)`);
-    await copyOut(ctx.session, remotes, dir, io('copy-out'));
+    await copyOut(ctx.session, remotes, dir, io(ctx));
+    return undefined;
   },
+  tests: [
+    {
+      title: 'copy-out a guest tree (the host copy is read back by upload)',
+      setup: [
+        ['mkdir-p', '/d/e'],
+        ['write', '/d/e/f', 'hello\n'],
+      ],
+      args: ['/d', '.'],
+      check: { run: ['upload', 'd/e/f', '/g'], expect: '' },
+    },
+    { args: ['/missing', '.'], error: /\/missing: No such file or directory/ },
+    { args: ['/f'], error: /expected at least 2 arguments: usage: copy-out remotepath localdir\.\.\./ },
+    { args: ['/f', 'g', '.'], error: /remotepath: 'g' is not an absolute path/ },
+  ],
 });
 
-export const commands = [uploadCmd, downloadCmd, copyInCmd, copyOutCmd];
+export const commands: Command[] = [];
 
-/** Converted to operation records (defineOp) move here from `commands`. */
-export const records = [] as const;
+export const records = [uploadOp, downloadOp, copyInOp, copyOutOp] as const;

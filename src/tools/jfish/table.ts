@@ -9,6 +9,7 @@ import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
 import { commands as partitions, records as partitionsRecords } from '../../ops/records/partitions.js';
 import { commands as images, records as imagesRecords } from '../../ops/records/images.js';
+import { commands as sparse } from './commands/sparse.js';
 import { commands as filesystems, records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { commands as fsadmin, records as fsadminRecords } from '../../ops/records/fsadmin.js';
 import { commands as lvm, records as lvmRecords } from '../../ops/records/lvm.js';
@@ -18,6 +19,7 @@ import { commands as inspection, records as inspectionRecords } from '../../insp
 import { commands as transfer, records as transferRecords } from '../../ops/records/transfer.js';
 import { commands as tar, records as tarRecords } from '../../ops/records/tar.js';
 import { commands as editing, records as editingRecords } from '../../ops/records/editing.js';
+import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { commands as search, records as searchRecords } from '../../ops/records/search.js';
 import { commands as guest, records as guestRecords } from '../../inspect/records/guest.js';
 import { commands as hivex, records as hivexRecords } from '../../ops/records/hivex.js';
@@ -32,6 +34,7 @@ export const commands: readonly Command[] = [
   ...views(devicesRecords),
   ...partitions,
   ...views(partitionsRecords),
+  ...sparse,
   ...images,
   ...views(imagesRecords),
   ...filesystems,
@@ -52,6 +55,7 @@ export const commands: readonly Command[] = [
   ...views(tarRecords),
   ...editing,
   ...views(editingRecords),
+  ...views(fstabRecords),
   ...guest,
   ...views(guestRecords),
   ...inspection,
