@@ -48,6 +48,13 @@ module.exports = {
       from: { path: '^src/tools/([^/]+)/' },
       to: { path: '^src/tools/[^/]+/', pathNot: '^src/tools/$1/' },
     },
+    {
+      name: 'one-command-runner',
+      severity: 'error',
+      comment: 'every external command starts in src/core/run.ts (one -v trace, one environment policy)',
+      from: { path: '^src/', pathNot: '^src/core/run\\.ts$' },
+      to: { path: '^(node:)?child_process$|(^|/)node_modules/execa/', dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

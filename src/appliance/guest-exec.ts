@@ -43,9 +43,9 @@
 //
 // run.ts's `run` buffers a command's output and has no way to stop it from outside; here stdout
 // streams to the caller at the pace it reads (a guest program may print gigabytes, or hang), and
-// a timeout, an interrupt or a closed reader must kill the whole namespace. So this drives execa
-// directly, tracing with run.ts's trace().
-import { spawn } from 'node:child_process';
+// a timeout, an interrupt or a closed reader must kill the whole namespace. So this starts the
+// container with run.ts's startCommand (execa, unawaited) or spawnProcess (joot enter), which
+// trace it as run does. The environment is the guest's alone (setupEnv): no C locale of joot's.
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
@@ -53,7 +53,7 @@ import { trackLive, untrackLive } from './cleanup.js';
 import { confineEnv } from './guest-confine.js';
 import { relayCommand } from './guest-tty.js';
 import { JootError } from '../core/errors.js';
-import { loadExeca, quoteForTrace, run, trace } from '../core/run.js';
+import { factsOf, quoteForTrace, run, spawnProcess, startCommand } from '../core/run.js';
 
 export interface GuestMount {
   /** the guest path (for messages) */
@@ -299,6 +299,7 @@ export async function prepareGuestRoot(o: {
       throw new JootError(
         'ECMD',
         `could not set up the guest environment: ${lastLine(r.stderr.split(o.dir).join('')) || `exit ${r.exitCode}`}`,
+        factsOf(r),
       );
   } catch (e) {
     await release().catch(() => undefined);
@@ -327,11 +328,11 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
   if (o.foreground) return guestExecForeground(o);
   if (!o.stdout) throw new JootError('EINVAL', 'guestExec: no stdout receiver');
   const { cmd, args } = guestExecCommand(o);
-  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}`);
-  const { execa } = await loadExeca();
-  const child = execa(cmd, args, {
+  const { child } = await startCommand(cmd, args, {
+    traceAs: quoteForTrace('guest-exec', [o.root, ...o.argv]),
     env: setupEnv(o),
     extendEnv: false,
+    locale: 'inherit',
     stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     buffer: false,
     reject: false,
@@ -390,7 +391,12 @@ export async function guestExec(o: GuestExecOptions): Promise<GuestExecResult> {
     if (why === 'closed') return { exitCode: 0, stderr };
     if (!ready.includes('ready')) {
       const tail = lastLine(stderr.split(o.root).join('')) || (r.signal ? `killed by ${r.signal}` : `exit ${r.exitCode}`);
-      throw new JootError('ECMD', `could not set up the guest environment: ${tail}`);
+      throw new JootError('ECMD', `could not set up the guest environment: ${tail}`, {
+        command: [cmd, ...args],
+        exitCode: r.exitCode,
+        signal: r.signal,
+        stderr,
+      });
     }
     if (r.signal) return { exitCode: 128 + (signalNumber(r.signal) ?? 0), signal: r.signal, stderr };
     return { exitCode: r.exitCode ?? 0, stderr };
@@ -414,10 +420,16 @@ async function guestExecForeground(o: GuestExecOptions): Promise<GuestExecResult
   const container = guestExecCommand(o);
   const tty = process.stdin.isTTY === true || process.stdout.isTTY === true || process.stderr.isTTY === true;
   const { cmd, args } = tty ? relayCommand(o.root, container.cmd, container.args) : container;
-  trace(`${quoteForTrace('guest-exec', [o.root, ...o.argv])}${tty ? ' (on a pty of its own)' : ''}`);
-  // node's own spawn, not execa: this is the enter client's one command, and loading execa would
-  // cost a tenth of the enter. setpriv's pdeathsig ends the container (or the relay) if joot dies.
-  const child = spawn(cmd, args, { env: setupEnv(o), stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+  // spawnProcess (node's own spawn), not execa: this is the enter client's one command, and
+  // loading execa would cost a tenth of the enter. setpriv's pdeathsig ends the container (or the
+  // relay) if joot dies.
+  const child = spawnProcess(cmd, args, {
+    traceAs: `${quoteForTrace('guest-exec', [o.root, ...o.argv])}${tty ? ' (on a pty of its own)' : ''}`,
+    env: setupEnv(o),
+    extendEnv: false,
+    locale: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+  });
   const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
     child.once('error', (error) => resolve({ exitCode: null, signal: null, error }));
     child.once('close', (exitCode, signal) => resolve({ exitCode, signal }));

@@ -8,7 +8,8 @@ import { parseJsonExact } from '../core/json.js';
 import { JootError } from '../core/errors.js';
 import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from './image-headers.js';
 import { checkNamedPath, type BackingAllowance } from './named-path.js';
-import { run, type RunResult } from '../core/run.js';
+import { factsOf, run, type RunResult } from '../core/run.js';
+import { imageInUse } from './qemu-lock.js';
 import type { ImageFormat } from './types.js';
 
 export interface ImageLayer {
@@ -88,8 +89,10 @@ function qemuRefusal(given: string, r: RunResult, spec: string, path: string): J
     .filter(Boolean);
   // a lock conflict is two lines: "Could not open 'X': Failed to get shared "write" lock" and
   // "Is another process using the image [X]?" — the first says what happened
-  const locked = lines.find((l) => /lock/i.test(l));
-  if (locked) return new JootError('EBUSY', `${given}: in use by another process (${locked.replace(/^Could not open '[^']*': /, '')})`);
+  for (const l of lines) {
+    const busy = imageInUse(given, l.replace(/^Could not open '[^']*': /, ''), factsOf(r));
+    if (busy) return busy;
+  }
   const msg = lines.pop() ?? `qemu-img exit ${r.exitCode}`;
   return bad(given, `not a usable disk image: ${msg}`);
 }
@@ -297,7 +300,8 @@ async function checkConsistency(given: string, chain: ImageLayer[], readonly: bo
         } catch {
           /* stdout empty: keep stderr */
         }
-        if (/lock/i.test(detail)) throw new JootError('EBUSY', `${who}: in use by another process (${detail})`);
+        const busy = imageInUse(who, detail, factsOf(r));
+        if (busy) throw busy;
         throw bad(who, `corrupt ${l.format} image: ${detail}`);
       }),
   );

@@ -15,7 +15,7 @@
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { JootError } from '../core/errors.js';
+import { JootError, isMissingProgram } from '../core/errors.js';
 import { run, trace, commandError, type Runner } from '../core/run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
@@ -218,7 +218,7 @@ export async function scanLvm(hostDevices: string[], runner: Runner = run): Prom
   try {
     r = await runner('lvm', fullreportArgs(devices), { env, allowFailure: true, timeoutMs: 120_000 });
   } catch (e) {
-    if (/ENOENT/.test(e instanceof Error ? e.message : String(e))) {
+    if (isMissingProgram(e)) {
       throw new JootError('EUNSUPPORTED', "lvm is not installed (package lvm2): cannot read the guest's LVM volume groups", { cause: e });
     }
     throw e;

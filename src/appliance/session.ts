@@ -135,7 +135,7 @@ export class Session implements AsyncDisposable {
   private canonicalError(e: unknown): unknown {
     if (e instanceof JootError) {
       const msg = this.canonicalText(e.message);
-      return msg === e.message ? e : new JootError(e.code, msg, { cause: e.cause });
+      return msg === e.message ? e : e.withMessage(msg);
     }
     if (e instanceof Error) return new JootError('EIO', this.canonicalText(e.message), { cause: e });
     return e;

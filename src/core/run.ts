@@ -1,12 +1,14 @@
-// The one wrapper around execa: every external command joot runs goes through here,
-// so tracing (-v), error messages and environment hygiene are the same everywhere.
+// The one command runner: every external command joot runs starts here (run, spawnProcess,
+// startCommand, spawnHelper; .dependency-cruiser.cjs keeps it so), so tracing (-v), error
+// facts and environment hygiene are the same everywhere.
 // execa is loaded on first use: loading it costs ~28 ms, and the quick joot commands (list,
-// delete, create, an enter that joins a ready joot) run no external command through here.
-import type { ResultPromise } from 'execa';
-import { JootError } from './errors.js';
+// delete, create, an enter that joins a ready joot) use only spawnProcess (node's spawn).
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Options as ExecaOptions, ResultPromise } from 'execa';
+import { JootError, type ErrorFacts } from './errors.js';
 
 let execaModule: Promise<typeof import('execa')> | undefined;
-export function loadExeca(): Promise<typeof import('execa')> {
+function loadExeca(): Promise<typeof import('execa')> {
   execaModule ??= import('execa');
   return execaModule;
 }
@@ -38,6 +40,8 @@ export interface RunOptions {
 
 export interface RunResult {
   command: string;
+  /** the program and its arguments, as run (absent in results made up by tests) */
+  argv?: readonly string[];
   exitCode: number;
   stdout: string;
   stderr: string;
@@ -49,6 +53,24 @@ const baseEnv: Record<string, string> = {
   LANG: 'C',
   LVM_SUPPRESS_FD_WARNINGS: '1',
 };
+
+/** Whose environment a started program gets (see envFor). */
+export interface EnvPolicy {
+  /** extra variables, over the rest */
+  env?: Record<string, string>;
+  /**
+   * 'C' (the default): the C locale, so joot can parse what the program says. 'inherit': no
+   * locale of joot's: for programs that talk to the user (their editor, a `!cmd`, joot or
+   * jfish re-running itself) and guest programs, whose environment is their own.
+   */
+  locale?: 'C' | 'inherit';
+  /** false: `env` (with the C locale, unless 'inherit') is all the program gets, nothing of joot's own */
+  extendEnv?: boolean;
+}
+
+export function envFor(o: EnvPolicy): Record<string, string | undefined> {
+  return { ...(o.extendEnv === false ? {} : process.env), ...(o.locale === 'inherit' ? {} : baseEnv), ...o.env };
+}
 
 export function quoteForTrace(cmd: string, args: readonly string[]): string {
   return [cmd, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -62,10 +84,15 @@ function lastLines(text: string, n = 3): string {
   return lines.slice(-n).join('; ');
 }
 
-/** An error naming the command, its exit code and the last lines of its stderr. */
+/** The facts of a finished command, for an error about it. */
+export function factsOf(r: RunResult): ErrorFacts {
+  return { command: r.argv, exitCode: r.exitCode, stderr: r.stderr };
+}
+
+/** An error naming the command, its exit code and the last lines of its stderr; the same as fields. */
 export function commandError(r: RunResult): JootError {
   const tail = lastLines(r.stderr) || lastLines(r.stdout) || 'no output';
-  return new JootError('ECMD', `${r.command.split(' ')[0]} failed (exit ${r.exitCode}): ${tail}`);
+  return new JootError('ECMD', `${r.command.split(' ')[0]} failed (exit ${r.exitCode}): ${tail}`, factsOf(r));
 }
 
 export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) => Promise<RunResult>;
@@ -73,12 +100,14 @@ export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) =
 /** Run a command to completion. Never uses a shell: arguments are passed as data. */
 export const run: Runner = async (cmd, args, opts = {}) => {
   const command = quoteForTrace(cmd, args);
+  const argv = [cmd, ...args];
   trace(command);
   const { execa } = await loadExeca();
   const r = await execa(cmd, [...args], {
     input: opts.input,
     timeout: opts.timeoutMs,
-    env: { ...baseEnv, ...opts.env },
+    env: envFor(opts),
+    extendEnv: false,
     cwd: opts.cwd,
     reject: false,
     stripFinalNewline: false,
@@ -91,14 +120,73 @@ export const run: Runner = async (cmd, args, opts = {}) => {
       : r.signal
         ? `killed by ${r.signal}`
         : (r.originalMessage ?? r.shortMessage);
-    throw new JootError('ECMD', `${cmd}: ${why}`);
+    const started = r.timedOut || r.signal !== undefined;
+    throw new JootError('ECMD', `${cmd}: ${why}`, {
+      cause: r,
+      command: argv,
+      signal: r.signal,
+      timedOut: r.timedOut || undefined,
+      stderr: started ? String(r.stderr ?? '') : undefined,
+      spawnErrno: started ? undefined : r.code,
+    });
   }
-  const result: RunResult = { command, exitCode: r.exitCode ?? 0, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+  const result: RunResult = {
+    command,
+    argv,
+    exitCode: r.exitCode ?? 0,
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+  };
   if (result.exitCode !== 0 && !opts.allowFailure) throw commandError(result);
   return result;
 };
 
-export interface SpawnOptions {
+export interface SpawnOptions extends EnvPolicy {
+  cwd?: string;
+  stdio?: StdioOptions;
+  /** setsid: a session and process group of its own (a terminal's ^C is not for it) */
+  detached?: boolean;
+  /** the -v line, where the command line itself says less than this (default: the command line) */
+  traceAs?: string;
+}
+
+/**
+ * Start a program and hand back node's child, for what `run` cannot do: inherit the terminal
+ * (an editor, `!cmd`, joot re-running itself), stream binary data at the reader's pace (a
+ * compressor), pass extra descriptors (fd 3 status pipes). Node's spawn, not execa: it costs
+ * nothing to load (joot enter runs no other command) and never buffers. Traced like `run`;
+ * the caller handles 'error' (a program that cannot start) and the exit.
+ */
+export function spawnProcess(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+  trace(opts.traceAs ?? quoteForTrace(cmd, args));
+  return spawn(cmd, [...args], { env: envFor(opts), cwd: opts.cwd, stdio: opts.stdio, detached: opts.detached });
+}
+
+export type StartOptions = EnvPolicy & Omit<ExecaOptions, 'env' | 'extendEnv'> & { traceAs?: string };
+
+/**
+ * Start a program through execa and hand back its result promise unawaited, for a caller that
+ * reads its output as it comes or kills it from outside (a guest program, debootstrap, the
+ * long-running helpers). Traced like `run`. Wrapped in an object: the child is a thenable,
+ * which an async function's result would wait for.
+ */
+export async function startCommand<O extends StartOptions>(
+  cmd: string,
+  args: readonly string[],
+  opts: O,
+): Promise<{ child: ResultPromise<O> }> {
+  const { env, locale, extendEnv, traceAs, ...rest } = opts;
+  trace(traceAs ?? quoteForTrace(cmd, args));
+  const { execa } = await loadExeca();
+  const child = execa(cmd, [...args], {
+    ...rest,
+    env: envFor({ env, locale, extendEnv }),
+    extendEnv: false,
+  }) as unknown as ResultPromise<O>;
+  return { child };
+}
+
+export interface HelperOptions {
   env?: Record<string, string>;
   cwd?: string;
 }
@@ -109,14 +197,11 @@ export interface SpawnOptions {
  * tears things down in order; and PR_SET_PDEATHSIG through setpriv, so a helper
  * never outlives a joot that was SIGKILLed.
  */
-export async function spawnHelper(cmd: string, args: readonly string[], opts: SpawnOptions = {}): Promise<{ child: ResultPromise }> {
-  const full = ['--pdeathsig', 'TERM', '--', cmd, ...args];
-  trace(`${quoteForTrace(cmd, args)} &`);
-  const { execa } = await loadExeca();
-  // wrapped: the child is a thenable, which an async function's result would wait for
-  const child = execa('setpriv', full, {
-    env: { ...baseEnv, ...opts.env },
+export function spawnHelper(cmd: string, args: readonly string[], opts: HelperOptions = {}) {
+  return startCommand('setpriv', ['--pdeathsig', 'TERM', '--', cmd, ...args], {
+    env: opts.env,
     cwd: opts.cwd,
+    traceAs: `${quoteForTrace(cmd, args)} &`,
     reject: false,
     detached: true,
     stdin: 'ignore',
@@ -125,7 +210,6 @@ export async function spawnHelper(cmd: string, args: readonly string[], opts: Sp
     encoding: 'utf8',
     cleanup: false,
   });
-  return { child };
 }
 
 /** Retry `fn` while it fails with a busy device (udev's blkid holds it briefly after close). */
@@ -136,14 +220,20 @@ export async function retryWhileBusy<T>(fn: () => Promise<T>, what: string, trie
       return await fn();
     } catch (e) {
       last = e;
-      const msg = e instanceof Error ? e.message : String(e);
-      // mke2fs says a device someone holds open exclusively for a moment is "apparently in use"
-      if (!/busy|EBUSY|apparently in use/i.test(msg)) throw e;
+      if (!isBusy(e)) throw e;
       trace(`${what}: busy, retrying`);
       await sleep(delayMs);
     }
   }
   throw last;
+}
+
+/** A device someone holds for a moment, as the failed command said it. */
+function isBusy(e: unknown): boolean {
+  // what the command said, where the error keeps it (the message may quote a file name);
+  // mke2fs says a device someone holds open exclusively for a moment is "apparently in use"
+  const text = e instanceof JootError && e.stderr ? e.stderr : e instanceof Error ? e.message : String(e);
+  return /busy|EBUSY|apparently in use/i.test(text);
 }
 
 export function sleep(ms: number): Promise<void> {

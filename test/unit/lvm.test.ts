@@ -356,7 +356,7 @@ describe('scanLvm', () => {
 
   it('says lvm2 is missing when lvm cannot be started', async () => {
     const runner: Runner = async () => {
-      throw new JootError('ECMD', 'lvm: spawn lvm ENOENT');
+      throw new JootError('ECMD', 'lvm: spawn lvm ENOENT', { command: ['lvm'], spawnErrno: 'ENOENT' });
     };
     await expect(scanLvm(DEVS, runner)).rejects.toMatchObject({ code: 'EUNSUPPORTED', message: expect.stringMatching(/lvm2/) });
   });

@@ -4,6 +4,7 @@ import { writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { startHelper, helperMessage } from '../helper.js';
+import { imageInUse } from '../qemu-lock.js';
 import type { ImageInfo } from '../image.js';
 import { attachLoop } from './loop.js';
 import { chainOptions } from './qemu-options.js';
@@ -20,10 +21,10 @@ export function qsdArgs(image: ImageInfo, exportFile: string, pidFile: string, r
   ];
 }
 
-export function refusal(image: ImageInfo, stderr: string): JootError {
+export function refusal(image: ImageInfo, stderr: string, exitCode?: number): JootError {
   const msg = helperMessage(stderr, 'qemu-storage-daemon');
-  if (/lock/i.test(msg)) return new JootError('EBUSY', `${image.given}: in use by another process (${msg})`);
-  return new JootError('EFORMAT', `${image.given}: cannot open image: ${msg}`);
+  const facts = { command: ['qemu-storage-daemon'], exitCode, stderr };
+  return imageInUse(image.given, msg, facts) ?? new JootError('EFORMAT', `${image.given}: cannot open image: ${msg}`, facts);
 }
 
 export const fuseBackend: AttachBackend = {
@@ -36,7 +37,7 @@ export const fuseBackend: AttachBackend = {
       stack: ctx.stack,
       // the pid file is written only after every export is up
       ready: async () => (await stat(pidFile).catch(() => undefined))?.isFile() === true,
-      failure: (stderr) => refusal(image, stderr),
+      failure: (stderr, exitCode) => refusal(image, stderr, exitCode),
     });
     const device = await attachLoop(exportFile, { readonly: ctx.readonly, partscan: true }, ctx.stack);
     return { device, backend: 'fuse', kernelPartitions: false };

@@ -4,6 +4,7 @@ import { JootError } from '../../core/errors.js';
 import { readFile, stat } from 'node:fs/promises';
 import { run, retryWhileBusy } from '../../core/run.js';
 import type { ImageInfo } from '../image.js';
+import { heldByQemu } from '../qemu-lock.js';
 import { loopDiskseq } from '../registry.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
 
@@ -97,5 +98,5 @@ async function refuseIfQemuHoldsIt(given: string, file: string): Promise<void> {
   const why = held.includes(QEMU_WRITE_HELD)
     ? 'a qemu process has it open for writing'
     : 'a qemu process has it open and does not share write access';
-  throw new JootError('EBUSY', `${given}: in use by another process (${why})`);
+  throw heldByQemu(given, why);
 }

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
-import { run, retryWhileBusy, sleep, type Runner } from '../../core/run.js';
+import { factsOf, run, retryWhileBusy, sleep, type Runner } from '../../core/run.js';
+import { imageInUse } from '../qemu-lock.js';
 import { processStart } from '../registry.js';
 import { settle } from '../udev.js';
 import type { ImageInfo } from '../image.js';
@@ -63,10 +64,11 @@ export function makeNbdBackend(deps: NbdDeps = defaultDeps): AttachBackend {
         const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly), { allowFailure: true });
         if (r.exitCode === 0) break;
         const msg = r.stderr.trim().split('\n').pop() ?? '';
-        if (/lock/i.test(msg))
-          throw new JootError('EBUSY', `${image.given}: in use by another process (${msg.replace(/^qemu-nbd:\s*/, '')})`);
+        const detail = msg.replace(/^qemu-nbd:\s*/, '');
+        const busy = imageInUse(image.given, detail, factsOf(r));
+        if (busy) throw busy;
         if (attempt >= 3 || !/busy|Device or resource/i.test(msg)) {
-          throw new JootError('EFORMAT', `${image.given}: cannot open image: ${msg.replace(/^qemu-nbd:\s*/, '')}`);
+          throw new JootError('EFORMAT', `${image.given}: cannot open image: ${detail}`, factsOf(r));
         }
         await sleep(20);
       }

@@ -2,7 +2,7 @@
 // line that says what went wrong, naming the device verbatim (callers rewrite host device
 // names into guest names, so the path must appear as it was passed).
 import { JootError, type JootErrorCode } from '../../core/errors.js';
-import { retryWhileBusy, run, type RunOptions, type RunResult } from '../../core/run.js';
+import { factsOf, retryWhileBusy, run, type RunOptions, type RunResult } from '../../core/run.js';
 
 export interface Command {
   cmd: string;
@@ -54,7 +54,7 @@ export function errorCodeFor(message: string): JootErrorCode {
 
 export function toolError(c: Command, device: string, r: RunResult): JootError {
   const msg = toolMessage(c.cmd, device, r.stderr, r.stdout, r.exitCode);
-  return new JootError(errorCodeFor(msg), msg);
+  return new JootError(errorCodeFor(msg), msg, factsOf(r));
 }
 
 /**

@@ -136,7 +136,10 @@ export async function applyPlan(
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       const state = done.length ? `; done before it failed: ${done.join(', ')}` : '; nothing was written';
-      throw new JootError(e instanceof JootError ? e.code : 'EIO', `${msg}${state}`, { cause: e });
+      throw new JootError(e instanceof JootError ? e.code : 'EIO', `${msg}${state}`, {
+        ...(e instanceof JootError ? e.facts() : {}),
+        cause: e,
+      });
     }
   };
 

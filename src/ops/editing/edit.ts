@@ -8,12 +8,12 @@
 // the file whose label is copied are the same node, and never one outside the guest. Only
 // regular files are edited. The editor only ever sees the host temp copy.
 import type { GuestFileReader, GuestFileWriter } from '../../appliance/guest-files.js';
-import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { JootError, errnoOf } from '../../core/errors.js';
+import { spawnProcess } from '../../core/run.js';
 import { guestRealpath } from '../file-ops.js';
 import { readSelinuxLabel, writeSelinuxLabel } from './xattr.js';
 
@@ -75,7 +75,8 @@ export const runEditorInTerminal: EditorRunner = async (argv) => {
   }
   try {
     return await new Promise<number>((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' });
+      // the user's editor on the user's terminal: their environment and locale, not joot's C
+      const child = spawnProcess(argv[0]!, argv.slice(1), { stdio: 'inherit', locale: 'inherit' });
       child.on('error', reject);
       child.on('close', (code, signal) => resolve(code ?? 128 + (signal ? (osConstants.signals[signal] ?? 0) : 0)));
     });

@@ -5,7 +5,7 @@
 // `file -zb` (looking inside compressed data). It gets the first 64 KiB, or the whole file for
 // an ELF object up to 64 MiB (its section headers are at the end of the file).
 import type { GuestFileReader } from '../../appliance/guest-files.js';
-import { JootError, errnoOf } from '../../core/errors.js';
+import { JootError, errnoOf, isMissingProgram } from '../../core/errors.js';
 import { run, type Runner } from '../../core/run.js';
 
 const HEAD_BYTES = 64 * 1024;
@@ -33,10 +33,8 @@ export async function describeBytes(data: Buffer, opts: { runner?: Runner; trunc
   try {
     out = (await runner('file', ['-zb', '-'], { input: data, timeoutMs: 30_000 })).stdout;
   } catch (e) {
-    if (e instanceof JootError && /ENOENT|not found/i.test(e.message)) {
+    if (isMissingProgram(e) || errnoOf(e) === 'ENOENT')
       throw new JootError('EUNSUPPORTED', "the host has no 'file' program (Debian package file)", { cause: e });
-    }
-    if (errnoOf(e) === 'ENOENT') throw new JootError('EUNSUPPORTED', "the host has no 'file' program (Debian package file)", { cause: e });
     throw e;
   }
   let line = out.replace(/\s*\n[\s\S]*$/, '').trim();

@@ -2,14 +2,10 @@
 // setfattr (package attr) on the host path GuestReader/GuestWriter resolved inside the guest.
 // Node has no xattr API. -h: the node itself, never a link's target (the path given is always
 // the already-resolved final node). Values go as hex, so any bytes survive.
-import { JootError } from '../../core/errors.js';
-import { run, type Runner } from '../../core/run.js';
+import { JootError, isMissingProgram } from '../../core/errors.js';
+import { factsOf, run, type Runner } from '../../core/run.js';
 
 const NAME = 'security.selinux';
-
-function missingTool(e: unknown): boolean {
-  return e instanceof JootError && e.code === 'ECMD' && /ENOENT|not found/i.test(e.message) && !/exit \d+/.test(e.message);
-}
 
 /**
  * The label as 0x… hex, or undefined when the file has none (or the filesystem keeps no
@@ -23,7 +19,7 @@ export async function readSelinuxLabel(host: string, warn?: (m: string) => void,
       timeoutMs: 30_000,
     });
   } catch (e) {
-    if (missingTool(e)) {
+    if (isMissingProgram(e)) {
       warn?.('getfattr is not installed (Debian package attr): an SELinux label is not kept');
       return undefined;
     }
@@ -38,19 +34,20 @@ export async function readSelinuxLabel(host: string, warn?: (m: string) => void,
 
 /** Set the label (hex from readSelinuxLabel) on the host node; errors name the guest path. */
 export async function writeSelinuxLabel(host: string, hex: string, guestPath: string, runner: Runner = run): Promise<void> {
-  if (!/^0x[0-9a-fA-F]+$/.test(hex)) throw new JootError('EINVAL', `${guestPath}: bad SELinux label value`);
+  if (!/^0x[0-9a-fA-F]+$/.test(hex)) throw new JootError('EINVAL', `${guestPath}: bad SELinux label value`, { guestPath });
   let r;
   try {
     r = await runner('setfattr', ['-h', '-n', NAME, '-v', hex, '--', host], { allowFailure: true, timeoutMs: 30_000 });
   } catch (e) {
-    if (missingTool(e))
+    if (isMissingProgram(e))
       throw new JootError('EUNSUPPORTED', `${guestPath}: setfattr is not installed (Debian package attr): the SELinux label was lost`, {
         cause: e,
+        guestPath,
       });
     throw e;
   }
   if (r.exitCode !== 0) {
     const why = r.stderr.trim().split('\n').pop()?.replace(/^.*: /, '') ?? `exit ${r.exitCode}`;
-    throw new JootError('EIO', `${guestPath}: the SELinux label could not be restored: ${why}`);
+    throw new JootError('EIO', `${guestPath}: the SELinux label could not be restored: ${why}`, { ...factsOf(r), guestPath });
   }
 }

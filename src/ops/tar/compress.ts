@@ -3,13 +3,12 @@
 // host's programs over stdin/stdout pipes, started as run.ts starts commands (no shell,
 // C locale, traced with -v). A Filter is fed with write() while its output is
 // read concurrently, so neither side can fill a pipe and deadlock.
-import { spawn } from 'node:child_process';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import zlib from 'node:zlib';
 import { JootError, errnoOf } from '../../core/errors.js';
-import { quoteForTrace, trace } from '../../core/run.js';
+import { quoteForTrace, spawnProcess } from '../../core/run.js';
 
 export const compressions = ['none', 'gzip', 'bzip2', 'xz', 'zstd', 'lzop', 'compress'] as const;
 export type Compression = (typeof compressions)[number];
@@ -114,34 +113,43 @@ async function onPath(prog: string): Promise<boolean> {
 async function programFilter(prog: string, args: string[]): Promise<Filter> {
   if (!(await onPath(prog)))
     throw new JootError('EUNSUPPORTED', `${prog}: program not found on the host (install it to use this compression)`);
-  trace(`${quoteForTrace(prog, args)} (pipe)`);
-  // plain spawn, not execa: execa drops stdout data that is not read at once, and this
-  // stdout is binary and read at the consumer's pace
-  const child = spawn(prog, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+  // spawnProcess (node's spawn), not execa: execa drops stdout data that is not read at once,
+  // and this stdout is binary and read at the consumer's pace
+  const child = spawnProcess(prog, args, { stdio: ['pipe', 'pipe', 'pipe'], traceAs: `${quoteForTrace(prog, args)} (pipe)` });
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  const command = [prog, ...args];
   let error: Error | undefined;
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (t: string) => {
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (t: string) => {
     stderr = (stderr + t).slice(-4096);
   });
-  child.stdin.on('error', (e) => {
+  stdin.on('error', (e) => {
     // EPIPE: the program died; wait() reports why
     error ??= new JootError('EIO', `${prog}: ${errnoOf(e) === 'EPIPE' ? 'stopped reading its input' : e.message}`);
   });
   const done = new Promise<void>((resolve, reject) => {
-    child.on('error', (e) => reject((error = new JootError('ECMD', `${prog}: ${e.message}`))));
+    child.on('error', (e) =>
+      reject((error = new JootError('ECMD', `${prog}: ${e.message}`, { cause: e, command, spawnErrno: errnoOf(e) }))),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) return resolve();
       const tail = stderr.trim().split('\n').filter(Boolean).pop();
-      error = new JootError('ECMD', `${prog} failed (${signal ? `killed by ${signal}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`);
+      error = new JootError('ECMD', `${prog} failed (${signal ? `killed by ${signal}` : `exit ${code}`})${tail ? `: ${tail}` : ''}`, {
+        command,
+        exitCode: code ?? undefined,
+        signal: signal ?? undefined,
+        stderr,
+      });
       reject(error);
     });
   });
   done.catch(() => undefined);
   return {
-    write: (c) => writeTo(child.stdin, c, () => error),
-    end: () => endOf(child.stdin),
-    output: child.stdout,
+    write: (c) => writeTo(stdin, c, () => error),
+    end: () => endOf(stdin),
+    output: stdout,
     wait: () => done,
     abort: () => {
       child.kill('SIGKILL');

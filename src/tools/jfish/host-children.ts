@@ -19,8 +19,9 @@
 //
 // Without root (no CAP_SYS_ADMIN for a PID namespace) the shell gets only the pdeathsig: it dies
 // with jfish, what it left running in the background does not.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { spawnProcess } from '../../core/run.js';
 
 interface Namespace {
   holder: ChildProcess;
@@ -45,12 +46,10 @@ function startNamespace(): Promise<Namespace | undefined> {
   return new Promise((resolve) => {
     let holder: ChildProcess;
     try {
-      holder = spawn(
+      holder = spawnProcess(
         'setpriv',
         ['--pdeathsig', 'KILL', '--', 'unshare', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', 'echo; exec sleep infinity'],
-        {
-          stdio: ['ignore', 'pipe', 'ignore'],
-        },
+        { stdio: ['ignore', 'pipe', 'ignore'] },
       );
     } catch {
       resolve(undefined);

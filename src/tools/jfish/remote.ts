@@ -19,10 +19,11 @@
 //                    'H' JSON HostRequest, '\n', then the bytes a pipeline reads (pipe only):
 //                        run this on the client's host shell and answer with 'S'
 //                    then 'D' JSON {status: number, ms: number}     ms: the server's time
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { lstatSync, mkdirSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { spawnProcess } from '../../core/run.js';
 import { hostShellCommand } from './host-children.js';
 
 export const FRAME_REQUEST = 0x52; // 'R'
@@ -176,7 +177,8 @@ function waitStatus(child: ChildProcess): Promise<number> {
 export function hostShell(cwd: () => string | undefined = () => undefined): HostShell {
   const sh = async (cmd: string, stdio: StdioOptions): Promise<ChildProcess> => {
     const { file, args } = await hostShellCommand(['-c', cmd]);
-    return spawn(file, args, { stdio, cwd: cwd() });
+    // the user's own command: their environment and locale, not joot's C
+    return spawnProcess(file, args, { stdio, cwd: cwd(), locale: 'inherit' });
   };
   return {
     async system(cmd) {

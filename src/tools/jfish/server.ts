@@ -8,13 +8,13 @@
 // script (`jfish --remote < SCRIPT`) through the same line runner as a local script, with its
 // host commands (`!cmd`, `<!cmd`, `| pipeline`) sent back to the client to run (RemoteShell).
 // See remote.ts for the protocol and why only our uid can connect.
-import { spawn } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, unlinkSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { printError } from '../cli.js';
 import { TextWriter } from '../../core/output.js';
+import { spawnProcess } from '../../core/run.js';
 import { ExitRequest } from './control.js';
 import { runScript, withOut } from './dispatch.js';
 import {
@@ -46,10 +46,12 @@ const STATUS_FD = 3;
 export function spawnServer(argv: readonly string[]): Promise<number> {
   const script = process.argv[1];
   if (!script) throw new Error('--listen: cannot tell which script to re-run');
-  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+  const child = spawnProcess(process.execPath, [...process.execArgv, script, ...argv], {
     detached: true, // setsid: no controlling terminal, its own process group
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    env: { ...process.env, [CHILD_ENV]: '1' },
+    // jfish itself again: the user's environment as it is (its host commands are the user's)
+    locale: 'inherit',
+    env: { [CHILD_ENV]: '1' },
   });
   const status = child.stdio[STATUS_FD] as NodeJS.ReadableStream & { destroy(): void };
   return new Promise((resolve) => {

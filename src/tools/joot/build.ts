@@ -12,10 +12,9 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { trackLive, untrackLive } from '../../appliance/cleanup.js';
 import { JootError } from '../../core/errors.js';
-import { isVerbose, run, trace } from '../../core/run.js';
+import { isVerbose, run, startCommand } from '../../core/run.js';
 import { checkName, parseSize } from './args.js';
 import { inspectImage } from './images.js';
 import type { Store } from './store.js';
@@ -70,7 +69,7 @@ export async function imageBuild(store: Store, name: string, o: BuildOptions): P
   if (!/^(https?|file):\/\//.test(mirror)) throw new JootError('EINVAL', `--mirror ${mirror}: not an http(s):// or file:// URL`);
 
   const work = store.workDir('build');
-  let child: ReturnType<typeof execa> | undefined;
+  let child: (Promise<unknown> & { pid?: number }) | undefined;
   const live: AsyncDisposable = {
     async [Symbol.asyncDispose]() {
       if (child?.pid) {
@@ -88,16 +87,21 @@ export async function imageBuild(store: Store, name: string, o: BuildOptions): P
   try {
     const root = join(work, 'root');
     o.log(`debootstrap --variant=minbase ${o.suite} from ${mirror} (this takes a while)`);
-    trace(`unshare --mount --propagation private debootstrap --variant=minbase ${o.suite} ${root} ${mirror}`);
-    child = execa('unshare', ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', o.suite, root, mirror], {
-      reject: false,
-      all: true,
-      detached: true, // its own process group: killed as a whole on ^C
-      stdout: isVerbose() ? 'inherit' : 'pipe',
-      stderr: isVerbose() ? 'inherit' : 'pipe',
-      env: { LC_ALL: 'C', PATH: `/usr/sbin:/usr/bin:/sbin:/bin${process.env.PATH ? `:${process.env.PATH}` : ''}` },
-    });
-    const r = await child;
+    const started = await startCommand(
+      'unshare',
+      ['--mount', '--propagation', 'private', '--', 'debootstrap', '--variant=minbase', o.suite, root, mirror],
+      {
+        traceAs: `unshare --mount --propagation private debootstrap --variant=minbase ${o.suite} ${root} ${mirror}`,
+        reject: false,
+        all: true,
+        detached: true, // its own process group: killed as a whole on ^C
+        stdout: isVerbose() ? 'inherit' : 'pipe',
+        stderr: isVerbose() ? 'inherit' : 'pipe',
+        env: { PATH: `/usr/sbin:/usr/bin:/sbin:/bin${process.env.PATH ? `:${process.env.PATH}` : ''}` },
+      },
+    );
+    child = started.child;
+    const r = await started.child;
     if (r.exitCode !== 0) {
       const tail = String(r.all ?? '')
         .trim()

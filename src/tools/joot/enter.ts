@@ -3,12 +3,11 @@
 // one and waits until it is ready; then runs CMD (default: the guest root's shell) in a
 // container on the holder's prepared tree, in a mount namespace made from the holder's
 // (appliance/guest-exec.ts, foreground). The exit status of CMD is the result.
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { JootError } from '../../core/errors.js';
 import { guestExec } from '../../appliance/guest-exec.js';
-import { isVerbose, trace } from '../../core/run.js';
+import { isVerbose, spawnProcess, trace } from '../../core/run.js';
 import { askEnter, sayBye } from './holder-client.js';
 import type { Failure, Hello } from './holder-protocol.js';
 import { Store, type JootMeta } from './store.js';
@@ -23,11 +22,13 @@ async function startHolder(jootDir: string, linger: number): Promise<void> {
   const script = process.argv[1];
   if (!script) throw new JootError('ESTATE', 'cannot find joot itself to start the holder');
   const argv = ['--mount', '--propagation', 'private', '--', process.execPath, script, '__holder', jootDir, String(linger)];
-  trace(`starting the holder: unshare ${argv.join(' ')}`);
-  const child = spawn('unshare', argv, {
+  const child = spawnProcess('unshare', argv, {
+    traceAs: `starting the holder: unshare ${argv.join(' ')}`,
     detached: true, // a session of its own: the terminal's ^C and hangup are not for it
     stdio: ['ignore', 'ignore', isVerbose() ? 'inherit' : 'ignore', 'pipe'],
-    env: { ...process.env, JOOT_IN_NS: '1', ...(isVerbose() ? { JOOT_VERBOSE: '1' } : {}) },
+    // joot itself again: the user's environment as it is (it gives guest programs their own)
+    locale: 'inherit',
+    env: { JOOT_IN_NS: '1', ...(isVerbose() ? { JOOT_VERBOSE: '1' } : {}) },
   });
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
   let text = '';

@@ -3,13 +3,12 @@
 // build.ts (image build --debootstrap), joots.ts (create/list/rename/delete/purge/save),
 // enter.ts, holder.ts, holder-client.ts and guest-setup.ts (enter), mount-plan.ts (where the
 // guest filesystems go).
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { reapDeadSessions } from '../../appliance/registry.js';
 import { requireRoot } from '../../core/privilege.js';
-import { setVerbose, trace } from '../../core/run.js';
+import { setVerbose, spawnProcess, trace } from '../../core/run.js';
 import { formatConfig, loadConfig } from '../config.js';
 import { runCli, UsageError, versionLine } from '../cli.js';
 import { jsonText } from '../../core/escape.js';
@@ -58,9 +57,11 @@ mounted after its last enter exits, default 10).
 /** Re-run this command in a private mount namespace (commands that mount, e.g. to inspect). */
 async function inPrivateNamespace(argv: string[]): Promise<number | undefined> {
   if (process.env.JOOT_IN_NS || process.env.JOOT_NO_UNSHARE === '1' || process.getuid?.() !== 0 || !process.argv[1]) return undefined;
-  const child = spawn('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, process.argv[1], ...argv], {
+  const child = spawnProcess('unshare', ['--mount', '--propagation', 'private', '--', process.execPath, process.argv[1], ...argv], {
     stdio: 'inherit',
-    env: { ...process.env, JOOT_IN_NS: '1' },
+    // joot itself again: the user's environment as it is
+    locale: 'inherit',
+    env: { JOOT_IN_NS: '1' },
   });
   return new Promise((resolve) => {
     child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0)));
