@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 mkdir -p .cache
 # lint and formatting (biome.json), on src, test, bench and scripts
 npx biome check --error-on-warnings . || { echo "test: lint or formatting failed (npx biome check --write . fixes the formatting)" >&2; exit 1; }
+# the layering (.dependency-cruiser.cjs): nothing imports upward, no tool imports another, no circles
+npx depcruise src bench --config .dependency-cruiser.cjs >&2 || { echo "test: the layering rules are broken (see above)" >&2; exit 1; }
 # the tests are type-checked against the code they test (the build checks src and bench only)
 npx tsc -p tsconfig.test.json || { echo "test: the tests do not type-check" >&2; exit 1; }
 report=.cache/vitest-report.json

@@ -67,7 +67,8 @@ export function guestFsError(e: unknown, display: string, words: FsErrorWords = 
   else if (code === 'EPERM' && words.eperm) found = ['EIO', words.eperm];
   else if (code !== undefined) found = REASONS[code];
   const [c, reason] = found ?? ['EIO', code ?? words.fallback];
-  return new JootError(c, `${display}: ${reason}`, { cause: e });
+  // a transfer's display may be the host side (copy-out DIR): only the others name guest paths
+  return new JootError(c, `${display}: ${reason}`, words === TRANSFER_WORDS ? { cause: e } : { cause: e, guestPath: display });
 }
 
 /** Refuse what is not an absolute guest path (not a string, a NUL byte, relative). */

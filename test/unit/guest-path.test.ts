@@ -49,3 +49,13 @@ describe('host paths', () => {
     expect(guestPathOf('/r', '/rx/etc')).toBeUndefined();
   });
 });
+
+describe('guest-path errors carry the guest path as a field', () => {
+  it('reader and writer errors name the guest path; transfer errors do not claim one', async () => {
+    const { guestFsError, READ_WORDS, TRANSFER_WORDS } = await import('../../src/appliance/guest-path.js');
+    const enoent = Object.assign(new Error('x'), { code: 'ENOENT' });
+    expect(guestFsError(enoent, '/etc/x', READ_WORDS).guestPath).toBe('/etc/x');
+    expect(guestFsError(enoent, '/etc/x', READ_WORDS).message).toBe('/etc/x: No such file or directory');
+    expect(guestFsError(enoent, 'host/dir', TRANSFER_WORDS).guestPath).toBeUndefined();
+  });
+});
