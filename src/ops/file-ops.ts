@@ -25,10 +25,28 @@ export async function openGuestFile(reader: GuestFileReader, guestPath: string):
 
 /** The lines of a guest file, streamed, without their \n (a final line without one counts). */
 export async function* guestLines(reader: GuestFileReader, guestPath: string): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  for await (const chunk of guestChunks(reader, guestPath, 64 * 1024)) {
+    let start = 0;
+    for (let i = chunk.indexOf(0x0a, 0); i !== -1; i = chunk.indexOf(0x0a, start)) {
+      pending.push(chunk.subarray(start, i));
+      yield Buffer.concat(pending).toString('utf8');
+      pending = [];
+      start = i + 1;
+    }
+    if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
+  }
+  if (pending.length) yield Buffer.concat(pending).toString('utf8');
+}
+
+/**
+ * A guest file's bytes in order, read `size` at a time into one reused buffer: each chunk is
+ * valid only until the next is asked for (copy what must outlive it). Closed when done.
+ */
+async function* guestChunks(reader: GuestFileReader, guestPath: string, size: number): AsyncGenerator<Buffer> {
   const fh = await openGuestFile(reader, guestPath);
   try {
-    let pending: Buffer[] = [];
-    const buf = Buffer.allocUnsafe(64 * 1024);
+    const buf = Buffer.allocUnsafe(size);
     for (;;) {
       let n: number;
       try {
@@ -36,17 +54,9 @@ export async function* guestLines(reader: GuestFileReader, guestPath: string): A
       } catch (e) {
         throw fsError(e, guestPath);
       }
-      if (n === 0) break;
-      let start = 0;
-      for (let i = buf.indexOf(0x0a, 0); i !== -1 && i < n; i = buf.indexOf(0x0a, start)) {
-        pending.push(buf.subarray(start, i));
-        yield Buffer.concat(pending).toString('utf8');
-        pending = [];
-        start = i + 1;
-      }
-      if (start < n) pending.push(Buffer.from(buf.subarray(start, n)));
+      if (n === 0) return;
+      yield buf.subarray(0, n);
     }
-    if (pending.length) yield Buffer.concat(pending).toString('utf8');
   } finally {
     await fh.close().catch(() => undefined);
   }
@@ -95,22 +105,7 @@ export async function checksum(reader: GuestFileReader, type: string, guestPath:
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
   }
   const hash = createHash(t);
-  const fh = await openGuestFile(reader, guestPath);
-  try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      let n: number;
-      try {
-        ({ bytesRead: n } = await fh.read(buf, 0, buf.length, null));
-      } catch (e) {
-        throw fsError(e, guestPath);
-      }
-      if (n === 0) break;
-      hash.update(buf.subarray(0, n));
-    }
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
+  for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) hash.update(chunk);
   return hash.digest('hex');
 }
 

@@ -65,17 +65,25 @@ async function throughFilter(filter: Filter, produce: () => Promise<void>, sink:
     await Promise.all([producing, consume]);
   } catch {
     // a compressor that died on its own explains a broken pipe better than the pipe does
-    const own = await Promise.race([
-      filter.wait().then(
-        () => undefined,
-        (x: unknown) => x,
-      ),
-      new Promise((r) => setTimeout(r, 200, undefined)),
-    ]);
+    const own = await ownFailure(filter);
     filter.abort();
     await Promise.allSettled([producing, consume]);
     throw own ?? failed;
   }
+}
+
+/**
+ * The error a (de)compressor reports of its own within a moment, if any: a filter that died
+ * on its own (bad data, a broken pipe it caused) explains the failure better than the pipe does.
+ */
+function ownFailure(filter: { wait(): Promise<unknown> }): Promise<unknown> {
+  return Promise.race([
+    filter.wait().then(
+      () => undefined,
+      (x: unknown) => x,
+    ),
+    new Promise((r) => setTimeout(r, 200, undefined)),
+  ]);
 }
 
 /** guestfish tar-out: pack the guest directory into the host file `local` (`-`: `out`). */
@@ -202,13 +210,7 @@ export async function tarIn(
     if (!filter) throw e;
     // A decompressor that died on its own (bad data) explains "Unexpected EOF" better: give
     // it a moment to report before stopping it.
-    const own = await Promise.race([
-      filter.wait().then(
-        () => undefined,
-        (x: unknown) => x,
-      ),
-      new Promise((r) => setTimeout(r, 200, undefined)),
-    ]);
+    const own = await ownFailure(filter);
     filter.abort();
     await pumping?.catch(() => undefined);
     throw own ?? e;
