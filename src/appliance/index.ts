@@ -9,3 +9,6 @@ export { probeImage, type ImageInfo, type ImageLayer } from './image.js';
 export { setVerbose } from '../core/run.js';
 export { requireRoot, NEEDS_ROOT } from '../core/privilege.js';
 export type * from './types.js';
+export { interruptedBy, signalExitCode } from './cleanup.js';
+export { hostHasNbd } from './attach/nbd.js';
+export { hostHasDeviceMapper } from './lvm.js';

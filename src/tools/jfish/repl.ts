@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Session } from '../../appliance/session.js';
+import type { Session } from '../../appliance/index.js';
 import type { CommandTable } from './command.js';
 import { complete, type CompletionSource, type DirEntry } from './completion.js';
 import { ExitRequest } from './control.js';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Session } from '../../appliance/index.js';
 import { oneLine } from '../../core/errors.js';
-import { interruptedBy } from '../../appliance/cleanup.js';
+import { interruptedBy } from '../../appliance/index.js';
 import { setVerbose } from '../../core/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';

@@ -2,7 +2,7 @@
 // inspected operating system's filesystems (-i) or the ones named (-m), as guestfish does.
 // Also the holder of jfish's session (Sessions), which `add` and `reopen` go through.
 import { JootError, oneLine } from '../../core/errors.js';
-import type { Session } from '../../appliance/session.js';
+import type { Session } from '../../appliance/index.js';
 import { inspectMount } from '../../inspect/mount-inspected.js';
 import type { MountSpec } from './argv.js';
 import type { SessionHolder } from './command.js';
