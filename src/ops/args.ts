@@ -83,6 +83,38 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
 }
 
 /**
+ * Check values given directly (the library's callers): the same rules as for words, on typed
+ * values. Missing required arguments, wrong types and bad shapes throw JootError('EINVAL').
+ */
+export function checkValues(cmd: Signature, values: readonly unknown[]): void {
+  cmd.args.forEach((spec, i) => {
+    const v = values[i];
+    if (v === undefined) {
+      if (spec.optional || spec.variadic) return;
+      throw new JootError('EINVAL', `${spec.name}: missing: usage: ${usage(cmd)}`);
+    }
+    for (const one of spec.variadic && Array.isArray(v) ? v : [v]) checkValue(spec, one);
+  });
+}
+
+function checkValue(spec: ArgSpec, v: unknown): void {
+  switch (spec.type) {
+    case 'int':
+      if (!Number.isInteger(v) || (v as number) < -(2 ** 31) || (v as number) >= 2 ** 31) throw bad(spec, String(v), 'a 32-bit integer');
+      return;
+    case 'int64':
+      if (!Number.isSafeInteger(v)) throw bad(spec, String(v), 'an integer');
+      return;
+    case 'bool':
+      if (typeof v !== 'boolean') throw bad(spec, String(v), 'a boolean (true or false)');
+      return;
+    default:
+      if (typeof v !== 'string') throw bad(spec, String(v), 'a string');
+      parseOne(spec, v);
+  }
+}
+
+/**
  * A command with named optional arguments (specProblems keeps them last): the positional
  * words first, then `name:value` words in any order, each name at most once. Values come
  * back in spec order, undefined for a name not given.

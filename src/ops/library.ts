@@ -5,6 +5,7 @@
 import { Session } from '../appliance/session.js';
 import { JootError } from '../core/errors.js';
 import { BufferWriter } from '../core/output.js';
+import { checkValues } from './args.js';
 import type { OpContext, OpDef, ReturnValue, Returns } from './op.js';
 import type { ArgSpec, ValueOf } from './arg-spec.js';
 
@@ -53,6 +54,11 @@ function bind(op: AnyOp): (target: Session | OpContext, ...args: unknown[]) => P
     const ctx = target instanceof Session ? libraryContext(target, collect) : target;
     if (op.needsLaunch && !ctx.session.launched) throw new JootError('EINVAL', `${op.name}: launch the session first`);
     const full = op.args.map((_: ArgSpec, i: number) => args[i]);
+    try {
+      checkValues(op, full);
+    } catch (e) {
+      throw (e as JootError).withMessage(`${op.name}: ${(e as JootError).message}`);
+    }
     const value = await op.impl(ctx, full as never);
     return op.returns === 'stream' && collect ? collect.bytes() : value;
   };

@@ -26,4 +26,12 @@ describe('ops library', () => {
     const fake = { launched: false } as unknown as Session;
     await expect(ops.ls({ session: fake } as never, '/')).rejects.toThrow(/^ls: launch the session first$/);
   });
+
+  it('checks the arguments as jfish does, before the operation runs', async () => {
+    const launched = { session: { launched: true } } as never;
+    await expect(ops.cat(launched, 'etc/passwd')).rejects.toThrow(/^cat: path: 'etc\/passwd' is not an absolute path/);
+    await expect(ops.mkfs(launched, 'ext4', 'sda1')).rejects.toThrow(/^mkfs: device: 'sda1' is not a device name/);
+    await expect(ops.cat(launched, 42 as never)).rejects.toThrow(/is not a string/);
+    await expect((ops.cat as (...a: unknown[]) => Promise<unknown>)(launched)).rejects.toThrow(/^cat: path: missing/);
+  });
 });
