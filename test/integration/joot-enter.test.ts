@@ -400,15 +400,23 @@ describe.skipIf(skipReason !== '')('joot', () => {
   it('twenty joots of one image entered at once each see only their own changes', async () => {
     const names = Array.from({ length: 20 }, (_, i) => `c${i}`);
     for (const n of names) await ok(['create', n, 'deb']);
+    // a linger longer than the test: on a loaded machine the default 10 s ran out for some
+    // joots before `cleanup`, which then released fewer than 20
+    const cfg = join(dir, 'linger-long.cfg');
+    writeFileSync(cfg, `joot_home = ${home}\nlinger = 600\n`);
+    const env = { JOOT_CONFIG: cfg };
     const rs = await Promise.all(
       names.map((n) =>
         joot(['enter', n, '--', 'sh', '-c', `echo ${n} > /root/who; ls /root | grep -c who-; echo ${n} > /root/who-${n}`], {
+          env,
           timeout: 300_000,
         }),
       ),
     );
     for (const r of rs) expect(r.exitCode, r.stderr).toBe(0);
-    const seen = await Promise.all(names.map((n) => joot(['enter', n, '--', 'sh', '-c', 'cat /root/who; ls /root'], { timeout: 300_000 })));
+    const seen = await Promise.all(
+      names.map((n) => joot(['enter', n, '--', 'sh', '-c', 'cat /root/who; ls /root'], { env, timeout: 300_000 })),
+    );
     for (const [i, r] of seen.entries()) expect(r.stdout).toBe(`c${i}\nwho\nwho-c${i}`);
     expect(await ok(['cleanup'])).toMatch(/released 20 joots kept ready/);
     await noneOfOurs();
