@@ -1,6 +1,6 @@
 // The layering of src, checked by `npm test` (npm run lint). Bottom up: core (errors, the
-// command runner, output) → hive (a pure parser) → appliance (images, devices, filesystems,
-// the Session) → ops (the library of guest operations) → inspect → tools. Nothing imports
+// command runner, output) → hive (a pure parser) → disk (the userspace engine: byte sources,
+// volumes, probes; no root, no mounts) → appliance (the kernel engine and the Session) → ops (the library of guest operations) → inspect → tools. Nothing imports
 // upward, no tool imports another tool, and there are no import circles.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -19,6 +19,13 @@ module.exports = {
       comment: 'src/hive depends on core only',
       from: { path: '^src/hive/' },
       to: { path: '^src/', pathNot: '^src/(core|hive)/' },
+    },
+    {
+      name: 'disk-below-appliance',
+      severity: 'error',
+      comment: 'src/disk (the userspace engine) depends on core only: it never attaches, mounts or reaches the Session',
+      from: { path: '^src/disk/' },
+      to: { path: '^src/', pathNot: '^src/(core|disk)/' },
     },
     {
       name: 'appliance-below-ops',

@@ -6,8 +6,8 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import { parseJsonExact } from '../core/json.js';
 import { JootError } from '../core/errors.js';
-import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from './image-headers.js';
-import { checkNamedPath, type BackingAllowance } from './named-path.js';
+import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from '../disk/containers/image-headers.js';
+import { checkNamedPath, type BackingAllowance } from '../disk/containers/named-path.js';
 import { factsOf, run, type RunResult } from '../core/run.js';
 import { imageInUse } from './qemu-lock.js';
 import type { ImageFormat } from './types.js';

@@ -24,8 +24,8 @@ import { open, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { probeImage, type ImageInfo, type ImageLayer, type ProbeOptions } from './image.js';
 import { trace } from '../core/run.js';
-import { checkNamedPath, type BackingAllowance } from './named-path.js';
-import { MAX_BACKING_NAME, QCOW2_MAGIC, readQcow2Extensions } from './qcow2-format.js';
+import { checkNamedPath, type BackingAllowance } from '../disk/containers/named-path.js';
+import { MAX_BACKING_NAME, QCOW2_MAGIC, readQcow2Extensions } from '../disk/containers/qcow2-format.js';
 
 export interface CachedProbe {
   info: ImageInfo;

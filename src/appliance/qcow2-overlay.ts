@@ -11,7 +11,7 @@
 // Facts from qemu's docs/interop/qcow2.txt; all fields big-endian.
 import { closeSync, fstatSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { JootError } from '../core/errors.js';
-import { EXT_BACKING_FORMAT, MAX_BACKING_NAME, QCOW2_MAGIC } from './qcow2-format.js';
+import { EXT_BACKING_FORMAT, MAX_BACKING_NAME, QCOW2_MAGIC } from '../disk/containers/qcow2-format.js';
 
 const CLUSTER_BITS = 16;
 const CLUSTER = 1 << CLUSTER_BITS; // 65536

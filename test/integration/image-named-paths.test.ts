@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { vmdkDescriptorRefs } from '../../src/appliance/image-headers.js';
+import { vmdkDescriptorRefs } from '../../src/disk/containers/image-headers.js';
 import { CAN_RUN } from './session-helpers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

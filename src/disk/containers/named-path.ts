@@ -11,7 +11,7 @@
 import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { JootError } from '../core/errors.js';
+import { JootError } from '../../core/errors.js';
 
 export interface BackingAllowance {
   /** directories whose files may be named (rule c) */

@@ -1,0 +1,96 @@
+// The one shape every layer of the userspace engine reads through: a byte source with a size
+// that reads any range. An image (raw file, qcow2, an NBD export), a partition, an LV, an md
+// array, an opened LUKS volume: each is a ByteSource over the ones below it. Nothing here
+// spawns a process or needs root.
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { JootError } from '../core/errors.js';
+
+export interface ByteSource {
+  /** what messages name: the image path as given, or the canonical guest device name */
+  readonly name: string;
+  /** bytes (a safe integer: a size beyond 2^53 is refused where it is read) */
+  readonly size: number;
+  /** Exactly `length` bytes from `offset`; a range past `size` is an EIO JootError naming the source. */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Release what the source holds (file handles, helper processes). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The error for a read outside a source (guest metadata pointing past the end). */
+export function outOfRange(src: { name: string; size: number }, offset: number, length: number): JootError {
+  return new JootError('EIO', `${src.name}: read of ${length} bytes at offset ${offset} is outside the device (size ${src.size})`);
+}
+
+export function checkRange(src: { name: string; size: number }, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > src.size) {
+    throw outOfRange(src, offset, length);
+  }
+}
+
+/** A host file read as it is (raw images, qcow2 data). Holes read as zeros; past the end is an error. */
+export class FileSource implements ByteSource {
+  private constructor(
+    readonly name: string,
+    readonly size: number,
+    private fh: FileHandle | undefined,
+  ) {}
+
+  /** Open `path` read-only; `name` is what messages call it (default: the path). */
+  static async open(path: string, name = path): Promise<FileSource> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      let size = st.size;
+      if (st.isBlockDevice()) {
+        // a block device's stat size is 0: sysfs has it, in 512-byte sectors
+        const dev = `${Math.floor(st.rdev / 256) & 0xfff}:${(st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00)}`;
+        size = Number((await readFile(`/sys/dev/block/${dev}/size`, 'utf8')).trim()) * 512;
+      }
+      return new FileSource(name, size, fh);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    checkRange(this, offset, length);
+    if (!this.fh) throw new JootError('ESTATE', `${this.name}: closed`);
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) break; // the file shrank under us: the rest reads as zeros
+      done += bytesRead;
+    }
+    return buf;
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close();
+  }
+}
+
+/** A byte range of another source (a partition, a linear LV): reads are checked against the range. */
+export class SliceSource implements ByteSource {
+  constructor(
+    private readonly base: ByteSource,
+    private readonly offset: number,
+    readonly size: number,
+    readonly name: string,
+  ) {
+    if (offset < 0 || size < 0 || offset + size > base.size) {
+      throw new JootError('EFORMAT', `${name}: lies outside ${base.name} (bytes ${offset}+${size}, device size ${base.size})`);
+    }
+  }
+
+  read(offset: number, length: number): Promise<Buffer> {
+    checkRange(this, offset, length);
+    return this.base.read(this.offset + offset, length);
+  }
+
+  /** A slice does not own its base. */
+  async close(): Promise<void> {}
+}
