@@ -9,16 +9,9 @@ import { lstat, mkdir, realpath, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, warn } from '../core/run.js';
 import { hasControlChars } from './guest-names.js';
+import type { Probe } from '../disk/types.js';
 
-export interface Probe {
-  type?: string;
-  /** exact, as the guest has it (the tools escape control characters on a terminal) */
-  label?: string;
-  uuid?: string;
-  /** partition table type when the device holds one (dos, gpt) */
-  ptType?: string;
-  usage?: string;
-}
+export type { Probe } from '../disk/types.js';
 
 /** Decode udev's \xHH encoding (the *_ENC values) into the exact string. */
 function decodeUdev(v: string): string {

@@ -1,6 +1,8 @@
 // The public shapes of the appliance layer. Every name a user sees is a canonical guest
 // name: /dev/sda, /dev/sda1, /dev/VG/LV, btrfsvol:/dev/sda1/@ — never a host device.
 
+export type { FilesystemInfo, LvInfo, PartitionInfo, PvInfo, VgInfo } from '../disk/types.js';
+
 export type ImageFormat = string; // 'raw' | 'qcow2' | 'vmdk' | 'vdi' | 'vhdx' | 'vpc' | anything qemu opens
 
 export type BackendName = 'nbd' | 'fuse' | 'loop';
@@ -31,58 +33,6 @@ export interface SessionOptions {
   backend?: BackendName;
   /** Trace external commands to stderr. */
   verbose?: boolean;
-}
-
-export interface PartitionInfo {
-  /** canonical name, /dev/sda1 */
-  name: string;
-  /** canonical name of the disk, /dev/sda */
-  disk: string;
-  number: number;
-  /** byte offset and size inside the disk */
-  start: number;
-  size: number;
-  /** 'dos' | 'gpt' */
-  scheme: string;
-  /** MBR type byte as 0x83, or GPT type GUID */
-  type: string;
-  uuid?: string;
-  label?: string;
-  /** MBR extended container (holds logical partitions, no filesystem) */
-  extended?: boolean;
-}
-
-export interface FilesystemInfo {
-  /** canonical mountable name */
-  name: string;
-  /** blkid type (ext4, xfs, btrfs, swap, vfat, ntfs, LVM2_member, …) or 'unknown' */
-  type: string;
-  label?: string;
-  uuid?: string;
-}
-
-export interface PvInfo {
-  name: string; // canonical device holding the PV, e.g. /dev/sda2
-  vg: string;
-  uuid: string;
-  size: number;
-}
-export interface VgInfo {
-  name: string;
-  uuid: string;
-  extentSize: number;
-  pvs: string[];
-  lvs: string[];
-}
-export interface LvInfo {
-  name: string; // /dev/VG/LV
-  vg: string;
-  lv: string;
-  uuid: string;
-  size: number;
-  segtype: string;
-  /** why it cannot be opened on this host, when it cannot */
-  unavailable?: string;
 }
 
 export interface MountOptions {
