@@ -5,6 +5,8 @@ import type { ByteSource } from '../source.js';
 import { checkRange } from '../source.js';
 
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** reads this large go straight to the base: a bulk copy would only flush the cache */
+const BULK_READ = 1024 * 1024;
 
 /** Least-recently-used buffers under a byte cap (Map keeps insertion order: re-insert = touch). */
 export class LruBytes<K> {
@@ -50,8 +52,8 @@ export class LruBytes<K> {
 
 /**
  * `base` read in aligned blocks of `blockSize` bytes, the recent ones kept (at most `capBytes`).
- * A read larger than a quarter of the cap goes straight to the base (a bulk copy would only
- * flush the cache). Concurrent reads of one block share one base read.
+ * A bulk read (over 1 MiB, or a quarter of the cap) goes straight to the base. Concurrent
+ * reads of one block share one base read.
  */
 export class CachedSource implements ByteSource {
   private readonly lru: LruBytes<number>;
@@ -76,14 +78,19 @@ export class CachedSource implements ByteSource {
   async read(offset: number, length: number): Promise<Buffer> {
     checkRange(this, offset, length);
     if (length === 0) return Buffer.alloc(0);
-    if (length > this.lru.capBytes / 4) return this.base.read(offset, length);
+    if (length > Math.min(this.lru.capBytes / 4, BULK_READ)) return this.base.read(offset, length);
     const bs = this.blockSize;
     const first = Math.floor(offset / bs);
     const last = Math.floor((offset + length - 1) / bs);
     const blocks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)));
-    const out = blocks.length === 1 ? blocks[0]! : Buffer.concat(blocks);
-    const start = offset - first * bs;
-    return Buffer.from(out.subarray(start, start + length));
+    const out = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      const from = i === 0 ? offset - first * bs : 0;
+      at += b.copy(out, at, from, Math.min(b.length, from + length - at));
+    }
+    return out;
   }
 
   private block(index: number): Promise<Buffer> {

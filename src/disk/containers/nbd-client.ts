@@ -52,12 +52,15 @@ class Reader {
   }
 }
 
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_OPTION_REPLY = 64 * 1024; // option replies are small; a bigger one is not a server we know
 
 export class NbdClient implements ByteSource {
   private queue: Promise<unknown> = Promise.resolve();
   private handle = 0n;
   private closed = false;
+  /** after a failed exchange the stream is out of step: every later read fails too */
+  private broken: JootError | undefined;
 
   private constructor(
     readonly name: string,
@@ -75,15 +78,21 @@ export class NbdClient implements ByteSource {
         sock.once('connect', resolve);
         sock.once('error', reject);
       });
-      const size = await handshake(sock, reader, name);
-      return new NbdClient(name, size, sock, reader);
+      // a server that never answers must not hang the open
+      const timer = setTimeout(() => sock.destroy(new Error(`no handshake in ${HANDSHAKE_TIMEOUT_MS / 1000} s`)), HANDSHAKE_TIMEOUT_MS);
+      try {
+        const size = await handshake(sock, reader, name);
+        return new NbdClient(name, size, sock, reader);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (e) {
       sock.destroy();
       throw e instanceof JootError ? e : new JootError('EIO', `${name}: NBD connection failed: ${(e as Error).message}`);
     }
   }
 
-  read(offset: number, length: number): Promise<Buffer> {
+  async read(offset: number, length: number): Promise<Buffer> {
     checkRange(this, offset, length);
     const p = this.queue.then(() => this.readNow(offset, length));
     this.queue = p.catch(() => undefined);
@@ -92,6 +101,7 @@ export class NbdClient implements ByteSource {
 
   private async readNow(offset: number, length: number): Promise<Buffer> {
     if (this.closed) throw new JootError('ESTATE', `${this.name}: closed`);
+    if (this.broken) throw this.broken;
     const parts: Buffer[] = [];
     for (let done = 0; done < length; ) {
       const n = Math.min(P.MAX_REQUEST, length - done);
@@ -110,19 +120,28 @@ export class NbdClient implements ByteSource {
     req.writeBigUInt64BE(handle, 8);
     req.writeBigUInt64BE(BigInt(offset), 16);
     req.writeUInt32BE(length, 24);
-    try {
+    const rep = await this.exchange(async () => {
       this.sock.write(req);
-      const rep = await this.reader.take(16);
-      if (rep.readUInt32BE(0) !== P.SIMPLE_REPLY_MAGIC || rep.readBigUInt64BE(8) !== handle) {
+      const r = await this.reader.take(16);
+      if (r.readUInt32BE(0) !== P.SIMPLE_REPLY_MAGIC || r.readBigUInt64BE(8) !== handle) {
         throw new JootError('EIO', `${this.name}: the NBD server sent a malformed reply`);
       }
-      const err = rep.readUInt32BE(4);
-      if (err !== 0)
-        throw new JootError('EIO', `${this.name}: read of ${length} bytes at ${offset} failed on the NBD server (errno ${err})`);
-      return Buffer.from(await this.reader.take(length));
+      return r;
+    });
+    // a simple reply with an error carries no data: the stream stays in step
+    const err = rep.readUInt32BE(4);
+    if (err !== 0) throw new JootError('EIO', `${this.name}: read of ${length} bytes at ${offset} failed on the NBD server (errno ${err})`);
+    return this.exchange(async () => Buffer.from(await this.reader.take(length)));
+  }
+
+  /** A step of the protocol; when it fails the stream is out of step, so the connection is done. */
+  private async exchange<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
     } catch (e) {
-      if (e instanceof JootError) throw e;
-      throw new JootError('EIO', `${this.name}: NBD read failed: ${(e as Error).message}`);
+      this.broken = e instanceof JootError ? e : new JootError('EIO', `${this.name}: NBD read failed: ${(e as Error).message}`);
+      this.sock.destroy();
+      throw this.broken;
     }
   }
 
