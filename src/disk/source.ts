@@ -2,6 +2,7 @@
 // that reads any range. An image (raw file, qcow2, an NBD export), a partition, an LV, an md
 // array, an opened LUKS volume: each is a ByteSource over the ones below it. Nothing here
 // spawns a process or needs root.
+import { constants } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { JootError } from '../core/errors.js';
 
@@ -37,9 +38,11 @@ export class FileSource implements ByteSource {
 
   /** Open `path` read-only; `name` is what messages call it (default: the path). */
   static async open(path: string, name = path): Promise<FileSource> {
-    const fh = await open(path, 'r');
+    // O_NONBLOCK: a name swapped for a FIFO after it was checked must not hang the open
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = await fh.stat();
+      if (!st.isFile() && !st.isBlockDevice()) throw new JootError('EINVAL', `${name}: not a regular file or block device`);
       let size = st.size;
       if (st.isBlockDevice()) {
         // a block device's stat size is 0: sysfs has it, in 512-byte sectors

@@ -395,6 +395,15 @@ describe('hostile qcow2: one-line JootErrors in bounded time', () => {
     }
   });
 
+  it('a FIFO as the image or as its backing file: refused, no hang', async () => {
+    const fifo = path('fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expectCleanFailure(fifo, 'EINVAL', /not a regular file/);
+    const img = path('fifo-backed.qcow2');
+    qemuImg('create', '-f', 'qcow2', '-u', '-b', fifo, '-F', 'raw', img, '1M');
+    await expectCleanFailure(img, 'EPERM', /FIFO/);
+  });
+
   it('virtual size 1 EiB, cluster_bits 40, l1_size huge', async () => {
     const { buf } = goodQcow2();
     await expectCleanFailure(

@@ -4,6 +4,7 @@
 // exactly these files and probes nothing), and exports it over NBD on a unix socket in a
 // private 0700 directory; nbd-client.ts reads it. close() stops the daemon and removes the
 // directory. No root, no kernel NBD.
+import { rmSync } from 'node:fs';
 import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -70,6 +71,19 @@ export async function privateSocketDir(env: NodeJS.ProcessEnv = process.env): Pr
   return dir;
 }
 
+// Socket directories of exports still open: removed at exit even when nobody closed them (the
+// daemons themselves die with joot: spawnHelper sets PR_SET_PDEATHSIG).
+const liveDirs = new Set<string>();
+let exitHook = false;
+function track(dir: string): void {
+  liveDirs.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  });
+}
+
 /** qemu's complaint, one line, without its program name and the long option text. */
 function qemuMessage(stderr: string, blockdev: string): string {
   const lines = stderr
@@ -119,6 +133,7 @@ class ExportSource implements ByteSource {
  */
 export async function openQemuExport(chain: readonly ExportLayer[], name: string): Promise<ByteSource> {
   const dir = await privateSocketDir();
+  track(dir);
   const sock = join(dir, 'nbd.sock');
   const blockdev = JSON.stringify({ 'node-name': 'disk', 'read-only': true, ...blockdevOptions(chain) });
   let stderr = '';
@@ -134,6 +149,7 @@ export async function openQemuExport(chain: readonly ExportLayer[], name: string
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
     }
   };
   try {
