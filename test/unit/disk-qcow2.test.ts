@@ -555,6 +555,28 @@ describe('other formats through qemu-storage-daemon over NBD', () => {
     expect(readdirSync(runtime).length).toBe(3); // three exports open: qcow, qed, data file
   });
 
+  it('a vmdk text descriptor with a flat extent; an extent outside the image directory is refused', async () => {
+    const sub = join(dir, 'flat');
+    mkdirSync(sub);
+    const vmdk = join(sub, 'disk.vmdk');
+    qemuImg('convert', '-f', 'raw', '-O', 'vmdk', '-o', 'subformat=monolithicFlat', sourceRaw(31), vmdk);
+    const img = await expectSameAsQemu(vmdk, { format: 'vmdk' });
+    await close(img);
+    // the same descriptor, moved away from its extent, names it by an absolute path elsewhere
+    const moved = path('moved.vmdk');
+    writeFileSync(moved, readFileSync(vmdk, 'latin1').replace(/"disk-flat\.vmdk"/, `"${join(sub, 'disk-flat.vmdk')}"`));
+    expect(readFileSync(moved, 'latin1')).toContain(join(sub, 'disk-flat.vmdk'));
+    const other = mkdtempSync(join(tmpdir(), 'joot-vmdk-'));
+    try {
+      const far = join(other, 'far.vmdk');
+      copyFileSync(moved, far);
+      await expectCleanFailure(far, 'EPERM', /extent 1 names .*outside the image's directory/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    expect(readdirSync(runtime)).toEqual([]);
+  });
+
   it('a broken vdi: a one-line error, and no daemon or directory left behind', async () => {
     const src = path('ok.vdi');
     qemuImg('convert', '-f', 'raw', '-O', 'vdi', sourceRaw(4), src);

@@ -20,6 +20,15 @@ const SUBCLUSTERS = 32;
 const HEADER_READ = 64 * 1024;
 const L2_CACHE_BYTES = 16 * 1024 * 1024;
 const COMPRESSED_CACHE_BYTES = 8 * 1024 * 1024;
+/** the most one coalesced read of data clusters takes */
+const MAX_RUN = 8 * 1024 * 1024;
+
+/** a pending read of the file: out[at, at+n) from file bytes [host, host+n) */
+interface Run {
+  at: number;
+  host: number;
+  n: number;
+}
 
 /** Read and check the header of the qcow2 file `file` (its name is what messages say). */
 export async function readQcow2Header(file: ByteSource): Promise<Qcow2Header> {
@@ -73,17 +82,41 @@ export class Qcow2Source implements OpenedImage {
     if (this.closed) throw new JootError('ESTATE', `${this.name}: closed`);
     const out = Buffer.alloc(length);
     const cs = this.h.clusterSize;
+    const run: Run = { at: 0, host: 0, n: 0 };
     for (let pos = offset; pos < offset + length; ) {
       const inCluster = pos % cs;
       const n = Math.min(cs - inCluster, offset + length - pos);
-      await this.readInCluster(out, pos - offset, pos, n);
+      await this.readInCluster(out, pos - offset, pos, n, run);
       pos += n;
     }
+    await this.flush(out, run);
     return out;
   }
 
+  /**
+   * Data clusters that lie one after another in the file are read with one read: `run` is the
+   * pending one; a piece that does not continue it flushes it first.
+   */
+  private async queueFile(out: Buffer, run: Run, at: number, host: number, n: number): Promise<void> {
+    if (host >= this.file.size)
+      throw new JootError('EIO', `${this.name}: qcow2 data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
+    if (run.n > 0 && run.at + run.n === at && run.host + run.n === host && run.n < MAX_RUN) {
+      run.n += n;
+      return;
+    }
+    await this.flush(out, run);
+    Object.assign(run, { at, host, n });
+  }
+
+  private async flush(out: Buffer, run: Run): Promise<void> {
+    if (run.n === 0) return;
+    const { at, host, n } = run;
+    run.n = 0;
+    await this.fromFile(out, at, host, n);
+  }
+
   /** Fill out[at, at+n) with guest bytes [pos, pos+n), all inside one cluster. */
-  private async readInCluster(out: Buffer, at: number, pos: number, n: number): Promise<void> {
+  private async readInCluster(out: Buffer, at: number, pos: number, n: number, run: Run): Promise<void> {
     const cs = this.h.clusterSize;
     const cluster = Math.floor(pos / cs);
     const l2 = await this.l2Table(Math.floor(cluster / this.l2Entries));
@@ -100,7 +133,7 @@ export class Qcow2Source implements OpenedImage {
     if (!this.h.extendedL2) {
       if (entry & L2_ZERO) return; // zeros (a preallocated zero cluster too)
       if (host === 0) return this.fromBacking(out, at, pos, n);
-      return this.fromFile(out, at, host + inCluster, n);
+      return this.queueFile(out, run, at, host + inCluster, n);
     }
     // extended L2: 32 subclusters, each allocated (bits 0..31) or zero (bits 32..63) or neither
     const bitmap = l2.readBigUInt64BE(e + 8);
