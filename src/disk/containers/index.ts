@@ -12,7 +12,7 @@ import { detectFormat, PROBE_BYTES } from './formats.js';
 import { checkLayerNames } from './layer-names.js';
 import type { BackingAllowance } from './named-path.js';
 import type { OpenedImage } from './opened.js';
-import { Qcow2Source, readQcow2Header } from './qcow2.js';
+import { METADATA_CACHE_BYTES, Qcow2Source, readQcow2Header } from './qcow2.js';
 import { openQemuExport, QEMU_FORMATS, type ExportLayer } from './qemu-export.js';
 
 export type { OpenedImage } from './opened.js';
@@ -100,7 +100,8 @@ async function openLayer(w: Walk, layerGiven: string, path: string, format: stri
           ? await openLayer(w, names.backing.real, names.backing.real, backingFormat(layerGiven, names.backing), depth + 1)
           : undefined;
         try {
-          const q = await Qcow2Source.open(file, h, backing?.source);
+          // a deep chain must not multiply the memory a good image needs: backing layers keep less
+          const q = await Qcow2Source.open(file, h, backing?.source, depth === 0 ? METADATA_CACHE_BYTES : METADATA_CACHE_BYTES / 4);
           keep = true;
           return { source: q, format: fmt, blockSize: Math.max(h.clusterSize, NBD_BLOCK) };
         } catch (e) {

@@ -10,6 +10,8 @@ export interface Qcow2Header {
   clusterSize: number;
   virtualSize: number;
   l1Size: number;
+  /** the L1 entries the virtual size uses (at most l1Size): only these are read */
+  l1Used: number;
   l1Offset: number;
   /** 128-bit L2 entries with 32 subclusters per cluster */
   extendedL2: boolean;
@@ -100,6 +102,7 @@ export function parseQcow2Header(name: string, h: Buffer, fileSize: number): Qco
     clusterSize,
     virtualSize,
     l1Size,
+    l1Used: needed,
     l1Offset,
     extendedL2,
     compression,

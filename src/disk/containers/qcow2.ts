@@ -18,8 +18,8 @@ const L2_ZERO = 1n;
 const SUBCLUSTERS = 32;
 /** the most of the qcow2 file's start the header may take (header_length is at most a cluster) */
 const HEADER_READ = 64 * 1024;
-const L2_CACHE_BYTES = 16 * 1024 * 1024;
-const COMPRESSED_CACHE_BYTES = 8 * 1024 * 1024;
+/** what one layer keeps of its metadata and inflated clusters (a backing layer: a quarter) */
+export const METADATA_CACHE_BYTES = 16 * 1024 * 1024;
 /** the most one coalesced read of data clusters takes */
 const MAX_RUN = 8 * 1024 * 1024;
 
@@ -41,8 +41,8 @@ export class Qcow2Source implements OpenedImage {
   readonly size: number;
   private readonly l2Entries: number;
   private readonly entryBytes: number;
-  private readonly l2Cache = new LruBytes<number>(L2_CACHE_BYTES);
-  private readonly zCache = new LruBytes<number>(COMPRESSED_CACHE_BYTES);
+  private readonly l2Cache: LruBytes<number>;
+  private readonly zCache: LruBytes<number>;
   private closed = false;
 
   private constructor(
@@ -50,7 +50,11 @@ export class Qcow2Source implements OpenedImage {
     private readonly h: Qcow2Header,
     private readonly l1: Buffer,
     private readonly backing: ByteSource | undefined,
+    cacheBytes: number,
   ) {
+    // the L2 tables and the inflated clusters share the cap; a table is at least kept
+    this.l2Cache = new LruBytes(Math.max(cacheBytes / 2, h.clusterSize));
+    this.zCache = new LruBytes(Math.max(cacheBytes / 2, h.clusterSize));
     this.size = h.virtualSize;
     this.entryBytes = h.extendedL2 ? 16 : 8;
     this.l2Entries = h.clusterSize / this.entryBytes;
@@ -64,13 +68,15 @@ export class Qcow2Source implements OpenedImage {
    * The virtual disk of `file`, whose header `h` was read by readQcow2Header. Unallocated
    * clusters read from `backing` (its size may differ: past its end they are zeros). Takes
    * ownership of `file` and `backing`. An external data file or encryption is EUNSUPPORTED.
+   * `cacheBytes` caps what it keeps of L2 tables and inflated compressed clusters.
    */
-  static async open(file: ByteSource, h: Qcow2Header, backing?: ByteSource): Promise<Qcow2Source> {
+  static async open(file: ByteSource, h: Qcow2Header, backing?: ByteSource, cacheBytes = METADATA_CACHE_BYTES): Promise<Qcow2Source> {
     if (h.externalData) throw new JootError('EUNSUPPORTED', `${file.name}: qcow2 with an external data file is not read natively`);
     if (h.cryptMethod !== 0)
       throw new JootError('EUNSUPPORTED', `${file.name}: encrypted qcow2 (crypt_method ${h.cryptMethod}) is not supported`);
-    const l1 = h.l1Size > 0 ? await file.read(h.l1Offset, h.l1Size * 8) : Buffer.alloc(0);
-    return new Qcow2Source(file, h, l1, backing);
+    // entries past what the virtual size uses are never looked at: not read (nor kept)
+    const l1 = h.l1Used > 0 ? await file.read(h.l1Offset, h.l1Used * 8) : Buffer.alloc(0);
+    return new Qcow2Source(file, h, l1, backing, cacheBytes);
   }
 
   private bad(what: string): JootError {
@@ -169,7 +175,7 @@ export class Qcow2Source implements OpenedImage {
 
   /** The L2 table behind L1 entry `i`, or undefined when none is allocated. */
   private async l2Table(i: number): Promise<Buffer | undefined> {
-    if (i >= this.h.l1Size) throw this.bad(`L1 index ${i} is past the L1 table`); // parse checked the size: defensive
+    if (i >= this.h.l1Used) throw this.bad(`L1 index ${i} is past the L1 table`); // parse checked the size: defensive
     const off = Number(this.l1.readBigUInt64BE(i * 8) & OFFSET_MASK);
     if (off === 0) return undefined;
     const cs = this.h.clusterSize;
