@@ -3,7 +3,7 @@
 // kernel engine's devices), field by field. Then hostile tables crafted here from good ones,
 // and random corruptions: a right answer or a one-line JootError, in bounded time. No root.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +99,8 @@ describe('fixtures: equal to sfdisk --json and partx', () => {
     it(`${name}: no table`, async () => {
       const file = await fixture(name);
       expect(await read(file)).toBeUndefined();
-      expect(sfdiskTable(file)).toBeUndefined();
+      // sfdisk refuses to open a file smaller than a sector at all
+      expect(sfdiskTable(file)).toBe(statSync(file).size < 512 ? 'error' : undefined);
     });
   }
   it('mbr.raw: extended and logical partitions, disk id, partition UUIDs as partx has them', async () => {
@@ -172,7 +173,14 @@ function patch(file: string, offset: number, bytes: Buffer): void {
 }
 
 function readAt(file: string, offset: number, length: number): Buffer {
-  return readFileSync(file).subarray(offset, offset + length);
+  const fd = openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(length);
+    readSync(fd, b, 0, length, offset);
+    return b;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function u32(n: number): Buffer {
@@ -278,15 +286,17 @@ describe('hostile MBR tables', () => {
     expect(await read(f)).toBeUndefined();
     expect(partxInfos(f)).toEqual([]);
   });
-  it('an entry of type 0 with a size counts (as sfdisk and partx count it); a size 0 entry does not', async () => {
+  it('an entry of type 0 with a size is a partition; one of size 0 only a layout entry (sfdisk lists it, partx not)', async () => {
     const f = image(8, 'label: dos\nstart=2048,size=2048,type=83\nstart=4096,size=2048,type=83\nstart=6144,size=2048,type=83\n');
     patch(f, 446 + 16 + 4, Buffer.from([0]));
     patch(f, 446 + 32 + 12, u32(0));
     const t = await expectToolsEqual(f);
-    expect(t?.partitions.map((p) => [p.number, p.type])).toEqual([
-      [1, '83'],
-      [2, '0'],
+    expect(t?.partitions.map((p) => [p.number, p.type, p.size])).toEqual([
+      [1, '83', 1 << 20],
+      [2, '0', 1 << 20],
+      [3, '83', 0],
     ]);
+    expect(toPartitionInfos(t!, 0).map((p) => p.number)).toEqual([1, 2]);
   });
   it('a disk smaller than a sector has no table', async () => {
     const f = path.join(dir, 'tiny.raw');
@@ -380,30 +390,10 @@ describe('hostile GPTs', () => {
 
 // ---------------------------------------------------------------- random corruption
 
-/**
- * A sparse copy of an image that holds only what tables are made of: the first and last MiB and
- * every sector ending in 55AA (the EBRs). Rounds rewrite its first 64 KiB.
- */
-function skeleton(original: string, name: string): { file: string; head: Buffer } {
+/** A sparse working copy of an image; rounds rewrite its first 64 KiB. */
+function workCopy(original: string, name: string): { file: string; head: Buffer } {
   const file = path.join(dir, name);
-  const size = statSync(original).size;
-  writeFileSync(file, '');
-  execFileSync('truncate', ['-s', String(size), file]);
-  const src = openSync(original, 'r');
-  const dst = openSync(file, 'r+');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    for (let off = 0; off < size; off += chunk.length) {
-      const n = readSync(src, chunk, 0, chunk.length, off);
-      const keepAll = off < 1 << 20 || off + chunk.length >= size - (1 << 20);
-      for (let s = 0; s < n; s += 512) {
-        if (keepAll || (chunk[s + 510] === 0x55 && chunk[s + 511] === 0xaa)) writeSync(dst, chunk, s, 512, off + s);
-      }
-    }
-  } finally {
-    closeSync(src);
-    closeSync(dst);
-  }
+  execFileSync('cp', ['--sparse=always', original, file]);
   return { file, head: readAt(file, 0, 64 << 10) };
 }
 
@@ -425,7 +415,7 @@ describe('random corruption of the first 64 KiB: the tools’ answer or a clean 
     ['gpt.raw', 100],
   ] as const) {
     it(`${name}: ${rounds} rounds`, async () => {
-      const { file, head } = skeleton(await fixture(name), `fuzz-${name}`);
+      const { file, head } = workCopy(await fixture(name), `fuzz-${name}`);
       const rand = prng(name.length * 7919);
       const tally = { sfdisk: 0, partx: 0, error: 0, none: 0 };
       for (let round = 0; round < rounds; round++) {
@@ -462,17 +452,16 @@ describe('random corruption of the first 64 KiB: the tools’ answer or a clean 
           continue;
         }
         const sf = sfdiskTable(file);
-        const px = partxInfos(file);
         if (got === undefined) {
           // no table: what partx (the kernel engine's devices) or sfdisk says too
-          expect(sf === undefined || (Array.isArray(px) && px.length === 0), what).toBe(true);
+          expect(sf === undefined || ((px) => Array.isArray(px) && px.length === 0)(partxInfos(file)), what).toBe(true);
           tally.none++;
           continue;
         }
         const layout = toLayoutTable(got);
         if (sf !== 'error' && JSON.stringify(layout, big) === JSON.stringify(sf, big)) tally.sfdisk++;
         else {
-          expect(toPartitionInfos(got, 0), `${what}: neither sfdisk nor partx agree`).toEqual(px);
+          expect(toPartitionInfos(got, 0), `${what}: neither sfdisk nor partx agree`).toEqual(partxInfos(file));
           tally.partx++;
         }
       }

@@ -79,7 +79,8 @@ export async function readMbr(disk: ByteSource, sector0: Buffer): Promise<Partit
   const id = sector0.readUInt32LE(440);
   const parts: TableEntry[] = [];
   primary.forEach((e, i) => {
-    if (e.size !== 0) parts.push(entry(i + 1, e.start, e));
+    // sfdisk lists an entry of size 0 that is not all zeros; it is no device (partx, the kernel)
+    if (e.size !== 0 || !sector0.subarray(446 + i * 16, 462 + i * 16).every((b) => b === 0)) parts.push(entry(i + 1, e.start, e));
   });
   const next = { number: 5 };
   for (const e of primary) {

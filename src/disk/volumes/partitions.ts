@@ -105,26 +105,28 @@ interface DevicePartition {
 function toCheckedPartitions(t: PartitionTable): DevicePartition[] {
   // libblkid: a dos partition's UUID is the disk signature and the number in hex; none for signature 0
   const dosId = t.scheme === 'dos' && t.id !== '0x00000000' ? t.id.slice(2) : undefined;
-  return t.partitions.map((p) =>
-    t.scheme === 'dos'
-      ? {
-          number: p.number,
-          start: p.start,
-          size: p.size,
-          scheme: 'dos',
-          type: `0x${p.type}`,
-          uuid: dosId && `${dosId}-${p.number.toString(16).padStart(2, '0')}`,
-          extended: p.extended ?? false,
-        }
-      : {
-          number: p.number,
-          start: p.start,
-          size: p.size,
-          scheme: 'gpt',
-          type: p.type.toLowerCase(),
-          uuid: p.uuid?.toLowerCase(),
-          label: p.name,
-          extended: false,
-        },
-  );
+  return t.partitions
+    .filter((p) => p.size > 0)
+    .map((p) =>
+      t.scheme === 'dos'
+        ? {
+            number: p.number,
+            start: p.start,
+            size: p.size,
+            scheme: 'dos',
+            type: `0x${p.type}`,
+            uuid: dosId && `${dosId}-${p.number.toString(16).padStart(2, '0')}`,
+            extended: p.extended ?? false,
+          }
+        : {
+            number: p.number,
+            start: p.start,
+            size: p.size,
+            scheme: 'gpt',
+            type: p.type.toLowerCase(),
+            uuid: p.uuid?.toLowerCase(),
+            label: p.name,
+            extended: false,
+          },
+    );
 }

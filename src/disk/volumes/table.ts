@@ -8,7 +8,7 @@ export const SECTOR = 512;
 /** One partition, its fields in sfdisk's spelling (the layout view); partitions.ts derives partx's. */
 export interface TableEntry {
   number: number;
-  /** bytes */
+  /** bytes; size 0 only for an MBR entry sfdisk lists but that is no partition device */
   start: number;
   size: number;
   /** MBR: the type byte in hex without 0x, lower case, as sfdisk prints it ("83", "5");
