@@ -15,7 +15,9 @@ const ENV = { ...process.env, LC_ALL: 'C' };
 export function sfdiskTable(file: string): Table | undefined | 'error' {
   const r = spawnSync('sfdisk', ['--json', file], { encoding: 'utf8', env: ENV });
   if (r.status !== 0) return /does not contain a recognized partition table/.test(r.stderr) ? undefined : 'error';
-  return parseSfdiskJson(r.stdout, statSync(file).size);
+  // sfdisk prints some warnings (an EBR's invalid flag) on stdout before the JSON
+  const json = r.stdout.slice(Math.max(0, r.stdout.indexOf('{')));
+  return parseSfdiskJson(json, statSync(file).size);
 }
 
 /** partx's partitions as the kernel engine's PartitionInfo (disk index 0); [] where it finds no table. */

@@ -473,3 +473,37 @@ describe('random corruption of the first 64 KiB: the tools’ answer or a clean 
 function big(_k: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v;
 }
+
+describe('random corruption of the EBR chain: partx’s devices or a clean error', () => {
+  it('mbr.raw: 60 rounds over its three EBRs', async () => {
+    const { file } = workCopy(await fixture('mbr.raw'), 'fuzz-ebr-mbr.raw');
+    const ebrs = [51200, 77824, 96256].map((s) => s * 512);
+    const saved = ebrs.map((at) => readAt(file, at, 512));
+    for (const [i, at] of ebrs.entries()) expect(saved[i]!.subarray(510).toString('hex'), `EBR at ${at}`).toBe('55aa');
+    const rand = prng(4242);
+    const tally = { partx: 0, sfdisk: 0, error: 0 };
+    for (let round = 0; round < 60; round++) {
+      const what = `EBR round ${round}`;
+      const bufs = saved.map((b) => Buffer.from(b));
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let i = 0; i < flips; i++) {
+        const b = bufs[Math.floor(rand() * bufs.length)]!;
+        const at = rand() < 0.85 ? 446 + Math.floor(rand() * 32) : 446 + Math.floor(rand() * 66);
+        b[at] = rand() < 0.5 ? b[at]! ^ (1 << Math.floor(rand() * 8)) : Math.floor(rand() * 256);
+      }
+      for (const [i, b] of bufs.entries()) patch(file, ebrs[i]!, b);
+      const t0 = Date.now();
+      const got = await attempt(file);
+      expect(Date.now() - t0, what).toBeLessThan(5000);
+      if (got instanceof JootError) {
+        tally.error++;
+        continue;
+      }
+      expect(got ? toPartitionInfos(got, 0) : [], what).toEqual(partxInfos(file));
+      tally.partx++;
+      const sf = sfdiskTable(file);
+      if (got && sf !== 'error' && JSON.stringify(toLayoutTable(got), big) === JSON.stringify(sf, big)) tally.sfdisk++;
+    }
+    console.log(`EBRs: ${JSON.stringify(tally)} (sfdisk: rounds whose layout view sfdisk shares)`);
+  });
+});
