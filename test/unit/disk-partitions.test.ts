@@ -369,6 +369,19 @@ describe('hostile GPTs', () => {
     }
     await expectError(f, 'EFORMAT', /partition 1 ends \(sector 1000\) before it starts/);
   });
+  it('an entry reaching past the last usable sector is skipped, its number kept, as partx (sfdisk lists it)', async () => {
+    const f = gpt();
+    for (const at of [512, lastSector(f)]) {
+      const h = readAt(f, at, 512);
+      const entryLba = Number(h.readBigUInt64LE(72));
+      const entries = Buffer.from(readAt(f, entryLba * 512, 128 * 128));
+      entries.writeBigUInt64LE(BigInt(statSync(f).size / 512 - 1), 128 + 40);
+      patch(f, entryLba * 512, entries);
+      patchHeader(f, at, 88, u32(crc32(entries)));
+    }
+    const t = await expectToolsEqualDevices(f);
+    expect(t?.partitions.map((p) => p.number)).toEqual([1]);
+  });
   it('a GPT written for 4096-byte sectors is refused as such', async () => {
     const f = gpt();
     const header = readAt(f, 512, 512);
