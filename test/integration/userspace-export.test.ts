@@ -1,0 +1,159 @@
+// src/appliance/attach/userspace-export.ts on the real host: a ByteSource (here a plain slice of
+// a fixture and a computed pattern; in a session an md array, a LUKS volume or an LV decoded in
+// userspace) exposed as a read-only loop device through joot's NBD server and nbdfuse, mounted
+// by the kernel and read back; released with nothing left behind, also when a test fails midway.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exposedWriteRefusal, exposeSource } from '../../src/appliance/attach/userspace-export.js';
+import { CleanupStack } from '../../src/appliance/cleanup.js';
+import { mountFs } from '../../src/appliance/mount.js';
+import { run } from '../../src/core/run.js';
+import { FileSource, SliceSource } from '../../src/disk/source.js';
+import { fixture } from '../fixtures/index.js';
+import { PatternSource, patternBytes } from '../unit/pattern-source.js';
+import { expectNoLeftovers, helperProcesses, snapshot } from './leftovers.js';
+
+const which = (p: string) => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, p)));
+const CAN_RUN = process.getuid?.() === 0 && existsSync('/dev/loop-control') && existsSync('/dev/fuse') && which('nbdfuse');
+const MiB = 1024 * 1024;
+
+describe.skipIf(!CAN_RUN)('a userspace-decoded volume exposed to the kernel', () => {
+  let tmp: string;
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'joot-expose-'));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("mbr.raw's first partition, sliced in userspace, mounts read-only and reads; a rw mount is refused", async () => {
+    const image = await fixture('mbr.raw');
+    const before = await snapshot({ paths: [tmp] });
+    const file = await FileSource.open(image);
+    const stack = new CleanupStack();
+    let device = '';
+    try {
+      const p1 = new SliceSource(file, 2048 * 512, 49152 * 512, '/dev/sda1');
+      device = await exposeSource(p1, { tmpdir: tmp, name: 'sda1', stack });
+      expect(device).toMatch(/^\/dev\/loop\d+$/);
+      const dev = device.slice('/dev/'.length);
+      expect(readFileSync(`/sys/block/${dev}/ro`, 'utf8').trim()).toBe('1');
+      expect(Number(readFileSync(`/sys/block/${dev}/size`, 'utf8'))).toBe(49152);
+      // blkid reads the device through the loop device, nbdfuse and the server in this process
+      expect((await run('blkid', ['-p', '-o', 'value', '-s', 'TYPE', device])).stdout.trim()).toBe('ext4');
+
+      const mnt = join(tmp, 'mnt');
+      await mkdir(mnt);
+      const rw = mountFs(device, mnt, { vfstype: 'ext4', readonly: false, deviceReadonly: true }, stack);
+      await expect(rw).rejects.toThrow('/dev/sda1: read-only: this host has no device-mapper, the volume is decoded in userspace');
+      await mountFs(device, mnt, { vfstype: 'ext4', readonly: true, deviceReadonly: true }, stack);
+      const mounted = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').find((l) => l.split(' ')[4] === mnt);
+      expect(mounted).toMatch(/ ro,/);
+      expect(await readFile(join(mnt, 'hello.txt'), 'utf8')).toBe('hello from mbr\n');
+    } finally {
+      await stack[Symbol.asyncDispose]();
+      await file.close();
+    }
+    expect(exposedWriteRefusal(device)).toBeUndefined();
+    expect(existsSync(join(tmp, 'expose-sda1'))).toBe(false);
+    await expectNoLeftovers(before);
+  });
+
+  it('a 64 MiB computed source reads back through the loop device with dd', async () => {
+    const before = await snapshot({ paths: [tmp] });
+    const stack = new CleanupStack();
+    const out = join(tmp, 'pattern.out');
+    try {
+      const src = new PatternSource(64 * MiB, 'pattern');
+      const device = await exposeSource(src, { tmpdir: tmp, name: 'pattern', stack, missing: 'md' });
+      expect(exposedWriteRefusal(device)?.message).toBe('pattern: read-only: this host has no md, the volume is decoded in userspace');
+      await run('dd', [`if=${device}`, `of=${out}`, 'bs=1M', 'iflag=direct', 'status=none']);
+      expect(readFileSync(out).equals(patternBytes(0, 64 * MiB))).toBe(true);
+      // the kernel refuses writes to the read-only loop device
+      const w = await run('dd', ['if=/dev/zero', `of=${device}`, 'bs=4096', 'count=1', 'oflag=direct', 'status=none'], {
+        allowFailure: true,
+      });
+      expect(w.exitCode).not.toBe(0);
+    } finally {
+      await stack[Symbol.asyncDispose]();
+      rmSync(out, { force: true });
+    }
+    await expectNoLeftovers(before);
+  });
+
+  it('many parallel reads of the device by this very process do not starve the server (file-backed source)', async () => {
+    const before = await snapshot({ paths: [tmp] });
+    const img = join(tmp, 'random.img');
+    await run('dd', ['if=/dev/urandom', `of=${img}`, 'bs=1M', 'count=32', 'status=none']);
+    const want = readFileSync(img);
+    const src = await FileSource.open(img);
+    const stack = new CleanupStack();
+    try {
+      const device = await exposeSource(src, { tmpdir: tmp, name: 'parallel', stack });
+      const fh = await open(device, 'r');
+      try {
+        // more reads than libuv has pool threads, each parked in the kernel until the server answers
+        const reads = Array.from({ length: 16 }, async (_, i) => {
+          const b = Buffer.alloc(MiB);
+          await fh.read(b, 0, MiB, i * 2 * MiB);
+          return b.equals(want.subarray(i * 2 * MiB, (i * 2 + 1) * MiB));
+        });
+        const timeout = new Promise<'deadlock'>((r) => setTimeout(() => r('deadlock'), 20_000).unref());
+        const r = await Promise.race([Promise.all(reads), timeout]);
+        if (r === 'deadlock') {
+          // break the cycle (a parked pool thread holds this process and every `losetup -a` on the
+          // host): nbdfuse killed, the kernel fails the reads
+          process.kill(Number(readFileSync(join(tmp, 'expose-parallel', 'nbdfuse.pid'), 'utf8')), 'SIGKILL');
+        }
+        expect(r).toEqual(Array(16).fill(true));
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await stack[Symbol.asyncDispose]();
+      await src.close();
+      rmSync(img, { force: true });
+    }
+    await expectNoLeftovers(before);
+  });
+
+  it('a failure midway (while mounted) still releases everything, in order', async () => {
+    const image = await fixture('mbr.raw');
+    const before = await snapshot({ paths: [tmp] });
+    const file = await FileSource.open(image);
+    const stack = new CleanupStack();
+    const mnt = join(tmp, 'mnt2');
+    const failing = async () => {
+      try {
+        const p1 = new SliceSource(file, 2048 * 512, 49152 * 512, '/dev/sda1');
+        const device = await exposeSource(p1, { tmpdir: tmp, name: 'mid', stack });
+        await mkdir(mnt);
+        await mountFs(device, mnt, { vfstype: 'ext4', readonly: true, deviceReadonly: true }, stack);
+        expect(helperProcesses().some((p) => p.args.join(' ').includes(tmp))).toBe(true);
+        throw new Error('the test fails here');
+      } finally {
+        await stack[Symbol.asyncDispose]();
+        await file.close();
+      }
+    };
+    await expect(failing()).rejects.toThrow('the test fails here');
+    await expectNoLeftovers(before);
+  });
+
+  it('a name already exposed in the same directory is refused, leaving the first one intact', async () => {
+    const before = await snapshot({ paths: [tmp] });
+    const stack = new CleanupStack();
+    try {
+      const src = new PatternSource(MiB);
+      await exposeSource(src, { tmpdir: tmp, name: 'twice', stack });
+      const size = stack.size;
+      await expect(exposeSource(src, { tmpdir: tmp, name: 'twice', stack })).rejects.toThrow(/EEXIST/);
+      expect(stack.size).toBe(size);
+      await expect(exposeSource(src, { tmpdir: tmp, name: '../escape', stack })).rejects.toThrow(/bad name/);
+    } finally {
+      await stack[Symbol.asyncDispose]();
+    }
+    await expectNoLeftovers(before);
+  });
+});
