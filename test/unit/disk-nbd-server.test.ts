@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/core/run.js';
 import { Incoming } from '../../src/disk/nbd/incoming.js';
 import * as P from '../../src/disk/nbd/protocol.js';
-import { MAX_OPTION_DATA, serveNbd, type NbdServer } from '../../src/disk/nbd/server.js';
+import { MAX_CONNECTIONS, MAX_OPTION_DATA, serveNbd, type NbdServer } from '../../src/disk/nbd/server.js';
 import { FileSource, SliceSource, type ByteSource } from '../../src/disk/source.js';
 import { JootError } from '../../src/core/errors.js';
 import { fixture } from '../fixtures/index.js';
@@ -416,6 +416,48 @@ describe('hostile clients: disconnected, the server stays up', () => {
       await stillServes(s.sock, big);
     } finally {
       await s.server.close();
+    }
+  });
+});
+
+describe('slow and greedy clients', () => {
+  it('a client that never finishes the handshake is cut off', async () => {
+    const src = new PatternSource(MiB);
+    const sock = join(dir, 'slow.sock');
+    const server = await serveNbd(src, sock, { handshakeMs: 300 });
+    try {
+      const silent = await RawClient.connect(sock);
+      const greeted = await RawClient.connect(sock);
+      await greeted.greet(); // and then nothing
+      const t = Date.now();
+      await Promise.all([silent.closed(), greeted.closed()]);
+      expect(Date.now() - t).toBeLessThan(5000);
+      // a client in transmission may idle
+      const idle = await readyClient(sock);
+      await new Promise((r) => setTimeout(r, 600));
+      idle.request(P.CMD_READ, 0n, 8);
+      expect((await idle.simpleReply(8)).data!.equals(patternBytes(0, 8))).toBe(true);
+      idle.end();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it(`connections past ${MAX_CONNECTIONS} are refused at once; the served ones keep working`, async () => {
+    const src = new PatternSource(4 * MiB);
+    const { server, sock } = await serve(src);
+    try {
+      const held = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, () => readyClient(sock)));
+      const extra = await RawClient.connect(sock);
+      await extra.closed();
+      await stillServesOn(held[MAX_CONNECTIONS - 1]!, src);
+      held[0]!.end();
+      await held[0]!.closed();
+      await new Promise((r) => setTimeout(r, 100)); // the server sees the close
+      await stillServes(sock, src);
+      for (const c of held) c.end();
+    } finally {
+      await server.close();
     }
   });
 });

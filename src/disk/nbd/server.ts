@@ -23,8 +23,10 @@ export interface NbdServer {
 export const MAX_OPTION_DATA = 64 * 1024;
 /** connections served at once; more are refused at accept */
 export const MAX_CONNECTIONS = 64;
-/** a client has this long to finish the handshake */
-const HANDSHAKE_MS = 30_000;
+export interface ServeOptions {
+  /** a client has this long to finish the handshake (default 30 s) */
+  handshakeMs?: number;
+}
 /** the longest unix socket path Linux takes (sun_path is 108 bytes, NUL included) */
 const MAX_SOCKET_PATH = 107;
 
@@ -32,7 +34,7 @@ const TFLAGS = P.TFLAG_HAS_FLAGS | P.TFLAG_READ_ONLY | P.TFLAG_CAN_MULTI_CONN;
 const PREFERRED_BLOCK = 4096;
 
 /** Serve `src` read-only on a new unix socket at `socketPath` (which must not exist). */
-export async function serveNbd(src: ByteSource, socketPath: string): Promise<NbdServer> {
+export async function serveNbd(src: ByteSource, socketPath: string, opts: ServeOptions = {}): Promise<NbdServer> {
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
     throw new JootError('EINVAL', `${socketPath}: too long for a unix socket path (at most ${MAX_SOCKET_PATH} bytes)`);
   }
@@ -46,7 +48,7 @@ export async function serveNbd(src: ByteSource, socketPath: string): Promise<Nbd
     conns.add(sock);
     sock.on('close', () => conns.delete(sock));
     sock.on('error', () => {}); // reported through Incoming; never an unhandled 'error'
-    serveConnection(src, sock).catch((e: unknown) => trace(`nbd server ${src.name}: ${oneLine(e)}`));
+    serveConnection(src, sock, opts.handshakeMs ?? 30_000).catch((e: unknown) => trace(`nbd server ${src.name}: ${oneLine(e)}`));
   });
   await listen(server, socketPath);
   let closed: Promise<void> | undefined;
@@ -78,10 +80,10 @@ async function listen(server: Server, socketPath: string): Promise<void> {
 }
 
 /** One client, start to end; any protocol violation or lost peer ends it (throws). */
-async function serveConnection(src: ByteSource, sock: Socket): Promise<void> {
+async function serveConnection(src: ByteSource, sock: Socket, handshakeMs: number): Promise<void> {
   const peer = `nbd client of ${src.name}`;
   const inc = new Incoming(sock, peer);
-  const timer = setTimeout(() => sock.destroy(), HANDSHAKE_MS);
+  const timer = setTimeout(() => sock.destroy(), handshakeMs);
   try {
     let go: boolean;
     try {
