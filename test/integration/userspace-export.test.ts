@@ -2,19 +2,21 @@
 // a fixture and a computed pattern; in a session an md array, a LUKS volume or an LV decoded in
 // userspace) exposed as a read-only loop device through joot's NBD server and nbdfuse, mounted
 // by the kernel and read back; released with nothing left behind, also when a test fails midway.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exposedWriteRefusal, exposeSource } from '../../src/appliance/attach/userspace-export.js';
 import { CleanupStack } from '../../src/appliance/cleanup.js';
+import { reapDeadSessions } from '../../src/appliance/registry.js';
 import { mountFs } from '../../src/appliance/mount.js';
-import { run } from '../../src/core/run.js';
+import { run, spawnProcess } from '../../src/core/run.js';
 import { FileSource, SliceSource } from '../../src/disk/source.js';
-import { fixture } from '../fixtures/index.js';
+import { fixture, REPO_ROOT } from '../fixtures/index.js';
 import { PatternSource, patternBytes } from '../unit/pattern-source.js';
-import { expectNoLeftovers, helperProcesses, snapshot } from './leftovers.js';
+import { expectNoLeftovers, expectReleased, helperProcesses, sessionRecords, snapshot, waitProcessDead } from './leftovers.js';
 
 const which = (p: string) => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(join(d, p)));
 const CAN_RUN = process.getuid?.() === 0 && existsSync('/dev/loop-control') && existsSync('/dev/fuse') && which('nbdfuse');
@@ -141,6 +143,68 @@ describe.skipIf(!CAN_RUN)('a userspace-decoded volume exposed to the kernel', ()
     await expectNoLeftovers(before);
   });
 
+  it("a joot SIGKILLed while a volume is exposed and mounted: nbdfuse dies with it, the next joot's reaper releases the rest", async () => {
+    const { build } = await import('esbuild');
+    const before = await snapshot({ paths: [tmp] });
+    const work = join(REPO_ROOT, '.cache', `expose-sigkill.${process.pid}`);
+    await mkdir(work, { recursive: true });
+    const runDir = join(tmp, 'run');
+    const src = (f: string) => JSON.stringify(join(REPO_ROOT, 'src', f));
+    try {
+      const entry = join(work, 'entry.ts');
+      writeFileSync(
+        entry,
+        `import { exposeSource } from ${src('appliance/attach/userspace-export.ts')};
+import { CleanupStack } from ${src('appliance/cleanup.ts')};
+import { mountFs } from ${src('appliance/mount.ts')};
+import { SessionRecord } from ${src('appliance/registry.ts')};
+import { FileSource, SliceSource } from ${src('disk/source.ts')};
+import { mkdir, readFile } from 'node:fs/promises';
+const [image, tmp] = process.argv.slice(2);
+const f = await FileSource.open(image);
+const stack = new CleanupStack(new SessionRecord());
+const dev = await exposeSource(new SliceSource(f, 2048 * 512, 49152 * 512, '/dev/sda1'), { tmpdir: tmp, name: 'killed', stack });
+await mkdir(tmp + '/mnt-killed');
+await mountFs(dev, tmp + '/mnt-killed', { vfstype: 'ext4', readonly: true, deviceReadonly: true }, stack);
+process.stdout.write(await readFile(tmp + '/mnt-killed/hello.txt', 'utf8'));
+process.kill(process.pid, 'SIGKILL');
+`,
+      );
+      const bundle = join(work, 'entry.mjs');
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        outfile: bundle,
+        logLevel: 'silent',
+      });
+      const child = spawnProcess('node', [bundle, await fixture('mbr.raw'), tmp], {
+        env: { JOOT_RUN_DIR: runDir },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      expect(signal).toBe('SIGKILL');
+      expect(out).toBe('hello from mbr\n');
+      const [record] = sessionRecords(runDir);
+      expect(record?.resources.map((x) => x.kind)).toEqual(['dir', 'dir', 'mount', 'helper', 'loop', 'dir', 'mount']);
+      // nbdfuse got its parent-death signal: the FUSE file is unmounted, the loop device and the
+      // guest mount remain for the reaper
+      for (const p of record!.resources.filter((x) => x.kind === 'helper')) await waitProcessDead(p.pid!);
+      expect(await reapIn(runDir)).toBe(1);
+      await expectReleased(record!.resources);
+    } finally {
+      await reapIn(runDir); // whatever a failure above left
+      rmSync(work, { recursive: true, force: true });
+    }
+    await expectNoLeftovers(before);
+  });
+
   it('a name already exposed in the same directory is refused, leaving the first one intact', async () => {
     const before = await snapshot({ paths: [tmp] });
     const stack = new CleanupStack();
@@ -157,3 +221,15 @@ describe.skipIf(!CAN_RUN)('a userspace-decoded volume exposed to the kernel', ()
     await expectNoLeftovers(before);
   });
 });
+
+/** The reaper of the next joot, on the sessions recorded under `runDir`. */
+async function reapIn(runDir: string): Promise<number> {
+  const was = process.env.JOOT_RUN_DIR;
+  process.env.JOOT_RUN_DIR = runDir;
+  try {
+    return await reapDeadSessions();
+  } finally {
+    if (was === undefined) delete process.env.JOOT_RUN_DIR;
+    else process.env.JOOT_RUN_DIR = was;
+  }
+}
