@@ -462,6 +462,27 @@ describe('slow and greedy clients', () => {
   });
 });
 
+describe('closing', () => {
+  it('close() while a read is in flight: the client is cut off, the late read goes nowhere', async () => {
+    let finish: (b: Buffer) => void = () => {};
+    const slow: ByteSource = {
+      name: 'slow',
+      size: MiB,
+      read: () => new Promise<Buffer>((r) => (finish = r)),
+      close: async () => {},
+    };
+    const { server, sock } = await serve(slow);
+    const c = await readyClient(sock);
+    c.request(P.CMD_READ, 0n, 4096);
+    await new Promise((r) => setTimeout(r, 50));
+    await server.close();
+    await c.closed();
+    finish(Buffer.alloc(4096));
+    await new Promise((r) => setTimeout(r, 50)); // the reply to a closed socket is dropped quietly
+    expect(existsSync(sock)).toBe(false);
+  });
+});
+
 describe('serveNbd refuses', () => {
   it('a socket path that exists or is too long for a unix socket', async () => {
     const src = new PatternSource(4096);
