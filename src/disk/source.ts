@@ -2,7 +2,7 @@
 // that reads any range. An image (raw file, qcow2, an NBD export), a partition, an LV, an md
 // array, an opened LUKS volume: each is a ByteSource over the ones below it. Nothing here
 // spawns a process or needs root.
-import { constants } from 'node:fs';
+import { constants, readSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { JootError } from '../core/errors.js';
 
@@ -26,6 +26,23 @@ export function checkRange(src: { name: string; size: number }, offset: number, 
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > src.size) {
     throw outOfRange(src, offset, length);
   }
+}
+
+// While a source is exposed to the kernel from this process (an NBD server behind nbdfuse),
+// a read of the exposed device by this very process parks a libuv pool thread in the kernel
+// until the server answers; with every pool thread parked so, an async file read by the
+// server would wait for a free one forever. Reads of host files are synchronous then: a
+// host file never waits on the exposure.
+let syncHolds = 0;
+
+/** Make FileSource reads synchronous until the returned release is called. */
+export function holdSyncFileReads(): () => void {
+  syncHolds++;
+  let held = true;
+  return () => {
+    if (held) syncHolds--;
+    held = false;
+  };
 }
 
 /** A host file read as it is (raw images, qcow2 data). Holes read as zeros; past the end is an error. */
@@ -62,7 +79,10 @@ export class FileSource implements ByteSource {
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      const bytesRead =
+        syncHolds > 0
+          ? readSync(this.fh.fd, buf, done, length - done, offset + done)
+          : (await this.fh.read(buf, done, length - done, offset + done)).bytesRead;
       if (bytesRead === 0) break; // the file shrank under us: the rest reads as zeros
       done += bytesRead;
     }
