@@ -6,6 +6,8 @@ const SB = 0x10000;
 export const btrfs: Prober = {
   name: 'btrfs',
   usage: 'filesystem',
+  // blkid does not look for btrfs on anything smaller
+  minSize: 1024 * 1024,
   magics: [magic('_BHRfS_M', SB + 0x40)],
   async probe(r, v) {
     const sb = await r.get(SB, 0x1000);

@@ -36,9 +36,9 @@ function info(v: ProbeValues, s: Super, ver: number): void {
   if (s.fc & COMPAT_HAS_JOURNAL) v.uuid(sb.subarray(0xd0, 0xe0), 'EXT_JOURNAL');
   if (ver !== 2 && (s.fi & ~EXT2_INCOMPAT_SUPP) === 0) v.set('SEC_TYPE', 'ext2');
   v.set('VERSION', `${sb.readUInt32LE(0x4c)}.${sb.readUInt16LE(0x3e)}`);
-  // 1024U << s_log_block_size in 32 bits, as blkid computes it (a shift of 32 or more: 0)
+  // 1024U << s_log_block_size in 32 bits, as blkid computes it (a shift of 32 or more: none)
   const log = sb.readUInt32LE(0x18);
-  v.set('BLOCK_SIZE', String(log < 32 ? (1024 * 2 ** log) % 2 ** 32 : 0));
+  if (log < 32) v.set('BLOCK_SIZE', String((1024 * 2 ** log) % 2 ** 32));
 }
 
 const EXT_MAGIC = [magic('\x53\xef', 0x438)];

@@ -114,7 +114,8 @@ export const iso9660: Prober = {
       }
     }
     if (!pvd) return false;
-    v.set('BLOCK_SIZE', String(pvd.readUInt16LE(128)));
+    // blkid 2.38 reports the sector size, whatever the descriptor's logical block size says
+    v.set('BLOCK_SIZE', String(SECTOR));
     setAlways(v, 'SYSTEM_ID', pvd, joliet, 8, 32);
     setAlways(v, 'VOLUME_SET_ID', pvd, joliet, 190, 128);
     setIfSet(v, 'PUBLISHER_ID', pvd, joliet, 318);

@@ -6,15 +6,16 @@ import type { ProbeValues } from './values.js';
 const MAGIC1 = Buffer.from('LUKS\xba\xbe', 'latin1');
 const MAGIC2 = Buffer.from('SKUL\xba\xbe', 'latin1');
 const SECONDARY = [0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000, 0x400000];
-const HDR = 4096;
+/** blkid reads the fixed part of the binary header */
+const HDR = 512;
 
 function attributes(v: ProbeValues, h: Buffer): void {
   const version = h.readUInt16BE(6);
   v.set('VERSION', String(version));
   if (version === 1) {
-    v.uuidString(h.subarray(168, 168 + 37));
+    v.uuidString(h.subarray(168, 208));
   } else if (version === 2) {
-    v.uuidString(h.subarray(168, 168 + 37));
+    v.uuidString(h.subarray(168, 208));
     v.label(h.subarray(24, 72));
     v.idLabel('SUBSYSTEM', h.subarray(208, 256));
   }

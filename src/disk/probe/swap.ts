@@ -30,9 +30,13 @@ async function setInfo(r: ProbeReader, v: ProbeValues, version: string): Promise
   return true;
 }
 
+/** blkid ignores swap on anything smaller than ten 4 KiB pages. */
+const MIN_SIZE = 10 * 4096;
+
 export const swsuspend: Prober = {
   name: 'swsuspend',
   usage: 'other',
+  minSize: MIN_SIZE,
   magics: [...atPageEnds(['S1SUSPEND', 'S2SUSPEND', 'ULSUSPEND', 'LINHIB0001']), magic(TOI, 0)],
   async probe(r, v, mag) {
     if (!mag) return false;
@@ -54,6 +58,7 @@ export const swsuspend: Prober = {
 export const swap: Prober = {
   name: 'swap',
   usage: 'other',
+  minSize: MIN_SIZE,
   magics: atPageEnds(['SWAP-SPACE', 'SWAPSPACE2']),
   async probe(r, v, mag) {
     if (!mag) return false;
