@@ -132,6 +132,24 @@ const MADE: [string, string, string, string][] = [
     'cryptsetup',
     'echo pw | cryptsetup luksFormat --batch-mode --type luks2 --label two --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file - "$F" && dd if=/dev/zero of="$F" bs=4096 count=1 conv=notrunc status=none',
   ],
+  [
+    'gpt.img',
+    '8M',
+    'sfdisk',
+    `printf 'label: gpt\\nlabel-id: 6A700000-0000-4000-8000-00000000D15C\\nstart=2048, size=4096, name="a b"\\n' | sfdisk -q "$F"`,
+  ],
+  ['mbr.img', '8M', 'sfdisk', `printf 'label: dos\\nlabel-id: 0x11223344\\nstart=2048, size=4096, type=83, bootable\\n' | sfdisk -q "$F"`],
+  // the first 2 MiB of a real PV (lvm.raw's p2: label sector and metadata area)
+  ...(existsSync(join(FIXTURES_DIR, 'lvm.raw'))
+    ? [
+        ['pv.img', '0', 'dd', `dd if=${JSON.stringify(join(FIXTURES_DIR, 'lvm.raw'))} of="$F" bs=1M skip=33 count=2 status=none`] as [
+          string,
+          string,
+          string,
+          string,
+        ],
+      ]
+    : []),
 ];
 
 /** Images made in `dir`, built once (tests of a missing tool are skipped). */
@@ -374,6 +392,12 @@ const AREAS: Record<string, [number, number][]> = {
   'iso-joliet.img': [[0x8000, 0x8000 + 3 * 2048]],
   'luks1.img': [[0, 256]],
   'luks2.img': [[0, 512]],
+  'gpt.img': [
+    [0, 1024 + 512],
+    [8 * 1024 * 1024 - 512, 8 * 1024 * 1024],
+  ],
+  'mbr.img': [[0, 512]],
+  'pv.img': [[0, 1024]],
 };
 
 describe('hostile devices', () => {

@@ -102,14 +102,16 @@ export const vfat: Prober = {
       if (g.clusterCount < FAT12_MAX) version = 'FAT12';
       else if (g.clusterCount < FAT16_MAX) version = 'FAT16';
     } else if (bs.readUInt32LE(0x24)) {
+      // the C code's 32-bit arithmetic, wraps included, so hostile values land where blkid's do
+      const u32 = (n: number): number => ((n % 2 ** 32) + 2 ** 32) % 2 ** 32;
       const clusterSize = bs[0x0d]!;
       const bufSize = clusterSize * sectorSize;
-      const startDataSect = reserved + g.fatSize;
-      const entries = Math.floor((bs.readUInt32LE(0x24) * sectorSize) / 4);
+      const startDataSect = u32(reserved + g.fatSize);
+      const entries = Math.floor(u32(bs.readUInt32LE(0x24) * sectorSize) / 4);
       let next = bs.readUInt32LE(0x2c);
       let maxloop = 100;
       while (next && next < entries && --maxloop) {
-        const nextOff = (startDataSect + (next - 2) * clusterSize) * sectorSize;
+        const nextOff = u32(startDataSect + u32((next - 2) * clusterSize)) * sectorSize;
         label = await searchLabel(r, nextOff, bufSize / 32);
         if (label) break;
         const fatEntry = await r.get(reserved * sectorSize + next * 4, bufSize);
