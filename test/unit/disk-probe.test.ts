@@ -485,7 +485,9 @@ describe('hostile devices', () => {
   });
 
   test('~300 random single-byte corruptions of superblock areas: same answer as blkid', async () => {
-    let seed = 0x5eed;
+    // JOOT_PROBE_FUZZ_ROUNDS / _SEED widen a one-off run (the suite keeps 300 rounds, seed 0x5eed)
+    let seed = Number(process.env.JOOT_PROBE_FUZZ_SEED ?? 0x5eed);
+    const rounds = Number(process.env.JOOT_PROBE_FUZZ_ROUNDS ?? 300);
     const rnd = (n: number): number => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
@@ -498,7 +500,7 @@ describe('hostile devices', () => {
       names.push(name);
     }
     const mismatches: string[] = [];
-    for (let round = 0; round < 300; round++) {
+    for (let round = 0; round < rounds; round++) {
       const name = names[rnd(names.length)]!;
       const areas = AREAS[name]!;
       const [a, b] = areas[rnd(areas.length)]!;
@@ -514,5 +516,77 @@ describe('hostile devices', () => {
     }
     if (mismatches.length) console.log(`probe fuzz: ${mismatches.length} mismatches\n${mismatches.join('\n')}`);
     expect(mismatches).toEqual([]);
-  }, 300_000);
+  }, 600_000);
+});
+
+describe('signatures crafted from their specs', () => {
+  test('FAT: the root directory label wins over the boot sector one; "NO NAME" in either', async () => {
+    const src = await make('fat16.img');
+    if (!src) return;
+    const bs = await withSource(src, undefined, (s) => s.read(0, 512));
+    const root = (bs.readUInt16LE(0x0e) + bs.readUInt16LE(0x16) * bs[0x10]!) * bs.readUInt16LE(0x0b);
+    const entry = (name: string): Buffer => {
+      const e = Buffer.alloc(32);
+      e.write(name.padEnd(11), 0, 'latin1');
+      e[11] = 0x08;
+      return e;
+    };
+    for (const [rootLabel, bootLabel] of [
+      ['ROOTDIR', 'BOOTSECT'],
+      ['NO NAME', 'BOOTSECT'],
+      ['ROOTDIR', 'NO NAME'],
+      [undefined, 'BOOTSECT'],
+    ] as const) {
+      const f = join(dir, 'fat-labels.img');
+      await copySparse(src, f);
+      await patch(f, 0x2b, Buffer.from(bootLabel.padEnd(11), 'latin1'));
+      await patch(f, root, rootLabel ? entry(rootLabel) : Buffer.alloc(32));
+      await expectSame(f);
+    }
+  });
+
+  test('swsuspend, squashfs 3, BitLocker, an EROFS label', async () => {
+    const size = 2 * 1024 * 1024;
+    const swapSrc = await make('swap.img');
+    if (swapSrc) {
+      const f = join(dir, 'suspend.img');
+      await copySparse(swapSrc, f);
+      await patch(f, 4086, Buffer.from('S1SUSPEND\0', 'latin1'));
+      await expectSame(f);
+    }
+    const sq = await sparse(join(dir, 'sq3.img'), size);
+    const sb = Buffer.alloc(96);
+    sb.write('sqsh', 0, 'latin1');
+    sb.writeUInt16BE(3, 28);
+    sb.writeUInt16BE(1, 30);
+    await patch(sq, 0, sb);
+    await expectSame(sq);
+    for (const [magicText, at] of [
+      ['\xeb\x58\x90-FVE-FS-', 176],
+      ['\xeb\x58\x90MSWIN4.1', 440],
+      ['\xeb\x52\x90-FVE-FS-', 0],
+    ] as const) {
+      const bl = await sparse(join(dir, 'bitlocker.img'), size);
+      const hdr = Buffer.alloc(512);
+      hdr.write(magicText, 0, 'latin1');
+      hdr.writeUInt32LE(0x12345678, 67);
+      if (at) hdr.writeBigUInt64LE(65536n, at);
+      hdr[510] = 0x55;
+      hdr[511] = 0xaa;
+      await patch(bl, 0, hdr);
+      const fve = Buffer.alloc(16);
+      fve.write('-FVE-FS-', 0, 'latin1');
+      fve.writeUInt16LE(2, 10);
+      await patch(bl, 65536, fve);
+      await expectSame(bl);
+      if (magicText.includes('FVE')) expect((await withSource(bl, undefined, probe)).type).toBe('BitLocker');
+    }
+    const ero = await make('erofs.img');
+    if (ero) {
+      const f = join(dir, 'erofs-label.img');
+      await copySparse(ero, f);
+      await patch(f, 1024 + 64, Buffer.from('ero fs\0', 'latin1'));
+      await expectSame(f);
+    }
+  });
 });

@@ -27,6 +27,8 @@ export const squashfs3: Prober = {
     const minor = be ? sb.readUInt16BE(30) : sb.readUInt16LE(30);
     if (major > 3) return false;
     v.set('VERSION', `${major}.${minor}`);
+    // blkid 2.38 reports a fixed 1 KiB here (and nothing for squashfs 4)
+    v.set('BLOCK_SIZE', '1024');
     return true;
   },
 };
