@@ -590,3 +590,19 @@ describe('signatures crafted from their specs', () => {
     }
   });
 });
+
+describe('LVs as byte ranges of their PV', () => {
+  // lvm.raw (README contract): p2 at 34603008 is pv0, pe_start 1 MiB, extents of 4 MiB;
+  // root = extents 0-9, home = extents 10-12 (single linear segments)
+  test.each([
+    ['root', 0, 10, 'lvroot'],
+    ['home', 10, 3, 'lvhome'],
+  ])('lvm.raw vg0/%s', async (_lv, first, count, label) => {
+    const path = join(FIXTURES_DIR, 'lvm.raw');
+    if (!existsSync(path)) return;
+    const MiB = 1024 * 1024;
+    const range = { offset: 34603008 + MiB + (first as number) * 4 * MiB, size: (count as number) * 4 * MiB };
+    await expectSame(path, range);
+    expect((await withSource(path, range, probe)).label).toBe(label);
+  });
+});
