@@ -1,0 +1,139 @@
+// Userspace LVM (src/disk/volumes/lvm) on real images made by the lvm tools, read as files
+// without root: the PVs, VGs and LVs of the fixtures' contract (test/fixtures/README.md), in the
+// kernel engine's shapes, and LV bytes that are where the contract (LVM's own extents) says.
+// test/integration/disk-lvm-diff.test.ts compares the same answers with the kernel engine's.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ByteSource } from '../../src/disk/source.js';
+import { type LvmVolumes, scanLvm } from '../../src/disk/volumes/lvm/index.js';
+import { fixture } from '../fixtures/index.js';
+import { ext4Facts, MiB, partitionDevices } from './disk-lvm-helpers.js';
+
+const LVM_ID = /^[\w!#]{6}(-[\w!#]{4}){5}-[\w!#]{6}$/;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe('userspace LVM: lvm.raw', () => {
+  let v: LvmVolumes;
+  let srcs: ByteSource[];
+  let disk: ByteSource;
+  beforeAll(async () => {
+    const { devices, sources } = await partitionDevices(await fixture('lvm.raw'));
+    srcs = sources;
+    disk = sources[0]!;
+    v = await scanLvm(devices);
+  });
+  afterAll(async () => {
+    for (const s of srcs) await s.close();
+  });
+
+  it('pvs, vgs and lvs as in the contract, in the kernel engine’s shapes and order', () => {
+    expect(v.problems).toEqual([]);
+    expect(v.pvs).toEqual([
+      { name: '/dev/sda2', vg: 'vg0', uuid: 'pv0000-0000-0000-0000-0000-0000-000002', size: 96 * MiB },
+      { name: '/dev/sda3', vg: 'vg0', uuid: 'pv0000-0000-0000-0000-0000-0000-000003', size: 96 * MiB },
+    ]);
+    expect(v.vgs).toHaveLength(1);
+    expect(v.vgs[0]).toEqual({
+      name: 'vg0',
+      uuid: expect.stringMatching(LVM_ID),
+      extentSize: 4 * MiB,
+      pvs: ['/dev/sda2', '/dev/sda3'],
+      lvs: ['/dev/vg0/home', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped'],
+    });
+    expect(v.lvs.map((l) => [l.name, l.vg, l.lv, l.size, l.segtype, l.unavailable])).toEqual([
+      ['/dev/vg0/home', 'vg0', 'home', 12 * MiB, 'linear', undefined],
+      ['/dev/vg0/root', 'vg0', 'root', 40 * MiB, 'linear', undefined],
+      ['/dev/vg0/split', 'vg0', 'split', 16 * MiB, 'linear', undefined],
+      ['/dev/vg0/striped', 'vg0', 'striped', 8 * MiB, 'striped', undefined],
+    ]);
+    for (const l of v.lvs) expect(l.uuid).toMatch(LVM_ID);
+    expect(Object.keys(v.lvs[0]!).sort()).toEqual(['lv', 'name', 'segtype', 'size', 'uuid', 'vg']);
+  });
+
+  it('each LV reads its filesystem: labels and UUIDs of the contract', async () => {
+    const lvUuid = (x: string): string => `1a7d0000-0000-4000-8000-0000000000${x}`;
+    for (const [lv, label, uuid] of [
+      ['root', 'lvroot', lvUuid('a1')],
+      ['home', 'lvhome', lvUuid('a2')],
+      ['split', 'lvsplit', lvUuid('a3')],
+      ['striped', 'lvstriped', lvUuid('a4')],
+    ] as const) {
+      const src = v.open(`/dev/vg0/${lv}`);
+      expect(src.name).toBe(`/dev/vg0/${lv}`);
+      expect(await ext4Facts(src)).toEqual({ label, uuid });
+    }
+  });
+
+  it('LV bytes are the PV extents the contract gives (pe_start 1 MiB, 4 MiB extents)', async () => {
+    const p2 = 67584 * 512 + MiB; // extent 0 of pv0
+    const p3 = 272384 * 512 + MiB; // extent 0 of pv1
+    const ext = 4 * MiB;
+    const root = v.open('/dev/vg0/root');
+    expect(sha(await root.read(0, 40 * MiB))).toBe(sha(await disk.read(p2, 40 * MiB)));
+    const split = await v.open('/dev/vg0/split').read(0, 16 * MiB);
+    expect(sha(split)).toBe(sha(Buffer.concat([await disk.read(p2 + 13 * ext, 2 * ext), await disk.read(p2 + 16 * ext, 2 * ext)])));
+    // striped: 64 KiB chunks alternating between pv0 extent 15 and pv1 extent 0
+    const striped = await v.open('/dev/vg0/striped').read(0, 8 * MiB);
+    const parts: Buffer[] = [];
+    for (let k = 0; k < 128; k++) parts.push(await disk.read((k % 2 === 0 ? p2 + 15 * ext : p3) + Math.floor(k / 2) * 65536, 65536));
+    expect(sha(striped)).toBe(sha(Buffer.concat(parts)));
+    // a read across the stripe and segment boundaries equals the same bytes of a whole read
+    expect((await v.open('/dev/vg0/striped').read(65536 - 100, 300)).equals(striped.subarray(65536 - 100, 65536 + 200))).toBe(true);
+    expect((await v.open('/dev/vg0/split').read(8 * MiB - 7, 14)).equals(split.subarray(8 * MiB - 7, 8 * MiB + 7))).toBe(true);
+  });
+
+  it('open: reads outside the LV are EIO; unknown LVs ENOENT', async () => {
+    const root = v.open('/dev/vg0/root');
+    expect(root.size).toBe(40 * MiB);
+    await expect(root.read(40 * MiB - 1, 2)).rejects.toMatchObject({ code: 'EIO' });
+    expect(() => v.open('/dev/vg0/nope')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => v.open('/dev/vgX/root')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+
+  it('devices without a label are skipped; one PV alone leaves its VG partial', async () => {
+    const { devices, sources } = await partitionDevices(await fixture('lvm.raw'));
+    try {
+      const only = await scanLvm(devices.filter((d) => d.name === '/dev/sda3' || d.name === '/dev/sda1'));
+      expect(only.pvs.map((p) => p.name)).toEqual(['/dev/sda3']);
+      expect(only.vgs[0]!.pvs).toEqual(['/dev/sda3']);
+      for (const l of only.lvs) {
+        expect(l.unavailable).toMatch(
+          new RegExp(`^${l.name}: missing PV pv0000-0000-0000-0000-0000-0000-000002: a disk of volume group vg0 was not added$`),
+        );
+      }
+      expect(() => only.open('/dev/vg0/root')).toThrow(expect.objectContaining({ code: 'EUNSUPPORTED' }));
+    } finally {
+      for (const s of sources) await s.close();
+    }
+  });
+});
+
+describe('userspace LVM: debian-lvm.raw', () => {
+  it('one PV, VG vgdeb, four linear LVs with their filesystems', async () => {
+    const { devices, sources } = await partitionDevices(await fixture('debian-lvm.raw'));
+    try {
+      const v = await scanLvm(devices);
+      expect(v.problems).toEqual([]);
+      expect(v.pvs).toEqual([{ name: '/dev/sda2', vg: 'vgdeb', uuid: 'deb1a0-0000-0000-0000-0000-0000-000002', size: expect.any(Number) }]);
+      expect(v.vgs.map((g) => [g.name, g.extentSize, g.pvs, g.lvs])).toEqual([
+        ['vgdeb', 4 * MiB, ['/dev/sda2'], ['/dev/vgdeb/root', '/dev/vgdeb/swap_1', '/dev/vgdeb/var', '/dev/vgdeb/var-log']],
+      ]);
+      expect(v.lvs.map((l) => [l.name, l.size, l.segtype, l.unavailable])).toEqual([
+        ['/dev/vgdeb/root', 256 * MiB, 'linear', undefined],
+        ['/dev/vgdeb/swap_1', 32 * MiB, 'linear', undefined],
+        ['/dev/vgdeb/var', 64 * MiB, 'linear', undefined],
+        ['/dev/vgdeb/var-log', 16 * MiB, 'linear', undefined],
+      ]);
+      const uuid = (x: string): string => `deb1a000-0000-4000-8000-0000000000${x}`;
+      expect(await ext4Facts(v.open('/dev/vgdeb/root'))).toEqual({ label: 'root', uuid: uuid('a1') });
+      expect(await ext4Facts(v.open('/dev/vgdeb/var'))).toEqual({ label: 'var', uuid: uuid('a2') });
+      expect(await ext4Facts(v.open('/dev/vgdeb/var-log'))).toEqual({ label: 'varlog', uuid: uuid('a3') });
+      // swap: "SWAPSPACE2" at the end of the first page, label at 1024+28
+      const swap = await v.open('/dev/vgdeb/swap_1').read(0, 4096);
+      expect(swap.toString('latin1', 4086, 4096)).toBe('SWAPSPACE2');
+      expect(swap.toString('latin1', 1024 + 28, 1024 + 34)).toBe('swap_1');
+    } finally {
+      for (const s of sources) await s.close();
+    }
+  });
+});
