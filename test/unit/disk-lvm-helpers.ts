@@ -34,3 +34,20 @@ export async function ext4Facts(src: ByteSource): Promise<{ label: string; uuid:
   const u = sb.subarray(0x68, 0x78).toString('hex');
   return { label, uuid: `${u.slice(0, 8)}-${u.slice(8, 12)}-${u.slice(12, 16)}-${u.slice(16, 20)}-${u.slice(20)}` };
 }
+
+/** The pattern test/fixtures/recipes/lvm-layouts.sh writes: block k of LV NAME is "VG/NAME block k\n" repeated. */
+export function layoutPattern(vg: string, lv: string, offset: number, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const pos = offset + done;
+    const k = Math.floor(pos / 512);
+    const line = `${vg}/${lv} block ${k}\n`;
+    const block = Buffer.from(line.repeat(Math.ceil(512 / line.length)).slice(0, 512), 'latin1');
+    const from = pos % 512;
+    const n = Math.min(512 - from, length - done);
+    block.copy(out, done, from, from + n);
+    done += n;
+  }
+  return out;
+}

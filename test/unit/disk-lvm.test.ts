@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../src/disk/source.js';
 import { type LvmVolumes, scanLvm } from '../../src/disk/volumes/lvm/index.js';
 import { fixture } from '../fixtures/index.js';
-import { ext4Facts, MiB, partitionDevices } from './disk-lvm-helpers.js';
+import { ext4Facts, layoutPattern, MiB, partitionDevices } from './disk-lvm-helpers.js';
 
 const LVM_ID = /^[\w!#]{6}(-[\w!#]{4}){5}-[\w!#]{6}$/;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -135,5 +135,94 @@ describe('userspace LVM: debian-lvm.raw', () => {
     } finally {
       for (const s of sources) await s.close();
     }
+  });
+});
+
+describe('userspace LVM: lvm-layouts.raw (striped, two segments, raid1/10/0, mirror, thin, zero, error)', () => {
+  let v: LvmVolumes;
+  let srcs: ByteSource[];
+  let devs: Awaited<ReturnType<typeof partitionDevices>>['devices'];
+  beforeAll(async () => {
+    const { devices, sources } = await partitionDevices(await fixture('lvm-layouts.raw'));
+    srcs = sources;
+    devs = devices;
+    v = await scanLvm(devices);
+  });
+  afterAll(async () => {
+    for (const s of srcs) await s.close();
+  });
+
+  const readable = ['m1', 'r0', 'r1', 'r10', 'striped2', 'striped3', 'twoseg'];
+
+  it('lists the public LVs (not the raid images, mirror legs or the thin pool), the orphan PV', () => {
+    expect(v.problems).toEqual([]);
+    expect(v.pvs.map((p) => [p.name, p.vg, p.uuid, p.size])).toEqual([
+      ['/dev/sda1', 'vgl', '1a7dpv-0000-0000-0000-0000-0000-00000a', 59 * MiB],
+      ['/dev/sda2', 'vgl', '1a7dpv-0000-0000-0000-0000-0000-00000b', 59 * MiB],
+      ['/dev/sda3', 'vgl', '1a7dpv-0000-0000-0000-0000-0000-00000c', 59 * MiB],
+      ['/dev/sda4', '', '1a7dpv-0000-0000-0000-0000-0000-00000d', 8 * MiB],
+    ]);
+    expect(v.vgs.map((g) => [g.name, g.extentSize, g.pvs])).toEqual([['vgl', MiB, ['/dev/sda1', '/dev/sda2', '/dev/sda3']]]);
+    expect(v.lvs.map((l) => [l.lv, l.size / MiB, l.segtype, l.unavailable])).toEqual([
+      ['err', 1, 'error', undefined],
+      ['m1', 4, 'mirror', undefined],
+      ['r0', 6, 'raid0', undefined],
+      ['r1', 4, 'raid1', undefined],
+      ['r10', 8, 'raid10', undefined],
+      ['striped2', 8, 'striped', undefined],
+      ['striped3', 6, 'striped', undefined],
+      ['thin1', 16, 'thin', '/dev/vgl/thin1: unsupported: thin'],
+      ['twoseg', 8, 'linear', undefined],
+      ['zer', 2, 'zero', undefined],
+    ]);
+    expect(v.vgs[0]!.lvs).toEqual(v.lvs.map((l) => l.name));
+  });
+
+  it('every layout reads the pattern lvm-layouts.sh laid out at the extents lvm reported', async () => {
+    for (const lv of readable) {
+      const src = v.open(`/dev/vgl/${lv}`);
+      const all = await src.read(0, src.size);
+      expect(sha(all), lv).toBe(sha(layoutPattern('vgl', lv, 0, src.size)));
+      // odd ranges across chunk, stripe and segment boundaries
+      for (const [off, len] of [
+        [16 * 1024 - 3, 7],
+        [64 * 1024 - 1, 65538],
+        [3 * MiB - 5, 10],
+        [src.size - 513, 513],
+      ] as const) {
+        expect((await src.read(off, len)).equals(all.subarray(off, off + len)), `${lv} ${off}+${len}`).toBe(true);
+      }
+    }
+  });
+
+  it('zero reads zeros, error is an EIO naming the LV, thin is EUNSUPPORTED', async () => {
+    expect((await v.open('/dev/vgl/zer').read(12345, 4096)).equals(Buffer.alloc(4096))).toBe(true);
+    await expect(v.open('/dev/vgl/err').read(0, 512)).rejects.toMatchObject({
+      code: 'EIO',
+      message: expect.stringMatching(/^\/dev\/vgl\/err: /),
+    });
+    expect(() => v.open('/dev/vgl/thin1')).toThrow(
+      expect.objectContaining({ code: 'EUNSUPPORTED', message: '/dev/vgl/thin1: unsupported: thin' }),
+    );
+    expect(() => v.open('/dev/vgl/pool')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => v.open('/dev/vgl/r1_rimage_0')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
+
+  it('without the first PV: raid1, mirror and raid10 read a healthy leg; the others name the missing PV', async () => {
+    const part = await scanLvm(devs.filter((d) => d.name !== '/dev/sda1'));
+    const missing = '1a7dpv-0000-0000-0000-0000-0000-00000a';
+    expect(part.vgs[0]!.pvs).toEqual(['/dev/sda2', '/dev/sda3']);
+    for (const lv of ['m1', 'r1', 'r10']) {
+      const src = part.open(`/dev/vgl/${lv}`);
+      expect(sha(await src.read(0, src.size)), lv).toBe(sha(layoutPattern('vgl', lv, 0, src.size)));
+    }
+    for (const lv of ['r0', 'striped2', 'striped3', 'twoseg']) {
+      expect(part.lvs.find((l) => l.lv === lv)!.unavailable).toBe(
+        `/dev/vgl/${lv}: missing PV ${missing}: a disk of volume group vgl was not added`,
+      );
+    }
+    // raid10 with both copies of some chunks gone (images 0 and 1: pv0 and pv1)
+    const two = await scanLvm(devs.filter((d) => d.name === '/dev/sda3'));
+    expect(two.lvs.find((l) => l.lv === 'r10')!.unavailable).toMatch(/^\/dev\/vgl\/r10: missing PV /);
   });
 });

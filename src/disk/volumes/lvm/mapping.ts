@@ -97,7 +97,7 @@ export class VgMapper {
       case 'zero':
         return { ok: true, map: new Zeros(len) };
       case 'error':
-        return { ok: true, map: new Errors(len, `LV ${lv.name}`) };
+        return { ok: true, map: new Errors(len, `/dev/${this.vg.name}/${lv.name}`) };
       case 'striped':
       case 'raid0':
       case 'raid0_meta': {
@@ -128,7 +128,7 @@ export class VgMapper {
         return first!.ok ? bad(`${where}: every leg is being rebuilt`) : first!;
       }
       case 'raid10': {
-        const copies = seg.dataCopies >= 2 ? seg.dataCopies : 2;
+        const copies = Math.max(seg.dataCopies, 2);
         if (n < copies || (seg.extentCount * copies) % n !== 0)
           return bad(`${where}: ${seg.extentCount} extents in ${n} images with ${copies} copies`);
         const chunk = seg.stripeSize;
