@@ -36,9 +36,12 @@ interface FoundPv {
   label: PvLabel;
   /** VG metadata from this PV's metadata areas (usually one or two identical copies) */
   metas: VgMeta[];
+  /** a metadata area could not be read: not listed as an orphan unless a VG claims it */
+  failed: boolean;
 }
 
-const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+// the kernel engine's order (localeCompare 'en', numeric), with one collator instead of one per call
+const byName = new Intl.Collator('en', { numeric: true }).compare;
 
 /** A name LVM itself accepts (lvm2's validate_name); the same rule as the kernel engine's. */
 export function validLvmName(n: string): boolean {
@@ -76,6 +79,7 @@ export async function scanLvm(devices: LvmDevice[]): Promise<LvmVolumes> {
       continue;
     }
     const metas: VgMeta[] = [];
+    let failed = false;
     for (const area of label.metadataAreas) {
       try {
         const copy = await readMetadataArea(device.source, area);
@@ -91,13 +95,16 @@ export async function scanLvm(devices: LvmDevice[]): Promise<LvmVolumes> {
           }
           parsed.set(copy.text, m);
         }
-        if (m instanceof JootError) note(m);
-        else metas.push(m);
+        if (m instanceof JootError) {
+          failed = true;
+          note(m);
+        } else metas.push(m);
       } catch (e) {
+        failed = true;
         note(e);
       }
     }
-    found.push({ device, label, metas });
+    found.push({ device, label, metas, failed });
   }
   return assemble(found, problems);
 }
@@ -148,6 +155,7 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
   }
 
   const pvs: PvInfo[] = found
+    .filter((f) => owner.has(f) || !f.failed)
     .map((f) => {
       const st = owner.get(f);
       if (!st) return { name: f.device.name, vg: '', uuid: f.label.uuid, size: f.label.deviceSize };
@@ -163,8 +171,10 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
   for (const st of states) {
     const vg = st.meta;
     const namesake = sameName.get(vg.name)!;
+    const snaps = snapshotsOf(vg);
+    const lvByName = new Map(vg.lvs.map((l) => [l.name, l]));
     for (const lv of vg.lvs) {
-      if (!isListed(vg, lv) || !validLvmName(vg.name) || !validLvmName(lv.name)) continue;
+      if (!isListed(vg, lv, snaps, lvByName) || !validLvmName(vg.name) || !validLvmName(lv.name)) continue;
       const path = `/dev/${vg.name}/${lv.name}`;
       const types = [...new Set(lv.segments.map((s) => s.reportedType))];
       const info: LvInfo = {
@@ -175,7 +185,7 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
         size: lv.extents * vg.extentSize,
         segtype: types.join(',') || 'unknown',
       };
-      const why = unavailable(st, lv, namesake);
+      const why = unavailable(st, lv, namesake, snaps);
       if (why) info.unavailable = `${path}: ${why}`;
       st.listed.set(lv.name, { lv, info });
       lvs.push(info);
@@ -211,43 +221,57 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
   return { pvs, vgs, lvs, open, problems };
 }
 
+/** The old-style snapshots of a VG: COW LV → its snapshot segment; origins being merged into. */
+interface Snapshots {
+  byCow: Map<string, { origin?: string; merging?: boolean }>;
+  mergingInto: Set<string>;
+}
+
+function snapshotsOf(vg: VgMeta): Snapshots {
+  const byCow = new Map<string, { origin?: string; merging?: boolean }>();
+  const mergingInto = new Set<string>();
+  for (const l of vg.lvs) {
+    for (const s of l.segments) {
+      if (s.type !== 'snapshot') continue;
+      if (s.cowStore !== undefined && !byCow.has(s.cowStore)) byCow.set(s.cowStore, s);
+      if (s.merging && s.origin !== undefined) mergingInto.add(s.origin);
+    }
+  }
+  return { byCow, mergingInto };
+}
+
 /**
  * Whether `lvs` lists the LV by default: visible in the metadata, and not a pool or other
  * private volume (lvm2's lv_is_visible and the "public" role of lv_layout_and_role).
  */
-function isListed(vg: VgMeta, lv: LvMeta): boolean {
+function isListed(vg: VgMeta, lv: LvMeta, snaps: Snapshots, lvByName: Map<string, LvMeta>): boolean {
   const types = new Set(lv.segments.map((s) => s.type));
   if (types.has('snapshot')) return false;
   if (types.has('thin-pool') || types.has('cache-pool') || types.has('vdo-pool')) return false;
   if (lv.status.includes('POOL_METADATA_SPARE')) return false;
   if (lv.name === 'lvmlock' && vg.lockType === 'sanlock') return false;
-  const snap = snapshotOf(vg, lv.name);
+  const snap = snaps.byCow.get(lv.name);
   if (snap) {
     // an old-style snapshot's COW LV is shown while its origin is, unless it is merging
     if (snap.merging) return false;
-    const origin = vg.lvs.find((l) => l.name === snap.origin);
+    const origin = snap.origin !== undefined ? lvByName.get(snap.origin) : undefined;
     return origin !== undefined && origin !== lv && origin.status.includes('VISIBLE');
   }
   return lv.status.includes('VISIBLE');
 }
 
-function snapshotOf(vg: VgMeta, cow: string): { origin?: string; merging?: boolean } | undefined {
-  for (const l of vg.lvs) for (const s of l.segments) if (s.type === 'snapshot' && s.cowStore === cow) return s;
-  return undefined;
-}
-
 /** Why a listed LV cannot be opened (without its path), or undefined. */
-function unavailable(st: VgState, lv: LvMeta, namesake: VgState[]): string | undefined {
+function unavailable(st: VgState, lv: LvMeta, namesake: VgState[], snaps: Snapshots): string | undefined {
   const vg = st.meta;
   if (namesake.length > 1) {
     const uuids = namesake.map((s) => s.meta.uuid).sort();
     return `${namesake.length} volume groups on the attached disks are named ${vg.name} (${uuids.join(', ')}); rename one in its guest to open it`;
   }
   if (lv.segments.length === 0 && !lv.problem) return 'LVM reports no segments for it';
-  if (vg.lvs.some((l) => l.segments.some((s) => s.type === 'snapshot' && s.merging && s.origin === lv.name))) {
+  if (snaps.mergingInto.has(lv.name)) {
     return 'a snapshot is pending merge into it, so its extents do not hold its current data';
   }
-  if (snapshotOf(vg, lv.name)) return 'unsupported: snapshot';
+  if (snaps.byCow.has(lv.name)) return 'unsupported: snapshot';
   const other = [...new Set(lv.segments.map((s) => s.type).filter((t) => !MAPPABLE_TYPES.has(t)))];
   if (other.length > 0) return `unsupported: ${other.join('/')}`;
   const r = st.mapper.map(lv.name);
