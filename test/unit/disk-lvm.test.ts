@@ -3,10 +3,12 @@
 // kernel engine's shapes, and LV bytes that are where the contract (LVM's own extents) says.
 // test/integration/disk-lvm-diff.test.ts compares the same answers with the kernel engine's.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../src/disk/source.js';
 import { type LvmVolumes, scanLvm } from '../../src/disk/volumes/lvm/index.js';
-import { fixture } from '../fixtures/index.js';
+import { FIXTURES_DIR, fixture } from '../fixtures/index.js';
 import { ext4Facts, layoutPattern, MiB, partitionDevices } from './disk-lvm-helpers.js';
 
 const LVM_ID = /^[\w!#]{6}(-[\w!#]{4}){5}-[\w!#]{6}$/;
@@ -224,5 +226,86 @@ describe('userspace LVM: lvm-layouts.raw (striped, two segments, raid1/10/0, mir
     // raid10 with both copies of some chunks gone (images 0 and 1: pv0 and pv1)
     const two = await scanLvm(devs.filter((d) => d.name === '/dev/sda3'));
     expect(two.lvs.find((l) => l.lv === 'r10')!.unavailable).toMatch(/^\/dev\/vgl\/r10: missing PV /);
+  });
+});
+
+// Images another part of issue 14 builds inside libguestfs's appliance (a kernel with
+// device-mapper), with the appliance's own answers in a facts file: used when present.
+const applianceImage = (name: string): string | undefined => {
+  const p = path.join(FIXTURES_DIR, name);
+  return existsSync(p) && existsSync(p.replace(/\.img$/, '.facts.json')) ? p : undefined;
+};
+interface ApplianceFacts {
+  lvs: string[];
+  'list-filesystems': [string, string][];
+  'pvs-full': { pv_name: string; pv_uuid: string; pv_size: string }[];
+  'vgs-full': { vg_name: string; vg_uuid: string; vg_extent_size: string }[];
+}
+const facts = (img: string): ApplianceFacts => JSON.parse(readFileSync(img.replace(/\.img$/, '.facts.json'), 'utf8')) as ApplianceFacts;
+const undashed = (id: string): string => id.replace(/-/g, '');
+
+describe('userspace LVM: images made in the libguestfs appliance (as its guestfish reports them)', () => {
+  const striped = applianceImage('lvm-striped.img');
+  it.skipIf(!striped)('lvm-striped.img: the PVs, VG and LVs guestfish lists; both ext4s read, backup superblocks included', async () => {
+    const { devices, sources } = await partitionDevices(striped!);
+    try {
+      const v = await scanLvm(devices);
+      const f = facts(striped!);
+      expect(v.problems).toEqual([]);
+      expect(v.pvs.map((p) => [p.name, undashed(p.uuid), String(p.size)])).toEqual(
+        f['pvs-full'].map((p) => [p.pv_name, p.pv_uuid, p.pv_size]),
+      );
+      expect(v.vgs.map((g) => [g.name, undashed(g.uuid), String(g.extentSize)])).toEqual(
+        f['vgs-full'].map((g) => [g.vg_name, g.vg_uuid, g.vg_extent_size]),
+      );
+      expect(v.lvs.map((l) => [l.name, l.unavailable])).toEqual(f.lvs.map((n) => [n, undefined]));
+      let backups = 0;
+      for (const [name, type] of f['list-filesystems']) {
+        expect(type).toBe('ext4');
+        const src = v.open(name);
+        const primary = await ext4Facts(src);
+        expect(primary, name).toBeDefined();
+        // the first backup superblock lies a block group further on: deep inside the mapping
+        const sb = await src.read(1024, 1024);
+        const blockSize = 1024 << sb.readUInt32LE(0x18);
+        const perGroup = sb.readUInt32LE(0x20);
+        const backup = (perGroup + (blockSize === 1024 ? 1 : 0)) * blockSize;
+        if (backup + 2048 <= src.size) {
+          const b = await src.read(backup, 1024);
+          expect(b.readUInt16LE(0x38), `${name} backup superblock`).toBe(0xef53);
+          expect(b.subarray(0x68, 0x78).equals(sb.subarray(0x68, 0x78))).toBe(true);
+          backups++;
+        }
+      }
+      expect(backups).toBeGreaterThan(0);
+    } finally {
+      for (const s of sources) await s.close();
+    }
+  });
+
+  const lvmLuks = applianceImage('lvm-luks.img');
+  it.skipIf(!lvmLuks)('lvm-luks.img: the LV guestfish lists, holding a LUKS header', async () => {
+    const { devices, sources } = await partitionDevices(lvmLuks!);
+    try {
+      const v = await scanLvm(devices);
+      const f = facts(lvmLuks!);
+      expect(v.problems).toEqual([]);
+      expect(v.pvs.map((p) => [p.name, undashed(p.uuid)])).toEqual(f['pvs-full'].map((p) => [p.pv_name, p.pv_uuid]));
+      expect(v.lvs.map((l) => l.name)).toEqual(f.lvs);
+      expect((await v.open(f.lvs[0]!).read(0, 6)).equals(Buffer.from('LUKS\xba\xbe', 'latin1'))).toBe(true);
+    } finally {
+      for (const s of sources) await s.close();
+    }
+  });
+
+  const luksLvm = applianceImage('luks-lvm.img');
+  it.skipIf(!luksLvm)('luks-lvm.img: the PV is inside LUKS, so nothing is found without opening it', async () => {
+    const { devices, sources } = await partitionDevices(luksLvm!);
+    try {
+      const v = await scanLvm(devices);
+      expect([v.pvs, v.vgs, v.lvs, v.problems]).toEqual([[], [], [], []]);
+    } finally {
+      for (const s of sources) await s.close();
+    }
   });
 });

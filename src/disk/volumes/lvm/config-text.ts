@@ -19,7 +19,7 @@ export interface ConfigSection {
 /** LVM's VG text is nested four deep (vg / logical_volumes / lv / segment); leave room. */
 export const MAX_DEPTH = 16;
 /** sections and settings together: a good VG text has ~20 per LV segment */
-export const MAX_NODES = 4_000_000;
+export const MAX_NODES = 1_000_000;
 
 /** Parse `text`; `what` names the source in errors ("/dev/sda2: LVM metadata"). */
 export function parseConfig(text: string, what: string): ConfigSection {
