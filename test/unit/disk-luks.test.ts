@@ -1,0 +1,266 @@
+// src/disk/volumes/luks against independent LUKS writers: qemu-img's LUKS1 with data, cryptsetup's
+// LUKS1/LUKS2 headers (volume keys compared with luksDump --dump-volume-key), a LUKS2 volume
+// with data made by cryptsetup's offline reencryption, and crafted hostile headers.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JootError } from '../../src/core/errors.js';
+import { type ByteSource, checkRange, FileSource } from '../../src/disk/source.js';
+import { findVolumeKey, isBitLocker, openLuks, readLuksHeader } from '../../src/disk/volumes/luks/index.js';
+import { hashSource, luksDump, removeTmps, sha256, tmp, tool } from './luks-tools.js';
+
+/** A crafted image in memory. */
+export class MemSource implements ByteSource {
+  constructor(
+    readonly buf: Buffer,
+    readonly name = 'crafted.img',
+  ) {}
+  get size() {
+    return this.buf.length;
+  }
+  async read(offset: number, length: number) {
+    checkRange(this, offset, length);
+    return Buffer.from(this.buf.subarray(offset, offset + length));
+  }
+  async close() {}
+}
+
+const PASS = 'joot-test-pass';
+let dir: string;
+
+beforeAll(() => {
+  dir = tmp();
+});
+afterAll(removeTmps);
+
+async function withFile<T>(path: string, f: (s: FileSource) => Promise<T>): Promise<T> {
+  const s = await FileSource.open(path);
+  try {
+    return await f(s);
+  } finally {
+    await s.close();
+  }
+}
+
+describe('LUKS1 with data, made by qemu-img', () => {
+  const variants: [string, string[]][] = [
+    ['default (aes-256-xts-plain64, sha256)', []],
+    [
+      'aes-256-cbc-essiv:sha256, sha1',
+      ['cipher-alg=aes-256', 'cipher-mode=cbc', 'ivgen-alg=essiv', 'ivgen-hash-alg=sha256', 'hash-alg=sha1'],
+    ],
+    ['aes-128-xts-plain64, sha512', ['cipher-alg=aes-128', 'cipher-mode=xts', 'hash-alg=sha512']],
+    ['aes-128-cbc-plain64, sha256', ['cipher-alg=aes-128', 'cipher-mode=cbc', 'ivgen-alg=plain64', 'hash-alg=sha256']],
+  ];
+  let plain: Buffer;
+  beforeAll(async () => {
+    plain = randomBytes(3 * 1024 * 1024 + 512);
+    writeFileSync(join(dir, 'plain.raw'), plain);
+    await Promise.all(
+      variants.map(([, opts], i) =>
+        tool('qemu-img', [
+          'convert',
+          '-O',
+          'luks',
+          '--object',
+          `secret,id=sec0,data=${PASS}`,
+          '-o',
+          ['key-secret=sec0', 'iter-time=10', ...opts].join(','),
+          join(dir, 'plain.raw'),
+          join(dir, `qemu-${i}.luks`),
+        ]),
+      ),
+    );
+  }, 120_000);
+
+  variants.forEach(([what], i) => {
+    it(`${what}: reads back exactly the plaintext`, async () => {
+      await withFile(join(dir, `qemu-${i}.luks`), async (src) => {
+        const hdr = await readLuksHeader(src);
+        expect(hdr?.version).toBe(1);
+        const dev = await openLuks(src, Buffer.from(PASS), '/dev/mapper/luks-x');
+        expect(dev.name).toBe('/dev/mapper/luks-x');
+        expect(dev.size).toBe(plain.length);
+        expect(await hashSource(dev)).toBe(sha256(plain));
+        // an unaligned read across a chunk boundary
+        expect((await dev.read(65536 - 7, 100)).equals(plain.subarray(65536 - 7, 65536 + 93))).toBe(true);
+        await dev.close();
+      });
+    });
+  });
+});
+
+interface Combo {
+  type: 'luks1' | 'luks2';
+  pbkdf: 'pbkdf2' | 'argon2i' | 'argon2id';
+  hash?: string;
+  cipher: string;
+  keyBits: number;
+  sector?: number;
+  label?: string;
+  keyFile?: boolean;
+}
+
+const COMBOS: Combo[] = [
+  { type: 'luks1', pbkdf: 'pbkdf2', hash: 'sha256', cipher: 'aes-xts-plain64', keyBits: 512 },
+  { type: 'luks1', pbkdf: 'pbkdf2', hash: 'sha1', cipher: 'aes-cbc-essiv:sha256', keyBits: 256 },
+  { type: 'luks1', pbkdf: 'pbkdf2', hash: 'sha512', cipher: 'aes-xts-plain64', keyBits: 256, keyFile: true },
+  { type: 'luks2', pbkdf: 'pbkdf2', hash: 'sha256', cipher: 'aes-xts-plain64', keyBits: 512, sector: 4096, label: 'joot-label' },
+  { type: 'luks2', pbkdf: 'pbkdf2', hash: 'sha512', cipher: 'aes-cbc-essiv:sha256', keyBits: 256, sector: 512 },
+  { type: 'luks2', pbkdf: 'argon2i', cipher: 'aes-xts-plain64', keyBits: 256, sector: 512 },
+  { type: 'luks2', pbkdf: 'argon2id', cipher: 'aes-xts-plain64', keyBits: 512, sector: 4096, keyFile: true },
+  { type: 'luks2', pbkdf: 'argon2id', cipher: 'aes-cbc-essiv:sha256', keyBits: 256, sector: 4096, label: 'x' },
+];
+
+function formatArgs(c: Combo, file: string, keyFile: string): string[] {
+  return [
+    'luksFormat',
+    '--batch-mode',
+    '--type',
+    c.type,
+    '--pbkdf',
+    c.pbkdf,
+    ...(c.pbkdf === 'pbkdf2'
+      ? ['--pbkdf-force-iterations', '1000', '--hash', c.hash!]
+      : ['--pbkdf-force-iterations', '4', '--pbkdf-memory', '64']),
+    '--cipher',
+    c.cipher,
+    '--key-size',
+    String(c.keyBits),
+    ...(c.sector ? ['--sector-size', String(c.sector)] : []),
+    ...(c.label ? ['--label', c.label] : []),
+    '--key-file',
+    keyFile,
+    file,
+  ];
+}
+
+describe('volume keys equal cryptsetup luksDump --dump-volume-key', () => {
+  COMBOS.forEach((c, i) => {
+    it(`${c.type} ${c.pbkdf} ${c.hash ?? ''} ${c.cipher} ${c.keyBits}${c.sector ? ` sector ${c.sector}` : ''}${c.keyFile ? ' key file' : ''}`, async () => {
+      const file = join(dir, `cs-${i}.img`);
+      const key = c.keyFile ? randomBytes(100) : Buffer.from(`${PASS}-${i}`);
+      const keyFile = join(dir, `cs-${i}.key`);
+      writeFileSync(keyFile, key);
+      writeFileSync(file, Buffer.alloc(0));
+      await tool('truncate', ['-s', '20M', file]);
+      await tool('cryptsetup', formatArgs(c, file, keyFile));
+      const dump = await luksDump(file, keyFile);
+      await withFile(file, async (src) => {
+        const hdr = (await readLuksHeader(src))!;
+        expect(hdr.version).toBe(c.type === 'luks1' ? 1 : 2);
+        expect(hdr.uuid).toBe(dump.uuid);
+        expect(hdr.label).toBe(dump.label);
+        expect(hdr.cipher).toBe(dump.cipher);
+        expect(hdr.keySize * 8).toBe(dump.keyBits);
+        expect(hdr.payloadOffset).toBe(dump.payloadSectors * 512);
+        expect(hdr.sectorSize).toBe(c.sector ?? 512);
+        const vk = await findVolumeKey(src, hdr, key);
+        expect(vk.toString('hex')).toBe(dump.volumeKey.toString('hex'));
+        await expectError(findVolumeKey(src, hdr, Buffer.from('wrong')), 'EPERM', /no key slot accepts this passphrase/);
+      });
+    }, 60_000);
+  });
+
+  it('luksAddKey into slot 1, luksKillSlot 0: only the new passphrase opens', async () => {
+    const file = join(dir, 'addkey.img');
+    const k0 = join(dir, 'k0');
+    const k1 = join(dir, 'k1');
+    writeFileSync(k0, 'first-pass');
+    writeFileSync(k1, 'second-pass');
+    await tool('truncate', ['-s', '20M', file]);
+    await tool('cryptsetup', formatArgs(COMBOS[3]!, file, k0));
+    await tool('cryptsetup', [
+      'luksAddKey',
+      '--batch-mode',
+      '--pbkdf',
+      'pbkdf2',
+      '--pbkdf-force-iterations',
+      '1000',
+      '--key-file',
+      k0,
+      file,
+      k1,
+    ]);
+    const both = (await withFile(file, async (src) => readLuksHeader(src)))!;
+    expect(both.slots.map((s) => s.index)).toEqual([0, 1]);
+    await tool('cryptsetup', ['luksKillSlot', '--batch-mode', file, '0']);
+    const dump = await luksDump(file, k1);
+    await withFile(file, async (src) => {
+      const hdr = (await readLuksHeader(src))!;
+      expect(hdr.slots.map((s) => s.index)).toEqual([1]);
+      expect((await findVolumeKey(src, hdr, Buffer.from('second-pass'))).equals(dump.volumeKey)).toBe(true);
+      await expectError(findVolumeKey(src, hdr, Buffer.from('first-pass')), 'EPERM', /no key slot accepts this passphrase/);
+    });
+  }, 60_000);
+});
+
+describe('LUKS2 with data, made by cryptsetup offline reencryption', () => {
+  const variants: [string, string[]][] = [
+    ['aes-xts-plain64, sector 4096', ['--cipher', 'aes-xts-plain64', '--sector-size', '4096']],
+    ['aes-xts-plain64, sector 512', ['--cipher', 'aes-xts-plain64', '--sector-size', '512']],
+    ['aes-cbc-essiv:sha256, sector 4096', ['--cipher', 'aes-cbc-essiv:sha256', '--key-size', '256', '--sector-size', '4096']],
+  ];
+  variants.forEach(([what, opts], i) => {
+    it(`${what}: the opened device is the plaintext`, async () => {
+      const plain = randomBytes(40 << 20);
+      const file = join(dir, `reenc-${i}.img`);
+      writeFileSync(file, plain);
+      const keyFile = join(dir, `reenc-${i}.key`);
+      writeFileSync(keyFile, PASS);
+      await tool('cryptsetup', [
+        'reencrypt',
+        '--encrypt',
+        '--type',
+        'luks2',
+        '--reduce-device-size',
+        '32M',
+        '--force-offline-reencrypt',
+        '--batch-mode',
+        '--pbkdf',
+        'pbkdf2',
+        '--pbkdf-force-iterations',
+        '1000',
+        ...opts,
+        '--key-file',
+        keyFile,
+        file,
+      ]);
+      await withFile(file, async (src) => {
+        const dev = await openLuks(src, Buffer.from(PASS), 'luks-reenc');
+        // the data moved behind the 16 MiB header: what is left of the device is the plaintext's start
+        expect(dev.size).toBe((40 - 16) << 20);
+        expect(await hashSource(dev, 8 << 20)).toBe(sha256(plain.subarray(0, 8 << 20)));
+        await dev.close();
+      });
+    }, 120_000);
+  });
+});
+
+async function expectError(p: Promise<unknown>, code: string, re: RegExp): Promise<JootError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(JootError);
+  const j = e as JootError;
+  expect(j.code, j.message).toBe(code);
+  expect(j.message).toMatch(re);
+  expect(j.message).not.toContain('\n');
+  return j;
+}
+
+describe('BitLocker detection', () => {
+  it('sees -FVE-FS- at offset 3, nothing else', async () => {
+    const b = Buffer.alloc(4096);
+    Buffer.from('\xeb\x58\x90-FVE-FS-', 'latin1').copy(b);
+    expect(await isBitLocker(new MemSource(b))).toBe(true);
+    Buffer.from('NTFS    ', 'latin1').copy(b, 3);
+    expect(await isBitLocker(new MemSource(b))).toBe(false);
+    expect(await isBitLocker(new MemSource(Buffer.alloc(100)))).toBe(false);
+    expect(await readLuksHeader(new MemSource(b))).toBeUndefined();
+  });
+});
+
+export { expectError, readFileSync };
