@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
+import { JootError } from '../../src/core/errors.js';
+import { type ByteSource, checkRange } from '../../src/disk/source.js';
 
 const execFileP = promisify(execFile);
 const made: string[] = [];
@@ -24,6 +27,8 @@ export function removeTmps(): void {
 /** Run a tool with `input` on stdin; its stdout. */
 export async function tool(cmd: string, args: string[], input?: string): Promise<string> {
   const p = execFileP(cmd, args, { env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 << 20, timeout: 120_000 });
+  // a tool that never reads stdin may close it first: that is no failure
+  p.child.stdin?.on('error', () => {});
   p.child.stdin?.end(input ?? '');
   return (await p).stdout;
 }
@@ -112,4 +117,34 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A crafted image in memory. */
+export class MemSource implements ByteSource {
+  constructor(
+    readonly buf: Buffer,
+    readonly name = 'crafted.img',
+  ) {}
+  get size() {
+    return this.buf.length;
+  }
+  async read(offset: number, length: number) {
+    checkRange(this, offset, length);
+    return Buffer.from(this.buf.subarray(offset, offset + length));
+  }
+  async close() {}
+}
+
+/** `p` rejects with a one-line JootError of `code` whose message matches `re`. */
+export async function expectError(p: Promise<unknown>, code: string, re: RegExp): Promise<JootError> {
+  const e = await p.then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(JootError);
+  const j = e as JootError;
+  expect(j.code, j.message).toBe(code);
+  expect(j.message).toMatch(re);
+  expect(j.message).not.toContain('\n');
+  return j;
 }
