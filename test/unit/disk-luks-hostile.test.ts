@@ -67,6 +67,14 @@ function json2(f: (j: Json) => void, base = luks2): Buffer {
   return b;
 }
 
+it('a device that is not LUKS: readLuksHeader says undefined, openLuks EINVAL', async () => {
+  const zeros = new MemSource(Buffer.alloc(8 << 20));
+  expect(await readLuksHeader(zeros)).toBeUndefined();
+  await expectError(openLuks(zeros, PASS, 'x'), 'EINVAL', /^crafted\.img: not a LUKS device$/);
+  await expectError(openTimed(patched(luks1, (x) => x.writeUInt16BE(3, 6))), 'EUNSUPPORTED', /LUKS version 3 is not supported/);
+  await expectError(openTimed(patched(luks1, (x) => x.writeUInt32BE(0, 104))), 'EUNSUPPORTED', /detached header/);
+});
+
 describe('LUKS1 crafted headers', () => {
   const slot0 = 208;
   it('opens the good image; a wrong passphrase is EPERM', async () => {

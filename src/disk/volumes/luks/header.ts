@@ -46,7 +46,7 @@ export interface LuksHeader {
   sectorSize: number;
   /** added to the IV sector number (LUKS2 iv_tweak) */
   ivTweak: number;
-  /** the IV counts sectorSize units (LUKS2) rather than 512-byte units */
+  /** the IV counts sectorSize units rather than 512-byte units (false for LUKS1 and LUKS2 alike) */
   ivLargeSectors: boolean;
   /** active key slots, by index */
   slots: LuksSlot[];

@@ -30,7 +30,8 @@ export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
   if (keyBytes < 1 || keyBytes > MAX_KEY_BYTES) throw bad(`key size ${keyBytes} bytes is out of range (1–${MAX_KEY_BYTES})`);
   if (mkIter < 1) throw bad('master key digest iteration count is 0');
   const payloadOffset = payloadSectors * SECTOR;
-  if (payloadSectors < 1 || payloadOffset > src.size) {
+  if (payloadSectors < 1) throw new JootError('EUNSUPPORTED', `${src.name}: LUKS1 with a detached header (payload offset 0)`);
+  if (payloadOffset > src.size) {
     throw bad(`payload offset ${payloadOffset} is outside the device (size ${src.size})`);
   }
   const materialSectors = (stripes: number) => Math.ceil((keyBytes * stripes) / SECTOR);

@@ -205,7 +205,8 @@ function fromJson(src: ByteSource, c: Copy): LuksHeader {
     payloadSize,
     sectorSize,
     ivTweak,
-    // cryptsetup activates every LUKS2 segment with dm-crypt's iv_large_sectors
+    // cryptsetup counts LUKS2 IVs in 512-byte units whatever the sector size (dm-crypt's
+    // iv_large_sectors is a plain-mode option); checked against its offline reencryption
     ivLargeSectors: false,
     slots,
     digests,

@@ -38,7 +38,7 @@ export function sectorCipher(spec: string, key: Buffer, where: string): SectorCi
     const algo = key.length === 32 ? 'aes-128-xts' : 'aes-256-xts';
     return {
       spec,
-      decrypt: (data, sectorSize, ivSector) => eachSector(data, sectorSize, (s, i) => run(algo, key, ivOf(ivSector(i)), s)),
+      decrypt: (data, sectorSize, ivSector) => eachSector(data, sectorSize, (s, i) => run(algo, key, ivOf(ivSector(i)), s, where)),
     };
   }
   if (mode === 'cbc') {
@@ -63,7 +63,7 @@ export function sectorCipher(spec: string, key: Buffer, where: string): SectorCi
     }
     return {
       spec,
-      decrypt: (data, sectorSize, ivSector) => eachSector(data, sectorSize, (s, i) => run(algo, key, ivOf(ivSector(i)), s)),
+      decrypt: (data, sectorSize, ivSector) => eachSector(data, sectorSize, (s, i) => run(algo, key, ivOf(ivSector(i)), s, where)),
     };
   }
   throw new JootError('EUNSUPPORTED', `${where}: unsupported LUKS cipher mode "${clip(spec)}" (joot decrypts xts and cbc)`);
@@ -83,9 +83,14 @@ function le64(n: number): Buffer {
   return b;
 }
 
-function run(algo: string, key: Buffer, iv: Buffer, data: Buffer): Buffer {
-  const d = createDecipheriv(algo, key, iv).setAutoPadding(false);
-  return Buffer.concat([d.update(data), d.final()]);
+function run(algo: string, key: Buffer, iv: Buffer, data: Buffer, where: string): Buffer {
+  try {
+    const d = createDecipheriv(algo, key, iv).setAutoPadding(false);
+    return Buffer.concat([d.update(data), d.final()]);
+  } catch (e) {
+    // OpenSSL may refuse a key (XTS halves that are equal, in FIPS mode): a clean error, not a stack
+    throw new JootError('EFORMAT', `${where}: ${algo} decryption failed: ${e instanceof Error ? clip(e.message) : 'error'}`, { cause: e });
+  }
 }
 
 function eachSector(data: Buffer, sectorSize: number, f: (sector: Buffer, i: number) => Buffer): Buffer {
