@@ -216,6 +216,19 @@ describe('LUKS2 crafted headers', () => {
     await expectError(openTimed(json2((j) => (j.segments['0'].offset = '0'))), 'EUNSUPPORTED', /detached header/);
     await expectError(openTimed(json2((j) => (j.segments['0'].size = String(4096 * 1e8)))), 'EFORMAT', /runs past the device/);
   });
+  it('a slot of priority "ignore" is not tried; no key slots at all', async () => {
+    await expectError(
+      openTimed(json2((j) => (j.keyslots['0'].priority = 0))),
+      'EPERM',
+      /no key slot to try \(key slot 0 has priority "ignore"\)/,
+    );
+    const none = json2((j) => {
+      j.keyslots = {};
+      j.digests['0'].keyslots = [];
+    });
+    expect((await readLuksHeader(new MemSource(none)))?.keySize).toBe(0);
+    await expectError(openTimed(none), 'EPERM', /^crafted\.img: no key slot to try$/);
+  });
   it('a corrupt primary falls back to the secondary; both corrupt is one line', async () => {
     const prim = patched(luks2, (x) => {
       x[4096 + 10] = x[4096 + 10]! ^ 0xff;

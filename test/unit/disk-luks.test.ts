@@ -190,6 +190,10 @@ describe('LUKS2 with data, made by cryptsetup offline reencryption', () => {
     ['aes-xts-plain64, sector 4096', ['--cipher', 'aes-xts-plain64', '--sector-size', '4096']],
     ['aes-xts-plain64, sector 512', ['--cipher', 'aes-xts-plain64', '--sector-size', '512']],
     ['aes-cbc-essiv:sha256, sector 4096', ['--cipher', 'aes-cbc-essiv:sha256', '--key-size', '256', '--sector-size', '4096']],
+    [
+      'argon2id key slot, aes-xts-plain64, sector 4096',
+      ['--pbkdf', 'argon2id', '--pbkdf-memory', '1024', '--pbkdf-force-iterations', '4', '--sector-size', '4096'],
+    ],
   ];
   variants.forEach(([what, opts], i) => {
     it(`${what}: the opened device is the plaintext`, async () => {
@@ -207,10 +211,7 @@ describe('LUKS2 with data, made by cryptsetup offline reencryption', () => {
         '32M',
         '--force-offline-reencrypt',
         '--batch-mode',
-        '--pbkdf',
-        'pbkdf2',
-        '--pbkdf-force-iterations',
-        '1000',
+        ...(opts.includes('--pbkdf') ? [] : ['--pbkdf', 'pbkdf2', '--pbkdf-force-iterations', '1000']),
         ...opts,
         '--key-file',
         keyFile,

@@ -35,7 +35,11 @@ export async function findVolumeKey(src: ByteSource, hdr: LuksHeader, passphrase
     if (key) return key;
   }
   if (tried === 0 && refused.length > 0) throw new JootError('EUNSUPPORTED', `${src.name}: ${refused[0]}, not attempted`);
-  if (tried === 0) throw new JootError('EPERM', `${src.name}: no active key slot`);
+  if (tried === 0) {
+    const ignored = hdr.slots.filter((s) => s.priority === 0).map((s) => s.index);
+    const why = ignored.length > 0 ? ` (key slot ${ignored.join(', ')} has priority "ignore")` : '';
+    throw new JootError('EPERM', `${src.name}: no key slot to try${why}`);
+  }
   const also = refused.length > 0 ? ` (${refused.length} key slot(s) refused: ${refused[0]})` : '';
   throw new JootError('EPERM', `${src.name}: no key slot accepts this passphrase${also}`);
 }
