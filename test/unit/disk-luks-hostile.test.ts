@@ -216,6 +216,30 @@ describe('LUKS2 crafted headers', () => {
     await expectError(openTimed(json2((j) => (j.segments['0'].offset = '0'))), 'EUNSUPPORTED', /detached header/);
     await expectError(openTimed(json2((j) => (j.segments['0'].size = String(4096 * 1e8)))), 'EFORMAT', /runs past the device/);
   });
+  it('a broken or too costly slot does not stop the next one', async () => {
+    const twoSlots = (f: (slot0: Json) => void) =>
+      json2((j) => {
+        j.keyslots['1'] = JSON.parse(JSON.stringify(j.keyslots['0']));
+        j.digests['0'].keyslots = ['0', '1'];
+        f(j.keyslots['0']);
+      });
+    expect(
+      (
+        await findVolumeKey(
+          new MemSource(twoSlots((s) => (s.area.encryption = 'serpent-xts-plain64'))),
+          (await readLuksHeader(new MemSource(twoSlots(() => {}))))!,
+          PASS,
+        )
+      ).equals(vk2),
+    ).toBe(true);
+    await openTimed(twoSlots((s) => (s.area.encryption = 'serpent-xts-plain64')));
+    await openTimed(twoSlots((s) => (s.kdf.iterations = 2 ** 31)));
+    await expectError(
+      openLuks(new MemSource(twoSlots((s) => (s.kdf.iterations = 2 ** 31))), Buffer.from('nope'), 'x'),
+      'EPERM',
+      /no key slot accepts this passphrase \(also: key slot 0: pbkdf2 iteration count 2147483648 exceeds the cap 10000000, not attempted\)$/,
+    );
+  });
   it('a slot of priority "ignore" is not tried; no key slots at all', async () => {
     await expectError(
       openTimed(json2((j) => (j.keyslots['0'].priority = 0))),

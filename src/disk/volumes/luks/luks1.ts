@@ -82,11 +82,20 @@ export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
   };
 }
 
-/** A NUL-terminated printable string field. */
-export function cstr(b: Buffer, off: number, len: number, what: string, bad: (w: string) => Error): string {
+/** A NUL-terminated string field: printable ASCII, or (a LUKS2 label) UTF-8 without control characters. */
+export function cstr(
+  b: Buffer,
+  off: number,
+  len: number,
+  what: string,
+  bad: (w: string) => Error,
+  enc: 'ascii' | 'utf8' = 'ascii',
+): string {
   const field = b.subarray(off, off + len);
   const end = field.indexOf(0);
-  const s = field.subarray(0, end < 0 ? len : end).toString('latin1');
-  if (end < 0 || /[^\x20-\x7e]/.test(s)) throw bad(`${what} field is not a terminated printable string`);
+  const raw = field.subarray(0, end < 0 ? len : end);
+  const s = raw.toString(enc === 'utf8' ? 'utf8' : 'latin1');
+  const badChars = enc === 'utf8' ? /[\x00-\x1f\x7f\ufffd]/ : /[^\x20-\x7e]/;
+  if (end < 0 || badChars.test(s)) throw bad(`${what} field is not a terminated printable string`);
   return s;
 }

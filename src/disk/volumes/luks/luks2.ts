@@ -71,7 +71,7 @@ async function readCopy(src: ByteSource, bin: Buffer, at: number, which: Copy['w
   if (at + hdrSize > src.size) throw bad(`header (${hdrSize} bytes at ${at}) runs past the device (size ${src.size})`);
   const seqid = bin.readBigUInt64BE(16);
   if (seqid > BigInt(Number.MAX_SAFE_INTEGER)) throw bad('sequence id is beyond 2^53');
-  const label = cstr(bin, 24, 48, 'label', bad);
+  const label = cstr(bin, 24, 48, 'label', bad, 'utf8');
   const csumAlg = cstr(bin, 72, 32, 'checksum algorithm', bad);
   const uuid = cstr(bin, 168, 40, 'UUID', bad);
   const hash = luksHash(csumAlg);
@@ -177,7 +177,7 @@ function fromJson(src: ByteSource, c: Copy): LuksHeader {
     if (areaOffset < areaStart || areaOffset + areaSize > areaEnd) {
       throw bad(`keyslot ${id} area (${areaSize} bytes at ${areaOffset}) is outside the keyslots area (${areaStart}–${areaEnd})`);
     }
-    if (areaSize < keySize * stripes || areaOffset % 512 !== 0) {
+    if (areaSize < Math.ceil((keySize * stripes) / 512) * 512 || areaOffset % 512 !== 0) {
       throw bad(`keyslot ${id} area (${areaSize} bytes at ${areaOffset}) cannot hold ${keySize}×${stripes} bytes of key material`);
     }
     const priority = k['priority'] === undefined ? 1 : int(k['priority'], `keyslot ${id} priority`, bad, 0, 2);

@@ -22,7 +22,9 @@ export async function openLuks(src: ByteSource, passphrase: Buffer, name: string
 /** The volume key that `passphrase` unlocks, tried slot by slot. */
 export async function findVolumeKey(src: ByteSource, hdr: LuksHeader, passphrase: Buffer): Promise<Buffer> {
   const order = [...hdr.slots.filter((s) => s.priority === 2), ...hdr.slots.filter((s) => s.priority === 1)];
+  // a slot refused for its cost or broken in itself does not stop the others from being tried
   const refused: string[] = [];
+  const broken: JootError[] = [];
   let tried = 0;
   for (const slot of order) {
     const refusal = kdfRefusal(slot.kdf);
@@ -30,18 +32,25 @@ export async function findVolumeKey(src: ByteSource, hdr: LuksHeader, passphrase
       refused.push(`key slot ${slot.index}: ${refusal}`);
       continue;
     }
-    tried++;
-    const key = await trySlot(src, hdr, slot, passphrase);
-    if (key) return key;
+    try {
+      const key = await trySlot(src, hdr, slot, passphrase);
+      if (key) return key;
+      tried++;
+    } catch (e) {
+      if (!(e instanceof JootError)) throw e;
+      broken.push(e);
+    }
   }
-  if (tried === 0 && refused.length > 0) throw new JootError('EUNSUPPORTED', `${src.name}: ${refused[0]}, not attempted`);
-  if (tried === 0) {
-    const ignored = hdr.slots.filter((s) => s.priority === 0).map((s) => s.index);
-    const why = ignored.length > 0 ? ` (key slot ${ignored.join(', ')} has priority "ignore")` : '';
-    throw new JootError('EPERM', `${src.name}: no key slot to try${why}`);
+  const notes = [...refused.map((r) => `${r}, not attempted`), ...broken.map((e) => e.message.slice(src.name.length + 2))];
+  if (tried > 0) {
+    const also = notes.length > 0 ? ` (also: ${notes[0]}${notes.length > 1 ? `, and ${notes.length - 1} more` : ''})` : '';
+    throw new JootError('EPERM', `${src.name}: no key slot accepts this passphrase${also}`);
   }
-  const also = refused.length > 0 ? ` (${refused.length} key slot(s) refused: ${refused[0]})` : '';
-  throw new JootError('EPERM', `${src.name}: no key slot accepts this passphrase${also}`);
+  if (broken.length > 0) throw broken[0]!;
+  if (refused.length > 0) throw new JootError('EUNSUPPORTED', `${src.name}: ${notes[0]}`);
+  const ignored = hdr.slots.filter((s) => s.priority === 0).map((s) => s.index);
+  const why = ignored.length > 0 ? ` (key slot ${ignored.join(', ')} has priority "ignore")` : '';
+  throw new JootError('EPERM', `${src.name}: no key slot to try${why}`);
 }
 
 async function trySlot(src: ByteSource, hdr: LuksHeader, slot: LuksSlot, passphrase: Buffer): Promise<Buffer | undefined> {
