@@ -206,7 +206,8 @@ function fromJson(src: ByteSource, c: Copy): LuksHeader {
     sectorSize,
     ivTweak,
     // cryptsetup counts LUKS2 IVs in 512-byte units whatever the sector size (dm-crypt's
-    // iv_large_sectors is a plain-mode option); checked against its offline reencryption
+    // iv_large_sectors is a plain-mode option); checked against its offline reencryption and
+    // against a 4096-byte-sector volume written through the libguestfs appliance's dm-crypt
     ivLargeSectors: false,
     slots,
     digests,
