@@ -81,7 +81,7 @@ export async function scanMd(devices: MdDevice[], opts: ScanOptions = {}): Promi
       problem(e);
     }
   }
-  const names = assignNames(built.map((b) => ({ sb: b.sb, complete: b.roles.every((r) => r !== undefined), first: b.first })));
+  const names = assignNames(built.map((b) => ({ sb: b.sb, first: b.first })));
   const out: MdArray[] = [];
   built.forEach((b, i) => {
     const name = names[i] as string;
@@ -170,7 +170,7 @@ function assemble(group: Found[], problem: (e: JootError) => void): Assembled | 
       if (missing > tolerance(sb.level, sb.raidDisks) && sb.level !== 10)
         unavailable = `${levelName(sb.level)} array unavailable: ${present} of ${sb.raidDisks} members`;
       const layout = unavailable ? { size: 0, piece: () => ({ length: 0, copies: [] }) } : makeLayout(geometry, name);
-      if (!unavailable && sb.level === 10 && !raid10Readable(layout, sources, sb.raidDisks)) {
+      if (!unavailable && sb.level === 10 && missing > 0 && !raid10Readable(layout, sources, sb.raidDisks)) {
         unavailable = `raid10 array unavailable: ${present} of ${sb.raidDisks} members, some data has no copy left`;
       }
       return new MdArraySource(name, unavailable ? { size: 0, piece: () => ({ length: 0, copies: [] }) } : layout, sources, unavailable);
@@ -178,10 +178,11 @@ function assemble(group: Found[], problem: (e: JootError) => void): Assembled | 
   };
 }
 
-/** Whether every chunk of a RAID10 has a present copy (the pattern repeats every raidDisks chunks' rows). */
+/** Whether every chunk of a RAID10 has a present copy: the pattern of devices repeats within
+ *  2 x raidDisks chunks; stops at the first chunk without one. */
 function raid10Readable(layout: ReturnType<typeof makeLayout>, sources: RoleSource[], disks: number): boolean {
   const chunk = layout.piece(0).length;
-  const probe = Math.min(layout.size, chunk * disks * disks * 2);
+  const probe = Math.min(layout.size, chunk * disks * 2);
   for (let o = 0; o < probe; o += chunk) {
     if (!layout.piece(o).copies.some((c) => sources[c.role] !== undefined)) return false;
   }

@@ -58,7 +58,7 @@ export interface MdSuperblock {
   events: bigint;
   /** this member's role: 0 .. raidDisks-1, or 'spare' / 'faulty' / 'journal' */
   role: number | 'spare' | 'faulty' | 'journal';
-  /** the role of every device slot (1.x dev_roles; 0.90 disks[]) for stale-member checks */
+  /** 1.x feature_map bits (FEATURE); 0 for 0.90 */
   featureMap: number;
   /** 0.90: the minor number the array was made as (md_minor) */
   preferredMinor: number;
