@@ -330,3 +330,23 @@ describe('random damage to md superblocks', () => {
     expect(Date.now() - t0).toBeLessThan(60_000);
   });
 });
+
+describe('geometries md cannot run', () => {
+  it('an unknown RAID5 layout on every member: the array is left out with one clean error per cause', async () => {
+    const names = ['/dev/sda2', '/dev/sdb2', '/dev/sdc2'];
+    let devs = devices.flat();
+    for (const name of names) {
+      const dev = part(name);
+      const sb = await dev.source.read(4096, 4096);
+      sb.writeUInt32LE(7, 76); // layout 7: no RAID5 algorithm
+      fixChecksum(sb, false);
+      const patched = new PatchedSource(dev.source, name, [{ at: 4096, bytes: sb }]);
+      devs = devs.map((d) => (d.name === name ? { name, source: patched } : d));
+    }
+    const problems: JootError[] = [];
+    const arrays = await scanMd(devs, { onProblem: (e) => problems.push(e) });
+    expect(arrays.length).toBe(8);
+    expectOneLine(problems, /RAID5 layout 7 is not supported/);
+    expect(problems[0]?.code).toBe('EUNSUPPORTED');
+  });
+});

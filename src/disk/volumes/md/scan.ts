@@ -85,7 +85,15 @@ export async function scanMd(devices: MdDevice[], opts: ScanOptions = {}): Promi
   const out: MdArray[] = [];
   built.forEach((b, i) => {
     const name = names[i] as string;
-    const source = b.make(name);
+    let source: MdArraySource;
+    try {
+      source = b.make(name);
+    } catch (e) {
+      // a geometry md could not run (an unsupported layout): the array is left out, as md would
+      if (!isJootError(e)) throw e;
+      problem(e);
+      return;
+    }
     const missing = b.roles.filter((r) => r === undefined).length;
     out.push({
       name,
