@@ -61,6 +61,7 @@ export interface CtxParts {
   out: Writer;
   readonly: boolean;
   table: CommandTable;
+  readKey: (prompt: string) => Promise<string>;
 }
 
 /** The context commands run with: `session` is read from `sessions` on every use. */
@@ -74,6 +75,7 @@ export function makeCtx(parts: CtxParts): Ctx {
     table: parts.table,
     sessions: parts.sessions,
     dispatch: (line) => execute(ctx, prepare(ctx, line)),
+    readKey: parts.readKey,
   };
   return ctx;
 }
