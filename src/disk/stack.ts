@@ -261,8 +261,9 @@ export class DiskStack implements AsyncDisposable {
    */
   filesystems(): FilesystemInfo[] {
     const out: FilesystemInfo[] = [];
-    const skip = (d: StackDevice) =>
-      d.partition?.extended || d.probe.type === 'LVM2_member' || d.probe.type === 'linux_raid_member' || !!d.probe.ptType || !!d.table;
+    // LVM PVs, md members and LUKS volumes hold volumes, not files (libguestfs leaves them out too)
+    const container = new Set(['LVM2_member', 'linux_raid_member', 'crypto_LUKS']);
+    const skip = (d: StackDevice) => d.partition?.extended || container.has(d.probe.type ?? '') || !!d.probe.ptType || !!d.table;
     const add = (d: StackDevice) => {
       const type = d.unavailable || !d.source ? 'unknown' : (d.probe.type ?? 'unknown');
       out.push({ name: d.canonical, type, label: d.probe.label, uuid: d.probe.uuid });

@@ -111,13 +111,13 @@ export class Filesystems {
     for (const disk of disks.map((n) => this.devices.find(n)!)) {
       const parts = all.filter((d) => d.partition?.disk === disk.canonical).sort((a, b) => a.partition!.number - b.partition!.number);
       // a whole disk is a filesystem only when it has no partition table
-      if (parts.length === 0 && !disk.probe.ptType && disk.probe.type !== 'LVM2_member') add(disk);
+      if (parts.length === 0 && !disk.probe.ptType && !isContainer(disk.probe.type)) add(disk);
       for (const p of parts) {
-        if (p.partition!.extended || p.probe.type === 'LVM2_member' || p.probe.ptType) continue;
+        if (p.partition!.extended || isContainer(p.probe.type) || p.probe.ptType) continue;
         add(p);
       }
     }
-    for (const lv of all.filter((d) => d.kind === 'lv')) add(lv);
+    for (const lv of all.filter((d) => d.kind === 'lv' && !isContainer(d.probe.type))) add(lv);
     return out;
   }
 
@@ -125,6 +125,14 @@ export class Filesystems {
   verifiedSubvolumes(): Set<string> {
     return new Set([...this.subvolumes.values()].flatMap((m) => [...m].map(([path, id]) => `${id}:${path}`)));
   }
+}
+
+/**
+ * What holds volumes rather than files — LVM PVs, md RAID members, LUKS volumes — is not a
+ * filesystem: libguestfs's list-filesystems leaves them out, and so do both engines.
+ */
+export function isContainer(type: string | undefined): boolean {
+  return type === 'LVM2_member' || type === 'linux_raid_member' || type === 'crypto_LUKS';
 }
 
 /** Like Promise.all, but waits for every branch before throwing (so cleanup sees all). */
