@@ -9,43 +9,12 @@ import { lstat, mkdir, realpath, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, warn } from '../core/run.js';
 import { hasControlChars } from './guest-names.js';
+import { parseBlkidUdev } from '../disk/probe/udev.js';
 import type { Probe } from '../disk/types.js';
 
 export type { Probe } from '../disk/types.js';
-
-/** Decode udev's \xHH encoding (the *_ENC values) into the exact string. */
-function decodeUdev(v: string): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < v.length; ) {
-    const m = /^\\x([0-9a-fA-F]{2})/.exec(v.slice(i, i + 4));
-    if (m) {
-      bytes.push(parseInt(m[1]!, 16));
-      i += 4;
-    } else {
-      bytes.push(...Buffer.from(v[i]!, 'utf8'));
-      i++;
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-/** Parse `blkid -p -o udev` output for ONE device: ID_*=value lines. */
-export function parseBlkidUdev(text: string): Probe {
-  const kv: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^(ID_[A-Z_0-9]+)=(.*)$/.exec(line);
-    if (m) kv[m[1]!] = m[2]!;
-  }
-  const label = kv.ID_FS_LABEL_ENC !== undefined ? decodeUdev(kv.ID_FS_LABEL_ENC) : undefined;
-  const uuid = kv.ID_FS_UUID_ENC !== undefined ? decodeUdev(kv.ID_FS_UUID_ENC) : kv.ID_FS_UUID;
-  return {
-    type: kv.ID_FS_TYPE || undefined,
-    label,
-    uuid,
-    ptType: kv.ID_PART_TABLE_TYPE || undefined,
-    usage: kv.ID_FS_USAGE || undefined,
-  };
-}
+// the decoder moved to the disk layer, where the userspace engine's tests use it too
+export { parseBlkidUdev };
 
 export interface ProbeRange {
   /** bytes into the device (an LV inside its PV) */

@@ -7,6 +7,7 @@ import { JootError } from '../core/errors.js';
 import { run, sleep } from '../core/run.js';
 import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
+import { exposedWriteRefusal } from './attach/userspace-export.js';
 
 export interface FsMountOptions {
   vfstype: string;
@@ -102,6 +103,9 @@ export async function umountPath(path: string): Promise<void> {
 
 /** Mount `device` (host path) at `target` (host path) and register the unmount. */
 export async function mountFs(device: string, target: string, o: FsMountOptions, stack: CleanupStack): Promise<void> {
+  // a volume decoded in userspace is read-only: the kernel would silently mount it read-only
+  const refusal = o.readonly ? undefined : exposedWriteRefusal(device);
+  if (refusal) throw refusal;
   const known = await kernelFilesystems();
   const opts = mountOptions(o);
   if (o.vfstype === 'ntfs' || o.vfstype === 'ntfs3') {

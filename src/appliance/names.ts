@@ -3,25 +3,7 @@
 // Users may also type /dev/vdX, /dev/hdX, /dev/xvdX and /dev/mapper/VG-LV.
 import { JootError } from '../core/errors.js';
 
-/** 0 → a, 25 → z, 26 → aa (as the kernel names sd devices) */
-export function driveLetters(index: number): string {
-  let s = '';
-  let n = index + 1;
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    s = String.fromCharCode(97 + r) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
-}
-
-export function diskName(index: number): string {
-  return `/dev/sd${driveLetters(index)}`;
-}
-
-export function partitionName(diskIndex: number, n: number): string {
-  return `${diskName(diskIndex)}${n}`;
-}
+export { diskName, driveLetters, partitionName } from '../disk/names.js';
 
 /** /dev/mapper/VG-LV uses doubled dashes for dashes inside the names. */
 export function splitMapperName(s: string): { vg: string; lv: string } | undefined {

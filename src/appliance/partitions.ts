@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { JootError } from '../core/errors.js';
+import { checkPartitions } from '../disk/volumes/table.js';
 import { run, retryWhileBusy, sleep, type Runner } from '../core/run.js';
 import { settle } from './udev.js';
 
@@ -36,8 +37,9 @@ export function parsePartxPairs(text: string): Record<string, string>[] {
     .filter((l) => l.trim())
     .map((line) => {
       const rec: Record<string, string> = {};
+      // partx escapes bytes (\xNN), also those of multi-byte UTF-8 characters: decode each run as UTF-8
       for (const m of line.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-        rec[m[1]!] = m[2]!.replace(/\\x([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+        rec[m[1]!] = m[2]!.replace(/(?:\\x[0-9a-f]{2})+/gi, (run) => Buffer.from(run.replace(/\\x/gi, ''), 'hex').toString('utf8'));
       return rec;
     });
 }
@@ -61,26 +63,9 @@ export function toPartitions(disk: string, rows: Record<string, string>[]): Host
   });
 }
 
-/** Refuse tables that no sane partitioner writes: they are broken or hostile. */
+/** Refuse tables that no sane partitioner writes: they are broken or hostile (the check both engines run). */
 export function validateTable(parts: HostPartition[], diskSize: number, given: string): void {
-  const corrupt = (why: string) => new JootError('EFORMAT', `${given}: corrupt partition table: ${why}`);
-  if (parts.length === 1 && parts[0]!.scheme === 'dos' && parts[0]!.type === '0xee') {
-    throw corrupt('a GPT protective MBR without a valid GPT header (both GPT headers are damaged)');
-  }
-  for (const p of parts) {
-    if (p.size <= 0) throw corrupt(`partition ${p.number} has no size`);
-    if (p.start + p.size > diskSize) {
-      throw corrupt(`partition ${p.number} (bytes ${p.start}-${p.start + p.size}) extends beyond the end of the disk (${diskSize} bytes)`);
-    }
-  }
-  const primaryOrLogical = parts.filter((p) => !p.extended);
-  for (let i = 0; i < primaryOrLogical.length; i++) {
-    for (let j = i + 1; j < primaryOrLogical.length; j++) {
-      const a = primaryOrLogical[i]!;
-      const b = primaryOrLogical[j]!;
-      if (a.start < b.start + b.size && b.start < a.start + a.size) throw corrupt(`partitions ${a.number} and ${b.number} overlap`);
-    }
-  }
+  checkPartitions(parts, diskSize, given);
 }
 
 /**

@@ -2,6 +2,7 @@
 // that reads any range. An image (raw file, qcow2, an NBD export), a partition, an LV, an md
 // array, an opened LUKS volume: each is a ByteSource over the ones below it. Nothing here
 // spawns a process or needs root.
+import { constants, readSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { JootError } from '../core/errors.js';
 
@@ -27,6 +28,23 @@ export function checkRange(src: { name: string; size: number }, offset: number, 
   }
 }
 
+// While a source is exposed to the kernel from this process (an NBD server behind nbdfuse),
+// a read of the exposed device by this very process parks a libuv pool thread in the kernel
+// until the server answers; with every pool thread parked so, an async file read by the
+// server would wait for a free one forever. Reads of host files are synchronous then: a
+// host file never waits on the exposure.
+let syncHolds = 0;
+
+/** Make FileSource reads synchronous until the returned release is called. */
+export function holdSyncFileReads(): () => void {
+  syncHolds++;
+  let held = true;
+  return () => {
+    if (held) syncHolds--;
+    held = false;
+  };
+}
+
 /** A host file read as it is (raw images, qcow2 data). Holes read as zeros; past the end is an error. */
 export class FileSource implements ByteSource {
   private constructor(
@@ -37,9 +55,11 @@ export class FileSource implements ByteSource {
 
   /** Open `path` read-only; `name` is what messages call it (default: the path). */
   static async open(path: string, name = path): Promise<FileSource> {
-    const fh = await open(path, 'r');
+    // O_NONBLOCK: a name swapped for a FIFO after it was checked must not hang the open
+    const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const st = await fh.stat();
+      if (!st.isFile() && !st.isBlockDevice()) throw new JootError('EINVAL', `${name}: not a regular file or block device`);
       let size = st.size;
       if (st.isBlockDevice()) {
         // a block device's stat size is 0: sysfs has it, in 512-byte sectors
@@ -59,7 +79,10 @@ export class FileSource implements ByteSource {
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      const bytesRead =
+        syncHolds > 0
+          ? readSync(this.fh.fd, buf, done, length - done, offset + done)
+          : (await this.fh.read(buf, done, length - done, offset + done)).bytesRead;
       if (bytesRead === 0) break; // the file shrank under us: the rest reads as zeros
       done += bytesRead;
     }

@@ -5,8 +5,9 @@
 import { JootError } from '../../core/errors.js';
 import { exactInteger, parseJsonExact } from '../../core/json.js';
 import { commandError, run, type Runner } from '../../core/run.js';
+import type { LayoutPartition, LayoutTable, LayoutTableType } from '../../disk/volumes/partitions.js';
 
-export type TableType = 'dos' | 'gpt';
+export type TableType = LayoutTableType;
 export type PartKind = 'primary' | 'logical' | 'extended';
 
 const SECTOR = 512;
@@ -36,27 +37,9 @@ export function parsePartKind(s: string): PartKind {
   throw new JootError('EINVAL', `${s}: must be primary, logical or extended (p, l, e)`);
 }
 
-export interface TablePartition {
-  number: number;
-  /** bytes, exact at any size */
-  start: bigint;
-  size: bigint;
-  /** MBR: hex byte without 0x ("83"); GPT: type GUID, upper case */
-  type: string;
-  bootable: boolean;
-  uuid?: string;
-  name?: string;
-  attrs?: string;
-}
-
-export interface Table {
-  type: TableType;
-  id?: string;
-  /** first and last usable sector (GPT); whole disk minus the MBR for dos */
-  firstLba: number;
-  lastLba: number;
-  partitions: TablePartition[];
-}
+// the shapes are the userspace reader's (src/disk), so both engines answer part-list alike
+export type TablePartition = LayoutPartition;
+export type Table = LayoutTable;
 
 interface SfdiskJson {
   partitiontable: {

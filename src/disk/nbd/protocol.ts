@@ -52,6 +52,8 @@ export const CMD_WRITE = 1;
 export const CMD_DISC = 2;
 export const CMD_FLUSH = 3;
 export const CMD_TRIM = 4;
+export const CMD_CACHE = 5;
+export const CMD_WRITE_ZEROES = 6;
 export const CMD_BLOCK_STATUS = 7;
 
 /** errno values on the wire */
@@ -61,6 +63,11 @@ export const NBD_ENOMEM = 12;
 export const NBD_EINVAL = 22;
 export const NBD_ENOSPC = 28;
 export const NBD_ENOTSUP = 95;
+
+/** sizes on the wire: an option header (magic, option, length), a request, a simple reply */
+export const OPTION_HEADER = 16;
+export const REQUEST_SIZE = 28;
+export const SIMPLE_REPLY_SIZE = 16;
 
 /** the most one request may ask for (qemu's and nbdkit's limit: 32 MiB) */
 export const MAX_REQUEST = 32 * 1024 * 1024;

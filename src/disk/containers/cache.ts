@@ -1,0 +1,122 @@
+// Bounded caches for the image readers: a byte-capped LRU (L2 tables, decompressed clusters)
+// and a ByteSource that reads its base in whole blocks through one. Guest metadata decides
+// what is read, never how much is kept: the cap is the host's choice.
+import type { ByteSource } from '../source.js';
+import { checkRange } from '../source.js';
+
+export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** reads this large go straight to the base: a bulk copy would only flush the cache */
+const BULK_READ = 1024 * 1024;
+
+/** Least-recently-used buffers under a byte cap (Map keeps insertion order: re-insert = touch). */
+export class LruBytes<K> {
+  private readonly map = new Map<K, Buffer>();
+  private bytes = 0;
+
+  constructor(readonly capBytes: number) {}
+
+  get(key: K): Buffer | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: K, value: Buffer): void {
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.bytes -= old.length;
+      this.map.delete(key);
+    }
+    if (value.length > this.capBytes) return; // never kept: it would evict everything
+    this.map.set(key, value);
+    this.bytes += value.length;
+    for (const [k, v] of this.map) {
+      if (this.bytes <= this.capBytes) break;
+      this.map.delete(k);
+      this.bytes -= v.length;
+    }
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.bytes = 0;
+  }
+}
+
+/**
+ * `base` read in aligned blocks of `blockSize` bytes, the recent ones kept (at most `capBytes`).
+ * A bulk read (over 1 MiB, or a quarter of the cap) goes straight to the base. Concurrent
+ * reads of one block share one base read.
+ */
+export class CachedSource implements ByteSource {
+  private readonly lru: LruBytes<number>;
+  private readonly pending = new Map<number, Promise<Buffer>>();
+
+  constructor(
+    private readonly base: ByteSource,
+    readonly blockSize: number,
+    capBytes = DEFAULT_CACHE_BYTES,
+  ) {
+    this.lru = new LruBytes(capBytes);
+  }
+
+  get name(): string {
+    return this.base.name;
+  }
+
+  get size(): number {
+    return this.base.size;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    checkRange(this, offset, length);
+    if (length === 0) return Buffer.alloc(0);
+    if (length > Math.min(this.lru.capBytes / 4, BULK_READ)) return this.base.read(offset, length);
+    const bs = this.blockSize;
+    const first = Math.floor(offset / bs);
+    const last = Math.floor((offset + length - 1) / bs);
+    const blocks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)));
+    const out = Buffer.allocUnsafe(length);
+    let at = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      const from = i === 0 ? offset - first * bs : 0;
+      at += b.copy(out, at, from, Math.min(b.length, from + length - at));
+    }
+    return out;
+  }
+
+  private block(index: number): Promise<Buffer> {
+    const hit = this.lru.get(index);
+    if (hit) return Promise.resolve(hit);
+    let p = this.pending.get(index);
+    if (!p) {
+      const start = index * this.blockSize;
+      p = this.base.read(start, Math.min(this.blockSize, this.size - start)).then(
+        (b) => {
+          this.pending.delete(index);
+          this.lru.set(index, b);
+          return b;
+        },
+        (e: unknown) => {
+          this.pending.delete(index);
+          throw e;
+        },
+      );
+      this.pending.set(index, p);
+    }
+    return p;
+  }
+
+  async close(): Promise<void> {
+    this.lru.clear();
+    await this.base.close();
+  }
+}

@@ -1,0 +1,43 @@
+// Compressed qcow2 clusters: zlib (raw deflate, qemu writes with window bits -12) or zstd (a
+// zstd frame), each inflating to exactly one cluster. The stored size is rounded up to 512-byte
+// sectors, so the bytes after the stream belong to someone else and are ignored, as qemu does.
+import { constants, inflateRawSync } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { JootError } from '../../core/errors.js';
+
+/** Thrown from the zstd output callback to stop once a cluster is complete. */
+const ENOUGH = Symbol('enough');
+
+/** Inflate one compressed cluster of `clusterSize` bytes; anything else is an EFORMAT naming `where`. */
+export function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clusterSize: number, where: string): Buffer {
+  let out: Buffer | undefined;
+  try {
+    out = kind === 'zlib' ? inflate(data, clusterSize) : unzstd(data, clusterSize);
+  } catch {
+    out = undefined;
+  }
+  if (!out || out.length < clusterSize) throw new JootError('EFORMAT', `${where}: ${kind} data does not decompress to a cluster`);
+  return out;
+}
+
+function inflate(data: Buffer, clusterSize: number): Buffer {
+  // a stream that would give more than a cluster throws (qemu would cut it; no good image has one)
+  return inflateRawSync(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
+}
+
+function unzstd(data: Buffer, clusterSize: number): Buffer {
+  const out = Buffer.alloc(clusterSize);
+  let got = 0;
+  const d = new Decompress((chunk) => {
+    const n = Math.min(chunk.length, clusterSize - got);
+    out.set(chunk.subarray(0, n), got);
+    got += n;
+    if (got >= clusterSize) throw ENOUGH;
+  });
+  try {
+    d.push(data, true);
+  } catch (e) {
+    if (e !== ENOUGH && got < clusterSize) throw e;
+  }
+  return out.subarray(0, got);
+}
