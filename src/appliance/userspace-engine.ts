@@ -10,7 +10,8 @@ import { probeExport } from '../disk/probe/index.js';
 import { toLayoutTable } from '../disk/volumes/partitions.js';
 import type { Table } from './layout/partition-table.js';
 import { normalizeDevice, noSuchDevice, parseBtrfsvol } from './names.js';
-import type { FilesystemInfo, LvInfo, PartitionInfo, Probe, PvInfo, VgInfo } from './types.js';
+import type { Probe } from '../disk/types.js';
+import type { FilesystemInfo, LvInfo, PartitionInfo, PvInfo, VgInfo } from './types.js';
 
 export type EngineName = 'kernel' | 'userspace';
 
@@ -108,7 +109,7 @@ export class UserspaceEngine {
             type: entry.type,
             uuid: entry.uuid,
             name: entry.name,
-            flags: entry.attrs,
+            flags: disk.scheme === 'dos' ? (entry.bootable ? 0x80 : undefined) : entry.attrBits,
             diskId: disk.id,
           }
         : undefined,

@@ -90,9 +90,8 @@ export class DiskStack implements AsyncDisposable {
       if (!table) continue;
       disk.table = table;
       const infos = toPartitionInfos(table, i);
-      for (const [j, p] of infos.entries()) {
-        const entry = table.partitions[j]!;
-        const source = entry.extended ? undefined : new SliceSource(img, p.start, p.size, p.name);
+      for (const p of infos) {
+        const source = p.extended ? undefined : new SliceSource(img, p.start, p.size, p.name);
         this.set({ canonical: p.name, kind: 'partition', source, probe: {}, probed: false, partition: p });
       }
     }

@@ -45,8 +45,8 @@ const TRUNC_FLAGS = WRITE_FLAGS | fsc.O_TRUNC;
 export interface TransferSession {
   readonly reader: GuestFileReader;
   readonly writer: GuestFileWriter;
-  /** a device's bytes (download /dev/sda1) */
-  openDevice(name: string): Promise<ByteSource>;
+  /** a device's bytes (download /dev/sda1); a session without devices has none */
+  openDevice?(name: string): Promise<ByteSource>;
 }
 
 /** The bytes download reads: a guest file, or a whole device. */
@@ -58,7 +58,7 @@ interface DownloadSource {
 
 /** guestfish's Dev_or_Path: a name under /dev/ is a device of the session, anything else a guest file. */
 async function openDownload(s: TransferSession, guestPath: string): Promise<DownloadSource> {
-  if (guestPath.startsWith('/dev/')) {
+  if (guestPath.startsWith('/dev/') && s.openDevice) {
     const dev = await s.openDevice(guestPath);
     return { size: dev.size, chunks: deviceChunks(dev), close: () => dev.close() };
   }
