@@ -235,19 +235,22 @@ export class Session implements AsyncDisposable {
   }
 
   async vfsType(dev: string): Promise<string> {
-    if (this.usProbe(dev)) return (await this.usProbe(dev)!).type ?? '';
+    const us = this.usProbe(dev);
+    if (us) return (await us).type ?? '';
     const m = this.mountable(dev);
     if (m.subvol !== undefined) return 'btrfs';
     return (await this.probed(m.dev)).type ?? '';
   }
 
   async vfsLabel(dev: string): Promise<string> {
-    if (this.usProbe(dev)) return (await this.usProbe(dev)!).label ?? '';
+    const us = this.usProbe(dev);
+    if (us) return (await us).label ?? '';
     return (await this.probed(this.mountable(dev).dev)).label ?? '';
   }
 
   async vfsUuid(dev: string): Promise<string> {
-    if (this.usProbe(dev)) return (await this.usProbe(dev)!).uuid ?? '';
+    const us = this.usProbe(dev);
+    if (us) return (await us).uuid ?? '';
     return (await this.probed(this.mountable(dev).dev)).uuid ?? '';
   }
 
@@ -524,6 +527,7 @@ export class Session implements AsyncDisposable {
     return this.guard(async () => {
       this.requireLaunched();
       if (this.us) {
+        if (this.us.isExtended(name)) throw new JootError('EINVAL', `${name}: an extended partition holds no data of its own`);
         const src = this.us.source(name);
         return { name: src.name, size: src.size, read: (o, l) => src.read(o, l), close: async () => undefined };
       }

@@ -65,7 +65,9 @@ export class UserspaceEngine {
       mountable,
       this.stack.all().map((d) => d.canonical),
     );
-    const d = this.readable(bv ? bv.device : mountable);
+    const any = this.device(bv ? bv.device : mountable);
+    if (any.partition?.extended) return {}; // a container of logical partitions: nothing to probe
+    const d = this.readable(any.canonical);
     await this.stack.ensureProbed(d);
     return d.probe;
   }
@@ -114,6 +116,10 @@ export class UserspaceEngine {
           }
         : undefined,
     );
+  }
+
+  isExtended(name: string): boolean {
+    return this.device(name).partition?.extended === true;
   }
 
   /** A device's bytes (download /dev/sda1). */

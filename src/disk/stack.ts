@@ -91,7 +91,8 @@ export class DiskStack implements AsyncDisposable {
       disk.table = table;
       const infos = toPartitionInfos(table, i);
       for (const p of infos) {
-        const source = p.extended ? undefined : new SliceSource(img, p.start, p.size, p.name);
+        // an extended partition's device is its first 1 KiB, the EBR (as the kernel makes it)
+        const source = new SliceSource(img, p.start, p.extended ? Math.min(p.size, 1024) : p.size, p.name);
         this.set({ canonical: p.name, kind: 'partition', source, probe: {}, probed: false, partition: p });
       }
     }

@@ -17,6 +17,7 @@ async function stdinLine(): Promise<string | undefined> {
       pending = pending.slice(nl + 1);
       return line;
     }
+    if (process.stdin.readableEnded || process.stdin.destroyed) stdinEnded = true;
     if (stdinEnded) {
       const rest = pending;
       pending = '';

@@ -169,7 +169,9 @@ export async function main(argv: string[]): Promise<number> {
   const created: string[] = [];
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
-    const engine = engineOptions(config, scanned);
+    // as guestfish: --keys-from-stdin feeds luks-open; volumes are opened at launch only with -i
+    const { askKey, ...engine } = engineOptions(config, scanned);
+    if (scanned.inspector) Object.assign(engine, { askKey });
     sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed, ...engine }));
     await createPrepared(scanned.drives, readonly, created);
     for (const d of scanned.drives) sessions.addDrive(d.path, { format: d.format, readonly });
