@@ -26,8 +26,10 @@ const IMAGES: FixtureName[] = [
   'ntfs.raw',
   'win10.raw',
   'multiboot.raw',
-  'empty.img',
 ];
+
+/** Images both engines must refuse at launch: the same error code, one line naming the image. */
+const REFUSED: FixtureName[] = ['empty.img', 'truncated.qcow2', 'corrupt-mbr.raw', 'corrupt-gpt.raw', 'backing-device.qcow2', 'backing-shadow.qcow2'];
 
 async function sha256(s: Session, dev: string): Promise<string> {
   const src = await s.openDevice(dev);
@@ -95,6 +97,30 @@ function withoutUnreadable(a: Record<string, unknown>, unreadable: Set<string>):
 }
 
 describe.skipIf(!CAN_RUN)('userspace engine = kernel engine, device level', () => {
+  for (const name of REFUSED) {
+    it(`${name}: refused by both`, async () => {
+      const path = await fixture(name);
+      const before = await snapshot({ paths: [path] });
+      const errors: { code: string; message: string }[] = [];
+      for (const engine of ['kernel', 'userspace'] as const) {
+        await using s = new Session({ engine });
+        s.addDrive(path, { readonly: true });
+        const e = await s.launch().then(
+          () => undefined,
+          (x: unknown) => x as { code: string; message: string },
+        );
+        expect(e, `${engine} engine refuses ${name}`).toBeDefined();
+        errors.push({ code: e!.code, message: e!.message });
+      }
+      expect(errors[1]!.code).toBe(errors[0]!.code);
+      for (const e of errors) {
+        expect(e.message).toContain(path);
+        expect(e.message).not.toContain('\n');
+      }
+      await expectNoLeftovers(before);
+    });
+  }
+
   for (const name of IMAGES) {
     it(name, async () => {
       const path = await fixture(name);

@@ -105,7 +105,7 @@ export class Qcow2Source implements OpenedImage {
    */
   private async queueFile(out: Buffer, run: Run, at: number, host: number, n: number): Promise<void> {
     if (host >= this.file.size)
-      throw new JootError('EIO', `${this.name}: qcow2 data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
+      throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     if (run.n > 0 && run.at + run.n === at && run.host + run.n === host && run.n < MAX_RUN) {
       run.n += n;
       return;
@@ -207,7 +207,7 @@ export class Qcow2Source implements OpenedImage {
   /** Bytes of the qcow2 file; past its end they read as zeros (qemu's file driver does the same). */
   private async fromFile(out: Buffer, at: number, host: number, n: number): Promise<void> {
     if (host >= this.file.size)
-      throw new JootError('EIO', `${this.name}: qcow2 data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
+      throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     const m = Math.min(n, this.file.size - host);
     (await this.file.read(host, m)).copy(out, at);
   }
