@@ -24,6 +24,7 @@ import { type BlockDev, Devices } from './stages/devices.js';
 import { Volumes } from './stages/volumes.js';
 import { Filesystems, type Mountable, settleAll } from './stages/filesystems.js';
 import { Mounts } from './stages/mounts.js';
+import { adoptUserspaceVolumes, needsUserspaceVolumes } from './stages/userspace-volumes.js';
 import { chooseEngine, type EngineName, needsKernelEngine, UserspaceEngine } from './userspace-engine.js';
 import { FileSource, type ByteSource } from '../disk/source.js';
 import type {
@@ -61,6 +62,11 @@ export class Session implements AsyncDisposable {
   readonly engine: EngineName;
   /** the userspace engine's disks, once launched with it */
   private us?: UserspaceEngine;
+  /**
+   * On the kernel engine: the userspace engine's reading of the same images, for the md arrays,
+   * LUKS volumes and LVs this host cannot map (stages/userspace-volumes.ts); absent when none.
+   */
+  private kus?: UserspaceEngine;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -106,15 +112,27 @@ export class Session implements AsyncDisposable {
 
   /** The userspace engine: images opened in-process; nothing attached, no record to reap. */
   private async launchUserspace(): Promise<void> {
-    const specs = this.drives.list.map((d) => ({
+    const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    this.us = us;
+  }
+
+  /** The specs the userspace engine opens the drives with. */
+  private driveSpecs() {
+    return this.drives.list.map((d) => ({
       path: d.path,
       format: d.opts.format,
       allowUnsafeBacking: d.opts.allowUnsafeBacking,
       backingDirs: [...(this.options.backingDirs ?? []), ...(d.opts.backingDirs ?? [])],
       backingImages: [...(this.options.backingImages ?? []), ...(d.opts.backingImages ?? [])],
     }));
-    const us = await UserspaceEngine.open(specs, { keys: this.options.keys, askKey: this.options.askKey });
-    this.us = us;
+  }
+
+  /** Kernel engine: read in userspace what this host cannot map (md, LUKS, LVs needing device-mapper). */
+  private async adoptUserspaceVolumes(): Promise<void> {
+    if (!needsUserspaceVolumes(this.devices, this.volumes)) return;
+    this.kus ??= await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    const added = adoptUserspaceVolumes(this.kus.stack, this.devices, this.volumes);
+    await this.fs.probe(added.filter((d) => !d.probed));
   }
 
   private async doLaunch(): Promise<void> {
@@ -138,6 +156,7 @@ export class Session implements AsyncDisposable {
     await settleAll(this.drives.list.map((d, i) => this.devices.findPartitions(d, i)));
     await this.fs.probe(this.devices.all());
     await this.fs.probe(await this.volumes.open());
+    await this.adoptUserspaceVolumes();
     await this.fs.findSubvolumes();
   }
 
@@ -441,6 +460,7 @@ export class Session implements AsyncDisposable {
     for (const i of what.disks ?? []) await this.devices.findPartitions(this.drives.list[i]!, i);
     await this.fs.probe(this.devices.all());
     await this.fs.probe(await this.volumes.open());
+    await this.adoptUserspaceVolumes();
     await this.fs.findSubvolumes();
   }
 
@@ -559,36 +579,47 @@ export class Session implements AsyncDisposable {
   /** md arrays found (guestfish list-md-devices). */
   listMdDevices(): string[] {
     this.requireLaunched();
-    return this.us ? this.us.mdDevices() : [];
+    return (this.us ?? this.kus)?.mdDevices() ?? [];
   }
 
   /** guestfish md-detail: the array's facts as mdadm --detail --export gives them. */
   mdDetail(name: string): [string, string][] {
     this.requireLaunched();
-    if (this.us) return this.us.mdDetail(name);
+    const us = this.us ?? this.kus;
+    if (us) return us.mdDetail(name);
     throw new JootError('EINVAL', `${name}: not an md device`);
   }
 
   /** Opened LUKS volumes as /dev/mapper/NAME (guestfish list-dm-devices). */
   listDmDevices(): string[] {
     this.requireLaunched();
-    return this.us ? this.us.dmDevices() : [];
+    return (this.us ?? this.kus)?.dmDevices() ?? [];
   }
 
   /** guestfish luks-open: open the LUKS volume on `device` as /dev/mapper/`mapName`, read-only. */
   async luksOpen(device: string, key: Buffer, mapName: string): Promise<void> {
     return this.guard(async () => {
       this.requireLaunched();
-      if (!this.us) throw new JootError('EUNSUPPORTED', `luks-open ${device}: this host has no device-mapper; use --engine=userspace`);
-      await this.us.luksOpen(device, key, mapName);
+      if (this.us) return this.us.luksOpen(device, key, mapName);
+      if (this.kus) {
+        // opened in userspace; the kernel engine exposes what it holds when used
+        await this.kus.luksOpen(device, key, mapName);
+        await this.adoptUserspaceVolumes();
+        return;
+      }
+      throw new JootError('EINVAL', `${device}: not a LUKS device`);
     });
   }
 
   async luksClose(name: string): Promise<void> {
     return this.guard(async () => {
       this.requireLaunched();
-      if (!this.us) throw new JootError('ENOENT', `${name}: no such opened LUKS volume`);
-      await this.us.luksClose(name);
+      const us = this.us ?? this.kus;
+      if (!us) throw new JootError('ENOENT', `${name}: no such opened LUKS volume`);
+      if (this.kus && this.devices.find(name)?.host)
+        throw new JootError('EBUSY', `${name}: in use (exposed to the kernel until the session closes)`);
+      await us.luksClose(name);
+      if (this.kus) this.devices.delete(name);
     });
   }
 
@@ -616,8 +647,13 @@ export class Session implements AsyncDisposable {
     }
     this.mnt.mounted.length = 0;
     try {
-      await this.us?.close();
-      await this.ws.stack[Symbol.asyncDispose]();
+      try {
+        await this.ws.stack[Symbol.asyncDispose]();
+      } finally {
+        // after the exports over them are gone
+        await this.kus?.close();
+        await this.us?.close();
+      }
     } catch (e) {
       throw this.canonicalError(e);
     } finally {

@@ -24,7 +24,8 @@ export function needsKernelEngine(what: string): JootError {
 }
 
 export class UserspaceEngine {
-  private constructor(private readonly stack: DiskStack) {}
+  /** `stack`: the disks as read in-process (the kernel engine adopts volumes from it too) */
+  private constructor(readonly stack: DiskStack) {}
 
   static async open(drives: readonly DriveSpec[], opts: StackOptions): Promise<UserspaceEngine> {
     return new UserspaceEngine(await DiskStack.open(drives, opts));

@@ -29,7 +29,14 @@ const IMAGES: FixtureName[] = [
 ];
 
 /** Images both engines must refuse at launch: the same error code, one line naming the image. */
-const REFUSED: FixtureName[] = ['empty.img', 'truncated.qcow2', 'corrupt-mbr.raw', 'corrupt-gpt.raw', 'backing-device.qcow2', 'backing-shadow.qcow2'];
+const REFUSED: FixtureName[] = [
+  'empty.img',
+  'truncated.qcow2',
+  'corrupt-mbr.raw',
+  'corrupt-gpt.raw',
+  'backing-device.qcow2',
+  'backing-shadow.qcow2',
+];
 
 async function sha256(s: Session, dev: string): Promise<string> {
   const src = await s.openDevice(dev);
@@ -132,7 +139,13 @@ describe.skipIf(!CAN_RUN)('userspace engine = kernel engine, device level', () =
         await using s = new Session({ engine });
         s.addDrive(path, { readonly: true });
         await s.launch();
-        if (engine === 'kernel') unreadable = new Set(s.lvsFull().filter((l) => l.unavailable).map((l) => l.name));
+        if (engine === 'kernel')
+          unreadable = new Set(
+            s
+              .lvsFull()
+              .filter((l) => l.unavailable)
+              .map((l) => l.name),
+          );
         got.push(await answers(s, { bytes }));
       }
       const [kernel, user] = got as [Record<string, unknown>, Record<string, unknown>];

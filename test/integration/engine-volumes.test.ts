@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/index.js';
 import { parseKeySpec } from '../../src/disk/keys.js';
 import { fixture, type FixtureName } from '../fixtures/index.js';
+import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin', 'jfish');
@@ -25,7 +26,8 @@ interface Facts {
   lvs: string[];
   'list-filesystems': [string, string][];
   'md-detail'?: Record<string, [string, string][]>;
-  checksums?: Record<string, string>;
+  'checksum-device'?: Record<string, string>;
+  files?: Record<string, string>;
 }
 
 async function facts(name: string): Promise<Facts> {
@@ -61,13 +63,22 @@ async function said(s: Session, f: Facts): Promise<Facts> {
     'list-filesystems': s.filesystems().map((x) => [x.name, x.type]),
   };
   if (f['md-detail']) out['md-detail'] = Object.fromEntries(s.listMdDevices().map((m) => [m, s.mdDetail(m)]));
-  if (f.checksums) out.checksums = Object.fromEntries(await Promise.all(Object.keys(f.checksums).map(async (d) => [d, await sha256(s, d)])));
+  if (f.checksums)
+    out.checksums = Object.fromEntries(await Promise.all(Object.keys(f.checksums).map(async (d) => [d, await sha256(s, d)])));
   return out;
 }
 
 const expected = (f: Facts): Facts => {
-  const { 'list-devices': a, 'list-md-devices': b, 'list-dm-devices': c, lvs, 'list-filesystems': d, 'md-detail': e, checksums } = f;
-  return { 'list-devices': a, 'list-md-devices': b, 'list-dm-devices': c, lvs, 'list-filesystems': d, 'md-detail': e, checksums };
+  const { 'list-devices': a, 'list-md-devices': b, 'list-dm-devices': c, lvs, 'list-filesystems': d, 'md-detail': e } = f;
+  return {
+    'list-devices': a,
+    'list-md-devices': b,
+    'list-dm-devices': c,
+    lvs,
+    'list-filesystems': d,
+    'md-detail': e,
+    'checksum-device': f['checksum-device'],
+  };
 };
 
 describe('the userspace engine reads what libguestfs built', () => {
@@ -136,5 +147,32 @@ describe.skipIf(process.getuid?.() !== 0)('jfish: keys asked, never on the comma
     expect(root.stderr).toBe('');
     expect({ out: nobody.stdout, err: nobody.stderr }).toEqual({ out: root.stdout, err: '' });
     expect(root.stdout).toBe('/dev/mapper/luks-10c5aaaa-0000-4000-8000-000000000001\n/dev/cryptvg/root: ext4');
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('the kernel engine on a host without md or device-mapper', () => {
+  it('mounts a filesystem inside an md array and inside LVM on LUKS (read in userspace, exposed as a loop device)', async () => {
+    const f = await facts('md');
+    const before = await snapshot({});
+    {
+      await using s = new Session({ engine: 'kernel' });
+      for (const i of ['md-a.img', 'md-b.img', 'md-c.img']) s.addDrive(await fixture(i as FixtureName), { readonly: true });
+      await s.launch();
+      expect(s.listMdDevices()).toEqual(f['list-md-devices']);
+      expect(s.filesystems().map((x) => [x.name, x.type])).toEqual(f['list-filesystems']);
+      const r1 = s.listMdDevices().find((m) => s.mdDetail(m).some(([k, v]) => k === 'devname' && v === 'r1'))!;
+      await s.mount(r1, '/');
+      expect((await s.readFile('/hello.txt')).toString()).toBe(f.files?.[`${r1} /hello.txt`]);
+      await expect(s.mount(r1, '/', { readonly: false })).rejects.toThrow();
+    }
+    {
+      await using s = new Session({ engine: 'kernel', keys: [parseKeySpec(`/dev/sda1:key:${KEY}`)] });
+      s.addDrive(await fixture('luks-lvm.img' as FixtureName), { readonly: true });
+      await s.launch();
+      expect(s.listDmDevices()).toEqual(['/dev/mapper/luks-10c5aaaa-0000-4000-8000-000000000001']);
+      await s.mount('/dev/cryptvg/root', '/');
+      expect((await s.readFile('/hello.txt')).toString()).toMatch(/^hello/);
+    }
+    await expectNoLeftovers(before);
   });
 });

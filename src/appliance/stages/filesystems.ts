@@ -1,6 +1,7 @@
 // Stage 4, filesystems: what blkid finds on each device (one blkid for all the devices attached
 // as themselves, LV ranges on their own), btrfs subvolumes (mounted by id, never by name), and
 // the mountables: a device with a filesystem, or btrfsvol:DEVICE/SUBVOL.
+import { probe } from '../../disk/probe/index.js';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { listBtrfsSubvolumes, mapLimit, type ProbeRange, probeDevice, probeDevices } from '../filesystems.js';
@@ -42,7 +43,10 @@ export class Filesystems {
   }
 
   private async probeOne(d: BlockDev): Promise<void> {
-    if (d.kind === 'lv' && !d.host) {
+    if (d.lvPlan?.kind === 'userspace') {
+      // read in userspace: probed there, without exposing it
+      d.probe = await probe(d.lvPlan.source);
+    } else if (d.kind === 'lv' && !d.host) {
       // a linear LV is a byte range of its PV: blkid looks there, no device needed
       if (d.lvPlan?.kind === 'loop') {
         const range: ProbeRange = { offset: d.lvPlan.offset, size: d.lvPlan.size };
@@ -117,7 +121,9 @@ export class Filesystems {
         add(p);
       }
     }
-    for (const lv of all.filter((d) => d.kind === 'lv' && !isContainer(d.probe.type))) add(lv);
+    // then md arrays, LUKS volumes and LVs, as the userspace engine lists them
+    const lvs = all.filter((d) => d.kind === 'lv' && !isContainer(d.probe.type));
+    for (const k of ['md', 'luks', undefined]) for (const d of lvs.filter((x) => x.virtualKind === k)) add(d);
     return out;
   }
 
