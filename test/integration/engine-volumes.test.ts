@@ -63,8 +63,8 @@ async function said(s: Session, f: Facts): Promise<Facts> {
     'list-filesystems': s.filesystems().map((x) => [x.name, x.type]),
   };
   if (f['md-detail']) out['md-detail'] = Object.fromEntries(s.listMdDevices().map((m) => [m, s.mdDetail(m)]));
-  if (f.checksums)
-    out.checksums = Object.fromEntries(await Promise.all(Object.keys(f.checksums).map(async (d) => [d, await sha256(s, d)])));
+  const sums = f['checksum-device'];
+  if (sums) out['checksum-device'] = Object.fromEntries(await Promise.all(Object.keys(sums).map(async (d) => [d, await sha256(s, d)])));
   return out;
 }
 
