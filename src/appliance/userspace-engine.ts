@@ -36,7 +36,8 @@ export class UserspaceEngine {
   }
 
   private device(name: string): StackDevice {
-    const d = this.stack.find(normalizeDevice(name));
+    // exact first: /dev/mapper/luks-UUID is a name of its own, not VG-LV
+    const d = this.stack.find(name) ?? this.stack.find(normalizeDevice(name));
     if (!d) throw noSuchDevice(name);
     return d;
   }

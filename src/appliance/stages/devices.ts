@@ -45,7 +45,8 @@ export class Devices {
 
   /** The device of a guest name (/dev/sda1, /dev/vda1, /dev/VG/LV…); ENOENT-like when unknown. */
   get(name: string): BlockDev {
-    const d = this.map.get(normalizeDevice(name));
+    // exact first: /dev/mapper/luks-UUID is a name of its own, not VG-LV
+    const d = this.map.get(name) ?? this.map.get(normalizeDevice(name));
     if (!d) throw noSuchDevice(name);
     return d;
   }
