@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
+import { engineRows } from './engines.js';
 import { hiveBenchRows, type Row } from './hive.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -334,12 +335,12 @@ async function main(): Promise<void> {
   rows.push(...remoteRows(img('three.raw')));
   // as the bin/ shims start it: without NODE_EXTRA_CA_CERTS (see bin/launch.sh)
   const { NODE_EXTRA_CA_CERTS: extraCa, ...shimEnv } = process.env;
-  rows.push(
-    await measure(
-      'node startup alone (node -e 0, as the bin/ shims start it), for reference',
-      () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv }),
-    ),
+  const floor = await measure(
+    'node startup alone (node -e 0, as the bin/ shims start it), for reference',
+    () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv }),
   );
+  rows.push(floor);
+  rows.push(...(await engineRows(measure, join(repo, 'bin/jfish'), img, floor.median_ms)));
   if (extraCa)
     rows.push(
       await measure(

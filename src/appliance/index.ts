@@ -12,3 +12,5 @@ export type * from './types.js';
 export { interruptedBy, signalExitCode } from './cleanup.js';
 export { hostHasNbd } from './attach/nbd.js';
 export { hostHasDeviceMapper } from './lvm.js';
+export { chooseEngine, parseEngineName, type EngineName } from './userspace-engine.js';
+export { parseKeySpec, type LuksKey } from '../disk/keys.js';

@@ -12,6 +12,7 @@
 // offset inside the PV (no device-mapper state at all, works on every host); a multi-segment
 // linear or a striped LV needs a device-mapper table (planned here, created by the caller) and
 // is unavailable on hosts without device-mapper; every other segment type is unavailable.
+import type { ByteSource } from '../disk/source.js';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -403,7 +404,9 @@ export function parseFullreport(json: unknown, hostDevices: readonly string[] = 
 export type LvPlan =
   | { kind: 'loop'; device: string /* host PV device */; offset: number /* bytes */; size: number /* bytes */ }
   | { kind: 'dm'; table: string /* dmsetup table text, sectors */ }
-  | { kind: 'unavailable'; reason: string };
+  | { kind: 'unavailable'; reason: string }
+  /** read by the userspace engine, exposed through joot's NBD export when used (userspace-volumes.ts) */
+  | { kind: 'userspace'; source: ByteSource; missing: string };
 
 const SECTOR = 512;
 

@@ -24,6 +24,9 @@ import { type BlockDev, Devices } from './stages/devices.js';
 import { Volumes } from './stages/volumes.js';
 import { Filesystems, type Mountable, settleAll } from './stages/filesystems.js';
 import { Mounts } from './stages/mounts.js';
+import { adoptUserspaceVolumes, needsUserspaceVolumes } from './stages/userspace-volumes.js';
+import { chooseEngine, type EngineName, needsKernelEngine, UserspaceEngine } from './userspace-engine.js';
+import { FileSource, type ByteSource } from '../disk/source.js';
 import type {
   DriveOptions,
   FilesystemInfo,
@@ -55,9 +58,19 @@ export class Session implements AsyncDisposable {
   /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
   private readonly inflight = new Set<Promise<unknown>>();
   private closing?: Promise<void>;
+  /** which engine reads the disks (chosen when the session is made) */
+  readonly engine: EngineName;
+  /** the userspace engine's disks, once launched with it */
+  private us?: UserspaceEngine;
+  /**
+   * On the kernel engine: the userspace engine's reading of the same images, for the md arrays,
+   * LUKS volumes and LVs this host cannot map (stages/userspace-volumes.ts); absent when none.
+   */
+  private kus?: UserspaceEngine;
 
-  constructor(options: SessionOptions = {}) {
+  constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
+    this.engine = chooseEngine(options.engine);
     this.drives = new Drives(this.ws, options);
     this.devices = new Devices(this.ws, (d) => this.mnt.holds(d));
     this.volumes = new Volumes(this.devices);
@@ -85,16 +98,41 @@ export class Session implements AsyncDisposable {
     if (this.state !== 'new')
       throw new JootError('ESTATE', this.state === 'closed' ? 'the session is closed' : 'the session is already launched');
     if (this.drives.length === 0) throw new JootError('EINVAL', 'no drives added: add at least one disk image before launch');
-    requireRoot(); // before anything is attached, created or reaped
+    if (this.engine === 'kernel') requireRoot(); // before anything is attached, created or reaped
     this.state = 'launching';
     try {
-      await this.track(this.doLaunch());
+      await this.track(this.engine === 'userspace' ? this.launchUserspace() : this.doLaunch());
       if (this.state !== 'launching') throw closedWhileLaunching();
       this.state = 'launched';
     } catch (e) {
       await this.close().catch(() => undefined);
       throw this.canonicalError(e);
     }
+  }
+
+  /** The userspace engine: images opened in-process; nothing attached, no record to reap. */
+  private async launchUserspace(): Promise<void> {
+    const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    this.us = us;
+  }
+
+  /** The specs the userspace engine opens the drives with. */
+  private driveSpecs() {
+    return this.drives.list.map((d) => ({
+      path: d.path,
+      format: d.opts.format,
+      allowUnsafeBacking: d.opts.allowUnsafeBacking,
+      backingDirs: [...(this.options.backingDirs ?? []), ...(d.opts.backingDirs ?? [])],
+      backingImages: [...(this.options.backingImages ?? []), ...(d.opts.backingImages ?? [])],
+    }));
+  }
+
+  /** Kernel engine: read in userspace what this host cannot map (md, LUKS, LVs needing device-mapper). */
+  private async adoptUserspaceVolumes(): Promise<void> {
+    if (!needsUserspaceVolumes(this.devices, this.volumes)) return;
+    this.kus ??= await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    const added = adoptUserspaceVolumes(this.kus.stack, this.devices, this.volumes);
+    await this.fs.probe(added.filter((d) => !d.probed));
   }
 
   private async doLaunch(): Promise<void> {
@@ -118,6 +156,7 @@ export class Session implements AsyncDisposable {
     await settleAll(this.drives.list.map((d, i) => this.devices.findPartitions(d, i)));
     await this.fs.probe(this.devices.all());
     await this.fs.probe(await this.volumes.open());
+    await this.adoptUserspaceVolumes();
     await this.fs.findSubvolumes();
   }
 
@@ -183,6 +222,7 @@ export class Session implements AsyncDisposable {
 
   listDevices(): string[] {
     this.requireLaunched();
+    if (this.us) return this.us.listDevices();
     return this.drives.names();
   }
 
@@ -190,6 +230,7 @@ export class Session implements AsyncDisposable {
    *  order in which their partitions were found is not the order to show). */
   partitions(): PartitionInfo[] {
     this.requireLaunched();
+    if (this.us) return this.us.partitions();
     const disks = this.listDevices();
     return this.devices
       .all()
@@ -204,6 +245,7 @@ export class Session implements AsyncDisposable {
 
   filesystems(): FilesystemInfo[] {
     this.requireLaunched();
+    if (this.us) return this.us.filesystems();
     return this.fs.list(this.listDevices());
   }
 
@@ -212,17 +254,29 @@ export class Session implements AsyncDisposable {
   }
 
   async vfsType(dev: string): Promise<string> {
+    const us = this.usProbe(dev);
+    if (us) return (await us).type ?? '';
     const m = this.mountable(dev);
     if (m.subvol !== undefined) return 'btrfs';
     return (await this.probed(m.dev)).type ?? '';
   }
 
   async vfsLabel(dev: string): Promise<string> {
+    const us = this.usProbe(dev);
+    if (us) return (await us).label ?? '';
     return (await this.probed(this.mountable(dev).dev)).label ?? '';
   }
 
   async vfsUuid(dev: string): Promise<string> {
+    const us = this.usProbe(dev);
+    if (us) return (await us).uuid ?? '';
     return (await this.probed(this.mountable(dev).dev)).uuid ?? '';
+  }
+
+  /** On the userspace engine: the probe of a mountable (undefined on the kernel engine). */
+  private usProbe(name: string): Promise<Probe> | undefined {
+    this.requireLaunched();
+    return this.us ? this.guard(() => this.us!.probeOf(name)) : undefined;
   }
 
   private async probed(d: BlockDev): Promise<Probe> {
@@ -232,15 +286,15 @@ export class Session implements AsyncDisposable {
 
   pvsFull(): PvInfo[] {
     this.requireLaunched();
-    return this.volumes.pvs;
+    return this.us ? this.us.pvs : this.volumes.pvs;
   }
   vgsFull(): VgInfo[] {
     this.requireLaunched();
-    return this.volumes.vgs;
+    return this.us ? this.us.vgs : this.volumes.vgs;
   }
   lvsFull(): LvInfo[] {
     this.requireLaunched();
-    return this.volumes.lvs;
+    return this.us ? this.us.lvs : this.volumes.lvs;
   }
   pvs(): string[] {
     return this.pvsFull().map((p) => p.name);
@@ -257,6 +311,7 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- mounting
 
   async mount(device: string, mountpoint: string, opts: MountOptions = {}): Promise<void> {
+    if (this.us) throw needsKernelEngine(`mount ${device}`);
     return this.guard(() => this.mnt.mount(this.mountable(device), mountpoint, opts, () => this.guestFiles!.reader));
   }
 
@@ -290,6 +345,7 @@ export class Session implements AsyncDisposable {
    * `filesystems()` lists). The mount is gone when `fn` settles.
    */
   async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
+    if (this.us) throw needsKernelEngine(`${device}: looking into btrfs subvolumes`);
     return this.guard(async () => {
       const dev = this.device(device);
       const subvols = this.fs.subvolumes.get(dev.canonical);
@@ -305,8 +361,15 @@ export class Session implements AsyncDisposable {
    * names, the mount check, and a rescan after partitions, PVs or filesystems changed.
    */
   private layoutAccess(): LayoutAccess {
+    const us = this.us;
     return {
+      userspace: us && {
+        table: (name) => us.table(name),
+        size: (name) => us.size(name),
+        blkid: (name) => us.blkid(name),
+      },
       target: async (name, opts) => {
+        if (us) throw needsKernelEngine(`changing ${name}`);
         const d = this.device(name);
         if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
         if (d.kind === 'lv') {
@@ -397,6 +460,7 @@ export class Session implements AsyncDisposable {
     for (const i of what.disks ?? []) await this.devices.findPartitions(this.drives.list[i]!, i);
     await this.fs.probe(this.devices.all());
     await this.fs.probe(await this.volumes.open());
+    await this.adoptUserspaceVolumes();
     await this.fs.findSubvolumes();
   }
 
@@ -466,9 +530,97 @@ export class Session implements AsyncDisposable {
 
   execRoot(): { root: string; mounts: { mountpoint: string; hostTarget: string; readonly: boolean }[] } {
     this.requireLaunched();
+    if (this.us) throw needsKernelEngine('running guest programs');
     if (this.readonly) throw new JootError('EPERM', 'refused on a read-only session: guest programs may write to the disk');
     if (!this.mnt.hasRoot) throw new JootError('ESTATE', 'no filesystem is mounted on / (mount the guest root first, or use -i)');
     return { root: this.ws.sysroot, mounts: this.mnt.hostTargets() };
+  }
+
+  // ---------------------------------------------------------------- devices as bytes
+
+  /**
+   * A device's bytes, read-only (guestfish download /dev/sda1): a disk, partition, LV, md
+   * array or opened LUKS volume. Close it when done (on the kernel engine an LV's host device
+   * is held until then).
+   */
+  async openDevice(name: string): Promise<ByteSource> {
+    return this.guard(async () => {
+      this.requireLaunched();
+      if (this.us) {
+        if (this.us.isExtended(name)) throw new JootError('EINVAL', `${name}: an extended partition holds no data of its own`);
+        const src = this.us.source(name);
+        return { name: src.name, size: src.size, read: (o, l) => src.read(o, l), close: async () => undefined };
+      }
+      const d = this.device(name);
+      if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
+      if (d.partition?.extended) throw new JootError('EINVAL', `${d.canonical}: an extended partition holds no data of its own`);
+      await this.devices.attachLv(d);
+      let src: ByteSource;
+      try {
+        src = await FileSource.open(d.host, d.canonical);
+      } catch (e) {
+        await this.devices.releaseLvIfUnused(d);
+        throw e;
+      }
+      return {
+        name: d.canonical,
+        size: src.size,
+        read: (o, l) => src.read(o, l),
+        close: async () => {
+          await src.close();
+          await this.devices.releaseLvIfUnused(d);
+        },
+      };
+    });
+  }
+
+  // ---------------------------------------------------------------- md and LUKS
+
+  /** md arrays found (guestfish list-md-devices). */
+  listMdDevices(): string[] {
+    this.requireLaunched();
+    return (this.us ?? this.kus)?.mdDevices() ?? [];
+  }
+
+  /** guestfish md-detail: the array's facts as mdadm --detail --export gives them. */
+  mdDetail(name: string): [string, string][] {
+    this.requireLaunched();
+    const us = this.us ?? this.kus;
+    if (us) return us.mdDetail(name);
+    throw new JootError('EINVAL', `${name}: not an md device`);
+  }
+
+  /** Opened LUKS volumes as /dev/mapper/NAME (guestfish list-dm-devices). */
+  listDmDevices(): string[] {
+    this.requireLaunched();
+    return (this.us ?? this.kus)?.dmDevices() ?? [];
+  }
+
+  /** guestfish luks-open: open the LUKS volume on `device` as /dev/mapper/`mapName`, read-only. */
+  async luksOpen(device: string, key: Buffer, mapName: string): Promise<void> {
+    return this.guard(async () => {
+      this.requireLaunched();
+      if (this.us) return this.us.luksOpen(device, key, mapName);
+      if (this.kus) {
+        // opened in userspace; the kernel engine exposes what it holds when used
+        await this.kus.luksOpen(device, key, mapName);
+        await this.adoptUserspaceVolumes();
+        return;
+      }
+      throw new JootError('EINVAL', `${device}: not a LUKS device`);
+    });
+  }
+
+  async luksClose(name: string): Promise<void> {
+    return this.guard(async () => {
+      this.requireLaunched();
+      const us = this.us ?? this.kus;
+      if (!us) throw new JootError('ENOENT', `${name}: no such opened LUKS volume`);
+      if (this.kus && this.devices.find(name)?.host)
+        throw new JootError('EBUSY', `${name}: in use (exposed to the kernel until the session closes)`);
+      await us.luksClose(name);
+      if (this.kus) this.devices.delete(name);
+    });
   }
 
   // ---------------------------------------------------------------- closing
@@ -495,7 +647,13 @@ export class Session implements AsyncDisposable {
     }
     this.mnt.mounted.length = 0;
     try {
-      await this.ws.stack[Symbol.asyncDispose]();
+      try {
+        await this.ws.stack[Symbol.asyncDispose]();
+      } finally {
+        // after the exports over them are gone
+        await this.kus?.close();
+        await this.us?.close();
+      }
     } catch (e) {
       throw this.canonicalError(e);
     } finally {

@@ -3,6 +3,8 @@
 
 export type { FilesystemInfo, LvInfo, PartitionInfo, PvInfo, VgInfo } from '../disk/types.js';
 
+import type { LuksKey } from '../disk/keys.js';
+
 export type ImageFormat = string; // 'raw' | 'qcow2' | 'vmdk' | 'vdi' | 'vhdx' | 'vpc' | anything qemu opens
 
 export type BackendName = 'nbd' | 'fuse' | 'loop';
@@ -26,6 +28,16 @@ export interface DriveOptions {
 }
 
 export interface SessionOptions {
+  /**
+   * 'kernel' attaches and mounts (root); 'userspace' reads the disks in-process (no root,
+   * device-level answers only for now). Default: $JOOT_ENGINE, else kernel for root and
+   * userspace for everyone else.
+   */
+  engine?: 'kernel' | 'userspace';
+  /** LUKS keys (--key): volumes they open are opened at launch */
+  keys?: readonly LuksKey[];
+  /** Asked for each LUKS volume no key matched (--keys-from-stdin) */
+  askKey?: (device: string) => Promise<Buffer | undefined>;
   /** backingDirs and backingImages for every drive (added to each drive's own) */
   backingDirs?: string[];
   backingImages?: string[];

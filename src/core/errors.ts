@@ -12,6 +12,9 @@ export type JootErrorCode =
   | 'ECMD' // an external command failed
   | 'ESTATE' // called in the wrong session state (e.g. before launch)
   | 'EPERM' // refused for safety
+  | 'EEXIST' // the name is taken (a mapper name, a file)
+  | 'EKEY' // no key slot accepts the passphrase
+  | 'EINTR' // interrupted by the user
   | 'EIO'; // reading or writing failed
 
 /** What is known about a failure besides its one-line message. */

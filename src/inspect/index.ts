@@ -3,7 +3,7 @@
 // and /var mounted from there (so a separate /usr or /var is merged in), and its facts and
 // packages read — all through the guest-rooted reader.
 import type { Session } from '../appliance/session.js';
-import { oneLine } from '../core/errors.js';
+import { JootError, oneLine } from '../core/errors.js';
 import { trace, warn } from '../core/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
@@ -247,6 +247,13 @@ function ordered(os: OperatingSystem): OperatingSystem {
 }
 
 export async function inspect(session: Session, opts: InspectOptions = {}): Promise<InspectionReport> {
+  if (session.engine === 'userspace') {
+    // the guest's files are read through mounts: not an empty report, a reason
+    throw new JootError(
+      'EUNSUPPORTED',
+      'inspection reads guest filesystems, which only the kernel engine does for now: run as root (--engine=kernel)',
+    );
+  }
   const roles = await classifyAll(session);
   // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
   const model = deviceModel(session);

@@ -1,7 +1,12 @@
 // The typed arguments of an operation record (and of jfish's own shell commands): their
 // types, the groups records belong to, and the values the parser hands over.
 
-export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'int64' | 'bool' | 'filein' | 'fileout';
+/**
+ * 'key' is a passphrase (libguestfs's Key): the library takes it as a string like any other;
+ * jfish never takes it from the command line but asks for it (the terminal, or stdin with
+ * --keys-from-stdin), so it never lands in shell history or a process listing.
+ */
+export type ArgType = 'device' | 'mountable' | 'path' | 'string' | 'int' | 'int64' | 'bool' | 'filein' | 'fileout' | 'key';
 
 export interface ArgSpec {
   readonly name: string;
@@ -59,6 +64,7 @@ interface ArgTypeMap {
   bool: boolean;
   filein: string;
   fileout: string;
+  key: string;
 }
 
 export type ValueOf<S> = S extends ArgSpec

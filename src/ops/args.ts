@@ -6,16 +6,22 @@ import type { ArgSpec, ArgValue, Signature } from './arg-spec.js';
 
 /** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */
 export function usage(cmd: Signature): string {
-  const parts = cmd.args.map((a) =>
+  const parts = wordArgs(cmd).map((a) =>
     a.named ? `[${a.name}:${a.type === 'bool' ? 'true|false' : '..'}]` : a.variadic ? `${a.name}...` : a.optional ? `[${a.name}]` : a.name,
   );
   return [cmd.name, ...parts].join(' ');
 }
 
+/** The arguments given as words: all but keys, which jfish asks for. */
+function wordArgs(cmd: Pick<Signature, 'args'>): readonly ArgSpec[] {
+  return cmd.args.filter((a) => a.type !== 'key');
+}
+
 function countText(cmd: Pick<Signature, 'args'>): string {
-  const min = cmd.args.filter((a) => !a.optional && !a.variadic).length;
-  const variadic = cmd.args.some((a) => a.variadic);
-  const max = cmd.args.length;
+  const args = wordArgs(cmd);
+  const min = args.filter((a) => !a.optional && !a.variadic).length;
+  const variadic = args.some((a) => a.variadic);
+  const max = args.length;
   const plural = (n: number): string => `${n} argument${n === 1 ? '' : 's'}`;
   if (variadic) return `at least ${plural(min)}`;
   if (min === max) return plural(min);
@@ -55,13 +61,22 @@ export function parseOne(spec: ArgSpec, word: string): string | number | boolean
     case 'filein':
     case 'fileout':
     case 'string':
+    case 'key':
       if ((spec.type === 'filein' || spec.type === 'fileout') && word === '') throw bad(spec, word, 'a file name');
       return word;
   }
 }
 
-/** Check the count and convert every word; throws JootError('EINVAL') naming the usage. */
+/**
+ * Check the count and convert every word; throws JootError('EINVAL') naming the usage. Key
+ * arguments are not words: their places in the result are left undefined for the caller to
+ * fill (jfish asks for them).
+ */
 export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] {
+  if (cmd.args.some((a) => a.type === 'key')) {
+    const parsed = parseArgs({ name: cmd.name, args: wordArgs(cmd) }, words);
+    return cmd.args.map((a) => (a.type === 'key' ? undefined : parsed.shift()));
+  }
   const specs = cmd.args;
   const named = specs.filter((a) => a.named);
   if (named.length) return parseWithNamed(cmd, words, named);
@@ -149,7 +164,7 @@ function parseWithNamed(cmd: Signature, words: readonly string[], named: readonl
 /** Problems with a command's ArgSpecs (checked when the table loads). */
 export function specProblems(cmd: Signature): string[] {
   const problems: string[] = [];
-  const types = new Set(['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout']);
+  const types = new Set(['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout', 'key']);
   cmd.args.forEach((a, i) => {
     const last = i === cmd.args.length - 1;
     if (!a.name) problems.push(`${cmd.name}: argument ${i + 1} has no name`);
@@ -161,6 +176,7 @@ export function specProblems(cmd: Signature): string[] {
     if (a.named && a.variadic) problems.push(`${cmd.name}: named ${a.name} cannot be variadic`);
     if (a.named && next && !next.named) problems.push(`${cmd.name}: named ${a.name} before a positional argument`);
     if (a.named && cmd.args.some((b) => b.variadic)) problems.push(`${cmd.name}: named ${a.name} with a variadic argument`);
+    if (a.type === 'key' && (a.optional || a.variadic || a.named)) problems.push(`${cmd.name}: key ${a.name} must be a plain argument`);
   });
   return problems;
 }

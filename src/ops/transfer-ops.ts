@@ -34,6 +34,7 @@ import { copyNode, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
 import type { Writer } from '../core/output.js';
 import { openGuestFile } from './file-ops.js';
 import { Progress, type ProgressStream } from './progress.js';
+import type { ByteSource } from '../disk/source.js';
 
 const CHUNK = 1024 * 1024;
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
@@ -44,6 +45,34 @@ const TRUNC_FLAGS = WRITE_FLAGS | fsc.O_TRUNC;
 export interface TransferSession {
   readonly reader: GuestFileReader;
   readonly writer: GuestFileWriter;
+  /** a device's bytes (download /dev/sda1); a session without devices has none */
+  openDevice?(name: string): Promise<ByteSource>;
+}
+
+/** The bytes download reads: a guest file, or a whole device. */
+interface DownloadSource {
+  size: number;
+  chunks: AsyncIterable<Buffer>;
+  close(): Promise<void>;
+}
+
+/** guestfish's Dev_or_Path: a name under /dev/ is a device of the session, anything else a guest file. */
+async function openDownload(s: TransferSession, guestPath: string): Promise<DownloadSource> {
+  if (guestPath.startsWith('/dev/') && s.openDevice) {
+    const dev = await s.openDevice(guestPath);
+    return { size: dev.size, chunks: deviceChunks(dev), close: () => dev.close() };
+  }
+  const fh = await openGuestFile(s.reader, guestPath);
+  try {
+    return { size: (await fh.stat()).size, chunks: chunksOf(fh, guestPath), close: () => fh.close() };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function* deviceChunks(dev: ByteSource): AsyncGenerator<Buffer> {
+  for (let off = 0; off < dev.size; off += CHUNK) yield await dev.read(off, Math.min(CHUNK, dev.size - off));
 }
 
 export interface TransferIo {
@@ -184,13 +213,13 @@ export async function upload(s: TransferSession, local: string, guestPath: strin
  * followed inside the guest; only regular files are read.
  */
 export async function download(s: TransferSession, guestPath: string, local: string, out: Writer, io: TransferIo = {}): Promise<void> {
-  const src = await openGuestFile(s.reader, guestPath);
+  const src = await openDownload(s, guestPath);
   try {
-    const size = (await src.stat()).size;
+    const size = src.size;
     const progress = new Progress(`download ${guestPath}`, size, io.stderr);
     if (local === '-') {
       await pump(
-        chunksOf(src, guestPath),
+        src.chunks,
         (b) => out.write(b),
         progress,
         () => out.closed,
@@ -205,7 +234,7 @@ export async function download(s: TransferSession, guestPath: string, local: str
     }
     try {
       await pump(
-        chunksOf(src, guestPath),
+        src.chunks,
         async (b) => {
           try {
             await writeAll(dst, b);

@@ -20,6 +20,9 @@
 //     backing_dirs = /var/lib/nova/instances/_base   ; absolute directories whose files an
 //                                        ; image may name as backing file, data file or extent
 //                                        ; (besides its own directory; see named-path.ts)
+//     engine = userspace                 ; userspace or kernel: how jfish and jinspect read
+//                                        ; disks (default: $JOOT_ENGINE, else kernel for root,
+//                                        ; userspace for everyone else)
 //
 // List settings (image_path, pass_thru_env, backing_dirs) split on commas; in image_path a comma inside
 // {braces} is part of the pattern, and \, is a literal comma.
@@ -29,7 +32,16 @@ import path from 'node:path';
 import ini from 'ini';
 import { JootError } from '../core/errors.js';
 
-export const SETTINGS = ['joot_home', 'default_image', 'image_path', 'pass_thru_env', 'read_only', 'linger', 'backing_dirs'] as const;
+export const SETTINGS = [
+  'joot_home',
+  'default_image',
+  'image_path',
+  'pass_thru_env',
+  'read_only',
+  'linger',
+  'backing_dirs',
+  'engine',
+] as const;
 export type SettingName = (typeof SETTINGS)[number];
 
 export interface JootConfig {
@@ -42,6 +54,8 @@ export interface JootConfig {
   linger: number;
   /** directories whose files images may name (backing files, data files, extents) */
   backing_dirs: string[];
+  /** the engine jfish and jinspect use when neither --engine nor $JOOT_ENGINE says */
+  engine?: 'kernel' | 'userspace';
   /** The file the settings came from; undefined when none exists (all defaults). */
   source?: string;
   /** For each setting the file gives: where, as FILE:LINE (FILE:LINE,LINE for a list on several lines). */
@@ -203,6 +217,10 @@ export function parseConfig(text: string, file: string): JootConfig {
         cfg.read_only = b!;
         break;
       }
+      case 'engine':
+        if (value !== 'kernel' && value !== 'userspace') fail(name, `'${value}' is not an engine (userspace or kernel)`);
+        cfg.engine = value as 'kernel' | 'userspace';
+        break;
       case 'linger': {
         if (!/^\d+$/.test(value) || Number(value) > MAX_LINGER) fail(name, `'${value}' is not a number of seconds from 0 to ${MAX_LINGER}`);
         cfg.linger = Number(value);
@@ -336,6 +354,7 @@ export function formatConfig(c: JootConfig): string {
   row('read_only', String(c.read_only));
   row('linger', String(c.linger));
   list('backing_dirs');
+  row('engine', c.engine);
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const header = c.source
     ? `; joot configuration from ${c.source}`

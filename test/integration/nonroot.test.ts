@@ -1,6 +1,7 @@
-// A user who is not root runs each tool: one line saying the kernel engine needs root, exit 1,
-// before anything is attempted — no image created or changed, no loop device, mount, helper,
-// session record or temp dir left (the tools run as nobody via setpriv, on a world-readable
+// A user who is not root runs each tool that needs the kernel engine (or asks for it): one line
+// saying it needs root — or, for inspection on the userspace engine (a non-root user's default),
+// that reading guest filesystems needs the kernel engine — exit 1, before anything is attempted:
+// no image created or changed, no loop device, mount, helper, session record or temp dir left (the tools run as nobody via setpriv, on a world-readable
 // image in a directory only this file uses). Runs against the built code: `npm run build` first.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -57,8 +58,9 @@ describe.skipIf(skipReason !== '')('tools run by a user who is not root', () => 
   });
 
   const cases: [string, string[]][] = [
+    ['jinspect', ['--engine=kernel', 'IMG']],
     ['jinspect', ['IMG']],
-    ['jfish', ['--ro', '-a', 'IMG', 'run', ':', 'list-filesystems']],
+    ['jfish', ['--engine=kernel', '--ro', '-a', 'IMG', 'run', ':', 'list-filesystems']],
     ['jfish', ['-a', 'IMG', '-i']],
     ['jformat', ['-a', 'IMG', '--filesystem', 'ext4']],
     ['jformat', ['-a', 'NEW', '--create', '16M']],
@@ -81,8 +83,13 @@ describe.skipIf(skipReason !== '')('tools run by a user who is not root', () => 
       });
       expect(r.exitCode).toBe(1);
       expect(r.stdout).toBe('');
+      const userspace = !args.includes('--engine=kernel') && (tool === 'jinspect' || args.includes('-i'));
       expect(r.stderr).toMatch(
-        new RegExp(`^${tool}: (run: )?the kernel engine needs root \\(attaches loop devices and mounts\\); run as root\\n?$`),
+        userspace
+          ? new RegExp(
+              `^${tool}: inspection reads guest filesystems, which only the kernel engine does for now: run as root \\(--engine=kernel\\)\\n?$`,
+            )
+          : new RegExp(`^${tool}: (run: )?the kernel engine needs root \\(attaches loop devices and mounts\\); run as root\\n?$`),
       );
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       // the canaries: the image is unchanged, nothing was created next to it

@@ -192,7 +192,7 @@ describe('bad settings name their file and line', () => {
     [
       'unknown setting, far',
       'colour = red\n',
-      '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs)',
+      '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs, engine)',
     ],
     ['bad linger', 'linger = 5s\n', "/x/joot.cfg:1: linger: '5s' is not a number of seconds from 0 to 3600"],
     ['linger too long', 'linger = 86400\n', "/x/joot.cfg:1: linger: '86400' is not a number of seconds from 0 to 3600"],
@@ -252,6 +252,12 @@ describe('bad settings name their file and line', () => {
     expect(e.message).toBe(message);
   });
 
+  it('engine: userspace or kernel, nothing else', () => {
+    expect(parseConfig('engine = userspace\n', '/f').engine).toBe('userspace');
+    expect(parseConfig('engine = kernel\n', '/f').engine).toBe('kernel');
+    expect(() => parseConfig('engine = fast\n', '/f')).toThrow("/f:1: engine: 'fast' is not an engine (userspace or kernel)");
+  });
+
   it('loadConfig reports the real file path', () => {
     const f = write(path.join(home, '.joot'), 'joot_home = /a\nread_only = sometimes\n');
     expect(() => loadConfig({}, home, etc)).toThrow(`${f}:2: read_only: 'sometimes' is not a boolean`);
@@ -270,6 +276,7 @@ describe('formatConfig', () => {
         'read_only = false           ; default',
         'linger = 10                 ; default',
         '; backing_dirs is empty     ; default',
+        '; engine is not set',
         '',
       ].join('\n'),
     );
@@ -292,6 +299,7 @@ describe('formatConfig', () => {
         'read_only = false                 ; default',
         'linger = 10                       ; default',
         '; backing_dirs is empty           ; default',
+        '; engine is not set',
         '',
       ].join('\n'),
     );

@@ -307,7 +307,7 @@ describe('hostile qcow2: one-line JootErrors in bounded time', () => {
     const { buf, l2 } = goodQcow2();
     await expectCleanFailure(
       patched(buf, (b) => b.writeBigUInt64BE((1n << 63n) | BigInt(1024 * MiB), l2)),
-      'EIO',
+      'EFORMAT',
       /outside the file/,
     );
   });

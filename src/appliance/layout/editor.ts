@@ -26,6 +26,12 @@ export interface LayoutTarget {
 export interface LayoutAccess {
   /** async: an LV gets its host device only when something uses it */
   target(name: string, opts?: { wholeDisk?: boolean }): Promise<LayoutTarget>;
+  /** On the userspace engine: the reads answered in-process (every change is refused by `target`). */
+  userspace?: {
+    table(name: string): table.Table;
+    size(name: string): bigint;
+    blkid(name: string): Promise<[string, string][]>;
+  };
   /** host devices LVM may look at: the session's disks and partitions */
   lvmScope(): string[];
   canonicalOf(host: string): string;
@@ -66,6 +72,7 @@ export class LayoutEditor {
   /** The device's size in bytes: a bigint, exact beyond 2^53 (a 1 EiB image is 1152921504606846976). */
   async blockdevGetsize64(name: string): Promise<bigint> {
     return this.access.guard(async () => {
+      if (this.access.userspace) return this.access.userspace.size(name);
       const t = await this.access.target(name);
       const r = await run('blockdev', ['--getsize64', t.host]);
       const text = r.stdout.trim();
@@ -116,6 +123,7 @@ export class LayoutEditor {
 
   private async tableOf(disk: string): Promise<table.Table> {
     return this.access.guard(async () => {
+      if (this.access.userspace) return this.access.userspace.table(disk);
       const t = await this.access.target(disk, { wholeDisk: true });
       const tab = await table.readTable(t.host, t.size!);
       if (!tab) throw new JootError('EINVAL', `${t.canonical}: no partition table`);
@@ -339,6 +347,7 @@ export class LayoutEditor {
   /** blkid's low-level probe of a device: TYPE, UUID, LABEL, PART_ENTRY_* … (host numbers left out). */
   async blkid(device: string): Promise<[string, string][]> {
     return this.access.guard(async () => {
+      if (this.access.userspace) return this.access.userspace.blkid(device);
       const t = await this.access.target(device);
       const r = await run('blkid', ['-p', '-o', 'export', t.host], { allowFailure: true });
       if (r.exitCode === 2) return []; // nothing found

@@ -4,6 +4,7 @@
 // thousands of LVs never makes thousands of loop devices.
 import { JootError } from '../../core/errors.js';
 import { attachLoop } from '../attach/loop.js';
+import { exposeSource } from '../attach/userspace-export.js';
 import { attachDmTable } from '../dm.js';
 import type { Probe } from '../filesystems.js';
 import type { LvPlan } from '../lvm.js';
@@ -21,6 +22,8 @@ export interface BlockDev {
   readonly: boolean;
   probe: Probe;
   partition?: PartitionInfo;
+  /** an md array or LUKS volume the userspace stack read (kind 'lv': a host device only while used) */
+  virtualKind?: 'md' | 'luks';
   /** for an LV that cannot be opened here: why */
   unavailable?: string;
   /** an LV: how to expose it (its host device exists only while it is used) */
@@ -42,7 +45,8 @@ export class Devices {
 
   /** The device of a guest name (/dev/sda1, /dev/vda1, /dev/VG/LV…); ENOENT-like when unknown. */
   get(name: string): BlockDev {
-    const d = this.map.get(normalizeDevice(name));
+    // exact first: /dev/mapper/luks-UUID is a name of its own, not VG-LV
+    const d = this.map.get(name) ?? this.map.get(normalizeDevice(name));
     if (!d) throw noSuchDevice(name);
     return d;
   }
@@ -62,6 +66,10 @@ export class Devices {
 
   set(d: BlockDev): void {
     this.map.set(d.canonical, d);
+  }
+
+  delete(canonical: string): void {
+    this.map.delete(canonical);
   }
 
   addDisk(index: number, host: string, readonly: boolean): void {
@@ -127,7 +135,10 @@ export class Devices {
     if (d.host || d.kind !== 'lv') return;
     const plan = d.lvPlan;
     if (!plan || plan.kind === 'unavailable') throw new JootError('EUNSUPPORTED', d.unavailable ?? `${d.canonical}: cannot be opened`);
-    if (plan.kind === 'loop') {
+    if (plan.kind === 'userspace') {
+      const name = d.canonical.replace(/^\/dev\//, '').replace(/[^A-Za-z0-9_.-]/g, '_');
+      d.host = await exposeSource(plan.source, { tmpdir: this.ws.tmp, name, stack: this.ws.stack, missing: plan.missing });
+    } else if (plan.kind === 'loop') {
       d.host = await attachLoop(plan.device, { readonly: d.readonly, offset: plan.offset, sizelimit: plan.size }, this.ws.stack);
     } else {
       const [vg, lv] = d.canonical.slice('/dev/'.length).split('/');
@@ -141,7 +152,8 @@ export class Devices {
   }
 
   async releaseLv(d: BlockDev): Promise<void> {
-    if (d.kind !== 'lv' || !d.host) return;
+    // a userspace export stays until the session closes (its parts go with the cleanup stack)
+    if (d.kind !== 'lv' || !d.host || d.lvPlan?.kind === 'userspace') return;
     const host = d.host;
     d.host = '';
     if (host.startsWith('/dev/mapper/')) {

@@ -1,6 +1,7 @@
 // Stage 4, filesystems: what blkid finds on each device (one blkid for all the devices attached
 // as themselves, LV ranges on their own), btrfs subvolumes (mounted by id, never by name), and
 // the mountables: a device with a filesystem, or btrfsvol:DEVICE/SUBVOL.
+import { probe } from '../../disk/probe/index.js';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { listBtrfsSubvolumes, mapLimit, type ProbeRange, probeDevice, probeDevices } from '../filesystems.js';
@@ -42,7 +43,10 @@ export class Filesystems {
   }
 
   private async probeOne(d: BlockDev): Promise<void> {
-    if (d.kind === 'lv' && !d.host) {
+    if (d.lvPlan?.kind === 'userspace') {
+      // read in userspace: probed there, without exposing it
+      d.probe = await probe(d.lvPlan.source);
+    } else if (d.kind === 'lv' && !d.host) {
       // a linear LV is a byte range of its PV: blkid looks there, no device needed
       if (d.lvPlan?.kind === 'loop') {
         const range: ProbeRange = { offset: d.lvPlan.offset, size: d.lvPlan.size };
@@ -111,13 +115,15 @@ export class Filesystems {
     for (const disk of disks.map((n) => this.devices.find(n)!)) {
       const parts = all.filter((d) => d.partition?.disk === disk.canonical).sort((a, b) => a.partition!.number - b.partition!.number);
       // a whole disk is a filesystem only when it has no partition table
-      if (parts.length === 0 && !disk.probe.ptType && disk.probe.type !== 'LVM2_member') add(disk);
+      if (parts.length === 0 && !disk.probe.ptType && !isContainer(disk.probe.type)) add(disk);
       for (const p of parts) {
-        if (p.partition!.extended || p.probe.type === 'LVM2_member' || p.probe.ptType) continue;
+        if (p.partition!.extended || isContainer(p.probe.type) || p.probe.ptType) continue;
         add(p);
       }
     }
-    for (const lv of all.filter((d) => d.kind === 'lv')) add(lv);
+    // then md arrays, LUKS volumes and LVs, as the userspace engine lists them
+    const lvs = all.filter((d) => d.kind === 'lv' && !isContainer(d.probe.type));
+    for (const k of ['md', 'luks', undefined]) for (const d of lvs.filter((x) => x.virtualKind === k)) add(d);
     return out;
   }
 
@@ -125,6 +131,14 @@ export class Filesystems {
   verifiedSubvolumes(): Set<string> {
     return new Set([...this.subvolumes.values()].flatMap((m) => [...m].map(([path, id]) => `${id}:${path}`)));
   }
+}
+
+/**
+ * What holds volumes rather than files — LVM PVs, md RAID members, LUKS volumes — is not a
+ * filesystem: libguestfs's list-filesystems leaves them out, and so do both engines.
+ */
+export function isContainer(type: string | undefined): boolean {
+  return type === 'LVM2_member' || type === 'linux_raid_member' || type === 'crypto_LUKS';
 }
 
 /** Like Promise.all, but waits for every branch before throwing (so cleanup sees all). */

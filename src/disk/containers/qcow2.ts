@@ -104,8 +104,7 @@ export class Qcow2Source implements OpenedImage {
    * pending one; a piece that does not continue it flushes it first.
    */
   private async queueFile(out: Buffer, run: Run, at: number, host: number, n: number): Promise<void> {
-    if (host >= this.file.size)
-      throw new JootError('EIO', `${this.name}: qcow2 data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
+    if (host >= this.file.size) throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     if (run.n > 0 && run.at + run.n === at && run.host + run.n === host && run.n < MAX_RUN) {
       run.n += n;
       return;
@@ -206,8 +205,7 @@ export class Qcow2Source implements OpenedImage {
 
   /** Bytes of the qcow2 file; past its end they read as zeros (qemu's file driver does the same). */
   private async fromFile(out: Buffer, at: number, host: number, n: number): Promise<void> {
-    if (host >= this.file.size)
-      throw new JootError('EIO', `${this.name}: qcow2 data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
+    if (host >= this.file.size) throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     const m = Math.min(n, this.file.size - host);
     (await this.file.read(host, m)).copy(out, at);
   }

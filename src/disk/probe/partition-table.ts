@@ -95,7 +95,7 @@ async function probeGpt(r: ProbeReader): Promise<PtResult | undefined> {
 
 /** blkid's partitions chain in its order: dos, gpt, PMBR (the other, exotic schemes are not probed). */
 export async function probePartitionTable(r: ProbeReader): Promise<PtResult | undefined> {
-  if (r.size <= 1024) return undefined;
+  if (r.size < 1024) return undefined; // blkid reads a table on a device of 1 KiB (an extended partition)
   const dos = await findMagic(r, [{ magic: Buffer.from([0x55, 0xaa]), offset: 510 }]);
   if (dos) {
     const d = await probeDos(r);

@@ -117,8 +117,10 @@ export async function readGpt(disk: ByteSource): Promise<PartitionTable> {
     };
     const name = decodeName(e.subarray(56, 128));
     if (name) p.name = name;
-    const attrs = formatAttributes(e.readBigUInt64LE(48));
+    const bits = e.readBigUInt64LE(48);
+    const attrs = formatAttributes(bits);
     if (attrs) p.attrs = attrs;
+    if (bits) p.attrBits = bits;
     parts.push(p);
   }
   return {

@@ -22,6 +22,8 @@ export interface TableEntry {
   name?: string;
   /** GPT: attribute bits as sfdisk prints them ("RequiredPartition LegacyBIOSBootable GUID:60,63") */
   attrs?: string;
+  /** GPT: the attribute bits as a number (blkid's PART_ENTRY_FLAGS) */
+  attrBits?: bigint;
   /** MBR extended container (types 0x05, 0x0f, 0x85) */
   extended?: boolean;
 }

@@ -12,10 +12,12 @@ import { records as partitions } from './partitions.js';
 import { records as search } from './search.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
+import { records as volumes } from './volumes.js';
 
 export const opRecords = [
   ...devices,
   ...partitions,
+  ...volumes,
   ...images,
   ...filesystems,
   ...fsadmin,

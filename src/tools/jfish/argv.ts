@@ -38,6 +38,12 @@ export interface ScannedArgv {
   mounts: MountSpec[];
   /** --backing-dir DIR: directories the images may name files in */
   backingDirs: string[];
+  /** --engine=userspace|kernel */
+  engine?: string;
+  /** --key SELECTOR:key:PASS | SELECTOR:file:FILE, in order */
+  keys: string[];
+  /** --keys-from-stdin */
+  keysFromStdin: boolean;
   /** --listen: start a background server (server.ts) */
   listen: boolean;
   /** --cmd-help [CMD]: '' for the list of commands */
@@ -97,6 +103,9 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     }
   };
   const backingDirs: string[] = [];
+  const keys: string[] = [];
+  let engine: string | undefined;
+  let keysFromStdin = false;
   const nonEmpty = (opt: string, v: string): string => {
     if (v === '') throw new UsageError(`${opt} needs a directory`);
     return v;
@@ -134,6 +143,11 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '--listen') listen = true;
     else if (a === '--backing-dir') backingDirs.push(nonEmpty(a, value(a)));
     else if (a.startsWith('--backing-dir=')) backingDirs.push(nonEmpty('--backing-dir', a.slice('--backing-dir='.length)));
+    else if (a === '--engine') engine = nonEmpty(a, value(a));
+    else if (a.startsWith('--engine=')) engine = nonEmpty('--engine', a.slice('--engine='.length));
+    else if (a === '--key') keys.push(nonEmpty(a, value(a)));
+    else if (a.startsWith('--key=')) keys.push(nonEmpty('--key', a.slice('--key='.length)));
+    else if (a === '--keys-from-stdin') keysFromStdin = true;
     else if (a === '--remote' || a.startsWith('--remote=')) throw new UsageError(`${a} must come first: jfish --remote[=PID] CMD ARGS : …`);
     else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amfN]./.test(a)) {
       // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
@@ -168,6 +182,9 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     listen,
     mounts,
     backingDirs,
+    engine,
+    keys,
+    keysFromStdin,
     options,
     preparedHelp: preparedHelpAsked,
     cmdHelp,

@@ -37,6 +37,11 @@ export interface Ctx {
    * for commands that run other commands (`time`). Throws what the dispatcher throws.
    */
   readonly dispatch: (line: readonly string[]) => Promise<void>;
+  /**
+   * A passphrase for a key argument (luks-open): from the terminal with echo off, or a line of
+   * stdin with --keys-from-stdin (guestfish's rule).
+   */
+  readonly readKey: (prompt: string) => Promise<string>;
 }
 
 export interface CommandTable {

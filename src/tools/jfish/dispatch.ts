@@ -1,6 +1,6 @@
 // Running a script of commands: look each up, parse its arguments from its ArgSpecs,
 // refuse launch-needing commands before `run`, stop at the first failure.
-import { oneLine } from '../../core/errors.js';
+import { JootError, oneLine } from '../../core/errors.js';
 import { quoteForTrace } from '../../core/run.js';
 import { parseArgs } from '../../ops/args.js';
 import type { ArgValue } from '../../ops/arg-spec.js';
@@ -61,6 +61,8 @@ export interface CtxParts {
   out: Writer;
   readonly: boolean;
   table: CommandTable;
+  /** how key arguments are asked for (default: they cannot be: an error) */
+  readKey?: (prompt: string) => Promise<string>;
 }
 
 /** The context commands run with: `session` is read from `sessions` on every use. */
@@ -74,6 +76,11 @@ export function makeCtx(parts: CtxParts): Ctx {
     table: parts.table,
     sessions: parts.sessions,
     dispatch: (line) => execute(ctx, prepare(ctx, line)),
+    readKey:
+      parts.readKey ??
+      (async () => {
+        throw new JootError('EINVAL', 'no passphrase can be asked for here');
+      }),
   };
   return ctx;
 }

@@ -56,6 +56,10 @@ export function commandOf(op: Op): Command {
     description: op.description,
     args: op.args,
     async run(ctx: Ctx, args: ArgValue[]) {
+      // key arguments are asked for, never typed on the command line
+      for (const [i, a] of op.args.entries()) {
+        if (a.type === 'key') args[i] = await ctx.readKey(`Enter key or passphrase ("${a.name}"): `);
+      }
       const value = await op.impl(opContext(ctx, op.name), args);
       await printResult(ctx.out, op.returns, value);
     },

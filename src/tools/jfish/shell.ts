@@ -23,6 +23,8 @@ import { errorText, runLines, scriptLines, systemShell, type LineRunner } from '
 import { Sessions, startup } from './startup.js';
 import { table } from './table.js';
 import { commandHelp, commandList } from './help.js';
+import { engineOptions } from '../engine-options.js';
+import { keyReader } from '../key-prompt.js';
 
 const TOOL = 'jfish';
 
@@ -167,11 +169,14 @@ export async function main(argv: string[]): Promise<number> {
   const created: string[] = [];
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
-    sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed }));
+    // as guestfish: --keys-from-stdin feeds luks-open; volumes are opened at launch only with -i
+    const { askKey, ...engine } = engineOptions(config, scanned);
+    if (scanned.inspector) Object.assign(engine, { askKey });
+    sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed, ...engine }));
     await createPrepared(scanned.drives, readonly, created);
     for (const d of scanned.drives) sessions.addDrive(d.path, { format: d.format, readonly });
     await layOutPrepared(sessions.session, scanned.drives, created);
-    const ctx = makeCtx({ sessions, out, readonly, table });
+    const ctx = makeCtx({ sessions, out, readonly, table, readKey: keyReader(scanned.keysFromStdin) });
     const intro: string[] = [];
     await startup(sessions.session, {
       inspector: scanned.inspector,

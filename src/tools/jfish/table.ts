@@ -10,6 +10,7 @@ import type { Command, CommandTable } from './command.js';
 import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
 import { records as partitionsRecords } from '../../ops/records/partitions.js';
+import { records as volumesRecords } from '../../ops/records/volumes.js';
 import { records as imagesRecords } from '../../ops/records/images.js';
 import { commands as sparse } from './commands/sparse.js';
 import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
@@ -35,6 +36,7 @@ export const commands: readonly Command[] = [
   ...session,
   ...views(devicesRecords),
   ...views(partitionsRecords),
+  ...views(volumesRecords),
   ...sparse,
   ...views(imagesRecords),
   ...views(filesystemsRecords),

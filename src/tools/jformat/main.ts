@@ -71,7 +71,7 @@ async function create(d: Disk): Promise<void> {
 }
 
 async function formatDisk(d: Disk, args: Args): Promise<void> {
-  await using session = new Session({ verbose: args.verbose, ...backingOptions(loadConfig(), args.backingDirs) });
+  await using session = new Session({ engine: 'kernel', verbose: args.verbose, ...backingOptions(loadConfig(), args.backingDirs) });
   session.addDrive(d.path, { format: d.format as never, readonly: false });
   await session.launch();
   const log = args.echo ? (step: string) => process.stderr.write(`${TOOL}: ${d.path}: ${step}\n`) : undefined;

@@ -12,6 +12,11 @@ Options:
   --format=FMT        the format of the images that follow (raw, qcow2, …); default: detect
   --backing-dir DIR   an image may name files in DIR (backing file, data file, vmdk
                       extent), besides its own directory; may be repeated
+  --engine=ENGINE     kernel (attach and mount: root) or userspace (read in-process);
+                      default: $JOOT_ENGINE, the configuration's engine, else by privilege
+  --key DEV:key:PASS  the passphrase of the LUKS volume on DEV (a guest device or a LUKS
+  --key DEV:file:FILE UUID), or the file holding it; may be repeated
+  --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
   --xml               print virt-inspector's XML instead of JSON
   -v, --verbose       trace every external command
@@ -22,6 +27,9 @@ Options:
 export interface Args {
   drives: { path: string; format?: string }[];
   backingDirs: string[];
+  engine?: string;
+  keys: string[];
+  keysFromStdin: boolean;
   applications: boolean;
   xml: boolean;
   verbose: boolean;
@@ -31,7 +39,17 @@ export interface Args {
 
 /** Options in order: --format applies to the images after it, as in guestfish and virt-inspector. */
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { drives: [], backingDirs: [], applications: true, xml: false, verbose: false, help: false, version: false };
+  const a: Args = {
+    drives: [],
+    backingDirs: [],
+    keys: [],
+    keysFromStdin: false,
+    applications: true,
+    xml: false,
+    verbose: false,
+    help: false,
+    version: false,
+  };
   let format: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -49,7 +67,10 @@ export function parseArgs(argv: string[]): Args {
       const d = value();
       if (d === '') throw new UsageError('--backing-dir needs a directory');
       a.backingDirs.push(d);
-    } else if (arg === '--no-applications') a.applications = false;
+    } else if (arg === '--engine' || arg.startsWith('--engine=')) a.engine = value();
+    else if (arg === '--key' || arg.startsWith('--key=')) a.keys.push(value());
+    else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
+    else if (arg === '--no-applications') a.applications = false;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;

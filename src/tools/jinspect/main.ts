@@ -13,6 +13,8 @@ import { StreamWriter } from '../../core/output.js';
 import { JootError } from '../../core/errors.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
+import { engineOptions } from '../engine-options.js';
+import { chooseEngine } from '../../appliance/index.js';
 
 const TOOL = 'jinspect';
 
@@ -21,9 +23,11 @@ export async function main(argv: string[]): Promise<number> {
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
-  requireRoot();
+  const config = loadConfig();
+  const engine = engineOptions(config, args);
+  if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before an image is opened
 
-  await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
+  await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   const report = await inspect(session, { applications: args.applications });

@@ -68,7 +68,7 @@ export async function holderMain(jootDir: string, lingerArg: string): Promise<nu
     return 1;
   }
   const undoFile = join(jootDir, 'resolv.json');
-  const session = new Session();
+  const session = new Session({ engine: 'kernel' });
   /** syncfs(2) of every guest filesystem: through the loop device and qemu into the overlay file. */
   const syncGuest = async (): Promise<boolean> => {
     try {

@@ -117,7 +117,7 @@ export async function inspectImage(
 ): Promise<{ summary: string; arch?: string }> {
   // loaded here: create, delete and list need none of the session and inspection code
   const [{ Session }, { inspect }] = await Promise.all([import('../../appliance/session.js'), import('../../inspect/index.js')]);
-  await using s = new Session();
+  await using s = new Session({ engine: 'kernel' });
   s.addDrive(path, { readonly: true, format: format as never, ...allowed });
   await s.launch();
   const report = await inspect(s, { applications: false });

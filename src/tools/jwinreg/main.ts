@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }),
     );
-    await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
+    await using session = new Session({ engine: 'kernel', ...backingOptions(loadConfig(), args.backingDirs) });
     session.addDrive(image, { format: args.format, readonly: false });
     await session.launch();
     const root = await theWindowsRoot(session, image);
@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const loc = locate(args.key!);
-  await using session = new Session(backingOptions(loadConfig(), args.backingDirs));
+  await using session = new Session({ engine: 'kernel', ...backingOptions(loadConfig(), args.backingDirs) });
   session.addDrive(image, { format: args.format, readonly: true });
   await session.launch();
   const root = await theWindowsRoot(session, image);

@@ -1,0 +1,88 @@
+// md RAID arrays and LUKS volumes: listed, described, opened and closed by their guest names
+// (/dev/md127, /dev/mapper/NAME). Read in userspace by either engine's stack; opening a LUKS
+// volume never needs the host's device-mapper.
+import { defineOp } from '../op.js';
+
+export const listMdDevices = defineOp({
+  name: 'list-md-devices',
+  group: 'devices',
+  args: [],
+  returns: 'strings',
+  needsLaunch: true,
+  summary: 'list the md RAID arrays',
+  description: `List the Linux software RAID (md) arrays assembled from the members found on the disks,
+    as the guest names them (/dev/md127, …), one per line. Degraded arrays are listed too.`,
+  async impl(ctx) {
+    return ctx.session.listMdDevices();
+  },
+  tests: [{ disk: 'disk', args: [], expect: '' }],
+});
+
+export const mdDetail = defineOp({
+  name: 'md-detail',
+  group: 'devices',
+  args: [{ name: 'md', type: 'device' }] as const,
+  returns: 'hash',
+  needsLaunch: true,
+  summary: 'describe an md RAID array',
+  description: `Print what mdadm --detail --export says of an array, as "key: value" lines without the MD_
+    prefix, in lower case: level, devices, metadata, uuid, name.`,
+  async impl(ctx, [md]) {
+    return ctx.session.mdDetail(md);
+  },
+  tests: [{ disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: not an md device$/ }],
+});
+
+export const listDmDevices = defineOp({
+  name: 'list-dm-devices',
+  group: 'devices',
+  args: [],
+  returns: 'strings',
+  needsLaunch: true,
+  summary: 'list the opened LUKS volumes',
+  description: `List the device-mapper devices of the session that are not logical volumes: the LUKS volumes
+    opened with luks-open (or with --key at launch), as /dev/mapper/NAME, one per line, sorted.`,
+  async impl(ctx) {
+    return ctx.session.listDmDevices();
+  },
+  tests: [{ disk: 'disk', args: [], expect: '' }],
+});
+
+export const luksOpen = defineOp({
+  name: 'luks-open',
+  group: 'devices',
+  args: [
+    { name: 'device', type: 'device' },
+    { name: 'key', type: 'key' },
+    { name: 'mapname', type: 'string' },
+  ] as const,
+  returns: 'none',
+  needsLaunch: true,
+  summary: 'open a LUKS encrypted volume',
+  description: `Open the LUKS (1 or 2) volume on device with a passphrase, as /dev/mapper/mapname, read-only.
+    What it holds (a filesystem, LVM physical volumes) is found at once: list-filesystems and lvs
+    show it. jfish asks for the passphrase on the terminal, or reads one line of stdin with
+    --keys-from-stdin; it is never a word of the command.`,
+  async impl(ctx, [device, key, mapname]) {
+    await ctx.session.luksOpen(device, Buffer.from(key, 'utf8'), mapname);
+    return undefined;
+  },
+  tests: [{ disk: 'disk', args: ['/dev/sda', 'name'], error: /luks-open|not a LUKS device|device-mapper/ }],
+});
+
+export const luksClose = defineOp({
+  name: 'luks-close',
+  group: 'devices',
+  args: [{ name: 'device', type: 'device' }] as const,
+  returns: 'none',
+  needsLaunch: true,
+  summary: 'close a LUKS volume opened with luks-open',
+  description: `Close /dev/mapper/NAME. Refused while LVM volumes or an array found on it are in use.`,
+  async impl(ctx, [device]) {
+    await ctx.session.luksClose(device);
+    return undefined;
+  },
+  tests: [{ disk: 'disk', args: ['/dev/mapper/nothing'], error: /no such opened LUKS volume/ }],
+});
+
+export const records = [listMdDevices, mdDetail, listDmDevices, luksOpen, luksClose] as const;
