@@ -6,8 +6,9 @@
 import { open, realpath, stat } from 'node:fs/promises';
 import { parseJsonExact } from '../core/json.js';
 import { JootError } from '../core/errors.js';
-import { NAMING_FORMATS, readHeaderRefs, vmdkNestedRefs, type HeaderRef } from '../disk/containers/image-headers.js';
-import { checkNamedPath, type BackingAllowance } from '../disk/containers/named-path.js';
+import { NAMING_FORMATS } from '../disk/containers/image-headers.js';
+import { readLayerNames } from '../disk/containers/layer-names.js';
+import type { BackingAllowance } from '../disk/containers/named-path.js';
 import { factsOf, run, type RunResult } from '../core/run.js';
 import { imageInUse } from './qemu-lock.js';
 import type { ImageFormat } from './types.js';
@@ -131,8 +132,6 @@ async function looksLikeText(path: string): Promise<boolean> {
   }
 }
 
-const MAX_EXTENTS = 1024;
-
 /** The qemu block options of one layer, every file pinned: qemu opens exactly these files. */
 export function layerSpec(layer: { path: string; format?: string; dataFile?: string }, isBlock: boolean): string {
   const spec: Record<string, unknown> = {};
@@ -143,58 +142,6 @@ export function layerSpec(layer: { path: string; format?: string; dataFile?: str
   spec.backing = null;
   if (layer.dataFile) spec['data-file'] = { driver: 'file', filename: layer.dataFile };
   return `json:${JSON.stringify(spec)}`;
-}
-
-interface LayerNames {
-  backing?: { name: string; real: string; format?: string };
-  dataFile?: string;
-  /** real paths of every file the layer's extents name (vmdk) */
-  extents: Set<string>;
-}
-
-/**
- * Read the layer's headers (no qemu) and check every path they name by the allow-list rule
- * (named-path.ts), before anything opens them.
- */
-async function checkLayerNames(
-  layerGiven: string,
-  path: string,
-  format: string | undefined,
-  opts: ProbeOptions,
-): Promise<{ names: LayerNames; detected?: string; parsedAs?: string }> {
-  if (format === 'raw') return { names: { extents: new Set([path]) }, parsedAs: 'raw' }; // raw names nothing (and may be a device)
-  let facts;
-  try {
-    facts = await readHeaderRefs(path, format);
-  } catch (e) {
-    throw bad(layerGiven, `cannot read its header (${(e as Error).message})`);
-  }
-  if (facts.refuse) throw new JootError('EUNSUPPORTED', `${layerGiven}: ${facts.refuse}`);
-  const names: LayerNames = { extents: new Set([path]) };
-  const check = (field: string, name: string): Promise<string> =>
-    checkNamedPath({ imageGiven: layerGiven, imagePath: path, field, name }, opts);
-  const pending: HeaderRef[] = [...facts.refs];
-  let extents = 0;
-  while (pending.length) {
-    const r = pending.shift()!;
-    const real = await check(r.field, r.name);
-    if (r.kind === 'data-file') names.dataFile = real;
-    else if (r.kind === 'backing') {
-      if (names.backing) throw bad(layerGiven, `names two parents (${names.backing.name}, ${r.name})`);
-      names.backing = { name: r.name, real, format: r.format };
-    } else if (!names.extents.has(real)) {
-      if (++extents > MAX_EXTENTS) throw bad(layerGiven, `names more than ${MAX_EXTENTS} extents`);
-      names.extents.add(real);
-      // a sparse extent can carry a descriptor of its own, which qemu follows in turn
-      const nested = await vmdkNestedRefs(real).catch((e: Error) => {
-        throw bad(layerGiven, `cannot read ${r.field} (${e.message})`);
-      });
-      pending.push(
-        ...nested.filter((n) => n.kind === 'extent' || n.kind === 'backing').map((n) => ({ ...n, field: `${r.field}: ${n.field}` })),
-      );
-    }
-  }
-  return { names, detected: facts.detected, parsedAs: facts.parsedAs };
 }
 
 /** Probe an image and its backing chain. Formats come from the caller, else from its magic or qemu-img. */
@@ -212,7 +159,7 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     seen.add(path);
     const layerGiven = depth === 0 ? given : path;
     const layerIsBlock = depth === 0 && isBlock;
-    const { names, detected, parsedAs } = await checkLayerNames(layerGiven, path, format, opts);
+    const { names, detected, parsedAs } = await readLayerNames(layerGiven, path, format, opts);
     const pinned = format ?? detected;
     const info = await qemuImgInfo(layerSpec({ path, format: pinned, dataFile: names.dataFile }, layerIsBlock), readonly, layerGiven, path);
     // qemu must have read the headers as joot did: any other answer means a name went unchecked

@@ -7,18 +7,12 @@ import { JootError } from '../core/errors.js';
 import { checkPartitions } from '../disk/volumes/table.js';
 import { run, retryWhileBusy, sleep, type Runner } from '../core/run.js';
 import { settle } from './udev.js';
+import type { PartitionInfo } from '../disk/types.js';
 
-export interface HostPartition {
-  number: number;
+/** A partition as partx lists it: the guest-facing fields, and the host device behind it. */
+export interface HostPartition extends Omit<PartitionInfo, 'name' | 'disk' | 'extended'> {
   /** host block device of the partition, e.g. /dev/loop3p1 */
   device: string;
-  /** bytes */
-  start: number;
-  size: number;
-  scheme: string;
-  type: string;
-  uuid?: string;
-  label?: string;
   extended: boolean;
 }
 

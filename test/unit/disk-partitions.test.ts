@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { FileSource } from '../../src/disk/source.js';
-import { crc32 } from '../../src/disk/volumes/crc32.js';
+import { crc32 } from '../../src/disk/crc32.js';
 import { formatAttributes, formatGuid } from '../../src/disk/volumes/gpt.js';
 import { type PartitionTable, readPartitionTable, toLayoutTable, toPartitionInfos } from '../../src/disk/volumes/partitions.js';
 import { fixture } from '../fixtures/index.js';

@@ -17,9 +17,22 @@ const MAX_EXTENTS = 1024;
 
 /** Check every name the layer at `path` (read as `format`) gives; `layerGiven` is what messages say. */
 export async function checkLayerNames(layerGiven: string, path: string, format: string, allow: BackingAllowance): Promise<LayerNames> {
+  return (await readLayerNames(layerGiven, path, format, allow)).names;
+}
+
+/**
+ * The same, for a layer whose format may be unknown yet (`undefined`: detected from its header):
+ * also what the header reader detected and read it as. The kernel engine's image.ts uses this.
+ */
+export async function readLayerNames(
+  layerGiven: string,
+  path: string,
+  format: string | undefined,
+  allow: BackingAllowance,
+): Promise<{ names: LayerNames; detected?: string; parsedAs?: string }> {
   const bad = (what: string): JootError => new JootError('EFORMAT', `${layerGiven}: ${what}`);
   const names: LayerNames = { extents: new Set([path]) };
-  if (format === 'raw') return names;
+  if (format === 'raw') return { names, parsedAs: 'raw' }; // raw names nothing (and may be a device)
   let facts;
   try {
     facts = await readHeaderRefs(path, format);
@@ -50,5 +63,5 @@ export async function checkLayerNames(layerGiven: string, path: string, format: 
       );
     }
   }
-  return names;
+  return { names, detected: facts.detected, parsedAs: facts.parsedAs };
 }

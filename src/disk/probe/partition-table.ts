@@ -1,7 +1,7 @@
 // Partition table detection as blkid -p reports it on a device: PTTYPE (dos, gpt, or PMBR for a
 // protective MBR whose GPT is unreadable) and PTUUID. The full tables are parsed elsewhere
 // (volumes/); here only what decides blkid's answer: MBR sanity rules, GPT header and entry CRCs.
-import { crc32 } from './crc.js';
+import { crc32 } from '../crc32.js';
 import { ntfs } from './ntfs.js';
 import { findMagic } from './prober.js';
 import type { ProbeReader } from './reader.js';

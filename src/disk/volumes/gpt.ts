@@ -6,7 +6,7 @@
 // libblkid skips them (their numbers stay taken).
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
-import { crc32 } from './crc32.js';
+import { crc32 } from '../crc32.js';
 import { type PartitionTable, SECTOR, type TableEntry } from './table.js';
 
 const SIGNATURE = 'EFI PART';

@@ -91,16 +91,7 @@ export function toPartitionInfos(t: PartitionTable, diskIndex: number): Partitio
   });
 }
 
-interface DevicePartition {
-  number: number;
-  start: number;
-  size: number;
-  scheme: string;
-  type: string;
-  uuid?: string;
-  label?: string;
-  extended?: boolean;
-}
+type DevicePartition = Omit<PartitionInfo, 'name' | 'disk'>;
 
 function toCheckedPartitions(t: PartitionTable): DevicePartition[] {
   // libblkid: a dos partition's UUID is the disk signature and the number in hex; none for signature 0
