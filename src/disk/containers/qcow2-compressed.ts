@@ -2,17 +2,21 @@
 // zstd frame), each inflating to exactly one cluster. The stored size is rounded up to 512-byte
 // sectors, so the bytes after the stream belong to someone else and are ignored, as qemu does.
 import { constants, inflateRawSync } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import type { Decompress as ZstdDecompress } from 'fzstd';
 import { JootError } from '../../core/errors.js';
 
 /** Thrown from the zstd output callback to stop once a cluster is complete. */
 const ENOUGH = Symbol('enough');
 
+/** fzstd, loaded with the first zstd cluster (most images have none: no cost at startup). */
+let zstd: typeof ZstdDecompress | undefined;
+
 /** Inflate one compressed cluster of `clusterSize` bytes; anything else is an EFORMAT naming `where`. */
-export function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clusterSize: number, where: string): Buffer {
+export async function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clusterSize: number, where: string): Promise<Buffer> {
+  if (kind === 'zstd') zstd ??= (await import('fzstd')).Decompress;
   let out: Buffer | undefined;
   try {
-    out = kind === 'zlib' ? inflate(data, clusterSize) : unzstd(data, clusterSize);
+    out = kind === 'zlib' ? inflate(data, clusterSize) : unzstd(zstd!, data, clusterSize);
   } catch {
     out = undefined;
   }
@@ -25,7 +29,7 @@ function inflate(data: Buffer, clusterSize: number): Buffer {
   return inflateRawSync(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
 }
 
-function unzstd(data: Buffer, clusterSize: number): Buffer {
+function unzstd(Decompress: typeof ZstdDecompress, data: Buffer, clusterSize: number): Buffer {
   const out = Buffer.alloc(clusterSize);
   let got = 0;
   const d = new Decompress((chunk) => {

@@ -198,7 +198,12 @@ export class Qcow2Source implements OpenedImage {
     if (coffset >= this.file.size) throw this.bad(`compressed cluster at ${coffset} lies outside the file (${this.file.size} bytes)`);
     // the sector count is rounded up: the last cluster's may run past the end of the file
     const data = await this.file.read(coffset, Math.min(csize, this.file.size - coffset));
-    const out = decompressCluster(this.h.compression, data, this.h.clusterSize, `${this.name}: qcow2 compressed cluster at ${coffset}`);
+    const out = await decompressCluster(
+      this.h.compression,
+      data,
+      this.h.clusterSize,
+      `${this.name}: qcow2 compressed cluster at ${coffset}`,
+    );
     this.zCache.set(coffset, out);
     return out;
   }

@@ -2,7 +2,6 @@
 // argon2i/argon2id from hash-wasm. Every cost a header names is checked against a cap before
 // any work starts: a hostile header must not buy minutes of CPU or gigabytes of memory.
 import { pbkdf2 } from 'node:crypto';
-import { argon2i, argon2id } from 'hash-wasm';
 import { JootError } from '../../../core/errors.js';
 
 export type LuksKdf =
@@ -41,6 +40,8 @@ export async function deriveKey(kdf: LuksKdf, secret: Buffer, length: number, wh
         pbkdf2(secret, kdf.salt, kdf.iterations, length, kdf.hash, (e, k) => (e ? reject(e) : resolve(k))),
       );
     }
+    // loaded when a key slot needs it: the WebAssembly module is most of a tool's startup otherwise
+    const { argon2i, argon2id } = await import('hash-wasm');
     const f = kdf.type === 'argon2i' ? argon2i : argon2id;
     const out = await f({
       password: secret,
