@@ -12,7 +12,7 @@ import { CommandError, runScript } from '../../src/tools/jfish/dispatch.js';
 import { commandList } from '../../src/tools/jfish/help.js';
 import { buildIndex, commands, lookup, table } from '../../src/tools/jfish/table.js';
 
-const types = ['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout'];
+const types = ['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout', 'key'];
 
 class MemWriter implements Writer {
   text = '';
