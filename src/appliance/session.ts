@@ -554,6 +554,12 @@ export class Session implements AsyncDisposable {
       const d = this.device(name);
       if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
       if (d.partition?.extended) throw new JootError('EINVAL', `${d.canonical}: an extended partition holds no data of its own`);
+      const plan = d.lvPlan;
+      if (plan?.kind === 'userspace') {
+        // read in this process: never through its own export (a read of the exposed loop device
+        // from here would wait on the NBD server this very thread runs)
+        return { name: d.canonical, size: plan.source.size, read: (o, l) => plan.source.read(o, l), close: async () => undefined };
+      }
       await this.devices.attachLv(d);
       let src: ByteSource;
       try {
