@@ -13,7 +13,12 @@ let zstd: typeof ZstdDecompress | undefined;
 
 /** Inflate one compressed cluster of `clusterSize` bytes; anything else is an EFORMAT naming `where`. */
 export async function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clusterSize: number, where: string): Promise<Buffer> {
-  if (kind === 'zstd') zstd ??= (await import('fzstd')).Decompress;
+  if (kind === 'zstd') {
+    // (bundled, a CommonJS build's exports may sit under `default`)
+    type Exports = { Decompress?: typeof ZstdDecompress; default?: { Decompress: typeof ZstdDecompress } };
+    const m = (await import('fzstd')) as unknown as Exports;
+    zstd ??= m.Decompress ?? m.default!.Decompress;
+  }
   let out: Buffer | undefined;
   try {
     out = kind === 'zlib' ? inflate(data, clusterSize) : unzstd(zstd!, data, clusterSize);

@@ -41,7 +41,10 @@ export async function deriveKey(kdf: LuksKdf, secret: Buffer, length: number, wh
       );
     }
     // loaded when a key slot needs it: the WebAssembly module is most of a tool's startup otherwise
-    const { argon2i, argon2id } = await import('hash-wasm');
+    // (bundled, the UMD build's exports sit under `default`)
+    type HashWasm = typeof import('hash-wasm');
+    const m = (await import('hash-wasm')) as HashWasm & { default?: HashWasm };
+    const { argon2i, argon2id } = typeof m.argon2id === 'function' ? m : m.default!;
     const f = kdf.type === 'argon2i' ? argon2i : argon2id;
     const out = await f({
       password: secret,
