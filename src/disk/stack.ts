@@ -197,7 +197,14 @@ export class DiskStack implements AsyncDisposable {
 
   async ensureProbed(d: StackDevice): Promise<void> {
     if (d.probed || !d.source) return;
-    d.probe = await probe(d.source);
+    try {
+      d.probe = await probe(d.source);
+    } catch (e) {
+      // a device that cannot be read where its superblocks would be (an LVM "error" segment, a
+      // degraded array's lost chunk) has no signature, as blkid finds none on an I/O error
+      if (!(e instanceof JootError && e.code === 'EIO')) throw e;
+      d.probe = {};
+    }
     d.probed = true;
   }
 

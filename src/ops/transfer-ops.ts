@@ -59,8 +59,12 @@ interface DownloadSource {
 /** guestfish's Dev_or_Path: a name under /dev/ is a device of the session, anything else a guest file. */
 async function openDownload(s: TransferSession, guestPath: string): Promise<DownloadSource> {
   if (guestPath.startsWith('/dev/') && s.openDevice) {
-    const dev = await s.openDevice(guestPath);
-    return { size: dev.size, chunks: deviceChunks(dev), close: () => dev.close() };
+    // a device of the session; any other /dev/ name is a guest file (a guest's own /dev node)
+    const dev = await s.openDevice(guestPath).catch((e: unknown) => {
+      if (e instanceof JootError && e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (dev) return { size: dev.size, chunks: deviceChunks(dev), close: () => dev.close() };
   }
   const fh = await openGuestFile(s.reader, guestPath);
   try {
