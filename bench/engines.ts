@@ -9,14 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from './hive.js';
+import { timed } from './timed.js';
 
 type Measure = (name: string, fn: () => Promise<void> | void, target?: number) => Promise<Row>;
-
-function rssOf(cmd: string, args: string[]): number {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
-  return Math.round(Number(r.stderr.trim().split('\n').pop()) / 1024);
-}
 
 /** A qcow2 of `size` with a GPT and an ext4 in its first 64 MiB (same content at any size). */
 function sparseQcow2(dir: string, name: string, size: string): string {
@@ -43,7 +38,7 @@ export async function engineRows(measure: Measure, jfishBin: string, img: (n: st
   ] as const) {
     const k = await measure(`jfish --engine=kernel --ro -a ${label} run : list-filesystems`, lf('kernel', image));
     const u = await measure(`jfish --engine=userspace --ro -a ${label} run : list-filesystems`, lf('userspace', image), floorMs + 50);
-    u.peak_rss_mb = rssOf(jfishBin, ['--engine=userspace', '--ro', '-a', image, 'run', ':', 'list-filesystems']);
+    u.peak_rss_mb = timed(jfishBin, ['--engine=userspace', '--ro', '-a', image, 'run', ':', 'list-filesystems']).rssMb;
     u.ratio = `${(k.median_ms / u.median_ms).toFixed(1)}× faster than the kernel engine, ${Math.round(u.median_ms - floorMs)} ms above node -e 0${label === 'three.qcow2' ? `; target ≥2×: ${k.median_ms / u.median_ms >= 2 ? 'ok' : 'MISSED'}` : ''}`;
     rows.push(k, u);
   }
@@ -55,7 +50,7 @@ export async function engineRows(measure: Measure, jfishBin: string, img: (n: st
     ] as const) {
       const image = sparseQcow2(dir, label.replace(' ', ''), size);
       const r = await measure(`jfish --engine=userspace --ro -a sparse ${label} qcow2 run : list-filesystems`, lf('userspace', image));
-      r.peak_rss_mb = rssOf(jfishBin, ['--engine=userspace', '--ro', '-a', image, 'run', ':', 'list-filesystems']);
+      r.peak_rss_mb = timed(jfishBin, ['--engine=userspace', '--ro', '-a', image, 'run', ':', 'list-filesystems']).rssMb;
       r.ratio = `peak RSS target 100 MiB: ${r.peak_rss_mb <= 100 ? 'ok' : 'MISSED'}`;
       rows.push(r);
     }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
 import { engineRows } from './engines.js';
+import { timed } from './timed.js';
 import { hiveBenchRows, type Row } from './hive.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,16 +40,6 @@ async function listFilesystems(image: string): Promise<void> {
   s.addDrive(image, { readonly: true });
   await s.launch();
   s.listFilesystems();
-}
-
-/** Run a command under /usr/bin/time: wall ms and peak RSS (MiB) of the process tree's largest member. */
-function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; rssMb: number } {
-  const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { env, encoding: 'utf8', maxBuffer: 256 << 20 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim().split('\n').slice(-3).join('; ')}`);
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return { ms, rssMb: Math.round(kb / 1024) };
 }
 
 async function inspectionRows(image: string): Promise<Row[]> {
