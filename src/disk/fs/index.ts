@@ -1,0 +1,22 @@
+// The in-process filesystem readers, chosen by blkid TYPE: one module per filesystem family,
+// each in its own folder. A type no module reads is a one-line EUNSUPPORTED.
+import { JootError } from '../../core/errors.js';
+import type { ByteSource } from '../source.js';
+import type { FileSystemModule, FileSystemReader } from './types.js';
+
+export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
+
+/** Every reader module (each filesystem family adds itself here). */
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [];
+
+/** The module that reads blkid TYPE `type`, if any. */
+export function moduleFor(type: string): FileSystemModule | undefined {
+  return FILESYSTEM_MODULES.find((m) => m.types.includes(type));
+}
+
+/** Open the filesystem of blkid TYPE `type` on `source` (named `device` in messages). */
+export async function openFilesystem(source: ByteSource, type: string, device: string): Promise<FileSystemReader> {
+  const m = moduleFor(type);
+  if (!m) throw new JootError('EUNSUPPORTED', `${device}: the userspace engine does not read ${type} filesystems`);
+  return m.open(source, device);
+}

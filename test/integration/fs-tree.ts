@@ -1,0 +1,253 @@
+// The differential walk for the userspace filesystem readers: the same tree read through a
+// kernel mount (the oracle) and through a FileSystemReader, entry by entry — type, mode, uid,
+// gid, size, mtime, symlink target, hard-link group, xattrs and sha256 of every regular file —
+// and a list of every difference.
+//
+//   await withKernelMount(image, { offset, fstype: 'ext4', options: 'noload' }, async (dir) => {
+//     const want = await walkHost(dir);
+//     const got = await walkReader(reader);
+//     expect(diffTrees(want, got)).toEqual([]);
+//   });
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, readdir, readlink, rm, lstat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
+import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from '../../src/disk/fs/types.js';
+
+const exec = promisify(execFile);
+
+export interface TreeEntry {
+  /** st_mode, type bits included */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtimeNs: bigint;
+  /** symlinks */
+  target?: string;
+  /** regular files */
+  sha256?: string;
+  /** name → hex value */
+  xattrs: Record<string, string>;
+  /** hard links: the first path (in sorted order) of the group, when nlink > 1 and not a directory */
+  linkGroup?: string;
+  ino: number;
+}
+
+export type Tree = Map<string, TreeEntry>;
+
+/** Fields a comparison may leave out where a filesystem or its kernel driver differs by design. */
+export interface DiffOptions {
+  ignore?: ('mode' | 'uid' | 'gid' | 'size' | 'mtimeNs' | 'xattrs' | 'linkGroup' | 'sha256' | 'target')[];
+  /** only xattrs whose name matches (default: all) */
+  xattrFilter?: (name: string) => boolean;
+  /** cap the number of differences reported */
+  max?: number;
+}
+
+function hashStream(): { update: (b: Buffer) => void; digest: () => string } {
+  const h = createHash('sha256');
+  return { update: (b) => h.update(b), digest: () => h.digest('hex') };
+}
+
+async function hostFileHash(p: string): Promise<string> {
+  const h = hashStream();
+  const fh = await open(p, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
+  return h.digest();
+}
+
+/** Every xattr under `dir` (not following links), with one getfattr run. */
+async function hostXattrs(dir: string): Promise<Map<string, Record<string, string>>> {
+  const out = new Map<string, Record<string, string>>();
+  let text: string;
+  try {
+    ({ stdout: text } = await exec('getfattr', ['-R', '-P', '-h', '-d', '-m', '-', '-e', 'hex', '--absolute-names', dir], {
+      maxBuffer: 256 * 1024 * 1024,
+    }));
+  } catch (e) {
+    // getfattr exits 1 when some node has none it may read; its stdout is still complete
+    text = (e as { stdout?: string }).stdout ?? '';
+  }
+  let cur: Record<string, string> | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      const rel = `/${path.relative(dir, line.slice(8))}`.replace(/^\/$/, '/');
+      cur = {};
+      out.set(rel === '/' ? '/' : rel, cur);
+    } else if (cur && line.includes('=')) {
+      const i = line.indexOf('=');
+      cur[line.slice(0, i)] = line.slice(i + 1).replace(/^0x/, '');
+    }
+  }
+  return out;
+}
+
+function groupLinks(tree: Tree, inos: Map<string, number>, nlinks: Map<string, number>): void {
+  const byIno = new Map<number, string[]>();
+  for (const [p, ino] of inos) {
+    if ((nlinks.get(p) ?? 1) > 1) byIno.set(ino, [...(byIno.get(ino) ?? []), p]);
+  }
+  for (const paths of byIno.values()) {
+    paths.sort();
+    for (const p of paths) tree.get(p)!.linkGroup = paths[0];
+  }
+}
+
+/** The tree under a host directory (a kernel or FUSE mount of the filesystem), as the oracle. */
+export async function walkHost(dir: string, opts: { xattrs?: boolean; hashes?: boolean } = {}): Promise<Tree> {
+  const tree: Tree = new Map();
+  const inos = new Map<string, number>();
+  const nlinks = new Map<string, number>();
+  const xattrs = opts.xattrs === false ? new Map() : await hostXattrs(dir);
+  const visit = async (rel: string): Promise<void> => {
+    const host = rel === '/' ? dir : path.join(dir, rel);
+    const st = await lstat(host, { bigint: true });
+    const mode = Number(st.mode);
+    const e: TreeEntry = {
+      mode,
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      size: Number(st.size),
+      mtimeNs: st.mtimeNs,
+      xattrs: xattrs.get(rel) ?? {},
+      ino: Number(st.ino),
+    };
+    if ((mode & S_IFMT) === S_IFLNK) e.target = await readlink(host);
+    if ((mode & S_IFMT) === S_IFREG && opts.hashes !== false) e.sha256 = await hostFileHash(host);
+    tree.set(rel, e);
+    if ((mode & S_IFMT) !== S_IFDIR) {
+      inos.set(rel, e.ino);
+      nlinks.set(rel, Number(st.nlink));
+      return;
+    }
+    for (const name of (await readdir(host)).sort()) await visit(rel === '/' ? `/${name}` : `${rel}/${name}`);
+  };
+  await visit('/');
+  groupLinks(tree, inos, nlinks);
+  return tree;
+}
+
+/** sha256 of a whole file read through a reader, in 1 MiB reads. */
+export async function readerFileHash(fs: FileSystemReader, node: FsNode, size: number): Promise<string> {
+  const h = hashStream();
+  for (let off = 0; off < size; ) {
+    const b = await fs.read(node, off, Math.min(1 << 20, size - off));
+    if (b.length === 0) throw new Error(`short read at ${off} of ${size}`);
+    h.update(b);
+    off += b.length;
+  }
+  return h.digest();
+}
+
+/** The same tree read through a userspace reader (from its root, or from `root`). */
+export async function walkReader(fs: FileSystemReader, opts: { root?: FsNode; xattrs?: boolean; hashes?: boolean } = {}): Promise<Tree> {
+  const tree: Tree = new Map();
+  const inos = new Map<string, number>();
+  const nlinks = new Map<string, number>();
+  const visit = async (rel: string, node: FsNode): Promise<void> => {
+    const st = await fs.stat(node);
+    const e: TreeEntry = {
+      mode: st.mode,
+      uid: st.uid,
+      gid: st.gid,
+      size: st.size,
+      mtimeNs: st.mtimeNs,
+      xattrs: {},
+      ino: st.ino,
+    };
+    if (opts.xattrs !== false) {
+      for (const [k, v] of await fs.listXattrs(node)) e.xattrs[k] = v.toString('hex');
+    }
+    if ((st.mode & S_IFMT) === S_IFLNK) e.target = await fs.readlink(node);
+    if ((st.mode & S_IFMT) === S_IFREG && opts.hashes !== false) e.sha256 = await readerFileHash(fs, node, st.size);
+    tree.set(rel, e);
+    if ((st.mode & S_IFMT) !== S_IFDIR) {
+      inos.set(rel, st.ino);
+      nlinks.set(rel, st.nlink);
+      return;
+    }
+    const entries = (await fs.readdir(node)).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+    for (const d of entries) await visit(rel === '/' ? `/${d.name}` : `${rel}/${d.name}`, d.node);
+  };
+  await visit('/', opts.root ?? (await fs.root()));
+  groupLinks(tree, inos, nlinks);
+  return tree;
+}
+
+const show = (v: unknown): string => (typeof v === 'object' ? JSON.stringify(v) : String(v));
+
+/** Every difference between the oracle `want` and `got`, one line each (empty: identical). */
+export function diffTrees(want: Tree, got: Tree, opts: DiffOptions = {}): string[] {
+  const out: string[] = [];
+  const ignore = new Set(opts.ignore ?? []);
+  const max = opts.max ?? 50;
+  const fields = ['mode', 'uid', 'gid', 'size', 'mtimeNs', 'target', 'sha256', 'linkGroup'] as const;
+  for (const [p, w] of want) {
+    if (out.length >= max) break;
+    const g = got.get(p);
+    if (!g) {
+      out.push(`${p}: missing`);
+      continue;
+    }
+    for (const f of fields) {
+      if (ignore.has(f)) continue;
+      if (f === 'size' && (w.mode & S_IFMT) === S_IFDIR) continue; // directory sizes are the driver's
+      if (w[f] !== g[f]) out.push(`${p}: ${f} ${show(w[f])} != ${show(g[f])}`);
+    }
+    if (!ignore.has('xattrs')) {
+      const keep = opts.xattrFilter ?? (() => true);
+      const wx = Object.entries(w.xattrs)
+        .filter(([k]) => keep(k))
+        .sort();
+      const gx = Object.entries(g.xattrs)
+        .filter(([k]) => keep(k))
+        .sort();
+      if (JSON.stringify(wx) !== JSON.stringify(gx)) out.push(`${p}: xattrs ${JSON.stringify(wx)} != ${JSON.stringify(gx)}`);
+    }
+  }
+  for (const p of got.keys()) {
+    if (out.length >= max) break;
+    if (!want.has(p)) out.push(`${p}: extra`);
+  }
+  return out;
+}
+
+/**
+ * Mount `image` (a byte range of it) read-only through a loop device for the duration of `fn`,
+ * then unmount and detach — also when `fn` throws.
+ */
+export async function withKernelMount<T>(
+  image: string,
+  opts: { offset?: number; size?: number; fstype: string; options?: string },
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'joot-fs-oracle-'));
+  const args = ['-r', '-f', '--show'];
+  if (opts.offset !== undefined) args.push('-o', String(opts.offset));
+  if (opts.size !== undefined) args.push('--sizelimit', String(opts.size));
+  const loop = (await exec('losetup', [...args, image])).stdout.trim();
+  try {
+    await exec('mount', ['-t', opts.fstype, '-o', ['ro', opts.options].filter(Boolean).join(','), loop, dir]);
+    try {
+      return await fn(dir);
+    } finally {
+      await exec('umount', [dir]);
+    }
+  } finally {
+    await exec('losetup', ['-d', loop]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
