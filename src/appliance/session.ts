@@ -24,6 +24,8 @@ import { type BlockDev, Devices } from './stages/devices.js';
 import { Volumes } from './stages/volumes.js';
 import { Filesystems, type Mountable, settleAll } from './stages/filesystems.js';
 import { Mounts } from './stages/mounts.js';
+import { TreeMounts } from './stages/tree-mounts.js';
+import { treeGuestFiles } from './tree-reader.js';
 import { adoptUserspaceVolumes, needsUserspaceVolumes } from './stages/userspace-volumes.js';
 import { chooseEngine, type EngineName, needsKernelEngine, UserspaceEngine } from './userspace-engine.js';
 import { FileSource, type ByteSource } from '../disk/source.js';
@@ -67,6 +69,8 @@ export class Session implements AsyncDisposable {
    * LUKS volumes and LVs this host cannot map (stages/userspace-volumes.ts); absent when none.
    */
   private kus?: UserspaceEngine;
+  /** the userspace engine's mounts: readers in a mount table inside the process */
+  private tm?: TreeMounts;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -114,6 +118,8 @@ export class Session implements AsyncDisposable {
   private async launchUserspace(): Promise<void> {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
+    this.tm = new TreeMounts(us);
+    this.guestFiles = treeGuestFiles(this.tm.tree);
   }
 
   /** The specs the userspace engine opens the drives with. */
@@ -311,32 +317,38 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- mounting
 
   async mount(device: string, mountpoint: string, opts: MountOptions = {}): Promise<void> {
-    if (this.us) throw needsKernelEngine(`mount ${device}`);
+    const tm = this.tm;
+    if (tm) {
+      return this.guard(() => {
+        this.requireLaunched();
+        return tm.mount(device, mountpoint, opts);
+      });
+    }
     return this.guard(() => this.mnt.mount(this.mountable(device), mountpoint, opts, () => this.guestFiles!.reader));
   }
 
   async umount(mountpointOrDevice: string): Promise<void> {
     return this.guard(async () => {
       this.requireLaunched();
-      await this.mnt.umount(mountpointOrDevice);
+      await (this.tm ?? this.mnt).umount(mountpointOrDevice);
     });
   }
 
   async umountAll(): Promise<void> {
     this.requireLaunched();
     // deepest first
-    const order = [...this.mnt.mounted].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
+    const order = [...(this.tm?.list() ?? this.mnt.mounted)].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
     for (const m of order) await this.umount(m.mountpoint);
   }
 
   mountpoints(): MountInfo[] {
     this.requireLaunched();
-    return this.mnt.list();
+    return (this.tm ?? this.mnt).list();
   }
 
   mounts(): string[] {
     this.requireLaunched();
-    return this.mnt.mounted.map((m) => m.device);
+    return this.tm ? this.tm.devices() : this.mnt.mounted.map((m) => m.device);
   }
 
   /**
@@ -345,7 +357,8 @@ export class Session implements AsyncDisposable {
    * `filesystems()` lists). The mount is gone when `fn` settles.
    */
   async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
-    if (this.us) throw needsKernelEngine(`${device}: looking into btrfs subvolumes`);
+    const tm = this.tm;
+    if (tm) return this.guard(() => tm.withSubvolumes(device, fn));
     return this.guard(async () => {
       const dev = this.device(device);
       const subvols = this.fs.subvolumes.get(dev.canonical);
@@ -484,7 +497,7 @@ export class Session implements AsyncDisposable {
   /** Guest file access (reader and writer) over whatever is mounted; needs a filesystem on /. */
   get files(): GuestFiles {
     this.requireLaunched();
-    if (!this.mnt.hasRoot) throw new JootError('ESTATE', 'no filesystem is mounted on /');
+    if (!(this.tm ?? this.mnt).hasRoot) throw new JootError('ESTATE', 'no filesystem is mounted on /');
     return this.guestFiles!;
   }
 
@@ -658,6 +671,7 @@ export class Session implements AsyncDisposable {
       } finally {
         // after the exports over them are gone
         await this.kus?.close();
+        await this.tm?.close();
         await this.us?.close();
       }
     } catch (e) {

@@ -48,6 +48,11 @@ export class UserspaceEngine {
     return d as StackDevice & { source: ByteSource };
   }
 
+  /** Canonical names of every device: disks, partitions, md, LUKS, LVs. */
+  listAll(): string[] {
+    return this.stack.all().map((d) => d.canonical);
+  }
+
   listDevices(): string[] {
     return this.stack.disks().map((d) => d.canonical);
   }
