@@ -118,6 +118,7 @@ export class Session implements AsyncDisposable {
   private async launchUserspace(): Promise<void> {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
+    await us.findSubvolumes();
     this.tm = new TreeMounts(us);
     this.guestFiles = treeGuestFiles(this.tm.tree);
   }
@@ -375,12 +376,15 @@ export class Session implements AsyncDisposable {
    */
   private layoutAccess(): LayoutAccess {
     const us = this.us;
+    const tm = this.tm;
     return {
-      userspace: us && {
-        table: (name) => us.table(name),
-        size: (name) => us.size(name),
-        blkid: (name) => us.blkid(name),
-      },
+      userspace: us &&
+        tm && {
+          table: (name) => us.table(name),
+          size: (name) => us.size(name),
+          blkid: (name) => us.blkid(name),
+          usage: (name) => tm.usage(name),
+        },
       target: async (name, opts) => {
         if (us) throw needsKernelEngine(`changing ${name}`);
         const d = this.device(name);
@@ -671,7 +675,7 @@ export class Session implements AsyncDisposable {
       } finally {
         // after the exports over them are gone
         await this.kus?.close();
-        await this.tm?.close();
+        this.tm?.close();
         await this.us?.close();
       }
     } catch (e) {

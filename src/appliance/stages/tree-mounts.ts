@@ -2,11 +2,11 @@
 // filesystem readers over the engine's devices. Nothing is mounted on the host; every mount is
 // read-only. Same checks and messages as the kernel engine's Mounts, so the engines answer alike.
 import { JootError } from '../../core/errors.js';
-import { openFilesystem } from '../../disk/fs/index.js';
 import { GuestTree } from '../../disk/fs/tree.js';
 import type { FileSystemReader } from '../../disk/fs/types.js';
 import { normalizeDevice, parseBtrfsvol } from '../names.js';
 import type { MountInfo, MountOptions } from '../types.js';
+import { type FilesystemUsage, usageFromStatfs } from '../fs-admin/usage.js';
 import type { UserspaceEngine } from '../userspace-engine.js';
 import type { GuestFileReader } from '../guest-files.js';
 import { TreeGuestReader } from '../tree-reader.js';
@@ -17,8 +17,6 @@ const HARMLESS =
 
 export class TreeMounts {
   readonly tree = new GuestTree();
-  /** one reader per device, shared by its subvolumes' mounts */
-  private readonly readers = new Map<string, Promise<FileSystemReader>>();
   private readonly mounted: MountInfo[] = [];
 
   constructor(private readonly us: UserspaceEngine) {}
@@ -27,15 +25,9 @@ export class TreeMounts {
     return this.mounted.some((m) => m.mountpoint === '/');
   }
 
-  /** The reader of a device's filesystem, opened once. */
+  /** The reader of a device's filesystem (the engine keeps one per device). */
   reader(device: string, vfstype: string): Promise<FileSystemReader> {
-    let r = this.readers.get(device);
-    if (!r) {
-      r = openFilesystem(this.us.source(device), vfstype, device);
-      this.readers.set(device, r);
-      r.catch(() => this.readers.delete(device));
-    }
-    return r;
+    return this.us.fsReader(device, vfstype);
   }
 
   async mount(name: string, mountpoint: string, opts: MountOptions): Promise<void> {
@@ -96,6 +88,23 @@ export class TreeMounts {
     });
   }
 
+  /** df of a mounted filesystem, as its reader tells it. */
+  async usage(name: string): Promise<FilesystemUsage> {
+    const key = normalizeDevice(name);
+    const m = this.tree.mounts.find((t) => t.device === key);
+    if (!m) throw new JootError('EINVAL', `${key}: not mounted`);
+    if (!m.fs.statfs) throw new JootError('EUNSUPPORTED', `${key}: the userspace engine cannot tell the usage of ${m.fs.type} filesystems`);
+    const s = await m.fs.statfs();
+    return usageFromStatfs({
+      bsize: BigInt(s.bsize),
+      blocks: BigInt(s.blocks),
+      bfree: BigInt(s.bfree),
+      bavail: BigInt(s.bavail),
+      files: BigInt(s.files),
+      ffree: BigInt(s.ffree),
+    });
+  }
+
   async umount(mountpointOrDevice: string): Promise<void> {
     const key = normalizeDevice(mountpointOrDevice);
     const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
@@ -117,11 +126,9 @@ export class TreeMounts {
     return this.mounted.map((m) => m.device);
   }
 
-  async close(): Promise<void> {
+  /** Forget every mount (the readers are the engine's, closed with it). */
+  close(): void {
     this.tree.clear();
     this.mounted.length = 0;
-    const rs = [...this.readers.values()];
-    this.readers.clear();
-    for (const r of rs) await r.then((x) => x.close()).catch(() => undefined);
   }
 }
