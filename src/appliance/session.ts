@@ -17,7 +17,11 @@ import { requireRoot } from '../core/privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
 import { type GuestFileReader, type GuestFileWriter, type GuestFiles, mountedGuestFiles } from './guest-files.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
-import { setVerbose } from '../core/run.js';
+import { setVerbose, trace, warn } from '../core/run.js';
+import { exposeSource } from './attach/userspace-export.js';
+import { mountFs } from './mount.js';
+import { hostDirFs } from './host-dir-fs.js';
+import type { FileSystemReader } from '../disk/fs/types.js';
 import { Workspace } from './stages/workspace.js';
 import { Drives } from './stages/drives.js';
 import { type BlockDev, Devices } from './stages/devices.js';
@@ -71,6 +75,8 @@ export class Session implements AsyncDisposable {
   private kus?: UserspaceEngine;
   /** the userspace engine's mounts: readers in a mount table inside the process */
   private tm?: TreeMounts;
+  /** filesystems the userspace engine handed to the kernel so far */
+  private fallbacks = 0;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -119,7 +125,7 @@ export class Session implements AsyncDisposable {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
     await us.findSubvolumes();
-    this.tm = new TreeMounts(us);
+    this.tm = new TreeMounts(us, (device, vfstype, why) => this.kernelFallback(device, vfstype, why));
     this.guestFiles = treeGuestFiles(this.tm.tree);
   }
 
@@ -142,13 +148,15 @@ export class Session implements AsyncDisposable {
     await this.fs.probe(added.filter((d) => !d.probed));
   }
 
-  private async doLaunch(): Promise<void> {
+  /** The session's record, cleanup stack and temp directory: what holding host resources needs. */
+  private async openWorkspace(): Promise<void> {
+    const ws = this.ws;
+    if (ws.record) return;
     // Signal handlers first: from the moment a record exists, a SIGINT must release it (with
     // node's default action the process would die and leave the record for a reaper).
     trackLive(this);
     await reapDeadSessions();
-    if (this.state !== 'launching') throw closedWhileLaunching(); // closed (e.g. SIGINT) meanwhile
-    const ws = this.ws;
+    if (this.state !== 'launching' && this.state !== 'launched') throw closedWhileLaunching(); // closed (e.g. SIGINT) meanwhile
     ws.record = new SessionRecord();
     ws.stack = new CleanupStack(ws.record);
     await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
@@ -157,6 +165,31 @@ export class Session implements AsyncDisposable {
     ws.stack.push({ kind: 'dir', path: tmp }, () => rm(tmp, { recursive: true, force: true }));
     ws.sysroot = join(tmp, 'sysroot');
     await mkdir(ws.sysroot, { mode: 0o755 });
+  }
+
+  /**
+   * Userspace engine: a filesystem no in-process reader reads, mounted read-only through the
+   * kernel instead (as root, unless kernelMounts is 'never'): its device exposed as a read-only
+   * loop device (attach/userspace-export.ts), mounted hardened, and read by name from there.
+   */
+  private async kernelFallback(device: string, vfstype: string, why: JootError): Promise<FileSystemReader> {
+    if (this.options.kernelMounts === 'never' || process.geteuid?.() !== 0) throw why;
+    warn(`${why.message}: mounting it read-only through the kernel instead`);
+    await this.openWorkspace();
+    const ws = this.ws;
+    const name = `fallback${++this.fallbacks}`;
+    const host = await exposeSource(this.us!.source(device), { tmpdir: ws.tmp, name, stack: ws.stack, missing: 'a userspace reader' });
+    const dir = join(ws.tmp, name);
+    await mkdir(dir, { mode: 0o700 });
+    ws.stack.push({ kind: 'dir', path: dir }, () => rm(dir, { recursive: true, force: true }));
+    await mountFs(host, dir, { vfstype, readonly: true, deviceReadonly: true }, ws.stack);
+    trace(`${device}: ${vfstype} served by the kernel (read-only mount)`);
+    return hostDirFs(dir, vfstype, device);
+  }
+
+  private async doLaunch(): Promise<void> {
+    await this.openWorkspace();
+    const ws = this.ws;
     this.guestFiles = mountedGuestFiles(ws.sysroot, { readonly: () => this.readonly });
 
     await settleAll(this.drives.list.map(async (d, i) => this.devices.addDisk(i, await this.drives.attach(i), d.readonly)));

@@ -46,11 +46,17 @@ export class UserspaceEngine {
     await this.stack.close();
   }
 
-  /** The reader of a device's filesystem of type `vfstype`, opened once. */
-  fsReader(device: string, vfstype: string): Promise<FileSystemReader> {
+  /**
+   * The reader of a device's filesystem of type `vfstype`, opened once. `otherwise`: what reads
+   * it when no reader module does (its reason given), e.g. a kernel mount.
+   */
+  fsReader(device: string, vfstype: string, otherwise?: (why: JootError) => Promise<FileSystemReader>): Promise<FileSystemReader> {
     let r = this.readers.get(device);
     if (!r) {
-      r = openFilesystem(this.source(device), vfstype, device);
+      const opened = openFilesystem(this.source(device), vfstype, device);
+      r = otherwise
+        ? opened.catch((e: unknown) => (e instanceof JootError && e.code === 'EUNSUPPORTED' ? otherwise(e) : Promise.reject(e)))
+        : opened;
       this.readers.set(device, r);
       r.catch(() => this.readers.delete(device));
     }

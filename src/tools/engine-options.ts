@@ -7,11 +7,13 @@ import { keyReader } from './key-prompt.js';
 
 export interface EngineArgs {
   engine?: string;
+  /** --no-kernel-mounts */
+  noKernelMounts?: boolean;
   keys: readonly string[];
   keysFromStdin: boolean;
 }
 
-export function engineOptions(config: JootConfig, args: EngineArgs): Pick<SessionOptions, 'engine' | 'keys' | 'askKey'> {
+export function engineOptions(config: JootConfig, args: EngineArgs): Pick<SessionOptions, 'engine' | 'keys' | 'askKey' | 'kernelMounts'> {
   const engine =
     args.engine !== undefined
       ? parseEngineName(args.engine, '--engine')
@@ -21,6 +23,7 @@ export function engineOptions(config: JootConfig, args: EngineArgs): Pick<Sessio
   const read = keyReader(true);
   return {
     engine,
+    kernelMounts: args.noKernelMounts ? 'never' : config.kernel_mounts,
     keys: args.keys.map(parseKeySpec),
     askKey: args.keysFromStdin ? async (device) => Buffer.from(await read(`${device}: `), 'utf8') : undefined,
   };

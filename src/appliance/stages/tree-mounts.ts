@@ -19,7 +19,11 @@ export class TreeMounts {
   readonly tree = new GuestTree();
   private readonly mounted: MountInfo[] = [];
 
-  constructor(private readonly us: UserspaceEngine) {}
+  constructor(
+    private readonly us: UserspaceEngine,
+    /** a filesystem no reader reads: another way to read it, or the reason rethrown */
+    private readonly fallback?: (device: string, vfstype: string, why: JootError) => Promise<FileSystemReader>,
+  ) {}
 
   get hasRoot(): boolean {
     return this.mounted.some((m) => m.mountpoint === '/');
@@ -27,7 +31,8 @@ export class TreeMounts {
 
   /** The reader of a device's filesystem (the engine keeps one per device). */
   reader(device: string, vfstype: string): Promise<FileSystemReader> {
-    return this.us.fsReader(device, vfstype);
+    const fallback = this.fallback;
+    return this.us.fsReader(device, vfstype, fallback && ((why) => fallback(device, vfstype, why)));
   }
 
   async mount(name: string, mountpoint: string, opts: MountOptions): Promise<void> {
