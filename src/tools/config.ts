@@ -23,6 +23,9 @@
 //     engine = userspace                 ; userspace or kernel: how jfish and jinspect read
 //                                        ; disks (default: $JOOT_ENGINE, else kernel for root,
 //                                        ; userspace for everyone else)
+//     kernel_mounts = never              ; userspace engine: a filesystem no reader reads is
+//                                        ; mounted read-only through the kernel as root (auto,
+//                                        ; the default) or refused (never)
 //
 // List settings (image_path, pass_thru_env, backing_dirs) split on commas; in image_path a comma inside
 // {braces} is part of the pattern, and \, is a literal comma.
