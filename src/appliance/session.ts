@@ -126,7 +126,7 @@ export class Session implements AsyncDisposable {
     this.us = us;
     await us.findSubvolumes();
     this.tm = new TreeMounts(us, (device, vfstype, why) => this.kernelFallback(device, vfstype, why));
-    this.guestFiles = treeGuestFiles(this.tm.tree);
+    this.guestFiles = treeGuestFiles(this.tm.tree, { readonly: () => this.readonly });
   }
 
   /** The specs the userspace engine opens the drives with. */

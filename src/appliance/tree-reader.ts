@@ -207,12 +207,18 @@ export class TreeGuestReader implements GuestFileReader {
   }
 }
 
-/** Every write refused: the userspace engine only reads. */
-function refusingWriter(): GuestFileWriter {
-  const no = (what: string, p: string) => async (): Promise<never> => {
-    checkPath(p);
-    throw needsKernelEngine(`${what} ${p}`);
-  };
+/**
+ * Every write refused: the userspace engine only reads. In a read-only session (every drive
+ * --ro) in the kernel engine's own words, so that both engines answer alike.
+ */
+function refusingWriter(readonly: () => boolean): GuestFileWriter {
+  const no =
+    (what: string, ...paths: string[]) =>
+    async (): Promise<never> => {
+      for (const p of paths) checkPath(p);
+      if (readonly()) throw new JootError('EPERM', `${paths[0]}: the session is read-only`);
+      throw needsKernelEngine(`${what} ${paths[0]}`);
+    };
   return {
     isReadonly: true,
     write: (p) => no('writing', p)(),
@@ -221,8 +227,8 @@ function refusingWriter(): GuestFileWriter {
     mkdir: (p) => no('mkdir', p)(),
     rm: (p) => no('rm', p)(),
     rmdir: (p) => no('rmdir', p)(),
-    cp: (_s, d) => no('cp to', d)(),
-    mv: (_s, d) => no('mv to', d)(),
+    cp: (src, dst) => no('cp to', dst, src)(),
+    mv: (src, dst) => no('mv', src, dst)(),
     chmod: (_m, p) => no('chmod', p)(),
     chown: (_u, _g, p) => no('chown', p)(),
     symlink: (_t, l) => no('ln', l)(),
@@ -232,6 +238,6 @@ function refusingWriter(): GuestFileWriter {
 }
 
 /** Guest file access over an in-process tree: the reader, and a writer that refuses. */
-export function treeGuestFiles(tree: GuestTree): GuestFiles & { reader: TreeGuestReader } {
-  return { reader: new TreeGuestReader(tree), writer: refusingWriter() };
+export function treeGuestFiles(tree: GuestTree, opts: { readonly: () => boolean }): GuestFiles & { reader: TreeGuestReader } {
+  return { reader: new TreeGuestReader(tree), writer: refusingWriter(opts.readonly) };
 }

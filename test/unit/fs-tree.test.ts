@@ -122,12 +122,16 @@ describe('GuestTree and TreeGuestReader', () => {
     expect(tree.umount('/').map((m) => m.device)).toEqual(['/dev/sda1', '/dev/sdb1', '/dev/sdb1']);
   });
 
-  it('refuses every write in one line naming the kernel engine', async () => {
+  it('refuses every write in one line: the kernel engine\'s words when read-only, else naming it', async () => {
     const tree = new GuestTree();
-    const files = treeGuestFiles(tree);
+    const files = treeGuestFiles(tree, { readonly: () => false });
     const e = await failure(files.writer.write('/etc/x', 'y'));
     expect(e.code).toBe('EUNSUPPORTED');
     expect(e.message).toMatch(/^writing \/etc\/x: needs the kernel engine/);
     expect(files.writer.isReadonly).toBe(true);
+    // a read-only session says so in the kernel engine's words
+    const ro = treeGuestFiles(tree, { readonly: () => true });
+    const r = await failure(ro.writer.mv('/a', '/b'));
+    expect([r.code, r.message]).toEqual(['EPERM', '/a: the session is read-only']);
   });
 });
