@@ -106,6 +106,7 @@ describe.skipIf(!isRoot)('btrfs reader vs the kernel', () => {
           const root = await fs.root({ subvolume: id });
           const want = await withKernelMount(image, { ...part, fstype: 'btrfs', options: `subvolid=${id}` }, (dir) => walkHost(dir));
           const got = await walkReader(fs, { root });
+          expect(want.size).toBeGreaterThan(1);
           stubTimes(want, got);
           expect({ id, diff: diffTrees(want, got) }).toEqual({ id, diff: [] });
         }

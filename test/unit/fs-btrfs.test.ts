@@ -242,6 +242,36 @@ describe.skipIf(!HAVE)('btrfs reader on hostile images', () => {
     expect(await outcome(async () => smallWalk(await open(ov2)))).toMatch(/bad checksum/);
   });
 
+  it('reads a mirrored chunk from the copy on this device, and names the device it lacks', async () => {
+    const sb = await base.read(0x10000, 4096);
+    const chunk = 0x32b + 17; // the first sys_chunk_array entry's chunk item
+    expect(sb.readUInt16LE(chunk + 44)).toBe(2); // DUP: two stripes on this device
+    const withSb = (edit: (b: Buffer) => void): Overlay => {
+      const b = Buffer.from(sb);
+      edit(b);
+      fixCsum(b);
+      const ov = new Overlay(base);
+      ov.patches.set(0x10000, b);
+      return ov;
+    };
+    // RAID1 across this device and a missing one: the copy here serves
+    const raid1 = withSb((b) => {
+      b.writeBigUInt64LE((1n << 4n) | 2n, chunk + 24);
+      b.writeBigUInt64LE(7n, chunk + 48);
+    });
+    expect(await smallWalk(await open(raid1))).toBeGreaterThan(5);
+    // every copy on another device: one line naming it
+    const away = withSb((b) => {
+      b.writeBigUInt64LE(7n, chunk + 48);
+      b.writeBigUInt64LE(7n, chunk + 48 + 32);
+    });
+    const msg = await outcome(() => open(away));
+    expect(msg).toMatch(/^\/dev\/sdx: btrfs: .*device 7 \(uuid [0-9a-f-]{36}\).*multi-device/);
+    // RAID5 is refused as such
+    const raid5 = withSb((b) => b.writeBigUInt64LE((1n << 7n) | 2n, chunk + 24));
+    expect(await outcome(() => open(raid5))).toMatch(/RAID5\/6/);
+  });
+
   it('catches a tree pointing at itself or back, huge sizes and compression bombs', async () => {
     const { nodes, nodeSize } = await nodesRead();
     const internal: number[] = [];
