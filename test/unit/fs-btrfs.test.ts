@@ -6,9 +6,11 @@
 // random-corruption loop. Each must read fine or fail with a one-line JootError, in bounded time.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { crc32c } from '../../src/disk/fs/btrfs/crc32c.js';
+import { decompress } from '../../src/disk/fs/btrfs/decompress.js';
 import { lzo1xDecompress } from '../../src/disk/fs/btrfs/lzo.js';
 import { openFilesystem } from '../../src/disk/fs/index.js';
 import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
@@ -309,6 +311,7 @@ describe.skipIf(!HAVE)('btrfs reader on hostile images', () => {
     }
     let sizes = 0;
     let bombs = 0;
+
     for (const at of leaves) {
       const n = await base.read(at, nodeSize);
       for (const it of leafItems(n)) {
@@ -360,6 +363,27 @@ describe.skipIf(!HAVE)('btrfs reader on hostile images', () => {
     expect(results.ok + results.err).toBe(300);
     expect(results.err).toBeGreaterThan(0);
     expect(Date.now() - t0).toBeLessThan(120_000);
+  });
+});
+
+describe('compressed extents that expand 1000x', () => {
+  it('stop at the extent size: zlib and LZO refuse, zstd is cut', async () => {
+    const zlibBomb = deflateSync(Buffer.alloc(1 << 20));
+    expect(zlibBomb.length * 1000).toBeLessThan(1 << 20);
+    expect(await decompress(1, zlibBomb, 4096, 4096)).toBeUndefined();
+    // a zstd frame of eight 128 KiB RLE blocks (1 MiB from 33 bytes)
+    const blocks = Array.from({ length: 8 }, (_, i) => {
+      const h = ((128 * 1024) << 3) | (1 << 1) | (i === 7 ? 1 : 0);
+      return Buffer.from([h & 0xff, (h >> 8) & 0xff, (h >> 16) & 0xff, 0x41]);
+    });
+    const zstdBomb = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x50]), ...blocks]);
+    const out = await decompress(3, zstdBomb, 4096, 4096);
+    expect(out?.length).toBe(4096);
+    expect(out?.every((c) => c === 0x41)).toBe(true);
+    // LZO: one literal, then an M3 match of 255*200 bytes
+    const lzo = Buffer.concat([Buffer.from([17 + 1, 0x61, 32]), Buffer.alloc(200), Buffer.from([0xff, 0, 0, 0x11, 0, 0])]);
+    expect(lzo1xDecompress(lzo, 4096)).toBeUndefined();
+    expect(lzo1xDecompress(lzo, 1 << 20)?.length).toBe(1 + 200 * 255 + 31 + 255 + 2);
   });
 });
 
