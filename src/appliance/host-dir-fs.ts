@@ -49,6 +49,7 @@ export function hostDirFs(dir: string, type: string, device: string): FileSystem
   return {
     type,
     device,
+    servedBy: 'kernel',
     caseInsensitive: false,
     async root(opts) {
       if (opts?.subvolume !== undefined) throw new JootError('EUNSUPPORTED', `${device}: subvolumes of a host mount are not read here`);

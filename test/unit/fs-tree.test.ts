@@ -122,7 +122,7 @@ describe('GuestTree and TreeGuestReader', () => {
     expect(tree.umount('/').map((m) => m.device)).toEqual(['/dev/sda1', '/dev/sdb1', '/dev/sdb1']);
   });
 
-  it('refuses every write in one line: the kernel engine\'s words when read-only, else naming it', async () => {
+  it("refuses every write in one line: the kernel engine's words when read-only, else naming it", async () => {
     const tree = new GuestTree();
     const files = treeGuestFiles(tree, { readonly: () => false });
     const e = await failure(files.writer.write('/etc/x', 'y'));

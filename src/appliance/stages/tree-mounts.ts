@@ -2,6 +2,7 @@
 // filesystem readers over the engine's devices. Nothing is mounted on the host; every mount is
 // read-only. Same checks and messages as the kernel engine's Mounts, so the engines answer alike.
 import { JootError } from '../../core/errors.js';
+import { trace } from '../../core/run.js';
 import { GuestTree } from '../../disk/fs/tree.js';
 import type { FileSystemReader } from '../../disk/fs/types.js';
 import { normalizeDevice, parseBtrfsvol } from '../names.js';
@@ -67,6 +68,10 @@ export class TreeMounts {
     const fs = await this.reader(device, vfstype);
     const root = await fs.root(subvolume !== undefined ? { subvolume } : undefined);
     await this.tree.mount(at, fs, root, shown);
+    // -v: which engine serves what (a kernel fallback traces its own line)
+    trace(
+      `mount ${shown} on ${mountpoint}: ${vfstype} read ${fs.servedBy === 'kernel' ? 'through a kernel mount (fallback)' : 'in-process'}`,
+    );
     this.mounted.push({ device: shown, mountpoint, vfstype, readonly: true });
   }
 
