@@ -6,6 +6,7 @@ import { JootError } from '../../src/core/errors.js';
 import { ExfatReader } from '../../src/disk/fs/exfat/reader.js';
 import { exfatTimeNs } from '../../src/disk/fs/exfat/time.js';
 import { FatReader } from '../../src/disk/fs/fat/reader.js';
+import type { FatTable } from '../../src/disk/fs/fat/table.js';
 import { fatSeconds } from '../../src/disk/fs/fat/time.js';
 import { openFilesystem } from '../../src/disk/fs/index.js';
 import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
@@ -153,6 +154,9 @@ describe('vfat reader', () => {
           ),
         ).toBe('bottom\n');
         const frag = await path(fs, 'joot-extra/frag/fragmented.txt');
+        const first = (frag as FsNode & { entry: { firstCluster: number } }).entry.firstCluster;
+        const chain = await (fs as unknown as { fat: FatTable }).fat.chain(first, 'test');
+        expect(chain.filter((c, i) => i > 0 && c !== chain[i - 1]! + 1).length).toBeGreaterThan(10);
         expect((await fs.read(frag, 100_000, 10)).toString()).toBe(SEQ.slice(100_000, 100_010));
         expect((await fs.read(frag, SEQ.length - 3, 100)).length).toBe(3);
         const sf = await fs.statfs();
@@ -193,6 +197,11 @@ describe('exfat reader', () => {
         expect(names).toContain(n);
       }
       expect(await fs.lookup(x, 'CAFÉ.TXT')).toBe(await fs.lookup(x, 'café.txt'));
+      // both kinds of file data: contiguous runs (NoFatChain) and FAT chains
+      const kinds = new Set(
+        (await fs.readdir(await path(fs, 'ETC'))).map((e) => (e.node as FsNode & { entry: { contiguous: boolean } }).entry.contiguous),
+      );
+      expect(kinds.has(true)).toBe(true);
       expect(await fs.lookup(x, 'Café.txt')).toBeDefined();
       // (exfat-fuse ignores chmod: the fixture has no read-only attribute to check)
       expect((await fs.stat(await path(fs, 'joot-extra/lower.txt'))).mode).toBe(0o100755);

@@ -144,7 +144,8 @@ export class ExfatReader implements FileSystemReader {
   }
 
   private async dir(n: ExNode): Promise<DirCache> {
-    const key = n.isRoot ? 0 : n.entry!.firstCluster;
+    // the root has its own key: a directory entry claiming cluster 0 is an empty directory, not the root
+    const key = n.isRoot ? -1 : n.entry!.firstCluster;
     const hit = this.dirs.get(key);
     if (hit) return hit;
     let chain: Uint32Array;
@@ -165,7 +166,7 @@ export class ExfatReader implements FileSystemReader {
       () => this.vol.corrupt(`a directory with more than ${MAX_DIR_ENTRIES} entries`),
       (name) => this.vol.corrupt(`${quote(name)} claims a size beyond 2^53 bytes`),
     );
-    const base = 2 + key * 4_194_304;
+    const base = 2 + Math.max(key, 0) * 4_194_304;
     const nodes: ExNode[] = [];
     const byKey = new Map<string, ExNode>();
     for (const e of parsed.entries) {

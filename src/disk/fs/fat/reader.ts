@@ -94,7 +94,8 @@ export class FatReader implements FileSystemReader {
   }
 
   private async dir(n: FatNode): Promise<DirCache> {
-    const key = n.isRoot ? 0 : n.entry!.firstCluster;
+    // the root has its own key: a directory entry claiming cluster 0 is an empty directory, not the root
+    const key = n.isRoot ? -1 : n.entry!.firstCluster;
     const hit = this.dirs.get(key);
     if (hit) return hit;
     let data: Buffer;
@@ -109,7 +110,7 @@ export class FatReader implements FileSystemReader {
     }
     const parsed = parseDir(data, this.geo.bits === 32, () => this.vol.corrupt(`a directory with more than ${MAX_DIR_ENTRIES} entries`));
     // an inode number per 8.3 entry: the directory's first cluster and the entry's index
-    const base = 2 + key * 4_194_304;
+    const base = 2 + Math.max(key, 0) * 4_194_304;
     const nodes: FatNode[] = [];
     const byKey = new Map<string, FatNode>();
     for (const e of parsed.entries) {
