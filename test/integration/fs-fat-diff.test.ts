@@ -18,6 +18,9 @@ import { fixture } from '../fixtures/index.js';
 import { diffTrees, type Tree, walkHost, walkReader, withKernelMount } from './fs-tree.js';
 
 const exec = promisify(execFile);
+// whole trees of ~12,000 entries through mtools or FUSE: minutes on a loaded shared host, and a
+// test that times out would leave its FUSE mount behind (the finally never runs)
+const SLOW = 900_000;
 const asRoot = process.getuid?.() === 0;
 
 async function readerTree(image: string, type: string): Promise<Tree> {
@@ -61,37 +64,45 @@ function linuxShortNames(t: Tree): Tree {
 
 describe.skipIf(!asRoot)('vfat reader vs mtools', () => {
   for (const name of ['fat12.raw', 'fat16.raw', 'fat32.raw'] as const) {
-    it(`${name}: the whole tree`, async () => {
-      const image = await fixture(name);
-      const dir = await mkdtemp(path.join(tmpdir(), 'joot-fat-oracle-'));
-      try {
-        await exec('mcopy', ['-s', '-m', '-n', '-i', image, '::/*', `${dir}/`], {
-          env: { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' },
-        });
-        // uid/gid: the extracted files are owned by whoever extracts (root here), as Linux's
-        // vfat shows them (root:root) with default options
-        const want = linuxShortNames(comparable(await walkHost(dir, { xattrs: false })));
-        const got = comparable(await readerTree(image, 'vfat'));
-        expect(want.size).toBeGreaterThan(name === 'fat32.raw' ? 10_000 : 100);
-        expect(diffTrees(want, got)).toEqual([]);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+    it(
+      `${name}: the whole tree`,
+      async () => {
+        const image = await fixture(name);
+        const dir = await mkdtemp(path.join(tmpdir(), 'joot-fat-oracle-'));
+        try {
+          await exec('mcopy', ['-s', '-m', '-n', '-i', image, '::/*', `${dir}/`], {
+            env: { ...process.env, TZ: 'UTC', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' },
+          });
+          // uid/gid: the extracted files are owned by whoever extracts (root here), as Linux's
+          // vfat shows them (root:root) with default options
+          const want = linuxShortNames(comparable(await walkHost(dir, { xattrs: false })));
+          const got = comparable(await readerTree(image, 'vfat'));
+          expect(want.size).toBeGreaterThan(name === 'fat32.raw' ? 10_000 : 100);
+          expect(diffTrees(want, got)).toEqual([]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+      SLOW,
+    );
   }
 });
 
 describe.skipIf(!asRoot)('exfat reader vs exfat-fuse', () => {
-  it('exfat.raw: the whole tree', async () => {
-    const image = await fixture('exfat.raw');
-    const got = comparable(await readerTree(image, 'exfat'));
-    // exfat-fuse shows whole seconds (the 10 ms part is dropped, its whole seconds added): so
-    // is the reader's time compared, its own 10 ms resolution checked in the unit tests
-    for (const e of got.values()) e.mtimeNs -= e.mtimeNs % 1_000_000_000n;
-    await withKernelMount(image, { fstype: 'exfat-fuse' }, async (dir) => {
-      const want = comparable(await walkHost(dir, { xattrs: false }));
-      expect(want.size).toBeGreaterThan(10_000);
-      expect(diffTrees(want, got)).toEqual([]);
-    });
-  });
+  it(
+    'exfat.raw: the whole tree',
+    async () => {
+      const image = await fixture('exfat.raw');
+      const got = comparable(await readerTree(image, 'exfat'));
+      // exfat-fuse shows whole seconds (the 10 ms part is dropped, its whole seconds added): so
+      // is the reader's time compared, its own 10 ms resolution checked in the unit tests
+      for (const e of got.values()) e.mtimeNs -= e.mtimeNs % 1_000_000_000n;
+      await withKernelMount(image, { fstype: 'exfat-fuse' }, async (dir) => {
+        const want = comparable(await walkHost(dir, { xattrs: false }));
+        expect(want.size).toBeGreaterThan(10_000);
+        expect(diffTrees(want, got)).toEqual([]);
+      });
+    },
+    SLOW,
+  );
 });

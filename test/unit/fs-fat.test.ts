@@ -261,6 +261,32 @@ describe('hostile FAT images', () => {
     });
   });
 
+  it('a bad long-name checksum falls back to the 8.3 name; a size beyond the chain is refused', async () => {
+    await withImage('fat12.raw', async (src) => {
+      const good = await FatReader.open(src, '/dev/sdz1');
+      type Fat = FsNode & { entry: { firstCluster: number; index: number } };
+      const x = (await path(good, 'joot-extra')) as Fat;
+      const dirAt = good.geo.dataOffset + (x.entry.firstCluster - 2) * good.geo.clusterSize;
+      const mixed = (await path(good, 'joot-extra/Mixed.Txt')) as Fat;
+      const slotAt = dirAt + (mixed.entry.index - 1) * 32;
+      expect((await src.read(slotAt + 11, 1))[0]).toBe(0x0f);
+      const sum = (await src.read(slotAt + 13, 1))[0]!;
+      const fs = await FatReader.open(new PatchedSource(src, new Map([[slotAt + 13, sum ^ 1]])), '/dev/sdz1');
+      const names = (await fs.readdir(await path(fs, 'joot-extra'))).map((e) => e.name);
+      expect(names).toContain('MIXED.TXT');
+      expect(names).not.toContain('Mixed.Txt');
+      // lower.txt claims 4 GiB - 1
+      const lower = (await path(good, 'joot-extra/lower.txt')) as Fat;
+      const p = new Map<number, number>();
+      put32(p, dirAt + lower.entry.index * 32 + 28, 0xffffffff);
+      const big = await FatReader.open(new PatchedSource(src, p), '/dev/sdz1');
+      const n = await path(big, 'joot-extra/lower.txt');
+      expect((await big.stat(n)).size).toBe(0xffffffff);
+      await expectJootError(big.read(n, 0, 4096), 'EFORMAT');
+      await expectJootError(big.read(n, 0, 2 ** 40), 'EINVAL');
+    });
+  });
+
   it('a directory loop (a subdirectory pointing at its parent) stays bounded', async () => {
     await withImage('fat12.raw', async (src) => {
       const good = await FatReader.open(src, '/dev/sdz1');
