@@ -52,11 +52,10 @@ export function setChecksum(set: Buffer): number {
   return sum;
 }
 
-const U64_LIMIT = 2 ** 53;
-
+/** A 64-bit little-endian count, or Infinity at or beyond 2^53 (refused where it is used). */
 function u64(b: Buffer, at: number): number {
-  const v = Number(b.readBigUInt64LE(at));
-  return v < U64_LIMIT ? v : Number.POSITIVE_INFINITY;
+  const hi = b.readUInt32LE(at + 4);
+  return hi < 0x200000 ? hi * 0x100000000 + b.readUInt32LE(at) : Number.POSITIVE_INFINITY;
 }
 
 export function parseExfatDir(data: Buffer, tooMany: () => Error, tooBig: (what: string) => Error): ParsedExfatDir {
