@@ -3,11 +3,12 @@
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
+import { xfsModule } from './xfs/index.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [xfsModule];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
