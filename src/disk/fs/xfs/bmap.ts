@@ -119,6 +119,8 @@ export function findExtent(exts: readonly Extent[], fb: number): number {
 export async function readMapped(vol: XfsVolume, exts: readonly Extent[], offset: number, length: number, meta = false): Promise<Buffer> {
   const { blocksize } = vol.sb;
   const out = Buffer.alloc(length);
+  // the mapped pieces: device offset, bytes, offset in `out`
+  const pieces: [number, number, number][] = [];
   let pos = offset;
   const end = offset + length;
   let i = findExtent(exts, Math.floor(pos / blocksize));
@@ -131,12 +133,25 @@ export async function readMapped(vol: XfsVolume, exts: readonly Extent[], offset
     if (eStart >= end) break;
     const from = Math.max(pos, eStart);
     const to = Math.min(end, eEnd);
-    if (!e.unwritten) {
-      const dev = vol.fsbToByte(e.fsb, e.len) + (from - eStart);
-      const b = meta ? await vol.meta(dev, to - from) : await vol.read(dev, to - from);
-      b.copy(out, from - offset);
-    }
+    if (!e.unwritten) pieces.push([vol.fsbToByte(e.fsb, e.len) + (from - eStart), to - from, from - offset]);
     pos = to;
+  }
+  if (pieces.length === 0) return out;
+  // many small extents close together on the device (a fragmented file): one read of their span
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  for (const [dev, n] of pieces) {
+    lo = Math.min(lo, dev);
+    hi = Math.max(hi, dev + n);
+  }
+  if (pieces.length > 1 && hi - lo <= Math.max(4 * length, 1 << 20)) {
+    const span = meta ? await vol.meta(lo, hi - lo) : await vol.read(lo, hi - lo);
+    for (const [dev, n, at] of pieces) span.copy(out, at, dev - lo, dev - lo + n);
+    return out;
+  }
+  for (const [dev, n, at] of pieces) {
+    const b = meta ? await vol.meta(dev, n) : await vol.read(dev, n);
+    b.copy(out, at);
   }
   return out;
 }

@@ -163,19 +163,21 @@ export class XfsReader implements FileSystemReader {
     const exts = await this.dataExtents(i);
     const { blocksize, crc } = this.vol.sb;
     if (!crc) return (await readMapped(this.vol, exts, 0, i.size)).toString('utf8');
-    const per = blocksize - 56;
+    // v5: one header per mapped extent (the kernel reads each extent as one buffer)
     const parts: Buffer[] = [];
     let got = 0;
-    for (let blk = 0; got < i.size; blk++) {
-      const b = await readMapped(this.vol, exts, blk * blocksize, blocksize);
+    for (const e of exts) {
+      if (got >= i.size) break;
+      const b = await readMapped(this.vol, exts, e.off * blocksize, e.len * blocksize);
       const off = b.readUInt32BE(4);
       const bytes = b.readUInt32BE(8);
-      if (b.readUInt32BE(0) !== XSLM_MAGIC || off !== got || bytes === 0 || bytes > per || bytes > i.size - got) {
-        throw this.bad(i.ino, `remote symlink block ${blk} has a bad header`);
+      if (b.readUInt32BE(0) !== XSLM_MAGIC || off !== got || bytes === 0 || bytes > b.length - 56 || bytes > i.size - got) {
+        throw this.bad(i.ino, `remote symlink block ${e.off} has a bad header`);
       }
       parts.push(b.subarray(56, 56 + bytes));
       got += bytes;
     }
+    if (got !== i.size) throw this.bad(i.ino, `remote symlink holds ${got} of ${i.size} bytes`);
     return Buffer.concat(parts).toString('utf8');
   }
 

@@ -1,8 +1,8 @@
 // Extended attributes: short-form (in the inode's attribute fork), and leaf and node attribute
 // forks ("da" btree blocks), with values local to the leaf or remote (in their own blocks, with
 // a "XARM" header per block on v5). Namespaces come from the entry flags; XFS keeps POSIX ACLs
-// as trusted-space SGI_ACL_FILE / SGI_ACL_DEFAULT in its own format, which Linux shows as
-// system.posix_acl_access / _default in the generic xattr format.
+// as trusted-space SGI_ACL_FILE / SGI_ACL_DEFAULT in its own format, which Linux lists both as
+// they are and as system.posix_acl_access / _default in the generic xattr format.
 import { MAX_METADATA_VISITS, MAX_TREE_DEPTH, MAX_XATTR_BYTES } from '../limits.js';
 import { type Extent, readMapped } from './bmap.js';
 import type { XfsVolume } from './volume.js';
@@ -65,7 +65,13 @@ class Collector {
     if (n === undefined || name.length === 0 || name.includes(0)) return;
     this.total += n.length + value.length;
     if (this.total > MAX_XATTR_BYTES) throw this.bad(`attributes exceed ${MAX_XATTR_BYTES} bytes`);
-    this.out.set(n, n.startsWith('system.posix_acl_') ? aclToLinux(value, this.bad) : Buffer.from(value));
+    if (n.startsWith('system.posix_acl_')) {
+      // Linux lists an ACL twice: converted, and as the raw trusted.SGI_ACL_* attribute it is
+      this.out.set(n, aclToLinux(value, this.bad));
+      this.out.set(`trusted.${name.toString('latin1')}`, Buffer.from(value));
+    } else {
+      this.out.set(n, Buffer.from(value));
+    }
   }
 }
 
