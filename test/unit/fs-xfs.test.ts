@@ -95,7 +95,6 @@ async function survive(src: ByteSource, skip?: Set<string>): Promise<'ok' | stri
 let v5: FileSource;
 let v4: FileSource;
 let scale: FileSource;
-let v5vol: XfsVolume;
 let scaleVol: XfsVolume;
 
 beforeAll(async () => {
@@ -103,7 +102,6 @@ beforeAll(async () => {
   v4 = await FileSource.open(await fixture('xfs-v4.raw'));
   scale = await FileSource.open(await fixture('xfs-scale.raw'));
   const fail = (code: 'EFORMAT' | 'EUNSUPPORTED', m: string) => new JootError(code, m);
-  v5vol = new XfsVolume(v5, 'v5', parseSuperblock(await v5.read(0, 512), fail));
   scaleVol = new XfsVolume(scale, 'scale', parseSuperblock(await scale.read(0, 512), fail));
 }, 600_000);
 afterAll(async () => {
