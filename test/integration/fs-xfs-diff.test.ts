@@ -5,7 +5,7 @@
 import { statfs } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { FileSystemReader } from '../../src/disk/fs/types.js';
-import { S_IFDIR, S_IFMT } from '../../src/disk/fs/types.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT } from '../../src/disk/fs/types.js';
 import { xfsModule } from '../../src/disk/fs/xfs/index.js';
 import { FileSource } from '../../src/disk/source.js';
 import { FIXTURES_DIR, fixture } from '../fixtures/index.js';
@@ -61,6 +61,9 @@ describe.skipIf(process.getuid?.() !== 0)('xfs reader vs the kernel', () => {
     for (const e of want.values()) e.mode &= ~0o1000;
     await withReader(image, async (fs) => {
       const got = await walkReader(fs);
+      // /xfs-extra is the recipe's own addition (README.md), checked below
+      const extra = new Map([...got].filter(([p]) => p === '/xfs-extra' || p.startsWith('/xfs-extra/')));
+      for (const p of extra.keys()) got.delete(p);
       expect(want.size).toBe(got.size);
       // mkfs.xfs -p stamps every inode with the build time, makes each hard link a copy and
       // writes no xattrs: those three fields of the tree are not the image's
@@ -69,6 +72,22 @@ describe.skipIf(process.getuid?.() !== 0)('xfs reader vs the kernel', () => {
       expect(root.mode & S_IFMT).toBe(S_IFDIR);
       const times = new Set([...got.values()].map((e) => e.mtimeNs / 1_000_000_000n));
       expect(times.size).toBeLessThan(60); // one build, within a minute
+      const v = (n: number) => Buffer.alloc(n, 'v').toString('hex');
+      expect(extra.get('/xfs-extra/long')?.target).toBe(`/${'x'.repeat(999)}`);
+      expect(extra.get('/xfs-extra/file')?.xattrs).toEqual({
+        'user.small': v(10),
+        'trusted.root': v(5),
+        'security.selinux': v(20),
+        'user.big': v(3000),
+      });
+      const many = extra.get('/xfs-extra/many')!.xattrs;
+      expect(Object.keys(many)).toHaveLength(200);
+      expect(many['user.attribute-with-a-long-name-77']).toBe(v(38));
+      expect(extra.get('/xfs-extra/fifo')?.mode).toBe(S_IFIFO | 0o644);
+      const chr = await fs.stat((await fs.lookup((await fs.lookup(await fs.root(), 'xfs-extra'))!, 'chr'))!);
+      expect([chr.mode, chr.gid, chr.rdevMajor, chr.rdevMinor]).toEqual([S_IFCHR | 0o620, 5, 1, 3]);
+      const blk = await fs.stat((await fs.lookup((await fs.lookup(await fs.root(), 'xfs-extra'))!, 'blk'))!);
+      expect([blk.mode, blk.rdevMajor, blk.rdevMinor]).toEqual([S_IFBLK | 0o660, 8, 1]);
     });
   }, 600_000);
 });
