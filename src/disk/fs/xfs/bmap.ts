@@ -144,7 +144,7 @@ export async function readMapped(vol: XfsVolume, exts: readonly Extent[], offset
     lo = Math.min(lo, dev);
     hi = Math.max(hi, dev + n);
   }
-  if (pieces.length > 1 && hi - lo <= Math.max(4 * length, 1 << 20)) {
+  if (pieces.length > 1 && hi - lo <= 2 * length + (1 << 20)) {
     const span = meta ? await vol.meta(lo, hi - lo) : await vol.read(lo, hi - lo);
     for (const [dev, n, at] of pieces) span.copy(out, at, dev - lo, dev - lo + n);
     return out;

@@ -47,7 +47,8 @@ function timestamp(b: Buffer, off: number, bigtime: boolean): bigint {
 
 export async function readInode(vol: XfsVolume, ino: number): Promise<Inode> {
   const { inodesize, crc } = vol.sb;
-  const b = await vol.meta(vol.inoToByte(ino), inodesize);
+  // a copy: a cached inode must not pin the whole metadata window it was read from
+  const b = Buffer.from(await vol.meta(vol.inoToByte(ino), inodesize));
   const bad = (m: string) => vol.error('EFORMAT', `inode ${ino}: ${m}`);
   if (b.readUInt16BE(0) !== 0x494e) throw bad('bad magic (not an inode)');
   const version = b[4]!;

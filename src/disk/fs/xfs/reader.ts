@@ -2,6 +2,7 @@
 // symlinks, file data and attributes decoded by the modules beside this one, with small caches
 // of what a tree walk re-reads (inodes, extent lists, directories). The log is never replayed:
 // the image reads as `mount -o norecovery` shows it.
+import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_READ_BYTES, MAX_SYMLINK_BYTES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
@@ -17,25 +18,37 @@ import { blockXattrs, shortformXattrs } from './xattr.js';
 const MAX_XFS_SYMLINK = Math.min(1024, MAX_SYMLINK_BYTES);
 const XSLM_MAGIC = 0x58534c4d;
 
-/** A bounded least-recently-used map. */
+/** A least-recently-used map bounded by a total weight (entries, extents) as well as by count. */
 class Lru<K, V> {
-  private m = new Map<K, V>();
-  constructor(private cap: number) {}
+  private m = new Map<K, { v: V; w: number }>();
+  private total = 0;
+  constructor(
+    private cap: number,
+    private maxWeight = Number.POSITIVE_INFINITY,
+  ) {}
   get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
-  }
-  set(k: K, v: V): void {
+    const e = this.m.get(k);
+    if (e === undefined) return undefined;
     this.m.delete(k);
-    if (this.m.size >= this.cap) this.m.delete(this.m.keys().next().value!);
-    this.m.set(k, v);
+    this.m.set(k, e);
+    return e.v;
+  }
+  set(k: K, v: V, w = 1): void {
+    this.delete(k);
+    if (w > this.maxWeight) return;
+    while (this.m.size > 0 && (this.m.size >= this.cap || this.total + w > this.maxWeight)) this.delete(this.m.keys().next().value!);
+    this.m.set(k, { v, w });
+    this.total += w;
+  }
+  private delete(k: K): void {
+    const e = this.m.get(k);
+    if (e === undefined) return;
+    this.m.delete(k);
+    this.total -= e.w;
   }
   clear(): void {
     this.m.clear();
+    this.total = 0;
   }
 }
 
@@ -52,8 +65,8 @@ export class XfsReader implements FileSystemReader {
   readonly type = 'xfs';
   readonly caseInsensitive = false;
   private inodes = new Lru<number, Inode>(4096);
-  private extents = new Lru<number, Extent[]>(32);
-  private dirs = new Lru<number, Dir>(16);
+  private extents = new Lru<number, Extent[]>(32, 1_000_000);
+  private dirs = new Lru<number, Dir>(16, 1_000_000);
 
   private constructor(
     private vol: XfsVolume,
@@ -61,7 +74,7 @@ export class XfsReader implements FileSystemReader {
   ) {}
 
   static async open(source: ByteSource, device: string): Promise<XfsReader> {
-    const fail = (code: 'EFORMAT' | 'EUNSUPPORTED' | 'EIO', m: string) => new XfsVolume(source, device, {} as never).error(code, m);
+    const fail = (code: 'EFORMAT' | 'EUNSUPPORTED', m: string) => new JootError(code, `${device}: xfs: ${m}`);
     if (source.size < 512) throw fail('EFORMAT', `the device (${source.size} bytes) is too small for a superblock`);
     const sb = parseSuperblock(await source.read(0, 512), fail);
     const r = new XfsReader(new XfsVolume(source, device, sb), device);
@@ -83,7 +96,7 @@ export class XfsReader implements FileSystemReader {
     let e = this.extents.get(i.ino);
     if (!e) {
       e = await forkExtents(this.vol, i.ino, i.dfork, i.dformat, i.dnextents, 'data');
-      this.extents.set(i.ino, e);
+      this.extents.set(i.ino, e, e.length);
     }
     return e;
   }
@@ -139,7 +152,7 @@ export class XfsReader implements FileSystemReader {
       d.entries.push({ name, node: n });
       d.byName.set(name, n);
     }
-    this.dirs.set(node.ino, d);
+    this.dirs.set(node.ino, d, d.entries.length);
     return d;
   }
 
