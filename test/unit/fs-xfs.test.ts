@@ -190,6 +190,20 @@ describe('xfs reader: hostile images', () => {
     await expect(xfsModule.open(new SliceSource(v5, 0, 100, 'tiny'), '/dev/sdz1')).rejects.toThrow(JootError);
   });
 
+  it('reads a v1 inode core (16-bit link count) and refuses a v3 core on v4', async () => {
+    const fs = await xfsModule.open(v4, '/dev/sda1');
+    const ino = (await resolve(fs, '/etc/hostname')).ino;
+    await fs.close();
+    const fail = (code: 'EFORMAT' | 'EUNSUPPORTED', m: string) => new JootError(code, m);
+    const vol = new XfsVolume(v4, 'v4', parseSuperblock(await v4.read(0, 512), fail));
+    const at = vol.inoToByte(ino);
+    const v1 = await xfsModule.open(new PatchedSource(v4, [[at + 4, Buffer.from([1, 2, 0, 5])]]), '/dev/sda1');
+    expect((await v1.stat({ ino })).nlink).toBe(5);
+    expect((await v1.read({ ino }, 0, 100)).toString()).toBe('debian\n');
+    const v3 = await xfsModule.open(new PatchedSource(v4, [[at + 4, Buffer.from([3])]]), '/dev/sdz1');
+    await expect(v3.stat({ ino })).rejects.toThrow(/inode version 3 on a v4/);
+  });
+
   it('fails cleanly on a truncated image', async () => {
     for (const size of [64 * 1024, 1 << 20, 8 << 20, 40 << 20]) {
       const r = await survive(new SliceSource(v5, 0, size, v5.name));
@@ -249,22 +263,26 @@ describe('xfs reader: hostile images', () => {
     const fsb = (rec.readUInt32BE(4) & 0x1ff) * 2 ** 43 + rec.readUInt32BE(8) * 2 ** 11 + (rec.readUInt32BE(12) >>> 21);
     expect(await survive(new PatchedSource(scale, [[scaleVol.fsbToByte(fsb), Buffer.from('ZZZZ')]]), SMALL)).toBe('EFORMAT');
     // the attribute node of /xattr/many: every child pointer turned back to block 0 (itself)
-    const many = scaleVol.inoToByte((await resolve(fs, '/xattr/many')).ino);
+    const manyIno = (await resolve(fs, '/xattr/many')).ino;
+    const many = scaleVol.inoToByte(manyIno);
     const inode = await scale.read(many, scaleVol.sb.inodesize);
     const afork = 176 + inode[82]! * 8;
     expect(inode[83]).toBe(3); // btree attribute fork
     await fs.close();
-    // walk to logical attr block 0 through the reader's own mapping: patch every child pointer
+    // logical attribute block 0 (the da node) through the reader's own mapping: every child
+    // pointer turned back to block 0 itself
     const { forkExtents } = await import('../../src/disk/fs/xfs/bmap.js');
-    const exts = await forkExtents(scaleVol, 0, inode.subarray(afork), 3, inode.readUInt16BE(80), 'attribute').catch(() => []);
-    if (exts.length > 0 && exts[0]!.off === 0) {
-      const node = scaleVol.fsbToByte(exts[0]!.fsb);
-      const b = await scale.read(node, scaleVol.sb.blocksize);
-      const count = b.readUInt16BE(56);
-      const patches: [number, Buffer][] = [];
-      for (let i = 0; i < count; i++) patches.push([node + 64 + i * 8 + 4, Buffer.alloc(4)]);
-      expect(await survive(new PatchedSource(scale, patches), SMALL)).toBe('EFORMAT');
-    }
+    const exts = await forkExtents(scaleVol, manyIno, inode.subarray(afork), 3, inode.readUInt16BE(80), 'attribute');
+    expect(exts[0]!.off).toBe(0);
+    const node = scaleVol.fsbToByte(exts[0]!.fsb);
+    const b = await scale.read(node, scaleVol.sb.blocksize);
+    expect(b.readUInt16BE(8)).toBe(0x3ebe); // a v5 da node
+    const count = b.readUInt16BE(56);
+    const patches: [number, Buffer][] = [];
+    for (let i = 0; i < count; i++) patches.push([node + 64 + i * 8 + 4, Buffer.alloc(4)]);
+    const loop = new PatchedSource(scale, patches);
+    const looped = await xfsModule.open(loop, '/dev/sdz1');
+    await expect(looped.listXattrs({ ino: manyIno })).rejects.toThrow(/reached twice/);
   }, 60_000);
 
   it('survives random corruption of the metadata it reads (seeded)', async () => {
