@@ -311,6 +311,41 @@ describe('NTFS reader on hostile images', () => {
     }
   });
 
+  it('a junction whose target runs through itself resolves without recursing', async () => {
+    const image = await fixture('ntfs-tree.raw');
+    const file = await FileSource.open(image);
+    try {
+      const { offset, size } = mbrPartition(await file.read(0, 512), 1);
+      const part = new SliceSource(file, offset, size, '/dev/sda1');
+      const fs = await NtfsReader.open(part, '/dev/sda1');
+      const j = await resolve(fs, 'links/junction');
+      const recOff = recordOffset(await part.read(0, 512), j.ino);
+      const rec = await part.read(recOff, 1024);
+      const from = Buffer.from('\\??\\C:\\LINKS\\Target\\SUB', 'utf16le');
+      const at = rec.indexOf(from);
+      expect(at).toBeGreaterThan(0);
+      Buffer.from('\\??\\C:\\links\\junction\\x', 'utf16le').copy(rec, at);
+      const src: ByteSource = {
+        name: '/dev/sda1',
+        size,
+        read: async (o, l) => {
+          const r = await part.read(o, l);
+          if (o < recOff + 1024 && o + l > recOff) {
+            const f = Math.max(o, recOff);
+            rec.copy(r, f - o, f - recOff, Math.min(o + l, recOff + 1024) - recOff);
+          }
+          return r;
+        },
+        close: async () => {},
+      };
+      const fs2 = await NtfsReader.open(src, '/dev/sda1');
+      expect(await fs2.readlink(j)).toBe('/.NTFS-3G/C:/links/junction/x');
+      await expectJootError(fs2.readdir(j), 'EINVAL');
+    } finally {
+      await file.close();
+    }
+  });
+
   it('seeded random corruption of the metadata: each round reads or throws a JootError', async () => {
     const good = await ntfsRawPartition();
     const mft = recordOffset(good, 0);

@@ -40,10 +40,14 @@ const FILE_ROOT = 5;
 const FILE_UPCASE = 10;
 /** records below this are NTFS's own metadata files: ntfs-3g hides them */
 const FILE_FIRST_USER = 16;
+/** reparse tags whose file data lives outside the unnamed stream: WOF (CompactOS), dedup */
+const FOREIGN_DATA_TAGS = new Set([0x80000017, 0x80000013]);
 /** 1601-01-01 to 1970-01-01 in 100 ns units */
 const NTFS_EPOCH = 116444736000000000n;
 
 interface Special {
+  /** the reparse tag of a reparse point that is no symlink (its data is elsewhere) */
+  foreignTag?: number;
   mode: number;
   size: number;
   target?: string;
@@ -181,13 +185,21 @@ export class NtfsReader implements FileSystemReader {
   private async computeSpecial(i: Inode): Promise<Special> {
     const fa = i.std?.fileAttributes ?? 0;
     const dir = this.isDir(i);
+    let foreignTag: number | undefined;
     if (fa & FILE_ATTR_REPARSE_POINT) {
       const rp = findAttr(i, AT_REPARSE_POINT);
       if (rp && rp.dataSize <= 16 * 1024) {
-        const target = await this.reparseTarget(i, await readAttr(this.vol, rp, `${i.ino}:rp`, 0, rp.dataSize, `MFT record ${i.ino}`));
+        const b = await readAttr(this.vol, rp, `${i.ino}:rp`, 0, rp.dataSize, `MFT record ${i.ino}`);
+        const target = await this.reparseTarget(i, b);
         if (target !== undefined) return { mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), target };
+        if (b.length >= 4 && FOREIGN_DATA_TAGS.has(b.readUInt32LE(0))) foreignTag = b.readUInt32LE(0);
       }
     }
+    const s = await this.plainSpecial(i, fa, dir);
+    return foreignTag === undefined ? s : { ...s, foreignTag };
+  }
+
+  private async plainSpecial(i: Inode, fa: number, dir: boolean): Promise<Special> {
     const data = findAttr(i, AT_DATA);
     if (dir) {
       const ia = i.attrs.find((a) => a.type === 0xa0 && a.name === '$I30');
@@ -236,7 +248,7 @@ export class NtfsReader implements FileSystemReader {
     let cur = dir;
     for (const p of parts) {
       if (p === '') continue;
-      const e = await this.lookupEntry({ ino: cur }, p).catch(() => undefined);
+      const e = await this.lookupEntry({ ino: cur }, p, true).catch(() => undefined);
       if (!e) return undefined;
       out.push(e.name);
       cur = e.node.ino;
@@ -255,7 +267,7 @@ export class NtfsReader implements FileSystemReader {
         out.push('..');
         continue;
       }
-      const e = await this.lookupEntry({ ino: cur }, p).catch(() => undefined);
+      const e = await this.lookupEntry({ ino: cur }, p, true).catch(() => undefined);
       if (!e) return undefined;
       out.push(e.name);
       cur = e.node.ino;
@@ -285,12 +297,16 @@ export class NtfsReader implements FileSystemReader {
     return st;
   }
 
-  private async listing(dir: FsNode): Promise<Listing> {
+  /**
+   * A directory's entries. `resolving`: for a reparse target's own lookups, which read the index
+   * of a junction too (as ntfs-3g does) and so never ask for another target (no recursion).
+   */
+  private async listing(dir: FsNode, resolving = false): Promise<Listing> {
+    const i = await this.inode(dir.ino);
+    if (!this.isDir(i) || (!resolving && (await this.special(i)).target !== undefined))
+      throw this.fail('EINVAL', `MFT record ${dir.ino} is not a directory (ENOTDIR)`);
     const hit = this.listings.get(dir.ino);
     if (hit) return hit;
-    const i = await this.inode(dir.ino);
-    if (!this.isDir(i) || (await this.special(i)).target !== undefined)
-      throw this.fail('EINVAL', `MFT record ${dir.ino} is not a directory (ENOTDIR)`);
     const entries: FsDirEntry[] = [];
     for (const e of await readIndex(this.vol, i)) {
       // DOS 8.3 names are aliases of a Win32 name listed too; records below 16 are metadata
@@ -333,8 +349,8 @@ export class NtfsReader implements FileSystemReader {
     return out;
   }
 
-  private async lookupEntry(dir: FsNode, name: string): Promise<FsDirEntry | undefined> {
-    const l = await this.listing(dir);
+  private async lookupEntry(dir: FsNode, name: string, resolving = false): Promise<FsDirEntry | undefined> {
+    const l = await this.listing(dir, resolving);
     const e = l.exact.get(name);
     if (e) return e;
     if (!l.folded) {
@@ -361,6 +377,9 @@ export class NtfsReader implements FileSystemReader {
   async read(node: FsNode, offset: number, length: number): Promise<Buffer> {
     const i = await this.inode(node.ino);
     if (this.isDir(i)) throw this.fail('EINVAL', `MFT record ${i.ino} is a directory`);
+    const tag = (await this.special(i)).foreignTag;
+    if (tag !== undefined)
+      throw this.fail('EUNSUPPORTED', `MFT record ${i.ino}: contents behind reparse tag 0x${tag.toString(16)} (WOF or dedup) are not read`);
     const data = findAttr(i, AT_DATA);
     if (!data) return Buffer.alloc(0);
     return readAttr(this.vol, data, `${i.ino}:`, offset, length, `MFT record ${i.ino}`);
