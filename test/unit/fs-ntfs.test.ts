@@ -119,6 +119,12 @@ describe('NTFS reader on the fixtures', () => {
       expect(await fs.readlink(await resolve(fs, 'links/junction'))).toBe('/links/target/sub');
       expect(await fs.readlink(await resolve(fs, 'links/junction-other'))).toBe('/.NTFS-3G/D:/Elsewhere');
       expect(await fs.readlink(await resolve(fs, 'links/rel-symlink'))).toBe('target/file.txt');
+      // symlink reparse points: absolute (file, directory), relative (case fixed, through ..)
+      expect(await fs.readlink(await resolve(fs, 'links/reparse-abs'))).toBe('/links/target/file.txt');
+      expect(await fs.readlink(await resolve(fs, 'links/reparse-dir'))).toBe('/links/target/sub');
+      expect(await fs.readlink(await resolve(fs, 'links/reparse-rel'))).toBe('target/file.txt');
+      expect(await fs.readlink(await resolve(fs, 'links/reparse-up'))).toBe('target/../hardlink.txt');
+      expect(await fs.readlink(await resolve(fs, 'links/reparse-other'))).toBe('/.NTFS-3G/E:/nothere.txt');
       await expectJootError(fs.readlink(await resolve(fs, 'links/target/file.txt')), 'EINVAL');
       await expectJootError(fs.readdir(await resolve(fs, 'links/target/file.txt')), 'EINVAL');
       // streams
