@@ -44,12 +44,16 @@ async function readRuns(vol: Volume, runs: readonly Run[], offset: number, lengt
   }
 }
 
+const MAX_UNIT_BYTES = 1024 * 1024;
+
 async function compressionUnit(vol: Volume, attr: Attr, key: string, unit: number, what: string): Promise<Buffer> {
   const cached = vol.units.get(`${key}:${unit}`);
   if (cached) return cached;
   const cs = vol.boot.clusterSize;
   const clusters = 1 << attr.compressionUnit;
   const size = clusters * cs;
+  // NTFS compresses in units of 16 clusters of at most 4 KiB: anything far larger is not NTFS's
+  if (size > MAX_UNIT_BYTES) throw vol.fail('EFORMAT', `${what}: compression unit of ${size} bytes`);
   const runs = attr.runs!;
   const vcn0 = unit * clusters;
   // allocated clusters of the unit, in VCN order, and whether any of it is sparse
