@@ -4,6 +4,7 @@
 // (/mnt/x/dir or /mnt/x/.NTFS-3G/D:/…); the reader gives them guest-rooted (/dir), so the
 // oracle's mount-point prefix is taken off (target and size) before comparing.
 import { execFile } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { NtfsReader } from '../../src/disk/fs/ntfs/index.js';
@@ -35,7 +36,10 @@ describe.skipIf(process.getuid?.() !== 0)('NTFS reader = ntfs-3g', () => {
     it(`${name} p${part}`, async () => {
       const image = await fixture(name);
       const { offset, size } = await partition(image, part);
+      let hostStatfs: { bsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number } | undefined;
       const want = await withKernelMount(image, { offset, size, fstype: 'ntfs-3g' }, async (dir) => {
+        const { bsize, blocks, bfree, bavail, files, ffree } = await statfs(dir);
+        hostStatfs = { bsize, blocks, bfree, bavail, files, ffree };
         const tree = await walkHost(dir);
         for (const e of tree.values()) {
           if (!e.target?.startsWith(`${dir}/`)) continue;
@@ -50,6 +54,7 @@ describe.skipIf(process.getuid?.() !== 0)('NTFS reader = ntfs-3g', () => {
         const got = await walkReader(fs);
         expect(diffTrees(want, got)).toEqual([]);
         expect(got.size).toBe(want.size);
+        expect(await fs.statfs()).toEqual(hostStatfs);
         await fs.close();
       } finally {
         await file.close();

@@ -37,7 +37,15 @@ import { INTX_BLK, INTX_CHR, INTX_SYMLINK, parseReparse } from './reparse.js';
 import { readAttr, readDevice, type Volume } from './stream.js';
 
 const FILE_ROOT = 5;
+const FILE_BITMAP = 6;
 const FILE_UPCASE = 10;
+const AT_BITMAP = 0xb0;
+/** set bits of each byte value */
+const BITS_SET = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x; x >>= 1) n += x & 1;
+  return n;
+});
 /** records below this are NTFS's own metadata files: ntfs-3g hides them */
 const FILE_FIRST_USER = 16;
 /** reparse tags whose file data lives outside the unnamed stream: WOF (CompactOS), dedup */
@@ -399,11 +407,36 @@ export class NtfsReader implements FileSystemReader {
     return out;
   }
 
+  /** Clear bits of a bitmap attribute (free clusters, free MFT records), read 1 MiB at a time. */
+  private async zeroBits(attr: Attr, key: string, what: string): Promise<number> {
+    let zeros = 0;
+    for (let off = 0; off < attr.dataSize; off += 1 << 20) {
+      const b = await readAttr(this.vol, attr, key, off, Math.min(1 << 20, attr.dataSize - off), what);
+      for (const byte of b) zeros += 8 - BITS_SET[byte]!;
+    }
+    return zeros;
+  }
+
+  /** statfs as ntfs-3g computes it: free clusters from $Bitmap, inodes from $MFT's bitmap plus what free space could hold. */
   async statfs(): Promise<FsStatfs> {
     const b = this.vol.boot;
-    const blocks = Math.floor((b.totalSectors * b.sectorSize) / b.clusterSize);
-    const files = Math.floor(this.mft.dataSize / b.recordSize);
-    return { bsize: b.clusterSize, blocks, bfree: 0, bavail: 0, files, ffree: 0 };
+    const spc = b.clusterSize / b.sectorSize;
+    const blocks = Math.floor(b.totalSectors / spc);
+    const lcnBitmap = findAttr(await this.inode(FILE_BITMAP), AT_DATA);
+    if (!lcnBitmap) throw this.fail('EFORMAT', '$Bitmap has no data');
+    const bfree = Math.min(blocks, await this.zeroBits(lcnBitmap, `${FILE_BITMAP}:`, '$Bitmap'));
+    const mftBitmap = findAttr(await this.inode(0), AT_BITMAP);
+    if (!mftBitmap) throw this.fail('EFORMAT', '$MFT has no $BITMAP');
+    const freeRecords = (await this.zeroBits(mftBitmap, '0:bitmap', '$MFT bitmap')) + (mftBitmap.allocatedSize - mftBitmap.dataSize) * 8;
+    const inFreeSpace = Math.floor((bfree * b.clusterSize) / b.recordSize);
+    return {
+      bsize: b.clusterSize,
+      blocks,
+      bfree,
+      bavail: bfree,
+      files: mftBitmap.allocatedSize * 8 + inFreeSpace,
+      ffree: inFreeSpace + freeRecords,
+    };
   }
 
   async close(): Promise<void> {
