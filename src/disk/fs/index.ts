@@ -2,13 +2,15 @@
 // each in its own folder. A type no module reads is a one-line EUNSUPPORTED.
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
+import { btrfsModule } from './btrfs/index.js';
+import { extModule } from './ext/index.js';
 import { ntfsModule } from './ntfs/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [ntfsModule];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [extModule, btrfsModule, ntfsModule];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
