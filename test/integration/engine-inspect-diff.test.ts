@@ -35,7 +35,7 @@ const FIXTURES: FixtureName[] = [
 ];
 
 /** Filesystem types the userspace engine reads itself: for these no kernel mount may be needed. */
-const READ_IN_PROCESS = /does not read (ext[234]|xfs|btrfs) filesystems/;
+const READ_IN_PROCESS = /does not read (ext[234]|xfs|btrfs|vfat|exfat|ntfs) filesystems/;
 
 const env = { ...process.env, JOOT_CONFIG: '', JOOT_ENGINE: '' };
 

@@ -6,13 +6,14 @@ import { btrfsModule } from './btrfs/index.js';
 import { exfatModule } from './exfat/index.js';
 import { extModule } from './ext/index.js';
 import { fatModule } from './fat/index.js';
+import { ntfsModule } from './ntfs/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
 import { xfsModule } from './xfs/index.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [extModule, xfsModule, btrfsModule, fatModule, exfatModule];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [extModule, xfsModule, btrfsModule, fatModule, exfatModule, ntfsModule];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
