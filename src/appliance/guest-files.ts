@@ -5,19 +5,11 @@
 // mountedGuestFiles below); an in-process one can stand beside it.
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
-import type { GuestChild, GuestNode } from './guest-node.js';
+import type { GuestChild, GuestFileHandle, GuestNode } from './guest-node.js';
 import type { GuestStat } from './types.js';
 
-export type { GuestChild, GuestNode, NodeStat } from './guest-node.js';
+export type { GuestChild, GuestFileHandle, GuestNode, NodeStat } from './guest-node.js';
 export { isDirNode, isFileNode, isLinkNode, nodeType } from './guest-node.js';
-
-/** An opened guest file, read in order or at positions (a host FileHandle is one). */
-export interface GuestFileHandle {
-  /** `position` null: from where the last read ended */
-  read(buffer: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
-  stat(): Promise<{ size: number }>;
-  close(): Promise<void>;
-}
 
 /** Reading guest files. Messages name guest paths only. */
 export interface GuestFileReader {

@@ -1,4 +1,14 @@
-// The nodes GuestFileReader hands out for walking guest trees (guest-files.ts), on both engines.
+// The nodes GuestFileReader hands out for walking guest trees (guest-files.ts), on both engines,
+// and the handle an opened guest file is read through.
+
+/** An opened guest file, read in order or at positions (a host FileHandle is one). */
+export interface GuestFileHandle {
+  /** `position` null: from where the last read ended */
+  read(buffer: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+
 /**
  * lstat(2) of a guest node, in the shape of Node's BigIntStats (rdev in glibc's encoding). The
  * kernel engine's are the host's own; the userspace engine's come from the filesystem readers

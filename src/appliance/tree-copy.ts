@@ -12,7 +12,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf } from '../core/errors.js';
-import type { GuestFileHandle } from './guest-files.js';
+import type { GuestFileHandle } from './guest-node.js';
 import {
   CREATE_FLAGS,
   type FsErrorWords,
