@@ -3,8 +3,9 @@
 //
 // Guest side: every guest path is resolved inside the guest (GuestFileReader / GuestFileWriter), so an
 // absolute or `..` link in the guest never leads out of it; writes start with GuestFileWriter
-// (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. Below a
-// resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
+// (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. copy-out reads
+// the guest by GuestFileReader's nodes (so it works on both engines), copy-in by host paths (the
+// kernel engine's). Below a resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
 // a symlink is copied as a symlink (its target text verbatim), never followed, on BOTH sides,
 // and an existing destination entry that is in the way (a file, a link, a hard link to some
 // other file) is unlinked and recreated, never written through, as tar does when extracting.
