@@ -5,15 +5,11 @@
 // mountedGuestFiles below); an in-process one can stand beside it.
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
+import type { GuestChild, GuestFileHandle, GuestNode } from './guest-node.js';
 import type { GuestStat } from './types.js';
 
-/** An opened guest file, read in order or at positions (a host FileHandle is one). */
-export interface GuestFileHandle {
-  /** `position` null: from where the last read ended */
-  read(buffer: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
-  stat(): Promise<{ size: number }>;
-  close(): Promise<void>;
-}
+export type { GuestChild, GuestFileHandle, GuestNode, NodeStat } from './guest-node.js';
+export { isDirNode, isFileNode, isLinkNode, nodeType } from './guest-node.js';
 
 /** Reading guest files. Messages name guest paths only. */
 export interface GuestFileReader {
@@ -35,8 +31,22 @@ export interface GuestFileReader {
   isFile(guestPath: string): Promise<boolean>;
   isDir(guestPath: string): Promise<boolean>;
 
-  // Host paths, for the operations that walk trees by name on the host (tar, copy-in/out,
-  // find, ll, xattrs): the node a guest path names, resolved inside the guest.
+  // Nodes: how read-only operations walk trees on either engine. Errors name guest paths.
+  /** The node a guest path names, resolved inside the guest (a final link followed unless `followLast: false`). */
+  node(guestPath: string, opts?: { followLast?: boolean }): Promise<GuestNode>;
+  /** A directory's entries in byte order of their names, lstat'ed; an entry that vanished meanwhile is left out. */
+  children(dir: GuestNode): Promise<GuestChild[]>;
+  /** A symlink node's target as stored. */
+  readlinkNode(link: GuestNode): Promise<Buffer>;
+  /** A regular file node opened for reading (anything else refused, never opened). Caller closes it. */
+  openNode(file: GuestNode): Promise<GuestFileHandle>;
+  /** Extended attributes of each node (as getfattr names them), in the order asked; links not followed. */
+  attrs(nodes: readonly GuestNode[], warn: (message: string) => void): Promise<Map<string, Buffer>[]>;
+  /** Whether the host directory `hostDir` lies in the node's tree (only a kernel engine's guest is on the host). */
+  holdsHostDir(n: GuestNode, hostDir: string): boolean;
+
+  // Host paths, for the write side (tar-in, copy-in, edit, upload), which only the kernel
+  // engine has: the node a guest path names, resolved inside the guest.
   /** The host path of a guest path (a final link followed inside the guest unless `followLast: false`). */
   resolve(guestPath: string, opts?: { followLast?: boolean }): Promise<string>;
   /** The host path of the parent directory, resolved inside the guest, and the last component. */

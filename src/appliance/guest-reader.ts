@@ -13,11 +13,14 @@
 // writer, so this window is not reachable by the guest itself.
 
 import { promises as fsp } from 'node:fs';
-import type { Stats } from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
-import { checkGuestPath as checkPath, guestFsError, MAX_SYMLINK_HOPS, READ_FLAGS, READ_WORDS } from './guest-path.js';
+import type { GuestChild, GuestNode, NodeStat } from './guest-node.js';
+import { isDirNode, isFileNode, isLinkNode } from './guest-node.js';
+import { checkGuestPath as checkPath, guestFsError, joinHost, MAX_SYMLINK_HOPS, READ_FLAGS, READ_WORDS } from './guest-path.js';
+import { readAttrs } from './host-xattrs.js';
 import type { GuestStat } from './types.js';
 
 export interface ReaderOptions {
@@ -26,6 +29,8 @@ export interface ReaderOptions {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** children(): lstat calls in flight at once */
+const LSTAT_BATCH = 128;
 
 interface Walked {
   /** host path of the resolved node */
@@ -51,6 +56,37 @@ function toGuestStat(st: Stats): GuestStat {
     nlink: st.nlink,
   };
 }
+
+function nodeStat(st: BigIntStats): NodeStat {
+  return {
+    dev: st.dev,
+    ino: st.ino,
+    mode: Number(st.mode),
+    nlink: Number(st.nlink),
+    uid: Number(st.uid),
+    gid: Number(st.gid),
+    rdev: st.rdev,
+    size: st.size,
+    blksize: st.blksize,
+    blocks: st.blocks,
+    atimeNs: st.atimeNs,
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+  };
+}
+
+/** A node of this reader: it keeps the host path it was reached by, so walking on from it
+ *  costs one readdir / lstat, never a new resolution from the root. */
+class HostNode implements GuestNode {
+  constructor(
+    readonly owner: GuestReader,
+    readonly path: string,
+    readonly stat: NodeStat,
+    readonly host: Buffer,
+  ) {}
+}
+
+const childPath = (dir: string, name: Buffer): string => (dir === '/' ? `/${name.toString('utf8')}` : `${dir}/${name.toString('utf8')}`);
 
 /** Split a path (guest path or link target) into components, in reverse order, ready
  *  to be pushed onto the pending stack. A trailing slash becomes a final "." so the
@@ -154,6 +190,112 @@ export class GuestReader {
       throw mapFsError(e, display);
     }
   }
+
+  // ------------------------------------------------------------------ nodes
+
+  private hostOf(n: GuestNode): Buffer {
+    if (!(n instanceof HostNode) || n.owner !== this) throw new JootError('EINVAL', `${n.path}: not a node of this guest`);
+    return n.host;
+  }
+
+  async node(guestPath: string, opts: { followLast?: boolean } = {}): Promise<GuestNode> {
+    checkPath(guestPath);
+    const w = await this.walk(guestPath, opts.followLast ?? true);
+    let st: BigIntStats;
+    try {
+      st = await fsp.lstat(w.host, { bigint: true });
+    } catch (e) {
+      throw mapFsError(e, guestPath);
+    }
+    const canonical = w.host === this.root ? '/' : w.host.slice(this.rootPrefix.length);
+    return new HostNode(this, canonical, nodeStat(st), Buffer.from(w.host));
+  }
+
+  async children(dir: GuestNode): Promise<GuestChild[]> {
+    const host = this.hostOf(dir);
+    if (!isDirNode(dir.stat)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    let names: Buffer[];
+    try {
+      names = await fsp.readdir(host, { encoding: 'buffer' });
+    } catch (e) {
+      throw mapFsError(e, dir.path);
+    }
+    names.sort(Buffer.compare);
+    // lstat'ed many at a time: a walk costs about what one readdir with file types does
+    const out: GuestChild[] = [];
+    for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+      const batch = names.slice(i, i + LSTAT_BATCH);
+      const got = await Promise.all(
+        batch.map(async (name): Promise<GuestChild | undefined> => {
+          const h = joinHost(host, name) as Buffer;
+          const p = childPath(dir.path, name);
+          try {
+            return { name, node: new HostNode(this, p, nodeStat(await fsp.lstat(h, { bigint: true })), h) };
+          } catch (e) {
+            if (errnoOf(e) === 'ENOENT') return undefined; // vanished while we walked
+            throw mapFsError(e, p);
+          }
+        }),
+      );
+      for (const c of got) if (c) out.push(c);
+    }
+    return out;
+  }
+
+  async readlinkNode(link: GuestNode): Promise<Buffer> {
+    const host = this.hostOf(link);
+    if (!isLinkNode(link.stat)) throw new JootError('EINVAL', `${link.path}: not a symbolic link`, { guestPath: link.path });
+    try {
+      return await fsp.readlink(host, { encoding: 'buffer' });
+    } catch (e) {
+      throw mapFsError(e, link.path);
+    }
+  }
+
+  /** Opened O_NOFOLLOW, and checked to be the very node that was lstat'ed. */
+  async openNode(file: GuestNode): Promise<FileHandle> {
+    const host = this.hostOf(file);
+    if (isDirNode(file.stat)) throw new JootError('EINVAL', `${file.path}: Is a directory`, { guestPath: file.path });
+    if (!isFileNode(file.stat)) throw new JootError('EINVAL', `${file.path}: not a regular file`, { guestPath: file.path });
+    let fh: FileHandle;
+    try {
+      fh = await fsp.open(host, READ_FLAGS);
+    } catch (e) {
+      throw mapFsError(e, file.path);
+    }
+    try {
+      const st = await fh.stat({ bigint: true });
+      if (!st.isFile() || st.ino !== file.stat.ino || st.dev !== file.stat.dev)
+        throw new JootError('EIO', `${file.path}: changed while it was read`, { guestPath: file.path });
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      throw mapFsError(e, file.path);
+    }
+    return fh;
+  }
+
+  /** One getfattr process for all the nodes asked (the callers ask one directory's at a time). */
+  async attrs(nodes: readonly GuestNode[], warn: (message: string) => void): Promise<Map<string, Buffer>[]> {
+    if (nodes.length === 0) return [];
+    const hosts = nodes.map((n) => this.hostOf(n));
+    const byHost = new Map(hosts.map((h, i) => [h.toString('latin1'), nodes[i]!.path]));
+    const hostText = new Map(hosts.map((h, i) => [h.toString('utf8'), nodes[i]!.path]));
+    // getfattr's own messages start with the host path: shown with the guest path instead
+    const guestWarn = (m: string): void => {
+      const c = m.indexOf(': ');
+      const p = c === -1 ? undefined : hostText.get(m.slice(0, c));
+      warn(p === undefined ? m : `${p}${m.slice(c)}`);
+    };
+    const got = await readAttrs(hosts, guestWarn, (h) => byHost.get(h.toString('latin1')) ?? '?');
+    return hosts.map((h) => got.get(h.toString('latin1')) ?? new Map());
+  }
+
+  holdsHostDir(n: GuestNode, hostDir: string): boolean {
+    const host = this.hostOf(n).toString('utf8');
+    return hostDir === host || hostDir.startsWith(host === '/' ? '/' : `${host}/`);
+  }
+
+  // ------------------------------------------------------------------ host paths
 
   /** Resolve a guest path to a host path inside root (see the module comment). */
   async resolve(guestPath: string, opts: { followLast?: boolean } = {}): Promise<string> {

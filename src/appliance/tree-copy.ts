@@ -1,8 +1,10 @@
 // The one symlink-safe tree copy: guest → guest (GuestWriter's cp -r / cp -a / mv across mounts)
-// and host ↔ guest (copy-in, copy-out). Both ends are already resolved host paths; below them
-// every node is reached by name with lstat and opened with O_NOFOLLOW, so a symlink is copied as
-// a symlink (its target bytes verbatim) and never followed, on either side. Names are handled as
-// bytes, so names that are not UTF-8 are copied too.
+// and host ↔ guest (copy-in, copy-out). The destination is an already resolved host path; the
+// source is one too (hostSource: cp, mv, copy-in) or a guest node (copy-out: GuestFileReader's
+// nodes, so it reads either engine). Below them every node is reached by name with lstat and
+// opened never through a link, so a symlink is copied as a symlink (its target bytes verbatim)
+// and never followed, on either side. Names are handled as bytes, so names that are not UTF-8
+// are copied too.
 //
 // Two policies differ where an entry is in the way: `replace` (copy-in/out, as tar extracts)
 // unlinks whatever non-directory is there and creates the node afresh, and a directory replaces
@@ -10,6 +12,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf } from '../core/errors.js';
+import type { GuestFileHandle } from './guest-node.js';
 import {
   CREATE_FLAGS,
   type FsErrorWords,
@@ -23,9 +26,76 @@ import {
 
 const COPY_CHUNK = 1024 * 1024;
 
-export interface TreeCopy {
-  /** How a source / destination host path is named in messages. */
-  srcName(p: HostPath): string;
+/** What the copy needs of a source node's lstat (a host Stats is one). */
+export interface CopyStat {
+  mode: number;
+  uid: number;
+  gid: number;
+  atime: Date;
+  mtime: Date;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFile(): boolean;
+}
+
+/** Where a copy reads from, by node `N` (a host path, or a guest node). */
+export interface CopySource<N> {
+  /** A directory's entries, lstat'ed; one that vanished meanwhile is left out. */
+  list(dir: N): Promise<{ name: Buffer; node: N; st: CopyStat }[]>;
+  readlink(link: N): Promise<Buffer>;
+  /** A regular file opened as the node seen (never through a link); anything else refused. */
+  open(file: N): Promise<GuestFileHandle>;
+}
+
+/** Host paths as the source, by name with lstat and O_NOFOLLOW. */
+function hostSource(t: TreeCopy<HostPath>): CopySource<HostPath> {
+  const fail = (e: unknown, p: HostPath) => guestFsError(e, t.srcName(p), t.words);
+  return {
+    async list(dir) {
+      let names: Buffer[];
+      try {
+        names = await fsp.readdir(dir, { encoding: 'buffer' });
+      } catch (e) {
+        throw fail(e, dir);
+      }
+      const out: { name: Buffer; node: HostPath; st: CopyStat }[] = [];
+      for (const name of names) {
+        const node = joinHost(dir, name);
+        const st = await lstatOrUndefined(node, t.srcName(node), t.words);
+        if (st) out.push({ name, node, st });
+      }
+      return out;
+    },
+    async readlink(link) {
+      try {
+        return await fsp.readlink(link, { encoding: 'buffer' });
+      } catch (e) {
+        throw fail(e, link);
+      }
+    },
+    async open(file) {
+      let fh: FileHandle;
+      try {
+        fh = await fsp.open(file, READ_FLAGS);
+      } catch (e) {
+        throw fail(e, file);
+      }
+      try {
+        if (!(await fh.stat()).isFile()) throw new JootError('EINVAL', `${t.srcName(file)}: not a regular file`);
+      } catch (e) {
+        await fh.close().catch(() => undefined);
+        throw fail(e, file);
+      }
+      return fh;
+    },
+  };
+}
+
+export interface TreeCopy<N = HostPath> {
+  /** How a source node / destination host path is named in messages. */
+  srcName(p: N): string;
+  /** Where the source nodes are read (default: host paths). */
+  source?: CopySource<N>;
   dstName(p: HostPath): string;
   /** The words of host errors (guest copies and transfers say some differently). */
   words: FsErrorWords;
@@ -38,7 +108,7 @@ export interface TreeCopy {
   /** A device node, FIFO or socket in the source: throws (cp) or warns and skips (copy-out). */
   special(srcName: string): void;
   /** Stream one file's bytes (a progress bar); a plain chunked copy without it. */
-  copyBytes?(src: FileHandle, dst: FileHandle, size: number, srcName: string): Promise<void>;
+  copyBytes?(src: GuestFileHandle, dst: FileHandle, size: number, srcName: string): Promise<void>;
 }
 
 /**
@@ -46,14 +116,15 @@ export interface TreeCopy {
  * as links, files streamed, directories recursively. `writeThrough`: plain cp, where `dst` was
  * already resolved through guest links, and a non-file there is refused rather than replaced.
  */
-export async function copyNode(
-  src: HostPath,
-  st: Stats,
+export async function copyNode<N = HostPath>(
+  src: N,
+  st: CopyStat,
   dst: HostPath,
   dstSt: Stats | undefined,
-  t: TreeCopy,
+  t: TreeCopy<N>,
   writeThrough = false,
 ): Promise<void> {
+  const from = t.source ?? (hostSource(t as unknown as TreeCopy<HostPath>) as unknown as CopySource<N>);
   const dName = t.dstName(dst);
   const fail = (e: unknown, name: string) => guestFsError(e, name, t.words);
   const clear = async (): Promise<void> => {
@@ -80,18 +151,9 @@ export async function copyNode(
         throw fail(e, dName);
       }
     }
-    let names: Buffer[];
-    try {
-      names = await fsp.readdir(src, { encoding: 'buffer' });
-    } catch (e) {
-      throw fail(e, t.srcName(src));
-    }
-    for (const n of names) {
-      const s = joinHost(src, n);
-      const sst = await lstatOrUndefined(s, t.srcName(s), t.words);
-      if (!sst) continue;
-      const d = joinHost(dst, n);
-      await copyNode(s, sst, d, await lstatOrUndefined(d, t.dstName(d), t.words), t);
+    for (const c of await from.list(src)) {
+      const d = joinHost(dst, c.name);
+      await copyNode(c.node, c.st, d, await lstatOrUndefined(d, t.dstName(d), t.words), t);
     }
     try {
       // dst was lstat'ed (or made) as a directory just above: chmod/utimes reach it, not a link
@@ -109,12 +171,7 @@ export async function copyNode(
   }
 
   if (st.isSymbolicLink()) {
-    let target: Buffer;
-    try {
-      target = await fsp.readlink(src, { encoding: 'buffer' });
-    } catch (e) {
-      throw fail(e, t.srcName(src));
-    }
+    const target = await from.readlink(src);
     await clear();
     try {
       await fsp.symlink(target, dst);
@@ -140,15 +197,9 @@ export async function copyNode(
       await clear();
     }
   }
-  let sfh: FileHandle;
-  try {
-    sfh = await fsp.open(src, READ_FLAGS);
-  } catch (e) {
-    throw fail(e, t.srcName(src));
-  }
+  const sfh = await from.open(src);
   try {
     const sst = await sfh.stat();
-    if (!sst.isFile()) throw new JootError('EINVAL', `${t.srcName(src)}: not a regular file`);
     // a kept copy is a new file; cp writes into an existing one (its inode, owner and mode stay)
     if (t.keep) await clear();
     const dfh = await openDst(dst, t.keep ? CREATE_FLAGS : WRITE_FLAGS | fsc.O_TRUNC, t.keep ? 0o600 : st.mode & 0o777, dName, t);
@@ -171,7 +222,7 @@ export async function copyNode(
 }
 
 /** Open the destination file by name and check that a regular file was opened. */
-async function openDst(dst: HostPath, flags: number, mode: number, dName: string, t: TreeCopy): Promise<FileHandle> {
+async function openDst<N>(dst: HostPath, flags: number, mode: number, dName: string, t: TreeCopy<N>): Promise<FileHandle> {
   let fh: FileHandle;
   try {
     fh = await fsp.open(dst, flags, mode);
@@ -187,7 +238,7 @@ async function openDst(dst: HostPath, flags: number, mode: number, dName: string
   return fh;
 }
 
-async function copyChunks(src: FileHandle, dst: FileHandle): Promise<void> {
+async function copyChunks(src: GuestFileHandle, dst: FileHandle): Promise<void> {
   const buf = Buffer.allocUnsafe(COPY_CHUNK);
   for (;;) {
     const { bytesRead } = await src.read(buf, 0, buf.length, null);

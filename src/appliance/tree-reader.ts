@@ -1,12 +1,12 @@
 // The userspace engine's guest file reader: the same guest-rooted semantics and messages as
 // GuestReader (guest-reader.ts), over a GuestTree of in-process filesystem readers instead of
 // a host directory. Nothing is mounted and no host path exists, so the host-path half of the
-// interface (resolve, resolveParent) is refused: operations that walk trees by host path run
-// on the kernel engine until they read through this interface.
+// interface (resolve, resolveParent) is refused: the read-only operations walk trees through
+// the node half (node, children, openNode…), which reads the filesystem readers directly.
 import { JootError } from '../core/errors.js';
-import type { GuestTree, Located } from '../disk/fs/tree.js';
-import { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FsStat } from '../disk/fs/types.js';
-import type { GuestFileHandle, GuestFileReader, GuestFileWriter, GuestFiles } from './guest-files.js';
+import type { GuestTree, Located, TreeMount } from '../disk/fs/tree.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FsStat } from '../disk/fs/types.js';
+import type { GuestChild, GuestFileHandle, GuestFileReader, GuestFileWriter, GuestFiles, GuestNode, NodeStat } from './guest-files.js';
 import { checkGuestPath as checkPath } from './guest-path.js';
 import type { GuestStat } from './types.js';
 import { needsKernelEngine } from './userspace-engine.js';
@@ -37,6 +37,48 @@ export function toGuestStat(st: FsStat): GuestStat {
     nlink: st.nlink,
   };
 }
+
+/** glibc's makedev (the st_rdev encoding Node's stat shows). */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major >>> 0);
+  const mi = BigInt(minor >>> 0);
+  return ((ma & 0xfffn) << 8n) | ((ma & ~0xfffn) << 32n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n);
+}
+
+/** lstat as the kernel engine would show it: what the reader says, the rest as Linux fills it in. */
+export function nodeStatOf(st: FsStat, dev: bigint): NodeStat {
+  const t = st.mode & S_IFMT;
+  const device = t === S_IFCHR || t === S_IFBLK;
+  return {
+    dev,
+    ino: BigInt(st.ino),
+    mode: st.mode,
+    nlink: st.nlink,
+    uid: st.uid,
+    gid: st.gid,
+    rdev: device ? makedev(st.rdevMajor ?? 0, st.rdevMinor ?? 0) : 0n,
+    size: BigInt(st.size),
+    blksize: 4096n,
+    blocks: BigInt(st.blocks ?? Math.ceil(st.size / 512)),
+    atimeNs: st.atimeNs ?? st.mtimeNs,
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs ?? st.mtimeNs,
+  };
+}
+
+/** A node of the tree: the reader's node and its mount, behind the GuestNode face. */
+class TreeNode implements GuestNode {
+  constructor(
+    readonly owner: TreeGuestReader,
+    readonly at: Located,
+    readonly stat: NodeStat,
+  ) {}
+  get path(): string {
+    return this.at.path;
+  }
+}
+
+const childPath = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
 function checkCap(n: number, what: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new JootError('EINVAL', `${what} must be a non-negative integer`);
@@ -85,6 +127,9 @@ class TreeFileHandle implements GuestFileHandle {
 
 export class TreeGuestReader implements GuestFileReader {
   private readonly maxFileBytes: number;
+  /** st_dev of each mount: 1, 2, … in the order first seen */
+  private readonly devs = new WeakMap<TreeMount, bigint>();
+  private nextDev = 1n;
   constructor(
     private readonly tree: GuestTree,
     opts: { maxFileBytes?: number } = {},
@@ -195,6 +240,77 @@ export class TreeGuestReader implements GuestFileReader {
       throw e;
     }
   }
+
+  // ------------------------------------------------------------------ nodes
+
+  private devOf(m: TreeMount): bigint {
+    let d = this.devs.get(m);
+    if (d === undefined) {
+      d = this.nextDev++;
+      this.devs.set(m, d);
+    }
+    return d;
+  }
+
+  private wrapNode(at: Located): TreeNode {
+    return new TreeNode(this, at, nodeStatOf(at.stat, this.devOf(at.mount)));
+  }
+
+  private located(n: GuestNode): Located {
+    if (!(n instanceof TreeNode) || n.owner !== this) throw new JootError('EINVAL', `${n.path}: not a node of this guest`);
+    return n.at;
+  }
+
+  async node(guestPath: string, opts: { followLast?: boolean } = {}): Promise<GuestNode> {
+    return this.wrapNode(await this.locate(guestPath, opts));
+  }
+
+  /** A directory that is a mount point shows the mounted filesystem's root, as on a kernel mount. */
+  async children(dir: GuestNode): Promise<GuestChild[]> {
+    const at = this.located(dir);
+    if (!isType(at.stat, S_IFDIR)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    const entries = await this.tree.wrap(dir.path, () => at.mount.fs.readdir(at.node));
+    const named = entries.map((e) => ({ name: Buffer.from(e.name), e })).sort((a, b) => Buffer.compare(a.name, b.name));
+    const out: GuestChild[] = [];
+    for (const { name, e } of named) {
+      const path = childPath(at.path, e.name);
+      const mounted = this.tree.mountAt(path);
+      const mount = mounted ?? at.mount;
+      const node = mounted ? mounted.root : e.node;
+      const stat = await this.tree.wrap(path, () => mount.fs.stat(node));
+      out.push({ name, node: this.wrapNode({ mount, node, stat, path }) });
+    }
+    return out;
+  }
+
+  async readlinkNode(link: GuestNode): Promise<Buffer> {
+    const at = this.located(link);
+    if (!isType(at.stat, S_IFLNK)) throw new JootError('EINVAL', `${link.path}: not a symbolic link`, { guestPath: link.path });
+    return Buffer.from(await this.tree.wrap(link.path, () => at.mount.fs.readlink(at.node)));
+  }
+
+  async openNode(file: GuestNode): Promise<GuestFileHandle> {
+    const at = this.located(file);
+    if (isType(at.stat, S_IFDIR)) throw new JootError('EINVAL', `${file.path}: Is a directory`, { guestPath: file.path });
+    if (!isType(at.stat, S_IFREG)) throw new JootError('EINVAL', `${file.path}: not a regular file`, { guestPath: file.path });
+    return new TreeFileHandle(at, this.tree, file.path);
+  }
+
+  async attrs(nodes: readonly GuestNode[]): Promise<Map<string, Buffer>[]> {
+    const out: Map<string, Buffer>[] = [];
+    for (const n of nodes) {
+      const at = this.located(n);
+      out.push(await this.tree.wrap(n.path, () => at.mount.fs.listXattrs(at.node)));
+    }
+    return out;
+  }
+
+  /** Nothing of this guest is on the host. */
+  holdsHostDir(): boolean {
+    return false;
+  }
+
+  // ------------------------------------------------------------------ host paths
 
   async resolve(guestPath: string): Promise<string> {
     checkPath(guestPath);

@@ -1,10 +1,10 @@
 // Reading helpers for jfish's file commands that need more than GuestFileReader offers: streaming
 // reads (head, tail, checksum: no size cap), full stat records, ls -la listings, find. Every
-// path is resolved inside the guest by GuestFileReader first; what is then opened or lstat'ed on
-// the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
-// messages name guest paths only.
-import type { GuestFileHandle, GuestFileReader } from '../appliance/guest-files.js';
-import { promises as fsp, type BigIntStats } from 'node:fs';
+// path is resolved inside the guest by GuestFileReader first; trees are then walked by its nodes
+// (children are lstat'ed, never followed), so the same code reads both engines. Error messages
+// name guest paths only.
+import type { GuestFileHandle, GuestFileReader, GuestNode, NodeStat } from '../appliance/guest-files.js';
+import { isDirNode, isLinkNode, nodeType } from '../appliance/guest-files.js';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError } from '../core/errors.js';
 import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
@@ -119,32 +119,22 @@ export async function checksum(reader: GuestFileReader, type: string, guestPath:
   return hash.digest('hex');
 }
 
-/** The host node a guest path names (follow: a final symlink followed inside the guest). */
-async function hostStat(reader: GuestFileReader, guestPath: string, follow: boolean): Promise<BigIntStats> {
-  const host = await reader.resolve(guestPath, { followLast: follow });
-  try {
-    return await fsp.lstat(host, { bigint: true });
-  } catch (e) {
-    throw fsError(e, guestPath);
-  }
-}
-
 /** A file's size in bytes (a final symlink followed inside the guest), exact at any size. */
 export async function guestFileSize(reader: GuestFileReader, guestPath: string): Promise<bigint> {
-  return (await hostStat(reader, guestPath, true)).size;
+  return (await reader.node(guestPath)).stat.size;
 }
 
 /** guestfish's stat / lstat struct, its fields in guestfish's order. */
 export async function statRecord(reader: GuestFileReader, guestPath: string, follow: boolean): Promise<StructFields> {
-  const st = await hostStat(reader, guestPath, follow);
+  const st = (await reader.node(guestPath, { followLast: follow })).stat;
   const sec = (ns: bigint) => String(ns / 1_000_000_000n);
   const fields: [string, bigint | string][] = [
     ['dev', st.dev],
     ['ino', st.ino],
-    ['mode', st.mode],
-    ['nlink', st.nlink],
-    ['uid', st.uid],
-    ['gid', st.gid],
+    ['mode', BigInt(st.mode)],
+    ['nlink', BigInt(st.nlink)],
+    ['uid', BigInt(st.uid)],
+    ['gid', BigInt(st.gid)],
     ['rdev', st.rdev],
     ['size', st.size],
     ['blksize', st.blksize],
@@ -158,12 +148,7 @@ export async function statRecord(reader: GuestFileReader, guestPath: string, fol
 
 /** The canonical guest path (every symlink resolved inside the guest). */
 export async function guestRealpath(reader: GuestFileReader, guestPath: string): Promise<string> {
-  const root = await reader.resolve('/');
-  const host = await reader.resolve(guestPath);
-  if (host === root) return '/';
-  const prefix = root === '/' ? '' : root;
-  if (!host.startsWith(`${prefix}/`)) throw new JootError('EINVAL', `${guestPath}: resolves outside the guest`);
-  return host.slice(prefix.length);
+  return (await reader.node(guestPath)).path;
 }
 
 function byBytes(a: string, b: string): number {
@@ -172,45 +157,33 @@ function byBytes(a: string, b: string): number {
 
 /** guestfish find: every path below dir, relative to it, sorted; symlinks are not followed. */
 export async function findAll(reader: GuestFileReader, dir: string): Promise<string[]> {
-  const host = await reader.resolve(dir);
-  try {
-    if (!(await fsp.lstat(host)).isDirectory()) throw new JootError('EINVAL', `${dir}: Not a directory`);
-  } catch (e) {
-    throw fsError(e, dir);
-  }
+  const top = await reader.node(dir);
+  if (!isDirNode(top.stat)) throw new JootError('EINVAL', `${dir}: Not a directory`);
   const out: string[] = [];
-  const walk = async (hostDir: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await fsp.readdir(hostDir, { withFileTypes: true });
-    } catch (e) {
-      throw fsError(e, rel ? `${dir.replace(/\/+$/, '')}/${rel}` : dir);
-    }
-    for (const ent of entries) {
-      const r = rel ? `${rel}/${ent.name}` : ent.name;
+  const walk = async (d: GuestNode, rel: string): Promise<void> => {
+    for (const c of await reader.children(d)) {
+      const r = rel ? `${rel}/${c.name.toString('utf8')}` : c.name.toString('utf8');
       out.push(r);
-      if (ent.isDirectory()) await walk(`${hostDir}/${ent.name}`, r);
+      if (isDirNode(c.node.stat)) await walk(c.node, r);
     }
   };
-  await walk(host, '');
+  await walk(top, '');
   return out.sort(byBytes);
 }
 
-function modeString(st: BigIntStats): string {
-  const m = Number(st.mode);
-  const type = st.isDirectory()
-    ? 'd'
-    : st.isSymbolicLink()
-      ? 'l'
-      : st.isCharacterDevice()
-        ? 'c'
-        : st.isBlockDevice()
-          ? 'b'
-          : st.isFIFO()
-            ? 'p'
-            : st.isSocket()
-              ? 's'
-              : '-';
+/** ls's letter for each file type. */
+const TYPE_LETTER: Record<number, string> = {
+  0o040000: 'd',
+  0o120000: 'l',
+  0o020000: 'c',
+  0o060000: 'b',
+  0o010000: 'p',
+  0o140000: 's',
+};
+
+function modeString(st: NodeStat): string {
+  const m = st.mode;
+  const type = TYPE_LETTER[nodeType(st)] ?? '-';
   const bit = (mask: number, c: string) => (m & mask ? c : '-');
   const exec = (x: number, special: number, set: string) => (m & special ? (m & x ? set : set.toUpperCase()) : m & x ? 'x' : '-');
   return (
@@ -240,41 +213,35 @@ function lsDate(mtimeMs: number, now: number): string {
 
 /** guestfish ll: `ls -la DIR` as run in the appliance (numeric owners except root). */
 export async function longListing(reader: GuestFileReader, dir: string, now = Date.now()): Promise<string[]> {
-  const host = await reader.resolve(dir);
-  const root = await reader.resolve('/');
-  let names: string[];
-  try {
-    const st = await fsp.lstat(host);
-    if (!st.isDirectory()) throw new JootError('EINVAL', `${dir}: Not a directory`);
-    names = await fsp.readdir(host);
-  } catch (e) {
-    throw fsError(e, dir);
-  }
-  const parentHost = host === root ? host : host.slice(0, host.lastIndexOf('/')) || '/';
-  const entries: { name: string; host: string }[] = [
-    { name: '.', host },
-    { name: '..', host: parentHost },
-    ...names.sort(byBytes).map((name) => ({ name, host: `${host}/${name}` })),
+  const top = await reader.node(dir);
+  if (!isDirNode(top.stat)) throw new JootError('EINVAL', `${dir}: Not a directory`);
+  const children = await reader.children(top);
+  const parent = top.path === '/' ? top : await reader.node(top.path.slice(0, top.path.lastIndexOf('/')) || '/', { followLast: false });
+  const entries: { name: string; node: GuestNode }[] = [
+    { name: '.', node: top },
+    { name: '..', node: parent },
+    ...children.map((c) => ({ name: c.name.toString('utf8'), node: c.node })),
   ];
   const rows: { cols: string[]; name: string }[] = [];
   let blocks = 0n;
   for (const e of entries) {
-    let st: BigIntStats; // sizes exact beyond 2^53
-    try {
-      st = await fsp.lstat(e.host, { bigint: true });
-    } catch (err) {
-      throw fsError(err, e.name === '.' || e.name === '..' ? dir : `${dir.replace(/\/+$/, '')}/${e.name}`);
-    }
+    const st = e.node.stat; // sizes exact beyond 2^53
     blocks += st.blocks;
-    const who = (id: bigint) => (id === 0n ? 'root' : String(id));
+    const who = (id: number) => (id === 0 ? 'root' : String(id));
     const rdev = Number(st.rdev);
+    const t = nodeType(st);
     const size =
-      st.isCharacterDevice() || st.isBlockDevice()
-        ? `${Math.floor(rdev / 256) & 0xfff}, ${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`
-        : String(st.size);
+      t === 0o020000 || t === 0o060000 ? `${Math.floor(rdev / 256) & 0xfff}, ${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}` : String(st.size);
     let name = e.name;
-    if (st.isSymbolicLink()) name += ` -> ${await fsp.readlink(e.host).catch(() => '?')}`;
-    rows.push({ cols: [modeString(st), String(st.nlink), who(st.uid), who(st.gid), size, lsDate(Number(st.mtimeMs), now)], name });
+    if (isLinkNode(st))
+      name += ` -> ${await reader.readlinkNode(e.node).then(
+        (b) => b.toString('utf8'),
+        () => '?',
+      )}`;
+    rows.push({
+      cols: [modeString(st), String(st.nlink), who(st.uid), who(st.gid), size, lsDate(Number(st.mtimeNs / 1_000_000n), now)],
+      name,
+    });
   }
   const width = (i: number) => Math.max(...rows.map((r) => r.cols[i]!.length));
   const w = [0, 1, 2, 3, 4].map(width);

@@ -3,8 +3,9 @@
 //
 // Guest side: every guest path is resolved inside the guest (GuestFileReader / GuestFileWriter), so an
 // absolute or `..` link in the guest never leads out of it; writes start with GuestFileWriter
-// (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. Below a
-// resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
+// (hostPathForCreate / hostPathForWrite), which also refuses a read-only session. copy-out reads
+// the guest by GuestFileReader's nodes (so it works on both engines), copy-in by host paths (the
+// kernel engine's). Below a resolved directory, trees are walked and created by name with lstat, O_NOFOLLOW and O_EXCL:
 // a symlink is copied as a symlink (its target text verbatim), never followed, on BOTH sides,
 // and an existing destination entry that is in the way (a file, a link, a hard link to some
 // other file) is unlinked and recreated, never written through, as tar does when extracting.
@@ -16,7 +17,10 @@
 //
 // Limitation (as GuestFileReader/GuestFileWriter): only the last component of each operation is
 // race-free; the guest is offline and joot its only writer.
-import type { GuestFileHandle, GuestFileReader, GuestFileWriter } from '../appliance/guest-files.js';
+import type { GuestFileHandle, GuestFileReader, GuestFileWriter, GuestNode, NodeStat } from '../appliance/guest-files.js';
+import { isDirNode, nodeType } from '../appliance/guest-files.js';
+import { msOf } from '../appliance/tree-reader.js';
+import { S_IFDIR, S_IFLNK, S_IFREG } from '../disk/fs/types.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,7 +34,7 @@ import {
   TRANSFER_WORDS,
   WRITE_FLAGS,
 } from '../appliance/guest-path.js';
-import { copyNode, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
+import { copyNode, type CopySource, type CopyStat, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
 import type { Writer } from '../core/output.js';
 import { openGuestFile } from './file-ops.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -259,15 +263,17 @@ export async function download(s: TransferSession, guestPath: string, local: str
 // ------------------------------------------------------------------ trees
 
 /** How copy-in and copy-out copy trees (tree-copy.ts): as tar extracts, entries in the way replaced. */
-function transferCopy(
+function transferCopy<N>(
   label: string,
-  srcName: (p: HostPath) => string,
+  srcName: (p: N) => string,
   dstName: (p: HostPath) => string,
   modeMask: number,
   io: TransferIo,
-): TreeCopy {
+  source?: CopySource<N>,
+): TreeCopy<N> {
   return {
     srcName,
+    source,
     dstName,
     words: TRANSFER_WORDS,
     replace: true,
@@ -280,8 +286,32 @@ function transferCopy(
 }
 
 /** Copy `src` (lstat `st`) to `dst` by name, whatever is there now. */
-async function copyTo(src: Buffer, st: Stats, dst: Buffer, t: TreeCopy): Promise<void> {
+async function copyTo<N>(src: N, st: CopyStat, dst: Buffer, t: TreeCopy<N>): Promise<void> {
   await copyNode(src, st, dst, await lstatOrUndefined(dst, t.dstName(dst)), t);
+}
+
+/** A guest node's lstat as the copy wants it (Dates as Node's Stats round them). */
+function copyStat(st: NodeStat): CopyStat {
+  const t = nodeType(st);
+  return {
+    mode: st.mode,
+    uid: st.uid,
+    gid: st.gid,
+    atime: new Date(Math.round(msOf(st.atimeNs))),
+    mtime: new Date(Math.round(msOf(st.mtimeNs))),
+    isDirectory: () => t === S_IFDIR,
+    isSymbolicLink: () => t === S_IFLNK,
+    isFile: () => t === S_IFREG,
+  };
+}
+
+/** The guest's nodes as a copy's source (copy-out), on either engine. */
+function guestSource(reader: GuestFileReader): CopySource<GuestNode> {
+  return {
+    list: async (dir) => (await reader.children(dir)).map((c) => ({ name: c.name, node: c.node, st: copyStat(c.node.stat) })),
+    readlink: (link) => reader.readlinkNode(link),
+    open: (file) => reader.openNode(file),
+  };
 }
 
 const asRoot = (): boolean => process.getuid?.() === 0;
@@ -304,7 +334,7 @@ export async function copyIn(s: TransferSession, locals: readonly string[], remo
   if (!(await s.reader.isDir(remoteDir))) throw new JootError('EINVAL', `${remoteDir}: Not a directory`);
   const root = await s.reader.resolve('/');
   const dirHost = await s.reader.resolve(remoteDir);
-  const t = transferCopy(
+  const t = transferCopy<HostPath>(
     'copy-in',
     (p) => p.toString(),
     (p) => guestName(root, p),
@@ -343,35 +373,24 @@ export async function copyOut(s: TransferSession, remotes: readonly string[], lo
     throw transferError(e, localDir);
   }
   const dirReal = await fsp.realpath(dirAbs).catch(() => dirAbs);
-  const root = await s.reader.resolve('/');
-  const t = transferCopy(
+  const t = transferCopy<GuestNode>(
     'copy-out',
-    (p) => guestName(root, p),
+    (n) => n.path,
     (p) => p.toString(),
     0o1777,
     io,
+    guestSource(s.reader),
   );
   for (const remote of remotes) {
     const last = remote.replace(/\/+$/, '').split('/').pop() ?? '';
-    const host = await s.reader.resolve(remote, { followLast: last === '' || last === '.' || last === '..' });
-    const st = await lstatOrUndefined(host, remote);
-    if (!st) throw new JootError('ENOENT', `${remote}: No such file or directory`);
-    if (st.isDirectory() && within(dirReal, host)) throw new JootError('EINVAL', `${remote}: cannot copy a directory into itself`);
-    if (host === root) {
+    const n = await s.reader.node(remote, { followLast: last === '' || last === '.' || last === '..' });
+    if (isDirNode(n.stat) && s.reader.holdsHostDir(n, dirReal))
+      throw new JootError('EINVAL', `${remote}: cannot copy a directory into itself`);
+    if (n.path === '/') {
       // copy-out / DIR: the root's entries go straight into DIR (DIR itself is left as it is)
-      let names: Buffer[];
-      try {
-        names = await fsp.readdir(host, { encoding: 'buffer' });
-      } catch (e) {
-        throw transferError(e, remote);
-      }
-      for (const n of names) {
-        const c = joinB(Buffer.from(host), n);
-        const cst = await lstatOrUndefined(c, guestName(root, c));
-        if (cst) await copyTo(c, cst, joinB(Buffer.from(dirAbs), n), t);
-      }
+      for (const c of await s.reader.children(n)) await copyTo(c.node, copyStat(c.node.stat), joinB(Buffer.from(dirAbs), c.name), t);
       continue;
     }
-    await copyTo(Buffer.from(host), st, joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(host))), t);
+    await copyTo(n, copyStat(n.stat), joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(n.path))), t);
   }
 }

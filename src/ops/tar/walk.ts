@@ -1,22 +1,23 @@
 // tar-out's side of the guest: walk a guest directory and add every node to a TarWriter.
-// The directory itself is resolved inside the guest (GuestFileReader); below it every node is
-// taken by name with lstat and never followed: a symlink becomes a symlink member (target
-// text verbatim), a regular file is opened O_NOFOLLOW and checked to be the node lstat saw.
-// So neither a guest link nor a race can make us read a host file. Hard links are found
+// The directory itself is resolved inside the guest (GuestFileReader.node); below it every node
+// comes from GuestFileReader.children, lstat'ed and never followed: a symlink becomes a symlink
+// member (target text verbatim), a regular file is opened as the node seen (on the kernel
+// engine O_NOFOLLOW and checked to be the node lstat saw), so neither a guest link nor a race
+// can make us read a host file. The same walk reads both engines. Hard links are found
 // by device and inode; member names are `./…` as `tar -C DIR -cf - .` writes them.
-import type { GuestFileReader } from '../../appliance/guest-files.js';
-import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import type { GuestFileHandle, GuestFileReader, GuestNode, NodeStat } from '../../appliance/guest-files.js';
+import { isDirNode, isLinkNode, nodeType } from '../../appliance/guest-files.js';
+import { msOf } from '../../appliance/tree-reader.js';
 import { JootError } from '../../core/errors.js';
+import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from '../../disk/fs/types.js';
 import { transferError } from '../transfer-ops.js';
 import { escapeGlobChar } from '../guest-glob.js';
 import { Progress, type ProgressStream } from '../progress.js';
 import { T, type TarHeader } from './header.js';
 import type { Owners } from './owners.js';
 import type { TarWriter } from './writer.js';
-import { anyAttrs, attrsToPax, readAttrs, type AttrOptions } from './xattrs.js';
+import { anyAttrs, attrsToPax, type AttrOptions } from './xattrs.js';
 
-const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | (fsc.O_NOCTTY ?? 0);
 const CHUNK = 1024 * 1024;
 
 export interface PackOptions {
@@ -76,7 +77,7 @@ function devParts(rdev: number): [number, number] {
   return [((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0), (lo & 0xff) | ((lo >>> 12) & 0xfff00)];
 }
 
-async function* fileChunks(fh: FileHandle, size: number, progress: Progress, display: string): AsyncGenerator<Buffer> {
+async function* fileChunks(fh: GuestFileHandle, size: number, progress: Progress, display: string): AsyncGenerator<Buffer> {
   let left = size;
   try {
     while (left > 0) {
@@ -97,8 +98,12 @@ async function* fileChunks(fh: FileHandle, size: number, progress: Progress, dis
   }
 }
 
+/** Stats.mtimeMs of a kernel lstat (Node adds seconds and nanoseconds as doubles), whole seconds as tar stores them. */
+const mtimeSeconds = (st: NodeStat): number => Math.floor(msOf(st.mtimeNs) / 1000);
+
 export async function packGuestDir(reader: GuestFileReader, guestDir: string, tar: TarWriter, opts: PackOptions): Promise<void> {
-  const top = await reader.resolve(guestDir); // the directory itself: links followed, inside the guest
+  const top = await reader.node(guestDir); // the directory itself: links followed, inside the guest
+  if (!isDirNode(top.stat)) throw new JootError('EINVAL', `${guestDir}: Not a directory`);
   const guestTop = guestDir.replace(/\/+$/, '') || '/';
   const patterns = opts.excludes.map(globToRegExp);
   const links = new Map<string, Buffer>();
@@ -109,39 +114,15 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
       .replace(/\/$/, '');
     return rel === '' ? guestTop : `${guestTop === '/' ? '' : guestTop}/${rel}`;
   };
-  const lstat = async (host: Buffer | string, member: Buffer): Promise<Stats | undefined> => {
-    try {
-      return await fsp.lstat(host);
-    } catch (e) {
-      const err = transferError(e, display(member));
-      if (err.code === 'ENOENT') return undefined; // vanished while we walked
-      throw err;
-    }
-  };
-
-  const topSt = await lstat(top, Buffer.from('.'));
-  if (!topSt) throw new JootError('ENOENT', `${guestDir}: No such file or directory`);
-  if (!topSt.isDirectory()) throw new JootError('EINVAL', `${guestDir}: Not a directory`);
 
   const attrOpts = anyAttrs(opts.attrs) ? opts.attrs : undefined;
-  /** Attributes of host paths (one getfattr per directory), keyed by latin1 host path. */
-  const attrsOf = async (hosts: readonly Buffer[], members: readonly Buffer[]): Promise<Map<string, Map<string, Buffer>>> => {
-    if (!attrOpts || hosts.length === 0) return new Map();
-    const byHost = new Map(hosts.map((h, i) => [h.toString('latin1'), members[i]!]));
-    const shown = (p: Buffer): string => display(byHost.get(p.toString('latin1')) ?? p);
-    const hostText = new Map(hosts.map((h, i) => [h.toString('utf8'), display(members[i]!)]));
-    const warn = (m: string): void => {
-      const c = m.indexOf(': ');
-      opts.warn(c !== -1 && hostText.has(m.slice(0, c)) ? `${hostText.get(m.slice(0, c))}${m.slice(c)}` : m);
-    };
-    return readAttrs(hosts, warn, shown);
-  };
-  let attrMap = new Map<string, Map<string, Buffer>>();
-  const paxFor = (host: Buffer, member: Buffer, st: Stats): [string, Buffer][] | undefined => {
-    const a = attrOpts && attrMap.get(host.toString('latin1'));
-    if (!a || a.size === 0) return undefined;
+  /** Attributes of one directory's nodes at once (one getfattr on the kernel engine). */
+  const attrsOf = async (nodes: readonly GuestNode[]): Promise<Map<string, Buffer>[]> =>
+    attrOpts && nodes.length ? reader.attrs(nodes, opts.warn) : [];
+  const paxFor = (a: Map<string, Buffer> | undefined, member: Buffer, st: NodeStat): [string, Buffer][] | undefined => {
+    if (!attrOpts || !a || a.size === 0) return undefined;
     try {
-      const recs = attrsToPax(a, st.mode & 0o7777, st.isDirectory(), st.isSymbolicLink(), attrOpts, opts.owners);
+      const recs = attrsToPax(a, st.mode & 0o7777, isDirNode(st), isLinkNode(st), attrOpts, opts.owners);
       return recs.length ? recs : undefined;
     } catch (e) {
       opts.warn(`${display(member)}: ${e instanceof Error ? e.message : String(e)}: not archived`);
@@ -149,14 +130,14 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
     }
   };
 
-  const header = (member: Buffer, st: Stats, type: string, extra: Partial<TarHeader> = {}): TarHeader => ({
+  const header = (member: Buffer, st: NodeStat, type: string, extra: Partial<TarHeader> = {}): TarHeader => ({
     name: member,
     type,
     mode: st.mode & 0o7777,
     uid: st.uid,
     gid: st.gid,
     size: 0,
-    mtime: Math.floor(st.mtimeMs / 1000),
+    mtime: mtimeSeconds(st),
     linkname: Buffer.alloc(0),
     uname: opts.owners.user(st.uid),
     gname: opts.owners.group(st.gid),
@@ -165,40 +146,26 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
     ...extra,
   });
 
-  const visit = async (host: Buffer, member: Buffer, st: Stats): Promise<void> => {
+  const visit = async (node: GuestNode, member: Buffer, attrs: Map<string, Buffer> | undefined): Promise<void> => {
     if (opts.stopped?.()) return;
-    if (st.isDirectory()) {
-      await tar.add(header(Buffer.concat([member, Buffer.from('/')]), st, T.dir, { extraPax: paxFor(host, member, st) }));
-      let names: Buffer[];
-      try {
-        names = await fsp.readdir(host, { encoding: 'buffer' });
-      } catch (e) {
-        throw transferError(e, display(member));
+    const st = node.stat;
+    const t = nodeType(st);
+    if (t === S_IFDIR) {
+      await tar.add(header(Buffer.concat([member, Buffer.from('/')]), st, T.dir, { extraPax: paxFor(attrs, member, st) }));
+      const children: [GuestNode, Buffer][] = [];
+      for (const c of await reader.children(node)) {
+        const childMember = join(member, c.name);
+        if (!excluded(childMember, patterns)) children.push([c.node, childMember]);
       }
-      names.sort(Buffer.compare);
-      const children: [Buffer, Buffer, Stats][] = [];
-      for (const n of names) {
-        const childMember = join(member, n);
-        if (excluded(childMember, patterns)) continue;
-        const childHost = join(host, n);
-        const cst = await lstat(childHost, childMember);
-        if (cst) children.push([childHost, childMember, cst]);
-      }
-      // one getfattr for the whole directory (sockets are skipped, so not asked about)
-      const asked = children.filter(([, , c]) => !c.isSocket());
-      const got = await attrsOf(
-        asked.map(([h]) => h),
-        asked.map(([, m]) => m),
-      );
-      for (const [childHost, childMember, cst] of children) {
-        attrMap = got;
-        await visit(childHost, childMember, cst);
-      }
+      // one attribute read for the whole directory (sockets are skipped, so not asked about)
+      const asked = children.filter(([n]) => nodeType(n.stat) !== S_IFSOCK);
+      const got = await attrsOf(asked.map(([n]) => n));
+      const attrsByNode = new Map(asked.map(([n], i) => [n, got[i]]));
+      for (const [n, childMember] of children) await visit(n, childMember, attrsByNode.get(n));
       return;
     }
     if (st.nlink > 1) {
-      const big = await fsp.lstat(host, { bigint: true }).catch(() => undefined);
-      const key = big ? `${big.dev}:${big.ino}` : `${st.dev}:${st.ino}`;
+      const key = `${st.dev}:${st.ino}`;
       const first = links.get(key);
       if (first) {
         await tar.add(header(member, st, T.hardlink, { linkname: first }));
@@ -206,45 +173,35 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
       }
       links.set(key, member);
     }
-    if (st.isSymbolicLink()) {
-      let target: Buffer;
-      try {
-        target = await fsp.readlink(host, { encoding: 'buffer' });
-      } catch (e) {
+    if (t === S_IFLNK) {
+      const target = await reader.readlinkNode(node).catch((e: unknown) => {
         throw transferError(e, display(member));
-      }
-      await tar.add(header(member, st, T.symlink, { linkname: target, extraPax: paxFor(host, member, st) }));
+      });
+      await tar.add(header(member, st, T.symlink, { linkname: target, extraPax: paxFor(attrs, member, st) }));
       return;
     }
-    if (st.isCharacterDevice() || st.isBlockDevice()) {
-      const [devmajor, devminor] = devParts(st.rdev);
-      await tar.add(
-        header(member, st, st.isCharacterDevice() ? T.char : T.block, { devmajor, devminor, extraPax: paxFor(host, member, st) }),
-      );
+    if (t === S_IFCHR || t === S_IFBLK) {
+      const [devmajor, devminor] = devParts(Number(st.rdev));
+      await tar.add(header(member, st, t === S_IFCHR ? T.char : T.block, { devmajor, devminor, extraPax: paxFor(attrs, member, st) }));
       return;
     }
-    if (st.isFIFO()) {
-      await tar.add(header(member, st, T.fifo, { extraPax: paxFor(host, member, st) }));
+    if (t === S_IFIFO) {
+      await tar.add(header(member, st, T.fifo, { extraPax: paxFor(attrs, member, st) }));
       return;
     }
-    if (!st.isFile()) {
+    if (t !== S_IFREG) {
       opts.warn(`${display(member)}: socket ignored`);
       return;
     }
-    let fh: FileHandle;
-    try {
-      fh = await fsp.open(host, READ_FLAGS);
-    } catch (e) {
+    const fh = await reader.openNode(node).catch((e: unknown) => {
       throw transferError(e, display(member));
-    }
+    });
     try {
-      const fst = await fh.stat();
-      if (!fst.isFile() || fst.ino !== st.ino || fst.dev !== st.dev)
-        throw new JootError('EIO', `${display(member)}: changed while it was read`);
-      const progress = new Progress(`tar-out ${display(member)}`, fst.size, opts.stderr);
+      const size = (await fh.stat()).size;
+      const progress = new Progress(`tar-out ${display(member)}`, size, opts.stderr);
       await tar.add(
-        header(member, fst, T.file, { size: fst.size, extraPax: paxFor(host, member, fst) }),
-        fileChunks(fh, fst.size, progress, display(member)),
+        header(member, st, T.file, { size, extraPax: paxFor(attrs, member, st) }),
+        fileChunks(fh, size, progress, display(member)),
         (missing) => opts.warn(`${display(member)}: File shrank by ${missing} bytes; padding with zeros`),
       );
     } finally {
@@ -252,6 +209,6 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
     }
   };
 
-  attrMap = await attrsOf([Buffer.from(top)], [Buffer.from('.')]);
-  await visit(Buffer.from(top), Buffer.from('.'), topSt);
+  const [topAttrs] = await attrsOf([top]);
+  await visit(top, Buffer.from('.'), topAttrs);
 }
