@@ -2,12 +2,13 @@
 // each in its own folder. A type no module reads is a one-line EUNSUPPORTED.
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
+import { iso9660Module } from './iso9660/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [iso9660Module];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
