@@ -109,8 +109,11 @@ export async function parseRock(su: Buffer, skip: number, blockSize: number, rea
             nameCut = true;
             break;
           }
-          name.push(e.subarray(5));
-          nameLen += len - 5;
+          // a NUL ends the name there (the kernel copies up to it)
+          const nul = e.indexOf(0, 5);
+          const part = nul < 0 ? e.subarray(5) : e.subarray(5, nul);
+          name.push(part);
+          nameLen += part.length;
           break;
         }
         case 'RE':
