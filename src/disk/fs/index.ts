@@ -3,12 +3,13 @@
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
 import { iso9660Module } from './iso9660/index.js';
+import { squashfsModule } from './squashfs/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [iso9660Module];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [iso9660Module, squashfsModule];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
