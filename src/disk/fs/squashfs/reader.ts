@@ -16,7 +16,7 @@ interface SqNode extends FsNode {
   /** directories: listing position and size */
   readonly dir?: { block: number; offset: number; size: number };
   /** regular files */
-  readonly file?: { start: number; sizes: number[]; fragment: number; fragOffset: number };
+  readonly file?: { start: number; sizes: number[]; fragment: number; fragOffset: number; offsets?: number[] };
   readonly symlink?: Buffer;
   readonly xattr: number;
 }
@@ -371,8 +371,16 @@ export class SquashfsReader implements FileSystemReader {
 
   /** Data block `i` of a file (uncompressed, `want` bytes). */
   private async dataBlock(f: NonNullable<SqNode['file']>, i: number, want: number): Promise<Buffer> {
-    let pos = f.start;
-    for (let j = 0; j < i; j++) pos += f.sizes[j]! & ~UNCOMPRESSED_BLOCK;
+    // where each block starts: the sum of the stored sizes before it (computed once per file)
+    if (!f.offsets) {
+      f.offsets = [];
+      let at = f.start;
+      for (const v of f.sizes) {
+        f.offsets.push(at);
+        at += v & ~UNCOMPRESSED_BLOCK;
+      }
+    }
+    const pos = f.offsets[i]!;
     const v = f.sizes[i]!;
     const size = v & ~UNCOMPRESSED_BLOCK;
     if (size === 0) return Buffer.alloc(want); // a hole
