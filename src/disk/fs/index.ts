@@ -7,13 +7,24 @@ import { exfatModule } from './exfat/index.js';
 import { extModule } from './ext/index.js';
 import { fatModule } from './fat/index.js';
 import { ntfsModule } from './ntfs/index.js';
+import { iso9660Module } from './iso9660/index.js';
+import { squashfsModule } from './squashfs/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
 import { xfsModule } from './xfs/index.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [extModule, xfsModule, btrfsModule, fatModule, exfatModule, ntfsModule];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [
+  extModule,
+  xfsModule,
+  btrfsModule,
+  fatModule,
+  exfatModule,
+  ntfsModule,
+  iso9660Module,
+  squashfsModule,
+];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {
