@@ -29,9 +29,9 @@ export interface DriveOptions {
 
 export interface SessionOptions {
   /**
-   * 'kernel' attaches and mounts (root); 'userspace' reads the disks in-process (no root,
-   * device-level answers only for now). Default: $JOOT_ENGINE, else kernel for root and
-   * userspace for everyone else.
+   * 'kernel' attaches and mounts (root); 'userspace' reads the disks and their filesystems
+   * in-process (no root; read-only). Default: $JOOT_ENGINE, else kernel for root and userspace
+   * for everyone else (the tools ask for userspace for read-only work).
    */
   engine?: 'kernel' | 'userspace';
   /**

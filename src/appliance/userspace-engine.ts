@@ -1,8 +1,9 @@
 // The Session's userspace engine: the disks read in-process through src/disk (no root, no
 // loop device, no kernel parser), answering the device-level questions in the same shapes as
 // the kernel engine (stages/), so a differential test can compare the two field by field.
-// Mounting and changing the disks stay the kernel engine's: asked of this engine they fail
-// with one line saying so.
+// Its filesystems are read by the readers of src/disk/fs (one per device, opened when first
+// mounted); changing the disks stays the kernel engine's: asked of this engine it fails with
+// one line saying so.
 import { JootError } from '../core/errors.js';
 import type { ByteSource } from '../disk/source.js';
 import { moduleFor, openFilesystem } from '../disk/fs/index.js';
