@@ -417,6 +417,7 @@ export class Session implements AsyncDisposable {
           size: (name) => us.size(name),
           blkid: (name) => us.blkid(name),
           usage: (name) => tm.usage(name),
+          btrfsSubvolumes: (dir) => tm.btrfsSubvolumes(dir),
         },
       target: async (name, opts) => {
         if (us) throw needsKernelEngine(`changing ${name}`);

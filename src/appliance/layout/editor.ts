@@ -33,6 +33,8 @@ export interface LayoutAccess {
     blkid(name: string): Promise<[string, string][]>;
     /** df of a mounted filesystem, from its reader */
     usage(name: string): Promise<fsa.FilesystemUsage>;
+    /** the subvolumes of the btrfs mounted at a guest directory, from its reader */
+    btrfsSubvolumes(guestDir: string): Promise<{ id: number; topLevel: number; path: string }[]>;
   };
   /** host devices LVM may look at: the session's disks and partitions */
   lvmScope(): string[];
@@ -365,6 +367,7 @@ export class LayoutEditor {
   /** btrfs subvolumes of the filesystem mounted at a guest directory: id, top level, path. */
   async btrfsSubvolumeList(guestDir: string): Promise<{ id: number; topLevel: number; path: string }[]> {
     return this.access.guard(async () => {
+      if (this.access.userspace) return this.access.userspace.btrfsSubvolumes(guestDir);
       const host = await this.access.hostPathOf(guestDir);
       const r = await run('btrfs', ['subvolume', 'list', host], { allowFailure: true });
       if (r.exitCode !== 0)

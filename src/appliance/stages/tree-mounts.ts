@@ -98,6 +98,16 @@ export class TreeMounts {
     });
   }
 
+  /** btrfs subvolume list of the btrfs a guest directory is on, by id, as its reader tells it. */
+  async btrfsSubvolumes(guestDir: string): Promise<{ id: number; topLevel: number; path: string }[]> {
+    const at = await this.tree.locate(guestDir, true);
+    if (at.mount.fs.type !== 'btrfs' || !at.mount.fs.subvolumes) {
+      throw new JootError('ECMD', `btrfs subvolume list ${guestDir}: not a btrfs filesystem: ${guestDir}`);
+    }
+    const subs = await at.mount.fs.subvolumes();
+    return subs.map((v) => ({ id: v.id, topLevel: v.parentId, path: v.path })).sort((a, b) => a.id - b.id);
+  }
+
   /** df of a mounted filesystem, as its reader tells it. */
   async usage(name: string): Promise<FilesystemUsage> {
     const key = normalizeDevice(name);

@@ -170,7 +170,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
     // as guestfish: --keys-from-stdin feeds luks-open; volumes are opened at launch only with -i
-    const { askKey, ...engine } = engineOptions(config, scanned);
+    // read-only work (--ro, or read_only = yes) reads in-process unless an engine is chosen
+    const { askKey, ...engine } = engineOptions(config, scanned, readonly);
     if (scanned.inspector) Object.assign(engine, { askKey });
     sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed, ...engine }));
     await createPrepared(scanned.drives, readonly, created);
