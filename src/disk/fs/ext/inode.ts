@@ -50,7 +50,10 @@ export async function readInode(ctx: ExtContext, ino: number): Promise<Inode> {
   const gd = await groupDesc(ctx, g);
   const byteInTable = index * sb.inodeSize;
   const blk = gd.inodeTable + Math.floor(byteInTable / sb.blockSize);
-  const buf = await ctx.block(blk, `the inode table of group ${g}`);
+  // read ahead within the group's table: a directory's inodes are mostly neighbours
+  const tableBlocks = Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
+  const left = tableBlocks - 1 - Math.floor(byteInTable / sb.blockSize);
+  const buf = await ctx.blockAhead(blk, Math.min(15, left), `the inode table of group ${g}`);
   const off = byteInTable % sb.blockSize;
   const raw = Buffer.from(buf.subarray(off, off + sb.inodeSize));
   const extraIsize = sb.inodeSize > 128 ? raw.readUInt16LE(0x80) : 0;
