@@ -219,6 +219,28 @@ describe('ext reader: features', () => {
   });
 });
 
+describe('ext reader: casefold', () => {
+  // no kernel here mounts casefold (no CONFIG_UNICODE): the flags are set on the scale image
+  it('a casefolded directory finds names whatever their case; others do not', async () => {
+    const fs = await openFilesystem(scale, 'ext4', '/dev/sdz1');
+    const odd = (await fs.stat(await resolve(fs, 'odd'))).ino;
+    await fs.close();
+    const io = await inodeOffset(scale, odd);
+    const flags = (await scale.read(io + 0x20, 4)).readUInt32LE(0);
+    const incompat = (await scale.read(1024 + 0x60, 4)).readUInt32LE(0);
+    const m = new Map<number, number>();
+    le32(m, 1024 + 0x60, incompat | 0x20000);
+    le32(m, io + 0x20, (flags | 0x40000000) >>> 0);
+    const cf = await openFilesystem(new PatchedSource(scale, m), 'ext4', '/dev/sdz1');
+    const dir = await resolve(cf, 'odd');
+    expect(await cf.lookup(dir, 'WITH SPACE')).toBeDefined();
+    expect(await cf.lookup(dir, 'UTF8-É-Ü-日本語-🙂')).toBeDefined();
+    expect((await cf.readdir(dir)).map((e) => e.name)).toContain('with space');
+    expect(await cf.lookup(await cf.root(), 'ODD')).toBeUndefined();
+    await cf.close();
+  });
+});
+
 describe('ext reader: hostile images', () => {
   const patched = (base: ByteSource, f: (m: Map<number, number>) => void, size?: number) => {
     const m = new Map<number, number>();
