@@ -97,7 +97,8 @@ export class ExtReader implements FileSystemReader {
   /** A value stored in an EA inode. */
   private async eaValue(owner: number, ino: number, size: number): Promise<Buffer> {
     const ea = await this.inode(ino);
-    if (!(ea.flags & FL_EA_INODE) || ea.size !== size || ino === owner) {
+    // an EA inode holds plain data: never inline (whose rest would be in xattrs again)
+    if (!(ea.flags & FL_EA_INODE) || ea.flags & FL_INLINE_DATA || ea.size !== size || ino === owner) {
       throw this.ctx.error('EFORMAT', `inode ${owner}: xattr value inode ${ino} does not match its entry`);
     }
     return this.readData(ea, 0, size);
