@@ -1,7 +1,8 @@
 // The differential walk for the userspace filesystem readers: the same tree read through a
 // kernel mount (the oracle) and through a FileSystemReader, entry by entry — type, mode, uid,
 // gid, size, mtime, symlink target, hard-link group, xattrs and sha256 of every regular file —
-// and a list of every difference.
+// and a list of every difference. Both walks leave out the paths `skip` names (and what is
+// below them).
 //
 //   await withKernelMount(image, { offset, fstype: 'ext4', options: 'noload' }, async (dir) => {
 //     const want = await walkHost(dir);
@@ -107,7 +108,10 @@ function groupLinks(tree: Tree, inos: Map<string, number>, nlinks: Map<string, n
 }
 
 /** The tree under a host directory (a kernel or FUSE mount of the filesystem), as the oracle. */
-export async function walkHost(dir: string, opts: { xattrs?: boolean; hashes?: boolean } = {}): Promise<Tree> {
+export async function walkHost(
+  dir: string,
+  opts: { xattrs?: boolean; hashes?: boolean; skip?: (rel: string) => boolean } = {},
+): Promise<Tree> {
   const tree: Tree = new Map();
   const inos = new Map<string, number>();
   const nlinks = new Map<string, number>();
@@ -133,7 +137,10 @@ export async function walkHost(dir: string, opts: { xattrs?: boolean; hashes?: b
       nlinks.set(rel, Number(st.nlink));
       return;
     }
-    for (const name of (await readdir(host)).sort()) await visit(rel === '/' ? `/${name}` : `${rel}/${name}`);
+    for (const name of (await readdir(host)).sort()) {
+      const child = rel === '/' ? `/${name}` : `${rel}/${name}`;
+      if (!opts.skip?.(child)) await visit(child);
+    }
   };
   await visit('/');
   groupLinks(tree, inos, nlinks);
@@ -153,7 +160,10 @@ export async function readerFileHash(fs: FileSystemReader, node: FsNode, size: n
 }
 
 /** The same tree read through a userspace reader (from its root, or from `root`). */
-export async function walkReader(fs: FileSystemReader, opts: { root?: FsNode; xattrs?: boolean; hashes?: boolean } = {}): Promise<Tree> {
+export async function walkReader(
+  fs: FileSystemReader,
+  opts: { root?: FsNode; xattrs?: boolean; hashes?: boolean; skip?: (rel: string) => boolean } = {},
+): Promise<Tree> {
   const tree: Tree = new Map();
   const inos = new Map<string, number>();
   const nlinks = new Map<string, number>();
@@ -180,7 +190,10 @@ export async function walkReader(fs: FileSystemReader, opts: { root?: FsNode; xa
       return;
     }
     const entries = (await fs.readdir(node)).sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-    for (const d of entries) await visit(rel === '/' ? `/${d.name}` : `${rel}/${d.name}`, d.node);
+    for (const d of entries) {
+      const child = rel === '/' ? `/${d.name}` : `${rel}/${d.name}`;
+      if (!opts.skip?.(child)) await visit(child, d.node);
+    }
   };
   await visit('/', opts.root ?? (await fs.root()));
   groupLinks(tree, inos, nlinks);

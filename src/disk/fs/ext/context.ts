@@ -60,6 +60,19 @@ export class ExtContext {
     return b;
   }
 
+  /** One metadata block, reading up to `ahead` following ones into the cache on a miss (inode tables). */
+  async blockAhead(block: number, ahead: number, what: string): Promise<Buffer> {
+    const hit = this.cache.get(block);
+    if (hit) return hit;
+    const bs = this.sb.blockSize;
+    let n = 1 + Math.max(0, Math.min(ahead, this.sb.blocksCount - block - 1, Math.floor(this.source.size / bs) - block - 1));
+    while (n > 1 && this.cache.get(block + n - 1)) n--;
+    this.checkBlocks(block, n, what);
+    const run = await this.source.read(block * bs, n * bs);
+    for (let i = 0; i < n; i++) this.cache.set(block + i, run.subarray(i * bs, (i + 1) * bs));
+    return run.subarray(0, bs);
+  }
+
   /** `count` data blocks from `block`, uncached. */
   async blocks(block: number, count: number, what: string): Promise<Buffer> {
     this.checkBlocks(block, count, what);

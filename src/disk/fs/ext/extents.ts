@@ -41,6 +41,13 @@ export async function mapExtents(ctx: ExtContext, ino: number, root: Buffer, fir
       throw ctx.error('EFORMAT', `inode ${ino}: extent node in ${where} has depth ${h.depth}, expected ${expectDepth}`);
     }
     const at = (i: number) => 12 + i * 12;
+    // entries start at strictly increasing logical blocks (the kernel's ext4_valid_extent_entries):
+    // a tree whose entries repeat cannot fan out into the same children over and over
+    for (let i = 1; i < h.entries; i++) {
+      if (node.readUInt32LE(at(i)) <= node.readUInt32LE(at(i - 1))) {
+        throw ctx.error('EFORMAT', `inode ${ino}: extent node in ${where} has entries out of order`);
+      }
+    }
     if (h.depth === 0) {
       for (let i = 0; i < h.entries; i++) {
         const o = at(i);

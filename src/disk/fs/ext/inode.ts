@@ -1,7 +1,7 @@
 // Inodes: where one lives (group, inode table) and what lstat(2) shows of it — 32-bit uid/gid,
 // 64-bit size, nanosecond timestamps with the epoch extension bits where the inode is large
 // enough to hold them, huge_file block counts, old and new device numbers.
-import { S_IFBLK, S_IFCHR, S_IFMT, type FsStat } from '../types.js';
+import { S_IFBLK, S_IFCHR, S_IFMT, S_IFREG, type FsStat } from '../types.js';
 import type { ExtContext } from './context.js';
 import { groupDesc } from './groups.js';
 import { RO_COMPAT_HUGE_FILE } from './superblock.js';
@@ -50,7 +50,10 @@ export async function readInode(ctx: ExtContext, ino: number): Promise<Inode> {
   const gd = await groupDesc(ctx, g);
   const byteInTable = index * sb.inodeSize;
   const blk = gd.inodeTable + Math.floor(byteInTable / sb.blockSize);
-  const buf = await ctx.block(blk, `the inode table of group ${g}`);
+  // read ahead within the group's table: a directory's inodes are mostly neighbours
+  const tableBlocks = Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
+  const left = tableBlocks - 1 - Math.floor(byteInTable / sb.blockSize);
+  const buf = await ctx.blockAhead(blk, Math.min(15, left), `the inode table of group ${g}`);
   const off = byteInTable % sb.blockSize;
   const raw = Buffer.from(buf.subarray(off, off + sb.inodeSize));
   const extraIsize = sb.inodeSize > 128 ? raw.readUInt16LE(0x80) : 0;
@@ -81,6 +84,8 @@ export function inodeStat(ctx: ExtContext, n: Inode): FsStat {
     blocks += r.readUInt16LE(0x74) * 2 ** 32;
     if (n.flags & FL_HUGE_FILE) blocks *= ctx.sb.blockSize / 512;
   }
+  // the kernel reports at least the size's sectors for a regular file whose data is inline
+  if ((n.mode & S_IFMT) === S_IFREG && n.flags & FL_INLINE_DATA) blocks += Math.ceil(n.size / 512);
   const st: FsStat = {
     ino: n.ino,
     mode: n.mode,

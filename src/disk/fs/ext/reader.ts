@@ -25,6 +25,9 @@ import { namedXattrs, rawXattrs, systemData } from './xattr.js';
 const ROOT_INO = 2;
 /** a directory's bytes beyond this are not believed (MAX_DIR_ENTRIES entries of 12 bytes, twice over) */
 const MAX_DIR_BYTES = MAX_DIR_ENTRIES * 24;
+/** data pieces at most this many blocks apart on disk are read together, up to READ_SPAN_BYTES */
+const READ_GAP_BLOCKS = 8;
+const READ_SPAN_BYTES = 4 * 1024 * 1024;
 
 export interface ExtNode extends FsNode {
   readonly ino: number;
@@ -94,7 +97,8 @@ export class ExtReader implements FileSystemReader {
   /** A value stored in an EA inode. */
   private async eaValue(owner: number, ino: number, size: number): Promise<Buffer> {
     const ea = await this.inode(ino);
-    if (!(ea.flags & FL_EA_INODE) || ea.size !== size || ino === owner) {
+    // an EA inode holds plain data: never inline (whose rest would be in xattrs again)
+    if (!(ea.flags & FL_EA_INODE) || ea.flags & FL_INLINE_DATA || ea.size !== size || ino === owner) {
       throw this.ctx.error('EFORMAT', `inode ${owner}: xattr value inode ${ino} does not match its entry`);
     }
     return this.readData(ea, 0, size);
@@ -119,12 +123,27 @@ export class ExtReader implements FileSystemReader {
     const first = Math.floor(offset / bs);
     const last = Math.ceil((offset + length) / bs);
     const out = Buffer.alloc(length);
-    for (const seg of await mapBlocks(this.ctx, n, first, last - first)) {
-      const data = await this.ctx.blocks(seg.pb, seg.n, `inode ${n.ino}'s data`);
-      const segStart = seg.lb * bs;
-      const from = Math.max(segStart, offset);
-      const to = Math.min(segStart + seg.n * bs, offset + length);
-      data.copy(out, from - offset, from - segStart, to - segStart);
+    const segs = await mapBlocks(this.ctx, n, first, last - first);
+    // pieces close together on disk (a file written every other block) are read in one go
+    for (let i = 0; i < segs.length; ) {
+      let j = i + 1;
+      const start = segs[i]!.pb;
+      let end = start + segs[i]!.n;
+      while (j < segs.length) {
+        const s = segs[j]!;
+        if (s.pb < end || s.pb - end > READ_GAP_BLOCKS || s.pb + s.n - start > READ_SPAN_BYTES / bs) break;
+        end = s.pb + s.n;
+        j++;
+      }
+      const data = await this.ctx.blocks(start, end - start, `inode ${n.ino}'s data`);
+      for (; i < j; i++) {
+        const seg = segs[i]!;
+        const segStart = seg.lb * bs;
+        const from = Math.max(segStart, offset);
+        const to = Math.min(segStart + seg.n * bs, offset + length);
+        const at = (seg.pb - start) * bs;
+        data.copy(out, from - offset, at + from - segStart, at + to - segStart);
+      }
     }
     return out;
   }

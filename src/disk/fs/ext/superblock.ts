@@ -117,7 +117,8 @@ export async function readSuperblock(source: ByteSource, device: string): Promis
     throw fail(`the filesystem claims ${sb.blocksCount} blocks of ${blockSize} bytes, more than the device's ${source.size} bytes`);
   }
   if (sb.firstDataBlock >= sb.blocksCount || sb.firstDataBlock > 1) throw fail(`first data block ${sb.firstDataBlock} is out of range`);
-  if (sb.blocksPerGroup === 0 || sb.blocksPerGroup > blockSize * 8 * sb.clusterRatio)
+  // mke2fs makes groups of at least 256 blocks: fewer would only multiply the descriptors to read
+  if (sb.blocksPerGroup < 256 || sb.blocksPerGroup > blockSize * 8 * sb.clusterRatio)
     throw fail(`blocks per group ${sb.blocksPerGroup} is out of range`);
   if (sb.inodesPerGroup === 0 || sb.inodesPerGroup > blockSize * 8) throw fail(`inodes per group ${sb.inodesPerGroup} is out of range`);
   if (inodeSize < 128 || inodeSize > blockSize || (inodeSize & (inodeSize - 1)) !== 0)
