@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError } from '../core/errors.js';
+import { startupMark } from '../core/startup-trace.js';
 import type { Probe } from './filesystems.js';
 import { parseBtrfsvol } from './names.js';
 import { requireRoot } from '../core/privilege.js';
@@ -114,6 +115,7 @@ export class Session implements AsyncDisposable {
   private async launchUserspace(): Promise<void> {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
+    startupMark('userspace engine opened');
   }
 
   /** The specs the userspace engine opens the drives with. */
