@@ -67,7 +67,7 @@ for (const [tool, entry] of Object.entries(cached)) {
     ],
     // without comments and indentation the file is ASCII and smaller: read, hashed and decoded
     // faster (a non-ASCII byte would make all of it a two-byte string)
-    minifyWhitespace: true,
+    minify: true,
     charset: 'ascii',
     define: { 'import.meta.url': '__jootImportMetaUrl' },
     banner: { js: "const __jootImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -88,9 +88,9 @@ for (const [tool, entry] of Object.entries(cached)) {
   if (bytes.some((b) => b > 0x7f)) throw new Error(`${code}: not ASCII`);
   const id = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
-    .replace("'CODE.BUILD.cache'", `'${code}.${id}.cache'`)
+    .replace('`CODE.BUILD.', `\`${code}.${id}.`)
     .replace("'CODE'", `'${code}'`);
-  if (loader.includes("'CODE")) throw new Error('code-cache-loader.cjs: CODE not filled in');
+  if (loader.includes("'CODE") || loader.includes('`CODE')) throw new Error('code-cache-loader.cjs: CODE not filled in');
   writeFileSync(`${out}/${tool}.cjs`, loader);
 }
 

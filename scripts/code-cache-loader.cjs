@@ -11,7 +11,10 @@ const vm = require('node:vm');
 const { createRequire } = require('node:module');
 
 const code = path.join(__dirname, 'CODE');
-const cacheFile = path.join(__dirname, 'CODE.BUILD.cache');
+// V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them)
+let flags = 0x811c9dc5;
+for (const c of process.execArgv.join(' ')) flags = Math.imul(flags ^ c.charCodeAt(0), 0x01000193) >>> 0;
+const cacheFile = path.join(__dirname, `CODE.BUILD.${flags.toString(16)}.cache`);
 let cached;
 try {
   cached = fs.readFileSync(cacheFile);
