@@ -4,7 +4,6 @@
 # on SIGKILL. JOOT_NO_UNSHARE=1 opts out; JOOT_IN_NS marks that we are already inside one.
 # joot_exec_here TOOL SCRIPT [ARGS…] never unshares: for commands that must act on the
 # host's own mount namespace (joot cleanup unmounts what dead sessions left there).
-# A shim may set joot_node_flags to node options (words without spaces) for its tool.
 # The caller sets JOOT_SELF to its path, resolved when it is a symlink (npm runs the shims
 # through symlinks), and sources this file from the same directory. No subprocesses here:
 # every fork is a millisecond of every tool's start.
@@ -31,8 +30,7 @@ joot_find() {
 joot_exec_here() {
   joot_find "$1" "$2"
   shift 2
-  # shellcheck disable=SC2086 # node options a shim sets (joot_node_flags), one word each
-  exec node ${joot_node_flags-} "$joot_script" "$@"
+  exec node "$joot_script" "$@"
 }
 
 joot_exec() {
@@ -42,9 +40,7 @@ joot_exec() {
     [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
     JOOT_IN_NS=1
     export JOOT_IN_NS
-    # shellcheck disable=SC2086
-    exec unshare --mount --propagation private node ${joot_node_flags-} "$joot_script" "$@"
+    exec unshare --mount --propagation private node "$joot_script" "$@"
   fi
-  # shellcheck disable=SC2086
-  exec node ${joot_node_flags-} "$joot_script" "$@"
+  exec node "$joot_script" "$@"
 }
