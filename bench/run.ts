@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
 import { engineRows } from './engines.js';
+import { fsEngineRows } from './fs-engines.js';
 import { timed } from './timed.js';
 import { hiveBenchRows, type Row } from './hive.js';
 
@@ -42,6 +43,9 @@ async function listFilesystems(image: string): Promise<void> {
   s.listFilesystems();
 }
 
+/** virt-inspector's time on the Debian fixture, once inspectionRows measured it */
+let virtInspectorMs: number | undefined;
+
 async function inspectionRows(image: string): Promise<Row[]> {
   const jinspect = join(repo, 'bin/jinspect');
   let peak = 0;
@@ -58,6 +62,7 @@ async function inspectionRows(image: string): Promise<Row[]> {
     const env = { ...process.env, LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
     const vi = timed('virt-inspector', ['-a', image], env);
     const ms = Math.round(vi.ms);
+    virtInspectorMs = vi.ms;
     row.ratio = `${Math.round(vi.ms / row.median_ms)}x faster than virt-inspector`;
     rows.push({
       name: 'reference: virt-inspector (libguestfs, TCG) same image, 1 run',
@@ -341,6 +346,15 @@ async function main(): Promise<void> {
     );
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
+  rows.push(
+    ...(await fsEngineRows(measure, {
+      jinspect: join(repo, 'bin/jinspect'),
+      jfish: join(repo, 'bin/jfish'),
+      image: img('debian-gpt.qcow2'),
+      floorMs: floor.median_ms,
+      virtInspectorMs,
+    })),
+  );
   rows.push(
     await measure(
       'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',

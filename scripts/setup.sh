@@ -18,7 +18,7 @@ capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools nt
 swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin
 getfacl:acl setfacl:acl perl:perl-base gcc:gcc keyctl:keyutils
 virt-inspector:libguestfs-tools
-xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mksquashfs:squashfs-tools
+xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mount.exfat-fuse:exfat-fuse mksquashfs:squashfs-tools
 cryptsetup:cryptsetup-bin mdadm:mdadm nbdinfo:libnbd-bin nbdcopy:libnbd-bin qemu-io:qemu-utils"
 
 missing=""

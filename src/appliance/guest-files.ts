@@ -3,10 +3,17 @@
 // Callers depend on these interfaces, not on a class: today's one implementation works on the
 // guest's filesystems mounted under a host directory (GuestReader, GuestWriter:
 // mountedGuestFiles below); an in-process one can stand beside it.
-import type { FileHandle } from 'node:fs/promises';
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
 import type { GuestStat } from './types.js';
+
+/** An opened guest file, read in order or at positions (a host FileHandle is one). */
+export interface GuestFileHandle {
+  /** `position` null: from where the last read ended */
+  read(buffer: Buffer, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
 
 /** Reading guest files. Messages name guest paths only. */
 export interface GuestFileReader {
@@ -18,7 +25,7 @@ export interface GuestFileReader {
   /** Lines without their LF / CRLF terminators. */
   readLines(guestPath: string, opts?: { maxBytes?: number }): Promise<string[]>;
   /** A regular file opened for streaming (a FIFO or device node is refused, never opened). */
-  openFile(guestPath: string): Promise<FileHandle>;
+  openFile(guestPath: string): Promise<GuestFileHandle>;
   /** Entry names in byte order, without . and .. */
   readdir(guestPath: string): Promise<string[]>;
   stat(guestPath: string): Promise<GuestStat>;

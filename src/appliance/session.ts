@@ -18,13 +18,19 @@ import { requireRoot } from '../core/privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
 import { type GuestFileReader, type GuestFileWriter, type GuestFiles, mountedGuestFiles } from './guest-files.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
-import { setVerbose } from '../core/run.js';
+import { setVerbose, trace, warn } from '../core/run.js';
+import { exposeSource } from './attach/userspace-export.js';
+import { mountFs } from './mount.js';
+import { hostDirFs } from './host-dir-fs.js';
+import type { FileSystemReader } from '../disk/fs/types.js';
 import { Workspace } from './stages/workspace.js';
 import { Drives } from './stages/drives.js';
 import { type BlockDev, Devices } from './stages/devices.js';
 import { Volumes } from './stages/volumes.js';
 import { Filesystems, type Mountable, settleAll } from './stages/filesystems.js';
 import { Mounts } from './stages/mounts.js';
+import { TreeMounts } from './stages/tree-mounts.js';
+import { treeGuestFiles } from './tree-reader.js';
 import { adoptUserspaceVolumes, needsUserspaceVolumes } from './stages/userspace-volumes.js';
 import { chooseEngine, type EngineName, needsKernelEngine, UserspaceEngine } from './userspace-engine.js';
 import { FileSource, type ByteSource } from '../disk/source.js';
@@ -68,6 +74,10 @@ export class Session implements AsyncDisposable {
    * LUKS volumes and LVs this host cannot map (stages/userspace-volumes.ts); absent when none.
    */
   private kus?: UserspaceEngine;
+  /** the userspace engine's mounts: readers in a mount table inside the process */
+  private tm?: TreeMounts;
+  /** filesystems the userspace engine handed to the kernel so far */
+  private fallbacks = 0;
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -115,6 +125,9 @@ export class Session implements AsyncDisposable {
   private async launchUserspace(): Promise<void> {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
+    await us.findSubvolumes();
+    this.tm = new TreeMounts(us, (device, vfstype, why) => this.kernelFallback(device, vfstype, why));
+    this.guestFiles = treeGuestFiles(this.tm.tree, { readonly: () => this.readonly });
     startupMark('userspace engine opened');
   }
 
@@ -137,13 +150,15 @@ export class Session implements AsyncDisposable {
     await this.fs.probe(added.filter((d) => !d.probed));
   }
 
-  private async doLaunch(): Promise<void> {
+  /** The session's record, cleanup stack and temp directory: what holding host resources needs. */
+  private async openWorkspace(): Promise<void> {
+    const ws = this.ws;
+    if (ws.record) return;
     // Signal handlers first: from the moment a record exists, a SIGINT must release it (with
     // node's default action the process would die and leave the record for a reaper).
     trackLive(this);
     await reapDeadSessions();
-    if (this.state !== 'launching') throw closedWhileLaunching(); // closed (e.g. SIGINT) meanwhile
-    const ws = this.ws;
+    if (this.state !== 'launching' && this.state !== 'launched') throw closedWhileLaunching(); // closed (e.g. SIGINT) meanwhile
     ws.record = new SessionRecord();
     ws.stack = new CleanupStack(ws.record);
     await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
@@ -152,6 +167,31 @@ export class Session implements AsyncDisposable {
     ws.stack.push({ kind: 'dir', path: tmp }, () => rm(tmp, { recursive: true, force: true }));
     ws.sysroot = join(tmp, 'sysroot');
     await mkdir(ws.sysroot, { mode: 0o755 });
+  }
+
+  /**
+   * Userspace engine: a filesystem no in-process reader reads, mounted read-only through the
+   * kernel instead (as root, unless kernelMounts is 'never'): its device exposed as a read-only
+   * loop device (attach/userspace-export.ts), mounted hardened, and read by name from there.
+   */
+  private async kernelFallback(device: string, vfstype: string, why: JootError): Promise<FileSystemReader> {
+    if (this.options.kernelMounts === 'never' || process.geteuid?.() !== 0) throw why;
+    warn(`${why.message}: mounting it read-only through the kernel instead`);
+    await this.openWorkspace();
+    const ws = this.ws;
+    const name = `fallback${++this.fallbacks}`;
+    const host = await exposeSource(this.us!.source(device), { tmpdir: ws.tmp, name, stack: ws.stack, missing: 'a userspace reader' });
+    const dir = join(ws.tmp, name);
+    await mkdir(dir, { mode: 0o700 });
+    ws.stack.push({ kind: 'dir', path: dir }, () => rm(dir, { recursive: true, force: true }));
+    await mountFs(host, dir, { vfstype, readonly: true, deviceReadonly: true }, ws.stack);
+    trace(`${device}: ${vfstype} served by the kernel (read-only mount)`);
+    return hostDirFs(dir, vfstype, device);
+  }
+
+  private async doLaunch(): Promise<void> {
+    await this.openWorkspace();
+    const ws = this.ws;
     this.guestFiles = mountedGuestFiles(ws.sysroot, { readonly: () => this.readonly });
 
     await settleAll(this.drives.list.map(async (d, i) => this.devices.addDisk(i, await this.drives.attach(i), d.readonly)));
@@ -313,32 +353,38 @@ export class Session implements AsyncDisposable {
   // ---------------------------------------------------------------- mounting
 
   async mount(device: string, mountpoint: string, opts: MountOptions = {}): Promise<void> {
-    if (this.us) throw needsKernelEngine(`mount ${device}`);
+    const tm = this.tm;
+    if (tm) {
+      return this.guard(() => {
+        this.requireLaunched();
+        return tm.mount(device, mountpoint, opts);
+      });
+    }
     return this.guard(() => this.mnt.mount(this.mountable(device), mountpoint, opts, () => this.guestFiles!.reader));
   }
 
   async umount(mountpointOrDevice: string): Promise<void> {
     return this.guard(async () => {
       this.requireLaunched();
-      await this.mnt.umount(mountpointOrDevice);
+      await (this.tm ?? this.mnt).umount(mountpointOrDevice);
     });
   }
 
   async umountAll(): Promise<void> {
     this.requireLaunched();
     // deepest first
-    const order = [...this.mnt.mounted].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
+    const order = [...(this.tm?.list() ?? this.mnt.mounted)].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
     for (const m of order) await this.umount(m.mountpoint);
   }
 
   mountpoints(): MountInfo[] {
     this.requireLaunched();
-    return this.mnt.list();
+    return (this.tm ?? this.mnt).list();
   }
 
   mounts(): string[] {
     this.requireLaunched();
-    return this.mnt.mounted.map((m) => m.device);
+    return this.tm ? this.tm.devices() : this.mnt.mounted.map((m) => m.device);
   }
 
   /**
@@ -347,7 +393,8 @@ export class Session implements AsyncDisposable {
    * `filesystems()` lists). The mount is gone when `fn` settles.
    */
   async withSubvolumes<T>(device: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
-    if (this.us) throw needsKernelEngine(`${device}: looking into btrfs subvolumes`);
+    const tm = this.tm;
+    if (tm) return this.guard(() => tm.withSubvolumes(device, fn));
     return this.guard(async () => {
       const dev = this.device(device);
       const subvols = this.fs.subvolumes.get(dev.canonical);
@@ -364,12 +411,15 @@ export class Session implements AsyncDisposable {
    */
   private layoutAccess(): LayoutAccess {
     const us = this.us;
+    const tm = this.tm;
     return {
-      userspace: us && {
-        table: (name) => us.table(name),
-        size: (name) => us.size(name),
-        blkid: (name) => us.blkid(name),
-      },
+      userspace: us &&
+        tm && {
+          table: (name) => us.table(name),
+          size: (name) => us.size(name),
+          blkid: (name) => us.blkid(name),
+          usage: (name) => tm.usage(name),
+        },
       target: async (name, opts) => {
         if (us) throw needsKernelEngine(`changing ${name}`);
         const d = this.device(name);
@@ -486,7 +536,7 @@ export class Session implements AsyncDisposable {
   /** Guest file access (reader and writer) over whatever is mounted; needs a filesystem on /. */
   get files(): GuestFiles {
     this.requireLaunched();
-    if (!this.mnt.hasRoot) throw new JootError('ESTATE', 'no filesystem is mounted on /');
+    if (!(this.tm ?? this.mnt).hasRoot) throw new JootError('ESTATE', 'no filesystem is mounted on /');
     return this.guestFiles!;
   }
 
@@ -660,6 +710,7 @@ export class Session implements AsyncDisposable {
       } finally {
         // after the exports over them are gone
         await this.kus?.close();
+        this.tm?.close();
         await this.us?.close();
       }
     } catch (e) {

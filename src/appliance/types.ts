@@ -34,6 +34,11 @@ export interface SessionOptions {
    * userspace for everyone else.
    */
   engine?: 'kernel' | 'userspace';
+  /**
+   * On the userspace engine, a filesystem no in-process reader reads: 'auto' (default) mounts it
+   * read-only through the kernel when running as root, saying so; 'never' refuses it.
+   */
+  kernelMounts?: 'auto' | 'never';
   /** LUKS keys (--key): volumes they open are opened at launch */
   keys?: readonly LuksKey[];
   /** Asked for each LUKS volume no key matched (--keys-from-stdin) */

@@ -5,6 +5,9 @@
 // with one line saying so.
 import { JootError } from '../core/errors.js';
 import type { ByteSource } from '../disk/source.js';
+import { moduleFor, openFilesystem } from '../disk/fs/index.js';
+import type { FileSystemReader } from '../disk/fs/types.js';
+import { trace } from '../core/run.js';
 import { DiskStack, type DriveSpec, type StackDevice, type StackOptions } from '../disk/stack.js';
 import { probeExport } from '../disk/probe/index.js';
 import { toLayoutTable } from '../disk/volumes/partitions.js';
@@ -24,6 +27,11 @@ export function needsKernelEngine(what: string): JootError {
 }
 
 export class UserspaceEngine {
+  /** filesystem readers by device, opened once (mounts of a btrfs's subvolumes share one) */
+  private readonly readers = new Map<string, Promise<FileSystemReader>>();
+  /** btrfs device → its subvolumes' paths (btrfsvol:DEVICE/PATH) */
+  private readonly subvolumes = new Map<string, string[]>();
+
   /** `stack`: the disks as read in-process (the kernel engine adopts volumes from it too) */
   private constructor(readonly stack: DiskStack) {}
 
@@ -31,8 +39,51 @@ export class UserspaceEngine {
     return new UserspaceEngine(await DiskStack.open(drives, opts));
   }
 
-  close(): Promise<void> {
-    return this.stack.close();
+  async close(): Promise<void> {
+    const rs = [...this.readers.values()];
+    this.readers.clear();
+    for (const r of rs) await r.then((x) => x.close()).catch(() => undefined);
+    await this.stack.close();
+  }
+
+  /**
+   * The reader of a device's filesystem of type `vfstype`, opened once. `otherwise`: what reads
+   * it when no reader module does (its reason given), e.g. a kernel mount.
+   */
+  fsReader(device: string, vfstype: string, otherwise?: (why: JootError) => Promise<FileSystemReader>): Promise<FileSystemReader> {
+    let r = this.readers.get(device);
+    if (!r) {
+      const opened = openFilesystem(this.source(device), vfstype, device);
+      r = otherwise
+        ? opened.catch((e: unknown) => (e instanceof JootError && e.code === 'EUNSUPPORTED' ? otherwise(e) : Promise.reject(e)))
+        : opened;
+      this.readers.set(device, r);
+      r.catch(() => this.readers.delete(device));
+    }
+    return r;
+  }
+
+  /** List every btrfs's subvolumes (where a reader reads btrfs); one that cannot be read lists none. */
+  async findSubvolumes(): Promise<void> {
+    this.subvolumes.clear();
+    if (!moduleFor('btrfs')) return;
+    for (const f of this.stack.filesystems()) {
+      if (f.type !== 'btrfs') continue;
+      try {
+        const fs = await this.fsReader(f.name, 'btrfs');
+        this.subvolumes.set(
+          f.name,
+          ((await fs.subvolumes?.()) ?? []).map((v) => v.path),
+        );
+      } catch (e) {
+        trace(`${f.name}: btrfs subvolumes not listed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
+  /** Subvolume paths of a btrfs device (empty when none or not listed). */
+  subvolumesOf(device: string): string[] {
+    return this.subvolumes.get(device) ?? [];
   }
 
   private device(name: string): StackDevice {
@@ -48,6 +99,11 @@ export class UserspaceEngine {
     return d as StackDevice & { source: ByteSource };
   }
 
+  /** Canonical names of every device: disks, partitions, md, LUKS, LVs. */
+  listAll(): string[] {
+    return this.stack.all().map((d) => d.canonical);
+  }
+
   listDevices(): string[] {
     return this.stack.disks().map((d) => d.canonical);
   }
@@ -57,8 +113,14 @@ export class UserspaceEngine {
     return this.stack.partitions().sort((a, b) => disks.indexOf(a.disk) - disks.indexOf(b.disk) || a.number - b.number);
   }
 
+  /** As the kernel engine lists them: each btrfs followed by its subvolumes. */
   filesystems(): FilesystemInfo[] {
-    return this.stack.filesystems();
+    return this.stack
+      .filesystems()
+      .flatMap((f) => [
+        f,
+        ...this.subvolumesOf(f.name).map((sv) => ({ name: `btrfsvol:${f.name}/${sv}`, type: 'btrfs', label: f.label, uuid: f.uuid })),
+      ]);
   }
 
   /** The probe of a mountable (a btrfs subvolume's is its device's). */

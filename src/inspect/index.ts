@@ -103,7 +103,9 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
       const role = await withRoot(session, fs.name, (files) => classify(files, fs.type));
       out.push({ device: fs.name, role });
     } catch (e) {
-      trace(`inspect: cannot look at ${fs.name}: ${oneLine(e)}`);
+      // a filesystem the userspace engine does not read is said, not hidden
+      if (e instanceof JootError && e.code === 'EUNSUPPORTED') warn(`inspect: ${oneLine(e)}`);
+      else trace(`inspect: cannot look at ${fs.name}: ${oneLine(e)}`);
     }
     // a btrfs volume's subvolumes are each classified on their own, all through one mount
     const prefix = `btrfsvol:${fs.name}/`;
@@ -247,13 +249,6 @@ function ordered(os: OperatingSystem): OperatingSystem {
 }
 
 export async function inspect(session: Session, opts: InspectOptions = {}): Promise<InspectionReport> {
-  if (session.engine === 'userspace') {
-    // the guest's files are read through mounts: not an empty report, a reason
-    throw new JootError(
-      'EUNSUPPORTED',
-      'inspection reads guest filesystems, which only the kernel engine does for now: run as root (--engine=kernel)',
-    );
-  }
   const roles = await classifyAll(session);
   // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
   const model = deviceModel(session);

@@ -3,9 +3,8 @@
 // path is resolved inside the guest by GuestFileReader first; what is then opened or lstat'ed on
 // the host is the already-resolved node, never followed again (O_NOFOLLOW / lstat). Error
 // messages name guest paths only.
-import type { GuestFileReader } from '../appliance/guest-files.js';
+import type { GuestFileHandle, GuestFileReader } from '../appliance/guest-files.js';
 import { promises as fsp, type BigIntStats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import { createHash, getHashes } from 'node:crypto';
 import { JootError } from '../core/errors.js';
 import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
@@ -19,8 +18,19 @@ export function fsError(e: unknown, guestPath: string): JootError {
 /** Open a regular file of the guest for reading (a final symlink is followed inside the guest).
  *  The node's type is checked before it is opened (GuestReader.openFile): a FIFO or device node
  *  in the guest is refused, never opened. */
-export async function openGuestFile(reader: GuestFileReader, guestPath: string): Promise<FileHandle> {
+export async function openGuestFile(reader: GuestFileReader, guestPath: string): Promise<GuestFileHandle> {
   return reader.openFile(guestPath);
+}
+
+/** An opened file's bytes from its start, in fresh chunks of up to `size` (errors as the handle throws them). */
+export async function* handleChunks(fh: GuestFileHandle, size: number): AsyncGenerator<Buffer> {
+  for (let pos = 0; ; ) {
+    const buf = Buffer.allocUnsafe(size);
+    const { bytesRead } = await fh.read(buf, 0, size, pos);
+    if (bytesRead === 0) return;
+    pos += bytesRead;
+    yield bytesRead === size ? buf : buf.subarray(0, bytesRead);
+  }
 }
 
 /** The lines of a guest file, streamed, without their \n (a final line without one counts). */

@@ -16,7 +16,7 @@
 //
 // Limitation (as GuestFileReader/GuestFileWriter): only the last component of each operation is
 // race-free; the guest is offline and joot its only writer.
-import type { GuestFileReader, GuestFileWriter } from '../appliance/guest-files.js';
+import type { GuestFileHandle, GuestFileReader, GuestFileWriter } from '../appliance/guest-files.js';
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -100,7 +100,7 @@ function joinB(dir: Buffer, name: Buffer): Buffer {
 }
 
 /** Read a file handle in fresh 1 MiB chunks. */
-export async function* chunksOf(fh: FileHandle, display: string): AsyncGenerator<Buffer> {
+export async function* chunksOf(fh: GuestFileHandle, display: string): AsyncGenerator<Buffer> {
   for (;;) {
     const buf = Buffer.allocUnsafe(CHUNK);
     let n: number;

@@ -23,6 +23,9 @@
 //     engine = userspace                 ; userspace or kernel: how jfish and jinspect read
 //                                        ; disks (default: $JOOT_ENGINE, else kernel for root,
 //                                        ; userspace for everyone else)
+//     kernel_mounts = never              ; userspace engine: a filesystem no reader reads is
+//                                        ; mounted read-only through the kernel as root (auto,
+//                                        ; the default) or refused (never)
 //
 // List settings (image_path, pass_thru_env, backing_dirs) split on commas; in image_path a comma inside
 // {braces} is part of the pattern, and \, is a literal comma.
@@ -41,6 +44,7 @@ export const SETTINGS = [
   'linger',
   'backing_dirs',
   'engine',
+  'kernel_mounts',
 ] as const;
 export type SettingName = (typeof SETTINGS)[number];
 
@@ -56,6 +60,8 @@ export interface JootConfig {
   backing_dirs: string[];
   /** the engine jfish and jinspect use when neither --engine nor $JOOT_ENGINE says */
   engine?: 'kernel' | 'userspace';
+  /** userspace engine: a filesystem no reader reads is mounted through the kernel (auto, as root) or refused (never) */
+  kernel_mounts?: 'auto' | 'never';
   /** The file the settings came from; undefined when none exists (all defaults). */
   source?: string;
   /** For each setting the file gives: where, as FILE:LINE (FILE:LINE,LINE for a list on several lines). */
@@ -221,6 +227,10 @@ export function parseConfig(text: string, file: string): JootConfig {
         if (value !== 'kernel' && value !== 'userspace') fail(name, `'${value}' is not an engine (userspace or kernel)`);
         cfg.engine = value as 'kernel' | 'userspace';
         break;
+      case 'kernel_mounts':
+        if (value !== 'auto' && value !== 'never') fail(name, `'${value}' is not auto or never`);
+        cfg.kernel_mounts = value as 'auto' | 'never';
+        break;
       case 'linger': {
         if (!/^\d+$/.test(value) || Number(value) > MAX_LINGER) fail(name, `'${value}' is not a number of seconds from 0 to ${MAX_LINGER}`);
         cfg.linger = Number(value);
@@ -355,6 +365,7 @@ export function formatConfig(c: JootConfig): string {
   row('linger', String(c.linger));
   list('backing_dirs');
   row('engine', c.engine);
+  row('kernel_mounts', c.kernel_mounts);
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const header = c.source
     ? `; joot configuration from ${c.source}`

@@ -883,9 +883,18 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
       }
     });
 
-    it('-v traces the external commands to stderr; stdout is the same report', async () => {
+    it('-v on the userspace engine says what read each filesystem; stdout is the same report', async () => {
       const quiet = await inspectOk('ubuntu.raw (for -v)', [img('ubuntu.raw')]);
       const r = await runJ('ubuntu.raw -v', ['-v', img('ubuntu.raw')], { verbose: true });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(quiet);
+      expect(r.stderr).toMatch(/^joot: mount \/dev\/sda1 on \/: ext4 read in-process$/m);
+      expect(r.stderr).not.toMatch(/losetup|partx/);
+    });
+
+    it('-v on the kernel engine traces the external commands to stderr; stdout is the same report', async () => {
+      const quiet = await inspectOk('ubuntu.raw (for -v)', [img('ubuntu.raw')]);
+      const r = await runJ('ubuntu.raw -v', ['--engine=kernel', '-v', img('ubuntu.raw')], { verbose: true });
       expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual(quiet);
       const lines = r.stderr.split('\n').filter(Boolean);
@@ -929,7 +938,7 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
     // file is the PV's partition device, not a path of ours).
     it('every traced loop device, partition, mount and helper is released (LVM, qcow2/FUSE, btrfs)', async () => {
       for (const name of ['debian-lvm.raw', 'debian-gpt.qcow2', 'debian-btrfs.raw'] as const) {
-        const r = await runJ(`${name} -v (traced)`, ['-v', img(name)], { verbose: true });
+        const r = await runJ(`${name} -v (traced)`, ['--engine=kernel', '-v', img(name)], { verbose: true });
         expect(r.code, r.stderr).toBe(0);
         const trace = r.stderr.split('\n').filter((l) => l.startsWith('joot: '));
         const loops = new Set([...r.stderr.matchAll(/\/dev\/(loop\d+)/g)].map((m) => m[1]!));

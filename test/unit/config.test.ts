@@ -192,7 +192,7 @@ describe('bad settings name their file and line', () => {
     [
       'unknown setting, far',
       'colour = red\n',
-      '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs, engine)',
+      '/x/joot.cfg:1: colour: unknown setting (known: joot_home, default_image, image_path, pass_thru_env, read_only, linger, backing_dirs, engine, kernel_mounts)',
     ],
     ['bad linger', 'linger = 5s\n', "/x/joot.cfg:1: linger: '5s' is not a number of seconds from 0 to 3600"],
     ['linger too long', 'linger = 86400\n', "/x/joot.cfg:1: linger: '86400' is not a number of seconds from 0 to 3600"],
@@ -252,6 +252,12 @@ describe('bad settings name their file and line', () => {
     expect(e.message).toBe(message);
   });
 
+  it('kernel_mounts: auto or never, nothing else', () => {
+    expect(parseConfig('kernel_mounts = never\n', '/f').kernel_mounts).toBe('never');
+    expect(parseConfig('kernel_mounts = auto\n', '/f').kernel_mounts).toBe('auto');
+    expect(() => parseConfig('kernel_mounts = sometimes\n', '/f')).toThrow("/f:1: kernel_mounts: 'sometimes' is not auto or never");
+  });
+
   it('engine: userspace or kernel, nothing else', () => {
     expect(parseConfig('engine = userspace\n', '/f').engine).toBe('userspace');
     expect(parseConfig('engine = kernel\n', '/f').engine).toBe('kernel');
@@ -277,6 +283,7 @@ describe('formatConfig', () => {
         'linger = 10                 ; default',
         '; backing_dirs is empty     ; default',
         '; engine is not set',
+        '; kernel_mounts is not set',
         '',
       ].join('\n'),
     );
@@ -300,6 +307,7 @@ describe('formatConfig', () => {
         'linger = 10                       ; default',
         '; backing_dirs is empty           ; default',
         '; engine is not set',
+        '; kernel_mounts is not set',
         '',
       ].join('\n'),
     );

@@ -31,6 +31,8 @@ export interface LayoutAccess {
     table(name: string): table.Table;
     size(name: string): bigint;
     blkid(name: string): Promise<[string, string][]>;
+    /** df of a mounted filesystem, from its reader */
+    usage(name: string): Promise<fsa.FilesystemUsage>;
   };
   /** host devices LVM may look at: the session's disks and partitions */
   lvmScope(): string[];
@@ -412,6 +414,7 @@ export class LayoutEditor {
   /** Usage of a mounted filesystem (df). */
   async usage(device: string): Promise<fsa.FilesystemUsage> {
     return this.access.guard(async () => {
+      if (this.access.userspace) return this.access.userspace.usage(device);
       const t = await this.access.target(device);
       const dir = this.access.mountedHostDir(t.canonical);
       if (!dir) throw new JootError('EINVAL', `${t.canonical}: not mounted`);

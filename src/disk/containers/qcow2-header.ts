@@ -46,7 +46,8 @@ export function qcow2Detect(h: Buffer): boolean {
 export function parseQcow2Header(name: string, h: Buffer, fileSize: number): Qcow2Header {
   const bad = (what: string): JootError => new JootError('EFORMAT', `${name}: qcow2 ${what}`);
   if (h.length < 72) throw bad(`header is truncated (file of ${fileSize} bytes)`);
-  if (h.readUInt32BE(0) !== QCOW2_MAGIC) throw bad('magic is missing');
+  // the kernel engine's words (qemu's): a user who forced --format=qcow2 sees the same line
+  if (h.readUInt32BE(0) !== QCOW2_MAGIC) throw new JootError('EFORMAT', `${name}: not a usable disk image: image is not in qcow2 format`);
   const version = h.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw new JootError('EUNSUPPORTED', `${name}: qcow2 version ${version} is not supported`);
   const clusterBits = h.readUInt32BE(20);

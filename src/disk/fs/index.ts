@@ -2,12 +2,17 @@
 // each in its own folder. A type no module reads is a one-line EUNSUPPORTED.
 import { JootError } from '../../core/errors.js';
 import type { ByteSource } from '../source.js';
+import { btrfsModule } from './btrfs/index.js';
+import { exfatModule } from './exfat/index.js';
+import { extModule } from './ext/index.js';
+import { fatModule } from './fat/index.js';
 import type { FileSystemModule, FileSystemReader } from './types.js';
+import { xfsModule } from './xfs/index.js';
 
 export type { FileSystemModule, FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs, FsSubvolume } from './types.js';
 
 /** Every reader module (each filesystem family adds itself here). */
-export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [];
+export const FILESYSTEM_MODULES: readonly FileSystemModule[] = [extModule, xfsModule, btrfsModule, fatModule, exfatModule];
 
 /** The module that reads blkid TYPE `type`, if any. */
 export function moduleFor(type: string): FileSystemModule | undefined {

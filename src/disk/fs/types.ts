@@ -78,6 +78,8 @@ export interface FileSystemReader {
   readonly type: string;
   /** the canonical guest device name (/dev/sda1), for messages */
   readonly device: string;
+  /** set only where the filesystem is not read in-process: 'kernel' for a kernel mount read by name */
+  readonly servedBy?: 'kernel';
   /** lookups ignore case (FAT, exFAT, NTFS via $UpCase; ISO 9660 without Rock Ridge is upper-case) */
   readonly caseInsensitive: boolean;
   /**

@@ -9,9 +9,9 @@
 // searched as they are, as zgrep does.
 import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { createGunzip } from 'node:zlib';
-import { pipeline } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { JootError } from '../../core/errors.js';
-import { fsError, openGuestFile } from '../file-ops.js';
+import { fsError, handleChunks, openGuestFile } from '../file-ops.js';
 
 export type GrepSyntax = 'basic' | 'extended' | 'fixed';
 
@@ -282,7 +282,7 @@ async function* chunks(reader: GuestFileReader, guestPath: string, compressed: b
         `${guestPath}: only gzip-compressed files can be searched (this is ${magic[0] === 0x42 ? 'bzip2' : 'xz'})`,
       );
     }
-    const raw = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 256 * 1024 });
+    const raw = Readable.from(handleChunks(fh, 256 * 1024));
     const src: AsyncIterable<Buffer> =
       compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, createGunzip(), () => undefined) : raw;
     try {

@@ -40,6 +40,8 @@ export interface ScannedArgv {
   backingDirs: string[];
   /** --engine=userspace|kernel */
   engine?: string;
+  /** --no-kernel-mounts */
+  noKernelMounts: boolean;
   /** --key SELECTOR:key:PASS | SELECTOR:file:FILE, in order */
   keys: string[];
   /** --keys-from-stdin */
@@ -106,6 +108,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
   const keys: string[] = [];
   let engine: string | undefined;
   let keysFromStdin = false;
+  let noKernelMounts = false;
   const nonEmpty = (opt: string, v: string): string => {
     if (v === '') throw new UsageError(`${opt} needs a directory`);
     return v;
@@ -148,6 +151,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     else if (a === '--key') keys.push(nonEmpty(a, value(a)));
     else if (a.startsWith('--key=')) keys.push(nonEmpty('--key', a.slice('--key='.length)));
     else if (a === '--keys-from-stdin') keysFromStdin = true;
+    else if (a === '--no-kernel-mounts') noKernelMounts = true;
     else if (a === '--remote' || a.startsWith('--remote=')) throw new UsageError(`${a} must come first: jfish --remote[=PID] CMD ARGS : …`);
     else if (/^-[a-zA-Z]{2,}/.test(a) || /^-[amfN]./.test(a)) {
       // a cluster of short options, as getopt reads it: -va IMG, -rxaIMG, -a/path, -m/dev/sda1
@@ -183,6 +187,7 @@ export function prescan(argv: readonly string[]): ScannedArgv {
     mounts,
     backingDirs,
     engine,
+    noKernelMounts,
     keys,
     keysFromStdin,
     options,

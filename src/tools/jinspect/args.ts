@@ -14,6 +14,8 @@ Options:
                       extent), besides its own directory; may be repeated
   --engine=ENGINE     kernel (attach and mount: root) or userspace (read in-process);
                       default: $JOOT_ENGINE, the configuration's engine, else by privilege
+  --no-kernel-mounts  on the userspace engine, refuse a filesystem it does not read
+                      rather than mount it through the kernel (as root)
   --key DEV:key:PASS  the passphrase of the LUKS volume on DEV (a guest device or a LUKS
   --key DEV:file:FILE UUID), or the file holding it; may be repeated
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
@@ -28,6 +30,7 @@ export interface Args {
   drives: { path: string; format?: string }[];
   backingDirs: string[];
   engine?: string;
+  noKernelMounts?: boolean;
   keys: string[];
   keysFromStdin: boolean;
   applications: boolean;
@@ -70,6 +73,7 @@ export function parseArgs(argv: string[]): Args {
     } else if (arg === '--engine' || arg.startsWith('--engine=')) a.engine = value();
     else if (arg === '--key' || arg.startsWith('--key=')) a.keys.push(value());
     else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
+    else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;

@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
   const config = loadConfig();
-  const engine = engineOptions(config, args);
+  const engine = engineOptions(config, args, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before an image is opened
 
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });

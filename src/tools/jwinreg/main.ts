@@ -4,7 +4,8 @@ import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 import { readFile } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
-import { Session } from '../../appliance/index.js';
+import { chooseEngine, Session } from '../../appliance/index.js';
+import { engineOptions } from '../engine-options.js';
 import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { exportRegText, regFileBytes } from '../../hive/index.js';
@@ -23,7 +24,10 @@ export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.verbose) setVerbose(true);
-  requireRoot(); // before a .reg file or the image is read
+  const config = loadConfig();
+  // reading needs no root: the userspace engine by default (see engine-options.ts)
+  const engine = args.mode === 'merge' ? { engine: 'kernel' as const } : engineOptions(config, { keys: [], keysFromStdin: false }, true);
+  if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before a .reg file or the image is read
   const image = args.image!;
   const out = new StreamWriter(process.stdout);
 
@@ -38,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         }
       }),
     );
-    await using session = new Session({ engine: 'kernel', ...backingOptions(loadConfig(), args.backingDirs) });
+    await using session = new Session({ ...engine, ...backingOptions(config, args.backingDirs) });
     session.addDrive(image, { format: args.format, readonly: false });
     await session.launch();
     const root = await theWindowsRoot(session, image);
@@ -47,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const loc = locate(args.key!);
-  await using session = new Session({ engine: 'kernel', ...backingOptions(loadConfig(), args.backingDirs) });
+  await using session = new Session({ ...engine, ...backingOptions(config, args.backingDirs) });
   session.addDrive(image, { format: args.format, readonly: true });
   await session.launch();
   const root = await theWindowsRoot(session, image);

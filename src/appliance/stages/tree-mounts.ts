@@ -1,0 +1,144 @@
+// The userspace engine's mounts: a mount table inside the process (disk/fs/tree.ts) of
+// filesystem readers over the engine's devices. Nothing is mounted on the host; every mount is
+// read-only. Same checks and messages as the kernel engine's Mounts, so the engines answer alike.
+import { JootError } from '../../core/errors.js';
+import { trace } from '../../core/run.js';
+import { GuestTree } from '../../disk/fs/tree.js';
+import type { FileSystemReader } from '../../disk/fs/types.js';
+import { normalizeDevice, parseBtrfsvol } from '../names.js';
+import type { MountInfo, MountOptions } from '../types.js';
+import { type FilesystemUsage, usageFromStatfs } from '../fs-admin/usage.js';
+import type { UserspaceEngine } from '../userspace-engine.js';
+import type { GuestFileReader } from '../guest-files.js';
+import { TreeGuestReader } from '../tree-reader.js';
+
+/** Mount options a read-only in-process mount takes (and ignores): anything else is refused. */
+const HARMLESS =
+  /^(ro|rw|noatime|relatime|nodiratime|norecovery|noload|nodev|nosuid|noexec|exec|defaults|errors=[a-z-]+|rescue=[a-z,]+|nologreplay)$/;
+
+export class TreeMounts {
+  readonly tree = new GuestTree();
+  private readonly mounted: MountInfo[] = [];
+
+  constructor(
+    private readonly us: UserspaceEngine,
+    /** a filesystem no reader reads: another way to read it, or the reason rethrown */
+    private readonly fallback?: (device: string, vfstype: string, why: JootError) => Promise<FileSystemReader>,
+  ) {}
+
+  get hasRoot(): boolean {
+    return this.mounted.some((m) => m.mountpoint === '/');
+  }
+
+  /** The reader of a device's filesystem (the engine keeps one per device). */
+  reader(device: string, vfstype: string): Promise<FileSystemReader> {
+    const fallback = this.fallback;
+    return this.us.fsReader(device, vfstype, fallback && ((why) => fallback(device, vfstype, why)));
+  }
+
+  async mount(name: string, mountpoint: string, opts: MountOptions): Promise<void> {
+    const bv = parseBtrfsvol(name, this.us.listAll());
+    const device = bv ? bv.device : normalizeDevice(name);
+    let subvolume: string | number | undefined = bv?.subvol;
+    for (const o of (opts.options ?? '').split(',').filter(Boolean)) {
+      const sv = /^subvol=(.*)$/.exec(o);
+      const id = /^subvolid=(\d+)$/.exec(o);
+      if (sv) subvolume = sv[1]!.replace(/^\/+/, '');
+      else if (id) subvolume = Number(id[1]);
+      else if (!HARMLESS.test(o))
+        throw new JootError('EUNSUPPORTED', `${name}: mount option '${o}' is not supported by the userspace engine`);
+    }
+    const shown = bv ? `btrfsvol:${device}/${bv.subvol}` : device;
+    if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
+    if (/^\/+$/.test(mountpoint)) mountpoint = '/';
+    let at = '/';
+    if (mountpoint !== '/') {
+      if (!this.hasRoot) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
+      const where = await this.tree.locate(mountpoint, true);
+      if ((where.stat.mode & 0o170000) !== 0o040000) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+      at = where.path;
+    }
+    if (this.tree.mountAt(at)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+    if (this.mounted.some((x) => x.device === shown)) throw new JootError('EBUSY', `${shown}: already mounted`);
+    const probe = await this.us.probeOf(device);
+    const vfstype = opts.vfstype ?? probe.type;
+    if (!vfstype) throw new JootError('EINVAL', `${shown}: no filesystem found`);
+    if (vfstype === 'swap' || vfstype === 'LVM2_member')
+      throw new JootError('EINVAL', `${shown}: is ${vfstype}, not a mountable filesystem`);
+    const fs = await this.reader(device, vfstype);
+    const root = await fs.root(subvolume !== undefined ? { subvolume } : undefined);
+    await this.tree.mount(at, fs, root, shown);
+    // -v: which engine serves what (a kernel fallback traces its own line)
+    trace(
+      `mount ${shown} on ${mountpoint}: ${vfstype} read ${fs.servedBy === 'kernel' ? 'through a kernel mount (fallback)' : 'in-process'}`,
+    );
+    this.mounted.push({ device: shown, mountpoint, vfstype, readonly: true });
+  }
+
+  /**
+   * Readers of a btrfs's subvolumes (by path from the top level) for as long as `fn` runs: each
+   * a tree of its own with the subvolume on /.
+   */
+  async withSubvolumes<T>(name: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
+    const device = normalizeDevice(name);
+    const probe = await this.us.probeOf(device);
+    if (probe.type !== 'btrfs') throw new JootError('EINVAL', `${device}: not a btrfs filesystem`);
+    const fs = await this.reader(device, 'btrfs');
+    const known = new Set((await fs.subvolumes?.())?.map((v) => v.path) ?? []);
+    const trees = new Map<string, GuestTree>();
+    for (const sv of known) {
+      const t = new GuestTree();
+      await t.mount('/', fs, await fs.root({ subvolume: sv }), `btrfsvol:${device}/${sv}`);
+      trees.set(sv, t);
+    }
+    return fn((sv) => {
+      const t = trees.get(sv);
+      if (!t) throw new JootError('ENOENT', `btrfsvol:${device}/${sv}: no such btrfs subvolume`);
+      return new TreeGuestReader(t);
+    });
+  }
+
+  /** df of a mounted filesystem, as its reader tells it. */
+  async usage(name: string): Promise<FilesystemUsage> {
+    const key = normalizeDevice(name);
+    const m = this.tree.mounts.find((t) => t.device === key);
+    if (!m) throw new JootError('EINVAL', `${key}: not mounted`);
+    if (!m.fs.statfs) throw new JootError('EUNSUPPORTED', `${key}: the userspace engine cannot tell the usage of ${m.fs.type} filesystems`);
+    const s = await m.fs.statfs();
+    return usageFromStatfs({
+      bsize: BigInt(s.bsize),
+      blocks: BigInt(s.blocks),
+      bfree: BigInt(s.bfree),
+      bavail: BigInt(s.bavail),
+      files: BigInt(s.files),
+      ffree: BigInt(s.ffree),
+    });
+  }
+
+  async umount(mountpointOrDevice: string): Promise<void> {
+    const key = normalizeDevice(mountpointOrDevice);
+    const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
+    if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
+    const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));
+    if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
+    const top = this.tree.mounts.find((t) => t.device === m.device);
+    if (top) this.tree.umount(top.mountpoint);
+    this.mounted.splice(this.mounted.indexOf(m), 1);
+  }
+
+  /** Sorted by mountpoint. */
+  list(): MountInfo[] {
+    return [...this.mounted].sort((a, b) => (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0));
+  }
+
+  /** Devices in the order they were mounted. */
+  devices(): string[] {
+    return this.mounted.map((m) => m.device);
+  }
+
+  /** Forget every mount (the readers are the engine's, closed with it). */
+  close(): void {
+    this.tree.clear();
+    this.mounted.length = 0;
+  }
+}

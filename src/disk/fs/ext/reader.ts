@@ -1,0 +1,241 @@
+// The ext2/3/4 FileSystemReader: inodes by number, directories listed whole (and cached, a few
+// at a time, so lookups in a 100,000-entry directory are not a scan each), file data through
+// the block mapping, xattrs, statfs. Metadata blocks go through a small LRU; data is not cached.
+import { MAX_DIR_ENTRIES, MAX_READ_BYTES, MAX_SYMLINK_BYTES } from '../limits.js';
+import type { ByteSource } from '../../source.js';
+import {
+  S_IFDIR,
+  S_IFLNK,
+  S_IFMT,
+  S_IFREG,
+  type FileSystemReader,
+  type FsDirEntry,
+  type FsNode,
+  type FsStat,
+  type FsStatfs,
+} from '../types.js';
+import { ExtContext } from './context.js';
+import { parseDirEntries, type RawDirent } from './dir.js';
+import { FL_CASEFOLD, FL_EA_INODE, FL_ENCRYPT, FL_INLINE_DATA, inodeStat, readInode, type Inode } from './inode.js';
+import { mapBlocks } from './mapping.js';
+import { statfs } from './statfs.js';
+import { INCOMPAT_CASEFOLD, INCOMPAT_EA_INODE, readSuperblock } from './superblock.js';
+import { namedXattrs, rawXattrs, systemData } from './xattr.js';
+
+const ROOT_INO = 2;
+/** a directory's bytes beyond this are not believed (MAX_DIR_ENTRIES entries of 12 bytes, twice over) */
+const MAX_DIR_BYTES = MAX_DIR_ENTRIES * 24;
+
+export interface ExtNode extends FsNode {
+  readonly ino: number;
+}
+
+interface Listing {
+  entries: FsDirEntry[];
+  byName: Map<string, number>;
+}
+
+/** Casefolded directories compare names folded (an approximation of the kernel's utf8 casefold). */
+const fold = (s: string) => s.normalize('NFD').toLowerCase();
+
+export class ExtReader implements FileSystemReader {
+  readonly caseInsensitive = false;
+  private readonly inodes = new Map<number, Inode>();
+  private readonly listings = new Map<number, Listing>();
+
+  private constructor(private readonly ctx: ExtContext) {}
+
+  static async open(source: ByteSource, device: string): Promise<ExtReader> {
+    const sb = await readSuperblock(source, device);
+    const r = new ExtReader(new ExtContext(source, device, sb.type, sb));
+    const root = await r.inode(ROOT_INO);
+    if ((root.mode & S_IFMT) !== S_IFDIR) throw r.ctx.error('EFORMAT', 'the root inode is not a directory');
+    return r;
+  }
+
+  get type(): string {
+    return this.ctx.type;
+  }
+  get device(): string {
+    return this.ctx.device;
+  }
+
+  private async inode(ino: number): Promise<Inode> {
+    const hit = this.inodes.get(ino);
+    if (hit) {
+      this.inodes.delete(ino);
+      this.inodes.set(ino, hit);
+      return hit;
+    }
+    const n = await readInode(this.ctx, ino);
+    this.inodes.set(ino, n);
+    if (this.inodes.size > 2048) this.inodes.delete(this.inodes.keys().next().value as number);
+    return n;
+  }
+
+  private node(n: FsNode): Promise<Inode> {
+    return this.inode(n.ino);
+  }
+
+  async root(opts?: { subvolume?: string | number }): Promise<FsNode> {
+    if (opts?.subvolume !== undefined) throw this.ctx.error('EINVAL', 'has no subvolumes');
+    return { ino: ROOT_INO } satisfies ExtNode;
+  }
+
+  async stat(node: FsNode): Promise<FsStat> {
+    return inodeStat(this.ctx, await this.node(node));
+  }
+
+  private async xattrsOf(n: Inode) {
+    const eaInode = this.ctx.sb.incompat & INCOMPAT_EA_INODE ? (ino: number, size: number) => this.eaValue(n.ino, ino, size) : undefined;
+    return rawXattrs(this.ctx, n, eaInode);
+  }
+
+  /** A value stored in an EA inode. */
+  private async eaValue(owner: number, ino: number, size: number): Promise<Buffer> {
+    const ea = await this.inode(ino);
+    if (!(ea.flags & FL_EA_INODE) || ea.size !== size || ino === owner) {
+      throw this.ctx.error('EFORMAT', `inode ${owner}: xattr value inode ${ino} does not match its entry`);
+    }
+    return this.readData(ea, 0, size);
+  }
+
+  /** Inline data: i_block then system.data. */
+  private async inlineData(n: Inode): Promise<Buffer> {
+    const more = systemData(await this.xattrsOf(n)) ?? Buffer.alloc(0);
+    return Buffer.concat([n.iblock, more]);
+  }
+
+  /** `length` bytes (already clamped to the size) of a file's data from `offset`. */
+  private async readData(n: Inode, offset: number, length: number): Promise<Buffer> {
+    if (length === 0) return Buffer.alloc(0);
+    if (n.flags & FL_INLINE_DATA) {
+      const data = await this.inlineData(n);
+      const out = Buffer.alloc(length);
+      data.copy(out, 0, Math.min(offset, data.length), Math.min(offset + length, data.length));
+      return out;
+    }
+    const bs = this.ctx.sb.blockSize;
+    const first = Math.floor(offset / bs);
+    const last = Math.ceil((offset + length) / bs);
+    const out = Buffer.alloc(length);
+    for (const seg of await mapBlocks(this.ctx, n, first, last - first)) {
+      const data = await this.ctx.blocks(seg.pb, seg.n, `inode ${n.ino}'s data`);
+      const segStart = seg.lb * bs;
+      const from = Math.max(segStart, offset);
+      const to = Math.min(segStart + seg.n * bs, offset + length);
+      data.copy(out, from - offset, from - segStart, to - segStart);
+    }
+    return out;
+  }
+
+  private refuseEncrypted(n: Inode, what: string): void {
+    if (n.flags & FL_ENCRYPT) throw this.ctx.error('EUNSUPPORTED', `inode ${n.ino}: ${what} is encrypted (fscrypt), which is not read`);
+  }
+
+  private async listing(dir: FsNode): Promise<Listing> {
+    const hit = this.listings.get(dir.ino);
+    if (hit) return hit;
+    const n = await this.node(dir);
+    if ((n.mode & S_IFMT) !== S_IFDIR) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a directory (ENOTDIR)`);
+    this.refuseEncrypted(n, 'the directory');
+    const raw: RawDirent[] = [];
+    if (n.flags & FL_INLINE_DATA) {
+      // the first 4 bytes are the parent's inode number ('..')
+      parseDirEntries(this.ctx, n.ino, n.iblock.subarray(4), 'the inline directory', raw);
+      const more = systemData(await this.xattrsOf(n));
+      if (more && more.length > 0) parseDirEntries(this.ctx, n.ino, more, 'the inline directory (system.data)', raw);
+    } else {
+      const bs = this.ctx.sb.blockSize;
+      if (n.size > MAX_DIR_BYTES) throw this.ctx.error('EFORMAT', `directory inode ${n.ino} claims ${n.size} bytes`);
+      const count = Math.floor(n.size / bs);
+      for (const seg of await mapBlocks(this.ctx, n, 0, count)) {
+        for (let i = 0; i < seg.n; i += 256) {
+          const k = Math.min(256, seg.n - i);
+          const data = await this.ctx.blocks(seg.pb + i, k, `directory inode ${n.ino}`);
+          for (let j = 0; j < k; j++) {
+            parseDirEntries(this.ctx, n.ino, data.subarray(j * bs, (j + 1) * bs), `block ${seg.lb + i + j}`, raw);
+            if (raw.length > MAX_DIR_ENTRIES)
+              throw this.ctx.error('EFORMAT', `directory inode ${n.ino} has more than ${MAX_DIR_ENTRIES} entries`);
+          }
+        }
+      }
+    }
+    const casefold = (this.ctx.sb.incompat & INCOMPAT_CASEFOLD) !== 0 && (n.flags & FL_CASEFOLD) !== 0;
+    const entries: FsDirEntry[] = [];
+    const byName = new Map<string, number>();
+    for (const d of raw) {
+      if (d.name.includes(0) || d.name.includes(0x2f)) continue;
+      const name = d.name.toString('utf8');
+      if (name === '.' || name === '..' || name === '') continue;
+      const node: ExtNode = { ino: d.ino };
+      entries.push({ name, node });
+      const key = casefold ? fold(name) : name;
+      if (!byName.has(key)) byName.set(key, d.ino);
+    }
+    const l: Listing = { entries, byName };
+    if (casefold) (l as Listing & { casefold?: boolean }).casefold = true;
+    this.listings.set(dir.ino, l);
+    if (this.listings.size > 8) this.listings.delete(this.listings.keys().next().value as number);
+    return l;
+  }
+
+  async readdir(dir: FsNode): Promise<FsDirEntry[]> {
+    return [...(await this.listing(dir)).entries];
+  }
+
+  async lookup(dir: FsNode, name: string): Promise<FsNode | undefined> {
+    const l = (await this.listing(dir)) as Listing & { casefold?: boolean };
+    const ino = l.byName.get(l.casefold ? fold(name) : name);
+    return ino === undefined ? undefined : ({ ino } satisfies ExtNode);
+  }
+
+  async readlink(node: FsNode): Promise<string> {
+    const n = await this.node(node);
+    if ((n.mode & S_IFMT) !== S_IFLNK) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a symlink`);
+    this.refuseEncrypted(n, 'the symlink');
+    let data: Buffer;
+    const st = inodeStat(this.ctx, n);
+    const eaBlocks = n.fileAcl !== 0 ? (this.ctx.sb.blockSize * this.ctx.sb.clusterRatio) / 512 : 0;
+    if (n.flags & FL_INLINE_DATA) {
+      data = (await this.inlineData(n)).subarray(0, Math.min(n.size, MAX_SYMLINK_BYTES - 1));
+    } else if ((st.blocks ?? 0) - eaBlocks === 0) {
+      // a fast symlink: the target is in i_block (the kernel stops at 59 bytes)
+      data = n.iblock.subarray(0, Math.min(n.size, 59));
+    } else {
+      if (n.size > MAX_SYMLINK_BYTES) throw this.ctx.error('EFORMAT', `symlink inode ${n.ino} claims a ${n.size}-byte target`);
+      data = await this.readData(n, 0, Math.min(n.size, MAX_SYMLINK_BYTES - 1));
+    }
+    const nul = data.indexOf(0);
+    return (nul >= 0 ? data.subarray(0, nul) : data).toString('utf8');
+  }
+
+  async read(node: FsNode, offset: number, length: number): Promise<Buffer> {
+    const n = await this.node(node);
+    const type = n.mode & S_IFMT;
+    if (type === S_IFDIR) throw this.ctx.error('EINVAL', `inode ${n.ino} is a directory`);
+    if (type !== S_IFREG) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a regular file`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw this.ctx.error('EINVAL', `bad read range ${offset}+${length}`);
+    }
+    if (length > MAX_READ_BYTES) throw this.ctx.error('EINVAL', `a read of ${length} bytes is more than ${MAX_READ_BYTES} at once`);
+    this.refuseEncrypted(n, 'the file');
+    if (offset >= n.size) return Buffer.alloc(0);
+    return this.readData(n, offset, Math.min(length, n.size - offset));
+  }
+
+  async listXattrs(node: FsNode): Promise<Map<string, Buffer>> {
+    const n = await this.node(node);
+    return namedXattrs(this.ctx, n.ino, await this.xattrsOf(n));
+  }
+
+  async statfs(): Promise<FsStatfs> {
+    return statfs(this.ctx, (ino) => this.inode(ino));
+  }
+
+  async close(): Promise<void> {
+    this.inodes.clear();
+    this.listings.clear();
+    this.ctx.cache.clear();
+  }
+}
