@@ -1,7 +1,8 @@
 // Bundle each tool into one ESM file: loading ~150 small modules (execa, yargs and their
 // dependencies) costs ~100 ms of startup on every call; one file loads in a fraction.
 // tsc still type-checks and emits dist/src for the library API.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Built into a fresh directory that then replaces dist/bundle: tools started meanwhile keep
@@ -18,8 +19,13 @@ const tools = {
   jwinreg: 'src/tools/jwinreg/main.ts',
 };
 
+// Large packages that are only ever imported dynamically, also as entry points of their own
+// (vendor-NAME.mjs): the CommonJS jfish below imports them from there when it needs them,
+// instead of carrying them (half its size) into every start.
+const vendored = ['execa', 'yargs', 'hash-wasm', 'fzstd'];
+
 await build({
-  entryPoints: tools,
+  entryPoints: { ...tools, ...Object.fromEntries(vendored.map((p) => [`vendor-${p}`, p])) },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -34,6 +40,59 @@ await build({
   // some dependencies are CommonJS and call require()
   banner: { js: "import { createRequire as __jootRequire } from 'node:module'; const require = __jootRequire(import.meta.url);" },
 });
+
+// jfish also as one CommonJS script, which bin/jfish starts through V8's code cache
+// (code-cache-loader.cjs): no module graph to load, no bundle to compile again on every call.
+// Dynamic imports of its own modules become lazy requires within the file: what a run does
+// not use is never evaluated; those of node's modules and the vendored packages stay imports
+// (the loader gives the script node's ESM loader for them). import.meta.url (version(), sql.js's require) is the code file's URL.
+const cached = { jfish: 'src/tools/jfish/main.ts' };
+for (const [tool, entry] of Object.entries(cached)) {
+  const code = `${tool}-code.cjs`;
+  await build({
+    entryPoints: [entry],
+    outfile: `${out}/${code}`,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    plugins: [
+      {
+        name: 'vendored',
+        setup(b) {
+          const filter = new RegExp(`^(${vendored.join('|')})$`);
+          b.onResolve({ filter }, (a) => ({ path: `./vendor-${a.path}.mjs`, external: true }));
+        },
+      },
+    ],
+    // without comments and indentation the file is ASCII and smaller: read, hashed and decoded
+    // faster (a non-ASCII byte would make all of it a two-byte string)
+    minify: true,
+    charset: 'ascii',
+    define: { 'import.meta.url': '__jootImportMetaUrl' },
+    banner: { js: "const __jootImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  // A script compiled by vm.Script (from the cache) cannot import(): node 20 drops its import
+  // callback with cached data. The loader passes its own import as __jootImport, for node's
+  // modules and the vendored packages, the only dynamic imports left in the file.
+  const text = readFileSync(`${out}/${code}`, 'latin1').replace(
+    /\bimport\(("(?:node:[a-z_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
+    '__jootImport($1)',
+  );
+  if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);
+  writeFileSync(`${out}/${code}`, text, 'latin1');
+  const bytes = readFileSync(`${out}/${code}`);
+  // the loader reads it as latin1 (a one-byte string, no UTF-8 decoding): only right for ASCII
+  if (bytes.some((b) => b > 0x7f)) throw new Error(`${code}: not ASCII`);
+  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
+    .replace('`CODE.BUILD.', `\`${code}.${id}.`)
+    .replace("'CODE'", `'${code}'`);
+  if (loader.includes("'CODE") || loader.includes('`CODE')) throw new Error('code-cache-loader.cjs: CODE not filled in');
+  writeFileSync(`${out}/${tool}.cjs`, loader);
+}
 
 // The replaced bundle stays a while: a tool still running from it may load a chunk late.
 for (const d of readdirSync('dist')) {

@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError } from '../core/errors.js';
+import { startupMark } from '../core/startup-trace.js';
 import type { Probe } from './filesystems.js';
 import { parseBtrfsvol } from './names.js';
 import { requireRoot } from '../core/privilege.js';
@@ -127,6 +128,7 @@ export class Session implements AsyncDisposable {
     await us.findSubvolumes();
     this.tm = new TreeMounts(us, (device, vfstype, why) => this.kernelFallback(device, vfstype, why));
     this.guestFiles = treeGuestFiles(this.tm.tree, { readonly: () => this.readonly });
+    startupMark('userspace engine opened');
   }
 
   /** The specs the userspace engine opens the drives with. */

@@ -3,7 +3,8 @@
 // facts and environment hygiene are the same everywhere.
 // execa is loaded on first use: loading it costs ~28 ms, and the quick joot commands (list,
 // delete, create, an enter that joins a ready joot) use only spawnProcess (node's spawn).
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { Options as ExecaOptions, ResultPromise } from 'execa';
 import { JootError, type ErrorFacts } from './errors.js';
 
@@ -150,6 +151,10 @@ export interface SpawnOptions extends EnvPolicy {
   traceAs?: string;
 }
 
+/** node:child_process, loaded at the first spawn: a run that starts no program (the userspace
+ *  engine) does not load it, nor the net and dgram modules it loads. */
+let childProcess: typeof import('node:child_process') | undefined;
+
 /**
  * Start a program and hand back node's child, for what `run` cannot do: inherit the terminal
  * (an editor, `!cmd`, joot re-running itself), stream binary data at the reader's pace (a
@@ -159,7 +164,8 @@ export interface SpawnOptions extends EnvPolicy {
  */
 export function spawnProcess(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
   trace(opts.traceAs ?? quoteForTrace(cmd, args));
-  return spawn(cmd, [...args], { env: envFor(opts), cwd: opts.cwd, stdio: opts.stdio, detached: opts.detached });
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  return childProcess.spawn(cmd, [...args], { env: envFor(opts), cwd: opts.cwd, stdio: opts.stdio, detached: opts.detached });
 }
 
 export type StartOptions = EnvPolicy & Omit<ExecaOptions, 'env' | 'extendEnv'> & { traceAs?: string };

@@ -13,7 +13,7 @@ import { type OpenedImage, openImage } from './containers/index.js';
 import type { BackingAllowance } from './containers/named-path.js';
 import { diskName } from './names.js';
 import { probe } from './probe/index.js';
-import { type ByteSource, SliceSource } from './source.js';
+import { type ByteSource, holdSyncFileReads, SliceSource } from './source.js';
 import { keyFor, type LuksKey } from './keys.js';
 import { type LvmVolumes, scanLvm } from './volumes/lvm/index.js';
 import { type MdArray, scanMd } from './volumes/md/index.js';
@@ -68,12 +68,18 @@ export class DiskStack implements AsyncDisposable {
   /** Open every drive and build the stack; on failure everything opened so far is closed. */
   static async open(drives: readonly DriveSpec[], opts: StackOptions = {}): Promise<DiskStack> {
     const s = new DiskStack(opts);
+    // The scan reads metadata only: tens to hundreds of small reads, mostly of the page cache.
+    // Synchronous, each costs a syscall; asynchronous, a round trip through libuv's thread
+    // pool (and its start), which made up most of a short run's open.
+    const release = holdSyncFileReads();
     try {
       await s.build(drives);
       return s;
     } catch (e) {
       await s.close().catch(() => undefined);
       throw e;
+    } finally {
+      release();
     }
   }
 

@@ -8,6 +8,7 @@ import { oneLine } from '../core/errors.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
 import { escapeControls } from '../core/escape.js';
 import { flush } from '../core/output.js';
+import { startupMark } from '../core/startup-trace.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
 export class UsageError extends Error {
@@ -94,5 +95,6 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
   if (sig) code = signalExitCode(sig);
   process.exitCode = code;
   await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  startupMark('exit');
   process.exit(code);
 }

@@ -2,7 +2,6 @@
 // per key with --keys-from-stdin, else the terminal (/dev/tty) with echo off. A passphrase
 // never comes from the command line of a jfish command (it would land in history and `ps`).
 import { openSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
 import { JootError } from '../core/errors.js';
 
 let pending = '';
@@ -41,6 +40,7 @@ async function stdinLine(): Promise<string | undefined> {
 
 /** Read a passphrase from the terminal with echo off. */
 async function ttyLine(prompt: string): Promise<string> {
+  const { ReadStream } = await import('node:tty'); // loaded only when a key is asked for
   let fd: number;
   try {
     fd = openSync('/dev/tty', 'r+');

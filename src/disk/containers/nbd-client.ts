@@ -2,7 +2,7 @@
 // for the export named "", NBD_CMD_READ with simple replies (one request at a time; reads
 // split at 32 MiB), NBD_CMD_DISC on close. It reads what joot's own qemu-storage-daemon
 // exports; the server's answers are still checked (sizes, magics, handles) before use.
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { JootError } from '../../core/errors.js';
 import * as P from '../nbd/protocol.js';
 import { checkRange, type ByteSource } from '../source.js';
@@ -71,6 +71,8 @@ export class NbdClient implements ByteSource {
 
   /** Connect to the NBD server on unix socket `path` and open its export ""; `name` is what messages say. */
   static async connect(path: string, name: string): Promise<NbdClient> {
+    // node:net loads here, with the first export used (most runs read no NBD export)
+    const { connect } = await import('node:net');
     const sock = connect(path);
     const reader = new Reader(sock);
     try {

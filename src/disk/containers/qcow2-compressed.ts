@@ -1,7 +1,6 @@
 // Compressed qcow2 clusters: zlib (raw deflate, qemu writes with window bits -12) or zstd (a
 // zstd frame), each inflating to exactly one cluster. The stored size is rounded up to 512-byte
 // sectors, so the bytes after the stream belong to someone else and are ignored, as qemu does.
-import { constants, inflateRawSync } from 'node:zlib';
 import type { Decompress as ZstdDecompress } from 'fzstd';
 import { JootError } from '../../core/errors.js';
 
@@ -10,6 +9,8 @@ const ENOUGH = Symbol('enough');
 
 /** fzstd, loaded with the first zstd cluster (most images have none: no cost at startup). */
 let zstd: typeof ZstdDecompress | undefined;
+/** node:zlib, likewise loaded with the first zlib cluster. */
+let zlib: typeof import('node:zlib') | undefined;
 
 /** Inflate one compressed cluster of `clusterSize` bytes; anything else is an EFORMAT naming `where`. */
 export async function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clusterSize: number, where: string): Promise<Buffer> {
@@ -19,9 +20,10 @@ export async function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clu
     const m = (await import('fzstd')) as unknown as Exports;
     zstd ??= m.Decompress ?? m.default!.Decompress;
   }
+  if (kind === 'zlib') zlib ??= await import('node:zlib');
   let out: Buffer | undefined;
   try {
-    out = kind === 'zlib' ? inflate(data, clusterSize) : unzstd(zstd!, data, clusterSize);
+    out = kind === 'zlib' ? inflate(zlib!, data, clusterSize) : unzstd(zstd!, data, clusterSize);
   } catch {
     out = undefined;
   }
@@ -29,7 +31,7 @@ export async function decompressCluster(kind: 'zlib' | 'zstd', data: Buffer, clu
   return out;
 }
 
-function inflate(data: Buffer, clusterSize: number): Buffer {
+function inflate({ inflateRawSync, constants }: typeof import('node:zlib'), data: Buffer, clusterSize: number): Buffer {
   // a stream that would give more than a cluster throws (qemu would cut it; no good image has one)
   return inflateRawSync(data, { maxOutputLength: clusterSize, finishFlush: constants.Z_SYNC_FLUSH });
 }

@@ -5,7 +5,7 @@
 // ignored (there is one). Clients are untrusted peers: every length is checked before use,
 // one connection holds at most one request's data at a time, and a client that breaks the
 // protocol is disconnected without disturbing the others.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { rm, stat } from 'node:fs/promises';
 import { JootError, oneLine } from '../../core/errors.js';
 import { trace } from '../../core/run.js';
@@ -40,6 +40,8 @@ export async function serveNbd(src: ByteSource, socketPath: string, opts: ServeO
   }
   if (!Number.isSafeInteger(src.size) || src.size < 0) throw new JootError('EINVAL', `${src.name}: size ${src.size} cannot be served`);
   const conns = new Set<Socket>();
+  // node:net loads with the first export served, not with every run that could serve one
+  const { createServer } = await import('node:net');
   const server = createServer({ allowHalfOpen: false, pauseOnConnect: false }, (sock) => {
     if (conns.size >= MAX_CONNECTIONS) {
       sock.destroy();

@@ -3,9 +3,11 @@
 // directory + rename), keeping mode and owner; they are refused in a read-only session.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../../ops/op.js';
-import { addFstabEntry, formatEntry, listFstab, removeFstabEntry } from '../fstab-edit.js';
 
 const FSTAB = '/etc/fstab';
+
+/** The fstab parser and editor, loaded when a command runs (not with jfish's command table). */
+const fstabEdit = () => import('../fstab-edit.js');
 
 // Editing works on the file's bytes as latin1 text (one char per byte), so every byte of the
 // lines kept goes back unchanged whatever its encoding; the new fields (UTF-8 words) are
@@ -55,6 +57,7 @@ export const fstabList = defineOp({
     be parsed is named in a warning on stderr.`,
   async impl(ctx) {
     const text = await readFstab(ctx, false, 'utf8');
+    const { listFstab, formatEntry } = await fstabEdit();
     const { entries, warnings } = listFstab(text ?? '');
     for (const w of warnings) ctx.warn(w);
     return entries.map(formatEntry);
@@ -89,6 +92,7 @@ export const fstabAdd = defineOp({
   async impl(ctx, [device, mountpoint, fstype, options, freq, passno]) {
     checkWritable(ctx);
     const text = (await readFstab(ctx, true)) ?? '';
+    const { addFstabEntry } = await fstabEdit();
     const entry = {
       spec: toBytes(device),
       file: toBytes(mountpoint),
@@ -132,6 +136,7 @@ export const fstabRemove = defineOp({
   async impl(ctx, [mountpoint]) {
     checkWritable(ctx);
     const text = (await readFstab(ctx, false)) ?? '';
+    const { removeFstabEntry } = await fstabEdit();
     const { text: next } = await bytesOf(() => removeFstabEntry(text, toBytes(mountpoint)));
     await ctx.session.writer.writeAtomic(FSTAB, Buffer.from(next, 'latin1'));
     return undefined;

@@ -5,7 +5,6 @@
 // need an emulator the host may not have).
 import { JootError } from '../../core/errors.js';
 import { splitCommandLine } from '../../core/words.js';
-import { guestExec, lastLine } from '../../appliance/guest-exec.js';
 import { ARCH_BINARIES, canRun, detectArch, hostArch } from '../linux/arch.js';
 import { defineOp, type OpContext, type OpTest } from '../../ops/op.js';
 
@@ -49,6 +48,8 @@ async function runInGuest(ctx: OpContext, argv: string[], lines: boolean): Promi
   await checkArch(ctx);
   const program = await findProgram(ctx, argv[0]!);
   let last = 0x0a; // the last byte written, for the -lines variants
+  // the sandbox code loads when a guest program runs, not with jfish's command table
+  const { guestExec, lastLine } = await import('../../appliance/guest-exec.js');
   const r = await guestExec({
     root,
     mounts,
@@ -61,12 +62,12 @@ async function runInGuest(ctx: OpContext, argv: string[], lines: boolean): Promi
     stdoutClosed: () => ctx.out.closed,
   });
   if (lines && last !== 0x0a) await ctx.out.write('\n');
-  if (r.signal) throw new JootError('ECMD', `killed by signal ${r.signal}${tail(r.stderr)}`);
-  if (r.exitCode !== 0) throw new JootError('ECMD', `exit status ${r.exitCode}${tail(r.stderr)}`);
+  if (r.signal) throw new JootError('ECMD', `killed by signal ${r.signal}${tail(lastLine(r.stderr))}`);
+  if (r.exitCode !== 0) throw new JootError('ECMD', `exit status ${r.exitCode}${tail(lastLine(r.stderr))}`);
 }
 
-function tail(stderr: string): string {
-  const l = lastLine(stderr);
+/** `: LAST STDERR LINE`, or nothing */
+function tail(l: string): string {
   return l ? `: ${l}` : '';
 }
 

@@ -5,7 +5,6 @@
 // refused while anything is mounted, and leaves nothing mounted.
 import { JootError } from '../../core/errors.js';
 import type { Session } from '../../appliance/index.js';
-import { inspect } from '../index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../types.js';
 import { defineOp, type OpContext, type OpTest, type ReturnValue, type Returns } from '../../ops/op.js';
 
@@ -61,6 +60,8 @@ export const inspectOs = defineOp({
         `${mounted.join(', ')} ${mounted.length === 1 ? 'is' : 'are'} mounted: call umount-all first (inspect-os mounts and unmounts filesystems itself)`,
       );
     }
+    // inspection's code loads when inspect-os runs, not with jfish's command table
+    const { inspect } = await import('../index.js');
     const report = await inspect(ctx.session, { applications: true });
     reports.set(ctx.session, report);
     return report.operatingsystems.map((o) => o.root);

@@ -2,7 +2,6 @@
 // session's GuestWriter atomically (temp file in the same guest directory + rename), keeping
 // mode and owner; they are refused in a read-only session. The /etc/fstab records are
 // inspection's (src/inspect/records/fstab.ts).
-import { editFile } from '../editing/edit.js';
 import { defineOp } from '../op.js';
 
 function editOp<const N extends string>(name: N, fixedEditor?: string) {
@@ -24,6 +23,8 @@ function editOp<const N extends string>(name: N, fixedEditor?: string) {
       inside the guest; only regular files can be edited. If the editor exits with an error the file
       is left as it was. Refused in a read-only session.`,
     async impl(ctx, [path]) {
+      // loaded when used, not with jfish's command table
+      const { editFile } = await import('../editing/edit.js');
       await editFile(ctx.session.reader, ctx.session.writer, path, { editor: fixedEditor, warn: (m) => ctx.warn(m) });
       return undefined;
     },

@@ -1,8 +1,7 @@
 // Searching and identifying guest files: guestfish's grep family (grep, egrep, fgrep, their -i
 // and z variants) and file. Guest files are read through the guest reader only: patterns are
 // matched in JavaScript (see editing/grep.ts), and file(1) gets bytes on stdin, never a path.
-import { grepFile, type GrepSyntax } from '../editing/grep.js';
-import { fileType } from '../editing/filetype.js';
+import type { GrepSyntax } from '../editing/grep.js';
 import { defineOp, type OpTest } from '../op.js';
 
 const SYNTAX: Record<GrepSyntax, { what: string }> = {
@@ -63,6 +62,8 @@ function grepOp<const N extends string>(name: N, syntax: GrepSyntax, insensitive
       match prints nothing and is not an error. A final symlink is followed inside the guest; the
       file is streamed, whatever its size.`,
     async impl(ctx, [pattern, path]) {
+      // the implementations load when used, not with jfish's command table
+      const { grepFile } = await import('../editing/grep.js');
       await grepFile(ctx.session.reader, path, pattern, { syntax, insensitive, compressed }, (b) => ctx.out.write(b));
       return undefined;
     },
@@ -97,6 +98,7 @@ export const file = defineOp({
     first 64 KiB of the file (an ELF object up to 64 MiB whole) on its standard input: it is never
     given a guest path.`,
   async impl(ctx, [path]) {
+    const { fileType } = await import('../editing/filetype.js');
     return fileType(ctx.session.reader, path);
   },
   tests: [

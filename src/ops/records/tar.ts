@@ -6,8 +6,8 @@
 // The tests' host archives are relative paths: each test runs in a fresh host directory.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
-import { compressions, type Compression } from '../tar/compress.js';
-import { tarIn, tarOut, type TarIo } from '../tar/ops.js';
+import type { Compression } from '../tar/compress.js';
+import type { TarIo } from '../tar/ops.js';
 import type { AttrOptions } from '../tar/xattrs.js';
 
 function io(ctx: OpContext): TarIo {
@@ -20,8 +20,10 @@ const TREE = [
   ['write', '/d/f', 'hello\n'],
 ];
 
-function compression(v: string | undefined): Compression {
+// the tar code loads when a tar command runs, not with jfish's command table
+async function compression(v: string | undefined): Promise<Compression> {
   if (v === undefined || v === '') return 'none';
+  const { compressions } = await import('../tar/compress.js');
   const c = compressions.find((x) => x === v.toLowerCase());
   if (!c) throw new JootError('EINVAL', `compress: '${v}' is not one of ${compressions.join(', ')}`);
   return c;
@@ -80,11 +82,12 @@ export const tarOutOp = defineOp({
     matches /, and a pattern may match the end of a name). ${attrsOutDoc}`,
   async impl(ctx, [dir, local, compress, numericowner, excludes, xattrs, selinux, acls]) {
     const opts = {
-      compress: compression(compress),
+      compress: await compression(compress),
       numericOwner: numericowner === true,
       excludes: (excludes ?? '').split(/[\s,]+/).filter((p) => p !== ''),
       attrs: attrOptions(xattrs, selinux, acls),
     };
+    const { tarOut } = await import('../tar/ops.js');
     await tarOut(ctx.session, dir, local, ctx.out, opts, io(ctx));
     return undefined;
   },
@@ -130,7 +133,9 @@ export const tarInOp = defineOp({
     ${compressDoc} A member that cannot be extracted is reported and skipped, and the command
     then fails. ${attrsInDoc} Refused in a read-only session.`,
   async impl(ctx, [local, dir, compress, xattrs, selinux, acls]) {
-    await tarIn(ctx.session, local, dir, { compress: compression(compress), attrs: attrOptions(xattrs, selinux, acls) }, io(ctx));
+    const opts = { compress: await compression(compress), attrs: attrOptions(xattrs, selinux, acls) };
+    const { tarIn } = await import('../tar/ops.js');
+    await tarIn(ctx.session, local, dir, opts, io(ctx));
     return undefined;
   },
   tests: [

@@ -11,7 +11,10 @@ import { JootError } from '../../core/errors.js';
 import { usage } from '../args.js';
 import { defineOp, type OpContext } from '../op.js';
 import type { ArgSpec } from '../arg-spec.js';
-import { copyIn, copyOut, download, upload, type TransferIo } from '../transfer-ops.js';
+import type { TransferIo } from '../transfer-ops.js';
+
+/** The transfer code, loaded when a transfer runs (not with jfish's command table). */
+const transfers = () => import('../transfer-ops.js');
 
 function io(ctx: OpContext): TransferIo {
   return { stdin: ctx.stdin, stderr: ctx.stderr, warn: (m) => ctx.warn(m) };
@@ -31,6 +34,7 @@ export const uploadOp = defineOp({
     creating it or truncating it first. A final symlink of remotefilename is followed inside the
     guest. The file is streamed, whatever its size.`,
   async impl(ctx, [local, remote]) {
+    const { upload } = await transfers();
     await upload(ctx.session, local, remote, io(ctx));
     return undefined;
   },
@@ -71,6 +75,7 @@ export const downloadOp = defineOp({
     output), creating or truncating it. A final symlink of remotefilename is followed inside the
     guest. The file is streamed, whatever its size.`,
   async impl(ctx, [remote, local]) {
+    const { download } = await transfers();
     await download(ctx.session, remote, local, ctx.out, io(ctx));
     return undefined;
   },
@@ -118,6 +123,7 @@ export const copyInOp = defineOp({
   async impl(ctx, [first, rest]) {
     const [locals, dir] = sourcesAndDir({ name: 'copy-in', args: copyInArgs }, first, rest);
     if (!dir.startsWith('/')) throw new JootError('EINVAL', `remotedir: '${dir}' is not an absolute path (it must start with /)`);
+    const { copyIn } = await transfers();
     await copyIn(ctx.session, locals, dir, io(ctx));
     return undefined;
   },
@@ -161,6 +167,7 @@ export const copyOutOp = defineOp({
     const [remotes, dir] = sourcesAndDir({ name: 'copy-out', args: copyOutArgs }, first, rest);
     const bad = remotes.find((r) => !r.startsWith('/'));
     if (bad !== undefined) throw new JootError('EINVAL', `remotepath: '${bad}' is not an absolute path (it must start with /)`);
+    const { copyOut } = await transfers();
     await copyOut(ctx.session, remotes, dir, io(ctx));
     return undefined;
   },

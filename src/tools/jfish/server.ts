@@ -35,9 +35,9 @@ import {
   type RemoteRequest,
 } from './remote.js';
 import { errorText, runLines, scriptLines, type LineRunner } from './script.js';
+import { CHILD_ENV } from './listen-env.js';
 
-/** Set in the child's environment: fd 3 is the pipe to the parent. */
-export const CHILD_ENV = 'JFISH_LISTEN_CHILD';
+export { CHILD_ENV };
 const STATUS_FD = 3;
 
 // ---------------------------------------------------------------- the parent

@@ -4,9 +4,9 @@
 // clients (server.ts). main.ts loads this module for everything but --remote.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { Session } from '../../appliance/index.js';
+import { Session } from '../../appliance/session.js';
 import { oneLine } from '../../core/errors.js';
-import { interruptedBy } from '../../appliance/index.js';
+import { interruptedBy } from '../../appliance/cleanup.js';
 import { setVerbose } from '../../core/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
@@ -14,17 +14,16 @@ import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../../core/output.js';
 import { prescan } from './argv.js';
-import { createPrepared, layOutPrepared, preparedHelp } from '../../ops/prepared.js';
 import { ExitRequest } from './control.js';
 import { makeCtx, runScript } from './dispatch.js';
-import { repl } from './repl.js';
-import { CHILD_ENV, serve, spawnServer, tellParent } from './server.js';
+import { CHILD_ENV } from './listen-env.js';
 import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
 import { Sessions, startup } from './startup.js';
 import { table } from './table.js';
 import { commandHelp, commandList } from './help.js';
 import { engineOptions } from '../engine-options.js';
 import { keyReader } from '../key-prompt.js';
+import { startupMark } from '../../core/startup-trace.js';
 
 const TOOL = 'jfish';
 
@@ -116,6 +115,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (scanned.preparedHelp) {
+    const { preparedHelp } = await import('../../ops/prepared.js');
     process.stdout.write(`jfish -N [FILE=]TYPE[:PARAM…]: prepared disks (a new sparse raw image, launched):\n${preparedHelp()}\n`);
     return 0;
   }
@@ -124,14 +124,16 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.verbose) setVerbose(true);
-  const listenChild = scanned.listen && process.env[CHILD_ENV] === '1';
+  // the server's code (sockets) loads only for --listen
+  const server = scanned.listen ? await import('./server.js') : undefined;
+  const listenChild = server !== undefined && process.env[CHILD_ENV] === '1';
   if (scanned.listen) {
     if (scanned.file !== undefined || scanned.commands.length > 0) {
       throw new UsageError('--listen takes no commands or script: send them with jfish --remote');
     }
     if (!listenChild) {
       loadConfig(); // a bad configuration is reported here, not lost in the background
-      return spawnServer(argv);
+      return server!.spawnServer(argv);
     }
     delete process.env[CHILD_ENV];
   }
@@ -140,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // the configuration: a bad file is an error even when --ro/--rw is given
   const config = loadConfig();
+  startupMark('config read');
   const readonly = scanned.modeGiven ? scanned.readonly : config.read_only;
 
   let script: string | undefined;
@@ -174,9 +177,12 @@ export async function main(argv: string[]): Promise<number> {
     const { askKey, ...engine } = engineOptions(config, scanned, readonly);
     if (scanned.inspector) Object.assign(engine, { askKey });
     sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed, ...engine }));
-    await createPrepared(scanned.drives, readonly, created);
+    // -N: the layout code (mkfs, LVM) loads only when a disk is to be prepared
+    const prepared = scanned.drives.some((d) => d.prepared) ? await import('../../ops/prepared.js') : undefined;
+    await prepared?.createPrepared(scanned.drives, readonly, created);
     for (const d of scanned.drives) sessions.addDrive(d.path, { format: d.format, readonly });
-    await layOutPrepared(sessions.session, scanned.drives, created);
+    await prepared?.layOutPrepared(sessions.session, scanned.drives, created);
+    startupMark('drives added');
     const ctx = makeCtx({ sessions, out, readonly, table, readKey: keyReader(scanned.keysFromStdin) });
     const intro: string[] = [];
     await startup(sessions.session, {
@@ -185,24 +191,26 @@ export async function main(argv: string[]): Promise<number> {
       readonly,
       // guestfish prints what -i found only in the interactive shell, under its banner
       print: interactive ? (l) => intro.push(l) : undefined,
-      warn: (m) => (listenChild ? tellParent(m) : printError(TOOL, m)),
+      warn: (m) => (listenChild ? server!.tellParent(m) : printError(TOOL, m)),
     });
     const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
     const runner: LineRunner = { ctx, shell: systemShell, trace, home, report };
     if (listenChild) {
       const held = sessions;
-      const sig = await serve({ runner, close: () => held.close() });
+      const sig = await server!.serve({ runner, close: () => held.close() });
       if (sig) code = ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as Record<string, number>)[sig] ?? 1;
     } else if (interactive) {
+      const { repl } = await import('./repl.js');
       await repl({ runner, intro });
     } else if (script !== undefined) {
       await runLines(runner, scriptLines(script, runner), { stopOnError: true });
     } else {
       await runScript(ctx, scanned.commands, { trace });
+      startupMark('commands run');
     }
   } catch (e) {
     if (!(e instanceof ExitRequest)) {
-      if (listenChild) tellParent(errorText(e));
+      if (listenChild) server!.tellParent(errorText(e));
       report(errorText(e));
       code = 1;
     }
@@ -211,11 +219,12 @@ export async function main(argv: string[]): Promise<number> {
     try {
       await sessions?.close();
     } catch (e) {
-      if (listenChild) tellParent(oneLine(e));
+      if (listenChild) server!.tellParent(oneLine(e));
       printError(TOOL, oneLine(e));
       code ||= 1;
     }
   }
+  startupMark('session closed');
   return code;
 }
 

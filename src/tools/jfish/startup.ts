@@ -3,7 +3,6 @@
 // Also the holder of jfish's session (Sessions), which `add` and `reopen` go through.
 import { JootError, oneLine } from '../../core/errors.js';
 import type { Session } from '../../appliance/index.js';
-import { inspectMount } from '../../inspect/mount-inspected.js';
 import type { MountSpec } from './argv.js';
 import type { SessionHolder } from './command.js';
 
@@ -78,6 +77,7 @@ export async function mountGiven(session: Session, mounts: readonly MountSpec[],
 export async function startup(session: Session, opts: StartupOptions): Promise<void> {
   if (!opts.inspector && opts.mounts.length === 0) return;
   await session.launch();
-  if (opts.inspector) await inspectMount(session, opts);
+  // inspection's code loads only for -i
+  if (opts.inspector) await (await import('../../inspect/mount-inspected.js')).inspectMount(session, opts);
   await mountGiven(session, opts.mounts, opts.readonly);
 }

@@ -1,7 +1,6 @@
 // Session life: add, add-ro, run (launch), reopen, supported, time, help, echo, lcd, exit.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { JootError } from '../../../core/errors.js';
 import { hostHasDeviceMapper, hostHasNbd } from '../../../appliance/index.js';
 import { ExitRequest } from '../control.js';

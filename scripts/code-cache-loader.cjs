@@ -1,0 +1,47 @@
+// A tool's start through V8's code cache (copied into dist/bundle by scripts/bundle.mjs, with
+// CODE and BUILD filled in). Compiling the ~2 MB bundle costs a node start tens of ms on
+// every call; the cache holds the compiled code instead. It is written when the first run
+// exits (then it also holds every function that run compiled), named after the build (a
+// process still running from a replaced bundle cannot leave a stale cache for the new one),
+// next to the code; where that directory is not writable, every run compiles, as without it.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { createRequire } = require('node:module');
+
+const code = path.join(__dirname, 'CODE');
+// V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them)
+let flags = 0x811c9dc5;
+for (const c of process.execArgv.join(' ')) flags = Math.imul(flags ^ c.charCodeAt(0), 0x01000193) >>> 0;
+const cacheFile = path.join(__dirname, `CODE.BUILD.${flags.toString(16)}.cache`);
+let cached;
+try {
+  cached = fs.readFileSync(cacheFile);
+} catch {
+  // none yet
+}
+// ASCII (checked by the build): latin1 reads it as one-byte text, without UTF-8 decoding
+const script = new vm.Script(
+  `(function (exports, require, module, __filename, __dirname, __jootImport) {${fs.readFileSync(code, 'latin1')}\n})`,
+  { filename: code, cachedData: cached },
+);
+if (cached === undefined || script.cachedDataRejected) {
+  process.once('exit', () => {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        // nothing more to do: the next run compiles again
+      }
+    }
+  });
+}
+const mod = { exports: {} };
+// the code's dynamic imports (node's modules, dist/bundle/vendor-*.mjs), resolved from here
+const importHere = (specifier) => import(specifier);
+script.runInThisContext()(mod.exports, createRequire(code), mod, code, __dirname, importHere);
