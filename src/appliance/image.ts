@@ -5,6 +5,7 @@
 // Nothing here writes to the image.
 import { open, realpath, stat } from 'node:fs/promises';
 import { parseJsonExact } from '../core/json.js';
+import { notARawDisk } from '../disk/containers/formats.js';
 import { JootError } from '../core/errors.js';
 import { NAMING_FORMATS } from '../disk/containers/image-headers.js';
 import { readLayerNames } from '../disk/containers/layer-names.js';
@@ -118,15 +119,13 @@ async function checkFile(given: string): Promise<{ real: string; size: number; i
 }
 
 /** A probed "raw" that is really a text file (a typo'd path, a README): refuse it. */
-async function looksLikeText(path: string): Promise<boolean> {
+/** The first sector of a file (fewer bytes if it is shorter). */
+async function firstSector(path: string): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(512);
     const { bytesRead } = await fh.read(buf, 0, 512, 0);
-    if (bytesRead === 0) return false;
-    const head = buf.subarray(0, bytesRead);
-    // printable ASCII, tab, CR, LF, or UTF-8 continuation/lead bytes; no NULs
-    return head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc2);
+    return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
   }
@@ -183,14 +182,8 @@ export async function probeImage(given: string, opts: ProbeOptions = {}): Promis
     if (depth === 0) {
       virtualSize = exactSize(given, info['virtual-size']);
       if (!opts.format && info.format === 'raw' && !isBlock) {
-        if (size % 512 !== 0 || (await looksLikeText(real))) {
-          throw bad(
-            given,
-            size % 512 !== 0
-              ? `not a disk image (size ${size} is not a multiple of 512 bytes)`
-              : 'looks like a text file, not a disk image',
-          );
-        }
+        const why = notARawDisk(size, size % 512 === 0 ? await firstSector(real) : Buffer.alloc(0));
+        if (why) throw bad(given, why);
       }
     }
     chain.push(names.dataFile ? { path, format: info.format, dataFile: names.dataFile } : { path, format: info.format });

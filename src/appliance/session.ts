@@ -422,7 +422,11 @@ export class Session implements AsyncDisposable {
           btrfsSubvolumes: (dir) => tm.btrfsSubvolumes(dir),
         },
       target: async (name, opts) => {
-        if (us) throw needsKernelEngine(`changing ${name}`);
+        if (us) {
+          // a read-only session says so in the kernel engine's words
+          if (this.readonly) throw new JootError('EPERM', `${us.canonical(name)}: the drive is read-only (--ro)`);
+          throw needsKernelEngine(`changing ${name}`);
+        }
         const d = this.device(name);
         if (d.unavailable) throw new JootError('EUNSUPPORTED', d.unavailable);
         if (d.kind === 'lv') {

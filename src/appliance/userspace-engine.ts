@@ -100,6 +100,11 @@ export class UserspaceEngine {
     return d as StackDevice & { source: ByteSource };
   }
 
+  /** The canonical name of a device (ENOENT when the session has none of that name). */
+  canonical(name: string): string {
+    return this.device(name).canonical;
+  }
+
   /** Canonical names of every device: disks, partitions, md, LUKS, LVs. */
   listAll(): string[] {
     return this.stack.all().map((d) => d.canonical);

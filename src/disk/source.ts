@@ -51,6 +51,8 @@ export class FileSource implements ByteSource {
     readonly name: string,
     readonly size: number,
     private fh: FileHandle | undefined,
+    /** a regular file or a block device */
+    readonly kind: 'file' | 'block' = 'file',
   ) {}
 
   /** Open `path` read-only; `name` is what messages call it (default: the path). */
@@ -66,7 +68,7 @@ export class FileSource implements ByteSource {
         const dev = `${Math.floor(st.rdev / 256) & 0xfff}:${(st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00)}`;
         size = Number((await readFile(`/sys/dev/block/${dev}/size`, 'utf8')).trim()) * 512;
       }
-      return new FileSource(name, size, fh);
+      return new FileSource(name, size, fh, st.isBlockDevice() ? 'block' : 'file');
     } catch (e) {
       await fh.close();
       throw e;

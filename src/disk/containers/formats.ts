@@ -72,6 +72,21 @@ const DETECTORS: readonly [string, (h: Buffer) => boolean][] = [
 ];
 
 /** The format of an image whose first bytes (up to PROBE_BYTES) are `head`. */
+/**
+ * A raw image's first sector that is text, not a disk: printable ASCII, tab, CR, LF or UTF-8
+ * lead/continuation bytes, no NUL (a file given by mistake, refused by both engines alike).
+ */
+export function looksLikeText(head: Buffer): boolean {
+  return head.length > 0 && head.every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 0xc2);
+}
+
+/** Why a file probed as raw (no format given) is not taken as a disk image; undefined when it is. */
+export function notARawDisk(size: number, head: Buffer): string | undefined {
+  if (size % 512 !== 0) return `not a disk image (size ${size} is not a multiple of 512 bytes)`;
+  if (looksLikeText(head.subarray(0, 512))) return 'looks like a text file, not a disk image';
+  return undefined;
+}
+
 export function detectFormat(head: Buffer): string {
   const h = head.subarray(0, PROBE_BYTES);
   return DETECTORS.find(([, d]) => d(h))?.[0] ?? 'raw';

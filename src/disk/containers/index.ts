@@ -8,7 +8,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
 import { FileSource, type ByteSource } from '../source.js';
 import { CachedSource, DEFAULT_CACHE_BYTES } from './cache.js';
-import { detectFormat, PROBE_BYTES } from './formats.js';
+import { detectFormat, notARawDisk, PROBE_BYTES } from './formats.js';
 import { checkLayerNames } from './layer-names.js';
 import type { BackingAllowance } from './named-path.js';
 import type { OpenedImage } from './opened.js';
@@ -86,8 +86,12 @@ async function openLayer(w: Walk, layerGiven: string, path: string, format: stri
   const file = await openFile(path, layerGiven);
   let keep = false;
   try {
-    const fmt = format ?? detectFormat(await file.read(0, Math.min(file.size, PROBE_BYTES)));
+    const head = await file.read(0, Math.min(file.size, PROBE_BYTES));
+    const fmt = format ?? detectFormat(head);
     if (fmt === 'raw') {
+      // the kernel engine's check (appliance/image.ts): a probed raw file that is no disk
+      const why = format === undefined && depth === 0 && file.kind === 'file' ? notARawDisk(file.size, head) : undefined;
+      if (why) throw new JootError('EFORMAT', `${layerGiven}: ${why}`);
       keep = true;
       return { source: file, format: fmt, blockSize: NBD_BLOCK };
     }
