@@ -300,7 +300,9 @@ export class TreeGuestReader implements GuestFileReader {
     const out: Map<string, Buffer>[] = [];
     for (const n of nodes) {
       const at = this.located(n);
-      out.push(await this.tree.wrap(n.path, () => at.mount.fs.listXattrs(at.node)));
+      const attrs = await this.tree.wrap(n.path, () => at.mount.fs.listXattrs(at.node));
+      // in getfattr's order (names sorted by bytes), as the kernel engine reads them
+      out.push(new Map([...attrs].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))));
     }
     return out;
   }

@@ -80,7 +80,8 @@ export class Qcow2Source implements OpenedImage {
   }
 
   private bad(what: string): JootError {
-    return new JootError('EFORMAT', `${this.name}: qcow2 ${what}`);
+    // the kernel engine's words for what qemu-img check finds (appliance/image.ts)
+    return new JootError('EFORMAT', `${this.name}: corrupt qcow2 image: ${what}`);
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
