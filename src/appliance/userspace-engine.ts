@@ -8,7 +8,7 @@ import { JootError } from '../core/errors.js';
 import type { ByteSource } from '../disk/source.js';
 import { moduleFor, openFilesystem } from '../disk/fs/index.js';
 import type { FileSystemReader } from '../disk/fs/types.js';
-import { trace } from '../core/run.js';
+import { trace, warn } from '../core/run.js';
 import { DiskStack, type DriveSpec, type StackDevice, type StackOptions } from '../disk/stack.js';
 import { probeExport } from '../disk/probe/index.js';
 import { toLayoutTable } from '../disk/volumes/partitions.js';
@@ -72,10 +72,15 @@ export class UserspaceEngine {
       if (f.type !== 'btrfs') continue;
       try {
         const fs = await this.fsReader(f.name, 'btrfs');
-        this.subvolumes.set(
-          f.name,
-          ((await fs.subvolumes?.()) ?? []).map((v) => v.path),
-        );
+        const all = ((await fs.subvolumes?.()) ?? []).map((v) => v.path);
+        // as the kernel engine: a name with control characters would make phantom lines
+        const ok = all.filter((p) => !/[\x00-\x1f\x7f]/.test(p));
+        const skipped = all.length - ok.length;
+        if (skipped)
+          warn(
+            `${f.name}: skipped ${skipped} btrfs subvolume list entr${skipped === 1 ? 'y' : 'ies'} (a name with control characters, or not matching the filesystem)`,
+          );
+        this.subvolumes.set(f.name, ok);
       } catch (e) {
         trace(`${f.name}: btrfs subvolumes not listed: ${e instanceof Error ? e.message : String(e)}`);
       }

@@ -152,7 +152,9 @@ describe.skipIf(skipReason !== '')('guest names are data (issue 12, point 5)', (
       'btrfsvol:/dev/sda/a,degraded: btrfs',
     ]);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^joot: warning: \/dev\/sda: skipped 3 btrfs subvolume list entries/);
+    // the kernel engine counts the btrfs tool's lines (a name with a newline makes two), the
+    // userspace engine the names themselves
+    expect(r.stderr).toMatch(/^joot: warning: \/dev\/sda: skipped [23] btrfs subvolume list entries/);
     expect(r.stdout + r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
     const m = await jf(['--ro', '-a', btrfsImg, 'run', ':', 'mount', 'btrfsvol:/dev/sda/evil', '/']);
     expect(m.exitCode).toBe(1);

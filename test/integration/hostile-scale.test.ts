@@ -15,6 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 import { BUNDLE, JINSPECT, reportOf } from './jinspect-helpers.js';
 
+// what this file checks is the kernel engine's (attach, mount, loop devices; exact sizes beyond
+// 2^53, which the userspace readers refuse): the read-only tools' userspace default is set aside
+process.env.JOOT_ENGINE = 'kernel';
+
 const skipReason = !existsSync(BUNDLE) ? 'not built (npm run build)' : process.getuid?.() !== 0 ? 'needs root (loop devices, mounts)' : '';
 if (skipReason) console.log(`skipping hostile-scale tests: ${skipReason}`);
 

@@ -30,6 +30,10 @@ import {
 } from './leftovers.js';
 import { deadPid, REPO, sandbox, scrub, SKIP, startChild, until, type Child, type ChildPlan, type Sandbox } from './hygiene-util.js';
 
+// what this file checks is the kernel engine's (attach, mount, loop devices; exact sizes beyond
+// 2^53, which the userspace readers refuse): the read-only tools' userspace default is set aside
+process.env.JOOT_ENGINE = 'kernel';
+
 const JOOT = join(REPO, 'bin/joot');
 
 describe.skipIf(SKIP !== '')('hygiene: SIGKILL and reaping', () => {

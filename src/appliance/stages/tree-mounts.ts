@@ -49,6 +49,8 @@ export class TreeMounts {
         throw new JootError('EUNSUPPORTED', `${name}: mount option '${o}' is not supported by the userspace engine`);
     }
     const shown = bv ? `btrfsvol:${device}/${bv.subvol}` : device;
+    // the kernel engine's words for a subvolume the filesystem does not list
+    if (bv && !this.us.subvolumesOf(device).includes(bv.subvol)) throw new JootError('ENOENT', `${shown}: no such btrfs subvolume`);
     if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
     if (/^\/+$/.test(mountpoint)) mountpoint = '/';
     let at = '/';
