@@ -46,7 +46,7 @@ await build({
 // Dynamic imports of its own modules become lazy requires within the file: what a run does
 // not use is never evaluated; those of node's modules and the vendored packages stay imports
 // (the loader gives the script node's ESM loader for them). import.meta.url (version(), sql.js's require) is the code file's URL.
-const cached = { jfish: 'src/tools/jfish/main.ts' };
+const cached = { jfish: 'src/tools/jfish/main.ts', jinspect: 'src/tools/jinspect/main.ts' };
 for (const [tool, entry] of Object.entries(cached)) {
   const code = `${tool}-code.cjs`;
   await build({

@@ -15,6 +15,9 @@ import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 import { engineOptions } from '../engine-options.js';
 import { chooseEngine } from '../../appliance/index.js';
+import { startupMark } from '../../core/startup-trace.js';
+
+startupMark('entry evaluated');
 
 const TOOL = 'jinspect';
 
@@ -30,7 +33,9 @@ export async function main(argv: string[]): Promise<number> {
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
+  startupMark('launched');
   const report = await inspect(session, { applications: args.applications });
+  startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
     const why = hints.length ? ` (${hints.join('; ')})` : '';
@@ -39,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = new StreamWriter(process.stdout);
   // JSON and XML carry every control character as an escape or reference: exact and safe both
   await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
+  startupMark('written');
   return 0;
 }
 
@@ -76,4 +82,8 @@ async function forcedRawHint(d: { path: string; format?: string }): Promise<stri
   return undefined;
 }
 
-await runCli(TOOL, main);
+runCli(TOOL, main).catch((e: unknown) => {
+  // only a failure to load the code itself gets here (runCli reports everything else)
+  process.stderr.write(`${TOOL}: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
