@@ -19,6 +19,10 @@ if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
   unset NODE_EXTRA_CA_CERTS
 fi
 
+# A young generation of 1 MiB (V8 grows it to 16): garbage buffers of a long read (tar-out of a
+# guest's /usr) are collected sooner, which keeps peak RSS ~20 MiB lower at no measurable cost.
+JOOT_NODE_FLAGS=--max-semi-space-size=1
+
 joot_find() {
   joot_script=$JOOT_ROOT/dist/$2
   if [ ! -f "$joot_script" ]; then
@@ -30,7 +34,7 @@ joot_find() {
 joot_exec_here() {
   joot_find "$1" "$2"
   shift 2
-  exec node "$joot_script" "$@"
+  exec node $JOOT_NODE_FLAGS "$joot_script" "$@"
 }
 
 joot_exec() {
@@ -40,7 +44,7 @@ joot_exec() {
     [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
     JOOT_IN_NS=1
     export JOOT_IN_NS
-    exec unshare --mount --propagation private node "$joot_script" "$@"
+    exec unshare --mount --propagation private node $JOOT_NODE_FLAGS "$joot_script" "$@"
   fi
-  exec node "$joot_script" "$@"
+  exec node $JOOT_NODE_FLAGS "$joot_script" "$@"
 }

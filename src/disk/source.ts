@@ -13,6 +13,8 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes from `offset`; a range past `size` is an EIO JootError naming the source. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** Where a source can, the same bytes straight into `out` at `at` (no buffer of its own to copy from). */
+  readInto?(offset: number, length: number, out: Buffer, at: number): Promise<void>;
   /** Release what the source holds (file handles, helper processes). Idempotent. */
   close(): Promise<void>;
 }
@@ -77,18 +79,25 @@ export class FileSource implements ByteSource {
 
   async read(offset: number, length: number): Promise<Buffer> {
     checkRange(this, offset, length);
+    const buf = Buffer.allocUnsafe(length);
+    await this.readInto(offset, length, buf, 0);
+    return buf;
+  }
+
+  async readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
+    checkRange(this, offset, length);
     if (!this.fh) throw new JootError('ESTATE', `${this.name}: closed`);
-    const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
       const bytesRead =
         syncHolds > 0
-          ? readSync(this.fh.fd, buf, done, length - done, offset + done)
-          : (await this.fh.read(buf, done, length - done, offset + done)).bytesRead;
-      if (bytesRead === 0) break; // the file shrank under us: the rest reads as zeros
+          ? readSync(this.fh.fd, out, at + done, length - done, offset + done)
+          : (await this.fh.read(out, at + done, length - done, offset + done)).bytesRead;
+      if (bytesRead === 0) break;
       done += bytesRead;
     }
-    return buf;
+    // the file shrank under us: the rest reads as zeros
+    if (done < length) out.fill(0, at + done, at + length);
   }
 
   async close(): Promise<void> {

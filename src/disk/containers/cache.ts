@@ -4,7 +4,9 @@
 import type { ByteSource } from '../source.js';
 import { checkRange } from '../source.js';
 
-export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+// Small: file data passes through it too (a tar-out of /usr would fill any cap), and what is
+// worth keeping (partition tables, superblocks, directory blocks) is a few MiB at most.
+export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
 /** reads this large go straight to the base: a bulk copy would only flush the cache */
 const BULK_READ = 1024 * 1024;
 
@@ -78,7 +80,7 @@ export class CachedSource implements ByteSource {
   async read(offset: number, length: number): Promise<Buffer> {
     checkRange(this, offset, length);
     if (length === 0) return Buffer.alloc(0);
-    if (length > Math.min(this.lru.capBytes / 4, BULK_READ)) return this.base.read(offset, length);
+    if (length > Math.min(this.lru.capBytes / 4, BULK_READ, this.blockSize)) return this.base.read(offset, length);
     const bs = this.blockSize;
     const first = Math.floor(offset / bs);
     const last = Math.floor((offset + length - 1) / bs);

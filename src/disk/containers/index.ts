@@ -23,7 +23,7 @@ export interface OpenImageOptions extends BackingAllowance {
   format?: string;
   /** what messages call the image (default: the path as given) */
   name?: string;
-  /** the block cache's cap in bytes (default 32 MiB) */
+  /** the block cache's cap in bytes (default 8 MiB) */
   cacheBytes?: number;
 }
 

@@ -213,7 +213,8 @@ export class Qcow2Source implements OpenedImage {
   private async fromFile(out: Buffer, at: number, host: number, n: number): Promise<void> {
     if (host >= this.file.size) throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     const m = Math.min(n, this.file.size - host);
-    (await this.file.read(host, m)).copy(out, at);
+    if (this.file.readInto) await this.file.readInto(host, m, out, at);
+    else (await this.file.read(host, m)).copy(out, at);
   }
 
   private async fromBacking(out: Buffer, at: number, pos: number, n: number): Promise<void> {

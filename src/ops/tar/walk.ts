@@ -18,7 +18,7 @@ import type { Owners } from './owners.js';
 import type { TarWriter } from './writer.js';
 import { anyAttrs, attrsToPax, type AttrOptions } from './xattrs.js';
 
-const CHUNK = 1024 * 1024;
+const CHUNK = 256 * 1024;
 
 export interface PackOptions {
   /** GNU tar --exclude patterns (wildcards; `*` matches `/` too; unanchored). */
