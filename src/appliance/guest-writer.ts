@@ -20,7 +20,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-node.js';
 import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestReader } from './guest-reader.js';
@@ -262,7 +262,7 @@ export class GuestWriter {
     let tmp: string | undefined;
     let fh: FileHandle | undefined;
     for (let i = 0; i < 10 && !fh; i++) {
-      const t = joinHost(dir, `.${name.slice(0, 200)}.joot-${randomBytes(6).toString('hex')}`) as string;
+      const t = joinHost(dir, `.${name.slice(0, 200)}.joot-${nodeCrypto().randomBytes(6).toString('hex')}`) as string;
       try {
         fh = await fsp.open(t, WRITE_FLAGS | fsc.O_EXCL, 0o600);
         tmp = t;

@@ -18,7 +18,7 @@
 //     re-resolved and re-checked like the top's.
 // Anything unexpected is a miss, never an error: the miss runs probeImage, whose errors are the
 // ones the caller gets without a cache. Only a probe that succeeded, checked, is cached.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-node.js';
 import { constants, type BigIntStats } from 'node:fs';
 import { open, rename, rm, stat, writeFile, realpath } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
@@ -301,7 +301,7 @@ async function writeCache(cacheFile: string, opts: CacheKey, info: ImageInfo, pr
       stamps.push(s);
     }
     const body: CacheFile = { version: VERSION, opts, info: { chain, format, virtualSize, isBlockDevice }, stamps };
-    tmp = `${cacheFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    tmp = `${cacheFile}.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, `${JSON.stringify(body, null, 1)}\n`, { mode: 0o600, flag: 'wx' });
     await rename(tmp, cacheFile);
     tmp = undefined;

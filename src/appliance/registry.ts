@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { readFile, rm, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-node.js';
 import { run, trace, sleep } from '../core/run.js';
 import { JootError, oneLine } from '../core/errors.js';
 import { withLock } from '../core/dir-lock.js';
@@ -43,7 +43,7 @@ interface RecordData {
 }
 
 export class SessionRecord {
-  readonly id = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  readonly id = `${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`;
   private data: RecordData;
   private file: string;
   private closed = false;

@@ -5,7 +5,7 @@
 // one removes it. Released by moving it aside too: emptied in place, another process's
 // rename(2) could take the empty directory over.
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from './lazy-node.js';
 import { dirname, join } from 'node:path';
 import { JootError } from './errors.js';
 import { alive, processStart } from './processes.js';
@@ -35,7 +35,7 @@ function stale(dir: string, owner: string | undefined): boolean {
 }
 
 function tryLock(dir: string, token: string): boolean {
-  const tmp = `${dir}.new.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const tmp = `${dir}.new.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}`;
   mkdirSync(tmp, { mode: 0o700 });
   try {
     writeFileSync(join(tmp, 'owner'), token);
@@ -50,7 +50,7 @@ function tryLock(dir: string, token: string): boolean {
 }
 
 function breakStale(dir: string, owner: string | undefined): void {
-  const aside = `${dir}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const aside = `${dir}.stale.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}`;
   try {
     renameSync(dir, aside);
   } catch {
@@ -83,7 +83,7 @@ export interface Lock {
 
 export async function acquire(dir: string, opts: LockOptions): Promise<Lock> {
   mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
-  const token = `${process.pid} ${processStart(process.pid) ?? ''} ${randomBytes(4).toString('hex')}`;
+  const token = `${process.pid} ${processStart(process.pid) ?? ''} ${nodeCrypto().randomBytes(4).toString('hex')}`;
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
   for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
     if (tryLock(dir, token)) break;
@@ -107,7 +107,7 @@ export async function acquire(dir: string, opts: LockOptions): Promise<Lock> {
       held = false;
       // moved aside first: emptied in place, another process's rename(2) could take it over
       if (readOwner(dir) !== token) return;
-      const aside = `${dir}.done.${process.pid}.${randomBytes(4).toString('hex')}`;
+      const aside = `${dir}.done.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}`;
       try {
         renameSync(dir, aside);
       } catch {

@@ -7,7 +7,7 @@
 // paths stay readable. Invalid UTF-8 never gets here as bytes: Node decodes guest names to
 // U+FFFD, which is printable.
 
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from './lazy-node.js';
 
 const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
 // a line break is LF or CRLF; a lone CR (which returns to the line's start) is escaped
@@ -36,9 +36,15 @@ export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {})
  * A bigint (a size beyond 2^53) is written as its exact integer literal.
  */
 export function jsonText(value: unknown, indent?: number): string {
-  const mark = `bigint-${randomUUID()}:`; // random per call: no string of `value` can hold it
-  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `${mark}${v}` : v), indent);
-  return text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1').replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  // random per call, made at the first bigint: no string of `value` can hold it
+  let mark: string | undefined;
+  const text = JSON.stringify(
+    value,
+    (_k, v: unknown) => (typeof v === 'bigint' ? `${(mark ??= `bigint-${nodeCrypto().randomUUID()}:`)}${v}` : v),
+    indent,
+  );
+  const exact = mark === undefined ? text : text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
+  return exact.replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** Is this stream a terminal (where guest text must be escaped)? */

@@ -1,7 +1,7 @@
 // JSON from tools (qemu-img info, sfdisk --json, lvm reports) with its integers exact: JSON.parse
 // turns 1152921504606846977 into the nearest double, so an integer literal outside the safe
 // range is read as a bigint instead. Everything else parses as JSON.parse does.
-import { randomUUID } from 'node:crypto';
+import { nodeCrypto } from './lazy-node.js';
 
 /** An integer literal (not part of a string, a fraction or an exponent) too long to be safe. */
 const LONG_INTEGERS = /"(?:[^"\\]|\\.)*"|(-?\d{16,})(?![.eE\d])/g;
@@ -10,11 +10,15 @@ const LONG_INTEGERS = /"(?:[^"\\]|\\.)*"|(-?\d{16,})(?![.eE\d])/g;
 export function parseJsonExact(text: string): unknown {
   // the long literals become strings with a marker no input can know (random per call), which
   // JSON.parse's reviver turns into bigints
-  const mark = `bigint-${randomUUID()}:`;
-  const marked = text.replace(LONG_INTEGERS, (m, digits: string | undefined) => (digits === undefined ? m : `"${mark}${digits}"`));
+  let mark: string | undefined;
+  const marked = text.replace(LONG_INTEGERS, (m, digits: string | undefined) =>
+    digits === undefined ? m : `"${(mark ??= `bigint-${nodeCrypto().randomUUID()}:`)}${digits}"`,
+  );
+  if (mark === undefined) return JSON.parse(text);
+  const known = mark;
   return JSON.parse(marked, (_k, v: unknown) => {
-    if (typeof v !== 'string' || !v.startsWith(mark)) return v;
-    const n = BigInt(v.slice(mark.length));
+    if (typeof v !== 'string' || !v.startsWith(known)) return v;
+    const n = BigInt(v.slice(known.length));
     return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
   });
 }

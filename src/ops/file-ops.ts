@@ -5,7 +5,7 @@
 // name guest paths only.
 import type { GuestFileHandle, GuestFileReader, GuestNode, NodeStat } from '../appliance/guest-files.js';
 import { isDirNode, isLinkNode, nodeType } from '../appliance/guest-files.js';
-import { createHash, getHashes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-node.js';
 import { JootError } from '../core/errors.js';
 import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
 import type { StructFields } from './structs.js';
@@ -111,10 +111,10 @@ export const CHECKSUM_TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha
 /** Hex digest of a guest file, streamed (no size cap). */
 export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
   const t = type.toLowerCase();
-  if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !getHashes().includes(t)) {
+  if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !nodeCrypto().getHashes().includes(t)) {
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
   }
-  const hash = createHash(t);
+  const hash = nodeCrypto().createHash(t);
   for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) hash.update(chunk);
   return hash.digest('hex');
 }

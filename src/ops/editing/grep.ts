@@ -8,7 +8,7 @@
 // strings (fgrep) are escaped. zgrep* decompress gzip (zlib, multi-member); other files are
 // searched as they are, as zgrep does.
 import type { GuestFileReader } from '../../appliance/guest-files.js';
-import { createGunzip } from 'node:zlib';
+import { nodeZlib } from '../../core/lazy-node.js';
 import { pipeline, Readable } from 'node:stream';
 import { JootError } from '../../core/errors.js';
 import { fsError, handleChunks, openGuestFile } from '../file-ops.js';
@@ -284,7 +284,7 @@ async function* chunks(reader: GuestFileReader, guestPath: string, compressed: b
     }
     const raw = Readable.from(handleChunks(fh, 256 * 1024));
     const src: AsyncIterable<Buffer> =
-      compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, createGunzip(), () => undefined) : raw;
+      compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, nodeZlib().createGunzip(), () => undefined) : raw;
     try {
       for await (const c of src) yield c;
     } catch (e) {

@@ -6,7 +6,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import zlib from 'node:zlib';
+import { nodeZlib } from '../../core/lazy-node.js';
 import { JootError, errnoOf } from '../../core/errors.js';
 import { quoteForTrace, spawnProcess } from '../../core/run.js';
 
@@ -78,7 +78,7 @@ function endOf(w: Writable): Promise<void> {
 }
 
 function zlibFilter(decompress: boolean): Filter {
-  const z = decompress ? zlib.createGunzip() : zlib.createGzip();
+  const z = decompress ? nodeZlib().createGunzip() : nodeZlib().createGzip();
   let error: Error | undefined;
   const done = new Promise<void>((resolve, reject) => {
     z.on('error', (e) => {

@@ -1,7 +1,7 @@
 // Compressed extents: zlib (node:zlib), zstd (fzstd, loaded with the first zstd extent) and
 // btrfs's LZO framing (lzo.ts). Output is capped at the extent's ram_bytes; a stream that ends
 // early leaves zeros, as the kernel does; a stream that does not decode is undefined.
-import { constants, inflateSync } from 'node:zlib';
+import { nodeZlib } from '../../../core/lazy-node.js';
 import type { Decompress as ZstdDecompress } from 'fzstd';
 import { btrfsLzoDecompress } from './lzo.js';
 
@@ -24,7 +24,7 @@ export async function decompress(kind: number, data: Buffer, ramBytes: number, s
   const out = Buffer.alloc(ramBytes);
   try {
     if (kind === COMPRESS_ZLIB) {
-      const got = inflateSync(data, { maxOutputLength: Math.max(ramBytes, 1), finishFlush: constants.Z_SYNC_FLUSH });
+      const got = nodeZlib().inflateSync(data, { maxOutputLength: Math.max(ramBytes, 1), finishFlush: nodeZlib().constants.Z_SYNC_FLUSH });
       got.copy(out, 0, 0, Math.min(got.length, ramBytes));
       return out;
     }

@@ -1,7 +1,7 @@
 // The btrfs superblock: the primary at 64 KiB, mirrors at 64 MiB and 256 GiB. The primary is
 // used when it is valid; otherwise the valid mirror of the highest generation, as
 // `btrfs rescue super-recover` would pick it.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 import type { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import { crc32c } from './crc32c.js';
@@ -41,7 +41,7 @@ export function checksum(csumType: number, b: Buffer): Buffer | undefined {
     c.writeUInt32LE(crc32c(body));
     return c;
   }
-  if (csumType === 2) return createHash('sha256').update(body).digest();
+  if (csumType === 2) return nodeCrypto().createHash('sha256').update(body).digest();
   return undefined; // xxhash64, blake2b: not verified
 }
 

@@ -1,7 +1,7 @@
 // zisofs ("pz", the Linux kernel's transparent compression for ISO 9660): the file's data is a
 // header, a table of block pointers and one zlib stream per block of 2^blockShift bytes; a block
 // whose pointers are equal is all zeros. Read decompressed, as the kernel shows such files.
-import { inflateSync } from 'node:zlib';
+import { nodeZlib } from '../../../core/lazy-node.js';
 
 export class ZisofsError extends Error {}
 
@@ -45,7 +45,7 @@ export async function readZisofs(
       if (end - start > bsz + (bsz >> 4) + 64) throw new ZisofsError(`block ${b} claims ${end - start} compressed bytes`);
       const packed = await raw(start, end - start);
       try {
-        block = inflateSync(packed, { maxOutputLength: bsz });
+        block = nodeZlib().inflateSync(packed, { maxOutputLength: bsz });
       } catch {
         throw new ZisofsError(`block ${b} does not decompress`);
       }

@@ -1,7 +1,7 @@
 // The squashfs 4.0 reader: inodes and directories from their metadata tables, file data from
 // blocks and fragments, ids and xattrs from their tables, as Linux's squashfs shows them.
 // gzip (zlib) and zstd are read; lzma, lzo, xz and lz4 images are EUNSUPPORTED, named.
-import { inflateSync } from 'node:zlib';
+import { nodeZlib } from '../../../core/lazy-node.js';
 import type { Decompress as ZstdDecompress } from 'fzstd';
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
@@ -107,7 +107,7 @@ export class SquashfsReader implements FileSystemReader {
   private decompress(data: Buffer, max: number): Buffer {
     let out: Buffer;
     try {
-      if (this.sb.compression === 1) out = inflateSync(data, { maxOutputLength: max });
+      if (this.sb.compression === 1) out = nodeZlib().inflateSync(data, { maxOutputLength: max });
       else {
         const chunks: Uint8Array[] = [];
         let total = 0;

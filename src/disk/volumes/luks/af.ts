@@ -1,7 +1,7 @@
 // The anti-forensic splitter (LUKS1 AF, also LUKS2's "luks1" af type): the key material is
 // `stripes` blocks of the key size; merging XORs each block into a running value that is
 // "diffused" with the header's hash between blocks, and XORs the last block in at the end.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 
 export function afMerge(material: Buffer, keySize: number, stripes: number, hash: string): Buffer {
   if (material.length < keySize * stripes) throw new Error('internal: AF material shorter than key size × stripes');
@@ -20,10 +20,10 @@ export function afMerge(material: Buffer, keySize: number, stripes: number, hash
 function diffuse(src: Buffer, hash: string): Buffer {
   const out = Buffer.alloc(src.length);
   const iv = Buffer.alloc(4);
-  const digestLen = createHash(hash).digest().length;
+  const digestLen = nodeCrypto().createHash(hash).digest().length;
   let i = 0;
   for (let off = 0; off < src.length; i++) {
-    const h = createHash(hash);
+    const h = nodeCrypto().createHash(hash);
     iv.writeUInt32BE(i);
     h.update(iv);
     const piece = src.subarray(off, Math.min(src.length, off + digestLen));

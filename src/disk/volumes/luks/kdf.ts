@@ -1,7 +1,7 @@
 // Key derivation for a key slot (and the volume-key digests): PBKDF2 from node's crypto,
 // argon2i/argon2id from hash-wasm. Every cost a header names is checked against a cap before
 // any work starts: a hostile header must not buy minutes of CPU or gigabytes of memory.
-import { pbkdf2 } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 import { JootError } from '../../../core/errors.js';
 
 export type LuksKdf =
@@ -37,7 +37,7 @@ export async function deriveKey(kdf: LuksKdf, secret: Buffer, length: number, wh
   try {
     if (kdf.type === 'pbkdf2') {
       return await new Promise<Buffer>((resolve, reject) =>
-        pbkdf2(secret, kdf.salt, kdf.iterations, length, kdf.hash, (e, k) => (e ? reject(e) : resolve(k))),
+        nodeCrypto().pbkdf2(secret, kdf.salt, kdf.iterations, length, kdf.hash, (e, k) => (e ? reject(e) : resolve(k))),
       );
     }
     // loaded when a key slot needs it: the WebAssembly module is most of a tool's startup otherwise

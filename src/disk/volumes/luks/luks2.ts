@@ -1,7 +1,7 @@
 // LUKS2: two copies of (4 KiB binary header + JSON area), each with a checksum over both; the
 // copy with the valid checksum and the higher sequence id wins (cryptsetup's rule), so a
 // damaged primary falls back to the secondary. Facts from the LUKS2 on-disk format document.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import type { LuksDigest, LuksHeader, LuksSlot } from './header.js';
@@ -77,7 +77,7 @@ async function readCopy(src: ByteSource, bin: Buffer, at: number, which: Copy['w
   const hash = luksHash(csumAlg);
   if (hash === undefined) throw bad(`checksum algorithm "${clip(csumAlg)}" is not supported`);
   const all = await src.read(at, hdrSize);
-  const h = createHash(hash);
+  const h = nodeCrypto().createHash(hash);
   const stored = Buffer.from(all.subarray(448, 512));
   all.fill(0, 448, 512);
   const sum = h.update(all).digest();

@@ -1,7 +1,7 @@
 // Open a LUKS device with a passphrase: try the key slots in order (LUKS2: high priority
 // first, "ignore" never), each one's KDF capped, AF-merged and checked against its digest;
 // the first volume key that checks out decrypts the payload.
-import { pbkdf2Sync, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import { afMerge } from './af.js';
@@ -71,8 +71,8 @@ async function trySlot(src: ByteSource, hdr: LuksHeader, slot: LuksSlot, passphr
   for (const d of digests) {
     if (d.digest.length === 0 || d.digest.length > 64) continue;
     // digest iterations are small (cryptsetup: ~1000–100000) and capped above
-    const check = pbkdf2Sync(candidate, d.salt, d.iterations, d.digest.length, d.hash);
-    if (timingSafeEqual(check, d.digest)) return candidate;
+    const check = nodeCrypto().pbkdf2Sync(candidate, d.salt, d.iterations, d.digest.length, d.hash);
+    if (nodeCrypto().timingSafeEqual(check, d.digest)) return candidate;
   }
   return undefined;
 }

@@ -1,7 +1,7 @@
 // dm-crypt's sector ciphers, as LUKS names them ("aes-xts-plain64", "aes-cbc-essiv:sha256"):
 // each sector is encrypted on its own, with an IV made from its sector number. Used for the
 // payload and for the key material in the key slots (which is encrypted the same way).
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 import { JootError } from '../../../core/errors.js';
 
 export interface SectorCipher {
@@ -49,13 +49,13 @@ export function sectorCipher(spec: string, key: Buffer, where: string): SectorCi
       const h = ivHash === undefined ? undefined : luksHash(ivHash);
       if (h === undefined) throw new JootError('EUNSUPPORTED', `${where}: unsupported ESSIV hash in cipher "${spec}"`);
       // ESSIV: the IV is the plain64 sector number encrypted with AES keyed by hash(volume key)
-      const salt = createHash(h).update(key).digest();
+      const salt = nodeCrypto().createHash(h).update(key).digest();
       if (salt.length !== 16 && salt.length !== 24 && salt.length !== 32) {
         throw new JootError('EUNSUPPORTED', `${where}: ESSIV hash ${h} gives no AES key size (cipher "${spec}")`);
       }
       const essivAlgo = `aes-${salt.length * 8}-ecb`;
       ivOf = (n) => {
-        const c = createCipheriv(essivAlgo, salt, null).setAutoPadding(false);
+        const c = nodeCrypto().createCipheriv(essivAlgo, salt, null).setAutoPadding(false);
         return Buffer.concat([c.update(le64(n)), c.final()]);
       };
     } else {
@@ -85,7 +85,7 @@ function le64(n: number): Buffer {
 
 function run(algo: string, key: Buffer, iv: Buffer, data: Buffer, where: string): Buffer {
   try {
-    const d = createDecipheriv(algo, key, iv).setAutoPadding(false);
+    const d = nodeCrypto().createDecipheriv(algo, key, iv).setAutoPadding(false);
     return Buffer.concat([d.update(data), d.final()]);
   } catch (e) {
     // OpenSSL may refuse a key (XTS halves that are equal, in FIPS mode): a clean error, not a stack
