@@ -82,6 +82,13 @@ interface OpFields {
   readonly group: Group;
   /** Refused until the session is launched. */
   readonly needsLaunch: boolean;
+  /**
+   * It changes the guest or its drives (guestfish's sense: a hive edit, held in memory until
+   * hivex-commit, writes too; download, copy-out and tar-out only write the host). Required, so
+   * no record forgets it: jfish runs a script none of whose commands writes on the userspace
+   * engine. When unsure, it writes.
+   */
+  readonly writes: boolean;
   /** One line, for the command list. */
   readonly summary: string;
   /** Long help, for `help CMD` and the docs. */

@@ -167,8 +167,9 @@ describe.skipIf(SKIP !== '')('hygiene: concurrency and locking', () => {
         expect(e.code).toBe('EBUSY');
         expect(e.message).toBe(`${c.img()}: in use by another joot session (pid ${pid}, read-only)`);
         expect(sha256(c.img())).toBe(hash);
-        // and through the CLI
-        const r = spawnSync(join(REPO, 'bin/jfish'), ['-a', c.img(), 'run'], {
+        // and through the CLI (a script that writes: one that only reads would read on the
+        // userspace engine, which takes no lock)
+        const r = spawnSync(join(REPO, 'bin/jfish'), ['-a', c.img(), 'run', ':', 'touch', '/x'], {
           env: { ...process.env, JOOT_RUN_DIR: box.run },
           encoding: 'utf8',
         });

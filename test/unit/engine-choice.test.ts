@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chooseEngine, parseEngineName } from '../../src/appliance/userspace-engine.js';
 import { keyFor, parseKeySpec } from '../../src/disk/keys.js';
+import { defaultConfig } from '../../src/tools/config.js';
+import { engineChoice, engineOptions } from '../../src/tools/engine-options.js';
 
 describe('chooseEngine', () => {
   const saved = process.env.JOOT_ENGINE;
@@ -30,6 +32,40 @@ describe('chooseEngine', () => {
   it('names: one line for anything else', () => {
     expect(parseEngineName('kernel', '--engine')).toBe('kernel');
     expect(() => parseEngineName('Kernel', '--engine')).toThrow("--engine: unknown engine 'Kernel' (expected userspace or kernel)");
+  });
+});
+
+describe('engineChoice: the engine a tool will use, and why (-v)', () => {
+  const saved = process.env.JOOT_ENGINE;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.JOOT_ENGINE;
+    else process.env.JOOT_ENGINE = saved;
+  });
+  const args = { keys: [], keysFromStdin: false };
+  const root = process.geteuid?.() === 0;
+
+  it('read-only work (a string says why) gets the userspace engine unless someone chose', () => {
+    delete process.env.JOOT_ENGINE;
+    const config = defaultConfig();
+    const why = 'every command of the script only reads';
+    expect(engineChoice(config, args, why)).toEqual({ engine: 'userspace', why });
+    expect(engineOptions(config, args, why).engine).toBe('userspace');
+    expect(engineChoice(config, { ...args, engine: 'kernel' }, why)).toEqual({ engine: 'kernel', why: '--engine' });
+    expect(engineChoice({ ...config, engine: 'kernel' }, args, why)).toEqual({ engine: 'kernel', why: "the configuration's engine" });
+    process.env.JOOT_ENGINE = 'kernel';
+    expect(engineChoice(config, args, why)).toEqual({ engine: 'kernel', why: '$JOOT_ENGINE' });
+    expect(engineOptions(config, args, why).engine).toBeUndefined(); // the session reads $JOOT_ENGINE
+  });
+
+  it('otherwise the default by privilege, with the reason the work is not read-only', () => {
+    delete process.env.JOOT_ENGINE;
+    const config = defaultConfig();
+    expect(engineOptions(config, args, false).engine).toBeUndefined();
+    expect(engineChoice(config, args, false, 'write writes')).toEqual(
+      root
+        ? { engine: 'kernel', why: 'the default for root: write writes' }
+        : { engine: 'userspace', why: 'the default when not root: write writes' },
+    );
   });
 });
 

@@ -161,6 +161,7 @@ describe('scripts', () => {
       group: 'files',
       args: [{ name: 'file', type: 'filein' }],
       needsLaunch: false,
+      writes: false,
       summary: 'test',
       description: 'test',
       async run(ctx, [f]) {

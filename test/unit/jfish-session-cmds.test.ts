@@ -86,6 +86,7 @@ describe('named optional arguments', () => {
       name: 'x',
       group: 'session',
       needsLaunch: false,
+      writes: false,
       summary: 's',
       description: 'd',
       args: [

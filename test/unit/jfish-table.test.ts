@@ -242,6 +242,7 @@ describe('arguments', () => {
       { name: 'flag', type: 'bool', optional: true },
     ],
     needsLaunch: false,
+    writes: false,
     summary: 's',
     description: 'd',
     async run() {},

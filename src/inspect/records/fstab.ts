@@ -50,6 +50,7 @@ export const fstabList = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the entries of the guest /etc/fstab',
   description: `Print each entry of /etc/fstab in file order, one per line: device, mountpoint, type,
     options, freq and passno separated by single spaces (blanks inside a field written as \\040, as
@@ -82,6 +83,7 @@ export const fstabAdd = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'add an entry to the guest /etc/fstab',
   description: `Append the line "device mountpoint fstype options freq passno" to /etc/fstab
     (options default to defaults, freq and passno to 0). device is UUID=…, LABEL=…, PARTUUID=…, a
@@ -128,6 +130,7 @@ export const fstabRemove = defineOp({
   args: [{ name: 'mountpoint', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove the entries for a mountpoint from the guest /etc/fstab',
   description: `Remove the /etc/fstab lines whose mountpoint is mountpoint (compared without repeated or
     trailing slashes); for swap, give the device instead. An error if there is none. Comments and

@@ -92,6 +92,7 @@ function commandOp<const N extends string>(name: N, lines: boolean, tests: reado
     args: [{ name: 'arguments', type: 'string' }],
     returns: 'stream',
     needsLaunch: true,
+    writes: true,
     summary: lines ? 'run a guest program, printing its output line by line' : 'run a guest program',
     description: `Run a program of the guest. The one argument is split into words as jfish splits a line
     ("command \\"/bin/ls -l /\\""): the first word is the program (a guest path, or a name looked up in the
@@ -113,6 +114,7 @@ function shOp<const N extends string>(name: N, lines: boolean, tests: readonly O
     args: [{ name: 'command', type: 'string' }],
     returns: 'stream',
     needsLaunch: true,
+    writes: true,
     summary: lines ? "run a command with the guest's /bin/sh, printing its output line by line" : "run a command with the guest's /bin/sh",
     description: `Run "/bin/sh -c command" in the guest, so the command may use the shell's syntax (pipes,
     redirections, ;). ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,

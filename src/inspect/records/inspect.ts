@@ -45,6 +45,7 @@ export const inspectOs = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'find the operating systems and print their root filesystems',
   description: `Inspect every filesystem, find the installed operating systems and print the root
     filesystem of each, one per line (nothing when there is none). The result is kept for the
@@ -84,6 +85,7 @@ export const inspectGetRoots = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'print the roots found by inspect-os',
   description: `Print the root filesystems found by the last inspect-os, one per line, without inspecting
     again.`,
@@ -112,6 +114,7 @@ function getter<const N extends string, const R extends Returns>(
     args: [{ name: 'root', type: 'mountable' }],
     returns,
     needsLaunch: true,
+    writes: false,
     summary,
     description: `${description} The root is one printed by inspect-os, which must have run first.`,
     async impl(ctx, [root]) {

@@ -7,6 +7,7 @@ export const listDevices = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the block devices',
   description: `List the whole-disk devices, one per line: /dev/sda for the first -a drive, /dev/sdb for the
     second, and so on.`,
@@ -22,6 +23,7 @@ export const listPartitions = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the partitions',
   description: `List every partition found on every device, one per line (/dev/sda1, /dev/sda2, …).
     Logical volumes are not partitions: see lvs.`,

@@ -15,6 +15,7 @@ function editOp<const N extends string>(name: N, fixedEditor?: string) {
     args: [{ name: 'filename', type: 'path' }],
     returns: 'none',
     needsLaunch: true,
+    writes: true,
     summary: fixedEditor === undefined ? 'edit a file with the editor named by EDITOR' : `edit a file with ${fixedEditor}`,
     description: `Copy the guest file to a private temporary directory on the host, run the editor on the
       copy with the terminal, and if the content changed put it back atomically (a temporary file in

@@ -27,6 +27,7 @@ export const ls = defineOp({
   args: [{ name: 'directory', type: 'path' }],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the files in a directory',
   description: `List the names in the directory, one per line, sorted ("." and ".." are left out).`,
   async impl(ctx, [dir]) {
@@ -54,6 +55,7 @@ export const cat = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'print the contents of a file',
   description: `Write the contents of the file to standard output, byte for byte (no newline is added).`,
   async impl(ctx, [path]) {
@@ -88,6 +90,7 @@ function predicate<const N extends string>(
     args: [{ name: 'path', type: 'path' }],
     returns: 'bool',
     needsLaunch: true,
+    writes: false,
     summary,
     description: `${description} Prints true or false.`,
     async impl(ctx, [path]) {
@@ -118,6 +121,7 @@ export const ll = defineOp({
   args: [{ name: 'directory', type: 'path' }],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the files in a directory in long format',
   description: `List the directory as "ls -la" does: a "total" line, then mode, links, owner, group, size,
     date and name for ".", ".." and every entry, sorted by name; symlinks show their target. Owners
@@ -148,6 +152,7 @@ function lineOp<const N extends string>(name: N, which: 'head' | 'tail', tests: 
     args: [{ name: 'path', type: 'path' }],
     returns: 'stream',
     needsLaunch: true,
+    writes: false,
     summary: `print the ${which === 'head' ? 'first' : 'last'} 10 lines of a file`,
     description: `Print the ${which === 'head' ? 'first' : 'last'} 10 lines of the file, one per line. The file is
       streamed, whatever its size.`,
@@ -183,6 +188,7 @@ export const headN = defineOp({
   ],
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'print the first N lines of a file',
   description: `Print the first nrlines lines of the file. A negative nrlines prints every line except the
     last -nrlines; 0 prints nothing.`,
@@ -207,6 +213,7 @@ export const tailN = defineOp({
   ],
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'print the last N lines of a file',
   description: `Print the last nrlines lines of the file. A negative nrlines prints from line -nrlines
     (counting from 1) to the end; 0 prints nothing.`,
@@ -230,6 +237,7 @@ export const write = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create or replace a file with the given content',
   description: `Write the content (exactly, no newline added) to the file, creating it or truncating it
     first. A final symlink is followed inside the guest.`,
@@ -261,6 +269,7 @@ export const writeAppend = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'append content to a file',
   description: `Append the content (exactly, no newline added) to the end of the file, creating it if it
     does not exist.`,
@@ -280,6 +289,7 @@ export const touch = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create an empty file or update its timestamps',
   description: `Set the file's access and modification times to now, creating it empty if it does not
     exist. Only regular files can be touched.`,
@@ -305,6 +315,7 @@ export const mkdir = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a directory',
   description: `Create the directory. Its parent must exist and it must not.`,
   async impl(ctx, [path]) {
@@ -324,6 +335,7 @@ export const mkdirP = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a directory and its parents',
   description: `Create the directory and any missing parents; no error if it exists already.`,
   async impl(ctx, [path]) {
@@ -342,6 +354,7 @@ export const rm = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove a file',
   description: `Remove the file (a symlink itself, not its target). Directories are refused: use rmdir or
     rm-rf.`,
@@ -371,6 +384,7 @@ export const rmRf = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove a file or a directory tree',
   description: `Remove the file or the directory and everything below it, like "rm -rf": no error if it
     does not exist. Symlinks inside the tree are removed, never followed.`,
@@ -400,6 +414,7 @@ export const rmdir = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove an empty directory',
   description: `Remove the directory, which must be empty.`,
   async impl(ctx, [path]) {
@@ -436,6 +451,7 @@ function copyOp<const N extends string>(
     ],
     returns: 'none',
     needsLaunch: true,
+    writes: true,
     summary,
     description,
     async impl(ctx, [src, dest]) {
@@ -514,6 +530,7 @@ export const mv = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'move or rename a file',
   description: `Move src to dest (a new name, or a directory to move into).`,
   async impl(ctx, [src, dest]) {
@@ -542,6 +559,7 @@ export const chmod = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'change the permissions of a file',
   description: `Set the permission bits of the file. The mode is a number: write it in octal with a leading
     0, as in chmod 0755 /path (plain 755 is decimal, as in guestfish).`,
@@ -572,6 +590,7 @@ function chownOp<const N extends string>(name: N, follow: boolean, tests: readon
     ],
     returns: 'none',
     needsLaunch: true,
+    writes: true,
     summary: follow ? 'change the owner and group of a file' : 'change the owner and group of a symlink itself',
     description: `Set the numeric owner and group of the file (-1 leaves one unchanged); names are not
       looked up. ${follow ? 'A final symlink is followed inside the guest (lchown changes the link itself).' : 'A symlink is changed itself, not followed.'}`,
@@ -639,6 +658,7 @@ function symlinkOp<const N extends string>(name: N, force: boolean, tests: reado
     ],
     returns: 'none',
     needsLaunch: true,
+    writes: true,
     summary: force ? 'create a symbolic link, replacing what is there' : 'create a symbolic link',
     description: `Create linkname as a symbolic link to target (stored as given; an absolute target is read
       inside the guest).${force ? ' An existing file at linkname is replaced.' : ''}`,
@@ -665,6 +685,7 @@ export const readlink = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the target of a symbolic link',
   description: `Print the link text of the symbolic link, as stored.`,
   async impl(ctx, [path]) {
@@ -682,6 +703,7 @@ export const realpath = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the canonical path of a file',
   description: `Print the absolute guest path with every symlink, "." and ".." resolved, inside the
     guest.`,
@@ -714,6 +736,7 @@ function statOp<const N extends string>(name: N, follow: boolean, tests: readonl
     args: [{ name: 'path', type: 'path' }],
     returns: 'struct',
     needsLaunch: true,
+    writes: false,
     summary: follow ? 'print the file information' : 'print the file information, not following a symlink',
     description: `Print the stat(2) structure of the file as guestfish does, one "field: value" per line: dev,
       ino, mode, nlink, uid, gid, rdev, size, blksize, blocks, atime, mtime, ctime (times in seconds
@@ -762,6 +785,7 @@ export const filesize = defineOp({
   args: [{ name: 'file', type: 'path' }],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the size of a file in bytes',
   description: `Print the size of the file in bytes (a final symlink is followed).`,
   async impl(ctx, [path]) {
@@ -789,6 +813,7 @@ export const checksumCmd = defineOp({
   ],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the checksum of a file',
   description: `Print the checksum of the file as lower-case hex. csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
     The file is streamed, whatever its size.`,
@@ -812,6 +837,7 @@ export const find = defineOp({
   args: [{ name: 'directory', type: 'path' }],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list every file below a directory, recursively',
   description: `List every file and directory below the directory, recursively, as paths relative to it
     (a, b, c, c/d), sorted. Symlinks are listed, not followed.`,

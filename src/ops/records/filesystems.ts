@@ -7,6 +7,7 @@ export const listFilesystems = defineOp({
   args: [],
   returns: 'hash',
   needsLaunch: true,
+  writes: false,
   summary: 'list the filesystems',
   description: `List every filesystem found on devices, partitions, logical volumes and btrfs subvolumes, as
     "NAME: TYPE" per line (/dev/sda1: ext4). Partitions holding swap, an LVM physical volume or
@@ -26,6 +27,7 @@ export const vfsType = defineOp({
   args: [{ name: 'mountable', type: 'mountable' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the filesystem type of a device',
   description: `Print the type of the filesystem on the device (ext4, xfs, btrfs, vfat, swap, …), as blkid
     reports it.`,
@@ -44,6 +46,7 @@ export const vfsLabel = defineOp({
   args: [{ name: 'mountable', type: 'mountable' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the label of a filesystem',
   description: `Print the label of the filesystem on the device; an empty line when it has none.`,
   async impl(ctx, [dev]) {
@@ -61,6 +64,7 @@ export const vfsUuid = defineOp({
   args: [{ name: 'mountable', type: 'mountable' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the UUID of a filesystem',
   description: `Print the UUID of the filesystem on the device; an empty line when it has none.`,
   async impl(ctx, [dev]) {

@@ -21,6 +21,7 @@ export const mkfs = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'make a filesystem',
   description: `Make a filesystem of type fstype (ext2, ext3, ext4, xfs, btrfs, vfat — also fat, msdos —,
     ntfs, swap) on a device: everything on it is lost. blocksize: is the block size in bytes (the
@@ -49,6 +50,7 @@ export const mkswap = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'make a swap area',
   description: `Make a Linux swap area on a device, with an optional label: and uuid:.`,
   async impl(ctx, [dev, label, uuid]) {
@@ -67,6 +69,7 @@ export const setLabel = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set the label of a filesystem',
   description: `Set the label of the filesystem (ext*, xfs, btrfs, vfat, ntfs, swap) on a device; an empty
     label clears it. Refused while it is mounted.`,
@@ -86,6 +89,7 @@ export const setUuid = defineOp({
   args: [device, { name: 'uuid', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set the UUID of a filesystem',
   description: `Set the UUID of the filesystem on a device (ext*, xfs, btrfs, swap: a UUID; vfat: a volume id
     XXXX-XXXX). Refused while it is mounted.`,
@@ -108,6 +112,7 @@ export const fsck = defineOp({
   args: [{ name: 'fstype', type: 'string' }, device],
   returns: 'int',
   needsLaunch: true,
+  writes: true,
   summary: 'check and repair a filesystem, printing fsck’s status',
   description: `Run the filesystem checker on an unmounted device, repairing what can be repaired without
     questions (fsck -a), and print fsck's status bits: 0 no errors, 1 errors corrected, 2 the
@@ -136,6 +141,7 @@ export const e2fsck = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'check an ext2/3/4 filesystem',
   description: `Force a check of the ext2/3/4 filesystem on a device. correct:true fixes what is safe to fix
     without questions; forceall:true answers yes to everything. Without either, nothing is
@@ -156,6 +162,7 @@ export const resize2fs = defineOp({
   args: [device],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'grow or shrink an ext2/3/4 filesystem to fill its device',
   description: `Resize the ext2/3/4 filesystem on a device to the size of the device (after growing a
     partition or LV). It is checked with e2fsck first, as resize2fs requires.`,
@@ -178,6 +185,7 @@ export const resize2fsSize = defineOp({
   args: [device, { name: 'size', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'resize an ext2/3/4 filesystem to a size',
   description: `Resize the ext2/3/4 filesystem on a device to size bytes (suffixes allowed: 500M, 2G).`,
   async impl(ctx, [dev, size]) {
@@ -200,6 +208,7 @@ export const resize2fsM = defineOp({
   args: [device],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'shrink an ext2/3/4 filesystem to its minimum size',
   description: `Shrink the ext2/3/4 filesystem on a device as far as its content allows (resize2fs -M).`,
   async impl(ctx, [dev]) {
@@ -215,6 +224,7 @@ export const wipefs = defineOp({
   args: [device],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'erase filesystem, LVM and partition-table signatures',
   description: `Erase the signatures (filesystem superblock magic, LVM label, RAID, partition table) on a
     device so nothing recognises it; the rest of the data stays. On a whole disk its partitions'
@@ -232,6 +242,7 @@ export const zeroDevice = defineOp({
   args: [device],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'write zeroes over a whole device',
   description: `Make every byte of a device zero. Where the image allows it the space is given back (the
     image becomes sparse there) instead of writing zeroes.`,
@@ -278,6 +289,7 @@ export const df = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'report the space used on the mounted filesystems',
   description: `Print the size, use and free space of each mounted filesystem in 1K blocks, as df does, with
     guest device names and guest mount points.`,
@@ -300,6 +312,7 @@ export const dfH = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'df with human-readable sizes',
   description: `Like df, with sizes as 1.5G, 300M (powers of 1024).`,
   async impl(ctx) {
@@ -314,6 +327,7 @@ export const blkid = defineOp({
   args: [device],
   returns: 'hash',
   needsLaunch: true,
+  writes: false,
   summary: 'print what blkid finds on a device',
   description: `Print blkid's low-level probe of a device as "KEY: value" lines: TYPE, UUID, LABEL, USAGE,
     and for a partition its PART_ENTRY_* fields.`,
@@ -329,6 +343,7 @@ export const btrfsSubvolumeList = defineOp({
   args: [{ name: 'fs', type: 'path' }],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the subvolumes of a mounted btrfs',
   description: `List the subvolumes of the btrfs filesystem mounted at the guest directory fs, as structs:
     btrfssubvolume_id, btrfssubvolume_top_level_id, btrfssubvolume_path.`,
@@ -358,6 +373,7 @@ export const btrfsSubvolumeCreate = defineOp({
   args: [{ name: 'dest', type: 'path' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a btrfs subvolume',
   description: `Create a subvolume at the guest path dest, inside a mounted btrfs. It can then be mounted as
     btrfsvol:DEVICE/PATH.`,

@@ -101,6 +101,7 @@ export const hivexOpen = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'open a registry hive file of the guest',
   description: `Open the Windows registry hive file filename (a path in the mounted guest, e.g.
     /Windows/System32/config/SOFTWARE) for the other hivex-* commands; a hive already open is
@@ -132,6 +133,7 @@ export const hivexClose = defineOp({
   args: [],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'close the open hive',
   description: `Close the hive opened by hivex-open. Changes not written with hivex-commit are lost.`,
   async impl(ctx) {
@@ -151,6 +153,7 @@ export const hivexRoot = defineOp({
   args: [],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the root node handle',
   description: `Print the handle of the hive's root key.`,
   async impl(ctx) {
@@ -168,6 +171,7 @@ export const hivexNodeName = defineOp({
   args: [nodeh],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the name of a key',
   description: `Print the name of the key with handle nodeh (the root key's name is whatever the hive
     file holds, often a random one).`,
@@ -187,6 +191,7 @@ export const hivexNodeChildren = defineOp({
   args: [nodeh],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the subkeys of a key',
   description: `List the handles of the subkeys of nodeh as guestfish prints hivex_node structs:
     "[N] = {", "hivex_node_h: HANDLE", "}".`,
@@ -211,6 +216,7 @@ export const hivexNodeGetChild = defineOp({
   args: [nodeh, { name: 'name', type: 'string' }],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the handle of a subkey by name',
   description: `Print the handle of the subkey of nodeh called name (compared case-insensitively, as
     Windows does), or 0 when there is none.`,
@@ -230,6 +236,7 @@ export const hivexNodeParent = defineOp({
   args: [nodeh],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the handle of the parent key',
   description: `Print the handle of the parent of nodeh; an error for the root key.`,
   async impl(ctx, [h]) {
@@ -249,6 +256,7 @@ export const hivexNodeValues = defineOp({
   args: [nodeh],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the values of a key',
   description: `List the handles of the values of nodeh as guestfish prints hivex_value structs:
     "[N] = {", "hivex_value_h: HANDLE", "}".`,
@@ -273,6 +281,7 @@ export const hivexNodeGetValue = defineOp({
   args: [nodeh, { name: 'key', type: 'string' }],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the handle of a value by name',
   description: `Print the handle of the value of nodeh called key ("" for the default value; compared
     case-insensitively), or 0 when there is none.`,
@@ -292,6 +301,7 @@ export const hivexValueKey = defineOp({
   args: [valueh],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the name of a value',
   description: `Print the name of the value with handle valueh (empty for the key's default value).`,
   async impl(ctx, [h]) {
@@ -309,6 +319,7 @@ export const hivexValueType = defineOp({
   args: [valueh],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the type of a value',
   description: `Print the type of the value as a number: 1 REG_SZ, 2 REG_EXPAND_SZ, 3 REG_BINARY,
     4 REG_DWORD, 5 REG_DWORD_BIG_ENDIAN, 7 REG_MULTI_SZ, 11 REG_QWORD, ….`,
@@ -328,6 +339,7 @@ export const hivexValueString = defineOp({
   args: [valueh],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print a string value',
   description: `Print the data of a REG_SZ, REG_EXPAND_SZ or REG_LINK value as text (UTF-16LE decoded,
     up to the first NUL); an error for other types.`,
@@ -350,6 +362,7 @@ export const hivexValueValue = defineOp({
   args: [valueh],
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'print the raw data of a value',
   description: `Write the data of the value with handle valueh as it is stored, byte for byte, with
     nothing added (as guestfish does; pipe it to a file or to hexdump: "hivex-value-value 123 |
@@ -370,6 +383,7 @@ export const hivexValueDword = defineOp({
   args: [valueh],
   returns: 'int',
   needsLaunch: true,
+  writes: false,
   summary: 'print a dword value',
   description: `Print the data of a REG_DWORD or REG_DWORD_BIG_ENDIAN value in decimal; an error for
     other types.`,
@@ -435,6 +449,7 @@ export const hivexNodeAddChild = defineOp({
   ],
   returns: 'int64',
   needsLaunch: true,
+  writes: true,
   summary: 'add a subkey',
   description: `Add a subkey called name to the key with handle parent and print its handle. An error
     when parent has a subkey of that name already (names compare case-insensitively, as Windows
@@ -472,6 +487,7 @@ export const hivexNodeDeleteChild = defineOp({
   args: [nodeh],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'delete a key and everything below it',
   description: `Delete the key with handle nodeh, its values and all its subkeys (not the root key).
     Handles of what was deleted are not valid afterwards. Needs hivex-open … write:true; the file
@@ -497,6 +513,7 @@ export const hivexNodeSetValue = defineOp({
   args: [nodeh, { name: 'key', type: 'string' }, { name: 't', type: 'int' }, { name: 'val', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create or replace a value',
   description: `Set the value key ("" for the default value) of nodeh to type t with the data val.
     A jfish string cannot hold a NUL byte, so val is read by type: text for REG_SZ (1),
@@ -528,6 +545,7 @@ export const hivexCommit = defineOp({
   args: [{ name: 'filename', type: 'path', optional: true }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'write the hive back',
   description: `Write the open hive, with its changes, to filename in the guest, or over the file it was
     opened from when filename is left out. The new file is written to a temporary file, synced and

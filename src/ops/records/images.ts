@@ -21,6 +21,7 @@ export const diskCreate = defineOp({
   ],
   returns: 'none',
   needsLaunch: false,
+  writes: true,
   summary: 'create a new disk image file',
   description: `Create a new image file on the host: format raw, qcow2, vmdk, vdi, vhdx or vpc, of the given
     size (suffixes allowed; -1 with backingfile: the backing file's size). backingfile: and

@@ -9,6 +9,7 @@ export const pvs = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the LVM physical volumes',
   description: `List the devices that hold LVM physical volumes, one per line (/dev/sda2).`,
   async impl(ctx) {
@@ -26,6 +27,7 @@ export const vgs = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the LVM volume groups',
   description: `List the names of the guest's LVM volume groups, one per line (vg0). They are never
     activated in the host's LVM.`,
@@ -41,6 +43,7 @@ export const lvs = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the LVM logical volumes',
   description: `List the guest's LVM logical volumes by device name, one per line (/dev/vg0/root).`,
   async impl(ctx) {
@@ -55,6 +58,7 @@ export const pvsFull = defineOp({
   args: [],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the physical volumes with their details',
   description: `List the physical volumes as structs: pv_name, pv_uuid, vg_name and pv_size (bytes).`,
   async impl(ctx) {
@@ -76,6 +80,7 @@ export const vgsFull = defineOp({
   args: [],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the volume groups with their details',
   description: `List the volume groups as structs: vg_name, vg_uuid, vg_extent_size (bytes), and the
     PVs and LVs in each (comma-separated).`,
@@ -104,6 +109,7 @@ export const lvsFull = defineOp({
   args: [],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the logical volumes with their details',
   description: `List the logical volumes as structs: lv_name (/dev/VG/LV), lv_uuid, vg_name, lv_size
     (bytes), the segment type, and why an LV cannot be opened on this host (empty when it can).`,
@@ -133,6 +139,7 @@ export const pvcreate = defineOp({
   args: [{ name: 'device', type: 'device' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'make a device an LVM physical volume',
   description: `Write an LVM physical volume label on a partition or whole disk (what was on it is lost).
     The host's LVM never sees it: the lvm tools run scoped to this session's devices.`,
@@ -152,6 +159,7 @@ export const vgcreate = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a volume group from physical volumes',
   description: `Create volume group volgroup on the given physical volumes (made with pvcreate).`,
   async impl(ctx, [vg, pvs]) {
@@ -175,6 +183,7 @@ export const lvcreate = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a logical volume',
   description: `Create a linear logical volume logvol in volgroup. A plain number is megabytes, as in
     guestfish (lvcreate LV VG 100); with a suffix it is a size (512M, 2G). It is usable at once
@@ -206,6 +215,7 @@ export const lvcreateFree = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create a logical volume from a share of the free space',
   description: `Create a linear logical volume using percent (1 to 100) of the free space in volgroup.`,
   async impl(ctx, [lv, vg, pct]) {
@@ -231,6 +241,7 @@ export const lvremove = defineOp({
   args: [{ name: 'device', type: 'device' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove a logical volume',
   description: `Remove the logical volume /dev/VG/LV (its data is lost). Refused while it is mounted.`,
   async impl(ctx, [dev]) {
@@ -249,6 +260,7 @@ export const vgremove = defineOp({
   args: [{ name: 'vgname', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove a volume group and its logical volumes',
   description: `Remove the volume group and every logical volume in it. Refused while any of them is
     mounted.`,
@@ -265,6 +277,7 @@ export const pvremove = defineOp({
   args: [{ name: 'device', type: 'device' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'remove the physical volume label from a device',
   description: `Wipe the LVM physical volume label from a device. Remove its volume group first.`,
   async impl(ctx, [dev]) {

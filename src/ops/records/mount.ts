@@ -10,6 +10,7 @@ export const mount = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'mount a filesystem',
   description: `Mount the filesystem on the device at the mountpoint, a path inside the guest (mount the root
     filesystem at / first). Read-write, unless jfish was started with --ro, in which case it is
@@ -48,6 +49,7 @@ export const mountRo = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'mount a filesystem read-only',
   description: `Mount the filesystem on the device at the mountpoint, read-only. Nothing is written to the
     image: journals are not replayed.`,
@@ -72,6 +74,7 @@ export const mountOptions = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'mount a filesystem with mount options',
   description: `Like mount, with a comma-separated list of mount options (ro, noatime, data=ordered, …). Mounts
     are always nosuid and nodev: suid and dev are refused.`,
@@ -101,6 +104,7 @@ export const mountVfs = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'mount a filesystem with options, as a given filesystem type',
   description: `Like mount-options, with the filesystem type given (ext3 to mount an ext4-compatible journal as
     ext3, …) instead of the one blkid finds.`,
@@ -125,6 +129,7 @@ export const umount = defineOp({
   args: [{ name: 'pathordevice', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'unmount a filesystem',
   description: `Unmount the filesystem mounted at the given mountpoint, or from the given device.`,
   async impl(ctx, [what]) {
@@ -145,6 +150,7 @@ export const umountAll = defineOp({
   args: [],
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'unmount every filesystem',
   description: `Unmount every mounted filesystem, innermost first.`,
   async impl(ctx) {
@@ -160,6 +166,7 @@ export const mounts = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the mounted devices',
   description: `List the devices of the mounted filesystems, one per line, in the order they were mounted.`,
   async impl(ctx) {
@@ -177,6 +184,7 @@ export const mountpoints = defineOp({
   args: [],
   returns: 'hash',
   needsLaunch: true,
+  writes: false,
   summary: 'list the mounted filesystems and their mountpoints',
   description: `List the mounted filesystems as "DEVICE: MOUNTPOINT" per line (/dev/sda1: /), sorted by
     mountpoint.`,

@@ -11,6 +11,7 @@ export const partList = defineOp({
   args: [disk],
   returns: 'structs',
   needsLaunch: true,
+  writes: false,
   summary: 'list the partitions of a disk, with their bytes',
   description: `List the partitions in the table of a whole-disk device as guestfish prints them: part_num,
     part_start (first byte), part_end (last byte) and part_size, in bytes.`,
@@ -50,6 +51,7 @@ export const partGetParttype = defineOp({
   args: [disk],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the partition table type: msdos or gpt',
   description: `Print the type of the partition table on a whole-disk device: msdos (MBR) or gpt.`,
   async impl(ctx, [dev]) {
@@ -67,6 +69,7 @@ export const partInit = defineOp({
   args: [disk, { name: 'parttype', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'create an empty partition table',
   description: `Write a new, empty partition table of type mbr (also msdos) or gpt (also efi) on a
     whole-disk device. Every partition on it is forgotten (their data stays where it was until
@@ -88,6 +91,7 @@ export const partAdd = defineOp({
   args: [disk, { name: 'prlogex', type: 'string' }, { name: 'startsect', type: 'int64' }, { name: 'endsect', type: 'int64' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'add a partition',
   description: `Add a partition from sector startsect to sector endsect (inclusive; 512-byte sectors). A
     negative endsect counts back from the end of the disk: -1 is the last usable sector. prlogex
@@ -119,6 +123,7 @@ export const partDisk = defineOp({
   args: [disk, { name: 'parttype', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'a new partition table with one partition over the whole disk',
   description: `Write a new partition table (mbr or gpt) with a single partition from 1 MiB to the end of
     the disk: part-init and part-add in one step.`,
@@ -141,6 +146,7 @@ export const partDel = defineOp({
   args: [disk, partnum],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'delete a partition',
   description: `Delete partition partnum from the table of a whole-disk device. The other partitions keep
     their numbers (on MBR, logical partitions after a deleted one move down, as in the kernel).`,
@@ -160,6 +166,7 @@ export const partSetBootable = defineOp({
   args: [disk, partnum, { name: 'bootable', type: 'bool' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set or clear the bootable flag of a partition',
   description: `On MBR, set or clear the active (bootable) flag of the partition. On GPT, the
     LegacyBIOSBootable attribute.`,
@@ -176,6 +183,7 @@ export const partGetBootable = defineOp({
   args: [disk, partnum],
   returns: 'bool',
   needsLaunch: true,
+  writes: false,
   summary: 'print whether a partition is bootable',
   description: `Print true if the partition has the bootable flag (MBR) or the LegacyBIOSBootable attribute
     (GPT), else false.`,
@@ -191,6 +199,7 @@ export const partSetName = defineOp({
   args: [disk, partnum, { name: 'name', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set the name of a GPT partition',
   description: `Set the name (label) of a GPT partition, at most 36 characters. MBR has no names.`,
   async impl(ctx, [dev, n, name]) {
@@ -209,6 +218,7 @@ export const partGetName = defineOp({
   args: [disk, partnum],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the name of a GPT partition',
   description: `Print the name of a GPT partition (empty if it has none).`,
   async impl(ctx, [dev, n]) {
@@ -223,6 +233,7 @@ export const partSetMbrId = defineOp({
   args: [disk, partnum, { name: 'idbyte', type: 'int' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set the MBR partition type byte',
   description: `Set the type byte of an MBR partition, e.g. 0x83 (Linux), 0x8e (LVM), 0x82 (swap), 0x07
     (NTFS), 0x0c (FAT32 LBA). Numbers may be written in hex (0x…) or octal (0…).`,
@@ -239,6 +250,7 @@ export const partGetMbrId = defineOp({
   args: [disk, partnum],
   returns: 'int',
   needsLaunch: true,
+  writes: false,
   summary: 'print the MBR partition type byte',
   description: `Print the type byte of an MBR partition, in decimal as guestfish does (131 is 0x83).`,
   async impl(ctx, [dev, n]) {
@@ -256,6 +268,7 @@ export const partSetGptType = defineOp({
   args: [disk, partnum, { name: 'guid', type: 'string' }],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'set the type GUID of a GPT partition',
   description: `Set the partition type GUID of a GPT partition, e.g. 0FC63DAF-8483-4772-8E79-3D69D8477DE4
     (Linux filesystem) or C12A7328-F81F-11D2-BA4B-00A0C93EC93B (EFI System).`,
@@ -278,6 +291,7 @@ export const partGetGptType = defineOp({
   args: [disk, partnum],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'print the type GUID of a GPT partition',
   description: `Print the partition type GUID of a GPT partition, in upper case.`,
   async impl(ctx, [dev, n]) {
@@ -292,6 +306,7 @@ export const blockdevGetsize64 = defineOp({
   args: [{ name: 'device', type: 'device' }],
   returns: 'int64',
   needsLaunch: true,
+  writes: false,
   summary: 'print the size of a device in bytes',
   description: `Print the size in bytes of a disk, partition or logical volume.`,
   async impl(ctx, [dev]) {

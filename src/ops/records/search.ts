@@ -54,6 +54,7 @@ function grepOp<const N extends string>(name: N, syntax: GrepSyntax, insensitive
     // libguestfs returns the lines as a list; these are the file's raw bytes, streamed
     returns: 'stream',
     needsLaunch: true,
+    writes: false,
     summary: `print the lines of a ${compressed ? 'possibly gzip-compressed ' : ''}file matching ${syntax === 'fixed' ? 'a string' : 'a pattern'}${insensitive ? ', ignoring case' : ''}`,
     description: `Print the lines of the file that match the pattern, like "${like}": the pattern is
       ${SYNTAX[syntax].what}${insensitive ? ', matched ignoring the case of ASCII letters' : ''}. Matching is
@@ -90,6 +91,7 @@ export const file = defineOp({
   args: [{ name: 'path', type: 'path' }],
   returns: 'string',
   needsLaunch: true,
+  writes: false,
   summary: 'determine the type of a file',
   description: `Print what the path is, as guestfish does: "directory", "symbolic link" (a final link is
     not followed), "fifo", "character device", "block device", "socket", or for a regular file a

@@ -71,6 +71,7 @@ export const tarOutOp = defineOp({
   // to - the archive's bytes go to the output as they are
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'pack a guest directory into a host tar file',
   description: `Pack the contents of the guest directory into the local file tarfile (- for
     standard output), as \`tar -C directory -cf tarfile .\` would: a POSIX (pax) archive that
@@ -121,6 +122,7 @@ export const tarInOp = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'unpack a host tar file into a guest directory',
   description: `Unpack the local tar file tarfile (- for standard input) into the existing guest
     directory, as GNU tar would: a leading / is removed from member names and members whose

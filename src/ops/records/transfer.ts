@@ -29,6 +29,7 @@ export const uploadOp = defineOp({
   ],
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'upload a host file into the guest',
   description: `Copy the local file filename (- for standard input) to remotefilename in the guest,
     creating it or truncating it first. A final symlink of remotefilename is followed inside the
@@ -70,6 +71,7 @@ export const downloadOp = defineOp({
   // to - the file's bytes go to the output as they are
   returns: 'stream',
   needsLaunch: true,
+  writes: false,
   summary: 'download a guest file to the host',
   description: `Copy the guest file remotefilename to the local file filename (- for standard
     output), creating or truncating it. A final symlink of remotefilename is followed inside the
@@ -115,6 +117,7 @@ export const copyInOp = defineOp({
   args: copyInArgs,
   returns: 'none',
   needsLaunch: true,
+  writes: true,
   summary: 'copy host files or directories into the guest',
   description: `copy-in localpath [localpath ...] remotedir: copy each local file or directory,
     recursively, into remotedir, an existing guest directory. Modes, times and numeric owners are
@@ -156,6 +159,7 @@ export const copyOutOp = defineOp({
   args: copyOutArgs,
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'copy guest files or directories to the host',
   description: `copy-out remotepath [remotepath ...] localdir: copy each guest file or directory,
     recursively, into localdir, an existing host directory. Guest symlinks are never followed,

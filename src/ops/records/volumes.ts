@@ -9,6 +9,7 @@ export const listMdDevices = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the md RAID arrays',
   description: `List the Linux software RAID (md) arrays assembled from the members found on the disks,
     as the guest names them (/dev/md127, …), one per line. Degraded arrays are listed too.`,
@@ -24,6 +25,7 @@ export const mdDetail = defineOp({
   args: [{ name: 'md', type: 'device' }] as const,
   returns: 'hash',
   needsLaunch: true,
+  writes: false,
   summary: 'describe an md RAID array',
   description: `Print what mdadm --detail --export says of an array, as "key: value" lines without the MD_
     prefix, in lower case: level, devices, metadata, uuid, name.`,
@@ -39,6 +41,7 @@ export const listDmDevices = defineOp({
   args: [],
   returns: 'strings',
   needsLaunch: true,
+  writes: false,
   summary: 'list the opened LUKS volumes',
   description: `List the device-mapper devices of the session that are not logical volumes: the LUKS volumes
     opened with luks-open (or with --key at launch), as /dev/mapper/NAME, one per line, sorted.`,
@@ -58,6 +61,7 @@ export const luksOpen = defineOp({
   ] as const,
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'open a LUKS encrypted volume',
   description: `Open the LUKS (1 or 2) volume on device with a passphrase, as /dev/mapper/mapname, read-only.
     What it holds (a filesystem, LVM physical volumes) is found at once: list-filesystems and lvs
@@ -76,6 +80,7 @@ export const luksClose = defineOp({
   args: [{ name: 'device', type: 'device' }] as const,
   returns: 'none',
   needsLaunch: true,
+  writes: false,
   summary: 'close a LUKS volume opened with luks-open',
   description: `Close /dev/mapper/NAME. Refused while LVM volumes or an array found on it are in use.`,
   async impl(ctx, [device]) {

@@ -55,6 +55,13 @@ interface CommandFields {
   readonly group: Group;
   /** Refused (by the dispatcher) until `run` has launched the session. */
   readonly needsLaunch: boolean;
+  /** It changes the guest or its drives (src/ops/op.ts: an operation record's `writes`). */
+  readonly writes: boolean;
+  /**
+   * Its first argument names a command it runs with the rest (time, glob): what it changes
+   * is what that command changes.
+   */
+  readonly runsCommand?: boolean;
   /** One line, for the command list. */
   readonly summary: string;
   /** Long help, for `help CMD`. */

@@ -67,6 +67,7 @@ export function commandReference(commands: readonly Command[]): string {
       if (c.args.length) out.push(`Arguments: ${c.args.map(argText).join('; ')}.`, '');
       if (c.aliases?.length) out.push(`Aliases: ${c.aliases.map((a) => `\`${a}\``).join(', ')}.`, '');
       if (c.needsLaunch) out.push('You must call `run` before using this command.', '');
+      if (c.writes) out.push('It changes the guest or its drives: a script that uses it is not read-only work (README, Engines).', '');
     }
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -40,6 +40,8 @@ export function commandHelp(c: Command): string {
   }
   if (c.aliases?.length) out.push('ALIASES', `    ${c.aliases.join(', ')}`, '');
   if (c.needsLaunch) out.push('    You must call run before using this command.', '');
+  // what makes jfish keep the default engine rather than read on the userspace engine
+  if (c.writes) out.push('    It changes the guest or its drives.', '');
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -52,6 +52,7 @@ export function commandOf(op: Op): Command {
     aliases: op.aliases,
     group: op.group,
     needsLaunch: op.needsLaunch,
+    writes: op.writes,
     summary: op.summary,
     description: op.description,
     args: op.args,

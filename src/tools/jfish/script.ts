@@ -62,7 +62,7 @@ function hasIgnorePrefix(text: string): boolean {
 }
 
 /** Split script text the way runLines wants it: here-documents only for filein arguments. */
-export function scriptLines(text: string, runner: Pick<LineRunner, 'ctx' | 'home'>): ScriptLine[] {
+export function scriptLines(text: string, runner: { ctx: Pick<Ctx, 'table'>; home?: LineRunner['home'] }): ScriptLine[] {
   return splitScript(text, {
     home: runner.home,
     takesHeredoc: (name, arg) => {

@@ -7,13 +7,13 @@ import os from 'node:os';
 import { Session } from '../../appliance/session.js';
 import { oneLine } from '../../core/errors.js';
 import { interruptedBy } from '../../appliance/cleanup.js';
-import { setVerbose } from '../../core/run.js';
+import { isVerbose, setVerbose, trace as traceVerbose } from '../../core/run.js';
 import { printError, UsageError, versionLine } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../../core/output.js';
-import { prescan } from './argv.js';
+import { prescan, type ScannedArgv } from './argv.js';
 import { ExitRequest } from './control.js';
 import { makeCtx, runScript } from './dispatch.js';
 import { CHILD_ENV } from './listen-env.js';
@@ -21,7 +21,8 @@ import { errorText, runLines, scriptLines, systemShell, type LineRunner } from '
 import { Sessions, startup } from './startup.js';
 import { table } from './table.js';
 import { commandHelp, commandList } from './help.js';
-import { engineOptions } from '../engine-options.js';
+import { engineChoice, engineOptions } from '../engine-options.js';
+import { scriptEffect, type ScriptEffect } from './script-effect.js';
 import { keyReader } from '../key-prompt.js';
 import { startupMark } from '../../core/startup-trace.js';
 
@@ -172,9 +173,26 @@ export async function main(argv: string[]): Promise<number> {
   const created: string[] = [];
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
+    // read-only work (--ro, read_only = yes, a script of read-only commands) reads in-process
+    // unless an engine is chosen
+    const work = readOnlyWork(scanned, readonly, () =>
+      scriptEffect(
+        table,
+        listenChild
+          ? { kind: 'later', what: '--listen' }
+          : interactive
+            ? { kind: 'later', what: 'the interactive shell' }
+            : script !== undefined
+              ? { kind: 'script', text: script }
+              : { kind: 'commands', lines: scanned.commands },
+      ),
+    );
+    if (isVerbose()) {
+      const chosen = engineChoice(config, scanned, work.readOnly, work.otherwise);
+      traceVerbose(`engine: ${chosen.engine} (${chosen.why})`);
+    }
     // as guestfish: --keys-from-stdin feeds luks-open; volumes are opened at launch only with -i
-    // read-only work (--ro, or read_only = yes) reads in-process unless an engine is chosen
-    const { askKey, ...engine } = engineOptions(config, scanned, readonly);
+    const { askKey, ...engine } = engineOptions(config, scanned, work.readOnly);
     if (scanned.inspector) Object.assign(engine, { askKey });
     sessions = new Sessions(() => new Session({ verbose: flags.verbose, ...allowed, ...engine }));
     // -N: the layout code (mkfs, LVM) loads only when a disk is to be prepared
@@ -226,6 +244,21 @@ export async function main(argv: string[]): Promise<number> {
   }
   startupMark('session closed');
   return code;
+}
+
+/**
+ * Whether this run only reads, and why (false: why not, for -v): --ro, read_only = yes, or
+ * (drives read-write) a script whose every command only reads; -N lays out its new disks.
+ */
+function readOnlyWork(
+  scanned: ScannedArgv,
+  readonly: boolean,
+  effect: () => ScriptEffect,
+): { readOnly: string | false; otherwise?: string } {
+  if (readonly) return { readOnly: scanned.modeGiven ? '--ro' : 'read_only = yes in the configuration' };
+  if (scanned.drives.some((d) => d.prepared)) return { readOnly: false, otherwise: '-N lays out a new disk' };
+  const e = effect();
+  return e.readsOnly ? { readOnly: e.why } : { readOnly: false, otherwise: e.why };
 }
 
 async function readStdin(): Promise<string> {

@@ -26,6 +26,7 @@ export const add = defineCommand({
     { name: 'readonly', type: 'bool', optional: true, named: true },
   ],
   needsLaunch: false,
+  writes: false,
   summary: 'add a disk image, before run',
   description: `Add a disk image, as -a does: the first drive is /dev/sda, the next /dev/sdb, and so on. It
     must be added before run. format:FMT names its format (raw, qcow2, vmdk, …; detected when
@@ -44,6 +45,7 @@ export const addRo = defineCommand({
     { name: 'format', type: 'string', optional: true, named: true },
   ],
   needsLaunch: false,
+  writes: false,
   summary: 'add a disk image read-only, before run',
   description: `Add a disk image read-only: the same as add with readonly:true. It must be added before run.`,
   async run(ctx, [filename, format]) {
@@ -56,6 +58,7 @@ export const reopen = defineCommand({
   group: 'session',
   args: [],
   needsLaunch: false,
+  writes: false,
   summary: 'close the session and open it again on the same drives',
   description: `Close the session (everything is unmounted and released) and open a new one on the same
     drives, with the same formats and modes; if the old session was launched, the new one is too.
@@ -148,6 +151,7 @@ export const supported = defineCommand({
   group: 'session',
   args: [],
   needsLaunch: false,
+  writes: false,
   summary: 'list the optional feature groups and whether this host has them',
   description: `Print each optional group of features and yes or no: whether this host has what joot needs
     for it (the programs, kernel filesystems, kernel NBD and device-mapper the appliance layer
@@ -176,6 +180,8 @@ export const time = defineCommand({
     { name: 'args', type: 'string', variadic: true },
   ],
   needsLaunch: false,
+  writes: false,
+  runsCommand: true,
   summary: 'run a command and print the time it took',
   description: `Run the command with its arguments as usual, then print how long it took:
     elapsed time: 0.12 seconds. As in guestfish, the line goes to standard output, after the
@@ -193,6 +199,7 @@ export const run = defineCommand({
   group: 'session',
   args: [],
   needsLaunch: false,
+  writes: false,
   summary: 'open the added drives so that commands can use them',
   description: `Open every drive added with -a: attach the images, find their partitions, logical volumes
     and filesystems. Most commands need this first.
@@ -208,6 +215,7 @@ export const help = defineCommand({
   group: 'session',
   args: [{ name: 'cmd', type: 'string', optional: true }],
   needsLaunch: false,
+  writes: false,
   summary: 'list the commands, or show the usage of one',
   description: `Without an argument, list every command with a one-line summary. With the name of a command
     (or of an alias), show its usage and description.`,
@@ -224,6 +232,7 @@ export const echo = defineCommand({
   group: 'session',
   args: [{ name: 'params', type: 'string', variadic: true }],
   needsLaunch: false,
+  writes: false,
   summary: 'display a line of text',
   description: `Print the arguments, separated by single spaces, and a newline.`,
   async run(ctx, [params]) {
@@ -236,6 +245,7 @@ export const lcd = defineCommand({
   group: 'session',
   args: [{ name: 'directory', type: 'string' }],
   needsLaunch: false,
+  writes: false,
   summary: 'change the local working directory, on the host',
   description: `Change jfish's working directory on the host: the directory that relative host file names
     (of upload, download, !cmd, …) are taken from. It does not change anything in the guest.`,
@@ -263,6 +273,7 @@ export const exit = defineCommand({
   group: 'session',
   args: [],
   needsLaunch: false,
+  writes: false,
   summary: 'exit the shell',
   description: `End the shell (or the script): the disks are unmounted and released.`,
   async run() {
@@ -278,6 +289,8 @@ export const glob = defineCommand({
     { name: 'args', type: 'string', variadic: true },
   ],
   needsLaunch: false,
+  writes: false,
+  runsCommand: true,
   summary: 'expand guest wildcards in the arguments, then run a command for each match',
   description: `Expand the wildcards (fast-glob patterns: *, ?, [a-z], {a,b}, ** for any depth) in every argument
     that is an absolute guest path, and run the command once for each match (for several patterns,

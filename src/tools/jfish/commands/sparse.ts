@@ -13,6 +13,7 @@ export const sparse = defineCommand({
     { name: 'size', type: 'string' },
   ],
   needsLaunch: false,
+  writes: true,
   summary: 'create a sparse raw disk image and add it',
   description: `Create a new, sparse raw image file of the given size (suffixes allowed: 100M, 10G) on the host
     and add it as the next drive, as add does: use it before run.`,
