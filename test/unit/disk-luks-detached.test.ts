@@ -4,78 +4,15 @@
 // has no device-mapper, so it cannot write the data), `luksDump --dump-volume-key` gives the
 // volume key, and the data is an ext4 image (mkfs.ext4) encrypted here with aes-xts-plain64 as
 // dm-crypt does (IV = the 512-byte sector number, little-endian). No root.
-import { createCipheriv } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/index.js';
 import { JootError } from '../../src/core/errors.js';
 import { parseKeySpec } from '../../src/disk/keys.js';
-import { luksDump, removeTmps, tmp, tool } from './luks-tools.js';
-
-const PASS = 'detached pass:word';
-const SIZE = 4 * 1024 * 1024;
+import { DETACHED_PASS as PASS, DETACHED_SIZE as SIZE, makeDetached as make, removeTmps, tool } from './luks-tools.js';
 
 afterAll(() => removeTmps());
-
-/** `plain` encrypted as dm-crypt's aes-xts-plain64 with `sectorSize`-byte sectors, IVs counting 512-byte units. */
-function encrypt(plain: Buffer, key: Buffer, sectorSize: number): Buffer {
-  const out = Buffer.alloc(plain.length);
-  for (let o = 0; o < plain.length; o += sectorSize) {
-    const iv = Buffer.alloc(16);
-    iv.writeBigUInt64LE(BigInt(o / 512));
-    const c = createCipheriv(key.length === 64 ? 'aes-256-xts' : 'aes-128-xts', key, iv);
-    c.update(plain.subarray(o, o + sectorSize)).copy(out, o);
-  }
-  return out;
-}
-
-interface Made {
-  dir: string;
-  dev: string;
-  hdr: string;
-  uuid: string;
-  plain: Buffer;
-}
-
-/** A detached-header LUKS volume on a data file holding an ext4 labelled `label`. */
-async function make(type: 'luks1' | 'luks2', label: string, extra: string[] = []): Promise<Made> {
-  const dir = tmp();
-  const dev = join(dir, 'dev.img');
-  const hdr = join(dir, 'hdr.img');
-  const keyFile = join(dir, 'key');
-  writeFileSync(keyFile, PASS);
-  const fsImg = join(dir, 'fs.img');
-  execFileSync('mkfs.ext4', ['-q', '-F', '-L', label, fsImg, `${SIZE / 1024}k`], { stdio: 'ignore' });
-  writeFileSync(dev, Buffer.alloc(SIZE));
-  // prettier-ignore
-  await tool('cryptsetup', [
-    'luksFormat',
-    '-q',
-    '--type',
-    type,
-    '--header',
-    hdr,
-    '--pbkdf',
-    'pbkdf2',
-    '--pbkdf-force-iterations',
-    '1000',
-    '--key-file',
-    keyFile,
-    ...extra,
-    dev,
-  ]);
-  const facts = await luksDump(hdr, keyFile);
-  expect(facts.cipher).toBe('aes-xts-plain64');
-  const dump = await tool('cryptsetup', ['luksDump', hdr]);
-  const sector = Number(/sector:\s*(\d+)/.exec(dump)?.[1] ?? 512);
-  const offset = type === 'luks1' ? facts.payloadSectors * 512 : Number(/offset:\s*(\d+) \[bytes\]/.exec(dump)?.[1]);
-  expect(offset).toBe(0);
-  const plain = readFileSync(fsImg);
-  writeFileSync(dev, encrypt(plain, facts.volumeKey, sector));
-  return { dir, dev, hdr, uuid: facts.uuid, plain };
-}
 
 async function launch(dev: string, keys: string[]): Promise<Session> {
   const s = new Session({ engine: 'userspace', keys: keys.map(parseKeySpec) });

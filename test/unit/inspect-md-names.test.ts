@@ -3,8 +3,7 @@
 // mkfs.ext4 -d, not by joot) holding /etc/fstab and /etc/mdadm/mdadm.conf, added after the three
 // md drives libguestfs's appliance made (md-a/b/c.img); the array UUIDs the conf names are those
 // the appliance reported (md.facts.json). Then the parser alone on hostile text. No root.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { Session } from '../../src/appliance/index.js';
 import { inspect } from '../../src/inspect/index.js';
 import { mdKey, normalizeMdUuid, parseMdadmConf, resolveMdName } from '../../src/inspect/mdadm-conf.js';
 import { fixtures } from '../fixtures/index.js';
+import { makeMdGuestRoot, mdUuidsByName } from './md-tools.js';
 
 let dir = '';
 let session: Session;
@@ -20,51 +20,9 @@ const uuid: Record<string, string> = {};
 
 beforeAll(async () => {
   const [a, b, c, f] = await fixtures('md-a.img', 'md-b.img', 'md-c.img', 'md.facts.json');
-  const facts = JSON.parse(readFileSync(f as string, 'utf8')) as { 'md-detail': Record<string, [string, string][]> };
-  for (const d of Object.values(facts['md-detail'])) {
-    const m = new Map(d);
-    uuid[m.get('devname') as string] = m.get('uuid') as string;
-  }
+  Object.assign(uuid, mdUuidsByName(f as string));
   dir = mkdtempSync(join(tmpdir(), 'joot-mdnames-'));
-  const tree = join(dir, 'tree');
-  mkdirSync(join(tree, 'etc/mdadm'), { recursive: true });
-  mkdirSync(join(tree, 'bin'));
-  writeFileSync(join(tree, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n');
-  // the UUIDs written in other spellings mdadm also accepts (dashes, upper case)
-  const dashed = (u: string) =>
-    u
-      .replace(/:/g, '')
-      .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-')
-      .toUpperCase();
-  writeFileSync(
-    join(tree, 'etc/mdadm/mdadm.conf'),
-    [
-      '# mdadm.conf written by the installer',
-      'HOMEHOST <system>',
-      `ARRAY /dev/md0 metadata=1.2 name=host:r5 UUID=${uuid.r5}`,
-      `arr /dev/md/home level=raid1`,
-      `   uuid=${dashed(uuid.r1 as string)}`,
-      'ARRAY /dev/md9 UUID=00000000:00000000:00000000:00000001',
-      `ARRAY /dev/md/bad UUID=not-a-uuid`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    join(tree, 'etc/fstab'),
-    [
-      'LABEL=mdguest / ext4 defaults 0 1',
-      '/dev/md0 /srv/raid5 ext4 defaults 0 2',
-      '/dev/md/home /home ext4 defaults 0 2',
-      '/dev/md/r10 /srv/raid10 ext4 defaults 0 2',
-      '/dev/md/125 /srv/old ext4 defaults 0 2',
-      `/dev/disk/by-id/md-uuid-${uuid.r6} /srv/raid6 ext4 defaults 0 2`,
-      '/dev/md9 /srv/gone ext4 defaults 0 2',
-      '/dev/md/bad /srv/bad ext4 defaults 0 2',
-      '',
-    ].join('\n'),
-  );
-  const root = join(dir, 'root.img');
-  execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'mdguest', '-d', tree, root, '8M'], { stdio: 'ignore' });
+  const root = makeMdGuestRoot(dir, uuid);
   session = new Session({ engine: 'userspace' });
   for (const img of [a, b, c, root]) session.addDrive(img as string, { readonly: true });
   await session.launch();

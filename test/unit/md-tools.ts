@@ -1,6 +1,9 @@
 // Helpers of the md tests (disk-md*.test.ts): crafted copies of members, GPT partitions of a
 // fixture disk, checksums, mdadm's superblock checksum — all computed here, not by joot.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MdDevice } from '../../src/disk/volumes/md/index.js';
 import { type ByteSource, checkRange, SliceSource } from '../../src/disk/source.js';
 
@@ -60,4 +63,63 @@ export function fixChecksum(sb: Buffer, v090: boolean): void {
   let sum = 0n;
   for (let i = 0; i + 4 <= Math.min(length, sb.length); i += 4) sum += BigInt(sb.readUInt32LE(i));
   sb.writeUInt32LE(Number(((sum & 0xffffffffn) + (sum >> 32n)) & 0xffffffffn), at);
+}
+
+/** md.facts.json's md-detail uuid of each array, by its mdadm name (r1, r5, …; the 0.90 array: 125). */
+export function mdUuidsByName(factsFile: string): Record<string, string> {
+  const facts = JSON.parse(readFileSync(factsFile, 'utf8')) as { 'md-detail': Record<string, [string, string][]> };
+  const out: Record<string, string> = {};
+  for (const d of Object.values(facts['md-detail'])) {
+    const m = new Map(d);
+    out[m.get('devname') as string] = m.get('uuid') as string;
+  }
+  return out;
+}
+
+/**
+ * A Linux guest root for md-a/b/c (an 8 MiB ext4 made by mkfs.ext4 -d, labelled mdguest) in
+ * `dir`/root.img, whose /etc/fstab names the arrays the guest's ways (/dev/md0, /dev/md/home,
+ * /dev/md/r10, /dev/md/125, by-id md-uuid) and whose /etc/mdadm/mdadm.conf names some of them.
+ */
+export function makeMdGuestRoot(dir: string, uuid: Record<string, string>): string {
+  const tree = join(dir, 'tree');
+  mkdirSync(join(tree, 'etc/mdadm'), { recursive: true });
+  mkdirSync(join(tree, 'bin'));
+  writeFileSync(join(tree, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n');
+  // the UUIDs written in other spellings mdadm also accepts (dashes, upper case)
+  const dashed = (u: string) =>
+    u
+      .replace(/:/g, '')
+      .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-')
+      .toUpperCase();
+  writeFileSync(
+    join(tree, 'etc/mdadm/mdadm.conf'),
+    [
+      '# mdadm.conf written by the installer',
+      'HOMEHOST <system>',
+      `ARRAY /dev/md0 metadata=1.2 name=host:r5 UUID=${uuid.r5}`,
+      `arr /dev/md/home level=raid1`,
+      `   uuid=${dashed(uuid.r1 as string)}`,
+      'ARRAY /dev/md9 UUID=00000000:00000000:00000000:00000001',
+      `ARRAY /dev/md/bad UUID=not-a-uuid`,
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(tree, 'etc/fstab'),
+    [
+      'LABEL=mdguest / ext4 defaults 0 1',
+      '/dev/md0 /srv/raid5 ext4 defaults 0 2',
+      '/dev/md/home /home ext4 defaults 0 2',
+      '/dev/md/r10 /srv/raid10 ext4 defaults 0 2',
+      '/dev/md/125 /srv/old ext4 defaults 0 2',
+      `/dev/disk/by-id/md-uuid-${uuid.r6} /srv/raid6 ext4 defaults 0 2`,
+      '/dev/md9 /srv/gone ext4 defaults 0 2',
+      '/dev/md/bad /srv/bad ext4 defaults 0 2',
+      '',
+    ].join('\n'),
+  );
+  const root = join(dir, 'root.img');
+  execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'mdguest', '-d', tree, root, '8M'], { stdio: 'ignore' });
+  return root;
 }
