@@ -44,7 +44,7 @@
 // - md names (/dev/mdN, /dev/md/NAME, /dev/disk/by-id/md-uuid-*, md-name-*) map to the session's
 //   arrays through the guest's mdadm.conf and the arrays' own names: mdadm-conf.ts.
 import { Buffer } from 'node:buffer';
-import { type MdArrayModel, type MdConfArray, normalizeMdUuid, parseMdadmConf, resolveMdName } from './mdadm-conf.js';
+import { confByDevice, type MdArrayModel, normalizeMdUuid, parseMdadmConf, resolveMdName } from './mdadm-conf.js';
 
 export interface DeviceModel {
   /** canonical names incl. btrfsvol:… and /dev/VG/LV */
@@ -370,7 +370,8 @@ interface Index {
   /** lower-cased uuids of LVs (to explain a UUID= that names an LV instead of a filesystem) */
   lvUuids: Set<string>;
   mdArrays: MdArrayModel[];
-  mdConf: MdConfArray[];
+  /** the guest's mdadm.conf ARRAY lines: device name → uuid */
+  mdConf: Map<string, string>;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -405,7 +406,7 @@ function buildIndex(model: DeviceModel, mdadmConf?: string): Index {
     lvByUuid: new Map(),
     lvUuids: new Set(),
     mdArrays: model.mdArrays ?? [],
-    mdConf: typeof mdadmConf === 'string' ? parseMdadmConf(mdadmConf) : [],
+    mdConf: confByDevice(typeof mdadmConf === 'string' ? parseMdadmConf(mdadmConf) : []),
   };
   for (const fs of model.filesystems ?? []) {
     ix.fsByName.set(fs.name, fs);

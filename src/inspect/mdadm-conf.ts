@@ -98,17 +98,24 @@ export interface MdArrayModel {
 
 export type MdResolution = { ok: true; device: string } | { ok: false; reason: string };
 
-/** The session's array a guest name (/dev/md0, /dev/md/home) means, given the guest's ARRAY lines. */
-export function resolveMdName(spec: string, arrays: readonly MdArrayModel[], conf: readonly MdConfArray[]): MdResolution {
+/** ARRAY lines by device name (the first line of a name counts, as in mdadm), for lookups. */
+export function confByDevice(conf: readonly MdConfArray[]): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const c of conf) if (!m.has(c.device)) m.set(c.device, c.uuid);
+  return m;
+}
+
+/** The session's array a guest name (/dev/md0, /dev/md/home) means, given the guest's ARRAY
+ *  lines (confByDevice). */
+export function resolveMdName(spec: string, arrays: readonly MdArrayModel[], conf: ReadonlyMap<string, string>): MdResolution {
   const key = mdKey(spec);
   if (!key) return { ok: false, reason: 'not an md device name' };
-  const byUuid = (u: string) => arrays.find((a) => normalizeMdUuid(a.uuid) === u);
-  const line = conf.find((c) => c.device === key);
-  if (line) {
-    const a = byUuid(line.uuid);
+  const uuid = conf.get(key);
+  if (uuid !== undefined) {
+    const a = arrays.find((x) => normalizeMdUuid(x.uuid) === uuid);
     return a
       ? { ok: true, device: a.name }
-      : { ok: false, reason: `mdadm.conf names it as the array of UUID ${line.uuid}, which is not among this session's arrays` };
+      : { ok: false, reason: `mdadm.conf names it as the array of UUID ${uuid}, which is not among this session's arrays` };
   }
   const own = arrays.filter((a) => a.devname !== undefined && mdKey(`/dev/md/${a.devname}`) === key);
   if (own.length === 1) return { ok: true, device: (own[0] as MdArrayModel).name };

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/index.js';
 import { inspect } from '../../src/inspect/index.js';
-import { mdKey, normalizeMdUuid, parseMdadmConf, resolveMdName } from '../../src/inspect/mdadm-conf.js';
+import { resolveFstab } from '../../src/inspect/fstab.js';
+import { confByDevice, mdKey, normalizeMdUuid, parseMdadmConf, resolveMdName } from '../../src/inspect/mdadm-conf.js';
 import { fixtures } from '../fixtures/index.js';
 import { makeMdGuestRoot, mdUuidsByName } from './md-tools.js';
 
@@ -82,14 +83,33 @@ describe('mdadm.conf parsing and md names (pure)', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 
+  it('resolves a huge fstab of md names against a huge mdadm.conf in bounded time', () => {
+    const conf = Array.from({ length: 2000 }, (_, i) => `ARRAY /dev/md${i} UUID=${i.toString(16).padStart(32, '0')}`).join('\n');
+    const fstab = Array.from({ length: 40000 }, (_, i) => `/dev/md${i % 3000} /m${i} ext4 defaults 0 0`).join('\n');
+    const model = {
+      filesystems: [{ name: '/dev/md127', type: 'ext4' }],
+      partitions: [],
+      disks: ['/dev/sda'],
+      lvs: [],
+      btrfsSubvolumes: {},
+      mdArrays: [{ name: '/dev/md127', uuid: `${'0'.repeat(29)}${(5).toString(16).padStart(3, '0')}` }],
+    };
+    const t0 = Date.now();
+    const r = resolveFstab(fstab, model, { mdadmConf: conf });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // /dev/md5 is the array of UUID …5, which the session has as /dev/md127
+    expect(r.mountpoints.find((m) => m.mountpoint === '/m5')?.device).toBe('/dev/md127');
+    expect(r.warnings.length).toBeLessThanOrEqual(101);
+  });
+
   it('refuses an ambiguous name', () => {
     const arrays = [
       { name: '/dev/md127', uuid: '1'.repeat(32), devname: 'data' },
       { name: '/dev/md126', uuid: '2'.repeat(32), devname: 'data' },
     ];
-    expect(resolveMdName('/dev/md/data', arrays, [])).toEqual({ ok: false, reason: '2 arrays are named data' });
-    expect(resolveMdName('/dev/md127', arrays, [])).toEqual({ ok: true, device: '/dev/md127' });
-    expect(resolveMdName('/dev/md/data', arrays, [{ device: '/dev/md/data', uuid: '2'.repeat(32) }])).toEqual({
+    expect(resolveMdName('/dev/md/data', arrays, new Map())).toEqual({ ok: false, reason: '2 arrays are named data' });
+    expect(resolveMdName('/dev/md127', arrays, new Map())).toEqual({ ok: true, device: '/dev/md127' });
+    expect(resolveMdName('/dev/md/data', arrays, confByDevice([{ device: '/dev/md/data', uuid: '2'.repeat(32) }]))).toEqual({
       ok: true,
       device: '/dev/md126',
     });
