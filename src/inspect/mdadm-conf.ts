@@ -13,6 +13,11 @@
 // - /dev/md/N and /dev/mdN are one name (mdadm makes both for a numbered array);
 // - /dev/mdN with no ARRAY line: the array the session itself names /dev/mdN (a 0.90 array at its
 //   own minor, or the number the appliance gave it), as libguestfs's verbatim spec would mount.
+// virt-inspector 1.48 on md-a/b/c plus a root whose mdadm.conf has `ARRAY /dev/md0 UUID=<r5>` and
+// `ARRAY /dev/md/home UUID=<r1>` printed /srv/raid5 on /dev/md126 (its name for r5 that boot),
+// /home on "/dev/md/home" (verbatim; its mount then failed: no such device in the appliance) and
+// /srv/raid10 on "/dev/md/r10" (verbatim; a udev link there). joot prints the session's names for
+// all three.
 // Guest text is hostile: bounded input, bounded entries, no throw.
 
 /** ARRAY lines looked at; the rest are ignored. */
