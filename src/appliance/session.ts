@@ -144,7 +144,9 @@ export class Session implements AsyncDisposable {
 
   /** Kernel engine: read in userspace what this host cannot map (md, LUKS, LVs needing device-mapper). */
   private async adoptUserspaceVolumes(): Promise<void> {
-    if (!needsUserspaceVolumes(this.devices, this.volumes)) return;
+    // a detached LUKS header's data device has no signature: only its --key says it is one
+    const detached = (this.options.keys ?? []).some((k) => k.header !== undefined);
+    if (!detached && !needsUserspaceVolumes(this.devices, this.volumes)) return;
     this.kus ??= await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     const added = adoptUserspaceVolumes(this.kus.stack, this.devices, this.volumes);
     await this.fs.probe(added.filter((d) => !d.probed));

@@ -13,11 +13,11 @@ import { type OpenedImage, openImage } from './containers/index.js';
 import type { BackingAllowance } from './containers/named-path.js';
 import { diskName } from './names.js';
 import { probe } from './probe/index.js';
-import { type ByteSource, holdSyncFileReads, SliceSource } from './source.js';
-import { keyFor, type LuksKey } from './keys.js';
+import { type ByteSource, FileSource, holdSyncFileReads, SliceSource } from './source.js';
+import { headerKeyFor, keyFor, type LuksKey } from './keys.js';
 import { type LvmVolumes, scanLvm } from './volumes/lvm/index.js';
 import { type MdArray, scanMd } from './volumes/md/index.js';
-import { type LuksHeader, openLuks, readLuksHeader } from './volumes/luks/index.js';
+import { type LuksHeader, openLuks, openLuksDetached, readLuksHeader } from './volumes/luks/index.js';
 import { type PartitionTable, readPartitionTable, toPartitionInfos } from './volumes/partitions.js';
 import type { FilesystemInfo, LvInfo, PartitionInfo, Probe, PvInfo, VgInfo } from './types.js';
 
@@ -132,6 +132,11 @@ export class DiskStack implements AsyncDisposable {
 
   private async openLuksVolumes(): Promise<void> {
     for (const d of this.all()) {
+      const detached = headerKeyFor(this.opts.keys ?? [], d.canonical);
+      if (detached && d.source && !d.openedAs && d.kind !== 'luks') {
+        await this.openDetached(d.canonical, d.source, detached.header, detached.key);
+        continue;
+      }
       if (d.kind === 'luks' || !d.source || d.probe.type !== 'crypto_LUKS' || d.luks) continue;
       d.luks = await readLuksHeader(d.source);
       if (!d.luks) continue;
@@ -149,6 +154,31 @@ export class DiskStack implements AsyncDisposable {
     if (this.map.has(name)) throw new JootError('EEXIST', `${name}: already exists`);
     if (d.openedAs) throw new JootError('EBUSY', `${d.canonical}: already opened as ${d.openedAs}`);
     const source = await openLuks(d.source, key, name);
+    this.sources.push(source);
+    d.openedAs = name;
+    this.set({ canonical: name, kind: 'luks', source, probe: {}, probed: false });
+  }
+
+  /** The data on `device` decrypted with the detached header in the host file `headerPath`,
+   *  as /dev/mapper/luks-UUID (the header's UUID). */
+  private async openDetached(device: string, data: ByteSource, headerPath: string, key: Buffer): Promise<void> {
+    const what = `--key ${device}:header:${headerPath}`;
+    let header: FileSource;
+    try {
+      header = await FileSource.open(headerPath, `${what}`);
+    } catch (e) {
+      if (e instanceof JootError) throw e;
+      throw new JootError('ENOENT', `${what}: ${(e as NodeJS.ErrnoException).code ?? 'cannot open'}`);
+    }
+    this.sources.push(header);
+    const hdr = await readLuksHeader(header, { name: device, size: data.size });
+    if (!hdr) throw new JootError('EINVAL', `${what}: not a LUKS header`);
+    if (!/^[A-Za-z0-9_.+:-]{1,120}$/.test(hdr.uuid))
+      throw new JootError('EFORMAT', `${what}: the header's UUID is not usable as a mapper name`);
+    const d = this.get(device);
+    const name = `/dev/mapper/luks-${hdr.uuid}`;
+    if (this.map.has(name)) throw new JootError('EEXIST', `${name}: already exists`);
+    const source = await openLuksDetached(header, data, key, name);
     this.sources.push(source);
     d.openedAs = name;
     this.set({ canonical: name, kind: 'luks', source, probe: {}, probed: false });

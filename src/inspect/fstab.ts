@@ -41,7 +41,10 @@
 //   cannot be named from the model and is a warning. A subvol= the model does not list is a
 //   warning (the Session would refuse to mount it).
 // - '/' is never invented: it appears only when its line resolves.
+// - md names (/dev/mdN, /dev/md/NAME, /dev/disk/by-id/md-uuid-*, md-name-*) map to the session's
+//   arrays through the guest's mdadm.conf and the arrays' own names: mdadm-conf.ts.
 import { Buffer } from 'node:buffer';
+import { confByDevice, type MdArrayModel, normalizeMdUuid, parseMdadmConf, resolveMdName } from './mdadm-conf.js';
 
 export interface DeviceModel {
   /** canonical names incl. btrfsvol:… and /dev/VG/LV */
@@ -60,6 +63,8 @@ export interface DeviceModel {
   lvs: { name: string /* /dev/VG/LV */; vg: string; lv: string; uuid?: string }[];
   /** '/dev/sda4' → ['@', '@home', '@home/snap'] */
   btrfsSubvolumes: Record<string, string[]>;
+  /** the md arrays, by the session's names (/dev/md127) */
+  mdArrays?: MdArrayModel[];
 }
 
 export interface FstabEntry {
@@ -101,6 +106,8 @@ export interface FstabResult {
 export interface ResolveOptions {
   /** the filesystem the fstab was read from: what /dev/root means */
   rootDevice?: string;
+  /** the guest's mdadm.conf text (both files, one after the other): its ARRAY names */
+  mdadmConf?: string;
 }
 
 // ------------------------------------------------------------------ limits
@@ -362,6 +369,9 @@ interface Index {
   lvByUuid: Map<string, string>;
   /** lower-cased uuids of LVs (to explain a UUID= that names an LV instead of a filesystem) */
   lvUuids: Set<string>;
+  mdArrays: MdArrayModel[];
+  /** the guest's mdadm.conf ARRAY lines: device name → uuid */
+  mdConf: Map<string, string>;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -381,7 +391,7 @@ function mapperName(vg: string, lv: string): string {
   return `${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`;
 }
 
-function buildIndex(model: DeviceModel): Index {
+function buildIndex(model: DeviceModel, mdadmConf?: string): Index {
   const ix: Index = {
     model,
     fsByName: new Map(),
@@ -395,6 +405,8 @@ function buildIndex(model: DeviceModel): Index {
     lvByMapper: new Map(),
     lvByUuid: new Map(),
     lvUuids: new Set(),
+    mdArrays: model.mdArrays ?? [],
+    mdConf: confByDevice(typeof mdadmConf === 'string' ? parseMdadmConf(mdadmConf) : []),
   };
   for (const fs of model.filesystems ?? []) {
     ix.fsByName.set(fs.name, fs);
@@ -562,7 +574,19 @@ function byDiskId(ix: Index, spec: string, id: string): Resolution {
   if (id.startsWith('dm-uuid-CRYPT-') || id.startsWith('dm-'))
     return fail(`${q(spec)}: device-mapper devices other than LVM are not opened`);
   if (id.startsWith('lvm-pv-uuid-')) return fail(`${q(spec)} is an LVM physical volume, not a filesystem`);
-  if (id.startsWith('md-')) return fail(`${q(spec)}: md RAID devices are not assembled`);
+  if (id.startsWith('md-uuid-')) {
+    const u = normalizeMdUuid(id.slice('md-uuid-'.length));
+    const a = u === undefined ? undefined : ix.mdArrays.find((x) => normalizeMdUuid(x.uuid) === u);
+    return a ? { ok: true, device: a.name } : fail(`${q(spec)}: no md array of this session has that uuid`);
+  }
+  if (id.startsWith('md-name-')) {
+    // udev's md-name-HOMEHOST:NAME is the whole superblock name
+    const name = id.slice('md-name-'.length);
+    const a = ix.mdArrays.filter((x) => x.superblockName === name);
+    return a.length === 1
+      ? { ok: true, device: (a[0] as MdArrayModel).name }
+      : fail(`${q(spec)}: no md array of this session has that name`);
+  }
   // ata-…, virtio-…, scsi-…, nvme-…, wwn-…, usb-…: the serial numbers of the guest's disks are
   // unknown here, so the name maps only when it cannot mean anything else: a single disk
   // (libguestfs's rule, resolve_diskbyid).
@@ -620,7 +644,10 @@ function byDevPath(ix: Index, spec: string, root: string | undefined): Resolutio
   if (/^\/dev\/dm-\d+$/.test(spec)) {
     return fail(`${q(spec)}: /dev/dm-N numbers are assigned at boot and cannot be resolved`);
   }
-  if (/^\/dev\/md(?:\d+|\/.*)$/.test(spec)) return fail(`${q(spec)}: md RAID devices are not assembled`);
+  if (/^\/dev\/md(?:\d+|\/.*)$/.test(spec)) {
+    const r = resolveMdName(spec, ix.mdArrays, ix.mdConf);
+    return r.ok ? r : fail(`${q(spec)}: ${r.reason}`);
+  }
   if (/^\/dev\/cciss\//.test(spec)) return fail(`${q(spec)}: cciss device names are not mapped`);
   if (/^\/dev\/(?:loop\d+|ram\d+|zram\d+|nbd\d+)$/.test(spec)) return fail(`${q(spec)} is not a disk of the guest`);
   // /dev/VG/LV
@@ -733,7 +760,7 @@ function applyBtrfs(ix: Index, device: string, options: string): Resolution {
 export function resolveFstab(text: string, model: DeviceModel, opts: ResolveOptions = {}): FstabResult {
   const w = new Warnings();
   const entries = parseInto(text, w);
-  const ix = buildIndex(model);
+  const ix = buildIndex(model, opts.mdadmConf);
   const root = opts.rootDevice;
   const byMp = new Map<string, FstabMountpoint & { line: number }>();
   const swaps: string[] = [];

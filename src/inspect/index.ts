@@ -7,6 +7,7 @@ import { JootError, oneLine } from '../core/errors.js';
 import { trace, warn } from '../core/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
+import { MDADM_CONF_CAP } from './mdadm-conf.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { windowsFacts } from './windows/index.js';
@@ -51,6 +52,10 @@ export function deviceModel(session: Session): DeviceModel {
     disks: session.listDevices(),
     lvs: session.lvsFull().map((l) => ({ name: l.name, vg: l.vg, lv: l.lv, uuid: l.uuid })),
     btrfsSubvolumes,
+    mdArrays: session.listMdDevices().map((name) => {
+      const d = new Map(session.mdDetail(name));
+      return { name, uuid: d.get('uuid') ?? '', devname: d.get('devname'), superblockName: d.get('name') };
+    }),
   };
 }
 
@@ -147,6 +152,20 @@ function neededForInspection(mountpoint: string): boolean {
 
 const FSTAB_CAP = 1 << 20;
 
+/** The guest's mdadm.conf files, as libguestfs reads both (only when the session has arrays). */
+async function mdadmConf(session: Session): Promise<string | undefined> {
+  if (session.listMdDevices().length === 0) return undefined;
+  const parts: string[] = [];
+  for (const path of ['/etc/mdadm.conf', '/etc/mdadm/mdadm.conf']) {
+    try {
+      parts.push(await session.reader.readText(path, { maxBytes: MDADM_CONF_CAP }));
+    } catch {
+      // absent or unreadable: the guest names its arrays without it
+    }
+  }
+  return parts.join('\n');
+}
+
 async function inspectLinuxRoot(session: Session, root: string, model: DeviceModel, opts: InspectOptions): Promise<OperatingSystem> {
   const warnings: string[] = [];
   await session.mount(root, '/', { readonly: true });
@@ -155,7 +174,7 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
     let swaps: string[] = [];
     try {
       const fstab = await session.reader.readText('/etc/fstab', { maxBytes: FSTAB_CAP });
-      const r = resolveFstab(fstab, model, { rootDevice: root });
+      const r = resolveFstab(fstab, model, { rootDevice: root, mdadmConf: await mdadmConf(session) });
       warnings.push(...r.warnings.map((w) => `/etc/fstab: ${w}`));
       mounts = [...mounts.filter((m) => !r.mountpoints.some((x) => x.mountpoint === m.mountpoint)), ...r.mountpoints];
       swaps = r.swaps;

@@ -1,6 +1,7 @@
 // The engine and LUKS-key options jfish and jinspect share: --engine=userspace|kernel (else
 // $JOOT_ENGINE, else the configuration's `engine`, else the userspace engine for read-only work
-// and by privilege otherwise: see the appliance's chooseEngine), --no-kernel-mounts, --key SELECTOR:key:PASS / SELECTOR:file:FILE (repeatable), --keys-from-stdin.
+// and by privilege otherwise: see the appliance's chooseEngine), --no-kernel-mounts, --key SELECTOR:key:PASS / SELECTOR:file:FILE / DEVICE:header:HDRFILE:key:PASS (a detached LUKS header;
+// src/disk/keys.ts) (repeatable), --keys-from-stdin.
 import { chooseEngine, type EngineName, parseEngineName, parseKeySpec, type SessionOptions } from '../appliance/index.js';
 import type { JootConfig } from './config.js';
 import { keyReader } from './key-prompt.js';

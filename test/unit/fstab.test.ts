@@ -139,7 +139,7 @@ const cases: Case[] = [
   { what: '/dev/VG/LV with dashes', line: '/dev/my-vg/lv-home /home ext4 defaults 0 2', device: '/dev/my-vg/lv-home' },
   { what: '/dev/VG/LV unknown', line: '/dev/vg0/nope /x ext4 defaults 0 0', warn: /"\/dev\/vg0\/nope" is not a known LVM logical volume/ },
   { what: '/dev/dm-N', line: '/dev/dm-0 / ext4 defaults 0 1', warn: /\/dev\/dm-N numbers are assigned at boot/ },
-  { what: '/dev/mdN', line: '/dev/md0 /raid ext4 defaults 0 2', warn: /md RAID/ },
+  { what: '/dev/mdN', line: '/dev/md0 /raid ext4 defaults 0 2', warn: /no md array was found on the disks/ },
   // drive-order names
   { what: '/dev/sda1', line: '/dev/sda1 /boot ext4 defaults 0 2', device: '/dev/sda1' },
   { what: '/dev/vda1', line: '/dev/vda1 /boot ext4 defaults 0 2', device: '/dev/sda1' },

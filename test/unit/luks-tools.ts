@@ -1,9 +1,9 @@
 // Shared by the LUKS tests: images made by independent LUKS writers (qemu-img, cryptsetup),
 // luksDump's answers parsed, and LUKS2 header surgery (rewrite the JSON of both copies with
 // their checksums recomputed, as a hostile writer would) for crafted inputs.
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { createCipheriv, createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -147,4 +147,70 @@ export async function expectError(p: Promise<unknown>, code: string, re: RegExp)
   expect(j.message).toMatch(re);
   expect(j.message).not.toContain('\n');
   return j;
+}
+
+// ---------------------------------------------------------------- detached headers
+
+export const DETACHED_PASS = 'detached pass:word';
+export const DETACHED_SIZE = 4 * 1024 * 1024;
+const PASS = DETACHED_PASS;
+const SIZE = DETACHED_SIZE;
+
+/** `plain` encrypted as dm-crypt's aes-xts-plain64 with `sectorSize`-byte sectors, IVs counting 512-byte units. */
+function encrypt(plain: Buffer, key: Buffer, sectorSize: number): Buffer {
+  const out = Buffer.alloc(plain.length);
+  for (let o = 0; o < plain.length; o += sectorSize) {
+    const iv = Buffer.alloc(16);
+    iv.writeBigUInt64LE(BigInt(o / 512));
+    const c = createCipheriv(key.length === 64 ? 'aes-256-xts' : 'aes-128-xts', key, iv);
+    c.update(plain.subarray(o, o + sectorSize)).copy(out, o);
+  }
+  return out;
+}
+
+export interface Detached {
+  dir: string;
+  dev: string;
+  hdr: string;
+  uuid: string;
+  plain: Buffer;
+}
+
+/** A detached-header LUKS volume (cryptsetup --header) on a data file holding an ext4 labelled
+ *  `label` (with the files of `tree`), encrypted here with the volume key luksDump gives. */
+export async function makeDetached(type: 'luks1' | 'luks2', label: string, extra: string[] = [], tree?: string): Promise<Detached> {
+  const dir = tmp();
+  const dev = join(dir, 'dev.img');
+  const hdr = join(dir, 'hdr.img');
+  const keyFile = join(dir, 'key');
+  writeFileSync(keyFile, PASS);
+  const fsImg = join(dir, 'fs.img');
+  execFileSync('mkfs.ext4', ['-q', '-F', '-L', label, ...(tree ? ['-d', tree] : []), fsImg, `${SIZE / 1024}k`], { stdio: 'ignore' });
+  writeFileSync(dev, Buffer.alloc(SIZE));
+  // prettier-ignore
+  await tool('cryptsetup', [
+    'luksFormat',
+    '-q',
+    '--type',
+    type,
+    '--header',
+    hdr,
+    '--pbkdf',
+    'pbkdf2',
+    '--pbkdf-force-iterations',
+    '1000',
+    '--key-file',
+    keyFile,
+    ...extra,
+    dev,
+  ]);
+  const facts = await luksDump(hdr, keyFile);
+  expect(facts.cipher).toBe('aes-xts-plain64');
+  const dump = await tool('cryptsetup', ['luksDump', hdr]);
+  const sector = Number(/sector:\s*(\d+)/.exec(dump)?.[1] ?? 512);
+  const offset = type === 'luks1' ? facts.payloadSectors * 512 : Number(/offset:\s*(\d+) \[bytes\]/.exec(dump)?.[1]);
+  expect(offset).toBe(0);
+  const plain = readFileSync(fsImg);
+  writeFileSync(dev, encrypt(plain, facts.volumeKey, sector));
+  return { dir, dev, hdr, uuid: facts.uuid, plain };
 }

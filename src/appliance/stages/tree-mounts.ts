@@ -36,9 +36,15 @@ export class TreeMounts {
     return this.us.fsReader(device, vfstype, fallback && ((why) => fallback(device, vfstype, why)));
   }
 
+  /** A device's session name: an exact name first (/dev/mapper/luks-UUID is a name of its own,
+   *  not VG-LV), else the user's spelling normalized. */
+  private deviceName(name: string): string {
+    return this.us.listAll().includes(name) ? name : normalizeDevice(name);
+  }
+
   async mount(name: string, mountpoint: string, opts: MountOptions): Promise<void> {
     const bv = parseBtrfsvol(name, this.us.listAll());
-    const device = bv ? bv.device : normalizeDevice(name);
+    const device = bv ? bv.device : this.deviceName(name);
     let subvolume: string | number | undefined = bv?.subvol;
     for (const o of (opts.options ?? '').split(',').filter(Boolean)) {
       const sv = /^subvol=(.*)$/.exec(o);
@@ -82,7 +88,7 @@ export class TreeMounts {
    * a tree of its own with the subvolume on /.
    */
   async withSubvolumes<T>(name: string, fn: (readerOf: (subvol: string) => GuestFileReader) => Promise<T>): Promise<T> {
-    const device = normalizeDevice(name);
+    const device = this.deviceName(name);
     const probe = await this.us.probeOf(device);
     if (probe.type !== 'btrfs') throw new JootError('EINVAL', `${device}: not a btrfs filesystem`);
     const fs = await this.reader(device, 'btrfs');
@@ -112,7 +118,7 @@ export class TreeMounts {
 
   /** df of a mounted filesystem, as its reader tells it. */
   async usage(name: string): Promise<FilesystemUsage> {
-    const key = normalizeDevice(name);
+    const key = this.deviceName(name);
     const m = this.tree.mounts.find((t) => t.device === key);
     if (!m) throw new JootError('EINVAL', `${key}: not mounted`);
     if (!m.fs.statfs) throw new JootError('EUNSUPPORTED', `${key}: the userspace engine cannot tell the usage of ${m.fs.type} filesystems`);
@@ -128,7 +134,7 @@ export class TreeMounts {
   }
 
   async umount(mountpointOrDevice: string): Promise<void> {
-    const key = normalizeDevice(mountpointOrDevice);
+    const key = this.deviceName(mountpointOrDevice);
     const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
     if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
     const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));

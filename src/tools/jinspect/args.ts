@@ -18,6 +18,8 @@ Options:
                       rather than mount it through the kernel (as root)
   --key DEV:key:PASS  the passphrase of the LUKS volume on DEV (a guest device or a LUKS
   --key DEV:file:FILE UUID), or the file holding it; may be repeated
+  --key DEV:header:HDR:key:PASS  (or …:file:FILE) a LUKS volume whose header is detached in
+                      the host file HDR, its data on DEV
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
   --xml               print virt-inspector's XML instead of JSON

@@ -54,3 +54,10 @@ export interface LuksHeader {
   /** LUKS2: the header copy the answers come from, and why the other was not used */
   headerCopy?: 'primary' | 'secondary';
 }
+
+/** With a detached header (cryptsetup --header): the device the encrypted data is on, whose size
+ *  bounds the payload; the header and key slots are then on the header's own source. */
+export interface LuksDataDevice {
+  name: string;
+  size: number;
+}

@@ -2,7 +2,7 @@
 // digest and 8 key slots. Facts from the LUKS1 on-disk format specification.
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
-import type { LuksHeader, LuksSlot } from './header.js';
+import type { LuksDataDevice, LuksHeader, LuksSlot } from './header.js';
 import { clip, luksHash } from './sector-cipher.js';
 
 export const LUKS1_PHDR_SIZE = 592;
@@ -13,8 +13,9 @@ const SECTOR = 512;
 export const MAX_STRIPES = 4000;
 export const MAX_KEY_BYTES = 64;
 
-/** Parse the phdr at the start of `src` (magic and version already checked by the caller). */
-export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
+/** Parse the phdr at the start of `src` (magic and version already checked by the caller);
+ *  `data`: the data device of a detached header (the key material is then in `src`, up to its end). */
+export function parseLuks1(b: Buffer, src: ByteSource, data?: LuksDataDevice): LuksHeader {
   const bad = (what: string) => new JootError('EFORMAT', `${src.name}: LUKS1 header: ${what}`);
   const cipherName = cstr(b, 8, 32, 'cipher name', bad);
   const cipherMode = cstr(b, 40, 32, 'cipher mode', bad);
@@ -30,10 +31,13 @@ export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
   if (keyBytes < 1 || keyBytes > MAX_KEY_BYTES) throw bad(`key size ${keyBytes} bytes is out of range (1–${MAX_KEY_BYTES})`);
   if (mkIter < 1) throw bad('master key digest iteration count is 0');
   const payloadOffset = payloadSectors * SECTOR;
-  if (payloadSectors < 1) throw new JootError('EUNSUPPORTED', `${src.name}: LUKS1 with a detached header (payload offset 0)`);
-  if (payloadOffset > src.size) {
-    throw bad(`payload offset ${payloadOffset} is outside the device (size ${src.size})`);
+  if (payloadSectors < 1 && !data)
+    throw new JootError('EUNSUPPORTED', `${src.name}: LUKS1 with a detached header (payload offset 0) without its data device`);
+  const dev = data ?? src;
+  if (payloadOffset > dev.size) {
+    throw bad(`payload offset ${payloadOffset} is outside ${data ? `data device ${data.name}` : 'the device'} (size ${dev.size})`);
   }
+  const materialEnd = data ? src.size : payloadOffset;
   const materialSectors = (stripes: number) => Math.ceil((keyBytes * stripes) / SECTOR);
   const slots: LuksSlot[] = [];
   for (let i = 0; i < 8; i++) {
@@ -50,8 +54,8 @@ export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
     const areaOffset = materialOffset * SECTOR;
     const areaSize = materialSectors(stripes) * SECTOR;
     // the material lies between the phdr and the payload, inside the device
-    if (materialOffset < 1 || areaOffset + areaSize > payloadOffset) {
-      throw bad(`key slot ${i}: key material at bytes ${areaOffset}+${areaSize} is outside the header area (payload at ${payloadOffset})`);
+    if (materialOffset < 1 || areaOffset + areaSize > materialEnd) {
+      throw bad(`key slot ${i}: key material at bytes ${areaOffset}+${areaSize} is outside the header area (which ends at ${materialEnd})`);
     }
     slots.push({
       index: i,
@@ -66,7 +70,7 @@ export function parseLuks1(b: Buffer, src: ByteSource): LuksHeader {
       afHash: hash,
     });
   }
-  const payloadSize = src.size - payloadOffset - ((src.size - payloadOffset) % SECTOR);
+  const payloadSize = dev.size - payloadOffset - ((dev.size - payloadOffset) % SECTOR);
   return {
     version: 1,
     uuid,

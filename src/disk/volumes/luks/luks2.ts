@@ -4,7 +4,7 @@
 import { nodeCrypto } from '../../../core/lazy-node.js';
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
-import type { LuksDigest, LuksHeader, LuksSlot } from './header.js';
+import type { LuksDataDevice, LuksDigest, LuksHeader, LuksSlot } from './header.js';
 import type { LuksKdf } from './kdf.js';
 import { cstr, MAX_KEY_BYTES, MAX_STRIPES } from './luks1.js';
 import { type Bad, b64, entries, ids, int, obj, str, u64 } from './luks2-json.js';
@@ -27,8 +27,9 @@ interface Copy {
   json: unknown;
 }
 
-/** Read the LUKS2 header of `src` (the primary's magic and version 2 already seen, or absent when `primaryBin` is). */
-export async function readLuks2(src: ByteSource, primaryBin: Buffer | undefined): Promise<LuksHeader> {
+/** Read the LUKS2 header of `src` (the primary's magic and version 2 already seen, or absent when
+ *  `primaryBin` is); `data`: the data device of a detached header. */
+export async function readLuks2(src: ByteSource, primaryBin: Buffer | undefined, data?: LuksDataDevice): Promise<LuksHeader> {
   const why: string[] = [];
   let primary: Copy | undefined;
   if (primaryBin) {
@@ -59,7 +60,7 @@ export async function readLuks2(src: ByteSource, primaryBin: Buffer | undefined)
   if (!secondary) why.push(`secondary: ${secondaryWhy[0] ?? 'not found'}`);
   const use = primary && secondary ? (secondary.seqid > primary.seqid ? secondary : primary) : (primary ?? secondary);
   if (!use) throw new JootError('EFORMAT', `${src.name}: both LUKS2 header copies are corrupt (${why.join('; ')})`);
-  return fromJson(src, use);
+  return fromJson(src, use, data);
 }
 
 async function readCopy(src: ByteSource, bin: Buffer, at: number, which: Copy['which']): Promise<Copy> {
@@ -94,7 +95,7 @@ async function readCopy(src: ByteSource, bin: Buffer, at: number, which: Copy['w
   return { which, seqid: Number(seqid), hdrSize, label, uuid, json };
 }
 
-function fromJson(src: ByteSource, c: Copy): LuksHeader {
+function fromJson(src: ByteSource, c: Copy, data?: LuksDataDevice): LuksHeader {
   const bad: Bad = (what) => new JootError('EFORMAT', `${src.name}: LUKS2 ${c.which} header: ${what}`);
   const unsupported = (what: string) => new JootError('EUNSUPPORTED', `${src.name}: LUKS2: ${what}`);
   const root = obj(c.json, 'JSON metadata', bad);
@@ -127,21 +128,24 @@ function fromJson(src: ByteSource, c: Copy): LuksHeader {
   if (![512, 1024, 2048, 4096].includes(sectorSize)) throw bad(`segment ${segId} sector_size ${sectorSize} is not 512, 1024, 2048 or 4096`);
   const ivTweak = u64(seg['iv_tweak'] ?? '0', `segment ${segId} iv_tweak`, bad);
   const cipher = str(seg['encryption'], `segment ${segId} encryption`, bad, 64);
-  if (payloadOffset === 0) throw unsupported('a detached header (data segment at offset 0)');
+  if (payloadOffset === 0 && !data) throw unsupported('a detached header (data segment at offset 0) without its data device');
   if (payloadOffset % sectorSize !== 0) throw bad(`segment ${segId} offset ${payloadOffset} is not a multiple of its sector size`);
-  if (payloadOffset < areaEnd) {
+  // a detached header's areas are in the header file: the data device starts with the payload area
+  if (!data && payloadOffset < areaEnd) {
     throw bad(`segment ${segId} offset ${payloadOffset} overlaps the header and key slot areas (which end at ${areaEnd})`);
   }
-  if (payloadOffset > src.size) throw bad(`segment ${segId} offset ${payloadOffset} is outside the device (size ${src.size})`);
+  const dev = data ?? src;
+  const devName = data ? `data device ${data.name}` : 'the device';
+  if (payloadOffset > dev.size) throw bad(`segment ${segId} offset ${payloadOffset} is outside ${devName} (size ${dev.size})`);
   let payloadSize: number;
   if (seg['size'] === 'dynamic') {
-    payloadSize = src.size - payloadOffset;
+    payloadSize = dev.size - payloadOffset;
     payloadSize -= payloadSize % sectorSize;
   } else {
     payloadSize = u64(seg['size'], `segment ${segId} size`, bad);
     if (payloadSize % sectorSize !== 0) throw bad(`segment ${segId} size ${payloadSize} is not a multiple of its sector size`);
-    if (payloadOffset + payloadSize > src.size)
-      throw bad(`segment ${segId} (${payloadSize} bytes at ${payloadOffset}) runs past the device (size ${src.size})`);
+    if (payloadOffset + payloadSize > dev.size)
+      throw bad(`segment ${segId} (${payloadSize} bytes at ${payloadOffset}) runs past ${devName} (size ${dev.size})`);
   }
 
   const digests: LuksDigest[] = [];

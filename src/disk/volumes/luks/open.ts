@@ -19,6 +19,18 @@ export async function openLuks(src: ByteSource, passphrase: Buffer, name: string
   return new LuksSource(src, hdr, key, name);
 }
 
+/**
+ * A LUKS volume whose header is detached (cryptsetup luksFormat --header FILE): the header and key
+ * slots come from `header`, the encrypted data from `data` (from the header's segment offset, often
+ * 0). The header cannot tell whether `data` is the right device: a wrong one decrypts to noise.
+ */
+export async function openLuksDetached(header: ByteSource, data: ByteSource, passphrase: Buffer, name: string): Promise<ByteSource> {
+  const hdr = await readLuksHeader(header, { name: data.name, size: data.size });
+  if (!hdr) throw new JootError('EINVAL', `${header.name}: not a LUKS header`);
+  const key = await findVolumeKey(header, hdr, passphrase);
+  return new LuksSource(data, hdr, key, name);
+}
+
 /** The volume key that `passphrase` unlocks, tried slot by slot. */
 export async function findVolumeKey(src: ByteSource, hdr: LuksHeader, passphrase: Buffer): Promise<Buffer> {
   const order = [...hdr.slots.filter((s) => s.priority === 2), ...hdr.slots.filter((s) => s.priority === 1)];

@@ -19,6 +19,9 @@ export interface Piece {
   length: number;
   copies: Place[];
   xor?: { roles: number[]; offset: number };
+  /** RAID6: the stripe's P and Q roles, its data roles in Q-syndrome order (slot i counts
+   *  g^i), and which slot is wanted; for rebuilding with two members gone */
+  syndrome?: { p: number; q: number; slots: number[]; slot: number; offset: number };
 }
 
 export interface Geometry {
@@ -92,18 +95,60 @@ function linear(g: Geometry): Layout {
   };
 }
 
+// raid0.c: layouts of a multi-zone array (members of different sizes)
+const RAID0_ORIG_LAYOUT = 1;
+const RAID0_ALT_MULTIZONE_LAYOUT = 2;
+
+interface Zone {
+  /** array bytes before this zone */
+  start: number;
+  end: number;
+  /** where the zone begins on each of its members */
+  devStart: number;
+  /** its members' roles, in role order */
+  roles: number[];
+}
+
+/**
+ * raid0.c create_strip_zones: zone 0 stripes over every member up to the smallest one's size;
+ * each next zone over the members still longer than that, up to the next smallest size. Within a
+ * zone, chunks go round its members; which member a chunk is on counts chunks from the start of
+ * the array (layout 1, "original", kernels 3.14 to 5.3) or from the start of the zone (layout 2,
+ * "alternate", kernels before 3.14): md refuses a multi-zone array that says neither.
+ */
 function raid0(g: Geometry, name: string): Layout {
   const sizes = g.memberSizes.map((s) => roundDown(s, g.chunk));
-  const per = Math.min(...sizes);
-  // unequal members make several zones; mdadm only does that for members of different sizes
-  if (sizes.some((s) => s !== per)) throw unsupported(name, 'RAID0 over members of different sizes (several zones) is not supported');
-  const n = g.raidDisks;
+  if (g.chunk <= 0) throw new JootError('EFORMAT', `${name}: RAID0 with chunk size 0`);
+  const zones: Zone[] = [];
+  let devStart = 0;
+  let total = 0;
+  for (;;) {
+    const roles = range(sizes.length).filter((r) => (sizes[r] as number) > devStart);
+    if (roles.length === 0) break;
+    const next = Math.min(...roles.map((r) => sizes[r] as number));
+    const bytes = (next - devStart) * roles.length;
+    zones.push({ start: total, end: total + bytes, devStart, roles });
+    total += bytes;
+    devStart = next;
+  }
+  if (zones.length > 1 && g.layout !== RAID0_ORIG_LAYOUT && g.layout !== RAID0_ALT_MULTIZONE_LAYOUT)
+    throw unsupported(
+      name,
+      `RAID0 over members of different sizes with layout ${g.layout} (neither original nor alternate): md refuses to assemble it`,
+    );
   return {
-    size: per * n,
+    size: total,
     piece(o) {
-      const chunk = Math.floor(o / g.chunk);
+      let zi = 0;
+      while (zi + 1 < zones.length && (zones[zi] as Zone).end <= o) zi++;
+      const z = zones[zi] as Zone;
+      const n = z.roles.length;
+      const inZone = o - z.start;
       const within = o % g.chunk;
-      return { length: g.chunk - within, copies: [{ role: chunk % n, offset: Math.floor(chunk / n) * g.chunk + within }] };
+      const zoneChunk = Math.floor(inZone / g.chunk);
+      const counted = g.layout === RAID0_ALT_MULTIZONE_LAYOUT || zones.length === 1 ? zoneChunk : Math.floor(o / g.chunk);
+      const role = z.roles[counted % n] as number;
+      return { length: g.chunk - within, copies: [{ role, offset: z.devStart + Math.floor(zoneChunk / n) * g.chunk + within }] };
     },
   };
 }
@@ -260,7 +305,19 @@ function raid456(g: Geometry, name: string): Layout {
       const r = stripeRoles(g.level, algo, disks, stripe, chunk % dataDisks) as { d: number; p: number; q: number };
       const offset = stripe * g.chunk + within;
       const others = range(disks).filter((x) => x !== r.d && x !== r.q);
-      return { length: g.chunk - within, copies: [{ role: r.d, offset }], xor: { roles: others, offset } };
+      const piece: Piece = { length: g.chunk - within, copies: [{ role: r.d, offset }], xor: { roles: others, offset } };
+      if (g.level === 6) {
+        // raid5.c raid6_d0 / raid6_idx_to_slot: Q counts the data members from the one after Q
+        // (from member 0 when Q is the last), going round, P and Q left out
+        const slots: number[] = [];
+        const d0 = r.q === disks - 1 ? 0 : r.q + 1;
+        for (let i = 0; i < disks; i++) {
+          const m = (d0 + i) % disks;
+          if (m !== r.p && m !== r.q) slots.push(m);
+        }
+        piece.syndrome = { p: r.p, q: r.q, slots, slot: slots.indexOf(r.d), offset };
+      }
+      return piece;
     },
   };
 }

@@ -1,0 +1,103 @@
+// The volume features past engine-volumes.test.ts, on both engines: a LUKS volume with a detached
+// header (made by cryptsetup, data encrypted with the volume key it dumps: luks-tools.ts), the
+// guest's own md names in inspection (its mdadm.conf: md-tools.ts makeMdGuestRoot), and the
+// multi-zone RAID0 and RAID6 layouts of md-extra.img. The kernel engine (root) reads these in
+// userspace too on a host without md or device-mapper and mounts through a read-only loop device:
+// it must answer as the userspace engine does, and leave nothing behind.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/appliance/index.js';
+import { parseKeySpec } from '../../src/disk/keys.js';
+import { inspect } from '../../src/inspect/index.js';
+import { fixture, fixtures } from '../fixtures/index.js';
+import { DETACHED_PASS, makeDetached, removeTmps } from '../unit/luks-tools.js';
+import { makeMdGuestRoot, mdUuidsByName } from '../unit/md-tools.js';
+import { expectNoLeftovers, snapshot } from './leftovers.js';
+
+const ENGINES = ['userspace', 'kernel'] as const;
+const made: string[] = [];
+
+afterAll(() => {
+  removeTmps();
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+async function sha256(s: Session, dev: string): Promise<string> {
+  const src = await s.openDevice(dev);
+  try {
+    const h = createHash('sha256');
+    for (let off = 0; off < src.size; off += 1 << 22) h.update(await src.read(off, Math.min(1 << 22, src.size - off)));
+    return h.digest('hex');
+  } finally {
+    await src.close();
+  }
+}
+
+describe.skipIf(process.getuid?.() !== 0)('volumes on both engines', () => {
+  it('a LUKS volume with a detached header: the same answers, and the kernel engine mounts the ext4 inside', async () => {
+    const tree = mkdtempSync(join(tmpdir(), 'joot-dettree-'));
+    made.push(tree);
+    writeFileSync(join(tree, 'hello.txt'), 'hello from a detached header\n');
+    const m = await makeDetached('luks2', 'det-int', [], tree);
+    const before = await snapshot({ paths: [m.dir] });
+    const key = parseKeySpec(`/dev/sda:header:${m.hdr}:key:${DETACHED_PASS}`);
+    const said: Record<string, unknown> = {};
+    for (const engine of ENGINES) {
+      await using s = new Session({ engine, keys: [key] });
+      s.addDrive(m.dev, { readonly: true });
+      await s.launch();
+      const dm = `/dev/mapper/luks-${m.uuid}`;
+      said[engine] = { dm: s.listDmDevices(), fs: s.filesystems().map((f) => [f.name, f.type, f.label ?? '']), sum: await sha256(s, dm) };
+      await s.mount(dm, '/');
+      expect((await s.readFile('/hello.txt')).toString(), engine).toBe('hello from a detached header\n');
+    }
+    expect(said.kernel).toEqual(said.userspace);
+    expect((said.userspace as { dm: string[] }).dm).toEqual([`/dev/mapper/luks-${m.uuid}`]);
+    await expectNoLeftovers(before);
+  });
+
+  it("the guest's md names (mdadm.conf, /dev/md/NAME): the same mountpoints from inspection on both engines", async () => {
+    const [a, b, c, f] = await fixtures('md-a.img', 'md-b.img', 'md-c.img', 'md.facts.json');
+    const dir = mkdtempSync(join(tmpdir(), 'joot-mdguest-'));
+    made.push(dir);
+    const root = makeMdGuestRoot(dir, mdUuidsByName(f as string));
+    const before = await snapshot({ paths: [dir] });
+    const said: Record<string, unknown> = {};
+    for (const engine of ENGINES) {
+      await using s = new Session({ engine });
+      for (const img of [a, b, c, root]) s.addDrive(img as string, { readonly: true });
+      await s.launch();
+      const os = (await inspect(s, { applications: false })).operatingsystems.find((o) => o.root === '/dev/sdd');
+      said[engine] = { md: s.listMdDevices(), mountpoints: os?.mountpoints };
+    }
+    expect(said.kernel).toEqual(said.userspace);
+    expect(Object.keys((said.userspace as { mountpoints: object }).mountpoints).sort()).toEqual([
+      '/',
+      '/home',
+      '/srv/old',
+      '/srv/raid10',
+      '/srv/raid5',
+      '/srv/raid6',
+    ]);
+    await expectNoLeftovers(before);
+  });
+
+  it('md-extra.img: multi-zone RAID0 and four RAID6 layouts, the same arrays and bytes on both engines', async () => {
+    const img = await fixture('md-extra.img');
+    const before = await snapshot({});
+    const said: Record<string, unknown> = {};
+    for (const engine of ENGINES) {
+      await using s = new Session({ engine });
+      s.addDrive(img, { readonly: true });
+      await s.launch();
+      const md = s.listMdDevices();
+      said[engine] = { md, sums: Object.fromEntries(await Promise.all(md.map(async (d) => [d, await sha256(s, d)]))) };
+    }
+    expect(said.kernel).toEqual(said.userspace);
+    expect((said.userspace as { md: string[] }).md.length).toBe(6);
+    await expectNoLeftovers(before);
+  });
+});
