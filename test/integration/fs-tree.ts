@@ -135,43 +135,82 @@ function groupLinks(tree: Tree, inos: Map<string, number>, nlinks: Map<string, n
   }
 }
 
-/** The tree under a host directory (a kernel or FUSE mount of the filesystem), as the oracle. */
+/** How many host lstats, readdirs and file reads a walk keeps in flight. */
+const HOST_PARALLEL = 16;
+
+/**
+ * Runs at most `n` tasks at once; each gets a slot number (below `n`) of its own while it runs.
+ * A task must not wait for another task of the same limiter (a directory's children are started
+ * after its readdir's slot is given back).
+ */
+function limiter(n: number): <T>(task: (slot: number) => Promise<T>) => Promise<T> {
+  const free = Array.from({ length: n }, (_, i) => i);
+  const waiting: ((slot: number) => void)[] = [];
+  return async (task) => {
+    const slot = free.pop() ?? (await new Promise<number>((r) => waiting.push(r)));
+    try {
+      return await task(slot);
+    } finally {
+      const next = waiting.shift();
+      if (next) next(slot);
+      else free.push(slot);
+    }
+  };
+}
+
+/**
+ * The tree under a host directory (a kernel or FUSE mount of the filesystem), as the oracle.
+ * The kernel is asked about many entries at once (HOST_PARALLEL): one at a time, a walk waited
+ * on each loop-device read in turn, most of its time on a loaded machine. The tree comes out in
+ * the order of a one-at-a-time walk (depth first, names sorted) all the same.
+ */
 export async function walkHost(
   dir: string,
   opts: { xattrs?: boolean; hashes?: boolean; skip?: (rel: string) => boolean } = {},
 ): Promise<Tree> {
-  const tree: Tree = new Map();
-  const inos = new Map<string, number>();
+  const found = new Map<string, TreeEntry>();
+  const children = new Map<string, string[]>();
   const nlinks = new Map<string, number>();
   const xattrs = opts.xattrs === false ? new Map() : await hostXattrs(dir);
-  const buf = Buffer.allocUnsafe(CHUNK);
+  const bufs = Array.from({ length: HOST_PARALLEL }, () => Buffer.allocUnsafe(CHUNK));
+  const limit = limiter(HOST_PARALLEL);
   const visit = async (rel: string): Promise<void> => {
     const host = rel === '/' ? dir : path.join(dir, rel);
-    const st = await lstat(host, { bigint: true });
-    const mode = Number(st.mode);
-    const e: TreeEntry = {
-      mode,
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-      size: Number(st.size),
-      mtimeNs: st.mtimeNs,
-      xattrs: xattrs.get(rel) ?? {},
-      ino: Number(st.ino),
-    };
-    if ((mode & S_IFMT) === S_IFLNK) e.target = await readlink(host);
-    if ((mode & S_IFMT) === S_IFREG && opts.hashes !== false) e.sha256 = await hostFileHash(host, e.size, buf);
-    tree.set(rel, e);
-    if ((mode & S_IFMT) !== S_IFDIR) {
-      inos.set(rel, e.ino);
-      nlinks.set(rel, Number(st.nlink));
-      return;
-    }
-    for (const name of (await readdir(host)).sort()) {
-      const child = rel === '/' ? `/${name}` : `${rel}/${name}`;
-      if (!opts.skip?.(child)) await visit(child);
-    }
+    const e = await limit(async (slot) => {
+      const st = await lstat(host, { bigint: true });
+      const mode = Number(st.mode);
+      const e: TreeEntry = {
+        mode,
+        uid: Number(st.uid),
+        gid: Number(st.gid),
+        size: Number(st.size),
+        mtimeNs: st.mtimeNs,
+        xattrs: xattrs.get(rel) ?? {},
+        ino: Number(st.ino),
+      };
+      if ((mode & S_IFMT) === S_IFLNK) e.target = await readlink(host);
+      if ((mode & S_IFMT) === S_IFREG && opts.hashes !== false) e.sha256 = await hostFileHash(host, e.size, bufs[slot]!);
+      if ((mode & S_IFMT) !== S_IFDIR) nlinks.set(rel, Number(st.nlink));
+      return e;
+    });
+    found.set(rel, e);
+    if ((e.mode & S_IFMT) !== S_IFDIR) return;
+    const names = (await limit(() => readdir(host))).sort();
+    const kids = names.map((name) => (rel === '/' ? `/${name}` : `${rel}/${name}`)).filter((child) => !opts.skip?.(child));
+    children.set(rel, kids);
+    await Promise.all(kids.map(visit));
   };
   await visit('/');
+  // the order of a one-at-a-time walk: depth first, each directory's names sorted
+  const tree: Tree = new Map();
+  const inos = new Map<string, number>();
+  const order = (rel: string): void => {
+    const e = found.get(rel)!;
+    tree.set(rel, e);
+    if (nlinks.has(rel)) inos.set(rel, e.ino);
+    for (const child of children.get(rel) ?? []) order(child);
+  };
+  order('/');
   groupLinks(tree, inos, nlinks);
   return tree;
 }
