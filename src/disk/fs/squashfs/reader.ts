@@ -1,7 +1,7 @@
 // The squashfs 4.0 reader: inodes and directories from their metadata tables, file data from
 // blocks and fragments, ids and xattrs from their tables, as Linux's squashfs shows them.
 // Every compressor of squashfs 4.0 is read: gzip (zlib), zstd (fzstd), xz, lzma, lzo and lz4
-// (codecs.ts); xz blocks with branch (BCJ) filters are EUNSUPPORTED, named.
+// (codecs.ts); xz blocks with a branch filter other than x86 are EUNSUPPORTED, named.
 import { inflateSync } from 'node:zlib';
 import type { Decompress as ZstdDecompress } from 'fzstd';
 import { JootError, type JootErrorCode } from '../../../core/errors.js';

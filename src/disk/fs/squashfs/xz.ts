@@ -5,6 +5,7 @@
 // branch filters: named as unsupported). The block check is verified where it is CRC32 (what
 // mksquashfs writes); the index and stream footer after the blocks are not needed and not read.
 import { crc32 } from '../../crc32.js';
+import { bcjX86Decode } from './bcj.js';
 import { LzmaDecoder, LzmaError, lzmaProps } from './lzma.js';
 
 export { LzmaError } from './lzma.js';
@@ -12,6 +13,7 @@ export { LzmaError } from './lzma.js';
 const MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
 const FILTER_LZMA2 = 0x21;
+const FILTER_X86 = 0x04;
 const FILTER_NAMES: Record<number, string> = {
   3: 'delta',
   4: 'x86 BCJ',
@@ -82,15 +84,18 @@ export function xzDecompress(data: Uint8Array, max: number): Buffer {
     const unpacked = flags & 0x80 ? hc.varint() : -1;
     if (unpacked > max) throw new LzmaError('decompresses past its size');
     const filters = (flags & 3) + 1;
-    let dictProp = -1;
+    let x86Start = -1;
     for (let i = 0; i < filters; i++) {
       const id = hc.varint();
       const propSize = hc.varint();
       if (propSize > hc.end - hc.at) throw new LzmaError('xz filter properties past the block header');
       if (id === FILTER_LZMA2 && i === filters - 1) {
         if (propSize !== 1) throw new LzmaError('bad LZMA2 filter properties');
-        dictProp = hc.byte();
-        if (dictProp > 40) throw new LzmaError('bad LZMA2 dictionary size');
+        if (hc.byte() > 40) throw new LzmaError('bad LZMA2 dictionary size');
+      } else if (id === FILTER_X86 && i === 0 && filters === 2) {
+        if (propSize !== 0 && propSize !== 4) throw new LzmaError('bad x86 filter properties');
+        x86Start = 0;
+        for (let k = 0; k < propSize; k++) x86Start += hc.byte() * 2 ** (8 * k);
       } else {
         throw new XzUnsupported(`the xz filter ${FILTER_NAMES[id] ?? `0x${id.toString(16)}`} is not read`);
       }
@@ -101,6 +106,7 @@ export function xzDecompress(data: Uint8Array, max: number): Buffer {
     const end = lzma2(dec, data, dataStart, packed >= 0 ? Math.min(data.length, dataStart + packed) : data.length);
     if (packed >= 0 && end - dataStart !== packed) throw new LzmaError('an xz block is not its stated size');
     if (unpacked >= 0 && dec.pos - outStart !== unpacked) throw new LzmaError('an xz block does not decompress to its stated size');
+    if (x86Start >= 0) bcjX86Decode(dec.out.subarray(outStart, dec.pos), x86Start);
     let at = end;
     while ((at - blockStart) % 4 !== 0) if (data[at++] !== 0) throw new LzmaError('xz block padding is not zero');
     if (at + checkSize > data.length) throw new LzmaError('the xz block check lies past the data');
