@@ -84,7 +84,8 @@ const u64 = (v: number): Buffer => {
 };
 
 describe('squashfs reader: spot checks', () => {
-  for (const name of ['sqfs-gzip.sqfs', 'sqfs-zstd.sqfs'] as const) {
+  const ALL = ['sqfs-gzip.sqfs', 'sqfs-zstd.sqfs', 'sqfs-xz.sqfs', 'sqfs-lzma.sqfs', 'sqfs-lzo.sqfs', 'sqfs-lz4.sqfs'] as const;
+  for (const name of ALL) {
     it(name, async () => {
       const src = await FileSource.open(await fixture(name));
       const fs = await open(src);
@@ -100,16 +101,18 @@ describe('squashfs reader: spot checks', () => {
       expect([linked.nlink, linked.uid, linked.gid, linked.mode & 0o7777]).toEqual([2, 1234, 5678, 0o4750]);
       expect((await fs.readdir(await path(fs, '/special/many'))).length).toBe(5000);
       expect(await fs.readlink(await path(fs, '/bin'))).toBe('usr/bin');
+      const random = await path(fs, '/special/random.bin');
+      expect((await fs.read(random, 0, 4 << 20)).length).toBe(3 * 1024 * 1024 + 17);
       await fs.close();
       await src.close();
     });
   }
 
-  it('an unread compressor is EUNSUPPORTED, named', async () => {
+  it('an unknown compressor is EUNSUPPORTED, named', async () => {
     const img = await image('sqfs-gzip.sqfs');
-    const src = new PatchedSource(img).set(20, [4, 0]);
+    const src = new PatchedSource(img).set(20, [7, 0]);
     await expectJootError(open(src), 'EUNSUPPORTED');
-    await open(src).catch((e: JootError) => expect(e.message).toContain('xz'));
+    await open(src).catch((e: JootError) => expect(e.message).toContain('compressor 7'));
   });
 });
 
@@ -152,7 +155,7 @@ describe('squashfs reader: hostile images', () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
       return seed % n;
     };
-    for (const name of ['sqfs-gzip.sqfs', 'sqfs-zstd.sqfs'] as const) {
+    for (const name of ['sqfs-gzip.sqfs', 'sqfs-zstd.sqfs', 'sqfs-xz.sqfs', 'sqfs-lzma.sqfs', 'sqfs-lzo.sqfs', 'sqfs-lz4.sqfs'] as const) {
       const img = await image(name);
       const sb = new PatchedSource(img);
       const inodeTable = Number((await sb.read(64, 8)).readBigUInt64LE(0));

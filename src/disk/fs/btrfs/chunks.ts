@@ -100,6 +100,11 @@ export class ChunkMap {
     return best;
   }
 
+  /** Every chunk: where it starts, its length and its type (block group flags), in order. */
+  list(): { logical: number; length: number; type: bigint }[] {
+    return this.chunks.map((c) => ({ logical: c.logical, length: c.length, type: c.type }));
+  }
+
   /** Decode the superblock's sys_chunk_array: (key, chunk item) pairs. */
   addSysArray(b: Buffer): void {
     let at = 0;

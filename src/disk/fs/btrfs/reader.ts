@@ -12,6 +12,7 @@ import {
   type FsDirEntry,
   type FsNode,
   type FsStat,
+  type FsStatfs,
   type FsSubvolume,
   S_IFBLK,
   S_IFCHR,
@@ -47,6 +48,7 @@ import {
   uuidString,
   XATTR_ITEM,
 } from './format.js';
+import { btrfsStatfs } from './statfs.js';
 import { readSuperblock, type Superblock } from './superblock.js';
 import { type TreeRoot, Trees } from './tree.js';
 
@@ -135,6 +137,7 @@ export class BtrfsReader implements FileSystemReader {
   private inodes = new Map<string, Inode>();
   private extents = new Map<string, Buffer>();
   private closed = false;
+  private chunks!: ChunkMap;
 
   private constructor(
     private readonly src: ByteSource,
@@ -160,6 +163,7 @@ export class BtrfsReader implements FileSystemReader {
         return true;
       });
       const r = new BtrfsReader(src, device, sb, trees);
+      r.chunks = chunks;
       // the top level must be there: everything else hangs off it
       await r.subvol(FS_TREE_OBJECTID);
       return r;
@@ -614,6 +618,10 @@ export class BtrfsReader implements FileSystemReader {
       });
       return out;
     });
+  }
+
+  async statfs(): Promise<FsStatfs> {
+    return guard(this.device, () => btrfsStatfs(this.trees, this.sb, this.chunks, this.rootTree, this.device));
   }
 
   async close(): Promise<void> {

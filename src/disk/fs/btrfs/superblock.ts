@@ -26,6 +26,8 @@ export interface Superblock {
   nodeSize: number;
   csumType: number;
   incompat: bigint;
+  /** compat_ro flags (statfs finds block groups in the block group tree where that one is set) */
+  compatRo: bigint;
   sysChunkArray: Buffer;
   devid: bigint;
   devUuid: Buffer;
@@ -84,6 +86,7 @@ function parse(b: Buffer, copy: number, fail: (code: 'EFORMAT' | 'EUNSUPPORTED',
     nodeSize,
     csumType,
     incompat,
+    compatRo: b.readBigUInt64LE(0xb4),
     sysChunkArray: Buffer.from(b.subarray(0x32b, 0x32b + sysSize)),
     devid: b.readBigUInt64LE(0xc9),
     devUuid: Buffer.from(b.subarray(0xc9 + 66, 0xc9 + 82)),

@@ -1,4 +1,4 @@
-// squashfs 4.0 (gzip, zstd) as a FileSystemModule.
+// squashfs 4.0 (every compressor) as a FileSystemModule.
 import type { FileSystemModule } from '../types.js';
 import { SquashfsReader } from './reader.js';
 

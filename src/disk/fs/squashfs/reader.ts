@@ -1,6 +1,7 @@
 // The squashfs 4.0 reader: inodes and directories from their metadata tables, file data from
 // blocks and fragments, ids and xattrs from their tables, as Linux's squashfs shows them.
-// gzip (zlib) and zstd are read; lzma, lzo, xz and lz4 images are EUNSUPPORTED, named.
+// Every compressor of squashfs 4.0 is read: gzip (zlib), zstd (fzstd), xz, lzma, lzo and lz4
+// (codecs.ts); xz blocks with a branch filter other than x86 are EUNSUPPORTED, named.
 import { nodeZlib } from '../../../core/lazy-node.js';
 import type { Decompress as ZstdDecompress } from 'fzstd';
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
@@ -8,6 +9,7 @@ import type { ByteSource } from '../../source.js';
 import { MAX_DIR_ENTRIES, MAX_FILE_EXTENTS, MAX_READ_BYTES, MAX_SYMLINK_BYTES, MAX_XATTR_BYTES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../types.js';
+import { CodecError, decodeBlock, JS_CODECS, XzUnsupported } from './codecs.js';
 import { COMPRESSORS, METADATA_SIZE, parseSuperblock, type Superblock, SuperblockError } from './superblock.js';
 
 interface SqNode extends FsNode {
@@ -61,7 +63,8 @@ export class SquashfsReader implements FileSystemReader {
       throw e;
     }
     const comp = COMPRESSORS[sb.compression] ?? `compressor ${sb.compression}`;
-    if (comp !== 'gzip' && comp !== 'zstd') throw fail('EUNSUPPORTED', `${comp}-compressed squashfs is not read`);
+    if (comp !== 'gzip' && comp !== 'zstd' && !JS_CODECS.has(sb.compression))
+      throw fail('EUNSUPPORTED', `${comp}-compressed squashfs is not read`);
     if (comp === 'zstd' && !zstd) {
       type Exports = { Decompress?: typeof ZstdDecompress; default?: { Decompress: typeof ZstdDecompress } };
       const m = (await import('fzstd')) as unknown as Exports;
@@ -108,6 +111,7 @@ export class SquashfsReader implements FileSystemReader {
     let out: Buffer;
     try {
       if (this.sb.compression === 1) out = nodeZlib().inflateSync(data, { maxOutputLength: max });
+      else if (JS_CODECS.has(this.sb.compression)) out = decodeBlock(this.sb.compression, data, max);
       else {
         const chunks: Uint8Array[] = [];
         let total = 0;
@@ -121,6 +125,8 @@ export class SquashfsReader implements FileSystemReader {
       }
     } catch (e) {
       if (e instanceof Corrupt) throw e;
+      if (e instanceof XzUnsupported) throw this.fail('EUNSUPPORTED', e.message);
+      if (e instanceof CodecError) throw new Corrupt(e.message);
       throw new Corrupt('a compressed block does not decompress');
     }
     return out;

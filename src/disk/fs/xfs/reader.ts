@@ -12,6 +12,10 @@ import { blockDirEntries, shortformEntries } from './dir.js';
 import { FMT_BTREE, FMT_EXTENTS, FMT_LOCAL, type Inode, readInode } from './inode.js';
 import { parseSuperblock } from './superblock.js';
 import { XfsVolume } from './volume.js';
+
+const AGF_MAGIC = 0x58414746; // XAGF
+/** allocation groups statfs reads the AGF of (mkfs makes at most a few thousand) */
+const MAX_AGS = 1_000_000;
 import { blockXattrs, shortformXattrs } from './xattr.js';
 
 /** XFS_SYMLINK_MAXLEN */
@@ -220,13 +224,23 @@ export class XfsReader implements FileSystemReader {
   }
 
   /**
-   * From the superblock's counters, as written at the last clean unmount or log checkpoint: the
-   * kernel's numbers differ by the blocks it sets aside for its own allocations.
+   * From the superblock's counters, as written at the last clean unmount or log checkpoint, less
+   * what the kernel keeps out of f_bfree: 8 blocks an allocation group (xfs_alloc_set_aside) and
+   * the free-space btrees' blocks beyond their roots (m_allocbt_blks: agf_btreeblks, without the
+   * rmap btree's). Inodes: what it could make from what is left.
    */
   async statfs(): Promise<FsStatfs> {
     const sb = this.vol.sb;
     const blocks = sb.dblocks - (sb.logstart !== 0 ? sb.logblocks : 0);
-    const bfree = Math.min(sb.fdblocks, blocks);
+    let aside = sb.agcount * 8;
+    if (sb.agcount > MAX_AGS) throw this.vol.error('EFORMAT', `${sb.agcount} allocation groups`);
+    for (let ag = 0; ag < sb.agcount; ag++) {
+      const agf = await this.vol.meta(ag * sb.agblocks * sb.blocksize + sb.sectsize, 84);
+      if (agf.readUInt32BE(0) !== AGF_MAGIC) throw this.vol.error('EFORMAT', `allocation group ${ag} has no AGF`);
+      const btree = agf.readUInt32BE(60) - (sb.rmapbt ? agf.readUInt32BE(80) - 1 : 0);
+      if (btree > 0) aside += btree;
+    }
+    const bfree = Math.max(0, Math.min(sb.fdblocks, blocks) - aside);
     let files = sb.icount + bfree * 2 ** sb.inopblog;
     if (sb.imaxPct > 0) files = Math.min(files, Math.floor((sb.dblocks * sb.imaxPct) / 100) * 2 ** sb.inopblog);
     files = Math.max(files, sb.icount);

@@ -27,6 +27,8 @@ export interface Superblock {
   fdblocks: number;
   imaxPct: number;
   nrext64: boolean;
+  /** v5 reverse-mapping btree (its blocks are not the kernel's set-aside) */
+  rmapbt: boolean;
 }
 
 const V4_DIRV2 = 0x2000;
@@ -34,6 +36,7 @@ const V4_MOREBITS = 0x8000;
 const F2_FTYPE = 0x200;
 // v5 incompatible features this reader understands: ftype, sparse inodes, meta_uuid, bigtime,
 // nrext64, exchange-range, parent pointers (skipped as attributes)
+const RO_COMPAT_RMAPBT = 0x2;
 const INCOMPAT_FTYPE = 0x1;
 const INCOMPAT_NEEDSREPAIR = 0x10;
 const INCOMPAT_NREXT64 = 0x20;
@@ -77,6 +80,7 @@ export function parseSuperblock(b: Buffer, fail: (code: 'EFORMAT' | 'EUNSUPPORTE
   let crc = false;
   let ftype = false;
   let nrext64 = false;
+  let rmapbt = false;
   if (version === 4) {
     if (!(versionnum & V4_DIRV2)) throw fail('EUNSUPPORTED', 'version 1 directories (no DIRV2 bit)');
     if (versionnum & V4_MOREBITS) ftype = (b.readUInt32BE(200) & F2_FTYPE) !== 0;
@@ -88,6 +92,7 @@ export function parseSuperblock(b: Buffer, fail: (code: 'EFORMAT' | 'EUNSUPPORTE
       throw fail('EUNSUPPORTED', `unknown incompatible features 0x${(incompat & ~INCOMPAT_KNOWN).toString(16)}`);
     ftype = (incompat & INCOMPAT_FTYPE) !== 0;
     nrext64 = (incompat & INCOMPAT_NREXT64) !== 0;
+    rmapbt = (b.readUInt32BE(212) & RO_COMPAT_RMAPBT) !== 0;
   }
   return {
     version,
@@ -111,5 +116,6 @@ export function parseSuperblock(b: Buffer, fail: (code: 'EFORMAT' | 'EUNSUPPORTE
     fdblocks: u64(b, 144, 'fdblocks', bad),
     imaxPct: b[127]!,
     nrext64,
+    rmapbt,
   };
 }
