@@ -5,9 +5,6 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import { JootError, errnoOf, type JootErrorCode } from '../core/errors.js';
 
-/** Like Linux MAXSYMLINKS. */
-export const MAX_SYMLINK_HOPS = 40;
-
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
 /** Reading a node already resolved inside the guest: never through a final link, never blocking on a FIFO. */
 export const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_NOCTTY;

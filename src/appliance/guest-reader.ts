@@ -19,7 +19,8 @@ import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestChild, GuestNode, NodeStat } from './guest-node.js';
 import { isDirNode, isFileNode, isLinkNode } from './guest-node.js';
-import { checkGuestPath as checkPath, guestFsError, joinHost, MAX_SYMLINK_HOPS, READ_FLAGS, READ_WORDS } from './guest-path.js';
+import { checkGuestPath as checkPath, guestFsError, joinHost, READ_FLAGS, READ_WORDS } from './guest-path.js';
+import { MAX_SYMLINK_HOPS, pushComponents } from '../disk/fs/guest-path-parts.js';
 import { readAttrs } from './host-xattrs.js';
 import type { GuestStat } from './types.js';
 
@@ -87,18 +88,6 @@ class HostNode implements GuestNode {
 }
 
 const childPath = (dir: string, name: Buffer): string => (dir === '/' ? `/${name.toString('utf8')}` : `${dir}/${name.toString('utf8')}`);
-
-/** Split a path (guest path or link target) into components, in reverse order, ready
- *  to be pushed onto the pending stack. A trailing slash becomes a final "." so the
- *  component before it is followed and must be a directory (POSIX trailing-slash rule). */
-function pushComponents(pending: string[], p: string): void {
-  const parts = p.split('/');
-  if (p.length > 0 && p.endsWith('/') && parts.some((c) => c !== '')) pending.push('.');
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const c = parts[i]!;
-    if (c !== '') pending.push(c);
-  }
-}
 
 function checkCap(n: number, what: string): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new JootError('EINVAL', `${what} must be a non-negative integer`);

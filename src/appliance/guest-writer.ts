@@ -31,10 +31,10 @@ import {
   type HostPath,
   joinHost,
   lstatOrUndefined,
-  MAX_SYMLINK_HOPS,
   WRITE_FLAGS,
   WRITE_WORDS,
 } from './guest-path.js';
+import { MAX_SYMLINK_HOPS } from '../disk/fs/guest-path-parts.js';
 import { copyNode, type TreeCopy, writeAll } from './tree-copy.js';
 
 export interface WriterOptions {

@@ -7,10 +7,8 @@
 // Error messages name the guest path only, in the words the host-side reader uses, so that
 // both engines answer alike.
 import { JootError } from '../../core/errors.js';
+import { MAX_SYMLINK_HOPS, pushComponents } from './guest-path-parts.js';
 import { S_IFDIR, S_IFLNK, S_IFMT, type FileSystemReader, type FsNode, type FsStat } from './types.js';
-
-/** Like Linux MAXSYMLINKS. */
-export const MAX_SYMLINK_HOPS = 40;
 
 export interface TreeMount {
   /** canonical guest path of the mount point ('/' for the root) */
@@ -33,16 +31,6 @@ export interface Located {
 
 const isDir = (st: FsStat): boolean => (st.mode & S_IFMT) === S_IFDIR;
 const isLink = (st: FsStat): boolean => (st.mode & S_IFMT) === S_IFLNK;
-
-/** Components of a path or link target, reversed, ready to pop; a trailing slash adds a final '.'. */
-function pushComponents(pending: string[], p: string): void {
-  const parts = p.split('/');
-  if (p.length > 0 && p.endsWith('/') && parts.some((c) => c !== '')) pending.push('.');
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const c = parts[i]!;
-    if (c !== '') pending.push(c);
-  }
-}
 
 const childPath = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
