@@ -3,6 +3,7 @@
 // what is read, never how much is kept: the cap is the host's choice.
 import type { ByteSource } from '../source.js';
 import { checkRange } from '../source.js';
+import { LruBytes } from '../lru.js';
 
 // Small: file data passes through it too (a tar-out of /usr would fill any cap), and what is
 // worth keeping (partition tables, superblocks, directory blocks) is a few MiB at most.
@@ -10,47 +11,8 @@ export const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
 /** reads this large go straight to the base: a bulk copy would only flush the cache */
 const BULK_READ = 1024 * 1024;
 
-/** Least-recently-used buffers under a byte cap (Map keeps insertion order: re-insert = touch). */
-export class LruBytes<K> {
-  private readonly map = new Map<K, Buffer>();
-  private bytes = 0;
-
-  constructor(readonly capBytes: number) {}
-
-  get(key: K): Buffer | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: K, value: Buffer): void {
-    const old = this.map.get(key);
-    if (old !== undefined) {
-      this.bytes -= old.length;
-      this.map.delete(key);
-    }
-    if (value.length > this.capBytes) return; // never kept: it would evict everything
-    this.map.set(key, value);
-    this.bytes += value.length;
-    for (const [k, v] of this.map) {
-      if (this.bytes <= this.capBytes) break;
-      this.map.delete(k);
-      this.bytes -= v.length;
-    }
-  }
-
-  get size(): number {
-    return this.bytes;
-  }
-
-  clear(): void {
-    this.map.clear();
-    this.bytes = 0;
-  }
-}
+/** The byte-capped LRU lives with the engine's one LRU; exported here too, beside its main user. */
+export { LruBytes } from '../lru.js';
 
 /**
  * `base` read in aligned blocks of `blockSize` bytes, the recent ones kept (at most `capBytes`).

@@ -5,7 +5,7 @@
 // Every offset taken from the file is checked before it is used.
 import { JootError } from '../../core/errors.js';
 import { checkRange, type ByteSource } from '../source.js';
-import { LruBytes } from './cache.js';
+import { LruBytes } from '../lru.js';
 import type { OpenedImage } from './opened.js';
 import { decompressCluster } from './qcow2-compressed.js';
 import { parseQcow2Header, qcow2Detect, type Qcow2Header } from './qcow2-header.js';

@@ -4,7 +4,7 @@
 // a contiguous run (NoFatChain) or a FAT chain; past ValidDataLength it reads as zeros.
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
-import { Lru } from '../fat/lru.js';
+import { Lru } from '../../lru.js';
 import { FatTable } from '../fat/table.js';
 import { quote, Volume } from '../fat/volume.js';
 import { MAX_DIR_ENTRIES, MAX_READ_BYTES } from '../limits.js';

@@ -1,33 +1,13 @@
 // What every part of the ext reader shares: the device, the decoded superblock, a bounded cache
 // of metadata blocks, and the one-line errors that name the device and the filesystem.
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import type { Superblock } from './superblock.js';
 
-/** A small LRU of metadata blocks (inode tables, extent nodes, indirect blocks, descriptors). */
-export class BlockCache {
-  private readonly map = new Map<number, Buffer>();
-  constructor(private readonly capacity: number) {}
-  get(key: number): Buffer | undefined {
-    const b = this.map.get(key);
-    if (b) {
-      this.map.delete(key);
-      this.map.set(key, b);
-    }
-    return b;
-  }
-  set(key: number, b: Buffer): void {
-    this.map.delete(key);
-    this.map.set(key, b);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as number);
-  }
-  clear(): void {
-    this.map.clear();
-  }
-}
-
 export class ExtContext {
-  readonly cache = new BlockCache(512);
+  /** metadata blocks (inode tables, extent nodes, indirect blocks, descriptors) */
+  readonly cache = new Lru<number, Buffer>(512);
   constructor(
     readonly source: ByteSource,
     readonly device: string,

@@ -9,7 +9,7 @@ import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../
 import { S_IFDIR, S_IFREG } from '../types.js';
 import { type FatGeometry, readBoot } from './boot.js';
 import { ATTR_DIR, ATTR_RO, type FatEntry, type ParsedDir, parseDir } from './dir.js';
-import { Lru } from './lru.js';
+import { Lru } from '../../lru.js';
 import { foldKey } from './names.js';
 import { FatTable } from './table.js';
 import { fatTimeNs } from './time.js';

@@ -1,7 +1,7 @@
 // The file allocation table: one entry per cluster, each the next cluster of its chain. Chains
 // are followed with a bound (a chain longer than the volume has clusters is a loop) and every
 // value is checked before it is used as a cluster number.
-import { Lru } from './lru.js';
+import { Lru } from '../../lru.js';
 import type { Volume } from './volume.js';
 
 /** What the table needs of a volume's geometry. */

@@ -3,7 +3,7 @@
 // helpers both readers use.
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
-import { Lru } from './lru.js';
+import { Lru } from '../../lru.js';
 
 /** bytes of one cached metadata chunk (FAT sectors) */
 const CHUNK = 64 * 1024;

@@ -21,7 +21,7 @@ import {
   findAttr,
   type Inode,
 } from './inode.js';
-import { Lru } from './lru.js';
+import { Lru } from '../../lru.js';
 import {
   AT_DATA,
   AT_REPARSE_POINT,

@@ -6,7 +6,7 @@ import { MAX_READ_BYTES } from '../limits.js';
 import type { Boot } from './boot.js';
 import type { Fail } from './errors.js';
 import { lznt1Decompress } from './lznt1.js';
-import type { Lru } from './lru.js';
+import type { Lru } from '../../lru.js';
 import { ATTR_COMPRESSED, ATTR_ENCRYPTED, type Attr } from './record.js';
 import { findRun, type Run } from './runlist.js';
 

@@ -3,6 +3,7 @@
 // of what a tree walk re-reads (inodes, extent lists, directories). The log is never replayed:
 // the image reads as `mount -o norecovery` shows it.
 import { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_READ_BYTES, MAX_SYMLINK_BYTES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
@@ -22,40 +23,6 @@ import { blockXattrs, shortformXattrs } from './xattr.js';
 const MAX_XFS_SYMLINK = Math.min(1024, MAX_SYMLINK_BYTES);
 const XSLM_MAGIC = 0x58534c4d;
 
-/** A least-recently-used map bounded by a total weight (entries, extents) as well as by count. */
-class Lru<K, V> {
-  private m = new Map<K, { v: V; w: number }>();
-  private total = 0;
-  constructor(
-    private cap: number,
-    private maxWeight = Number.POSITIVE_INFINITY,
-  ) {}
-  get(k: K): V | undefined {
-    const e = this.m.get(k);
-    if (e === undefined) return undefined;
-    this.m.delete(k);
-    this.m.set(k, e);
-    return e.v;
-  }
-  set(k: K, v: V, w = 1): void {
-    this.delete(k);
-    if (w > this.maxWeight) return;
-    while (this.m.size > 0 && (this.m.size >= this.cap || this.total + w > this.maxWeight)) this.delete(this.m.keys().next().value!);
-    this.m.set(k, { v, w });
-    this.total += w;
-  }
-  private delete(k: K): void {
-    const e = this.m.get(k);
-    if (e === undefined) return;
-    this.m.delete(k);
-    this.total -= e.w;
-  }
-  clear(): void {
-    this.m.clear();
-    this.total = 0;
-  }
-}
-
 interface Dir {
   entries: FsDirEntry[];
   byName: Map<string, FsNode>;
@@ -69,8 +36,9 @@ export class XfsReader implements FileSystemReader {
   readonly type = 'xfs';
   readonly caseInsensitive = false;
   private inodes = new Lru<number, Inode>(4096);
-  private extents = new Lru<number, Extent[]>(32, 1_000_000);
-  private dirs = new Lru<number, Dir>(16, 1_000_000);
+  // bounded by the extents and directory entries they hold as well as by count
+  private extents = new Lru<number, Extent[]>(32, 1_000_000, (e) => e.length);
+  private dirs = new Lru<number, Dir>(16, 1_000_000, (d) => d.entries.length);
 
   private constructor(
     private vol: XfsVolume,
@@ -100,7 +68,7 @@ export class XfsReader implements FileSystemReader {
     let e = this.extents.get(i.ino);
     if (!e) {
       e = await forkExtents(this.vol, i.ino, i.dfork, i.dformat, i.dnextents, 'data');
-      this.extents.set(i.ino, e, e.length);
+      this.extents.set(i.ino, e);
     }
     return e;
   }
@@ -156,7 +124,7 @@ export class XfsReader implements FileSystemReader {
       d.entries.push({ name, node: n });
       d.byName.set(name, n);
     }
-    this.dirs.set(node.ino, d, d.entries.length);
+    this.dirs.set(node.ino, d);
     return d;
   }
 

@@ -2,6 +2,7 @@
 // inode numbers to byte offsets, each checked against the geometry) and a small cache of the
 // metadata it re-reads.
 import { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import type { Superblock } from './superblock.js';
 
@@ -13,7 +14,7 @@ const WINDOWS = 64;
 export type XfsErrorCode = 'EFORMAT' | 'EIO' | 'EUNSUPPORTED' | 'EINVAL';
 
 export class XfsVolume {
-  private windows = new Map<number, Buffer>();
+  private windows = new Lru<number, Buffer>(WINDOWS);
   readonly sb: Superblock;
 
   constructor(
@@ -43,13 +44,10 @@ export class XfsVolume {
     if (length > WINDOW || offset + length > start + WINDOW) return this.read(offset, length);
     if (!Number.isSafeInteger(offset) || offset < 0 || offset + length > this.src.size) return this.read(offset, length);
     let w = this.windows.get(start);
-    if (w) {
-      this.windows.delete(start);
-    } else {
+    if (!w) {
       w = await this.read(start, Math.min(WINDOW, this.src.size - start));
-      if (this.windows.size >= WINDOWS) this.windows.delete(this.windows.keys().next().value!);
+      this.windows.set(start, w);
     }
-    this.windows.set(start, w);
     return w.subarray(offset - start, offset - start + length);
   }
 
