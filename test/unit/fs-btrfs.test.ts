@@ -9,7 +9,7 @@ import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
-import { crc32c } from '../../src/disk/fs/btrfs/crc32c.js';
+import { crc32c } from '../../src/disk/crc32.js';
 import { decompress } from '../../src/disk/fs/btrfs/decompress.js';
 import { lzo1xDecompress } from '../../src/disk/fs/btrfs/lzo.js';
 import { openFilesystem } from '../../src/disk/fs/index.js';

@@ -1,23 +1,9 @@
 // LVM2 physical volumes: the label sector (LABELONE) in one of the first four sectors, its CRC,
 // and the PV UUID with dashes where LVM prints them (6-4-4-4-4-4-6).
+import { lvmCrc } from '../volumes/lvm/crc.js';
 import { magic, type Prober } from './prober.js';
 
 const LABEL_SIZE = 512;
-
-/** LVM's own CRC (a nibble-table CRC-32 with a non-standard start value). */
-function lvmCrc(buf: Buffer): number {
-  const tab = [
-    0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8,
-    0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-  ];
-  let crc = 0xf597a6cf;
-  for (const b of buf) {
-    crc ^= b;
-    crc = (crc >>> 4) ^ tab[crc & 0xf]!;
-    crc = (crc >>> 4) ^ tab[crc & 0xf]!;
-  }
-  return crc >>> 0;
-}
 
 export function lvmUuid(id: string): string {
   const cut = [6, 4, 4, 4, 4, 4, 6];

@@ -22,7 +22,7 @@ import {
   S_IFREG,
 } from '../types.js';
 import { ChunkMap } from './chunks.js';
-import { nameHash } from './crc32c.js';
+import { nameHash } from './name-hash.js';
 import { decompress } from './decompress.js';
 import {
   CHUNK_ITEM,

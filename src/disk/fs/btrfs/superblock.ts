@@ -4,7 +4,7 @@
 import { nodeCrypto } from '../../../core/lazy-node.js';
 import type { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
-import { crc32c } from './crc32c.js';
+import { crc32c } from '../../crc32.js';
 import { INCOMPAT_EXTENT_TREE_V2, INCOMPAT_METADATA_UUID, INCOMPAT_RAID_STRIPE_TREE, num } from './format.js';
 
 export const SUPER_OFFSETS = [0x10000, 0x4000000, 0x4000000000];
