@@ -5,9 +5,10 @@
 import { JootError } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import { Lru } from '../../lru.js';
+import { readClusterChain } from '../fat/clusters.js';
 import { FatTable } from '../fat/table.js';
 import { quote, Volume } from '../fat/volume.js';
-import { MAX_DIR_ENTRIES, MAX_READ_BYTES } from '../limits.js';
+import { MAX_DIR_ENTRIES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
 import { S_IFDIR, S_IFREG } from '../types.js';
 import { type ExfatGeometry, readExfatBoot } from './boot.js';
@@ -106,19 +107,7 @@ export class ExfatReader implements FileSystemReader {
   private async readClusters(chain: Uint32Array, length: number, what: string, offset = 0): Promise<Buffer> {
     const cs = this.geo.clusterSize;
     if (offset + length > chain.length * cs) throw this.vol.corrupt(`${what} is longer than its clusters`);
-    const parts: Buffer[] = [];
-    let pos = offset;
-    const end = offset + length;
-    while (pos < end) {
-      const ci = Math.floor(pos / cs);
-      let run = 1;
-      while (ci + run < chain.length && chain[ci + run] === chain[ci]! + run && (ci + run) * cs < end) run++;
-      const within = pos - ci * cs;
-      const len = Math.min(end - pos, run * cs - within);
-      parts.push(await this.vol.read(this.geo.heapOffset + (chain[ci]! - 2) * cs + within, len));
-      pos += len;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return readClusterChain(this.vol, { dataOffset: this.geo.heapOffset, clusterSize: cs }, chain, offset, length);
   }
 
   /**
@@ -239,11 +228,7 @@ export class ExfatReader implements FileSystemReader {
   async read(node: FsNode, offset: number, length: number): Promise<Buffer> {
     const n = this.node(node);
     if (this.isDir(n)) throw new JootError('EINVAL', `${this.device}: exfat: ${quote(n.entry?.name ?? '/')} is a directory`);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new JootError('EINVAL', `${this.device}: exfat: bad read range ${offset}+${length}`);
-    }
-    if (length > MAX_READ_BYTES)
-      throw new JootError('EINVAL', `${this.device}: exfat: a read of ${length} bytes is over the ${MAX_READ_BYTES}-byte limit`);
+    this.vol.checkReadRange(offset, length);
     const e = n.entry!;
     if (offset >= e.size || length === 0) return Buffer.alloc(0);
     const len = Math.min(length, e.size - offset);

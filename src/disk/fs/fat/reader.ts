@@ -3,13 +3,14 @@
 // a read-only file, timestamps as UTC, a directory's size its clusters and its link count its
 // subdirectories plus . and .. (the root: plus 2).
 import { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
-import { MAX_DIR_ENTRIES, MAX_READ_BYTES } from '../limits.js';
+import { MAX_DIR_ENTRIES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
 import { S_IFDIR, S_IFREG } from '../types.js';
 import { type FatGeometry, readBoot } from './boot.js';
+import { readClusterChain } from './clusters.js';
 import { ATTR_DIR, ATTR_RO, type FatEntry, type ParsedDir, parseDir } from './dir.js';
-import { Lru } from '../../lru.js';
 import { foldKey } from './names.js';
 import { FatTable } from './table.js';
 import { fatTimeNs } from './time.js';
@@ -75,22 +76,9 @@ export class FatReader implements FileSystemReader {
     return chain;
   }
 
-  /** Bytes of `chain` from `offset` (both within it), reading runs of adjacent clusters at once. */
-  private async readChain(chain: Uint32Array, offset: number, length: number): Promise<Buffer> {
-    const cs = this.geo.clusterSize;
-    const parts: Buffer[] = [];
-    let pos = offset;
-    const end = offset + length;
-    while (pos < end) {
-      const ci = Math.floor(pos / cs);
-      let run = 1;
-      while (ci + run < chain.length && chain[ci + run] === chain[ci]! + run && (ci + run) * cs < end) run++;
-      const within = pos - ci * cs;
-      const len = Math.min(end - pos, run * cs - within);
-      parts.push(await this.vol.read(this.geo.dataOffset + (chain[ci]! - 2) * cs + within, len));
-      pos += len;
-    }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  /** Bytes of `chain` from `offset` (both within it). */
+  private readChain(chain: Uint32Array, offset: number, length: number): Promise<Buffer> {
+    return readClusterChain(this.vol, this.geo, chain, offset, length);
   }
 
   private async dir(n: FatNode): Promise<DirCache> {
@@ -197,11 +185,7 @@ export class FatReader implements FileSystemReader {
   async read(node: FsNode, offset: number, length: number): Promise<Buffer> {
     const n = this.node(node);
     if (this.isDir(n)) throw new JootError('EINVAL', `${this.device}: vfat: ${quote(n.entry?.name ?? '/')} is a directory`);
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new JootError('EINVAL', `${this.device}: vfat: bad read range ${offset}+${length}`);
-    }
-    if (length > MAX_READ_BYTES)
-      throw new JootError('EINVAL', `${this.device}: vfat: a read of ${length} bytes is over the ${MAX_READ_BYTES}-byte limit`);
+    this.vol.checkReadRange(offset, length);
     const size = n.entry!.size;
     if (offset >= size || length === 0) return Buffer.alloc(0);
     return this.readChain(await this.clusters(n), offset, Math.min(length, size - offset));

@@ -2,8 +2,9 @@
 // pointer past the end is a one-line EIO naming the device and the filesystem, plus the error
 // helpers both readers use.
 import { JootError } from '../../../core/errors.js';
-import type { ByteSource } from '../../source.js';
 import { Lru } from '../../lru.js';
+import type { ByteSource } from '../../source.js';
+import { MAX_READ_BYTES } from '../limits.js';
 
 /** bytes of one cached metadata chunk (FAT sectors) */
 const CHUNK = 64 * 1024;
@@ -39,6 +40,15 @@ export class Volume {
     }
     if (length === 0) return Buffer.alloc(0);
     return this.source.read(offset, length);
+  }
+
+  /** The checks of a reader's read() range (before the file's size is looked at). */
+  checkReadRange(offset: number, length: number): void {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
+      throw new JootError('EINVAL', `${this.device}: ${this.fsType}: bad read range ${offset}+${length}`);
+    }
+    if (length > MAX_READ_BYTES)
+      throw new JootError('EINVAL', `${this.device}: ${this.fsType}: a read of ${length} bytes is over the ${MAX_READ_BYTES}-byte limit`);
   }
 
   /** `length` (small) bytes at `offset` through the chunk cache: FAT entries. */
