@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { type GuestFileReader, mountedGuestReader } from '../guest-files.js';
 import { mountFs } from '../mount.js';
-import { normalizeDevice } from '../names.js';
 import type { MountInfo, MountOptions } from '../types.js';
 import type { BlockDev, Devices } from './devices.js';
+import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
 import type { Filesystems, Mountable } from './filesystems.js';
 import type { Workspace } from './workspace.js';
 
@@ -42,13 +42,11 @@ export class Mounts {
   async mount(m: Mountable, mountpoint: string, opts: MountOptions, reader: () => GuestFileReader): Promise<void> {
     const { dev, subvol, subvolid } = m;
     const name = subvol !== undefined ? `btrfsvol:${dev.canonical}/${subvol}` : dev.canonical;
-    if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
+    mountpoint = checkMountpoint(mountpoint, this.hasRoot);
     let target: string;
-    if (mountpoint === '/' || /^\/+$/.test(mountpoint)) {
+    if (mountpoint === '/') {
       target = this.ws.sysroot;
-      mountpoint = '/';
     } else {
-      if (!this.hasRoot) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
       target = await reader().resolve(mountpoint);
       if (!(await reader().isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
     }
@@ -56,10 +54,7 @@ export class Mounts {
       throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
     if (this.mounted.some((x) => x.device === name)) throw new JootError('EBUSY', `${name}: already mounted`);
     await this.filesystems.ensureProbed(dev);
-    const vfstype = opts.vfstype ?? dev.probe.type;
-    if (!vfstype) throw new JootError('EINVAL', `${name}: no filesystem found`);
-    if (vfstype === 'swap' || vfstype === 'LVM2_member')
-      throw new JootError('EINVAL', `${name}: is ${vfstype}, not a mountable filesystem`);
+    const vfstype = checkMountable(name, opts.vfstype ?? dev.probe.type);
     const readonly = (opts.readonly ?? false) || dev.readonly;
     // an LV gets its loop device for as long as it is mounted
     const attachedLv = dev.kind === 'lv' ? dev : undefined;
@@ -81,11 +76,7 @@ export class Mounts {
   }
 
   async umount(mountpointOrDevice: string): Promise<void> {
-    const key = normalizeDevice(mountpointOrDevice);
-    const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
-    if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
-    const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));
-    if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
+    const m = findUnmountable(this.mounted, mountpointOrDevice);
     await this.ws.stack.releaseOne((r) => r.kind === 'mount' && r.path === m.hostTarget);
     this.mounted.splice(this.mounted.indexOf(m), 1);
     // the LV's loop goes with its last mount (a subvolume of it may still be mounted)
@@ -94,9 +85,7 @@ export class Mounts {
 
   /** Sorted by mountpoint. */
   list(): MountInfo[] {
-    return this.mounted
-      .map(({ device, mountpoint, vfstype, readonly }) => ({ device, mountpoint, vfstype, readonly }))
-      .sort((a, b) => (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0));
+    return this.mounted.map(({ device, mountpoint, vfstype, readonly }) => ({ device, mountpoint, vfstype, readonly })).sort(byMountpoint);
   }
 
   /** Host targets, shallowest first (what guest programs' containers bind). */

@@ -11,6 +11,7 @@ import { type FilesystemUsage, usageFromStatfs } from '../fs-admin/usage.js';
 import type { UserspaceEngine } from '../userspace-engine.js';
 import type { GuestFileReader } from '../guest-files.js';
 import { TreeGuestReader } from '../tree-reader.js';
+import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
 
 /** Mount options a read-only in-process mount takes (and ignores): anything else is refused. */
 const HARMLESS =
@@ -57,11 +58,9 @@ export class TreeMounts {
     const shown = bv ? `btrfsvol:${device}/${bv.subvol}` : device;
     // the kernel engine's words for a subvolume the filesystem does not list
     if (bv && !this.us.subvolumesOf(device).includes(bv.subvol)) throw new JootError('ENOENT', `${shown}: no such btrfs subvolume`);
-    if (!mountpoint.startsWith('/')) throw new JootError('EINVAL', `${mountpoint}: mountpoint must be an absolute guest path`);
-    if (/^\/+$/.test(mountpoint)) mountpoint = '/';
+    mountpoint = checkMountpoint(mountpoint, this.hasRoot);
     let at = '/';
     if (mountpoint !== '/') {
-      if (!this.hasRoot) throw new JootError('ESTATE', `${mountpoint}: mount a filesystem on / first`);
       const where = await this.tree.locate(mountpoint, true);
       if ((where.stat.mode & 0o170000) !== 0o040000) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
       at = where.path;
@@ -69,10 +68,7 @@ export class TreeMounts {
     if (this.tree.mountAt(at)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
     if (this.mounted.some((x) => x.device === shown)) throw new JootError('EBUSY', `${shown}: already mounted`);
     const probe = await this.us.probeOf(device);
-    const vfstype = opts.vfstype ?? probe.type;
-    if (!vfstype) throw new JootError('EINVAL', `${shown}: no filesystem found`);
-    if (vfstype === 'swap' || vfstype === 'LVM2_member')
-      throw new JootError('EINVAL', `${shown}: is ${vfstype}, not a mountable filesystem`);
+    const vfstype = checkMountable(shown, opts.vfstype ?? probe.type);
     const fs = await this.reader(device, vfstype);
     const root = await fs.root(subvolume !== undefined ? { subvolume } : undefined);
     await this.tree.mount(at, fs, root, shown);
@@ -134,11 +130,7 @@ export class TreeMounts {
   }
 
   async umount(mountpointOrDevice: string): Promise<void> {
-    const key = this.deviceName(mountpointOrDevice);
-    const m = this.mounted.find((x) => x.mountpoint === mountpointOrDevice || x.device === key);
-    if (!m) throw new JootError('EINVAL', `${mountpointOrDevice}: not mounted`);
-    const below = this.mounted.filter((x) => x !== m && (m.mountpoint === '/' || x.mountpoint.startsWith(`${m.mountpoint}/`)));
-    if (below.length) throw new JootError('EBUSY', `${m.mountpoint}: ${below[0]!.mountpoint} is mounted below it`);
+    const m = findUnmountable(this.mounted, mountpointOrDevice, this.deviceName(mountpointOrDevice));
     const top = this.tree.mounts.find((t) => t.device === m.device);
     if (top) this.tree.umount(top.mountpoint);
     this.mounted.splice(this.mounted.indexOf(m), 1);
@@ -146,7 +138,7 @@ export class TreeMounts {
 
   /** Sorted by mountpoint. */
   list(): MountInfo[] {
-    return [...this.mounted].sort((a, b) => (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0));
+    return [...this.mounted].sort(byMountpoint);
   }
 
   /** Devices in the order they were mounted. */
