@@ -3,6 +3,7 @@
 // checks that its keys strictly increase, which catches a pointer back into visited nodes, and
 // counts the nodes it visits.
 import type { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_METADATA_VISITS } from '../limits.js';
 import type { ChunkMap } from './chunks.js';
@@ -36,7 +37,7 @@ export interface Item {
 type Fail = (code: 'EFORMAT' | 'EIO' | 'EUNSUPPORTED', msg: string) => JootError;
 
 export class Trees {
-  private cache = new Map<number, Node>();
+  private cache = new Lru<number, Node>(CACHE_NODES);
 
   constructor(
     private readonly src: ByteSource,
@@ -52,8 +53,6 @@ export class Trees {
   async node(bytenr: number, level: number): Promise<Node> {
     const hit = this.cache.get(bytenr);
     if (hit) {
-      this.cache.delete(bytenr);
-      this.cache.set(bytenr, hit);
       if (hit.level !== level) throw this.fail('EFORMAT', `tree node ${bytenr} has level ${hit.level}, expected ${level}`);
       return hit;
     }
@@ -72,7 +71,6 @@ export class Trees {
       if (problem) continue;
       const n: Node = { buf, level, nritems: buf.readUInt32LE(0x60), bytenr };
       this.cache.set(bytenr, n);
-      if (this.cache.size > CACHE_NODES) this.cache.delete(this.cache.keys().next().value!);
       return n;
     }
     throw this.fail(problem.startsWith('is outside') ? 'EIO' : 'EFORMAT', `tree node ${bytenr} ${problem}`);

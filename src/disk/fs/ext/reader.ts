@@ -2,6 +2,7 @@
 // at a time, so lookups in a 100,000-entry directory are not a scan each), file data through
 // the block mapping, xattrs, statfs. Metadata blocks go through a small LRU; data is not cached.
 import { MAX_DIR_ENTRIES, MAX_READ_BYTES, MAX_SYMLINK_BYTES } from '../limits.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import {
   S_IFDIR,
@@ -43,8 +44,8 @@ const fold = (s: string) => s.normalize('NFD').toLowerCase();
 
 export class ExtReader implements FileSystemReader {
   readonly caseInsensitive = false;
-  private readonly inodes = new Map<number, Inode>();
-  private readonly listings = new Map<number, Listing>();
+  private readonly inodes = new Lru<number, Inode>(2048);
+  private readonly listings = new Lru<number, Listing>(8);
 
   private constructor(private readonly ctx: ExtContext) {}
 
@@ -65,14 +66,9 @@ export class ExtReader implements FileSystemReader {
 
   private async inode(ino: number): Promise<Inode> {
     const hit = this.inodes.get(ino);
-    if (hit) {
-      this.inodes.delete(ino);
-      this.inodes.set(ino, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const n = await readInode(this.ctx, ino);
     this.inodes.set(ino, n);
-    if (this.inodes.size > 2048) this.inodes.delete(this.inodes.keys().next().value as number);
     return n;
   }
 
@@ -202,7 +198,6 @@ export class ExtReader implements FileSystemReader {
     const l: Listing = { entries, byName };
     if (casefold) (l as Listing & { casefold?: boolean }).casefold = true;
     this.listings.set(dir.ino, l);
-    if (this.listings.size > 8) this.listings.delete(this.listings.keys().next().value as number);
     return l;
   }
 

@@ -3,6 +3,7 @@
 // plain names mapped as `map=normal` does. Inode numbers are the kernel's: the position of a
 // file's (first) directory record, and a directory's own `.` record.
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_DIR_ENTRIES, MAX_FILE_EXTENTS, MAX_READ_BYTES } from '../limits.js';
 import type { FileSystemReader, FsDirEntry, FsNode, FsStat, FsStatfs } from '../types.js';
@@ -47,8 +48,8 @@ const PERM_READ_EXEC = 0o555;
 export class IsoReader implements FileSystemReader {
   readonly type = 'iso9660';
   readonly caseInsensitive: boolean;
-  private readonly blocks = new Map<number, Buffer>();
-  private readonly listings = new Map<number, Listing>();
+  private readonly blocks = new Lru<number, Buffer>(BLOCK_CACHE);
+  private readonly listings = new Lru<number, Listing>(LISTING_CACHE);
   private readonly bits: number;
   private rootNode?: IsoNode;
   private closed = false;
@@ -106,14 +107,9 @@ export class IsoReader implements FileSystemReader {
   /** One logical block, through the cache. */
   private async block(n: number, what: string): Promise<Buffer> {
     const hit = this.blocks.get(n);
-    if (hit) {
-      this.blocks.delete(n);
-      this.blocks.set(n, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const b = await this.readBytes(n * this.vol.blockSize, this.vol.blockSize, what);
     this.blocks.set(n, b);
-    if (this.blocks.size > BLOCK_CACHE) this.blocks.delete(this.blocks.keys().next().value!);
     return b;
   }
 
@@ -271,7 +267,6 @@ export class IsoReader implements FileSystemReader {
       if (chunk.length < n) throw this.fail('EIO', `directory inode ${dir.ino} lies past the end of the device`);
     }
     this.listings.set(dir.ino, out);
-    if (this.listings.size > LISTING_CACHE) this.listings.delete(this.listings.keys().next().value!);
     return out;
   }
 

@@ -1,6 +1,7 @@
 // The opened payload: reads decrypt whole sectors, a bounded cache of decrypted chunks keeps
 // the metadata-heavy reads of filesystems above cheap.
 import { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import { type ByteSource, checkRange } from '../../source.js';
 import type { LuksHeader } from './header.js';
 import { type SectorCipher, sectorCipher } from './sector-cipher.js';
@@ -11,7 +12,7 @@ const MAX_CHUNKS = 64;
 export class LuksSource implements ByteSource {
   readonly size: number;
   private readonly cipher: SectorCipher;
-  private readonly cache = new Map<number, Promise<Buffer>>();
+  private readonly cache = new Lru<number, Promise<Buffer>>(MAX_CHUNKS);
   private closed = false;
 
   constructor(
@@ -43,16 +44,10 @@ export class LuksSource implements ByteSource {
 
   private chunk(c: number): Promise<Buffer> {
     const hit = this.cache.get(c);
-    if (hit) {
-      // most recently used last
-      this.cache.delete(c);
-      this.cache.set(c, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const p = this.decryptChunk(c);
     this.cache.set(c, p);
     p.catch(() => this.cache.delete(c));
-    while (this.cache.size > MAX_CHUNKS) this.cache.delete(this.cache.keys().next().value!);
     return p;
   }
 
