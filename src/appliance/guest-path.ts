@@ -3,6 +3,7 @@
 // the open flags that never follow a final link, and the one translation of a host errno into
 // a one-line JootError that names the guest path (never the host sysroot).
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf, type JootErrorCode } from '../core/errors.js';
 
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
@@ -66,6 +67,29 @@ export function guestFsError(e: unknown, display: string, words: FsErrorWords = 
   const [c, reason] = found ?? ['EIO', code ?? words.fallback];
   // a transfer's display may be the host side (copy-out DIR): only the others name guest paths
   return new JootError(c, `${display}: ${reason}`, words === TRANSFER_WORDS ? { cause: e } : { cause: e, guestPath: display });
+}
+
+/** A file's lines without their LF / CRLF terminators, like guestfish read-lines (both engines' readers). */
+export function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+/**
+ * `fh` when it holds a regular file, checked on the open handle (the name may have changed since
+ * it was checked); otherwise it is closed and refused.
+ */
+export async function regularFileHandle(fh: FileHandle, display: string, words: FsErrorWords = WRITE_WORDS): Promise<FileHandle> {
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new JootError('EINVAL', `${display}: not a regular file`);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw guestFsError(e, display, words);
+  }
+  return fh;
 }
 
 /** Refuse what is not an absolute guest path (not a string, a NUL byte, relative). */

@@ -19,7 +19,15 @@ import path from 'node:path';
 import { JootError, errnoOf } from '../core/errors.js';
 import type { GuestChild, GuestNode, NodeStat } from './guest-node.js';
 import { isDirNode, isFileNode, isLinkNode } from './guest-node.js';
-import { checkGuestPath as checkPath, guestFsError, joinHost, READ_FLAGS, READ_WORDS } from './guest-path.js';
+import {
+  checkGuestPath as checkPath,
+  guestFsError,
+  joinHost,
+  READ_FLAGS,
+  READ_WORDS,
+  regularFileHandle,
+  splitLines,
+} from './guest-path.js';
 import { MAX_SYMLINK_HOPS, pushComponents } from '../disk/fs/guest-path-parts.js';
 import { readAttrs } from './host-xattrs.js';
 import type { GuestStat } from './types.js';
@@ -332,14 +340,7 @@ export class GuestReader {
       if (errnoOf(e) === 'ELOOP') throw new JootError('EINVAL', `${guestPath}: not a regular file`);
       throw mapFsError(e, guestPath);
     }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new JootError('EINVAL', `${guestPath}: not a regular file`);
-    } catch (e) {
-      await fh.close().catch(() => undefined);
-      throw mapFsError(e, guestPath);
-    }
-    return fh;
+    return regularFileHandle(fh, guestPath, READ_WORDS);
   }
 
   async readFile(guestPath: string, opts: { maxBytes?: number } = {}): Promise<Buffer> {
@@ -415,15 +416,7 @@ export class GuestReader {
 
   /** Lines without their LF / CRLF terminators, like guestfish read-lines. */
   async readLines(guestPath: string, opts: { maxBytes?: number } = {}): Promise<string[]> {
-    const text = await this.readText(guestPath, opts);
-    if (text === '') return [];
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    for (let i = 0; i < lines.length; i++) {
-      const l = lines[i]!;
-      if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
-    }
-    return lines;
+    return splitLines(await this.readText(guestPath, opts));
   }
 
   /** Entry names sorted in plain byte order (like guestfish ls), without . and .. */

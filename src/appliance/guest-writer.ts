@@ -31,6 +31,7 @@ import {
   type HostPath,
   joinHost,
   lstatOrUndefined,
+  regularFileHandle,
   WRITE_FLAGS,
   WRITE_WORDS,
 } from './guest-path.js';
@@ -183,14 +184,7 @@ export class GuestWriter {
     } catch (e) {
       throw mapFsError(e, display);
     }
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new JootError('EINVAL', `${display}: not a regular file`);
-    } catch (e) {
-      await fh.close().catch(() => undefined);
-      throw mapFsError(e, display);
-    }
-    return fh;
+    return regularFileHandle(fh, display);
   }
 
   private static toBuffer(data: Buffer | string | Uint8Array): Buffer {

@@ -7,7 +7,7 @@ import { JootError } from '../core/errors.js';
 import type { GuestTree, Located, TreeMount } from '../disk/fs/tree.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type FsStat } from '../disk/fs/types.js';
 import type { GuestChild, GuestFileHandle, GuestFileReader, GuestFileWriter, GuestFiles, GuestNode, NodeStat } from './guest-files.js';
-import { checkGuestPath as checkPath } from './guest-path.js';
+import { checkGuestPath as checkPath, splitLines } from './guest-path.js';
 import type { GuestStat } from './types.js';
 import { needsKernelEngine } from './userspace-engine.js';
 
@@ -187,11 +187,7 @@ export class TreeGuestReader implements GuestFileReader {
   }
 
   async readLines(guestPath: string, opts: { maxBytes?: number } = {}): Promise<string[]> {
-    const text = await this.readText(guestPath, opts);
-    if (text === '') return [];
-    const lines = text.split('\n');
-    if (lines[lines.length - 1] === '') lines.pop();
-    return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    return splitLines(await this.readText(guestPath, opts));
   }
 
   async readdir(guestPath: string): Promise<string[]> {
