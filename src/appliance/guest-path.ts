@@ -69,6 +69,18 @@ export function guestFsError(e: unknown, display: string, words: FsErrorWords = 
   return new JootError(c, `${display}: ${reason}`, words === TRANSFER_WORDS ? { cause: e } : { cause: e, guestPath: display });
 }
 
+/** The target of the symlink at `host`, to be followed inside the guest: an empty one names nothing. */
+export async function linkTarget(host: string, display: string, words: FsErrorWords = WRITE_WORDS): Promise<string> {
+  let target: string;
+  try {
+    target = await fsp.readlink(host, 'utf8');
+  } catch (e) {
+    throw guestFsError(e, display, words);
+  }
+  if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`);
+  return target;
+}
+
 /** A file's lines without their LF / CRLF terminators, like guestfish read-lines (both engines' readers). */
 export function splitLines(text: string): string[] {
   if (text === '') return [];

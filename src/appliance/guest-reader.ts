@@ -23,6 +23,7 @@ import {
   checkGuestPath as checkPath,
   guestFsError,
   joinHost,
+  linkTarget,
   READ_FLAGS,
   READ_WORDS,
   regularFileHandle,
@@ -152,13 +153,7 @@ export class GuestReader {
         if (++hops > MAX_SYMLINK_HOPS) {
           throw new JootError('EINVAL', `${display}: too many levels of symbolic links`);
         }
-        let target: string;
-        try {
-          target = await fsp.readlink(host, 'utf8');
-        } catch (e) {
-          throw mapFsError(e, display);
-        }
-        if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`);
+        const target = await linkTarget(host, display, READ_WORDS);
         if (target.startsWith('/')) {
           prefixes.length = 1;
           stats.length = 1;

@@ -30,6 +30,7 @@ import {
   guestPathOf,
   type HostPath,
   joinHost,
+  linkTarget,
   lstatOrUndefined,
   regularFileHandle,
   WRITE_FLAGS,
@@ -153,13 +154,7 @@ export class GuestWriter {
       const { host, st } = await this.parentOf(cur, display);
       if (!st?.isSymbolicLink()) return { host, st };
       if (++hops > MAX_SYMLINK_HOPS) throw new JootError('EINVAL', `${display}: too many levels of symbolic links`);
-      let target: string;
-      try {
-        target = await fsp.readlink(host, 'utf8');
-      } catch (e) {
-        throw mapFsError(e, display);
-      }
-      if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`);
+      const target = await linkTarget(host, display);
       if (target.startsWith('/')) {
         cur = target;
       } else {
