@@ -2,23 +2,12 @@
 // btrfs's LZO framing (lzo.ts). Output is capped at the extent's ram_bytes; a stream that ends
 // early leaves zeros, as the kernel does; a stream that does not decode is undefined.
 import { nodeZlib } from '../../../core/lazy-node.js';
-import type { Decompress as ZstdDecompress } from 'fzstd';
+import { loadZstd, unzstdInto } from '../../zstd.js';
 import { btrfsLzoDecompress } from './lzo.js';
 
 export const COMPRESS_ZLIB = 1;
 export const COMPRESS_LZO = 2;
 export const COMPRESS_ZSTD = 3;
-
-let zstd: typeof ZstdDecompress | undefined;
-const ENOUGH = Symbol('enough');
-
-async function loadZstd(): Promise<typeof ZstdDecompress> {
-  // (bundled, a CommonJS build's exports may sit under `default`)
-  type Exports = { Decompress?: typeof ZstdDecompress; default?: { Decompress: typeof ZstdDecompress } };
-  const m = (await import('fzstd')) as unknown as Exports;
-  zstd ??= m.Decompress ?? m.default!.Decompress;
-  return zstd;
-}
 
 export async function decompress(kind: number, data: Buffer, ramBytes: number, sectorSize: number): Promise<Buffer | undefined> {
   const out = Buffer.alloc(ramBytes);
@@ -31,20 +20,9 @@ export async function decompress(kind: number, data: Buffer, ramBytes: number, s
     if (kind === COMPRESS_LZO) return btrfsLzoDecompress(data, ramBytes, sectorSize);
     if (kind === COMPRESS_ZSTD) {
       const Decompress = await loadZstd();
-      let got = 0;
-      const d = new Decompress((chunk) => {
-        const n = Math.min(chunk.length, ramBytes - got);
-        out.set(chunk.subarray(0, n), got);
-        got += n;
-        if (got >= ramBytes) throw ENOUGH;
-      });
       const frame = zstdFrameLength(data);
       if (frame === undefined) return undefined;
-      try {
-        d.push(data.subarray(0, frame), true);
-      } catch (e) {
-        if (e !== ENOUGH) throw e;
-      }
+      unzstdInto(Decompress, data.subarray(0, frame), out);
       return out;
     }
   } catch {
