@@ -12,25 +12,13 @@ export interface WindowsRoot {
   systemroot: string;
 }
 
-const SKIP = new Set([
-  'swap',
-  'unknown',
-  'LVM2_member',
-  'crypto_LUKS',
-  'linux_raid_member',
-  'zfs_member',
-  'iso9660',
-  'udf',
-  'squashfs',
-  'BitLocker',
-]);
 /** Filesystems Windows can live on (and FAT for very old ones); others are not even mounted. */
 const WINDOWS_FS = new Set(['ntfs', 'vfat', 'msdos', 'exfat', 'refs']);
 
 export async function windowsRoots(session: Session): Promise<WindowsRoot[]> {
   const out: WindowsRoot[] = [];
   for (const fs of session.filesystems()) {
-    if (SKIP.has(fs.type) || !WINDOWS_FS.has(fs.type)) continue;
+    if (!WINDOWS_FS.has(fs.type)) continue;
     try {
       await session.mount(fs.name, '/', { readonly: true });
       try {
