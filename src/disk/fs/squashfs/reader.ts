@@ -4,6 +4,7 @@
 // (codecs.ts); xz blocks with a branch filter other than x86 are EUNSUPPORTED, named.
 import { nodeZlib } from '../../../core/lazy-node.js';
 import type { Decompress as ZstdDecompress } from 'fzstd';
+import { loadZstd } from '../../zstd.js';
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_DIR_ENTRIES, MAX_FILE_EXTENTS, MAX_READ_BYTES, MAX_SYMLINK_BYTES, MAX_XATTR_BYTES } from '../limits.js';
@@ -65,11 +66,7 @@ export class SquashfsReader implements FileSystemReader {
     const comp = COMPRESSORS[sb.compression] ?? `compressor ${sb.compression}`;
     if (comp !== 'gzip' && comp !== 'zstd' && !JS_CODECS.has(sb.compression))
       throw fail('EUNSUPPORTED', `${comp}-compressed squashfs is not read`);
-    if (comp === 'zstd' && !zstd) {
-      type Exports = { Decompress?: typeof ZstdDecompress; default?: { Decompress: typeof ZstdDecompress } };
-      const m = (await import('fzstd')) as unknown as Exports;
-      zstd ??= m.Decompress ?? m.default!.Decompress;
-    }
+    if (comp === 'zstd') zstd ??= await loadZstd();
     const r = new SquashfsReader(source, device, sb);
     await r.guard(async () => {
       r.ids = await r.table(sb.idTable, sb.ids, 4, (b, o) => b.readUInt32LE(o));
