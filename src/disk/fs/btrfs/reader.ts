@@ -5,6 +5,7 @@
 // linked there (a snapshot of a directory that held a nested subvolume). The log tree is not
 // replayed (as `rescue=nologreplay`).
 import { JootError } from '../../../core/errors.js';
+import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
 import { MAX_DIR_ENTRIES, MAX_FILE_EXTENTS, MAX_READ_BYTES, MAX_SYMLINK_BYTES, MAX_XATTR_BYTES, MAX_COMPRESSION_RATIO } from '../limits.js';
 import {
@@ -134,8 +135,8 @@ export class BtrfsReader implements FileSystemReader {
   private trees: Trees;
   private rootTree: TreeRoot;
   private subvols = new Map<bigint, Subvol | null>();
-  private inodes = new Map<string, Inode>();
-  private extents = new Map<string, Buffer>();
+  private inodes = new Lru<string, Inode>(CACHE_INODES);
+  private extents = new Lru<string, Buffer>(CACHE_EXTENTS);
   private closed = false;
   private chunks!: ChunkMap;
 
@@ -360,7 +361,6 @@ export class BtrfsReader implements FileSystemReader {
       mtimeNs: readTime(b, 136),
       otimeNs: readTime(b, 148),
     };
-    if (this.inodes.size >= CACHE_INODES) this.inodes.delete(this.inodes.keys().next().value!);
     this.inodes.set(k, ino);
     return ino;
   }
@@ -571,7 +571,6 @@ export class BtrfsReader implements FileSystemReader {
       await this.readLogical(diskBytenr, diskBytes, raw, 0);
       data = await decompress(compression, raw, ramBytes, this.sb.sectorSize);
       if (!data) throw this.bad(`${where}: compressed data does not decode`);
-      if (this.extents.size >= CACHE_EXTENTS) this.extents.delete(this.extents.keys().next().value!);
       this.extents.set(key, data);
     }
     data.copy(out, from - offset, extOff + (from - fileOff), extOff + (to - fileOff));

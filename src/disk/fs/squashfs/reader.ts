@@ -4,6 +4,7 @@
 // (codecs.ts); xz blocks with a branch filter other than x86 are EUNSUPPORTED, named.
 import { nodeZlib } from '../../../core/lazy-node.js';
 import type { Decompress as ZstdDecompress } from 'fzstd';
+import { Lru } from '../../lru.js';
 import { loadZstd } from '../../zstd.js';
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
 import type { ByteSource } from '../../source.js';
@@ -39,7 +40,7 @@ export class SquashfsReader implements FileSystemReader {
   readonly type = 'squashfs';
   readonly caseInsensitive = false;
   /** metadata blocks by device offset: uncompressed bytes and the offset of the next block */
-  private readonly meta = new Map<number, { data: Buffer; next: number }>();
+  private readonly meta = new Lru<number, { data: Buffer; next: number }>(METADATA_CACHE);
   private ids: number[] = [];
   private fragTable: number[] = [];
   private xattrTable = -1;
@@ -141,7 +142,6 @@ export class SquashfsReader implements FileSystemReader {
     if (data.length === 0) throw new Corrupt(`metadata block at ${pos} is empty`);
     const b = { data, next: pos + 2 + size };
     this.meta.set(pos, b);
-    if (this.meta.size > METADATA_CACHE) this.meta.delete(this.meta.keys().next().value!);
     return b;
   }
 
