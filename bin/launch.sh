@@ -40,11 +40,65 @@ joot_exec_here() {
 joot_exec() {
   joot_find "$1" "$2"
   shift 2
+  joot_node "$joot_script" "$@"
+}
+
+# joot_node NODE-ARGS…: exec node (with JOOT_NODE_FLAGS), in a private mount namespace as above
+joot_node() {
   if [ "${JOOT_NO_UNSHARE:-}" != 1 ] && [ -z "${JOOT_IN_NS:-}" ] &&
     [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
     JOOT_IN_NS=1
     export JOOT_IN_NS
-    exec unshare --mount --propagation private node $JOOT_NODE_FLAGS "$joot_script" "$@"
+    exec unshare --mount --propagation private node $JOOT_NODE_FLAGS "$@"
   fi
-  exec node $JOOT_NODE_FLAGS "$joot_script" "$@"
+  exec node $JOOT_NODE_FLAGS "$@"
+}
+
+# joot_exec_ro TOOL SCRIPT [ARGS…]: joot_exec for the read-only tools, under Node's permission
+# model (src/core/sandbox.ts): the tool may read joot's code, the configuration files and each
+# file an argument names (ARG, or VALUE of --opt=VALUE), and nothing else; it may start one
+# process, itself again without the sandbox, for what needs more (the tool decides). No
+# subprocess on the common path: only a symlinked argument costs a readlink. Off with
+# JOOT_NO_SANDBOX=1, and while the tool's code cache is missing (that first run writes it).
+joot_exec_ro() {
+  joot_find "$1" "$2"
+  joot_tool=$1
+  shift 2
+  case ${JOOT_NO_SANDBOX:-}$JOOT_ROOT in 1* | *,*) joot_node "$joot_script" "$@" ;; esac
+  case $joot_script in
+  *.cjs)
+    joot_cached=
+    for joot_c in "$JOOT_ROOT/dist/bundle/$joot_tool-code.cjs."*.cache; do
+      [ -f "$joot_c" ] && joot_cached=1
+    done
+    [ -n "$joot_cached" ] || joot_node "$joot_script" "$@"
+    ;;
+  esac
+  joot_n=$#
+  for joot_arg; do
+    case $joot_arg in --*=*) joot_arg=${joot_arg#*=} ;; esac
+    # node 20 splits a flag's value at commas: such a file is left out (the tool then runs
+    # again without the sandbox when it needs it)
+    case $joot_arg in *,* | '') continue ;; esac
+    [ -f "$joot_arg" ] || continue
+    set -- "$@" "--allow-fs-read=$joot_arg"
+    if [ -L "$joot_arg" ]; then
+      joot_arg=$(readlink -f -- "$joot_arg")
+      case $joot_arg in *,*) ;; *) set -- "$@" "--allow-fs-read=$joot_arg" ;; esac
+    fi
+  done
+  # then the script, then the arguments again
+  set -- "$@" "$joot_script"
+  while [ "$joot_n" -gt 0 ]; do
+    joot_arg=$1
+    shift
+    set -- "$@" "$joot_arg"
+    joot_n=$((joot_n - 1))
+  done
+  for joot_arg in "${JOOT_CONFIG:-}" "${HOME:-}/.joot" /etc/joot.cfg; do
+    case $joot_arg in /.joot | *,*) ;; ?*) set -- "--allow-fs-read=$joot_arg" "$@" ;; esac
+  done
+  joot_node --experimental-permission --disable-warning=ExperimentalWarning --disable-warning=SecurityWarning \
+    --allow-child-process \
+    "--allow-fs-read=$JOOT_ROOT/dist/" "--allow-fs-read=$JOOT_ROOT/package.json" "$@"
 }

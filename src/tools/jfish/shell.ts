@@ -8,7 +8,9 @@ import { Session } from '../../appliance/session.js';
 import { oneLine } from '../../core/errors.js';
 import { interruptedBy } from '../../appliance/cleanup.js';
 import { setVerbose } from '../../core/run.js';
-import { printError, UsageError, versionLine } from '../cli.js';
+import { commitSandbox, isLeaveSandbox, leaveSandbox, sandboxCommitted, sandboxed } from '../../core/sandbox.js';
+import { sandboxMisfit } from './sandbox-fit.js';
+import { printError, UsageError, versionLine, traceSandbox } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
@@ -124,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.verbose) setVerbose(true);
+  traceSandbox();
   // the server's code (sockets) loads only for --listen
   const server = scanned.listen ? await import('./server.js') : undefined;
   const listenChild = server !== undefined && process.env[CHILD_ENV] === '1';
@@ -155,6 +158,19 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const interactive = !listenChild && script === undefined && scanned.commands.length === 0 && process.stdin.isTTY === true;
+  if (sandboxed()) {
+    // before stdin is read or anything opened: running again replays nothing
+    const misfit = scanned.drives.some((d) => d.prepared)
+      ? 'a prepared disk (-N)'
+      : sandboxMisfit(table, {
+          readonly,
+          listen: scanned.listen,
+          interactive,
+          scriptFile: script !== undefined || (!interactive && scanned.commands.length === 0),
+          commands: scanned.commands,
+        });
+    if (misfit !== undefined) leaveSandbox(`jfish: ${misfit}`);
+  }
   if (!listenChild && script === undefined && scanned.commands.length === 0 && !interactive) {
     script = await readStdin();
   }
@@ -170,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   /** -N images made by this run, removed again if laying them out fails */
   const created: string[] = [];
+  let leave: unknown;
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
     // as guestfish: --keys-from-stdin feeds luks-open; volumes are opened at launch only with -i
@@ -193,6 +210,7 @@ export async function main(argv: string[]): Promise<number> {
       print: interactive ? (l) => intro.push(l) : undefined,
       warn: (m) => (listenChild ? server!.tellParent(m) : printError(TOOL, m)),
     });
+    commitSandbox('jfish ran commands');
     const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
     const runner: LineRunner = { ctx, shell: systemShell, trace, home, report };
     if (listenChild) {
@@ -209,7 +227,9 @@ export async function main(argv: string[]): Promise<number> {
       startupMark('commands run');
     }
   } catch (e) {
-    if (!(e instanceof ExitRequest)) {
+    // before the first command: the run starts again outside the sandbox (runCli), once closed
+    if (isLeaveSandbox(e) && sandboxCommitted() === undefined) leave = e;
+    else if (!(e instanceof ExitRequest)) {
       if (listenChild) server!.tellParent(errorText(e));
       report(errorText(e));
       code = 1;
@@ -225,6 +245,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   startupMark('session closed');
+  if (leave !== undefined) throw leave;
   return code;
 }
 
