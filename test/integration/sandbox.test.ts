@@ -144,6 +144,16 @@ console.log(JSON.stringify(out));
       expect(r.stderr).toContain(`needs to run outside joot's sandbox: running jfish ${AGAIN}`);
       expect(r.code).toBe(0);
     }
+    // launched by a command: still before any output, so it runs again
+    const byRun = await tool('jfish', ['--ro', '-a', top, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/hello.txt']);
+    expect([byRun.stdout, byRun.stderr, byRun.code]).toEqual(['hello from mbr\n', '', 0]);
+    // after output, running again would repeat it: one line saying how to do without
+    const late = await tool('jfish', ['--ro', '-a', top, 'echo', 'hi', ':', 'run']);
+    expect(late.stdout).toBe('hi\n');
+    expect(late.stderr).toBe(
+      `jfish: run: reading backing file base.raw of ${top} needs to run outside joot's sandbox (jfish ran echo: run it again with JOOT_NO_SANDBOX=1)\n`,
+    );
+    expect(late.code).toBe(1);
   }, 300_000);
 
   it('a backing file outside the rule: runs again, and the rule refuses it in one line', async () => {

@@ -17,7 +17,7 @@ import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../../core/output.js';
 import { prescan } from './argv.js';
 import { ExitRequest } from './control.js';
-import { makeCtx, runScript } from './dispatch.js';
+import { CommandError, makeCtx, runScript, type Invocation } from './dispatch.js';
 import { CHILD_ENV } from './listen-env.js';
 import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
 import { Sessions, startup } from './startup.js';
@@ -210,7 +210,6 @@ export async function main(argv: string[]): Promise<number> {
       print: interactive ? (l) => intro.push(l) : undefined,
       warn: (m) => (listenChild ? server!.tellParent(m) : printError(TOOL, m)),
     });
-    commitSandbox('jfish ran commands');
     const home = (user: string): string | undefined => (user === '' ? os.homedir() : undefined);
     const runner: LineRunner = { ctx, shell: systemShell, trace, home, report };
     if (listenChild) {
@@ -223,12 +222,13 @@ export async function main(argv: string[]): Promise<number> {
     } else if (script !== undefined) {
       await runLines(runner, scriptLines(script, runner), { stopOnError: true });
     } else {
-      await runScript(ctx, scanned.commands, { trace });
+      await runScript(ctx, scanned.commands, { trace, before: commitUnlessSetup });
       startupMark('commands run');
     }
   } catch (e) {
     // before the first command: the run starts again outside the sandbox (runCli), once closed
-    if (isLeaveSandbox(e) && sandboxCommitted() === undefined) leave = e;
+    const inner = e instanceof CommandError ? e.cause : e;
+    if (isLeaveSandbox(inner) && sandboxCommitted() === undefined) leave = inner;
     else if (!(e instanceof ExitRequest)) {
       if (listenChild) server!.tellParent(errorText(e));
       report(errorText(e));
@@ -247,6 +247,14 @@ export async function main(argv: string[]): Promise<number> {
   startupMark('session closed');
   if (leave !== undefined) throw leave;
   return code;
+}
+
+/** Commands that write nothing (launching, mounting): jfish may still run again without the sandbox after them. */
+const SETUP_COMMANDS: ReadonlySet<string> = new Set(['run', 'mount', 'mount-ro', 'mount-options', 'mount-vfs']);
+
+/** Before a command that may write output: from here on, jfish cannot simply start again. */
+function commitUnlessSetup(inv: Invocation): void {
+  if (!SETUP_COMMANDS.has(inv.command.name)) commitSandbox(`jfish ran ${inv.command.name}`);
 }
 
 async function readStdin(): Promise<string> {
