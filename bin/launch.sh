@@ -74,6 +74,16 @@ joot_exec_ro() {
     [ -n "$joot_cached" ] || joot_node "$joot_script" "$@"
     ;;
   esac
+  # the kernel engine and keys read from stdin: outside from the start (running again later
+  # would leave a session record under another pid, or find stdin read)
+  [ "${JOOT_ENGINE:-}" = kernel ] && joot_node "$joot_script" "$@"
+  joot_prev=
+  for joot_arg; do
+    case $joot_prev/$joot_arg in
+    --engine/kernel | */--engine=kernel | */--keys-from-stdin) joot_node "$joot_script" "$@" ;;
+    esac
+    joot_prev=$joot_arg
+  done
   joot_n=$#
   for joot_arg; do
     case $joot_arg in --*=*) joot_arg=${joot_arg#*=} ;; esac

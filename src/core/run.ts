@@ -209,17 +209,29 @@ export function runAgainWithoutSandbox(): Promise<number> {
   const argv = [...process.execArgv.filter((a) => !SANDBOX_FLAG.test(a)), ...process.argv.slice(1)];
   trace(quoteForTrace(process.execPath, argv));
   childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  const child = childProcess.spawn(process.execPath, argv, { stdio: 'inherit' });
-  // a terminal's ^C reaches both processes; a signal sent to this one alone is passed on
-  const pass = (sig: NodeJS.Signals): void => void child.kill(sig);
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, pass);
-  return new Promise((resolve) => {
-    child.on('error', (e) => {
-      process.stderr.write(`joot: cannot run again without the sandbox: ${e.message}\n`);
-      resolve(1);
+  const cp = childProcess;
+  // through setpriv, as the helpers: a SIGKILL of this process still stops (and cleans up) the
+  // second run; straight when setpriv is missing
+  const start = (viaSetpriv: boolean): Promise<number> => {
+    const child = viaSetpriv
+      ? cp.spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, ...argv], { stdio: 'inherit' })
+      : cp.spawn(process.execPath, argv, { stdio: 'inherit' });
+    // a terminal's ^C reaches both processes; a signal sent to this one alone is passed on
+    const pass = (sig: NodeJS.Signals): void => void child.kill(sig);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, pass);
+    return new Promise((resolve) => {
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, pass);
+        if (viaSetpriv && e.code === 'ENOENT') resolve(start(false));
+        else {
+          process.stderr.write(`joot: cannot run again without the sandbox: ${e.message}\n`);
+          resolve(1);
+        }
+      });
+      child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
     });
-    child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
-  });
+  };
+  return start(true);
 }
 
 export interface HelperOptions {

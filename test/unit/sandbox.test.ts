@@ -149,12 +149,14 @@ describe("bin/launch.sh's sandbox flags", () => {
     ]);
   });
 
-  it('JOOT_NO_SANDBOX=1 turns it off', () => {
+  it('JOOT_NO_SANDBOX=1, the kernel engine and keys from stdin run without it', () => {
     writeFileSync(cache, '');
-    expect(nodeArgs([img], { JOOT_NO_SANDBOX: '1' })).toEqual([
-      '--max-semi-space-size=1',
-      `${dir}/root/bin/../dist/bundle/jinspect.cjs`,
-      img,
-    ]);
+    const plain = (...args: string[]) => ['--max-semi-space-size=1', `${dir}/root/bin/../dist/bundle/jinspect.cjs`, ...args];
+    expect(nodeArgs([img], { JOOT_NO_SANDBOX: '1' })).toEqual(plain(img));
+    expect(nodeArgs([img], { JOOT_ENGINE: 'kernel' })).toEqual(plain(img));
+    expect(nodeArgs(['--engine', 'kernel', img])).toEqual(plain('--engine', 'kernel', img));
+    expect(nodeArgs(['--engine=kernel', img])).toEqual(plain('--engine=kernel', img));
+    expect(nodeArgs(['--keys-from-stdin', img])).toEqual(plain('--keys-from-stdin', img));
+    expect(nodeArgs(['--engine=userspace', img])).toContain('--experimental-permission');
   });
 });
