@@ -117,11 +117,10 @@ describe("bin/launch.sh's sandbox flags", () => {
     expect(nodeArgs([img])).toEqual(['--max-semi-space-size=1', `${dir}/root/bin/../dist/bundle/jinspect.cjs`, img]);
   });
 
-  it('allows reading the files the arguments name, its code and the configuration', () => {
+  it('allows reading the files the arguments name (each path once), its code and the configuration', () => {
     writeFileSync(cache, '');
-    const args = nodeArgs(['-v', '--format=raw', img, 'disk.img', '--opt=link.img', 'a,b.img', 'missing.img'], {
-      JOOT_CONFIG: '/etc/my-joot.cfg',
-    });
+    const given = ['-v', '--format=raw', img, 'disk.img', `${dir}//disk.img`, '--opt=link.img', 'a,b.img', 'missing.img'];
+    const args = nodeArgs(given, { JOOT_CONFIG: '/etc/my-joot.cfg', HOME: '/nonexistent-home/' });
     const root = `${dir}/root/bin/..`;
     expect(args).toEqual([
       '--max-semi-space-size=1',
@@ -130,23 +129,22 @@ describe("bin/launch.sh's sandbox flags", () => {
       '--disable-warning=SecurityWarning',
       '--allow-child-process',
       `--allow-fs-read=${root}/dist/`,
-      `--allow-fs-read=${root}/package.json`,
-      '--allow-fs-read=/etc/joot.cfg',
-      '--allow-fs-read=/nonexistent-home/.joot',
+      `--allow-fs-read=${img}`, // also disk.img, ${dir}//disk.img and link.img: node aborts on a repeat
+      `--allow-fs-read=${dir}/root/package.json`,
       '--allow-fs-read=/etc/my-joot.cfg',
-      `--allow-fs-read=${img}`,
-      '--allow-fs-read=disk.img',
-      '--allow-fs-read=link.img',
-      `--allow-fs-read=${img}`, // the symlink's target
+      '--allow-fs-read=/nonexistent-home/.joot',
+      '--allow-fs-read=/etc/joot.cfg',
       `${root}/dist/bundle/jinspect.cjs`,
-      '-v',
-      '--format=raw',
-      img,
-      'disk.img',
-      '--opt=link.img',
-      'a,b.img', // node 20 would split it at the comma: left out, the tool runs again if it must
-      'missing.img',
+      ...given, // a,b.img: node 20 would split it at the comma; left out, the tool runs again if it must
     ]);
+  });
+
+  it('with JOOT_RO_FILE_OPTS (jfish), only those options name files: a guest path that exists on the host is not allowed', () => {
+    writeFileSync(cache, '');
+    const given = ['--ro', '-a', img, 'cat', '/etc/hostname', '--opt=/etc/hostname'];
+    const args = nodeArgs(given, { JOOT_RO_FILE_OPTS: '-a --add -f --file' });
+    expect(args).toContain(`--allow-fs-read=${img}`);
+    expect(args).not.toContain('--allow-fs-read=/etc/hostname');
   });
 
   it('JOOT_NO_SANDBOX=1, the kernel engine and keys from stdin run without it', () => {
