@@ -85,53 +85,52 @@ joot_exec_ro() {
     joot_prev=$joot_arg
   done
   # The files to allow: those the arguments name (with JOOT_RO_FILE_OPTS set, only the values
-  # of those options), and joot's package.json. Node 20 aborts when two flags name one path, so
-  # each is allowed by its real path (one readlink for all), and also as given when that is an
-  # absolute, already normal path (an image reached through a symlinked directory); every
-  # entry is then a normal absolute path, compared as a string. Node splits a value at commas:
-  # such a file is left out (the tool runs again outside when it needs it).
+  # of those options) and the configuration files (which need not exist: their absence must
+  # read as ENOENT). Node 20 aborts when two flags name one path, so each is passed as a
+  # normal absolute path (relative ones under $PWD; others are left out), compared as strings;
+  # a symlink also by its target (a readlink: the only subprocess, and only then). Left out
+  # too: a name with a comma (node splits values there) or named package.json (joot's own is
+  # allowed). The tool runs again outside the sandbox when it needs what was left out.
   joot_nl='
 '
-  joot_given=
-  joot_prev=
-  for joot_arg; do
-    if [ -n "${JOOT_RO_FILE_OPTS:-}" ]; then
-      joot_orig=$joot_arg
-      case " $JOOT_RO_FILE_OPTS " in
-      *" $joot_prev "*) ;;
-      *) case $joot_arg in --*=*) case " $JOOT_RO_FILE_OPTS " in *" ${joot_arg%%=*} "*) ;; *) joot_arg= ;; esac ;; *) joot_arg= ;; esac ;;
-      esac
-      joot_prev=$joot_orig
-    fi
-    case $joot_arg in --*=*) joot_arg=${joot_arg#*=} ;; esac
-    case $joot_arg in *,* | *"$joot_nl"* | '') continue ;; esac
-    [ -f "$joot_arg" ] && joot_given=$joot_given$joot_arg$joot_nl
-  done
-  joot_given=$joot_given$JOOT_ROOT/package.json
-  set -f
-  joot_ifs=$IFS
-  IFS=$joot_nl
-  # shellcheck disable=SC2086 # split at newlines only, globbing off
-  joot_real=$(readlink -f -- $joot_given) || joot_node "$joot_script" "$@"
   joot_seen=$joot_nl
-  for joot_arg in $joot_real $joot_given; do
-    case $joot_arg in
-    *,* | *//* | */./* | */../* | */. | */.. | */ | [!/]*) continue ;;
-    esac
-    case $joot_seen in *"$joot_nl$joot_arg$joot_nl"*) continue ;; esac
-    joot_seen=$joot_seen$joot_arg$joot_nl
-  done
-  IFS=$joot_ifs
-  set +f
-  # the configuration files, which need not exist (their absence must read as ENOENT)
+  joot_opt=
+  joot_i=0
   joot_home=${HOME:-}
   while [ "${joot_home%/}" != "$joot_home" ]; do joot_home=${joot_home%/}; done
-  for joot_arg in "${JOOT_CONFIG:-}" "$joot_home/.joot" /etc/joot.cfg; do
-    case $joot_arg in
-    /.joot | *,* | *//* | */./* | */../* | */. | */.. | [!/]*) continue ;;
-    esac
-    case $joot_seen in *"$joot_nl$joot_arg$joot_nl"*) continue ;; esac
-    joot_seen=$joot_seen$joot_arg$joot_nl
+  for joot_arg in "$@" "${JOOT_CONFIG:-}" "$joot_home/.joot" /etc/joot.cfg; do
+    joot_i=$((joot_i + 1))
+    if [ "$joot_i" -gt $# ]; then
+      joot_file=$joot_arg # a configuration file
+    else
+      if [ -n "${JOOT_RO_FILE_OPTS:-}" ]; then
+        joot_orig=$joot_arg
+        case " $JOOT_RO_FILE_OPTS " in
+        *" $joot_opt "*) ;;
+        *) case $joot_arg in --*=*) case " $JOOT_RO_FILE_OPTS " in *" ${joot_arg%%=*} "*) ;; *) joot_arg= ;; esac ;; *) joot_arg= ;; esac ;;
+        esac
+        joot_opt=$joot_orig
+      fi
+      case $joot_arg in --*=*) joot_arg=${joot_arg#*=} ;; esac
+      [ -n "$joot_arg" ] && [ -f "$joot_arg" ] || continue
+      joot_file=$joot_arg
+      if [ -L "$joot_arg" ]; then
+        joot_link=$(readlink -f -- "$joot_arg") && joot_file=$joot_file$joot_nl$joot_link
+      fi
+    fi
+    joot_ifs=$IFS
+    IFS=$joot_nl
+    set -f
+    for joot_arg in $joot_file; do
+      case $joot_arg in /*) ;; *) joot_arg=$PWD/$joot_arg ;; esac
+      case $joot_arg in
+      *,* | *//* | */./* | */../* | */. | */.. | */ | */package.json | [!/]* | /.joot) continue ;;
+      esac
+      case $joot_seen in *"$joot_nl$joot_arg$joot_nl"*) continue ;; esac
+      joot_seen=$joot_seen$joot_arg$joot_nl
+    done
+    IFS=$joot_ifs
+    set +f
   done
   joot_n=$#
   joot_ifs=$IFS
@@ -151,5 +150,5 @@ joot_exec_ro() {
     joot_n=$((joot_n - 1))
   done
   joot_node --experimental-permission --disable-warning=ExperimentalWarning --disable-warning=SecurityWarning \
-    --allow-child-process "--allow-fs-read=$JOOT_ROOT/dist/" "$@"
+    --allow-child-process "--allow-fs-read=$JOOT_ROOT/dist/" "--allow-fs-read=$JOOT_ROOT/package.json" "$@"
 }

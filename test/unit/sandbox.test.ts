@@ -119,7 +119,7 @@ describe("bin/launch.sh's sandbox flags", () => {
 
   it('allows reading the files the arguments name (each path once), its code and the configuration', () => {
     writeFileSync(cache, '');
-    const given = ['-v', '--format=raw', img, 'disk.img', `${dir}//disk.img`, '--opt=link.img', 'a,b.img', 'missing.img'];
+    const given = ['-v', '--format=raw', img, 'disk.img', `${dir}//disk.img`, '--opt=link.img', 'a,b.img', 'missing.img', '--', img];
     const args = nodeArgs(given, { JOOT_CONFIG: '/etc/my-joot.cfg', HOME: '/nonexistent-home/' });
     const root = `${dir}/root/bin/..`;
     expect(args).toEqual([
@@ -129,8 +129,9 @@ describe("bin/launch.sh's sandbox flags", () => {
       '--disable-warning=SecurityWarning',
       '--allow-child-process',
       `--allow-fs-read=${root}/dist/`,
-      `--allow-fs-read=${img}`, // also disk.img, ${dir}//disk.img and link.img: node aborts on a repeat
-      `--allow-fs-read=${dir}/root/package.json`,
+      `--allow-fs-read=${root}/package.json`,
+      `--allow-fs-read=${img}`, // also disk.img, ${dir}//disk.img and link.img's target: node aborts on a repeat
+      `--allow-fs-read=${dir}/link.img`,
       '--allow-fs-read=/etc/my-joot.cfg',
       '--allow-fs-read=/nonexistent-home/.joot',
       '--allow-fs-read=/etc/joot.cfg',
