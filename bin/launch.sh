@@ -149,6 +149,12 @@ joot_exec_ro() {
     set -- "$@" "$joot_arg"
     joot_n=$((joot_n - 1))
   done
+  # joot's code: dist/, and node_modules for what loads at run time (sql.js's wasm), also where
+  # a checkout links node_modules elsewhere (a readlink, then)
+  if [ -L "$JOOT_ROOT/node_modules" ] && joot_arg=$(readlink -f -- "$JOOT_ROOT/node_modules"); then
+    case $joot_arg in *,*) ;; /*) set -- "--allow-fs-read=$joot_arg/" "$@" ;; esac
+  fi
   joot_node --experimental-permission --disable-warning=ExperimentalWarning --disable-warning=SecurityWarning \
-    --allow-child-process "--allow-fs-read=$JOOT_ROOT/dist/" "--allow-fs-read=$JOOT_ROOT/package.json" "$@"
+    --allow-child-process "--allow-fs-read=$JOOT_ROOT/dist/" "--allow-fs-read=$JOOT_ROOT/package.json" \
+    "--allow-fs-read=$JOOT_ROOT/node_modules/" "$@"
 }

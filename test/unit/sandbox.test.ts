@@ -130,6 +130,7 @@ describe("bin/launch.sh's sandbox flags", () => {
       '--allow-child-process',
       `--allow-fs-read=${root}/dist/`,
       `--allow-fs-read=${root}/package.json`,
+      `--allow-fs-read=${root}/node_modules/`,
       `--allow-fs-read=${img}`, // also disk.img, ${dir}//disk.img and link.img's target: node aborts on a repeat
       `--allow-fs-read=${dir}/link.img`,
       '--allow-fs-read=/etc/my-joot.cfg',
