@@ -11,9 +11,12 @@ const vm = require('node:vm');
 const { createRequire } = require('node:module');
 
 const code = path.join(__dirname, 'CODE');
-// V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them)
+// V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them).
+// The permission model's flags (bin/launch.sh's sandbox: the files it may read) are node's, not
+// V8's: left out, so the sandboxed runs share the cache of the first run, which writes it.
+const v8Flags = process.execArgv.filter((a) => !/^--(experimental-permission|allow-[a-z-]+|disable-warning)(=|$)/.test(a));
 let flags = 0x811c9dc5;
-for (const c of process.execArgv.join(' ')) flags = Math.imul(flags ^ c.charCodeAt(0), 0x01000193) >>> 0;
+for (const c of v8Flags.join(' ')) flags = Math.imul(flags ^ c.charCodeAt(0), 0x01000193) >>> 0;
 const cacheFile = path.join(__dirname, `CODE.BUILD.${flags.toString(16)}.cache`);
 let cached;
 try {
@@ -26,7 +29,9 @@ const script = new vm.Script(
   `(function (exports, require, module, __filename, __dirname, __jootImport) {${fs.readFileSync(code, 'latin1')}\n})`,
   { filename: code, cachedData: cached },
 );
-if (cached === undefined || script.cachedDataRejected) {
+// a sandboxed run may write nothing: it compiles, as where the directory is not writable
+const mayWrite = process.permission === undefined || process.permission.has('fs.write', cacheFile);
+if ((cached === undefined || script.cachedDataRejected) && mayWrite) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {

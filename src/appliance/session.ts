@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CleanupStack, trackLive, untrackLive } from './cleanup.js';
 import { JootError } from '../core/errors.js';
+import { leaveSandbox } from '../core/sandbox.js';
 import { startupMark } from '../core/startup-trace.js';
 import type { Probe } from './filesystems.js';
 import { parseBtrfsvol } from './names.js';
@@ -178,6 +179,7 @@ export class Session implements AsyncDisposable {
    */
   private async kernelFallback(device: string, vfstype: string, why: JootError): Promise<FileSystemReader> {
     if (this.options.kernelMounts === 'never' || process.geteuid?.() !== 0) throw why;
+    leaveSandbox(`${why.message}: a kernel mount`); // before the warning: the second run says it
     warn(`${why.message}: mounting it read-only through the kernel instead`);
     await this.openWorkspace();
     const ws = this.ws;

@@ -15,6 +15,7 @@ export type JootErrorCode =
   | 'EEXIST' // the name is taken (a mapper name, a file)
   | 'EKEY' // no key slot accepts the passphrase
   | 'EINTR' // interrupted by the user
+  | 'ESANDBOX' // needs to run outside the read-only tools' sandbox (core/sandbox.ts)
   | 'EIO'; // reading or writing failed
 
 /** What is known about a failure besides its one-line message. */
@@ -97,6 +98,18 @@ export function isMissingProgram(e: unknown): boolean {
 
 /** A one-line message for any thrown value: what the CLIs print. */
 export function oneLine(e: unknown): string {
+  const denied = accessDenied(e);
+  if (denied) return denied;
   const msg = e instanceof Error ? e.message : String(e);
   return msg.replace(/\s*\n\s*/g, '; ').trim();
+}
+
+/** Node's ERR_ACCESS_DENIED (the sandbox refused it: core/sandbox.ts), as a line naming the path. */
+function accessDenied(e: unknown, depth = 0): string | undefined {
+  const x = e as { code?: unknown; resource?: unknown; permission?: unknown; cause?: unknown } | null;
+  if (typeof x !== 'object' || x === null || depth > 8) return undefined;
+  // wrapped (`cannot open …`, with the denial as its cause): the denial is the news
+  if (x.code !== 'ERR_ACCESS_DENIED') return accessDenied(x.cause, depth + 1);
+  const what = typeof x.resource === 'string' && x.resource !== '' ? x.resource : String(x.permission ?? 'this');
+  return `${what}: access refused by joot's sandbox (Node's permission model; JOOT_NO_SANDBOX=1 turns it off)`;
 }

@@ -5,8 +5,10 @@
 // delete, create, an enter that joins a ready joot) use only spawnProcess (node's spawn).
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { constants } from 'node:os';
 import type { Options as ExecaOptions, ResultPromise } from 'execa';
 import { JootError, type ErrorFacts } from './errors.js';
+import { leaveSandbox } from './sandbox.js';
 
 let execaModule: Promise<typeof import('execa')> | undefined;
 function loadExeca(): Promise<typeof import('execa')> {
@@ -101,6 +103,7 @@ export type Runner = (cmd: string, args: readonly string[], opts?: RunOptions) =
 /** Run a command to completion. Never uses a shell: arguments are passed as data. */
 export const run: Runner = async (cmd, args, opts = {}) => {
   const command = quoteForTrace(cmd, args);
+  leaveSandbox(`running ${cmd}`);
   const argv = [cmd, ...args];
   trace(command);
   const { execa } = await loadExeca();
@@ -163,6 +166,7 @@ let childProcess: typeof import('node:child_process') | undefined;
  * the caller handles 'error' (a program that cannot start) and the exit.
  */
 export function spawnProcess(cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+  leaveSandbox(`running ${cmd}`);
   trace(opts.traceAs ?? quoteForTrace(cmd, args));
   childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   return childProcess.spawn(cmd, [...args], { env: envFor(opts), cwd: opts.cwd, stdio: opts.stdio, detached: opts.detached });
@@ -182,6 +186,7 @@ export async function startCommand<O extends StartOptions>(
   opts: O,
 ): Promise<{ child: ResultPromise<O> }> {
   const { env, locale, extendEnv, traceAs, ...rest } = opts;
+  leaveSandbox(`running ${args[0] === '--pdeathsig' ? (args[3] ?? cmd) : cmd}`);
   trace(traceAs ?? quoteForTrace(cmd, args));
   const { execa } = await loadExeca();
   const child = execa(cmd, [...args], {
@@ -190,6 +195,43 @@ export async function startCommand<O extends StartOptions>(
     extendEnv: false,
   }) as unknown as ResultPromise<O>;
   return { child };
+}
+
+// node's flags of the permission model (bin/launch.sh), which running again leaves out
+const SANDBOX_FLAG = /^--(experimental-permission|allow-fs-read|allow-fs-write|allow-child-process|allow-worker)(=|$)/;
+
+/**
+ * Run this very tool once more, without the sandbox (core/sandbox.ts): same node, same other
+ * flags, same arguments, the terminal inherited; resolves to the exit status to pass on. The
+ * one spawn allowed inside the sandbox (bin/launch.sh gives --allow-child-process for it).
+ */
+export function runAgainWithoutSandbox(): Promise<number> {
+  const argv = [...process.execArgv.filter((a) => !SANDBOX_FLAG.test(a)), ...process.argv.slice(1)];
+  trace(quoteForTrace(process.execPath, argv));
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  const cp = childProcess;
+  // through setpriv, as the helpers: a SIGKILL of this process still stops (and cleans up) the
+  // second run; straight when setpriv is missing
+  const start = (viaSetpriv: boolean): Promise<number> => {
+    const child = viaSetpriv
+      ? cp.spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, ...argv], { stdio: 'inherit' })
+      : cp.spawn(process.execPath, argv, { stdio: 'inherit' });
+    // a terminal's ^C reaches both processes; a signal sent to this one alone is passed on
+    const pass = (sig: NodeJS.Signals): void => void child.kill(sig);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, pass);
+    return new Promise((resolve) => {
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, pass);
+        if (viaSetpriv && e.code === 'ENOENT') resolve(start(false));
+        else {
+          process.stderr.write(`joot: cannot run again without the sandbox: ${e.message}\n`);
+          resolve(1);
+        }
+      });
+      child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
+    });
+  };
+  return start(true);
 }
 
 export interface HelperOptions {

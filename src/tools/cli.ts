@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { oneLine } from '../core/errors.js';
+import { runAgainWithoutSandbox, trace } from '../core/run.js';
+import { isLeaveSandbox, sandboxCommitted, sandboxed } from '../core/sandbox.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
 import { escapeControls } from '../core/escape.js';
 import { flush } from '../core/output.js';
@@ -62,6 +64,11 @@ export function printError(tool: string, message: string): void {
   }
 }
 
+/** -v: say that this run is in the sandbox (bin/launch.sh, core/sandbox.ts). */
+export function traceSandbox(): void {
+  if (sandboxed()) trace("in joot's sandbox: reads only its own code, the configuration and the files named on the command line");
+}
+
 /** The exit status for an error that reached the top. */
 export function exitCodeFor(e: unknown): number {
   return e instanceof UsageError ? 2 : 1;
@@ -86,8 +93,13 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
   try {
     code = await main(process.argv.slice(2));
   } catch (e) {
-    printError(tool, oneLine(e));
-    code = exitCodeFor(e);
+    if (isLeaveSandbox(e) && sandboxCommitted() === undefined) {
+      trace(`${oneLine(e)}: running ${tool} again without the sandbox`);
+      code = await runAgainWithoutSandbox();
+    } else {
+      printError(tool, oneLine(e));
+      code = exitCodeFor(e);
+    }
   }
   // Interrupted (SIGINT/SIGTERM/SIGHUP): the session's signal handler is releasing the disks and
   // exits 128+N when done; what failed meanwhile (commands on a closing session) must not win.

@@ -6,6 +6,7 @@
 // before anything opens it; chains are at most 16 deep and never loop.
 import { lstat, realpath } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
+import { leaveSandboxToRead } from '../../core/sandbox.js';
 import { FileSource, type ByteSource } from '../source.js';
 import { CachedSource, DEFAULT_CACHE_BYTES } from './cache.js';
 import { detectFormat, notARawDisk, PROBE_BYTES } from './formats.js';
@@ -39,7 +40,10 @@ interface Walk {
 /** Open `path` read-only as a disk image. Errors are one-line JootErrors naming the image. */
 export async function openImage(path: string, opts: OpenImageOptions = {}): Promise<OpenedImage> {
   const name = opts.name ?? path;
+  // named by the user, who trusts it: in the sandbox, a reason to run again outside, not to refuse
+  leaveSandboxToRead(path, name);
   const real = await checkTop(path, name);
+  leaveSandboxToRead(real, name);
   const walk: Walk = { top: name, opts, seen: new Set() };
   const { source, format, blockSize } = await openLayer(walk, name, real, opts.format, 0);
   if (format === 'raw') return Object.assign(source, { format }); // the page cache is the cache

@@ -12,6 +12,7 @@ import { lstat, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { JootError } from '../../core/errors.js';
+import { leaveSandboxToRead } from '../../core/sandbox.js';
 
 export interface BackingAllowance {
   /** directories whose files may be named (rule c) */
@@ -79,12 +80,17 @@ export async function checkNamedPath(r: NamedRef, allow: BackingAllowance = {}):
     throw refuse(r, 'which is not a plain file name (refused)');
   }
   const abs = isAbsolute(name) ? name : join(dirname(r.imagePath), name);
+  // Inside the sandbox this rule cannot even look at a file the command line did not name:
+  // it runs again outside, where it decides (and may still refuse).
+  const what = `${r.field} ${name} of ${r.imageGiven}`;
+  leaveSandboxToRead(abs, what);
   let real: string;
   try {
     real = await realpath(abs);
   } catch {
     throw new JootError('ENOENT', `${r.imageGiven}: ${r.field} names ${name}, which does not exist`);
   }
+  leaveSandboxToRead(real, what);
   const st = await lstat(real);
   const kind = kindOf(st);
   if (kind && (st.isFIFO() || st.isSocket() || st.isDirectory() || !allow.allowUnsafeBacking)) {

@@ -9,6 +9,7 @@ import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { JootError } from '../../core/errors.js';
+import { leaveSandbox } from '../../core/sandbox.js';
 import { sleep, spawnHelper } from '../../core/run.js';
 import type { ByteSource } from '../source.js';
 import { NbdClient } from './nbd-client.js';
@@ -132,6 +133,7 @@ class ExportSource implements ByteSource {
  * messages say.
  */
 export async function openQemuExport(chain: readonly ExportLayer[], name: string): Promise<ByteSource> {
+  leaveSandbox(`${name}: qemu-storage-daemon`); // a helper process and a socket directory
   const dir = await privateSocketDir();
   track(dir);
   const sock = join(dir, 'nbd.sock');

@@ -101,6 +101,8 @@ export function withOut(ctx: Ctx, out: Writer): Ctx {
 export interface ScriptOptions {
   /** -x: echo each command to stderr before running it. */
   trace?: (line: string) => void;
+  /** called before each command runs */
+  before?: (inv: Invocation) => void;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function runScript(ctx: Ctx, lines: readonly string[][], opts: Scri
   const prepared = lines.map((l) => prepare(ctx, l));
   for (const inv of prepared) {
     if (ctx.out.closed) return;
+    opts.before?.(inv);
     opts.trace?.(quoteForTrace(inv.name, inv.words));
     await execute(ctx, inv);
   }

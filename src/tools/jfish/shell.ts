@@ -8,14 +8,16 @@ import { Session } from '../../appliance/session.js';
 import { oneLine } from '../../core/errors.js';
 import { interruptedBy } from '../../appliance/cleanup.js';
 import { isVerbose, setVerbose, trace as traceVerbose } from '../../core/run.js';
-import { printError, UsageError, versionLine } from '../cli.js';
+import { commitSandbox, isLeaveSandbox, leaveSandbox, sandboxCommitted, sandboxed } from '../../core/sandbox.js';
+import { sandboxMisfit } from './sandbox-fit.js';
+import { printError, UsageError, versionLine, traceSandbox } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
 import { StreamWriter } from '../../core/output.js';
 import { prescan, type ScannedArgv } from './argv.js';
 import { ExitRequest } from './control.js';
-import { makeCtx, runScript } from './dispatch.js';
+import { CommandError, makeCtx, runScript, type Invocation } from './dispatch.js';
 import { CHILD_ENV } from './listen-env.js';
 import { errorText, runLines, scriptLines, systemShell, type LineRunner } from './script.js';
 import { Sessions, startup } from './startup.js';
@@ -125,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (flags.verbose) setVerbose(true);
+  traceSandbox();
   // the server's code (sockets) loads only for --listen
   const server = scanned.listen ? await import('./server.js') : undefined;
   const listenChild = server !== undefined && process.env[CHILD_ENV] === '1';
@@ -156,6 +159,19 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   const interactive = !listenChild && script === undefined && scanned.commands.length === 0 && process.stdin.isTTY === true;
+  if (sandboxed()) {
+    // before stdin is read or anything opened: running again replays nothing
+    const misfit = scanned.drives.some((d) => d.prepared)
+      ? 'a prepared disk (-N)'
+      : sandboxMisfit(table, {
+          readonly,
+          listen: scanned.listen,
+          interactive,
+          scriptFile: script !== undefined || (!interactive && scanned.commands.length === 0),
+          commands: scanned.commands,
+        });
+    if (misfit !== undefined) leaveSandbox(`jfish: ${misfit}`);
+  }
   if (!listenChild && script === undefined && scanned.commands.length === 0 && !interactive) {
     script = await readStdin();
   }
@@ -171,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   /** -N images made by this run, removed again if laying them out fails */
   const created: string[] = [];
+  let leave: unknown;
   try {
     const allowed = backingOptions(config, scanned.backingDirs);
     // read-only work (--ro, read_only = yes, a script of read-only commands) reads in-process
@@ -223,11 +240,14 @@ export async function main(argv: string[]): Promise<number> {
     } else if (script !== undefined) {
       await runLines(runner, scriptLines(script, runner), { stopOnError: true });
     } else {
-      await runScript(ctx, scanned.commands, { trace });
+      await runScript(ctx, scanned.commands, { trace, before: commitUnlessSetup });
       startupMark('commands run');
     }
   } catch (e) {
-    if (!(e instanceof ExitRequest)) {
+    // before the first command: the run starts again outside the sandbox (runCli), once closed
+    const inner = e instanceof CommandError ? e.cause : e;
+    if (isLeaveSandbox(inner) && sandboxCommitted() === undefined) leave = inner;
+    else if (!(e instanceof ExitRequest)) {
       if (listenChild) server!.tellParent(errorText(e));
       report(errorText(e));
       code = 1;
@@ -243,6 +263,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   startupMark('session closed');
+  if (leave !== undefined) throw leave;
   return code;
 }
 
@@ -259,6 +280,14 @@ function readOnlyWork(
   if (scanned.drives.some((d) => d.prepared)) return { readOnly: false, otherwise: '-N lays out a new disk' };
   const e = effect();
   return e.readsOnly ? { readOnly: e.why } : { readOnly: false, otherwise: e.why };
+}
+
+/** Commands that write nothing (launching, mounting): jfish may still run again without the sandbox after them. */
+const SETUP_COMMANDS: ReadonlySet<string> = new Set(['run', 'mount', 'mount-ro', 'mount-options', 'mount-vfs']);
+
+/** Before a command that may write output: from here on, jfish cannot simply start again. */
+function commitUnlessSetup(inv: Invocation): void {
+  if (!SETUP_COMMANDS.has(inv.command.name)) commitSandbox(`jfish ran ${inv.command.name}`);
 }
 
 async function readStdin(): Promise<string> {

@@ -6,7 +6,7 @@ import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { inspect } from '../../inspect/index.js';
 import { toXml } from '../../inspect/xml.js';
-import { runCli, UsageError, answeredHelpOrVersion } from '../cli.js';
+import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
 import { parseArgs, usage } from './args.js';
 import { jsonText } from '../../core/escape.js';
 import { StreamWriter } from '../../core/output.js';
@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.verbose) setVerbose(true);
+  traceSandbox();
   const config = loadConfig();
   const engine = engineOptions(config, args, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before an image is opened

@@ -1,5 +1,6 @@
 // jwinreg: virt-win-reg's job, host-side. Reads a key or value from a Windows guest's registry,
 // exports a key as .reg, or merges .reg files into the hives offline.
+import { leaveSandbox } from '../../core/sandbox.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { exportRegText, regFileBytes } from '../../hive/index.js';
 import { escapeControls } from '../../core/escape.js';
-import { runCli, answeredHelpOrVersion } from '../cli.js';
+import { runCli, answeredHelpOrVersion, traceSandbox } from '../cli.js';
 import { StreamWriter } from '../../core/output.js';
 import { parseArgs, usage } from './args.js';
 import { HiveFiles, theWindowsRoot } from './guest.js';
@@ -22,8 +23,10 @@ const TOOL = 'jwinreg';
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args.mode === 'merge') leaveSandbox('jwinreg --merge'); // bin/jwinreg starts it outside: a safeguard
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.verbose) setVerbose(true);
+  traceSandbox();
   const config = loadConfig();
   // reading needs no root: the userspace engine by default (see engine-options.ts)
   const engine = args.mode === 'merge' ? { engine: 'kernel' as const } : engineOptions(config, { keys: [], keysFromStdin: false }, true);
