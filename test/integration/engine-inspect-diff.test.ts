@@ -8,31 +8,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { fixture, type FixtureName } from '../fixtures/index.js';
+import { fixture } from '../fixtures/index.js';
+import { INSPECTION_FIXTURES } from './inspection-fixtures.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jinspect = join(repo, 'bin', 'jinspect');
 const ok = existsSync(join(repo, 'dist/bundle')) && process.getuid?.() === 0;
 
-const FIXTURES: FixtureName[] = [
-  'sample.raw',
-  'debian-gpt.qcow2',
-  'debian-lvm.raw',
-  'debian-btrfs.raw',
-  'debian-usr.raw',
-  'ubuntu.raw',
-  'fedora.raw',
-  'rhel.raw',
-  'rhel7.raw',
-  'arch.raw',
-  'alpine.raw',
-  'neon.raw',
-  'multiboot.raw',
-  'hostile-inspect.raw',
-  'windows.raw',
-  'win10.raw',
-  'win11.raw',
-];
+const FIXTURES = INSPECTION_FIXTURES;
 
 /** Filesystem types the userspace engine reads itself: for these no kernel mount may be needed. */
 const READ_IN_PROCESS = /does not read (ext[234]|xfs|btrfs|vfat|exfat|ntfs) filesystems/;

@@ -15,31 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type FixtureName } from '../fixtures/index.js';
+import { INSPECTION_FIXTURES } from './inspection-fixtures.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = (tool: string) => join(repo, 'bin', tool);
 const ok = existsSync(join(repo, 'dist/bundle')) && process.getuid?.() === 0;
 
-const INSPECTED: FixtureName[] = [
-  'sample.raw',
-  'debian-gpt.qcow2',
-  'debian-lvm.raw',
-  'debian-btrfs.raw',
-  'debian-usr.raw',
-  'ubuntu.raw',
-  'fedora.raw',
-  'rhel.raw',
-  'rhel7.raw',
-  'arch.raw',
-  'alpine.raw',
-  'neon.raw',
-  'multiboot.raw',
-  'hostile-inspect.raw',
-  'windows.raw',
-  'win10.raw',
-  'win11.raw',
-];
+const INSPECTED = INSPECTION_FIXTURES;
 
 /** [fixture, jfish's -m (DEVICE:/[:OPTIONS])] per filesystem family: each holds Debian's /etc */
 const FILESYSTEMS: [FixtureName, string][] = [

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { crc32c } from '../../src/disk/crc32.js';
 import { decompress } from '../../src/disk/fs/btrfs/decompress.js';
-import { lzo1xDecompress } from '../../src/disk/fs/btrfs/lzo.js';
+import { lzo1xDecompress } from '../../src/disk/fs/lzo1x.js';
 import { openFilesystem } from '../../src/disk/fs/index.js';
 import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
 import { S_IFDIR, S_IFMT, S_IFREG } from '../../src/disk/fs/types.js';
