@@ -21,6 +21,8 @@ const HOST_COMMANDS: ReadonlySet<string> = new Set([
   'upload',
   'tar-in',
   'edit',
+  // file(1) names the type: a host program
+  'file',
 ]);
 
 export interface RunShape {
