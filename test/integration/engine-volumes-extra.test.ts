@@ -4,7 +4,6 @@
 // multi-zone RAID0 and RAID6 layouts of md-extra.img. The kernel engine (root) reads these in
 // userspace too on a host without md or device-mapper and mounts through a read-only loop device:
 // it must answer as the userspace engine does, and leave nothing behind.
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { inspect } from '../../src/inspect/index.js';
 import { fixture, fixtures } from '../fixtures/index.js';
 import { DETACHED_PASS, makeDetached, removeTmps } from '../unit/luks-tools.js';
 import { makeMdGuestRoot, mdUuidsByName } from '../unit/md-tools.js';
+import { deviceSha256 } from './device-digest.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const ENGINES = ['userspace', 'kernel'] as const;
@@ -24,17 +24,6 @@ afterAll(() => {
   removeTmps();
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
-
-async function sha256(s: Session, dev: string): Promise<string> {
-  const src = await s.openDevice(dev);
-  try {
-    const h = createHash('sha256');
-    for (let off = 0; off < src.size; off += 1 << 22) h.update(await src.read(off, Math.min(1 << 22, src.size - off)));
-    return h.digest('hex');
-  } finally {
-    await src.close();
-  }
-}
 
 describe.skipIf(process.getuid?.() !== 0)('volumes on both engines', () => {
   it('a LUKS volume with a detached header: the same answers, and the kernel engine mounts the ext4 inside', async () => {
@@ -50,7 +39,11 @@ describe.skipIf(process.getuid?.() !== 0)('volumes on both engines', () => {
       s.addDrive(m.dev, { readonly: true });
       await s.launch();
       const dm = `/dev/mapper/luks-${m.uuid}`;
-      said[engine] = { dm: s.listDmDevices(), fs: s.filesystems().map((f) => [f.name, f.type, f.label ?? '']), sum: await sha256(s, dm) };
+      said[engine] = {
+        dm: s.listDmDevices(),
+        fs: s.filesystems().map((f) => [f.name, f.type, f.label ?? '']),
+        sum: await deviceSha256(s, dm),
+      };
       await s.mount(dm, '/');
       expect((await s.readFile('/hello.txt')).toString(), engine).toBe('hello from a detached header\n');
     }
@@ -94,7 +87,7 @@ describe.skipIf(process.getuid?.() !== 0)('volumes on both engines', () => {
       s.addDrive(img, { readonly: true });
       await s.launch();
       const md = s.listMdDevices();
-      said[engine] = { md, sums: Object.fromEntries(await Promise.all(md.map(async (d) => [d, await sha256(s, d)]))) };
+      said[engine] = { md, sums: Object.fromEntries(await Promise.all(md.map(async (d) => [d, await deviceSha256(s, d)]))) };
     }
     expect(said.kernel).toEqual(said.userspace);
     expect((said.userspace as { md: string[] }).md.length).toBe(6);

@@ -4,7 +4,6 @@
 // the arrays and their md-detail, the LUKS volumes opened with --key / luks-open, the LVs on
 // them, the filesystems, and the bytes of every array, LV and opened volume (sha256). Through
 // the library and through jfish, as root and as nobody.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/index.js';
 import { parseKeySpec } from '../../src/disk/keys.js';
 import { fixture, type FixtureName } from '../fixtures/index.js';
+import { deviceSha256 } from './device-digest.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,17 +35,6 @@ async function facts(name: string): Promise<Facts> {
   return JSON.parse(readFileSync(join(dirname(await fixture('md-a.img')), `${name}.facts.json`), 'utf8')) as Facts;
 }
 
-async function sha256(s: Session, dev: string): Promise<string> {
-  const src = await s.openDevice(dev);
-  try {
-    const h = createHash('sha256');
-    for (let off = 0; off < src.size; off += 1 << 22) h.update(await src.read(off, Math.min(1 << 22, src.size - off)));
-    return h.digest('hex');
-  } finally {
-    await src.close();
-  }
-}
-
 async function open(images: string[], keys: string[] = []): Promise<Session> {
   const s = new Session({ engine: 'userspace', keys: keys.map(parseKeySpec) });
   for (const i of images) s.addDrive(await fixture(i as FixtureName), { readonly: true });
@@ -64,7 +53,8 @@ async function said(s: Session, f: Facts): Promise<Facts> {
   };
   if (f['md-detail']) out['md-detail'] = Object.fromEntries(s.listMdDevices().map((m) => [m, s.mdDetail(m)]));
   const sums = f['checksum-device'];
-  if (sums) out['checksum-device'] = Object.fromEntries(await Promise.all(Object.keys(sums).map(async (d) => [d, await sha256(s, d)])));
+  if (sums)
+    out['checksum-device'] = Object.fromEntries(await Promise.all(Object.keys(sums).map(async (d) => [d, await deviceSha256(s, d)])));
   return out;
 }
 
