@@ -78,7 +78,7 @@ for (const [tool, entry] of Object.entries(cached)) {
   // callback with cached data. The loader passes its own import as __jootImport, for node's
   // modules and the vendored packages, the only dynamic imports left in the file.
   const text = readFileSync(`${out}/${code}`, 'latin1').replace(
-    /\bimport\(("(?:node:[a-z_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
+    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
     '__jootImport($1)',
   );
   if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);

@@ -4,6 +4,7 @@
 // what a SIGKILLed one left.
 import { oneLine } from '../core/errors.js';
 import { trace } from '../core/run.js';
+import { writeStderr } from '../core/stdio.js';
 import type { Resource, SessionRecord } from './registry.js';
 
 interface Entry {
@@ -116,7 +117,7 @@ async function onSignal(sig: NodeJS.Signals): Promise<void> {
   if (exiting) return;
   exiting = sig;
   const code = signalExitCode(sig);
-  process.stderr.write(`joot: ${sig}, releasing disks\n`);
+  writeStderr(`joot: ${sig}, releasing disks\n`);
   await Promise.allSettled([...live].map((d) => d[Symbol.asyncDispose]()));
   process.exit(code);
 }

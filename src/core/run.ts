@@ -9,6 +9,7 @@ import { constants } from 'node:os';
 import type { Options as ExecaOptions, ResultPromise } from 'execa';
 import { JootError, type ErrorFacts } from './errors.js';
 import { leaveSandbox } from './sandbox.js';
+import { writeStderr } from './stdio.js';
 
 let execaModule: Promise<typeof import('execa')> | undefined;
 function loadExeca(): Promise<typeof import('execa')> {
@@ -25,11 +26,11 @@ export function isVerbose(): boolean {
   return verbose;
 }
 export function trace(line: string): void {
-  if (verbose) process.stderr.write(`joot: ${line}\n`);
+  if (verbose) writeStderr(`joot: ${line}\n`);
 }
 /** One line the user should see even without -v (something in the guest was skipped). */
 export function warn(line: string): void {
-  process.stderr.write(`joot: warning: ${line}\n`);
+  writeStderr(`joot: warning: ${line}\n`);
 }
 
 export interface RunOptions {
@@ -200,38 +201,51 @@ export async function startCommand<O extends StartOptions>(
 // node's flags of the permission model (bin/launch.sh), which running again leaves out
 const SANDBOX_FLAG = /^--(experimental-permission|allow-fs-read|allow-fs-write|allow-child-process|allow-worker)(=|$)/;
 
+/** As bin/launch.sh decides it: root, not yet in a private namespace, not opted out. */
+function privateNamespaceWanted(): boolean {
+  return !process.env.JOOT_IN_NS && process.env.JOOT_NO_UNSHARE !== '1' && process.getuid?.() === 0;
+}
+
 /**
  * Run this very tool once more, without the sandbox (core/sandbox.ts): same node, same other
  * flags, same arguments, the terminal inherited; resolves to the exit status to pass on. The
  * one spawn allowed inside the sandbox (bin/launch.sh gives --allow-child-process for it).
  */
 export function runAgainWithoutSandbox(): Promise<number> {
-  const argv = [...process.execArgv.filter((a) => !SANDBOX_FLAG.test(a)), ...process.argv.slice(1)];
-  trace(quoteForTrace(process.execPath, argv));
+  const argv = [process.execPath, ...process.execArgv.filter((a) => !SANDBOX_FLAG.test(a)), ...process.argv.slice(1)];
   childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const cp = childProcess;
-  // through setpriv, as the helpers: a SIGKILL of this process still stops (and cleans up) the
-  // second run; straight when setpriv is missing
-  const start = (viaSetpriv: boolean): Promise<number> => {
-    const child = viaSetpriv
-      ? cp.spawn('setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, ...argv], { stdio: 'inherit' })
-      : cp.spawn(process.execPath, argv, { stdio: 'inherit' });
+  // Through setpriv, as the helpers: a SIGKILL of this process still stops (and cleans up) the
+  // second run. The sandboxed run mounts nothing, so bin/launch.sh saves it the private mount
+  // namespace (~8 ms); the run again may mount (the kernel engine): it gets one as launch.sh
+  // would give it. unshare and setpriv exec in place (one process); where one is missing (both
+  // come with util-linux) the try without them follows: the sandbox may not search PATH.
+  const unshare = ['unshare', '--mount', '--propagation', 'private', '--'];
+  const setpriv = ['setpriv', '--pdeathsig', 'TERM', '--'];
+  const tries = privateNamespaceWanted() ? [[...unshare, ...setpriv], setpriv, []] : [setpriv, []];
+  const start = (n: number): Promise<number> => {
+    const cmd = [...tries[n]!, ...argv];
+    trace(quoteForTrace(cmd[0]!, cmd.slice(1)));
+    const child = cp.spawn(cmd[0]!, cmd.slice(1), {
+      stdio: 'inherit',
+      env: tries[n]![0] === 'unshare' ? { ...process.env, JOOT_IN_NS: '1' } : process.env,
+    });
     // a terminal's ^C reaches both processes; a signal sent to this one alone is passed on
     const pass = (sig: NodeJS.Signals): void => void child.kill(sig);
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, pass);
     return new Promise((resolve) => {
       child.on('error', (e: NodeJS.ErrnoException) => {
         for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, pass);
-        if (viaSetpriv && e.code === 'ENOENT') resolve(start(false));
+        if (e.code === 'ENOENT' && n + 1 < tries.length) resolve(start(n + 1));
         else {
-          process.stderr.write(`joot: cannot run again without the sandbox: ${e.message}\n`);
+          writeStderr(`joot: cannot run again without the sandbox: ${e.message}\n`);
           resolve(1);
         }
       });
       child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0)));
     });
   };
-  return start(true);
+  return start(0);
 }
 
 export interface HelperOptions {

@@ -43,8 +43,13 @@ export function libraryContext(session: Session, out = new BufferWriter()): OpCo
     out,
     readonly: false,
     warn: (m) => process.stderr.write(`joot: ${m}\n`),
-    stdin: process.stdin,
-    stderr: process.stderr,
+    // getters: node makes these streams on first touch, and most calls never need them
+    get stdin() {
+      return process.stdin;
+    },
+    get stderr() {
+      return process.stderr;
+    },
   };
 }
 

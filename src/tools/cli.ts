@@ -9,7 +9,7 @@ import { runAgainWithoutSandbox, trace } from '../core/run.js';
 import { isLeaveSandbox, sandboxCommitted, sandboxed } from '../core/sandbox.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
 import { escapeControls } from '../core/escape.js';
-import { flush } from '../core/output.js';
+import { flushStdio, watchStdio, writeStderr } from '../core/stdio.js';
 import { startupMark } from '../core/startup-trace.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
@@ -57,11 +57,7 @@ export function answeredHelpOrVersion(tool: string, usage: string, args: { help?
  * and paths, so control characters are escaped, to a terminal or not: an error is for people.
  */
 export function printError(tool: string, message: string): void {
-  try {
-    process.stderr.write(`${tool}: ${escapeControls(message)}\n`);
-  } catch {
-    // stderr is gone: nothing left to tell
-  }
+  writeStderr(`${tool}: ${escapeControls(message)}\n`);
 }
 
 /** -v: say that this run is in the sandbox (bin/launch.sh, core/sandbox.ts). */
@@ -85,9 +81,12 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
   };
   process.on('uncaughtException', die);
   process.on('unhandledRejection', die);
-  process.stderr.on('error', () => {}); // a closed stderr is not worth crashing over
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') die(e); // a reader that went away is not an error
+  // the streams are made only if something needs them (core/stdio.ts); then they get these
+  watchStdio((name, stream) => {
+    // a closed stderr is not worth crashing over; a stdout reader that went away is not an error
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (name === 'stdout' && e.code !== 'EPIPE') die(e);
+    });
   });
   let code: number;
   try {
@@ -106,7 +105,7 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
   const sig = interruptedBy();
   if (sig) code = signalExitCode(sig);
   process.exitCode = code;
-  await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  await flushStdio();
   startupMark('exit');
   process.exit(code);
 }

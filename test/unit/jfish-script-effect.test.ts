@@ -12,20 +12,21 @@ describe('scriptEffect', () => {
     expect(commands(['run'], ['mount', '/dev/sda1', '/'], ['cat', '/etc/hostname'], ['ll', '/'])).toEqual({
       readsOnly: true,
       why: 'every command of the script only reads',
+      transfers: false,
     });
-    expect(commands()).toEqual({ readsOnly: true, why: 'every command of the script only reads' });
+    expect(commands()).toEqual({ readsOnly: true, why: 'every command of the script only reads', transfers: false });
     // guestfish spellings, aliases
     expect(commands(['launch'], ['list_filesystems'], ['inspect-os']).readsOnly).toBe(true);
   });
 
   it('one writer, anywhere, and the run writes', () => {
-    expect(commands(['run'], ['cat', '/f'], ['write', '/f', 'x'])).toEqual({ readsOnly: false, why: 'write writes' });
+    expect(commands(['run'], ['cat', '/f'], ['write', '/f', 'x'])).toEqual({ readsOnly: false, why: 'write writes', transfers: false });
     expect(commands(['run'], ['mkfs', 'ext4', '/dev/sda1']).why).toBe('mkfs writes');
     expect(commands(['hivex-open', '/SYSTEM', 'write:true'], ['hivex-commit']).why).toBe('hivex-commit writes');
   });
 
   it('an unknown command is not known to only read', () => {
-    expect(commands(['run'], ['frobnicate', '/'])).toEqual({ readsOnly: false, why: "unknown command 'frobnicate'" });
+    expect(commands(['run'], ['frobnicate', '/'])).toEqual({ readsOnly: false, why: "unknown command 'frobnicate'", transfers: false });
   });
 
   it('time and glob: what the command they run does', () => {
@@ -38,8 +39,8 @@ describe('scriptEffect', () => {
 
   it('a script: comments, blank lines, - prefixes, pipelines and !cmd lines', () => {
     const text = ['# list it', '', 'run', '-mount /dev/sda1 /', 'cat /etc/passwd | wc -l', '!echo host', '  ll /', ''].join('\n');
-    expect(script(text)).toEqual({ readsOnly: true, why: 'every command of the script only reads' });
-    expect(script('run\n-touch /x\n')).toEqual({ readsOnly: false, why: 'touch writes' });
+    expect(script(text)).toEqual({ readsOnly: true, why: 'every command of the script only reads', transfers: false });
+    expect(script('run\n-touch /x\n')).toEqual({ readsOnly: false, why: 'touch writes', transfers: false });
   });
 
   it('a here-document feeds a writer; its body is no command', () => {
@@ -49,15 +50,23 @@ describe('scriptEffect', () => {
   });
 
   it('<!cmd, a line that does not lex, a script that does not split: not known to only read', () => {
-    expect(script('run\n<!echo cat /f\n')).toEqual({ readsOnly: false, why: 'line 2: <! runs commands known only then' });
-    expect(script('run\ncat "/f\n')).toEqual({ readsOnly: false, why: 'line 2 does not parse' });
+    expect(script('run\n<!echo cat /f\n')).toEqual({ readsOnly: false, why: 'line 2: <! runs commands known only then', transfers: false });
+    expect(script('run\ncat "/f\n')).toEqual({ readsOnly: false, why: 'line 2 does not parse', transfers: false });
     expect(script('run\nupload -<<END /f\nno end\n').why).toMatch(/^the script does not parse: line 2: end of script/);
+  });
+
+  it('transfers: a command of the transfer group, also one that time or glob runs', () => {
+    expect(commands(['run'], ['tar-out', '/usr', '-']).transfers).toBe(true);
+    expect(commands(['run'], ['time', 'download', '/f', 'f']).transfers).toBe(true);
+    expect(commands(['run'], ['cat', '/f']).transfers).toBe(false);
+    expect(script('run\ncopy-out /etc .\n').transfers).toBe(true);
   });
 
   it('commands known only later', () => {
     expect(scriptEffect(table, { kind: 'later', what: 'the interactive shell' })).toEqual({
       readsOnly: false,
       why: 'the interactive shell: the commands are not known before launch',
+      transfers: false,
     });
   });
 });

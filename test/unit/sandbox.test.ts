@@ -88,11 +88,13 @@ describe("bin/launch.sh's sandbox flags", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** The node command line the shim would exec (node replaced by a printer). */
-  function nodeArgs(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
+  function nodeArgs(args: string[], env: NodeJS.ProcessEnv = {}, uid = 1000): string[] {
     const fake = path.join(dir, 'fakebin');
     mkdirSync(fake, { recursive: true });
     writeFileSync(path.join(fake, 'node'), '#!/bin/sh\nfor a; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
-    writeFileSync(path.join(fake, 'id'), '#!/bin/sh\necho 1000\n', { mode: 0o755 }); // no unshare
+    // as root the shim unshares: the fake prints its own name and runs the rest
+    writeFileSync(path.join(fake, 'unshare'), '#!/bin/sh\necho unshare\nshift 3\nexec "$@"\n', { mode: 0o755 });
+    writeFileSync(path.join(fake, 'id'), `#!/bin/sh\necho ${uid}\n`, { mode: 0o755 });
     const root = path.join(dir, 'root');
     mkdirSync(path.join(root, 'dist', 'bundle'), { recursive: true });
     mkdirSync(path.join(root, 'bin'), { recursive: true });
@@ -114,7 +116,7 @@ describe("bin/launch.sh's sandbox flags", () => {
 
   it('runs the first time (no code cache yet) without it, to write the cache', () => {
     rmSync(cache, { force: true });
-    expect(nodeArgs([img])).toEqual(['--max-semi-space-size=1', `${dir}/root/bin/../dist/bundle/jinspect.cjs`, img]);
+    expect(nodeArgs([img])).toEqual([`${dir}/root/bin/../dist/bundle/jinspect.cjs`, img]);
   });
 
   it('allows reading the files the arguments name (each path once), its code and the configuration', () => {
@@ -123,7 +125,6 @@ describe("bin/launch.sh's sandbox flags", () => {
     const args = nodeArgs(given, { JOOT_CONFIG: '/etc/my-joot.cfg', HOME: '/nonexistent-home/' });
     const root = `${dir}/root/bin/..`;
     expect(args).toEqual([
-      '--max-semi-space-size=1',
       '--experimental-permission',
       '--disable-warning=ExperimentalWarning',
       '--disable-warning=SecurityWarning',
@@ -151,12 +152,19 @@ describe("bin/launch.sh's sandbox flags", () => {
 
   it('JOOT_NO_SANDBOX=1, the kernel engine and keys from stdin run without it', () => {
     writeFileSync(cache, '');
-    const plain = (...args: string[]) => ['--max-semi-space-size=1', `${dir}/root/bin/../dist/bundle/jinspect.cjs`, ...args];
+    const plain = (...args: string[]) => [`${dir}/root/bin/../dist/bundle/jinspect.cjs`, ...args];
     expect(nodeArgs([img], { JOOT_NO_SANDBOX: '1' })).toEqual(plain(img));
     expect(nodeArgs([img], { JOOT_ENGINE: 'kernel' })).toEqual(plain(img));
     expect(nodeArgs(['--engine', 'kernel', img])).toEqual(plain('--engine', 'kernel', img));
     expect(nodeArgs(['--engine=kernel', img])).toEqual(plain('--engine=kernel', img));
     expect(nodeArgs(['--keys-from-stdin', img])).toEqual(plain('--keys-from-stdin', img));
     expect(nodeArgs(['--engine=userspace', img])).toContain('--experimental-permission');
+  });
+
+  it('as root, only the run outside the sandbox gets a private mount namespace (the sandboxed one mounts nothing)', () => {
+    writeFileSync(cache, '');
+    expect(nodeArgs([img], {}, 0)).not.toContain('unshare');
+    expect(nodeArgs([img], {}, 0)).toContain('--experimental-permission');
+    expect(nodeArgs([img], { JOOT_NO_SANDBOX: '1' }, 0)).toEqual(['unshare', `${dir}/root/bin/../dist/bundle/jinspect.cjs`, img]);
   });
 });

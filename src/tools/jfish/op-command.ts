@@ -16,8 +16,13 @@ export function opContext(ctx: Ctx, name: string): OpContext {
     out: ctx.out,
     readonly: ctx.readonly,
     warn: (m) => printError('jfish', `${name}: ${m}`),
-    stdin: process.stdin,
-    stderr: process.stderr,
+    // getters: node makes these streams (and loads node:stream) on first touch, ~10 ms each
+    get stdin() {
+      return process.stdin;
+    },
+    get stderr() {
+      return process.stderr;
+    },
   };
 }
 

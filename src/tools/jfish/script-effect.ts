@@ -9,10 +9,15 @@ import type { CommandTable } from './command.js';
 import { lexLine } from './lexer.js';
 import { scriptLines } from './script.js';
 
-/** `readsOnly`: nothing the run will do changes the drives; `why`: one line for -v. */
+/**
+ * `readsOnly`: nothing the run will do changes the drives; `why`: one line for -v;
+ * `transfers`: some command moves files between guest and host (a long run of short-lived
+ * buffers: jfish then keeps V8's young generation small, core/young-gen.ts).
+ */
 export interface ScriptEffect {
   readonly readsOnly: boolean;
   readonly why: string;
+  readonly transfers: boolean;
 }
 
 export type ScriptSource =
@@ -38,14 +43,18 @@ function mayWrite(table: Pick<CommandTable, 'lookup'>, words: readonly string[],
   return mayWrite(table, rest, depth + 1);
 }
 
-const READS_ONLY: ScriptEffect = { readsOnly: true, why: 'every command of the script only reads' };
+/** Is some command of this line (or one it runs) in the transfer group? */
+function transfers(table: Pick<CommandTable, 'lookup'>, words: readonly string[]): boolean {
+  return words.some((w) => table.lookup(w)?.group === 'transfer');
+}
 
 function effectOfLines(table: Pick<CommandTable, 'lookup'>, lines: readonly (readonly string[])[]): ScriptEffect {
+  const moves = lines.some((words) => transfers(table, words));
   for (const words of lines) {
     const why = mayWrite(table, words);
-    if (why !== undefined) return { readsOnly: false, why };
+    if (why !== undefined) return { readsOnly: false, why, transfers: moves };
   }
-  return READS_ONLY;
+  return { readsOnly: true, why: 'every command of the script only reads', transfers: moves };
 }
 
 function effectOfText(table: CommandTable, text: string): ScriptEffect {
@@ -53,7 +62,7 @@ function effectOfText(table: CommandTable, text: string): ScriptEffect {
   try {
     entries = scriptLines(text, { ctx: { table } });
   } catch (e) {
-    return { readsOnly: false, why: `the script does not parse: ${oneLine(e)}` };
+    return { readsOnly: false, why: `the script does not parse: ${oneLine(e)}`, transfers: false };
   }
   const lines: string[][] = [];
   for (const entry of entries) {
@@ -61,9 +70,10 @@ function effectOfText(table: CommandTable, text: string): ScriptEffect {
     try {
       parsed = lexLine(entry.text);
     } catch {
-      return { readsOnly: false, why: `line ${entry.line} does not parse` };
+      return { readsOnly: false, why: `line ${entry.line} does not parse`, transfers: false };
     }
-    if (parsed.kind === 'include') return { readsOnly: false, why: `line ${entry.line}: <! runs commands known only then` };
+    if (parsed.kind === 'include')
+      return { readsOnly: false, why: `line ${entry.line}: <! runs commands known only then`, transfers: false };
     // a `!cmd` line runs on the host, not through the session: it changes no drive of it
     if (parsed.kind === 'command') lines.push([parsed.name, ...parsed.args]);
   }
@@ -74,7 +84,7 @@ function effectOfText(table: CommandTable, text: string): ScriptEffect {
 export function scriptEffect(table: CommandTable, source: ScriptSource): ScriptEffect {
   switch (source.kind) {
     case 'later':
-      return { readsOnly: false, why: `${source.what}: the commands are not known before launch` };
+      return { readsOnly: false, why: `${source.what}: the commands are not known before launch`, transfers: false };
     case 'commands':
       return effectOfLines(table, source.lines);
     case 'script':

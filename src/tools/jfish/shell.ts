@@ -14,7 +14,7 @@ import { printError, UsageError, versionLine, traceSandbox } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { escapeControls } from '../../core/escape.js';
 import { backingOptions } from '../backing.js';
-import { StreamWriter } from '../../core/output.js';
+import { StdoutWriter, writeStderr } from '../../core/stdio.js';
 import { prescan, type ScannedArgv } from './argv.js';
 import { ExitRequest } from './control.js';
 import { CommandError, makeCtx, runScript, type Invocation } from './dispatch.js';
@@ -27,6 +27,7 @@ import { engineChoice, engineOptions } from '../engine-options.js';
 import { scriptEffect, type ScriptEffect } from './script-effect.js';
 import { keyReader } from '../key-prompt.js';
 import { startupMark } from '../../core/startup-trace.js';
+import { stopYoungGenerationGrowth } from '../../core/young-gen.js';
 
 const TOOL = 'jfish';
 
@@ -176,9 +177,9 @@ export async function main(argv: string[]): Promise<number> {
     script = await readStdin();
   }
 
-  const out = new StreamWriter(process.stdout);
+  const out = new StdoutWriter();
   // -x echoes commands, which `glob` fills with guest names: escaped, as errors are
-  const trace = flags.x ? (line: string) => process.stderr.write(`${escapeControls(line)}\n`) : undefined;
+  const trace = flags.x ? (line: string) => writeStderr(`${escapeControls(line)}\n`) : undefined;
   let sessions: Sessions | undefined;
   let code = 0;
   // after ^C the command in flight fails because its session was released: that is no news
@@ -192,8 +193,9 @@ export async function main(argv: string[]): Promise<number> {
     const allowed = backingOptions(config, scanned.backingDirs);
     // read-only work (--ro, read_only = yes, a script of read-only commands) reads in-process
     // unless an engine is chosen
-    const work = readOnlyWork(scanned, readonly, () =>
-      scriptEffect(
+    let effectOnce: ScriptEffect | undefined;
+    const effect = (): ScriptEffect =>
+      (effectOnce ??= scriptEffect(
         table,
         listenChild
           ? { kind: 'later', what: '--listen' }
@@ -202,8 +204,11 @@ export async function main(argv: string[]): Promise<number> {
             : script !== undefined
               ? { kind: 'script', text: script }
               : { kind: 'commands', lines: scanned.commands },
-      ),
-    );
+      ));
+    const work = readOnlyWork(scanned, readonly, effect);
+    // a transfer (tar-out of a guest's /usr): the young generation stays small from here on,
+    // before the session's start grows it (core/young-gen.ts)
+    if (effect().transfers) await stopYoungGenerationGrowth();
     if (isVerbose()) {
       const chosen = engineChoice(config, scanned, work.readOnly, work.otherwise);
       traceVerbose(`engine: ${chosen.engine} (${chosen.why})`);

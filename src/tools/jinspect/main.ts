@@ -9,7 +9,7 @@ import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
 import { parseArgs, usage } from './args.js';
 import { jsonText } from '../../core/escape.js';
-import { StreamWriter } from '../../core/output.js';
+import { StdoutWriter } from '../../core/stdio.js';
 import { JootError } from '../../core/errors.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     const why = hints.length ? ` (${hints.join('; ')})` : '';
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
-  const out = new StreamWriter(process.stdout);
+  const out = new StdoutWriter();
   // JSON and XML carry every control character as an escape or reference: exact and safe both
   await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
   startupMark('written');

@@ -12,7 +12,7 @@ import { setVerbose } from '../../core/run.js';
 import { exportRegText, regFileBytes } from '../../hive/index.js';
 import { escapeControls } from '../../core/escape.js';
 import { runCli, answeredHelpOrVersion, traceSandbox } from '../cli.js';
-import { StreamWriter } from '../../core/output.js';
+import { StdoutWriter } from '../../core/stdio.js';
 import { parseArgs, usage } from './args.js';
 import { HiveFiles, theWindowsRoot } from './guest.js';
 import { locate } from './hive-map.js';
@@ -32,7 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   const engine = args.mode === 'merge' ? { engine: 'kernel' as const } : engineOptions(config, { keys: [], keysFromStdin: false }, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before a .reg file or the image is read
   const image = args.image!;
-  const out = new StreamWriter(process.stdout);
+  const out = new StdoutWriter();
 
   if (args.mode === 'merge') {
     // read and parse every .reg before the image is opened: a bad file changes nothing
