@@ -15,6 +15,7 @@ import {
   type FsStat,
   type FsStatfs,
 } from '../types.js';
+import { casefoldKey } from './casefold.js';
 import { ExtContext } from './context.js';
 import { parseDirEntries, type RawDirent } from './dir.js';
 import { FL_CASEFOLD, FL_EA_INODE, FL_ENCRYPT, FL_INLINE_DATA, inodeStat, readInode, type Inode } from './inode.js';
@@ -39,12 +40,11 @@ interface Listing {
   entries: FsDirEntry[];
   byName: Map<string, number>;
   casefold: boolean;
+  /** a casefolded directory: names as listed (byName holds the folded keys) */
+  exact?: Map<string, number>;
   /** an encrypted directory: its ciphertext names, for lookups of other no-key spellings */
   encrypted?: EncryptedListing;
 }
-
-/** Casefolded directories compare names folded (an approximation of the kernel's utf8 casefold). */
-const fold = (s: string) => s.normalize('NFD').toLowerCase();
 
 export class ExtReader implements FileSystemReader {
   readonly caseInsensitive = false;
@@ -59,6 +59,11 @@ export class ExtReader implements FileSystemReader {
     const root = await r.inode(ROOT_INO);
     if ((root.mode & S_IFMT) !== S_IFDIR) throw r.ctx.error('EFORMAT', 'the root inode is not a directory');
     return r;
+  }
+
+  /** EXT4_ENC_STRICT_MODE_FL: in casefolded directories, names that are not UTF-8 match nothing */
+  private get strictNames(): boolean {
+    return (this.ctx.sb.encodingFlags & 1) !== 0;
   }
 
   get type(): string {
@@ -207,8 +212,12 @@ export class ExtReader implements FileSystemReader {
         if (name === '.' || name === '..' || name === '') continue;
         const node: ExtNode = { ino: d.ino };
         l.entries.push({ name, node });
-        const key = casefold ? fold(name) : name;
-        if (!l.byName.has(key)) l.byName.set(key, d.ino);
+        const key = casefold ? casefoldKey(d.name, this.strictNames) : name;
+        if (key !== undefined && !l.byName.has(key)) l.byName.set(key, d.ino);
+        if (casefold) {
+          l.exact ??= new Map();
+          if (!l.exact.has(name)) l.exact.set(name, d.ino);
+        }
       }
     }
     this.listings.set(dir.ino, l);
@@ -226,7 +235,15 @@ export class ExtReader implements FileSystemReader {
       const ino = l.byName.get(name) ?? lookupNoKey(l.encrypted, name);
       return ino === undefined ? undefined : ({ ino } satisfies ExtNode);
     }
-    const ino = l.byName.get(l.casefold ? fold(name) : name);
+    // a casefolded directory compares as the kernel does; a name that is not UTF-8 is still
+    // found by the spelling readdir gave it (its bytes decoded with replacement characters)
+    let ino: number | undefined;
+    if (l.casefold) {
+      const key = casefoldKey(Buffer.from(name, 'utf8'), this.strictNames);
+      ino = (key === undefined ? undefined : l.byName.get(key)) ?? l.exact?.get(name);
+    } else {
+      ino = l.byName.get(name);
+    }
     return ino === undefined ? undefined : ({ ino } satisfies ExtNode);
   }
 

@@ -62,6 +62,8 @@ export interface Superblock {
   hashUnsigned: number;
   /** s_hash_seed as four little-endian words */
   hashSeed: [number, number, number, number];
+  /** s_encoding_flags: EXT4_ENC_STRICT_MODE_FL (1) refuses names that are not valid UTF-8 in casefolded directories */
+  encodingFlags: number;
   /** ext2, ext3 or ext4, by blkid's rules */
   type: string;
 }
@@ -114,6 +116,7 @@ export async function readSuperblock(source: ByteSource, device: string): Promis
     hashVersion: 0,
     hashUnsigned: b.readUInt32LE(0x160) & EXT2_FLAGS_UNSIGNED_HASH ? 3 : 0,
     hashSeed: [b.readUInt32LE(0xec), b.readUInt32LE(0xf0), b.readUInt32LE(0xf4), b.readUInt32LE(0xf8)],
+    encodingFlags: b.readUInt16LE(0x27e),
     type: 'ext2',
   };
   const defHash = b[0xfc]!;
