@@ -165,7 +165,7 @@ export class ExtReader implements FileSystemReader {
   }
 
   private refuseEncrypted(n: Inode, what: string): void {
-    if (n.flags & FL_ENCRYPT) throw this.ctx.error('EUNSUPPORTED', `inode ${n.ino}: ${what} is encrypted (fscrypt): encrypted, no key`);
+    if (n.flags & FL_ENCRYPT) throw this.ctx.error('EUNSUPPORTED', `inode ${n.ino}: ${what} is encrypted, no key (fscrypt)`);
   }
 
   private async listing(dir: FsNode): Promise<Listing> {
