@@ -9,6 +9,8 @@ export interface RawDirent {
   ino: number;
   /** the whole record (an encrypted casefolded directory keeps each name's hash after it) */
   rec: Buffer;
+  /** the directory's logical block holding it (set by the caller; inline directories have none) */
+  lblk?: number;
 }
 
 /** Entries of one directory block (or inline region) `buf`, pushed onto `out`. */

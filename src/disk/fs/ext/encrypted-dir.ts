@@ -6,12 +6,15 @@
 import type { ExtContext } from './context.js';
 import type { RawDirent } from './dir.js';
 import { dirHash } from './dirhash.js';
+import { dxLeaves } from './htree.js';
 import { FL_INDEX, FL_INLINE_DATA, type Inode } from './inode.js';
 import { decodeNoKeyName, FSCRYPT_MIN_NAME, matchesNoKey, noKeyName } from './nokey.js';
 import { COMPAT_DIR_INDEX } from './superblock.js';
 
 export interface EncryptedEntry {
   ino: number;
+  /** the directory block holding it */
+  lblk?: number;
   /** the ciphertext as stored */
   cipher: Buffer;
   hash: number;
@@ -20,19 +23,21 @@ export interface EncryptedEntry {
 
 export interface EncryptedListing {
   entries: EncryptedEntry[];
-  /** lookups go through the hash tree: a long no-key name must carry the entry's hash */
+  /** lookups go through the hash tree: a long no-key name's dirhash picks the blocks searched */
   indexed: boolean;
+  /** the directory's blocks by logical number (its hash tree's index among them) */
+  blocks: Map<number, Buffer>;
 }
 
 /** The ciphertext of '.' or '..' is not encrypted. */
 const isDot = (n: Buffer) => (n.length === 1 && n[0] === 0x2e) || (n.length === 2 && n[0] === 0x2e && n[1] === 0x2e);
 
-/** Name the entries `raw` of encrypted directory `dir`; `first` is its first block (the htree root) where it has blocks. */
+/** Name the entries `raw` of encrypted directory `dir`, whose blocks (none where inline) are `blocks`. */
 export function encryptedEntries(
   ctx: ExtContext,
   dir: Inode,
   raw: RawDirent[],
-  first: Buffer | undefined,
+  blocks: Map<number, Buffer>,
   casefold: boolean,
 ): EncryptedListing {
   const sb = ctx.sb;
@@ -40,6 +45,7 @@ export function encryptedEntries(
   const treeRead =
     (sb.compat & COMPAT_DIR_INDEX) !== 0 && (indexed || Math.floor(dir.size / sb.blockSize) === 1 || (dir.flags & FL_INLINE_DATA) !== 0);
   let version = sb.hashVersion;
+  const first = blocks.get(0);
   if (indexed && first && first.length >= 0x20) {
     // the root's own hash version (dx_root_info after the '.' and '..' records)
     const v = first[0x1c]!;
@@ -66,17 +72,20 @@ export function encryptedEntries(
       const h = dirHash(d.name, version, sb.hashSeed);
       if (h) ({ hash, minor } = h);
     }
-    entries.push({ ino: d.ino, cipher: d.name, hash, noKey: noKeyName(d.name, hash, minor) });
+    entries.push({ ino: d.ino, lblk: d.lblk, cipher: d.name, hash, noKey: noKeyName(d.name, hash, minor) });
   }
-  return { entries, indexed };
+  return { entries, indexed, blocks: indexed ? blocks : new Map() };
 }
 
 /** The inode a no-key `name` spelled otherwise than listed finds, as the kernel's lookup would. */
 export function lookupNoKey(l: EncryptedListing, name: string): number | undefined {
   const q = decodeNoKeyName(name);
   if (!q) return undefined;
+  // a whole ciphertext is hashed as stored, so the hash tree leads to it; a long name's dirhash
+  // is taken as given, and only the leaf blocks it leads to are searched
+  const leaves = q.kind === 'digest' && l.indexed ? dxLeaves((b) => l.blocks.get(b), q.hash) : undefined;
   for (const e of l.entries) {
-    if (q.kind === 'digest' && l.indexed && q.hash !== e.hash) continue;
+    if (leaves && (e.lblk === undefined || !leaves.includes(e.lblk))) continue;
     if (matchesNoKey(q, e.cipher)) return e.ino;
   }
   return undefined;

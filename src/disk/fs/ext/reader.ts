@@ -174,7 +174,7 @@ export class ExtReader implements FileSystemReader {
     const n = await this.node(dir);
     if ((n.mode & S_IFMT) !== S_IFDIR) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a directory (ENOTDIR)`);
     const raw: RawDirent[] = [];
-    let first: Buffer | undefined;
+    const blocks = new Map<number, Buffer>();
     if (n.flags & FL_INLINE_DATA) {
       // the first 4 bytes are the parent's inode number ('..')
       parseDirEntries(this.ctx, n.ino, n.iblock.subarray(4), 'the inline directory', raw);
@@ -188,9 +188,13 @@ export class ExtReader implements FileSystemReader {
         for (let i = 0; i < seg.n; i += 256) {
           const k = Math.min(256, seg.n - i);
           const data = await this.ctx.blocks(seg.pb + i, k, `directory inode ${n.ino}`);
-          if (seg.lb + i === 0) first = data.subarray(0, bs);
           for (let j = 0; j < k; j++) {
-            parseDirEntries(this.ctx, n.ino, data.subarray(j * bs, (j + 1) * bs), `block ${seg.lb + i + j}`, raw);
+            const from = raw.length;
+            const block = data.subarray(j * bs, (j + 1) * bs);
+            parseDirEntries(this.ctx, n.ino, block, `block ${seg.lb + i + j}`, raw);
+            for (let e = from; e < raw.length; e++) raw[e]!.lblk = seg.lb + i + j;
+            // an encrypted directory's index blocks: a long no-key name is looked up through them
+            if (n.flags & FL_ENCRYPT) blocks.set(seg.lb + i + j, block);
             if (raw.length > MAX_DIR_ENTRIES)
               throw this.ctx.error('EFORMAT', `directory inode ${n.ino} has more than ${MAX_DIR_ENTRIES} entries`);
           }
@@ -200,7 +204,7 @@ export class ExtReader implements FileSystemReader {
     const casefold = (this.ctx.sb.incompat & INCOMPAT_CASEFOLD) !== 0 && (n.flags & FL_CASEFOLD) !== 0;
     const l: Listing = { entries: [], byName: new Map(), casefold };
     if (n.flags & FL_ENCRYPT) {
-      l.encrypted = encryptedEntries(this.ctx, n, raw, first, casefold);
+      l.encrypted = encryptedEntries(this.ctx, n, raw, blocks, casefold);
       for (const e of l.encrypted.entries) {
         l.entries.push({ name: e.noKey, node: { ino: e.ino } satisfies ExtNode });
         if (!l.byName.has(e.noKey)) l.byName.set(e.noKey, e.ino);
