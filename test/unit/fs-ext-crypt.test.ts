@@ -4,6 +4,10 @@
 // stored length runs past its bytes — giving one-line EFORMAT errors as the kernel's EUCLEAN.
 import { describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
+import type { ExtContext } from '../../src/disk/fs/ext/context.js';
+import { encryptedEntries, lookupNoKey } from '../../src/disk/fs/ext/encrypted-dir.js';
+import type { Inode } from '../../src/disk/fs/ext/inode.js';
+import { noKeyName } from '../../src/disk/fs/ext/nokey.js';
 import { openFilesystem } from '../../src/disk/fs/index.js';
 import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
 import { S_IFLNK, S_IFMT } from '../../src/disk/fs/types.js';
@@ -107,5 +111,38 @@ describe('ext reader: fscrypt names without the key', () => {
     } finally {
       await file.close();
     }
+  });
+});
+
+describe('ext reader: an encrypted casefolded directory without the key', () => {
+  // no tool here makes one (this kernel has no CONFIG_UNICODE): records are built by hand
+  const ctx = {
+    sb: { compat: 0x20, blockSize: 4096, hashVersion: 1, hashUnsigned: 0, hashSeed: [0, 0, 0, 0] },
+    error: (code: string, message: string) => new JootError(code as 'EFORMAT', message),
+  } as unknown as ExtContext;
+  const dir = { ino: 12, flags: 0x800 | 0x40000000, size: 4096 } as Inode;
+  /** a record: inode, rec_len, name_len, type, the name padded to 4, then (if given) the two hash words */
+  const record = (name: Buffer, hash?: [number, number]) => {
+    const at = (8 + name.length + 3) & ~3;
+    const rec = Buffer.alloc(at + (hash ? 8 : 0));
+    rec.writeUInt32LE(20, 0);
+    rec.writeUInt16LE(rec.length, 4);
+    rec[6] = name.length;
+    name.copy(rec, 8);
+    if (hash) {
+      rec.writeUInt32LE(hash[0], at);
+      rec.writeUInt32LE(hash[1], at + 4);
+    }
+    return { name: rec.subarray(8, 8 + name.length), ino: 20, rec, lblk: 0 };
+  };
+
+  it('takes each no-key name dirhash from after the name, as ext4_hash_in_dirent directories keep it', () => {
+    const cipher = Buffer.alloc(17, 0x5a);
+    const l = encryptedEntries(ctx, dir, [record(cipher, [0xdeadbeee, 0x01020304])], new Map(), true);
+    expect(l.entries[0]!.noKey).toBe(noKeyName(cipher, 0xdeadbeee, 0x01020304));
+    expect(lookupNoKey(l, noKeyName(cipher, 0, 0))).toBe(20);
+  });
+  it('a record without room for the hash is corrupt', () => {
+    expect(() => encryptedEntries(ctx, dir, [record(Buffer.alloc(17, 1))], new Map(), true)).toThrow(/no room for its hash/);
   });
 });

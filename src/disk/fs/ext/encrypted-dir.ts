@@ -27,6 +27,8 @@ export interface EncryptedListing {
   indexed: boolean;
   /** the directory's blocks by logical number (its hash tree's index among them) */
   blocks: Map<number, Buffer>;
+  /** encrypted and casefolded: the dirhash is keyed, so every no-key name's own is taken as given */
+  hashGiven: boolean;
 }
 
 /** The ciphertext of '.' or '..' is not encrypted. */
@@ -74,7 +76,7 @@ export function encryptedEntries(
     }
     entries.push({ ino: d.ino, lblk: d.lblk, cipher: d.name, hash, noKey: noKeyName(d.name, hash, minor) });
   }
-  return { entries, indexed, blocks: indexed ? blocks : new Map() };
+  return { entries, indexed, blocks: indexed ? blocks : new Map(), hashGiven: casefold };
 }
 
 /** The inode a no-key `name` spelled otherwise than listed finds, as the kernel's lookup would. */
@@ -82,8 +84,9 @@ export function lookupNoKey(l: EncryptedListing, name: string): number | undefin
   const q = decodeNoKeyName(name);
   if (!q) return undefined;
   // a whole ciphertext is hashed as stored, so the hash tree leads to it; a long name's dirhash
-  // is taken as given, and only the leaf blocks it leads to are searched
-  const leaves = q.kind === 'digest' && l.indexed ? dxLeaves((b) => l.blocks.get(b), q.hash) : undefined;
+  // (any name's, where the hash is keyed) is taken as given: only the leaves it leads to are searched
+  const given = q.kind === 'digest' || l.hashGiven;
+  const leaves = given && l.indexed ? dxLeaves((b) => l.blocks.get(b), q.hash) : undefined;
   for (const e of l.entries) {
     if (leaves && (e.lblk === undefined || !leaves.includes(e.lblk))) continue;
     if (matchesNoKey(q, e.cipher)) return e.ino;

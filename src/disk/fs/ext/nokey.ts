@@ -33,7 +33,7 @@ export function noKeyName(name: Buffer, hash: number, minor: number): string {
 
 /** A looked-up name decoded as the kernel's fscrypt_setup_filename does without the key. */
 export type NoKeyQuery =
-  | { kind: 'whole'; ciphertext: Buffer }
+  | { kind: 'whole'; hash: number; minor: number; ciphertext: Buffer }
   | { kind: 'digest'; hash: number; minor: number; prefix: Buffer; sha256: Buffer };
 
 /** Decode a no-key name; undefined where the kernel answers ENOENT without looking. */
@@ -56,7 +56,7 @@ export function decodeNoKeyName(name: string): NoKeyQuery | undefined {
   if (acc & ((1 << bits) - 1)) return undefined;
   const b = Buffer.from(out);
   if (b.length < 9 || (b.length > 8 + NOKEY_BYTES && b.length !== NOKEY_MAX)) return undefined;
-  if (b.length !== NOKEY_MAX) return { kind: 'whole', ciphertext: b.subarray(8) };
+  if (b.length !== NOKEY_MAX) return { kind: 'whole', hash: b.readUInt32LE(0), minor: b.readUInt32LE(4), ciphertext: b.subarray(8) };
   return {
     kind: 'digest',
     hash: b.readUInt32LE(0),
