@@ -122,7 +122,7 @@ export class GuestTree {
         if (++hops > MAX_SYMLINK_HOPS) {
           throw new JootError('EINVAL', `${display}: too many levels of symbolic links`, { guestPath: display });
         }
-        const target = await this.wrap(display, () => next.mount.fs.readlink(next.node));
+        const target = await this.wrap(display, () => next.mount.fs.readlink(next.node, { follow: true }));
         if (target === '') throw new JootError('ENOENT', `${display}: No such file or directory`, { guestPath: display });
         if (target.startsWith('/')) walked.length = 1;
         pushComponents(pending, target);

@@ -92,8 +92,11 @@ export interface FileSystemReader {
   readdir(dir: FsNode): Promise<FsDirEntry[]>;
   /** One name in a directory (case-insensitively where the filesystem is), undefined when absent. */
   lookup(dir: FsNode, name: string): Promise<FsNode | undefined>;
-  /** A symlink's target as stored (EINVAL for a non-symlink). */
-  readlink(node: FsNode): Promise<string>;
+  /**
+   * A symlink's target as stored (EINVAL for a non-symlink). `follow`: the resolver is about to
+   * walk it, so a target that is only shown, never usable (fscrypt without the key), is an error.
+   */
+  readlink(node: FsNode, opts?: { follow?: boolean }): Promise<string>;
   /** Up to `length` bytes of a regular file from `offset` (short only at end of file); holes read as zeros. */
   read(node: FsNode, offset: number, length: number): Promise<Buffer>;
   /** Extended attributes as Linux's getfattr names them (user.*, trusted.*, security.selinux, system.posix_acl_access…). */

@@ -7,6 +7,10 @@ import type { ExtContext } from './context.js';
 export interface RawDirent {
   name: Buffer;
   ino: number;
+  /** the whole record (an encrypted casefolded directory keeps each name's hash after it) */
+  rec: Buffer;
+  /** the directory's logical block holding it (set by the caller; inline directories have none) */
+  lblk?: number;
 }
 
 /** Entries of one directory block (or inline region) `buf`, pushed onto `out`. */
@@ -24,7 +28,7 @@ export function parseDirEntries(ctx: ExtContext, dirIno: number, buf: Buffer, wh
     if (recLen < 8 + nameLen) throw bad(`name of ${nameLen} bytes does not fit a record of ${recLen}`);
     if (o + recLen > buf.length) throw bad(`record of ${recLen} bytes runs past the end`);
     if (ino > ctx.sb.inodesCount) throw bad(`inode ${ino} is out of range`);
-    if (ino !== 0 && nameLen > 0) out.push({ name: buf.subarray(o + 8, o + 8 + nameLen), ino });
+    if (ino !== 0 && nameLen > 0) out.push({ name: buf.subarray(o + 8, o + 8 + nameLen), ino, rec: buf.subarray(o, o + recLen) });
     o += recLen;
   }
 }

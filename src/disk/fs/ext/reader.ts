@@ -15,10 +15,12 @@ import {
   type FsStat,
   type FsStatfs,
 } from '../types.js';
+import { casefoldKey } from './casefold.js';
 import { ExtContext } from './context.js';
 import { parseDirEntries, type RawDirent } from './dir.js';
 import { FL_CASEFOLD, FL_EA_INODE, FL_ENCRYPT, FL_INLINE_DATA, inodeStat, readInode, type Inode } from './inode.js';
 import { mapBlocks } from './mapping.js';
+import { encryptedEntries, encryptedLinkTarget, lookupNoKey, type EncryptedListing } from './encrypted-dir.js';
 import { statfs } from './statfs.js';
 import { INCOMPAT_CASEFOLD, INCOMPAT_EA_INODE, readSuperblock } from './superblock.js';
 import { namedXattrs, rawXattrs, systemData } from './xattr.js';
@@ -37,10 +39,12 @@ export interface ExtNode extends FsNode {
 interface Listing {
   entries: FsDirEntry[];
   byName: Map<string, number>;
+  casefold: boolean;
+  /** a casefolded directory: names as listed (byName holds the folded keys) */
+  exact?: Map<string, number>;
+  /** an encrypted directory: its ciphertext names, for lookups of other no-key spellings */
+  encrypted?: EncryptedListing;
 }
-
-/** Casefolded directories compare names folded (an approximation of the kernel's utf8 casefold). */
-const fold = (s: string) => s.normalize('NFD').toLowerCase();
 
 export class ExtReader implements FileSystemReader {
   readonly caseInsensitive = false;
@@ -55,6 +59,11 @@ export class ExtReader implements FileSystemReader {
     const root = await r.inode(ROOT_INO);
     if ((root.mode & S_IFMT) !== S_IFDIR) throw r.ctx.error('EFORMAT', 'the root inode is not a directory');
     return r;
+  }
+
+  /** EXT4_ENC_STRICT_MODE_FL: in casefolded directories, names that are not UTF-8 match nothing */
+  private get strictNames(): boolean {
+    return (this.ctx.sb.encodingFlags & 1) !== 0;
   }
 
   get type(): string {
@@ -82,7 +91,11 @@ export class ExtReader implements FileSystemReader {
   }
 
   async stat(node: FsNode): Promise<FsStat> {
-    return inodeStat(this.ctx, await this.node(node));
+    const n = await this.node(node);
+    const st = inodeStat(this.ctx, n);
+    // the kernel's getattr of an encrypted symlink reports the length of what readlink shows
+    if ((n.mode & S_IFMT) === S_IFLNK && n.flags & FL_ENCRYPT) st.size = (await this.encryptedTarget(n)).length;
+    return st;
   }
 
   private async xattrsOf(n: Inode) {
@@ -152,7 +165,7 @@ export class ExtReader implements FileSystemReader {
   }
 
   private refuseEncrypted(n: Inode, what: string): void {
-    if (n.flags & FL_ENCRYPT) throw this.ctx.error('EUNSUPPORTED', `inode ${n.ino}: ${what} is encrypted (fscrypt), which is not read`);
+    if (n.flags & FL_ENCRYPT) throw this.ctx.error('EUNSUPPORTED', `inode ${n.ino}: ${what} is encrypted, no key (fscrypt)`);
   }
 
   private async listing(dir: FsNode): Promise<Listing> {
@@ -160,8 +173,8 @@ export class ExtReader implements FileSystemReader {
     if (hit) return hit;
     const n = await this.node(dir);
     if ((n.mode & S_IFMT) !== S_IFDIR) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a directory (ENOTDIR)`);
-    this.refuseEncrypted(n, 'the directory');
     const raw: RawDirent[] = [];
+    const blocks = new Map<number, Buffer>();
     if (n.flags & FL_INLINE_DATA) {
       // the first 4 bytes are the parent's inode number ('..')
       parseDirEntries(this.ctx, n.ino, n.iblock.subarray(4), 'the inline directory', raw);
@@ -176,7 +189,12 @@ export class ExtReader implements FileSystemReader {
           const k = Math.min(256, seg.n - i);
           const data = await this.ctx.blocks(seg.pb + i, k, `directory inode ${n.ino}`);
           for (let j = 0; j < k; j++) {
-            parseDirEntries(this.ctx, n.ino, data.subarray(j * bs, (j + 1) * bs), `block ${seg.lb + i + j}`, raw);
+            const from = raw.length;
+            const block = data.subarray(j * bs, (j + 1) * bs);
+            parseDirEntries(this.ctx, n.ino, block, `block ${seg.lb + i + j}`, raw);
+            for (let e = from; e < raw.length; e++) raw[e]!.lblk = seg.lb + i + j;
+            // an encrypted directory's index blocks: a long no-key name is looked up through them
+            if (n.flags & FL_ENCRYPT) blocks.set(seg.lb + i + j, block);
             if (raw.length > MAX_DIR_ENTRIES)
               throw this.ctx.error('EFORMAT', `directory inode ${n.ino} has more than ${MAX_DIR_ENTRIES} entries`);
           }
@@ -184,19 +202,28 @@ export class ExtReader implements FileSystemReader {
       }
     }
     const casefold = (this.ctx.sb.incompat & INCOMPAT_CASEFOLD) !== 0 && (n.flags & FL_CASEFOLD) !== 0;
-    const entries: FsDirEntry[] = [];
-    const byName = new Map<string, number>();
-    for (const d of raw) {
-      if (d.name.includes(0) || d.name.includes(0x2f)) continue;
-      const name = d.name.toString('utf8');
-      if (name === '.' || name === '..' || name === '') continue;
-      const node: ExtNode = { ino: d.ino };
-      entries.push({ name, node });
-      const key = casefold ? fold(name) : name;
-      if (!byName.has(key)) byName.set(key, d.ino);
+    const l: Listing = { entries: [], byName: new Map(), casefold };
+    if (n.flags & FL_ENCRYPT) {
+      l.encrypted = encryptedEntries(this.ctx, n, raw, blocks, casefold);
+      for (const e of l.encrypted.entries) {
+        l.entries.push({ name: e.noKey, node: { ino: e.ino } satisfies ExtNode });
+        if (!l.byName.has(e.noKey)) l.byName.set(e.noKey, e.ino);
+      }
+    } else {
+      for (const d of raw) {
+        if (d.name.includes(0) || d.name.includes(0x2f)) continue;
+        const name = d.name.toString('utf8');
+        if (name === '.' || name === '..' || name === '') continue;
+        const node: ExtNode = { ino: d.ino };
+        l.entries.push({ name, node });
+        const key = casefold ? casefoldKey(d.name, this.strictNames) : name;
+        if (key !== undefined && !l.byName.has(key)) l.byName.set(key, d.ino);
+        if (casefold) {
+          l.exact ??= new Map();
+          if (!l.exact.has(name)) l.exact.set(name, d.ino);
+        }
+      }
     }
-    const l: Listing = { entries, byName };
-    if (casefold) (l as Listing & { casefold?: boolean }).casefold = true;
     this.listings.set(dir.ino, l);
     return l;
   }
@@ -206,21 +233,49 @@ export class ExtReader implements FileSystemReader {
   }
 
   async lookup(dir: FsNode, name: string): Promise<FsNode | undefined> {
-    const l = (await this.listing(dir)) as Listing & { casefold?: boolean };
-    const ino = l.byName.get(l.casefold ? fold(name) : name);
+    const l = await this.listing(dir);
+    if (l.encrypted) {
+      // the name as listed, or any other spelling the kernel would take for the same entry
+      const ino = l.byName.get(name) ?? lookupNoKey(l.encrypted, name);
+      return ino === undefined ? undefined : ({ ino } satisfies ExtNode);
+    }
+    // a casefolded directory compares as the kernel does; a name that is not UTF-8 is still
+    // found by the spelling readdir gave it (its bytes decoded with replacement characters)
+    let ino: number | undefined;
+    if (l.casefold) {
+      const key = casefoldKey(Buffer.from(name, 'utf8'), this.strictNames);
+      ino = (key === undefined ? undefined : l.byName.get(key)) ?? l.exact?.get(name);
+    } else {
+      ino = l.byName.get(name);
+    }
     return ino === undefined ? undefined : ({ ino } satisfies ExtNode);
   }
 
-  async readlink(node: FsNode): Promise<string> {
+  /** An encrypted symlink's target as the kernel shows it without the key (readlink's answer). */
+  private async encryptedTarget(n: Inode): Promise<string> {
+    if (n.flags & FL_INLINE_DATA) throw this.ctx.error('EFORMAT', `symlink inode ${n.ino} is encrypted and inline`);
+    const data = this.isFastLink(n) ? n.iblock : await this.readData(n, 0, this.ctx.sb.blockSize);
+    return encryptedLinkTarget(this.ctx, n.ino, data);
+  }
+
+  private isFastLink(n: Inode): boolean {
+    const eaBlocks = n.fileAcl !== 0 ? (this.ctx.sb.blockSize * this.ctx.sb.clusterRatio) / 512 : 0;
+    return (inodeStat(this.ctx, n).blocks ?? 0) - eaBlocks === 0;
+  }
+
+  async readlink(node: FsNode, opts?: { follow?: boolean }): Promise<string> {
     const n = await this.node(node);
     if ((n.mode & S_IFMT) !== S_IFLNK) throw this.ctx.error('EINVAL', `inode ${n.ino} is not a symlink`);
-    this.refuseEncrypted(n, 'the symlink');
+    if (n.flags & FL_ENCRYPT) {
+      // readlink shows the no-key form, as the kernel's does; following it leads nowhere real
+      const target = await this.encryptedTarget(n);
+      if (opts?.follow) this.refuseEncrypted(n, 'the symlink');
+      return target;
+    }
     let data: Buffer;
-    const st = inodeStat(this.ctx, n);
-    const eaBlocks = n.fileAcl !== 0 ? (this.ctx.sb.blockSize * this.ctx.sb.clusterRatio) / 512 : 0;
     if (n.flags & FL_INLINE_DATA) {
       data = (await this.inlineData(n)).subarray(0, Math.min(n.size, MAX_SYMLINK_BYTES - 1));
-    } else if ((st.blocks ?? 0) - eaBlocks === 0) {
+    } else if (this.isFastLink(n)) {
       // a fast symlink: the target is in i_block (the kernel stops at 59 bytes)
       data = n.iblock.subarray(0, Math.min(n.size, 59));
     } else {

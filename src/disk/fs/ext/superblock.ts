@@ -19,6 +19,9 @@ export const INCOMPAT_INLINE_DATA = 0x8000;
 export const INCOMPAT_ENCRYPT = 0x10000;
 export const INCOMPAT_CASEFOLD = 0x20000;
 
+export const COMPAT_DIR_INDEX = 0x20;
+const EXT2_FLAGS_UNSIGNED_HASH = 0x2;
+
 export const RO_COMPAT_SPARSE_SUPER = 0x1;
 export const RO_COMPAT_HUGE_FILE = 0x8;
 export const RO_COMPAT_BIGALLOC = 0x200;
@@ -53,6 +56,14 @@ export interface Superblock {
   compat: number;
   incompat: number;
   roCompat: number;
+  /** s_def_hash_version, plus 3 where s_flags says the hash is unsigned (as the kernel keeps it) */
+  hashVersion: number;
+  /** 3 where s_flags says directory hashes treat name bytes as unsigned, else 0 */
+  hashUnsigned: number;
+  /** s_hash_seed as four little-endian words */
+  hashSeed: [number, number, number, number];
+  /** s_encoding_flags: EXT4_ENC_STRICT_MODE_FL (1) refuses names that are not valid UTF-8 in casefolded directories */
+  encodingFlags: number;
   /** ext2, ext3 or ext4, by blkid's rules */
   type: string;
 }
@@ -102,8 +113,14 @@ export async function readSuperblock(source: ByteSource, device: string): Promis
     compat,
     incompat,
     roCompat,
+    hashVersion: 0,
+    hashUnsigned: b.readUInt32LE(0x160) & EXT2_FLAGS_UNSIGNED_HASH ? 3 : 0,
+    hashSeed: [b.readUInt32LE(0xec), b.readUInt32LE(0xf0), b.readUInt32LE(0xf4), b.readUInt32LE(0xf8)],
+    encodingFlags: b.readUInt16LE(0x27e),
     type: 'ext2',
   };
+  const defHash = b[0xfc]!;
+  sb.hashVersion = defHash <= 2 ? defHash + sb.hashUnsigned : defHash;
   if (compat & COMPAT_HAS_JOURNAL) sb.type = 'ext3';
   if (roCompat & ~EXT3_RO_SUPP || incompat & ~EXT3_INCOMPAT_SUPP) sb.type = 'ext4';
 
