@@ -21,9 +21,32 @@ const GZIP_FILE = [
   ['upload', 'd.tar.gz', '/z.gz'],
 ];
 
+/** libguestfs's test of each grep variant: abc in its test-grep.txt (guestfs-test.iso), or the gzipped copy for z*. */
+function libguestfsTests(name: string, insensitive: boolean): OpTest[] {
+  const file = name.startsWith('z') ? '/test-grep.txt.gz' : '/test-grep.txt';
+  const found = insensitive ? 'abc\nabc123\nABC' : 'abc\nabc123';
+  const tests: OpTest[] = [{ from: 'libguestfs', disk: 'iso', args: ['abc', file], expect: found }];
+  if (name === 'grep') {
+    tests.push(
+      { from: 'libguestfs', disk: 'iso', args: ['nomatch', file], expect: '' },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['nomatch', '/abssymlink'],
+        expect: '',
+        title: 'grep through an absolute symlink (RHBZ#579608)',
+      },
+    );
+  }
+  return tests;
+}
+
 function grepTests(name: string, syntax: GrepSyntax, insensitive: boolean): OpTest[] {
   const match = syntax === 'extended' ? ['fooobar', 'FOOOBAR'] : ['foo+bar', 'FOO+BAR'];
-  const tests: OpTest[] = [{ setup: [LINES], args: ['foo+bar', '/f'], expect: match.slice(0, insensitive ? 2 : 1).join('\n') }];
+  const tests: OpTest[] = [
+    ...libguestfsTests(name, insensitive),
+    { setup: [LINES], args: ['foo+bar', '/f'], expect: match.slice(0, insensitive ? 2 : 1).join('\n') },
+  ];
   if (name === 'grep') {
     tests.push(
       { title: 'no match prints nothing', setup: [LINES], args: ['nothing', '/f'], expect: '' },
@@ -104,6 +127,11 @@ export const file = defineOp({
     return fileType(ctx.session.reader, path);
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'empty' },
+    { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'ASCII text' },
+    { from: 'libguestfs', disk: 'iso', args: ['/notexists'], error: /\/notexists: No such file or directory/ },
+    { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], expect: 'symbolic link' },
+    { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'directory' },
     { setup: [['write', '/f', 'hello\n']], args: ['/f'], expect: 'ASCII text' },
     { setup: [['touch', '/f']], args: ['/f'], expect: 'empty' },
     { setup: [['mkdir', '/d']], args: ['/d'], expect: 'directory' },
