@@ -126,6 +126,7 @@ export const exists = predicate('exists', 'test if a file or directory exists', 
 export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile', [
   { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'true' },
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
+  { from: 'libguestfs', disk: 'iso', args: ['/abssymlink', 'followsymlinks:true'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },

@@ -167,7 +167,7 @@ export const umount = defineOp({
         ['mkfs', 'ext2', '/dev/sda1'],
         ['mount', '/dev/sda1', '/'],
       ],
-      args: ['/'],
+      args: ['/', 'force:false', 'lazyunmount:false'],
       check: { run: ['mounts'], expect: '' },
     },
     { args: ['/'], check: { run: ['mounts'], expect: '' } },

@@ -21,6 +21,21 @@ const GZIP_FILE = [
   ['upload', 'd.tar.gz', '/z.gz'],
 ];
 
+/** libguestfs's grep tests with flags: [flags, on the gzipped file, case-insensitive]. */
+const GREP_FLAGS: readonly [string[], boolean, boolean][] = [
+  [['extended:true'], false, false],
+  [['fixed:true'], false, false],
+  [['insensitive:true'], false, true],
+  [['extended:true', 'insensitive:true'], false, true],
+  [['fixed:true', 'insensitive:true'], false, true],
+  [['compressed:true'], true, false],
+  [['extended:true', 'compressed:true'], true, false],
+  [['fixed:true', 'compressed:true'], true, false],
+  [['insensitive:true', 'compressed:true'], true, true],
+  [['extended:true', 'insensitive:true', 'compressed:true'], true, true],
+  [['fixed:true', 'insensitive:true', 'compressed:true'], true, true],
+];
+
 /** libguestfs's test of each grep variant: abc in its test-grep.txt (guestfs-test.iso), or the gzipped copy for z*. */
 function libguestfsTests(name: string, insensitive: boolean): OpTest[] {
   const file = name.startsWith('z') ? '/test-grep.txt.gz' : '/test-grep.txt';
@@ -36,6 +51,15 @@ function libguestfsTests(name: string, insensitive: boolean): OpTest[] {
         expect: '',
         title: 'grep through an absolute symlink (RHBZ#579608)',
       },
+      // guestfish's optional flags (accepted once gfsem's named arguments are merged)
+      ...GREP_FLAGS.map(
+        ([flags, gz, insensitive]): OpTest => ({
+          from: 'libguestfs',
+          disk: 'iso',
+          args: ['abc', gz ? '/test-grep.txt.gz' : '/test-grep.txt', ...flags],
+          expect: insensitive ? 'abc\nabc123\nABC' : 'abc\nabc123',
+        }),
+      ),
     );
   }
   return tests;
