@@ -994,7 +994,7 @@ export const checksumCmd = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the checksum of a file',
-  description: `Print the checksum of the file as lower-case hex. csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
+  description: `Print the checksum of the file as lower-case hex (crc: the decimal CRC of POSIX cksum, as guestfish prints it). csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
     The file is streamed, whatever its size.`,
   async impl(ctx, [type, path]) {
     return checksum(ctx.session.reader, type, path);
