@@ -8,7 +8,6 @@ import { isDirNode, isLinkNode, nodeType } from '../appliance/guest-files.js';
 import { nodeCrypto } from '../core/lazy-node.js';
 import { JootError } from '../core/errors.js';
 import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
-import { PosixCksum } from './posix-cksum.js';
 import type { StructFields } from './structs.js';
 
 /** A host fs error as a JootError naming the guest path only (ELOOP: a final link met by O_NOFOLLOW). */
@@ -107,19 +106,13 @@ export async function tailLines(reader: GuestFileReader, guestPath: string, n: n
   return out;
 }
 
-export const CHECKSUM_TYPES = ['crc', 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export const CHECKSUM_TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
-/** Digest of a guest file, streamed (no size cap): hex, or cksum's decimal CRC for 'crc'. */
+/** Hex digest of a guest file, streamed (no size cap). */
 export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
   const t = type.toLowerCase();
-  const known = (CHECKSUM_TYPES as readonly string[]).includes(t);
-  if (!known || (t !== 'crc' && !nodeCrypto().getHashes().includes(t))) {
+  if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !nodeCrypto().getHashes().includes(t)) {
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
-  }
-  if (t === 'crc') {
-    const crc = new PosixCksum();
-    for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) crc.update(chunk);
-    return crc.digest();
   }
   const hash = nodeCrypto().createHash(t);
   for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) hash.update(chunk);
