@@ -59,7 +59,13 @@ export interface OpContext {
  * return (printed as jfish prints it, compared as text), or `error` must match its error.
  */
 export interface OpTest {
-  /** a prepared disk as `jfish -N` names it (default 'fs': one ext4 filesystem, mounted at /) */
+  /**
+   * a prepared disk as `jfish -N` names it (default 'fs': one ext2 filesystem on an MBR partition,
+   * mounted at /), or a fixture disk of test/integration/op-disks.ts. libguestfs's tests/c-api
+   * init kinds: InitEmpty → 'disk', InitPartition → 'part', InitGPT → 'part::gpt', InitBasicFS
+   * and InitScratchFS → 'fs' ('fs:ext2:500M' where the size shows), InitBasicFSonLVM → 'lvfs',
+   * InitISOFS → 'iso' (its test.iso, mounted read-only at /)
+   */
   readonly disk?: string;
   /** jfish command lines run before, as words (['write', '/f', 'hello']) */
   readonly setup?: readonly (readonly string[])[];
@@ -75,6 +81,8 @@ export interface OpTest {
   readonly readonly?: boolean;
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
+  /** translated from the action's test in libguestfs's generator */
+  readonly from?: 'libguestfs';
 }
 
 interface OpFields {
@@ -95,6 +103,12 @@ interface OpFields {
   readonly description: string;
   /** Its own tests (every record has at least one; test/unit/op-records checks). */
   readonly tests: readonly OpTest[];
+  /**
+   * Why the record carries no test translated from libguestfs (`from: 'libguestfs'`): libguestfs
+   * has none for the action, the command is jfish's own, or jfish differs on purpose (and how).
+   * Every record has such a test or this (test/unit/op-records checks).
+   */
+  readonly guestfishDiffers?: string;
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {

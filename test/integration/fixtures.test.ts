@@ -1,7 +1,7 @@
 // Builds every fixture and checks it against README.md (test/fixtures) with tools independent of
 // joot: sfdisk --json, blkid -p on partx-created read-only loop partitions, debugfs, mtools,
 // lvm (--driverloaded n), qemu-img. Every loop device and mount made here is undone in afterAll.
-import { closeSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_FIXTURES, BUILD_SCRIPT, CAN_BUILD_FIXTURES, FIXTURES_DIR, fixture, fixtures } from '../fixtures/index.js';
@@ -383,6 +383,27 @@ describeRoot('test fixtures', () => {
     expect(await extLink(r, '/bin')).toBe('usr/bin');
     expect((await extCat(r, '/usr/bin/echo')).slice(0, 4)).toBe('\x7fELF');
     await disks.detach(dev);
+  });
+
+  it("guestfs-test.iso: libguestfs's test.iso layout, the files its tests pin", async () => {
+    const dir = path.join(work, 'guestfs-test.iso.d');
+    await ok('xorriso', ['-indev', p('guestfs-test.iso'), '-osirrox', 'on', '-extract', '/', dir]);
+    const at = (name: string) => path.join(dir, name);
+    expect(readFileSync(at('known-2'), 'latin1')).toBe('abcdef\n');
+    expect(readFileSync(at('known-4'), 'latin1')).toBe('abc\ndef\nghi');
+    expect(readFileSync(at('test-grep.txt'), 'latin1')).toBe('abc\nabc123\nABC\ndef\n');
+    expect(statSync(at('empty')).size).toBe(0);
+    expect(readdirSync(at('directory'))).toEqual([]);
+    expect(readlinkSync(at('abssymlink'))).toBe('/10klines');
+    const lines = readFileSync(at('10klines'), 'latin1').split('\n');
+    expect([lines.length, lines[0], lines[9999], lines[10000]]).toEqual([
+      10001,
+      '0abcdefghijklmnopqrstuvwxyz',
+      '9999abcdefghijklmnopqrstuvwxyz',
+      '',
+    ]);
+    for (const f of ['100kallzeroes', '100kallnewlines', '100kallspaces', '100krandom']) expect(statSync(at(f)).size).toBe(102400);
+    expect((await ok('tar', ['-tf', at('helloworld.tar')])).split('\n').filter(Boolean)).toEqual(['./hello', './world']);
   });
 
   it('leaves nothing of the build behind', async () => {

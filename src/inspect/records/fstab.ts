@@ -63,6 +63,7 @@ export const fstabList = defineOp({
     for (const w of warnings) ctx.warn(w);
     return entries.map(formatEntry);
   },
+  guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
   tests: [
     { setup: WRITE_FSTAB, args: [], expect: 'LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 noatime 0 2' },
     { disk: 'sample', args: [], expect: /^LABEL=root \/ ext4 defaults 0 1\nLABEL=boot \/boot ext4 defaults 0 2\n/ },
@@ -107,6 +108,7 @@ export const fstabAdd = defineOp({
     await ctx.session.writer.writeAtomic(FSTAB, Buffer.from(next, 'latin1'));
     return undefined;
   },
+  guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
   tests: [
     {
       setup: WRITE_FSTAB,
@@ -144,6 +146,7 @@ export const fstabRemove = defineOp({
     await ctx.session.writer.writeAtomic(FSTAB, Buffer.from(next, 'latin1'));
     return undefined;
   },
+  guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
   tests: [
     {
       setup: WRITE_FSTAB,

@@ -122,13 +122,81 @@ function shOp<const N extends string>(name: N, lines: boolean, tests: readonly O
       await runInGuest(ctx, ['/bin/sh', '-c', command], lines);
       return undefined;
     },
+    guestfishDiffers: `libguestfs has no test for ${name}`,
     tests,
   });
+}
+
+/**
+ * libguestfs's command tests run its c-api/test-command program, which prints a fixed output per
+ * argument (1 to 11) and fails without one; here a shell script does the same on debian-usr, in
+ * /DIR/test-command. `[argument, what command prints, what command-lines prints]`.
+ */
+const TEST_COMMAND_OUTPUTS: readonly [string, string, string][] = [
+  ['1', 'Result1', 'Result1'],
+  ['2', 'Result2\n', 'Result2'],
+  ['3', '\nResult3', '\nResult3'],
+  ['4', '\nResult4\n', '\nResult4'],
+  ['5', '\nResult5\n\n', '\nResult5\n'],
+  ['6', '\n\nResult6\n\n', '\n\nResult6\n'],
+  ['7', '', ''],
+  ['8', '\n', ''],
+  ['9', '\n\n', '\n'],
+  ['10', 'Result10-1\nResult10-2\n', 'Result10-1\nResult10-2'],
+  ['11', 'Result11-1\nResult11-2', 'Result11-1\nResult11-2'],
+];
+
+function testCommandSetup(dir: string): string[][] {
+  const cases = TEST_COMMAND_OUTPUTS.map(([arg, out]) => `${arg}) printf '${out.replace(/\n/g, '\\n')}' ;;`).join('\n');
+  const script = `#!/bin/sh\ncase "$1" in\n${cases}\n*) exit 1 ;;\nesac\n`;
+  return [
+    ['mkdir', dir],
+    ['write', `${dir}/test-command`, script],
+    ['chmod', '0755', `${dir}/test-command`],
+  ];
+}
+
+function libguestfsCommandTests(name: 'command' | 'command-lines'): OpTest[] {
+  const dir = name === 'command' ? '/command' : '/command_lines';
+  const tests: OpTest[] = TEST_COMMAND_OUTPUTS.map(([arg, out, lines], i) => ({
+    from: 'libguestfs',
+    disk: 'debian-usr',
+    title: `${name} test-command ${arg} (its stand-in script)`,
+    setup: testCommandSetup(`${dir}${i === 0 ? '' : i + 1}`),
+    args: [`${dir}${i === 0 ? '' : i + 1}/test-command ${arg}`],
+    expect: name === 'command' ? out : lines,
+  }));
+  if (name === 'command') {
+    tests.push(
+      {
+        from: 'libguestfs',
+        disk: 'debian-usr',
+        title: 'command test-command without an argument fails',
+        setup: testCommandSetup('/command12'),
+        args: ['/command12/test-command'],
+        error: /exit status 1/,
+      },
+      {
+        from: 'libguestfs',
+        disk: 'debian-usr',
+        title: "a guest program's working directory is / (libguestfs's test-pwd)",
+        setup: [
+          ['mkdir', '/pwd'],
+          ['write', '/pwd/test-pwd', '#!/bin/sh\nprintf %s "$(pwd)"\n'],
+          ['chmod', '0755', '/pwd/test-pwd'],
+        ],
+        args: ['/pwd/test-pwd'],
+        expect: '/',
+      },
+    );
+  }
+  return tests;
 }
 
 // debian-usr.raw is a Debian whose programs run ('sample' has programs without their libraries);
 // 'fs' is an empty filesystem.
 export const command = commandOp('command', false, [
+  ...libguestfsCommandTests('command'),
   { disk: 'debian-usr', args: ["/bin/echo -n 'a b'"], expect: /^a b$/ },
   { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: 'x\ty', title: 'a name is looked up in the PATH; "…" words decode escapes' },
   { args: ['/bin/true'], error: /^\/bin\/true: no such program in the guest$/ },
@@ -136,6 +204,7 @@ export const command = commandOp('command', false, [
   { disk: 'sample', readonly: true, args: ['/bin/echo'], error: /refused on a read-only session/ },
 ]);
 export const commandLines = commandOp('command-lines', true, [
+  ...libguestfsCommandTests('command-lines'),
   { disk: 'debian-usr', args: ['/bin/echo -n x'], expect: /^x\n$/, title: 'a last line gets its newline' },
   { args: ['nothing'], error: /^nothing: not found in the guest's PATH/ },
 ]);

@@ -67,6 +67,8 @@ export const inspectOs = defineOp({
     reports.set(ctx.session, report);
     return report.operatingsystems.map((o) => o.root);
   },
+  guestfishDiffers:
+    "libguestfs has no per-action test for inspection: it tests inspection on its phony guests (test-data/phony-guests), as jfish's own tests here do on its fixtures",
   tests: [
     { disk: 'sample', setup: [['umount-all']], args: [], expect: '/dev/sda2', check: { run: ['mounts'], expect: '' } },
     { disk: 'fs', setup: [['umount-all']], args: [], expect: '', title: 'inspect-os on a disk without an operating system' },
@@ -94,11 +96,16 @@ export const inspectGetRoots = defineOp({
     if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
     return report.operatingsystems.map((o) => o.root);
   },
+  guestfishDiffers:
+    "libguestfs has no per-action test for inspection: it tests inspection on its phony guests (test-data/phony-guests), as jfish's own tests here do on its fixtures",
   tests: [
     { disk: 'sample', setup: INSPECTED, args: [], expect: '/dev/sda2' },
     { args: [], error: /^no inspection data: call inspect-os first$/, title: 'before inspect-os' },
   ],
 });
+
+const INSPECTION_UNTESTED =
+  "libguestfs has no per-action test for inspection: it tests inspection on its phony guests (test-data/phony-guests), as jfish's own tests here do on its fixtures";
 
 function getter<const N extends string, const R extends Returns>(
   name: N,
@@ -120,6 +127,7 @@ function getter<const N extends string, const R extends Returns>(
     async impl(ctx, [root]) {
       return value(osOf(ctx, root));
     },
+    guestfishDiffers: INSPECTION_UNTESTED,
     tests,
   });
 }

@@ -29,6 +29,7 @@ function editOp<const N extends string>(name: N, fixedEditor?: string) {
       await editFile(ctx.session.reader, ctx.session.writer, path, { editor: fixedEditor, warn: (m) => ctx.warn(m) });
       return undefined;
     },
+    guestfishDiffers: `guestfish's own command (not a generator action): libguestfs has no test for ${name}`,
     // The editor needs a terminal: these tests stop before it would run.
     tests: [
       { args: ['/missing'], error: /\/missing: No such file or directory/ },

@@ -21,6 +21,10 @@ import {
 } from '../file-ops.js';
 import { defineOp, type OpTest } from '../op.js';
 
+/** A line of libguestfs's /10klines (guestfs-test.iso): `NNNabcdefghijklmnopqrstuvwxyz`. */
+const klines = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `${from + i}abcdefghijklmnopqrstuvwxyz`).join('\n');
+
 export const ls = defineOp({
   name: 'ls',
   group: 'files',
@@ -34,6 +38,17 @@ export const ls = defineOp({
     return ctx.session.readdir(dir);
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/ls'],
+        ['touch', '/ls/new'],
+        ['touch', '/ls/newer'],
+        ['touch', '/ls/newest'],
+      ],
+      args: ['/ls'],
+      expect: 'new\nnewer\nnewest',
+    },
     {
       setup: [
         ['mkdir', '/d'],
@@ -63,6 +78,7 @@ export const cat = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/known-2'], expect: 'abcdef\n' },
     { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: 'hello\nworld' },
     {
       setup: [
@@ -101,16 +117,23 @@ function predicate<const N extends string>(
 }
 
 export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists', [
+  { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'true' },
+  { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { args: ['/'], expect: 'true' },
   { args: ['/nope'], expect: 'false' },
 ]);
 export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile', [
+  { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'true' },
+  { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
+  { from: 'libguestfs', disk: 'iso', args: ['/abssymlink', 'followsymlinks:true'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
 ]);
 export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir', [
+  { from: 'libguestfs', disk: 'iso', args: ['/known-3'], expect: 'false' },
+  { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
 ]);
@@ -129,6 +152,7 @@ export const ll = defineOp({
   async impl(ctx, [dir]) {
     return longListing(ctx.session.reader, dir);
   },
+  guestfishDiffers: "libguestfs has no test for ll: its output is ls -la's, which changes between versions (its test_excuse)",
   tests: [
     {
       setup: [
@@ -170,11 +194,14 @@ const TWELVE = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join('\n');
 const numbered = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`).join('\n');
 
 export const head = lineOp('head', 'head', [
+  { from: 'libguestfs', disk: 'iso', args: ['/10klines'], expect: klines(0, 9) },
+  { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], expect: klines(0, 9), title: 'head of an absolute symlink (RHBZ#579608)' },
   { setup: [['write', '/f', TWELVE]], args: ['/f'], expect: numbered(1, 10) },
   { setup: [['write', '/f', 'a\nb\n']], args: ['/f'], expect: 'a\nb', title: 'head of a short file prints all of it' },
   { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
 ]);
 export const tail = lineOp('tail', 'tail', [
+  { from: 'libguestfs', disk: 'iso', args: ['/10klines'], expect: klines(9990, 9999) },
   { setup: [['write', '/f', TWELVE]], args: ['/f'], expect: numbered(3, 12) },
   { args: ['/nope'], error: /\/nope: No such file or directory/ },
 ]);
@@ -197,6 +224,9 @@ export const headN = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(0, 2) },
+    { from: 'libguestfs', disk: 'iso', args: ['-9997', '/10klines'], expect: klines(0, 2) },
+    { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
     { setup: [['write', '/f', TWELVE]], args: ['3', '/f'], expect: numbered(1, 3) },
     { setup: [['write', '/f', TWELVE]], args: ['-10', '/f'], expect: numbered(1, 2) },
     { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
@@ -222,6 +252,9 @@ export const tailN = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(9997, 9999) },
+    { from: 'libguestfs', disk: 'iso', args: ['-9998', '/10klines'], expect: klines(9997, 9999) },
+    { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
     { setup: [['write', '/f', TWELVE]], args: ['2', '/f'], expect: numbered(11, 12) },
     { setup: [['write', '/f', TWELVE]], args: ['-11', '/f'], expect: numbered(11, 12) },
     { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
@@ -246,6 +279,12 @@ export const write = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/write', 'new file contents'], check: { run: ['cat', '/write'], expect: 'new file contents' } },
+    { from: 'libguestfs', args: ['/write2', '\nnew file contents\n'], check: { run: ['cat', '/write2'], expect: '\nnew file contents\n' } },
+    { from: 'libguestfs', args: ['/write3', '\n\n'], check: { run: ['cat', '/write3'], expect: '\n\n' } },
+    { from: 'libguestfs', args: ['/write4', ''], check: { run: ['cat', '/write4'], expect: '' } },
+    { from: 'libguestfs', args: ['/write5', '\n\n\n'], check: { run: ['cat', '/write5'], expect: '\n\n\n' } },
+    { from: 'libguestfs', args: ['/write6', '\n'], check: { run: ['cat', '/write6'], expect: '\n' } },
     { setup: [['write', '/f', 'a longer old content']], args: ['/f', 'new'], expect: '', check: { run: ['cat', '/f'], expect: 'new' } },
     {
       setup: [
@@ -278,6 +317,16 @@ export const writeAppend = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['write', '/write_append', 'line1\n'],
+        ['write-append', '/write_append', 'line2\n'],
+        ['write-append', '/write_append', 'line3a'],
+      ],
+      args: ['/write_append', 'line3b\n'],
+      check: { run: ['cat', '/write_append'], expect: 'line1\nline2\nline3aline3b\n' },
+    },
     { setup: [['write', '/f', 'ab']], args: ['/f', 'cd'], expect: '', check: { run: ['cat', '/f'], expect: 'abcd' } },
     { args: ['/new', 'x'], check: { run: ['cat', '/new'], expect: 'x' } },
   ],
@@ -298,6 +347,7 @@ export const touch = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/touch'], check: { run: ['exists', '/touch'], expect: 'true' } },
     { args: ['/f'], expect: '', check: { run: ['filesize', '/f'], expect: '0' } },
     {
       setup: [['write', '/f', 'keep']],
@@ -323,6 +373,8 @@ export const mkdir = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/mkdir'], check: { run: ['is-dir', '/mkdir'], expect: 'true' } },
+    { from: 'libguestfs', args: ['/mkdir2/foo/bar'], error: /mkdir2\/foo\/bar: No such file or directory/ },
     { args: ['/d'], expect: '', check: { run: ['is-dir', '/d'], expect: 'true' } },
     { args: ['/a/b'], error: /\/a\/b: No such file or directory/ },
     { setup: [['mkdir', '/d']], args: ['/d'], title: 'mkdir of an existing directory fails', error: /\/d: File exists/ },
@@ -343,6 +395,11 @@ export const mkdirP = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/mkdir_p/foo/bar'], check: { run: ['is-dir', '/mkdir_p/foo/bar'], expect: 'true' } },
+    { from: 'libguestfs', args: ['/mkdir_p2/foo/bar'], check: { run: ['is-dir', '/mkdir_p2/foo'], expect: 'true' } },
+    { from: 'libguestfs', args: ['/mkdir_p3/foo/bar'], check: { run: ['is-dir', '/mkdir_p3'], expect: 'true' } },
+    { from: 'libguestfs', setup: [['mkdir', '/mkdir_p4']], args: ['/mkdir_p4'], title: 'mkdir-p of an existing directory (RHBZ#503133)' },
+    { from: 'libguestfs', setup: [['touch', '/mkdir_p5']], args: ['/mkdir_p5'], error: /mkdir_p5/ },
     { args: ['/a/b/c'], expect: '', check: { run: ['is-dir', '/a/b/c'], expect: 'true' } },
     { setup: [['mkdir', '/d']], args: ['/d'], expect: '' },
   ],
@@ -363,6 +420,16 @@ export const rm = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/rm'],
+        ['touch', '/rm/new'],
+      ],
+      args: ['/rm/new'],
+    },
+    { from: 'libguestfs', args: ['/nosuchfile'], error: /nosuchfile/ },
+    { from: 'libguestfs', setup: [['mkdir', '/rm2']], args: ['/rm2'], error: /rm2/ },
     { setup: [['write', '/f', 'x']], args: ['/f'], expect: '', check: { run: ['exists', '/f'], expect: 'false' } },
     {
       setup: [
@@ -394,6 +461,16 @@ export const rmRf = defineOp({
   },
   tests: [
     {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/rm_rf'],
+        ['mkdir', '/rm_rf/foo'],
+        ['touch', '/rm_rf/foo/bar'],
+      ],
+      args: ['/rm_rf'],
+      check: { run: ['exists', '/rm_rf'], expect: 'false' },
+    },
+    {
       setup: [
         ['mkdir-p', '/a/b'],
         ['write', '/a/b/f', 'x'],
@@ -422,6 +499,17 @@ export const rmdir = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', setup: [['mkdir', '/rmdir']], args: ['/rmdir'] },
+    { from: 'libguestfs', args: ['/rmdir2'], error: /rmdir2/ },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/rmdir3'],
+        ['touch', '/rmdir3/new'],
+      ],
+      args: ['/rmdir3/new'],
+      error: /rmdir3\/new/,
+    },
     { setup: [['mkdir', '/d']], args: ['/d'], expect: '', check: { run: ['exists', '/d'], expect: 'false' } },
     {
       setup: [
@@ -463,6 +551,34 @@ function copyOp<const N extends string>(
 }
 
 export const cp = copyOp('cp', 'copy a file', `Copy the file src to dest (a file, or a directory to copy into).`, {}, [
+  {
+    from: 'libguestfs',
+    setup: [
+      ['mkdir', '/cp'],
+      ['write', '/cp/old', 'file content'],
+    ],
+    args: ['/cp/old', '/cp/new'],
+    check: { run: ['cat', '/cp/new'], expect: 'file content' },
+  },
+  {
+    from: 'libguestfs',
+    setup: [
+      ['mkdir', '/cp2'],
+      ['write', '/cp2/old', 'file content'],
+    ],
+    args: ['/cp2/old', '/cp2/new'],
+    check: { run: ['is-file', '/cp2/old'], expect: 'true' },
+  },
+  {
+    from: 'libguestfs',
+    setup: [
+      ['mkdir', '/cp3'],
+      ['write', '/cp3/old', 'file content'],
+      ['mkdir', '/cp3/dir'],
+    ],
+    args: ['/cp3/old', '/cp3/dir/new'],
+    check: { run: ['cat', '/cp3/dir/new'], expect: 'file content' },
+  },
   { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['cat', '/g'], expect: 'hi' } },
   {
     setup: [
@@ -481,6 +597,16 @@ export const cpA = copyOp(
     copied as links.`,
   { archive: true },
   [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/cp_a1'],
+        ['mkdir', '/cp_a2'],
+        ['write', '/cp_a1/file', 'file content'],
+      ],
+      args: ['/cp_a1', '/cp_a2'],
+      check: { run: ['cat', '/cp_a2/cp_a1/file'], expect: 'file content' },
+    },
     {
       setup: [
         ['mkdir', '/d'],
@@ -510,6 +636,16 @@ export const cpR = copyOp(
   { recursive: true },
   [
     {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/cp_r1'],
+        ['mkdir', '/cp_r2'],
+        ['write', '/cp_r1/file', 'file content'],
+      ],
+      args: ['/cp_r1', '/cp_r2'],
+      check: { run: ['cat', '/cp_r2/cp_r1/file'], expect: 'file content' },
+    },
+    {
       setup: [
         ['mkdir-p', '/d/e'],
         ['write', '/d/e/f', 'hi'],
@@ -538,6 +674,24 @@ export const mv = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/mv'],
+        ['write', '/mv/old', 'file content'],
+      ],
+      args: ['/mv/old', '/mv/new'],
+      check: { run: ['cat', '/mv/new'], expect: 'file content' },
+    },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/mv2'],
+        ['write', '/mv2/old', 'file content'],
+      ],
+      args: ['/mv2/old', '/mv2/new'],
+      check: { run: ['is-file', '/mv2/old'], expect: 'false' },
+    },
     { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['ls', '/'], expect: 'g\nlost+found' } },
     {
       setup: [
@@ -567,6 +721,7 @@ export const chmod = defineOp({
     await ctx.session.writer.chmod(mode, path);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test for chmod',
   tests: [
     { setup: [['write', '/f', '']], args: ['0700', '/f'], expect: '', check: { run: ['stat', '/f'], expect: /^mode: 33216$/m } },
     {
@@ -598,6 +753,7 @@ function chownOp<const N extends string>(name: N, follow: boolean, tests: readon
       await ctx.session.writer.chown(owner, group, path, { follow });
       return undefined;
     },
+    guestfishDiffers: `libguestfs has no test for ${name}`,
     tests,
   });
 }
@@ -671,10 +827,28 @@ function symlinkOp<const N extends string>(name: N, force: boolean, tests: reado
 }
 
 export const lnS = symlinkOp('ln-s', false, [
+  {
+    from: 'libguestfs',
+    setup: [
+      ['mkdir', '/ln_s'],
+      ['touch', '/ln_s/a'],
+    ],
+    args: ['a', '/ln_s/b'],
+    check: { run: ['lstat', '/ln_s/b'], expect: /^mode: 41471$/m },
+  },
   { args: ['../some/target', '/l'], expect: '', check: { run: ['readlink', '/l'], expect: '../some/target' } },
   { setup: [['write', '/l', '']], args: ['/t', '/l'], error: /\/l: File exists/ },
 ]);
 export const lnSf = symlinkOp('ln-sf', true, [
+  {
+    from: 'libguestfs',
+    setup: [
+      ['mkdir-p', '/ln_sf/b'],
+      ['touch', '/ln_sf/b/c'],
+    ],
+    args: ['../d', '/ln_sf/b/c'],
+    check: { run: ['readlink', '/ln_sf/b/c'], expect: '../d' },
+  },
   { setup: [['write', '/l', 'x']], args: ['/t', '/l'], expect: '', check: { run: ['readlink', '/l'], expect: '/t' } },
   { args: ['/t', '/l'], title: 'ln-sf where nothing is yet', check: { run: ['readlink', '/l'], expect: '/t' } },
 ]);
@@ -691,6 +865,7 @@ export const readlink = defineOp({
   async impl(ctx, [path]) {
     return ctx.session.readlink(path);
   },
+  guestfishDiffers: 'libguestfs has no test of its own for readlink (its ln-sf test reads the link back: see ln-sf)',
   tests: [
     { setup: [['ln-s', '/etc/../x', '/l']], args: ['/l'], expect: '/etc/../x' },
     { setup: [['write', '/f', '']], args: ['/f'], error: /\/f/ },
@@ -711,6 +886,7 @@ export const realpath = defineOp({
     return guestRealpath(ctx.session.reader, path);
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/../directory'], expect: '/directory' },
     {
       setup: [
         ['mkdir-p', '/a/b/c'],
@@ -749,6 +925,7 @@ function statOp<const N extends string>(name: N, follow: boolean, tests: readonl
 }
 
 export const stat = statOp('stat', true, [
+  { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: /^size: 0$/m },
   {
     setup: [
       ['write', '/f', 'hello'],
@@ -769,6 +946,7 @@ export const stat = statOp('stat', true, [
   { args: ['/nope'], error: /\/nope: No such file or directory/ },
 ]);
 export const lstat = statOp('lstat', false, [
+  { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: /^size: 0$/m },
   {
     setup: [
       ['write', '/t', 'hello'],
@@ -792,6 +970,7 @@ export const filesize = defineOp({
     return guestFileSize(ctx.session.reader, path);
   },
   tests: [
+    { from: 'libguestfs', setup: [['write', '/filesize', 'hello, world']], args: ['/filesize'], expect: '12' },
     {
       setup: [
         ['write', '/t', 'hello'],
@@ -821,6 +1000,39 @@ export const checksumCmd = defineOp({
     return checksum(ctx.session.reader, type, path);
   },
   tests: [
+    // /known-3 is our own (guestfs-test.iso): its sums are cksum(1)'s and coreutils' of ghijkl\n
+    { from: 'libguestfs', disk: 'iso', args: ['crc', '/known-3'], expect: '3383644895' },
+    { from: 'libguestfs', disk: 'iso', args: ['crc', '/notexists'], error: /\/notexists: No such file or directory/ },
+    { from: 'libguestfs', disk: 'iso', args: ['md5', '/known-3'], expect: 'a1fcbcbabfe7ff7b0edf2a67c64c673c' },
+    { from: 'libguestfs', disk: 'iso', args: ['sha1', '/known-3'], expect: '622212cf48ef12023dd2e906f30ade0df7bb6b8d' },
+    { from: 'libguestfs', disk: 'iso', args: ['sha224', '/known-3'], expect: '06816d244bee167bb5375e31dc2069ef06e9a79747636b2d75bcdade' },
+    {
+      from: 'libguestfs',
+      disk: 'iso',
+      args: ['sha256', '/known-3'],
+      expect: '54f798c354360627a3ee1e842cdf14e77f870778aa0da08a4b9f294d1387d197',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'iso',
+      args: ['sha384', '/known-3'],
+      expect: 'bdc65440f2a590e6dbc811995092b5383dd2fdf90fec280f74f4dfd39bf4725560535a7c3a6431b456e86d7ac2856a58',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'iso',
+      args: ['sha512', '/known-3'],
+      expect:
+        '176e82df0036321eeab6be73187fe86d8aba27f9654d31c8d78f04a256067a33ca0a6d30481907169d70f56f9347d603277319ab48037ed396a5d4f3f5f1a818',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'iso',
+      title: "checksum sha512 of an absolute symlink (RHBZ#579608): /10klines, the same bytes as libguestfs's",
+      args: ['sha512', '/abssymlink'],
+      expect:
+        '5f57d0639bc95081c53afc63a449403883818edc64da48930ad6b1a4fb49be90404686877743fbcd7c99811f3def7df7bc22635c885c6a8cf79c806b43451c1a',
+    },
     { setup: [['write', '/f', 'hello']], args: ['md5', '/f'], expect: '5d41402abc4b2a76b9719d911017c592' },
     {
       setup: [['write', '/f', 'hello']],
@@ -845,6 +1057,26 @@ export const find = defineOp({
     return findAll(ctx.session.reader, dir);
   },
   tests: [
+    { from: 'libguestfs', args: ['/'], expect: 'lost+found' },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['touch', '/a'],
+        ['mkdir', '/b'],
+        ['touch', '/b/c'],
+      ],
+      args: ['/'],
+      expect: 'a\nb\nb/c\nlost+found',
+    },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir-p', '/find/b/c'],
+        ['touch', '/find/b/c/d'],
+      ],
+      args: ['/find/b/'],
+      expect: 'c\nc/d',
+    },
     {
       setup: [
         ['mkdir-p', '/a/b'],

@@ -73,6 +73,9 @@ function value(ctx: OpContext, handle: number): HiveValue {
   return v;
 }
 
+/** libguestfs tests only hivex_open and hivex_commit (on hivex's minimal hive). */
+const NO_HIVEX_TEST = 'libguestfs has no test for this action (its hivex tests are of hivex-open and hivex-commit)';
+
 const nodeh = { name: 'nodeh', type: 'int' } as const;
 const valueh = { name: 'valueh', type: 'int' } as const;
 
@@ -121,6 +124,13 @@ export const hivexOpen = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      disk: 'win10',
+      title: "hivex-open write:false, then the root is 0x1020 (libguestfs opens hivex's minimal hive; this is a SYSTEM hive)",
+      args: [SYSTEM, 'write:false'],
+      check: { run: ['hivex-node-name', '4128'], expect: 'ROOT' },
+    },
     { disk: 'win10', args: [SYSTEM], check: { run: ['hivex-root'], expect: '4128' } },
     { setup: [['write', '/f', 'not a hive']], args: ['/f'], error: /^\/f: / },
     { args: ['/none'], error: /\/none/ },
@@ -141,6 +151,7 @@ export const hivexClose = defineOp({
     open.delete(ctx.session);
     return undefined;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [] },
     { args: [], error: /^no hive is open: call hivex-open first$/, title: 'hivex-close without an open hive' },
@@ -159,6 +170,7 @@ export const hivexRoot = defineOp({
   async impl(ctx) {
     return handleOf(current(ctx).hive.root().offset);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [], expect: '4128' },
     { args: [], error: /^no hive is open/, title: 'hivex-root without an open hive' },
@@ -178,6 +190,7 @@ export const hivexNodeName = defineOp({
   async impl(ctx, [h]) {
     return node(ctx, h).name;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(ROOT)], expect: 'ROOT' },
     { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: 'Select' },
@@ -200,6 +213,7 @@ export const hivexNodeChildren = defineOp({
       .children()
       .map((c) => [['hivex_node_h', handleOf(c.offset)]]);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     {
       disk: 'win10',
@@ -224,6 +238,7 @@ export const hivexNodeGetChild = defineOp({
     const c = node(ctx, h).child(name);
     return c ? handleOf(c.offset) : 0;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'select'], expect: String(SELECT), title: 'names compare case-insensitively' },
     { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'nothing'], expect: '0' },
@@ -244,6 +259,7 @@ export const hivexNodeParent = defineOp({
     if (!p) throw new JootError('EINVAL', `${h}: the root key has no parent`);
     return handleOf(p.offset);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: String(ROOT) },
     { disk: 'win10', setup: [OPEN], args: [String(ROOT)], error: /^4128: the root key has no parent$/ },
@@ -265,6 +281,7 @@ export const hivexNodeValues = defineOp({
       .values()
       .map((v) => [['hivex_value_h', handleOf(v.offset)]]);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     {
       disk: 'win10',
@@ -289,6 +306,7 @@ export const hivexNodeGetValue = defineOp({
     const v = node(ctx, h).value(key);
     return v ? handleOf(v.offset) : 0;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'current'], expect: String(CURRENT) },
     { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'nothing'], expect: '0' },
@@ -307,6 +325,7 @@ export const hivexValueKey = defineOp({
   async impl(ctx, [h]) {
     return value(ctx, h).name;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: 'Current' },
     { disk: 'win10', setup: [OPEN], args: [String(SELECT)], error: /^8224: not a value handle$/ },
@@ -326,6 +345,7 @@ export const hivexValueType = defineOp({
   async impl(ctx, [h]) {
     return value(ctx, h).type;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '4' },
     { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '3' },
@@ -350,6 +370,7 @@ export const hivexValueString = defineOp({
     }
     return decodeString(v.data);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], expect: 'WIN10-PHONY' },
     { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], error: /^value "Current" is REG_DWORD, not a string$/ },
@@ -371,6 +392,7 @@ export const hivexValueValue = defineOp({
     await ctx.out.write(value(ctx, h).data);
     return undefined;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     // \DosDevices\C: is the disk signature and the partition's byte offset (12 bytes)
     { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '101W\0\0\x10\0\0\0\0\0' },
@@ -393,6 +415,7 @@ export const hivexValueDword = defineOp({
       throw new JootError('EINVAL', `value "${v.name}" is ${v.typeName}, not a dword`);
     return v.dword();
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '1' },
     { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], error: /^value "ComputerName" is REG_SZ, not a dword$/ },
@@ -462,6 +485,7 @@ export const hivexNodeAddChild = defineOp({
     if (p.child(name)) throw new JootError('EINVAL', `${name}: the key has a subkey of that name`);
     return handleOf(p.addChild(name).offset);
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     {
       disk: 'win10',
@@ -497,6 +521,7 @@ export const hivexNodeDeleteChild = defineOp({
     node(ctx, h).delete();
     return undefined;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     {
       disk: 'win10',
@@ -528,6 +553,7 @@ export const hivexNodeSetValue = defineOp({
     node(ctx, h).setValue(key, t, valueBytes(t, val));
     return undefined;
   },
+  guestfishDiffers: NO_HIVEX_TEST,
   tests: [
     {
       disk: 'win10',
@@ -558,6 +584,14 @@ export const hivexCommit = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', disk: 'win10', title: 'hivex-commit with no file name writes the hive it opened', setup: [OPEN_RW], args: [] },
+    {
+      from: 'libguestfs',
+      disk: 'win10',
+      setup: [OPEN_RW],
+      args: ['/hivex_commit2_copy'],
+      check: { run: ['is-file', '/hivex_commit2_copy'], expect: 'true' },
+    },
     {
       disk: 'win10',
       setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'Joot']],

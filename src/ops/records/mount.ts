@@ -20,6 +20,17 @@ export const mount = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      disk: 'disk',
+      title: 'mount a new ext2 read-write (libguestfs then writes /new and cats it)',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['mkfs', 'ext2', '/dev/sda1'],
+      ],
+      args: ['/dev/sda1', '/'],
+      check: { run: ['write', '/new', 'new file contents'], expect: '' },
+    },
     { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
     {
       disk: 'bootroot',
@@ -58,6 +69,15 @@ export const mountRo = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['write', '/new', 'data'],
+        ['umount', '/'],
+      ],
+      args: ['/dev/sda1', '/'],
+      check: { run: ['cat', '/new'], expect: 'data' },
+    },
     { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
   ],
 });
@@ -82,6 +102,7 @@ export const mountOptions = defineOp({
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined });
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test for mount-options',
   tests: [
     {
       disk: 'part',
@@ -112,6 +133,7 @@ export const mountVfs = defineOp({
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly || hasRo(options), options: options || undefined, vfstype });
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test for mount-vfs',
   tests: [
     {
       disk: 'part',
@@ -137,6 +159,17 @@ export const umount = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      disk: 'disk',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['mkfs', 'ext2', '/dev/sda1'],
+        ['mount', '/dev/sda1', '/'],
+      ],
+      args: ['/', 'force:false', 'lazyunmount:false'],
+      check: { run: ['mounts'], expect: '' },
+    },
     { args: ['/'], check: { run: ['mounts'], expect: '' } },
     { disk: 'bootroot', args: ['/dev/sda1'], check: { run: ['mounts'], expect: '/dev/sda2' } },
     { args: ['/nowhere'], error: /not mounted/ },
@@ -157,7 +190,32 @@ export const umountAll = defineOp({
     await ctx.session.umountAll();
     return undefined;
   },
-  tests: [{ disk: 'bootroot', args: [], check: { run: ['mounts'], expect: '' } }],
+  tests: [
+    { from: 'libguestfs', args: [], check: { run: ['mounts'], expect: '' } },
+    {
+      from: 'libguestfs',
+      disk: 'disk:500M',
+      title: 'umount-all unmounts nested mounts',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'p', '64', '204799'],
+        ['part-add', '/dev/sda', 'p', '204800', '409599'],
+        ['part-add', '/dev/sda', 'p', '409600', '-64'],
+        ['mkfs', 'ext2', '/dev/sda1'],
+        ['mkfs', 'ext2', '/dev/sda2'],
+        ['mkfs', 'ext2', '/dev/sda3'],
+        ['mount', '/dev/sda1', '/'],
+        ['mkdir', '/mp1'],
+        ['mount', '/dev/sda2', '/mp1'],
+        ['mkdir', '/mp1/mp2'],
+        ['mount', '/dev/sda3', '/mp1/mp2'],
+        ['mkdir', '/mp1/mp2/mp3'],
+      ],
+      args: [],
+      check: { run: ['mounts'], expect: '' },
+    },
+    { disk: 'bootroot', args: [], check: { run: ['mounts'], expect: '' } },
+  ],
 });
 
 export const mounts = defineOp({
@@ -173,6 +231,7 @@ export const mounts = defineOp({
     return ctx.session.mounts();
   },
   tests: [
+    { from: 'libguestfs', args: [], expect: '/dev/sda1' },
     { disk: 'bootroot', args: [], expect: '/dev/sda2\n/dev/sda1' },
     { disk: 'part', args: [], expect: '' },
   ],
@@ -191,6 +250,7 @@ export const mountpoints = defineOp({
   async impl(ctx) {
     return ctx.session.mountpoints().map((m) => [m.device, m.mountpoint]);
   },
+  guestfishDiffers: 'libguestfs has no test for mountpoints',
   tests: [
     { disk: 'bootroot', args: [], expect: '/dev/sda2: /\n/dev/sda1: /boot' },
     { disk: 'lvfs', args: [], expect: '/dev/VG/LV: /' },

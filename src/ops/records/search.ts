@@ -21,9 +21,56 @@ const GZIP_FILE = [
   ['upload', 'd.tar.gz', '/z.gz'],
 ];
 
+/** libguestfs's grep tests with flags: [flags, on the gzipped file, case-insensitive]. */
+const GREP_FLAGS: readonly [string[], boolean, boolean][] = [
+  [['extended:true'], false, false],
+  [['fixed:true'], false, false],
+  [['insensitive:true'], false, true],
+  [['extended:true', 'insensitive:true'], false, true],
+  [['fixed:true', 'insensitive:true'], false, true],
+  [['compressed:true'], true, false],
+  [['extended:true', 'compressed:true'], true, false],
+  [['fixed:true', 'compressed:true'], true, false],
+  [['insensitive:true', 'compressed:true'], true, true],
+  [['extended:true', 'insensitive:true', 'compressed:true'], true, true],
+  [['fixed:true', 'insensitive:true', 'compressed:true'], true, true],
+];
+
+/** libguestfs's test of each grep variant: abc in its test-grep.txt (guestfs-test.iso), or the gzipped copy for z*. */
+function libguestfsTests(name: string, insensitive: boolean): OpTest[] {
+  const file = name.startsWith('z') ? '/test-grep.txt.gz' : '/test-grep.txt';
+  const found = insensitive ? 'abc\nabc123\nABC' : 'abc\nabc123';
+  const tests: OpTest[] = [{ from: 'libguestfs', disk: 'iso', args: ['abc', file], expect: found }];
+  if (name === 'grep') {
+    tests.push(
+      { from: 'libguestfs', disk: 'iso', args: ['nomatch', file], expect: '' },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['nomatch', '/abssymlink'],
+        expect: '',
+        title: 'grep through an absolute symlink (RHBZ#579608)',
+      },
+      // guestfish's optional flags (accepted once gfsem's named arguments are merged)
+      ...GREP_FLAGS.map(
+        ([flags, gz, insensitive]): OpTest => ({
+          from: 'libguestfs',
+          disk: 'iso',
+          args: ['abc', gz ? '/test-grep.txt.gz' : '/test-grep.txt', ...flags],
+          expect: insensitive ? 'abc\nabc123\nABC' : 'abc\nabc123',
+        }),
+      ),
+    );
+  }
+  return tests;
+}
+
 function grepTests(name: string, syntax: GrepSyntax, insensitive: boolean): OpTest[] {
   const match = syntax === 'extended' ? ['fooobar', 'FOOOBAR'] : ['foo+bar', 'FOO+BAR'];
-  const tests: OpTest[] = [{ setup: [LINES], args: ['foo+bar', '/f'], expect: match.slice(0, insensitive ? 2 : 1).join('\n') }];
+  const tests: OpTest[] = [
+    ...libguestfsTests(name, insensitive),
+    { setup: [LINES], args: ['foo+bar', '/f'], expect: match.slice(0, insensitive ? 2 : 1).join('\n') },
+  ];
   if (name === 'grep') {
     tests.push(
       { title: 'no match prints nothing', setup: [LINES], args: ['nothing', '/f'], expect: '' },
@@ -104,6 +151,11 @@ export const file = defineOp({
     return fileType(ctx.session.reader, path);
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'empty' },
+    { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'ASCII text' },
+    { from: 'libguestfs', disk: 'iso', args: ['/notexists'], error: /\/notexists: No such file or directory/ },
+    { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], expect: 'symbolic link' },
+    { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'directory' },
     { setup: [['write', '/f', 'hello\n']], args: ['/f'], expect: 'ASCII text' },
     { setup: [['touch', '/f']], args: ['/f'], expect: 'empty' },
     { setup: [['mkdir', '/d']], args: ['/d'], expect: 'directory' },

@@ -92,6 +92,7 @@ export const tarOutOp = defineOp({
     await tarOut(ctx.session, dir, local, ctx.out, opts, io(ctx));
     return undefined;
   },
+  guestfishDiffers: "libguestfs has no test for tar-out (tar-in's tests here unpack what tar-out packed)",
   tests: [
     // a pax archive: the member ./f, then its content
     { setup: TREE, args: ['/d', '-'], expect: /\.\/f\0[\s\S]*\0hello\n/ },
@@ -141,6 +142,45 @@ export const tarInOp = defineOp({
     return undefined;
   },
   tests: [
+    {
+      from: 'libguestfs',
+      title: "tar-in helloworld.tar (made here by tar-out, as libguestfs's helloworld.tar)",
+      setup: [
+        ['mkdir', '/hw'],
+        ['write', '/hw/hello', 'hello\n'],
+        ['write', '/hw/world', 'world\n'],
+        ['tar-out', '/hw', 'helloworld.tar'],
+        ['mkdir', '/tar_in'],
+      ],
+      args: ['helloworld.tar', '/tar_in'],
+      check: { run: ['cat', '/tar_in/hello'], expect: 'hello\n' },
+    },
+    {
+      from: 'libguestfs',
+      title: "tar-in helloworld.tar.gz compress:gzip (made here by tar-out, as libguestfs's helloworld.tar.gz)",
+      setup: [
+        ['mkdir', '/hw'],
+        ['write', '/hw/hello', 'hello\n'],
+        ['write', '/hw/world', 'world\n'],
+        ['tar-out', '/hw', 'helloworld.tar.gz', 'compress:gzip'],
+        ['mkdir', '/tar_in_gz'],
+      ],
+      args: ['helloworld.tar.gz', '/tar_in_gz', 'compress:gzip'],
+      check: { run: ['cat', '/tar_in_gz/hello'], expect: 'hello\n' },
+    },
+    {
+      from: 'libguestfs',
+      title: "tar-in helloworld.tar.xz compress:xz (made here by tar-out, as libguestfs's helloworld.tar.xz)",
+      setup: [
+        ['mkdir', '/hw'],
+        ['write', '/hw/hello', 'hello\n'],
+        ['write', '/hw/world', 'world\n'],
+        ['tar-out', '/hw', 'helloworld.tar.xz', 'compress:xz'],
+        ['mkdir', '/tar_in_xz'],
+      ],
+      args: ['helloworld.tar.xz', '/tar_in_xz', 'compress:xz'],
+      check: { run: ['cat', '/tar_in_xz/hello'], expect: 'hello\n' },
+    },
     {
       title: 'unpack an archive made by tar-out',
       setup: [...TREE, ['tar-out', '/d', 'd.tar'], ['mkdir', '/e']],
