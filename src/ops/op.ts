@@ -69,12 +69,16 @@ export interface OpTest {
   readonly expect?: string | RegExp;
   /** the operation fails, with a message matching this */
   readonly error?: RegExp;
+  /** jfish lines run after the operation and before `check` (a libguestfs test's later commands) */
+  readonly after?: readonly (readonly string[])[];
   /** jfish lines run after, whose printed output must match `then` (checks a side effect) */
   readonly check?: { readonly run: readonly string[]; readonly expect: string | RegExp };
   /** open the prepared disk read-only */
   readonly readonly?: boolean;
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
+  /** translated from the action's test in libguestfs's generator */
+  readonly from?: 'libguestfs';
 }
 
 interface OpFields {
@@ -95,6 +99,11 @@ interface OpFields {
   readonly description: string;
   /** Its own tests (every record has at least one; test/unit/op-records checks). */
   readonly tests: readonly OpTest[];
+  /**
+   * Why libguestfs's own tests of this action are not all among `tests` (from: 'libguestfs'):
+   * libguestfs has none, or jfish differs from guestfish on purpose.
+   */
+  readonly guestfishDiffers?: string;
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {
