@@ -59,7 +59,13 @@ export interface OpContext {
  * return (printed as jfish prints it, compared as text), or `error` must match its error.
  */
 export interface OpTest {
-  /** a prepared disk as `jfish -N` names it (default 'fs': one ext4 filesystem, mounted at /) */
+  /**
+   * a prepared disk as `jfish -N` names it (default 'fs': one ext2 filesystem on an MBR partition,
+   * mounted at /), or a fixture disk of test/integration/op-disks.ts. libguestfs's tests/c-api
+   * init kinds: InitEmpty → 'disk', InitPartition → 'part', InitGPT → 'part::gpt', InitBasicFS
+   * and InitScratchFS → 'fs' ('fs:ext2:500M' where the size shows), InitBasicFSonLVM → 'lvfs',
+   * InitISOFS → 'iso' (its test.iso, mounted read-only at /)
+   */
   readonly disk?: string;
   /** jfish command lines run before, as words (['write', '/f', 'hello']) */
   readonly setup?: readonly (readonly string[])[];
@@ -100,8 +106,10 @@ interface OpFields {
   /** Its own tests (every record has at least one; test/unit/op-records checks). */
   readonly tests: readonly OpTest[];
   /**
-   * Why libguestfs's own tests of this action are not all among `tests` (from: 'libguestfs'):
-   * libguestfs has none, or jfish differs from guestfish on purpose.
+   * Why the record carries no test translated from libguestfs (`from: 'libguestfs'`): libguestfs
+   * has none for the action, the command is jfish's own, or jfish differs on purpose (and how).
+   * Every record has such a test or this (test/unit/op-records checks). Also why some of
+   * libguestfs's tests of the action are left out when others are translated.
    */
   readonly guestfishDiffers?: string;
 }

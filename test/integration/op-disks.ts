@@ -7,4 +7,6 @@ export const FIXTURE_DISKS: Readonly<Record<string, string>> = {
   'debian-usr': 'debian-usr.raw',
   /** a phony Windows 10 with real registry hives: sda1 C: (NTFS), sda2 D: */
   win10: 'win10.raw',
+  /** libguestfs's InitISOFS disk (its tests/data test.iso): the whole ISO mounted read-only at / */
+  iso: 'guestfs-test.iso',
 };

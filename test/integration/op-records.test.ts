@@ -51,7 +51,14 @@ const MOUNTS: Record<string, [string, string][]> = {
     ['/dev/sda2', '/usr'],
   ],
   win10: [['/dev/sda1', '/']],
+  iso: [['/dev/sda', '/']],
 };
+
+/**
+ * Kinds whose drive is added and mounted read-only (libguestfs adds test.iso with add_drive_ro),
+ * on the userspace engine (its iso9660 reader: hosts without the kernel driver mount it too).
+ */
+const READONLY_KINDS = new Set(['iso']);
 
 function kindOf(disk: string): string {
   return disk.split(':')[0]!;
@@ -120,8 +127,9 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
           const disk = t.disk ?? 'fs';
           const file = join(work, `disk-${copies++}.img`);
           execFileSync('cp', ['--sparse=always', await template(disk), file]);
-          const readonly = t.readonly ?? false;
-          const sessions = new Sessions(() => new Session());
+          const readonly = t.readonly ?? READONLY_KINDS.has(kindOf(disk));
+          const engine = READONLY_KINDS.has(kindOf(disk)) ? 'userspace' : undefined;
+          const sessions = new Sessions(() => new Session({ engine }));
           sessions.addDrive(file, { format: 'raw', readonly });
           // a fresh host directory as the working directory: the test's relative host paths
           // (download /f local.txt, tar-out /d d.tar) land there and go with it

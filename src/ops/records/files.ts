@@ -63,6 +63,7 @@ export const cat = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/known-2'], expect: 'abcdef\n' },
     { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: 'hello\nworld' },
     {
       setup: [

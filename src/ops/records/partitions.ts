@@ -347,10 +347,10 @@ export const partSetGptType = defineOp({
       args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
       check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
     },
-    { from: 'libguestfs', disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
+    { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
     {
       from: 'libguestfs',
-      disk: 'part:100M:gpt',
+      disk: 'part::gpt',
       args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
       check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
     },
@@ -373,7 +373,7 @@ export const partGetGptType = defineOp({
     { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
     {
       from: 'libguestfs',
-      disk: 'part:100M:gpt',
+      disk: 'part::gpt',
       setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
       args: ['/dev/sda', '1'],
       expect: '01234567-89AB-CDEF-0123-456789ABCDEF',

@@ -1,0 +1,100 @@
+// The records not yet given libguestfs's tests or a reason (issue 16, in progress): one line per
+// record file, a blank line between, so the helpers that translate each file merge cleanly. A
+// name leaves this list in the commit that gives its record a `from: 'libguestfs'` test or a
+// `guestfishDiffers` reason.
+export const NOT_YET_TRANSLATED: Readonly<Record<string, readonly string[]>> = {
+  images: ['disk-create'],
+
+  mount: ['mount', 'mount-ro', 'mount-options', 'mount-vfs', 'umount', 'umount-all', 'mounts', 'mountpoints'],
+
+  files: [
+    'ls',
+    'll',
+    'head',
+    'tail',
+    'head-n',
+    'tail-n',
+    'exists',
+    'is-file',
+    'is-dir',
+    'readlink',
+    'realpath',
+    'stat',
+    'lstat',
+    'filesize',
+    'checksum',
+    'find',
+    'write',
+    'write-append',
+    'touch',
+    'mkdir',
+    'mkdir-p',
+    'rm',
+    'rm-rf',
+    'rmdir',
+    'cp',
+    'cp-a',
+    'cp-r',
+    'mv',
+    'chmod',
+    'chown',
+    'lchown',
+    'ln-s',
+    'ln-sf',
+  ],
+
+  search: ['grep', 'grepi', 'zgrep', 'zgrepi', 'egrep', 'egrepi', 'zegrep', 'zegrepi', 'fgrep', 'fgrepi', 'zfgrep', 'zfgrepi', 'file'],
+
+  transfer: ['upload', 'download', 'copy-in', 'copy-out'],
+
+  tar: ['tar-in', 'tar-out'],
+
+  editing: ['edit', 'vi', 'emacs'],
+
+  hivex: [
+    'hivex-open',
+    'hivex-close',
+    'hivex-root',
+    'hivex-node-name',
+    'hivex-node-children',
+    'hivex-node-get-child',
+    'hivex-node-parent',
+    'hivex-node-values',
+    'hivex-node-get-value',
+    'hivex-value-key',
+    'hivex-value-type',
+    'hivex-value-string',
+    'hivex-value-value',
+    'hivex-value-dword',
+    'hivex-node-add-child',
+    'hivex-node-delete-child',
+    'hivex-node-set-value',
+    'hivex-commit',
+  ],
+
+  'inspect-fstab': ['fstab-list', 'fstab-add', 'fstab-remove'],
+
+  'inspect-guest': ['command', 'command-lines', 'sh', 'sh-lines'],
+
+  inspect: [
+    'inspect-os',
+    'inspect-get-roots',
+    'inspect-get-mountpoints',
+    'inspect-get-filesystems',
+    'inspect-get-type',
+    'inspect-get-distro',
+    'inspect-get-product-name',
+    'inspect-get-major-version',
+    'inspect-get-minor-version',
+    'inspect-get-arch',
+    'inspect-get-hostname',
+    'inspect-get-package-format',
+    'inspect-get-package-management',
+    'inspect-get-osinfo',
+    'inspect-list-applications',
+    'inspect-list-applications2',
+    'inspect-get-windows-systemroot',
+    'inspect-get-windows-current-control-set',
+    'inspect-get-drive-mappings',
+  ],
+};
