@@ -75,6 +75,8 @@ export interface OpTest {
   readonly expect?: string | RegExp;
   /** the operation fails, with a message matching this */
   readonly error?: RegExp;
+  /** jfish lines run after the operation and before `check` (a libguestfs test's later commands) */
+  readonly after?: readonly (readonly string[])[];
   /** jfish lines run after, whose printed output must match `then` (checks a side effect) */
   readonly check?: { readonly run: readonly string[]; readonly expect: string | RegExp };
   /** open the prepared disk read-only */
@@ -106,7 +108,8 @@ interface OpFields {
   /**
    * Why the record carries no test translated from libguestfs (`from: 'libguestfs'`): libguestfs
    * has none for the action, the command is jfish's own, or jfish differs on purpose (and how).
-   * Every record has such a test or this (test/unit/op-records checks).
+   * Every record has such a test or this (test/unit/op-records checks). Also why some of
+   * libguestfs's tests of the action are left out when others are translated.
    */
   readonly guestfishDiffers?: string;
 }

@@ -149,6 +149,10 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
               expect(r.error, 'the operation failed').toBeUndefined();
               if (t.expect !== undefined) matches(r.out, t.expect);
             }
+            if (t.after) {
+              const a = await jfish(sessions, readonly, t.after);
+              expect(a.error, 'after').toBeUndefined();
+            }
             if (t.check) {
               const c = await jfish(sessions, readonly, [t.check.run]);
               expect(c.error, 'check').toBeUndefined();

@@ -1,5 +1,6 @@
 // Block devices and partitions, by their guest names.
 import { defineOp } from '../op.js';
+import { THREE_PARTS } from './gf-setup.js';
 
 export const listDevices = defineOp({
   name: 'list-devices',
@@ -14,7 +15,11 @@ export const listDevices = defineOp({
   async impl(ctx) {
     return ctx.session.listDevices();
   },
-  tests: [{ disk: 'disk', args: [], expect: '/dev/sda' }],
+  tests: [
+    { disk: 'disk', args: [], expect: '/dev/sda' },
+    // libguestfs's test attaches four disks (sda to sdd); these tests attach one
+    { from: 'libguestfs', disk: 'disk:2G', args: [], expect: '/dev/sda' },
+  ],
 });
 
 export const listPartitions = defineOp({
@@ -33,6 +38,9 @@ export const listPartitions = defineOp({
   tests: [
     { disk: 'bootroot', args: [], expect: '/dev/sda1\n/dev/sda2' },
     { disk: 'disk', args: [], expect: '' },
+    // libguestfs's tests also list sdb1, its scratch disk's partition: these tests attach one disk
+    { from: 'libguestfs', disk: 'fs', args: [], expect: '/dev/sda1' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PARTS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
   ],
 });
 

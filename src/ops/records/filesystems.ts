@@ -1,5 +1,6 @@
 // Filesystems: what is on each device, its type, label and UUID.
 import { defineOp } from '../op.js';
+import { STABLE_UUID } from './gf-setup.js';
 
 export const listFilesystems = defineOp({
   name: 'list-filesystems',
@@ -15,6 +16,7 @@ export const listFilesystems = defineOp({
   async impl(ctx) {
     return [...ctx.session.listFilesystems()];
   },
+  guestfishDiffers: 'libguestfs has no test of list_filesystems',
   tests: [
     { disk: 'bootroot', args: [], expect: '/dev/sda1: ext2\n/dev/sda2: ext2' },
     { disk: 'lv', args: [], expect: '/dev/VG/LV: unknown' },
@@ -37,6 +39,7 @@ export const vfsType = defineOp({
   tests: [
     { args: ['/dev/sda1'], expect: 'ext2' },
     { disk: 'fs:ext4', args: ['/dev/sda1'], expect: 'ext4' },
+    { from: 'libguestfs', args: ['/dev/sda1'], expect: 'ext2' },
   ],
 });
 
@@ -55,6 +58,28 @@ export const vfsLabel = defineOp({
   tests: [
     { args: ['/dev/sda1'], expect: '' },
     { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
+    { from: 'libguestfs', setup: [['set-label', '/dev/sda1', 'LTEST']], args: ['/dev/sda1'], expect: 'LTEST' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['mkfs', 'ext2', '/dev/sda1', 'label:test-label'],
+      ],
+      args: ['/dev/sda1'],
+      expect: 'test-label',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['mkfs', 'btrfs', '/dev/sda1'],
+        ['set-label', '/dev/sda1', 'test-label-btrfs'],
+      ],
+      args: ['/dev/sda1'],
+      expect: 'test-label-btrfs',
+    },
   ],
 });
 
@@ -77,6 +102,7 @@ export const vfsUuid = defineOp({
       args: ['/dev/sda1'],
       expect: '01234567-89ab-cdef-0123-456789abcdef',
     },
+    { from: 'libguestfs', setup: [['set-e2uuid', '/dev/sda1', STABLE_UUID]], args: ['/dev/sda1'], expect: STABLE_UUID },
   ],
 });
 

@@ -4,6 +4,7 @@
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
 import { parseSize } from '../../core/numbers.js';
+import { STABLE_UUID } from './gf-setup.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
@@ -36,6 +37,17 @@ export const mkfs = defineOp({
     { disk: 'part', args: ['vfat', '/dev/sda1', 'label:BOOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'BOOT' } },
     { disk: 'part', args: ['ext4', '/dev/sda1', 'label:a-label-far-too-long-for-ext'], error: /ext4 labels are limited to 16 bytes/ },
     { args: ['ext4', '/dev/sda1'], error: /mounted/, title: 'mkfs refused on a mounted device' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [['part-disk', '/dev/sda', 'mbr']],
+      args: ['ext2', '/dev/sda1'],
+      after: [
+        ['mount', '/dev/sda1', '/'],
+        ['write', '/new', 'new file contents'],
+      ],
+      check: { run: ['cat', '/new'], expect: 'new file contents' },
+    },
   ],
 });
 
@@ -57,7 +69,25 @@ export const mkswap = defineOp({
     await ctx.session.layout.mkfs(dev, { type: 'swap', label, uuid });
     return undefined;
   },
-  tests: [{ disk: 'part', args: ['/dev/sda1', 'label:SWAP'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'swap' } }],
+  tests: [
+    { disk: 'part', args: ['/dev/sda1', 'label:SWAP'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'swap' } },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1'] },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1', 'label:hello'] },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [['part-disk', '/dev/sda', 'mbr']],
+      args: ['/dev/sda1', `uuid:${STABLE_UUID}`],
+      check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
+    },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [['part-disk', '/dev/sda', 'mbr']],
+      args: ['/dev/sda1', 'label:hello', `uuid:${STABLE_UUID}`],
+      check: { run: ['vfs-label', '/dev/sda1'], expect: 'hello' },
+    },
+  ],
 });
 
 export const setLabel = defineOp({
@@ -80,6 +110,20 @@ export const setLabel = defineOp({
   tests: [
     { setup: [['umount-all']], args: ['/dev/sda1', 'ROOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'ROOT' } },
     { args: ['/dev/sda1', 'ROOT'], error: /mounted/, title: 'set-label refused while mounted' },
+    {
+      from: 'libguestfs',
+      args: ['/dev/sda1', 'testlabel'],
+      check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel' },
+      title: 'set-label on the mounted ext2 of InitBasicFS',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'part',
+      setup: [['mkfs', 'ntfs', '/dev/sda1']],
+      args: ['/dev/sda1', 'testlabel2'],
+      check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel2' },
+    },
+    { from: 'libguestfs', disk: 'part', setup: [['zero', '/dev/sda1']], args: ['/dev/sda1', 'testlabel2'], error: /filesystem/ },
   ],
 });
 
@@ -103,6 +147,12 @@ export const setUuid = defineOp({
       args: ['/dev/sda1', '01234567-89ab-cdef-0123-456789abcdef'],
       check: { run: ['vfs-uuid', '/dev/sda1'], expect: '01234567-89ab-cdef-0123-456789abcdef' },
     },
+    {
+      from: 'libguestfs',
+      args: ['/dev/sda1', STABLE_UUID],
+      check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
+      title: 'set-uuid on the mounted ext2 of InitBasicFS',
+    },
   ],
 });
 
@@ -116,9 +166,12 @@ export const fsck = defineOp({
   summary: 'check and repair a filesystem, printing fsck’s status',
   description: `Run the filesystem checker on an unmounted device, repairing what can be repaired without
     questions (fsck -a), and print fsck's status bits: 0 no errors, 1 errors corrected, 2 the
-    system should be rebooted, 4 errors left uncorrected. fstype must match what is there.`,
+    system should be rebooted, 4 errors left uncorrected, 8 operational error (also when the
+    device holds no filesystem at all, as with guestfish). fstype must match what is there.`,
   async impl(ctx, [type, dev]) {
     const found = await ctx.session.vfsType(dev);
+    // nothing there: fsck's "operational error" status, which is what guestfish returns
+    if (!found) return 8;
     if (found !== type && !(type === 'fat' && found === 'vfat'))
       throw new JootError('EINVAL', `${dev}: holds ${found || 'no filesystem'}, not ${type}`);
     const r = await ctx.session.layout.fsck(dev, { repair: true });
@@ -127,6 +180,17 @@ export const fsck = defineOp({
   tests: [
     { setup: [['umount-all']], args: ['ext2', '/dev/sda1'], expect: '0' },
     { setup: [['umount-all']], args: ['xfs', '/dev/sda1'], error: /holds ext2, not xfs/ },
+    // guestfish prints fsck's status in hex (its fish_output is hexadecimal): 0, 0x8
+    { from: 'libguestfs', setup: [['umount', '/dev/sda1']], args: ['ext2', '/dev/sda1'], expect: '0' },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['umount', '/dev/sda1'],
+        ['zero', '/dev/sda1'],
+      ],
+      args: ['ext2', '/dev/sda1'],
+      expect: '0x8',
+    },
   ],
 });
 
@@ -150,6 +214,7 @@ export const e2fsck = defineOp({
     await ctx.session.layout.e2fsck(dev, { correct, forceall });
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of e2fsck or e2fsck_f',
   tests: [
     { setup: [['umount-all']], args: ['/dev/sda1'], expect: '' },
     { setup: [['umount-all']], args: ['/dev/sda1', 'correct:true'], expect: '' },
@@ -170,6 +235,7 @@ export const resize2fs = defineOp({
     await ctx.session.layout.resize2fs(dev);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of resize2fs',
   tests: [
     {
       setup: [['umount-all'], ['resize2fs-size', '/dev/sda1', '50M']],
@@ -192,6 +258,7 @@ export const resize2fsSize = defineOp({
     await ctx.session.layout.resize2fs(dev, { size: parseSize(size, 'size') });
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of resize2fs_size',
   tests: [
     {
       setup: [['umount-all']],
@@ -215,6 +282,7 @@ export const resize2fsM = defineOp({
     await ctx.session.layout.resize2fs(dev, { size: 'min' });
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of resize2fs_M',
   tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['e2fsck', '/dev/sda1'], expect: '' } }],
 });
 
@@ -233,7 +301,10 @@ export const wipefs = defineOp({
     await ctx.session.layout.wipefs(dev);
     return undefined;
   },
-  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }],
+  tests: [
+    { setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
+    { from: 'libguestfs', disk: 'lvfs', setup: [['umount', '/dev/VG/LV']], args: ['/dev/VG/LV'] },
+  ],
 });
 
 export const zeroDevice = defineOp({
@@ -250,8 +321,22 @@ export const zeroDevice = defineOp({
     await ctx.session.layout.zeroDevice(dev);
     return undefined;
   },
+  guestfishDiffers: `libguestfs's test zeroes the LV of InitBasicFSonLVM while it is mounted; jfish refuses to
+    write under a mounted filesystem (on the kernel engine the host's kernel has it mounted, and a
+    filesystem changed under a kernel mount can upset the host), so that test is left out`,
   tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }],
 });
+
+/** A printed hash holding these keys with these values, in any order. */
+function hashHas(pairs: Record<string, string>): RegExp {
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(
+    '^' +
+      Object.entries(pairs)
+        .map(([k, v]) => `(?=(?:.*\\n)*${esc(k)}: ${esc(v)}\\n)`)
+        .join(''),
+  );
+}
 
 function human(bytes: bigint): string {
   const units = ['', 'K', 'M', 'G', 'T', 'P', 'E'];
@@ -296,6 +381,7 @@ export const df = defineOp({
   async impl(ctx) {
     return dfRows(ctx, false);
   },
+  guestfishDiffers: "libguestfs has no test of df (its output is df(1)'s)",
   tests: [
     {
       disk: 'bootroot',
@@ -318,6 +404,7 @@ export const dfH = defineOp({
   async impl(ctx) {
     return dfRows(ctx, true);
   },
+  guestfishDiffers: "libguestfs has no test of df_h (its output is df(1)'s)",
   tests: [{ args: [], expect: /^Filesystem +Size +Used +Avail +Use% +Mounted on\n\/dev\/sda1 +\d+M +\S+ +\d+M +\d+% \/\n$/ }],
 });
 
@@ -334,7 +421,26 @@ export const blkid = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.blkid(dev);
   },
-  tests: [{ args: ['/dev/sda1'], expect: /(^|\n)TYPE: ext2\nUSAGE: filesystem\n(.*\n)*PART_ENTRY_NUMBER: 1\n/ }],
+  tests: [
+    { args: ['/dev/sda1'], expect: /(^|\n)TYPE: ext2\nUSAGE: filesystem\n(.*\n)*PART_ENTRY_NUMBER: 1\n/ },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['mkfs', 'ext2', '/dev/sda1'],
+      ],
+      args: ['/dev/sda1'],
+      expect: hashHas({
+        TYPE: 'ext2',
+        USAGE: 'filesystem',
+        PART_ENTRY_NUMBER: '1',
+        PART_ENTRY_TYPE: '0x83',
+        PART_ENTRY_OFFSET: '128',
+        PART_ENTRY_SIZE: '4194049',
+      }),
+    },
+  ],
 });
 
 export const btrfsSubvolumeList = defineOp({
@@ -355,6 +461,7 @@ export const btrfsSubvolumeList = defineOp({
       ['btrfssubvolume_path', s.path],
     ]);
   },
+  guestfishDiffers: 'libguestfs has no test of btrfs_subvolume_list (its tests/btrfs scripts test it)',
   tests: [
     { disk: 'fs:btrfs:200M', args: ['/'], expect: '' },
     {
@@ -381,6 +488,7 @@ export const btrfsSubvolumeCreate = defineOp({
     await ctx.session.layout.btrfsSubvolumeCreate(dest);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of btrfs_subvolume_create of its own',
   tests: [
     { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
     { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },

@@ -2,6 +2,7 @@
 import { JootError } from '../../core/errors.js';
 import { defineOp } from '../op.js';
 import { parseSize } from '../../core/numbers.js';
+import { THREE_PARTS, THREE_PVS, TWO_VGS, VG_TWO_LVS } from './gf-setup.js';
 
 export const pvs = defineOp({
   name: 'pvs',
@@ -18,6 +19,8 @@ export const pvs = defineOp({
   tests: [
     { disk: 'lv', args: [], expect: '/dev/sda1' },
     { args: [], expect: '' },
+    { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/sda1' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PVS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
   ],
 });
 
@@ -34,7 +37,11 @@ export const vgs = defineOp({
   async impl(ctx) {
     return ctx.session.vgs();
   },
-  tests: [{ disk: 'lv', args: [], expect: 'VG' }],
+  tests: [
+    { disk: 'lv', args: [], expect: 'VG' },
+    { from: 'libguestfs', disk: 'lvfs', args: [], expect: 'VG' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: TWO_VGS, args: [], expect: 'VG1\nVG2' },
+  ],
 });
 
 export const lvs = defineOp({
@@ -49,7 +56,17 @@ export const lvs = defineOp({
   async impl(ctx) {
     return ctx.session.lvs();
   },
-  tests: [{ disk: 'lv', args: [], expect: '/dev/VG/LV' }],
+  tests: [
+    { disk: 'lv', args: [], expect: '/dev/VG/LV' },
+    { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/VG/LV' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [...TWO_VGS, ['lvcreate', 'LV1', 'VG1', '50'], ['lvcreate', 'LV2', 'VG1', '50'], ['lvcreate', 'LV3', 'VG2', '50']],
+      args: [],
+      expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3',
+    },
+  ],
 });
 
 export const pvsFull = defineOp({
@@ -69,6 +86,7 @@ export const pvsFull = defineOp({
       ['pv_size', p.size],
     ]);
   },
+  guestfishDiffers: 'libguestfs has no test of pvs_full',
   tests: [
     { disk: 'lv', args: [], expect: /^\[0\] = \{\n {2}pv_name: \/dev\/sda1\n {2}pv_uuid: \S+\n {2}vg_name: VG\n {2}pv_size: \d+\n\}\n$/ },
   ],
@@ -93,6 +111,7 @@ export const vgsFull = defineOp({
       ['vg_lvs', v.lvs.join(',')],
     ]);
   },
+  guestfishDiffers: 'libguestfs has no test of vgs_full',
   tests: [
     {
       disk: 'lv',
@@ -123,6 +142,7 @@ export const lvsFull = defineOp({
       ['lv_unavailable', l.unavailable ?? ''],
     ]);
   },
+  guestfishDiffers: 'libguestfs has no test of lvs_full',
   tests: [
     {
       disk: 'lv',
@@ -147,7 +167,16 @@ export const pvcreate = defineOp({
     await ctx.session.layout.pvcreate(dev);
     return undefined;
   },
-  tests: [{ disk: 'part', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } }],
+  tests: [
+    { disk: 'part', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [...THREE_PARTS, ['pvcreate', '/dev/sda1'], ['pvcreate', '/dev/sda2']],
+      args: ['/dev/sda3'],
+      check: { run: ['pvs'], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
+    },
+  ],
 });
 
 export const vgcreate = defineOp({
@@ -167,9 +196,20 @@ export const vgcreate = defineOp({
     await ctx.session.layout.vgcreate(vg, pvs);
     return undefined;
   },
+  guestfishDiffers: `libguestfs's test that vgcreate VG1 "/foo/bar /dev/sda2" fails is left out: jfish refuses
+    /foo/bar (not a /dev/ name) when it parses the command, before anything runs, and the records'
+    tests must parse`,
   tests: [
     { disk: 'part', setup: [['pvcreate', '/dev/sda1']], args: ['vg0', '/dev/sda1'], check: { run: ['vgs'], expect: 'vg0' } },
     { disk: 'part', args: ['vg0'], error: /give at least one physical volume/ },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: THREE_PVS,
+      args: ['VG1', '/dev/sda1 /dev/sda2'],
+      after: [['vgcreate', 'VG2', '/dev/sda3']],
+      check: { run: ['vgs'], expect: 'VG1\nVG2' },
+    },
   ],
 });
 
@@ -202,6 +242,19 @@ export const lvcreate = defineOp({
       title: 'lvcreate: a plain number is megabytes',
     },
     { disk: 'lv', args: ['big', 'VG', '1G'], error: /insufficient free space/ },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ...TWO_VGS,
+        ['lvcreate', 'LV1', 'VG1', '50'],
+        ['lvcreate', 'LV2', 'VG1', '50'],
+        ['lvcreate', 'LV3', 'VG2', '50'],
+        ['lvcreate', 'LV4', 'VG2', '50'],
+      ],
+      args: ['LV5', 'VG2', '50'],
+      check: { run: ['lvs'], expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3\n/dev/VG2/LV4\n/dev/VG2/LV5' },
+    },
   ],
 });
 
@@ -232,6 +285,20 @@ export const lvcreateFree = defineOp({
       args: ['all', 'vg0', '100'],
       check: { run: ['lvs'], expect: '/dev/vg0/all' },
     },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-disk', '/dev/sda', 'mbr'],
+        ['pvcreate', '/dev/sda1'],
+        ['vgcreate', 'VG', '/dev/sda1'],
+        ['lvcreate-free', 'LV1', 'VG', '50'],
+        ['lvcreate-free', 'LV2', 'VG', '50'],
+        ['lvcreate-free', 'LV3', 'VG', '50'],
+      ],
+      args: ['LV4', 'VG', '100'],
+      check: { run: ['lvs'], expect: '/dev/VG/LV1\n/dev/VG/LV2\n/dev/VG/LV3\n/dev/VG/LV4' },
+    },
   ],
 });
 
@@ -251,6 +318,23 @@ export const lvremove = defineOp({
   tests: [
     { disk: 'lv', args: ['/dev/VG/LV'], check: { run: ['lvs'], expect: '' } },
     { disk: 'lvfs', args: ['/dev/VG/LV'], error: /mounted/, title: 'lvremove refused while the LV is mounted' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: VG_TWO_LVS, args: ['/dev/VG/LV1'], check: { run: ['lvs'], expect: '/dev/VG/LV2' } },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: VG_TWO_LVS,
+      args: ['/dev/VG'],
+      check: { run: ['lvs'], expect: '' },
+      title: 'lvremove /dev/VG removes every LV of the VG',
+    },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: VG_TWO_LVS,
+      args: ['/dev/VG'],
+      check: { run: ['vgs'], expect: 'VG' },
+      title: 'lvremove /dev/VG keeps the VG',
+    },
   ],
 });
 
@@ -268,7 +352,17 @@ export const vgremove = defineOp({
     await ctx.session.layout.vgremove(vg);
     return undefined;
   },
-  tests: [{ disk: 'lv', args: ['VG'], check: { run: ['vgs'], expect: '' } }],
+  tests: [
+    { disk: 'lv', args: ['VG'], check: { run: ['vgs'], expect: '' } },
+    ...['lvs', 'vgs'].map((list) => ({
+      from: 'libguestfs' as const,
+      disk: 'disk:2G',
+      setup: VG_TWO_LVS,
+      args: ['VG'],
+      check: { run: [list], expect: '' },
+      title: `vgremove VG, then ${list} lists nothing`,
+    })),
+  ],
 });
 
 export const pvremove = defineOp({
@@ -284,7 +378,17 @@ export const pvremove = defineOp({
     await ctx.session.layout.pvremove(dev);
     return undefined;
   },
-  tests: [{ disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } }],
+  tests: [
+    { disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } },
+    ...['lvs', 'vgs', 'pvs'].map((list) => ({
+      from: 'libguestfs' as const,
+      disk: 'disk:2G',
+      setup: [...VG_TWO_LVS, ['vgremove', 'VG']],
+      args: ['/dev/sda1'],
+      check: { run: [list], expect: '' },
+      title: `pvremove /dev/sda1, then ${list} lists nothing`,
+    })),
+  ],
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

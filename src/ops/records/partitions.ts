@@ -24,6 +24,7 @@ export const partList = defineOp({
       ['part_size', p.size],
     ]);
   },
+  guestfishDiffers: 'libguestfs has no test of part_list',
   tests: [
     {
       disk: 'bootroot',
@@ -60,6 +61,7 @@ export const partGetParttype = defineOp({
   tests: [
     { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
     { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda'], expect: 'gpt' },
   ],
 });
 
@@ -82,6 +84,7 @@ export const partInit = defineOp({
     { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
     { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
     { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
   ],
 });
 
@@ -114,6 +117,27 @@ export const partAdd = defineOp({
       args: ['/dev/sda', 'p', '2048', '-1'],
       check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
     },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'gpt'],
+        ['part-add', '/dev/sda', 'primary', '34', '127'],
+      ],
+      args: ['/dev/sda', 'primary', '128', '-34'],
+    },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '32', '127'],
+        ['part-add', '/dev/sda', 'primary', '128', '255'],
+        ['part-add', '/dev/sda', 'primary', '256', '511'],
+      ],
+      args: ['/dev/sda', 'primary', '512', '-1'],
+    },
   ],
 });
 
@@ -137,6 +161,8 @@ export const partDisk = defineOp({
       args: ['/dev/sda', 'mbr'],
       check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 1048576\n/ },
     },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
   ],
 });
 
@@ -157,6 +183,15 @@ export const partDel = defineOp({
   tests: [
     { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
     { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+      ],
+      args: ['/dev/sda', '1'],
+    },
   ],
 });
 
@@ -174,7 +209,10 @@ export const partSetBootable = defineOp({
     await ctx.session.layout.partSetBootable(dev, n, on);
     return undefined;
   },
-  tests: [{ disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } }],
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
+  ],
 });
 
 export const partGetBootable = defineOp({
@@ -190,7 +228,20 @@ export const partGetBootable = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetBootable(dev, n);
   },
-  tests: [{ disk: 'part', args: ['/dev/sda', '1'], expect: 'false' }],
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], expect: 'false' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+        ['part-set-bootable', '/dev/sda', '1', 'true'],
+      ],
+      args: ['/dev/sda', '1'],
+      expect: 'true',
+    },
+  ],
 });
 
 export const partSetName = defineOp({
@@ -209,6 +260,7 @@ export const partSetName = defineOp({
   tests: [
     { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
     { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda', '1', 'thepartname'] },
   ],
 });
 
@@ -224,6 +276,7 @@ export const partGetName = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetName(dev, n);
   },
+  guestfishDiffers: 'libguestfs has no test of part_get_name',
   tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }],
 });
 
@@ -241,6 +294,7 @@ export const partSetMbrId = defineOp({
     await ctx.session.layout.partSetMbrId(dev, n, id);
     return undefined;
   },
+  guestfishDiffers: "libguestfs has no test of part_set_mbr_id (part_get_mbr_id's test sets one)",
   tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '142' } }],
 });
 
@@ -259,6 +313,17 @@ export const partGetMbrId = defineOp({
   tests: [
     { disk: 'part', args: ['/dev/sda', '1'], expect: '131' },
     { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+        ['part-set-mbr-id', '/dev/sda', '1', '0x7f'],
+      ],
+      args: ['/dev/sda', '1'],
+      expect: '0x7f',
+    },
   ],
 });
 
@@ -282,6 +347,13 @@ export const partSetGptType = defineOp({
       args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
       check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
     },
+    { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
+    {
+      from: 'libguestfs',
+      disk: 'part::gpt',
+      args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
+      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
+    },
   ],
 });
 
@@ -297,7 +369,16 @@ export const partGetGptType = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetGptType(dev, n);
   },
-  tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' }],
+  tests: [
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
+    {
+      from: 'libguestfs',
+      disk: 'part::gpt',
+      setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
+      args: ['/dev/sda', '1'],
+      expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
+    },
+  ],
 });
 
 export const blockdevGetsize64 = defineOp({
@@ -315,6 +396,7 @@ export const blockdevGetsize64 = defineOp({
   tests: [
     { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
     { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda'], expect: '2147483648' },
   ],
 });
 
