@@ -130,6 +130,13 @@ function setReadonly(on: boolean) {
   return async (ctx: OpContext, [dev]: [string]): Promise<undefined> => {
     await ctx.session.layout.withTarget(dev, async (t) => {
       if (!on && t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      // the flag outlives the device's attachment: only loop devices (and their partitions, and
+      // LVs) are set writable again when the session lets them go (attach/loop.ts)
+      if (on && !/^\/dev\/(loop|dm-|mapper\/)/.test(t.host))
+        throw new JootError(
+          'EUNSUPPORTED',
+          `${t.canonical}: blockdev-setro is not supported on this image's attachment (${t.host.replace(/\d+.*$/, '')})`,
+        );
       await run('blockdev', [on ? '--setro' : '--setrw', t.host]);
     });
     return undefined;
@@ -538,8 +545,7 @@ export const copyFileToFile = defineOp({
       setup: [
         ['mkdir', '/copyff2'],
         ['fill', '0', '1048576', '/copyff2/src'],
-        ['touch', '/copyff2/dest'],
-        ['truncate-size', '/copyff2/dest', '1048576'],
+        ['fill', '0', '1048576', '/copyff2/dest'],
       ],
       args: ['/copyff2/src', '/copyff2/dest', 'sparse:true', 'append:false'],
       check: { run: ['pread', '/copyff2/dest', '4', '1048572'], expect: '\0\0\0\0' },
@@ -567,6 +573,8 @@ export const copyFileToFile = defineOp({
     {
       setup: [
         ['write', '/src', 'x'],
+        ['mkdir', '/etc'],
+        ['write', '/etc/passwd', 'root'],
         ['mkdir', '/d'],
         ['ln-s', '../../../etc/passwd', '/d/l'],
       ],
@@ -763,7 +771,7 @@ export const uploadOffset = defineOp({
     {
       setup: [['write', '/f', 'hello, world']],
       args: ['/proc/sys/kernel/ostype', '/f', '7'],
-      check: { run: ['cat', '/f'], expect: 'hello, Linux\n' },
+      check: { run: ['cat', '/f'], expect: 'hello, Linux' },
     },
     {
       disk: 'disk',
