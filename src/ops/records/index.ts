@@ -1,5 +1,6 @@
 // Every operation record of the library, in jfish's command-list order.
 import { records as block } from './block.js';
+import { records as blockdev } from './blockdev.js';
 import { records as blockSpace } from './block-space.js';
 import { records as devices } from './devices.js';
 import { records as editing } from './editing.js';
@@ -21,6 +22,7 @@ export const opRecords = [
   ...devices,
   ...partitions,
   ...partitionsExtra,
+  ...blockdev,
   ...block,
   ...blockSpace,
   ...volumes,
