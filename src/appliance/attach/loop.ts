@@ -28,7 +28,12 @@ export async function attachLoop(file: string, opts: LoopOptions, stack: Cleanup
   const device = r.stdout.trim();
   if (!device.startsWith('/dev/loop')) throw new JootError('ECMD', `losetup returned no device for ${file}`);
   // diskseq identifies this attachment: a reaper must never detach a later reuse of the number
-  stack.push({ kind: 'loop', device, backing: file, diskseq: loopDiskseq(device) }, () => detachLoop(device, !!opts.partscan));
+  stack.push({ kind: 'loop', device, backing: file, diskseq: loopDiskseq(device) }, async () => {
+    // blockdev --setro (jfish's blockdev-setro) outlives a detach, and losetup does not clear
+    // it: the next image attached on this number would be read-only
+    if (!opts.readonly) await run('blockdev', ['--setrw', device], { allowFailure: true });
+    await detachLoop(device, !!opts.partscan);
+  });
   return device;
 }
 

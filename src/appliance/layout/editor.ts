@@ -433,7 +433,7 @@ export class LayoutEditor {
   // ------------------------------------------------------------ the change pattern
 
   /** A change of a whole disk's layout: afterwards its partitions are found again. */
-  private async changeDisk<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+  async changeDisk<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
       const t = await this.access.target(disk, { wholeDisk: true });
       this.access.refuseIfInUse(t.canonical);
@@ -441,6 +441,39 @@ export class LayoutEditor {
         return await fn(t);
       } finally {
         await this.access.rescan({ disks: [t.diskIndex] });
+      }
+    });
+  }
+
+  /**
+   * The host device of a guest device, for what reads or sets its block-device state
+   * (blockdev --getro, --setro): no mount check, no rescan. Refused on the userspace engine.
+   */
+  async withTarget<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    return this.access.guard(async () => fn(await this.access.target(name)));
+  }
+
+  /**
+   * Raw bytes written to a device (pwrite-device, copy-…-to-device), as guestfish allows also
+   * while something on it is mounted (an MBR's boot code goes on /dev/sda under a mounted
+   * /dev/sda1): refused only on a read-only drive. Afterwards the device is probed again, as
+   * in changeDevice, unless something on it is mounted (then its mounts are left alone).
+   */
+  async writeRaw<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    return this.access.guard(async () => {
+      const t = await this.access.target(name);
+      if (t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      let idle = true;
+      try {
+        this.access.refuseIfInUse(t.canonical);
+      } catch (e) {
+        if (!(e instanceof JootError && e.code === 'EBUSY')) throw e;
+        idle = false;
+      }
+      try {
+        return await fn(t);
+      } finally {
+        if (idle) await this.access.rescan(t.kind === 'disk' ? { disks: [t.diskIndex] } : { device: t.canonical });
       }
     });
   }

@@ -1,4 +1,7 @@
 // Every operation record of the library, in jfish's command-list order.
+import { records as block } from './block.js';
+import { records as blockdev } from './blockdev.js';
+import { records as blockSpace } from './block-space.js';
 import { records as devices } from './devices.js';
 import { records as editing } from './editing.js';
 import { records as files } from './files.js';
@@ -9,6 +12,7 @@ import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
 import { records as mount } from './mount.js';
 import { records as partitions } from './partitions.js';
+import { records as partitionsExtra } from './partitions-extra.js';
 import { records as search } from './search.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
@@ -17,6 +21,10 @@ import { records as volumes } from './volumes.js';
 export const opRecords = [
   ...devices,
   ...partitions,
+  ...partitionsExtra,
+  ...blockdev,
+  ...block,
+  ...blockSpace,
   ...volumes,
   ...images,
   ...filesystems,

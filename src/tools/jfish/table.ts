@@ -10,6 +10,10 @@ import type { Command, CommandTable } from './command.js';
 import { commands as session } from './commands/session.js';
 import { records as devicesRecords } from '../../ops/records/devices.js';
 import { records as partitionsRecords } from '../../ops/records/partitions.js';
+import { records as partitionsExtraRecords } from '../../ops/records/partitions-extra.js';
+import { records as blockRecords } from '../../ops/records/block.js';
+import { records as blockdevRecords } from '../../ops/records/blockdev.js';
+import { records as blockSpaceRecords } from '../../ops/records/block-space.js';
 import { records as volumesRecords } from '../../ops/records/volumes.js';
 import { records as imagesRecords } from '../../ops/records/images.js';
 import { commands as sparse } from './commands/sparse.js';
@@ -36,6 +40,10 @@ export const commands: readonly Command[] = [
   ...session,
   ...views(devicesRecords),
   ...views(partitionsRecords),
+  ...views(partitionsExtraRecords),
+  ...views(blockdevRecords),
+  ...views(blockRecords),
+  ...views(blockSpaceRecords),
   ...views(volumesRecords),
   ...sparse,
   ...views(imagesRecords),
