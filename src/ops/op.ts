@@ -75,6 +75,8 @@ export interface OpTest {
   readonly readonly?: boolean;
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
+  /** translated from the action's test in libguestfs's generator */
+  readonly from?: 'libguestfs';
 }
 
 interface OpFields {
@@ -95,6 +97,8 @@ interface OpFields {
   readonly description: string;
   /** Its own tests (every record has at least one; test/unit/op-records checks). */
   readonly tests: readonly OpTest[];
+  /** Why libguestfs's tests of this action that are not in `tests` were left out: where jfish differs on purpose. */
+  readonly guestfishDiffers?: string;
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {
