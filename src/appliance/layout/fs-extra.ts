@@ -141,7 +141,8 @@ export class FsExtra {
       }
       if (type === 'ntfs') {
         need('ntfsresize', 'vfs-minimum-size');
-        const r = await runTool({ cmd: 'ntfsresize', args: ['--info', '--force', '--no-progress-bar', '--', t.host] }, t.host);
+        // ntfsprogs take no `--` (the host device is a /dev path: never read as an option)
+        const r = await runTool({ cmd: 'ntfsresize', args: ['--info', '--force', '--no-progress-bar', t.host] }, t.host);
         return tools.parseNtfsMinimum(r.stdout);
       }
       if (type === 'btrfs') {
@@ -247,7 +248,7 @@ export class FsExtra {
       if (o.size !== undefined) args.push('--size', String(o.size));
       if (o.force) args.push('--force');
       // it asks "Are you sure you want to proceed (y/[n])?" before it writes: the caller said so
-      await runTool({ cmd: 'ntfsresize', args: [...args, '--', t.host] }, t.host, { input: 'y\n' });
+      await runTool({ cmd: 'ntfsresize', args: [...args, t.host] }, t.host, { input: 'y\n' });
     });
   }
 
@@ -255,23 +256,29 @@ export class FsExtra {
     need('ntfsfix', 'ntfsfix');
     await this.editor.changeDevice(device, async (t) => {
       requireType(t, (x) => x === 'ntfs', 'an NTFS filesystem');
-      await runTool({ cmd: 'ntfsfix', args: [...(o.clearbadsectors ? ['-b'] : []), '--', t.host] }, t.host);
+      await runTool({ cmd: 'ntfsfix', args: [...(o.clearbadsectors ? ['-b'] : []), t.host] }, t.host);
     });
   }
 
   // ------------------------------------------------------------ btrfs
 
-  private async btrfs(args: string[], what: string): Promise<string> {
+  /**
+   * Run btrfs; on failure one line naming `what` (guest names). `hosts` maps the host paths
+   * given to it back to guest paths: btrfs names them in its messages.
+   */
+  private async btrfs(args: string[], what: string, hosts: [string, string][]): Promise<string> {
     need('btrfs', what);
     const r = await run('btrfs', args, { allowFailure: true, input: '' });
     if (r.exitCode !== 0) {
-      const line = r.stderr
-        .trim()
-        .split('\n')
-        .filter((l) => l.trim())
-        .pop()
-        ?.replace(/^ERROR:\s*/, '');
-      throw new JootError('ECMD', `${what}: ${line ?? `failed (exit ${r.exitCode})`}`);
+      let line =
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => l.trim())
+          .pop()
+          ?.replace(/^ERROR:\s*/, '') ?? `failed (exit ${r.exitCode})`;
+      for (const [host, guest] of hosts) line = line.split(host).join(guest);
+      throw new JootError('ECMD', `${what}: ${line}`);
     }
     return r.stdout;
   }
@@ -283,7 +290,10 @@ export class FsExtra {
       const src = await this.access.hostPathOf(source);
       const dst = await this.access.hostPathForCreate(dest);
       const flags = [...(o.ro ? ['-r'] : []), ...(o.qgroupid !== undefined ? ['-i', o.qgroupid] : [])];
-      await this.btrfs(['subvolume', 'snapshot', ...flags, '--', src, dst], `btrfs-subvolume-snapshot ${source} ${dest}`);
+      await this.btrfs(['subvolume', 'snapshot', ...flags, '--', src, dst], `${source} ${dest}`, [
+        [src, source],
+        [dst, dest],
+      ]);
       await this.access.refreshSubvolumes();
     });
   }
@@ -291,7 +301,7 @@ export class FsExtra {
   async btrfsSubvolumeDelete(subvolume: string): Promise<void> {
     await this.access.guard(async () => {
       const host = await this.access.hostPathOf(subvolume);
-      await this.btrfs(['subvolume', 'delete', '--', host], `btrfs-subvolume-delete ${subvolume}`);
+      await this.btrfs(['subvolume', 'delete', '--', host], subvolume, [[host, subvolume]]);
       await this.access.refreshSubvolumes();
     });
   }
@@ -300,7 +310,8 @@ export class FsExtra {
     if (!(Number.isSafeInteger(id) && id >= 0)) throw new JootError('EINVAL', `id: ${id}: not a subvolume id`);
     await this.access.guard(async () => {
       const host = await this.access.hostPathOf(fs);
-      await this.btrfs(['subvolume', 'set-default', '--', String(id), host], `btrfs-subvolume-set-default ${id} ${fs}`);
+      // get-default and set-default take no `--` (btrfs-progs 6.2); the host path is absolute
+      await this.btrfs(['subvolume', 'set-default', String(id), host], fs, [[host, fs]]);
     });
   }
 
@@ -309,7 +320,7 @@ export class FsExtra {
     return this.access.guard(async () => {
       if (this.access.userspace) throw needsKernelEngine('btrfs-subvolume-get-default');
       const host = await this.mountedPath(fs);
-      return tools.parseBtrfsDefault(await this.btrfs(['subvolume', 'get-default', '--', host], `btrfs-subvolume-get-default ${fs}`));
+      return tools.parseBtrfsDefault(await this.btrfs(['subvolume', 'get-default', host], fs, [[host, fs]]));
     });
   }
 
@@ -317,7 +328,7 @@ export class FsExtra {
     return this.access.guard(async () => {
       if (this.access.userspace) throw needsKernelEngine('btrfs-subvolume-show');
       const host = await this.access.hostPathOf(subvolume);
-      return tools.parseBtrfsSubvolumeShow(await this.btrfs(['subvolume', 'show', '--', host], `btrfs-subvolume-show ${subvolume}`));
+      return tools.parseBtrfsSubvolumeShow(await this.btrfs(['subvolume', 'show', '--', host], subvolume, [[host, subvolume]]));
     });
   }
 
@@ -327,10 +338,7 @@ export class FsExtra {
       throw new JootError('EINVAL', `size: ${size}: must be a positive number of bytes`);
     await this.access.guard(async () => {
       const host = await this.access.hostPathOf(mountpoint);
-      await this.btrfs(
-        ['filesystem', 'resize', '--', size === undefined ? 'max' : String(size), host],
-        `btrfs-filesystem-resize ${mountpoint}`,
-      );
+      await this.btrfs(['filesystem', 'resize', '--', size === undefined ? 'max' : String(size), host], mountpoint, [[host, mountpoint]]);
     });
   }
 

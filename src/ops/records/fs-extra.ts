@@ -552,7 +552,10 @@ export const btrfsSubvolumeSnapshot = defineOp({
         ['btrfs-subvolume-snapshot', '/dir/test3', '/dir/test5', 'ro:true'],
       ],
       args: ['/dir/test3', '/dir/test6', 'qgroupid:0/1000'],
-      check: { run: ['btrfs-subvolume-list', '/'], expect: /btrfssubvolume_path: dir\/test5\n(.*\n)*btrfssubvolume_path: dir\/test6\n/ },
+      check: {
+        run: ['btrfs-subvolume-list', '/'],
+        expect: /btrfssubvolume_path: dir\/test5\n(.*\n)* {2}btrfssubvolume_path: dir\/test6\n/,
+      },
     },
     { disk: 'fs:btrfs:200M', args: ['/nosuch', '/snap'], error: /nosuch/ },
   ],
@@ -672,7 +675,13 @@ export const btrfsFilesystemResize = defineOp({
     return undefined;
   },
   tests: [
-    { disk: 'fs:btrfs:300M', args: ['/', 'size:209715200'], check: { run: ['btrfs-filesystem-resize', '/'], expect: '' } },
+    { disk: 'fs:btrfs:300M', args: ['/', 'size:293601280'], check: { run: ['btrfs-filesystem-resize', '/'], expect: '' } },
+    {
+      disk: 'fs:btrfs:300M',
+      args: ['/', 'size:104857600'],
+      error: /^\/: unable to resize '\/': /,
+      title: 'btrfs-filesystem-resize: the error names the guest path, not the host mount',
+    },
     { disk: 'fs:btrfs:200M', args: ['/', 'size:0'], error: /size: 0: must be a positive number of bytes/ },
   ],
 });
