@@ -34,7 +34,7 @@ export class FsExtra {
   /** A read of a device through a host tool: kernel engine only; mounted is fine. */
   private read<T>(name: string, what: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
-      if (this.access.userspace) throw needsKernelEngine(what);
+      if (this.access.userspace) throw needsKernelEngine(`${what} of ${name}`);
       return fn(await this.access.target(name));
     });
   }
@@ -68,7 +68,7 @@ export class FsExtra {
 
   async tune2fsList(device: string): Promise<[string, string][]> {
     need('tune2fs', 'tune2fs-l');
-    return this.read(device, 'tune2fs-l', async (t) => {
+    return this.read(device, 'the superblock', async (t) => {
       requireType(t, (x) => EXT.has(x), 'an ext2/3/4 filesystem');
       const r = await runTool({ cmd: 'tune2fs', args: ['-l', '--', t.host] }, t.host);
       return tools.parseTune2fsList(r.stdout);
@@ -128,7 +128,7 @@ export class FsExtra {
 
   /** The size a filesystem could shrink to, in bytes (guestfish vfs-minimum-size). */
   async vfsMinimumSize(device: string): Promise<number> {
-    return this.read(device, 'vfs-minimum-size', async (t) => {
+    return this.read(device, 'the minimum size', async (t) => {
       const type = t.fstype ?? '';
       if (EXT.has(type)) {
         need('resize2fs', 'vfs-minimum-size');
@@ -167,13 +167,13 @@ export class FsExtra {
   async xfsInfo(pathOrDevice: string): Promise<[string, string | number][]> {
     need('xfs_info', 'xfs-info');
     if (pathOrDevice.startsWith('/dev/')) {
-      return this.read(pathOrDevice, 'xfs-info', async (t) => {
+      return this.read(pathOrDevice, 'the xfs geometry', async (t) => {
         requireType(t, (x) => x === 'xfs', 'an xfs filesystem');
         return this.xfsInfoOf(t.host, t.canonical);
       });
     }
     return this.access.guard(async () => {
-      if (this.access.userspace) throw needsKernelEngine('xfs-info');
+      if (this.access.userspace) throw needsKernelEngine(`the xfs geometry of ${pathOrDevice}`);
       return this.xfsInfoOf(await this.access.hostPathOf(pathOrDevice), pathOrDevice);
     });
   }
@@ -318,7 +318,7 @@ export class FsExtra {
   /** The default subvolume's id, of a guest path or of a mounted btrfs device. */
   async btrfsSubvolumeGetDefault(fs: string): Promise<number> {
     return this.access.guard(async () => {
-      if (this.access.userspace) throw needsKernelEngine('btrfs-subvolume-get-default');
+      if (this.access.userspace) throw needsKernelEngine(`the default subvolume of ${fs}`);
       const host = await this.mountedPath(fs);
       return tools.parseBtrfsDefault(await this.btrfs(['subvolume', 'get-default', host], fs, [[host, fs]]));
     });
@@ -326,7 +326,7 @@ export class FsExtra {
 
   async btrfsSubvolumeShow(subvolume: string): Promise<[string, string][]> {
     return this.access.guard(async () => {
-      if (this.access.userspace) throw needsKernelEngine('btrfs-subvolume-show');
+      if (this.access.userspace) throw needsKernelEngine(`the details of subvolume ${subvolume}`);
       const host = await this.access.hostPathOf(subvolume);
       return tools.parseBtrfsSubvolumeShow(await this.btrfs(['subvolume', 'show', '--', host], subvolume, [[host, subvolume]]));
     });

@@ -735,7 +735,7 @@ async function findfs(ctx: OpContext, key: 'label' | 'uuid', value: string): Pro
     const v = key === 'label' ? await ctx.session.vfsLabel(name) : await ctx.session.vfsUuid(name);
     if (v !== '' && (key === 'label' ? v === value : v.toLowerCase() === value.toLowerCase())) return name;
   }
-  throw new JootError('ENOENT', `findfs: no filesystem with ${key} '${value}'`);
+  throw new JootError('ENOENT', `no filesystem with ${key} '${value}'`);
 }
 
 export const findfsLabel = defineOp({
@@ -854,7 +854,7 @@ function swapOp<const N extends string>(name: N, arg: { name: string; type: 'dev
     description: `guestfish ${summary.replace(/^(\w+)/, '$1s')} inside its appliance. jfish has no appliance: this would
       turn swap on or off on the host itself, so it is always refused. mkswap makes swap areas.`,
     async impl() {
-      throw new JootError('EPERM', `${name}: ${SWAP_REFUSAL}`);
+      throw new JootError('EPERM', SWAP_REFUSAL);
     },
     tests: [
       { args: [arg.type === 'device' ? '/dev/sda1' : arg.type === 'path' ? '/swapfile' : 'x'], error: /would activate swap on the host/ },
