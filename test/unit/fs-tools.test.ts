@@ -154,6 +154,7 @@ describe('xfs', () => {
     expect(xfsAdminArgs('/dev/loop0', { lazycounter: false, label: '' })).toEqual(['-c', '0', '-L', '--', '--', '/dev/loop0']);
     expect(() => xfsAdminArgs('/d', {})).toThrow(/at least one change/);
     expect(() => xfsAdminArgs('/d', { label: 'thirteen-byte' })).toThrow(/12 bytes/);
+    expect(() => xfsAdminArgs('/d', { label: "a'$(x)" })).toThrow(/quotes, backslashes and \$/);
     expect(xfsRepairArgs('/dev/loop0', { nomodify: true, ihashsize: 64, forcegeometry: true })).toEqual([
       '-n',
       '-o',

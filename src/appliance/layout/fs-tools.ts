@@ -356,6 +356,9 @@ export function xfsAdminArgs(hostDevice: string, o: XfsAdminOptions): string[] {
   if (o.lazycounter !== undefined) a.push('-c', o.lazycounter ? '1' : '0');
   if (o.label !== undefined) {
     if (Buffer.byteLength(o.label) > 12) throw new JootError('EINVAL', `label: ${o.label}: xfs labels are limited to 12 bytes`);
+    // xfs_admin pastes the label into a shell command line for xfs_db: no quoting characters
+    if (/['"`$\\]/.test(o.label))
+      throw new JootError('EINVAL', `label: ${o.label}: quotes, backslashes and $ are not allowed in xfs labels here`);
     a.push('-L', o.label === '' ? '--' : o.label);
   }
   if (o.uuid !== undefined) {
