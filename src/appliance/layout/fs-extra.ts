@@ -7,7 +7,7 @@
 import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
 import { hostHas } from '../fs-admin/host-tools.js';
-import { runTool } from '../fs-admin/tool-error.js';
+import { runTool, toolMessage } from '../fs-admin/tool-error.js';
 import { needsKernelEngine } from '../userspace-engine.js';
 import type { LayoutEditor, LayoutTarget } from './editor.js';
 import * as tools from './fs-tools.js';
@@ -198,7 +198,16 @@ export class FsExtra {
     need('xfs_admin', 'xfs-admin');
     await this.editor.changeDevice(device, async (t) => {
       requireType(t, (x) => x === 'xfs', 'an xfs filesystem');
-      await runTool({ cmd: 'xfs_admin', args: tools.xfsAdminArgs(t.host, o) }, t.host);
+      const args = tools.xfsAdminArgs(t.host, o);
+      const r = await run('xfs_admin', args, { allowFailure: true, input: '' });
+      if (r.exitCode !== 0) {
+        // xfs_admin prints why on stdout (its xfs_repair's progress goes to stderr)
+        const why = `${r.stdout}\n${r.stderr}`
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => /cannot|error|fail|invalid|not /i.test(l));
+        throw new JootError('ECMD', `xfs_admin ${t.host}: ${why ?? toolMessage('xfs_admin', t.host, r.stderr, r.stdout, r.exitCode)}`);
+      }
     });
   }
 

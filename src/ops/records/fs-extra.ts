@@ -415,6 +415,13 @@ export const xfsAdmin = defineOp({
       args: ['/dev/sda1', 'label:LBL-TEST'],
       check: { run: ['vfs-label', '/dev/sda1'], expect: 'LBL-TEST' },
     },
+    {
+      disk: 'part:320M',
+      setup: [['mkfs', 'xfs', '/dev/sda1']],
+      args: ['/dev/sda1', 'lazycounter:false'],
+      error: /Cannot disable lazy-counters on V5 fs/,
+      title: "xfs-admin lazycounter:false: xfs_admin's refusal on a V5 xfs comes through",
+    },
     { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'label:X'], error: /mounted/, title: 'xfs-admin refused while mounted' },
     { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], error: /give at least one change/ },
   ],
@@ -802,8 +809,9 @@ export const statvfs = defineOp({
   writes: false,
   summary: 'show the statistics of the filesystem a path is on',
   description: `Show statvfs(2) of the mounted filesystem that holds a guest path: bsize, frsize, blocks,
-    bfree, bavail, files, ffree, favail, fsid, flag (1: read-only), namemax. Works on both
-    engines (fsid is 0 there, and on the kernel engine it is the host's number for the mount).`,
+    bfree, bavail, files, ffree, favail, fsid, flag (1: read-only), namemax. fsid is always 0
+    (the host's number for its mount means nothing in the guest); namemax is the Linux limit
+    of the filesystem type. Works on both engines.`,
   async impl(ctx, [path]) {
     await ctx.session.stat(path); // it exists
     const mounts = ctx.session.mountpoints();
