@@ -69,7 +69,7 @@ export interface PartitionEntry {
 }
 
 export class LayoutEditor {
-  constructor(private readonly access: LayoutAccess) {}
+  constructor(readonly access: LayoutAccess) {}
 
   // ------------------------------------------------------------ reading
 

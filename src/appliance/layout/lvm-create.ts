@@ -7,7 +7,8 @@ import { JootError } from '../../core/errors.js';
 import { LVM_SCAN_CONFIG, lvmSystemDir } from '../lvm.js';
 import { run, type Runner } from '../../core/run.js';
 
-async function lvm(sub: string, scope: readonly string[], args: string[], runner: Runner): Promise<void> {
+/** Run one lvm subcommand scoped to `scope` (also lvm-extra.ts). */
+export async function lvm(sub: string, scope: readonly string[], args: string[], runner: Runner): Promise<void> {
   const env: Record<string, string> = { LVM_SUPPRESS_FD_WARNINGS: '1' };
   const sysdir = await lvmSystemDir();
   if (sysdir) env.LVM_SYSTEM_DIR = sysdir;

@@ -7,9 +7,11 @@ import { records as editing } from './editing.js';
 import { records as files } from './files.js';
 import { records as filesystems } from './filesystems.js';
 import { records as fsadmin } from './fsadmin.js';
+import { records as fsExtra } from './fs-extra.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
+import { records as lvmExtra } from './lvm-extra.js';
 import { records as mount } from './mount.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
@@ -29,7 +31,9 @@ export const opRecords = [
   ...images,
   ...filesystems,
   ...fsadmin,
+  ...fsExtra,
   ...lvm,
+  ...lvmExtra,
   ...mount,
   ...files,
   ...search,

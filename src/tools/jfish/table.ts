@@ -19,7 +19,9 @@ import { records as imagesRecords } from '../../ops/records/images.js';
 import { commands as sparse } from './commands/sparse.js';
 import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { records as fsadminRecords } from '../../ops/records/fsadmin.js';
+import { records as fsExtraRecords } from '../../ops/records/fs-extra.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
+import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
 import { records as filesRecords } from '../../ops/records/files.js';
 import { records as inspectionRecords } from '../../inspect/records/inspect.js';
@@ -49,7 +51,9 @@ export const commands: readonly Command[] = [
   ...views(imagesRecords),
   ...views(filesystemsRecords),
   ...views(fsadminRecords),
+  ...views(fsExtraRecords),
   ...views(lvmRecords),
+  ...views(lvmExtraRecords),
   ...views(mountRecords),
   ...views(filesRecords),
   ...views(searchRecords),
