@@ -2,12 +2,14 @@
 import { records as devices } from './devices.js';
 import { records as editing } from './editing.js';
 import { records as files } from './files.js';
+import { records as filesExtra } from './files-extra.js';
 import { records as filesystems } from './filesystems.js';
 import { records as fsadmin } from './fsadmin.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
 import { records as mount } from './mount.js';
+import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as search } from './search.js';
 import { records as tar } from './tar.js';
@@ -24,6 +26,8 @@ export const opRecords = [
   ...lvm,
   ...mount,
   ...files,
+  ...filesExtra,
+  ...nodes,
   ...search,
   ...transfer,
   ...tar,
