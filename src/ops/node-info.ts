@@ -72,9 +72,9 @@ export async function isZeroDevice(src: ByteSource): Promise<boolean> {
 export async function caseSensitivePath(reader: GuestFileReader, guestPath: string): Promise<string> {
   if (!guestPath.startsWith('/')) throw new JootError('EINVAL', `${guestPath}: path must start with a / character`);
   const parts = guestPath.split('/').filter((c) => c !== '');
+  if (parts.some((c) => c === '.' || c === '..')) throw new JootError('EINVAL', `${guestPath}: path must not contain . or .. elements`);
   let cur = '/';
   for (const [i, part] of parts.entries()) {
-    if (part === '.' || part === '..') throw new JootError('EINVAL', `${guestPath}: path must not contain . or .. elements`);
     const dir = await reader.node(cur);
     if (!isDirNode(dir.stat)) throw new JootError('EINVAL', `${cur}: Not a directory`);
     const names = (await reader.children(dir)).map((c) => c.name.toString('utf8'));
