@@ -93,6 +93,9 @@ export async function makeNode(
 async function openExisting(w: GuestFileWriter, guestPath: string, flags = 0): Promise<{ fh: FileHandle; host: string }> {
   const { host, exists } = await w.hostPathForUpdate(guestPath);
   if (!exists && !(flags & fsc.O_CREAT)) throw new JootError('ENOENT', `${guestPath}: No such file or directory`);
+  // a guest device node or FIFO is refused before it is opened: opening one opens the host's device
+  const st = exists ? await lstatOrUndefined(host, guestPath) : undefined;
+  if (st && !st.isFile()) throw new JootError('EINVAL', `${guestPath}: ${st.isDirectory() ? 'Is a directory' : 'not a regular file'}`);
   let fh: FileHandle;
   try {
     fh = await fsp.open(host, (flags ? flags : fsc.O_WRONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK) | O_NOCTTY, 0o666);

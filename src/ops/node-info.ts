@@ -90,7 +90,8 @@ export async function caseSensitivePath(reader: GuestFileReader, guestPath: stri
 
 const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
-/** wc -l, -w or -c of a file (a final link followed). */
+/** wc -l, -w or -c of a file (a final link followed). As GNU wc in the C locale, a word starts at a
+ *  printable character; other bytes neither start nor end one. */
 export async function wordCount(reader: GuestFileReader, guestPath: string, what: 'l' | 'w' | 'c'): Promise<number> {
   let n = 0;
   let inWord = false;
@@ -100,7 +101,7 @@ export async function wordCount(reader: GuestFileReader, guestPath: string, what
     else
       for (const c of chunk) {
         if (isSpace(c)) inWord = false;
-        else if (!inWord) {
+        else if (c > 0x20 && c < 0x7f && !inWord) {
           inWord = true;
           n++;
         }
@@ -274,7 +275,8 @@ export async function hexDump(reader: GuestFileReader, guestPath: string): Promi
   return `${lines.join('\n')}\n`;
 }
 
-/** guestfish llz: ls -laZ, the SELinux context (security.selinux) after the group, "?" when none. */
+/** guestfish llz: ls -laZ as the appliance runs it (numeric owners: it has no user names), the SELinux
+ *  context (security.selinux) after the group, "?" when none. */
 export async function longListingZ(reader: GuestFileReader, dir: string, warn: (m: string) => void, now = Date.now()): Promise<string[]> {
   const top = await reader.node(dir);
   if (!isDirNode(top.stat)) throw new JootError('EINVAL', `${dir}: Not a directory`);
@@ -304,12 +306,11 @@ export async function longListingZ(reader: GuestFileReader, dir: string, warn: (
         (b) => b.toString('utf8'),
         () => '?',
       )}`;
-    const who = (id: number) => (id === 0 ? 'root' : String(id));
     rows.push([
       modeString(st) + (ctx ? '.' : ''),
       String(st.nlink),
-      who(st.uid),
-      who(st.gid),
+      String(st.uid),
+      String(st.gid),
       label,
       size,
       lsDate(Number(st.mtimeNs / 1_000_000n), now),

@@ -7,7 +7,7 @@
 // does.
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { JootError } from '../../core/errors.js';
+import { guestFsError, TRANSFER_WORDS } from '../../appliance/guest-path.js';
 import type { Writer } from '../../core/output.js';
 import { findAll } from '../file-ops.js';
 import {
@@ -461,7 +461,7 @@ async function writeNames(names: readonly string[], local: string, out: Writer):
       await fh.close();
     }
   } catch (e) {
-    throw new JootError('EIO', `${local}: ${(e as NodeJS.ErrnoException).code ?? 'write error'}`, { cause: e });
+    throw guestFsError(e, local, TRANSFER_WORDS);
   }
 }
 
@@ -543,9 +543,9 @@ export const llz = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'list a directory in long format with SELinux contexts',
-  description: `List the directory as "ls -laZ" does: like ll, with each entry's SELinux context (its
-    security.selinux attribute) after the group, "?" where it has none, and a "." after the mode
-    where it has one.`,
+  description: `List the directory as "ls -laZ" does in guestfish's appliance: like ll but with numeric
+    owners, and each entry's SELinux context (its security.selinux attribute) after the group, "?"
+    where it has none, and a "." after the mode where it has one.`,
   async impl(ctx, [dir]) {
     return longListingZ(ctx.session.reader, dir, (m) => ctx.warn(m));
   },
@@ -557,7 +557,7 @@ export const llz = defineOp({
       ],
       args: ['/d'],
       expect:
-        /^total \d+\ndr[-rwx]{8} +\d+ root root \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ root root \? +\d+ .{12} \.\.\n-rw-r--r-- +1 root root \? +5 .{12} f\n$/,
+        /^total \d+\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\.\n-rw-r--r-- +1 0 0 \? +5 .{12} f\n$/,
     },
     { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
   ],

@@ -412,7 +412,13 @@ export const truncateSize = defineOp({
       title: 'truncate-size follows a final symlink inside the guest',
       check: { run: ['cat', '/t'], expect: 'he' },
     },
-    { setup: [['mkfifo', '0777', '/p']], args: ['/p', '0'], error: /\/p/ },
+    { setup: [['mkfifo', '0777', '/p']], args: ['/p', '0'], error: /\/p: not a regular file/ },
+    {
+      setup: [['mknod-c', '0666', '1', '3', '/null']],
+      args: ['/null', '0'],
+      title: 'truncate-size refuses a guest device node without opening it',
+      error: /\/null: not a regular file/,
+    },
   ],
 });
 
@@ -437,6 +443,7 @@ export const fallocate64 = defineOp({
   tests: [
     { from: 'libguestfs', args: ['/fallocate64', '1000000'], check: { run: ['filesize', '/fallocate64'], expect: '1000000' } },
     { setup: [['write', '/f', 'data']], args: ['/f', '4096'], check: { run: ['is-zero', '/f'], expect: 'true' } },
+    { setup: [['mkfifo', '0777', '/p']], args: ['/p', '10'], error: /\/p: not a regular file/ },
     { disk: 'fs:ext4', args: ['/f', '1048576'], title: 'fallocate64 allocates the blocks', check: { run: ['du', '/f'], expect: '1024' } },
   ],
 });
