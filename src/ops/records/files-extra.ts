@@ -56,7 +56,7 @@ export const isSymlink = typeTest('is-symlink', 'symbolic link', FILE_TYPES.syml
   { args: ['/nope'], expect: 'false' },
 ]);
 export const isBlockdev = typeTest('is-blockdev', 'block device', FILE_TYPES.blockdev, true, [
-  { setup: [['mknod-b', '0777', '99', '66', '/b']], args: ['/b'], expect: 'true' },
+  { from: 'libguestfs', setup: [['mknod-b', '0777', '99', '66', '/is_blockdev']], args: ['/is_blockdev'], expect: 'true' },
   {
     setup: [
       ['mknod-b', '0777', '99', '66', '/b'],
@@ -78,11 +78,11 @@ export const isBlockdev = typeTest('is-blockdev', 'block device', FILE_TYPES.blo
   { args: ['/dev/sda'], expect: 'false', title: 'is-blockdev looks in the guest, not at the host /dev' },
 ]);
 export const isChardev = typeTest('is-chardev', 'character device', FILE_TYPES.chardev, true, [
-  { setup: [['mknod-c', '0777', '1', '3', '/c']], args: ['/c'], expect: 'true' },
+  { from: 'libguestfs', setup: [['mknod-c', '0777', '99', '66', '/is_chardev']], args: ['/is_chardev'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
 ]);
 export const isFifo = typeTest('is-fifo', 'FIFO', FILE_TYPES.fifo, true, [
-  { from: 'libguestfs', setup: [['mkfifo', '0777', '/p']], args: ['/p'], expect: 'true' },
+  { from: 'libguestfs', setup: [['mkfifo', '0777', '/is_fifo']], args: ['/is_fifo'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
 ]);
 export const isSocket = typeTest('is-socket', 'Unix domain socket', FILE_TYPES.socket, true, [
@@ -130,7 +130,7 @@ export const isZeroDeviceOp = defineOp({
     }
   },
   tests: [
-    { args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
+    { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
     { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
   ],
 });

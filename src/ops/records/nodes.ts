@@ -138,6 +138,7 @@ export const mkdirMode = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/mkdir_mode', '0111'], check: { run: ['stat', '/mkdir_mode'], expect: /^mode: 16457$/m } },
     { args: ['/d', '0777'], check: { run: ['stat', '/d'], expect: /^mode: 16877$/m }, title: 'mkdir-mode 0777 with umask 022 makes 0755' },
     {
       setup: [['umask', '0']],
@@ -399,7 +400,7 @@ export const truncateSize = defineOp({
   tests: [
     {
       from: 'libguestfs',
-      setup: [['write', '/truncate_size', 'some stuff so size is not zero']],
+      setup: [['touch', '/truncate_size']],
       args: ['/truncate_size', '1000'],
       check: { run: ['filesize', '/truncate_size'], expect: '1000' },
     },
@@ -485,6 +486,27 @@ export const utimens = defineOp({
       args: ['/utimens-dir', '12345', '67890', '9876', '5432'],
       check: { run: ['stat', '/utimens-dir'], expect: /^mtime: 9876$/m },
     },
+    ...(
+      [
+        [['mkfifo', '0644', '/utimens-fifo']],
+        // libguestfs's scratch disk still holds the file its first utimens test stamped
+        [
+          ['touch', '/utimens-file'],
+          ['utimens', '/utimens-file', '12345', '67890', '9876', '5432'],
+          ['ln-sf', '/utimens-file', '/utimens-link'],
+        ],
+        [['mknod-b', '0644', '8', '0', '/utimens-block']],
+        [['mknod-c', '0644', '1', '3', '/utimens-char']],
+      ] as const
+    ).map((setup) => {
+      const node = setup[setup.length - 1]!.at(-1)!;
+      return {
+        from: 'libguestfs' as const,
+        setup,
+        args: [node, '12345', '67890', '9876', '5432'],
+        check: { run: ['stat', node], expect: /^mtime: 9876$/m },
+      };
+    }),
     {
       setup: [
         ['touch', '/t'],
@@ -541,7 +563,7 @@ export const getUmaskOp = defineOp({
   async impl(ctx) {
     return octal(getUmask(ctx.session));
   },
-  tests: [{ args: [], expect: '022' }],
+  tests: [{ from: 'libguestfs', disk: 'disk', args: [], expect: '022' }],
 });
 
 export const sync = defineOp({
