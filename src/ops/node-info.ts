@@ -85,6 +85,11 @@ export async function caseSensitivePath(reader: GuestFileReader, guestPath: stri
     }
     cur = `${cur === '/' ? '' : cur}/${found ?? part}`;
   }
+  // as open("file/") does, a final slash needs a directory
+  if (guestPath.endsWith('/') && cur !== '/') {
+    const last = await reader.node(cur).catch(() => undefined);
+    if (last && !isDirNode(last.stat)) throw new JootError('EINVAL', `${cur}/: Not a directory`);
+  }
   return cur;
 }
 
