@@ -187,6 +187,13 @@ export const mknod = defineOp({
   ],
 });
 
+/** The short forms of mknod take permission bits only, as guestfish's do. */
+function permissionsOnly(mode: number, p: string): number {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)
+    throw new JootError('EINVAL', `${p}: mode must specify only file permission bits`);
+  return mode;
+}
+
 function mknodShort<const N extends string>(name: N, type: number, what: string, tests: readonly OpTest[]) {
   return defineOp({
     name,
@@ -201,10 +208,10 @@ function mknodShort<const N extends string>(name: N, type: number, what: string,
     needsLaunch: true,
     writes: true,
     summary: `create a ${what}`,
-    description: `mknod with the ${what} type added to mode: only the permission bits (less the session's
-      umask) are given.`,
+    description: `mknod with the ${what} type added to mode, which must hold only permission bits (set less
+      the session's umask).`,
     async impl(ctx, [mode, major, minor, p]) {
-      await makeNode(ctx.session.writer, (mode & 0o7777) | type, major, minor, p, getUmask(ctx.session));
+      await makeNode(ctx.session.writer, permissionsOnly(mode, p) | type, major, minor, p, getUmask(ctx.session));
       return undefined;
     },
     tests,
@@ -217,6 +224,7 @@ export const mknodB = mknodShort('mknod-b', S_IFBLK, 'block device node', [
     args: ['0777', '99', '66', '/mknod_b'],
     check: { run: ['stat', '/mknod_b'], expect: /^mode: 25069\n(.*\n){3}rdev: 25410$/m },
   },
+  { args: ['060777', '99', '66', '/mknod_b-2'], error: /only file permission bits/ },
 ]);
 export const mknodC = mknodShort('mknod-c', S_IFCHR, 'character device node', [
   {
@@ -224,6 +232,7 @@ export const mknodC = mknodShort('mknod-c', S_IFCHR, 'character device node', [
     args: ['0777', '99', '66', '/mknod_c'],
     check: { run: ['stat', '/mknod_c'], expect: /^mode: 8685$/m },
   },
+  { from: 'libguestfs', args: ['020777', '99', '66', '/mknod_c-2'], error: /only file permission bits/ },
 ]);
 
 export const mkfifo = defineOp({
@@ -237,9 +246,10 @@ export const mkfifo = defineOp({
   needsLaunch: true,
   writes: true,
   summary: 'create a FIFO, a named pipe',
-  description: `Create a FIFO with the permission bits mode less the session's umask (mknod with S_IFIFO).`,
+  description: `Create a FIFO with the permission bits mode (only those) less the session's umask: mknod
+    with S_IFIFO.`,
   async impl(ctx, [mode, p]) {
-    await makeNode(ctx.session.writer, (mode & 0o7777) | S_IFIFO, 0, 0, p, getUmask(ctx.session));
+    await makeNode(ctx.session.writer, permissionsOnly(mode, p) | S_IFIFO, 0, 0, p, getUmask(ctx.session));
     return undefined;
   },
   tests: [
@@ -249,6 +259,7 @@ export const mkfifo = defineOp({
       check: { run: ['stat', '/mkfifo'], expect: /^mode: 4589$/m },
     },
     { readonly: true, args: ['0777', '/p'], error: /read-only/ },
+    { args: ['010777', '/p'], error: /only file permission bits/ },
   ],
 });
 
@@ -546,6 +557,7 @@ export const umask = defineOp({
     return octal(setUmask(ctx.session, mask));
   },
   tests: [
+    { from: 'libguestfs', disk: 'disk', args: ['022'], expect: '022' },
     { args: ['0077'], expect: '022', check: { run: ['get-umask'], expect: '077' } },
     { setup: [['umask', '0']], args: ['022'], expect: '0', title: 'umask prints 0 for no mask' },
   ],
