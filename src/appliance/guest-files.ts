@@ -78,6 +78,8 @@ export interface GuestFileWriter {
   hostPathForWrite(guestPath: string): Promise<string>;
   /** A node to create (need not exist), parent resolved inside the guest, last component not followed. */
   hostPathForCreate(guestPath: string): Promise<string>;
+  /** A node to change in place, a final symlink followed inside the guest (the result is never a link). */
+  hostPathForUpdate(guestPath: string): Promise<{ host: string; exists: boolean }>;
 }
 
 /** Both halves, as the Session hands them out. */

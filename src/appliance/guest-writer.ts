@@ -605,6 +605,14 @@ export class GuestWriter {
     return host;
   }
 
+  /** For truncate, utimens and fallocate64: the host path of an existing node, a final symlink
+   *  followed inside the guest (one hop at a time); the path returned is never a symlink. */
+  async hostPathForUpdate(guestPath: string): Promise<{ host: string; exists: boolean }> {
+    await this.begin(guestPath);
+    const { host, st } = await this.resolveFinal(guestPath);
+    return { host, exists: st !== undefined };
+  }
+
   /** Host path for creating `guestPath` (need not exist): parent resolved inside the guest,
    *  last component not followed. For upload of a new file. */
   async hostPathForCreate(guestPath: string): Promise<string> {

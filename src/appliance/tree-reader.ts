@@ -348,6 +348,7 @@ function refusingWriter(readonly: () => boolean): GuestFileWriter {
     symlink: (_t, l) => no('ln', l)(),
     hostPathForWrite: (p) => no('writing', p)(),
     hostPathForCreate: (p) => no('writing', p)(),
+    hostPathForUpdate: (p) => no('writing', p)(),
   };
 }
 

@@ -181,7 +181,7 @@ const TYPE_LETTER: Record<number, string> = {
   0o140000: 's',
 };
 
-function modeString(st: NodeStat): string {
+export function modeString(st: NodeStat): string {
   const m = st.mode;
   const type = TYPE_LETTER[nodeType(st)] ?? '-';
   const bit = (mask: number, c: string) => (m & mask ? c : '-');
@@ -203,7 +203,7 @@ function modeString(st: NodeStat): string {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** ls's date column (UTC, as in the appliance): recent files show the time, others the year. */
-function lsDate(mtimeMs: number, now: number): string {
+export function lsDate(mtimeMs: number, now: number): string {
   const d = new Date(mtimeMs);
   const day = `${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')}`;
   const recent = mtimeMs <= now + 3600_000 && now - mtimeMs < 182.5 * 86400_000;

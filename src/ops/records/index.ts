@@ -5,6 +5,7 @@ import { records as blockSpace } from './block-space.js';
 import { records as devices } from './devices.js';
 import { records as editing } from './editing.js';
 import { records as files } from './files.js';
+import { records as filesExtra } from './files-extra.js';
 import { records as filesystems } from './filesystems.js';
 import { records as fsadmin } from './fsadmin.js';
 import { records as fsExtra } from './fs-extra.js';
@@ -13,6 +14,7 @@ import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
 import { records as lvmExtra } from './lvm-extra.js';
 import { records as mount } from './mount.js';
+import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
 import { records as search } from './search.js';
@@ -36,6 +38,8 @@ export const opRecords = [
   ...lvmExtra,
   ...mount,
   ...files,
+  ...filesExtra,
+  ...nodes,
   ...search,
   ...transfer,
   ...tar,

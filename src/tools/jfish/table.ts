@@ -24,6 +24,8 @@ import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
 import { records as filesRecords } from '../../ops/records/files.js';
+import { records as filesExtraRecords } from '../../ops/records/files-extra.js';
+import { records as nodesRecords } from '../../ops/records/nodes.js';
 import { records as inspectionRecords } from '../../inspect/records/inspect.js';
 import { records as transferRecords } from '../../ops/records/transfer.js';
 import { records as tarRecords } from '../../ops/records/tar.js';
@@ -56,6 +58,8 @@ export const commands: readonly Command[] = [
   ...views(lvmExtraRecords),
   ...views(mountRecords),
   ...views(filesRecords),
+  ...views(filesExtraRecords),
+  ...views(nodesRecords),
   ...views(searchRecords),
   ...views(transferRecords),
   ...views(tarRecords),
