@@ -10,7 +10,7 @@ import { prescan, splitCommands } from '../../src/tools/jfish/argv.js';
 import { defineCommand, type Command, type Ctx } from '../../src/tools/jfish/command.js';
 import { CommandError, runScript } from '../../src/tools/jfish/dispatch.js';
 import { commandList } from '../../src/tools/jfish/help.js';
-import { buildIndex, commands, lookup, table } from '../../src/tools/jfish/table.js';
+import { buildIndex, commands, lookup, table, tableProblems } from '../../src/tools/jfish/table.js';
 
 const types = ['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout', 'key'];
 
@@ -128,6 +128,11 @@ describe('command table', () => {
   });
 
   it('types every argument and describes every command', () => {
+    expect(tableProblems(commands)).toEqual([]);
+    expect(tableProblems([{ ...commands[0]!, summary: ' ', name: 'Bad_Name' }])).toEqual([
+      'Bad_Name: no summary',
+      "Bad_Name: name or alias 'Bad_Name' is not lower-case with dashes",
+    ]);
     for (const c of commands) {
       expect(c.summary.trim(), c.name).not.toBe('');
       expect(c.summary, c.name).not.toContain('\n');
