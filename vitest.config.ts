@@ -11,7 +11,12 @@ import { defineConfig } from 'vitest/config';
 // 'integration': every other integration file, with vitest's default worker count (one on 2
 //   cores). Many of them check host-wide state (loop devices, mounts, helper processes) or
 //   rescan partition tables; two workers there failed fs-admin's sfdisk once in three runs.
+//   Inside a file, tests marked concurrent run OP_CONCURRENCY at a time (JOOT_TEST_CONCURRENCY
+//   overrides it: 1 runs them one by one): op-records' tests, each on its own disk copy and
+//   session, spend their time in short host programs (losetup, partx, blkid, mount), the
+//   kernel and jfish's own code, which two cores can do two of at a time.
 const CONTAINED = ['test/unit/**/*.test.ts', 'test/integration/fs-*-diff.test.ts', 'test/integration/fs-iso9660-scale.test.ts'];
+const OP_CONCURRENCY = Number(process.env.JOOT_TEST_CONCURRENCY) || 4;
 
 export default defineConfig({
   test: {
@@ -34,6 +39,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           exclude: CONTAINED,
+          maxConcurrency: OP_CONCURRENCY,
           sequence: { groupOrder: 1 },
         },
       },
