@@ -4,7 +4,7 @@
 // kernel's eyes); blockdev-setro/-setrw change the kernel's flag and need the kernel engine.
 import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
-import { defineOp, type OpTest, type OpContext } from '../op.js';
+import { defineOp, type OpContext } from '../op.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
@@ -36,12 +36,10 @@ export const blockdevGetss = defineOp({
     }
     return blockdevNumber(ctx, dev, '--getss');
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], expect: '512', from: 'libguestfs' },
-      { disk: 'disk', args: ['/dev/sdz'], error: /\/dev\/sdz/ },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: '512', from: 'libguestfs' },
+    { disk: 'disk', args: ['/dev/sdz'], error: /\/dev\/sdz/ },
+  ],
 });
 
 export const blockdevGetsz = defineOp({
@@ -57,12 +55,10 @@ export const blockdevGetsz = defineOp({
   async impl(ctx, [dev]) {
     return (await ctx.session.layout.blockdevGetsize64(dev)) / 512n;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], expect: '204800', from: 'libguestfs', title: 'blockdev-getsz of a 100 MiB disk' },
-      { disk: 'part', args: ['/dev/sda1'], expect: '202752' },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: '204800', from: 'libguestfs', title: 'blockdev-getsz of a 100 MiB disk' },
+    { disk: 'part', args: ['/dev/sda1'], expect: '202752' },
+  ],
 });
 
 export const blockdevGetbsz = defineOp({
@@ -83,9 +79,7 @@ export const blockdevGetbsz = defineOp({
     return blockdevNumber(ctx, dev, '--getbsz');
   },
   guestfishDiffers: 'libguestfs has no test of its own here (the answer depends on the page size)',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/sda'], expect: /^(512|1024|2048|4096)\n$/ }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/sda'], expect: /^(512|1024|2048|4096)\n$/ }],
 });
 
 export const blockdevGetro = defineOp({
@@ -105,12 +99,10 @@ export const blockdevGetro = defineOp({
     }
     return (await blockdevNumber(ctx, dev, '--getro')) !== 0;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], expect: 'false' },
-      { disk: 'disk', readonly: true, args: ['/dev/sda'], expect: 'true', title: 'blockdev-getro of a drive added read-only' },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: 'false' },
+    { disk: 'disk', readonly: true, args: ['/dev/sda'], expect: 'true', title: 'blockdev-getro of a drive added read-only' },
+  ],
 });
 
 function setReadonly(on: boolean) {
@@ -141,9 +133,7 @@ export const blockdevSetro = defineOp({
   description: `Make the device read-only in the kernel until blockdev-setrw: later writes to it fail. Needs the
     kernel engine.`,
   impl: setReadonly(true),
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'true' }, from: 'libguestfs' }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'true' }, from: 'libguestfs' }],
 });
 
 export const blockdevSetrw = defineOp({
@@ -157,17 +147,15 @@ export const blockdevSetrw = defineOp({
   description: `Make the device read-write again in the kernel (after blockdev-setro). A drive added read-only
     stays read-only: that is refused. Needs the kernel engine.`,
   impl: setReadonly(false),
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' }, from: 'libguestfs' },
-      {
-        disk: 'disk',
-        setup: [['blockdev-setro', '/dev/sda']],
-        args: ['/dev/sda'],
-        check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' },
-      },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' }, from: 'libguestfs' },
+    {
+      disk: 'disk',
+      setup: [['blockdev-setro', '/dev/sda']],
+      args: ['/dev/sda'],
+      check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' },
+    },
+  ],
 });
 
 export const blockdevRereadpt = defineOp({
@@ -189,12 +177,10 @@ export const blockdevRereadpt = defineOp({
     await ctx.session.layout.changeDisk(dev, async () => undefined);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' },
-      { args: ['/dev/sda'], error: /\/dev\/sda1 is mounted on \//, title: 'blockdev-rereadpt refused while a partition is mounted' },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' },
+    { args: ['/dev/sda'], error: /\/dev\/sda1 is mounted on \//, title: 'blockdev-rereadpt refused while a partition is mounted' },
+  ],
 });
 
 export const blockdevFlushbufs = defineOp({
@@ -212,9 +198,7 @@ export const blockdevFlushbufs = defineOp({
     else await ctx.session.layout.flush(dev);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' }],
 });
 
 export const records = [

@@ -103,14 +103,12 @@ export const isZero = defineOp({
   async impl(ctx, [p]) {
     return isZeroFile(ctx.session.reader, p);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { setup: [['fallocate64', '/z', '100000']], args: ['/z'], expect: 'true' },
-      { setup: [['write', '/f', '\x00\x00a']], args: ['/f'], expect: 'false' },
-      { setup: [['touch', '/e']], args: ['/e'], expect: 'true' },
-      { args: ['/nope'], error: /\/nope: No such file or directory/ },
-    ];
-  },
+  tests: [
+    { setup: [['fallocate64', '/z', '100000']], args: ['/z'], expect: 'true' },
+    { setup: [['write', '/f', '\x00\x00a']], args: ['/f'], expect: 'false' },
+    { setup: [['touch', '/e']], args: ['/e'], expect: 'true' },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
 export const isZeroDeviceOp = defineOp({
@@ -131,12 +129,10 @@ export const isZeroDeviceOp = defineOp({
       await src.close();
     }
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
-      { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
-    ];
-  },
+  tests: [
+    { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
+    { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
+  ],
 });
 
 export const caseSensitivePathOp = defineOp({
@@ -154,57 +150,55 @@ export const caseSensitivePathOp = defineOp({
   async impl(ctx, [p]) {
     return caseSensitivePath(ctx.session.reader, p);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        from: 'libguestfs',
-        setup: [
-          ['mkdir', '/case_sensitive_path'],
-          ['mkdir', '/case_sensitive_path/bbb'],
-          ['touch', '/case_sensitive_path/bbb/c'],
-        ],
-        args: ['/CASE_SENSITIVE_path/bbB/C'],
-        expect: '/case_sensitive_path/bbb/c',
-      },
-      {
-        from: 'libguestfs',
-        setup: [
-          ['mkdir', '/case_sensitive_path2'],
-          ['mkdir', '/case_sensitive_path2/bbb'],
-          ['touch', '/case_sensitive_path2/bbb/c'],
-        ],
-        args: ['/case_sensitive_PATH2////bbB/C'],
-        expect: '/case_sensitive_path2/bbb/c',
-      },
-      {
-        from: 'libguestfs',
-        setup: [
-          ['mkdir', '/case_sensitive_path3'],
-          ['mkdir', '/case_sensitive_path3/bbb'],
-          ['touch', '/case_sensitive_path3/bbb/c'],
-        ],
-        args: ['/case_SENSITIVE_path3/bbb/../bbb/C'],
-        error: /\. or \.\. elements/,
-      },
-      {
-        from: 'libguestfs',
-        setup: [['mkdir', '/case_sensitive_path4']],
-        args: ['/case_SENSITIVE_path4/new_file'],
-        expect: '/case_sensitive_path4/new_file',
-      },
-      {
-        setup: [
-          ['mkdir', '/case_sensitive_path'],
-          ['mkdir', '/case_sensitive_path/bbb'],
-        ],
-        args: ['/CASE_sensitive_path/BBB/'],
-        expect: '/case_sensitive_path/bbb',
-        title: 'case-sensitive-path of a directory with a final slash',
-      },
-      { setup: [['touch', '/f']], args: ['/F/'], error: /\/f\/: Not a directory/, title: 'a final slash after a file fails' },
-      { args: ['/nope/x'], error: /\/nope: No such file or directory/ },
-    ];
-  },
+  tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/case_sensitive_path'],
+        ['mkdir', '/case_sensitive_path/bbb'],
+        ['touch', '/case_sensitive_path/bbb/c'],
+      ],
+      args: ['/CASE_SENSITIVE_path/bbB/C'],
+      expect: '/case_sensitive_path/bbb/c',
+    },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/case_sensitive_path2'],
+        ['mkdir', '/case_sensitive_path2/bbb'],
+        ['touch', '/case_sensitive_path2/bbb/c'],
+      ],
+      args: ['/case_sensitive_PATH2////bbB/C'],
+      expect: '/case_sensitive_path2/bbb/c',
+    },
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/case_sensitive_path3'],
+        ['mkdir', '/case_sensitive_path3/bbb'],
+        ['touch', '/case_sensitive_path3/bbb/c'],
+      ],
+      args: ['/case_SENSITIVE_path3/bbb/../bbb/C'],
+      error: /\. or \.\. elements/,
+    },
+    {
+      from: 'libguestfs',
+      setup: [['mkdir', '/case_sensitive_path4']],
+      args: ['/case_SENSITIVE_path4/new_file'],
+      expect: '/case_sensitive_path4/new_file',
+    },
+    {
+      setup: [
+        ['mkdir', '/case_sensitive_path'],
+        ['mkdir', '/case_sensitive_path/bbb'],
+      ],
+      args: ['/CASE_sensitive_path/BBB/'],
+      expect: '/case_sensitive_path/bbb',
+      title: 'case-sensitive-path of a directory with a final slash',
+    },
+    { setup: [['touch', '/f']], args: ['/F/'], error: /\/f\/: Not a directory/, title: 'a final slash after a file fails' },
+    { args: ['/nope/x'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
 export const readLines = defineOp({
@@ -220,13 +214,11 @@ export const readLines = defineOp({
   async impl(ctx, [p]) {
     return ctx.session.reader.readLines(p);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { setup: [['write', '/f', 'abc\ndef\r\nghi']], args: ['/f'], expect: 'abc\ndef\nghi' },
-      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-      { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d/ },
-    ];
-  },
+  tests: [
+    { setup: [['write', '/f', 'abc\ndef\r\nghi']], args: ['/f'], expect: 'abc\ndef\nghi' },
+    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d/ },
+  ],
 });
 
 export const readFile = defineOp({
@@ -243,13 +235,11 @@ export const readFile = defineOp({
     await ctx.out.write(await ctx.session.reader.readFile(p));
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { setup: [['write', '/f', 'abc\ndef\n']], args: ['/f'], expect: 'abc\ndef' },
-      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-      { args: ['/nope'], error: /\/nope: No such file or directory/ },
-    ];
-  },
+  tests: [
+    { setup: [['write', '/f', 'abc\ndef\n']], args: ['/f'], expect: 'abc\ndef' },
+    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+    { args: ['/nope'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
 function wcOp<const N extends string>(name: N, what: 'l' | 'w' | 'c', noun: string, tests: readonly OpTest[]) {
@@ -300,27 +290,25 @@ export const du = defineOp({
   async impl(ctx, [p]) {
     return diskUsage(ctx.session.reader, p);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        from: 'libguestfs',
-        setup: [['mkdir', '/d']],
-        args: ['/d'],
-        expect: '1',
-        title: 'an empty directory uses one 1 KiB block of the ext2',
-      },
-      {
-        setup: [
-          ['mkdir', '/d'],
-          ['write', '/d/f', 'x'.repeat(3000)],
-          ['ln', '/d/f', '/d/g'],
-        ],
-        args: ['/d'],
-        expect: '4',
-        title: 'du counts a hard-linked file once',
-      },
-    ];
-  },
+  tests: [
+    {
+      from: 'libguestfs',
+      setup: [['mkdir', '/d']],
+      args: ['/d'],
+      expect: '1',
+      title: 'an empty directory uses one 1 KiB block of the ext2',
+    },
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['write', '/d/f', 'x'.repeat(3000)],
+        ['ln', '/d/f', '/d/g'],
+      ],
+      args: ['/d'],
+      expect: '4',
+      title: 'du counts a hard-linked file once',
+    },
+  ],
 });
 
 function statnsOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
@@ -394,19 +382,17 @@ export const lstatnslist = defineOp({
       names.flatMap((n) => n.split(' ').filter((w) => w !== '')),
     );
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        setup: [
-          ['write', '/f', 'hello'],
-          ['mkdir', '/d'],
-        ],
-        args: ['/', 'f nope'],
-        expect: /^\[0\] = \{\n {2}st_dev: \d+\n(.*\n){6} {2}st_size: 5\n(.*\n)*\[1\] = \{\n {2}st_dev: 0\n {2}st_ino: -1\n/,
-      },
-      { args: ['/'], expect: '', title: 'lstatnslist of no names is an empty list' },
-    ];
-  },
+  tests: [
+    {
+      setup: [
+        ['write', '/f', 'hello'],
+        ['mkdir', '/d'],
+      ],
+      args: ['/', 'f nope'],
+      expect: /^\[0\] = \{\n {2}st_dev: \d+\n(.*\n){6} {2}st_size: 5\n(.*\n)*\[1\] = \{\n {2}st_dev: 0\n {2}st_ino: -1\n/,
+    },
+    { args: ['/'], expect: '', title: 'lstatnslist of no names is an empty list' },
+  ],
 });
 
 function stringsOp<const N extends string>(name: N, withEncoding: boolean, tests: readonly OpTest[]) {
@@ -461,21 +447,19 @@ export const hexdump = defineOp({
   async impl(ctx, [p]) {
     return hexDump(ctx.session.reader, p);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        setup: [['write', '/f', 'hello\nworld\n']],
-        args: ['/f'],
-        expect: '00000000  68 65 6c 6c 6f 0a 77 6f  72 6c 64 0a              |hello.world.|\n0000000c\n',
-      },
-      {
-        setup: [['fallocate64', '/z', '64']],
-        args: ['/z'],
-        expect: '00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000040\n',
-      },
-      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-    ];
-  },
+  tests: [
+    {
+      setup: [['write', '/f', 'hello\nworld\n']],
+      args: ['/f'],
+      expect: '00000000  68 65 6c 6c 6f 0a 77 6f  72 6c 64 0a              |hello.world.|\n0000000c\n',
+    },
+    {
+      setup: [['fallocate64', '/z', '64']],
+      args: ['/z'],
+      expect: '00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000040\n',
+    },
+    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+  ],
 });
 
 /** Write NUL-terminated names to a host file (- is standard output), as guestfish's find0 and ls0. */
@@ -514,28 +498,26 @@ export const find0 = defineOp({
     await writeNames(await findAll(ctx.session.reader, dir), local, ctx.out);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        setup: [
-          ['mkdir-p', '/a/b'],
-          ['touch', '/a/b/c'],
-        ],
-        args: ['/a', '-'],
-        expect: 'b\0b/c\0',
-      },
-      {
-        setup: [
-          ['mkdir-p', '/a/b'],
-          ['touch', '/a/c'],
-          ['find0', '/a', 'names'],
-        ],
-        args: ['/a', 'names'],
-        title: 'find0 writes the host file',
-        check: { run: ['upload', 'names', '/n'], expect: '' },
-      },
-    ];
-  },
+  tests: [
+    {
+      setup: [
+        ['mkdir-p', '/a/b'],
+        ['touch', '/a/b/c'],
+      ],
+      args: ['/a', '-'],
+      expect: 'b\0b/c\0',
+    },
+    {
+      setup: [
+        ['mkdir-p', '/a/b'],
+        ['touch', '/a/c'],
+        ['find0', '/a', 'names'],
+      ],
+      args: ['/a', 'names'],
+      title: 'find0 writes the host file',
+      check: { run: ['upload', 'names', '/n'], expect: '' },
+    },
+  ],
 });
 
 export const ls0 = defineOp({
@@ -555,20 +537,18 @@ export const ls0 = defineOp({
     await writeNames(await ctx.session.reader.readdir(dir), local, ctx.out);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        setup: [
-          ['mkdir', '/d'],
-          ['touch', '/d/b'],
-          ['touch', '/d/a'],
-        ],
-        args: ['/d', '-'],
-        expect: 'a\0b\0',
-      },
-      { args: ['/nope', '-'], error: /\/nope: No such file or directory/ },
-    ];
-  },
+  tests: [
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['touch', '/d/b'],
+        ['touch', '/d/a'],
+      ],
+      args: ['/d', '-'],
+      expect: 'a\0b\0',
+    },
+    { args: ['/nope', '-'], error: /\/nope: No such file or directory/ },
+  ],
 });
 
 export const llz = defineOp({
@@ -585,20 +565,18 @@ export const llz = defineOp({
   async impl(ctx, [dir]) {
     return longListingZ(ctx.session.reader, dir, (m) => ctx.warn(m));
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        setup: [
-          ['mkdir', '/d'],
-          ['write', '/d/f', 'hello'],
-        ],
-        args: ['/d'],
-        expect:
-          /^total \d+\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\.\n-rw-r--r-- +1 0 0 \? +5 .{12} f\n$/,
-      },
-      { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
-    ];
-  },
+  tests: [
+    {
+      setup: [
+        ['mkdir', '/d'],
+        ['write', '/d/f', 'hello'],
+      ],
+      args: ['/d'],
+      expect:
+        /^total \d+\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\.\n-rw-r--r-- +1 0 0 \? +5 .{12} f\n$/,
+    },
+    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+  ],
 });
 
 export const records = [

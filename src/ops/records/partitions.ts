@@ -1,6 +1,6 @@
 // Partition tables: guestfish's part-* commands and blockdev-getsize64, on the layout editor.
 // Sectors are 512 bytes; part-list reports bytes, as guestfish does.
-import { defineOp, type OpTest } from '../op.js';
+import { defineOp } from '../op.js';
 
 const disk = { name: 'device', type: 'device' } as const;
 const partnum = { name: 'partnum', type: 'int' } as const;
@@ -25,12 +25,11 @@ export const partList = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of part_list',
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        disk: 'bootroot',
-        args: ['/dev/sda'],
-        expect: `[0] = {
+  tests: [
+    {
+      disk: 'bootroot',
+      args: ['/dev/sda'],
+      expect: `[0] = {
   part_num: 1
   part_start: 1048576
   part_end: 34603007
@@ -42,10 +41,9 @@ export const partList = defineOp({
   part_end: 104857599
   part_size: 70254592
 }`,
-      },
-      { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
-    ];
-  },
+    },
+    { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
+  ],
 });
 
 export const partGetParttype = defineOp({
@@ -60,13 +58,11 @@ export const partGetParttype = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.partGetParttype(dev);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
-      { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
-      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda'], expect: 'gpt' },
-    ];
-  },
+  tests: [
+    { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
+    { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda'], expect: 'gpt' },
+  ],
 });
 
 export const partInit = defineOp({
@@ -84,14 +80,12 @@ export const partInit = defineOp({
     await ctx.session.layout.partInit(dev, type);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
-      { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
-      { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
-      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
+    { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
+    { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
+  ],
 });
 
 export const partAdd = defineOp({
@@ -110,43 +104,41 @@ export const partAdd = defineOp({
     await ctx.session.layout.partAdd(dev, kind, start, end);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        disk: 'disk',
-        setup: [['part-init', '/dev/sda', 'mbr']],
-        args: ['/dev/sda', 'p', '2048', '4095'],
-        check: { run: ['list-partitions'], expect: '/dev/sda1' },
-      },
-      {
-        disk: 'disk',
-        setup: [['part-init', '/dev/sda', 'gpt']],
-        args: ['/dev/sda', 'p', '2048', '-1'],
-        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
-      },
-      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
-      {
-        from: 'libguestfs',
-        disk: 'disk:2G',
-        setup: [
-          ['part-init', '/dev/sda', 'gpt'],
-          ['part-add', '/dev/sda', 'primary', '34', '127'],
-        ],
-        args: ['/dev/sda', 'primary', '128', '-34'],
-      },
-      {
-        from: 'libguestfs',
-        disk: 'disk:2G',
-        setup: [
-          ['part-init', '/dev/sda', 'mbr'],
-          ['part-add', '/dev/sda', 'primary', '32', '127'],
-          ['part-add', '/dev/sda', 'primary', '128', '255'],
-          ['part-add', '/dev/sda', 'primary', '256', '511'],
-        ],
-        args: ['/dev/sda', 'primary', '512', '-1'],
-      },
-    ];
-  },
+  tests: [
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'mbr']],
+      args: ['/dev/sda', 'p', '2048', '4095'],
+      check: { run: ['list-partitions'], expect: '/dev/sda1' },
+    },
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'gpt']],
+      args: ['/dev/sda', 'p', '2048', '-1'],
+      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
+    },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'gpt'],
+        ['part-add', '/dev/sda', 'primary', '34', '127'],
+      ],
+      args: ['/dev/sda', 'primary', '128', '-34'],
+    },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '32', '127'],
+        ['part-add', '/dev/sda', 'primary', '128', '255'],
+        ['part-add', '/dev/sda', 'primary', '256', '511'],
+      ],
+      args: ['/dev/sda', 'primary', '512', '-1'],
+    },
+  ],
 });
 
 export const partDisk = defineOp({
@@ -163,17 +155,15 @@ export const partDisk = defineOp({
     await ctx.session.layout.partDisk(dev, type);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        disk: 'disk',
-        args: ['/dev/sda', 'mbr'],
-        check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 1048576\n/ },
-      },
-      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
-      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
-    ];
-  },
+  tests: [
+    {
+      disk: 'disk',
+      args: ['/dev/sda', 'mbr'],
+      check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 1048576\n/ },
+    },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
+  ],
 });
 
 export const partDel = defineOp({
@@ -190,21 +180,19 @@ export const partDel = defineOp({
     await ctx.session.layout.partDel(dev, n);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
-      { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
-      {
-        from: 'libguestfs',
-        disk: 'disk:2G',
-        setup: [
-          ['part-init', '/dev/sda', 'mbr'],
-          ['part-add', '/dev/sda', 'primary', '1', '-1'],
-        ],
-        args: ['/dev/sda', '1'],
-      },
-    ];
-  },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
+    { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+      ],
+      args: ['/dev/sda', '1'],
+    },
+  ],
 });
 
 export const partSetBootable = defineOp({
@@ -221,12 +209,10 @@ export const partSetBootable = defineOp({
     await ctx.session.layout.partSetBootable(dev, n, on);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
-      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
-    ];
-  },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
+  ],
 });
 
 export const partGetBootable = defineOp({
@@ -242,22 +228,20 @@ export const partGetBootable = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetBootable(dev, n);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part', args: ['/dev/sda', '1'], expect: 'false' },
-      {
-        from: 'libguestfs',
-        disk: 'disk:2G',
-        setup: [
-          ['part-init', '/dev/sda', 'mbr'],
-          ['part-add', '/dev/sda', 'primary', '1', '-1'],
-          ['part-set-bootable', '/dev/sda', '1', 'true'],
-        ],
-        args: ['/dev/sda', '1'],
-        expect: 'true',
-      },
-    ];
-  },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], expect: 'false' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+        ['part-set-bootable', '/dev/sda', '1', 'true'],
+      ],
+      args: ['/dev/sda', '1'],
+      expect: 'true',
+    },
+  ],
 });
 
 export const partSetName = defineOp({
@@ -273,13 +257,11 @@ export const partSetName = defineOp({
     await ctx.session.layout.partSetName(dev, n, name);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
-      { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
-      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda', '1', 'thepartname'] },
-    ];
-  },
+  tests: [
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
+    { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
+    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda', '1', 'thepartname'] },
+  ],
 });
 
 export const partGetName = defineOp({
@@ -295,9 +277,7 @@ export const partGetName = defineOp({
     return ctx.session.layout.partGetName(dev, n);
   },
   guestfishDiffers: 'libguestfs has no test of part_get_name',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }];
-  },
+  tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }],
 });
 
 export const partSetMbrId = defineOp({
@@ -315,9 +295,7 @@ export const partSetMbrId = defineOp({
     return undefined;
   },
   guestfishDiffers: "libguestfs has no test of part_set_mbr_id (part_get_mbr_id's test sets one)",
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '142' } }];
-  },
+  tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '142' } }],
 });
 
 export const partGetMbrId = defineOp({
@@ -332,23 +310,21 @@ export const partGetMbrId = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetMbrId(dev, n);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part', args: ['/dev/sda', '1'], expect: '131' },
-      { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
-      {
-        from: 'libguestfs',
-        disk: 'disk:2G',
-        setup: [
-          ['part-init', '/dev/sda', 'mbr'],
-          ['part-add', '/dev/sda', 'primary', '1', '-1'],
-          ['part-set-mbr-id', '/dev/sda', '1', '0x7f'],
-        ],
-        args: ['/dev/sda', '1'],
-        expect: '0x7f',
-      },
-    ];
-  },
+  tests: [
+    { disk: 'part', args: ['/dev/sda', '1'], expect: '131' },
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
+    {
+      from: 'libguestfs',
+      disk: 'disk:2G',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'primary', '1', '-1'],
+        ['part-set-mbr-id', '/dev/sda', '1', '0x7f'],
+      ],
+      args: ['/dev/sda', '1'],
+      expect: '0x7f',
+    },
+  ],
 });
 
 export const partSetGptType = defineOp({
@@ -365,22 +341,20 @@ export const partSetGptType = defineOp({
     await ctx.session.layout.partSetGptType(dev, n, guid);
     return undefined;
   },
-  get tests(): readonly OpTest[] {
-    return [
-      {
-        disk: 'part:100M:gpt',
-        args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
-        check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
-      },
-      { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
-      {
-        from: 'libguestfs',
-        disk: 'part::gpt',
-        args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
-        check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
-      },
-    ];
-  },
+  tests: [
+    {
+      disk: 'part:100M:gpt',
+      args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
+      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
+    },
+    { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
+    {
+      from: 'libguestfs',
+      disk: 'part::gpt',
+      args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
+      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
+    },
+  ],
 });
 
 export const partGetGptType = defineOp({
@@ -395,18 +369,16 @@ export const partGetGptType = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetGptType(dev, n);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
-      {
-        from: 'libguestfs',
-        disk: 'part::gpt',
-        setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
-        args: ['/dev/sda', '1'],
-        expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
-      },
-    ];
-  },
+  tests: [
+    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
+    {
+      from: 'libguestfs',
+      disk: 'part::gpt',
+      setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
+      args: ['/dev/sda', '1'],
+      expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
+    },
+  ],
 });
 
 export const blockdevGetsize64 = defineOp({
@@ -421,13 +393,11 @@ export const blockdevGetsize64 = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.blockdevGetsize64(dev);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
-      { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
-      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda'], expect: '2147483648' },
-    ];
-  },
+  tests: [
+    { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
+    { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
+    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda'], expect: '2147483648' },
+  ],
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

@@ -150,20 +150,18 @@ export const file = defineOp({
     const { fileType } = await import('../editing/filetype.js');
     return fileType(ctx.session.reader, path);
   },
-  get tests(): readonly OpTest[] {
-    return [
-      { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'empty' },
-      { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'ASCII text' },
-      { from: 'libguestfs', disk: 'iso', args: ['/notexists'], error: /\/notexists: No such file or directory/ },
-      { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], expect: 'symbolic link' },
-      { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'directory' },
-      { setup: [['write', '/f', 'hello\n']], args: ['/f'], expect: 'ASCII text' },
-      { setup: [['touch', '/f']], args: ['/f'], expect: 'empty' },
-      { setup: [['mkdir', '/d']], args: ['/d'], expect: 'directory' },
-      { disk: 'sample', args: ['/bin'], expect: 'symbolic link' },
-      { args: ['/missing'], error: /\/missing: No such file or directory/ },
-    ];
-  },
+  tests: [
+    { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'empty' },
+    { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'ASCII text' },
+    { from: 'libguestfs', disk: 'iso', args: ['/notexists'], error: /\/notexists: No such file or directory/ },
+    { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], expect: 'symbolic link' },
+    { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'directory' },
+    { setup: [['write', '/f', 'hello\n']], args: ['/f'], expect: 'ASCII text' },
+    { setup: [['touch', '/f']], args: ['/f'], expect: 'empty' },
+    { setup: [['mkdir', '/d']], args: ['/d'], expect: 'directory' },
+    { disk: 'sample', args: ['/bin'], expect: 'symbolic link' },
+    { args: ['/missing'], error: /\/missing: No such file or directory/ },
+  ],
 });
 
 export const records = [grep, grepi, zgrep, zgrepi, egrep, egrepi, zegrep, zegrepi, fgrep, fgrepi, zfgrep, zfgrepi, file] as const;

@@ -1,7 +1,7 @@
 // md RAID arrays and LUKS volumes: listed, described, opened and closed by their guest names
 // (/dev/md127, /dev/mapper/NAME). Read in userspace by either engine's stack; opening a LUKS
 // volume never needs the host's device-mapper.
-import { defineOp, type OpTest } from '../op.js';
+import { defineOp } from '../op.js';
 
 export const listMdDevices = defineOp({
   name: 'list-md-devices',
@@ -17,9 +17,7 @@ export const listMdDevices = defineOp({
     return ctx.session.listMdDevices();
   },
   guestfishDiffers: 'libguestfs has no test of list_md_devices',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: [], expect: '' }];
-  },
+  tests: [{ disk: 'disk', args: [], expect: '' }],
 });
 
 export const mdDetail = defineOp({
@@ -36,9 +34,7 @@ export const mdDetail = defineOp({
     return ctx.session.mdDetail(md);
   },
   guestfishDiffers: 'libguestfs has no test of md_detail',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: not an md device$/ }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: not an md device$/ }],
 });
 
 export const listDmDevices = defineOp({
@@ -55,9 +51,7 @@ export const listDmDevices = defineOp({
     return ctx.session.listDmDevices();
   },
   guestfishDiffers: 'libguestfs has no test of list_dm_devices',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: [], expect: '' }];
-  },
+  tests: [{ disk: 'disk', args: [], expect: '' }],
 });
 
 export const luksOpen = defineOp({
@@ -81,9 +75,7 @@ export const luksOpen = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of luks_open',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/sda', 'name'], error: /not a LUKS device|no passphrase can be asked for here/ }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/sda', 'name'], error: /not a LUKS device|no passphrase can be asked for here/ }],
 });
 
 export const luksClose = defineOp({
@@ -100,9 +92,7 @@ export const luksClose = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of luks_close',
-  get tests(): readonly OpTest[] {
-    return [{ disk: 'disk', args: ['/dev/mapper/nothing'], error: /no such opened LUKS volume/ }];
-  },
+  tests: [{ disk: 'disk', args: ['/dev/mapper/nothing'], error: /no such opened LUKS volume/ }],
 });
 
 export const records = [listMdDevices, mdDetail, listDmDevices, luksOpen, luksClose] as const;
