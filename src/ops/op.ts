@@ -15,7 +15,10 @@ import type { ArgSpec, ArgValues, Group } from './arg-spec.js';
  * - 'hash': key → value, printed `key: value` (RHashtable)
  * - 'struct' / 'structs': one record or a list of them, printed as guestfish prints structs
  * - 'stream': the operation writes its bytes to `ctx.out` itself (cat, download to -, tar-out
- *   to -); the library collects them into a Buffer when the caller gives no writer
+ *   to -); the library collects them into a Buffer when the caller gives no writer. Where
+ *   libguestfs's action returns a string (RString: cat, command, sh) the record says
+ *   `stringResult`, and jfish prints a newline after the bytes, as guestfish prints every string
+ *   (RBufferOut actions, read-file and hivex-value-value, are printed raw)
  */
 export type Returns = 'none' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'hash' | 'struct' | 'structs' | 'stream';
 
@@ -95,6 +98,8 @@ interface OpFields {
   readonly description: string;
   /** Its own tests (every record has at least one; test/unit/op-records checks). */
   readonly tests: readonly OpTest[];
+  /** A 'stream' whose libguestfs action returns RString: jfish prints "\n" after the bytes. */
+  readonly stringResult?: boolean;
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {

@@ -374,10 +374,10 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       const below = qcow2BackedBy('below.qcow2', 'bases/base.raw');
       const r = await cat(below);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('hello from the base\n');
+      expect(r.stdout).toBe('hello from the base\n\n');
       const same = join(vm, 'bases', 'same.qcow2');
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', 'base.raw', '-F', 'raw', same]);
-      expect((await cat(same)).stdout).toBe('hello from the base\n');
+      expect((await cat(same)).stdout).toBe('hello from the base\n\n');
       // and a vmdk whose extents are in its own directory, read-write
       const vmdk = vmdkWithExtents('good.vmdk', []);
       const w = await tool('jfish', [
@@ -397,7 +397,7 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
         '/etc/motd',
       ]);
       expect(w.stderr).toBe('');
-      expect(w.stdout).toBe('hello');
+      expect(w.stdout).toBe('hello\n');
       expect(leftovers()).toEqual([]);
     });
 

@@ -200,7 +200,7 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
       ),
     ]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('/dev/vg/rest\n/dev/vg/root\non an LV/dev/vg/root\n/dev/sda1\n');
+    expect(r.stdout).toBe('/dev/vg/rest\n/dev/vg/root\non an LV\n/dev/vg/root\n/dev/sda1\n');
     const again = await fish([
       '--ro',
       '-a',
@@ -214,7 +214,7 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     );
     expect(again.stdout).toMatch(/lv_name: \/dev\/vg\/root\n/);
     expect(again.stdout).toMatch(new RegExp(`lv_size: ${32 * MiB}\n`));
-    expect(again.stdout.endsWith('on an LV')).toBe(true);
+    expect(again.stdout.endsWith('on an LV\n')).toBe(true);
     const gone = await fish(['-a', img, ...cmds(['run'], ['vgremove', 'vg'], ['vgs'], ['pvremove', '/dev/sda1'], ['pvs'])]);
     expect(gone.stderr).toBe('');
     expect(gone.stdout).toBe('');

@@ -140,13 +140,13 @@ console.log(JSON.stringify(out));
     expect(made.code).toBe(0);
     for (const image of [top, img['mbr.vmdk']!]) {
       const r = await tool('jfish', ['--ro', '-v', '-a', image, '-m', '/dev/sda1', 'cat', '/hello.txt']);
-      expect(r.stdout, r.stderr).toBe('hello from mbr\n');
+      expect(r.stdout, r.stderr).toBe('hello from mbr\n\n');
       expect(r.stderr).toContain(`needs to run outside joot's sandbox: running jfish ${AGAIN}`);
       expect(r.code).toBe(0);
     }
     // launched by a command: still before any output, so it runs again
     const byRun = await tool('jfish', ['--ro', '-a', top, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/hello.txt']);
-    expect([byRun.stdout, byRun.stderr, byRun.code]).toEqual(['hello from mbr\n', '', 0]);
+    expect([byRun.stdout, byRun.stderr, byRun.code]).toEqual(['hello from mbr\n\n', '', 0]);
     // after output, running again would repeat it: one line saying how to do without
     const late = await tool('jfish', ['--ro', '-a', top, 'echo', 'hi', ':', 'run']);
     expect(late.stdout).toBe('hi\n');

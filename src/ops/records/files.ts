@@ -57,13 +57,23 @@ export const cat = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the contents of a file',
-  description: `Write the contents of the file to standard output, byte for byte (no newline is added).`,
+  description: `Write the contents of the file to standard output, byte for byte, then one newline, as
+    guestfish prints its string result: a file holding "abc\\n" prints "abc\\n\\n", an empty file one
+    empty line. (download FILE - writes the bytes alone.)`,
+  stringResult: true,
   async impl(ctx, [path]) {
     await ctx.out.write(await ctx.session.readFile(path));
     return undefined;
   },
   tests: [
-    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: 'hello\nworld' },
+    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: /^hello\nworld\n$/ },
+    {
+      setup: [['write', '/f', 'abc\n']],
+      args: ['/f'],
+      expect: /^abc\n\n$/,
+      title: 'a newline follows the bytes, as guestfish prints a string',
+    },
+    { setup: [['touch', '/e']], args: ['/e'], expect: /^\n$/, title: 'cat of an empty file prints one empty line' },
     {
       setup: [
         ['mkdir-p', '/a/b'],

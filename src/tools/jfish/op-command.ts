@@ -21,11 +21,17 @@ export function opContext(ctx: Ctx, name: string): OpContext {
   };
 }
 
-/** Print a result as guestfish does for its return type. */
-export async function printResult(out: Writer, returns: Returns, value: unknown): Promise<void> {
+/**
+ * Print a result as guestfish does for its return type: every string is followed by "\n"
+ * (printf "%s\n"), also an empty one and the streamed bytes of an RString action (cat of a file
+ * holding "a\n" prints "a\n\n"); raw buffers (RBufferOut) are written as they are.
+ */
+export async function printResult(out: Writer, returns: Returns, value: unknown, stringResult = false): Promise<void> {
   switch (returns) {
     case 'none':
+      return;
     case 'stream':
+      if (stringResult) await out.write('\n');
       return;
     case 'string':
       return out.lines([value as string]);
@@ -62,7 +68,7 @@ export function commandOf(op: Op): Command {
         if (a.type === 'key') args[i] = await ctx.readKey(`Enter key or passphrase ("${a.name}"): `);
       }
       const value = await op.impl(opContext(ctx, op.name), args);
-      await printResult(ctx.out, op.returns, value);
+      await printResult(ctx.out, op.returns, value, op.stringResult);
     },
   };
 }
