@@ -78,6 +78,8 @@ export interface OpTest {
   readonly readonly?: boolean;
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
+  /** translated from the action's test in libguestfs's generator */
+  readonly from?: 'libguestfs';
 }
 
 interface OpFields {

@@ -298,11 +298,21 @@ export class LayoutEditor {
   }
 
   async setLabel(device: string, label: string): Promise<void> {
-    await this.changeDevice(device, (t) => fsa.setLabel(t.host, this.fstypeOf(t), label));
+    await this.changeExtMounted(device, (t) => fsa.setLabel(t.host, this.fstypeOf(t), label));
   }
 
   async setUuid(device: string, uuid: string): Promise<void> {
-    await this.changeDevice(device, (t) => fsa.setUuid(t.host, this.fstypeOf(t), uuid));
+    await this.changeExtMounted(device, (t) => fsa.setUuid(t.host, this.fstypeOf(t), uuid));
+  }
+
+  /** tune2fs -U on an ext filesystem: a UUID, or clear, random or time (guestfish set-e2uuid). */
+  async setE2uuid(device: string, uuid: string): Promise<void> {
+    await this.changeExtMounted(device, (t) => {
+      const type = this.fstypeOf(t);
+      if (!/^ext[234]$/.test(type)) throw new JootError('EINVAL', `${t.canonical}: holds ${type}, not an ext2/3/4 filesystem`);
+      if (['clear', 'random', 'time'].includes(uuid)) return fsa.setExtUuidSpecial(t.host, uuid as 'clear' | 'random' | 'time');
+      return fsa.setUuid(t.host, type, uuid);
+    });
   }
 
   /** fsck(8)'s exit status bits (0 clean, 1 corrected, 4 uncorrected errors…). */
@@ -332,6 +342,11 @@ export class LayoutEditor {
 
   async zeroDevice(device: string): Promise<void> {
     await this.changeDevice(device, (t) => fsa.zeroDevice(t.host));
+  }
+
+  /** guestfish zero: the first 32 blocks of 4 KiB. */
+  async zero(device: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.zeroFirstBlocks(t.host));
   }
 
   /**
@@ -441,6 +456,32 @@ export class LayoutEditor {
         return await fn(t);
       } finally {
         await this.access.rescan({ disks: [t.diskIndex] });
+      }
+    });
+  }
+
+  /**
+   * A label or UUID change that e2label and tune2fs also make on a mounted ext filesystem
+   * (through the kernel's ioctls), as guestfish allows: the filesystem's own mount does not
+   * make it busy. Anything else mounted, another filesystem type, a read-only drive: refused
+   * as by changeDevice.
+   */
+  private async changeExtMounted<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    const t0 = await this.access.guard(() => this.access.target(name));
+    const ext = t0.kind !== 'disk' && /^ext[234]$/.test(t0.fstype ?? '') && this.access.mountedHostDir(t0.canonical) !== undefined;
+    if (!ext) return this.changeDevice(name, fn);
+    return this.access.guard(async () => {
+      const t = await this.access.target(name);
+      try {
+        this.access.refuseIfInUse(t.canonical);
+      } catch (e) {
+        // busy only because it is mounted itself (a partition or LV holds nothing else)
+        if (!(e instanceof JootError && e.code === 'EBUSY')) throw e;
+      }
+      try {
+        return await fn(t);
+      } finally {
+        await this.access.rescan({ device: t.canonical });
       }
     });
   }

@@ -133,7 +133,7 @@ function shOp<const N extends string>(name: N, lines: boolean, tests: readonly O
 // 'fs' is an empty filesystem.
 export const command = commandOp('command', false, [
   { disk: 'debian-usr', args: ["/bin/echo -n 'a b'"], expect: /^a b\n$/ },
-  { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: 'x\ty', title: 'a name is looked up in the PATH; "…" words decode escapes' },
+  { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: /^x\ty\n\n$/, title: 'a name is looked up in the PATH; "…" words decode escapes' },
   { args: ['/bin/true'], error: /^\/bin\/true: no such program in the guest$/ },
   { args: [''], error: /^no program given$/ },
   { disk: 'sample', readonly: true, args: ['/bin/echo'], error: /refused on a read-only session/ },

@@ -7,6 +7,7 @@
 // (output.ts). Return types follow libguestfs's actions, except ll (a list of lines rather than
 // one string, so that each line is escaped as before) and head/tail (the file's own lines are
 // content, written exactly).
+import { JootError } from '../../core/errors.js';
 import { contentLines } from '../../core/output.js';
 import {
   CHECKSUM_TYPES,
@@ -110,19 +111,69 @@ function predicate<const N extends string>(
   });
 }
 
+/** Whether an lstat error only says the path is not there (is-file and is-dir print false). */
+function absent(e: unknown): boolean {
+  return e instanceof JootError && (e.code === 'ENOENT' || e.code === 'EINVAL');
+}
+
+// guestfish's is-file and is-dir look at the path itself (lstat): a symlink is neither, unless
+// followsymlinks:true asks for what the links lead to.
+function typePredicate<const N extends string>(name: N, what: 'file' | 'dir', tests: readonly OpTest[]) {
+  const noun = what === 'file' ? 'a regular file' : 'a directory';
+  return defineOp({
+    name,
+    group: 'files',
+    args: [
+      { name: 'path', type: 'path' },
+      { name: 'followsymlinks', type: 'bool', optional: true, named: true },
+    ],
+    returns: 'bool',
+    needsLaunch: true,
+    writes: false,
+    summary: `test if a path is ${noun}`,
+    description: `Test whether the path is ${noun}. A symlink is not (the link itself is looked at), unless
+      followsymlinks:true, when a symlink, or chain of them, ending at ${noun} counts too (inside the
+      guest). Prints true or false.`,
+    async impl(ctx, [path, follow]) {
+      if (follow) return what === 'file' ? ctx.session.isFile(path) : ctx.session.isDir(path);
+      try {
+        const st = await ctx.session.lstat(path);
+        return what === 'file' ? st.isFile : st.isDirectory;
+      } catch (e) {
+        if (absent(e)) return false;
+        throw e;
+      }
+    },
+    tests,
+  });
+}
+
 export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists', [
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { args: ['/'], expect: 'true' },
   { args: ['/nope'], expect: 'false' },
 ]);
-export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile', [
+const LINKS = [
+  ['write', '/f', ''],
+  ['mkdir', '/d'],
+  ['ln-s', 'f', '/lf'],
+  ['ln-s', '/d', '/ld'],
+];
+export const isFile = typePredicate('is-file', 'file', [
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
+  { setup: LINKS, args: ['/lf'], expect: 'false', title: 'is-file of a symlink to a file is false' },
+  { setup: LINKS, args: ['/lf', 'followsymlinks:true'], expect: 'true' },
+  { setup: LINKS, args: ['/ld', 'followsymlinks:true'], expect: 'false' },
+  { args: ['/nope', 'followsymlinks:true'], expect: 'false' },
 ]);
-export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir', [
+export const isDir = typePredicate('is-dir', 'dir', [
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
+  { setup: LINKS, args: ['/ld'], expect: 'false', title: 'is-dir of a symlink to a directory is false' },
+  { setup: LINKS, args: ['/ld', 'followsymlinks:true'], expect: 'true' },
+  { setup: LINKS, args: ['/lf', 'followsymlinks:false'], expect: 'false' },
 ]);
 
 export const ll = defineOp({

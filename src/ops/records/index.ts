@@ -4,6 +4,7 @@ import { records as editing } from './editing.js';
 import { records as files } from './files.js';
 import { records as filesystems } from './filesystems.js';
 import { records as fsadmin } from './fsadmin.js';
+import { records as gfcompat } from './gfcompat.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
@@ -21,6 +22,7 @@ export const opRecords = [
   ...images,
   ...filesystems,
   ...fsadmin,
+  ...gfcompat,
   ...lvm,
   ...mount,
   ...files,

@@ -15,6 +15,7 @@ import { records as imagesRecords } from '../../ops/records/images.js';
 import { commands as sparse } from './commands/sparse.js';
 import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { records as fsadminRecords } from '../../ops/records/fsadmin.js';
+import { records as gfcompatRecords } from '../../ops/records/gfcompat.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
 import { records as filesRecords } from '../../ops/records/files.js';
@@ -41,6 +42,7 @@ export const commands: readonly Command[] = [
   ...views(imagesRecords),
   ...views(filesystemsRecords),
   ...views(fsadminRecords),
+  ...views(gfcompatRecords),
   ...views(lvmRecords),
   ...views(mountRecords),
   ...views(filesRecords),
