@@ -2,6 +2,7 @@
 // bools, device/path shapes. Commands never parse their own arguments.
 import { parseInt32, parseSafeInt } from '../core/numbers.js';
 import { JootError } from '../core/errors.js';
+import { splitCommandLine } from '../core/words.js';
 import type { ArgSpec, ArgValue, Signature } from './arg-spec.js';
 
 /** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */
@@ -88,7 +89,8 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
   const values: ArgValue[] = [];
   specs.forEach((spec, i) => {
     if (spec.variadic) {
-      values.push(words.slice(i).map((w) => parseOne(spec, w)) as ArgValue);
+      const items = spec.list ? words.slice(i).flatMap((w) => splitCommandLine(w)) : words.slice(i);
+      values.push(items.map((w) => parseOne(spec, w)) as ArgValue);
     } else {
       const w = words[i];
       values.push(w === undefined ? undefined : parseOne(spec, w));
@@ -174,6 +176,7 @@ export function specProblems(cmd: Signature): string[] {
     if (a.optional && next && !next.optional && !next.variadic) problems.push(`${cmd.name}: optional ${a.name} before a required argument`);
     if (a.named && !a.optional) problems.push(`${cmd.name}: named ${a.name} must be optional too`);
     if (a.named && a.variadic) problems.push(`${cmd.name}: named ${a.name} cannot be variadic`);
+    if (a.list && !a.variadic) problems.push(`${cmd.name}: list ${a.name} must be variadic`);
     if (a.named && next && !next.named) problems.push(`${cmd.name}: named ${a.name} before a positional argument`);
     if (a.named && cmd.args.some((b) => b.variadic)) problems.push(`${cmd.name}: named ${a.name} with a variadic argument`);
     if (a.type === 'key' && (a.optional || a.variadic || a.named)) problems.push(`${cmd.name}: key ${a.name} must be a plain argument`);

@@ -102,6 +102,8 @@ interface OpFields {
   readonly tests: readonly OpTest[];
   /** A 'stream' whose libguestfs action returns RString: jfish prints "\n" after the bytes. */
   readonly stringResult?: boolean;
+  /** An 'int' guestfish prints in hex (0x83) or octal (022): its FishOutputHexadecimal / Octal. */
+  readonly printAs?: 'hex' | 'octal';
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {

@@ -150,7 +150,7 @@ export class LayoutEditor {
 
   async partDisk(disk: string, type: string): Promise<void> {
     const tt = table.parseTableType(type);
-    await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, tt));
+    await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, t.size!, tt));
   }
 
   /**

@@ -155,13 +155,14 @@ export const vgcreate = defineOp({
   group: 'lvm',
   args: [
     { name: 'volgroup', type: 'string' },
-    { name: 'physvols', type: 'device', variadic: true },
+    { name: 'physvols', type: 'device', variadic: true, list: true },
   ],
   returns: 'none',
   needsLaunch: true,
   writes: true,
   summary: 'create a volume group from physical volumes',
-  description: `Create volume group volgroup on the given physical volumes (made with pvcreate).`,
+  description: `Create volume group volgroup on the given physical volumes (made with pvcreate). They may be
+    given as one word, as guestfish's list (vgcreate VG "/dev/sda1 /dev/sda2"), or as several.`,
   async impl(ctx, [vg, pvs]) {
     if (pvs.length === 0) throw new JootError('EINVAL', 'give at least one physical volume');
     await ctx.session.layout.vgcreate(vg, pvs);
@@ -170,6 +171,23 @@ export const vgcreate = defineOp({
   tests: [
     { disk: 'part', setup: [['pvcreate', '/dev/sda1']], args: ['vg0', '/dev/sda1'], check: { run: ['vgs'], expect: 'vg0' } },
     { disk: 'part', args: ['vg0'], error: /give at least one physical volume/ },
+    {
+      disk: 'disk',
+      setup: [
+        ['part-init', '/dev/sda', 'mbr'],
+        ['part-add', '/dev/sda', 'p', '64', '65535'],
+        ['part-add', '/dev/sda', 'p', '65536', '131071'],
+        ['part-add', '/dev/sda', 'p', '131072', '-64'],
+        ['pvcreate', '/dev/sda1'],
+        ['pvcreate', '/dev/sda2'],
+        ['pvcreate', '/dev/sda3'],
+        ['vgcreate', 'VG2', '/dev/sda3'],
+      ],
+      args: ['VG1', '/dev/sda1 /dev/sda2'],
+      check: { run: ['vgs'], expect: 'VG1\nVG2' },
+      title: 'a list of physical volumes in one word is split on blanks, as guestfish splits it',
+      from: 'libguestfs',
+    },
   ],
 });
 
