@@ -252,13 +252,19 @@ export class LayoutEditor {
     });
   }
 
+  /** Remove /dev/VG/LV, or with /dev/VG every LV of the VG (the VG stays), as guestfish's lvremove. */
   async lvremove(name: string): Promise<void> {
     await this.access.guard(async () => {
-      const lv = this.access.lvs().find((l) => l.name === name || `/dev/${l.vg}/${l.lv}` === name);
-      if (!lv) throw new JootError('ENOENT', `${name}: no such logical volume`);
-      this.access.refuseIfInUse(lv.name);
+      const vg = /^\/dev\/([^/]+)$/.exec(name)?.[1];
+      const lvs = vg
+        ? this.access.lvs().filter((l) => l.vg === vg)
+        : this.access.lvs().filter((l) => l.name === name || `/dev/${l.vg}/${l.lv}` === name);
+      if (vg && !this.access.vgs().some((v) => v.name === vg))
+        throw new JootError('ENOENT', `${name}: no such volume group or logical volume`);
+      if (!vg && lvs.length === 0) throw new JootError('ENOENT', `${name}: no such logical volume`);
+      for (const lv of lvs) this.access.refuseIfInUse(lv.name);
       try {
-        await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
+        for (const lv of lvs) await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
       } finally {
         await this.access.rescan({});
       }

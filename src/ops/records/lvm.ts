@@ -253,6 +253,15 @@ export const lvcreateFree = defineOp({
   ],
 });
 
+/** A VG with two LVs on an empty disk, as libguestfs's lvremove tests make it. */
+const TWO_LVS = [
+  ['part-disk', '/dev/sda', 'mbr'],
+  ['pvcreate', '/dev/sda1'],
+  ['vgcreate', 'VG', '/dev/sda1'],
+  ['lvcreate', 'LV1', 'VG', '8'],
+  ['lvcreate', 'LV2', 'VG', '8'],
+];
+
 export const lvremove = defineOp({
   name: 'lvremove',
   group: 'lvm',
@@ -261,7 +270,9 @@ export const lvremove = defineOp({
   needsLaunch: true,
   writes: true,
   summary: 'remove a logical volume',
-  description: `Remove the logical volume /dev/VG/LV (its data is lost). Refused while it is mounted.`,
+  description: `Remove the logical volume /dev/VG/LV (its data is lost), or, given a volume group /dev/VG,
+    every logical volume in it (the volume group stays), as guestfish does. Refused while one of
+    them is mounted.`,
   async impl(ctx, [dev]) {
     await ctx.session.layout.lvremove(dev);
     return undefined;
@@ -269,6 +280,11 @@ export const lvremove = defineOp({
   tests: [
     { disk: 'lv', args: ['/dev/VG/LV'], check: { run: ['lvs'], expect: '' } },
     { disk: 'lvfs', args: ['/dev/VG/LV'], error: /mounted/, title: 'lvremove refused while the LV is mounted' },
+    { disk: 'disk', setup: TWO_LVS, args: ['/dev/VG/LV1'], check: { run: ['lvs'], expect: '/dev/VG/LV2' }, from: 'libguestfs' },
+    { disk: 'disk', setup: TWO_LVS, args: ['/dev/VG'], check: { run: ['lvs'], expect: '' }, from: 'libguestfs' },
+    { disk: 'disk', setup: TWO_LVS, args: ['/dev/VG'], check: { run: ['vgs'], expect: 'VG' }, from: 'libguestfs' },
+    { disk: 'lvfs', args: ['/dev/VG'], error: /mounted/, title: 'lvremove of a VG refused while one of its LVs is mounted' },
+    { disk: 'lv', args: ['/dev/NOVG'], error: /no such volume group or logical volume/ },
   ],
 });
 
