@@ -93,10 +93,15 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
       values.push(items.map((w) => parseOne(spec, w)) as ArgValue);
     } else {
       const w = words[i];
-      values.push(w === undefined ? undefined : parseOne(spec, w));
+      values.push(w === undefined || emptyOptional(spec, w) ? undefined : parseOne(spec, w));
     }
   });
   return values;
+}
+
+/** guestfish's OptString: an empty word for an optional string or path means "not given" (hivex-commit ""). */
+function emptyOptional(spec: ArgSpec, word: string): boolean {
+  return word === '' && spec.optional === true && !spec.named && (spec.type === 'string' || spec.type === 'path');
 }
 
 /**
@@ -106,7 +111,7 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
 export function checkValues(cmd: Signature, values: readonly unknown[]): void {
   cmd.args.forEach((spec, i) => {
     const v = values[i];
-    if (v === undefined) {
+    if (v === undefined || (typeof v === 'string' && emptyOptional(spec, v))) {
       if (spec.optional || spec.variadic) return;
       throw new JootError('EINVAL', `${spec.name}: missing: usage: ${usage(cmd)}`);
     }
@@ -144,7 +149,9 @@ function parseWithNamed(cmd: Signature, words: readonly string[], named: readonl
   let n = 0;
   while (n < words.length && n < positional.length && (n < min || !isNamed(words[n]!))) n++;
   if (n < min) throw new JootError('EINVAL', `expected ${countText(cmd)}: usage: ${usage(cmd)}`);
-  const values: ArgValue[] = positional.map((spec, i) => (i < n ? parseOne(spec, words[i]!) : undefined));
+  const values: ArgValue[] = positional.map((spec, i) =>
+    i < n && !emptyOptional(spec, words[i]!) ? parseOne(spec, words[i]!) : undefined,
+  );
   const given = new Map<string, string>();
   for (const w of words.slice(n)) {
     const colon = w.indexOf(':');

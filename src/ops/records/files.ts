@@ -876,8 +876,9 @@ export const checksumCmd = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the checksum of a file',
-  description: `Print the checksum of the file as lower-case hex. csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
-    The file is streamed, whatever its size.`,
+  description: `Print the checksum of the file: for crc the POSIX cksum CRC in decimal (as guestfish, cksum's
+    first field), for ${CHECKSUM_TYPES.slice(1).join(', ')} the digest in lower-case hex. guestfish's gost
+    and gost12 are refused: this host has no GOST hash. The file is streamed, whatever its size.`,
   async impl(ctx, [type, path]) {
     return checksum(ctx.session.reader, type, path);
   },
@@ -888,7 +889,23 @@ export const checksumCmd = defineOp({
       args: ['SHA256', '/f'],
       expect: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
     },
-    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], error: /crc: unknown checksum type, expecting md5, sha1/ },
+    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], expect: '3287646509', title: 'crc is POSIX cksum, in decimal' },
+    { setup: [['touch', '/e']], args: ['crc', '/e'], expect: '4294967295' },
+    { setup: [['write', '/f', 'hello']], args: ['sha1', '/f'], expect: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
+    { setup: [['write', '/f', 'hello']], args: ['sha224', '/f'], expect: 'ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193' },
+    {
+      setup: [['write', '/f', 'hello']],
+      args: ['sha384', '/f'],
+      expect: '59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f',
+    },
+    {
+      setup: [['write', '/f', 'hello']],
+      args: ['sha512', '/f'],
+      expect:
+        '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043',
+    },
+    { setup: [['write', '/f', 'hello']], args: ['gost', '/f'], error: /GOST checksums are not available/ },
+    { setup: [['write', '/f', 'hello']], args: ['crc32', '/f'], error: /crc32: unknown checksum type, expecting crc, md5, sha1/ },
   ],
 });
 
