@@ -411,10 +411,13 @@ export class LayoutEditor {
   }
 
   /** A new btrfs subvolume at a guest path (its parent inside a mounted btrfs). */
-  async btrfsSubvolumeCreate(guestPath: string): Promise<void> {
+  async btrfsSubvolumeCreate(guestPath: string, opts: { qgroupid?: string } = {}): Promise<void> {
+    const q = opts.qgroupid;
+    if (q !== undefined && !/^\d+\/\d+$/.test(q))
+      throw new JootError('EINVAL', `qgroupid: '${q}' is not a qgroup id (LEVEL/ID, e.g. 0/257)`);
     await this.access.guard(async () => {
       const host = await this.access.hostPathForCreate(guestPath);
-      const r = await run('btrfs', ['subvolume', 'create', host], { allowFailure: true });
+      const r = await run('btrfs', ['subvolume', 'create', ...(q === undefined ? [] : ['-i', q]), host], { allowFailure: true });
       if (r.exitCode !== 0)
         throw new JootError(
           'ECMD',

@@ -15,7 +15,9 @@ export const mkfs = defineOp({
     { name: 'fstype', type: 'string' },
     device,
     { name: 'blocksize', type: 'int', optional: true, named: true },
+    { name: 'features', type: 'string', optional: true, named: true },
     { name: 'inode', type: 'int', optional: true, named: true },
+    { name: 'sectorsize', type: 'int', optional: true, named: true },
     { name: 'label', type: 'string', optional: true, named: true },
     { name: 'uuid', type: 'string', optional: true, named: true },
   ],
@@ -25,10 +27,14 @@ export const mkfs = defineOp({
   summary: 'make a filesystem',
   description: `Make a filesystem of type fstype (ext2, ext3, ext4, xfs, btrfs, vfat — also fat, msdos —,
     ntfs, swap) on a device: everything on it is lost. blocksize: is the block size in bytes (the
-    cluster size for vfat and ntfs); inode: the inode size (ext*, xfs); label: and uuid: set
-    them at once. A label too long for the filesystem is refused before anything is written.`,
-  async impl(ctx, [type, dev, blocksize, inodeSize, label, uuid]) {
-    await ctx.session.layout.mkfs(dev, { type, blocksize, inodeSize, label, uuid });
+    cluster size for vfat and ntfs); features: ext2/3/4 features, as mke2fs -O takes them
+    (features:^has_journal,metadata_csum); inode: the inode size (ext*, xfs); label: and uuid:
+    set them at once (uuid: is jfish's own). sectorsize: is accepted as in guestfish, where only
+    UFS uses it: jfish makes no UFS, so it changes nothing. A label too long for the filesystem is
+    refused before anything is written.`,
+  async impl(ctx, [type, dev, blocksize, features, inodeSize, sectorsize, label, uuid]) {
+    if (sectorsize !== undefined && sectorsize < 0) throw new JootError('EINVAL', 'sectorsize must be >= 0');
+    await ctx.session.layout.mkfs(dev, { type, blocksize, features, inodeSize, label, uuid });
     return undefined;
   },
   tests: [
@@ -36,6 +42,12 @@ export const mkfs = defineOp({
     { disk: 'part', args: ['vfat', '/dev/sda1', 'label:BOOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'BOOT' } },
     { disk: 'part', args: ['ext4', '/dev/sda1', 'label:a-label-far-too-long-for-ext'], error: /ext4 labels are limited to 16 bytes/ },
     { args: ['ext4', '/dev/sda1'], error: /mounted/, title: 'mkfs refused on a mounted device' },
+    {
+      disk: 'part',
+      args: ['ext4', '/dev/sda1', 'features:^has_journal', 'sectorsize:512'],
+      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' },
+    },
+    { disk: 'part', args: ['xfs', '/dev/sda1', 'features:ftype'], error: /features are for ext2\/3\/4/ },
   ],
 });
 
@@ -389,18 +401,22 @@ export const btrfsSubvolumeCreate = defineOp({
   name: 'btrfs-subvolume-create',
   aliases: ['btrfs-subvolume-create-opts'],
   group: 'filesystems',
-  args: [{ name: 'dest', type: 'path' }],
+  args: [
+    { name: 'dest', type: 'path' },
+    { name: 'qgroupid', type: 'string', optional: true, named: true },
+  ],
   returns: 'none',
   needsLaunch: true,
   writes: true,
   summary: 'create a btrfs subvolume',
   description: `Create a subvolume at the guest path dest, inside a mounted btrfs. It can then be mounted as
-    btrfsvol:DEVICE/PATH.`,
-  async impl(ctx, [dest]) {
-    await ctx.session.layout.btrfsSubvolumeCreate(dest);
+    btrfsvol:DEVICE/PATH. qgroupid:LEVEL/ID adds it to that quota group (btrfs subvolume create -i).`,
+  async impl(ctx, [dest, qgroupid]) {
+    await ctx.session.layout.btrfsSubvolumeCreate(dest, { qgroupid });
     return undefined;
   },
   tests: [
+    { disk: 'fs:btrfs:200M', args: ['/sub', 'qgroupid:x'], error: /qgroupid: 'x' is not a qgroup id/ },
     { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
     { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },
   ],
