@@ -86,9 +86,9 @@ describe.skipIf(skipReason !== '')('jfish session commands', () => {
     expect(late.stderr).toBe('jfish: add: drives must be added before run');
     expect(late.stdout).toBe('');
     expect(late.exitCode).toBe(1);
-    const unknown = await run(['add', a, 'iface:virtio']);
+    const unknown = await run(['add', a, 'bogus:virtio']);
     expect(unknown.stderr).toMatch(
-      /^jfish: add: 'iface:virtio': expected an optional argument \(format:, readonly:\): usage: add filename \[format:\.\.\] \[readonly:true\|false\]$/,
+      /^jfish: add: 'bogus:virtio': expected an optional argument \(format:, readonly:, iface:, [^)]*\): usage: add filename \[format:\.\.\] \[readonly:true\|false\] \[iface:\.\.\]/,
     );
     expect(unknown.exitCode).toBe(1);
     const bool = await run(['add-ro', a, 'readonly:true']);
