@@ -3,6 +3,7 @@
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
+import { forTheHost } from '../host-refusal.js';
 import { parseSize } from '../../core/numbers.js';
 
 const device = { name: 'device', type: 'device' } as const;
@@ -88,7 +89,7 @@ export const setLabel = defineOp({
     through the kernel); any other type is refused while mounted, since its tool would write under
     the host kernel's mount.`,
   async impl(ctx, [dev, label]) {
-    await ctx.session.layout.setLabel(dev, label);
+    await forTheHost(ctx.session.layout.setLabel(dev, label));
     return undefined;
   },
   tests: [
@@ -101,7 +102,7 @@ export const setLabel = defineOp({
         ['mount', '/dev/sda1', '/'],
       ],
       args: ['/dev/sda1', 'ROOT'],
-      error: /mounted/,
+      error: /mounted.*refused for the host's sake/,
       title: 'set-label refused on a mounted filesystem other than ext',
     },
   ],
@@ -120,7 +121,7 @@ export const setUuid = defineOp({
     with metadata checksums but no checksum seed); any other type is refused while mounted, since its
     tool would write under the host kernel's mount.`,
   async impl(ctx, [dev, uuid]) {
-    await ctx.session.layout.setUuid(dev, uuid);
+    await forTheHost(ctx.session.layout.setUuid(dev, uuid));
     return undefined;
   },
   tests: [
