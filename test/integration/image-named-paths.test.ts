@@ -417,14 +417,14 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       const r = await cat(img);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/backing file names .*shared\.raw, outside the image's directory \(refused/);
-      expect((await cat(img, ['--backing-dir', join(work, 'shared')])).stdout).toBe('hello from the shared base\n');
-      expect((await cat(img, [`--backing-dir=${join(work, 'shared')}/`])).stdout).toBe('hello from the shared base\n');
+      expect((await cat(img, ['--backing-dir', join(work, 'shared')])).stdout).toBe('hello from the shared base\n\n');
+      expect((await cat(img, [`--backing-dir=${join(work, 'shared')}/`])).stdout).toBe('hello from the shared base\n\n');
       expect((await cat(img, [], { JOOT_BACKING_DIRS: `/nonexistent:${join(work, 'shared')}` })).stdout).toBe(
-        'hello from the shared base\n',
+        'hello from the shared base\n\n',
       );
       const cfg = join(work, 'allow.cfg');
       writeFileSync(cfg, `backing_dirs = ${join(work, 'shared')}\n`);
-      expect((await cat(img, [], { JOOT_CONFIG: cfg })).stdout).toBe('hello from the shared base\n');
+      expect((await cat(img, [], { JOOT_CONFIG: cfg })).stdout).toBe('hello from the shared base\n\n');
       const j = await tool('jinspect', ['--backing-dir', join(work, 'shared'), img]);
       expect(j.stderr).toMatch(/^jinspect: no operating system found/); // opened, and nothing to find
       expect(leftovers()).toEqual([]);
