@@ -90,6 +90,11 @@ function fakeSession() {
     async isDir(p: string) {
       return p === '/';
     },
+    // is-file and is-dir look at the path itself (guestfish's lstat)
+    async lstat(p: string) {
+      if (!(p in files) && p !== '/') throw new JootError('ENOENT', `${p}: no such file or directory`);
+      return { isFile: p in files, isDirectory: p === '/', isSymbolicLink: false };
+    },
     async close() {
       calls.push('close');
     },
@@ -339,7 +344,7 @@ describe('dispatch', () => {
     );
   });
 
-  it('prints files raw and predicates as true/false', async () => {
+  it("prints files raw then guestfish's newline, and predicates as true/false", async () => {
     const { out } = await script([
       'run',
       ':',
@@ -358,7 +363,7 @@ describe('dispatch', () => {
       'ls',
       '/',
     ]);
-    expect(out.text).toBe('hi\ntrue\nfalse\ntrue\nhello.txt\nlost+found\n');
+    expect(out.text).toBe('hi\n\ntrue\nfalse\ntrue\nhello.txt\nlost+found\n');
   });
 
   it('mounts read-write unless the session is read-only; mount-ro always read-only', async () => {

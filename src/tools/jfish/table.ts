@@ -20,6 +20,7 @@ import { commands as sparse } from './commands/sparse.js';
 import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { records as fsadminRecords } from '../../ops/records/fsadmin.js';
 import { records as fsExtraRecords } from '../../ops/records/fs-extra.js';
+import { records as gfcompatRecords } from '../../ops/records/gfcompat.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
@@ -54,6 +55,7 @@ export const commands: readonly Command[] = [
   ...views(filesystemsRecords),
   ...views(fsadminRecords),
   ...views(fsExtraRecords),
+  ...views(gfcompatRecords),
   ...views(lvmRecords),
   ...views(lvmExtraRecords),
   ...views(mountRecords),

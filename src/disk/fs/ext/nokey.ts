@@ -24,7 +24,8 @@ export function noKeyName(name: Buffer, hash: number, minor: number): string {
   buf.writeUInt32LE(minor >>> 0, 4);
   name.copy(buf, 8, 0, Math.min(name.length, NOKEY_BYTES));
   if (long)
-    nodeCrypto().createHash('sha256')
+    nodeCrypto()
+      .createHash('sha256')
       .update(name.subarray(NOKEY_BYTES))
       .digest()
       .copy(buf, 8 + NOKEY_BYTES);
