@@ -249,7 +249,7 @@ describe.skipIf(skipReason !== '')('joot', () => {
     // a guest's own regular file: shown as the host's inside, untouched
     expect((await jf(['write', '/etc/resolv.conf', 'nameserver 192.0.2.53\n'])).exitCode).toBe(0);
     expect(await ok(['enter', 'one', '--', 'cat', '/etc/resolv.conf'])).toBe(host.replace(/\n$/, ''));
-    expect((await jf(['cat', '/etc/resolv.conf'])).stdout).toBe('nameserver 192.0.2.53');
+    expect((await jf(['cat', '/etc/resolv.conf'])).stdout).toBe('nameserver 192.0.2.53\n'); // and guestfish's newline after it
     // a symlink (systemd-resolved style)
     expect(
       (await jf(['rm', '/etc/resolv.conf', ':', 'ln-s', '../run/systemd/resolve/stub-resolv.conf', '/etc/resolv.conf'])).exitCode,
