@@ -16,6 +16,12 @@ export interface ArgSpec {
   /** Takes all remaining words (only the last argument). */
   readonly variadic?: boolean;
   /**
+   * A guestfish list (StringList, DeviceList; with variadic): each word is split into items as
+   * guestfish splits a list, on blanks, quotes keeping one item (`vgcreate VG "/dev/sda1
+   * /dev/sda2"` is two devices, as `vgcreate VG /dev/sda1 /dev/sda2` is).
+   */
+  readonly list?: boolean;
+  /**
    * Written `name:value`, after the positional arguments and in any order: guestfish's
    * optional arguments (`add disk.img format:raw readonly:true`). Also `optional`; after
    * every positional argument; not with a variadic one.

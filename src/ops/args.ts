@@ -2,6 +2,7 @@
 // bools, device/path shapes. Commands never parse their own arguments.
 import { parseInt32, parseSafeInt } from '../core/numbers.js';
 import { JootError } from '../core/errors.js';
+import { splitCommandLine } from '../core/words.js';
 import type { ArgSpec, ArgValue, Signature } from './arg-spec.js';
 
 /** `mount mountable mountpoint`, `help [cmd]`, `foo name...`, `add filename [format:..] [readonly:true|false]` */
@@ -88,13 +89,19 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
   const values: ArgValue[] = [];
   specs.forEach((spec, i) => {
     if (spec.variadic) {
-      values.push(words.slice(i).map((w) => parseOne(spec, w)) as ArgValue);
+      const items = spec.list ? words.slice(i).flatMap((w) => splitCommandLine(w)) : words.slice(i);
+      values.push(items.map((w) => parseOne(spec, w)) as ArgValue);
     } else {
       const w = words[i];
-      values.push(w === undefined ? undefined : parseOne(spec, w));
+      values.push(w === undefined || emptyOptional(spec, w) ? undefined : parseOne(spec, w));
     }
   });
   return values;
+}
+
+/** guestfish's OptString: an empty word for an optional string or path means "not given" (hivex-commit ""). */
+function emptyOptional(spec: ArgSpec, word: string): boolean {
+  return word === '' && spec.optional === true && !spec.named && (spec.type === 'string' || spec.type === 'path');
 }
 
 /**
@@ -104,7 +111,7 @@ export function parseArgs(cmd: Signature, words: readonly string[]): ArgValue[] 
 export function checkValues(cmd: Signature, values: readonly unknown[]): void {
   cmd.args.forEach((spec, i) => {
     const v = values[i];
-    if (v === undefined) {
+    if (v === undefined || (typeof v === 'string' && emptyOptional(spec, v))) {
       if (spec.optional || spec.variadic) return;
       throw new JootError('EINVAL', `${spec.name}: missing: usage: ${usage(cmd)}`);
     }
@@ -142,7 +149,9 @@ function parseWithNamed(cmd: Signature, words: readonly string[], named: readonl
   let n = 0;
   while (n < words.length && n < positional.length && (n < min || !isNamed(words[n]!))) n++;
   if (n < min) throw new JootError('EINVAL', `expected ${countText(cmd)}: usage: ${usage(cmd)}`);
-  const values: ArgValue[] = positional.map((spec, i) => (i < n ? parseOne(spec, words[i]!) : undefined));
+  const values: ArgValue[] = positional.map((spec, i) =>
+    i < n && !emptyOptional(spec, words[i]!) ? parseOne(spec, words[i]!) : undefined,
+  );
   const given = new Map<string, string>();
   for (const w of words.slice(n)) {
     const colon = w.indexOf(':');
@@ -174,6 +183,7 @@ export function specProblems(cmd: Signature): string[] {
     if (a.optional && next && !next.optional && !next.variadic) problems.push(`${cmd.name}: optional ${a.name} before a required argument`);
     if (a.named && !a.optional) problems.push(`${cmd.name}: named ${a.name} must be optional too`);
     if (a.named && a.variadic) problems.push(`${cmd.name}: named ${a.name} cannot be variadic`);
+    if (a.list && !a.variadic) problems.push(`${cmd.name}: list ${a.name} must be variadic`);
     if (a.named && next && !next.named) problems.push(`${cmd.name}: named ${a.name} before a positional argument`);
     if (a.named && cmd.args.some((b) => b.variadic)) problems.push(`${cmd.name}: named ${a.name} with a variadic argument`);
     if (a.type === 'key' && (a.optional || a.variadic || a.named)) problems.push(`${cmd.name}: key ${a.name} must be a plain argument`);

@@ -106,17 +106,64 @@ export async function tailLines(reader: GuestFileReader, guestPath: string, n: n
   return out;
 }
 
-export const CHECKSUM_TYPES = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export const CHECKSUM_TYPES = ['crc', 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
-/** Hex digest of a guest file, streamed (no size cap). */
+/** guestfish's GOST types: gostsum and gost12sum, which neither Node nor this host has. */
+const GOST_TYPES = ['gost', 'gost12'];
+
+/**
+ * A guest file's checksum, streamed (no size cap): lower-case hex, or for crc the POSIX cksum
+ * CRC in decimal (what guestfish prints: cksum's first field).
+ */
 export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
   const t = type.toLowerCase();
+  if (GOST_TYPES.includes(t)) throw new JootError('EUNSUPPORTED', `${type}: GOST checksums are not available on this host`);
+  if (t === 'crc') {
+    const crc = new PosixCksum();
+    for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) crc.update(chunk);
+    return String(crc.digest());
+  }
   if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !nodeCrypto().getHashes().includes(t)) {
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
   }
   const hash = nodeCrypto().createHash(t);
   for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) hash.update(chunk);
   return hash.digest('hex');
+}
+
+let cksumTable: Uint32Array | undefined;
+
+/** POSIX cksum: CRC-32 (polynomial 0x04C11DB7, most significant bit first) over the bytes, then the length. */
+export class PosixCksum {
+  private crc = 0;
+  private length = 0n;
+  private readonly table: Uint32Array;
+
+  constructor() {
+    if (!cksumTable) {
+      cksumTable = new Uint32Array(256);
+      for (let i = 0; i < 256; i++) {
+        let c = i << 24;
+        for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+        cksumTable[i] = c >>> 0;
+      }
+    }
+    this.table = cksumTable;
+  }
+
+  update(bytes: Uint8Array): void {
+    let c = this.crc;
+    for (const b of bytes) c = ((c << 8) ^ this.table[((c >>> 24) ^ b) & 0xff]!) >>> 0;
+    this.crc = c;
+    this.length += BigInt(bytes.length);
+  }
+
+  digest(): number {
+    let c = this.crc;
+    // the length, least significant byte first, as few bytes as it needs
+    for (let n = this.length; n > 0n; n >>= 8n) c = ((c << 8) ^ this.table[((c >>> 24) ^ Number(n & 0xffn)) & 0xff]!) >>> 0;
+    return ~c >>> 0;
+  }
 }
 
 /** A file's size in bytes (a final symlink followed inside the guest), exact at any size. */

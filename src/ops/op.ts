@@ -15,7 +15,10 @@ import type { ArgSpec, ArgValues, Group } from './arg-spec.js';
  * - 'hash': key → value, printed `key: value` (RHashtable)
  * - 'struct' / 'structs': one record or a list of them, printed as guestfish prints structs
  * - 'stream': the operation writes its bytes to `ctx.out` itself (cat, download to -, tar-out
- *   to -); the library collects them into a Buffer when the caller gives no writer
+ *   to -); the library collects them into a Buffer when the caller gives no writer. Where
+ *   libguestfs's action returns a string (RString: cat, command, sh) the record says
+ *   `stringResult`, and jfish prints a newline after the bytes, as guestfish prints every string
+ *   (RBufferOut actions, read-file and hivex-value-value, are printed raw)
  */
 export type Returns = 'none' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'hash' | 'struct' | 'structs' | 'stream';
 
@@ -112,6 +115,10 @@ interface OpFields {
    * libguestfs's tests of the action are left out when others are translated.
    */
   readonly guestfishDiffers?: string;
+  /** A 'stream' whose libguestfs action returns RString: jfish prints "\n" after the bytes. */
+  readonly stringResult?: boolean;
+  /** An 'int' guestfish prints in hex (0x83) or octal (022): its FishOutputHexadecimal / Octal. */
+  readonly printAs?: 'hex' | 'octal';
 }
 
 export interface OpDef<N extends string, A extends readonly ArgSpec[], R extends Returns> extends OpFields {

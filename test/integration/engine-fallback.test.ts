@@ -55,7 +55,7 @@ describe.skipIf(!ok)('the userspace engine hands a filesystem it does not read t
     expect(r.stderr).toMatch(
       /^joot: warning: \/dev\/sda: the userspace engine does not read erofs filesystems: mounting it read-only through the kernel instead$/,
     );
-    expect(r.stdout).toBe('erofs-guest');
+    expect(r.stdout).toBe('erofs-guest\n');
     expect(r.exitCode).toBe(0);
     expect(sha(img)).toBe(hash);
     await expectNoLeftovers(before);

@@ -8,7 +8,7 @@
 // nothing is left behind. Runs against the built code: `npm run build` first.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type FixtureName } from '../fixtures/index.js';
 import { INSPECTION_FIXTURES } from './inspection-fixtures.js';
+import { fileSha256 } from './file-digest.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,9 +38,6 @@ const FILESYSTEMS: [FixtureName, string][] = [
 ];
 
 const NOBODY = ['--reuid', '65534', '--regid', '65534', '--clear-groups'];
-const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-/** an image of gigabytes, streamed (sparse files read fast) */
-const imageSha = (f: string) => execFileSync('sha256sum', [f], { encoding: 'utf8' }).split(' ')[0];
 
 describe.skipIf(!ok)('read-only tools as nobody print what they print as root', () => {
   let home = '';
@@ -69,7 +67,7 @@ describe.skipIf(!ok)('read-only tools as nobody print what they print as root', 
       stdout: createHash('sha256').update(Buffer.from(r.stdout)).digest('hex'),
       files: readdirSync(d, { recursive: true, encoding: 'utf8' })
         .sort()
-        .map((f) => [f, lstatSync(join(d, f)).isFile() ? sha(join(d, f)) : 'not a file']),
+        .map((f) => [f, lstatSync(join(d, f)).isFile() ? fileSha256(join(d, f)) : 'not a file']),
     });
     return { root: view(asRoot, outs[0]!), nobody: view(asNobody, outs[1]!) };
   }
@@ -86,12 +84,12 @@ describe.skipIf(!ok)('read-only tools as nobody print what they print as root', 
     for (const img of images) {
       execFileSync('setpriv', [...NOBODY, 'head', '-c', '1', img], { stdio: 'ignore' }); // readable by nobody where it lies
     }
-    const hashes = images.map(imageSha);
+    const hashes = images.map(fileSha256);
     const before = await snapshot({ paths: [...images, home] });
     const r = await both(tool, args);
     expect(r.root.code, r.root.stderr).toBe(0);
     expect(r.nobody).toEqual(r.root);
-    expect(images.map(imageSha)).toEqual(hashes);
+    expect(images.map(fileSha256)).toEqual(hashes);
     for (const who of ['root', 'nobody']) rmSync(join(home, who), { recursive: true, force: true });
     expect(readdirSync(home)).toEqual([]);
     await expectNoLeftovers(before);

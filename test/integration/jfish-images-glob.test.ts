@@ -198,7 +198,7 @@ describe.skipIf(skipReason !== '')('jfish sparse, disk-create, glob, mount-optio
       '/etc/hostname',
     ]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('/dev/sda2: /\nsample\n');
+    expect(r.stdout).toBe('/dev/sda2: /\nsample\n\n');
     const w = await fish(['-a', img, 'run', ':', 'mount-options', 'ro', '/dev/sda2', '/', ':', 'write', '/x', 'y']);
     expect(w.exitCode).toBe(1);
     expect(w.stderr).toMatch(/^jfish: write: \/x: Read-only file system/);

@@ -65,7 +65,7 @@ describe.skipIf(skipReason !== '')('jfish: the userspace engine for a script tha
     const r = await run(['-v', '-a', img, '-i', 'cat', '/etc/hostname', ':', 'll', '/etc/apk']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(engineLine(r.stderr)).toBe(READS_ONLY);
-    expect(r.stdout).toMatch(/^alpine\ntotal /);
+    expect(r.stdout).toMatch(/^alpine\n\ntotal /);
     expect(sha(img)).toBe(sum);
   });
 
@@ -76,7 +76,7 @@ describe.skipIf(skipReason !== '')('jfish: the userspace engine for a script tha
     for (const r of [await run(['-v', '-a', img, '-f', 'ro.jf']), await run(['-v', '-a', img], text)]) {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(engineLine(r.stderr)).toBe(READS_ONLY);
-      expect(r.stdout).toBe('0\nALPINE');
+      expect(r.stdout).toBe('0\nALPINE\n');
     }
   });
 
@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== '')('jfish: the userspace engine for a script tha
     const r = await run(['-v', '-a', img], text);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(engineLine(r.stderr)).toBe('joot: engine: kernel (the default for root: touch writes)');
-    expect(r.stdout).toBe('1\nalpine');
+    expect(r.stdout).toBe('1\nalpine\n');
     const check = await run(['-a', img, '-i', 'exists', '/written']);
     expect(check.stdout).toBe('true');
   });
@@ -106,10 +106,10 @@ describe.skipIf(skipReason !== '')('jfish: the userspace engine for a script tha
     const img = await copy('alpine.raw', 'chosen.raw');
     const r = await run(['-v', '--engine=kernel', '-a', img, '-i', 'cat', '/etc/hostname']);
     expect(engineLine(r.stderr)).toBe('joot: engine: kernel (--engine)');
-    expect(r.stdout).toBe('alpine');
+    expect(r.stdout).toBe('alpine\n');
     const env = await run(['-v', '-a', img, '-i', 'cat', '/etc/hostname'], undefined, { JOOT_ENGINE: 'kernel' });
     expect(engineLine(env.stderr)).toBe('joot: engine: kernel ($JOOT_ENGINE)');
-    expect(env.stdout).toBe('alpine');
+    expect(env.stdout).toBe('alpine\n');
   });
 
   // read-only scripts, each run on two fresh copies: by default and on --engine=kernel

@@ -133,15 +133,15 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
     if (!existsSync('/usr/bin/python3') && !existsSync(join(bin, 'python3'))) symlinkSync(python!, join(bin, 'python3'));
     const r = await run(['--remote', 'cat', '/etc/hostname'], { env: { ...pidEnv, PATH: bin } });
     expect(r.stderr.toString()).toBe('');
-    expect(r.stdout.toString()).toBe('sample\n');
+    expect(r.stdout.toString()).toBe('sample\n\n');
     expect(r.exitCode).toBe(0);
   });
 
   it('gives the same output, errors and status as the node client', async () => {
     const ok = await same(['--remote', 'cat', '/etc/hostname'], pidEnv);
-    expect([ok.stdout, ok.stderr, ok.exitCode]).toEqual(['sample\n', '', 0]);
+    expect([ok.stdout, ok.stderr, ok.exitCode]).toEqual(['sample\n\n', '', 0]);
     const multi = await same(['--remote', 'echo', 'a', ':', ':', 'cat', '/etc/hostname', ':', 'echo', 'b c', 'é'], pidEnv);
-    expect([multi.stdout, multi.exitCode]).toEqual(['a\nsample\nb c é\n', 0]);
+    expect([multi.stdout, multi.exitCode]).toEqual(['a\nsample\n\nb c é\n', 0]);
     const withPid = await same([`--remote=${server}`, '--', 'ls', '/']);
     expect(withPid.stdout.split('\n')).toEqual(expect.arrayContaining(['etc', 'hello.txt']));
     const bad = await same(['--remote', 'cat', '/no/such/file'], pidEnv);
@@ -200,7 +200,7 @@ describe.skipIf(skipReason !== '')('jfish --remote: the light (Python) client', 
   it('a script on stdin still works (the node client runs it)', async () => {
     const r = await run(['--remote'], { env: pidEnv, input: 'echo one\n!echo "host $WHO"\ncat /etc/hostname | tr a-z A-Z\n' });
     expect(r.stderr.toString()).toBe('');
-    expect(r.stdout.toString()).toBe('one\nhost \nSAMPLE\n');
+    expect(r.stdout.toString()).toBe('one\nhost \nSAMPLE\n\n');
     expect(r.exitCode).toBe(0);
     // the Python client itself hands a command-less call to node
     const direct = await execa(python!, ['-I', '-S', join(repo, 'bin/jfish-remote.py'), '--remote'], {

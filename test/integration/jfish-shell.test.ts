@@ -82,10 +82,10 @@ describe.skipIf(skipReason !== '')('jfish shell', () => {
     chmodSync(script, 0o755);
     const r = await execa(script, ['--ro', '-a', sample], { reject: false, env: { JOOT_CONFIG: '' }, timeout: 60_000 });
     expect(r.stderr).toMatch(/^jfish: cat: .*mounted.*$/);
-    expect(r.stdout).toBe('sample\ndone here');
+    expect(r.stdout).toBe('sample\n\ndone here');
     expect(r.exitCode).toBe(0);
     const same = await run(['--ro', '-a', sample, '-f', script]);
-    expect(same.stdout).toBe('sample\ndone here');
+    expect(same.stdout).toBe('sample\n\ndone here');
   });
 
   it('stops a script at the first failing line with exit 1 and `jfish: CMD: message`', async () => {
@@ -121,7 +121,7 @@ describe.skipIf(skipReason !== '')('jfish shell', () => {
   it('-i mounts the operating system (silently when not interactive)', async () => {
     const r = await run(['--ro', '-i', '-a', sample, 'cat', '/etc/hostname', ':', 'mounts']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('sample\n/dev/sda2\n/dev/sda1');
+    expect(r.stdout).toBe('sample\n\n/dev/sda2\n/dev/sda1');
     expect(r.exitCode).toBe(0);
   });
 
@@ -137,7 +137,7 @@ describe.skipIf(skipReason !== '')('jfish shell', () => {
   it('-m mounts the named filesystems (on / by default)', async () => {
     const r = await run(['--ro', '-a', sample, '-m', '/dev/sda2', '-m', '/dev/sda1:/boot', 'cat', '/etc/hostname', ':', 'ls', '/boot']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('sample\ngrub\nlost+found');
+    expect(r.stdout).toBe('sample\n\ngrub\nlost+found');
     const bad = await run(['--ro', '-a', sample, '-m', '/dev/sda9', 'mounts']);
     expect(bad.stderr).toMatch(/^jfish: -m \/dev\/sda9:\/: /);
     expect(bad.exitCode).toBe(1);

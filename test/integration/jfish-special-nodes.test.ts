@@ -80,7 +80,7 @@ describe.skipIf(skipReason !== '')('jfish refuses FIFOs and device nodes of the 
   it('file names the kind of node; a regular file next to them reads fine', async () => {
     const r = await jfish(['file', '/dev/fifo', ':', 'file', '/dev/null', ':', 'file', '/dev/sda', ':', 'cat', '/ok']);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('fifo\ncharacter device\nblock device\nhello');
+    expect(r.stdout).toBe('fifo\ncharacter device\nblock device\nhello\n');
     expect(sha(img)).toBe(hash);
     await expectNoLeftovers(before);
   });

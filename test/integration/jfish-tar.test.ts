@@ -155,7 +155,7 @@ describe.skipIf(skipReason !== '')('jfish tar-in / tar-out', () => {
         'jfish: tar-in: 1 member could not be extracted (see above)\n',
     );
     const r = await run(['--ro', ...mount(), ':', 'cat', '/etc/hostname', ':', 'readlink', '/srv/h/a']);
-    expect(r.stdout).toBe('sample\n/etc\n');
+    expect(r.stdout).toBe('sample\n\n/etc\n');
   });
 
   it('tar-out xattrs:true selinux:true acls:true: GNU tar --xattrs --selinux --acls extracts them', async () => {

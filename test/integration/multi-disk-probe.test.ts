@@ -112,7 +112,7 @@ describe.skipIf(skipReason !== '')('every disk is probed: blank disks hide nothi
     ]);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe('behind\nbehind');
+    expect(r.stdout).toBe('behind\nbehind\n');
   });
 
   it('pvcreate then vgcreate on a disk next to blank ones sees the new PV', async () => {

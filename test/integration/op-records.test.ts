@@ -4,11 +4,17 @@
 // what jfish prints must equal `expect`, or the error must match `error`. Each test runs in a
 // fresh empty host directory (its working directory), for the host side of transfers and the
 // host files it names (disk-create).
-import { execFileSync } from 'node:child_process';
+// The tests run OP_CONCURRENCY at a time (vitest's maxConcurrency, set for the integration
+// project in vitest.config.ts): each has its own disk copy and session, and sessions attach
+// loop devices, mount and scan LVM (read-only, device-filtered) per session, as two jfish
+// processes would. The working directory is one per process, so the tests that reach host files
+// (hostTouching) take turns holding it; the others never name a host path and run beside them.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, describe, type ExpectStatic, it } from 'vitest';
 import { Session } from '../../src/appliance/session.js';
 import { oneLine } from '../../src/core/errors.js';
 import { BufferWriter } from '../../src/core/output.js';
@@ -17,11 +23,13 @@ import { erase, type Op, type OpTest } from '../../src/ops/op.js';
 import { createPrepared, layOutPrepared, parsePrepared } from '../../src/ops/prepared.js';
 import { opRecords } from '../../src/ops/records/index.js';
 import { makeCtx, runScript } from '../../src/tools/jfish/dispatch.js';
+import { sandboxMisfit } from '../../src/tools/jfish/sandbox-fit.js';
 import { Sessions } from '../../src/tools/jfish/startup.js';
 import { table } from '../../src/tools/jfish/table.js';
 import { fixture } from '../fixtures/index.js';
 import { FIXTURE_DISKS } from './op-disks.js';
 
+const execFileAsync = promisify(execFile);
 const root = process.getuid?.() === 0;
 const all: Op[] = [...opRecords, ...inspectionRecords].map((op) => erase(op as never));
 const work = mkdtempSync(join(tmpdir(), 'op-records-'));
@@ -114,28 +122,53 @@ function title(op: Op, t: OpTest): string {
   return t.title ?? `${op.name} ${t.args.map((a) => JSON.stringify(a)).join(' ')}`.trim();
 }
 
-function matches(actual: string, want: string | RegExp): void {
+/** Whether a test's lines may name host files (relative to the working directory). */
+function hostTouching(op: Op, t: OpTest): boolean {
+  const commands = [[op.name, ...t.args], ...(t.setup ?? []), ...(t.after ?? []), ...(t.check ? [t.check.run] : [])].map((l) => [...l]);
+  const shape = { readonly: true, listen: false, interactive: false, scriptFile: false, commands };
+  return sandboxMisfit(table, shape) !== undefined;
+}
+
+/** One holder at a time of the process's working directory. */
+let cwdHeld: Promise<void> = Promise.resolve();
+async function inOwnCwd<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const previous = cwdHeld;
+  let release!: () => void;
+  cwdHeld = new Promise((r) => {
+    release = r;
+  });
+  await previous;
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    return await fn();
+  } finally {
+    process.chdir(cwd);
+    release();
+  }
+}
+
+function matches(expect: ExpectStatic, actual: string, want: string | RegExp): void {
   if (typeof want === 'string') expect(actual.replace(/\n$/, '')).toBe(want);
   else expect(actual).toMatch(want);
 }
 
 describe.skipIf(!root)('operation records: their own tests on fresh prepared disks', () => {
   for (const op of all) {
-    describe(op.name, () => {
+    describe.concurrent(op.name, () => {
       for (const t of op.tests) {
-        it(title(op, t), { timeout: 300_000 }, async () => {
+        it(title(op, t), { timeout: 300_000 }, async ({ expect }) => {
           const disk = t.disk ?? 'fs';
           const file = join(work, `disk-${copies++}.img`);
-          execFileSync('cp', ['--sparse=always', await template(disk), file]);
+          await execFileAsync('cp', ['--sparse=always', await template(disk), file]);
           const readonly = t.readonly ?? READONLY_KINDS.has(kindOf(disk));
           const engine = READONLY_KINDS.has(kindOf(disk)) ? 'userspace' : undefined;
           const sessions = new Sessions(() => new Session({ engine }));
           sessions.addDrive(file, { format: 'raw', readonly });
           // a fresh host directory as the working directory: the test's relative host paths
           // (download /f local.txt, tar-out /d d.tar) land there and go with it
-          const cwd = process.cwd();
-          process.chdir(mkdtempSync(join(work, 'host-')));
-          try {
+          const host = mkdtempSync(join(work, 'host-'));
+          const body = async () => {
             await sessions.session.launch();
             const mount = readonly ? 'mount-ro' : 'mount';
             const mounts = (MOUNTS[kindOf(disk)] ?? []).map(([dev, at]) => [mount, dev, at]);
@@ -147,7 +180,7 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
               expect(r.error).toMatch(t.error);
             } else {
               expect(r.error, 'the operation failed').toBeUndefined();
-              if (t.expect !== undefined) matches(r.out, t.expect);
+              if (t.expect !== undefined) matches(expect, r.out, t.expect);
             }
             if (t.after) {
               const a = await jfish(sessions, readonly, t.after);
@@ -156,11 +189,13 @@ describe.skipIf(!root)('operation records: their own tests on fresh prepared dis
             if (t.check) {
               const c = await jfish(sessions, readonly, [t.check.run]);
               expect(c.error, 'check').toBeUndefined();
-              matches(c.out, t.check.expect);
+              matches(expect, c.out, t.check.expect);
             }
+          };
+          try {
+            await (hostTouching(op, t) ? inOwnCwd(host, body) : body());
           } finally {
             await sessions.close();
-            process.chdir(cwd);
             rmSync(file, { force: true });
           }
         });

@@ -140,7 +140,7 @@ console.log(JSON.stringify(out));
     expect(made.code).toBe(0);
     for (const image of [top, img['mbr.vmdk']!]) {
       const r = await tool('jfish', ['--ro', '-v', '-a', image, '-m', '/dev/sda1', 'cat', '/hello.txt']);
-      expect(r.stdout, r.stderr).toBe('hello from mbr\n');
+      expect(r.stdout, r.stderr).toBe('hello from mbr\n\n');
       expect(r.stderr).toContain(`needs to run outside joot's sandbox: running jfish ${AGAIN}`);
       // the sandboxed run had no private mount namespace; the run again, which may mount, has one
       if (process.getuid?.() === 0) expect(r.stderr).toMatch(/joot: unshare --mount --propagation private -- setpriv --pdeathsig TERM -- /);
@@ -148,7 +148,7 @@ console.log(JSON.stringify(out));
     }
     // launched by a command: still before any output, so it runs again
     const byRun = await tool('jfish', ['--ro', '-a', top, 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/hello.txt']);
-    expect([byRun.stdout, byRun.stderr, byRun.code]).toEqual(['hello from mbr\n', '', 0]);
+    expect([byRun.stdout, byRun.stderr, byRun.code]).toEqual(['hello from mbr\n\n', '', 0]);
     // after output, running again would repeat it: one line saying how to do without
     const late = await tool('jfish', ['--ro', '-a', top, 'echo', 'hi', ':', 'run']);
     expect(late.stdout).toBe('hi\n');

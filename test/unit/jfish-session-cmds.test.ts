@@ -67,16 +67,23 @@ function context(readonly = false) {
 
 describe('named optional arguments', () => {
   const add = lookup('add')!;
+  // add_drive's eleven other optional arguments follow format and readonly
+  const rest = Array.from({ length: 11 }, () => undefined);
   it('are written name:value after the positional ones, in any order', () => {
-    expect(parseArgs(add, ['d.img'])).toEqual(['d.img', undefined, undefined]);
-    expect(parseArgs(add, ['d.img', 'format:qcow2'])).toEqual(['d.img', 'qcow2', undefined]);
-    expect(parseArgs(add, ['d.img', 'readonly:yes', 'format:raw'])).toEqual(['d.img', 'raw', true]);
-    expect(parseArgs(add, ['format:raw'])).toEqual(['format:raw', undefined, undefined]); // a file may be called that
-    expect(parseArgs(add, ['d.img', 'format:'])).toEqual(['d.img', '', undefined]);
+    expect(parseArgs(add, ['d.img'])).toEqual(['d.img', undefined, undefined, ...rest]);
+    expect(parseArgs(add, ['d.img', 'format:qcow2'])).toEqual(['d.img', 'qcow2', undefined, ...rest]);
+    expect(parseArgs(add, ['d.img', 'readonly:yes', 'format:raw'])).toEqual(['d.img', 'raw', true, ...rest]);
+    expect(parseArgs(add, ['format:raw'])).toEqual(['format:raw', undefined, undefined, ...rest]); // a file may be called that
+    expect(parseArgs(add, ['d.img', 'format:'])).toEqual(['d.img', '', undefined, ...rest]);
+    expect(parseArgs(add, ['d.img', 'iface:virtio']).slice(0, 4)).toEqual(['d.img', undefined, undefined, 'virtio']);
   });
   it('are checked: known names, once each, typed values, the positional ones present', () => {
-    expect(() => parseArgs(add, [])).toThrow('expected 1 to 3 arguments: usage: add filename [format:..] [readonly:true|false]');
-    expect(() => parseArgs(add, ['d.img', 'iface:virtio'])).toThrow("'iface:virtio': expected an optional argument (format:, readonly:)");
+    expect(() => parseArgs(add, [])).toThrow(
+      /^expected 1 to 14 arguments: usage: add filename \[format:..\] \[readonly:true\|false\] \[iface:..\]/,
+    );
+    expect(() => parseArgs(add, ['d.img', 'bogus:virtio'])).toThrow(
+      "'bogus:virtio': expected an optional argument (format:, readonly:, iface:",
+    );
     expect(() => parseArgs(add, ['d.img', 'other.img'])).toThrow(/'other.img': expected an optional argument/);
     expect(() => parseArgs(add, ['d.img', 'format:raw', 'format:qcow2'])).toThrow('format: given twice');
     expect(() => parseArgs(add, ['d.img', 'readonly:perhaps'])).toThrow("readonly: 'perhaps' is not a boolean");
@@ -133,6 +140,28 @@ describe('add, add-ro, reopen', () => {
     expect(log).toEqual(['1 add a.img auto rw', '1 add b.qcow2 qcow2 ro', '1 add c.img auto ro', '1 add d.img raw ro', '1 launch']);
     await expect(runScript(ctx, [['add', 'e.img']])).rejects.toThrow('drives must be added before run');
     await expect(runScript(ctx, [['add', 'e.img']])).rejects.toMatchObject({ command: 'add' });
+  });
+  it("guestfish's other add options: accepted where they change nothing, refused where jfish cannot", async () => {
+    const { ctx, log } = context();
+    await runScript(ctx, [
+      [
+        'add',
+        'a.img',
+        'iface:virtio',
+        'name:/dev/vda',
+        'cachemode:unsafe',
+        'discard:besteffort',
+        'copyonread:true',
+        'blocksize:512',
+        'protocol:file',
+      ],
+    ]);
+    expect(log).toEqual(['1 add a.img auto rw']);
+    await expect(runScript(ctx, [['add', 'b.img', 'protocol:nbd', 'server:host']])).rejects.toThrow(/remote storage is not supported/);
+    await expect(runScript(ctx, [['add', 'b.img', 'label:data']])).rejects.toThrow(/disk labels .* are not supported/);
+    await expect(runScript(ctx, [['add', 'b.img', 'blocksize:4096']])).rejects.toThrow(/only 512-byte sectors/);
+    await expect(runScript(ctx, [['add', 'b.img', 'discard:enable']])).rejects.toThrow(/discard:enable is not supported/);
+    await expect(runScript(ctx, [['add', 'b.img', 'cachemode:none']])).rejects.toThrow(/not writeback or unsafe/);
   });
   it('--ro makes every added drive read-only and refuses readonly:false', async () => {
     const { ctx, log } = context(true);

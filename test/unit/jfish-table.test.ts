@@ -10,7 +10,7 @@ import { prescan, splitCommands } from '../../src/tools/jfish/argv.js';
 import { defineCommand, type Command, type Ctx } from '../../src/tools/jfish/command.js';
 import { CommandError, runScript } from '../../src/tools/jfish/dispatch.js';
 import { commandList } from '../../src/tools/jfish/help.js';
-import { buildIndex, commands, lookup, table } from '../../src/tools/jfish/table.js';
+import { buildIndex, commands, lookup, table, tableProblems } from '../../src/tools/jfish/table.js';
 
 const types = ['device', 'mountable', 'path', 'string', 'int', 'int64', 'bool', 'filein', 'fileout', 'key'];
 
@@ -90,6 +90,11 @@ function fakeSession() {
     async isDir(p: string) {
       return p === '/';
     },
+    // is-file and is-dir look at the path itself (guestfish's lstat)
+    async lstat(p: string) {
+      if (!(p in files) && p !== '/') throw new JootError('ENOENT', `${p}: no such file or directory`);
+      return { isFile: p in files, isDirectory: p === '/', isSymbolicLink: false };
+    },
     async close() {
       calls.push('close');
     },
@@ -128,6 +133,11 @@ describe('command table', () => {
   });
 
   it('types every argument and describes every command', () => {
+    expect(tableProblems(commands)).toEqual([]);
+    expect(tableProblems([{ ...commands[0]!, summary: ' ', name: 'Bad_Name' }])).toEqual([
+      'Bad_Name: no summary',
+      "Bad_Name: name or alias 'Bad_Name' is not lower-case with dashes",
+    ]);
     for (const c of commands) {
       expect(c.summary.trim(), c.name).not.toBe('');
       expect(c.summary, c.name).not.toContain('\n');
@@ -334,7 +344,7 @@ describe('dispatch', () => {
     );
   });
 
-  it('prints files raw and predicates as true/false', async () => {
+  it("prints files raw then guestfish's newline, and predicates as true/false", async () => {
     const { out } = await script([
       'run',
       ':',
@@ -353,7 +363,7 @@ describe('dispatch', () => {
       'ls',
       '/',
     ]);
-    expect(out.text).toBe('hi\ntrue\nfalse\ntrue\nhello.txt\nlost+found\n');
+    expect(out.text).toBe('hi\n\ntrue\nfalse\ntrue\nhello.txt\nlost+found\n');
   });
 
   it('mounts read-write unless the session is read-only; mount-ro always read-only', async () => {

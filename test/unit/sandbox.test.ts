@@ -48,6 +48,8 @@ describe('jfish --ro runs that stay in the sandbox', () => {
     expect(misfit([['copy-out', '/etc', '/tmp']])).toBe('the command copy-out');
     expect(misfit([['add-ro', '/tmp/other.img']])).toBe('the command add-ro');
     expect(misfit([['lcd', '/tmp']])).toBe('the command lcd');
+    expect(misfit([['disk-create', 'new.img', 'raw', '10M']])).toBe('the command disk-create');
+    expect(misfit([['download-offset', '/x', 'out.bin', '0', '10']])).toBe('download-offset with a host file');
     expect(misfit([], { scriptFile: true })).toBe('a script');
     expect(misfit([], { interactive: true })).toBe('the interactive shell');
     expect(misfit([], { listen: true })).toBe('a --listen session');

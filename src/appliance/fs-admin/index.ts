@@ -6,7 +6,7 @@ export { LABEL_RULES, validateLabel, validateRelabel, type LabelRule } from './l
 export { validateUuid } from './uuids.js';
 export { makeFilesystem, mkfsCommands, supportedMkfsTypes, MKFS_PROGRAM, type MkfsOptions } from './mkfs.js';
 export { setLabel, setLabelCommand } from './set-label.js';
-export { setUuid, setUuidCommand } from './set-uuid.js';
+export { setUuid, setUuidCommand, setExtUuidSpecial } from './set-uuid.js';
 export {
   checkFilesystem,
   e2fsck,
@@ -23,6 +23,6 @@ export {
 } from './fsck.js';
 export { resize2fs, resize2fsArgs, isDeviceMounted, type ResizeOptions } from './resize.js';
 export { wipeSignatures, hostPartitions, type WipeOptions } from './wipe.js';
-export { zeroDevice, zeroStart, zeroRange, deviceSize } from './zero.js';
+export { zeroDevice, zeroFirstBlocks, zeroStart, zeroRange, deviceSize } from './zero.js';
 export { filesystemUsage, usageFromStatfs, type FilesystemUsage } from './usage.js';
 export { meaningfulLine, toolMessage, type Command } from './tool-error.js';

@@ -20,6 +20,8 @@ export interface MkfsOptions {
   uuid?: string;
   /** ext* and xfs only */
   inodeSize?: number;
+  /** ext* only: mke2fs -O, a comma-separated feature list (^feature turns one off) */
+  features?: string;
 }
 
 /** The program that makes each type (its presence is what supportedMkfsTypes checks). */
@@ -72,6 +74,9 @@ export function mkfsCommands(device: string, o: MkfsOptions): Command[] {
   const uuid = o.uuid === undefined ? undefined : validateUuid(t, o.uuid).uuid;
   if (o.blocksize !== undefined) checkBlocksize(t, o.blocksize);
   if (o.inodeSize !== undefined) checkInodeSize(t, o.inodeSize);
+  if (o.features !== undefined && !/^ext[234]$/.test(t)) throw new JootError('EINVAL', `${t}: features are for ext2/3/4 (mke2fs -O)`);
+  if (o.features !== undefined && !/^\^?[a-z0-9_]+(,\^?[a-z0-9_]+)*$/.test(o.features))
+    throw new JootError('EINVAL', `features: '${o.features}' is not a comma-separated list of ext features`);
   const bs = o.blocksize;
 
   switch (t) {
@@ -86,6 +91,7 @@ export function mkfsCommands(device: string, o: MkfsOptions): Command[] {
       if (bs !== undefined) args.push('-b', String(bs));
       if (uuid !== undefined) args.push('-U', uuid);
       if (o.inodeSize !== undefined) args.push('-I', String(o.inodeSize));
+      if (o.features !== undefined) args.push('-O', o.features);
       return [{ cmd: 'mke2fs', args: [...args, device] }];
     }
     case 'xfs': {

@@ -33,3 +33,8 @@ export async function setUuid(device: string, type: string, uuid: string): Promi
   if (!hostHas(c.cmd)) throw new JootError('EUNSUPPORTED', `cannot set ${type} uuids on this host (${c.cmd} is not installed)`);
   await runTool(c, device);
 }
+
+/** tune2fs -U clear | random | time (guestfish set-e2uuid's special values). */
+export async function setExtUuidSpecial(device: string, how: 'clear' | 'random' | 'time'): Promise<void> {
+  await runTool({ cmd: 'tune2fs', args: ['-U', how, device] }, device);
+}

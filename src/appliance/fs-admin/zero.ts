@@ -102,3 +102,19 @@ export async function zeroStart(device: string, bytes: number): Promise<void> {
   await zeroRange(device, 0, head);
   await zeroRange(device, tailStart, size - tailStart);
 }
+
+const ZERO_BLOCK = 4096;
+const ZERO_BLOCKS = 32;
+
+/**
+ * guestfish zero: the first 32 blocks of 4 KiB (128 KiB) become zeros, enough to hide
+ * superblocks and partition tables that start there. A shorter device is refused, as
+ * libguestfs's short read refuses it.
+ */
+export async function zeroFirstBlocks(device: string): Promise<void> {
+  await refuseMounted(device);
+  const want = ZERO_BLOCK * ZERO_BLOCKS;
+  const size = await deviceSize(device);
+  if (size < want) throw new JootError('EINVAL', `${device}: shorter than the ${want / 1024} KiB zero writes over`);
+  await writeZeros(device, 0, want);
+}

@@ -150,7 +150,7 @@ export class LayoutEditor {
 
   async partDisk(disk: string, type: string): Promise<void> {
     const tt = table.parseTableType(type);
-    await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, tt));
+    await this.changeDisk(disk, (t) => table.partitionWholeDisk(t.host, t.size!, tt));
   }
 
   /**
@@ -252,13 +252,19 @@ export class LayoutEditor {
     });
   }
 
+  /** Remove /dev/VG/LV, or with /dev/VG every LV of the VG (the VG stays), as guestfish's lvremove. */
   async lvremove(name: string): Promise<void> {
     await this.access.guard(async () => {
-      const lv = this.access.lvs().find((l) => l.name === name || `/dev/${l.vg}/${l.lv}` === name);
-      if (!lv) throw new JootError('ENOENT', `${name}: no such logical volume`);
-      this.access.refuseIfInUse(lv.name);
+      const vg = /^\/dev\/([^/]+)$/.exec(name)?.[1];
+      const lvs = vg
+        ? this.access.lvs().filter((l) => l.vg === vg)
+        : this.access.lvs().filter((l) => l.name === name || `/dev/${l.vg}/${l.lv}` === name);
+      if (vg && !this.access.vgs().some((v) => v.name === vg))
+        throw new JootError('ENOENT', `${name}: no such volume group or logical volume`);
+      if (!vg && lvs.length === 0) throw new JootError('ENOENT', `${name}: no such logical volume`);
+      for (const lv of lvs) this.access.refuseIfInUse(lv.name);
       try {
-        await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
+        for (const lv of lvs) await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
       } finally {
         await this.access.rescan({});
       }
@@ -298,11 +304,21 @@ export class LayoutEditor {
   }
 
   async setLabel(device: string, label: string): Promise<void> {
-    await this.changeDevice(device, (t) => fsa.setLabel(t.host, this.fstypeOf(t), label));
+    await this.changeExtMounted(device, (t) => fsa.setLabel(t.host, this.fstypeOf(t), label));
   }
 
   async setUuid(device: string, uuid: string): Promise<void> {
-    await this.changeDevice(device, (t) => fsa.setUuid(t.host, this.fstypeOf(t), uuid));
+    await this.changeExtMounted(device, (t) => fsa.setUuid(t.host, this.fstypeOf(t), uuid));
+  }
+
+  /** tune2fs -U on an ext filesystem: a UUID, or clear, random or time (guestfish set-e2uuid). */
+  async setE2uuid(device: string, uuid: string): Promise<void> {
+    await this.changeExtMounted(device, (t) => {
+      const type = this.fstypeOf(t);
+      if (!/^ext[234]$/.test(type)) throw new JootError('EINVAL', `${t.canonical}: holds ${type}, not an ext2/3/4 filesystem`);
+      if (['clear', 'random', 'time'].includes(uuid)) return fsa.setExtUuidSpecial(t.host, uuid as 'clear' | 'random' | 'time');
+      return fsa.setUuid(t.host, type, uuid);
+    });
   }
 
   /** fsck(8)'s exit status bits (0 clean, 1 corrected, 4 uncorrected errors…). */
@@ -332,6 +348,11 @@ export class LayoutEditor {
 
   async zeroDevice(device: string): Promise<void> {
     await this.changeDevice(device, (t) => fsa.zeroDevice(t.host));
+  }
+
+  /** guestfish zero: the first 32 blocks of 4 KiB. */
+  async zero(device: string): Promise<void> {
+    await this.changeDevice(device, (t) => fsa.zeroFirstBlocks(t.host));
   }
 
   /**
@@ -390,10 +411,13 @@ export class LayoutEditor {
   }
 
   /** A new btrfs subvolume at a guest path (its parent inside a mounted btrfs). */
-  async btrfsSubvolumeCreate(guestPath: string): Promise<void> {
+  async btrfsSubvolumeCreate(guestPath: string, opts: { qgroupid?: string } = {}): Promise<void> {
+    const q = opts.qgroupid;
+    if (q !== undefined && !/^\d+\/\d+$/.test(q))
+      throw new JootError('EINVAL', `qgroupid: '${q}' is not a qgroup id (LEVEL/ID, e.g. 0/257)`);
     await this.access.guard(async () => {
       const host = await this.access.hostPathForCreate(guestPath);
-      const r = await run('btrfs', ['subvolume', 'create', host], { allowFailure: true });
+      const r = await run('btrfs', ['subvolume', 'create', ...(q === undefined ? [] : ['-i', q]), host], { allowFailure: true });
       if (r.exitCode !== 0)
         throw new JootError(
           'ECMD',
@@ -474,6 +498,32 @@ export class LayoutEditor {
         return await fn(t);
       } finally {
         if (idle) await this.access.rescan(t.kind === 'disk' ? { disks: [t.diskIndex] } : { device: t.canonical });
+      }
+    });
+  }
+
+  /**
+   * A label or UUID change that e2label and tune2fs also make on a mounted ext filesystem
+   * (through the kernel's ioctls), as guestfish allows: the filesystem's own mount does not
+   * make it busy. Anything else mounted, another filesystem type, a read-only drive: refused
+   * as by changeDevice.
+   */
+  private async changeExtMounted<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    const t0 = await this.access.guard(() => this.access.target(name));
+    const ext = t0.kind !== 'disk' && /^ext[234]$/.test(t0.fstype ?? '') && this.access.mountedHostDir(t0.canonical) !== undefined;
+    if (!ext) return this.changeDevice(name, fn);
+    return this.access.guard(async () => {
+      const t = await this.access.target(name);
+      try {
+        this.access.refuseIfInUse(t.canonical);
+      } catch (e) {
+        // busy only because it is mounted itself (a partition or LV holds nothing else)
+        if (!(e instanceof JootError && e.code === 'EBUSY')) throw e;
+      }
+      try {
+        return await fn(t);
+      } finally {
+        await this.access.rescan({ device: t.canonical });
       }
     });
   }

@@ -110,8 +110,16 @@ function sfdiskError(stderr: string): JootError {
 
 /** A new, empty partition table (everything on the old one is forgotten). */
 export async function initTable(disk: string, type: TableType, runner: Runner = run): Promise<void> {
-  await sfdisk(['--wipe', 'always', disk], `label: ${type}\n`, runner);
+  await sfdisk(['--wipe', 'always', disk], `label: ${type}\n${firstLba(type)}`, runner);
 }
+
+/** A GPT's first usable sector is 34, as parted (guestfish's part-init) makes it; sfdisk would say 2048. */
+function firstLba(type: TableType): string {
+  return type === 'gpt' ? 'first-lba: 34\n' : '';
+}
+
+/** guestfish's part-disk: sectors 128 to the 128th from the end (libguestfs's parted.c). */
+const PART_DISK_MARGIN = 128;
 
 /** Default type of a new partition: Linux filesystem. */
 function defaultType(table: TableType, kind: PartKind): string {
@@ -150,9 +158,19 @@ export async function addPartition(
 }
 
 /** One partition covering the whole disk, on a new table (guestfish's part-disk). */
-export async function partitionWholeDisk(disk: string, type: TableType, partType?: string, runner: Runner = run): Promise<void> {
+export async function partitionWholeDisk(
+  disk: string,
+  diskSize: number,
+  type: TableType,
+  partType?: string,
+  runner: Runner = run,
+): Promise<void> {
   const t = partType ?? defaultType(type, 'primary');
-  await sfdisk(['--wipe', 'always', disk], `label: ${type}\nstart=2048, type=${t}\n`, runner);
+  const sectors = Math.floor(diskSize / 512);
+  const size = sectors - 2 * PART_DISK_MARGIN + 1;
+  if (size < 1) throw new JootError('EINVAL', `${disk}: too small for part-disk (${diskSize} bytes)`);
+  const line = `start=${PART_DISK_MARGIN}, size=${size}, type=${t}\n`;
+  await sfdisk(['--wipe', 'always', disk], `label: ${type}\n${firstLba(type)}${line}`, runner);
 }
 
 export interface NewPartition {

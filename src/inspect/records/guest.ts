@@ -84,7 +84,8 @@ const HOW = `The program runs as root, chrooted in the mounted guest (mount its 
 
 // The program's output is content, written byte for byte as it comes ('stream'), as it was
 // before these were records: guestfish's command/sh return a string, but a guest program's
-// output need not be text and may be large.
+// output need not be text and may be large. As guestfish prints that string, one newline
+// follows it (stringResult); the -lines forms print a list, each line ending in one.
 function commandOp<const N extends string>(name: N, lines: boolean, tests: readonly OpTest[]) {
   return defineOp({
     name,
@@ -96,7 +97,8 @@ function commandOp<const N extends string>(name: N, lines: boolean, tests: reado
     summary: lines ? 'run a guest program, printing its output line by line' : 'run a guest program',
     description: `Run a program of the guest. The one argument is split into words as jfish splits a line
     ("command \\"/bin/ls -l /\\""): the first word is the program (a guest path, or a name looked up in the
-    PATH below; the program gets the path it was found at as argv[0]), the rest its arguments. ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,
+    PATH below; the program gets the path it was found at as argv[0]), the rest its arguments. ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte, then one newline (guestfish prints the string it returns so). '}${HOW}`,
+    stringResult: !lines,
     async impl(ctx, [text]) {
       const argv = splitCommandLine(text);
       if (argv.length === 0) throw new JootError('EINVAL', 'no program given');
@@ -117,7 +119,8 @@ function shOp<const N extends string>(name: N, lines: boolean, tests: readonly O
     writes: true,
     summary: lines ? "run a command with the guest's /bin/sh, printing its output line by line" : "run a command with the guest's /bin/sh",
     description: `Run "/bin/sh -c command" in the guest, so the command may use the shell's syntax (pipes,
-    redirections, ;). ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte. '}${HOW}`,
+    redirections, ;). ${lines ? 'Its output is printed line by line (a last line without a newline gets one). ' : 'Its output is printed as it comes, byte for byte, then one newline (guestfish prints the string it returns so). '}${HOW}`,
+    stringResult: !lines,
     async impl(ctx, [command]) {
       await runInGuest(ctx, ['/bin/sh', '-c', command], lines);
       return undefined;
@@ -197,8 +200,8 @@ function libguestfsCommandTests(name: 'command' | 'command-lines'): OpTest[] {
 // 'fs' is an empty filesystem.
 export const command = commandOp('command', false, [
   ...libguestfsCommandTests('command'),
-  { disk: 'debian-usr', args: ["/bin/echo -n 'a b'"], expect: /^a b$/ },
-  { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: 'x\ty', title: 'a name is looked up in the PATH; "…" words decode escapes' },
+  { disk: 'debian-usr', args: ["/bin/echo -n 'a b'"], expect: /^a b\n$/ },
+  { disk: 'debian-usr', args: ['echo "x\\ty"'], expect: /^x\ty\n\n$/, title: 'a name is looked up in the PATH; "…" words decode escapes' },
   { args: ['/bin/true'], error: /^\/bin\/true: no such program in the guest$/ },
   { args: [''], error: /^no program given$/ },
   { disk: 'sample', readonly: true, args: ['/bin/echo'], error: /refused on a read-only session/ },
@@ -209,7 +212,8 @@ export const commandLines = commandOp('command-lines', true, [
   { args: ['nothing'], error: /^nothing: not found in the guest's PATH/ },
 ]);
 export const sh = shOp('sh', false, [
-  { disk: 'debian-usr', args: ['echo a | cat; printf b'], expect: /^a\nb$/ },
+  { disk: 'debian-usr', args: ['echo a | cat; printf b'], expect: /^a\nb\n$/ },
+  { disk: 'debian-usr', args: ['echo a'], expect: /^a\n\n$/, title: 'a newline follows the output, as guestfish prints a string' },
   { disk: 'debian-usr', args: ['echo oops >&2; exit 3'], error: /^exit status 3: oops$/ },
   { disk: 'sample', readonly: true, args: ['true'], error: /refused on a read-only session/ },
 ]);

@@ -11,7 +11,7 @@ import type { GuestFileReader, GuestFileWriter } from '../../appliance/guest-fil
 import { promises as fsp } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isatty } from 'node:tty';
+import { fdIsTerminal } from '../../core/stdio.js';
 import { JootError, errnoOf } from '../../core/errors.js';
 import { spawnProcess } from '../../core/run.js';
 import { guestRealpath } from '../file-ops.js';
@@ -65,7 +65,7 @@ export type EditorRunner = (argv: string[]) => Promise<number>;
 export const runEditorInTerminal: EditorRunner = async (argv) => {
   // While the editor has the terminal, jfish's own line editor (raw mode, reading stdin)
   // must let go of it, or the two would share keystrokes.
-  const tty = isatty(0);
+  const tty = fdIsTerminal(0);
   const stdin = tty ? process.stdin : undefined;
   const wasRaw = stdin?.isRaw ?? false;
   const wasPaused = stdin?.isPaused() ?? true;

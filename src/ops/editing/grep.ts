@@ -8,8 +8,7 @@
 // strings (fgrep) are escaped. zgrep* decompress gzip (zlib, multi-member); other files are
 // searched as they are, as zgrep does.
 import type { GuestFileReader } from '../../appliance/guest-files.js';
-import { nodeZlib } from '../../core/lazy-node.js';
-import { pipeline, Readable } from 'node:stream';
+import { nodeStream, nodeZlib } from '../../core/lazy-node.js';
 import { JootError } from '../../core/errors.js';
 import { fsError, handleChunks, openGuestFile } from '../file-ops.js';
 
@@ -282,6 +281,7 @@ async function* chunks(reader: GuestFileReader, guestPath: string, compressed: b
         `${guestPath}: only gzip-compressed files can be searched (this is ${magic[0] === 0x42 ? 'bzip2' : 'xz'})`,
       );
     }
+    const { pipeline, Readable } = nodeStream();
     const raw = Readable.from(handleChunks(fh, 256 * 1024));
     const src: AsyncIterable<Buffer> =
       compressed && magic[0] === 0x1f && magic[1] === 0x8b ? pipeline(raw, nodeZlib().createGunzip(), () => undefined) : raw;

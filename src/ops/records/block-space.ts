@@ -4,7 +4,7 @@
 // and writer; device changes through the layout editor (kernel engine, read-write drive,
 // nothing on the device mounted); disk-* read host image files' headers without attaching.
 import { constants as fsc, promises as fsp } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-node.js';
 import path from 'node:path';
 import { probeImage } from '../../appliance/image.js';
 import { JootError } from '../../core/errors.js';
@@ -55,7 +55,7 @@ export const zeroFreeSpace = defineOp({
   async impl(ctx, [dir]) {
     const host = await hostDirOf(ctx, dir);
     const zeroes = Buffer.alloc(CHUNK);
-    const file = path.join(host, `.jfish-zero-free-space-${randomBytes(6).toString('hex')}`);
+    const file = path.join(host, `.jfish-zero-free-space-${nodeCrypto().randomBytes(6).toString('hex')}`);
     const fh = await fsp.open(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
     try {
       for (let at = 0; ; at += CHUNK) {

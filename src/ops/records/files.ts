@@ -7,6 +7,7 @@
 // (output.ts). Return types follow libguestfs's actions, except ll (a list of lines rather than
 // one string, so that each line is escaped as before) and head/tail (the file's own lines are
 // content, written exactly).
+import { JootError } from '../../core/errors.js';
 import { contentLines } from '../../core/output.js';
 import {
   CHECKSUM_TYPES,
@@ -72,14 +73,24 @@ export const cat = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the contents of a file',
-  description: `Write the contents of the file to standard output, byte for byte (no newline is added).`,
+  description: `Write the contents of the file to standard output, byte for byte, then one newline, as
+    guestfish prints its string result: a file holding "abc\\n" prints "abc\\n\\n", an empty file one
+    empty line. (download FILE - writes the bytes alone.)`,
+  stringResult: true,
   async impl(ctx, [path]) {
     await ctx.out.write(await ctx.session.readFile(path));
     return undefined;
   },
   tests: [
     { from: 'libguestfs', disk: 'iso', args: ['/known-2'], expect: 'abcdef\n' },
-    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: 'hello\nworld' },
+    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: /^hello\nworld\n$/ },
+    {
+      setup: [['write', '/f', 'abc\n']],
+      args: ['/f'],
+      expect: /^abc\n\n$/,
+      title: 'a newline follows the bytes, as guestfish prints a string',
+    },
+    { setup: [['touch', '/e']], args: ['/e'], expect: /^\n$/, title: 'cat of an empty file prints one empty line' },
     {
       setup: [
         ['mkdir-p', '/a/b'],
@@ -116,6 +127,43 @@ function predicate<const N extends string>(
   });
 }
 
+/** Whether an lstat error only says the path is not there (is-file and is-dir print false). */
+function absent(e: unknown): boolean {
+  return e instanceof JootError && (e.code === 'ENOENT' || e.code === 'EINVAL');
+}
+
+// guestfish's is-file and is-dir look at the path itself (lstat): a symlink is neither, unless
+// followsymlinks:true asks for what the links lead to.
+function typePredicate<const N extends string>(name: N, what: 'file' | 'dir', tests: readonly OpTest[]) {
+  const noun = what === 'file' ? 'a regular file' : 'a directory';
+  return defineOp({
+    name,
+    group: 'files',
+    args: [
+      { name: 'path', type: 'path' },
+      { name: 'followsymlinks', type: 'bool', optional: true, named: true },
+    ],
+    returns: 'bool',
+    needsLaunch: true,
+    writes: false,
+    summary: `test if a path is ${noun}`,
+    description: `Test whether the path is ${noun}. A symlink is not (the link itself is looked at), unless
+      followsymlinks:true, when a symlink, or chain of them, ending at ${noun} counts too (inside the
+      guest). Prints true or false.`,
+    async impl(ctx, [path, follow]) {
+      if (follow) return what === 'file' ? ctx.session.isFile(path) : ctx.session.isDir(path);
+      try {
+        const st = await ctx.session.lstat(path);
+        return what === 'file' ? st.isFile : st.isDirectory;
+      } catch (e) {
+        if (absent(e)) return false;
+        throw e;
+      }
+    },
+    tests,
+  });
+}
+
 export const exists = predicate('exists', 'test if a file or directory exists', 'Test whether the path exists.', 'exists', [
   { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: 'true' },
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'true' },
@@ -123,19 +171,32 @@ export const exists = predicate('exists', 'test if a file or directory exists', 
   { args: ['/'], expect: 'true' },
   { args: ['/nope'], expect: 'false' },
 ]);
-export const isFile = predicate('is-file', 'test if a path is a regular file', 'Test whether the path is a regular file.', 'isFile', [
+const LINKS = [
+  ['write', '/f', ''],
+  ['mkdir', '/d'],
+  ['ln-s', 'f', '/lf'],
+  ['ln-s', '/d', '/ld'],
+];
+export const isFile = typePredicate('is-file', 'file', [
   { from: 'libguestfs', disk: 'iso', args: ['/known-1'], expect: 'true' },
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', disk: 'iso', args: ['/abssymlink', 'followsymlinks:true'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
+  { setup: LINKS, args: ['/lf'], expect: 'false', title: 'is-file of a symlink to a file is false' },
+  { setup: LINKS, args: ['/lf', 'followsymlinks:true'], expect: 'true' },
+  { setup: LINKS, args: ['/ld', 'followsymlinks:true'], expect: 'false' },
+  { args: ['/nope', 'followsymlinks:true'], expect: 'false' },
 ]);
-export const isDir = predicate('is-dir', 'test if a path is a directory', 'Test whether the path is a directory.', 'isDir', [
+export const isDir = typePredicate('is-dir', 'dir', [
   { from: 'libguestfs', disk: 'iso', args: ['/known-3'], expect: 'false' },
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
+  { setup: LINKS, args: ['/ld'], expect: 'false', title: 'is-dir of a symlink to a directory is false' },
+  { setup: LINKS, args: ['/ld', 'followsymlinks:true'], expect: 'true' },
+  { setup: LINKS, args: ['/lf', 'followsymlinks:false'], expect: 'false' },
 ]);
 
 export const ll = defineOp({
@@ -994,8 +1055,9 @@ export const checksumCmd = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the checksum of a file',
-  description: `Print the checksum of the file as lower-case hex. csumtype is one of ${CHECKSUM_TYPES.join(', ')}.
-    The file is streamed, whatever its size.`,
+  description: `Print the checksum of the file: for crc the POSIX cksum CRC in decimal (as guestfish, cksum's
+    first field), for ${CHECKSUM_TYPES.slice(1).join(', ')} the digest in lower-case hex. guestfish's gost
+    and gost12 are refused: this host has no GOST hash. The file is streamed, whatever its size.`,
   async impl(ctx, [type, path]) {
     return checksum(ctx.session.reader, type, path);
   },
@@ -1039,7 +1101,23 @@ export const checksumCmd = defineOp({
       args: ['SHA256', '/f'],
       expect: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
     },
-    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], error: /crc: unknown checksum type, expecting md5, sha1/ },
+    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], expect: '3287646509', title: 'crc is POSIX cksum, in decimal' },
+    { setup: [['touch', '/e']], args: ['crc', '/e'], expect: '4294967295' },
+    { setup: [['write', '/f', 'hello']], args: ['sha1', '/f'], expect: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
+    { setup: [['write', '/f', 'hello']], args: ['sha224', '/f'], expect: 'ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193' },
+    {
+      setup: [['write', '/f', 'hello']],
+      args: ['sha384', '/f'],
+      expect: '59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f',
+    },
+    {
+      setup: [['write', '/f', 'hello']],
+      args: ['sha512', '/f'],
+      expect:
+        '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043',
+    },
+    { setup: [['write', '/f', 'hello']], args: ['gost', '/f'], error: /GOST checksums are not available/ },
+    { setup: [['write', '/f', 'hello']], args: ['crc32', '/f'], error: /crc32: unknown checksum type, expecting crc, md5, sha1/ },
   ],
 });
 

@@ -3,6 +3,7 @@
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
 import { JootError } from '../../core/errors.js';
 import { defineOp, type OpContext } from '../op.js';
+import { forTheHost } from '../host-refusal.js';
 import { parseSize } from '../../core/numbers.js';
 import { STABLE_UUID } from './gf-setup.js';
 
@@ -16,7 +17,9 @@ export const mkfs = defineOp({
     { name: 'fstype', type: 'string' },
     device,
     { name: 'blocksize', type: 'int', optional: true, named: true },
+    { name: 'features', type: 'string', optional: true, named: true },
     { name: 'inode', type: 'int', optional: true, named: true },
+    { name: 'sectorsize', type: 'int', optional: true, named: true },
     { name: 'label', type: 'string', optional: true, named: true },
     { name: 'uuid', type: 'string', optional: true, named: true },
   ],
@@ -26,10 +29,14 @@ export const mkfs = defineOp({
   summary: 'make a filesystem',
   description: `Make a filesystem of type fstype (ext2, ext3, ext4, xfs, btrfs, vfat — also fat, msdos —,
     ntfs, swap) on a device: everything on it is lost. blocksize: is the block size in bytes (the
-    cluster size for vfat and ntfs); inode: the inode size (ext*, xfs); label: and uuid: set
-    them at once. A label too long for the filesystem is refused before anything is written.`,
-  async impl(ctx, [type, dev, blocksize, inodeSize, label, uuid]) {
-    await ctx.session.layout.mkfs(dev, { type, blocksize, inodeSize, label, uuid });
+    cluster size for vfat and ntfs); features: ext2/3/4 features, as mke2fs -O takes them
+    (features:^has_journal,metadata_csum); inode: the inode size (ext*, xfs); label: and uuid:
+    set them at once (uuid: is jfish's own). sectorsize: is accepted as in guestfish, where only
+    UFS uses it: jfish makes no UFS, so it changes nothing. A label too long for the filesystem is
+    refused before anything is written.`,
+  async impl(ctx, [type, dev, blocksize, features, inodeSize, sectorsize, label, uuid]) {
+    if (sectorsize !== undefined && sectorsize < 0) throw new JootError('EINVAL', 'sectorsize must be >= 0');
+    await ctx.session.layout.mkfs(dev, { type, blocksize, features, inodeSize, label, uuid });
     return undefined;
   },
   tests: [
@@ -48,6 +55,12 @@ export const mkfs = defineOp({
       ],
       check: { run: ['cat', '/new'], expect: 'new file contents' },
     },
+    {
+      disk: 'part',
+      args: ['ext4', '/dev/sda1', 'features:^has_journal', 'sectorsize:512'],
+      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' },
+    },
+    { disk: 'part', args: ['xfs', '/dev/sda1', 'features:ftype'], error: /features are for ext2\/3\/4/ },
   ],
 });
 
@@ -102,19 +115,25 @@ export const setLabel = defineOp({
   writes: true,
   summary: 'set the label of a filesystem',
   description: `Set the label of the filesystem (ext*, xfs, btrfs, vfat, ntfs, swap) on a device; an empty
-    label clears it. Refused while it is mounted.`,
+    label clears it. An ext2/3/4 filesystem may be mounted, as in guestfish (e2label changes it
+    through the kernel); any other type is refused while mounted, since its tool would write under
+    the host kernel's mount.`,
   async impl(ctx, [dev, label]) {
-    await ctx.session.layout.setLabel(dev, label);
+    await forTheHost(ctx.session.layout.setLabel(dev, label));
     return undefined;
   },
   tests: [
     { setup: [['umount-all']], args: ['/dev/sda1', 'ROOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'ROOT' } },
-    { args: ['/dev/sda1', 'ROOT'], error: /mounted/, title: 'set-label refused while mounted' },
+    { args: ['/dev/sda1', 'testlabel'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel' }, from: 'libguestfs' },
     {
-      from: 'libguestfs',
-      args: ['/dev/sda1', 'testlabel'],
-      check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel' },
-      title: 'set-label on the mounted ext2 of InitBasicFS',
+      disk: 'part',
+      setup: [
+        ['mkfs', 'vfat', '/dev/sda1'],
+        ['mount', '/dev/sda1', '/'],
+      ],
+      args: ['/dev/sda1', 'ROOT'],
+      error: /mounted.*refused for the host's sake/,
+      title: 'set-label refused on a mounted filesystem other than ext',
     },
     {
       from: 'libguestfs',
@@ -136,9 +155,11 @@ export const setUuid = defineOp({
   writes: true,
   summary: 'set the UUID of a filesystem',
   description: `Set the UUID of the filesystem on a device (ext*, xfs, btrfs, swap: a UUID; vfat: a volume id
-    XXXX-XXXX). Refused while it is mounted.`,
+    XXXX-XXXX). An ext2/3/4 filesystem may be mounted, as in guestfish, where tune2fs allows it (not
+    with metadata checksums but no checksum seed); any other type is refused while mounted, since its
+    tool would write under the host kernel's mount.`,
   async impl(ctx, [dev, uuid]) {
-    await ctx.session.layout.setUuid(dev, uuid);
+    await forTheHost(ctx.session.layout.setUuid(dev, uuid));
     return undefined;
   },
   tests: [
@@ -477,19 +498,23 @@ export const btrfsSubvolumeCreate = defineOp({
   name: 'btrfs-subvolume-create',
   aliases: ['btrfs-subvolume-create-opts'],
   group: 'filesystems',
-  args: [{ name: 'dest', type: 'path' }],
+  args: [
+    { name: 'dest', type: 'path' },
+    { name: 'qgroupid', type: 'string', optional: true, named: true },
+  ],
   returns: 'none',
   needsLaunch: true,
   writes: true,
   summary: 'create a btrfs subvolume',
   description: `Create a subvolume at the guest path dest, inside a mounted btrfs. It can then be mounted as
-    btrfsvol:DEVICE/PATH.`,
-  async impl(ctx, [dest]) {
-    await ctx.session.layout.btrfsSubvolumeCreate(dest);
+    btrfsvol:DEVICE/PATH. qgroupid:LEVEL/ID adds it to that quota group (btrfs subvolume create -i).`,
+  async impl(ctx, [dest, qgroupid]) {
+    await ctx.session.layout.btrfsSubvolumeCreate(dest, { qgroupid });
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of btrfs_subvolume_create of its own',
   tests: [
+    { disk: 'fs:btrfs:200M', args: ['/sub', 'qgroupid:x'], error: /qgroupid: 'x' is not a qgroup id/ },
     { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
     { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },
   ],

@@ -574,7 +574,7 @@ export const hivexCommit = defineOp({
   writes: true,
   summary: 'write the hive back',
   description: `Write the open hive, with its changes, to filename in the guest, or over the file it was
-    opened from when filename is left out. The new file is written to a temporary file, synced and
+    opened from when filename is left out or "" (guestfish's empty optional string). The new file is written to a temporary file, synced and
     renamed into place, so the old hive stays whole until the new one is complete. Needs
     hivex-open … write:true.`,
   async impl(ctx, [filename]) {
@@ -597,6 +597,13 @@ export const hivexCommit = defineOp({
       setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'Joot']],
       args: ['/SYSTEM.new'],
       check: { run: ['is-file', '/SYSTEM.new'], expect: 'true' },
+    },
+    {
+      disk: 'win10',
+      setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'JootCommitted']],
+      args: [''],
+      check: { run: ['grep', 'JootCommitted', SYSTEM, 'fixed:true'], expect: /JootCommitted/ },
+      title: 'hivex-commit "" writes over the file the hive was opened from',
     },
     {
       disk: 'win10',

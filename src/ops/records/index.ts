@@ -9,6 +9,7 @@ import { records as filesExtra } from './files-extra.js';
 import { records as filesystems } from './filesystems.js';
 import { records as fsadmin } from './fsadmin.js';
 import { records as fsExtra } from './fs-extra.js';
+import { records as gfcompat } from './gfcompat.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
 import { records as lvm } from './lvm.js';
@@ -34,6 +35,7 @@ export const opRecords = [
   ...filesystems,
   ...fsadmin,
   ...fsExtra,
+  ...gfcompat,
   ...lvm,
   ...lvmExtra,
   ...mount,

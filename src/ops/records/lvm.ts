@@ -184,13 +184,14 @@ export const vgcreate = defineOp({
   group: 'lvm',
   args: [
     { name: 'volgroup', type: 'string' },
-    { name: 'physvols', type: 'device', variadic: true },
+    { name: 'physvols', type: 'device', variadic: true, list: true },
   ],
   returns: 'none',
   needsLaunch: true,
   writes: true,
   summary: 'create a volume group from physical volumes',
-  description: `Create volume group volgroup on the given physical volumes (made with pvcreate).`,
+  description: `Create volume group volgroup on the given physical volumes (made with pvcreate). They may be
+    given as one word, as guestfish's list (vgcreate VG "/dev/sda1 /dev/sda2"), or as several.`,
   async impl(ctx, [vg, pvs]) {
     if (pvs.length === 0) throw new JootError('EINVAL', 'give at least one physical volume');
     await ctx.session.layout.vgcreate(vg, pvs);
@@ -310,7 +311,9 @@ export const lvremove = defineOp({
   needsLaunch: true,
   writes: true,
   summary: 'remove a logical volume',
-  description: `Remove the logical volume /dev/VG/LV (its data is lost). Refused while it is mounted.`,
+  description: `Remove the logical volume /dev/VG/LV (its data is lost), or, given a volume group /dev/VG,
+    every logical volume in it (the volume group stays), as guestfish does. Refused while one of
+    them is mounted.`,
   async impl(ctx, [dev]) {
     await ctx.session.layout.lvremove(dev);
     return undefined;
@@ -335,6 +338,8 @@ export const lvremove = defineOp({
       check: { run: ['vgs'], expect: 'VG' },
       title: 'lvremove /dev/VG keeps the VG',
     },
+    { disk: 'lvfs', args: ['/dev/VG'], error: /mounted/, title: 'lvremove of a VG refused while one of its LVs is mounted' },
+    { disk: 'lv', args: ['/dev/NOVG'], error: /no such volume group or logical volume/ },
   ],
 });
 

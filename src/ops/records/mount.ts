@@ -148,12 +148,19 @@ export const umount = defineOp({
   name: 'umount',
   aliases: ['unmount'],
   group: 'mount',
-  args: [{ name: 'pathordevice', type: 'string' }],
+  args: [
+    { name: 'pathordevice', type: 'string' },
+    { name: 'force', type: 'bool', optional: true, named: true },
+    { name: 'lazyunmount', type: 'bool', optional: true, named: true },
+  ],
   returns: 'none',
   needsLaunch: true,
   writes: false,
   summary: 'unmount a filesystem',
-  description: `Unmount the filesystem mounted at the given mountpoint, or from the given device.`,
+  description: `Unmount the filesystem mounted at the given mountpoint, or from the given device.
+    guestfish's force: and lazyunmount: are accepted and change nothing: jfish's mounts are its
+    own, and one still busy (a guest program's leftover) is retried and then detached lazily
+    anyway, whatever the flags say.`,
   async impl(ctx, [what]) {
     await ctx.session.umount(what);
     return undefined;
@@ -173,6 +180,8 @@ export const umount = defineOp({
     { args: ['/'], check: { run: ['mounts'], expect: '' } },
     { disk: 'bootroot', args: ['/dev/sda1'], check: { run: ['mounts'], expect: '/dev/sda2' } },
     { args: ['/nowhere'], error: /not mounted/ },
+    { args: ['/dev/sda1', 'force:false', 'lazyunmount:false'], check: { run: ['mounts'], expect: '' } },
+    { args: ['/', 'force:true', 'lazyunmount:true'], check: { run: ['mounts'], expect: '' } },
   ],
 });
 

@@ -138,6 +138,19 @@ export const partAdd = defineOp({
       ],
       args: ['/dev/sda', 'primary', '512', '-1'],
     },
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'gpt']],
+      args: ['/dev/sda', 'p', '34', '2047'],
+      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 17408\n {2}part_end: 1048575\n/ },
+      title: "a GPT's first usable sector is 34, as parted makes it",
+    },
+    {
+      disk: 'disk',
+      setup: [['part-init', '/dev/sda', 'gpt']],
+      args: ['/dev/sda', 'p', '33', '2047'],
+      error: /before the first usable sector 34/,
+    },
   ],
 });
 
@@ -149,8 +162,9 @@ export const partDisk = defineOp({
   needsLaunch: true,
   writes: true,
   summary: 'a new partition table with one partition over the whole disk',
-  description: `Write a new partition table (mbr or gpt) with a single partition from 1 MiB to the end of
-    the disk: part-init and part-add in one step.`,
+  description: `Write a new partition table (mbr or gpt) with a single partition over the disk, laid out as
+    guestfish lays it out: from sector 128 to the 128th sector from the end (part-init, then
+    part-add p 128 -128; 64 KiB aligned, the last 64 KiB left free).`,
   async impl(ctx, [dev, type]) {
     await ctx.session.layout.partDisk(dev, type);
     return undefined;
@@ -159,7 +173,18 @@ export const partDisk = defineOp({
     {
       disk: 'disk',
       args: ['/dev/sda', 'mbr'],
-      check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 1048576\n/ },
+      check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 65536\n {2}part_end: 104792575\n/ },
+    },
+    {
+      disk: 'disk',
+      args: ['/dev/sda', 'mbr'],
+      check: { run: ['blkid', '/dev/sda1'], expect: /^PART_ENTRY_OFFSET: 128$/m },
+      title: "part-disk mbr puts the partition at sector 128, as guestfish's test expects",
+    },
+    {
+      disk: 'disk',
+      args: ['/dev/sda', 'gpt'],
+      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 65536\n {2}part_end: 104792575\n/ },
     },
     { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
     { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
@@ -295,7 +320,7 @@ export const partSetMbrId = defineOp({
     return undefined;
   },
   guestfishDiffers: "libguestfs has no test of part_set_mbr_id (part_get_mbr_id's test sets one)",
-  tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '142' } }],
+  tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '0x8e' } }],
 });
 
 export const partGetMbrId = defineOp({
@@ -306,12 +331,14 @@ export const partGetMbrId = defineOp({
   needsLaunch: true,
   writes: false,
   summary: 'print the MBR partition type byte',
-  description: `Print the type byte of an MBR partition, in decimal as guestfish does (131 is 0x83).`,
+  description: `Print the type byte of an MBR partition in hex, as guestfish does (0x83 for Linux, 0x8e for
+    LVM); the library returns the number.`,
+  printAs: 'hex',
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetMbrId(dev, n);
   },
   tests: [
-    { disk: 'part', args: ['/dev/sda', '1'], expect: '131' },
+    { disk: 'part', args: ['/dev/sda', '1'], expect: '0x83' },
     { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
     {
       from: 'libguestfs',

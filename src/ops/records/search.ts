@@ -1,6 +1,7 @@
 // Searching and identifying guest files: guestfish's grep family (grep, egrep, fgrep, their -i
 // and z variants) and file. Guest files are read through the guest reader only: patterns are
 // matched in JavaScript (see editing/grep.ts), and file(1) gets bytes on stdin, never a path.
+import { JootError } from '../../core/errors.js';
 import type { GrepSyntax } from '../editing/grep.js';
 import { defineOp, type OpTest } from '../op.js';
 
@@ -119,7 +120,46 @@ function grepOp<const N extends string>(name: N, syntax: GrepSyntax, insensitive
   });
 }
 
-export const grep = grepOp('grep', 'basic', false, false);
+// grep takes guestfish's optional arguments; the other names are its older fixed forms.
+export const grep = defineOp({
+  name: 'grep',
+  group: 'files',
+  args: [
+    { name: 'pattern', type: 'string' },
+    { name: 'path', type: 'path' },
+    { name: 'extended', type: 'bool', optional: true, named: true },
+    { name: 'fixed', type: 'bool', optional: true, named: true },
+    { name: 'insensitive', type: 'bool', optional: true, named: true },
+    { name: 'compressed', type: 'bool', optional: true, named: true },
+  ],
+  returns: 'stream',
+  needsLaunch: true,
+  writes: false,
+  summary: 'print the lines of a file matching a pattern',
+  description: `Print the lines of the file that match the pattern, like "grep": the pattern is
+    ${SYNTAX.basic.what}; extended:true makes it ${SYNTAX.extended.what}, fixed:true ${SYNTAX.fixed.what}
+    (not both), insensitive:true ignores the case of ASCII letters, and compressed:true decompresses a
+    gzip-compressed file first (zgrep; any other file is searched as it is, bzip2 and xz are refused).
+    Matching is GNU grep's in the C locale (a byte is a character; [[:alpha:]], \\w and friends are
+    ASCII). No match prints nothing and is not an error. A final symlink is followed inside the
+    guest; the file is streamed, whatever its size.`,
+  async impl(ctx, [pattern, path, extended, fixed, insensitive, compressed]) {
+    if (extended && fixed) throw new JootError('EINVAL', 'extended and fixed cannot be used together');
+    const syntax: GrepSyntax = extended ? 'extended' : fixed ? 'fixed' : 'basic';
+    const { grepFile } = await import('../editing/grep.js');
+    const opts = { syntax, insensitive: insensitive === true, compressed: compressed === true };
+    await grepFile(ctx.session.reader, path, pattern, opts, (b) => ctx.out.write(b));
+    return undefined;
+  },
+  tests: [
+    ...grepTests('grep', 'basic', false),
+    { setup: [LINES], args: ['fo+bar', '/f', 'extended:true'], expect: 'fooobar' },
+    { setup: [LINES], args: ['fo+bar', '/f', 'extended:false'], expect: '' },
+    { setup: [LINES], args: ['o+b', '/f', 'fixed:true', 'insensitive:true'], expect: 'foo+bar\nFOO+BAR' },
+    { setup: GZIP_FILE, args: ['o+b', '/z.gz', 'compressed:true'], expect: 'foo+bar' },
+    { setup: [LINES], args: ['x', '/f', 'extended:true', 'fixed:true'], error: /extended and fixed cannot be used together/ },
+  ],
+});
 export const grepi = grepOp('grepi', 'basic', true, false);
 export const zgrep = grepOp('zgrep', 'basic', false, true);
 export const zgrepi = grepOp('zgrepi', 'basic', true, true);

@@ -26,11 +26,22 @@ export function opContext(ctx: Ctx, name: string): OpContext {
   };
 }
 
-/** Print a result as guestfish does for its return type. */
-export async function printResult(out: Writer, returns: Returns, value: unknown): Promise<void> {
+/**
+ * Print a result as guestfish does for its return type: every string is followed by "\n"
+ * (printf "%s\n"), also an empty one and the streamed bytes of an RString action (cat of a file
+ * holding "a\n" prints "a\n\n"); raw buffers (RBufferOut) are written as they are.
+ */
+export async function printResult(
+  out: Writer,
+  returns: Returns,
+  value: unknown,
+  how: { readonly stringResult?: boolean; readonly printAs?: 'hex' | 'octal' } = {},
+): Promise<void> {
   switch (returns) {
     case 'none':
+      return;
     case 'stream':
+      if (how.stringResult) await out.write('\n');
       return;
     case 'string':
       return out.lines([value as string]);
@@ -40,6 +51,7 @@ export async function printResult(out: Writer, returns: Returns, value: unknown)
       return out.lines([value ? 'true' : 'false']);
     case 'int':
     case 'int64':
+      if (how.printAs) return out.lines([radixText(value as number | bigint, how.printAs)]);
       return out.lines([fieldText(value as number | bigint)]);
     case 'hash':
       return out.lines((value as [string, string][]).map(([k, v]) => `${k}: ${v}`));
@@ -48,6 +60,14 @@ export async function printResult(out: Writer, returns: Returns, value: unknown)
     case 'structs':
       return out.lines(structList(value as StructFields[]));
   }
+}
+
+/** guestfish's hex and octal ints: a 0x or 0 prefix, except for zero itself (printf "%s%x"). */
+function radixText(n: number | bigint, as: 'hex' | 'octal'): string {
+  const neg = n < 0;
+  const abs = neg ? -BigInt(n) : BigInt(n);
+  if (abs === 0n) return '0';
+  return `${neg ? '-' : ''}${as === 'hex' ? `0x${abs.toString(16)}` : `0${abs.toString(8)}`}`;
 }
 
 /** The shell command of an operation record. */
@@ -67,7 +87,7 @@ export function commandOf(op: Op): Command {
         if (a.type === 'key') args[i] = await ctx.readKey(`Enter key or passphrase ("${a.name}"): `);
       }
       const value = await op.impl(opContext(ctx, op.name), args);
-      await printResult(ctx.out, op.returns, value);
+      await printResult(ctx.out, op.returns, value, op);
     },
   };
 }

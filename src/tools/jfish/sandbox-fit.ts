@@ -21,6 +21,8 @@ const HOST_COMMANDS: ReadonlySet<string> = new Set([
   'upload',
   'tar-in',
   'edit',
+  // the new image is a host file named by a plain string argument
+  'disk-create',
   // file(1) names the type: a host program
   'file',
 ]);

@@ -20,6 +20,7 @@ import { commands as sparse } from './commands/sparse.js';
 import { records as filesystemsRecords } from '../../ops/records/filesystems.js';
 import { records as fsadminRecords } from '../../ops/records/fsadmin.js';
 import { records as fsExtraRecords } from '../../ops/records/fs-extra.js';
+import { records as gfcompatRecords } from '../../ops/records/gfcompat.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
@@ -54,6 +55,7 @@ export const commands: readonly Command[] = [
   ...views(filesystemsRecords),
   ...views(fsadminRecords),
   ...views(fsExtraRecords),
+  ...views(gfcompatRecords),
   ...views(lvmRecords),
   ...views(lvmExtraRecords),
   ...views(mountRecords),
@@ -75,23 +77,34 @@ export function normalise(name: string): string {
   return name.toLowerCase().replace(/_/g, '-');
 }
 
-/** Build a name → command index, refusing duplicates and badly declared records. */
-export function buildIndex(list: readonly Command[]): Map<string, Command> {
-  const index = new Map<string, Command>();
+/**
+ * What is wrong with how the commands are declared (no summary or description, argument specs
+ * that cannot parse): checked by the tests (test/unit/jfish-table), not on every start.
+ */
+export function tableProblems(list: readonly Command[]): string[] {
   const problems: string[] = [];
   for (const c of list) {
     if (!c.summary?.trim()) problems.push(`${c.name}: no summary`);
     if (!c.description?.trim()) problems.push(`${c.name}: no description`);
     problems.push(...specProblems(c));
     for (const n of [c.name, ...(c.aliases ?? [])]) {
+      if (normalise(n) !== n) problems.push(`${c.name}: name or alias '${n}' is not lower-case with dashes`);
+    }
+  }
+  return problems;
+}
+
+/** Build a name → command index, refusing duplicates (a name that would shadow another). */
+export function buildIndex(list: readonly Command[]): Map<string, Command> {
+  const index = new Map<string, Command>();
+  for (const c of list) {
+    for (const n of [c.name, ...(c.aliases ?? [])]) {
       const key = normalise(n);
-      if (key !== n) problems.push(`${c.name}: name or alias '${n}' is not lower-case with dashes`);
       const other = index.get(key);
-      if (other) problems.push(`'${n}' is declared by both ${other.name} and ${c.name}`);
+      if (other) throw new Error(`jfish command table: '${n}' is declared by both ${other.name} and ${c.name}`);
       index.set(key, c);
     }
   }
-  if (problems.length) throw new Error(`jfish command table: ${problems.join('; ')}`);
   return index;
 }
 

@@ -3,7 +3,7 @@
 // the entry's dirhash (two little-endian words), then the ciphertext, or, for ciphertexts over
 // 149 bytes, their first 149 bytes and the SHA-256 of the rest (so the name fits NAME_MAX).
 // Looking such a name up decodes it back and compares the ciphertext (or prefix and digest).
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../../../core/lazy-node.js';
 
 /** ciphertext bytes a no-key name carries whole */
 const NOKEY_BYTES = 149;
@@ -24,7 +24,8 @@ export function noKeyName(name: Buffer, hash: number, minor: number): string {
   buf.writeUInt32LE(minor >>> 0, 4);
   name.copy(buf, 8, 0, Math.min(name.length, NOKEY_BYTES));
   if (long)
-    createHash('sha256')
+    nodeCrypto()
+      .createHash('sha256')
       .update(name.subarray(NOKEY_BYTES))
       .digest()
       .copy(buf, 8 + NOKEY_BYTES);
@@ -70,5 +71,5 @@ export function decodeNoKeyName(name: string): NoKeyQuery | undefined {
 export function matchesNoKey(q: NoKeyQuery, disk: Buffer): boolean {
   if (q.kind === 'whole') return disk.equals(q.ciphertext);
   if (disk.length <= NOKEY_BYTES || !disk.subarray(0, NOKEY_BYTES).equals(q.prefix)) return false;
-  return createHash('sha256').update(disk.subarray(NOKEY_BYTES)).digest().equals(q.sha256);
+  return nodeCrypto().createHash('sha256').update(disk.subarray(NOKEY_BYTES)).digest().equals(q.sha256);
 }

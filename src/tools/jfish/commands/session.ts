@@ -16,6 +16,55 @@ function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: 
   ctx.sessions.addDrive(path, { format, readonly: ctx.readonly || readonly === true });
 }
 
+/** add_drive's optional arguments beyond format and readonly, in libguestfs's order. */
+const GUESTFISH_ONLY = [
+  { name: 'iface', type: 'string', optional: true, named: true },
+  { name: 'name', type: 'string', optional: true, named: true },
+  { name: 'label', type: 'string', optional: true, named: true },
+  { name: 'protocol', type: 'string', optional: true, named: true },
+  { name: 'server', type: 'string', optional: true, named: true },
+  { name: 'username', type: 'string', optional: true, named: true },
+  { name: 'secret', type: 'string', optional: true, named: true },
+  { name: 'cachemode', type: 'string', optional: true, named: true },
+  { name: 'discard', type: 'string', optional: true, named: true },
+  { name: 'copyonread', type: 'bool', optional: true, named: true },
+  { name: 'blocksize', type: 'int', optional: true, named: true },
+] as const;
+
+type GuestfishOnly = [
+  iface?: string,
+  name?: string,
+  label?: string,
+  protocol?: string,
+  server?: string,
+  username?: string,
+  secret?: string,
+  cachemode?: string,
+  discard?: string,
+  copyonread?: boolean,
+  blocksize?: number,
+];
+
+/** Refuse what jfish cannot do of add_drive's options; the rest changes nothing for jfish. */
+function checkGuestfishOnly([, , label, protocol, server, username, secret, cachemode, discard, , blocksize]: GuestfishOnly): void {
+  const no = (what: string) => new JootError('EUNSUPPORTED', what);
+  if (protocol !== undefined && protocol !== 'file') throw no(`protocol:${protocol}: remote storage is not supported, only local files`);
+  for (const [k, v] of [
+    ['server', server],
+    ['username', username],
+    ['secret', secret],
+  ] as const)
+    if (v !== undefined) throw no(`${k}: is for remote storage, which is not supported`);
+  if (label !== undefined) throw no('label: disk labels (/dev/disk/guestfs/LABEL) are not supported');
+  if (cachemode !== undefined && cachemode !== 'writeback' && cachemode !== 'unsafe')
+    throw new JootError('EINVAL', `cachemode: '${cachemode}' is not writeback or unsafe`);
+  if (discard !== undefined && discard !== 'disable' && discard !== 'besteffort') {
+    if (discard === 'enable') throw no('discard:enable is not supported (use discard:besteffort)');
+    throw new JootError('EINVAL', `discard: '${discard}' is not disable, enable or besteffort`);
+  }
+  if (blocksize !== undefined && blocksize !== 512) throw no(`blocksize:${blocksize}: only 512-byte sectors are supported`);
+}
+
 export const add = defineCommand({
   name: 'add',
   aliases: ['add-drive'],
@@ -24,14 +73,20 @@ export const add = defineCommand({
     { name: 'filename', type: 'string' },
     { name: 'format', type: 'string', optional: true, named: true },
     { name: 'readonly', type: 'bool', optional: true, named: true },
+    ...GUESTFISH_ONLY,
   ],
   needsLaunch: false,
   writes: false,
   summary: 'add a disk image, before run',
   description: `Add a disk image, as -a does: the first drive is /dev/sda, the next /dev/sdb, and so on. It
     must be added before run. format:FMT names its format (raw, qcow2, vmdk, …; detected when
-    left out) and readonly:true opens it read-only. With --ro every drive is read-only.`,
-  async run(ctx, [filename, format, readonly]) {
+    left out) and readonly:true opens it read-only. With --ro every drive is read-only. guestfish's
+    other optional arguments are accepted where they change nothing here: iface: and name: (hints
+    for a virtual machine jfish does not boot), cachemode:writeback|unsafe, discard:disable|besteffort,
+    copyonread:, blocksize:512 and protocol:file. Remote storage (another protocol:, server:,
+    username:, secret:), disk labels (label:), discard:enable and 4096-byte sectors are refused.`,
+  async run(ctx, [filename, format, readonly, ...rest]) {
+    checkGuestfishOnly(rest as GuestfishOnly);
     addDrive(ctx, filename, format, readonly);
   },
 });
