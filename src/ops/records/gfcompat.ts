@@ -1,5 +1,5 @@
 // guestfish's older block and ext commands that scripts (and libguestfs's own tests) still use:
-// zero, set-e2uuid and get-e2uuid. They go through the session's layout editor like mkfs: a
+// zero and set-e2uuid (get-e2uuid is in fs-extra.ts). They go through the session's layout editor like mkfs: a
 // read-only drive is refused, and the device is found again afterwards.
 import { forTheHost } from '../host-refusal.js';
 import { defineOp } from '../op.js';
@@ -69,20 +69,4 @@ export const setE2uuid = defineOp({
   ],
 });
 
-export const getE2uuid = defineOp({
-  name: 'get-e2uuid',
-  group: 'filesystems',
-  args: [device],
-  returns: 'string',
-  needsLaunch: true,
-  writes: false,
-  summary: 'print the UUID of an ext2/3/4 filesystem',
-  description: `Print the UUID of the filesystem on a device (an empty line when it has none): vfs-uuid,
-    under guestfish's older name.`,
-  async impl(ctx, [dev]) {
-    return ctx.session.vfsUuid(dev);
-  },
-  tests: [{ disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${UUID}`]], args: ['/dev/sda1'], expect: UUID }],
-});
-
-export const records = [zero, setE2uuid, getE2uuid] as const;
+export const records = [zero, setE2uuid] as const;
