@@ -28,6 +28,8 @@ export function fdIsTerminal(fd: number): boolean {
 }
 
 const made = { stdout: false, stderr: false };
+/** watchStdio ran: a tool's process (runCli). In the library's users (and tests) the streams serve. */
+let watching = false;
 
 /**
  * Make process.stdout/stderr lazily observed: when something first touches one, `onMade` gets
@@ -35,6 +37,7 @@ const made = { stdout: false, stderr: false };
  * this the tools would have to touch both streams up front, which is what costs the time.
  */
 export function watchStdio(onMade: (name: 'stdout' | 'stderr', stream: NodeJS.WriteStream) => void): void {
+  watching = true;
   for (const name of ['stdout', 'stderr'] as const) {
     const original = Object.getOwnPropertyDescriptor(process, name);
     if (!original?.get || !original.configurable) {
@@ -70,11 +73,12 @@ export async function flushStdio(): Promise<void> {
 }
 
 /**
- * Write text to stderr now (errors, warnings, traces): a plain write(2); through the stream
- * where fd 2 is non-blocking and full. A closed stderr is ignored: nothing is left to tell.
+ * Write text to stderr now (errors, warnings, traces): in a tool, a plain write(2), through the
+ * stream where fd 2 is non-blocking and full; in a library user, process.stderr. A closed stderr
+ * is ignored: nothing is left to tell.
  */
 export function writeStderr(text: string): void {
-  if (made.stderr) {
+  if (!watching || made.stderr) {
     process.stderr.write(text);
     return;
   }

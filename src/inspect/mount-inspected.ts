@@ -3,6 +3,7 @@
 import type { Session } from '../appliance/session.js';
 import { JootError, oneLine } from '../core/errors.js';
 import { inspect } from './index.js';
+import { rememberInspection } from './report-store.js';
 
 export interface InspectMountOptions {
   /** mount read-only */
@@ -24,6 +25,7 @@ export function mountOrder(mountpoints: Record<string, string>): [string, string
  */
 export async function inspectMount(session: Session, opts: InspectMountOptions): Promise<Record<string, string>> {
   const report = await inspect(session, { applications: false });
+  rememberInspection(session, report, false);
   const oses = report.operatingsystems;
   if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');
   if (oses.length > 1) {

@@ -176,19 +176,19 @@ export class LayoutEditor {
   }
 
   async partSetBootable(disk: string, n: number, on: boolean): Promise<void> {
-    await this.changeDisk(disk, (t) => table.setBootable(t.host, t.size!, n, on));
+    await this.changeDiskAttributes(disk, (t) => table.setBootable(t.host, t.size!, n, on));
   }
 
   async partSetName(disk: string, n: number, name: string): Promise<void> {
-    await this.changeDisk(disk, (t) => table.setName(t.host, t.size!, n, name));
+    await this.changeDiskAttributes(disk, (t) => table.setName(t.host, t.size!, n, name));
   }
 
   async partSetMbrId(disk: string, n: number, id: number): Promise<void> {
-    await this.changeDisk(disk, (t) => table.setMbrId(t.host, t.size!, n, id));
+    await this.changeDiskAttributes(disk, (t) => table.setMbrId(t.host, t.size!, n, id));
   }
 
   async partSetGptType(disk: string, n: number, guid: string): Promise<void> {
-    await this.changeDisk(disk, (t) => table.setGptType(t.host, t.size!, n, guid));
+    await this.changeDiskAttributes(disk, (t) => table.setGptType(t.host, t.size!, n, guid));
   }
 
   /** Give partition `partition` the type (MBR byte or GPT GUID) that says it holds `content`. */
@@ -465,6 +465,31 @@ export class LayoutEditor {
         return await fn(t);
       } finally {
         await this.access.rescan({ disks: [t.diskIndex] });
+      }
+    });
+  }
+
+  /**
+   * A change of partition attributes only (bootable flag, name, MBR id, GPT type): no partition
+   * moves, so guestfish (parted) makes it also while a filesystem on the disk is mounted, and so
+   * does this. Refused on a read-only drive. The partitions are found again only when nothing on
+   * the disk is in use (with something mounted their geometry, the same as before, is kept).
+   */
+  async changeDiskAttributes<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
+    return this.access.guard(async () => {
+      const t = await this.access.target(disk, { wholeDisk: true });
+      if (t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      let idle = true;
+      try {
+        this.access.refuseIfInUse(t.canonical);
+      } catch (e) {
+        if (!(e instanceof JootError && e.code === 'EBUSY')) throw e;
+        idle = false;
+      }
+      try {
+        return await fn(t);
+      } finally {
+        if (idle) await this.access.rescan({ disks: [t.diskIndex] });
       }
     });
   }

@@ -6,17 +6,16 @@
 import { JootError } from '../../core/errors.js';
 import type { Session } from '../../appliance/index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../types.js';
+import { applicationsListed, rememberedInspection, rememberInspection } from '../report-store.js';
 import { defineOp, type OpContext, type OpTest, type ReturnValue, type Returns } from '../../ops/op.js';
 
-const reports = new WeakMap<Session, InspectionReport>();
-
-/** The cached report of the session's last inspect-os (for tests and other commands). */
+/** The cached report of the session's last inspect-os or -i (for tests and other commands). */
 export function inspection(session: Session): InspectionReport | undefined {
-  return reports.get(session);
+  return rememberedInspection(session)?.report;
 }
 
 function osOf(ctx: OpContext, root: string): OperatingSystem {
-  const report = reports.get(ctx.session);
+  const report = inspection(ctx.session);
   if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
   const os = report.operatingsystems.find((o) => o.root === root);
   if (!os) throw new JootError('EINVAL', `${root}: root device not found: only use a root returned by inspect-os`);
@@ -64,7 +63,7 @@ export const inspectOs = defineOp({
     // inspection's code loads when inspect-os runs, not with jfish's command table
     const { inspect } = await import('../index.js');
     const report = await inspect(ctx.session, { applications: true });
-    reports.set(ctx.session, report);
+    rememberInspection(ctx.session, report, true);
     return report.operatingsystems.map((o) => o.root);
   },
   guestfishDiffers:
@@ -92,7 +91,7 @@ export const inspectGetRoots = defineOp({
   description: `Print the root filesystems found by the last inspect-os, one per line, without inspecting
     again.`,
   async impl(ctx) {
-    const report = reports.get(ctx.session);
+    const report = inspection(ctx.session);
     if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
     return report.operatingsystems.map((o) => o.root);
   },
@@ -293,6 +292,9 @@ function appFields(a: Application, prefix: string, withArch: boolean): [string, 
 }
 
 function applications(os: OperatingSystem): Application[] {
+  if (!applicationsListed(os)) {
+    throw new JootError('ESTATE', `${os.root}: -i inspects without listing applications: call umount-all, then inspect-os`);
+  }
   if (os.applications_error) throw new JootError('EIO', `${os.root}: cannot list applications: ${os.applications_error}`);
   return os.applications ?? [];
 }

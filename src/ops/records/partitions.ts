@@ -229,7 +229,8 @@ export const partSetBootable = defineOp({
   writes: true,
   summary: 'set or clear the bootable flag of a partition',
   description: `On MBR, set or clear the active (bootable) flag of the partition. On GPT, the
-    LegacyBIOSBootable attribute.`,
+    LegacyBIOSBootable attribute. As in guestfish, also while a filesystem on the disk is mounted
+    (no partition moves).`,
   async impl(ctx, [dev, n, on]) {
     await ctx.session.layout.partSetBootable(dev, n, on);
     return undefined;
@@ -237,6 +238,11 @@ export const partSetBootable = defineOp({
   tests: [
     { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
     { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
+    {
+      args: ['/dev/sda', '1', 'true'],
+      check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' },
+      title: 'part-set-bootable while /dev/sda1 is mounted, as guestfish (parted) allows',
+    },
   ],
 });
 
