@@ -438,6 +438,9 @@ export const dd = defineOp({
 
 // ------------------------------------------------------------------ host files at offsets
 
+/** 790 bytes of text (md5 61ef5faf8fec1cb879874bca147ee89a) for download-offset's round trip */
+const DOWNLOAD_OFFSET_TEXT = Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join('');
+
 export const downloadOffset = defineOp({
   name: 'download-offset',
   group: 'transfer',
@@ -487,6 +490,18 @@ export const downloadOffset = defineOp({
     return undefined;
   },
   tests: [
+    {
+      // libguestfs uploads its COPYING.LIB; the test's host directory starts empty, so the same
+      // round trip (all but the first 100 bytes out, then back in at 100) runs on a file of ours
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/download_offset'],
+        ['write', '/download_offset/COPYING.LIB', DOWNLOAD_OFFSET_TEXT],
+      ],
+      args: ['/download_offset/COPYING.LIB', 'testdownload.tmp', '100', String(DOWNLOAD_OFFSET_TEXT.length - 100)],
+      after: [['upload-offset', 'testdownload.tmp', '/download_offset/COPYING.LIB', '100']],
+      check: { run: ['checksum', 'md5', '/download_offset/COPYING.LIB'], expect: '61ef5faf8fec1cb879874bca147ee89a' },
+    },
     { setup: [['write', '/f', 'hello, world']], args: ['/f', '-', '7', '5'], expect: 'world' },
     {
       title: 'download-offset then upload-offset put a file back together',

@@ -100,6 +100,7 @@ export const blockdevGetro = defineOp({
     return (await blockdevNumber(ctx, dev, '--getro')) !== 0;
   },
   tests: [
+    { from: 'libguestfs', disk: 'disk', setup: [['blockdev-setro', '/dev/sda']], args: ['/dev/sda'], expect: 'true' },
     { disk: 'disk', args: ['/dev/sda'], expect: 'false' },
     { disk: 'disk', readonly: true, args: ['/dev/sda'], expect: 'true', title: 'blockdev-getro of a drive added read-only' },
   ],

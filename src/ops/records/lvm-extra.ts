@@ -158,6 +158,7 @@ export const pvresize = defineOp({
     await lvmx(ctx).pvresize(dev);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
     { disk: 'fs', args: ['/dev/sda1'], error: /not a physical volume/ },
@@ -180,6 +181,7 @@ export const pvresizeSize = defineOp({
     await lvmx(ctx).pvresize(dev, size);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     {
       disk: 'part',
@@ -204,6 +206,7 @@ export const lvmRemoveAll = defineOp({
     await lvmx(ctx).lvmRemoveAll();
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: [], check: { run: ['pvs'], expect: '' } },
     { disk: 'lvfs', args: [], error: /mounted/ },
@@ -279,6 +282,7 @@ export const lvuuid = defineOp({
     if (!lv) throw new JootError('EINVAL', `${dev}: not a logical volume`);
     return lv.uuid;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['/dev/VG/LV'], expect: LVM_UUID },
     { disk: 'lv', args: ['/dev/sda1'], error: /not a logical volume/ },
@@ -299,6 +303,7 @@ export const vguuid = defineOp({
     if (!v) throw new JootError('ENOENT', `${vg}: no such volume group`);
     return v.uuid;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['VG'], expect: LVM_UUID },
     { disk: 'lv', args: ['NOVG'], error: /NOVG: no such volume group/ },
@@ -319,6 +324,7 @@ export const pvuuid = defineOp({
     if (!p) throw new JootError('EINVAL', `${dev}: not a physical volume`);
     return p.uuid;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['/dev/sda1'], expect: LVM_UUID },
     { args: ['/dev/sda1'], error: /not a physical volume/ },
@@ -342,6 +348,7 @@ export const vglvuuids = defineOp({
       .filter((l) => l.vg === vg)
       .map((l) => l.uuid);
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['VG'], expect: LVM_UUID },
     {
@@ -372,6 +379,7 @@ export const vgpvuuids = defineOp({
     const pvs = ctx.session.pvsFull();
     return v.pvs.map((dev) => pvs.find((p) => p.name === dev)?.uuid ?? '');
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { disk: 'lv', args: ['VG'], expect: LVM_UUID },
     { disk: 'lv', args: ['NOVG'], error: /no such volume group/ },

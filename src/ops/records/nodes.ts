@@ -94,6 +94,7 @@ export const rmF = defineOp({
   },
   tests: [
     {
+      from: 'libguestfs',
       setup: [
         ['mkdir', '/rm_f'],
         ['touch', '/rm_f/foo'],
@@ -103,6 +104,7 @@ export const rmF = defineOp({
       check: { run: ['exists', '/rm_f/foo'], expect: 'false' },
     },
     {
+      from: 'libguestfs',
       setup: [
         ['mkdir', '/rm_f2'],
         ['mkdir', '/rm_f2/foo'],
@@ -289,6 +291,7 @@ export const mkmountpoint = defineOp({
     await ctx.session.writer.mkdir(p);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { args: ['/cd'], check: { run: ['is-dir', '/cd'], expect: 'true' } },
     { disk: 'disk', args: ['/cd'], error: /mounts a filesystem on \/ first/ },
@@ -312,6 +315,7 @@ export const rmmountpoint = defineOp({
     await ctx.session.writer.rmdir(p);
     return undefined;
   },
+  guestfishDiffers: 'libguestfs has no test of its own for this action',
   tests: [
     { setup: [['mkmountpoint', '/cd']], args: ['/cd'], check: { run: ['exists', '/cd'], expect: 'false' } },
     { args: ['/'], error: /\/: a filesystem is mounted there/ },
@@ -335,6 +339,15 @@ export const mktemp = defineOp({
     return makeTemp(ctx.session.writer, tmpl, suffix ?? '');
   },
   tests: [
+    {
+      from: 'libguestfs',
+      setup: [
+        ['mkdir', '/mktemp'],
+        ['mktemp', '/mktemp/tmpXXXXXX'],
+      ],
+      args: ['/mktemp/tmpXXXXXX', 'suffix:suff'],
+      expect: /^\/mktemp\/tmp[A-Za-z0-9]{6}suff\n?$/,
+    },
     { args: ['/tmpXXXXXX'], expect: /^\/tmp[A-Za-z0-9]{6}\n$/ },
     { args: ['/tmpXXXXXX', 'suffix:.txt'], expect: /^\/tmp[A-Za-z0-9]{6}\.txt\n$/ },
     { args: ['/tmp'], error: /must end in XXXXXX/ },
@@ -364,6 +377,7 @@ export const writeFile = defineOp({
     return undefined;
   },
   tests: [
+    { from: 'libguestfs', args: ['/write_file', 'abc', '10000'], error: /size must be between/, title: 'a size past the content fails' },
     { args: ['/new', 'new file contents', '0'], check: { run: ['cat', '/new'], expect: 'new file contents' } },
     { args: ['/new', 'abcdef', '3'], check: { run: ['cat', '/new'], expect: 'abc' } },
     { args: ['/new', 'abc', '4'], error: /size must be between/ },
@@ -592,10 +606,17 @@ export const sync = defineOp({
   description: `Flush the data written so far to the disk images (sync(2)); jfish also does so when it
     unmounts and closes. Nothing to do on a read-only session.`,
   async impl(ctx) {
-    if (!ctx.readonly && !ctx.session.writer.isReadonly) await run('sync', []);
+    if (ctx.readonly) return undefined;
+    // with nothing mounted there is no guest writer to ask, but device writes may want flushing
+    // (guestfish's sync runs on a bare disk too)
+    if (ctx.session.mountpoints().length > 0 && ctx.session.writer.isReadonly) return undefined;
+    await run('sync', []);
     return undefined;
   },
-  tests: [{ setup: [['write', '/f', 'x']], args: [], expect: '' }],
+  tests: [
+    { from: 'libguestfs', disk: 'disk', args: [], expect: '' },
+    { setup: [['write', '/f', 'x']], args: [], expect: '' },
+  ],
 });
 
 export const records = [
