@@ -67,7 +67,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
     expect(readFileSync(`/proc/${pid}/stat`, 'utf8')).toBeTruthy();
     for (let i = 0; i < 6; i++) {
       const cat = await run(['--remote', 'cat', '/etc/hostname'], pidEnv);
-      expect(cat.stdout).toBe('sample');
+      expect(cat.stdout).toBe('sample\n'); // and guestfish's newline after cat's bytes
       expect(cat.stderr).toBe('');
       expect(cat.exitCode).toBe(0);
       const ls = await run([`--remote=${pid}`, 'ls', '/'], pidEnv);
@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
 
   it('SIGTERM ends the server and releases everything', async () => {
     const pid = await listen();
-    expect((await run(['--remote', 'cat', '/etc/hostname'], { JFISH_PID: String(pid) })).stdout).toBe('sample');
+    expect((await run(['--remote', 'cat', '/etc/hostname'], { JFISH_PID: String(pid) })).stdout).toBe('sample\n');
     process.kill(pid, 'SIGTERM');
     await waitProcessDead(pid);
     expect(existsSync(sockOf(pid))).toBe(false);

@@ -2,7 +2,7 @@
 // Writes go through the session's GuestWriter atomically (temp file in the same guest
 // directory + rename), keeping mode and owner; they are refused in a read-only session.
 import { JootError } from '../../core/errors.js';
-import { defineOp, type OpContext } from '../../ops/op.js';
+import { defineOp, type OpTest, type OpContext } from '../../ops/op.js';
 
 const FSTAB = '/etc/fstab';
 
@@ -64,11 +64,13 @@ export const fstabList = defineOp({
     return entries.map(formatEntry);
   },
   guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
-  tests: [
-    { setup: WRITE_FSTAB, args: [], expect: 'LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 noatime 0 2' },
-    { disk: 'sample', args: [], expect: /^LABEL=root \/ ext4 defaults 0 1\nLABEL=boot \/boot ext4 defaults 0 2\n/ },
-    { args: [], error: /\/etc\/fstab: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: WRITE_FSTAB, args: [], expect: 'LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 noatime 0 2' },
+      { disk: 'sample', args: [], expect: /^LABEL=root \/ ext4 defaults 0 1\nLABEL=boot \/boot ext4 defaults 0 2\n/ },
+      { args: [], error: /\/etc\/fstab: No such file or directory/ },
+    ];
+  },
 });
 
 export const fstabAdd = defineOp({
@@ -109,21 +111,23 @@ export const fstabAdd = defineOp({
     return undefined;
   },
   guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
-  tests: [
-    {
-      setup: WRITE_FSTAB,
-      args: ['/dev/sdb1', '/srv/my data', 'xfs', 'ro', '0', '2'],
-      check: { run: ['cat', '/etc/fstab'], expect: `${FSTAB_LINES.join('')}/dev/sdb1 /srv/my\\040data xfs ro 0 2` },
-    },
-    {
-      title: 'a missing /etc/fstab is created',
-      setup: [['mkdir', '/etc']],
-      args: ['UUID=1234', 'none', 'swap'],
-      check: { run: ['fstab-list'], expect: 'UUID=1234 none swap defaults 0 0' },
-    },
-    { setup: WRITE_FSTAB, args: ['/dev/sdb1', '/boot/', 'ext4'], error: /\/boot already has an entry: line 3: LABEL=boot/ },
-    { readonly: true, args: ['/dev/sdb1', '/srv', 'ext4'], error: /\/etc\/fstab: the session is read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: WRITE_FSTAB,
+        args: ['/dev/sdb1', '/srv/my data', 'xfs', 'ro', '0', '2'],
+        check: { run: ['cat', '/etc/fstab'], expect: `${FSTAB_LINES.join('')}/dev/sdb1 /srv/my\\040data xfs ro 0 2\n` },
+      },
+      {
+        title: 'a missing /etc/fstab is created',
+        setup: [['mkdir', '/etc']],
+        args: ['UUID=1234', 'none', 'swap'],
+        check: { run: ['fstab-list'], expect: 'UUID=1234 none swap defaults 0 0' },
+      },
+      { setup: WRITE_FSTAB, args: ['/dev/sdb1', '/boot/', 'ext4'], error: /\/boot already has an entry: line 3: LABEL=boot/ },
+      { readonly: true, args: ['/dev/sdb1', '/srv', 'ext4'], error: /\/etc\/fstab: the session is read-only/ },
+    ];
+  },
 });
 
 export const fstabRemove = defineOp({
@@ -147,15 +151,17 @@ export const fstabRemove = defineOp({
     return undefined;
   },
   guestfishDiffers: "jfish's own command (guestfish edits /etc/fstab with Augeas): libguestfs has no such action",
-  tests: [
-    {
-      setup: WRITE_FSTAB,
-      args: ['//boot/'],
-      check: { run: ['cat', '/etc/fstab'], expect: FSTAB_LINES.slice(0, 2).join('').replace(/\n$/, '') },
-    },
-    { setup: WRITE_FSTAB, args: ['/srv'], error: /no fstab entry for \/srv/ },
-    { readonly: true, args: ['/boot'], error: /\/etc\/fstab: the session is read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: WRITE_FSTAB,
+        args: ['//boot/'],
+        check: { run: ['cat', '/etc/fstab'], expect: FSTAB_LINES.slice(0, 2).join('') },
+      },
+      { setup: WRITE_FSTAB, args: ['/srv'], error: /no fstab entry for \/srv/ },
+      { readonly: true, args: ['/boot'], error: /\/etc\/fstab: the session is read-only/ },
+    ];
+  },
 });
 
 export const records = [fstabList, fstabAdd, fstabRemove] as const;

@@ -68,16 +68,18 @@ export const inspectOs = defineOp({
   },
   guestfishDiffers:
     "libguestfs has no per-action test for inspection: it tests inspection on its phony guests (test-data/phony-guests), as jfish's own tests here do on its fixtures",
-  tests: [
-    { disk: 'sample', setup: [['umount-all']], args: [], expect: '/dev/sda2', check: { run: ['mounts'], expect: '' } },
-    { disk: 'fs', setup: [['umount-all']], args: [], expect: '', title: 'inspect-os on a disk without an operating system' },
-    {
-      disk: 'sample',
-      args: [],
-      error: /^\/dev\/sda2, \/dev\/sda1 are mounted: call umount-all first/,
-      title: 'while filesystems are mounted',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'sample', setup: [['umount-all']], args: [], expect: '/dev/sda2', check: { run: ['mounts'], expect: '' } },
+      { disk: 'fs', setup: [['umount-all']], args: [], expect: '', title: 'inspect-os on a disk without an operating system' },
+      {
+        disk: 'sample',
+        args: [],
+        error: /^\/dev\/sda2, \/dev\/sda1 are mounted: call umount-all first/,
+        title: 'while filesystems are mounted',
+      },
+    ];
+  },
 });
 
 export const inspectGetRoots = defineOp({
@@ -97,10 +99,12 @@ export const inspectGetRoots = defineOp({
   },
   guestfishDiffers:
     "libguestfs has no per-action test for inspection: it tests inspection on its phony guests (test-data/phony-guests), as jfish's own tests here do on its fixtures",
-  tests: [
-    { disk: 'sample', setup: INSPECTED, args: [], expect: '/dev/sda2' },
-    { args: [], error: /^no inspection data: call inspect-os first$/, title: 'before inspect-os' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'sample', setup: INSPECTED, args: [], expect: '/dev/sda2' },
+      { args: [], error: /^no inspection data: call inspect-os first$/, title: 'before inspect-os' },
+    ];
+  },
 });
 
 const INSPECTION_UNTESTED =

@@ -11,7 +11,7 @@ import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
 import { readHeaderRefs } from '../../disk/containers/image-headers.js';
 import { CHUNK, openGuestFileForWrite, writeAt } from '../block-io.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
@@ -75,16 +75,18 @@ export const zeroFreeSpace = defineOp({
     }
     return undefined;
   },
-  tests: [
-    { args: ['/'], expect: '', from: 'libguestfs' },
-    {
-      setup: [['write', '/f', 'kept']],
-      args: ['/'],
-      check: { run: ['cat', '/f'], expect: 'kept' },
-      title: 'zero-free-space leaves the files alone',
-    },
-    { readonly: true, args: ['/'], error: /read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['/'], expect: '', from: 'libguestfs' },
+      {
+        setup: [['write', '/f', 'kept']],
+        args: ['/'],
+        check: { run: ['cat', '/f'], expect: 'kept' },
+        title: 'zero-free-space leaves the files alone',
+      },
+      { readonly: true, args: ['/'], error: /read-only/ },
+    ];
+  },
 });
 
 export const zerofree = defineOp({
@@ -105,23 +107,25 @@ export const zerofree = defineOp({
     });
     return undefined;
   },
-  tests: [
-    {
-      disk: 'part',
-      setup: [
-        ['mkfs', 'ext3', '/dev/sda1'],
-        ['mount', '/dev/sda1', '/'],
-        ['write', '/new', 'test file'],
-        ['umount', '/dev/sda1'],
-      ],
-      args: ['/dev/sda1'],
-      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext3' },
-      title: 'zerofree of an unmounted ext3 (libguestfs then mounts it and reads the file back)',
-      from: 'libguestfs',
-    },
-    { args: ['/dev/sda1'], error: /mounted/ },
-    { disk: 'part', args: ['/dev/sda1'], error: /zerofree works on ext2, ext3 and ext4/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [
+          ['mkfs', 'ext3', '/dev/sda1'],
+          ['mount', '/dev/sda1', '/'],
+          ['write', '/new', 'test file'],
+          ['umount', '/dev/sda1'],
+        ],
+        args: ['/dev/sda1'],
+        check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext3' },
+        title: 'zerofree of an unmounted ext3 (libguestfs then mounts it and reads the file back)',
+        from: 'libguestfs',
+      },
+      { args: ['/dev/sda1'], error: /mounted/ },
+      { disk: 'part', args: ['/dev/sda1'], error: /zerofree works on ext2, ext3 and ext4/ },
+    ];
+  },
 });
 
 export const blkdiscard = defineOp({
@@ -139,10 +143,12 @@ export const blkdiscard = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'fs', setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
-    { args: ['/dev/sda1'], error: /mounted/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'fs', setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
+      { args: ['/dev/sda1'], error: /mounted/ },
+    ];
+  },
 });
 
 export const fstrim = defineOp({
@@ -170,11 +176,13 @@ export const fstrim = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { setup: [['write', '/f', 'kept']], args: ['/'], check: { run: ['cat', '/f'], expect: 'kept' } },
-    { args: ['/', 'minimumfreeextent:4096'], expect: '' },
-    { args: ['/missing'], error: /\/missing: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['write', '/f', 'kept']], args: ['/'], check: { run: ['cat', '/f'], expect: 'kept' } },
+      { args: ['/', 'minimumfreeextent:4096'], expect: '' },
+      { args: ['/missing'], error: /\/missing: No such file or directory/ },
+    ];
+  },
 });
 
 async function fillFile(ctx: OpContext, pattern: Buffer, len: number, p: string): Promise<undefined> {
@@ -211,11 +219,13 @@ export const fill = defineOp({
     if (!Number.isInteger(c) || c < 0 || c > 255) throw new JootError('EINVAL', `c: ${c}: must be a byte, 0 to 255`);
     return fillFile(ctx, Buffer.from([c]), len, p);
   },
-  tests: [
-    { args: ['0x63', '10', '/fill'], check: { run: ['cat', '/fill'], expect: 'cccccccccc' }, from: 'libguestfs' },
-    { args: ['0', '3000000', '/big'], check: { run: ['filesize', '/big'], expect: '3000000' } },
-    { args: ['256', '1', '/f'], error: /c: 256: must be a byte/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['0x63', '10', '/fill'], check: { run: ['cat', '/fill'], expect: 'cccccccccc' }, from: 'libguestfs' },
+      { args: ['0', '3000000', '/big'], check: { run: ['filesize', '/big'], expect: '3000000' } },
+      { args: ['256', '1', '/f'], error: /c: 256: must be a byte/ },
+    ];
+  },
 });
 
 export const fillPattern = defineOp({
@@ -233,15 +243,17 @@ export const fillPattern = defineOp({
   description: `Create (or truncate) the file and write len bytes into it: pattern again and again, the last
     one cut short to end at len.`,
   impl: (ctx, [pattern, len, p]) => fillFile(ctx, Buffer.from(pattern), len, p),
-  tests: [
-    {
-      args: ['abcdefghijklmnopqrstuvwxyz', '28', '/fill_pattern'],
-      check: { run: ['cat', '/fill_pattern'], expect: 'abcdefghijklmnopqrstuvwxyzab' },
-      from: 'libguestfs',
-    },
-    { args: ['xyz', '0', '/empty'], check: { run: ['filesize', '/empty'], expect: '0' } },
-    { args: ['', '5', '/f'], error: /the pattern is empty/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        args: ['abcdefghijklmnopqrstuvwxyz', '28', '/fill_pattern'],
+        check: { run: ['cat', '/fill_pattern'], expect: 'abcdefghijklmnopqrstuvwxyzab' },
+        from: 'libguestfs',
+      },
+      { args: ['xyz', '0', '/empty'], check: { run: ['filesize', '/empty'], expect: '0' } },
+      { args: ['', '5', '/f'], error: /the pattern is empty/ },
+    ];
+  },
 });
 
 export const fillDir = defineOp({
@@ -265,10 +277,12 @@ export const fillDir = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { setup: [['mkdir', '/d']], args: ['/d', '3'], check: { run: ['ls', '/d'], expect: '00000000\n00000001\n00000002' } },
-    { setup: [['touch', '/f']], args: ['/f', '1'], error: /\/f: Not a directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['mkdir', '/d']], args: ['/d', '3'], check: { run: ['ls', '/d'], expect: '00000000\n00000001\n00000002' } },
+      { setup: [['touch', '/f']], args: ['/f', '1'], error: /\/f: Not a directory/ },
+    ];
+  },
 });
 
 // ------------------------------------------------------------------ names
@@ -303,15 +317,17 @@ export const canonicalDeviceNameOp = defineOp({
   async impl(ctx, [name]) {
     return canonicalDeviceName(name, ctx.session.launched ? ctx.session.lvs() : []);
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/hda'], expect: '/dev/sda', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/vdaaa'], expect: '/dev/sdaaa', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/sdb'], expect: '/dev/sdb', from: 'libguestfs' },
-    { disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: '/dev/VG/LV', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/md0'], expect: '/dev/md0', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/md127'], expect: '/dev/md127', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/vda1'], expect: '/dev/sda1' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/hda'], expect: '/dev/sda', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/vdaaa'], expect: '/dev/sdaaa', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/sdb'], expect: '/dev/sdb', from: 'libguestfs' },
+      { disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: '/dev/VG/LV', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/md0'], expect: '/dev/md0', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/md127'], expect: '/dev/md127', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/vda1'], expect: '/dev/sda1' },
+    ];
+  },
 });
 
 export const deviceIndex = defineOp({
@@ -329,10 +345,12 @@ export const deviceIndex = defineOp({
     if (i < 0) throw new JootError('ENOENT', `${dev}: not a whole-disk device of the session (see list-devices)`);
     return i;
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], expect: '0', from: 'libguestfs' },
-    { disk: 'part', args: ['/dev/sda1'], error: /\/dev\/sda1: not a whole-disk device/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], expect: '0', from: 'libguestfs' },
+      { disk: 'part', args: ['/dev/sda1'], error: /\/dev\/sda1: not a whole-disk device/ },
+    ];
+  },
 });
 
 // ------------------------------------------------------------------ host image files
@@ -367,21 +385,23 @@ export const diskFormat = defineOp({
     const facts = await headerFacts(file);
     return facts.detected ?? facts.parsedAs ?? 'raw';
   },
-  tests: [
-    { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '512']], args: ['blank.raw'], expect: 'raw', from: 'libguestfs' },
-    { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'qcow2', from: 'libguestfs' },
-    {
-      disk: 'disk',
-      setup: [
-        ['disk-create', 'base.qcow2', 'qcow2', '1M'],
-        ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
-      ],
-      args: ['overlay.qcow2'],
-      expect: 'qcow2',
-      from: 'libguestfs',
-    },
-    { disk: 'disk', args: ['missing.img'], error: /missing\.img: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '512']], args: ['blank.raw'], expect: 'raw', from: 'libguestfs' },
+      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'qcow2', from: 'libguestfs' },
+      {
+        disk: 'disk',
+        setup: [
+          ['disk-create', 'base.qcow2', 'qcow2', '1M'],
+          ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
+        ],
+        args: ['overlay.qcow2'],
+        expect: 'qcow2',
+        from: 'libguestfs',
+      },
+      { disk: 'disk', args: ['missing.img'], error: /missing\.img: No such file or directory/ },
+    ];
+  },
 });
 
 export const diskVirtualSize = defineOp({
@@ -397,20 +417,28 @@ export const diskVirtualSize = defineOp({
   async impl(_ctx, [file]) {
     return (await probeImage(file, { readonly: true, check: false })).virtualSize;
   },
-  tests: [
-    { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1K']], args: ['blank.raw'], expect: '1024', from: 'libguestfs' },
-    { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: '1048576', from: 'libguestfs' },
-    {
-      disk: 'disk',
-      setup: [
-        ['disk-create', 'base.qcow2', 'qcow2', '1M'],
-        ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
-      ],
-      args: ['overlay.qcow2'],
-      expect: '1048576',
-      from: 'libguestfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1K']], args: ['blank.raw'], expect: '1024', from: 'libguestfs' },
+      {
+        disk: 'disk',
+        setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']],
+        args: ['blank.qcow2'],
+        expect: '1048576',
+        from: 'libguestfs',
+      },
+      {
+        disk: 'disk',
+        setup: [
+          ['disk-create', 'base.qcow2', 'qcow2', '1M'],
+          ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
+        ],
+        args: ['overlay.qcow2'],
+        expect: '1048576',
+        from: 'libguestfs',
+      },
+    ];
+  },
 });
 
 export const diskHasBackingFile = defineOp({
@@ -428,20 +456,22 @@ export const diskHasBackingFile = defineOp({
     // a differencing vhdx, vdi or vpc is refused outright by add: it has a parent all the same
     return facts.refs.some((r) => r.kind === 'backing') || /differencing/i.test(facts.refuse ?? '');
   },
-  tests: [
-    { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1M']], args: ['blank.raw'], expect: 'false', from: 'libguestfs' },
-    { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'false', from: 'libguestfs' },
-    {
-      disk: 'disk',
-      setup: [
-        ['disk-create', 'base.qcow2', 'qcow2', '1M'],
-        ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
-      ],
-      args: ['overlay.qcow2'],
-      expect: 'true',
-      from: 'libguestfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1M']], args: ['blank.raw'], expect: 'false', from: 'libguestfs' },
+      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'false', from: 'libguestfs' },
+      {
+        disk: 'disk',
+        setup: [
+          ['disk-create', 'base.qcow2', 'qcow2', '1M'],
+          ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'],
+        ],
+        args: ['overlay.qcow2'],
+        expect: 'true',
+        from: 'libguestfs',
+      },
+    ];
+  },
 });
 
 export const records = [

@@ -8,7 +8,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { JootError } from '../../core/errors.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 import type { ArgSpec } from '../arg-spec.js';
 import {
   CHUNK,
@@ -64,18 +64,20 @@ export const pread = defineOp({
   description: `Write count bytes of the file from byte offset, exactly (fewer at its end; none past it). At
     most 4 MiB at once, as in guestfish: download-offset has no limit.`,
   impl: (ctx, [p, count, offset]) => preadOf(ctx, () => openFileReader(ctx.session, p), count, offset),
-  tests: [
-    {
-      setup: [['write', '/known-4', 'abc\ndef\nghi']],
-      args: ['/known-4', '1', '3'],
-      expect: /^\n$/,
-      from: 'libguestfs',
-    },
-    { setup: [['touch', '/empty']], args: ['/empty', '0', '100'], expect: /^$/, from: 'libguestfs' },
-    { setup: [['write', '/f', 'hello world']], args: ['/f', '5', '6'], expect: 'world' },
-    { setup: [['mkdir', '/d']], args: ['/d', '1', '0'], error: /\/d: Is a directory/ },
-    { setup: [['write', '/f', 'x']], args: ['/f', '99999999', '0'], error: /at most 4194304 bytes/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['write', '/known-4', 'abc\ndef\nghi']],
+        args: ['/known-4', '1', '3'],
+        expect: /^\n$/,
+        from: 'libguestfs',
+      },
+      { setup: [['touch', '/empty']], args: ['/empty', '0', '100'], expect: /^$/, from: 'libguestfs' },
+      { setup: [['write', '/f', 'hello world']], args: ['/f', '5', '6'], expect: 'world' },
+      { setup: [['mkdir', '/d']], args: ['/d', '1', '0'], error: /\/d: Is a directory/ },
+      { setup: [['write', '/f', 'x']], args: ['/f', '99999999', '0'], error: /at most 4194304 bytes/ },
+    ];
+  },
 });
 
 export const preadDevice = defineOp({
@@ -91,11 +93,13 @@ export const preadDevice = defineOp({
   impl: (ctx, [dev, count, offset]) => preadOf(ctx, () => openDeviceReader(ctx.session, dev), count, offset),
   guestfishDiffers:
     "libguestfs's test reads the ISO's volume descriptor (/dev/sdd of its test disks); here the ext2 magic of a prepared disk",
-  tests: [
-    { disk: 'fs', args: ['/dev/sda', '2', '510'], expect: /^U\ufffd$/, title: 'pread-device: the MBR signature 55 aa' },
-    { disk: 'disk', setup: [['pwrite-device', '/dev/sda', 'mark', '9000']], args: ['/dev/sda', '4', '9000'], expect: 'mark' },
-    { disk: 'disk', args: ['/dev/sda', '4', '104857598'], expect: '\0\0', title: 'pread-device: fewer bytes at the end' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'fs', args: ['/dev/sda', '2', '510'], expect: /^U\ufffd$/, title: 'pread-device: the MBR signature 55 aa' },
+      { disk: 'disk', setup: [['pwrite-device', '/dev/sda', 'mark', '9000']], args: ['/dev/sda', '4', '9000'], expect: 'mark' },
+      { disk: 'disk', args: ['/dev/sda', '4', '104857598'], expect: '\0\0', title: 'pread-device: fewer bytes at the end' },
+    ];
+  },
 });
 
 export const pwrite = defineOp({
@@ -123,30 +127,32 @@ export const pwrite = defineOp({
       await fh.close().catch(() => undefined);
     }
   },
-  tests: [
-    {
-      setup: [['write', '/pwrite', 'new file contents']],
-      args: ['/pwrite', 'data', '4'],
-      expect: '4',
-      check: { run: ['cat', '/pwrite'], expect: 'new data contents' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [['write', '/pwrite2', 'new file contents']],
-      args: ['/pwrite2', 'is extended', '9'],
-      check: { run: ['cat', '/pwrite2'], expect: 'new file is extended' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [['write', '/pwrite3', 'new file contents']],
-      args: ['/pwrite3', '', '4'],
-      expect: '0',
-      check: { run: ['cat', '/pwrite3'], expect: 'new file contents' },
-      from: 'libguestfs',
-    },
-    { args: ['/missing', 'x', '0'], error: /\/missing: No such file or directory/ },
-    { readonly: true, setup: [], args: ['/f', 'x', '0'], error: /read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['write', '/pwrite', 'new file contents']],
+        args: ['/pwrite', 'data', '4'],
+        expect: '4',
+        check: { run: ['cat', '/pwrite'], expect: 'new data contents' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [['write', '/pwrite2', 'new file contents']],
+        args: ['/pwrite2', 'is extended', '9'],
+        check: { run: ['cat', '/pwrite2'], expect: 'new file is extended' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [['write', '/pwrite3', 'new file contents']],
+        args: ['/pwrite3', '', '4'],
+        expect: '0',
+        check: { run: ['cat', '/pwrite3'], expect: 'new file contents' },
+        from: 'libguestfs',
+      },
+      { args: ['/missing', 'x', '0'], error: /\/missing: No such file or directory/ },
+      { readonly: true, setup: [], args: ['/f', 'x', '0'], error: /read-only/ },
+    ];
+  },
 });
 
 export const pwriteDevice = defineOp({
@@ -170,39 +176,41 @@ export const pwriteDevice = defineOp({
       return b.length;
     });
   },
-  tests: [
-    {
-      title: 'pwrite-device: zeroing the MBR partition entries leaves no partition',
-      disk: 'part',
-      setup: [
-        ['pwrite-device', '/dev/sda', '\0'.repeat(64), '446'],
-        ['blockdev-rereadpt', '/dev/sda'],
-      ],
-      args: ['/dev/sda', '', '0'],
-      check: { run: ['list-partitions'], expect: '' },
-      from: 'libguestfs',
-    },
-    {
-      disk: 'disk',
-      args: ['/dev/sda', 'hello', '1000'],
-      expect: '5',
-      check: { run: ['pread-device', '/dev/sda', '5', '1000'], expect: 'hello' },
-    },
-    {
-      title: 'pwrite-device while a partition of the disk is mounted (boot code)',
-      args: ['/dev/sda', 'boot', '0'],
-      expect: '4',
-      check: { run: ['pread-device', '/dev/sda', '4', '0'], expect: 'boot' },
-    },
-    { disk: 'disk', args: ['/dev/sda', 'xy', '104857599'], error: /2 bytes at offset 104857599 do not fit/ },
-    { disk: 'disk', readonly: true, args: ['/dev/sda', 'x', '0'], error: /read-only/ },
-    {
-      disk: 'disk',
-      setup: [['blockdev-setro', '/dev/sda']],
-      args: ['/dev/sda', 'x', '0'],
-      error: /\/dev\/sda: .*(read-only|not permitted)/i,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        title: 'pwrite-device: zeroing the MBR partition entries leaves no partition',
+        disk: 'part',
+        setup: [
+          ['pwrite-device', '/dev/sda', '\0'.repeat(64), '446'],
+          ['blockdev-rereadpt', '/dev/sda'],
+        ],
+        args: ['/dev/sda', '', '0'],
+        check: { run: ['list-partitions'], expect: '' },
+        from: 'libguestfs',
+      },
+      {
+        disk: 'disk',
+        args: ['/dev/sda', 'hello', '1000'],
+        expect: '5',
+        check: { run: ['pread-device', '/dev/sda', '5', '1000'], expect: 'hello' },
+      },
+      {
+        title: 'pwrite-device while a partition of the disk is mounted (boot code)',
+        args: ['/dev/sda', 'boot', '0'],
+        expect: '4',
+        check: { run: ['pread-device', '/dev/sda', '4', '0'], expect: 'boot' },
+      },
+      { disk: 'disk', args: ['/dev/sda', 'xy', '104857599'], error: /2 bytes at offset 104857599 do not fit/ },
+      { disk: 'disk', readonly: true, args: ['/dev/sda', 'x', '0'], error: /read-only/ },
+      {
+        disk: 'disk',
+        setup: [['blockdev-setro', '/dev/sda']],
+        args: ['/dev/sda', 'x', '0'],
+        error: /\/dev\/sda: .*(read-only|not permitted)/i,
+      },
+    ];
+  },
 });
 
 // ------------------------------------------------------------------ copies
@@ -246,17 +254,19 @@ export const copyDeviceToDevice = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action (copy-file-to-file has them)',
-  tests: [
-    {
-      disk: 'bootroot',
-      setup: [['umount-all'], ['set-label', '/dev/sda1', 'BOOTLBL']],
-      args: ['/dev/sda1', '/dev/sda2', 'size:1048576'],
-      check: { run: ['vfs-label', '/dev/sda2'], expect: 'BOOTLBL' },
-      title: 'copy-device-to-device of the first MiB carries the ext superblock',
-    },
-    { disk: 'part', args: ['/dev/sda', '/dev/sda1'], error: /do not fit/ },
-    { disk: 'part', args: ['/dev/sda1', '/dev/sda', 'append:true'], error: /append cannot be used with a device/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'bootroot',
+        setup: [['umount-all'], ['set-label', '/dev/sda1', 'BOOTLBL']],
+        args: ['/dev/sda1', '/dev/sda2', 'size:1048576'],
+        check: { run: ['vfs-label', '/dev/sda2'], expect: 'BOOTLBL' },
+        title: 'copy-device-to-device of the first MiB carries the ext superblock',
+      },
+      { disk: 'part', args: ['/dev/sda', '/dev/sda1'], error: /do not fit/ },
+      { disk: 'part', args: ['/dev/sda1', '/dev/sda', 'append:true'], error: /append cannot be used with a device/ },
+    ];
+  },
 });
 
 export const copyDeviceToFile = defineOp({
@@ -278,13 +288,15 @@ export const copyDeviceToFile = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action (copy-file-to-file has them)',
-  tests: [
-    {
-      args: ['/dev/sda', '/mbr', 'size:512'],
-      check: { run: ['filesize', '/mbr'], expect: '512' },
-    },
-    { args: ['/dev/sda', '/big', 'srcoffset:104857000', 'size:1000'], error: /only 600 bytes from offset 104857000/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        args: ['/dev/sda', '/mbr', 'size:512'],
+        check: { run: ['filesize', '/mbr'], expect: '512' },
+      },
+      { args: ['/dev/sda', '/big', 'srcoffset:104857000', 'size:1000'], error: /only 600 bytes from offset 104857000/ },
+    ];
+  },
 });
 
 export const copyFileToDevice = defineOp({
@@ -307,15 +319,17 @@ export const copyFileToDevice = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action (copy-file-to-file has them)',
-  tests: [
-    {
-      title: 'copy-file-to-device: boot code from a file of the mounted filesystem onto its disk',
-      setup: [['write', '/boot.bin', 'BOOTCODE']],
-      args: ['/boot.bin', '/dev/sda', 'size:4', 'srcoffset:4', 'destoffset:16'],
-      check: { run: ['pread-device', '/dev/sda', '4', '16'], expect: 'CODE' },
-    },
-    { setup: [['write', '/f', 'abc']], args: ['/f', '/dev/sda', 'size:4'], error: /\/f: only 3 bytes from offset 0/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        title: 'copy-file-to-device: boot code from a file of the mounted filesystem onto its disk',
+        setup: [['write', '/boot.bin', 'BOOTCODE']],
+        args: ['/boot.bin', '/dev/sda', 'size:4', 'srcoffset:4', 'destoffset:16'],
+        check: { run: ['pread-device', '/dev/sda', '4', '16'], expect: 'CODE' },
+      },
+      { setup: [['write', '/f', 'abc']], args: ['/f', '/dev/sda', 'size:4'], error: /\/f: only 3 bytes from offset 0/ },
+    ];
+  },
 });
 
 export const copyFileToFile = defineOp({
@@ -337,58 +351,60 @@ export const copyFileToFile = defineOp({
     }
     return undefined;
   },
-  tests: [
-    {
-      setup: [
-        ['mkdir', '/copyff'],
-        ['write', '/copyff/src', 'hello, world'],
-      ],
-      args: ['/copyff/src', '/copyff/dest', 'append:false'],
-      check: { run: ['cat', '/copyff/dest'], expect: 'hello, world' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [
-        ['mkdir', '/copyff2'],
-        ['fill', '0', '1048576', '/copyff2/src'],
-        ['fill', '0', '1048576', '/copyff2/dest'],
-      ],
-      args: ['/copyff2/src', '/copyff2/dest', 'sparse:true', 'append:false'],
-      check: { run: ['pread', '/copyff2/dest', '4', '1048572'], expect: '\0\0\0\0' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [
-        ['mkdir', '/copyff3'],
-        ['write', '/copyff3/src', 'hello, world'],
-        ['copy-file-to-file', '/copyff3/src', '/copyff3/dest', 'append:true'],
-        ['copy-file-to-file', '/copyff3/src', '/copyff3/dest', 'append:true'],
-      ],
-      args: ['/copyff3/src', '/copyff3/dest', 'append:true'],
-      check: { run: ['cat', '/copyff3/dest'], expect: 'hello, worldhello, worldhello, world' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [
-        ['write', '/src', 'abcdef'],
-        ['write', '/dest', 'xyz'],
-      ],
-      args: ['/src', '/dest', 'srcoffset:2', 'destoffset:1', 'size:3'],
-      check: { run: ['cat', '/dest'], expect: '\0cde' },
-    },
-    {
-      setup: [
-        ['write', '/src', 'x'],
-        ['mkdir', '/etc'],
-        ['write', '/etc/passwd', 'root'],
-        ['mkdir', '/d'],
-        ['ln-s', '../../../etc/passwd', '/d/l'],
-      ],
-      args: ['/src', '/d/l'],
-      check: { run: ['cat', '/etc/passwd'], expect: 'x' },
-      title: 'copy-file-to-file through a guest symlink stays in the guest',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir', '/copyff'],
+          ['write', '/copyff/src', 'hello, world'],
+        ],
+        args: ['/copyff/src', '/copyff/dest', 'append:false'],
+        check: { run: ['cat', '/copyff/dest'], expect: 'hello, world' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [
+          ['mkdir', '/copyff2'],
+          ['fill', '0', '1048576', '/copyff2/src'],
+          ['fill', '0', '1048576', '/copyff2/dest'],
+        ],
+        args: ['/copyff2/src', '/copyff2/dest', 'sparse:true', 'append:false'],
+        check: { run: ['pread', '/copyff2/dest', '4', '1048572'], expect: '\0\0\0\0' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [
+          ['mkdir', '/copyff3'],
+          ['write', '/copyff3/src', 'hello, world'],
+          ['copy-file-to-file', '/copyff3/src', '/copyff3/dest', 'append:true'],
+          ['copy-file-to-file', '/copyff3/src', '/copyff3/dest', 'append:true'],
+        ],
+        args: ['/copyff3/src', '/copyff3/dest', 'append:true'],
+        check: { run: ['cat', '/copyff3/dest'], expect: 'hello, worldhello, worldhello, world' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [
+          ['write', '/src', 'abcdef'],
+          ['write', '/dest', 'xyz'],
+        ],
+        args: ['/src', '/dest', 'srcoffset:2', 'destoffset:1', 'size:3'],
+        check: { run: ['cat', '/dest'], expect: '\0cde' },
+      },
+      {
+        setup: [
+          ['write', '/src', 'x'],
+          ['mkdir', '/etc'],
+          ['write', '/etc/passwd', 'root'],
+          ['mkdir', '/d'],
+          ['ln-s', '../../../etc/passwd', '/d/l'],
+        ],
+        args: ['/src', '/d/l'],
+        check: { run: ['cat', '/etc/passwd'], expect: 'x' },
+        title: 'copy-file-to-file through a guest symlink stays in the guest',
+      },
+    ];
+  },
 });
 
 export const dd = defineOp({
@@ -415,25 +431,27 @@ export const dd = defineOp({
     }
     return undefined;
   },
-  tests: [
-    {
-      setup: [
-        ['mkdir', '/dd'],
-        ['write', '/dd/src', 'hello, world'],
-      ],
-      args: ['/dd/src', '/dd/dest'],
-      check: { run: ['cat', '/dd/dest'], expect: 'hello, world' },
-      from: 'libguestfs',
-    },
-    {
-      disk: 'bootroot',
-      setup: [['umount-all'], ['set-label', '/dev/sda1', 'BOOTLBL']],
-      args: ['/dev/sda1', '/dev/sda2'],
-      check: { run: ['vfs-label', '/dev/sda2'], expect: 'BOOTLBL' },
-      title: 'dd of a partition onto a larger one',
-    },
-    { disk: 'bootroot', setup: [['umount-all']], args: ['/dev/sda2', '/dev/sda1'], error: /do not fit/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir', '/dd'],
+          ['write', '/dd/src', 'hello, world'],
+        ],
+        args: ['/dd/src', '/dd/dest'],
+        check: { run: ['cat', '/dd/dest'], expect: 'hello, world' },
+        from: 'libguestfs',
+      },
+      {
+        disk: 'bootroot',
+        setup: [['umount-all'], ['set-label', '/dev/sda1', 'BOOTLBL']],
+        args: ['/dev/sda1', '/dev/sda2'],
+        check: { run: ['vfs-label', '/dev/sda2'], expect: 'BOOTLBL' },
+        title: 'dd of a partition onto a larger one',
+      },
+      { disk: 'bootroot', setup: [['umount-all']], args: ['/dev/sda2', '/dev/sda1'], error: /do not fit/ },
+    ];
+  },
 });
 
 // ------------------------------------------------------------------ host files at offsets
@@ -489,34 +507,36 @@ export const downloadOffset = defineOp({
     }
     return undefined;
   },
-  tests: [
-    {
-      // libguestfs uploads its COPYING.LIB; the test's host directory starts empty, so the same
-      // round trip (all but the first 100 bytes out, then back in at 100) runs on a file of ours
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/download_offset'],
-        ['write', '/download_offset/COPYING.LIB', DOWNLOAD_OFFSET_TEXT],
-      ],
-      args: ['/download_offset/COPYING.LIB', 'testdownload.tmp', '100', String(DOWNLOAD_OFFSET_TEXT.length - 100)],
-      after: [['upload-offset', 'testdownload.tmp', '/download_offset/COPYING.LIB', '100']],
-      check: { run: ['checksum', 'md5', '/download_offset/COPYING.LIB'], expect: '61ef5faf8fec1cb879874bca147ee89a' },
-    },
-    { setup: [['write', '/f', 'hello, world']], args: ['/f', '-', '7', '5'], expect: 'world' },
-    {
-      title: 'download-offset then upload-offset put a file back together',
-      setup: [
-        ['write', '/f', 'hello, world'],
-        ['download-offset', '/f', 'part.bin', '3', '9'],
-        ['write', '/f', 'hel'],
-      ],
-      args: ['/f', '-', '0', '3'],
-      expect: 'hel',
-      check: { run: ['upload-offset', 'part.bin', '/f', '3'], expect: '' },
-    },
-    { disk: 'disk', setup: [['pwrite-device', '/dev/sda', 'abc', '512']], args: ['/dev/sda', '-', '513', '2'], expect: 'bc' },
-    { setup: [['write', '/f', 'abc']], args: ['/f', '-', '2', '2'], error: /\/f: offset 2 and size 2 go beyond its end \(3 bytes\)/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        // libguestfs uploads its COPYING.LIB; the test's host directory starts empty, so the same
+        // round trip (all but the first 100 bytes out, then back in at 100) runs on a file of ours
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/download_offset'],
+          ['write', '/download_offset/COPYING.LIB', DOWNLOAD_OFFSET_TEXT],
+        ],
+        args: ['/download_offset/COPYING.LIB', 'testdownload.tmp', '100', String(DOWNLOAD_OFFSET_TEXT.length - 100)],
+        after: [['upload-offset', 'testdownload.tmp', '/download_offset/COPYING.LIB', '100']],
+        check: { run: ['checksum', 'md5', '/download_offset/COPYING.LIB'], expect: '61ef5faf8fec1cb879874bca147ee89a' },
+      },
+      { setup: [['write', '/f', 'hello, world']], args: ['/f', '-', '7', '5'], expect: 'world' },
+      {
+        title: 'download-offset then upload-offset put a file back together',
+        setup: [
+          ['write', '/f', 'hello, world'],
+          ['download-offset', '/f', 'part.bin', '3', '9'],
+          ['write', '/f', 'hel'],
+        ],
+        args: ['/f', '-', '0', '3'],
+        expect: 'hel',
+        check: { run: ['upload-offset', 'part.bin', '/f', '3'], expect: '' },
+      },
+      { disk: 'disk', setup: [['pwrite-device', '/dev/sda', 'abc', '512']], args: ['/dev/sda', '-', '513', '2'], expect: 'bc' },
+      { setup: [['write', '/f', 'abc']], args: ['/f', '-', '2', '2'], error: /\/f: offset 2 and size 2 go beyond its end \(3 bytes\)/ },
+    ];
+  },
 });
 
 export const uploadOffset = defineOp({
@@ -582,25 +602,27 @@ export const uploadOffset = defineOp({
     }
     return undefined;
   },
-  tests: [
-    {
-      title: 'upload-offset of a host file at offset 0 (a new guest file)',
-      args: ['/proc/sys/kernel/ostype', '/upload_offset', '0'],
-      check: { run: ['cat', '/upload_offset'], expect: 'Linux' },
-      from: 'libguestfs',
-    },
-    {
-      setup: [['write', '/f', 'hello, world']],
-      args: ['/proc/sys/kernel/ostype', '/f', '7'],
-      check: { run: ['cat', '/f'], expect: 'hello, Linux' },
-    },
-    {
-      disk: 'disk',
-      args: ['/proc/sys/kernel/ostype', '/dev/sda', '4096'],
-      check: { run: ['pread-device', '/dev/sda', '5', '4096'], expect: 'Linux' },
-    },
-    { args: ['missing.bin', '/f', '0'], error: /missing\.bin: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        title: 'upload-offset of a host file at offset 0 (a new guest file)',
+        args: ['/proc/sys/kernel/ostype', '/upload_offset', '0'],
+        check: { run: ['cat', '/upload_offset'], expect: 'Linux\n' },
+        from: 'libguestfs',
+      },
+      {
+        setup: [['write', '/f', 'hello, world']],
+        args: ['/proc/sys/kernel/ostype', '/f', '7'],
+        check: { run: ['cat', '/f'], expect: 'hello, Linux\n' },
+      },
+      {
+        disk: 'disk',
+        args: ['/proc/sys/kernel/ostype', '/dev/sda', '4096'],
+        check: { run: ['pread-device', '/dev/sda', '5', '4096'], expect: 'Linux' },
+      },
+      { args: ['missing.bin', '/f', '0'], error: /missing\.bin: No such file or directory/ },
+    ];
+  },
 });
 
 export const records = [

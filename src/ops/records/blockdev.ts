@@ -4,7 +4,7 @@
 // kernel's eyes); blockdev-setro/-setrw change the kernel's flag and need the kernel engine.
 import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
@@ -36,10 +36,12 @@ export const blockdevGetss = defineOp({
     }
     return blockdevNumber(ctx, dev, '--getss');
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], expect: '512', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/sdz'], error: /\/dev\/sdz/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], expect: '512', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/sdz'], error: /\/dev\/sdz/ },
+    ];
+  },
 });
 
 export const blockdevGetsz = defineOp({
@@ -55,10 +57,12 @@ export const blockdevGetsz = defineOp({
   async impl(ctx, [dev]) {
     return (await ctx.session.layout.blockdevGetsize64(dev)) / 512n;
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], expect: '204800', from: 'libguestfs', title: 'blockdev-getsz of a 100 MiB disk' },
-    { disk: 'part', args: ['/dev/sda1'], expect: '202752' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], expect: '204800', from: 'libguestfs', title: 'blockdev-getsz of a 100 MiB disk' },
+      { disk: 'part', args: ['/dev/sda1'], expect: '202752' },
+    ];
+  },
 });
 
 export const blockdevGetbsz = defineOp({
@@ -79,7 +83,9 @@ export const blockdevGetbsz = defineOp({
     return blockdevNumber(ctx, dev, '--getbsz');
   },
   guestfishDiffers: 'libguestfs has no test of its own here (the answer depends on the page size)',
-  tests: [{ disk: 'disk', args: ['/dev/sda'], expect: /^(512|1024|2048|4096)\n$/ }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/sda'], expect: /^(512|1024|2048|4096)\n$/ }];
+  },
 });
 
 export const blockdevGetro = defineOp({
@@ -99,11 +105,13 @@ export const blockdevGetro = defineOp({
     }
     return (await blockdevNumber(ctx, dev, '--getro')) !== 0;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'disk', setup: [['blockdev-setro', '/dev/sda']], args: ['/dev/sda'], expect: 'true' },
-    { disk: 'disk', args: ['/dev/sda'], expect: 'false' },
-    { disk: 'disk', readonly: true, args: ['/dev/sda'], expect: 'true', title: 'blockdev-getro of a drive added read-only' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'disk', setup: [['blockdev-setro', '/dev/sda']], args: ['/dev/sda'], expect: 'true' },
+      { disk: 'disk', args: ['/dev/sda'], expect: 'false' },
+      { disk: 'disk', readonly: true, args: ['/dev/sda'], expect: 'true', title: 'blockdev-getro of a drive added read-only' },
+    ];
+  },
 });
 
 function setReadonly(on: boolean) {
@@ -134,7 +142,9 @@ export const blockdevSetro = defineOp({
   description: `Make the device read-only in the kernel until blockdev-setrw: later writes to it fail. Needs the
     kernel engine.`,
   impl: setReadonly(true),
-  tests: [{ disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'true' }, from: 'libguestfs' }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'true' }, from: 'libguestfs' }];
+  },
 });
 
 export const blockdevSetrw = defineOp({
@@ -148,15 +158,17 @@ export const blockdevSetrw = defineOp({
   description: `Make the device read-write again in the kernel (after blockdev-setro). A drive added read-only
     stays read-only: that is refused. Needs the kernel engine.`,
   impl: setReadonly(false),
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' }, from: 'libguestfs' },
-    {
-      disk: 'disk',
-      setup: [['blockdev-setro', '/dev/sda']],
-      args: ['/dev/sda'],
-      check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' }, from: 'libguestfs' },
+      {
+        disk: 'disk',
+        setup: [['blockdev-setro', '/dev/sda']],
+        args: ['/dev/sda'],
+        check: { run: ['blockdev-getro', '/dev/sda'], expect: 'false' },
+      },
+    ];
+  },
 });
 
 export const blockdevRereadpt = defineOp({
@@ -178,10 +190,12 @@ export const blockdevRereadpt = defineOp({
     await ctx.session.layout.changeDisk(dev, async () => undefined);
     return undefined;
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' },
-    { args: ['/dev/sda'], error: /\/dev\/sda1 is mounted on \//, title: 'blockdev-rereadpt refused while a partition is mounted' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' },
+      { args: ['/dev/sda'], error: /\/dev\/sda1 is mounted on \//, title: 'blockdev-rereadpt refused while a partition is mounted' },
+    ];
+  },
 });
 
 export const blockdevFlushbufs = defineOp({
@@ -199,7 +213,9 @@ export const blockdevFlushbufs = defineOp({
     else await ctx.session.layout.flush(dev);
     return undefined;
   },
-  tests: [{ disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/sda'], expect: '', from: 'libguestfs' }];
+  },
 });
 
 export const records = [

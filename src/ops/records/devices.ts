@@ -1,5 +1,5 @@
 // Block devices and partitions, by their guest names.
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 import { THREE_PARTS } from './gf-setup.js';
 
 export const listDevices = defineOp({
@@ -15,11 +15,13 @@ export const listDevices = defineOp({
   async impl(ctx) {
     return ctx.session.listDevices();
   },
-  tests: [
-    { disk: 'disk', args: [], expect: '/dev/sda' },
-    // libguestfs's test attaches four disks (sda to sdd); these tests attach one
-    { from: 'libguestfs', disk: 'disk:2G', args: [], expect: '/dev/sda' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: [], expect: '/dev/sda' },
+      // libguestfs's test attaches four disks (sda to sdd); these tests attach one
+      { from: 'libguestfs', disk: 'disk:2G', args: [], expect: '/dev/sda' },
+    ];
+  },
 });
 
 export const listPartitions = defineOp({
@@ -35,13 +37,15 @@ export const listPartitions = defineOp({
   async impl(ctx) {
     return ctx.session.listPartitions();
   },
-  tests: [
-    { disk: 'bootroot', args: [], expect: '/dev/sda1\n/dev/sda2' },
-    { disk: 'disk', args: [], expect: '' },
-    // libguestfs's tests also list sdb1, its scratch disk's partition: these tests attach one disk
-    { from: 'libguestfs', disk: 'fs', args: [], expect: '/dev/sda1' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PARTS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'bootroot', args: [], expect: '/dev/sda1\n/dev/sda2' },
+      { disk: 'disk', args: [], expect: '' },
+      // libguestfs's tests also list sdb1, its scratch disk's partition: these tests attach one disk
+      { from: 'libguestfs', disk: 'fs', args: [], expect: '/dev/sda1' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PARTS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
+    ];
+  },
 });
 
 export const records = [listDevices, listPartitions] as const;

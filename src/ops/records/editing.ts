@@ -2,7 +2,7 @@
 // session's GuestWriter atomically (temp file in the same guest directory + rename), keeping
 // mode and owner; they are refused in a read-only session. The /etc/fstab records are
 // inspection's (src/inspect/records/fstab.ts).
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 function editOp<const N extends string>(name: N, fixedEditor?: string) {
   const which =
@@ -31,11 +31,13 @@ function editOp<const N extends string>(name: N, fixedEditor?: string) {
     },
     guestfishDiffers: `guestfish's own command (not a generator action): libguestfs has no test for ${name}`,
     // The editor needs a terminal: these tests stop before it would run.
-    tests: [
-      { args: ['/missing'], error: /\/missing: No such file or directory/ },
-      { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: not a regular file/ },
-      { readonly: true, args: ['/f'], error: /\/f: the session is read-only/ },
-    ],
+    get tests(): readonly OpTest[] {
+      return [
+        { args: ['/missing'], error: /\/missing: No such file or directory/ },
+        { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: not a regular file/ },
+        { readonly: true, args: ['/f'], error: /\/f: the session is read-only/ },
+      ];
+    },
   });
 }
 

@@ -110,14 +110,16 @@ export const isZero = defineOp({
   async impl(ctx, [p]) {
     return isZeroFile(ctx.session.reader, p);
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/100kallzeroes'], expect: 'true' },
-    { from: 'libguestfs', disk: 'iso', args: ['/100kallspaces'], expect: 'false' },
-    { setup: [['fallocate64', '/z', '100000']], args: ['/z'], expect: 'true' },
-    { setup: [['write', '/f', '\x00\x00a']], args: ['/f'], expect: 'false' },
-    { setup: [['touch', '/e']], args: ['/e'], expect: 'true' },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/100kallzeroes'], expect: 'true' },
+      { from: 'libguestfs', disk: 'iso', args: ['/100kallspaces'], expect: 'false' },
+      { setup: [['fallocate64', '/z', '100000']], args: ['/z'], expect: 'true' },
+      { setup: [['write', '/f', '\x00\x00a']], args: ['/f'], expect: 'false' },
+      { setup: [['touch', '/e']], args: ['/e'], expect: 'true' },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const isZeroDeviceOp = defineOp({
@@ -138,10 +140,12 @@ export const isZeroDeviceOp = defineOp({
       await src.close();
     }
   },
-  tests: [
-    { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
-    { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
+      { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
+    ];
+  },
 });
 
 export const caseSensitivePathOp = defineOp({
@@ -159,55 +163,57 @@ export const caseSensitivePathOp = defineOp({
   async impl(ctx, [p]) {
     return caseSensitivePath(ctx.session.reader, p);
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/case_sensitive_path'],
-        ['mkdir', '/case_sensitive_path/bbb'],
-        ['touch', '/case_sensitive_path/bbb/c'],
-      ],
-      args: ['/CASE_SENSITIVE_path/bbB/C'],
-      expect: '/case_sensitive_path/bbb/c',
-    },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/case_sensitive_path2'],
-        ['mkdir', '/case_sensitive_path2/bbb'],
-        ['touch', '/case_sensitive_path2/bbb/c'],
-      ],
-      args: ['/case_sensitive_PATH2////bbB/C'],
-      expect: '/case_sensitive_path2/bbb/c',
-    },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/case_sensitive_path3'],
-        ['mkdir', '/case_sensitive_path3/bbb'],
-        ['touch', '/case_sensitive_path3/bbb/c'],
-      ],
-      args: ['/case_SENSITIVE_path3/bbb/../bbb/C'],
-      error: /\. or \.\. elements/,
-    },
-    {
-      from: 'libguestfs',
-      setup: [['mkdir', '/case_sensitive_path4']],
-      args: ['/case_SENSITIVE_path4/new_file'],
-      expect: '/case_sensitive_path4/new_file',
-    },
-    {
-      setup: [
-        ['mkdir', '/case_sensitive_path'],
-        ['mkdir', '/case_sensitive_path/bbb'],
-      ],
-      args: ['/CASE_sensitive_path/BBB/'],
-      expect: '/case_sensitive_path/bbb',
-      title: 'case-sensitive-path of a directory with a final slash',
-    },
-    { setup: [['touch', '/f']], args: ['/F/'], error: /\/f\/: Not a directory/, title: 'a final slash after a file fails' },
-    { args: ['/nope/x'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/case_sensitive_path'],
+          ['mkdir', '/case_sensitive_path/bbb'],
+          ['touch', '/case_sensitive_path/bbb/c'],
+        ],
+        args: ['/CASE_SENSITIVE_path/bbB/C'],
+        expect: '/case_sensitive_path/bbb/c',
+      },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/case_sensitive_path2'],
+          ['mkdir', '/case_sensitive_path2/bbb'],
+          ['touch', '/case_sensitive_path2/bbb/c'],
+        ],
+        args: ['/case_sensitive_PATH2////bbB/C'],
+        expect: '/case_sensitive_path2/bbb/c',
+      },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/case_sensitive_path3'],
+          ['mkdir', '/case_sensitive_path3/bbb'],
+          ['touch', '/case_sensitive_path3/bbb/c'],
+        ],
+        args: ['/case_SENSITIVE_path3/bbb/../bbb/C'],
+        error: /\. or \.\. elements/,
+      },
+      {
+        from: 'libguestfs',
+        setup: [['mkdir', '/case_sensitive_path4']],
+        args: ['/case_SENSITIVE_path4/new_file'],
+        expect: '/case_sensitive_path4/new_file',
+      },
+      {
+        setup: [
+          ['mkdir', '/case_sensitive_path'],
+          ['mkdir', '/case_sensitive_path/bbb'],
+        ],
+        args: ['/CASE_sensitive_path/BBB/'],
+        expect: '/case_sensitive_path/bbb',
+        title: 'case-sensitive-path of a directory with a final slash',
+      },
+      { setup: [['touch', '/f']], args: ['/F/'], error: /\/f\/: Not a directory/, title: 'a final slash after a file fails' },
+      { args: ['/nope/x'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const readLines = defineOp({
@@ -223,34 +229,36 @@ export const readLines = defineOp({
   async impl(ctx, [p]) {
     return ctx.session.reader.readLines(p);
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/known-4'], expect: 'abc\ndef\nghi' },
-    { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: '' },
-    // one empty line and no lines print alike (an empty line), as in guestfish
-    ...(
-      [
-        ['\n', ''],
-        ['\r\n', ''],
-        ['\n\r\n', '\n'],
-        ['a', 'a'],
-        ['a\nb', 'a\nb'],
-        ['a\nb\n', 'a\nb'],
-        ['a\nb\r\n', 'a\nb'],
-        ['a\nb\r\n\n', 'a\nb\n'],
-      ] as const
-    ).map(
-      ([content, lines], i): OpTest => ({
-        from: 'libguestfs',
-        setup: [['write', `/read_lines${i + 1}`, content]],
-        args: [`/read_lines${i + 1}`],
-        expect: lines,
-        title: `read-lines of ${JSON.stringify(content)}`,
-      }),
-    ),
-    { setup: [['write', '/f', 'abc\ndef\r\nghi']], args: ['/f'], expect: 'abc\ndef\nghi' },
-    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/known-4'], expect: 'abc\ndef\nghi' },
+      { from: 'libguestfs', disk: 'iso', args: ['/empty'], expect: '' },
+      // one empty line and no lines print alike (an empty line), as in guestfish
+      ...(
+        [
+          ['\n', ''],
+          ['\r\n', ''],
+          ['\n\r\n', '\n'],
+          ['a', 'a'],
+          ['a\nb', 'a\nb'],
+          ['a\nb\n', 'a\nb'],
+          ['a\nb\r\n', 'a\nb'],
+          ['a\nb\r\n\n', 'a\nb\n'],
+        ] as const
+      ).map(
+        ([content, lines], i): OpTest => ({
+          from: 'libguestfs',
+          setup: [['write', `/read_lines${i + 1}`, content]],
+          args: [`/read_lines${i + 1}`],
+          expect: lines,
+          title: `read-lines of ${JSON.stringify(content)}`,
+        }),
+      ),
+      { setup: [['write', '/f', 'abc\ndef\r\nghi']], args: ['/f'], expect: 'abc\ndef\nghi' },
+      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+      { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d/ },
+    ];
+  },
 });
 
 export const readFile = defineOp({
@@ -267,12 +275,14 @@ export const readFile = defineOp({
     await ctx.out.write(await ctx.session.reader.readFile(p));
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/known-4'], expect: 'abc\ndef\nghi' },
-    { setup: [['write', '/f', 'abc\ndef\n']], args: ['/f'], expect: 'abc\ndef' },
-    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/known-4'], expect: 'abc\ndef\nghi' },
+      { setup: [['write', '/f', 'abc\ndef\n']], args: ['/f'], expect: 'abc\ndef' },
+      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 function wcOp<const N extends string>(name: N, what: 'l' | 'w' | 'c', noun: string, tests: readonly OpTest[]) {
@@ -329,25 +339,27 @@ export const du = defineOp({
   async impl(ctx, [p]) {
     return diskUsage(ctx.session.reader, p);
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: '2', title: 'an ISO directory uses one 2 KiB block' },
-    {
-      setup: [['mkdir', '/d']],
-      args: ['/d'],
-      expect: '1',
-      title: 'an empty directory uses one 1 KiB block of the ext2',
-    },
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['write', '/d/f', 'x'.repeat(3000)],
-        ['ln', '/d/f', '/d/g'],
-      ],
-      args: ['/d'],
-      expect: '4',
-      title: 'du counts a hard-linked file once',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: '2', title: 'an ISO directory uses one 2 KiB block' },
+      {
+        setup: [['mkdir', '/d']],
+        args: ['/d'],
+        expect: '1',
+        title: 'an empty directory uses one 1 KiB block of the ext2',
+      },
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['write', '/d/f', 'x'.repeat(3000)],
+          ['ln', '/d/f', '/d/g'],
+        ],
+        args: ['/d'],
+        expect: '4',
+        title: 'du counts a hard-linked file once',
+      },
+    ];
+  },
 });
 
 function statnsOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
@@ -424,17 +436,19 @@ export const lstatnslist = defineOp({
     );
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    {
-      setup: [
-        ['write', '/f', 'hello'],
-        ['mkdir', '/d'],
-      ],
-      args: ['/', 'f nope'],
-      expect: /^\[0\] = \{\n {2}st_dev: \d+\n(.*\n){6} {2}st_size: 5\n(.*\n)*\[1\] = \{\n {2}st_dev: 0\n {2}st_ino: -1\n/,
-    },
-    { args: ['/'], expect: '', title: 'lstatnslist of no names is an empty list' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['write', '/f', 'hello'],
+          ['mkdir', '/d'],
+        ],
+        args: ['/', 'f nope'],
+        expect: /^\[0\] = \{\n {2}st_dev: \d+\n(.*\n){6} {2}st_size: 5\n(.*\n)*\[1\] = \{\n {2}st_dev: 0\n {2}st_ino: -1\n/,
+      },
+      { args: ['/'], expect: '', title: 'lstatnslist of no names is an empty list' },
+    ];
+  },
 });
 
 function stringsOp<const N extends string>(name: N, withEncoding: boolean, tests: readonly OpTest[]) {
@@ -499,33 +513,35 @@ export const hexdump = defineOp({
   async impl(ctx, [p]) {
     return hexDump(ctx.session.reader, p);
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      args: ['/known-4'],
-      expect: '00000000  61 62 63 0a 64 65 66 0a  67 68 69                 |abc.def.ghi|\n0000000b\n',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      args: ['/100krandom'],
-      expect: /\n00018ff0 {2}([0-9a-f]{2} ){8} ([0-9a-f]{2} ){8} \|.{16}\|\n00019000\n/,
-      title: 'hexdump of 100 KiB of random bytes',
-    },
-    { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], title: 'hexdump follows an absolute symlink inside the guest' },
-    {
-      setup: [['write', '/f', 'hello\nworld\n']],
-      args: ['/f'],
-      expect: '00000000  68 65 6c 6c 6f 0a 77 6f  72 6c 64 0a              |hello.world.|\n0000000c\n',
-    },
-    {
-      setup: [['fallocate64', '/z', '64']],
-      args: ['/z'],
-      expect: '00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000040\n',
-    },
-    { setup: [['touch', '/e']], args: ['/e'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['/known-4'],
+        expect: '00000000  61 62 63 0a 64 65 66 0a  67 68 69                 |abc.def.ghi|\n0000000b\n',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['/100krandom'],
+        expect: /\n00018ff0 {2}([0-9a-f]{2} ){8} ([0-9a-f]{2} ){8} \|.{16}\|\n00019000\n/,
+        title: 'hexdump of 100 KiB of random bytes',
+      },
+      { from: 'libguestfs', disk: 'iso', args: ['/abssymlink'], title: 'hexdump follows an absolute symlink inside the guest' },
+      {
+        setup: [['write', '/f', 'hello\nworld\n']],
+        args: ['/f'],
+        expect: '00000000  68 65 6c 6c 6f 0a 77 6f  72 6c 64 0a              |hello.world.|\n0000000c\n',
+      },
+      {
+        setup: [['fallocate64', '/z', '64']],
+        args: ['/z'],
+        expect: '00000000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n00000040\n',
+      },
+      { setup: [['touch', '/e']], args: ['/e'], expect: '' },
+    ];
+  },
 });
 
 /** Write NUL-terminated names to a host file (- is standard output), as guestfish's find0 and ls0. */
@@ -566,26 +582,28 @@ export const find0 = defineOp({
   },
   guestfishDiffers:
     'libguestfs has no per-action test for this action (its generator points to a separate regression test, outside the generator)',
-  tests: [
-    {
-      setup: [
-        ['mkdir-p', '/a/b'],
-        ['touch', '/a/b/c'],
-      ],
-      args: ['/a', '-'],
-      expect: 'b\0b/c\0',
-    },
-    {
-      setup: [
-        ['mkdir-p', '/a/b'],
-        ['touch', '/a/c'],
-        ['find0', '/a', 'names'],
-      ],
-      args: ['/a', 'names'],
-      title: 'find0 writes the host file',
-      check: { run: ['upload', 'names', '/n'], expect: '' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir-p', '/a/b'],
+          ['touch', '/a/b/c'],
+        ],
+        args: ['/a', '-'],
+        expect: 'b\0b/c\0',
+      },
+      {
+        setup: [
+          ['mkdir-p', '/a/b'],
+          ['touch', '/a/c'],
+          ['find0', '/a', 'names'],
+        ],
+        args: ['/a', 'names'],
+        title: 'find0 writes the host file',
+        check: { run: ['upload', 'names', '/n'], expect: '' },
+      },
+    ];
+  },
 });
 
 export const ls0 = defineOp({
@@ -606,18 +624,20 @@ export const ls0 = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['touch', '/d/b'],
-        ['touch', '/d/a'],
-      ],
-      args: ['/d', '-'],
-      expect: 'a\0b\0',
-    },
-    { args: ['/nope', '-'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['touch', '/d/b'],
+          ['touch', '/d/a'],
+        ],
+        args: ['/d', '-'],
+        expect: 'a\0b\0',
+      },
+      { args: ['/nope', '-'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const llz = defineOp({
@@ -635,18 +655,20 @@ export const llz = defineOp({
     return longListingZ(ctx.session.reader, dir, (m) => ctx.warn(m));
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action (a deprecated one)',
-  tests: [
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['write', '/d/f', 'hello'],
-      ],
-      args: ['/d'],
-      expect:
-        /^total \d+\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\.\n-rw-r--r-- +1 0 0 \? +5 .{12} f\n$/,
-    },
-    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['write', '/d/f', 'hello'],
+        ],
+        args: ['/d'],
+        expect:
+          /^total \d+\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\ndr[-rwx]{8} +\d+ 0 0 \? +\d+ .{12} \.\.\n-rw-r--r-- +1 0 0 \? +5 .{12} f\n$/,
+      },
+      { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+    ];
+  },
 });
 
 export const records = [

@@ -38,31 +38,33 @@ export const ls = defineOp({
   async impl(ctx, [dir]) {
     return ctx.session.readdir(dir);
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/ls'],
-        ['touch', '/ls/new'],
-        ['touch', '/ls/newer'],
-        ['touch', '/ls/newest'],
-      ],
-      args: ['/ls'],
-      expect: 'new\nnewer\nnewest',
-    },
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['touch', '/d/b'],
-        ['touch', '/d/a'],
-        ['mkdir', '/d/c'],
-      ],
-      args: ['/d'],
-      expect: 'a\nb\nc',
-    },
-    { setup: [['mkdir', '/d']], args: ['/d'], expect: '', title: 'ls of an empty directory prints nothing' },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/ls'],
+          ['touch', '/ls/new'],
+          ['touch', '/ls/newer'],
+          ['touch', '/ls/newest'],
+        ],
+        args: ['/ls'],
+        expect: 'new\nnewer\nnewest',
+      },
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['touch', '/d/b'],
+          ['touch', '/d/a'],
+          ['mkdir', '/d/c'],
+        ],
+        args: ['/d'],
+        expect: 'a\nb\nc',
+      },
+      { setup: [['mkdir', '/d']], args: ['/d'], expect: '', title: 'ls of an empty directory prints nothing' },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const cat = defineOp({
@@ -81,27 +83,29 @@ export const cat = defineOp({
     await ctx.out.write(await ctx.session.readFile(path));
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/known-2'], expect: 'abcdef\n' },
-    { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: /^hello\nworld\n$/ },
-    {
-      setup: [['write', '/f', 'abc\n']],
-      args: ['/f'],
-      expect: /^abc\n\n$/,
-      title: 'a newline follows the bytes, as guestfish prints a string',
-    },
-    { setup: [['touch', '/e']], args: ['/e'], expect: /^\n$/, title: 'cat of an empty file prints one empty line' },
-    {
-      setup: [
-        ['mkdir-p', '/a/b'],
-        ['write', '/a/b/f', 'x'],
-        ['ln-s', '/a/b', '/l'],
-      ],
-      args: ['/l/f'],
-      expect: 'x',
-    },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/known-2'], expect: 'abcdef\n' },
+      { setup: [['write', '/f', 'hello\nworld']], args: ['/f'], expect: /^hello\nworld\n$/ },
+      {
+        setup: [['write', '/f', 'abc\n']],
+        args: ['/f'],
+        expect: /^abc\n\n$/,
+        title: 'a newline follows the bytes, as guestfish prints a string',
+      },
+      { setup: [['touch', '/e']], args: ['/e'], expect: /^\n$/, title: 'cat of an empty file prints one empty line' },
+      {
+        setup: [
+          ['mkdir-p', '/a/b'],
+          ['write', '/a/b/f', 'x'],
+          ['ln-s', '/a/b', '/l'],
+        ],
+        args: ['/l/f'],
+        expect: 'x',
+      },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 function predicate<const N extends string>(
@@ -214,20 +218,22 @@ export const ll = defineOp({
     return longListing(ctx.session.reader, dir);
   },
   guestfishDiffers: "libguestfs has no test for ll: its output is ls -la's, which changes between versions (its test_excuse)",
-  tests: [
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['write', '/d/f', 'hello'],
-        ['chown', '1000', '1000', '/d/f'],
-        ['ln-s', 'f', '/d/l'],
-      ],
-      args: ['/d'],
-      expect:
-        /^total \d+\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\.\n-rw-r--r-- 1 1000 1000 +5 .{12} f\nlrwxrwxrwx 1 root root +1 .{12} l -> f\n$/,
-    },
-    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['write', '/d/f', 'hello'],
+          ['chown', '1000', '1000', '/d/f'],
+          ['ln-s', 'f', '/d/l'],
+        ],
+        args: ['/d'],
+        expect:
+          /^total \d+\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\ndr[-rwx]{8} +\d+ root root +\d+ .{12} \.\.\n-rw-r--r-- 1 1000 1000 +5 .{12} f\nlrwxrwxrwx 1 root root +1 .{12} l -> f\n$/,
+      },
+      { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+    ];
+  },
 });
 
 function lineOp<const N extends string>(name: N, which: 'head' | 'tail', tests: readonly OpTest[]) {
@@ -284,15 +290,17 @@ export const headN = defineOp({
     await ctx.out.write(contentLines(await headLines(ctx.session.reader, path, n)));
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(0, 2) },
-    { from: 'libguestfs', disk: 'iso', args: ['-9997', '/10klines'], expect: klines(0, 2) },
-    { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
-    { setup: [['write', '/f', TWELVE]], args: ['3', '/f'], expect: numbered(1, 3) },
-    { setup: [['write', '/f', TWELVE]], args: ['-10', '/f'], expect: numbered(1, 2) },
-    { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
-    { args: ['0', '/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(0, 2) },
+      { from: 'libguestfs', disk: 'iso', args: ['-9997', '/10klines'], expect: klines(0, 2) },
+      { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
+      { setup: [['write', '/f', TWELVE]], args: ['3', '/f'], expect: numbered(1, 3) },
+      { setup: [['write', '/f', TWELVE]], args: ['-10', '/f'], expect: numbered(1, 2) },
+      { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
+      { args: ['0', '/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const tailN = defineOp({
@@ -312,14 +320,16 @@ export const tailN = defineOp({
     await ctx.out.write(contentLines(await tailLines(ctx.session.reader, path, n)));
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(9997, 9999) },
-    { from: 'libguestfs', disk: 'iso', args: ['-9998', '/10klines'], expect: klines(9997, 9999) },
-    { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
-    { setup: [['write', '/f', TWELVE]], args: ['2', '/f'], expect: numbered(11, 12) },
-    { setup: [['write', '/f', TWELVE]], args: ['-11', '/f'], expect: numbered(11, 12) },
-    { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['3', '/10klines'], expect: klines(9997, 9999) },
+      { from: 'libguestfs', disk: 'iso', args: ['-9998', '/10klines'], expect: klines(9997, 9999) },
+      { from: 'libguestfs', disk: 'iso', args: ['0', '/10klines'], expect: '' },
+      { setup: [['write', '/f', TWELVE]], args: ['2', '/f'], expect: numbered(11, 12) },
+      { setup: [['write', '/f', TWELVE]], args: ['-11', '/f'], expect: numbered(11, 12) },
+      { setup: [['write', '/f', TWELVE]], args: ['0', '/f'], expect: '' },
+    ];
+  },
 });
 
 export const write = defineOp({
@@ -339,25 +349,31 @@ export const write = defineOp({
     await ctx.session.writer.write(path, content);
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/write', 'new file contents'], check: { run: ['cat', '/write'], expect: 'new file contents' } },
-    { from: 'libguestfs', args: ['/write2', '\nnew file contents\n'], check: { run: ['cat', '/write2'], expect: '\nnew file contents\n' } },
-    { from: 'libguestfs', args: ['/write3', '\n\n'], check: { run: ['cat', '/write3'], expect: '\n\n' } },
-    { from: 'libguestfs', args: ['/write4', ''], check: { run: ['cat', '/write4'], expect: '' } },
-    { from: 'libguestfs', args: ['/write5', '\n\n\n'], check: { run: ['cat', '/write5'], expect: '\n\n\n' } },
-    { from: 'libguestfs', args: ['/write6', '\n'], check: { run: ['cat', '/write6'], expect: '\n' } },
-    { setup: [['write', '/f', 'a longer old content']], args: ['/f', 'new'], expect: '', check: { run: ['cat', '/f'], expect: 'new' } },
-    {
-      setup: [
-        ['write', '/t', 'old'],
-        ['ln-s', '/t', '/l'],
-      ],
-      args: ['/l', 'new'],
-      title: 'write follows a final symlink inside the guest',
-      check: { run: ['cat', '/t'], expect: 'new' },
-    },
-    { readonly: true, args: ['/f', 'x'], error: /\/f: the session is read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/write', 'new file contents'], check: { run: ['cat', '/write'], expect: 'new file contents' } },
+      {
+        from: 'libguestfs',
+        args: ['/write2', '\nnew file contents\n'],
+        check: { run: ['cat', '/write2'], expect: '\nnew file contents\n' },
+      },
+      { from: 'libguestfs', args: ['/write3', '\n\n'], check: { run: ['cat', '/write3'], expect: '\n\n' } },
+      { from: 'libguestfs', args: ['/write4', ''], check: { run: ['cat', '/write4'], expect: '' } },
+      { from: 'libguestfs', args: ['/write5', '\n\n\n'], check: { run: ['cat', '/write5'], expect: '\n\n\n' } },
+      { from: 'libguestfs', args: ['/write6', '\n'], check: { run: ['cat', '/write6'], expect: '\n' } },
+      { setup: [['write', '/f', 'a longer old content']], args: ['/f', 'new'], expect: '', check: { run: ['cat', '/f'], expect: 'new' } },
+      {
+        setup: [
+          ['write', '/t', 'old'],
+          ['ln-s', '/t', '/l'],
+        ],
+        args: ['/l', 'new'],
+        title: 'write follows a final symlink inside the guest',
+        check: { run: ['cat', '/t'], expect: 'new' },
+      },
+      { readonly: true, args: ['/f', 'x'], error: /\/f: the session is read-only/ },
+    ];
+  },
 });
 
 export const writeAppend = defineOp({
@@ -377,20 +393,22 @@ export const writeAppend = defineOp({
     await ctx.session.writer.write(path, content, { append: true });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['write', '/write_append', 'line1\n'],
-        ['write-append', '/write_append', 'line2\n'],
-        ['write-append', '/write_append', 'line3a'],
-      ],
-      args: ['/write_append', 'line3b\n'],
-      check: { run: ['cat', '/write_append'], expect: 'line1\nline2\nline3aline3b\n' },
-    },
-    { setup: [['write', '/f', 'ab']], args: ['/f', 'cd'], expect: '', check: { run: ['cat', '/f'], expect: 'abcd' } },
-    { args: ['/new', 'x'], check: { run: ['cat', '/new'], expect: 'x' } },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['write', '/write_append', 'line1\n'],
+          ['write-append', '/write_append', 'line2\n'],
+          ['write-append', '/write_append', 'line3a'],
+        ],
+        args: ['/write_append', 'line3b\n'],
+        check: { run: ['cat', '/write_append'], expect: 'line1\nline2\nline3aline3b\n' },
+      },
+      { setup: [['write', '/f', 'ab']], args: ['/f', 'cd'], expect: '', check: { run: ['cat', '/f'], expect: 'abcd' } },
+      { args: ['/new', 'x'], check: { run: ['cat', '/new'], expect: 'x' } },
+    ];
+  },
 });
 
 export const touch = defineOp({
@@ -407,17 +425,19 @@ export const touch = defineOp({
     await ctx.session.writer.touch(path);
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/touch'], check: { run: ['exists', '/touch'], expect: 'true' } },
-    { args: ['/f'], expect: '', check: { run: ['filesize', '/f'], expect: '0' } },
-    {
-      setup: [['write', '/f', 'keep']],
-      args: ['/f'],
-      title: 'touch keeps what a file holds',
-      check: { run: ['cat', '/f'], expect: 'keep' },
-    },
-    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: touch can only be used on regular files/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/touch'], check: { run: ['exists', '/touch'], expect: 'true' } },
+      { args: ['/f'], expect: '', check: { run: ['filesize', '/f'], expect: '0' } },
+      {
+        setup: [['write', '/f', 'keep']],
+        args: ['/f'],
+        title: 'touch keeps what a file holds',
+        check: { run: ['cat', '/f'], expect: 'keep' },
+      },
+      { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: touch can only be used on regular files/ },
+    ];
+  },
 });
 
 export const mkdir = defineOp({
@@ -433,13 +453,15 @@ export const mkdir = defineOp({
     await ctx.session.writer.mkdir(path);
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/mkdir'], check: { run: ['is-dir', '/mkdir'], expect: 'true' } },
-    { from: 'libguestfs', args: ['/mkdir2/foo/bar'], error: /mkdir2\/foo\/bar: No such file or directory/ },
-    { args: ['/d'], expect: '', check: { run: ['is-dir', '/d'], expect: 'true' } },
-    { args: ['/a/b'], error: /\/a\/b: No such file or directory/ },
-    { setup: [['mkdir', '/d']], args: ['/d'], title: 'mkdir of an existing directory fails', error: /\/d: File exists/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/mkdir'], check: { run: ['is-dir', '/mkdir'], expect: 'true' } },
+      { from: 'libguestfs', args: ['/mkdir2/foo/bar'], error: /mkdir2\/foo\/bar: No such file or directory/ },
+      { args: ['/d'], expect: '', check: { run: ['is-dir', '/d'], expect: 'true' } },
+      { args: ['/a/b'], error: /\/a\/b: No such file or directory/ },
+      { setup: [['mkdir', '/d']], args: ['/d'], title: 'mkdir of an existing directory fails', error: /\/d: File exists/ },
+    ];
+  },
 });
 
 export const mkdirP = defineOp({
@@ -455,15 +477,17 @@ export const mkdirP = defineOp({
     await ctx.session.writer.mkdir(path, { parents: true });
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/mkdir_p/foo/bar'], check: { run: ['is-dir', '/mkdir_p/foo/bar'], expect: 'true' } },
-    { from: 'libguestfs', args: ['/mkdir_p2/foo/bar'], check: { run: ['is-dir', '/mkdir_p2/foo'], expect: 'true' } },
-    { from: 'libguestfs', args: ['/mkdir_p3/foo/bar'], check: { run: ['is-dir', '/mkdir_p3'], expect: 'true' } },
-    { from: 'libguestfs', setup: [['mkdir', '/mkdir_p4']], args: ['/mkdir_p4'], title: 'mkdir-p of an existing directory (RHBZ#503133)' },
-    { from: 'libguestfs', setup: [['touch', '/mkdir_p5']], args: ['/mkdir_p5'], error: /mkdir_p5/ },
-    { args: ['/a/b/c'], expect: '', check: { run: ['is-dir', '/a/b/c'], expect: 'true' } },
-    { setup: [['mkdir', '/d']], args: ['/d'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/mkdir_p/foo/bar'], check: { run: ['is-dir', '/mkdir_p/foo/bar'], expect: 'true' } },
+      { from: 'libguestfs', args: ['/mkdir_p2/foo/bar'], check: { run: ['is-dir', '/mkdir_p2/foo'], expect: 'true' } },
+      { from: 'libguestfs', args: ['/mkdir_p3/foo/bar'], check: { run: ['is-dir', '/mkdir_p3'], expect: 'true' } },
+      { from: 'libguestfs', setup: [['mkdir', '/mkdir_p4']], args: ['/mkdir_p4'], title: 'mkdir-p of an existing directory (RHBZ#503133)' },
+      { from: 'libguestfs', setup: [['touch', '/mkdir_p5']], args: ['/mkdir_p5'], error: /mkdir_p5/ },
+      { args: ['/a/b/c'], expect: '', check: { run: ['is-dir', '/a/b/c'], expect: 'true' } },
+      { setup: [['mkdir', '/d']], args: ['/d'], expect: '' },
+    ];
+  },
 });
 
 export const rm = defineOp({
@@ -480,30 +504,32 @@ export const rm = defineOp({
     await ctx.session.writer.rm(path);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/rm'],
-        ['touch', '/rm/new'],
-      ],
-      args: ['/rm/new'],
-    },
-    { from: 'libguestfs', args: ['/nosuchfile'], error: /nosuchfile/ },
-    { from: 'libguestfs', setup: [['mkdir', '/rm2']], args: ['/rm2'], error: /rm2/ },
-    { setup: [['write', '/f', 'x']], args: ['/f'], expect: '', check: { run: ['exists', '/f'], expect: 'false' } },
-    {
-      setup: [
-        ['write', '/t', 'x'],
-        ['ln-s', '/t', '/l'],
-      ],
-      args: ['/l'],
-      title: 'rm removes a symlink, not its target',
-      check: { run: ['cat', '/t'], expect: 'x' },
-    },
-    { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/rm'],
+          ['touch', '/rm/new'],
+        ],
+        args: ['/rm/new'],
+      },
+      { from: 'libguestfs', args: ['/nosuchfile'], error: /nosuchfile/ },
+      { from: 'libguestfs', setup: [['mkdir', '/rm2']], args: ['/rm2'], error: /rm2/ },
+      { setup: [['write', '/f', 'x']], args: ['/f'], expect: '', check: { run: ['exists', '/f'], expect: 'false' } },
+      {
+        setup: [
+          ['write', '/t', 'x'],
+          ['ln-s', '/t', '/l'],
+        ],
+        args: ['/l'],
+        title: 'rm removes a symlink, not its target',
+        check: { run: ['cat', '/t'], expect: 'x' },
+      },
+      { setup: [['mkdir', '/d']], args: ['/d'], error: /\/d: Is a directory/ },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const rmRf = defineOp({
@@ -520,30 +546,32 @@ export const rmRf = defineOp({
     await ctx.session.writer.rm(path, { recursive: true, force: true });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/rm_rf'],
-        ['mkdir', '/rm_rf/foo'],
-        ['touch', '/rm_rf/foo/bar'],
-      ],
-      args: ['/rm_rf'],
-      check: { run: ['exists', '/rm_rf'], expect: 'false' },
-    },
-    {
-      setup: [
-        ['mkdir-p', '/a/b'],
-        ['write', '/a/b/f', 'x'],
-        ['write', '/keep', 'k'],
-        ['ln-s', '/keep', '/a/l'],
-      ],
-      args: ['/a'],
-      expect: '',
-      check: { run: ['ls', '/'], expect: 'keep\nlost+found' },
-    },
-    { args: ['/nope'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/rm_rf'],
+          ['mkdir', '/rm_rf/foo'],
+          ['touch', '/rm_rf/foo/bar'],
+        ],
+        args: ['/rm_rf'],
+        check: { run: ['exists', '/rm_rf'], expect: 'false' },
+      },
+      {
+        setup: [
+          ['mkdir-p', '/a/b'],
+          ['write', '/a/b/f', 'x'],
+          ['write', '/keep', 'k'],
+          ['ln-s', '/keep', '/a/l'],
+        ],
+        args: ['/a'],
+        expect: '',
+        check: { run: ['ls', '/'], expect: 'keep\nlost+found' },
+      },
+      { args: ['/nope'], expect: '' },
+    ];
+  },
 });
 
 export const rmdir = defineOp({
@@ -559,29 +587,31 @@ export const rmdir = defineOp({
     await ctx.session.writer.rmdir(path);
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', setup: [['mkdir', '/rmdir']], args: ['/rmdir'] },
-    { from: 'libguestfs', args: ['/rmdir2'], error: /rmdir2/ },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/rmdir3'],
-        ['touch', '/rmdir3/new'],
-      ],
-      args: ['/rmdir3/new'],
-      error: /rmdir3\/new/,
-    },
-    { setup: [['mkdir', '/d']], args: ['/d'], expect: '', check: { run: ['exists', '/d'], expect: 'false' } },
-    {
-      setup: [
-        ['mkdir', '/d'],
-        ['touch', '/d/f'],
-      ],
-      args: ['/d'],
-      title: 'rmdir refuses a directory that is not empty',
-      error: /\/d: Directory not empty/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', setup: [['mkdir', '/rmdir']], args: ['/rmdir'] },
+      { from: 'libguestfs', args: ['/rmdir2'], error: /rmdir2/ },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/rmdir3'],
+          ['touch', '/rmdir3/new'],
+        ],
+        args: ['/rmdir3/new'],
+        error: /rmdir3\/new/,
+      },
+      { setup: [['mkdir', '/d']], args: ['/d'], expect: '', check: { run: ['exists', '/d'], expect: 'false' } },
+      {
+        setup: [
+          ['mkdir', '/d'],
+          ['touch', '/d/f'],
+        ],
+        args: ['/d'],
+        title: 'rmdir refuses a directory that is not empty',
+        error: /\/d: Directory not empty/,
+      },
+    ];
+  },
 });
 
 function copyOp<const N extends string>(
@@ -734,35 +764,37 @@ export const mv = defineOp({
     await ctx.session.writer.mv(src, dest);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/mv'],
-        ['write', '/mv/old', 'file content'],
-      ],
-      args: ['/mv/old', '/mv/new'],
-      check: { run: ['cat', '/mv/new'], expect: 'file content' },
-    },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir', '/mv2'],
-        ['write', '/mv2/old', 'file content'],
-      ],
-      args: ['/mv2/old', '/mv2/new'],
-      check: { run: ['is-file', '/mv2/old'], expect: 'false' },
-    },
-    { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['ls', '/'], expect: 'g\nlost+found' } },
-    {
-      setup: [
-        ['write', '/f', 'hi'],
-        ['mkdir', '/d'],
-      ],
-      args: ['/f', '/d'],
-      check: { run: ['cat', '/d/f'], expect: 'hi' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/mv'],
+          ['write', '/mv/old', 'file content'],
+        ],
+        args: ['/mv/old', '/mv/new'],
+        check: { run: ['cat', '/mv/new'], expect: 'file content' },
+      },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir', '/mv2'],
+          ['write', '/mv2/old', 'file content'],
+        ],
+        args: ['/mv2/old', '/mv2/new'],
+        check: { run: ['is-file', '/mv2/old'], expect: 'false' },
+      },
+      { setup: [['write', '/f', 'hi']], args: ['/f', '/g'], expect: '', check: { run: ['ls', '/'], expect: 'g\nlost+found' } },
+      {
+        setup: [
+          ['write', '/f', 'hi'],
+          ['mkdir', '/d'],
+        ],
+        args: ['/f', '/d'],
+        check: { run: ['cat', '/d/f'], expect: 'hi' },
+      },
+    ];
+  },
 });
 
 export const chmod = defineOp({
@@ -783,16 +815,18 @@ export const chmod = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test for chmod',
-  tests: [
-    { setup: [['write', '/f', '']], args: ['0700', '/f'], expect: '', check: { run: ['stat', '/f'], expect: /^mode: 33216$/m } },
-    {
-      setup: [['write', '/f', '']],
-      args: ['448', '/f'],
-      title: 'chmod 448 is decimal (0700)',
-      check: { run: ['stat', '/f'], expect: /^mode: 33216$/m },
-    },
-    { args: ['0700', '/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['write', '/f', '']], args: ['0700', '/f'], expect: '', check: { run: ['stat', '/f'], expect: /^mode: 33216$/m } },
+      {
+        setup: [['write', '/f', '']],
+        args: ['448', '/f'],
+        title: 'chmod 448 is decimal (0700)',
+        check: { run: ['stat', '/f'], expect: /^mode: 33216$/m },
+      },
+      { args: ['0700', '/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 function chownOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
@@ -927,10 +961,12 @@ export const readlink = defineOp({
     return ctx.session.readlink(path);
   },
   guestfishDiffers: 'libguestfs has no test of its own for readlink (its ln-sf test reads the link back: see ln-sf)',
-  tests: [
-    { setup: [['ln-s', '/etc/../x', '/l']], args: ['/l'], expect: '/etc/../x' },
-    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['ln-s', '/etc/../x', '/l']], args: ['/l'], expect: '/etc/../x' },
+      { setup: [['write', '/f', '']], args: ['/f'], error: /\/f/ },
+    ];
+  },
 });
 
 export const realpath = defineOp({
@@ -946,24 +982,26 @@ export const realpath = defineOp({
   async impl(ctx, [path]) {
     return guestRealpath(ctx.session.reader, path);
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/../directory'], expect: '/directory' },
-    {
-      setup: [
-        ['mkdir-p', '/a/b/c'],
-        ['ln-s', '/a/b', '/l'],
-      ],
-      args: ['/l/./c/..'],
-      expect: '/a/b',
-    },
-    {
-      setup: [['ln-s', '../../../..', '/up']],
-      args: ['/up'],
-      expect: '/',
-      title: 'realpath of a link climbing above / stays in the guest',
-    },
-    { args: ['/'], expect: '/' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/../directory'], expect: '/directory' },
+      {
+        setup: [
+          ['mkdir-p', '/a/b/c'],
+          ['ln-s', '/a/b', '/l'],
+        ],
+        args: ['/l/./c/..'],
+        expect: '/a/b',
+      },
+      {
+        setup: [['ln-s', '../../../..', '/up']],
+        args: ['/up'],
+        expect: '/',
+        title: 'realpath of a link climbing above / stays in the guest',
+      },
+      { args: ['/'], expect: '/' },
+    ];
+  },
 });
 
 function statOp<const N extends string>(name: N, follow: boolean, tests: readonly OpTest[]) {
@@ -1030,18 +1068,20 @@ export const filesize = defineOp({
   async impl(ctx, [path]) {
     return guestFileSize(ctx.session.reader, path);
   },
-  tests: [
-    { from: 'libguestfs', setup: [['write', '/filesize', 'hello, world']], args: ['/filesize'], expect: '12' },
-    {
-      setup: [
-        ['write', '/t', 'hello'],
-        ['ln-s', '/t', '/l'],
-      ],
-      args: ['/l'],
-      expect: '5',
-    },
-    { args: ['/nope'], error: /\/nope: No such file or directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', setup: [['write', '/filesize', 'hello, world']], args: ['/filesize'], expect: '12' },
+      {
+        setup: [
+          ['write', '/t', 'hello'],
+          ['ln-s', '/t', '/l'],
+        ],
+        args: ['/l'],
+        expect: '5',
+      },
+      { args: ['/nope'], error: /\/nope: No such file or directory/ },
+    ];
+  },
 });
 
 export const checksumCmd = defineOp({
@@ -1061,64 +1101,66 @@ export const checksumCmd = defineOp({
   async impl(ctx, [type, path]) {
     return checksum(ctx.session.reader, type, path);
   },
-  tests: [
-    // /known-3 is our own (guestfs-test.iso): its sums are cksum(1)'s and coreutils' of ghijkl\n
-    { from: 'libguestfs', disk: 'iso', args: ['crc', '/known-3'], expect: '3383644895' },
-    { from: 'libguestfs', disk: 'iso', args: ['crc', '/notexists'], error: /\/notexists: No such file or directory/ },
-    { from: 'libguestfs', disk: 'iso', args: ['md5', '/known-3'], expect: 'a1fcbcbabfe7ff7b0edf2a67c64c673c' },
-    { from: 'libguestfs', disk: 'iso', args: ['sha1', '/known-3'], expect: '622212cf48ef12023dd2e906f30ade0df7bb6b8d' },
-    { from: 'libguestfs', disk: 'iso', args: ['sha224', '/known-3'], expect: '06816d244bee167bb5375e31dc2069ef06e9a79747636b2d75bcdade' },
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      args: ['sha256', '/known-3'],
-      expect: '54f798c354360627a3ee1e842cdf14e77f870778aa0da08a4b9f294d1387d197',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      args: ['sha384', '/known-3'],
-      expect: 'bdc65440f2a590e6dbc811995092b5383dd2fdf90fec280f74f4dfd39bf4725560535a7c3a6431b456e86d7ac2856a58',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      args: ['sha512', '/known-3'],
-      expect:
-        '176e82df0036321eeab6be73187fe86d8aba27f9654d31c8d78f04a256067a33ca0a6d30481907169d70f56f9347d603277319ab48037ed396a5d4f3f5f1a818',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'iso',
-      title: "checksum sha512 of an absolute symlink (RHBZ#579608): /10klines, the same bytes as libguestfs's",
-      args: ['sha512', '/abssymlink'],
-      expect:
-        '5f57d0639bc95081c53afc63a449403883818edc64da48930ad6b1a4fb49be90404686877743fbcd7c99811f3def7df7bc22635c885c6a8cf79c806b43451c1a',
-    },
-    { setup: [['write', '/f', 'hello']], args: ['md5', '/f'], expect: '5d41402abc4b2a76b9719d911017c592' },
-    {
-      setup: [['write', '/f', 'hello']],
-      args: ['SHA256', '/f'],
-      expect: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
-    },
-    { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], expect: '3287646509', title: 'crc is POSIX cksum, in decimal' },
-    { setup: [['touch', '/e']], args: ['crc', '/e'], expect: '4294967295' },
-    { setup: [['write', '/f', 'hello']], args: ['sha1', '/f'], expect: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
-    { setup: [['write', '/f', 'hello']], args: ['sha224', '/f'], expect: 'ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193' },
-    {
-      setup: [['write', '/f', 'hello']],
-      args: ['sha384', '/f'],
-      expect: '59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f',
-    },
-    {
-      setup: [['write', '/f', 'hello']],
-      args: ['sha512', '/f'],
-      expect:
-        '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043',
-    },
-    { setup: [['write', '/f', 'hello']], args: ['gost', '/f'], error: /GOST checksums are not available/ },
-    { setup: [['write', '/f', 'hello']], args: ['crc32', '/f'], error: /crc32: unknown checksum type, expecting crc, md5, sha1/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      // /known-3 is our own (guestfs-test.iso): its sums are cksum(1)'s and coreutils' of ghijkl\n
+      { from: 'libguestfs', disk: 'iso', args: ['crc', '/known-3'], expect: '3383644895' },
+      { from: 'libguestfs', disk: 'iso', args: ['crc', '/notexists'], error: /\/notexists: No such file or directory/ },
+      { from: 'libguestfs', disk: 'iso', args: ['md5', '/known-3'], expect: 'a1fcbcbabfe7ff7b0edf2a67c64c673c' },
+      { from: 'libguestfs', disk: 'iso', args: ['sha1', '/known-3'], expect: '622212cf48ef12023dd2e906f30ade0df7bb6b8d' },
+      { from: 'libguestfs', disk: 'iso', args: ['sha224', '/known-3'], expect: '06816d244bee167bb5375e31dc2069ef06e9a79747636b2d75bcdade' },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['sha256', '/known-3'],
+        expect: '54f798c354360627a3ee1e842cdf14e77f870778aa0da08a4b9f294d1387d197',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['sha384', '/known-3'],
+        expect: 'bdc65440f2a590e6dbc811995092b5383dd2fdf90fec280f74f4dfd39bf4725560535a7c3a6431b456e86d7ac2856a58',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        args: ['sha512', '/known-3'],
+        expect:
+          '176e82df0036321eeab6be73187fe86d8aba27f9654d31c8d78f04a256067a33ca0a6d30481907169d70f56f9347d603277319ab48037ed396a5d4f3f5f1a818',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'iso',
+        title: "checksum sha512 of an absolute symlink (RHBZ#579608): /10klines, the same bytes as libguestfs's",
+        args: ['sha512', '/abssymlink'],
+        expect:
+          '5f57d0639bc95081c53afc63a449403883818edc64da48930ad6b1a4fb49be90404686877743fbcd7c99811f3def7df7bc22635c885c6a8cf79c806b43451c1a',
+      },
+      { setup: [['write', '/f', 'hello']], args: ['md5', '/f'], expect: '5d41402abc4b2a76b9719d911017c592' },
+      {
+        setup: [['write', '/f', 'hello']],
+        args: ['SHA256', '/f'],
+        expect: '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824',
+      },
+      { setup: [['write', '/f', 'hello']], args: ['crc', '/f'], expect: '3287646509', title: 'crc is POSIX cksum, in decimal' },
+      { setup: [['touch', '/e']], args: ['crc', '/e'], expect: '4294967295' },
+      { setup: [['write', '/f', 'hello']], args: ['sha1', '/f'], expect: 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d' },
+      { setup: [['write', '/f', 'hello']], args: ['sha224', '/f'], expect: 'ea09ae9cc6768c50fcee903ed054556e5bfc8347907f12598aa24193' },
+      {
+        setup: [['write', '/f', 'hello']],
+        args: ['sha384', '/f'],
+        expect: '59e1748777448c69de6b800d7a33bbfb9ff1b463e44354c3553bcdb9c666fa90125a3c79f90397bdf5f6a13de828684f',
+      },
+      {
+        setup: [['write', '/f', 'hello']],
+        args: ['sha512', '/f'],
+        expect:
+          '9b71d224bd62f3785d96d46ad3ea3d73319bfbc2890caadae2dff72519673ca72323c3d99ba5c11d7c7acc6e14b8c5da0c4663475c2e5c3adef46f73bcdec043',
+      },
+      { setup: [['write', '/f', 'hello']], args: ['gost', '/f'], error: /GOST checksums are not available/ },
+      { setup: [['write', '/f', 'hello']], args: ['crc32', '/f'], error: /crc32: unknown checksum type, expecting crc, md5, sha1/ },
+    ];
+  },
 });
 
 export const find = defineOp({
@@ -1134,39 +1176,41 @@ export const find = defineOp({
   async impl(ctx, [dir]) {
     return findAll(ctx.session.reader, dir);
   },
-  tests: [
-    { from: 'libguestfs', args: ['/'], expect: 'lost+found' },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['touch', '/a'],
-        ['mkdir', '/b'],
-        ['touch', '/b/c'],
-      ],
-      args: ['/'],
-      expect: 'a\nb\nb/c\nlost+found',
-    },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['mkdir-p', '/find/b/c'],
-        ['touch', '/find/b/c/d'],
-      ],
-      args: ['/find/b/'],
-      expect: 'c\nc/d',
-    },
-    {
-      setup: [
-        ['mkdir-p', '/a/b'],
-        ['touch', '/a/b/c'],
-        ['touch', '/a/z'],
-        ['ln-s', '/', '/a/l'],
-      ],
-      args: ['/a'],
-      expect: 'b\nb/c\nl\nz',
-    },
-    { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/'], expect: 'lost+found' },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['touch', '/a'],
+          ['mkdir', '/b'],
+          ['touch', '/b/c'],
+        ],
+        args: ['/'],
+        expect: 'a\nb\nb/c\nlost+found',
+      },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['mkdir-p', '/find/b/c'],
+          ['touch', '/find/b/c/d'],
+        ],
+        args: ['/find/b/'],
+        expect: 'c\nc/d',
+      },
+      {
+        setup: [
+          ['mkdir-p', '/a/b'],
+          ['touch', '/a/b/c'],
+          ['touch', '/a/z'],
+          ['ln-s', '/', '/a/l'],
+        ],
+        args: ['/a'],
+        expect: 'b\nb/c\nl\nz',
+      },
+      { setup: [['write', '/f', '']], args: ['/f'], error: /\/f: Not a directory/ },
+    ];
+  },
 });
 
 export const records = [

@@ -1,5 +1,5 @@
 // Filesystems: what is on each device, its type, label and UUID.
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 import { STABLE_UUID } from './gf-setup.js';
 
 export const listFilesystems = defineOp({
@@ -17,10 +17,12 @@ export const listFilesystems = defineOp({
     return [...ctx.session.listFilesystems()];
   },
   guestfishDiffers: 'libguestfs has no test of list_filesystems',
-  tests: [
-    { disk: 'bootroot', args: [], expect: '/dev/sda1: ext2\n/dev/sda2: ext2' },
-    { disk: 'lv', args: [], expect: '/dev/VG/LV: unknown' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'bootroot', args: [], expect: '/dev/sda1: ext2\n/dev/sda2: ext2' },
+      { disk: 'lv', args: [], expect: '/dev/VG/LV: unknown' },
+    ];
+  },
 });
 
 export const vfsType = defineOp({
@@ -36,11 +38,13 @@ export const vfsType = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.vfsType(dev);
   },
-  tests: [
-    { args: ['/dev/sda1'], expect: 'ext2' },
-    { disk: 'fs:ext4', args: ['/dev/sda1'], expect: 'ext4' },
-    { from: 'libguestfs', args: ['/dev/sda1'], expect: 'ext2' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['/dev/sda1'], expect: 'ext2' },
+      { disk: 'fs:ext4', args: ['/dev/sda1'], expect: 'ext4' },
+      { from: 'libguestfs', args: ['/dev/sda1'], expect: 'ext2' },
+    ];
+  },
 });
 
 export const vfsLabel = defineOp({
@@ -55,32 +59,34 @@ export const vfsLabel = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.vfsLabel(dev);
   },
-  tests: [
-    { args: ['/dev/sda1'], expect: '' },
-    { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
-    { from: 'libguestfs', setup: [['set-label', '/dev/sda1', 'LTEST']], args: ['/dev/sda1'], expect: 'LTEST' },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['mkfs', 'ext2', '/dev/sda1', 'label:test-label'],
-      ],
-      args: ['/dev/sda1'],
-      expect: 'test-label',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['mkfs', 'btrfs', '/dev/sda1'],
-        ['set-label', '/dev/sda1', 'test-label-btrfs'],
-      ],
-      args: ['/dev/sda1'],
-      expect: 'test-label-btrfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['/dev/sda1'], expect: '' },
+      { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
+      { from: 'libguestfs', setup: [['set-label', '/dev/sda1', 'LTEST']], args: ['/dev/sda1'], expect: 'LTEST' },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'ext2', '/dev/sda1', 'label:test-label'],
+        ],
+        args: ['/dev/sda1'],
+        expect: 'test-label',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'btrfs', '/dev/sda1'],
+          ['set-label', '/dev/sda1', 'test-label-btrfs'],
+        ],
+        args: ['/dev/sda1'],
+        expect: 'test-label-btrfs',
+      },
+    ];
+  },
 });
 
 export const vfsUuid = defineOp({
@@ -95,15 +101,17 @@ export const vfsUuid = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.vfsUuid(dev);
   },
-  tests: [
-    {
-      disk: 'part',
-      setup: [['mkfs', 'ext4', '/dev/sda1', 'uuid:01234567-89ab-cdef-0123-456789abcdef']],
-      args: ['/dev/sda1'],
-      expect: '01234567-89ab-cdef-0123-456789abcdef',
-    },
-    { from: 'libguestfs', setup: [['set-e2uuid', '/dev/sda1', STABLE_UUID]], args: ['/dev/sda1'], expect: STABLE_UUID },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['mkfs', 'ext4', '/dev/sda1', 'uuid:01234567-89ab-cdef-0123-456789abcdef']],
+        args: ['/dev/sda1'],
+        expect: '01234567-89ab-cdef-0123-456789abcdef',
+      },
+      { from: 'libguestfs', setup: [['set-e2uuid', '/dev/sda1', STABLE_UUID]], args: ['/dev/sda1'], expect: STABLE_UUID },
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

@@ -5,7 +5,7 @@
 import { JootError } from '../../core/errors.js';
 import { FsExtra } from '../../appliance/layout/fs-extra.js';
 import { parseBtrfsSuper } from '../../appliance/layout/fs-tools.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 import type { StructFields } from '../structs.js';
 
 const device = { name: 'device', type: 'device' } as const;
@@ -75,36 +75,38 @@ export const tune2fs = defineOp({
     });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      args: ['/dev/sda1', 'force:false', 'maxmountcount:0', 'intervalbetweenchecks:0'],
-      check: { run: ['tune2fs-l', '/dev/sda1'], expect: /(^|\n)Maximum mount count: -1\n(.*\n)*Check interval: 0 \(<none>\)\n/ },
-    },
-    {
-      from: 'libguestfs',
-      args: ['/dev/sda1', 'force:false', 'maxmountcount:0', 'intervalbetweenchecks:86400'],
-      check: { run: ['tune2fs-l', '/dev/sda1'], expect: /(^|\n)Maximum mount count: -1\n(.*\n)*Check interval: 86400 \(1 day\)\n/ },
-    },
-    {
-      from: 'libguestfs',
-      args: ['/dev/sda1', 'force:false', 'group:1', 'user:1'],
-      check: {
-        run: ['tune2fs-l', '/dev/sda1'],
-        expect: /(^|\n)Reserved blocks uid: \d+ \(user \S+\)\nReserved blocks gid: \d+ \(group \S+\)\n/,
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        args: ['/dev/sda1', 'force:false', 'maxmountcount:0', 'intervalbetweenchecks:0'],
+        check: { run: ['tune2fs-l', '/dev/sda1'], expect: /(^|\n)Maximum mount count: -1\n(.*\n)*Check interval: 0 \(<none>\)\n/ },
       },
-    },
-    {
-      from: 'libguestfs',
-      args: ['/dev/sda1', 'force:false', 'group:0', 'user:0'],
-      check: {
-        run: ['tune2fs-l', '/dev/sda1'],
-        expect: /(^|\n)Reserved blocks uid: 0 \(user \S+\)\nReserved blocks gid: 0 \(group \S+\)\n/,
+      {
+        from: 'libguestfs',
+        args: ['/dev/sda1', 'force:false', 'maxmountcount:0', 'intervalbetweenchecks:86400'],
+        check: { run: ['tune2fs-l', '/dev/sda1'], expect: /(^|\n)Maximum mount count: -1\n(.*\n)*Check interval: 86400 \(1 day\)\n/ },
       },
-    },
-    { args: ['/dev/sda1', 'errorbehavior:explode'], error: /errorbehavior: explode: use continue, remount-ro or panic/ },
-    { disk: 'part', args: ['/dev/sda1', 'mountcount:3'], error: /holds no filesystem, not an ext2\/3\/4 filesystem/ },
-  ],
+      {
+        from: 'libguestfs',
+        args: ['/dev/sda1', 'force:false', 'group:1', 'user:1'],
+        check: {
+          run: ['tune2fs-l', '/dev/sda1'],
+          expect: /(^|\n)Reserved blocks uid: \d+ \(user \S+\)\nReserved blocks gid: \d+ \(group \S+\)\n/,
+        },
+      },
+      {
+        from: 'libguestfs',
+        args: ['/dev/sda1', 'force:false', 'group:0', 'user:0'],
+        check: {
+          run: ['tune2fs-l', '/dev/sda1'],
+          expect: /(^|\n)Reserved blocks uid: 0 \(user \S+\)\nReserved blocks gid: 0 \(group \S+\)\n/,
+        },
+      },
+      { args: ['/dev/sda1', 'errorbehavior:explode'], error: /errorbehavior: explode: use continue, remount-ro or panic/ },
+      { disk: 'part', args: ['/dev/sda1', 'mountcount:3'], error: /holds no filesystem, not an ext2\/3\/4 filesystem/ },
+    ];
+  },
 });
 
 export const tune2fsL = defineOp({
@@ -121,10 +123,12 @@ export const tune2fsL = defineOp({
   async impl(ctx, [dev]) {
     return fsx(ctx).tune2fsList(dev);
   },
-  tests: [
-    { from: 'libguestfs', args: ['/dev/sda1'], expect: /(^|\n)Filesystem magic number: 0xEF53\n(.*\n)*Filesystem OS type: Linux\n/ },
-    { disk: 'part', args: ['/dev/sda1'], error: /holds no filesystem, not an ext2\/3\/4 filesystem/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/dev/sda1'], expect: /(^|\n)Filesystem magic number: 0xEF53\n(.*\n)*Filesystem OS type: Linux\n/ },
+      { disk: 'part', args: ['/dev/sda1'], error: /holds no filesystem, not an ext2\/3\/4 filesystem/ },
+    ];
+  },
 });
 
 export const setE2label = defineOp({
@@ -141,10 +145,12 @@ export const setE2label = defineOp({
     await fsx(ctx).setE2label(dev, label);
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/dev/sda1', 'testlabel'], check: { run: ['get-e2label', '/dev/sda1'], expect: 'testlabel' } },
-    { args: ['/dev/sda1', 'a-label-far-too-long'], error: /ext labels are limited to 16 bytes/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/dev/sda1', 'testlabel'], check: { run: ['get-e2label', '/dev/sda1'], expect: 'testlabel' } },
+      { args: ['/dev/sda1', 'a-label-far-too-long'], error: /ext labels are limited to 16 bytes/ },
+    ];
+  },
 });
 
 export const getE2label = defineOp({
@@ -161,17 +167,19 @@ export const getE2label = defineOp({
     await extOnly(ctx, dev);
     return ctx.session.vfsLabel(dev);
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [['set-e2label', '/dev/sda1', 'testlabel']],
-      args: ['/dev/sda1'],
-      expect: 'testlabel',
-      title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label; get_e2label has none)",
-    },
-    { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
-    { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1'], error: /holds vfat, not an ext2\/3\/4 filesystem/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [['set-e2label', '/dev/sda1', 'testlabel']],
+        args: ['/dev/sda1'],
+        expect: 'testlabel',
+        title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label; get_e2label has none)",
+      },
+      { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
+      { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1'], error: /holds vfat, not an ext2\/3\/4 filesystem/ },
+    ];
+  },
 });
 
 export const getE2uuid = defineOp({
@@ -188,7 +196,9 @@ export const getE2uuid = defineOp({
     await extOnly(ctx, dev);
     return ctx.session.vfsUuid(dev);
   },
-  tests: [{ disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]], args: ['/dev/sda1'], expect: STABLE_UUID }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]], args: ['/dev/sda1'], expect: STABLE_UUID }];
+  },
   guestfishDiffers: "libguestfs's test makes an external journal with mke2journal, which jfish does not have",
 });
 
@@ -280,18 +290,20 @@ export const mke2fs = defineOp({
     await fsx(ctx).mke2fs(dev, o);
     return undefined;
   },
-  tests: [
-    mke2fsJournalTest('/dev/sda1', undefined, undefined, []),
-    mke2fsJournalTest('LABEL=JOURNAL', 'JOURNAL', undefined, []),
-    mke2fsJournalTest(`UUID=${STABLE_UUID}`, 'JOURNAL', STABLE_UUID, ['forcecreate:true']),
-    {
-      disk: 'part',
-      args: ['/dev/sda1', 'fstype:ext4', 'label:DATA', 'inodesize:256', 'hasjournal:false'],
-      check: { run: ['vfs-label', '/dev/sda1'], expect: 'DATA' },
-    },
-    { disk: 'part', args: ['/dev/sda1', 'fstype:xfs'], error: /mke2fs makes ext2, ext3 or ext4/ },
-    { disk: 'part', args: ['/dev/sda1', 'journaldevice:LABEL=NOWHERE'], error: /no device of this session has that label/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      mke2fsJournalTest('/dev/sda1', undefined, undefined, []),
+      mke2fsJournalTest('LABEL=JOURNAL', 'JOURNAL', undefined, []),
+      mke2fsJournalTest(`UUID=${STABLE_UUID}`, 'JOURNAL', STABLE_UUID, ['forcecreate:true']),
+      {
+        disk: 'part',
+        args: ['/dev/sda1', 'fstype:ext4', 'label:DATA', 'inodesize:256', 'hasjournal:false'],
+        check: { run: ['vfs-label', '/dev/sda1'], expect: 'DATA' },
+      },
+      { disk: 'part', args: ['/dev/sda1', 'fstype:xfs'], error: /mke2fs makes ext2, ext3 or ext4/ },
+      { disk: 'part', args: ['/dev/sda1', 'journaldevice:LABEL=NOWHERE'], error: /no device of this session has that label/ },
+    ];
+  },
 });
 
 export const vfsMinimumSize = defineOp({
@@ -308,13 +320,15 @@ export const vfsMinimumSize = defineOp({
   async impl(ctx, [dev]) {
     return fsx(ctx).vfsMinimumSize(dev);
   },
-  tests: [
-    { from: 'libguestfs', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
-    { from: 'libguestfs', disk: 'part', setup: [['mkfs', 'ntfs', '/dev/sda1']], args: ['/dev/sda1'], expect: /^\d+\n?$/ },
-    { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
-    { from: 'libguestfs', disk: 'fs:xfs:320M', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
-    { disk: 'part', setup: [['mkswap', '/dev/sda1']], args: ['/dev/sda1'], error: /the minimum size of swap is not known/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
+      { from: 'libguestfs', disk: 'part', setup: [['mkfs', 'ntfs', '/dev/sda1']], args: ['/dev/sda1'], expect: /^\d+\n?$/ },
+      { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
+      { from: 'libguestfs', disk: 'fs:xfs:320M', args: ['/dev/sda1'], expect: /^\d+\n?$/ },
+      { disk: 'part', setup: [['mkswap', '/dev/sda1']], args: ['/dev/sda1'], error: /the minimum size of swap is not known/ },
+    ];
+  },
 });
 
 export const xfsInfo = defineOp({
@@ -331,11 +345,13 @@ export const xfsInfo = defineOp({
   async impl(ctx, [target]) {
     return (await fsx(ctx).xfsInfo(target)) as StructFields;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'fs:xfs:320M', args: ['/'], expect: /(^|\n)xfs_blocksize: 4096\n/ },
-    { disk: 'fs:xfs:320M', args: ['/dev/sda1'], expect: /^xfs_mntpoint: \/dev\/sda1\nxfs_inodesize: \d+\n(.*\n)*xfs_rtname: \S*\n/ },
-    { args: ['/dev/sda1'], error: /holds ext2, not an xfs filesystem/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'fs:xfs:320M', args: ['/'], expect: /(^|\n)xfs_blocksize: 4096\n/ },
+      { disk: 'fs:xfs:320M', args: ['/dev/sda1'], expect: /^xfs_mntpoint: \/dev\/sda1\nxfs_inodesize: \d+\n(.*\n)*xfs_rtname: \S*\n/ },
+      { args: ['/dev/sda1'], error: /holds ext2, not an xfs filesystem/ },
+    ];
+  },
 });
 
 export const xfsGrowfs = defineOp({
@@ -363,24 +379,26 @@ export const xfsGrowfs = defineOp({
     await fsx(ctx).xfsGrowfs(path, { datasec, logsec, rtsec, datasize, logsize, rtsize, rtextsize, maxpct });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'part:800M',
-      setup: [
-        ['pvcreate', '/dev/sda1'],
-        ['vgcreate', 'VG', '/dev/sda1'],
-        ['lvcreate', 'LV', 'VG', '320'],
-        ['mkfs', 'xfs', '/dev/VG/LV'],
-        ['lvresize', '/dev/VG/LV', '640'],
-        ['mount', '/dev/VG/LV', '/'],
-      ],
-      args: ['/', 'datasec:true', 'logsec:false', 'rtsec:false'],
-      check: { run: ['xfs-info', '/'], expect: /(^|\n)xfs_blocksize: 4096\nxfs_datablocks: 163840\n/ },
-      title: 'xfs-growfs after lvresize (320 and 640 MB: xfs refuses filesystems under 300 MB)',
-    },
-    { args: ['/', 'maxpct:101'], error: /maxpct: 101: must be 0 to 100/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'part:800M',
+        setup: [
+          ['pvcreate', '/dev/sda1'],
+          ['vgcreate', 'VG', '/dev/sda1'],
+          ['lvcreate', 'LV', 'VG', '320'],
+          ['mkfs', 'xfs', '/dev/VG/LV'],
+          ['lvresize', '/dev/VG/LV', '640'],
+          ['mount', '/dev/VG/LV', '/'],
+        ],
+        args: ['/', 'datasec:true', 'logsec:false', 'rtsec:false'],
+        check: { run: ['xfs-info', '/'], expect: /(^|\n)xfs_blocksize: 4096\nxfs_datablocks: 163840\n/ },
+        title: 'xfs-growfs after lvresize (320 and 640 MB: xfs refuses filesystems under 300 MB)',
+      },
+      { args: ['/', 'maxpct:101'], error: /maxpct: 101: must be 0 to 100/ },
+    ];
+  },
 });
 
 export const xfsAdmin = defineOp({
@@ -407,31 +425,33 @@ export const xfsAdmin = defineOp({
     await fsx(ctx).xfsAdmin(dev, { extunwritten, imgfile, v2log, projid32bit, lazycounter, label, uuid });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'part:320M',
-      setup: [['mkfs', 'xfs', '/dev/sda1']],
-      args: ['/dev/sda1', `uuid:${STABLE_UUID}`],
-      check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
-    },
-    {
-      from: 'libguestfs',
-      disk: 'part:320M',
-      setup: [['mkfs', 'xfs', '/dev/sda1']],
-      args: ['/dev/sda1', 'label:LBL-TEST'],
-      check: { run: ['vfs-label', '/dev/sda1'], expect: 'LBL-TEST' },
-    },
-    {
-      disk: 'part:320M',
-      setup: [['mkfs', 'xfs', '/dev/sda1']],
-      args: ['/dev/sda1', 'lazycounter:false'],
-      error: /Cannot disable lazy-counters on V5 fs/,
-      title: "xfs-admin lazycounter:false: xfs_admin's refusal on a V5 xfs comes through",
-    },
-    { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'label:X'], error: /mounted/, title: 'xfs-admin refused while mounted' },
-    { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], error: /give at least one change/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'part:320M',
+        setup: [['mkfs', 'xfs', '/dev/sda1']],
+        args: ['/dev/sda1', `uuid:${STABLE_UUID}`],
+        check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
+      },
+      {
+        from: 'libguestfs',
+        disk: 'part:320M',
+        setup: [['mkfs', 'xfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'label:LBL-TEST'],
+        check: { run: ['vfs-label', '/dev/sda1'], expect: 'LBL-TEST' },
+      },
+      {
+        disk: 'part:320M',
+        setup: [['mkfs', 'xfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'lazycounter:false'],
+        error: /Cannot disable lazy-counters on V5 fs/,
+        title: "xfs-admin lazycounter:false: xfs_admin's refusal on a V5 xfs comes through",
+      },
+      { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'label:X'], error: /mounted/, title: 'xfs-admin refused while mounted' },
+      { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], error: /give at least one change/ },
+    ];
+  },
   guestfishDiffers:
     "libguestfs's lazycounter:false test needs a V4 xfs: current xfsprogs make V5 (CRC) filesystems, whose lazy counters cannot be turned off",
 });
@@ -475,11 +495,13 @@ export const xfsRepair = defineOp({
       rtdev,
     });
   },
-  tests: [
-    { from: 'libguestfs', disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1', 'nomodify:true'], expect: '0' },
-    { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], expect: '0' },
-    { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'nomodify:true'], error: /mounted/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1', 'nomodify:true'], expect: '0' },
+      { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], expect: '0' },
+      { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'nomodify:true'], error: /mounted/ },
+    ];
+  },
 });
 
 export const ntfsresize = defineOp({
@@ -503,15 +525,17 @@ export const ntfsresize = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    {
-      disk: 'part',
-      setup: [['mkfs', 'ntfs', '/dev/sda1']],
-      args: ['/dev/sda1', 'size:50000000'],
-      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ntfs' },
-    },
-    { args: ['/dev/sda1'], error: /mounted|holds ext2/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['mkfs', 'ntfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'size:50000000'],
+        check: { run: ['vfs-type', '/dev/sda1'], expect: 'ntfs' },
+      },
+      { args: ['/dev/sda1'], error: /mounted|holds ext2/ },
+    ];
+  },
 });
 
 export const ntfsfix = defineOp({
@@ -529,9 +553,17 @@ export const ntfsfix = defineOp({
     await fsx(ctx).ntfsfix(dev, { clearbadsectors });
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'part', setup: [['mkfs', 'ntfs', '/dev/sda1']], args: ['/dev/sda1', 'clearbadsectors:false'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'part',
+        setup: [['mkfs', 'ntfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'clearbadsectors:false'],
+        expect: '',
+      },
+    ];
+  },
 });
 
 export const btrfsSubvolumeSnapshot = defineOp({
@@ -555,25 +587,27 @@ export const btrfsSubvolumeSnapshot = defineOp({
     await fsx(ctx).btrfsSubvolumeSnapshot(source, dest, { ro, qgroupid });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'fs:btrfs:200M',
-      setup: [
-        ['mkdir', '/dir'],
-        ['btrfs-subvolume-create', '/test1'],
-        ['btrfs-subvolume-create', '/test2'],
-        ['btrfs-subvolume-create', '/dir/test3'],
-        ['btrfs-subvolume-snapshot', '/dir/test3', '/dir/test5', 'ro:true'],
-      ],
-      args: ['/dir/test3', '/dir/test6', 'qgroupid:0/1000'],
-      check: {
-        run: ['btrfs-subvolume-list', '/'],
-        expect: /btrfssubvolume_path: dir\/test5\n(.*\n)* {2}btrfssubvolume_path: dir\/test6\n/,
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'fs:btrfs:200M',
+        setup: [
+          ['mkdir', '/dir'],
+          ['btrfs-subvolume-create', '/test1'],
+          ['btrfs-subvolume-create', '/test2'],
+          ['btrfs-subvolume-create', '/dir/test3'],
+          ['btrfs-subvolume-snapshot', '/dir/test3', '/dir/test5', 'ro:true'],
+        ],
+        args: ['/dir/test3', '/dir/test6', 'qgroupid:0/1000'],
+        check: {
+          run: ['btrfs-subvolume-list', '/'],
+          expect: /btrfssubvolume_path: dir\/test5\n(.*\n)* {2}btrfssubvolume_path: dir\/test6\n/,
+        },
       },
-    },
-    { disk: 'fs:btrfs:200M', args: ['/nosuch', '/snap'], error: /nosuch/ },
-  ],
+      { disk: 'fs:btrfs:200M', args: ['/nosuch', '/snap'], error: /nosuch/ },
+    ];
+  },
 });
 
 export const btrfsSubvolumeDelete = defineOp({
@@ -589,15 +623,17 @@ export const btrfsSubvolumeDelete = defineOp({
     await fsx(ctx).btrfsSubvolumeDelete(subvolume);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'fs:btrfs:200M',
-      setup: [['btrfs-subvolume-create', '/test1']],
-      args: ['/test1'],
-      check: { run: ['btrfs-subvolume-list', '/'], expect: '' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'fs:btrfs:200M',
+        setup: [['btrfs-subvolume-create', '/test1']],
+        args: ['/test1'],
+        check: { run: ['btrfs-subvolume-list', '/'], expect: '' },
+      },
+    ];
+  },
 });
 
 export const btrfsSubvolumeSetDefault = defineOp({
@@ -618,14 +654,16 @@ export const btrfsSubvolumeSetDefault = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no per-action test for this action (its generator points to tests/btrfs, outside the generator)',
-  tests: [
-    {
-      disk: 'fs:btrfs:200M',
-      setup: [['btrfs-subvolume-create', '/sub']],
-      args: ['256', '/'],
-      check: { run: ['btrfs-subvolume-get-default', '/'], expect: '256' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'fs:btrfs:200M',
+        setup: [['btrfs-subvolume-create', '/sub']],
+        args: ['256', '/'],
+        check: { run: ['btrfs-subvolume-get-default', '/'], expect: '256' },
+      },
+    ];
+  },
 });
 
 export const btrfsSubvolumeGetDefault = defineOp({
@@ -641,11 +679,13 @@ export const btrfsSubvolumeGetDefault = defineOp({
   async impl(ctx, [fs]) {
     return fsx(ctx).btrfsSubvolumeGetDefault(fs);
   },
-  tests: [
-    { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/'], expect: '5' },
-    { disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: '5' },
-    { disk: 'fs:btrfs:200M', setup: [['umount-all']], args: ['/dev/sda1'], error: /not mounted/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/'], expect: '5' },
+      { disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: '5' },
+      { disk: 'fs:btrfs:200M', setup: [['umount-all']], args: ['/dev/sda1'], error: /not mounted/ },
+    ];
+  },
   guestfishDiffers: 'libguestfs also reads an unmounted btrfs device (it mounts it itself); jfish asks for it to be mounted first',
 });
 
@@ -662,16 +702,18 @@ export const btrfsSubvolumeShow = defineOp({
   async impl(ctx, [subvolume]) {
     return fsx(ctx).btrfsSubvolumeShow(subvolume);
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'fs:btrfs:200M',
-      setup: [['btrfs-subvolume-create', '/sub1']],
-      args: ['/sub1'],
-      expect: /^Name: sub1\n(.*\n)*Subvolume ID: 256\n/,
-    },
-    { from: 'libguestfs', disk: 'fs:btrfs:200M', setup: [['mkdir', '/dir1']], args: ['/dir1'], error: /dir1/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'fs:btrfs:200M',
+        setup: [['btrfs-subvolume-create', '/sub1']],
+        args: ['/sub1'],
+        expect: /^Name: sub1\n(.*\n)*Subvolume ID: 256\n/,
+      },
+      { from: 'libguestfs', disk: 'fs:btrfs:200M', setup: [['mkdir', '/dir1']], args: ['/dir1'], error: /dir1/ },
+    ];
+  },
 });
 
 export const btrfsFilesystemResize = defineOp({
@@ -691,16 +733,18 @@ export const btrfsFilesystemResize = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'fs:btrfs:300M', args: ['/', 'size:293601280'], check: { run: ['btrfs-filesystem-resize', '/'], expect: '' } },
-    {
-      disk: 'fs:btrfs:300M',
-      args: ['/', 'size:104857600'],
-      error: /^\/: unable to resize '\/': /,
-      title: 'btrfs-filesystem-resize: the error names the guest path, not the host mount',
-    },
-    { disk: 'fs:btrfs:200M', args: ['/', 'size:0'], error: /size: 0: must be a positive number of bytes/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'fs:btrfs:300M', args: ['/', 'size:293601280'], check: { run: ['btrfs-filesystem-resize', '/'], expect: '' } },
+      {
+        disk: 'fs:btrfs:300M',
+        args: ['/', 'size:104857600'],
+        error: /^\/: unable to resize '\/': /,
+        title: 'btrfs-filesystem-resize: the error names the guest path, not the host mount',
+      },
+      { disk: 'fs:btrfs:200M', args: ['/', 'size:0'], error: /size: 0: must be a positive number of bytes/ },
+    ];
+  },
 });
 
 /** Disks, partitions and LVs of the session, by guest name. */
@@ -739,10 +783,12 @@ export const btrfsFilesystemShow = defineOp({
       throw new JootError('ENOENT', `${dev}: the btrfs spans ${sb.numDevices} devices, this session has ${found.length} of them`);
     return found;
   },
-  tests: [
-    { from: 'libguestfs', args: ['/dev/sda'], error: /not a btrfs filesystem/ },
-    { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: '/dev/sda1' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: ['/dev/sda'], error: /not a btrfs filesystem/ },
+      { from: 'libguestfs', disk: 'fs:btrfs:200M', args: ['/dev/sda1'], expect: '/dev/sda1' },
+    ];
+  },
   guestfishDiffers: "libguestfs's two-device test makes the btrfs with mkfs-btrfs, which jfish does not have yet",
 });
 
@@ -769,10 +815,12 @@ export const findfsLabel = defineOp({
     return findfs(ctx, 'label', label);
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['DATA'], expect: '/dev/sda1' },
-    { args: ['NOWHERE'], error: /no filesystem with label 'NOWHERE'/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['DATA'], expect: '/dev/sda1' },
+      { args: ['NOWHERE'], error: /no filesystem with label 'NOWHERE'/ },
+    ];
+  },
 });
 
 export const findfsUuid = defineOp({
@@ -789,10 +837,17 @@ export const findfsUuid = defineOp({
     return findfs(ctx, 'uuid', uuid);
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]], args: [STABLE_UUID.toUpperCase()], expect: '/dev/sda1' },
-    { args: [STABLE_UUID], error: /no filesystem with uuid/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]],
+        args: [STABLE_UUID.toUpperCase()],
+        expect: '/dev/sda1',
+      },
+      { args: [STABLE_UUID], error: /no filesystem with uuid/ },
+    ];
+  },
 });
 
 /** Unix statvfs flags jfish can tell. */
@@ -848,12 +903,14 @@ export const statvfs = defineOp({
     ];
     return fields;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'iso', args: ['/'], expect: /(^|\n)namemax: 255\n/ },
-    { args: ['/'], expect: /^bsize: 1024\nfrsize: 1024\nblocks: \d+\n(.*\n)*flag: 0\nnamemax: 255\n$/, title: 'statvfs of an ext2' },
-    { readonly: true, args: ['/lost+found'], expect: /(^|\n)flag: 1\nnamemax: 255\n$/ },
-    { args: ['/nosuch'], error: /nosuch/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'iso', args: ['/'], expect: /(^|\n)namemax: 255\n/ },
+      { args: ['/'], expect: /^bsize: 1024\nfrsize: 1024\nblocks: \d+\n(.*\n)*flag: 0\nnamemax: 255\n$/, title: 'statvfs of an ext2' },
+      { readonly: true, args: ['/lost+found'], expect: /(^|\n)flag: 1\nnamemax: 255\n$/ },
+      { args: ['/nosuch'], error: /nosuch/ },
+    ];
+  },
 });
 
 const SWAP_REFUSAL =
@@ -873,9 +930,11 @@ function swapOp<const N extends string>(name: N, arg: { name: string; type: 'dev
     async impl() {
       throw new JootError('EPERM', SWAP_REFUSAL);
     },
-    tests: [
-      { args: [arg.type === 'device' ? '/dev/sda1' : arg.type === 'path' ? '/swapfile' : 'x'], error: /would activate swap on the host/ },
-    ],
+    get tests(): readonly OpTest[] {
+      return [
+        { args: [arg.type === 'device' ? '/dev/sda1' : arg.type === 'path' ? '/swapfile' : 'x'], error: /would activate swap on the host/ },
+      ];
+    },
     guestfishDiffers: 'refused on purpose: swapon/swapoff would act on the host, as jfish has no appliance',
   });
 }

@@ -2,7 +2,7 @@
 // wiping, usage, btrfs subvolumes, blkid. All go through the session's layout editor, which
 // refuses read-only drives and mounted devices and finds the filesystems again afterwards.
 import { JootError } from '../../core/errors.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 import { forTheHost } from '../host-refusal.js';
 import { parseSize } from '../../core/numbers.js';
 import { STABLE_UUID } from './gf-setup.js';
@@ -39,29 +39,31 @@ export const mkfs = defineOp({
     await ctx.session.layout.mkfs(dev, { type, blocksize, features, inodeSize, label, uuid });
     return undefined;
   },
-  tests: [
-    { disk: 'part', args: ['ext4', '/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' } },
-    { disk: 'part', args: ['vfat', '/dev/sda1', 'label:BOOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'BOOT' } },
-    { disk: 'part', args: ['ext4', '/dev/sda1', 'label:a-label-far-too-long-for-ext'], error: /ext4 labels are limited to 16 bytes/ },
-    { args: ['ext4', '/dev/sda1'], error: /mounted/, title: 'mkfs refused on a mounted device' },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [['part-disk', '/dev/sda', 'mbr']],
-      args: ['ext2', '/dev/sda1'],
-      after: [
-        ['mount', '/dev/sda1', '/'],
-        ['write', '/new', 'new file contents'],
-      ],
-      check: { run: ['cat', '/new'], expect: 'new file contents' },
-    },
-    {
-      disk: 'part',
-      args: ['ext4', '/dev/sda1', 'features:^has_journal', 'sectorsize:512'],
-      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' },
-    },
-    { disk: 'part', args: ['xfs', '/dev/sda1', 'features:ftype'], error: /features are for ext2\/3\/4/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['ext4', '/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' } },
+      { disk: 'part', args: ['vfat', '/dev/sda1', 'label:BOOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'BOOT' } },
+      { disk: 'part', args: ['ext4', '/dev/sda1', 'label:a-label-far-too-long-for-ext'], error: /ext4 labels are limited to 16 bytes/ },
+      { args: ['ext4', '/dev/sda1'], error: /mounted/, title: 'mkfs refused on a mounted device' },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [['part-disk', '/dev/sda', 'mbr']],
+        args: ['ext2', '/dev/sda1'],
+        after: [
+          ['mount', '/dev/sda1', '/'],
+          ['write', '/new', 'new file contents'],
+        ],
+        check: { run: ['cat', '/new'], expect: 'new file contents' },
+      },
+      {
+        disk: 'part',
+        args: ['ext4', '/dev/sda1', 'features:^has_journal', 'sectorsize:512'],
+        check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4' },
+      },
+      { disk: 'part', args: ['xfs', '/dev/sda1', 'features:ftype'], error: /features are for ext2\/3\/4/ },
+    ];
+  },
 });
 
 export const mkswap = defineOp({
@@ -82,25 +84,27 @@ export const mkswap = defineOp({
     await ctx.session.layout.mkfs(dev, { type: 'swap', label, uuid });
     return undefined;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda1', 'label:SWAP'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'swap' } },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1'] },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1', 'label:hello'] },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [['part-disk', '/dev/sda', 'mbr']],
-      args: ['/dev/sda1', `uuid:${STABLE_UUID}`],
-      check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
-    },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [['part-disk', '/dev/sda', 'mbr']],
-      args: ['/dev/sda1', 'label:hello', `uuid:${STABLE_UUID}`],
-      check: { run: ['vfs-label', '/dev/sda1'], expect: 'hello' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda1', 'label:SWAP'], check: { run: ['vfs-type', '/dev/sda1'], expect: 'swap' } },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1'] },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda1', 'label:hello'] },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [['part-disk', '/dev/sda', 'mbr']],
+        args: ['/dev/sda1', `uuid:${STABLE_UUID}`],
+        check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
+      },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [['part-disk', '/dev/sda', 'mbr']],
+        args: ['/dev/sda1', 'label:hello', `uuid:${STABLE_UUID}`],
+        check: { run: ['vfs-label', '/dev/sda1'], expect: 'hello' },
+      },
+    ];
+  },
 });
 
 export const setLabel = defineOp({
@@ -122,28 +126,30 @@ export const setLabel = defineOp({
     await forTheHost(ctx.session.layout.setLabel(dev, label));
     return undefined;
   },
-  tests: [
-    { setup: [['umount-all']], args: ['/dev/sda1', 'ROOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'ROOT' } },
-    { args: ['/dev/sda1', 'testlabel'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel' }, from: 'libguestfs' },
-    {
-      disk: 'part',
-      setup: [
-        ['mkfs', 'vfat', '/dev/sda1'],
-        ['mount', '/dev/sda1', '/'],
-      ],
-      args: ['/dev/sda1', 'ROOT'],
-      error: /mounted.*refused for the host's sake/,
-      title: 'set-label refused on a mounted filesystem other than ext',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'part',
-      setup: [['mkfs', 'ntfs', '/dev/sda1']],
-      args: ['/dev/sda1', 'testlabel2'],
-      check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel2' },
-    },
-    { from: 'libguestfs', disk: 'part', setup: [['zero', '/dev/sda1']], args: ['/dev/sda1', 'testlabel2'], error: /filesystem/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['umount-all']], args: ['/dev/sda1', 'ROOT'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'ROOT' } },
+      { args: ['/dev/sda1', 'testlabel'], check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel' }, from: 'libguestfs' },
+      {
+        disk: 'part',
+        setup: [
+          ['mkfs', 'vfat', '/dev/sda1'],
+          ['mount', '/dev/sda1', '/'],
+        ],
+        args: ['/dev/sda1', 'ROOT'],
+        error: /mounted.*refused for the host's sake/,
+        title: 'set-label refused on a mounted filesystem other than ext',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'part',
+        setup: [['mkfs', 'ntfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'testlabel2'],
+        check: { run: ['vfs-label', '/dev/sda1'], expect: 'testlabel2' },
+      },
+      { from: 'libguestfs', disk: 'part', setup: [['zero', '/dev/sda1']], args: ['/dev/sda1', 'testlabel2'], error: /filesystem/ },
+    ];
+  },
 });
 
 export const setUuid = defineOp({
@@ -162,19 +168,21 @@ export const setUuid = defineOp({
     await forTheHost(ctx.session.layout.setUuid(dev, uuid));
     return undefined;
   },
-  tests: [
-    {
-      setup: [['umount-all']],
-      args: ['/dev/sda1', '01234567-89ab-cdef-0123-456789abcdef'],
-      check: { run: ['vfs-uuid', '/dev/sda1'], expect: '01234567-89ab-cdef-0123-456789abcdef' },
-    },
-    {
-      from: 'libguestfs',
-      args: ['/dev/sda1', STABLE_UUID],
-      check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
-      title: 'set-uuid on the mounted ext2 of InitBasicFS',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['umount-all']],
+        args: ['/dev/sda1', '01234567-89ab-cdef-0123-456789abcdef'],
+        check: { run: ['vfs-uuid', '/dev/sda1'], expect: '01234567-89ab-cdef-0123-456789abcdef' },
+      },
+      {
+        from: 'libguestfs',
+        args: ['/dev/sda1', STABLE_UUID],
+        check: { run: ['vfs-uuid', '/dev/sda1'], expect: STABLE_UUID },
+        title: 'set-uuid on the mounted ext2 of InitBasicFS',
+      },
+    ];
+  },
 });
 
 export const fsck = defineOp({
@@ -182,11 +190,12 @@ export const fsck = defineOp({
   group: 'filesystems',
   args: [{ name: 'fstype', type: 'string' }, device],
   returns: 'int',
+  printAs: 'hex',
   needsLaunch: true,
   writes: true,
   summary: 'check and repair a filesystem, printing fsck’s status',
   description: `Run the filesystem checker on an unmounted device, repairing what can be repaired without
-    questions (fsck -a), and print fsck's status bits: 0 no errors, 1 errors corrected, 2 the
+    questions (fsck -a), and print fsck's status bits in hex as guestfish does: 0 no errors, 1 errors corrected, 2 the
     system should be rebooted, 4 errors left uncorrected, 8 operational error (also when the
     device holds no filesystem at all, as with guestfish). fstype must match what is there.`,
   async impl(ctx, [type, dev]) {
@@ -198,21 +207,23 @@ export const fsck = defineOp({
     const r = await ctx.session.layout.fsck(dev, { repair: true });
     return r.status;
   },
-  tests: [
-    { setup: [['umount-all']], args: ['ext2', '/dev/sda1'], expect: '0' },
-    { setup: [['umount-all']], args: ['xfs', '/dev/sda1'], error: /holds ext2, not xfs/ },
-    // guestfish prints fsck's status in hex (its fish_output is hexadecimal): 0, 0x8
-    { from: 'libguestfs', setup: [['umount', '/dev/sda1']], args: ['ext2', '/dev/sda1'], expect: '0' },
-    {
-      from: 'libguestfs',
-      setup: [
-        ['umount', '/dev/sda1'],
-        ['zero', '/dev/sda1'],
-      ],
-      args: ['ext2', '/dev/sda1'],
-      expect: '0x8',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['umount-all']], args: ['ext2', '/dev/sda1'], expect: '0' },
+      { setup: [['umount-all']], args: ['xfs', '/dev/sda1'], error: /holds ext2, not xfs/ },
+      // guestfish prints fsck's status in hex (its fish_output is hexadecimal): 0, 0x8
+      { from: 'libguestfs', setup: [['umount', '/dev/sda1']], args: ['ext2', '/dev/sda1'], expect: '0' },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['umount', '/dev/sda1'],
+          ['zero', '/dev/sda1'],
+        ],
+        args: ['ext2', '/dev/sda1'],
+        expect: '0x8',
+      },
+    ];
+  },
 });
 
 export const e2fsck = defineOp({
@@ -236,10 +247,12 @@ export const e2fsck = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of e2fsck or e2fsck_f',
-  tests: [
-    { setup: [['umount-all']], args: ['/dev/sda1'], expect: '' },
-    { setup: [['umount-all']], args: ['/dev/sda1', 'correct:true'], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['umount-all']], args: ['/dev/sda1'], expect: '' },
+      { setup: [['umount-all']], args: ['/dev/sda1', 'correct:true'], expect: '' },
+    ];
+  },
 });
 
 export const resize2fs = defineOp({
@@ -257,13 +270,15 @@ export const resize2fs = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of resize2fs',
-  tests: [
-    {
-      setup: [['umount-all'], ['resize2fs-size', '/dev/sda1', '50M']],
-      args: ['/dev/sda1'],
-      check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['umount-all'], ['resize2fs-size', '/dev/sda1', '50M']],
+        args: ['/dev/sda1'],
+        check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
+      },
+    ];
+  },
 });
 
 export const resize2fsSize = defineOp({
@@ -280,14 +295,16 @@ export const resize2fsSize = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of resize2fs_size',
-  tests: [
-    {
-      setup: [['umount-all']],
-      args: ['/dev/sda1', '50M'],
-      check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
-    },
-    { setup: [['umount-all']], args: ['/dev/sda1', 'lots'], error: /size/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['umount-all']],
+        args: ['/dev/sda1', '50M'],
+        check: { run: ['e2fsck', '/dev/sda1'], expect: '' },
+      },
+      { setup: [['umount-all']], args: ['/dev/sda1', 'lots'], error: /size/ },
+    ];
+  },
 });
 
 export const resize2fsM = defineOp({
@@ -304,7 +321,9 @@ export const resize2fsM = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of resize2fs_M',
-  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['e2fsck', '/dev/sda1'], expect: '' } }],
+  get tests(): readonly OpTest[] {
+    return [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['e2fsck', '/dev/sda1'], expect: '' } }];
+  },
 });
 
 export const wipefs = defineOp({
@@ -322,10 +341,12 @@ export const wipefs = defineOp({
     await ctx.session.layout.wipefs(dev);
     return undefined;
   },
-  tests: [
-    { setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
-    { from: 'libguestfs', disk: 'lvfs', setup: [['umount', '/dev/VG/LV']], args: ['/dev/VG/LV'] },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
+      { from: 'libguestfs', disk: 'lvfs', setup: [['umount', '/dev/VG/LV']], args: ['/dev/VG/LV'] },
+    ];
+  },
 });
 
 export const zeroDevice = defineOp({
@@ -345,7 +366,9 @@ export const zeroDevice = defineOp({
   guestfishDiffers: `libguestfs's test zeroes the LV of InitBasicFSonLVM while it is mounted; jfish refuses to
     write under a mounted filesystem (on the kernel engine the host's kernel has it mounted, and a
     filesystem changed under a kernel mount can upset the host), so that test is left out`,
-  tests: [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }],
+  get tests(): readonly OpTest[] {
+    return [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }];
+  },
 });
 
 /** A printed hash holding these keys with these values, in any order. */
@@ -403,14 +426,16 @@ export const df = defineOp({
     return dfRows(ctx, false);
   },
   guestfishDiffers: "libguestfs has no test of df (its output is df(1)'s)",
-  tests: [
-    {
-      disk: 'bootroot',
-      args: [],
-      expect:
-        /^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\n\/dev\/sda2 +\d+ +\d+ +\d+ +\d+% \/\n\/dev\/sda1 +\d+ +\d+ +\d+ +\d+% \/boot\n$/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'bootroot',
+        args: [],
+        expect:
+          /^Filesystem +1K-blocks +Used +Available +Use% +Mounted on\n\/dev\/sda2 +\d+ +\d+ +\d+ +\d+% \/\n\/dev\/sda1 +\d+ +\d+ +\d+ +\d+% \/boot\n$/,
+      },
+    ];
+  },
 });
 
 export const dfH = defineOp({
@@ -426,7 +451,9 @@ export const dfH = defineOp({
     return dfRows(ctx, true);
   },
   guestfishDiffers: "libguestfs has no test of df_h (its output is df(1)'s)",
-  tests: [{ args: [], expect: /^Filesystem +Size +Used +Avail +Use% +Mounted on\n\/dev\/sda1 +\d+M +\S+ +\d+M +\d+% \/\n$/ }],
+  get tests(): readonly OpTest[] {
+    return [{ args: [], expect: /^Filesystem +Size +Used +Avail +Use% +Mounted on\n\/dev\/sda1 +\d+M +\S+ +\d+M +\d+% \/\n$/ }];
+  },
 });
 
 export const blkid = defineOp({
@@ -442,26 +469,28 @@ export const blkid = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.blkid(dev);
   },
-  tests: [
-    { args: ['/dev/sda1'], expect: /(^|\n)TYPE: ext2\nUSAGE: filesystem\n(.*\n)*PART_ENTRY_NUMBER: 1\n/ },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['mkfs', 'ext2', '/dev/sda1'],
-      ],
-      args: ['/dev/sda1'],
-      expect: hashHas({
-        TYPE: 'ext2',
-        USAGE: 'filesystem',
-        PART_ENTRY_NUMBER: '1',
-        PART_ENTRY_TYPE: '0x83',
-        PART_ENTRY_OFFSET: '128',
-        PART_ENTRY_SIZE: '4194049',
-      }),
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['/dev/sda1'], expect: /(^|\n)TYPE: ext2\nUSAGE: filesystem\n(.*\n)*PART_ENTRY_NUMBER: 1\n/ },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'ext2', '/dev/sda1'],
+        ],
+        args: ['/dev/sda1'],
+        expect: hashHas({
+          TYPE: 'ext2',
+          USAGE: 'filesystem',
+          PART_ENTRY_NUMBER: '1',
+          PART_ENTRY_TYPE: '0x83',
+          PART_ENTRY_OFFSET: '128',
+          PART_ENTRY_SIZE: '4194049',
+        }),
+      },
+    ];
+  },
 });
 
 export const btrfsSubvolumeList = defineOp({
@@ -483,15 +512,17 @@ export const btrfsSubvolumeList = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of btrfs_subvolume_list (its tests/btrfs scripts test it)',
-  tests: [
-    { disk: 'fs:btrfs:200M', args: ['/'], expect: '' },
-    {
-      disk: 'fs:btrfs:200M',
-      setup: [['btrfs-subvolume-create', '/sub']],
-      args: ['/'],
-      expect: '[0] = {\n  btrfssubvolume_id: 256\n  btrfssubvolume_top_level_id: 5\n  btrfssubvolume_path: sub\n}',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'fs:btrfs:200M', args: ['/'], expect: '' },
+      {
+        disk: 'fs:btrfs:200M',
+        setup: [['btrfs-subvolume-create', '/sub']],
+        args: ['/'],
+        expect: '[0] = {\n  btrfssubvolume_id: 256\n  btrfssubvolume_top_level_id: 5\n  btrfssubvolume_path: sub\n}',
+      },
+    ];
+  },
 });
 
 export const btrfsSubvolumeCreate = defineOp({
@@ -513,11 +544,13 @@ export const btrfsSubvolumeCreate = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of btrfs_subvolume_create of its own',
-  tests: [
-    { disk: 'fs:btrfs:200M', args: ['/sub', 'qgroupid:x'], error: /qgroupid: 'x' is not a qgroup id/ },
-    { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
-    { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'fs:btrfs:200M', args: ['/sub', 'qgroupid:x'], error: /qgroupid: 'x' is not a qgroup id/ },
+      { disk: 'fs:btrfs:200M', args: ['/sub'], check: { run: ['is-dir', '/sub'], expect: 'true' } },
+      { args: ['/sub'], error: /not a btrfs filesystem/, title: 'btrfs-subvolume-create on ext2 fails' },
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

@@ -2,7 +2,7 @@
 // zero and set-e2uuid (get-e2uuid is in fs-extra.ts). They go through the session's layout editor like mkfs: a
 // read-only drive is refused, and the device is found again afterwards.
 import { forTheHost } from '../host-refusal.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 const device = { name: 'device', type: 'device' } as const;
 
@@ -26,21 +26,23 @@ export const zero = defineOp({
     await forTheHost(ctx.session.layout.zero(dev));
     return undefined;
   },
-  tests: [
-    {
-      setup: [['umount', '/dev/sda1', 'force:false', 'lazyunmount:false']],
-      args: ['/dev/sda1'],
-      check: { run: ['vfs-type', '/dev/sda1'], expect: '' },
-      from: 'libguestfs',
-    },
-    {
-      disk: 'part',
-      args: ['/dev/sda'],
-      check: { run: ['list-partitions'], expect: '' },
-      title: 'zero of a disk erases its partition table',
-    },
-    { args: ['/dev/sda1'], error: /mounted.*refused for the host's sake/, title: 'zero is refused under a mounted filesystem' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        setup: [['umount', '/dev/sda1', 'force:false', 'lazyunmount:false']],
+        args: ['/dev/sda1'],
+        check: { run: ['vfs-type', '/dev/sda1'], expect: '' },
+        from: 'libguestfs',
+      },
+      {
+        disk: 'part',
+        args: ['/dev/sda'],
+        check: { run: ['list-partitions'], expect: '' },
+        title: 'zero of a disk erases its partition table',
+      },
+      { args: ['/dev/sda1'], error: /mounted.*refused for the host's sake/, title: 'zero is refused under a mounted filesystem' },
+    ];
+  },
 });
 
 export const setE2uuid = defineOp({
@@ -59,14 +61,16 @@ export const setE2uuid = defineOp({
     await ctx.session.layout.setE2uuid(dev, uuid);
     return undefined;
   },
-  tests: [
-    { args: ['/dev/sda1', UUID], check: { run: ['get-e2uuid', '/dev/sda1'], expect: UUID }, from: 'libguestfs' },
-    { args: ['/dev/sda1', 'clear'], check: { run: ['get-e2uuid', '/dev/sda1'], expect: '' }, from: 'libguestfs' },
-    { args: ['/dev/sda1', 'random'], from: 'libguestfs' },
-    { args: ['/dev/sda1', 'time'], from: 'libguestfs' },
-    { args: ['/dev/sda1', 'not-a-uuid'], error: /not a UUID/ },
-    { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1', UUID], error: /not an ext2\/3\/4 filesystem/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { args: ['/dev/sda1', UUID], check: { run: ['get-e2uuid', '/dev/sda1'], expect: UUID }, from: 'libguestfs' },
+      { args: ['/dev/sda1', 'clear'], check: { run: ['get-e2uuid', '/dev/sda1'], expect: '' }, from: 'libguestfs' },
+      { args: ['/dev/sda1', 'random'], from: 'libguestfs' },
+      { args: ['/dev/sda1', 'time'], from: 'libguestfs' },
+      { args: ['/dev/sda1', 'not-a-uuid'], error: /not a UUID/ },
+      { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1', UUID], error: /not an ext2\/3\/4 filesystem/ },
+    ];
+  },
 });
 
 export const records = [zero, setE2uuid] as const;

@@ -22,7 +22,7 @@ import {
   encodeString,
   type HiveNode,
 } from '../../hive/index.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 
 /** The largest hive hivex-open reads. */
 const HIVE_MAX_BYTES = 512 * 1024 * 1024;
@@ -123,18 +123,20 @@ export const hivexOpen = defineOp({
     open.set(ctx.session, { path: filename, hive, write: write === true });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'win10',
-      title: "hivex-open write:false, then the root is 0x1020 (libguestfs opens hivex's minimal hive; this is a SYSTEM hive)",
-      args: [SYSTEM, 'write:false'],
-      check: { run: ['hivex-node-name', '4128'], expect: 'ROOT' },
-    },
-    { disk: 'win10', args: [SYSTEM], check: { run: ['hivex-root'], expect: '4128' } },
-    { setup: [['write', '/f', 'not a hive']], args: ['/f'], error: /^\/f: / },
-    { args: ['/none'], error: /\/none/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'win10',
+        title: "hivex-open write:false, then the root is 0x1020 (libguestfs opens hivex's minimal hive; this is a SYSTEM hive)",
+        args: [SYSTEM, 'write:false'],
+        check: { run: ['hivex-node-name', '4128'], expect: 'ROOT' },
+      },
+      { disk: 'win10', args: [SYSTEM], check: { run: ['hivex-root'], expect: '4128' } },
+      { setup: [['write', '/f', 'not a hive']], args: ['/f'], error: /^\/f: / },
+      { args: ['/none'], error: /\/none/ },
+    ];
+  },
 });
 
 export const hivexClose = defineOp({
@@ -152,10 +154,12 @@ export const hivexClose = defineOp({
     return undefined;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [] },
-    { args: [], error: /^no hive is open: call hivex-open first$/, title: 'hivex-close without an open hive' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [] },
+      { args: [], error: /^no hive is open: call hivex-open first$/, title: 'hivex-close without an open hive' },
+    ];
+  },
 });
 
 export const hivexRoot = defineOp({
@@ -171,10 +175,12 @@ export const hivexRoot = defineOp({
     return handleOf(current(ctx).hive.root().offset);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [], expect: '4128' },
-    { args: [], error: /^no hive is open/, title: 'hivex-root without an open hive' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [], expect: '4128' },
+      { args: [], error: /^no hive is open/, title: 'hivex-root without an open hive' },
+    ];
+  },
 });
 
 export const hivexNodeName = defineOp({
@@ -191,11 +197,13 @@ export const hivexNodeName = defineOp({
     return node(ctx, h).name;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(ROOT)], expect: 'ROOT' },
-    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: 'Select' },
-    { disk: 'win10', setup: [OPEN], args: ['5'], error: /^5: not a node handle$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(ROOT)], expect: 'ROOT' },
+      { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: 'Select' },
+      { disk: 'win10', setup: [OPEN], args: ['5'], error: /^5: not a node handle$/ },
+    ];
+  },
 });
 
 export const hivexNodeChildren = defineOp({
@@ -214,14 +222,16 @@ export const hivexNodeChildren = defineOp({
       .map((c) => [['hivex_node_h', handleOf(c.offset)]]);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    {
-      disk: 'win10',
-      setup: [OPEN],
-      args: [String(ROOT)],
-      expect: [8488, 9544, 10088, SELECT].map((h, i) => `[${i}] = {\n  hivex_node_h: ${h}\n}`).join('\n'),
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'win10',
+        setup: [OPEN],
+        args: [String(ROOT)],
+        expect: [8488, 9544, 10088, SELECT].map((h, i) => `[${i}] = {\n  hivex_node_h: ${h}\n}`).join('\n'),
+      },
+    ];
+  },
 });
 
 export const hivexNodeGetChild = defineOp({
@@ -239,10 +249,12 @@ export const hivexNodeGetChild = defineOp({
     return c ? handleOf(c.offset) : 0;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'select'], expect: String(SELECT), title: 'names compare case-insensitively' },
-    { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'nothing'], expect: '0' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'select'], expect: String(SELECT), title: 'names compare case-insensitively' },
+      { disk: 'win10', setup: [OPEN], args: [String(ROOT), 'nothing'], expect: '0' },
+    ];
+  },
 });
 
 export const hivexNodeParent = defineOp({
@@ -260,10 +272,12 @@ export const hivexNodeParent = defineOp({
     return handleOf(p.offset);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: String(ROOT) },
-    { disk: 'win10', setup: [OPEN], args: [String(ROOT)], error: /^4128: the root key has no parent$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(SELECT)], expect: String(ROOT) },
+      { disk: 'win10', setup: [OPEN], args: [String(ROOT)], error: /^4128: the root key has no parent$/ },
+    ];
+  },
 });
 
 export const hivexNodeValues = defineOp({
@@ -282,14 +296,16 @@ export const hivexNodeValues = defineOp({
       .map((v) => [['hivex_value_h', handleOf(v.offset)]]);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    {
-      disk: 'win10',
-      setup: [OPEN],
-      args: [String(SELECT)],
-      expect: [CURRENT, 8384, 8416, 8448].map((h, i) => `[${i}] = {\n  hivex_value_h: ${h}\n}`).join('\n'),
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'win10',
+        setup: [OPEN],
+        args: [String(SELECT)],
+        expect: [CURRENT, 8384, 8416, 8448].map((h, i) => `[${i}] = {\n  hivex_value_h: ${h}\n}`).join('\n'),
+      },
+    ];
+  },
 });
 
 export const hivexNodeGetValue = defineOp({
@@ -307,10 +323,12 @@ export const hivexNodeGetValue = defineOp({
     return v ? handleOf(v.offset) : 0;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'current'], expect: String(CURRENT) },
-    { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'nothing'], expect: '0' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'current'], expect: String(CURRENT) },
+      { disk: 'win10', setup: [OPEN], args: [String(SELECT), 'nothing'], expect: '0' },
+    ];
+  },
 });
 
 export const hivexValueKey = defineOp({
@@ -326,10 +344,12 @@ export const hivexValueKey = defineOp({
     return value(ctx, h).name;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: 'Current' },
-    { disk: 'win10', setup: [OPEN], args: [String(SELECT)], error: /^8224: not a value handle$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: 'Current' },
+      { disk: 'win10', setup: [OPEN], args: [String(SELECT)], error: /^8224: not a value handle$/ },
+    ];
+  },
 });
 
 export const hivexValueType = defineOp({
@@ -346,10 +366,12 @@ export const hivexValueType = defineOp({
     return value(ctx, h).type;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '4' },
-    { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '3' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '4' },
+      { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '3' },
+    ];
+  },
 });
 
 export const hivexValueString = defineOp({
@@ -371,10 +393,12 @@ export const hivexValueString = defineOp({
     return decodeString(v.data);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], expect: 'WIN10-PHONY' },
-    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], error: /^value "Current" is REG_DWORD, not a string$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], expect: 'WIN10-PHONY' },
+      { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], error: /^value "Current" is REG_DWORD, not a string$/ },
+    ];
+  },
 });
 
 export const hivexValueValue = defineOp({
@@ -393,10 +417,12 @@ export const hivexValueValue = defineOp({
     return undefined;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    // \DosDevices\C: is the disk signature and the partition's byte offset (12 bytes)
-    { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '101W\0\0\x10\0\0\0\0\0' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      // \DosDevices\C: is the disk signature and the partition's byte offset (12 bytes)
+      { disk: 'win10', setup: [OPEN], args: [String(DRIVE_C)], expect: '101W\0\0\x10\0\0\0\0\0' },
+    ];
+  },
 });
 
 export const hivexValueDword = defineOp({
@@ -416,10 +442,12 @@ export const hivexValueDword = defineOp({
     return v.dword();
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '1' },
-    { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], error: /^value "ComputerName" is REG_SZ, not a dword$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'win10', setup: [OPEN], args: [String(CURRENT)], expect: '1' },
+      { disk: 'win10', setup: [OPEN], args: [String(COMPUTER_NAME)], error: /^value "ComputerName" is REG_SZ, not a dword$/ },
+    ];
+  },
 });
 
 /**
@@ -486,23 +514,25 @@ export const hivexNodeAddChild = defineOp({
     return handleOf(p.addChild(name).offset);
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    {
-      disk: 'win10',
-      setup: [OPEN_RW],
-      args: [String(ROOT), 'Joot'],
-      expect: '10688',
-      check: { run: ['hivex-node-get-child', String(ROOT), 'joot'], expect: '10688' },
-    },
-    { disk: 'win10', setup: [OPEN_RW], args: [String(ROOT), 'SELECT'], error: /^SELECT: the key has a subkey of that name$/ },
-    {
-      disk: 'win10',
-      setup: [OPEN],
-      args: [String(ROOT), 'Joot'],
-      error: /the hive was not opened for writing/,
-      title: 'hivex-node-add-child on a hive opened read-only',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'win10',
+        setup: [OPEN_RW],
+        args: [String(ROOT), 'Joot'],
+        expect: '10688',
+        check: { run: ['hivex-node-get-child', String(ROOT), 'joot'], expect: '10688' },
+      },
+      { disk: 'win10', setup: [OPEN_RW], args: [String(ROOT), 'SELECT'], error: /^SELECT: the key has a subkey of that name$/ },
+      {
+        disk: 'win10',
+        setup: [OPEN],
+        args: [String(ROOT), 'Joot'],
+        error: /the hive was not opened for writing/,
+        title: 'hivex-node-add-child on a hive opened read-only',
+      },
+    ];
+  },
 });
 
 export const hivexNodeDeleteChild = defineOp({
@@ -522,14 +552,16 @@ export const hivexNodeDeleteChild = defineOp({
     return undefined;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    {
-      disk: 'win10',
-      setup: [OPEN_RW],
-      args: [String(SELECT)],
-      check: { run: ['hivex-node-get-child', String(ROOT), 'Select'], expect: '0' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'win10',
+        setup: [OPEN_RW],
+        args: [String(SELECT)],
+        check: { run: ['hivex-node-get-child', String(ROOT), 'Select'], expect: '0' },
+      },
+    ];
+  },
 });
 
 export const hivexNodeSetValue = defineOp({
@@ -554,15 +586,17 @@ export const hivexNodeSetValue = defineOp({
     return undefined;
   },
   guestfishDiffers: NO_HIVEX_TEST,
-  tests: [
-    {
-      disk: 'win10',
-      setup: [OPEN_RW],
-      args: [String(SELECT), 'Note', '1', 'set by jfish'],
-      check: { run: ['hivex-node-get-value', String(SELECT), 'note'], expect: '9640' },
-    },
-    { disk: 'win10', setup: [OPEN_RW], args: [String(SELECT), 'Current', '4', 'x'], error: /^x: not a number$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'win10',
+        setup: [OPEN_RW],
+        args: [String(SELECT), 'Note', '1', 'set by jfish'],
+        check: { run: ['hivex-node-get-value', String(SELECT), 'note'], expect: '9640' },
+      },
+      { disk: 'win10', setup: [OPEN_RW], args: [String(SELECT), 'Current', '4', 'x'], error: /^x: not a number$/ },
+    ];
+  },
 });
 
 export const hivexCommit = defineOp({
@@ -583,36 +617,38 @@ export const hivexCommit = defineOp({
     await ctx.session.writer.writeAtomic(target, h.hive.serialize());
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'win10', title: 'hivex-commit with no file name writes the hive it opened', setup: [OPEN_RW], args: [] },
-    {
-      from: 'libguestfs',
-      disk: 'win10',
-      setup: [OPEN_RW],
-      args: ['/hivex_commit2_copy'],
-      check: { run: ['is-file', '/hivex_commit2_copy'], expect: 'true' },
-    },
-    {
-      disk: 'win10',
-      setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'Joot']],
-      args: ['/SYSTEM.new'],
-      check: { run: ['is-file', '/SYSTEM.new'], expect: 'true' },
-    },
-    {
-      disk: 'win10',
-      setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'JootCommitted']],
-      args: [''],
-      check: { run: ['grep', 'JootCommitted', SYSTEM, 'fixed:true'], expect: /JootCommitted/ },
-      title: 'hivex-commit "" writes over the file the hive was opened from',
-    },
-    {
-      disk: 'win10',
-      setup: [OPEN],
-      args: [],
-      error: /the hive was not opened for writing/,
-      title: 'hivex-commit of a hive opened read-only',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'win10', title: 'hivex-commit with no file name writes the hive it opened', setup: [OPEN_RW], args: [] },
+      {
+        from: 'libguestfs',
+        disk: 'win10',
+        setup: [OPEN_RW],
+        args: ['/hivex_commit2_copy'],
+        check: { run: ['is-file', '/hivex_commit2_copy'], expect: 'true' },
+      },
+      {
+        disk: 'win10',
+        setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'Joot']],
+        args: ['/SYSTEM.new'],
+        check: { run: ['is-file', '/SYSTEM.new'], expect: 'true' },
+      },
+      {
+        disk: 'win10',
+        setup: [OPEN_RW, ['hivex-node-add-child', String(ROOT), 'JootCommitted']],
+        args: [''],
+        check: { run: ['grep', 'JootCommitted', SYSTEM, 'fixed:true'], expect: /JootCommitted/ },
+        title: 'hivex-commit "" writes over the file the hive was opened from',
+      },
+      {
+        disk: 'win10',
+        setup: [OPEN],
+        args: [],
+        error: /the hive was not opened for writing/,
+        title: 'hivex-commit of a hive opened read-only',
+      },
+    ];
+  },
 });
 
 export const records = [

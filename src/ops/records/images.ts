@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { JootError } from '../../core/errors.js';
 import { parseSize } from '../../core/numbers.js';
 import { IMAGE_FORMATS as FORMATS, qemuImgCreate, refuseExisting } from '../image-files.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 export const diskCreate = defineOp({
   name: 'disk-create',
@@ -49,18 +49,20 @@ export const diskCreate = defineOp({
   },
   // relative host paths: the test runner gives each test a fresh working directory
   guestfishDiffers: 'libguestfs tests disk_create in its tests/create directory, not with a per-action test',
-  tests: [
-    {
-      disk: 'disk',
-      args: ['base.qcow2', 'qcow2', '10M', 'compat:1.1', 'clustersize:65536'],
-      check: { run: ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'], expect: '' },
-    },
-    { disk: 'disk', args: ['x.img', 'iso', '10M'], error: /iso: unsupported format/ },
-    { disk: 'disk', args: ['x.img', 'qcow2', '-1'], error: /size -1 needs backingfile/ },
-    { disk: 'disk', args: ['x.img', 'qcow2', '10M', 'backingformat:raw'], error: /backingformat: goes with backingfile/ },
-    { disk: 'disk', args: ['x.img', 'raw', '10M', 'preallocation:some'], error: /preallocation:some: use off/ },
-    { disk: 'disk', args: ['/etc', 'raw', '10M'], error: /\/etc: exists already/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'disk',
+        args: ['base.qcow2', 'qcow2', '10M', 'compat:1.1', 'clustersize:65536'],
+        check: { run: ['disk-create', 'overlay.qcow2', 'qcow2', '-1', 'backingfile:base.qcow2', 'backingformat:qcow2'], expect: '' },
+      },
+      { disk: 'disk', args: ['x.img', 'iso', '10M'], error: /iso: unsupported format/ },
+      { disk: 'disk', args: ['x.img', 'qcow2', '-1'], error: /size -1 needs backingfile/ },
+      { disk: 'disk', args: ['x.img', 'qcow2', '10M', 'backingformat:raw'], error: /backingformat: goes with backingfile/ },
+      { disk: 'disk', args: ['x.img', 'raw', '10M', 'preallocation:some'], error: /preallocation:some: use off/ },
+      { disk: 'disk', args: ['/etc', 'raw', '10M'], error: /\/etc: exists already/ },
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

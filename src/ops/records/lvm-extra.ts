@@ -3,7 +3,7 @@
 // are answered from the volumes the session found (both engines).
 import { JootError } from '../../core/errors.js';
 import { LvmExtra } from '../../appliance/layout/lvm-extra.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 
 const lvmx = (ctx: OpContext) => new LvmExtra(ctx.session.layout);
 
@@ -35,31 +35,33 @@ export const lvresize = defineOp({
     await lvmx(ctx).lvresize(dev, mbytes);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'part',
-      setup: [
-        ...lvOf('10'),
-        ['mkfs', 'ext2', '/dev/VG/LV'],
-        ['mount', '/dev/VG/LV', '/'],
-        ['write', '/new', 'test content'],
-        ['umount', '/'],
-      ],
-      args: ['/dev/VG/LV', '20'],
-      check: { run: ['blockdev-getsize64', '/dev/VG/LV'], expect: '20971520' },
-    },
-    {
-      from: 'libguestfs',
-      disk: 'part',
-      setup: lvOf('20'),
-      args: ['/dev/VG/LV', '10'],
-      // LVM rounds up to whole 4 MiB extents
-      check: { run: ['blockdev-getsize64', '/dev/VG/LV'], expect: '12582912' },
-      title: 'lvresize shrinks an LV (10 MB, rounded up to 12 by the 4 MiB extents)',
-    },
-    { disk: 'lvfs', args: ['/dev/VG/LV', '20'], error: /mounted/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'part',
+        setup: [
+          ...lvOf('10'),
+          ['mkfs', 'ext2', '/dev/VG/LV'],
+          ['mount', '/dev/VG/LV', '/'],
+          ['write', '/new', 'test content'],
+          ['umount', '/'],
+        ],
+        args: ['/dev/VG/LV', '20'],
+        check: { run: ['blockdev-getsize64', '/dev/VG/LV'], expect: '20971520' },
+      },
+      {
+        from: 'libguestfs',
+        disk: 'part',
+        setup: lvOf('20'),
+        args: ['/dev/VG/LV', '10'],
+        // LVM rounds up to whole 4 MiB extents
+        check: { run: ['blockdev-getsize64', '/dev/VG/LV'], expect: '12582912' },
+        title: 'lvresize shrinks an LV (10 MB, rounded up to 12 by the 4 MiB extents)',
+      },
+      { disk: 'lvfs', args: ['/dev/VG/LV', '20'], error: /mounted/ },
+    ];
+  },
 });
 
 export const lvresizeFree = defineOp({
@@ -79,16 +81,18 @@ export const lvresizeFree = defineOp({
     await lvmx(ctx).lvresizeFree(dev, percent);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'part',
-      setup: lvOf('10'),
-      args: ['/dev/VG/LV', '100'],
-      check: { run: ['lvs-full'], expect: /lv_size: (9[0-9]|1[0-9]{2})\d{6}\n/ },
-    },
-    { disk: 'lv', args: ['/dev/VG/LV', '0'], error: /must be 1 to 100 percent/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'part',
+        setup: lvOf('10'),
+        args: ['/dev/VG/LV', '100'],
+        check: { run: ['lvs-full'], expect: /lv_size: (9[0-9]|1[0-9]{2})\d{6}\n/ },
+      },
+      { disk: 'lv', args: ['/dev/VG/LV', '0'], error: /must be 1 to 100 percent/ },
+    ];
+  },
 });
 
 export const lvrename = defineOp({
@@ -108,12 +112,14 @@ export const lvrename = defineOp({
     await lvmx(ctx).lvrename(from, to);
     return undefined;
   },
-  tests: [
-    { disk: 'lv', args: ['/dev/VG/LV', '/dev/VG/LV2'], check: { run: ['lvs'], expect: '/dev/VG/LV2' } },
-    { disk: 'lv', args: ['/dev/VG/LV', 'LV3'], check: { run: ['lvs'], expect: '/dev/VG/LV3' } },
-    { disk: 'lvfs', args: ['/dev/VG/LV', '/dev/VG/LV2'], error: /mounted/ },
-    { disk: 'lv', args: ['/dev/VG/LV', '/dev/OTHER/LV2'], error: /into another volume group/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['/dev/VG/LV', '/dev/VG/LV2'], check: { run: ['lvs'], expect: '/dev/VG/LV2' } },
+      { disk: 'lv', args: ['/dev/VG/LV', 'LV3'], check: { run: ['lvs'], expect: '/dev/VG/LV3' } },
+      { disk: 'lvfs', args: ['/dev/VG/LV', '/dev/VG/LV2'], error: /mounted/ },
+      { disk: 'lv', args: ['/dev/VG/LV', '/dev/OTHER/LV2'], error: /into another volume group/ },
+    ];
+  },
   guestfishDiffers:
     "libguestfs's test renames the LV while its filesystem is mounted; jfish refuses that (its mappings and mounts are keyed by the LV's name): umount first",
 });
@@ -135,11 +141,13 @@ export const vgrename = defineOp({
     await lvmx(ctx).vgrename(from, to);
     return undefined;
   },
-  tests: [
-    { disk: 'lv', args: ['VG', 'VG2'], check: { run: ['lvs'], expect: '/dev/VG2/LV' } },
-    { disk: 'lvfs', args: ['VG', 'VG2'], error: /mounted/ },
-    { disk: 'lv', args: ['NOVG', 'VG2'], error: /NOVG: no such volume group/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['VG', 'VG2'], check: { run: ['lvs'], expect: '/dev/VG2/LV' } },
+      { disk: 'lvfs', args: ['VG', 'VG2'], error: /mounted/ },
+      { disk: 'lv', args: ['NOVG', 'VG2'], error: /NOVG: no such volume group/ },
+    ];
+  },
   guestfishDiffers:
     "libguestfs's test deactivates and reactivates the VG with vg-activate, which jfish does not have (it never activates VGs)",
 });
@@ -159,10 +167,12 @@ export const pvresize = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
-    { disk: 'fs', args: ['/dev/sda1'], error: /not a physical volume/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
+      { disk: 'fs', args: ['/dev/sda1'], error: /not a physical volume/ },
+    ];
+  },
 });
 
 export const pvresizeSize = defineOp({
@@ -182,14 +192,16 @@ export const pvresizeSize = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    {
-      disk: 'part',
-      setup: [['pvcreate', '/dev/sda1']],
-      args: ['/dev/sda1', '52428800'],
-      check: { run: ['pvs-full'], expect: /pv_size: 52428800\n/ },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['pvcreate', '/dev/sda1']],
+        args: ['/dev/sda1', '52428800'],
+        check: { run: ['pvs-full'], expect: /pv_size: 52428800\n/ },
+      },
+    ];
+  },
 });
 
 export const lvmRemoveAll = defineOp({
@@ -207,10 +219,12 @@ export const lvmRemoveAll = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: [], check: { run: ['pvs'], expect: '' } },
-    { disk: 'lvfs', args: [], error: /mounted/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: [], check: { run: ['pvs'], expect: '' } },
+      { disk: 'lvfs', args: [], error: /mounted/ },
+    ];
+  },
 });
 
 /** /dev/VG/LV, VG/LV or /dev/mapper/VG-LV (with -- for a - inside a name) → the LV, if it is one. */
@@ -238,11 +252,13 @@ export const isLv = defineOp({
   async impl(ctx, [name]) {
     return canonicalLv(ctx, name) !== undefined;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'lvfs', args: ['/dev/VG/LV'], expect: 'true' },
-    { from: 'libguestfs', disk: 'lvfs', args: ['/dev/sda1'], expect: 'false' },
-    { disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: 'true' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'lvfs', args: ['/dev/VG/LV'], expect: 'true' },
+      { from: 'libguestfs', disk: 'lvfs', args: ['/dev/sda1'], expect: 'false' },
+      { disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: 'true' },
+    ];
+  },
 });
 
 export const lvmCanonicalLvName = defineOp({
@@ -260,11 +276,13 @@ export const lvmCanonicalLvName = defineOp({
     if (!lv) throw new JootError('EINVAL', `${name}: not a logical volume`);
     return lv;
   },
-  tests: [
-    { from: 'libguestfs', disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: '/dev/VG/LV' },
-    { from: 'libguestfs', disk: 'lvfs', args: ['/dev/VG/LV'], expect: '/dev/VG/LV' },
-    { disk: 'lvfs', args: ['/dev/sda1'], error: /\/dev\/sda1: not a logical volume/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', disk: 'lvfs', args: ['/dev/mapper/VG-LV'], expect: '/dev/VG/LV' },
+      { from: 'libguestfs', disk: 'lvfs', args: ['/dev/VG/LV'], expect: '/dev/VG/LV' },
+      { disk: 'lvfs', args: ['/dev/sda1'], error: /\/dev\/sda1: not a logical volume/ },
+    ];
+  },
 });
 
 export const lvuuid = defineOp({
@@ -283,10 +301,12 @@ export const lvuuid = defineOp({
     return lv.uuid;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['/dev/VG/LV'], expect: LVM_UUID },
-    { disk: 'lv', args: ['/dev/sda1'], error: /not a logical volume/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['/dev/VG/LV'], expect: LVM_UUID },
+      { disk: 'lv', args: ['/dev/sda1'], error: /not a logical volume/ },
+    ];
+  },
 });
 
 export const vguuid = defineOp({
@@ -304,10 +324,12 @@ export const vguuid = defineOp({
     return v.uuid;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['VG'], expect: LVM_UUID },
-    { disk: 'lv', args: ['NOVG'], error: /NOVG: no such volume group/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['VG'], expect: LVM_UUID },
+      { disk: 'lv', args: ['NOVG'], error: /NOVG: no such volume group/ },
+    ];
+  },
 });
 
 export const pvuuid = defineOp({
@@ -325,10 +347,12 @@ export const pvuuid = defineOp({
     return p.uuid;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['/dev/sda1'], expect: LVM_UUID },
-    { args: ['/dev/sda1'], error: /not a physical volume/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['/dev/sda1'], expect: LVM_UUID },
+      { args: ['/dev/sda1'], error: /not a physical volume/ },
+    ];
+  },
 });
 
 export const vglvuuids = defineOp({
@@ -349,19 +373,21 @@ export const vglvuuids = defineOp({
       .map((l) => l.uuid);
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['VG'], expect: LVM_UUID },
-    {
-      disk: 'lv',
-      setup: [
-        ['lvremove', '/dev/VG/LV'],
-        ['lvcreate', 'A', 'VG', '8'],
-        ['lvcreate', 'B', 'VG', '8'],
-      ],
-      args: ['VG'],
-      expect: /^\S{38}\n\S{38}\n$/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['VG'], expect: LVM_UUID },
+      {
+        disk: 'lv',
+        setup: [
+          ['lvremove', '/dev/VG/LV'],
+          ['lvcreate', 'A', 'VG', '8'],
+          ['lvcreate', 'B', 'VG', '8'],
+        ],
+        args: ['VG'],
+        expect: /^\S{38}\n\S{38}\n$/,
+      },
+    ];
+  },
 });
 
 export const vgpvuuids = defineOp({
@@ -380,10 +406,12 @@ export const vgpvuuids = defineOp({
     return v.pvs.map((dev) => pvs.find((p) => p.name === dev)?.uuid ?? '');
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'lv', args: ['VG'], expect: LVM_UUID },
-    { disk: 'lv', args: ['NOVG'], error: /no such volume group/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['VG'], expect: LVM_UUID },
+      { disk: 'lv', args: ['NOVG'], error: /no such volume group/ },
+    ];
+  },
 });
 
 export const records = [

@@ -1,6 +1,6 @@
 // LVM: physical volumes, volume groups and logical volumes found in the guest's disks.
 import { JootError } from '../../core/errors.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 import { parseSize } from '../../core/numbers.js';
 import { THREE_PARTS, THREE_PVS, TWO_VGS, VG_TWO_LVS } from './gf-setup.js';
 
@@ -16,12 +16,14 @@ export const pvs = defineOp({
   async impl(ctx) {
     return ctx.session.pvs();
   },
-  tests: [
-    { disk: 'lv', args: [], expect: '/dev/sda1' },
-    { args: [], expect: '' },
-    { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/sda1' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PVS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: [], expect: '/dev/sda1' },
+      { args: [], expect: '' },
+      { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/sda1' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: THREE_PVS, args: [], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
+    ];
+  },
 });
 
 export const vgs = defineOp({
@@ -37,11 +39,13 @@ export const vgs = defineOp({
   async impl(ctx) {
     return ctx.session.vgs();
   },
-  tests: [
-    { disk: 'lv', args: [], expect: 'VG' },
-    { from: 'libguestfs', disk: 'lvfs', args: [], expect: 'VG' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: TWO_VGS, args: [], expect: 'VG1\nVG2' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: [], expect: 'VG' },
+      { from: 'libguestfs', disk: 'lvfs', args: [], expect: 'VG' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: TWO_VGS, args: [], expect: 'VG1\nVG2' },
+    ];
+  },
 });
 
 export const lvs = defineOp({
@@ -56,17 +60,19 @@ export const lvs = defineOp({
   async impl(ctx) {
     return ctx.session.lvs();
   },
-  tests: [
-    { disk: 'lv', args: [], expect: '/dev/VG/LV' },
-    { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/VG/LV' },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [...TWO_VGS, ['lvcreate', 'LV1', 'VG1', '50'], ['lvcreate', 'LV2', 'VG1', '50'], ['lvcreate', 'LV3', 'VG2', '50']],
-      args: [],
-      expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: [], expect: '/dev/VG/LV' },
+      { from: 'libguestfs', disk: 'lvfs', args: [], expect: '/dev/VG/LV' },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [...TWO_VGS, ['lvcreate', 'LV1', 'VG1', '50'], ['lvcreate', 'LV2', 'VG1', '50'], ['lvcreate', 'LV3', 'VG2', '50']],
+        args: [],
+        expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3',
+      },
+    ];
+  },
 });
 
 export const pvsFull = defineOp({
@@ -87,9 +93,11 @@ export const pvsFull = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of pvs_full',
-  tests: [
-    { disk: 'lv', args: [], expect: /^\[0\] = \{\n {2}pv_name: \/dev\/sda1\n {2}pv_uuid: \S+\n {2}vg_name: VG\n {2}pv_size: \d+\n\}\n$/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: [], expect: /^\[0\] = \{\n {2}pv_name: \/dev\/sda1\n {2}pv_uuid: \S+\n {2}vg_name: VG\n {2}pv_size: \d+\n\}\n$/ },
+    ];
+  },
 });
 
 export const vgsFull = defineOp({
@@ -112,14 +120,16 @@ export const vgsFull = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of vgs_full',
-  tests: [
-    {
-      disk: 'lv',
-      args: [],
-      expect:
-        /^\[0\] = \{\n {2}vg_name: VG\n {2}vg_uuid: \S+\n {2}vg_extent_size: 4194304\n {2}vg_pvs: \/dev\/sda1\n {2}vg_lvs: \/dev\/VG\/LV\n\}\n$/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'lv',
+        args: [],
+        expect:
+          /^\[0\] = \{\n {2}vg_name: VG\n {2}vg_uuid: \S+\n {2}vg_extent_size: 4194304\n {2}vg_pvs: \/dev\/sda1\n {2}vg_lvs: \/dev\/VG\/LV\n\}\n$/,
+      },
+    ];
+  },
 });
 
 export const lvsFull = defineOp({
@@ -143,14 +153,16 @@ export const lvsFull = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of lvs_full',
-  tests: [
-    {
-      disk: 'lv',
-      args: [],
-      expect:
-        /^\[0\] = \{\n {2}lv_name: \/dev\/VG\/LV\n {2}lv_uuid: \S+\n {2}vg_name: VG\n {2}lv_size: \d+\n {2}lv_segtype: linear\n {2}lv_unavailable: \n\}\n$/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'lv',
+        args: [],
+        expect:
+          /^\[0\] = \{\n {2}lv_name: \/dev\/VG\/LV\n {2}lv_uuid: \S+\n {2}vg_name: VG\n {2}lv_size: \d+\n {2}lv_segtype: linear\n {2}lv_unavailable: \n\}\n$/,
+      },
+    ];
+  },
 });
 
 export const pvcreate = defineOp({
@@ -167,16 +179,18 @@ export const pvcreate = defineOp({
     await ctx.session.layout.pvcreate(dev);
     return undefined;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [...THREE_PARTS, ['pvcreate', '/dev/sda1'], ['pvcreate', '/dev/sda2']],
-      args: ['/dev/sda3'],
-      check: { run: ['pvs'], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda1'], check: { run: ['pvs'], expect: '/dev/sda1' } },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [...THREE_PARTS, ['pvcreate', '/dev/sda1'], ['pvcreate', '/dev/sda2']],
+        args: ['/dev/sda3'],
+        check: { run: ['pvs'], expect: '/dev/sda1\n/dev/sda2\n/dev/sda3' },
+      },
+    ];
+  },
 });
 
 export const vgcreate = defineOp({
@@ -200,18 +214,20 @@ export const vgcreate = defineOp({
   guestfishDiffers: `libguestfs's test that vgcreate VG1 "/foo/bar /dev/sda2" fails is left out: jfish refuses
     /foo/bar (not a /dev/ name) when it parses the command, before anything runs, and the records'
     tests must parse`,
-  tests: [
-    { disk: 'part', setup: [['pvcreate', '/dev/sda1']], args: ['vg0', '/dev/sda1'], check: { run: ['vgs'], expect: 'vg0' } },
-    { disk: 'part', args: ['vg0'], error: /give at least one physical volume/ },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: THREE_PVS,
-      args: ['VG1', '/dev/sda1 /dev/sda2'],
-      after: [['vgcreate', 'VG2', '/dev/sda3']],
-      check: { run: ['vgs'], expect: 'VG1\nVG2' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', setup: [['pvcreate', '/dev/sda1']], args: ['vg0', '/dev/sda1'], check: { run: ['vgs'], expect: 'vg0' } },
+      { disk: 'part', args: ['vg0'], error: /give at least one physical volume/ },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: THREE_PVS,
+        args: ['VG1', '/dev/sda1 /dev/sda2'],
+        after: [['vgcreate', 'VG2', '/dev/sda3']],
+        check: { run: ['vgs'], expect: 'VG1\nVG2' },
+      },
+    ];
+  },
 });
 
 export const lvcreate = defineOp({
@@ -234,29 +250,31 @@ export const lvcreate = defineOp({
     await ctx.session.layout.lvcreate(lv, vg, { bytes });
     return undefined;
   },
-  tests: [
-    {
-      disk: 'lv',
-      setup: [['lvremove', '/dev/VG/LV']],
-      args: ['small', 'VG', '8'],
-      check: { run: ['blockdev-getsize64', '/dev/VG/small'], expect: '8388608' },
-      title: 'lvcreate: a plain number is megabytes',
-    },
-    { disk: 'lv', args: ['big', 'VG', '1G'], error: /insufficient free space/ },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ...TWO_VGS,
-        ['lvcreate', 'LV1', 'VG1', '50'],
-        ['lvcreate', 'LV2', 'VG1', '50'],
-        ['lvcreate', 'LV3', 'VG2', '50'],
-        ['lvcreate', 'LV4', 'VG2', '50'],
-      ],
-      args: ['LV5', 'VG2', '50'],
-      check: { run: ['lvs'], expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3\n/dev/VG2/LV4\n/dev/VG2/LV5' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'lv',
+        setup: [['lvremove', '/dev/VG/LV']],
+        args: ['small', 'VG', '8'],
+        check: { run: ['blockdev-getsize64', '/dev/VG/small'], expect: '8388608' },
+        title: 'lvcreate: a plain number is megabytes',
+      },
+      { disk: 'lv', args: ['big', 'VG', '1G'], error: /insufficient free space/ },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ...TWO_VGS,
+          ['lvcreate', 'LV1', 'VG1', '50'],
+          ['lvcreate', 'LV2', 'VG1', '50'],
+          ['lvcreate', 'LV3', 'VG2', '50'],
+          ['lvcreate', 'LV4', 'VG2', '50'],
+        ],
+        args: ['LV5', 'VG2', '50'],
+        check: { run: ['lvs'], expect: '/dev/VG1/LV1\n/dev/VG1/LV2\n/dev/VG2/LV3\n/dev/VG2/LV4\n/dev/VG2/LV5' },
+      },
+    ];
+  },
 });
 
 export const lvcreateFree = defineOp({
@@ -276,31 +294,33 @@ export const lvcreateFree = defineOp({
     await ctx.session.layout.lvcreate(lv, vg, { percentFree: pct });
     return undefined;
   },
-  tests: [
-    {
-      disk: 'part',
-      setup: [
-        ['pvcreate', '/dev/sda1'],
-        ['vgcreate', 'vg0', '/dev/sda1'],
-      ],
-      args: ['all', 'vg0', '100'],
-      check: { run: ['lvs'], expect: '/dev/vg0/all' },
-    },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['pvcreate', '/dev/sda1'],
-        ['vgcreate', 'VG', '/dev/sda1'],
-        ['lvcreate-free', 'LV1', 'VG', '50'],
-        ['lvcreate-free', 'LV2', 'VG', '50'],
-        ['lvcreate-free', 'LV3', 'VG', '50'],
-      ],
-      args: ['LV4', 'VG', '100'],
-      check: { run: ['lvs'], expect: '/dev/VG/LV1\n/dev/VG/LV2\n/dev/VG/LV3\n/dev/VG/LV4' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [
+          ['pvcreate', '/dev/sda1'],
+          ['vgcreate', 'vg0', '/dev/sda1'],
+        ],
+        args: ['all', 'vg0', '100'],
+        check: { run: ['lvs'], expect: '/dev/vg0/all' },
+      },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['pvcreate', '/dev/sda1'],
+          ['vgcreate', 'VG', '/dev/sda1'],
+          ['lvcreate-free', 'LV1', 'VG', '50'],
+          ['lvcreate-free', 'LV2', 'VG', '50'],
+          ['lvcreate-free', 'LV3', 'VG', '50'],
+        ],
+        args: ['LV4', 'VG', '100'],
+        check: { run: ['lvs'], expect: '/dev/VG/LV1\n/dev/VG/LV2\n/dev/VG/LV3\n/dev/VG/LV4' },
+      },
+    ];
+  },
 });
 
 export const lvremove = defineOp({
@@ -318,29 +338,31 @@ export const lvremove = defineOp({
     await ctx.session.layout.lvremove(dev);
     return undefined;
   },
-  tests: [
-    { disk: 'lv', args: ['/dev/VG/LV'], check: { run: ['lvs'], expect: '' } },
-    { disk: 'lvfs', args: ['/dev/VG/LV'], error: /mounted/, title: 'lvremove refused while the LV is mounted' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: VG_TWO_LVS, args: ['/dev/VG/LV1'], check: { run: ['lvs'], expect: '/dev/VG/LV2' } },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: VG_TWO_LVS,
-      args: ['/dev/VG'],
-      check: { run: ['lvs'], expect: '' },
-      title: 'lvremove /dev/VG removes every LV of the VG',
-    },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: VG_TWO_LVS,
-      args: ['/dev/VG'],
-      check: { run: ['vgs'], expect: 'VG' },
-      title: 'lvremove /dev/VG keeps the VG',
-    },
-    { disk: 'lvfs', args: ['/dev/VG'], error: /mounted/, title: 'lvremove of a VG refused while one of its LVs is mounted' },
-    { disk: 'lv', args: ['/dev/NOVG'], error: /no such volume group or logical volume/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['/dev/VG/LV'], check: { run: ['lvs'], expect: '' } },
+      { disk: 'lvfs', args: ['/dev/VG/LV'], error: /mounted/, title: 'lvremove refused while the LV is mounted' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: VG_TWO_LVS, args: ['/dev/VG/LV1'], check: { run: ['lvs'], expect: '/dev/VG/LV2' } },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: VG_TWO_LVS,
+        args: ['/dev/VG'],
+        check: { run: ['lvs'], expect: '' },
+        title: 'lvremove /dev/VG removes every LV of the VG',
+      },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: VG_TWO_LVS,
+        args: ['/dev/VG'],
+        check: { run: ['vgs'], expect: 'VG' },
+        title: 'lvremove /dev/VG keeps the VG',
+      },
+      { disk: 'lvfs', args: ['/dev/VG'], error: /mounted/, title: 'lvremove of a VG refused while one of its LVs is mounted' },
+      { disk: 'lv', args: ['/dev/NOVG'], error: /no such volume group or logical volume/ },
+    ];
+  },
 });
 
 export const vgremove = defineOp({
@@ -357,17 +379,19 @@ export const vgremove = defineOp({
     await ctx.session.layout.vgremove(vg);
     return undefined;
   },
-  tests: [
-    { disk: 'lv', args: ['VG'], check: { run: ['vgs'], expect: '' } },
-    ...['lvs', 'vgs'].map((list) => ({
-      from: 'libguestfs' as const,
-      disk: 'disk:2G',
-      setup: VG_TWO_LVS,
-      args: ['VG'],
-      check: { run: [list], expect: '' },
-      title: `vgremove VG, then ${list} lists nothing`,
-    })),
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', args: ['VG'], check: { run: ['vgs'], expect: '' } },
+      ...['lvs', 'vgs'].map((list) => ({
+        from: 'libguestfs' as const,
+        disk: 'disk:2G',
+        setup: VG_TWO_LVS,
+        args: ['VG'],
+        check: { run: [list], expect: '' },
+        title: `vgremove VG, then ${list} lists nothing`,
+      })),
+    ];
+  },
 });
 
 export const pvremove = defineOp({
@@ -383,17 +407,19 @@ export const pvremove = defineOp({
     await ctx.session.layout.pvremove(dev);
     return undefined;
   },
-  tests: [
-    { disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } },
-    ...['lvs', 'vgs', 'pvs'].map((list) => ({
-      from: 'libguestfs' as const,
-      disk: 'disk:2G',
-      setup: [...VG_TWO_LVS, ['vgremove', 'VG']],
-      args: ['/dev/sda1'],
-      check: { run: [list], expect: '' },
-      title: `pvremove /dev/sda1, then ${list} lists nothing`,
-    })),
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'lv', setup: [['vgremove', 'VG']], args: ['/dev/sda1'], check: { run: ['pvs'], expect: '' } },
+      ...['lvs', 'vgs', 'pvs'].map((list) => ({
+        from: 'libguestfs' as const,
+        disk: 'disk:2G',
+        setup: [...VG_TWO_LVS, ['vgremove', 'VG']],
+        args: ['/dev/sda1'],
+        check: { run: [list], expect: '' },
+        title: `pvremove /dev/sda1, then ${list} lists nothing`,
+      })),
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

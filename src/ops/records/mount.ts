@@ -1,5 +1,5 @@
 // Mounting guest filesystems into the guest's namespace (/ is the first one mounted).
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 export const mount = defineOp({
   name: 'mount',
@@ -19,36 +19,38 @@ export const mount = defineOp({
     await ctx.session.mount(dev, mountpoint, { readonly: ctx.readonly });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'disk',
-      title: 'mount a new ext2 read-write (libguestfs then writes /new and cats it)',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['mkfs', 'ext2', '/dev/sda1'],
-      ],
-      args: ['/dev/sda1', '/'],
-      check: { run: ['write', '/new', 'new file contents'], expect: '' },
-    },
-    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
-    {
-      disk: 'bootroot',
-      setup: [['umount-all']],
-      args: ['/dev/sda2', '/'],
-      check: { run: ['write', '/f', 'x'], expect: '' },
-      title: 'mount is read-write',
-    },
-    {
-      disk: 'bootroot',
-      readonly: true,
-      setup: [['umount-all']],
-      args: ['/dev/sda2', '/'],
-      check: { run: ['mounts'], expect: '/dev/sda2' },
-      title: 'mount on a read-only session',
-    },
-    { disk: 'part', args: ['/dev/sda1', '/'], error: /no filesystem found/, title: 'mount of a device with no filesystem fails' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'disk',
+        title: 'mount a new ext2 read-write (libguestfs then writes /new and cats it)',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'ext2', '/dev/sda1'],
+        ],
+        args: ['/dev/sda1', '/'],
+        check: { run: ['write', '/new', 'new file contents'], expect: '' },
+      },
+      { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
+      {
+        disk: 'bootroot',
+        setup: [['umount-all']],
+        args: ['/dev/sda2', '/'],
+        check: { run: ['write', '/f', 'x'], expect: '' },
+        title: 'mount is read-write',
+      },
+      {
+        disk: 'bootroot',
+        readonly: true,
+        setup: [['umount-all']],
+        args: ['/dev/sda2', '/'],
+        check: { run: ['mounts'], expect: '/dev/sda2' },
+        title: 'mount on a read-only session',
+      },
+      { disk: 'part', args: ['/dev/sda1', '/'], error: /no filesystem found/, title: 'mount of a device with no filesystem fails' },
+    ];
+  },
 });
 
 export const mountRo = defineOp({
@@ -68,18 +70,20 @@ export const mountRo = defineOp({
     await ctx.session.mount(dev, mountpoint, { readonly: true });
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      setup: [
-        ['write', '/new', 'data'],
-        ['umount', '/'],
-      ],
-      args: ['/dev/sda1', '/'],
-      check: { run: ['cat', '/new'], expect: 'data' },
-    },
-    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        setup: [
+          ['write', '/new', 'data'],
+          ['umount', '/'],
+        ],
+        args: ['/dev/sda1', '/'],
+        check: { run: ['cat', '/new'], expect: 'data' },
+      },
+      { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
+    ];
+  },
 });
 
 const hasRo = (options: string): boolean => options.split(',').some((o) => o.trim() === 'ro');
@@ -103,15 +107,17 @@ export const mountOptions = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test for mount-options',
-  tests: [
-    {
-      disk: 'part',
-      setup: [['mkfs', 'ext2', '/dev/sda1']],
-      args: ['noatime', '/dev/sda1', '/'],
-      check: { run: ['mountpoints'], expect: '/dev/sda1: /' },
-    },
-    { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['suid', '/dev/sda1', '/'], error: /suid/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['mkfs', 'ext2', '/dev/sda1']],
+        args: ['noatime', '/dev/sda1', '/'],
+        check: { run: ['mountpoints'], expect: '/dev/sda1: /' },
+      },
+      { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['suid', '/dev/sda1', '/'], error: /suid/ },
+    ];
+  },
 });
 
 export const mountVfs = defineOp({
@@ -134,14 +140,16 @@ export const mountVfs = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test for mount-vfs',
-  tests: [
-    {
-      disk: 'part',
-      setup: [['mkfs', 'ext2', '/dev/sda1']],
-      args: ['ro', 'ext2', '/dev/sda1', '/'],
-      check: { run: ['mounts'], expect: '/dev/sda1' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part',
+        setup: [['mkfs', 'ext2', '/dev/sda1']],
+        args: ['ro', 'ext2', '/dev/sda1', '/'],
+        check: { run: ['mounts'], expect: '/dev/sda1' },
+      },
+    ];
+  },
 });
 
 export const umount = defineOp({
@@ -165,24 +173,26 @@ export const umount = defineOp({
     await ctx.session.umount(what);
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      disk: 'disk',
-      setup: [
-        ['part-disk', '/dev/sda', 'mbr'],
-        ['mkfs', 'ext2', '/dev/sda1'],
-        ['mount', '/dev/sda1', '/'],
-      ],
-      args: ['/', 'force:false', 'lazyunmount:false'],
-      check: { run: ['mounts'], expect: '' },
-    },
-    { args: ['/'], check: { run: ['mounts'], expect: '' } },
-    { disk: 'bootroot', args: ['/dev/sda1'], check: { run: ['mounts'], expect: '/dev/sda2' } },
-    { args: ['/nowhere'], error: /not mounted/ },
-    { args: ['/dev/sda1', 'force:false', 'lazyunmount:false'], check: { run: ['mounts'], expect: '' } },
-    { args: ['/', 'force:true', 'lazyunmount:true'], check: { run: ['mounts'], expect: '' } },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        disk: 'disk',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'ext2', '/dev/sda1'],
+          ['mount', '/dev/sda1', '/'],
+        ],
+        args: ['/', 'force:false', 'lazyunmount:false'],
+        check: { run: ['mounts'], expect: '' },
+      },
+      { args: ['/'], check: { run: ['mounts'], expect: '' } },
+      { disk: 'bootroot', args: ['/dev/sda1'], check: { run: ['mounts'], expect: '/dev/sda2' } },
+      { args: ['/nowhere'], error: /not mounted/ },
+      { args: ['/dev/sda1', 'force:false', 'lazyunmount:false'], check: { run: ['mounts'], expect: '' } },
+      { args: ['/', 'force:true', 'lazyunmount:true'], check: { run: ['mounts'], expect: '' } },
+    ];
+  },
 });
 
 export const umountAll = defineOp({
@@ -199,32 +209,34 @@ export const umountAll = defineOp({
     await ctx.session.umountAll();
     return undefined;
   },
-  tests: [
-    { from: 'libguestfs', args: [], check: { run: ['mounts'], expect: '' } },
-    {
-      from: 'libguestfs',
-      disk: 'disk:500M',
-      title: 'umount-all unmounts nested mounts',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'p', '64', '204799'],
-        ['part-add', '/dev/sda', 'p', '204800', '409599'],
-        ['part-add', '/dev/sda', 'p', '409600', '-64'],
-        ['mkfs', 'ext2', '/dev/sda1'],
-        ['mkfs', 'ext2', '/dev/sda2'],
-        ['mkfs', 'ext2', '/dev/sda3'],
-        ['mount', '/dev/sda1', '/'],
-        ['mkdir', '/mp1'],
-        ['mount', '/dev/sda2', '/mp1'],
-        ['mkdir', '/mp1/mp2'],
-        ['mount', '/dev/sda3', '/mp1/mp2'],
-        ['mkdir', '/mp1/mp2/mp3'],
-      ],
-      args: [],
-      check: { run: ['mounts'], expect: '' },
-    },
-    { disk: 'bootroot', args: [], check: { run: ['mounts'], expect: '' } },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: [], check: { run: ['mounts'], expect: '' } },
+      {
+        from: 'libguestfs',
+        disk: 'disk:500M',
+        title: 'umount-all unmounts nested mounts',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'p', '64', '204799'],
+          ['part-add', '/dev/sda', 'p', '204800', '409599'],
+          ['part-add', '/dev/sda', 'p', '409600', '-64'],
+          ['mkfs', 'ext2', '/dev/sda1'],
+          ['mkfs', 'ext2', '/dev/sda2'],
+          ['mkfs', 'ext2', '/dev/sda3'],
+          ['mount', '/dev/sda1', '/'],
+          ['mkdir', '/mp1'],
+          ['mount', '/dev/sda2', '/mp1'],
+          ['mkdir', '/mp1/mp2'],
+          ['mount', '/dev/sda3', '/mp1/mp2'],
+          ['mkdir', '/mp1/mp2/mp3'],
+        ],
+        args: [],
+        check: { run: ['mounts'], expect: '' },
+      },
+      { disk: 'bootroot', args: [], check: { run: ['mounts'], expect: '' } },
+    ];
+  },
 });
 
 export const mounts = defineOp({
@@ -239,11 +251,13 @@ export const mounts = defineOp({
   async impl(ctx) {
     return ctx.session.mounts();
   },
-  tests: [
-    { from: 'libguestfs', args: [], expect: '/dev/sda1' },
-    { disk: 'bootroot', args: [], expect: '/dev/sda2\n/dev/sda1' },
-    { disk: 'part', args: [], expect: '' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { from: 'libguestfs', args: [], expect: '/dev/sda1' },
+      { disk: 'bootroot', args: [], expect: '/dev/sda2\n/dev/sda1' },
+      { disk: 'part', args: [], expect: '' },
+    ];
+  },
 });
 
 export const mountpoints = defineOp({
@@ -260,10 +274,12 @@ export const mountpoints = defineOp({
     return ctx.session.mountpoints().map((m) => [m.device, m.mountpoint]);
   },
   guestfishDiffers: 'libguestfs has no test for mountpoints',
-  tests: [
-    { disk: 'bootroot', args: [], expect: '/dev/sda2: /\n/dev/sda1: /boot' },
-    { disk: 'lvfs', args: [], expect: '/dev/VG/LV: /' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'bootroot', args: [], expect: '/dev/sda2: /\n/dev/sda1: /boot' },
+      { disk: 'lvfs', args: [], expect: '/dev/VG/LV: /' },
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

@@ -8,7 +8,7 @@ import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
 import { readPartitionTable, type PartitionTable } from '../../disk/volumes/partitions.js';
 import { SECTOR } from '../../disk/volumes/table.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 
 const disk = { name: 'device', type: 'device' } as const;
 const partnum = { name: 'partnum', type: 'int' } as const;
@@ -89,25 +89,27 @@ export const partResize = defineOp({
     );
     return undefined;
   },
-  tests: [
-    {
-      disk: 'disk',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'primary', '1', '-1025'],
-      ],
-      args: ['/dev/sda', '1', '-1'],
-      check: { run: ['part-list', '/dev/sda'], expect: /part_end: 104857599\n/ },
-      from: 'libguestfs',
-    },
-    {
-      disk: 'part',
-      args: ['/dev/sda', '1', '4095'],
-      check: { run: ['part-list', '/dev/sda'], expect: /part_end: 2097151\n/ },
-    },
-    { disk: 'part', args: ['/dev/sda', '1', '100'], error: /end sector 100 is before the partition's start \(2048\)/ },
-    { disk: 'part', args: ['/dev/sda', '2', '-1'], error: /partition 2 does not exist/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'disk',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'primary', '1', '-1025'],
+        ],
+        args: ['/dev/sda', '1', '-1'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_end: 104857599\n/ },
+        from: 'libguestfs',
+      },
+      {
+        disk: 'part',
+        args: ['/dev/sda', '1', '4095'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_end: 2097151\n/ },
+      },
+      { disk: 'part', args: ['/dev/sda', '1', '100'], error: /end sector 100 is before the partition's start \(2048\)/ },
+      { disk: 'part', args: ['/dev/sda', '2', '-1'], error: /partition 2 does not exist/ },
+    ];
+  },
 });
 
 export const partExpandGpt = defineOp({
@@ -126,10 +128,12 @@ export const partExpandGpt = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of its own for this action',
-  tests: [
-    { disk: 'part:100M:gpt', args: ['/dev/sda'], check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
-    { disk: 'part', args: ['/dev/sda'], error: /exist only on GPT disks/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda'], check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
+      { disk: 'part', args: ['/dev/sda'], error: /exist only on GPT disks/ },
+    ];
+  },
 });
 
 /** A partition's disk and number, from the session's partitions (it must exist). */
@@ -151,10 +155,12 @@ export const partToDev = defineOp({
   async impl(ctx, [part]) {
     return partitionInfo(ctx, part).disk;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda1'], expect: '/dev/sda', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/sda'], error: /\/dev\/sda: not a partition/, from: 'libguestfs' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda1'], expect: '/dev/sda', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/sda'], error: /\/dev\/sda: not a partition/, from: 'libguestfs' },
+    ];
+  },
 });
 
 export const partToPartnum = defineOp({
@@ -169,10 +175,12 @@ export const partToPartnum = defineOp({
   async impl(ctx, [part]) {
     return partitionInfo(ctx, part).number;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda1'], expect: '1', from: 'libguestfs' },
-    { disk: 'disk', args: ['/dev/sda'], error: /\/dev\/sda: not a partition/, from: 'libguestfs' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda1'], expect: '1', from: 'libguestfs' },
+      { disk: 'disk', args: ['/dev/sda'], error: /\/dev\/sda: not a partition/, from: 'libguestfs' },
+    ];
+  },
 });
 
 export const partGetGptGuid = defineOp({
@@ -187,16 +195,18 @@ export const partGetGptGuid = defineOp({
   async impl(ctx, [dev, n]) {
     return partitionOf(await gptOf(ctx, dev, 'partition GUIDs'), dev, n).uuid ?? '';
   },
-  tests: [
-    {
-      disk: 'part:100M:gpt',
-      setup: [['part-set-gpt-guid', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
-      args: ['/dev/sda', '1'],
-      expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
-      from: 'libguestfs',
-    },
-    { disk: 'part', args: ['/dev/sda', '1'], error: /exist only on GPT disks/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part:100M:gpt',
+        setup: [['part-set-gpt-guid', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
+        args: ['/dev/sda', '1'],
+        expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
+        from: 'libguestfs',
+      },
+      { disk: 'part', args: ['/dev/sda', '1'], error: /exist only on GPT disks/ },
+    ];
+  },
 });
 
 export const partSetGptGuid = defineOp({
@@ -214,15 +224,17 @@ export const partSetGptGuid = defineOp({
     await editDisk(ctx, dev, 'sgdisk', (host) => [`--partition-guid=${n}:${g}`, host]);
     return undefined;
   },
-  tests: [
-    { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'f'], error: /f: not a GUID/, from: 'libguestfs' },
-    {
-      disk: 'part:100M:gpt',
-      args: ['/dev/sda', '1', '01234567-89ab-cdef-0123-456789abcdef'],
-      check: { run: ['part-get-gpt-guid', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
-      from: 'libguestfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'f'], error: /f: not a GUID/, from: 'libguestfs' },
+      {
+        disk: 'part:100M:gpt',
+        args: ['/dev/sda', '1', '01234567-89ab-cdef-0123-456789abcdef'],
+        check: { run: ['part-get-gpt-guid', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
+        from: 'libguestfs',
+      },
+    ];
+  },
 });
 
 export const partGetGptAttributes = defineOp({
@@ -238,21 +250,23 @@ export const partGetGptAttributes = defineOp({
   async impl(ctx, [dev, n]) {
     return partitionOf(await gptOf(ctx, dev, 'partition attributes'), dev, n).attrBits ?? 0n;
   },
-  tests: [
-    {
-      disk: 'part:100M:gpt',
-      setup: [['part-set-gpt-attributes', '/dev/sda', '1', '0']],
-      args: ['/dev/sda', '1'],
-      expect: '0',
-      from: 'libguestfs',
-    },
-    {
-      disk: 'part:100M:gpt',
-      setup: [['part-set-bootable', '/dev/sda', '1', 'true']],
-      args: ['/dev/sda', '1'],
-      expect: '4',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part:100M:gpt',
+        setup: [['part-set-gpt-attributes', '/dev/sda', '1', '0']],
+        args: ['/dev/sda', '1'],
+        expect: '0',
+        from: 'libguestfs',
+      },
+      {
+        disk: 'part:100M:gpt',
+        setup: [['part-set-bootable', '/dev/sda', '1', 'true']],
+        args: ['/dev/sda', '1'],
+        expect: '4',
+      },
+    ];
+  },
 });
 
 export const partSetGptAttributes = defineOp({
@@ -271,21 +285,23 @@ export const partSetGptAttributes = defineOp({
     await editDisk(ctx, dev, 'sgdisk', (host) => [`--attributes=${n}:=:${attrs.toString(16)}`, host]);
     return undefined;
   },
-  tests: [
-    {
-      disk: 'part:100M:gpt',
-      args: ['/dev/sda', '1', '4'],
-      check: { run: ['part-get-gpt-attributes', '/dev/sda', '1'], expect: '4' },
-      from: 'libguestfs',
-    },
-    {
-      disk: 'part:100M:gpt',
-      args: ['/dev/sda', '1', '1125899906842625'],
-      check: { run: ['part-get-gpt-attributes', '/dev/sda', '1'], expect: '1125899906842625' },
-      title: 'part-set-gpt-attributes: bit 50 and bit 0',
-    },
-    { disk: 'part', args: ['/dev/sda', '1', '4'], error: /exist only on GPT disks/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part:100M:gpt',
+        args: ['/dev/sda', '1', '4'],
+        check: { run: ['part-get-gpt-attributes', '/dev/sda', '1'], expect: '4' },
+        from: 'libguestfs',
+      },
+      {
+        disk: 'part:100M:gpt',
+        args: ['/dev/sda', '1', '1125899906842625'],
+        check: { run: ['part-get-gpt-attributes', '/dev/sda', '1'], expect: '1125899906842625' },
+        title: 'part-set-gpt-attributes: bit 50 and bit 0',
+      },
+      { disk: 'part', args: ['/dev/sda', '1', '4'], error: /exist only on GPT disks/ },
+    ];
+  },
 });
 
 export const partGetDiskGuid = defineOp({
@@ -300,15 +316,17 @@ export const partGetDiskGuid = defineOp({
   async impl(ctx, [dev]) {
     return (await gptOf(ctx, dev, 'disk GUIDs')).id ?? '';
   },
-  tests: [
-    {
-      disk: 'part:100M:gpt',
-      setup: [['part-set-disk-guid', '/dev/sda', '01234567-89AB-CDEF-0123-456789ABCDEF']],
-      args: ['/dev/sda'],
-      expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
-      from: 'libguestfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part:100M:gpt',
+        setup: [['part-set-disk-guid', '/dev/sda', '01234567-89AB-CDEF-0123-456789ABCDEF']],
+        args: ['/dev/sda'],
+        expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
+        from: 'libguestfs',
+      },
+    ];
+  },
 });
 
 export const partSetDiskGuid = defineOp({
@@ -326,15 +344,17 @@ export const partSetDiskGuid = defineOp({
     await editDisk(ctx, dev, 'sgdisk', (host) => [`--disk-guid=${g}`, host]);
     return undefined;
   },
-  tests: [
-    { disk: 'part:100M:gpt', args: ['/dev/sda', 'f'], error: /f: not a GUID/, from: 'libguestfs' },
-    {
-      disk: 'part:100M:gpt',
-      args: ['/dev/sda', '01234567-89AB-CDEF-0123-456789ABCDEF'],
-      check: { run: ['part-get-disk-guid', '/dev/sda'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
-      from: 'libguestfs',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda', 'f'], error: /f: not a GUID/, from: 'libguestfs' },
+      {
+        disk: 'part:100M:gpt',
+        args: ['/dev/sda', '01234567-89AB-CDEF-0123-456789ABCDEF'],
+        check: { run: ['part-get-disk-guid', '/dev/sda'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
+        from: 'libguestfs',
+      },
+    ];
+  },
 });
 
 export const records = [

@@ -1,6 +1,6 @@
 // Partition tables: guestfish's part-* commands and blockdev-getsize64, on the layout editor.
 // Sectors are 512 bytes; part-list reports bytes, as guestfish does.
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 const disk = { name: 'device', type: 'device' } as const;
 const partnum = { name: 'partnum', type: 'int' } as const;
@@ -25,11 +25,12 @@ export const partList = defineOp({
     ]);
   },
   guestfishDiffers: 'libguestfs has no test of part_list',
-  tests: [
-    {
-      disk: 'bootroot',
-      args: ['/dev/sda'],
-      expect: `[0] = {
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'bootroot',
+        args: ['/dev/sda'],
+        expect: `[0] = {
   part_num: 1
   part_start: 1048576
   part_end: 34603007
@@ -41,9 +42,10 @@ export const partList = defineOp({
   part_end: 104857599
   part_size: 70254592
 }`,
-    },
-    { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
-  ],
+      },
+      { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
+    ];
+  },
 });
 
 export const partGetParttype = defineOp({
@@ -58,11 +60,13 @@ export const partGetParttype = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.partGetParttype(dev);
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
-    { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda'], expect: 'gpt' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda'], expect: 'msdos' },
+      { disk: 'part:100M:gpt', args: ['/dev/sda'], expect: 'gpt' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda'], expect: 'gpt' },
+    ];
+  },
 });
 
 export const partInit = defineOp({
@@ -80,12 +84,14 @@ export const partInit = defineOp({
     await ctx.session.layout.partInit(dev, type);
     return undefined;
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
-    { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
-    { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
-    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda', 'gpt'], expect: '', check: { run: ['part-get-parttype', '/dev/sda'], expect: 'gpt' } },
+      { disk: 'disk', args: ['/dev/sda', 'sun'], error: /unknown partition table type/ },
+      { disk: 'fs', args: ['/dev/sda', 'mbr'], error: /mounted/, title: 'part-init refused while a partition is mounted' },
+      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
+    ];
+  },
 });
 
 export const partAdd = defineOp({
@@ -104,54 +110,56 @@ export const partAdd = defineOp({
     await ctx.session.layout.partAdd(dev, kind, start, end);
     return undefined;
   },
-  tests: [
-    {
-      disk: 'disk',
-      setup: [['part-init', '/dev/sda', 'mbr']],
-      args: ['/dev/sda', 'p', '2048', '4095'],
-      check: { run: ['list-partitions'], expect: '/dev/sda1' },
-    },
-    {
-      disk: 'disk',
-      setup: [['part-init', '/dev/sda', 'gpt']],
-      args: ['/dev/sda', 'p', '2048', '-1'],
-      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
-    },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-init', '/dev/sda', 'gpt'],
-        ['part-add', '/dev/sda', 'primary', '34', '127'],
-      ],
-      args: ['/dev/sda', 'primary', '128', '-34'],
-    },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'primary', '32', '127'],
-        ['part-add', '/dev/sda', 'primary', '128', '255'],
-        ['part-add', '/dev/sda', 'primary', '256', '511'],
-      ],
-      args: ['/dev/sda', 'primary', '512', '-1'],
-    },
-    {
-      disk: 'disk',
-      setup: [['part-init', '/dev/sda', 'gpt']],
-      args: ['/dev/sda', 'p', '34', '2047'],
-      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 17408\n {2}part_end: 1048575\n/ },
-      title: "a GPT's first usable sector is 34, as parted makes it",
-    },
-    {
-      disk: 'disk',
-      setup: [['part-init', '/dev/sda', 'gpt']],
-      args: ['/dev/sda', 'p', '33', '2047'],
-      error: /before the first usable sector 34/,
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'disk',
+        setup: [['part-init', '/dev/sda', 'mbr']],
+        args: ['/dev/sda', 'p', '2048', '4095'],
+        check: { run: ['list-partitions'], expect: '/dev/sda1' },
+      },
+      {
+        disk: 'disk',
+        setup: [['part-init', '/dev/sda', 'gpt']],
+        args: ['/dev/sda', 'p', '2048', '-1'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
+      },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-init', '/dev/sda', 'gpt'],
+          ['part-add', '/dev/sda', 'primary', '34', '127'],
+        ],
+        args: ['/dev/sda', 'primary', '128', '-34'],
+      },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'primary', '32', '127'],
+          ['part-add', '/dev/sda', 'primary', '128', '255'],
+          ['part-add', '/dev/sda', 'primary', '256', '511'],
+        ],
+        args: ['/dev/sda', 'primary', '512', '-1'],
+      },
+      {
+        disk: 'disk',
+        setup: [['part-init', '/dev/sda', 'gpt']],
+        args: ['/dev/sda', 'p', '34', '2047'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 17408\n {2}part_end: 1048575\n/ },
+        title: "a GPT's first usable sector is 34, as parted makes it",
+      },
+      {
+        disk: 'disk',
+        setup: [['part-init', '/dev/sda', 'gpt']],
+        args: ['/dev/sda', 'p', '33', '2047'],
+        error: /before the first usable sector 34/,
+      },
+    ];
+  },
 });
 
 export const partDisk = defineOp({
@@ -169,26 +177,28 @@ export const partDisk = defineOp({
     await ctx.session.layout.partDisk(dev, type);
     return undefined;
   },
-  tests: [
-    {
-      disk: 'disk',
-      args: ['/dev/sda', 'mbr'],
-      check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 65536\n {2}part_end: 104792575\n/ },
-    },
-    {
-      disk: 'disk',
-      args: ['/dev/sda', 'mbr'],
-      check: { run: ['blkid', '/dev/sda1'], expect: /^PART_ENTRY_OFFSET: 128$/m },
-      title: "part-disk mbr puts the partition at sector 128, as guestfish's test expects",
-    },
-    {
-      disk: 'disk',
-      args: ['/dev/sda', 'gpt'],
-      check: { run: ['part-list', '/dev/sda'], expect: /part_start: 65536\n {2}part_end: 104792575\n/ },
-    },
-    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
-    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'disk',
+        args: ['/dev/sda', 'mbr'],
+        check: { run: ['part-list', '/dev/sda'], expect: /^\[0\] = \{\n {2}part_num: 1\n {2}part_start: 65536\n {2}part_end: 104792575\n/ },
+      },
+      {
+        disk: 'disk',
+        args: ['/dev/sda', 'mbr'],
+        check: { run: ['blkid', '/dev/sda1'], expect: /^PART_ENTRY_OFFSET: 128$/m },
+        title: "part-disk mbr puts the partition at sector 128, as guestfish's test expects",
+      },
+      {
+        disk: 'disk',
+        args: ['/dev/sda', 'gpt'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 65536\n {2}part_end: 104792575\n/ },
+      },
+      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'mbr'] },
+      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda', 'gpt'] },
+    ];
+  },
 });
 
 export const partDel = defineOp({
@@ -205,19 +215,21 @@ export const partDel = defineOp({
     await ctx.session.layout.partDel(dev, n);
     return undefined;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
-    { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'primary', '1', '-1'],
-      ],
-      args: ['/dev/sda', '1'],
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda', '1'], check: { run: ['list-partitions'], expect: '' } },
+      { disk: 'part', args: ['/dev/sda', '3'], error: /partition 3 does not exist/ },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'primary', '1', '-1'],
+        ],
+        args: ['/dev/sda', '1'],
+      },
+    ];
+  },
 });
 
 export const partSetBootable = defineOp({
@@ -235,15 +247,17 @@ export const partSetBootable = defineOp({
     await ctx.session.layout.partSetBootable(dev, n, on);
     return undefined;
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
-    {
-      args: ['/dev/sda', '1', 'true'],
-      check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' },
-      title: 'part-set-bootable while /dev/sda1 is mounted, as guestfish (parted) allows',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda', '1', 'true'], check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' } },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'mbr']], args: ['/dev/sda', '1', 'true'] },
+      {
+        args: ['/dev/sda', '1', 'true'],
+        check: { run: ['part-get-bootable', '/dev/sda', '1'], expect: 'true' },
+        title: 'part-set-bootable while /dev/sda1 is mounted, as guestfish (parted) allows',
+      },
+    ];
+  },
 });
 
 export const partGetBootable = defineOp({
@@ -259,20 +273,22 @@ export const partGetBootable = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetBootable(dev, n);
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda', '1'], expect: 'false' },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'primary', '1', '-1'],
-        ['part-set-bootable', '/dev/sda', '1', 'true'],
-      ],
-      args: ['/dev/sda', '1'],
-      expect: 'true',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda', '1'], expect: 'false' },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'primary', '1', '-1'],
+          ['part-set-bootable', '/dev/sda', '1', 'true'],
+        ],
+        args: ['/dev/sda', '1'],
+        expect: 'true',
+      },
+    ];
+  },
 });
 
 export const partSetName = defineOp({
@@ -288,11 +304,13 @@ export const partSetName = defineOp({
     await ctx.session.layout.partSetName(dev, n, name);
     return undefined;
   },
-  tests: [
-    { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
-    { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
-    { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda', '1', 'thepartname'] },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda', '1', 'data'], check: { run: ['part-get-name', '/dev/sda', '1'], expect: 'data' } },
+      { disk: 'part', args: ['/dev/sda', '1', 'data'], error: /only on GPT/, title: 'part-set-name on MBR is refused' },
+      { from: 'libguestfs', disk: 'disk:2G', setup: [['part-disk', '/dev/sda', 'gpt']], args: ['/dev/sda', '1', 'thepartname'] },
+    ];
+  },
 });
 
 export const partGetName = defineOp({
@@ -308,7 +326,9 @@ export const partGetName = defineOp({
     return ctx.session.layout.partGetName(dev, n);
   },
   guestfishDiffers: 'libguestfs has no test of part_get_name',
-  tests: [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }];
+  },
 });
 
 export const partSetMbrId = defineOp({
@@ -326,7 +346,9 @@ export const partSetMbrId = defineOp({
     return undefined;
   },
   guestfishDiffers: "libguestfs has no test of part_set_mbr_id (part_get_mbr_id's test sets one)",
-  tests: [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '0x8e' } }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'part', args: ['/dev/sda', '1', '0x8e'], check: { run: ['part-get-mbr-id', '/dev/sda', '1'], expect: '0x8e' } }];
+  },
 });
 
 export const partGetMbrId = defineOp({
@@ -343,21 +365,23 @@ export const partGetMbrId = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetMbrId(dev, n);
   },
-  tests: [
-    { disk: 'part', args: ['/dev/sda', '1'], expect: '0x83' },
-    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
-    {
-      from: 'libguestfs',
-      disk: 'disk:2G',
-      setup: [
-        ['part-init', '/dev/sda', 'mbr'],
-        ['part-add', '/dev/sda', 'primary', '1', '-1'],
-        ['part-set-mbr-id', '/dev/sda', '1', '0x7f'],
-      ],
-      args: ['/dev/sda', '1'],
-      expect: '0x7f',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part', args: ['/dev/sda', '1'], expect: '0x83' },
+      { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], error: /only on MBR/, title: 'part-get-mbr-id on GPT is refused' },
+      {
+        from: 'libguestfs',
+        disk: 'disk:2G',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'primary', '1', '-1'],
+          ['part-set-mbr-id', '/dev/sda', '1', '0x7f'],
+        ],
+        args: ['/dev/sda', '1'],
+        expect: '0x7f',
+      },
+    ];
+  },
 });
 
 export const partSetGptType = defineOp({
@@ -374,20 +398,22 @@ export const partSetGptType = defineOp({
     await ctx.session.layout.partSetGptType(dev, n, guid);
     return undefined;
   },
-  tests: [
-    {
-      disk: 'part:100M:gpt',
-      args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
-      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
-    },
-    { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
-    {
-      from: 'libguestfs',
-      disk: 'part::gpt',
-      args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
-      check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        disk: 'part:100M:gpt',
+        args: ['/dev/sda', '1', 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b'],
+        check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B' },
+      },
+      { from: 'libguestfs', disk: 'part::gpt', args: ['/dev/sda', '1', 'f'], error: /GUID/i },
+      {
+        from: 'libguestfs',
+        disk: 'part::gpt',
+        args: ['/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF'],
+        check: { run: ['part-get-gpt-type', '/dev/sda', '1'], expect: '01234567-89AB-CDEF-0123-456789ABCDEF' },
+      },
+    ];
+  },
 });
 
 export const partGetGptType = defineOp({
@@ -402,16 +428,18 @@ export const partGetGptType = defineOp({
   async impl(ctx, [dev, n]) {
     return ctx.session.layout.partGetGptType(dev, n);
   },
-  tests: [
-    { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
-    {
-      from: 'libguestfs',
-      disk: 'part::gpt',
-      setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
-      args: ['/dev/sda', '1'],
-      expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
-    },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '0FC63DAF-8483-4772-8E79-3D69D8477DE4' },
+      {
+        from: 'libguestfs',
+        disk: 'part::gpt',
+        setup: [['part-set-gpt-type', '/dev/sda', '1', '01234567-89AB-CDEF-0123-456789ABCDEF']],
+        args: ['/dev/sda', '1'],
+        expect: '01234567-89AB-CDEF-0123-456789ABCDEF',
+      },
+    ];
+  },
 });
 
 export const blockdevGetsize64 = defineOp({
@@ -426,11 +454,13 @@ export const blockdevGetsize64 = defineOp({
   async impl(ctx, [dev]) {
     return ctx.session.layout.blockdevGetsize64(dev);
   },
-  tests: [
-    { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
-    { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
-    { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda'], expect: '2147483648' },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      { disk: 'disk', args: ['/dev/sda'], expect: '104857600' },
+      { disk: 'bootroot', args: ['/dev/sda1'], expect: '33554432' },
+      { from: 'libguestfs', disk: 'disk:2G', args: ['/dev/sda'], expect: '2147483648' },
+    ];
+  },
 });
 
 /** Converted to operation records (defineOp) move here from `commands`. */

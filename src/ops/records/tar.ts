@@ -5,7 +5,7 @@
 // `name:value` words (compress:gzip numericowner:true excludes:PATTERN,...).
 // The tests' host archives are relative paths: each test runs in a fresh host directory.
 import { JootError } from '../../core/errors.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 import type { Compression } from '../tar/compress.js';
 import type { TarIo } from '../tar/ops.js';
 import type { AttrOptions } from '../tar/xattrs.js';
@@ -93,21 +93,23 @@ export const tarOutOp = defineOp({
     return undefined;
   },
   guestfishDiffers: "libguestfs has no test for tar-out (tar-in's tests here unpack what tar-out packed)",
-  tests: [
-    // a pax archive: the member ./f, then its content
-    { setup: TREE, args: ['/d', '-'], expect: /\.\/f\0[\s\S]*\0hello\n/ },
-    { title: 'excludes leave a member out', setup: TREE, args: ['/d', '-', 'excludes:f'], expect: /^(?![\s\S]*hello)/ },
-    {
-      title: 'a gzip archive in a host file, read back by tar-in',
-      setup: [...TREE, ['mkdir', '/e']],
-      args: ['/d', 'd.tar.gz', 'compress:gzip'],
-      expect: '',
-      check: { run: ['tar-in', 'd.tar.gz', '/e', 'compress:gzip'], expect: '' },
-    },
-    { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
-    { setup: TREE, args: ['/d/f', '-'], error: /\/d\/f: Not a directory/ },
-    { setup: TREE, args: ['/d', '-', 'compress:rar'], error: /compress: 'rar' is not one of/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      // a pax archive: the member ./f, then its content
+      { setup: TREE, args: ['/d', '-'], expect: /\.\/f\0[\s\S]*\0hello\n/ },
+      { title: 'excludes leave a member out', setup: TREE, args: ['/d', '-', 'excludes:f'], expect: /^(?![\s\S]*hello)/ },
+      {
+        title: 'a gzip archive in a host file, read back by tar-in',
+        setup: [...TREE, ['mkdir', '/e']],
+        args: ['/d', 'd.tar.gz', 'compress:gzip'],
+        expect: '',
+        check: { run: ['tar-in', 'd.tar.gz', '/e', 'compress:gzip'], expect: '' },
+      },
+      { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
+      { setup: TREE, args: ['/d/f', '-'], error: /\/d\/f: Not a directory/ },
+      { setup: TREE, args: ['/d', '-', 'compress:rar'], error: /compress: 'rar' is not one of/ },
+    ];
+  },
 });
 
 export const tarInOp = defineOp({
@@ -141,57 +143,59 @@ export const tarInOp = defineOp({
     await tarIn(ctx.session, local, dir, opts, io(ctx));
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      title: "tar-in helloworld.tar (made here by tar-out, as libguestfs's helloworld.tar)",
-      setup: [
-        ['mkdir', '/hw'],
-        ['write', '/hw/hello', 'hello\n'],
-        ['write', '/hw/world', 'world\n'],
-        ['tar-out', '/hw', 'helloworld.tar'],
-        ['mkdir', '/tar_in'],
-      ],
-      args: ['helloworld.tar', '/tar_in'],
-      check: { run: ['cat', '/tar_in/hello'], expect: 'hello\n' },
-    },
-    {
-      from: 'libguestfs',
-      title: "tar-in helloworld.tar.gz compress:gzip (made here by tar-out, as libguestfs's helloworld.tar.gz)",
-      setup: [
-        ['mkdir', '/hw'],
-        ['write', '/hw/hello', 'hello\n'],
-        ['write', '/hw/world', 'world\n'],
-        ['tar-out', '/hw', 'helloworld.tar.gz', 'compress:gzip'],
-        ['mkdir', '/tar_in_gz'],
-      ],
-      args: ['helloworld.tar.gz', '/tar_in_gz', 'compress:gzip'],
-      check: { run: ['cat', '/tar_in_gz/hello'], expect: 'hello\n' },
-    },
-    {
-      from: 'libguestfs',
-      title: "tar-in helloworld.tar.xz compress:xz (made here by tar-out, as libguestfs's helloworld.tar.xz)",
-      setup: [
-        ['mkdir', '/hw'],
-        ['write', '/hw/hello', 'hello\n'],
-        ['write', '/hw/world', 'world\n'],
-        ['tar-out', '/hw', 'helloworld.tar.xz', 'compress:xz'],
-        ['mkdir', '/tar_in_xz'],
-      ],
-      args: ['helloworld.tar.xz', '/tar_in_xz', 'compress:xz'],
-      check: { run: ['cat', '/tar_in_xz/hello'], expect: 'hello\n' },
-    },
-    {
-      title: 'unpack an archive made by tar-out',
-      setup: [...TREE, ['tar-out', '/d', 'd.tar'], ['mkdir', '/e']],
-      args: ['d.tar', '/e'],
-      check: { run: ['cat', '/e/f'], expect: 'hello' },
-    },
-    { title: 'an empty file is an empty archive', args: ['/dev/null', '/'], check: { run: ['ls', '/'], expect: 'lost+found' } },
-    { args: ['/proc/sys/kernel/ostype', '/'], error: /ostype: This does not look like a tar archive/ },
-    { args: ['missing.tar', '/'], error: /missing\.tar: No such file or directory/ },
-    { readonly: true, args: ['/dev/null', '/'], error: /read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        title: "tar-in helloworld.tar (made here by tar-out, as libguestfs's helloworld.tar)",
+        setup: [
+          ['mkdir', '/hw'],
+          ['write', '/hw/hello', 'hello\n'],
+          ['write', '/hw/world', 'world\n'],
+          ['tar-out', '/hw', 'helloworld.tar'],
+          ['mkdir', '/tar_in'],
+        ],
+        args: ['helloworld.tar', '/tar_in'],
+        check: { run: ['cat', '/tar_in/hello'], expect: 'hello\n' },
+      },
+      {
+        from: 'libguestfs',
+        title: "tar-in helloworld.tar.gz compress:gzip (made here by tar-out, as libguestfs's helloworld.tar.gz)",
+        setup: [
+          ['mkdir', '/hw'],
+          ['write', '/hw/hello', 'hello\n'],
+          ['write', '/hw/world', 'world\n'],
+          ['tar-out', '/hw', 'helloworld.tar.gz', 'compress:gzip'],
+          ['mkdir', '/tar_in_gz'],
+        ],
+        args: ['helloworld.tar.gz', '/tar_in_gz', 'compress:gzip'],
+        check: { run: ['cat', '/tar_in_gz/hello'], expect: 'hello\n' },
+      },
+      {
+        from: 'libguestfs',
+        title: "tar-in helloworld.tar.xz compress:xz (made here by tar-out, as libguestfs's helloworld.tar.xz)",
+        setup: [
+          ['mkdir', '/hw'],
+          ['write', '/hw/hello', 'hello\n'],
+          ['write', '/hw/world', 'world\n'],
+          ['tar-out', '/hw', 'helloworld.tar.xz', 'compress:xz'],
+          ['mkdir', '/tar_in_xz'],
+        ],
+        args: ['helloworld.tar.xz', '/tar_in_xz', 'compress:xz'],
+        check: { run: ['cat', '/tar_in_xz/hello'], expect: 'hello\n' },
+      },
+      {
+        title: 'unpack an archive made by tar-out',
+        setup: [...TREE, ['tar-out', '/d', 'd.tar'], ['mkdir', '/e']],
+        args: ['d.tar', '/e'],
+        check: { run: ['cat', '/e/f'], expect: 'hello\n' },
+      },
+      { title: 'an empty file is an empty archive', args: ['/dev/null', '/'], check: { run: ['ls', '/'], expect: 'lost+found' } },
+      { args: ['/proc/sys/kernel/ostype', '/'], error: /ostype: This does not look like a tar archive/ },
+      { args: ['missing.tar', '/'], error: /missing\.tar: No such file or directory/ },
+      { readonly: true, args: ['/dev/null', '/'], error: /read-only/ },
+    ];
+  },
 });
 
 export const records = [tarInOp, tarOutOp] as const;

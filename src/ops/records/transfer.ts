@@ -9,7 +9,7 @@
 // /proc/sys/kernel/ostype ("Linux") is a host file of known content on every Linux host.
 import { JootError } from '../../core/errors.js';
 import { usage } from '../args.js';
-import { defineOp, type OpContext } from '../op.js';
+import { defineOp, type OpTest, type OpContext } from '../op.js';
 import type { ArgSpec } from '../arg-spec.js';
 import type { TransferIo } from '../transfer-ops.js';
 
@@ -39,37 +39,39 @@ export const uploadOp = defineOp({
     await upload(ctx.session, local, remote, io(ctx));
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      title: 'upload a host file (made here by download) and check its md5',
-      setup: [
-        ['write', '/src', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
-        ['download', '/src', 'COPYING.LIB'],
-        ['mkdir', '/upload'],
-      ],
-      args: ['COPYING.LIB', '/upload/COPYING.LIB'],
-      check: { run: ['checksum', 'md5', '/upload/COPYING.LIB'], expect: 'c0c25bd2fd8fb40f5296192cba1411f0' },
-    },
-    {
-      title: 'upload a host file made by download',
-      setup: [
-        ['write', '/f', 'hello\n'],
-        ['download', '/f', 'local.txt'],
-      ],
-      args: ['local.txt', '/g'],
-      check: { run: ['cat', '/g'], expect: 'hello' },
-    },
-    { args: ['/proc/sys/kernel/ostype', '/f'], check: { run: ['cat', '/f'], expect: 'Linux' } },
-    {
-      title: 'a character device is streamed: /dev/null truncates',
-      setup: [['write', '/f', 'hello']],
-      args: ['/dev/null', '/f'],
-      check: { run: ['filesize', '/f'], expect: '0' },
-    },
-    { args: ['missing.txt', '/f'], error: /missing\.txt: No such file or directory/ },
-    { readonly: true, args: ['/dev/null', '/f'], error: /read-only/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        title: 'upload a host file (made here by download) and check its md5',
+        setup: [
+          ['write', '/src', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
+          ['download', '/src', 'COPYING.LIB'],
+          ['mkdir', '/upload'],
+        ],
+        args: ['COPYING.LIB', '/upload/COPYING.LIB'],
+        check: { run: ['checksum', 'md5', '/upload/COPYING.LIB'], expect: 'c0c25bd2fd8fb40f5296192cba1411f0' },
+      },
+      {
+        title: 'upload a host file made by download',
+        setup: [
+          ['write', '/f', 'hello\n'],
+          ['download', '/f', 'local.txt'],
+        ],
+        args: ['local.txt', '/g'],
+        check: { run: ['cat', '/g'], expect: 'hello\n' },
+      },
+      { args: ['/proc/sys/kernel/ostype', '/f'], check: { run: ['cat', '/f'], expect: 'Linux\n' } },
+      {
+        title: 'a character device is streamed: /dev/null truncates',
+        setup: [['write', '/f', 'hello']],
+        args: ['/dev/null', '/f'],
+        check: { run: ['filesize', '/f'], expect: '0' },
+      },
+      { args: ['missing.txt', '/f'], error: /missing\.txt: No such file or directory/ },
+      { readonly: true, args: ['/dev/null', '/f'], error: /read-only/ },
+    ];
+  },
 });
 
 export const downloadOp = defineOp({
@@ -92,37 +94,39 @@ export const downloadOp = defineOp({
     await download(ctx.session, remote, local, ctx.out, io(ctx));
     return undefined;
   },
-  tests: [
-    {
-      from: 'libguestfs',
-      title: 'download to a host file, then upload it back unchanged',
-      setup: [
-        ['mkdir', '/download'],
-        ['write', '/download/COPYING.LIB', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
-      ],
-      args: ['/download/COPYING.LIB', 'testdownload.tmp'],
-      check: { run: ['upload', 'testdownload.tmp', '/download/upload'], expect: '' },
-    },
-    {
-      from: 'libguestfs',
-      title: 'download to standard output: the bytes libguestfs checks by md5 after the round trip',
-      setup: [
-        ['mkdir', '/download'],
-        ['write', '/download/COPYING.LIB', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
-      ],
-      args: ['/download/COPYING.LIB', '-'],
-      expect: 'a file to copy, as libguestfs copies its COPYING.LIB',
-    },
-    { setup: [['write', '/f', 'hello\n']], args: ['/f', '-'], expect: 'hello' },
-    {
-      setup: [['write', '/f', 'hello\n']],
-      args: ['/f', 'local.txt'],
-      expect: '',
-      check: { run: ['upload', 'local.txt', '/g'], expect: '' },
-    },
-    { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
-    { setup: [['mkdir', '/d']], args: ['/d', '-'], error: /\/d: Is a directory/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        from: 'libguestfs',
+        title: 'download to a host file, then upload it back unchanged',
+        setup: [
+          ['mkdir', '/download'],
+          ['write', '/download/COPYING.LIB', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
+        ],
+        args: ['/download/COPYING.LIB', 'testdownload.tmp'],
+        check: { run: ['upload', 'testdownload.tmp', '/download/upload'], expect: '' },
+      },
+      {
+        from: 'libguestfs',
+        title: 'download to standard output: the bytes libguestfs checks by md5 after the round trip',
+        setup: [
+          ['mkdir', '/download'],
+          ['write', '/download/COPYING.LIB', 'a file to copy, as libguestfs copies its COPYING.LIB\n'],
+        ],
+        args: ['/download/COPYING.LIB', '-'],
+        expect: 'a file to copy, as libguestfs copies its COPYING.LIB',
+      },
+      { setup: [['write', '/f', 'hello\n']], args: ['/f', '-'], expect: 'hello' },
+      {
+        setup: [['write', '/f', 'hello\n']],
+        args: ['/f', 'local.txt'],
+        expect: '',
+        check: { run: ['upload', 'local.txt', '/g'], expect: '' },
+      },
+      { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
+      { setup: [['mkdir', '/d']], args: ['/d', '-'], error: /\/d: Is a directory/ },
+    ];
+  },
 });
 
 /** Split `a b c DIR` into the sources and the directory; at least one source. */
@@ -163,22 +167,24 @@ export const copyInOp = defineOp({
   },
   guestfishDiffers:
     "guestfish's own command (not a generator action: libguestfs's copy_in is hidden from guestfish); libguestfs has no per-action test for it",
-  tests: [
-    {
-      title: 'copy-in a host tree made by copy-out',
-      setup: [
-        ['mkdir-p', '/d/e'],
-        ['write', '/d/e/f', 'hello\n'],
-        ['copy-out', '/d', '.'],
-        ['mkdir', '/in'],
-      ],
-      args: ['d', '/in'],
-      check: { run: ['cat', '/in/d/e/f'], expect: 'hello' },
-    },
-    { args: ['/proc/sys/kernel/ostype', '/'], check: { run: ['cat', '/ostype'], expect: 'Linux' } },
-    { args: ['/dev/null'], error: /expected at least 2 arguments: usage: copy-in localpath remotedir\.\.\./ },
-    { args: ['/dev/null', 'd'], error: /remotedir: 'd' is not an absolute path/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        title: 'copy-in a host tree made by copy-out',
+        setup: [
+          ['mkdir-p', '/d/e'],
+          ['write', '/d/e/f', 'hello\n'],
+          ['copy-out', '/d', '.'],
+          ['mkdir', '/in'],
+        ],
+        args: ['d', '/in'],
+        check: { run: ['cat', '/in/d/e/f'], expect: 'hello\n' },
+      },
+      { args: ['/proc/sys/kernel/ostype', '/'], check: { run: ['cat', '/ostype'], expect: 'Linux\n' } },
+      { args: ['/dev/null'], error: /expected at least 2 arguments: usage: copy-in localpath remotedir\.\.\./ },
+      { args: ['/dev/null', 'd'], error: /remotedir: 'd' is not an absolute path/ },
+    ];
+  },
 });
 
 const copyOutArgs = [
@@ -210,20 +216,22 @@ export const copyOutOp = defineOp({
   },
   guestfishDiffers:
     "guestfish's own command (not a generator action: libguestfs's copy_out is hidden from guestfish); libguestfs has no per-action test for it",
-  tests: [
-    {
-      title: 'copy-out a guest tree (the host copy is read back by upload)',
-      setup: [
-        ['mkdir-p', '/d/e'],
-        ['write', '/d/e/f', 'hello\n'],
-      ],
-      args: ['/d', '.'],
-      check: { run: ['upload', 'd/e/f', '/g'], expect: '' },
-    },
-    { args: ['/missing', '.'], error: /\/missing: No such file or directory/ },
-    { args: ['/f'], error: /expected at least 2 arguments: usage: copy-out remotepath localdir\.\.\./ },
-    { args: ['/f', 'g', '.'], error: /remotepath: 'g' is not an absolute path/ },
-  ],
+  get tests(): readonly OpTest[] {
+    return [
+      {
+        title: 'copy-out a guest tree (the host copy is read back by upload)',
+        setup: [
+          ['mkdir-p', '/d/e'],
+          ['write', '/d/e/f', 'hello\n'],
+        ],
+        args: ['/d', '.'],
+        check: { run: ['upload', 'd/e/f', '/g'], expect: '' },
+      },
+      { args: ['/missing', '.'], error: /\/missing: No such file or directory/ },
+      { args: ['/f'], error: /expected at least 2 arguments: usage: copy-out remotepath localdir\.\.\./ },
+      { args: ['/f', 'g', '.'], error: /remotepath: 'g' is not an absolute path/ },
+    ];
+  },
 });
 
 export const records = [uploadOp, downloadOp, copyInOp, copyOutOp] as const;

@@ -1,7 +1,7 @@
 // md RAID arrays and LUKS volumes: listed, described, opened and closed by their guest names
 // (/dev/md127, /dev/mapper/NAME). Read in userspace by either engine's stack; opening a LUKS
 // volume never needs the host's device-mapper.
-import { defineOp } from '../op.js';
+import { defineOp, type OpTest } from '../op.js';
 
 export const listMdDevices = defineOp({
   name: 'list-md-devices',
@@ -17,7 +17,9 @@ export const listMdDevices = defineOp({
     return ctx.session.listMdDevices();
   },
   guestfishDiffers: 'libguestfs has no test of list_md_devices',
-  tests: [{ disk: 'disk', args: [], expect: '' }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: [], expect: '' }];
+  },
 });
 
 export const mdDetail = defineOp({
@@ -34,7 +36,9 @@ export const mdDetail = defineOp({
     return ctx.session.mdDetail(md);
   },
   guestfishDiffers: 'libguestfs has no test of md_detail',
-  tests: [{ disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: not an md device$/ }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: not an md device$/ }];
+  },
 });
 
 export const listDmDevices = defineOp({
@@ -51,7 +55,9 @@ export const listDmDevices = defineOp({
     return ctx.session.listDmDevices();
   },
   guestfishDiffers: 'libguestfs has no test of list_dm_devices',
-  tests: [{ disk: 'disk', args: [], expect: '' }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: [], expect: '' }];
+  },
 });
 
 export const luksOpen = defineOp({
@@ -75,7 +81,9 @@ export const luksOpen = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of luks_open',
-  tests: [{ disk: 'disk', args: ['/dev/sda', 'name'], error: /not a LUKS device|no passphrase can be asked for here/ }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/sda', 'name'], error: /not a LUKS device|no passphrase can be asked for here/ }];
+  },
 });
 
 export const luksClose = defineOp({
@@ -92,7 +100,9 @@ export const luksClose = defineOp({
     return undefined;
   },
   guestfishDiffers: 'libguestfs has no test of luks_close',
-  tests: [{ disk: 'disk', args: ['/dev/mapper/nothing'], error: /no such opened LUKS volume/ }],
+  get tests(): readonly OpTest[] {
+    return [{ disk: 'disk', args: ['/dev/mapper/nothing'], error: /no such opened LUKS volume/ }];
+  },
 });
 
 export const records = [listMdDevices, mdDetail, listDmDevices, luksOpen, luksClose] as const;
