@@ -83,7 +83,7 @@ describe.skipIf(skipReason !== '')('jfish --listen / --remote', () => {
     expect(multi.stderr).toMatch(/^jfish: nosuchcommand: unknown command/);
     expect(multi.exitCode).toBe(1);
     const both = await run(['--remote', 'echo', 'a', ':', 'cat', '/etc/hostname'], pidEnv);
-    expect(both.stdout).toBe('a\nsample');
+    expect(both.stdout).toBe('a\nsample\n');
 
     const exit = await run(['--remote', 'exit'], pidEnv);
     expect(exit.stderr).toBe('');
