@@ -24,13 +24,29 @@ const TOOL = 'jinspect';
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
-  if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
+  if (!args.batch && (args.out !== undefined || args.from !== undefined))
+    throw new UsageError(`${args.out !== undefined ? '--out' : '--from'} goes with --batch`);
+  if (args.drives.length === 0 && args.from === undefined) throw new UsageError("no disk image given (try 'jinspect --help')");
+  if (args.batch && args.xml) throw new UsageError('--batch prints JSON lines: --xml cannot go with it');
+  if (args.batch && args.keysFromStdin) throw new UsageError('--batch cannot read keys from stdin: use --key');
   if (args.verbose) setVerbose(true);
   traceSandbox();
   const config = loadConfig();
   const engine = engineOptions(config, args, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before an image is opened
 
+  if (args.batch) {
+    const { runBatch } = await import('./batch.js');
+    return runBatch({
+      inputs: args.drives,
+      from: args.from,
+      jobs: args.jobs,
+      out: args.out,
+      cache: args.cache,
+      applications: args.applications,
+      session: { ...backingOptions(config, args.backingDirs), ...engine },
+    });
+  }
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
