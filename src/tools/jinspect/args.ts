@@ -1,4 +1,6 @@
 // jinspect's command line: options in order, as virt-inspector takes them.
+import { JootError } from '../../core/errors.js';
+import { parseSections, type SectionName } from '../../inspect/sections/names.js';
 import { UsageError } from '../cli.js';
 
 export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--xml] [-v]
@@ -22,6 +24,12 @@ Options:
                       the host file HDR, its data on DEV
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
+  --with LIST         add optional sections (comma-separated, or "all"): kernels (installed
+                      kernels, the default boot entry), users (passwd/group or the SAM hive;
+                      never a password hash), network (ifupdown, NetworkManager, netplan,
+                      systemd-networkd files), services (init system, enabled services)
+  --strict            exit non-zero (after printing the report) when a distribution or a
+                      package database is not detected, saying why
   --xml               print virt-inspector's XML instead of JSON
   -v, --verbose       trace every external command
   -h, --help          show this help
@@ -36,6 +44,8 @@ export interface Args {
   keys: string[];
   keysFromStdin: boolean;
   applications: boolean;
+  sections: Set<SectionName>;
+  strict: boolean;
   xml: boolean;
   verbose: boolean;
   help: boolean;
@@ -50,6 +60,8 @@ export function parseArgs(argv: string[]): Args {
     keys: [],
     keysFromStdin: false,
     applications: true,
+    sections: new Set(),
+    strict: false,
     xml: false,
     verbose: false,
     help: false,
@@ -77,6 +89,13 @@ export function parseArgs(argv: string[]): Args {
     else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
     else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
+    else if (arg === '--with' || arg.startsWith('--with=')) {
+      try {
+        for (const n of parseSections(value())) a.sections.add(n);
+      } catch (e) {
+        throw e instanceof JootError ? new UsageError(`--with: ${e.message}`) : e;
+      }
+    } else if (arg === '--strict') a.strict = true;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;
