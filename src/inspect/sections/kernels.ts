@@ -31,7 +31,10 @@ export async function installedKernels(files: GuestFiles): Promise<Kernel[]> {
     k.modules = true;
     if (!k.vmlinuz && (await files.isFile(`/lib/modules/${version}/vmlinuz`))) k.vmlinuz = `/lib/modules/${version}/vmlinuz`;
   }
-  return [...byVersion.values()].sort((a, b) => compareVersions(a.version, b.version));
+  // fields in one order whichever source named the kernel first
+  return [...byVersion.values()]
+    .sort((a, b) => compareVersions(a.version, b.version))
+    .map((k) => ({ version: k.version, ...(k.vmlinuz ? { vmlinuz: k.vmlinuz } : {}), modules: k.modules }));
 }
 
 /** The kernels, and the default boot entry with its kernel marked. */

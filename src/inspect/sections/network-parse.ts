@@ -84,7 +84,12 @@ export function parseNmKeyfile(text: string): NetworkInterface[] {
       if (/^address(es)?\d*$/.test(k)) for (const a of v.split(';')) addAddress(i, a.split(',')[0]);
     }
   }
-  return [i];
+  return [named(i)];
+}
+
+/** The interface with its name first (JSON and XML read the same whichever line named it). */
+function named(i: NetworkInterface): NetworkInterface {
+  return { ...(i.name !== undefined ? { name: i.name } : {}), dhcp: i.dhcp, addresses: i.addresses };
 }
 
 /** A systemd-networkd .network file: [Match] Name=, [Network] DHCP= and Address=, [Address] Address=. */
@@ -97,7 +102,7 @@ export function parseNetworkd(text: string): NetworkInterface[] {
       if ((s.section === 'Network' || s.section === 'Address') && k === 'Address') for (const a of v.split(/\s+/)) addAddress(i, a);
     }
   }
-  return [i];
+  return [named(i)];
 }
 
 // netplan: YAML, read as far as netplan's own shape needs (network: → ethernets/bonds/bridges/
