@@ -427,3 +427,51 @@ describe('--strict and --with parsing', () => {
     expect(xml).toContain('<services>\n    </services>');
   });
 });
+
+describe('other layouts', () => {
+  it('Arch: /boot/vmlinuz-linux belongs to the module directory whose pkgbase says "linux"', async () => {
+    const files = await reader({
+      lib: { symlink: 'usr/lib' },
+      'boot/vmlinuz-linux': 'k',
+      'boot/vmlinuz-linux-lts': 'k',
+      'usr/lib/modules/6.7.4-arch1-1/pkgbase': 'linux\n',
+      'usr/lib/modules/6.7.4-arch1-1/vmlinuz': 'k',
+      'usr/lib/modules/6.6.16-1-lts/pkgbase': 'linux-lts\n',
+    });
+    expect(await installedKernels(files)).toEqual([
+      { version: '6.6.16-1-lts', vmlinuz: '/boot/vmlinuz-linux-lts', modules: true },
+      { version: '6.7.4-arch1-1', vmlinuz: '/boot/vmlinuz-linux', modules: true },
+    ]);
+  });
+  it('sysvinit: the S links of rcS.d and the default runlevel', async () => {
+    const files = await reader({
+      'sbin/init': 'ELF',
+      'etc/inittab': 'id:3:initdefault:\n',
+      'etc/init.d/ssh': '#!/bin/sh\n',
+      'etc/init.d/udev': '#!/bin/sh\n',
+      'etc/rcS.d/S01udev': { symlink: '../init.d/udev' },
+      'etc/rc3.d/S02ssh': { symlink: '../init.d/ssh' },
+      'etc/rc3.d/K01gone': { symlink: '../init.d/ssh' },
+      'etc/rc2.d/S02udev': { symlink: '../init.d/udev' },
+    });
+    expect(await linuxSections(files, new Set(['services']), [])).toEqual({
+      init_system: 'sysvinit',
+      services: [
+        { name: 'ssh', wanted_by: ['runlevel 3'] },
+        { name: 'udev', wanted_by: ['runlevel S'] },
+      ],
+    });
+  });
+  it('runit (Void): the default runsvdir', async () => {
+    const files = await reader({
+      'sbin/init': { symlink: 'runit-init' },
+      'sbin/runit-init': 'ELF',
+      'etc/sv/sshd/run': '#!/bin/sh\n',
+      'etc/runit/runsvdir/default/sshd': { symlink: '/etc/sv/sshd' },
+    });
+    expect(await linuxSections(files, new Set(['services']), [])).toEqual({
+      init_system: 'runit',
+      services: [{ name: 'sshd', wanted_by: ['default'] }],
+    });
+  });
+});

@@ -5,7 +5,7 @@ import { initSystem } from './init-system.js';
 import { kernelsSection } from './kernels.js';
 import type { SectionName } from './names.js';
 import { networkSection } from './network.js';
-import { openrcServices, systemdServices } from './services.js';
+import { openrcServices, runitServices, systemdServices, sysvServices } from './services.js';
 import { linuxUsers } from './users.js';
 
 export { parseSections, SECTION_NAMES, type SectionName } from './names.js';
@@ -21,7 +21,14 @@ export async function linuxSections(files: GuestFiles, want: ReadonlySet<Section
   if (want.has('services')) {
     const init = await initSystem(files, warnings);
     if (init) out.init_system = init;
-    out.services = init === 'openrc' ? await openrcServices(files) : await systemdServices(files);
+    out.services =
+      init === 'openrc'
+        ? await openrcServices(files)
+        : init === 'sysvinit'
+          ? await sysvServices(files, warnings)
+          : init === 'runit'
+            ? await runitServices(files)
+            : await systemdServices(files);
   }
   return out;
 }

@@ -10,6 +10,16 @@ export const MAX_KERNELS = FILES_MAX;
 
 const IMAGE = /^(?:vmlinuz|vmlinux|kernel|bzImage)-(.+)$/;
 
+async function pkgbase(files: GuestFiles, dir: string): Promise<string | undefined> {
+  try {
+    if (!(await files.isFile(`${dir}/pkgbase`))) return undefined;
+    const name = (await files.readHead(`${dir}/pkgbase`, 256)).toString('utf8').trim();
+    return /^[\w.+-]+$/.test(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function installedKernels(files: GuestFiles): Promise<Kernel[]> {
   const byVersion = new Map<string, Kernel>();
   const get = (version: string): Kernel | undefined => {
@@ -25,11 +35,19 @@ export async function installedKernels(files: GuestFiles): Promise<Kernel[]> {
     if (k && !k.vmlinuz) k.vmlinuz = `/boot/${name}`;
   }
   for (const version of await listDir(files, '/lib/modules')) {
-    if (!(await files.isDir(`/lib/modules/${version}`))) continue;
+    const dir = `/lib/modules/${version}`;
+    if (!(await files.isDir(dir))) continue;
+    // Arch names its image after the package (/boot/vmlinuz-linux), which pkgbase names here
+    const base = await pkgbase(files, dir);
+    const named = base !== undefined ? byVersion.get(base) : undefined;
+    if (base !== undefined && named?.vmlinuz && !byVersion.has(version)) {
+      byVersion.delete(base);
+      byVersion.set(version, { version, vmlinuz: named.vmlinuz, modules: false });
+    }
     const k = get(version);
     if (!k) continue;
     k.modules = true;
-    if (!k.vmlinuz && (await files.isFile(`/lib/modules/${version}/vmlinuz`))) k.vmlinuz = `/lib/modules/${version}/vmlinuz`;
+    if (!k.vmlinuz && (await files.isFile(`${dir}/vmlinuz`))) k.vmlinuz = `${dir}/vmlinuz`;
   }
   // fields in one order whichever source named the kernel first
   return [...byVersion.values()]
