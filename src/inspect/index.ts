@@ -11,11 +11,14 @@ import { MDADM_CONF_CAP } from './mdadm-conf.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { windowsFacts } from './windows/index.js';
+import { linuxSections, windowsSections, type SectionName } from './sections/index.js';
 import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
 
 export interface InspectOptions {
   /** list installed packages (the slowest part); default true */
   applications?: boolean;
+  /** the optional sections to add (kernels, users, network, services); default none */
+  sections?: ReadonlySet<SectionName>;
 }
 
 // Filesystems that can hold no OS files worth a mount.
@@ -146,8 +149,10 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
 
 // Mountpoints whose contents inspection reads (os-release, package databases): mounted from
 // the guest's fstab so that a separate /usr or /var is seen where the guest sees it.
-function neededForInspection(mountpoint: string): boolean {
-  return /^\/(usr|var|lib|lib64|etc)(\/|$)/.test(mountpoint);
+function neededForInspection(mountpoint: string, opts: InspectOptions): boolean {
+  if (/^\/(usr|var|lib|lib64|etc)(\/|$)/.test(mountpoint)) return true;
+  // the kernels and the boot loader's configuration live on a separate /boot (and its ESP)
+  return opts.sections?.has('kernels') === true && /^\/boot(\/|$)/.test(mountpoint);
 }
 
 const FSTAB_CAP = 1 << 20;
@@ -185,7 +190,7 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
     // the root is what we examined, whatever fstab says about "/"
     mounts = mounts.map((m) => (m.mountpoint === '/' ? { ...m, device: root } : m));
     for (const m of [...mounts].sort((a, b) => a.mountpoint.length - b.mountpoint.length)) {
-      if (m.mountpoint === '/' || !neededForInspection(m.mountpoint)) continue;
+      if (m.mountpoint === '/' || !neededForInspection(m.mountpoint, opts)) continue;
       try {
         await session.mount(m.device, m.mountpoint, { readonly: true });
       } catch (e) {
@@ -207,6 +212,7 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
       if (apps && 'error' in apps) os.applications_error = apps.error;
       else if (apps) os.applications = apps.applications;
     }
+    if (opts.sections?.size) Object.assign(os, await linuxSections(files, opts.sections, warnings));
     return os;
   } finally {
     await session.umountAll();
@@ -221,11 +227,12 @@ async function inspectWindowsRoot(
   opts: InspectOptions,
 ): Promise<OperatingSystem> {
   const warnings: string[] = [];
-  const facts = await withRoot(session, root, (files) =>
-    windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
-  );
+  const { facts, sections } = await withRoot(session, root, async (files) => ({
+    facts: await windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
+    sections: opts.sections?.size ? await windowsSections(files, systemroot, opts.sections, warnings) : {},
+  }));
   // Windows has no fstab: the root alone, as virt-inspector reports it
-  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), warnings };
+  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), ...sections, warnings };
 }
 
 function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[] {
@@ -258,6 +265,12 @@ const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'drive_mappings',
   'applications',
   'applications_error',
+  'kernels',
+  'default_boot_entry',
+  'init_system',
+  'users',
+  'network',
+  'services',
   'warnings',
 ];
 

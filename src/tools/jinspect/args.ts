@@ -1,4 +1,6 @@
 // jinspect's command line: options in order, as virt-inspector takes them.
+import { JootError } from '../../core/errors.js';
+import { parseSections, type SectionName } from '../../inspect/sections/names.js';
 import { UsageError } from '../cli.js';
 
 export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--xml] [-v]
@@ -23,6 +25,12 @@ Options:
                       the host file HDR, its data on DEV
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
+  --with LIST         add optional sections (comma-separated, or "all"): kernels (installed
+                      kernels, the default boot entry), users (passwd/group or the SAM hive;
+                      never a password hash), network (ifupdown, NetworkManager, netplan,
+                      systemd-networkd files), services (init system, enabled services)
+  --strict            exit non-zero (after printing the report) when a distribution or a
+                      package database is not detected, saying why
   --xml               print virt-inspector's XML instead of JSON
   --batch             inspect each image (or fast-glob pattern's match) on its own, several
                       at a time, printing one JSON line per image as it finishes:
@@ -47,6 +55,8 @@ export interface Args {
   keys: string[];
   keysFromStdin: boolean;
   applications: boolean;
+  sections: Set<SectionName>;
+  strict: boolean;
   xml: boolean;
   batch: boolean;
   jobs: number;
@@ -66,6 +76,8 @@ export function parseArgs(argv: string[]): Args {
     keys: [],
     keysFromStdin: false,
     applications: true,
+    sections: new Set(),
+    strict: false,
     xml: false,
     batch: false,
     jobs: 4,
@@ -96,6 +108,13 @@ export function parseArgs(argv: string[]): Args {
     else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
     else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
+    else if (arg === '--with' || arg.startsWith('--with=')) {
+      try {
+        for (const n of parseSections(value())) a.sections.add(n);
+      } catch (e) {
+        throw e instanceof JootError ? new UsageError(`--with: ${e.message}`) : e;
+      }
+    } else if (arg === '--strict') a.strict = true;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
     else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {

@@ -11,7 +11,8 @@ import { oneLine } from '../../core/errors.js';
 import { JootError } from '../../core/errors.js';
 import { jsonText } from '../../core/escape.js';
 import { fdIsTerminal, StdoutWriter, writeStderr } from '../../core/stdio.js';
-import { inspect } from '../../inspect/index.js';
+import { inspect, type InspectOptions } from '../../inspect/index.js';
+import { strictGaps } from '../../inspect/strict.js';
 import { UsageError } from '../cli.js';
 import { cached, cacheDir, identityKey, remember } from './batch-cache.js';
 import { Progress } from './batch-progress.js';
@@ -25,7 +26,10 @@ export interface BatchOptions {
   /** write each report to DIR/NAME.json (the NDJSON line then names the file) */
   out?: string;
   cache: boolean;
-  applications: boolean;
+  /** what shapes each report (--no-applications, --with) */
+  inspect: InspectOptions;
+  /** --strict: a report with gaps is a failed image (its reasons the error) */
+  strict: boolean;
   session: SessionOptions;
 }
 
@@ -79,8 +83,10 @@ async function inspectOne(image: { path: string; format?: string }, o: BatchOpti
   await using session = new Session(o.session);
   session.addDrive(image.path, { format: image.format, readonly: true });
   await session.launch();
-  const report = await inspect(session, { applications: o.applications });
+  const report = await inspect(session, o.inspect);
   if (report.operatingsystems.length === 0) throw new JootError('ENOENT', 'no operating system found');
+  const gaps = o.strict ? strictGaps(report) : [];
+  if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return jsonText(report);
 }
 
@@ -89,7 +95,13 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   const images = await expandInputs(o);
   if (images.length === 0) throw new UsageError('--batch: no image matched');
   const jobs = Math.max(1, Math.min(o.jobs, MAX_JOBS, images.length));
-  const salt = jsonText({ v: 1, applications: o.applications, engine: o.session.engine ?? '' });
+  const salt = jsonText({
+    v: 1,
+    applications: o.inspect.applications !== false,
+    sections: [...(o.inspect.sections ?? [])].sort(),
+    strict: o.strict,
+    engine: o.session.engine ?? '',
+  });
   const dir = cacheDir();
   if (o.out) await mkdir(o.out, { recursive: true });
   const out = new StdoutWriter();

@@ -5,6 +5,7 @@ import { Session } from '../../appliance/index.js';
 import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { inspect } from '../../inspect/index.js';
+import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
 import { parseArgs, usage } from './args.js';
@@ -43,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
       jobs: args.jobs,
       out: args.out,
       cache: args.cache,
-      applications: args.applications,
+      inspect: { applications: args.applications, sections: args.sections },
+      strict: args.strict,
       session: { ...backingOptions(config, args.backingDirs), ...engine },
     });
   }
@@ -51,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   startupMark('launched');
-  const report = await inspect(session, { applications: args.applications });
+  const report = await inspect(session, { applications: args.applications, sections: args.sections });
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
@@ -62,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   // JSON and XML carry every control character as an escape or reference: exact and safe both
   await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
   startupMark('written');
+  // --strict: the report is out; now the reasons it is incomplete (libguestfs#400)
+  const gaps = args.strict ? strictGaps(report) : [];
+  if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return 0;
 }
 
