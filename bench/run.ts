@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
 import { engineRows } from './engines.js';
+import { batchRows } from './batch.js';
 import { fsEngineRows } from './fs-engines.js';
 import { timed } from './timed.js';
 import { hiveBenchRows, type Row } from './hive.js';
@@ -355,6 +356,11 @@ async function main(): Promise<void> {
       virtInspectorMs,
     })),
   );
+  try {
+    rows.push(...batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2')));
+  } catch (e) {
+    console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
+  }
   rows.push(
     await measure(
       'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',
