@@ -174,6 +174,12 @@ describe.skipIf(skipReason !== '')('both engines read what the kernel engine wro
           'mask::r--\nother::r--\n\nuser::rwx\ngroup::r-x\nother::---\n\nuser::rwx\ngroup::r-x\nother::r-x\n\n' +
           'cap_net_raw=ep\ncap_net_raw=ep', // execa drops the last newline
       );
+      if (type === 'ext4') {
+        // the userspace engine only reads: a write says so in one line
+        const u = await jfish(img, 'setxattr user.z v 1 /f', { engine: 'userspace' });
+        expect(u.exitCode).toBe(1);
+        expect(u.stderr).toMatch(/^jfish: setxattr: writing \/f: needs the kernel engine[^\n]*$/);
+      }
       await expectNoLeftovers(before);
     });
   }

@@ -157,7 +157,8 @@ function setOp<const N extends string>(name: N, follow: boolean, tests: () => re
     writes: true,
     summary: follow ? 'set an extended attribute of a file or directory' : 'set an extended attribute of a file, symlink or directory',
     description: `Set the extended attribute xattr of path to the first vallen bytes of val (its UTF-8
-      bytes; write control bytes with guestfish's escapes, "\\x01"), creating or replacing it.
+      bytes; write control bytes with guestfish's escapes, "\\x01"; a jfish word is UTF-8 text, so a
+      value that is not UTF-8, such as a lone \\xff, cannot be given), creating or replacing it.
       ${follow ? 'A symlink is followed inside the guest, never out of it.' : 'When path is a symlink, the link itself gets the attribute (Linux allows only trusted.* and security.* there).'}
       guestfish sends whatever follows the string when vallen exceeds it; jfish refuses that.`,
     async impl(ctx, [attr, val, vallen, p]) {
