@@ -37,12 +37,13 @@ const REASONS: [RegExp, JootErrorCode, string][] = [
   [/Numerical result out of range|Argument list too long/, 'EINVAL', 'Numerical result out of range'],
 ];
 
-async function setfattr(args: string[], host: string, guestPath: string, what: string): Promise<void> {
+async function setfattr(args: string[], host: string, guestPath: string): Promise<void> {
   let r;
   try {
     r = await run('setfattr', [...args, '--', host], { allowFailure: true, timeoutMs: 30_000 });
   } catch (e) {
-    if (isMissingProgram(e)) throw new JootError('EUNSUPPORTED', `${what}: setfattr is not installed (Debian package attr)`, { cause: e });
+    if (isMissingProgram(e))
+      throw new JootError('EUNSUPPORTED', `${guestPath}: setfattr is not installed (Debian package attr)`, { cause: e });
     throw e;
   }
   if (r.exitCode === 0) return;
@@ -55,23 +56,23 @@ async function setfattr(args: string[], host: string, guestPath: string, what: s
       .join(guestPath)
       .replace(/^setfattr: /, '') ||
       `setfattr exit ${r.exitCode}`);
-  throw new JootError(hit?.[1] ?? 'EIO', `${what}: ${guestPath}: ${why}`, { guestPath });
+  throw new JootError(hit?.[1] ?? 'EIO', `${guestPath}: ${why}`, { guestPath });
 }
 
-/** Set attribute `name` of the guest file to `value` (replacing it). `what` names the command. */
+/** Set attribute `name` of the guest file to `value` (replacing it). */
 export async function setGuestXattr(
   w: GuestFileWriter,
   guestPath: string,
   name: string,
   value: Buffer,
-  opts: { follow: boolean; what: string },
+  opts: { follow: boolean },
 ): Promise<void> {
   checkName(name);
-  if (value.length > VALUE_MAX) throw new JootError('EINVAL', `${opts.what}: ${guestPath}: a value holds at most ${VALUE_MAX} bytes`);
+  if (value.length > VALUE_MAX) throw new JootError('EINVAL', `${guestPath}: a value holds at most ${VALUE_MAX} bytes`);
   const host = await hostOf(w, guestPath, opts.follow);
   // setfattr -n NAME without -v sets an empty value; "0s" with nothing after is refused
   const v = value.length ? ['-v', `0s${value.toString('base64')}`] : [];
-  await setfattr(['-h', '-n', name, ...v], host, guestPath, opts.what);
+  await setfattr(['-h', '-n', name, ...v], host, guestPath);
 }
 
 /** Remove attribute `name`; with `missingOk` an attribute that is not there is no error. */
@@ -79,12 +80,12 @@ export async function removeGuestXattr(
   w: GuestFileWriter,
   guestPath: string,
   name: string,
-  opts: { follow: boolean; what: string; missingOk?: boolean },
+  opts: { follow: boolean; missingOk?: boolean },
 ): Promise<void> {
   checkName(name);
   const host = await hostOf(w, guestPath, opts.follow);
   try {
-    await setfattr(['-h', '-x', name], host, guestPath, opts.what);
+    await setfattr(['-h', '-x', name], host, guestPath);
   } catch (e) {
     if (opts.missingOk && e instanceof JootError && e.code === 'ENOENT' && /No data available$/.test(e.message)) return;
     throw e;
