@@ -22,6 +22,7 @@ import { records as search } from './search.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
 import { records as volumes } from './volumes.js';
+import { records as xattrs } from './xattrs.js';
 
 export const opRecords = [
   ...devices,
@@ -42,6 +43,7 @@ export const opRecords = [
   ...files,
   ...filesExtra,
   ...nodes,
+  ...xattrs,
   ...search,
   ...transfer,
   ...tar,

@@ -27,6 +27,7 @@ import { records as mountRecords } from '../../ops/records/mount.js';
 import { records as filesRecords } from '../../ops/records/files.js';
 import { records as filesExtraRecords } from '../../ops/records/files-extra.js';
 import { records as nodesRecords } from '../../ops/records/nodes.js';
+import { records as xattrsRecords } from '../../ops/records/xattrs.js';
 import { records as inspectionRecords } from '../../inspect/records/inspect.js';
 import { records as transferRecords } from '../../ops/records/transfer.js';
 import { records as tarRecords } from '../../ops/records/tar.js';
@@ -62,6 +63,7 @@ export const commands: readonly Command[] = [
   ...views(filesRecords),
   ...views(filesExtraRecords),
   ...views(nodesRecords),
+  ...views(xattrsRecords),
   ...views(searchRecords),
   ...views(transferRecords),
   ...views(tarRecords),
