@@ -19,6 +19,7 @@ import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
 import { records as search } from './search.js';
+import { records as selinux } from './selinux.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
 import { records as volumes } from './volumes.js';
@@ -43,6 +44,7 @@ export const opRecords = [
   ...filesExtra,
   ...nodes,
   ...search,
+  ...selinux,
   ...transfer,
   ...tar,
   ...editing,

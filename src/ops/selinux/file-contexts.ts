@@ -1,0 +1,146 @@
+// A guest's SELinux file_contexts, and the lookup setfiles(8) does with it (file_contexts(5),
+// libselinux's label_file backend): each line is `REGEX [TYPE] CONTEXT`, TYPE one of -- -d -l
+// -b -c -p -s restricting it to one kind of file; the spec file is read, then SPEC.homedirs and
+// SPEC.local after it. Specs whose regex has no meta character (exact paths) are moved after
+// the others, keeping their order, and the LAST spec that matches the path and the file's
+// kind wins. A context of <<none>> means: leave the file alone. Paths are first rewritten by
+// SPEC.subs and SPEC.subs_dist (`/from /to` prefix equivalences, a whole component at a time).
+// Everything here is bytes held as latin1 strings (a path or spec may be any bytes).
+
+import { JootError } from '../../core/errors.js';
+import { FcRegex } from './fc-regex.js';
+
+/** The context that says "do not label". */
+export const NONE = '<<none>>';
+
+/** Bounds on what a guest's spec files may make us hold. */
+const MAX_SPECS = 200_000;
+const MAX_LINE = 4096;
+
+const S_IFMT = 0o170000;
+const TYPES: Record<string, number> = {
+  '--': 0o100000,
+  '-d': 0o040000,
+  '-l': 0o120000,
+  '-b': 0o060000,
+  '-c': 0o020000,
+  '-p': 0o010000,
+  '-s': 0o140000,
+};
+
+interface Spec {
+  regex: FcRegex;
+  /** S_IFMT bits the file must have; 0: any */
+  type: number;
+  context: string;
+  /** where it was read: file:line */
+  where: string;
+  /** no meta character: an exact path, looked at before the regexes */
+  exact: boolean;
+}
+
+interface Sub {
+  from: string;
+  to: string;
+}
+
+/** libselinux's meta characters: a spec with none is an exact path. A backslash escapes the next. */
+function hasMeta(re: string): boolean {
+  for (let i = 0; i < re.length; i++) {
+    const c = re[i]!;
+    if (c === '\\') i++;
+    else if ('.^$?*+|[({'.includes(c)) return true;
+  }
+  return false;
+}
+
+/** One spec file's lines (latin1 text), in order. */
+function parseSpecs(text: string, name: string, out: Spec[]): void {
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const where = `${name}:${n + 1}`;
+    const line = lines[n]!.replace(/\r$/, '');
+    if (line.length > MAX_LINE) throw new JootError('EINVAL', `${where}: line longer than ${MAX_LINE} bytes`);
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const f = t.split(/[ \t]+/);
+    if (f.length < 2 || f.length > 3) throw new JootError('EINVAL', `${where}: expected "REGEX [TYPE] CONTEXT", found ${f.length} fields`);
+    let type = 0;
+    if (f.length === 3) {
+      const ty = TYPES[f[1]!];
+      if (ty === undefined) throw new JootError('EINVAL', `${where}: invalid file type "${f[1]}"`);
+      type = ty;
+    }
+    const context = f[f.length - 1]!;
+    if (context !== NONE && !/^[^:]+:[^:]+:[^:]+(:.+)?$/.test(context))
+      throw new JootError('EINVAL', `${where}: invalid context "${context}"`);
+    if (out.length >= MAX_SPECS) throw new JootError('EINVAL', `${name}: more than ${MAX_SPECS} specifications`);
+    out.push({ regex: FcRegex.compile(f[0]!, where), type, context, where, exact: !hasMeta(f[0]!) });
+  }
+}
+
+/** A subs file's `FROM TO` lines; later lines are tried first, as libselinux's list is built. */
+export function parseSubs(text: string, name: string): Sub[] {
+  const out: Sub[] = [];
+  for (const [n, raw] of text.split('\n').entries()) {
+    const t = raw.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const f = t.split(/[ \t]+/);
+    if (f.length !== 2) throw new JootError('EINVAL', `${name}:${n + 1}: expected "PATH EQUIVALENT-PATH"`);
+    if (out.length >= MAX_SPECS) throw new JootError('EINVAL', `${name}: too many lines`);
+    out.unshift({ from: f[0]!.replace(/\/+$/, ''), to: f[1]! });
+  }
+  return out;
+}
+
+function substitute(subs: readonly Sub[], path: string): string | undefined {
+  for (const s of subs) {
+    if (s.from === '' || !path.startsWith(s.from)) continue;
+    const rest = path.slice(s.from.length);
+    if (rest !== '' && !rest.startsWith('/')) continue;
+    return s.to === '/' && rest !== '' ? rest : s.to + rest;
+  }
+  return undefined;
+}
+
+/** The loaded specs of one file_contexts (with its .homedirs, .local and subs files). */
+export class FileContexts {
+  private readonly specs: Spec[];
+  private readonly subs: Sub[];
+  private readonly distSubs: Sub[];
+
+  /** `files`: the spec files' contents in the order read (base, .homedirs, .local). */
+  constructor(files: readonly { name: string; text: string }[], subs: Sub[] = [], distSubs: Sub[] = []) {
+    const all: Spec[] = [];
+    for (const f of files) parseSpecs(f.text, f.name, all);
+    // exact paths after the regexes: searched from the end, they are looked at first
+    this.specs = [...all.filter((s) => !s.exact), ...all.filter((s) => s.exact)];
+    this.subs = subs;
+    this.distSubs = distSubs;
+  }
+
+  get size(): number {
+    return this.specs.length;
+  }
+
+  /** The path as the specs see it: duplicate and trailing slashes dropped, then substituted. */
+  key(path: string): string {
+    let p = path.replace(/\/{2,}/g, '/');
+    if (p.length > 1) p = p.replace(/\/$/, '');
+    const local = substitute(this.subs, p);
+    if (local !== undefined) return substitute(this.distSubs, local) ?? local;
+    return substitute(this.distSubs, p) ?? p;
+  }
+
+  /** The context for `path` (latin1 bytes) of a file with st_mode `mode`: NONE to skip, undefined when no spec matches. */
+  lookup(path: string, mode: number): { context: string; where: string } | undefined {
+    const key = this.key(path);
+    const type = mode & S_IFMT;
+    for (let i = this.specs.length - 1; i >= 0; i--) {
+      const s = this.specs[i]!;
+      if (s.type !== 0 && type !== 0 && s.type !== type) continue;
+      if (s.regex.matches(key)) return { context: s.context, where: s.where };
+    }
+    return undefined;
+  }
+}
