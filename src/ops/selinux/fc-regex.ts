@@ -46,6 +46,8 @@ function setOf(pred: (c: number) => boolean): Uint8Array {
   return s;
 }
 
+const ANY = setOf(() => true);
+
 const ESCAPE_SETS: Record<string, () => Uint8Array> = {
   d: () => setOf(CLASSES.digit!),
   D: () => setOf((c) => !CLASSES.digit!(c)),
@@ -129,7 +131,7 @@ class Parser {
         return n;
       }
       case '.':
-        return { k: 'set', set: setOf(() => true) };
+        return { k: 'set', set: ANY };
       case '^':
         return { k: 'bol' };
       case '$':
@@ -204,9 +206,15 @@ class Parser {
   }
 }
 
+// one shared read-only set per byte: a spec file's literals would otherwise allocate 256 bytes each
+const singles: (Uint8Array | undefined)[] = [];
 function single(c: number): Uint8Array {
-  const s = new Uint8Array(256);
-  s[c] = 1;
+  let s = singles[c];
+  if (!s) {
+    s = new Uint8Array(256);
+    s[c] = 1;
+    singles[c] = s;
+  }
   return s;
 }
 

@@ -106,6 +106,10 @@ function substitute(subs: readonly Sub[], path: string): string | undefined {
 /** The loaded specs of one file_contexts (with its .homedirs, .local and subs files). */
 export class FileContexts {
   private readonly specs: Spec[];
+  /** spec indices by their regex's literal prefix: only specs whose prefix starts the path can match */
+  private readonly byPrefix = new Map<string, number[]>();
+  /** the distinct prefix lengths, ascending */
+  private readonly prefixLengths: number[];
   private readonly subs: Sub[];
   private readonly distSubs: Sub[];
 
@@ -115,6 +119,12 @@ export class FileContexts {
     for (const f of files) parseSpecs(f.text, f.name, all);
     // exact paths after the regexes: searched from the end, they are looked at first
     this.specs = [...all.filter((s) => !s.exact), ...all.filter((s) => s.exact)];
+    this.specs.forEach((s, i) => {
+      const list = this.byPrefix.get(s.regex.prefix);
+      if (list) list.push(i);
+      else this.byPrefix.set(s.regex.prefix, [i]);
+    });
+    this.prefixLengths = [...new Set([...this.byPrefix.keys()].map((k) => k.length))].sort((a, b) => a - b);
     this.subs = subs;
     this.distSubs = distSubs;
   }
@@ -136,7 +146,15 @@ export class FileContexts {
   lookup(path: string, mode: number): { context: string; where: string } | undefined {
     const key = this.key(path);
     const type = mode & S_IFMT;
-    for (let i = this.specs.length - 1; i >= 0; i--) {
+    // the candidates: specs whose literal prefix the path starts with, latest first
+    const candidates: number[] = [];
+    for (const len of this.prefixLengths) {
+      if (len > key.length) break;
+      const list = this.byPrefix.get(key.slice(0, len));
+      if (list) for (const i of list) candidates.push(i);
+    }
+    candidates.sort((a, b) => b - a);
+    for (const i of candidates) {
       const s = this.specs[i]!;
       if (s.type !== 0 && type !== 0 && s.type !== type) continue;
       if (s.regex.matches(key)) return { context: s.context, where: s.where };
