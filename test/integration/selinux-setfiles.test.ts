@@ -2,7 +2,8 @@
 // run as libguestfs runs it (-r ROOT -m -C, excluding /dev /proc /selinux /sys): two identical
 // host trees, one labelled by each, must end with the same security.selinux on every node.
 // And a hostile tree: guest symbolic links to a host canary are labelled themselves, never
-// followed. Needs root (security.* attributes) and the host's setfiles (policycoreutils).
+// followed, there and through jfish on a real disk. Needs root (security.* attributes) and the
+// host's setfiles (policycoreutils).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mountedGuestFiles } from '../../src/appliance/guest-files.js';
 import { setfiles } from '../../src/ops/selinux/relabel.js';
+import { REPO_ROOT } from '../fixtures/index.js';
+import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const root = process.getuid?.() === 0;
 const hasSetfiles = spawnSync('sh', ['-c', 'command -v setfiles']).status === 0;
@@ -140,4 +143,33 @@ describe.skipIf(!root || !hasSetfiles)('setfiles: labels as the host setfiles se
       new Set(['/usr/\ufffd\ufffd.so: the current label cannot be read (the name is not valid UTF-8): set from the spec']),
     );
   });
+});
+
+describe.skipIf(!root)('selinux-relabel through jfish on a disk', () => {
+  it('labels a guest link to a host file, never the host file', async () => {
+    const dir = join(work, 'jfish');
+    mkdirSync(dir);
+    const canary = join(dir, 'canary');
+    writeFileSync(canary, 'host file');
+    const before = await snapshot({ paths: [dir] });
+    const script = [
+      'mount /dev/sda1 /',
+      'mkdir-p /etc/selinux/targeted/contexts/files',
+      `write ${SPEC} "/.*\\tsystem_u:object_r:default_t:s0\\n/etc(/.*)?\\tsystem_u:object_r:etc_t:s0\\n"`,
+      `ln-s ${canary} /etc/evil`,
+      `ln-s ../../../../..${canary} /etc/evil2`,
+      `selinux-relabel ${SPEC} /`,
+      'llz /etc',
+    ].join('\n');
+    const out = execFileSync(join(REPO_ROOT, 'bin/jfish'), ['-N', `${join(dir, 'd.img')}=fs`], {
+      cwd: dir,
+      input: script,
+      encoding: 'utf8',
+      env: { ...process.env, JOOT_CONFIG: '', JOOT_ENGINE: '' },
+    });
+    expect(out).toMatch(/ system_u:object_r:etc_t:s0 +\d+ .{12} evil -> /);
+    expect(out).toMatch(/ system_u:object_r:etc_t:s0 +\d+ .{12} evil2 -> /);
+    expect(labels(canary).size).toBe(0);
+    await expectNoLeftovers(before);
+  }, 120_000);
 });
