@@ -173,6 +173,18 @@ describe('file_contexts regexes are bounded', () => {
     expect(() => FcRegex.compile('[a', 'fc:1')).toThrow(/unclosed/);
   });
 
+  it('bounds a hostile spec file: the work per lookup, and the regexes held', () => {
+    const slow = Array.from({ length: 300 }, (_, i) => `(.*){0,100}x${i}\tsystem_u:object_r:a_t:s0`).join('\n');
+    const fc = new FileContexts([{ name: 'fc', text: slow }]);
+    const t0 = performance.now();
+    expect(() => fc.lookup(`/${'a'.repeat(4000)}`, 0o100644)).toThrow(/costs too much/);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const big = Array.from({ length: 300 }, () => '(.{255}){30}\tsystem_u:object_r:a_t:s0').join('\n');
+    expect(() => new FileContexts([{ name: 'fc', text: big }])).toThrow(
+      /fc:\d+: the spec files' regular expressions are too large together/,
+    );
+  });
+
   it('matches on bytes', () => {
     const re = FcRegex.compile('/data/[^/]+', 't');
     expect(re.matches(Buffer.from([0x2f, ...Buffer.from('data/'), 0xff, 0xfe]).toString('latin1'))).toBe(true);

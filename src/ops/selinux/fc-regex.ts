@@ -299,6 +299,13 @@ class Builder {
   }
 }
 
+/** Work left for matching, shared by a caller's calls. */
+export interface Budget {
+  steps: number;
+  /** what to name when it runs out */
+  what: string;
+}
+
 /** One compiled spec regex. */
 export class FcRegex {
   /** the bytes every match starts with (a quick filter before the NFA runs) */
@@ -328,8 +335,17 @@ export class FcRegex {
     return new FcRegex(b.nfa, literalPrefix(ast));
   }
 
-  /** Whether the whole of `s` (latin1, one char per byte) matches. */
-  matches(s: string): boolean {
+  /** NFA states: what matching costs per byte at most, and what the regex holds in memory. */
+  get size(): number {
+    return this.nfa.kind.length;
+  }
+
+  /**
+   * Whether the whole of `s` (latin1, one char per byte) matches. `budget.steps` is shared by
+   * the caller's lookups: each state visited costs one, and none left is an error naming
+   * `budget.what` (a spec file whose lookups cost that much is hostile, not slow).
+   */
+  matches(s: string, budget: Budget = { steps: Number.POSITIVE_INFINITY, what: '' }): boolean {
     if (!s.startsWith(this.prefix)) return false;
     const { kind, next, alt, sets } = this.nfa;
     let cur: number[] = [];
@@ -342,6 +358,8 @@ export class FcRegex {
         const x = stack.pop()!;
         if (this.mark[x] === this.gen) continue;
         this.mark[x] = this.gen;
+        if (--budget.steps < 0)
+          throw new JootError('EINVAL', `${budget.what}: matching the spec file's regular expressions costs too much`);
         const k = kind[x]!;
         if (k === SPLIT) {
           stack.push(alt[x]!, next[x]!);

@@ -8,7 +8,7 @@
 // Everything here is bytes held as latin1 strings (a path or spec may be any bytes).
 
 import { JootError } from '../../core/errors.js';
-import { FcRegex } from './fc-regex.js';
+import { type Budget, FcRegex } from './fc-regex.js';
 
 /** The context that says "do not label". */
 export const NONE = '<<none>>';
@@ -16,6 +16,14 @@ export const NONE = '<<none>>';
 /** Bounds on what a guest's spec files may make us hold. */
 const MAX_SPECS = 200_000;
 const MAX_LINE = 4096;
+/** NFA states of all specs together (a real targeted policy's have a few hundred thousand). */
+const MAX_TOTAL_STATES = 1_000_000;
+/**
+ * The NFA states lookups may visit: a start, and so many more per lookup (a real lookup visits
+ * about a hundred). Bounds the time of a relabel to about 2 ms a file whatever the spec says.
+ */
+const INITIAL_STEPS = 2_000_000;
+const STEPS_PER_LOOKUP = 20_000;
 
 const S_IFMT = 0o170000;
 const TYPES: Record<string, number> = {
@@ -55,7 +63,7 @@ function hasMeta(re: string): boolean {
 }
 
 /** One spec file's lines (latin1 text), in order. */
-function parseSpecs(text: string, name: string, out: Spec[]): void {
+function parseSpecs(text: string, name: string, out: Spec[], total: { states: number }): void {
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const where = `${name}:${n + 1}`;
@@ -75,7 +83,11 @@ function parseSpecs(text: string, name: string, out: Spec[]): void {
     if (context !== NONE && !/^[^:]+:[^:]+:[^:]+(:.+)?$/.test(context))
       throw new JootError('EINVAL', `${where}: invalid context "${context}"`);
     if (out.length >= MAX_SPECS) throw new JootError('EINVAL', `${name}: more than ${MAX_SPECS} specifications`);
-    out.push({ regex: FcRegex.compile(f[0]!, where), type, context, where, exact: !hasMeta(f[0]!) });
+    const regex = FcRegex.compile(f[0]!, where);
+    total.states += regex.size;
+    if (total.states > MAX_TOTAL_STATES)
+      throw new JootError('EINVAL', `${where}: the spec files' regular expressions are too large together`);
+    out.push({ regex, type, context, where, exact: !hasMeta(f[0]!) });
   }
 }
 
@@ -112,11 +124,14 @@ export class FileContexts {
   private readonly prefixLengths: number[];
   private readonly subs: Sub[];
   private readonly distSubs: Sub[];
+  /** matching work left (see STEPS_PER_LOOKUP) */
+  private steps = INITIAL_STEPS;
 
   /** `files`: the spec files' contents in the order read (base, .homedirs, .local). */
   constructor(files: readonly { name: string; text: string }[], subs: Sub[] = [], distSubs: Sub[] = []) {
     const all: Spec[] = [];
-    for (const f of files) parseSpecs(f.text, f.name, all);
+    const total = { states: 0 };
+    for (const f of files) parseSpecs(f.text, f.name, all, total);
     // exact paths after the regexes: searched from the end, they are looked at first
     this.specs = [...all.filter((s) => !s.exact), ...all.filter((s) => s.exact)];
     this.specs.forEach((s, i) => {
@@ -154,10 +169,19 @@ export class FileContexts {
       if (list) for (const i of list) candidates.push(i);
     }
     candidates.sort((a, b) => b - a);
+    const budget: Budget = { steps: this.steps + STEPS_PER_LOOKUP, what: path };
+    try {
+      return this.match(key, type, candidates, budget);
+    } finally {
+      this.steps = budget.steps;
+    }
+  }
+
+  private match(key: string, type: number, candidates: readonly number[], budget: Budget): { context: string; where: string } | undefined {
     for (const i of candidates) {
       const s = this.specs[i]!;
       if (s.type !== 0 && type !== 0 && s.type !== type) continue;
-      if (s.regex.matches(key)) return { context: s.context, where: s.where };
+      if (s.regex.matches(key, budget)) return { context: s.context, where: s.where };
     }
     return undefined;
   }
