@@ -19,6 +19,7 @@ import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
 import { records as search } from './search.js';
+import { records as selinux } from './selinux.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
 import { records as volumes } from './volumes.js';
@@ -45,6 +46,7 @@ export const opRecords = [
   ...nodes,
   ...xattrs,
   ...search,
+  ...selinux,
   ...transfer,
   ...tar,
   ...editing,

@@ -34,6 +34,7 @@ import { records as tarRecords } from '../../ops/records/tar.js';
 import { records as editingRecords } from '../../ops/records/editing.js';
 import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { records as searchRecords } from '../../ops/records/search.js';
+import { records as selinuxRecords } from '../../ops/records/selinux.js';
 import { records as guestRecords } from '../../inspect/records/guest.js';
 import { records as hivexRecords } from '../../ops/records/hivex.js';
 
@@ -65,6 +66,7 @@ export const commands: readonly Command[] = [
   ...views(nodesRecords),
   ...views(xattrsRecords),
   ...views(searchRecords),
+  ...views(selinuxRecords),
   ...views(transferRecords),
   ...views(tarRecords),
   ...views(editingRecords),
