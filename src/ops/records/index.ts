@@ -12,6 +12,8 @@ import { records as fsExtra } from './fs-extra.js';
 import { records as gfcompat } from './gfcompat.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
+import { records as info } from './info.js';
+import { records as initrd } from './initrd.js';
 import { records as lvm } from './lvm.js';
 import { records as lvmExtra } from './lvm-extra.js';
 import { records as mount } from './mount.js';
@@ -47,4 +49,6 @@ export const opRecords = [
   ...tar,
   ...editing,
   ...hivex,
+  ...info,
+  ...initrd,
 ] as const;

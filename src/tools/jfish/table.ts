@@ -35,6 +35,9 @@ import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { records as searchRecords } from '../../ops/records/search.js';
 import { records as guestRecords } from '../../inspect/records/guest.js';
 import { records as hivexRecords } from '../../ops/records/hivex.js';
+import { records as infoRecords } from '../../ops/records/info.js';
+import { records as initrdRecords } from '../../ops/records/initrd.js';
+import { records as fileArchRecords } from '../../inspect/records/file-arch.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -70,6 +73,9 @@ export const commands: readonly Command[] = [
   ...views(guestRecords),
   ...views(inspectionRecords),
   ...views(hivexRecords),
+  ...views(infoRecords),
+  ...views(initrdRecords),
+  ...views(fileArchRecords),
 ];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */
