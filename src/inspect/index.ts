@@ -10,12 +10,15 @@ import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { MDADM_CONF_CAP } from './mdadm-conf.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
+import { findIcon } from './icon.js';
 import { windowsFacts } from './windows/index.js';
 import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
 
 export interface InspectOptions {
   /** list installed packages (the slowest part); default true */
   applications?: boolean;
+  /** the icon (a logo file read when the distribution has one, as virt-inspector does); default true */
+  icon?: boolean;
 }
 
 // Filesystems that can hold no OS files worth a mount.
@@ -207,6 +210,9 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
       if (apps && 'error' in apps) os.applications_error = apps.error;
       else if (apps) os.applications = apps.applications;
     }
+    // virt-inspector asks for the icon without the favicon
+    const icon = opts.icon !== false ? await findIcon(files, os, { favicon: false }) : undefined;
+    if (icon) os.icon = icon.toString('base64');
     return os;
   } finally {
     await session.umountAll();
@@ -258,6 +264,7 @@ const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'drive_mappings',
   'applications',
   'applications_error',
+  'icon',
   'warnings',
 ];
 

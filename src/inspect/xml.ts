@@ -103,6 +103,7 @@ function operatingSystem(os: OperatingSystem): string {
     for (const a of os.applications) out += application(a);
     out += '    </applications>\n';
   }
+  out += el('    ', 'icon', os.icon);
   return `${out}  </operatingsystem>\n`;
 }
 

@@ -4,8 +4,9 @@ import { records as fileArch } from './file-arch.js';
 import { records as fstab } from './fstab.js';
 import { records as guest } from './guest.js';
 import { records as inspect } from './inspect.js';
+import { records as inspectMedia } from './inspect-media.js';
 
-export const inspectionRecords = [...fstab, ...guest, ...inspect, ...fileArch] as const;
+export const inspectionRecords = [...fstab, ...guest, ...inspect, ...inspectMedia, ...fileArch] as const;
 
 /** Their library functions, as `ops` (src/ops) for the others: `inspectionOps.inspectOs(session)`. */
 export const inspectionOps = library(inspectionRecords);

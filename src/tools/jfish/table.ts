@@ -38,6 +38,7 @@ import { records as hivexRecords } from '../../ops/records/hivex.js';
 import { records as infoRecords } from '../../ops/records/info.js';
 import { records as initrdRecords } from '../../ops/records/initrd.js';
 import { records as fileArchRecords } from '../../inspect/records/file-arch.js';
+import { records as inspectMediaRecords } from '../../inspect/records/inspect-media.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -72,6 +73,7 @@ export const commands: readonly Command[] = [
   ...views(fstabRecords),
   ...views(guestRecords),
   ...views(inspectionRecords),
+  ...views(inspectMediaRecords),
   ...views(hivexRecords),
   ...views(infoRecords),
   ...views(initrdRecords),

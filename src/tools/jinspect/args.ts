@@ -1,7 +1,7 @@
 // jinspect's command line: options in order, as virt-inspector takes them.
 import { UsageError } from '../cli.js';
 
-export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--xml] [-v]
+export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--no-icon] [--xml] [-v]
 
 Inspect disk images read-only and print what operating systems they hold, as JSON:
 distro, version, hostname, architecture, mountpoints, filesystems and installed packages.
@@ -22,6 +22,7 @@ Options:
                       the host file HDR, its data on DEV
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
+  --no-icon           leave out the icon (the distribution's logo, base64 PNG)
   --xml               print virt-inspector's XML instead of JSON
   -v, --verbose       trace every external command
   -h, --help          show this help
@@ -36,6 +37,7 @@ export interface Args {
   keys: string[];
   keysFromStdin: boolean;
   applications: boolean;
+  icon: boolean;
   xml: boolean;
   verbose: boolean;
   help: boolean;
@@ -50,6 +52,7 @@ export function parseArgs(argv: string[]): Args {
     keys: [],
     keysFromStdin: false,
     applications: true,
+    icon: true,
     xml: false,
     verbose: false,
     help: false,
@@ -77,6 +80,7 @@ export function parseArgs(argv: string[]): Args {
     else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
     else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
+    else if (arg === '--no-icon') a.icon = false;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;

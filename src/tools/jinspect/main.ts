@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   startupMark('launched');
-  const report = await inspect(session, { applications: args.applications });
+  const report = await inspect(session, { applications: args.applications, icon: args.icon });
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
