@@ -17,6 +17,7 @@ import { records as initrd } from './initrd.js';
 import { records as lvm } from './lvm.js';
 import { records as lvmExtra } from './lvm-extra.js';
 import { records as mount } from './mount.js';
+import { records as mountLoop } from './mount-loop.js';
 import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
@@ -41,6 +42,7 @@ export const opRecords = [
   ...lvm,
   ...lvmExtra,
   ...mount,
+  ...mountLoop,
   ...files,
   ...filesExtra,
   ...nodes,

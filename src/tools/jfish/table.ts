@@ -24,6 +24,7 @@ import { records as gfcompatRecords } from '../../ops/records/gfcompat.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
+import { records as mountLoopRecords } from '../../ops/records/mount-loop.js';
 import { records as filesRecords } from '../../ops/records/files.js';
 import { records as filesExtraRecords } from '../../ops/records/files-extra.js';
 import { records as nodesRecords } from '../../ops/records/nodes.js';
@@ -63,6 +64,7 @@ export const commands: readonly Command[] = [
   ...views(lvmRecords),
   ...views(lvmExtraRecords),
   ...views(mountRecords),
+  ...views(mountLoopRecords),
   ...views(filesRecords),
   ...views(filesExtraRecords),
   ...views(nodesRecords),
