@@ -24,6 +24,9 @@ import { exposeSource } from './attach/userspace-export.js';
 import { mountFs } from './mount.js';
 import { hostDirFs } from './host-dir-fs.js';
 import type { FileSystemReader } from '../disk/fs/types.js';
+import { probe } from '../disk/probe/index.js';
+import { guestFileSource } from './guest-file-source.js';
+import { checkMountable } from './stages/mount-checks.js';
 import { Workspace } from './stages/workspace.js';
 import { Drives } from './stages/drives.js';
 import { type BlockDev, Devices } from './stages/devices.js';
@@ -367,6 +370,30 @@ export class Session implements AsyncDisposable {
     return this.guard(() => this.mnt.mount(this.mountable(device), mountpoint, opts, () => this.guestFiles!.reader));
   }
 
+  /**
+   * guestfish's mount-loop: the filesystem image in the guest file `file` mounted at
+   * `mountpoint` (kernel engine: a loop device on the file; userspace engine: an in-process
+   * reader). The session's read-only drives make it read-only. Released by umount or close.
+   */
+  async mountLoop(file: string, mountpoint: string): Promise<void> {
+    return this.guard(async () => {
+      this.requireLaunched();
+      if (this.tm) return this.tm.mountLoop(file, mountpoint);
+      const reader = this.guestFiles!.reader;
+      // the type from the file's own bytes, read through the guest-rooted reader
+      const source = await guestFileSource(reader, file);
+      let vfstype: string;
+      try {
+        vfstype = checkMountable(file, (await probe(source)).type);
+      } finally {
+        await source.close();
+      }
+      // a file on a read-only mount (or a read-only drive) is looped read-only
+      const readonly = this.readonly || (mountHolding(this.mnt.list(), file)?.readonly ?? false);
+      await this.mnt.mountLoop(file, mountpoint, vfstype, readonly, () => this.guestFiles!.reader);
+    });
+  }
+
   async umount(mountpointOrDevice: string): Promise<void> {
     return this.guard(async () => {
       this.requireLaunched();
@@ -376,8 +403,12 @@ export class Session implements AsyncDisposable {
 
   async umountAll(): Promise<void> {
     this.requireLaunched();
-    // deepest first
-    const order = [...(this.tm?.list() ?? this.mnt.mounted)].sort((a, b) => b.mountpoint.length - a.mountpoint.length);
+    // deepest first; mount-loop's mounts (named by a guest file, not a device) before the
+    // filesystems their files are on
+    const isLoop = (m: MountInfo) => m.device.startsWith('/') && !m.device.startsWith('/dev/');
+    const order = [...(this.tm?.list() ?? this.mnt.mounted)].sort(
+      (a, b) => Number(isLoop(b)) - Number(isLoop(a)) || b.mountpoint.length - a.mountpoint.length,
+    );
     for (const m of order) await this.umount(m.mountpoint);
   }
 
@@ -736,4 +767,11 @@ export class Session implements AsyncDisposable {
 
 function closedWhileLaunching(): JootError {
   return new JootError('ESTATE', 'the session was closed while launching');
+}
+
+/** The mount whose mountpoint holds guest path `p` (the deepest one). */
+function mountHolding(list: readonly MountInfo[], p: string): MountInfo | undefined {
+  return list
+    .filter((m) => m.mountpoint === '/' || p === m.mountpoint || p.startsWith(`${m.mountpoint}/`))
+    .sort((a, b) => b.mountpoint.length - a.mountpoint.length)[0];
 }

@@ -10,6 +10,7 @@ import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { MDADM_CONF_CAP } from './mdadm-conf.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
+import { findIcon } from './icon.js';
 import { windowsFacts } from './windows/index.js';
 import { linuxSections, windowsSections, type SectionName } from './sections/index.js';
 import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
@@ -19,6 +20,8 @@ export interface InspectOptions {
   applications?: boolean;
   /** the optional sections to add (kernels, users, network, services); default none */
   sections?: ReadonlySet<SectionName>;
+  /** the icon (a logo file read when the distribution has one, as virt-inspector does); default true */
+  icon?: boolean;
 }
 
 // Filesystems that can hold no OS files worth a mount.
@@ -213,6 +216,9 @@ async function inspectLinuxRoot(session: Session, root: string, model: DeviceMod
       else if (apps) os.applications = apps.applications;
     }
     if (opts.sections?.size) Object.assign(os, await linuxSections(files, opts.sections, warnings));
+    // virt-inspector asks for the icon without the favicon
+    const icon = opts.icon !== false ? await findIcon(files, os, { favicon: false }) : undefined;
+    if (icon) os.icon = icon.toString('base64');
     return os;
   } finally {
     await session.umountAll();
@@ -265,6 +271,7 @@ const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'drive_mappings',
   'applications',
   'applications_error',
+  'icon',
   'kernels',
   'default_boot_entry',
   'init_system',

@@ -24,7 +24,7 @@ export function mountOrder(mountpoints: Record<string, string>): [string, string
  * (mountpoint → device). Throws JootError when there is none or more than one.
  */
 export async function inspectMount(session: Session, opts: InspectMountOptions): Promise<Record<string, string>> {
-  const report = await inspect(session, { applications: false });
+  const report = await inspect(session, { applications: false, icon: false });
   rememberInspection(session, report, false);
   const oses = report.operatingsystems;
   if (oses.length === 0) throw new JootError('EINVAL', 'no operating system was found on the disk');

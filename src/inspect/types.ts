@@ -59,6 +59,8 @@ export interface OperatingSystem {
   applications?: Application[];
   /** a problem with the package database (never an empty list passed off as "nothing installed") */
   applications_error?: string;
+  /** the distribution's logo as libguestfs finds it: PNG bytes in base64 (jinspect --no-icon leaves it out) */
+  icon?: string;
   // The optional sections (jinspect --with …): absent unless asked for, so the default report
   // stays virt-inspector's. See src/inspect/sections.
   /** --with kernels: the kernels installed, sorted by version */

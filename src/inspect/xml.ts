@@ -104,6 +104,7 @@ function operatingSystem(os: OperatingSystem): string {
     for (const a of os.applications) out += application(a);
     out += '    </applications>\n';
   }
+  out += el('    ', 'icon', os.icon);
   out += sectionsXml(os, esc);
   return `${out}  </operatingsystem>\n`;
 }

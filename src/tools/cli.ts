@@ -1,9 +1,6 @@
 // What every joot binary shares: the version string, usage errors, and runCli, which runs a
 // tool's main, turns any error into one line on stderr (`tool: message`; exit 2 for usage
 // errors, 1 otherwise), flushes stdout and exits. Never a stack trace.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { oneLine } from '../core/errors.js';
 import { runAgainWithoutSandbox, trace } from '../core/run.js';
 import { isLeaveSandbox, sandboxCommitted, sandboxed } from '../core/sandbox.js';
@@ -11,6 +8,7 @@ import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
 import { escapeControls } from '../core/escape.js';
 import { flushStdio, watchStdio, writeStderr } from '../core/stdio.js';
 import { startupMark } from '../core/startup-trace.js';
+import { version } from '../core/version.js';
 
 /** A mistake on the command line: printed as `tool: message`, exit status 2. */
 export class UsageError extends Error {
@@ -20,24 +18,7 @@ export class UsageError extends Error {
   }
 }
 
-let cachedVersion: string | undefined;
-
-/** joot's version from package.json (found by walking up from this file: works from src/ and dist/). */
-export function version(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'joot' && pkg.version) return (cachedVersion = pkg.version);
-    } catch {
-      // not here: keep walking up
-    }
-    const up = dirname(dir);
-    if (up === dir) return (cachedVersion = 'unknown');
-    dir = up;
-  }
-}
+export { version } from '../core/version.js';
 
 /** `jfish (joot) 0.1.0` */
 export function versionLine(tool: string): string {

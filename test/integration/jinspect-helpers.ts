@@ -316,6 +316,8 @@ export interface XmlOs {
   mountpoints: [string, string][];
   filesystems: { device: string; type?: string; label?: string; uuid?: string }[];
   applications?: Record<string, string | number>[];
+  /** <icon>'s base64 without its line breaks (virt-inspector wraps it) */
+  icon?: string;
 }
 
 export const XML_OS_FIELDS = [
@@ -345,7 +347,9 @@ export function operatingSystemsOfXml(xml: string): XmlOs[] {
       const mps = child(os, 'mountpoints');
       const fss = child(os, 'filesystems');
       const apps = child(os, 'applications');
+      const icon = child(os, 'icon')?.text.replace(/\s+/g, '');
       return {
+        ...(icon !== undefined ? { icon } : {}),
         fields,
         mountpoints: (mps?.children ?? []).map((m) => [m.text, m.attrs['dev'] ?? ''] as [string, string]),
         filesystems: (fss?.children ?? []).map((f) => {

@@ -207,6 +207,13 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
       expect(v['product_name']).toMatch(/^12\.\d+$/); // virt-inspector's Debian product name: /etc/debian_version
     });
 
+    it("icon: Debian's logo, the same PNG as virt-inspector's, in the XML and the JSON", () => {
+      const v = V()[0]!.icon;
+      expect(v, "virt-inspector's <icon>").toMatch(/^iVBORw0KGgo/); // a PNG
+      expect(J()[0]!.icon).toBe(v);
+      expect(j['debian-gpt.qcow2']!.json.operatingsystems[0]!.icon).toBe(v);
+    });
+
     // DELIBERATE: PARTUUID= specs in fstab. fstab(5) (util-linux) accepts PARTUUID=; libguestfs
     // 1.48 does not resolve it, so its /home (PARTUUID=…-000000000003, xfs) is missing there —
     // and with it /dev/sda3 from <filesystems>. jinspect resolves it. Exactly that difference:
@@ -292,6 +299,23 @@ describe.skipIf(!!SKIP)('jinspect vs virt-inspector', () => {
   // after it (deb822: a paragraph ends at a blank line or the end of the file; dpkg-query lists
   // it). libguestfs only takes a package when it meets the blank line, so it drops the last
   // one; sample.raw's status file ends right after zlib1g's Homepage line. Otherwise the same.
+  it('icon: none where virt-inspector has none (no logo file in these guests)', () => {
+    for (const img of ['sample.raw', 'fedora.raw', 'rhel7.raw']) {
+      expect(
+        vi[img]!.oses.map((o) => o.icon),
+        img,
+      ).toEqual([undefined]);
+      expect(
+        j[img]!.xml.map((o) => o.icon),
+        img,
+      ).toEqual([undefined]);
+      expect(
+        j[img]!.json.operatingsystems.map((o) => o.icon),
+        img,
+      ).toEqual([undefined]);
+    }
+  });
+
   it('sample.raw: the same, except that virt-inspector drops the last dpkg stanza (no blank line after it)', () => {
     const v = vi['sample.raw']!.oses;
     const x = j['sample.raw']!.xml;

@@ -29,6 +29,11 @@ describe('jinspect arguments', () => {
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option --bogus/);
     expect(() => parseArgs(['-a'])).toThrow(/-a needs a value/);
   });
+  it('--no-icon leaves the icon out; it is in by default', () => {
+    expect(parseArgs(['a.img']).icon).toBe(true);
+    expect(parseArgs(['a.img', '--no-icon']).icon).toBe(false);
+  });
+
   it('takes everything after -- as images', () => {
     expect(parseArgs(['--', '-weird.img']).drives).toEqual([{ path: '-weird.img', format: undefined }]);
   });
@@ -68,6 +73,12 @@ describe('virt-inspector XML', () => {
     expect(xml).toContain('<epoch>1</epoch>');
     expect(xml).not.toContain('<release></release>');
     expect(xml).not.toContain('<uuid>');
+  });
+  it('writes the icon last, after the applications, as virt-inspector does', () => {
+    const os = { ...report.operatingsystems[0]!, icon: 'iVBORw0KGgo=' };
+    const xml = toXml({ operatingsystems: [os] });
+    expect(xml).toContain('    </applications>\n    <icon>iVBORw0KGgo=</icon>\n  </operatingsystem>');
+    expect(toXml(report)).not.toContain('<icon>');
   });
   it('leaves out "unknown" values and replaces characters XML cannot carry', () => {
     const xml = toXml({

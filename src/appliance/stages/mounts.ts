@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { type GuestFileReader, mountedGuestReader } from '../guest-files.js';
 import { mountFs } from '../mount.js';
+import { attachLoop } from '../attach/loop.js';
 import type { MountInfo, MountOptions } from '../types.js';
 import type { BlockDev, Devices } from './devices.js';
 import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
@@ -16,6 +17,8 @@ export interface Mounted extends MountInfo {
   hostTarget: string;
   /** the LV's host device was attached for this mount: released with it */
   attachedLv?: BlockDev;
+  /** mount-loop's loop device over the guest file: detached with the mount */
+  loopDevice?: string;
 }
 
 export class Mounts {
@@ -75,9 +78,35 @@ export class Mounts {
     this.mounted.push({ device: name, mountpoint, vfstype, readonly, hostTarget: target, attachedLv });
   }
 
+  /**
+   * mount-loop: the filesystem image in the guest file `file` mounted at `mountpoint` through a
+   * loop device on the file's host path, resolved inside the guest (guest symlinks cannot lead
+   * out of it). The loop device is released with the mount, or with the session.
+   */
+  async mountLoop(file: string, mountpoint: string, vfstype: string, readonly: boolean, reader: () => GuestFileReader): Promise<void> {
+    mountpoint = checkMountpoint(mountpoint, this.hasRoot);
+    if (mountpoint === '/') throw new JootError('EINVAL', `${file}: mount-loop needs a mountpoint below /`);
+    const target = await reader().resolve(mountpoint);
+    if (!(await reader().isDir(mountpoint))) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+    if (this.mounted.some((x) => x.hostTarget === target))
+      throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+    if (this.mounted.some((x) => x.device === file)) throw new JootError('EBUSY', `${file}: already mounted`);
+    const hostFile = await reader().resolve(file);
+    const loopDevice = await attachLoop(hostFile, { readonly }, this.ws.stack);
+    try {
+      await mountFs(loopDevice, target, { vfstype, readonly, deviceReadonly: readonly }, this.ws.stack);
+    } catch (e) {
+      const err = this.canonical(e);
+      await this.ws.stack.releaseOne((r) => r.kind === 'loop' && r.device === loopDevice);
+      throw err;
+    }
+    this.mounted.push({ device: file, mountpoint, vfstype, readonly, hostTarget: target, loopDevice });
+  }
+
   async umount(mountpointOrDevice: string): Promise<void> {
     const m = findUnmountable(this.mounted, mountpointOrDevice);
     await this.ws.stack.releaseOne((r) => r.kind === 'mount' && r.path === m.hostTarget);
+    if (m.loopDevice) await this.ws.stack.releaseOne((r) => r.kind === 'loop' && r.device === m.loopDevice);
     this.mounted.splice(this.mounted.indexOf(m), 1);
     // the LV's loop goes with its last mount (a subvolume of it may still be mounted)
     if (m.attachedLv) await this.devices.releaseLvIfUnused(m.attachedLv);

@@ -4,6 +4,10 @@
 import { JootError } from '../../core/errors.js';
 import { trace } from '../../core/run.js';
 import { GuestTree } from '../../disk/fs/tree.js';
+import { openFilesystem } from '../../disk/fs/index.js';
+import { probe } from '../../disk/probe/index.js';
+import type { ByteSource } from '../../disk/source.js';
+import { guestFileSource } from '../guest-file-source.js';
 import type { FileSystemReader } from '../../disk/fs/types.js';
 import { normalizeDevice, parseBtrfsvol } from '../names.js';
 import type { MountInfo, MountOptions } from '../types.js';
@@ -20,6 +24,8 @@ const HARMLESS =
 export class TreeMounts {
   readonly tree = new GuestTree();
   private readonly mounted: MountInfo[] = [];
+  /** mount-loop's filesystems, by the guest file's name: their reader and source close on umount */
+  private readonly loops = new Map<string, { fs: FileSystemReader; source: ByteSource }>();
 
   constructor(
     private readonly us: UserspaceEngine,
@@ -80,6 +86,36 @@ export class TreeMounts {
   }
 
   /**
+   * mount-loop: the filesystem image in the guest file `file` (read through the mounted tree)
+   * mounted at `mountpoint` by an in-process reader, read-only like every mount here.
+   */
+  async mountLoop(file: string, mountpoint: string): Promise<void> {
+    mountpoint = checkMountpoint(mountpoint, this.hasRoot);
+    if (mountpoint === '/') throw new JootError('EINVAL', `${file}: mount-loop needs a mountpoint below /`);
+    const where = await this.tree.locate(mountpoint, true);
+    if ((where.stat.mode & 0o170000) !== 0o040000) throw new JootError('EINVAL', `${mountpoint}: not a directory`);
+    if (this.tree.mountAt(where.path)) throw new JootError('EBUSY', `${mountpoint}: something is already mounted there`);
+    if (this.mounted.some((x) => x.device === file)) throw new JootError('EBUSY', `${file}: already mounted`);
+    const source = await guestFileSource(new TreeGuestReader(this.tree), file);
+    try {
+      const vfstype = checkMountable(file, (await probe(source)).type);
+      const fs = await openFilesystem(source, vfstype, file);
+      try {
+        await this.tree.mount(where.path, fs, await fs.root(), file);
+      } catch (e) {
+        await fs.close();
+        throw e;
+      }
+      this.loops.set(file, { fs, source });
+      trace(`mount-loop ${file} on ${mountpoint}: ${vfstype} read in-process`);
+      this.mounted.push({ device: file, mountpoint, vfstype, readonly: true });
+    } catch (e) {
+      if (!this.loops.has(file)) await source.close();
+      throw e;
+    }
+  }
+
+  /**
    * Readers of a btrfs's subvolumes (by path from the top level) for as long as `fn` runs: each
    * a tree of its own with the subvolume on /.
    */
@@ -134,6 +170,15 @@ export class TreeMounts {
     const top = this.tree.mounts.find((t) => t.device === m.device);
     if (top) this.tree.umount(top.mountpoint);
     this.mounted.splice(this.mounted.indexOf(m), 1);
+    await this.closeLoop(m.device);
+  }
+
+  private async closeLoop(device: string): Promise<void> {
+    const loop = this.loops.get(device);
+    if (!loop) return;
+    this.loops.delete(device);
+    await loop.fs.close().catch(() => undefined);
+    await loop.source.close().catch(() => undefined);
   }
 
   /** Sorted by mountpoint. */
@@ -146,9 +191,10 @@ export class TreeMounts {
     return this.mounted.map((m) => m.device);
   }
 
-  /** Forget every mount (the readers are the engine's, closed with it). */
+  /** Forget every mount (the readers are the engine's, closed with it; mount-loop's are closed here). */
   close(): void {
     this.tree.clear();
     this.mounted.length = 0;
+    for (const device of [...this.loops.keys()]) void this.closeLoop(device);
   }
 }

@@ -14,7 +14,7 @@ export function inspection(session: Session): InspectionReport | undefined {
   return rememberedInspection(session)?.report;
 }
 
-function osOf(ctx: OpContext, root: string): OperatingSystem {
+export function osOf(ctx: OpContext, root: string): OperatingSystem {
   const report = inspection(ctx.session);
   if (!report) throw new JootError('ESTATE', 'no inspection data: call inspect-os first');
   const os = report.operatingsystems.find((o) => o.root === root);
@@ -62,7 +62,7 @@ export const inspectOs = defineOp({
     }
     // inspection's code loads when inspect-os runs, not with jfish's command table
     const { inspect } = await import('../index.js');
-    const report = await inspect(ctx.session, { applications: true });
+    const report = await inspect(ctx.session, { applications: true, icon: false });
     rememberInspection(ctx.session, report, true);
     return report.operatingsystems.map((o) => o.root);
   },

@@ -12,9 +12,12 @@ import { records as fsExtra } from './fs-extra.js';
 import { records as gfcompat } from './gfcompat.js';
 import { records as hivex } from './hivex.js';
 import { records as images } from './images.js';
+import { records as info } from './info.js';
+import { records as initrd } from './initrd.js';
 import { records as lvm } from './lvm.js';
 import { records as lvmExtra } from './lvm-extra.js';
 import { records as mount } from './mount.js';
+import { records as mountLoop } from './mount-loop.js';
 import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
@@ -41,6 +44,7 @@ export const opRecords = [
   ...lvm,
   ...lvmExtra,
   ...mount,
+  ...mountLoop,
   ...files,
   ...filesExtra,
   ...nodes,
@@ -51,4 +55,6 @@ export const opRecords = [
   ...tar,
   ...editing,
   ...hivex,
+  ...info,
+  ...initrd,
 ] as const;

@@ -24,6 +24,7 @@ import { records as gfcompatRecords } from '../../ops/records/gfcompat.js';
 import { records as lvmRecords } from '../../ops/records/lvm.js';
 import { records as lvmExtraRecords } from '../../ops/records/lvm-extra.js';
 import { records as mountRecords } from '../../ops/records/mount.js';
+import { records as mountLoopRecords } from '../../ops/records/mount-loop.js';
 import { records as filesRecords } from '../../ops/records/files.js';
 import { records as filesExtraRecords } from '../../ops/records/files-extra.js';
 import { records as nodesRecords } from '../../ops/records/nodes.js';
@@ -37,6 +38,10 @@ import { records as searchRecords } from '../../ops/records/search.js';
 import { records as selinuxRecords } from '../../ops/records/selinux.js';
 import { records as guestRecords } from '../../inspect/records/guest.js';
 import { records as hivexRecords } from '../../ops/records/hivex.js';
+import { records as infoRecords } from '../../ops/records/info.js';
+import { records as initrdRecords } from '../../ops/records/initrd.js';
+import { records as fileArchRecords } from '../../inspect/records/file-arch.js';
+import { records as inspectMediaRecords } from '../../inspect/records/inspect-media.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -61,6 +66,7 @@ export const commands: readonly Command[] = [
   ...views(lvmRecords),
   ...views(lvmExtraRecords),
   ...views(mountRecords),
+  ...views(mountLoopRecords),
   ...views(filesRecords),
   ...views(filesExtraRecords),
   ...views(nodesRecords),
@@ -73,7 +79,11 @@ export const commands: readonly Command[] = [
   ...views(fstabRecords),
   ...views(guestRecords),
   ...views(inspectionRecords),
+  ...views(inspectMediaRecords),
   ...views(hivexRecords),
+  ...views(infoRecords),
+  ...views(initrdRecords),
+  ...views(fileArchRecords),
 ];
 
 /** Normalise a typed command name: case-insensitive, `_` same as `-`. */

@@ -3,7 +3,7 @@ import { JootError } from '../../core/errors.js';
 import { parseSections, type SectionName } from '../../inspect/sections/names.js';
 import { UsageError } from '../cli.js';
 
-export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--xml] [-v]
+export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--no-icon] [--xml] [-v]
        jinspect --batch [--jobs N] [--out DIR] [--from FILE] [--no-cache] IMAGE-OR-GLOB…
 
 Inspect disk images read-only and print what operating systems they hold, as JSON:
@@ -31,6 +31,7 @@ Options:
                       systemd-networkd files), services (init system, enabled services)
   --strict            exit non-zero (after printing the report) when a distribution or a
                       package database is not detected, saying why
+  --no-icon           leave out the icon (the distribution's logo, base64 PNG)
   --xml               print virt-inspector's XML instead of JSON
   --batch             inspect each image (or fast-glob pattern's match) on its own, several
                       at a time, printing one JSON line per image as it finishes:
@@ -57,6 +58,7 @@ export interface Args {
   applications: boolean;
   sections: Set<SectionName>;
   strict: boolean;
+  icon: boolean;
   xml: boolean;
   batch: boolean;
   jobs: number;
@@ -78,6 +80,7 @@ export function parseArgs(argv: string[]): Args {
     applications: true,
     sections: new Set(),
     strict: false,
+    icon: true,
     xml: false,
     batch: false,
     jobs: 4,
@@ -115,6 +118,7 @@ export function parseArgs(argv: string[]): Args {
         throw e instanceof JootError ? new UsageError(`--with: ${e.message}`) : e;
       }
     } else if (arg === '--strict') a.strict = true;
+    else if (arg === '--no-icon') a.icon = false;
     else if (arg === '--xml') a.xml = true;
     else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
     else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {

@@ -99,6 +99,7 @@ export async function runBatch(o: BatchOptions): Promise<number> {
     v: 1,
     applications: o.inspect.applications !== false,
     sections: [...(o.inspect.sections ?? [])].sort(),
+    icon: o.inspect.icon !== false,
     strict: o.strict,
     engine: o.session.engine ?? '',
   });

@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       jobs: args.jobs,
       out: args.out,
       cache: args.cache,
-      inspect: { applications: args.applications, sections: args.sections },
+      inspect: { applications: args.applications, sections: args.sections, icon: args.icon },
       strict: args.strict,
       session: { ...backingOptions(config, args.backingDirs), ...engine },
     });
@@ -53,7 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   startupMark('launched');
-  const report = await inspect(session, { applications: args.applications, sections: args.sections });
+  const report = await inspect(session, { applications: args.applications, sections: args.sections, icon: args.icon });
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);

@@ -120,7 +120,7 @@ export async function inspectImage(
   await using s = new Session({ engine: 'kernel' });
   s.addDrive(path, { readonly: true, format: format as never, ...allowed });
   await s.launch();
-  const report = await inspect(s, { applications: false });
+  const report = await inspect(s, { applications: false, icon: false });
   const os = report.operatingsystems[0];
   if (!os) return { summary: 'no operating system found' };
   const product = os.product_name ?? '';
