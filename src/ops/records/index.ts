@@ -1,4 +1,5 @@
 // Every operation record of the library, in jfish's command-list order.
+import { records as archives } from './archives.js';
 import { records as block } from './block.js';
 import { records as blockdev } from './blockdev.js';
 import { records as blockSpace } from './block-space.js';
@@ -45,6 +46,7 @@ export const opRecords = [
   ...search,
   ...transfer,
   ...tar,
+  ...archives,
   ...editing,
   ...hivex,
 ] as const;
