@@ -157,7 +157,12 @@ describe.skipIf(skipReason !== '')('jfish archive and checksum transfers', () =>
       const r = await run([...flags, ...mount(), ':', 'checksums-out', 'sha256', '/srv/t', '-']);
       expect(r.stderr, engine).toBe('');
       expect(r.exitCode, engine).toBe(0);
-      expect(String(r.stdout).split(/(?<=\n)/).sort(), engine).toEqual(want);
+      expect(
+        String(r.stdout)
+          .split(/(?<=\n)/)
+          .sort(),
+        engine,
+      ).toEqual(want);
     }
     const crc = await run(['--ro', ...mount(), ':', 'checksums-out', 'crc', '/srv/t', join(dir, 'sums')]);
     expect(crc.exitCode).toBe(0);
