@@ -306,7 +306,7 @@ export const checksumsOutOp = defineOp({
   description: `Write the checksum of every regular file below the guest directory, recursively,
     to the local file sumsfile (- for standard output), as \`cd directory && find -type f |
     xargs sha256sum\` prints them (md5sum, sha1sum… for the other types): one line per file,
-    \`HASH  ./NAME\`, where a name holding a backslash, newline or carriage return is written
+    the hash, two spaces and \`./NAME\`, where a name holding a backslash, newline or carriage return is written
     with \\\\, \\n and \\r and its line starts with a backslash, as coreutils does; for crc, cksum's
     \`CRC SIZE ./NAME\`. Types as for checksum. Symbolic links are not followed; files are listed
     in the directory's own order and each is streamed.`,
