@@ -111,24 +111,36 @@ export const CHECKSUM_TYPES = ['crc', 'md5', 'sha1', 'sha224', 'sha256', 'sha384
 /** guestfish's GOST types: gostsum and gost12sum, which neither Node nor this host has. */
 const GOST_TYPES = ['gost', 'gost12'];
 
-/**
- * A guest file's checksum, streamed (no size cap): lower-case hex, or for crc the POSIX cksum
- * CRC in decimal (what guestfish prints: cksum's first field).
- */
-export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
+/** A running checksum: bytes in, guestfish's printed form out. */
+export interface Digest {
+  update(bytes: Uint8Array): void;
+  /** lower-case hex, or for crc the POSIX cksum CRC in decimal */
+  digest(): string;
+}
+
+/** A new checksum of guestfish's type `type` (crc, md5, sha1, …; any case); refused types throw. */
+export function newDigest(type: string): Digest {
   const t = type.toLowerCase();
   if (GOST_TYPES.includes(t)) throw new JootError('EUNSUPPORTED', `${type}: GOST checksums are not available on this host`);
   if (t === 'crc') {
     const crc = new PosixCksum();
-    for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) crc.update(chunk);
-    return String(crc.digest());
+    return { update: (b) => crc.update(b), digest: () => String(crc.digest()) };
   }
   if (!(CHECKSUM_TYPES as readonly string[]).includes(t) || !nodeCrypto().getHashes().includes(t)) {
     throw new JootError('EINVAL', `${type}: unknown checksum type, expecting ${CHECKSUM_TYPES.join(', ')}`);
   }
   const hash = nodeCrypto().createHash(t);
-  for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) hash.update(chunk);
-  return hash.digest('hex');
+  return { update: (b) => hash.update(b), digest: () => hash.digest('hex') };
+}
+
+/**
+ * A guest file's checksum, streamed (no size cap): lower-case hex, or for crc the POSIX cksum
+ * CRC in decimal (what guestfish prints: cksum's first field).
+ */
+export async function checksum(reader: GuestFileReader, type: string, guestPath: string): Promise<string> {
+  const d = newDigest(type);
+  for await (const chunk of guestChunks(reader, guestPath, 1024 * 1024)) d.update(chunk);
+  return d.digest();
 }
 
 let cksumTable: Uint32Array | undefined;

@@ -223,41 +223,79 @@ export async function upload(s: TransferSession, local: string, guestPath: strin
 export async function download(s: TransferSession, guestPath: string, local: string, out: Writer, io: TransferIo = {}): Promise<void> {
   const src = await openDownload(s, guestPath);
   try {
-    const size = src.size;
-    const progress = new Progress(`download ${guestPath}`, size, io.stderr);
-    if (local === '-') {
-      await pump(
-        src.chunks,
-        (b) => out.write(b),
-        progress,
-        () => out.closed,
-      );
-      return;
-    }
-    let dst: FileHandle;
-    try {
-      dst = await fsp.open(path.resolve(local), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | O_NOCTTY, 0o666);
-    } catch (e) {
-      throw transferError(e, local);
-    }
-    try {
-      await pump(
-        src.chunks,
-        async (b) => {
-          try {
-            await writeAll(dst, b);
-          } catch (e) {
-            throw transferError(e, local);
-          }
-        },
-        progress,
-      );
-    } finally {
-      await dst.close().catch(() => undefined);
-    }
+    await writeLocal(local, out, src.chunks, new Progress(`download ${guestPath}`, src.size, io.stderr));
   } finally {
     await src.close().catch(() => undefined);
   }
+}
+
+/**
+ * The FileOut side of a command (download, base64-out, cpio-out, checksums-out): `chunks` go to
+ * the host file `local`, created or truncated (the user's path: host links followed), or for
+ * `-` to `out`, stopping early when its reader has gone. Callers check the guest side first (the
+ * source exists, is a directory…), so such errors come before the host file is made. `text`:
+ * each chunk is whole lines of guest text (names), escaped as guest text is when `out` is a
+ * terminal.
+ */
+export async function writeLocal(
+  local: string,
+  out: Writer,
+  chunks: AsyncIterable<Buffer>,
+  progress: Progress,
+  opts: { text?: boolean } = {},
+): Promise<void> {
+  if (local === '-') {
+    await pump(
+      chunks,
+      (b) => (opts.text && out.escapes ? out.guestText(b.toString('utf8')) : out.write(b)),
+      progress,
+      () => out.closed,
+    );
+    return;
+  }
+  let dst: FileHandle;
+  try {
+    dst = await fsp.open(path.resolve(local), fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC | O_NOCTTY, 0o666);
+  } catch (e) {
+    throw transferError(e, local);
+  }
+  try {
+    await pump(
+      chunks,
+      async (b) => {
+        try {
+          await writeAll(dst, b);
+        } catch (e) {
+          throw transferError(e, local);
+        }
+      },
+      progress,
+    );
+  } finally {
+    await dst.close().catch(() => undefined);
+  }
+}
+
+/** A FileIn argument's bytes, opened: read `chunks` once, then close. */
+export interface LocalSource {
+  readonly chunks: AsyncIterable<Buffer>;
+  close(): Promise<void>;
+}
+
+/**
+ * The FileIn side of a command (base64-in): the host file `local` (the user's path: host links
+ * followed; a FIFO or character device is streamed) or, for `-`, `stdin`.
+ */
+export async function openLocal(local: string, stdin: AsyncIterable<Buffer | string> | undefined): Promise<LocalSource> {
+  if (local === '-') {
+    const from = stdin ?? process.stdin;
+    const chunks = (async function* () {
+      for await (const c of from) yield typeof c === 'string' ? Buffer.from(c) : c;
+    })();
+    return { chunks, close: async () => undefined };
+  }
+  const { fh } = await openHostFile(path.resolve(local), local);
+  return { chunks: chunksOf(fh, local), close: () => fh.close().catch(() => undefined) };
 }
 
 // ------------------------------------------------------------------ trees

@@ -93,7 +93,7 @@ describe('jfish transfer commands', () => {
   it('are in the table, in their own group', () => {
     for (const n of ['upload', 'download', 'copy-in', 'copy-out']) expect(lookup(n)?.group, n).toBe('transfer');
     expect(lookup('copy_in')?.name).toBe('copy-in');
-    expect(commandList(table.commands)).toMatch(/^Transfer:\n {4}copy-in /m);
+    expect(commandList(table.commands)).toMatch(/^Transfer:\n( {4}.*\n)* {4}copy-in /m);
   });
 
   it('upload then download round-trips a multi-chunk file', async () => {

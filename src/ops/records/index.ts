@@ -1,4 +1,5 @@
 // Every operation record of the library, in jfish's command-list order.
+import { records as archives } from './archives.js';
 import { records as block } from './block.js';
 import { records as blockdev } from './blockdev.js';
 import { records as blockSpace } from './block-space.js';
@@ -53,6 +54,7 @@ export const opRecords = [
   ...selinux,
   ...transfer,
   ...tar,
+  ...archives,
   ...editing,
   ...hivex,
   ...info,

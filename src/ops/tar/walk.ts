@@ -71,7 +71,7 @@ function join(dir: Buffer, name: Buffer): Buffer {
 }
 
 /** Linux's encoding of st_rdev (glibc gnu_dev_major / gnu_dev_minor). */
-function devParts(rdev: number): [number, number] {
+export function devParts(rdev: number): [number, number] {
   const hi = Math.floor(rdev / 2 ** 32);
   const lo = rdev >>> 0;
   return [((lo >>> 8) & 0xfff) | ((hi & 0xfffff000) >>> 0), (lo & 0xff) | ((lo >>> 12) & 0xfff00)];

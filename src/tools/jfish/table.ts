@@ -32,6 +32,7 @@ import { records as xattrsRecords } from '../../ops/records/xattrs.js';
 import { records as inspectionRecords } from '../../inspect/records/inspect.js';
 import { records as transferRecords } from '../../ops/records/transfer.js';
 import { records as tarRecords } from '../../ops/records/tar.js';
+import { records as archivesRecords } from '../../ops/records/archives.js';
 import { records as editingRecords } from '../../ops/records/editing.js';
 import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { records as searchRecords } from '../../ops/records/search.js';
@@ -75,6 +76,7 @@ export const commands: readonly Command[] = [
   ...views(selinuxRecords),
   ...views(transferRecords),
   ...views(tarRecords),
+  ...views(archivesRecords),
   ...views(editingRecords),
   ...views(fstabRecords),
   ...views(guestRecords),
