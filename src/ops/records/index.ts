@@ -1,4 +1,5 @@
 // Every operation record of the library, in jfish's command-list order.
+import { records as augeas } from './augeas.js';
 import { records as block } from './block.js';
 import { records as blockdev } from './blockdev.js';
 import { records as blockSpace } from './block-space.js';
@@ -46,5 +47,6 @@ export const opRecords = [
   ...transfer,
   ...tar,
   ...editing,
+  ...augeas,
   ...hivex,
 ] as const;

@@ -35,6 +35,7 @@ import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { records as searchRecords } from '../../ops/records/search.js';
 import { records as guestRecords } from '../../inspect/records/guest.js';
 import { records as hivexRecords } from '../../ops/records/hivex.js';
+import { records as augeasRecords } from '../../ops/records/augeas.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -66,6 +67,7 @@ export const commands: readonly Command[] = [
   ...views(transferRecords),
   ...views(tarRecords),
   ...views(editingRecords),
+  ...views(augeasRecords),
   ...views(fstabRecords),
   ...views(guestRecords),
   ...views(inspectionRecords),
