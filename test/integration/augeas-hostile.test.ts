@@ -4,9 +4,10 @@
 // inside the guest the link leads to the guest's own file. The co-process and its private copy
 // are gone after aug-close and after the session's close.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Session } from '../../src/appliance/session.js';
 import { oneLine } from '../../src/core/errors.js';
@@ -17,6 +18,9 @@ import { Sessions } from '../../src/tools/jfish/startup.js';
 import { table } from '../../src/tools/jfish/table.js';
 
 const root = process.getuid?.() === 0;
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const jfish = join(repo, 'bin/jfish');
+const jfishBundle = join(repo, 'dist/bundle/jfish.mjs');
 let work = '';
 let image = '';
 let canaryDir = '';
@@ -24,9 +28,9 @@ let canary = '';
 const CANARY = '10.66.66.66 canary-secret\n';
 let savedTmp: string | undefined;
 
-async function run(sessions: Sessions, lines: string[][]): Promise<{ out: string; error?: string }> {
+async function run(sessions: Sessions, lines: string[][], readonly = false): Promise<{ out: string; error?: string }> {
   const out = new BufferWriter();
-  const ctx = makeCtx({ sessions, out, readonly: false, table });
+  const ctx = makeCtx({ sessions, out, readonly, table });
   try {
     await runScript(ctx, lines);
     return { out: out.text() };
@@ -46,9 +50,10 @@ function copies(): string[] {
   return readdirSync(process.env.JOOT_TMPDIR!).filter((n) => n.startsWith('joot-augeas-'));
 }
 
-async function withGuest(fn: (s: Sessions) => Promise<void>): Promise<void> {
-  const copy = join(work, `copy-${Math.random().toString(16).slice(2)}.img`);
-  execFileSync('cp', ['--sparse=always', image, copy]);
+/** A session on a copy of the guest (or on `copy` itself), its filesystem mounted on /. */
+async function withGuest(fn: (s: Sessions) => Promise<void>, keep?: string): Promise<void> {
+  const copy = keep ?? join(work, `copy-${Math.random().toString(16).slice(2)}.img`);
+  if (!keep) execFileSync('cp', ['--sparse=always', image, copy]);
   const sessions = new Sessions(() => new Session());
   sessions.addDrive(copy, { format: 'raw', readonly: false });
   try {
@@ -57,7 +62,7 @@ async function withGuest(fn: (s: Sessions) => Promise<void>): Promise<void> {
     await fn(sessions);
   } finally {
     await sessions.close();
-    rmSync(copy, { force: true });
+    if (!keep) rmSync(copy, { force: true });
   }
 }
 
@@ -137,6 +142,56 @@ describe.skipIf(!root)('Augeas and a guest symlink to a host file', () => {
       expect(readdirSync(canaryDir)).toEqual(['hosts']);
     });
   }
+
+  it('reads on the userspace engine (jfish --ro); aug-save refused there', { timeout: 120_000 }, async () => {
+    const copy = join(work, 'ro.img');
+    execFileSync('cp', ['--sparse=always', image, copy]);
+    await withGuest(async (s) => {
+      expect(
+        (
+          await run(s, [
+            ['mkdir', '/etc'],
+            ['write', '/etc/hostname', 'ro.example.org'],
+          ])
+        ).error,
+      ).toBeUndefined();
+    }, copy);
+    const sessions = new Sessions(() => new Session({ engine: 'userspace' }));
+    sessions.addDrive(copy, { format: 'raw', readonly: true });
+    try {
+      await sessions.session.launch();
+      const r = await run(
+        sessions,
+        [
+          ['mount-ro', '/dev/sda1', '/'],
+          ['aug-init', '/', '0'],
+          ['aug-set', '/files/etc/hostname/hostname', 'changed'],
+          ['aug-get', '/files/etc/hostname/hostname'],
+        ],
+        true,
+      );
+      expect(r).toEqual({ out: 'changed\n' });
+      expect((await run(sessions, [['aug-save']], true)).error).toMatch(/read-only/);
+      expect(augtools()).toHaveLength(1);
+    } finally {
+      await sessions.close();
+    }
+    expect(augtools()).toEqual([]);
+    expect(copies()).toEqual([]);
+    // jfish --ro itself: its sandbox is left for augtool (the run again), the reads work
+    if (existsSync(jfishBundle)) {
+      const out = execFileSync(
+        jfish,
+        ['--ro', '-a', copy, '-m', '/dev/sda1', 'aug-init', '/', '0', ':', 'aug-get', '/files/etc/hostname/hostname'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, JOOT_RUN_DIR: join(work, 'run') },
+        },
+      );
+      expect(out).toBe('ro.example.org\n');
+      expect(augtools()).toEqual([]);
+    }
+  });
 
   it('a guest file that does not parse, and a bad path expression: one-line errors', { timeout: 120_000 }, async () => {
     await withGuest(async (s) => {
