@@ -3,7 +3,7 @@
 // holds a valid hosts file. aug-init / aug-get / aug-set / aug-save never show or change it;
 // inside the guest the link leads to the guest's own file. The co-process and its private copy
 // are gone after aug-close and after the session's close.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -191,6 +191,43 @@ describe.skipIf(!root)('Augeas and a guest symlink to a host file', () => {
       expect(out).toBe('ro.example.org\n');
       expect(augtools()).toEqual([]);
     }
+  });
+
+  it('a jfish killed with a handle open takes augtool with it', { timeout: 120_000, skip: !existsSync(jfishBundle) }, async () => {
+    const copy = join(work, 'crash.img');
+    execFileSync('cp', ['--sparse=always', image, copy]);
+    // jfish reads its whole script first: the last line holds it (a host sleep) while the handle is open
+    const nap = `${30 + Math.floor(Math.random() * 1000) / 100}`;
+    const child = spawn(jfish, ['--ro', '-a', copy, '-m', '/dev/sda1'], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, JOOT_RUN_DIR: join(work, 'run') },
+    });
+    const sleeper = (): number[] =>
+      execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.trim().endsWith(`sleep ${nap}`))
+        .map((l) => Number.parseInt(l, 10));
+    try {
+      child.stdin.end(`aug-init / 0\naug-match /augeas/root\n!exec sleep ${nap}\n`);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no answer from jfish')), 90_000);
+        child.stdout.on('data', (b: Buffer) => {
+          if (b.toString().includes('/augeas/root')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error('jfish exited')));
+      });
+      expect(augtools()).toHaveLength(1);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of sleeper()) process.kill(pid, 'SIGKILL');
+    }
+    for (let i = 0; i < 40 && augtools().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(augtools()).toEqual([]);
+    // the userspace engine keeps no session record: its copy is not reaped, the test removes it
+    for (const c of copies()) rmSync(join(process.env.JOOT_TMPDIR!, c), { recursive: true, force: true });
   });
 
   it('a guest file that does not parse, and a bad path expression: one-line errors', { timeout: 120_000 }, async () => {

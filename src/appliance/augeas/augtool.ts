@@ -134,7 +134,8 @@ export class Augtool {
 
   /** Stop it (idempotent); resolves once it has exited. */
   async close(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    // exited already, or never started (no pid: no 'exit' will come)
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     this.dead ??= new JootError('ESTATE', 'the Augeas handle is closed');
     this.child.stdin!.end();
