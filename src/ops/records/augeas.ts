@@ -584,10 +584,17 @@ export const augSave = defineOp({
         check: { run: ['cat', '/etc/hostname.augsave'], expect: 'test.example.org' },
       },
       {
-        title: 'the mode of a file replaced is kept',
-        setup: [ETC, HOSTS, ['chmod', '0640', '/etc/hosts'], INIT, ['aug-rm', '/files/etc/hosts/2']],
+        title: 'the mode and owner of a file replaced are kept',
+        setup: [
+          ETC,
+          HOSTS,
+          ['chmod', '0640', '/etc/hosts'],
+          ['chown', '1000', '1001', '/etc/hosts'],
+          INIT,
+          ['aug-rm', '/files/etc/hosts/2'],
+        ],
         args: [],
-        check: { run: ['stat', '/etc/hosts'], expect: /mode: 33184/ },
+        check: { run: ['stat', '/etc/hosts'], expect: /\nmode: 33184\nnlink: 1\nuid: 1000\ngid: 1001\n[\s\S]*\nsize: 20\n/ },
       },
       {
         title: 'a file created',
