@@ -16,7 +16,7 @@ udevadm:udev flock:util-linux sha256sum:coreutils
 xxd:xxd python3:python3 debootstrap:debootstrap file:file getfattr:attr setfattr:attr
 capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools ntfslabel:ntfs-3g
 swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin
-getfacl:acl setfacl:acl perl:perl-base gcc:gcc keyctl:keyutils
+getfacl:acl setfacl:acl perl:perl-base gcc:gcc keyctl:keyutils augtool:augeas-tools
 setfiles:policycoreutils matchpathcon:selinux-utils
 virt-inspector:libguestfs-tools
 xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mount.exfat-fuse:exfat-fuse mksquashfs:squashfs-tools

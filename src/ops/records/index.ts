@@ -1,5 +1,6 @@
 // Every operation record of the library, in jfish's command-list order.
 import { records as archives } from './archives.js';
+import { records as augeas } from './augeas.js';
 import { records as block } from './block.js';
 import { records as blockdev } from './blockdev.js';
 import { records as blockSpace } from './block-space.js';
@@ -56,6 +57,7 @@ export const opRecords = [
   ...tar,
   ...archives,
   ...editing,
+  ...augeas,
   ...hivex,
   ...info,
   ...initrd,

@@ -25,6 +25,8 @@ const HOST_COMMANDS: ReadonlySet<string> = new Set([
   'disk-create',
   // file(1) names the type: a host program
   'file',
+  // Augeas is augtool, a host program, on a host copy of the guest's files
+  'aug-init',
 ]);
 
 export interface RunShape {

@@ -43,6 +43,7 @@ import { records as infoRecords } from '../../ops/records/info.js';
 import { records as initrdRecords } from '../../ops/records/initrd.js';
 import { records as fileArchRecords } from '../../inspect/records/file-arch.js';
 import { records as inspectMediaRecords } from '../../inspect/records/inspect-media.js';
+import { records as augeasRecords } from '../../ops/records/augeas.js';
 
 /** jfish's commands of operation records */
 function views(records: readonly OpDef<string, readonly ArgSpec[], Returns>[]): Command[] {
@@ -78,6 +79,7 @@ export const commands: readonly Command[] = [
   ...views(tarRecords),
   ...views(archivesRecords),
   ...views(editingRecords),
+  ...views(augeasRecords),
   ...views(fstabRecords),
   ...views(guestRecords),
   ...views(inspectionRecords),
