@@ -23,7 +23,7 @@ import { erase, type Op, type OpTest } from '../../src/ops/op.js';
 import { createPrepared, layOutPrepared, parsePrepared } from '../../src/ops/prepared.js';
 import { opRecords } from '../../src/ops/records/index.js';
 import { makeCtx, runScript } from '../../src/tools/jfish/dispatch.js';
-import { sandboxMisfit } from '../../src/tools/jfish/sandbox-fit.js';
+import { PROGRAM_ONLY_COMMANDS, sandboxMisfit } from '../../src/tools/jfish/sandbox-fit.js';
 import { Sessions } from '../../src/tools/jfish/startup.js';
 import { table } from '../../src/tools/jfish/table.js';
 import { fixture } from '../fixtures/index.js';
@@ -124,7 +124,9 @@ function title(op: Op, t: OpTest): string {
 
 /** Whether a test's lines may name host files (relative to the working directory). */
 function hostTouching(op: Op, t: OpTest): boolean {
-  const commands = [[op.name, ...t.args], ...(t.setup ?? []), ...(t.after ?? []), ...(t.check ? [t.check.run] : [])].map((l) => [...l]);
+  const commands = [[op.name, ...t.args], ...(t.setup ?? []), ...(t.after ?? []), ...(t.check ? [t.check.run] : [])]
+    .map((l) => [...l])
+    .filter((l) => !PROGRAM_ONLY_COMMANDS.has(l[0]!)); // they start a host program, name no host file
   const shape = { readonly: true, listen: false, interactive: false, scriptFile: false, commands };
   return sandboxMisfit(table, shape) !== undefined;
 }

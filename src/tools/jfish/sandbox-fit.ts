@@ -6,8 +6,15 @@
 import type { CommandTable } from './command.js';
 import { prepare } from './dispatch.js';
 
+/**
+ * Commands that reach the host only by starting a program of its own (aug-init: augtool, on a
+ * private copy of the guest's files), never naming a host file: outside the sandbox all the same.
+ */
+export const PROGRAM_ONLY_COMMANDS: ReadonlySet<string> = new Set(['aug-init']);
+
 /** Commands that reach the host (its files, programs or images) whatever their arguments. */
 const HOST_COMMANDS: ReadonlySet<string> = new Set([
+  ...PROGRAM_ONLY_COMMANDS,
   'add',
   'add-ro',
   'reopen',
@@ -25,8 +32,6 @@ const HOST_COMMANDS: ReadonlySet<string> = new Set([
   'disk-create',
   // file(1) names the type: a host program
   'file',
-  // Augeas is augtool, a host program, on a host copy of the guest's files
-  'aug-init',
 ]);
 
 export interface RunShape {
