@@ -58,7 +58,7 @@ export const FEATURES: readonly Feature[] = [
   { group: 'syslinux', commands: ['syslinux'], implemented: false },
   { group: 'wipefs', commands: ['wipefs'], implemented: true, programs: ['wipefs'], writes: true },
   { group: 'xfs', commands: ['xfs-info', 'xfs-growfs'], implemented: true },
-  { group: 'xz', commands: ['txz-in', 'txz-out'], implemented: false },
+  { group: 'xz', commands: ['txz-in', 'txz-out'], implemented: true, programs: ['xz'] },
   { group: 'zerofree', commands: ['zerofree'], implemented: true, programs: ['zerofree'], writes: true },
 ];
 
