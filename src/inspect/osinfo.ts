@@ -105,6 +105,12 @@ export function osinfoLinux(
   return 'unknown';
 }
 
+/** CurrentBuildNumber as a number ("26100"), else undefined. */
+function buildNumber(build: string | number | undefined): number | undefined {
+  const n = typeof build === 'number' ? build : build !== undefined && /^[0-9]+$/.test(build.trim()) ? Number(build) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /**
  * The libosinfo short id of a Windows version (libguestfs rules; the Windows inspection fills
  * in the arguments). `build` is CurrentBuildNumber, `variant` the product variant (Client /
@@ -141,16 +147,24 @@ export function osinfoWindows(
         break;
     }
   } else if (major === 10 && minor === 0) {
+    const n = buildNumber(build);
     if (server) {
-      // Servers 2016–2025 all say 10.0: the year in the product name decides.
+      // Servers 2016–2025 all say 10.0: the year in the product name decides (libguestfs); a
+      // product name without one falls back on the build (joot: 26100 is 2025, 20348 2022,
+      // 17763 2019).
       if (productName.includes('2025')) return 'win2k25';
       if (productName.includes('2022')) return 'win2k22';
       if (productName.includes('2019')) return 'win2k19';
+      if (productName.includes('2016')) return 'win2k16';
+      if (n !== undefined && n >= 26100) return 'win2k25';
+      if (n !== undefined && n >= 20348) return 'win2k22';
+      if (n !== undefined && n >= 17763) return 'win2k19';
       return 'win2k16';
     }
-    // Clients 10 and 11 both say 10.0: build 22000 and later is Windows 11.
-    const n = typeof build === 'number' ? build : build !== undefined && /^[0-9]+$/.test(build.trim()) ? Number(build) : NaN;
-    if (!Number.isSafeInteger(n)) return 'unknown';
+    // Clients 10 and 11 both say 10.0 (and Windows 11's ProductName still says "Windows 10"):
+    // build 22000 and later is Windows 11 — 24H2 is 26100, 25H2 26200, both plain win11 in
+    // libosinfo, which has no id per feature update.
+    if (n === undefined) return 'unknown';
     return n >= 22000 ? 'win11' : 'win10';
   }
   return 'unknown';
