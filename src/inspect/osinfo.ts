@@ -50,6 +50,14 @@ export function osinfoLinux(
   // Derivatives that came out as their ID_LIKE parent but have their own libosinfo ids
   // (libguestfs has no name for them): AlmaLinux → almalinuxN (libosinfo: major only).
   if (id === 'almalinux' && distro === 'rhel' && major >= 8) return `almalinux${major}`;
+  const mm = String(minor).padStart(2, '0');
+  // Pop!_OS (→ ubuntu): libosinfo popos22.04; elementary OS and NixOS (joot's own names):
+  // elementary7.1, nixos-23.11 (with the dash).
+  if (id === 'pop' && distro === 'ubuntu' && major > 0) return `popos${major}.${mm}`;
+  if (distro === 'elementary' && major > 0) return `elementary${major}.${minor}`;
+  if (distro === 'nixos') return major > 0 ? `nixos-${major}.${mm}` : 'nixos-unknown';
+  // openEuler writes its versions as year.month (22.03): kept two-digit.
+  if (distro === 'openeuler' && major > 0) return `openeuler${major}.${mm}`;
   switch (distro) {
     case 'centos':
       // CentOS Stream: libosinfo centos-streamN (libguestfs says centosN, which libosinfo lacks for 9).
@@ -75,9 +83,11 @@ export function osinfoLinux(
     case 'mageia':
       // Fedora, Mageia: major only.
       return `${distro}${major}`;
-    case 'sles':
-      // SLES: sles15, sles15sp5.
-      return minor === 0 ? `sles${major}` : `sles${major}sp${minor}`;
+    case 'sles': {
+      // SLES: sles15, sles15sp5; SLED (os-release ID sled, same distro name): sled15sp5.
+      const kind = id === 'sled' ? 'sled' : 'sles';
+      return minor === 0 ? `${kind}${major}` : `${kind}${major}sp${minor}`;
+    }
     case 'ubuntu':
       // Ubuntu: major.two-digit-minor (ubuntu22.04).
       return `ubuntu${major}.${String(minor).padStart(2, '0')}`;
@@ -92,6 +102,8 @@ export function osinfoLinux(
     case 'opensuse':
       // Tumbleweed: libosinfo opensusetumbleweed (libguestfs would print its date-like VERSION_ID).
       if (id === 'opensuse-tumbleweed') return 'opensusetumbleweed';
+      // other rolling openSUSE (MicroOS): a date as the version matches no libosinfo id
+      if (major >= 1000) return 'unknown';
       break;
     case 'oraclelinux':
       // Oracle Linux: libosinfo olM.m (libguestfs's generic rule gives oraclelinuxM.m, not in libosinfo).
