@@ -262,6 +262,7 @@ const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'build_id',
   'windows_systemroot',
   'windows_current_control_set',
+  'windows_group_policy',
   'package_format',
   'package_management',
   'hostname',

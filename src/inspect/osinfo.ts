@@ -50,6 +50,14 @@ export function osinfoLinux(
   // Derivatives that came out as their ID_LIKE parent but have their own libosinfo ids
   // (libguestfs has no name for them): AlmaLinux → almalinuxN (libosinfo: major only).
   if (id === 'almalinux' && distro === 'rhel' && major >= 8) return `almalinux${major}`;
+  const mm = String(minor).padStart(2, '0');
+  // Pop!_OS (→ ubuntu): libosinfo popos22.04; elementary OS and NixOS (joot's own names):
+  // elementary7.1, nixos-23.11 (with the dash).
+  if (id === 'pop' && distro === 'ubuntu' && major > 0) return `popos${major}.${mm}`;
+  if (distro === 'elementary' && major > 0) return `elementary${major}.${minor}`;
+  if (distro === 'nixos') return major > 0 ? `nixos-${major}.${mm}` : 'nixos-unknown';
+  // openEuler writes its versions as year.month (22.03): kept two-digit.
+  if (distro === 'openeuler' && major > 0) return `openeuler${major}.${mm}`;
   switch (distro) {
     case 'centos':
       // CentOS Stream: libosinfo centos-streamN (libguestfs says centosN, which libosinfo lacks for 9).
@@ -75,9 +83,11 @@ export function osinfoLinux(
     case 'mageia':
       // Fedora, Mageia: major only.
       return `${distro}${major}`;
-    case 'sles':
-      // SLES: sles15, sles15sp5.
-      return minor === 0 ? `sles${major}` : `sles${major}sp${minor}`;
+    case 'sles': {
+      // SLES: sles15, sles15sp5; SLED (os-release ID sled, same distro name): sled15sp5.
+      const kind = id === 'sled' ? 'sled' : 'sles';
+      return minor === 0 ? `${kind}${major}` : `${kind}${major}sp${minor}`;
+    }
     case 'ubuntu':
       // Ubuntu: major.two-digit-minor (ubuntu22.04).
       return `ubuntu${major}.${String(minor).padStart(2, '0')}`;
@@ -92,6 +102,8 @@ export function osinfoLinux(
     case 'opensuse':
       // Tumbleweed: libosinfo opensusetumbleweed (libguestfs would print its date-like VERSION_ID).
       if (id === 'opensuse-tumbleweed') return 'opensusetumbleweed';
+      // other rolling openSUSE (MicroOS): a date as the version matches no libosinfo id
+      if (major >= 1000) return 'unknown';
       break;
     case 'oraclelinux':
       // Oracle Linux: libosinfo olM.m (libguestfs's generic rule gives oraclelinuxM.m, not in libosinfo).
@@ -103,6 +115,12 @@ export function osinfoLinux(
   // Generic: distro + major.minor when a version is known (rhel9.3, opensuse15.5, alpinelinux3.19).
   if (distro !== 'unknown' && (major > 0 || minor > 0)) return `${distro}${major}.${minor}`;
   return 'unknown';
+}
+
+/** CurrentBuildNumber as a number ("26100"), else undefined. */
+function buildNumber(build: string | number | undefined): number | undefined {
+  const n = typeof build === 'number' ? build : build !== undefined && /^[0-9]+$/.test(build.trim()) ? Number(build) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /**
@@ -141,16 +159,24 @@ export function osinfoWindows(
         break;
     }
   } else if (major === 10 && minor === 0) {
+    const n = buildNumber(build);
     if (server) {
-      // Servers 2016–2025 all say 10.0: the year in the product name decides.
+      // Servers 2016–2025 all say 10.0: the year in the product name decides (libguestfs); a
+      // product name without one falls back on the build (joot: 26100 is 2025, 20348 2022,
+      // 17763 2019).
       if (productName.includes('2025')) return 'win2k25';
       if (productName.includes('2022')) return 'win2k22';
       if (productName.includes('2019')) return 'win2k19';
+      if (productName.includes('2016')) return 'win2k16';
+      if (n !== undefined && n >= 26100) return 'win2k25';
+      if (n !== undefined && n >= 20348) return 'win2k22';
+      if (n !== undefined && n >= 17763) return 'win2k19';
       return 'win2k16';
     }
-    // Clients 10 and 11 both say 10.0: build 22000 and later is Windows 11.
-    const n = typeof build === 'number' ? build : build !== undefined && /^[0-9]+$/.test(build.trim()) ? Number(build) : NaN;
-    if (!Number.isSafeInteger(n)) return 'unknown';
+    // Clients 10 and 11 both say 10.0 (and Windows 11's ProductName still says "Windows 10"):
+    // build 22000 and later is Windows 11 — 24H2 is 26100, 25H2 26200, both plain win11 in
+    // libosinfo, which has no id per feature update.
+    if (n === undefined) return 'unknown';
     return n >= 22000 ? 'win11' : 'win10';
   }
   return 'unknown';

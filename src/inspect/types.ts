@@ -25,6 +25,8 @@ export interface Application {
   display_name?: string;
   publisher?: string;
   install_path?: string;
+  /** the application's primary classification, as libguestfs >= 1.58 gives it: "antivirus" */
+  class?: string;
 }
 
 export interface FilesystemEntry {
@@ -51,6 +53,8 @@ export interface OperatingSystem {
   /** windows only */
   windows_systemroot?: string;
   windows_current_control_set?: string;
+  /** windows only, present (true) when Group Policy Objects were applied (libguestfs >= 1.58) */
+  windows_group_policy?: boolean;
   /** windows only: drive letter ("C") → device, from the SYSTEM hive's MountedDevices */
   drive_mappings?: Record<string, string>;
   /** guest mountpoint → canonical device, sorted as virt-inspector sorts */

@@ -56,6 +56,7 @@ const APP_FIELDS = [
   'source_package',
   'summary',
   'description',
+  'class',
 ] as const;
 
 function application(a: Application): string {
@@ -77,6 +78,8 @@ function operatingSystem(os: OperatingSystem): string {
     // virt-inspector leaves out every string field that says "unknown" (distro, osinfo, …)
     if (v === 'unknown') continue;
     out += el('    ', f, v);
+    // an empty element after the control set, as virt-inspector >= 1.58 writes it
+    if (f === 'windows_current_control_set' && os.windows_group_policy) out += '    <windows_group_policy/>\n';
   }
   const mps = Object.entries(os.mountpoints);
   if (mps.length) {

@@ -115,13 +115,13 @@ async function rpmOracle(image: string, dbdir: string, backend: 'sqlite' | 'bdb_
         string,
         string,
       ];
-      const a: Application = { name, epoch: Number(epoch), version, release, arch };
+      const a: Application = { name, epoch: Number(epoch), version, release };
+      if (arch !== '(none)') a.arch = arch; // gpg-pubkey has none
       if (url !== '(none)') a.url = url;
       if (summary !== '(none)') a.summary = summary;
       if (description !== '(none)') a.description = description;
       return a;
-    })
-    .filter((a) => a.name !== 'gpg-pubkey');
+    }); // gpg-pubkey included: rpm -qa and virt-inspector list the imported keys
 }
 
 /** rpm's version comparison (rpmvercmp), for ordering same-named packages. */

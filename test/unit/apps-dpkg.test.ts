@@ -1,6 +1,6 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { GuestReader } from '../../src/appliance/guest-reader.js';
-import { listDpkgApplications, parseDpkgStatus, splitDebianVersion } from '../../src/inspect/apps/dpkg.js';
+import { isInstalled, listDpkgApplications, parseDpkgStatus, splitDebianVersion } from '../../src/inspect/apps/dpkg.js';
 import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
 
 const dirs: string[] = [];
@@ -135,6 +135,41 @@ describe('dpkg status', () => {
     });
     expect(byName['held-pkg']).toMatchObject({ version: '0.9-2', release: '3', arch: 'all' });
     expect(byName['adduser']).toMatchObject({ version: '3.134', release: '', summary: 'add and remove users and groups' });
+  });
+
+  it('status words: "installed" anywhere counts, the other states never (issue 17 point 3)', () => {
+    for (const s of [
+      'install ok installed',
+      'hold ok installed',
+      'deinstall ok installed',
+      'installed ok',
+      'installed',
+      'install\tok\tinstalled',
+    ])
+      expect(isInstalled(s), s).toBe(true);
+    for (const s of [
+      'install ok half-installed',
+      'deinstall ok config-files',
+      'purge ok not-installed',
+      'install ok unpacked',
+      'install ok half-configured',
+      'install ok installedx',
+      'uninstalled',
+      '',
+    ])
+      expect(isInstalled(s), s).toBe(false);
+    expect(isInstalled(undefined)).toBe(false);
+    const text = [
+      ['a-two-words', 'installed ok'],
+      ['b-three-words', 'install ok installed'],
+      ['c-half', 'install reinstreq half-installed'],
+      ['d-config', 'deinstall ok config-files'],
+      ['e-not', 'purge ok not-installed'],
+      ['f-unpacked', 'install ok unpacked'],
+    ]
+      .map(([n, st]) => `Package: ${n}\nStatus: ${st}\nVersion: 1.0-1\nArchitecture: amd64\nDescription: ${n}\n`)
+      .join('\n');
+    expect(parseDpkgStatus(text).applications.map((a) => a.name)).toEqual(['a-two-words', 'b-three-words']);
   });
 
   it('CRLF, NULs, garbage and long lines do not crash', () => {

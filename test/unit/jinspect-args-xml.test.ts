@@ -120,4 +120,30 @@ describe('virt-inspector XML', () => {
     expect(xml).toContain('<product_name>a&#x9;b&#xa;c&#xd;d&#x7f;e&#x9b;2J</product_name>');
     expect(xml).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
   });
+  it('libguestfs 1.58 elements: <windows_group_policy/> after the control set, <class> last in an application', () => {
+    const xml = toXml({
+      operatingsystems: [
+        {
+          root: '/dev/sda2',
+          name: 'windows',
+          major_version: 10,
+          minor_version: 0,
+          build_id: '26100',
+          windows_systemroot: '/Windows',
+          windows_current_control_set: 'ControlSet001',
+          windows_group_policy: true,
+          hostname: 'win',
+          mountpoints: { '/': '/dev/sda2' },
+          filesystems: [],
+          applications: [{ name: 'Windows Defender', epoch: 0, version: '', release: '', summary: 's', class: 'antivirus' }],
+          warnings: [],
+        },
+      ],
+    });
+    expect(xml).toContain(
+      '<windows_current_control_set>ControlSet001</windows_current_control_set>\n    <windows_group_policy/>\n    <hostname>',
+    );
+    expect(xml).toContain('<summary>s</summary>\n        <class>antivirus</class>\n      </application>');
+    expect(toXml(report)).not.toContain('windows_group_policy');
+  });
 });

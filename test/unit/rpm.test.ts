@@ -834,10 +834,12 @@ describe('ndb reader', () => {
     expect(r.warnings).toEqual([]);
     expect(r.applications.map((a) => `${a.name}-${a.epoch}:${a.version}-${a.release}.${a.arch}`)).toEqual([
       'alpha-tool-0:0.9~rc1-1.x86_64',
+      'gpg-pubkey-0:8e266f22-6b023b4a.undefined', // the imported key: no arch, as with rpm -qa
       'hello-joot-2:1.2.3-4.jt1.noarch',
       'kernel-joot-0:5.9.0-1.noarch',
       'kernel-joot-0:5.10.0-1.noarch',
     ]);
+    expect(r.applications[1]!.summary).toBe('joot test <joot@example.org> public key'); // rpm 4.18's wording
   });
 
   it('reads the blobs of a Packages.db', () => {
@@ -940,7 +942,7 @@ describe('rpmApplications', () => {
     expect(await rpmApplications(memGuest({ '/var/lib/dpkg/status': '' }))).toBeUndefined();
   });
 
-  it('lists, sorts and leaves out gpg-pubkey; caps every read', async () => {
+  it('lists and sorts, gpg-pubkey with its summary as rpm -qa does; caps every read', async () => {
     const gpg = pkgHeader({ name: 'gpg-pubkey', version: 'abcd1234', release: '5f000000', summary: 'gpg(Some Key)' });
     const db = sqliteDb([
       pkgHeader({ name: 'zlib', version: '1.2.13' }),
@@ -955,12 +957,20 @@ describe('rpmApplications', () => {
     if (!r || 'error' in r) throw new Error(JSON.stringify(r));
     expect(r.warnings).toEqual([]);
     expect(r.applications.map((a) => `${a.name}-${a.version}`)).toEqual([
+      'gpg-pubkey-abcd1234',
       'hello-joot-1.2.3',
       'kernel-6.9.0',
       'kernel-6.10.0',
       'zlib-1.2.13',
     ]);
-    expect(r.applications[0]).toEqual({
+    expect(r.applications[0]).toMatchObject({
+      name: 'gpg-pubkey',
+      epoch: 0,
+      version: 'abcd1234',
+      release: '5f000000',
+      summary: 'gpg(Some Key)',
+    });
+    expect(r.applications[1]).toEqual({
       name: 'hello-joot',
       epoch: 2,
       version: '1.2.3',
@@ -1033,9 +1043,11 @@ describe('rpmApplications', () => {
     expect(r.warnings[20]).toBe('/var/lib/rpm/rpmdb.sqlite: 6 more unreadable package records');
   });
 
-  it('only gpg-pubkeys (or no rows) is an empty list, which is the truth', async () => {
+  it('only gpg-pubkeys lists them; no rows is an empty list, which is the truth', async () => {
     const gpg = pkgHeader({ name: 'gpg-pubkey', version: 'abcd1234', release: '5f000000' });
-    expect(await rpmApplications(memGuest({ [SQLITE]: sqliteDb([gpg]) }))).toEqual({ applications: [], warnings: [] });
+    const r = await rpmApplications(memGuest({ [SQLITE]: sqliteDb([gpg]) }));
+    if (!r || 'error' in r) throw new Error(JSON.stringify(r));
+    expect(r.applications.map((a) => a.name)).toEqual(['gpg-pubkey']);
     expect(await rpmApplications(memGuest({ [SQLITE]: sqliteDb([]) }))).toEqual({ applications: [], warnings: [] });
   });
 

@@ -1,7 +1,9 @@
 // Installed Debian packages from /var/lib/dpkg/status (deb822 paragraphs), as libguestfs's
 // list_applications_deb reads them (lib/inspect-apps.c), with these deliberate differences:
-//  - installed means the Status *state* word is "installed" ("install ok installed",
-//    "hold ok installed"); libguestfs's substring test also took "half-installed";
+//  - installed means one of the Status words is "installed", wherever it stands ("install ok
+//    installed", "hold ok installed", and the two-word "installed ok" of libguestfs's own
+//    phony guests); libguestfs's substring test also took "half-installed" and
+//    "not-installed", which are never counted here (nor "config-files", "unpacked");
 //  - the Debian revision is split at the LAST '-' (Debian policy; libguestfs uses the first);
 //  - description continuation lines " ." become blank lines (libguestfs keeps the ".");
 //  - the last paragraph counts even without a trailing blank line.
@@ -189,11 +191,17 @@ function longDescription(block: string): string {
   return lines.join('\n');
 }
 
-/** Status "want flag state": installed when the state (last) word is "installed". */
-function isInstalled(status: string | undefined): boolean {
-  if (status === undefined || !status.endsWith('installed')) return false;
-  const c = status.charCodeAt(status.length - 10); // the character before "installed"
-  return c === 0x20 || c === 0x09;
+/** Status "want flag state" (or a shorter hand-written one): installed when one of its words
+ *  is exactly "installed" ("half-installed" and "not-installed" are other words). No split:
+ *  this runs once per package of a status file of thousands. */
+export function isInstalled(status: string | undefined): boolean {
+  if (status === undefined) return false;
+  for (let at = status.indexOf('installed'); at >= 0; at = status.indexOf('installed', at + 1)) {
+    const before = at === 0 ? 0x20 : status.charCodeAt(at - 1);
+    const after = at + 9 === status.length ? 0x20 : status.charCodeAt(at + 9);
+    if ((before === 0x20 || before === 0x09) && (after === 0x20 || after === 0x09)) return true;
+  }
+  return false;
 }
 
 /** The installed packages of a Debian-family root mounted as "/"; undefined when there is

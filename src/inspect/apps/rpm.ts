@@ -8,7 +8,9 @@
 //   /var/lib/rpm/Packages.db, /usr/lib/sysimage/rpm/Packages.db     ndb (SUSE)
 // (Fedora >= 36 links /var/lib/rpm to /usr/lib/sysimage/rpm; links resolve inside the guest.)
 //
-// Like virt-inspector: gpg-pubkey pseudo-packages (imported signing keys) are left out, a
+// Like virt-inspector and `rpm -qa`: gpg-pubkey pseudo-packages (imported signing keys) are
+// listed, with their summary ("gpg(Fedora (39) <…>)", rpm >= 4.17: "Fedora (40) <…> public
+// key"); a
 // missing EPOCH is 0, i18n strings give their first (C locale) entry. Sorted by name, then
 // by epoch:version-release in rpm's order (rpmvercmp), then arch.
 //
@@ -140,7 +142,6 @@ export async function rpmApplications(files: GuestFiles): Promise<RpmResult | un
       if (bad <= MAX_WARNINGS) warnings.push(`${path}: ${r.error}`);
       continue;
     }
-    if (r.pkg.name === 'gpg-pubkey') continue;
     packages.push(r.pkg);
   }
   if (bad > MAX_WARNINGS) warnings.push(`${path}: ${bad - MAX_WARNINGS} more unreadable package records`);

@@ -6,6 +6,7 @@
 
 import { endianness } from 'node:os';
 import type { GuestFiles } from '../types.js';
+import { armVariant, type ReadAt } from './arm-attributes.js';
 
 /** Reads the first `n` bytes of a guest file (following guest symlinks). */
 export type ReadHead = (path: string, n: number) => Promise<Buffer>;
@@ -54,7 +55,8 @@ const EM_ALPHA = 0x9026;
 
 /**
  * The architecture named by an ELF header, or undefined when `head` is not ELF or the machine
- * is unknown. virt-inspector's names: i386, x86_64, aarch64, arm (all 32-bit ARM), ppc,
+ * is unknown. virt-inspector's names: i386, x86_64, aarch64, arm (32-bit ARM: detectArch then
+ * reads the build attributes for armv6l / armv7l / armv8l, see arm-attributes.ts), ppc,
  * ppc64 / ppc64le (by byte order), s390 / s390x and riscv32 / riscv64 (by class), sparc,
  * sparc64, ia64. For machines libguestfs passes through as `file` prints them (MIPS,
  * LoongArch…), joot uses the usual lower-case names instead (mips, mipsel, mips64, mips64el,
@@ -112,6 +114,25 @@ export function elfArch(head: Uint8Array): string | undefined {
   }
 }
 
+/** Positional reads of one guest file: through openFile when the reader has it, else a capped
+ *  whole-file read (test fakes). */
+export function readAtOf(files: GuestFiles, path: string): ReadAt {
+  return async (position, length) => {
+    if (files.openFile) {
+      const fh = await files.openFile(path);
+      try {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await fh.read(buf, 0, length, position);
+        return buf.subarray(0, bytesRead);
+      } finally {
+        await fh.close().catch(() => undefined);
+      }
+    }
+    const whole = await files.readFile(path, { maxBytes: FALLBACK_MAX_BYTES });
+    return whole.subarray(position, position + length);
+  };
+}
+
 /** A readHead over GuestFiles: the reader's own readHead when it has one, else a capped
  *  whole-file read (GuestReader.readFile refuses, rather than truncates, larger files). */
 export function readHeadOf(files: GuestFiles): ReadHead {
@@ -131,13 +152,16 @@ export function readHeadOf(files: GuestFiles): ReadHead {
  */
 export async function detectArch(
   files: GuestFiles,
-  opts: { readHead?: ReadHead; candidates?: readonly string[] } = {},
+  opts: { readHead?: ReadHead; readAt?: (files: GuestFiles, path: string) => ReadAt; candidates?: readonly string[] } = {},
 ): Promise<string | undefined> {
   const readHead = opts.readHead ?? readHeadOf(files);
   for (const bin of opts.candidates ?? ARCH_BINARIES) {
     try {
       if (!(await files.isFile(bin))) continue;
-      const arch = elfArch(await readHead(bin, ELF_HEAD));
+      const head = await readHead(bin, ELF_HEAD);
+      const arch = elfArch(head);
+      // 32-bit ARM: the build attributes tell v6 / v7 / v8 apart (armv7l, …); else "arm"
+      if (arch === 'arm') return (await armVariant(head, (opts.readAt ?? readAtOf)(files, bin)).catch(() => undefined)) ?? arch;
       if (arch !== undefined) return arch;
     } catch {
       // unreadable or too large for the fallback: try the next candidate
@@ -165,5 +189,7 @@ export function hostArch(arch: string = process.arch, le = endianness() === 'LE'
 
 /** Whether a host of architecture `host` runs `guest` binaries natively. */
 export function canRun(host: string, guest: string): boolean {
+  // Node says only "arm" for a 32-bit ARM host: take it as running any little-endian 32-bit ARM
+  if (host === 'arm' && /^arm(v[678]l)?$/.test(guest)) return true;
   return guest === host || (host === 'x86_64' && guest === 'i386');
 }

@@ -5,8 +5,9 @@
 //      (Debian/CentOS/Rocky with a bare major VERSION_ID fall through, for the full version;
 //      the rolling Arch/Gentoo/Void without VERSION_ID are 0.0);
 //   2. lsb-release, when it has DISTRIB_ID or DISTRIB_DESCRIPTION (Ubuntu, Mint, Mageia, CoreOS);
-//   3. joot's addition: an os-release ID libguestfs does not know falls back to the first
-//      ID_LIKE entry it does (KDE neon, ID_LIKE="ubuntu debian" → ubuntu), with PRETTY_NAME and
+//   3. joot's addition: an os-release ID libguestfs does not know is either one with a name of
+//      its own here (own-distros.ts: Oracle Linux, Amazon Linux, openEuler, Photon OS, …, with
+//      PRETTY_NAME, VERSION_ID and BUILD_ID), or falls back to the first ID_LIKE entry it does (KDE neon, ID_LIKE="ubuntu debian" → ubuntu), with PRETTY_NAME and
 //      VERSION_ID; libguestfs would say "unknown" (or "redhat-based", "debian" from the
 //      release files) there;
 //   4. the release files (release-files.ts).
@@ -20,6 +21,7 @@ import { detectHostname } from './hostname.js';
 import { detectPackaging } from './packaging.js';
 import { readLsbRelease, distroOfLsbDistribId } from './lsb-release.js';
 import { distroOfOsReleaseId, idLikeOf, readOsRelease } from './os-release.js';
+import { ownDistroOf } from './own-distros.js';
 import { checkReleaseFiles, parseVersionFromMajorMinor, ReleaseFileCache, toInt, type DistroData } from './release-files.js';
 
 export interface LinuxDistro {
@@ -41,7 +43,7 @@ export interface LinuxDistro {
 export const ROLLING_DISTROS: ReadonlySet<string> = new Set(['archlinux', 'gentoo', 'voidlinux']);
 
 /** Distros whose os-release VERSION_ID is only the major number: the release file has more. */
-const MAJOR_ONLY_OS_RELEASE: ReadonlySet<string> = new Set(['debian', 'centos', 'rocky']);
+const MAJOR_ONLY_OS_RELEASE: ReadonlySet<string> = new Set(['debian', 'centos', 'circle', 'rocky']);
 
 const reNeoKylinVersion = /^V([0-9]+)Update([0-9]+)$/;
 
@@ -161,8 +163,19 @@ export async function detectLinuxDistro(files: GuestFiles): Promise<LinuxDistro>
 
   // Step 3: only where libguestfs would end without a distro (or fall to the release files).
   if (osr && idUnknown && (!done || data.distro === undefined)) {
-    const like = idLikeDistro(osr.fields);
-    if (like) {
+    const own = ownDistroOf(osId ?? '');
+    const like = own ? undefined : idLikeDistro(osr.fields);
+    if (own) {
+      const scratch: DistroData = {};
+      if (own.releaseFileFirst && (await checkReleaseFiles(cache, scratch)) && scratch.distro === own.distro) {
+        data = scratch;
+        source = 'release-file';
+      } else {
+        data = await applyIdLike(osr.fields, own.distro, cache);
+        source = 'id-like';
+      }
+      done = true;
+    } else if (like) {
       data = await applyIdLike(osr.fields, like, cache);
       done = true;
       source = 'id-like';

@@ -135,6 +135,8 @@ export function distroOfOsReleaseId(id: string): string | undefined {
       return 'archlinux';
     case 'centos':
       return 'centos';
+    case 'circle': // libguestfs >= 1.52
+      return 'circle';
     case 'coreos':
       return 'coreos';
     case 'debian':

@@ -6,6 +6,7 @@ import type { GuestFiles } from '../types.js';
 const FORMAT: Readonly<Record<string, string>> = {
   altlinux: 'rpm',
   centos: 'rpm',
+  circle: 'rpm',
   rocky: 'rpm',
   fedora: 'rpm',
   mageia: 'rpm',
@@ -20,6 +21,14 @@ const FORMAT: Readonly<Record<string, string>> = {
   scientificlinux: 'rpm',
   sles: 'rpm',
   'suse-based': 'rpm',
+  // joot's names for distros libguestfs does not know (own-distros.ts)
+  amazonlinux: 'rpm',
+  opencloudos: 'rpm',
+  openeuler: 'rpm',
+  photon: 'rpm',
+  tencentos: 'rpm',
+  elementary: 'deb',
+  zorin: 'deb',
   debian: 'deb',
   kalilinux: 'deb',
   kylin: 'deb', // "supposedly another Ubuntu derivative"
@@ -57,6 +66,7 @@ export function packageManagementOf(distro: string | undefined, major: number, h
     case 'openmandriva':
       return 'dnf';
     case 'centos':
+    case 'circle':
     case 'rocky':
     case 'oraclelinux':
     case 'redhat-based':
@@ -66,6 +76,19 @@ export function packageManagementOf(distro: string | undefined, major: number, h
       if (major >= 5) return 'yum';
       if (major >= 2) return 'up2date';
       return undefined;
+    // joot's names (own-distros.ts): Amazon Linux 2 has yum, 2023 dnf; TencentOS 2 is EL7
+    // (yum), 3 and later EL8+ (dnf); Photon OS has its own tdnf
+    case 'amazonlinux':
+      return major >= 2022 ? 'dnf' : major >= 1 ? 'yum' : undefined;
+    case 'tencentos':
+      return major >= 3 ? 'dnf' : major >= 1 ? 'yum' : undefined;
+    case 'opencloudos':
+    case 'openeuler':
+      return 'dnf';
+    case 'photon':
+      return 'tdnf';
+    case 'elementary':
+    case 'zorin':
     case 'altlinux':
     case 'debian':
     case 'kalilinux':

@@ -163,6 +163,8 @@ const reRhelNoMinor = /Red Hat.*release ([0-9]+)/;
 const reCentosOld = /CentOS.*release ([0-9]+).*Update ([0-9]+)/;
 const reCentos = /CentOS.*release ([0-9]+)\.([0-9]+)/;
 const reCentosNoMinor = /CentOS.*release ([0-9]+)/;
+const reCircle = /Circle Linux.*release ([0-9]+)\.([0-9]+)/;
+const reCircleNoMinor = /Circle Linux.*release ([0-9]+)/;
 const reRocky = /Rocky Linux.*release ([0-9]+)\.([0-9]+)/;
 const reRockyNoMinor = /Rocky Linux.*release ([0-9]+)/;
 const reScientificOld = /Scientific Linux.*release ([0-9]+).*Update ([0-9]+)/;
@@ -186,6 +188,8 @@ export const RELEASE_FILE_TESTS: readonly ReleaseTest[] = [
   { path: '/etc/centos-release', parse: generic('centos', reCentosOld) },
   { path: '/etc/centos-release', parse: generic('centos', reCentos) },
   { path: '/etc/centos-release', parse: generic('centos', reCentosNoMinor) },
+  { path: '/etc/circle-release', parse: generic('circle', reCircle) }, // libguestfs >= 1.52
+  { path: '/etc/circle-release', parse: generic('circle', reCircleNoMinor) },
   { path: '/etc/rocky-release', parse: generic('rocky', reRocky) },
   { path: '/etc/rocky-release', parse: generic('rocky', reRockyNoMinor) },
   { path: '/etc/altlinux-release', parse: generic('altlinux') },

@@ -1,11 +1,14 @@
 // A Windows root's facts, read through the guest-rooted reader with the system volume mounted
-// at "/": SOFTWARE (product, version, build, applications), SYSTEM (control set, hostname,
+// at "/": SOFTWARE (product, version, build, group policy, applications and which of them are
+// antivirus), SYSTEM (control set, hostname,
 // drive letters), and the PE header of a System32 binary (arch). A hive that cannot be read is a
 // warning (and applications_error when the applications were asked for), never a failed run.
 import { oneLine } from '../../core/errors.js';
 import { osinfoWindows } from '../osinfo.js';
 import type { Application, GuestFiles } from '../types.js';
 import { driveMappings, type PartitionForMapping } from './drive-mappings.js';
+import { classifyAntivirus } from './antivirus.js';
+import { hasGroupPolicy } from './group-policy.js';
 import { configHivePath, openHive } from './hives.js';
 import { windowsArch } from './pe.js';
 import { softwareFacts, windowsApplications } from './software.js';
@@ -21,6 +24,7 @@ export interface WindowsFacts {
   build_id?: string;
   windows_systemroot: string;
   windows_current_control_set?: string;
+  windows_group_policy?: boolean;
   hostname?: string;
   osinfo: string;
   drive_mappings?: Record<string, string>;
@@ -47,7 +51,8 @@ export async function windowsFacts(files: GuestFiles, systemroot: string, opts: 
     try {
       const software = await openHive(files, softwarePath, warnings);
       Object.assign(facts, softwareFacts(software));
-      if (opts.applications) facts.applications = windowsApplications(software);
+      if (hasGroupPolicy(software)) facts.windows_group_policy = true;
+      if (opts.applications) facts.applications = classifyAntivirus(windowsApplications(software), software);
     } catch (e) {
       warnings.push(`${softwarePath}: ${oneLine(e)}`);
       if (opts.applications) facts.applications_error = `${softwarePath}: ${oneLine(e)}`;
