@@ -8,6 +8,8 @@ import { trace, warn } from '../core/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { MDADM_CONF_CAP } from './mdadm-conf.js';
+import { CRYPTTAB_CAP } from './crypttab.js';
+import { luksVolumes } from './luks-volumes.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { windowsFacts } from './windows/index.js';
@@ -186,10 +188,12 @@ async function inspectLinuxRoot(
     let swaps: string[] = [];
     try {
       const fstab = await session.reader.readText('/etc/fstab', { maxBytes: FSTAB_CAP });
-      const r = resolveFstab(fstab, model, { rootDevice: root, mdadmConf: await mdadmConf(session) });
+      const crypttab = await session.reader.readText('/etc/crypttab', { maxBytes: CRYPTTAB_CAP }).catch(() => undefined);
+      const r = resolveFstab(fstab, model, { rootDevice: root, mdadmConf: await mdadmConf(session), crypttab });
       warnings.push(...r.warnings.map((w) => `/etc/fstab: ${w}`));
       mounts = [...mounts.filter((m) => !r.mountpoints.some((x) => x.mountpoint === m.mountpoint)), ...r.mountpoints];
-      swaps = r.swaps;
+      // an encrypted volume the guest mounts but no key opened: listed as what it is
+      swaps = [...r.swaps, ...r.locked];
     } catch (e) {
       if (await session.reader.exists('/etc/fstab'))
         warnings.push(oneLine(e).startsWith('/etc/fstab') ? oneLine(e) : `/etc/fstab: ${oneLine(e)}`);
@@ -275,6 +279,7 @@ export async function inspect(session: Session, opts: InspectOptions = {}): Prom
   const roles = await classifyAll(session);
   // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
   const model = deviceModel(session);
+  model.luks = await luksVolumes(session);
   const operatingsystems: OperatingSystem[] = [];
   const look: Look = (device, fn) => withRoot(session, device, fn);
   const devicesOf = (kind: Role['kind']) => roles.filter((r) => r.role.kind === kind).map((r) => r.device);
