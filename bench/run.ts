@@ -7,7 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Session } from '../src/appliance/index.js';
 import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
+import { embeddedSuiteRow } from './embedded.js';
 import { engineRows } from './engines.js';
+import { batchRows } from './batch.js';
 import { fsEngineRows } from './fs-engines.js';
 import { timed } from './timed.js';
 import { hiveBenchRows, type Row } from './hive.js';
@@ -355,6 +357,11 @@ async function main(): Promise<void> {
       virtInspectorMs,
     })),
   );
+  try {
+    rows.push(...batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2')));
+  } catch (e) {
+    console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
+  }
   rows.push(
     await measure(
       'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',
@@ -367,8 +374,14 @@ async function main(): Promise<void> {
   rows.push(await dpkgParseRow());
   rows.push(await windowsInspectRow());
   rows.push(...hiveBenchRows());
+  // the embedded suite's cost per test, beside libguestfs's per-test cost: one guestfish launch
+  // doing one action (the reference row below)
+  const embedded = process.env.JOOT_BENCH_EMBEDDED === '0' ? undefined : await embeddedSuiteRow();
+  if (embedded) rows.push({ ...embedded, target_ms: 5000 });
   const lg = libguestfsReference(img('three.qcow2'));
   if (lg) rows.push(lg);
+  if (lg && embedded)
+    rows.find((r) => r.name === embedded.name)!.ratio = `${Math.round(lg.median_ms / embedded.median_ms)}x less than a guestfish launch`;
 
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  peak MiB  target`);

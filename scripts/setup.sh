@@ -17,6 +17,7 @@ xxd:xxd python3:python3 debootstrap:debootstrap file:file getfattr:attr setfattr
 capsh:libcap2-bin blkdiscard:util-linux wipefs:util-linux fatlabel:dosfstools ntfslabel:ntfs-3g
 swaplabel:util-linux xfs_admin:xfsprogs hivexregedit:libwin-hivex-perl hivexsh:libhivex-bin
 getfacl:acl setfacl:acl perl:perl-base gcc:gcc keyctl:keyutils
+setfiles:policycoreutils matchpathcon:selinux-utils
 virt-inspector:libguestfs-tools
 xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mount.exfat-fuse:exfat-fuse mksquashfs:squashfs-tools
 cryptsetup:cryptsetup-bin mdadm:mdadm nbdinfo:libnbd-bin nbdcopy:libnbd-bin qemu-io:qemu-utils"

@@ -15,15 +15,19 @@ import { diskName } from './names.js';
 import { probe } from './probe/index.js';
 import { type ByteSource, FileSource, holdSyncFileReads, SliceSource } from './source.js';
 import { headerKeyFor, keyFor, type LuksKey } from './keys.js';
-import { type LvmVolumes, scanLvm } from './volumes/lvm/index.js';
-import { type MdArray, scanMd } from './volumes/md/index.js';
-import { type LuksHeader, openLuks, openLuksDetached, readLuksHeader } from './volumes/luks/index.js';
+// LVM, md and LUKS code loads when a device holds one (most disks hold none): see volumes()
+import type { LvmVolumes } from './volumes/lvm/index.js';
+import type { MdArray } from './volumes/md/index.js';
+import type { LuksHeader } from './volumes/luks/index.js';
 import { type PartitionTable, readPartitionTable, toPartitionInfos } from './volumes/partitions.js';
 import type { FilesystemInfo, LvInfo, PartitionInfo, Probe, PvInfo, VgInfo } from './types.js';
 
 /** LVs probed for a filesystem when the stack is built; the others when first asked about. */
 export const MAX_LV_PROBES = 64;
 const MAX_ROUNDS = 8;
+
+/** The LUKS code, loaded with the first LUKS device. */
+const luks = () => import('./volumes/luks/index.js');
 
 export type StackKind = 'disk' | 'partition' | 'md' | 'luks' | 'lv';
 
@@ -121,6 +125,7 @@ export class DiskStack implements AsyncDisposable {
   private async assembleMd(): Promise<void> {
     const members = this.all().filter((d) => d.source && d.probe.type === 'linux_raid_member');
     if (members.length === 0) return;
+    const { scanMd } = await import('./volumes/md/index.js');
     const arrays = await scanMd(members.map((d) => ({ name: d.canonical, source: d.source! })));
     for (const a of arrays) {
       if (this.map.has(a.name)) continue;
@@ -138,7 +143,7 @@ export class DiskStack implements AsyncDisposable {
         continue;
       }
       if (d.kind === 'luks' || !d.source || d.probe.type !== 'crypto_LUKS' || d.luks) continue;
-      d.luks = await readLuksHeader(d.source);
+      d.luks = await (await luks()).readLuksHeader(d.source);
       if (!d.luks) continue;
       const key = keyFor(this.opts.keys ?? [], d.canonical, d.luks.uuid) ?? (await this.opts.askKey?.(d.canonical));
       if (key) await this.luksOpen(d.canonical, key, `luks-${d.luks.uuid}`);
@@ -153,7 +158,7 @@ export class DiskStack implements AsyncDisposable {
     const name = `/dev/mapper/${mapName}`;
     if (this.map.has(name)) throw new JootError('EEXIST', `${name}: already exists`);
     if (d.openedAs) throw new JootError('EBUSY', `${d.canonical}: already opened as ${d.openedAs}`);
-    const source = await openLuks(d.source, key, name);
+    const source = await (await luks()).openLuks(d.source, key, name);
     this.sources.push(source);
     d.openedAs = name;
     this.set({ canonical: name, kind: 'luks', source, probe: {}, probed: false });
@@ -171,6 +176,7 @@ export class DiskStack implements AsyncDisposable {
       throw new JootError('ENOENT', `${what}: ${(e as NodeJS.ErrnoException).code ?? 'cannot open'}`);
     }
     this.sources.push(header);
+    const { readLuksHeader, openLuksDetached } = await luks();
     const hdr = await readLuksHeader(header, { name: device, size: data.size });
     if (!hdr) throw new JootError('EINVAL', `${what}: not a LUKS header`);
     if (!/^[A-Za-z0-9_.+:-]{1,120}$/.test(hdr.uuid))
@@ -207,6 +213,7 @@ export class DiskStack implements AsyncDisposable {
     const known = new Set((this.lvm?.pvs ?? []).map((p) => p.name));
     if (this.lvm && pvs.every((p) => known.has(p.canonical))) return;
     for (const d of this.all().filter((x) => x.kind === 'lv')) this.map.delete(d.canonical);
+    const { scanLvm } = await import('./volumes/lvm/index.js');
     this.lvm = await scanLvm(pvs.map((d) => ({ name: d.canonical, source: d.source! })));
     for (const lv of this.lvm.lvs) {
       const dev: StackDevice = { canonical: lv.name, kind: 'lv', probe: {}, probed: false, unavailable: lv.unavailable };

@@ -3,4 +3,5 @@
 export { inspect, type InspectOptions } from './index.js';
 export { inspectMount, mountOrder, type InspectMountOptions } from './mount-inspected.js';
 export { inspectionOps, inspectionRecords } from './records/index.js';
+export { parseSections, SECTION_NAMES, type SectionName } from './sections/names.js';
 export type * from './types.js';

@@ -13,6 +13,7 @@ import { luksVolumes } from './luks-volumes.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { windowsFacts } from './windows/index.js';
+import { linuxSections, windowsSections, type SectionName } from './sections/index.js';
 import type { GuestFiles, InspectionReport, OperatingSystem } from './types.js';
 import { filesystemsOf } from './filesystems-of.js';
 import { coreosUsrOf, inspectOstreeRoot, type Look } from './coreos-layouts.js';
@@ -20,6 +21,8 @@ import { coreosUsrOf, inspectOstreeRoot, type Look } from './coreos-layouts.js';
 export interface InspectOptions {
   /** list installed packages (the slowest part); default true */
   applications?: boolean;
+  /** the optional sections to add (kernels, users, network, services); default none */
+  sections?: ReadonlySet<SectionName>;
 }
 
 // Filesystems that can hold no OS files worth a mount.
@@ -150,8 +153,10 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
 
 // Mountpoints whose contents inspection reads (os-release, package databases): mounted from
 // the guest's fstab so that a separate /usr or /var is seen where the guest sees it.
-function neededForInspection(mountpoint: string): boolean {
-  return /^\/(usr|var|lib|lib64|etc)(\/|$)/.test(mountpoint);
+function neededForInspection(mountpoint: string, opts: InspectOptions): boolean {
+  if (/^\/(usr|var|lib|lib64|etc)(\/|$)/.test(mountpoint)) return true;
+  // the kernels and the boot loader's configuration live on a separate /boot (and its ESP)
+  return opts.sections?.has('kernels') === true && /^\/boot(\/|$)/.test(mountpoint);
 }
 
 const FSTAB_CAP = 1 << 20;
@@ -201,7 +206,7 @@ async function inspectLinuxRoot(
     // the root is what we examined, whatever fstab says about "/"
     mounts = mounts.map((m) => (m.mountpoint === '/' ? { ...m, device: root } : m));
     for (const m of [...mounts].sort((a, b) => a.mountpoint.length - b.mountpoint.length)) {
-      if (m.mountpoint === '/' || !neededForInspection(m.mountpoint)) continue;
+      if (m.mountpoint === '/' || !neededForInspection(m.mountpoint, opts)) continue;
       try {
         await session.mount(m.device, m.mountpoint, { readonly: true });
       } catch (e) {
@@ -223,6 +228,7 @@ async function inspectLinuxRoot(
       if (apps && 'error' in apps) os.applications_error = apps.error;
       else if (apps) os.applications = apps.applications;
     }
+    if (opts.sections?.size) Object.assign(os, await linuxSections(files, opts.sections, warnings));
     return os;
   } finally {
     await session.umountAll();
@@ -237,11 +243,12 @@ async function inspectWindowsRoot(
   opts: InspectOptions,
 ): Promise<OperatingSystem> {
   const warnings: string[] = [];
-  const facts = await withRoot(session, root, (files) =>
-    windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
-  );
+  const { facts, sections } = await withRoot(session, root, async (files) => ({
+    facts: await windowsFacts(files, systemroot, { applications: opts.applications !== false, partitions: session.partitions() }, warnings),
+    sections: opts.sections?.size ? await windowsSections(files, systemroot, opts.sections, warnings) : {},
+  }));
   // Windows has no fstab: the root alone, as virt-inspector reports it
-  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), warnings };
+  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), ...sections, warnings };
 }
 
 // virt-inspector's element order, so JSON and XML read the same way
@@ -266,6 +273,12 @@ const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'drive_mappings',
   'applications',
   'applications_error',
+  'kernels',
+  'default_boot_entry',
+  'init_system',
+  'users',
+  'network',
+  'services',
   'warnings',
 ];
 

@@ -59,7 +59,78 @@ export interface OperatingSystem {
   applications?: Application[];
   /** a problem with the package database (never an empty list passed off as "nothing installed") */
   applications_error?: string;
+  // The optional sections (jinspect --with …): absent unless asked for, so the default report
+  // stays virt-inspector's. See src/inspect/sections.
+  /** --with kernels: the kernels installed, sorted by version */
+  kernels?: Kernel[];
+  /** --with kernels: the boot loader's default entry, where its configuration says one */
+  default_boot_entry?: BootEntry;
+  /** --with services: systemd, sysvinit, openrc, runit, upstart, busybox, s6, dinit */
+  init_system?: string;
+  /** --with users: the accounts of /etc/passwd (never a password hash), or the SAM hive's */
+  users?: User[];
+  /** --with network: the network configuration files found and what they configure */
+  network?: NetworkConfig[];
+  /** --with services: the services enabled at boot */
+  services?: Service[];
   warnings: string[];
+}
+
+/** An installed kernel: an image in /boot (or /usr/lib/modules/VERSION/vmlinuz), its modules. */
+export interface Kernel {
+  /** what follows "vmlinuz-" (or the /lib/modules directory's name) */
+  version: string;
+  /** the kernel image, a guest path */
+  vmlinuz?: string;
+  /** /lib/modules/VERSION exists */
+  modules: boolean;
+  /** the default boot entry boots this kernel */
+  default?: boolean;
+}
+
+export interface BootEntry {
+  /** grub.cfg, or the BLS entry file (/boot/loader/entries/…) */
+  source: string;
+  title?: string;
+  /** the kernel image the entry boots, as the entry names it */
+  linux?: string;
+}
+
+/** Linux: a line of /etc/passwd (name, ids, home, shell) and the groups naming it. Windows: a
+ *  SAM account (name, rid). */
+export interface User {
+  name: string;
+  uid?: number;
+  gid?: number;
+  home?: string;
+  shell?: string;
+  /** the primary group first, then the others of /etc/group naming this user */
+  groups?: string[];
+  /** Windows: the account's relative id (500 Administrator, 1000+ local users) */
+  rid?: number;
+}
+
+export interface NetworkConfig {
+  /** the guest path of the configuration file */
+  file: string;
+  kind: 'ifupdown' | 'networkmanager' | 'netplan' | 'systemd-networkd';
+  interfaces: NetworkInterface[];
+}
+
+export interface NetworkInterface {
+  /** the interface (or the match pattern / connection id where no interface is named) */
+  name?: string;
+  /** addresses come from DHCP (or IPv6 autoconfiguration) */
+  dhcp: boolean;
+  /** static addresses, as written (CIDR where the file gives a prefix) */
+  addresses: string[];
+}
+
+export interface Service {
+  /** the unit (ssh.service), the OpenRC/sysv script, or the Windows service key */
+  name: string;
+  /** what pulls it in: systemd targets (multi-user.target), OpenRC runlevels */
+  wanted_by?: string[];
 }
 
 export interface InspectionReport {

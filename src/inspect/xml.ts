@@ -1,6 +1,7 @@
 // virt-inspector's XML, for people switching over: same elements, same order, empty
 // elements and "unknown" values left out (as virt-inspector does).
 import type { Application, InspectionReport, OperatingSystem } from './types.js';
+import { sectionsXml } from './xml-sections.js';
 
 // Characters XML 1.0 cannot carry at all, not even as references (C0 controls but tab, LF,
 // CR; U+FFFE, U+FFFF; lone surrogates): guest strings are data, so they become U+FFFD.
@@ -103,6 +104,7 @@ function operatingSystem(os: OperatingSystem): string {
     for (const a of os.applications) out += application(a);
     out += '    </applications>\n';
   }
+  out += sectionsXml(os, esc);
   return `${out}  </operatingsystem>\n`;
 }
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { NtfsReader } from '../../src/disk/fs/ntfs/index.js';
+import { NtfsReader } from '../../src/disk/fs/ntfs/reader.js';
 import { FileSource, SliceSource } from '../../src/disk/source.js';
 import { fixture } from '../fixtures/index.js';
 import { diffTrees, walkHost, walkReader, withKernelMount } from './fs-tree.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { failer } from '../../src/disk/fs/ntfs/errors.js';
-import { NtfsReader } from '../../src/disk/fs/ntfs/index.js';
+import { NtfsReader } from '../../src/disk/fs/ntfs/reader.js';
 import { findAttr, type Inode } from '../../src/disk/fs/ntfs/inode.js';
 import { applyFixups } from '../../src/disk/fs/ntfs/record.js';
 import { lznt1Decompress } from '../../src/disk/fs/ntfs/lznt1.js';

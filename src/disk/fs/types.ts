@@ -112,6 +112,9 @@ export interface FileSystemReader {
 export interface FileSystemModule {
   /** blkid TYPE values this module reads */
   readonly types: readonly string[];
-  /** Open the filesystem on `source`; `device` is the canonical guest name for messages. */
+  /**
+   * Open the filesystem on `source`; `device` is the canonical guest name for messages. A module
+   * imports its reader here, not at the top: a start loads the code of the filesystems it opens only.
+   */
   open(source: ByteSource, device: string): Promise<FileSystemReader>;
 }

@@ -19,9 +19,11 @@ import { records as nodes } from './nodes.js';
 import { records as partitions } from './partitions.js';
 import { records as partitionsExtra } from './partitions-extra.js';
 import { records as search } from './search.js';
+import { records as selinux } from './selinux.js';
 import { records as tar } from './tar.js';
 import { records as transfer } from './transfer.js';
 import { records as volumes } from './volumes.js';
+import { records as xattrs } from './xattrs.js';
 
 export const opRecords = [
   ...devices,
@@ -42,7 +44,9 @@ export const opRecords = [
   ...files,
   ...filesExtra,
   ...nodes,
+  ...xattrs,
   ...search,
+  ...selinux,
   ...transfer,
   ...tar,
   ...editing,

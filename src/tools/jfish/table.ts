@@ -27,12 +27,14 @@ import { records as mountRecords } from '../../ops/records/mount.js';
 import { records as filesRecords } from '../../ops/records/files.js';
 import { records as filesExtraRecords } from '../../ops/records/files-extra.js';
 import { records as nodesRecords } from '../../ops/records/nodes.js';
+import { records as xattrsRecords } from '../../ops/records/xattrs.js';
 import { records as inspectionRecords } from '../../inspect/records/inspect.js';
 import { records as transferRecords } from '../../ops/records/transfer.js';
 import { records as tarRecords } from '../../ops/records/tar.js';
 import { records as editingRecords } from '../../ops/records/editing.js';
 import { records as fstabRecords } from '../../inspect/records/fstab.js';
 import { records as searchRecords } from '../../ops/records/search.js';
+import { records as selinuxRecords } from '../../ops/records/selinux.js';
 import { records as guestRecords } from '../../inspect/records/guest.js';
 import { records as hivexRecords } from '../../ops/records/hivex.js';
 
@@ -62,7 +64,9 @@ export const commands: readonly Command[] = [
   ...views(filesRecords),
   ...views(filesExtraRecords),
   ...views(nodesRecords),
+  ...views(xattrsRecords),
   ...views(searchRecords),
+  ...views(selinuxRecords),
   ...views(transferRecords),
   ...views(tarRecords),
   ...views(editingRecords),

@@ -1,7 +1,10 @@
 // jinspect's command line: options in order, as virt-inspector takes them.
+import { JootError } from '../../core/errors.js';
+import { parseSections, type SectionName } from '../../inspect/sections/names.js';
 import { UsageError } from '../cli.js';
 
 export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--xml] [-v]
+       jinspect --batch [--jobs N] [--out DIR] [--from FILE] [--no-cache] IMAGE-OR-GLOB…
 
 Inspect disk images read-only and print what operating systems they hold, as JSON:
 distro, version, hostname, architecture, mountpoints, filesystems and installed packages.
@@ -22,7 +25,23 @@ Options:
                       the host file HDR, its data on DEV
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
+  --with LIST         add optional sections (comma-separated, or "all"): kernels (installed
+                      kernels, the default boot entry), users (passwd/group or the SAM hive;
+                      never a password hash), network (ifupdown, NetworkManager, netplan,
+                      systemd-networkd files), services (init system, enabled services)
+  --strict            exit non-zero (after printing the report) when a distribution or a
+                      package database is not detected, saying why
   --xml               print virt-inspector's XML instead of JSON
+  --batch             inspect each image (or fast-glob pattern's match) on its own, several
+                      at a time, printing one JSON line per image as it finishes:
+                      {"image":…,"ok":true,"report":…} or {"image":…,"ok":false,"error":…};
+                      exit 1 when any failed. Results are cached while an image and its
+                      backing chain are unchanged ($XDG_CACHE_HOME/joot/inspect)
+  --ndjson            the same as --batch (its output is NDJSON)
+  --jobs N            with --batch: images inspected at a time (default 4)
+  --out DIR           with --batch: write each report to DIR/NAME.json; the lines name the file
+  --from FILE         with --batch: also the image paths in FILE, one a line (- for stdin)
+  --no-cache          with --batch: inspect every image again
   -v, --verbose       trace every external command
   -h, --help          show this help
   -V, --version       show the version
@@ -36,7 +55,14 @@ export interface Args {
   keys: string[];
   keysFromStdin: boolean;
   applications: boolean;
+  sections: Set<SectionName>;
+  strict: boolean;
   xml: boolean;
+  batch: boolean;
+  jobs: number;
+  out?: string;
+  from?: string;
+  cache: boolean;
   verbose: boolean;
   help: boolean;
   version: boolean;
@@ -50,7 +76,12 @@ export function parseArgs(argv: string[]): Args {
     keys: [],
     keysFromStdin: false,
     applications: true,
+    sections: new Set(),
+    strict: false,
     xml: false,
+    batch: false,
+    jobs: 4,
+    cache: true,
     verbose: false,
     help: false,
     version: false,
@@ -77,7 +108,22 @@ export function parseArgs(argv: string[]): Args {
     else if (arg === '--keys-from-stdin') a.keysFromStdin = true;
     else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
+    else if (arg === '--with' || arg.startsWith('--with=')) {
+      try {
+        for (const n of parseSections(value())) a.sections.add(n);
+      } catch (e) {
+        throw e instanceof JootError ? new UsageError(`--with: ${e.message}`) : e;
+      }
+    } else if (arg === '--strict') a.strict = true;
     else if (arg === '--xml') a.xml = true;
+    else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
+    else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {
+      const v = value();
+      if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new UsageError(`--jobs ${v}: not a number of images (1 or more)`);
+      a.jobs = Number(v);
+    } else if (arg === '--out' || arg.startsWith('--out=')) a.out = value();
+    else if (arg === '--from' || arg.startsWith('--from=')) a.from = value();
+    else if (arg === '--no-cache') a.cache = false;
     else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;
     else if (arg === '-V' || arg === '--version') a.version = true;

@@ -6,6 +6,7 @@ import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { inspect } from '../../inspect/index.js';
 import { luksVolumes } from '../../inspect/luks-volumes.js';
+import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
 import { parseArgs, usage } from './args.js';
@@ -25,18 +26,35 @@ const TOOL = 'jinspect';
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
-  if (args.drives.length === 0) throw new UsageError("no disk image given (try 'jinspect --help')");
+  if (!args.batch && (args.out !== undefined || args.from !== undefined))
+    throw new UsageError(`${args.out !== undefined ? '--out' : '--from'} goes with --batch`);
+  if (args.drives.length === 0 && args.from === undefined) throw new UsageError("no disk image given (try 'jinspect --help')");
+  if (args.batch && args.xml) throw new UsageError('--batch prints JSON lines: --xml cannot go with it');
+  if (args.batch && args.keysFromStdin) throw new UsageError('--batch cannot read keys from stdin: use --key');
   if (args.verbose) setVerbose(true);
   traceSandbox();
   const config = loadConfig();
   const engine = engineOptions(config, args, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before an image is opened
 
+  if (args.batch) {
+    const { runBatch } = await import('./batch.js');
+    return runBatch({
+      inputs: args.drives,
+      from: args.from,
+      jobs: args.jobs,
+      out: args.out,
+      cache: args.cache,
+      inspect: { applications: args.applications, sections: args.sections },
+      strict: args.strict,
+      session: { ...backingOptions(config, args.backingDirs), ...engine },
+    });
+  }
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   startupMark('launched');
-  const report = await inspect(session, { applications: args.applications });
+  const report = await inspect(session, { applications: args.applications, sections: args.sections });
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
@@ -48,6 +66,9 @@ export async function main(argv: string[]): Promise<number> {
   // JSON and XML carry every control character as an escape or reference: exact and safe both
   await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
   startupMark('written');
+  // --strict: the report is out; now the reasons it is incomplete (libguestfs#400)
+  const gaps = args.strict ? strictGaps(report) : [];
+  if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return 0;
 }
 

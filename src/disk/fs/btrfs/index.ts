@@ -1,8 +1,7 @@
 // btrfs, read in-process (see reader.ts).
 import type { FileSystemModule } from '../types.js';
-import { BtrfsReader } from './reader.js';
 
 export const btrfsModule: FileSystemModule = {
   types: ['btrfs'],
-  open: (source, device) => BtrfsReader.open(source, device),
+  open: async (source, device) => (await import('./reader.js')).BtrfsReader.open(source, device),
 };

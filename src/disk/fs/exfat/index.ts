@@ -1,8 +1,7 @@
 // exFAT (blkid TYPE exfat).
 import type { FileSystemModule } from '../types.js';
-import { ExfatReader } from './reader.js';
 
 export const exfatModule: FileSystemModule = {
   types: ['exfat'],
-  open: (source, device) => ExfatReader.open(source, device),
+  open: async (source, device) => (await import('./reader.js')).ExfatReader.open(source, device),
 };

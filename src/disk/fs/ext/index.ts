@@ -1,8 +1,7 @@
 // The ext2/ext3/ext4 reader module (blkid types ext2, ext3, ext4, ext4dev).
 import type { FileSystemModule } from '../types.js';
-import { ExtReader } from './reader.js';
 
 export const extModule: FileSystemModule = {
   types: ['ext2', 'ext3', 'ext4', 'ext4dev'],
-  open: (source, device) => ExtReader.open(source, device),
+  open: async (source, device) => (await import('./reader.js')).ExtReader.open(source, device),
 };

@@ -1,13 +1,7 @@
 // NTFS (blkid TYPE ntfs), read in-process.
-import type { ByteSource } from '../../source.js';
-import type { FileSystemModule, FileSystemReader } from '../types.js';
-import { NtfsReader } from './reader.js';
+import type { FileSystemModule } from '../types.js';
 
 export const ntfsModule: FileSystemModule = {
   types: ['ntfs'],
-  open(source: ByteSource, device: string): Promise<FileSystemReader> {
-    return NtfsReader.open(source, device);
-  },
+  open: async (source, device) => (await import('./reader.js')).NtfsReader.open(source, device),
 };
-
-export { NtfsReader };

@@ -1,8 +1,7 @@
 // squashfs 4.0 (every compressor) as a FileSystemModule.
 import type { FileSystemModule } from '../types.js';
-import { SquashfsReader } from './reader.js';
 
 export const squashfsModule: FileSystemModule = {
   types: ['squashfs'],
-  open: (source, device) => SquashfsReader.open(source, device),
+  open: async (source, device) => (await import('./reader.js')).SquashfsReader.open(source, device),
 };

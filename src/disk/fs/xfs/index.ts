@@ -1,8 +1,7 @@
 // The xfs reader module (v4 and v5 filesystems), registered for blkid TYPE xfs.
 import type { FileSystemModule } from '../types.js';
-import { XfsReader } from './reader.js';
 
 export const xfsModule: FileSystemModule = {
   types: ['xfs'],
-  open: (source, device) => XfsReader.open(source, device),
+  open: async (source, device) => (await import('./reader.js')).XfsReader.open(source, device),
 };

@@ -1,0 +1,61 @@
+// jinspect --batch against separate jinspect runs (issue 18): 100 qcow2 overlays of the Debian
+// fixture inspected by 100 jinspect processes, then by one `--batch --no-cache` with --jobs 1
+// and --jobs 4, side by side in one run, as images per second. Target: the batch at least 3×
+// the throughput of separate runs. Each row runs a few times (JOOT_BENCH_BATCH_RUNS, default 3:
+// a run is 100 inspections) and reports the median.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Row } from './hive.js';
+
+const IMAGES = 100;
+const runs = Number(process.env.JOOT_BENCH_BATCH_RUNS) || 3;
+
+function check(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 4).join(' ')}… failed: ${r.stderr.trim().split('\n').pop()}`);
+}
+
+function timeRuns(fn: () => void): { median: number; min: number; max: number } {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, min: times[0]!, max: times[times.length - 1]! };
+}
+
+function row(name: string, t: { median: number; min: number; max: number }): Row {
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { name, runs, median_ms: r(t.median), min_ms: r(t.min), max_ms: r(t.max) };
+}
+
+/** The batch rows; `base` is the Debian fixture (qcow2). */
+export function batchRows(jinspect: string, base: string): Row[] {
+  const dir = mkdtempSync(join(tmpdir(), 'joot-bench-batch-'));
+  try {
+    const overlays = Array.from({ length: IMAGES }, (_, i) => join(dir, `vm${String(i).padStart(3, '0')}.qcow2`));
+    for (const o of overlays) check('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, o]);
+    const common = ['--engine=userspace', `--backing-dir=${dirname(base)}`];
+    check(jinspect, [...common, overlays[0]!]); // warm-up: page cache
+    const separate = timeRuns(() => {
+      for (const o of overlays) check(jinspect, [...common, o]);
+    });
+    const rate = (ms: number) => (IMAGES / (ms / 1000)).toFixed(1);
+    const rows = [row(`jinspect × ${IMAGES} overlays, one process each`, separate)];
+    rows[0]!.ratio = `${rate(separate.median)} images/s`;
+    for (const jobs of [1, 4]) {
+      const t = timeRuns(() => check(jinspect, ['--batch', '--no-cache', `--jobs=${jobs}`, ...common, ...overlays]));
+      const x = separate.median / t.median;
+      const r = row(`jinspect --batch --jobs ${jobs} × ${IMAGES} overlays`, t);
+      r.ratio = `${rate(t.median)} images/s, ${x.toFixed(1)}× separate runs (target ≥3×: ${x >= 3 ? 'ok' : 'MISSED'})`;
+      rows.push(r);
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,134 @@
+// jinspect --batch end to end: many images in one process, one NDJSON line each, the same
+// report as a single jinspect run, a corrupt image failing alone, the cache keyed by the image
+// and its backing chain, --out, --from, and nothing left attached afterwards.
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fixtures } from '../fixtures/index.js';
+import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
+import { CAN_RUN_JINSPECT, JINSPECT, WHY_NOT, Workdir, jinspect, reportOf, run } from './jinspect-helpers.js';
+
+const wd = new Workdir('jinspect-batch');
+let before: Snapshot | undefined;
+let debian = '';
+let alpine = '';
+let cacheHome = '';
+
+interface Line {
+  image: string;
+  ok: boolean;
+  report?: unknown;
+  error?: string;
+  file?: string;
+}
+
+function lines(stdout: string): Line[] {
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Line);
+}
+
+function byImage(ls: Line[]): Map<string, Line> {
+  return new Map(ls.map((l) => [l.image, l]));
+}
+
+const batch = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  jinspect(['--batch', '--engine=userspace', ...args], { runDir: wd.runDir, env: { XDG_CACHE_HOME: cacheHome, ...env } });
+
+describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --batch${WHY_NOT ? ` (${WHY_NOT})` : ''}`, () => {
+  beforeAll(async () => {
+    wd.setup();
+    await fixtures('debian-gpt.qcow2', 'alpine.raw');
+    debian = await wd.image('debian-gpt.qcow2');
+    alpine = await wd.image('alpine.raw');
+    cacheHome = path.join(wd.dir, 'cache');
+    before = await snapshot({ paths: [wd.dir], runDir: wd.runDir });
+  }, 900_000);
+
+  afterEach(async () => {
+    if (before) await expectNoLeftovers(before, { timeoutMs: 5000 });
+  });
+
+  afterAll(() => wd.teardown());
+
+  it('one line per image, each report as jinspect alone gives it; a corrupt image fails alone (exit 1)', async () => {
+    const dir = path.join(wd.dir, 'store');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'corrupt.img'), 'not a disk');
+    writeFileSync(path.join(dir, 'zero.img'), Buffer.alloc(1 << 20));
+    const r = await batch(['--no-cache', '--jobs', '3', debian, alpine, `${dir}/*.img`]);
+    expect(r.code, r.stderr).toBe(1);
+    const got = byImage(lines(r.stdout));
+    expect([...got.keys()].sort()).toEqual([alpine, debian, path.join(dir, 'corrupt.img'), path.join(dir, 'zero.img')].sort());
+    for (const img of [debian, alpine]) {
+      const line = got.get(img)!;
+      expect(line.ok).toBe(true);
+      expect(line.report).toEqual(reportOf(await jinspect(['--engine=userspace', img], { runDir: wd.runDir })));
+    }
+    for (const bad of ['corrupt.img', 'zero.img']) {
+      const line = got.get(path.join(dir, bad))!;
+      expect(line.ok).toBe(false);
+      expect(line.error).toMatch(/^[^\n]+$/);
+    }
+    expect(r.stderr).toMatch(/4 of 4 images inspected, 2 failed/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('the cache answers while an image and its backing chain are unchanged', async () => {
+    const dir = path.join(wd.dir, 'chain');
+    mkdirSync(dir, { recursive: true });
+    const base = path.join(dir, 'base.qcow2');
+    const top = path.join(dir, 'top.qcow2');
+    await run('cp', ['--sparse=always', debian, base]);
+    const made = await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', top]);
+    expect(made.code, made.stderr).toBe(0);
+    const first = await batch([top, alpine]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toMatch(/from the cache/);
+    const second = await batch([top, alpine]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/\(2 from the cache\)/);
+    expect(byImage(lines(second.stdout))).toEqual(byImage(lines(first.stdout)));
+    // a change to the backing file (its mtime here) makes the overlay's entry stale
+    const t = new Date(Date.now() + 5000);
+    utimesSync(base, t, t);
+    const third = await batch([top, alpine]);
+    expect(third.stderr).toMatch(/\(1 from the cache\)/);
+    const fourth = await batch(['--no-cache', top, alpine]);
+    expect(fourth.stderr).not.toMatch(/from the cache/);
+  });
+
+  it('--out DIR writes each report to a file the line names; --from reads paths from a file and from stdin', async () => {
+    const out = path.join(wd.dir, 'out');
+    const list = path.join(wd.dir, 'list.txt');
+    writeFileSync(list, `# the store\n${debian}\n\n${alpine}\n`);
+    const r = await batch(['--no-cache', '--out', out, '--from', list]);
+    expect(r.code, r.stderr).toBe(0);
+    const ls = lines(r.stdout);
+    expect(ls.map((l) => l.image).sort()).toEqual([alpine, debian].sort());
+    for (const l of ls) {
+      expect(l.file?.startsWith(`${out}/`)).toBe(true);
+      expect(JSON.parse(readFileSync(l.file!, 'utf8'))).toHaveProperty('operatingsystems');
+    }
+    const viaStdin = await run(
+      'sh',
+      ['-c', `printf '%s\\n' "$1" | "$2" --batch --engine=userspace --no-cache --from -`, 'sh', alpine, JINSPECT],
+      {
+        env: { ...process.env, JOOT_RUN_DIR: wd.runDir, XDG_CACHE_HOME: cacheHome },
+      },
+    );
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    expect(lines(viaStdin.stdout).map((l) => l.image)).toEqual([alpine]);
+  });
+
+  it('bad usage: one line and exit 2', async () => {
+    for (const args of [['--xml'], ['--jobs', '0', debian], ['--jobs', 'many', debian], ['/nonexistent/*.qcow2']]) {
+      const r = await batch(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const plain = await jinspect(['--out', '/tmp/x', debian], { runDir: wd.runDir });
+    expect(plain.code).toBe(2);
+  });
+});
