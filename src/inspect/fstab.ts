@@ -43,7 +43,11 @@
 // - '/' is never invented: it appears only when its line resolves.
 // - md names (/dev/mdN, /dev/md/NAME, /dev/disk/by-id/md-uuid-*, md-name-*) map to the session's
 //   arrays through the guest's mdadm.conf and the arrays' own names: mdadm-conf.ts.
+// - /dev/mapper/NAME of an opened LUKS volume: the session's mapping itself (luks-UUID), or the
+//   guest's crypttab NAME whose source is a LUKS volume the session opened (crypttab.ts). A LUKS
+//   volume not opened (no key) is said so, by device, and listed in `locked`.
 import { Buffer } from 'node:buffer';
+import { type CrypttabEntry, type LuksVolume, parseCrypttab } from './crypttab.js';
 import { confByDevice, type MdArrayModel, normalizeMdUuid, parseMdadmConf, resolveMdName } from './mdadm-conf.js';
 
 export interface DeviceModel {
@@ -65,6 +69,8 @@ export interface DeviceModel {
   btrfsSubvolumes: Record<string, string[]>;
   /** the md arrays, by the session's names (/dev/md127) */
   mdArrays?: MdArrayModel[];
+  /** the LUKS volumes, opened or not */
+  luks?: LuksVolume[];
 }
 
 export interface FstabEntry {
@@ -100,6 +106,8 @@ export interface FstabResult {
    *  lists them among a root's filesystems (libguestfs's fstab list keeps swap lines, whose
    *  mountpoint "none" only keeps them out of the mountpoints). Swap files are not devices. */
   swaps: string[];
+  /** LUKS volumes (their devices) that entries need and that were not opened */
+  locked: string[];
   warnings: string[];
 }
 
@@ -108,6 +116,8 @@ export interface ResolveOptions {
   rootDevice?: string;
   /** the guest's mdadm.conf text (both files, one after the other): its ARRAY names */
   mdadmConf?: string;
+  /** the guest's /etc/crypttab text: its names for LUKS volumes */
+  crypttab?: string;
 }
 
 // ------------------------------------------------------------------ limits
@@ -372,6 +382,10 @@ interface Index {
   mdArrays: MdArrayModel[];
   /** the guest's mdadm.conf ARRAY lines: device name → uuid */
   mdConf: Map<string, string>;
+  luks: LuksVolume[];
+  crypttab: CrypttabEntry[];
+  /** LUKS devices a failed resolution blamed (filled while resolving) */
+  locked: Set<string>;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -391,7 +405,7 @@ function mapperName(vg: string, lv: string): string {
   return `${vg.replace(/-/g, '--')}-${lv.replace(/-/g, '--')}`;
 }
 
-function buildIndex(model: DeviceModel, mdadmConf?: string): Index {
+function buildIndex(model: DeviceModel, mdadmConf?: string, crypttab?: string): Index {
   const ix: Index = {
     model,
     fsByName: new Map(),
@@ -407,6 +421,9 @@ function buildIndex(model: DeviceModel, mdadmConf?: string): Index {
     lvUuids: new Set(),
     mdArrays: model.mdArrays ?? [],
     mdConf: confByDevice(typeof mdadmConf === 'string' ? parseMdadmConf(mdadmConf) : []),
+    luks: model.luks ?? [],
+    crypttab: typeof crypttab === 'string' ? parseCrypttab(crypttab) : [],
+    locked: new Set(),
   };
   for (const fs of model.filesystems ?? []) {
     ix.fsByName.set(fs.name, fs);
@@ -555,11 +572,41 @@ function byOrder(ix: Index, spec: string, diskIndex: number, part: number | unde
   return { ok: true, device: name };
 }
 
-/** A /dev/mapper name: an LVM LV by its mangled name (VG-LV with doubled dashes inside). */
+/** A LUKS volume's mapping, or why there is none (not opened: the device is recorded). */
+function byLuks(ix: Index, spec: string, vol: LuksVolume, via: string): Resolution {
+  if (vol.opened) return { ok: true, device: vol.opened };
+  ix.locked.add(vol.device);
+  return fail(`${q(spec)} is the LUKS volume on ${vol.device}${via}, which was not opened (give its key: --key ${vol.device}:key:…)`);
+}
+
+/** A crypttab source (UUID=, a device path …) → the LUKS volume it names. */
+function luksOfSource(ix: Index, source: string): LuksVolume | undefined {
+  const tag = /^UUID=(.*)$/.exec(source);
+  if (tag) return ix.luks.find((v) => v.uuid.toLowerCase() === tag[1]!.toLowerCase());
+  const uuidPath = /^\/dev\/disk\/by-uuid\/(.+)$/.exec(source);
+  if (uuidPath) return ix.luks.find((v) => v.uuid.toLowerCase() === unescapeUdev(uuidPath[1]!).toLowerCase());
+  // a device path, PARTUUID=, PARTLABEL=, LABEL=: what holds the volume, resolved as a spec
+  // (the volume's own device is a crypto_LUKS "filesystem" of the model)
+  const r = resolveSpec(ix, source, undefined);
+  return r.ok ? ix.luks.find((v) => v.device === r.device) : undefined;
+}
+
+/** A /dev/mapper name: an LVM LV by its mangled name (VG-LV with doubled dashes inside), a
+ *  mapping the session made (an opened LUKS volume), or a crypttab name. */
 function byMapper(ix: Index, spec: string, name: string): Resolution {
   const lv = ix.lvByMapper.get(name);
   if (lv) return { ok: true, device: lv };
   if (name === 'control') return fail(`${q(spec)} is not a filesystem`);
+  if (ix.fsByName.has(`/dev/mapper/${name}`)) return { ok: true, device: `/dev/mapper/${name}` };
+  const ct = ix.crypttab.find((e) => e.name === name);
+  if (ct) {
+    const vol = luksOfSource(ix, ct.source);
+    if (vol) return byLuks(ix, spec, vol, ` (crypttab: ${ct.source})`);
+    return fail(`${q(spec)}: crypttab's source ${q(ct.source)} is no LUKS volume of this session`);
+  }
+  const luksName = /^luks-(.+)$/.exec(name);
+  const vol = luksName ? ix.luks.find((v) => v.uuid.toLowerCase() === luksName[1]!.toLowerCase()) : undefined;
+  if (vol) return byLuks(ix, spec, vol, '');
   return fail(`${q(spec)} is not a known LVM logical volume (dm-crypt, multipath and other device-mapper targets are not opened)`);
 }
 
@@ -760,7 +807,7 @@ function applyBtrfs(ix: Index, device: string, options: string): Resolution {
 export function resolveFstab(text: string, model: DeviceModel, opts: ResolveOptions = {}): FstabResult {
   const w = new Warnings();
   const entries = parseInto(text, w);
-  const ix = buildIndex(model, opts.mdadmConf);
+  const ix = buildIndex(model, opts.mdadmConf, opts.crypttab);
   const root = opts.rootDevice;
   const byMp = new Map<string, FstabMountpoint & { line: number }>();
   const swaps: string[] = [];
@@ -839,5 +886,5 @@ export function resolveFstab(text: string, model: DeviceModel, opts: ResolveOpti
     vfstype,
     options,
   }));
-  return { mountpoints, swaps, warnings: w.done() };
+  return { mountpoints, swaps, locked: [...ix.locked], warnings: w.done() };
 }

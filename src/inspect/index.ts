@@ -8,12 +8,16 @@ import { trace, warn } from '../core/run.js';
 import { classify, type Role } from './roots.js';
 import { resolveFstab, sortMountpoints, type DeviceModel } from './fstab.js';
 import { MDADM_CONF_CAP } from './mdadm-conf.js';
+import { CRYPTTAB_CAP } from './crypttab.js';
+import { luksVolumes } from './luks-volumes.js';
 import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { findIcon } from './icon.js';
 import { windowsFacts } from './windows/index.js';
 import { linuxSections, windowsSections, type SectionName } from './sections/index.js';
-import type { FilesystemEntry, GuestFiles, InspectionReport, OperatingSystem } from './types.js';
+import type { GuestFiles, InspectionReport, OperatingSystem } from './types.js';
+import { filesystemsOf } from './filesystems-of.js';
+import { coreosUsrOf, inspectOstreeRoot, type Look } from './coreos-layouts.js';
 
 export interface InspectOptions {
   /** list installed packages (the slowest part); default true */
@@ -174,18 +178,30 @@ async function mdadmConf(session: Session): Promise<string | undefined> {
   return parts.join('\n');
 }
 
-async function inspectLinuxRoot(session: Session, root: string, model: DeviceModel, opts: InspectOptions): Promise<OperatingSystem> {
+async function inspectLinuxRoot(
+  session: Session,
+  root: string,
+  model: DeviceModel,
+  opts: InspectOptions,
+  /** mounts no fstab names (CoreOS's /usr), under whatever the fstab says */
+  implied: { mountpoint: string; device: string }[] = [],
+): Promise<OperatingSystem> {
   const warnings: string[] = [];
   await session.mount(root, '/', { readonly: true });
   try {
-    let mounts: { mountpoint: string; device: string; vfstype: string }[] = [{ mountpoint: '/', device: root, vfstype: '' }];
+    let mounts: { mountpoint: string; device: string; vfstype: string }[] = [
+      { mountpoint: '/', device: root, vfstype: '' },
+      ...implied.map((m) => ({ ...m, vfstype: '' })),
+    ];
     let swaps: string[] = [];
     try {
       const fstab = await session.reader.readText('/etc/fstab', { maxBytes: FSTAB_CAP });
-      const r = resolveFstab(fstab, model, { rootDevice: root, mdadmConf: await mdadmConf(session) });
+      const crypttab = await session.reader.readText('/etc/crypttab', { maxBytes: CRYPTTAB_CAP }).catch(() => undefined);
+      const r = resolveFstab(fstab, model, { rootDevice: root, mdadmConf: await mdadmConf(session), crypttab });
       warnings.push(...r.warnings.map((w) => `/etc/fstab: ${w}`));
       mounts = [...mounts.filter((m) => !r.mountpoints.some((x) => x.mountpoint === m.mountpoint)), ...r.mountpoints];
-      swaps = r.swaps;
+      // an encrypted volume the guest mounts but no key opened: listed as what it is
+      swaps = [...r.swaps, ...r.locked];
     } catch (e) {
       if (await session.reader.exists('/etc/fstab'))
         warnings.push(oneLine(e).startsWith('/etc/fstab') ? oneLine(e) : `/etc/fstab: ${oneLine(e)}`);
@@ -241,14 +257,6 @@ async function inspectWindowsRoot(
   return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), ...sections, warnings };
 }
 
-function filesystemsOf(model: DeviceModel, devices: string[]): FilesystemEntry[] {
-  const wanted = new Set(devices);
-  return model.filesystems
-    .filter((f) => wanted.has(f.name))
-    .map((f) => ({ device: f.name, type: f.type, label: f.label || undefined, uuid: f.uuid || undefined }))
-    .sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
-}
-
 // virt-inspector's element order, so JSON and XML read the same way
 const FIELD_ORDER: (keyof OperatingSystem)[] = [
   'root',
@@ -292,10 +300,17 @@ export async function inspect(session: Session, opts: InspectOptions = {}): Prom
   const roles = await classifyAll(session);
   // after classifying: LVs it probed past the session's launch-time cap now have their UUIDs
   const model = deviceModel(session);
+  model.luks = await luksVolumes(session);
   const operatingsystems: OperatingSystem[] = [];
+  const look: Look = (device, fn) => withRoot(session, device, fn);
+  const devicesOf = (kind: Role['kind']) => roles.filter((r) => r.role.kind === kind).map((r) => r.device);
   for (const { device, role } of roles) {
     if (role.kind === 'linux-root') {
-      operatingsystems.push(await inspectLinuxRoot(session, device, model, opts));
+      const usr = await coreosUsrOf(look, device, devicesOf('usr'));
+      operatingsystems.push(await inspectLinuxRoot(session, device, model, opts, usr ? [{ mountpoint: '/usr', device: usr }] : []));
+    } else if (role.kind === 'ostree-root') {
+      const os = await inspectOstreeRoot(session, look, device, devicesOf('boot'), model, opts);
+      if (os) operatingsystems.push(os);
     } else if (role.kind === 'windows-root') {
       operatingsystems.push(await inspectWindowsRoot(session, device, role.systemroot, model, opts));
     } else if (role.kind === 'unix-root') {

@@ -16,6 +16,8 @@ export type Role =
   | { kind: 'var' }
   | { kind: 'boot' }
   | { kind: 'windows-root'; systemroot: string }
+  /** an ostree system's physical root: the OS is one of its /ostree/deploy/… deployments */
+  | { kind: 'ostree-root' }
   /** FreeBSD, NetBSD, OpenBSD, GNU/Hurd or Minix root (libguestfs's other `Root roles) */
   | { kind: 'unix-root'; name: UnixRootName }
   | { kind: 'none' };
@@ -133,6 +135,10 @@ export async function classify(files: GuestFiles, fsType: string): Promise<Role>
   // A root without /etc is never a root (none of the root rules below match without it).
   const hasEtc = await p.dir('/etc');
 
+  // ---- ostree physical root (joot's addition; libguestfs 1.48 finds no OS there): no /etc at
+  // the top, the OS trees in /ostree/deploy/STATEROOT/deploy/ (linux/ostree.ts).
+  if (!hasEtc && (await p.dir('/ostree/deploy'))) return { kind: 'ostree-root' };
+
   // ---- /boot. libguestfs checks this first: /grub/menu.lst, /grub/grub.conf, /grub2/grub.cfg.
   // Here: a /grub, /grub2 or /loader (systemd-boot) directory, or a vmlinuz-*/vmlinux-* kernel
   // at the top — and no /etc, so a root that keeps odd things at its top is still a root.
@@ -204,6 +210,16 @@ export async function classify(files: GuestFiles, fsType: string): Promise<Role>
     ((await p.dir('/lib')) || (await p.dir('/lib64'))) &&
     !(await p.present('/etc/fstab')) &&
     ((await p.dir('/local')) || (await p.present('/lib/os-release')))
+  ) {
+    return { kind: 'usr' };
+  }
+  // ---- CoreOS /usr (libguestfs's rule): /bin, /share, /local and /share/coreos (Flatcar:
+  // /share/flatcar), with or without /lib.
+  if (
+    (await p.dir('/bin')) &&
+    (await p.dir('/share')) &&
+    (await p.dir('/local')) &&
+    (await p.any(['/share/coreos', '/share/flatcar'], (d) => p.dir(d)))
   ) {
     return { kind: 'usr' };
   }

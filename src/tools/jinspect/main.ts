@@ -5,6 +5,7 @@ import { Session } from '../../appliance/index.js';
 import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
 import { inspect } from '../../inspect/index.js';
+import { luksVolumes } from '../../inspect/luks-volumes.js';
 import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
@@ -57,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
+    hints.push(...(await lockedHints(session)));
     const why = hints.length ? ` (${hints.join('; ')})` : '';
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
@@ -109,3 +111,13 @@ runCli(TOOL, main).catch((e: unknown) => {
   process.stderr.write(`${TOOL}: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);
 });
+
+/** LUKS volumes no key opened: what may hide the OS when none was found. */
+async function lockedHints(session: Session): Promise<string[]> {
+  return (await luksVolumes(session))
+    .filter((v) => !v.opened)
+    .map(
+      (v) =>
+        `${v.device} is a LUKS volume (UUID ${v.uuid}) that was not opened: give its key with --key ${v.device}:key:PASSPHRASE or --keys-from-stdin`,
+    );
+}
