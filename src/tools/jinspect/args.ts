@@ -24,6 +24,8 @@ Options:
   --keys-from-stdin   read a passphrase for each LUKS volume from stdin, one per line
   --no-applications   skip the package list (the slowest part)
   --xml               print virt-inspector's XML instead of JSON
+  --sbom FMT          print a software bill of materials instead: cyclonedx (CycloneDX 1.6
+                      JSON) or spdx (SPDX 2.3 JSON): the OS, each package with its purl, the image
   --batch             inspect each image (or fast-glob pattern's match) on its own, several
                       at a time, printing one JSON line per image as it finishes:
                       {"image":…,"ok":true,"report":…} or {"image":…,"ok":false,"error":…};
@@ -48,6 +50,7 @@ export interface Args {
   keysFromStdin: boolean;
   applications: boolean;
   xml: boolean;
+  sbom?: 'cyclonedx' | 'spdx';
   batch: boolean;
   jobs: number;
   out?: string;
@@ -97,7 +100,11 @@ export function parseArgs(argv: string[]): Args {
     else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg === '--no-applications') a.applications = false;
     else if (arg === '--xml') a.xml = true;
-    else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
+    else if (arg === '--sbom' || arg.startsWith('--sbom=')) {
+      const v = value();
+      if (v !== 'cyclonedx' && v !== 'spdx') throw new UsageError(`--sbom ${v}: not an SBOM format (cyclonedx or spdx)`);
+      a.sbom = v;
+    } else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
     else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {
       const v = value();
       if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new UsageError(`--jobs ${v}: not a number of images (1 or more)`);
