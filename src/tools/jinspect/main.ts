@@ -51,6 +51,9 @@ export async function main(argv: string[]): Promise<number> {
       session: { ...backingOptions(config, args.backingDirs), ...engine },
     });
   }
+  // --sbom: the images' identity is probed (qemu-img info) while the guest is inspected
+  const sbom = args.sbom && import('./sbom.js').then((m) => m.sbomImages(args.drives, backingOptions(config, args.backingDirs)));
+  sbom?.catch(() => undefined); // awaited below: a failed launch reports its own error first
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
@@ -63,9 +66,9 @@ export async function main(argv: string[]): Promise<number> {
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
   const out = new StdoutWriter();
-  if (args.sbom !== undefined) {
+  if (args.sbom && sbom) {
     const { sbomOf } = await import('./sbom.js');
-    await out.write(await sbomOf(args.sbom, report, args.drives, backingOptions(config, args.backingDirs)));
+    await out.write(await sbomOf(args.sbom, report, await sbom));
     startupMark('written');
     return 0;
   }
