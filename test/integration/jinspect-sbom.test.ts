@@ -110,8 +110,9 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
   const images = new Map<FixtureName, string>();
   beforeAll(async () => {
     wd.setup();
-    await fixtures(...CASES.map((c) => c.fixture));
-    for (const c of CASES) images.set(c.fixture, await wd.image(c.fixture));
+    const names: FixtureName[] = [...CASES.map((c) => c.fixture), 'multiboot.raw'];
+    await fixtures(...names);
+    for (const n of names) images.set(n, await wd.image(n));
     before = await snapshot({ paths: [wd.dir], runDir: wd.runDir });
   }, 900_000);
 
@@ -171,6 +172,22 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
       expect(purls).toEqual(bom.components.map((x) => x.purl));
     });
   }
+
+  it('multiboot.raw: each OS a component with its own packages, both documents valid', async () => {
+    const image = images.get('multiboot.raw')!;
+    const [plain, cdxRun, spdxRun] = await Promise.all([run([image]), run(['--sbom', 'cyclonedx', image]), run(['--sbom', 'spdx', image])]);
+    const oses = reportOf(plain).operatingsystems;
+    expect(oses.length).toBeGreaterThan(1);
+    expect(await cycloneDxErrors(cdxRun.stdout)).toBeNull();
+    const bom = JSON.parse(cdxRun.stdout) as { components: CdxComponent[]; dependencies: { ref: string; dependsOn?: string[] }[] };
+    expect(bom.components.filter((x) => x.type === 'operating-system')).toHaveLength(oses.length - 1);
+    expect(bom.components.filter((x) => x.type === 'application')).toHaveLength(
+      oses.reduce((n, o) => n + (o.applications?.length ?? 0), 0),
+    );
+    const doc = JSON.parse(spdxRun.stdout) as { packages: { primaryPackagePurpose: string }[] };
+    expect(spdxErrors(doc)).toBeNull();
+    expect(doc.packages.filter((p) => p.primaryPackagePurpose === 'OPERATING_SYSTEM')).toHaveLength(oses.length);
+  });
 
   it('the start-up code holds no CycloneDX library: jinspect --sbom imports it from the vendored files', () => {
     const code = readFileSync(path.join(path.dirname(BUNDLE), 'jinspect-code.cjs'), 'latin1');
