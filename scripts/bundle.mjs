@@ -23,12 +23,24 @@ const tools = {
 // (vendor-NAME.mjs): the CommonJS jfish below imports them from there when it needs them,
 // instead of carrying them (half its size) into every start.
 const vendored = ['execa', 'yargs', 'hash-wasm', 'fzstd'];
+// vendored under a short name (vendor-cyclonedx-models.mjs …): the parts of jinspect --sbom's
+// library it uses (its root also loads the schema resources, which need __dirname)
+const vendoredAs = Object.fromEntries(
+  ['Models', 'Enums', 'Serialize', 'Spec'].map((p) => [`cyclonedx-${p.toLowerCase()}`, `@cyclonedx/cyclonedx-library/${p}`]),
+);
+const vendorEntries = { ...Object.fromEntries(vendored.map((p) => [p, p])), ...vendoredAs };
+const vendorName = new Map(Object.entries(vendorEntries).map(([n, p]) => [p, n]));
+
+// @cyclonedx/cyclonedx-library's optional peers (XML, validation, purl parsing): joot uses none
+// of those parts; left as require()s the library guards, they need not be installed.
+const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'packageurl-js', 'spdx-expression-parse'];
 
 await build({
-  entryPoints: { ...tools, ...Object.fromEntries(vendored.map((p) => [`vendor-${p}`, p])) },
+  entryPoints: { ...tools, ...Object.fromEntries(Object.entries(vendorEntries).map(([n, p]) => [`vendor-${n}`, p])) },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
+  external: optionalPeers,
   // rarely needed modules (yargs for --help and friends) load only when used
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -53,6 +65,7 @@ for (const [tool, entry] of Object.entries(cached)) {
     entryPoints: [entry],
     outfile: `${out}/${code}`,
     bundle: true,
+    external: optionalPeers,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -60,8 +73,8 @@ for (const [tool, entry] of Object.entries(cached)) {
       {
         name: 'vendored',
         setup(b) {
-          const filter = new RegExp(`^(${vendored.join('|')})$`);
-          b.onResolve({ filter }, (a) => ({ path: `./vendor-${a.path}.mjs`, external: true }));
+          const filter = new RegExp(`^(${[...vendorName.keys()].map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
+          b.onResolve({ filter }, (a) => ({ path: `./vendor-${vendorName.get(a.path)}.mjs`, external: true }));
         },
       },
     ],

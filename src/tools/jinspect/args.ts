@@ -33,6 +33,8 @@ Options:
                       package database is not detected, saying why
   --no-icon           leave out the icon (the distribution's logo, base64 PNG)
   --xml               print virt-inspector's XML instead of JSON
+  --sbom FMT          print a software bill of materials instead: cyclonedx (CycloneDX 1.6
+                      JSON) or spdx (SPDX 2.3 JSON): the OS, each package with its purl, the image
   --batch             inspect each image (or fast-glob pattern's match) on its own, several
                       at a time, printing one JSON line per image as it finishes:
                       {"image":…,"ok":true,"report":…} or {"image":…,"ok":false,"error":…};
@@ -60,6 +62,7 @@ export interface Args {
   strict: boolean;
   icon: boolean;
   xml: boolean;
+  sbom?: 'cyclonedx' | 'spdx';
   batch: boolean;
   jobs: number;
   out?: string;
@@ -120,7 +123,11 @@ export function parseArgs(argv: string[]): Args {
     } else if (arg === '--strict') a.strict = true;
     else if (arg === '--no-icon') a.icon = false;
     else if (arg === '--xml') a.xml = true;
-    else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
+    else if (arg === '--sbom' || arg.startsWith('--sbom=')) {
+      const v = value();
+      if (v !== 'cyclonedx' && v !== 'spdx') throw new UsageError(`--sbom ${v}: not an SBOM format (cyclonedx or spdx)`);
+      a.sbom = v;
+    } else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
     else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {
       const v = value();
       if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new UsageError(`--jobs ${v}: not a number of images (1 or more)`);

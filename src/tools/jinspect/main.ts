@@ -30,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`${args.out !== undefined ? '--out' : '--from'} goes with --batch`);
   if (args.drives.length === 0 && args.from === undefined) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.batch && args.xml) throw new UsageError('--batch prints JSON lines: --xml cannot go with it');
+  if (args.sbom !== undefined && (args.batch || args.xml))
+    throw new UsageError(`--sbom cannot go with ${args.batch ? '--batch' : '--xml'}`);
+  if (args.sbom !== undefined && !args.applications)
+    throw new UsageError('--sbom lists the applications: --no-applications cannot go with it');
   if (args.batch && args.keysFromStdin) throw new UsageError('--batch cannot read keys from stdin: use --key');
   if (args.verbose) setVerbose(true);
   traceSandbox();
@@ -50,6 +54,9 @@ export async function main(argv: string[]): Promise<number> {
       session: { ...backingOptions(config, args.backingDirs), ...engine },
     });
   }
+  // --sbom: the images' identity is probed (qemu-img info) while the guest is inspected
+  const sbom = args.sbom && import('./sbom.js').then((m) => m.sbomImages(args.drives, backingOptions(config, args.backingDirs)));
+  sbom?.catch(() => undefined); // awaited below: a failed launch reports its own error first
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
@@ -63,6 +70,12 @@ export async function main(argv: string[]): Promise<number> {
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }
   const out = new StdoutWriter();
+  if (args.sbom && sbom) {
+    const { sbomOf } = await import('./sbom.js');
+    await out.write(await sbomOf(args.sbom, report, await sbom));
+    startupMark('written');
+    return 0;
+  }
   // JSON and XML carry every control character as an escape or reference: exact and safe both
   await out.write(args.xml ? toXml(report) : `${jsonText(report, 2)}\n`);
   startupMark('written');

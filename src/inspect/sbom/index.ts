@@ -1,0 +1,13 @@
+// SBOMs of an inspection report (jinspect --sbom): pure functions of the report and the images.
+import { toCycloneDx } from './cyclonedx.js';
+import type { SbomFormat, SbomInput } from './input.js';
+import { toSpdx } from './spdx.js';
+import { jsonText } from '../../core/escape.js';
+
+export type { SbomFormat, SbomImage, SbomInput } from './input.js';
+export { SBOM_FORMATS } from './input.js';
+
+/** The SBOM document's text (JSON, ending with a newline). */
+export async function sbomText(format: SbomFormat, input: SbomInput): Promise<string> {
+  return format === 'cyclonedx' ? `${await toCycloneDx(input)}\n` : `${jsonText(toSpdx(input), 2)}\n`;
+}

@@ -1,0 +1,114 @@
+// Schema checks of jinspect's SBOMs, shared by the unit and integration tests. CycloneDX: the
+// official 1.6 schema the library ships (strict: no unknown properties). SPDX 2.3: the
+// official schema is in no npm package; these are its required fields, enums and patterns
+// for what jinspect writes (from the SPDX 2.3 specification), no unknown properties.
+import { Ajv } from 'ajv';
+import * as Validation from '@cyclonedx/cyclonedx-library/Validation';
+import { Version } from '@cyclonedx/cyclonedx-library/Spec';
+
+/** null when the text is a valid CycloneDX 1.6 document, else the schema's complaints. */
+export async function cycloneDxErrors(text: string): Promise<unknown> {
+  return new Validation.JsonStrictValidator(Version.v1dot6).validate(text);
+}
+
+const SPDX_TIME = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$';
+
+const SPDX_2_3 = {
+  type: 'object',
+  required: ['spdxVersion', 'dataLicense', 'SPDXID', 'name', 'documentNamespace', 'creationInfo'],
+  additionalProperties: false,
+  properties: {
+    spdxVersion: { const: 'SPDX-2.3' },
+    dataLicense: { const: 'CC0-1.0' },
+    SPDXID: { const: 'SPDXRef-DOCUMENT' },
+    name: { type: 'string', minLength: 1 },
+    // an absolute URI without a fragment
+    documentNamespace: { type: 'string', pattern: '^[a-z][a-z0-9+.-]*://[^#\\s]+$' },
+    creationInfo: {
+      type: 'object',
+      required: ['created', 'creators'],
+      additionalProperties: false,
+      properties: {
+        created: { type: 'string', pattern: SPDX_TIME },
+        creators: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(Tool|Person|Organization): .+' } },
+      },
+    },
+    packages: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['SPDXID', 'name', 'downloadLocation'],
+        additionalProperties: false,
+        properties: {
+          SPDXID: { type: 'string', pattern: '^SPDXRef-[a-zA-Z0-9.-]+$' },
+          name: { type: 'string', minLength: 1 },
+          versionInfo: { type: 'string' },
+          downloadLocation: { type: 'string', minLength: 1 },
+          filesAnalyzed: { type: 'boolean' },
+          supplier: { type: 'string', pattern: '^(NOASSERTION|(Person|Organization): .*)$' },
+          homepage: { type: 'string' },
+          sourceInfo: { type: 'string' },
+          summary: { type: 'string' },
+          description: { type: 'string' },
+          comment: { type: 'string' },
+          primaryPackagePurpose: {
+            enum: [
+              'APPLICATION',
+              'FRAMEWORK',
+              'LIBRARY',
+              'CONTAINER',
+              'OPERATING_SYSTEM',
+              'DEVICE',
+              'FIRMWARE',
+              'SOURCE',
+              'ARCHIVE',
+              'FILE',
+              'INSTALL',
+              'OTHER',
+            ],
+          },
+          externalRefs: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['referenceCategory', 'referenceType', 'referenceLocator'],
+              additionalProperties: false,
+              properties: {
+                referenceCategory: { enum: ['SECURITY', 'PACKAGE-MANAGER', 'PACKAGE_MANAGER', 'PERSISTENT-ID', 'PERSISTENT_ID', 'OTHER'] },
+                referenceType: { type: 'string' },
+                referenceLocator: { type: 'string', pattern: '^\\S+$' },
+                comment: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+    },
+    relationships: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['spdxElementId', 'relatedSpdxElement', 'relationshipType'],
+        additionalProperties: false,
+        properties: {
+          spdxElementId: { type: 'string' },
+          relatedSpdxElement: { type: 'string' },
+          relationshipType: { enum: ['DESCRIBES', 'CONTAINS', 'DEPENDS_ON', 'GENERATED_FROM', 'OTHER'] },
+        },
+      },
+    },
+  },
+} as const;
+
+let spdxValidator: ReturnType<Ajv['compile']> | undefined;
+
+/** null when the document passes, else the complaints; also every relationship's ends are elements of the document. */
+export function spdxErrors(doc: unknown): unknown {
+  spdxValidator ??= new Ajv({ allErrors: true, strict: true }).compile(SPDX_2_3);
+  if (!spdxValidator(doc)) return spdxValidator.errors;
+  const d = doc as { packages?: { SPDXID: string }[]; relationships?: { spdxElementId: string; relatedSpdxElement: string }[] };
+  const ids = new Set(['SPDXRef-DOCUMENT', ...(d.packages ?? []).map((p) => p.SPDXID)]);
+  if (ids.size !== (d.packages?.length ?? 0) + 1) return 'SPDXIDs are not unique';
+  const dangling = (d.relationships ?? []).filter((r) => !ids.has(r.spdxElementId) || !ids.has(r.relatedSpdxElement));
+  return dangling.length ? { dangling } : null;
+}

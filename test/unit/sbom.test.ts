@@ -1,0 +1,248 @@
+// SBOMs from inspection reports: purls (encoding, epoch, arch, distro), the OS's name,
+// version and CPE, and whole documents valid against the CycloneDX 1.6 and SPDX 2.3 schemas.
+import { describe, expect, it } from 'vitest';
+import { sbomText, type SbomInput } from '../../src/inspect/sbom/index.js';
+import { applicationPurl, purlString } from '../../src/inspect/sbom/purl.js';
+import { osCpe, osVersion } from '../../src/inspect/sbom/os-identity.js';
+import { toSpdx } from '../../src/inspect/sbom/spdx.js';
+import type { Application, OperatingSystem } from '../../src/inspect/types.js';
+import { cycloneDxErrors, spdxErrors } from './sbom-validate.js';
+
+function os(over: Partial<OperatingSystem>): OperatingSystem {
+  return { root: '/dev/sda1', name: 'linux', major_version: 0, minor_version: 0, mountpoints: {}, filesystems: [], warnings: [], ...over };
+}
+const app = (name: string, version: string, release: string, epoch = 0, more: Partial<Application> = {}): Application => ({
+  name,
+  epoch,
+  version,
+  release,
+  ...more,
+});
+const purl = (a: Application, o: OperatingSystem): string | undefined => {
+  const p = applicationPurl(a, o);
+  return p && purlString(p);
+};
+
+const debian = os({ distro: 'debian', major_version: 12, minor_version: 4, package_format: 'deb', product_name: '12.4' });
+const fedora = os({ distro: 'fedora', major_version: 39, package_format: 'rpm' });
+const rhel = os({ distro: 'rhel', major_version: 9, minor_version: 2, package_format: 'rpm' });
+const alpine = os({ distro: 'alpinelinux', major_version: 3, minor_version: 19, package_format: 'apk' });
+const arch = os({ distro: 'archlinux', package_format: 'pacman' });
+const ubuntu = os({ distro: 'ubuntu', major_version: 22, minor_version: 4, package_format: 'deb' });
+const windows = os({ name: 'windows', distro: 'windows', major_version: 10, product_name: 'Windows 10 Pro' });
+
+describe('purl', () => {
+  it('Debian: + percent-encoded, the epoch in the version, arch and distro qualifiers sorted', () => {
+    expect(purl(app('bash', '5.2.15', '2+b2', 0, { arch: 'amd64' }), debian)).toBe(
+      'pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12',
+    );
+    expect(purl(app('bsdutils', '2.38.1', '5+deb12u3', 1, { arch: 'amd64' }), debian)).toBe(
+      'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12',
+    );
+    // a native package has no revision
+    expect(purl(app('base-files', '12.4+deb12u4', '', 0, { arch: 'amd64' }), debian)).toBe(
+      'pkg:deb/debian/base-files@12.4%2Bdeb12u4?arch=amd64&distro=debian-12',
+    );
+    expect(purl(app('libc6', '2.35', '0ubuntu3', 0, { arch: 'amd64' }), ubuntu)).toBe(
+      'pkg:deb/ubuntu/libc6@2.35-0ubuntu3?arch=amd64&distro=ubuntu-22.04',
+    );
+  });
+
+  it('rpm: the epoch as a qualifier, version-release, the distro with its namespace', () => {
+    expect(purl(app('openssl-libs', '3.1.1', '4.fc39', 1, { arch: 'x86_64' }), fedora)).toBe(
+      'pkg:rpm/fedora/openssl-libs@3.1.1-4.fc39?arch=x86_64&distro=fedora-39&epoch=1',
+    );
+    expect(purl(app('dnf', '4.18.2', '1.fc39', 0, { arch: 'noarch' }), fedora)).toBe(
+      'pkg:rpm/fedora/dnf@4.18.2-1.fc39?arch=noarch&distro=fedora-39',
+    );
+    expect(purl(app('bash', '5.1.8', '6.el9_1', 0, { arch: 'x86_64' }), rhel)).toBe(
+      'pkg:rpm/redhat/bash@5.1.8-6.el9_1?arch=x86_64&distro=rhel-9.2',
+    );
+    // gpg-pubkey has no arch: no empty qualifier
+    expect(purl(app('gpg-pubkey', '18b8e74c', '62f2920f'), fedora)).toBe('pkg:rpm/fedora/gpg-pubkey@18b8e74c-62f2920f?distro=fedora-39');
+  });
+
+  it('apk spells the release -rN; alpm keeps the epoch in the version, a rolling distro has no distro qualifier', () => {
+    expect(purl(app('busybox', '1.36.1', '15', 0, { arch: 'x86_64' }), alpine)).toBe(
+      'pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19',
+    );
+    expect(purl(app('musl', '1.2.4_git20230717', '4', 0, { arch: 'x86_64' }), alpine)).toBe(
+      'pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19',
+    );
+    expect(purl(app('zlib', '1.3.1', '1', 1, { arch: 'x86_64' }), arch)).toBe('pkg:alpm/arch/zlib@1:1.3.1-1?arch=x86_64');
+    expect(purl(app('filesystem', '2023.09.18', '1', 0, { arch: 'any' }), arch)).toBe('pkg:alpm/arch/filesystem@2023.09.18-1?arch=any');
+  });
+
+  it('Windows: generic, the displayed name, spaces and reserved characters encoded', () => {
+    const ff = app('Mozilla Firefox 120.0 (x64 en-US)', '120.0', '', 0, {
+      display_name: 'Mozilla Firefox (x64 en-US)',
+      publisher: 'Mozilla',
+    });
+    expect(purl(ff, windows)).toBe('pkg:generic/Mozilla%20Firefox%20%28x64%20en-US%29@120.0');
+    expect(purl(app('{GUID}', '', ''), windows)).toBe('pkg:generic/%7BGUID%7D');
+    expect(purlString({ type: 'generic', name: 'a/b?c#d@e', version: '1%2' })).toBe('pkg:generic/a%2Fb%3Fc%23d%40e@1%252');
+    expect(purlString({ type: 'generic', name: 'é' })).toBe('pkg:generic/%C3%A9');
+  });
+});
+
+describe('the operating system', () => {
+  it('version and CPE as the vendors and NVD write them; none where they cannot be formed', () => {
+    expect([osVersion(debian), osCpe(debian)]).toEqual(['12', 'cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*']);
+    expect([osVersion(ubuntu), osCpe(ubuntu)]).toEqual(['22.04', 'cpe:2.3:o:canonical:ubuntu_linux:22.04:*:*:*:*:*:*:*']);
+    expect(osCpe(fedora)).toBe('cpe:2.3:o:fedoraproject:fedora:39:*:*:*:*:*:*:*');
+    expect(osCpe(rhel)).toBe('cpe:2.3:o:redhat:enterprise_linux:9.2:*:*:*:*:*:*:*');
+    expect(osCpe(alpine)).toBe('cpe:2.3:o:alpinelinux:alpine_linux:3.19:*:*:*:*:*:*:*');
+    expect([osVersion(arch), osCpe(arch)]).toEqual([undefined, undefined]);
+    expect(osCpe(windows)).toBe('cpe:2.3:o:microsoft:windows_10:-:*:*:*:*:*:*:*');
+    expect(osCpe({ ...windows, product_name: 'Windows Server 2019 Standard' })).toBe(
+      'cpe:2.3:o:microsoft:windows_server_2019:-:*:*:*:*:*:*:*',
+    );
+    expect(osCpe({ ...windows, product_name: 'Windows Server 2012 R2 Datacenter' })).toBe(
+      'cpe:2.3:o:microsoft:windows_server_2012_r2:-:*:*:*:*:*:*:*',
+    );
+    expect(osCpe(os({ distro: 'unknown' }))).toBeUndefined();
+  });
+});
+
+const input = (oses: OperatingSystem[]): SbomInput => ({
+  report: { operatingsystems: oses },
+  images: [{ name: 'guest.qcow2', format: 'qcow2', virtualSize: 10737418240 }],
+  tool: { name: 'joot-jinspect', version: '0.1.0' },
+  created: new Date('2026-12-05T10:00:00.123Z'),
+  uuid: '3e671687-395b-41f5-a30f-a58921a69b79',
+});
+
+const debianGuest = {
+  ...debian,
+  arch: 'x86_64',
+  hostname: 'deb',
+  applications: [
+    app('bash', '5.2.15', '2+b2', 0, {
+      arch: 'amd64',
+      summary: 'GNU Bourne Again SHell',
+      url: 'http://tiswww.case.edu/php/chet/bash/bashtop.html',
+    }),
+    app('bsdutils', '2.38.1', '5+deb12u3', 1, { arch: 'amd64', source_package: 'util-linux', url: 'not a url' }),
+    // the same package twice (a broken status file): still unique references
+    app('bash', '5.2.15', '2+b2', 0, { arch: 'amd64' }),
+  ],
+};
+const windowsGuest = {
+  ...windows,
+  applications: [
+    app('Firefox', '120.0', '', 0, {
+      display_name: 'Mozilla Firefox',
+      publisher: 'Mozilla\nCorp',
+      install_path: 'C:\\Program Files\\Mozilla Firefox',
+    }),
+  ],
+};
+
+describe('CycloneDX 1.6', () => {
+  it('is valid; the OS is the metadata component; one component per application with its purl; the image identified', async () => {
+    const text = await sbomText('cyclonedx', input([debianGuest, windowsGuest]));
+    expect(await cycloneDxErrors(text)).toBeNull();
+    const bom = JSON.parse(text);
+    expect(bom.specVersion).toBe('1.6');
+    expect(bom.serialNumber).toBe('urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79');
+    expect(bom.metadata.component).toMatchObject({
+      type: 'operating-system',
+      name: 'debian',
+      version: '12',
+      cpe: 'cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*',
+    });
+    expect(bom.metadata.properties).toEqual([
+      { name: 'joot:image:name', value: 'guest.qcow2' },
+      { name: 'joot:image:format', value: 'qcow2' },
+      { name: 'joot:image:virtual_size', value: '10737418240' },
+    ]);
+    const comps = bom.components as {
+      type: string;
+      name: string;
+      version?: string;
+      purl?: string;
+      publisher?: string;
+      'bom-ref': string;
+    }[];
+    expect(comps.map((c) => [c.type, c.name, c.version, c.purl])).toEqual([
+      ['application', 'bash', '5.2.15-2+b2', 'pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12'],
+      ['application', 'bsdutils', '1:2.38.1-5+deb12u3', 'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12'],
+      ['application', 'bash', '5.2.15-2+b2', 'pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12'],
+      ['operating-system', 'windows', '10.0', undefined],
+      ['application', 'Mozilla Firefox', '120.0', 'pkg:generic/Mozilla%20Firefox@120.0'],
+    ]);
+    expect(new Set(comps.map((c) => c['bom-ref'])).size).toBe(comps.length);
+    expect(comps[4]!.publisher).toBe('Mozilla\nCorp');
+    // each OS depends on its own applications
+    const deps = new Map((bom.dependencies as { ref: string; dependsOn?: string[] }[]).map((d) => [d.ref, d.dependsOn ?? []]));
+    expect(deps.get(bom.metadata.component['bom-ref'])).toHaveLength(3);
+    expect(deps.get(comps[3]!['bom-ref'])).toEqual([comps[4]!['bom-ref']]);
+  });
+
+  it('the validators do reject (so a pass above means something)', async () => {
+    const text = await sbomText('cyclonedx', input([debianGuest]));
+    const bad = JSON.parse(text);
+    bad.components[0].type = 'package';
+    expect(await cycloneDxErrors(JSON.stringify(bad))).not.toBeNull();
+    expect(
+      spdxErrors({ ...toSpdx(input([debianGuest])), packages: [{ SPDXID: 'SPDXRef-x y', name: 'x', downloadLocation: 'NONE' }] }),
+    ).not.toBeNull();
+    const doc = toSpdx(input([debianGuest]));
+    expect(
+      spdxErrors({
+        ...doc,
+        relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-none' }],
+      }),
+    ).not.toBeNull();
+  });
+
+  it('a report without applications or operating systems is still a valid document', async () => {
+    expect(await cycloneDxErrors(await sbomText('cyclonedx', input([os({})])))).toBeNull();
+    expect(await cycloneDxErrors(await sbomText('cyclonedx', input([])))).toBeNull();
+  });
+});
+
+describe('SPDX 2.3', () => {
+  it('is valid: the image DESCRIBED, CONTAINS the OS, which CONTAINS its packages with purls; odd guest text kept valid', () => {
+    const doc = toSpdx(input([debianGuest, windowsGuest]));
+    expect(spdxErrors(doc)).toBeNull();
+    expect(doc.creationInfo.created).toBe('2026-12-05T10:00:00Z');
+    const byName = (n: string) => doc.packages.filter((p) => p.name === n);
+    expect(byName('guest.qcow2')[0]).toMatchObject({
+      primaryPackagePurpose: 'FILE',
+      comment: 'disk image: format qcow2, virtual size 10737418240 bytes',
+    });
+    expect(byName('debian')[0]).toMatchObject({
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
+      versionInfo: '12',
+      externalRefs: [
+        { referenceCategory: 'SECURITY', referenceType: 'cpe23Type', referenceLocator: 'cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*' },
+      ],
+    });
+    const bsd = byName('bsdutils')[0]!;
+    expect(bsd).toMatchObject({
+      versionInfo: '1:2.38.1-5+deb12u3',
+      sourceInfo: 'built package from: util-linux',
+      externalRefs: [
+        {
+          referenceCategory: 'PACKAGE-MANAGER',
+          referenceType: 'purl',
+          referenceLocator: 'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12',
+        },
+      ],
+    });
+    expect(bsd.homepage).toBeUndefined(); // "not a url"
+    expect(byName('bash')[0]!.homepage).toBe('http://tiswww.case.edu/php/chet/bash/bashtop.html');
+    expect(byName('Mozilla Firefox')[0]!.supplier).toBe('Organization: Mozilla Corp');
+    const rel = (a: string, t: string) =>
+      doc.relationships.filter((r) => r.spdxElementId === a && r.relationshipType === t).map((r) => r.relatedSpdxElement);
+    expect(rel('SPDXRef-DOCUMENT', 'DESCRIBES')).toEqual([byName('guest.qcow2')[0]!.SPDXID]);
+    expect(rel(byName('guest.qcow2')[0]!.SPDXID, 'CONTAINS')).toEqual([byName('debian')[0]!.SPDXID, byName('windows')[0]!.SPDXID]);
+    expect(rel(byName('debian')[0]!.SPDXID, 'CONTAINS')).toHaveLength(3);
+  });
+
+  it('the text jinspect prints parses to the same document', async () => {
+    const i = input([debianGuest]);
+    expect(JSON.parse(await sbomText('spdx', i))).toEqual(JSON.parse(JSON.stringify(toSpdx(i))));
+  });
+});
