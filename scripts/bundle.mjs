@@ -23,9 +23,18 @@ const tools = {
 // (vendor-NAME.mjs): the CommonJS jfish below imports them from there when it needs them,
 // instead of carrying them (half its size) into every start.
 const vendored = ['execa', 'yargs', 'hash-wasm', 'fzstd'];
+// Left in node_modules, imported at run time, only by jinspect --queue/--worker: BullMQ forks
+// its own files for sandboxed jobs (so it cannot be bundled) and loads ioredis by require().
+const external = ['bullmq', 'ioredis'];
 
 await build({
-  entryPoints: { ...tools, ...Object.fromEntries(vendored.map((p) => [`vendor-${p}`, p])) },
+  entryPoints: {
+    ...tools,
+    ...Object.fromEntries(vendored.map((p) => [`vendor-${p}`, p])),
+    // the processor file of jinspect --worker's jobs, forked by BullMQ
+    'jinspect-job': 'src/tools/jinspect/queue-job.ts',
+  },
+  external,
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -56,6 +65,7 @@ for (const [tool, entry] of Object.entries(cached)) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    external,
     plugins: [
       {
         name: 'vendored',
@@ -78,7 +88,7 @@ for (const [tool, entry] of Object.entries(cached)) {
   // callback with cached data. The loader passes its own import as __jootImport, for node's
   // modules and the vendored packages, the only dynamic imports left in the file.
   const text = readFileSync(`${out}/${code}`, 'latin1').replace(
-    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
+    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs|bullmq|ioredis)")\)/g,
     '__jootImport($1)',
   );
   if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);
