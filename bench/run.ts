@@ -10,6 +10,7 @@ import { parseDpkgStatus } from '../src/inspect/apps/dpkg.js';
 import { embeddedSuiteRow } from './embedded.js';
 import { engineRows } from './engines.js';
 import { batchRows } from './batch.js';
+import { queueRows } from './queue.js';
 import { fsEngineRows } from './fs-engines.js';
 import { timed } from './timed.js';
 import { hiveBenchRows, type Row } from './hive.js';
@@ -357,10 +358,18 @@ async function main(): Promise<void> {
       virtInspectorMs,
     })),
   );
+  let batchJobs4Ms: number | undefined;
   try {
-    rows.push(...batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2')));
+    const batch = batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'));
+    batchJobs4Ms = batch.find((r) => r.name.includes('--batch --jobs 4'))?.median_ms;
+    rows.push(...batch);
   } catch (e) {
     console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    rows.push(...(await queueRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'), batchJobs4Ms)));
+  } catch (e) {
+    console.error(`bench: queue rows left out: ${e instanceof Error ? e.message : String(e)}`);
   }
   rows.push(
     await measure(

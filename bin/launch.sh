@@ -73,12 +73,13 @@ joot_exec_ro() {
   esac
   # the kernel engine and keys read from stdin: outside from the start (running again later
   # would leave a session record under another pid, or find stdin read); jinspect --batch too
-  # (its images come from patterns and lists, and it keeps a cache)
+  # (its images come from patterns and lists, and it keeps a cache), --queue/--worker too (they
+  # open sockets, and a worker forks a process per job)
   [ "${JOOT_ENGINE:-}" = kernel ] && joot_node "$joot_script" "$@"
   joot_prev=
   for joot_arg; do
     case $joot_prev/$joot_arg in
-    --engine/kernel | */--engine=kernel | */--keys-from-stdin | */--batch | */--ndjson) joot_node "$joot_script" "$@" ;;
+    --engine/kernel | */--engine=kernel | */--keys-from-stdin | */--batch | */--ndjson | */--queue | */--queue=* | */--worker | */--worker=*) joot_node "$joot_script" "$@" ;;
     esac
     joot_prev=$joot_arg
   done

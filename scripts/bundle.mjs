@@ -35,12 +35,21 @@ const vendorName = new Map(Object.entries(vendorEntries).map(([n, p]) => [p, n])
 // of those parts; left as require()s the library guards, they need not be installed.
 const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'packageurl-js', 'spdx-expression-parse'];
 
+// Left in node_modules, imported at run time, only by jinspect --queue/--worker: BullMQ forks
+// its own files for sandboxed jobs (so it cannot be bundled) and loads ioredis by require().
+const external = ['bullmq', 'ioredis'];
+
 await build({
-  entryPoints: { ...tools, ...Object.fromEntries(Object.entries(vendorEntries).map(([n, p]) => [`vendor-${n}`, p])) },
+  entryPoints: {
+    ...tools,
+    ...Object.fromEntries(Object.entries(vendorEntries).map(([n, p]) => [`vendor-${n}`, p])),
+    // the processor file of jinspect --worker's jobs, forked by BullMQ
+    'jinspect-job': 'src/tools/jinspect/queue-job.ts',
+  },
   outdir: out,
   outExtension: { '.js': '.mjs' },
   bundle: true,
-  external: optionalPeers,
+  external: [...external, ...optionalPeers],
   // rarely needed modules (yargs for --help and friends) load only when used
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -65,7 +74,7 @@ for (const [tool, entry] of Object.entries(cached)) {
     entryPoints: [entry],
     outfile: `${out}/${code}`,
     bundle: true,
-    external: optionalPeers,
+    external: [...external, ...optionalPeers],
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -91,7 +100,7 @@ for (const [tool, entry] of Object.entries(cached)) {
   // callback with cached data. The loader passes its own import as __jootImport, for node's
   // modules and the vendored packages, the only dynamic imports left in the file.
   const text = readFileSync(`${out}/${code}`, 'latin1').replace(
-    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
+    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs|bullmq|ioredis)")\)/g,
     '__jootImport($1)',
   );
   if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);

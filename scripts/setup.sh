@@ -20,7 +20,8 @@ getfacl:acl setfacl:acl perl:perl-base gcc:gcc keyctl:keyutils augtool:augeas-to
 setfiles:policycoreutils matchpathcon:selinux-utils
 virt-inspector:libguestfs-tools
 xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mount.exfat-fuse:exfat-fuse mksquashfs:squashfs-tools
-cryptsetup:cryptsetup-bin mdadm:mdadm nbdinfo:libnbd-bin nbdcopy:libnbd-bin qemu-io:qemu-utils"
+cryptsetup:cryptsetup-bin mdadm:mdadm nbdinfo:libnbd-bin nbdcopy:libnbd-bin qemu-io:qemu-utils
+redis-server:redis-server"
 
 missing=""
 for pair in $NEEDS; do

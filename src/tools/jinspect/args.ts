@@ -5,6 +5,9 @@ import { UsageError } from '../cli.js';
 
 export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--no-icon] [--xml] [-v]
        jinspect --batch [--jobs N] [--out DIR] [--from FILE] [--no-cache] IMAGE-OR-GLOB…
+       jinspect --queue redis://HOST:PORT/NAME --enqueue [--from FILE] IMAGE-OR-GLOB…
+       jinspect --worker redis://HOST:PORT/NAME [--jobs N]
+       jinspect --queue redis://HOST:PORT/NAME --status | --collect
 
 Inspect disk images read-only and print what operating systems they hold, as JSON:
 distro, version, hostname, architecture, mountpoints, filesystems and installed packages.
@@ -45,6 +48,17 @@ Options:
   --out DIR           with --batch: write each report to DIR/NAME.json; the lines name the file
   --from FILE         with --batch: also the image paths in FILE, one a line (- for stdin)
   --no-cache          with --batch: inspect every image again
+  --queue URL         a BullMQ job queue on Redis (redis://[USER:PASS@]HOST:PORT/NAME) that
+                      spreads the images of a batch over worker processes and machines; with
+    --enqueue         add one job per image (by absolute path: an image enqueued again is
+                      not a second job); the workers must see the images at that path
+    --status          print the counts of done, failed, waiting, active and delayed jobs
+    --collect         print the results as --batch prints them (one JSON line per image);
+                      exit 1 when any failed
+  --worker URL        take the queue's jobs until SIGINT/SIGTERM, --jobs N at a time, each
+                      in a child process; a failed read (a corrupt image) fails the job
+                      with its one-line error, a crash is retried (3 tries, backoff). The
+                      inspection options (--engine, --with, --strict, …) go with the worker
   -v, --verbose       trace every external command
   -h, --help          show this help
   -V, --version       show the version
@@ -68,6 +82,11 @@ export interface Args {
   out?: string;
   from?: string;
   cache: boolean;
+  /** --queue URL */
+  queue?: string;
+  /** --worker URL */
+  worker?: string;
+  queueAction?: 'enqueue' | 'status' | 'collect';
   verbose: boolean;
   help: boolean;
   version: boolean;
@@ -135,7 +154,13 @@ export function parseArgs(argv: string[]): Args {
     } else if (arg === '--out' || arg.startsWith('--out=')) a.out = value();
     else if (arg === '--from' || arg.startsWith('--from=')) a.from = value();
     else if (arg === '--no-cache') a.cache = false;
-    else if (arg === '-v' || arg === '--verbose') a.verbose = true;
+    else if (arg === '--queue' || arg.startsWith('--queue=')) a.queue = value();
+    else if (arg === '--worker' || arg.startsWith('--worker=')) a.worker = value();
+    else if (arg === '--enqueue' || arg === '--status' || arg === '--collect') {
+      const action = arg.slice(2) as 'enqueue' | 'status' | 'collect';
+      if (a.queueAction && a.queueAction !== action) throw new UsageError(`--${a.queueAction} and ${arg}: one at a time`);
+      a.queueAction = action;
+    } else if (arg === '-v' || arg === '--verbose') a.verbose = true;
     else if (arg === '-h' || arg === '--help') a.help = true;
     else if (arg === '-V' || arg === '--version') a.version = true;
     else if (arg === '--') a.drives.push(...argv.splice(i + 1).map((path) => ({ path, format })));

@@ -79,7 +79,11 @@ function outName(image: string): string {
   return `${basename(image).replace(/[^A-Za-z0-9._-]/g, '_')}-${tag}.json`;
 }
 
-async function inspectOne(image: { path: string; format?: string }, o: BatchOptions): Promise<string> {
+/** Inspect one image in its own session: the report's JSON text, or a JootError (the queue's worker jobs use it too). */
+export async function inspectOne(
+  image: { path: string; format?: string },
+  o: Pick<BatchOptions, 'session' | 'inspect' | 'strict'>,
+): Promise<string> {
   await using session = new Session(o.session);
   session.addDrive(image.path, { format: image.format, readonly: true });
   await session.launch();
@@ -88,6 +92,12 @@ async function inspectOne(image: { path: string; format?: string }, o: BatchOpti
   const gaps = o.strict ? strictGaps(report) : [];
   if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return jsonText(report);
+}
+
+/** One NDJSON result line (without its newline): the report's JSON text, else the error. */
+export function resultLine(image: string, report: string | undefined, error: string | undefined): string {
+  if (report === undefined) return `{"image":${jsonText(image)},"ok":false,"error":${jsonText(error ?? 'failed')}}`;
+  return `{"image":${jsonText(image)},"ok":true,"report":${report}}`;
 }
 
 /** Run the batch; the exit status: 0 all inspected, 1 any failed, 130 interrupted. */
@@ -120,12 +130,12 @@ export async function runBatch(o: BatchOptions): Promise<number> {
 
   const emit = async (image: string, report: string | undefined, error: string | undefined): Promise<void> => {
     let line: string;
-    if (report === undefined) line = `{"image":${jsonText(image)},"ok":false,"error":${jsonText(error ?? 'failed')}}`;
-    else if (o.out) {
+    if (report === undefined || !o.out) line = resultLine(image, report, error);
+    else {
       const file = join(o.out, outName(image));
       await writeFile(file, `${report}\n`);
       line = `{"image":${jsonText(image)},"ok":true,"file":${jsonText(file)}}`;
-    } else line = `{"image":${jsonText(image)},"ok":true,"report":${report}}`;
+    }
     progress.clear();
     await out.write(`${line}\n`);
     progress.tick(report !== undefined);

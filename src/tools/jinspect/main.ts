@@ -9,7 +9,7 @@ import { luksVolumes } from '../../inspect/luks-volumes.js';
 import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
-import { parseArgs, usage } from './args.js';
+import { type Args, parseArgs, usage } from './args.js';
 import { jsonText } from '../../core/escape.js';
 import { StdoutWriter } from '../../core/stdio.js';
 import { JootError } from '../../core/errors.js';
@@ -26,6 +26,7 @@ const TOOL = 'jinspect';
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
+  if (args.queue !== undefined || args.worker !== undefined || args.queueAction !== undefined) return queueMode(args, argv);
   if (!args.batch && (args.out !== undefined || args.from !== undefined))
     throw new UsageError(`${args.out !== undefined ? '--out' : '--from'} goes with --batch`);
   if (args.drives.length === 0 && args.from === undefined) throw new UsageError("no disk image given (try 'jinspect --help')");
@@ -83,6 +84,31 @@ export async function main(argv: string[]): Promise<number> {
   const gaps = args.strict ? strictGaps(report) : [];
   if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return 0;
+}
+
+/** --queue/--worker: BullMQ on Redis, loaded only for them (queue.ts). */
+async function queueMode(args: Args, argv: readonly string[]): Promise<number> {
+  if (args.batch || args.xml || args.keysFromStdin || args.out !== undefined)
+    throw new UsageError('--queue and --worker take no --batch, --xml, --out or --keys-from-stdin');
+  const { parseQueueUrl } = await import('./queue-url.js');
+  if (args.worker !== undefined) {
+    if (args.queue !== undefined || args.queueAction !== undefined || args.drives.length || args.from !== undefined)
+      throw new UsageError('--worker takes its jobs from the queue: no --queue, --enqueue, --status, --collect or image');
+    const address = parseQueueUrl(args.worker, '--worker');
+    if (args.verbose) setVerbose(true);
+    const config = loadConfig();
+    if (chooseEngine(engineOptions(config, args, true).engine) === 'kernel') requireRoot();
+    const { runWorker } = await import('./queue.js');
+    return runWorker(address, args.jobs, argv);
+  }
+  if (args.queue === undefined) throw new UsageError(`--${args.queueAction} goes with --queue redis://HOST:PORT/NAME`);
+  const address = parseQueueUrl(args.queue, '--queue');
+  const q = await import('./queue.js');
+  if (args.queueAction === 'enqueue') return q.runEnqueue(address, args.drives, args.from);
+  if (args.drives.length || args.from !== undefined) throw new UsageError('images go with --enqueue');
+  if (args.queueAction === 'status') return q.runStatus(address);
+  if (args.queueAction === 'collect') return q.runCollect(address);
+  throw new UsageError('--queue needs --enqueue, --status or --collect');
 }
 
 // Signatures of image container formats at the start of the file. Only for a hint: the image

@@ -1,0 +1,181 @@
+// jinspect's cluster mode, on a BullMQ queue with Redis as the broker (loaded only here, so a
+// plain jinspect never pays for it):
+//   --queue URL --enqueue IMG…  one job per image, its id from the image's absolute path (an
+//                               image enqueued again is not a second job)
+//   --worker URL [--jobs N]     take jobs, N at a time, each in a child process (queue-job.ts)
+//   --queue URL --status        the counts of done, failed, waiting, active and delayed jobs
+//   --queue URL --collect       the results as NDJSON, in --batch's line format
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { oneLine } from '../../core/errors.js';
+import { jsonText } from '../../core/escape.js';
+import { StdoutWriter, writeStderr } from '../../core/stdio.js';
+import { UsageError } from '../cli.js';
+import { expandInputs, MAX_JOBS, resultLine } from './batch.js';
+import { WORKER_ARGS_ENV, type QueueJobData } from './queue-job-data.js';
+import type { QueueAddress } from './queue-url.js';
+
+/** tries of one job (a crash, an unexpected error); a JootError fails it at once */
+const ATTEMPTS = 3;
+/** the first retry's delay, doubled at each further one */
+const BACKOFF_MS = 2000;
+/** a page of --collect */
+const PAGE = 100;
+
+type Redis = import('ioredis').Redis;
+
+async function connect(a: QueueAddress, forWorker: boolean): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis({
+    host: a.host,
+    port: a.port,
+    username: a.username,
+    password: a.password,
+    // BullMQ's blocking commands need this; a worker waits out a broker restart, a client call does not
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number) => (forWorker ? Math.min(times * 500, 5000) : times > 3 ? null : 250),
+    lazyConnect: true,
+  });
+  let reported = '';
+  redis.on('error', (e: unknown) => {
+    const line = oneLine(e);
+    if (forWorker && line !== reported) writeStderr(`jinspect: redis ${a.host}:${a.port}: ${line}\n`);
+    reported = line;
+  });
+  try {
+    await redis.connect();
+  } catch (e) {
+    redis.disconnect();
+    throw new UsageError(`cannot reach redis at ${a.host}:${a.port}: ${oneLine(e)}`);
+  }
+  return redis;
+}
+
+/** The job id of an image: its absolute path, hashed (BullMQ ids may not hold ':'). */
+function jobId(path: string): string {
+  return `img-${createHash('sha256').update(path).digest('hex').slice(0, 40)}`;
+}
+
+async function withQueue<T>(a: QueueAddress, use: (q: import('bullmq').Queue) => Promise<T>): Promise<T> {
+  const { Queue } = await import('bullmq');
+  const redis = await connect(a, false);
+  const queue = new Queue(a.name, { connection: redis });
+  try {
+    return await use(queue);
+  } finally {
+    await queue.close();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+export async function runEnqueue(a: QueueAddress, inputs: { path: string; format?: string }[], from?: string): Promise<number> {
+  const images = await expandInputs({ inputs, from });
+  if (images.length === 0) throw new UsageError('--enqueue: no image matched');
+  await withQueue(a, async (queue) => {
+    for (let i = 0; i < images.length; i += PAGE) {
+      const page = images.slice(i, i + PAGE).map((img) => {
+        const path = resolve(img.path);
+        const data: QueueJobData = { image: img.path, path, format: img.format };
+        return {
+          name: 'inspect',
+          data,
+          opts: { jobId: jobId(path), attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS } },
+        };
+      });
+      await queue.addBulk(page);
+    }
+  });
+  writeStderr(`jinspect: ${images.length} image${images.length === 1 ? '' : 's'} on queue ${a.name}\n`);
+  return 0;
+}
+
+export async function runStatus(a: QueueAddress): Promise<number> {
+  const c = await withQueue(a, (q) => q.getJobCounts('completed', 'failed', 'waiting', 'prioritized', 'active', 'delayed'));
+  const n = (k: string): number => c[k] ?? 0;
+  const line = jsonText({
+    done: n('completed'),
+    failed: n('failed'),
+    waiting: n('waiting') + n('prioritized'),
+    active: n('active'),
+    delayed: n('delayed'),
+  });
+  await new StdoutWriter().write(`${line}\n`);
+  return 0;
+}
+
+/** Every finished job's line, page by page (memory bounded); exit 1 when any failed. */
+export async function runCollect(a: QueueAddress): Promise<number> {
+  const out = new StdoutWriter();
+  let failed = 0;
+  await withQueue(a, async (queue) => {
+    for (const state of ['completed', 'failed'] as const) {
+      for (let start = 0; ; start += PAGE) {
+        const jobs = await queue.getJobs([state], start, start + PAGE - 1, true);
+        for (const job of jobs) {
+          if (!job) continue;
+          const data = job.data as QueueJobData;
+          if (state === 'completed') await out.write(`${resultLine(data.image, String(job.returnvalue), undefined)}\n`);
+          else {
+            failed++;
+            await out.write(`${resultLine(data.image, undefined, job.failedReason || 'failed')}\n`);
+          }
+        }
+        if (jobs.length < PAGE) break;
+      }
+    }
+  });
+  return failed ? 1 : 0;
+}
+
+/** The processor file BullMQ forks: the bundle's entry, or beside this module in the tsc build. */
+function processorFile(): string {
+  for (const name of ['./jinspect-job.mjs', './queue-job.js']) {
+    const file = fileURLToPath(new URL(name, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new UsageError('--worker: the job processor (dist/bundle/jinspect-job.mjs) is not built');
+}
+
+/** A lock duration for tests ($JOOT_QUEUE_LOCK_MS): a killed worker's job is taken again sooner. */
+function lockMs(): number | undefined {
+  const v = process.env.JOOT_QUEUE_LOCK_MS;
+  return v && /^[1-9][0-9]{2,6}$/.test(v) ? Number(v) : undefined;
+}
+
+/**
+ * Take jobs until SIGINT/SIGTERM, then finish the active ones and stop. `argv`: the worker's
+ * command line, which its child processes parse for the inspection options.
+ */
+export async function runWorker(a: QueueAddress, jobs: number, argv: readonly string[]): Promise<number> {
+  const { Worker } = await import('bullmq');
+  const redis = await connect(a, true);
+  process.env[WORKER_ARGS_ENV] = JSON.stringify(argv);
+  const lock = lockMs();
+  const worker = new Worker(a.name, processorFile(), {
+    connection: redis,
+    concurrency: Math.max(1, Math.min(jobs, MAX_JOBS)),
+    useWorkerThreads: false,
+    ...(lock ? { lockDuration: lock, stalledInterval: Math.max(100, Math.floor(lock / 2)) } : {}),
+  });
+  const image = (job: { data: unknown } | undefined): string => (job?.data as QueueJobData | undefined)?.image ?? '?';
+  worker.on('active', (job) => writeStderr(`jinspect: worker ${process.pid}: start ${image(job)}\n`));
+  worker.on('completed', (job) => writeStderr(`jinspect: worker ${process.pid}: done ${image(job)}\n`));
+  worker.on('failed', (job, e) => writeStderr(`jinspect: worker ${process.pid}: failed ${image(job)}: ${oneLine(e)}\n`));
+  worker.on('error', (e) => writeStderr(`jinspect: worker ${process.pid}: ${oneLine(e)}\n`));
+  writeStderr(`jinspect: worker ${process.pid} on queue ${a.name} at ${a.host}:${a.port}, ${jobs} at a time\n`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      writeStderr(`jinspect: worker ${process.pid}: stopping after the active jobs\n`);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await worker.close();
+  await redis.quit().catch(() => redis.disconnect());
+  return 0;
+}
