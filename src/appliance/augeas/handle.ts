@@ -148,6 +148,9 @@ export class AugeasHandle {
     const excl = await this.values('/augeas/load/*/excl');
     for (const name of await readdir(this.hostDir)) await rm(join(this.hostDir, name), { recursive: true, force: true });
     this.snapshot = await fetchFiles({ reader: this.session.reader, root: this.root, hostDir: this.hostDir, incl, excl, warn });
+    // Augeas re-reads only files whose mtime (in whole seconds) changed since its last load; the
+    // copies were all written again just now, maybe in the same second as the last ones
+    await this.run(['setm', '/augeas/files//*[mtime]', 'mtime', '0']);
     await this.run(['load']);
     for (const e of await this.match('/augeas/files//error')) warn(await this.describeError(e));
   }
