@@ -275,7 +275,7 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     );
     const b = await run(['-N', 'bootroot', 'list-filesystems', ':', 'blockdev-getsize64', '/dev/sda1']);
     expect(b.stderr).toBe('');
-    expect(b.stdout).toBe(`/dev/sda1: ext2\n/dev/sda2: ext2\n${32 * MiB}\n`);
+    expect(b.stdout).toBe(`/dev/sda1: ext2\n/dev/sda2: ext2\n${128 * MiB}\n`); // guestfish: boot 128M by default
     const again = await run(['-N', 'bootroot', 'run']);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toBe('jfish: -N: test1.img exists already: remove it or give another name (-N FILE=TYPE)\n');
