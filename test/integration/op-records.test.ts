@@ -65,6 +65,7 @@ const MOUNTS: Record<string, [string, string][]> = {
     ['/dev/sda2', '/usr'],
   ],
   win10: [['/dev/sda1', '/']],
+  arch: [['/dev/sda1', '/']],
   iso: [['/dev/sda', '/']],
 };
 
