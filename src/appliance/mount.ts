@@ -72,6 +72,10 @@ export function mountOptions(o: FsMountOptions): string[] {
   }
   if (o.readonly) opts.push('ro');
   if (o.readonly && o.deviceReadonly) opts.push(...noReplay(o.vfstype));
+  // The host kernel mounts one XFS per UUID, and guest disks are often clones of one another
+  // (two cloned VMs' disks, two sessions on copies of one image): libguestfs never meets this,
+  // each appliance has its own kernel.
+  if (o.vfstype === 'xfs' && !opts.includes('nouuid')) opts.push('nouuid');
   // last, so nothing before can loosen them
   opts.push('nosuid', 'nodev', o.exec ? 'exec' : 'noexec');
   return opts;

@@ -14,6 +14,7 @@ import { linuxFacts } from './linux/facts.js';
 import { applicationsFor } from './apps/index.js';
 import { findIcon } from './icon.js';
 import { windowsFacts } from './windows/index.js';
+import { carryHivePaths, rememberHivePaths } from './windows/hive-paths.js';
 import { linuxSections, windowsSections, type SectionName } from './sections/index.js';
 import type { GuestFiles, InspectionReport, OperatingSystem } from './types.js';
 import { filesystemsOf } from './filesystems-of.js';
@@ -254,7 +255,18 @@ async function inspectWindowsRoot(
     sections: opts.sections?.size ? await windowsSections(files, systemroot, opts.sections, warnings) : {},
   }));
   // Windows has no fstab: the root alone, as virt-inspector reports it
-  return { root, name: 'windows', ...facts, mountpoints: { '/': root }, filesystems: filesystemsOf(model, [root]), ...sections, warnings };
+  const { hives, ...reported } = facts;
+  const os: OperatingSystem = {
+    root,
+    name: 'windows',
+    ...reported,
+    mountpoints: { '/': root },
+    filesystems: filesystemsOf(model, [root]),
+    ...sections,
+    warnings,
+  };
+  rememberHivePaths(os, hives);
+  return os;
 }
 
 // virt-inspector's element order, so JSON and XML read the same way
@@ -325,5 +337,5 @@ export async function inspect(session: Session, opts: InspectOptions = {}): Prom
       });
     }
   }
-  return { operatingsystems: operatingsystems.map(ordered) };
+  return { operatingsystems: operatingsystems.map((os) => carryHivePaths(os, ordered(os))) };
 }

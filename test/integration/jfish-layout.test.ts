@@ -275,7 +275,7 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     );
     const b = await run(['-N', 'bootroot', 'list-filesystems', ':', 'blockdev-getsize64', '/dev/sda1']);
     expect(b.stderr).toBe('');
-    expect(b.stdout).toBe(`/dev/sda1: ext2\n/dev/sda2: ext2\n${32 * MiB}\n`);
+    expect(b.stdout).toBe(`/dev/sda1: ext2\n/dev/sda2: ext2\n${128 * MiB}\n`); // guestfish: boot 128M by default
     const again = await run(['-N', 'bootroot', 'run']);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toBe('jfish: -N: test1.img exists already: remove it or give another name (-N FILE=TYPE)\n');
@@ -286,6 +286,38 @@ describe.skipIf(skipReason !== '')('jfish layout commands', () => {
     const bad = await run(['-N', 'fs:ext4:100M:sun', 'run']);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stderr).toMatch(/^jfish: -N: sun: the partition table is mbr or gpt\n$/);
+  });
+
+  it('two clones of one XFS mount side by side (nouuid: the host kernel holds one XFS per UUID)', async () => {
+    const run = (args: string[]) =>
+      execa(jfish, args, {
+        cwd: dir,
+        reject: false,
+        stripFinalNewline: false,
+        timeout: 120_000,
+        env: { ...process.env, JOOT_RUN_DIR: join(dir, 'run') },
+      });
+    expect((await run(['-N', 'x1.img=fs:xfs:320M', 'exit'])).stderr).toBe('');
+    execFileSync('cp', ['--sparse=always', join(dir, 'x1.img'), join(dir, 'x2.img')]);
+    const r = await run([
+      '-a',
+      'x1.img',
+      '-a',
+      'x2.img',
+      '-m',
+      '/dev/sda1',
+      'mkdir',
+      '/b',
+      ':',
+      'mount',
+      '/dev/sdb1',
+      '/b',
+      ':',
+      'mountpoints',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('/dev/sda1: /\n/dev/sdb1: /b\n');
+    for (const f of ['x1.img', 'x2.img']) rmSync(join(dir, f));
   });
 
   it('refuses: read-only drives, mounted devices, bad names and labels, in one line', async () => {

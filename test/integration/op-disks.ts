@@ -5,6 +5,8 @@ export const FIXTURE_DISKS: Readonly<Record<string, string>> = {
   sample: 'sample.raw',
   /** a debootstrapped Debian 12 whose programs run: sda1 /, sda2 /usr */
   'debian-usr': 'debian-usr.raw',
+  /** Arch Linux in 32 MiB, sda1 /: its os-release has a BUILD_ID (rolling) */
+  arch: 'arch.raw',
   /** a phony Windows 10 with real registry hives: sda1 C: (NTFS), sda2 D: */
   win10: 'win10.raw',
   /** libguestfs's InitISOFS disk (its tests/data test.iso): the whole ISO mounted read-only at / */

@@ -38,6 +38,12 @@ let copies = 0;
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/**
+ * The tests' prepared disks are 100M (boot partitions 32M) unless a test names a size: smaller
+ * than guestfish's -N defaults (1G, 128M), quicker to copy, and what their expectations count.
+ */
+const TEST_DISK_SIZES = { size: '100M', bootsize: '32M' } as const;
+
 /** Where each prepared kind's filesystems are mounted for the test (guestfish's -m). */
 const MOUNTS: Record<string, [string, string][]> = {
   fs: [['/dev/sda1', '/']],
@@ -59,6 +65,7 @@ const MOUNTS: Record<string, [string, string][]> = {
     ['/dev/sda2', '/usr'],
   ],
   win10: [['/dev/sda1', '/']],
+  arch: [['/dev/sda1', '/']],
   iso: [['/dev/sda', '/']],
 };
 
@@ -80,7 +87,7 @@ function template(disk: string): Promise<string> {
       const fixed = FIXTURE_DISKS[disk];
       if (fixed) return fixture(fixed);
       const file = join(work, `template-${templates.size}.img`);
-      const prepared = parsePrepared(`${file}=${disk}`, 0);
+      const prepared = parsePrepared(`${file}=${disk}`, 0, TEST_DISK_SIZES);
       const created: string[] = [];
       await createPrepared([{ prepared }], false, created);
       const sessions = new Sessions(() => new Session());

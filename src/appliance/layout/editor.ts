@@ -139,7 +139,7 @@ export class LayoutEditor {
 
   async partInit(disk: string, type: string): Promise<void> {
     const tt = table.parseTableType(type);
-    await this.changeDisk(disk, (t) => table.initTable(t.host, tt));
+    await this.changeDisk(disk, (t) => table.initTable(t.host, t.size!, tt));
   }
 
   /** Returns the number of the new partition. */
@@ -164,7 +164,7 @@ export class LayoutEditor {
       size: p.size === undefined ? undefined : p.size / 512,
       type: p.content === undefined ? undefined : tt === 'dos' ? table.mbrTypeFor(p.content).toString(16) : table.gptTypeFor(p.content),
     }));
-    await this.changeDisk(disk, (t) => table.writeTable(t.host, tt, typed));
+    await this.changeDisk(disk, (t) => table.writeTable(t.host, t.size!, tt, typed));
   }
 
   async partDel(disk: string, n: number): Promise<void> {

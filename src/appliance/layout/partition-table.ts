@@ -2,6 +2,7 @@
 // or notify the kernel itself (--no-reread --no-tell-kernel): the session re-syncs the kernel's
 // partition devices afterwards with partx, which works with and without a kernel partition
 // parser, and retries while udev's probes hold the device (see partitions.ts).
+import { open } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
 import { exactInteger, parseJsonExact } from '../../core/json.js';
 import { commandError, run, type Runner } from '../../core/run.js';
@@ -108,8 +109,28 @@ function sfdiskError(stderr: string): JootError {
   return new JootError('ECMD', lines.slice(-2).join('; ') || 'sfdisk failed');
 }
 
+/**
+ * Before an MBR is written: erase an old GPT's two headers (sector 1 and the last one). sfdisk
+ * leaves them, and the disk then reads as a damaged GPT; parted's mklabel msdos (guestfish's
+ * part-init) erases them.
+ */
+async function eraseGptHeaders(disk: string, diskSize: number, type: TableType): Promise<void> {
+  if (type !== 'dos') return;
+  const fh = await open(disk, 'r+');
+  try {
+    for (const at of [SECTOR, Math.floor(diskSize / SECTOR) * SECTOR - SECTOR]) {
+      const b = Buffer.alloc(SECTOR);
+      await fh.read(b, 0, SECTOR, at);
+      if (b.subarray(0, 8).toString('latin1') === 'EFI PART') await fh.write(Buffer.alloc(SECTOR), 0, SECTOR, at);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /** A new, empty partition table (everything on the old one is forgotten). */
-export async function initTable(disk: string, type: TableType, runner: Runner = run): Promise<void> {
+export async function initTable(disk: string, diskSize: number, type: TableType, runner: Runner = run): Promise<void> {
+  await eraseGptHeaders(disk, diskSize, type);
   await sfdisk(['--wipe', 'always', disk], `label: ${type}\n${firstLba(type)}`, runner);
 }
 
@@ -129,7 +150,7 @@ function defaultType(table: TableType, kind: PartKind): string {
 
 /**
  * Add a partition from sector `start` to sector `end` inclusive (guestfish's part-add; a
- * negative end counts back from the last usable sector: -1 is the last one).
+ * negative end counts back from the end of the disk, as parted: -1 is its last sector).
  */
 export async function addPartition(
   disk: string,
@@ -142,14 +163,17 @@ export async function addPartition(
   const table = await readTable(disk, diskSize, runner);
   if (!table) throw new JootError('EINVAL', 'no partition table: use part-init first');
   if (table.type === 'gpt' && kind !== 'primary') throw new JootError('EINVAL', `GPT has only primary partitions (got ${kind})`);
-  const end = endSector < 0 ? table.lastLba + endSector + 1 : endSector;
+  // as parted: a negative end counts from the end of the disk (not of the usable area)
+  const end = endSector < 0 ? Math.floor(diskSize / SECTOR) + endSector : endSector;
   if (!Number.isInteger(startSector) || startSector < 0) throw new JootError('EINVAL', `${startSector}: bad start sector`);
   if (end < startSector) throw new JootError('EINVAL', `end sector ${end} is before start sector ${startSector}`);
   if (end > table.lastLba) throw new JootError('EINVAL', `end sector ${end} is beyond the last usable sector ${table.lastLba}`);
   if (startSector < table.firstLba)
     throw new JootError('EINVAL', `start sector ${startSector} is before the first usable sector ${table.firstLba}`);
   const before = new Set(table.partitions.map((p) => p.number));
-  const line = `start=${startSector}, size=${end - startSector + 1}, type=${defaultType(table.type, kind)}\n`;
+  // parted names a GPT partition after prlogex (libguestfs calls it a parted bug; guestfish shows it)
+  const name = table.type === 'gpt' ? ', name="primary"' : '';
+  const line = `start=${startSector}, size=${end - startSector + 1}, type=${defaultType(table.type, kind)}${name}\n`;
   await sfdisk(['--append', disk], line, runner);
   const after = await readTable(disk, diskSize, runner);
   const added = after?.partitions.find((p) => !before.has(p.number));
@@ -169,7 +193,9 @@ export async function partitionWholeDisk(
   const sectors = Math.floor(diskSize / 512);
   const size = sectors - 2 * PART_DISK_MARGIN + 1;
   if (size < 1) throw new JootError('EINVAL', `${disk}: too small for part-disk (${diskSize} bytes)`);
-  const line = `start=${PART_DISK_MARGIN}, size=${size}, type=${t}\n`;
+  // guestfish's part-disk names its GPT partition p1
+  await eraseGptHeaders(disk, diskSize, type);
+  const line = `start=${PART_DISK_MARGIN}, size=${size}, type=${t}${type === 'gpt' ? ', name="p1"' : ''}\n`;
   await sfdisk(['--wipe', 'always', disk], `label: ${type}\n${firstLba(type)}${line}`, runner);
 }
 
@@ -183,7 +209,14 @@ export interface NewPartition {
 }
 
 /** A new table with these primary partitions, in one write (jformat, -N). */
-export async function writeTable(disk: string, type: TableType, parts: readonly NewPartition[], runner: Runner = run): Promise<void> {
+export async function writeTable(
+  disk: string,
+  diskSize: number,
+  type: TableType,
+  parts: readonly NewPartition[],
+  runner: Runner = run,
+): Promise<void> {
+  await eraseGptHeaders(disk, diskSize, type);
   const lines = parts.map((p, i) => {
     const f: string[] = [];
     if (p.start !== undefined) f.push(`start=${p.start}`);

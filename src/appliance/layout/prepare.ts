@@ -65,6 +65,28 @@ function human(n: number): string {
   return n >= MiB ? `${Math.ceil(n / MiB)} MiB` : `${Math.ceil(n / 1024)} KiB`;
 }
 
+/**
+ * Whether `content` can be made on a volume of `size` bytes: names, tools, the room LVM and
+ * each mkfs need (jformat's plans and jfish -N's guestfish layouts both check with it).
+ */
+export function checkContent(content: Content, size: number, what: string): void {
+  const bad = (msg: string) => new JootError('EINVAL', `${what}: ${msg}`);
+  const fs = content.kind === 'fs' ? content.fs : content.kind === 'lvm' ? content.fs : undefined;
+  let room = size;
+  if (content.kind === 'lvm') {
+    checkLvmName('VG', content.vg);
+    checkLvmName('LV', content.lv);
+    if (size < LVM_MIN) throw bad(`LVM needs at least ${human(LVM_MIN)} (the volume is ${human(size)})`);
+    room = size - 4 * MiB; // metadata area, rounding to 4 MiB extents
+  }
+  if (fs) {
+    if (!supportedMkfsTypes().includes(fs.type))
+      throw new JootError('EUNSUPPORTED', `${what}: cannot make ${fs.type} on this host (${MKFS_PROGRAM[fs.type]} is not installed)`);
+    if (fs.label !== undefined) validateLabel(fs.type, fs.label);
+    if (room < FS_MIN[fs.type]) throw bad(`${fs.type} needs at least ${human(FS_MIN[fs.type])} (the volume is ${human(room)})`);
+  }
+}
+
 /** Everything that can be known wrong before writing: sizes, names, tools. */
 export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): void {
   const bad = (msg: string) => new JootError('EINVAL', `${what}: ${msg}`);
@@ -75,7 +97,6 @@ export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): 
     throw bad(`an MBR cannot address a disk over 2 TiB (this one is ${human(diskSize)}): use gpt`);
   const usable = plan.table === 'none' ? diskSize : diskSize - FIRST - (plan.table === 'gpt' ? GPT_TAIL : 0);
   let left = usable;
-  const have = new Set(supportedMkfsTypes());
   plan.parts.forEach((p, i) => {
     if (p.size === undefined && i !== plan.parts.length - 1) throw bad('only the last partition may take the rest of the disk');
     const size = p.size ?? left;
@@ -83,21 +104,7 @@ export function validatePlan(plan: LayoutPlan, diskSize: number, what: string): 
     if (size <= 0 || size > left)
       throw bad(`the layout does not fit: ${human(usable)} usable, ${human(usable - left + (p.size ?? 0))} asked`);
     left -= size;
-    const c = p.content;
-    const fs = c.kind === 'fs' ? c.fs : c.kind === 'lvm' ? c.fs : undefined;
-    let room = size;
-    if (c.kind === 'lvm') {
-      checkLvmName('VG', c.vg);
-      checkLvmName('LV', c.lv);
-      if (size < LVM_MIN) throw bad(`LVM needs at least ${human(LVM_MIN)} (the volume is ${human(size)})`);
-      room = size - 4 * MiB; // metadata area, rounding to 4 MiB extents
-    }
-    if (fs) {
-      if (!have.has(fs.type))
-        throw new JootError('EUNSUPPORTED', `${what}: cannot make ${fs.type} on this host (${MKFS_PROGRAM[fs.type]} is not installed)`);
-      if (fs.label !== undefined) validateLabel(fs.type, fs.label);
-      if (room < FS_MIN[fs.type]) throw bad(`${fs.type} needs at least ${human(FS_MIN[fs.type])} (the volume is ${human(room)})`);
-    }
+    checkContent(p.content, size, what);
   });
   const vgs = plan.parts.flatMap((p) => (p.content.kind === 'lvm' ? [p.content.vg] : []));
   if (new Set(vgs).size !== vgs.length) throw bad('one volume group per disk');

@@ -7,6 +7,7 @@ import { JootError } from '../../core/errors.js';
 import type { Session } from '../../appliance/index.js';
 import type { Application, InspectionReport, OperatingSystem } from '../types.js';
 import { applicationsListed, rememberedInspection, rememberInspection } from '../report-store.js';
+import { hivePathsOf } from '../windows/hive-paths.js';
 import { defineOp, type OpContext, type OpTest, type ReturnValue, type Returns } from '../../ops/op.js';
 
 /** The cached report of the session's last inspect-os or -i (for tests and other commands). */
@@ -240,6 +241,30 @@ export const getOsinfo = getter(
   [sample('debian12'), win10('win10')],
 );
 
+export const getProductVariant = getter(
+  'inspect-get-product-variant',
+  'string',
+  'print the product variant',
+  `Print the product variant: for Windows the SOFTWARE hive's InstallationType (Client, Server, …),
+    which tells a desktop from a server of the same version; unknown otherwise (libguestfs reads no
+    variant for Linux either).`,
+  (os) => orUnknown(os.product_variant),
+  [win10('Client'), sample('unknown')],
+);
+export const getBuildId = getter(
+  'inspect-get-build-id',
+  'string',
+  'print the build id',
+  `Print the build id: for Windows its build number (CurrentBuildNumber, 19045), for Linux the
+    os-release BUILD_ID; unknown when there is none.`,
+  (os) => orUnknown(os.build_id),
+  [
+    win10('19045'),
+    sample('unknown'),
+    { disk: 'arch', setup: INSPECTED, args: ['/dev/sda1'], expect: 'rolling', title: 'os-release BUILD_ID' },
+  ],
+);
+
 export const getWindowsSystemroot = getter(
   'inspect-get-windows-systemroot',
   'string',
@@ -267,6 +292,40 @@ export const getDriveMappings = getter(
   [win10('C: /dev/sda1\nD: /dev/sda2'), sample('')],
 );
 
+export const getWindowsSoftwareHive = getter(
+  'inspect-get-windows-software-hive',
+  'string',
+  'print the path of the Windows SOFTWARE hive',
+  `Print the guest path of a Windows root's SOFTWARE hive (HKLM\\SOFTWARE) as it is spelt on the disk
+    (/Windows/System32/config/SOFTWARE), for hivex-open; an error for other systems or when the file
+    is not there. Whether it is a valid hive is not checked.`,
+  (os) => windowsOnly(os, hivePathsOf(os)?.software, 'SOFTWARE hive'),
+  [win10('/Windows/System32/config/SOFTWARE'), notWindows(/^\/dev\/sda2: not a Windows root: no SOFTWARE hive$/)],
+);
+export const getWindowsSystemHive = getter(
+  'inspect-get-windows-system-hive',
+  'string',
+  'print the path of the Windows SYSTEM hive',
+  `Print the guest path of a Windows root's SYSTEM hive (HKLM\\SYSTEM) as it is spelt on the disk
+    (/Windows/System32/config/SYSTEM), for hivex-open; an error for other systems or when the file is
+    not there.`,
+  (os) => windowsOnly(os, hivePathsOf(os)?.system, 'SYSTEM hive'),
+  [win10('/Windows/System32/config/SYSTEM'), notWindows(/^\/dev\/sda2: not a Windows root: no SYSTEM hive$/)],
+);
+export const getWindowsGroupPolicy = getter(
+  'inspect-get-windows-group-policy',
+  'bool',
+  'print whether Group Policy Objects were applied to Windows',
+  `Print true when the Windows root has had Group Policy Objects applied (a "{GUID}" subkey under the
+    SOFTWARE hive's Microsoft\\Windows\\CurrentVersion\\Group Policy\\History, as libguestfs 1.58
+    tests it), false when not; an error for other systems.`,
+  (os) => {
+    if (os.name !== 'windows') throw new JootError('EINVAL', `${os.root}: not a Windows root: no group policy`);
+    return os.windows_group_policy === true;
+  },
+  [win10('false'), notWindows(/^\/dev\/sda2: not a Windows root: no group policy$/)],
+);
+
 function windowsOnly(os: OperatingSystem, v: string | undefined, what: string): string {
   if (os.name !== 'windows') throw new JootError('EINVAL', `${os.root}: not a Windows root: no ${what}`);
   if (v === undefined) throw new JootError('ENOENT', `${os.root}: the ${what} is not known (see the inspection warnings)`);
@@ -291,7 +350,8 @@ function appFields(a: Application, prefix: string, withArch: boolean): [string, 
     [`${prefix}_summary`, a.summary ?? ''],
     [`${prefix}_description`, a.description ?? ''],
   );
-  if (withArch) for (const n of [1, 2, 3, 4]) f.push([`${prefix}_spare${n}`, '']);
+  // libguestfs 1.58's app2_class (antivirus, …) where application2 had its first spare field
+  if (withArch) f.push([`${prefix}_class`, a.class ?? ''], ...[2, 3, 4].map((n): [string, string] => [`${prefix}_spare${n}`, '']));
   return f;
 }
 
@@ -324,12 +384,14 @@ export const listApplications2 = getter(
   'structs',
   'list the installed applications with their architecture',
   `Like inspect-list-applications, with guestfish's application2 fields: app2_name, …, app2_release,
-    app2_arch, app2_install_path, …, app2_description and app2_spare1 to app2_spare4.`,
+    app2_arch, app2_install_path, …, app2_description, app2_class (antivirus for Windows antivirus
+    software, as libguestfs 1.58 classifies it; empty otherwise) and app2_spare2 to app2_spare4.`,
   (os) => applications(os).map((a) => appFields(a, 'app2', true)),
   [
     sample(
       /^\[0\] = \{\n {2}app2_name: apt\n {2}app2_display_name: \n {2}app2_epoch: 0\n {2}app2_version: 2\.6\.1\n {2}app2_release: \n {2}app2_arch: amd64\n/,
     ),
+    win10(/^\[0\] = \{\n {2}app2_name: 7-Zip\n(.*\n)* {2}app2_class: \n {2}app2_spare2: \n {2}app2_spare3: \n {2}app2_spare4: \n\}\n/),
   ],
 );
 
@@ -350,7 +412,12 @@ export const records = [
   getOsinfo,
   listApplications,
   listApplications2,
+  getProductVariant,
+  getBuildId,
   getWindowsSystemroot,
   getWindowsCurrentControlSet,
+  getWindowsSoftwareHive,
+  getWindowsSystemHive,
+  getWindowsGroupPolicy,
   getDriveMappings,
 ] as const;

@@ -9,6 +9,7 @@ import type { Application, GuestFiles } from '../types.js';
 import { driveMappings, type PartitionForMapping } from './drive-mappings.js';
 import { classifyAntivirus } from './antivirus.js';
 import { hasGroupPolicy } from './group-policy.js';
+import type { HivePaths } from './hive-paths.js';
 import { configHivePath, openHive } from './hives.js';
 import { windowsArch } from './pe.js';
 import { softwareFacts, windowsApplications } from './software.js';
@@ -30,6 +31,8 @@ export interface WindowsFacts {
   drive_mappings?: Record<string, string>;
   applications?: Application[];
   applications_error?: string;
+  /** where the hives are (guest paths), when they exist: not part of the report (see hive-paths.ts) */
+  hives: HivePaths;
 }
 
 export interface WindowsOptions {
@@ -39,11 +42,19 @@ export interface WindowsOptions {
 }
 
 export async function windowsFacts(files: GuestFiles, systemroot: string, opts: WindowsOptions, warnings: string[]): Promise<WindowsFacts> {
-  const facts: WindowsFacts = { distro: 'windows', major_version: 0, minor_version: 0, windows_systemroot: systemroot, osinfo: 'unknown' };
+  const facts: WindowsFacts = {
+    distro: 'windows',
+    major_version: 0,
+    minor_version: 0,
+    windows_systemroot: systemroot,
+    osinfo: 'unknown',
+    hives: {},
+  };
   const arch = await windowsArch(files, systemroot);
   if (arch) facts.arch = arch;
 
   const softwarePath = await configHivePath(files, systemroot, 'SOFTWARE');
+  if (softwarePath) facts.hives.software = softwarePath;
   if (!softwarePath) {
     warnings.push(`${systemroot}/System32/config/SOFTWARE: no such hive`);
     if (opts.applications) facts.applications_error = 'no SOFTWARE hive';
@@ -60,6 +71,7 @@ export async function windowsFacts(files: GuestFiles, systemroot: string, opts: 
   }
 
   const systemPath = await configHivePath(files, systemroot, 'SYSTEM');
+  if (systemPath) facts.hives.system = systemPath;
   if (!systemPath) {
     warnings.push(`${systemroot}/System32/config/SYSTEM: no such hive`);
   } else {

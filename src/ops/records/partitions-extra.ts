@@ -70,13 +70,14 @@ export const partResize = defineOp({
   writes: true,
   summary: 'move the end of a partition',
   description: `Move the end of partition partnum to sector endsect (inclusive; 512-byte sectors; a negative one
-    counts back from the last usable sector, -1 being it), its start unchanged. The filesystem in it is
+    counts back from the end of the disk, -1 being its last sector, as parted does), its start unchanged. The filesystem in it is
     not resized: grow it after growing the partition, shrink it before shrinking it.`,
   async impl(ctx, [dev, n, endsect]) {
     const t = await tableOf(ctx, dev);
     const p = partitionOf(t, dev, n);
     const start = p.start / SECTOR;
-    const end = endsect < 0 ? t.lastLba + endsect + 1 : endsect;
+    // as parted: a negative end counts from the end of the disk (not of the usable area)
+    const end = endsect < 0 ? Math.floor(Number(await ctx.session.layout.blockdevGetsize64(dev)) / SECTOR) + endsect : endsect;
     if (!Number.isSafeInteger(end) || end < start)
       throw new JootError('EINVAL', `${dev}: end sector ${end} is before the partition's start (${start})`);
     if (end > t.lastLba) throw new JootError('EINVAL', `${dev}: end sector ${end} is beyond the last usable sector ${t.lastLba}`);
@@ -106,7 +107,7 @@ export const partResize = defineOp({
         args: ['/dev/sda', '1', '4095'],
         check: { run: ['part-list', '/dev/sda'], expect: /part_end: 2097151\n/ },
       },
-      { disk: 'part', args: ['/dev/sda', '1', '100'], error: /end sector 100 is before the partition's start \(2048\)/ },
+      { disk: 'part', args: ['/dev/sda', '1', '100'], error: /end sector 100 is before the partition's start \(128\)/ },
       { disk: 'part', args: ['/dev/sda', '2', '-1'], error: /partition 2 does not exist/ },
     ];
   },

@@ -32,16 +32,17 @@ export const partList = defineOp({
         args: ['/dev/sda'],
         expect: `[0] = {
   part_num: 1
-  part_start: 1048576
-  part_end: 34603007
+  part_start: 32768
+  part_end: 33587199
   part_size: 33554432
 }
 [1] = {
   part_num: 2
-  part_start: 34603008
-  part_end: 104857599
-  part_size: 70254592
+  part_start: 33587200
+  part_end: 104825343
+  part_size: 71238144
 }`,
+        title: "a bootroot disk (100M, boot 32M) as guestfish's -N lays it out",
       },
       { disk: 'disk', args: ['/dev/sda'], error: /^\/dev\/sda: no partition table$/ },
     ];
@@ -103,7 +104,8 @@ export const partAdd = defineOp({
   writes: true,
   summary: 'add a partition',
   description: `Add a partition from sector startsect to sector endsect (inclusive; 512-byte sectors). A
-    negative endsect counts back from the end of the disk: -1 is the last usable sector. prlogex
+    negative endsect counts back from the end of the disk as parted does: -1 is its last sector
+    (on GPT the last 33 are the backup table's, so the end is -34 or before). prlogex
     is primary, logical or extended (p, l, e); GPT has only primary partitions. The new partition
     has the Linux filesystem type (an extended one, type 5).`,
   async impl(ctx, [dev, kind, start, end]) {
@@ -121,8 +123,16 @@ export const partAdd = defineOp({
       {
         disk: 'disk',
         setup: [['part-init', '/dev/sda', 'gpt']],
+        args: ['/dev/sda', 'p', '2048', '-34'],
+        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n {2}part_end: 104840703\n/ },
+        title: "on GPT -34 is the last usable sector, as parted counts (guestfish's bootroot ends at -64)",
+      },
+      {
+        disk: 'disk',
+        setup: [['part-init', '/dev/sda', 'gpt']],
         args: ['/dev/sda', 'p', '2048', '-1'],
-        check: { run: ['part-list', '/dev/sda'], expect: /part_start: 1048576\n/ },
+        error: /end sector 204799 is beyond the last usable sector 204766/,
+        title: 'on GPT -1 is in the backup table: refused, as parted refuses it',
       },
       { from: 'libguestfs', disk: 'disk:2G', setup: [['part-init', '/dev/sda', 'mbr']], args: ['/dev/sda', 'primary', '1', '-1'] },
       {
@@ -327,7 +337,19 @@ export const partGetName = defineOp({
   },
   guestfishDiffers: 'libguestfs has no test of part_get_name',
   get tests(): readonly OpTest[] {
-    return [{ disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: '' }];
+    return [
+      { disk: 'part:100M:gpt', args: ['/dev/sda', '1'], expect: 'p1', title: "part-disk names its GPT partition p1, as guestfish's" },
+      {
+        disk: 'disk',
+        setup: [
+          ['part-init', '/dev/sda', 'gpt'],
+          ['part-add', '/dev/sda', 'p', '2048', '4095'],
+        ],
+        args: ['/dev/sda', '1'],
+        expect: 'primary',
+        title: 'part-add names a GPT partition after prlogex, as parted (guestfish) does',
+      },
+    ];
   },
 });
 

@@ -73,10 +73,10 @@ export async function mountGiven(session: Session, mounts: readonly MountSpec[],
   }
 }
 
-/** Launch and mount, for -i / -m (which imply run). */
+/** Launch and mount, for -i / -m (which imply run); -N has launched already, as in guestfish. */
 export async function startup(session: Session, opts: StartupOptions): Promise<void> {
   if (!opts.inspector && opts.mounts.length === 0) return;
-  await session.launch();
+  if (!session.launched) await session.launch();
   // inspection's code loads only for -i
   if (opts.inspector) await (await import('../../inspect/mount-inspected.js')).inspectMount(session, opts);
   await mountGiven(session, opts.mounts, opts.readonly);
