@@ -8,7 +8,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire } = require('node:module');
 
 const code = path.join(__dirname, 'CODE');
 // V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them).
@@ -49,4 +48,6 @@ if ((cached === undefined || script.cachedDataRejected) && mayWrite) {
 const mod = { exports: {} };
 // the code's dynamic imports (node's modules, dist/bundle/vendor-*.mjs), resolved from here
 const importHere = (specifier) => import(specifier);
-script.runInThisContext()(mod.exports, createRequire(code), mod, code, __dirname, importHere);
+// this file's require: it resolves from the code's directory, as one made for the code would
+// (without node:module, which loads node's ESM loader)
+script.runInThisContext()(mod.exports, require, mod, code, __dirname, importHere);
