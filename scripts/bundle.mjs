@@ -155,8 +155,10 @@ for (const [tool, entry] of Object.entries(cached)) {
   const id = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
     .replace('`CODE.BUILD.', `\`${code}.${id}.`)
-    .replace("'CODE'", `'${code}'`);
-  if (loader.includes("'CODE") || loader.includes('`CODE')) throw new Error('code-cache-loader.cjs: CODE not filled in');
+    .replace("'CODE'", `'${code}'`)
+    .replaceAll('SPLIT_BY_INSPECTION', String(tool === 'jfish'));
+  if (loader.includes("'CODE") || loader.includes('`CODE') || loader.includes('SPLIT_BY'))
+    throw new Error('code-cache-loader.cjs: CODE not filled in');
   writeFileSync(`${out}/${tool}.cjs`, loader);
 }
 
