@@ -39,6 +39,48 @@ const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-fo
 // its own files for sandboxed jobs (so it cannot be bundled) and loads ioredis by require().
 const external = ['bullmq', 'ioredis'];
 
+// node:fs/promises and node:os loaded at their first call, not when a module importing them is
+// evaluated: fs/promises brings readline, fs watchers and dir along (~18 M instructions, a few ms
+// of every start), os ~2 M; a short run (`jfish --ro … list-filesystems`) calls neither. Each
+// function export becomes a wrapper that loads the module; the few values are built in (fs's
+// constants, which fs/promises shares; os's strings, and its constants through getters).
+// In the CommonJS scripts node:module too (~5 M, loads the ESM loader): what they take from it is
+// createRequire(import.meta.url), and that is the script's own require (the loader's, which
+// resolves from the same directory).
+const lazyBuiltins = (cjs) => ({
+  name: 'lazy-builtins',
+  setup(b) {
+    b.onResolve({ filter: cjs ? /^(node:)?(fs\/promises|os|module)$/ : /^(node:)?(fs\/promises|os)$/ }, (a) =>
+      // the wrapper's own require() is node's
+      a.namespace === 'lazy-builtin' ? { path: a.path, external: true } : { path: a.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (a) => {
+      const lines = [`let m;`, `const load = () => (m ??= require('node:${a.path}'));`];
+      if (a.path === 'module') {
+        lines.push('export const createRequire = (url) => (url === __jootImportMetaUrl ? require : load().createRequire(url));');
+        return { contents: lines.join('\n'), loader: 'js' };
+      }
+      const real = await import(`node:${a.path}`);
+      const names = Object.keys(real).filter((k) => k !== 'default');
+      for (const k of names) {
+        const v = real[k];
+        if (typeof v === 'function') lines.push(`export const ${k} = (...a) => load().${k}(...a);`);
+        else if (typeof v === 'string') lines.push(`export const ${k} = ${JSON.stringify(v)};`);
+        else if (a.path === 'fs/promises' && k === 'constants') lines.push(`export const constants = require('node:fs').constants;`);
+        else if (v && typeof v === 'object') {
+          lines.push(
+            `export const ${k} = {${Object.keys(v)
+              .map((p) => `get ${JSON.stringify(p)}() { return load().${k}[${JSON.stringify(p)}]; }`)
+              .join(', ')}};`,
+          );
+        } else throw new Error(`lazy-builtins: node:${a.path}.${k} is a ${typeof v}`);
+      }
+      lines.push(`export default { ${names.join(', ')} };`);
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+});
+
 await build({
   entryPoints: {
     ...tools,
@@ -50,6 +92,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   bundle: true,
   external: [...external, ...optionalPeers],
+  plugins: [lazyBuiltins(false)],
   // rarely needed modules (yargs for --help and friends) load only when used
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
@@ -79,6 +122,7 @@ for (const [tool, entry] of Object.entries(cached)) {
     format: 'cjs',
     target: 'node20',
     plugins: [
+      lazyBuiltins(true),
       {
         name: 'vendored',
         setup(b) {
@@ -111,8 +155,10 @@ for (const [tool, entry] of Object.entries(cached)) {
   const id = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
     .replace('`CODE.BUILD.', `\`${code}.${id}.`)
-    .replace("'CODE'", `'${code}'`);
-  if (loader.includes("'CODE") || loader.includes('`CODE')) throw new Error('code-cache-loader.cjs: CODE not filled in');
+    .replace("'CODE'", `'${code}'`)
+    .replaceAll('SPLIT_BY_INSPECTION', String(tool === 'jfish'));
+  if (loader.includes("'CODE") || loader.includes('`CODE') || loader.includes('SPLIT_BY'))
+    throw new Error('code-cache-loader.cjs: CODE not filled in');
   writeFileSync(`${out}/${tool}.cjs`, loader);
 }
 

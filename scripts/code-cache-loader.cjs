@@ -8,7 +8,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const vm = require('node:vm');
-const { createRequire } = require('node:module');
 
 const code = path.join(__dirname, 'CODE');
 // V8 rejects a cache made under other flags: one cache per set of node options (FNV-1a of them).
@@ -17,12 +16,24 @@ const code = path.join(__dirname, 'CODE');
 const v8Flags = process.execArgv.filter((a) => !/^--(experimental-permission|allow-[a-z-]+|disable-warning)(=|$)/.test(a));
 let flags = 0x811c9dc5;
 for (const c of v8Flags.join(' ')) flags = Math.imul(flags ^ c.charCodeAt(0), 0x01000193) >>> 0;
-const cacheFile = path.join(__dirname, `CODE.BUILD.${flags.toString(16)}.cache`);
+// jfish keeps two caches (scripts/train-code-cache.mjs): for runs that inspect (-i) and for the
+// device-level rest, each without what only the other compiles (a run deserializes all of its
+// cache). Where a run's own is missing it starts from the other, and writes its own.
+const kind = SPLIT_BY_INSPECTION && !process.argv.slice(2).some((a) => a === '-i' || a === '--inspector') ? '.devices' : '';
+const cacheName = (k) => path.join(__dirname, `CODE.BUILD.${flags.toString(16)}${k}.cache`);
+const cacheFile = cacheName(kind);
 let cached;
+let own = true;
 try {
   cached = fs.readFileSync(cacheFile);
 } catch {
   // none yet
+  try {
+    if (SPLIT_BY_INSPECTION) cached = fs.readFileSync(cacheName(kind ? '' : '.devices'));
+    own = false;
+  } catch {
+    // none at all
+  }
 }
 // ASCII (checked by the build): latin1 reads it as one-byte text, without UTF-8 decoding
 const script = new vm.Script(
@@ -31,7 +42,7 @@ const script = new vm.Script(
 );
 // a sandboxed run may write nothing: it compiles, as where the directory is not writable
 const mayWrite = process.permission === undefined || process.permission.has('fs.write', cacheFile);
-if ((cached === undefined || script.cachedDataRejected) && mayWrite) {
+if ((cached === undefined || !own || script.cachedDataRejected) && mayWrite) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;
     try {
@@ -49,4 +60,6 @@ if ((cached === undefined || script.cachedDataRejected) && mayWrite) {
 const mod = { exports: {} };
 // the code's dynamic imports (node's modules, dist/bundle/vendor-*.mjs), resolved from here
 const importHere = (specifier) => import(specifier);
-script.runInThisContext()(mod.exports, createRequire(code), mod, code, __dirname, importHere);
+// this file's require: it resolves from the code's directory, as one made for the code would
+// (without node:module, which loads node's ESM loader)
+script.runInThisContext()(mod.exports, require, mod, code, __dirname, importHere);

@@ -17,6 +17,7 @@ import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JootError, isMissingProgram } from '../core/errors.js';
+import { compareNatural, compareText } from '../core/collate.js';
 import { run, trace, commandError, type Runner } from '../core/run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
@@ -554,7 +555,7 @@ export function hostHasDeviceMapper(): boolean {
 // ---------------------------------------------------------------------------------------------
 // The public view: canonical guest names only.
 
-const byName = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
+const byName = compareNatural;
 
 /**
  * A name LVM itself would accept (lvm2's validate_name): the only ones that become device names
@@ -586,7 +587,7 @@ export function toPublic(
       if (plan.kind === 'unavailable') info.unavailable = plan.reason;
       return info;
     })
-    .sort((a, b) => byName(a.name, b.name) || a.uuid.localeCompare(b.uuid));
+    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const vgs: VgInfo[] = scan.vgs
     .filter((v) => validLvmName(v.name))
@@ -603,7 +604,7 @@ export function toPublic(
         .map((l) => `/dev/${l.vg}/${l.name}`)
         .sort(byName),
     }))
-    .sort((a, b) => byName(a.name, b.name) || a.uuid.localeCompare(b.uuid));
+    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   return { pvs, vgs, lvs };
 }

@@ -87,7 +87,8 @@ const isSetting = (k: string): k is SettingName => (SETTINGS as readonly string[
  */
 export function findConfigFile(
   env: NodeJS.ProcessEnv = process.env,
-  home: string = os.homedir(),
+  // $HOME is what os.homedir() returns where it is set, without loading node:os
+  home: string = env.HOME || os.homedir(),
   systemFile: string = SYSTEM_CONFIG,
 ): string | undefined {
   const named = env.JOOT_CONFIG;
@@ -119,7 +120,8 @@ function statOf(file: string): ReturnType<typeof statSync> | undefined {
 /** Find, read and check the configuration; the defaults when there is no file. */
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
-  home: string = os.homedir(),
+  // $HOME is what os.homedir() returns where it is set, without loading node:os
+  home: string = env.HOME || os.homedir(),
   systemFile: string = SYSTEM_CONFIG,
 ): JootConfig {
   const file = findConfigFile(env, home, systemFile);

@@ -7,8 +7,7 @@
 // in a sparse file). vhdx, vdi and vpc differencing images name parents that qemu does not
 // open; they are refused here with a plain message. The readers are supersets of qemu's (they
 // report every name qemu could take, and refuse what they cannot read), never subsets.
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { QCOW2_MAGIC, readQcow2Extensions } from './qcow2-format.js';
 
 export interface HeaderRef {
@@ -42,9 +41,30 @@ const MAX_HEADER = 2 << 20; // qcow2 clusters are at most 2 MiB: its names live 
 const MAX_DESC = (1 << 20) - 1; // qemu's vmdk_read_desc cap
 const FIRST_READ = 64 * 1024; // qcow2's default cluster: where its names are, nearly always
 
+/**
+ * The header reads' file: the calls of a file handle they use, made synchronously (a few small
+ * reads cost less than as many round trips through libuv's pool, and node:fs/promises, which
+ * loads readline and fs watchers with it, is not loaded for them).
+ */
+class HeaderFile {
+  constructor(private readonly fd: number) {}
+
+  async read(buf: Buffer, at: number, length: number, position: number): Promise<{ bytesRead: number }> {
+    return { bytesRead: readSync(this.fd, buf, at, length, position) };
+  }
+
+  async stat(): Promise<Stats> {
+    return fstatSync(this.fd);
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
+  }
+}
+
 /** Open a file already checked to be regular (O_NONBLOCK: a file swapped for a FIFO meanwhile must not hang). */
-export async function openChecked(path: string): Promise<FileHandle> {
-  const fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+export async function openChecked(path: string): Promise<HeaderFile> {
+  const fh = new HeaderFile(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW));
   const st = await fh.stat();
   if (!st.isFile() && !st.isBlockDevice()) {
     await fh.close();
@@ -53,7 +73,7 @@ export async function openChecked(path: string): Promise<FileHandle> {
   return fh;
 }
 
-async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
+async function readAt(fh: HeaderFile, pos: number, len: number): Promise<Buffer> {
   const buf = Buffer.alloc(len);
   let got = 0;
   while (got < len) {
@@ -90,7 +110,7 @@ export async function readHeaderRefs(path: string, format: string | undefined): 
   }
 }
 
-async function refsAs(fh: FileHandle, head: Buffer, fmt: string | undefined): Promise<Omit<HeaderFacts, 'detected' | 'parsedAs'>> {
+async function refsAs(fh: HeaderFile, head: Buffer, fmt: string | undefined): Promise<Omit<HeaderFacts, 'detected' | 'parsedAs'>> {
   switch (fmt) {
     case 'qcow2':
       return qcow2Refs(head);
@@ -199,7 +219,7 @@ function qedRefs(h: Buffer): Omit<HeaderFacts, 'detected'> {
  * The names in a vmdk: its text descriptor's extents, or a sparse file's embedded descriptor
  * (qemu parses it as a full descriptor when the header's capacity is 0), and parentFileNameHint.
  */
-async function vmdkRefs(fh: FileHandle, head: Buffer): Promise<Omit<HeaderFacts, 'detected'>> {
+async function vmdkRefs(fh: HeaderFile, head: Buffer): Promise<Omit<HeaderFacts, 'detected'>> {
   const magic = head.length >= 4 ? head.readUInt32BE(0) : 0;
   if (magic === VMDK3_MAGIC) return { refs: [] }; // one extent: the file itself
   let desc: string;
@@ -295,7 +315,7 @@ function vdiRefusal(h: Buffer): string | undefined {
   return type === 3 || type === 4 ? 'a differencing vdi image (it names a parent image): not supported' : undefined;
 }
 
-async function vpcRefusal(fh: FileHandle, head: Buffer): Promise<string | undefined> {
+async function vpcRefusal(fh: HeaderFile, head: Buffer): Promise<string | undefined> {
   const footers = [head.subarray(0, 512)];
   const size = (await fh.stat()).size;
   if (size >= 1024) footers.push(await readAt(fh, size - 512, 512));
@@ -318,7 +338,7 @@ const VHDX_FILE_PARAMETERS = guid('CAA16737-FA36-4D43-B3B6-33F0AA44E76B');
 const VHDX_PARENT_LOCATOR = guid('A8D35F2D-B30B-454D-ABF7-D3D84834AB0C');
 
 /** A vhdx whose metadata says it has a parent (qemu refuses those too; this says why plainly). */
-async function vhdxRefusal(fh: FileHandle): Promise<string | undefined> {
+async function vhdxRefusal(fh: HeaderFile): Promise<string | undefined> {
   const diff = 'a differencing vhdx image (it names a parent image): not supported';
   for (const at of [0x30000, 0x40000]) {
     const rt = await readAt(fh, at, 64 * 1024);

@@ -4,7 +4,7 @@
 // other format (and qcow2 with an external data file or encryption) through an unprivileged
 // qemu-storage-daemon over NBD. Every host file a header names is checked (named-path.ts)
 // before anything opens it; chains are at most 16 deep and never loop.
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, realpathSync } from 'node:fs';
 import { JootError } from '../../core/errors.js';
 import { leaveSandboxToRead } from '../../core/sandbox.js';
 import { FileSource, type ByteSource } from '../source.js';
@@ -50,10 +50,12 @@ export async function openImage(path: string, opts: OpenImageOptions = {}): Prom
   return Object.assign(new CachedSource(source, blockSize, opts.cacheBytes ?? DEFAULT_CACHE_BYTES), { format });
 }
 
+// synchronous, as the scan's reads (DiskStack.open): a round trip through libuv's pool costs more
+// than the call, and node:fs/promises is not loaded for it
 async function checkTop(path: string, name: string): Promise<string> {
   let st;
   try {
-    st = await lstat(await realpath(path));
+    st = lstatSync(realpathSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new JootError('ENOENT', `${name}: No such file or directory`);
@@ -63,7 +65,7 @@ async function checkTop(path: string, name: string): Promise<string> {
   if (st.isDirectory()) throw new JootError('EINVAL', `${name}: is a directory, not a disk image`);
   if (!st.isFile() && !st.isBlockDevice()) throw new JootError('EINVAL', `${name}: not a regular file or block device`);
   if (st.isFile() && st.size === 0) throw new JootError('EFORMAT', `${name}: empty file, not a disk image`);
-  return realpath(path);
+  return realpathSync(path);
 }
 
 async function openFile(path: string, name: string): Promise<FileSource> {

@@ -1,6 +1,7 @@
 // Bounded reads for the optional sections: guest files and directories are hostile (huge,
 // endless, looping symlinks), so every read has a size cap and every listing a count cap.
 import { oneLine } from '../../core/errors.js';
+import { compareNatural } from '../../core/collate.js';
 import type { GuestFiles } from '../types.js';
 
 /** a configuration file read for a section (passwd, grub.cfg, a .network file) */
@@ -77,5 +78,5 @@ export async function followLinks(files: GuestFiles, path: string): Promise<stri
 
 /** Compare versions as people read them: 6.10 after 6.9. */
 export function compareVersions(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  return compareNatural(a, b);
 }

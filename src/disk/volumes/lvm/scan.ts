@@ -4,6 +4,7 @@
 // where the same cause applies, the same `unavailable` reasons. Nothing is activated or
 // attached: an LV is a ByteSource over the PV sources.
 import { JootError } from '../../../core/errors.js';
+import { compareNatural, compareText } from '../../../core/collate.js';
 import type { ByteSource } from '../../source.js';
 import { checkRange } from '../../source.js';
 import type { LvInfo, PvInfo, VgInfo } from '../../types.js';
@@ -40,13 +41,8 @@ interface FoundPv {
   failed: boolean;
 }
 
-// the kernel engine's order (localeCompare 'en', numeric), with one collator instead of one per call,
-// made at the first sort: making it loads ICU's collation data, milliseconds at every start otherwise
-let collate: Intl.Collator['compare'] | undefined;
-function byName(a: string, b: string): number {
-  collate ??= new Intl.Collator('en', { numeric: true }).compare;
-  return collate(a, b);
-}
+// the kernel engine's order (localeCompare 'en', numeric), without loading ICU's collation data
+const byName = compareNatural;
 
 /** A name LVM itself accepts (lvm2's validate_name); the same rule as the kernel engine's. */
 export function validLvmName(n: string): boolean {
@@ -196,7 +192,7 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
       lvs.push(info);
     }
   }
-  lvs.sort((a, b) => byName(a.name, b.name) || a.uuid.localeCompare(b.uuid));
+  lvs.sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const vgs: VgInfo[] = states
     .filter((st) => validLvmName(st.meta.name))
@@ -207,7 +203,7 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
       pvs: [...st.devices.values()].map((f) => f.device.name).sort(byName),
       lvs: [...st.listed.keys()].map((l) => `/dev/${st.meta.name}/${l}`).sort(byName),
     }))
-    .sort((a, b) => byName(a.name, b.name) || a.uuid.localeCompare(b.uuid));
+    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const open = (lvName: string): ByteSource => {
     const hits = states.flatMap((st) => {

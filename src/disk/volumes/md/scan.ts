@@ -3,6 +3,7 @@
 // older than it by more than one event are stale and left out (mdadm's event margin), and an
 // array short of members is degraded or, past what its level survives, unavailable.
 import { isJootError, JootError } from '../../../core/errors.js';
+import { compareNatural } from '../../../core/collate.js';
 import { type ByteSource, SliceSource } from '../../source.js';
 import { MdArraySource, type RoleSource } from './array-source.js';
 import { mdDetail, shortName } from './detail.js';
@@ -110,7 +111,7 @@ export async function scanMd(devices: MdDevice[], opts: ScanOptions = {}): Promi
       ),
     });
   });
-  return out.sort((x, y) => x.name.localeCompare(y.name, 'en', { numeric: true }));
+  return out.sort((x, y) => compareNatural(x.name, y.name));
 }
 
 /** The /dev/md/ link mdadm makes: the 1.x name without "homehost:", or the minor of a 0.90 array. */
