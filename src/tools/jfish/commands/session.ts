@@ -1,12 +1,11 @@
 // Session life: add, add-ro, run (launch), reopen, supported, time, help, echo, lcd, exit.
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { JootError } from '../../../core/errors.js';
 import { hostHasDeviceMapper, hostHasNbd } from '../../../appliance/index.js';
 import { ExitRequest } from '../control.js';
 import { defineCommand, type Ctx } from '../command.js';
 import { commandHelp, commandList } from '../help.js';
 import { guestGlob } from '../../../ops/guest-glob.js';
+import { type Host, realHost } from '../../../ops/features.js';
 
 function addDrive(ctx: Ctx, path: string, format: string | undefined, readonly: boolean | undefined): void {
   if (ctx.session.launched) throw new JootError('ESTATE', 'drives must be added before run');
@@ -127,12 +126,9 @@ export const reopen = defineCommand({
 
 // ---------------------------------------------------------------- supported
 
-/** What the host has, as the feature checks see it. */
-export interface HostProbe {
-  /** an executable of this name is on $PATH (or in /sbin, /usr/sbin) */
-  program(name: string): boolean;
-  /** the kernel can mount this filesystem type (/proc/filesystems) */
-  kernelFs(name: string): boolean;
+/** What the host has, as the feature checks see it: the programs and kernel filesystems that
+ * `available` also asks about (one probe, in ops/features), plus the attach backends. */
+export interface HostProbe extends Host {
   /** kernel NBD (/dev/nbd0) */
   nbd: boolean;
   /** kernel device-mapper (/proc/misc) */
@@ -163,36 +159,9 @@ export const FEATURES: readonly { group: string; available: (h: HostProbe) => bo
   { group: 'xfs', available: (h) => h.kernelFs('xfs') && h.program('mkfs.xfs') },
 ];
 
-/** The real host: $PATH (plus the sbin directories), /proc/filesystems, /dev/nbd0, /proc/misc. */
+/** The real host: ops/features' program and kernel-filesystem probe, /dev/nbd0, /proc/misc. */
 export function probeHost(env: NodeJS.ProcessEnv = process.env): HostProbe {
-  const dirs = [
-    ...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin']),
-  ];
-  let fs = new Set<string>();
-  try {
-    fs = new Set(
-      readFileSync('/proc/filesystems', 'utf8')
-        .split('\n')
-        .map((l) => l.split('\t').pop()!.trim())
-        .filter(Boolean),
-    );
-  } catch {
-    // no /proc: no kernel filesystems known
-  }
-  return {
-    program: (name) =>
-      dirs.some((d) => {
-        try {
-          accessSync(join(d, name), constants.X_OK);
-          return true;
-        } catch {
-          return false;
-        }
-      }),
-    kernelFs: (name) => fs.has(name),
-    nbd: hostHasNbd(),
-    deviceMapper: hostHasDeviceMapper(),
-  };
+  return { ...realHost(env), nbd: hostHasNbd(), deviceMapper: hostHasDeviceMapper() };
 }
 
 /** guestfish's layout: group names right-aligned to the longest, then yes or no. */
