@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuText } from './batch.js';
 import type { Row } from './hive.js';
+import { treeCpuMs } from './timed.js';
 
 const IMAGES = 100;
 const runs = Number(process.env.JOOT_BENCH_BATCH_RUNS) || 3;
@@ -67,6 +69,7 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
       [3, 1],
     ] as const) {
       const times: number[] = [];
+      const cpu: number[] = [];
       for (let run = 0; run < runs; run++) {
         const name = `bench${queueNo++}`;
         const url = `redis://127.0.0.1:${port}/${name}`;
@@ -83,6 +86,8 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
           await sleep(100);
         }
         times.push(performance.now() - t0);
+        // the workers and their job processes, still running: their CPU so far
+        cpu.push(workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0));
         await Promise.all(workers.splice(0).map(stop));
       }
       times.sort((a, b) => a - b);
@@ -95,7 +100,7 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
         min_ms: r(times[0]!),
         max_ms: r(times[times.length - 1]!),
       };
-      const rate = `${(IMAGES / (median / 1000)).toFixed(1)} images/s`;
+      const rate = `${(IMAGES / (median / 1000)).toFixed(1)} images/s, CPU ${cpuText(cpu)}`;
       const slower = batchJobs4Ms ? median / batchJobs4Ms - 1 : undefined;
       row.ratio =
         slower === undefined
