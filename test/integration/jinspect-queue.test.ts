@@ -1,7 +1,8 @@
 // jinspect --queue/--worker end to end: a real redis-server on a private port, a store of 50
 // images (copies of the Debian, Alpine and Fedora fixtures, 44 qcow2 overlays of them, three
 // corrupt images) put on a BullMQ queue, three workers of which one is SIGKILLed mid-job. Every
-// image is completed once, the corrupt ones fail with their one-line error, --collect prints
+// image is completed once (a job process SIGKILLed too costs its job only), the corrupt ones
+// fail with their one-line error, --collect prints
 // what a local --batch prints, and no process (worker, job process, redis) is left behind.
 // Then a worker with --sbom and --out DIR: the results and SBOMs in files the lines name.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -38,6 +39,26 @@ function freePort(): Promise<number> {
       s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** The job processes a worker started (its children, JOOT_QUEUE_JOB_PROCESS in their environment). */
+function jobProcessesOf(worker: number): number[] {
+  try {
+    return readFileSync(`/proc/${worker}/task/${worker}/children`, 'latin1')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/environ`, 'latin1').includes('JOOT_QUEUE_JOB_PROCESS=1');
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
 }
 
 /** Processes that carry TAG in their environment: the workers and their job processes. */
@@ -199,14 +220,27 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
 
     const t0 = Date.now();
     const [victim] = [startWorker(), startWorker(), startWorker()];
-    // mid-job: a good image takes a while, a corrupt one fails at once
-    const killedOn = await waitFor('the first worker to start a job', 60_000, () =>
-      events(victim!, 'start').find((i) => !i.endsWith('.img')),
-    );
-    // the leftover check below sees the workers and their job processes by their tag
-    expect(taggedProcesses().length).toBeGreaterThanOrEqual(4);
-    victim!.proc.kill('SIGKILL');
+    // mid-job: killed as soon as it says it started a good image (one takes a while to
+    // inspect; a corrupt one fails at once)
+    const killed = new Promise<string>((resolve) => {
+      victim!.proc.stderr!.on('data', () => {
+        const started = events(victim!, 'start').find((i) => !i.endsWith('.img'));
+        if (started === undefined || victim!.proc.killed) return;
+        victim!.proc.kill('SIGKILL');
+        resolve(started);
+      });
+    });
+    const killedOn = await waitFor('the first worker to start a job', 60_000, () => Promise.race([killed, undefined]));
     await exited(victim!.proc, 5000);
+    // the leftover check below sees the workers and their job processes by their tag
+    await waitFor('the other workers and their job processes', 60_000, () => (taggedProcesses().length >= 4 ? true : undefined));
+    // a crash in a job process (SIGKILL: as a reader crashing on an image) costs its job only:
+    // retried, and a fresh process takes its place
+    const second = workers[1]!.proc.pid!;
+    const [crashed] = jobProcessesOf(second);
+    expect(crashed).toBeDefined();
+    process.kill(crashed!, 'SIGKILL');
+    await waitFor('a job process in its place', 30_000, () => (jobProcessesOf(second).some((p) => p !== crashed) ? true : undefined));
 
     const final = await waitFor('all jobs to finish', 240_000, async () => {
       const s = await queue(['--status']);
@@ -230,6 +264,9 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     expect(done.length - new Set(done).size).toBe(0);
     expect(events(victim!, 'done')).not.toContain(killedOn);
     expect(workers.slice(1).flatMap((w) => events(w, 'done'))).toContain(killedOn);
+    // the crashed process's job, if it had one, failed with that one line and was done after
+    const lost = workers[1]!.stderr.join('').match(/: failed (.*): the job process exited \(SIGKILL\)$/m)?.[1];
+    if (lost) expect(done).toContain(lost);
 
     const collected = await queue(['--collect']);
     expect(collected.code, collected.stderr).toBe(1); // some failed, as --batch says it
