@@ -1,5 +1,6 @@
 // `npm run bench`: median wall-clock times of the appliance layer and of jfish end to end,
 // on the test fixtures. Prints a table and writes JSON (bench/results.json or $JOOT_BENCH_OUT).
+// Arguments name groups of rows to run alone (`node dist/bench/run.js batch queue`; GROUPS below).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -310,37 +311,72 @@ async function windowsInspectRow(): Promise<Row> {
   return row;
 }
 
+/** The groups of rows, in the order they run; `node dist/bench/run.js GROUP…` runs only those. */
+const GROUPS = [
+  'attach',
+  'jfish',
+  'remote',
+  'startup',
+  'engines',
+  'inspect',
+  'fs-engines',
+  'batch',
+  'queue',
+  'jformat',
+  'joot',
+  'dpkg',
+  'windows',
+  'hive',
+  'embedded',
+] as const;
+type Group = (typeof GROUPS)[number];
+
+function chosenGroups(argv: string[]): Set<Group> {
+  const unknown = argv.filter((a) => !(GROUPS as readonly string[]).includes(a));
+  if (unknown.length) throw new Error(`bench: unknown group ${unknown.join(', ')} (groups: ${GROUPS.join(' ')})`);
+  return new Set((argv.length ? argv : GROUPS) as Group[]);
+}
+
 async function main(): Promise<void> {
+  const only = chosenGroups(process.argv.slice(2));
+  const want = (g: Group): boolean => only.has(g);
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'mbr.raw', 'three.qcow2', 'three.raw', 'lvm.raw'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const img = (n: string) => join(fixtures, n);
   const rows: Row[] = [];
-  rows.push(await measure('attach+list-filesystems+close raw (mbr.raw, loop)', () => listFilesystems(img('mbr.raw'))));
-  rows.push(await measure('attach+list-filesystems+close qcow2 (three.qcow2, FUSE)', () => listFilesystems(img('three.qcow2'))));
-  rows.push(await measure('attach+list-filesystems+close LVM (lvm.raw, 2 LVs as loops)', () => listFilesystems(img('lvm.raw'))));
-  rows.push(
-    await measure(
-      'jfish --ro -a three.qcow2 run : mount-ro /dev/sda1 / : cat /one.txt',
-      () => jfish(['--ro', '-a', img('three.qcow2'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
-      300,
-    ),
-  );
-  rows.push(
-    await measure('jfish --ro -a three.raw run : mount-ro /dev/sda1 / : cat /one.txt', () =>
-      jfish(['--ro', '-a', img('three.raw'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
-    ),
-  );
-  rows.push(...remoteRows(img('three.raw')));
+  if (want('attach')) {
+    rows.push(await measure('attach+list-filesystems+close raw (mbr.raw, loop)', () => listFilesystems(img('mbr.raw'))));
+    rows.push(await measure('attach+list-filesystems+close qcow2 (three.qcow2, FUSE)', () => listFilesystems(img('three.qcow2'))));
+    rows.push(await measure('attach+list-filesystems+close LVM (lvm.raw, 2 LVs as loops)', () => listFilesystems(img('lvm.raw'))));
+  }
+  if (want('jfish')) {
+    rows.push(
+      await measure(
+        'jfish --ro -a three.qcow2 run : mount-ro /dev/sda1 / : cat /one.txt',
+        () => jfish(['--ro', '-a', img('three.qcow2'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
+        300,
+      ),
+    );
+    rows.push(
+      await measure('jfish --ro -a three.raw run : mount-ro /dev/sda1 / : cat /one.txt', () =>
+        jfish(['--ro', '-a', img('three.raw'), 'run', ':', 'mount-ro', '/dev/sda1', '/', ':', 'cat', '/one.txt']),
+      ),
+    );
+  }
+  if (want('remote')) rows.push(...remoteRows(img('three.raw')));
   // as the bin/ shims start it: without NODE_EXTRA_CA_CERTS (see bin/launch.sh)
   const { NODE_EXTRA_CA_CERTS: extraCa, ...shimEnv } = process.env;
-  const floor = await measure(
-    'node startup alone (node -e 0, as the bin/ shims start it), for reference',
-    () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv }),
-  );
-  rows.push(floor);
-  rows.push(...(await engineRows(measure, join(repo, 'bin/jfish'), img, floor.median_ms)));
-  if (extraCa)
+  let floor: Row | undefined;
+  if (want('startup') || want('engines') || want('fs-engines')) {
+    floor = await measure(
+      'node startup alone (node -e 0, as the bin/ shims start it), for reference',
+      () => void spawnSync(process.execPath, ['-e', '0'], { env: shimEnv }),
+    );
+    rows.push(floor);
+  }
+  if (want('engines') && floor) rows.push(...(await engineRows(measure, join(repo, 'bin/jfish'), img, floor.median_ms)));
+  if (want('startup') && extraCa)
     rows.push(
       await measure(
         'node startup with NODE_EXTRA_CA_CERTS set, as in this environment (the shims unset it)',
@@ -348,49 +384,55 @@ async function main(): Promise<void> {
       ),
     );
   execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixtures, 'debian-gpt.qcow2'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
-  rows.push(
-    ...(await fsEngineRows(measure, {
-      jinspect: join(repo, 'bin/jinspect'),
-      jfish: join(repo, 'bin/jfish'),
-      image: img('debian-gpt.qcow2'),
-      floorMs: floor.median_ms,
-      virtInspectorMs,
-    })),
-  );
+  if (want('inspect')) rows.push(...(await inspectionRows(img('debian-gpt.qcow2'))));
+  if (want('fs-engines') && floor)
+    rows.push(
+      ...(await fsEngineRows(measure, {
+        jinspect: join(repo, 'bin/jinspect'),
+        jfish: join(repo, 'bin/jfish'),
+        image: img('debian-gpt.qcow2'),
+        floorMs: floor.median_ms,
+        virtInspectorMs,
+      })),
+    );
   let batchJobs4Ms: number | undefined;
-  try {
-    const batch = batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'));
-    batchJobs4Ms = batch.find((r) => r.name.includes('--batch --jobs 4'))?.median_ms;
-    rows.push(...batch);
-  } catch (e) {
-    console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
+  if (want('batch'))
+    try {
+      const batch = batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'));
+      batchJobs4Ms = batch.find((r) => r.name.includes('--batch --jobs 4'))?.median_ms;
+      rows.push(...batch);
+    } catch (e) {
+      console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  if (want('queue'))
+    try {
+      rows.push(...(await queueRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'), batchJobs4Ms)));
+    } catch (e) {
+      console.error(`bench: queue rows left out: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  if (want('jfish'))
+    rows.push(
+      await measure(
+        'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',
+        () => jfish(['--ro', '-a', img('debian-gpt.qcow2'), '-i', 'cat', '/etc/hostname']),
+        500,
+      ),
+    );
+  if (want('jformat')) rows.push(...(await jformatRows()));
+  if (want('joot')) rows.push(...(await jootRows(img('debian-gpt.qcow2'))));
+  if (want('dpkg')) rows.push(await dpkgParseRow());
+  if (want('windows')) rows.push(await windowsInspectRow());
+  if (want('hive')) rows.push(...hiveBenchRows());
+  if (want('embedded')) {
+    // the embedded suite's cost per test, beside libguestfs's per-test cost: one guestfish launch
+    // doing one action (the reference row below)
+    const embedded = process.env.JOOT_BENCH_EMBEDDED === '0' ? undefined : await embeddedSuiteRow();
+    if (embedded) rows.push({ ...embedded, target_ms: 5000 });
+    const lg = libguestfsReference(img('three.qcow2'));
+    if (lg) rows.push(lg);
+    if (lg && embedded)
+      rows.find((r) => r.name === embedded.name)!.ratio = `${Math.round(lg.median_ms / embedded.median_ms)}x less than a guestfish launch`;
   }
-  try {
-    rows.push(...(await queueRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'), batchJobs4Ms)));
-  } catch (e) {
-    console.error(`bench: queue rows left out: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  rows.push(
-    await measure(
-      'jfish --ro -a debian-gpt.qcow2 -i cat /etc/hostname',
-      () => jfish(['--ro', '-a', img('debian-gpt.qcow2'), '-i', 'cat', '/etc/hostname']),
-      500,
-    ),
-  );
-  rows.push(...(await jformatRows()));
-  rows.push(...(await jootRows(img('debian-gpt.qcow2'))));
-  rows.push(await dpkgParseRow());
-  rows.push(await windowsInspectRow());
-  rows.push(...hiveBenchRows());
-  // the embedded suite's cost per test, beside libguestfs's per-test cost: one guestfish launch
-  // doing one action (the reference row below)
-  const embedded = process.env.JOOT_BENCH_EMBEDDED === '0' ? undefined : await embeddedSuiteRow();
-  if (embedded) rows.push({ ...embedded, target_ms: 5000 });
-  const lg = libguestfsReference(img('three.qcow2'));
-  if (lg) rows.push(lg);
-  if (lg && embedded)
-    rows.find((r) => r.name === embedded.name)!.ratio = `${Math.round(lg.median_ms / embedded.median_ms)}x less than a guestfish launch`;
 
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'benchmark'.padEnd(w)}  median ms    min    max  peak MiB  target`);

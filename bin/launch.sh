@@ -74,7 +74,7 @@ joot_exec_ro() {
   # the kernel engine and keys read from stdin: outside from the start (running again later
   # would leave a session record under another pid, or find stdin read); jinspect --batch too
   # (its images come from patterns and lists, and it keeps a cache), --queue/--worker too (they
-  # open sockets, and a worker forks a process per job)
+  # open sockets, and a worker starts its job processes)
   [ "${JOOT_ENGINE:-}" = kernel ] && joot_node "$joot_script" "$@"
   joot_prev=
   for joot_arg; do

@@ -22,11 +22,11 @@ const tools = {
 // Large packages that are only ever imported dynamically, also as entry points of their own
 // (vendor-NAME.mjs): the CommonJS jfish below imports them from there when it needs them,
 // instead of carrying them (half its size) into every start.
-const vendored = ['execa', 'yargs', 'hash-wasm', 'fzstd'];
+const vendored = ['execa', 'yargs', 'hash-wasm', 'fzstd', 'bullmq', 'ioredis'];
 // vendored under a short name (vendor-cyclonedx-models.mjs …): the parts of jinspect --sbom's
 // library it uses (its root also loads the schema resources, which need __dirname)
 const vendoredAs = Object.fromEntries(
-  ['Models', 'Enums', 'Serialize', 'Spec'].map((p) => [`cyclonedx-${p.toLowerCase()}`, `@cyclonedx/cyclonedx-library/${p}`]),
+  ['Models', 'Enums', 'Serialize', 'Spec', 'SPDX'].map((p) => [`cyclonedx-${p.toLowerCase()}`, `@cyclonedx/cyclonedx-library/${p}`]),
 );
 const vendorEntries = { ...Object.fromEntries(vendored.map((p) => [p, p])), ...vendoredAs };
 const vendorName = new Map(Object.entries(vendorEntries).map(([n, p]) => [p, n]));
@@ -35,9 +35,10 @@ const vendorName = new Map(Object.entries(vendorEntries).map(([n, p]) => [p, n])
 // of those parts; left as require()s the library guards, they need not be installed.
 const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'packageurl-js', 'spdx-expression-parse'];
 
-// Left in node_modules, imported at run time, only by jinspect --queue/--worker: BullMQ forks
-// its own files for sandboxed jobs (so it cannot be bundled) and loads ioredis by require().
-const external = ['bullmq', 'ioredis'];
+// Nothing is left in node_modules: BullMQ and ioredis (jinspect --queue/--worker) are vendored
+// too (bundled, they load in a third of the time of their ~200 files); BullMQ's sandboxed
+// processors, which fork BullMQ's own files, are not used (queue-pool.ts runs the job processes).
+const external = [];
 
 // node:fs/promises and node:os loaded at their first call, not when a module importing them is
 // evaluated: fs/promises brings readline, fs watchers and dir along (~18 M instructions, a few ms
@@ -85,8 +86,6 @@ await build({
   entryPoints: {
     ...tools,
     ...Object.fromEntries(Object.entries(vendorEntries).map(([n, p]) => [`vendor-${n}`, p])),
-    // the processor file of jinspect --worker's jobs, forked by BullMQ
-    'jinspect-job': 'src/tools/jinspect/queue-job.ts',
   },
   outdir: out,
   outExtension: { '.js': '.mjs' },
@@ -144,7 +143,7 @@ for (const [tool, entry] of Object.entries(cached)) {
   // callback with cached data. The loader passes its own import as __jootImport, for node's
   // modules and the vendored packages, the only dynamic imports left in the file.
   const text = readFileSync(`${out}/${code}`, 'latin1').replace(
-    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs|bullmq|ioredis)")\)/g,
+    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
     '__jootImport($1)',
   );
   if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);

@@ -173,6 +173,25 @@ export function spawnProcess(cmd: string, args: readonly string[], opts: SpawnOp
   return childProcess.spawn(cmd, [...args], { env: envFor(opts), cwd: opts.cwd, stdio: opts.stdio, detached: opts.detached });
 }
 
+/**
+ * Start this very tool once more as a child with an IPC channel (jinspect --worker's job
+ * processes): the same node, flags and entry script (so the same V8 code cache), no arguments,
+ * `env` added to this process's environment; stdin and stdout closed, stderr shared. Traced
+ * like `run`; the caller handles the exit.
+ */
+export function forkSelf(env: Record<string, string>, opts: { serialization?: 'json' | 'advanced' } = {}): ChildProcess {
+  leaveSandbox('starting a job process');
+  const script = process.argv[1]!;
+  trace(quoteForTrace(process.execPath, [...process.execArgv, script]));
+  childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  return childProcess.fork(script, [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: opts.serialization,
+  });
+}
+
 export type StartOptions = EnvPolicy & Omit<ExecaOptions, 'env' | 'extendEnv'> & { traceAs?: string };
 
 /**

@@ -27,6 +27,8 @@ export interface InspectOptions {
   sections?: ReadonlySet<SectionName>;
   /** the icon (a logo file read when the distribution has one, as virt-inspector does); default true */
   icon?: boolean;
+  /** also the licenses a dpkg database keeps in each package's copyright file (one file a package); default false */
+  licenses?: boolean;
 }
 
 // Filesystems that can hold no OS files worth a mount.
@@ -228,7 +230,7 @@ async function inspectLinuxRoot(
       warnings,
     };
     if (opts.applications !== false) {
-      const apps = await applicationsFor(files, os.package_format, warnings);
+      const apps = await applicationsFor(files, os.package_format, warnings, { licenses: opts.licenses });
       if (apps && 'error' in apps) os.applications_error = apps.error;
       else if (apps) os.applications = apps.applications;
     }

@@ -27,6 +27,11 @@ export interface Application {
   install_path?: string;
   /** the application's primary classification, as libguestfs >= 1.58 gives it: "antivirus" */
   class?: string;
+  /**
+   * the license the package database records (rpm License, pacman %LICENSE%, apk L:; dpkg's
+   * machine-readable copyright file's, with InspectOptions.licenses), as written there
+   */
+  license?: string;
 }
 
 export interface FilesystemEntry {

@@ -1,7 +1,9 @@
 // jinspect --sbom end to end on the distribution and Windows fixtures: CycloneDX 1.6 and
 // SPDX 2.3 documents valid against their schemas, one component per package of the report
 // with the purl its package database gives (name and version decoded back), the OS and the
-// image identified; and the SBOM library left out of a plain run.
+// image identified (its sha256 on request), the packages' licenses where their database records
+// them; an SBOM per image in --batch; and the SBOM library left out of a plain run.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +24,16 @@ interface Case {
   format: string;
   /** one package's whole purl, as written by hand from its package database */
   sample: [string, string];
+  /** one package's license in the CycloneDX document, as its package database records it */
+  license?: [string, unknown];
 }
+
+// licenses as the fixtures' package databases record them: a DEP-5 copyright file's short name
+// (GPL-2+) as its SPDX id, an rpm License tag's SPDX expression, apk's L:, pacman's %LICENSE%
+const LICENSE_DEBIAN: [string, unknown] = ['bsdutils', [{ license: { id: 'GPL-2.0-or-later' } }]];
+const LICENSE_FEDORA: [string, unknown] = ['dnf', [{ expression: 'GPL-2.0-or-later AND GPL-1.0-only' }]];
+const LICENSE_ALPINE: [string, unknown] = ['busybox', [{ license: { id: 'GPL-2.0-only' } }]];
+const LICENSE_ARCH: [string, unknown] = ['zlib', [{ license: { id: 'Zlib' } }]];
 
 const CASES: Case[] = [
   {
@@ -31,6 +42,7 @@ const CASES: Case[] = [
     os: { name: 'debian', version: '12', cpe: 'cpe:2.3:o:debian:debian_linux:12:*:*:*:*:*:*:*' },
     format: 'qcow2',
     sample: ['bsdutils', 'pkg:deb/debian/bsdutils@1:2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12'],
+    license: LICENSE_DEBIAN,
   },
   {
     fixture: 'ubuntu.raw',
@@ -45,6 +57,7 @@ const CASES: Case[] = [
     os: { name: 'fedora', version: '39', cpe: 'cpe:2.3:o:fedoraproject:fedora:39:*:*:*:*:*:*:*' },
     format: 'raw',
     sample: ['openssl-libs', 'pkg:rpm/fedora/openssl-libs@3.1.1-4.fc39?arch=x86_64&distro=fedora-39&epoch=1'],
+    license: LICENSE_FEDORA,
   },
   {
     fixture: 'rhel.raw',
@@ -66,6 +79,7 @@ const CASES: Case[] = [
     os: { name: 'alpinelinux', version: '3.19', cpe: 'cpe:2.3:o:alpinelinux:alpine_linux:3.19:*:*:*:*:*:*:*' },
     format: 'raw',
     sample: ['busybox', 'pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19'],
+    license: LICENSE_ALPINE,
   },
   {
     fixture: 'arch.raw',
@@ -73,6 +87,7 @@ const CASES: Case[] = [
     os: { name: 'archlinux' },
     format: 'raw',
     sample: ['zlib', 'pkg:alpm/arch/zlib@1:1.3.1-1?arch=x86_64'],
+    license: LICENSE_ARCH,
   },
   {
     fixture: 'win10.raw',
@@ -104,6 +119,7 @@ interface CdxComponent {
   purl?: string;
   publisher?: string;
   cpe?: string;
+  licenses?: unknown[];
 }
 
 describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` : ''}`, () => {
@@ -159,13 +175,29 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
       });
       const sample = bom.components.find((x) => x.name === c.sample[0]);
       expect(sample?.purl).toBe(c.sample[1]);
+      if (c.license) expect(bom.components.find((x) => x.name === c.license![0])?.licenses).toEqual(c.license[1]);
+      // a database that records licenses: each component has one exactly where its package has
+      // one (dpkg's are read from the copyright files for --sbom only: not in the plain report)
+      if (os.package_format && os.package_format !== 'deb')
+        expect(bom.components.map((comp) => comp.licenses !== undefined)).toEqual(apps.map((a) => a.license !== undefined));
 
       // SPDX: the same purls
       expect(spdxRun.code).toBe(0);
       const doc = JSON.parse(spdxRun.stdout) as {
-        packages: { primaryPackagePurpose: string; externalRefs?: { referenceType: string; referenceLocator: string }[] }[];
+        packages: {
+          name: string;
+          primaryPackagePurpose: string;
+          licenseDeclared?: string;
+          externalRefs?: { referenceType: string; referenceLocator: string }[];
+        }[];
       };
       expect(spdxErrors(doc)).toBeNull();
+      const declared = doc.packages.filter((p) => p.primaryPackagePurpose === 'APPLICATION').map((p) => p.licenseDeclared);
+      expect(declared.every((d) => d !== undefined)).toBe(true);
+      if (c.license) {
+        const l = (c.license[1] as { license?: { id: string }; expression?: string }[])[0]!;
+        expect(doc.packages.find((p) => p.name === c.license![0])?.licenseDeclared).toBe(l.expression ?? l.license?.id);
+      }
       const purls = doc.packages
         .filter((p) => p.primaryPackagePurpose === 'APPLICATION')
         .map((p) => p.externalRefs?.find((r) => r.referenceType === 'purl')?.referenceLocator);
@@ -196,13 +228,59 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
     expect(readFileSync(path.join(path.dirname(BUNDLE), 'vendor-cyclonedx-serialize.mjs'), 'utf8')).toContain('cyclonedx.org/schema');
   });
 
-  it('refuses --sbom with --xml, --batch, --no-applications, or an unknown format, as usage errors', async () => {
+  it('--sbom-hash: the sha256 of the image file, in both documents', async () => {
+    const image = images.get('alpine.raw')!;
+    const sha = createHash('sha256').update(readFileSync(image)).digest('hex');
+    const [cdxRun, spdxRun] = await Promise.all([
+      run(['--sbom', 'cyclonedx', '--sbom-hash', image]),
+      run(['--sbom=spdx', '--sbom-hash', image]),
+    ]);
+    expect(cdxRun.code, cdxRun.stderr).toBe(0);
+    expect(await cycloneDxErrors(cdxRun.stdout)).toBeNull();
+    expect(JSON.parse(cdxRun.stdout).metadata.properties).toContainEqual({ name: 'joot:image:sha256', value: sha });
+    const doc = JSON.parse(spdxRun.stdout);
+    expect(spdxErrors(doc)).toBeNull();
+    expect(doc.packages[0].checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha }]);
+  });
+
+  it("--batch --sbom: each image's SBOM in its line, or under --out DIR in a file the line names", async () => {
+    const list = [images.get('alpine.raw')!, images.get('fedora.raw')!];
+    const env = { XDG_CACHE_HOME: path.join(wd.dir, 'cache') };
+    const inLine = await jinspect(['--engine=userspace', '--batch', '--sbom', 'spdx', ...list], { runDir: wd.runDir, env });
+    expect(inLine.code, inLine.stderr).toBe(0);
+    const lines = inLine.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      expect(spdxErrors(l.sbom)).toBeNull();
+      expect(l.sbom.packages[0].name).toBe(path.basename(l.image));
+      expect(l.report.operatingsystems).toHaveLength(1);
+    }
+    // again, from the batch cache (the report cached, the SBOM made again), into files
+    const out = path.join(wd.dir, 'sboms');
+    const files = await jinspect(['--engine=userspace', '--batch', '--sbom=cyclonedx', '--out', out, ...list], { runDir: wd.runDir, env });
+    expect(files.code, files.stderr).toBe(0);
+    expect(files.stderr).toMatch(/2 from the cache/);
+    for (const l of files.stdout
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x))) {
+      expect(l.sbom_file).toMatch(/\.cdx\.json$/);
+      expect(await cycloneDxErrors(readFileSync(l.sbom_file, 'utf8'))).toBeNull();
+      expect(JSON.parse(readFileSync(l.file, 'utf8')).operatingsystems).toHaveLength(1);
+    }
+  });
+
+  it('refuses --sbom with --xml, --no-applications, or an unknown format, --sbom-hash alone, as usage errors', async () => {
     const image = images.get('alpine.raw')!;
     for (const args of [
       ['--sbom', 'cyclonedx', '--xml'],
-      ['--sbom', 'spdx', '--batch'],
       ['--sbom', 'spdx', '--no-applications'],
       ['--sbom', 'swid'],
+      ['--sbom-hash'],
+      ['--queue', 'redis://127.0.0.1:1/q', '--status', '--sbom', 'spdx'],
     ]) {
       const r = await run([...args, image]);
       expect(r.code, args.join(' ')).toBe(2);

@@ -875,8 +875,10 @@ describe.skipIf(!CAN_RUN_JINSPECT)('jinspect end to end', () => {
           expect((x.applications ?? []).length).toBe((j.applications ?? []).length);
           (j.applications ?? []).forEach((a, k) => {
             const xa = x.applications![k]!;
+            // virt-inspector's XML has no license element: the JSON's license stays out of it
+            const { license: _license, ...inXml } = a;
             expect(xa, `${name} ${a.name}`).toEqual(
-              JSON.parse(JSON.stringify({ ...a, epoch: a.epoch, release: a.release })) as Record<string, unknown>,
+              JSON.parse(JSON.stringify({ ...inXml, epoch: a.epoch, release: a.release })) as Record<string, unknown>,
             );
           });
         });

@@ -65,6 +65,8 @@ describe('pacman', () => {
       arch: 'x86_64',
       url: 'https://example.org/bash',
       description: 'The bash package',
+      // every %LICENSE% line
+      license: 'GPL-3.0-or-later AND MIT',
     });
     expect(parsePacmanDesc(desc('gnupg', '2.4.5-1').replace('x86_64', 'any').replace('5-1', '5-1'))).toMatchObject({ arch: 'any' });
     expect(parsePacmanDesc(desc('libx', '1:2.0.1-3'))).toMatchObject({ epoch: 1, version: '2.0.1', release: '3' });
@@ -161,6 +163,7 @@ describe('apk', () => {
       url: 'https://musl.libc.org/',
       source_package: 'musl',
       description: 'the musl c library (libc) implementation',
+      license: 'MIT',
     });
   });
 

@@ -405,6 +405,7 @@ describe('rpm header blob', () => {
       url: 'https://example.org/hello',
       summary: 'Says hello to joot',
       description: 'First line of the description.\nSecond line, with "quotes" & <xml> chars.',
+      license: 'MIT',
     });
   });
 
@@ -978,6 +979,7 @@ describe('rpmApplications', () => {
       arch: 'noarch',
       url: 'https://example.org/hello',
       summary: 'Says hello to joot',
+      license: 'MIT',
       description: 'First line of the description.\nSecond line, with "quotes" & <xml> chars.',
     });
     expect(g.reads).toEqual([{ path: SQLITE, maxBytes: RPMDB_MAX }]);
@@ -1056,5 +1058,14 @@ describe('rpmApplications', () => {
     if (!r || 'error' in r) throw new Error(JSON.stringify(r));
     expect(r.applications.map((a) => a.name)).toEqual(['hello-joot']);
     expect(r.warnings).toEqual(['/var/lib/rpm/rpmdb.sqlite-wal: bad write-ahead log: no WAL magic; ignored']);
+  });
+});
+
+describe('rpm License', () => {
+  it('the License tag is the package license, as written; an empty one is absent', () => {
+    const lic = (value: string) => readRpmPackage(pkgHeader({ name: 'foo', extra: [{ tag: 1014, type: S, value }] })).license;
+    expect(lic('MIT AND (GPL-2.0-or-later OR BSD-3-Clause)')).toBe('MIT AND (GPL-2.0-or-later OR BSD-3-Clause)');
+    expect(lic('GPLv2+')).toBe('GPLv2+');
+    expect(lic('')).toBeUndefined();
   });
 });

@@ -51,6 +51,21 @@ const SPDX_2_3 = {
           summary: { type: 'string' },
           description: { type: 'string' },
           comment: { type: 'string' },
+          checksums: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['algorithm', 'checksumValue'],
+              additionalProperties: false,
+              properties: {
+                algorithm: { enum: ['SHA1', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'SHA3-256', 'SHA3-384', 'SHA3-512', 'MD5'] },
+                checksumValue: { type: 'string', pattern: '^[0-9a-f]+$' },
+              },
+            },
+          },
+          // a license expression (ids, LicenseRef-…, AND/OR/WITH, parentheses, +) or NONE/NOASSERTION
+          licenseDeclared: { type: 'string', pattern: '^[A-Za-z0-9.:+() -]+$' },
+          licenseComments: { type: 'string' },
           primaryPackagePurpose: {
             enum: [
               'APPLICATION',

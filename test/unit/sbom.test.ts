@@ -1,12 +1,14 @@
 // SBOMs from inspection reports: purls (encoding, epoch, arch, distro), the OS's name,
 // version and CPE, and whole documents valid against the CycloneDX 1.6 and SPDX 2.3 schemas.
 import { describe, expect, it } from 'vitest';
-import { sbomText, type SbomInput } from '../../src/inspect/sbom/index.js';
+import { loadSpdxIds, sbomLicense, sbomText, type SbomInput } from '../../src/inspect/sbom/index.js';
 import { applicationPurl, purlString } from '../../src/inspect/sbom/purl.js';
 import { osCpe, osVersion } from '../../src/inspect/sbom/os-identity.js';
 import { toSpdx } from '../../src/inspect/sbom/spdx.js';
 import type { Application, OperatingSystem } from '../../src/inspect/types.js';
 import { cycloneDxErrors, spdxErrors } from './sbom-validate.js';
+
+const ids = await loadSpdxIds();
 
 function os(over: Partial<OperatingSystem>): OperatingSystem {
   return { root: '/dev/sda1', name: 'linux', major_version: 0, minor_version: 0, mountpoints: {}, filesystems: [], warnings: [], ...over };
@@ -121,10 +123,11 @@ const debianGuest = {
       arch: 'amd64',
       summary: 'GNU Bourne Again SHell',
       url: 'http://tiswww.case.edu/php/chet/bash/bashtop.html',
+      license: 'GPL-3+ or Artistic-2.0',
     }),
-    app('bsdutils', '2.38.1', '5+deb12u3', 1, { arch: 'amd64', source_package: 'util-linux', url: 'not a url' }),
-    // the same package twice (a broken status file): still unique references
-    app('bash', '5.2.15', '2+b2', 0, { arch: 'amd64' }),
+    app('bsdutils', '2.38.1', '5+deb12u3', 1, { arch: 'amd64', source_package: 'util-linux', url: 'not a url', license: 'GPL-2+' }),
+    // the same package twice (a broken status file): still unique references; a license SPDX does not name
+    app('bash', '5.2.15', '2+b2', 0, { arch: 'amd64', license: 'GPLv2 with exceptions\n(see COPYING)' }),
   ],
 };
 const windowsGuest = {
@@ -185,9 +188,9 @@ describe('CycloneDX 1.6', () => {
     bad.components[0].type = 'package';
     expect(await cycloneDxErrors(JSON.stringify(bad))).not.toBeNull();
     expect(
-      spdxErrors({ ...toSpdx(input([debianGuest])), packages: [{ SPDXID: 'SPDXRef-x y', name: 'x', downloadLocation: 'NONE' }] }),
+      spdxErrors({ ...toSpdx(input([debianGuest]), ids), packages: [{ SPDXID: 'SPDXRef-x y', name: 'x', downloadLocation: 'NONE' }] }),
     ).not.toBeNull();
-    const doc = toSpdx(input([debianGuest]));
+    const doc = toSpdx(input([debianGuest]), ids);
     expect(
       spdxErrors({
         ...doc,
@@ -204,7 +207,7 @@ describe('CycloneDX 1.6', () => {
 
 describe('SPDX 2.3', () => {
   it('is valid: the image DESCRIBED, CONTAINS the OS, which CONTAINS its packages with purls; odd guest text kept valid', () => {
-    const doc = toSpdx(input([debianGuest, windowsGuest]));
+    const doc = toSpdx(input([debianGuest, windowsGuest]), ids);
     expect(spdxErrors(doc)).toBeNull();
     expect(doc.creationInfo.created).toBe('2026-12-05T10:00:00Z');
     const byName = (n: string) => doc.packages.filter((p) => p.name === n);
@@ -243,6 +246,67 @@ describe('SPDX 2.3', () => {
 
   it('the text jinspect prints parses to the same document', async () => {
     const i = input([debianGuest]);
-    expect(JSON.parse(await sbomText('spdx', i))).toEqual(JSON.parse(JSON.stringify(toSpdx(i))));
+    expect(JSON.parse(await sbomText('spdx', i))).toEqual(JSON.parse(JSON.stringify(toSpdx(i, ids))));
+  });
+});
+
+describe('licenses', () => {
+  it('an SPDX id in its spelling, an expression over ids, DEP-5 short names as SPDX ids, else the name', () => {
+    expect(sbomLicense('mit', ids)).toEqual({ id: 'MIT' });
+    expect(sbomLicense('Apache-2.0', ids)).toEqual({ id: 'Apache-2.0' });
+    expect(sbomLicense('GPL-2+', ids)).toEqual({ id: 'GPL-2.0-or-later' });
+    expect(sbomLicense('LGPL-2.1', ids)).toEqual({ id: 'LGPL-2.1-only' });
+    expect(sbomLicense('Expat', ids)).toEqual({ id: 'MIT' });
+    expect(sbomLicense('MIT AND (LGPL-2.1-or-later OR BSD-3-Clause)', ids)).toEqual({
+      expression: 'MIT AND (LGPL-2.1-or-later OR BSD-3-Clause)',
+    });
+    expect(sbomLicense('GPL-2+ or Artistic-2.0', ids)).toEqual({ expression: 'GPL-2.0-or-later OR Artistic-2.0' });
+    expect(sbomLicense('GPL-2.0-only WITH Classpath-exception-2.0', ids)).toEqual({
+      expression: 'GPL-2.0-only WITH Classpath-exception-2.0',
+    });
+    expect(sbomLicense('Apache-2.0+ OR MIT', ids)).toEqual({ expression: 'Apache-2.0+ OR MIT' });
+    // not an expression: unbalanced, an operator without operands, an unknown license
+    for (const t of ['(MIT', 'MIT AND', 'AND MIT', 'MIT Foo', 'GPLv2+', 'Artistic 2.0 or GPL'])
+      expect(sbomLicense(t, ids)).toEqual({ name: t });
+    // guest text: control characters made blanks, bounded
+    expect(sbomLicense('GPL\u001b[31m', ids)).toEqual({ name: 'GPL [31m' });
+    expect((sbomLicense('x'.repeat(5000), ids) as { name: string }).name).toHaveLength(512);
+    expect(sbomLicense('', ids)).toBeUndefined();
+    expect(sbomLicense(undefined, ids)).toBeUndefined();
+  });
+
+  it('CycloneDX: licenses by id, expression or name, valid; SPDX: licenseDeclared or NOASSERTION with the name in a comment, valid', async () => {
+    const text = await sbomText('cyclonedx', input([debianGuest]));
+    expect(await cycloneDxErrors(text)).toBeNull();
+    const bom = JSON.parse(text) as { components: { name: string; licenses?: unknown[] }[] };
+    expect(bom.components.map((c) => c.licenses)).toEqual([
+      [{ expression: 'GPL-3.0-or-later OR Artistic-2.0' }],
+      [{ license: { id: 'GPL-2.0-or-later' } }],
+      [{ license: { name: 'GPLv2 with exceptions (see COPYING)' } }],
+    ]);
+    const doc = toSpdx(input([debianGuest]), ids);
+    expect(spdxErrors(doc)).toBeNull();
+    const apps = doc.packages.filter((p) => p.primaryPackagePurpose === 'APPLICATION');
+    expect(apps.map((p) => [p.licenseDeclared, p.licenseComments])).toEqual([
+      ['GPL-3.0-or-later OR Artistic-2.0', undefined],
+      ['GPL-2.0-or-later', undefined],
+      ['NOASSERTION', 'recorded by the package database: GPLv2 with exceptions (see COPYING)'],
+    ]);
+    // the OS and the image declare nothing: no licenseDeclared at all
+    expect(doc.packages.filter((p) => p.primaryPackagePurpose !== 'APPLICATION').map((p) => p.licenseDeclared)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("the image file's sha256 when given: a CycloneDX property, an SPDX checksum", async () => {
+    const sha = 'ab'.repeat(32);
+    const i = { ...input([debianGuest]), images: [{ name: 'guest.qcow2', format: 'qcow2', virtualSize: 1 << 20, sha256: sha }] };
+    const text = await sbomText('cyclonedx', i);
+    expect(await cycloneDxErrors(text)).toBeNull();
+    expect(JSON.parse(text).metadata.properties).toContainEqual({ name: 'joot:image:sha256', value: sha });
+    const doc = toSpdx(i, ids);
+    expect(spdxErrors(doc)).toBeNull();
+    expect(doc.packages[0]!.checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha }]);
   });
 });

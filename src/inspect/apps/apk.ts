@@ -1,7 +1,7 @@
 // Installed Alpine packages from /lib/apk/db/installed: records of "X:value" lines separated
 // by blank lines. As libguestfs's list_applications_apk: P name, V "ver-rREL" (release without
 // its 'r'; an "epoch:" prefix is honoured though apk has none), A arch, U url, T → description.
-// joot adds o (origin) → source_package, splits the release at the last '-', and keeps the
+// joot adds o (origin) → source_package, L → license, splits the release at the last '-', and keeps the
 // last record even without a trailing blank line.
 
 import type { Application, GuestFiles } from '../types.js';
@@ -23,7 +23,7 @@ export function parseApkInstalled(text: string): { applications: Application[]; 
   if (text.includes('\0')) text = text.replace(/\0/g, '');
   const apps: Application[] = [];
   let badVersion = 0;
-  let rec: { P?: string; V?: string; A?: string; T?: string; U?: string; o?: string } = {};
+  let rec: { P?: string; V?: string; A?: string; T?: string; U?: string; o?: string; L?: string } = {};
 
   const flush = (): void => {
     if (rec.P && rec.V !== undefined) {
@@ -36,6 +36,7 @@ export function parseApkInstalled(text: string): { applications: Application[]; 
         if (rec.U) app.url = rec.U;
         if (rec.o) app.source_package = rec.o;
         if (rec.T) app.description = rec.T;
+        if (rec.L) app.license = rec.L;
         apps.push(app);
       }
     }
@@ -68,6 +69,9 @@ export function parseApkInstalled(text: string): { applications: Application[]; 
         break;
       case 'o':
         rec.o = value;
+        break;
+      case 'L':
+        rec.L = value;
         break;
       default:
         break;

@@ -6,6 +6,7 @@ import { listDpkgApplications } from './dpkg.js';
 import { rpmApplications } from './rpm.js';
 import { listPacmanApplications } from './pacman.js';
 import { listApkApplications } from './apk.js';
+import { addDpkgLicenses } from './dpkg-copyright.js';
 
 const BY_FORMAT: Record<string, (files: GuestFiles) => Promise<AppsResult | undefined>> = {
   deb: (f) => listDpkgApplications(f),
@@ -19,10 +20,13 @@ export async function applicationsFor(
   files: GuestFiles,
   packageFormat: string | undefined,
   warnings: string[],
+  opts: { licenses?: boolean } = {},
 ): Promise<AppsResult | undefined> {
   const list = packageFormat ? BY_FORMAT[packageFormat] : undefined;
   if (!list) return undefined;
   const r = await list(files);
   if (r && 'warnings' in r) warnings.push(...r.warnings);
+  // the other databases record the license; dpkg's is in a file per package (read when asked)
+  if (opts.licenses && packageFormat === 'deb' && r && 'applications' in r) await addDpkgLicenses(files, r.applications);
   return r;
 }

@@ -1,7 +1,8 @@
 // Installed Arch Linux packages: one /var/lib/pacman/local/<name-ver-rel>/desc per package,
 // "%KEY%" lines each followed by value lines up to a blank line. As libguestfs's
 // list_applications_pacman: %NAME%, %VERSION% ("[epoch:]ver-rel", release required) and
-// %ARCH% are required, %URL% → url, %DESC% → description; only a value's first line is used.
+// %ARCH% are required, %URL% → url, %DESC% → description; only a value's first line is used
+// (joot: %LICENSE%'s lines all, joined by AND, → license).
 // joot splits the release at the last '-' (pacman forbids '-' in pkgver and pkgrel, so it is
 // the same '-' libguestfs finds first).
 
@@ -11,12 +12,16 @@ import { sortApplications, type AppsResult } from './common.js';
 export const PACMAN_LOCAL = '/var/lib/pacman/local';
 /** Cap per desc file (libguestfs: 8 KiB; real ones are well under 4 KiB). */
 export const PACMAN_DESC_MAX = 64 * 1024;
+/** %LICENSE% lines kept per package */
+const MAX_LICENSES = 32;
 /** Desc files read at once. */
 const CONCURRENCY = 32;
 
 /** Parse one desc file; undefined when a required field is missing or the version unusable. */
 export function parsePacmanDesc(text: string): Application | undefined {
   const fields = new Map<string, string>();
+  // %LICENSE% has one license a line: all of them count
+  let licenses: string[] = [];
   let key: string | undefined;
   for (let line of text.split('\n')) {
     if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -26,11 +31,13 @@ export function parsePacmanDesc(text: string): Application | undefined {
     }
     if (key !== undefined) {
       if (!fields.has(key)) fields.set(key, line.replace(/\0/g, ''));
+      if (key === '%LICENSE%' && licenses.length < MAX_LICENSES) licenses.push(line.replace(/\0/g, ''));
       continue;
     }
     if (/^%[A-Z0-9_]+%$/.test(line)) {
       key = line;
       fields.delete(key); // a repeated section: the later one wins, as in libguestfs
+      if (key === '%LICENSE%') licenses = [];
     }
   }
   const name = fields.get('%NAME%');
@@ -59,6 +66,9 @@ export function parsePacmanDesc(text: string): Application | undefined {
   if (url) app.url = url;
   const desc = fields.get('%DESC%');
   if (desc) app.description = desc;
+  // several lines: each a license of the package (pacman's own "license:" line joins them likewise)
+  const license = licenses.filter(Boolean).join(' AND ');
+  if (license) app.license = license;
   return app;
 }
 

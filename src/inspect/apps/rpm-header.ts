@@ -22,6 +22,7 @@ export const RPMTAG = {
   EPOCH: 1003,
   SUMMARY: 1004,
   DESCRIPTION: 1005,
+  LICENSE: 1014,
   URL: 1020,
   ARCH: 1022,
 } as const;
@@ -156,6 +157,7 @@ export interface RpmPackage {
   url?: string;
   summary?: string;
   description?: string;
+  license?: string;
 }
 
 /** The package fields of one header blob, or of its first bytes when `length` says how long
@@ -173,10 +175,12 @@ export function readRpmPackage(blob: Uint8Array, length: number = blob.length): 
   const url = h.string(RPMTAG.URL);
   const summary = h.string(RPMTAG.SUMMARY);
   const description = h.string(RPMTAG.DESCRIPTION);
+  const license = h.string(RPMTAG.LICENSE);
   // empty optional strings are left out, like absent tags
   if (arch) pkg.arch = arch;
   if (url) pkg.url = url;
   if (summary) pkg.summary = summary;
   if (description) pkg.description = description;
+  if (license) pkg.license = license;
   return pkg;
 }

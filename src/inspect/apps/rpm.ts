@@ -158,6 +158,7 @@ function toApplication(p: RpmPackage): Application {
   if (p.url !== undefined) a.url = p.url;
   if (p.summary !== undefined) a.summary = p.summary;
   if (p.description !== undefined) a.description = p.description;
+  if (p.license !== undefined) a.license = p.license;
   return a;
 }
 

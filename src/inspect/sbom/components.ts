@@ -3,6 +3,7 @@
 import type { Application, OperatingSystem } from '../types.js';
 import { applicationPurl, purlString } from './purl.js';
 import { osCpe, osName, osVersion } from './os-identity.js';
+import { type SbomLicense, type SpdxIdLookup, sbomLicense } from './license.js';
 
 export interface SbomPackage {
   /** unique in the document */
@@ -11,6 +12,7 @@ export interface SbomPackage {
   name: string;
   version?: string;
   purl?: string;
+  license?: SbomLicense;
 }
 
 export interface SbomOs {
@@ -30,7 +32,8 @@ function displayVersion(app: Application, os: OperatingSystem): string | undefin
   return `${epoch}${app.version}${rel}` || undefined;
 }
 
-export function sbomOses(oses: readonly OperatingSystem[]): SbomOs[] {
+/** `spdxId`: the SPDX license list (license.ts), for each package's license. */
+export function sbomOses(oses: readonly OperatingSystem[], spdxId: SpdxIdLookup): SbomOs[] {
   const used = new Set<string>();
   const unique = (base: string): string => {
     let ref = base;
@@ -53,6 +56,7 @@ export function sbomOses(oses: readonly OperatingSystem[]): SbomOs[] {
         name: (os.package_format === undefined && app.display_name) || app.name,
         version: displayVersion(app, os),
         purl,
+        license: sbomLicense(app.license, spdxId),
       };
     }),
   }));

@@ -7,6 +7,7 @@ import type * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import type * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { sbomOses, type SbomOs } from './components.js';
 import type { SbomInput } from './input.js';
+import type { SpdxIdLookup } from './license.js';
 
 interface Cdx {
   Models: typeof Models;
@@ -49,7 +50,10 @@ function osComponent({ Models: { Component, Property }, Enums: { ComponentType }
   return c;
 }
 
-function packageComponents({ Models: { Component, Property }, Enums: { ComponentType } }: Cdx, o: SbomOs): Component[] {
+function packageComponents(
+  { Models: { Component, Property, SpdxLicense, LicenseExpression, NamedLicense }, Enums: { ComponentType } }: Cdx,
+  o: SbomOs,
+): Component[] {
   return o.packages.map((p) => {
     const c = new Component(ComponentType.Application, p.name, {
       bomRef: p.ref,
@@ -62,16 +66,21 @@ function packageComponents({ Models: { Component, Property }, Enums: { Component
       c.properties.add(new Property('joot:package:source', p.app.source_package));
     if (p.app.url) c.properties.add(new Property('joot:package:url', p.app.url));
     if (p.app.install_path) c.properties.add(new Property('joot:package:install_path', p.app.install_path));
+    const l = p.license;
+    if (l)
+      c.licenses.add(
+        'id' in l ? new SpdxLicense(l.id) : 'expression' in l ? new LicenseExpression(l.expression) : new NamedLicense(l.name),
+      );
     return c;
   });
 }
 
 /** The CycloneDX 1.6 JSON text: the first OS is the metadata component, the others components; each depends on its packages. */
-export async function toCycloneDx(input: SbomInput): Promise<string> {
+export async function toCycloneDx(input: SbomInput, spdxId: SpdxIdLookup): Promise<string> {
   const cdx = await loadCdx();
   const { Bom, Component, Metadata, Property, Tools } = cdx.Models;
   const { ComponentType } = cdx.Enums;
-  const oses = sbomOses(input.report.operatingsystems);
+  const oses = sbomOses(input.report.operatingsystems, spdxId);
   const tool = new Component(ComponentType.Application, input.tool.name, { version: input.tool.version });
   const metadata = new Metadata({ timestamp: input.created, tools: new Tools() });
   metadata.tools.components.add(tool);
@@ -79,6 +88,7 @@ export async function toCycloneDx(input: SbomInput): Promise<string> {
     metadata.properties.add(new Property('joot:image:name', img.name));
     metadata.properties.add(new Property('joot:image:format', img.format));
     metadata.properties.add(new Property('joot:image:virtual_size', String(img.virtualSize)));
+    if (img.sha256) metadata.properties.add(new Property('joot:image:sha256', img.sha256));
   }
   const bom = new Bom({ metadata, serialNumber: `urn:uuid:${input.uuid}` });
   oses.forEach((o, i) => {

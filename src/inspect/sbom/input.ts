@@ -9,6 +9,8 @@ export interface SbomImage {
   format: string;
   /** bytes the guest sees */
   virtualSize: number;
+  /** the sha256 of the image file's bytes (hex), when asked for (jinspect --sbom-hash) */
+  sha256?: string;
 }
 
 export interface SbomInput {

@@ -3,6 +3,7 @@
 // package; it CONTAINS each OS, which CONTAINS its packages.
 import type { SbomInput } from './input.js';
 import { sbomOses } from './components.js';
+import type { SbomLicense, SpdxIdLookup } from './license.js';
 
 interface SpdxPackage {
   SPDXID: string;
@@ -16,6 +17,9 @@ interface SpdxPackage {
   summary?: string;
   comment?: string;
   primaryPackagePurpose: 'APPLICATION' | 'OPERATING_SYSTEM' | 'FILE';
+  checksums?: { algorithm: 'SHA256'; checksumValue: string }[];
+  licenseDeclared?: string;
+  licenseComments?: string;
   externalRefs?: { referenceCategory: string; referenceType: string; referenceLocator: string }[];
 }
 
@@ -39,8 +43,16 @@ const homepage = (url: string | undefined): string | undefined => (url && /^http
 /** SPDX "created": UTC to the second, no fraction (the schema's pattern). */
 const spdxTime = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
 
-export function toSpdx(input: SbomInput): SpdxDocument {
-  const oses = sbomOses(input.report.operatingsystems);
+/** A package's licenseDeclared: an SPDX id or expression; a license SPDX does not name is NOASSERTION (its name in licenseComments). */
+function declared(l: SbomLicense | undefined): Pick<SpdxPackage, 'licenseDeclared' | 'licenseComments'> {
+  if (!l) return { licenseDeclared: 'NOASSERTION' };
+  if ('id' in l) return { licenseDeclared: l.id };
+  if ('expression' in l) return { licenseDeclared: l.expression };
+  return { licenseDeclared: 'NOASSERTION', licenseComments: `recorded by the package database: ${l.name}` };
+}
+
+export function toSpdx(input: SbomInput, spdxId: SpdxIdLookup): SpdxDocument {
+  const oses = sbomOses(input.report.operatingsystems, spdxId);
   const label = input.images.map((i) => i.name).join('+') || 'image';
   const packages: SpdxPackage[] = [];
   const relationships: SpdxDocument['relationships'] = [];
@@ -52,6 +64,7 @@ export function toSpdx(input: SbomInput): SpdxDocument {
       downloadLocation: 'NOASSERTION',
       filesAnalyzed: false,
       primaryPackagePurpose: 'FILE',
+      checksums: img.sha256 ? [{ algorithm: 'SHA256', checksumValue: img.sha256 }] : undefined,
       comment: `disk image: format ${img.format}, virtual size ${img.virtualSize} bytes`,
     });
     relationships.push({ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: id });
@@ -86,6 +99,7 @@ export function toSpdx(input: SbomInput): SpdxDocument {
         sourceInfo: source ? `built package from: ${source}` : undefined,
         summary: p.app.summary ?? p.app.description?.split('\n', 1)[0],
         primaryPackagePurpose: 'APPLICATION',
+        ...declared(p.license),
         externalRefs: p.purl ? [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] : undefined,
       });
       relationships.push({ spdxElementId: osId, relationshipType: 'CONTAINS', relatedSpdxElement: id });

@@ -1,12 +1,13 @@
 // jinspect's command line: options in order, as virt-inspector takes them.
 import { JootError } from '../../core/errors.js';
 import { parseSections, type SectionName } from '../../inspect/sections/names.js';
+import type { InspectOptions } from '../../inspect/index.js';
 import { UsageError } from '../cli.js';
 
 export const usage = `Usage: jinspect [--format=FMT] [-a] IMAGE [IMAGE…] [--no-applications] [--no-icon] [--xml] [-v]
-       jinspect --batch [--jobs N] [--out DIR] [--from FILE] [--no-cache] IMAGE-OR-GLOB…
+       jinspect --batch [--jobs N] [--out DIR] [--from FILE] [--no-cache] [--sbom FMT] IMAGE-OR-GLOB…
        jinspect --queue redis://HOST:PORT/NAME --enqueue [--from FILE] IMAGE-OR-GLOB…
-       jinspect --worker redis://HOST:PORT/NAME [--jobs N]
+       jinspect --worker redis://HOST:PORT/NAME [--jobs N] [--out DIR] [--sbom FMT]
        jinspect --queue redis://HOST:PORT/NAME --status | --collect
 
 Inspect disk images read-only and print what operating systems they hold, as JSON:
@@ -37,7 +38,11 @@ Options:
   --no-icon           leave out the icon (the distribution's logo, base64 PNG)
   --xml               print virt-inspector's XML instead of JSON
   --sbom FMT          print a software bill of materials instead: cyclonedx (CycloneDX 1.6
-                      JSON) or spdx (SPDX 2.3 JSON): the OS, each package with its purl, the image
+                      JSON) or spdx (SPDX 2.3 JSON): the OS, each package with its purl and
+                      license, the image (name, format, virtual size); with --batch or
+                      --worker, each image's SBOM goes with its report ("sbom" in its line, or
+                      DIR/NAME.cdx.json / DIR/NAME.spdx.json under --out)
+  --sbom-hash         with --sbom: also the sha256 of each image file (reads all of it)
   --batch             inspect each image (or fast-glob pattern's match) on its own, several
                       at a time, printing one JSON line per image as it finishes:
                       {"image":…,"ok":true,"report":…} or {"image":…,"ok":false,"error":…};
@@ -45,7 +50,8 @@ Options:
                       backing chain are unchanged ($XDG_CACHE_HOME/joot/inspect)
   --ndjson            the same as --batch (its output is NDJSON)
   --jobs N            with --batch: images inspected at a time (default 4)
-  --out DIR           with --batch: write each report to DIR/NAME.json; the lines name the file
+  --out DIR           with --batch or --worker: write each report to DIR/NAME.json; the
+                      lines name the file ("file", and "sbom_file" with --sbom)
   --from FILE         with --batch: also the image paths in FILE, one a line (- for stdin)
   --no-cache          with --batch: inspect every image again
   --queue URL         a BullMQ job queue on Redis (redis://[USER:PASS@]HOST:PORT/NAME) that
@@ -56,9 +62,12 @@ Options:
     --collect         print the results as --batch prints them (one JSON line per image);
                       exit 1 when any failed
   --worker URL        take the queue's jobs until SIGINT/SIGTERM, --jobs N at a time, each
-                      in a child process; a failed read (a corrupt image) fails the job
-                      with its one-line error, a crash is retried (3 tries, backoff). The
-                      inspection options (--engine, --with, --strict, …) go with the worker
+                      in a job process of its own (started with the worker, reused job after
+                      job); a failed read (a corrupt image) fails the job with its one-line
+                      error, a crash costs only its job, retried (3 tries, backoff). The
+                      results are stored in Redis, or with --out in DIR (shared storage:
+                      --collect then names the files). The inspection options (--engine,
+                      --with, --strict, --sbom, …) go with the worker
   -v, --verbose       trace every external command
   -h, --help          show this help
   -V, --version       show the version
@@ -77,6 +86,8 @@ export interface Args {
   icon: boolean;
   xml: boolean;
   sbom?: 'cyclonedx' | 'spdx';
+  /** --sbom-hash: the sha256 of each image file in the SBOM */
+  sbomHash: boolean;
   batch: boolean;
   jobs: number;
   out?: string;
@@ -92,6 +103,11 @@ export interface Args {
   version: boolean;
 }
 
+/** What shapes the report; an SBOM also wants the licenses dpkg keeps in a file per package. */
+export function inspectOptions(args: Args): InspectOptions {
+  return { applications: args.applications, sections: args.sections, icon: args.icon, licenses: args.sbom !== undefined };
+}
+
 /** Options in order: --format applies to the images after it, as in guestfish and virt-inspector. */
 export function parseArgs(argv: string[]): Args {
   const a: Args = {
@@ -104,6 +120,7 @@ export function parseArgs(argv: string[]): Args {
     strict: false,
     icon: true,
     xml: false,
+    sbomHash: false,
     batch: false,
     jobs: 4,
     cache: true,
@@ -146,7 +163,8 @@ export function parseArgs(argv: string[]): Args {
       const v = value();
       if (v !== 'cyclonedx' && v !== 'spdx') throw new UsageError(`--sbom ${v}: not an SBOM format (cyclonedx or spdx)`);
       a.sbom = v;
-    } else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
+    } else if (arg === '--sbom-hash') a.sbomHash = true;
+    else if (arg === '--batch' || arg === '--ndjson') a.batch = true;
     else if (arg === '--jobs' || arg.startsWith('--jobs=') || arg === '-j') {
       const v = value();
       if (!/^[1-9][0-9]{0,3}$/.test(v)) throw new UsageError(`--jobs ${v}: not a number of images (1 or more)`);

@@ -3,34 +3,23 @@
 // line on a terminal, a summary at the end. One bad image never stops the others; results are
 // reused from the cache while an image and its chain are unchanged (batch-cache.ts). Memory
 // stays bounded: each report is written and dropped as soon as it is done.
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { Session, type SessionOptions } from '../../appliance/index.js';
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { oneLine } from '../../core/errors.js';
-import { JootError } from '../../core/errors.js';
 import { jsonText } from '../../core/escape.js';
 import { fdIsTerminal, StdoutWriter, writeStderr } from '../../core/stdio.js';
-import { inspect, type InspectOptions } from '../../inspect/index.js';
-import { strictGaps } from '../../inspect/strict.js';
 import { UsageError } from '../cli.js';
+import { type ImageResultOptions, inspectOne, resultLine, resultMembers } from './batch-result.js';
 import { cached, cacheDir, identityKey, remember } from './batch-cache.js';
 import { Progress } from './batch-progress.js';
 
-export interface BatchOptions {
+export interface BatchOptions extends ImageResultOptions {
   /** image paths and fast-glob patterns, as given */
   inputs: { path: string; format?: string }[];
   /** a file of image paths, one a line ('-': stdin) */
   from?: string;
   jobs: number;
-  /** write each report to DIR/NAME.json (the NDJSON line then names the file) */
-  out?: string;
   cache: boolean;
-  /** what shapes each report (--no-applications, --with) */
-  inspect: InspectOptions;
-  /** --strict: a report with gaps is a failed image (its reasons the error) */
-  strict: boolean;
-  session: SessionOptions;
 }
 
 /** at most this many images at a time, whatever --jobs says */
@@ -73,43 +62,18 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The file name a report gets under --out: the image's name, made unique by its full path. */
-function outName(image: string): string {
-  const tag = createHash('sha256').update(resolve(image)).digest('hex').slice(0, 8);
-  return `${basename(image).replace(/[^A-Za-z0-9._-]/g, '_')}-${tag}.json`;
-}
-
-/** Inspect one image in its own session: the report's JSON text, or a JootError (the queue's worker jobs use it too). */
-export async function inspectOne(
-  image: { path: string; format?: string },
-  o: Pick<BatchOptions, 'session' | 'inspect' | 'strict'>,
-): Promise<string> {
-  await using session = new Session(o.session);
-  session.addDrive(image.path, { format: image.format, readonly: true });
-  await session.launch();
-  const report = await inspect(session, o.inspect);
-  if (report.operatingsystems.length === 0) throw new JootError('ENOENT', 'no operating system found');
-  const gaps = o.strict ? strictGaps(report) : [];
-  if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
-  return jsonText(report);
-}
-
-/** One NDJSON result line (without its newline): the report's JSON text, else the error. */
-export function resultLine(image: string, report: string | undefined, error: string | undefined): string {
-  if (report === undefined) return `{"image":${jsonText(image)},"ok":false,"error":${jsonText(error ?? 'failed')}}`;
-  return `{"image":${jsonText(image)},"ok":true,"report":${report}}`;
-}
-
 /** Run the batch; the exit status: 0 all inspected, 1 any failed, 130 interrupted. */
 export async function runBatch(o: BatchOptions): Promise<number> {
   const images = await expandInputs(o);
   if (images.length === 0) throw new UsageError('--batch: no image matched');
   const jobs = Math.max(1, Math.min(o.jobs, MAX_JOBS, images.length));
   const salt = jsonText({
-    v: 1,
+    // 2: reports carry the packages' licenses
+    v: 2,
     applications: o.inspect.applications !== false,
     sections: [...(o.inspect.sections ?? [])].sort(),
     icon: o.inspect.icon !== false,
+    licenses: o.inspect.licenses === true,
     strict: o.strict,
     engine: o.session.engine ?? '',
   });
@@ -128,26 +92,20 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const emit = async (image: string, report: string | undefined, error: string | undefined): Promise<void> => {
-    let line: string;
-    if (report === undefined || !o.out) line = resultLine(image, report, error);
-    else {
-      const file = join(o.out, outName(image));
-      await writeFile(file, `${report}\n`);
-      line = `{"image":${jsonText(image)},"ok":true,"file":${jsonText(file)}}`;
-    }
+  const emit = async (image: string, members: string | undefined, error: string | undefined): Promise<void> => {
     progress.clear();
-    await out.write(`${line}\n`);
-    progress.tick(report !== undefined);
+    await out.write(`${resultLine(image, members, error)}\n`);
+    progress.tick(members !== undefined);
   };
 
   let next = 0;
   const worker = async (): Promise<void> => {
     while (!stopped && next < images.length) {
       const image = images[next++]!;
-      let report: string | undefined;
+      let members: string | undefined;
       let error: string | undefined;
       try {
+        let report: string | undefined;
         const key = o.cache ? await identityKey(image.path, image.format, salt, o.session) : undefined;
         report = key === undefined ? undefined : await cached(dir, key);
         if (report !== undefined) fromCache++;
@@ -155,11 +113,12 @@ export async function runBatch(o: BatchOptions): Promise<number> {
           report = await inspectOne(image, o);
           if (key !== undefined) await remember(dir, key, report);
         }
+        members = await resultMembers(image, report, o);
       } catch (e) {
-        report = undefined;
+        members = undefined;
         error = oneLine(e);
       }
-      await emit(image.path, report, error);
+      await emit(image.path, members, error);
     }
   };
   try {

@@ -9,7 +9,7 @@ import { luksVolumes } from '../../inspect/luks-volumes.js';
 import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
 import { runCli, UsageError, answeredHelpOrVersion, traceSandbox } from '../cli.js';
-import { type Args, parseArgs, usage } from './args.js';
+import { type Args, inspectOptions, parseArgs, usage } from './args.js';
 import { jsonText } from '../../core/escape.js';
 import { StdoutWriter } from '../../core/stdio.js';
 import { JootError } from '../../core/errors.js';
@@ -18,12 +18,15 @@ import { loadConfig } from '../config.js';
 import { engineOptions } from '../engine-options.js';
 import { chooseEngine } from '../../appliance/index.js';
 import { startupMark } from '../../core/startup-trace.js';
+import { JOB_PROCESS_ENV } from './queue-job-data.js';
 
 startupMark('entry evaluated');
 
 const TOOL = 'jinspect';
 
 export async function main(argv: string[]): Promise<number> {
+  // a --worker's job process (queue-pool.ts): it serves the worker's jobs over the IPC channel
+  if (process.env[JOB_PROCESS_ENV] === '1' && process.send) return (await import('./queue-job.js')).serveJobs();
   const args = parseArgs(argv);
   if (answeredHelpOrVersion(TOOL, usage, args)) return 0;
   if (args.queue !== undefined || args.worker !== undefined || args.queueAction !== undefined) return queueMode(args, argv);
@@ -31,10 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     throw new UsageError(`${args.out !== undefined ? '--out' : '--from'} goes with --batch`);
   if (args.drives.length === 0 && args.from === undefined) throw new UsageError("no disk image given (try 'jinspect --help')");
   if (args.batch && args.xml) throw new UsageError('--batch prints JSON lines: --xml cannot go with it');
-  if (args.sbom !== undefined && (args.batch || args.xml))
-    throw new UsageError(`--sbom cannot go with ${args.batch ? '--batch' : '--xml'}`);
-  if (args.sbom !== undefined && !args.applications)
-    throw new UsageError('--sbom lists the applications: --no-applications cannot go with it');
+  checkSbomArgs(args);
   if (args.batch && args.keysFromStdin) throw new UsageError('--batch cannot read keys from stdin: use --key');
   if (args.verbose) setVerbose(true);
   traceSandbox();
@@ -50,19 +50,22 @@ export async function main(argv: string[]): Promise<number> {
       jobs: args.jobs,
       out: args.out,
       cache: args.cache,
-      inspect: { applications: args.applications, sections: args.sections, icon: args.icon },
+      sbom: args.sbom,
+      sbomHash: args.sbomHash,
+      inspect: inspectOptions(args),
       strict: args.strict,
       session: { ...backingOptions(config, args.backingDirs), ...engine },
     });
   }
   // --sbom: the images' identity is probed (qemu-img info) while the guest is inspected
-  const sbom = args.sbom && import('./sbom.js').then((m) => m.sbomImages(args.drives, backingOptions(config, args.backingDirs)));
+  const sbom =
+    args.sbom && import('./sbom.js').then((m) => m.sbomImages(args.drives, backingOptions(config, args.backingDirs), args.sbomHash));
   sbom?.catch(() => undefined); // awaited below: a failed launch reports its own error first
   await using session = new Session({ ...backingOptions(config, args.backingDirs), ...engine });
   for (const d of args.drives) session.addDrive(d.path, { format: d.format, readonly: true });
   await session.launch();
   startupMark('launched');
-  const report = await inspect(session, { applications: args.applications, sections: args.sections, icon: args.icon });
+  const report = await inspect(session, inspectOptions(args));
   startupMark('inspected');
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
@@ -86,10 +89,21 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** --sbom FMT and --sbom-hash: with what they go. */
+function checkSbomArgs(args: Args): void {
+  if (args.sbomHash && args.sbom === undefined) throw new UsageError('--sbom-hash goes with --sbom');
+  if (args.sbom !== undefined && args.xml) throw new UsageError('--sbom cannot go with --xml');
+  if (args.sbom !== undefined && !args.applications)
+    throw new UsageError('--sbom lists the applications: --no-applications cannot go with it');
+}
+
 /** --queue/--worker: BullMQ on Redis, loaded only for them (queue.ts). */
 async function queueMode(args: Args, argv: readonly string[]): Promise<number> {
-  if (args.batch || args.xml || args.keysFromStdin || args.out !== undefined)
-    throw new UsageError('--queue and --worker take no --batch, --xml, --out or --keys-from-stdin');
+  if (args.batch || args.xml || args.keysFromStdin)
+    throw new UsageError('--queue and --worker take no --batch, --xml or --keys-from-stdin');
+  if (args.worker === undefined && (args.out !== undefined || args.sbom !== undefined))
+    throw new UsageError(`${args.out !== undefined ? '--out' : '--sbom'} goes with --worker (the workers make the results)`);
+  checkSbomArgs(args);
   const { parseQueueUrl } = await import('./queue-url.js');
   if (args.worker !== undefined) {
     if (args.queue !== undefined || args.queueAction !== undefined || args.drives.length || args.from !== undefined)
@@ -99,7 +113,7 @@ async function queueMode(args: Args, argv: readonly string[]): Promise<number> {
     const config = loadConfig();
     if (chooseEngine(engineOptions(config, args, true).engine) === 'kernel') requireRoot();
     const { runWorker } = await import('./queue.js');
-    return runWorker(address, args.jobs, argv);
+    return runWorker(address, args.jobs, argv, args.out);
   }
   if (args.queue === undefined) throw new UsageError(`--${args.queueAction} goes with --queue redis://HOST:PORT/NAME`);
   const address = parseQueueUrl(args.queue, '--queue');

@@ -1,54 +1,62 @@
-// The processor of jinspect --worker's jobs, run by BullMQ in a child process of the worker
-// (its sandboxed processor file: dist/bundle/jinspect-job.mjs): a crash while reading one
-// image costs that job only. It inspects the image as --batch does and returns the report's
-// JSON text, which BullMQ stores in Redis as the job's return value. A JootError (a corrupt
-// image, no OS found) is final: the job fails at once with its one line; anything else (a
-// crash, an unexpected error) is retried by BullMQ with backoff.
+// A job process of jinspect --worker (queue-pool.ts starts it: jinspect with JOB_PROCESS_ENV
+// set and an IPC channel): it takes one job at a time from the worker and inspects the image
+// as --batch does, answering with the result's members (the report, or the files written
+// under the worker's --out; the SBOM with --sbom). It lives as long as its worker: a crash
+// while reading one image costs the job it ran, which BullMQ retries. A JootError (a corrupt
+// image, no OS found) is final: the job fails at once with its one line.
+import { resolve } from 'node:path';
 import { oneLine } from '../../core/errors.js';
 import { JootError } from '../../core/errors.js';
+import { startupMark } from '../../core/startup-trace.js';
 import { writeStderr } from '../../core/stdio.js';
 import { UsageError } from '../cli.js';
 import { backingOptions } from '../backing.js';
 import { loadConfig } from '../config.js';
 import { engineOptions } from '../engine-options.js';
-import { parseArgs } from './args.js';
-import { inspectOne, type BatchOptions } from './batch.js';
-import { WORKER_ARGS_ENV, type QueueJobData } from './queue-job-data.js';
-
-// The worker died (SIGKILL): its lock lapses and another worker takes the job again, so this
-// orphan stops rather than finish work nobody will collect.
-process.on('disconnect', () => process.exit(1));
-
-let options: Pick<BatchOptions, 'session' | 'inspect' | 'strict'> | undefined;
+import { inspectOptions, parseArgs } from './args.js';
+import { type ImageResultOptions, imageResult } from './batch-result.js';
+import { type JobReply, type JobRequest, WORKER_ARGS_ENV } from './queue-job-data.js';
 
 /** The worker's inspection options, parsed as the worker's own command line was. */
-function workerOptions(): Pick<BatchOptions, 'session' | 'inspect' | 'strict'> {
-  if (options) return options;
+function workerOptions(): ImageResultOptions {
   const argv = JSON.parse(process.env[WORKER_ARGS_ENV] ?? '[]') as string[];
   const args = parseArgs(argv);
   const config = loadConfig();
-  options = {
-    inspect: { applications: args.applications, sections: args.sections },
+  return {
+    inspect: inspectOptions(args),
     strict: args.strict,
     session: { ...backingOptions(config, args.backingDirs), ...engineOptions(config, args, true) },
+    // absolute: --collect may run anywhere the shared storage is
+    out: args.out === undefined ? undefined : resolve(args.out),
+    sbom: args.sbom,
+    sbomHash: args.sbomHash,
   };
-  return options;
 }
 
-export default async function process_(job: { data: QueueJobData }): Promise<string> {
-  const { path, format } = job.data;
-  try {
-    const report = await inspectOne({ path, format }, workerOptions());
-    // the inspection's own record (the worker's lines are about jobs, which may be retried)
-    writeStderr(`jinspect: job ${process.pid}: inspected ${job.data.image}\n`);
-    return report;
-  } catch (e) {
-    if (e instanceof JootError || e instanceof UsageError) {
-      const final = new Error(oneLine(e));
-      // BullMQ tells a final failure by this name (the error crosses the process by its fields)
-      final.name = 'UnrecoverableError';
-      throw final;
-    }
-    throw e;
-  }
+/** Serve the worker's jobs until it goes away; never returns (the process exits then). */
+export function serveJobs(): Promise<number> {
+  const options = workerOptions();
+  const send = (m: JobReply): void => {
+    process.send?.(m);
+  };
+  // the worker stopped, or died (SIGKILL: its lock lapses and another worker takes the job
+  // again): this process stops rather than finish work nobody will collect
+  process.on('disconnect', () => process.exit(0));
+  // Ctrl-C on the worker's terminal reaches its job processes too: the worker finishes the
+  // active jobs before it stops, and so do they
+  process.on('SIGINT', () => undefined);
+  process.on('message', (m: JobRequest) => {
+    const { path, format } = m.data;
+    imageResult({ path, format }, options).then(
+      (result) => {
+        // the inspection's own record (the worker's lines are about jobs, which may be retried)
+        writeStderr(`jinspect: job ${process.pid}: inspected ${m.data.image}\n`);
+        send({ id: m.id, ok: true, result });
+      },
+      (e: unknown) => send({ id: m.id, ok: false, error: oneLine(e), final: e instanceof JootError || e instanceof UsageError }),
+    );
+  });
+  startupMark('job process ready');
+  send({ ready: true });
+  return new Promise<number>(() => undefined);
 }

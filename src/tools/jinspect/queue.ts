@@ -2,19 +2,22 @@
 // plain jinspect never pays for it):
 //   --queue URL --enqueue IMG…  one job per image, its id from the image's absolute path (an
 //                               image enqueued again is not a second job)
-//   --worker URL [--jobs N]     take jobs, N at a time, each in a child process (queue-job.ts)
+//   --worker URL [--jobs N]     take jobs, N at a time, each in a job process of its own
+//                               (queue-pool.ts, queue-job.ts); with --out DIR the results go there
 //   --queue URL --status        the counts of done, failed, waiting, active and delayed jobs
 //   --queue URL --collect       the results as NDJSON, in --batch's line format
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { oneLine } from '../../core/errors.js';
 import { jsonText } from '../../core/escape.js';
+import { startupMark } from '../../core/startup-trace.js';
 import { StdoutWriter, writeStderr } from '../../core/stdio.js';
 import { UsageError } from '../cli.js';
-import { expandInputs, MAX_JOBS, resultLine } from './batch.js';
-import { WORKER_ARGS_ENV, type QueueJobData } from './queue-job-data.js';
+import { expandInputs, MAX_JOBS } from './batch.js';
+import { resultLine } from './batch-result.js';
+import type { QueueJobData } from './queue-job-data.js';
+import { JobFailed, JobPool } from './queue-pool.js';
 import type { QueueAddress } from './queue-url.js';
 
 /** tries of one job (a crash, an unexpected error); a JootError fails it at once */
@@ -26,8 +29,12 @@ const PAGE = 100;
 
 type Redis = import('ioredis').Redis;
 
+/** The bundle's vendor-bullmq.mjs and vendor-ioredis.mjs carry each CommonJS package as their default export. */
+const unwrap = <T>(m: T): T => (m as T & { default?: T }).default ?? m;
+const loadBullmq = async () => unwrap(await import('bullmq'));
+
 async function connect(a: QueueAddress, forWorker: boolean): Promise<Redis> {
-  const { Redis } = await import('ioredis');
+  const { Redis } = unwrap(await import('ioredis'));
   const redis = new Redis({
     host: a.host,
     port: a.port,
@@ -59,7 +66,7 @@ function jobId(path: string): string {
 }
 
 async function withQueue<T>(a: QueueAddress, use: (q: import('bullmq').Queue) => Promise<T>): Promise<T> {
-  const { Queue } = await import('bullmq');
+  const { Queue } = await loadBullmq();
   const redis = await connect(a, false);
   const queue = new Queue(a.name, { connection: redis });
   try {
@@ -129,15 +136,6 @@ export async function runCollect(a: QueueAddress): Promise<number> {
   return failed ? 1 : 0;
 }
 
-/** The processor file BullMQ forks: the bundle's entry, or beside this module in the tsc build. */
-function processorFile(): string {
-  for (const name of ['./jinspect-job.mjs', './queue-job.js']) {
-    const file = fileURLToPath(new URL(name, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new UsageError('--worker: the job processor (dist/bundle/jinspect-job.mjs) is not built');
-}
-
 /** A lock duration for tests ($JOOT_QUEUE_LOCK_MS): a killed worker's job is taken again sooner. */
 function lockMs(): number | undefined {
   const v = process.env.JOOT_QUEUE_LOCK_MS;
@@ -146,17 +144,38 @@ function lockMs(): number | undefined {
 
 /**
  * Take jobs until SIGINT/SIGTERM, then finish the active ones and stop. `argv`: the worker's
- * command line, which its child processes parse for the inspection options.
+ * command line, which its job processes parse for the inspection options; `out`: its --out.
  */
-export async function runWorker(a: QueueAddress, jobs: number, argv: readonly string[]): Promise<number> {
-  const { Worker } = await import('bullmq');
+export async function runWorker(a: QueueAddress, jobs: number, argv: readonly string[], out?: string): Promise<number> {
+  const concurrency = Math.max(1, Math.min(jobs, MAX_JOBS));
+  if (out !== undefined) await mkdir(out, { recursive: true });
+  // the job processes start first: their start overlaps BullMQ's load and the connection
+  const pool = new JobPool(concurrency, argv);
+  startupMark('job processes forked');
+  try {
+    return await takeJobs(a, concurrency, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function takeJobs(a: QueueAddress, concurrency: number, pool: JobPool): Promise<number> {
+  const { Worker, UnrecoverableError } = await loadBullmq();
+  startupMark('bullmq loaded');
   const redis = await connect(a, true);
-  process.env[WORKER_ARGS_ENV] = JSON.stringify(argv);
+  startupMark('connected');
   const lock = lockMs();
-  const worker = new Worker(a.name, processorFile(), {
+  const processor = async (job: { data: QueueJobData }): Promise<string> => {
+    try {
+      return await pool.run(job.data);
+    } catch (e) {
+      // a read failure of the image is final (BullMQ does not retry it); a crash is retried
+      throw e instanceof JobFailed && e.final ? new UnrecoverableError(e.message) : e;
+    }
+  };
+  const worker = new Worker(a.name, processor, {
     connection: redis,
-    concurrency: Math.max(1, Math.min(jobs, MAX_JOBS)),
-    useWorkerThreads: false,
+    concurrency,
     ...(lock ? { lockDuration: lock, stalledInterval: Math.max(100, Math.floor(lock / 2)) } : {}),
   });
   const image = (job: { data: unknown } | undefined): string => (job?.data as QueueJobData | undefined)?.image ?? '?';
@@ -164,7 +183,7 @@ export async function runWorker(a: QueueAddress, jobs: number, argv: readonly st
   worker.on('completed', (job) => writeStderr(`jinspect: worker ${process.pid}: done ${image(job)}\n`));
   worker.on('failed', (job, e) => writeStderr(`jinspect: worker ${process.pid}: failed ${image(job)}: ${oneLine(e)}\n`));
   worker.on('error', (e) => writeStderr(`jinspect: worker ${process.pid}: ${oneLine(e)}\n`));
-  writeStderr(`jinspect: worker ${process.pid} on queue ${a.name} at ${a.host}:${a.port}, ${jobs} at a time\n`);
+  writeStderr(`jinspect: worker ${process.pid} on queue ${a.name} at ${a.host}:${a.port}, ${concurrency} at a time\n`);
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
