@@ -109,9 +109,12 @@ class TreeFileHandle implements GuestFileHandle {
     const from = position ?? this.pos;
     const want = Math.min(length, READ_SLICE, Math.max(0, this.at.stat.size - from));
     if (want <= 0) return { bytesRead: 0 };
-    const b = await this.tree.wrap(this.display, () => this.at.mount.fs.read(this.at.node, from, want));
-    b.copy(buffer, offset, 0, Math.min(b.length, want));
-    const n = Math.min(b.length, want);
+    const { fs } = this.at.mount;
+    const n = await this.tree.wrap(this.display, async () => {
+      if (fs.readInto) return fs.readInto(this.at.node, from, want, buffer, offset);
+      const b = await fs.read(this.at.node, from, want);
+      return b.copy(buffer, offset, 0, Math.min(b.length, want));
+    });
     if (position === null) this.pos += n;
     return { bytesRead: n };
   }

@@ -12,11 +12,13 @@ export class Lru<K, V> {
    * @param maxEntries entries kept at the most
    * @param maxWeight total weight kept at the most; an entry heavier than that is never kept
    * @param weigh an entry's weight (1 unless told)
+   * @param dropped told of each value the map lets go (evicted, replaced, deleted, cleared, or never kept)
    */
   constructor(
     readonly maxEntries: number,
     readonly maxWeight = Number.POSITIVE_INFINITY,
     private readonly weigh: (value: V) => number = () => 1,
+    private readonly dropped?: (value: V) => void,
   ) {}
 
   get(key: K): V | undefined {
@@ -30,11 +32,15 @@ export class Lru<K, V> {
   set(key: K, value: V): void {
     this.delete(key);
     const weight = this.weigh(value);
-    if (this.maxEntries < 1 || weight > this.maxWeight) return; // never kept: it would evict everything
+    if (this.maxEntries < 1 || weight > this.maxWeight) {
+      this.dropped?.(value); // never kept: it would evict everything
+      return;
+    }
     for (const [k, e] of this.map) {
       if (this.map.size < this.maxEntries && this.total + weight <= this.maxWeight) break;
       this.map.delete(k);
       this.total -= e.weight;
+      this.dropped?.(e.value);
     }
     this.map.set(key, { value, weight });
     this.total += weight;
@@ -50,11 +56,14 @@ export class Lru<K, V> {
     if (e === undefined) return;
     this.map.delete(key);
     this.total -= e.weight;
+    this.dropped?.(e.value);
   }
 
   clear(): void {
+    const values = this.dropped ? [...this.map.values()] : [];
     this.map.clear();
     this.total = 0;
+    for (const e of values) this.dropped?.(e.value);
   }
 }
 

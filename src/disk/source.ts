@@ -18,6 +18,12 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
+/** out[at, at+length) ← `src`'s bytes from `offset`: straight in where the source can, else copied. */
+export async function readInto(src: ByteSource, offset: number, length: number, out: Buffer, at: number): Promise<void> {
+  if (src.readInto) return src.readInto(offset, length, out, at);
+  (await src.read(offset, length)).copy(out, at);
+}
+
 /** The error for a read outside a source (guest metadata pointing past the end). */
 export function outOfRange(src: { name: string; size: number }, offset: number, length: number): JootError {
   return new JootError('EIO', `${src.name}: read of ${length} bytes at offset ${offset} is outside the device (size ${src.size})`);
@@ -148,6 +154,11 @@ export class SliceSource implements ByteSource {
   read(offset: number, length: number): Promise<Buffer> {
     checkRange(this, offset, length);
     return this.base.read(this.offset + offset, length);
+  }
+
+  readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
+    checkRange(this, offset, length);
+    return readInto(this.base, this.offset + offset, length, out, at);
   }
 
   /** A slice does not own its base. */

@@ -55,3 +55,25 @@ describe('Lru', () => {
     expect(l.capBytes).toBe(10);
   });
 });
+
+describe('Lru dropped', () => {
+  it('is told of every value let go: evicted, replaced, deleted, cleared, never kept', () => {
+    const gone: string[] = [];
+    const l = new Lru<number, string>(
+      2,
+      3,
+      (v) => v.length,
+      (v) => gone.push(v),
+    );
+    l.set(1, 'a');
+    l.set(2, 'b');
+    l.set(3, 'c'); // evicts a
+    l.set(2, 'B'); // replaces b
+    l.set(9, 'long'); // heavier than the cap: never kept
+    l.delete(3);
+    l.set(4, 'd');
+    l.clear();
+    expect(gone).toEqual(['a', 'b', 'long', 'c', 'B', 'd']);
+    expect(l.weight).toBe(0);
+  });
+});

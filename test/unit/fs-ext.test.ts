@@ -190,6 +190,41 @@ describe('ext reader: spot checks', () => {
       await bFile.close();
     }
   });
+
+  it('readInto writes what read returns into the asked range only (whole runs straight in; holes, tails, inline copied)', async () => {
+    const fs = await openFilesystem(scale, 'ext4', '/dev/sdz1');
+    const cases: [string, number, number][] = [
+      ['many-extents', 0, 64 * 1024], // many runs: copied
+      ['many-extents', 2 * 99999 * 1024, 4096], // past a hole, the end of the file
+      ['sparse-2g', 2 ** 30 - 1024, 8192], // a hole, then data
+      ['sparse-2g', 2 ** 31 - 1024, 8192], // short at the end of the file
+      ['unwritten', 0, 200 * 1024], // unwritten extents read as zeros
+      ['types/link-60', 0, 10], // no regular file: the same error
+    ];
+    for (const [p, off, len] of cases) {
+      const node = await resolve(fs, p);
+      const want = await fs.read(node, off, len).catch((e: unknown) => e);
+      const out = Buffer.alloc(len + 10, 0xaa);
+      const got = await fs.readInto!(node, off, len, out, 5).catch((e: unknown) => e);
+      if (want instanceof Error) {
+        expect(got).toBeInstanceOf(JootError);
+        continue;
+      }
+      expect(got).toBe((want as Buffer).length);
+      expect(out.subarray(5, 5 + (got as number)).equals(want as Buffer)).toBe(true);
+      expect(out.subarray(0, 5).every((x) => x === 0xaa)).toBe(true);
+      expect(out.subarray(5 + (got as number)).every((x) => x === 0xaa)).toBe(true);
+    }
+    await fs.close();
+    const tree = path.join(FIXTURES_DIR, '.debootstrap-bookworm', 'root');
+    const ext2fs = await openFilesystem(ext2, 'ext2', '/dev/sdz1');
+    const want = await readFile(path.join(tree, 'usr/bin/dpkg'));
+    const node = await resolve(ext2fs, 'usr/bin/dpkg');
+    const out = Buffer.alloc(want.length);
+    for (let off = 0; off < want.length; off += 64 * 1024) await ext2fs.readInto!(node, off, 64 * 1024, out, off);
+    expect(out.equals(want)).toBe(true);
+    await ext2fs.close();
+  });
 });
 
 describe('ext reader: features', () => {

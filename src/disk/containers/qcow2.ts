@@ -85,19 +85,30 @@ export class Qcow2Source implements OpenedImage {
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
+    const out = Buffer.alloc(length);
+    await this.fillRange(offset, length, out, 0);
+    return out;
+  }
+
+  async readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
+    checkRange(this, offset, length);
+    out.fill(0, at, at + length); // what the loop skips (zero and unallocated clusters) reads as zeros
+    await this.fillRange(offset, length, out, at);
+  }
+
+  /** out[at, at+length) ← guest bytes [offset, offset+length), where they are not zeros (out is zeroed there). */
+  private async fillRange(offset: number, length: number, out: Buffer, at: number): Promise<void> {
     checkRange(this, offset, length);
     if (this.closed) throw new JootError('ESTATE', `${this.name}: closed`);
-    const out = Buffer.alloc(length);
     const cs = this.h.clusterSize;
     const run: Run = { at: 0, host: 0, n: 0 };
     for (let pos = offset; pos < offset + length; ) {
       const inCluster = pos % cs;
       const n = Math.min(cs - inCluster, offset + length - pos);
-      await this.readInCluster(out, pos - offset, pos, n, run);
+      await this.readInCluster(out, at + pos - offset, pos, n, run);
       pos += n;
     }
     await this.flush(out, run);
-    return out;
   }
 
   /**

@@ -99,6 +99,8 @@ export interface FileSystemReader {
   readlink(node: FsNode, opts?: { follow?: boolean }): Promise<string>;
   /** Up to `length` bytes of a regular file from `offset` (short only at end of file); holes read as zeros. */
   read(node: FsNode, offset: number, length: number): Promise<Buffer>;
+  /** Where a reader can, the same bytes straight into out[at...) (no buffer of its own): how many. */
+  readInto?(node: FsNode, offset: number, length: number, out: Buffer, at: number): Promise<number>;
   /** Extended attributes as Linux's getfattr names them (user.*, trusted.*, security.selinux, system.posix_acl_access…). */
   listXattrs(node: FsNode): Promise<Map<string, Buffer>>;
   statfs?(): Promise<FsStatfs>;

@@ -2,7 +2,7 @@
 // of metadata blocks, and the one-line errors that name the device and the filesystem.
 import { JootError, type JootErrorCode } from '../../../core/errors.js';
 import { Lru } from '../../lru.js';
-import type { ByteSource } from '../../source.js';
+import { readInto, type ByteSource } from '../../source.js';
 import type { Superblock } from './superblock.js';
 
 export class ExtContext {
@@ -57,5 +57,11 @@ export class ExtContext {
   async blocks(block: number, count: number, what: string): Promise<Buffer> {
     this.checkBlocks(block, count, what);
     return this.source.read(block * this.sb.blockSize, count * this.sb.blockSize);
+  }
+
+  /** `count` data blocks from `block` into out[at...), uncached. */
+  async blocksInto(block: number, count: number, what: string, out: Buffer, at: number): Promise<void> {
+    this.checkBlocks(block, count, what);
+    await readInto(this.source, block * this.sb.blockSize, count * this.sb.blockSize, out, at);
   }
 }

@@ -287,6 +287,31 @@ export class ExtReader implements FileSystemReader {
   }
 
   async read(node: FsNode, offset: number, length: number): Promise<Buffer> {
+    const n = await this.fileToRead(node, offset, length);
+    if (offset >= n.size) return Buffer.alloc(0);
+    return this.readData(n, offset, Math.min(length, n.size - offset));
+  }
+
+  async readInto(node: FsNode, offset: number, length: number, out: Buffer, at: number): Promise<number> {
+    const n = await this.fileToRead(node, offset, length);
+    if (offset >= n.size) return 0;
+    const len = Math.min(length, n.size - offset, out.length - at);
+    const bs = this.ctx.sb.blockSize;
+    // whole blocks of one run on disk, no hole, not inline: read straight into `out` (a bulk
+    // read's own buffer would be garbage at once); anything else is read and copied
+    if (offset % bs === 0 && len % bs === 0 && !(n.flags & FL_INLINE_DATA)) {
+      const segs = await mapBlocks(this.ctx, n, offset / bs, len / bs);
+      const only = segs.length === 1 ? segs[0]! : undefined;
+      if (only && only.lb === offset / bs && only.n === len / bs) {
+        await this.ctx.blocksInto(only.pb, only.n, `inode ${n.ino}'s data`, out, at);
+        return len;
+      }
+    }
+    return (await this.readData(n, offset, len)).copy(out, at);
+  }
+
+  /** The regular file `node`, checked for a read of `length` bytes from `offset`. */
+  private async fileToRead(node: FsNode, offset: number, length: number): Promise<Inode> {
     const n = await this.node(node);
     const type = n.mode & S_IFMT;
     if (type === S_IFDIR) throw this.ctx.error('EINVAL', `inode ${n.ino} is a directory`);
@@ -296,8 +321,7 @@ export class ExtReader implements FileSystemReader {
     }
     if (length > MAX_READ_BYTES) throw this.ctx.error('EINVAL', `a read of ${length} bytes is more than ${MAX_READ_BYTES} at once`);
     this.refuseEncrypted(n, 'the file');
-    if (offset >= n.size) return Buffer.alloc(0);
-    return this.readData(n, offset, Math.min(length, n.size - offset));
+    return n;
   }
 
   async listXattrs(node: FsNode): Promise<Map<string, Buffer>> {
