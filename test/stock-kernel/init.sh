@@ -2,8 +2,8 @@
 # The stock-kernel VM's init (run by the image's /sbin/joot-vm-init as PID 1, from the read-only
 # project share): a stock Debian host in miniature. No systemd: mount the pseudo filesystems,
 # start udevd, load the modules a stock host has (nbd, device-mapper, md, dm-crypt, the kernel
-# filesystems joot mounts), put everything written on the scratch disk (/dev/vdb), mount the
-# fixture cache (9p tag "fixtures", read-only, at its host path), run the runner's command file
+# filesystems joot mounts), put everything written on the scratch disk (/dev/vdb), the project
+# share included (an overlay), mount the fixture cache (9p tag "fixtures", read-only, at its host path), run the runner's command file
 # (9p tag "ctl": run.sh, written by test/stock-kernel/runner.ts) and leave its exit status
 # there, then power off. The root disk is opened with -snapshot: what is written there is lost.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -39,6 +39,16 @@ chmod 1777 /scratch/tmp /scratch/var-tmp
 mount --bind /scratch/tmp /tmp
 mount --bind /scratch/var-tmp /var/tmp
 
+# The project share is read-only, but tools write beside it (vite's bundled config, caches): an
+# overlay at the same path takes those writes onto the scratch disk.
+share=$(arg joot.share)
+mkdir -p /scratch/share/lower /scratch/share/upper /scratch/share/work
+mount --move "$share" /scratch/share/lower
+mount -t overlay overlay -o lowerdir=/scratch/share/lower,upperdir=/scratch/share/upper,workdir=/scratch/share/work,xino=off,index=off "$share" || {
+  say "cannot put an overlay on $share"
+  exit 1
+}
+
 fixtures=$(arg joot.fixtures)
 mkdir -p "$fixtures" /run/joot-ctl
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288,cache=loose fixtures "$fixtures" || {
@@ -47,8 +57,11 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288,cache=loose fixture
 }
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 ctl /run/joot-ctl || exit 1
 
-# What a stock host has loaded (or loads on first use): joot's kernel engine checks for them.
-for m in loop nbd dm-mod dm-crypt md-mod raid0 raid1 raid456 vfat ntfs3 isofs fuse btrfs xfs squashfs; do
+# What joot asks a stock host to have loaded (README: `modprobe nbd`), and loop and fuse, whose
+# /dev nodes systemd would have made (kmod static-nodes). Filesystem modules are NOT loaded:
+# on a stock host mount(2) loads vfat, isofs, xfs, btrfs on first use, and joot must know that.
+# (Debian 12's kernel is built without ntfs3: ntfs goes through ntfs-3g there too.)
+for m in loop fuse nbd dm-mod dm-crypt md-mod raid0 raid1 raid456; do
   modprobe "$m" || say "modprobe $m failed"
 done
 /lib/systemd/systemd-udevd --daemon

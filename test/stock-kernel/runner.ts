@@ -5,7 +5,7 @@
 // -snapshot; everything written goes to a fresh sparse scratch disk. qemu is always killed and
 // the scratch disk and control directory always removed, also on timeout or error.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -34,6 +34,8 @@ export interface VmRunResult {
   timedOut: boolean;
   /** the serial console: kernel messages, init's lines and the script's output */
   output: string;
+  /** the files the script left in $JOOT_VM_OUT, by name */
+  files: Record<string, string>;
   wallMs: number;
 }
 
@@ -122,9 +124,10 @@ export async function runInStockVm(o: VmRunOptions): Promise<VmRunResult> {
   const fixtures = realpathSync(o.fixturesDir);
   const ctl = mkdtempSync(path.join(tmpdir(), 'joot-stockvm-'));
   try {
+    // the scratch disk lives beside the control files (the guest sees it as /dev/vdb)
     const scratch = path.join(ctl, 'scratch.raw');
-    // the scratch disk lives beside the control files but is not seen through the share's
-    // files the guest reads: it is a block device there
+    const out = path.join(ctl, 'out');
+    mkdirSync(out);
     writeFileSync(scratch, '');
     truncateSync(scratch, (o.scratchGiB ?? 16) * 1024 ** 3);
     writeFileSync(
@@ -132,7 +135,7 @@ export async function runInStockVm(o: VmRunOptions): Promise<VmRunResult> {
       [
         'set -u',
         `cd ${q(realpathSync(o.repoRoot))} || exit 125`,
-        `export JOOT_FIXTURES=${q(fixtures)} TMPDIR=/tmp CI=\${CI:-1}`,
+        `export JOOT_FIXTURES=${q(fixtures)} TMPDIR=/tmp JOOT_VM_OUT=/run/joot-ctl/out`,
         o.script,
         '',
       ].join('\n'),
@@ -170,7 +173,9 @@ export async function runInStockVm(o: VmRunOptions): Promise<VmRunResult> {
     }
     const statusFile = path.join(ctl, 'status');
     const status = existsSync(statusFile) ? Number(readFileSync(statusFile, 'utf8').trim()) : undefined;
-    return { status, timedOut, output, wallMs: Date.now() - t0 };
+    const files: Record<string, string> = {};
+    for (const e of readdirSync(out, { withFileTypes: true })) if (e.isFile()) files[e.name] = readFileSync(path.join(out, e.name), 'utf8');
+    return { status, timedOut, output, files, wallMs: Date.now() - t0 };
   } finally {
     rmSync(ctl, { recursive: true, force: true });
   }

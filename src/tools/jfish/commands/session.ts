@@ -1,8 +1,8 @@
 // Session life: add, add-ro, run (launch), reopen, supported, time, help, echo, lcd, exit.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { JootError } from '../../../core/errors.js';
-import { hostHasDeviceMapper, hostHasNbd } from '../../../appliance/index.js';
+import { hostHasDeviceMapper, hostHasNbd, kernelFilesystems } from '../../../appliance/index.js';
 import { ExitRequest } from '../control.js';
 import { defineCommand, type Ctx } from '../command.js';
 import { commandHelp, commandList } from '../help.js';
@@ -163,22 +163,12 @@ export const FEATURES: readonly { group: string; available: (h: HostProbe) => bo
   { group: 'xfs', available: (h) => h.kernelFs('xfs') && h.program('mkfs.xfs') },
 ];
 
-/** The real host: $PATH (plus the sbin directories), /proc/filesystems, /dev/nbd0, /proc/misc. */
+/** The real host: $PATH (plus the sbin directories), the kernel's filesystems (loaded or loadable), /dev/nbd0, /proc/misc. */
 export function probeHost(env: NodeJS.ProcessEnv = process.env): HostProbe {
   const dirs = [
     ...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin']),
   ];
-  let fs = new Set<string>();
-  try {
-    fs = new Set(
-      readFileSync('/proc/filesystems', 'utf8')
-        .split('\n')
-        .map((l) => l.split('\t').pop()!.trim())
-        .filter(Boolean),
-    );
-  } catch {
-    // no /proc: no kernel filesystems known
-  }
+  const fs = kernelFilesystems();
   return {
     program: (name) =>
       dirs.some((d) => {
