@@ -31,6 +31,7 @@ mkdir -p /dev/pts /dev/shm
 mountpoint -q /dev/pts || mount -t devpts devpts /dev/pts
 mountpoint -q /run || mount -t tmpfs -o mode=0755 run /run
 mount -t tmpfs shm /dev/shm
+mkdir -p -m 1777 /run/lock  # systemd-tmpfiles makes it on a stock host
 
 mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=1 /dev/vdb || { say "no scratch disk"; exit 1; }
 mount /dev/vdb /scratch

@@ -135,13 +135,15 @@ export async function runInStockVm(o: VmRunOptions): Promise<VmRunResult> {
       [
         'set -u',
         `cd ${q(realpathSync(o.repoRoot))} || exit 125`,
-        `export JOOT_FIXTURES=${q(fixtures)} TMPDIR=/tmp JOOT_VM_OUT=/run/joot-ctl/out`,
+        // CI: vitest must not take the serial console for a terminal
+        `export JOOT_FIXTURES=${q(fixtures)} TMPDIR=/tmp JOOT_VM_OUT=/run/joot-ctl/out CI=1`,
         o.script,
         '',
       ].join('\n'),
     );
     const args = qemuArgs(o, share, fixtures, ctl, scratch);
-    const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // qemu dies with us (setpriv --pdeathsig), also when the test process is killed
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const onData = (b: Buffer): void => {
       const text = b.toString('utf8');
