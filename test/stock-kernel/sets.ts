@@ -1,26 +1,48 @@
 // What the stock-kernel VM runs (test/integration/stock-kernel.test.ts boots it): existing
 // integration files, run by vitest inside the VM, where the kernel has NBD, device-mapper, md,
-// dm-crypt, the partition parser and vfat/iso9660 (Debian 12's kernel has no ntfs3: ntfs goes
-// through ntfs-3g there too). `mustPass` names tests that this host and CI skip (or take
-// another path for): the run fails if one of them was skipped in the VM.
+// dm-crypt, the partition parser and vfat/iso9660 as modules it loads on first use (Debian 12's
+// kernel has no ntfs3: ntfs goes through ntfs-3g there too). `mustPass` names tests that this
+// host and CI skip or take another path for: the run fails unless each passed in the VM.
+
+export interface MustPass {
+  /** relative to the project root */
+  file: string;
+  /** the test's own title */
+  title: string;
+}
 
 export interface VmTestSet {
   name: 'smoke' | 'full';
   /** test files, relative to the project root */
   files: string[];
-  /** "file > describe > test" (as vitest's JSON report writes fullName, after the file) */
-  mustPass: string[];
+  /** vitest -t: only the tests whose names match (the smoke set) */
+  namePattern?: string;
+  mustPass: MustPass[];
   /** for the whole VM run, boot included */
   timeoutMs: number;
 }
 
-const DM_SPLIT = 'test/integration/lvm.test.ts > lvm on real loop devices maps split through device-mapper at LVM’s extents';
+const DM_SPLIT: MustPass = { file: 'test/integration/lvm.test.ts', title: 'maps split through device-mapper at LVM’s extents' };
+const NBD_VMDK: MustPass = {
+  file: 'test/integration/session-formats.test.ts',
+  title: 'mbr.vmdk: the mbr.raw guest, partitions, filesystems and files',
+};
+const MD_LUKS: MustPass = {
+  file: 'test/integration/engine-volumes.test.ts',
+  title: 'mounts a filesystem inside an md array and inside LVM on LUKS (read in userspace, exposed as a loop device)',
+};
+const VFAT: MustPass = {
+  file: 'test/integration/session-filesystems.test.ts',
+  title: 'vfat through the kernel (gpt.raw /dev/sda1): read /EFI/BOOT/hello.txt',
+};
 
+/** One test per stock-host path: device-mapper, NBD, md and LUKS under udev, a module-loaded vfat. */
 export const SMOKE: VmTestSet = {
   name: 'smoke',
-  files: ['test/integration/lvm.test.ts'],
-  mustPass: [DM_SPLIT],
-  timeoutMs: 6 * 60_000,
+  files: [DM_SPLIT.file, NBD_VMDK.file, MD_LUKS.file, VFAT.file],
+  namePattern: 'device-mapper at LVM|mbr\\.vmdk: the mbr|inside an md array|vfat through',
+  mustPass: [DM_SPLIT, NBD_VMDK, MD_LUKS, VFAT],
+  timeoutMs: 8 * 60_000,
 };
 
 export const FULL: VmTestSet = {
@@ -39,14 +61,17 @@ export const FULL: VmTestSet = {
     'test/integration/fs-iso9660-diff.test.ts',
     'test/integration/session-filesystems.test.ts',
   ],
-  mustPass: [DM_SPLIT],
-  timeoutMs: 20 * 60_000,
+  mustPass: [DM_SPLIT, NBD_VMDK, MD_LUKS, VFAT],
+  timeoutMs: 30 * 60_000,
 };
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The bash the VM runs: vitest over the set's files, its JSON report into the runner's out/. */
 export function vitestScript(set: VmTestSet): string {
+  const filter = set.namePattern ? ` -t ${q(set.namePattern)}` : '';
   return [
     'export JOOT_IN_STOCK_VM=1',
-    `node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$JOOT_VM_OUT/report.json" ${set.files.join(' ')}`,
+    `node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json="$JOOT_VM_OUT/report.json"${filter} ${set.files.join(' ')}`,
   ].join('\n');
 }

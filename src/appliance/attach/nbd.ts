@@ -7,6 +7,7 @@ import { factsOf, run, retryWhileBusy, sleep, type Runner } from '../../core/run
 import { imageInUse } from '../qemu-lock.js';
 import { processStart } from '../registry.js';
 import { settle } from '../udev.js';
+import { stopHostArrays } from '../host-md.js';
 import type { ImageInfo } from '../image.js';
 import { chainOptions } from './qemu-options.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
@@ -99,6 +100,7 @@ export async function rereadPartitions(device: string, runner: Runner = run): Pr
 }
 
 export async function disconnectNbd(device: string, runner: Runner = run): Promise<void> {
+  await stopHostArrays(device, runner);
   await settle(runner);
   await retryWhileBusy(() => runner('qemu-nbd', ['--disconnect', device]), `qemu-nbd --disconnect ${device}`);
 }
