@@ -8,7 +8,7 @@
 // no array the host made on purpose; a guest's arrays span several of the session's disks).
 import { existsSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { run, retryWhileBusy, type Runner } from '../core/run.js';
+import { commandError, run, retryWhileBusy, type Runner } from '../core/run.js';
 import { settle } from './udev.js';
 
 function list(dir: string): string[] {
@@ -44,6 +44,11 @@ export async function stopHostArrays(disk: string, runner: Runner = run): Promis
   if (!existsSync('/proc/mdstat')) return;
   await settle(runner);
   for (const md of hostArraysOn(disk)) {
-    await retryWhileBusy(() => runner('mdadm', ['--stop', `/dev/${md}`]), `mdadm --stop /dev/${md}`);
+    await retryWhileBusy(async () => {
+      const r = await runner('mdadm', ['--stop', `/dev/${md}`], { allowFailure: true });
+      // stopped meanwhile (udev's `mdadm -If` as a member went, an earlier --stop): gone is fine
+      if (r.exitCode === 0 || /No such (file|device)/.test(r.stderr) || !existsSync(`/sys/block/${md}`)) return;
+      throw commandError(r);
+    }, `mdadm --stop /dev/${md}`);
   }
 }

@@ -27,9 +27,13 @@ const NBD_VMDK: MustPass = {
   file: 'test/integration/session-formats.test.ts',
   title: 'mbr.vmdk: the mbr.raw guest, partitions, filesystems and files',
 };
-const MD_LUKS: MustPass = {
-  file: 'test/integration/engine-volumes.test.ts',
-  title: 'mounts a filesystem inside an md array and inside LVM on LUKS (read in userspace, exposed as a loop device)',
+const LUKS: MustPass = {
+  file: 'test/integration/engine-volumes-extra.test.ts',
+  title: 'a LUKS volume with a detached header: the same answers, and the kernel engine mounts the ext4 inside',
+};
+const MD: MustPass = {
+  file: 'test/integration/engine-volumes-extra.test.ts',
+  title: 'md-extra.img: multi-zone RAID0 and four RAID6 layouts, the same arrays and bytes on both engines',
 };
 const VFAT: MustPass = {
   file: 'test/integration/session-filesystems.test.ts',
@@ -39,9 +43,9 @@ const VFAT: MustPass = {
 /** One test per stock-host path: device-mapper, NBD, md and LUKS under udev, a module-loaded vfat. */
 export const SMOKE: VmTestSet = {
   name: 'smoke',
-  files: [DM_SPLIT.file, NBD_VMDK.file, MD_LUKS.file, VFAT.file],
-  namePattern: 'device-mapper at LVM|mbr\\.vmdk: the mbr|inside an md array|vfat through',
-  mustPass: [DM_SPLIT, NBD_VMDK, MD_LUKS, VFAT],
+  files: [DM_SPLIT.file, NBD_VMDK.file, LUKS.file, VFAT.file],
+  namePattern: 'device-mapper at LVM|mbr\\.vmdk: the mbr|detached header|md-extra\\.img: multi-zone|vfat through',
+  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT],
   timeoutMs: 8 * 60_000,
 };
 
@@ -61,7 +65,7 @@ export const FULL: VmTestSet = {
     'test/integration/fs-iso9660-diff.test.ts',
     'test/integration/session-filesystems.test.ts',
   ],
-  mustPass: [DM_SPLIT, NBD_VMDK, MD_LUKS, VFAT],
+  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT],
   timeoutMs: 30 * 60_000,
 };
 
