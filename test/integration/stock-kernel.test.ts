@@ -19,7 +19,8 @@ const VM_DIR = path.join(FIXTURES_DIR, '.stock-kernel-vm');
 function whyNot(): string {
   if (process.env.JOOT_IN_STOCK_VM) return 'already inside the VM';
   if (process.getuid?.() !== 0) return 'needs root (fixtures, the VM’s scratch disk)';
-  if (!['/usr/bin/qemu-system-x86_64', '/usr/bin/debootstrap'].every(existsSync)) return 'needs qemu-system-x86_64 and debootstrap';
+  const have = (cmd: string): boolean => ['/usr/bin', '/usr/sbin', '/bin', '/sbin'].some((d) => existsSync(path.join(d, cmd)));
+  if (!['qemu-system-x86_64', 'debootstrap', 'setpriv'].every(have)) return 'needs qemu-system-x86_64, debootstrap and setpriv';
   if (!readdirSync('/boot').some((f) => f.startsWith('vmlinuz-'))) return 'needs a Debian kernel in /boot (setup installs it)';
   return '';
 }
