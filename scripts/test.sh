@@ -37,6 +37,10 @@ if [ $# = 0 ]; then
   fixtures=${JOOT_FIXTURES:-.cache/fixtures}
   t0=$(date +%s)
   bash test/fixtures/build.sh "$fixtures" || { echo "test: building the test images failed" >&2; exit 1; }
+  # the stock-kernel VM (test/integration/stock-kernel.test.ts), where this host can make it
+  if [ "$(id -u)" = 0 ] && command -v qemu-system-x86_64 >/dev/null && ls /boot/vmlinuz-* >/dev/null 2>&1; then
+    bash test/fixtures/build.sh "$fixtures" .stock-kernel-vm || { echo "test: building the stock-kernel VM failed" >&2; exit 1; }
+  fi
   echo "test: test images ready in $fixtures ($(($(date +%s) - t0)) s)"
 fi
 report=.cache/vitest-report.json

@@ -11,6 +11,7 @@ export { requireRoot, NEEDS_ROOT } from '../core/privilege.js';
 export type * from './types.js';
 export { interruptedBy, signalExitCode } from './cleanup.js';
 export { hostHasNbd } from './attach/nbd.js';
+export { kernelFilesystems } from './kernel-fs.js';
 export { hostHasDeviceMapper } from './lvm.js';
 export { chooseEngine, parseEngineName, type EngineName } from './userspace-engine.js';
 export { parseKeySpec, type LuksKey } from '../disk/keys.js';

@@ -8,6 +8,7 @@ import { run, sleep } from '../core/run.js';
 import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
 import { exposedWriteRefusal } from './attach/userspace-export.js';
+import { kernelFilesystems } from './kernel-fs.js';
 
 export interface FsMountOptions {
   vfstype: string;
@@ -20,20 +21,6 @@ export interface FsMountOptions {
   exec?: boolean;
   /** btrfs subvolume id: subvolumes are mounted by id, never by their (guest-chosen) name */
   subvolid?: number;
-}
-
-let kernelFs: Set<string> | undefined;
-async function kernelFilesystems(): Promise<Set<string>> {
-  if (!kernelFs) {
-    const text = await readFile('/proc/filesystems', 'utf8');
-    kernelFs = new Set(
-      text
-        .split('\n')
-        .map((l) => l.split('\t').pop()!.trim())
-        .filter(Boolean),
-    );
-  }
-  return kernelFs;
 }
 
 // Options a caller may not use to loosen the hardening.
@@ -110,7 +97,8 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
   // a volume decoded in userspace is read-only: the kernel would silently mount it read-only
   const refusal = o.readonly ? undefined : exposedWriteRefusal(device);
   if (refusal) throw refusal;
-  const known = await kernelFilesystems();
+  // loaded or loadable: mount(2) loads the module (a stock host has no vfat or isofs loaded)
+  const known = kernelFilesystems();
   const opts = mountOptions(o);
   if (o.vfstype === 'ntfs' || o.vfstype === 'ntfs3') {
     await mountFuse('ntfs-3g', ['-o', [...opts, 'no_detach'].join(','), device, target], target, stack);

@@ -4,8 +4,9 @@
 // table) and this host and engine can run them: the kernel engine needs the host programs the
 // commands run; the userspace engine reads in-process and writes nothing, so a group whose
 // commands all write is not available there.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { kernelFilesystems } from '../appliance/kernel-fs.js';
 
 export type EngineName = 'kernel' | 'userspace';
 
@@ -88,13 +89,11 @@ export function featuresNamed(groups: readonly string[]): { known: Feature[]; un
   return { known, unknown };
 }
 
-/** The real host: $PATH plus the sbin directories; /proc/filesystems and the running kernel's modules. */
+/** The real host: $PATH plus the sbin directories; the filesystems the kernel has or loads on a mount. */
 export function realHost(env: NodeJS.ProcessEnv = process.env): Host {
   const dirs = [
     ...new Set([...(env.PATH ?? '').split(delimiter).filter((d) => d.startsWith('/')), '/usr/local/sbin', '/usr/sbin', '/sbin']),
   ];
-  let mounted: Set<string> | undefined;
-  let modules: string | undefined;
   return {
     program: (name) =>
       dirs.some((d) => {
@@ -105,36 +104,8 @@ export function realHost(env: NodeJS.ProcessEnv = process.env): Host {
           return false;
         }
       }),
-    kernelFs(name) {
-      mounted ??= procFilesystems();
-      if (mounted.has(name)) return true;
-      modules ??= modulesDep();
-      // a module the kernel loads on the first mount (fs/NAME/NAME.ko*)
-      return new RegExp(`(^|/)fs/[^/]+/${name.replace(/[^a-z0-9_]/g, '')}\\.ko`, 'm').test(modules);
-    },
+    kernelFs: (name) => kernelFilesystems().has(name),
   };
-}
-
-function procFilesystems(): Set<string> {
-  try {
-    return new Set(
-      readFileSync('/proc/filesystems', 'utf8')
-        .split('\n')
-        .map((l) => l.split('\t').pop()!.trim())
-        .filter(Boolean),
-    );
-  } catch {
-    return new Set();
-  }
-}
-
-function modulesDep(): string {
-  try {
-    const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-    return readFileSync(`/lib/modules/${release}/modules.dep`, 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 /** Filesystem types a name may be given as (guestfish takes the kernel's names). */

@@ -10,6 +10,7 @@ import {
   openSync,
   readSync,
   closeSync,
+  fsyncSync,
   rmSync,
   copyFileSync,
   readdirSync,
@@ -282,6 +283,8 @@ describe.skipIf(!canRun)('lvm on real loop devices', () => {
     const fd = openSync(second[2]!, fsc.O_WRONLY);
     try {
       writeSync(fd, marker, 0, marker.length, peStart + Number(second[3]) * extentSize);
+      // device-mapper reads the PV below its page cache: the marker must reach the device first
+      fsyncSync(fd);
     } finally {
       closeSync(fd);
     }

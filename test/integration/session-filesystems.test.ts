@@ -1,10 +1,11 @@
 // Session integration tests, filesystems: ext2, ext4, xfs, btrfs (and its subvolumes), swap
-// (listed, never mounted), vfat through fusefat and ntfs through ntfs-3g (this kernel has
-// neither), with vfs-type / vfs-label / vfs-uuid as in the fixture contract. Real images, no
+// (listed, never mounted), vfat through the kernel's driver where it has one (loaded or
+// loadable: the stock-kernel VM), else fusefat (this host), and ntfs through ntfs-3g, with vfs-type / vfs-label / vfs-uuid as in the fixture contract. Real images, no
 // mocks; every session is closed in afterEach and the host is checked to be as it was.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { kernelFilesystems } from '../../src/appliance/kernel-fs.js';
 import {
   CAN_RUN,
   descendants,
@@ -17,6 +18,8 @@ import {
 } from './session-helpers.js';
 
 const h = new Harness('filesystems');
+const KERNEL_VFAT = kernelFilesystems().has('vfat');
+const VFAT_BY = KERNEL_VFAT ? 'the kernel' : 'fusefat';
 const HAVE_UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync(p));
 
 /** Does process `pid` (in its own mount namespace) see a fuseblk mount of ours? */
@@ -145,7 +148,7 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
     expect(h.guestMounts().map((m) => m.guest)).toEqual(['/']);
   });
 
-  it.skipIf(!HAVE_FUSEFAT)('vfat through fusefat (gpt.raw /dev/sda1): read /EFI/BOOT/hello.txt', async () => {
+  it.skipIf(!KERNEL_VFAT && !HAVE_FUSEFAT)(`vfat through ${VFAT_BY} (gpt.raw /dev/sda1): read /EFI/BOOT/hello.txt`, async () => {
     const s = await h.open([await h.image('gpt.raw')]);
     await s.mount('/dev/sda1', '/');
     expect((await s.readFile('/EFI/BOOT/hello.txt')).toString()).toBe('hello from esp\n');
@@ -156,9 +159,9 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
     expect(await s.isDir('/EFI')).toBe(true);
     expect(s.mountpoints()).toEqual([{ device: '/dev/sda1', mountpoint: '/', vfstype: 'vfat', readonly: true }]);
     const [m] = h.guestMounts();
-    expect(m!.fstype).toBe('fuse.fusefat');
+    expect(m!.fstype).toBe(KERNEL_VFAT ? 'vfat' : 'fuse.fusefat');
     expect(m!.mountOptions).toEqual(expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']));
-    expect(descendants().filter((p) => p.cmd.includes('fusefat'))).toHaveLength(1);
+    expect(descendants().filter((p) => p.cmd.includes('fusefat'))).toHaveLength(KERNEL_VFAT ? 0 : 1);
     // unmounting stops the driver
     await s.umount('/');
     expect(descendants().filter((p) => p.cmd.includes('fusefat'))).toEqual([]);

@@ -11,6 +11,8 @@ import { CAN_RUN, expectJootError, Harness, MBR_FILESYSTEMS, MBR_PARTITIONS, MiB
 import { FIXTURES_DIR } from '../fixtures/index.js';
 
 const h = new Harness('formats');
+// container formats: kernel NBD where the host has it (a stock kernel), else the FUSE export
+const CONTAINERS = hostHasNbd() ? 'nbd' : 'fuse';
 // the nbd error names the device it looked for: that is about the host, not a session's device
 const NBD_NOTE = { allow: ['/dev/nbd0'] };
 
@@ -18,6 +20,7 @@ const NBD_NOTE = { allow: ['/dev/nbd0'] };
 function backendOf(image: string): BackendName {
   const held = h.held();
   const qsd = held.filter((r) => r.kind === 'helper' && r.name === 'qemu-storage-daemon');
+  if (held.some((r) => r.kind === 'nbd')) return 'nbd';
   const directLoop = held.some((r) => r.kind === 'loop' && r.backing === image);
   if (directLoop && qsd.length === 0) return 'loop';
   if (!directLoop && qsd.length > 0 && held.some((r) => r.kind === 'loop' && /\/disk\d+$/.test(r.backing))) return 'fuse';
@@ -49,8 +52,8 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
       const img = await h.image(name);
       const s = await h.open([img]);
       await checkMbrGuest(s);
-      // raw goes straight onto a loop device, every container format through qemu-storage-daemon
-      expect(backendOf(img)).toBe(name === 'mbr.raw' ? 'loop' : 'fuse');
+      // raw goes straight onto a loop device, every container format through NBD or qemu-storage-daemon
+      expect(backendOf(img)).toBe(name === 'mbr.raw' ? 'loop' : CONTAINERS);
     },
   );
 
@@ -142,7 +145,7 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
   });
 
   describe('backends', () => {
-    for (const backend of ['loop', 'fuse'] as const) {
+    for (const backend of hostHasNbd() ? (['loop', 'fuse', 'nbd'] as const) : (['loop', 'fuse'] as const)) {
       it(`backend: '${backend}' (option) opens a raw image that way`, async () => {
         const img = await h.image('mbr.raw');
         const s = await h.open([img], { backend });
@@ -177,7 +180,7 @@ describe.skipIf(!CAN_RUN)('Session: image formats and backends', () => {
     it('a forced loop backend still opens a qcow2 (through the userspace path)', async () => {
       const img = await h.image('three.qcow2');
       const s = await h.open([img], { backend: 'loop' });
-      expect(backendOf(img)).toBe('fuse');
+      expect(backendOf(img)).toBe(CONTAINERS);
       await s.mount('/dev/sda3', '/');
       expect((await s.readFile('/three.txt')).toString()).toBe('3\n');
     });

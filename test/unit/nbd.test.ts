@@ -33,8 +33,10 @@ function recorder(script: (cmd: string, args: readonly string[]) => Partial<RunR
 
 describe('nbd backend command sequence', () => {
   it('names every layer explicitly and connects read-only', () => {
-    const args = qemuNbdConnectArgs(image, '/dev/nbd3', '/tmp/p', true);
+    const args = qemuNbdConnectArgs(image, '/dev/nbd3', '/tmp/p', true, '/tmp/s.sock');
     expect(args).toContain('--connect=/dev/nbd3');
+    // its server socket in the session's directory, not /var/lock (absent on minimal hosts)
+    expect(args).toContain('--socket=/tmp/s.sock');
     expect(args).toContain('--read-only');
     const opts = args[args.indexOf('--image-opts') + 1]!;
     expect(opts).toBe(
@@ -50,7 +52,7 @@ describe('nbd backend command sequence', () => {
       const stack = new CleanupStack();
       const disk = await backend.attach(image, { stack, tmpdir: dir, readonly: false, index: 0 });
       expect(disk).toEqual({ device: '/dev/nbd0', backend: 'nbd', kernelPartitions: true });
-      expect(calls[0]).toMatch(/^qemu-nbd --connect=\/dev\/nbd0 --image-opts driver=qcow2,.*read-only=off/);
+      expect(calls[0]).toMatch(/^qemu-nbd --connect=\/dev\/nbd0 --socket=\S+\/nbd0\.sock --image-opts driver=qcow2,.*read-only=off/);
       expect(calls[0]).not.toContain('--read-only');
       expect(calls.slice(1)).toEqual(['blockdev --rereadpt /dev/nbd0']);
       await stack[Symbol.asyncDispose]();

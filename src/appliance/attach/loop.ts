@@ -6,6 +6,7 @@ import { run, retryWhileBusy } from '../../core/run.js';
 import type { ImageInfo } from '../image.js';
 import { heldByQemu } from '../qemu-lock.js';
 import { loopDiskseq } from '../registry.js';
+import { stopHostArrays } from '../host-md.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
 
 export interface LoopOptions {
@@ -38,6 +39,8 @@ export async function attachLoop(file: string, opts: LoopOptions, stack: Cleanup
 }
 
 export async function detachLoop(device: string, hadPartitions: boolean): Promise<void> {
+  // md arrays a stock host's udev assembled from its partitions would keep it attached
+  if (hadPartitions) await stopHostArrays(device);
   // Without a kernel partition parser, partitions that partx added outlive the detach and
   // would haunt the next image on this loop number: delete them first.
   if (hadPartitions) await run('partx', ['-d', device], { allowFailure: true });

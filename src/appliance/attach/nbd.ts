@@ -7,6 +7,7 @@ import { factsOf, run, retryWhileBusy, sleep, type Runner } from '../../core/run
 import { imageInUse } from '../qemu-lock.js';
 import { processStart } from '../registry.js';
 import { settle } from '../udev.js';
+import { stopHostArrays } from '../host-md.js';
 import type { ImageInfo } from '../image.js';
 import { chainOptions } from './qemu-options.js';
 import type { AttachBackend, AttachContext, AttachedDisk } from './backend.js';
@@ -26,9 +27,15 @@ export function findFreeNbd(): string {
   throw new JootError('EBUSY', 'no free /dev/nbdN device (all are connected)');
 }
 
-export function qemuNbdConnectArgs(image: ImageInfo, device: string, pidFile: string, readonly: boolean): string[] {
+/**
+ * qemu-nbd's own server socket goes into the session's directory: its default,
+ * /var/lock/qemu-nbd-DEVICE, needs a /run/lock that minimal hosts and containers lack
+ * ("Failed to bind socket", seen in the stock-kernel VM), and is shared by every user of DEVICE.
+ */
+export function qemuNbdConnectArgs(image: ImageInfo, device: string, pidFile: string, readonly: boolean, socket: string): string[] {
   const args = [
     `--connect=${device}`,
+    `--socket=${socket}`,
     '--image-opts',
     chainOptions(image.chain, readonly).join(','),
     '--fork',
@@ -61,7 +68,8 @@ export function makeNbdBackend(deps: NbdDeps = defaultDeps): AttachBackend {
       // connect: qemu-nbd then fails, and we try the next one.
       for (let attempt = 0; ; attempt++) {
         device = deps.findFree();
-        const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly), { allowFailure: true });
+        const socket = join(ctx.tmpdir, `nbd${ctx.index}.sock`);
+        const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly, socket), { allowFailure: true });
         if (r.exitCode === 0) break;
         const msg = r.stderr.trim().split('\n').pop() ?? '';
         const detail = msg.replace(/^qemu-nbd:\s*/, '');
@@ -92,6 +100,7 @@ export async function rereadPartitions(device: string, runner: Runner = run): Pr
 }
 
 export async function disconnectNbd(device: string, runner: Runner = run): Promise<void> {
+  await stopHostArrays(device, runner);
   await settle(runner);
   await retryWhileBusy(() => runner('qemu-nbd', ['--disconnect', device]), `qemu-nbd --disconnect ${device}`);
 }

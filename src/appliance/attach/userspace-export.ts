@@ -78,6 +78,11 @@ export async function exposeSource(src: ByteSource, opts: ExposeOptions): Promis
         stderr,
       }),
   });
+  // The kernel learns the FUSE file's size on its first getattr: a loop device attached before
+  // any stat is 0 bytes on Linux 6.1 ("attempt to access beyond end of device", seen in the
+  // stock-kernel VM), so stat it first, and check the size it reports.
+  const size = (await stat(file)).size;
+  if (size !== src.size) throw new JootError('ECMD', `${src.name}: nbdfuse exposes ${size} bytes, not ${src.size}`);
   const device = await attachLoop(file, { readonly: true }, stack);
   const refusal = new JootError(
     'EUNSUPPORTED',

@@ -10,6 +10,7 @@ import type { Probe } from '../filesystems.js';
 import type { LvPlan } from '../lvm.js';
 import { diskName, normalizeDevice, noSuchDevice, partitionName } from '../names.js';
 import { discoverPartitions, type HostPartition } from '../partitions.js';
+import { stopHostArrays } from '../host-md.js';
 import type { PartitionInfo } from '../types.js';
 import type { Drive } from './drives.js';
 import type { Workspace } from './workspace.js';
@@ -82,6 +83,8 @@ export class Devices {
     const disk = diskName(index);
     for (const [k, dev] of this.map) if (dev.kind === 'partition' && dev.partition?.disk === disk) this.map.delete(k);
     const parts = await discoverPartitions(d.attached!.device, d.image!.virtualSize, d.path);
+    // a stock host's udev may have assembled the guest's md arrays from them: not ours to keep
+    await stopHostArrays(d.attached!.device);
     for (const p of parts) this.addPartition(p, index, d.readonly);
   }
 
