@@ -52,7 +52,7 @@ function run(cmd: string, args: string[], opts: { input?: string } = {}): Promis
 
 const F = '@@F@@';
 const R = '@@R@@\n';
-const QF = ['NAME', 'EPOCH', 'VERSION', 'RELEASE', 'ARCH', 'URL', 'SUMMARY', 'DESCRIPTION'].map((t) => `%{${t}}`).join(F) + R;
+const QF = ['NAME', 'EPOCH', 'VERSION', 'RELEASE', 'ARCH', 'URL', 'SUMMARY', 'DESCRIPTION', 'LICENSE'].map((t) => `%{${t}}`).join(F) + R;
 
 /** `rpm -qa` of a root, as Applications (rpm's "(none)" → absent / 0), gpg-pubkey included. */
 async function rpmQa(root: string, backend = 'sqlite'): Promise<Application[]> {
@@ -61,12 +61,13 @@ async function rpmQa(root: string, backend = 'sqlite'): Promise<Application[]> {
     .split(R)
     .filter((r) => r !== '')
     .map((r) => {
-      const [name, epoch, version, release, arch, url, summary, description] = r.split(F) as string[];
+      const [name, epoch, version, release, arch, url, summary, description, license] = r.split(F) as string[];
       const a: Application = { name: name!, epoch: epoch === '(none)' ? 0 : Number(epoch), version: version!, release: release! };
       if (arch !== '(none)') a.arch = arch!;
       if (url !== '(none)') a.url = url!;
       if (summary !== '(none)') a.summary = summary!;
       if (description !== '(none)') a.description = description!;
+      if (license !== '(none)') a.license = license!;
       return a;
     });
 }
@@ -136,6 +137,7 @@ describe.skipIf(MISSING.length > 0)(
         url: 'https://example.org/hello',
         summary: 'Says hello to joot',
         description: 'First line of the description.\nSecond line, with "quotes" & <xml> chars.',
+        license: 'MIT',
       });
       expect(r.applications.find((a) => a.name === 'zeta-lib')?.description?.length).toBeGreaterThan(5000);
       // two versions of one name, in rpm's version order

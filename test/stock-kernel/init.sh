@@ -35,16 +35,18 @@ mkdir -p -m 1777 /run/lock  # systemd-tmpfiles makes it on a stock host
 
 mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=1 /dev/vdb || { say "no scratch disk"; exit 1; }
 mount /dev/vdb /scratch
+# The project share is read-only, but tools write beside it (vite's bundled config, caches): an
+# overlay at the same path takes those writes onto the scratch disk. It is moved aside before
+# /tmp is replaced, which would hide a project cloned under /tmp (CI's clean clone is /tmp/c);
+# this script stays readable through its open descriptor.
+share=$(arg joot.share)
+mkdir -p /scratch/share/lower /scratch/share/upper /scratch/share/work
+mount --move "$share" /scratch/share/lower
 mkdir -p /scratch/tmp /scratch/var-tmp
 chmod 1777 /scratch/tmp /scratch/var-tmp
 mount --bind /scratch/tmp /tmp
 mount --bind /scratch/var-tmp /var/tmp
-
-# The project share is read-only, but tools write beside it (vite's bundled config, caches): an
-# overlay at the same path takes those writes onto the scratch disk.
-share=$(arg joot.share)
-mkdir -p /scratch/share/lower /scratch/share/upper /scratch/share/work
-mount --move "$share" /scratch/share/lower
+mkdir -p "$share"
 mount -t overlay overlay -o lowerdir=/scratch/share/lower,upperdir=/scratch/share/upper,workdir=/scratch/share/work,xino=off,index=off "$share" || {
   say "cannot put an overlay on $share"
   exit 1
