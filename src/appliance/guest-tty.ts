@@ -61,6 +61,13 @@ except termios.error:
 pid = os.fork()
 if pid == 0:
     try:
+        # the program starts with default signal dispositions and nothing blocked: Python ignores
+        # SIGPIPE from its start, and an ignored signal survives exec (a guest "yes | head" would
+        # then see EPIPE instead of dying of SIGPIPE)
+        for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGPIPE, signal.SIGXFSZ, signal.SIGHUP, signal.SIGTERM,
+                  signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU, signal.SIGCHLD, signal.SIGWINCH, signal.SIGALRM):
+            signal.signal(s, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         os.setsid()
         null = os.open('/dev/null', os.O_RDWR)
         keep = {0: null if 0 in ttys else 0, 1: null if 1 in ttys else 1, 2: err_w if 2 in ttys else 2, 3: st_w, 4: go_r}

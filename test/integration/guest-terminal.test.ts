@@ -175,6 +175,9 @@ describe.skipIf(skipReason !== '')('guest programs and the terminal', () => {
       [JOOT, 'enter', 't', '--', 'sh', '-c', 'echo started-$((6*7)); exec sleep 60'],
       [
         ['', 'started-42'],
+        // until the exec, pid 1 is dash, which catches SIGINT: the relay leaves a ^C to it, and dash
+        // loses it in the exec (CI sent ^C in that window twice). Known race, noted for the relay.
+        ['@sleep 1', ''],
         ['\u0003', 'eof'],
       ],
       { env: j.env },
