@@ -2,29 +2,18 @@
 // (the kernel engine, the userspace engine and inspection sort names and versions with it).
 import { describe, expect, it } from 'vitest';
 import { compareNatural, compareText } from '../../src/core/collate.js';
+import { prng } from './luks-tools.js';
 
 const icuNatural = new Intl.Collator('en', { numeric: true }).compare;
 const icuText = new Intl.Collator('en').compare;
 const sign = (n: number): number => Math.sign(n);
-
-/** A small deterministic generator (mulberry32): the same strings on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PRINTABLE = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 // few letters and many digits and separators: near misses, equal numbers, case-only differences
 const DENSE = 'aAbBzZ00012999 _-./~+$:';
 
 function strings(alphabet: string, n: number, seed: number): string[] {
-  const r = random(seed);
+  const r = prng(seed);
   return Array.from({ length: n }, () =>
     Array.from({ length: Math.floor(r() * 9) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(''),
   );
