@@ -44,8 +44,9 @@ joot_exec() {
 joot_node() {
   if [ "${JOOT_NO_UNSHARE:-}" != 1 ] && [ -z "${JOOT_IN_NS:-}" ] &&
     [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
-    JOOT_IN_NS=1
-    export JOOT_IN_NS
+    # JOOT_NS_FRESH: the tool drops the other sessions' mounts copied into its namespace
+    JOOT_IN_NS=1 JOOT_NS_FRESH=1
+    export JOOT_IN_NS JOOT_NS_FRESH
     exec unshare --mount --propagation private node "$@"
   fi
   exec node "$@"

@@ -9,9 +9,9 @@ export async function attachDmTable(name: string, table: string, readonly: boole
   const safe = name.replace(/[^A-Za-z0-9_.+-]/g, '_');
   const args = ['create', safe, '--table', table];
   if (readonly) args.push('--readonly');
-  await run('dmsetup', args);
+  await run('dmsetup', args, { shielded: true });
   stack.push({ kind: 'dm', name: safe }, () =>
-    retryWhileBusy(() => run('dmsetup', ['remove', '--retry', safe]).then(() => undefined), `dmsetup remove ${safe}`),
+    retryWhileBusy(() => run('dmsetup', ['remove', '--retry', safe], { shielded: true }).then(() => undefined), `dmsetup remove ${safe}`),
   );
   const device = `/dev/mapper/${safe}`;
   const r = await run('dmsetup', ['info', '-c', '--noheadings', '-o', 'name', safe]);

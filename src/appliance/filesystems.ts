@@ -149,13 +149,13 @@ export const BTRFS_TOP_OPTIONS = 'ro,nosuid,nodev,noexec,subvolid=5,rescue=nolog
 export async function listBtrfsSubvolumes(device: string, scratch: string, what: string): Promise<Map<string, number>> {
   await mkdir(scratch, { recursive: true });
   try {
-    await run('mount', ['-t', 'btrfs', '-o', BTRFS_TOP_OPTIONS, device, scratch]);
+    await run('mount', ['-t', 'btrfs', '-o', BTRFS_TOP_OPTIONS, device, scratch], { shielded: true });
     try {
       const r = await run('btrfs', ['subvolume', 'list', '-a', scratch]);
       const verified = await verifySubvolumes(parseSubvolumeList(r.stdout), scratch, what);
       return new Map([...verified].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
     } finally {
-      await run('umount', [scratch]);
+      await run('umount', [scratch], { shielded: true });
     }
   } finally {
     await rmdir(scratch).catch(() => undefined);

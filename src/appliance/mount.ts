@@ -2,8 +2,8 @@
 // unless asked, and on a read-only session no journal replay (the block device is
 // read-only, and the image's bytes must not change). Filesystems the kernel lacks go
 // through their FUSE drivers.
-import { readFile } from 'node:fs/promises';
 import { JootError } from '../core/errors.js';
+import { isMountpoint } from '../core/mountinfo.js';
 import { run, sleep } from '../core/run.js';
 import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
@@ -74,18 +74,13 @@ function kernelType(vfstype: string, known: Set<string>): string {
   return vfstype;
 }
 
-async function isMountpoint(path: string): Promise<boolean> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').some((l) => l.split(' ')[4] === path);
-}
-
 export async function umountPath(path: string): Promise<void> {
   for (let i = 0; ; i++) {
-    const r = await run('umount', [path], { allowFailure: true });
+    const r = await run('umount', [path], { allowFailure: true, shielded: true });
     if (r.exitCode === 0 || !(await isMountpoint(path))) return;
     if (i >= 20 || !/busy/i.test(r.stderr)) {
       // something on the host still uses it: detach lazily so the session can finish
-      await run('umount', ['-l', path]);
+      await run('umount', ['-l', path], { shielded: true });
       return;
     }
     await sleep(50);
@@ -112,7 +107,7 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
     const type = kernelType(o.vfstype, known);
     if (!known.has(type))
       throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
-    await run('mount', ['-t', type, '-o', opts.join(','), device, target]);
+    await run('mount', ['-t', type, '-o', opts.join(','), device, target], { shielded: true });
     stack.push({ kind: 'mount', path: target }, () => umountPath(target));
   }
 }

@@ -150,8 +150,8 @@ export async function discoverPartitions(disk: string, diskSize: number, given: 
   if (!kernelHasExactly(disk, parts)) {
     // also after a table was rewritten: stale partition devices go, the new ones come
     await settle(runner);
-    if (hasAnyPartition(disk)) await retryWhileBusy(() => runner('partx', ['-d', disk]), `partx -d ${disk}`);
-    if (parts.length) await retryWhileBusy(() => runner('partx', ['-a', disk]), `partx -a ${disk}`);
+    if (hasAnyPartition(disk)) await retryWhileBusy(() => runner('partx', ['-d', disk], { shielded: true }), `partx -d ${disk}`);
+    if (parts.length) await retryWhileBusy(() => runner('partx', ['-a', disk], { shielded: true }), `partx -a ${disk}`);
     await settle(runner);
   }
   // devtmpfs creates the nodes; udev (where it runs) may still be renaming/chmodding them

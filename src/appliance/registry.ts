@@ -10,6 +10,7 @@ import { run, trace, sleep } from '../core/run.js';
 import { JootError, oneLine } from '../core/errors.js';
 import { withLock } from '../core/dir-lock.js';
 import { alive, processStart } from '../core/processes.js';
+import { mountedPaths } from '../core/mountinfo.js';
 
 export { processStart } from '../core/processes.js';
 
@@ -137,15 +138,6 @@ export function loopDiskseq(device: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function mountedPaths(): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  // field 5 is the mount point, with octal escapes for spaces etc.
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.split(' ')[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
 }
 
 function loopPartitions(device: string): string[] {

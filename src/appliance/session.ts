@@ -17,6 +17,7 @@ import type { Probe } from './filesystems.js';
 import { parseBtrfsvol } from './names.js';
 import { requireRoot } from '../core/privilege.js';
 import { reapDeadSessions, runDir, SessionRecord, type Resource } from './registry.js';
+import { SESSION_DIR_PREFIX } from './inherited-mounts.js';
 import { type GuestFileReader, type GuestFileWriter, type GuestFiles, mountedGuestFiles } from './guest-files.js';
 import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
 import { setVerbose, trace, warn } from '../core/run.js';
@@ -168,7 +169,7 @@ export class Session implements AsyncDisposable {
     ws.record = new SessionRecord();
     ws.stack = new CleanupStack(ws.record);
     await mkdir(join(runDir(), 'tmp'), { recursive: true, mode: 0o700 });
-    ws.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), 'session-'));
+    ws.tmp = await mkdtemp(join(process.env.JOOT_TMPDIR ?? join(runDir(), 'tmp'), SESSION_DIR_PREFIX));
     const tmp = ws.tmp;
     ws.stack.push({ kind: 'dir', path: tmp }, () => rm(tmp, { recursive: true, force: true }));
     ws.sysroot = join(tmp, 'sysroot');

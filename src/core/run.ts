@@ -40,6 +40,13 @@ export interface RunOptions {
   /** Do not throw on a non-zero exit; return the result instead. */
   allowFailure?: boolean;
   cwd?: string;
+  /**
+   * The command takes or gives back a host resource that joot learns of only from its answer
+   * (losetup, partx, mount, dmsetup, qemu-nbd): it runs in a session of its own, so a
+   * terminal's ^C, which the session's signal handler answers by releasing what is held, cannot
+   * kill it halfway (a loop device attached but never reported would be left behind).
+   */
+  shielded?: boolean;
 }
 
 export interface RunResult {
@@ -114,6 +121,7 @@ export const run: Runner = async (cmd, args, opts = {}) => {
     env: envFor(opts),
     extendEnv: false,
     cwd: opts.cwd,
+    detached: opts.shielded,
     reject: false,
     stripFinalNewline: false,
     encoding: 'utf8',
@@ -247,7 +255,7 @@ export function runAgainWithoutSandbox(): Promise<number> {
     trace(quoteForTrace(cmd[0]!, cmd.slice(1)));
     const child = cp.spawn(cmd[0]!, cmd.slice(1), {
       stdio: 'inherit',
-      env: tries[n]![0] === 'unshare' ? { ...process.env, JOOT_IN_NS: '1' } : process.env,
+      env: tries[n]![0] === 'unshare' ? { ...process.env, JOOT_IN_NS: '1', JOOT_NS_FRESH: '1' } : process.env,
     });
     // a terminal's ^C reaches both processes; a signal sent to this one alone is passed on
     const pass = (sig: NodeJS.Signals): void => void child.kill(sig);

@@ -5,6 +5,7 @@ import { oneLine } from '../core/errors.js';
 import { runAgainWithoutSandbox, trace } from '../core/run.js';
 import { isLeaveSandbox, sandboxCommitted, sandboxed } from '../core/sandbox.js';
 import { interruptedBy, signalExitCode } from '../appliance/cleanup.js';
+import { dropInheritedSessionMounts } from '../appliance/inherited-mounts.js';
 import { escapeControls } from '../core/escape.js';
 import { flushStdio, watchStdio, writeStderr } from '../core/stdio.js';
 import { startupMark } from '../core/startup-trace.js';
@@ -71,6 +72,7 @@ export async function runCli(tool: string, main: (argv: string[]) => Promise<num
   });
   let code: number;
   try {
+    await dropInheritedSessionMounts();
     code = await main(process.argv.slice(2));
   } catch (e) {
     if (isLeaveSandbox(e) && sandboxCommitted() === undefined) {

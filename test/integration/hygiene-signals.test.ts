@@ -6,6 +6,7 @@
 // while an external command of the launch is running — also as a terminal's ^C, which reaches
 // the whole process group.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
@@ -26,6 +27,7 @@ import {
 // 2^53, which the userspace readers refuse): the read-only tools' userspace default is set aside
 process.env.JOOT_ENGINE = 'kernel';
 
+const REAL_LOSETUP = ['/usr/sbin/losetup', '/sbin/losetup'].find((p) => existsSync(p)) ?? 'losetup';
 const EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
 
 describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
@@ -152,7 +154,11 @@ describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
     ];
 
     /** Run jfish; send `sig` once a traced command line matching `when` shows on stderr. */
-    async function interrupt(when: RegExp, sig: NodeJS.Signals, opts: { group?: boolean; env?: Record<string, string> } = {}) {
+    async function interrupt(
+      when: RegExp,
+      sig: NodeJS.Signals,
+      opts: { group?: boolean; env?: Record<string, string>; delayMs?: number } = {},
+    ) {
       const env = { ...process.env, JOOT_RUN_DIR: box.run, ...opts.env };
       const p = spawn(jfish, script(qcow, raw), { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.group });
       let err = '';
@@ -163,7 +169,9 @@ describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
         err += d.toString();
         if (!sent && when.test(err)) {
           sent = true;
-          process.kill(opts.group ? -p.pid! : p.pid!, sig);
+          const send = () => process.kill(opts.group ? -p.pid! : p.pid!, sig);
+          if (opts.delayMs) setTimeout(send, opts.delayMs);
+          else send();
         }
       });
       const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
@@ -207,5 +215,23 @@ describe.skipIf(SKIP !== '')('hygiene: SIGINT / SIGTERM', () => {
         await expectNoLeftovers(before, { timeoutMs: 500 });
       });
     }
+
+    it("a terminal's ^C between losetup attaching a device and reporting it: the device is still released", async () => {
+      // losetup slowed down after its attach (a shim first in PATH): the ^C lands in the window
+      // in which only losetup knows the device. It must finish and say which one, or the loop
+      // device stays attached with no record of it.
+      const shims = join(box.dir, 'shims');
+      mkdirSync(shims, { recursive: true });
+      writeFileSync(
+        join(shims, 'losetup'),
+        `#!/bin/sh\ncase "$*" in *--show*) out=$(${REAL_LOSETUP} "$@") || exit; sleep 1; echo "$out" ;; *) exec ${REAL_LOSETUP} "$@" ;; esac\n`,
+        { mode: 0o755 },
+      );
+      const env = { JOOT_NO_UNSHARE: '1', PATH: `${shims}:${process.env.PATH}` };
+      const r = await interrupt(/joot: losetup .*--show/, 'SIGINT', { group: true, env, delayMs: 500 });
+      expect(r.sent, r.err).toBe(true);
+      expect(r.exit, r.err).toEqual({ code: 130, signal: null });
+      await expectNoLeftovers(before, { timeoutMs: 500 });
+    });
   });
 });

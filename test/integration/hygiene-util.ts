@@ -10,6 +10,7 @@ import { helperProcesses, loopDevices, mountEntries, processDead, procState, ses
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const DIST_INDEX = join(REPO, 'dist/src/appliance/index.js');
+export const DIST_INHERITED_MOUNTS = join(REPO, 'dist/src/appliance/inherited-mounts.js');
 export const BUILT =
   existsSync(DIST_INDEX) && existsSync(join(REPO, 'dist/bundle/jfish.mjs')) && existsSync(join(REPO, 'dist/bundle/joot.mjs'));
 export const ROOT = process.getuid?.() === 0;
@@ -81,6 +82,8 @@ export interface ChildPlan {
 
 const CHILD_SOURCE = `
 import { Session } from ${JSON.stringify(DIST_INDEX)};
+import { dropInheritedSessionMounts } from ${JSON.stringify(DIST_INHERITED_MOUNTS)};
+await dropInheritedSessionMounts(); // as every tool does first (bin/launch.sh sets JOOT_NS_FRESH)
 const plan = JSON.parse(process.env.HYG_PLAN);
 const s = new Session();
 for (const d of plan.drives) s.addDrive(d.path, { readonly: d.readonly, format: d.format });
@@ -127,6 +130,7 @@ export function writeChildScript(dir: string): string {
 export function startChild(dir: string, plan: ChildPlan, opts: ChildOptions = {}): Child {
   const script = writeChildScript(dir);
   const env: NodeJS.ProcessEnv = { ...process.env, HYG_PLAN: JSON.stringify(plan), ...opts.env };
+  if (opts.privateNs) env.JOOT_NS_FRESH = '1';
   if (opts.runDir) env.JOOT_RUN_DIR = opts.runDir;
   else delete env.JOOT_RUN_DIR;
   const [cmd, args] = opts.privateNs

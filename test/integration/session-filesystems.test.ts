@@ -3,7 +3,9 @@
 // loadable: the stock-kernel VM), else fusefat (this host), and ntfs through ntfs-3g, with vfs-type / vfs-label / vfs-uuid as in the fixture contract. Real images, no
 // mocks; every session is closed in afterEach and the host is checked to be as it was.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kernelFilesystems } from '../../src/appliance/kernel-fs.js';
 import {
@@ -18,6 +20,7 @@ import {
 } from './session-helpers.js';
 
 const h = new Harness('filesystems');
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const KERNEL_VFAT = kernelFilesystems().has('vfat');
 const VFAT_BY = KERNEL_VFAT ? 'the kernel' : 'fusefat';
 const HAVE_UNSHARE = ['/usr/bin/unshare', '/bin/unshare'].some((p) => existsSync(p));
@@ -209,6 +212,39 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
     } finally {
       other.kill('SIGKILL');
       if (other.exitCode === null && other.signalCode === null) await new Promise((r) => other.once('exit', r));
+    }
+  });
+
+  it.skipIf(!HAVE_UNSHARE)('a joot tool started meanwhile drops its copy of the mounts: the device mounts again read-only', async () => {
+    // This process is in the host's mount namespace (as any program using the library): a tool
+    // started through bin/ gets a private namespace, a copy of this one. Were the copy of the
+    // read-write mount kept, the filesystem would stay active after the umount below, and the
+    // read-only mount (inspection's) would fail "already mounted".
+    const s = await h.open([[await h.image('sample.raw', 'copy'), { format: 'raw', readonly: false }]]);
+    await s.mount('/dev/sda2', '/');
+    const [m] = h.guestMounts();
+    const tool = spawn(join(repo, 'bin/jfish'), [], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, JOOT_NO_UNSHARE: '' } });
+    try {
+      let out = '';
+      tool.stdout!.setEncoding('utf8');
+      const ready = new Promise<void>((resolve, reject) => {
+        tool.stdout!.on('data', (d: string) => {
+          out += d;
+          if (out.includes('ready')) resolve();
+        });
+        tool.once('exit', () => reject(new Error(`jfish exited early: ${out}`)));
+      });
+      tool.stdin!.end('echo ready\n!sleep 60\n'); // jfish reads its whole script first
+      await ready;
+      const theirs = readFileSync(`/proc/${tool.pid}/mountinfo`, 'utf8');
+      expect(readlinkSync(`/proc/${tool.pid}/ns/mnt`)).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+      expect(theirs).not.toContain(` ${m!.mountpoint} `);
+      await s.umount('/');
+      await s.mount('/dev/sda2', '/', { readonly: true });
+      expect((await s.readFile('/etc/hostname')).toString()).toBe('sample\n');
+    } finally {
+      tool.kill('SIGTERM');
+      if (tool.exitCode === null && tool.signalCode === null) await new Promise((r) => tool.once('exit', r));
     }
   });
 

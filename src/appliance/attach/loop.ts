@@ -25,14 +25,14 @@ export async function attachLoop(file: string, opts: LoopOptions, stack: Cleanup
   if (opts.offset !== undefined) args.push('--offset', String(opts.offset));
   if (opts.sizelimit !== undefined) args.push('--sizelimit', String(opts.sizelimit));
   args.push(file);
-  const r = await retryWhileBusy(() => run('losetup', args), 'losetup');
+  const r = await retryWhileBusy(() => run('losetup', args, { shielded: true }), 'losetup');
   const device = r.stdout.trim();
   if (!device.startsWith('/dev/loop')) throw new JootError('ECMD', `losetup returned no device for ${file}`);
   // diskseq identifies this attachment: a reaper must never detach a later reuse of the number
   stack.push({ kind: 'loop', device, backing: file, diskseq: loopDiskseq(device) }, async () => {
     // blockdev --setro (jfish's blockdev-setro) outlives a detach, and losetup does not clear
     // it: the next image attached on this number would be read-only
-    if (!opts.readonly) await run('blockdev', ['--setrw', device], { allowFailure: true });
+    if (!opts.readonly) await run('blockdev', ['--setrw', device], { allowFailure: true, shielded: true });
     await detachLoop(device, !!opts.partscan);
   });
   return device;
@@ -43,8 +43,8 @@ export async function detachLoop(device: string, hadPartitions: boolean): Promis
   if (hadPartitions) await stopHostArrays(device);
   // Without a kernel partition parser, partitions that partx added outlive the detach and
   // would haunt the next image on this loop number: delete them first.
-  if (hadPartitions) await run('partx', ['-d', device], { allowFailure: true });
-  await retryWhileBusy(() => run('losetup', ['-d', device]), `losetup -d ${device}`);
+  if (hadPartitions) await run('partx', ['-d', device], { allowFailure: true, shielded: true });
+  await retryWhileBusy(() => run('losetup', ['-d', device], { shielded: true }), `losetup -d ${device}`);
 }
 
 /** Raw images (and host block devices): a loop device straight on the file. */

@@ -69,7 +69,10 @@ export function makeNbdBackend(deps: NbdDeps = defaultDeps): AttachBackend {
       for (let attempt = 0; ; attempt++) {
         device = deps.findFree();
         const socket = join(ctx.tmpdir, `nbd${ctx.index}.sock`);
-        const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly, socket), { allowFailure: true });
+        const r = await deps.runner('qemu-nbd', qemuNbdConnectArgs(image, device, pidFile, ctx.readonly, socket), {
+          allowFailure: true,
+          shielded: true,
+        });
         if (r.exitCode === 0) break;
         const msg = r.stderr.trim().split('\n').pop() ?? '';
         const detail = msg.replace(/^qemu-nbd:\s*/, '');
@@ -102,7 +105,7 @@ export async function rereadPartitions(device: string, runner: Runner = run): Pr
 export async function disconnectNbd(device: string, runner: Runner = run): Promise<void> {
   await stopHostArrays(device, runner);
   await settle(runner);
-  await retryWhileBusy(() => runner('qemu-nbd', ['--disconnect', device]), `qemu-nbd --disconnect ${device}`);
+  await retryWhileBusy(() => runner('qemu-nbd', ['--disconnect', device], { shielded: true }), `qemu-nbd --disconnect ${device}`);
 }
 
 export const nbdBackend = makeNbdBackend();

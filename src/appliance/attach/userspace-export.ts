@@ -11,9 +11,10 @@
 //   exposed (holdSyncFileReads). A layer that reads through the pool by itself (async zlib,
 //   async crypto) must not be served here.
 // Every command here (and whatever mounts the device) runs through the async `run`.
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
+import { isMountpoint } from '../../core/mountinfo.js';
 import { run } from '../../core/run.js';
 import { holdSyncFileReads, type ByteSource } from '../../disk/source.js';
 import { type NbdServer, serveNbd } from '../../disk/nbd/server.js';
@@ -104,9 +105,4 @@ export async function exposeSource(src: ByteSource, opts: ExposeOptions): Promis
  */
 export function exposedWriteRefusal(device: string): JootError | undefined {
   return exposed.get(device);
-}
-
-async function isMountpoint(path: string): Promise<boolean> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').some((l) => l.split(' ')[4] === path);
 }

@@ -1,8 +1,9 @@
 // Resizing ext2/3/4 (guestfish resize2fs, resize2fs-size, resize2fs-M). As libguestfs does,
 // an unmounted filesystem is checked with e2fsck -fy first: resize2fs refuses one that was
 // not freshly checked.
-import { readFile, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { JootError } from '../../core/errors.js';
+import { mounts } from '../../core/mountinfo.js';
 import { runTool } from './tool-error.js';
 
 export interface ResizeOptions {
@@ -22,12 +23,7 @@ export function resize2fsArgs(device: string, o: ResizeOptions = {}): string[] {
 /** Is `device` the source of a mount in this mount namespace? (compared by real path) */
 export async function isDeviceMounted(device: string): Promise<boolean> {
   const real = await realpath(device).catch(() => device);
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').some((l) => {
-    const tail = l.split(' - ')[1];
-    const src = tail?.split(' ')[1];
-    return src === device || src === real;
-  });
+  return (await mounts()).some((m) => m.source === device || m.source === real);
 }
 
 export async function resize2fs(device: string, o: ResizeOptions = {}): Promise<void> {

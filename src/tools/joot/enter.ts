@@ -28,7 +28,7 @@ async function startHolder(jootDir: string, linger: number): Promise<void> {
     stdio: ['ignore', 'ignore', isVerbose() ? 'inherit' : 'ignore', 'pipe'],
     // joot itself again: the user's environment as it is (it gives guest programs their own)
     locale: 'inherit',
-    env: { JOOT_IN_NS: '1', ...(isVerbose() ? { JOOT_VERBOSE: '1' } : {}) },
+    env: { JOOT_IN_NS: '1', JOOT_NS_FRESH: '1', ...(isVerbose() ? { JOOT_VERBOSE: '1' } : {}) },
   });
   const fd3 = child.stdio[3] as NodeJS.ReadableStream;
   let text = '';

@@ -61,7 +61,7 @@ async function inPrivateNamespace(argv: string[]): Promise<number | undefined> {
     stdio: 'inherit',
     // joot itself again: the user's environment as it is
     locale: 'inherit',
-    env: { JOOT_IN_NS: '1' },
+    env: { JOOT_IN_NS: '1', JOOT_NS_FRESH: '1' },
   });
   return new Promise((resolve) => {
     child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0)));
