@@ -1,11 +1,14 @@
 // jinspect's queue (issue 18): 100 qcow2 overlays of the Debian fixture put on a BullMQ queue on
 // a private redis-server, then taken by 1 worker with --jobs 4 and by 3 workers with --jobs 1
-// (all on this machine), as images per second from the workers' start to the last job done.
-// Target: the queue within 20% of --batch at the same total concurrency (--jobs 4). Each row
-// runs JOOT_BENCH_BATCH_RUNS times (default 3) on a fresh queue and reports the median.
+// (all on this machine), as images per second: from the workers' start to the last job done,
+// and with the workers running (a fleet's workers are up before the jobs come: started, warmed
+// up by a first round of 100 other overlays, then timed from the enqueue of the 100 to the last
+// done). Target: the queue within 20% of --batch at the same total concurrency (--jobs 4).
+// Each row runs JOOT_BENCH_BATCH_RUNS times (default 3) on a fresh queue and reports the median.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuText } from './batch.js';
@@ -54,47 +57,92 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
     // a copy of the base beside the overlays (named relatively), as bench/batch.ts makes it: the
     // backing-file rule refuses a base with several links (the fixture cache may hold such)
     check('cp', ['--sparse=always', '--reflink=auto', base, join(dir, 'base.qcow2')]);
-    const overlays = Array.from({ length: IMAGES }, (_, i) => join(dir, `vm${String(i).padStart(3, '0')}.qcow2`));
-    for (const o of overlays) check('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', o]);
+    // a second hundred for the running workers' warm-up round (job ids are the images' paths)
+    const all = Array.from({ length: 2 * IMAGES }, (_, i) => join(dir, `vm${String(i).padStart(3, '0')}.qcow2`));
+    const overlays = all.slice(0, IMAGES);
+    const warmup = all.slice(IMAGES);
+    for (const o of all) check('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', o]);
     const common = ['--engine=userspace'];
     for (let i = 0; ; i++) {
       if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
       if (i > 100) throw new Error('redis-server did not start');
       await sleep(100);
     }
+    /** Wait until `n` jobs of queue `name` completed; polled every 10 ms on one connection (a
+     *  process per poll, redis-cli or `jinspect --status`, would take CPU from the workers). */
+    const allDone = async (name: string, n: number): Promise<void> => {
+      const sock = connect(port, '127.0.0.1');
+      sock.setEncoding('utf8');
+      let buf = '';
+      sock.on('data', (d: string) => (buf += d));
+      await once(sock, 'connect');
+      try {
+        for (;;) {
+          buf = '';
+          sock.write(`ZCARD bull:${name}:completed\r\nZCARD bull:${name}:failed\r\n`);
+          while (!/^:\d+\r\n:\d+\r\n$/.test(buf)) await sleep(1);
+          const [done, failed] = buf.split('\r\n').map((l) => Number(l.slice(1)));
+          if (failed) throw new Error(`${failed} jobs failed on ${name}`);
+          if (done! >= n) return;
+          await sleep(10);
+        }
+      } finally {
+        sock.destroy();
+      }
+    };
     const rows: Row[] = [];
     let queueNo = 0;
-    for (const [count, jobs] of [
-      [1, 4],
-      [3, 1],
+    for (const [count, jobs, warm] of [
+      [1, 4, false],
+      [3, 1, false],
+      [1, 4, true],
+      [3, 1, true],
     ] as const) {
       const times: number[] = [];
       const cpu: number[] = [];
       for (let run = 0; run < runs; run++) {
         const name = `bench${queueNo++}`;
         const url = `redis://127.0.0.1:${port}/${name}`;
-        check(jinspect, ['--queue', url, '--enqueue', ...overlays]);
-        const t0 = performance.now();
-        for (let w = 0; w < count; w++) workers.push(spawn(jinspect, ['--worker', url, `--jobs=${jobs}`, ...common], { stdio: 'ignore' }));
-        // polled with redis-cli: a `jinspect --status` every 100 ms would take CPU from the workers
-        const zcard = (set: string): number =>
-          Number(spawnSync('redis-cli', ['-p', String(port), 'zcard', `bull:${name}:${set}`], { encoding: 'utf8' }).stdout.trim());
-        for (;;) {
-          const failed = zcard('failed');
-          if (failed) throw new Error(`${failed} jobs failed: ${check(jinspect, ['--queue', url, '--collect']).slice(0, 300)}`);
-          if (zcard('completed') === IMAGES) break;
-          await sleep(100);
+        let t0 = performance.now();
+        let cpu0 = 0;
+        if (warm) {
+          // workers already running, as a fleet's are: from the enqueue to the last job done
+          const up = Array.from({ length: count }, () => {
+            const w = spawn(jinspect, ['--worker', url, `--jobs=${jobs}`, ...common], { stdio: ['ignore', 'ignore', 'pipe'] });
+            workers.push(w);
+            return new Promise<void>((ready, fail) => {
+              let err = '';
+              w.stderr!.setEncoding('utf8').on('data', (d: string) => {
+                err += d;
+                if (/ at a time\n/.test(err)) ready();
+              });
+              w.once('exit', () => fail(new Error(`a worker exited: ${err.trim()}`)));
+            });
+          });
+          await Promise.all(up);
+          // a first round warms them up (V8's JIT in their job processes), as a fleet's are
+          check(jinspect, ['--queue', url, '--enqueue', ...warmup]);
+          await allDone(name, IMAGES);
+          cpu0 = workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0);
+          t0 = performance.now();
+          check(jinspect, ['--queue', url, '--enqueue', ...overlays]);
+        } else {
+          check(jinspect, ['--queue', url, '--enqueue', ...overlays]);
+          t0 = performance.now();
+          for (let w = 0; w < count; w++)
+            workers.push(spawn(jinspect, ['--worker', url, `--jobs=${jobs}`, ...common], { stdio: 'ignore' }));
         }
+        await allDone(name, warm ? 2 * IMAGES : IMAGES);
         times.push(performance.now() - t0);
         // the workers and their job processes, still running: their CPU so far
-        cpu.push(workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0));
+        cpu.push(workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0) - cpu0);
         await Promise.all(workers.splice(0).map(stop));
       }
       times.sort((a, b) => a - b);
       const r = (x: number) => Math.round(x * 10) / 10;
       const median = times[Math.floor(times.length / 2)]!;
       const row: Row = {
-        name: `jinspect --worker × ${count} --jobs ${jobs} × ${IMAGES} overlays (queue on redis)`,
+        name: `jinspect --worker × ${count} --jobs ${jobs} × ${IMAGES} overlays (queue on redis, ${warm ? 'workers running' : "from the workers' start"})`,
         runs,
         median_ms: r(median),
         min_ms: r(times[0]!),

@@ -61,10 +61,11 @@ Options:
     --status          print the counts of done, failed, waiting, active and delayed jobs
     --collect         print the results as --batch prints them (one JSON line per image);
                       exit 1 when any failed
-  --worker URL        take the queue's jobs until SIGINT/SIGTERM, --jobs N at a time, each
-                      in a job process of its own (started with the worker, reused job after
-                      job); a failed read (a corrupt image) fails the job with its one-line
-                      error, a crash costs only its job, retried (3 tries, backoff). The
+  --worker URL        take the queue's jobs until SIGINT/SIGTERM, --jobs N at a time, in a
+                      job process (started with the worker, reused job after job); a failed
+                      read (a corrupt image) fails the job with its one-line error; a crash
+                      costs only the job that caused it, retried (3 tries, backoff): the jobs
+                      that shared the process run again, each alone. The
                       results are stored in Redis, or with --out in DIR (shared storage:
                       --collect then names the files). The inspection options (--engine,
                       --with, --strict, --sbom, …) go with the worker

@@ -1,9 +1,9 @@
 // A job process of jinspect --worker (queue-pool.ts starts it: jinspect with JOB_PROCESS_ENV
-// set and an IPC channel): it takes one job at a time from the worker and inspects the image
-// as --batch does, answering with the result's members (the report, or the files written
-// under the worker's --out; the SBOM with --sbom). It lives as long as its worker: a crash
-// while reading one image costs the job it ran, which BullMQ retries. A JootError (a corrupt
-// image, no OS found) is final: the job fails at once with its one line.
+// set and an IPC channel): it takes the worker's jobs, as many at a time as the worker sends,
+// and inspects each image as --batch does, answering with the result's members (the report,
+// or the files written under the worker's --out; the SBOM with --sbom). It lives as long as
+// its worker (queue-pool.ts says what a crash costs). A JootError (a corrupt image, no OS
+// found) is final: the job fails at once with its one line.
 import { resolve } from 'node:path';
 import { oneLine } from '../../core/errors.js';
 import { JootError } from '../../core/errors.js';

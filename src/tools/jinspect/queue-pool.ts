@@ -1,8 +1,12 @@
-// The job processes of a jinspect --worker: one per job slot, started with the worker (their
-// start overlaps BullMQ's load and the Redis connection) and reused job after job, each
-// running one job at a time. A process that dies (a crash on one image, a kill) fails its
-// job only, which BullMQ retries; a fresh process takes its place. They are jinspect itself
-// (the same entry, so the same V8 code cache), told by JOB_PROCESS_ENV to serve jobs.
+// The job process of a jinspect --worker: one, started with the worker (its start overlaps
+// BullMQ's load and the Redis connection) and reused job after job, running up to the
+// worker's --jobs at a time as --batch does in its one process (a process per slot would warm
+// V8's JIT once per slot: twice the CPU of --batch). A job process that dies (a crash on one
+// image, a kill) takes the jobs it was running with it; a fresh one takes its place. The job
+// that was alone in it fails (BullMQ retries it); jobs that shared it run again, each in a
+// process of its own, so that only the image that crashes a process fails, and the others
+// lose no attempt. The processes are jinspect itself (the same entry, so the same V8 code
+// cache), told by JOB_PROCESS_ENV to serve jobs.
 import type { ChildProcess } from 'node:child_process';
 import { forkSelf } from '../../core/run.js';
 import { JOB_PROCESS_ENV, type JobReply, type JobRequest, type QueueJobData, WORKER_ARGS_ENV } from './queue-job-data.js';
@@ -17,84 +21,143 @@ export class JobFailed extends Error {
   }
 }
 
-interface Slot {
-  proc: ChildProcess;
-  ready: Promise<void>;
-  /** the job it runs */
-  busy?: { id: number; resolve: (r: string) => void; reject: (e: Error) => void };
+/** The job's process exited while it ran; `shared`: other jobs were running in it too. */
+class ProcessDied extends Error {
+  constructor(
+    message: string,
+    readonly shared: boolean,
+  ) {
+    super(message);
+  }
 }
 
-export class JobPool {
-  private readonly idle: Slot[] = [];
-  private readonly slots = new Set<Slot>();
-  private nextId = 1;
-  private closing = false;
+/** Starts a job process: jinspect itself, told to serve jobs (tests give a stand-in). */
+export type StartJobProcess = () => ChildProcess;
 
-  /** `argv`: the worker's command line, whose inspection options the job processes take. */
-  constructor(
-    size: number,
-    private readonly argv: readonly string[],
-  ) {
-    for (let i = 0; i < size; i++) this.idle.push(this.start());
-  }
-
-  private start(): Slot {
-    const proc = forkSelf(
-      { [JOB_PROCESS_ENV]: '1', [WORKER_ARGS_ENV]: JSON.stringify(this.argv) },
+/** jinspect with JOB_PROCESS_ENV, taking the worker's inspection options from `argv`. */
+export function jinspectJobProcess(argv: readonly string[]): StartJobProcess {
+  return () =>
+    forkSelf(
+      { [JOB_PROCESS_ENV]: '1', [WORKER_ARGS_ENV]: JSON.stringify(argv) },
       // structured clone: a report (a long string) crosses as it is, not escaped into JSON again
       { serialization: 'advanced' },
     );
-    let started = false;
+}
+
+interface Pending {
+  resolve: (r: string) => void;
+  reject: (e: Error) => void;
+}
+
+/** One job process and the jobs it runs. */
+class JobProcess {
+  readonly proc: ChildProcess;
+  private readonly ready: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** it said it was ready (a process that dies before is not replaced at once: no crash loop) */
+  started = false;
+  exited = false;
+  readonly gone: Promise<void>;
+
+  constructor(start: StartJobProcess) {
+    this.proc = start();
     let readyNow: () => void = () => undefined;
-    const slot: Slot = { proc, ready: new Promise<void>((r) => (readyNow = r)) };
-    this.slots.add(slot);
-    proc.on('message', (m: JobReply) => {
+    this.ready = new Promise<void>((r) => (readyNow = r));
+    this.proc.on('message', (m: JobReply) => {
       if ('ready' in m) {
-        started = true;
+        this.started = true;
         return readyNow();
       }
-      const job = slot.busy;
-      if (!job || job.id !== m.id) return;
-      slot.busy = undefined;
+      const job = this.pending.get(m.id);
+      if (!job) return;
+      this.pending.delete(m.id);
       if (m.ok) job.resolve(m.result);
       else job.reject(new JobFailed(m.error, m.final));
-      if (!this.closing) this.idle.push(slot);
     });
-    proc.on('exit', (code, signal) => {
-      readyNow(); // a job sent to it fails by the lines below
-      this.slots.delete(slot);
-      const i = this.idle.indexOf(slot);
-      if (i >= 0) this.idle.splice(i, 1);
-      const job = slot.busy;
-      slot.busy = undefined;
-      job?.reject(new Error(`the job process exited (${signal ?? `status ${code}`})`));
-      // its place taken at once; one that never started is not (a run starts one when needed)
-      if (!this.closing && started) this.idle.push(this.start());
-    });
-    proc.on('error', () => undefined); // a failed send: its exit follows
-    return slot;
+    this.gone = new Promise<void>((done) =>
+      this.proc.on('exit', (code, signal) => {
+        this.exited = true;
+        readyNow(); // a job sent to it fails by the lines below
+        const shared = this.pending.size > 1;
+        const why = `the job process exited (${signal ?? `status ${code}`})`;
+        for (const job of this.pending.values()) job.reject(new ProcessDied(why, shared));
+        this.pending.clear();
+        done();
+      }),
+    );
+    this.proc.on('error', () => undefined); // a failed send: its exit follows
   }
 
-  /** Run one job; BullMQ's concurrency keeps the jobs at most the slots. */
   async run(data: QueueJobData): Promise<string> {
-    const slot = this.idle.shift() ?? this.start();
-    await slot.ready;
-    if (!this.slots.has(slot)) throw new Error('the job process exited before its job');
+    await this.ready;
+    if (this.exited) throw new ProcessDied('the job process exited before its job', false);
     const id = this.nextId++;
     return new Promise<string>((resolve, reject) => {
-      slot.busy = { id, resolve, reject };
+      this.pending.set(id, { resolve, reject });
       const req: JobRequest = { id, data };
-      slot.proc.send(req);
+      this.proc.send(req);
     });
   }
 
-  /** Stop the processes (their IPC channel closed, each exits); after the active jobs are done. */
+  /** Stop it (its IPC channel closed, it exits) once its jobs are done. */
+  async close(): Promise<void> {
+    if (!this.exited && this.proc.connected) this.proc.disconnect();
+    await this.gone;
+  }
+}
+
+export class JobPool {
+  private shared: JobProcess;
+  private readonly solos = new Set<JobProcess>();
+  /** images that crashed a process they had alone: they run alone from then on */
+  private readonly crashers = new Set<string>();
+  private closing = false;
+
+  constructor(private readonly start: StartJobProcess) {
+    this.shared = this.startShared();
+  }
+
+  /** The shared process; one that dies after its start is replaced at once. */
+  private startShared(): JobProcess {
+    const p = new JobProcess(this.start);
+    void p.gone.then(() => {
+      if (!this.closing && this.shared === p && p.started) this.shared = this.startShared();
+    });
+    return p;
+  }
+
+  /** Run one job; BullMQ's concurrency bounds the jobs in flight. */
+  async run(data: QueueJobData): Promise<string> {
+    if (!this.crashers.has(data.path)) {
+      if (this.shared.exited && !this.closing) this.shared = this.startShared();
+      try {
+        return await this.shared.run(data);
+      } catch (e) {
+        if (!(e instanceof ProcessDied) || this.closing) throw e;
+        if (!e.shared) {
+          this.crashers.add(data.path); // it was alone in the process: the one that crashed it
+          throw e;
+        }
+      }
+    }
+    // it shared its process with the job that crashed it (or was that job): alone now
+    const solo = new JobProcess(this.start);
+    this.solos.add(solo);
+    try {
+      return await solo.run(data);
+    } catch (e) {
+      if (e instanceof ProcessDied) this.crashers.add(data.path);
+      throw e;
+    } finally {
+      await solo.close();
+      this.solos.delete(solo);
+    }
+  }
+
+  /** Stop the processes; after the active jobs are done. */
   async close(): Promise<void> {
     this.closing = true;
-    const gone = [...this.slots].map(
-      (s) => new Promise<void>((r) => (s.proc.exitCode !== null || s.proc.signalCode !== null ? r() : s.proc.once('exit', () => r()))),
-    );
-    for (const s of this.slots) if (s.proc.connected) s.proc.disconnect();
-    await Promise.all(gone);
+    await Promise.all([this.shared, ...this.solos].map((p) => p.close()));
   }
 }

@@ -2,8 +2,8 @@
 // plain jinspect never pays for it):
 //   --queue URL --enqueue IMG…  one job per image, its id from the image's absolute path (an
 //                               image enqueued again is not a second job)
-//   --worker URL [--jobs N]     take jobs, N at a time, each in a job process of its own
-//                               (queue-pool.ts, queue-job.ts); with --out DIR the results go there
+//   --worker URL [--jobs N]     take jobs, N at a time, in a job process (queue-pool.ts,
+//                               queue-job.ts); with --out DIR the results go there
 //   --queue URL --status        the counts of done, failed, waiting, active and delayed jobs
 //   --queue URL --collect       the results as NDJSON, in --batch's line format
 import { createHash } from 'node:crypto';
@@ -17,7 +17,7 @@ import { UsageError } from '../cli.js';
 import { expandInputs, MAX_JOBS } from './batch.js';
 import { resultLine } from './batch-result.js';
 import type { QueueJobData } from './queue-job-data.js';
-import { JobFailed, JobPool } from './queue-pool.js';
+import { JobFailed, JobPool, jinspectJobProcess } from './queue-pool.js';
 import type { QueueAddress } from './queue-url.js';
 
 /** tries of one job (a crash, an unexpected error); a JootError fails it at once */
@@ -150,7 +150,7 @@ export async function runWorker(a: QueueAddress, jobs: number, argv: readonly st
   const concurrency = Math.max(1, Math.min(jobs, MAX_JOBS));
   if (out !== undefined) await mkdir(out, { recursive: true });
   // the job processes start first: their start overlaps BullMQ's load and the connection
-  const pool = new JobPool(concurrency, argv);
+  const pool = new JobPool(jinspectJobProcess(argv));
   startupMark('job processes forked');
   try {
     return await takeJobs(a, concurrency, pool);
