@@ -35,19 +35,30 @@ const MD: MustPass = {
   file: 'test/integration/engine-volumes-extra.test.ts',
   title: 'md-extra.img: multi-zone RAID0 and four RAID6 layouts, the same arrays and bytes on both engines',
 };
+const REREAD: MustPass = {
+  file: 'test/integration/stock-host-paths.test.ts',
+  title: 'eight partition tables written in a row, each re-read by the kernel at once: sizes, mkfs and mount as written',
+};
+const ISO: MustPass = {
+  file: 'test/integration/stock-host-paths.test.ts',
+  title: 'iso-debian.iso (Rock Ridge, Joliet): the kernel mounts it, the same tree and bytes as the userspace reader',
+};
 const VFAT: MustPass = {
   file: 'test/integration/session-filesystems.test.ts',
   title: 'vfat through the kernel (gpt.raw /dev/sda1): read /EFI/BOOT/hello.txt',
 };
 
-/** One test per stock-host path: device-mapper, NBD, md and LUKS under udev, a module-loaded vfat. */
+/**
+ * One test per stock-host path: device-mapper, NBD, md and LUKS under udev, partition tables
+ * re-read by the kernel, module-loaded vfat and iso9660.
+ */
 export const SMOKE: VmTestSet = {
   name: 'smoke',
-  files: [DM_SPLIT.file, NBD_VMDK.file, LUKS.file, VFAT.file],
+  files: [DM_SPLIT.file, NBD_VMDK.file, LUKS.file, VFAT.file, REREAD.file],
   // lvm.test.ts's device-mapper test uses the scan its first test makes
   namePattern:
-    'scans the guest VG in one lvm|device-mapper at LVM|mbr\\.vmdk: the mbr|detached header|md-extra\\.img: multi-zone|vfat through',
-  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT],
+    'scans the guest VG in one lvm|device-mapper at LVM|mbr\\.vmdk: the mbr|detached header|md-extra\\.img: multi-zone|vfat through|eight partition tables|iso-debian\\.iso',
+  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT, REREAD, ISO],
   timeoutMs: 8 * 60_000,
 };
 
@@ -66,8 +77,9 @@ export const FULL: VmTestSet = {
     // (not fs-iso9660-diff: its oracle is xorriso, not the kernel, and it runs on this host)
     'test/integration/fs-fat-diff.test.ts',
     'test/integration/session-filesystems.test.ts',
+    'test/integration/stock-host-paths.test.ts',
   ],
-  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT],
+  mustPass: [DM_SPLIT, NBD_VMDK, LUKS, MD, VFAT, REREAD, ISO],
   timeoutMs: 30 * 60_000,
 };
 
