@@ -242,6 +242,22 @@ describe('SPDX 2.3', () => {
     expect(rel('SPDXRef-DOCUMENT', 'DESCRIBES')).toEqual([byName('guest.qcow2')[0]!.SPDXID]);
     expect(rel(byName('guest.qcow2')[0]!.SPDXID, 'CONTAINS')).toEqual([byName('debian')[0]!.SPDXID, byName('windows')[0]!.SPDXID]);
     expect(rel(byName('debian')[0]!.SPDXID, 'CONTAINS')).toHaveLength(3);
+    // the source package its database names: a SOURCE package (Debian's arch=source purl) the
+    // binary is GENERATED_FROM, contained in nothing
+    const src = byName('util-linux')[0]!;
+    expect(src).toMatchObject({
+      primaryPackagePurpose: 'SOURCE',
+      externalRefs: [
+        {
+          referenceCategory: 'PACKAGE-MANAGER',
+          referenceType: 'purl',
+          referenceLocator: 'pkg:deb/debian/util-linux?arch=source&distro=debian-12',
+        },
+      ],
+    });
+    expect(rel(bsd.SPDXID, 'GENERATED_FROM')).toEqual([src.SPDXID]);
+    expect(doc.relationships.filter((r) => r.relatedSpdxElement === src.SPDXID).map((r) => r.relationshipType)).toEqual(['GENERATED_FROM']);
+    expect(doc.relationships.filter((r) => r.relationshipType === 'GENERATED_FROM')).toHaveLength(1); // bash records none
   });
 
   it('the text jinspect prints parses to the same document', async () => {

@@ -1,7 +1,7 @@
 // The format-neutral list both SBOM writers walk: every OS of the report with its
 // applications, each with its purl and a reference unique in the document.
 import type { Application, OperatingSystem } from '../types.js';
-import { applicationPurl, purlString } from './purl.js';
+import { applicationPurl, purlString, sourcePurl } from './purl.js';
 import { osCpe, osName, osVersion } from './os-identity.js';
 import { type SbomLicense, type SpdxIdLookup, sbomLicense } from './license.js';
 
@@ -15,6 +15,13 @@ export interface SbomPackage {
   license?: SbomLicense;
 }
 
+/** A source package the database names (dpkg's Source, apk's origin), with what was built from it. */
+export interface SbomSource {
+  name: string;
+  purl?: string;
+  binaries: SbomPackage[];
+}
+
 export interface SbomOs {
   ref: string;
   os: OperatingSystem;
@@ -22,6 +29,24 @@ export interface SbomOs {
   version?: string;
   cpe?: string;
   packages: SbomPackage[];
+  /** in the order of their first binary */
+  sources: SbomSource[];
+}
+
+function sourcesOf(packages: readonly SbomPackage[], os: OperatingSystem): SbomSource[] {
+  const byName = new Map<string, SbomSource>();
+  for (const p of packages) {
+    const name = p.app.source_package;
+    if (!name) continue;
+    let s = byName.get(name);
+    if (!s) {
+      const purl = sourcePurl(name, os);
+      s = { name, purl: purl ? purlString(purl) : undefined, binaries: [] };
+      byName.set(name, s);
+    }
+    s.binaries.push(p);
+  }
+  return [...byName.values()];
 }
 
 /** The version as the package manager shows it ("1:2.38.1-5+deb12u3", "3.4.3-r2"). */
@@ -41,13 +66,8 @@ export function sbomOses(oses: readonly OperatingSystem[], spdxId: SpdxIdLookup)
     used.add(ref);
     return ref;
   };
-  return oses.map((os, i) => ({
-    ref: unique(`os:${i}:${os.root}`),
-    os,
-    name: osName(os),
-    version: osVersion(os),
-    cpe: osCpe(os),
-    packages: (os.applications ?? []).map((app) => {
+  return oses.map((os, i) => {
+    const packages = (os.applications ?? []).map((app): SbomPackage => {
       const p = applicationPurl(app, os);
       const purl = p ? purlString(p) : undefined;
       return {
@@ -58,6 +78,15 @@ export function sbomOses(oses: readonly OperatingSystem[], spdxId: SpdxIdLookup)
         purl,
         license: sbomLicense(app.license, spdxId),
       };
-    }),
-  }));
+    });
+    return {
+      ref: unique(`os:${i}:${os.root}`),
+      os,
+      name: osName(os),
+      version: osVersion(os),
+      cpe: osCpe(os),
+      packages,
+      sources: sourcesOf(packages, os),
+    };
+  });
 }

@@ -62,8 +62,8 @@ function packageComponents(
       publisher: p.app.publisher,
       description: p.app.summary ?? p.app.description?.split('\n', 1)[0],
     });
-    if (p.app.source_package && p.app.source_package !== p.app.name)
-      c.properties.add(new Property('joot:package:source', p.app.source_package));
+    // as a property (syft's way too): the library models no pedigree to name it an ancestor
+    if (p.app.source_package) c.properties.add(new Property('joot:package:source', p.app.source_package));
     if (p.app.url) c.properties.add(new Property('joot:package:url', p.app.url));
     if (p.app.install_path) c.properties.add(new Property('joot:package:install_path', p.app.install_path));
     const l = p.license;

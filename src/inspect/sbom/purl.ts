@@ -48,6 +48,17 @@ function epochVersionRelease(app: Application, releaseSep = '-'): string {
   return `${e}${app.version}${app.release ? `${releaseSep}${app.release}` : ''}`;
 }
 
+/**
+ * The purl of the source package an application was built from, where the package format has
+ * one: Debian's source packages are `arch=source` (the spec's own example). Its version is not
+ * known here (a dpkg Source field names it only when it differs), so the purl has none.
+ */
+export function sourcePurl(source: string, os: OperatingSystem): Purl | undefined {
+  if (os.package_format !== 'deb' || !source) return undefined;
+  const id = distroIdentity(os);
+  return { type: 'deb', namespace: id.namespace, name: source, qualifiers: { arch: 'source', distro: id.distro } };
+}
+
 /** The purl of an application of an operating system, or undefined where none can be formed (no name). */
 export function applicationPurl(app: Application, os: OperatingSystem): Purl | undefined {
   if (!app.name) return undefined;

@@ -1,8 +1,9 @@
 // SPDX 2.3 JSON of an inspection report. Written as plain objects: no maintained npm
 // library writes SPDX 2.3; the tests validate the result. The image is the described
-// package; it CONTAINS each OS, which CONTAINS its packages.
+// package; it CONTAINS each OS, which CONTAINS its packages; a package is GENERATED_FROM the
+// source package its database names (a package of purpose SOURCE, contained in nothing).
 import type { SbomInput } from './input.js';
-import { sbomOses } from './components.js';
+import { type SbomPackage, sbomOses } from './components.js';
 import type { SbomLicense, SpdxIdLookup } from './license.js';
 
 interface SpdxPackage {
@@ -16,7 +17,7 @@ interface SpdxPackage {
   sourceInfo?: string;
   summary?: string;
   comment?: string;
-  primaryPackagePurpose: 'APPLICATION' | 'OPERATING_SYSTEM' | 'FILE';
+  primaryPackagePurpose: 'APPLICATION' | 'OPERATING_SYSTEM' | 'FILE' | 'SOURCE';
   checksums?: { algorithm: 'SHA256'; checksumValue: string }[];
   licenseDeclared?: string;
   licenseComments?: string;
@@ -31,7 +32,7 @@ export interface SpdxDocument {
   documentNamespace: string;
   creationInfo: { created: string; creators: string[] };
   packages: SpdxPackage[];
-  relationships: { spdxElementId: string; relationshipType: 'DESCRIBES' | 'CONTAINS'; relatedSpdxElement: string }[];
+  relationships: { spdxElementId: string; relationshipType: 'DESCRIBES' | 'CONTAINS' | 'GENERATED_FROM'; relatedSpdxElement: string }[];
 }
 
 /** SPDX text fields hold any text, but an SPDX element id only [A-Za-z0-9.-]. */
@@ -85,8 +86,10 @@ export function toSpdx(input: SbomInput, spdxId: SpdxIdLookup): SpdxDocument {
     });
     // the OS lives on the images together (a guest's disks): each image contains it
     for (const img of imageIds) relationships.push({ spdxElementId: img, relationshipType: 'CONTAINS', relatedSpdxElement: osId });
+    const ids = new Map<SbomPackage, string>();
     o.packages.forEach((p, n) => {
       const id = `SPDXRef-Package-${i}-${n}-${idPart(p.name)}`;
+      ids.set(p, id);
       const source = p.app.source_package && p.app.source_package !== p.app.name ? p.app.source_package : undefined;
       packages.push({
         SPDXID: id,
@@ -103,6 +106,18 @@ export function toSpdx(input: SbomInput, spdxId: SpdxIdLookup): SpdxDocument {
         externalRefs: p.purl ? [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: p.purl }] : undefined,
       });
       relationships.push({ spdxElementId: osId, relationshipType: 'CONTAINS', relatedSpdxElement: id });
+    });
+    o.sources.forEach((s, n) => {
+      const id = `SPDXRef-Source-${i}-${n}-${idPart(s.name)}`;
+      packages.push({
+        SPDXID: id,
+        name: s.name,
+        downloadLocation: 'NOASSERTION',
+        filesAnalyzed: false,
+        primaryPackagePurpose: 'SOURCE',
+        externalRefs: s.purl ? [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: s.purl }] : undefined,
+      });
+      for (const b of s.binaries) relationships.push({ spdxElementId: ids.get(b)!, relationshipType: 'GENERATED_FROM', relatedSpdxElement: id });
     });
   });
   return {
