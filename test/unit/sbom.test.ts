@@ -308,8 +308,9 @@ describe('licenses', () => {
       ['GPL-2.0-or-later', undefined],
       ['NOASSERTION', 'recorded by the package database: GPLv2 with exceptions (see COPYING)'],
     ]);
-    // the OS and the image declare nothing: no licenseDeclared at all
+    // the OS, the image and the source package declare nothing: no licenseDeclared at all
     expect(doc.packages.filter((p) => p.primaryPackagePurpose !== 'APPLICATION').map((p) => p.licenseDeclared)).toEqual([
+      undefined,
       undefined,
       undefined,
     ]);
