@@ -23,7 +23,10 @@
 // namespace, which the kernel spares from signals it has no handler for: when the foreground
 // process group is that pid 1 and it neither catches nor ignores the signal the byte raises,
 // the relay kills the namespace instead (exit 128+N), as the signal would have killed a
-// normal process. SIGTERM or SIGHUP to the relay kills the namespace (exit 128+N); SIGINT or
+// normal process. A pid 1 that catches it may be a shell in the instant before it execs a
+// program that does not (`sh -c '…; exec sleep 60'`): the signal then reaches that program,
+// which the kernel spares, so the relay looks again 30 ms later and kills the namespace if pid
+// 1 now runs another program that would not see it. SIGTERM or SIGHUP to the relay kills the namespace (exit 128+N); SIGINT or
 // SIGQUIT to it (the terminal's, when stdin is not the terminal) becomes that byte.
 //
 // Descriptors that are not terminals (`joot enter e -- cat x > file`) are handed to the
@@ -35,7 +38,7 @@ export function relayCommand(root: string, cmd: string, args: readonly string[])
 }
 
 const RELAY = String.raw`
-import fcntl, os, select, signal, struct, sys, termios
+import fcntl, os, select, signal, struct, sys, termios, time
 cmd = sys.argv[3:]
 ttys = [fd for fd in (0, 1, 2) if os.isatty(fd)]
 user = ttys[0]
@@ -155,6 +158,37 @@ def sees(p, signo):
             mask |= int(line.split()[1], 16)
     return bool(mask & (1 << (signo - 1)))
 
+def image(p):
+    try:
+        return os.readlink('/proc/%d/exe' % p)
+    except OSError:
+        return None
+
+# (when, signal, pid 1, its program): a signal pid 1 caught as the byte came, looked at again
+# a moment later. Raised in the instant before an exec (a shell's "exec sleep"), it reaches the
+# new program with the default action, which would kill a normal process and which the kernel
+# drops for a pid 1: if pid 1 now runs another program that would not see it, it is delivered
+# as a kill. Only this soon: a script that handled the signal itself and execs later goes on.
+rechecks = []
+RECHECK_AFTER = 0.03
+
+def recheck_due():
+    now = time.monotonic()
+    for entry in [e for e in rechecks if e[0] <= now]:
+        rechecks.remove(entry)
+        _, sig, init, exe = entry
+        if killed is not None or init_pid() != init or image(init) == exe:
+            continue
+        try:
+            fg = os.tcgetpgrp(master)
+        except OSError:
+            continue
+        if fg == init and not sees(init, sig):
+            kill_all(sig)
+
+def next_recheck():
+    return max(0.0, min(e[0] for e in rechecks) - time.monotonic()) if rechecks else None
+
 def signal_bytes(data):
     # the signals these bytes raise in the pty, that pid 1 would never see
     try:
@@ -171,9 +205,11 @@ def signal_bytes(data):
                 fg = os.tcgetpgrp(master)
             except OSError:
                 fg = None
-            if init is not None and fg == init and not sees(init, sig):
-                kill_all(sig)
-                return
+            if init is not None and fg == init:
+                if not sees(init, sig):
+                    kill_all(sig)
+                    return
+                rechecks.append((time.monotonic() + RECHECK_AFTER, sig, init, image(init)))
 
 def write_all(fd, data):
     while data:
@@ -244,9 +280,10 @@ try:
         handle_events()
         if status is not None:
             break
+        recheck_due()
         rl = [wake_r] + [fd for fd in (st_r, err_r, master, in_fd) if fd is not None]
         wl = [master] if pending and master is not None else []
-        r, w, _ = select.select(rl, wl, [])
+        r, w, _ = select.select(rl, wl, [], next_recheck())
         if wake_r in r:
             try:
                 os.read(wake_r, 512)
