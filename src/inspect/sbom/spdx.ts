@@ -117,7 +117,8 @@ export function toSpdx(input: SbomInput, spdxId: SpdxIdLookup): SpdxDocument {
         primaryPackagePurpose: 'SOURCE',
         externalRefs: s.purl ? [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: s.purl }] : undefined,
       });
-      for (const b of s.binaries) relationships.push({ spdxElementId: ids.get(b)!, relationshipType: 'GENERATED_FROM', relatedSpdxElement: id });
+      for (const b of s.binaries)
+        relationships.push({ spdxElementId: ids.get(b)!, relationshipType: 'GENERATED_FROM', relatedSpdxElement: id });
     });
   });
   return {
