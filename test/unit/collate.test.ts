@@ -2,7 +2,7 @@
 // (the kernel engine, the userspace engine and inspection sort names and versions with it).
 import { describe, expect, it } from 'vitest';
 import { compareNatural, compareText } from '../../src/core/collate.js';
-import { prng } from './luks-tools.js';
+import { prng } from './prng.js';
 
 const icuNatural = new Intl.Collator('en', { numeric: true }).compare;
 const icuText = new Intl.Collator('en').compare;

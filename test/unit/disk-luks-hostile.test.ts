@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { findVolumeKey, openLuks, readLuksHeader } from '../../src/disk/volumes/luks/index.js';
-import { expectError, fixLuks2Checksum, luks2Json, MemSource, prng, removeTmps, setLuks2Json, tmp, tool } from './luks-tools.js';
+import { expectError, fixLuks2Checksum, luks2Json, MemSource, removeTmps, setLuks2Json, tmp, tool } from './luks-tools.js';
+import { prng } from './prng.js';
 
 const PASS = Buffer.from('hostile-pass');
 let luks1: Buffer;

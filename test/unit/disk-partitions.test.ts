@@ -14,6 +14,7 @@ import { formatAttributes, formatGuid } from '../../src/disk/volumes/gpt.js';
 import { type PartitionTable, readPartitionTable, toLayoutTable, toPartitionInfos } from '../../src/disk/volumes/partitions.js';
 import { fixture } from '../fixtures/index.js';
 import { partxInfos, sfdiskTable } from './disk-partitions-oracle.js';
+import { prng } from './prng.js';
 
 const WITH_TABLE = [
   'mbr.raw',
@@ -408,18 +409,6 @@ function workCopy(original: string, name: string): { file: string; head: Buffer 
   const file = path.join(dir, name);
   execFileSync('cp', ['--sparse=always', original, file]);
   return { file, head: readAt(file, 0, 64 << 10) };
-}
-
-/** A small deterministic PRNG: a failure names its seed and replays. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('random corruption of the first 64 KiB: the tools’ answer or a clean error', () => {

@@ -14,6 +14,7 @@ import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
 import { S_IFDIR, S_IFMT } from '../../src/disk/fs/types.js';
 import { type ByteSource, checkRange, FileSource } from '../../src/disk/source.js';
 import { fixture } from '../fixtures/index.js';
+import { prng } from './prng.js';
 
 /** A source that reads `base` with some bytes replaced, optionally cut short. */
 class PatchedSource implements ByteSource {
@@ -109,17 +110,6 @@ async function expectJootError(p: Promise<unknown>, code?: string): Promise<Joot
   expect(je.message).not.toContain('\n');
   if (code) expect(je.code).toBe(code);
   return je;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SEQ = Array.from({ length: 40000 }, (_, i) => `${i + 1}\n`).join('');
@@ -327,7 +317,7 @@ describe('hostile FAT images', () => {
         const boot = await src.read(0, 512);
         const fs0 = await FatReader.open(src, '/dev/sdz1');
         const metaEnd = fs0.geo.dataOffset + 64 * 1024;
-        const rand = rng(name === 'fat12.raw' ? 12 : 16);
+        const rand = prng(name === 'fat12.raw' ? 12 : 16);
         const t0 = Date.now();
         for (let round = 0; round < 120; round++) {
           const p = new Map<number, number>();
@@ -423,7 +413,7 @@ describe('hostile exFAT images', () => {
       const rootAt = geo.heapOffset + (geo.rootCluster - 2) * geo.clusterSize;
       const x = (await path(good, 'joot-extra')) as FsNode & { entry: { firstCluster: number } };
       const xAt = geo.heapOffset + (x.entry.firstCluster - 2) * geo.clusterSize;
-      const rand = rng(0xe4fa7);
+      const rand = prng(0xe4fa7);
       const t0 = Date.now();
       for (let round = 0; round < 150; round++) {
         const p = new Map<number, number>();

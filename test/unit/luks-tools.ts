@@ -107,18 +107,6 @@ export function setLuks2Json(img: Buffer, text: string, which: number[] = [0, 1]
   }
 }
 
-/** A tiny deterministic PRNG for the corruption rounds (reproducible failures). */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A crafted image in memory. */
 export class MemSource implements ByteSource {
   constructor(

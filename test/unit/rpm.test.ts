@@ -26,21 +26,10 @@ import { readNdbBlobs } from '../../src/inspect/apps/rpm-ndb.js';
 import { applyWal, readSqlitePackages } from '../../src/inspect/apps/rpm-sqlite.js';
 import { comparePackages, RPMDB_MAX, rpmApplications, rpmvercmp } from '../../src/inspect/apps/rpm.js';
 import type { GuestFiles } from '../../src/inspect/types.js';
+import { prng } from './prng.js';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/** A deterministic PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Value = string | string[] | number[] | Uint8Array;
 interface Tag {
