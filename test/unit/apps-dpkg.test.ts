@@ -1,17 +1,8 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, it, expect } from 'vitest';
 import { isInstalled, listDpkgApplications, parseDpkgStatus, splitDebianVersion } from '../../src/inspect/apps/dpkg.js';
-import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-dpkg-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-dpkg-');
 
 const TRICKY = `Package: zlib1g
 Status: install ok installed

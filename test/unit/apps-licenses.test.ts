@@ -1,22 +1,13 @@
 // Package licenses where the database keeps them elsewhere: dpkg's machine-readable copyright
 // files (DEP-5), read through the guest reader, bounded; pacman's several %LICENSE% lines.
-import { afterAll, describe, expect, it } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, expect, it } from 'vitest';
 import { addDpkgLicenses, COPYRIGHT_HEAD, dep5License } from '../../src/inspect/apps/dpkg-copyright.js';
 import { parsePacmanDesc } from '../../src/inspect/apps/pacman.js';
 import type { Application } from '../../src/inspect/types.js';
-import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { treeReaders } from './linux-guest-trees.js';
 
 const FORMAT = 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: x\n';
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-licenses-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-licenses-');
 
 const pkg = (name: string): Application => ({ name, epoch: 0, version: '1', release: '' });
 

@@ -1,18 +1,9 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, it, expect } from 'vitest';
 import { listPacmanApplications, parsePacmanDesc } from '../../src/inspect/apps/pacman.js';
 import { listApkApplications, parseApkInstalled, splitApkVersion } from '../../src/inspect/apps/apk.js';
-import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-apps-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-apps-');
 
 const desc = (name: string, version: string, extra = ''): string => `%NAME%
 ${name}

@@ -1,8 +1,7 @@
 // The optional report sections (jinspect --with kernels,users,network,services) on phony guest
 // trees read through GuestReader, the hostile cases (caps, loops, secrets never reported), the
 // Windows hives' sections, --strict's reasons and the XML form.
-import { afterAll, describe, expect, it } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, expect, it } from 'vitest';
 import { jsonText } from '../../src/core/escape.js';
 import { Hive, REG_DWORD } from '../../src/hive/index.js';
 import { defaultBootEntry, parseGrubCfg, pickMenuItem } from '../../src/inspect/sections/boot-entry.js';
@@ -16,17 +15,9 @@ import { MAX_USERS, parsePasswd } from '../../src/inspect/sections/users.js';
 import { strictGaps } from '../../src/inspect/strict.js';
 import type { OperatingSystem } from '../../src/inspect/types.js';
 import { toXml } from '../../src/inspect/xml.js';
-import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { type Tree, treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-sections-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-sections-');
 
 const ALL = new Set(SECTION_NAMES);
 

@@ -1,18 +1,9 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, it, expect } from 'vitest';
 import { detectArch, elfArch, readHeadOf } from '../../src/inspect/linux/arch.js';
 import type { GuestFiles } from '../../src/inspect/types.js';
-import { elfHeader, makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { elfHeader, treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-arch-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-arch-');
 
 describe('ELF machine → virt-inspector arch', () => {
   const table: [string, 1 | 2, 1 | 2, number][] = [

@@ -1,20 +1,11 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, it, expect } from 'vitest';
 import { detectLinuxDistro, linuxFacts } from '../../src/inspect/linux/distro.js';
 import { parseOsRelease, shellUnquote } from '../../src/inspect/linux/os-release.js';
 import { parseLsbRelease } from '../../src/inspect/linux/lsb-release.js';
 import { parseVersionFromMajorMinor } from '../../src/inspect/linux/release-files.js';
-import { CASES, makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { CASES, treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree);
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders();
 
 describe('real distributions', () => {
   for (const c of CASES) {

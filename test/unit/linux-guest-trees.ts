@@ -5,6 +5,8 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
+import { GuestReader } from '../../src/appliance/guest-reader.js';
 
 export type Entry = string | Buffer | { symlink: string };
 export type Tree = Record<string, Entry>;
@@ -782,3 +784,16 @@ DISTRIB_ID="void"
     },
   },
 ];
+
+/** A GuestReader over each tree written for it; the trees are removed after the file's tests. */
+export function treeReaders(prefix?: string): (tree: Tree) => Promise<GuestReader> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await removeTree(d);
+  });
+  return async (tree) => {
+    const dir = await makeTree(tree, prefix);
+    dirs.push(dir);
+    return new GuestReader(dir);
+  };
+}

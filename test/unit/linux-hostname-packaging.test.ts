@@ -1,18 +1,9 @@
-import { describe, it, expect, afterAll } from 'vitest';
-import { GuestReader } from '../../src/appliance/guest-reader.js';
+import { describe, it, expect } from 'vitest';
 import { detectHostname, hostnameFromText } from '../../src/inspect/linux/hostname.js';
 import { detectPackaging, packageFormatOf, packageManagementOf } from '../../src/inspect/linux/packaging.js';
-import { makeTree, removeTree, type Tree } from './linux-guest-trees.js';
+import { treeReaders } from './linux-guest-trees.js';
 
-const dirs: string[] = [];
-async function reader(tree: Tree): Promise<GuestReader> {
-  const dir = await makeTree(tree, 'joot-host-');
-  dirs.push(dir);
-  return new GuestReader(dir);
-}
-afterAll(async () => {
-  for (const d of dirs) await removeTree(d);
-});
+const reader = treeReaders('joot-host-');
 
 describe('hostname', () => {
   it('/etc/HOSTNAME before /etc/hostname (libguestfs order)', async () => {
