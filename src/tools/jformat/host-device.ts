@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { JootError } from '../../core/errors.js';
+import { mountsSync } from '../../core/mountinfo.js';
 
 function sysName(dev: string): string | undefined {
   try {
@@ -31,11 +32,11 @@ export function refuseHostDeviceInUse(dev: string): void {
   const name = sysName(dev);
   if (!name) throw new JootError('EINVAL', `${dev}: cannot find this block device in /sys`);
   const names = family(name);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  const mounts = mountsSync();
   for (const n of names) {
     const devno = readFileSync(`/sys/class/block/${n}/dev`, 'utf8').trim();
-    const m = mounts.find((l) => l.split(' ')[2] === devno);
-    if (m) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is mounted on ${m.split(' ')[4]}`);
+    const m = mounts.find((e) => e.devno === devno);
+    if (m) throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is mounted on ${m.mountpoint}`);
     const holders = readdirSync(`/sys/class/block/${n}/holders`);
     if (holders.length)
       throw new JootError('EBUSY', `${dev}: in use by the host: /dev/${n} is held by ${holders.join(', ')} (LVM, RAID or dm-crypt)`);
