@@ -26,8 +26,9 @@
 // normal process. A pid 1 that catches it may be a shell in the instant before it execs a
 // program that does not (`sh -c '…; exec sleep 60'`): the signal then reaches that program,
 // which the kernel spares, so the relay looks again 30 ms later and kills the namespace if pid
-// 1 now runs another program that would not see it. SIGTERM or SIGHUP to the relay kills the namespace (exit 128+N); SIGINT or
-// SIGQUIT to it (the terminal's, when stdin is not the terminal) becomes that byte.
+// 1 now runs another program that would not see it. SIGTERM or SIGHUP to the relay kills the
+// namespace (exit 128+N); SIGINT or SIGQUIT to it (the terminal's, when stdin is not the
+// terminal) becomes that byte.
 //
 // Descriptors that are not terminals (`joot enter e -- cat x > file`) are handed to the
 // program as they are, as without a terminal: their bytes stay exact.
