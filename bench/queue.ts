@@ -53,6 +53,8 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
     stdio: 'ignore',
   });
   const workers: ChildProcess[] = [];
+  /** the CPU of the workers and their job processes so far */
+  const workersCpu = (): number => workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0);
   try {
     // a copy of the base beside the overlays (named relatively), as bench/batch.ts makes it: the
     // backing-file rule refuses a base with several links (the fixture cache may hold such)
@@ -123,7 +125,7 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
           // a first round warms them up (V8's JIT in their job processes), as a fleet's are
           check(jinspect, ['--queue', url, '--enqueue', ...warmup]);
           await allDone(name, IMAGES);
-          cpu0 = workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0);
+          cpu0 = workersCpu();
           t0 = performance.now();
           check(jinspect, ['--queue', url, '--enqueue', ...overlays]);
         } else {
@@ -135,7 +137,7 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
         await allDone(name, warm ? 2 * IMAGES : IMAGES);
         times.push(performance.now() - t0);
         // the workers and their job processes, still running: their CPU so far
-        cpu.push(workers.reduce((n, w) => n + (w.pid ? treeCpuMs(w.pid) : 0), 0) - cpu0);
+        cpu.push(workersCpu() - cpu0);
         await Promise.all(workers.splice(0).map(stop));
       }
       times.sort((a, b) => a - b);
