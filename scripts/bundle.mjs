@@ -110,6 +110,45 @@ await build({
 // not use is never evaluated; those of node's modules and the vendored packages stay imports
 // (the loader gives the script node's ESM loader for them). import.meta.url (version(), sql.js's require) is the code file's URL.
 const cached = { jfish: 'src/tools/jfish/main.ts', jinspect: 'src/tools/jinspect/main.ts' };
+// BullMQ with ioredis (jinspect --queue/--worker) as a CommonJS script of its own, started
+// through the same code cache: as an ESM chunk each worker start compiled its ~2 MB again (~40 ms
+// of a worker's time to its first job, on every worker). The queue code requires it lazily.
+const queueVendor = { path: './vendor-queue.cjs', packages: ['bullmq', 'ioredis'] };
+/** The code-cache loader of `code` (a file in the bundle): `id` names the build, `split` jfish's two caches. */
+function cacheLoader(code, id, split) {
+  const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
+    .replace('`CODE.BUILD.', `\`${code}.${id}.`)
+    .replace("'CODE'", `'${code}'`)
+    .replaceAll('SPLIT_BY_INSPECTION', String(split));
+  if (loader.includes("'CODE") || loader.includes('`CODE') || loader.includes('SPLIT_BY'))
+    throw new Error('code-cache-loader.cjs: CODE not filled in');
+  return loader;
+}
+/** Reads back a minified CommonJS build: ASCII only (the loader reads it as latin1), and its id. */
+function asciiBuild(code) {
+  const bytes = readFileSync(`${out}/${code}`);
+  if (bytes.some((b) => b > 0x7f)) throw new Error(`${code}: not ASCII`);
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+{
+  const code = 'vendor-queue-code.cjs';
+  writeFileSync(`${out}/vendor-queue-entry.cjs`, "module.exports = { ...require('bullmq'), Redis: require('ioredis').Redis };\n");
+  await build({
+    entryPoints: [`${out}/vendor-queue-entry.cjs`],
+    outfile: `${out}/${code}`,
+    bundle: true,
+    external: [...external, ...optionalPeers],
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    charset: 'ascii',
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+  rmSync(`${out}/vendor-queue-entry.cjs`);
+  writeFileSync(`${out}/${queueVendor.path.slice(2)}`, cacheLoader(code, asciiBuild(code), false));
+}
 for (const [tool, entry] of Object.entries(cached)) {
   const code = `${tool}-code.cjs`;
   await build({
@@ -126,7 +165,11 @@ for (const [tool, entry] of Object.entries(cached)) {
         name: 'vendored',
         setup(b) {
           const filter = new RegExp(`^(${[...vendorName.keys()].map((p) => p.replace(/[/.]/g, '\\$&')).join('|')})$`);
-          b.onResolve({ filter }, (a) => ({ path: `./vendor-${vendorName.get(a.path)}.mjs`, external: true }));
+          b.onResolve({ filter }, (a) =>
+            queueVendor.packages.includes(a.path)
+              ? { path: queueVendor.path, external: true }
+              : { path: `./vendor-${vendorName.get(a.path)}.mjs`, external: true },
+          );
         },
       },
     ],
@@ -142,23 +185,13 @@ for (const [tool, entry] of Object.entries(cached)) {
   // A script compiled by vm.Script (from the cache) cannot import(): node 20 drops its import
   // callback with cached data. The loader passes its own import as __jootImport, for node's
   // modules and the vendored packages, the only dynamic imports left in the file.
-  const text = readFileSync(`${out}/${code}`, 'latin1').replace(
-    /\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g,
-    '__jootImport($1)',
-  );
+  // The CommonJS vendor (BullMQ) is required (the loader's require resolves from the bundle).
+  const text = readFileSync(`${out}/${code}`, 'latin1')
+    .replace(/\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g, '__jootImport($1)')
+    .replaceAll(`import("${queueVendor.path}")`, `Promise.resolve().then(() => require("${queueVendor.path}"))`);
   if (/\bimport\(/.test(text)) throw new Error(`${code}: a dynamic import left that the loader cannot serve`);
   writeFileSync(`${out}/${code}`, text, 'latin1');
-  const bytes = readFileSync(`${out}/${code}`);
-  // the loader reads it as latin1 (a one-byte string, no UTF-8 decoding): only right for ASCII
-  if (bytes.some((b) => b > 0x7f)) throw new Error(`${code}: not ASCII`);
-  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const loader = readFileSync('scripts/code-cache-loader.cjs', 'utf8')
-    .replace('`CODE.BUILD.', `\`${code}.${id}.`)
-    .replace("'CODE'", `'${code}'`)
-    .replaceAll('SPLIT_BY_INSPECTION', String(tool === 'jfish'));
-  if (loader.includes("'CODE") || loader.includes('`CODE') || loader.includes('SPLIT_BY'))
-    throw new Error('code-cache-loader.cjs: CODE not filled in');
-  writeFileSync(`${out}/${tool}.cjs`, loader);
+  writeFileSync(`${out}/${tool}.cjs`, cacheLoader(code, asciiBuild(code), tool === 'jfish'));
 }
 
 // The replaced bundle stays a while: a tool still running from it may load a chunk late.

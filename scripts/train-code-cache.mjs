@@ -1,6 +1,7 @@
 // Write the V8 code caches of the tools that start through one (bundle.mjs, code-cache-loader.cjs)
 // with training runs: a read-only jfish and a jinspect on a small Debian-like qcow2 made here
-// (a GPT with an ext4 and an LVM PV, whose LV holds another), on the userspace engine. jfish
+// (a GPT with an ext4 and an LVM PV, whose LV holds another), on the userspace engine, and
+// BullMQ's (vendor-queue.cjs), loaded as a worker's start loads it. jfish
 // keeps two caches (the loader picks one by the run's kind): one for runs with inspection (-i),
 // one for the device-level rest (list-filesystems and its like), each holding what its kind
 // compiles and little more: a run deserializes all of its cache. Left to the first run after a
@@ -136,6 +137,8 @@ try {
   node('jfish', ['--ro', '--engine=userspace', '-a', image, 'run', ':', 'list-filesystems', ':', 'lvs']);
   node('jfish', ['--ro', '--engine=userspace', '-a', image, '-i', 'list-filesystems', ':', 'cat', '/etc/hostname', ':', 'ls', '/etc']);
   node('jinspect', ['--engine=userspace', image]);
+  // BullMQ's (jinspect --queue/--worker): loaded, as a worker's start loads it
+  node('vendor-queue', []);
 } catch (e) {
   console.warn(`train-code-cache: skipped (${e instanceof Error ? e.message.split('\n')[0] : e}): the first run writes the caches`);
 } finally {
