@@ -319,12 +319,23 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     }
   }, 300_000);
 
-  it('usage errors: a bad address, an action without --queue', async () => {
+  it('usage errors: a bad address, an action without --queue, no broker at the address', async () => {
     const bad = await jinspect(['--queue', 'http://x/y', '--status'], { runDir: wd.runDir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/only redis:\/\/ addresses/);
     const lone = await jinspect(['--status'], { runDir: wd.runDir });
     expect(lone.code).toBe(2);
     expect(lone.stderr).toMatch(/--status goes with --queue/);
+    // no broker there: one line with the socket's own reason, not ioredis's "Connection is closed."
+    const closedPort = await freePort();
+    const none = await jinspect(['--queue', `redis://127.0.0.1:${closedPort}/images`, '--status'], { runDir: wd.runDir });
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim()).toBe(`jinspect: cannot reach redis at 127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
+    // a worker too, whose job process (started first) goes quietly
+    for (let i = 0; i < 3; i++) {
+      const w = await jinspect(['--worker', `redis://127.0.0.1:${closedPort}/images`], { runDir: wd.runDir });
+      expect(w.code).toBe(2);
+      expect(w.stderr.trim()).toBe(`jinspect: cannot reach redis at 127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
+    }
   });
 });

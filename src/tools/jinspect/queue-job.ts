@@ -36,8 +36,10 @@ function workerOptions(): ImageResultOptions {
 /** Serve the worker's jobs until it goes away; never returns (the process exits then). */
 export function serveJobs(): Promise<number> {
   const options = workerOptions();
+  // a worker that stops (or gives up at its start) may close the channel as this writes to it:
+  // the 'disconnect' below ends this process, and a failed write is no error of its own
   const send = (m: JobReply): void => {
-    process.send?.(m);
+    if (process.connected) process.send?.(m, undefined, undefined, () => undefined);
   };
   // the worker stopped, or died (SIGKILL: its lock lapses and another worker takes the job
   // again): this process stops rather than finish work nobody will collect

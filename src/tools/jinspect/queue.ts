@@ -46,16 +46,21 @@ async function connect(a: QueueAddress, forWorker: boolean): Promise<Redis> {
     lazyConnect: true,
   });
   let reported = '';
+  let up = false;
   redis.on('error', (e: unknown) => {
     const line = oneLine(e);
-    if (forWorker && line !== reported) writeStderr(`jinspect: redis ${a.host}:${a.port}: ${line}\n`);
+    // a running worker says so as it waits out the broker; before the first connection the
+    // usage error below is the one line
+    if (forWorker && up && line !== reported) writeStderr(`jinspect: redis ${a.host}:${a.port}: ${line}\n`);
     reported = line;
   });
   try {
     await redis.connect();
+    up = true;
   } catch (e) {
     redis.disconnect();
-    throw new UsageError(`cannot reach redis at ${a.host}:${a.port}: ${oneLine(e)}`);
+    // ioredis gives up with "Connection is closed."; the socket's own error says why
+    throw new UsageError(`cannot reach redis at ${a.host}:${a.port}: ${reported || oneLine(e)}`);
   }
   return redis;
 }
