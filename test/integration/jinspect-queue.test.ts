@@ -328,14 +328,15 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     expect(lone.stderr).toMatch(/--status goes with --queue/);
     // no broker there: one line with the socket's own reason, not ioredis's "Connection is closed."
     const closedPort = await freePort();
+    const refused = `jinspect: cannot reach redis at 127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`;
     const none = await jinspect(['--queue', `redis://127.0.0.1:${closedPort}/images`, '--status'], { runDir: wd.runDir });
     expect(none.code).toBe(2);
-    expect(none.stderr.trim()).toBe(`jinspect: cannot reach redis at 127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
+    expect(none.stderr.trim()).toBe(refused);
     // a worker too, whose job process (started first) goes quietly
     for (let i = 0; i < 3; i++) {
       const w = await jinspect(['--worker', `redis://127.0.0.1:${closedPort}/images`], { runDir: wd.runDir });
       expect(w.code).toBe(2);
-      expect(w.stderr.trim()).toBe(`jinspect: cannot reach redis at 127.0.0.1:${closedPort}: connect ECONNREFUSED 127.0.0.1:${closedPort}`);
+      expect(w.stderr.trim()).toBe(refused);
     }
   });
 });
