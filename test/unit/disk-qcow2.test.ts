@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JootError } from '../../src/core/errors.js';
 import { openImage, type OpenedImage, type OpenImageOptions } from '../../src/disk/containers/index.js';
+import { readInto } from '../../src/disk/source.js';
 import { fixture, REPO_ROOT } from '../fixtures/index.js';
 
 const KiB = 1024;
@@ -111,7 +112,16 @@ async function expectSameAsQemu(file: string, opts: { cluster?: number; format?:
     const off = Math.max(0, Math.min(want.length - 1, boundary - Math.floor(r() * 700)));
     const len = Math.min(want.length - off, 1 + Math.floor(r() * (cs * 2 + 1000)));
     expect((await img.read(off, len)).equals(want.subarray(off, off + len)), `range ${off}+${len}`).toBe(true);
+    // into a used buffer (as the block cache recycles them): every byte written, zeros too, none around
+    const used = Buffer.alloc(len + 16, 0xa5);
+    await readInto(img, off, len, used, 8);
+    expect(used.subarray(8, 8 + len).equals(want.subarray(off, off + len)), `range ${off}+${len} into a used buffer`).toBe(true);
+    expect([...used.subarray(0, 8), ...used.subarray(8 + len)].every((x) => x === 0xa5)).toBe(true);
   }
+  // through a small cache, whose evicted blocks' buffers are refilled (read into used memory)
+  const small = await open(file, { cacheBytes: 4 * cs });
+  expect(sha(await readAll(small, Math.max(512, cs / 2)))).toBe(sha(want));
+  await close(small);
   return img;
 }
 

@@ -4,7 +4,7 @@
 // zeros). Read-only: refcounts, snapshots and the dirty/corrupt bits do not matter to a reader.
 // Every offset taken from the file is checked before it is used.
 import { JootError } from '../../core/errors.js';
-import { checkRange, type ByteSource } from '../source.js';
+import { checkRange, type ByteSource, readInto as readSourceInto } from '../source.js';
 import { LruBytes } from '../lru.js';
 import type { OpenedImage } from './opened.js';
 import { decompressCluster } from './qcow2-compressed.js';
@@ -85,18 +85,20 @@ export class Qcow2Source implements OpenedImage {
   }
 
   async read(offset: number, length: number): Promise<Buffer> {
-    const out = Buffer.alloc(length);
+    // every byte is written below (zeros too): no zeroing first
+    const out = Buffer.allocUnsafe(length);
     await this.fillRange(offset, length, out, 0);
     return out;
   }
 
   async readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
-    checkRange(this, offset, length);
-    out.fill(0, at, at + length); // what the loop skips (zero and unallocated clusters) reads as zeros
     await this.fillRange(offset, length, out, at);
   }
 
-  /** out[at, at+length) ← guest bytes [offset, offset+length), where they are not zeros (out is zeroed there). */
+  /**
+   * out[at, at+length) ← guest bytes [offset, offset+length). Every piece writes its bytes, zeros
+   * included (out may be a recycled buffer): zeroing all of it first cost a tenth of an inspection.
+   */
   private async fillRange(offset: number, length: number, out: Buffer, at: number): Promise<void> {
     checkRange(this, offset, length);
     if (this.closed) throw new JootError('ESTATE', `${this.name}: closed`);
@@ -148,7 +150,10 @@ export class Qcow2Source implements OpenedImage {
     }
     const host = this.hostOffset(entry);
     if (!this.h.extendedL2) {
-      if (entry & L2_ZERO) return; // zeros (a preallocated zero cluster too)
+      if (entry & L2_ZERO) {
+      out.fill(0, at, at + n); // zeros (a preallocated zero cluster too)
+      return;
+    }
       if (host === 0) return this.fromBacking(out, at, pos, n);
       return this.queueFile(out, run, at, host + inCluster, n);
     }
@@ -173,6 +178,8 @@ export class Qcow2Source implements OpenedImage {
         await this.fromFile(out, o, host + p, m);
       } else if (!zero) {
         await this.fromBacking(out, o, pos - inCluster + p, m);
+      } else {
+        out.fill(0, o, o + m);
       }
       p += m;
     }
@@ -224,14 +231,16 @@ export class Qcow2Source implements OpenedImage {
   private async fromFile(out: Buffer, at: number, host: number, n: number): Promise<void> {
     if (host >= this.file.size) throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     const m = Math.min(n, this.file.size - host);
-    if (this.file.readInto) await this.file.readInto(host, m, out, at);
-    else (await this.file.read(host, m)).copy(out, at);
+    await readSourceInto(this.file, host, m, out, at);
+    out.fill(0, at + m, at + n);
   }
 
+  /** Bytes of the backing file, read straight into `out`; past its end (or without one), zeros. */
   private async fromBacking(out: Buffer, at: number, pos: number, n: number): Promise<void> {
     const b = this.backing;
-    if (!b || pos >= b.size) return;
-    (await b.read(pos, Math.min(n, b.size - pos))).copy(out, at);
+    const m = b && pos < b.size ? Math.min(n, b.size - pos) : 0;
+    if (b && m > 0) await readSourceInto(b, pos, m, out, at);
+    out.fill(0, at + m, at + n);
   }
 
   async close(): Promise<void> {
