@@ -151,9 +151,9 @@ export class Qcow2Source implements OpenedImage {
     const host = this.hostOffset(entry);
     if (!this.h.extendedL2) {
       if (entry & L2_ZERO) {
-      out.fill(0, at, at + n); // zeros (a preallocated zero cluster too)
-      return;
-    }
+        out.fill(0, at, at + n); // zeros (a preallocated zero cluster too)
+        return;
+      }
       if (host === 0) return this.fromBacking(out, at, pos, n);
       return this.queueFile(out, run, at, host + inCluster, n);
     }
