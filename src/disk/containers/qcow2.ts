@@ -232,7 +232,7 @@ export class Qcow2Source implements OpenedImage {
     if (host >= this.file.size) throw this.bad(`data cluster at ${host} lies outside the file (${this.file.size} bytes)`);
     const m = Math.min(n, this.file.size - host);
     await readSourceInto(this.file, host, m, out, at);
-    out.fill(0, at + m, at + n);
+    if (m < n) out.fill(0, at + m, at + n); // Buffer#fill costs even with nothing to fill
   }
 
   /** Bytes of the backing file, read straight into `out`; past its end (or without one), zeros. */
@@ -240,7 +240,7 @@ export class Qcow2Source implements OpenedImage {
     const b = this.backing;
     const m = b && pos < b.size ? Math.min(n, b.size - pos) : 0;
     if (b && m > 0) await readSourceInto(b, pos, m, out, at);
-    out.fill(0, at + m, at + n);
+    if (m < n) out.fill(0, at + m, at + n);
   }
 
   async close(): Promise<void> {
