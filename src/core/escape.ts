@@ -36,6 +36,20 @@ export function escapeControls(s: string, opts: { keepNewlines?: boolean } = {})
  * A bigint (a size beyond 2^53) is written as its exact integer literal.
  */
 export function jsonText(value: unknown, indent?: number): string {
+  let text: string;
+  try {
+    // without a replacer first: a replacer function takes JSON.stringify off its fast path
+    // (measured: a third slower on a Debian report); it throws at a bigint
+    text = JSON.stringify(value, undefined, indent);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    text = withBigints(value, indent);
+  }
+  return text.replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+}
+
+/** JSON.stringify with each bigint as its exact integer literal. */
+function withBigints(value: unknown, indent?: number): string {
   // random per call, made at the first bigint: no string of `value` can hold it
   let mark: string | undefined;
   const text = JSON.stringify(
@@ -43,8 +57,7 @@ export function jsonText(value: unknown, indent?: number): string {
     (_k, v: unknown) => (typeof v === 'bigint' ? `${(mark ??= `bigint-${nodeCrypto().randomUUID()}:`)}${v}` : v),
     indent,
   );
-  const exact = mark === undefined ? text : text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
-  return exact.replace(/[\x7f-\x9f]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+  return mark === undefined ? text : text.replace(new RegExp(`"${mark}(-?\\d+)"`, 'g'), '$1');
 }
 
 /** Is this stream a terminal (where guest text must be escaped)? */
