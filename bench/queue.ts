@@ -155,7 +155,7 @@ export async function queueRows(jinspect: string, base: string, batchJobs4Ms?: n
       row.ratio =
         slower === undefined
           ? rate
-          : `${rate}, ${(slower * 100).toFixed(0)}% slower than --batch --jobs 4 (target ≤20%: ${slower <= 0.2 ? 'ok' : 'MISSED'})`;
+          : `${rate}, ${Math.abs(slower * 100).toFixed(0)}% ${slower < 0 ? 'faster' : 'slower'} than --batch --jobs 4 (target ≤20% slower: ${slower <= 0.2 ? 'ok' : 'MISSED'})`;
       rows.push(row);
     }
     return rows;
