@@ -130,35 +130,35 @@ function asciiBuild(code) {
   if (bytes.some((b) => b > 0x7f)) throw new Error(`${code}: not ASCII`);
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
+// what the minified CommonJS scripts started through the code cache share
+const cjsScript = {
+  bundle: true,
+  external: [...external, ...optionalPeers],
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // without comments and indentation the file is ASCII and smaller: read, hashed and decoded
+  // faster (a non-ASCII byte would make all of it a two-byte string)
+  minify: true,
+  charset: 'ascii',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 {
   const code = 'vendor-queue-code.cjs';
-  writeFileSync(`${out}/vendor-queue-entry.cjs`, "module.exports = { ...require('bullmq'), Redis: require('ioredis').Redis };\n");
   await build({
-    entryPoints: [`${out}/vendor-queue-entry.cjs`],
+    ...cjsScript,
+    stdin: { contents: "module.exports = { ...require('bullmq'), Redis: require('ioredis').Redis };", resolveDir: '.', loader: 'js' },
     outfile: `${out}/${code}`,
-    bundle: true,
-    external: [...external, ...optionalPeers],
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    minify: true,
-    charset: 'ascii',
-    sourcemap: true,
-    logLevel: 'warning',
   });
-  rmSync(`${out}/vendor-queue-entry.cjs`);
   writeFileSync(`${out}/${queueVendor.path.slice(2)}`, cacheLoader(code, asciiBuild(code), false));
 }
 for (const [tool, entry] of Object.entries(cached)) {
   const code = `${tool}-code.cjs`;
   await build({
+    ...cjsScript,
     entryPoints: [entry],
     outfile: `${out}/${code}`,
-    bundle: true,
-    external: [...external, ...optionalPeers],
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
     plugins: [
       lazyBuiltins(true),
       {
@@ -173,19 +173,13 @@ for (const [tool, entry] of Object.entries(cached)) {
         },
       },
     ],
-    // without comments and indentation the file is ASCII and smaller: read, hashed and decoded
-    // faster (a non-ASCII byte would make all of it a two-byte string)
-    minify: true,
-    charset: 'ascii',
     define: { 'import.meta.url': '__jootImportMetaUrl' },
     banner: { js: "const __jootImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    sourcemap: true,
-    logLevel: 'warning',
   });
   // A script compiled by vm.Script (from the cache) cannot import(): node 20 drops its import
   // callback with cached data. The loader passes its own import as __jootImport, for node's
-  // modules and the vendored packages, the only dynamic imports left in the file.
-  // The CommonJS vendor (BullMQ) is required (the loader's require resolves from the bundle).
+  // modules and the vendored packages, the only dynamic imports left in the file. The CommonJS
+  // vendor (BullMQ) is required instead (the loader's require resolves from the bundle).
   const text = readFileSync(`${out}/${code}`, 'latin1')
     .replace(/\bimport\(("(?:node:[a-z0-9_/]+|\.\/vendor-[a-z-]+\.mjs)")\)/g, '__jootImport($1)')
     .replaceAll(`import("${queueVendor.path}")`, `Promise.resolve().then(() => require("${queueVendor.path}"))`);
