@@ -32,8 +32,9 @@ const vendorEntries = { ...Object.fromEntries(vendored.map((p) => [p, p])), ...v
 const vendorName = new Map(Object.entries(vendorEntries).map(([n, p]) => [p, n]));
 
 // @cyclonedx/cyclonedx-library's optional peers (XML, validation, purl parsing): joot uses none
-// of those parts; left as require()s the library guards, they need not be installed.
-const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'packageurl-js', 'spdx-expression-parse'];
+// of those parts; left as require()s the library guards, they need not be installed. (Its peer
+// spdx-expression-parse is joot's own dependency: bundled.)
+const optionalPeers = ['xmlbuilder2', 'libxmljs2', 'ajv', 'ajv-formats', 'ajv-formats-draft2019', 'packageurl-js'];
 
 // Nothing is left in node_modules: BullMQ and ioredis (jinspect --queue/--worker) are vendored
 // too (bundled, they load in a third of the time of their ~200 files); BullMQ's sandboxed

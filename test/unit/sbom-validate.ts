@@ -1,14 +1,37 @@
 // Schema checks of jinspect's SBOMs, shared by the unit and integration tests. CycloneDX: the
 // official 1.6 schema the library ships (strict: no unknown properties). SPDX 2.3: the
 // official schema is in no npm package; these are its required fields, enums and patterns
-// for what jinspect writes (from the SPDX 2.3 specification), no unknown properties.
+// for what jinspect writes (from the SPDX 2.3 specification), no unknown properties. In both,
+// every license expression parses with spdx-expression-parse, over the official SPDX license
+// and exception lists (which the schemas leave as free text).
 import { Ajv } from 'ajv';
+import parseSpdxExpression from 'spdx-expression-parse';
 import * as Validation from '@cyclonedx/cyclonedx-library/Validation';
 import { Version } from '@cyclonedx/cyclonedx-library/Spec';
 
-/** null when the text is a valid CycloneDX 1.6 document, else the schema's complaints. */
+/** The expressions of `all` that are no SPDX license expression, each with the parser's reason. */
+function badExpressions(all: Iterable<string>): string[] {
+  const bad: string[] = [];
+  for (const e of all) {
+    try {
+      parseSpdxExpression(e);
+    } catch (x) {
+      bad.push(`${e}: ${x instanceof Error ? x.message : String(x)}`);
+    }
+  }
+  return bad;
+}
+
+/** null when the text is a valid CycloneDX 1.6 document, else the schema's complaints (or the bad license expressions). */
 export async function cycloneDxErrors(text: string): Promise<unknown> {
-  return new Validation.JsonStrictValidator(Version.v1dot6).validate(text);
+  const schema = await new Validation.JsonStrictValidator(Version.v1dot6).validate(text);
+  if (schema !== null) return schema;
+  const doc = JSON.parse(text) as { components?: { licenses?: { expression?: string }[] }[] };
+  const expressions = (doc.components ?? []).flatMap((c) =>
+    (c.licenses ?? []).flatMap((l) => (l.expression === undefined ? [] : [l.expression])),
+  );
+  const bad = badExpressions(expressions);
+  return bad.length ? { licenseExpressions: bad } : null;
 }
 
 const SPDX_TIME = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$';
@@ -117,7 +140,7 @@ const SPDX_2_3 = {
 
 let spdxValidator: ReturnType<Ajv['compile']> | undefined;
 
-/** null when the document passes, else the complaints; also every relationship's ends are elements of the document. */
+/** null when the document passes, else the complaints; also every relationship's ends are elements of the document, every licenseDeclared an SPDX expression. */
 export function spdxErrors(doc: unknown): unknown {
   spdxValidator ??= new Ajv({ allErrors: true, strict: true }).compile(SPDX_2_3);
   if (!spdxValidator(doc)) return spdxValidator.errors;
@@ -125,5 +148,11 @@ export function spdxErrors(doc: unknown): unknown {
   const ids = new Set(['SPDXRef-DOCUMENT', ...(d.packages ?? []).map((p) => p.SPDXID)]);
   if (ids.size !== (d.packages?.length ?? 0) + 1) return 'SPDXIDs are not unique';
   const dangling = (d.relationships ?? []).filter((r) => !ids.has(r.spdxElementId) || !ids.has(r.relatedSpdxElement));
-  return dangling.length ? { dangling } : null;
+  if (dangling.length) return { dangling };
+  const declared = (d.packages ?? []).flatMap((p) => {
+    const l = (p as { licenseDeclared?: string }).licenseDeclared;
+    return l === undefined || l === 'NOASSERTION' || l === 'NONE' ? [] : [l];
+  });
+  const bad = badExpressions(declared);
+  return bad.length ? { licenseDeclared: bad } : null;
 }

@@ -1,14 +1,14 @@
 // SBOMs from inspection reports: purls (encoding, epoch, arch, distro), the OS's name,
 // version and CPE, and whole documents valid against the CycloneDX 1.6 and SPDX 2.3 schemas.
 import { describe, expect, it } from 'vitest';
-import { loadSpdxIds, sbomLicense, sbomText, type SbomInput } from '../../src/inspect/sbom/index.js';
+import { loadSpdxLists, sbomLicense, sbomText, type SbomInput } from '../../src/inspect/sbom/index.js';
 import { applicationPurl, purlString } from '../../src/inspect/sbom/purl.js';
 import { osCpe, osVersion } from '../../src/inspect/sbom/os-identity.js';
 import { toSpdx } from '../../src/inspect/sbom/spdx.js';
 import type { Application, OperatingSystem } from '../../src/inspect/types.js';
 import { cycloneDxErrors, spdxErrors } from './sbom-validate.js';
 
-const ids = await loadSpdxIds();
+const ids = await loadSpdxLists();
 
 function os(over: Partial<OperatingSystem>): OperatingSystem {
   return { root: '/dev/sda1', name: 'linux', major_version: 0, minor_version: 0, mountpoints: {}, filesystems: [], warnings: [], ...over };
@@ -283,6 +283,15 @@ describe('licenses', () => {
     expect(sbomLicense('Apache-2.0+ OR MIT', ids)).toEqual({ expression: 'Apache-2.0+ OR MIT' });
     // not an expression: unbalanced, an operator without operands, an unknown license
     for (const t of ['(MIT', 'MIT AND', 'AND MIT', 'MIT Foo', 'GPLv2+', 'Artistic 2.0 or GPL'])
+      expect(sbomLicense(t, ids)).toEqual({ name: t });
+    // not on SPDX's lists as used: an unknown exception, an exception alone or as a license, a
+    // license as an exception (CycloneDX's copy of the license list holds the exceptions too)
+    for (const t of [
+      'GPL-2.0-only WITH Foo-exception',
+      'Classpath-exception-2.0',
+      'Classpath-exception-2.0 OR MIT',
+      'GPL-2.0-only WITH MIT',
+    ])
       expect(sbomLicense(t, ids)).toEqual({ name: t });
     // guest text: control characters made blanks, bounded
     expect(sbomLicense('GPL\u001b[31m', ids)).toEqual({ name: 'GPL [31m' });

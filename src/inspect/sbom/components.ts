@@ -3,7 +3,7 @@
 import type { Application, OperatingSystem } from '../types.js';
 import { applicationPurl, purlString, sourcePurl } from './purl.js';
 import { osCpe, osName, osVersion } from './os-identity.js';
-import { type SbomLicense, type SpdxIdLookup, sbomLicense } from './license.js';
+import { type SbomLicense, type SpdxLists, sbomLicense } from './license.js';
 
 export interface SbomPackage {
   /** unique in the document */
@@ -57,8 +57,8 @@ function displayVersion(app: Application, os: OperatingSystem): string | undefin
   return `${epoch}${app.version}${rel}` || undefined;
 }
 
-/** `spdxId`: the SPDX license list (license.ts), for each package's license. */
-export function sbomOses(oses: readonly OperatingSystem[], spdxId: SpdxIdLookup): SbomOs[] {
+/** `spdx`: the SPDX lists (license.ts), for each package's license. */
+export function sbomOses(oses: readonly OperatingSystem[], spdx: SpdxLists): SbomOs[] {
   const used = new Set<string>();
   const unique = (base: string): string => {
     let ref = base;
@@ -76,7 +76,7 @@ export function sbomOses(oses: readonly OperatingSystem[], spdxId: SpdxIdLookup)
         name: (os.package_format === undefined && app.display_name) || app.name,
         version: displayVersion(app, os),
         purl,
-        license: sbomLicense(app.license, spdxId),
+        license: sbomLicense(app.license, spdx),
       };
     });
     return {

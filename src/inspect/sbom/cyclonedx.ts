@@ -7,7 +7,7 @@ import type * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
 import type * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { sbomOses, type SbomOs } from './components.js';
 import type { SbomInput } from './input.js';
-import type { SpdxIdLookup } from './license.js';
+import type { SpdxLists } from './license.js';
 
 interface Cdx {
   Models: typeof Models;
@@ -76,11 +76,11 @@ function packageComponents(
 }
 
 /** The CycloneDX 1.6 JSON text: the first OS is the metadata component, the others components; each depends on its packages. */
-export async function toCycloneDx(input: SbomInput, spdxId: SpdxIdLookup): Promise<string> {
+export async function toCycloneDx(input: SbomInput, spdx: SpdxLists): Promise<string> {
   const cdx = await loadCdx();
   const { Bom, Component, Metadata, Property, Tools } = cdx.Models;
   const { ComponentType } = cdx.Enums;
-  const oses = sbomOses(input.report.operatingsystems, spdxId);
+  const oses = sbomOses(input.report.operatingsystems, spdx);
   const tool = new Component(ComponentType.Application, input.tool.name, { version: input.tool.version });
   const metadata = new Metadata({ timestamp: input.created, tools: new Tools() });
   metadata.tools.components.add(tool);

@@ -3,15 +3,15 @@ import { toCycloneDx } from './cyclonedx.js';
 import type { SbomFormat, SbomInput } from './input.js';
 import { toSpdx } from './spdx.js';
 import { jsonText } from '../../core/escape.js';
-import { loadSpdxIds } from './license.js';
+import { loadSpdxLists } from './license.js';
 
-export { loadSpdxIds, sbomLicense, type SbomLicense, type SpdxIdLookup } from './license.js';
+export { loadSpdxLists, sbomLicense, type SbomLicense, type SpdxLists } from './license.js';
 
 export type { SbomFormat, SbomImage, SbomInput } from './input.js';
 export { SBOM_FORMATS } from './input.js';
 
 /** The SBOM document's text (JSON, ending with a newline). */
 export async function sbomText(format: SbomFormat, input: SbomInput): Promise<string> {
-  const spdxId = await loadSpdxIds();
-  return format === 'cyclonedx' ? `${await toCycloneDx(input, spdxId)}\n` : `${jsonText(toSpdx(input, spdxId), 2)}\n`;
+  const spdx = await loadSpdxLists();
+  return format === 'cyclonedx' ? `${await toCycloneDx(input, spdx)}\n` : `${jsonText(toSpdx(input, spdx), 2)}\n`;
 }

@@ -1,25 +1,46 @@
 // A package database's license text, as an SBOM carries it: an SPDX license id when it is one
 // (matched case-insensitively, written as SPDX spells it), an SPDX expression when every
 // license in it is an id ("GPL-2.0-or-later AND MIT", "(MIT OR Apache-2.0)", "GPL-2.0-only
-// WITH Classpath-exception-2.0"), else the name as recorded ("GPLv2+", "Artistic 2.0").
+// WITH Classpath-exception-2.0"), else the name as recorded ("GPLv2+", "Artistic 2.0"). What
+// is given as an id or an expression parses over the SPDX license and exception lists
+// (spdx-expression-parse): an unknown exception after WITH, or an exception alone, is a name.
 
 /** An SPDX license id for a text, in SPDX's spelling; undefined when the text is none. */
 export type SpdxIdLookup = (text: string) => string | undefined;
+
+/** The SPDX license and exception lists, as an SBOM uses them. */
+export interface SpdxLists {
+  /** the license list's id for a text (the CycloneDX library's copy, which holds the exceptions too) */
+  id: SpdxIdLookup;
+  /** whether a text is an SPDX license expression (an id alone is one) over the two lists */
+  valid(expression: string): boolean;
+}
 
 export type SbomLicense = { id: string } | { expression: string } | { name: string };
 
 /** longest license text kept (a database field is guest data) */
 const MAX_LICENSE = 512;
 
-/** The ids of the SPDX license list (the CycloneDX library's copy), loaded when an SBOM is made. */
-export async function loadSpdxIds(): Promise<SpdxIdLookup> {
+/** The SPDX lists, loaded when an SBOM is made. */
+export async function loadSpdxLists(): Promise<SpdxLists> {
   const m: { fixupSpdxId?: (v: string) => string | undefined; default?: { fixupSpdxId: (v: string) => string | undefined } } = await import(
     '@cyclonedx/cyclonedx-library/SPDX'
   );
   // the bundle's vendor-cyclonedx-spdx.mjs wraps the CommonJS entry as its default export
   const fixup = m.fixupSpdxId ?? m.default?.fixupSpdxId;
   if (!fixup) throw new Error('the SPDX license list did not load');
-  return (t) => fixup(t);
+  const { default: parse } = await import('spdx-expression-parse');
+  return {
+    id: (t) => fixup(t),
+    valid: (e) => {
+      try {
+        parse(e);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 const OPERATORS = new Set(['AND', 'OR', 'WITH']);
@@ -83,14 +104,14 @@ function spdxExpression(text: string, spdxId: SpdxIdLookup): string | undefined 
 }
 
 /** What an SBOM says of a package's recorded license; undefined when none is recorded. */
-export function sbomLicense(recorded: string | undefined, spdxId: SpdxIdLookup): SbomLicense | undefined {
+export function sbomLicense(recorded: string | undefined, spdx: SpdxLists): SbomLicense | undefined {
   const text = recorded
     ?.replace(/[\0-\x1f\x7f]+/g, ' ')
     .trim()
     .slice(0, MAX_LICENSE);
   if (!text) return undefined;
-  const id = knownId(text, spdxId);
-  if (id !== undefined) return { id };
-  const expression = spdxExpression(text, spdxId);
-  return expression === undefined ? { name: text } : { expression };
+  const id = knownId(text, spdx.id);
+  if (id !== undefined && spdx.valid(id)) return { id };
+  const expression = spdxExpression(text, spdx.id);
+  return expression !== undefined && spdx.valid(expression) ? { expression } : { name: text };
 }

@@ -4,7 +4,7 @@
 // source package its database names (a package of purpose SOURCE, contained in nothing).
 import type { SbomInput } from './input.js';
 import { type SbomPackage, sbomOses } from './components.js';
-import type { SbomLicense, SpdxIdLookup } from './license.js';
+import type { SbomLicense, SpdxLists } from './license.js';
 
 interface SpdxPackage {
   SPDXID: string;
@@ -52,8 +52,8 @@ function declared(l: SbomLicense | undefined): Pick<SpdxPackage, 'licenseDeclare
   return { licenseDeclared: 'NOASSERTION', licenseComments: `recorded by the package database: ${l.name}` };
 }
 
-export function toSpdx(input: SbomInput, spdxId: SpdxIdLookup): SpdxDocument {
-  const oses = sbomOses(input.report.operatingsystems, spdxId);
+export function toSpdx(input: SbomInput, spdx: SpdxLists): SpdxDocument {
+  const oses = sbomOses(input.report.operatingsystems, spdx);
   const label = input.images.map((i) => i.name).join('+') || 'image';
   const packages: SpdxPackage[] = [];
   const relationships: SpdxDocument['relationships'] = [];
