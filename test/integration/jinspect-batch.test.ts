@@ -1,6 +1,7 @@
 // jinspect --batch end to end: many images in one process, one NDJSON line each, the same
 // report as a single jinspect run, a corrupt image failing alone, the cache keyed by the image
-// and its backing chain, --out, --from, and nothing left attached afterwards.
+// and its backing chain, --out, --from, ^C, and nothing left attached afterwards.
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,37 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --batch${WHY_NOT ? ` (${WHY_NOT})` 
     );
     expect(viaStdin.code, viaStdin.stderr).toBe(0);
     expect(lines(viaStdin.stdout).map((l) => l.image)).toEqual([alpine]);
+  });
+
+  it('^C on the kernel engine: stops, says how many were done (as many lines, none failed), releases everything (exit 130)', async () => {
+    const dir = path.join(wd.dir, 'interrupt');
+    mkdirSync(dir, { recursive: true });
+    await run('cp', ['--sparse=always', debian, path.join(dir, 'base.qcow2')]);
+    const images = Array.from({ length: 12 }, (_, i) => path.join(dir, `vm${i}.qcow2`));
+    for (const img of images) {
+      const made = await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', img]);
+      expect(made.code, made.stderr).toBe(0);
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C', JOOT_RUN_DIR: wd.runDir, XDG_CACHE_HOME: cacheHome };
+    delete env.JOOT_TMPDIR;
+    delete env.JOOT_BACKEND;
+    const child = spawn(JINSPECT, ['--batch', '--engine=kernel', '--no-cache', '--jobs', '2', ...images], { env });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    // at the first line: one image done, the next ones attached and mounted
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      if (stdout.includes('\n') && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    expect(code, stderr).toBe(130);
+    const said = /jinspect: interrupted: (\d+) of 12 images done/.exec(stderr);
+    expect(said, stderr).not.toBeNull();
+    const ls = lines(stdout);
+    expect(ls).toHaveLength(Number(said![1]));
+    expect(ls.length).toBeLessThan(12);
+    expect(ls.filter((l) => !l.ok)).toEqual([]);
   });
 
   it('bad usage: one line and exit 2', async () => {

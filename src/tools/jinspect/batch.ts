@@ -93,6 +93,9 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   process.on('SIGTERM', onInterrupt);
 
   const emit = async (image: string, members: string | undefined, error: string | undefined): Promise<void> => {
+    // after ^C nothing more is said: an image in flight was cut off (its session released), not
+    // failed, and the count the interrupt printed stays the number of lines
+    if (stopped) return;
     progress.clear();
     await out.write(`${resultLine(image, members, error)}\n`);
     progress.tick(members !== undefined);
