@@ -319,6 +319,39 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     }
   }, 300_000);
 
+  it('^C on a worker: it finishes the job it runs, takes no other, and exits 0; the rest wait for another', async () => {
+    const stopUrl = url.replace(/\/images$/, '/graceful');
+    const picked = Array.from({ length: 12 }, (_, i) => path.join(store, `debian-ov${String(i + 2).padStart(2, '0')}.qcow2`));
+    const enq = await jinspect(['--queue', stopUrl, '--enqueue', ...picked], { runDir: wd.runDir });
+    expect(enq.code, enq.stderr).toBe(0);
+    const w = startWorker(['--jobs', '1'], stopUrl);
+    // at once as it says it started one (waitFor's polling would let it do them all)
+    await new Promise<void>((resolve) =>
+      w.proc.stderr!.on('data', () => {
+        if (events(w, 'start').length === 0 || w.proc.killed) return;
+        w.proc.kill('SIGINT');
+        resolve();
+      }),
+    );
+    expect(await exited(w.proc, 60_000)).toBe(true);
+    const err = w.stderr.join('');
+    expect(w.proc.exitCode, err).toBe(0);
+    expect(err).toMatch(/stopping after the active jobs/);
+    // what it started it finished (one job; another only where the signal came late), nothing
+    // is lost or failed, and the others wait
+    const started = events(w, 'start');
+    expect(events(w, 'done')).toEqual(started);
+    expect(started.length).toBeLessThan(picked.length);
+    const status = await jinspect(['--queue', stopUrl, '--status'], { runDir: wd.runDir });
+    expect(JSON.parse(status.stdout)).toEqual({
+      done: started.length,
+      failed: 0,
+      waiting: picked.length - started.length,
+      active: 0,
+      delayed: 0,
+    });
+  }, 120_000);
+
   it('usage errors: a bad address, an action without --queue, no broker at the address', async () => {
     const bad = await jinspect(['--queue', 'http://x/y', '--status'], { runDir: wd.runDir });
     expect(bad.code).toBe(2);
