@@ -1,9 +1,10 @@
 // A tool's start (or a vendored package's load: vendor-queue.cjs) through V8's code cache
 // (copied into dist/bundle by scripts/bundle.mjs, with CODE and BUILD filled in). Compiling the
-// ~2 MB bundle costs a node start tens of ms on every call; the cache holds the compiled code instead. It is written when the first run
-// exits (then it also holds every function that run compiled), named after the build (a
-// process still running from a replaced bundle cannot leave a stale cache for the new one),
-// next to the code; where that directory is not writable, every run compiles, as without it.
+// ~2 MB bundle costs a node start tens of ms on every call; the cache holds the compiled code
+// instead. It is written when the first run exits (then it also holds every function that run
+// compiled), named after the build (a process still running from a replaced bundle cannot
+// leave a stale cache for the new one), next to the code; where that directory is not
+// writable, every run compiles, as without it.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
