@@ -41,6 +41,22 @@ function freePort(): Promise<number> {
   });
 }
 
+/** A private redis-server on `port`, its files in `dir`, once it accepts connections. */
+async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  mkdirSync(dir, { recursive: true });
+  const p = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let log = '';
+  p.stdout?.setEncoding('utf8').on('data', (s: string) => {
+    log += s;
+  });
+  await waitFor('redis-server to start', 20_000, () => (/Ready to accept connections/.test(log) ? true : undefined));
+  return p;
+}
+
 /** The job processes a worker started (its children, JOOT_QUEUE_JOB_PROCESS in their environment). */
 function jobProcessesOf(worker: number): number[] {
   try {
@@ -181,19 +197,8 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     expect(orphan.code, orphan.stderr).toBe(0);
     expect(readdirSync(store)).toHaveLength(IMAGES);
 
-    const redisDir = path.join(wd.dir, 'redis');
-    mkdirSync(redisDir);
     const port = await freePort();
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir, '--daemonize', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let log = '';
-    redis.stdout?.setEncoding('utf8').on('data', (s: string) => {
-      log += s;
-    });
-    await waitFor('redis-server to start', 20_000, () => (/Ready to accept connections/.test(log) ? true : undefined));
+    redis = await startRedis(port, path.join(wd.dir, 'redis'));
     url = `redis://127.0.0.1:${port}/images`;
     before = await snapshot({ paths: [wd.dir], runDir: wd.runDir });
   }, 300_000);
@@ -351,6 +356,34 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
       delayed: 0,
     });
   }, 120_000);
+
+  it('a worker waits out a broker restart: the outage said once, then "connected again", then it takes jobs', async () => {
+    const port = await freePort();
+    const dir = path.join(wd.dir, 'redis-restart');
+    let broker = await startRedis(port, dir);
+    try {
+      const restartUrl = `redis://127.0.0.1:${port}/restart`;
+      const w = startWorker(['--jobs', '1'], restartUrl);
+      const said = () => w.stderr.join('');
+      await waitFor('the worker to be up', 60_000, () => (/ at a time\n/.test(said()) ? true : undefined));
+      await stop(broker);
+      await new Promise((r) => setTimeout(r, 3000)); // several of its retries
+      broker = await startRedis(port, dir);
+      await waitFor('the worker to connect again', 60_000, () => (/: connected again\n/.test(said()) ? true : undefined));
+      // each source says the outage once, not at every retry
+      const outage = said().split(' at a time\n')[1]!.split(': connected again\n')[0]!.split('\n');
+      expect(outage.length, said()).toBeGreaterThan(0);
+      expect(new Set(outage).size, said()).toBe(outage.length);
+      const picked = ['debian-ov14.qcow2', 'debian-ov15.qcow2'].map((n) => path.join(store, n));
+      const enq = await jinspect(['--queue', restartUrl, '--enqueue', ...picked], { runDir: wd.runDir });
+      expect(enq.code, enq.stderr).toBe(0);
+      await waitFor('both jobs', 60_000, () => (events(w, 'done').length === 2 ? true : undefined));
+      await stop(w.proc);
+      expect(w.proc.exitCode, said()).toBe(0);
+    } finally {
+      await stop(broker);
+    }
+  }, 180_000);
 
   it('usage errors: a bad address, an action without --queue, no broker at the address', async () => {
     const bad = await jinspect(['--queue', 'http://x/y', '--status'], { runDir: wd.runDir });

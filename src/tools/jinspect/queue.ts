@@ -54,6 +54,10 @@ async function connect(a: QueueAddress, forWorker: boolean): Promise<Redis> {
     if (forWorker && up && line !== reported) writeStderr(`jinspect: redis ${a.host}:${a.port}: ${line}\n`);
     reported = line;
   });
+  redis.on('ready', () => {
+    if (forWorker && up && reported !== '') writeStderr(`jinspect: redis ${a.host}:${a.port}: connected again\n`);
+    reported = ''; // the next outage is said again
+  });
   try {
     await redis.connect();
     up = true;
@@ -187,7 +191,14 @@ async function takeJobs(a: QueueAddress, concurrency: number, pool: JobPool): Pr
   worker.on('active', (job) => writeStderr(`jinspect: worker ${process.pid}: start ${image(job)}\n`));
   worker.on('completed', (job) => writeStderr(`jinspect: worker ${process.pid}: done ${image(job)}\n`));
   worker.on('failed', (job, e) => writeStderr(`jinspect: worker ${process.pid}: failed ${image(job)}: ${oneLine(e)}\n`));
-  worker.on('error', (e) => writeStderr(`jinspect: worker ${process.pid}: ${oneLine(e)}\n`));
+  // BullMQ repeats an error at each retry (a broker down for minutes): said once until it changes
+  let lastError = '';
+  worker.on('error', (e) => {
+    const line = oneLine(e);
+    if (line !== lastError) writeStderr(`jinspect: worker ${process.pid}: ${line}\n`);
+    lastError = line;
+  });
+  redis.on('ready', () => (lastError = ''));
   writeStderr(`jinspect: worker ${process.pid} on queue ${a.name} at ${a.host}:${a.port}, ${concurrency} at a time\n`);
   await new Promise<void>((done) => {
     const stop = (): void => {
