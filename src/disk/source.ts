@@ -80,7 +80,7 @@ export class FileSource implements ByteSource {
       }
       return new FileSource(name, size, fd, st.isBlockDevice() ? 'block' : 'file');
     } catch (e) {
-      await closeFd(fd);
+      closeSync(fd);
       throw e;
     }
   }
@@ -130,13 +130,9 @@ export class FileSource implements ByteSource {
     this.fd = undefined;
     if (fd === undefined) return;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    await closeFd(fd);
+    // in this thread, as the open: an async close costs a trip through libuv's pool (a few % of an inspection)
+    closeSync(fd);
   }
-}
-
-// in this thread, as the open: an async close costs a trip through libuv's pool (a few % of an inspection)
-async function closeFd(fd: number): Promise<void> {
-  closeSync(fd);
 }
 
 /** A byte range of another source (a partition, a linear LV): reads are checked against the range. */

@@ -87,19 +87,15 @@ export class Qcow2Source implements OpenedImage {
   async read(offset: number, length: number): Promise<Buffer> {
     // every byte is written below (zeros too): no zeroing first
     const out = Buffer.allocUnsafe(length);
-    await this.fillRange(offset, length, out, 0);
+    await this.readInto(offset, length, out, 0);
     return out;
-  }
-
-  async readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
-    await this.fillRange(offset, length, out, at);
   }
 
   /**
    * out[at, at+length) ← guest bytes [offset, offset+length). Every piece writes its bytes, zeros
    * included (out may be a recycled buffer): zeroing all of it first cost a tenth of an inspection.
    */
-  private async fillRange(offset: number, length: number, out: Buffer, at: number): Promise<void> {
+  async readInto(offset: number, length: number, out: Buffer, at: number): Promise<void> {
     checkRange(this, offset, length);
     if (this.closed) throw new JootError('ESTATE', `${this.name}: closed`);
     const cs = this.h.clusterSize;
