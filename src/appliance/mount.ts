@@ -3,7 +3,7 @@
 // read-only, and the image's bytes must not change). Filesystems the kernel lacks go
 // through their FUSE drivers.
 import { JootError } from '../core/errors.js';
-import { isMountpoint } from '../core/mountinfo.js';
+import { isMountpoint, mounts } from '../core/mountinfo.js';
 import { run, sleep } from '../core/run.js';
 import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
@@ -107,8 +107,35 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
     const type = kernelType(o.vfstype, known);
     if (!known.has(type))
       throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
-    await run('mount', ['-t', type, '-o', opts.join(','), device, target], { shielded: true });
+    await mountKernel(['-t', type, '-o', opts.join(','), device, target], device);
     stack.push({ kind: 'mount', path: target }, () => umountPath(target));
+  }
+}
+
+/** How long a mount waits out another namespace's copy of the device's earlier mount. */
+const COPY_WAIT_MS = 3000;
+
+/**
+ * mount(8) `args`. "Already mounted" for a device that is mounted nowhere in this namespace
+ * means a copy of its earlier mount lives on in another namespace, unshared while it was
+ * mounted (a tool starting through `unshare --mount` drops its copies within a moment, see
+ * inherited-mounts.ts): its filesystem stays active, and a mount with other flags (read-only
+ * after read-write) is refused until the copy goes. So it is tried again for a while.
+ */
+async function mountKernel(args: string[], device: string): Promise<void> {
+  for (const t0 = Date.now(); ; ) {
+    try {
+      await run('mount', args, { shielded: true });
+      return;
+    } catch (e) {
+      const copied =
+        e instanceof JootError &&
+        /already mounted/.test(e.stderr ?? '') &&
+        Date.now() - t0 < COPY_WAIT_MS &&
+        !(await mounts()).some((m) => m.source === device);
+      if (!copied) throw e;
+      await sleep(100);
+    }
   }
 }
 

@@ -248,6 +248,31 @@ describe.skipIf(!CAN_RUN)('Session: filesystems', () => {
     }
   });
 
+  it.skipIf(!HAVE_UNSHARE)('another program unshared meanwhile holds a copy for a second: the read-only mount waits it out', async () => {
+    // not a joot tool, so nothing drops the copy: the filesystem stays active until the program ends
+    const s = await h.open([[await h.image('sample.raw', 'copy'), { format: 'raw', readonly: false }]]);
+    await s.mount('/dev/sda2', '/');
+    const [m] = h.guestMounts();
+    const other = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '1'], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 200; i++) {
+        let theirs = '';
+        try {
+          theirs = readFileSync(`/proc/${other.pid}/mountinfo`, 'utf8');
+        } catch {
+          // not started yet
+        }
+        if (readlinkSync(`/proc/${other.pid}/ns/mnt`) !== readlinkSync('/proc/self/ns/mnt') && theirs.includes(` ${m!.mountpoint} `)) break;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await s.umount('/');
+      await s.mount('/dev/sda2', '/', { readonly: true });
+      expect((await s.readFile('/etc/hostname')).toString()).toBe('sample\n');
+    } finally {
+      if (other.exitCode === null && other.signalCode === null) await new Promise((r) => other.once('exit', r));
+    }
+  });
+
   it.skipIf(!HAVE_NTFS3G)('a wrong vfstype through a FUSE driver fails cleanly', async () => {
     const s = await h.open([await h.image('mbr.raw')]);
     await expectJootError(s.mount('/dev/sda1', '/', { vfstype: 'ntfs' }), 'ECMD', ['ntfs-3g', '/dev/sda1']);
