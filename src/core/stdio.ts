@@ -91,6 +91,9 @@ export function writeStderr(text: string): void {
   }
 }
 
+/** per descriptor, the end of the last write asked for */
+const queues = new Map<number, Promise<void>>();
+
 /**
  * The tools' standard output as a Writer: write(2) on fd 1 from libuv's pool, awaited (a large
  * `cat` goes at the reader's pace); a reader that went away (EPIPE) makes later writes drop.
@@ -115,6 +118,19 @@ export class StdoutWriter extends TextWriter {
   write(data: string | Uint8Array): Promise<void> {
     if (this.broken || data.length === 0) return Promise.resolve();
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    // one write at a time per descriptor, in the order of the calls: a pipe takes a write larger
+    // than PIPE_BUF in parts, and two of libuv's threads writing at once interleave them
+    // (--batch's report lines, which finish when they do)
+    const turn = (queues.get(this.fd) ?? Promise.resolve()).then(() => this.writeNow(buf));
+    queues.set(
+      this.fd,
+      turn.catch(() => undefined),
+    );
+    return turn;
+  }
+
+  private writeNow(buf: Uint8Array): Promise<void> {
+    if (this.broken) return Promise.resolve();
     if (this.stream || (this.fd === 1 && made.stdout)) return this.viaStream(buf);
     return new Promise((resolve, reject) => {
       const from = (off: number): void => {

@@ -2,7 +2,7 @@
 // report as a single jinspect run, a corrupt image failing alone, the cache keyed by the image
 // and its backing chain, --out, --from, ^C, and nothing left attached afterwards.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/index.js';
@@ -74,6 +74,33 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --batch${WHY_NOT ? ` (${WHY_NOT})` 
     }
     expect(r.stderr).toMatch(/4 of 4 images inspected, 2 failed/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('into a pipe whose reader lags: every line whole (big report lines finishing together are not interleaved)', async () => {
+    // six overlays of the Debian image: 50 KiB lines, four finishing at about the same time,
+    // written into a pipe that fills before its reader starts
+    const dir = path.join(wd.dir, 'lag');
+    mkdirSync(dir, { recursive: true });
+    // a copy: the fixture's link has several names, and such a backing file is refused
+    const copied = await run('cp', ['--sparse=always', '--reflink=auto', debian, path.join(dir, 'base.qcow2')]);
+    expect(copied.code, copied.stderr).toBe(0);
+    const names: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const overlay = path.join(dir, `lag-${i}.qcow2`);
+      const made = await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', 'base.qcow2', overlay]);
+      expect(made.code, made.stderr).toBe(0);
+      names.push(overlay);
+    }
+    try {
+      const cmd = `"$0" --batch --engine=userspace --no-cache --jobs 4 "$@" | { sleep 1; cat; }`;
+      const r = await run('sh', ['-c', cmd, JINSPECT, ...names], { env: { ...process.env, LC_ALL: 'C', JOOT_RUN_DIR: wd.runDir } });
+      expect(r.code, r.stderr).toBe(0);
+      const got = lines(r.stdout); // each parses
+      expect(got.map((l) => l.image).sort()).toEqual([...names].sort());
+      for (const l of got) expect(l.error).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the cache answers while an image and its backing chain are unchanged', async () => {

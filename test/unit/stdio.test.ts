@@ -1,6 +1,7 @@
 // Standard output through its descriptor (src/core/stdio.ts): terminals told apart without
 // node:tty, writes complete and in order, guest text escaped only on a terminal.
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +52,28 @@ describe('stdio', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('writes called before the last one is done go out whole, one after another (a pipe takes a big write in parts)', async () => {
+    // --batch's images finish when they do: two 50 KiB report lines written at once through
+    // libuv's pool threads were interleaved page by page in a pipe whose reader lagged
+    const fifo = join(dir, 'fifo');
+    const path = join(dir, 'piped');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // the reader starts late: the pipe fills, and each write goes in as the reader drains it
+    const reader = spawn('sh', ['-c', 'sleep 0.2; exec cat "$0" > "$1"', fifo, path], { stdio: 'ignore' });
+    const ended = new Promise((resolve) => reader.on('exit', resolve));
+    const fd = openSync(fifo, constants.O_RDWR); // does not wait for the reader to open
+    const parts = ['a', 'b', 'c', 'd'].map((c) => Buffer.alloc(1 << 20, c));
+    try {
+      await Promise.all(parts.map((b) => new StdoutWriter(fd).write(b)));
+    } finally {
+      closeSync(fd);
+    }
+    await ended;
+    const got = readFileSync(path);
+    expect(got.length).toBe(4 << 20);
+    expect(got.equals(Buffer.concat(parts))).toBe(true);
   });
 
   it('escapes guest text when told the reader is a terminal', async () => {
