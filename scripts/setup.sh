@@ -45,6 +45,9 @@ if [ -n "$missing" ]; then
   apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
+# the SPDX validator the SBOM tests run (not in every Debian release: a script of its own)
+sh scripts/setup-spdx-tools.sh
+
 # npm dependencies: when missing or older than the lock file
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm dependencies" >&2

@@ -1,15 +1,16 @@
 // jinspect --sbom end to end on the distribution and Windows fixtures: CycloneDX 1.6 and
-// SPDX 2.3 documents valid against their schemas, one component per package of the report
-// with the purl its package database gives (name and version decoded back), the OS and the
-// image identified (its sha256 on request), the packages' licenses where their database records
-// them; an SBOM per image in --batch; and the SBOM library left out of a plain run.
+// SPDX 2.3 documents valid against their schemas (SPDX also by the SPDX project's own
+// validator), one component per package of the report with the purl its package database
+// gives (name and version decoded back), the OS and the image identified (its sha256 on
+// request), the packages' licenses where their database records them; an SBOM per image in
+// --batch; and the SBOM library left out of a plain run.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, type FixtureName } from '../fixtures/index.js';
 import type { Application, OperatingSystem } from '../../src/inspect/types.js';
-import { cycloneDxErrors, spdxErrors } from '../unit/sbom-validate.js';
+import { cycloneDxErrors, spdxErrors, spdxToolErrors } from '../unit/sbom-validate.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 import { BUNDLE, CAN_RUN_JINSPECT, WHY_NOT, Workdir, jinspect, reportOf } from './jinspect-helpers.js';
 
@@ -192,6 +193,7 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
         }[];
       };
       expect(spdxErrors(doc)).toBeNull();
+      expect(spdxToolErrors(spdxRun.stdout)).toBeNull();
       const declared = doc.packages.filter((p) => p.primaryPackagePurpose === 'APPLICATION').map((p) => p.licenseDeclared);
       expect(declared.every((d) => d !== undefined)).toBe(true);
       if (c.license) {
@@ -218,6 +220,7 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
     );
     const doc = JSON.parse(spdxRun.stdout) as { packages: { primaryPackagePurpose: string }[] };
     expect(spdxErrors(doc)).toBeNull();
+    expect(spdxToolErrors(doc)).toBeNull();
     expect(doc.packages.filter((p) => p.primaryPackagePurpose === 'OPERATING_SYSTEM')).toHaveLength(oses.length);
   });
 
@@ -240,6 +243,7 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
     expect(JSON.parse(cdxRun.stdout).metadata.properties).toContainEqual({ name: 'joot:image:sha256', value: sha });
     const doc = JSON.parse(spdxRun.stdout);
     expect(spdxErrors(doc)).toBeNull();
+    expect(spdxToolErrors(doc)).toBeNull();
     expect(doc.packages[0].checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha }]);
   });
 
@@ -253,6 +257,7 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --sbom${WHY_NOT ? ` (${WHY_NOT})` :
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
+    expect(spdxToolErrors(...lines.map((l) => l.sbom))).toBeNull();
     for (const l of lines) {
       expect(spdxErrors(l.sbom)).toBeNull();
       expect(l.sbom.packages[0].name).toBe(path.basename(l.image));

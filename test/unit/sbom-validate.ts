@@ -1,9 +1,15 @@
 // Schema checks of jinspect's SBOMs, shared by the unit and integration tests. CycloneDX: the
 // official 1.6 schema the library ships (strict: no unknown properties). SPDX 2.3: the
 // official schema is in no npm package; these are its required fields, enums and patterns
-// for what jinspect writes (from the SPDX 2.3 specification), no unknown properties. In both,
+// for what jinspect writes (from the SPDX 2.3 specification), no unknown properties; and the
+// SPDX project's own validator (spdxToolErrors: tools-python, installed by setup). In both,
 // every license expression parses with spdx-expression-parse, over the official SPDX license
 // and exception lists (which the schemas leave as free text).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import parseSpdxExpression from 'spdx-expression-parse';
 import * as Validation from '@cyclonedx/cyclonedx-library/Validation';
@@ -155,4 +161,33 @@ export function spdxErrors(doc: unknown): unknown {
   });
   const bad = badExpressions(declared);
   return bad.length ? { licenseDeclared: bad } : null;
+}
+
+/** /usr/bin/python3: Debian's, whose modules hold python3-spdx-tools (a pyenv or venv python3 in PATH may not) */
+const PYTHON = '/usr/bin/python3';
+const SPDX_VALIDATE = fileURLToPath(new URL('spdx-validate.py', import.meta.url));
+
+/**
+ * null when every document passes the SPDX project's validator (pyspdxtools's parser and
+ * validation, SPDX 2.3: required fields, the license and exception lists, purls, relationships),
+ * else its complaints, one per line. scripts/setup-spdx-tools.sh installs it.
+ */
+export function spdxToolErrors(...docs: unknown[]): string[] | null {
+  const dir = mkdtempSync(join(tmpdir(), 'spdx-validate-'));
+  try {
+    const files = docs.map((d, i) => {
+      const f = join(dir, `doc${i}.spdx.json`);
+      writeFileSync(f, typeof d === 'string' ? d : JSON.stringify(d));
+      return f;
+    });
+    const r = spawnSync(PYTHON, [SPDX_VALIDATE, ...files], { encoding: 'utf8' });
+    if (r.status === 0) return null;
+    if (r.status !== 1) throw new Error(`the SPDX validator did not run (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.trim()}`);
+    return r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(`${dir}/`, ''));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -6,7 +6,7 @@ import { applicationPurl, purlString } from '../../src/inspect/sbom/purl.js';
 import { osCpe, osVersion } from '../../src/inspect/sbom/os-identity.js';
 import { toSpdx } from '../../src/inspect/sbom/spdx.js';
 import type { Application, OperatingSystem } from '../../src/inspect/types.js';
-import { cycloneDxErrors, spdxErrors } from './sbom-validate.js';
+import { cycloneDxErrors, spdxErrors, spdxToolErrors } from './sbom-validate.js';
 
 const ids = await loadSpdxLists();
 
@@ -191,12 +191,29 @@ describe('CycloneDX 1.6', () => {
       spdxErrors({ ...toSpdx(input([debianGuest]), ids), packages: [{ SPDXID: 'SPDXRef-x y', name: 'x', downloadLocation: 'NONE' }] }),
     ).not.toBeNull();
     const doc = toSpdx(input([debianGuest]), ids);
-    expect(
-      spdxErrors({
-        ...doc,
-        relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-none' }],
-      }),
-    ).not.toBeNull();
+    const dangling = {
+      ...doc,
+      relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'DESCRIBES', relatedSpdxElement: 'SPDXRef-none' }],
+    };
+    expect(spdxErrors(dangling)).not.toBeNull();
+    // the SPDX project's validator: a dangling relationship, an exception used as a license, a
+    // license used as an exception, a purl that is none — each one line naming its document
+    const apps = doc.packages.filter((p) => p.primaryPackagePurpose === 'APPLICATION');
+    const withApp = (change: Record<string, unknown>) => ({
+      ...doc,
+      packages: doc.packages.map((p) => (p === apps[0] ? { ...p, ...change } : p)),
+    });
+    const errors = spdxToolErrors(
+      doc,
+      dangling,
+      withApp({ licenseDeclared: 'Classpath-exception-2.0' }),
+      withApp({ licenseDeclared: 'GPL-2.0-only WITH MIT' }),
+      withApp({ externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: 'bash 5.2' }] }),
+    );
+    expect(errors).not.toBeNull();
+    expect(new Set(errors!.map((e) => e.split(':')[0]))).toEqual(
+      new Set(['doc1.spdx.json', 'doc2.spdx.json', 'doc3.spdx.json', 'doc4.spdx.json']),
+    );
   });
 
   it('a report without applications or operating systems is still a valid document', async () => {
@@ -209,6 +226,7 @@ describe('SPDX 2.3', () => {
   it('is valid: the image DESCRIBED, CONTAINS the OS, which CONTAINS its packages with purls; odd guest text kept valid', () => {
     const doc = toSpdx(input([debianGuest, windowsGuest]), ids);
     expect(spdxErrors(doc)).toBeNull();
+    expect(spdxToolErrors(doc)).toBeNull();
     expect(doc.creationInfo.created).toBe('2026-12-05T10:00:00Z');
     const byName = (n: string) => doc.packages.filter((p) => p.name === n);
     expect(byName('guest.qcow2')[0]).toMatchObject({
@@ -311,6 +329,7 @@ describe('licenses', () => {
     ]);
     const doc = toSpdx(input([debianGuest]), ids);
     expect(spdxErrors(doc)).toBeNull();
+    expect(spdxToolErrors(doc)).toBeNull();
     const apps = doc.packages.filter((p) => p.primaryPackagePurpose === 'APPLICATION');
     expect(apps.map((p) => [p.licenseDeclared, p.licenseComments])).toEqual([
       ['GPL-3.0-or-later OR Artistic-2.0', undefined],
@@ -333,6 +352,7 @@ describe('licenses', () => {
     expect(JSON.parse(text).metadata.properties).toContainEqual({ name: 'joot:image:sha256', value: sha });
     const doc = toSpdx(i, ids);
     expect(spdxErrors(doc)).toBeNull();
+    expect(spdxToolErrors(doc)).toBeNull();
     expect(doc.packages[0]!.checksums).toEqual([{ algorithm: 'SHA256', checksumValue: sha }]);
   });
 });
