@@ -24,11 +24,11 @@
 // process group is that pid 1 and it neither catches nor ignores the signal the byte raises,
 // the relay kills the namespace instead (exit 128+N), as the signal would have killed a
 // normal process. A pid 1 that catches it may be a shell in the instant before it execs a
-// program that does not (`sh -c '…; exec sleep 60'`): the signal then reaches that program,
-// which the kernel spares, so the relay looks again 30 ms later and kills the namespace if pid
-// 1 now runs another program that would not see it. SIGTERM or SIGHUP to the relay kills the
-// namespace (exit 128+N); SIGINT or SIGQUIT to it (the terminal's, when stdin is not the
-// terminal) becomes that byte.
+// program that does not (`sh -c '…; exec sleep 60'`): the shell never acts on it, so the
+// relay looks again every 30 ms for up to a second and kills the namespace once pid 1 runs
+// another program that would not see it. SIGTERM or SIGHUP to the relay kills the namespace
+// (exit 128+N); SIGINT or SIGQUIT to it (the terminal's, when stdin is not the terminal)
+// becomes that byte.
 //
 // Descriptors that are not terminals (`joot enter e -- cat x > file`) are handed to the
 // program as they are, as without a terminal: their bytes stay exact.
@@ -165,20 +165,28 @@ def image(p):
     except OSError:
         return None
 
-# (when, signal, pid 1, its program): a signal pid 1 caught as the byte came, looked at again
-# a moment later. Raised in the instant before an exec (a shell's "exec sleep"), it reaches the
-# new program with the default action, which would kill a normal process and which the kernel
-# drops for a pid 1: if pid 1 now runs another program that would not see it, it is delivered
-# as a kill. Only this soon: a script that handled the signal itself and execs later goes on.
+# (when, signal, pid 1, its program, until when): a signal pid 1 caught as the byte came,
+# looked at again. Raised in the instant before an exec (a shell's "exec sleep"), it is
+# caught by the shell, which would act on it after the command it is running, and the exec
+# comes first: the new program never sees it, where it would have killed a normal process.
+# So while pid 1 still runs the program that caught it, the relay looks again every 30 ms
+# (a loaded host may run the exec late), for up to a second; once pid 1 runs another program
+# that would not see the signal, it is delivered as a kill. Only this soon: a script that
+# handled the signal itself and execs more than a second later goes on.
 rechecks = []
-RECHECK_AFTER = 0.03
+RECHECK_EVERY = 0.03
+RECHECK_FOR = 1.0
 
 def recheck_due():
     now = time.monotonic()
     for entry in [e for e in rechecks if e[0] <= now]:
         rechecks.remove(entry)
-        _, sig, init, exe = entry
-        if killed is not None or init_pid() != init or image(init) == exe:
+        _, sig, init, exe, until = entry
+        if killed is not None or init_pid() != init:
+            continue
+        if image(init) == exe:
+            if now < until:
+                rechecks.append((now + RECHECK_EVERY, sig, init, exe, until))
             continue
         try:
             fg = os.tcgetpgrp(master)
@@ -207,10 +215,15 @@ def signal_bytes(data):
             except OSError:
                 fg = None
             if init is not None and fg == init:
+                # its program before its handlers: an exec between the two reads then shows as
+                # a change of program (read after, the new program's name would pass for the
+                # one that caught the signal, and the signal would be lost)
+                exe = image(init)
                 if not sees(init, sig):
                     kill_all(sig)
                     return
-                rechecks.append((time.monotonic() + RECHECK_AFTER, sig, init, image(init)))
+                now = time.monotonic()
+                rechecks.append((now + RECHECK_EVERY, sig, init, exe, now + RECHECK_FOR))
 
 def write_all(fd, data):
     while data:
