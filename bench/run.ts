@@ -395,18 +395,22 @@ async function main(): Promise<void> {
         virtInspectorMs,
       })),
     );
-  let batchJobs4Ms: number | undefined;
+  /** --batch's median by its --jobs: the queue rows compare with the batch of their total concurrency */
+  const batchMs = new Map<number, number>();
   if (want('batch'))
     try {
       const batch = batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'));
-      batchJobs4Ms = batch.find((r) => r.name.includes('--batch --jobs 4'))?.median_ms;
+      for (const r of batch) {
+        const jobs = /--batch --jobs (\d+)/.exec(r.name)?.[1];
+        if (jobs) batchMs.set(Number(jobs), r.median_ms);
+      }
       rows.push(...batch);
     } catch (e) {
       console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
     }
   if (want('queue'))
     try {
-      rows.push(...(await queueRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'), batchJobs4Ms)));
+      rows.push(...(await queueRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'), batchMs)));
     } catch (e) {
       console.error(`bench: queue rows left out: ${e instanceof Error ? e.message : String(e)}`);
     }
