@@ -42,7 +42,8 @@ export function cpuText(ms: number[]): string {
 }
 
 /** The batch rows; `base` is the Debian fixture (qcow2). */
-export function batchRows(jinspect: string, base: string): Row[] {
+/** The rows, and --batch's median by its --jobs (what the queue rows compare with). */
+export function batchRows(jinspect: string, base: string): { rows: Row[]; byJobs: Map<number, number> } {
   const dir = mkdtempSync(join(tmpdir(), 'joot-bench-batch-'));
   try {
     // a copy of the base beside the overlays (named relatively): the backing-file rule allows it
@@ -58,6 +59,7 @@ export function batchRows(jinspect: string, base: string): Row[] {
     const rate = (ms: number) => (IMAGES / (ms / 1000)).toFixed(1);
     const rows = [row(`jinspect × ${IMAGES} overlays, one process each`, separate)];
     rows[0]!.ratio = `${rate(separate.median)} images/s`;
+    const byJobs = new Map<number, number>();
     for (const jobs of [1, 3, 4]) {
       const cpu: number[] = [];
       const t = timeRuns(() => cpu.push(cpuOfRun(jinspect, ['--batch', '--no-cache', `--jobs=${jobs}`, ...common, ...overlays])));
@@ -66,8 +68,9 @@ export function batchRows(jinspect: string, base: string): Row[] {
       // CPU beside wall: on a busy host the wall time follows the CPU a run needs
       r.ratio = `${rate(t.median)} images/s, ${x.toFixed(1)}× separate runs (target ≥3×: ${x >= 3 ? 'ok' : 'MISSED'}), CPU ${cpuText(cpu)}`;
       rows.push(r);
+      byJobs.set(jobs, t.median);
     }
-    return rows;
+    return { rows, byJobs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -396,15 +396,12 @@ async function main(): Promise<void> {
       })),
     );
   /** --batch's median by its --jobs: the queue rows compare with the batch of their total concurrency */
-  const batchMs = new Map<number, number>();
+  let batchMs: Map<number, number> | undefined;
   if (want('batch'))
     try {
       const batch = batchRows(join(repo, 'bin/jinspect'), img('debian-gpt.qcow2'));
-      for (const r of batch) {
-        const jobs = /--batch --jobs (\d+)/.exec(r.name)?.[1];
-        if (jobs) batchMs.set(Number(jobs), r.median_ms);
-      }
-      rows.push(...batch);
+      batchMs = batch.byJobs;
+      rows.push(...batch.rows);
     } catch (e) {
       console.error(`bench: batch rows left out: ${e instanceof Error ? e.message : String(e)}`);
     }
