@@ -114,8 +114,10 @@ async function stop(p: ChildProcess | undefined): Promise<void> {
   }
 }
 
-function startWorker(extra: string[] = [], on = url): { proc: ChildProcess; stderr: string[] } {
+/** `ownGroup`: the worker leads a process group of its own (its job processes are in it). */
+function startWorker(extra: string[] = [], on = url, ownGroup = false): { proc: ChildProcess; stderr: string[] } {
   const proc = spawn(JINSPECT, ['--worker', on, '--jobs', '2', '--engine=userspace', ...extra], {
+    detached: ownGroup,
     env: {
       ...process.env,
       LC_ALL: 'C',
@@ -336,38 +338,48 @@ describe.skipIf(!CAN_RUN_JINSPECT || !HAVE_REDIS)(`jinspect --queue/--worker${wh
     }
   }, 300_000);
 
-  it('^C on a worker: it finishes the job it runs, takes no other, and exits 0; the rest wait for another', async () => {
-    const stopUrl = url.replace(/\/images$/, '/graceful');
-    const picked = Array.from({ length: 12 }, (_, i) => path.join(store, `debian-ov${String(i + 2).padStart(2, '0')}.qcow2`));
-    const enq = await jinspect(['--queue', stopUrl, '--enqueue', ...picked], { runDir: wd.runDir });
-    expect(enq.code, enq.stderr).toBe(0);
-    const w = startWorker(['--jobs', '1'], stopUrl);
-    // at once as it says it started one (waitFor's polling would let it do them all)
-    await new Promise<void>((resolve) =>
-      w.proc.stderr!.on('data', () => {
-        if (events(w, 'start').length === 0 || w.proc.killed) return;
-        w.proc.kill('SIGINT');
-        resolve();
-      }),
-    );
-    expect(await exited(w.proc, 60_000)).toBe(true);
-    const err = w.stderr.join('');
-    expect(w.proc.exitCode, err).toBe(0);
-    expect(err).toMatch(/stopping after the active jobs/);
-    // what it started it finished (one job; another only where the signal came late), nothing
-    // is lost or failed, and the others wait
-    const started = events(w, 'start');
-    expect(events(w, 'done')).toEqual(started);
-    expect(started.length).toBeLessThan(picked.length);
-    const status = await jinspect(['--queue', stopUrl, '--status'], { runDir: wd.runDir });
-    expect(JSON.parse(status.stdout)).toEqual({
-      done: started.length,
-      failed: 0,
-      waiting: picked.length - started.length,
-      active: 0,
-      delayed: 0,
-    });
-  }, 120_000);
+  it.each([
+    ['^C on a worker', 'graceful', false],
+    ['SIGTERM to its process group (its job process too)', 'graceful-group', true],
+  ] as const)(
+    '%s: it finishes the job it runs, takes no other, and exits 0; the rest wait for another',
+    async (_what, name, group) => {
+      const stopUrl = url.replace(/\/images$/, `/${name}`);
+      const picked = Array.from({ length: 12 }, (_, i) => path.join(store, `debian-ov${String(i + 2).padStart(2, '0')}.qcow2`));
+      const enq = await jinspect(['--queue', stopUrl, '--enqueue', ...picked], { runDir: wd.runDir });
+      expect(enq.code, enq.stderr).toBe(0);
+      const w = startWorker(['--jobs', '1'], stopUrl, group);
+      // at once as it says it started one (waitFor's polling would let it do them all)
+      let sent = false;
+      await new Promise<void>((resolve) =>
+        w.proc.stderr!.on('data', () => {
+          if (events(w, 'start').length === 0 || sent) return;
+          sent = true;
+          if (group) process.kill(-w.proc.pid!, 'SIGTERM');
+          else w.proc.kill('SIGINT');
+          resolve();
+        }),
+      );
+      expect(await exited(w.proc, 60_000)).toBe(true);
+      const err = w.stderr.join('');
+      expect(w.proc.exitCode, err).toBe(0);
+      expect(err).toMatch(/stopping after the active jobs/);
+      // what it started it finished (one job; another only where the signal came late), nothing
+      // is lost or failed, and the others wait
+      const started = events(w, 'start');
+      expect(events(w, 'done')).toEqual(started);
+      expect(started.length).toBeLessThan(picked.length);
+      const status = await jinspect(['--queue', stopUrl, '--status'], { runDir: wd.runDir });
+      expect(JSON.parse(status.stdout)).toEqual({
+        done: started.length,
+        failed: 0,
+        waiting: picked.length - started.length,
+        active: 0,
+        delayed: 0,
+      });
+    },
+    120_000,
+  );
 
   it('a worker waits out a broker restart: the outage said once, then "connected again", then it takes jobs', async () => {
     const port = await freePort();

@@ -44,9 +44,11 @@ export function serveJobs(): Promise<number> {
   // the worker stopped, or died (SIGKILL: its lock lapses and another worker takes the job
   // again): this process stops rather than finish work nobody will collect
   process.on('disconnect', () => process.exit(0));
-  // Ctrl-C on the worker's terminal reaches its job processes too: the worker finishes the
-  // active jobs before it stops, and so do they
+  // Ctrl-C on the worker's terminal, or a SIGTERM to its process group (timeout(1), a service
+  // manager stopping the group), reaches its job processes too: the worker finishes the active
+  // jobs before it stops, and so do they (they exit when it disconnects, or dies)
   process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
   process.on('message', (m: JobRequest) => {
     const { path, format } = m.data;
     imageResult({ path, format }, options).then(
