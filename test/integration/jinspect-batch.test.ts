@@ -4,11 +4,13 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '../fixtures/index.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 import { CAN_RUN_JINSPECT, JINSPECT, WHY_NOT, Workdir, jinspect, reportOf, run } from './jinspect-helpers.js';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 const wd = new Workdir('jinspect-batch');
 let before: Snapshot | undefined;
 let debian = '';
@@ -148,6 +150,39 @@ describe.skipIf(!CAN_RUN_JINSPECT)(`jinspect --batch${WHY_NOT ? ` (${WHY_NOT})` 
     );
     expect(viaStdin.code, viaStdin.stderr).toBe(0);
     expect(lines(viaStdin.stdout).map((l) => l.image)).toEqual([alpine]);
+  });
+
+  it('on a terminal: a progress line (done/total, failed, rate, time left), cleared before each result line; the summary', async () => {
+    const zero = path.join(wd.dir, 'zero.img');
+    writeFileSync(zero, Buffer.alloc(1 << 20));
+    const r = await run(
+      'python3',
+      [path.join(here, 'pty-run.py'), JSON.stringify([JINSPECT, '--batch', '--engine=userspace', '--no-cache', debian, zero, alpine])],
+      {
+        env: { ...process.env, JOOT_RUN_DIR: wd.runDir, XDG_CACHE_HOME: cacheHome, TERM: 'xterm' },
+      },
+    );
+    expect(r.code).toBe(1); // one image failed
+    const screen = Buffer.from(r.stdout, 'base64').toString('utf8').replace(/\r\n/g, '\n');
+    const draws = [...screen.matchAll(/\r\x1b\[K(\d+)\/3 images(, (\d+) failed)?, (\d+\.\d)\/s(, (\d+) s left)?/g)];
+    // drawn after each image (the first and last at least: redraws are at most ten a second)
+    expect(draws.length, screen.slice(-300)).toBeGreaterThanOrEqual(2);
+    const last = draws.at(-1)!;
+    expect([last[1], last[3]]).toEqual(['3', '1']);
+    expect(last[6]).toBe('0');
+    for (const d of draws) expect(Number(d[1])).toBeGreaterThan(0);
+    // cleared before each line and before the summary: every result line parses whole, the
+    // terminal's lines minus the progress drawings are the three results and the summary
+    const clean = screen.replace(/\r\x1b\[K\d+\/3 images[^\r\n]*/g, '').replace(/\r\x1b\[K/g, '');
+    const rows = clean.split('\n').filter(Boolean);
+    expect(rows.map((l) => l.slice(0, 80))).toHaveLength(4);
+    const results = rows.slice(0, 3).map((l) => JSON.parse(l) as Line);
+    expect(results.map((l) => [path.basename(l.image), l.ok]).sort()).toEqual([
+      ['alpine.raw', true],
+      ['debian-gpt.qcow2', true],
+      ['zero.img', false],
+    ]);
+    expect(rows[3]).toMatch(/^jinspect: 3 of 3 images inspected, 1 failed in \d+\.\d s$/);
   });
 
   it('^C on the kernel engine: stops, says how many were done (as many lines, none failed), releases everything (exit 130)', async () => {

@@ -92,14 +92,19 @@ export async function runBatch(o: BatchOptions): Promise<number> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const emit = async (image: string, members: string | undefined, error: string | undefined): Promise<void> => {
-    // after ^C nothing more is said: an image in flight was cut off (its session released), not
-    // failed, and the count the interrupt printed stays the number of lines
-    if (stopped) return;
-    progress.clear();
-    await out.write(`${resultLine(image, members, error)}\n`);
-    progress.tick(members !== undefined);
-  };
+  // one result at a time: clear the progress line, write the result, draw the line again (two
+  // images finishing together would otherwise write one's line after the other's redraw, on
+  // the progress text)
+  let emitted = Promise.resolve();
+  const emit = (image: string, members: string | undefined, error: string | undefined): Promise<void> =>
+    (emitted = emitted.then(async () => {
+      // after ^C nothing more is said: an image in flight was cut off (its session released),
+      // not failed, and the count the interrupt printed stays the number of lines
+      if (stopped) return;
+      progress.clear();
+      await out.write(`${resultLine(image, members, error)}\n`);
+      progress.tick(members !== undefined);
+    }));
 
   let next = 0;
   const worker = async (): Promise<void> => {
