@@ -34,6 +34,9 @@ const PARTS: Part[] = [
   { image: 'ext-scale.raw', index: 1, fstype: 'ext4' },
   { image: 'ext-features.raw', index: 1, fstype: 'ext4', encrypted: '/secret' },
   { image: 'ext-features.raw', index: 2, fstype: 'ext4' },
+  // the large inode sizes (512, 1024): xattrs and inline data in the inodes' extra space
+  { image: 'ext-inodes.raw', index: 1, fstype: 'ext4' },
+  { image: 'ext-inodes.raw', index: 2, fstype: 'ext4' },
   // made by mke2fs -d rather than the kernel: another layout of the same tree
   { image: 'debian-usr.raw', index: 1, fstype: 'ext4' },
   { image: 'debian-usr.raw', index: 2, fstype: 'ext4' },
