@@ -84,13 +84,13 @@ async function text(fs: FileSystemReader, p: string): Promise<string> {
 }
 
 /** Walk everything (bounded: a hostile directory may lead back to an ancestor) and read each file. */
-async function walkAll(fs: FileSystemReader, budget = 3000): Promise<number> {
+async function walkAll(fs: FileSystemReader, budget = 3000, skip?: string): Promise<number> {
   let seen = 0;
   const visit = async (n: FsNode, depth: number): Promise<void> => {
     if (++seen > budget || depth > 60) return;
     const st = await fs.stat(n);
     if ((st.mode & S_IFMT) === S_IFDIR) {
-      for (const e of await fs.readdir(n)) await visit(e.node, depth + 1);
+      for (const e of await fs.readdir(n)) if (e.name !== skip) await visit(e.node, depth + 1);
     } else {
       await fs.read(n, 0, Math.min(st.size, 4096));
     }
@@ -311,13 +311,17 @@ describe('hostile FAT images', () => {
     });
   });
 
-  it('random corruption of the metadata: read fine or a JootError, nothing else', async () => {
-    for (const name of ['fat12.raw', 'fat16.raw']) {
+  it('random corruption of the metadata: read fine or a JootError, nothing else', { timeout: 240_000 }, async () => {
+    for (const [name, seed] of [
+      ['fat12.raw', 12],
+      ['fat16.raw', 16],
+      ['fat32.raw', 32],
+    ] as const) {
       await withImageInMemory(name, async (src) => {
         const boot = await src.read(0, 512);
         const fs0 = await FatReader.open(src, '/dev/sdz1');
         const metaEnd = fs0.geo.dataOffset + 64 * 1024;
-        const rand = prng(name === 'fat12.raw' ? 12 : 16);
+        const rand = prng(seed);
         const t0 = Date.now();
         for (let round = 0; round < 120; round++) {
           const p = new Map<number, number>();
@@ -327,9 +331,11 @@ describe('hostile FAT images', () => {
             p.set(at, Math.floor(rand() * 256));
           }
           try {
-            await walkAll(await FatReader.open(new PatchedSource(src, p), '/dev/sdz1'), 200);
+            // fat32.raw's /joot-extra/many (10,000 long names, 30,000 slots) is left out: parsed
+            // afresh each round it took nine tenths of the rounds' time (its spot test reads it)
+            await walkAll(await FatReader.open(new PatchedSource(src, p), '/dev/sdz1'), 200, 'many');
           } catch (e) {
-            if (!(e instanceof JootError)) throw new Error(`round ${round}: ${String(e)}`);
+            if (!(e instanceof JootError)) throw new Error(`${name} round ${round}: ${String(e)}`);
             expect(e.message).not.toContain('\n');
           }
         }
@@ -415,7 +421,7 @@ describe('hostile exFAT images', () => {
       const xAt = geo.heapOffset + (x.entry.firstCluster - 2) * geo.clusterSize;
       const rand = prng(0xe4fa7);
       const t0 = Date.now();
-      for (let round = 0; round < 150; round++) {
+      for (let round = 0; round < 300; round++) {
         const p = new Map<number, number>();
         const flips = 1 + Math.floor(rand() * 6);
         for (let i = 0; i < flips; i++) {

@@ -374,7 +374,7 @@ describe('ISO 9660 reader: hostile images', () => {
       const img = await image(name);
       // the descriptors and the directories: everything before the first file's data
       const span = Math.min(img.length, 160 * 1024) - 0x8000;
-      for (let round = 0; round < 70; round++) {
+      for (let round = 0; round < 100; round++) {
         const src = new PatchedSource(img);
         const flips = 1 + rand(24);
         for (let i = 0; i < flips; i++) src.set(0x8000 + rand(span), [rand(256)]);
