@@ -114,6 +114,8 @@ export async function tarOut(s: TransferSession, guestDir: string, local: string
         stderr: io.stderr,
         stopped,
         attrs: o.attrs,
+        // writeAll and StdoutWriter resolve once the bytes are written; a filter's write may not
+        reuseChunks: !filter,
       });
       await tar.finish();
     };
