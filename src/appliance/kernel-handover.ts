@@ -34,6 +34,12 @@ export function isUnsupportedRead(e: unknown): e is JootError {
   return e instanceof JootError && e.code === 'EUNSUPPORTED';
 }
 
+/** The entry of `dir` whose name is `name` but for case (the first, in the reader's order). */
+async function foldedEntry(k: FileSystemReader, dir: FsNode, name: string): Promise<FsNode | undefined> {
+  const want = name.toLowerCase();
+  return (await k.readdir(dir)).find((e) => e.name.toLowerCase() === want)?.node;
+}
+
 /** `first`, handing over to `kernel` at its first refusal of an unsupported feature. */
 export function withKernelHandover(first: FileSystemReader, kernel: KernelReader): FileSystemReader {
   /** the kernel's readers by root (one mount per btrfs subvolume asked for), once handed over */
@@ -56,7 +62,9 @@ export function withKernelHandover(first: FileSystemReader, kernel: KernelReader
     const k = await kernelFor(n.root);
     let cur = await k.root();
     for (const [i, name] of n.path.entries()) {
-      const next = await k.lookup(cur, name);
+      // a name looked up case-insensitively (NTFS, FAT) may be spelt otherwise on a
+      // case-sensitive mount (ntfs-3g): then the entry that folds to it
+      const next = (await k.lookup(cur, name)) ?? (first.caseInsensitive ? await foldedEntry(k, cur, name) : undefined);
       if (!next) throw new JootError('ENOENT', `${first.device}: /${n.path.slice(0, i + 1).join('/')}: not in the kernel's mount`);
       cur = next;
     }
