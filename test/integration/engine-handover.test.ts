@@ -197,6 +197,17 @@ describe.skipIf(
     expect(r.stderr.trimEnd()).toMatch(refusal);
   });
 
+  it("jinspect --batch: the image's error line says it", async () => {
+    const r = await execa(bin('jinspect'), ['--batch', '--no-kernel-mounts', img], { reject: false, env });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      image: img,
+      ok: false,
+      error:
+        'no operating system found (/dev/sda: the userspace engine does not read erofs filesystems (the kernel fallback is off: --no-kernel-mounts or kernel_mounts = never))',
+    });
+  });
+
   it('jwinreg (a SOFTWARE hive behind a WOF reparse point, set by ntfs-3g)', async () => {
     // a copy of windows.raw whose SOFTWARE hive ntfs-3g marks as WOF-compressed (its
     // system.ntfs_reparse_data: tag 0x80000017, WOF provider 2, XPRESS4K): the NTFS reader
