@@ -23,6 +23,7 @@ import { LayoutEditor, type LayoutAccess } from './layout/editor.js';
 import { setVerbose, trace, warn } from '../core/run.js';
 import { exposeSource } from './attach/userspace-export.js';
 import { mountFs } from './mount.js';
+import type { HandoverRoot } from './kernel-handover.js';
 import { hostDirFs } from './host-dir-fs.js';
 import type { FileSystemReader } from '../disk/fs/types.js';
 import { probe } from '../disk/probe/index.js';
@@ -83,6 +84,8 @@ export class Session implements AsyncDisposable {
   private tm?: TreeMounts;
   /** filesystems the userspace engine handed to the kernel so far */
   private fallbacks = 0;
+  /** userspace engine: each device handed to the kernel, exposed once (every mount of it shares it) */
+  private readonly fallbackDevices = new Map<string, Promise<string>>();
 
   constructor(private readonly options: SessionOptions = {}) {
     if (options.verbose) setVerbose(true);
@@ -131,7 +134,7 @@ export class Session implements AsyncDisposable {
     const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
     this.us = us;
     await us.findSubvolumes();
-    this.tm = new TreeMounts(us, (device, vfstype, why) => this.kernelFallback(device, vfstype, why));
+    this.tm = new TreeMounts(us, (device, vfstype, why, root) => this.kernelFallback(device, vfstype, why, root));
     this.guestFiles = treeGuestFiles(this.tm.tree, { readonly: () => this.readonly });
     startupMark('userspace engine opened');
   }
@@ -177,23 +180,38 @@ export class Session implements AsyncDisposable {
   }
 
   /**
-   * Userspace engine: a filesystem no in-process reader reads, mounted read-only through the
-   * kernel instead (as root, unless kernelMounts is 'never'): its device exposed as a read-only
-   * loop device (attach/userspace-export.ts), mounted hardened, and read by name from there.
+   * Userspace engine: a filesystem no in-process reader reads (or, `root` given, a feature of one
+   * met while reading it), mounted read-only through the kernel instead (as root, unless
+   * kernelMounts is 'never'): its device exposed as a read-only loop device
+   * (attach/userspace-export.ts), mounted hardened, and read by name from there. Refused, the
+   * reader's reason is the one-line error, saying why the kernel cannot take over.
    */
-  private async kernelFallback(device: string, vfstype: string, why: JootError): Promise<FileSystemReader> {
-    if (this.options.kernelMounts === 'never' || process.geteuid?.() !== 0) throw why;
+  private async kernelFallback(device: string, vfstype: string, why: JootError, root?: HandoverRoot): Promise<FileSystemReader> {
+    if (this.options.kernelMounts === 'never')
+      throw why.withMessage(`${why.message} (the kernel fallback is off: --no-kernel-mounts or kernel_mounts = never)`);
+    if (process.geteuid?.() !== 0) throw why.withMessage(`${why.message} (the kernel fallback needs root)`);
     leaveSandbox(`${why.message}: a kernel mount`); // before the warning: the second run says it
-    warn(`${why.message}: mounting it read-only through the kernel instead`);
+    warn(
+      root
+        ? `${why.message}: reading ${device} through a read-only kernel mount from here on`
+        : `${why.message}: mounting it read-only through the kernel instead`,
+    );
     await this.openWorkspace();
     const ws = this.ws;
     const name = `fallback${++this.fallbacks}`;
-    const host = await exposeSource(this.us!.source(device), { tmpdir: ws.tmp, name, stack: ws.stack, missing: 'a userspace reader' });
+    let host = this.fallbackDevices.get(device);
+    if (!host) {
+      host = exposeSource(this.us!.source(device), { tmpdir: ws.tmp, name, stack: ws.stack, missing: 'a userspace reader' });
+      this.fallbackDevices.set(device, host);
+      host.catch(() => this.fallbackDevices.delete(device));
+    }
     const dir = join(ws.tmp, name);
     await mkdir(dir, { mode: 0o700 });
     ws.stack.push({ kind: 'dir', path: dir }, () => rm(dir, { recursive: true, force: true }));
-    await mountFs(host, dir, { vfstype, readonly: true, deviceReadonly: true }, ws.stack);
-    trace(`${device}: ${vfstype} served by the kernel (read-only mount)`);
+    await mountFs(await host, dir, { vfstype, readonly: true, deviceReadonly: true, subvolid: root?.subvolid }, ws.stack);
+    trace(
+      `${device}: ${vfstype} served by the kernel (read-only mount${root?.subvolid !== undefined ? ` of subvolume ${root.subvolid}` : ''})`,
+    );
     return hostDirFs(dir, vfstype, device);
   }
 

@@ -8,6 +8,7 @@ import { JootError } from '../core/errors.js';
 import type { ByteSource } from '../disk/source.js';
 import { moduleFor, openFilesystem } from '../disk/fs/index.js';
 import type { FileSystemReader } from '../disk/fs/types.js';
+import { isUnsupportedRead, type KernelReader, withKernelHandover } from './kernel-handover.js';
 import { trace, warn } from '../core/run.js';
 import { DiskStack, type DriveSpec, type StackDevice, type StackOptions } from '../disk/stack.js';
 import { probeExport } from '../disk/probe/index.js';
@@ -30,6 +31,8 @@ export function needsKernelEngine(what: string): JootError {
 export class UserspaceEngine {
   /** filesystem readers by device, opened once (mounts of a btrfs's subvolumes share one) */
   private readonly readers = new Map<string, Promise<FileSystemReader>>();
+  /** the same, handing over to a kernel mount where they meet what they do not read */
+  private readonly handovers = new Map<string, Promise<FileSystemReader>>();
   /** btrfs device → its subvolumes' paths (btrfsvol:DEVICE/PATH) */
   private readonly subvolumes = new Map<string, string[]>();
 
@@ -43,21 +46,36 @@ export class UserspaceEngine {
   async close(): Promise<void> {
     const rs = [...this.readers.values()];
     this.readers.clear();
+    this.handovers.clear();
     for (const r of rs) await r.then((x) => x.close()).catch(() => undefined);
     await this.stack.close();
   }
 
   /**
    * The reader of a device's filesystem of type `vfstype`, opened once. `otherwise`: what reads
-   * it when no reader module does (its reason given), e.g. a kernel mount.
+   * it where the reader does not (a kernel mount): from the start when no reader module opens it
+   * (its reason given, no root), or from the first feature the reader refuses while reading
+   * (kernel-handover.ts: its reason and the root the caller opened).
    */
-  fsReader(device: string, vfstype: string, otherwise?: (why: JootError) => Promise<FileSystemReader>): Promise<FileSystemReader> {
+  fsReader(device: string, vfstype: string, otherwise?: KernelReader): Promise<FileSystemReader> {
+    if (!otherwise) return this.opened(device, vfstype);
+    let r = this.handovers.get(device);
+    if (!r) {
+      r = this.opened(device, vfstype).then(
+        (fs) => withKernelHandover(fs, otherwise),
+        (e: unknown) => (isUnsupportedRead(e) ? otherwise(e) : Promise.reject(e)),
+      );
+      this.handovers.set(device, r);
+      r.catch(() => this.handovers.delete(device));
+    }
+    return r;
+  }
+
+  /** The userspace reader of a device's filesystem, opened once. */
+  private opened(device: string, vfstype: string): Promise<FileSystemReader> {
     let r = this.readers.get(device);
     if (!r) {
-      const opened = openFilesystem(this.source(device), vfstype, device);
-      r = otherwise
-        ? opened.catch((e: unknown) => (e instanceof JootError && e.code === 'EUNSUPPORTED' ? otherwise(e) : Promise.reject(e)))
-        : opened;
+      r = openFilesystem(this.source(device), vfstype, device);
       this.readers.set(device, r);
       r.catch(() => this.readers.delete(device));
     }

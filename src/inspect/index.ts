@@ -91,6 +91,18 @@ export const MAX_ROOTS = 16;
 /** a filesystem smaller than this holds no OS root worth a look (no kernel, libc and /etc fit) */
 export const MIN_ROOT_BYTES = 1024 * 1024;
 
+/** What a session's inspection could not read (EUNSUPPORTED), where it found no OS root. */
+const unreadBy = new WeakMap<Session, string[]>();
+
+/**
+ * The filesystems the last inspection of `session` could not read, one line each, when it found
+ * no operating system: the caller's "no operating system found" says them (one line in all),
+ * as they may be why. Where a root was found they were warned about instead.
+ */
+export function unreadFilesystems(session: Session): string[] {
+  return unreadBy.get(session) ?? [];
+}
+
 /** Look at every filesystem once and say what it is. */
 async function classifyAll(session: Session): Promise<{ device: string; role: Role }[]> {
   const out: { device: string; role: Role }[] = [];
@@ -102,6 +114,7 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
   let subvolBudget = MAX_SUBVOLUMES;
   let skipped = 0;
   const lvs = new Set(session.lvsFull().map((l) => l.name));
+  const unread: string[] = [];
   for (const fs of filesystems) {
     if (fs.name.startsWith('btrfsvol:')) continue;
     if ((sizes.get(fs.name) ?? Infinity) < MIN_ROOT_BYTES) continue;
@@ -121,8 +134,8 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
       const role = await withRoot(session, fs.name, (files) => classify(files, fs.type));
       out.push({ device: fs.name, role });
     } catch (e) {
-      // a filesystem the userspace engine does not read is said, not hidden
-      if (e instanceof JootError && e.code === 'EUNSUPPORTED') warn(`inspect: ${oneLine(e)}`);
+      // a filesystem the userspace engine does not read is said, not hidden (below)
+      if (e instanceof JootError && e.code === 'EUNSUPPORTED') unread.push(oneLine(e));
       else trace(`inspect: cannot look at ${fs.name}: ${oneLine(e)}`);
     }
     // a btrfs volume's subvolumes are each classified on their own, all through one mount
@@ -149,6 +162,8 @@ async function classifyAll(session: Session): Promise<{ device: string; role: Ro
       `inspect: looked at no more than ${MAX_FILESYSTEMS} filesystems and ${MAX_SUBVOLUMES} btrfs subvolumes; ${skipped} more were not examined`,
     );
   const roots = out.filter((r) => r.role.kind !== 'none' && r.role.kind !== 'usr' && r.role.kind !== 'var' && r.role.kind !== 'boot');
+  unreadBy.set(session, roots.length === 0 ? unread : []);
+  if (roots.length > 0) for (const u of unread) warn(`inspect: ${u}`);
   if (roots.length > MAX_ROOTS) {
     warn(`inspect: ${roots.length} operating system roots found; only the first ${MAX_ROOTS} are inspected`);
     const keep = new Set(roots.slice(0, MAX_ROOTS));

@@ -16,47 +16,13 @@
 //   name under 254 bytes, xorriso shows them whole; such names are checked on their own.
 // - Joliet names: the kernel drops trailing dots ("Windows doesn't like periods at the end of a
 //   name"), xorriso keeps them, so the oracle's names are cut the kernel's way.
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { IsoReader } from '../../src/disk/fs/iso9660/reader.js';
-import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK } from '../../src/disk/fs/types.js';
+import { S_IFMT } from '../../src/disk/fs/types.js';
 import { FileSource } from '../../src/disk/source.js';
 import { type FixtureName, fixture } from '../fixtures/index.js';
+import { isoKernelDefaults, isoKernelJolietNames, isoSpecials, isoUnknowable, withIsoExtraction } from './fs-oracles.js';
 import { diffTrees, type Tree, walkHost, walkReader } from './fs-tree.js';
-
-const exec = promisify(execFile);
-
-/** The image extracted by xorriso (Rock Ridge, else Joliet, else plain names mapped as Linux does). */
-async function withExtraction<T>(image: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'joot-iso-oracle-'));
-  try {
-    const out = path.join(dir, 't');
-    await exec('xorriso', ['-osirrox', 'on', '-read_fs', 'any', '-ecma119_map', 'lowercase', '-indev', image, '-extract', '/', out], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return await fn(out);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Paths of the sockets and device nodes in the image (`-find / -type s|b|c`), which xorriso does not extract. */
-async function specials(image: string): Promise<[string, number][]> {
-  const out: [string, number][] = [];
-  for (const [t, mode] of [
-    ['s', S_IFSOCK],
-    ['b', S_IFBLK],
-    ['c', S_IFCHR],
-  ] as const) {
-    const { stdout } = await exec('xorriso', ['-indev', image, '-find', '/', '-type', t], { maxBuffer: 64 * 1024 * 1024 });
-    for (const l of stdout.split('\n')) if (l.startsWith("'")) out.push([l.slice(1, -1), mode]);
-  }
-  return out;
-}
 
 /** Entries of `tree` with a name component of 254 bytes or more, taken out. */
 function takeLongNames(tree: Tree): string[] {
@@ -68,46 +34,6 @@ function takeLongNames(tree: Tree): string[] {
     }
   }
   return out;
-}
-
-/** The kernel's own attributes where the image has no Rock Ridge. */
-function kernelDefaults(tree: Tree): void {
-  for (const e of tree.values()) {
-    const type = e.mode & S_IFMT;
-    e.mode = (type === S_IFDIR ? S_IFDIR : S_IFREG) | 0o555;
-    e.uid = 0;
-    e.gid = 0;
-  }
-}
-
-/** The oracle's Joliet names as isofs shows them: trailing dots dropped from every component. */
-function kernelJolietNames(tree: Tree): Tree {
-  const cut = (name: string): string => {
-    let n = name;
-    while (n.length >= 2 && n.endsWith('.')) n = n.slice(0, -1);
-    return n;
-  };
-  const out: Tree = new Map();
-  for (const [p, e] of tree)
-    out.set(
-      p === '/'
-        ? p
-        : p
-            .split('/')
-            .map((c, i) => (i === 0 ? c : cut(c)))
-            .join('/'),
-      e,
-    );
-  return out;
-}
-
-/** Fields the oracle cannot give (see the top of this file): copied over so they compare equal. */
-function unknowable(want: Tree, got: Tree): void {
-  for (const [p, w] of want) {
-    const g = got.get(p);
-    if (!g) continue;
-    if ((w.mode & S_IFMT) === S_IFLNK || p === '/') w.mtimeNs = g.mtimeNs;
-  }
 }
 
 const CASES: { name: FixtureName; rock: boolean; joliet?: boolean; min: number }[] = [
@@ -126,11 +52,11 @@ describe('ISO 9660 reader vs xorriso extraction', () => {
       try {
         const fs = await IsoReader.open(src, '/dev/sr0');
         const got = await walkReader(fs);
-        let want = await withExtraction(image, (dir) => walkHost(dir, { xattrs: false }));
-        if (!c.rock) kernelDefaults(want);
-        if (c.joliet) want = kernelJolietNames(want);
-        unknowable(want, got);
-        for (const [p, type] of await specials(image)) {
+        let want = await withIsoExtraction(image, (dir) => walkHost(dir, { xattrs: false }));
+        if (!c.rock) isoKernelDefaults(want);
+        if (c.joliet) want = isoKernelJolietNames(want);
+        isoUnknowable(want, got);
+        for (const [p, type] of await isoSpecials(image)) {
           expect(want.has(p)).toBe(false);
           expect((got.get(p)?.mode ?? 0) & S_IFMT, p).toBe(type);
           got.delete(p);

@@ -13,6 +13,7 @@ import { normalizeDevice, parseBtrfsvol } from '../names.js';
 import type { MountInfo, MountOptions } from '../types.js';
 import { type FilesystemUsage, usageFromStatfs } from '../fs-admin/usage.js';
 import type { UserspaceEngine } from '../userspace-engine.js';
+import type { HandoverRoot } from '../kernel-handover.js';
 import type { GuestFileReader } from '../guest-files.js';
 import { TreeGuestReader } from '../tree-reader.js';
 import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
@@ -29,8 +30,8 @@ export class TreeMounts {
 
   constructor(
     private readonly us: UserspaceEngine,
-    /** a filesystem no reader reads: another way to read it, or the reason rethrown */
-    private readonly fallback?: (device: string, vfstype: string, why: JootError) => Promise<FileSystemReader>,
+    /** a filesystem (or a feature of one, `root` given) no reader reads: another way to read it, or the reason rethrown */
+    private readonly fallback?: (device: string, vfstype: string, why: JootError, root?: HandoverRoot) => Promise<FileSystemReader>,
   ) {}
 
   get hasRoot(): boolean {
@@ -40,7 +41,7 @@ export class TreeMounts {
   /** The reader of a device's filesystem (the engine keeps one per device). */
   reader(device: string, vfstype: string): Promise<FileSystemReader> {
     const fallback = this.fallback;
-    return this.us.fsReader(device, vfstype, fallback && ((why) => fallback(device, vfstype, why)));
+    return this.us.fsReader(device, vfstype, fallback && ((why, root) => fallback(device, vfstype, why, root)));
   }
 
   /** A device's session name: an exact name first (/dev/mapper/luks-UUID is a name of its own,

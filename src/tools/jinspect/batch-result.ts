@@ -9,7 +9,7 @@ import { basename, join, resolve } from 'node:path';
 import { Session, type SessionOptions } from '../../appliance/index.js';
 import { JootError } from '../../core/errors.js';
 import { jsonText } from '../../core/escape.js';
-import { inspect, type InspectOptions } from '../../inspect/index.js';
+import { inspect, type InspectOptions, unreadFilesystems } from '../../inspect/index.js';
 import { strictGaps } from '../../inspect/strict.js';
 import type { SbomFormat } from '../../inspect/sbom/index.js';
 import type { InspectionReport } from '../../inspect/types.js';
@@ -36,7 +36,11 @@ export async function inspectOne(
   session.addDrive(image.path, { format: image.format, readonly: true });
   await session.launch();
   const report = await inspect(session, o.inspect);
-  if (report.operatingsystems.length === 0) throw new JootError('ENOENT', 'no operating system found');
+  if (report.operatingsystems.length === 0) {
+    // what could not be read may be why (a filesystem no reader reads, the kernel fallback off)
+    const unread = unreadFilesystems(session);
+    throw new JootError('ENOENT', `no operating system found${unread.length ? ` (${unread.join('; ')})` : ''}`);
+  }
   const gaps = o.strict ? strictGaps(report) : [];
   if (gaps.length) throw new JootError('EINVAL', `--strict: ${gaps.join('; ')}`);
   return jsonText(report);

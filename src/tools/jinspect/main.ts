@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { Session } from '../../appliance/index.js';
 import { requireRoot } from '../../core/privilege.js';
 import { setVerbose } from '../../core/run.js';
-import { inspect } from '../../inspect/index.js';
+import { inspect, unreadFilesystems } from '../../inspect/index.js';
 import { luksVolumes } from '../../inspect/luks-volumes.js';
 import { strictGaps } from '../../inspect/strict.js';
 import { toXml } from '../../inspect/xml.js';
@@ -70,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   if (report.operatingsystems.length === 0) {
     const hints = (await Promise.all(args.drives.map(forcedRawHint))).filter(Boolean);
     hints.push(...(await lockedHints(session)));
+    hints.push(...unreadFilesystems(session));
     const why = hints.length ? ` (${hints.join('; ')})` : '';
     throw new JootError('ENOENT', `no operating system found in ${args.drives.map((d) => d.path).join(', ')}${why}`);
   }

@@ -24,6 +24,8 @@ Options:
   --format=FMT        the image format (raw, qcow2, …); default: detect
   --backing-dir DIR   an image may name files in DIR (backing file, data file, vmdk
                       extent), besides its own directory; may be repeated
+  --no-kernel-mounts  reading, never mount a filesystem (or a part of one) the userspace
+                      engine does not read through the kernel instead: fail in one line
   -v, --verbose       trace every external command
   -h, --help          show this help
   -V, --version       show the version
@@ -40,13 +42,24 @@ export interface Args {
   regFiles: string[];
   backingDirs: string[];
   utf16: boolean;
+  /** --no-kernel-mounts */
+  noKernelMounts: boolean;
   verbose: boolean;
   help: boolean;
   version: boolean;
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { mode: 'read', regFiles: [], backingDirs: [], utf16: false, verbose: false, help: false, version: false };
+  const a: Args = {
+    mode: 'read',
+    regFiles: [],
+    backingDirs: [],
+    utf16: false,
+    noKernelMounts: false,
+    verbose: false,
+    help: false,
+    version: false,
+  };
   const pos: string[] = [];
   let mode: Mode | undefined;
   const setMode = (m: Mode): void => {
@@ -62,6 +75,7 @@ export function parseArgs(argv: string[]): Args {
     if (arg === '--merge') setMode('merge');
     else if (arg === '--export') setMode('export');
     else if (arg === '--utf16') a.utf16 = true;
+    else if (arg === '--no-kernel-mounts') a.noKernelMounts = true;
     else if (arg.startsWith('--format=')) a.format = arg.slice('--format='.length) || undefined;
     else if (arg === '--format') {
       const v = argv[++i];
@@ -84,6 +98,7 @@ export function parseArgs(argv: string[]): Args {
   a.mode = mode ?? 'read';
   if (a.help || a.version) return a;
   if (a.utf16 && a.mode !== 'export') throw new UsageError('--utf16 goes with --export');
+  if (a.noKernelMounts && a.mode === 'merge') throw new UsageError('--no-kernel-mounts goes with reading (--merge uses the kernel engine)');
   a.image = pos.shift();
   if (a.image === undefined) throw new UsageError("no disk image given (try 'jwinreg --help')");
   if (a.mode === 'merge') {

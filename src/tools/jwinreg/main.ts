@@ -29,7 +29,10 @@ export async function main(argv: string[]): Promise<number> {
   traceSandbox();
   const config = loadConfig();
   // reading needs no root: the userspace engine by default (see engine-options.ts)
-  const engine = args.mode === 'merge' ? { engine: 'kernel' as const } : engineOptions(config, { keys: [], keysFromStdin: false }, true);
+  const engine =
+    args.mode === 'merge'
+      ? { engine: 'kernel' as const }
+      : engineOptions(config, { keys: [], keysFromStdin: false, noKernelMounts: args.noKernelMounts }, true);
   if (chooseEngine(engine.engine) === 'kernel') requireRoot(); // before a .reg file or the image is read
   const image = args.image!;
   const out = new StdoutWriter();
