@@ -6,7 +6,15 @@
 // LVM could not activate two VGs of one name at once, and joot maps LVs itself.
 import { JootError } from '../../core/errors.js';
 import { storedVgName } from '../../disk/volumes/lvm/vg-names.js';
-import type { LayoutAccess } from './editor.js';
+import type { VgInfo } from '../types.js';
+
+/** What of the session's LayoutAccess (editor.ts) this needs. */
+interface VgAccess {
+  vgs(): VgInfo[];
+  /** host devices LVM may look at: the session's disks and partitions */
+  lvmScope(): string[];
+  canonicalOf(host: string): string;
+}
 
 export interface VgTarget {
   /** the name in the VG's metadata, as lvm takes it */
@@ -16,7 +24,7 @@ export interface VgTarget {
 }
 
 /** The VG shown as `shown`, ready for an lvm command; ENOENT when there is none. */
-export function vgTarget(access: Pick<LayoutAccess, 'vgs' | 'lvmScope' | 'canonicalOf'>, shown: string): VgTarget {
+export function vgTarget(access: VgAccess, shown: string): VgTarget {
   const vgs = access.vgs();
   const info = vgs.find((v) => v.name === shown);
   if (!info) throw new JootError('ENOENT', `${shown}: no such volume group`);
@@ -28,6 +36,6 @@ export function vgTarget(access: Pick<LayoutAccess, 'vgs' | 'lvmScope' | 'canoni
 }
 
 /** Whether some VG on the attached disks is stored under `name` (shown as it, or as name@DEV). */
-export function vgNameTaken(access: Pick<LayoutAccess, 'vgs'>, name: string): boolean {
+export function vgNameTaken(access: Pick<VgAccess, 'vgs'>, name: string): boolean {
   return access.vgs().some((v) => storedVgName(v.name) === name);
 }
