@@ -562,7 +562,8 @@ export function hostHasDeviceMapper(): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The public view: canonical guest names only.
+// The public view: canonical guest names only. VGs sharing a name are told apart as the
+// userspace reader tells them apart (VG@DEV: src/disk/volumes/lvm/vg-names.ts), and planned by uuid.
 
 const byName = compareNatural;
 
