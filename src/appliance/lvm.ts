@@ -21,6 +21,7 @@ import { compareNatural, compareText } from '../core/collate.js';
 import { run, trace, commandError, type Runner } from '../core/run.js';
 import { runDir } from './registry.js';
 import type { LvInfo, PvInfo, VgInfo } from './types.js';
+import { compareShownNames, shownVgNames } from '../disk/volumes/lvm/vg-names.js';
 
 // ---------------------------------------------------------------------------------------------
 // Raw scan: what LVM says, with host device names inside. Never shown to users as is.
@@ -420,23 +421,31 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** A VG by the name users see (vg0, or vg0@sdb2 for a namesake: vg-names.ts) and its uuid. */
+export interface VgRef {
+  uuid: string;
+  shown: string;
+}
+
 /**
  * How to expose `vg`/`lv` as a block device: a loop device over a byte range of one PV
  * (preferred: works with or without device-mapper and leaves no dm state), a device-mapper
  * table, or why it cannot be opened on this host. Throws ENOENT for an LV that is not there.
+ * `vg`: a VgRef, or the name of a VG no other VG on the scanned devices shares.
  */
-export function planLv(scan: LvmScan, vg: string, lv: string, opts: { hasDeviceMapper: boolean }): LvPlan {
-  const path = `/dev/${vg}/${lv}`;
+export function planLv(scan: LvmScan, vg: string | VgRef, lv: string, opts: { hasDeviceMapper: boolean }): LvPlan {
+  const shown = typeof vg === 'string' ? vg : vg.shown;
+  const path = `/dev/${shown}/${lv}`;
   const unavailable = (why: string): LvPlan => ({ kind: 'unavailable', reason: `${path}: ${why}` });
 
-  const vgs = scan.vgs.filter((v) => v.name === vg);
-  if (vgs.length === 0) throw new JootError('ENOENT', `${path}: no volume group named ${vg}`);
+  const vgs = scan.vgs.filter((v) => (typeof vg === 'string' ? v.name === vg : v.uuid === vg.uuid));
+  if (vgs.length === 0) throw new JootError('ENOENT', `${path}: no volume group named ${shown}`);
   if (vgs.length > 1) {
-    return unavailable(
-      `${vgs.length} volume groups on the attached disks are named ${vg} (${vgs.map((v) => v.uuid).join(', ')}); rename one in its guest to open it`,
-    );
+    const uuids = vgs.map((v) => v.uuid).join(', ');
+    throw new JootError('EINVAL', `${path}: ${vgs.length} volume groups are named ${shown} (${uuids}): name one by its uuid`);
   }
   const theVg = vgs[0]!;
+  const vgName = theVg.name;
   const l = scan.lvs.find((x) => x.vgUuid === theVg.uuid && x.name === lv);
   if (!l) throw new JootError('ENOENT', `${path}: no such logical volume`);
   if (l.hidden) return unavailable(`an LVM-internal volume (${l.segtype}), not a block device of its own`);
@@ -466,7 +475,7 @@ export function planLv(scan: LvmScan, vg: string, lv: string, opts: { hasDeviceM
         return unavailable(`its extents are inside LVM-internal volume ${a.lv} (a pvmove in progress?), which joot cannot open`);
       const pv = a.pvUuid !== undefined ? pvByUuid.get(a.pvUuid) : undefined;
       if (a.pvDevice === null || !pv || pv.missing) {
-        return unavailable(`missing PV${a.pvUuid ? ` ${a.pvUuid}` : ''}: a disk of volume group ${vg} was not added`);
+        return unavailable(`missing PV${a.pvUuid ? ` ${a.pvUuid}` : ''}: a disk of volume group ${vgName} was not added`);
       }
       if (a.startExtent + s.extentCount / n > pv.peCount)
         return unavailable(`inconsistent LVM metadata (extents past the end of PV ${pv.uuid})`);
@@ -553,7 +562,8 @@ export function hostHasDeviceMapper(): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The public view: canonical guest names only.
+// The public view: canonical guest names only. VGs sharing a name are told apart as the
+// userspace reader tells them apart (VG@DEV: src/disk/volumes/lvm/vg-names.ts), and planned by uuid.
 
 const byName = compareNatural;
 
@@ -574,25 +584,35 @@ export function toPublic(
   const pvName = new Map<RawPv, string>();
   for (const p of scan.pvs) if (p.device !== null) pvName.set(p, canonicalName(p.device));
 
+  const shown = shownVgNames(
+    scan.vgs.map((v) => ({
+      name: v.name,
+      uuid: v.uuid,
+      pvs: scan.pvs.filter((p) => p.vgUuid === v.uuid && pvName.has(p)).map((p) => pvName.get(p)!),
+    })),
+  );
+  const shownOf = (vgUuid: string, name: string): string => shown.get(vgUuid) ?? name;
+
   const pvs: PvInfo[] = scan.pvs
     .filter((p) => pvName.has(p))
-    .map((p) => ({ name: pvName.get(p)!, vg: p.vgName, uuid: p.uuid, size: p.size }))
+    .map((p) => ({ name: pvName.get(p)!, vg: p.vgName === '' ? '' : shownOf(p.vgUuid, p.vgName), uuid: p.uuid, size: p.size }))
     .sort((a, b) => byName(a.name, b.name));
 
   const lvs: LvInfo[] = scan.lvs
     .filter((l) => !l.hidden && validLvmName(l.vg) && validLvmName(l.name))
     .map((l) => {
-      const info: LvInfo = { name: `/dev/${l.vg}/${l.name}`, vg: l.vg, lv: l.name, uuid: l.uuid, size: l.size, segtype: l.segtype };
-      const plan = planLv(scan, l.vg, l.name, opts);
+      const vg = shownOf(l.vgUuid, l.vg);
+      const info: LvInfo = { name: `/dev/${vg}/${l.name}`, vg, lv: l.name, uuid: l.uuid, size: l.size, segtype: l.segtype };
+      const plan = planLv(scan, { uuid: l.vgUuid, shown: vg }, l.name, opts);
       if (plan.kind === 'unavailable') info.unavailable = plan.reason;
       return info;
     })
-    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
+    .sort((a, b) => compareShownNames(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const vgs: VgInfo[] = scan.vgs
     .filter((v) => validLvmName(v.name))
     .map((v) => ({
-      name: v.name,
+      name: shownOf(v.uuid, v.name),
       uuid: v.uuid,
       extentSize: v.extentSize,
       pvs: scan.pvs
@@ -601,10 +621,10 @@ export function toPublic(
         .sort(byName),
       lvs: scan.lvs
         .filter((l) => l.vgUuid === v.uuid && !l.hidden && validLvmName(l.name))
-        .map((l) => `/dev/${l.vg}/${l.name}`)
+        .map((l) => `/dev/${shownOf(v.uuid, v.name)}/${l.name}`)
         .sort(byName),
     }))
-    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
+    .sort((a, b) => compareShownNames(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   return { pvs, vgs, lvs };
 }

@@ -46,7 +46,13 @@
 // - /dev/mapper/NAME of an opened LUKS volume: the session's mapping itself (luks-UUID), or the
 //   guest's crypttab NAME whose source is a LUKS volume the session opened (crypttab.ts). A LUKS
 //   volume not opened (no key) is said so, by device, and listed in `locked`.
+// - Several VGs of one name (two cloned guests): the session shows all but one as VG@DEV
+//   (src/disk/volumes/lvm/vg-names.ts), while each guest's fstab says /dev/VG/LV or
+//   /dev/mapper/VG-LV. Such a name means the LV of the namesake that holds the root the fstab was
+//   read from, else of the one on the root's disks, else the plain one (with a warning). The
+//   same goes for a UUID= or LABEL= that several clones share: the one on the root's disks.
 import { Buffer } from 'node:buffer';
+import { storedVgName } from '../disk/volumes/lvm/vg-names.js';
 import { type CrypttabEntry, type LuksVolume, parseCrypttab } from './crypttab.js';
 import { confByDevice, type MdArrayModel, normalizeMdUuid, parseMdadmConf, resolveMdName } from './mdadm-conf.js';
 
@@ -64,7 +70,10 @@ export interface DeviceModel {
   }[];
   /** ['/dev/sda', '/dev/sdb'] in -a order */
   disks: string[];
+  /** vg: as shown, VG@DEV for a namesake (src/disk/volumes/lvm/vg-names.ts) */
   lvs: { name: string /* /dev/VG/LV */; vg: string; lv: string; uuid?: string }[];
+  /** the VGs (names as shown) and their PVs' devices: an LV's disks, for cloned guests */
+  vgs?: { name: string; pvs: string[] }[];
   /** '/dev/sda4' → ['@', '@home', '@home/snap'] */
   btrfsSubvolumes: Record<string, string[]>;
   /** the md arrays, by the session's names (/dev/md127) */
@@ -374,7 +383,12 @@ interface Index {
   parts: Map<string, Map<number, string>>;
   partNames: Set<string>;
   lvNames: Set<string>;
-  lvByMapper: Map<string, string>;
+  /** mangled VG-LV by the VG's stored name → its LVs (several for namesake VGs) */
+  lvByMapper: Map<string, string[]>;
+  /** VG/LV by the VG's stored name → its LVs (several for namesake VGs) */
+  lvByPath: Map<string, string[]>;
+  /** an LV's VG, as shown */
+  vgOfLv: Map<string, string>;
   /** LV uuid without dashes, lower case → /dev/VG/LV */
   lvByUuid: Map<string, string>;
   /** lower-cased uuids of LVs (to explain a UUID= that names an LV instead of a filesystem) */
@@ -417,6 +431,8 @@ function buildIndex(model: DeviceModel, mdadmConf?: string, crypttab?: string): 
     partNames: new Set(),
     lvNames: new Set(),
     lvByMapper: new Map(),
+    lvByPath: new Map(),
+    vgOfLv: new Map(),
     lvByUuid: new Map(),
     lvUuids: new Set(),
     mdArrays: model.mdArrays ?? [],
@@ -441,7 +457,9 @@ function buildIndex(model: DeviceModel, mdadmConf?: string, crypttab?: string): 
   }
   for (const lv of model.lvs ?? []) {
     ix.lvNames.add(lv.name);
-    ix.lvByMapper.set(mapperName(lv.vg, lv.lv), lv.name);
+    push(ix.lvByMapper, mapperName(storedVgName(lv.vg), lv.lv), lv.name);
+    push(ix.lvByPath, `${storedVgName(lv.vg)}/${lv.lv}`, lv.name);
+    ix.vgOfLv.set(lv.name, lv.vg);
     if (lv.uuid) {
       ix.lvUuids.add(lv.uuid.toLowerCase());
       ix.lvByUuid.set(lv.uuid.replace(/-/g, '').toLowerCase(), lv.name);
@@ -504,15 +522,44 @@ function pick(ix: Index, what: string, names: string[], rootDevice: string | und
   if (names.length === 1) return { ok: true, device: first };
   const allBtrfs = names.every((n) => ix.fsByName.get(n)?.type === 'btrfs');
   const rootDev = rootDevice?.startsWith('btrfsvol:') ? btrfsvolDevice(ix, rootDevice) : rootDevice;
-  const rootDisk = rootDev ? diskOf(ix, rootDev) : undefined;
-  const chosen = names.find((n) => n === rootDev) ?? (rootDisk ? names.find((n) => diskOf(ix, n) === rootDisk) : undefined) ?? first;
+  const rootDisks = rootDev ? disksOf(ix, rootDev) : new Set<string>();
+  const chosen = names.find((n) => n === rootDev) ?? names.find((n) => sharesDisk(ix, n, rootDisks)) ?? first;
   if (allBtrfs) return { ok: true, device: chosen };
   return { ok: true, device: chosen, warning: `${what} matches ${names.length} devices (${names.join(', ')}); using ${chosen}` };
 }
 
-function diskOf(ix: Index, dev: string): string | undefined {
-  for (const p of ix.model.partitions ?? []) if (p.name === dev) return p.disk;
-  return ix.model.disks?.includes(dev) ? dev : undefined;
+/** The disks a device lies on: a partition's, a disk itself, an LV's PVs' (other devices: themselves). */
+function disksOf(ix: Index, dev: string): Set<string> {
+  const vg = ix.vgOfLv.get(dev);
+  const pvs = vg === undefined ? [dev] : (ix.model.vgs?.find((v) => v.name === vg)?.pvs ?? []);
+  const out = new Set<string>();
+  for (const pv of pvs) out.add(ix.model.partitions?.find((p) => p.name === pv)?.disk ?? pv);
+  return out;
+}
+
+function sharesDisk(ix: Index, dev: string, disks: Set<string>): boolean {
+  for (const d of disksOf(ix, dev)) if (disks.has(d)) return true;
+  return false;
+}
+
+/**
+ * An LV named as the guest names it (stored VG name): one LV, or for namesake VGs the one in the
+ * root's own VG, else on the root's disks, else the first (the plain name) with a warning.
+ */
+function pickLv(ix: Index, spec: string, names: string[], root: string | undefined): Resolution {
+  if (names.length === 1) return { ok: true, device: names[0]! };
+  const rootDev = root?.startsWith('btrfsvol:') ? btrfsvolDevice(ix, root) : root;
+  const rootVg = rootDev === undefined ? undefined : ix.vgOfLv.get(rootDev);
+  const own = names.find((n) => rootVg !== undefined && ix.vgOfLv.get(n) === rootVg);
+  if (own) return { ok: true, device: own };
+  const rootDisks = rootDev ? disksOf(ix, rootDev) : new Set<string>();
+  const near = names.find((n) => sharesDisk(ix, n, rootDisks));
+  if (near) return { ok: true, device: near };
+  return {
+    ok: true,
+    device: names[0]!,
+    warning: `${q(spec)} names ${names.length} logical volumes (${names.join(', ')}: volume groups of one name); using ${names[0]}`,
+  };
 }
 
 /** The device part of btrfsvol:DEVICE/SUBVOL (DEVICE may contain slashes: /dev/VG/LV). */
@@ -593,9 +640,9 @@ function luksOfSource(ix: Index, source: string): LuksVolume | undefined {
 
 /** A /dev/mapper name: an LVM LV by its mangled name (VG-LV with doubled dashes inside), a
  *  mapping the session made (an opened LUKS volume), or a crypttab name. */
-function byMapper(ix: Index, spec: string, name: string): Resolution {
-  const lv = ix.lvByMapper.get(name);
-  if (lv) return { ok: true, device: lv };
+function byMapper(ix: Index, spec: string, name: string, root: string | undefined): Resolution {
+  const lvs = ix.lvByMapper.get(name);
+  if (lvs) return pickLv(ix, spec, lvs, root);
   if (name === 'control') return fail(`${q(spec)} is not a filesystem`);
   if (ix.fsByName.has(`/dev/mapper/${name}`)) return { ok: true, device: `/dev/mapper/${name}` };
   const ct = ix.crypttab.find((e) => e.name === name);
@@ -610,8 +657,8 @@ function byMapper(ix: Index, spec: string, name: string): Resolution {
   return fail(`${q(spec)} is not a known LVM logical volume (dm-crypt, multipath and other device-mapper targets are not opened)`);
 }
 
-function byDiskId(ix: Index, spec: string, id: string): Resolution {
-  if (id.startsWith('dm-name-')) return byMapper(ix, spec, id.slice('dm-name-'.length));
+function byDiskId(ix: Index, spec: string, id: string, root: string | undefined): Resolution {
+  if (id.startsWith('dm-name-')) return byMapper(ix, spec, id.slice('dm-name-'.length), root);
   if (id.startsWith('dm-uuid-LVM-')) {
     // LVM-<VG uuid, 32 chars><LV uuid, 32 chars>, dashes removed
     const tail = id.slice('dm-uuid-LVM-'.length).replace(/-/g, '').toLowerCase();
@@ -664,12 +711,12 @@ function byDevPath(ix: Index, spec: string, root: string | undefined): Resolutio
       case 'partlabel':
         return byPartlabel(ix, value, root, '/dev/disk/by-partlabel/');
       case 'id':
-        return byDiskId(ix, spec, value);
+        return byDiskId(ix, spec, value, root);
       default:
         return fail(`${q(spec)}: /dev/disk/by-${m[1]} names depend on the guest's hardware and cannot be mapped`);
     }
   }
-  if ((m = /^\/dev\/mapper\/(.+)$/.exec(spec))) return byMapper(ix, spec, m[1]!);
+  if ((m = /^\/dev\/mapper\/(.+)$/.exec(spec))) return byMapper(ix, spec, m[1]!, root);
   if ((m = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]{1,3})(\d*)$/.exec(spec))) {
     return byOrder(ix, spec, letterIndex(m[1]!), m[2] ? Number(m[2]) : undefined);
   }
@@ -699,6 +746,8 @@ function byDevPath(ix: Index, spec: string, root: string | undefined): Resolutio
   if (/^\/dev\/(?:loop\d+|ram\d+|zram\d+|nbd\d+)$/.test(spec)) return fail(`${q(spec)} is not a disk of the guest`);
   // /dev/VG/LV
   if ((m = /^\/dev\/([^/]+)\/([^/]+)$/.exec(spec))) {
+    const lvs = ix.lvByPath.get(`${m[1]}/${m[2]}`);
+    if (lvs) return pickLv(ix, spec, lvs, root);
     if (ix.lvNames.has(spec)) return { ok: true, device: spec };
     return fail(`${q(spec)} is not a known LVM logical volume`);
   }

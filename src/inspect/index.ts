@@ -64,6 +64,7 @@ export function deviceModel(session: Session): DeviceModel {
     partitions: session.partitions().map((p) => ({ name: p.name, disk: p.disk, number: p.number, uuid: p.uuid, label: p.label })),
     disks: session.listDevices(),
     lvs: session.lvsFull().map((l) => ({ name: l.name, vg: l.vg, lv: l.lv, uuid: l.uuid })),
+    vgs: session.vgsFull().map((v) => ({ name: v.name, pvs: v.pvs })),
     btrfsSubvolumes,
     mdArrays: session.listMdDevices().map((name) => {
       const d = new Map(session.mdDetail(name));

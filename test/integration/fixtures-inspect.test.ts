@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CAN_BUILD_FIXTURES, FIXTURES_DIR, INSPECTION_GUESTS, fixtures } from '../fixtures/index.js';
+import { CAN_BUILD_FIXTURES, FIXTURES_DIR, INSPECTION_GUESTS, fixture, fixtures } from '../fixtures/index.js';
 import { FixtureDisks, blkid, extBytes, extCat, extCopy, extLink, extLs, extStat, have, ok, run, sfdisk } from './fixture-disks.js';
 
 const GUESTS = INSPECTION_GUESTS;
@@ -293,6 +293,63 @@ describeRoot('guest fixtures for inspection', () => {
       expect(await extLs(varLv, '/log')).toEqual([]);
       expect(await extLs(log, '/')).toEqual(expect.arrayContaining(['dpkg.log', 'apt', 'lost+found']));
     });
+  });
+
+  it('debian-lvm-clone.raw: debian-lvm.raw with new PV and VG uuids, VG still vgdeb; root relabelled, own hostname', async () => {
+    const [orig, file] = await Promise.all([fixture('debian-lvm.raw'), fixture('debian-lvm-clone.raw')]);
+    const vgOf = async (image: string) =>
+      disks.withDisk(image, async (dev) => {
+        const pv = `${dev}p2`;
+        const args = ['--driverloaded', 'n', '--devices', pv, '--readonly', '--config', 'devices{hints="none" use_devicesfile=0}'];
+        const env = { LVM_SUPPRESS_FD_WARNINGS: '1' };
+        const row = (await ok('pvs', [...args, '--noheadings', '--separator', '|', '-o', 'pv_uuid,vg_name,vg_uuid'], env))
+          .trim()
+          .split('|');
+        const segs = (
+          await ok(
+            'lvs',
+            [
+              ...args,
+              '--noheadings',
+              '--separator',
+              '|',
+              '--units',
+              'b',
+              '--nosuffix',
+              '--segments',
+              '-o',
+              'lv_name,seg_pe_ranges,vg_extent_size',
+              'vgdeb',
+            ],
+            env,
+          )
+        )
+          .trim()
+          .split('\n')
+          .map((l) => l.trim().split('|'));
+        const peStart = Number((await ok('pvs', [...args, '--noheadings', '--units', 'b', '--nosuffix', '-o', 'pe_start'], env)).trim());
+        const rootSeg = segs.find((x) => x[0] === 'root')!;
+        const m = /:(\d+)-(\d+)$/.exec(rootSeg[1]!)!;
+        const extent = Number(rootSeg[2]);
+        const root = await disks.attach(pv, { offset: peStart + Number(m[1]) * extent, size: (Number(m[2]) - Number(m[1]) + 1) * extent });
+        return {
+          pvUuid: row[0],
+          vg: row[1],
+          vgUuid: row[2],
+          lvs: segs.map((x) => x[0]).sort(),
+          root: await blkid(root),
+          hostname: await extCat(root, '/etc/hostname'),
+        };
+      });
+    const a = await vgOf(orig);
+    const b = await vgOf(file);
+    expect(b.vg).toBe('vgdeb');
+    expect(b.lvs).toEqual(a.lvs);
+    expect(b.pvUuid).not.toBe(a.pvUuid);
+    expect(b.vgUuid).not.toBe(a.vgUuid);
+    expect(b.root).toMatchObject({ TYPE: 'ext4', LABEL: 'rootclone', UUID: 'deb1a000-0000-4000-8000-0000000000a1' });
+    expect(b.hostname).toBe('debian-lvm-clone\n');
+    expect(a.hostname).toBe('debian-lvm\n');
   });
 
   it('debian-btrfs.raw: subvolumes @ and @home, default subvolume the top level', async () => {

@@ -150,7 +150,7 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
     }
   });
 
-  it('two disks whose VGs share a name: listed once, each LV unavailable with the reason', async () => {
+  it('two disks whose VGs share a name: each keeps its LV, the second as /dev/VG@sdb/LV, each formatted through its own name', async () => {
     const disks = [blank('dup1.raw', 32 * MiB), blank('dup2.raw', 32 * MiB)];
     for (const img of disks) {
       const s = await h.open([[img, {}]]);
@@ -160,12 +160,21 @@ describe.skipIf(!CAN_RUN)('Session: changing the layout', () => {
       h.remember();
       await s.close();
     }
-    const s = await h.open(disks);
-    expect(s.vgs()).toEqual(['VG']);
-    expect(s.lvs()).toEqual(['/dev/VG/LV']);
-    expect(s.lvsFull()).toHaveLength(2);
-    for (const l of s.lvsFull()) expect(l.unavailable).toMatch(/2 volume groups on the attached disks are named VG/);
-    await expectJootError(s.mount('/dev/VG/LV', '/'), 'EUNSUPPORTED', [/rename one in its guest to open it/]);
+    const s = await h.open(disks.map((d): [string, object] => [d, {}]));
+    expect(s.vgs()).toEqual(['VG', 'VG@sdb']);
+    expect(s.lvs()).toEqual(['/dev/VG/LV', '/dev/VG@sdb/LV']);
+    expect(s.lvsFull().map((l) => [l.name, l.vg, l.unavailable])).toEqual([
+      ['/dev/VG/LV', 'VG', undefined],
+      ['/dev/VG@sdb/LV', 'VG@sdb', undefined],
+    ]);
+    expect(s.pvsFull().map((p) => [p.name, p.vg])).toEqual([
+      ['/dev/sda', 'VG'],
+      ['/dev/sdb', 'VG@sdb'],
+    ]);
+    await s.layout.mkfs('/dev/VG@sdb/LV', { type: 'ext4', label: 'second' });
+    await s.layout.mkfs('/dev/mapper/VG-LV', { type: 'ext4', label: 'first' });
+    expect(await s.vfsLabel('/dev/VG@sdb/LV')).toBe('second');
+    expect(await s.vfsLabel('/dev/VG/LV')).toBe('first');
   });
 
   it('refuses changes to a read-only drive and to a disk with something mounted', async () => {

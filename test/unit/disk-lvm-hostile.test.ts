@@ -271,30 +271,37 @@ describe('userspace LVM: hand-made metadata', () => {
     expect(badVg.pvs.map((p) => p.vg)).toEqual(['v"g\u001b', 'v"g\u001b']);
   });
 
-  it('two VGs of one name on different disks: both listed, their LVs unavailable with the kernel engine’s reason', async () => {
+  it('two VGs of one name on different disks: each keeps its LVs, the second shown as hvg@sdb', async () => {
     const a = vgText(lvText('root', linear(1, 'pv0', 0)), { pvs: `pv0 {\nid = "${PV0}"\npe_start = 2048\npe_count = 16\n}\n` });
     const b = a
       .replace('hostvg-0000-0000-0000-0000-0000-000000', 'hostvg-0000-0000-0000-0000-0000-000009')
       .replace(PV0, PV1)
       .replace('hostlv-0000', 'hostlx-0000');
+    // the second disk first in the list: the names follow disk order, not scan order
+    // extent 0 of each PV (at pe_start, 1 MiB): what each root LV starts with
+    const sda = Buffer.concat([makePv({ uuid: PV0, text: a }), Buffer.alloc(4096, 0xaa)]);
+    const sdb = Buffer.concat([makePv({ uuid: PV1, text: b }), Buffer.alloc(4096, 0xbb)]);
     const v = await scanLvm([
-      { name: '/dev/sda', source: new MemSource('/dev/sda', makePv({ uuid: PV0, text: a }), 64 * MiB) },
-      { name: '/dev/sdb', source: new MemSource('/dev/sdb', makePv({ uuid: PV1, text: b }), 64 * MiB) },
+      { name: '/dev/sdb', source: new MemSource('/dev/sdb', sdb, 64 * MiB) },
+      { name: '/dev/sda', source: new MemSource('/dev/sda', sda, 64 * MiB) },
     ]);
+    expect(v.problems).toEqual([]);
     expect(v.vgs.map((g) => [g.name, g.uuid, g.pvs, g.lvs])).toEqual([
       ['hvg', 'hostvg-0000-0000-0000-0000-0000-000000', ['/dev/sda'], ['/dev/hvg/root']],
-      ['hvg', 'hostvg-0000-0000-0000-0000-0000-000009', ['/dev/sdb'], ['/dev/hvg/root']],
+      ['hvg@sdb', 'hostvg-0000-0000-0000-0000-0000-000009', ['/dev/sdb'], ['/dev/hvg@sdb/root']],
     ]);
-    expect(v.lvs.map((l) => [l.name, l.uuid])).toEqual([
-      ['/dev/hvg/root', 'hostlv-0000-0000-0000-0000-0000-000000'],
-      ['/dev/hvg/root', 'hostlx-0000-0000-0000-0000-0000-000000'],
+    expect(v.pvs.map((p) => [p.name, p.vg])).toEqual([
+      ['/dev/sda', 'hvg'],
+      ['/dev/sdb', 'hvg@sdb'],
     ]);
-    for (const l of v.lvs) {
-      expect(l.unavailable).toBe(
-        '/dev/hvg/root: 2 volume groups on the attached disks are named hvg (hostvg-0000-0000-0000-0000-0000-000000, hostvg-0000-0000-0000-0000-0000-000009); rename one in its guest to open it',
-      );
-    }
-    expect(() => v.open('/dev/hvg/root')).toThrow(expect.objectContaining({ code: 'EUNSUPPORTED' }));
+    expect(v.lvs.map((l) => [l.name, l.vg, l.lv, l.uuid, l.unavailable])).toEqual([
+      ['/dev/hvg/root', 'hvg', 'root', 'hostlv-0000-0000-0000-0000-0000-000000', undefined],
+      ['/dev/hvg@sdb/root', 'hvg@sdb', 'root', 'hostlx-0000-0000-0000-0000-0000-000000', undefined],
+    ]);
+    // each name reads its own VG's extents
+    expect((await v.open('/dev/hvg/root').read(0, 4)).toString('hex')).toBe('aaaaaaaa');
+    expect((await v.open('/dev/hvg@sdb/root').read(0, 4)).toString('hex')).toBe('bbbbbbbb');
+    expect(() => v.open('/dev/hvg@sdc/root')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
   it('the newest copy (highest seqno) wins; a PV missing from it is an orphan', async () => {

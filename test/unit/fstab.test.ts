@@ -322,6 +322,51 @@ describe('resolveFstab: whole files', () => {
     expect(first.mountpoints[0]!.device).toBe('/dev/sda1');
   });
 
+  it('two VGs named vgc (cloned guests on sdc and sdd): each fstab means its own VG, its /boot on its own disk', () => {
+    const m = model();
+    m.disks.push('/dev/sdc', '/dev/sdd');
+    for (const d of ['/dev/sdc', '/dev/sdd']) {
+      m.partitions.push({ name: `${d}1`, disk: d, number: 1 }, { name: `${d}2`, disk: d, number: 2 });
+      m.filesystems.push({ name: `${d}1`, type: 'ext4', uuid: 'c10e0000-0000-4000-8000-000000000001' });
+    }
+    for (const vg of ['vgc', 'vgc@sdd2']) {
+      for (const lv of ['root', 'var-log']) {
+        m.lvs.push({ name: `/dev/${vg}/${lv}`, vg, lv });
+        m.filesystems.push({ name: `/dev/${vg}/${lv}`, type: 'ext4' });
+      }
+    }
+    m.vgs = [
+      { name: 'vgc', pvs: ['/dev/sdc2'] },
+      { name: 'vgc@sdd2', pvs: ['/dev/sdd2'] },
+    ];
+    const fstab =
+      '/dev/mapper/vgc-root / ext4 defaults 0 1\nUUID=c10e0000-0000-4000-8000-000000000001 /boot ext4 defaults 0 2\n' +
+      '/dev/vgc/var-log /var/log ext4 defaults 0 2\n/dev/disk/by-id/dm-name-vgc-var--log /srv ext4 defaults 0 2\n';
+    const mps = (root?: string) => {
+      const r = resolveFstab(fstab, m, { rootDevice: root });
+      return { mps: Object.fromEntries(r.mountpoints.map((x) => [x.mountpoint, x.device])), warnings: r.warnings };
+    };
+    const a = mps('/dev/vgc/root');
+    expect(a.mps).toEqual({ '/': '/dev/vgc/root', '/boot': '/dev/sdc1', '/var/log': '/dev/vgc/var-log', '/srv': '/dev/vgc/var-log' });
+    expect(a.warnings).toEqual([expect.stringMatching(/fstab line 2: UUID=.* matches 2 devices .*; using \/dev\/sdc1/)]);
+    const b = mps('/dev/vgc@sdd2/root');
+    expect(b.mps).toEqual({
+      '/': '/dev/vgc@sdd2/root',
+      '/boot': '/dev/sdd1',
+      '/var/log': '/dev/vgc@sdd2/var-log',
+      '/srv': '/dev/vgc@sdd2/var-log',
+    });
+    expect(b.warnings).toEqual([expect.stringMatching(/fstab line 2: .*; using \/dev\/sdd1/)]);
+    // a root on a partition of sdd (no LV): the namesake on sdd
+    expect(mps('/dev/sdd1').mps['/var/log']).toBe('/dev/vgc@sdd2/var-log');
+    // no root to go by: the plain name, and a warning naming both
+    const none = resolveFstab('/dev/vgc/var-log /var/log ext4 defaults 0 2\n', m);
+    expect(none.mountpoints[0]!.device).toBe('/dev/vgc/var-log');
+    expect(none.warnings).toEqual([
+      'fstab line 1: "/dev/vgc/var-log" names 2 logical volumes (/dev/vgc/var-log, /dev/vgc@sdd2/var-log: volume groups of one name); using /dev/vgc/var-log',
+    ]);
+  });
+
   it('a multi-device btrfs (one UUID on several devices) resolves quietly to the first', () => {
     const m = model();
     m.filesystems.push({ name: '/dev/sdb4', type: 'btrfs', uuid: BTRFS_UUID });

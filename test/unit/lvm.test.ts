@@ -557,11 +557,15 @@ describe('planLv', () => {
     expect(() => planLv(scan, 'vgX', 'root', { hasDeviceMapper: false })).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
-  it('two guest VGs with one name: their LVs are unavailable, not mixed up', async () => {
+  it('two guest VGs with one name: each planned by its uuid on its own PVs; by name alone, refused', async () => {
     const dup = await scanOf(FULLREPORT_DUP, ['/dev/loop0p1', '/dev/loop0p2', '/dev/loop2', '/dev/loop3']);
     expect(dup.vgs.map((v) => v.name)).toEqual(['vg0', 'vg0']);
-    const p = planLv(dup, 'vg0', 'root', { hasDeviceMapper: false });
-    expect(p.kind === 'unavailable' && p.reason).toMatch(/^\/dev\/vg0\/root: 2 volume groups on the attached disks are named vg0/);
+    const devices = dup.vgs.map((v) => {
+      const p = planLv(dup, { uuid: v.uuid, shown: `vg0@${v.uuid.slice(0, 2)}` }, 'root', { hasDeviceMapper: false });
+      return p.kind === 'loop' ? p.device : p.kind;
+    });
+    expect(devices.sort()).toEqual(['/dev/loop0p1', '/dev/loop2']);
+    expect(() => planLv(dup, 'vg0', 'root', { hasDeviceMapper: false })).toThrow(/2 volume groups are named vg0 .*: name one by its uuid/);
   });
 });
 
@@ -652,19 +656,23 @@ describe('toPublic', () => {
     const dup = toPublic(await scanOf(FULLREPORT_DUP, ['/dev/loop0p1', '/dev/loop0p2', '/dev/loop2', '/dev/loop3']), names, {
       hasDeviceMapper: false,
     });
+    // same name: the VG on /dev/sda1 keeps it, the one on /dev/sdc is vg0@sdc
+    expect(dup.vgs.map((v) => [v.name, v.pvs, v.lvs])).toEqual([
+      ['vg0', ['/dev/sda1', '/dev/sda2'], ['/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']],
+      ['vg0@sdc', ['/dev/sdc'], ['/dev/vg0@sdc/root']],
+    ]);
     expect(dup.pvs.map((p) => [p.name, p.vg])).toEqual([
       ['/dev/sda1', 'vg0'],
       ['/dev/sda2', 'vg0'],
-      ['/dev/sdc', 'vg0'],
+      ['/dev/sdc', 'vg0@sdc'],
       ['/dev/sdd', ''],
     ]);
-    // same name: ordered by uuid ('8743az…' before 'JyQf2O…')
-    expect(dup.vgs.map((v) => [v.name, v.pvs, v.lvs])).toEqual([
-      ['vg0', ['/dev/sda1', '/dev/sda2'], ['/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']],
-      ['vg0', ['/dev/sdc'], ['/dev/vg0/root']],
+    expect(dup.lvs.map((l) => [l.name, l.vg, l.unavailable])).toEqual([
+      ['/dev/vg0/root', 'vg0', undefined],
+      ['/dev/vg0@sdc/root', 'vg0@sdc', undefined],
+      ['/dev/vg0/split', 'vg0', '/dev/vg0/split: linear LV in 2 segments needs device-mapper, which this host lacks'],
+      ['/dev/vg0/striped', 'vg0', '/dev/vg0/striped: striped LV (2 stripes) needs device-mapper, which this host lacks'],
     ]);
-    expect(dup.lvs.map((l) => l.name)).toEqual(['/dev/vg0/root', '/dev/vg0/root', '/dev/vg0/split', '/dev/vg0/striped']);
-    expect(dup.lvs.every((l) => /2 volume groups on the attached disks are named vg0/.test(l.unavailable ?? ''))).toBe(true);
     const partial = toPublic(await scanOf(FULLREPORT_PARTIAL, ['/dev/loop0p2']), names, { hasDeviceMapper: false });
     expect(partial.pvs.map((p) => p.name)).toEqual(['/dev/sda2']);
     expect(partial.vgs[0]!.pvs).toEqual(['/dev/sda2']);

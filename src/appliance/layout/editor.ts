@@ -10,6 +10,7 @@ import type { LvInfo, VgInfo } from '../types.js';
 import * as table from './partition-table.js';
 import * as lvm from './lvm-create.js';
 import * as fsa from '../fs-admin/index.js';
+import { vgNameTaken, vgTarget } from './vg-target.js';
 
 export interface LayoutTarget {
   canonical: string;
@@ -214,8 +215,7 @@ export class LayoutEditor {
   async vgcreate(vg: string, pvs: string[]): Promise<void> {
     lvm.checkLvmName('VG', vg);
     await this.access.guard(async () => {
-      if (this.access.vgs().some((v) => v.name === vg))
-        throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
+      if (vgNameTaken(this.access, vg)) throw new JootError('EINVAL', `vgcreate: a volume group named ${vg} exists already`);
       const targets: LayoutTarget[] = [];
       for (const p of pvs) targets.push(await this.access.target(p));
       for (const t of targets) {
@@ -239,8 +239,9 @@ export class LayoutEditor {
     lvm.checkLvmName('LV', lv);
     await this.access.guard(async () => {
       this.refuseVgInUse(vg);
+      const target = vgTarget(this.access, vg);
       try {
-        await lvm.lvcreate(vg, lv, size, this.access.lvmScope());
+        await lvm.lvcreate(target.name, lv, size, target.scope);
       } finally {
         await this.access.rescan({});
       }
@@ -263,8 +264,9 @@ export class LayoutEditor {
         throw new JootError('ENOENT', `${name}: no such volume group or logical volume`);
       if (!vg && lvs.length === 0) throw new JootError('ENOENT', `${name}: no such logical volume`);
       for (const lv of lvs) this.access.refuseIfInUse(lv.name);
+      const targets = lvs.map((lv) => ({ lv: lv.lv, vg: vgTarget(this.access, lv.vg) }));
       try {
-        for (const lv of lvs) await lvm.lvremove(lv.vg, lv.lv, this.access.lvmScope());
+        for (const t of targets) await lvm.lvremove(t.vg.name, t.lv, t.vg.scope);
       } finally {
         await this.access.rescan({});
       }
@@ -274,8 +276,9 @@ export class LayoutEditor {
   async vgremove(vg: string): Promise<void> {
     await this.access.guard(async () => {
       this.refuseVgInUse(vg);
+      const target = vgTarget(this.access, vg);
       try {
-        await lvm.vgremove(vg, this.access.lvmScope());
+        await lvm.vgremove(target.name, target.scope);
       } finally {
         await this.access.rescan({});
       }

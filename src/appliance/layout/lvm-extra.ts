@@ -5,13 +5,15 @@
 import { JootError } from '../../core/errors.js';
 import { run } from '../../core/run.js';
 import type { LayoutEditor } from './editor.js';
+import { storedVgName } from '../../disk/volumes/lvm/vg-names.js';
 import { checkLvmName, lvm } from './lvm-create.js';
+import { vgNameTaken, vgTarget } from './vg-target.js';
 
-/** "/dev/VG/LV" or "VG/LV" → its parts (names checked as LVM checks them). */
+/** "/dev/VG/LV" or "VG/LV" → its parts (names checked as LVM checks them; VG may be a VG@DEV). */
 export function splitLvName(name: string): { vg: string; lv: string } {
   const m = /^(?:\/dev\/)?([^/]+)\/([^/]+)$/.exec(name);
   if (!m) throw new JootError('EINVAL', `${name}: not a logical volume name (/dev/VG/LV)`);
-  checkLvmName('VG', m[1]!);
+  checkLvmName('VG', storedVgName(m[1]!));
   checkLvmName('LV', m[2]!);
   return { vg: m[1]!, lv: m[2]! };
 }
@@ -47,7 +49,8 @@ export class LvmExtra {
     await this.access.guard(async () => {
       const lv = this.lvOf(name);
       this.access.refuseIfInUse(lv.name);
-      await this.change((scope) => lvm('lvresize', scope, ['--yes', '--force', '--size', `${mbytes}m`, `${lv.vg}/${lv.lv}`], run));
+      const vg = vgTarget(this.access, lv.vg);
+      await this.change(() => lvm('lvresize', vg.scope, ['--yes', '--force', '--size', `${mbytes}m`, `${vg.name}/${lv.lv}`], run));
     });
   }
 
@@ -58,7 +61,8 @@ export class LvmExtra {
     await this.access.guard(async () => {
       const lv = this.lvOf(name);
       this.access.refuseIfInUse(lv.name);
-      await this.change((scope) => lvm('lvresize', scope, ['--yes', '--extents', `+${percent}%FREE`, `${lv.vg}/${lv.lv}`], run));
+      const vg = vgTarget(this.access, lv.vg);
+      await this.change(() => lvm('lvresize', vg.scope, ['--yes', '--extents', `+${percent}%FREE`, `${vg.name}/${lv.lv}`], run));
     });
   }
 
@@ -69,7 +73,8 @@ export class LvmExtra {
       checkLvmName('LV', dest.lv);
       if (dest.vg !== lv.vg) throw new JootError('EINVAL', `${to}: an LV cannot be renamed into another volume group (${lv.vg})`);
       this.access.refuseIfInUse(lv.name);
-      await this.change((scope) => lvm('lvrename', scope, ['--yes', lv.vg, lv.lv, dest.lv], run));
+      const vg = vgTarget(this.access, lv.vg);
+      await this.change(() => lvm('lvrename', vg.scope, ['--yes', vg.name, lv.lv, dest.lv], run));
     });
   }
 
@@ -78,10 +83,11 @@ export class LvmExtra {
     await this.access.guard(async () => {
       const vg = this.access.vgs().find((v) => v.name === from);
       if (!vg) throw new JootError('ENOENT', `${from}: no such volume group`);
-      if (this.access.vgs().some((v) => v.name === to))
-        throw new JootError('EINVAL', `vgrename: a volume group named ${to} exists already`);
+      if (vgNameTaken(this.access, to)) throw new JootError('EINVAL', `vgrename: a volume group named ${to} exists already`);
       for (const pv of vg.pvs) this.access.refuseIfInUse(pv);
-      await this.change((scope) => lvm('vgrename', scope, ['--yes', from, to], run));
+      // renaming one of two namesakes is how a guest's clone gets a name of its own
+      const target = vgTarget(this.access, from);
+      await this.change(() => lvm('vgrename', target.scope, ['--yes', target.name, to], run));
     });
   }
 
@@ -111,8 +117,9 @@ export class LvmExtra {
           pvs.push(t.host);
         }
       }
+      const targets = vgs.map((vg) => vgTarget(this.access, vg.name));
       await this.change(async (scope) => {
-        for (const vg of vgs) await lvm('vgremove', scope, ['--yes', '--force', vg.name], run);
+        for (const vg of targets) await lvm('vgremove', vg.scope, ['--yes', '--force', vg.name], run);
         for (const pv of pvs) await lvm('pvremove', scope, ['--yes', '--force', '--force', pv], run);
       });
     });

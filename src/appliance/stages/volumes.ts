@@ -28,13 +28,16 @@ export class Volumes {
     } = toPublic(scan, (host) => this.devices.canonicalOf(host), { hasDeviceMapper: hasDm }));
     const lvDevs: BlockDev[] = [];
     const roPvs = new Set(pvDevs.filter((p) => p.readonly).map((p) => p.host));
-    const roVgs = new Set(scan.pvs.filter((s) => s.device !== null && roPvs.has(s.device)).map((s) => s.vgName));
+    // by uuid: two VGs may share a name (then one is shown as VG@DEV, vg-names.ts)
+    const roVgs = new Set(scan.pvs.filter((s) => s.device !== null && roPvs.has(s.device)).map((s) => s.vgUuid));
+    const vgUuid = new Map(this.vgs.map((v) => [v.name, v.uuid]));
     for (const lv of this.lvs) {
-      const readonly = roVgs.has(lv.vg);
+      const uuid = vgUuid.get(lv.vg) ?? '';
+      const readonly = roVgs.has(uuid);
       const dev: BlockDev = { canonical: lv.name, host: '', kind: 'lv', readonly, probe: {}, unavailable: lv.unavailable };
       this.devices.set(dev);
       if (lv.unavailable) continue;
-      const plan = planLv(scan, lv.vg, lv.lv, { hasDeviceMapper: hasDm });
+      const plan = planLv(scan, { uuid, shown: lv.vg }, lv.lv, { hasDeviceMapper: hasDm });
       if (plan.kind === 'unavailable') {
         dev.unavailable = plan.reason;
         continue;

@@ -12,6 +12,7 @@ import { parseConfig } from './config-text.js';
 import { hasLvmLabel, labelScanLength, type PvLabel, readMetadataArea, readPvLabel } from './label.js';
 import { type Extentable, MAPPABLE_TYPES, VgMapper } from './mapping.js';
 import { type LvMeta, readVgMeta, type VgMeta } from './metadata.js';
+import { compareShownNames, shownVgNames } from './vg-names.js';
 
 export interface LvmDevice {
   /** the canonical guest device name (/dev/sda2) */
@@ -112,6 +113,8 @@ export async function scanLvm(devices: LvmDevice[]): Promise<LvmVolumes> {
 
 interface VgState {
   meta: VgMeta;
+  /** its name, or VG@DEV when another VG on the attached disks has the same name (vg-names.ts) */
+  shown: string;
   /** PV uuid → the device holding it */
   devices: Map<string, FoundPv>;
   mapper: VgMapper;
@@ -146,6 +149,7 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
     }
     const state: VgState = {
       meta,
+      shown: meta.name,
       devices,
       mapper: new VgMapper(meta, new Map([...devices].map(([u, f]) => [u, f.device.source]))),
       listed: new Map(),
@@ -155,60 +159,61 @@ function assemble(found: FoundPv[], problems: JootError[]): LvmVolumes {
     states.push(state);
   }
 
+  const shown = shownVgNames(
+    states.map((st) => ({ name: st.meta.name, uuid: st.meta.uuid, pvs: [...st.devices.values()].map((f) => f.device.name) })),
+  );
+  for (const st of states) st.shown = shown.get(st.meta.uuid)!;
+
   const pvs: PvInfo[] = found
     .filter((f) => owner.has(f) || !f.failed)
     .map((f) => {
       const st = owner.get(f);
       if (!st) return { name: f.device.name, vg: '', uuid: f.label.uuid, size: f.label.deviceSize };
       const p = st.meta.pvs.find((x) => x.uuid === f.label.uuid)!;
-      return { name: f.device.name, vg: st.meta.name, uuid: p.uuid, size: p.peCount > 0 ? p.peCount * st.meta.extentSize : p.devSize };
+      return { name: f.device.name, vg: st.shown, uuid: p.uuid, size: p.peCount > 0 ? p.peCount * st.meta.extentSize : p.devSize };
     })
     .sort((a, b) => byName(a.name, b.name));
-
-  const sameName = new Map<string, VgState[]>();
-  for (const st of states) sameName.set(st.meta.name, [...(sameName.get(st.meta.name) ?? []), st]);
 
   const lvs: LvInfo[] = [];
   for (const st of states) {
     const vg = st.meta;
-    const namesake = sameName.get(vg.name)!;
     const snaps = snapshotsOf(vg);
     const lvByName = new Map(vg.lvs.map((l) => [l.name, l]));
     for (const lv of vg.lvs) {
       if (!isListed(vg, lv, snaps, lvByName) || !validLvmName(vg.name) || !validLvmName(lv.name)) continue;
-      const path = `/dev/${vg.name}/${lv.name}`;
+      const path = `/dev/${st.shown}/${lv.name}`;
       const types = [...new Set(lv.segments.map((s) => s.reportedType))];
       const info: LvInfo = {
         name: path,
-        vg: vg.name,
+        vg: st.shown,
         lv: lv.name,
         uuid: lv.uuid,
         size: lv.extents * vg.extentSize,
         segtype: types.join(',') || 'unknown',
       };
-      const why = unavailable(st, lv, namesake, snaps);
+      const why = unavailable(st, lv, snaps);
       if (why) info.unavailable = `${path}: ${why}`;
       st.listed.set(lv.name, { lv, info });
       lvs.push(info);
     }
   }
-  lvs.sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
+  lvs.sort((a, b) => compareShownNames(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const vgs: VgInfo[] = states
     .filter((st) => validLvmName(st.meta.name))
     .map((st) => ({
-      name: st.meta.name,
+      name: st.shown,
       uuid: st.meta.uuid,
       extentSize: st.meta.extentSize,
       pvs: [...st.devices.values()].map((f) => f.device.name).sort(byName),
-      lvs: [...st.listed.keys()].map((l) => `/dev/${st.meta.name}/${l}`).sort(byName),
+      lvs: [...st.listed.keys()].map((l) => `/dev/${st.shown}/${l}`).sort(byName),
     }))
-    .sort((a, b) => byName(a.name, b.name) || compareText(a.uuid, b.uuid));
+    .sort((a, b) => compareShownNames(a.name, b.name) || compareText(a.uuid, b.uuid));
 
   const open = (lvName: string): ByteSource => {
     const hits = states.flatMap((st) => {
       const m = /^\/dev\/([^/]+)\/([^/]+)$/.exec(lvName);
-      const hit = m && st.meta.name === m[1] ? st.listed.get(m[2]!) : undefined;
+      const hit = m && st.shown === m[1] ? st.listed.get(m[2]!) : undefined;
       return hit ? [{ st, hit }] : [];
     });
     if (hits.length === 0) throw new JootError('ENOENT', `${lvName}: no such logical volume`);
@@ -262,12 +267,7 @@ function isListed(vg: VgMeta, lv: LvMeta, snaps: Snapshots, lvByName: Map<string
 }
 
 /** Why a listed LV cannot be opened (without its path), or undefined. */
-function unavailable(st: VgState, lv: LvMeta, namesake: VgState[], snaps: Snapshots): string | undefined {
-  const vg = st.meta;
-  if (namesake.length > 1) {
-    const uuids = namesake.map((s) => s.meta.uuid).sort();
-    return `${namesake.length} volume groups on the attached disks are named ${vg.name} (${uuids.join(', ')}); rename one in its guest to open it`;
-  }
+function unavailable(st: VgState, lv: LvMeta, snaps: Snapshots): string | undefined {
   if (lv.segments.length === 0 && !lv.problem) return 'LVM reports no segments for it';
   if (snaps.mergingInto.has(lv.name)) {
     return 'a snapshot is pending merge into it, so its extents do not hold its current data';
