@@ -21,7 +21,7 @@ setfiles:policycoreutils matchpathcon:selinux-utils
 virt-inspector:libguestfs-tools
 xorriso:xorriso mkfs.erofs:erofs-utils mkfs.exfat:exfatprogs mount.exfat-fuse:exfat-fuse mksquashfs:squashfs-tools
 cryptsetup:cryptsetup-bin mdadm:mdadm nbdinfo:libnbd-bin nbdcopy:libnbd-bin qemu-io:qemu-utils
-redis-server:redis-server"
+redis-server:redis-server strace:strace"
 
 missing=""
 for pair in $NEEDS; do

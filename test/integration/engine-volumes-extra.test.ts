@@ -1,10 +1,12 @@
 // The volume features past engine-volumes.test.ts, on both engines: a LUKS volume with a detached
 // header (made by cryptsetup, data encrypted with the volume key it dumps: luks-tools.ts), the
 // guest's own md names in inspection (its mdadm.conf: md-tools.ts makeMdGuestRoot), and the
-// multi-zone RAID0 and RAID6 layouts of md-extra.img. The kernel engine (root) reads these in
+// multi-zone RAID0 and RAID6 layouts of md-extra.img, and the RAID4 of md4-a…d.img, whole and with
+// one member image left out. The kernel engine (root) reads these in
 // userspace too on a host without md or device-mapper and mounts through a read-only loop device:
 // it must answer as the userspace engine does, and leave nothing behind.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -91,6 +93,43 @@ describe.skipIf(process.getuid?.() !== 0)('volumes on both engines', () => {
     }
     expect(said.kernel).toEqual(said.userspace);
     expect((said.userspace as { md: string[] }).md.length).toBe(6);
+    await expectNoLeftovers(before);
+  });
+
+  it('md4-*.img: the RAID4, whole and with each member image left out, the same on both engines as the appliance made it', async () => {
+    const imgs = await fixtures('md4-a.img', 'md4-b.img', 'md4-c.img', 'md4-d.img', 'md4.facts.json');
+    const f = JSON.parse(readFileSync(imgs[4] as string, 'utf8')) as { sha256: string; hello: string; 'data-sha256': string };
+    const before = await snapshot({});
+    for (const left of [-1, 0, 1, 2, 3]) {
+      const said: Record<string, unknown> = {};
+      for (const engine of ENGINES) {
+        await using s = new Session({ engine });
+        for (const [i, img] of imgs.slice(0, 4).entries()) if (i !== left) s.addDrive(img as string, { readonly: true });
+        await s.launch();
+        const md = s.listMdDevices();
+        const sum = md.length === 1 ? await deviceSha256(s, md[0] as string) : undefined;
+        await s.mount('/dev/md127', '/');
+        const data = createHash('sha256')
+          .update(await s.readFile('/data.bin'))
+          .digest('hex');
+        said[engine] = {
+          md,
+          sum,
+          fs: s.filesystems().map((x) => [x.name, x.type]),
+          hello: (await s.readFile('/hello.txt')).toString(),
+          data,
+        };
+      }
+      const why = left < 0 ? 'all four members' : `without ${imgs[left]}`;
+      expect(said.userspace, why).toEqual({
+        md: ['/dev/md127'],
+        sum: f.sha256,
+        fs: [['/dev/md127', 'ext4']],
+        hello: f.hello,
+        data: f['data-sha256'],
+      });
+      expect(said.kernel, why).toEqual(said.userspace);
+    }
     await expectNoLeftovers(before);
   });
 });

@@ -1,12 +1,21 @@
 // Hostile LUKS headers, crafted from good cryptsetup images by patching bytes (LUKS2: the JSON of
 // both copies rewritten and their checksums fixed, as a hostile writer would): each gives one
 // clean JootError line in bounded time, and random corruptions open correctly or fail cleanly.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JootError } from '../../src/core/errors.js';
 import { findVolumeKey, openLuks, readLuksHeader } from '../../src/disk/volumes/luks/index.js';
-import { expectError, fixLuks2Checksum, luks2Json, MemSource, removeTmps, setLuks2Json, tmp, tool } from './luks-tools.js';
+import {
+  argon2Slot0,
+  editLuks2Json,
+  expectError,
+  fixLuks2Checksum,
+  type Luks2Json,
+  luks2Json,
+  MemSource,
+  makeLuks,
+  removeTmps,
+  setLuks2Json,
+} from './luks-tools.js';
 import { prng } from './prng.js';
 
 const PASS = Buffer.from('hostile-pass');
@@ -16,15 +25,7 @@ let luks2Big: Buffer;
 let vk1: Buffer;
 let vk2: Buffer;
 
-async function make(name: string, size: string, args: string[]): Promise<Buffer> {
-  const dir = tmp();
-  const file = join(dir, name);
-  const key = join(dir, 'key');
-  writeFileSync(key, PASS);
-  await tool('truncate', ['-s', size, file]);
-  await tool('cryptsetup', ['luksFormat', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', key, ...args, file]);
-  return readFileSync(file);
-}
+const make = (name: string, size: string, args: string[]): Promise<Buffer> => makeLuks(name, size, args, PASS);
 
 beforeAll(async () => {
   luks1 = await make('l1.img', '3M', ['--type', 'luks1']);
@@ -58,14 +59,9 @@ function patched(base: Buffer, f: (b: Buffer) => void): Buffer {
   return b;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the tests edit crafted JSON freely, at any depth
-type Json = Record<string, any>;
+type Json = Luks2Json;
 function json2(f: (j: Json) => void, base = luks2): Buffer {
-  const b = Buffer.from(base);
-  const j = luks2Json(b) as Json;
-  f(j);
-  setLuks2Json(b, JSON.stringify(j));
-  return b;
+  return editLuks2Json(base, f);
 }
 
 it('a device that is not LUKS: readLuksHeader says undefined, openLuks EINVAL', async () => {
@@ -154,9 +150,7 @@ describe('LUKS2 crafted headers', () => {
       'EUNSUPPORTED',
       /pbkdf2 iteration count 2147483648 exceeds the cap/,
     );
-    const argon = (memory: number, time: number) => (j: Json) => {
-      j.keyslots['0'].kdf = { type: 'argon2id', time, memory, cpus: 4, salt: j.keyslots['0'].kdf.salt };
-    };
+    const argon = argon2Slot0;
     await expectError(
       openTimed(json2(argon(2 * 1024 * 1024, 4))),
       'EUNSUPPORTED',

@@ -10,7 +10,7 @@ import { isJootError, JootError } from '../../src/core/errors.js';
 import { type MdArray, type MdDevice, scanMd } from '../../src/disk/volumes/md/index.js';
 import { FileSource } from '../../src/disk/source.js';
 import { fixtures } from '../fixtures/index.js';
-import { fixChecksum, gptPartitions, PatchedSource, sha256 } from './md-tools.js';
+import { fixChecksum, gptPartitions, MD_CRAFTED_SUPERBLOCKS, PatchedSource, sha256 } from './md-tools.js';
 
 interface Facts {
   'list-md-devices': string[];
@@ -165,17 +165,7 @@ describe('crafted md superblocks', () => {
   const r5member = '/dev/sda2'; // a member of the RAID5 r5 (1.2)
   const r5 = () => facts['list-md-devices'].find((n) => new Map(facts['md-detail'][n]).get('devname') === 'r5') as string;
 
-  it.each([
-    ['raid_disks 0', (sb: Buffer) => sb.writeUInt32LE(0, 92), /raid_disks 0/],
-    ['raid_disks 10,000', (sb: Buffer) => sb.writeUInt32LE(10000, 92), /raid_disks 10000/],
-    ['chunk size 0', (sb: Buffer) => sb.writeUInt32LE(0, 88), /chunk size 0/],
-    ['chunk size not a power of two', (sb: Buffer) => sb.writeUInt32LE(24, 88), /chunk size 12288/],
-    ['chunk size 2^31', (sb: Buffer) => sb.writeUInt32LE(2 ** 22, 88), /chunk size 2147483648/],
-    ['data_offset past the device', (sb: Buffer) => sb.writeBigUInt64LE(1n << 40n, 128), /data area .* outside the device/],
-    ['data_offset beyond 2^53', (sb: Buffer) => sb.writeBigUInt64LE(1n << 62n, 128), /beyond 2\^53/],
-    ['max_dev 5000', (sb: Buffer) => sb.writeUInt32LE(5000, 220), /max_dev 5000/],
-    ['unknown level', (sb: Buffer) => sb.writeInt32LE(42, 72), /level 42/],
-  ])('%s: the member is left out with a one-line error, the array runs degraded', async (_, edit, re) => {
+  it.each(MD_CRAFTED_SUPERBLOCKS)('%s: the member is left out with a one-line error, the array runs degraded', async (_, edit, re) => {
     const { arrays, problems } = await scanEdited(r5member, edit);
     expectOneLine(problems, re);
     expect(problems.some((p) => p.message.startsWith(`${r5member}:`))).toBe(true);

@@ -25,6 +25,7 @@ import { JootError } from '../../src/core/errors.js';
 import { openImage, type OpenedImage, type OpenImageOptions } from '../../src/disk/containers/index.js';
 import { readInto } from '../../src/disk/source.js';
 import { fixture, REPO_ROOT } from '../fixtures/index.js';
+import { QCOW2_CRAFTED, qcow2Tables } from './qcow2-craft.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -275,9 +276,7 @@ function goodQcow2(opts = 'compat=1.1'): { file: string; buf: Buffer; l1: number
   const file = path('good.qcow2');
   qemuImg('convert', '-f', 'raw', '-O', 'qcow2', '-o', opts, sourceRaw(11), file);
   const buf = readFileSync(file);
-  const l1 = Number(buf.readBigUInt64BE(40));
-  const l2 = Number(buf.readBigUInt64BE(l1) & 0x00fffffffffffe00n);
-  return { file, buf, l1, l2 };
+  return { file, buf, ...qcow2Tables(buf) };
 }
 
 function patched(buf: Buffer, edit: (b: Buffer) => void): string {
@@ -297,29 +296,17 @@ describe('hostile qcow2: one-line JootErrors in bounded time', () => {
 
   it('L1 table offset past EOF', async () => {
     const { buf } = goodQcow2();
-    await expectCleanFailure(
-      patched(buf, (b) => b.writeBigUInt64BE(BigInt(buf.length + 64 * KiB * 10), 40)),
-      'EFORMAT',
-      /L1 table/,
-    );
+    await expectCleanFailure(patched(buf, QCOW2_CRAFTED.l1PastEof), 'EFORMAT', /L1 table/);
   });
 
   it('L2 table offset past EOF', async () => {
-    const { buf, l1 } = goodQcow2();
-    await expectCleanFailure(
-      patched(buf, (b) => b.writeBigUInt64BE((1n << 63n) | BigInt(buf.length + 64 * KiB * 4), l1)),
-      'EFORMAT',
-      /L2 table offset/,
-    );
+    const { buf } = goodQcow2();
+    await expectCleanFailure(patched(buf, QCOW2_CRAFTED.l2PastEof), 'EFORMAT', /L2 table offset/);
   });
 
   it('an L2 entry pointing outside the file', async () => {
-    const { buf, l2 } = goodQcow2();
-    await expectCleanFailure(
-      patched(buf, (b) => b.writeBigUInt64BE((1n << 63n) | BigInt(1024 * MiB), l2)),
-      'EFORMAT',
-      /outside the file/,
-    );
+    const { buf } = goodQcow2();
+    await expectCleanFailure(patched(buf, QCOW2_CRAFTED.l2EntryOutside), 'EFORMAT', /outside the file/);
   });
 
   it('a compressed cluster whose data runs past EOF', async () => {
@@ -416,21 +403,13 @@ describe('hostile qcow2: one-line JootErrors in bounded time', () => {
 
   it('virtual size 1 EiB, cluster_bits 40, l1_size huge', async () => {
     const { buf } = goodQcow2();
-    await expectCleanFailure(
-      patched(buf, (b) => b.writeBigUInt64BE(1n << 60n, 24)),
-      'EUNSUPPORTED',
-      /beyond 2\^53/,
-    );
+    await expectCleanFailure(patched(buf, QCOW2_CRAFTED.virtualSize1EiB), 'EUNSUPPORTED', /beyond 2\^53/);
     await expectCleanFailure(
       patched(buf, (b) => b.writeUInt32BE(40, 20)),
       'EFORMAT',
       /cluster_bits 40/,
     );
-    await expectCleanFailure(
-      patched(buf, (b) => b.writeUInt32BE(0x7fffffff, 36)),
-      'EFORMAT',
-      /L1 table/,
-    );
+    await expectCleanFailure(patched(buf, QCOW2_CRAFTED.l1SizeHuge), 'EFORMAT', /L1 table/);
     await expectCleanFailure(
       patched(buf, (b) => b.writeUInt32BE(0x100000, 36)),
       'EFORMAT',

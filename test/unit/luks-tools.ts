@@ -107,6 +107,36 @@ export function setLuks2Json(img: Buffer, text: string, which: number[] = [0, 1]
   }
 }
 
+/** A LUKS image cryptsetup luksFormat made on a file of `size` with `pass` (pbkdf2, 1000 iterations, plus `args`), read back. */
+export async function makeLuks(name: string, size: string, args: string[], pass: Buffer): Promise<Buffer> {
+  const dir = tmp();
+  const file = join(dir, name);
+  const key = join(dir, 'key');
+  writeFileSync(key, pass);
+  await tool('truncate', ['-s', size, file]);
+  await tool('cryptsetup', ['luksFormat', '--batch-mode', '--pbkdf-force-iterations', '1000', '--key-file', key, ...args, file]);
+  return readFileSync(file);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit crafted JSON freely, at any depth
+export type Luks2Json = Record<string, any>;
+
+/** A copy of LUKS2 image `base` whose JSON (both copies, checksums fixed) `f` edited. */
+export function editLuks2Json(base: Buffer, f: (j: Luks2Json) => void): Buffer {
+  const b = Buffer.from(base);
+  const j = luks2Json(b) as Luks2Json;
+  f(j);
+  setLuks2Json(b, JSON.stringify(j));
+  return b;
+}
+
+/** The edit that makes key slot 0 an argon2id of `memory` KiB and `time` passes. */
+export const argon2Slot0 =
+  (memory: number, time: number) =>
+  (j: Luks2Json): void => {
+    j.keyslots['0'].kdf = { type: 'argon2id', time, memory, cpus: 4, salt: j.keyslots['0'].kdf.salt };
+  };
+
 /** A crafted image in memory. */
 export class MemSource implements ByteSource {
   constructor(

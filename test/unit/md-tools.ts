@@ -123,3 +123,20 @@ export function makeMdGuestRoot(dir: string, uuid: Record<string, string>): stri
   execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'mdguest', '-d', tree, root, '8M'], { stdio: 'ignore' });
   return root;
 }
+
+/**
+ * Impossible geometry in a 1.x superblock (offsets of mdp_superblock_1): what each edit does to
+ * the 4 KiB read at the superblock, and the reason the reader must give. Used by disk-md.test.ts
+ * (each member left out, the array degraded) and hostile-memory.test.ts (every member edited).
+ */
+export const MD_CRAFTED_SUPERBLOCKS: [string, (sb: Buffer) => void, RegExp][] = [
+  ['raid_disks 0', (sb: Buffer) => sb.writeUInt32LE(0, 92), /raid_disks 0/],
+  ['raid_disks 10,000', (sb: Buffer) => sb.writeUInt32LE(10000, 92), /raid_disks 10000/],
+  ['chunk size 0', (sb: Buffer) => sb.writeUInt32LE(0, 88), /chunk size 0/],
+  ['chunk size not a power of two', (sb: Buffer) => sb.writeUInt32LE(24, 88), /chunk size 12288/],
+  ['chunk size 2^31', (sb: Buffer) => sb.writeUInt32LE(2 ** 22, 88), /chunk size 2147483648/],
+  ['data_offset past the device', (sb: Buffer) => sb.writeBigUInt64LE(1n << 40n, 128), /data area .* outside the device/],
+  ['data_offset beyond 2^53', (sb: Buffer) => sb.writeBigUInt64LE(1n << 62n, 128), /beyond 2\^53/],
+  ['max_dev 5000', (sb: Buffer) => sb.writeUInt32LE(5000, 220), /max_dev 5000/],
+  ['unknown level', (sb: Buffer) => sb.writeInt32LE(42, 72), /level 42/],
+];

@@ -159,6 +159,8 @@ function vmdkTextProbe(buf: Buffer): boolean {
 
 // qcow2 incompatible feature bit 2: an external data file (its name in the header extension)
 const INCOMPAT_DATA_FILE = 1n << 2n;
+/** qcow2's crypt_method values, as qemu-img info names them (encrypt.format) */
+const QCOW2_CRYPT: Record<number, string> = { 1: 'aes', 2: 'luks' };
 
 function cString(buf: Buffer, start: number, len: number): string | undefined {
   if (start < 0 || len < 0 || start + len > buf.length) return undefined;
@@ -176,6 +178,10 @@ function qcow2Refs(h: Buffer): Omit<HeaderFacts, 'detected'> {
     incompat = h.readBigUInt64BE(72);
     extStart = h.readUInt32BE(100);
   }
+  // before any name: qemu would only ask for the key (encrypt.key-secret), which joot never has
+  const crypt = h.readUInt32BE(32);
+  if (crypt !== 0)
+    return { refs: [], refuse: `encrypted images are not supported (qcow2 encryption: ${QCOW2_CRYPT[crypt] ?? `crypt_method ${crypt}`})` };
   const ext = readQcow2Extensions(h, extStart);
   if (!ext) return { refs: [], refuse: 'qcow2 header extensions do not end' };
   const { backingFormat, dataFile } = ext;

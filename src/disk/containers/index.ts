@@ -1,9 +1,10 @@
 // openImage: an image file as a ByteSource over its virtual disk. The format is the caller's,
 // or the top image's magic (formats.ts); backing files get the format their parent records
 // (never probed: a raw base must not be read as qcow2). raw and qcow2 are read natively, every
-// other format (and qcow2 with an external data file or encryption) through an unprivileged
-// qemu-storage-daemon over NBD. Every host file a header names is checked (named-path.ts)
-// before anything opens it; chains are at most 16 deep and never loop.
+// other format (and qcow2 with an external data file) through an unprivileged
+// qemu-storage-daemon over NBD; an encrypted qcow2 is refused from its header (image-headers.ts).
+// Every host file a header names is checked (named-path.ts) before anything opens it; chains
+// are at most 16 deep and never loop.
 import { lstatSync, realpathSync } from 'node:fs';
 import { JootError } from '../../core/errors.js';
 import { leaveSandboxToRead } from '../../core/sandbox.js';

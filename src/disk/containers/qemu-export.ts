@@ -1,5 +1,5 @@
 // Every image format joot does not read natively (vmdk, vdi, vhdx, vpc, qcow, qed, and qcow2
-// with an external data file or encryption): an unprivileged qemu-storage-daemon opens it
+// with an external data file): an unprivileged qemu-storage-daemon opens it
 // read-only, every layer's driver and file pinned (the names were checked before: qemu opens
 // exactly these files and probes nothing), and exports it over NBD on a unix socket in a
 // private 0700 directory; nbd-client.ts reads it. close() stops the daemon and removes the
