@@ -54,7 +54,10 @@ export class UserspaceEngine {
   fsReader(device: string, vfstype: string, otherwise?: (why: JootError) => Promise<FileSystemReader>): Promise<FileSystemReader> {
     let r = this.readers.get(device);
     if (!r) {
-      const opened = openFilesystem(this.source(device), vfstype, device);
+      // a btrfs over several devices finds its other members among the session's
+      const siblings = async () =>
+        (await this.stack.btrfsSiblings(this.device(device).canonical)).map((d) => ({ device: d.canonical, source: d.source! }));
+      const opened = openFilesystem(this.source(device), vfstype, device, { siblings });
       r = otherwise
         ? opened.catch((e: unknown) => (e instanceof JootError && e.code === 'EUNSUPPORTED' ? otherwise(e) : Promise.reject(e)))
         : opened;

@@ -110,6 +110,23 @@ export interface FileSystemReader {
   close(): Promise<void>;
 }
 
+/** Another block device of the session, as a reader of a filesystem over several devices sees it. */
+export interface SiblingDevice {
+  /** its canonical guest name (/dev/sdb), for messages */
+  device: string;
+  source: ByteSource;
+}
+
+/** What a reader may ask of the session beyond the device it opens. */
+export interface OpenOptions {
+  /**
+   * The session's other devices on which blkid finds the same filesystem (type and UUID): the
+   * other members of a multi-device btrfs. Asked only by a filesystem that says it spans several
+   * devices; the reader checks each one's own superblock before it reads from it.
+   */
+  siblings?: () => Promise<readonly SiblingDevice[]>;
+}
+
 /** A reader module: one per filesystem, each detecting itself from its superblock. */
 export interface FileSystemModule {
   /** blkid TYPE values this module reads */
@@ -118,5 +135,5 @@ export interface FileSystemModule {
    * Open the filesystem on `source`; `device` is the canonical guest name for messages. A module
    * imports its reader here, not at the top: a start loads the code of the filesystems it opens only.
    */
-  open(source: ByteSource, device: string): Promise<FileSystemReader>;
+  open(source: ByteSource, device: string, opts?: OpenOptions): Promise<FileSystemReader>;
 }
