@@ -17,9 +17,12 @@ import type { GuestFileReader } from '../guest-files.js';
 import { TreeGuestReader } from '../tree-reader.js';
 import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
 
-/** Mount options a read-only in-process mount takes (and ignores): anything else is refused. */
+/**
+ * Mount options a read-only in-process mount takes (and ignores): anything else is refused.
+ * `degraded` too: the btrfs reader reads a filesystem with a member missing from the copies there are.
+ */
 const HARMLESS =
-  /^(ro|rw|noatime|relatime|nodiratime|norecovery|noload|nodev|nosuid|noexec|exec|defaults|errors=[a-z-]+|rescue=[a-z,]+|nologreplay)$/;
+  /^(ro|rw|noatime|relatime|nodiratime|norecovery|noload|nodev|nosuid|noexec|exec|defaults|errors=[a-z-]+|rescue=[a-z,]+|nologreplay|degraded)$/;
 
 export class TreeMounts {
   readonly tree = new GuestTree();
