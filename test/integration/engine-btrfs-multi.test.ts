@@ -1,7 +1,8 @@
 // A btrfs over several disks (btrfs-multi fixtures) through jfish on both engines: the kernel
 // engine mounts it naming its other members (device=), the userspace engine reads them as the
 // reader's siblings. Both list it once, on its first disk, with its subvolumes, and print the
-// same for a script of listings and checksums; also with a disk left out (mount option
+// same for a script of listings, checksums and statvfs (a missing disk's unallocated space not
+// counted, as the kernel counts it); also with a disk left out (mount option
 // degraded), and for a raid0 filesystem given one disk of two, the same one-line error. No loop
 // device, mount or helper is left behind.
 // Runs against the built code: `npm run build` first.
@@ -32,6 +33,7 @@ const SCRIPT = [
   'cat /snaps/sub-ro/in-sub.txt',
   'getxattrs /types/xattrs',
   'tar-out /etc -',
+  'statvfs /',
 ];
 
 /** [what, the disks in the order given, jfish's -m] */

@@ -50,9 +50,9 @@ export class BtrfsDevices {
     return new BtrfsDevices(newest, members, fail);
   }
 
-  /** How many of the filesystem's devices are here. */
-  get count(): number {
-    return this.members.size;
+  /** Whether the device `devid` of the filesystem is here. */
+  has(devid: bigint): boolean {
+    return this.members.has(devid);
   }
 
   /**

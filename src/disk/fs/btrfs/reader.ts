@@ -663,7 +663,9 @@ export class BtrfsReader implements FileSystemReader {
   }
 
   async statfs(): Promise<FsStatfs> {
-    return guard(this.device, () => btrfsStatfs(this.trees, this.sb, this.chunks, this.rootTree, this.device));
+    return guard(this.device, () =>
+      btrfsStatfs(this.trees, this.sb, this.chunks, this.rootTree, this.device, (id) => this.devices.has(id)),
+    );
   }
 
   async close(): Promise<void> {
