@@ -155,12 +155,16 @@ export function btrfsDeviceOptions(others: readonly string[]): string[] {
 }
 
 /**
- * After the last unmount of a multi-device btrfs: drop its devices from the kernel's list of
- * registered btrfs devices, which would otherwise keep naming host devices the session detaches.
+ * After a btrfs's unmount (or failed mount): drop its devices from the kernel's list of
+ * registered btrfs devices. A mount of a multi-device btrfs (or of one member of it) registers
+ * them, and an entry left there keeps naming a host device the session detaches: a later mount of
+ * a filesystem with the same fsid and devid (a copy of the image, a re-made fixture) then meets two
+ * devices of one devid. A device still mounted, or never registered, refuses: nothing to do.
  */
 export async function forgetBtrfsDevices(devices: readonly string[]): Promise<void> {
-  if (devices.length < 2) return;
-  for (const d of devices) await run('btrfs', ['device', 'scan', '--forget', d], { allowFailure: true, shielded: true });
+  for (const d of devices) {
+    await run('btrfs', ['device', 'scan', '--forget', d], { allowFailure: true, shielded: true }).catch(() => undefined);
+  }
 }
 
 export async function listBtrfsSubvolumes(
@@ -174,7 +178,12 @@ export async function listBtrfsSubvolumes(
     // degraded: a multi-device btrfs with a member missing (a disk not given) is listed as the
     // userspace engine lists it, from the copies there are; on a whole filesystem it changes nothing
     const opts = [BTRFS_TOP_OPTIONS, 'degraded', ...btrfsDeviceOptions(others)].join(',');
-    await run('mount', ['-t', 'btrfs', '-o', opts, device, scratch], { shielded: true });
+    try {
+      await run('mount', ['-t', 'btrfs', '-o', opts, device, scratch], { shielded: true });
+    } catch (e) {
+      await forgetBtrfsDevices([device, ...others]);
+      throw e;
+    }
     try {
       const r = await run('btrfs', ['subvolume', 'list', '-a', scratch]);
       const verified = await verifySubvolumes(parseSubvolumeList(r.stdout), scratch, what);

@@ -111,8 +111,14 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
     const type = kernelType(o.vfstype, known);
     if (!known.has(type))
       throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
-    await mountKernel(['-t', type, '-o', opts.join(','), device, target], device);
-    const members = o.btrfsDevices?.length ? [device, ...o.btrfsDevices] : [];
+    // a mount registers a multi-device btrfs's members with the kernel, also one that fails
+    const members = type === 'btrfs' ? [device, ...(o.btrfsDevices ?? [])] : [];
+    try {
+      await mountKernel(['-t', type, '-o', opts.join(','), device, target], device);
+    } catch (e) {
+      await forgetBtrfsDevices(members);
+      throw e;
+    }
     stack.push({ kind: 'mount', path: target }, async () => {
       await umountPath(target);
       await forgetBtrfsDevices(members);

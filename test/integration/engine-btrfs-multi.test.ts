@@ -44,6 +44,8 @@ const CASES: [string, FixtureName[], string][] = [
   ['raid10 given in another order', ['btrfs-r10-c.raw', 'btrfs-r10-a.raw', 'btrfs-r10-d.raw', 'btrfs-r10-b.raw'], '/dev/sda:/'],
   ['raid1 without its first disk', ['btrfs-r1-b.raw'], '/dev/sda:/:degraded'],
   ['raid10 without its second disk', ['btrfs-r10-a.raw', 'btrfs-r10-c.raw', 'btrfs-r10-d.raw'], '/dev/sda:/:degraded'],
+  ['raid1c3', ['btrfs-r1c3-a.raw', 'btrfs-r1c3-b.raw', 'btrfs-r1c3-c.raw'], '/dev/sda:/'],
+  ['raid1c3 with only its last disk', ['btrfs-r1c3-c.raw'], '/dev/sda:/:degraded'],
 ];
 
 async function script(engine: string, images: string[], mount: string, cmds: string[]) {

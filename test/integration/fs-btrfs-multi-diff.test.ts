@@ -1,5 +1,5 @@
-// The btrfs reader on filesystems over several devices (btrfs-multi fixtures: raid1, raid10 and
-// raid0 data with raid1 metadata, one image per device) against the kernel: every subvolume
+// The btrfs reader on filesystems over several devices (btrfs-multi fixtures: raid1, raid10,
+// raid0 data with raid1 metadata and raid1c3, one image per device) against the kernel: every subvolume
 // walked both ways (the kernel mounts the loop devices read-only with device= naming the others),
 // also degraded (one device left out: the reader reads the remaining copies, the kernel mounts
 // `-o degraded`), and with one copy of a metadata node and of a data extent overwritten on one
@@ -25,6 +25,7 @@ const SETS: { name: string; images: FixtureName[]; degradable: boolean }[] = [
   { name: 'raid1', images: ['btrfs-r1-a.raw', 'btrfs-r1-b.raw'], degradable: true },
   { name: 'raid10', images: ['btrfs-r10-a.raw', 'btrfs-r10-b.raw', 'btrfs-r10-c.raw', 'btrfs-r10-d.raw'], degradable: true },
   { name: 'raid0 data, raid1 metadata', images: ['btrfs-r0-a.raw', 'btrfs-r0-b.raw'], degradable: false },
+  { name: 'raid1c3', images: ['btrfs-r1c3-a.raw', 'btrfs-r1c3-b.raw', 'btrfs-r1c3-c.raw'], degradable: true },
 ];
 
 const NAMES = ['/dev/sda', '/dev/sdb', '/dev/sdc', '/dev/sdd'];
