@@ -80,6 +80,20 @@ describe.skipIf(!ok)('a multi-device btrfs: the userspace engine prints what the
     });
   }
 
+  it('a disk left out and no degraded: listed, but neither engine mounts it (one line each)', { timeout: 600_000 }, async () => {
+    const images = [await fixture('btrfs-r1-a.raw')];
+    const cmds = ['list-filesystems', 'ls /'];
+    const k = await script('kernel', images, '/dev/sda:/', cmds);
+    const u = await script('userspace', images, '/dev/sda:/', cmds);
+    expect(k.code).not.toBe(0);
+    expect(u.code).not.toBe(0);
+    expect(u.stdout.toString()).toBe(k.stdout.toString());
+    for (const r of [k, u]) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(u.stderr).toMatch(
+      /^jfish: .*\/dev\/sda: btrfs: device 2 \(uuid [0-9a-f-]{36}\) not among the session's devices \(mount with the option degraded/,
+    );
+  });
+
   it('raid0 data with a disk left out: listed, and the same one-line error for striped data', { timeout: 600_000 }, async () => {
     const images = [await fixture('btrfs-r0-b.raw')];
     const cmds = ['list-filesystems', 'cat /snaps/sub-ro/in-sub.txt', 'checksum sha256 /payload/random-6m.bin'];

@@ -136,10 +136,11 @@ export class Mounts {
       await this.devices.attachLv(dev);
       try {
         const btrfsDevices = this.filesystems.btrfsSiblings(dev).map((d) => d.host);
+        // degraded: a look inside reads what there is, as the subvolume listing does
         await mountFs(
           dev.host,
           target,
-          { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5, btrfsDevices },
+          { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5, btrfsDevices, options: 'degraded' },
           this.ws.stack,
         );
         try {

@@ -79,6 +79,13 @@ export class TreeMounts {
     const probe = await this.us.probeOf(device);
     const vfstype = checkMountable(shown, opts.vfstype ?? probe.type);
     const fs = await this.reader(device, vfstype);
+    // as the kernel mounts a btrfs with a device missing: only when asked to, with degraded
+    const missing = fs.missingDevices ?? [];
+    if (missing.length > 0 && !(opts.options ?? '').split(',').includes('degraded'))
+      throw new JootError(
+        'EIO',
+        `${shown}: btrfs: ${missing.join(', ')} not among the session's devices (mount with the option degraded to read the copies there are)`,
+      );
     const root = await fs.root(subvolume !== undefined ? { subvolume } : undefined);
     await this.tree.mount(at, fs, root, shown);
     // -v: which engine serves what (a kernel fallback traces its own line)

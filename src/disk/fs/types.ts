@@ -80,6 +80,12 @@ export interface FileSystemReader {
   readonly device: string;
   /** set only where the filesystem is not read in-process: 'kernel' for a kernel mount read by name */
   readonly servedBy?: 'kernel';
+  /**
+   * A filesystem over several devices (btrfs): those of its devices the session lacks, as
+   * `device 2 (uuid …)`; absent or empty when it has them all. Read from the copies there are,
+   * as a kernel mount with `degraded` reads it.
+   */
+  readonly missingDevices?: readonly string[];
   /** lookups ignore case (FAT, exFAT, NTFS via $UpCase; ISO 9660 without Rock Ridge is upper-case) */
   readonly caseInsensitive: boolean;
   /**

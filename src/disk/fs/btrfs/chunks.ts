@@ -124,6 +124,13 @@ export class ChunkMap {
     return this.chunks.map((c) => ({ logical: c.logical, length: c.length, type: c.type }));
   }
 
+  /** Every device a chunk has a stripe on (devid and device uuid), each once, by devid. */
+  devices(): { devid: bigint; uuid: Buffer }[] {
+    const seen = new Map<bigint, Buffer>();
+    for (const c of this.chunks) for (const s of c.stripes) if (!seen.has(s.devid)) seen.set(s.devid, s.uuid);
+    return [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([devid, uuid]) => ({ devid, uuid }));
+  }
+
   /** Decode the superblock's sys_chunk_array: (key, chunk item) pairs. */
   addSysArray(b: Buffer): void {
     let at = 0;

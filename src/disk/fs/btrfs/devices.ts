@@ -50,6 +50,13 @@ export class BtrfsDevices {
     return new BtrfsDevices(newest, members, fail);
   }
 
+  /** Of `devices` (what the chunks name), those not here, as `device N (uuid …)`. */
+  missing(devices: readonly { devid: bigint; uuid: Buffer }[]): string[] {
+    return devices
+      .filter((d) => !this.members.get(d.devid)?.uuid.equals(d.uuid))
+      .map((d) => `device ${d.devid} (uuid ${uuidString(d.uuid)})`);
+  }
+
   /** Whether the device `devid` of the filesystem is here. */
   has(devid: bigint): boolean {
     return this.members.has(devid);

@@ -142,6 +142,7 @@ export class BtrfsReader implements FileSystemReader {
   private extents = new Lru<string, Buffer>(CACHE_EXTENTS);
   private closed = false;
   private chunks!: ChunkMap;
+  missingDevices: readonly string[] = [];
   private readonly csums: DataCsums;
 
   private constructor(
@@ -175,6 +176,7 @@ export class BtrfsReader implements FileSystemReader {
       });
       const r = new BtrfsReader(devices, device, sb, trees);
       r.chunks = chunks;
+      r.missingDevices = devices.missing(chunks.devices());
       // the top level must be there: everything else hangs off it
       await r.subvol(FS_TREE_OBJECTID);
       return r;
