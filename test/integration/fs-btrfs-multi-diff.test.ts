@@ -16,7 +16,7 @@ import { openFilesystem } from '../../src/disk/fs/index.js';
 import type { FileSystemReader, FsNode } from '../../src/disk/fs/types.js';
 import { FileSource } from '../../src/disk/source.js';
 import { fixture, type FixtureName } from '../fixtures/index.js';
-import { diffTrees, type Tree, walkHost, walkReader } from './fs-tree.js';
+import { diffTrees, readerFileHash, type Tree, walkHost, walkReader } from './fs-tree.js';
 
 const exec = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -154,6 +154,35 @@ async function overwrite(w: Where, length: number): Promise<void> {
     await fh.close();
   }
 }
+
+describe('siblings that are not members', () => {
+  it('another btrfs, the opened device again and a device of no filesystem are passed over', async () => {
+    const [a, b, other, text] = await Promise.all(
+      (['btrfs-r1-a.raw', 'btrfs-r1-b.raw', 'btrfs-r10-b.raw', 'text.img'] as const).map(async (n) => FileSource.open(await fixture(n))),
+    );
+    try {
+      const hash = async (siblings: FileSource[]) => {
+        const fs = await openFilesystem(a!, 'btrfs', '/dev/sda', {
+          siblings: async () => siblings.map((source, i) => ({ device: NAMES[i + 1]!, source })),
+        });
+        try {
+          const dir = await fs.lookup(await fs.root({ subvolume: 5 }), 'payload');
+          const f = await fs.lookup(dir!, 'random-6m.bin');
+          const st = await fs.stat(f!);
+          return { missing: fs.missingDevices, sha256: await readerFileHash(fs, f!, st.size) };
+        } finally {
+          await fs.close();
+        }
+      };
+      const alone = await hash([other!, a!, text!]);
+      expect(alone.missing).toEqual([expect.stringMatching(/^device 2 \(uuid [0-9a-f-]{36}\)$/)]);
+      const whole = await hash([other!, a!, text!, b!]);
+      expect(whole).toEqual({ missing: [], sha256: alone.sha256 });
+    } finally {
+      for (const s of [a, b, other, text]) await s?.close();
+    }
+  });
+});
 
 describe.skipIf(!isRoot)('btrfs reader on multi-device filesystems vs the kernel', () => {
   for (const set of SETS) {

@@ -6,7 +6,7 @@
 import { nodeCrypto } from '../../../core/lazy-node.js';
 import type { JootError } from '../../../core/errors.js';
 import { crc32c } from '../../crc32.js';
-import { ROOT_ITEM } from './format.js';
+import { num, ROOT_ITEM } from './format.js';
 import type { Superblock } from './superblock.js';
 import type { TreeRoot, Trees } from './tree.js';
 
@@ -48,7 +48,8 @@ export class DataCsums {
       return false;
     });
     if (item && item.length < 239) throw this.fail('EFORMAT', 'root item of the checksum tree is truncated');
-    this.root = item ? { bytenr: Number(item.readBigUInt64LE(176)), level: item[238]! } : null;
+    const bad = (m: string) => this.fail('EFORMAT', m);
+    this.root = item ? { bytenr: num(item.readBigUInt64LE(176), bad, 'checksum tree address'), level: item[238]! } : null;
     return this.root;
   }
 
@@ -65,7 +66,7 @@ export class DataCsums {
     const out: number[] = [];
     await this.trees.walk(root, { obj: EXTENT_CSUM_OBJECTID, type: EXTENT_CSUM, off: BigInt(logical) }, 'le', (it) => {
       if (it.key.obj !== EXTENT_CSUM_OBJECTID || it.key.type !== EXTENT_CSUM) return it.key.obj < EXTENT_CSUM_OBJECTID;
-      const start = Number(it.key.off);
+      const start = num(it.key.off, (m) => this.fail('EFORMAT', m), 'checksum item address');
       if (start >= end) return false;
       if (start % ss !== 0) throw this.fail('EFORMAT', `checksum item at ${it.key.off} is not sector-aligned`);
       const n = Math.floor(it.data.length / size);

@@ -3,7 +3,8 @@
 // prealloc, holes, compressed), symlinks and xattrs. A directory entry naming a subvolume shows
 // that subvolume's root directory, or the kernel's empty stub (ino 2) when the subvolume is not
 // linked there (a snapshot of a directory that held a nested subvolume). The log tree is not
-// replayed (as `rescue=nologreplay`).
+// replayed (as `rescue=nologreplay`). A filesystem over several devices is read through all of
+// them that the session has (devices.ts), each address from a copy that is there and good.
 import { JootError } from '../../../core/errors.js';
 import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
