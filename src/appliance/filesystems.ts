@@ -146,16 +146,51 @@ export const BTRFS_TOP_OPTIONS = 'ro,nosuid,nodev,noexec,subvolid=5,rescue=nolog
  * A btrfs's subvolumes, path → subvolume id, by mounting its top level read-only for a moment.
  * `what` names the device in warnings (canonical name).
  */
-export async function listBtrfsSubvolumes(device: string, scratch: string, what: string): Promise<Map<string, number>> {
+/**
+ * mount options naming the other member devices of a multi-device btrfs: the kernel assembles it
+ * from them without a host-wide `btrfs device scan` (host device names have no comma).
+ */
+export function btrfsDeviceOptions(others: readonly string[]): string[] {
+  return others.map((d) => `device=${d}`);
+}
+
+/**
+ * After a btrfs's unmount (or failed mount): drop its devices from the kernel's list of
+ * registered btrfs devices. A mount of a multi-device btrfs (or of one member of it) registers
+ * them, and an entry left there keeps naming a host device the session detaches: a later mount of
+ * a filesystem with the same fsid and devid (a copy of the image, a re-made fixture) then meets two
+ * devices of one devid. A device still mounted, or never registered, refuses: nothing to do.
+ */
+export async function forgetBtrfsDevices(devices: readonly string[]): Promise<void> {
+  for (const d of devices) {
+    await run('btrfs', ['device', 'scan', '--forget', d], { allowFailure: true, shielded: true }).catch(() => undefined);
+  }
+}
+
+export async function listBtrfsSubvolumes(
+  device: string,
+  scratch: string,
+  what: string,
+  others: readonly string[] = [],
+): Promise<Map<string, number>> {
   await mkdir(scratch, { recursive: true });
   try {
-    await run('mount', ['-t', 'btrfs', '-o', BTRFS_TOP_OPTIONS, device, scratch], { shielded: true });
+    // degraded: a multi-device btrfs with a member missing (a disk not given) is listed as the
+    // userspace engine lists it, from the copies there are; on a whole filesystem it changes nothing
+    const opts = [BTRFS_TOP_OPTIONS, 'degraded', ...btrfsDeviceOptions(others)].join(',');
+    try {
+      await run('mount', ['-t', 'btrfs', '-o', opts, device, scratch], { shielded: true });
+    } catch (e) {
+      await forgetBtrfsDevices([device, ...others]);
+      throw e;
+    }
     try {
       const r = await run('btrfs', ['subvolume', 'list', '-a', scratch]);
       const verified = await verifySubvolumes(parseSubvolumeList(r.stdout), scratch, what);
       return new Map([...verified].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
     } finally {
       await run('umount', [scratch], { shielded: true });
+      await forgetBtrfsDevices([device, ...others]);
     }
   } finally {
     await rmdir(scratch).catch(() => undefined);

@@ -9,6 +9,7 @@ import { startHelper, helperMessage } from './helper.js';
 import type { CleanupStack } from './cleanup.js';
 import { exposedWriteRefusal } from './attach/userspace-export.js';
 import { kernelFilesystems } from './kernel-fs.js';
+import { btrfsDeviceOptions, forgetBtrfsDevices } from './filesystems.js';
 
 export interface FsMountOptions {
   vfstype: string;
@@ -21,6 +22,8 @@ export interface FsMountOptions {
   exec?: boolean;
   /** btrfs subvolume id: subvolumes are mounted by id, never by their (guest-chosen) name */
   subvolid?: number;
+  /** btrfs over several devices: the host devices of its other members (device=) */
+  btrfsDevices?: readonly string[];
 }
 
 // Options a caller may not use to loosen the hardening.
@@ -57,6 +60,7 @@ export function mountOptions(o: FsMountOptions): string[] {
     if (!Number.isSafeInteger(o.subvolid) || o.subvolid < 5) throw new JootError('EINVAL', `bad btrfs subvolume id ${o.subvolid}`);
     opts.push(`subvolid=${o.subvolid}`);
   }
+  if (o.btrfsDevices?.length) opts.push(...btrfsDeviceOptions(o.btrfsDevices));
   if (o.readonly) opts.push('ro');
   if (o.readonly && o.deviceReadonly) opts.push(...noReplay(o.vfstype));
   // The host kernel mounts one XFS per UUID, and guest disks are often clones of one another
@@ -107,8 +111,18 @@ export async function mountFs(device: string, target: string, o: FsMountOptions,
     const type = kernelType(o.vfstype, known);
     if (!known.has(type))
       throw new JootError('EUNSUPPORTED', `this host cannot mount ${o.vfstype} filesystems (no kernel driver or FUSE driver)`);
-    await mountKernel(['-t', type, '-o', opts.join(','), device, target], device);
-    stack.push({ kind: 'mount', path: target }, () => umountPath(target));
+    // a mount registers a multi-device btrfs's members with the kernel, also one that fails
+    const members = type === 'btrfs' ? [device, ...(o.btrfsDevices ?? [])] : [];
+    try {
+      await mountKernel(['-t', type, '-o', opts.join(','), device, target], device);
+    } catch (e) {
+      await forgetBtrfsDevices(members);
+      throw e;
+    }
+    stack.push({ kind: 'mount', path: target }, async () => {
+      await umountPath(target);
+      await forgetBtrfsDevices(members);
+    });
   }
 }
 

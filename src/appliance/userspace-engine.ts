@@ -75,7 +75,10 @@ export class UserspaceEngine {
   private opened(device: string, vfstype: string): Promise<FileSystemReader> {
     let r = this.readers.get(device);
     if (!r) {
-      r = openFilesystem(this.source(device), vfstype, device);
+      // a btrfs over several devices finds its other members among the session's
+      const siblings = async () =>
+        (await this.stack.btrfsSiblings(this.device(device).canonical)).map((d) => ({ device: d.canonical, source: d.source! }));
+      r = openFilesystem(this.source(device), vfstype, device, { siblings });
       this.readers.set(device, r);
       r.catch(() => this.readers.delete(device));
     }
@@ -90,7 +93,8 @@ export class UserspaceEngine {
       if (f.type !== 'btrfs') continue;
       try {
         const fs = await this.fsReader(f.name, 'btrfs');
-        const all = ((await fs.subvolumes?.()) ?? []).map((v) => v.path);
+        // by path, in code-unit order, as the kernel engine lists them
+        const all = ((await fs.subvolumes?.()) ?? []).map((v) => v.path).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
         // as the kernel engine: a name with control characters would make phantom lines
         const ok = all.filter((p) => !/[\x00-\x1f\x7f]/.test(p));
         const skipped = all.length - ok.length;

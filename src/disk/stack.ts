@@ -13,6 +13,7 @@ import { type OpenedImage, openImage } from './containers/index.js';
 import type { BackingAllowance } from './containers/named-path.js';
 import { diskName } from './names.js';
 import { probe } from './probe/index.js';
+import { btrfsSiblings, laterBtrfsMembers } from './probe/multi-device.js';
 import { type ByteSource, FileSource, holdSyncFileReads, SliceSource } from './source.js';
 import { headerKeyFor, keyFor, type LuksKey } from './keys.js';
 // LVM, md and LUKS code loads when a device holds one (most disks hold none): see volumes()
@@ -238,6 +239,16 @@ export class DiskStack implements AsyncDisposable {
     }
   }
 
+  /** The other members of the multi-device btrfs on `name` that can be read (none for any other device). */
+  async btrfsSiblings(name: string): Promise<StackDevice[]> {
+    const d = this.get(name);
+    await this.ensureProbed(d);
+    return btrfsSiblings(
+      d.probe,
+      this.all().filter((x) => x.source && x.probed && !x.unavailable),
+    );
+  }
+
   async ensureProbed(d: StackDevice): Promise<void> {
     if (d.probed || !d.source) return;
     try {
@@ -307,24 +318,29 @@ export class DiskStack implements AsyncDisposable {
   /**
    * The filesystems, as the kernel engine lists them: disks in order (a whole disk only when it
    * has no partition table), their partitions by number (not extended ones, PVs, RAID members or
-   * tables), then md arrays, opened LUKS volumes and LVs.
+   * tables), then md arrays, opened LUKS volumes and LVs; a btrfs over several devices once, on
+   * the first of them.
    */
   filesystems(): FilesystemInfo[] {
     const out: FilesystemInfo[] = [];
     // LVM PVs, md members and LUKS volumes hold volumes, not files (libguestfs leaves them out too)
     const container = new Set(['LVM2_member', 'linux_raid_member', 'crypto_LUKS']);
     const skip = (d: StackDevice) => d.partition?.extended || container.has(d.probe.type ?? '') || !!d.probe.ptType || !!d.table;
-    const add = (d: StackDevice) => {
-      const type = d.unavailable || !d.source ? 'unknown' : (d.probe.type ?? 'unknown');
-      out.push({ name: d.canonical, type, label: d.probe.label, uuid: d.probe.uuid });
-    };
+    const listed: StackDevice[] = [];
     const all = this.all();
     for (const disk of this.disks()) {
       const parts = all.filter((d) => d.partition?.disk === disk.canonical).sort((a, b) => a.partition!.number - b.partition!.number);
-      if (parts.length === 0 && !skip(disk)) add(disk);
-      for (const p of parts) if (!skip(p)) add(p);
+      if (parts.length === 0 && !skip(disk)) listed.push(disk);
+      for (const p of parts) if (!skip(p)) listed.push(p);
     }
-    for (const kind of ['md', 'luks', 'lv'] as const) for (const d of all.filter((x) => x.kind === kind && !skip(x))) add(d);
+    for (const kind of ['md', 'luks', 'lv'] as const) listed.push(...all.filter((x) => x.kind === kind && !skip(x)));
+    // a multi-device btrfs once, under its first member
+    const later = laterBtrfsMembers(listed.map((d) => ({ name: d.canonical, probe: d.probe })));
+    for (const d of listed) {
+      if (later.has(d.canonical)) continue;
+      const type = d.unavailable || !d.source ? 'unknown' : (d.probe.type ?? 'unknown');
+      out.push({ name: d.canonical, type, label: d.probe.label, uuid: d.probe.uuid });
+    }
     return out;
   }
 

@@ -9,6 +9,8 @@ export interface Probe {
   /** exact, as the guest has it (the tools escape control characters on a terminal) */
   label?: string;
   uuid?: string;
+  /** blkid's UUID_SUB: the member's own id where a filesystem or array spans several devices (btrfs, md) */
+  uuidSub?: string;
   /** partition table type when the device holds one (dos, gpt) */
   ptType?: string;
   usage?: string;

@@ -2,6 +2,7 @@
 // as themselves, LV ranges on their own), btrfs subvolumes (mounted by id, never by name), and
 // the mountables: a device with a filesystem, or btrfsvol:DEVICE/SUBVOL.
 import { probe } from '../../disk/probe/index.js';
+import { btrfsSiblings, laterBtrfsMembers } from '../../disk/probe/multi-device.js';
 import { join } from 'node:path';
 import { JootError } from '../../core/errors.js';
 import { listBtrfsSubvolumes, mapLimit, type ProbeRange, probeDevice, probeDevices } from '../filesystems.js';
@@ -71,19 +72,47 @@ export class Filesystems {
     if (d.kind === 'lv' && !d.probed && !d.unavailable) await this.probeOne(d);
   }
 
-  /** List the subvolumes of every btrfs (again). */
+  /**
+   * List the subvolumes of every btrfs (again): one mount per filesystem, a multi-device one
+   * through its first member with the others named (device=); every member gets the answer.
+   */
   async findSubvolumes(): Promise<void> {
     this.subvolumes.clear();
     const btrfs = this.devices.all().filter((d) => d.probe.type === 'btrfs');
+    const done = new Set<BlockDev>();
+    const groups: BlockDev[][] = [];
+    for (const d of btrfs) {
+      if (done.has(d)) continue;
+      const members = [d, ...this.btrfsSiblings(d)];
+      for (const m of members) done.add(m);
+      groups.push(members);
+    }
     await settleAll(
-      btrfs.map(async (d, i) => {
-        await this.devices.attachLv(d);
+      groups.map(async ([d, ...others], i) => {
+        await this.devices.attachLv(d!);
         try {
-          this.subvolumes.set(d.canonical, await listBtrfsSubvolumes(d.host, join(this.ws.tmp, `btrfs${i}`), d.canonical));
+          const found = await listBtrfsSubvolumes(
+            d!.host,
+            join(this.ws.tmp, `btrfs${i}`),
+            d!.canonical,
+            others.map((o) => o.host),
+          );
+          for (const m of [d!, ...others]) this.subvolumes.set(m.canonical, found);
         } finally {
-          await this.devices.releaseLvIfUnused(d);
+          await this.devices.releaseLvIfUnused(d!);
         }
       }),
+    );
+  }
+
+  /**
+   * The other members of the multi-device btrfs on `d` that have a host device (a disk, a
+   * partition, an md array or LUKS volume): what its mount names with device=.
+   */
+  btrfsSiblings(d: BlockDev): BlockDev[] {
+    return btrfsSiblings(
+      d.probe,
+      this.devices.all().filter((x) => x !== d && x.host && !x.unavailable),
     );
   }
 
@@ -101,7 +130,10 @@ export class Filesystems {
     return { dev };
   }
 
-  /** The filesystems of the disks (in drive order, then by partition number), then of the LVs. */
+  /**
+   * The filesystems of the disks (in drive order, then by partition number), then of the LVs; a
+   * btrfs over several devices once, on the first of them.
+   */
   list(disks: string[]): FilesystemInfo[] {
     const out: FilesystemInfo[] = [];
     const add = (d: BlockDev) => {
@@ -111,19 +143,23 @@ export class Filesystems {
         out.push({ name: `btrfsvol:${d.canonical}/${sv}`, type: 'btrfs', label: d.probe.label, uuid: d.probe.uuid });
       }
     };
+    const listed: BlockDev[] = [];
     const all = this.devices.all();
     for (const disk of disks.map((n) => this.devices.find(n)!)) {
       const parts = all.filter((d) => d.partition?.disk === disk.canonical).sort((a, b) => a.partition!.number - b.partition!.number);
       // a whole disk is a filesystem only when it has no partition table
-      if (parts.length === 0 && !disk.probe.ptType && !isContainer(disk.probe.type)) add(disk);
+      if (parts.length === 0 && !disk.probe.ptType && !isContainer(disk.probe.type)) listed.push(disk);
       for (const p of parts) {
         if (p.partition!.extended || isContainer(p.probe.type) || p.probe.ptType) continue;
-        add(p);
+        listed.push(p);
       }
     }
     // then md arrays, LUKS volumes and LVs, as the userspace engine lists them
     const lvs = all.filter((d) => d.kind === 'lv' && !isContainer(d.probe.type));
-    for (const k of ['md', 'luks', undefined]) for (const d of lvs.filter((x) => x.virtualKind === k)) add(d);
+    for (const k of ['md', 'luks', undefined]) listed.push(...lvs.filter((x) => x.virtualKind === k));
+    // a multi-device btrfs once, under its first member
+    const later = laterBtrfsMembers(listed.map((d) => ({ name: d.canonical, probe: d.probe })));
+    for (const d of listed) if (!later.has(d.canonical)) add(d);
     return out;
   }
 

@@ -63,10 +63,11 @@ export class Mounts {
     const attachedLv = dev.kind === 'lv' ? dev : undefined;
     await this.devices.attachLv(dev);
     try {
+      const btrfsDevices = vfstype === 'btrfs' ? this.filesystems.btrfsSiblings(dev).map((d) => d.host) : undefined;
       await mountFs(
         dev.host,
         target,
-        { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid },
+        { vfstype, readonly, deviceReadonly: dev.readonly, options: opts.options, exec: opts.exec, subvolid, btrfsDevices },
         this.ws.stack,
       );
     } catch (e) {
@@ -134,7 +135,14 @@ export class Mounts {
     try {
       await this.devices.attachLv(dev);
       try {
-        await mountFs(dev.host, target, { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5 }, this.ws.stack);
+        const btrfsDevices = this.filesystems.btrfsSiblings(dev).map((d) => d.host);
+        // degraded: a look inside reads what there is, as the subvolume listing does
+        await mountFs(
+          dev.host,
+          target,
+          { vfstype: 'btrfs', readonly: true, deviceReadonly: true, subvolid: 5, btrfsDevices, options: 'degraded' },
+          this.ws.stack,
+        );
         try {
           return await fn((sv) => {
             if (!subvols.has(sv)) throw new JootError('ENOENT', `btrfsvol:${dev.canonical}/${sv}: no such btrfs subvolume`);

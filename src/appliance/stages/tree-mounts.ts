@@ -18,9 +18,12 @@ import type { GuestFileReader } from '../guest-files.js';
 import { TreeGuestReader } from '../tree-reader.js';
 import { byMountpoint, checkMountable, checkMountpoint, findUnmountable } from './mount-checks.js';
 
-/** Mount options a read-only in-process mount takes (and ignores): anything else is refused. */
+/**
+ * Mount options a read-only in-process mount takes (and ignores): anything else is refused.
+ * `degraded` too: the btrfs reader reads a filesystem with a member missing from the copies there are.
+ */
 const HARMLESS =
-  /^(ro|rw|noatime|relatime|nodiratime|norecovery|noload|nodev|nosuid|noexec|exec|defaults|errors=[a-z-]+|rescue=[a-z,]+|nologreplay)$/;
+  /^(ro|rw|noatime|relatime|nodiratime|norecovery|noload|nodev|nosuid|noexec|exec|defaults|errors=[a-z-]+|rescue=[a-z,]+|nologreplay|degraded)$/;
 
 export class TreeMounts {
   readonly tree = new GuestTree();
@@ -77,6 +80,13 @@ export class TreeMounts {
     const probe = await this.us.probeOf(device);
     const vfstype = checkMountable(shown, opts.vfstype ?? probe.type);
     const fs = await this.reader(device, vfstype);
+    // as the kernel mounts a btrfs with a device missing: only when asked to, with degraded
+    const missing = fs.missingDevices ?? [];
+    if (missing.length > 0 && !(opts.options ?? '').split(',').includes('degraded'))
+      throw new JootError(
+        'EIO',
+        `${shown}: btrfs: ${missing.join(', ')} not among the session's devices (mount with the option degraded to read the copies there are)`,
+      );
     const root = await fs.root(subvolume !== undefined ? { subvolume } : undefined);
     await this.tree.mount(at, fs, root, shown);
     // -v: which engine serves what (a kernel fallback traces its own line)

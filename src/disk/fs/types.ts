@@ -80,6 +80,12 @@ export interface FileSystemReader {
   readonly device: string;
   /** set only where the filesystem is not read in-process: 'kernel' for a kernel mount read by name */
   readonly servedBy?: 'kernel';
+  /**
+   * A filesystem over several devices (btrfs): those of its devices the session lacks, as
+   * `device 2 (uuid …)`; absent or empty when it has them all. Read from the copies there are,
+   * as a kernel mount with `degraded` reads it.
+   */
+  readonly missingDevices?: readonly string[];
   /** lookups ignore case (FAT, exFAT, NTFS via $UpCase; ISO 9660 without Rock Ridge is upper-case) */
   readonly caseInsensitive: boolean;
   /**
@@ -110,6 +116,23 @@ export interface FileSystemReader {
   close(): Promise<void>;
 }
 
+/** Another block device of the session, as a reader of a filesystem over several devices sees it. */
+export interface SiblingDevice {
+  /** its canonical guest name (/dev/sdb), for messages */
+  device: string;
+  source: ByteSource;
+}
+
+/** What a reader may ask of the session beyond the device it opens. */
+export interface OpenOptions {
+  /**
+   * The session's other devices on which blkid finds the same filesystem (type and UUID): the
+   * other members of a multi-device btrfs. Asked only by a filesystem that says it spans several
+   * devices; the reader checks each one's own superblock before it reads from it.
+   */
+  siblings?: () => Promise<readonly SiblingDevice[]>;
+}
+
 /** A reader module: one per filesystem, each detecting itself from its superblock. */
 export interface FileSystemModule {
   /** blkid TYPE values this module reads */
@@ -118,5 +141,5 @@ export interface FileSystemModule {
    * Open the filesystem on `source`; `device` is the canonical guest name for messages. A module
    * imports its reader here, not at the top: a start loads the code of the filesystems it opens only.
    */
-  open(source: ByteSource, device: string): Promise<FileSystemReader>;
+  open(source: ByteSource, device: string, opts?: OpenOptions): Promise<FileSystemReader>;
 }

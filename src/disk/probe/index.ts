@@ -97,6 +97,7 @@ export async function probe(src: ByteSource): Promise<Probe> {
   set('type', get('TYPE'));
   set('label', get('LABEL'));
   set('uuid', get('UUID'));
+  set('uuidSub', get('UUID_SUB'));
   set('ptType', get('PTTYPE'));
   set('usage', get('USAGE'));
   set('version', get('VERSION'));

@@ -27,10 +27,12 @@ export function parseBlkidUdev(text: string): Probe {
   }
   const label = kv.ID_FS_LABEL_ENC !== undefined ? decodeUdev(kv.ID_FS_LABEL_ENC) : undefined;
   const uuid = kv.ID_FS_UUID_ENC !== undefined ? decodeUdev(kv.ID_FS_UUID_ENC) : kv.ID_FS_UUID;
+  const uuidSub = kv.ID_FS_UUID_SUB_ENC !== undefined ? decodeUdev(kv.ID_FS_UUID_SUB_ENC) : kv.ID_FS_UUID_SUB;
   return {
     type: kv.ID_FS_TYPE || undefined,
     label,
     uuid,
+    uuidSub: uuidSub || undefined,
     ptType: kv.ID_PART_TABLE_TYPE || undefined,
     usage: kv.ID_FS_USAGE || undefined,
     version: kv.ID_FS_VERSION ? decodeUdev(kv.ID_FS_VERSION) : undefined,

@@ -1,10 +1,25 @@
-// The chunk map: logical address → where the bytes are on this device. Bootstrapped from the
-// superblock's sys_chunk_array, then filled from the chunk tree. Single, DUP and the mirrored
-// profiles read a copy on this device; RAID0/10 compute the stripe; a stripe on another device
-// (a multi-device filesystem) is EUNSUPPORTED naming the device it would need.
+// The chunk map: logical address → its copies, each a (device, offset) of the filesystem's
+// devices. Bootstrapped from the superblock's sys_chunk_array, then filled from the chunk tree.
+// Single has one copy, DUP and RAID1/1C3/1C4 one per stripe, RAID0 the stripe the address falls
+// in, RAID10 the sub-stripes (mirrors) of that stripe. Which copy is read is devices.ts's choice.
+// RAID5/6 is refused in one line ("unsupported: raid5/6"): its parity is not read.
 import type { JootError } from '../../../core/errors.js';
 import { MAX_FILE_EXTENTS } from '../limits.js';
-import { BG_RAID0, BG_RAID10, BG_RAID5, BG_RAID6, CHUNK_ITEM, KEY_SIZE, type Key, num, readKey, uuidString } from './format.js';
+import {
+  BG_DUP,
+  BG_RAID0,
+  BG_RAID1,
+  BG_RAID10,
+  BG_RAID1C3,
+  BG_RAID1C4,
+  BG_RAID5,
+  BG_RAID6,
+  CHUNK_ITEM,
+  KEY_SIZE,
+  type Key,
+  num,
+  readKey,
+} from './format.js';
 
 const CHUNK_SIZE = 48;
 const STRIPE_SIZE = 32;
@@ -24,9 +39,16 @@ interface Chunk {
   stripes: Stripe[];
 }
 
-/** Where one logical address is: its copies on this device and how far it runs contiguously. */
+/** One copy of a logical address: the device (by devid and device uuid) and the byte offset on it. */
+export interface Copy {
+  devid: bigint;
+  uuid: Buffer;
+  offset: number;
+}
+
+/** Where one logical address is: its copies (one unless the profile mirrors) and how far it runs contiguously. */
 export interface Mapping {
-  mirrors: number[];
+  copies: Copy[];
   contiguous: number;
 }
 
@@ -35,10 +57,7 @@ type Fail = (code: 'EFORMAT' | 'EUNSUPPORTED', msg: string) => JootError;
 export class ChunkMap {
   private chunks: Chunk[] = [];
 
-  constructor(
-    private readonly devid: bigint,
-    private readonly fail: Fail,
-  ) {}
+  constructor(private readonly fail: Fail) {}
 
   /** Decode one CHUNK_ITEM (its key's offset is the logical start); returns its size in bytes. */
   add(key: Key, b: Buffer, at: number): number {
@@ -105,6 +124,13 @@ export class ChunkMap {
     return this.chunks.map((c) => ({ logical: c.logical, length: c.length, type: c.type }));
   }
 
+  /** Every device a chunk has a stripe on (devid and device uuid), each once, by devid. */
+  devices(): { devid: bigint; uuid: Buffer }[] {
+    const seen = new Map<bigint, Buffer>();
+    for (const c of this.chunks) for (const s of c.stripes) if (!seen.has(s.devid)) seen.set(s.devid, s.uuid);
+    return [...seen].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([devid, uuid]) => ({ devid, uuid }));
+  }
+
   /** Decode the superblock's sys_chunk_array: (key, chunk item) pairs. */
   addSysArray(b: Buffer): void {
     let at = 0;
@@ -121,7 +147,7 @@ export class ChunkMap {
     if (!c || logical >= c.logical + c.length) throw this.fail('EFORMAT', `logical address ${logical} is in no chunk`);
     const off = logical - c.logical;
     const n = c.stripes.length;
-    if (c.type & (BG_RAID5 | BG_RAID6)) throw this.fail('EUNSUPPORTED', `chunk at ${c.logical}: RAID5/6 profiles are not read`);
+    if (c.type & (BG_RAID5 | BG_RAID6)) throw this.fail('EUNSUPPORTED', `chunk at ${c.logical}: unsupported: raid5/6`);
     let candidates: Stripe[];
     let phys: number;
     let contiguous: number;
@@ -136,18 +162,12 @@ export class ChunkMap {
       phys = Math.floor(stripeNr / factor) * c.stripeLen + inStripe;
       contiguous = Math.min(c.stripeLen - inStripe, c.length - off);
     } else {
-      candidates = c.stripes;
+      // single, DUP, RAID1, RAID1C3/C4: every stripe is a whole copy
+      if (!(c.type & (BG_RAID1 | BG_DUP | BG_RAID1C3 | BG_RAID1C4))) candidates = c.stripes.slice(0, 1);
+      else candidates = c.stripes;
       phys = off;
       contiguous = c.length - off;
     }
-    const mine = candidates.filter((s) => s.devid === this.devid);
-    if (mine.length === 0) {
-      const s = candidates[0]!;
-      throw this.fail(
-        'EUNSUPPORTED',
-        `logical address ${logical} is on device ${s.devid} (uuid ${uuidString(s.uuid)}), which is not this one: multi-device filesystems are not read yet`,
-      );
-    }
-    return { mirrors: mine.map((s) => s.offset + phys), contiguous };
+    return { copies: candidates.map((s) => ({ devid: s.devid, uuid: s.uuid, offset: s.offset + phys })), contiguous };
   }
 }

@@ -3,5 +3,5 @@ import type { FileSystemModule } from '../types.js';
 
 export const btrfsModule: FileSystemModule = {
   types: ['btrfs'],
-  open: async (source, device) => (await import('./reader.js')).BtrfsReader.open(source, device),
+  open: async (source, device, opts) => (await import('./reader.js')).BtrfsReader.open(source, device, opts),
 };

@@ -3,7 +3,8 @@
 // prealloc, holes, compressed), symlinks and xattrs. A directory entry naming a subvolume shows
 // that subvolume's root directory, or the kernel's empty stub (ino 2) when the subvolume is not
 // linked there (a snapshot of a directory that held a nested subvolume). The log tree is not
-// replayed (as `rescue=nologreplay`).
+// replayed (as `rescue=nologreplay`). A filesystem over several devices is read through all of
+// them that the session has (devices.ts), each address from a copy that is there and good.
 import { JootError } from '../../../core/errors.js';
 import { Lru } from '../../lru.js';
 import type { ByteSource } from '../../source.js';
@@ -15,6 +16,7 @@ import {
   type FsStat,
   type FsStatfs,
   type FsSubvolume,
+  type OpenOptions,
   S_IFBLK,
   S_IFCHR,
   S_IFDIR,
@@ -23,6 +25,8 @@ import {
   S_IFREG,
 } from '../types.js';
 import { ChunkMap } from './chunks.js';
+import { DataCsums } from './data-csums.js';
+import { BtrfsDevices, type PresentCopy } from './devices.js';
 import { nameHash } from './name-hash.js';
 import { decompress } from './decompress.js';
 import {
@@ -50,7 +54,7 @@ import {
   XATTR_ITEM,
 } from './format.js';
 import { btrfsStatfs } from './statfs.js';
-import { readSuperblock, type Superblock } from './superblock.js';
+import type { Superblock } from './superblock.js';
 import { type TreeRoot, Trees } from './tree.js';
 
 const INODE_SIZE = 160;
@@ -139,32 +143,41 @@ export class BtrfsReader implements FileSystemReader {
   private extents = new Lru<string, Buffer>(CACHE_EXTENTS);
   private closed = false;
   private chunks!: ChunkMap;
+  missingDevices: readonly string[] = [];
+  private readonly csums: DataCsums;
 
   private constructor(
-    private readonly src: ByteSource,
+    private readonly devices: BtrfsDevices,
     readonly device: string,
     private readonly sb: Superblock,
     trees: Trees,
   ) {
     this.trees = trees;
     this.rootTree = { bytenr: sb.root, level: sb.rootLevel };
+    this.csums = new DataCsums(trees, sb, this.rootTree, (code, m) => this.fail(code, m));
   }
 
-  static async open(src: ByteSource, device: string): Promise<BtrfsReader> {
+  /**
+   * Open the btrfs on `src`; `opts.siblings` finds its other devices where it spans several (a
+   * device that is missing only matters when an address has no copy on the others).
+   */
+  static async open(src: ByteSource, device: string, opts: OpenOptions = {}): Promise<BtrfsReader> {
     const fail = (code: 'EFORMAT' | 'EIO' | 'EUNSUPPORTED', m: string) => new JootError(code, `${device}: btrfs: ${m}`);
     return guard(device, async () => {
-      const sb = await readSuperblock(src, fail);
-      const chunks = new ChunkMap(sb.devid, fail);
+      const devices = await BtrfsDevices.find(src, device, opts, fail);
+      const sb = devices.sb;
+      const chunks = new ChunkMap(fail);
       chunks.addSysArray(sb.sysChunkArray);
-      const trees = new Trees(src, sb, chunks, fail);
+      const trees = new Trees(devices, sb, chunks, fail);
       const start: Key = { obj: FIRST_CHUNK_TREE_OBJECTID, type: CHUNK_ITEM, off: 0n };
       await trees.walk({ bytenr: sb.chunkRoot, level: sb.chunkRootLevel }, start, 'ge', (it) => {
         if (it.key.obj !== FIRST_CHUNK_TREE_OBJECTID || it.key.type !== CHUNK_ITEM) return it.key.obj < FIRST_CHUNK_TREE_OBJECTID;
         chunks.add(it.key, it.data, 0);
         return true;
       });
-      const r = new BtrfsReader(src, device, sb, trees);
+      const r = new BtrfsReader(devices, device, sb, trees);
       r.chunks = chunks;
+      r.missingDevices = devices.missing(chunks.devices());
       // the top level must be there: everything else hangs off it
       await r.subvol(FS_TREE_OBJECTID);
       return r;
@@ -582,18 +595,51 @@ export class BtrfsReader implements FileSystemReader {
     if (to > from) data.copy(out, from - offset, from - fileOff, to - fileOff);
   }
 
-  /** Read `length` bytes at logical address `logical` into `out` at `at`, stripe by stripe. */
+  /**
+   * Read `length` bytes at logical address `logical` into `out` at `at`, stripe by stripe. Where
+   * the chunk keeps more than one copy (DUP, RAID1/1C3/1C4/10), the sectors read are checked
+   * against the checksum tree and a copy that fails (or cannot be read) gives way to the next;
+   * single and RAID0 data, with nothing to fall back on, is read as it is.
+   */
   private async readLogical(logical: number, length: number, out: Buffer, at: number): Promise<void> {
     while (length > 0) {
       const m = this.trees.chunks.map(logical);
       const n = Math.min(length, m.contiguous);
-      const phys = m.mirrors[0]!;
-      if (phys + n > this.src.size) throw this.fail('EIO', `data at logical ${logical} is outside the device (offset ${phys})`);
-      (await this.src.read(phys, n)).copy(out, at);
+      const copies = this.devices.present(logical, m.copies);
+      if (m.copies.length > 1) await this.readChecked(logical, n, copies, out, at);
+      else (await this.devices.read(copies[0]!, n)).copy(out, at);
       logical += n;
       at += n;
       length -= n;
     }
+  }
+
+  /** `n` bytes at `logical` (inside one stripe) from the first of `copies` whose sectors pass their checksums. */
+  private async readChecked(logical: number, n: number, copies: PresentCopy[], out: Buffer, at: number): Promise<void> {
+    // whole sectors: a stripe and a chunk end on a sector boundary, so they stay inside it
+    const ss = this.sb.sectorSize;
+    const from = logical - (logical % ss);
+    const to = Math.ceil((logical + n) / ss) * ss;
+    let problem = '';
+    for (const c of copies) {
+      const copy = { member: c.member, offset: c.offset - (logical - from) };
+      let data: Buffer;
+      try {
+        data = await this.devices.read(copy, to - from);
+      } catch (e) {
+        if (!(e instanceof JootError && e.code === 'EIO')) throw e;
+        problem = e.message;
+        continue;
+      }
+      const bad = await this.csums.bad(from, data);
+      if (bad.length > 0) {
+        problem = `data at logical ${bad[0]} fails its checksum on every copy`;
+        continue;
+      }
+      data.copy(out, at, logical - from, logical - from + n);
+      return;
+    }
+    throw problem.startsWith(`${this.device}: `) ? new JootError('EIO', problem) : this.fail('EIO', problem);
   }
 
   // ---------------------------------------------------------------- xattrs
@@ -620,7 +666,9 @@ export class BtrfsReader implements FileSystemReader {
   }
 
   async statfs(): Promise<FsStatfs> {
-    return guard(this.device, () => btrfsStatfs(this.trees, this.sb, this.chunks, this.rootTree, this.device));
+    return guard(this.device, () =>
+      btrfsStatfs(this.trees, this.sb, this.chunks, this.rootTree, this.device, (id) => this.devices.has(id)),
+    );
   }
 
   async close(): Promise<void> {

@@ -55,7 +55,15 @@ interface SpaceInfo {
   raids: Set<number>;
 }
 
-export async function btrfsStatfs(trees: Trees, sb: Superblock, chunks: ChunkMap, rootTree: TreeRoot, device: string): Promise<FsStatfs> {
+/** `present`: whether a device of the filesystem is here (the kernel counts the unallocated space of those only). */
+export async function btrfsStatfs(
+  trees: Trees,
+  sb: Superblock,
+  chunks: ChunkMap,
+  rootTree: TreeRoot,
+  device: string,
+  present: (devid: bigint) => boolean,
+): Promise<FsStatfs> {
   const bad = (m: string) => new JootError('EFORMAT', `${device}: btrfs: ${m}`);
   const rootItem = async (id: bigint): Promise<Buffer | undefined> => {
     let item: Buffer | undefined;
@@ -110,6 +118,7 @@ export async function btrfsStatfs(trees: Trees, sb: Superblock, chunks: ChunkMap
   await trees.walk({ bytenr: sb.chunkRoot, level: sb.chunkRootLevel }, { obj: DEV_ITEMS_OBJECTID, type: DEV_ITEM, off: 0n }, 'ge', (it) => {
     if (it.key.obj !== DEV_ITEMS_OBJECTID || it.key.type !== DEV_ITEM) return false;
     if (it.data.length < 24) throw bad('a device item is truncated');
+    if (!present(it.key.off)) return true; // a member left out (a degraded mount): no space to offer
     const total = it.data.readBigUInt64LE(8);
     const used = it.data.readBigUInt64LE(16);
     let avail = total > used ? total - used : 0n;

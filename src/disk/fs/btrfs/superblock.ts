@@ -13,6 +13,8 @@ const MAGIC = Buffer.from('_BHRfS_M');
 const SYS_CHUNK_ARRAY_MAX = 2048;
 
 export interface Superblock {
+  /** the filesystem's id, the same on every device of it (blkid's UUID) */
+  fsid: Buffer;
   /** the fsid tree nodes carry (metadata_uuid when that feature is on) */
   metadataFsid: Buffer;
   generation: bigint;
@@ -22,6 +24,8 @@ export interface Superblock {
   chunkRootLevel: number;
   totalBytes: number;
   bytesUsed: number;
+  /** devices the filesystem spans */
+  numDevices: number;
   sectorSize: number;
   nodeSize: number;
   csumType: number;
@@ -74,6 +78,7 @@ function parse(b: Buffer, copy: number, fail: (code: 'EFORMAT' | 'EUNSUPPORTED',
   if (incompat & INCOMPAT_RAID_STRIPE_TREE) throw fail('EUNSUPPORTED', 'the raid stripe tree is not read');
   const f = (m: string) => fail('EFORMAT', m);
   return {
+    fsid: Buffer.from(b.subarray(0x20, 0x30)),
     metadataFsid: Buffer.from(incompat & INCOMPAT_METADATA_UUID ? b.subarray(0x23b, 0x24b) : b.subarray(0x20, 0x30)),
     generation: b.readBigUInt64LE(0x48),
     root: num(b.readBigUInt64LE(0x50), f, 'root tree address'),
@@ -82,6 +87,7 @@ function parse(b: Buffer, copy: number, fail: (code: 'EFORMAT' | 'EUNSUPPORTED',
     chunkRootLevel,
     totalBytes: num(b.readBigUInt64LE(0x70), f, 'total bytes'),
     bytesUsed: num(b.readBigUInt64LE(0x78), f, 'bytes used'),
+    numDevices: num(b.readBigUInt64LE(0x88), f, 'device count'),
     sectorSize,
     nodeSize,
     csumType,

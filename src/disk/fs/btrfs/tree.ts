@@ -1,12 +1,12 @@
 // btrfs B-trees: nodes read through the chunk map (checksum, fsid, address and level checked; a
-// bad copy falls back to the next mirror), kept in a small LRU, and walked in key order. A walk
+// bad copy, or one whose device cannot be read, falls back to the next copy on any present device), kept in a small LRU, and walked in key order. A walk
 // checks that its keys strictly increase, which catches a pointer back into visited nodes, and
 // counts the nodes it visits.
 import type { JootError } from '../../../core/errors.js';
 import { Lru } from '../../lru.js';
-import type { ByteSource } from '../../source.js';
 import { MAX_METADATA_VISITS } from '../limits.js';
 import type { ChunkMap } from './chunks.js';
+import type { BtrfsDevices } from './devices.js';
 import { compareKeys, type Key, KEY_SIZE, num, readKey } from './format.js';
 import { checksum, type Superblock } from './superblock.js';
 
@@ -40,7 +40,7 @@ export class Trees {
   private cache = new Lru<number, Node>(CACHE_NODES);
 
   constructor(
-    private readonly src: ByteSource,
+    readonly devices: BtrfsDevices,
     private readonly sb: Superblock,
     readonly chunks: ChunkMap,
     private readonly fail: Fail,
@@ -60,20 +60,29 @@ export class Trees {
     if (bytenr % this.sb.sectorSize !== 0) throw this.fail('EFORMAT', `tree node address ${bytenr} is not aligned`);
     const m = this.chunks.map(bytenr);
     if (m.contiguous < size) throw this.fail('EFORMAT', `tree node ${bytenr} crosses a stripe`);
+    // a copy that is bad or cannot be read: the next one (RAID1/10, DUP)
     let problem = '';
-    for (const phys of m.mirrors) {
-      if (phys + size > this.src.size) {
-        problem = `is outside the device (offset ${phys})`;
+    let eio = false;
+    for (const copy of this.devices.present(bytenr, m.copies)) {
+      let buf: Buffer;
+      try {
+        buf = await this.devices.read(copy, size);
+      } catch (e) {
+        if (!(e instanceof Error && 'code' in e && e.code === 'EIO')) throw e;
+        problem = `cannot be read (${copy.member.device}, offset ${copy.offset})`;
+        eio = true;
         continue;
       }
-      const buf = await this.src.read(phys, size);
       problem = this.check(buf, bytenr, level);
-      if (problem) continue;
+      if (problem) {
+        eio = false;
+        continue;
+      }
       const n: Node = { buf, level, nritems: buf.readUInt32LE(0x60), bytenr };
       this.cache.set(bytenr, n);
       return n;
     }
-    throw this.fail(problem.startsWith('is outside') ? 'EIO' : 'EFORMAT', `tree node ${bytenr} ${problem}`);
+    throw this.fail(eio ? 'EIO' : 'EFORMAT', `tree node ${bytenr} ${problem}`);
   }
 
   private check(b: Buffer, bytenr: number, level: number): string {
