@@ -13,6 +13,7 @@
 // linear or a striped LV needs a device-mapper table (planned here, created by the caller) and
 // is unavailable on hosts without device-mapper; every other segment type is unavailable.
 import type { ByteSource } from '../disk/source.js';
+import { readsLvType, unsupportedLvTypes } from '../disk/volumes/lvm/index.js';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -453,6 +454,9 @@ export function planLv(scan: LvmScan, vg: string | VgRef, lv: string, opts: { ha
   if (l.attrs.startsWith('O')) return unavailable('a snapshot is pending merge into it, so its extents do not hold its current data');
 
   const other = [...new Set(l.segments.map((s) => s.segtype).filter((t) => t !== 'linear' && t !== 'striped'))];
+  // types neither engine reads: said in the userspace reader's words (the same on both engines)
+  const neither = other.filter((t) => !readsLvType(t));
+  if (neither.length > 0) return unavailable(unsupportedLvTypes(neither));
   if (other.length > 0) {
     const dmNote = opts.hasDeviceMapper ? '' : ' (and this host has no device-mapper)';
     return unavailable(`${other.join('/')} LVs are not supported: joot opens only linear and striped LVs${dmNote}`);

@@ -31,7 +31,7 @@ import { guestFileSource } from './guest-file-source.js';
 import { checkMountable } from './stages/mount-checks.js';
 import { Workspace } from './stages/workspace.js';
 import { Drives } from './stages/drives.js';
-import { type BlockDev, Devices } from './stages/devices.js';
+import { type BlockDev, decodedRefusal, Devices, writeRefusal } from './stages/devices.js';
 import { Volumes } from './stages/volumes.js';
 import { Filesystems, type Mountable, settleAll } from './stages/filesystems.js';
 import { Mounts } from './stages/mounts.js';
@@ -386,7 +386,25 @@ export class Session implements AsyncDisposable {
         return tm.mount(device, mountpoint, opts);
       });
     }
-    return this.guard(() => this.mnt.mount(this.mountable(device), mountpoint, opts, () => this.guestFiles!.reader));
+    return this.guard(async () => {
+      const m = this.mountable(device);
+      // the kernel would mount it read-only without a word: a read-write mount is refused instead
+      const why = opts.readonly ? undefined : decodedRefusal(m.dev, this.readonly);
+      if (why) throw why;
+      return this.mnt.mount(m, mountpoint, opts, () => this.guestFiles!.reader);
+    });
+  }
+
+  /**
+   * Why `device` (a device or btrfsvol:…) cannot be mounted read-write although the session is
+   * read-write: it is a volume decoded in userspace (md, LUKS, an LV on them) on a host without md
+   * or device-mapper. The one-line refusal that `mount` without readonly gives; undefined when it
+   * can be, and always on the userspace engine (whose mounts are all read-only) or a read-only session.
+   */
+  unwritable(device: string): string | undefined {
+    this.requireLaunched();
+    if (this.tm) return undefined;
+    return decodedRefusal(this.mountable(device).dev, this.readonly)?.message;
   }
 
   /**
@@ -497,7 +515,8 @@ export class Session implements AsyncDisposable {
             : d.kind === 'lv'
               ? this.volumes.lvs.find((l) => l.name === d.canonical)?.size
               : d.partition?.size;
-        return { canonical: d.canonical, host: d.host, kind: d.kind, readonly: d.readonly, diskIndex, size, fstype: d.probe.type };
+        const why = writeRefusal(d, this.readonly);
+        return { canonical: d.canonical, host: d.host, kind: d.kind, writeRefusal: why, diskIndex, size, fstype: d.probe.type };
       },
       lvmScope: () =>
         this.devices
@@ -531,7 +550,8 @@ export class Session implements AsyncDisposable {
    */
   private refuseIfInUse(canonical: string): void {
     const d = this.device(canonical);
-    if (d.readonly) throw new JootError('EPERM', `${d.canonical}: the drive is read-only (--ro)`);
+    const why = writeRefusal(d, this.readonly);
+    if (why) throw why;
     const diskOf = (x: BlockDev | undefined): string | undefined => (x?.kind === 'disk' ? x.canonical : x?.partition?.disk);
     // VGs with a PV on the device (or on a partition of the disk): their LVs live on it too
     const vgsOnIt = new Set(

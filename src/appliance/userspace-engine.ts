@@ -197,6 +197,12 @@ export class UserspaceEngine {
     const p = d.partition;
     const disk = p ? this.stack.find(p.disk)?.table : undefined;
     const entry = p && disk ? disk.partitions.find((e) => e.number === p.number) : undefined;
+    // a device that cannot be read where its superblocks would be (an LVM "error" segment) gives
+    // nothing, as blkid -p finds nothing on an I/O error (and as the stack's probe: stack.ts)
+    const nothingOnEio = (e: unknown): [string, string][] => {
+      if (e instanceof JootError && e.code === 'EIO') return [];
+      throw e;
+    };
     return probeExport(
       d.source,
       p && disk && entry
@@ -212,7 +218,7 @@ export class UserspaceEngine {
             diskId: disk.id,
           }
         : undefined,
-    );
+    ).catch(nothingOnEio);
   }
 
   isExtended(name: string): boolean {

@@ -35,12 +35,16 @@ export interface ErrorFacts {
   spawnErrno?: string;
   /** the guest path the error is about */
   guestPath?: string;
+  /** the guest device the error is about (/dev/md127, /dev/VG/LV) */
+  device?: string;
+  /** the kernel facility this host lacks (md, device-mapper) */
+  missing?: string;
 }
 
 /** How much of a failed command's stderr an error keeps. */
 export const STDERR_TAIL = 8192;
 
-const FACT_KEYS = ['command', 'exitCode', 'signal', 'stderr', 'timedOut', 'spawnErrno', 'guestPath'] as const;
+const FACT_KEYS = ['command', 'exitCode', 'signal', 'stderr', 'timedOut', 'spawnErrno', 'guestPath', 'device', 'missing'] as const;
 
 export class JootError extends Error {
   readonly code: JootErrorCode;
@@ -52,6 +56,8 @@ export class JootError extends Error {
   declare readonly timedOut?: boolean;
   declare readonly spawnErrno?: string;
   declare readonly guestPath?: string;
+  declare readonly device?: string;
+  declare readonly missing?: string;
   constructor(code: JootErrorCode, message: string, options?: ErrorFacts) {
     super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'JootError';

@@ -8,6 +8,12 @@ import { rememberInspection } from './report-store.js';
 export interface InspectMountOptions {
   /** mount read-only */
   readonly: boolean;
+  /**
+   * In a read-write session, mount a filesystem that cannot be written here (a volume decoded in
+   * userspace: the host has no md or device-mapper) read-only, saying so through `warn`, instead
+   * of failing (jfish -i: the guest stays usable to look at; joot, which must write, fails).
+   */
+  readonlyWhereUnwritable?: boolean;
   /** the guestfish lines (`Operating system: …`, `/dev/sda2 mounted on /`) */
   print?: (line: string) => void;
   /** warnings (a non-root filesystem that could not be mounted) */
@@ -40,7 +46,9 @@ export async function inspectMount(session: Session, opts: InspectMountOptions):
   let failed = 0;
   for (const [mp, dev] of mountOrder(os.mountpoints)) {
     try {
-      await session.mount(dev, mp, { readonly: opts.readonly });
+      const why = opts.readonly || !opts.readonlyWhereUnwritable ? undefined : session.unwritable(dev);
+      await session.mount(dev, mp, { readonly: opts.readonly || why !== undefined });
+      if (why) opts.warn(`${why}: mounted on ${mp} read-only`);
       opts.print?.(`${dev} mounted on ${mp}`);
     } catch (e) {
       if (mp === '/') throw e; // nothing can be used without the root

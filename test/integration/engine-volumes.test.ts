@@ -4,7 +4,10 @@
 // the arrays and their md-detail, the LUKS volumes opened with --key / luks-open, the LVs on
 // them, the filesystems, and the bytes of every array, LV and opened volume (sha256). Through
 // the library and through jfish, as root and as nobody.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -168,9 +171,9 @@ describe.skipIf(process.getuid?.() !== 0)('the kernel engine on a host without m
       const r1 = s.listMdDevices().find((m) => isR1(s.mdDetail(m)))!;
       // the appliance may have given r1 another number (its udev assembles in no fixed order)
       const theirR1 = Object.entries(f['md-detail']!).find(([, d]) => isR1(d))![0];
+      // a read-only session: a mount without readonly is read-only, as on any read-only drive
       await s.mount(r1, '/');
       expect((await s.readFile('/hello.txt')).toString()).toBe(f.files?.[`${theirR1} /hello.txt`]);
-      await expect(s.mount(r1, '/', { readonly: false })).rejects.toThrow();
     }
     {
       await using s = new Session({ engine: 'kernel', keys: [parseKeySpec(`/dev/sda1:key:${KEY}`)] });
@@ -183,3 +186,142 @@ describe.skipIf(process.getuid?.() !== 0)('the kernel engine on a host without m
     await expectNoLeftovers(before);
   });
 });
+
+/** Private read-write copies of fixture images (the shared ones are never opened read-write). */
+async function copies(names: string[]): Promise<{ dir: string; paths: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'joot-volw-'));
+  const paths: string[] = [];
+  for (const n of names) {
+    const to = join(dir, n);
+    execFileSync('cp', ['--sparse=always', await fixture(n as FixtureName), to]);
+    paths.push(to);
+  }
+  return { dir, paths };
+}
+
+const digest = (paths: string[]) => paths.map((p) => createHash('sha256').update(readFileSync(p)).digest('hex'));
+
+/** A jfish script on stdin (lines with a leading `-` go on after an error). */
+async function jfishScript(args: string[], script: string[]) {
+  const r = await execa(jfish, args, { input: `${script.join('\n')}\n`, reject: false });
+  return { out: r.stdout, err: r.stderr.split('\n'), code: r.exitCode };
+}
+
+describe.skipIf(process.getuid?.() !== 0)(
+  'the kernel engine refuses writes to a volume decoded in userspace, naming what the host lacks',
+  () => {
+    it('md arrays: a read-write mount (library and jfish), pwrite-device, zero-device, mkfs, upload; a read-only mount reads', async () => {
+      const { dir, paths } = await copies(['md-a.img', 'md-b.img', 'md-c.img']);
+      const before = await snapshot({ paths: [dir] });
+      try {
+        const was = digest(paths);
+        let r1 = '';
+        {
+          await using s = new Session({ engine: 'kernel' });
+          for (const p of paths) s.addDrive(p);
+          await s.launch();
+          r1 = s.listMdDevices().find((m) => s.mdDetail(m).some(([k, v]) => k === 'devname' && v === 'r1'))!;
+          const why = `${r1}: read-only: this host has no md, the volume is decoded in userspace`;
+          expect(s.unwritable(r1)).toBe(why);
+          await expect(s.mount(r1, '/', { readonly: false })).rejects.toMatchObject({
+            code: 'EUNSUPPORTED',
+            message: why,
+            device: r1,
+            missing: 'md',
+          });
+          await expect(s.mount(r1, '/')).rejects.toThrow(why);
+          expect(s.mountpoints()).toEqual([]);
+          await expect(s.layout.zeroDevice(r1)).rejects.toThrow(why);
+          await s.mount(r1, '/', { readonly: true });
+          expect(s.mountpoints()).toEqual([{ device: r1, mountpoint: '/', vfstype: 'ext4', readonly: true }]);
+          expect((await s.readFile('/hello.txt')).toString()).toMatch(/^hello from raid1/);
+        }
+        const why = `${r1}: read-only: this host has no md, the volume is decoded in userspace`;
+        const drives = paths.flatMap((p) => ['-a', p]);
+        const r = await jfishScript(
+          ['--rw', '--engine=kernel', ...drives],
+          [
+            'run',
+            `-pwrite-device ${r1} x 0`,
+            `-zero-device ${r1}`,
+            `-mkfs ext4 ${r1}`,
+            `-upload /proc/sys/kernel/ostype ${r1}`,
+            `-mount ${r1} /`,
+            `mount-ro ${r1} /`,
+            'cat /hello.txt',
+          ],
+        );
+        expect(r.err).toEqual(['pwrite-device', 'zero-device', 'mkfs', 'upload', 'mount'].map((c) => `jfish: ${c}: ${why}`));
+        expect(r.out).toMatch(/^hello from raid1/);
+        expect(r.code).toBe(0);
+        expect(digest(paths)).toEqual(was);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await expectNoLeftovers(before);
+    });
+
+    it('LVM on LUKS: the LUKS volume and the LV in it refuse writes naming device-mapper, lvcreate in its VG too', async () => {
+      const { dir, paths } = await copies(['luks-lvm.img']);
+      const before = await snapshot({ paths: [dir] });
+      const luks = '/dev/mapper/luks-10c5aaaa-0000-4000-8000-000000000001';
+      const why = (d: string) => `${d}: read-only: this host has no device-mapper, the volume is decoded in userspace`;
+      try {
+        const was = digest(paths);
+        {
+          await using s = new Session({ engine: 'kernel', keys: [parseKeySpec(`/dev/sda1:key:${KEY}`)] });
+          s.addDrive(paths[0]!);
+          await s.launch();
+          await expect(s.mount('/dev/cryptvg/root', '/', { readonly: false })).rejects.toMatchObject({
+            message: why('/dev/cryptvg/root'),
+            missing: 'device-mapper',
+          });
+          await expect(s.layout.lvcreate('more', 'cryptvg', { bytes: 4 * 1024 * 1024 })).rejects.toThrow(why(luks));
+        }
+        const r = await jfishScript(
+          ['--rw', '--engine=kernel', '--key', `/dev/sda1:key:${KEY}`, '-a', paths[0]!],
+          [
+            'run',
+            `-pwrite-device ${luks} x 0`,
+            '-pwrite-device /dev/cryptvg/root x 0',
+            '-lvcreate more cryptvg 4',
+            '-mkfs ext4 /dev/cryptvg/root',
+            '-mount /dev/cryptvg/root /',
+            'mount-ro /dev/cryptvg/root /',
+            'cat /hello.txt',
+          ],
+        );
+        expect(r.err).toEqual([
+          `jfish: pwrite-device: ${why(luks)}`,
+          `jfish: pwrite-device: ${why('/dev/cryptvg/root')}`,
+          `jfish: lvcreate: ${why(luks)}`,
+          `jfish: mkfs: ${why('/dev/cryptvg/root')}`,
+          `jfish: mount: ${why('/dev/cryptvg/root')}`,
+        ]);
+        expect(r.out).toMatch(/^hello/);
+        expect(digest(paths)).toEqual(was);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await expectNoLeftovers(before);
+    });
+
+    it('jfish -i on a read-write session: a root on md is mounted read-only, said in one line', async () => {
+      const { dir, paths } = await copies(['os-md-a.img', 'os-md-b.img', 'os-md-c.img']);
+      const before = await snapshot({ paths: [dir] });
+      try {
+        const drives = paths.flatMap((p) => ['-a', p]);
+        const r = await jfishScript(['--rw', '--engine=kernel', ...drives, '-i'], ['mountpoints', 'cat /etc/hostname', '-write /x y']);
+        const root = /^(\/dev\/md\d+): \/$/m.exec(r.out)?.[1];
+        expect(root).toBeDefined();
+        expect(r.out).toContain('md-guest');
+        expect(r.err[0]).toBe(`jfish: ${root}: read-only: this host has no md, the volume is decoded in userspace: mounted on / read-only`);
+        expect(r.err.at(-1)).toBe('jfish: write: /x: Read-only file system');
+        expect(r.code).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await expectNoLeftovers(before);
+    });
+  },
+);

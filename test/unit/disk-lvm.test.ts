@@ -173,7 +173,12 @@ describe('userspace LVM: lvm-layouts.raw (striped, two segments, raid1/10/0, mir
       ['r10', 8, 'raid10', undefined],
       ['striped2', 8, 'striped', undefined],
       ['striped3', 6, 'striped', undefined],
-      ['thin1', 16, 'thin', '/dev/vgl/thin1: unsupported: thin'],
+      [
+        'thin1',
+        16,
+        'thin',
+        '/dev/vgl/thin1: thin LVs are not supported: joot reads linear, striped, mirror, raid0, raid1, raid10, zero and error LVs',
+      ],
       ['twoseg', 8, 'linear', undefined],
       ['zer', 2, 'zero', undefined],
     ]);
@@ -204,7 +209,10 @@ describe('userspace LVM: lvm-layouts.raw (striped, two segments, raid1/10/0, mir
       message: expect.stringMatching(/^\/dev\/vgl\/err: /),
     });
     expect(() => v.open('/dev/vgl/thin1')).toThrow(
-      expect.objectContaining({ code: 'EUNSUPPORTED', message: '/dev/vgl/thin1: unsupported: thin' }),
+      expect.objectContaining({
+        code: 'EUNSUPPORTED',
+        message: '/dev/vgl/thin1: thin LVs are not supported: joot reads linear, striped, mirror, raid0, raid1, raid10, zero and error LVs',
+      }),
     );
     expect(() => v.open('/dev/vgl/pool')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
     expect(() => v.open('/dev/vgl/r1_rimage_0')).toThrow(expect.objectContaining({ code: 'ENOENT' }));

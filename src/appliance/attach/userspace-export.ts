@@ -85,17 +85,24 @@ export async function exposeSource(src: ByteSource, opts: ExposeOptions): Promis
   const size = (await stat(file)).size;
   if (size !== src.size) throw new JootError('ECMD', `${src.name}: nbdfuse exposes ${size} bytes, not ${src.size}`);
   const device = await attachLoop(file, { readonly: true }, stack);
-  const refusal = new JootError(
-    'EUNSUPPORTED',
-    `${src.name}: read-only: this host has no ${opts.missing ?? 'device-mapper'}, the volume is decoded in userspace`,
-  );
-  exposed.set(device, refusal);
+  exposed.set(device, decodedVolumeReadOnly(src.name, opts.missing ?? 'device-mapper'));
   // first released: the device number is free for others once the loop device is detached
   // (recorded as the pid file, which is all a reaper of a dead session would find of it)
   stack.push({ kind: 'dir', path: pidFile }, async () => {
     exposed.delete(device);
   });
   return device;
+}
+
+/**
+ * The one refusal of a write to a volume decoded in userspace (`name`: its guest name), naming
+ * the kernel facility (`missing`: md, device-mapper) this host lacks to map it writable.
+ */
+export function decodedVolumeReadOnly(name: string, missing: string): JootError {
+  return new JootError('EUNSUPPORTED', `${name}: read-only: this host has no ${missing}, the volume is decoded in userspace`, {
+    device: name,
+    missing,
+  });
 }
 
 /**

@@ -16,7 +16,8 @@ export interface LayoutTarget {
   canonical: string;
   host: string;
   kind: 'disk' | 'partition' | 'lv';
-  readonly: boolean;
+  /** why it cannot be written (a read-only drive, a volume decoded in userspace), if it cannot */
+  writeRefusal?: JootError;
   /** the drive's index for a disk or partition; -1 for an LV */
   diskIndex: number;
   size?: number;
@@ -40,7 +41,7 @@ export interface LayoutAccess {
   /** host devices LVM may look at: the session's disks and partitions */
   lvmScope(): string[];
   canonicalOf(host: string): string;
-  /** throws EPERM for a read-only drive, EBUSY when something on it is mounted */
+  /** throws the target's writeRefusal (a read-only drive, a volume decoded in userspace), EBUSY when something on it is mounted */
   refuseIfInUse(canonical: string): void;
   /** after a change of whole disks' layout, or of one device's content */
   rescan(what: { disks?: number[]; device?: string }): Promise<void>;
@@ -481,7 +482,7 @@ export class LayoutEditor {
   async changeDiskAttributes<T>(disk: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
       const t = await this.access.target(disk, { wholeDisk: true });
-      if (t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      if (t.writeRefusal) throw t.writeRefusal;
       let idle = true;
       try {
         this.access.refuseIfInUse(t.canonical);
@@ -514,7 +515,7 @@ export class LayoutEditor {
   async writeRaw<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
       const t = await this.access.target(name);
-      if (t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      if (t.writeRefusal) throw t.writeRefusal;
       let idle = true;
       try {
         this.access.refuseIfInUse(t.canonical);

@@ -46,7 +46,7 @@ export class FsExtra {
   private tune<T>(name: string, fn: (t: LayoutTarget) => Promise<T>): Promise<T> {
     return this.access.guard(async () => {
       const t = await this.access.target(name);
-      if (t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      if (t.writeRefusal) throw t.writeRefusal;
       try {
         return await fn(t);
       } finally {

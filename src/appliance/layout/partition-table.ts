@@ -92,7 +92,14 @@ export async function readTable(disk: string, diskSize: number, runner: Runner =
     if (/does not contain a recognized partition table/i.test(r.stderr)) return undefined;
     throw commandError(r);
   }
-  return parseSfdiskJson(r.stdout, diskSize);
+  const t = parseSfdiskJson(r.stdout, diskSize);
+  // sfdisk takes a whole-disk FAT or NTFS boot sector (55 AA, no valid entries) for an empty MBR;
+  // blkid, the kernel's partition parser and the userspace engine see a filesystem, no table
+  if (t.type === 'dos' && t.partitions.length === 0) {
+    const b = await runner('blkid', ['-p', '-o', 'value', '-s', 'PTTYPE', disk], { allowFailure: true });
+    if (b.exitCode === 2 || (b.exitCode === 0 && b.stdout.trim() === '')) return undefined;
+  }
+  return t;
 }
 
 async function sfdisk(args: string[], input: string | undefined, runner: Runner): Promise<void> {

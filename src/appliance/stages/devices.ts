@@ -4,7 +4,7 @@
 // thousands of LVs never makes thousands of loop devices.
 import { JootError } from '../../core/errors.js';
 import { attachLoop } from '../attach/loop.js';
-import { exposeSource } from '../attach/userspace-export.js';
+import { decodedVolumeReadOnly, exposeSource } from '../attach/userspace-export.js';
 import { attachDmTable } from '../dm.js';
 import type { Probe } from '../filesystems.js';
 import type { LvPlan } from '../lvm.js';
@@ -33,6 +33,25 @@ export interface BlockDev {
   probed?: boolean;
   /** an LV the layout editor changed: keeps its host device until the LVs are rescanned */
   pinned?: boolean;
+}
+
+/**
+ * Why `d` cannot be written although the session's drives can: a volume decoded in userspace
+ * (an md array, a LUKS volume, an LV on them or needing device-mapper) on a host that lacks the
+ * kernel facility to map it writable. Undefined for any other device, and in a read-only session
+ * (where every device is refused as read-only already: writeRefusal).
+ */
+export function decodedRefusal(d: BlockDev, drivesReadonly: boolean): JootError | undefined {
+  if (drivesReadonly || d.lvPlan?.kind !== 'userspace') return undefined;
+  return decodedVolumeReadOnly(d.canonical, d.lvPlan.missing);
+}
+
+/** Why `d` cannot be written (a read-only drive, or decodedRefusal), or undefined: the one check of every write path. */
+export function writeRefusal(d: BlockDev, drivesReadonly: boolean): JootError | undefined {
+  const decoded = decodedRefusal(d, drivesReadonly);
+  if (decoded) return decoded;
+  if (d.readonly) return new JootError('EPERM', `${d.canonical}: the drive is read-only (--ro)`, { device: d.canonical });
+  return undefined;
 }
 
 export class Devices {

@@ -117,7 +117,7 @@ export const blockdevGetro = defineOp({
 function setReadonly(on: boolean) {
   return async (ctx: OpContext, [dev]: [string]): Promise<undefined> => {
     await ctx.session.layout.withTarget(dev, async (t) => {
-      if (!on && t.readonly) throw new JootError('EPERM', `${t.canonical}: the drive is read-only (--ro)`);
+      if (!on && t.writeRefusal) throw t.writeRefusal;
       // the flag outlives the device's attachment: only loop devices (and their partitions, and
       // LVs) are set writable again when the session lets them go (attach/loop.ts)
       if (on && !/^\/dev\/(loop|dm-|mapper\/)/.test(t.host))

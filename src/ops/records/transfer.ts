@@ -12,6 +12,8 @@ import { usage } from '../args.js';
 import { defineOp, type OpTest, type OpContext } from '../op.js';
 import type { ArgSpec } from '../arg-spec.js';
 import type { TransferIo } from '../transfer-ops.js';
+import { isSessionDevice } from '../block-io.js';
+import { uploadOffset } from './block.js';
 
 /** The transfer code, loaded when a transfer runs (not with jfish's command table). */
 const transfers = () => import('../transfer-ops.js');
@@ -33,8 +35,10 @@ export const uploadOp = defineOp({
   summary: 'upload a host file into the guest',
   description: `Copy the local file filename (- for standard input) to remotefilename in the guest,
     creating it or truncating it first. A final symlink of remotefilename is followed inside the
-    guest. The file is streamed, whatever its size.`,
+    guest. The file is streamed, whatever its size. A device of the session (guestfish's
+    Dev_or_Path) gets the file's bytes from its start, as upload-offset at 0: it must hold them all.`,
   async impl(ctx, [local, remote]) {
+    if (await isSessionDevice(ctx.session, remote)) return uploadOffset.impl(ctx, [local, remote, 0]);
     const { upload } = await transfers();
     await upload(ctx.session, local, remote, io(ctx));
     return undefined;
@@ -70,6 +74,19 @@ export const uploadOp = defineOp({
       },
       { args: ['missing.txt', '/f'], error: /missing\.txt: No such file or directory/ },
       { readonly: true, args: ['/dev/null', '/f'], error: /read-only/ },
+      {
+        title: 'upload to a device writes the file from its start',
+        disk: 'disk',
+        args: ['/proc/sys/kernel/ostype', '/dev/sda'],
+        check: { run: ['pread-device', '/dev/sda', '6', '0'], expect: 'Linux' },
+      },
+      {
+        title: 'upload to a device of a read-only drive',
+        disk: 'disk',
+        readonly: true,
+        args: ['/proc/sys/kernel/ostype', '/dev/sda'],
+        error: /\/dev\/sda: the drive is read-only/,
+      },
     ];
   },
 });

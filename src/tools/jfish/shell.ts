@@ -229,6 +229,7 @@ export async function main(argv: string[]): Promise<number> {
       inspector: scanned.inspector,
       mounts: scanned.mounts,
       readonly,
+      readonlyWhereUnwritable: true,
       // guestfish prints what -i found only in the interactive shell, under its banner
       print: interactive ? (l) => intro.push(l) : undefined,
       warn: (m) => (listenChild ? server!.tellParent(m) : printError(TOOL, m)),

@@ -56,6 +56,8 @@ export interface StartupOptions {
   inspector: boolean;
   mounts: readonly MountSpec[];
   readonly: boolean;
+  /** -i: a filesystem this host cannot write mounted read-only with a notice (InspectMountOptions) */
+  readonlyWhereUnwritable?: boolean;
   /** the guestfish lines (`Operating system: …`, `/dev/sda2 mounted on /`) */
   print?: (line: string) => void;
   /** warnings (a non-root filesystem that could not be mounted) */

@@ -16,8 +16,21 @@ export interface Extentable {
 
 export type MapResult = { ok: true; map: Extentable } | { ok: false; reason: string };
 
-/** Segment types this reader can map. */
+/** Segment types this reader can map (in LVM's metadata a linear segment is `striped`, of one stripe). */
 export const MAPPABLE_TYPES = new Set(['striped', 'mirror', 'raid1', 'raid0', 'raid0_meta', 'raid10', 'zero', 'error']);
+
+/**
+ * Why an LV of segment types that no engine of joot reads (thin, snapshot, cache, vdo…) cannot be
+ * opened: the one wording both engines give (the kernel engine's planLv says it too).
+ */
+export function unsupportedLvTypes(types: readonly string[]): string {
+  return `${types.join('/')} LVs are not supported: joot reads linear, striped, mirror, raid0, raid1, raid10, zero and error LVs`;
+}
+
+/** Whether a segment type (as LVM's metadata or `lvm fullreport` names it) is read by this reader. */
+export function readsLvType(type: string): boolean {
+  return type === 'linear' || MAPPABLE_TYPES.has(type);
+}
 
 /** nesting of LVs inside LVs: raid images inside a pvmove inside an LV is 3 */
 const MAX_NESTING = 8;

@@ -10,7 +10,7 @@ import { checkRange } from '../../source.js';
 import type { LvInfo, PvInfo, VgInfo } from '../../types.js';
 import { parseConfig } from './config-text.js';
 import { hasLvmLabel, labelScanLength, type PvLabel, readMetadataArea, readPvLabel } from './label.js';
-import { type Extentable, MAPPABLE_TYPES, VgMapper } from './mapping.js';
+import { type Extentable, MAPPABLE_TYPES, unsupportedLvTypes, VgMapper } from './mapping.js';
 import { type LvMeta, readVgMeta, type VgMeta } from './metadata.js';
 import { compareShownNames, shownVgNames } from './vg-names.js';
 
@@ -272,9 +272,9 @@ function unavailable(st: VgState, lv: LvMeta, snaps: Snapshots): string | undefi
   if (snaps.mergingInto.has(lv.name)) {
     return 'a snapshot is pending merge into it, so its extents do not hold its current data';
   }
-  if (snaps.byCow.has(lv.name)) return 'unsupported: snapshot';
+  if (snaps.byCow.has(lv.name)) return unsupportedLvTypes(['snapshot']);
   const other = [...new Set(lv.segments.map((s) => s.type).filter((t) => !MAPPABLE_TYPES.has(t)))];
-  if (other.length > 0) return `unsupported: ${other.join('/')}`;
+  if (other.length > 0) return unsupportedLvTypes(other);
   const r = st.mapper.map(lv.name);
   return r.ok ? undefined : r.reason;
 }
