@@ -26,6 +26,12 @@ const DISK_IMAGE = /\.(raw|img|qcow2|vmdk|vdi|vhdx|vpc|iso|sqfs)$/;
 const TOGETHER: FixtureName[][] = [
   ['md-a.img', 'md-b.img', 'md-c.img'],
   ['os-md-a.img', 'os-md-b.img', 'os-md-c.img'],
+  ['md4-a.img', 'md4-b.img', 'md4-c.img', 'md4-d.img'],
+  // one btrfs over several disks
+  ['btrfs-r1-a.raw', 'btrfs-r1-b.raw'],
+  ['btrfs-r10-a.raw', 'btrfs-r10-b.raw', 'btrfs-r10-c.raw', 'btrfs-r10-d.raw'],
+  ['btrfs-r0-a.raw', 'btrfs-r0-b.raw'],
+  ['btrfs-r1c3-a.raw', 'btrfs-r1c3-b.raw', 'btrfs-r1c3-c.raw'],
 ];
 
 /** Images both engines must refuse at launch: the same error code, one line naming the image. */

@@ -7,17 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
+import { unsupportedLvTypes } from '../../src/disk/volumes/lvm/index.js';
 import { expectNoLeftovers, snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const jfish = join(repo, 'bin', 'jfish');
 const isRoot = process.getuid?.() === 0;
 
-/** Each engine's reason (the kernel engine asks lvm's own report; the userspace engine reads the metadata). */
-const REASON = {
-  userspace: '/dev/vgcache/cached: unsupported: cache',
-  kernel: '/dev/vgcache/cached: cache LVs are not supported: joot opens only linear and striped LVs (and this host has no device-mapper)',
-};
+/** The reason, the same on both engines (one source: unsupportedLvTypes). */
+const REASON_TEXT = `/dev/vgcache/cached: ${unsupportedLvTypes(['cache'])}`;
+const REASON = { userspace: REASON_TEXT, kernel: REASON_TEXT };
 
 describe('a cache LV among linear ones (lvm-cache.raw)', () => {
   for (const engine of ['userspace', 'kernel'] as const) {

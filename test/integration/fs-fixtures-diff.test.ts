@@ -49,6 +49,7 @@ const EXCLUDED: Record<string, string> = {
   'lvm-luks.facts.json': 'JSON',
   'lvm-striped.facts.json': 'JSON',
   'md-extra.facts.json': 'JSON',
+  'md4.facts.json': 'JSON',
   'os-volumes.json': 'JSON',
   // refused at launch by both engines, on purpose (engine-diff's REFUSED): nothing to walk
   'empty.img': 'an empty file, refused by both engines',
@@ -63,6 +64,9 @@ const EXCLUDED: Record<string, string> = {
   'md-c.img': 'read with md-a.img',
   'os-md-b.img': 'read with os-md-a.img',
   'os-md-c.img': 'read with os-md-a.img',
+  'md4-b.img': 'read with md4-a.img',
+  'md4-c.img': 'read with md4-a.img',
+  'md4-d.img': 'read with md4-a.img',
   // a reader's own fixtures, each walked whole by its own diff test against the same oracle, with
   // more checks (statfs, every timestamp, every subvolume on its own): walking them again here
   // would double the suite's longest walks (the scale images: 100,000 files each)
@@ -71,12 +75,30 @@ const EXCLUDED: Record<string, string> = {
   'ext-debian-c.raw': 'fs-ext-diff',
   'ext-scale.raw': 'fs-ext-diff',
   'ext-features.raw': 'fs-ext-diff',
+  'ext-inodes.raw': 'fs-ext-diff',
+  'ext-dirty.raw': 'fs-ext-diff, against a ro,noload mount (its journal is not replayed)',
   'ext-crypt.raw': 'fs-ext-crypt-diff (its fscrypt trees need the key, added to the kernel keyring there)',
   'xfs-v5.raw': 'fs-xfs-diff',
   'xfs-v4.raw': 'fs-xfs-diff, against the tree it was made from: this kernel cannot mount xfs v4 (no CONFIG_XFS_SUPPORT_V4)',
   'xfs-scale.raw': 'fs-xfs-diff',
+  'xfs-dirty.raw': 'fs-xfs-diff, against a ro,norecovery mount (a plain kernel mount would replay its log)',
+  'btrfs-log.raw': 'fs-btrfs-diff, against a ro,rescue=nologreplay mount (a plain kernel mount would replay its log tree)',
   'btrfs-features.raw': 'fs-btrfs-diff',
   'ntfs-tree.raw': 'fs-ntfs-diff',
+  'ntfs-scale.raw': 'fs-ntfs-scale-diff (its 100,000-entry directory)',
+  // one btrfs over several disks each: fs-btrfs-multi-diff walks every set against a kernel
+  // device= mount, whole, degraded and with a bad copy
+  'btrfs-r1-a.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r1-b.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r10-a.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r10-b.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r10-c.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r10-d.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r0-a.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r0-b.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r1c3-a.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r1c3-b.raw': 'fs-btrfs-multi-diff',
+  'btrfs-r1c3-c.raw': 'fs-btrfs-multi-diff',
   'fat12.raw': 'fs-fat-diff',
   'fat16.raw': 'fs-fat-diff',
   'fat32.raw': 'fs-fat-diff',
@@ -98,6 +120,7 @@ const EXCLUDED: Record<string, string> = {
 const TOGETHER: Record<string, string[]> = {
   'md-a.img': ['md-b.img', 'md-c.img'],
   'os-md-a.img': ['os-md-b.img', 'os-md-c.img'],
+  'md4-a.img': ['md4-b.img', 'md4-c.img', 'md4-d.img'],
 };
 
 /** LUKS keys where the fixture-wide key is not the only one (test/fixtures/README.md). */

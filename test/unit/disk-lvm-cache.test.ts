@@ -5,7 +5,7 @@
 // before and after the pool's extents read as usual. No root: the image is read as a file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ByteSource } from '../../src/disk/source.js';
-import { type LvmVolumes, scanLvm } from '../../src/disk/volumes/lvm/index.js';
+import { type LvmVolumes, scanLvm, unsupportedLvTypes } from '../../src/disk/volumes/lvm/index.js';
 import { fixture } from '../fixtures/index.js';
 import { ext4Facts, MiB, partitionDevices } from './disk-lvm-helpers.js';
 
@@ -21,11 +21,11 @@ describe('userspace LVM: lvm-cache.raw (a cache LV between two linear ones)', ()
     for (const s of srcs) await s.close();
   });
 
-  it('lists the cache LV with "unsupported: cache", and not the pool, its data, metadata, spare or the origin', () => {
+  it('lists the cache LV with its reason, and not the pool, its data, metadata, spare or the origin', () => {
     expect(v.problems).toEqual([]);
     expect(v.pvs.map((p) => [p.name, p.vg, p.uuid])).toEqual([['/dev/sda1', 'vgcache', 'cac4e0-0000-0000-0000-0000-0000-00000a']]);
     expect(v.lvs.map((l) => [l.name, l.size / MiB, l.segtype, l.unavailable])).toEqual([
-      ['/dev/vgcache/cached', 8, 'cache', '/dev/vgcache/cached: unsupported: cache'],
+      ['/dev/vgcache/cached', 8, 'cache', `/dev/vgcache/cached: ${unsupportedLvTypes(['cache'])}`],
       ['/dev/vgcache/plain', 8, 'linear', undefined],
       ['/dev/vgcache/tail', 4, 'linear', undefined],
     ]);
@@ -33,7 +33,7 @@ describe('userspace LVM: lvm-cache.raw (a cache LV between two linear ones)', ()
 
   it('opening the cache LV is one EUNSUPPORTED line; its hidden parts are not there to open', () => {
     expect(() => v.open('/dev/vgcache/cached')).toThrow(
-      expect.objectContaining({ code: 'EUNSUPPORTED', message: '/dev/vgcache/cached: unsupported: cache' }),
+      expect.objectContaining({ code: 'EUNSUPPORTED', message: `/dev/vgcache/cached: ${unsupportedLvTypes(['cache'])}` }),
     );
     for (const hidden of ['cached_corig', 'cpool_cpool', 'cpool_cpool_cdata', 'cpool_cpool_cmeta', 'lvol0_pmspare'])
       expect(() => v.open(`/dev/vgcache/${hidden}`), hidden).toThrow(expect.objectContaining({ code: 'ENOENT' }));
