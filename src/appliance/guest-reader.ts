@@ -31,11 +31,14 @@ import {
 } from './guest-path.js';
 import { MAX_SYMLINK_HOPS, pushComponents } from '../disk/fs/guest-path-parts.js';
 import { readAttrs } from './host-xattrs.js';
-import type { GuestStat } from './types.js';
+import type { GuestStat, MountInfo } from './types.js';
+import { filesystemAt, type GuestFilesystem, kernelLoopError } from './walk-guard.js';
 
 export interface ReaderOptions {
   /** Default cap for readFile, in bytes (64 MiB). */
   maxFileBytes?: number;
+  /** What is mounted where in the tree (guest mount points), for messages that name a filesystem. */
+  mounts?: () => readonly MountInfo[];
 }
 
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -108,6 +111,7 @@ export class GuestReader {
   /** root without a trailing slash ('' when root is '/'), prefix for child paths */
   private readonly rootPrefix: string;
   private readonly maxFileBytes: number;
+  private readonly mounts: () => readonly MountInfo[];
 
   constructor(root: string, opts: ReaderOptions = {}) {
     if (typeof root !== 'string' || !path.isAbsolute(root) || root.includes('\0')) {
@@ -116,6 +120,7 @@ export class GuestReader {
     this.root = path.resolve(root);
     this.rootPrefix = this.root === '/' ? '' : this.root;
     this.maxFileBytes = checkCap(opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, 'maxFileBytes');
+    this.mounts = opts.mounts ?? (() => []);
   }
 
   /**
@@ -225,6 +230,7 @@ export class GuestReader {
             return { name, node: new HostNode(this, p, nodeStat(await fsp.lstat(h, { bigint: true })), h) };
           } catch (e) {
             if (errnoOf(e) === 'ENOENT') return undefined; // vanished while we walked
+            if (errnoOf(e) === 'ELOOP') throw kernelLoopError(p, this.filesystemOf(p));
             throw mapFsError(e, p);
           }
         }),
@@ -280,6 +286,14 @@ export class GuestReader {
     };
     const got = await readAttrs(hosts, guestWarn, (h) => byHost.get(h.toString('latin1')) ?? '?');
     return hosts.map((h) => got.get(h.toString('latin1')) ?? new Map());
+  }
+
+  filesystemOf(guestPath: string): GuestFilesystem | undefined {
+    const mounts = this.mounts();
+    return filesystemAt(guestPath, (at) => {
+      const m = mounts.findLast((x) => x.mountpoint === at);
+      return m && { device: m.device, type: m.vfstype };
+    });
   }
 
   holdsHostDir(n: GuestNode, hostDir: string): boolean {

@@ -35,12 +35,14 @@ export interface ErrorFacts {
   spawnErrno?: string;
   /** the guest path the error is about */
   guestPath?: string;
+  /** the guest device (a filesystem's, as mounted: /dev/sda1) the error is about */
+  device?: string;
 }
 
 /** How much of a failed command's stderr an error keeps. */
 export const STDERR_TAIL = 8192;
 
-const FACT_KEYS = ['command', 'exitCode', 'signal', 'stderr', 'timedOut', 'spawnErrno', 'guestPath'] as const;
+const FACT_KEYS = ['command', 'exitCode', 'signal', 'stderr', 'timedOut', 'spawnErrno', 'guestPath', 'device'] as const;
 
 export class JootError extends Error {
   readonly code: JootErrorCode;
@@ -52,6 +54,7 @@ export class JootError extends Error {
   declare readonly timedOut?: boolean;
   declare readonly spawnErrno?: string;
   declare readonly guestPath?: string;
+  declare readonly device?: string;
   constructor(code: JootErrorCode, message: string, options?: ErrorFacts) {
     super(message, options && 'cause' in options ? { cause: options.cause } : undefined);
     this.name = 'JootError';

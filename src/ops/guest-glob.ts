@@ -3,6 +3,7 @@
 // link like /g/link -> /etc into the HOST's /etc and leak its names). Patterns: * ? [a-z] [!x]
 // {a,b} and ** (any number of directories; links are not descended by **).
 import type { GuestFileReader } from '../appliance/guest-files.js';
+import { WalkGuard } from '../appliance/walk-guard.js';
 
 /** {a,b}c → ac, bc (nested braces too); a brace without a comma stays as it is. */
 export function expandBraces(pattern: string): string[] {
@@ -91,18 +92,25 @@ export async function guestGlob(reader: GuestFileReader, pattern: string): Promi
 
 const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
-async function walk(reader: GuestFileReader, dir: string, segments: string[]): Promise<string[]> {
+/** `tree`: the directories this ** has listed since it began (walk-guard.ts), so that a guest's
+ *  directory loop cannot make it endless. */
+async function walk(reader: GuestFileReader, dir: string, segments: string[], tree?: WalkGuard): Promise<string[]> {
   if (segments.length === 0) return [dir];
   const [seg, ...rest] = segments as [string, ...string[]];
   if (seg === '**') {
     // zero directories here, or one more real directory (never a link) and ** again
+    const guard = tree ?? new WalkGuard((p) => reader.filesystemOf(p));
+    guard.checkDepth(dir);
     const here = await walk(reader, dir, rest);
+    const names = await entries(reader, dir);
+    const node = await reader.node(dir).catch(() => undefined);
+    if (!node || !guard.enter(dir, node.stat, names.length)) return here;
     const deeper: string[] = [];
-    for (const name of await entries(reader, dir)) {
+    for (const name of names) {
       if (name.startsWith('.')) continue;
       const child = join(dir, name);
       const st = await reader.lstat(child).catch(() => undefined);
-      if (st?.isDirectory) deeper.push(...(await walk(reader, child, segments)));
+      if (st?.isDirectory) deeper.push(...(await walk(reader, child, segments, guard)));
     }
     return [...here, ...deeper];
   }

@@ -1,0 +1,185 @@
+// Issue 15 and the security stance: work driven by guest metadata is bounded. Every recursive
+// walk over a guest tree (find, find0, du, tar-out, tgz-out, checksums-out, cpio-out, copy-out,
+// glob's **; on the kernel engine also cp -r, cp -a and rm -rf) meets a hostile directory loop
+// with a one-line error naming the command, the guest path and the filesystem, in bounded time
+// and memory: each jfish run is killed after a time limit and its process tree's peak RSS
+// (VmHWM) is watched. Before the walks were guarded, `find /` on the FAT image ran past 20 s
+// and 3 GB. The images are built as an attacker would (hostile-trees.ts): a FAT with a patched
+// cluster number (the kernel does not mount vfat here: the userspace engine only), an ext4 with
+// a directory hard link to its grandparent, and an ext4 with two links to each directory of a
+// 40-level chain (2^40 paths). Runs against the built code: `npm run build` first.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ext4FanImage, ext4LoopImage, fatLoopImage, runWatched } from './hostile-trees.js';
+import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const JFISH = join(repo, 'bin/jfish');
+const has = (t: string) => ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((d) => existsSync(join(d, t)));
+const skipReason = !existsSync(join(repo, 'dist/bundle/jfish.mjs'))
+  ? 'dist is not built (npm run build)'
+  : process.getuid?.() !== 0
+    ? 'needs root (loop devices, mounts)'
+    : !['mkfs.vfat', 'mmd', 'mcopy', 'mkfs.ext4', 'debugfs'].every(has)
+      ? 'needs mkfs.vfat, mtools, mkfs.ext4, debugfs'
+      : '';
+if (skipReason) console.log(`skipping walk-loop tests: ${skipReason}`);
+
+/** far above a run's few seconds; a walk that does not stop is killed here */
+const TIME_LIMIT_MS = 60_000;
+/** a jfish run on these small images stays near 100 MiB; the unguarded walks passed 3 GB */
+const PEAK_LIMIT_MIB = 400;
+
+let dir = '';
+let before: Snapshot;
+const img = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  if (skipReason) return;
+  dir = mkdtempSync(join(tmpdir(), 'joot-walkloop-'));
+  before = await snapshot({ paths: [dir] });
+  await fatLoopImage(img('fat-loop.img'));
+  await ext4LoopImage(img('ext4-loop.img'));
+  await ext4FanImage(img('ext4-fan.img'));
+}, 120_000);
+
+afterAll(async () => {
+  if (!dir) return;
+  await expectNoLeftovers(before);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Each read-only walk, as a jfish script line (prefixed with - so that the script goes on). */
+function readWalks(out: string): [string, string][] {
+  const copyDir = join(out, 'copy');
+  mkdirSync(copyDir, { recursive: true });
+  return [
+    ['find', 'find /'],
+    ['find0', `find0 / ${join(out, 'find0')}`],
+    ['du', 'du /'],
+    ['tar-out', `tar-out / ${join(out, 'a.tar')}`],
+    ['tgz-out', `tgz-out / ${join(out, 'a.tgz')}`],
+    ['checksums-out', `checksums-out md5 / ${join(out, 'sums')}`],
+    ['cpio-out', `cpio-out / ${join(out, 'a.cpio')}`],
+    ['copy-out', `copy-out / ${copyDir}`],
+    ['glob', 'glob echo /**/f'],
+  ];
+}
+
+interface Case {
+  image: string;
+  engine: 'userspace' | 'kernel';
+  /** the one line each command must fail with, after "jfish: COMMAND: " */
+  error: RegExp;
+  /** glob lists by name and skips what it cannot lstat: the kernel's refused entry is not matched */
+  globSkips?: boolean;
+}
+
+const CHAIN = (n: number) => `/d${'/x'.repeat(n)}`;
+const esc = (s: string) => s.replace(/[/()]/g, '\\$&');
+
+const CASES: Case[] = [
+  {
+    image: 'fat-loop.img',
+    engine: 'userspace',
+    // FAT's inode numbers are the entry's place: /a/b shows as itself one level down
+    error: /^\/a\/b\/b: file system loop \(the same directory as \/a\/b\): \/dev\/sda \(vfat\) is corrupt$/,
+  },
+  {
+    image: 'ext4-loop.img',
+    engine: 'userspace',
+    error: /^\/a\/b\/up: file system loop \(the same directory as \/a\): \/dev\/sda \(ext4\) is corrupt$/,
+  },
+  {
+    image: 'ext4-loop.img',
+    engine: 'kernel',
+    // the kernel itself refuses the lookup (ELOOP): said as a loop, not as a symlink problem
+    error:
+      /^\/a\/b\/up: file system loop \(the kernel refused a directory holding an ancestor of itself\): \/dev\/sda \(ext4\) is corrupt$/,
+    globSkips: true,
+  },
+  ...(['userspace', 'kernel'] as const).map((engine) => ({
+    image: 'ext4-fan.img',
+    engine,
+    // depth first: the deepest y is the first second link met
+    error: new RegExp(`^${esc(CHAIN(39))}/y: a second link to the directory ${esc(CHAIN(40))}: \\/dev\\/sda \\(ext4\\) is corrupt$`),
+  })),
+];
+
+const jfishEnv = () => ({ JOOT_RUN_DIR: join(dir, 'run') });
+
+describe.skipIf(skipReason)('recursive walks stop at a hostile directory loop', () => {
+  for (const c of CASES) {
+    it(`${c.image}, ${c.engine} engine: every read-only walk fails with one line, in bounded time and memory`, async () => {
+      const out = mkdtempSync(join(dir, 'out-'));
+      const walks = readWalks(out);
+      const script = `${walks.map(([, line]) => `-${line}`).join('\n')}\necho walked\n`;
+      const scriptFile = join(out, 'script');
+      writeFileSync(scriptFile, script);
+      const r = await runWatched(JFISH, [`--engine=${c.engine}`, '--ro', '-a', img(c.image), '-m', '/dev/sda:/', '-f', scriptFile], {
+        env: jfishEnv(),
+        timeoutMs: TIME_LIMIT_MS,
+      });
+      console.log(`${c.image} (${c.engine}): ${walks.length} walks in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMiB} MiB`);
+      expect(r.timedOut).toBe(false);
+      const failing = c.globSkips ? walks.filter(([cmd]) => cmd !== 'glob') : walks;
+      expect(
+        r.stdout
+          .trim()
+          .split('\n')
+          .slice(c.globSkips ? -2 : -1),
+      ).toEqual(c.globSkips ? ['/a/b/f', 'walked'] : ['walked']);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.length, r.stderr).toBe(failing.length);
+      for (const [i, [cmd]] of failing.entries()) {
+        const prefix = `jfish: ${cmd}: `;
+        expect(lines[i]!.startsWith(prefix), lines[i]).toBe(true);
+        expect(lines[i]!.slice(prefix.length)).toMatch(c.error);
+      }
+      expect(r.peakMiB).toBeLessThan(PEAK_LIMIT_MIB);
+    });
+  }
+
+  // the kernel engine's writers walk host paths of the mounted guest (tree-copy, rm -r)
+  for (const [image, error] of [
+    [
+      'ext4-loop.img',
+      /^\/a\/b\/up: file system loop \(the kernel refused a directory holding an ancestor of itself\): \/dev\/sda \(ext4\) is corrupt$/,
+    ],
+    [
+      'ext4-fan.img',
+      new RegExp(`^${esc(CHAIN(39))}/y: a second link to the directory ${esc(CHAIN(40))}: \\/dev\\/sda \\(ext4\\) is corrupt$`),
+    ],
+  ] as const) {
+    it(`${image}, kernel engine: cp-r, cp-a and rm-rf fail with one line, in bounded time and memory`, async () => {
+      const copy = join(dir, `rw-${image}`);
+      copyFileSync(img(image), copy);
+      const top = image === 'ext4-loop.img' ? '/a' : '/d';
+      const walks: [string, string][] = [
+        ['cp-r', `cp-r ${top} /copy-r`],
+        ['cp-a', `cp-a ${top} /copy-a`],
+        ...(image === 'ext4-loop.img' ? [['rm-rf', `rm-rf ${top}`] as [string, string]] : []),
+      ];
+      const scriptFile = join(dir, `script-${image}`);
+      writeFileSync(scriptFile, `${walks.map(([, l]) => `-${l}`).join('\n')}\necho walked\n`);
+      const r = await runWatched(JFISH, ['--engine=kernel', '-a', copy, '-m', '/dev/sda:/', '-f', scriptFile], {
+        env: jfishEnv(),
+        timeoutMs: TIME_LIMIT_MS,
+      });
+      console.log(`${image} (kernel, read-write): ${walks.length} walks in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakMiB} MiB`);
+      expect(r.timedOut).toBe(false);
+      expect(r.stdout.trim().split('\n').at(-1)).toBe('walked');
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.length, r.stderr).toBe(walks.length);
+      for (const [i, [cmd]] of walks.entries()) {
+        const prefix = `jfish: ${cmd}: `;
+        expect(lines[i]!.startsWith(prefix), lines[i]).toBe(true);
+        expect(lines[i]!.slice(prefix.length)).toMatch(error);
+      }
+      expect(r.peakMiB).toBeLessThan(PEAK_LIMIT_MIB);
+    });
+  }
+});
