@@ -139,7 +139,7 @@ export async function runWatched(cmd: string, args: string[], opts: { env?: Node
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    if (stdout.length < MiB) stdout += s;
+    if (stdout.length < 16 * MiB) stdout += s;
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     if (stderr.length < MiB) stderr += s;
