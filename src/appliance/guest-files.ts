@@ -37,6 +37,9 @@ export interface GuestFileReader {
   node(guestPath: string, opts?: { followLast?: boolean }): Promise<GuestNode>;
   /** A directory's entries in byte order of their names, lstat'ed; an entry that vanished meanwhile is left out. */
   children(dir: GuestNode): Promise<GuestChild[]>;
+  /** One entry of a directory node, lstat'ed, looked up as the filesystem does (case-insensitively
+   *  where it is); undefined when absent. A walk's step that costs no resolution from the root. */
+  child(dir: GuestNode, name: string): Promise<GuestNode | undefined>;
   /** A symlink node's target as stored. */
   readlinkNode(link: GuestNode): Promise<Buffer>;
   /** A regular file node opened for reading (anything else refused, never opened). Caller closes it. */

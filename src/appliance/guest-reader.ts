@@ -32,7 +32,7 @@ import {
 import { MAX_SYMLINK_HOPS, pushComponents } from '../disk/fs/guest-path-parts.js';
 import { readAttrs } from './host-xattrs.js';
 import type { GuestStat, MountInfo } from './types.js';
-import { filesystemAt, type GuestFilesystem, kernelLoopError } from './walk-guard.js';
+import { filesystemAt, type GuestFilesystem, kernelLoopError, tooDeepError } from './walk-guard.js';
 
 export interface ReaderOptions {
   /** Default cap for readFile, in bytes (64 MiB). */
@@ -215,6 +215,7 @@ export class GuestReader {
     try {
       names = await fsp.readdir(host, { encoding: 'buffer' });
     } catch (e) {
+      if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(dir.path, this.filesystemOf(dir.path));
       throw mapFsError(e, dir.path);
     }
     names.sort(Buffer.compare);
@@ -231,6 +232,7 @@ export class GuestReader {
           } catch (e) {
             if (errnoOf(e) === 'ENOENT') return undefined; // vanished while we walked
             if (errnoOf(e) === 'ELOOP') throw kernelLoopError(p, this.filesystemOf(p));
+            if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(p, this.filesystemOf(p));
             throw mapFsError(e, p);
           }
         }),
@@ -238,6 +240,23 @@ export class GuestReader {
       for (const c of got) if (c) out.push(c);
     }
     return out;
+  }
+
+  async child(dir: GuestNode, name: string): Promise<GuestNode | undefined> {
+    const host = this.hostOf(dir);
+    if (!isDirNode(dir.stat)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new JootError('EINVAL', `${name}: not a file name`);
+    const b = Buffer.from(name);
+    const h = joinHost(host, b) as Buffer;
+    const p = childPath(dir.path, b);
+    try {
+      return new HostNode(this, p, nodeStat(await fsp.lstat(h, { bigint: true })), h);
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      if (errnoOf(e) === 'ELOOP') throw kernelLoopError(p, this.filesystemOf(p));
+      if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(p, this.filesystemOf(p));
+      throw mapFsError(e, p);
+    }
   }
 
   async readlinkNode(link: GuestNode): Promise<Buffer> {

@@ -286,6 +286,20 @@ export class TreeGuestReader implements GuestFileReader {
     return out;
   }
 
+  async child(dir: GuestNode, name: string): Promise<GuestNode | undefined> {
+    const at = this.located(dir);
+    if (!isType(at.stat, S_IFDIR)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new JootError('EINVAL', `${name}: not a file name`);
+    const path = childPath(at.path, name);
+    const found = await this.tree.wrap(path, () => at.mount.fs.lookup(at.node, name));
+    if (!found) return undefined;
+    const mounted = this.tree.mountAt(path);
+    const mount = mounted ?? at.mount;
+    const node = mounted ? mounted.root : found;
+    const stat = await this.tree.wrap(path, () => mount.fs.stat(node));
+    return this.wrapNode({ mount, node, stat, path });
+  }
+
   async readlinkNode(link: GuestNode): Promise<Buffer> {
     const at = this.located(link);
     if (!isType(at.stat, S_IFLNK)) throw new JootError('EINVAL', `${link.path}: not a symbolic link`, { guestPath: link.path });

@@ -61,9 +61,7 @@ export class WalkGuard {
 
   /** Before a directory is listed: one whose path is longer than PATH_MAX is refused. */
   checkDepth(path: string): void {
-    if (Buffer.byteLength(path) <= MAX_WALK_PATH_BYTES) return;
-    const fs = this.filesystemOf(path);
-    throw refusal(path, `directories nested past PATH_MAX (${MAX_WALK_PATH_BYTES} bytes)${fs ? ` on ${named(fs)}` : ''}`, fs);
+    if (Buffer.byteLength(path) > MAX_WALK_PATH_BYTES) throw tooDeepError(path, this.filesystemOf(path));
   }
 
   /**
@@ -85,6 +83,12 @@ export class WalkGuard {
       : `a second link to the directory ${shown(first)}`;
     throw corrupt(path, what, this.filesystemOf(path));
   }
+}
+
+/** A directory nested past PATH_MAX (also the kernel engine's ENAMETOOLONG, whose host paths
+ *  are longer by the sysroot's). */
+export function tooDeepError(path: string, fs?: GuestFilesystem): JootError {
+  return refusal(path, `directories nested past PATH_MAX (${MAX_WALK_PATH_BYTES} bytes)${fs ? ` on ${named(fs)}` : ''}`, fs);
 }
 
 /** lstat's ELOOP on a kernel mount: lstat never follows the last name, so it is the kernel

@@ -2,7 +2,8 @@
 // walk-loop tests (walk-loops.test.ts): a FAT whose /a/b is given /a's first cluster (mkfs.vfat
 // + mtools, then a two-byte patch of the 8.3 entry), an ext4 whose /a/b/up is a hard link to
 // /a (debugfs link), and an ext4 whose directories each hold two links to the next level
-// (debugfs link: no loop, but 2^levels paths for a walk that does not notice). And a runner
+// (debugfs link: no loop, but 2^levels paths for a walk that does not notice), and an ext4
+// nested past PATH_MAX (debugfs mkdir, 2,100 levels). And a runner
 // that watches a command's memory: the peak RSS (VmHWM) of its process tree, sampled while it runs.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
@@ -93,6 +94,15 @@ export async function ext4FanImage(path: string, levels = 40): Promise<void> {
   const f = `${path}.f`;
   writeFileSync(f, 'leaf\n');
   cmds.push(`write ${f} ${dir}/f`);
+  await debugfs(path, cmds);
+}
+
+/** A 32 MiB ext4 whose /deep holds `levels` nested directories /deep/d/d/…, one path longer
+ *  than PATH_MAX (no loop: a walk that went on by path would pay depth² lookups). */
+export async function ext4DeepImage(path: string, levels = 2100): Promise<void> {
+  await mkext4(path);
+  const cmds = ['mkdir /deep', 'cd /deep'];
+  for (let i = 0; i < levels; i++) cmds.push('mkdir d', 'cd d');
   await debugfs(path, cmds);
 }
 
