@@ -3,10 +3,11 @@
 // + mtools, then a two-byte patch of the 8.3 entry), an ext4 whose /a/b/up is a hard link to
 // /a (debugfs link), and an ext4 whose directories each hold two links to the next level
 // (debugfs link: no loop, but 2^levels paths for a walk that does not notice), and an ext4
-// nested past PATH_MAX (debugfs mkdir, 2,100 levels). And a runner
+// nested past PATH_MAX (debugfs mkdir, 2,100 levels), and an ISO 9660 whose /a/b record is
+// given /a's extent (xorriso, then a patch). And a runner
 // that watches a command's memory: the peak RSS (VmHWM) of its process tree, sampled while it runs.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 
 import { execa } from 'execa';
 
@@ -104,6 +105,37 @@ export async function ext4DeepImage(path: string, levels = 2100): Promise<void> 
   const cmds = ['mkdir /deep', 'cd /deep'];
   for (let i = 0; i < levels; i++) cmds.push('mkdir d', 'cd d');
   await debugfs(path, cmds);
+}
+
+/** The byte offset of the directory record `name` in the directory extent at block `extent`. */
+function isoRecord(iso: Buffer, extent: number, size: number, name: string): number {
+  for (let off = extent * 2048, end = off + size; off < end; ) {
+    const len = iso[off]!;
+    if (len === 0) {
+      off = (Math.floor(off / 2048) + 1) * 2048; // records never cross a block
+      continue;
+    }
+    if (iso.toString('latin1', off + 33, off + 33 + iso[off + 32]!) === name) return off;
+    off += len;
+  }
+  throw new Error(`no record ${name} in the ISO directory at block ${extent}`);
+}
+
+/**
+ * An ISO 9660 (Rock Ridge, made by xorriso) holding /a/b/f, then the record of /a/b given /a's
+ * extent (both byte orders): /a/b lists /a again, and so on.
+ */
+export async function isoLoopImage(path: string, work: string): Promise<void> {
+  const tree = `${work}.tree`;
+  mkdirSync(`${tree}/a/b`, { recursive: true });
+  writeFileSync(`${tree}/a/b/f`, 'hello\n');
+  await execa('xorriso', ['-as', 'mkisofs', '-R', '-quiet', '-o', path, tree]);
+  const iso = readFileSync(path);
+  const pvdRoot = 16 * 2048 + 156;
+  const a = isoRecord(iso, iso.readUInt32LE(pvdRoot + 2), iso.readUInt32LE(pvdRoot + 10), 'A');
+  const b = isoRecord(iso, iso.readUInt32LE(a + 2), iso.readUInt32LE(a + 10), 'B');
+  iso.copy(iso, b + 2, a + 2, a + 18); // extent and size, little- and big-endian
+  writeFileSync(path, iso);
 }
 
 /** Peak resident memory of a process, in KiB (0 once it is gone). */

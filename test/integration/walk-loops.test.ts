@@ -1,13 +1,16 @@
 // Issue 15 and the security stance: work driven by guest metadata is bounded. Every recursive
 // walk over a guest tree (find, find0, du, tar-out, tgz-out, checksums-out, cpio-out, copy-out,
-// glob's **; on the kernel engine also cp -r, cp -a and rm -rf) meets a hostile directory loop
-// with a one-line error naming the command, the guest path and the filesystem, in bounded time
-// and memory: each jfish run is killed after a time limit and its process tree's peak RSS
-// (VmHWM) is watched. Before the walks were guarded, `find /` on the FAT image ran past 20 s
-// and 3 GB. The images are built as an attacker would (hostile-trees.ts): a FAT with a patched
-// cluster number (the kernel does not mount vfat here: the userspace engine only), an ext4 with
-// a directory hard link to its grandparent, and an ext4 with two links to each directory of a
-// 40-level chain (2^40 paths). Runs against the built code: `npm run build` first.
+// glob's **; on the kernel engine also cp -r, cp -a, rm -rf and setfiles) meets a hostile
+// directory loop with a one-line error naming the command, the guest path and the filesystem
+// (setfiles: a warning, and it goes on), in bounded time and memory: each jfish run is killed
+// after a time limit and its process tree's peak RSS (VmHWM) is watched. Before the walks were
+// guarded, `find /` on the FAT image ran past 20 s and 3 GB. The images are built as an attacker
+// would (hostile-trees.ts): a FAT with a patched cluster number and an ISO 9660 with a patched
+// extent (the kernel here mounts neither: the userspace engine only), an ext4 with a directory
+// hard link to its grandparent, an ext4 with two links to each directory of a 40-level chain
+// (2^40 paths), and an ext4 nested past PATH_MAX. A sound btrfs whose inode numbers repeat
+// across subvolumes is walked whole (no false alarm). Runs against the built code: `npm run
+// build` first.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -15,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
-import { ext4DeepImage, ext4FanImage, ext4LoopImage, fatLoopImage, runWatched } from './hostile-trees.js';
+import { ext4DeepImage, ext4FanImage, ext4LoopImage, fatLoopImage, isoLoopImage, runWatched } from './hostile-trees.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,8 +28,8 @@ const skipReason = !existsSync(join(repo, 'dist/bundle/jfish.mjs'))
   ? 'dist is not built (npm run build)'
   : process.getuid?.() !== 0
     ? 'needs root (loop devices, mounts)'
-    : !['mkfs.vfat', 'mmd', 'mcopy', 'mkfs.ext4', 'debugfs'].every(has)
-      ? 'needs mkfs.vfat, mtools, mkfs.ext4, debugfs'
+    : !['mkfs.vfat', 'mmd', 'mcopy', 'mkfs.ext4', 'debugfs', 'xorriso'].every(has)
+      ? 'needs mkfs.vfat, mtools, mkfs.ext4, debugfs, xorriso'
       : '';
 if (skipReason) console.log(`skipping walk-loop tests: ${skipReason}`);
 
@@ -47,6 +50,7 @@ beforeAll(async () => {
   await ext4LoopImage(img('ext4-loop.img'));
   await ext4FanImage(img('ext4-fan.img'));
   await ext4DeepImage(img('ext4-deep.img'));
+  await isoLoopImage(img('iso-loop.iso'), img('iso'));
 }, 120_000);
 
 afterAll(async () => {
@@ -91,6 +95,12 @@ const CASES: Case[] = [
     engine: 'userspace',
     // FAT's inode numbers are the entry's place: /a/b shows as itself one level down
     error: /^\/a\/b\/b: file system loop \(the same directory as \/a\/b\): \/dev\/sda \(vfat\) is corrupt$/,
+  },
+  {
+    image: 'iso-loop.iso',
+    engine: 'userspace',
+    // ISO 9660's inode number of a directory is its extent's place: the loop shows at once
+    error: /^\/a\/b: file system loop \(the same directory as \/a\): \/dev\/sda \(iso9660\) is corrupt$/,
   },
   {
     image: 'ext4-loop.img',
