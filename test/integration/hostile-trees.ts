@@ -4,7 +4,8 @@
 // /a (debugfs link), and an ext4 whose directories each hold two links to the next level
 // (debugfs link: no loop, but 2^levels paths for a walk that does not notice), and an ext4
 // nested past PATH_MAX (debugfs mkdir, 2,100 levels), and an ISO 9660 whose /a/b record is
-// given /a's extent (xorriso, then a patch). And a runner
+// given /a's extent (xorriso, then a patch), and an XFS whose /a/b/up is /a (mkfs.xfs -p, then
+// xfs_db write). And a runner
 // that watches a command's memory: the peak RSS (VmHWM) of its process tree, sampled while it runs.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
@@ -105,6 +106,22 @@ export async function ext4DeepImage(path: string, levels = 2100): Promise<void> 
   const cmds = ['mkdir /deep', 'cd /deep'];
   for (let i = 0; i < levels; i++) cmds.push('mkdir d', 'cd d');
   await debugfs(path, cmds);
+}
+
+/**
+ * A 300 MiB XFS (mkfs.xfs's minimum) made from a prototype file with /a/b/up, then /a/b's
+ * short-form entry `up` given /a's inode number with xfs_db (which rewrites the inode's CRC).
+ */
+export async function xfsLoopImage(path: string): Promise<void> {
+  writeFileSync(path, '');
+  truncateSync(path, 300 * MiB);
+  const proto = `${path}.proto`;
+  writeFileSync(proto, 'boot\n0 0\nd--755 0 0\na d--755 0 0\nb d--755 0 0\nup d--755 0 0\n$\n$\n$\n$\n');
+  await execa('mkfs.xfs', ['-q', '-f', '-p', proto, path]);
+  const parent = await execa('xfs_db', ['-c', 'path /a/b', '-c', 'print u3.sfdir3.hdr.parent.i4', path]);
+  const a = /= (\d+)$/.exec(parent.stdout.trim())?.[1];
+  if (!a) throw new Error(`xfs_db: no parent of /a/b: ${parent.stdout}`);
+  await execa('xfs_db', ['-x', '-c', 'path /a/b', '-c', `write u3.sfdir3.list[0].inumber.i4 ${a}`, path]);
 }
 
 /** The byte offset of the directory record `name` in the directory extent at block `extent`. */

@@ -7,7 +7,7 @@
 // guarded, `find /` on the FAT image ran past 20 s and 3 GB. The images are built as an attacker
 // would (hostile-trees.ts): a FAT with a patched cluster number and an ISO 9660 with a patched
 // extent (the kernel here mounts neither: the userspace engine only), an ext4 with a directory
-// hard link to its grandparent, an ext4 with two links to each directory of a 40-level chain
+// hard link to its grandparent (an XFS too, made with xfs_db), an ext4 with two links to each directory of a 40-level chain
 // (2^40 paths), and an ext4 nested past PATH_MAX. A sound btrfs whose inode numbers repeat
 // across subvolumes is walked whole (no false alarm). Runs against the built code: `npm run
 // build` first.
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture } from '../fixtures/index.js';
-import { ext4DeepImage, ext4FanImage, ext4LoopImage, fatLoopImage, isoLoopImage, runWatched } from './hostile-trees.js';
+import { ext4DeepImage, ext4FanImage, ext4LoopImage, fatLoopImage, isoLoopImage, runWatched, xfsLoopImage } from './hostile-trees.js';
 import { expectNoLeftovers, snapshot, type Snapshot } from './leftovers.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -28,8 +28,8 @@ const skipReason = !existsSync(join(repo, 'dist/bundle/jfish.mjs'))
   ? 'dist is not built (npm run build)'
   : process.getuid?.() !== 0
     ? 'needs root (loop devices, mounts)'
-    : !['mkfs.vfat', 'mmd', 'mcopy', 'mkfs.ext4', 'debugfs', 'xorriso'].every(has)
-      ? 'needs mkfs.vfat, mtools, mkfs.ext4, debugfs, xorriso'
+    : !['mkfs.vfat', 'mmd', 'mcopy', 'mkfs.ext4', 'debugfs', 'xorriso', 'mkfs.xfs', 'xfs_db'].every(has)
+      ? 'needs mkfs.vfat, mtools, mkfs.ext4, debugfs, xorriso, mkfs.xfs, xfs_db'
       : '';
 if (skipReason) console.log(`skipping walk-loop tests: ${skipReason}`);
 
@@ -51,6 +51,7 @@ beforeAll(async () => {
   await ext4FanImage(img('ext4-fan.img'));
   await ext4DeepImage(img('ext4-deep.img'));
   await isoLoopImage(img('iso-loop.iso'), img('iso'));
+  await xfsLoopImage(img('xfs-loop.img'));
 }, 120_000);
 
 afterAll(async () => {
@@ -113,6 +114,16 @@ const CASES: Case[] = [
     // the kernel itself refuses the lookup (ELOOP): said as a loop, not as a symlink problem
     error:
       /^\/a\/b\/up: file system loop \(the kernel refused a directory holding an ancestor of itself\): \/dev\/sda \(ext4\) is corrupt$/,
+  },
+  {
+    image: 'xfs-loop.img',
+    engine: 'userspace',
+    error: /^\/a\/b\/up: file system loop \(the same directory as \/a\): \/dev\/sda \(xfs\) is corrupt$/,
+  },
+  {
+    image: 'xfs-loop.img',
+    engine: 'kernel',
+    error: /^\/a\/b\/up: file system loop \(the kernel refused a directory holding an ancestor of itself\): \/dev\/sda \(xfs\) is corrupt$/,
   },
   ...(['userspace', 'kernel'] as const).map((engine) => ({
     image: 'ext4-fan.img',
