@@ -12,13 +12,14 @@
 // A directory met again is an error, not a skip: a filesystem Linux made never has either
 // structure (a directory has one parent), so the tree has no true listing to give, and an
 // archive or copy that left part of it out would look complete. GNU find and du report such a
-// loop and exit non-zero, and guestfish, whose find runs GNU find, fails. Met again EMPTY it is
+// loop and exit non-zero, and guestfish, whose find runs GNU find, fails (setfiles warns and
+// goes on, as setfiles(8) does with a directory it cannot read). Met again EMPTY it is
 // let through: btrfs shows every nested subvolume a snapshot did not take as the same empty
 // directory (inode 2 of the snapshot), and walking it again costs nothing.
 import { JootError } from '../core/errors.js';
 
 /** PATH_MAX: no Linux path reaches a directory nested deeper; the kernel engine's own host
- *  paths stop there too (ENAMETOOLONG), so both engines walk the same depth at most. */
+ *  paths stop there too (ENAMETOOLONG, a little earlier by the sysroot's length), said alike. */
 export const MAX_WALK_PATH_BYTES = 4096;
 
 /** A mounted filesystem, as messages name it: `/dev/sda1 (ext4)`. */
