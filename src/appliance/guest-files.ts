@@ -6,7 +6,8 @@
 import { GuestReader } from './guest-reader.js';
 import { GuestWriter } from './guest-writer.js';
 import type { GuestChild, GuestFileHandle, GuestNode } from './guest-node.js';
-import type { GuestStat } from './types.js';
+import type { GuestStat, MountInfo } from './types.js';
+import type { GuestFilesystem } from './walk-guard.js';
 
 export type { GuestChild, GuestFileHandle, GuestNode, NodeStat } from './guest-node.js';
 export { isDirNode, isFileNode, isLinkNode, nodeType } from './guest-node.js';
@@ -36,6 +37,9 @@ export interface GuestFileReader {
   node(guestPath: string, opts?: { followLast?: boolean }): Promise<GuestNode>;
   /** A directory's entries in byte order of their names, lstat'ed; an entry that vanished meanwhile is left out. */
   children(dir: GuestNode): Promise<GuestChild[]>;
+  /** One entry of a directory node, lstat'ed, looked up as the filesystem does (case-insensitively
+   *  where it is); undefined when absent. A walk's step that costs no resolution from the root. */
+  child(dir: GuestNode, name: string): Promise<GuestNode | undefined>;
   /** A symlink node's target as stored. */
   readlinkNode(link: GuestNode): Promise<Buffer>;
   /** A regular file node opened for reading (anything else refused, never opened). Caller closes it. */
@@ -44,6 +48,8 @@ export interface GuestFileReader {
   attrs(nodes: readonly GuestNode[], warn: (message: string) => void): Promise<Map<string, Buffer>[]>;
   /** Whether the host directory `hostDir` lies in the node's tree (only a kernel engine's guest is on the host). */
   holdsHostDir(n: GuestNode, hostDir: string): boolean;
+  /** The filesystem a canonical guest path is on, for messages; undefined where not known. */
+  filesystemOf(guestPath: string): GuestFilesystem | undefined;
 
   // Host paths, for the write side (tar-in, copy-in, edit, upload), which only the kernel
   // engine has: the node a guest path names, resolved inside the guest.
@@ -88,9 +94,10 @@ export interface GuestFiles {
   readonly writer: GuestFileWriter;
 }
 
-/** The guest tree mounted under the host directory `sysroot`; the writer is made when first used. */
-export function mountedGuestFiles(sysroot: string, opts: { readonly: () => boolean }): GuestFiles {
-  const reader = new GuestReader(sysroot);
+/** The guest tree mounted under the host directory `sysroot`; the writer is made when first used.
+ *  `mounts`: what is mounted where in it (for messages that name a filesystem). */
+export function mountedGuestFiles(sysroot: string, opts: { readonly: () => boolean; mounts?: () => readonly MountInfo[] }): GuestFiles {
+  const reader = new GuestReader(sysroot, { mounts: opts.mounts });
   let writer: GuestWriter | undefined;
   return {
     reader,

@@ -5,6 +5,7 @@
 import { constants as fsc, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf, type JootErrorCode } from '../core/errors.js';
+import { type GuestFilesystem, kernelLoopError, tooDeepError } from './walk-guard.js';
 
 const O_NOCTTY = fsc.O_NOCTTY ?? 0;
 /** Reading a node already resolved inside the guest: never through a final link, never blocking on a FIFO. */
@@ -125,6 +126,25 @@ export async function lstatOrUndefined(host: HostPath, display: string, words: F
     return await fsp.lstat(host);
   } catch (e) {
     if (errnoOf(e) === 'ENOENT') return undefined;
+    throw guestFsError(e, display, words);
+  }
+}
+
+/** lstat of an entry a directory listing just named: undefined when it vanished meanwhile; ELOOP
+ *  is the kernel refusing a directory loop, ENAMETOOLONG a tree nested past PATH_MAX
+ *  (walk-guard.ts); `fs` is the filesystem for their messages. */
+export async function lstatEntry(
+  host: HostPath,
+  display: string,
+  words: FsErrorWords = WRITE_WORDS,
+  fs?: GuestFilesystem,
+): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(host);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return undefined;
+    if (errnoOf(e) === 'ELOOP') throw kernelLoopError(display, fs);
+    if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(display, fs);
     throw guestFsError(e, display, words);
   }
 }

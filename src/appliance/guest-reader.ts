@@ -31,11 +31,14 @@ import {
 } from './guest-path.js';
 import { MAX_SYMLINK_HOPS, pushComponents } from '../disk/fs/guest-path-parts.js';
 import { readAttrs } from './host-xattrs.js';
-import type { GuestStat } from './types.js';
+import type { GuestStat, MountInfo } from './types.js';
+import { filesystemAt, type GuestFilesystem, kernelLoopError, tooDeepError } from './walk-guard.js';
 
 export interface ReaderOptions {
   /** Default cap for readFile, in bytes (64 MiB). */
   maxFileBytes?: number;
+  /** What is mounted where in the tree (guest mount points), for messages that name a filesystem. */
+  mounts?: () => readonly MountInfo[];
 }
 
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
@@ -108,6 +111,7 @@ export class GuestReader {
   /** root without a trailing slash ('' when root is '/'), prefix for child paths */
   private readonly rootPrefix: string;
   private readonly maxFileBytes: number;
+  private readonly mounts: () => readonly MountInfo[];
 
   constructor(root: string, opts: ReaderOptions = {}) {
     if (typeof root !== 'string' || !path.isAbsolute(root) || root.includes('\0')) {
@@ -116,6 +120,7 @@ export class GuestReader {
     this.root = path.resolve(root);
     this.rootPrefix = this.root === '/' ? '' : this.root;
     this.maxFileBytes = checkCap(opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, 'maxFileBytes');
+    this.mounts = opts.mounts ?? (() => []);
   }
 
   /**
@@ -210,6 +215,7 @@ export class GuestReader {
     try {
       names = await fsp.readdir(host, { encoding: 'buffer' });
     } catch (e) {
+      if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(dir.path, this.filesystemOf(dir.path));
       throw mapFsError(e, dir.path);
     }
     names.sort(Buffer.compare);
@@ -225,6 +231,8 @@ export class GuestReader {
             return { name, node: new HostNode(this, p, nodeStat(await fsp.lstat(h, { bigint: true })), h) };
           } catch (e) {
             if (errnoOf(e) === 'ENOENT') return undefined; // vanished while we walked
+            if (errnoOf(e) === 'ELOOP') throw kernelLoopError(p, this.filesystemOf(p));
+            if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(p, this.filesystemOf(p));
             throw mapFsError(e, p);
           }
         }),
@@ -232,6 +240,23 @@ export class GuestReader {
       for (const c of got) if (c) out.push(c);
     }
     return out;
+  }
+
+  async child(dir: GuestNode, name: string): Promise<GuestNode | undefined> {
+    const host = this.hostOf(dir);
+    if (!isDirNode(dir.stat)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new JootError('EINVAL', `${name}: not a file name`);
+    const b = Buffer.from(name);
+    const h = joinHost(host, b) as Buffer;
+    const p = childPath(dir.path, b);
+    try {
+      return new HostNode(this, p, nodeStat(await fsp.lstat(h, { bigint: true })), h);
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      if (errnoOf(e) === 'ELOOP') throw kernelLoopError(p, this.filesystemOf(p));
+      if (errnoOf(e) === 'ENAMETOOLONG') throw tooDeepError(p, this.filesystemOf(p));
+      throw mapFsError(e, p);
+    }
   }
 
   async readlinkNode(link: GuestNode): Promise<Buffer> {
@@ -280,6 +305,14 @@ export class GuestReader {
     };
     const got = await readAttrs(hosts, guestWarn, (h) => byHost.get(h.toString('latin1')) ?? '?');
     return hosts.map((h) => got.get(h.toString('latin1')) ?? new Map());
+  }
+
+  filesystemOf(guestPath: string): GuestFilesystem | undefined {
+    const mounts = this.mounts();
+    return filesystemAt(guestPath, (at) => {
+      const m = mounts.findLast((x) => x.mountpoint === at);
+      return m && { device: m.device, type: m.vfstype };
+    });
   }
 
   holdsHostDir(n: GuestNode, hostDir: string): boolean {

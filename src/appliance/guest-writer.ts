@@ -31,6 +31,7 @@ import {
   type HostPath,
   joinHost,
   linkTarget,
+  lstatEntry,
   lstatOrUndefined,
   regularFileHandle,
   WRITE_FLAGS,
@@ -38,6 +39,7 @@ import {
 } from './guest-path.js';
 import { MAX_SYMLINK_HOPS } from '../disk/fs/guest-path-parts.js';
 import { copyNode, type TreeCopy, writeAll } from './tree-copy.js';
+import { WalkGuard } from './walk-guard.js';
 
 export interface WriterOptions {
   /** Refuse every operation with EPERM. */
@@ -384,21 +386,31 @@ export class GuestWriter {
   }
 
   /** Depth-first removal by lstat: symlinks are unlinked, never descended into. Names
-   *  are handled as bytes so non-UTF-8 guest names are removed too. */
-  private async removeTree(host: HostPath, display: string): Promise<void> {
+   *  are handled as bytes so non-UTF-8 guest names are removed too. A directory loop is an
+   *  error (walk-guard.ts), met before anything below the looping directory is removed. */
+  private async removeTree(
+    host: HostPath,
+    display: string,
+    st?: Stats,
+    walk = new WalkGuard((p) => this.reader.filesystemOf(p)),
+  ): Promise<void> {
+    const at = this.guestOf(host); // canonical, as the guard compares paths
+    walk.checkDepth(at);
     let names: Buffer[];
     try {
       names = await fsp.readdir(host, { encoding: 'buffer' });
+      st ??= await fsp.lstat(host);
     } catch (e) {
       throw mapFsError(e, display);
     }
+    walk.enter(at, st, names.length);
     for (const n of names) {
       const child = joinHost(host, n);
       const childDisplay = this.guestOf(child);
-      const st = await lstatOrUndefined(child, childDisplay);
-      if (!st) continue;
+      const cst = await lstatEntry(child, childDisplay, undefined, this.reader.filesystemOf(childDisplay));
+      if (!cst) continue;
       try {
-        if (st.isDirectory()) await this.removeTree(child, childDisplay);
+        if (cst.isDirectory()) await this.removeTree(child, childDisplay, cst, walk);
         else await fsp.unlink(child);
       } catch (e) {
         if (errnoOf(e) !== 'ENOENT') throw mapFsError(e, childDisplay);
@@ -470,6 +482,7 @@ export class GuestWriter {
   private treeCopy(archive: boolean, recursive: boolean): TreeCopy & { recursive: boolean } {
     return {
       recursive,
+      filesystemOf: (name) => this.reader.filesystemOf(name),
       srcName: (p) => this.guestOf(p),
       dstName: (p) => this.guestOf(p),
       words: WRITE_WORDS,

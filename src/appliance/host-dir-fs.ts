@@ -53,7 +53,8 @@ export function hostDirFs(dir: string, type: string, device: string): FileSystem
     caseInsensitive: false,
     async root(opts) {
       if (opts?.subvolume !== undefined) throw new JootError('EUNSUPPORTED', `${device}: subvolumes of a host mount are not read here`);
-      return { ino: Number((await lstat(root)).ino), host: root.host } satisfies HostNode;
+      const st = await lstat(root);
+      return { ino: Number(st.ino), space: st.dev, host: root.host } satisfies HostNode;
     },
     async stat(n) {
       return toStat(await lstat(node(n)));
@@ -71,7 +72,7 @@ export function hostDirFs(dir: string, type: string, device: string): FileSystem
         const host = join(d.host, name);
         const st = await fsp.lstat(host, { bigint: true }).catch(() => undefined);
         if (st) {
-          const child: HostNode = { ino: Number(st.ino), host };
+          const child: HostNode = { ino: Number(st.ino), space: st.dev, host };
           out.push({ name, node: child });
         }
       }
@@ -80,7 +81,8 @@ export function hostDirFs(dir: string, type: string, device: string): FileSystem
     async lookup(n, name) {
       const host = join(node(n).host, name);
       try {
-        return { ino: Number((await fsp.lstat(host, { bigint: true })).ino), host } satisfies HostNode;
+        const st = await fsp.lstat(host, { bigint: true });
+        return { ino: Number(st.ino), space: st.dev, host } satisfies HostNode;
       } catch (e) {
         if ((e as { code?: string }).code === 'ENOENT') return undefined;
         throw fail(e, node(n));

@@ -218,7 +218,7 @@ export class Session implements AsyncDisposable {
   private async doLaunch(): Promise<void> {
     await this.openWorkspace();
     const ws = this.ws;
-    this.guestFiles = mountedGuestFiles(ws.sysroot, { readonly: () => this.readonly });
+    this.guestFiles = mountedGuestFiles(ws.sysroot, { readonly: () => this.readonly, mounts: () => this.mnt.list() });
 
     await settleAll(this.drives.list.map(async (d, i) => this.devices.addDisk(i, await this.drives.attach(i), d.readonly)));
     await settleAll(this.drives.list.map((d, i) => this.devices.findPartitions(d, i)));

@@ -19,15 +19,20 @@ import {
   guestFsError,
   type HostPath,
   joinHost,
+  lstatEntry,
   lstatOrUndefined,
   READ_FLAGS,
   WRITE_FLAGS,
 } from './guest-path.js';
+import { type GuestFilesystem, WalkGuard } from './walk-guard.js';
 
 const COPY_CHUNK = 1024 * 1024;
 
 /** What the copy needs of a source node's lstat (a host Stats is one). */
 export interface CopyStat {
+  /** st_dev and st_ino: which directory it is (walk-guard.ts) */
+  dev: bigint | number;
+  ino: bigint | number;
   mode: number;
   uid: number;
   gid: number;
@@ -61,7 +66,8 @@ function hostSource(t: TreeCopy<HostPath>): CopySource<HostPath> {
       const out: { name: Buffer; node: HostPath; st: CopyStat }[] = [];
       for (const name of names) {
         const node = joinHost(dir, name);
-        const st = await lstatOrUndefined(node, t.srcName(node), t.words);
+        const shown = t.srcName(node);
+        const st = await lstatEntry(node, shown, t.words, t.filesystemOf?.(shown));
         if (st) out.push({ name, node, st });
       }
       return out;
@@ -109,12 +115,16 @@ export interface TreeCopy<N = HostPath> {
   special(srcName: string): void;
   /** Stream one file's bytes (a progress bar); a plain chunked copy without it. */
   copyBytes?(src: GuestFileHandle, dst: FileHandle, size: number, srcName: string): Promise<void>;
+  /** The filesystem a source node is on, by its name (for the message of a directory loop). */
+  filesystemOf?(srcName: string): GuestFilesystem | undefined;
 }
 
 /**
  * Copy `src` (lstat `st`) to `dst` (lstat `dstSt`, undefined if nothing is there) by name: links
  * as links, files streamed, directories recursively. `writeThrough`: plain cp, where `dst` was
  * already resolved through guest links, and a non-file there is refused rather than replaced.
+ * `walk`: the directories this copy listed (a directory loop in the source is an error); a
+ * copy's top call starts a new one.
  */
 export async function copyNode<N = HostPath>(
   src: N,
@@ -123,6 +133,7 @@ export async function copyNode<N = HostPath>(
   dstSt: Stats | undefined,
   t: TreeCopy<N>,
   writeThrough = false,
+  walk: WalkGuard = new WalkGuard(t.filesystemOf && ((p) => t.filesystemOf!(p))),
 ): Promise<void> {
   const from = t.source ?? (hostSource(t as unknown as TreeCopy<HostPath>) as unknown as CopySource<N>);
   const dName = t.dstName(dst);
@@ -143,6 +154,8 @@ export async function copyNode<N = HostPath>(
       if (!t.replace) throw new JootError('EINVAL', `${dName}: cannot overwrite non-directory with directory`);
       await clear(); // a file or a link in the way: replaced, never followed
     }
+    const sName = t.srcName(src);
+    walk.checkDepth(sName);
     const created = !dstSt;
     if (created) {
       try {
@@ -151,9 +164,11 @@ export async function copyNode<N = HostPath>(
         throw fail(e, dName);
       }
     }
-    for (const c of await from.list(src)) {
+    const entries = await from.list(src);
+    if (!walk.enter(sName, st, entries.length)) entries.length = 0;
+    for (const c of entries) {
       const d = joinHost(dst, c.name);
-      await copyNode(c.node, c.st, d, await lstatOrUndefined(d, t.dstName(d), t.words), t);
+      await copyNode(c.node, c.st, d, await lstatOrUndefined(d, t.dstName(d), t.words), t, false, walk);
     }
     try {
       // dst was lstat'ed (or made) as a directory just above: chmod/utimes reach it, not a link

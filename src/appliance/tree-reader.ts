@@ -10,6 +10,7 @@ import type { GuestChild, GuestFileHandle, GuestFileReader, GuestFileWriter, Gue
 import { checkGuestPath as checkPath, splitLines } from './guest-path.js';
 import type { GuestStat } from './types.js';
 import { needsKernelEngine } from './userspace-engine.js';
+import { filesystemAt, type GuestFilesystem } from './walk-guard.js';
 
 const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 /** one reader call at most (the readers cap theirs too) */
@@ -130,8 +131,8 @@ class TreeFileHandle implements GuestFileHandle {
 
 export class TreeGuestReader implements GuestFileReader {
   private readonly maxFileBytes: number;
-  /** st_dev of each mount: 1, 2, … in the order first seen */
-  private readonly devs = new WeakMap<TreeMount, bigint>();
+  /** st_dev of each mount (and inode space of it: a btrfs subvolume): 1, 2, … in the order first seen */
+  private readonly devs = new WeakMap<TreeMount, Map<bigint | undefined, bigint>>();
   private nextDev = 1n;
   constructor(
     private readonly tree: GuestTree,
@@ -242,17 +243,20 @@ export class TreeGuestReader implements GuestFileReader {
 
   // ------------------------------------------------------------------ nodes
 
-  private devOf(m: TreeMount): bigint {
-    let d = this.devs.get(m);
+  /** As the kernel: a device per mount, and per subvolume of a btrfs (inode numbers repeat across them). */
+  private devOf(m: TreeMount, space: bigint | undefined): bigint {
+    let spaces = this.devs.get(m);
+    if (!spaces) this.devs.set(m, (spaces = new Map()));
+    let d = spaces.get(space);
     if (d === undefined) {
       d = this.nextDev++;
-      this.devs.set(m, d);
+      spaces.set(space, d);
     }
     return d;
   }
 
   private wrapNode(at: Located): TreeNode {
-    return new TreeNode(this, at, nodeStatOf(at.stat, this.devOf(at.mount)));
+    return new TreeNode(this, at, nodeStatOf(at.stat, this.devOf(at.mount, at.node.space)));
   }
 
   private located(n: GuestNode): Located {
@@ -282,6 +286,20 @@ export class TreeGuestReader implements GuestFileReader {
     return out;
   }
 
+  async child(dir: GuestNode, name: string): Promise<GuestNode | undefined> {
+    const at = this.located(dir);
+    if (!isType(at.stat, S_IFDIR)) throw new JootError('EINVAL', `${dir.path}: Not a directory`, { guestPath: dir.path });
+    if (name === '' || name === '.' || name === '..' || name.includes('/')) throw new JootError('EINVAL', `${name}: not a file name`);
+    const path = childPath(at.path, name);
+    const found = await this.tree.wrap(path, () => at.mount.fs.lookup(at.node, name));
+    if (!found) return undefined;
+    const mounted = this.tree.mountAt(path);
+    const mount = mounted ?? at.mount;
+    const node = mounted ? mounted.root : found;
+    const stat = await this.tree.wrap(path, () => mount.fs.stat(node));
+    return this.wrapNode({ mount, node, stat, path });
+  }
+
   async readlinkNode(link: GuestNode): Promise<Buffer> {
     const at = this.located(link);
     if (!isType(at.stat, S_IFLNK)) throw new JootError('EINVAL', `${link.path}: not a symbolic link`, { guestPath: link.path });
@@ -304,6 +322,13 @@ export class TreeGuestReader implements GuestFileReader {
       out.push(new Map([...attrs].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))));
     }
     return out;
+  }
+
+  filesystemOf(guestPath: string): GuestFilesystem | undefined {
+    return filesystemAt(guestPath, (at) => {
+      const m = this.tree.mountAt(at);
+      return m && { device: m.device, type: m.fs.type };
+    });
   }
 
   /** Nothing of this guest is on the host. */

@@ -35,7 +35,7 @@ export interface ErrorFacts {
   spawnErrno?: string;
   /** the guest path the error is about */
   guestPath?: string;
-  /** the guest device the error is about (/dev/md127, /dev/VG/LV) */
+  /** the guest device the error is about (/dev/md127, /dev/VG/LV; a filesystem's, as mounted: /dev/sda1) */
   device?: string;
   /** the kernel facility this host lacks (md, device-mapper) */
   missing?: string;

@@ -5,6 +5,7 @@
 // name guest paths only.
 import type { GuestFileHandle, GuestFileReader, GuestNode, NodeStat } from '../appliance/guest-files.js';
 import { isDirNode, isLinkNode, nodeType } from '../appliance/guest-files.js';
+import { GuestWalk } from '../appliance/guest-walk.js';
 import { nodeCrypto } from '../core/lazy-node.js';
 import { JootError } from '../core/errors.js';
 import { guestFsError, OPEN_WORDS } from '../appliance/guest-path.js';
@@ -214,13 +215,15 @@ function byBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** guestfish find: every path below dir, relative to it, sorted; symlinks are not followed. */
+/** guestfish find: every path below dir, relative to it, sorted; symlinks are not followed; a
+ *  directory loop is an error (GuestWalk). */
 export async function findAll(reader: GuestFileReader, dir: string): Promise<string[]> {
   const top = await reader.node(dir);
   if (!isDirNode(top.stat)) throw new JootError('EINVAL', `${dir}: Not a directory`);
   const out: string[] = [];
+  const tree = new GuestWalk(reader);
   const walk = async (d: GuestNode, rel: string): Promise<void> => {
-    for (const c of await reader.children(d)) {
+    for (const c of await tree.children(d)) {
       const r = rel ? `${rel}/${c.name.toString('utf8')}` : c.name.toString('utf8');
       out.push(r);
       if (isDirNode(c.node.stat)) await walk(c.node, r);

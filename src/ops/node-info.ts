@@ -4,6 +4,7 @@
 // memory (strings, hexdump text) is bounded. Messages name guest paths only.
 import type { GuestFileReader, GuestNode, NodeStat } from '../appliance/guest-files.js';
 import { isDirNode, isLinkNode, nodeType } from '../appliance/guest-files.js';
+import { GuestWalk } from '../appliance/guest-walk.js';
 import { JootError } from '../core/errors.js';
 import type { ByteSource } from '../disk/source.js';
 import { handleChunks, lsDate, modeString } from './file-ops.js';
@@ -131,8 +132,9 @@ export async function diskUsage(reader: GuestFileReader, guestPath: string): Pro
     }
     bytes += st.blocks * 512n;
   };
+  const tree = new GuestWalk(reader);
   const walk = async (d: GuestNode): Promise<void> => {
-    for (const c of await reader.children(d)) {
+    for (const c of await tree.children(d)) {
       add(c.node.stat);
       if (isDirNode(c.node.stat)) await walk(c.node);
     }

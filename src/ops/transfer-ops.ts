@@ -35,6 +35,7 @@ import {
   WRITE_FLAGS,
 } from '../appliance/guest-path.js';
 import { copyNode, type CopySource, type CopyStat, type TreeCopy, writeAll } from '../appliance/tree-copy.js';
+import { type GuestFilesystem, WalkGuard } from '../appliance/walk-guard.js';
 import type { Writer } from '../core/output.js';
 import { openGuestFile } from './file-ops.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -308,10 +309,12 @@ function transferCopy<N>(
   modeMask: number,
   io: TransferIo,
   source?: CopySource<N>,
+  filesystemOf?: (srcName: string) => GuestFilesystem | undefined,
 ): TreeCopy<N> {
   return {
     srcName,
     source,
+    filesystemOf,
     dstName,
     words: TRANSFER_WORDS,
     replace: true,
@@ -323,15 +326,17 @@ function transferCopy<N>(
   };
 }
 
-/** Copy `src` (lstat `st`) to `dst` by name, whatever is there now. */
-async function copyTo<N>(src: N, st: CopyStat, dst: Buffer, t: TreeCopy<N>): Promise<void> {
-  await copyNode(src, st, dst, await lstatOrUndefined(dst, t.dstName(dst)), t);
+/** Copy `src` (lstat `st`) to `dst` by name, whatever is there now (`walk`: the copy's directories so far). */
+async function copyTo<N>(src: N, st: CopyStat, dst: Buffer, t: TreeCopy<N>, walk?: WalkGuard): Promise<void> {
+  await copyNode(src, st, dst, await lstatOrUndefined(dst, t.dstName(dst)), t, false, walk);
 }
 
 /** A guest node's lstat as the copy wants it (Dates as Node's Stats round them). */
 function copyStat(st: NodeStat): CopyStat {
   const t = nodeType(st);
   return {
+    dev: st.dev,
+    ino: st.ino,
     mode: st.mode,
     uid: st.uid,
     gid: st.gid,
@@ -418,6 +423,7 @@ export async function copyOut(s: TransferSession, remotes: readonly string[], lo
     0o1777,
     io,
     guestSource(s.reader),
+    (name) => s.reader.filesystemOf(name),
   );
   for (const remote of remotes) {
     const last = remote.replace(/\/+$/, '').split('/').pop() ?? '';
@@ -425,8 +431,12 @@ export async function copyOut(s: TransferSession, remotes: readonly string[], lo
     if (isDirNode(n.stat) && s.reader.holdsHostDir(n, dirReal))
       throw new JootError('EINVAL', `${remote}: cannot copy a directory into itself`);
     if (n.path === '/') {
-      // copy-out / DIR: the root's entries go straight into DIR (DIR itself is left as it is)
-      for (const c of await s.reader.children(n)) await copyTo(c.node, copyStat(c.node.stat), joinB(Buffer.from(dirAbs), c.name), t);
+      // copy-out / DIR: the root's entries go straight into DIR (DIR itself is left as it is);
+      // the root is listed through the copy's guard too, so that a link back to it is a loop
+      const walk = new WalkGuard((p) => s.reader.filesystemOf(p));
+      const entries = await s.reader.children(n);
+      walk.enter('/', n.stat, entries.length);
+      for (const c of entries) await copyTo(c.node, copyStat(c.node.stat), joinB(Buffer.from(dirAbs), c.name), t, walk);
       continue;
     }
     await copyTo(n, copyStat(n.stat), joinB(Buffer.from(dirAbs), Buffer.from(path.posix.basename(n.path))), t);

@@ -32,6 +32,7 @@ import { BufferWriter } from '../../src/core/output.js';
 import { GuestTree } from '../../src/disk/fs/tree.js';
 import { S_IFCHR } from '../../src/disk/fs/types.js';
 import { findAll, guestFileSize, guestRealpath, longListing, statRecord } from '../../src/ops/file-ops.js';
+import { guestGlob } from '../../src/ops/guest-glob.js';
 import { tarOut } from '../../src/ops/tar/ops.js';
 import { ByteSource } from '../../src/ops/tar/bytes.js';
 import { readTar } from '../../src/ops/tar/reader.js';
@@ -235,6 +236,25 @@ describe('GuestFileReader nodes: the same answers from both engines', () => {
     }
     const [, tf] = await onBoth((r) => findAll(r, '/boot'));
     expect(tf).toEqual({ ok: ['grub', 'grub/grub.cfg', 'grub/up', 'vmlinuz-6'] }); // not hidden-by-mount
+  });
+
+  it('glob: ** too, through links, into the mount on /boot', async () => {
+    for (const p of [
+      '/*',
+      '/**',
+      '/**/*',
+      '/etc/*',
+      '/etc/abs/*',
+      '/boot/**/grub.cfg',
+      '/{etc,boot}/*',
+      '/usr/share/odd/*',
+      '/**/up',
+      '/nope/*',
+    ]) {
+      const [h, t] = await onBoth((r) => guestGlob(r, p));
+      expect(t, `glob ${p}`).toEqual(h);
+      expect('ok' in h && h.ok.length > 0, `glob ${p}`).toBe(p !== '/nope/*');
+    }
   });
 
   it('tar-out, with xattrs, SELinux labels and ACLs asked for, is the same archive', async () => {

@@ -13,6 +13,12 @@ import type { ByteSource } from '../source.js';
 export interface FsNode {
   /** the inode number the kernel's stat would show (hard links share it) */
   readonly ino: number;
+  /**
+   * Where one filesystem numbers its inodes in several spaces, the space of this node: a btrfs
+   * subvolume (the kernel gives each its own st_dev). Nodes with the same space and `ino` are
+   * the same inode; a walk tells directories apart by them.
+   */
+  readonly space?: bigint;
 }
 
 /** File type bits of st_mode (S_IFMT), as Linux has them. */

@@ -3,9 +3,11 @@
 // directory is resolved inside the guest (a link to it is followed there); below it every
 // node comes from GuestFileReader.children, lstat'ed and never followed, so a guest link can
 // never lead the walk out of the guest, on either engine. Only one directory listing per level
-// is held at a time: the tree is never collected.
+// is held at a time: the tree is never collected. A directory loop ends the walk with an error
+// (GuestWalk).
 import type { GuestFileReader, GuestNode } from '../../appliance/guest-files.js';
 import { isDirNode } from '../../appliance/guest-files.js';
+import { GuestWalk } from '../../appliance/guest-walk.js';
 import { JootError } from '../../core/errors.js';
 
 export interface WalkEntry {
@@ -27,16 +29,16 @@ export async function* walkGuestTree(
   top: GuestNode,
   stopped: () => boolean = () => false,
 ): AsyncGenerator<WalkEntry> {
-  yield* walk(reader, top, Buffer.from('.'), stopped);
+  yield* walk(new GuestWalk(reader), top, Buffer.from('.'), stopped);
 }
 
-async function* walk(reader: GuestFileReader, node: GuestNode, rel: Buffer, stopped: () => boolean): AsyncGenerator<WalkEntry> {
+async function* walk(tree: GuestWalk, node: GuestNode, rel: Buffer, stopped: () => boolean): AsyncGenerator<WalkEntry> {
   if (stopped()) return;
   yield { node, rel };
   if (!isDirNode(node.stat)) return;
-  for (const c of await reader.children(node)) {
+  for (const c of await tree.children(node)) {
     if (stopped()) return;
-    yield* walk(reader, c.node, Buffer.concat([rel, Buffer.from('/'), c.name]), stopped);
+    yield* walk(tree, c.node, Buffer.concat([rel, Buffer.from('/'), c.name]), stopped);
   }
 }
 

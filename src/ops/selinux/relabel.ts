@@ -8,6 +8,7 @@
 import { JootError, errnoOf } from '../../core/errors.js';
 import type { GuestFileReader } from '../../appliance/guest-files.js';
 import { isDirNode, type GuestNode } from '../../appliance/guest-node.js';
+import { GuestWalk } from '../../appliance/guest-walk.js';
 import { FileContexts, NONE, parseSubs } from './file-contexts.js';
 import { type LabelWrite, writeLabels } from './label-restore.js';
 
@@ -118,6 +119,7 @@ export async function setfiles(
   for (const p of paths) {
     const top = await reader.node(p, { followLast: false });
     const host = Buffer.from(await reader.resolve(p, { followLast: false }), 'utf8');
+    const tree = new GuestWalk(reader);
     const stack: Item[] = [{ node: top, key: Buffer.from(top.path, 'utf8').toString('latin1'), host }];
     while (stack.length) {
       const item = stack.pop()!;
@@ -127,9 +129,9 @@ export async function setfiles(
       if (!isDirNode(item.node.stat)) continue;
       let children;
       try {
-        children = await reader.children(item.node);
+        children = await tree.children(item.node);
       } catch (e) {
-        // setfiles reports an unreadable directory and goes on
+        // setfiles reports an unreadable directory (or a directory loop: not walked again) and goes on
         if (errnoOf(e) === 'ENOENT' || (e instanceof JootError && e.code === 'ENOENT')) continue;
         opts.warn(e instanceof Error ? e.message : String(e));
         continue;

@@ -4,9 +4,11 @@
 // member (target text verbatim), a regular file is opened as the node seen (on the kernel
 // engine O_NOFOLLOW and checked to be the node lstat saw), so neither a guest link nor a race
 // can make us read a host file. The same walk reads both engines. Hard links are found
-// by device and inode; member names are `./…` as `tar -C DIR -cf - .` writes them.
+// by device and inode; member names are `./…` as `tar -C DIR -cf - .` writes them. A directory
+// loop ends the archive with an error (GuestWalk).
 import type { GuestFileHandle, GuestFileReader, GuestNode, NodeStat } from '../../appliance/guest-files.js';
 import { isDirNode, isLinkNode, nodeType } from '../../appliance/guest-files.js';
+import { GuestWalk } from '../../appliance/guest-walk.js';
 import { msOf } from '../../appliance/tree-reader.js';
 import { JootError } from '../../core/errors.js';
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK } from '../../disk/fs/types.js';
@@ -122,6 +124,7 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
   const patterns = opts.excludes.map(globToRegExp);
   const links = new Map<string, Buffer>();
   const chunk = opts.reuseChunks ? Buffer.allocUnsafe(CHUNK) : undefined;
+  const tree = new GuestWalk(reader);
   const display = (member: Buffer): string => {
     const rel = member
       .toString('utf8')
@@ -168,7 +171,7 @@ export async function packGuestDir(reader: GuestFileReader, guestDir: string, ta
     if (t === S_IFDIR) {
       await tar.add(header(Buffer.concat([member, Buffer.from('/')]), st, T.dir, { extraPax: paxFor(attrs, member, st) }));
       const children: [GuestNode, Buffer][] = [];
-      for (const c of await reader.children(node)) {
+      for (const c of await tree.children(node)) {
         const childMember = join(member, c.name);
         if (!excluded(childMember, patterns)) children.push([c.node, childMember]);
       }

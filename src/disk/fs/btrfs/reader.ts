@@ -77,6 +77,10 @@ class BtrfsNode implements FsNode {
     /** the kernel's stand-in for a subvolume not linked here: what it borrows from its parent */
     readonly stub?: { uid: number; gid: number; mtimeNs: bigint; atimeNs: bigint },
   ) {}
+  /** inode numbers are per subvolume (a stub is its parent's inode 2, as in the kernel) */
+  get space(): bigint {
+    return this.tree;
+  }
 }
 
 interface Inode {
