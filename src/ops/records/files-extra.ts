@@ -143,6 +143,16 @@ export const isZeroDeviceOp = defineOp({
   get tests(): readonly OpTest[] {
     return [
       { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['umount', '/dev/sda1'],
+          ['zero-device', '/dev/sda1'],
+        ],
+        args: ['/dev/sda1'],
+        expect: 'true',
+        title: 'a partition after zero-device is zero',
+      },
       { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
     ];
   },
@@ -165,6 +175,10 @@ export const caseSensitivePathOp = defineOp({
   },
   get tests(): readonly OpTest[] {
     return [
+      { from: 'libguestfs', disk: 'iso', args: ['/DIRECTORY'], expect: '/directory' },
+      { from: 'libguestfs', disk: 'iso', args: ['/DIRECTORY/'], expect: '/directory' },
+      { from: 'libguestfs', disk: 'iso', args: ['/Known-1'], expect: '/known-1' },
+      { from: 'libguestfs', disk: 'iso', args: ['/Known-1/'], error: /\/known-1\/: Not a directory/ },
       {
         from: 'libguestfs',
         setup: [

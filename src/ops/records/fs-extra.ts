@@ -167,14 +167,14 @@ export const getE2label = defineOp({
     await extOnly(ctx, dev);
     return ctx.session.vfsLabel(dev);
   },
+  guestfishDiffers: "libguestfs has no test of get_e2label (set_e2label's test reads the label back with it: set-e2label's record)",
   get tests(): readonly OpTest[] {
     return [
       {
-        from: 'libguestfs',
         setup: [['set-e2label', '/dev/sda1', 'testlabel']],
         args: ['/dev/sda1'],
         expect: 'testlabel',
-        title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label; get_e2label has none)",
+        title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label, in set-e2label's record)",
       },
       { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
       { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1'], error: /holds vfat, not an ext2\/3\/4 filesystem/ },
@@ -199,7 +199,8 @@ export const getE2uuid = defineOp({
   get tests(): readonly OpTest[] {
     return [{ disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]], args: ['/dev/sda1'], expect: STABLE_UUID }];
   },
-  guestfishDiffers: "libguestfs's test makes an external journal with mke2journal, which jfish does not have",
+  guestfishDiffers: "libguestfs's only test of it makes an external journal with mke2journal, which jfish does not have",
+  untranslated: ['its test (the UUID of an external journal made by mke2journal): jfish has no mke2journal'],
 });
 
 // the optional arguments of guestfish's mke2fs, in its order
@@ -687,6 +688,7 @@ export const btrfsSubvolumeGetDefault = defineOp({
     ];
   },
   guestfishDiffers: 'libguestfs also reads an unmounted btrfs device (it mounts it itself); jfish asks for it to be mounted first',
+  untranslated: ['its test on the unmounted btrfs device: jfish reads the default subvolume of a mounted btrfs only'],
 });
 
 export const btrfsSubvolumeShow = defineOp({
@@ -790,6 +792,7 @@ export const btrfsFilesystemShow = defineOp({
     ];
   },
   guestfishDiffers: "libguestfs's two-device test makes the btrfs with mkfs-btrfs, which jfish does not have yet",
+  untranslated: ['its two-device test: it makes the btrfs with mkfs-btrfs, which jfish does not have'],
 });
 
 async function findfs(ctx: OpContext, key: 'label' | 'uuid', value: string): Promise<string> {
@@ -936,6 +939,10 @@ function swapOp<const N extends string>(name: N, arg: { name: string; type: 'dev
       ];
     },
     guestfishDiffers: 'refused on purpose: swapon/swapoff would act on the host, as jfish has no appliance',
+    // libguestfs's one test of each swapon action turns swap on and off again in its appliance
+    untranslated: name.startsWith('swapon-')
+      ? [`its test (mkswap, ${name}, swapoff): refused on purpose, it would turn swap on on the host`]
+      : undefined,
   });
 }
 
