@@ -84,11 +84,47 @@ export const isChardev = typeTest('is-chardev', 'character device', FILE_TYPES.c
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mknod-c', '0777', '99', '66', '/is_chardev']], args: ['/is_chardev'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
+  {
+    setup: [
+      ['mknod-c', '0777', '99', '66', '/c'],
+      ['ln-s', 'c', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-chardev followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mknod-c', '0777', '99', '66', '/c'],
+      ['ln-s', 'c', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-chardev tests a link itself by default',
+  },
 ]);
 export const isFifo = typeTest('is-fifo', 'FIFO', FILE_TYPES.fifo, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mkfifo', '0777', '/is_fifo']], args: ['/is_fifo'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
+  {
+    setup: [
+      ['mkfifo', '0777', '/p'],
+      ['ln-s', 'p', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-fifo followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mkfifo', '0777', '/p'],
+      ['ln-s', 'p', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-fifo tests a link itself by default',
+  },
 ]);
 // libguestfs has no positive test for sockets (its generator says so); only the /directory one
 export const isSocket = typeTest('is-socket', 'Unix domain socket', FILE_TYPES.socket, true, [
