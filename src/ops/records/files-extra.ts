@@ -129,6 +129,25 @@ export const isFifo = typeTest('is-fifo', 'FIFO', FILE_TYPES.fifo, true, [
 // libguestfs has no positive test for sockets (its generator says so); only the /directory one
 export const isSocket = typeTest('is-socket', 'Unix domain socket', FILE_TYPES.socket, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
+  { setup: [['mknod', '0140777', '0', '0', '/s']], args: ['/s'], expect: 'true' },
+  {
+    setup: [
+      ['mknod', '0140777', '0', '0', '/s'],
+      ['ln-s', 's', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-socket followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mknod', '0140777', '0', '0', '/s'],
+      ['ln-s', 's', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-socket tests a link itself by default',
+  },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
 ]);
