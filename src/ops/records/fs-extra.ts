@@ -589,6 +589,18 @@ export const xfsRepair = defineOp({
         expect: '1',
         title: 'maxmem: below what the repair needs stops xfs_repair (its status 1, as guestfish returns it)',
       },
+      {
+        disk: 'disk:400M',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'p', '64', '131071'],
+          ['part-add', '/dev/sda', 'p', '131072', '-64'],
+          ['mkfs', 'xfs', '/dev/sda2'],
+        ],
+        args: ['/dev/sda2', 'nomodify:true', 'logdev:/dev/sda1'],
+        expect: '1',
+        title: 'logdev: is the log xfs_repair reads (a blank one, for a filesystem whose log is internal: it finds faults)',
+      },
       { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'nomodify:true'], error: /mounted/ },
     ];
   },
