@@ -126,7 +126,7 @@ export async function runRecordTest(op: Op, t: OpTest, template: string, file: s
   const disk = t.disk ?? 'fs';
   await execFileAsync('cp', ['--sparse=always', template, file]);
   const readonly = t.readonly ?? READONLY_KINDS.has(kindOf(disk));
-  const engine = READONLY_KINDS.has(kindOf(disk)) ? 'userspace' : undefined;
+  const engine = t.engine ?? (READONLY_KINDS.has(kindOf(disk)) ? 'userspace' : undefined);
   const sessions = new Sessions(() => new Session({ engine }));
   sessions.addDrive(file, { format: 'raw', readonly });
   try {

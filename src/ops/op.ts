@@ -89,6 +89,8 @@ export interface OpTest {
     | { readonly run: readonly string[]; readonly error: RegExp; readonly expect?: undefined };
   /** open the prepared disk read-only */
   readonly readonly?: boolean;
+  /** run it on the userspace engine (with `readonly`: that engine only reads); the iso kind always is */
+  readonly engine?: 'userspace';
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
   /** translated from the action's test in libguestfs's generator */

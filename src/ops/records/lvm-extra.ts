@@ -235,6 +235,36 @@ export const vgActivate = defineOp({
         title: 'vg-activate false with no VG named deactivates every VG',
       },
       { disk: 'lvfs', args: ['true', 'NOVG'], error: /^NOVG: no such volume group$/ },
+      {
+        disk: 'lvfs',
+        readonly: true,
+        engine: 'userspace',
+        setup: [['umount', '/']],
+        args: ['false', 'VG'],
+        check: { run: ['mount-ro', '/dev/VG/LV', '/'], error: /^\/dev\/VG\/LV: the logical volume is not active/ },
+        title: 'vg-activate false on the userspace engine',
+      },
+      {
+        disk: 'lvfs',
+        readonly: true,
+        engine: 'userspace',
+        setup: [
+          ['umount', '/'],
+          ['vg-activate', 'false', 'VG'],
+        ],
+        args: ['true', 'VG'],
+        after: [['mount-ro', '/dev/VG/LV', '/']],
+        check: { run: ['mounts'], expect: '/dev/VG/LV' },
+        title: 'vg-activate true on the userspace engine',
+      },
+      {
+        disk: 'lvfs',
+        readonly: true,
+        engine: 'userspace',
+        args: ['false', 'VG'],
+        error: /^\/dev\/VG\/LV: in use: it is mounted/,
+        title: 'vg-activate false of a mounted LV on the userspace engine',
+      },
     ];
   },
 });
