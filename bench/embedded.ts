@@ -1,131 +1,98 @@
-// The embedded suite's cost per test: a fixed sample of the operation records' tests translated
-// from libguestfs (`from: 'libguestfs'`), each run as test/integration/op-records.test.ts runs
-// one (a copy of the prepared template disk, a fresh session, its filesystems mounted, the
-// setup lines, the operation, the after and check lines, the session closed, the copy removed),
-// one after another, timed end to end. libguestfs's cost for one such test is one guestfish
-// launch doing one action (bench/run.ts's reference row), which the caller sets beside it.
-// Only tests on `jfish -N` kinds are sampled (the fixture disks are the test suite's).
+// The embedded suite's wall time: every operation record's test translated from libguestfs
+// (`from: 'libguestfs'`), run as test/integration/op-records.test.ts runs them
+// (bench/record-test-run.ts: a copy of the test's disk, a fresh session, its filesystems mounted,
+// the setup lines, the operation, the after and check lines, the session closed, the copy
+// removed), as many at a time as the suite runs them (JOOT_TEST_CONCURRENCY, default 4), timed
+// from the first start to the last end. The disk templates and fixtures are made first, untimed.
+// libguestfs's cost for one such test is one guestfish launch doing one action (bench/run.ts's
+// reference row), which the caller sets beside the per-test row.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Session } from '../src/appliance/session.js';
-import { oneLine } from '../src/core/errors.js';
-import { BufferWriter } from '../src/core/output.js';
+import { inspectionRecords } from '../src/inspect/records/index.js';
 import { erase, type Op, type OpTest } from '../src/ops/op.js';
-import { createPrepared, layOutPrepared, parsePrepared } from '../src/ops/prepared.js';
 import { opRecords } from '../src/ops/records/index.js';
-import { makeCtx, runScript } from '../src/tools/jfish/dispatch.js';
-import { Sessions } from '../src/tools/jfish/startup.js';
-import { table } from '../src/tools/jfish/table.js';
 import type { Row } from './hive.js';
+import { FIXTURE_DISKS, hostTouching, inOwnCwd, makePreparedTemplate, runRecordTest, testTitle } from './record-test-run.js';
 
-/** What op-records.test.ts mounts for the kinds sampled here (the others mount nothing). */
-const MOUNTS: Record<string, [string, string][]> = { fs: [['/dev/sda1', '/']], lvfs: [['/dev/VG/LV', '/']] };
-const KINDS = new Set(['fs', 'lvfs', 'disk', 'part']);
-
-async function jfishLines(sessions: Sessions, lines: readonly (readonly string[])[]): Promise<{ out: string; error?: string }> {
-  const out = new BufferWriter();
-  const ctx = makeCtx({ sessions, out, readonly: false, table });
-  try {
-    await runScript(
-      ctx,
-      lines.map((l) => [...l]),
-    );
-    return { out: out.text() };
-  } catch (e) {
-    return { out: out.text(), error: oneLine(e) };
-  }
-}
-
-function matches(actual: string, want: string | RegExp): boolean {
-  return typeof want === 'string' ? actual.replace(/\n$/, '') === want : want.test(actual);
-}
-
-/** `n` of the translated tests on prepared kinds, spread evenly over the records, always the same ones. */
-export function embeddedSample(n: number): { op: Op; test: OpTest }[] {
+/** Every libguestfs-translated test of every record. */
+export function embeddedTests(): { op: Op; test: OpTest }[] {
   const all: { op: Op; test: OpTest }[] = [];
-  for (const rec of opRecords) {
+  for (const rec of [...opRecords, ...inspectionRecords]) {
     const op = erase(rec as never);
-    for (const test of op.tests) {
-      const kind = (test.disk ?? 'fs').split(':')[0]!;
-      if (test.from === 'libguestfs' && !test.readonly && KINDS.has(kind)) all.push({ op, test });
-    }
+    for (const test of op.tests) if (test.from === 'libguestfs') all.push({ op, test });
   }
-  if (all.length <= n) return all;
-  return Array.from({ length: n }, (_, i) => all[Math.floor((i * all.length) / n)]!);
+  return all;
 }
 
-/** One test as op-records runs it; whether it passed. */
-async function runOne(op: Op, t: OpTest, template: string, file: string): Promise<boolean> {
-  execFileSync('cp', ['--sparse=always', template, file]);
-  const sessions = new Sessions(() => new Session());
-  sessions.addDrive(file, { format: 'raw', readonly: false });
-  try {
-    await sessions.session.launch();
-    const mounts = (MOUNTS[(t.disk ?? 'fs').split(':')[0]!] ?? []).map(([dev, at]) => ['mount', dev, at]);
-    if ((await jfishLines(sessions, [...mounts, ...(t.setup ?? [])])).error) return false;
-    const r = await jfishLines(sessions, [[op.name, ...t.args]]);
-    if (t.error ? !(r.error && t.error.test(r.error)) : r.error || (t.expect !== undefined && !matches(r.out, t.expect))) return false;
-    if (t.after && (await jfishLines(sessions, t.after)).error) return false;
-    if (t.check) {
-      const c = await jfishLines(sessions, [t.check.run]);
-      if (c.error || !matches(c.out, t.check.expect)) return false;
-    }
-    return true;
-  } finally {
-    await sessions.close();
-    rmSync(file, { force: true });
-  }
+/** Run `jobs` at a time: each worker takes the next item until none is left. */
+async function pool<T>(items: readonly T[], jobs: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i]!, i);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
 }
 
-/** The row: median wall time per embedded test over the sample (templates made first, untimed). */
-export async function embeddedSuiteRow(n = Number(process.env.JOOT_BENCH_EMBEDDED ?? 20)): Promise<Row> {
+/**
+ * Two rows: the whole embedded suite's wall time (one run), and its cost per test (that total over
+ * the number of tests; the median, min and max of the tests' own times beside it).
+ */
+export async function embeddedSuiteRows(repo: string, fixturesDir: string): Promise<Row[]> {
+  const tests = embeddedTests();
+  const jobs = Number(process.env.JOOT_TEST_CONCURRENCY) || 4;
   const work = mkdtempSync(join(tmpdir(), 'joot-bench-embedded-'));
-  const cwd = process.cwd();
   try {
-    // relative host paths of a test (download /f local.txt) land in the work directory
-    process.chdir(work);
-    const sample = embeddedSample(n);
+    const disks = [...new Set(tests.map(({ test }) => test.disk ?? 'fs'))];
+    const fixtureNames = disks.filter((d) => FIXTURE_DISKS[d]).map((d) => FIXTURE_DISKS[d]!);
+    execFileSync('bash', [join(repo, 'test/fixtures/build.sh'), fixturesDir, ...fixtureNames], { stdio: ['ignore', 'ignore', 'inherit'] });
     const templates = new Map<string, string>();
-    for (const { test } of sample) {
-      const disk = test.disk ?? 'fs';
-      if (templates.has(disk)) continue;
-      const file = join(work, `template-${templates.size}.img`);
-      const prepared = parsePrepared(`${file}=${disk}`, 0);
-      const created: string[] = [];
-      await createPrepared([{ prepared }], false, created);
-      const sessions = new Sessions(() => new Session());
-      sessions.addDrive(file, { format: 'raw', readonly: false });
-      try {
-        await layOutPrepared(sessions.session, [{ prepared }], created);
-      } finally {
-        await sessions.close();
+    for (const disk of disks) {
+      const fixed = FIXTURE_DISKS[disk];
+      if (fixed) templates.set(disk, join(fixturesDir, fixed));
+      else {
+        const file = join(work, `template-${templates.size}.img`);
+        await makePreparedTemplate(disk, file);
+        templates.set(disk, file);
       }
-      templates.set(disk, file);
     }
     const times: number[] = [];
-    let failed = 0;
-    for (const [i, { op, test }] of sample.entries()) {
-      const t0 = performance.now();
-      const ok = await runOne(op, test, templates.get(test.disk ?? 'fs')!, join(work, `disk-${i}.img`));
-      times.push(performance.now() - t0);
-      if (!ok) failed++;
-    }
+    const failed: string[] = [];
+    const t0 = performance.now();
+    await pool(tests, jobs, async ({ op, test }, i) => {
+      const started = performance.now();
+      const run = () => runRecordTest(op, test, templates.get(test.disk ?? 'fs')!, join(work, `disk-${i}.img`));
+      const failure = await (hostTouching(op, test) ? inOwnCwd(mkdtempSync(join(work, 'host-')), run) : run()).catch((e: unknown) =>
+        String(e),
+      );
+      times.push(performance.now() - started);
+      if (failure) failed.push(`${op.name}: ${testTitle(op, test)}: ${failure}`);
+    });
+    const total = performance.now() - t0;
+    for (const f of failed) console.error(`bench: embedded test failed: ${f}`);
     const s = [...times].sort((a, b) => a - b);
     const m = Math.floor(s.length / 2);
     const median = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
     const r = (x: number) => Math.round(x * 10) / 10;
-    const total = times.reduce((a, b) => a + b, 0);
-    return {
-      name: `embedded suite: ${sample.length} libguestfs-translated record tests, median per test (total ${(total / 1000).toFixed(1)} s${failed ? `, ${failed} FAILED` : ''})`,
-      runs: sample.length,
-      median_ms: r(median),
-      min_ms: r(s[0] ?? 0),
-      max_ms: r(s[s.length - 1] ?? 0),
-    };
+    const bad = failed.length ? `, ${failed.length} FAILED` : '';
+    return [
+      {
+        name: `embedded suite: all ${tests.length} libguestfs-translated record tests, ${jobs} at a time, whole run${bad}`,
+        runs: 1,
+        median_ms: r(total),
+        min_ms: r(total),
+        max_ms: r(total),
+      },
+      {
+        name: `embedded suite: per test (whole run / ${tests.length} = ${r(total / tests.length)} ms; one test's own time: median, min, max)`,
+        runs: tests.length,
+        median_ms: r(median),
+        min_ms: r(s[0] ?? 0),
+        max_ms: r(s[s.length - 1] ?? 0),
+      },
+    ];
   } finally {
-    process.chdir(cwd);
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -6,6 +6,7 @@
 // nanoseconds, so those run mknod(1), fallocate(1) and touch(1) on the resolved host path;
 // their messages are rewritten to name the guest path only.
 import { constants as fsc, promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { FileHandle } from 'node:fs/promises';
 import { JootError, errnoOf } from '../core/errors.js';
 import { nodeCrypto } from '../core/lazy-node.js';
@@ -49,6 +50,16 @@ export async function hardLink(w: GuestFileWriter, target: string, linkname: str
 
 const S_IFMT = 0o170000;
 const NODE_TYPES: Record<number, 'p' | 'c' | 'b'> = { 0o010000: 'p', 0o020000: 'c', 0o060000: 'b' };
+const S_IFSOCK = 0o140000;
+
+/**
+ * Binds a Unix socket at argv[1] (a bare name, in the working directory: a full path may pass
+ * sun_path's 108 bytes) with the permission bits argv[2], and exits without closing it, so the
+ * socket file stays (mknod(1) cannot make one; guestfish's mknod(2) can).
+ */
+const BIND_SOCKET = `const [name, perm] = process.argv.slice(1);
+process.umask(0o777 & ~Number(perm));
+require('node:net').createServer().on('error', (e) => { console.error(e.message); process.exit(1); }).listen(name, () => process.exit(0));`;
 
 /**
  * guestfish mknod: `mode` carries the type (S_IFIFO, S_IFCHR, S_IFBLK, or S_IFREG for an empty
@@ -83,8 +94,17 @@ export async function makeNode(
     await fh.chmod(perm).finally(() => fh.close());
     return;
   }
+  if (type === S_IFSOCK) {
+    const r = await run(process.execPath, ['-e', BIND_SOCKET, path.basename(host), String(perm & 0o777)], {
+      allowFailure: true,
+      cwd: path.dirname(host),
+    });
+    if (r.exitCode !== 0) throw new JootError('EIO', `${guestPath}: could not make a socket: ${r.stderr.trim().split('\n').pop()}`);
+    return;
+  }
   const letter = NODE_TYPES[type];
-  if (!letter) throw new JootError('EINVAL', `${guestPath}: mknod makes FIFOs, character and block devices and regular files only`);
+  if (!letter)
+    throw new JootError('EINVAL', `${guestPath}: mknod makes FIFOs, sockets, character and block devices and regular files only`);
   const numbers = letter === 'p' ? [] : [String(major), String(minor)];
   await runOn('mknod', ['-m', perm.toString(8), host, letter, ...numbers], host, guestPath);
 }

@@ -40,6 +40,7 @@ import { treeGuestFiles } from './tree-reader.js';
 import { adoptUserspaceVolumes, needsUserspaceVolumes } from './stages/userspace-volumes.js';
 import { chooseEngine, type EngineName, needsKernelEngine, UserspaceEngine } from './userspace-engine.js';
 import { FileSource, type ByteSource } from '../disk/source.js';
+import { LvActivation } from './lv-activation.js';
 import type {
   DriveOptions,
   FilesystemInfo,
@@ -70,6 +71,8 @@ export class Session implements AsyncDisposable {
   private layoutEditor?: LayoutEditor;
   /** operations in progress (launch, mount, reads): close() lets them finish or fail first */
   private readonly inflight = new Set<Promise<unknown>>();
+  /** VGs deactivated by vg-activate */
+  private readonly activation = new LvActivation();
   private closing?: Promise<void>;
   /** which engine reads the disks (chosen when the session is made) */
   readonly engine: EngineName;
@@ -383,10 +386,13 @@ export class Session implements AsyncDisposable {
     if (tm) {
       return this.guard(() => {
         this.requireLaunched();
+        this.activation.check(this.lvsFull(), device);
         return tm.mount(device, mountpoint, opts);
       });
     }
     return this.guard(async () => {
+      this.requireLaunched();
+      this.activation.check(this.lvsFull(), device);
       const m = this.mountable(device);
       // the kernel would mount it read-only without a word: a read-write mount is refused instead
       const why = opts.readonly ? undefined : decodedRefusal(m.dev, this.readonly);
@@ -405,6 +411,20 @@ export class Session implements AsyncDisposable {
     this.requireLaunched();
     if (this.tm) return undefined;
     return decodedRefusal(this.mountable(device).dev, this.readonly)?.message;
+  }
+
+  /**
+   * guestfish's vg-activate: activate or deactivate the volume groups `vgs` (all when empty).
+   * The LVs of a deactivated VG are still listed but cannot be mounted or opened (lv-activation.ts).
+   */
+  vgActivate(activate: boolean, vgs: readonly string[]): void {
+    this.requireLaunched();
+    this.activation.set(activate, vgs, this.vgs(), this.lvsFull(), this.mounts());
+  }
+
+  /** After vgrename: the VG keeps its activation under its new name. */
+  vgRenamed(from: string, to: string): void {
+    this.activation.renamed(from, to);
   }
 
   /**
@@ -677,6 +697,7 @@ export class Session implements AsyncDisposable {
   async openDevice(name: string): Promise<ByteSource> {
     return this.guard(async () => {
       this.requireLaunched();
+      this.activation.check(this.lvsFull(), name);
       if (this.us) {
         if (this.us.isExtended(name)) throw new JootError('EINVAL', `${name}: an extended partition holds no data of its own`);
         const src = this.us.source(name);

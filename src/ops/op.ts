@@ -80,14 +80,26 @@ export interface OpTest {
   readonly error?: RegExp;
   /** jfish lines run after the operation and before `check` (a libguestfs test's later commands) */
   readonly after?: readonly (readonly string[])[];
-  /** jfish lines run after, whose printed output must match `then` (checks a side effect) */
-  readonly check?: { readonly run: readonly string[]; readonly expect: string | RegExp };
+  /**
+   * a jfish line run last (checks a side effect): what it prints must match `expect`, or it must
+   * fail with an error matching `error` (libguestfs's TestLastFail after the operation)
+   */
+  readonly check?:
+    | { readonly run: readonly string[]; readonly expect: string | RegExp; readonly error?: undefined }
+    | { readonly run: readonly string[]; readonly error: RegExp; readonly expect?: undefined };
   /** open the prepared disk read-only */
   readonly readonly?: boolean;
+  /** run it on the userspace engine (with `readonly`: that engine only reads); the iso kind always is */
+  readonly engine?: 'userspace';
   /** what the test shows, when the arguments do not say it */
   readonly title?: string;
   /** translated from the action's test in libguestfs's generator */
   readonly from?: 'libguestfs';
+  /**
+   * with `from`: the test is one of another action's (libguestfs's name, e.g. set_e2label's test
+   * that reads back with get_e2label), so it does not count as one of this action's
+   */
+  readonly fromAction?: string;
 }
 
 interface OpFields {
@@ -115,6 +127,12 @@ interface OpFields {
    * libguestfs's tests of the action are left out when others are translated.
    */
   readonly guestfishDiffers?: string;
+  /**
+   * One line per test of the action in libguestfs's generator that the record leaves out, saying
+   * which test and why: the record's own translated tests plus these are as many as libguestfs's
+   * (test/unit/op-records checks against test/unit/libguestfs-test-counts.ts).
+   */
+  readonly untranslated?: readonly string[];
   /** A 'stream' whose libguestfs action returns RString: jfish prints "\n" after the bytes. */
   readonly stringResult?: boolean;
   /** An 'int' guestfish prints in hex (0x83) or octal (022): its FishOutputHexadecimal / Octal. */

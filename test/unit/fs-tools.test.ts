@@ -98,6 +98,10 @@ describe('mke2fs', () => {
     expect(() => mke2fsArgs('/d', { label: 'x'.repeat(17) })).toThrow(/16 bytes/);
     expect(() => mke2fsArgs('/d', { uuid: 'nope' })).toThrow(/not a UUID/);
     expect(() => mke2fsArgs('/d', { quotatype: true })).toThrow(/use quota:true/);
+    // no -f: a fragment is a block; fragsize alone gives the block size
+    expect(() => mke2fsArgs('/d', { blocksize: 4096, fragsize: 1024 })).toThrow(/fragments are blocks/);
+    expect(mke2fsArgs('/d', { blocksize: 4096, fragsize: 4096 })).toEqual(['-q', '-b', '4096', '--', '/d']);
+    expect(mke2fsArgs('/d', { fragsize: 2048 })).toEqual(['-q', '-b', '2048', '--', '/d']);
   });
 });
 

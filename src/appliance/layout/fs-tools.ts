@@ -131,7 +131,13 @@ export function mke2fsArgs(hostDevice: string, o: Mke2fsOptions): string[] {
     if (v !== undefined) a.push(flag, int(name, v, min));
   };
   num('-b', 'blocksize', o.blocksize);
-  num('-f', 'fragsize', o.fragsize);
+  // mke2fs no longer has -f (ext fragments are blocks): a fragment size is only the block size
+  if (o.fragsize !== undefined && o.fragsize !== (o.blocksize ?? o.fragsize))
+    throw new JootError(
+      'EINVAL',
+      `fragsize: ${o.fragsize}: ext2/3/4 fragments are blocks (give the block size, ${o.blocksize}, or leave it out)`,
+    );
+  if (o.fragsize !== undefined) num('-b', 'fragsize', o.blocksize === undefined ? o.fragsize : undefined);
   num('-g', 'blockspergroup', o.blockspergroup);
   num('-G', 'numberofgroups', o.numberofgroups);
   num('-i', 'bytesperinode', o.bytesperinode);

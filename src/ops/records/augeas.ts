@@ -14,6 +14,12 @@ const HOSTNAME = ['write', '/etc/hostname', 'test.example.org'];
 const HOSTS = ['write', '/etc/hosts', '127.0.0.1 localhost\n::1 localhost6 ip6-localhost ip6-loopback\n'];
 const INIT = ['aug-init', '/', '0'];
 const NO_TEST = 'libguestfs has no test for this action';
+/** libguestfs's /etc/passwd of its aug_setm and aug_label tests: three users, two shells to rewrite */
+const PASSWD = [
+  'write',
+  '/etc/passwd',
+  'root:x:0:0:root:/root:/bin/bash\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/bin/csh\n',
+];
 
 export const augInit = defineOp({
   name: 'aug-init',
@@ -427,9 +433,9 @@ export const augLabel = defineOp({
     if (!out.startsWith(prefix) || !out.endsWith('\n')) throw new JootError('EIO', `augtool's answer to label ${path} is not understood`);
     return out.slice(prefix.length, -1);
   },
-  guestfishDiffers: NO_TEST,
   get tests(): readonly OpTest[] {
     return [
+      { from: 'libguestfs', setup: [ETC, PASSWD, INIT], args: ['/files/etc/passwd/*[last()]'], expect: 'daemon' },
       { setup: [ETC, HOSTS, INIT], args: ['/files/etc/hosts/2/alias[2]'], expect: 'alias' },
       { setup: [ETC, HOSTS, INIT], args: ['/files/etc/hosts/*'], error: /^Too many matches for path expression/ },
     ];
@@ -456,9 +462,19 @@ export const augSetm = defineOp({
     await h.run(['setm', base, sub === '' ? '.' : sub, val]);
     return n;
   },
-  guestfishDiffers: NO_TEST,
   get tests(): readonly OpTest[] {
     return [
+      {
+        from: 'libguestfs',
+        setup: [ETC, PASSWD, INIT],
+        args: ['/files/etc/passwd/*', 'shell', '/sbin/nologin'],
+        expect: '3',
+        after: [['aug-save']],
+        check: {
+          run: ['cat', '/etc/passwd'],
+          expect: 'root:x:0:0:root:/root:/sbin/nologin\nbin:x:1:1:bin:/bin:/sbin/nologin\ndaemon:x:2:2:daemon:/sbin:/sbin/nologin\n',
+        },
+      },
       {
         setup: [ETC, HOSTS, INIT],
         args: ['/files/etc/hosts/*', 'canonical', 'h'],

@@ -371,6 +371,30 @@ async function headerFacts(file: string) {
   }
 }
 
+/**
+ * libguestfs's blank disks (test-data/blank-disks, made by qemu-img; guestfs-test.iso holds
+ * them): name, format, virtual size, backing file. Its tests of disk-format, disk-virtual-size
+ * and disk-has-backing-file read each from the host; here each is downloaded from the ISO first.
+ */
+const BLANK_DISKS: readonly [string, string, number, boolean][] = [
+  ['blank-disk-1s.raw', 'raw', 512, false],
+  ['blank-disk-1s.qcow2', 'qcow2', 512, false],
+  ['blank-disk-1K.raw', 'raw', 1024, false],
+  ['blank-disk-1K.qcow2', 'qcow2', 1024, false],
+  ['blank-disk-1M.raw', 'raw', 1048576, false],
+  ['blank-disk-1M.qcow2', 'qcow2', 1048576, false],
+  ['blank-disk-with-backing.qcow2', 'qcow2', 1048576, true],
+];
+
+function blankDiskTests(value: (disk: (typeof BLANK_DISKS)[number]) => string): OpTest[] {
+  return BLANK_DISKS.map((disk) => {
+    const [name, , , backed] = disk;
+    // the backing file sits beside its overlay (named relative to it)
+    const files = backed ? ['blank-disk-1M.raw', name] : [name];
+    return { from: 'libguestfs', disk: 'iso', setup: files.map((f) => ['download', `/${f}`, f]), args: [name], expect: value(disk) };
+  });
+}
+
 export const diskFormat = defineOp({
   name: 'disk-format',
   group: 'devices',
@@ -387,8 +411,9 @@ export const diskFormat = defineOp({
   },
   get tests(): readonly OpTest[] {
     return [
-      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '512']], args: ['blank.raw'], expect: 'raw', from: 'libguestfs' },
-      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'qcow2', from: 'libguestfs' },
+      ...blankDiskTests(([, format]) => format),
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '512']], args: ['blank.raw'], expect: 'raw' },
+      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'qcow2' },
       {
         disk: 'disk',
         setup: [
@@ -397,7 +422,6 @@ export const diskFormat = defineOp({
         ],
         args: ['overlay.qcow2'],
         expect: 'qcow2',
-        from: 'libguestfs',
       },
       { disk: 'disk', args: ['missing.img'], error: /missing\.img: No such file or directory/ },
     ];
@@ -419,13 +443,13 @@ export const diskVirtualSize = defineOp({
   },
   get tests(): readonly OpTest[] {
     return [
-      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1K']], args: ['blank.raw'], expect: '1024', from: 'libguestfs' },
+      ...blankDiskTests(([, , size]) => String(size)),
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1K']], args: ['blank.raw'], expect: '1024' },
       {
         disk: 'disk',
         setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']],
         args: ['blank.qcow2'],
         expect: '1048576',
-        from: 'libguestfs',
       },
       {
         disk: 'disk',
@@ -435,7 +459,6 @@ export const diskVirtualSize = defineOp({
         ],
         args: ['overlay.qcow2'],
         expect: '1048576',
-        from: 'libguestfs',
       },
     ];
   },
@@ -458,8 +481,9 @@ export const diskHasBackingFile = defineOp({
   },
   get tests(): readonly OpTest[] {
     return [
-      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1M']], args: ['blank.raw'], expect: 'false', from: 'libguestfs' },
-      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'false', from: 'libguestfs' },
+      ...blankDiskTests(([, , , backed]) => String(backed)),
+      { disk: 'disk', setup: [['disk-create', 'blank.raw', 'raw', '1M']], args: ['blank.raw'], expect: 'false' },
+      { disk: 'disk', setup: [['disk-create', 'blank.qcow2', 'qcow2', '1M']], args: ['blank.qcow2'], expect: 'false' },
       {
         disk: 'disk',
         setup: [
@@ -468,7 +492,6 @@ export const diskHasBackingFile = defineOp({
         ],
         args: ['overlay.qcow2'],
         expect: 'true',
-        from: 'libguestfs',
       },
     ];
   },

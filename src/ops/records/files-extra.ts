@@ -84,15 +84,70 @@ export const isChardev = typeTest('is-chardev', 'character device', FILE_TYPES.c
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mknod-c', '0777', '99', '66', '/is_chardev']], args: ['/is_chardev'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
+  {
+    setup: [
+      ['mknod-c', '0777', '99', '66', '/c'],
+      ['ln-s', 'c', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-chardev followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mknod-c', '0777', '99', '66', '/c'],
+      ['ln-s', 'c', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-chardev tests a link itself by default',
+  },
 ]);
 export const isFifo = typeTest('is-fifo', 'FIFO', FILE_TYPES.fifo, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mkfifo', '0777', '/is_fifo']], args: ['/is_fifo'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
+  {
+    setup: [
+      ['mkfifo', '0777', '/p'],
+      ['ln-s', 'p', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-fifo followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mkfifo', '0777', '/p'],
+      ['ln-s', 'p', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-fifo tests a link itself by default',
+  },
 ]);
 // libguestfs has no positive test for sockets (its generator says so); only the /directory one
 export const isSocket = typeTest('is-socket', 'Unix domain socket', FILE_TYPES.socket, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
+  { setup: [['mknod', '0140777', '0', '0', '/s']], args: ['/s'], expect: 'true' },
+  {
+    setup: [
+      ['mknod', '0140777', '0', '0', '/s'],
+      ['ln-s', 's', '/l'],
+    ],
+    args: ['/l', 'followsymlinks:true'],
+    expect: 'true',
+    title: 'is-socket followsymlinks:true follows a link inside the guest',
+  },
+  {
+    setup: [
+      ['mknod', '0140777', '0', '0', '/s'],
+      ['ln-s', 's', '/l'],
+    ],
+    args: ['/l'],
+    expect: 'false',
+    title: 'is-socket tests a link itself by default',
+  },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
 ]);
@@ -143,6 +198,16 @@ export const isZeroDeviceOp = defineOp({
   get tests(): readonly OpTest[] {
     return [
       { from: 'libguestfs', args: ['/dev/sda1'], expect: 'false', title: 'a device holding a filesystem is not zero' },
+      {
+        from: 'libguestfs',
+        setup: [
+          ['umount', '/dev/sda1'],
+          ['zero-device', '/dev/sda1'],
+        ],
+        args: ['/dev/sda1'],
+        expect: 'true',
+        title: 'a partition after zero-device is zero',
+      },
       { disk: 'disk', args: ['/dev/sda'], expect: 'true', title: 'a new blank disk is zero' },
     ];
   },
@@ -165,6 +230,10 @@ export const caseSensitivePathOp = defineOp({
   },
   get tests(): readonly OpTest[] {
     return [
+      { from: 'libguestfs', disk: 'iso', args: ['/DIRECTORY'], expect: '/directory' },
+      { from: 'libguestfs', disk: 'iso', args: ['/DIRECTORY/'], expect: '/directory' },
+      { from: 'libguestfs', disk: 'iso', args: ['/Known-1'], expect: '/known-1' },
+      { from: 'libguestfs', disk: 'iso', args: ['/Known-1/'], error: /\/known-1\/: Not a directory/ },
       {
         from: 'libguestfs',
         setup: [

@@ -167,14 +167,14 @@ export const getE2label = defineOp({
     await extOnly(ctx, dev);
     return ctx.session.vfsLabel(dev);
   },
+  guestfishDiffers: "libguestfs has no test of get_e2label (set_e2label's test reads the label back with it: set-e2label's record)",
   get tests(): readonly OpTest[] {
     return [
       {
-        from: 'libguestfs',
         setup: [['set-e2label', '/dev/sda1', 'testlabel']],
         args: ['/dev/sda1'],
         expect: 'testlabel',
-        title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label; get_e2label has none)",
+        title: "get-e2label reads back set-e2label's label (libguestfs's test of set_e2label, in set-e2label's record)",
       },
       { disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', 'label:DATA']], args: ['/dev/sda1'], expect: 'DATA' },
       { disk: 'part', setup: [['mkfs', 'vfat', '/dev/sda1']], args: ['/dev/sda1'], error: /holds vfat, not an ext2\/3\/4 filesystem/ },
@@ -199,7 +199,8 @@ export const getE2uuid = defineOp({
   get tests(): readonly OpTest[] {
     return [{ disk: 'part', setup: [['mkfs', 'ext4', '/dev/sda1', `uuid:${STABLE_UUID}`]], args: ['/dev/sda1'], expect: STABLE_UUID }];
   },
-  guestfishDiffers: "libguestfs's test makes an external journal with mke2journal, which jfish does not have",
+  guestfishDiffers: "libguestfs's only test of it makes an external journal with mke2journal, which jfish does not have",
+  untranslated: ['its test (the UUID of an external journal made by mke2journal): jfish has no mke2journal'],
 });
 
 // the optional arguments of guestfish's mke2fs, in its order
@@ -256,6 +257,87 @@ function mke2fsJournalTest(journal: string, label: string | undefined, uuid: str
   };
 }
 
+/** mke2fs's optional arguments, each with what it changes (a tune2fs -l field, bytes on the device). */
+const MKE2FS_OPTION_TESTS: readonly OpTest[] = (() => {
+  const tune = (expect: RegExp) => ({ run: ['tune2fs-l', '/dev/sda1'], expect });
+  const on = (args: string[], expect: RegExp, title: string): OpTest => ({
+    disk: 'part',
+    args: ['/dev/sda1', ...args],
+    check: tune(expect),
+    title: `mke2fs ${title}`,
+  });
+  // a marker written into the partition before mke2fs, read back after: whether mke2fs wrote there
+  const marker = (at: number, args: string[], survives: boolean, title: string): OpTest => ({
+    disk: 'part',
+    setup: [['pwrite-device', '/dev/sda1', 'marker', String(at)]],
+    args: ['/dev/sda1', 'fstype:ext4', ...args],
+    check: { run: ['pread-device', '/dev/sda1', '6', String(at)], expect: survives ? 'marker' : '\0\0\0\0\0\0' },
+    title: `mke2fs ${title}`,
+  });
+  // on the 100M partition with 1 KiB blocks: the inode tables at 5 MiB, the journal at 50 MiB,
+  // data blocks at 90,000,000
+  const ITABLE = 5 * 1048576;
+  const JOURNAL = 50 * 1048576;
+  const DATA = 90_000_000;
+  return [
+    on(['blocksize:1024', 'blockscount:20000'], /(^|\n)Block count: 20000\n/, 'blockscount: sets the size in blocks'),
+    on(['blocksize:4096', 'fragsize:4096'], /(^|\n)Fragment size: 4096\n/, 'fragsize: the block size'),
+    on(['fragsize:2048'], /(^|\n)Block size: 2048\n/, 'fragsize: alone gives the block size'),
+    { disk: 'part', args: ['/dev/sda1', 'blocksize:4096', 'fragsize:1024'], error: /fragsize: 1024: ext2\/3\/4 fragments are blocks/ },
+    on(['blocksize:1024', 'blockspergroup:4096'], /(^|\n)Blocks per group: 4096\n/, 'blockspergroup: (-g)'),
+    on(['fstype:ext4', 'numberofgroups:32'], /(^|\n)Flex block group size: 32\n/, 'numberofgroups: (-G, groups per flex group)'),
+    on(['fstype:ext4', 'bytesperinode:65536'], /(^|\n)Inode count: 1560\n/, 'bytesperinode: (-i)'),
+    on(['fstype:ext4', 'numberofinodes:2048'], /(^|\n)Inode count: 2080\n/, 'numberofinodes: (-N, rounded up to whole groups)'),
+    on(['fstype:ext4'], /(^|\n)Overhead clusters: 12067\n/, 'ext4 with the default journal (4 MiB here)'),
+    on(['fstype:ext4', 'journalsize:8'], /(^|\n)Overhead clusters: 16163\n/, 'journalsize: (8 MiB: 4096 more blocks than the default)'),
+    on(
+      ['fstype:ext4', 'stridesize:16', 'stripewidth:32'],
+      /(^|\n)RAID stride: 16\nRAID stripe width: 32\n/,
+      'stridesize: and stripewidth:',
+    ),
+    on(
+      ['fstype:ext4', 'maxonlineresize:1000000'],
+      /(^|\n)Reserved GDT blocks: 7\n/,
+      'maxonlineresize: (fewer reserved GDT blocks than 256)',
+    ),
+    on(['fstype:ext4', 'reservedblockspercentage:10'], /(^|\n)Reserved block count: 10227\n/, 'reservedblockspercentage: (-m)'),
+    on(['fstype:ext4', 'lastmounteddir:/srv/data'], /(^|\n)Last mounted on: \/srv\/data\n/, 'lastmounteddir: (-M)'),
+    on(['fstype:ext2', 'creatoros:hurd'], /(^|\n)Filesystem OS type: Hurd\n/, 'creatoros: (-o)'),
+    on(['fstype:ext4', 'usagetype:largefile'], /(^|\n)Inode count: 112\n/, 'usagetype: (-T largefile: one inode per MiB)'),
+    {
+      disk: 'part',
+      args: ['/dev/sda1', 'fstype:ext4', 'testfs:true'],
+      check: { run: ['vfs-type', '/dev/sda1'], expect: 'ext4dev' },
+      title: 'mke2fs testfs: (-E test_fs: blkid calls it ext4dev)',
+    },
+    on(
+      ['fstype:ext2', 'filetype:false', 'resizeinode:false', 'sparsesuper:false', 'largefile:false'],
+      /(^|\n)Filesystem features: +ext_attr dir_index\n/,
+      'filetype:, resizeinode:, sparsesuper:, largefile: false turn them off',
+    ),
+    on(
+      ['fstype:ext3', 'extent:true', 'flexbg:true'],
+      /(^|\n)Filesystem features: .*\bextent\b.*\bflex_bg\b/,
+      'extent:, flexbg: true turn them on',
+    ),
+    on(['fstype:ext3', 'uninitbg:true'], /(^|\n)Filesystem features: .*\buninit_bg\n/, 'uninitbg:true'),
+    on(['fstype:ext4', 'quota:true'], /(^|\n)Filesystem features: .*\bquota\b/, 'quota:true'),
+    { disk: 'part', args: ['/dev/sda1', 'quotatype:true'], error: /quotatype:true is not a mke2fs option: use quota:true/ },
+    marker(DATA, ['discard:true'], false, 'discard:true discards the data blocks'),
+    marker(DATA, ['discard:false'], true, 'discard:false leaves the data blocks'),
+    marker(ITABLE, ['discard:false', 'lazyitableinit:true'], true, 'lazyitableinit:true leaves the inode tables unwritten'),
+    marker(ITABLE, ['discard:false', 'lazyitableinit:false'], false, 'lazyitableinit:false zeroes the inode tables'),
+    marker(JOURNAL, ['discard:false', 'lazyjournalinit:true'], true, 'lazyjournalinit:true leaves the journal unwritten'),
+    marker(JOURNAL, ['discard:false', 'lazyjournalinit:false'], false, 'lazyjournalinit:false zeroes the journal'),
+    marker(
+      ITABLE,
+      ['discard:false', 'lazyitableinit:false', 'writesbandgrouponly:true', 'forcecreate:true'],
+      true,
+      'writesbandgrouponly: (-S) writes the superblock and descriptors, not the inode tables',
+    ),
+  ];
+})();
+
 export const mke2fs = defineOp({
   name: 'mke2fs',
   group: 'filesystems',
@@ -272,7 +354,7 @@ export const mke2fs = defineOp({
   summary: 'make an ext2/3/4 filesystem with mke2fs’s options',
   description: `Make an ext2, ext3 or ext4 filesystem on a device with the options of mke2fs(8):
     blockscount: (the size in blocks; default the whole device), blocksize: (-b), fragsize:
-    (-f), blockspergroup: (-g), numberofgroups: (-G), bytesperinode: (-i), inodesize: (-I),
+    (ext fragments are blocks: the block size, or -b when no blocksize: is given), blockspergroup: (-g), numberofgroups: (-G), bytesperinode: (-i), inodesize: (-I),
     journalsize: (-J size=, MB), numberofinodes: (-N), stridesize:, stripewidth:,
     maxonlineresize:, mmpupdateinterval:, lazyitableinit:, lazyjournalinit:, testfs:, discard:
     (-E), reservedblockspercentage: (-m), journaldevice: (-J device=: a device of this session,
@@ -302,6 +384,7 @@ export const mke2fs = defineOp({
       },
       { disk: 'part', args: ['/dev/sda1', 'fstype:xfs'], error: /mke2fs makes ext2, ext3 or ext4/ },
       { disk: 'part', args: ['/dev/sda1', 'journaldevice:LABEL=NOWHERE'], error: /no device of this session has that label/ },
+      ...MKE2FS_OPTION_TESTS,
     ];
   },
 });
@@ -499,6 +582,25 @@ export const xfsRepair = defineOp({
     return [
       { from: 'libguestfs', disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1', 'nomodify:true'], expect: '0' },
       { disk: 'part:320M', setup: [['mkfs', 'xfs', '/dev/sda1']], args: ['/dev/sda1'], expect: '0' },
+      {
+        disk: 'part:320M',
+        setup: [['mkfs', 'xfs', '/dev/sda1']],
+        args: ['/dev/sda1', 'nomodify:true', 'maxmem:1'],
+        expect: '1',
+        title: 'maxmem: below what the repair needs stops xfs_repair (its status 1, as guestfish returns it)',
+      },
+      {
+        disk: 'disk:400M',
+        setup: [
+          ['part-init', '/dev/sda', 'mbr'],
+          ['part-add', '/dev/sda', 'p', '64', '131071'],
+          ['part-add', '/dev/sda', 'p', '131072', '-64'],
+          ['mkfs', 'xfs', '/dev/sda2'],
+        ],
+        args: ['/dev/sda2', 'nomodify:true', 'logdev:/dev/sda1'],
+        expect: '1',
+        title: 'logdev: is the log xfs_repair reads (a blank one, for a filesystem whose log is internal: it finds faults)',
+      },
       { disk: 'fs:xfs:320M', args: ['/dev/sda1', 'nomodify:true'], error: /mounted/ },
     ];
   },
@@ -532,6 +634,26 @@ export const ntfsresize = defineOp({
         setup: [['mkfs', 'ntfs', '/dev/sda1']],
         args: ['/dev/sda1', 'size:50000000'],
         check: { run: ['vfs-type', '/dev/sda1'], expect: 'ntfs' },
+      },
+      {
+        disk: 'part',
+        setup: [
+          ['mkfs', 'ntfs', '/dev/sda1'],
+          ['ntfsresize', '/dev/sda1', 'size:50000000'],
+        ],
+        args: ['/dev/sda1', 'size:40000000'],
+        error: /Volume is scheduled for check/,
+        title: 'a second resize before Windows checked the volume is refused',
+      },
+      {
+        disk: 'part',
+        setup: [
+          ['mkfs', 'ntfs', '/dev/sda1'],
+          ['ntfsresize', '/dev/sda1', 'size:50000000'],
+        ],
+        args: ['/dev/sda1', 'size:40000000', 'force:true'],
+        check: { run: ['vfs-type', '/dev/sda1'], expect: 'ntfs' },
+        title: 'force:true resizes again before Windows checked the volume',
       },
       { args: ['/dev/sda1'], error: /mounted|holds ext2/ },
     ];
@@ -687,6 +809,7 @@ export const btrfsSubvolumeGetDefault = defineOp({
     ];
   },
   guestfishDiffers: 'libguestfs also reads an unmounted btrfs device (it mounts it itself); jfish asks for it to be mounted first',
+  untranslated: ['its test on the unmounted btrfs device: jfish reads the default subvolume of a mounted btrfs only'],
 });
 
 export const btrfsSubvolumeShow = defineOp({
@@ -790,6 +913,7 @@ export const btrfsFilesystemShow = defineOp({
     ];
   },
   guestfishDiffers: "libguestfs's two-device test makes the btrfs with mkfs-btrfs, which jfish does not have yet",
+  untranslated: ['its two-device test: it makes the btrfs with mkfs-btrfs, which jfish does not have'],
 });
 
 async function findfs(ctx: OpContext, key: 'label' | 'uuid', value: string): Promise<string> {
@@ -936,6 +1060,10 @@ function swapOp<const N extends string>(name: N, arg: { name: string; type: 'dev
       ];
     },
     guestfishDiffers: 'refused on purpose: swapon/swapoff would act on the host, as jfish has no appliance',
+    // libguestfs's one test of each swapon action turns swap on and off again in its appliance
+    untranslated: name.startsWith('swapon-')
+      ? [`its test (mkswap, ${name}, swapoff): refused on purpose, it would turn swap on on the host`]
+      : undefined,
   });
 }
 

@@ -358,16 +358,34 @@ export const zeroDevice = defineOp({
   writes: true,
   summary: 'write zeroes over a whole device',
   description: `Make every byte of a device zero. Where the image allows it the space is given back (the
-    image becomes sparse there) instead of writing zeroes.`,
+    image becomes sparse there) instead of writing zeroes. Unlike guestfish, jfish refuses it while a
+    filesystem on the device is mounted (umount first): the host's kernel has that filesystem
+    mounted, and zeroing it under the mount could harm the host, not only the guest.`,
   async impl(ctx, [dev]) {
-    await ctx.session.layout.zeroDevice(dev);
+    await forTheHost(ctx.session.layout.zeroDevice(dev));
     return undefined;
   },
-  guestfishDiffers: `libguestfs's test zeroes the LV of InitBasicFSonLVM while it is mounted; jfish refuses to
-    write under a mounted filesystem (on the kernel engine the host's kernel has it mounted, and a
-    filesystem changed under a kernel mount can upset the host), so that test is left out`,
+  untranslated: [
+    `its test zeroes the LV of InitBasicFSonLVM while it is mounted: jfish refuses that for the host's
+    sake (the host's kernel has the filesystem mounted), as the test on lvfs here shows`,
+  ],
   get tests(): readonly OpTest[] {
-    return [{ setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } }];
+    return [
+      { setup: [['umount-all']], args: ['/dev/sda1'], check: { run: ['vfs-type', '/dev/sda1'], expect: '' } },
+      {
+        disk: 'lvfs',
+        args: ['/dev/VG/LV'],
+        error: /^\/dev\/VG\/LV.*mounted.*: refused for the host's sake/,
+        title: "zero-device of a mounted LV is refused for the host's sake",
+      },
+      {
+        disk: 'lvfs',
+        setup: [['umount-all']],
+        args: ['/dev/VG/LV'],
+        check: { run: ['is-zero-device', '/dev/VG/LV'], expect: 'true' },
+        title: 'zero-device of an unmounted LV',
+      },
+    ];
   },
 });
 

@@ -81,6 +81,11 @@ const valueh = { name: 'valueh', type: 'int' } as const;
 
 // The tests' hive: win10.raw's SYSTEM (test/fixtures/README.md); handles are its cell offsets.
 const SYSTEM = '/Windows/System32/config/SYSTEM';
+/** a copy of SYSTEM with one byte of its base block's file name changed: the checksum no longer matches */
+const BAD_CHECKSUM = [
+  ['cp', SYSTEM, '/bad-checksum'],
+  ['pwrite', '/bad-checksum', 'X', '48'],
+];
 const OPEN = ['hivex-open', SYSTEM];
 const OPEN_RW = ['hivex-open', SYSTEM, 'write:true'];
 const ROOT = 4128;
@@ -133,6 +138,26 @@ export const hivexOpen = defineOp({
         check: { run: ['hivex-node-name', '4128'], expect: 'ROOT' },
       },
       { disk: 'win10', args: [SYSTEM], check: { run: ['hivex-root'], expect: '4128' } },
+      {
+        disk: 'win10',
+        args: [SYSTEM, 'verbose:true', 'debug:true'],
+        check: { run: ['hivex-root'], expect: '4128' },
+        title: "verbose:true and debug:true are accepted (they change nothing: jfish's hive reader has no trace to print)",
+      },
+      {
+        disk: 'win10',
+        setup: BAD_CHECKSUM,
+        args: ['/bad-checksum'],
+        error: /^\/bad-checksum: hive: bad base block checksum/,
+        title: 'a hive whose header checksum is wrong is refused',
+      },
+      {
+        disk: 'win10',
+        setup: BAD_CHECKSUM,
+        args: ['/bad-checksum', 'unsafe:true'],
+        check: { run: ['hivex-node-name', '4128'], expect: 'ROOT' },
+        title: 'unsafe:true opens a hive whose header checksum is wrong',
+      },
       { setup: [['write', '/f', 'not a hive']], args: ['/f'], error: /^\/f: / },
       { args: ['/none'], error: /\/none/ },
     ];

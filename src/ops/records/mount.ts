@@ -81,6 +81,13 @@ export const mountRo = defineOp({
         args: ['/dev/sda1', '/'],
         check: { run: ['cat', '/new'], expect: 'data' },
       },
+      {
+        from: 'libguestfs',
+        setup: [['umount', '/']],
+        args: ['/dev/sda1', '/'],
+        check: { run: ['touch', '/new'], error: /\/new: Read-only file system/ },
+        title: 'mount-ro, then touch fails',
+      },
       { disk: 'part', setup: [['mkfs', 'ext2', '/dev/sda1']], args: ['/dev/sda1', '/'], check: { run: ['mounts'], expect: '/dev/sda1' } },
     ];
   },
@@ -254,6 +261,19 @@ export const mounts = defineOp({
   get tests(): readonly OpTest[] {
     return [
       { from: 'libguestfs', args: [], expect: '/dev/sda1' },
+      {
+        from: 'libguestfs',
+        fromAction: 'umount',
+        disk: 'disk',
+        setup: [
+          ['part-disk', '/dev/sda', 'mbr'],
+          ['mkfs', 'ext2', '/dev/sda1'],
+          ['mount', '/dev/sda1', '/'],
+        ],
+        args: [],
+        expect: '/dev/sda1',
+        title: "mounts after mount (libguestfs's first test of umount, before it unmounts)",
+      },
       { disk: 'bootroot', args: [], expect: '/dev/sda2\n/dev/sda1' },
       { disk: 'part', args: [], expect: '' },
     ];

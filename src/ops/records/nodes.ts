@@ -175,7 +175,7 @@ export const mknod = defineOp({
   writes: true,
   summary: 'create a device node or FIFO',
   description: `Create a special file. mode holds the type (S_IFIFO 010000, S_IFCHR 020000, S_IFBLK 060000,
-    or S_IFREG 0100000 for an empty file) or'ed with the permission bits, which are set less the
+    S_IFSOCK 0140000, or S_IFREG 0100000 for an empty file) or'ed with the permission bits, which are set less the
     session's umask; devmajor and devminor name the device (ignored for a FIFO). The node is made
     in the guest's filesystem; it is never opened.`,
   async impl(ctx, [mode, major, minor, p]) {
@@ -197,7 +197,13 @@ export const mknod = defineOp({
       },
       { args: ['0020644', '1', '3', '/c'], check: { run: ['ll', '/'], expect: /^crw-r--r-- +1 root root +1, +3 .{12} c$/m } },
       { setup: [['touch', '/f']], args: ['0010777', '0', '0', '/f'], error: /\/f: File exists/ },
-      { args: ['0140777', '0', '0', '/s'], error: /\/s: mknod makes/ },
+      { args: ['0140777', '0', '0', '/s'], check: { run: ['is-socket', '/s'], expect: 'true' }, title: 'mknod of a socket' },
+      {
+        args: ['0140750', '0', '0', '/s'],
+        check: { run: ['stat', '/s'], expect: /^mode: 49640$/m },
+        title: 'a socket gets its mode less umask',
+      },
+      { args: ['0170777', '0', '0', '/x'], error: /\/x: mknod makes/ },
     ];
   },
 });

@@ -19,6 +19,16 @@ const TREE = [
   ['mkdir', '/d'],
   ['write', '/d/f', 'hello\n'],
 ];
+/** a guest /etc/passwd and /etc/group naming uid and gid 0 (tar-out takes owner names from them) */
+const GUEST_NAMES = [
+  ['mkdir', '/etc'],
+  ['write', '/etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n'],
+  ['write', '/etc/group', 'root:x:0:\n'],
+];
+/** what xattrs:, selinux: and acls: carry over, on /d/f */
+const ATTR = ['setxattr', 'user.joot', 'tarred', '6', '/d/f'];
+const LABEL = ['setxattr', 'security.selinux', 'system_u:object_r:etc_t:s0', '26', '/d/f'];
+const ACL = ['acl-set-file', '/d/f', 'access', 'u::rw-,u:1000:r--,g::r--,m::r--,o::r--'];
 
 // the tar code loads when a tar command runs, not with jfish's command table
 async function compression(v: string | undefined): Promise<Compression> {
@@ -105,6 +115,39 @@ export const tarOutOp = defineOp({
         expect: '',
         check: { run: ['tar-in', 'd.tar.gz', '/e', 'compress:gzip'], expect: '' },
       },
+      {
+        title: "owner names from the guest's /etc/passwd and /etc/group",
+        setup: [...TREE, ...GUEST_NAMES],
+        args: ['/d', '-'],
+        expect: /\0root\0[\s\S]*hello\n/,
+      },
+      {
+        title: 'numericowner:true stores no owner names',
+        setup: [...TREE, ...GUEST_NAMES],
+        args: ['/d', '-', 'numericowner:true'],
+        expect: /^(?![\s\S]*\0root\0)[\s\S]*hello\n/,
+      },
+      {
+        title: 'xattrs:true stores user attributes',
+        setup: [...TREE, ATTR],
+        args: ['/d', '-', 'xattrs:true'],
+        expect: /SCHILY\.xattr\.user\.joot=tarred\n/,
+      },
+      { title: 'without xattrs:true no attributes', setup: [...TREE, ATTR], args: ['/d', '-'], expect: /^(?![\s\S]*SCHILY\.xattr)/ },
+      {
+        title: 'selinux:true stores the label',
+        setup: [...TREE, LABEL],
+        args: ['/d', '-', 'selinux:true'],
+        expect: /RHT\.security\.selinux=system_u:object_r:etc_t:s0\n/,
+      },
+      { title: 'without selinux:true no label', setup: [...TREE, LABEL], args: ['/d', '-'], expect: /^(?![\s\S]*RHT\.security\.selinux)/ },
+      {
+        title: 'acls:true stores the access ACL',
+        setup: [...TREE, ACL],
+        args: ['/d', '-', 'acls:true'],
+        expect: /SCHILY\.acl\.access=user::rw-\nuser:1000:r--\n/,
+      },
+      { title: 'without acls:true no ACL', setup: [...TREE, ACL], args: ['/d', '-'], expect: /^(?![\s\S]*SCHILY\.acl)/ },
       { args: ['/missing', '-'], error: /\/missing: No such file or directory/ },
       { setup: TREE, args: ['/d/f', '-'], error: /\/d\/f: Not a directory/ },
       { setup: TREE, args: ['/d', '-', 'compress:rar'], error: /compress: 'rar' is not one of/ },

@@ -447,7 +447,7 @@ export const aclDeleteDefFile = defineOp({
     await removeGuestXattr(ctx.session.writer, p, ACL_DEFAULT, { follow: true, missingOk: true });
     return undefined;
   },
-  guestfishDiffers: 'libguestfs disables its test that a non-directory fails (libacl does not fail there, and nor does jfish)',
+  untranslated: ['its test that a non-directory fails: libguestfs disables it (libacl does not fail there, and nor does jfish)'],
   get tests(): readonly OpTest[] {
     return [
       {
