@@ -26,6 +26,7 @@ import { mountFs } from './mount.js';
 import type { HandoverRoot } from './kernel-handover.js';
 import { hostDirFs } from './host-dir-fs.js';
 import type { FileSystemReader } from '../disk/fs/types.js';
+import type { StackOptions } from '../disk/stack.js';
 import { probe } from '../disk/probe/index.js';
 import { guestFileSource } from './guest-file-source.js';
 import { checkMountable } from './stages/mount-checks.js';
@@ -134,12 +135,18 @@ export class Session implements AsyncDisposable {
 
   /** The userspace engine: images opened in-process; nothing attached, no record to reap. */
   private async launchUserspace(): Promise<void> {
-    const us = await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    const us = await UserspaceEngine.open(this.driveSpecs(), this.stackOptions());
     this.us = us;
     await us.findSubvolumes();
     this.tm = new TreeMounts(us, (device, vfstype, why, root) => this.kernelFallback(device, vfstype, why, root));
     this.guestFiles = treeGuestFiles(this.tm.tree, { readonly: () => this.readonly });
     startupMark('userspace engine opened');
+  }
+
+  /** How the userspace engine opens the volumes: the keys, and an md member or array it leaves
+   *  out is said in one line (md itself would not assemble it; the guest's data is not there). */
+  private stackOptions(): StackOptions {
+    return { keys: this.options.keys, askKey: this.options.askKey, onProblem: (e) => warn(/left out$/.test(e.message) ? e.message : `${e.message}: left out`) };
   }
 
   /** The specs the userspace engine opens the drives with. */
@@ -158,7 +165,7 @@ export class Session implements AsyncDisposable {
     // a detached LUKS header's data device has no signature: only its --key says it is one
     const detached = (this.options.keys ?? []).some((k) => k.header !== undefined);
     if (!detached && !needsUserspaceVolumes(this.devices, this.volumes)) return;
-    this.kus ??= await UserspaceEngine.open(this.driveSpecs(), { keys: this.options.keys, askKey: this.options.askKey });
+    this.kus ??= await UserspaceEngine.open(this.driveSpecs(), this.stackOptions());
     const added = adoptUserspaceVolumes(this.kus.stack, this.devices, this.volumes);
     await this.fs.probe(added.filter((d) => !d.probed));
   }

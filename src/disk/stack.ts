@@ -59,6 +59,8 @@ export interface StackOptions {
   keys?: readonly LuksKey[];
   /** Asked for a LUKS volume no key matched (--keys-from-stdin); undefined leaves it closed. */
   askKey?: (device: string) => Promise<Buffer | undefined>;
+  /** Told once of each md member or array left out and why (a bad superblock, members missing). */
+  onProblem?: (e: JootError) => void;
 }
 
 export class DiskStack implements AsyncDisposable {
@@ -67,6 +69,8 @@ export class DiskStack implements AsyncDisposable {
   private lvm?: LvmVolumes;
   private md: MdArray[] = [];
   private readonly sources: ByteSource[] = [];
+  /** the problems told (StackOptions.onProblem) */
+  private readonly told = new Set<string>();
 
   private constructor(private readonly opts: StackOptions) {}
 
@@ -127,7 +131,16 @@ export class DiskStack implements AsyncDisposable {
     const members = this.all().filter((d) => d.source && d.probe.type === 'linux_raid_member');
     if (members.length === 0) return;
     const { scanMd } = await import('./volumes/md/index.js');
-    const arrays = await scanMd(members.map((d) => ({ name: d.canonical, source: d.source! })));
+    // the scan runs again at each round of grow(): each problem is told once
+    const onProblem = (e: JootError): void => {
+      if (this.told.has(e.message)) return;
+      this.told.add(e.message);
+      this.opts.onProblem?.(e);
+    };
+    const arrays = await scanMd(
+      members.map((d) => ({ name: d.canonical, source: d.source! })),
+      { onProblem },
+    );
     for (const a of arrays) {
       if (this.map.has(a.name)) continue;
       this.md.push(a);
