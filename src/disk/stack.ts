@@ -59,7 +59,7 @@ export interface StackOptions {
   keys?: readonly LuksKey[];
   /** Asked for a LUKS volume no key matched (--keys-from-stdin); undefined leaves it closed. */
   askKey?: (device: string) => Promise<Buffer | undefined>;
-  /** Told once of each md member or array left out and why (a bad superblock, members missing). */
+  /** Told once of each md member or array, or LVM PV or VG, left out and why (a bad superblock or metadata). */
   onProblem?: (e: JootError) => void;
 }
 
@@ -127,19 +127,20 @@ export class DiskStack implements AsyncDisposable {
     }
   }
 
+  /** A volume left out, and why: told once (the scans run again at each round of grow()). */
+  private tell(e: JootError): void {
+    if (this.told.has(e.message)) return;
+    this.told.add(e.message);
+    this.opts.onProblem?.(e);
+  }
+
   private async assembleMd(): Promise<void> {
     const members = this.all().filter((d) => d.source && d.probe.type === 'linux_raid_member');
     if (members.length === 0) return;
     const { scanMd } = await import('./volumes/md/index.js');
-    // the scan runs again at each round of grow(): each problem is told once
-    const onProblem = (e: JootError): void => {
-      if (this.told.has(e.message)) return;
-      this.told.add(e.message);
-      this.opts.onProblem?.(e);
-    };
     const arrays = await scanMd(
       members.map((d) => ({ name: d.canonical, source: d.source! })),
-      { onProblem },
+      { onProblem: (e) => this.tell(e) },
     );
     for (const a of arrays) {
       if (this.map.has(a.name)) continue;
@@ -229,6 +230,7 @@ export class DiskStack implements AsyncDisposable {
     for (const d of this.all().filter((x) => x.kind === 'lv')) this.map.delete(d.canonical);
     const { scanLvm } = await import('./volumes/lvm/index.js');
     this.lvm = await scanLvm(pvs.map((d) => ({ name: d.canonical, source: d.source! })));
+    for (const e of this.lvm.problems) this.tell(e);
     for (const lv of this.lvm.lvs) {
       const dev: StackDevice = { canonical: lv.name, kind: 'lv', probe: {}, probed: false, unavailable: lv.unavailable };
       if (!lv.unavailable) {

@@ -83,8 +83,8 @@ export function labelScanLength(size: number): number {
  * The label and PV header on `src`, or undefined when it carries no LVM2 label. A label that is
  * there but broken (bad checksum, areas outside the device) is an EFORMAT error.
  */
-export async function readPvLabel(src: ByteSource, head?: Buffer): Promise<PvLabel | undefined> {
-  const dev = src.name;
+/** `dev`: the device's name in errors (the canonical guest name; a whole disk's source is named by its host file). */
+export async function readPvLabel(src: ByteSource, head?: Buffer, dev = src.name): Promise<PvLabel | undefined> {
   const buf = head ?? (await src.read(0, labelScanLength(src.size)));
   for (let s = 0; s < LABEL_SCAN_SECTORS && (s + 1) * SECTOR <= buf.length; s++) {
     const sec = buf.subarray(s * SECTOR, (s + 1) * SECTOR);
@@ -132,8 +132,7 @@ export async function readPvLabel(src: ByteSource, head?: Buffer): Promise<PvLab
  * The current VG text of one metadata area, or undefined when the area holds none (an orphan
  * PV, or an area LVM marked as ignored). Errors (bad header, bad checksum) are EFORMAT.
  */
-export async function readMetadataArea(src: ByteSource, area: DiskArea): Promise<MetadataCopy | undefined> {
-  const dev = src.name;
+export async function readMetadataArea(src: ByteSource, area: DiskArea, dev = src.name): Promise<MetadataCopy | undefined> {
   const where = `metadata area at ${area.offset}`;
   const h = await src.read(area.offset, MDA_HEADER_SIZE);
   if (lvmCrc(h.subarray(4)) !== h.readUInt32LE(0)) throw fail(dev, `${where}: header has a bad checksum`);

@@ -64,7 +64,7 @@ export async function scanLvm(devices: LvmDevice[]): Promise<LvmVolumes> {
     try {
       const head = await device.source.read(0, labelScanLength(device.source.size));
       if (!hasLvmLabel(head)) continue;
-      label = await readPvLabel(device.source, head);
+      label = await readPvLabel(device.source, head, device.name);
     } catch (e) {
       note(e);
       continue;
@@ -84,7 +84,7 @@ export async function scanLvm(devices: LvmDevice[]): Promise<LvmVolumes> {
     let failed = false;
     for (const area of label.metadataAreas) {
       try {
-        const copy = await readMetadataArea(device.source, area);
+        const copy = await readMetadataArea(device.source, area, device.name);
         if (!copy) continue;
         // the PVs of one VG carry the same text: parse it once
         let m = parsed.get(copy.text);
