@@ -26,6 +26,21 @@ import {
 } from '../node-info.js';
 import { defineOp, type OpTest } from '../op.js';
 
+/**
+ * The two followsymlinks tests of a node-type test: `/l` links to the node `make` creates at
+ * `/n`; followsymlinks:true tests the node, the default the link itself.
+ */
+function linkTests(name: string, make: readonly string[]): OpTest[] {
+  const setup = [
+    [...make, '/n'],
+    ['ln-s', 'n', '/l'],
+  ];
+  return [
+    { setup, args: ['/l', 'followsymlinks:true'], expect: 'true', title: `${name} followsymlinks:true follows a link inside the guest` },
+    { setup, args: ['/l'], expect: 'false', title: `${name} tests a link itself by default` },
+  ];
+}
+
 function typeTest<const N extends string>(name: N, what: string, type: number, followOpt: boolean, tests: readonly OpTest[]) {
   return defineOp({
     name,
@@ -60,94 +75,26 @@ export const isSymlink = typeTest('is-symlink', 'symbolic link', FILE_TYPES.syml
 export const isBlockdev = typeTest('is-blockdev', 'block device', FILE_TYPES.blockdev, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mknod-b', '0777', '99', '66', '/is_blockdev']], args: ['/is_blockdev'], expect: 'true' },
-  {
-    setup: [
-      ['mknod-b', '0777', '99', '66', '/b'],
-      ['ln-s', 'b', '/l'],
-    ],
-    args: ['/l', 'followsymlinks:true'],
-    expect: 'true',
-    title: 'is-blockdev followsymlinks:true follows a link inside the guest',
-  },
-  {
-    setup: [
-      ['mknod-b', '0777', '99', '66', '/b'],
-      ['ln-s', 'b', '/l'],
-    ],
-    args: ['/l'],
-    expect: 'false',
-    title: 'is-blockdev tests a link itself by default',
-  },
+  ...linkTests('is-blockdev', ['mknod-b', '0777', '99', '66']),
   { args: ['/dev/sda'], expect: 'false', title: 'is-blockdev looks in the guest, not at the host /dev' },
 ]);
 export const isChardev = typeTest('is-chardev', 'character device', FILE_TYPES.chardev, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mknod-c', '0777', '99', '66', '/is_chardev']], args: ['/is_chardev'], expect: 'true' },
   { setup: [['mkdir', '/d']], args: ['/d'], expect: 'false' },
-  {
-    setup: [
-      ['mknod-c', '0777', '99', '66', '/c'],
-      ['ln-s', 'c', '/l'],
-    ],
-    args: ['/l', 'followsymlinks:true'],
-    expect: 'true',
-    title: 'is-chardev followsymlinks:true follows a link inside the guest',
-  },
-  {
-    setup: [
-      ['mknod-c', '0777', '99', '66', '/c'],
-      ['ln-s', 'c', '/l'],
-    ],
-    args: ['/l'],
-    expect: 'false',
-    title: 'is-chardev tests a link itself by default',
-  },
+  ...linkTests('is-chardev', ['mknod-c', '0777', '99', '66']),
 ]);
 export const isFifo = typeTest('is-fifo', 'FIFO', FILE_TYPES.fifo, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { from: 'libguestfs', setup: [['mkfifo', '0777', '/is_fifo']], args: ['/is_fifo'], expect: 'true' },
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
-  {
-    setup: [
-      ['mkfifo', '0777', '/p'],
-      ['ln-s', 'p', '/l'],
-    ],
-    args: ['/l', 'followsymlinks:true'],
-    expect: 'true',
-    title: 'is-fifo followsymlinks:true follows a link inside the guest',
-  },
-  {
-    setup: [
-      ['mkfifo', '0777', '/p'],
-      ['ln-s', 'p', '/l'],
-    ],
-    args: ['/l'],
-    expect: 'false',
-    title: 'is-fifo tests a link itself by default',
-  },
+  ...linkTests('is-fifo', ['mkfifo', '0777']),
 ]);
 // libguestfs has no positive test for sockets (its generator says so); only the /directory one
 export const isSocket = typeTest('is-socket', 'Unix domain socket', FILE_TYPES.socket, true, [
   { from: 'libguestfs', disk: 'iso', args: ['/directory'], expect: 'false' },
   { setup: [['mknod', '0140777', '0', '0', '/s']], args: ['/s'], expect: 'true' },
-  {
-    setup: [
-      ['mknod', '0140777', '0', '0', '/s'],
-      ['ln-s', 's', '/l'],
-    ],
-    args: ['/l', 'followsymlinks:true'],
-    expect: 'true',
-    title: 'is-socket followsymlinks:true follows a link inside the guest',
-  },
-  {
-    setup: [
-      ['mknod', '0140777', '0', '0', '/s'],
-      ['ln-s', 's', '/l'],
-    ],
-    args: ['/l'],
-    expect: 'false',
-    title: 'is-socket tests a link itself by default',
-  },
+  ...linkTests('is-socket', ['mknod', '0140777', '0', '0']),
   { setup: [['write', '/f', '']], args: ['/f'], expect: 'false' },
   { args: ['/nope'], expect: 'false' },
 ]);
