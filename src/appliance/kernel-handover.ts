@@ -74,6 +74,8 @@ export function withKernelHandover(first: FileSystemReader, kernel: KernelReader
   const node = (x: FsNode): Node => x as Node;
   const child = (parent: Node, name: string, inner: FsNode | undefined, outer: FsNode | undefined): Node => ({
     ino: (inner ?? outer)!.ino,
+    // the inode number's space (a btrfs subvolume), which a walk's loop check keys on too
+    space: (inner ?? outer)!.space,
     inner,
     outer,
     path: [...parent.path, name],
@@ -103,6 +105,10 @@ export function withKernelHandover(first: FileSystemReader, kernel: KernelReader
     get servedBy() {
       return handedOver ? ('kernel' as const) : undefined;
     },
+    // a multi-device btrfs's members not among the session's (tree-mounts.ts wants degraded)
+    get missingDevices() {
+      return first.missingDevices;
+    },
     caseInsensitive: first.caseInsensitive,
     async root(opts) {
       const sv = opts?.subvolume;
@@ -116,10 +122,10 @@ export function withKernelHandover(first: FileSystemReader, kernel: KernelReader
       if (handedOver) {
         const k = await kernelFor(root);
         const outer = await k.root();
-        return { ino: outer.ino, outer, path: [], root } satisfies Node;
+        return { ino: outer.ino, space: outer.space, outer, path: [], root } satisfies Node;
       }
       const inner = await first.root(opts);
-      return { ino: inner.ino, inner, path: [], root } satisfies Node;
+      return { ino: inner.ino, space: inner.space, inner, path: [], root } satisfies Node;
     },
     stat(n): Promise<FsStat> {
       return serve(
