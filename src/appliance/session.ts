@@ -146,7 +146,11 @@ export class Session implements AsyncDisposable {
   /** How the userspace engine opens the volumes: the keys, and an md member or array it leaves
    *  out is said in one line (md itself would not assemble it; the guest's data is not there). */
   private stackOptions(): StackOptions {
-    return { keys: this.options.keys, askKey: this.options.askKey, onProblem: (e) => warn(/left out$/.test(e.message) ? e.message : `${e.message}: left out`) };
+    return {
+      keys: this.options.keys,
+      askKey: this.options.askKey,
+      onProblem: (e) => warn(/left out$/.test(e.message) ? e.message : `${e.message}: left out`),
+    };
   }
 
   /** The specs the userspace engine opens the drives with. */
