@@ -24,11 +24,28 @@ let dir = '';
 /** image → [the layer the message names, its encryption] */
 const cases: Record<string, [string, string]> = {};
 
+/**
+ * qemu-img create of an encrypted qcow2: LUKS times its PBKDF2 against the thread's CPU clock, and
+ * on a busy host that measure can come back empty ("Unable to get accurate CPU usage", a failed
+ * create): tried again then, three times at most.
+ */
+function createEncrypted(args: string[]): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      execFileSync('qemu-img', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      return;
+    } catch (e) {
+      const stderr = String((e as { stderr?: Buffer }).stderr ?? '');
+      if (attempt >= 3 || !stderr.includes('Unable to get accurate CPU usage')) throw e;
+    }
+  }
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'joot-qcow2-encrypted-'));
   for (const fmt of ['luks', 'aes']) {
     const img = join(dir, `${fmt}.qcow2`);
-    execFileSync('qemu-img', [
+    createEncrypted([
       'create',
       '-q',
       '-f',
